@@ -1,0 +1,1 @@
+## audio: (not yet built)

@@ -1,0 +1,42 @@
+/*
+ * cli: the `kefu` admin command, git-style.  Each command family lives in
+ * its own cli/cmd-*.c and registers one row in cli_cmds[] (cli/cmds.c).
+ * Commands reach a running kefud only through its control socket; they
+ * may open the databases, mappings, flows and prompts directly.
+ *
+ * Exit status everywhere: 0 ok, 1 failure, 2 usage error.
+ */
+#ifndef KEFU_CLI_H
+#define KEFU_CLI_H
+
+#include "conf/conf.h"
+
+#define CLI_OK    0
+#define CLI_FAIL  1
+#define CLI_USAGE 2
+
+struct cli_cmd {
+	const char *name;       /* first word: "map", "db", "say"... */
+	int (*main)(int argc, char **argv); /* argv[0] is the command name */
+	const char *summary;    /* one line for `kefu help` */
+};
+
+extern const struct cli_cmd cli_cmds[];
+extern const size_t cli_ncmds;
+
+/* Set by `kefu -c FILE`; NULL means conf_default_path(). */
+extern const char *cli_conf_path;
+
+/*
+ * Load kefu.conf (once; later calls return the same struct).  On error
+ * prints "kefu: file:line: reason" to stderr and returns NULL.
+ */
+struct conf *cli_conf(void);
+
+/* 1 when argv[1] is --help or -h (print usage and return CLI_OK). */
+int cli_wants_help(int argc, char **argv);
+
+/* The command table entries implemented by each cmd-*.c file. */
+int cmd_conf_main(int argc, char **argv);
+
+#endif

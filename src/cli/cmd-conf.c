@@ -1,0 +1,49 @@
+/*
+ * cmd-conf.c: `kefu conf check` (load kefu.conf and report the first
+ * problem as file:line) and `kefu conf keys` (every section and key with
+ * its default and meaning).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "util/util.h"
+
+static void
+cmd_conf_usage(FILE *fp)
+{
+	fprintf(fp, "usage: kefu conf check\n"
+	    "       kefu conf keys\n");
+}
+
+int
+cmd_conf_main(int argc, char **argv)
+{
+	struct conf *conf;
+
+	if (cli_wants_help(argc, argv)) {
+		cmd_conf_usage(stdout);
+		return CLI_OK;
+	}
+	if (argc != 2) {
+		cmd_conf_usage(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "keys") == 0) {
+		conf_describe(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "check") != 0) {
+		fprintf(stderr, "kefu conf: unknown subcommand '%s'\n",
+		    argv[1]);
+		cmd_conf_usage(stderr);
+		return CLI_USAGE;
+	}
+	if ((conf = cli_conf()) == NULL)
+		return CLI_FAIL;
+	printf("%s: configuration OK (%zu datasources, %zu lines)\n",
+	    conf->path, conf->nds, conf->nlines);
+	return CLI_OK;
+}

@@ -1,0 +1,5 @@
+## cli: the kefu admin command's families, one file each.
+libkefu_a_SOURCES += \
+	src/cli/cli.h \
+	src/cli/cmds.c \
+	src/cli/cmd-conf.c

@@ -1,0 +1,632 @@
+/*
+ * conf.c: the kefu.conf option table and its loader.  Every key of every
+ * section is one row of conf_keys[] (type, range, default, help), as in
+ * tmux's options-table.c; parsing, defaults, checking and `conf_describe`
+ * all read that one table.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "conf/conf.h"
+#include "util/util.h"
+
+enum conf_type {
+	CT_STRING,
+	CT_PATH,        /* relative to the config file's folder */
+	CT_INT,
+	CT_DURATION,    /* stored in milliseconds */
+	CT_BOOL,
+	CT_ENUM,
+	CT_LIST,        /* the main value plus "failover" values: see below */
+};
+
+enum conf_scope {
+	CS_KEFU,
+	CS_STORE,
+	CS_DATASOURCE,
+	CS_LINE,
+};
+
+struct conf_key {
+	enum conf_scope scope;
+	const char *name;
+	enum conf_type type;
+	size_t offset;          /* into struct conf, conf_datasource or conf_line */
+	long long min, max;     /* CT_INT, CT_DURATION (ms) */
+	const char *def;        /* default as text; NULL: no default */
+	const char *choices;    /* CT_ENUM: '|'-separated */
+	int required;
+	const char *help;
+};
+
+#define K(f) offsetof(struct conf, f)
+#define D(f) offsetof(struct conf_datasource, f)
+#define L(f) offsetof(struct conf_line, f)
+
+static const struct conf_key conf_keys[] = {
+	{ CS_KEFU, "mappings", CT_PATH, K(mappings_dir), 0, 0,
+	  KEFU_DATADIR "/mappings", NULL, 0,
+	  "folder of mapping files (*.xml, searched recursively)" },
+	{ CS_KEFU, "adapters", CT_PATH, K(adapters_dir), 0, 0,
+	  KEFU_DATADIR "/adapters", NULL, 0, "folder of DBMS adapter profiles" },
+	{ CS_KEFU, "flows", CT_PATH, K(flows_dir), 0, 0,
+	  KEFU_DATADIR "/flows", NULL, 0, "folder of call flows" },
+	{ CS_KEFU, "prompts", CT_PATH, K(prompts_dir), 0, 0,
+	  KEFU_DATADIR "/prompts", NULL, 0,
+	  "folder of prompt catalogs, one subfolder per language" },
+	{ CS_KEFU, "sql", CT_PATH, K(sql_dir), 0, 0,
+	  KEFU_DATADIR "/sql", NULL, 0, "folder of the local schema migrations" },
+	{ CS_KEFU, "spool", CT_PATH, K(spool_dir), 0, 0,
+	  KEFU_STATEDIR "/spool", NULL, 0, "folder where recordings are kept" },
+	{ CS_KEFU, "log", CT_STRING, K(log_target), 0, 0, "syslog", NULL, 0,
+	  "where kefud logs: syslog, - (standard error) or a file" },
+	{ CS_KEFU, "log-level", CT_ENUM, K(log_level), 0, 0, "info",
+	  "error|warning|info|debug", 0, "least important messages logged" },
+	{ CS_KEFU, "socket", CT_PATH, K(socket_path), 0, 0,
+	  KEFU_RUNDIR "/kefud.sock", NULL, 0,
+	  "control socket used by kefu status and kefu reload" },
+	{ CS_KEFU, "user", CT_STRING, K(user), 0, 0, NULL, NULL, 0,
+	  "user kefud runs as after opening its devices" },
+	{ CS_KEFU, "language", CT_ENUM, K(language), 0, 0, "zh-CN",
+	  "zh-CN|yue", 0, "default language of callers" },
+	{ CS_KEFU, "languages", CT_STRING, K(languages), 0, 0, "zh-CN,yue",
+	  NULL, 0, "languages offered to callers, comma-separated" },
+
+	{ CS_STORE, "datasource", CT_STRING, K(store_datasource), 0, 0,
+	  "local", NULL, 0,
+	  "the [datasource] that holds kefu's own tables" },
+
+	{ CS_DATASOURCE, "connect", CT_LIST, D(connect), 0, 0, NULL, NULL, 1,
+	  "ODBC connection string (DSN=name or Driver=...;...)" },
+	{ CS_DATASOURCE, "failover", CT_LIST, D(connect), 0, 0, NULL, NULL, 0,
+	  "further connection strings tried in order, '|'-separated" },
+	{ CS_DATASOURCE, "adapter", CT_STRING, D(adapter), 0, 0, NULL, NULL, 0,
+	  "adapter profile (oracle, sybase, sqlserver, informix, db2, "
+	  "postgresql, mysql, sqlite); detected when absent" },
+	{ CS_DATASOURCE, "encoding", CT_ENUM, D(encoding), 0, 0, "UTF-8",
+	  "UTF-8|GBK|GB18030|BIG5", 0, "the database's text encoding" },
+	{ CS_DATASOURCE, "pool-size", CT_INT, D(pool_size), 1, 256, "4", NULL,
+	  0, "connections kept open at most" },
+	{ CS_DATASOURCE, "pool-wait", CT_DURATION, D(pool_wait_ms), 0,
+	  600000, "2s", NULL, 0, "how long a call waits for a free connection" },
+	{ CS_DATASOURCE, "connect-timeout", CT_DURATION, D(connect_timeout_ms),
+	  100, 600000, "5s", NULL, 0, "limit on one connection attempt" },
+	{ CS_DATASOURCE, "query-timeout", CT_DURATION, D(query_timeout_ms),
+	  100, 600000, "3s", NULL, 0, "limit on one statement" },
+	{ CS_DATASOURCE, "retry", CT_DURATION, D(retry_ms), 100, 3600000,
+	  "1s", NULL, 0, "first wait after a failed connection attempt" },
+	{ CS_DATASOURCE, "retry-max", CT_DURATION, D(retry_max_ms), 100,
+	  3600000, "30s", NULL, 0, "longest wait between attempts" },
+	{ CS_DATASOURCE, "idle-check", CT_DURATION, D(idle_check_ms), 0,
+	  3600000, "30s", NULL, 0,
+	  "idle connections older than this are probed before use" },
+	{ CS_DATASOURCE, "read-only", CT_BOOL, D(readonly), 0, 0, "no", NULL,
+	  0, "refuse every mapping that writes to this datasource" },
+
+	{ CS_LINE, "type", CT_ENUM, L(type), 0, 0, "modem", "modem|sim", 0,
+	  "a voice modem, or a simulated line for demos and tests" },
+	{ CS_LINE, "device", CT_STRING, L(device), 0, 0, NULL, NULL, 0,
+	  "serial device, pty path, or tcp:HOST:PORT" },
+	{ CS_LINE, "family", CT_ENUM, L(family), 0, 0, "auto",
+	  "auto|v253|conexant|usr", 0,
+	  "modem family; auto probes ATI/ATI3/+FMI" },
+	{ CS_LINE, "speed", CT_INT, L(speed), 1200, 921600, "115200", NULL, 0,
+	  "serial speed in bit/s" },
+	{ CS_LINE, "flow-control", CT_ENUM, L(flow_control), 0, 0, "rtscts",
+	  "rtscts|xonxoff|none", 0, "serial flow control" },
+	{ CS_LINE, "rings", CT_INT, L(rings), 1, 20, "2", NULL, 0,
+	  "answer after this many rings (caller ID comes after the first)" },
+	{ CS_LINE, "language", CT_ENUM, L(language), 0, 0, NULL, "zh-CN|yue",
+	  0, "default language on this line ([kefu] language when absent)" },
+	{ CS_LINE, "flow", CT_STRING, L(flow), 0, 0, "main", NULL, 0,
+	  "flow started for each call" },
+	{ CS_LINE, "max-call", CT_DURATION, L(max_call_ms), 10000, 86400000,
+	  "15m", NULL, 0, "hang up calls longer than this" },
+	{ CS_LINE, "silence", CT_DURATION, L(silence_ms), 1000, 600000, "7s",
+	  NULL, 0, "silence after which the caller is taken to be gone" },
+	{ CS_LINE, "init", CT_STRING, L(init), 0, 0, NULL, NULL, 0,
+	  "extra AT commands sent after the family's own, ';'-separated" },
+};
+
+static const char *const conf_scope_names[] = {
+	[CS_KEFU] = "kefu",
+	[CS_STORE] = "store",
+	[CS_DATASOURCE] = "datasource",
+	[CS_LINE] = "line",
+};
+
+int
+conf_duration(const char *s, int *ms, const char **errstr)
+{
+	long long v, mult = 1000;
+	char *end;
+
+	if (s == NULL || !isdigit((unsigned char)*s)) {
+		*errstr = "not a duration (try 500ms, 5s, 2m)";
+		return -1;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || v > 100000000) {
+		*errstr = "too large";
+		return -1;
+	}
+	if (strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		mult = 1000;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		mult = 60000;
+	else if (strcmp(end, "h") == 0)
+		mult = 3600000;
+	else {
+		*errstr = "unknown unit (use ms, s, m or h)";
+		return -1;
+	}
+	if (v * mult > 2000000000LL) {
+		*errstr = "too large";
+		return -1;
+	}
+	*ms = (int)(v * mult);
+	*errstr = NULL;
+	return 0;
+}
+
+static int
+conf_enum_ok(const char *choices, const char *v)
+{
+	const char *p = choices, *bar;
+	size_t n;
+
+	for (;;) {
+		bar = strchr(p, '|');
+		n = bar ? (size_t)(bar - p) : strlen(p);
+		if (strlen(v) == n && strncasecmp(p, v, n) == 0)
+			return 1;
+		if (bar == NULL)
+			return 0;
+		p = bar + 1;
+	}
+}
+
+static void
+conf_list_add(char ***list, size_t *n, const char *v)
+{
+	*list = xreallocarray(*list, *n + 1, sizeof **list);
+	(*list)[(*n)++] = xstrdup(v);
+}
+
+/* Canonical spelling of an enum value (the table's case). */
+static char *
+conf_enum_canon(const char *choices, const char *v)
+{
+	const char *p = choices, *bar;
+	size_t n;
+
+	for (;;) {
+		bar = strchr(p, '|');
+		n = bar ? (size_t)(bar - p) : strlen(p);
+		if (strlen(v) == n && strncasecmp(p, v, n) == 0)
+			return xstrndup(p, n);
+		p = bar + 1;
+	}
+}
+
+static int
+conf_set(const struct conf_key *k, void *base, const char *v,
+    const char *dir, const char *where, char **cause)
+{
+	const char *errstr;
+	long long num;
+	int ms;
+	char **sp = (char **)((char *)base + k->offset);
+	int *ip = (int *)((char *)base + k->offset);
+
+	switch (k->type) {
+	case CT_STRING:
+		free(*sp);
+		*sp = xstrdup(v);
+		return 0;
+	case CT_PATH:
+		free(*sp);
+		if (v[0] == '/' || dir == NULL)
+			*sp = xstrdup(v);
+		else
+			*sp = xasprintf("%s/%s", dir, v);
+		return 0;
+	case CT_INT:
+		if (str_tonum(v, k->min, k->max, &num, &errstr) == -1)
+			return kf_error(cause, "%s: %s = %s: %s (allowed "
+			    "%lld to %lld)", where, k->name, v, errstr, k->min,
+			    k->max);
+		*ip = (int)num;
+		return 0;
+	case CT_DURATION:
+		if (conf_duration(v, &ms, &errstr) == -1)
+			return kf_error(cause, "%s: %s = %s: %s", where,
+			    k->name, v, errstr);
+		if (ms < k->min || ms > k->max)
+			return kf_error(cause, "%s: %s = %s: out of range "
+			    "(allowed %lldms to %llds)", where, k->name, v,
+			    k->min, k->max / 1000);
+		*ip = ms;
+		return 0;
+	case CT_BOOL:
+		if (str_ieq(v, "yes") || str_ieq(v, "true") ||
+		    str_ieq(v, "on") || strcmp(v, "1") == 0)
+			*ip = 1;
+		else if (str_ieq(v, "no") || str_ieq(v, "false") ||
+		    str_ieq(v, "off") || strcmp(v, "0") == 0)
+			*ip = 0;
+		else
+			return kf_error(cause, "%s: %s = %s: expected yes or "
+			    "no", where, k->name, v);
+		return 0;
+	case CT_ENUM:
+		if (!conf_enum_ok(k->choices, v))
+			return kf_error(cause, "%s: %s = %s: expected one of "
+			    "%s", where, k->name, v, k->choices);
+		free(*sp);
+		*sp = conf_enum_canon(k->choices, v);
+		return 0;
+	case CT_LIST: {
+		struct conf_datasource *ds = base;
+		char *copy = xstrdup(v), *p, *bar, *item;
+
+		/* connect is one string; failover may list several with '|'. */
+		if (strcmp(k->name, "connect") == 0) {
+			conf_list_add(&ds->connect, &ds->nconnect, v);
+			free(copy);
+			return 0;
+		}
+		for (p = copy; p != NULL; p = bar) {
+			bar = strchr(p, '|');
+			if (bar != NULL)
+				*bar++ = '\0';
+			item = str_trim(p);
+			if (*item == '\0') {
+				free(copy);
+				return kf_error(cause, "%s: %s: empty "
+				    "connection string in the list", where,
+				    k->name);
+			}
+			conf_list_add(&ds->connect, &ds->nconnect, item);
+		}
+		free(copy);
+		return 0;
+	}
+	}
+	return kf_error(cause, "%s: %s: internal error", where, k->name);
+}
+
+static int
+conf_section(struct conf *conf, struct ini *ini, struct ini_section *sec,
+    enum conf_scope scope, void *base, const char *dir, char **cause)
+{
+	struct ini_entry *e;
+	const struct conf_key *k;
+	char where[512];
+	size_t i;
+
+	/* Defaults first, then the values given, in table order (connect before failover). */
+	for (i = 0; i < nitems(conf_keys); i++) {
+		k = &conf_keys[i];
+		if (k->scope != scope || k->def == NULL)
+			continue;
+		snprintf(where, sizeof where, "%s:%d", ini->path, sec->line);
+		if (conf_set(k, base, k->def, NULL, where, cause) == -1)
+			return -1;
+	}
+	for (i = 0; i < nitems(conf_keys); i++) {
+		k = &conf_keys[i];
+		if (k->scope != scope)
+			continue;
+		if ((e = ini_get(sec, k->name)) == NULL) {
+			if (k->required)
+				return kf_error(cause, "%s:%d: [%s%s%s] needs "
+				    "'%s' (%s)", ini->path, sec->line,
+				    sec->type, sec->name ? " " : "",
+				    sec->name ? sec->name : "", k->name,
+				    k->help);
+			continue;
+		}
+		snprintf(where, sizeof where, "%s:%d", ini->path, e->line);
+		if (e->value[0] == '\0')
+			return kf_error(cause, "%s: %s has an empty value",
+			    where, k->name);
+		if (conf_set(k, base, e->value, dir, where, cause) == -1)
+			return -1;
+	}
+	(void)conf;
+	for (i = 0; i < sec->nentries; i++) {
+		e = &sec->entries[i];
+		if (!e->used)
+			return kf_error(cause, "%s:%d: unknown key '%s' in "
+			    "[%s]", ini->path, e->line, e->key, sec->type);
+	}
+	return 0;
+}
+
+static int
+conf_name_ok(const char *name)
+{
+	const char *p;
+
+	if (name == NULL || *name == '\0')
+		return 0;
+	for (p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
+		    *p != '.')
+			return 0;
+	return 1;
+}
+
+static int
+conf_build(struct conf *conf, struct ini *ini, const char *dir,
+    char **cause)
+{
+	struct ini_section *sec;
+	enum conf_scope scope;
+	void *base;
+	size_t i, j, seen_kefu = 0, seen_store = 0;
+
+	/* [kefu] and [store] defaults apply even when the sections are absent. */
+	struct ini_section empty = { 0 };
+	empty.type = (char *)"kefu";
+	if (conf_section(conf, ini, &empty, CS_KEFU, conf, dir, cause) == -1)
+		return -1;
+	empty.type = (char *)"store";
+	if (conf_section(conf, ini, &empty, CS_STORE, conf, dir, cause) == -1)
+		return -1;
+
+	for (i = 0; i < ini->nsections; i++) {
+		sec = &ini->sections[i];
+		for (j = 0; j < nitems(conf_scope_names); j++)
+			if (strcmp(sec->type, conf_scope_names[j]) == 0)
+				break;
+		if (j == nitems(conf_scope_names))
+			return kf_error(cause, "%s:%d: unknown section [%s] "
+			    "(known: kefu, store, datasource NAME, line NAME)",
+			    ini->path, sec->line, sec->type);
+		scope = (enum conf_scope)j;
+		switch (scope) {
+		case CS_KEFU:
+		case CS_STORE:
+			if (sec->name != NULL)
+				return kf_error(cause, "%s:%d: [%s] takes no "
+				    "name", ini->path, sec->line, sec->type);
+			if ((scope == CS_KEFU ? seen_kefu++ : seen_store++))
+				return kf_error(cause, "%s:%d: [%s] appears "
+				    "twice", ini->path, sec->line, sec->type);
+			base = conf;
+			break;
+		case CS_DATASOURCE:
+			if (!conf_name_ok(sec->name))
+				return kf_error(cause, "%s:%d: [datasource] "
+				    "needs a name of letters, digits, '-', "
+				    "'_' or '.'", ini->path, sec->line);
+			if (conf_datasource(conf, sec->name) != NULL)
+				return kf_error(cause, "%s:%d: datasource "
+				    "'%s' is defined twice", ini->path,
+				    sec->line, sec->name);
+			conf->ds = xreallocarray(conf->ds, conf->nds + 1,
+			    sizeof *conf->ds);
+			base = &conf->ds[conf->nds++];
+			memset(base, 0, sizeof conf->ds[0]);
+			conf->ds[conf->nds - 1].name = xstrdup(sec->name);
+			conf->ds[conf->nds - 1].line = sec->line;
+			break;
+		case CS_LINE:
+			if (!conf_name_ok(sec->name))
+				return kf_error(cause, "%s:%d: [line] needs a "
+				    "name of letters, digits, '-', '_' or '.'",
+				    ini->path, sec->line);
+			for (j = 0; j < conf->nlines; j++)
+				if (strcmp(conf->lines[j].name, sec->name) == 0)
+					return kf_error(cause, "%s:%d: line "
+					    "'%s' is defined twice", ini->path,
+					    sec->line, sec->name);
+			conf->lines = xreallocarray(conf->lines,
+			    conf->nlines + 1, sizeof *conf->lines);
+			base = &conf->lines[conf->nlines++];
+			memset(base, 0, sizeof conf->lines[0]);
+			conf->lines[conf->nlines - 1].name = xstrdup(sec->name);
+			conf->lines[conf->nlines - 1].line = sec->line;
+			break;
+		default:
+			return kf_error(cause, "internal error");
+		}
+		if (conf_section(conf, ini, sec, scope, base, dir, cause) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+conf_check(struct conf *conf, struct ini *ini, char **cause)
+{
+	struct conf_line *ln;
+	size_t i;
+
+	for (i = 0; i < conf->nlines; i++) {
+		ln = &conf->lines[i];
+		if (ln->language == NULL)
+			ln->language = xstrdup(conf->language);
+		if (strcmp(ln->type, "modem") == 0 && ln->device == NULL)
+			return kf_error(cause, "%s:%d: [line %s] is a modem "
+			    "line and needs 'device'", ini->path, ln->line,
+			    ln->name);
+	}
+	for (i = 0; i < conf->nds; i++) {
+		struct conf_datasource *ds = &conf->ds[i];
+
+		if (ds->retry_max_ms < ds->retry_ms)
+			return kf_error(cause, "%s:%d: [datasource %s] "
+			    "retry-max is shorter than retry", ini->path,
+			    ds->line, ds->name);
+	}
+	return 0;
+}
+
+/* A password in kefu.conf is fine only when others cannot read the file. */
+static void
+conf_warn_secrets(const char *path, const struct conf *conf)
+{
+	struct stat st;
+	size_t i, j;
+	char *r;
+
+	if (stat(path, &st) == -1 || (st.st_mode & 0077) == 0)
+		return;
+	for (i = 0; i < conf->nds; i++) {
+		for (j = 0; j < conf->ds[i].nconnect; j++) {
+			int secret;
+
+			r = log_redact(conf->ds[i].connect[j]);
+			secret = strcmp(r, conf->ds[i].connect[j]) != 0;
+			free(r);
+			if (secret) {
+				log_warnx("%s holds the password of datasource "
+				    "'%s' and can be read by other users; run "
+				    "chmod 600 %s (or move the password to "
+				    "odbc.ini)", path, conf->ds[i].name, path);
+				break;
+			}
+		}
+	}
+}
+
+int
+conf_parse(const char *path, const char *text, struct conf **out,
+    char **cause)
+{
+	struct ini *ini;
+	struct conf *conf;
+	char *pcopy, *dir;
+
+	if (ini_parse(path, text, &ini, cause) == -1)
+		return -1;
+	conf = xcalloc(1, sizeof *conf);
+	conf->path = xstrdup(path);
+	pcopy = xstrdup(path);
+	dir = dirname(pcopy);
+	if (conf_build(conf, ini, dir, cause) == -1 ||
+	    conf_check(conf, ini, cause) == -1) {
+		free(pcopy);
+		ini_free(ini);
+		conf_free(conf);
+		return -1;
+	}
+	free(pcopy);
+	ini_free(ini);
+	*out = conf;
+	return 0;
+}
+
+int
+conf_load(const char *path, struct conf **out, char **cause)
+{
+	char *text;
+	int rc;
+
+	if (file_read(path, &text, NULL, cause) == -1)
+		return -1;
+	rc = conf_parse(path, text, out, cause);
+	free(text);
+	if (rc == 0)
+		conf_warn_secrets(path, *out);
+	return rc;
+}
+
+static void
+conf_free_fields(void *base, enum conf_scope scope)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(conf_keys); i++) {
+		const struct conf_key *k = &conf_keys[i];
+
+		if (k->scope != scope)
+			continue;
+		if (k->type == CT_STRING || k->type == CT_PATH ||
+		    k->type == CT_ENUM) {
+			char **sp = (char **)((char *)base + k->offset);
+			free(*sp);
+			*sp = NULL;
+		}
+	}
+}
+
+void
+conf_free(struct conf *conf)
+{
+	size_t i, j;
+
+	if (conf == NULL)
+		return;
+	conf_free_fields(conf, CS_KEFU);
+	conf_free_fields(conf, CS_STORE);
+	for (i = 0; i < conf->nds; i++) {
+		conf_free_fields(&conf->ds[i], CS_DATASOURCE);
+		for (j = 0; j < conf->ds[i].nconnect; j++)
+			free(conf->ds[i].connect[j]);
+		free(conf->ds[i].connect);
+		free(conf->ds[i].name);
+	}
+	free(conf->ds);
+	for (i = 0; i < conf->nlines; i++) {
+		conf_free_fields(&conf->lines[i], CS_LINE);
+		free(conf->lines[i].name);
+	}
+	free(conf->lines);
+	free(conf->path);
+	free(conf);
+}
+
+struct conf_datasource *
+conf_datasource(struct conf *conf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->nds; i++)
+		if (strcmp(conf->ds[i].name, name) == 0)
+			return &conf->ds[i];
+	return NULL;
+}
+
+const char *
+conf_default_path(void)
+{
+	const char *p = getenv("KEFU_CONF");
+
+	return p != NULL && *p != '\0' ? p : KEFU_SYSCONFDIR "/kefu.conf";
+}
+
+void
+conf_describe(FILE *fp)
+{
+	size_t i;
+	int last = -1;
+
+	for (i = 0; i < nitems(conf_keys); i++) {
+		const struct conf_key *k = &conf_keys[i];
+
+		if ((int)k->scope != last) {
+			fprintf(fp, "%s[%s%s]\n", last == -1 ? "" : "\n",
+			    conf_scope_names[k->scope],
+			    k->scope >= CS_DATASOURCE ? " NAME" : "");
+			last = (int)k->scope;
+		}
+		fprintf(fp, "%-16s %s%s%s%s\n", k->name, k->help,
+		    k->def ? " (default " : "", k->def ? k->def : "",
+		    k->def ? ")" : "");
+		if (k->choices != NULL)
+			fprintf(fp, "%-16s one of: %s\n", "", k->choices);
+	}
+}

@@ -1,0 +1,92 @@
+/*
+ * conf: kefu.conf, the one configuration file of kefud and kefu.  This
+ * subsystem owns the table of sections and keys (their types, ranges,
+ * defaults and help), turns an INI file into typed structs, and reports
+ * every unknown key or bad value as file:line.  It knows nothing about
+ * how lines, datasources or prompts work; the subsystems that use a
+ * section receive its struct.  Depends only on util.
+ */
+#ifndef KEFU_CONF_H
+#define KEFU_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* [datasource NAME]: one database reached through ODBC. */
+struct conf_datasource {
+	char *name;             /* the NAME of [datasource NAME] */
+	int line;               /* line of the section header */
+	char **connect;         /* ODBC connection strings: connect, then failover, in order */
+	size_t nconnect;
+	char *adapter;          /* adapter profile name, NULL to detect from SQL_DBMS_NAME */
+	char *encoding;         /* the database's text encoding, e.g. "UTF-8", "GBK" */
+	int pool_size;          /* connections kept at most */
+	int pool_wait_ms;       /* how long a caller waits for a free connection */
+	int connect_timeout_ms; /* per connection attempt */
+	int query_timeout_ms;   /* per statement */
+	int retry_ms;           /* first back-off after a failed connect */
+	int retry_max_ms;       /* back-off ceiling */
+	int idle_check_ms;      /* probe idle connections older than this */
+	int readonly;           /* 1: refuse mappings that write */
+};
+
+/* [line NAME]: one phone line (a voice modem, or a simulated line). */
+struct conf_line {
+	char *name;
+	int line;
+	char *type;             /* "modem" or "sim" */
+	char *device;           /* /dev/ttyACM0, a pty path, or tcp:host:port */
+	char *family;           /* "auto", "v253", "conexant", "usr" */
+	int speed;              /* bit/s */
+	char *flow_control;     /* "rtscts", "xonxoff", "none" */
+	int rings;              /* answer after this many rings */
+	char *language;         /* default language of calls on this line */
+	char *flow;             /* flow started for each call */
+	int max_call_ms;        /* hang up after this long */
+	int silence_ms;         /* software silence detection: caller gone after this */
+	char *init;             /* extra AT commands after the family's init, ';'-separated */
+};
+
+struct conf {
+	char *path;
+	/* [kefu] */
+	char *mappings_dir;
+	char *adapters_dir;
+	char *flows_dir;
+	char *prompts_dir;
+	char *sql_dir;
+	char *spool_dir;        /* recordings */
+	char *log_target;       /* "-", "syslog" or a file */
+	char *log_level;
+	char *socket_path;      /* control socket */
+	char *user;             /* kefud drops to this user after opening devices */
+	char *language;         /* default language */
+	char *languages;        /* configured languages, comma-separated */
+	/* [store] */
+	char *store_datasource; /* name of the [datasource] holding the local store */
+	/* [datasource NAME] ... */
+	struct conf_datasource *ds;
+	size_t nds;
+	/* [line NAME] ... */
+	struct conf_line *lines;
+	size_t nlines;
+};
+
+/*
+ * Load and check a kefu.conf.  Relative directories are taken relative to
+ * the file's own folder.  On error returns -1 with "file:line: reason" in
+ * *cause.  Warnings (a password in a file others can read) are logged.
+ */
+int conf_load(const char *path, struct conf **out, char **cause);
+int conf_parse(const char *path, const char *text, struct conf **out,
+    char **cause);
+void conf_free(struct conf *conf);
+struct conf_datasource *conf_datasource(struct conf *conf, const char *name);
+/* The default path: $KEFU_CONF, else KEFU_SYSCONFDIR "/kefu.conf". */
+const char *conf_default_path(void);
+/* Write every section and key with its type, default and help (for man pages). */
+void conf_describe(FILE *fp);
+/* Parse "500ms", "5s", "2m", "1h" or a bare number of seconds into ms. */
+int conf_duration(const char *s, int *ms, const char **errstr);
+
+#endif

@@ -1,0 +1,1 @@
+## flow: (not yet built)

@@ -1,0 +1,1 @@
+## line: (not yet built)

@@ -1,0 +1,1 @@
+## map: (not yet built)

@@ -1,0 +1,1 @@
+## port: (not yet built)

@@ -1,0 +1,1 @@
+## say: (not yet built)

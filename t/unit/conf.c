@@ -1,0 +1,100 @@
+/* Unit tests for src/conf: kefu.conf typing, defaults and file:line errors. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "util/util.h"
+#include "../tap.h"
+
+static void
+bad(const char *text, const char *want, const char *name)
+{
+	struct conf *conf = NULL;
+	char *cause = NULL;
+
+	ok(conf_parse("/etc/kefu/kefu.conf", text, &conf, &cause) == -1,
+	    "%s: refused", name);
+	like(cause, want, "%s: error says where and why", name);
+	free(cause);
+	conf_free(conf);
+}
+
+int
+main(void)
+{
+	struct conf *conf = NULL;
+	struct conf_datasource *ds;
+	char *cause = NULL;
+	const char *err;
+	int ms;
+
+	ok(conf_parse("/etc/kefu/kefu.conf",
+	    "[kefu]\nmappings = maps\nlanguage = yue\n"
+	    "[store]\ndatasource = local\n"
+	    "[datasource local]\nconnect = Driver=SQLite3;Database=/tmp/a.db\n"
+	    "[datasource erp]\n"
+	    "connect = DSN=erp1\n"
+	    "failover = DSN=erp2 | DSN=erp3\n"
+	    "encoding = gbk\npool-size = 8\nquery-timeout = 1500ms\n"
+	    "read-only = yes\n"
+	    "[line 1]\ntype = modem\ndevice = /dev/ttyACM0\nrings = 3\n",
+	    &conf, &cause) == 0, "a full kefu.conf parses");
+	if (conf == NULL) {
+		tap_diag("%s", cause);
+		return tap_done();
+	}
+	is_str(conf->mappings_dir, "/etc/kefu/maps",
+	    "relative folders are taken from the file's folder");
+	is_str(conf->language, "yue", "language set");
+	is_int(conf->nds, 2, "two datasources");
+	ds = conf_datasource(conf, "erp");
+	ok(ds != NULL, "datasource found by name");
+	is_int(ds->nconnect, 3, "connect plus two failover entries");
+	is_str(ds->connect[0], "DSN=erp1", "connect comes first");
+	is_str(ds->connect[2], "DSN=erp3", "failover keeps its order");
+	is_str(ds->encoding, "GBK", "encoding canonicalised");
+	is_int(ds->pool_size, 8, "pool-size");
+	is_int(ds->query_timeout_ms, 1500, "query-timeout in ms");
+	is_int(ds->connect_timeout_ms, 5000, "connect-timeout default 5s");
+	is_int(ds->readonly, 1, "read-only = yes");
+	ds = conf_datasource(conf, "local");
+	is_str(ds->encoding, "UTF-8", "encoding default UTF-8");
+	is_int(conf->nlines, 1, "one line");
+	is_int(conf->lines[0].rings, 3, "rings");
+	is_str(conf->lines[0].language, "yue",
+	    "line language defaults to [kefu] language");
+	is_int(conf->lines[0].speed, 115200, "speed default 115200");
+	is_str(conf->lines[0].flow_control, "rtscts", "RTS/CTS by default");
+	conf_free(conf);
+
+	bad("[datasource x]\nconnect = DSN=a\npool-size = 0\n",
+	    "kefu.conf:3: pool-size = 0: too small", "pool-size 0");
+	bad("[datasource x]\nconect = DSN=a\n",
+	    "kefu.conf:1: [datasource x] needs 'connect'", "missing connect");
+	bad("[datasource x]\nconnect = DSN=a\ncolour = red\n",
+	    "kefu.conf:3: unknown key 'colour' in [datasource]", "unknown key");
+	bad("[database x]\n", "kefu.conf:1: unknown section [database]",
+	    "unknown section");
+	bad("[datasource x]\nconnect = DSN=a\n[datasource x]\nconnect = DSN=b\n",
+	    "kefu.conf:3: datasource 'x' is defined twice", "duplicate ds");
+	bad("[datasource x]\nconnect = DSN=a\nencoding = latin9\n",
+	    "kefu.conf:3: encoding = latin9: expected one of", "bad encoding");
+	bad("[datasource x]\nconnect = DSN=a\nquery-timeout = 3 days\n",
+	    "kefu.conf:3: query-timeout = 3 days:", "bad duration");
+	bad("[line a]\ntype = modem\n", "kefu.conf:1: [line a] is a modem line "
+	    "and needs 'device'", "modem without device");
+	bad("[datasource]\nconnect = DSN=a\n", "kefu.conf:1: [datasource] needs "
+	    "a name", "nameless datasource");
+	bad("[datasource x]\nconnect = DSN=a\nread-only = maybe\n",
+	    "kefu.conf:3: read-only = maybe: expected yes or no", "bad bool");
+	bad("[datasource x]\nconnect = DSN=a\nfailover = DSN=b||DSN=c\n",
+	    "kefu.conf:3: failover: empty connection string", "empty failover");
+
+	ok(conf_duration("250ms", &ms, &err) == 0 && ms == 250, "250ms");
+	ok(conf_duration("2m", &ms, &err) == 0 && ms == 120000, "2m");
+	ok(conf_duration("7", &ms, &err) == 0 && ms == 7000, "bare seconds");
+	ok(conf_duration("-1s", &ms, &err) == -1, "negative refused");
+	return tap_done();
+}

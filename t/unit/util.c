@@ -1,0 +1,155 @@
+/* Unit tests for src/util: strings, numbers, INI parsing, redaction. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/util.h"
+#include "../tap.h"
+
+static void
+test_strbuf(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *s;
+	int i;
+
+	is_str(sb_str(&sb), "", "empty strbuf reads as \"\"");
+	for (i = 0; i < 1000; i++)
+		sb_addc(&sb, 'x');
+	is_int(sb.len, 1000, "strbuf grows past its first allocation");
+	sb_reset(&sb);
+	sb_addf(&sb, "%d-%s", 42, "ok");
+	is_str(sb_str(&sb), "42-ok", "sb_addf formats");
+	s = sb_steal(&sb);
+	is_str(s, "42-ok", "sb_steal hands over the bytes");
+	ok(sb.s == NULL && sb.len == 0, "sb_steal leaves the buffer empty");
+	free(s);
+}
+
+static void
+test_tonum(void)
+{
+	const char *err;
+	long long v;
+
+	ok(str_tonum("42", 0, 100, &v, &err) == 0 && v == 42, "42 parses");
+	ok(str_tonum("-5", 0, 100, &v, &err) == -1 &&
+	    strcmp(err, "too small") == 0, "below min is 'too small'");
+	ok(str_tonum("101", 0, 100, &v, &err) == -1 &&
+	    strcmp(err, "too large") == 0, "above max is 'too large'");
+	ok(str_tonum("4x", 0, 100, &v, &err) == -1, "trailing junk refused");
+	ok(str_tonum("", 0, 100, &v, &err) == -1, "empty refused");
+	ok(str_tonum(" 4", 0, 100, &v, &err) == -1, "leading space refused");
+	ok(str_tonum("99999999999999999999", 0, 100, &v, &err) == -1,
+	    "overflow refused");
+}
+
+static void
+test_ini(void)
+{
+	struct ini *ini;
+	char *cause = NULL;
+	struct ini_entry *e;
+
+	ok(ini_parse("a.conf",
+	    "# comment\n[store]\ndatasource = local\n\n"
+	    "[datasource erp]\n  connect = \"Driver=X;Pwd=a b\" \n"
+	    "; another\npool = 4\n", &ini, &cause) == 0, "valid INI parses");
+	if (ini != NULL) {
+		is_int(ini->nsections, 2, "two sections");
+		is_str(ini->sections[1].type, "datasource", "section type");
+		is_str(ini->sections[1].name, "erp", "section name");
+		e = ini_get(&ini->sections[1], "connect");
+		is_str(e ? e->value : NULL, "Driver=X;Pwd=a b",
+		    "quoted value unquoted, spaces trimmed");
+		is_int(e ? e->line : 0, 6, "entry remembers its line");
+		ok(e && e->used, "ini_get marks the entry used");
+		ini_free(ini);
+	}
+	ini = NULL;
+	ok(ini_parse("b.conf", "[store\nx=1\n", &ini, &cause) == -1,
+	    "unclosed section header refused");
+	is_str(cause, "b.conf:1: section header is missing its closing ']'",
+	    "error names file:line");
+	free(cause);
+	ok(ini_parse("c.conf", "x = 1\n", &ini, &cause) == -1,
+	    "key outside a section refused");
+	like(cause, "c.conf:1:", "names the line");
+	free(cause);
+	ok(ini_parse("d.conf", "[a]\nx=1\nx=2\n", &ini, &cause) == -1,
+	    "duplicate key refused");
+	like(cause, "d.conf:3: 'x' is set twice in this section (first at "
+	    "line 2)", "duplicate names both lines");
+	free(cause);
+	ok(ini_parse("e.conf", "[a]\njunk\n", &ini, &cause) == -1,
+	    "line without '=' refused");
+	like(cause, "e.conf:2: expected", "names the line");
+	free(cause);
+}
+
+static void
+test_redact(void)
+{
+	char *s;
+
+	s = log_redact("Driver=PostgreSQL Unicode;Uid=kefu;Pwd=secret;Port=5432");
+	is_str(s, "Driver=PostgreSQL Unicode;Uid=kefu;Pwd=***;Port=5432",
+	    "Pwd value redacted");
+	free(s);
+	s = log_redact("DSN=erp;PASSWORD={se;cret};User=a");
+	is_str(s, "DSN=erp;PASSWORD=***;User=a", "braced password redacted");
+	free(s);
+	s = log_redact("Driver=SQLite3;Database=/tmp/x.db");
+	is_str(s, "Driver=SQLite3;Database=/tmp/x.db", "nothing to redact");
+	free(s);
+}
+
+static void
+test_log_capture(void)
+{
+	struct strbuf sink = STRBUF_INIT;
+
+	log_capture(&sink);
+	log_set_level(KLOG_INFO);
+	log_info("line %d: answered", 2);
+	log_debug("hidden");
+	log_capture(NULL);
+	is_str(sb_str(&sink), "info: line 2: answered\n",
+	    "log lines captured, debug filtered at info level");
+	sb_free(&sink);
+}
+
+static void
+test_file_atomic(void)
+{
+	char path[] = "/tmp/kefu-util-XXXXXX";
+	char *data = NULL, *cause = NULL;
+	int fd;
+
+	fd = mkstemp(path);
+	close(fd);
+	ok(file_write_atomic(path, "hello\n", 6, &cause) == 0,
+	    "atomic write succeeds");
+	ok(file_read(path, &data, NULL, &cause) == 0 &&
+	    strcmp(data, "hello\n") == 0, "file reads back");
+	free(data);
+	unlink(path);
+	ok(file_read("/nonexistent/kefu", &data, NULL, &cause) == -1,
+	    "missing file is an error");
+	like(cause, "/nonexistent/kefu: No such file", "error names the file");
+	free(cause);
+}
+
+int
+main(void)
+{
+	test_strbuf();
+	test_tonum();
+	test_ini();
+	test_redact();
+	test_log_capture();
+	test_file_atomic();
+	return tap_done();
+}
