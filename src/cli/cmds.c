@@ -9,7 +9,12 @@
 
 const struct cli_cmd cli_cmds[] = {
 	{ "conf", cmd_conf_main, "check or show kefu.conf" },
-	/* CLI-TABLE: each family adds its row above this line */
+	/* map:     { "map", cmd_map_main, "list, check and test mappings" }, */
+	/* db:      { "db", cmd_db_main, "create and upgrade the local store" }, */
+	/* catalog: { "catalog", cmd_catalog_main, "the built-in product catalog" }, */
+	/* modem:   { "modem", cmd_modem_main, "list and probe voice modems" }, */
+	/* prompts: { "prompts", cmd_prompts_main, "list and check prompt catalogs" }, */
+	/* say:     { "say", cmd_say_main, "show how a number, price or date is spoken" }, */
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);
