@@ -1,1 +1,3 @@
-## (empty)
+## benchmarks: one fragment per subsystem; `make bench` builds and runs them.
+include bench/map.mk
+include bench/line.mk

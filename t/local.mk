@@ -1,1 +1,3 @@
-## (empty)
+## t: shared test plumbing.  Simulators keep their own fragments.
+include t/sim/local.mk
+include t/fuzz/local.mk

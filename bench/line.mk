@@ -1,0 +1,1 @@
+## line benchmark (owned by line/)

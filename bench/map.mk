@@ -1,0 +1,1 @@
+## map benchmark (owned by map/)

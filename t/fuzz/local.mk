@@ -1,0 +1,1 @@
+## fuzz targets (owned by line/)

@@ -1,0 +1,1 @@
+## modem simulator (t/sim)
