@@ -1,0 +1,244 @@
+/*
+ * line: one phone line and the calls on it.  This subsystem owns the
+ * contract between a line driver (the V.253 voice modem in modem.c; later
+ * a simulated line and SIP) and the call-flow interpreter: struct
+ * line_ops, the line's state machine (one thread per line), caller ID,
+ * and the parsers of modem output (AT results, the DLE stream, caller ID,
+ * +VSM=? lists).  It depends on port (serial devices), audio_fmt.h and
+ * util only; it must not know about flows, mappings or the store.
+ *
+ * Threads: every line runs in its own thread (line_start()).  All
+ * line_ops calls on a line are made from that thread only, so drivers
+ * need no locks; line_state() may be read from any thread.
+ *
+ * Status convention of the call operations (enum line_status): a
+ * non-negative status says how the operation ended; LINE_FAILED (-1)
+ * means the device misbehaved (timeout, garbage, vanished) and *cause
+ * holds a message -- the interpreter stops the call and the line
+ * re-initialises its device.  A caller hanging up is LINE_GONE, not a
+ * failure: the interpreter ends the flow and lets the line hang up.
+ */
+#ifndef KEFU_LINE_H
+#define KEFU_LINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include "audio/audio_fmt.h"
+#include "conf/conf.h"
+
+struct line;
+
+/* How a call operation ended. */
+enum line_status {
+	LINE_FAILED = -1,       /* device failure; *cause says why */
+	LINE_OK = 0,            /* done: played to the end, recorded to max... */
+	LINE_DIGIT,             /* a key stopped it (barge-in) or was read; *key holds it */
+	LINE_TIMEOUT,           /* wait_digit: no key in time; record: max length reached */
+	LINE_SILENCE,           /* record: the caller spoke, then fell silent */
+	LINE_GONE,              /* the caller hung up, or the call hit max-call */
+};
+
+/* The line's state machine; one setter (line_set_state) logs each change. */
+enum line_state {
+	LINE_DOWN,              /* device closed (not yet opened, or waiting to reopen) */
+	LINE_INIT,              /* opening and initialising the device */
+	LINE_IDLE,              /* on hook, waiting for RING */
+	LINE_RINGING,           /* counting rings, reading caller ID */
+	LINE_ANSWERING,         /* going off hook */
+	LINE_CONNECTED,         /* off hook, between operations */
+	LINE_PLAYING,           /* sending audio (AT+VTX) */
+	LINE_COLLECTING,        /* waiting for keys */
+	LINE_RECORDING,         /* receiving audio (AT+VRX) */
+	LINE_BEEPING,           /* AT+VTS tone */
+	LINE_HANGUP,            /* going back on hook */
+	LINE_STOPPED,           /* line_stop() was called; the thread has ended */
+	LINE_NSTATES
+};
+
+/* Caller ID of a call, as delivered between the first and second ring. */
+enum line_cid_kind {
+	LINE_CID_NONE,          /* nothing received (no subscription, too few rings) */
+	LINE_CID_NUMBER,        /* number holds the caller's number */
+	LINE_CID_PRIVATE,       /* NMBR=P: the caller withheld the number */
+	LINE_CID_UNAVAILABLE,   /* NMBR=O: out of area / not available */
+};
+struct line_callerid {
+	enum line_cid_kind kind;
+	char number[33];        /* digits (and + * #), "" unless LINE_CID_NUMBER */
+	char name[65];          /* NAME, printable ASCII, "" when absent */
+	char date[5];           /* MMDD, "" when absent */
+	char time[5];           /* HHMM (24 h), "" when absent */
+};
+
+/* One incoming call, filled by wait_call. */
+struct line_call {
+	unsigned rings;             /* rings counted before answering */
+	struct line_callerid cid;
+	uint64_t start_ms;          /* now_ms() when answered (0 before) */
+};
+
+/* Events a line reports to whoever listens (status display, call log). */
+enum line_event_type {
+	LINE_EV_RING,           /* a ring; ev->rings is the count so far */
+	LINE_EV_CALLERID,       /* caller ID complete; ev->cid */
+	LINE_EV_HANGUP,         /* the caller is gone; ev->reason says how ("DLE l"...) */
+	LINE_EV_DTMF,           /* a key; ev->digit */
+	LINE_EV_DEVICE,         /* the device failed or came back; ev->reason */
+};
+struct line_event {
+	enum line_event_type type;
+	unsigned rings;
+	const struct line_callerid *cid;
+	const char *reason;
+	char digit;
+};
+/* Called on the line's thread; must not block for long. */
+typedef void (line_event_h)(struct line *ln, const struct line_event *ev,
+    void *arg);
+
+/*
+ * What to do with recorded audio: sink receives the bytes in the line's
+ * format (fmt()) as they arrive; returning -1 stops the recording
+ * (status LINE_OK).
+ */
+typedef int (line_sink_h)(void *arg, const void *data, size_t len);
+struct line_rec {
+	line_sink_h *sink;      /* receives the audio */
+	void *arg;              /* for sink */
+	int max_ms;             /* stop (LINE_TIMEOUT) after this long; 0: max-call only */
+	int silence_ms;         /* stop (LINE_SILENCE) after this much silence; 0: off */
+	int stop_on_key;        /* 1: a key stops it (LINE_DIGIT, *key) */
+};
+
+/*
+ * A line driver.  Every slot is required.  The call operations (answer
+ * .. hangup) are what the flow interpreter uses; open, wait_call and
+ * close are driven by the line thread in line.c.
+ */
+struct line_ops {
+	/* Driver name for logs and `kefu status`: "modem", "sim". */
+	const char *name;
+	/*
+	 * Open and initialise the device named in ln->conf; fill ln->fmt.
+	 * 0, or -1 with *cause (the thread retries with back-off).
+	 */
+	int (*open)(struct line *ln, char **cause);
+	/*
+	 * Wait, on hook, until a call has rung ln->conf->rings times; fill
+	 * *call (rings, caller ID).  LINE_OK when a call is to be answered,
+	 * LINE_TIMEOUT when line_stop() was asked for, LINE_FAILED when the
+	 * device must be re-initialised.
+	 */
+	enum line_status (*wait_call)(struct line *ln, struct line_call *call,
+	    char **cause);
+	/* Go off hook and get ready for audio.  LINE_OK, LINE_GONE, LINE_FAILED. */
+	enum line_status (*answer)(struct line *ln, char **cause);
+	/*
+	 * Play len bytes of audio in the line's format.  With barge_in, a key
+	 * (or one pressed earlier and not yet read) stops playback at once:
+	 * LINE_DIGIT with *key set.  Without, keys are queued for wait_digit.
+	 * LINE_OK at the end, LINE_GONE, LINE_FAILED.
+	 */
+	enum line_status (*play)(struct line *ln, const void *audio, size_t len,
+	    int barge_in, char *key, char **cause);
+	/*
+	 * Return the next key (queued ones first), waiting at most
+	 * timeout_ms: LINE_DIGIT with *key in "0123456789*#ABCD",
+	 * LINE_TIMEOUT, LINE_GONE, LINE_FAILED.
+	 */
+	enum line_status (*wait_digit)(struct line *ln, int timeout_ms,
+	    char *key, char **cause);
+	/*
+	 * Record into rec->sink until max length (LINE_TIMEOUT), silence
+	 * (LINE_SILENCE), a key (LINE_DIGIT, *key, when rec->stop_on_key),
+	 * the sink's refusal (LINE_OK), LINE_GONE or LINE_FAILED.
+	 */
+	enum line_status (*record)(struct line *ln, const struct line_rec *rec,
+	    char *key, char **cause);
+	/* A tone of freq_hz for ms.  LINE_OK, LINE_GONE, LINE_FAILED. */
+	enum line_status (*beep)(struct line *ln, unsigned freq_hz, unsigned ms,
+	    char **cause);
+	/* Go on hook and get ready for the next call.  LINE_OK or LINE_FAILED. */
+	enum line_status (*hangup)(struct line *ln, char **cause);
+	/* Release the device (safe on a half-opened line). */
+	void (*close)(struct line *ln);
+};
+
+/* The driver of [line] type=modem (modem.c). */
+extern const struct line_ops line_ops_modem;
+
+/* What the line thread does with an answered call (the flow interpreter). */
+typedef void (line_call_h)(struct line *ln, struct line_call *call,
+    void *arg);
+
+/*
+ * A line.  Drivers keep their own state behind priv; the fields below are
+ * the same for every driver.
+ */
+struct line {
+	char *name;                     /* [line NAME] */
+	const struct conf_line *conf;   /* its section of kefu.conf (not owned) */
+	const struct line_ops *ops;     /* chosen from conf->type */
+	void *priv;                     /* the driver's state */
+	struct audio_fmt fmt;           /* the audio format, valid after open */
+	struct line_call call;          /* the current call (wait_call .. hangup) */
+	char keys[32];                  /* typed-ahead keys, NUL-terminated */
+	line_event_h *event_h;          /* NULL: events are only logged */
+	void *event_arg;
+	line_call_h *call_h;            /* NULL: answer, then hang up at once */
+	void *call_arg;
+	int retry_ms;                   /* first back-off when the device fails (1 s) */
+	int retry_max_ms;               /* back-off ceiling (30 s) */
+	volatile int stop;              /* set by line_stop(); drivers poll it */
+	pthread_t thread;
+	int started;                    /* thread is running */
+	pthread_mutex_t mtx;            /* guards state and the counters below */
+	enum line_state state;
+	unsigned calls;                 /* calls answered */
+	unsigned failures;              /* device re-initialisations */
+};
+
+/*
+ * Create a line for a [line] section (not yet opened).  -1 with *cause
+ * for an unknown type.  conf must outlive the line.
+ */
+int line_new(const struct conf_line *conf, struct line **out, char **cause);
+void line_free(struct line *ln);
+/*
+ * Start the line's thread: open the device (retrying with back-off),
+ * wait for calls, answer, run call_h, hang up, repeat.  A device that
+ * fails is closed and reopened; other lines are not affected.
+ */
+int line_start(struct line *ln, line_call_h *call_h, void *call_arg,
+    char **cause);
+/* Ask the thread to stop (within ~0.5 s) and join it. */
+void line_stop(struct line *ln);
+
+/* The state, readable from any thread. */
+enum line_state line_state(struct line *ln);
+/* "idle", "playing"... */
+const char *line_state_name(enum line_state st);
+/* Change state, logging "line NAME: playing -> collecting" (debug level). */
+void line_set_state(struct line *ln, enum line_state st);
+/* Report an event to ln->event_h (and the log). */
+void line_event(struct line *ln, const struct line_event *ev);
+/* "LINE_OK", ... for logs and tests. */
+const char *line_status_name(enum line_status st);
+/* Queue a typed-ahead key (dropped when the queue is full). */
+void line_key_push(struct line *ln, char key);
+/* Take the oldest queued key; 0 when none. */
+char line_key_pop(struct line *ln);
+
+/* callerid.c: caller ID lines ("NMBR = 5551234", "NAME=JOHN DOE"). */
+void callerid_clear(struct line_callerid *cid);
+/*
+ * Parse one text line from the modem into cid.  1 when the line was a
+ * caller ID item (NMBR, NAME, DATE, TIME, DDN_NMBR, MESG, NDID...), 0
+ * when it is something else.  Values are cleaned to printable ASCII and
+ * cut to the field's size.
+ */
+int callerid_parse(struct line_callerid *cid, const char *text);
+
+#endif
