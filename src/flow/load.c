@@ -1,0 +1,984 @@
+/*
+ * load.c: the flow loader.  Reads flows/NAME.xml with libxml2, validates each
+ * file against the RELAX NG schema flows/flow.rng, builds the node graph
+ * (flow_int.h), resolves every target and reports all problems at once as
+ * file:line.  Also owns the set's reference count (C11 atomics).
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <libxml/tree.h>
+
+#include "conf/conf.h"
+#include "flow/flow_int.h"
+
+const char *const flow_kind_names[] = {
+	"menu", "input", "query", "say", "play", "record", "set", "if",
+	"goto", "call", "return", "language", "hangup", "foreach",
+};
+
+/* Everything that went wrong while loading, one line each. */
+struct loadctx {
+	struct strbuf errs;
+	int nerrs;
+	const char *file;
+};
+
+static void load_err(struct loadctx *lc, int line, const char *fmt, ...)
+    KF_PRINTF(3, 4);
+
+static void
+load_err(struct loadctx *lc, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	sb_addf(&lc->errs, "%s:%d: ", lc->file, line);
+	va_start(ap, fmt);
+	char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	sb_adds(&lc->errs, m);
+	sb_addc(&lc->errs, '\n');
+	free(m);
+	lc->nerrs++;
+}
+
+static void
+load_xml_error(void *arg, xmlErrorPtr e)
+{
+	struct loadctx *lc = arg;
+	char *msg;
+	int line = e->line;
+
+	if (e->level == XML_ERR_WARNING)
+		return;
+	if (line == 0 && e->node != NULL)
+		line = xmlGetLineNo((xmlNodePtr)e->node);
+	msg = xstrdup(e->message ? e->message : "XML error");
+	str_trim(msg);
+	load_err(lc, line, "%s", msg);
+	free(msg);
+}
+
+static char *
+load_prop(xmlNodePtr x, const char *name)
+{
+	xmlChar *v = xmlGetProp(x, (const xmlChar *)name);
+	char *s;
+
+	if (v == NULL)
+		return NULL;
+	s = xstrdup((const char *)v);
+	xmlFree(v);
+	return s;
+}
+
+static int
+load_line(xmlNodePtr x)
+{
+	return (int)xmlGetLineNo(x);
+}
+
+static int
+load_is(xmlNodePtr x, const char *name)
+{
+	return x->type == XML_ELEMENT_NODE &&
+	    strcmp((const char *)x->name, name) == 0;
+}
+
+static int
+load_int(struct loadctx *lc, xmlNodePtr x, const char *name, int def)
+{
+	char *v = load_prop(x, name);
+	long long n;
+	const char *errstr;
+
+	if (v == NULL)
+		return def;
+	if (str_tonum(v, 0, 1000, &n, &errstr) == -1) {
+		load_err(lc, load_line(x), "%s=\"%s\": %s", name, v, errstr);
+		n = def;
+	}
+	free(v);
+	return (int)n;
+}
+
+static int
+load_ms(struct loadctx *lc, xmlNodePtr x, const char *name, int def)
+{
+	char *v = load_prop(x, name);
+	const char *errstr;
+	int ms;
+
+	if (v == NULL)
+		return def;
+	if (conf_duration(v, &ms, &errstr) == -1) {
+		load_err(lc, load_line(x), "%s=\"%s\": %s", name, v, errstr);
+		ms = def;
+	}
+	free(v);
+	return ms;
+}
+
+static int
+load_yesno(xmlNodePtr x, const char *name, int def)
+{
+	char *v = load_prop(x, name);
+	int r = def;
+
+	if (v != NULL)
+		r = strcmp(v, "yes") == 0;
+	free(v);
+	return r;
+}
+
+static void
+load_edge(struct flow_node *n, const char *label, char *target, int line)
+{
+	struct flow_edge *e;
+
+	n->edges = xreallocarray(n->edges, n->nedges + 1, sizeof *n->edges);
+	e = &n->edges[n->nedges++];
+	e->label = xstrdup(label);
+	e->target = target;
+	e->line = line;
+	e->to = NULL;
+}
+
+/* Edge from attribute attr (or nothing when absent). */
+static void
+load_edge_attr(struct flow_node *n, xmlNodePtr x, const char *attr,
+    const char *label)
+{
+	char *t = load_prop(x, attr);
+
+	if (t != NULL)
+		load_edge(n, label, t, load_line(x));
+}
+
+static void
+load_piece(struct flow_node *n, char *prompt, char *as, char *var,
+    char *value, char *unit, int line)
+{
+	struct flow_piece *p;
+
+	n->pieces = xreallocarray(n->pieces, n->npieces + 1, sizeof *n->pieces);
+	p = &n->pieces[n->npieces++];
+	p->prompt = prompt;
+	p->as = as;
+	p->var = var;
+	p->value = value;
+	p->unit = unit;
+	p->line = line;
+}
+
+/* A space-separated prompt list attribute becomes one piece per id. */
+static void
+load_prompts(struct flow_node *n, xmlNodePtr x, const char *attr)
+{
+	char *v = load_prop(x, attr), *p, *tok, *save = NULL;
+
+	if (v == NULL)
+		return;
+	for (p = v; (tok = strtok_r(p, " \t\r\n", &save)) != NULL; p = NULL)
+		load_piece(n, xstrdup(tok), NULL, NULL, NULL, NULL,
+		    load_line(x));
+	free(v);
+}
+
+/* The children <prompt id> and <say as var|value unit> of a play. */
+static void
+load_play_children(struct flow_node *n, xmlNodePtr x)
+{
+	xmlNodePtr c;
+
+	for (c = x->children; c != NULL; c = c->next) {
+		if (load_is(c, "prompt"))
+			load_piece(n, load_prop(c, "id"), NULL, NULL, NULL,
+			    NULL, load_line(c));
+		else if (load_is(c, "say"))
+			load_piece(n, NULL, load_prop(c, "as"),
+			    load_prop(c, "var"), load_prop(c, "value"),
+			    load_prop(c, "unit"), load_line(c));
+	}
+}
+
+static void
+load_args(struct flow_node *n, xmlNodePtr x)
+{
+	xmlNodePtr c;
+	struct flow_arg *a;
+
+	for (c = x->children; c != NULL; c = c->next) {
+		if (!load_is(c, "param"))
+			continue;
+		n->args = xreallocarray(n->args, n->nargs + 1, sizeof *n->args);
+		a = &n->args[n->nargs++];
+		a->name = load_prop(c, "name");
+		a->var = load_prop(c, "var");
+		a->value = load_prop(c, "value");
+		a->line = load_line(c);
+	}
+}
+
+static void
+load_retries(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
+{
+	n->invalid_prompt = load_prop(x, "invalid-prompt");
+	n->timeout_prompt = load_prop(x, "timeout-prompt");
+	n->max_invalid = load_int(lc, x, "max-invalid", 3);
+	n->max_timeouts = load_int(lc, x, "max-timeouts", 3);
+	if (n->max_invalid < 1)
+		n->max_invalid = 1;
+	if (n->max_timeouts < 1)
+		n->max_timeouts = 1;
+	load_edge_attr(n, x, "escalate", "escalate");
+	n->barge_in = load_yesno(x, "barge-in", 1);
+	n->dig.first_ms = load_ms(lc, x, "timeout", 5000);
+	n->dig.inter_ms = load_ms(lc, x, "inter-digit-timeout", 3000);
+}
+
+static void
+load_menu(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
+{
+	xmlNodePtr c;
+	char *key;
+
+	load_prompts(n, x, "greeting");
+	n->short_greeting = load_prop(x, "short-greeting");
+	load_retries(lc, n, x);
+	n->dig.min_digits = 1;
+	n->dig.max_digits = 1;
+	n->dig.terminator = '\0';
+	n->dig.term_ms = 0;
+	for (c = x->children; c != NULL; c = c->next) {
+		if (!load_is(c, "item"))
+			continue;
+		key = load_prop(c, "key");
+		if (flow_node_edge(n, key) != NULL)
+			load_err(lc, load_line(c), "menu key %s used twice", key);
+		load_edge(n, key, load_prop(c, "goto"), load_line(c));
+		free(key);
+		n->item_prompts = xreallocarray(n->item_prompts,
+		    n->nitems + 1, sizeof *n->item_prompts);
+		n->item_prompts[n->nitems++] = load_prop(c, "prompt");
+	}
+}
+
+static void
+load_input(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
+{
+	char *t, *re;
+	int rc;
+
+	n->var = load_prop(x, "var");
+	load_prompts(n, x, "prompt");
+	load_retries(lc, n, x);
+	n->dig.min_digits = load_int(lc, x, "min-digits", 1);
+	n->dig.max_digits = load_int(lc, x, "max-digits", 32);
+	n->dig.term_ms = load_ms(lc, x, "term-timeout", 0);
+	t = load_prop(x, "terminator");
+	n->dig.terminator = t == NULL ? '#' :
+	    strcmp(t, "none") == 0 ? '\0' : t[0];
+	free(t);
+	if (n->dig.max_digits < 1 || n->dig.max_digits > FLOW_DIGITS_MAX)
+		load_err(lc, n->line, "max-digits must be 1 to %d",
+		    FLOW_DIGITS_MAX);
+	if (n->dig.min_digits > n->dig.max_digits)
+		load_err(lc, n->line, "min-digits %d is more than "
+		    "max-digits %d", n->dig.min_digits, n->dig.max_digits);
+	if ((n->pattern = load_prop(x, "pattern")) != NULL) {
+		re = xasprintf("^(%s)$", n->pattern);
+		rc = regcomp(&n->re, re, REG_EXTENDED | REG_NOSUB);
+		free(re);
+		if (rc != 0)
+			load_err(lc, n->line, "pattern \"%s\" is not a valid "
+			    "extended regular expression", n->pattern);
+		else
+			n->has_re = 1;
+	}
+	n->check = load_prop(x, "check");
+	n->confirm = load_yesno(x, "confirm", 0);
+	n->confirm_prompt = load_prop(x, "confirm-prompt");
+	if (n->confirm && n->confirm_prompt == NULL)
+		load_err(lc, n->line, "confirm=\"yes\" needs confirm-prompt=");
+}
+
+static const char *const load_branches[] = {
+	"found", "empty", "many", "invalid", "error", "timeout", "down",
+};
+
+static void
+load_query(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
+{
+	size_t i;
+
+	(void)lc;
+	n->mapping = load_prop(x, "mapping");
+	n->count_var = load_prop(x, "count");
+	for (i = 0; i < nitems(load_branches); i++)
+		load_edge_attr(n, x, load_branches[i], load_branches[i]);
+	load_args(n, x);
+}
+
+static void
+load_say(struct flow_node *n, xmlNodePtr x)
+{
+	load_piece(n, NULL, load_prop(x, "as"), load_prop(x, "var"),
+	    load_prop(x, "value"), load_prop(x, "unit"), load_line(x));
+	n->barge_in = load_yesno(x, "barge-in", 1);
+}
+
+static void
+load_play(struct flow_node *n, xmlNodePtr x)
+{
+	load_prompts(n, x, "prompt");
+	load_play_children(n, x);
+	n->barge_in = load_yesno(x, "barge-in", 1);
+}
+
+static void
+load_record(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
+{
+	n->var = load_prop(x, "var");
+	load_prompts(n, x, "prompt");
+	n->rec.max_ms = load_ms(lc, x, "max-length", 60000);
+	n->rec.silence_ms = load_ms(lc, x, "silence", 5000);
+	n->stop_keys = load_prop(x, "stop-keys");
+	if (n->stop_keys == NULL)
+		n->stop_keys = xstrdup("#");
+	n->rec.stop_keys = n->stop_keys;
+	n->rec.beep = load_yesno(x, "beep", 1);
+	n->barge_in = 0;
+}
+
+static void
+load_set(struct flow_node *n, xmlNodePtr x)
+{
+	n->var = load_prop(x, "var");
+	n->value = load_prop(x, "value");
+	n->from = load_prop(x, "from");
+	n->type = load_prop(x, "type");
+}
+
+static struct flow_node *load_node(struct loadctx *lc, struct flow *f,
+    xmlNodePtr x);
+
+static void
+load_foreach(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
+{
+	xmlNodePtr c;
+	struct flow_node *b;
+
+	n->over = load_prop(x, "query");
+	n->max_rows = load_int(lc, x, "max", 20);
+	for (c = x->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if ((b = load_node(lc, n->flow, c)) == NULL)
+			continue;
+		n->body = xreallocarray(n->body, n->nbody + 1,
+		    sizeof *n->body);
+		n->body[n->nbody++] = b;
+	}
+}
+
+static int
+load_kind(const char *name, enum flow_kind *k)
+{
+	size_t i;
+
+	for (i = 0; i <= FK_FOREACH; i++)
+		if (strcmp(flow_kind_names[i], name) == 0) {
+			*k = (enum flow_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
+static struct flow_node *
+load_node(struct loadctx *lc, struct flow *f, xmlNodePtr x)
+{
+	struct flow_node *n;
+	enum flow_kind k;
+
+	if (load_kind((const char *)x->name, &k) == -1) {
+		load_err(lc, load_line(x), "unknown node <%s>", x->name);
+		return NULL;
+	}
+	n = xcalloc(1, sizeof *n);
+	n->kind = k;
+	n->flow = f;
+	n->line = load_line(x);
+	n->id = load_prop(x, "id");
+	n->barge_in = 1;
+	switch (k) {
+	case FK_MENU:
+		load_menu(lc, n, x);
+		break;
+	case FK_INPUT:
+		load_input(lc, n, x);
+		break;
+	case FK_QUERY:
+		load_query(lc, n, x);
+		break;
+	case FK_SAY:
+		load_say(n, x);
+		break;
+	case FK_PLAY:
+		load_play(n, x);
+		break;
+	case FK_RECORD:
+		load_record(lc, n, x);
+		break;
+	case FK_SET:
+		load_set(n, x);
+		break;
+	case FK_IF:
+		n->var = load_prop(x, "var");
+		n->op = load_prop(x, "op");
+		n->value = load_prop(x, "value");
+		load_edge_attr(n, x, "then", "then");
+		load_edge_attr(n, x, "else", "else");
+		if (strcmp(n->op, "empty") != 0 && n->value == NULL)
+			load_err(lc, n->line, "<if op=\"%s\"> needs value=",
+			    n->op);
+		break;
+	case FK_GOTO:
+		load_edge_attr(n, x, "target", "goto");
+		break;
+	case FK_CALL:
+		n->callee = load_prop(x, "flow");
+		load_args(n, x);
+		break;
+	case FK_LANG:
+		n->lang = load_prop(x, "set");
+		break;
+	case FK_HANGUP:
+		load_prompts(n, x, "prompt");
+		break;
+	case FK_FOREACH:
+		load_foreach(lc, n, x);
+		break;
+	case FK_RETURN:
+		break;
+	}
+	return n;
+}
+
+/* Does node kind k continue to the next node (next= or the sibling)? */
+static int
+load_falls_through(enum flow_kind k)
+{
+	return k != FK_MENU && k != FK_GOTO && k != FK_RETURN &&
+	    k != FK_HANGUP;
+}
+
+/*
+ * Add the "next" edge (next= or the following sibling), the else and
+ * found defaults, and resolve every edge to a node.
+ */
+static void
+load_link(struct loadctx *lc, struct flow *f, xmlNodePtr *xs)
+{
+	struct flow_node *n, *sib;
+	struct flow_edge *e;
+	size_t i, j;
+	const char *deflabel;
+	char *nx;
+
+	for (i = 0; i < f->nnodes; i++) {
+		n = f->nodes[i];
+		sib = i + 1 < f->nnodes ? f->nodes[i + 1] : NULL;
+		if (!load_falls_through(n->kind))
+			continue;
+		deflabel = n->kind == FK_IF ? "else" :
+		    n->kind == FK_QUERY ? "found" : "next";
+		if (flow_node_edge(n, deflabel) != NULL)
+			continue;
+		nx = load_prop(xs[i], "next");
+		if (nx != NULL)
+			load_edge(n, deflabel, nx, n->line);
+		else if (sib != NULL) {
+			load_edge(n, deflabel, NULL, n->line);
+			n->edges[n->nedges - 1].to = sib;
+		}
+	}
+	for (i = 0; i < f->nnodes; i++) {
+		n = f->nodes[i];
+		for (j = 0; j < n->nedges; j++) {
+			e = &n->edges[j];
+			if (e->to != NULL || e->target == NULL)
+				continue;
+			if ((e->to = flow_find_node(f, e->target)) == NULL)
+				load_err(lc, e->line, "%s \"%s\": no node "
+				    "with id \"%s\" in flow %s", strcmp(e->label,
+				    "next") == 0 ? "next" : e->label,
+				    e->target, e->target, f->name);
+		}
+		if (n->kind == FK_FOREACH) {
+			sib = flow_find_node(f, n->over);
+			if (sib == NULL || sib->kind != FK_QUERY)
+				load_err(lc, n->line, "foreach query=\"%s\": "
+				    "no <query> with that id in flow %s",
+				    n->over, f->name);
+		}
+	}
+}
+
+static void
+load_decls(xmlNodePtr x, const char *elem, struct flow_decl **v, size_t *n)
+{
+	xmlNodePtr c;
+	struct flow_decl *d;
+
+	for (c = x->children; c != NULL; c = c->next) {
+		if (!load_is(c, elem))
+			continue;
+		*v = xreallocarray(*v, *n + 1, sizeof **v);
+		d = &(*v)[(*n)++];
+		d->name = load_prop(c, "name");
+		d->type = load_prop(c, "type");
+		d->optional = load_yesno(c, "optional", 0);
+		d->line = load_line(c);
+	}
+}
+
+static const char *
+load_basename(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+static struct flow *
+load_flow(struct loadctx *lc, xmlDocPtr doc)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc), c;
+	xmlNodePtr *xs = NULL;
+	struct flow *f;
+	struct flow_node *n;
+	const char *base;
+	size_t i, j, blen;
+	char *start;
+
+	f = xcalloc(1, sizeof *f);
+	f->file = xstrdup(lc->file);
+	f->line = load_line(root);
+	f->name = load_prop(root, "name");
+	base = load_basename(lc->file);
+	blen = strlen(base);
+	if (blen > 4 && strcmp(base + blen - 4, ".xml") == 0)
+		blen -= 4;
+	if (strlen(f->name) != blen || strncmp(f->name, base, blen) != 0)
+		load_err(lc, f->line, "flow name \"%s\" does not match the "
+		    "file name (expected \"%.*s\")", f->name, (int)blen, base);
+	load_decls(root, "param", &f->params, &f->nparams);
+	load_decls(root, "output", &f->outputs, &f->noutputs);
+	for (c = root->children; c != NULL; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || load_is(c, "param") ||
+		    load_is(c, "output") || load_is(c, "description"))
+			continue;
+		if ((n = load_node(lc, f, c)) == NULL)
+			continue;
+		f->nodes = xreallocarray(f->nodes, f->nnodes + 1,
+		    sizeof *f->nodes);
+		xs = xreallocarray(xs, f->nnodes + 1, sizeof *xs);
+		xs[f->nnodes] = c;
+		f->nodes[f->nnodes++] = n;
+	}
+	for (i = 0; i < f->nnodes; i++) {
+		if (f->nodes[i]->id == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (f->nodes[j]->id != NULL &&
+			    strcmp(f->nodes[i]->id, f->nodes[j]->id) == 0)
+				load_err(lc, f->nodes[i]->line, "duplicate id "
+				    "\"%s\" (first at line %d)",
+				    f->nodes[i]->id, f->nodes[j]->line);
+	}
+	load_link(lc, f, xs);
+	free(xs);
+	start = load_prop(root, "start");
+	if (start != NULL) {
+		if ((f->start = flow_find_node(f, start)) == NULL)
+			load_err(lc, f->line, "start \"%s\": no node with "
+			    "that id", start);
+		free(start);
+	} else if (f->nnodes > 0)
+		f->start = f->nodes[0];
+	return f;
+}
+
+static void
+load_node_free(struct flow_node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->nedges; i++) {
+		free(n->edges[i].label);
+		free(n->edges[i].target);
+	}
+	free(n->edges);
+	for (i = 0; i < n->npieces; i++) {
+		free(n->pieces[i].prompt);
+		free(n->pieces[i].as);
+		free(n->pieces[i].var);
+		free(n->pieces[i].value);
+		free(n->pieces[i].unit);
+	}
+	free(n->pieces);
+	for (i = 0; i < n->nitems; i++)
+		free(n->item_prompts[i]);
+	free(n->item_prompts);
+	for (i = 0; i < n->nargs; i++) {
+		free(n->args[i].name);
+		free(n->args[i].var);
+		free(n->args[i].value);
+	}
+	free(n->args);
+	for (i = 0; i < n->nbody; i++)
+		load_node_free(n->body[i]);
+	free(n->body);
+	if (n->has_re)
+		regfree(&n->re);
+	free(n->id);
+	free(n->short_greeting);
+	free(n->invalid_prompt);
+	free(n->timeout_prompt);
+	free(n->var);
+	free(n->pattern);
+	free(n->check);
+	free(n->confirm_prompt);
+	free(n->mapping);
+	free(n->callee);
+	free(n->count_var);
+	free(n->stop_keys);
+	free(n->value);
+	free(n->from);
+	free(n->type);
+	free(n->op);
+	free(n->lang);
+	free(n->over);
+	free(n);
+}
+
+static void
+load_decls_free(struct flow_decl *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(d[i].name);
+		free(d[i].type);
+	}
+	free(d);
+}
+
+static void
+load_flow_free(struct flow *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nnodes; i++)
+		load_node_free(f->nodes[i]);
+	free(f->nodes);
+	load_decls_free(f->params, f->nparams);
+	load_decls_free(f->outputs, f->noutputs);
+	free(f->name);
+	free(f->file);
+	free(f);
+}
+
+static void
+load_set_free(struct flow_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->nflows; i++)
+		load_flow_free(set->flows[i]);
+	free(set->flows);
+	free(set);
+}
+
+static xmlRelaxNGPtr
+load_schema(struct loadctx *lc, const char *path)
+{
+	xmlRelaxNGParserCtxtPtr pc;
+	xmlRelaxNGPtr rng;
+
+	lc->file = path;
+	pc = xmlRelaxNGNewParserCtxt(path);
+	xmlRelaxNGSetParserStructuredErrors(pc, load_xml_error, lc);
+	xmlSetStructuredErrorFunc(lc, load_xml_error);
+	rng = xmlRelaxNGParse(pc);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	xmlRelaxNGFreeParserCtxt(pc);
+	if (rng == NULL && lc->nerrs == 0)
+		load_err(lc, 0, "cannot load the flow schema");
+	return rng;
+}
+
+static struct flow *
+load_file(struct loadctx *lc, xmlRelaxNGPtr rng, const char *path)
+{
+	xmlRelaxNGValidCtxtPtr vc;
+	xmlDocPtr doc;
+	struct flow *f = NULL;
+	int before = lc->nerrs, rc;
+
+	lc->file = path;
+	xmlSetStructuredErrorFunc(lc, load_xml_error);
+	doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (doc == NULL) {
+		if (lc->nerrs == before)
+			load_err(lc, 0, "cannot read the file");
+		return NULL;
+	}
+	vc = xmlRelaxNGNewValidCtxt(rng);
+	xmlRelaxNGSetValidStructuredErrors(vc, load_xml_error, lc);
+	rc = xmlRelaxNGValidateDoc(vc, doc);
+	xmlRelaxNGFreeValidCtxt(vc);
+	if (rc != 0) {
+		if (lc->nerrs == before)
+			load_err(lc, 0, "does not match the flow schema");
+	} else
+		f = load_flow(lc, doc);
+	xmlFreeDoc(doc);
+	return f;
+}
+
+/* Cross-flow checks: unique names, every <call> names a loaded flow. */
+static void
+load_cross(struct loadctx *lc, struct flow_set *set)
+{
+	struct flow *f;
+	size_t i, j;
+
+	for (i = 0; i < set->nflows; i++) {
+		f = set->flows[i];
+		lc->file = f->file;
+		for (j = 0; j < i; j++)
+			if (strcmp(set->flows[j]->name, f->name) == 0)
+				load_err(lc, f->line, "flow \"%s\" is also "
+				    "defined in %s", f->name,
+				    set->flows[j]->file);
+		for (j = 0; j < f->nnodes; j++)
+			if (f->nodes[j]->kind == FK_CALL &&
+			    flow_set_find(set, f->nodes[j]->callee) == NULL)
+				load_err(lc, f->nodes[j]->line, "call: no "
+				    "flow \"%s\" (no file %s.xml)",
+				    f->nodes[j]->callee, f->nodes[j]->callee);
+	}
+}
+
+static char *
+load_default_schema(const char *dir)
+{
+	char *p;
+
+	if (dir != NULL) {
+		p = xasprintf("%s/flow.rng", dir);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	return xstrdup(KEFU_DATADIR "/flows/flow.rng");
+}
+
+int
+flow_set_load_files(const char *const *files, size_t nfiles,
+    const char *schema_path, struct flow_set **out, char **cause)
+{
+	struct loadctx lc = { STRBUF_INIT, 0, NULL };
+	struct flow_set *set;
+	struct flow *f;
+	xmlRelaxNGPtr rng;
+	char *dir = NULL, *schema, *s;
+	size_t i;
+
+	*out = NULL;
+	if (schema_path != NULL)
+		schema = xstrdup(schema_path);
+	else {
+		if (nfiles > 0 && (s = strrchr(files[0], '/')) != NULL)
+			dir = xstrndup(files[0], (size_t)(s - files[0]));
+		schema = load_default_schema(dir ? dir : ".");
+		free(dir);
+	}
+	if ((rng = load_schema(&lc, schema)) == NULL) {
+		free(schema);
+		*cause = sb_steal(&lc.errs);
+		return -1;
+	}
+	free(schema);
+	set = xcalloc(1, sizeof *set);
+	atomic_init(&set->refs, 1);
+	for (i = 0; i < nfiles; i++) {
+		if ((f = load_file(&lc, rng, files[i])) == NULL)
+			continue;
+		set->flows = xreallocarray(set->flows, set->nflows + 1,
+		    sizeof *set->flows);
+		set->flows[set->nflows++] = f;
+	}
+	xmlRelaxNGFree(rng);
+	load_cross(&lc, set);
+	if (lc.nerrs > 0) {
+		load_set_free(set);
+		s = sb_steal(&lc.errs);
+		s[strlen(s) - 1] = '\0';
+		if (cause != NULL)
+			*cause = s;
+		else
+			free(s);
+		return -1;
+	}
+	sb_free(&lc.errs);
+	*out = set;
+	return 0;
+}
+
+static int
+load_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+flow_set_load(const char *dir, const char *schema_path,
+    struct flow_set **out, char **cause)
+{
+	DIR *d;
+	struct dirent *de;
+	char **files = NULL, *schema;
+	size_t n = 0, len, i;
+	int rc;
+
+	if ((d = opendir(dir)) == NULL)
+		return kf_error(cause, "%s: cannot open the flows folder: %s",
+		    dir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len < 5 || de->d_name[0] == '.' ||
+		    strcmp(de->d_name + len - 4, ".xml") != 0)
+			continue;
+		files = xreallocarray(files, n + 1, sizeof *files);
+		files[n++] = xasprintf("%s/%s", dir, de->d_name);
+	}
+	closedir(d);
+	if (n == 0) {
+		free(files);
+		return kf_error(cause, "%s: no flow files (*.xml)", dir);
+	}
+	qsort(files, n, sizeof *files, load_cmp);
+	schema = schema_path ? xstrdup(schema_path) : load_default_schema(dir);
+	rc = flow_set_load_files((const char *const *)files, n, schema, out,
+	    cause);
+	free(schema);
+	for (i = 0; i < n; i++)
+		free(files[i]);
+	free(files);
+	return rc;
+}
+
+struct flow_set *
+flow_set_ref(struct flow_set *set)
+{
+	atomic_fetch_add(&set->refs, 1);
+	return set;
+}
+
+void
+flow_set_unref(struct flow_set *set)
+{
+	if (set != NULL && atomic_fetch_sub(&set->refs, 1) == 1)
+		load_set_free(set);
+}
+
+size_t
+flow_set_count(const struct flow_set *set)
+{
+	return set->nflows;
+}
+
+const char *
+flow_set_name(const struct flow_set *set, size_t i)
+{
+	return i < set->nflows ? set->flows[i]->name : NULL;
+}
+
+int
+flow_set_has(const struct flow_set *set, const char *name)
+{
+	return flow_set_find(set, name) != NULL;
+}
+
+struct flow *
+flow_set_find(const struct flow_set *set, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < set->nflows; i++)
+		if (strcmp(set->flows[i]->name, name) == 0)
+			return set->flows[i];
+	return NULL;
+}
+
+struct flow_node *
+flow_find_node(const struct flow *f, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id != NULL && i < f->nnodes; i++)
+		if (f->nodes[i]->id != NULL &&
+		    strcmp(f->nodes[i]->id, id) == 0)
+			return f->nodes[i];
+	return NULL;
+}
+
+struct flow_edge *
+flow_node_edge(const struct flow_node *n, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < n->nedges; i++)
+		if (strcmp(n->edges[i].label, label) == 0)
+			return &n->edges[i];
+	return NULL;
+}
+
+char *
+flow_node_label(const struct flow_node *n)
+{
+	if (n->id != NULL)
+		return xasprintf("%s:%s", n->flow->name, n->id);
+	return xasprintf("%s:%s@%d", n->flow->name, flow_kind_names[n->kind],
+	    n->line);
+}
+
+int
+flow_gtin_ok(const char *s)
+{
+	size_t len = strlen(s), i;
+	int sum = 0, w;
+
+	if (len != 8 && len != 12 && len != 13 && len != 14)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	/* weights 3,1,3,1... from the digit left of the check digit */
+	for (i = 0; i + 1 < len; i++) {
+		w = ((len - 1 - i) % 2 == 1) ? 3 : 1;
+		sum += (s[i] - '0') * w;
+	}
+	return (10 - sum % 10) % 10 == s[len - 1] - '0';
+}

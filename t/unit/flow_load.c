@@ -1,0 +1,118 @@
+/*
+ * flow_load.c: tests of the flow loader (flow/load.c): the shipped flows
+ * and the test flows load; malformed XML, schema violations, unknown
+ * targets and duplicate ids are reported as file:line; reference counts.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow/flow_int.h"
+#include "t/tap.h"
+
+static char schema[4096], dir[4096];
+
+static char *
+load_one(const char *name)
+{
+	char path[4096], *cause = NULL;
+	const char *files[1] = { path };
+	struct flow_set *set;
+
+	snprintf(path, sizeof path, "%s/t/data/flow/bad/%s", getenv("KEFU_SRCDIR"), name);
+	if (flow_set_load_files(files, 1, schema, &set, &cause) == 0) {
+		flow_set_unref(set);
+		return NULL;
+	}
+	return cause;
+}
+
+int
+main(void)
+{
+	const char *src = getenv("KEFU_SRCDIR");
+	struct flow_set *set;
+	struct flow *f;
+	struct flow_node *n;
+	char *cause = NULL;
+
+	if (src == NULL)
+		src = ".";
+	snprintf(schema, sizeof schema, "%s/flows/flow.rng", src);
+
+	snprintf(dir, sizeof dir, "%s/flows", src);
+	ok(flow_set_load(dir, schema, &set, &cause) == 0,
+	    "shipped flows load: %s", cause ? cause : "ok");
+	if (set != NULL) {
+		ok(flow_set_has(set, "main"), "main flow present");
+		ok(flow_set_has(set, "price"), "price flow present");
+		flow_set_unref(set);
+	}
+	free(cause);
+	cause = NULL;
+
+	snprintf(dir, sizeof dir, "%s/t/data/flow/good", src);
+	ok(flow_set_load(dir, schema, &set, &cause) == 0,
+	    "test flows load: %s", cause ? cause : "ok");
+	if (set == NULL)
+		return tap_done();
+	is_int(flow_set_count(set), 2, "two flows");
+	f = flow_set_find(set, "main");
+	ok(f != NULL && f->start != NULL && strcmp(f->start->id, "top") == 0,
+	    "start is the first node");
+	n = flow_find_node(f, "top");
+	is_int(n->nedges, 7, "menu: 6 items + escalate");
+	ok(flow_node_edge(n, "9") != NULL &&
+	    strcmp(flow_node_edge(n, "9")->to->id, "lang") == 0,
+	    "menu key 9 -> lang");
+	n = flow_find_node(f, "tell");
+	ok(flow_node_edge(n, "next") != NULL &&
+	    flow_node_edge(n, "next")->to->kind == FK_GOTO,
+	    "implicit next is the following sibling");
+	n = flow_find_node(f, "lang");
+	ok(flow_node_edge(n, "else") != NULL &&
+	    flow_node_edge(n, "else")->to->kind == FK_LANG,
+	    "if: else defaults to the following sibling");
+	n = flow_find_node(f, "price");
+	is_int(n->dig.terminator, '#', "input terminator defaults to #");
+	is_int(n->dig.first_ms, 5000, "input first-digit timeout default 5s");
+	is_int(n->dig.min_digits, 4, "min-digits read");
+	n = flow_find_node(f, "rec");
+	is_int(n->rec.max_ms, 30000, "record max-length 30s");
+	is_int(n->rec.silence_ms, 3000, "record silence 3s");
+	/* reference counting: the set survives while a call holds it */
+	flow_set_ref(set);
+	flow_set_unref(set);
+	ok(flow_set_has(set, "sub"), "set alive after ref+unref");
+	flow_set_unref(set);
+
+	cause = load_one("malformed.xml");
+	like(cause, "malformed.xml:4:", "malformed XML: file:line");
+	free(cause);
+	cause = load_one("schema.xml");
+	like(cause, "schema.xml:4:", "schema violation: file:line");
+	like(cause, "dance", "schema violation names the element");
+	free(cause);
+	cause = load_one("target.xml");
+	like(cause, "target.xml:4: goto \"nowhere\": no node", "unknown target: file:line");
+	free(cause);
+	cause = load_one("dupid.xml");
+	like(cause, "dupid.xml:4: duplicate id \"x\" (first at line 3)", "duplicate id");
+	free(cause);
+
+	/* a missing schema is an error, not a crash */
+	{
+		const char *files[1] = { "/nonexistent/x.xml" };
+		cause = NULL;
+		ok(flow_set_load_files(files, 1, "/nonexistent.rng", &set, &cause) == -1,
+		    "missing schema fails");
+		free(cause);
+	}
+	ok(flow_gtin_ok("6901234567892"), "EAN-13 check digit ok");
+	ok(!flow_gtin_ok("6901234567893"), "EAN-13 bad check digit");
+	ok(flow_gtin_ok("96385074"), "EAN-8 ok");
+	ok(flow_gtin_ok("036000291452"), "UPC-A ok");
+	ok(!flow_gtin_ok("12345"), "5 digits is no GTIN");
+	return tap_done();
+}
