@@ -1,0 +1,346 @@
+/*
+ * exec.c: running a mapping.  Checks every input against its parameter
+ * before any database is touched, builds the bound parameters (one per
+ * '?' marker; a value is never pasted into SQL text), runs the variant
+ * of the datasource's dialect through db_run on a pooled connection,
+ * then checks the result's shape and decides the outcome.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "map/map_int.h"
+#include "util/util.h"
+
+void
+map_res_free(struct map_res *res)
+{
+	if (res->db_ != NULL)
+		db_result_free(res->db_);
+	free(res->vars_);
+	free(res->params_);
+	free(res->buf_);
+	free(res->sql_);
+	memset(res, 0, sizeof *res);
+}
+
+static void map_exec_fail(struct map_res *, enum map_outcome, const char *,
+    ...) KF_PRINTF(3, 4);
+
+static void
+map_exec_fail(struct map_res *res, enum map_outcome o, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->outcome = o;
+	va_start(ap, fmt);
+	vsnprintf(res->error, sizeof res->error, fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+map_exec_input(const struct map_var *in, size_t nin, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nin; i++)
+		if (in[i].name != NULL && strcmp(in[i].name, name) == 0)
+			return in[i].value;
+	return NULL;
+}
+
+/* Bytes needed for the canonical text of every decimal input. */
+static size_t
+map_exec_decimal_room(const struct map *m, const char **vals)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < m->info.nparams; i++)
+		if (m->params[i].type == MAPP_DECIMAL && vals[i] != NULL)
+			n += strlen(vals[i]) + 3;
+	return n;
+}
+
+static void
+map_exec_value(const struct map_param_info *p, const char *v,
+    struct db_param *dp, char **room)
+{
+	char *c;
+
+	memset(dp, 0, sizeof *dp);
+	dp->type = p->type == MAPP_INTEGER ? DBV_INT :
+	    p->type == MAPP_DECIMAL ? DBV_DECIMAL :
+	    p->type == MAPP_DATE ? DBV_DATE : DBV_TEXT;
+	if (v == NULL) {
+		dp->null = 1;
+		return;
+	}
+	if (p->type == MAPP_INTEGER)
+		dp->i = strtoll(v, NULL, 10);
+	else if (p->type == MAPP_DECIMAL) {
+		c = map_param_decimal(v);
+		dp->s = strcpy(*room, c);
+		*room += strlen(c) + 1;
+		free(c);
+	} else
+		dp->s = v;
+}
+
+/* Check one input; NULL in *v when it is bound as NULL. */
+static int
+map_exec_check(const struct map_param_info *p, const char **v,
+    struct map_res *res)
+{
+	char why[256];
+
+	if (p->optional && (*v == NULL || (**v == '\0' &&
+	    p->type != MAPP_TEXT))) {
+		*v = NULL;
+		return 0;
+	}
+	res->reason = map_param_check(p, *v, why, sizeof why);
+	if (res->reason == MAPR_NONE)
+		return 0;
+	res->param = p->name;
+	map_exec_fail(res, MAP_INVALID, "parameter '%s': %s", p->name, why);
+	return -1;
+}
+
+int
+map_bind(const struct map *m, const struct map_var *in, size_t nin,
+    const struct map_sql_info *sql, struct map_res *res)
+{
+	size_t np = m->info.nparams, i;
+	const char *stackv[16], **vals = stackv;
+	struct db_param *pv;
+	char *room;
+
+	if (np > nitems(stackv))
+		vals = xcalloc(np, sizeof *vals);
+	for (i = 0; i < np; i++) {
+		vals[i] = map_exec_input(in, nin, m->params[i].name);
+		if (map_exec_check(&m->params[i], &vals[i], res) == -1)
+			goto fail;
+	}
+	i = map_exec_decimal_room(m, vals);
+	room = res->buf_ = i != 0 ? xmalloc(i) : NULL;
+	pv = res->params_ = xcalloc(np + sql->nmarkers + 1, sizeof *pv);
+	for (i = 0; i < np; i++)
+		map_exec_value(&m->params[i], vals[i], &pv[i], &room);
+	for (i = 0; i < sql->nmarkers; i++)
+		pv[np + i] = pv[sql->markers[i]];
+	res->params = pv + np;
+	res->nparams = sql->nmarkers;
+	res->sql = sql->bound;
+	if (vals != stackv)
+		free(vals);
+	return 0;
+fail:
+	if (vals != stackv)
+		free(vals);
+	return -1;
+}
+
+static enum map_outcome
+map_exec_dberr(const struct map *m, struct map_res *res)
+{
+	const struct db_err *e = &res->dberr;
+
+	switch (e->kind) {
+	case DBE_DOWN:
+	case DBE_BUSY:
+		map_exec_fail(res, MAP_DOWN, "%s", e->msg);
+		break;
+	case DBE_TIMEOUT:
+		map_exec_fail(res, MAP_TIMEOUT, "%s", e->msg);
+		break;
+	case DBE_TOO_MANY:
+		map_exec_fail(res, MAP_ERROR, "mapping '%s': more than %zu "
+		    "row%s (on-many=\"error\")", m->info.name,
+		    m->info.max_rows, m->info.max_rows == 1 ? "" : "s");
+		break;
+	default:
+		map_exec_fail(res, MAP_ERROR, "%s", e->msg);
+		break;
+	}
+	return res->outcome;
+}
+
+/* Compare result column names with the declared ones. */
+static int
+map_exec_names(const struct map *m, size_t ncols, char *const *names,
+    char *msg, size_t len)
+{
+	size_t i;
+
+	if (ncols != m->info.ncolumns) {
+		snprintf(msg, len, "mapping '%s': the statement returns %zu "
+		    "column%s, the mapping declares %zu", m->info.name, ncols,
+		    ncols == 1 ? "" : "s", m->info.ncolumns);
+		return -1;
+	}
+	for (i = 0; names != NULL && i < ncols; i++) {
+		if (names[i] == NULL ||
+		    strcasecmp(names[i], m->columns[i].name) == 0)
+			continue;
+		snprintf(msg, len, "mapping '%s': column %zu is '%s', the "
+		    "mapping expects '%s'", m->info.name, i + 1, names[i],
+		    m->columns[i].name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+map_check_columns(const struct map *m, const struct db_result *cols,
+    char **cause)
+{
+	char msg[512];
+
+	if (map_exec_names(m, cols->ncols, cols->names, msg, sizeof msg) == 0)
+		return 0;
+	return kf_error(cause, "%s", msg);
+}
+
+static void
+map_exec_vars(const struct map *m, struct map_res *res)
+{
+	struct map_out *v;
+	size_t i;
+
+	v = res->vars_ = xcalloc(m->info.ncolumns, sizeof *v);
+	for (i = 0; i < m->info.ncolumns; i++) {
+		v[i].name = m->columns[i].var;
+		v[i].v = MAP_ROW(res, 0, i);
+	}
+	res->vars = v;
+	res->nvars = m->info.ncolumns;
+}
+
+/* Decide the outcome from the rows a read returned. */
+static enum map_outcome
+map_exec_rows(const struct map *m, struct map_res *res)
+{
+	struct db_result *r = res->db_;
+	const struct map_info *mi = &m->info;
+
+	if (map_exec_names(m, r->ncols, r->names, res->error,
+	    sizeof res->error) == -1)
+		return res->outcome = MAP_ERROR;
+	res->rows = r->cells;
+	res->ncols = r->ncols;
+	res->nrows = r->nrows;
+	if (r->nrows == 0) {
+		if (mi->on_empty == MAP_ON_EMPTY_ERROR)
+			map_exec_fail(res, MAP_ERROR, "mapping '%s': no row "
+			    "(on-empty=\"error\")", mi->name);
+		else
+			res->outcome = MAP_EMPTY;
+		return res->outcome;
+	}
+	res->outcome = MAP_FOUND;
+	if (r->nrows > mi->max_rows) {
+		res->nrows = mi->max_rows;
+		if (mi->on_many == MAP_ON_MANY_ERROR) {
+			map_exec_fail(res, MAP_ERROR, "mapping '%s': more "
+			    "than %zu row%s (on-many=\"error\")", mi->name,
+			    mi->max_rows, mi->max_rows == 1 ? "" : "s");
+			return MAP_ERROR;
+		}
+		if (mi->on_many == MAP_ON_MANY_MANY)
+			res->outcome = MAP_MANY;
+	}
+	map_exec_vars(m, res);
+	return res->outcome;
+}
+
+/* The query to run; on-many first/many ask for one row more than kept. */
+static void
+map_exec_query(const struct map *m, const struct db_adapter *ad,
+    struct map_res *res, struct db_query *q)
+{
+	const struct map_info *mi = &m->info;
+
+	memset(q, 0, sizeof *q);
+	q->sql = res->sql;
+	q->params = res->params;
+	q->nparams = res->nparams;
+	q->coltypes = m->coltypes;
+	q->ncoltypes = mi->ncolumns;
+	q->writes = mi->writes;
+	q->timeout_ms = mi->timeout_ms;
+	if (mi->rows == MAPROWS_NONE)
+		return;
+	if (mi->on_many == MAP_ON_MANY_ERROR) {
+		q->max_rows = mi->max_rows;
+		return;
+	}
+	if (ad != NULL && (res->sql_ = db_adapter_limit(ad, res->sql,
+	    mi->max_rows + 1)) != NULL)
+		q->sql = res->sql = res->sql_;
+}
+
+static enum map_outcome
+map_exec_run(const struct map *m, struct map_res *res,
+    const struct db_adapter *ad)
+{
+	struct db_query q;
+
+	if (m->src == NULL) {
+		map_exec_fail(res, MAP_DOWN, "mapping '%s': datasource '%s' "
+		    "is not open", m->info.name, m->info.datasource);
+		return MAP_DOWN;
+	}
+	map_exec_query(m, ad, res, &q);
+	if (db_run(m->src, &q, &res->db_, &res->dberr) == -1) {
+		res->db_ = NULL;
+		return map_exec_dberr(m, res);
+	}
+	if (m->info.rows == MAPROWS_NONE) {
+		res->affected = res->db_->affected;
+		return res->outcome = MAP_FOUND;
+	}
+	return map_exec_rows(m, res);
+}
+
+enum map_outcome
+map_run(const struct map *m, const struct map_var *in, size_t nin,
+    struct map_res *res)
+{
+	const struct db_adapter *ad = NULL;
+	uint64_t t0 = now_us();
+	unsigned us = 0;
+
+	memset(res, 0, sizeof *res);
+	res->affected = -1;
+	if (m->src != NULL)
+		ad = db_source_adapter(m->src);
+	if (map_bind(m, in, nin, map_sql_for(m, ad ? db_adapter_name(ad) :
+	    NULL), res) == 0) {
+		map_exec_run(m, res, ad);
+		us = (unsigned)(now_us() - t0);
+		if (us == 0)
+			us = 1;
+	}
+	res->elapsed_us = (unsigned)(now_us() - t0);
+	map_stats_add(m, res->outcome, res->outcome == MAP_FOUND ||
+	    res->outcome == MAP_EMPTY || res->outcome == MAP_MANY ? us : 0);
+	return res->outcome;
+}
+
+enum map_outcome
+map_exec(const struct map_set *set, const char *name,
+    const struct map_var *in, size_t nin, struct map_res *res)
+{
+	const struct map *m = map_find(set, name);
+
+	if (m != NULL)
+		return map_run(m, in, nin, res);
+	memset(res, 0, sizeof *res);
+	res->affected = -1;
+	map_exec_fail(res, MAP_ERROR, "no mapping named '%s'", name);
+	return MAP_ERROR;
+}

@@ -1,0 +1,714 @@
+/*
+ * load.c: reading mapping files into a set.  Walks the mappings folder
+ * for **.xml, parses each with libxml2 (no network, no entity
+ * expansion), validates it against the RELAX NG schema mapping.rng, then
+ * checks what a schema cannot: placeholders against parameters, the
+ * datasource against kefu.conf, read-only statements, duplicate names.
+ * Every problem is reported as "file:line: reason".
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <libxml/tree.h>
+
+#include "map/map_int.h"
+#include "util/util.h"
+
+#define MAP_LOAD_DEPTH 16
+#define MAP_LOAD_MAX_ROWS 100
+
+struct map_loader {
+	const struct map_load_cfg *cfg;
+	struct strbuf errs;     /* "file:line: reason\n" each */
+	int nerr;
+	const char *file;       /* file being read */
+	struct map **maps;
+	size_t n;
+	char **files;
+	size_t nfiles;
+};
+
+static void map_load_err(struct map_loader *, int, const char *, ...)
+    KF_PRINTF(3, 4);
+
+static void
+map_load_err(struct map_loader *ld, int line, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		sb_addf(&ld->errs, "%s:%d: %s\n", ld->file, line, msg);
+	else
+		sb_addf(&ld->errs, "%s: %s\n", ld->file, msg);
+	free(msg);
+	ld->nerr++;
+}
+
+#if LIBXML_VERSION >= 21200
+static void map_load_xmlerr(void *arg, const xmlError *e)
+#else
+static void map_load_xmlerr(void *arg, xmlErrorPtr e)
+#endif
+{
+	struct map_loader *ld = arg;
+	char *msg;
+	int line = e->line;
+
+	if (line <= 0 && e->node != NULL)
+		line = (int)xmlGetLineNo(e->node);
+	msg = xstrdup(e->message != NULL ? e->message : "XML error");
+	map_load_err(ld, line, "%s", str_trim(msg));
+	free(msg);
+}
+
+const char *
+map_schema_path(const char *dir)
+{
+	static __thread char buf[4096];
+	const char *env = getenv("KEFU_MAPPING_SCHEMA");
+
+	if (env != NULL && *env != '\0')
+		return env;
+	snprintf(buf, sizeof buf, "%s/mappings/mapping.rng", KEFU_DATADIR);
+	if (access(buf, R_OK) == 0)
+		return buf;
+	if (dir != NULL) {
+		snprintf(buf, sizeof buf, "%s/mapping.rng", dir);
+		if (access(buf, R_OK) == 0)
+			return buf;
+	}
+	return NULL;
+}
+
+static int
+map_load_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+map_load_is_xml(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && strcmp(name + n - 4, ".xml") == 0;
+}
+
+static int
+map_load_walk(struct map_loader *ld, const char *dir, int depth,
+    char **cause)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat st;
+	char *p;
+
+	if (depth > MAP_LOAD_DEPTH)
+		return kf_error(cause, "%s: folders nested too deep", dir);
+	if ((d = opendir(dir)) == NULL)
+		return kf_error(cause, "%s: %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (map_load_walk(ld, p, depth + 1, cause) == -1) {
+				free(p);
+				closedir(d);
+				return -1;
+			}
+			free(p);
+		} else if (S_ISREG(st.st_mode) && map_load_is_xml(p)) {
+			ld->files = xreallocarray(ld->files, ld->nfiles + 1,
+			    sizeof *ld->files);
+			ld->files[ld->nfiles++] = p;
+		} else
+			free(p);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int
+map_load_files(struct map_loader *ld, char **cause)
+{
+	struct stat st;
+
+	if (stat(ld->cfg->path, &st) == -1)
+		return kf_error(cause, "%s: %s", ld->cfg->path,
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode)) {
+		ld->files = xcalloc(1, sizeof *ld->files);
+		ld->files[ld->nfiles++] = xstrdup(ld->cfg->path);
+		return 0;
+	}
+	if (map_load_walk(ld, ld->cfg->path, 0, cause) == -1)
+		return -1;
+	qsort(ld->files, ld->nfiles, sizeof *ld->files, map_load_strcmp);
+	return 0;
+}
+
+/* An attribute's value (malloc'd, owned by m), or NULL. */
+static const char *
+map_load_attr(struct map *m, xmlNode *node, const char *name)
+{
+	xmlChar *v = xmlGetProp(node, (const xmlChar *)name);
+	char *s;
+
+	if (v == NULL)
+		return NULL;
+	s = map_own(m, xstrdup((const char *)v));
+	xmlFree(v);
+	return s;
+}
+
+static int
+map_load_is(xmlNode *node, const char *name)
+{
+	return node->type == XML_ELEMENT_NODE &&
+	    strcmp((const char *)node->name, name) == 0;
+}
+
+static int
+map_load_line(xmlNode *node)
+{
+	return (int)xmlGetLineNo(node);
+}
+
+static size_t
+map_load_size(struct map *m, xmlNode *node, const char *name, size_t def)
+{
+	const char *v = map_load_attr(m, node, name);
+
+	return v != NULL ? (size_t)strtoull(v, NULL, 10) : def;
+}
+
+/* Index of v in names[], which ends with NULL; def when v is NULL. */
+static int
+map_load_enum(const char *v, const char *const *names, int def)
+{
+	int i;
+
+	if (v == NULL)
+		return def;
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	return def;
+}
+
+static const char *const map_load_checks[] = { "none", "ean13", "ean8",
+    "upca", "gtin", NULL };
+
+static void
+map_load_param_rules(struct map_loader *ld, struct map_param_info *p)
+{
+	if (p->check != MAPC_NONE && p->type != MAPP_DIGITS)
+		map_load_err(ld, p->line, "parameter '%s': check= needs "
+		    "type=\"digits\"", p->name);
+	if ((p->min != NULL || p->max != NULL) && p->type != MAPP_INTEGER &&
+	    p->type != MAPP_DECIMAL)
+		map_load_err(ld, p->line, "parameter '%s': min= and max= "
+		    "need type integer or decimal", p->name);
+	if (p->min_len != 0 && p->max_len != 0 && p->min_len > p->max_len)
+		map_load_err(ld, p->line, "parameter '%s': min-length is "
+		    "above max-length", p->name);
+	if (p->min != NULL && p->max != NULL &&
+	    map_param_deccmp(p->min, p->max) > 0)
+		map_load_err(ld, p->line, "parameter '%s': min is above max",
+		    p->name);
+}
+
+static void
+map_load_pattern(struct map_loader *ld, struct map *m, size_t i)
+{
+	struct map_param_info *p = &m->params[i];
+	char *re, msg[256];
+	int rc;
+
+	re = xasprintf("^(%s)$", p->pattern);
+	rc = regcomp(&m->regex[i], re, REG_EXTENDED | REG_NOSUB);
+	free(re);
+	if (rc == 0) {
+		p->re_ = &m->regex[i];
+		return;
+	}
+	regerror(rc, &m->regex[i], msg, sizeof msg);
+	map_load_err(ld, p->line, "parameter '%s': bad pattern: %s", p->name,
+	    msg);
+}
+
+static char *
+map_load_decimal(struct map *m, const char *v)
+{
+	return v != NULL ? map_own(m, map_param_decimal(v)) : NULL;
+}
+
+static void
+map_load_param(struct map_loader *ld, struct map *m, xmlNode *node)
+{
+	struct map_param_info *p;
+	const char *v;
+	size_t i;
+
+	m->params = xreallocarray(m->params, m->info.nparams + 1,
+	    sizeof *m->params);
+	p = &m->params[m->info.nparams++];
+	memset(p, 0, sizeof *p);
+	p->line = map_load_line(node);
+	p->name = map_load_attr(m, node, "name");
+	p->type = map_load_enum(map_load_attr(m, node, "type"),
+	    map_param_types, MAPP_TEXT);
+	p->min_len = map_load_size(m, node, "min-length", 0);
+	p->max_len = map_load_size(m, node, "max-length", 0);
+	p->pattern = map_load_attr(m, node, "pattern");
+	p->check = map_load_enum(map_load_attr(m, node, "check"),
+	    map_load_checks, MAPC_NONE);
+	p->min = map_load_decimal(m, map_load_attr(m, node, "min"));
+	p->max = map_load_decimal(m, map_load_attr(m, node, "max"));
+	v = map_load_attr(m, node, "optional");
+	p->optional = v != NULL && strcmp(v, "yes") == 0;
+	for (i = 0; i + 1 < m->info.nparams; i++)
+		if (strcmp(m->params[i].name, p->name) == 0)
+			map_load_err(ld, p->line, "parameter '%s' declared "
+			    "twice (first at line %d)", p->name,
+			    m->params[i].line);
+	map_load_param_rules(ld, p);
+}
+
+static const char *const map_load_coltypes[] = { "text", "integer",
+    "decimal", "date", "timestamp", "boolean", NULL };
+static const enum db_vtype map_load_colvt[] = { DBV_TEXT, DBV_INT,
+    DBV_DECIMAL, DBV_DATE, DBV_TIMESTAMP, DBV_BOOL };
+
+static void
+map_load_column(struct map_loader *ld, struct map *m, xmlNode *node)
+{
+	struct map_column_info *c;
+	size_t i;
+
+	m->columns = xreallocarray(m->columns, m->info.ncolumns + 1,
+	    sizeof *m->columns);
+	c = &m->columns[m->info.ncolumns++];
+	c->name = map_load_attr(m, node, "name");
+	if ((c->var = map_load_attr(m, node, "var")) == NULL)
+		c->var = c->name;
+	c->type = map_load_colvt[map_load_enum(map_load_attr(m, node, "type"),
+	    map_load_coltypes, 0)];
+	for (i = 0; i + 1 < m->info.ncolumns; i++)
+		if (strcmp(m->columns[i].var, c->var) == 0)
+			map_load_err(ld, map_load_line(node), "variable '%s' "
+			    "set by two columns", c->var);
+}
+
+static void
+map_load_result(struct map_loader *ld, struct map *m, xmlNode *node)
+{
+	static const char *const rows[] = { "none", "one", "many", NULL };
+	static const char *const empty[] = { "empty", "error", NULL };
+	static const char *const many[] = { "error", "first", "many", NULL };
+	struct map_info *mi = &m->info;
+	xmlNode *c;
+
+	mi->rows = map_load_enum(map_load_attr(m, node, "rows"), rows,
+	    MAPROWS_NONE);
+	mi->on_empty = map_load_enum(map_load_attr(m, node, "on-empty"),
+	    empty, MAP_ON_EMPTY_EMPTY);
+	mi->on_many = map_load_enum(map_load_attr(m, node, "on-many"),
+	    many, MAP_ON_MANY_ERROR);
+	mi->max_rows = map_load_size(m, node, "max-rows", 0);
+	if (mi->max_rows != 0 && mi->rows != MAPROWS_MANY)
+		map_load_err(ld, map_load_line(node), "max-rows needs "
+		    "rows=\"many\"");
+	if (mi->rows == MAPROWS_MANY && mi->max_rows == 0)
+		mi->max_rows = MAP_LOAD_MAX_ROWS;
+	if (mi->rows == MAPROWS_ONE)
+		mi->max_rows = 1;
+	for (c = node->children; c != NULL; c = c->next)
+		if (map_load_is(c, "column"))
+			map_load_column(ld, m, c);
+	if (mi->rows == MAPROWS_NONE && mi->ncolumns != 0)
+		map_load_err(ld, map_load_line(node), "rows=\"none\" cannot "
+		    "have columns");
+	if (mi->rows != MAPROWS_NONE && mi->ncolumns == 0)
+		map_load_err(ld, map_load_line(node), "a result with rows "
+		    "needs at least one <column>");
+}
+
+/* Resolve a variant's placeholder names to parameter indexes. */
+static void
+map_load_markers(struct map_loader *ld, struct map *m,
+    struct map_sql_info *si, struct map_sql_scan *sc)
+{
+	size_t *mk, i, j;
+	int *used = xcalloc(m->info.nparams + 1, sizeof *used);
+
+	mk = xcalloc(sc->nnames + 1, sizeof *mk);
+	for (i = 0; i < sc->nnames; i++) {
+		for (j = 0; j < m->info.nparams; j++)
+			if (strcmp(m->params[j].name, sc->names[i]) == 0)
+				break;
+		if (j == m->info.nparams)
+			map_load_err(ld, si->line + sc->lines[i],
+			    "unknown placeholder :%s "
+			    "(no <param name=\"%s\">)", sc->names[i],
+			    sc->names[i]);
+		else
+			used[j] = 1;
+		mk[i] = j;
+	}
+	for (j = 0; j < m->info.nparams; j++)
+		if (!used[j])
+			map_load_err(ld, m->params[j].line, "parameter '%s' is "
+			    "not used in the SQL%s%s (line %d)",
+			    m->params[j].name, si->dialect ? " for " : "",
+			    si->dialect ? si->dialect : "", si->line);
+	free(used);
+	si->markers = map_own(m, mk);
+	si->nmarkers = sc->nnames;
+}
+
+static void
+map_load_sql(struct map_loader *ld, struct map *m, xmlNode *node,
+    struct map_sql_info *si)
+{
+	struct map_sql_scan sc;
+	xmlChar *text = xmlNodeGetContent(node);
+	char *cause;
+	int errline;
+
+	si->line = map_load_line(node);
+	si->dialect = map_load_attr(m, node, "dialect");
+	si->text = map_own(m, xstrdup(text ? (const char *)text : ""));
+	xmlFree(text);
+	if (map_sql_compile(si->text, m->info.writes, &sc, &errline,
+	    &cause) == -1) {
+		map_load_err(ld, si->line + errline, "%s", cause);
+		free(cause);
+		si->bound = "";
+		return;
+	}
+	si->bound = map_own(m, sc.bound);
+	sc.bound = NULL;
+	map_load_markers(ld, m, si, &sc);
+	map_sql_scan_free(&sc);
+}
+
+/* Compile every <sql>; the default variant goes first. */
+static void
+map_load_sqls(struct map_loader *ld, struct map *m, xmlNode *node)
+{
+	struct map_sql_info *si, tmp;
+	xmlNode *c;
+	size_t i, j, def = (size_t)-1;
+
+	for (c = node->children; c != NULL; c = c->next) {
+		if (!map_load_is(c, "sql"))
+			continue;
+		m->sql = xreallocarray(m->sql, m->info.nsql + 1,
+		    sizeof *m->sql);
+		si = &m->sql[m->info.nsql++];
+		memset(si, 0, sizeof *si);
+		map_load_sql(ld, m, c, si);
+	}
+	for (i = 0; i < m->info.nsql; i++) {
+		for (j = 0; j < i; j++)
+			if ((m->sql[i].dialect == NULL) ==
+			    (m->sql[j].dialect == NULL) &&
+			    (m->sql[i].dialect == NULL ||
+			    strcmp(m->sql[i].dialect, m->sql[j].dialect) == 0))
+				map_load_err(ld, m->sql[i].line, "second <sql> "
+				    "for the same dialect");
+		if (m->sql[i].dialect == NULL && def == (size_t)-1)
+			def = i;
+	}
+	if (def == (size_t)-1) {
+		map_load_err(ld, m->info.line, "mapping '%s' has no <sql> "
+		    "without dialect= (the default)", m->info.name);
+		return;
+	}
+	tmp = m->sql[0];
+	m->sql[0] = m->sql[def];
+	m->sql[def] = tmp;
+}
+
+static void
+map_load_datasource(struct map_loader *ld, struct map *m)
+{
+	const struct conf *conf = ld->cfg->conf;
+	const struct conf_datasource *ds = NULL;
+	size_t i;
+
+	if (conf != NULL) {
+		for (i = 0; i < conf->nds; i++)
+			if (strcmp(conf->ds[i].name, m->info.datasource) == 0)
+				ds = &conf->ds[i];
+		if (ds == NULL) {
+			map_load_err(ld, m->info.line, "mapping '%s': "
+			    "datasource '%s' is not in %s", m->info.name,
+			    m->info.datasource, conf->path ? conf->path :
+			    "kefu.conf");
+			return;
+		}
+		if (ds->readonly && m->info.writes)
+			map_load_err(ld, m->info.line, "mapping '%s' writes, "
+			    "but datasource '%s' is read-only", m->info.name,
+			    ds->name);
+	}
+	if (ld->cfg->source != NULL)
+		m->src = ld->cfg->source(ld->cfg->arg, m->info.datasource);
+}
+
+static void
+map_load_head(struct map_loader *ld, struct map *m, xmlNode *node)
+{
+	struct map_info *mi = &m->info;
+	const char *v, *errstr;
+	xmlNode *c;
+	xmlChar *t;
+
+	mi->file = map_own(m, xstrdup(ld->file));
+	mi->line = map_load_line(node);
+	mi->name = map_load_attr(m, node, "name");
+	mi->datasource = map_load_attr(m, node, "datasource");
+	v = map_load_attr(m, node, "writes");
+	mi->writes = v != NULL && strcmp(v, "yes") == 0;
+	v = map_load_attr(m, node, "timeout");
+	if (v != NULL && conf_duration(v, &mi->timeout_ms, &errstr) == -1)
+		map_load_err(ld, mi->line, "timeout '%s': %s", v, errstr);
+	mi->description = "";
+	for (c = node->children; c != NULL; c = c->next) {
+		if (!map_load_is(c, "description"))
+			continue;
+		t = xmlNodeGetContent(c);
+		mi->description = map_own(m, xstrdup(str_trim((char *)t)));
+		xmlFree(t);
+	}
+}
+
+static void
+map_load_finish(struct map *m)
+{
+	size_t i;
+
+	m->info.params = m->params;
+	m->info.sql = m->sql;
+	m->info.columns = m->columns;
+	m->coltypes = xcalloc(m->info.ncolumns + 1, sizeof *m->coltypes);
+	for (i = 0; i < m->info.ncolumns; i++)
+		m->coltypes[i] = m->columns[i].type;
+	for (i = 0; i < m->info.nparams; i++)
+		if (m->params[i].re_ != NULL)
+			m->params[i].re_ = &m->regex[i];
+}
+
+static void
+map_load_mapping(struct map_loader *ld, xmlNode *node)
+{
+	struct map *m = map_new();
+	int before = ld->nerr;
+	xmlNode *c;
+	size_t i;
+
+	map_load_head(ld, m, node);
+	for (c = node->children; c != NULL; c = c->next)
+		if (map_load_is(c, "param"))
+			map_load_param(ld, m, c);
+	m->regex = xcalloc(m->info.nparams + 1, sizeof *m->regex);
+	for (i = 0; i < m->info.nparams; i++)
+		if (m->params[i].pattern != NULL)
+			map_load_pattern(ld, m, i);
+	for (c = node->children; c != NULL; c = c->next)
+		if (map_load_is(c, "result"))
+			map_load_result(ld, m, c);
+	if (!m->info.writes && m->info.rows == MAPROWS_NONE)
+		map_load_err(ld, m->info.line, "mapping '%s' reads but has no "
+		    "<result> with columns", m->info.name);
+	map_load_sqls(ld, m, node);
+	map_load_datasource(ld, m);
+	map_load_finish(m);
+	if (ld->nerr != before) {
+		map_free(m);
+		return;
+	}
+	ld->maps = xreallocarray(ld->maps, ld->n + 1, sizeof *ld->maps);
+	ld->maps[ld->n++] = m;
+}
+
+/* The line of <!DOCTYPE ...>: the line before the root element's. */
+static int
+map_load_dtd_line(xmlDoc *doc)
+{
+	xmlNode *root = xmlDocGetRootElement(doc);
+	int line = root != NULL ? map_load_line(root) - 1 : 1;
+
+	return line > 0 ? line : 1;
+}
+
+static void
+map_load_doc(struct map_loader *ld, xmlDoc *doc, xmlRelaxNG *schema)
+{
+	xmlRelaxNGValidCtxt *vc;
+	xmlNode *root, *c;
+	int rc;
+
+	if (doc->intSubset != NULL) {
+		map_load_err(ld, map_load_dtd_line(doc), "a DOCTYPE is not "
+		    "allowed in a mapping file");
+		return;
+	}
+	vc = xmlRelaxNGNewValidCtxt(schema);
+	xmlRelaxNGSetValidStructuredErrors(vc, map_load_xmlerr, ld);
+	rc = xmlRelaxNGValidateDoc(vc, doc);
+	xmlRelaxNGFreeValidCtxt(vc);
+	if (rc != 0) {
+		if (rc < 0)
+			map_load_err(ld, 0, "could not be validated");
+		return;
+	}
+	root = xmlDocGetRootElement(doc);
+	if (map_load_is(root, "mapping")) {
+		map_load_mapping(ld, root);
+		return;
+	}
+	for (c = root->children; c != NULL; c = c->next)
+		if (map_load_is(c, "mapping"))
+			map_load_mapping(ld, c);
+}
+
+static void
+map_load_file(struct map_loader *ld, const char *path, xmlRelaxNG *schema)
+{
+	xmlDoc *doc;
+	int before = ld->nerr;
+
+	ld->file = path;
+	xmlSetStructuredErrorFunc(ld, map_load_xmlerr);
+	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (doc == NULL) {
+		if (ld->nerr == before)
+			map_load_err(ld, 0, "cannot be read");
+		return;
+	}
+	map_load_doc(ld, doc, schema);
+	xmlFreeDoc(doc);
+}
+
+static xmlRelaxNG *
+map_load_schema(struct map_loader *ld, char **cause)
+{
+	const char *path = ld->cfg->schema;
+	xmlRelaxNGParserCtxt *pc;
+	xmlRelaxNG *rng;
+
+	if (path == NULL)
+		path = map_schema_path(ld->cfg->path);
+	if (path == NULL) {
+		kf_error(cause, "cannot find mapping.rng (set "
+		    "KEFU_MAPPING_SCHEMA, or install kefu)");
+		return NULL;
+	}
+	ld->file = path;
+	if (access(path, R_OK) == -1) {
+		kf_error(cause, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	pc = xmlRelaxNGNewParserCtxt(path);
+	xmlRelaxNGSetParserStructuredErrors(pc, map_load_xmlerr, ld);
+	rng = xmlRelaxNGParse(pc);
+	xmlRelaxNGFreeParserCtxt(pc);
+	if (rng == NULL)
+		kf_error(cause, "%s: cannot load the schema\n%s", path,
+		    sb_str(&ld->errs));
+	return rng;
+}
+
+static int
+map_load_cmp(const void *a, const void *b)
+{
+	const struct map *x = *(struct map *const *)a;
+	const struct map *y = *(struct map *const *)b;
+
+	return strcmp(x->info.name, y->info.name);
+}
+
+static void
+map_load_dups(struct map_loader *ld)
+{
+	size_t i;
+	struct map *a, *b;
+
+	qsort(ld->maps, ld->n, sizeof *ld->maps, map_load_cmp);
+	for (i = 1; i < ld->n; i++) {
+		a = ld->maps[i - 1];
+		b = ld->maps[i];
+		if (strcmp(a->info.name, b->info.name) != 0)
+			continue;
+		ld->file = b->info.file;
+		map_load_err(ld, b->info.line, "mapping '%s' already defined "
+		    "at %s:%d", b->info.name, a->info.file, a->info.line);
+	}
+}
+
+static void
+map_load_cleanup(struct map_loader *ld)
+{
+	size_t i;
+
+	for (i = 0; i < ld->nfiles; i++)
+		free(ld->files[i]);
+	free(ld->files);
+	sb_free(&ld->errs);
+}
+
+int
+map_load(const struct map_load_cfg *cfg, struct map_set **out, char **cause)
+{
+	struct map_loader ld;
+	struct map_set *set;
+	xmlRelaxNG *schema;
+	size_t i;
+
+	memset(&ld, 0, sizeof ld);
+	ld.cfg = cfg;
+	if ((schema = map_load_schema(&ld, cause)) == NULL) {
+		map_load_cleanup(&ld);
+		return -1;
+	}
+	if (map_load_files(&ld, cause) == 0) {
+		for (i = 0; i < ld.nfiles; i++)
+			map_load_file(&ld, ld.files[i], schema);
+		map_load_dups(&ld);
+	} else
+		ld.nerr = -1;
+	xmlRelaxNGFree(schema);
+	set = xcalloc(1, sizeof *set);
+	set->maps = ld.maps;
+	set->n = ld.n;
+	if (ld.nerr != 0) {
+		if (ld.nerr > 0) {
+			ld.errs.s[--ld.errs.len] = '\0';
+			*cause = xstrdup(sb_str(&ld.errs));
+		}
+		map_set_free(set);
+		map_load_cleanup(&ld);
+		return -1;
+	}
+	map_load_cleanup(&ld);
+	*out = set;
+	return 0;
+}

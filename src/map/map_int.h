@@ -1,0 +1,63 @@
+/*
+ * map_int.h: what the files of map/ share and nobody else sees -- the
+ * loaded form of a mapping and of a set, and the SQL scanner.
+ */
+#ifndef KEFU_MAP_INT_H
+#define KEFU_MAP_INT_H
+
+#include <pthread.h>
+#include <regex.h>
+
+#include "map/map.h"
+
+struct map {
+	struct map_info info;           /* first: what map_info() returns */
+	struct map_param_info *params;
+	regex_t *regex;                 /* per param; compiled when pattern set */
+	struct map_sql_info *sql;
+	struct map_column_info *columns;
+	enum db_vtype *coltypes;        /* columns[i].type, for db_query */
+	struct db_source *src;          /* from the loader's source callback */
+	pthread_mutex_t lock;           /* guards the statistics below */
+	struct db_hist *hist;
+	uint64_t runs;
+	uint64_t outcomes[MAP_NOUTCOMES];
+	void **owned;                   /* blocks to free with the mapping */
+	size_t nowned;
+};
+
+struct map_set {
+	struct map **maps;              /* sorted by name */
+	size_t n;
+};
+
+/*
+ * sql.c: compile one <sql> text.  Placeholders :name (outside quotes and
+ * comments, not "::") become '?'; names[] gets each placeholder's name in
+ * order.  With writes == 0, anything but one query is refused.  Errors
+ * name the line within the text (0-based offset added to the caller's).
+ */
+struct map_sql_scan {
+	char *bound;            /* the text with '?' markers */
+	char **names;           /* placeholder names, in marker order */
+	int *lines;             /* 0-based line of each in the text */
+	size_t nnames;
+};
+int map_sql_compile(const char *text, int writes, struct map_sql_scan *out,
+    int *errline, char **cause);
+void map_sql_scan_free(struct map_sql_scan *sc);
+
+/* param.c: type names (NULL-terminated, in enum map_ptype order). */
+extern const char *const map_param_types[];
+/* param.c: canonical text of a checked decimal; compare two of them. */
+char *map_param_decimal(const char *s);
+int map_param_deccmp(const char *a, const char *b);
+
+/* map.c */
+struct map *map_new(void);
+void map_free(struct map *m);
+void map_stats_add(const struct map *m, enum map_outcome o, unsigned us);
+/* Keep p until the mapping is freed; returns p. */
+void *map_own(struct map *m, void *p);
+
+#endif
