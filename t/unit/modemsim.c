@@ -1,0 +1,668 @@
+/*
+ * t/unit/modemsim.c: self-test of the simulated V.253 modem (t/sim).  It
+ * plays the host with plain read/write on the slave pty and checks the
+ * exact bytes of results, caller ID, DLE events and shielded audio.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "util/util.h"
+#include "../sim/modemsim.h"
+#include "../tap.h"
+
+struct host {
+	struct msim *sim;
+	int fd;
+	char buf[65536];
+	size_t len;
+};
+
+static int
+host_open(struct host *h, const struct msim_opts *o)
+{
+	char *cause = NULL;
+
+	memset(h, 0, sizeof *h);
+	h->fd = -1;
+	if (msim_start(o, &h->sim, &cause) == -1) {
+		tap_diag("msim_start: %s", cause);
+		free(cause);
+		return -1;
+	}
+	h->fd = open(msim_path(h->sim), O_RDWR | O_NOCTTY);
+	return h->fd >= 0 ? 0 : -1;
+}
+
+static void
+host_close(struct host *h)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+	msim_stop(h->sim);
+}
+
+static void
+put(struct host *h, const void *p, size_t n)
+{
+	ssize_t w;
+	const char *c = p;
+
+	while (n > 0) {
+		w = write(h->fd, c, n);
+		if (w <= 0)
+			return;
+		c += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+puts_(struct host *h, const char *s)
+{
+	put(h, s, strlen(s));
+}
+
+/* Read for up to ms; stop early once buf holds <until> (NULL: no stop). */
+static size_t
+get(struct host *h, const void *until, size_t ulen, unsigned ms)
+{
+	struct pollfd p = { h->fd, POLLIN, 0 };
+	uint64_t end = now_ms() + ms, now;
+	ssize_t r;
+
+	h->len = 0;
+	while ((now = now_ms()) < end && h->len < sizeof h->buf - 1) {
+		if (poll(&p, 1, (int)(end - now)) <= 0)
+			break;
+		r = read(h->fd, h->buf + h->len, sizeof h->buf - 1 - h->len);
+		if (r <= 0)
+			break;
+		h->len += (size_t)r;
+		h->buf[h->len] = '\0';
+		if (until != NULL && ulen > 0 &&
+		    memmem(h->buf, h->len, until, ulen) != NULL)
+			break;
+	}
+	h->buf[h->len] = '\0';
+	return h->len;
+}
+
+/* Send a command line, return everything up to the final result. */
+static const char *
+at(struct host *h, const char *cmd)
+{
+	struct pollfd p = { h->fd, POLLIN, 0 };
+	uint64_t end;
+	ssize_t r;
+	static const char *finals[] = { "\r\nOK\r\n", "ERROR\r\n",
+	    "CONNECT\r\n", "VCON\r\n", "NO CARRIER\r\n" };
+	size_t i;
+
+	puts_(h, cmd);
+	puts_(h, "\r");
+	h->len = 0;
+	h->buf[0] = '\0';
+	end = now_ms() + 3000;
+	while (now_ms() < end) {
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		r = read(h->fd, h->buf + h->len, sizeof h->buf - 1 - h->len);
+		if (r <= 0)
+			break;
+		h->len += (size_t)r;
+		h->buf[h->len] = '\0';
+		for (i = 0; i < nitems(finals); i++)
+			if (strstr(h->buf, finals[i]) != NULL)
+				return h->buf;
+	}
+	return h->buf;
+}
+
+static int
+has(struct host *h, const char *bytes, size_t n)
+{
+	return memmem(h->buf, h->len, bytes, n) != NULL;
+}
+
+static size_t
+count(struct host *h, const char *bytes, size_t n)
+{
+	size_t c = 0;
+	const char *p = h->buf, *q;
+
+	while ((q = memmem(p, h->len - (size_t)(p - h->buf), bytes, n))
+	    != NULL) {
+		c++;
+		p = q + n;
+	}
+	return c;
+}
+
+/* Commands, results, echo, families. */
+static void
+test_commands(void)
+{
+	struct msim_opts o = { .family = MSIM_CONEXANT, .fast = 1 };
+	struct host h;
+	char *tr;
+	int cml;
+	unsigned rate;
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "conexant: open");
+		return;
+	}
+	is_str(at(&h, "AT"), "AT\r\r\nOK\r\n", "echo on after power-up");
+	is_str(at(&h, "ATE0"), "ATE0\r\r\nOK\r\n", "ATE0 still echoed");
+	is_str(at(&h, "AT"), "\r\nOK\r\n", "no echo after ATE0");
+	is_str(at(&h, "ATI"), "\r\n56000\r\n\r\nOK\r\n", "conexant ATI");
+	like(at(&h, "ATI3"), "CX93001", "conexant ATI3 firmware");
+	like(at(&h, "AT+FMI"), "CONEXANT", "conexant +FMI");
+	is_str(at(&h, "ATI9"), "\r\nERROR\r\n", "ATI9 ERROR");
+	is_str(at(&h, "AT+VSM=?"), "\r\nERROR\r\n",
+	    "+VSM refused outside voice mode");
+	is_str(at(&h, "AT+FCLASS=8"), "\r\nOK\r\n", "+FCLASS=8");
+	like(at(&h, "AT+VSM=?"), "\r\n1,\"UNSIGNED PCM\",8,0,(8000),(0),(0)\r\n",
+	    "conexant +VSM=? lists unsigned PCM");
+	ok(strstr(h.buf, "\"ULAW\"") == NULL, "conexant offers no mu-law");
+	is_str(at(&h, "AT+VSM=128,8000"), "\r\nERROR\r\n",
+	    "conexant refuses 128");
+	is_str(at(&h, "AT+VSM=1,8000,0,0"), "\r\nOK\r\n", "+VSM=1,8000,0,0");
+	is_str(at(&h, "at+vsm?"), "\r\n1,8000,0,0\r\n\r\nOK\r\n",
+	    "lower case +VSM?");
+	msim_vsm(h.sim, &cml, &rate);
+	ok(cml == 1 && rate == 8000, "msim_vsm reports 1,8000");
+	is_str(at(&h, "AT+VSD=128,50;+VGT=128;+VGR=0"), "\r\nOK\r\n",
+	    "commands joined with ;");
+	is_str(at(&h, "AT+VSD?"), "\r\n128,0\r\n\r\nOK\r\n",
+	    "conexant forgets +VSD (quirk)");
+	like(at(&h, "AT+VLS=?"), "1,\"T\",0B8433C1,0FE431C1,0B8431C1",
+	    "+VLS=? labels with bitmaps");
+	is_str(at(&h, "AT+FOO=1"), "\r\nERROR\r\n", "unknown extended");
+	is_str(at(&h, "ATY"), "\r\nERROR\r\n", "unknown basic");
+	is_str(at(&h, "AT+VTX"), "\r\nERROR\r\n", "+VTX on-hook is ERROR");
+	is_str(at(&h, "AT+IFC=2,2"), "\r\nOK\r\n", "+IFC=2,2");
+	is_str(at(&h, "AT+VTS=[900,900,120]"), "\r\nOK\r\n", "+VTS beep");
+	puts_(&h, "AT\r\nAT\r\n");
+	get(&h, NULL, 0, 300);
+	is_int(count(&h, "\r\nOK\r\n", 6), 2, "CR LF line ends: two OKs");
+	puts_(&h, "\x01\x02garbageAT\r");
+	get(&h, "OK\r\n", 4, 1000);
+	is_str(h.buf, "\r\nOK\r\n", "noise before AT is skipped");
+	memset(h.buf, 'A', 300);
+	h.buf[300] = '\0';
+	puts_(&h, h.buf);
+	is_str(at(&h, ""), "\r\nERROR\r\n", "overlong line is ERROR");
+	is_str(at(&h, "ATV0"), "0\r", "ATV0 numeric OK");
+	is_str(at(&h, "ATQ9"), "4\r", "numeric ERROR");
+	is_str(at(&h, "ATE1V1&W"), "\r\nOK\r\n", "no echo of the line with E0");
+	is_str(at(&h, "ATE0Z"), "ATE0Z\r\r\nOK\r\n", "ATZ restores echo");
+	ok(msim_fclass(h.sim) == 0, "ATZ leaves voice mode");
+	is_int(msim_wait_command(h.sim, "AT+VSD=*", 0, 10), 13,
+	    "transcript prefix match and index");
+	is_int(msim_wait_command(h.sim, "at+vsm=1,8000,0,0", 0, 10), 11,
+	    "transcript case-insensitive");
+	is_int(msim_wait_command(h.sim, "AT+VLS=1", 0, 50), -1,
+	    "wait_command times out");
+	tr = msim_transcript(h.sim);
+	like(tr, "AT\nATE0\nAT\nATI\n", "transcript in order");
+	free(tr);
+	host_close(&h);
+}
+
+static void
+test_usr(void)
+{
+	struct msim_opts o = { .family = MSIM_USR, .fast = 1 };
+	struct host h;
+	struct msim_cid cid = { "0321", "1405", "5551234", "WIRELESS CALLER" };
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "usr: open");
+		return;
+	}
+	at(&h, "ATE0");
+	is_str(at(&h, "ATI"), "\r\n5601\r\n\r\nOK\r\n", "usr ATI 5601");
+	like(at(&h, "ATI3"), "U.S. Robotics 56K FAX USB V1.2.23", "usr ATI3");
+	at(&h, "AT+FCLASS=8");
+	like(at(&h, "AT+VSM=?"), "128,\"8-BIT LINEAR\",8,0,(7200,8000)",
+	    "usr lists 8-BIT LINEAR");
+	like(h.buf, "131,\"ULAW\",8", "usr lists ULAW");
+	is_str(at(&h, "AT+VSM=128,8000"), "\r\nOK\r\n", "usr +VSM=128,8000");
+	is_str(at(&h, "AT+VSD=128,7"), "\r\nOK\r\n", "usr +VSD");
+	is_str(at(&h, "AT+VSD?"), "\r\n128,7\r\n\r\nOK\r\n", "usr keeps +VSD");
+	at(&h, "AT+FCLASS=0");
+	at(&h, "AT+FCLASS=8");
+	is_str(at(&h, "AT+VSM?"), "\r\n128,8000,0,0\r\n\r\nOK\r\n",
+	    "usr default after re-entering voice");
+	at(&h, "AT+VSM=131,8000");
+	at(&h, "AT+FCLASS=0");
+	at(&h, "AT+FCLASS=8");
+	like(at(&h, "AT+VSM?"), "128,8000", "usr forgets +VSM leaving voice");
+
+	/* ring with CID, without spaces, in data mode */
+	at(&h, "AT+FCLASS=0");
+	at(&h, "AT+VCID=1");
+	msim_ring(h.sim, 2, 200, &cid);
+	get(&h, "NAME=WIRELESS CALLER\r\n\r\nRING\r\n", 31, 2000);
+	is_str(h.buf, "\r\nRING\r\n\r\nDATE=0321\r\nTIME=1405\r\n"
+	    "NMBR=5551234\r\nNAME=WIRELESS CALLER\r\n\r\nRING\r\n",
+	    "usr RING, CID without spaces, RING");
+	at(&h, "AT+FCLASS=8");
+	is_str(at(&h, "ATA"), "\r\nVCON\r\n", "usr ATA in voice is VCON");
+	ok(msim_offhook(h.sim), "off-hook after ATA");
+	is_str(at(&h, "ATH0"), "\r\nOK\r\n", "ATH0");
+	ok(!msim_offhook(h.sim), "on-hook after ATH0");
+	host_close(&h);
+}
+
+static void
+test_ring_voice(void)
+{
+	struct msim_opts o = { .family = MSIM_CONEXANT, .fast = 1 };
+	struct msim_cid cid = { NULL, NULL, "5551234", "JOHN DOE" };
+	struct msim_stats st;
+	struct host h;
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "ring: open");
+		return;
+	}
+	at(&h, "ATE0");
+	msim_ring(h.sim, 1, 100, &cid);
+	get(&h, NULL, 0, 300);
+	is_str(h.buf, "\r\nRING\r\n", "no CID without +VCID=1");
+	at(&h, "AT+VCID=1");
+	at(&h, "AT+FCLASS=8");
+	msim_ring(h.sim, 3, 300, &cid);
+	get(&h, "JOHN DOE\r\n\x10R", 12, 2000);
+	is_str(h.buf, "\x10R\r\nNMBR = 5551234\r\nNAME = JOHN DOE\r\n\x10R",
+	    "voice mode: DLE R, CID with spaces, DLE R");
+	at(&h, "AT+VLS=1");
+	get(&h, NULL, 0, 500);
+	is_int(h.len, 0, "rings stop once off-hook");
+	msim_stats(h.sim, &st);
+	is_int(st.rings, 3, "three rings counted");
+	is_int(st.answers, 1, "one answer counted");
+	host_close(&h);
+}
+
+static void
+test_vtx(void)
+{
+	struct msim_opts o = { .family = MSIM_CONEXANT, .fast = 1 };
+	struct host h;
+	unsigned char *buf;
+	size_t len;
+	enum msim_vtx_end end;
+	static const char audio[] = "\x01\x10\x10\x02\x10\x1a\x03\x10\x00\x04";
+	static const unsigned char want[] = { 1, 0x10, 2, 0x10, 0x10, 3, 4 };
+	char big[2000];
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "vtx: open");
+		return;
+	}
+	at(&h, "ATE0");
+	at(&h, "AT+FCLASS=8");
+	at(&h, "AT+VLS=1");
+	is_str(at(&h, "AT+VTX"), "\r\nCONNECT\r\n", "+VTX CONNECT");
+	is_int(msim_wait_state(h.sim, MSIM_VTX, 1000), 0, "state vtx");
+	put(&h, audio, sizeof audio - 1);
+	put(&h, "\x10\x03", 2);
+	get(&h, "OK\r\n", 4, 2000);
+	is_str(h.buf, "\r\nOK\r\n", "DLE ETX ends VTX with OK");
+	is_int(msim_wait_vtx(h.sim, 1, 1000), 0, "one segment ended");
+	ok(msim_vtx_audio(h.sim, 0, &buf, &len, &end) == 0, "segment 0");
+	ok(len == sizeof want && memcmp(buf, want, len) == 0,
+	    "de-shielded: DLE DLE, DLE SUB, DLE NUL");
+	is_int(end, MSIM_VTX_ETX, "ended by ETX");
+	free(buf);
+
+	at(&h, "AT+VTX");
+	put(&h, "abc\x10\x18\x10\x03", 7);
+	get(&h, "OK\r\n", 4, 2000);
+	is_str(h.buf, "\r\nOK\r\n", "DLE CAN DLE ETX -> OK");
+	msim_vtx_audio(h.sim, 1, &buf, &len, &end);
+	is_int(end, MSIM_VTX_CANCEL, "ended by CAN");
+	ok(len == 3 && memcmp(buf, "abc", 3) == 0, "audio before CAN kept");
+	free(buf);
+	ok(msim_wait_command(h.sim, "<DLE CAN>", 0, 10) >= 0,
+	    "DLE CAN in transcript");
+
+	/* barge-in after N bytes */
+	msim_dtmf_at_byte(h.sim, "5", 1000);
+	at(&h, "AT+VTX");
+	memset(big, 0x7f, sizeof big);
+	put(&h, big, 999);
+	get(&h, NULL, 0, 200);
+	is_int(h.len, 0, "no DTMF before byte 1000");
+	put(&h, big, 1);
+	get(&h, "\x10~", 2, 1000);
+	is_str(h.buf, "\x10/\x10\x35\x10\x35\x10~",
+	    "conexant DTMF: DLE / DLE 5 DLE 5 DLE ~ at byte 1000");
+	put(&h, "\x10\x03", 2);
+	get(&h, "OK\r\n", 4, 1000);
+	is_str(h.buf, "\r\nOK\r\n", "OK after barge-in segment");
+	is_int(msim_vtx_count(h.sim), 3, "three segments");
+	host_close(&h);
+}
+
+static void
+test_paced(void)
+{
+	struct msim_opts o = { .family = MSIM_USR };
+	struct host h;
+	char audio[4000];
+	uint64_t t;
+	struct msim_stats st;
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "paced: open");
+		return;
+	}
+	at(&h, "ATE0");
+	at(&h, "AT+FCLASS=8");
+	t = now_ms();
+	at(&h, "AT+VTS=[900,900,30]");
+	ok(now_ms() - t >= 250, "+VTS beep takes its duration (%llu ms)",
+	    (unsigned long long)(now_ms() - t));
+	at(&h, "AT+VSM=128,8000");
+	at(&h, "AT+VLS=1");
+	at(&h, "AT+VTX");
+	memset(audio, 0x80, sizeof audio);
+	t = now_ms();
+	put(&h, audio, sizeof audio);
+	put(&h, "\x10\x03", 2);
+	get(&h, "OK\r\n", 4, 3000);
+	t = now_ms() - t;
+	ok(t >= 420 && t < 1500, "4000 bytes at 8000 B/s play in ~0.5 s "
+	    "(%llu ms)", (unsigned long long)t);
+	msim_stats(h.sim, &st);
+	is_int(st.underruns, 0, "no underrun when written at once");
+	host_close(&h);
+}
+
+static void
+test_vrx(enum msim_family fam, const char *name)
+{
+	struct msim_opts o = { .family = fam, .fast = 1 };
+	struct host h;
+	static const char voice[] = "\x20\x10\x21\x10\x10\x22";
+	const char *want;
+	char *p;
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "vrx: open");
+		return;
+	}
+	at(&h, "ATE0");
+	at(&h, "AT+FCLASS=8");
+	at(&h, "AT+VLS=1");
+	msim_feed(h.sim, voice, sizeof voice - 1);
+	is_str(at(&h, "AT+VRX"), "\r\nCONNECT\r\n", "+VRX CONNECT");
+	get(&h, NULL, 0, 100);
+	want = fam == MSIM_V253 ? "\x20\x10\x10\x21\x10\x1a\x22" :
+	    "\x20\x10\x10\x21\x10\x10\x10\x10\x22";
+	ok(h.len > 100 && memcmp(h.buf, want, strlen(want)) == 0,
+	    "%s: VRX stream shielded", name);
+	ok(h.len > 20 && (unsigned char)h.buf[h.len - 1] == 0x80,
+	    "%s: then silence 0x80", name);
+	put(&h, "\x10!", 2);
+	get(&h, "OK\r\n", 4, 1000);
+	p = memmem(h.buf, h.len, "\r\nOK\r\n", 6);
+	ok(p != NULL, "%s: DLE ! ends VRX with OK", name);
+	if (fam == MSIM_CONEXANT)
+		ok(p != NULL && (p - h.buf < 2 || memcmp(p - 2, "\x10\x03", 2)
+		    != 0), "%s: OK without DLE ETX", name);
+	else
+		ok(p != NULL && p - h.buf >= 2 &&
+		    memcmp(p - 2, "\x10\x03", 2) == 0,
+		    "%s: DLE ETX then OK", name);
+	is_int(msim_state(h.sim), MSIM_COMMAND, "back in command state");
+	is_str(at(&h, "AT"), "\r\nOK\r\n", "AT after VRX");
+	host_close(&h);
+}
+
+static void
+test_vsd(void)
+{
+	struct msim_opts o = { .family = MSIM_USR, .fast = 1 };
+	struct host h;
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "vsd: open");
+		return;
+	}
+	at(&h, "ATE0");
+	at(&h, "AT+FCLASS=8");
+	at(&h, "AT+VSD=128,2");
+	at(&h, "AT+VLS=1");
+	msim_feed(h.sim, "\x40\x40\x40\x40", 4);
+	at(&h, "AT+VRX");
+	get(&h, "\x10q", 2, 2000);
+	ok(has(&h, "\x10q", 2), "usr: DLE q after voice then 0.2 s silence");
+	ok(h.len >= 1600 && !has(&h, "\x10s", 2), "not before 1600 bytes, "
+	    "no DLE s (%zu bytes)", h.len);
+	put(&h, "\x10!", 2);
+	get(&h, "OK\r\n", 4, 1000);
+	at(&h, "AT+VRX");
+	get(&h, "\x10s", 2, 2000);
+	ok(has(&h, "\x10s", 2), "usr: DLE s when nothing was said");
+	put(&h, "\x10!", 2);
+	get(&h, "OK\r\n", 4, 1000);
+	host_close(&h);
+}
+
+static void
+test_dtmf_patterns(void)
+{
+	struct msim_opts o = { .family = MSIM_USR, .fast = 1 };
+	struct host h;
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "dtmf: open");
+		return;
+	}
+	at(&h, "ATE0");
+	msim_dtmf(h.sim, "1", 0);
+	get(&h, NULL, 0, 200);
+	is_int(h.len, 0, "no DTMF while on-hook");
+	at(&h, "AT+FCLASS=8");
+	at(&h, "AT+VLS=1");
+	msim_dtmf(h.sim, "5#", 0);
+	get(&h, "\x10#\x10~", 4, 2000);
+	is_str(h.buf, "\x10/\x10\x35\x10\x35\x10\x35\x10~"
+	    "\x10/\x10#\x10#\x10#\x10~", "usr: three repeats per key");
+	host_close(&h);
+
+	o.dtmf_repeats = -1;
+	if (host_open(&h, &o) == -1)
+		return;
+	at(&h, "ATE0");
+	at(&h, "AT+FCLASS=8");
+	at(&h, "AT+VLS=1");
+	ok(msim_dtmf(h.sim, "9x", 0) == -1, "bad key refused");
+	msim_dtmf(h.sim, "*9", 0);
+	get(&h, "\x10\x39", 2, 2000);
+	is_str(h.buf, "\x10*\x10\x39", "single code per key (old firmware)");
+	host_close(&h);
+}
+
+static void
+test_hangups(void)
+{
+	struct msim_opts o = { .family = MSIM_USR, .fast = 1,
+	    .busy_repeat_ms = 100 };
+	static const struct {
+		enum msim_hangup how;
+		enum msim_family fam;
+		const char *want;
+		const char *name;
+	} cases[] = {
+		{ MSIM_HUP_DIALTONE, MSIM_USR, "\x10\x64", "dial tone DLE d" },
+		{ MSIM_HUP_LOOP, MSIM_USR, "\x10l", "loop break DLE l" },
+		{ MSIM_HUP_SILENCE, MSIM_USR, "\x10s", "usr silence DLE s" },
+		{ MSIM_HUP_QUIET, MSIM_USR, "\x10q", "usr quiet DLE q" },
+		{ MSIM_HUP_SILENCE, MSIM_CONEXANT, "", "conexant: no DLE s" },
+		{ MSIM_HUP_SILENT, MSIM_USR, "", "silent: nothing" },
+	};
+	struct host h;
+	size_t i;
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "hangup: open");
+		return;
+	}
+	at(&h, "ATE0");
+	at(&h, "AT+FCLASS=8");
+	at(&h, "AT+VLS=1");
+	msim_hangup(h.sim, MSIM_HUP_BUSY, 0);
+	get(&h, NULL, 0, 350);
+	ok(h.len >= 6 && count(&h, "\x10\x62", 2) * 2 == h.len,
+	    "busy: DLE b repeated (%zu bytes)", h.len);
+	msim_dtmf(h.sim, "1", 0);
+	at(&h, "AT+VLS=0");
+	ok(!has(&h, "\x10/", 2), "no DTMF after the caller hung up");
+	get(&h, NULL, 0, 250);
+	is_int(h.len, 0, "busy stops once on-hook");
+	host_close(&h);
+
+	for (i = 0; i < nitems(cases); i++) {
+		o.family = cases[i].fam;
+		if (host_open(&h, &o) == -1)
+			continue;
+		at(&h, "ATE0");
+		at(&h, "AT+FCLASS=8");
+		at(&h, "AT+VLS=1");
+		msim_hangup(h.sim, cases[i].how, 0);
+		get(&h, NULL, 0, 200);
+		ok(h.len == strlen(cases[i].want) &&
+		    memcmp(h.buf, cases[i].want, h.len) == 0, "%s",
+		    cases[i].name);
+		ok(msim_offhook(h.sim), "%s: still off-hook", cases[i].name);
+		host_close(&h);
+	}
+
+	o.family = MSIM_CONEXANT;
+	if (host_open(&h, &o) == -1)
+		return;
+	at(&h, "ATE0");
+	at(&h, "AT+FCLASS=8");
+	at(&h, "AT+VLS=1");
+	at(&h, "AT+VTX");
+	put(&h, "xyz", 3);
+	msim_hangup(h.sim, MSIM_HUP_NOCARRIER, 50);
+	get(&h, "NO CARRIER\r\n", 12, 1000);
+	is_str(h.buf, "\r\nNO CARRIER\r\n", "NO CARRIER ends VTX");
+	is_int(msim_wait_hook(h.sim, 0, 500), 0, "on-hook after NO CARRIER");
+	is_int(msim_state(h.sim), MSIM_COMMAND, "command state");
+	host_close(&h);
+}
+
+static void
+test_faults(void)
+{
+	struct msim_opts o = { .family = MSIM_CONEXANT, .fast = 1 };
+	struct host h;
+	char link[64];
+	size_t i;
+	int bad;
+	ssize_t r;
+	char c;
+
+	snprintf(link, sizeof link, "/tmp/kefu-msim-%ld", (long)getpid());
+	o.link = link;
+	if (host_open(&h, &o) == -1) {
+		ok(0, "faults: open");
+		return;
+	}
+	is_str(msim_path(h.sim), link, "path is the link");
+	at(&h, "ATE0");
+	msim_garbage(h.sim, 200, 0);
+	get(&h, NULL, 0, 200);
+	for (i = 0, bad = 0; i < h.len; i++)
+		bad += h.buf[i] == 0x10;
+	ok(h.len == 200 && bad == 0, "200 garbage bytes without DLE");
+	msim_misbehave(h.sim, MSIM_FAULT_DROP_OK, 1);
+	puts_(&h, "AT\r");
+	get(&h, NULL, 0, 300);
+	is_int(h.len, 0, "OK dropped");
+	is_str(at(&h, "AT"), "\r\nOK\r\n", "next OK arrives");
+
+	at(&h, "AT+FCLASS=8");
+	at(&h, "AT+VLS=1");
+	msim_misbehave(h.sim, MSIM_FAULT_SPLIT_DLE, 1);
+	msim_dle(h.sim, 'b');
+	{
+		struct pollfd p = { h.fd, POLLIN, 0 };
+
+		poll(&p, 1, 1000);
+		sleep_ms(10);
+		r = read(h.fd, h.buf, 10);
+		ok(r == 1 && h.buf[0] == 0x10, "split: first read is DLE alone");
+		poll(&p, 1, 1000);
+		r = read(h.fd, &c, 1);
+		ok(r == 1 && c == 'b', "split: code in the next read");
+	}
+
+	msim_vanish(h.sim);
+	is_int(msim_state(h.sim), MSIM_GONE, "vanished");
+	ok(access(link, F_OK) == -1, "link removed");
+	r = read(h.fd, h.buf, 10);
+	ok(r <= 0, "host read fails after vanish (%zd, %s)", r,
+	    r < 0 ? strerror(errno) : "eof");
+	close(h.fd);
+	h.fd = -1;
+	ok(msim_reappear(h.sim, NULL) == 0, "reappear");
+	h.fd = open(link, O_RDWR | O_NOCTTY);
+	ok(h.fd >= 0, "link opens again");
+	is_str(at(&h, "AT"), "AT\r\r\nOK\r\n", "fresh modem (echo on) answers");
+	host_close(&h);
+	ok(access(link, F_OK) == -1, "link removed by msim_stop");
+}
+
+static void
+test_many(void)
+{
+	struct host hs[8];
+	size_t i;
+	int good = 0;
+	struct msim_opts o = { .family = MSIM_V253, .fast = 1 };
+
+	for (i = 0; i < nitems(hs); i++)
+		if (host_open(&hs[i], &o) == -1)
+			return;
+	for (i = 0; i < nitems(hs); i++)
+		good += strcmp(at(&hs[i], "ATE0"), "ATE0\r\r\nOK\r\n") == 0;
+	is_int(good, 8, "8 simulators at once");
+	for (i = 0; i < nitems(hs); i++)
+		host_close(&hs[i]);
+}
+
+int
+main(void)
+{
+	test_commands();
+	test_usr();
+	test_ring_voice();
+	test_vtx();
+	test_paced();
+	test_vrx(MSIM_CONEXANT, "conexant");
+	test_vrx(MSIM_USR, "usr");
+	test_vrx(MSIM_V253, "v253");
+	test_vsd();
+	test_dtmf_patterns();
+	test_hangups();
+	test_faults();
+	test_many();
+	return tap_done();
+}
