@@ -1,7 +1,7 @@
 /*
  * db: every database kefu talks to -- the retailer's ERP and kefu's own
  * local store alike -- through unixODBC.  This subsystem owns the adapter
- * profiles (adapters/*.xml), one bounded connection pool per
+ * profiles (adapters/NAME.xml), one bounded connection pool per
  * [datasource] with liveness checks, reconnect back-off, a negative cache
  * and failover, typed parameter binding and typed fetching, text
  * conversion between the database's encoding and UTF-8, per-statement
@@ -77,6 +77,17 @@ char *db_adapter_quote(const struct db_adapter *ad, const char *ident);
 char *db_adapter_date_literal(const struct db_adapter *ad, const char *iso);
 /* The liveness probe statement. */
 const char *db_adapter_probe(const struct db_adapter *ad);
+/* Extensions (db engineer): listing, titles, timestamps, encodings. */
+size_t db_adapters_count(const struct db_adapters *ads);
+const struct db_adapter *db_adapters_get(const struct db_adapters *ads,
+    size_t i);
+const char *db_adapter_title(const struct db_adapter *ad);
+/* A timestamp literal from "YYYY-MM-DD HH:MM:SS"; NULL when invalid. */
+char *db_adapter_timestamp_literal(const struct db_adapter *ad,
+    const char *iso);
+/* Connection-string options the profile adds for an encoding, or NULL. */
+const char *db_adapter_encoding_option(const struct db_adapter *ad,
+    const char *encoding);
 
 /* One [datasource]: its pool, failover list, adapter and statistics. */
 struct db_source;
@@ -108,6 +119,8 @@ struct db_result {
 	size_t nrows;
 	struct db_value *cells; /* nrows * ncols, row-major */
 	int64_t affected;       /* for statements that write: SQLRowCount */
+	enum db_vtype *types;   /* db_describe only: the type each column
+				   suggests (from SQLDescribeCol), else NULL */
 };
 #define DB_CELL(r, row, col) (&(r)->cells[(row) * (r)->ncols + (col)])
 void db_result_free(struct db_result *res);
@@ -158,6 +171,8 @@ struct db_stats {
 	int open;               /* connections open now */
 	int busy;               /* of which in use */
 	char current[512];      /* redacted connection string in use */
+	uint64_t stmts_open;    /* ODBC statement handles allocated now
+				   (prepared-statement cache; must not grow) */
 };
 void db_source_stats(struct db_source *src, struct db_stats *st);
 

@@ -1,0 +1,184 @@
+/*
+ * db_int.h: the private half of the db subsystem -- the structures of a
+ * datasource, its pooled connections and their statement caches, shared
+ * by source.c (pool), exec.c (statements), conv.c (values and
+ * encodings), sqlscan.c (SQL text) and adapter.c (dialects).  Nothing
+ * outside src/db/ includes this file.
+ */
+#ifndef KEFU_DB_INT_H
+#define KEFU_DB_INT_H
+
+#include <iconv.h>
+#include <pthread.h>
+#include <sql.h>
+#include <sqlext.h>
+
+#include "db/db.h"
+#include "util/util.h"
+
+#define DB_STMT_CACHE	16	/* prepared statements kept per connection */
+
+/* Row limiting styles of adapter profiles. */
+enum db_limit_style {
+	DBL_LIMIT,      /* ... LIMIT n (PostgreSQL, MySQL, SQLite) */
+	DBL_TOP,        /* SELECT TOP n ... (SQL Server, Sybase ASE) */
+	DBL_FIRST,      /* SELECT FIRST n ... (Informix) */
+	DBL_FETCH,      /* ... FETCH FIRST n ROWS ONLY (DB2) */
+	DBL_ROWNUM,     /* SELECT * FROM (...) WHERE ROWNUM <= n (Oracle) */
+};
+
+/* How a detection pattern compares with SQL_DBMS_NAME. */
+enum db_match {
+	DBM_EXACT,
+	DBM_PREFIX,
+	DBM_CONTAINS,
+};
+
+struct db_pattern {
+	enum db_match match;
+	char *text;
+};
+
+/* One encoding the profile knows, and what the driver needs for it. */
+struct db_adenc {
+	char *name;             /* "GBK" */
+	char *connect;          /* connection-string options, or NULL */
+	char *note;             /* client settings to tell the operator */
+};
+
+struct db_adapter {
+	char *name;             /* "oracle": the file's name without .xml */
+	char *title;            /* "Oracle Database" */
+	char *file;             /* where it was loaded from */
+	struct db_pattern *dbms;        /* SQL_DBMS_NAME patterns */
+	size_t ndbms;
+	struct db_pattern *drivers;     /* Driver= patterns (before connect) */
+	size_t ndrivers;
+	char *probe;            /* liveness statement */
+	enum db_limit_style limit;
+	char *quote_open;       /* identifier quotes */
+	char *quote_close;
+	char *date_fmt;         /* "DATE '{Y}-{M}-{D}'" */
+	char *timestamp_fmt;
+	int backslash_escape;   /* string literals treat \ as an escape */
+	int access_mode;        /* SQL_ATTR_ACCESS_MODE read-only works */
+	int query_timeout;      /* SQL_ATTR_QUERY_TIMEOUT works */
+	char *connect_timeout;  /* connection option template with {s}, or NULL */
+	struct db_adenc *encs;
+	size_t nencs;
+	char **quirks;          /* "name: text" lines, for the man page and logs */
+	size_t nquirks;
+};
+
+struct db_adapters {
+	struct db_adapter **v;
+	size_t n;
+};
+
+/* A prepared statement kept on its connection. */
+struct db_stmt {
+	char *sql;              /* the key: SQL text as sent */
+	SQLHSTMT st;
+	uint64_t used;          /* LRU clock */
+	SQLSMALLINT ncols;
+};
+
+/* One pooled connection. */
+struct db_conn {
+	SQLHDBC dbc;
+	int ci;                 /* index of its connection string */
+	int in_use;
+	int ro;                 /* access mode currently set: 1 read-only */
+	int ro_unsupported;     /* driver refused SQL_ATTR_ACCESS_MODE */
+	int broken;             /* drop instead of returning to the pool */
+	uint64_t idle_since;    /* now_ms() when released */
+	struct db_stmt stmts[DB_STMT_CACHE];
+	uint64_t clock;
+	iconv_t to_db;          /* UTF-8 -> database encoding, or (iconv_t)-1 */
+	iconv_t from_db;        /* database encoding -> UTF-8 */
+};
+
+/* A statement being executed, watched by the source's watchdog. */
+struct db_watch {
+	SQLHSTMT st;
+	uint64_t deadline;      /* now_ms() */
+	int fired;              /* SQLCancel was called */
+	struct db_watch *next;
+};
+
+struct db_source {
+	char *name;
+	char **connect;         /* connection strings, primary first */
+	size_t nconnect;
+	char *adapter_name;     /* configured adapter, or NULL */
+	char *encoding;         /* "UTF-8", "GBK"... */
+	int utf8;               /* encoding is UTF-8: validate only */
+	int pool_size, pool_wait_ms, connect_timeout_ms, query_timeout_ms;
+	int retry_ms, retry_max_ms, idle_check_ms, readonly;
+	const struct db_adapters *ads;
+	SQLHENV env;
+
+	pthread_mutex_t lock;   /* guards everything below */
+	pthread_cond_t cond;    /* a connection came back / a connect ended */
+	const struct db_adapter *ad;    /* in use: configured or detected */
+	struct db_conn **conns; /* pool_size slots, NULL when empty */
+	int nopen;              /* slots filled (including connecting) */
+	int nbusy;
+	int cur;                /* connection string that worked last */
+	uint64_t down_until;    /* negative cache: fail at once until then */
+	int backoff_ms;         /* next back-off */
+	int probing;            /* one caller is re-probing a dead database */
+	int pending;            /* abandoned connect threads still running */
+	int closing;
+	uint64_t queries, errors, timeouts, connects, connect_failures;
+	uint64_t stmts_open;    /* statement handles allocated now */
+	int up;
+	struct db_hist *hist;
+
+	pthread_mutex_t wlock;  /* the watchdog's list */
+	pthread_cond_t wcond;
+	struct db_watch *watches;
+	pthread_t watchdog;
+	int wstop;
+};
+
+/* source.c */
+int db_source_acquire(struct db_source *src, int readonly, int wait_ms,
+    struct db_conn **out, struct db_err *err);
+void db_source_release(struct db_source *src, struct db_conn *c);
+void db_source_watch(struct db_source *src, struct db_watch *w);
+void db_source_unwatch(struct db_source *src, struct db_watch *w);
+void db_source_count(struct db_source *src, int ok, int timeout,
+    unsigned us);
+void db_source_stmts(struct db_source *src, int delta);
+
+/* exec.c */
+void db_exec_diag(SQLSMALLINT type, SQLHANDLE h, enum db_errkind kind,
+    struct db_err *err, const char *what);
+void db_exec_free_stmts(struct db_source *src, struct db_conn *c);
+int db_exec_probe(struct db_source *src, struct db_conn *c,
+    struct db_err *err);
+
+/* conv.c */
+int db_conv_open(struct db_conn *c, const char *encoding, struct db_err *err);
+void db_conv_close(struct db_conn *c);
+int db_conv_to_db(struct db_conn *c, int utf8, const char *s, size_t len,
+    struct strbuf *out, struct db_err *err);
+int db_conv_from_db(struct db_conn *c, int utf8, const char *s, size_t len,
+    char **out, struct db_err *err);
+int db_conv_utf8_valid(const char *s, size_t len);
+int db_conv_decimal(const char *in, char **out);
+int db_conv_date(const char *s, int *y, int *m, int *d);
+int db_conv_timestamp(const char *s, int *y, int *mo, int *d, int *h,
+    int *mi, int *sec);
+int db_conv_bool(const char *s, int64_t *out);
+void db_err_set(struct db_err *err, enum db_errkind kind, const char *fmt,
+    ...) KF_PRINTF(3, 4);
+
+/* sqlscan.c */
+int db_sqlscan_check(const char *sql, int writes, char **why);
+char **db_sqlscan_split(const char *script, size_t *n);
+const char *db_sqlscan_main_select(const char *sql, int after_distinct);
+size_t db_sqlscan_trim_end(const char *sql);
+
+#endif

@@ -1,0 +1,807 @@
+/*
+ * source.c: one [datasource] -- a bounded pool of ODBC connections with a
+ * wait timeout, liveness probes of idle connections, connects bounded by
+ * connect-timeout (run in a helper thread so a hanging server cannot hold
+ * a caller), exponential back-off with a negative cache, failover along
+ * the connection strings, a watchdog that SQLCancels statements past
+ * their deadline, and the datasource's statistics.  ODBC 3.x (ISO 9075-3).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "db/db_int.h"
+
+/* One connection attempt, shared by the caller and its helper thread. */
+struct db_attempt {
+	struct db_source *src;
+	char *connstr;          /* with the adapter's options appended */
+	char *shown;            /* redacted, for messages */
+	int login_s;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done;
+	int abandoned;          /* the caller stopped waiting */
+	int refs;
+	SQLHDBC dbc;
+	struct db_err err;
+};
+
+static void
+source_deadline(struct timespec *ts, uint64_t at_ms)
+{
+	uint64_t now = now_ms();
+	struct timespec cur;
+
+	/* Condition variables use CLOCK_MONOTONIC, like now_ms(). */
+	clock_gettime(CLOCK_MONOTONIC, &cur);
+	if (at_ms < now)
+		at_ms = now;
+	at_ms -= now;
+	ts->tv_sec = cur.tv_sec + (time_t)(at_ms / 1000);
+	ts->tv_nsec = cur.tv_nsec + (long)(at_ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static void
+source_cond_init(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(c, &a);
+	pthread_condattr_destroy(&a);
+}
+
+/* The profile to use before connecting: configured, detected, or by driver. */
+static const struct db_adapter *
+source_guess_adapter(struct db_source *src, const char *connstr)
+{
+	const struct db_adapter *ad;
+	const char *p;
+	size_t i, j;
+
+	pthread_mutex_lock(&src->lock);
+	ad = src->ad;
+	pthread_mutex_unlock(&src->lock);
+	if (ad != NULL || src->ads == NULL)
+		return ad;
+	for (i = 0; i < src->ads->n; i++) {
+		const struct db_adapter *a = src->ads->v[i];
+		for (j = 0; j < a->ndrivers; j++) {
+			for (p = connstr; *p != '\0'; p++)
+				if (strncasecmp(p, a->drivers[j].text,
+				    strlen(a->drivers[j].text)) == 0)
+					return a;
+		}
+	}
+	return NULL;
+}
+
+static char *
+source_connstr(struct db_source *src, const char *base)
+{
+	const struct db_adapter *ad = source_guess_adapter(src, base);
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+	char secs[32];
+	const char *p;
+
+	sb_adds(&sb, base);
+	if (ad == NULL)
+		return sb_steal(&sb);
+	for (i = 0; i < ad->nencs; i++) {
+		if (ad->encs[i].connect != NULL &&
+		    str_ieq(ad->encs[i].name, src->encoding)) {
+			if (sb.len > 0 && sb.s[sb.len - 1] != ';')
+				sb_addc(&sb, ';');
+			sb_adds(&sb, ad->encs[i].connect);
+		}
+	}
+	if (ad->connect_timeout != NULL) {
+		snprintf(secs, sizeof secs, "%d",
+		    (src->connect_timeout_ms + 999) / 1000);
+		if (sb.len > 0 && sb.s[sb.len - 1] != ';')
+			sb_addc(&sb, ';');
+		for (p = ad->connect_timeout; *p != '\0'; p++) {
+			if (strncmp(p, "{s}", 3) == 0) {
+				sb_adds(&sb, secs);
+				p += 2;
+			} else
+				sb_addc(&sb, *p);
+		}
+	}
+	return sb_steal(&sb);
+}
+
+static void
+source_attempt_unref(struct db_attempt *a)
+{
+	int last;
+
+	pthread_mutex_lock(&a->lock);
+	last = --a->refs == 0;
+	pthread_mutex_unlock(&a->lock);
+	if (!last)
+		return;
+	if (a->dbc != SQL_NULL_HDBC) {
+		SQLDisconnect(a->dbc);
+		SQLFreeHandle(SQL_HANDLE_DBC, a->dbc);
+	}
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->cond);
+	free(a->connstr);
+	free(a->shown);
+	free(a);
+}
+
+static void *
+source_connect_thread(void *arg)
+{
+	struct db_attempt *a = arg;
+	struct db_source *src = a->src;
+	SQLHDBC dbc = SQL_NULL_HDBC;
+	SQLRETURN r;
+	struct db_err err;
+
+	memset(&err, 0, sizeof err);
+	r = SQLAllocHandle(SQL_HANDLE_DBC, src->env, &dbc);
+	if (!SQL_SUCCEEDED(r)) {
+		db_err_set(&err, DBE_DOWN, "cannot allocate an ODBC "
+		    "connection handle");
+		dbc = SQL_NULL_HDBC;
+	} else {
+		SQLSetConnectAttr(dbc, SQL_ATTR_LOGIN_TIMEOUT,
+		    (SQLPOINTER)(intptr_t)a->login_s, SQL_IS_UINTEGER);
+		SQLSetConnectAttr(dbc, SQL_ATTR_CONNECTION_TIMEOUT,
+		    (SQLPOINTER)(intptr_t)a->login_s, SQL_IS_UINTEGER);
+		r = SQLDriverConnect(dbc, NULL, (SQLCHAR *)a->connstr, SQL_NTS,
+		    NULL, 0, NULL, SQL_DRIVER_NOPROMPT);
+		if (!SQL_SUCCEEDED(r)) {
+			db_exec_diag(SQL_HANDLE_DBC, dbc, DBE_DOWN, &err,
+			    "cannot connect");
+			SQLFreeHandle(SQL_HANDLE_DBC, dbc);
+			dbc = SQL_NULL_HDBC;
+		}
+	}
+	pthread_mutex_lock(&a->lock);
+	a->dbc = dbc;
+	a->err = err;
+	a->done = 1;
+	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	source_attempt_unref(a);        /* disconnects when abandoned */
+
+	pthread_mutex_lock(&src->lock);
+	src->pending--;
+	pthread_cond_broadcast(&src->cond);
+	pthread_mutex_unlock(&src->lock);
+	return NULL;
+}
+
+/* Connect with one connection string, waiting at most connect-timeout. */
+static int
+source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
+    struct db_err *err)
+{
+	struct db_attempt *a = xcalloc(1, sizeof *a);
+	struct timespec ts;
+	pthread_attr_t attr;
+	pthread_t tid;
+	int rc = -1;
+
+	a->src = src;
+	a->connstr = source_connstr(src, src->connect[ci]);
+	a->shown = log_redact(src->connect[ci]);
+	a->login_s = (src->connect_timeout_ms + 999) / 1000;
+	a->refs = 2;
+	a->dbc = SQL_NULL_HDBC;
+	pthread_mutex_init(&a->lock, NULL);
+	source_cond_init(&a->cond);
+
+	pthread_mutex_lock(&src->lock);
+	src->pending++;
+	pthread_mutex_unlock(&src->lock);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&tid, &attr, source_connect_thread, a) != 0) {
+		pthread_attr_destroy(&attr);
+		pthread_mutex_lock(&src->lock);
+		src->pending--;
+		pthread_mutex_unlock(&src->lock);
+		a->refs = 1;
+		source_attempt_unref(a);
+		db_err_set(err, DBE_DOWN, "cannot start a connect thread");
+		return -1;
+	}
+	pthread_attr_destroy(&attr);
+
+	source_deadline(&ts, now_ms() + (uint64_t)src->connect_timeout_ms);
+	pthread_mutex_lock(&a->lock);
+	while (!a->done) {
+		if (pthread_cond_timedwait(&a->cond, &a->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	}
+	if (a->done && a->dbc != SQL_NULL_HDBC) {
+		*out = a->dbc;
+		a->dbc = SQL_NULL_HDBC;
+		rc = 0;
+	} else if (a->done) {
+		*err = a->err;
+		snprintf(err->msg, sizeof err->msg, "datasource %.40s: "
+		    "cannot connect (%.120s): %.300s", src->name, a->shown,
+		    a->err.msg[0] ? a->err.msg : "no reason given");
+	} else {
+		a->abandoned = 1;
+		db_err_set(err, DBE_TIMEOUT, "datasource %s: the database did "
+		    "not answer within connect-timeout (%d ms) at %s; check "
+		    "that the server is up and reachable", src->name,
+		    src->connect_timeout_ms, a->shown);
+	}
+	pthread_mutex_unlock(&a->lock);
+	source_attempt_unref(a);
+	return rc;
+}
+
+static void
+source_conn_free(struct db_source *src, struct db_conn *c)
+{
+	if (c == NULL)
+		return;
+	db_exec_free_stmts(src, c);
+	SQLDisconnect(c->dbc);
+	SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
+	db_conv_close(c);
+	free(c);
+}
+
+/* After a connect: detect the dialect, prepare conversions. */
+static int
+source_setup(struct db_source *src, struct db_conn *c, struct db_err *err)
+{
+	SQLCHAR name[256];
+	SQLSMALLINT len = 0;
+	const struct db_adapter *ad;
+
+	if (db_conv_open(c, src->encoding, err) == -1)
+		return -1;
+	pthread_mutex_lock(&src->lock);
+	ad = src->ad;
+	pthread_mutex_unlock(&src->lock);
+	if (ad != NULL || src->ads == NULL)
+		return 0;
+	name[0] = '\0';
+	if (!SQL_SUCCEEDED(SQLGetInfo(c->dbc, SQL_DBMS_NAME, name,
+	    sizeof name, &len)))
+		return 0;
+	ad = db_adapter_detect(src->ads, (const char *)name);
+	if (ad == NULL) {
+		log_warnx("datasource %s: no adapter profile matches DBMS "
+		    "\"%s\"; using generic ODBC behaviour (set adapter= to "
+		    "choose one)", src->name, name);
+		return 0;
+	}
+	log_info("datasource %s: database is %s, using adapter %s",
+	    src->name, name, db_adapter_name(ad));
+	pthread_mutex_lock(&src->lock);
+	if (src->ad == NULL)
+		src->ad = ad;
+	pthread_mutex_unlock(&src->lock);
+	return 0;
+}
+
+/* Try every connection string, the one that worked last first. */
+static int
+source_connect(struct db_source *src, struct db_conn **out,
+    struct db_err *err)
+{
+	struct db_err first;
+	struct db_conn *c;
+	SQLHDBC dbc;
+	size_t k;
+	int ci, start;
+
+	pthread_mutex_lock(&src->lock);
+	start = src->cur;
+	pthread_mutex_unlock(&src->lock);
+	memset(&first, 0, sizeof first);
+	for (k = 0; k < src->nconnect; k++) {
+		ci = (int)((start + (int)k) % (int)src->nconnect);
+		if (source_connect_one(src, ci, &dbc, err) == -1) {
+			log_warnx("%s", err->msg);
+			if (k == 0)
+				first = *err;
+			continue;
+		}
+		c = xcalloc(1, sizeof *c);
+		c->dbc = dbc;
+		c->ci = ci;
+		c->ro = -1;
+		c->to_db = c->from_db = (iconv_t)-1;
+		if (source_setup(src, c, err) == -1) {
+			source_conn_free(src, c);
+			return -1;
+		}
+		if (ci != start) {
+			char *shown = log_redact(src->connect[ci]);
+			log_warnx("datasource %s: failed over to %s", src->name,
+			    shown);
+			free(shown);
+		}
+		pthread_mutex_lock(&src->lock);
+		src->cur = ci;
+		pthread_mutex_unlock(&src->lock);
+		*out = c;
+		return 0;
+	}
+	if (src->nconnect > 1)
+		*err = first;
+	return -1;
+}
+
+/* Set the access mode a statement wants, where the driver allows. */
+static void
+source_access_mode(struct db_source *src, struct db_conn *c, int readonly)
+{
+	const struct db_adapter *ad;
+	SQLRETURN r;
+
+	if (c->ro == readonly || c->ro_unsupported)
+		return;
+	pthread_mutex_lock(&src->lock);
+	ad = src->ad;
+	pthread_mutex_unlock(&src->lock);
+	if (ad != NULL && !ad->access_mode) {
+		c->ro_unsupported = 1;
+		return;
+	}
+	r = SQLSetConnectAttr(c->dbc, SQL_ATTR_ACCESS_MODE,
+	    (SQLPOINTER)(intptr_t)(readonly ? SQL_MODE_READ_ONLY :
+	    SQL_MODE_READ_WRITE), SQL_IS_UINTEGER);
+	if (SQL_SUCCEEDED(r))
+		c->ro = readonly;
+	else {
+		c->ro_unsupported = 1;
+		log_debug("datasource %s: the driver cannot set read-only "
+		    "access mode; relying on kefu's statement check",
+		    src->name);
+	}
+}
+
+/* Take a slot back after a failed connect or a dropped connection. */
+static void
+source_slot_free(struct db_source *src, struct db_conn *c)
+{
+	int i;
+
+	for (i = 0; i < src->pool_size; i++)
+		if (src->conns[i] == c)
+			src->conns[i] = NULL;
+	src->nopen--;
+	src->nbusy--;
+	pthread_cond_broadcast(&src->cond);
+}
+
+static int
+source_connect_new(struct db_source *src, struct db_conn **out,
+    struct db_err *err)
+{
+	struct db_conn *c = NULL;
+	uint64_t now;
+	int i, rc;
+
+	/* Called with src->lock held; returns with it held. */
+	src->nopen++;
+	src->nbusy++;
+	pthread_mutex_unlock(&src->lock);
+	rc = source_connect(src, &c, err);
+	pthread_mutex_lock(&src->lock);
+	now = now_ms();
+	src->probing = 0;
+	if (rc == -1) {
+		src->nopen--;
+		src->nbusy--;
+		src->connect_failures++;
+		src->up = 0;
+		src->down_until = now + (uint64_t)src->backoff_ms;
+		log_warnx("datasource %s: database unreachable; next attempt "
+		    "in %d ms", src->name, src->backoff_ms);
+		src->backoff_ms *= 2;
+		if (src->backoff_ms > src->retry_max_ms)
+			src->backoff_ms = src->retry_max_ms;
+		pthread_cond_broadcast(&src->cond);
+		if (err->kind != DBE_TIMEOUT)
+			err->kind = DBE_DOWN;
+		return -1;
+	}
+	src->connects++;
+	if (!src->up && src->connects > 1)
+		log_info("datasource %s: database reachable again", src->name);
+	src->up = 1;
+	src->down_until = 0;
+	src->backoff_ms = src->retry_ms;
+	for (i = 0; i < src->pool_size; i++)
+		if (src->conns[i] == NULL) {
+			src->conns[i] = c;
+			break;
+		}
+	c->in_use = 1;
+	*out = c;
+	return 0;
+}
+
+/* The idle connection released last (LIFO keeps the others aging out). */
+static struct db_conn *
+source_idle(struct db_source *src)
+{
+	struct db_conn *best = NULL;
+	int i;
+
+	for (i = 0; i < src->pool_size; i++) {
+		struct db_conn *c = src->conns[i];
+		if (c != NULL && !c->in_use &&
+		    (best == NULL || c->idle_since > best->idle_since))
+			best = c;
+	}
+	return best;
+}
+
+/*
+ * Get a connection for one statement: an idle one (probed first when it
+ * sat idle past idle-check), a new one while the pool has room, or wait
+ * up to wait_ms for one to come back (DBE_BUSY).  While the database is
+ * in back-off this fails at once with DBE_DOWN.
+ */
+int
+db_source_acquire(struct db_source *src, int readonly, int wait_ms,
+    struct db_conn **out, struct db_err *err)
+{
+	struct db_conn *c;
+	struct timespec ts;
+	uint64_t deadline = now_ms() + (uint64_t)(wait_ms < 0 ? 0 : wait_ms);
+	uint64_t now;
+
+	pthread_mutex_lock(&src->lock);
+	for (;;) {
+		if (src->closing) {
+			pthread_mutex_unlock(&src->lock);
+			db_err_set(err, DBE_DOWN, "datasource %s is closing",
+			    src->name);
+			return -1;
+		}
+		if ((c = source_idle(src)) != NULL) {
+			c->in_use = 1;
+			src->nbusy++;
+			pthread_mutex_unlock(&src->lock);
+			now = now_ms();
+			if (src->idle_check_ms > 0 &&
+			    now - c->idle_since >= (uint64_t)src->idle_check_ms &&
+			    db_exec_probe(src, c, err) == -1) {
+				log_info("datasource %s: an idle connection "
+				    "failed its probe (%s); reconnecting",
+				    src->name, err->msg);
+				pthread_mutex_lock(&src->lock);
+				source_slot_free(src, c);
+				pthread_mutex_unlock(&src->lock);
+				source_conn_free(src, c);
+				memset(err, 0, sizeof *err);
+				pthread_mutex_lock(&src->lock);
+				continue;
+			}
+			source_access_mode(src, c, readonly);
+			*out = c;
+			return 0;
+		}
+		if (src->nopen < src->pool_size) {
+			now = now_ms();
+			if (now < src->down_until || src->probing) {
+				uint64_t left = src->down_until > now ?
+				    src->down_until - now : 0;
+				pthread_mutex_unlock(&src->lock);
+				db_err_set(err, DBE_DOWN, "datasource %s: the "
+				    "database is unreachable; kefu retries in "
+				    "%llu ms", src->name,
+				    (unsigned long long)left);
+				return -1;
+			}
+			if (src->down_until != 0)
+				src->probing = 1;
+			if (source_connect_new(src, &c, err) == -1) {
+				pthread_mutex_unlock(&src->lock);
+				return -1;
+			}
+			pthread_mutex_unlock(&src->lock);
+			source_access_mode(src, c, readonly);
+			*out = c;
+			return 0;
+		}
+		source_deadline(&ts, deadline);
+		if (now_ms() >= deadline || pthread_cond_timedwait(&src->cond,
+		    &src->lock, &ts) == ETIMEDOUT) {
+			if (source_idle(src) != NULL ||
+			    src->nopen < src->pool_size)
+				continue;
+			pthread_mutex_unlock(&src->lock);
+			db_err_set(err, DBE_BUSY, "datasource %s: all %d "
+			    "connections stayed busy for %d ms (raise "
+			    "pool-size or pool-wait)", src->name,
+			    src->pool_size, wait_ms);
+			return -1;
+		}
+	}
+}
+
+void
+db_source_release(struct db_source *src, struct db_conn *c)
+{
+	if (c->broken) {
+		pthread_mutex_lock(&src->lock);
+		source_slot_free(src, c);
+		pthread_mutex_unlock(&src->lock);
+		source_conn_free(src, c);
+		return;
+	}
+	pthread_mutex_lock(&src->lock);
+	c->idle_since = now_ms();
+	c->in_use = 0;
+	src->nbusy--;
+	pthread_cond_broadcast(&src->cond);
+	pthread_mutex_unlock(&src->lock);
+}
+
+/* The watchdog: SQLCancel every watched statement past its deadline. */
+static void *
+source_watchdog(void *arg)
+{
+	struct db_source *src = arg;
+	struct db_watch *w, *next;
+	struct timespec ts;
+	uint64_t now;
+
+	pthread_mutex_lock(&src->wlock);
+	while (!src->wstop) {
+		next = NULL;
+		now = now_ms();
+		for (w = src->watches; w != NULL; w = w->next) {
+			if (w->fired)
+				continue;
+			if (w->deadline <= now) {
+				next = w;
+				break;
+			}
+			if (next == NULL || w->deadline < next->deadline)
+				next = w;
+		}
+		if (next == NULL) {
+			pthread_cond_wait(&src->wcond, &src->wlock);
+			continue;
+		}
+		if (next->deadline > now) {
+			source_deadline(&ts, next->deadline);
+			pthread_cond_timedwait(&src->wcond, &src->wlock, &ts);
+			continue;
+		}
+		next->fired = 1;
+		/* db_source_unwatch waits while fired == 1 (cancelling). */
+		pthread_mutex_unlock(&src->wlock);
+		SQLCancel(next->st);
+		pthread_mutex_lock(&src->wlock);
+		next->fired = 2;
+		pthread_cond_broadcast(&src->wcond);
+	}
+	pthread_mutex_unlock(&src->wlock);
+	return NULL;
+}
+
+void
+db_source_watch(struct db_source *src, struct db_watch *w)
+{
+	pthread_mutex_lock(&src->wlock);
+	w->fired = 0;
+	w->next = src->watches;
+	src->watches = w;
+	pthread_cond_broadcast(&src->wcond);
+	pthread_mutex_unlock(&src->wlock);
+}
+
+void
+db_source_unwatch(struct db_source *src, struct db_watch *w)
+{
+	struct db_watch **pp;
+
+	pthread_mutex_lock(&src->wlock);
+	while (w->fired == 1)
+		pthread_cond_wait(&src->wcond, &src->wlock);
+	for (pp = &src->watches; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	pthread_mutex_unlock(&src->wlock);
+}
+
+void
+db_source_count(struct db_source *src, int ok, int timeout, unsigned us)
+{
+	pthread_mutex_lock(&src->lock);
+	src->queries++;
+	if (!ok)
+		src->errors++;
+	if (timeout)
+		src->timeouts++;
+	pthread_mutex_unlock(&src->lock);
+	if (ok)
+		db_hist_add(src->hist, us);
+}
+
+void
+db_source_stmts(struct db_source *src, int delta)
+{
+	pthread_mutex_lock(&src->lock);
+	src->stmts_open += (uint64_t)(int64_t)delta;
+	pthread_mutex_unlock(&src->lock);
+}
+
+int
+db_source_open(const struct conf_datasource *cfg,
+    const struct db_adapters *ads, struct db_source **out, char **cause)
+{
+	struct db_source *src;
+	const struct db_adapter *ad = NULL;
+	size_t i;
+
+	if (cfg->nconnect == 0)
+		return kf_error(cause, "datasource %s has no connect= string",
+		    cfg->name);
+	if (cfg->adapter != NULL && ads != NULL &&
+	    (ad = db_adapter_find(ads, cfg->adapter)) == NULL)
+		return kf_error(cause, "datasource %s: no adapter profile "
+		    "named %s", cfg->name, cfg->adapter);
+	src = xcalloc(1, sizeof *src);
+	if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE,
+	    &src->env))) {
+		free(src);
+		return kf_error(cause, "cannot allocate an ODBC environment "
+		    "(is unixODBC installed?)");
+	}
+	SQLSetEnvAttr(src->env, SQL_ATTR_ODBC_VERSION,
+	    (SQLPOINTER)SQL_OV_ODBC3, 0);
+	src->name = xstrdup(cfg->name);
+	src->nconnect = cfg->nconnect;
+	src->connect = xcalloc(cfg->nconnect, sizeof *src->connect);
+	for (i = 0; i < cfg->nconnect; i++)
+		src->connect[i] = xstrdup(cfg->connect[i]);
+	src->adapter_name = cfg->adapter ? xstrdup(cfg->adapter) : NULL;
+	src->encoding = xstrdup(cfg->encoding ? cfg->encoding : "UTF-8");
+	src->utf8 = str_ieq(src->encoding, "UTF-8") ||
+	    str_ieq(src->encoding, "UTF8");
+	src->pool_size = cfg->pool_size > 0 ? cfg->pool_size : 1;
+	src->pool_wait_ms = cfg->pool_wait_ms;
+	src->connect_timeout_ms = cfg->connect_timeout_ms > 0 ?
+	    cfg->connect_timeout_ms : 5000;
+	src->query_timeout_ms = cfg->query_timeout_ms;
+	src->retry_ms = cfg->retry_ms > 0 ? cfg->retry_ms : 1000;
+	src->retry_max_ms = cfg->retry_max_ms >= src->retry_ms ?
+	    cfg->retry_max_ms : src->retry_ms;
+	src->backoff_ms = src->retry_ms;
+	src->idle_check_ms = cfg->idle_check_ms;
+	src->readonly = cfg->readonly;
+	src->ads = ads;
+	src->ad = ad;
+	src->up = 1;
+	src->conns = xcalloc((size_t)src->pool_size, sizeof *src->conns);
+	src->hist = db_hist_new();
+	pthread_mutex_init(&src->lock, NULL);
+	source_cond_init(&src->cond);
+	pthread_mutex_init(&src->wlock, NULL);
+	source_cond_init(&src->wcond);
+	if (pthread_create(&src->watchdog, NULL, source_watchdog, src) != 0) {
+		src->wstop = -1;
+		db_source_close(src);
+		return kf_error(cause, "cannot start the query watchdog");
+	}
+	*out = src;
+	return 0;
+}
+
+void
+db_source_close(struct db_source *src)
+{
+	struct timespec ts;
+	size_t i;
+	int k;
+
+	if (src == NULL)
+		return;
+	if (src->wstop != -1) {
+		pthread_mutex_lock(&src->wlock);
+		src->wstop = 1;
+		pthread_cond_broadcast(&src->wcond);
+		pthread_mutex_unlock(&src->wlock);
+		pthread_join(src->watchdog, NULL);
+	}
+	pthread_mutex_lock(&src->lock);
+	src->closing = 1;
+	/* Abandoned connects end when the driver gives up (login timeout). */
+	source_deadline(&ts, now_ms() + (uint64_t)src->connect_timeout_ms +
+	    10000);
+	while (src->pending > 0) {
+		if (pthread_cond_timedwait(&src->cond, &src->lock, &ts) ==
+		    ETIMEDOUT)
+			break;
+	}
+	if (src->pending > 0) {
+		/* The driver ignores its login timeout: leak, do not crash. */
+		pthread_mutex_unlock(&src->lock);
+		log_warnx("datasource %s: a connection attempt is still hanging "
+		    "in the ODBC driver; leaving it behind", src->name);
+		return;
+	}
+	pthread_mutex_unlock(&src->lock);
+	for (k = 0; k < src->pool_size; k++)
+		source_conn_free(src, src->conns[k]);
+	free(src->conns);
+	SQLFreeHandle(SQL_HANDLE_ENV, src->env);
+	for (i = 0; i < src->nconnect; i++)
+		free(src->connect[i]);
+	free(src->connect);
+	free(src->name);
+	free(src->adapter_name);
+	free(src->encoding);
+	db_hist_free(src->hist);
+	pthread_mutex_destroy(&src->lock);
+	pthread_cond_destroy(&src->cond);
+	pthread_mutex_destroy(&src->wlock);
+	pthread_cond_destroy(&src->wcond);
+	free(src);
+}
+
+const char *
+db_source_name(const struct db_source *src)
+{
+	return src->name;
+}
+
+const struct db_adapter *
+db_source_adapter(struct db_source *src)
+{
+	const struct db_adapter *ad;
+
+	pthread_mutex_lock(&src->lock);
+	ad = src->ad;
+	pthread_mutex_unlock(&src->lock);
+	return ad;
+}
+
+void
+db_source_stats(struct db_source *src, struct db_stats *st)
+{
+	char *shown;
+
+	memset(st, 0, sizeof *st);
+	pthread_mutex_lock(&src->lock);
+	st->queries = src->queries;
+	st->errors = src->errors;
+	st->timeouts = src->timeouts;
+	st->connects = src->connects;
+	st->connect_failures = src->connect_failures;
+	st->up = src->up;
+	st->open = src->nopen;
+	st->busy = src->nbusy;
+	st->stmts_open = src->stmts_open;
+	shown = log_redact(src->connect[src->cur]);
+	pthread_mutex_unlock(&src->lock);
+	snprintf(st->current, sizeof st->current, "%s", shown);
+	free(shown);
+	st->p50_us = db_hist_pct(src->hist, 50);
+	st->p99_us = db_hist_pct(src->hist, 99);
+}
