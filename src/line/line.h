@@ -231,6 +231,33 @@ void line_key_push(struct line *ln, char key);
 /* Take the oldest queued key; 0 when none. */
 char line_key_pop(struct line *ln);
 
+/*
+ * modem.c: what `kefu modem probe` shows -- the modem's identity, the
+ * family kefu would drive it as, what AT+VSM=? and AT+VLS=? offer, and
+ * the settings kefu would use.  Strings are malloc'd ("" when the
+ * modem refused the query).
+ */
+struct modem_probe {
+	char *ati;              /* reply to ATI */
+	char *ati3;             /* reply to ATI3 */
+	char *fmi;              /* reply to AT+FMI? */
+	const char *family;     /* "v253", "conexant", "usr" */
+	const char *family_why; /* the detection rule that matched, or "forced" */
+	char *vsm;              /* reply to AT+VSM=? */
+	char *vls;              /* reply to AT+VLS=? */
+	struct audio_fmt fmt;   /* the format kefu would use */
+	char *vsm_cmd;          /* the AT+VSM=... that set it */
+	char *settings;         /* other settings, one per line ("flow control: ...") */
+};
+/*
+ * Open the device of cl (or `device` when not NULL), initialise the
+ * modem as kefud would and report; the modem is left on hook in data
+ * mode.  0, or -1 with *cause.
+ */
+int modem_probe(const struct conf_line *cl, const char *device,
+    struct modem_probe *out, char **cause);
+void modem_probe_free(struct modem_probe *mp);
+
 /* callerid.c: caller ID lines ("NMBR = 5551234", "NAME=JOHN DOE"). */
 void callerid_clear(struct line_callerid *cid);
 /*

@@ -1,1 +1,26 @@
-## line: (not yet built)
+## line: the line contract (line.h), the line thread and state machine,
+## and the V.253 voice-modem driver with its parsers.  Depends on port,
+## audio_fmt.h, conf and util.
+libkefu_a_SOURCES += \
+	src/line/line.h \
+	src/line/line-int.h \
+	src/line/line.c \
+	src/line/modem.c \
+	src/line/at.c \
+	src/line/dle.c \
+	src/line/callerid.c \
+	src/line/family.c
+
+check_PROGRAMS += t/unit/dle t/unit/at t/unit/callerid t/unit/line
+TESTS += t/unit/dle t/unit/at t/unit/callerid t/unit/line
+t_unit_dle_SOURCES = t/unit/dle.c t/tap.h
+t_unit_dle_LDADD = $(KEFU_LIBS)
+t_unit_at_SOURCES = t/unit/at.c t/tap.h
+t_unit_at_LDADD = $(KEFU_LIBS)
+t_unit_callerid_SOURCES = t/unit/callerid.c t/tap.h
+t_unit_callerid_LDADD = $(KEFU_LIBS)
+t_unit_line_SOURCES = t/unit/line.c t/tap.h
+t_unit_line_LDADD = $(KEFU_LIBS)
+
+man_MANS += man/kefu-modems.7 man/kefud.8
+EXTRA_DIST += man/kefu-modems.7 man/kefud.8

@@ -1,0 +1,1021 @@
+/*
+ * modem.c: the voice-modem line driver (ITU-T V.253 "AT+V" over the AT
+ * engine in at.c): initialisation and family detection, rings and caller
+ * ID, answering, playback (AT+VTX, DLE-shielded, paced by the port),
+ * barge-in (vgetty's NUL DLE CAN DLE ETX), DTMF, recording (AT+VRX ended
+ * by DLE !), hang-up detection and hanging up.  Implements line_ops.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "line/line-int.h"
+
+#define MODEM_CMD_MS 3000       /* ordinary command */
+#define MODEM_WRITE_MS 5000     /* no progress writing audio: wedged */
+#define MODEM_RING_GAP_MS 8000  /* no ring for this long: the caller gave up */
+#define MODEM_ALIVE_MS 60000    /* idle this long: check the modem answers AT */
+
+enum modem_mode { MM_CMD, MM_PLAY, MM_REC };
+
+struct modem {
+	struct line *ln;
+	struct port *port;
+	struct at at;
+	char tag[64];                   /* "line NAME" */
+	const struct modem_family *fam;
+	const char *fam_why;
+	enum port_flow flow;            /* configured flow control */
+	struct audio_fmt fmt;
+	int cml;                        /* +VSM method number in use */
+	char vsm_cmd[64];               /* the AT+VSM=... that worked */
+	struct vsm_fmt offered[16];     /* AT+VSM=? */
+	size_t noffered;
+	struct strbuf ident[3];         /* ATI, ATI3, AT+FMI? */
+	struct strbuf vsm_text, vls_text;
+	struct strbuf notes;            /* settings, for probe */
+	/* per call */
+	struct dle_dec dec;
+	struct dtmf dtmf;
+	struct at_lex junk;             /* text bytes seen while playing */
+	enum modem_mode mode;
+	unsigned rings;
+	uint64_t last_ring;
+	struct line_callerid cid;
+	int cid_reported;
+	const char *gone;               /* why the caller is gone, NULL while there */
+	int gone_reported;
+	int etx;                        /* DLE ETX received */
+	int quiet, novoice;             /* DLE q / DLE s received */
+	uint64_t deadline;              /* max-call */
+};
+
+static void
+modem_gone(struct modem *m, const char *why)
+{
+	struct line_event ev = { .type = LINE_EV_HANGUP, .reason = why };
+
+	if (m->gone == NULL)
+		m->gone = why;
+	if (!m->gone_reported && m->ln != NULL) {
+		m->gone_reported = 1;
+		line_event(m->ln, &ev);
+	}
+}
+
+/* One DLE event code from the modem, in any mode. */
+static void
+modem_event(struct modem *m, char code)
+{
+	struct line_event ev = { .type = LINE_EV_DTMF };
+	char buf[32], digit;
+	enum dle_kind k = dle_kind((unsigned char)code);
+
+	switch (k) {
+	case DLE_K_DTMF:
+	case DLE_K_DTMF_START:
+	case DLE_K_DTMF_END:
+		if ((digit = dtmf_feed(&m->dtmf, (unsigned char)code)) == 0)
+			return;
+		if (m->ln != NULL) {
+			line_key_push(m->ln, digit);
+			ev.digit = digit;
+			line_event(m->ln, &ev);
+		}
+		return;
+	case DLE_K_ETX:
+		m->etx = 1;
+		return;
+	case DLE_K_HANGUP:
+		if (code == 'd' && m->fam != NULL && m->fam->ignore_dialtone &&
+		    m->mode != MM_CMD) {
+			log_debug("%s: ignoring dial tone while in data state",
+			    m->tag);
+			return;
+		}
+		if (m->ln != NULL && m->ln->call.start_ms != 0)
+			modem_gone(m, dle_name((unsigned char)code, buf,
+			    sizeof buf));
+		return;
+	case DLE_K_HANDSET:
+		if (m->ln != NULL && m->ln->call.start_ms != 0)
+			modem_gone(m, "an extension was picked up");
+		return;
+	case DLE_K_NOVOICE:
+		m->novoice = 1;
+		return;
+	case DLE_K_QUIET:
+		m->quiet = 1;
+		return;
+	case DLE_K_RING:
+		if (m->mode == MM_CMD && (m->ln == NULL ||
+		    m->ln->call.start_ms == 0)) {
+			m->rings++;
+			m->last_ring = now_ms();
+		}
+		return;
+	case DLE_K_FAX:
+		log_info("%s: %s on the line", m->tag,
+		    dle_name((unsigned char)code, buf, sizeof buf));
+		return;
+	case DLE_K_IGNORE:
+		return;
+	case DLE_K_UNKNOWN:
+		log_debug("%s: ignoring DLE %s", m->tag,
+		    dle_name((unsigned char)code, buf, sizeof buf));
+		return;
+	}
+}
+
+static void
+modem_dle_h(void *arg, char code)
+{
+	modem_event(arg, code);
+}
+
+static void
+modem_ring(struct modem *m)
+{
+	struct line_event ev = { .type = LINE_EV_RING };
+
+	m->rings++;
+	m->last_ring = now_ms();
+	if (m->ln != NULL) {
+		line_set_state(m->ln, LINE_RINGING);
+		ev.rings = m->rings;
+		line_event(m->ln, &ev);
+	}
+}
+
+static void
+modem_unsol_h(void *arg, enum at_res r, const char *line)
+{
+	struct modem *m = arg;
+
+	switch (r) {
+	case AT_R_RING:
+		if (m->ln == NULL || m->ln->call.start_ms == 0)
+			modem_ring(m);
+		break;
+	case AT_R_CID:
+		callerid_parse(&m->cid, line);
+		break;
+	case AT_R_DRON:
+	case AT_R_DROF:
+	case AT_R_EVENT:
+		log_debug("%s: %s", m->tag, line);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+modem_free(struct modem *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	port_close(m->port);
+	for (i = 0; i < nitems(m->ident); i++)
+		sb_free(&m->ident[i]);
+	sb_free(&m->vsm_text);
+	sb_free(&m->vls_text);
+	sb_free(&m->notes);
+	free(m);
+}
+
+/* A query whose ERROR is acceptable: its text goes to sb. */
+static int
+modem_query(struct modem *m, const char *cmd, struct strbuf *sb,
+    char **cause)
+{
+	enum at_res r;
+
+	if (at_cmd(&m->at, cmd, MODEM_CMD_MS, sb, &r, cause) == -1)
+		return -1;
+	if (r != AT_R_OK) {
+		log_debug("%s: %s: %s", m->tag, cmd, at_res_name(r));
+		sb_reset(sb);
+	}
+	return 0;
+}
+
+/* A setting the modem may refuse: a warning, not a failure. */
+static int
+modem_try(struct modem *m, const char *cmd, const char *why, char **cause)
+{
+	enum at_res r;
+
+	if (at_cmd(&m->at, cmd, MODEM_CMD_MS, NULL, &r, cause) == -1)
+		return -1;
+	if (r != AT_R_OK && r != AT_R_VCON) {
+		log_warnx("%s: the modem refused %s (%s): %s", m->tag, cmd,
+		    at_res_name(r), why);
+		sb_addf(&m->notes, "refused: %s (%s)\n", cmd, why);
+		return 1;
+	}
+	sb_addf(&m->notes, "sent: %s\n", cmd);
+	return 0;
+}
+
+/* Wake the modem, possibly stuck in a data state. */
+static int
+modem_wake(struct modem *m, char **cause)
+{
+	static const uint8_t out_of_data[] = { DLE_DLE, '!', DLE_DLE, DLE_ETX,
+	    '\r' };
+	enum at_res r;
+	char *why = NULL;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (i > 0) {
+			if (port_write(m->port, out_of_data,
+			    sizeof out_of_data, 1000, cause) == -1)
+				return -1;
+			sleep_ms(200);
+			port_flush(m->port, 0, 1);
+			at_discard(&m->at);
+		}
+		free(why);
+		why = NULL;
+		if (at_cmd(&m->at, "AT", 1000, NULL, &r, &why) == 0 &&
+		    r == AT_R_OK) {
+			free(why);
+			return 0;
+		}
+		if (m->ln != NULL && m->ln->stop)
+			break;
+	}
+	kf_error(cause, "%s: the modem does not answer AT (%s)", m->tag,
+	    why != NULL ? why : "no OK");
+	free(why);
+	return -1;
+}
+
+/* Set the format with the family's syntax, then the other V.253 one. */
+static int
+modem_set_vsm(struct modem *m, int cml, unsigned rate, char **cause)
+{
+	enum at_res r;
+	char cmd[64];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (i == 0)
+			snprintf(cmd, sizeof cmd, m->fam->vsm_set, cml, rate);
+		else if (strstr(m->fam->vsm_set, ",0,0") == NULL)
+			snprintf(cmd, sizeof cmd, "AT+VSM=%d,%u,0,0", cml, rate);
+		else
+			snprintf(cmd, sizeof cmd, "AT+VSM=%d,%u", cml, rate);
+		if (at_cmd(&m->at, cmd, MODEM_CMD_MS, NULL, &r, cause) == -1)
+			return -1;
+		if (r == AT_R_OK) {
+			snprintf(m->vsm_cmd, sizeof m->vsm_cmd, "%s", cmd);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int
+modem_choose_format(struct modem *m, char **cause)
+{
+	char *text, *line, *save = NULL;
+	int r;
+
+	if (modem_query(m, "AT+VSM=?", &m->vsm_text, cause) == -1)
+		return -1;
+	text = xstrdup(sb_str(&m->vsm_text));
+	m->noffered = 0;
+	for (line = strtok_r(text, "\n", &save); line != NULL &&
+	    m->noffered < nitems(m->offered);
+	    line = strtok_r(NULL, "\n", &save))
+		if (vsm_parse(line, &m->offered[m->noffered]) == 0)
+			m->noffered++;
+	free(text);
+	if (vsm_choose(m->offered, m->noffered, m->port->speed, &m->fmt,
+	    &m->cml) == 0) {
+		if ((r = modem_set_vsm(m, m->cml, m->fmt.rate, cause)) <= 0)
+			return r;
+		log_warnx("%s: the modem offers but refuses format %d",
+		    m->tag, m->cml);
+	} else if (m->noffered > 0)
+		log_warnx("%s: AT+VSM=? offers no format kefu can play; "
+		    "trying the %s default", m->tag, m->fam->name);
+	m->cml = m->fam->fallback_cml;
+	m->fmt.enc = m->fam->fallback_enc;
+	m->fmt.rate = 8000;
+	if ((r = modem_set_vsm(m, m->cml, m->fmt.rate, cause)) <= 0)
+		return r;
+	return kf_error(cause, "%s: the modem accepts no audio format "
+	    "(AT+VSM=%d,8000 refused)", m->tag, m->cml);
+}
+
+/* Everything from opening the port to voice settings; shared with probe. */
+static int
+modem_setup(struct modem *m, const struct conf_line *cl, const char *dev,
+    char **cause)
+{
+	static const char *const ident_cmds[] = { "ATI", "ATI3", "AT+FMI?" };
+	struct port_conf pc;
+	const char *fam = cl->family != NULL ? cl->family : "auto";
+	size_t i;
+	int r;
+
+	if (port_flow_parse(cl->flow_control, &m->flow) == -1)
+		return kf_error(cause, "%s: unknown flow control '%s'",
+		    m->tag, cl->flow_control);
+	pc.speed = cl->speed > 0 ? cl->speed : 115200;
+	pc.flow = m->flow;
+	if (port_open(dev, &pc, &m->port, cause) == -1)
+		return -1;
+	at_init(&m->at, m->port, m->tag);
+	m->at.unsol = modem_unsol_h;
+	m->at.dle = modem_dle_h;
+	m->at.arg = m;
+	m->at.stop = m->ln != NULL ? &m->ln->stop : NULL;
+	port_flush(m->port, 1, 1);
+	if (modem_wake(m, cause) == -1 ||
+	    at_ok(&m->at, "ATZ", 5000, cause) == -1 ||
+	    at_ok(&m->at, "ATE0V1", MODEM_CMD_MS, cause) == -1)
+		return -1;
+	for (i = 0; i < nitems(ident_cmds); i++)
+		if (modem_query(m, ident_cmds[i], &m->ident[i], cause) == -1)
+			return -1;
+	if (strcmp(fam, "auto") == 0)
+		m->fam = family_detect(sb_str(&m->ident[0]),
+		    sb_str(&m->ident[1]), sb_str(&m->ident[2]), &m->fam_why);
+	else if ((m->fam = family_find(fam)) != NULL)
+		m->fam_why = "forced in kefu.conf";
+	else
+		return kf_error(cause, "%s: unknown modem family '%s'",
+		    m->tag, fam);
+	if (m->flow == PORT_FLOW_RTSCTS)
+		r = modem_try(m, "AT+IFC=2,2", "hardware flow control must "
+		    "then be set on the modem by other means", cause);
+	else if (m->flow == PORT_FLOW_XON_IN)
+		r = modem_try(m, "AT+IFC=1,1", "software flow control",
+		    cause);
+	else
+		r = modem_try(m, "AT+IFC=0,0", "no flow control", cause);
+	if (r == -1)
+		return -1;
+	if (at_ok(&m->at, "AT+FCLASS=8", MODEM_CMD_MS, cause) == -1)
+		return kf_error(cause, "%s: not a voice modem: AT+FCLASS=8 "
+		    "refused", m->tag);
+	if (modem_choose_format(m, cause) == -1)
+		return -1;
+	if (modem_query(m, "AT+VLS=?", &m->vls_text, cause) == -1)
+		return -1;
+	if (modem_try(m, "AT+VCID=1", "no caller ID", cause) == -1)
+		return -1;
+	for (i = 0; m->fam->init[i] != NULL; i++)
+		if (modem_try(m, m->fam->init[i], "family default",
+		    cause) == -1)
+			return -1;
+	return 0;
+}
+
+/* The ';'-separated init= of kefu.conf. */
+static int
+modem_user_init(struct modem *m, const char *init, char **cause)
+{
+	char *copy, *cmd, *save = NULL;
+	int r = 0;
+
+	if (init == NULL)
+		return 0;
+	copy = xstrdup(init);
+	for (cmd = strtok_r(copy, ";", &save); cmd != NULL && r != -1;
+	    cmd = strtok_r(NULL, ";", &save)) {
+		str_trim(cmd);
+		if (*cmd != '\0')
+			r = modem_try(m, cmd, "init= in kefu.conf", cause);
+	}
+	free(copy);
+	return r == -1 ? -1 : 0;
+}
+
+static int
+modem_open(struct line *ln, char **cause)
+{
+	struct modem *m;
+
+	m = xcalloc(1, sizeof *m);
+	m->ln = ln;
+	snprintf(m->tag, sizeof m->tag, "line %s", ln->name);
+	ln->priv = m;
+	if (modem_setup(m, ln->conf, ln->conf->device, cause) == -1 ||
+	    modem_user_init(m, ln->conf->init, cause) == -1 ||
+	    at_ok(&m->at, "AT+FCLASS=0", MODEM_CMD_MS, cause) == -1)
+		return -1;
+	ln->fmt = m->fmt;
+	log_info("%s: %s as %s (%s), audio %s at %u/s", m->tag,
+	    ln->conf->device, m->fam->name, m->fam_why,
+	    vsm_enc_name(m->fmt.enc), m->fmt.rate);
+	return 0;
+}
+
+static void
+modem_close(struct line *ln)
+{
+	modem_free(ln->priv);
+	ln->priv = NULL;
+}
+
+static void
+modem_call_reset(struct modem *m)
+{
+	memset(&m->dec, 0, sizeof m->dec);
+	memset(&m->dtmf, 0, sizeof m->dtmf);
+	memset(&m->junk, 0, sizeof m->junk);
+	m->mode = MM_CMD;
+	m->rings = 0;
+	m->last_ring = 0;
+	callerid_clear(&m->cid);
+	m->cid_reported = 0;
+	m->gone = NULL;
+	m->gone_reported = 0;
+	m->etx = m->quiet = m->novoice = 0;
+}
+
+static void
+modem_report_cid(struct modem *m)
+{
+	struct line_event ev = { .type = LINE_EV_CALLERID };
+
+	if (m->cid_reported || m->cid.kind == LINE_CID_NONE)
+		return;
+	m->cid_reported = 1;
+	ev.cid = &m->cid;
+	line_event(m->ln, &ev);
+}
+
+static enum line_status
+modem_wait_call(struct line *ln, struct line_call *call, char **cause)
+{
+	struct modem *m = ln->priv;
+	char line[AT_LINE_MAX];
+	enum at_res r;
+	uint64_t quiet_since = now_ms();
+	int got;
+	unsigned rings = ln->conf->rings > 0 ? (unsigned)ln->conf->rings : 1;
+
+	modem_call_reset(m);
+	while (!ln->stop) {
+		got = at_line(&m->at, 500, &r, line, sizeof line, cause);
+		if (got == -1)
+			return LINE_FAILED;
+		if (got == 1) {
+			quiet_since = now_ms();
+			if (r == AT_R_TEXT || r == AT_R_JUNK)
+				log_debug("%s: unexpected '%s'", m->tag, line);
+		}
+		if (m->rings > 0 && m->rings >= 2)
+			modem_report_cid(m);
+		if (m->rings >= rings) {
+			modem_report_cid(m);
+			call->rings = m->rings;
+			call->cid = m->cid;
+			return LINE_OK;
+		}
+		if (m->rings > 0 && now_ms() - m->last_ring > MODEM_RING_GAP_MS) {
+			log_info("%s: the caller hung up after %u ring(s)",
+			    m->tag, m->rings);
+			modem_call_reset(m);
+			line_set_state(ln, LINE_IDLE);
+		}
+		if (now_ms() - quiet_since > MODEM_ALIVE_MS) {
+			if (at_ok(&m->at, "AT", MODEM_CMD_MS, cause) == -1)
+				return LINE_FAILED;
+			quiet_since = now_ms();
+		}
+	}
+	return LINE_TIMEOUT;
+}
+
+static enum line_status
+modem_cmd_status(struct modem *m, const char *cmd, enum at_res r,
+    char **cause)
+{
+	if (r == AT_R_OK || r == AT_R_VCON || r == AT_R_CONNECT)
+		return LINE_OK;
+	if (r == AT_R_NO_CARRIER || r == AT_R_BUSY) {
+		modem_gone(m, at_res_name(r));
+		return LINE_GONE;
+	}
+	kf_error(cause, "%s: %s: the modem answered %s", m->tag, cmd,
+	    at_res_name(r));
+	return LINE_FAILED;
+}
+
+/* A command during a call: OK/VCON/CONNECT, GONE on NO CARRIER. */
+static enum line_status
+modem_call_cmd(struct modem *m, const char *cmd, int timeout_ms,
+    enum at_res *res, char **cause)
+{
+	enum at_res r;
+
+	if (at_cmd(&m->at, cmd, timeout_ms, NULL, &r, cause) == -1)
+		return LINE_FAILED;
+	if (res != NULL)
+		*res = r;
+	return modem_cmd_status(m, cmd, r, cause);
+}
+
+static enum line_status
+modem_answer(struct line *ln, char **cause)
+{
+	struct modem *m = ln->priv;
+	enum line_status st;
+	char cmd[64];
+	int sdi;
+
+	ln->call.start_ms = now_ms();
+	m->deadline = ln->call.start_ms + (uint64_t)(ln->conf->max_call_ms > 0 ?
+	    ln->conf->max_call_ms : 900000);
+	memset(&m->dtmf, 0, sizeof m->dtmf);
+	if ((st = modem_call_cmd(m, "AT+FCLASS=8", MODEM_CMD_MS, NULL,
+	    cause)) != LINE_OK)
+		return st;
+	/* Voice settings are forgotten outside voice mode: send them again. */
+	if ((st = modem_call_cmd(m, m->vsm_cmd, MODEM_CMD_MS, NULL,
+	    cause)) != LINE_OK)
+		return st;
+	if (m->fam->vsd != NULL) {
+		sdi = ln->conf->silence_ms / 100;
+		snprintf(cmd, sizeof cmd, m->fam->vsd, sdi > 255 ? 255 : sdi);
+		if (modem_try(m, cmd, "silence detection", cause) == -1)
+			return LINE_FAILED;
+	}
+	if ((st = modem_call_cmd(m, "AT+VLS=1", MODEM_CMD_MS, NULL,
+	    cause)) != LINE_OK)
+		return st;
+	log_info("%s: answered after %u ring(s)", m->tag, ln->call.rings);
+	return LINE_OK;
+}
+
+/* The caller is gone, the call too long, or the line stopping. */
+static int
+modem_over(struct modem *m)
+{
+	if (m->gone != NULL)
+		return 1;
+	if (now_ms() >= m->deadline) {
+		modem_gone(m, "maximum call length");
+		return 1;
+	}
+	if (m->ln->stop) {
+		modem_gone(m, "kefud is stopping");
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Read what the modem sent in a data state, waiting up to timeout_ms:
+ * events are handled, audio goes to out (room for 2 * len), text seen
+ * while playing is matched against result words.  Returns the number
+ * of audio bytes, -1 with *cause when the device failed.
+ */
+static ssize_t
+modem_pump(struct modem *m, int timeout_ms, uint8_t *out, size_t len,
+    char **cause)
+{
+	uint8_t in[1024];
+	char ev[1024], code;
+	size_t nev, nd, i, used;
+	ssize_t n;
+
+	if (len > sizeof in)
+		len = sizeof in;
+	n = at_read_raw(&m->at, in, len, timeout_ms, cause);
+	if (n <= 0)
+		return n;
+	used = dle_decode(&m->dec, in, (size_t)n, out, &nd, ev, &nev);
+	/* After DLE ETX comes command-mode text: back to the AT engine. */
+	at_unread(&m->at, in + used, (size_t)n - used);
+	for (i = 0; i < nev; i++)
+		modem_event(m, ev[i]);
+	if (m->mode == MM_PLAY) {
+		/* Only DLE pairs belong here; watch text for NO CARRIER. */
+		for (i = 0; i < nd; i++) {
+			if (at_lex_byte(&m->junk, out[i], &code) ==
+			    AT_LEX_LINE && at_classify(m->junk.buf) ==
+			    AT_R_NO_CARRIER)
+				modem_gone(m, "NO CARRIER");
+		}
+		return 0;
+	}
+	return (ssize_t)nd;
+}
+
+/*
+ * After the data state ended (ETX or our stop), wait for the final
+ * result.  LINE_OK, LINE_GONE (NO CARRIER), LINE_FAILED.
+ */
+static enum line_status
+modem_end_data(struct modem *m, int timeout_ms, char **cause)
+{
+	enum at_res r;
+
+	if (m->dec.pending) {           /* a DLE split from its code */
+		m->at.lex.dle = 1;
+		m->dec.pending = 0;
+	}
+	m->mode = MM_CMD;
+	if (at_cmd(&m->at, NULL, timeout_ms, NULL, &r, cause) == -1)
+		return LINE_FAILED;
+	return modem_cmd_status(m, "end of data", r, cause);
+}
+
+static int
+modem_set_flow(struct modem *m, enum port_flow data_flow, char **cause)
+{
+	if (m->flow != PORT_FLOW_XON_IN)
+		return 0;
+	return port_set_flow(m->port, data_flow, cause);
+}
+
+/* Stop playback now: vgetty's flush, NUL, DLE CAN, DLE ETX. */
+static enum line_status
+modem_play_abort(struct modem *m, char **cause)
+{
+	static const uint8_t stop[] = { DLE_NUL, DLE_DLE, DLE_CAN, DLE_DLE,
+	    DLE_ETX };
+
+	port_flush(m->port, 1, 0);
+	if (port_write(m->port, stop, sizeof stop, MODEM_WRITE_MS,
+	    cause) == -1)
+		return LINE_FAILED;
+	return modem_end_data(m, MODEM_CMD_MS, cause);
+}
+
+static enum line_status
+modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
+    char *key, char **cause)
+{
+	static const uint8_t end[] = { DLE_DLE, DLE_ETX };
+	struct modem *m = ln->priv;
+	const uint8_t *a = audio;
+	uint8_t sh[2 * 1600], scratch[2 * 1024];
+	size_t chunk, pos = 0, n;
+	unsigned bps;
+	uint64_t t0;
+	int64_t ahead;
+	enum line_status st;
+	ssize_t got;
+
+	if (modem_over(m))
+		return LINE_GONE;
+	if (barge_in && (*key = line_key_pop(ln)) != '\0')
+		return LINE_DIGIT;
+	bps = m->fmt.rate * (m->fmt.enc == AUDIO_S16LE ? 2 : 1);
+	chunk = bps / 10;               /* ~100 ms */
+	if (chunk > sizeof sh / 2)
+		chunk = sizeof sh / 2;
+	line_set_state(ln, LINE_PLAYING);
+	if (modem_set_flow(m, PORT_FLOW_XON_OUT, cause) == -1)
+		return LINE_FAILED;
+	if ((st = modem_call_cmd(m, "AT+VTX", MODEM_CMD_MS, NULL,
+	    cause)) != LINE_OK)
+		goto out;
+	m->mode = MM_PLAY;
+	m->etx = 0;
+	memset(&m->junk, 0, sizeof m->junk);
+	t0 = now_ms();
+	while (pos < len) {
+		n = len - pos < chunk ? len - pos : chunk;
+		n = dle_shield(a + pos, n, sh);
+		if (port_write(m->port, sh, n, MODEM_WRITE_MS, cause) == -1) {
+			st = LINE_FAILED;
+			goto out;
+		}
+		pos += len - pos < chunk ? len - pos : chunk;
+		do {
+			if ((got = modem_pump(m, 0, scratch, sizeof scratch / 2,
+			    cause)) < 0) {
+				st = LINE_FAILED;
+				goto out;
+			}
+		} while (got > 0);
+		if (m->etx) {
+			st = modem_end_data(m, MODEM_CMD_MS, cause);
+			if (st == LINE_OK) {
+				modem_gone(m, "the modem left the data state");
+				st = LINE_GONE;
+			}
+			goto out;
+		}
+		if (modem_over(m) || (barge_in && ln->keys[0] != '\0')) {
+			st = modem_play_abort(m, cause);
+			if (st == LINE_FAILED)
+				goto out;
+			if (m->gone != NULL)
+				st = LINE_GONE;
+			else {
+				*key = line_key_pop(ln);
+				st = LINE_DIGIT;
+			}
+			goto out;
+		}
+	}
+	if (port_write(m->port, end, sizeof end, MODEM_WRITE_MS, cause) == -1) {
+		st = LINE_FAILED;
+		goto out;
+	}
+	/* Let the modem play out what is still buffered. */
+	ahead = (int64_t)(len * 1000 / bps) - (int64_t)(now_ms() - t0);
+	st = modem_end_data(m, (int)(ahead > 0 ? ahead : 0) + MODEM_CMD_MS,
+	    cause);
+	if (st == LINE_OK && modem_over(m))
+		st = LINE_GONE;
+	else if (st == LINE_OK && barge_in && (*key = line_key_pop(ln)) != '\0')
+		st = LINE_DIGIT;
+out:
+	m->mode = MM_CMD;
+	if (st != LINE_FAILED)
+		line_set_state(ln, LINE_CONNECTED);
+	if (st != LINE_FAILED && modem_set_flow(m, PORT_FLOW_XON_IN,
+	    cause) == -1)
+		return LINE_FAILED;
+	return st;
+}
+
+/*
+ * End a receive state with DLE !, reading (and passing to sink) what
+ * the modem still sends until its DLE ETX and final result, or an OK
+ * straight in the stream (some Conexant firmware).
+ */
+static enum line_status
+modem_rec_abort(struct modem *m, line_sink_h *sink, void *arg,
+    char **cause)
+{
+	static const uint8_t stop[] = { DLE_DLE, '!' };
+	uint8_t buf[2 * 1024];
+	char tail[8] = "";
+	uint64_t deadline;
+	ssize_t n;
+	size_t i, tl;
+
+	if (port_write(m->port, stop, sizeof stop, MODEM_WRITE_MS,
+	    cause) == -1)
+		return LINE_FAILED;
+	deadline = now_ms() + MODEM_CMD_MS;
+	while (!m->etx) {
+		if (now_ms() >= deadline) {
+			kf_error(cause, "%s: the modem did not end recording "
+			    "after DLE !", m->tag);
+			return LINE_FAILED;
+		}
+		if ((n = modem_pump(m, 100, buf, sizeof buf / 2, cause)) < 0)
+			return LINE_FAILED;
+		if (n > 0 && sink != NULL && sink(arg, buf, (size_t)n) == -1)
+			sink = NULL;
+		for (i = 0; i < (size_t)n; i++) {
+			tl = strlen(tail);
+			if (tl == sizeof tail - 1) {
+				memmove(tail, tail + 1, tl);
+				tl--;
+			}
+			tail[tl] = (char)(buf[i] ? buf[i] : ' ');
+			tail[tl + 1] = '\0';
+		}
+		if (strstr(tail, "\nOK\r") != NULL ||
+		    strstr(tail, "\rOK\r") != NULL) {
+			at_discard(&m->at);
+			m->mode = MM_CMD;
+			return LINE_OK;
+		}
+	}
+	return modem_end_data(m, MODEM_CMD_MS, cause);
+}
+
+/* Receive audio; the shared loop of wait_digit and record. */
+static enum line_status
+modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
+    char *key, char **cause)
+{
+	struct line *ln = m->ln;
+	uint8_t buf[2 * 1024];
+	uint64_t start, quiet_since = 0;
+	enum line_status st, end;
+	line_sink_h *sink = rec != NULL ? rec->sink : NULL;
+	int heard = 0, stop_key = rec == NULL || rec->stop_on_key;
+	int silence = ln->conf->silence_ms > 0 ? ln->conf->silence_ms : 7000;
+	ssize_t n;
+
+	if (modem_set_flow(m, PORT_FLOW_XON_IN, cause) == -1)
+		return LINE_FAILED;
+	if ((st = modem_call_cmd(m, "AT+VRX", MODEM_CMD_MS, NULL,
+	    cause)) != LINE_OK)
+		return st;
+	m->mode = MM_REC;
+	m->etx = m->quiet = m->novoice = 0;
+	start = now_ms();
+	for (;;) {
+		if ((n = modem_pump(m, 100, buf, sizeof buf / 2, cause)) < 0)
+			return LINE_FAILED;
+		if (n > 0 && sink != NULL &&
+		    sink(rec->arg, buf, (size_t)n) == -1) {
+			end = LINE_OK;
+			break;
+		}
+		if (m->etx) {
+			m->mode = MM_CMD;
+			st = modem_end_data(m, MODEM_CMD_MS, cause);
+			if (st == LINE_OK)
+				modem_gone(m, "the modem left the data state");
+			return st == LINE_FAILED ? st : LINE_GONE;
+		}
+		if (modem_over(m)) {
+			end = LINE_GONE;
+			break;
+		}
+		if (stop_key && ln->keys[0] != '\0') {
+			end = LINE_DIGIT;
+			break;
+		}
+		if (timeout_ms > 0 && now_ms() - start >= (uint64_t)timeout_ms) {
+			end = LINE_TIMEOUT;
+			break;
+		}
+		if (rec == NULL)
+			continue;
+		/* Silence, from the modem (DLE q / s) or measured here. */
+		if (n > 0 && !vsm_quiet(m->fmt.enc, buf, (size_t)n)) {
+			heard = 1;
+			quiet_since = 0;
+		} else if (n > 0 && quiet_since == 0)
+			quiet_since = now_ms();
+		if (m->quiet || (heard && rec->silence_ms > 0 &&
+		    quiet_since != 0 && now_ms() - quiet_since >=
+		    (uint64_t)rec->silence_ms)) {
+			end = LINE_SILENCE;
+			break;
+		}
+		if (m->novoice || (!heard && quiet_since != 0 &&
+		    now_ms() - quiet_since >= (uint64_t)silence)) {
+			modem_gone(m, "silence (no voice)");
+			end = LINE_GONE;
+			break;
+		}
+	}
+	if ((st = modem_rec_abort(m, sink, rec != NULL ? rec->arg : NULL,
+	    cause)) == LINE_FAILED)
+		return st;
+	m->mode = MM_CMD;
+	if (end == LINE_DIGIT)
+		*key = line_key_pop(ln);
+	if (st == LINE_GONE || m->gone != NULL)
+		return LINE_GONE;
+	return end;
+}
+
+static enum line_status
+modem_wait_digit(struct line *ln, int timeout_ms, char *key, char **cause)
+{
+	struct modem *m = ln->priv;
+	enum line_status st;
+
+	if ((*key = line_key_pop(ln)) != '\0')
+		return LINE_DIGIT;
+	if (modem_over(m))
+		return LINE_GONE;
+	line_set_state(ln, LINE_COLLECTING);
+	st = modem_receive(m, NULL, timeout_ms > 0 ? timeout_ms : 1, key,
+	    cause);
+	if (st != LINE_FAILED)
+		line_set_state(ln, LINE_CONNECTED);
+	return st;
+}
+
+static enum line_status
+modem_record(struct line *ln, const struct line_rec *rec, char *key,
+    char **cause)
+{
+	struct modem *m = ln->priv;
+	enum line_status st;
+
+	if (modem_over(m))
+		return LINE_GONE;
+	if (rec->stop_on_key && (*key = line_key_pop(ln)) != '\0')
+		return LINE_DIGIT;
+	line_set_state(ln, LINE_RECORDING);
+	st = modem_receive(m, rec, rec->max_ms, key, cause);
+	if (st != LINE_FAILED)
+		line_set_state(ln, LINE_CONNECTED);
+	return st;
+}
+
+static enum line_status
+modem_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
+{
+	struct modem *m = ln->priv;
+	enum line_status st;
+	enum at_res r;
+	char cmd[64];
+
+	if (modem_over(m))
+		return LINE_GONE;
+	line_set_state(ln, LINE_BEEPING);
+	snprintf(cmd, sizeof cmd, "AT+VTS=[%u,0,%u]", freq_hz,
+	    (ms + m->fam->vts_unit_ms - 1) / m->fam->vts_unit_ms);
+	if (at_cmd(&m->at, cmd, (int)ms + MODEM_CMD_MS, NULL, &r, cause) == -1)
+		return LINE_FAILED;
+	if (r == AT_R_ERROR) {
+		log_warnx("%s: the modem cannot beep (%s refused)", m->tag, cmd);
+		st = LINE_OK;
+	} else
+		st = modem_cmd_status(m, cmd, r, cause);
+	if (st == LINE_OK && m->fam->after_beep != NULL)
+		st = modem_call_cmd(m, m->fam->after_beep, MODEM_CMD_MS, NULL,
+		    cause);
+	if (st != LINE_FAILED)
+		line_set_state(ln, LINE_CONNECTED);
+	return st;
+}
+
+static enum line_status
+modem_hangup(struct line *ln, char **cause)
+{
+	struct modem *m = ln->priv;
+	char *why = NULL;
+
+	if (at_ok(&m->at, "AT+VLS=0", MODEM_CMD_MS, &why) == -1 ||
+	    at_ok(&m->at, "AT+FCLASS=0", MODEM_CMD_MS, &why) == -1) {
+		log_debug("%s: %s; trying ATH0", m->tag, why);
+		free(why);
+		if (at_ok(&m->at, "ATH0", MODEM_CMD_MS, cause) == -1)
+			return LINE_FAILED;
+	}
+	/* Busy / dial tone reports still queued belong to the old call. */
+	sleep_ms(50);
+	port_flush(m->port, 0, 1);
+	at_discard(&m->at);
+	modem_call_reset(m);
+	return LINE_OK;
+}
+
+const struct line_ops line_ops_modem = {
+	.name = "modem",                /* V.253 voice modem */
+	.open = modem_open,             /* port, ATZ, family, +VSM=?, +VCID, back to data mode */
+	.wait_call = modem_wait_call,   /* count RING / DLE R, read caller ID */
+	.answer = modem_answer,         /* +FCLASS=8, +VSM, +VSD, +VLS=1 */
+	.play = modem_play,             /* +VTX, shielded 100 ms chunks, DLE ETX */
+	.wait_digit = modem_wait_digit, /* +VRX, audio discarded, DLE ! */
+	.record = modem_record,         /* +VRX into the sink, DLE ! */
+	.beep = modem_beep,             /* +VTS=[f,0,d] */
+	.hangup = modem_hangup,         /* +VLS=0, +FCLASS=0, or ATH0 */
+	.close = modem_close,           /* port closed, state freed */
+};
+
+int
+modem_probe(const struct conf_line *cl, const char *device,
+    struct modem_probe *out, char **cause)
+{
+	struct modem *m;
+	int r;
+
+	memset(out, 0, sizeof *out);
+	m = xcalloc(1, sizeof *m);
+	snprintf(m->tag, sizeof m->tag, "%s", device ? device : cl->device);
+	r = modem_setup(m, cl, device ? device : cl->device, cause);
+	if (r == 0)
+		r = at_ok(&m->at, "AT+FCLASS=0", MODEM_CMD_MS, cause);
+	if (r == 0) {
+		out->ati = xstrdup(sb_str(&m->ident[0]));
+		out->ati3 = xstrdup(sb_str(&m->ident[1]));
+		out->fmi = xstrdup(sb_str(&m->ident[2]));
+		out->family = m->fam->name;
+		out->family_why = m->fam_why;
+		out->vsm = xstrdup(sb_str(&m->vsm_text));
+		out->vls = xstrdup(sb_str(&m->vls_text));
+		out->fmt = m->fmt;
+		out->vsm_cmd = xstrdup(m->vsm_cmd);
+		sb_addf(&m->notes, "silence detection: %s\n",
+		    m->fam->soft_silence ? "in kefu (+VSD is ignored)" :
+		    "modem (+VSD) and kefu");
+		out->settings = xstrdup(sb_str(&m->notes));
+	}
+	modem_free(m);
+	return r;
+}
+
+void
+modem_probe_free(struct modem_probe *mp)
+{
+	free(mp->ati);
+	free(mp->ati3);
+	free(mp->fmi);
+	free(mp->vsm);
+	free(mp->vls);
+	free(mp->vsm_cmd);
+	free(mp->settings);
+	memset(mp, 0, sizeof *mp);
+}
