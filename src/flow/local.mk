@@ -3,7 +3,12 @@
 libkefu_a_SOURCES += \
 	src/flow/flow.h \
 	src/flow/flow_int.h \
-	src/flow/load.c
+	src/flow/load.c \
+	src/flow/digits.c \
+	src/flow/check.c \
+	src/flow/graph.c \
+	src/flow/run.c \
+	src/flow/script.c
 
 nobase_dist_pkgdata_DATA += \
 	flows/flow.rng \
@@ -17,10 +22,28 @@ TESTS += t/unit/flow_load
 t_unit_flow_load_SOURCES = t/unit/flow_load.c t/tap.h
 t_unit_flow_load_LDADD = $(KEFU_LIBS)
 
+check_PROGRAMS += t/unit/flow_digits
+TESTS += t/unit/flow_digits
+t_unit_flow_digits_SOURCES = t/unit/flow_digits.c t/tap.h
+t_unit_flow_digits_LDADD = $(KEFU_LIBS)
+
+check_PROGRAMS += t/unit/flow_check
+TESTS += t/unit/flow_check
+t_unit_flow_check_SOURCES = t/unit/flow_check.c t/unit/flow_fake.h t/tap.h
+t_unit_flow_check_LDADD = $(KEFU_LIBS)
+
 EXTRA_DIST += \
 	t/data/flow/good/main.xml \
 	t/data/flow/good/sub.xml \
 	t/data/flow/bad/malformed.xml \
 	t/data/flow/bad/schema.xml \
 	t/data/flow/bad/target.xml \
-	t/data/flow/bad/dupid.xml
+	t/data/flow/bad/dupid.xml \
+	t/data/flow/check/missing_prompt.xml \
+	t/data/flow/check/unknown_map.xml \
+	t/data/flow/check/param_type.xml \
+	t/data/flow/check/unset_var.xml \
+	t/data/flow/check/no_timeout.xml \
+	t/data/flow/check/unreachable.xml \
+	t/data/flow/check/output_unset.xml \
+	t/data/flow/check/foreach_one.xml

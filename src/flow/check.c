@@ -1,0 +1,667 @@
+/*
+ * check.c: the static checker behind `kefu flow check` and `kefud -n`.
+ * Cross-checks a loaded flow set against the prompt catalogs and the
+ * mappings (through struct flow_env, so it is testable alone), proves by
+ * a forward must-be-set data-flow analysis that every variable is set on
+ * every path before it is read, and finds unreachable nodes and menus or
+ * inputs that do not handle silence and wrong keys.  Rules: kefu-flow(5).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow/flow_int.h"
+
+struct chk {
+	const struct flow_set *set;
+	const struct flow_env *env;
+	struct strbuf *out;
+	int n;
+	const struct flow *f;
+	/* the variables of the flow being checked */
+	char **vars;
+	char **types;
+	size_t nvars;
+};
+
+static void chk_err(struct chk *c, int line, const char *fmt, ...)
+    KF_PRINTF(3, 4);
+
+static void
+chk_err(struct chk *c, int line, const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+
+	va_start(ap, fmt);
+	m = xvasprintf(fmt, ap);
+	va_end(ap);
+	sb_addf(c->out, "%s:%d: %s\n", c->f->file, line, m);
+	free(m);
+	c->n++;
+}
+
+/* ---- prompts ---- */
+
+static void
+chk_prompt(struct chk *c, int line, const char *id)
+{
+	const struct flow_env *env = c->env;
+	size_t i;
+
+	if (env == NULL || env->prompts == NULL || id == NULL)
+		return;
+	for (i = 0; i < env->nlangs; i++)
+		if (env->prompts->text(env->prompts_arg, env->langs[i],
+		    id) == NULL)
+			chk_err(c, line, "prompt \"%s\" is missing in the %s "
+			    "catalog", id, env->langs[i]);
+}
+
+static void
+chk_prompt_list(struct chk *c, int line, const char *list)
+{
+	char *copy, *p, *tok, *save = NULL;
+
+	if (list == NULL)
+		return;
+	copy = xstrdup(list);
+	for (p = copy; (tok = strtok_r(p, " \t\r\n", &save)) != NULL;
+	    p = NULL)
+		chk_prompt(c, line, tok);
+	free(copy);
+}
+
+static void
+chk_prompts(struct chk *c, const struct flow_node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->npieces; i++)
+		chk_prompt(c, n->pieces[i].line, n->pieces[i].prompt);
+	for (i = 0; i < n->nitems; i++)
+		chk_prompt_list(c, n->line, n->item_prompts[i]);
+	chk_prompt_list(c, n->line, n->short_greeting);
+	chk_prompt_list(c, n->line, n->invalid_prompt);
+	chk_prompt_list(c, n->line, n->timeout_prompt);
+	chk_prompt_list(c, n->line, n->confirm_prompt);
+	for (i = 0; i < n->nbody; i++)
+		chk_prompts(c, n->body[i]);
+}
+
+/* ---- variables and types ---- */
+
+static const char *const chk_builtins[][2] = {
+	{ "caller", "text" }, { "lang", "text" }, { "line", "text" },
+};
+
+static size_t
+chk_var(struct chk *c, const char *name, const char *type)
+{
+	size_t i;
+
+	for (i = 0; i < c->nvars; i++)
+		if (strcmp(c->vars[i], name) == 0) {
+			if (type != NULL && c->types[i] == NULL)
+				c->types[i] = xstrdup(type);
+			else if (type != NULL &&
+			    strcmp(c->types[i], type) != 0) {
+				free(c->types[i]);
+				c->types[i] = xstrdup("text");
+			}
+			return i;
+		}
+	c->vars = xreallocarray(c->vars, c->nvars + 1, sizeof *c->vars);
+	c->types = xreallocarray(c->types, c->nvars + 1, sizeof *c->types);
+	c->vars[c->nvars] = xstrdup(name);
+	c->types[c->nvars] = type ? xstrdup(type) : NULL;
+	return c->nvars++;
+}
+
+static const char *
+chk_type(struct chk *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nvars; i++)
+		if (strcmp(c->vars[i], name) == 0)
+			return c->types[i] ? c->types[i] : "text";
+	return "text";
+}
+
+/* The type a literal has: digits, decimal, date, or text. */
+static const char *
+chk_literal_type(const char *v)
+{
+	const char *p;
+	int dots = 0;
+
+	if (*v == '\0')
+		return "text";
+	if (strlen(v) == 10 && isdigit((unsigned char)v[0]) && v[4] == '-' &&
+	    v[7] == '-')
+		return "date";
+	for (p = v; *p != '\0'; p++) {
+		if (*p == '.')
+			dots++;
+		else if (!isdigit((unsigned char)*p) &&
+		    !(p == v && *p == '-'))
+			return "text";
+	}
+	return dots == 0 ? (*v == '-' ? "integer" : "digits") :
+	    dots == 1 ? "decimal" : "text";
+}
+
+/* May a value of type `have` go where type `want` is expected? */
+static int
+chk_compatible(const char *want, const char *have)
+{
+	static const char *const ok[][2] = {
+		{ "digits", "integer" }, { "integer", "digits" },
+		{ "decimal", "digits" }, { "decimal", "integer" },
+		{ "date", "timestamp" }, { "timestamp", "date" },
+	};
+	size_t i;
+
+	if (strcmp(want, have) == 0)
+		return 1;
+	if (strcmp(want, "text") == 0)
+		return strcmp(have, "recording") != 0;
+	for (i = 0; i < nitems(ok); i++)
+		if (strcmp(ok[i][0], want) == 0 && strcmp(ok[i][1], have) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+chk_describe(struct chk *c, const char *mapping, struct flow_mapinfo *mi)
+{
+	const struct flow_env *env = c->env;
+
+	memset(mi, 0, sizeof *mi);
+	if (env == NULL || env->map == NULL || env->map->describe == NULL)
+		return -1;
+	return env->map->describe(env->map_arg, mapping, mi);
+}
+
+static int
+chk_have_map(const struct chk *c)
+{
+	return c->env != NULL && c->env->map != NULL &&
+	    c->env->map->describe != NULL;
+}
+
+/* Register every variable a flow defines, with its type. */
+static void
+chk_collect_node(struct chk *c, const struct flow_node *n)
+{
+	struct flow_mapinfo mi;
+	const struct flow *callee;
+	size_t i;
+
+	/* variables read are registered too, so the sets have every slot */
+	for (i = 0; i < n->npieces; i++)
+		if (n->pieces[i].var != NULL)
+			chk_var(c, n->pieces[i].var, NULL);
+	for (i = 0; i < n->nargs; i++)
+		if (n->args[i].var != NULL)
+			chk_var(c, n->args[i].var, NULL);
+	if (n->from != NULL)
+		chk_var(c, n->from, NULL);
+	if (n->kind == FK_IF)
+		chk_var(c, n->var, NULL);
+	switch (n->kind) {
+	case FK_INPUT:
+		chk_var(c, n->var, "digits");
+		break;
+	case FK_RECORD:
+		chk_var(c, n->var, "recording");
+		break;
+	case FK_SET:
+		chk_var(c, n->var, n->type ? n->type :
+		    n->value ? chk_literal_type(n->value) : NULL);
+		break;
+	case FK_QUERY:
+		if (n->count_var != NULL)
+			chk_var(c, n->count_var, "integer");
+		if (chk_describe(c, n->mapping, &mi) == 0)
+			for (i = 0; i < mi.nouts; i++)
+				chk_var(c, mi.outs[i].var, mi.outs[i].type);
+		break;
+	case FK_CALL:
+		callee = flow_set_find(c->set, n->callee);
+		for (i = 0; callee != NULL && i < callee->noutputs; i++)
+			chk_var(c, callee->outputs[i].name,
+			    callee->outputs[i].type);
+		break;
+	default:
+		break;
+	}
+	for (i = 0; i < n->nbody; i++)
+		chk_collect_node(c, n->body[i]);
+}
+
+static void
+chk_collect(struct chk *c)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(chk_builtins); i++)
+		chk_var(c, chk_builtins[i][0], chk_builtins[i][1]);
+	for (i = 0; i < c->f->nparams; i++)
+		chk_var(c, c->f->params[i].name, c->f->params[i].type);
+	for (i = 0; i < c->f->noutputs; i++)
+		chk_var(c, c->f->outputs[i].name, c->f->outputs[i].type);
+	for (i = 0; i < c->f->nnodes; i++)
+		chk_collect_node(c, c->f->nodes[i]);
+}
+
+static void
+chk_free_vars(struct chk *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nvars; i++) {
+		free(c->vars[i]);
+		free(c->types[i]);
+	}
+	free(c->vars);
+	free(c->types);
+	c->vars = c->types = NULL;
+	c->nvars = 0;
+}
+
+/* ---- the data-flow analysis: which variables are surely set ---- */
+
+static void
+chk_gen(struct chk *c, unsigned char *set, const char *name)
+{
+	if (name != NULL)
+		set[chk_var(c, name, NULL)] = 1;
+}
+
+/* What taking edge `label` out of node n sets. */
+static void
+chk_gen_edge(struct chk *c, const struct flow_node *n, const char *label,
+    unsigned char *set)
+{
+	struct flow_mapinfo mi;
+	const struct flow *callee;
+	size_t i;
+
+	switch (n->kind) {
+	case FK_INPUT:
+	case FK_RECORD:
+		if (strcmp(label, "next") == 0)
+			chk_gen(c, set, n->var);
+		break;
+	case FK_SET:
+		chk_gen(c, set, n->var);
+		break;
+	case FK_QUERY:
+		if (strcmp(label, "found") == 0 || strcmp(label, "empty") == 0 ||
+		    strcmp(label, "many") == 0)
+			chk_gen(c, set, n->count_var);
+		if (strcmp(label, "found") == 0 &&
+		    chk_describe(c, n->mapping, &mi) == 0 && !mi.many)
+			for (i = 0; i < mi.nouts; i++)
+				chk_gen(c, set, mi.outs[i].var);
+		break;
+	case FK_CALL:
+		callee = flow_set_find(c->set, n->callee);
+		for (i = 0; callee != NULL && i < callee->noutputs; i++)
+			chk_gen(c, set, callee->outputs[i].name);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+chk_use(struct chk *c, const unsigned char *set, int line, const char *name,
+    const char *what)
+{
+	size_t i;
+
+	if (name == NULL)
+		return;
+	i = chk_var(c, name, NULL);
+	/* without the mappings, a variable nothing here sets may be theirs */
+	if (c->types[i] == NULL && !chk_have_map(c))
+		return;
+	if (!set[i])
+		chk_err(c, line, "%s reads variable \"%s\", which is not set "
+		    "on every path to it", what, name);
+}
+
+static void
+chk_args_types(struct chk *c, const struct flow_node *n,
+    const unsigned char *set)
+{
+	size_t i;
+
+	for (i = 0; i < n->nargs; i++)
+		chk_use(c, set, n->args[i].line, n->args[i].var, "param");
+}
+
+/* Uses of node n given the variables surely set on entry. */
+static void
+chk_uses(struct chk *c, const struct flow_node *n, const unsigned char *set)
+{
+	const char *what = flow_kind_names[n->kind];
+	size_t i;
+
+	for (i = 0; i < n->npieces; i++)
+		chk_use(c, set, n->pieces[i].line, n->pieces[i].var, "say");
+	switch (n->kind) {
+	case FK_SET:
+		chk_use(c, set, n->line, n->from, what);
+		break;
+	case FK_IF:
+		chk_use(c, set, n->line, n->var, what);
+		break;
+	case FK_QUERY:
+	case FK_CALL:
+		chk_args_types(c, n, set);
+		break;
+	default:
+		break;
+	}
+}
+
+static size_t
+chk_index(const struct flow *f, const struct flow_node *n)
+{
+	size_t i;
+
+	for (i = 0; i < f->nnodes; i++)
+		if (f->nodes[i] == n)
+			return i;
+	return 0;
+}
+
+/* The body of a foreach: the row's columns are set, then in order. */
+static void
+chk_foreach(struct chk *c, const struct flow_node *n, const unsigned char *in)
+{
+	struct flow_mapinfo mi;
+	const struct flow_node *q = flow_find_node(c->f, n->over), *b;
+	unsigned char *cur = xmalloc(c->nvars ? c->nvars : 1);
+	size_t i;
+
+	memcpy(cur, in, c->nvars);
+	if (q != NULL && chk_describe(c, q->mapping, &mi) == 0) {
+		if (!mi.many)
+			chk_err(c, n->line, "foreach over query \"%s\": "
+			    "mapping %s returns one row (rows=\"one\"); use "
+			    "its variables directly", n->over, q->mapping);
+		for (i = 0; i < mi.nouts; i++)
+			chk_gen(c, cur, mi.outs[i].var);
+	}
+	for (i = 0; i < n->nbody; i++) {
+		b = n->body[i];
+		chk_uses(c, b, cur);
+		if (b->kind == FK_SET)
+			chk_gen(c, cur, b->var);
+	}
+	free(cur);
+}
+
+/* Does node n end its flow here (a return, or nothing after it)? */
+static int
+chk_returns(const struct flow_node *n)
+{
+	if (n->kind == FK_RETURN)
+		return 1;
+	return n->nedges == 0 && n->kind != FK_HANGUP && n->kind != FK_MENU &&
+	    n->kind != FK_GOTO;
+}
+
+static void
+chk_dataflow(struct chk *c)
+{
+	const struct flow *f = c->f;
+	unsigned char **in, *reached, *tmp;
+	const struct flow_node *n;
+	const struct flow_edge *e;
+	size_t i, j, k, nv, to;
+	int changed;
+
+	if (f->start == NULL)
+		return;
+	nv = c->nvars;
+	in = xcalloc(f->nnodes, sizeof *in);
+	reached = xcalloc(f->nnodes, 1);
+	tmp = xmalloc(nv ? nv : 1);
+	for (i = 0; i < f->nnodes; i++) {
+		in[i] = xmalloc(nv ? nv : 1);
+		memset(in[i], 1, nv);
+	}
+	i = chk_index(f, f->start);
+	memset(in[i], 0, nv);
+	for (k = 0; k < nitems(chk_builtins); k++)
+		chk_gen(c, in[i], chk_builtins[k][0]);
+	for (k = 0; k < f->nparams; k++)
+		if (!f->params[k].optional)
+			chk_gen(c, in[i], f->params[k].name);
+	reached[i] = 1;
+	do {
+		changed = 0;
+		for (i = 0; i < f->nnodes; i++) {
+			if (!reached[i])
+				continue;
+			n = f->nodes[i];
+			for (j = 0; j < n->nedges; j++) {
+				e = &n->edges[j];
+				if (e->to == NULL)
+					continue;
+				memcpy(tmp, in[i], nv);
+				chk_gen_edge(c, n, e->label, tmp);
+				to = chk_index(f, e->to);
+				if (!reached[to]) {
+					reached[to] = 1;
+					memcpy(in[to], tmp, nv);
+					changed = 1;
+					continue;
+				}
+				for (k = 0; k < nv; k++)
+					if (in[to][k] && !tmp[k]) {
+						in[to][k] = 0;
+						changed = 1;
+					}
+			}
+		}
+	} while (changed);
+	for (i = 0; i < f->nnodes; i++) {
+		n = f->nodes[i];
+		if (!reached[i]) {
+			chk_err(c, n->line, "%s%s%s is unreachable: nothing "
+			    "leads to it", flow_kind_names[n->kind],
+			    n->id ? " " : "", n->id ? n->id : "");
+			continue;
+		}
+		chk_uses(c, n, in[i]);
+		if (n->kind == FK_FOREACH)
+			chk_foreach(c, n, in[i]);
+		if (!chk_returns(n))
+			continue;
+		for (k = 0; k < f->noutputs; k++)
+			if (!in[i][chk_var(c, f->outputs[k].name, NULL)])
+				chk_err(c, n->line, "flow %s may return here "
+				    "without setting its output \"%s\"",
+				    f->name, f->outputs[k].name);
+	}
+	for (i = 0; i < f->nnodes; i++)
+		free(in[i]);
+	free(in);
+	free(reached);
+	free(tmp);
+}
+
+/* ---- per-node rules ---- */
+
+static void
+chk_handles(struct chk *c, const struct flow_node *n)
+{
+	const char *what = n->kind == FK_MENU ? "menu" : "input";
+	const char *id = n->id ? n->id : "";
+
+	if (n->timeout_prompt == NULL)
+		chk_err(c, n->line, "%s %s does not handle timeouts: add "
+		    "timeout-prompt= (said when the caller is silent)", what,
+		    id);
+	if (n->invalid_prompt == NULL)
+		chk_err(c, n->line, "%s %s does not handle invalid input: "
+		    "add invalid-prompt=", what, id);
+	if (flow_node_edge(n, "escalate") == NULL)
+		chk_err(c, n->line, "%s %s has no escalate= target for when "
+		    "max-invalid or max-timeouts is reached", what, id);
+}
+
+static void
+chk_arg_type(struct chk *c, const struct flow_arg *a, const char *want,
+    const char *whose)
+{
+	const char *have;
+
+	have = a->var ? chk_type(c, a->var) : chk_literal_type(a->value);
+	if (!chk_compatible(want, have))
+		chk_err(c, a->line, "param \"%s\" of %s is %s, but %s \"%s\" "
+		    "is %s", a->name, whose, want, a->var ? "variable" :
+		    "value", a->var ? a->var : a->value, have);
+}
+
+static void
+chk_query(struct chk *c, const struct flow_node *n)
+{
+	struct flow_mapinfo mi;
+	char *whose;
+	size_t i, j;
+
+	if (flow_node_edge(n, "error") == NULL)
+		chk_err(c, n->line, "query %s has no error= branch (where "
+		    "to go when the database fails)", n->id ? n->id : "");
+	if (!chk_have_map(c))
+		return;
+	if (chk_describe(c, n->mapping, &mi) == -1) {
+		chk_err(c, n->line, "query: no mapping \"%s\"", n->mapping);
+		return;
+	}
+	whose = xasprintf("mapping %s", n->mapping);
+	for (i = 0; i < mi.nparams; i++) {
+		for (j = 0; j < n->nargs; j++)
+			if (strcmp(n->args[j].name, mi.params[i].name) == 0)
+				break;
+		if (j < n->nargs)
+			chk_arg_type(c, &n->args[j], mi.params[i].type, whose);
+		else if (!mi.params[i].optional)
+			chk_err(c, n->line, "query: mapping %s needs param "
+			    "\"%s\" (%s)", n->mapping, mi.params[i].name,
+			    mi.params[i].type);
+	}
+	for (j = 0; j < n->nargs; j++) {
+		for (i = 0; i < mi.nparams; i++)
+			if (strcmp(n->args[j].name, mi.params[i].name) == 0)
+				break;
+		if (i == mi.nparams)
+			chk_err(c, n->args[j].line, "mapping %s has no param "
+			    "\"%s\"", n->mapping, n->args[j].name);
+	}
+	free(whose);
+}
+
+static void
+chk_call(struct chk *c, const struct flow_node *n)
+{
+	const struct flow *callee = flow_set_find(c->set, n->callee);
+	char *whose;
+	size_t i, j;
+
+	if (callee == NULL)
+		return;
+	whose = xasprintf("flow %s", callee->name);
+	for (i = 0; i < callee->nparams; i++) {
+		for (j = 0; j < n->nargs; j++)
+			if (strcmp(n->args[j].name, callee->params[i].name) == 0)
+				break;
+		if (j < n->nargs)
+			chk_arg_type(c, &n->args[j], callee->params[i].type,
+			    whose);
+		else if (!callee->params[i].optional)
+			chk_err(c, n->line, "call: flow %s needs param "
+			    "\"%s\" (%s)", callee->name, callee->params[i].name,
+			    callee->params[i].type);
+	}
+	for (j = 0; j < n->nargs; j++) {
+		for (i = 0; i < callee->nparams; i++)
+			if (strcmp(n->args[j].name, callee->params[i].name) == 0)
+				break;
+		if (i == callee->nparams)
+			chk_err(c, n->args[j].line, "flow %s has no param "
+			    "\"%s\"", callee->name, n->args[j].name);
+	}
+	free(whose);
+}
+
+static void
+chk_lang(struct chk *c, const struct flow_node *n)
+{
+	const struct flow_env *env = c->env;
+	size_t i;
+
+	if (env == NULL || env->nlangs == 0)
+		return;
+	for (i = 0; i < env->nlangs; i++)
+		if (strcmp(env->langs[i], n->lang) == 0)
+			return;
+	chk_err(c, n->line, "language \"%s\" is not configured (languages "
+	    "in kefu.conf)", n->lang);
+}
+
+static void
+chk_node(struct chk *c, const struct flow_node *n)
+{
+	chk_prompts(c, n);
+	switch (n->kind) {
+	case FK_MENU:
+	case FK_INPUT:
+		chk_handles(c, n);
+		break;
+	case FK_QUERY:
+		chk_query(c, n);
+		break;
+	case FK_CALL:
+		chk_call(c, n);
+		break;
+	case FK_LANG:
+		chk_lang(c, n);
+		break;
+	default:
+		break;
+	}
+}
+
+int
+flow_check(const struct flow_set *set, const struct flow_env *env,
+    struct strbuf *out)
+{
+	struct chk c;
+	size_t i, j;
+
+	memset(&c, 0, sizeof c);
+	c.set = set;
+	c.env = env;
+	c.out = out;
+	for (i = 0; i < set->nflows; i++) {
+		c.f = set->flows[i];
+		/* types first: param checks need the variables' types */
+		chk_collect(&c);
+		for (j = 0; j < c.f->nnodes; j++)
+			chk_node(&c, c.f->nodes[j]);
+		chk_dataflow(&c);
+		chk_free_vars(&c);
+	}
+	return c.n;
+}
