@@ -2,4 +2,5 @@
 libkefu_a_SOURCES += \
 	src/cli/cli.h \
 	src/cli/cmds.c \
-	src/cli/cmd-conf.c
+	src/cli/cmd-conf.c \
+	src/cli/cmd-status.c
