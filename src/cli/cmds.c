@@ -9,12 +9,14 @@
 
 const struct cli_cmd cli_cmds[] = {
 	{ "conf", cmd_conf_main, "check or show kefu.conf" },
+	{ "status", cmd_status_main, "show the lines, databases and calls of kefud" },
+	{ "reload", cmd_reload_main, "make kefud reload flows, mappings and prompts" },
 	/* map:     { "map", cmd_map_main, "list, check and test mappings" }, */
-	/* db:      { "db", cmd_db_main, "create and upgrade the local store" }, */
-	/* catalog: { "catalog", cmd_catalog_main, "the built-in product catalog" }, */
+	{ "db", cmd_db_main, "create and upgrade the local store" },
+	{ "catalog", cmd_catalog_main, "the built-in product catalog" },
 	/* modem:   { "modem", cmd_modem_main, "list and probe voice modems" }, */
-	/* prompts: { "prompts", cmd_prompts_main, "list and check prompt catalogs" }, */
-	/* say:     { "say", cmd_say_main, "show how a number, price or date is spoken" }, */
+	{ "prompts", cmd_prompts_main, "list, check, build and render prompts" },
+	{ "say", cmd_say_main, "show how a number, price or date is spoken" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

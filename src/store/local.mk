@@ -1,1 +1,50 @@
-## store: (not yet built)
+## store: the local store's migration runner, PIN hashes, the built-in
+## catalog and its demo data; the SQL they run; the catalog and example
+## mappings; the in-tree kefu.conf; store tests.
+libkefu_a_SOURCES += \
+	src/store/store.h \
+	src/store/store.c \
+	src/store/pin.c \
+	src/store/catalog.c \
+	src/store/demo.c
+
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/001_members.sql \
+	sql/local/sqlite/002_orders.sql \
+	sql/local/sqlite/003_requests.sql \
+	sql/local/sqlite/004_messaging.sql \
+	sql/local/sqlite/005_calls.sql \
+	sql/local/postgresql/001_members.sql \
+	sql/local/postgresql/002_orders.sql \
+	sql/local/postgresql/003_requests.sql \
+	sql/local/postgresql/004_messaging.sql \
+	sql/local/postgresql/005_calls.sql \
+	sql/local/mysql/001_members.sql \
+	sql/local/mysql/002_orders.sql \
+	sql/local/mysql/003_requests.sql \
+	sql/local/mysql/004_messaging.sql \
+	sql/local/mysql/005_calls.sql \
+	sql/catalog/catalog.sql \
+	sql/catalog/drop.sql
+
+check_PROGRAMS += t/unit/store_demo
+TESTS += t/unit/store_demo
+t_unit_store_demo_SOURCES = t/unit/store_demo.c t/tap.h
+t_unit_store_demo_LDADD = $(KEFU_LIBS)
+
+## The kefu db and kefu catalog commands (rows in src/cli/cmds.c).
+libkefu_a_SOURCES += \
+	src/cli/cmd-db.c \
+	src/cli/cmd-catalog.c
+
+nobase_dist_pkgdata_DATA += \
+	mappings/catalog/products.xml \
+	mappings/catalog/today.xml \
+	mappings/catalog/staff.xml
+
+EXTRA_DIST += etc/kefu.conf
+
+check_PROGRAMS += t/unit/store
+TESTS += t/unit/store
+t_unit_store_SOURCES = t/unit/store.c t/tap.h
+t_unit_store_LDADD = $(KEFU_LIBS)

@@ -1,0 +1,144 @@
+/*
+ * catalog.c: the built-in catalog for shops without an MIS.  Creates its
+ * tables from sql/catalog/catalog.sql (drop.sql first when forced) and
+ * loads the demo data of demo.c, all through db_run_script, then reads
+ * the counts back for `kefu catalog build` and the tests.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf/conf.h"
+#include "db/db.h"
+#include "store/store.h"
+#include "util/util.h"
+
+void
+catalog_today(char out[11])
+{
+	struct tm tm;
+	time_t now = time(NULL);
+
+	localtime_r(&now, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static int
+catalog_script(struct db_source *src, const char *sqldir, const char *file,
+    char **cause)
+{
+	struct db_err err;
+	char *path, *text;
+	int rc;
+
+	path = xasprintf("%s/catalog/%s", sqldir, file);
+	if (file_read(path, &text, NULL, cause) == -1) {
+		free(path);
+		return -1;
+	}
+	rc = db_run_script(src, text, &err);
+	free(text);
+	if (rc == -1)
+		kf_error(cause, "%s: %s", path, err.msg);
+	free(path);
+	return rc;
+}
+
+/* 1 when catalog_info can be read, i.e. a catalog is there already. */
+static int
+catalog_exists(struct db_source *src)
+{
+	struct db_query q = { .sql = "SELECT COUNT(*) FROM catalog_info" };
+	struct db_result *res;
+	struct db_err err;
+
+	if (db_run(src, &q, &res, &err) == -1)
+		return 0;
+	db_result_free(res);
+	return 1;
+}
+
+int
+catalog_build(struct db_source *src, const char *sqldir,
+    const struct catalog_opts *opts, char **cause)
+{
+	struct db_err err;
+	struct demo *d;
+	char today[11], *script;
+	int rc;
+
+	if (opts->today != NULL)
+		snprintf(today, sizeof today, "%s", opts->today);
+	else
+		catalog_today(today);
+	if (!opts->force && catalog_exists(src))
+		return kf_error(cause, "datasource %s already holds a catalog "
+		    "(use --force to replace it)", db_source_name(src));
+	if (opts->force && catalog_script(src, sqldir, "drop.sql", cause) == -1)
+		return -1;
+	if (catalog_script(src, sqldir, "catalog.sql", cause) == -1)
+		return -1;
+	if (!opts->demo) {
+		script = xasprintf("INSERT INTO catalog_info (name, value) "
+		    "VALUES ('built', '%s'), ('demo', 'no');\n", today);
+	} else {
+		if (demo_build(opts->seed, today, &d, cause) == -1)
+			return -1;
+		script = demo_script(d);
+		demo_free(d);
+	}
+	rc = db_run_script(src, script, &err);
+	free(script);
+	if (rc == -1)
+		return kf_error(cause, "datasource %s: loading the catalog: %s",
+		    db_source_name(src), err.msg);
+	log_info("catalog: %s: built%s for %s", db_source_name(src),
+	    opts->demo ? " with demo data" : "", today);
+	return 0;
+}
+
+static int
+catalog_count1(struct db_source *src, const char *sql, const char *today,
+    int64_t *n, char **cause)
+{
+	static const enum db_vtype types[] = { DBV_INT };
+	struct db_param p[2] = {
+		{ .type = DBV_DATE, .s = today },
+		{ .type = DBV_DATE, .s = today },
+	};
+	struct db_query q = { .sql = sql, .coltypes = types, .ncoltypes = 1,
+	    .params = p, .nparams = strchr(sql, '?') ? 2 : 0 };
+	struct db_result *res;
+	struct db_err err;
+
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "datasource %s: %s", db_source_name(src),
+		    err.msg);
+	*n = res->nrows == 1 ? DB_CELL(res, 0, 0)->i : 0;
+	db_result_free(res);
+	return 0;
+}
+
+int
+catalog_count(struct db_source *src, const char *today,
+    struct catalog_counts *c, char **cause)
+{
+	memset(c, 0, sizeof *c);
+	if (catalog_count1(src, "SELECT COUNT(*) FROM products", NULL,
+	    &c->products, cause) == -1 ||
+	    catalog_count1(src, "SELECT COUNT(*) FROM promotions", NULL,
+	    &c->promotions, cause) == -1 ||
+	    catalog_count1(src, "SELECT COUNT(*) FROM notices", NULL,
+	    &c->notices, cause) == -1 ||
+	    catalog_count1(src, "SELECT COUNT(*) FROM staff", NULL,
+	    &c->staff, cause) == -1 ||
+	    catalog_count1(src, "SELECT COUNT(*) FROM staff_schedule", NULL,
+	    &c->shifts, cause) == -1 ||
+	    catalog_count1(src, "SELECT COUNT(*) FROM promotions WHERE "
+	    "start_date <= ? AND end_date >= ?", today,
+	    &c->promotions_today, cause) == -1)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,183 @@
+/*
+ * store: kefu's own data -- the local store (members and their services,
+ * orders and delivery slips, complaints and requests, the outbox,
+ * campaigns, the consent ledger, the call log) whose schema lives in
+ * sql/local/DIALECT/NNN_name.sql as numbered migrations, and the built-in
+ * catalog for shops without an MIS (sql/catalog/, demo data from demo.c).
+ *
+ * It reaches every database only through db/ (db_run, db_run_script) and
+ * must not know about flows, mappings, lines or calls.  Products, prices,
+ * stock, promotions and staff never live in the local store.
+ * Depends on util, conf and db.
+ */
+#ifndef KEFU_STORE_H
+#define KEFU_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Only pointers to these cross this header. */
+struct conf_datasource;
+struct db_source;
+
+/* The version table the migration runner keeps in the local store. */
+#define STORE_VERSION_TABLE "kefu_schema_version"
+
+/* One migration file, sql/local/DIALECT/NNN_name.sql. */
+struct store_migration {
+	int version;            /* NNN */
+	char *name;             /* "members" */
+	char *path;             /* full path of the file */
+};
+
+/* What `kefu db status` shows. */
+struct store_status {
+	const char *dialect;    /* "sqlite", "postgresql" or "mysql" (static) */
+	int current;            /* version in the database, 0: not initialised */
+	int latest;             /* highest version this kefu ships */
+	struct store_migration *migs;   /* every migration known, ascending */
+	size_t nmigs;
+	size_t npending;        /* of which newer than current */
+};
+
+/*
+ * The SQL dialect of a datasource: the configured adapter, else the one
+ * db/ detected on connect (a probe statement is run to connect), else a
+ * guess from the ODBC driver's name.  Returns "sqlite", "postgresql" or
+ * "mysql", or NULL with *cause when the DBMS is none of these.
+ */
+const char *store_dialect(struct db_source *src,
+    const struct conf_datasource *cfg, char **cause);
+
+/*
+ * List sqldir/local/DIALECT/NNN_name.sql in version order.  Refuses a
+ * folder with no migrations, a gap, or two files of one version.
+ */
+int store_migrations(const char *sqldir, const char *dialect,
+    struct store_migration **out, size_t *n, char **cause);
+void store_migrations_free(struct store_migration *m, size_t n);
+
+/* The version recorded in the database (0 when the version table is absent). */
+int store_version(struct db_source *src, const char *dialect, int *version,
+    char **cause);
+
+/*
+ * Whether a table exists in the schema (PostgreSQL current_schema()) or
+ * database (MySQL DATABASE()) the connection uses.
+ */
+int store_table_exists(struct db_source *src, const char *dialect,
+    const char *table, int *exists, char **cause);
+
+/* Fill *st (free with store_status_free). */
+int store_status(struct db_source *src, const struct conf_datasource *cfg,
+    const char *sqldir, struct store_status *st, char **cause);
+void store_status_free(struct store_status *st);
+
+/*
+ * Apply the pending migrations up to target (0: all), each in one
+ * db_run_script that also records its version, so that a migration that
+ * fails leaves the recorded version where it was.  Refuses a database
+ * whose version is newer than the newest migration known.  *applied (may
+ * be NULL) gets the number of migrations run.  A log line per migration.
+ */
+int store_upgrade(struct db_source *src, const struct conf_datasource *cfg,
+    const char *sqldir, int target, int *applied, char **cause);
+
+/*
+ * For a SQLite datasource (Driver=SQLite...;Database=PATH): create the
+ * folder that will hold PATH.  Sets *path (malloc'd, may be NULL) to the
+ * database file when the datasource is SQLite.  Harmless for others.
+ */
+int store_sqlite_path(const struct conf_datasource *cfg, char **path,
+    char **cause);
+
+/* pin.c: PINs are kept only as "pbkdf2-sha256$ITER$SALT$HASH" (hex). */
+int store_pin_hash(const char *pin, char **out, char **cause);
+/* 1: the PIN matches the stored hash; 0: it does not or the hash is bad. */
+int store_pin_verify(const char *pin, const char *stored);
+
+/* catalog.c: the built-in catalog. */
+struct catalog_opts {
+	int demo;               /* load the generated demo data */
+	int force;              /* drop an existing catalog first */
+	uint64_t seed;          /* demo generator seed (CATALOG_SEED) */
+	const char *today;      /* "YYYY-MM-DD" the demo dates are built around; NULL: today */
+};
+#define CATALOG_SEED 20261122ULL
+
+/* Counts read back from a catalog, for reports and tests. */
+struct catalog_counts {
+	int64_t products, promotions, notices, staff, shifts;
+	int64_t promotions_today;       /* valid on opts->today */
+};
+
+/*
+ * Create the catalog's tables from sqldir/catalog/catalog.sql (after
+ * drop.sql with force) and, with demo, load the demo data, all through
+ * db/.  Refuses when a catalog already exists and force is not set.
+ */
+int catalog_build(struct db_source *src, const char *sqldir,
+    const struct catalog_opts *opts, char **cause);
+int catalog_count(struct db_source *src, const char *today,
+    struct catalog_counts *c, char **cause);
+/* Today's date in local time, "YYYY-MM-DD". */
+void catalog_today(char out[11]);
+
+/* demo.c: the deterministic demo data generator. */
+struct demo_product {
+	char barcode[14];       /* EAN-13 */
+	char plu[8];
+	char *name;             /* brand + variety, UTF-8 */
+	char *brand;
+	char *spec;             /* "550ml" */
+	char *unit;             /* "瓶" */
+	const char *category;
+	int price_cents;
+	char price[16];         /* "2.50" */
+	char stock[16];         /* "120" or "52.5" */
+};
+struct demo_promo {
+	char barcode[14];
+	const char *kind;
+	char *promo_price;      /* NULL when the promotion has no price */
+	char *description;
+	char start[11], end[11];
+};
+struct demo_staff {
+	char staff_no[8];
+	char *name;
+	const char *department;
+	const char *position;
+	char phone[16];
+};
+struct demo_shift_row {
+	char staff_no[8];
+	char date[11];
+	const char *shift, *start, *end;
+	char *post;
+};
+struct demo {
+	uint64_t seed;
+	char today[11];
+	struct demo_product *products;
+	size_t nproducts;
+	struct demo_promo *promos;
+	size_t npromos;
+	struct demo_staff *staff;
+	size_t nstaff;
+	struct demo_shift_row *shifts;
+	size_t nshifts;
+};
+
+int demo_build(uint64_t seed, const char *today, struct demo **out,
+    char **cause);
+void demo_free(struct demo *d);
+/* The demo as SQL INSERT statements for db_run_script (malloc'd). */
+char *demo_script(const struct demo *d);
+/* EAN-13 (ISO/IEC 15420): the check digit of 12 digits; validity of 13. */
+char demo_ean13_check(const char *digits12);
+int demo_ean13_valid(const char *code);
+/* "YYYY-MM-DD" + days into out; -1 on a malformed or impossible date. */
+int demo_date_add(const char *iso, int days, char out[11]);
+
+#endif

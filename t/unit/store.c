@@ -1,0 +1,465 @@
+/*
+ * Unit tests for src/store/store.c and pin.c: the local store's
+ * migrations on SQLite (always), PostgreSQL (KEFU_TEST_PG, in a schema
+ * of its own) and MariaDB (KEFU_TEST_MARIADB, in a database kefu_tPID of
+ * its own): init from empty, partial upgrade, idempotent upgrade, the
+ * version table, every table, a database from the future, a failing
+ * migration; and PIN hashing.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "db/db.h"
+#include "store/store.h"
+#include "util/util.h"
+#include "../tap.h"
+
+static const char *const tables[] = {
+	"members", "member_services", "consent_ledger", "staff_access",
+	"couriers", "orders", "order_lines", "delivery_slips", "requests",
+	"campaigns", "outbox", "outbox_attachments", "call_log",
+	"call_queries",
+};
+static const char *const names[] = {
+	"members", "orders", "requests", "messaging", "calls",
+};
+
+static char *srcdir, *sqldir;
+static struct db_adapters *ads;
+
+static void
+ds_init(struct conf_datasource *ds, const char *name, const char *connstr)
+{
+	static char *list[1];
+
+	memset(ds, 0, sizeof *ds);
+	list[0] = (char *)connstr;
+	ds->name = (char *)name;
+	ds->connect = list;
+	ds->nconnect = 1;
+	ds->encoding = (char *)"UTF-8";
+	ds->pool_size = 2;
+	ds->pool_wait_ms = 5000;
+	ds->connect_timeout_ms = 5000;
+	ds->query_timeout_ms = 60000;
+	ds->retry_ms = 100;
+	ds->retry_max_ms = 1000;
+	ds->idle_check_ms = 30000;
+}
+
+static int
+run(struct db_source *src, const char *sql)
+{
+	struct db_query q = { .sql = sql, .writes = 1 };
+	struct db_result *res;
+	struct db_err err;
+
+	if (db_run(src, &q, &res, &err) == -1) {
+		tap_diag("%s: %s", sql, err.msg);
+		return -1;
+	}
+	db_result_free(res);
+	return 0;
+}
+
+/* A copy of sql/ with one more, broken migration for the dialect. */
+static char *
+bad_sqldir(const char *dialect, int version)
+{
+	char *dir, *sub, *cmd, *file;
+	FILE *fp;
+
+	dir = xasprintf("/tmp/kefu-store-sql-%ld", (long)getpid());
+	cmd = xasprintf("rm -rf %s && mkdir -p %s/local && cp -R %s/local/%s "
+	    "%s/local/", dir, dir, sqldir, dialect, dir);
+	if (system(cmd) != 0)
+		tap_diag("%s failed", cmd);
+	free(cmd);
+	sub = xasprintf("%s/local/%s", dir, dialect);
+	file = xasprintf("%s/%03d_broken.sql", sub, version);
+	if ((fp = fopen(file, "w")) != NULL) {
+		fputs("-- a migration that fails half-way\n"
+		    "CREATE TABLE half_done (x INTEGER);\n"
+		    "CREATE TABLE broken (;\n", fp);
+		fclose(fp);
+	}
+	free(file);
+	free(sub);
+	return dir;
+}
+
+static void
+rm_rf(const char *dir)
+{
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+
+	if (system(cmd) != 0)
+		tap_diag("%s failed", cmd);
+	free(cmd);
+}
+
+static void
+test_engine(const char *label, struct conf_datasource *ds,
+    const char *want_dialect)
+{
+	static const enum db_vtype vt[] = { DBV_INT, DBV_TEXT };
+	struct store_status st;
+	struct db_source *src;
+	struct db_query q = { .sql = "SELECT version, name FROM "
+	    STORE_VERSION_TABLE " ORDER BY version", .coltypes = vt,
+	    .ncoltypes = 2 };
+	struct db_result *res;
+	struct db_err err;
+	char *cause = NULL, *bad, *path = NULL, *sql;
+	const char *dialect;
+	size_t i, missing = 0, namebad = 0;
+	int applied = -1, v = -1, exists;
+
+	if (store_sqlite_path(ds, &path, &cause) == -1 ||
+	    db_source_open(ds, ads, &src, &cause) == -1) {
+		ok(0, "%s: open: %s", label, cause);
+		free(cause);
+		return;
+	}
+	free(path);
+	dialect = store_dialect(src, ds, &cause);
+	is_str(dialect, want_dialect, "%s: dialect", label);
+	if (dialect == NULL) {
+		tap_diag("%s", cause);
+		db_source_close(src);
+		return;
+	}
+
+	ok(store_status(src, ds, sqldir, &st, &cause) == 0,
+	    "%s: status of an empty database", label);
+	is_int(st.current, 0, "%s: version 0 before init", label);
+	is_int(st.latest, (int)nitems(names), "%s: latest version", label);
+	is_int(st.npending, nitems(names), "%s: everything pending", label);
+	store_status_free(&st);
+
+	ok(store_upgrade(src, ds, sqldir, 2, &applied, &cause) == 0,
+	    "%s: upgrade to version 2", label);
+	is_int(applied, 2, "%s: two migrations applied", label);
+	store_version(src, dialect, &v, &cause);
+	is_int(v, 2, "%s: version 2 recorded", label);
+	ok(run(src, "SELECT COUNT(*) FROM orders") == 0,
+	    "%s: orders exists at version 2", label);
+	store_status(src, ds, sqldir, &st, &cause);
+	is_int(st.npending, 3, "%s: three pending at version 2", label);
+	store_status_free(&st);
+
+	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
+	    "%s: upgrade to the latest", label);
+	is_int(applied, 3, "%s: the other three applied", label);
+	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
+	    "%s: upgrade again", label);
+	is_int(applied, 0, "%s: upgrade is idempotent", label);
+	store_version(src, dialect, &v, &cause);
+	is_int(v, 5, "%s: version 5", label);
+
+	if (db_run(src, &q, &res, &err) == 0) {
+		is_int(res->nrows, nitems(names), "%s: one version row per "
+		    "migration", label);
+		for (i = 0; i < res->nrows && i < nitems(names); i++)
+			if (DB_CELL(res, i, 0)->i != (int64_t)i + 1 ||
+			    strcmp(DB_CELL(res, i, 1)->s, names[i]) != 0)
+				namebad++;
+		is_int(namebad, 0, "%s: version rows name their migrations",
+		    label);
+		db_result_free(res);
+	} else
+		ok(0, "%s: read the version table: %s", label, err.msg);
+
+	for (i = 0; i < nitems(tables); i++) {
+		sql = xasprintf("SELECT COUNT(*) FROM %s", tables[i]);
+		if (run(src, sql) == -1)
+			missing++;
+		free(sql);
+	}
+	is_int(missing, 0, "%s: all %zu tables exist", label, nitems(tables));
+
+	ok(run(src, "INSERT INTO members (customer_no, registered_via, "
+	    "registered_at, updated_at) VALUES ('880001', 'paper', "
+	    "'2026-11-22 08:00:00', '2026-11-22 08:00:00')") == 0,
+	    "%s: a member can be inserted", label);
+	ok(run(src, "INSERT INTO members (customer_no, registered_via, "
+	    "registered_at, updated_at) VALUES ('880002', 'fax', "
+	    "'2026-11-22 08:00:00', '2026-11-22 08:00:00')") == -1,
+	    "%s: registered_via 'fax' is refused", label);
+	ok(run(src, "INSERT INTO members (customer_no, registered_via, "
+	    "registered_at, updated_at) VALUES ('880001', 'phone', "
+	    "'2026-11-22 08:00:00', '2026-11-22 08:00:00')") == -1,
+	    "%s: a customer number is unique", label);
+	ok(run(src, "INSERT INTO outbox (channel, recipient, body, "
+	    "next_attempt_at, created_at) VALUES ('fax', '1', 'x', "
+	    "'2026-11-22 08:00:00', '2026-11-22 08:00:00')") == -1,
+	    "%s: outbox channel 'fax' is refused", label);
+
+	/* A migration that fails leaves the version where it was. */
+	bad = bad_sqldir(dialect, 6);
+	ok(store_upgrade(src, ds, bad, 0, &applied, &cause) == -1,
+	    "%s: a broken migration fails", label);
+	like(cause, "006_broken.sql", "%s: the error names the file", label);
+	free(cause);
+	cause = NULL;
+	store_version(src, dialect, &v, &cause);
+	is_int(v, 5, "%s: version stays 5 after the failure", label);
+	if (strcmp(dialect, "mysql") != 0) {
+		store_table_exists(src, dialect, "half_done", &exists, &cause);
+		is_int(exists, 0, "%s: the failed migration was rolled back",
+		    label);
+	} else
+		run(src, "DROP TABLE IF EXISTS half_done");
+	rm_rf(bad);
+	free(bad);
+
+	/* A database from the future is refused, and left alone. */
+	ok(run(src, "INSERT INTO " STORE_VERSION_TABLE " (version, name, "
+	    "applied_at) VALUES (9, 'future', '2030-01-01 00:00:00')") == 0,
+	    "%s: pretend a newer kefu upgraded the store", label);
+	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == -1,
+	    "%s: upgrade refuses a database from the future", label);
+	like(cause, "newer than this kefu", "%s: and says so", label);
+	free(cause);
+	cause = NULL;
+	store_version(src, dialect, &v, &cause);
+	is_int(v, 9, "%s: the future version is untouched", label);
+	db_source_close(src);
+}
+
+static void
+test_sqlite(void)
+{
+	struct conf_datasource ds;
+	char *dir, *conn, *db;
+
+	dir = xasprintf("/tmp/kefu-store-%ld", (long)getpid());
+	db = xasprintf("%s/sub/kefu.db", dir);
+	conn = xasprintf("Driver=SQLite3;Database=%s", db);
+	ds_init(&ds, "local", conn);
+	test_engine("sqlite", &ds, "sqlite");
+	ok(access(db, F_OK) == 0, "sqlite: the folder of the file was created");
+	rm_rf(dir);
+	free(db);
+	free(dir);
+	free(conn);
+}
+
+static int
+server_missing(const char *var, const char *label)
+{
+	if (getenv(var) != NULL && *getenv(var) != '\0')
+		return 0;
+	if (getenv("KEFU_TEST_REQUIRE_SERVERS") != NULL &&
+	    strcmp(getenv("KEFU_TEST_REQUIRE_SERVERS"), "1") == 0)
+		ok(0, "%s: %s is required but not set", label, var);
+	else
+		printf("ok %d - # SKIP %s: %s not set\n", ++tap_n, label, var);
+	return 1;
+}
+
+/* Open the server's own database and run one administrative statement. */
+static int
+admin(const char *connstr, const char *sql)
+{
+	struct conf_datasource ds;
+	struct db_source *src;
+	char *cause = NULL;
+	int rc;
+
+	ds_init(&ds, "admin", connstr);
+	if (db_source_open(&ds, ads, &src, &cause) == -1) {
+		tap_diag("%s", cause);
+		free(cause);
+		return -1;
+	}
+	rc = run(src, sql);
+	db_source_close(src);
+	return rc;
+}
+
+static void
+test_postgresql(void)
+{
+	struct conf_datasource ds;
+	const char *base = getenv("KEFU_TEST_PG");
+	char *schema, *sql, *conn;
+
+	if (server_missing("KEFU_TEST_PG", "postgresql"))
+		return;
+	schema = xasprintf("kefu_t%ld", (long)getpid());
+	sql = xasprintf("CREATE SCHEMA %s", schema);
+	if (admin(base, sql) == -1) {
+		ok(0, "postgresql: create schema %s", schema);
+		goto out;
+	}
+	conn = xasprintf("%s;ConnSettings=SET search_path TO %s", base,
+	    schema);
+	ds_init(&ds, "local", conn);
+	test_engine("postgresql", &ds, "postgresql");
+	free(conn);
+	free(sql);
+	sql = xasprintf("DROP SCHEMA %s CASCADE", schema);
+	ok(admin(base, sql) == 0, "postgresql: schema dropped");
+out:
+	free(sql);
+	free(schema);
+}
+
+/* The connection string with Database= replaced. */
+static char *
+with_database(const char *connstr, const char *db)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *copy = xstrdup(connstr), *p, *next;
+
+	for (p = copy; p != NULL && *p != '\0'; p = next) {
+		if ((next = strchr(p, ';')) != NULL)
+			*next++ = '\0';
+		if (strncasecmp(p, "Database=", 9) == 0)
+			continue;
+		sb_addf(&sb, "%s;", p);
+	}
+	sb_addf(&sb, "Database=%s", db);
+	free(copy);
+	return sb_steal(&sb);
+}
+
+static void
+test_mariadb(void)
+{
+	struct conf_datasource ds;
+	const char *base = getenv("KEFU_TEST_MARIADB");
+	char *db, *sql, *conn;
+
+	if (server_missing("KEFU_TEST_MARIADB", "mariadb"))
+		return;
+	db = xasprintf("kefu_t%ld", (long)getpid());
+	sql = xasprintf("CREATE DATABASE %s CHARACTER SET utf8mb4", db);
+	if (admin(base, sql) == -1) {
+		ok(0, "mariadb: create database %s", db);
+		goto out;
+	}
+	conn = with_database(base, db);
+	ds_init(&ds, "local", conn);
+	test_engine("mariadb", &ds, "mysql");
+	free(conn);
+	free(sql);
+	sql = xasprintf("DROP DATABASE %s", db);
+	ok(admin(base, sql) == 0, "mariadb: database dropped");
+out:
+	free(sql);
+	free(db);
+}
+
+static void
+test_migration_files(void)
+{
+	struct store_migration *m;
+	char *cause = NULL, *dir, *cmd;
+	size_t n;
+
+	ok(store_migrations(sqldir, "sqlite", &m, &n, &cause) == 0 && n == 5,
+	    "sqlite: five migrations found");
+	if (cause == NULL) {
+		is_str(m[0].name, "members", "the first is members");
+		store_migrations_free(m, n);
+	}
+	ok(store_migrations(sqldir, "postgresql", &m, &n, &cause) == 0 &&
+	    n == 5, "postgresql: five migrations");
+	if (cause == NULL)
+		store_migrations_free(m, n);
+	ok(store_migrations(sqldir, "mysql", &m, &n, &cause) == 0 && n == 5,
+	    "mysql: five migrations");
+	if (cause == NULL)
+		store_migrations_free(m, n);
+
+	ok(store_migrations(sqldir, "oracle", &m, &n, &cause) == -1,
+	    "no migrations for an unknown dialect");
+	free(cause);
+	cause = NULL;
+
+	dir = xasprintf("/tmp/kefu-store-gap-%ld", (long)getpid());
+	cmd = xasprintf("mkdir -p %s/local/sqlite && touch %s/local/sqlite/"
+	    "001_a.sql %s/local/sqlite/003_c.sql %s/local/sqlite/README",
+	    dir, dir, dir, dir);
+	ok(system(cmd) == 0, "a folder with a gap");
+	ok(store_migrations(dir, "sqlite", &m, &n, &cause) == -1,
+	    "a gap in the versions is refused");
+	like(cause, "002 is missing", "and named");
+	free(cause);
+	cause = NULL;
+	free(cmd);
+	cmd = xasprintf("rm %s/local/sqlite/00*", dir);
+	ok(system(cmd) == 0, "an empty folder");
+	ok(store_migrations(dir, "sqlite", &m, &n, &cause) == -1,
+	    "a folder without migrations is refused");
+	like(cause, "no migrations", "and said so");
+	free(cause);
+	rm_rf(dir);
+	free(cmd);
+	free(dir);
+}
+
+static void
+test_pin(void)
+{
+	char *h1 = NULL, *h2 = NULL, *cause = NULL, *bad;
+
+	ok(store_pin_hash("123456", &h1, &cause) == 0, "hash a PIN");
+	ok(store_pin_hash("123456", &h2, &cause) == 0, "hash it again");
+	ok(h1 != NULL && str_prefix(h1, "pbkdf2-sha256$"), "PBKDF2 form");
+	ok(h1 != NULL && strstr(h1, "123456") == NULL,
+	    "the hash does not hold the PIN");
+	ok(h1 != NULL && h2 != NULL && strcmp(h1, h2) != 0,
+	    "two hashes of one PIN differ (salt)");
+	ok(store_pin_verify("123456", h1), "the PIN verifies");
+	ok(store_pin_verify("123456", h2), "against either hash");
+	ok(!store_pin_verify("123457", h1), "a wrong PIN does not");
+	ok(!store_pin_verify("", h1), "an empty PIN does not");
+	ok(!store_pin_verify("123456", "123456"), "a plain PIN never verifies");
+	bad = xstrdup(h1);
+	bad[strlen(bad) - 1] = bad[strlen(bad) - 1] == '0' ? '1' : '0';
+	ok(!store_pin_verify("123456", bad), "a changed hash does not");
+	free(bad);
+	ok(!store_pin_verify("123456", "pbkdf2-sha256$1$00$00"),
+	    "too few iterations are refused");
+	ok(!store_pin_verify("123456", "pbkdf2-sha256$100000$zz$00"),
+	    "bad hex is refused");
+	ok(store_pin_hash("", &h2, &cause) == -1, "an empty PIN is refused");
+	free(cause);
+	free(h1);
+	free(h2);
+}
+
+int
+main(void)
+{
+	char *cause = NULL, *adir;
+
+	srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") : (char *)".";
+	sqldir = xasprintf("%s/sql", srcdir);
+	adir = xasprintf("%s/adapters", srcdir);
+	if (db_adapters_load(adir, &ads, &cause) == -1) {
+		tap_diag("adapters: %s", cause);
+		free(cause);
+		ads = NULL;
+	}
+	test_migration_files();
+	test_pin();
+	test_sqlite();
+	test_postgresql();
+	test_mariadb();
+	if (ads != NULL)
+		db_adapters_free(ads);
+	free(adir);
+	free(sqldir);
+	return tap_done();
+}
