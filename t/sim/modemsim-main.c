@@ -177,6 +177,39 @@ save_vtx(struct script *sc, long i, const char *path)
 	return rc;
 }
 
+/* Compare VTX segment <i> with a file; report the first difference. */
+static int
+expect_vtx(struct script *sc, long i, const char *path)
+{
+	unsigned char *buf;
+	char *data, *cause;
+	size_t len, flen, k;
+	int rc = 0;
+
+	if (msim_vtx_audio(sc->sim, (size_t)i, &buf, &len, NULL) == -1) {
+		fprintf(stderr, "modemsim: no VTX segment %ld\n", i);
+		return -1;
+	}
+	if (file_read(path, &data, &flen, &cause) == -1) {
+		fprintf(stderr, "modemsim: %s\n", cause);
+		free(cause);
+		free(buf);
+		return -1;
+	}
+	for (k = 0; k < len && k < flen; k++)
+		if (buf[k] != (unsigned char)data[k])
+			break;
+	if (k < len || k < flen) {
+		fprintf(stderr, "modemsim: %s:%d: VTX segment %ld (%zu bytes) "
+		    "differs from %s (%zu bytes) at byte %zu\n", sc->file,
+		    sc->line, i, len, path, flen, k);
+		rc = -1;
+	}
+	free(data);
+	free(buf);
+	return rc;
+}
+
 static int
 wait_failed(struct script *sc, const char *what)
 {
@@ -339,6 +372,8 @@ run_command(struct script *sc, int ac, char **av)
 	}
 	if (strcmp(av[0], "save-vtx") == 0 && ac == 3)
 		return save_vtx(sc, num(sc, av[1], 0, 1000000), av[2]);
+	if (strcmp(av[0], "expect-vtx") == 0 && ac == 3)
+		return expect_vtx(sc, num(sc, av[1], 0, 1000000), av[2]);
 	if (strcmp(av[0], "transcript") == 0) {
 		s = msim_transcript(sim);
 		fputs(s, stdout);

@@ -141,6 +141,7 @@ enum ev_kind {
 	EV_RING,        /* one ring of sequence <seq> */
 	EV_CID,         /* the caller-ID block in <text> */
 	EV_DTMF,        /* keys in <text> */
+	EV_DCODES,      /* "<codes>|<keys>": rest of one key's DLE pattern */
 	EV_HANGUP,      /* method <arg> */
 	EV_REPEAT,      /* DLE <arg> repeated while the caller is gone */
 };
@@ -537,21 +538,51 @@ send_event(struct msim *sim, int code)
 	out_dle(sim, code);
 }
 
+/*
+ * Send the DLE codes of one key, the first two now and the others one per
+ * dtmf_repeat_ms as a real tone detector does ("/555~"), then go on with
+ * the remaining <keys> after key_gap_ms.
+ */
 static void
-dtmf_key(struct msim *sim, int key)
+dtmf_codes(struct msim *sim, const char *codes, const char *keys,
+    uint64_t now)
+{
+	struct ev *e;
+	int sent = 0;
+
+	while (*codes != '\0' && sent < 2) {
+		send_event(sim, *codes++);
+		sent++;
+	}
+	if (*codes != '\0') {
+		e = ev_add(sim, EV_DCODES, now + sim->o.dtmf_repeat_ms);
+		e->text = xasprintf("%s|%s", codes, keys);
+	} else if (*keys != '\0') {
+		e = ev_add(sim, EV_DTMF, now + sim->o.key_gap_ms);
+		e->text = xstrdup(keys);
+	}
+}
+
+static void
+dtmf_key(struct msim *sim, const char *keys, uint64_t now)
 {
 	int reps = sim->o.dtmf_repeats > 0 ? sim->o.dtmf_repeats :
 	    sim->o.dtmf_repeats < 0 ? 0 : sim->fam->dtmf_repeats;
-	int i;
+	char codes[40];
+	int i, n = 0;
 
+	if (reps > 30)
+		reps = 30;
 	if (reps == 0) {
-		send_event(sim, key);
-		return;
+		codes[n++] = keys[0];
+	} else {
+		codes[n++] = '/';
+		for (i = 0; i < reps; i++)
+			codes[n++] = keys[0];
+		codes[n++] = '~';
 	}
-	send_event(sim, '/');
-	for (i = 0; i < reps; i++)
-		send_event(sim, key);
-	send_event(sim, '~');
+	codes[n] = '\0';
+	dtmf_codes(sim, codes, keys + 1, now);
 }
 
 static void
@@ -634,10 +665,17 @@ ev_run(struct msim *sim, struct ev *e, uint64_t now)
 			sim->st.dropped_events++;
 			break;
 		}
-		dtmf_key(sim, e->text[0]);
-		if (e->text[1] != '\0') {
-			n = ev_add(sim, EV_DTMF, now + sim->o.key_gap_ms);
+		dtmf_key(sim, e->text, now);
+		break;
+	case EV_DCODES:
+		/* "<codes>|<keys>": one code now, the rest later */
+		send_event(sim, e->text[0]);
+		if (e->text[1] != '|') {
+			n = ev_add(sim, EV_DCODES, now + sim->o.dtmf_repeat_ms);
 			n->text = xstrdup(e->text + 1);
+		} else if (e->text[2] != '\0') {
+			n = ev_add(sim, EV_DTMF, now + sim->o.key_gap_ms);
+			n->text = xstrdup(e->text + 2);
 		}
 		break;
 	case EV_HANGUP:
@@ -1706,7 +1744,9 @@ msim_start(const struct msim_opts *opts, struct msim **out, char **cause)
 	if (sim->o.dial_repeat_ms == 0)
 		sim->o.dial_repeat_ms = 3000;
 	if (sim->o.key_gap_ms == 0)
-		sim->o.key_gap_ms = 120;
+		sim->o.key_gap_ms = sim->o.fast ? 20 : 120;
+	if (sim->o.dtmf_repeat_ms == 0)
+		sim->o.dtmf_repeat_ms = sim->o.fast ? 5 : 70;
 	if (sim->o.vtx_capture_max == 0)
 		sim->o.vtx_capture_max = 4u << 20;
 	sim->link = sim->o.link != NULL ? xstrdup(sim->o.link) : NULL;

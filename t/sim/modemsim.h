@@ -74,7 +74,11 @@ struct msim_opts {
 				   (older firmware); n: DLE / n x DLE k DLE ~ */
 	unsigned busy_repeat_ms;/* 0: 4000 */
 	unsigned dial_repeat_ms;/* 0: 3000 */
-	unsigned key_gap_ms;    /* pause between keys of one msim_dtmf(); 0: 120 */
+	unsigned key_gap_ms;    /* pause between keys of one msim_dtmf();
+				   0: 120 ms (fast: 20 ms) */
+	unsigned dtmf_repeat_ms;/* between repeated codes of one key ("/" and
+				   the first code go together); 0: 70 ms
+				   (fast: 5 ms) */
 	unsigned vtx_capture_max; /* bytes kept per VTX segment; 0: 4 MiB */
 };
 

@@ -631,6 +631,143 @@ test_faults(void)
 }
 
 static void
+test_more_faults(void)
+{
+	struct msim_opts o = { .family = MSIM_USR };
+	struct host h;
+	struct msim_stats st;
+	char audio[400];
+	size_t i, dles;
+	uint64_t t;
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "more faults: open");
+		return;
+	}
+	at(&h, "ATE0");
+	at(&h, "AT+FCLASS=8");
+	at(&h, "AT+VLS=1");
+	msim_misbehave(h.sim, MSIM_FAULT_UNDERRUN_U, 1);
+	msim_misbehave(h.sim, MSIM_FAULT_SPURIOUS_D, 1);
+	at(&h, "AT+VTX");
+	i = has(&h, "\x10\x64", 2);
+	memset(audio, 0x80, sizeof audio);
+	put(&h, audio, sizeof audio);
+	get(&h, "\x10u", 2, 1500);
+	ok(i || has(&h, "\x10\x64", 2), "usr quirk: spurious DLE d in VTX");
+	ok(has(&h, "\x10u", 2), "DLE u when the host stops writing");
+	msim_misbehave(h.sim, MSIM_FAULT_UNDERRUN_U, 0);
+	msim_stats(h.sim, &st);
+	ok(st.underruns >= 1, "underrun counted (%u)", st.underruns);
+	msim_hangup_at_byte(h.sim, MSIM_HUP_LOOP, 600);
+	put(&h, audio, 100);
+	get(&h, NULL, 0, 200);
+	is_int(h.len, 0, "no hang-up before byte 600");
+	put(&h, audio, 150);
+	get(&h, "\x10l", 2, 1000);
+	ok(has(&h, "\x10l", 2), "loop break at byte 600 of the VTX");
+	put(&h, "\x10\x03", 2);
+	get(&h, "OK\r\n", 4, 2000);
+	like(h.buf, "\r\nOK\r\n", "OK after the segment");
+	at(&h, "AT+VLS=0");
+
+	/* DTMF repeats spread over time (70 ms apart) */
+	at(&h, "AT+VLS=1");
+	t = now_ms();
+	msim_dtmf(h.sim, "3", 0);
+	get(&h, "\x10~", 2, 2000);
+	t = now_ms() - t;
+	is_str(h.buf, "\x10/\x10\x33\x10\x33\x10\x33\x10~",
+	    "paced DTMF pattern");
+	ok(t >= 180, "repeats 70 ms apart (%llu ms)", (unsigned long long)t);
+
+	msim_garbage(h.sim, 5000, 1);
+	get(&h, NULL, 0, 300);
+	for (i = 0, dles = 0; i < h.len; i++)
+		dles += h.buf[i] == 0x10;
+	ok(h.len == 5000 && dles > 0, "flood has DLE bytes (%zu)", dles);
+	host_close(&h);
+}
+
+/* The modemsim program with a script, driven from here as the host. */
+static void
+test_cli(void)
+{
+	const char *bd = getenv("KEFU_BUILDDIR");
+	char script[64], want[64], got[64], cmd[512], path[256];
+	FILE *fp, *pp;
+	struct host h;
+	char *data, *cause;
+	size_t len;
+	int st;
+
+	if (bd == NULL) {
+		ok(1, "cli # SKIP KEFU_BUILDDIR is not set");
+		return;
+	}
+	snprintf(script, sizeof script, "/tmp/kefu-msim-%ld.script",
+	    (long)getpid());
+	snprintf(want, sizeof want, "/tmp/kefu-msim-%ld.want", (long)getpid());
+	snprintf(got, sizeof got, "/tmp/kefu-msim-%ld.got", (long)getpid());
+	fp = fopen(want, "w");
+	fputs("ab\x10" "cd", fp);
+	fclose(fp);
+	fp = fopen(script, "w");
+	fprintf(fp, "# a whole call\n"
+	    "ring 1 100 nmbr=5551234 name=\"JOHN DOE\"\n"
+	    "wait-command AT+VLS=1 5000\n"
+	    "dtmf 1 at-byte=3\n"
+	    "wait-vtx 1 5000\n"
+	    "expect-vtx 0 %s\n"
+	    "save-vtx 0 %s\n"
+	    "hangup loop\n"
+	    "wait-hook on 5000\n"
+	    "wait-command ath 10\n"
+	    "quit\n", want, got);
+	fclose(fp);
+	snprintf(cmd, sizeof cmd, "%s/t/sim/modemsim -F %s", bd, script);
+	pp = popen(cmd, "r");
+	memset(&h, 0, sizeof h);
+	h.fd = -1;
+	if (pp == NULL || fgets(path, sizeof path, pp) == NULL) {
+		ok(0, "cli: modemsim prints its path");
+		if (pp != NULL)
+			pclose(pp);
+		return;
+	}
+	path[strcspn(path, "\n")] = '\0';
+	ok(strncmp(path, "/dev/pts/", 9) == 0, "cli: path %s", path);
+	h.fd = open(path, O_RDWR | O_NOCTTY);
+	get(&h, "RING\r\n", 6, 2000);
+	is_str(h.buf, "\r\nRING\r\n", "cli: RING");
+	at(&h, "ATE0");
+	at(&h, "AT+FCLASS=8");
+	at(&h, "AT+VLS=1");
+	is_str(at(&h, "AT+VTX"), "\r\nCONNECT\r\n", "cli: CONNECT");
+	put(&h, "ab\x10\x10", 4);
+	get(&h, "\x10\x31", 2, 2000);
+	is_str(h.buf, "\x10/\x10\x31", "cli: DTMF at byte 3");
+	put(&h, "cd\x10\x03", 4);
+	get(&h, "\x10l", 2, 3000);
+	ok(has(&h, "OK\r\n", 4) && has(&h, "\x10l", 2), "cli: OK then DLE l");
+	at(&h, "ATH");
+	close(h.fd);
+	st = pclose(pp);
+	is_int(st, 0, "cli: script ran to its end");
+	if (file_read(got, &data, &len, &cause) == 0) {
+		ok(len == 5 && memcmp(data, "ab\x10" "cd", 5) == 0,
+		    "cli: save-vtx wrote the de-shielded audio");
+		free(data);
+	} else {
+		ok(0, "cli: %s", cause);
+		free(cause);
+	}
+	unlink(script);
+	unlink(want);
+	unlink(got);
+}
+
+static void
 test_many(void)
 {
 	struct host hs[8];
@@ -663,6 +800,8 @@ main(void)
 	test_dtmf_patterns();
 	test_hangups();
 	test_faults();
+	test_more_faults();
+	test_cli();
 	test_many();
 	return tap_done();
 }
