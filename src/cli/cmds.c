@@ -11,7 +11,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "conf", cmd_conf_main, "check or show kefu.conf" },
 	{ "status", cmd_status_main, "show the lines, databases and calls of kefud" },
 	{ "reload", cmd_reload_main, "make kefud reload flows, mappings and prompts" },
-	/* map:     { "map", cmd_map_main, "list, check and test mappings" }, */
+	{ "map", cmd_map_main, "list, check and test mappings" },
 	{ "db", cmd_db_main, "create and upgrade the local store" },
 	{ "catalog", cmd_catalog_main, "the built-in product catalog" },
 	/* modem:   { "modem", cmd_modem_main, "list and probe voice modems" }, */

@@ -8,7 +8,8 @@ libkefu_a_SOURCES += \
 	src/map/sql.c \
 	src/map/param.c \
 	src/map/exec.c \
-	src/map/pools.c
+	src/map/pools.c \
+	src/cli/cmd-map.c
 
 nobase_dist_pkgdata_DATA += mappings/mapping.rng
 man_MANS += man/kefu-mapping.5
@@ -16,6 +17,7 @@ EXTRA_DIST += man/kefu-mapping.5 \
 	t/data/map/kefu.conf \
 	t/data/map/good/price.xml \
 	t/data/map/good/more.xml \
+	t/data/map/runtime/runtime.xml \
 	t/data/map/dup/a.xml \
 	t/data/map/dup/b.xml \
 	t/data/map/bad/bad-pattern.xml \
@@ -41,3 +43,13 @@ check_PROGRAMS += t/unit/map-param
 TESTS += t/unit/map-param
 t_unit_map_param_SOURCES = t/unit/map-param.c t/tap.h
 t_unit_map_param_LDADD = $(KEFU_LIBS)
+
+check_PROGRAMS += t/unit/map-load
+TESTS += t/unit/map-load
+t_unit_map_load_SOURCES = t/unit/map-load.c t/tap.h
+t_unit_map_load_LDADD = $(KEFU_LIBS)
+
+check_PROGRAMS += t/unit/map-exec
+TESTS += t/unit/map-exec
+t_unit_map_exec_SOURCES = t/unit/map-exec.c t/tap.h
+t_unit_map_exec_LDADD = $(KEFU_LIBS)

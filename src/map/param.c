@@ -351,6 +351,7 @@ map_param_check(const struct map_param_info *p, const char *v, char *why,
 	enum map_reason r;
 	long len;
 
+	*why = '\0';
 	if (v == NULL || (*v == '\0' && p->type != MAPP_TEXT))
 		return map_param_fail(MAPR_MISSING, why, whylen, NULL);
 	if ((len = map_param_utf8_len(v)) == -1)
@@ -366,6 +367,5 @@ map_param_check(const struct map_param_info *p, const char *v, char *why,
 		return map_param_fail(MAPR_NO_MATCH, why, whylen, NULL);
 	if (p->check != MAPC_NONE)
 		return map_param_barcode(p, v, why, whylen);
-	*why = '\0';
 	return MAPR_NONE;
 }

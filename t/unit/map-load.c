@@ -57,11 +57,12 @@ test_good(void)
 	is_int(mi->nparams, 1, "price: one parameter");
 	is_int(mi->params[0].min_len, 4, "price: min-length");
 	is_int(mi->params[0].max_len, 13, "price: max-length");
-	is_int(mi->nsql, 2, "price: two SQL variants");
+	is_int(mi->nsql, 3, "price: three SQL variants");
 	ok(mi->sql[0].dialect == NULL, "price: default variant first");
-	is_str(mi->sql[1].dialect, "oracle", "price: oracle variant");
+	is_str(mi->sql[2].dialect, "oracle", "price: oracle variant");
 	is_int(mi->sql[0].nmarkers, 2, "price: :code used twice");
-	like(mi->sql[0].bound, "barcode = ? OR plu = ?", "price: markers");
+	like(mi->sql[0].bound, "barcode = ? OR CAST(plu AS VARCHAR(14)) = ?",
+	    "price: markers");
 	ok(strchr(mi->sql[0].bound, ':') == NULL, "price: no :name left");
 	is_int(mi->rows, MAPROWS_ONE, "price: rows one");
 	is_int(mi->max_rows, 1, "price: max one row");
@@ -69,7 +70,8 @@ test_good(void)
 	is_str(mi->columns[0].var, "product_name", "price: var of name");
 	is_int(mi->columns[1].type, DBV_DECIMAL, "price: decimal price");
 	is_int(mi->columns[3].type, DBV_BOOL, "price: boolean on_sale");
-	ok(map_sql_for(m, "oracle") == &mi->sql[1], "oracle gets its SQL");
+	ok(map_sql_for(m, "oracle") == &mi->sql[2], "oracle gets its SQL");
+	ok(map_sql_for(m, "mysql") == &mi->sql[1], "mysql gets its SQL");
 	ok(map_sql_for(m, "postgresql") == &mi->sql[0], "others the default");
 	ok(map_sql_for(m, NULL) == &mi->sql[0], "no adapter: the default");
 	mi = map_info(map_find(set, "search"));
