@@ -1,0 +1,275 @@
+/*
+ * audio: everything a caller hears or says, as bytes.  This subsystem owns
+ * the prompt catalogs (prompts/<lang>/ *.xml), finding each prompt's audio
+ * (a recording, else generated speech, else a fallback), converting it
+ * once to each line format and sharing it between lines (the cache), the
+ * G.711 codecs, resampling, tones, software silence detection, WAV
+ * recordings, and prompt generation with espeak-ng.  It must not touch
+ * lines, flows, databases or the configuration file: callers hand it the
+ * prompts folder and the language list.  Depends only on util.
+ *
+ * Samples inside are 16-bit signed mono ("PCM"); line formats
+ * (audio_fmt.h) appear only at the edges: pcm_encode/pcm_decode.
+ */
+#ifndef KEFU_AUDIO_H
+#define KEFU_AUDIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "audio/audio_fmt.h"
+
+struct strbuf;
+
+/* ---- g711.c: ITU-T G.711 mu-law and A-law, table driven ---- */
+uint8_t g711_ulaw_encode(int16_t s);
+int16_t g711_ulaw_decode(uint8_t b);
+uint8_t g711_alaw_encode(int16_t s);
+int16_t g711_alaw_decode(uint8_t b);
+
+/* ---- pcm.c: line formats, conversion, resampling ---- */
+
+/* A block of mono 16-bit samples; s is malloc'd (NULL when n == 0). */
+struct audio_pcm {
+	int16_t *s;
+	size_t n;            /* samples */
+	unsigned rate;       /* samples per second */
+};
+
+/* "u8", "ulaw", "alaw", "s16le". */
+const char *pcm_enc_name(enum audio_enc enc);
+/* Parse "ulaw", "ulaw/8000", "u8/7200"...; rate defaults to 8000. */
+int pcm_fmt_parse(const char *s, struct audio_fmt *fmt, char **cause);
+/* Bytes per sample of a line encoding (1, or 2 for S16LE). */
+size_t pcm_bytes_per_sample(enum audio_enc enc);
+/* The byte that encodes silence (0x80, 0xff, 0xd5; 0 for S16LE). */
+uint8_t pcm_silence_byte(enum audio_enc enc);
+/* Convert n samples to a line encoding; out holds n * bytes_per_sample. */
+void pcm_encode(enum audio_enc enc, const int16_t *in, size_t n,
+    uint8_t *out);
+/* Convert n samples (not bytes) of a line encoding back to PCM. */
+void pcm_decode(enum audio_enc enc, const uint8_t *in, size_t n,
+    int16_t *out);
+/*
+ * Resample with libsamplerate (SRC_SINC_MEDIUM_QUALITY) into a new block
+ * at rate `to`; a copy when the rates are equal.  -1 and *cause on error.
+ */
+int pcm_resample(const struct audio_pcm *in, unsigned to,
+    struct audio_pcm *out, char **cause);
+void pcm_free(struct audio_pcm *pcm);
+
+/* ---- tone.c: beeps and tones ---- */
+
+/*
+ * A sine tone of hz for ms at rate, with 5 ms ramps so it does not
+ * click; amplitude is the peak in 16-bit units (e.g. 8000).
+ */
+void tone_make(struct audio_pcm *out, unsigned rate, unsigned hz,
+    unsigned ms, int amplitude);
+/* Parse "HZ:MS" (e.g. "1000:300"); -1 and *cause when malformed. */
+int tone_parse(const char *spec, unsigned *hz, unsigned *ms, char **cause);
+
+/* ---- silence.c: energy-based silence detection on line bytes ---- */
+
+/*
+ * For modems that ignore AT+VSD.  Bytes are cut into 10 ms frames; a
+ * frame is quiet when at most 2% of its samples lie outside the quiet
+ * band (in 8-bit unsigned: 126..129, the classic trick; in other formats
+ * |sample| <= threshold in 16-bit units, 512 by default).  silence_feed()
+ * returns 1 once `ms` of consecutive quiet frames have passed.
+ */
+struct silence {
+	struct audio_fmt fmt;
+	unsigned need_frames;   /* quiet frames that make "silence" */
+	unsigned frame_len;     /* samples per 10 ms frame */
+	int threshold;          /* quiet band in 16-bit units */
+	unsigned run;           /* consecutive quiet frames so far */
+	unsigned pos;           /* samples into the current frame */
+	unsigned loud;          /* loud samples in the current frame */
+	int odd;                /* S16LE: the pending low byte, or -1 */
+	int voice_seen;         /* 1 once a loud frame passed (DLE q vs s) */
+};
+void silence_init(struct silence *sd, const struct audio_fmt *fmt,
+    unsigned ms, int threshold);
+int silence_feed(struct silence *sd, const uint8_t *p, size_t len);
+void silence_reset(struct silence *sd);
+
+/* ---- wav.c: audio files through libsndfile ---- */
+
+/* INFO strings of a WAV file; NULL members are left out. */
+struct wav_info {
+	const char *title;      /* INAM */
+	const char *artist;     /* IART: the caller */
+	const char *date;       /* ICRD: ISO 8601 */
+	const char *comment;    /* ICMT: "caller=... line=... duration_ms=..." */
+	const char *software;   /* ISFT */
+};
+/* Read any file libsndfile knows, mixed down to mono 16-bit. */
+int wav_read(const char *path, struct audio_pcm *out, char **cause);
+/*
+ * Write len bytes of line audio as a WAV file in that format (U8, mu-law,
+ * A-law or 16-bit PCM), atomically (temp file + rename).
+ */
+int wav_write(const char *path, const struct audio_fmt *fmt,
+    const uint8_t *data, size_t len, const struct wav_info *info,
+    char **cause);
+/* Write PCM as a 16-bit WAV at pcm->rate, atomically. */
+int wav_write_pcm(const char *path, const struct audio_pcm *pcm,
+    const struct wav_info *info, char **cause);
+
+/* ---- recording.c: voice messages from callers ---- */
+
+struct recording;
+struct recording_meta {
+	const char *caller;     /* caller ID, or NULL when withheld */
+	const char *line;       /* line name */
+	time_t start;           /* wall-clock start of the recording */
+};
+/*
+ * Start a WAV file at path.  Bytes arrive in the line format `fmt`; with
+ * to_s16 they are stored as 16-bit PCM, else kept as they are.
+ */
+int recording_open(struct recording **out, const char *path,
+    const struct audio_fmt *fmt, int to_s16,
+    const struct recording_meta *meta, char **cause);
+int recording_write(struct recording *rec, const uint8_t *p, size_t len,
+    char **cause);
+/*
+ * Finish: write INFO strings (IART caller, ICRD start, ICMT with caller,
+ * line and duration_ms) and close.  *duration_ms may be NULL.  Always
+ * frees rec.
+ */
+int recording_close(struct recording *rec, unsigned *duration_ms,
+    char **cause);
+
+/* ---- prompts.c: the catalogs ---- */
+
+enum prompt_src {
+	PROMPT_MISSING = 0,     /* no audio for this language */
+	PROMPT_RECORDED,        /* a file in prompts/<lang>/ */
+	PROMPT_GENERATED,       /* a file in a generated-audio folder */
+	PROMPT_TONE,            /* synthesized from tone="HZ:MS" */
+};
+
+struct prompt {
+	char *lang;             /* "zh-CN", "yue" */
+	char *id;               /* "menu.main" */
+	char *text;             /* what it says (transcripts, espeak-ng) */
+	char *file;             /* relative to the language folder */
+	char *tone;             /* "HZ:MS" or NULL */
+	char *src;              /* catalog file it came from */
+	int line;               /* line in src */
+	enum prompt_src how;    /* where its audio comes from */
+	char *path;             /* the audio file found, or NULL */
+};
+
+/* All catalogs of a prompts folder; immutable once loaded. */
+struct prompts {
+	char *dir;              /* the prompts folder */
+	char **langs;           /* languages in fallback order */
+	size_t nlangs;
+	char **gendirs;         /* generated-audio roots searched, in order */
+	size_t ngendirs;
+	struct prompt *p;       /* sorted by lang, then id */
+	size_t n;
+};
+
+/*
+ * Load every prompts/<lang>/ *.xml for each language of the comma list
+ * `langs` (NULL: every subfolder holding a catalog) and look up the
+ * audio of each prompt: first <dir>/<lang>/<file> (recordings), then
+ * <root>/<lang>/<file as .wav> for each generated-audio root: the
+ * $KEFU_PROMPTS_GEN folder, <dir>/generated, and the build tree's
+ * prompts/generated (uninstalled binaries).  Malformed XML, unknown
+ * elements or attributes, bad ids and duplicate ids are errors:
+ * -1 with "file:line: reason" in *cause.  Missing audio is not an error.
+ */
+int prompts_load(const char *dir, const char *langs, struct prompts **out,
+    char **cause);
+void prompts_free(struct prompts *pr);
+/* The entry of id in lang's catalog, or NULL. */
+const struct prompt *prompts_find(const struct prompts *pr, const char *lang,
+    const char *id);
+/*
+ * The entry whose audio plays for (lang, id): lang's own when it has
+ * audio, else the same id in the other languages in order; NULL when
+ * nothing has audio (play a beep).
+ */
+const struct prompt *prompts_resolve(const struct prompts *pr,
+    const char *lang, const char *id);
+/*
+ * Append one line per prompt without audio to report ("yue: menu.main:
+ * no audio (menu/main.wav); plays zh-CN" or "...; plays a beep"), and
+ * one per id missing from a language's catalog.  Returns that count.
+ */
+size_t prompts_report(const struct prompts *pr, struct strbuf *report);
+
+/* ---- audio.c: the shared cache of converted prompts ---- */
+
+enum clip_how {
+	CLIP_OWN = 0,           /* the prompt's own audio */
+	CLIP_OTHER_LANG,        /* the same id in another language */
+	CLIP_BEEP,              /* nothing found: a beep */
+};
+
+/* One prompt in one line format.  Immutable, owned by the cache. */
+struct audio_clip {
+	struct audio_fmt fmt;
+	const uint8_t *data;    /* encoded bytes */
+	size_t len;             /* bytes */
+	size_t nsamples;
+	const char *lang;       /* language asked for */
+	const char *id;
+	const char *text;       /* the prompt's text ("" for beeps) */
+	enum clip_how how;
+};
+
+struct audio_cache;
+/* A cache over pr; the cache owns pr from now on. */
+struct audio_cache *audio_cache_new(struct prompts *pr);
+/* The catalogs behind the cache. */
+const struct prompts *audio_cache_prompts(const struct audio_cache *c);
+/*
+ * The clip of (lang, id) in fmt, built on first use (decoded, resampled,
+ * encoded) and then shared: every caller with the same (lang, id, fmt)
+ * gets the same pointer, valid until audio_cache_free().  Never NULL:
+ * falls back to another language, then to a beep (logged once).
+ * Thread-safe (one mutex guards the table; clips are immutable).
+ */
+const struct audio_clip *audio_get(struct audio_cache *c, const char *lang,
+    const char *id, const struct audio_fmt *fmt);
+/* Build every prompt of every language in fmt now (at start-up). */
+void audio_preload(struct audio_cache *c, const struct audio_fmt *fmt);
+/*
+ * Concatenate the clips of ids into one malloc'd buffer in fmt.  An id
+ * "pause:MS" inserts MS milliseconds of silence.
+ */
+int audio_render(struct audio_cache *c, const char *lang,
+    const char *const *ids, size_t nids, const struct audio_fmt *fmt,
+    uint8_t **out, size_t *len, char **cause);
+/* Bytes held by the converted clips (for `kefu status`). */
+size_t audio_cache_bytes(struct audio_cache *c);
+void audio_cache_free(struct audio_cache *c);
+
+/* ---- espeak.c: generated prompts ---- */
+
+struct espeak_stats {
+	size_t generated;       /* written now */
+	size_t uptodate;        /* text unchanged since last time */
+	size_t recorded;        /* skipped: a recording exists */
+	size_t failed;
+};
+/* The espeak-ng voice of a language ("cmn", "yue"); NULL if none. */
+const char *espeak_voice(const char *lang);
+/*
+ * Generate <outdir>/<lang>/<file as .wav> (8000 Hz 16-bit mono) for every
+ * prompt without a recording whose text changed since the last run (a
+ * hash per file is kept in <outdir>/<lang>/.kefu-gen), or for all of them
+ * with force.  `espeak` is the program to run ("espeak-ng" when NULL).
+ * Returns -1 when any prompt failed (the others are still written).
+ */
+int espeak_build(const struct prompts *pr, const char *outdir,
+    const char *espeak, int force, struct espeak_stats *st, char **cause);
+
+#endif

@@ -1,0 +1,495 @@
+/*
+ * audio_prompts.c: unit tests of the prompt catalogs and the shared
+ * cache: loading, file:line errors (broken XML, duplicate ids, bad
+ * attributes), the audio search path, fallbacks and their report, clip
+ * sharing between lines and threads, rendering a sequence, and
+ * generation with espeak-ng (a stand-in script, and the real one when
+ * installed).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audio/audio.h"
+#include "util/util.h"
+#include "../tap.h"
+
+static char tmp[64];
+
+static void
+put(const char *rel, const char *text)
+{
+	char *path = xasprintf("%s/%s", tmp, rel), *p;
+
+	for (p = path + strlen(tmp) + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	if (file_write_atomic(path, text, strlen(text), NULL) == -1)
+		printf("# cannot write %s\n", path);
+	free(path);
+}
+
+/* A tone recording of ms at rate under tmp. */
+static void
+put_wav(const char *rel, unsigned rate, unsigned ms)
+{
+	struct audio_pcm t;
+	char *path = xasprintf("%s/%s", tmp, rel);
+
+	tone_make(&t, rate, 600, ms, 8000);
+	if (wav_write_pcm(path, &t, NULL, NULL) == -1)
+		printf("# cannot write %s\n", path);
+	pcm_free(&t);
+	free(path);
+}
+
+static char *
+dir(const char *rel)
+{
+	return xasprintf("%s/%s", tmp, rel);
+}
+
+static void
+rm_rf(const char *path)
+{
+	char *cmd = xasprintf("rm -rf '%s'", path);
+
+	if (system(cmd) != 0)
+		printf("# %s failed\n", cmd);
+	free(cmd);
+}
+
+static const char zh_cat[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<prompts lang=\"zh-CN\">\n"
+    "  <prompt id=\"greet\">您好</prompt>\n"
+    "  <prompt id=\"bye\" file=\"sub/bye.ogg\">再见</prompt>\n"
+    "  <prompt id=\"only.zh\">\n    只有\n    普通话\n  </prompt>\n"
+    "  <prompt id=\"nowhere\">没有</prompt>\n"
+    "  <prompt id=\"beep\" tone=\"1000:200\">（提示音）</prompt>\n"
+    "</prompts>\n";
+static const char yue_cat[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<prompts lang=\"yue\">\n"
+    "  <prompt id=\"greet\">你好</prompt>\n"
+    "  <prompt id=\"bye\">再見</prompt>\n"
+    "  <prompt id=\"nowhere\">冇</prompt>\n"
+    "</prompts>\n";
+
+static void
+setup_good(void)
+{
+	rm_rf(tmp);
+	mkdir(tmp, 0700);
+	put("p/zh-CN/prompts.xml", zh_cat);
+	put("p/yue/prompts.xml", yue_cat);
+	put_wav("p/zh-CN/greet.wav", 22050, 1000);
+	put("p/zh-CN/sub/x", "");
+	put_wav("p/zh-CN/sub/bye.ogg", 8000, 500);   /* WAV data, any name */
+	put_wav("p/zh-CN/only.zh.wav", 16000, 250);
+	put_wav("p/yue/greet.wav", 8000, 400);
+	put("gen/yue/x", "");
+	put_wav("gen/yue/bye.wav", 8000, 300);
+}
+
+static void
+test_load(void)
+{
+	struct prompts *pr;
+	const struct prompt *p;
+	struct strbuf rep = STRBUF_INIT;
+	char *d = dir("p"), *gen = dir("gen"), *cause = NULL;
+	size_t n;
+
+	setup_good();
+	setenv("KEFU_PROMPTS_GEN", gen, 1);
+	ok(prompts_load(d, "zh-CN, yue", &pr, &cause) == 0, "load the catalogs "
+	    "(%s)", cause ? cause : "ok");
+	if (pr == NULL)
+		return;
+	is_int(pr->n, 8, "8 prompts in 2 languages");
+	is_int(pr->nlangs, 2, "2 languages");
+	is_str(pr->langs[0], "zh-CN", "zh-CN first");
+	is_str(pr->gendirs[0], gen, "KEFU_PROMPTS_GEN searched first");
+	p = prompts_find(pr, "zh-CN", "greet");
+	ok(p && p->how == PROMPT_RECORDED, "zh-CN greet is recorded");
+	is_int(p ? p->line : 0, 3, "... from line 3");
+	p = prompts_find(pr, "zh-CN", "only.zh");
+	is_str(p ? p->text : NULL, "只有 普通话", "text is trimmed, white "
+	    "space folded");
+	is_str(p ? p->file : NULL, "only.zh.wav", "default file is ID.wav");
+	p = prompts_find(pr, "zh-CN", "bye");
+	ok(p && p->how == PROMPT_RECORDED, "file= with any extension");
+	p = prompts_find(pr, "yue", "bye");
+	ok(p && p->how == PROMPT_GENERATED && strstr(p->path, "gen/yue/"),
+	    "yue bye found in the generated folder");
+	p = prompts_find(pr, "zh-CN", "beep");
+	ok(p && p->how == PROMPT_TONE, "tone prompt");
+	ok(prompts_find(pr, "yue", "only.zh") == NULL, "yue lacks only.zh");
+	p = prompts_resolve(pr, "yue", "only.zh");
+	is_str(p ? p->lang : NULL, "zh-CN", "... and falls back to zh-CN");
+	ok(prompts_resolve(pr, "yue", "nowhere") == NULL, "nowhere has no "
+	    "audio at all");
+	n = prompts_report(pr, &rep);
+	is_int(n, 4, "4 problems reported");
+	like(sb_str(&rep), "yue: nowhere: no audio (nowhere.wav); plays a beep",
+	    "missing everywhere: a beep");
+	like(sb_str(&rep), "yue: only.zh: not in the catalog", "id missing "
+	    "from yue");
+	like(sb_str(&rep), "; plays zh-CN", "... plays zh-CN");
+	like(sb_str(&rep), "yue: beep: not in the catalog", "tone missing "
+	    "from yue");
+	sb_free(&rep);
+	prompts_free(pr);
+
+	/* Scan the folder for languages; no env: the generated root is gone. */
+	unsetenv("KEFU_PROMPTS_GEN");
+	ok(prompts_load(d, NULL, &pr, &cause) == 0 && pr->nlangs == 2,
+	    "languages found by scanning");
+	p = prompts_find(pr, "yue", "bye");
+	ok(p && p->how == PROMPT_MISSING, "without KEFU_PROMPTS_GEN yue bye "
+	    "is missing");
+	prompts_free(pr);
+	/* <prompts>/generated is searched too. */
+	put("p/generated/yue/x", "");
+	put_wav("p/generated/yue/bye.wav", 8000, 300);
+	ok(prompts_load(d, NULL, &pr, &cause) == 0, "load again");
+	is_int(pr->nlangs, 2, "the generated folder is not a language");
+	p = prompts_find(pr, "yue", "bye");
+	ok(p && p->how == PROMPT_GENERATED, "found in <prompts>/generated");
+	prompts_free(pr);
+	is_int(prompts_load(d, "zh-CN,en", &pr, &cause), -1, "a configured "
+	    "language without a folder is an error");
+	like(cause, "no catalog (*.xml) for language en", "... named");
+	free(cause);
+	free(d);
+	free(gen);
+}
+
+/* Load a one-language catalog made of `xml` and return the error. */
+static char *
+load_error(const char *xml)
+{
+	struct prompts *pr;
+	char *d = dir("bad"), *cause = NULL;
+
+	rm_rf(d);
+	put("bad/zh-CN/c.xml", xml);
+	if (prompts_load(d, "zh-CN", &pr, &cause) == 0) {
+		prompts_free(pr);
+		cause = xstrdup("(loaded)");
+	}
+	free(d);
+	return cause;
+}
+
+static void
+copy_data(const char *name, const char *to)
+{
+	const char *src = getenv("KEFU_SRCDIR");
+	char *path, *data;
+	size_t len;
+
+	path = xasprintf("%s/t/data/audio/%s", src ? src : ".", name);
+	if (file_read(path, &data, &len, NULL) == 0) {
+		put(to, data);
+		free(data);
+	} else
+		printf("# cannot read %s\n", path);
+	free(path);
+}
+
+static void
+test_errors(void)
+{
+	struct prompts *pr;
+	char *d, *e;
+
+	d = dir("bad");
+	rm_rf(d);
+	copy_data("broken.xml", "bad/zh-CN/broken.xml");
+	ok(prompts_load(d, "zh-CN", &pr, &e) == -1, "broken XML fails");
+	like(e, "zh-CN/broken.xml:6: ", "... with file:line");
+	free(e);
+
+	rm_rf(d);
+	copy_data("dup-a.xml", "bad/zh-CN/dup-a.xml");
+	copy_data("dup-b.xml", "bad/zh-CN/dup-b.xml");
+	ok(prompts_load(d, "zh-CN", &pr, &e) == -1, "duplicate ids fail");
+	like(e, "zh-CN/dup-b.xml:6: duplicate prompt id \"dup.one\" (first at ",
+	    "... at the second one");
+	like(e, "zh-CN/dup-a.xml:4)", "... naming the first");
+	free(e);
+	free(d);
+
+	e = load_error("<prompts>\n<prompt id=\"A\">x</prompt>\n</prompts>\n");
+	like(e, "c.xml:2: prompt id \"A\"", "upper-case id refused");
+	free(e);
+	e = load_error("<prompts>\n<prompt>x</prompt>\n</prompts>\n");
+	like(e, "c.xml:2: <prompt> without id", "missing id");
+	free(e);
+	e = load_error("<prompts>\n\n<prompt id=\"a\" voice=\"x\">x</prompt>"
+	    "\n</prompts>\n");
+	like(e, "c.xml:3: unknown attribute \"voice\"", "unknown attribute");
+	free(e);
+	e = load_error("<prompts>\n<say id=\"a\">x</say>\n</prompts>\n");
+	like(e, "c.xml:2: unknown element <say>", "unknown element");
+	free(e);
+	e = load_error("<prompts>\n<prompt id=\"a\" file=\"../x.wav\">x"
+	    "</prompt>\n</prompts>\n");
+	like(e, "must be a relative path", "file outside the folder");
+	free(e);
+	e = load_error("<prompts>\n<prompt id=\"a\"> </prompt>\n</prompts>\n");
+	like(e, "c.xml:2: prompt \"a\" has no text", "empty text");
+	free(e);
+	e = load_error("<prompts>\n<prompt id=\"a\" tone=\"x\">t</prompt>\n"
+	    "</prompts>\n");
+	like(e, "c.xml:2: tone \"x\"", "bad tone");
+	free(e);
+	e = load_error("<prompts lang=\"yue\">\n</prompts>\n");
+	like(e, "lang=\"yue\" in the folder of language zh-CN", "lang "
+	    "mismatch");
+	free(e);
+	e = load_error("<catalog/>\n");
+	like(e, "c.xml:1: the root element must be <prompts>", "wrong root");
+	free(e);
+	e = load_error("<prompts>\n<prompt id=\"a\">x<b>y</b></prompt>\n"
+	    "<prompt id=\"b\"/>\n</prompts>\n");
+	like(e, "<b> inside <prompt>", "markup inside a prompt");
+	like(e, "c.xml:3: prompt \"b\" has no text", "every error reported");
+	free(e);
+}
+
+struct getter {
+	struct audio_cache *cache;
+	const struct audio_clip *clip;
+};
+
+static void *
+get_thread(void *arg)
+{
+	struct getter *g = arg;
+	struct audio_fmt fmt = { AUDIO_ULAW, 8000 };
+
+	g->clip = audio_get(g->cache, "zh-CN", "greet", &fmt);
+	return NULL;
+}
+
+static void
+test_cache(void)
+{
+	struct audio_fmt ulaw = { AUDIO_ULAW, 8000 }, u8 = { AUDIO_U8, 7200 };
+	struct audio_fmt s16 = { AUDIO_S16LE, 8000 };
+	const struct audio_clip *a, *b, *c, *clip;
+	struct getter g[4];
+	pthread_t th[4];
+	struct audio_cache *cache;
+	struct prompts *pr;
+	const char *ids[] = { "greet", "pause:100", "bye" };
+	const char *bad[] = { "greet", "pause:x" };
+	uint8_t *buf;
+	size_t len, i, same = 0;
+	char *d = dir("p"), *gen = dir("gen"), *cause = NULL;
+
+	setup_good();
+	setenv("KEFU_PROMPTS_GEN", gen, 1);
+	if (prompts_load(d, "zh-CN,yue", &pr, &cause) == -1) {
+		ok(0, "load: %s", cause);
+		return;
+	}
+	cache = audio_cache_new(pr);
+	for (i = 0; i < 4; i++) {
+		g[i].cache = cache;
+		pthread_create(&th[i], NULL, get_thread, &g[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		same += g[i].clip == g[0].clip;
+	}
+	is_int(same, 4, "4 lines (threads) get the same clip pointer");
+	a = audio_get(cache, "zh-CN", "greet", &ulaw);
+	ok(a == g[0].clip, "and later callers too");
+	ok(a->len >= 7990 && a->len <= 8010, "22050 Hz, 1 s -> ~8000 mu-law "
+	    "bytes (%zu)", a->len);
+	is_int(a->how, CLIP_OWN, "own audio");
+	is_str(a->text, "您好", "text for transcripts");
+	b = audio_get(cache, "zh-CN", "greet", &u8);
+	ok(b != a && b->len >= 7190 && b->len <= 7210, "u8/7200 is its own "
+	    "clip (%zu bytes)", b->len);
+	c = audio_get(cache, "zh-CN", "greet", &s16);
+	ok(c->len == 2 * c->nsamples && c->nsamples >= 7990, "s16le: 2 bytes "
+	    "per sample");
+	clip = audio_get(cache, "yue", "only.zh", &ulaw);
+	is_int(clip->how, CLIP_OTHER_LANG, "yue only.zh plays zh-CN audio");
+	is_int(clip->len, 2000, "... 250 ms");
+	is_str(clip->text, "只有 普通话", "... with its text");
+	clip = audio_get(cache, "yue", "nowhere", &ulaw);
+	is_int(clip->how, CLIP_BEEP, "nowhere plays a beep");
+	is_int(clip->len, 2400, "... of 300 ms");
+	is_str(clip->text, "冇", "... with the yue text");
+	clip = audio_get(cache, "zh-CN", "no.such.id", &ulaw);
+	is_int(clip->how, CLIP_BEEP, "an unknown id plays a beep");
+	clip = audio_get(cache, "zh-CN", "beep", &ulaw);
+	ok(clip->how == CLIP_OWN && clip->len == 1600, "tone prompt: 200 ms");
+	clip = audio_get(cache, "yue", "bye", &ulaw);
+	ok(clip->how == CLIP_OWN && clip->len == 2400, "generated yue bye");
+	ok(audio_cache_bytes(cache) > 30000, "cache counts its bytes (%zu)",
+	    audio_cache_bytes(cache));
+
+	ok(audio_render(cache, "zh-CN", ids, 3, &ulaw, &buf, &len,
+	    &cause) == 0, "render greet, pause, bye");
+	clip = audio_get(cache, "zh-CN", "bye", &ulaw);
+	is_int(len, a->len + 800 + clip->len, "length is the sum");
+	ok(memcmp(buf, a->data, a->len) == 0 &&
+	    memcmp(buf + a->len + 800, clip->data, clip->len) == 0,
+	    "clips copied in order");
+	ok(buf[a->len] == 0xff && buf[a->len + 799] == 0xff, "pause is mu-law "
+	    "silence");
+	free(buf);
+	is_int(audio_render(cache, "zh-CN", bad, 2, &ulaw, &buf, &len, &cause),
+	    -1, "bad pause refused");
+	like(cause, "pause:x", "... named");
+	free(cause);
+	audio_preload(cache, &s16);
+	clip = audio_get(cache, "yue", "greet", &s16);
+	is_int(clip->nsamples, 3200, "preload built yue greet (400 ms)");
+	audio_cache_free(cache);
+	unsetenv("KEFU_PROMPTS_GEN");
+	free(d);
+	free(gen);
+}
+
+static void
+test_espeak_fake(void)
+{
+	struct espeak_stats st;
+	struct prompts *pr;
+	const struct prompt *p;
+	char *d = dir("p"), *out = dir("out"), *fake, *cause = NULL, *script;
+	struct audio_pcm pcm;
+	int rc;
+
+	setup_good();
+	/* A stand-in for espeak-ng: writes a tone with sox (-w FILE). */
+	fake = dir("fake-espeak");
+	script = xasprintf("#!/bin/sh\n"
+	    "while [ $# -gt 1 ]; do case $1 in -w) out=$2;; esac; shift; done\n"
+	    "echo \"$1\" >>%s/spoken\n"
+	    "case \"$1\" in *FAIL*) exit 3;; esac\n"
+	    "exec sox -n -r 22050 -b 16 \"$out\" synth 0.5 sine 300\n", tmp);
+	put("fake-espeak", script);
+	chmod(fake, 0755);
+	free(script);
+	if (system("sox --version >/dev/null 2>&1") != 0) {
+		printf("ok %d # SKIP sox not installed\n", ++tap_n);
+		goto out;
+	}
+	if (prompts_load(d, NULL, &pr, &cause) == -1) {
+		ok(0, "load: %s", cause);
+		goto out;
+	}
+	ok(espeak_build(pr, out, fake, 0, &st, &cause) == 0, "build with a "
+	    "stand-in espeak");
+	is_int(st.generated, 4, "4 generated (zh-CN nowhere and beep, yue "
+	    "bye and nowhere)");
+	is_int(st.recorded, 4, "4 recorded are skipped");
+	prompts_free(pr);
+	setenv("KEFU_PROMPTS_GEN", out, 1);
+	prompts_load(d, NULL, &pr, &cause);
+	p = prompts_find(pr, "yue", "nowhere");
+	ok(p && p->how == PROMPT_GENERATED, "generated audio is found");
+	ok(p && wav_read(p->path, &pcm, NULL) == 0 && pcm.rate == 8000 &&
+	    pcm.n == 4000, "8000 Hz, 0.5 s");
+	pcm_free(&pcm);
+	p = prompts_find(pr, "zh-CN", "beep");
+	ok(p && p->how == PROMPT_GENERATED && wav_read(p->path, &pcm,
+	    NULL) == 0 && pcm.n == 1600, "tone prompt written as a tone");
+	pcm_free(&pcm);
+	ok(espeak_build(pr, out, fake, 0, &st, &cause) == 0 &&
+	    st.generated == 0 && st.uptodate == 4, "second run: all up to "
+	    "date");
+	prompts_free(pr);
+	put("p/yue/prompts.xml", "<prompts lang=\"yue\">\n"
+	    "<prompt id=\"greet\">你好</prompt>\n"
+	    "<prompt id=\"bye\">拜拜</prompt>\n"
+	    "<prompt id=\"nowhere\">冇</prompt>\n"
+	    "<prompt id=\"oops\">FAIL</prompt>\n</prompts>\n");
+	prompts_load(d, NULL, &pr, &cause);
+	is_int(espeak_build(pr, out, fake, 0, &st, &cause), -1, "a failing "
+	    "prompt fails the build");
+	like(cause, "1 prompts could not be generated", "... counted");
+	free(cause);
+	ok(st.generated == 1 && st.uptodate == 3 && st.failed == 1,
+	    "only the changed text was spoken again (%zu/%zu/%zu)",
+	    st.generated, st.uptodate, st.failed);
+	rc = espeak_build(pr, out, fake, 1, &st, &cause);
+	ok(rc == -1 && st.generated == 8, "--force speaks everything (%zu)",
+	    st.generated);
+	free(cause);
+	prompts_free(pr);
+	unsetenv("KEFU_PROMPTS_GEN");
+out:
+	free(fake);
+	free(d);
+	free(out);
+}
+
+static void
+test_espeak_real(void)
+{
+	struct espeak_stats st;
+	struct prompts *pr;
+	const struct prompt *p;
+	struct audio_pcm pcm;
+	char *d = dir("real"), *out = dir("real-out"), *cause = NULL;
+
+	if (system("espeak-ng --version >/dev/null 2>&1") != 0) {
+		printf("ok %d # SKIP espeak-ng not installed\n", ++tap_n);
+		goto out;
+	}
+	put("real/zh-CN/a.xml", "<prompts lang=\"zh-CN\"><prompt id=\"x\">"
+	    "欢迎</prompt></prompts>");
+	put("real/yue/a.xml", "<prompts lang=\"yue\"><prompt id=\"x\">"
+	    "歡迎</prompt></prompts>");
+	prompts_load(d, NULL, &pr, &cause);
+	ok(espeak_build(pr, out, NULL, 0, &st, &cause) == 0 &&
+	    st.generated == 2, "espeak-ng speaks Mandarin and Cantonese");
+	prompts_free(pr);
+	setenv("KEFU_PROMPTS_GEN", out, 1);
+	prompts_load(d, NULL, &pr, &cause);
+	p = prompts_find(pr, "yue", "x");
+	ok(p && p->how == PROMPT_GENERATED && wav_read(p->path, &pcm,
+	    NULL) == 0 && pcm.rate == 8000 && pcm.n > 2000,
+	    "yue audio at 8000 Hz");
+	pcm_free(&pcm);
+	prompts_free(pr);
+	unsetenv("KEFU_PROMPTS_GEN");
+out:
+	free(d);
+	free(out);
+}
+
+int
+main(void)
+{
+	snprintf(tmp, sizeof tmp, "/tmp/kefu-prompts-XXXXXX");
+	if (mkdtemp(tmp) == NULL)
+		tap_skip_all("cannot create a temporary folder");
+	unsetenv("KEFU_PROMPTS_GEN");
+	log_open("audio_prompts", "-", KLOG_ERROR, NULL);
+	test_load();
+	test_errors();
+	test_cache();
+	test_espeak_fake();
+	test_espeak_real();
+	rm_rf(tmp);
+	return tap_done();
+}
