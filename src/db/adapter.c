@@ -8,9 +8,11 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
@@ -32,7 +34,7 @@ adapter_xml_error(void *arg, xmlErrorPtr e)
 	if (errs->first != NULL || e == NULL)
 		return;
 	msg = xstrdup(e->message ? e->message : "invalid");
-	str_trim(msg);
+	db_trim(msg);
 	errs->first = xasprintf("%s:%d: %s", e->file ? e->file : "?", e->line,
 	    msg);
 	free(msg);
@@ -45,7 +47,7 @@ adapter_text(xmlNodePtr n)
 	char *s = xstrdup(t ? (const char *)t : "");
 
 	xmlFree(t);
-	str_trim(s);
+	db_trim(s);
 	return s;
 }
 
@@ -293,6 +295,13 @@ db_adapters_load(const char *dir, struct db_adapters **out, char **cause)
 	int n, i, rc = 0;
 
 	rng = xasprintf("%s/adapter.rng", dir);
+	if (access(rng, R_OK) == -1) {
+		rc = kf_error(cause, "cannot read the adapter schema %s: %s "
+		    "(set adapters= in kefu.conf to the folder of adapter "
+		    "profiles)", rng, strerror(errno));
+		free(rng);
+		return rc;
+	}
 	rctx = xmlRelaxNGNewParserCtxt(rng);
 	xmlRelaxNGSetParserStructuredErrors(rctx, adapter_xml_error, &errs);
 	schema = xmlRelaxNGParse(rctx);
@@ -410,7 +419,7 @@ db_adapter_detect(const struct db_adapters *ads, const char *dbms_name)
 	if (ads == NULL || dbms_name == NULL)
 		return NULL;
 	name = xstrdup(dbms_name);
-	str_trim(name);
+	db_trim(name);
 	for (i = 0; i < ads->n; i++) {
 		for (j = 0; j < ads->v[i]->ndbms; j++) {
 			s = adapter_match(&ads->v[i]->dbms[j], name);

@@ -285,7 +285,7 @@ db_conv_decimal(const char *in, char **out)
 
 		p++;
 		q = xstrdup(p);
-		str_trim(q);
+		db_trim(q);
 		if (str_tonum(q, -60, 60, &e, &errstr) == -1) {
 			free(q);
 			return -1;
@@ -411,7 +411,7 @@ db_conv_bool(const char *s, int64_t *out)
 	size_t i;
 	int r = -1;
 
-	str_trim(t);
+	db_trim(t);
 	for (i = 0; i < nitems(yes) && r == -1; i++)
 		if (str_ieq(t, yes[i])) {
 			*out = 1;

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sql.h>
 #include <sqlext.h>
+#include <string.h>
 
 #include "db/db.h"
 #include "util/util.h"
@@ -141,6 +142,17 @@ struct db_source {
 	pthread_t watchdog;
 	int wstop;
 };
+
+/* str_trim() in place: the trimmed text starts at s itself. */
+static inline char *
+db_trim(char *s)
+{
+	char *t = str_trim(s);
+
+	if (t != s)
+		memmove(s, t, strlen(t) + 1);
+	return s;
+}
 
 /* source.c */
 int db_source_acquire(struct db_source *src, int readonly, int wait_ms,

@@ -25,3 +25,16 @@ nobase_dist_pkgdata_DATA += \
 	adapters/sqlite.xml \
 	adapters/sqlserver.xml \
 	adapters/sybase.xml
+
+check_PROGRAMS += t/unit/db_adapter t/unit/db_pool
+TESTS += t/unit/db_adapter t/unit/db_pool
+t_unit_db_adapter_SOURCES = t/unit/db_adapter.c t/tap.h
+t_unit_db_adapter_LDADD = $(KEFU_LIBS)
+t_unit_db_pool_SOURCES = t/unit/db_pool.c t/tap.h
+t_unit_db_pool_LDADD = $(KEFU_LIBS)
+
+EXTRA_DIST += \
+	t/data/db/badstyle.xml \
+	t/data/db/broken.xml \
+	t/data/db/misnamed.xml \
+	t/data/db/noprobe.xml

@@ -503,9 +503,15 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 		}
 		if (src->nopen < src->pool_size) {
 			now = now_ms();
-			if (now < src->down_until || src->probing) {
-				uint64_t left = src->down_until > now ?
-				    src->down_until - now : 0;
+			if (src->probing) {
+				pthread_mutex_unlock(&src->lock);
+				db_err_set(err, DBE_DOWN, "datasource %s: the "
+				    "database is unreachable; kefu is checking "
+				    "whether it is back", src->name);
+				return -1;
+			}
+			if (now < src->down_until) {
+				uint64_t left = src->down_until - now;
 				pthread_mutex_unlock(&src->lock);
 				db_err_set(err, DBE_DOWN, "datasource %s: the "
 				    "database is unreachable; kefu retries in "

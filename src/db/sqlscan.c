@@ -243,7 +243,7 @@ sqlscan_push(char ***v, size_t *n, const char *s, size_t len)
 		free(stmt);
 		stmt = body;
 	}
-	str_trim(stmt);
+	db_trim(stmt);
 	*v = xreallocarray(*v, *n + 1, sizeof **v);
 	(*v)[(*n)++] = stmt;
 }
