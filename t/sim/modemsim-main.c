@@ -310,6 +310,9 @@ run_command(struct script *sc, int ac, char **av)
 	if (strcmp(av[0], "underrun-u") == 0)
 		return msim_misbehave(sim, MSIM_FAULT_UNDERRUN_U,
 		    (unsigned)onoff(sc, ac, av, 1));
+	if (strcmp(av[0], "chop") == 0)
+		return msim_misbehave(sim, MSIM_FAULT_CHOP,
+		    (unsigned)onoff(sc, ac, av, 1));
 	if (strcmp(av[0], "vrx-no-etx") == 0)
 		return msim_misbehave(sim, MSIM_FAULT_VRX_NO_ETX,
 		    (unsigned)onoff(sc, ac, av, 1));

@@ -183,6 +183,8 @@ struct msim {
 	int cml;
 	unsigned rate;
 	int vsd_sds, vsd_sdi, vgt, vgr, vtd, ifc_a, ifc_b, vit, vnh, vls;
+	int vdr_on, vdr_report; /* +VDR: cadence reports, RING delay */
+	unsigned ring_interval; /* of the current ring sequence, ms */
 	unsigned char sreg[100];
 	char line[LINE_MAX_LEN + 1];
 	size_t linelen;
@@ -217,7 +219,7 @@ struct msim {
 	unsigned ring_seq;
 
 	/* faults */
-	unsigned f_drop_ok, f_split, f_spurious_d, f_underrun_u;
+	unsigned f_drop_ok, f_split, f_spurious_d, f_underrun_u, f_chop;
 	int vrx_etx;
 
 	struct ev *evs;
@@ -237,7 +239,7 @@ static const char *hup_names[] = {
 	[MSIM_HUP_BUSY] = "busy", [MSIM_HUP_DIALTONE] = "dialtone",
 	[MSIM_HUP_LOOP] = "loop", [MSIM_HUP_SILENCE] = "silence",
 	[MSIM_HUP_QUIET] = "quiet", [MSIM_HUP_NOCARRIER] = "nocarrier",
-	[MSIM_HUP_SILENT] = "silent",
+	[MSIM_HUP_SILENT] = "silent", [MSIM_HUP_EXTENSION] = "extension",
 };
 
 const char *
@@ -448,6 +450,7 @@ voice_defaults(struct msim *sim)
 	sim->vtd = 100;
 	sim->vit = 0;
 	sim->vnh = 0;
+	sim->vdr_on = sim->vdr_report = 0;
 }
 
 static struct seg *
@@ -632,6 +635,10 @@ do_hangup(struct msim *sim, enum msim_hangup how, uint64_t now)
 		return;
 	case MSIM_HUP_SILENT:
 		break;
+	case MSIM_HUP_EXTENSION:
+		/* Conexant -STE reports DLE P, others the handset DLE H */
+		code = sim->fam->conexant_cmds ? 'P' : 'H';
+		break;
 	}
 	if (code != 0)
 		send_event(sim, code);
@@ -645,12 +652,25 @@ static void
 ev_run(struct msim *sim, struct ev *e, uint64_t now)
 {
 	struct ev *n;
+	char buf[32];
 
 	switch (e->kind) {
 	case EV_RING:
 		if (sim->offhook)
 			break;
 		sim->st.rings++;
+		if (sim->vdr_on) {
+			/* distinctive-ring cadence: 2 s on, the rest off */
+			if (e->arg > 0) {
+				snprintf(buf, sizeof buf, "DROF=%u",
+				    sim->ring_interval > 2000 ?
+				    (sim->ring_interval - 2000) / 100 : 0);
+				result(sim, buf);
+			}
+			result(sim, "DRON=20");
+			if (sim->vdr_report == 0)
+				break;
+		}
 		if (sim->fclass == 8)
 			send_event(sim, 'R');
 		else
@@ -1051,6 +1071,14 @@ cmd_ext(struct msim *sim, const char *name, const char *op, const char *arg,
 		return cmd_num(op, arg, r, &sim->vit, 0, 255);
 	if (strcmp(name, "+VNH") == 0)
 		return cmd_num(op, arg, r, &sim->vnh, 0, 2);
+	if (strcmp(name, "+VDR") == 0 && strcmp(op, "=") == 0) {
+		if (parse_nums(arg, v, 2) < 1 || v[0] < 0 || v[0] > 1 ||
+		    v[1] > 255)
+			return -1;
+		sim->vdr_on = (int)v[0];
+		sim->vdr_report = v[1] > 0 ? (int)v[1] : 0;
+		return 0;
+	}
 	if (strcmp(name, "+VDR") == 0 || strcmp(name, "+VRA") == 0 ||
 	    strcmp(name, "+VRN") == 0 || strcmp(name, "+VEM") == 0)
 		return cmd_any(op, arg, r, name);
@@ -1583,6 +1611,7 @@ flush_out(struct msim *sim, uint64_t now)
 {
 	size_t n;
 	ssize_t w;
+	int chop;
 
 	while (sim->out_off < sim->out_len && sim->mfd >= 0) {
 		if (sim->out_hold > now)
@@ -1591,6 +1620,9 @@ flush_out(struct msim *sim, uint64_t now)
 		if (sim->split_at > sim->out_off &&
 		    sim->split_at < sim->out_len)
 			n = sim->split_at - sim->out_off;
+		chop = sim->f_chop && sim->state != MSIM_VRX;
+		if (chop && n > 1)
+			n = 1 + rnd_next(sim) % (n < 7 ? n : 7);
 		w = write(sim->mfd, sim->out + sim->out_off, n);
 		if (w < 0) {
 			if (errno == EINTR)
@@ -1598,6 +1630,11 @@ flush_out(struct msim *sim, uint64_t now)
 			return; /* EAGAIN: the host is not reading */
 		}
 		sim->out_off += (size_t)w;
+		if (chop) {
+			/* a separate read for the host, most likely */
+			sim->out_hold = now + 2;
+			return;
+		}
 		if (sim->split_at != 0 && sim->out_off == sim->split_at) {
 			sim->split_at = 0;
 			sim->out_hold = now + 30;
@@ -1628,7 +1665,7 @@ sim_main(void *arg)
 	size_t budget;
 	ssize_t r;
 	char drain[64];
-	int timeout;
+	int timeout, nfds;
 
 	pthread_mutex_lock(&sim->mu);
 	while (!sim->stop) {
@@ -1653,8 +1690,8 @@ sim_main(void *arg)
 			wait = (unsigned)(sim->out_hold - now);
 		budget = sim->in_off < sim->in_len ? 0 : read_budget(sim, now);
 		if (sim->state == MSIM_VTX && !sim->ending && budget == 0 &&
-		    wait > 5)
-			wait = 5;
+		    wait > 20)
+			wait = 20;      /* by then 20 ms of audio were played */
 		timeout = (int)wait;
 
 		pfd[0].fd = sim->wake[0];
@@ -1665,8 +1702,9 @@ sim_main(void *arg)
 			pfd[1].events |= POLLIN;
 		if (sim->out_off < sim->out_len && sim->out_hold <= now)
 			pfd[1].events |= POLLOUT;
+		nfds = sim->mfd >= 0 ? 2 : 1;
 		pthread_mutex_unlock(&sim->mu);
-		r = poll(pfd, sim->mfd >= 0 ? 2 : 1, timeout);
+		r = poll(pfd, (nfds_t)nfds, timeout);
 		pthread_mutex_lock(&sim->mu);
 		if (r <= 0)
 			continue;
@@ -1854,10 +1892,12 @@ msim_ring(struct msim *sim, unsigned n, unsigned interval_ms,
 		interval_ms = 5000;
 	pthread_mutex_lock(&sim->mu);
 	eq = sim->fam->cid_spaces ? " = " : "=";
+	sim->ring_interval = interval_ms;
 	sim->ring_seq++;
 	for (i = 0; i < n; i++) {
 		e = ev_add(sim, EV_RING, now + (uint64_t)i * interval_ms);
 		e->seq = sim->ring_seq;
+		e->arg = (int)i;
 	}
 	if (cid != NULL) {
 		sb_adds(&sb, "\r\n");
@@ -2010,6 +2050,9 @@ msim_misbehave(struct msim *sim, enum msim_fault f, unsigned n)
 		break;
 	case MSIM_FAULT_VRX_NO_ETX:
 		sim->vrx_etx = n == 0;
+		break;
+	case MSIM_FAULT_CHOP:
+		sim->f_chop = n != 0;
 		break;
 	default:
 		rc = -1;
@@ -2230,6 +2273,20 @@ msim_wait_vtx(struct msim *sim, size_t n, unsigned timeout_ms)
 			break;
 	pthread_mutex_unlock(&sim->mu);
 	return rc;
+}
+
+void
+msim_vtx_clear(struct msim *sim)
+{
+	size_t i;
+
+	pthread_mutex_lock(&sim->mu);
+	for (i = 0; i < sim->nsegs; i++) {
+		free(sim->segs[i].b);
+		sim->segs[i].b = NULL;
+		sim->segs[i].len = sim->segs[i].cap = 0;
+	}
+	pthread_mutex_unlock(&sim->mu);
 }
 
 size_t

@@ -47,6 +47,8 @@ enum msim_hangup {
 	MSIM_HUP_QUIET,     /* DLE q now (CONEXANT: nothing) */
 	MSIM_HUP_NOCARRIER, /* leave VTX/VRX, text NO CARRIER, go on-hook */
 	MSIM_HUP_SILENT,    /* nothing signalled: the caller just goes quiet */
+	MSIM_HUP_EXTENSION, /* an extension was picked up: DLE P (CONEXANT),
+			       DLE H (others) */
 };
 
 /* How a VTX segment ended. */
@@ -64,6 +66,8 @@ enum msim_fault {
 	MSIM_FAULT_SPURIOUS_D,  /* DLE d once at the start of every VTX (USR) */
 	MSIM_FAULT_UNDERRUN_U,  /* report VTX underruns with DLE u (n=1 on) */
 	MSIM_FAULT_VRX_NO_ETX,  /* n=1: end VRX with OK only; n=0: DLE ETX, OK */
+	MSIM_FAULT_CHOP,        /* n=1: outside VRX, write everything in
+				   pieces of 1-7 bytes 2 ms apart */
 };
 
 struct msim_opts {
@@ -126,6 +130,9 @@ const char *msim_path(struct msim *sim);
  * Events.  Delays are milliseconds from now.  Ring: <n> rings every
  * <interval_ms> (0: 5000); caller ID, when given and AT+VCID=1 is set,
  * between the 1st and 2nd ring.  Rings stop when the host goes off-hook.
+ * After AT+VDR=1,<n> each ring is reported as DROF=<off, 0.1 s> (not for
+ * the first) and DRON=20, followed by RING only when <n> is not 0.
+ * In +FCLASS=8 a ring is DLE R, else a RING result.
  */
 int msim_ring(struct msim *sim, unsigned n, unsigned interval_ms,
     const struct msim_cid *cid);
@@ -178,6 +185,8 @@ int msim_wait_hook(struct msim *sim, int offhook, unsigned timeout_ms);
 /* Wait until <n> VTX segments have ended. */
 int msim_wait_vtx(struct msim *sim, size_t n, unsigned timeout_ms);
 size_t msim_vtx_count(struct msim *sim);   /* segments started */
+/* Free the captured audio of all segments (long runs); counts remain. */
+void msim_vtx_clear(struct msim *sim);
 /*
  * Copy the de-shielded audio of VTX segment <i> (0-based) into a
  * malloc'd *buf; *end tells how it ended.  -1 when no such segment.

@@ -689,6 +689,70 @@ test_more_faults(void)
 	host_close(&h);
 }
 
+static void
+test_cadence_chop(void)
+{
+	struct msim_opts o = { .family = MSIM_CONEXANT, .fast = 1 };
+	struct host h;
+	struct pollfd p;
+	unsigned char *buf;
+	size_t len, reads;
+	ssize_t r;
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "cadence: open");
+		return;
+	}
+	at(&h, "ATE0");
+	at(&h, "AT+FCLASS=8");
+	is_str(at(&h, "AT+VDR=1,0"), "\r\nOK\r\n", "+VDR=1,0");
+	at(&h, "AT+FCLASS=0");
+	msim_ring(h.sim, 2, 2500, NULL);
+	get(&h, "DROF=5\r\n\r\nDRON=20\r\n", 20, 4000);
+	is_str(h.buf, "\r\nDRON=20\r\n\r\nDROF=5\r\n\r\nDRON=20\r\n",
+	    "+VDR=1,0: DRON/DROF cadence, no RING");
+	at(&h, "AT+FCLASS=8");
+	at(&h, "AT+VDR=1,15");
+	msim_ring(h.sim, 1, 100, NULL);
+	get(&h, "\x10R", 2, 1000);
+	is_str(h.buf, "\r\nDRON=20\r\n\x10R", "+VDR=1,15: DRON then DLE R");
+
+	msim_misbehave(h.sim, MSIM_FAULT_CHOP, 1);
+	puts_(&h, "ATI3\r");
+	p.fd = h.fd;
+	p.events = POLLIN;
+	h.len = 0;
+	for (reads = 0; reads < 100 && !memmem(h.buf, h.len, "OK\r\n", 4);
+	    reads++) {
+		if (poll(&p, 1, 1000) <= 0)
+			break;
+		r = read(h.fd, h.buf + h.len, 64);
+		if (r <= 0)
+			break;
+		h.len += (size_t)r;
+	}
+	h.buf[h.len] = '\0';
+	like(h.buf, "CX93001-EIS_V0.2002-V92\r\n\r\nOK\r\n",
+	    "chopped answer is complete");
+	ok(reads >= 5, "chopped into %zu reads", reads);
+	msim_misbehave(h.sim, MSIM_FAULT_CHOP, 0);
+
+	at(&h, "AT+VLS=1");
+	msim_hangup(h.sim, MSIM_HUP_EXTENSION, 0);
+	get(&h, "\x10P", 2, 1000);
+	is_str(h.buf, "\x10P", "conexant: extension pick-up is DLE P");
+	at(&h, "AT+VTX");
+	put(&h, "abc\x10\x03", 5);
+	msim_wait_vtx(h.sim, 1, 1000);
+	msim_vtx_clear(h.sim);
+	ok(msim_vtx_audio(h.sim, 0, &buf, &len, NULL) == 0 && len == 0,
+	    "msim_vtx_clear frees the audio, keeps the segment");
+	free(buf);
+	ok(msim_vtx_audio(h.sim, 1, &buf, &len, NULL) == -1,
+	    "no segment 1");
+	host_close(&h);
+}
+
 /* The modemsim program with a script, driven from here as the host. */
 static void
 test_cli(void)
@@ -801,6 +865,7 @@ main(void)
 	test_hangups();
 	test_faults();
 	test_more_faults();
+	test_cadence_chop();
 	test_cli();
 	test_many();
 	return tap_done();
