@@ -16,7 +16,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "catalog", cmd_catalog_main, "the built-in product catalog" },
 	/* modem:   { "modem", cmd_modem_main, "list and probe voice modems" }, */
 	{ "prompts", cmd_prompts_main, "list, check, build and render prompts" },
-	/* say:     { "say", cmd_say_main, "show how a number, price or date is spoken" }, */
+	{ "say", cmd_say_main, "show how a number, price or date is spoken" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

@@ -1,0 +1,202 @@
+/*
+ * cmd-say.c: `kefu say TYPE VALUE` shows how kefu will speak a number,
+ * price, quantity, date, time or digit string (the say-rules of
+ * kefu-say(7)): the whole text, then one line per prompt "id text";
+ * `kefu say ids` lists every prompt the rules can emit.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "say/say.h"
+#include "util/util.h"
+
+struct cmd_say_opts {
+	const char *lang;       /* --lang, else kefu.conf's language */
+	const char *unit;       /* --unit: measure word of a quantity */
+	const char *prompts;    /* --prompts DIR, else kefu.conf's */
+	const char *rules;      /* --rules FILE (with --catalog FILE) */
+	const char *catalog;
+	const char *pos[2];     /* TYPE VALUE, or "ids" */
+	int npos;
+};
+
+static void
+cmd_say_usage(FILE *fp)
+{
+	fprintf(fp, "usage: kefu say TYPE VALUE [--lang zh-CN|yue] "
+	    "[--unit WORD] [--prompts DIR]\n"
+	    "       kefu say ids [--lang LANG] [--prompts DIR]\n"
+	    "TYPE: number, money, quantity, date, date-weekday, time, "
+	    "digits, phone\n"
+	    "  (--rules FILE --catalog FILE load other say-rules; "
+	    "negative values after --)\n");
+}
+
+/*
+ * Options may come anywhere; "-12.5" is a value, not an option, and
+ * everything after "--" is a value.
+ */
+static int
+cmd_say_args(int argc, char **argv, struct cmd_say_opts *o)
+{
+	static const struct {
+		const char *lng, *shrt;
+		size_t off;
+	} opts[] = {
+		{ "--lang", "-l", offsetof(struct cmd_say_opts, lang) },
+		{ "--unit", "-u", offsetof(struct cmd_say_opts, unit) },
+		{ "--prompts", "-p", offsetof(struct cmd_say_opts, prompts) },
+		{ "--rules", NULL, offsetof(struct cmd_say_opts, rules) },
+		{ "--catalog", NULL, offsetof(struct cmd_say_opts, catalog) },
+	};
+	int i, dashdash = 0;
+	size_t k;
+
+	for (i = 1; i < argc; i++) {
+		if (!dashdash && strcmp(argv[i], "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		for (k = 0; !dashdash && k < nitems(opts); k++) {
+			if (strcmp(argv[i], opts[k].lng) == 0 ||
+			    (opts[k].shrt && strcmp(argv[i], opts[k].shrt) == 0))
+				break;
+		}
+		if (!dashdash && k < nitems(opts)) {
+			if (++i == argc) {
+				fprintf(stderr, "kefu say: %s needs a value\n",
+				    argv[i - 1]);
+				return -1;
+			}
+			*(const char **)(void *)((char *)o + opts[k].off) =
+			    argv[i];
+			continue;
+		}
+		if (!dashdash && argv[i][0] == '-' && argv[i][1] != '\0' &&
+		    strchr("0123456789.", argv[i][1]) == NULL) {
+			fprintf(stderr, "kefu say: unknown option %s\n",
+			    argv[i]);
+			return -1;
+		}
+		if (o->npos == 2) {
+			fprintf(stderr, "kefu say: too many arguments\n");
+			return -1;
+		}
+		o->pos[o->npos++] = argv[i];
+	}
+	if ((o->rules == NULL) != (o->catalog == NULL)) {
+		fprintf(stderr, "kefu say: --rules and --catalog go together\n");
+		return -1;
+	}
+	return 0;
+}
+
+static struct say_rules *
+cmd_say_load(struct cmd_say_opts *o)
+{
+	struct say_rules *r;
+	struct conf *conf = NULL;
+	char *cause = NULL;
+	int rv;
+
+	if (o->rules == NULL && (o->prompts == NULL || o->lang == NULL)) {
+		if ((conf = cli_conf()) == NULL)
+			return NULL;
+		if (o->prompts == NULL)
+			o->prompts = conf->prompts_dir;
+		if (o->lang == NULL)
+			o->lang = conf->language ? conf->language : "zh-CN";
+	}
+	if (o->rules != NULL)
+		rv = say_load_files(o->rules, o->catalog, &r, &cause);
+	else
+		rv = say_load(o->prompts, o->lang, &r, &cause);
+	if (rv == -1) {
+		fprintf(stderr, "kefu say: %s\n", cause);
+		free(cause);
+		return NULL;
+	}
+	return r;
+}
+
+static int
+cmd_say_ids(const struct say_rules *r)
+{
+	const char **ids;
+	size_t i, n;
+
+	n = say_ids(r, &ids);
+	for (i = 0; i < n; i++)
+		printf("%s\n", ids[i]);
+	free(ids);
+	return CLI_OK;
+}
+
+static int
+cmd_say_value(const struct say_rules *r, struct cmd_say_opts *o)
+{
+	struct say_seq seq = SAY_SEQ_INIT;
+	enum say_type type;
+	char *cause = NULL, *text;
+	size_t i;
+	int rv;
+
+	if (say_type_parse(o->pos[0], &type) == -1) {
+		fprintf(stderr, "kefu say: unknown type '%s'\n", o->pos[0]);
+		cmd_say_usage(stderr);
+		return CLI_USAGE;
+	}
+	if (o->unit != NULL && type != SAY_QUANTITY) {
+		fprintf(stderr, "kefu say: --unit is for quantities\n");
+		return CLI_USAGE;
+	}
+	if (o->unit != NULL)
+		rv = say_quantity(r, o->pos[1], o->unit, &seq, &cause);
+	else
+		rv = say_value(r, type, o->pos[1], &seq, &cause);
+	if (rv == -1) {
+		fprintf(stderr, "kefu say: %s\n", cause);
+		free(cause);
+		return CLI_FAIL;
+	}
+	text = say_seq_text(&seq);
+	printf("%s\n", text);
+	for (i = 0; i < seq.n; i++)
+		printf("%s %s\n", seq.items[i].id, seq.items[i].text);
+	free(text);
+	say_seq_free(&seq);
+	return CLI_OK;
+}
+
+int
+cmd_say_main(int argc, char **argv)
+{
+	struct cmd_say_opts o;
+	struct say_rules *r;
+	int rv;
+
+	memset(&o, 0, sizeof(o));
+	if (cli_wants_help(argc, argv)) {
+		cmd_say_usage(stdout);
+		return CLI_OK;
+	}
+	if (cmd_say_args(argc, argv, &o) == -1)
+		return CLI_USAGE;
+	if (!(o.npos == 2 || (o.npos == 1 && strcmp(o.pos[0], "ids") == 0))) {
+		cmd_say_usage(stderr);
+		return CLI_USAGE;
+	}
+	if ((r = cmd_say_load(&o)) == NULL)
+		return CLI_FAIL;
+	if (o.npos == 1)
+		rv = cmd_say_ids(r);
+	else
+		rv = cmd_say_value(r, &o);
+	say_free(r);
+	return rv;
+}

@@ -1,0 +1,81 @@
+#!/bin/sh
+# t/say_cli.sh: `kefu say` prints the text, then one "id text" line per
+# prompt; bad values and usage errors exit 1 and 2 with a message.
+: "${KEFU_BUILDDIR:=.}" "${KEFU_SRCDIR:=.}"
+kefu="$KEFU_BUILDDIR/kefu"
+P="$KEFU_SRCDIR/prompts"
+out=/tmp/kefu-say-cli.$$
+trap 'rm -f $out $out.err' EXIT
+n=0 fail=0
+check() {   # check NAME WANT-STATUS WANT-OUTPUT-FILE-CONTENT -- args
+	name=$1 want_rc=$2 want=$3; shift 4
+	n=$((n + 1))
+	"$kefu" "$@" >$out 2>$out.err; rc=$?
+	if [ "$rc" = "$want_rc" ] && [ "$(cat $out $out.err)" = "$want" ]; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name"; fail=1
+		echo "#   status $rc (want $want_rc), output:"
+		sed 's/^/#   /' $out $out.err
+	fi
+}
+check "money 12.05 (zh-CN)" 0 "十二元零五分
+num.10 十
+num.2 二
+money.yuan 元
+num.0 零
+num.5 五
+money.fen 分" -- say money 12.05 --prompts "$P" --lang zh-CN
+check "money 12.50 (yue)" 0 "十二元五角
+num.10 十
+num.2 二
+money.yuan 元
+num.5 五
+money.jiao 角" -- say --lang yue money 12.50 --prompts "$P"
+check "negative number without --" 0 "负十二点五
+num.neg 负
+num.10 十
+num.2 二
+num.point 点
+num.5 五" -- say number -12.5 -p "$P" -l zh-CN
+check "negative number after --" 0 "负二
+num.neg 负
+num.2 二" -- say -p "$P" -l zh-CN number -- -2
+check "quantity with --unit" 0 "两瓶
+num.liang 两
+mw.ping 瓶" -- say quantity 2 --unit 瓶 -p "$P" -l zh-CN
+check "quantity in the value" 0 "二点五公斤
+num.2 二
+num.point 点
+num.5 五
+mw.gongjin 公斤" -- say quantity "2.5 公斤" -p "$P" -l zh-CN
+check "time (yue)" 0 "下午兩點零五分
+time.xiawu 下午
+num.liang 兩
+time.dian 點
+num.0 零
+num.5 五
+time.fen 分" -- say time 14:05 -p "$P" -l yue
+check "phone (zh-CN)" 0 "幺幺零
+num.yao 幺
+num.yao 幺
+num.0 零" -- say phone 110 -p "$P" -l zh-CN
+check "money with 3 decimals refused" 1 'kefu say: money "12.345": more than two decimals (分 is the smallest unit; the rules refuse to round)' -- say money 12.345 -p "$P" -l zh-CN
+check "bad number refused" 1 'kefu say: number "12.5.3": not a decimal number (digits, optionally a point and more digits)' -- say number 12.5.3 -p "$P" -l zh-CN
+check "unknown type" 2 "kefu say: unknown type 'price'
+usage: kefu say TYPE VALUE [--lang zh-CN|yue] [--unit WORD] [--prompts DIR]
+       kefu say ids [--lang LANG] [--prompts DIR]
+TYPE: number, money, quantity, date, date-weekday, time, digits, phone
+  (--rules FILE --catalog FILE load other say-rules; negative values after --)" -- say price 1 -p "$P" -l zh-CN
+check "--unit only for quantities" 2 "kefu say: --unit is for quantities" -- say number 2 --unit 瓶 -p "$P" -l zh-CN
+check "unknown option" 2 "kefu say: unknown option --colour" -- say number 2 --colour -p "$P"
+check "missing language" 1 "kefu say: $P/xx/say.rules: No such file or directory" -- say number 2 -p "$P" -l xx
+n=$((n + 1))
+if "$kefu" say ids -p "$P" -l yue >$out 2>&1 && grep -qx num.liang $out &&
+    grep -qx money.zheng $out && ! grep -qx num.yao $out; then
+	echo "ok $n - ids lists what the yue rules emit"
+else
+	echo "not ok $n - ids lists what the yue rules emit"; fail=1
+fi
+echo "1..$n"
+exit $fail

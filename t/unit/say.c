@@ -1,0 +1,477 @@
+/*
+ * t/unit/say.c: the say-rules (src/say) against the golden tables
+ * t/data/say/LANG.tsv (every row must match: text and, when given, the
+ * prompt ids), a rule variant (t/data/say/variant.*), bad input, loader
+ * errors with file:line, say_ids(), and concurrent use of one rule set.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "say/say.h"
+#include "util/util.h"
+
+#include "../tap.h"
+
+static const char *srcdir;
+
+static struct say_rules *
+load(const char *lang)
+{
+	struct say_rules *r = NULL;
+	char *dir, *cause = NULL;
+
+	dir = xasprintf("%s/prompts", srcdir);
+	if (say_load(dir, lang, &r, &cause) == -1)
+		tap_diag("%s", cause);
+	ok(r != NULL, "%s: say-rules load", lang);
+	free(cause);
+	free(dir);
+	return r;
+}
+
+/* The text of value, or "!error: cause". */
+static char *
+say_text(const struct say_rules *r, enum say_type t, const char *v,
+    char **ids)
+{
+	struct say_seq seq = SAY_SEQ_INIT;
+	struct strbuf sb = STRBUF_INIT;
+	char *cause = NULL, *s;
+	size_t i;
+
+	if (say_value(r, t, v, &seq, &cause) == -1) {
+		s = xasprintf("!error: %s", cause);
+		free(cause);
+		if (ids != NULL)
+			*ids = xstrdup("");
+		return s;
+	}
+	for (i = 0; i < seq.n; i++)
+		sb_addf(&sb, "%s%s", i ? " " : "", seq.items[i].id);
+	if (ids != NULL)
+		*ids = sb_steal(&sb);
+	sb_free(&sb);
+	s = say_seq_text(&seq);
+	say_seq_free(&seq);
+	return s;
+}
+
+/*
+ * One golden row: TYPE <tab> INPUT <tab> TEXT [<tab> IDS].  INPUT "" is
+ * the empty string; TEXT "!error" means the value must be refused
+ * ("!error SUBSTRING": and the message must contain SUBSTRING).
+ */
+static int
+golden_row(const struct say_rules *r, const char *file, int lineno,
+    char *line)
+{
+	char *f[4] = { NULL, NULL, NULL, NULL }, *p = line, *got, *ids;
+	enum say_type t;
+	int n = 0;
+
+	while (n < 4 && p != NULL) {
+		f[n++] = p;
+		if ((p = strchr(p, '\t')) != NULL)
+			*p++ = '\0';
+	}
+	if (n < 3 || say_type_parse(f[0], &t) == -1) {
+		ok(0, "%s:%d: malformed row", file, lineno);
+		return 0;
+	}
+	if (strcmp(f[1], "\"\"") == 0)
+		f[1] = (char *)"";
+	got = say_text(r, t, f[1], &ids);
+	if (strncmp(f[2], "!error", 6) == 0) {
+		ok(strncmp(got, "!error", 6) == 0 &&
+		    (f[2][6] == '\0' || strstr(got, f[2] + 7) != NULL),
+		    "%s:%d: %s \"%s\" refused", file, lineno, f[0], f[1]);
+		if (strncmp(got, "!error", 6) != 0 ||
+		    (f[2][6] != '\0' && strstr(got, f[2] + 7) == NULL))
+			tap_diag("got '%s', want '%s'", got, f[2]);
+	} else {
+		is_str(got, f[2], "%s:%d: %s \"%s\"", file, lineno, f[0],
+		    f[1]);
+		if (f[3] != NULL && *f[3] != '\0')
+			is_str(ids, f[3], "%s:%d: %s \"%s\" ids", file, lineno,
+			    f[0], f[1]);
+	}
+	free(got);
+	free(ids);
+	return 1;
+}
+
+static int
+golden(const struct say_rules *r, const char *name)
+{
+	char *path, *data, *cause = NULL, *line, *next;
+	size_t len;
+	int lineno = 0, rows = 0;
+
+	path = xasprintf("%s/t/data/say/%s", srcdir, name);
+	if (file_read(path, &data, &len, &cause) == -1) {
+		ok(0, "read %s: %s", path, cause);
+		free(cause);
+		free(path);
+		return 0;
+	}
+	for (line = data; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (*line == '#' || *line == '\0')
+			continue;
+		rows += golden_row(r, name, lineno, line);
+	}
+	free(data);
+	free(path);
+	return rows;
+}
+
+static void
+bad_input(const struct say_rules *r)
+{
+	static const struct {
+		enum say_type t;
+		const char *v, *why;
+	} bad[] = {
+		{ SAY_NUMBER, "12.5.3", "not a decimal number" },
+		{ SAY_NUMBER, "abc", "not a decimal number" },
+		{ SAY_NUMBER, "", "not a decimal number" },
+		{ SAY_NUMBER, "-", "not a decimal number" },
+		{ SAY_NUMBER, ".5", "not a decimal number" },
+		{ SAY_NUMBER, "5.", "not a decimal number" },
+		{ SAY_NUMBER, "1e5", "not a decimal number" },
+		{ SAY_NUMBER, "1,000", "not a decimal number" },
+		{ SAY_NUMBER, " 12", "not a decimal number" },
+		{ SAY_NUMBER, "+12", "not a decimal number" },
+		{ SAY_NUMBER, "--1", "not a decimal number" },
+		{ SAY_NUMBER, "1234567890123456789012345", "more than 24" },
+		{ SAY_MONEY, "12.345", "more than two decimals" },
+		{ SAY_MONEY, "0.001", "more than two decimals" },
+		{ SAY_MONEY, "-12.50", "negative" },
+		{ SAY_MONEY, "12.5.0", "not a decimal number" },
+		{ SAY_MONEY, "", "not a decimal number" },
+		{ SAY_MONEY, "¥12", "not a decimal number" },
+		{ SAY_MONEY, "12345678901234567", "more than 16" },
+		{ SAY_QUANTITY, "3", "no measure word" },
+		{ SAY_QUANTITY, "3 只猫", "is not in the" },
+		{ SAY_QUANTITY, "瓶", "does not start with a number" },
+		{ SAY_QUANTITY, "-3 瓶", "negative" },
+		{ SAY_QUANTITY, "1.2345 公斤", "more than 3 decimals" },
+		{ SAY_DATE, "2026-02-29", "no such day" },
+		{ SAY_DATE, "1900-02-29", "no such day" },
+		{ SAY_DATE, "2026-13-01", "no such month" },
+		{ SAY_DATE, "2026-00-10", "no such month" },
+		{ SAY_DATE, "2026-04-31", "no such day" },
+		{ SAY_DATE, "2026-4-3", "not YYYY-MM-DD" },
+		{ SAY_DATE, "", "not YYYY-MM-DD" },
+		{ SAY_DATE, "20261122", "not YYYY-MM-DD" },
+		{ SAY_TIME, "24:00", "no such time" },
+		{ SAY_TIME, "12:60", "no such time" },
+		{ SAY_TIME, "1205", "not HH:MM" },
+		{ SAY_TIME, "12:5", "not HH:MM" },
+		{ SAY_TIME, "12:05:00", "not HH:MM" },
+		{ SAY_TIME, "", "not HH:MM" },
+		{ SAY_DIGITS, "", "no digits" },
+		{ SAY_DIGITS, "123a", "only digits" },
+		{ SAY_DIGITS, "138-0013", "only digits" },
+		{ SAY_DIGITS, "123456789012345678901234567890123", "at most 32" },
+		{ SAY_PHONE, "+8613800138000", "only digits" },
+		{ SAY_PHONE, "--", "no digits" },
+		{ SAY_PHONE, "1234567890123456789012345", "at most 24" },
+	};
+	struct say_seq seq = SAY_SEQ_INIT;
+	char *cause;
+	size_t i, n0;
+	int rv;
+
+	say_value(r, SAY_NUMBER, "7", &seq, NULL);
+	n0 = seq.n;
+	for (i = 0; i < nitems(bad); i++) {
+		cause = NULL;
+		rv = say_value(r, bad[i].t, bad[i].v, &seq, &cause);
+		ok(rv == -1 && seq.n == n0, "%s: %s \"%s\" refused, sequence "
+		    "unchanged", say_lang(r), say_type_name(bad[i].t),
+		    bad[i].v);
+		like(cause, bad[i].why, "  with a reason");
+		free(cause);
+	}
+	rv = say_value(r, SAY_NUMBER, NULL, &seq, NULL);
+	ok(rv == -1, "NULL value refused without a cause pointer");
+	rv = say_quantity(r, "3", "", &seq, NULL);
+	ok(rv == -1 && seq.n == n0, "say_quantity without a word refused");
+	rv = say_value(r, (enum say_type)99, "1", &seq, NULL);
+	ok(rv == -1 && seq.n == n0, "unknown type refused");
+	say_seq_free(&seq);
+}
+
+static void
+append_and_api(const struct say_rules *r)
+{
+	struct say_seq seq = SAY_SEQ_INIT;
+	enum say_type t;
+	char *s;
+
+	ok(say_value(r, SAY_MONEY, "12.05", &seq, NULL) == 0 &&
+	    say_quantity(r, "2", "瓶", &seq, NULL) == 0, "values append");
+	s = say_seq_text(&seq);
+	is_str(s, "十二元零五分两瓶", "appended text");
+	free(s);
+	is_int(seq.n, 8, "appended count");
+	is_str(seq.items[0].id, "num.10", "first id");
+	is_str(seq.items[6].text, "两", "两 item text");
+	say_seq_free(&seq);
+	ok(seq.n == 0 && seq.items == NULL, "seq freed");
+	s = say_seq_text(&seq);
+	is_str(s, "", "empty sequence text");
+	free(s);
+	ok(say_type_parse("date-weekday", &t) == 0 && t == SAY_DATE_WEEKDAY,
+	    "type names parse");
+	ok(say_type_parse("price", &t) == -1, "unknown type name refused");
+	is_str(say_type_name(SAY_PHONE), "phone", "type name");
+	is_str(say_type_name((enum say_type)42), "?", "bad type name");
+}
+
+static int
+has_id(const char **ids, size_t n, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(ids[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+ids_check(const struct say_rules *r)
+{
+	const char **ids;
+	size_t n, i;
+	int sorted = 1;
+
+	n = say_ids(r, &ids);
+	for (i = 1; i < n; i++)
+		if (strcmp(ids[i - 1], ids[i]) >= 0)
+			sorted = 0;
+	ok(sorted, "%s: say_ids sorted and unique", say_lang(r));
+	ok(has_id(ids, n, "num.liang") && has_id(ids, n, "money.zheng") &&
+	    has_id(ids, n, "mw.gongjin") && has_id(ids, n, "date.wd.7") &&
+	    has_id(ids, n, "time.zhongwu"), "%s: say_ids has the rule words",
+	    say_lang(r));
+	ok(!has_id(ids, n, "num.zhao") && !has_id(ids, n, "money.kuai"),
+	    "%s: say_ids leaves out words only a variant uses", say_lang(r));
+	ok(n > 60, "%s: %zu ids", say_lang(r), n);
+	free(ids);
+}
+
+/* Write text to a temp file; returns its malloc'd path. */
+static char *
+tmpfile_with(const char *text)
+{
+	char *path = xstrdup("/tmp/kefu-say-XXXXXX");
+	int fd;
+
+	if ((fd = mkstemp(path)) == -1)
+		return path;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		tap_diag("short write");
+	close(fd);
+	return path;
+}
+
+static void
+loader_errors(void)
+{
+	static const struct {
+		const char *rules, *want;
+	} cases[] = {
+		{ "<say-rules lang=\"zh-CN\">\n<digits>\n<digit value=\"0\" "
+		  "id=\"num.nope\"/>", ":3: Premature end of data" },
+		{ "<say-rules lang=\"zh-CN\">\n<digits>\n<digit value=\"0\" "
+		  "id=\"num.nope\"/></digits></say-rules>", ":3: <digit "
+		  "id=\"num.nope\">: no prompt" },
+		{ "<say-rules lang=\"zh-CN\">\n<digits/>\n</say-rules>",
+		  ":2: <digits>: no <digit value=\"0\">" },
+		{ "<say-rules lang=\"zh-CN\">\n\n<number/>\n</say-rules>",
+		  ":3: <digits> must come first" },
+		{ "<say-rules lang=\"zh-CN\" colour=\"red\"/>",
+		  ":1: <say-rules>: unknown attribute \"colour\"" },
+		{ "<say-rules lang=\"yue\"/>", "say.xml:11: <prompts "
+		  "lang=\"zh-CN\"> but the say-rules are for \"yue\"" },
+		{ "<rules lang=\"zh-CN\"/>", "root element is not <say-rules>" },
+		{ "<say-rules lang=\"zh-CN\"/>", "no <digits> section" },
+	};
+	char *path, *cat, *cause;
+	struct say_rules *r;
+	size_t i;
+
+	cat = xasprintf("%s/prompts/zh-CN/say.xml", srcdir);
+	for (i = 0; i < nitems(cases); i++) {
+		path = tmpfile_with(cases[i].rules);
+		cause = NULL;
+		r = (struct say_rules *)1;
+		ok(say_load_files(path, cat, &r, &cause) == -1 && r == NULL,
+		    "bad rules %zu refused", i);
+		like(cause, cases[i].want, "  reason %zu", i);
+		free(cause);
+		unlink(path);
+		free(path);
+	}
+	cause = NULL;
+	ok(say_load("/nonexistent", "zh-CN", &r, &cause) == -1,
+	    "missing folder refused");
+	like(cause, "/nonexistent/zh-CN/say.rules", "  names the file");
+	free(cause);
+	cause = NULL;
+	ok(say_load("/tmp", "../etc", &r, &cause) == -1,
+	    "language name with a path refused");
+	free(cause);
+	free(cat);
+}
+
+/* Edit one attribute of the shipped rules and expect a load error. */
+static void
+rule_edit_errors(void)
+{
+	static const struct {
+		const char *from, *to, *want;
+	} cases[] = {
+		{ "two=\"leading\"", "two=\"sometimes\"", "not one of" },
+		{ "<place exp=\"3\"", "<place exp=\"4\"", "exp=\"4\"" },
+		{ "<scale exp=\"4\"", "<scale exp=\"12\"", "must go up" },
+		{ "<period from=\"12\" to=\"12\"", "<period from=\"11\" "
+		  "to=\"12\"", "already in another period" },
+		{ "<period from=\"12\" to=\"12\" id=\"time.zhongwu\"/>", "",
+		  "cover every hour" },
+		{ "<weekday day=\"7\" id=\"date.wd.7\"/>", "", "no <weekday "
+		  "day=\"7\">" },
+		{ "<unit exp=\"-2\" id=\"money.fen\" two=\"never\"/>", "",
+		  "no <unit exp=\"-2\">" },
+		{ "words=\"件\"", "words=\" \"", "words=" },
+		{ "max-digits=\"24\"", "max-digits=\"x\"", "max-digits" },
+		{ "<digit-string", "<digit-strings", "unexpected element" },
+		{ "separators=\" -\"", "separators=\"1\"", "cannot be "
+		  "separators" },
+	};
+	char *orig, *path, *cat, *cause, *p, *text, *src;
+	struct say_rules *r;
+	size_t i, len;
+
+	src = xasprintf("%s/prompts/zh-CN/say.rules", srcdir);
+	cat = xasprintf("%s/prompts/zh-CN/say.xml", srcdir);
+	if (file_read(src, &orig, &len, NULL) == -1) {
+		ok(0, "read %s", src);
+		return;
+	}
+	for (i = 0; i < nitems(cases); i++) {
+		if ((p = strstr(orig, cases[i].from)) == NULL) {
+			ok(0, "edit %zu: '%s' not in the rules", i,
+			    cases[i].from);
+			continue;
+		}
+		text = xasprintf("%.*s%s%s", (int)(p - orig), orig,
+		    cases[i].to, p + strlen(cases[i].from));
+		path = tmpfile_with(text);
+		cause = NULL;
+		ok(say_load_files(path, cat, &r, &cause) == -1,
+		    "edited rules %zu refused", i);
+		like(cause, cases[i].want, "  reason %zu", i);
+		free(cause);
+		unlink(path);
+		free(path);
+		free(text);
+	}
+	free(orig);
+	free(src);
+	free(cat);
+}
+
+struct thr {
+	const struct say_rules *r;
+	int bad;
+};
+
+static void *
+thr_main(void *arg)
+{
+	struct thr *t = arg;
+	char *s;
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		s = say_text(t->r, SAY_MONEY, "100.07", NULL);
+		if (strcmp(s, "一百元零七分") != 0)
+			t->bad++;
+		free(s);
+	}
+	return NULL;
+}
+
+static void
+threads(const struct say_rules *r)
+{
+	pthread_t th[4];
+	struct thr t[4];
+	int i, bad = 0;
+
+	for (i = 0; i < 4; i++) {
+		t[i].r = r;
+		t[i].bad = 0;
+		pthread_create(&th[i], NULL, thr_main, &t[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		bad += t[i].bad;
+	}
+	is_int(bad, 0, "4 threads share one rule set");
+}
+
+int
+main(void)
+{
+	struct say_rules *zh, *yue, *var = NULL;
+	char *rp, *cp, *cause = NULL;
+	int n;
+
+	if ((srcdir = getenv("KEFU_SRCDIR")) == NULL)
+		srcdir = ".";
+	zh = load("zh-CN");
+	yue = load("yue");
+	if (zh == NULL || yue == NULL)
+		return tap_done();
+	n = golden(zh, "zh-CN.tsv");
+	ok(n >= 300, "zh-CN golden table: %d rows", n);
+	n = golden(yue, "yue.tsv");
+	ok(n >= 300, "yue golden table: %d rows", n);
+	rp = xasprintf("%s/t/data/say/variant.rules", srcdir);
+	cp = xasprintf("%s/prompts/zh-CN/say.xml", srcdir);
+	if (say_load_files(rp, cp, &var, &cause) == -1)
+		tap_diag("%s", cause);
+	ok(var != NULL, "variant rules load");
+	if (var != NULL) {
+		n = golden(var, "variant.tsv");
+		ok(n >= 40, "variant table: %d rows", n);
+	}
+	free(cause);
+	free(rp);
+	free(cp);
+	bad_input(zh);
+	bad_input(yue);
+	append_and_api(zh);
+	ids_check(zh);
+	ids_check(yue);
+	loader_errors();
+	rule_edit_errors();
+	threads(zh);
+	say_free(var);
+	say_free(zh);
+	say_free(yue);
+	say_free(NULL);
+	return tap_done();
+}
