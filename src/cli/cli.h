@@ -44,6 +44,8 @@ int cmd_catalog_main(int argc, char **argv);  /* cmd-catalog.c: built-in catalog
 int cmd_modem_main(int argc, char **argv);    /* cmd-modem.c: modem list|probe */
 int cmd_prompts_main(int argc, char **argv);  /* cmd-prompts.c: prompts check|list */
 int cmd_say_main(int argc, char **argv);      /* cmd-say.c: say TYPE VALUE */
+int cmd_flow_main(int argc, char **argv);
+int cmd_call_main(int argc, char **argv);      /* cmd-call.c: a scripted call */
 int cmd_status_main(int argc, char **argv);   /* cmd-status.c: status of kefud */
 int cmd_reload_main(int argc, char **argv);   /* cmd-status.c: reload kefud */
 

@@ -3,4 +3,5 @@ libkefu_a_SOURCES += \
 	src/cli/cli.h \
 	src/cli/cmds.c \
 	src/cli/cmd-conf.c \
-	src/cli/cmd-status.c
+	src/cli/cmd-status.c \
+	src/cli/cmd-call.c

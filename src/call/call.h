@@ -1,0 +1,101 @@
+/*
+ * call: the service that joins the subsystems into calls.  It owns what
+ * kefud and `kefu call` share: the datasources (pools live as long as
+ * the process), the reloadable set of mappings, prompts (with their
+ * audio cache), say-rules and flows (built whole, checked, then swapped
+ * in; calls in progress keep the set they started with), the adapters
+ * that let the flow interpreter reach those subsystems, the call channel
+ * over a phone line, and the call log.
+ *
+ * This is the one place where flow, map, say, audio, line and store meet
+ * (STYLE.md: "flow alone joins lines, audio, mappings, store").
+ */
+#ifndef KEFU_CALL_H
+#define KEFU_CALL_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "conf/conf.h"
+#include "flow/flow.h"
+#include "util/util.h"
+
+struct line;
+struct line_call;
+struct map_set;
+struct audio_cache;
+struct say_rules;
+struct db_source;
+
+/* Everything a call needs that a reload replaces; immutable once built. */
+struct svc_set {
+	unsigned gen;                   /* 1 for the first set, +1 per reload */
+	struct map_set *maps;
+	struct audio_cache *audio;      /* owns the prompt catalogs */
+	struct say_rules **say;         /* one per language, in langs order */
+	char **langs;                   /* configured languages */
+	size_t nlangs;
+	struct flow_set *flows;
+	struct flow_env env;            /* the interpreter's view of this set */
+	int refs;                       /* guarded by svc->mtx */
+	struct svc *svc;
+};
+
+struct svc {
+	const struct conf *conf;        /* not owned; outlives the service */
+	struct db_adapters *ads;
+	struct map_pools *pools;        /* one db_source per [datasource] */
+	pthread_mutex_t mtx;            /* guards cur and every set's refs */
+	struct svc_set *cur;            /* what new calls use */
+	unsigned gen;
+	unsigned long calls;            /* calls run since start */
+};
+
+/* Load flags. */
+#define SVC_NOFLOWS 0x1         /* mappings, prompts and say-rules only */
+
+/*
+ * Open the datasources (lazily: a database that is down does not stop
+ * this) and load a first set.  On error -1 with every problem found
+ * ("file:line: reason" lines) in *cause.
+ */
+int svc_open(const struct conf *conf, int flags, struct svc **out,
+    char **cause);
+void svc_close(struct svc *svc);
+/* Take a reference on the current set (for one call). */
+struct svc_set *svc_acquire(struct svc *svc);
+void svc_release(struct svc_set *set);
+/*
+ * Build a new set from the files on disk, check it, and make it current.
+ * A set that fails to load or check is refused: -1 with the reasons in
+ * *cause, and the current set stays.
+ */
+int svc_reload(struct svc *svc, char **cause);
+/*
+ * Static checks of a set: flows against mappings and prompts in every
+ * language, say-rules against the catalogs.  Appends one line per
+ * problem to out and returns their count.  Missing audio (which falls
+ * back) is appended to warn when warn is not NULL.
+ */
+int svc_check(struct svc_set *set, struct strbuf *out, struct strbuf *warn);
+/* The db_source of a datasource, or NULL. */
+struct db_source *svc_source(struct svc *svc, const char *name);
+/* The say-rules of a language, or NULL. */
+const struct say_rules *svc_say(const struct svc_set *set, const char *lang);
+
+/*
+ * Run the configured flow for an answered call on a phone line, then
+ * write the call log.  Meant as the line's call handler: arg is the svc.
+ */
+void svc_line_call(struct line *ln, struct line_call *call, void *arg);
+
+/*
+ * Write one call to the local store's call log (call_log and
+ * call_queries).  Failures are logged, never fatal: a call is never lost
+ * because the store is down (the log line keeps the facts).
+ */
+int svc_log_call(struct svc *svc, const char *line, const char *caller,
+    const char *flow, uint64_t duration_ms, const struct flow_record *rec,
+    char **cause);
+
+#endif

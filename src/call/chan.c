@@ -1,0 +1,252 @@
+/*
+ * chan.c: the call channel over a phone line -- what the flow
+ * interpreter plays is rendered from the shared audio cache into the
+ * line's format and handed to the line driver; keys, recordings and
+ * hang-ups come back as flow events -- and the line's call handler,
+ * which runs the configured flow for each answered call and logs it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "audio/audio.h"
+#include "call/call.h"
+#include "line/line.h"
+
+struct chan {
+	struct line *ln;
+	struct svc_set *set;
+	const char *caller;     /* caller ID for recordings, or NULL */
+	int hung;               /* the flow ended the call */
+};
+
+static int
+chan_event(struct chan *ch, enum line_status st, char *cause)
+{
+	switch (st) {
+	case LINE_OK:
+	case LINE_TIMEOUT:
+	case LINE_SILENCE:
+		return FLOW_EV_DONE;
+	case LINE_DIGIT:
+		return FLOW_EV_KEY;
+	case LINE_GONE:
+		return FLOW_EV_HANGUP;
+	case LINE_FAILED:
+		break;
+	}
+	log_warnx("line %s: the modem failed during the call: %s",
+	    ch->ln->name, cause ? cause : "unknown error");
+	free(cause);
+	return FLOW_EV_ERROR;
+}
+
+static uint64_t
+chan_now(void *arg)
+{
+	(void)arg;
+	return now_ms();
+}
+
+static int
+chan_play(void *arg, const char *lang, const struct flow_prompt *p,
+    size_t n, int barge_in, char *key)
+{
+	struct chan *ch = arg;
+	struct line *ln = ch->ln;
+	const char **ids;
+	uint8_t *buf = NULL;
+	size_t len = 0, i;
+	char *cause = NULL;
+	enum line_status st;
+
+	ids = xcalloc(n + 1, sizeof *ids);
+	for (i = 0; i < n; i++)
+		ids[i] = p[i].id;
+	if (audio_render(ch->set->audio, lang, ids, n, &ln->fmt, &buf, &len,
+	    &cause) == -1) {
+		log_warnx("line %s: cannot render prompts: %s", ln->name,
+		    cause);
+		free(cause);
+		free(ids);
+		return FLOW_EV_DONE;
+	}
+	free(ids);
+	st = ln->ops->play(ln, buf, len, barge_in, key, &cause);
+	free(buf);
+	if (!barge_in)
+		while (line_key_pop(ln) != 0)
+			;   /* keys during a prompt without barge-in are dropped */
+	return chan_event(ch, st, cause);
+}
+
+static int
+chan_wait_key(void *arg, uint64_t deadline, char *key)
+{
+	struct chan *ch = arg;
+	uint64_t now = now_ms();
+	char *cause = NULL;
+	enum line_status st;
+	int ms;
+
+	ms = deadline > now ? (int)(deadline - now) : 0;
+	st = ch->ln->ops->wait_digit(ch->ln, ms, key, &cause);
+	if (st == LINE_TIMEOUT)
+		return FLOW_EV_TIMEOUT;
+	return chan_event(ch, st, cause);
+}
+
+static int
+chan_sink(void *arg, const void *data, size_t len)
+{
+	struct recording *rec = arg;
+	char *cause = NULL;
+
+	if (recording_write(rec, data, len, &cause) == -1) {
+		log_warnx("recording stopped: %s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+chan_record_path(struct chan *ch)
+{
+	const char *spool = ch->set->svc->conf->spool_dir;
+	char stamp[32];
+	struct tm tm;
+	time_t t = time(NULL);
+
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+	if (mkdir(spool, 0750) == -1 && errno != EEXIST)
+		log_warn("cannot create the recordings folder %s", spool);
+	return xasprintf("%s/%s-line%s-%s.wav", spool, stamp, ch->ln->name,
+	    ch->caller != NULL ? ch->caller : "unknown");
+}
+
+static int
+chan_record(void *arg, const struct flow_record_req *req, char **path,
+    char *key)
+{
+	struct chan *ch = arg;
+	struct line *ln = ch->ln;
+	struct recording_meta meta;
+	struct recording *rec;
+	struct line_rec lr;
+	char *cause = NULL;
+	enum line_status st;
+	unsigned ms;
+
+	*path = chan_record_path(ch);
+	meta.caller = ch->caller;
+	meta.line = ln->name;
+	meta.start = time(NULL);
+	if (recording_open(&rec, *path, &ln->fmt, 1, &meta, &cause) == -1) {
+		log_warnx("line %s: cannot record: %s", ln->name, cause);
+		free(cause);
+		free(*path);
+		*path = NULL;
+		return FLOW_EV_DONE;
+	}
+	if (req->beep) {
+		st = ln->ops->beep(ln, 1000, 300, &cause);
+		if (st != LINE_OK) {
+			recording_close(rec, NULL, NULL);
+			return chan_event(ch, st, cause);
+		}
+	}
+	lr.sink = chan_sink;
+	lr.arg = rec;
+	lr.max_ms = req->max_ms;
+	lr.silence_ms = req->silence_ms;
+	lr.stop_on_key = req->stop_keys != NULL && *req->stop_keys != '\0';
+	st = ln->ops->record(ln, &lr, key, &cause);
+	if (recording_close(rec, &ms, NULL) == 0)
+		log_info("line %s: recorded %u ms into %s", ln->name, ms,
+		    *path);
+	return chan_event(ch, st, cause);
+}
+
+static void
+chan_hangup(void *arg)
+{
+	struct chan *ch = arg;
+
+	ch->hung = 1;   /* the line thread hangs up when the call returns */
+}
+
+static const struct flow_chan_ops chan_ops = {
+	.now = chan_now,
+	.play = chan_play,
+	.wait_key = chan_wait_key,
+	.record = chan_record,
+	.hangup = chan_hangup,
+};
+
+static const char *
+chan_caller(const struct line_call *call)
+{
+	switch (call->cid.kind) {
+	case LINE_CID_NUMBER:
+		return call->cid.number;
+	case LINE_CID_PRIVATE:
+		return "private";
+	case LINE_CID_UNAVAILABLE:
+		return "unavailable";
+	case LINE_CID_NONE:
+		break;
+	}
+	return NULL;
+}
+
+void
+svc_line_call(struct line *ln, struct line_call *call, void *arg)
+{
+	struct svc *svc = arg;
+	struct flow_call_info info;
+	struct flow_record rec;
+	struct chan ch;
+	char *cause = NULL;
+	uint64_t start = now_ms();
+
+	memset(&ch, 0, sizeof ch);
+	memset(&rec, 0, sizeof rec);
+	ch.ln = ln;
+	ch.set = svc_acquire(svc);
+	ch.caller = chan_caller(call);
+	info.flow = ln->conf->flow;
+	info.lang = ln->conf->language;
+	info.caller = ch.caller;
+	info.line = ln->name;
+	if (flow_run(ch.set->flows, &ch.set->env, &info, &chan_ops, &ch, &rec,
+	    &cause) == -1) {
+		log_error("line %s: cannot run flow '%s': %s", ln->name,
+		    info.flow, cause);
+		free(cause);
+		cause = NULL;
+	} else {
+		log_info("line %s: call from %s ended after %llu s (%s); %zu "
+		    "quer%s; path %s", ln->name, ch.caller ? ch.caller :
+		    "an unknown number", (unsigned long long)(now_ms() - start)
+		    / 1000, rec.reason ? rec.reason : flow_end_name(rec.end),
+		    rec.nqueries, rec.nqueries == 1 ? "y" : "ies",
+		    sb_str(&rec.path));
+	}
+	pthread_mutex_lock(&svc->mtx);
+	svc->calls++;
+	pthread_mutex_unlock(&svc->mtx);
+	if (svc_log_call(svc, ln->name, ch.caller, info.flow,
+	    now_ms() - start, &rec, &cause) == -1) {
+		log_warnx("line %s: the call was not written to the call log: "
+		    "%s", ln->name, cause);
+		free(cause);
+	}
+	flow_record_clear(&rec);
+	svc_release(ch.set);
+}
