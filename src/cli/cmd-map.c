@@ -171,7 +171,11 @@ cmd_map_check_one(const struct map *m, int *failed)
 	si = map_sql_for(m, ad != NULL ? db_adapter_name(ad) : NULL);
 	if (si != &mi->sql[0] && cmd_map_check_sql(m, si, failed))
 		return 1;
-	if (*failed == before)
+	if (*failed == before && mi->rows == MAPROWS_NONE)
+		printf("%s:%d: %s: ok (%s%s%s, writes)\n", mi->file, mi->line,
+		    mi->name, mi->datasource, ad ? ", " : "",
+		    ad ? db_adapter_name(ad) : "");
+	else if (*failed == before)
 		printf("%s:%d: %s: ok (%s%s%s, %zu column%s)\n", mi->file,
 		    mi->line, mi->name, mi->datasource, ad ? ", " : "",
 		    ad ? db_adapter_name(ad) : "", mi->ncolumns,
@@ -236,6 +240,19 @@ cmd_map_check(int argc, char **argv)
 	return rc;
 }
 
+/* Type names as mapping files spell them. */
+static const char *
+cmd_map_type(enum db_vtype t)
+{
+	static const char *const names[] = {
+		[DBV_TEXT] = "text", [DBV_INT] = "integer",
+		[DBV_DECIMAL] = "decimal", [DBV_DATE] = "date",
+		[DBV_TIMESTAMP] = "timestamp", [DBV_BOOL] = "boolean",
+	};
+
+	return (size_t)t < nitems(names) ? names[t] : "?";
+}
+
 /* A value as `kefu map test` shows it: NULL, 'text' or a bare number. */
 static void
 cmd_map_value(FILE *fp, enum db_vtype type, int null, int64_t i,
@@ -249,7 +266,7 @@ cmd_map_value(FILE *fp, enum db_vtype type, int null, int64_t i,
 		fprintf(fp, "%s", s);
 	else
 		fprintf(fp, "'%s'", s);
-	fprintf(fp, " (%s)", db_vtype_name(type));
+	fprintf(fp, " (%s)", cmd_map_type(type));
 }
 
 static void

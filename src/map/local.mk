@@ -53,3 +53,6 @@ check_PROGRAMS += t/unit/map-exec
 TESTS += t/unit/map-exec
 t_unit_map_exec_SOURCES = t/unit/map-exec.c t/tap.h
 t_unit_map_exec_LDADD = $(KEFU_LIBS)
+
+TESTS += t/map-cli.sh
+dist_check_SCRIPTS += t/map-cli.sh
