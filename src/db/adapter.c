@@ -114,6 +114,8 @@ adapter_free(struct db_adapter *ad)
 	free(ad->date_fmt);
 	free(ad->timestamp_fmt);
 	free(ad->connect_timeout);
+	free(ad->ro_on);
+	free(ad->ro_off);
 	free(ad);
 }
 
@@ -188,7 +190,10 @@ adapter_build(struct db_adapter *ad, xmlNodePtr root)
 			    "backslash-escape", 0);
 		else if (adapter_is(n, "access-mode"))
 			ad->access_mode = adapter_yes(n, "read-only", 1);
-		else if (adapter_is(n, "query-timeout"))
+		else if (adapter_is(n, "read-only-sql")) {
+			ad->ro_on = adapter_attr(n, "on");
+			ad->ro_off = adapter_attr(n, "off");
+		} else if (adapter_is(n, "query-timeout"))
 			ad->query_timeout = adapter_yes(n, "supported", 1);
 		else if (adapter_is(n, "connect-timeout"))
 			ad->connect_timeout = adapter_attr(n, "option");

@@ -63,6 +63,7 @@ struct db_adapter {
 	char *timestamp_fmt;
 	int backslash_escape;   /* string literals treat \ as an escape */
 	int access_mode;        /* SQL_ATTR_ACCESS_MODE read-only works */
+	char *ro_on, *ro_off;   /* SQL that makes a session read-only / not */
 	int query_timeout;      /* SQL_ATTR_QUERY_TIMEOUT works */
 	char *connect_timeout;  /* connection option template with {s}, or NULL */
 	struct db_adenc *encs;

@@ -78,6 +78,24 @@ exec_conn_lost(const struct db_err *err)
 	    strcmp(err->sqlstate, "HYT01") == 0;
 }
 
+/*
+ * After an error: is the connection gone?  Some drivers (psqlODBC) say
+ * HY000 for a server that closed the connection, so ask the driver too
+ * (SQL_ATTR_CONNECTION_DEAD, ODBC 3.5).
+ */
+static int
+exec_conn_dead(struct db_conn *c, const struct db_err *err)
+{
+	SQLUINTEGER dead = SQL_CD_FALSE;
+
+	if (exec_conn_lost(err))
+		return 1;
+	if (SQL_SUCCEEDED(SQLGetConnectAttr(c->dbc, SQL_ATTR_CONNECTION_DEAD,
+	    &dead, SQL_IS_UINTEGER, NULL)) && dead == SQL_CD_TRUE)
+		return 1;
+	return 0;
+}
+
 static void
 exec_stmt_drop(struct db_source *src, struct db_stmt *s)
 {
@@ -542,7 +560,7 @@ exec_fetch(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 /* Prepare, bind, execute under the watchdog, fetch.  *executed: reached SQLExecute. */
 static int
 exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
-    struct db_result **out, int *executed, struct db_err *err)
+    struct db_result **out, int *executed, int *lost, struct db_err *err)
 {
 	struct db_result *res = NULL;
 	struct exec_pbuf *pb = NULL;
@@ -557,9 +575,14 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	int rc = -1;
 	size_t k;
 
-	*executed = 0;
-	if ((s = exec_prepare(src, c, q->sql, err)) == NULL)
+	*executed = *lost = 0;
+	if ((s = exec_prepare(src, c, q->sql, err)) == NULL) {
+		if (exec_conn_dead(c, err)) {
+			c->broken = 1;
+			*lost = 1;
+		}
 		return -1;
+	}
 	if (SQL_SUCCEEDED(SQLNumParams(s->st, &nmarkers)) && nmarkers >= 0 &&
 	    (size_t)nmarkers != q->nparams) {
 		db_err_set(err, DBE_REFUSED, "the statement has %d parameter "
@@ -606,8 +629,10 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 		rc = -1;
 	} else if (rc == -1 && err->kind == DBE_TIMEOUT)
 		c->broken = 1;
-	else if (rc == -1 && exec_conn_lost(err))
+	else if (rc == -1 && exec_conn_dead(c, err)) {
 		c->broken = 1;
+		*lost = 1;
+	}
 	SQLFreeStmt(s->st, SQL_CLOSE);
 	SQLFreeStmt(s->st, SQL_RESET_PARAMS);
 out:
@@ -629,7 +654,7 @@ db_run(struct db_source *src, const struct db_query *q,
 	struct db_query trimmed;
 	uint64_t t0 = now_us();
 	char *why = NULL, *sql;
-	int attempt, executed, rc = -1;
+	int attempt, executed, lost = 0, rc = -1;
 
 	memset(err, 0, sizeof *err);
 	*out = NULL;
@@ -657,17 +682,16 @@ db_run(struct db_source *src, const struct db_query *q,
 		if (db_source_acquire(src, !q->writes, src->pool_wait_ms, &c,
 		    err) == -1)
 			break;
-		rc = exec_run_on(src, c, &trimmed, out, &executed, err);
+		rc = exec_run_on(src, c, &trimmed, out, &executed, &lost, err);
 		db_source_release(src, c);
-		if (rc == 0 || !exec_conn_lost(err) ||
-		    (q->writes && executed))
+		if (rc == 0 || !lost || (q->writes && executed))
 			break;
 		log_info("datasource %s: connection lost (%s); retrying on a "
 		    "fresh one", src->name, err->msg);
 		memset(err, 0, sizeof *err);
 	}
 	free(sql);
-	if (rc == -1 && exec_conn_lost(err))
+	if (rc == -1 && lost)
 		err->kind = DBE_DOWN;
 	db_source_count(src, rc == 0, rc == -1 && err->kind == DBE_TIMEOUT,
 	    (unsigned)(now_us() - t0));

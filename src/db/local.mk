@@ -38,3 +38,10 @@ EXTRA_DIST += \
 	t/data/db/broken.xml \
 	t/data/db/misnamed.xml \
 	t/data/db/noprobe.xml
+
+# Live PostgreSQL / MariaDB tests: skip unless KEFU_TEST_PG, KEFU_TEST_MARIADB,
+# KEFU_TEST_MARIADB_GBK are set (fail when KEFU_TEST_REQUIRE_SERVERS=1).
+check_PROGRAMS += t/unit/db_live
+TESTS += t/unit/db_live
+t_unit_db_live_SOURCES = t/unit/db_live.c t/tap.h
+t_unit_db_live_LDADD = $(KEFU_LIBS)

@@ -360,6 +360,26 @@ source_access_mode(struct db_source *src, struct db_conn *c, int readonly)
 	pthread_mutex_lock(&src->lock);
 	ad = src->ad;
 	pthread_mutex_unlock(&src->lock);
+	if (ad != NULL && ad->ro_on != NULL) {
+		SQLHSTMT st;
+
+		r = SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st);
+		if (SQL_SUCCEEDED(r)) {
+			r = SQLExecDirect(st, (SQLCHAR *)(readonly ? ad->ro_on :
+			    ad->ro_off), SQL_NTS);
+			SQLFreeHandle(SQL_HANDLE_STMT, st);
+		}
+		if (SQL_SUCCEEDED(r))
+			c->ro = readonly;
+		else {
+			c->ro_unsupported = 1;
+			log_warnx("datasource %s: cannot switch the session "
+			    "to %s (%s); relying on kefu's statement check",
+			    src->name, readonly ? "read-only" : "read-write",
+			    readonly ? ad->ro_on : ad->ro_off);
+		}
+		return;
+	}
 	if (ad != NULL && !ad->access_mode) {
 		c->ro_unsupported = 1;
 		return;
