@@ -26,22 +26,13 @@ catalog_today(char out[11])
 }
 
 static int
-catalog_script(struct db_source *src, const char *sqldir, const char *file,
-    char **cause)
+catalog_file(const char *sqldir, const char *file, char **text, char **cause)
 {
-	struct db_err err;
-	char *path, *text;
+	char *path;
 	int rc;
 
 	path = xasprintf("%s/catalog/%s", sqldir, file);
-	if (file_read(path, &text, NULL, cause) == -1) {
-		free(path);
-		return -1;
-	}
-	rc = db_run_script(src, text, &err);
-	free(text);
-	if (rc == -1)
-		kf_error(cause, "%s: %s", path, err.msg);
+	rc = file_read(path, text, NULL, cause);
 	free(path);
 	return rc;
 }
@@ -66,21 +57,18 @@ catalog_build(struct db_source *src, const char *sqldir,
 {
 	struct db_err err;
 	struct demo *d;
-	char today[11], *script;
+	char today[11], check[11], *script, *ddl, *drop = NULL, *all;
 	int rc;
 
 	if (opts->today != NULL)
 		snprintf(today, sizeof today, "%s", opts->today);
 	else
 		catalog_today(today);
-	if (!opts->force && catalog_exists(src))
-		return kf_error(cause, "datasource %s already holds a catalog "
-		    "(use --force to replace it)", db_source_name(src));
-	if (opts->force && catalog_script(src, sqldir, "drop.sql", cause) == -1)
-		return -1;
-	if (catalog_script(src, sqldir, "catalog.sql", cause) == -1)
-		return -1;
+	/* Everything that can fail without a database comes first. */
 	if (!opts->demo) {
+		if (demo_date_add(today, 0, check) == -1)
+			return kf_error(cause, "bad date '%s' (want YYYY-MM-DD)",
+			    today);
 		script = xasprintf("INSERT INTO catalog_info (name, value) "
 		    "VALUES ('built', '%s'), ('demo', 'no');\n", today);
 	} else {
@@ -89,10 +77,26 @@ catalog_build(struct db_source *src, const char *sqldir,
 		script = demo_script(d);
 		demo_free(d);
 	}
-	rc = db_run_script(src, script, &err);
+	if (!opts->force && catalog_exists(src)) {
+		free(script);
+		return kf_error(cause, "datasource %s already holds a catalog "
+		    "(use --force to replace it)", db_source_name(src));
+	}
+	/* One script, so that SQLite and PostgreSQL build all or nothing. */
+	if ((opts->force && catalog_file(sqldir, "drop.sql", &drop, cause) ==
+	    -1) || catalog_file(sqldir, "catalog.sql", &ddl, cause) == -1) {
+		free(drop);
+		free(script);
+		return -1;
+	}
+	all = xasprintf("%s\n%s\n%s", drop ? drop : "", ddl, script);
+	free(drop);
+	free(ddl);
 	free(script);
+	rc = db_run_script(src, all, &err);
+	free(all);
 	if (rc == -1)
-		return kf_error(cause, "datasource %s: loading the catalog: %s",
+		return kf_error(cause, "datasource %s: building the catalog: %s",
 		    db_source_name(src), err.msg);
 	log_info("catalog: %s: built%s for %s", db_source_name(src),
 	    opts->demo ? " with demo data" : "", today);

@@ -48,3 +48,23 @@ check_PROGRAMS += t/unit/store
 TESTS += t/unit/store
 t_unit_store_SOURCES = t/unit/store.c t/tap.h
 t_unit_store_LDADD = $(KEFU_LIBS)
+
+check_PROGRAMS += t/unit/store_catalog
+TESTS += t/unit/store_catalog
+t_unit_store_catalog_SOURCES = t/unit/store_catalog.c t/tap.h
+t_unit_store_catalog_LDADD = $(KEFU_LIBS)
+
+# The example legacy ERP.  Installed apart from the mappings folder, so
+# that kefud does not load mappings whose [datasource erp] does not exist.
+erpexampledir = $(pkgdatadir)/examples/erp
+dist_erpexample_DATA = \
+	mappings/examples/erp/erp.xml \
+	sql/examples/erp/mysql.sql
+
+check_PROGRAMS += t/unit/store_erp
+TESTS += t/unit/store_erp
+t_unit_store_erp_SOURCES = t/unit/store_erp.c t/tap.h
+t_unit_store_erp_LDADD = $(KEFU_LIBS)
+
+TESTS += t/store-cli.sh
+dist_check_SCRIPTS += t/store-cli.sh
