@@ -14,7 +14,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "map", cmd_map_main, "list, check and test mappings" },
 	{ "db", cmd_db_main, "create and upgrade the local store" },
 	{ "catalog", cmd_catalog_main, "the built-in product catalog" },
-	/* modem:   { "modem", cmd_modem_main, "list and probe voice modems" }, */
+	{ "modem", cmd_modem_main, "list and probe voice modems" },
 	{ "prompts", cmd_prompts_main, "list, check, build and render prompts" },
 	{ "say", cmd_say_main, "show how a number, price or date is spoken" },
 };

@@ -85,6 +85,7 @@ line_new(const struct conf_line *conf, struct line **out, char **cause)
 	ln->ops = line_types[i].ops;
 	ln->retry_ms = 1000;
 	ln->retry_max_ms = 30000;
+	ln->cmd_timeout_ms = 3000;
 	pthread_mutex_init(&ln->mtx, NULL);
 	ln->state = LINE_DOWN;
 	*out = ln;

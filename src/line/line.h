@@ -191,6 +191,7 @@ struct line {
 	void *call_arg;
 	int retry_ms;                   /* first back-off when the device fails (1 s) */
 	int retry_max_ms;               /* back-off ceiling (30 s) */
+	int cmd_timeout_ms;             /* wait for an AT command's result (3 s) */
 	volatile int stop;              /* set by line_stop(); drivers poll it */
 	pthread_t thread;
 	int started;                    /* thread is running */

@@ -11,6 +11,9 @@ libkefu_a_SOURCES += \
 	src/line/callerid.c \
 	src/line/family.c
 
+# `kefu modem list|probe` (the cli row is in src/cli/cmds.c).
+libkefu_a_SOURCES += src/cli/cmd-modem.c
+
 check_PROGRAMS += t/unit/dle t/unit/at t/unit/callerid t/unit/line
 TESTS += t/unit/dle t/unit/at t/unit/callerid t/unit/line
 t_unit_dle_SOURCES = t/unit/dle.c t/tap.h
@@ -21,6 +24,24 @@ t_unit_callerid_SOURCES = t/unit/callerid.c t/tap.h
 t_unit_callerid_LDADD = $(KEFU_LIBS)
 t_unit_line_SOURCES = t/unit/line.c t/tap.h
 t_unit_line_LDADD = $(KEFU_LIBS)
+
+# End to end through the modem simulator (t/sim).
+check_PROGRAMS += t/unit/line-modem t/unit/line-hangup t/unit/line-fault
+TESTS += t/unit/line-modem t/unit/line-hangup t/unit/line-fault
+t_unit_line_modem_SOURCES = t/unit/line-modem.c t/tap.h
+t_unit_line_modem_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
+t_unit_line_hangup_SOURCES = t/unit/line-modem.c t/tap.h
+t_unit_line_hangup_CPPFLAGS = $(AM_CPPFLAGS) -DLINE_MODEM_PART=2
+t_unit_line_hangup_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
+t_unit_line_fault_SOURCES = t/unit/line-modem.c t/tap.h
+t_unit_line_fault_CPPFLAGS = $(AM_CPPFLAGS) -DLINE_MODEM_PART=3
+t_unit_line_fault_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
+
+# `kefu modem` end to end (runs the built kefu against the simulator).
+check_PROGRAMS += t/unit/line-cli
+TESTS += t/unit/line-cli
+t_unit_line_cli_SOURCES = t/unit/line-cli.c t/tap.h
+t_unit_line_cli_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
 
 man_MANS += man/kefu-modems.7 man/kefud.8
 EXTRA_DIST += man/kefu-modems.7 man/kefud.8

@@ -13,10 +13,10 @@
 
 #include "line/line-int.h"
 
-#define MODEM_CMD_MS 3000       /* ordinary command */
 #define MODEM_WRITE_MS 5000     /* no progress writing audio: wedged */
 #define MODEM_RING_GAP_MS 8000  /* no ring for this long: the caller gave up */
 #define MODEM_ALIVE_MS 60000    /* idle this long: check the modem answers AT */
+#define MODEM_LEAD_MS 300       /* audio written ahead of real time, at most */
 
 enum modem_mode { MM_CMD, MM_PLAY, MM_REC };
 
@@ -50,6 +50,7 @@ struct modem {
 	int etx;                        /* DLE ETX received */
 	int quiet, novoice;             /* DLE q / DLE s received */
 	uint64_t deadline;              /* max-call */
+	int cmd_ms;                     /* AT command timeout */
 };
 
 static void
@@ -195,7 +196,7 @@ modem_query(struct modem *m, const char *cmd, struct strbuf *sb,
 {
 	enum at_res r;
 
-	if (at_cmd(&m->at, cmd, MODEM_CMD_MS, sb, &r, cause) == -1)
+	if (at_cmd(&m->at, cmd, m->cmd_ms, sb, &r, cause) == -1)
 		return -1;
 	if (r != AT_R_OK) {
 		log_debug("%s: %s: %s", m->tag, cmd, at_res_name(r));
@@ -210,7 +211,7 @@ modem_try(struct modem *m, const char *cmd, const char *why, char **cause)
 {
 	enum at_res r;
 
-	if (at_cmd(&m->at, cmd, MODEM_CMD_MS, NULL, &r, cause) == -1)
+	if (at_cmd(&m->at, cmd, m->cmd_ms, NULL, &r, cause) == -1)
 		return -1;
 	if (r != AT_R_OK && r != AT_R_VCON) {
 		log_warnx("%s: the modem refused %s (%s): %s", m->tag, cmd,
@@ -272,7 +273,7 @@ modem_set_vsm(struct modem *m, int cml, unsigned rate, char **cause)
 			snprintf(cmd, sizeof cmd, "AT+VSM=%d,%u,0,0", cml, rate);
 		else
 			snprintf(cmd, sizeof cmd, "AT+VSM=%d,%u", cml, rate);
-		if (at_cmd(&m->at, cmd, MODEM_CMD_MS, NULL, &r, cause) == -1)
+		if (at_cmd(&m->at, cmd, m->cmd_ms, NULL, &r, cause) == -1)
 			return -1;
 		if (r == AT_R_OK) {
 			snprintf(m->vsm_cmd, sizeof m->vsm_cmd, "%s", cmd);
@@ -342,7 +343,7 @@ modem_setup(struct modem *m, const struct conf_line *cl, const char *dev,
 	port_flush(m->port, 1, 1);
 	if (modem_wake(m, cause) == -1 ||
 	    at_ok(&m->at, "ATZ", 5000, cause) == -1 ||
-	    at_ok(&m->at, "ATE0V1", MODEM_CMD_MS, cause) == -1)
+	    at_ok(&m->at, "ATE0V1", m->cmd_ms, cause) == -1)
 		return -1;
 	for (i = 0; i < nitems(ident_cmds); i++)
 		if (modem_query(m, ident_cmds[i], &m->ident[i], cause) == -1)
@@ -365,7 +366,7 @@ modem_setup(struct modem *m, const struct conf_line *cl, const char *dev,
 		r = modem_try(m, "AT+IFC=0,0", "no flow control", cause);
 	if (r == -1)
 		return -1;
-	if (at_ok(&m->at, "AT+FCLASS=8", MODEM_CMD_MS, cause) == -1)
+	if (at_ok(&m->at, "AT+FCLASS=8", m->cmd_ms, cause) == -1)
 		return kf_error(cause, "%s: not a voice modem: AT+FCLASS=8 "
 		    "refused", m->tag);
 	if (modem_choose_format(m, cause) == -1)
@@ -408,11 +409,12 @@ modem_open(struct line *ln, char **cause)
 
 	m = xcalloc(1, sizeof *m);
 	m->ln = ln;
+	m->cmd_ms = ln->cmd_timeout_ms > 0 ? ln->cmd_timeout_ms : 3000;
 	snprintf(m->tag, sizeof m->tag, "line %s", ln->name);
 	ln->priv = m;
 	if (modem_setup(m, ln->conf, ln->conf->device, cause) == -1 ||
 	    modem_user_init(m, ln->conf->init, cause) == -1 ||
-	    at_ok(&m->at, "AT+FCLASS=0", MODEM_CMD_MS, cause) == -1)
+	    at_ok(&m->at, "AT+FCLASS=0", m->cmd_ms, cause) == -1)
 		return -1;
 	ln->fmt = m->fmt;
 	log_info("%s: %s as %s (%s), audio %s at %u/s", m->tag,
@@ -491,7 +493,7 @@ modem_wait_call(struct line *ln, struct line_call *call, char **cause)
 			line_set_state(ln, LINE_IDLE);
 		}
 		if (now_ms() - quiet_since > MODEM_ALIVE_MS) {
-			if (at_ok(&m->at, "AT", MODEM_CMD_MS, cause) == -1)
+			if (at_ok(&m->at, "AT", m->cmd_ms, cause) == -1)
 				return LINE_FAILED;
 			quiet_since = now_ms();
 		}
@@ -540,11 +542,11 @@ modem_answer(struct line *ln, char **cause)
 	m->deadline = ln->call.start_ms + (uint64_t)(ln->conf->max_call_ms > 0 ?
 	    ln->conf->max_call_ms : 900000);
 	memset(&m->dtmf, 0, sizeof m->dtmf);
-	if ((st = modem_call_cmd(m, "AT+FCLASS=8", MODEM_CMD_MS, NULL,
+	if ((st = modem_call_cmd(m, "AT+FCLASS=8", m->cmd_ms, NULL,
 	    cause)) != LINE_OK)
 		return st;
 	/* Voice settings are forgotten outside voice mode: send them again. */
-	if ((st = modem_call_cmd(m, m->vsm_cmd, MODEM_CMD_MS, NULL,
+	if ((st = modem_call_cmd(m, m->vsm_cmd, m->cmd_ms, NULL,
 	    cause)) != LINE_OK)
 		return st;
 	if (m->fam->vsd != NULL) {
@@ -553,7 +555,7 @@ modem_answer(struct line *ln, char **cause)
 		if (modem_try(m, cmd, "silence detection", cause) == -1)
 			return LINE_FAILED;
 	}
-	if ((st = modem_call_cmd(m, "AT+VLS=1", MODEM_CMD_MS, NULL,
+	if ((st = modem_call_cmd(m, "AT+VLS=1", m->cmd_ms, NULL,
 	    cause)) != LINE_OK)
 		return st;
 	log_info("%s: answered after %u ring(s)", m->tag, ln->call.rings);
@@ -653,7 +655,7 @@ modem_play_abort(struct modem *m, char **cause)
 	if (port_write(m->port, stop, sizeof stop, MODEM_WRITE_MS,
 	    cause) == -1)
 		return LINE_FAILED;
-	return modem_end_data(m, MODEM_CMD_MS, cause);
+	return modem_end_data(m, m->cmd_ms, cause);
 }
 
 static enum line_status
@@ -667,7 +669,7 @@ modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
 	size_t chunk, pos = 0, n;
 	unsigned bps;
 	uint64_t t0;
-	int64_t ahead;
+	int64_t ahead, lead, wait;
 	enum line_status st;
 	ssize_t got;
 
@@ -682,7 +684,7 @@ modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
 	line_set_state(ln, LINE_PLAYING);
 	if (modem_set_flow(m, PORT_FLOW_XON_OUT, cause) == -1)
 		return LINE_FAILED;
-	if ((st = modem_call_cmd(m, "AT+VTX", MODEM_CMD_MS, NULL,
+	if ((st = modem_call_cmd(m, "AT+VTX", m->cmd_ms, NULL,
 	    cause)) != LINE_OK)
 		goto out;
 	m->mode = MM_PLAY;
@@ -697,15 +699,28 @@ modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
 			goto out;
 		}
 		pos += len - pos < chunk ? len - pos : chunk;
-		do {
-			if ((got = modem_pump(m, 0, scratch, sizeof scratch / 2,
-			    cause)) < 0) {
+		/*
+		 * Stay at most MODEM_LEAD_MS ahead of the modem's clock, so
+		 * that barge-in cuts the prompt at once even when the port
+		 * (a pty, a USB CDC endpoint) buffers seconds of audio.
+		 */
+		for (;;) {
+			lead = (int64_t)(pos * 1000 / bps) -
+			    (int64_t)(now_ms() - t0);
+			wait = lead > MODEM_LEAD_MS ? lead - MODEM_LEAD_MS : 0;
+			if ((got = modem_pump(m, wait > 50 ? 50 : (int)wait,
+			    scratch, sizeof scratch / 2, cause)) < 0) {
 				st = LINE_FAILED;
 				goto out;
 			}
-		} while (got > 0);
+			if (m->etx || modem_over(m) ||
+			    (barge_in && ln->keys[0] != '\0'))
+				break;
+			if (got == 0 && wait == 0)
+				break;
+		}
 		if (m->etx) {
-			st = modem_end_data(m, MODEM_CMD_MS, cause);
+			st = modem_end_data(m, m->cmd_ms, cause);
 			if (st == LINE_OK) {
 				modem_gone(m, "the modem left the data state");
 				st = LINE_GONE;
@@ -731,7 +746,7 @@ modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
 	}
 	/* Let the modem play out what is still buffered. */
 	ahead = (int64_t)(len * 1000 / bps) - (int64_t)(now_ms() - t0);
-	st = modem_end_data(m, (int)(ahead > 0 ? ahead : 0) + MODEM_CMD_MS,
+	st = modem_end_data(m, (int)(ahead > 0 ? ahead : 0) + m->cmd_ms,
 	    cause);
 	if (st == LINE_OK && modem_over(m))
 		st = LINE_GONE;
@@ -766,7 +781,7 @@ modem_rec_abort(struct modem *m, line_sink_h *sink, void *arg,
 	if (port_write(m->port, stop, sizeof stop, MODEM_WRITE_MS,
 	    cause) == -1)
 		return LINE_FAILED;
-	deadline = now_ms() + MODEM_CMD_MS;
+	deadline = now_ms() + m->cmd_ms;
 	while (!m->etx) {
 		if (now_ms() >= deadline) {
 			kf_error(cause, "%s: the modem did not end recording "
@@ -793,7 +808,7 @@ modem_rec_abort(struct modem *m, line_sink_h *sink, void *arg,
 			return LINE_OK;
 		}
 	}
-	return modem_end_data(m, MODEM_CMD_MS, cause);
+	return modem_end_data(m, m->cmd_ms, cause);
 }
 
 /* Receive audio; the shared loop of wait_digit and record. */
@@ -812,7 +827,7 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 
 	if (modem_set_flow(m, PORT_FLOW_XON_IN, cause) == -1)
 		return LINE_FAILED;
-	if ((st = modem_call_cmd(m, "AT+VRX", MODEM_CMD_MS, NULL,
+	if ((st = modem_call_cmd(m, "AT+VRX", m->cmd_ms, NULL,
 	    cause)) != LINE_OK)
 		return st;
 	m->mode = MM_REC;
@@ -828,7 +843,7 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 		}
 		if (m->etx) {
 			m->mode = MM_CMD;
-			st = modem_end_data(m, MODEM_CMD_MS, cause);
+			st = modem_end_data(m, m->cmd_ms, cause);
 			if (st == LINE_OK)
 				modem_gone(m, "the modem left the data state");
 			return st == LINE_FAILED ? st : LINE_GONE;
@@ -926,7 +941,7 @@ modem_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
 	line_set_state(ln, LINE_BEEPING);
 	snprintf(cmd, sizeof cmd, "AT+VTS=[%u,0,%u]", freq_hz,
 	    (ms + m->fam->vts_unit_ms - 1) / m->fam->vts_unit_ms);
-	if (at_cmd(&m->at, cmd, (int)ms + MODEM_CMD_MS, NULL, &r, cause) == -1)
+	if (at_cmd(&m->at, cmd, (int)ms + m->cmd_ms, NULL, &r, cause) == -1)
 		return LINE_FAILED;
 	if (r == AT_R_ERROR) {
 		log_warnx("%s: the modem cannot beep (%s refused)", m->tag, cmd);
@@ -934,7 +949,7 @@ modem_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
 	} else
 		st = modem_cmd_status(m, cmd, r, cause);
 	if (st == LINE_OK && m->fam->after_beep != NULL)
-		st = modem_call_cmd(m, m->fam->after_beep, MODEM_CMD_MS, NULL,
+		st = modem_call_cmd(m, m->fam->after_beep, m->cmd_ms, NULL,
 		    cause);
 	if (st != LINE_FAILED)
 		line_set_state(ln, LINE_CONNECTED);
@@ -947,11 +962,11 @@ modem_hangup(struct line *ln, char **cause)
 	struct modem *m = ln->priv;
 	char *why = NULL;
 
-	if (at_ok(&m->at, "AT+VLS=0", MODEM_CMD_MS, &why) == -1 ||
-	    at_ok(&m->at, "AT+FCLASS=0", MODEM_CMD_MS, &why) == -1) {
+	if (at_ok(&m->at, "AT+VLS=0", m->cmd_ms, &why) == -1 ||
+	    at_ok(&m->at, "AT+FCLASS=0", m->cmd_ms, &why) == -1) {
 		log_debug("%s: %s; trying ATH0", m->tag, why);
 		free(why);
-		if (at_ok(&m->at, "ATH0", MODEM_CMD_MS, cause) == -1)
+		if (at_ok(&m->at, "ATH0", m->cmd_ms, cause) == -1)
 			return LINE_FAILED;
 	}
 	/* Busy / dial tone reports still queued belong to the old call. */
@@ -984,10 +999,11 @@ modem_probe(const struct conf_line *cl, const char *device,
 
 	memset(out, 0, sizeof *out);
 	m = xcalloc(1, sizeof *m);
+	m->cmd_ms = 3000;
 	snprintf(m->tag, sizeof m->tag, "%s", device ? device : cl->device);
 	r = modem_setup(m, cl, device ? device : cl->device, cause);
 	if (r == 0)
-		r = at_ok(&m->at, "AT+FCLASS=0", MODEM_CMD_MS, cause);
+		r = at_ok(&m->at, "AT+FCLASS=0", m->cmd_ms, cause);
 	if (r == 0) {
 		out->ati = xstrdup(sb_str(&m->ident[0]));
 		out->ati3 = xstrdup(sb_str(&m->ident[1]));

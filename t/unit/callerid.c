@@ -49,17 +49,23 @@ test_lines(void)
 		{ "NAME = \x01\x7f" "A\xff" "B", 1, LINE_CID_NONE, "", "AB", "", "" },
 	};
 	struct line_callerid cid;
-	size_t i;
+	char shown[80];
+	size_t i, j;
 
 	for (i = 0; i < nitems(c); i++) {
+		/* the test name, with unprintable bytes as '.' */
+		for (j = 0; c[i].line[j] != '\0' && j < sizeof shown - 1; j++)
+			shown[j] = c[i].line[j] >= 0x20 && c[i].line[j] < 0x7f ?
+			    c[i].line[j] : '.';
+		shown[j] = '\0';
 		callerid_clear(&cid);
 		is_int(callerid_parse(&cid, c[i].line), c[i].is_cid,
-		    "'%s' is%s caller ID", c[i].line, c[i].is_cid ? "" : " not");
-		is_int(cid.kind, c[i].kind, "'%s': kind", c[i].line);
-		is_str(cid.number, c[i].number, "'%s': number", c[i].line);
-		is_str(cid.name, c[i].name, "'%s': name", c[i].line);
-		is_str(cid.date, c[i].date, "'%s': date", c[i].line);
-		is_str(cid.time, c[i].time, "'%s': time", c[i].line);
+		    "'%s' is%s caller ID", shown, c[i].is_cid ? "" : " not");
+		is_int(cid.kind, c[i].kind, "'%s': kind", shown);
+		is_str(cid.number, c[i].number, "'%s': number", shown);
+		is_str(cid.name, c[i].name, "'%s': name", shown);
+		is_str(cid.date, c[i].date, "'%s': date", shown);
+		is_str(cid.time, c[i].time, "'%s': time", shown);
 	}
 }
 

@@ -1,0 +1,505 @@
+/*
+ * line-modem.c: the modem driver end to end against the V.253 modem
+ * simulator (t/sim) on a pty: probing each family, a ringing call with
+ * caller ID answered after N rings, playback checked byte for byte at the
+ * modem, barge-in, DTMF with repeats, recording ended by DLE !, every
+ * hang-up signal, garbage, a missing OK, and a vanished device reopened
+ * by the line thread with back-off.  Built three times: line-modem
+ * (calls), line-hangup (hang-up signals), line-fault (faults, thread).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "line/line-int.h"
+#include "../sim/modemsim.h"
+#include "../tap.h"
+
+/* One source, three test programs (each a few seconds). */
+#ifndef LINE_MODEM_PART
+#define LINE_MODEM_PART 1
+#endif
+
+static struct msim *sim;
+static struct line *ln;
+static struct conf_line cl;
+
+static void
+conf_init(const char *family)
+{
+	memset(&cl, 0, sizeof cl);
+	cl.name = xstrdup("t");
+	cl.type = xstrdup("modem");
+	cl.device = xstrdup(msim_path(sim));
+	cl.family = xstrdup(family);
+	cl.speed = 115200;
+	cl.flow_control = xstrdup("rtscts");
+	cl.rings = 2;
+	cl.max_call_ms = 60000;
+	cl.silence_ms = 1500;
+}
+
+static void
+conf_clear(void)
+{
+	free(cl.name);
+	free(cl.type);
+	free(cl.device);
+	free(cl.family);
+	free(cl.flow_control);
+}
+
+/* A simulator and an opened line; 0 or -1 (test skipped). */
+static int
+setup(enum msim_family fam, int fast, const char *family)
+{
+	struct msim_opts o = { .family = fam, .fast = fast };
+	char *cause = NULL;
+
+	if (msim_start(&o, &sim, &cause) == -1) {
+		ok(0, "msim_start: %s", cause);
+		free(cause);
+		return -1;
+	}
+	conf_init(family);
+	if (line_new(&cl, &ln, &cause) == -1)
+		return -1;
+	ln->cmd_timeout_ms = 600;
+	if (ln->ops->open(ln, &cause) == -1) {
+		ok(0, "open the line on %s: %s", msim_family_name(fam), cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+teardown(void)
+{
+	line_free(ln);
+	ln = NULL;
+	msim_stop(sim);
+	sim = NULL;
+	conf_clear();
+}
+
+/* Ring until answered; returns the answer's status. */
+static enum line_status __attribute__((unused))
+call_in(const struct msim_cid *cid)
+{
+	char *cause = NULL;
+	enum line_status st;
+
+	msim_ring(sim, 6, 150, cid);
+	memset(&ln->call, 0, sizeof ln->call);
+	st = ln->ops->wait_call(ln, &ln->call, &cause);
+	if (st != LINE_OK) {
+		ok(0, "wait_call: %s %s", line_status_name(st), cause);
+		free(cause);
+		return st;
+	}
+	st = ln->ops->answer(ln, &cause);
+	if (st != LINE_OK) {
+		ok(0, "answer: %s %s", line_status_name(st), cause);
+		free(cause);
+	}
+	return st;
+}
+
+static void __attribute__((unused))
+test_probe(void)
+{
+	static const struct {
+		enum msim_family fam;
+		const char *family, *vsm_cmd;
+		enum audio_enc enc;
+	} c[] = {
+		{ MSIM_CONEXANT, "conexant", "AT+VSM=1,8000,0,0", AUDIO_U8 },
+		{ MSIM_USR, "usr", "AT+VSM=131,8000", AUDIO_ULAW },
+		{ MSIM_V253, "v253", "AT+VSM=4,8000", AUDIO_ULAW },
+	};
+	struct msim_opts o = { .fast = 1 };
+	struct modem_probe mp;
+	char *cause = NULL;
+	size_t i;
+	int cml;
+	unsigned rate;
+
+	for (i = 0; i < nitems(c); i++) {
+		o.family = c[i].fam;
+		if (msim_start(&o, &sim, &cause) == -1) {
+			ok(0, "msim_start: %s", cause);
+			return;
+		}
+		conf_init("auto");
+		is_int(modem_probe(&cl, NULL, &mp, &cause), 0, "probe %s: %s",
+		    c[i].family, cause ? cause : "ok");
+		is_str(mp.family, c[i].family, "  family detected");
+		is_str(mp.vsm_cmd, c[i].vsm_cmd, "  format set by name");
+		is_int(mp.fmt.enc, c[i].enc, "  encoding");
+		is_int(mp.fmt.rate, 8000, "  rate");
+		like(mp.vls, "1,\"T\"", "  +VLS=? labels kept");
+		msim_vsm(sim, &cml, &rate);
+		ok(rate == 8000, "  simulator now at %d,%u", cml, rate);
+		is_int(msim_fclass(sim), 0, "  left in data mode");
+		modem_probe_free(&mp);
+		msim_stop(sim);
+		conf_clear();
+	}
+}
+
+static void __attribute__((unused))
+test_call(void)
+{
+	struct msim_cid cid = { "0321", "1405", "5551234567", "JOHN DOE" };
+	uint8_t audio[4000], *got = NULL;
+	size_t len = 0, i;
+	enum msim_vtx_end end;
+	char *cause = NULL, key = 0;
+
+	if (setup(MSIM_CONEXANT, 1, "auto") == -1)
+		return;
+	is_int(call_in(&cid), LINE_OK, "conexant: call answered");
+	is_int(ln->call.rings, 2, "after the configured 2 rings");
+	is_int(ln->call.cid.kind, LINE_CID_NUMBER, "caller ID read");
+	is_str(ln->call.cid.number, "5551234567", "number");
+	is_str(ln->call.cid.name, "JOHN DOE", "name");
+	is_str(ln->call.cid.date, "0321", "date");
+	is_str(ln->call.cid.time, "1405", "time");
+	is_int(msim_offhook(sim), 1, "modem off hook");
+	ok(msim_wait_command(sim, "AT+VLS=1", 0, 10) >= 0, "answered with AT+VLS=1");
+
+	for (i = 0; i < sizeof audio; i++)
+		audio[i] = (uint8_t)(i * 7);    /* plenty of 0x10, 0x03, 0x18 */
+	is_int(ln->ops->play(ln, audio, sizeof audio, 0, &key, &cause),
+	    LINE_OK, "play 4000 bytes");
+	is_int(msim_wait_vtx(sim, 1, 2000), 0, "one VTX segment ended");
+	msim_vtx_audio(sim, 0, &got, &len, &end);
+	is_int(len, sizeof audio, "the modem got every byte");
+	ok(got != NULL && memcmp(got, audio, sizeof audio) == 0,
+	    "exactly the unshielded audio");
+	is_int(end, MSIM_VTX_ETX, "ended by DLE ETX");
+	free(got);
+
+	is_int(ln->ops->beep(ln, 1000, 200, &cause), LINE_OK, "beep");
+	ok(msim_wait_command(sim, "AT+VTS=[1000,0,20]", 0, 10) >= 0,
+	    "AT+VTS=[1000,0,20]");
+
+	/* DTMF: repeats collapse, two presses of one key count twice */
+	msim_dtmf(sim, "1559#", 50);
+	{
+		char keys[8] = "";
+		size_t n = 0;
+
+		while (n < 5 && ln->ops->wait_digit(ln, 3000, &key, &cause) ==
+		    LINE_DIGIT)
+			keys[n++] = key;
+		keys[n] = '\0';
+		is_str(keys, "1559#", "DTMF collected without repeats");
+	}
+	is_int(ln->ops->wait_digit(ln, 300, &key, &cause), LINE_TIMEOUT,
+	    "no key: timeout");
+	ok(msim_wait_command(sim, "<DLE !>", 0, 10) >= 0,
+	    "collecting ends VRX with DLE !");
+
+	is_int(ln->ops->hangup(ln, &cause), LINE_OK, "hang up");
+	is_int(msim_offhook(sim), 0, "modem on hook");
+	ok(msim_wait_command(sim, "AT+VLS=0", 0, 10) >= 0, "with AT+VLS=0");
+
+	/* and the next call */
+	cid.nmbr = "P";
+	cid.name = NULL;
+	is_int(call_in(&cid), LINE_OK, "second call answered");
+	is_int(ln->call.cid.kind, LINE_CID_PRIVATE, "private number");
+	ln->ops->hangup(ln, &cause);
+	teardown();
+}
+
+static void __attribute__((unused))
+test_barge_in(void)
+{
+	uint8_t audio[24000];
+	size_t idx;
+	char *cause = NULL, key = 0;
+	uint64_t t0;
+
+	if (setup(MSIM_CONEXANT, 0, "auto") == -1)
+		return;
+	if (call_in(NULL) != LINE_OK)
+		goto out;
+	memset(audio, 0x80, sizeof audio);
+	msim_dtmf_at_byte(sim, "7", 2000);
+	t0 = now_ms();
+	is_int(ln->ops->play(ln, audio, sizeof audio, 1, &key, &cause),
+	    LINE_DIGIT, "paced play with barge-in: stopped by a key");
+	is_int(key, '7', "the key");
+	ok(now_ms() - t0 < 2000, "well before the 3 s prompt ended (%llu ms)",
+	    (unsigned long long)(now_ms() - t0));
+	idx = (size_t)msim_wait_command(sim, "<DLE CAN>", 0, 1000);
+	ok((int)idx >= 0 && msim_wait_command(sim, "<DLE ETX>", idx, 1000) >
+	    (int)idx, "DLE CAN then DLE ETX");
+	is_int(msim_state(sim), MSIM_COMMAND, "modem back in command mode");
+
+	/* without barge-in the key waits for wait_digit */
+	msim_dtmf_at_byte(sim, "3", 800);
+	is_int(ln->ops->play(ln, audio, 4000, 0, &key, &cause), LINE_OK,
+	    "play without barge-in runs to the end");
+	is_int(ln->ops->wait_digit(ln, 1000, &key, &cause), LINE_DIGIT,
+	    "the key was kept");
+	is_int(key, '3', "as typed ahead");
+	ln->ops->hangup(ln, &cause);
+out:
+	teardown();
+}
+
+struct rec_buf {
+	uint8_t buf[65536];
+	size_t len;
+};
+
+static int __attribute__((unused))
+rec_sink(void *arg, const void *data, size_t len)
+{
+	struct rec_buf *rb = arg;
+
+	if (rb->len + len > sizeof rb->buf)
+		len = sizeof rb->buf - rb->len;
+	memcpy(rb->buf + rb->len, data, len);
+	rb->len += len;
+	return 0;
+}
+
+static void __attribute__((unused))
+test_record(enum msim_family fam, const char *what)
+{
+	static struct rec_buf rb;
+	struct line_rec rec = { rec_sink, &rb, 10000, 500, 1 };
+	uint8_t voice[3000];
+	char *cause = NULL, key = 0;
+	size_t i;
+	enum line_status st;
+
+	if (setup(fam, 1, "auto") == -1)
+		return;
+	if (call_in(NULL) != LINE_OK)
+		goto out;
+	for (i = 0; i < sizeof voice; i++)
+		voice[i] = (i & 1) ? 0x10 : 0x10 + 0x60;  /* loud, with DLEs */
+	if (ln->fmt.enc == AUDIO_ULAW)
+		for (i = 0; i < sizeof voice; i += 2)
+			voice[i] = 0x20;
+	msim_feed(sim, voice, sizeof voice);
+	rb.len = 0;
+	st = ln->ops->record(ln, &rec, &key, &cause);
+	is_int(st, LINE_SILENCE, "%s: recording stops on silence after voice",
+	    what);
+	ok(rb.len >= sizeof voice && memcmp(rb.buf, voice, sizeof voice) == 0,
+	    "%s: the voice arrived unshielded (%zu bytes)", what, rb.len);
+	ok(msim_wait_command(sim, "<DLE !>", 0, 10) >= 0,
+	    "%s: ended with DLE !", what);
+	is_int(msim_state(sim), MSIM_COMMAND, "%s: modem in command mode",
+	    what);
+
+	/* a key stops it */
+	msim_dtmf(sim, "9", 100);
+	rb.len = 0;
+	rec.silence_ms = 0;
+	st = ln->ops->record(ln, &rec, &key, &cause);
+	ok(st == LINE_DIGIT && key == '9', "%s: a key stops recording (%s %c)",
+	    what, line_status_name(st), key ? key : '-');
+	ln->ops->hangup(ln, &cause);
+out:
+	teardown();
+}
+
+static void __attribute__((unused))
+test_hangups(void)
+{
+	static const struct {
+		enum msim_family fam;
+		enum msim_hangup how;
+		int record;
+		const char *name;
+	} c[] = {
+		{ MSIM_V253, MSIM_HUP_BUSY, 0, "DLE b" },
+		{ MSIM_V253, MSIM_HUP_DIALTONE, 0, "DLE d" },
+		{ MSIM_V253, MSIM_HUP_LOOP, 0, "DLE l" },
+		{ MSIM_V253, MSIM_HUP_NOCARRIER, 0, "NO CARRIER" },
+		{ MSIM_V253, MSIM_HUP_SILENCE, 1, "DLE s" },
+		{ MSIM_CONEXANT, MSIM_HUP_SILENT, 1, "software silence" },
+		{ MSIM_USR, MSIM_HUP_BUSY, 0, "USR DLE b" },
+	};
+	static struct rec_buf rb;
+	struct line_rec rec = { rec_sink, &rb, 20000, 0, 0 };
+	char *cause = NULL, key;
+	enum line_status st;
+	size_t i;
+	uint64_t t0;
+
+	for (i = 0; i < nitems(c); i++) {
+		if (setup(c[i].fam, 1, "auto") == -1)
+			return;
+		if (call_in(NULL) != LINE_OK) {
+			teardown();
+			continue;
+		}
+		msim_hangup(sim, c[i].how, 100);
+		t0 = now_ms();
+		rb.len = 0;
+		if (c[i].record)
+			st = ln->ops->record(ln, &rec, &key, &cause);
+		else
+			st = ln->ops->wait_digit(ln, 10000, &key, &cause);
+		is_str(line_status_name(st), "LINE_GONE", "%s: caller gone",
+		    c[i].name);
+		ok(now_ms() - t0 < 4000, "%s: noticed in %llu ms", c[i].name,
+		    (unsigned long long)(now_ms() - t0));
+		is_int(ln->ops->hangup(ln, &cause), LINE_OK, "%s: hung up",
+		    c[i].name);
+		is_int(msim_offhook(sim), 0, "%s: on hook", c[i].name);
+		teardown();
+	}
+	/* a maximum call length */
+	if (setup(MSIM_V253, 1, "auto") == -1)
+		return;
+	cl.max_call_ms = 800;
+	if (call_in(NULL) == LINE_OK) {
+		st = ln->ops->wait_digit(ln, 10000, &key, &cause);
+		is_str(line_status_name(st), "LINE_GONE", "max-call ends the call");
+		ln->ops->hangup(ln, &cause);
+	}
+	teardown();
+}
+
+static void __attribute__((unused))
+test_faults(void)
+{
+	char *cause = NULL, key;
+	enum line_status st;
+
+	if (setup(MSIM_CONEXANT, 1, "auto") == -1)
+		return;
+	msim_garbage(sim, 400, 0);
+	msim_garbage(sim, 200, 1);
+	is_int(call_in(NULL), LINE_OK, "garbage while idle: call still answered");
+	msim_garbage(sim, 300, 0);
+	st = ln->ops->wait_digit(ln, 500, &key, &cause);
+	is_str(line_status_name(st), "LINE_TIMEOUT",
+	    "line noise during a call is audio, not an event");
+	msim_garbage(sim, 300, 1);
+	st = ln->ops->wait_digit(ln, 500, &key, &cause);
+	ok(st != LINE_FAILED, "a DLE flood during a call: events, no failure "
+	    "(%s)", line_status_name(st));
+	ln->ops->hangup(ln, &cause);
+
+	/* a missing OK: timeout, then re-initialisation works */
+	msim_misbehave(sim, MSIM_FAULT_DROP_OK, 1);
+	msim_ring(sim, 4, 150, NULL);
+	memset(&ln->call, 0, sizeof ln->call);
+	st = ln->ops->wait_call(ln, &ln->call, &cause);
+	if (st == LINE_OK)
+		st = ln->ops->answer(ln, &cause);
+	is_str(line_status_name(st), "LINE_FAILED", "missing OK: failure");
+	like(cause, "no answer", "timeout reported: %s", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	ln->ops->close(ln);
+	msim_hangup(sim, MSIM_HUP_NOCARRIER, 0);
+	sleep_ms(100);
+	is_int(ln->ops->open(ln, &cause), 0, "re-initialised: %s",
+	    cause ? cause : "ok");
+	is_int(msim_offhook(sim), 0, "on hook after re-init");
+	teardown();
+}
+
+static unsigned calls_seen;
+
+static void __attribute__((unused))
+count_call(struct line *l, struct line_call *call, void *arg)
+{
+	char key;
+	char *cause = NULL;
+
+	calls_seen++;
+	l->ops->wait_digit(l, 100, &key, &cause);
+	free(cause);
+}
+
+static int __attribute__((unused))
+wait_state(enum line_state st, int ms)
+{
+	uint64_t end = now_ms() + (uint64_t)ms;
+
+	while (now_ms() < end) {
+		if (line_state(ln) == st)
+			return 0;
+		sleep_ms(20);
+	}
+	return -1;
+}
+
+static void __attribute__((unused))
+test_thread(void)
+{
+	struct msim_opts o = { .family = MSIM_USR, .fast = 1 };
+	char link[64], *cause = NULL;
+
+	snprintf(link, sizeof link, "/tmp/kefu-line-modem-%d", (int)getpid());
+	o.link = link;
+	if (msim_start(&o, &sim, &cause) == -1) {
+		ok(0, "msim_start: %s", cause);
+		return;
+	}
+	conf_init("auto");
+	line_new(&cl, &ln, &cause);
+	ln->retry_ms = 100;
+	ln->retry_max_ms = 400;
+	is_int(line_start(ln, count_call, NULL, &cause), 0, "line thread");
+	is_int(wait_state(LINE_IDLE, 5000), 0, "thread: idle");
+	msim_ring(sim, 4, 150, NULL);
+	sleep_ms(100);
+	is_int(wait_state(LINE_IDLE, 5000), 0, "call handled, idle again");
+	is_int(calls_seen, 1, "the call reached the interpreter");
+	is_int(msim_offhook(sim), 0, "and was hung up");
+
+	msim_vanish(sim);
+	is_int(wait_state(LINE_DOWN, 5000), 0, "device vanished: line down");
+	sleep_ms(500);
+	is_int(msim_reappear(sim, &cause), 0, "device back");
+	is_int(wait_state(LINE_IDLE, 5000), 0, "reopened, idle again");
+	ok(ln->failures >= 1, "failure counted (%u)", ln->failures);
+	msim_ring(sim, 4, 150, NULL);
+	sleep_ms(100);
+	wait_state(LINE_IDLE, 5000);
+	is_int(calls_seen, 2, "calls work after the reopen");
+	line_stop(ln);
+	is_int(line_state(ln), LINE_STOPPED, "stopped");
+	teardown();
+}
+
+int
+main(void)
+{
+	log_open("line-modem", "-", getenv("KEFU_TEST_DEBUG") ? KLOG_DEBUG :
+	    KLOG_ERROR, NULL);
+	uint64_t t0 = now_ms();
+
+#define T(x) do { x; tap_diag("%s: %llu ms", #x, \
+	    (unsigned long long)(now_ms() - t0)); t0 = now_ms(); } while (0)
+#if LINE_MODEM_PART == 1
+	T(test_probe());
+	T(test_call());
+	T(test_barge_in());
+	T(test_record(MSIM_CONEXANT, "conexant"));
+	T(test_record(MSIM_USR, "usr"));
+	T(test_record(MSIM_V253, "v253"));
+#elif LINE_MODEM_PART == 2
+	T(test_hangups());
+#else
+	T(test_faults());
+	T(test_thread());
+#endif
+	return tap_done();
+}
