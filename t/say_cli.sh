@@ -5,7 +5,8 @@
 kefu="$KEFU_BUILDDIR/kefu"
 P="$KEFU_SRCDIR/prompts"
 out=/tmp/kefu-say-cli.$$
-trap 'rm -f $out $out.err' EXIT
+wav=/tmp/kefu-say-cli.$$.wav
+trap 'rm -f $out $out.err $wav' EXIT
 n=0 fail=0
 check() {   # check NAME WANT-STATUS WANT-OUTPUT-FILE-CONTENT -- args
 	name=$1 want_rc=$2 want=$3; shift 4
@@ -62,11 +63,14 @@ num.yao 幺
 num.0 零" -- say phone 110 -p "$P" -l zh-CN
 check "money with 3 decimals refused" 1 'kefu say: money "12.345": more than two decimals (分 is the smallest unit; the rules refuse to round)' -- say money 12.345 -p "$P" -l zh-CN
 check "bad number refused" 1 'kefu say: number "12.5.3": not a decimal number (digits, optionally a point and more digits)' -- say number 12.5.3 -p "$P" -l zh-CN
-check "unknown type" 2 "kefu say: unknown type 'price'
-usage: kefu say TYPE VALUE [--lang zh-CN|yue] [--unit WORD] [--prompts DIR]
-       kefu say ids [--lang LANG] [--prompts DIR]
-TYPE: number, money, quantity, date, date-weekday, time, digits, phone
-  (--rules FILE --catalog FILE load other say-rules; negative values after --)" -- say price 1 -p "$P" -l zh-CN
+n=$((n + 1))
+"$kefu" say price 1 -p "$P" -l zh-CN >$out 2>&1; rc=$?
+if [ $rc = 2 ] && [ "$(head -n 2 $out)" = "kefu say: unknown type 'price'
+usage: kefu say TYPE VALUE [--lang zh-CN|yue] [--unit WORD] [--prompts DIR]" ]; then
+	echo "ok $n - unknown type"
+else
+	echo "not ok $n - unknown type"; fail=1; sed 's/^/#   /' $out
+fi
 check "--unit only for quantities" 2 "kefu say: --unit is for quantities" -- say number 2 --unit 瓶 -p "$P" -l zh-CN
 check "unknown option" 2 "kefu say: unknown option --colour" -- say number 2 --colour -p "$P"
 check "missing language" 1 "kefu say: $P/xx/say.rules: No such file or directory" -- say number 2 -p "$P" -l xx
@@ -77,5 +81,19 @@ if "$kefu" say ids -p "$P" -l yue >$out 2>&1 && grep -qx num.liang $out &&
 else
 	echo "not ok $n - ids lists what the yue rules emit"; fail=1
 fi
+n=$((n + 1))
+if "$kefu" say money 2.00 -p "$P" -l zh-CN --audio $wav >$out 2>$out.err &&
+    [ "$(head -c 4 $wav)" = RIFF ] && [ "$(head -n 1 $out)" = 两元整 ] &&
+    [ "$(wc -c <$wav)" -gt 1000 ]; then
+	echo "ok $n - --audio writes the sequence as WAV"
+else
+	echo "not ok $n - --audio writes the sequence as WAV"; fail=1
+	sed 's/^/#   /' $out
+fi
+rm -f $wav
+check "--audio with a bad format" 2 "kefu say: mp3: unknown audio format (want u8, ulaw, alaw or s16le, optionally /RATE)" -- say money 2 -p "$P" -l zh-CN --audio $wav --format mp3
+n=$((n + 1))
+if [ ! -e $wav ]; then echo "ok $n - no WAV after an error"; else
+	echo "not ok $n - no WAV after an error"; fail=1; fi
 echo "1..$n"
 exit $fail

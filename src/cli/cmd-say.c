@@ -2,7 +2,8 @@
  * cmd-say.c: `kefu say TYPE VALUE` shows how kefu will speak a number,
  * price, quantity, date, time or digit string (the say-rules of
  * kefu-say(7)): the whole text, then one line per prompt "id text";
- * `kefu say ids` lists every prompt the rules can emit.
+ * `kefu say ids` lists every prompt the rules can emit; `--audio FILE`
+ * also renders the sequence as a WAV file with the audio subsystem.
  */
 #include "config.h"
 
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audio/audio.h"
 #include "cli/cli.h"
 #include "say/say.h"
 #include "util/util.h"
@@ -21,6 +23,9 @@ struct cmd_say_opts {
 	const char *prompts;    /* --prompts DIR, else kefu.conf's */
 	const char *rules;      /* --rules FILE (with --catalog FILE) */
 	const char *catalog;
+	const char *audio;      /* --audio FILE: write the sequence as WAV */
+	const char *format;     /* --format: its line format, default ulaw */
+	struct audio_fmt fmt;   /* the format parsed */
 	const char *pos[2];     /* TYPE VALUE, or "ids" */
 	int npos;
 };
@@ -30,6 +35,7 @@ cmd_say_usage(FILE *fp)
 {
 	fprintf(fp, "usage: kefu say TYPE VALUE [--lang zh-CN|yue] "
 	    "[--unit WORD] [--prompts DIR]\n"
+	    "                [--audio FILE.wav [--format ulaw|alaw|u8|s16le[/RATE]]]\n"
 	    "       kefu say ids [--lang LANG] [--prompts DIR]\n"
 	    "TYPE: number, money, quantity, date, date-weekday, time, "
 	    "digits, phone\n"
@@ -53,6 +59,8 @@ cmd_say_args(int argc, char **argv, struct cmd_say_opts *o)
 		{ "--prompts", "-p", offsetof(struct cmd_say_opts, prompts) },
 		{ "--rules", NULL, offsetof(struct cmd_say_opts, rules) },
 		{ "--catalog", NULL, offsetof(struct cmd_say_opts, catalog) },
+		{ "--audio", "-o", offsetof(struct cmd_say_opts, audio) },
+		{ "--format", "-F", offsetof(struct cmd_say_opts, format) },
 	};
 	int i, dashdash = 0;
 	size_t k;
@@ -104,7 +112,8 @@ cmd_say_load(struct cmd_say_opts *o)
 	char *cause = NULL;
 	int rv;
 
-	if (o->rules == NULL && (o->prompts == NULL || o->lang == NULL)) {
+	if ((o->rules == NULL || o->audio != NULL) &&
+	    (o->prompts == NULL || o->lang == NULL)) {
 		if ((conf = cli_conf()) == NULL)
 			return NULL;
 		if (o->prompts == NULL)
@@ -135,6 +144,45 @@ cmd_say_ids(const struct say_rules *r)
 		printf("%s\n", ids[i]);
 	free(ids);
 	return CLI_OK;
+}
+
+/* Render seq in the prompts' audio (recorded, generated or beeps). */
+static int
+cmd_say_audio(const struct cmd_say_opts *o, const struct say_seq *seq,
+    const char *text)
+{
+	struct audio_cache *cache;
+	struct wav_info info;
+	struct prompts *pr;
+	const char **ids;
+	char *cause = NULL;
+	uint8_t *buf;
+	size_t len, i;
+	int rc = -1;
+
+	if (prompts_load(o->prompts, o->lang, &pr, &cause) == -1)
+		goto out;
+	ids = xcalloc(seq->n + 1, sizeof(*ids));
+	for (i = 0; i < seq->n; i++)
+		ids[i] = seq->items[i].id;
+	cache = audio_cache_new(pr);
+	rc = audio_render(cache, o->lang, ids, seq->n, &o->fmt, &buf, &len,
+	    &cause);
+	if (rc == 0) {
+		memset(&info, 0, sizeof(info));
+		info.title = text;
+		info.software = "kefu say";
+		rc = wav_write(o->audio, &o->fmt, buf, len, &info, &cause);
+		free(buf);
+	}
+	audio_cache_free(cache);
+	free(ids);
+out:
+	if (rc == -1) {
+		fprintf(stderr, "kefu say: %s\n", cause);
+		free(cause);
+	}
+	return rc;
 }
 
 static int
@@ -168,9 +216,12 @@ cmd_say_value(const struct say_rules *r, struct cmd_say_opts *o)
 	printf("%s\n", text);
 	for (i = 0; i < seq.n; i++)
 		printf("%s %s\n", seq.items[i].id, seq.items[i].text);
+	rv = CLI_OK;
+	if (o->audio != NULL && cmd_say_audio(o, &seq, text) == -1)
+		rv = CLI_FAIL;
 	free(text);
 	say_seq_free(&seq);
-	return CLI_OK;
+	return rv;
 }
 
 int
@@ -178,6 +229,7 @@ cmd_say_main(int argc, char **argv)
 {
 	struct cmd_say_opts o;
 	struct say_rules *r;
+	char *cause = NULL;
 	int rv;
 
 	memset(&o, 0, sizeof(o));
@@ -189,6 +241,13 @@ cmd_say_main(int argc, char **argv)
 		return CLI_USAGE;
 	if (!(o.npos == 2 || (o.npos == 1 && strcmp(o.pos[0], "ids") == 0))) {
 		cmd_say_usage(stderr);
+		return CLI_USAGE;
+	}
+	o.fmt.enc = AUDIO_ULAW;
+	o.fmt.rate = 8000;
+	if (o.format != NULL && pcm_fmt_parse(o.format, &o.fmt, &cause) == -1) {
+		fprintf(stderr, "kefu say: %s\n", cause);
+		free(cause);
 		return CLI_USAGE;
 	}
 	if ((r = cmd_say_load(&o)) == NULL)

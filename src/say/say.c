@@ -323,6 +323,27 @@ money_digits(const struct say_rules *r, const char *s, const struct dec *dc,
 	return 0;
 }
 
+/* The 元 part of a non-zero amount, then 整 or the 零 before 分. */
+static void
+say_yuan(struct rd *rd, const char *y, size_t yl, char jiao, char fen)
+{
+	const struct say_rules *r = rd->r;
+
+	if (yl == 1 && *y == '2' && r->money_two[0] == SAY_TWO_ALWAYS)
+		emit(rd, r->liang);
+	else
+		say_int(rd, y, yl, 1);
+	emit(rd, r->money_unit[0]);
+	if (jiao == '0' && fen == '0')
+		emit(rd, r->money_whole);
+	else if (jiao == '0')
+		emit(rd, r->zero);
+}
+
+/*
+ * 元角分: 12.50 十二元五角, 12.05 十二元零五分, 3.00 三元整, 0.05 五分,
+ * 0.00 零元.
+ */
 static int
 say_money(struct rd *rd, const char *s, char **cause)
 {
@@ -330,44 +351,29 @@ say_money(struct rd *rd, const char *s, char **cause)
 	struct dec dc;
 	char buf[128], *y, jiao, fen;
 	size_t yl;
+	int yzero;
 
-	if (dec_parse("money", s, r->money_negative, &dc, cause) == -1)
-		return -1;
-	if (money_digits(r, s, &dc, buf, sizeof(buf), cause) == -1)
+	if (dec_parse("money", s, r->money_negative, &dc, cause) == -1 ||
+	    money_digits(r, s, &dc, buf, sizeof(buf), cause) == -1)
 		return -1;
 	yl = strlen(buf) - 2;
 	jiao = buf[yl];
 	fen = buf[yl + 1];
-	y = buf;
-	while (yl > 1 && *y == '0') {
-		y++;
+	for (y = buf; yl > 1 && *y == '0'; y++)
 		yl--;
-	}
 	if (yl > (size_t)r->money_max_digits)
 		return kf_error(cause, "money \"%s\": more than %d digits "
 		    "before the point", s, r->money_max_digits);
-	if (dc.neg && !(yl == 1 && *y == '0' && jiao == '0' && fen == '0'))
-		emit(rd, r->minus);
-	if (yl == 1 && *y == '0') {
-		if (jiao == '0' && fen == '0') {
-			emit(rd, r->zero);
-			emit(rd, r->money_unit[0]);
-			return 0;
-		}
-	} else {
-		if (yl == 1 && *y == '2' &&
-		    r->money_two[0] == SAY_TWO_ALWAYS)
-			emit(rd, r->liang);
-		else
-			say_int(rd, y, yl, 1);
+	yzero = yl == 1 && *y == '0';
+	if (yzero && jiao == '0' && fen == '0') {
+		emit(rd, r->zero);
 		emit(rd, r->money_unit[0]);
-		if (jiao == '0' && fen == '0') {
-			emit(rd, r->money_whole);
-			return 0;
-		}
-		if (jiao == '0')
-			emit(rd, r->zero);
+		return 0;
 	}
+	if (dc.neg)
+		emit(rd, r->minus);
+	if (!yzero)
+		say_yuan(rd, y, yl, jiao, fen);
 	if (jiao != '0')
 		say_money_digit(rd, jiao, 1);
 	if (fen != '0')
@@ -391,8 +397,8 @@ measure_find(const struct say_rules *r, const char *word)
 	return NULL;
 }
 
-int
-say_quantity(const struct say_rules *rules, const char *number,
+static int
+quantity_say(const struct say_rules *rules, const char *number,
     const char *word, struct say_seq *seq, char **cause)
 {
 	const struct say_measure *m;
@@ -426,6 +432,21 @@ say_quantity(const struct say_rules *rules, const char *number,
 	return 0;
 }
 
+int
+say_quantity(const struct say_rules *rules, const char *number,
+    const char *word, struct say_seq *seq, char **cause)
+{
+	char *n, *w;
+	int rv;
+
+	n = xstrdup(number != NULL ? number : "");
+	w = xstrdup(word != NULL ? word : "");
+	rv = quantity_say(rules, str_trim(n), str_trim(w), seq, cause);
+	free(n);
+	free(w);
+	return rv;
+}
+
 /* "3 瓶", "2.5公斤", "12 kg": the number, blanks, the word. */
 static int
 say_quantity_text(const struct say_rules *r, const char *s,
@@ -442,7 +463,7 @@ say_quantity_text(const struct say_rules *r, const char *s,
 		    "a number", s);
 	num = xstrndup(s, (size_t)(p - s));
 	word = xstrdup(p);
-	rv = say_quantity(r, num, str_trim(word), seq, cause);
+	rv = quantity_say(r, num, str_trim(word), seq, cause);
 	free(num);
 	free(word);
 	return rv;
@@ -588,40 +609,45 @@ say_digits(struct rd *rd, const char *s, int phone, char **cause)
 	return 0;
 }
 
+static int
+say_dispatch(struct rd *rd, enum say_type type, const char *value,
+    char **cause)
+{
+	switch (type) {
+	case SAY_NUMBER:
+		return say_number(rd, value, cause);
+	case SAY_MONEY:
+		return say_money(rd, value, cause);
+	case SAY_QUANTITY:
+		return say_quantity_text(rd->r, value, rd->seq, cause);
+	case SAY_DATE:
+	case SAY_DATE_WEEKDAY:
+		return say_date(rd, value, type == SAY_DATE_WEEKDAY, cause);
+	case SAY_TIME:
+		return say_time(rd, value, cause);
+	case SAY_DIGITS:
+	case SAY_PHONE:
+		return say_digits(rd, value, type == SAY_PHONE, cause);
+	}
+	return kf_error(cause, "say: unknown value type %d", (int)type);
+}
+
+/*
+ * Blanks around the value are ignored (CHAR columns come padded); the
+ * sequence is left as it was on error.
+ */
 int
 say_value(const struct say_rules *rules, enum say_type type,
     const char *value, struct say_seq *seq, char **cause)
 {
 	struct rd rd = { rules, seq };
 	size_t n0 = seq->n;
-	int rv = -1;
+	char *copy;
+	int rv;
 
-	if (value == NULL)
-		value = "";
-	switch (type) {
-	case SAY_NUMBER:
-		rv = say_number(&rd, value, cause);
-		break;
-	case SAY_MONEY:
-		rv = say_money(&rd, value, cause);
-		break;
-	case SAY_QUANTITY:
-		rv = say_quantity_text(rules, value, seq, cause);
-		break;
-	case SAY_DATE:
-	case SAY_DATE_WEEKDAY:
-		rv = say_date(&rd, value, type == SAY_DATE_WEEKDAY, cause);
-		break;
-	case SAY_TIME:
-		rv = say_time(&rd, value, cause);
-		break;
-	case SAY_DIGITS:
-	case SAY_PHONE:
-		rv = say_digits(&rd, value, type == SAY_PHONE, cause);
-		break;
-	default:
-		rv = kf_error(cause, "say: unknown value type %d", (int)type);
-	}
+	copy = xstrdup(value != NULL ? value : "");
+	rv = say_dispatch(&rd, type, str_trim(copy), cause);
+	free(copy);
 	if (rv == -1)
 		seq->n = n0;
 	return rv;

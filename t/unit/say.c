@@ -147,7 +147,7 @@ bad_input(const struct say_rules *r)
 		{ SAY_NUMBER, "5.", "not a decimal number" },
 		{ SAY_NUMBER, "1e5", "not a decimal number" },
 		{ SAY_NUMBER, "1,000", "not a decimal number" },
-		{ SAY_NUMBER, " 12", "not a decimal number" },
+		{ SAY_NUMBER, "1 2", "not a decimal number" },
 		{ SAY_NUMBER, "+12", "not a decimal number" },
 		{ SAY_NUMBER, "--1", "not a decimal number" },
 		{ SAY_NUMBER, "1234567890123456789012345", "more than 24" },
@@ -230,6 +230,14 @@ append_and_api(const struct say_rules *r)
 	s = say_seq_text(&seq);
 	is_str(s, "", "empty sequence text");
 	free(s);
+	ok(say_value(r, SAY_MONEY, " 12.50  ", &seq, NULL) == 0 &&
+	    say_value(r, SAY_DIGITS, "\t6901234 ", &seq, NULL) == 0 &&
+	    say_quantity(r, " 2 ", " 瓶 ", &seq, NULL) == 0,
+	    "blanks around values are ignored (padded CHAR columns)");
+	s = say_seq_text(&seq);
+	is_str(s, "十二元五角六九零一二三四两瓶", "padded values text");
+	free(s);
+	say_seq_free(&seq);
 	ok(say_type_parse("date-weekday", &t) == 0 && t == SAY_DATE_WEEKDAY,
 	    "type names parse");
 	ok(say_type_parse("price", &t) == -1, "unknown type name refused");
