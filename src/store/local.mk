@@ -68,3 +68,6 @@ t_unit_store_erp_LDADD = $(KEFU_LIBS)
 
 TESTS += t/store-cli.sh
 dist_check_SCRIPTS += t/store-cli.sh
+
+man_MANS += man/kefu-store.7 man/kefu-catalog.7
+EXTRA_DIST += man/kefu-store.7 man/kefu-catalog.7

@@ -226,7 +226,8 @@ store_migrations(const char *sqldir, const char *dialect,
 		m[cnt++].path = xasprintf("%s/%s", dir, de->d_name);
 	}
 	closedir(dp);
-	qsort(m, cnt, sizeof *m, store_migration_cmp);
+	if (cnt > 0)
+		qsort(m, cnt, sizeof *m, store_migration_cmp);
 	for (i = 0; i < cnt; i++) {
 		if (m[i].version == (int)i + 1)
 			continue;

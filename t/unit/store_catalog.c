@@ -171,7 +171,7 @@ main(void)
 	struct demo *d;
 	const char *srcdir;
 	struct db_adapters *ads;
-	char *conn, *db, *sqldir, *adir, *cause = NULL, today[11];
+	char *conn, *db, *sqldir, *adir, *bad, *cmd, *cause = NULL, today[11];
 	static char *list[1];
 
 	srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") : ".";
@@ -238,6 +238,25 @@ main(void)
 	    "force rebuilds it with demo data");
 	catalog_count(catalog_src, today, &c, &cause);
 	is_int(c.products, 2100, "2100 products again");
+
+	/* A build that fails half-way leaves the old catalog (one script). */
+	bad = xasprintf("/tmp/kefu-catalog-sql-%ld", (long)getpid());
+	cmd = xasprintf("mkdir -p %s/catalog && cp %s/catalog/*.sql "
+	    "%s/catalog/ && echo 'CREATE TABLE broken (;' >> "
+	    "%s/catalog/catalog.sql", bad, sqldir, bad, bad);
+	ok(system(cmd) == 0, "a broken copy of catalog.sql");
+	ok(catalog_build(catalog_src, bad, &opts, &cause) == -1,
+	    "a forced build with a broken script fails");
+	free(cause);
+	cause = NULL;
+	catalog_count(catalog_src, today, &c, &cause);
+	is_int(c.products, 2100, "and the old catalog is still there");
+	free(cmd);
+	cmd = xasprintf("rm -rf %s", bad);
+	if (system(cmd) != 0)
+		tap_diag("%s failed", cmd);
+	free(cmd);
+	free(bad);
 
 	opts.today = "2026-02-30";
 	ok(catalog_build(catalog_src, sqldir, &opts, &cause) == -1,
