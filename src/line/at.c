@@ -241,11 +241,12 @@ at_trim(char *s)
 
 /*
  * Read until one complete line (or a DLE event, which is dispatched) or
- * the deadline.  1: line in at->lex.buf copy `line`; 0: deadline; -1.
+ * the deadline (or at->stop, when stoppable: commands always finish).
+ * 1: the line is in `line`; 0: deadline; -1 with *cause.
  */
 static int
-at_next(struct at *at, uint64_t deadline, char *line, size_t len,
-    char **cause)
+at_next(struct at *at, uint64_t deadline, int stoppable, char *line,
+    size_t len, char **cause)
 {
 	ssize_t n;
 	char code;
@@ -278,7 +279,7 @@ at_next(struct at *at, uint64_t deadline, char *line, size_t len,
 				return 1;
 			}
 		}
-		if (at->stop != NULL && *at->stop)
+		if (stoppable && at->stop != NULL && *at->stop)
 			return 0;
 		wait = at_remaining(deadline);
 		if (wait == 0)
@@ -298,7 +299,7 @@ at_line(struct at *at, int timeout_ms, enum at_res *res, char *line,
 	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
 	int r;
 
-	if ((r = at_next(at, deadline, line, len, cause)) != 1)
+	if ((r = at_next(at, deadline, 1, line, len, cause)) != 1)
 		return r;
 	*res = at_classify(line);
 	if (*res == AT_R_TEXT && ++at->junk >= AT_JUNK_MAX)
@@ -335,7 +336,7 @@ at_cmd(struct at *at, const char *cmd, int timeout_ms, struct strbuf *info,
 wait:
 	deadline = now_ms() + (uint64_t)timeout_ms;
 	for (;;) {
-		got = at_next(at, deadline, line, sizeof line, cause);
+		got = at_next(at, deadline, 0, line, sizeof line, cause);
 		if (got == -1)
 			return -1;
 		if (got == 0)

@@ -147,7 +147,8 @@ line_event(struct line *ln, const struct line_event *ev)
 		log_info("line %s: caller gone (%s)", ln->name, ev->reason);
 		break;
 	case LINE_EV_DTMF:
-		log_debug("line %s: key %c", ln->name, ev->digit);
+		/* never the key itself: it may be part of a PIN */
+		log_debug("line %s: key pressed", ln->name);
 		break;
 	case LINE_EV_DEVICE:
 		log_warnx("line %s: %s", ln->name, ev->reason);
