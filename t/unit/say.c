@@ -400,6 +400,253 @@ rule_edit_errors(void)
 	free(cat);
 }
 
+/* ---- property checks: read the prompts back and compare ---- */
+
+typedef unsigned __int128 u128;
+
+static unsigned long long rng_state = 20261122;
+
+static unsigned
+rng(unsigned n)
+{
+	rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)((rng_state >> 33) % n);
+}
+
+static u128
+pow10u(int e)
+{
+	u128 v = 1;
+
+	while (e-- > 0)
+		v *= 10;
+	return v;
+}
+
+/* 1..9 for num.1..num.9 and num.liang, else 0. */
+static int
+id_digit(const char *id)
+{
+	if (strcmp(id, "num.liang") == 0)
+		return 2;
+	if (strncmp(id, "num.", 4) == 0 && id[4] >= '1' && id[4] <= '9' &&
+	    id[5] == '\0')
+		return id[4] - '0';
+	return 0;
+}
+
+/*
+ * A group below 万: [d 千] [零] [d 百] [零] [d 十 | 十] [零] [d].  -1 when
+ * ill-formed (零 doubled or at an end, a unit without a digit except a
+ * leading 十, units out of order, 两 last unless alone before 万/亿).
+ */
+static int
+read_group(const char *const *ids, size_t n, int leading, u128 *out)
+{
+	static const char *const units[] = { "num.10", "num.100", "num.1000" };
+	int last = 4, d, e, zero = 0;
+	size_t k;
+	u128 v = 0;
+
+	for (k = 0; k < n; k++) {
+		if (strcmp(ids[k], "num.0") == 0) {
+			if (zero || k == 0 || k + 1 == n)
+				return -1;
+			zero = 1;
+			continue;
+		}
+		zero = 0;
+		d = id_digit(ids[k]);
+		if (d != 0 && k + 1 < n && id_digit(ids[k + 1]) == 0 &&
+		    strcmp(ids[k + 1], "num.0") != 0)
+			k++;
+		else if (d != 0) {
+			if (last <= 0 || (strcmp(ids[k], "num.liang") == 0 &&
+			    n != 1))
+				return -1;
+			v += (u128)d;
+			last = 0;
+			continue;
+		} else if (!(leading && k == 0 &&
+		    strcmp(ids[k], "num.10") == 0))
+			return -1;
+		for (e = 0; e < 3; e++)
+			if (strcmp(ids[k], units[e]) == 0)
+				break;
+		if (e == 3 || e + 1 >= last)
+			return -1;
+		v += (u128)(d ? d : 1) * pow10u(e + 1);
+		last = e + 1;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * An independent reader of Mandarin number prompts (not the code under
+ * test): split at the last 亿, else the last 万, and read both sides; a
+ * 零 may open the low side.
+ */
+static int
+read_ids(const char *const *ids, size_t n, int leading, u128 *out)
+{
+	static const struct {
+		const char *id;
+		int exp;
+	} scales[] = { { "num.100000000", 8 }, { "num.10000", 4 } };
+	u128 hi, lo = 0;
+	size_t i, k;
+
+	if (n == 0)
+		return -1;
+	for (i = 0; i < nitems(scales); i++) {
+		for (k = n; k > 0; k--)
+			if (strcmp(ids[k - 1], scales[i].id) == 0)
+				break;
+		if (k == 0)
+			continue;
+		k--;
+		if (read_ids(ids, k, leading, &hi) == -1 || hi == 0)
+			return -1;
+		if (k + 1 < n) {
+			if (strcmp(ids[k + 1], "num.0") == 0) {
+				if (read_ids(ids + k + 2, n - k - 2, 0,
+				    &lo) == -1 ||
+				    lo >= pow10u(scales[i].exp - 1))
+					return -1;
+			} else if (read_ids(ids + k + 1, n - k - 1, 0,
+			    &lo) == -1 || lo < pow10u(scales[i].exp - 1))
+				return -1;
+		}
+		*out = hi * pow10u(scales[i].exp) + lo;
+		return 0;
+	}
+	return read_group(ids, n, leading, out);
+}
+
+static int
+read_back(const struct say_seq *seq, u128 *out)
+{
+	const char **ids;
+	size_t k;
+	int rv;
+
+	if (seq->n == 1 && strcmp(seq->items[0].id, "num.0") == 0) {
+		*out = 0;
+		return 0;
+	}
+	ids = xcalloc(seq->n + 1, sizeof(*ids));
+	for (k = 0; k < seq->n; k++)
+		ids[k] = seq->items[k].id;
+	rv = read_ids(ids, seq->n, 1, out);
+	free(ids);
+	return rv;
+}
+
+static void
+u128_str(u128 v, char *buf)
+{
+	char tmp[48];
+	int n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + (int)(v % 10));
+		v /= 10;
+	} while (v != 0);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+}
+
+/* The reader itself: it must refuse what no rule produces. */
+static void
+reader_selftest(void)
+{
+	static const char *const good[] = { "num.1", "num.10000", "num.0",
+	    "num.1", "num.10" };
+	static const char *const bad1[] = { "num.1", "num.100", "num.0",
+	    "num.0", "num.1" };
+	static const char *const bad2[] = { "num.1", "num.1000", "num.1",
+	    "num.1000" };
+	static const char *const bad3[] = { "num.1", "num.10000", "num.1",
+	    "num.10" };
+	u128 v = 0;
+
+	ok(read_ids(good, 5, 1, &v) == 0 && v == 10010,
+	    "reader: 一万零一十 is 10010");
+	ok(read_ids(bad1, 5, 1, &v) == -1, "reader: 零零 refused");
+	ok(read_ids(bad2, 4, 1, &v) == -1, "reader: 千 twice refused");
+	ok(read_ids(bad3, 4, 1, &v) == -1, "reader: 一万一十 (零 missing) "
+	    "refused");
+}
+
+/* Random numbers up to 24 digits, zeros likely: read back exactly. */
+static void
+numbers_read_back(const struct say_rules *r)
+{
+	struct say_seq seq = SAY_SEQ_INIT;
+	char buf[48], got[48];
+	int i, len, k, bad = 0, badform = 0;
+	u128 v;
+
+	for (i = 0; i < 20000; i++) {
+		len = 1 + (int)rng(24);
+		buf[0] = (char)('1' + rng(9));
+		for (k = 1; k < len; k++)
+			buf[k] = rng(3) == 0 ? (char)('0' + rng(10)) :
+			    rng(2) ? '0' : (char)('0' + rng(3));
+		buf[len] = '\0';
+		seq.n = 0;
+		if (say_value(r, SAY_NUMBER, buf, &seq, NULL) == -1 ||
+		    read_back(&seq, &v) == -1) {
+			if (badform++ < 5)
+				tap_diag("%s: ill-formed reading", buf);
+			continue;
+		}
+		u128_str(v, got);
+		if (strcmp(got, buf) != 0 && bad++ < 5)
+			tap_diag("%s read back as %s", buf, got);
+	}
+	say_seq_free(&seq);
+	is_int(badform, 0, "%s: 20000 random numbers give well-formed readings",
+	    say_lang(r));
+	is_int(bad, 0, "%s: ... which read back to the same number",
+	    say_lang(r));
+}
+
+/* Random bytes and near-valid strings: refused or read, never a crash. */
+static void
+garbage(const struct say_rules *r)
+{
+	static const char alpha[] = "0123456789.-: 瓶kg\t,+e";
+	struct say_seq seq = SAY_SEQ_INIT;
+	char buf[64], *cause;
+	int i, k, len, t, badseq = 0;
+	size_t n0;
+
+	for (i = 0; i < 20000; i++) {
+		len = (int)rng(40);
+		for (k = 0; k < len; k++)
+			buf[k] = rng(4) == 0 ? (char)(1 + rng(255)) :
+			    alpha[rng(sizeof(alpha) - 1)];
+		buf[len] = '\0';
+		t = (int)rng(SAY_NTYPES);
+		n0 = seq.n;
+		cause = NULL;
+		if (say_value(r, (enum say_type)t, buf, &seq, &cause) == -1) {
+			if (seq.n != n0 || cause == NULL)
+				badseq++;
+		} else if (seq.n == n0)
+			badseq++;
+		free(cause);
+		if (seq.n > 1000)
+			seq.n = 0;
+	}
+	say_seq_free(&seq);
+	is_int(badseq, 0, "%s: 20000 random values: each read or refused "
+	    "with a reason", say_lang(r));
+}
+
 struct thr {
 	const struct say_rules *r;
 	int bad;
@@ -477,6 +724,11 @@ main(void)
 	loader_errors();
 	rule_edit_errors();
 	threads(zh);
+	reader_selftest();
+	numbers_read_back(zh);
+	numbers_read_back(yue);
+	garbage(zh);
+	garbage(yue);
 	say_free(var);
 	say_free(zh);
 	say_free(yue);
