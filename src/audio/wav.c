@@ -120,13 +120,13 @@ wav_open_tmp(const char *path, int format, unsigned rate, char **tmp,
 /* Close sf, fsync and rename tmp over path.  Frees tmp. */
 static int
 wav_commit(SNDFILE *sf, int fd, char *tmp, const char *path, int ok,
-    char **cause)
+    const struct wav_info *info, char **cause)
 {
 	int rc = 0;
 
 	if (sf_close(sf) != 0 && ok)
 		ok = !kf_error(cause, "%s: %s", path, sf_strerror(NULL));
-	if (ok && fsync(fd) == -1)
+	if (ok && (info == NULL || !info->no_fsync) && fsync(fd) == -1)
 		ok = !kf_error(cause, "%s: %s", path, strerror(errno));
 	close(fd);
 	if (ok && rename(tmp, path) == -1)
@@ -156,7 +156,7 @@ wav_write(const char *path, const struct audio_fmt *fmt, const uint8_t *data,
 	if (len > 0 && sf_write_raw(sf, data, (sf_count_t)len) !=
 	    (sf_count_t)len)
 		ok = !kf_error(cause, "%s: %s", path, sf_strerror(sf));
-	return wav_commit(sf, fd, tmp, path, ok, cause);
+	return wav_commit(sf, fd, tmp, path, ok, info, cause);
 }
 
 int
@@ -174,5 +174,5 @@ wav_write_pcm(const char *path, const struct audio_pcm *pcm,
 	if (pcm->n > 0 && sf_writef_short(sf, pcm->s, (sf_count_t)pcm->n) !=
 	    (sf_count_t)pcm->n)
 		ok = !kf_error(cause, "%s: %s", path, sf_strerror(sf));
-	return wav_commit(sf, fd, tmp, path, ok, cause);
+	return wav_commit(sf, fd, tmp, path, ok, info, cause);
 }

@@ -257,7 +257,7 @@ static void
 test_wav(void)
 {
 	struct audio_fmt fmt = { AUDIO_ALAW, 8000 };
-	struct wav_info wi = { "t", "caller", NULL, "hello", NULL };
+	struct wav_info wi = { "t", "caller", NULL, "hello", NULL, 0 };
 	struct audio_pcm t, back;
 	SF_INFO info;
 	uint8_t *buf;
