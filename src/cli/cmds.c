@@ -17,6 +17,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "modem", cmd_modem_main, "list and probe voice modems" },
 	{ "prompts", cmd_prompts_main, "list, check, build and render prompts" },
 	{ "say", cmd_say_main, "show how a number, price or date is spoken" },
+	{ "flow", cmd_flow_main, "check flows and draw them" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

@@ -202,9 +202,14 @@ chk_collect_node(struct chk *c, const struct flow_node *n)
 	size_t i;
 
 	/* variables read are registered too, so the sets have every slot */
-	for (i = 0; i < n->npieces; i++)
+	for (i = 0; i < n->npieces; i++) {
 		if (n->pieces[i].var != NULL)
 			chk_var(c, n->pieces[i].var, NULL);
+		if (n->pieces[i].unit_var != NULL)
+			chk_var(c, n->pieces[i].unit_var, NULL);
+		if (n->pieces[i].text_var != NULL)
+			chk_var(c, n->pieces[i].text_var, NULL);
+	}
 	for (i = 0; i < n->nargs; i++)
 		if (n->args[i].var != NULL)
 			chk_var(c, n->args[i].var, NULL);
@@ -353,8 +358,16 @@ chk_uses(struct chk *c, const struct flow_node *n, const unsigned char *set)
 	const char *what = flow_kind_names[n->kind];
 	size_t i;
 
-	for (i = 0; i < n->npieces; i++)
-		chk_use(c, set, n->pieces[i].line, n->pieces[i].var, "say");
+	for (i = 0; i < n->npieces; i++) {
+		what = n->pieces[i].as ? "say" : n->pieces[i].is_text ?
+		    "text" : "prompt";
+		chk_use(c, set, n->pieces[i].line, n->pieces[i].var, what);
+		chk_use(c, set, n->pieces[i].line, n->pieces[i].unit_var,
+		    what);
+		chk_use(c, set, n->pieces[i].line, n->pieces[i].text_var,
+		    what);
+	}
+	what = flow_kind_names[n->kind];
 	switch (n->kind) {
 	case FK_SET:
 		chk_use(c, set, n->line, n->from, what);

@@ -18,13 +18,21 @@ enum flow_kind {
 };
 extern const char *const flow_kind_names[];
 
-/* One piece of something spoken: a catalog prompt or a said value. */
+/*
+ * One piece of something spoken: a catalog prompt (prompt), a value said
+ * by the say-rules (as + var or value), the prompt or recording a
+ * variable names (var, no as; text_var for its text), or free text from
+ * a variable (is_text).
+ */
 struct flow_piece {
-	char *prompt;           /* prompt id, or NULL for a said value */
-	char *as;               /* number, money, quantity, date, digits */
-	char *var;              /* variable said, or NULL when value is set */
+	char *prompt;           /* prompt id, or NULL */
+	char *as;               /* number, money, quantity, date, digits... */
+	char *var;              /* variable said or played */
 	char *value;            /* literal said */
 	char *unit;             /* measure word for quantities */
+	char *unit_var;         /* ... or the variable holding it */
+	char *text_var;         /* text of a prompt played by variable */
+	int is_text;            /* <text var>: free text */
 	int line;
 };
 
@@ -81,6 +89,7 @@ struct flow_node {
 	char *check;            /* "gtin", "gtin-or-plu", NULL */
 	int confirm;
 	char *confirm_prompt;
+	char cancel_key;        /* first key that leaves by the "cancel" edge */
 	/* query, call */
 	char *mapping;
 	char *callee;           /* call: flow name */

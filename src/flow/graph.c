@@ -81,6 +81,9 @@ graph_detail(struct strbuf *lb, const struct flow_node *n)
 	for (i = 0; i < n->npieces && i < 3; i++) {
 		if (n->pieces[i].prompt != NULL)
 			sb_addf(lb, "\\n%s", n->pieces[i].prompt);
+		else if (n->pieces[i].as == NULL)
+			sb_addf(lb, "\\n%s %s", n->pieces[i].is_text ?
+			    "text" : "prompt", n->pieces[i].var);
 		else
 			sb_addf(lb, "\\nsay %s %s", n->pieces[i].as,
 			    n->pieces[i].var ? n->pieces[i].var :

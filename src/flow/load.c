@@ -162,7 +162,7 @@ load_edge_attr(struct flow_node *n, xmlNodePtr x, const char *attr,
 		load_edge(n, label, t, load_line(x));
 }
 
-static void
+static struct flow_piece *
 load_piece(struct flow_node *n, char *prompt, char *as, char *var,
     char *value, char *unit, int line)
 {
@@ -170,12 +170,14 @@ load_piece(struct flow_node *n, char *prompt, char *as, char *var,
 
 	n->pieces = xreallocarray(n->pieces, n->npieces + 1, sizeof *n->pieces);
 	p = &n->pieces[n->npieces++];
+	memset(p, 0, sizeof *p);
 	p->prompt = prompt;
 	p->as = as;
 	p->var = var;
 	p->value = value;
 	p->unit = unit;
 	p->line = line;
+	return p;
 }
 
 /* A space-separated prompt list attribute becomes one piece per id. */
@@ -197,15 +199,23 @@ static void
 load_play_children(struct flow_node *n, xmlNodePtr x)
 {
 	xmlNodePtr c;
+	struct flow_piece *p;
 
 	for (c = x->children; c != NULL; c = c->next) {
-		if (load_is(c, "prompt"))
-			load_piece(n, load_prop(c, "id"), NULL, NULL, NULL,
-			    NULL, load_line(c));
-		else if (load_is(c, "say"))
-			load_piece(n, NULL, load_prop(c, "as"),
+		if (load_is(c, "prompt")) {
+			p = load_piece(n, load_prop(c, "id"), NULL,
+			    load_prop(c, "var"), NULL, NULL, load_line(c));
+			p->text_var = load_prop(c, "text-var");
+		} else if (load_is(c, "text")) {
+			p = load_piece(n, NULL, NULL, load_prop(c, "var"),
+			    NULL, NULL, load_line(c));
+			p->is_text = 1;
+		} else if (load_is(c, "say")) {
+			p = load_piece(n, NULL, load_prop(c, "as"),
 			    load_prop(c, "var"), load_prop(c, "value"),
 			    load_prop(c, "unit"), load_line(c));
+			p->unit_var = load_prop(c, "unit-var");
+		}
 	}
 }
 
@@ -306,6 +316,14 @@ load_input(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 	n->check = load_prop(x, "check");
 	n->confirm = load_yesno(x, "confirm", 0);
 	n->confirm_prompt = load_prop(x, "confirm-prompt");
+	t = load_prop(x, "cancel-key");
+	n->cancel_key = t ? t[0] : '\0';
+	free(t);
+	load_edge_attr(n, x, "cancel", "cancel");
+	if ((n->cancel_key != '\0') != (flow_node_edge(n, "cancel") != NULL))
+		load_err(lc, n->line, "cancel-key= and cancel= go together");
+	if (n->cancel_key != '\0' && n->cancel_key == n->dig.terminator)
+		load_err(lc, n->line, "cancel-key is also the terminator");
 	if (n->confirm && n->confirm_prompt == NULL)
 		load_err(lc, n->line, "confirm=\"yes\" needs confirm-prompt=");
 }
@@ -330,8 +348,11 @@ load_query(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 static void
 load_say(struct flow_node *n, xmlNodePtr x)
 {
-	load_piece(n, NULL, load_prop(x, "as"), load_prop(x, "var"),
+	struct flow_piece *p;
+
+	p = load_piece(n, NULL, load_prop(x, "as"), load_prop(x, "var"),
 	    load_prop(x, "value"), load_prop(x, "unit"), load_line(x));
+	p->unit_var = load_prop(x, "unit-var");
 	n->barge_in = load_yesno(x, "barge-in", 1);
 }
 
@@ -633,6 +654,8 @@ load_node_free(struct flow_node *n)
 		free(n->pieces[i].var);
 		free(n->pieces[i].value);
 		free(n->pieces[i].unit);
+		free(n->pieces[i].unit_var);
+		free(n->pieces[i].text_var);
 	}
 	free(n->pieces);
 	for (i = 0; i < n->nitems; i++)
@@ -783,8 +806,11 @@ load_cross(struct loadctx *lc, struct flow_set *set)
 static char *
 load_default_schema(const char *dir)
 {
+	const char *env = getenv("KEFU_FLOW_SCHEMA");
 	char *p;
 
+	if (env != NULL && *env != '\0')
+		return xstrdup(env);
 	if (dir != NULL) {
 		p = xasprintf("%s/flow.rng", dir);
 		if (access(p, R_OK) == 0)

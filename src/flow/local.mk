@@ -8,7 +8,9 @@ libkefu_a_SOURCES += \
 	src/flow/check.c \
 	src/flow/graph.c \
 	src/flow/run.c \
-	src/flow/script.c
+	src/flow/script.c \
+	src/flow/services.c \
+	src/cli/cmd-flow.c
 
 nobase_dist_pkgdata_DATA += \
 	flows/flow.rng \
@@ -31,6 +33,11 @@ check_PROGRAMS += t/unit/flow_check
 TESTS += t/unit/flow_check
 t_unit_flow_check_SOURCES = t/unit/flow_check.c t/unit/flow_fake.h t/tap.h
 t_unit_flow_check_LDADD = $(KEFU_LIBS)
+
+check_PROGRAMS += t/unit/flow_run
+TESTS += t/unit/flow_run
+t_unit_flow_run_SOURCES = t/unit/flow_run.c t/unit/flow_fake.h t/tap.h
+t_unit_flow_run_LDADD = $(KEFU_LIBS)
 
 EXTRA_DIST += \
 	t/data/flow/good/main.xml \

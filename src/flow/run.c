@@ -251,11 +251,30 @@ run_prompt_list(struct run *r, struct flow_prompts *ps, const char *list)
 	free(copy);
 }
 
+/*
+ * <text var>: free text, prompt id "text".  <prompt var text-var>: the
+ * prompt or recording the variable names; free text when it is empty.
+ */
+static void
+run_by_var(struct run *r, struct flow_prompts *ps, const struct flow_piece *pc)
+{
+	const char *v = run_get(r, pc->var), *t;
+
+	t = pc->is_text ? v : pc->text_var ? run_get(r, pc->text_var) : NULL;
+	if (!pc->is_text && v != NULL && *v != '\0')
+		flow_prompts_add(ps, v, t);
+	else if (t != NULL && *t != '\0')
+		flow_prompts_add(ps, "text", t);
+	else
+		log_debug("flow: nothing to play for %s (line %d)", pc->var,
+		    pc->line);
+}
+
 static void
 run_pieces(struct run *r, struct flow_prompts *ps,
     const struct flow_piece *pc, size_t n)
 {
-	const char *value;
+	const char *value, *unit;
 	char *cause = NULL;
 	size_t i;
 
@@ -264,14 +283,21 @@ run_pieces(struct run *r, struct flow_prompts *ps,
 			run_prompt(r, ps, pc[i].prompt);
 			continue;
 		}
+		if (pc[i].as == NULL) {
+			run_by_var(r, ps, &pc[i]);
+			continue;
+		}
+		unit = pc[i].unit ? pc[i].unit :
+		    pc[i].unit_var ? run_get(r, pc[i].unit_var) : NULL;
 		value = pc[i].var ? run_get(r, pc[i].var) : pc[i].value;
 		if (value == NULL || r->env->say == NULL) {
-			log_warnx("flow: nothing to say for %s (line %d)",
+			/* a NULL column is data, not a fault: say nothing */
+			log_debug("flow: nothing to say for %s (line %d)",
 			    pc[i].var ? pc[i].var : "value", pc[i].line);
 			continue;
 		}
 		if (r->env->say->say(r->env->say_arg, r->lang, pc[i].as,
-		    value, pc[i].unit, ps, &cause) == -1) {
+		    value, unit, ps, &cause) == -1) {
 			log_warnx("flow: cannot say %s as %s: %s", value,
 			    pc[i].as, cause ? cause : "?");
 			free(cause);
@@ -315,22 +341,36 @@ run_say_list(struct run *r, const char *list, int barge_in)
 
 /* ---- collecting digits ---- */
 
+/*
+ * Collect digits per the timing model.  When cancel is set and it is the
+ * first key, collection stops at once with *cancelled set.
+ */
 static enum run_rc
 run_collect(struct run *r, const struct flow_digits_cfg *cfg,
-    struct flow_digits *d)
+    struct flow_digits *d, char cancel, int *cancelled)
 {
 	uint64_t now;
 	char key;
 	int ev;
 
+	*cancelled = 0;
 	flow_digits_start(d, cfg, r->ops->now(r->ch));
-	if (r->typeahead != 0) {
-		flow_digits_key(d, r->typeahead, r->ops->now(r->ch));
-		r->typeahead = 0;
+	key = r->typeahead;
+	r->typeahead = 0;
+	if (key != 0 && cancel != 0 && key == cancel) {
+		*cancelled = 1;
+		return RUN_NEXT;
 	}
+	if (key != 0)
+		flow_digits_key(d, key, r->ops->now(r->ch));
 	while (d->state == FLOW_D_MORE) {
 		ev = r->ops->wait_key(r->ch, d->deadline, &key);
 		now = r->ops->now(r->ch);
+		if (ev == FLOW_EV_KEY && cancel != 0 && key == cancel &&
+		    d->n == 0) {
+			*cancelled = 1;
+			return RUN_NEXT;
+		}
 		if (ev == FLOW_EV_KEY)
 			flow_digits_key(d, key, now);
 		else if (ev == FLOW_EV_TIMEOUT)
@@ -384,7 +424,7 @@ run_menu(struct run *r, const struct flow_node *n,
 	struct flow_digits d;
 	struct flow_node *to;
 	char key[2];
-	int ninvalid = 0, ntimeouts = 0, first = 1, timeout;
+	int ninvalid = 0, ntimeouts = 0, first = 1, timeout, cancel;
 	enum run_rc rc;
 	size_t i;
 
@@ -398,7 +438,7 @@ run_menu(struct run *r, const struct flow_node *n,
 		first = 0;
 		if ((rc = run_play(r, &ps, n->barge_in)) != RUN_NEXT)
 			return rc;
-		if ((rc = run_collect(r, &n->dig, &d)) != RUN_NEXT)
+		if ((rc = run_collect(r, &n->dig, &d, 0, &cancel)) != RUN_NEXT)
 			return rc;
 		if (d.state == FLOW_D_MATCH) {
 			key[0] = d.buf[0];
@@ -445,6 +485,7 @@ run_confirm(struct run *r, const struct flow_node *n, const char *v,
 	struct flow_digits_cfg cfg = one;
 	char *cause = NULL;
 	enum run_rc rc;
+	int cancel;
 
 	cfg.first_ms = n->dig.first_ms;
 	run_prompt_list(r, &ps, n->confirm_prompt);
@@ -455,7 +496,7 @@ run_confirm(struct run *r, const struct flow_node *n, const char *v,
 	}
 	if ((rc = run_play(r, &ps, 1)) != RUN_NEXT)
 		return rc;
-	if ((rc = run_collect(r, &cfg, &d)) != RUN_NEXT)
+	if ((rc = run_collect(r, &cfg, &d, 0, &cancel)) != RUN_NEXT)
 		return rc;
 	*yes = d.state == FLOW_D_MATCH && d.buf[0] == '1';
 	return RUN_NEXT;
@@ -467,15 +508,20 @@ run_input(struct run *r, const struct flow_node *n,
 {
 	struct flow_prompts ps = { NULL, 0 };
 	struct flow_digits d;
-	int ninvalid = 0, ntimeouts = 0, yes, timeout;
+	int ninvalid = 0, ntimeouts = 0, yes, timeout, cancel;
 	enum run_rc rc;
 
 	for (;;) {
 		run_pieces(r, &ps, n->pieces, n->npieces);
 		if ((rc = run_play(r, &ps, n->barge_in)) != RUN_NEXT)
 			return rc;
-		if ((rc = run_collect(r, &n->dig, &d)) != RUN_NEXT)
+		if ((rc = run_collect(r, &n->dig, &d, n->cancel_key,
+		    &cancel)) != RUN_NEXT)
 			return rc;
+		if (cancel) {
+			*next = run_edge(n, "cancel");
+			return RUN_NEXT;
+		}
 		timeout = d.state == FLOW_D_NOINPUT;
 		if (d.state == FLOW_D_MATCH && run_valid(n, d.buf)) {
 			yes = 1;
@@ -487,6 +533,10 @@ run_input(struct run *r, const struct flow_node *n,
 				*next = run_edge(n, "next");
 				return RUN_NEXT;
 			}
+			/* rejected read-back: ask again, counted, no reproach */
+			if (++ninvalid >= n->max_invalid)
+				return run_escalate(n, next);
+			continue;
 		}
 		if (run_retry(r, n, timeout, &ninvalid, &ntimeouts, &rc))
 			return rc != RUN_NEXT ? rc : run_escalate(n, next);

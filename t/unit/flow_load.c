@@ -62,7 +62,7 @@ main(void)
 	ok(f != NULL && f->start != NULL && strcmp(f->start->id, "top") == 0,
 	    "start is the first node");
 	n = flow_find_node(f, "top");
-	is_int(n->nedges, 7, "menu: 6 items + escalate");
+	is_int(n->nedges, 8, "menu: 7 items + escalate");
 	ok(flow_node_edge(n, "9") != NULL &&
 	    strcmp(flow_node_edge(n, "9")->to->id, "lang") == 0,
 	    "menu key 9 -> lang");

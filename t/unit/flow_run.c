@@ -1,0 +1,230 @@
+/*
+ * flow_run.c: the interpreter (flow/run.c) over scripted calls
+ * (flow/script.c) with fake mappings, say-rules and prompts: what the
+ * caller hears, the call's path, its queries and how it ended.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow/flow_int.h"
+#include "t/tap.h"
+#include "t/unit/flow_fake.h"
+
+static struct flow_set *set;
+static struct flow_env env;
+static struct flow_record rec;
+static struct flow_script *sc;
+
+#define MENU "m.welcome m.price m.promos m.sub m.noint m.record m.confirm m.lang"
+#define AGAIN "m.again m.price m.promos m.sub m.noint m.record m.confirm m.lang"
+
+/* Place one call with a key script; the transcript stays in sc. */
+static const char *
+call(const char *script)
+{
+	struct flow_call_info info = { "main", "zh-CN", "13800138000", "sim1" };
+	char *cause = NULL;
+
+	flow_script_free(sc);
+	flow_record_clear(&rec);
+	sc = flow_script_new(script);
+	if (flow_run(set, &env, &info, &flow_script_ops, sc, &rec, &cause) == -1) {
+		tap_diag("flow_run: %s", cause);
+		free(cause);
+	}
+	return flow_script_heard(sc);
+}
+
+static void
+test_price(void)
+{
+	call("1 6901234567892#");
+	is_str(flow_script_heard(sc), MENU " p.ask p.is say.money:12.50 " MENU,
+	    "price found: menu, ask, price, menu again");
+	like(flow_script_transcript(sc), "play p.is (zh)\n", "transcript has ids and texts");
+	like(flow_script_transcript(sc), "key 1\nplay p.ask (zh)\nkey 6\nkey 9", "keys in transcript");
+	is_int(rec.end, FLOW_END_CALLER, "script end: caller hung up");
+	like(rec.reason, "caller hung up in main:top", "where the caller left");
+	is_int(rec.nqueries, 1, "one query logged");
+	if (rec.nqueries == 1) {
+		is_str(rec.queries[0].mapping, "price", "query mapping");
+		is_str(rec.queries[0].bound, "code=6901234567892", "bound values");
+		is_int(rec.queries[0].outcome, FLOW_Q_FOUND, "query outcome");
+	}
+	like(rec.path.s, "main:top main:price main:lookup main:tell main:goto@28 main:top",
+	    "path through the flow");
+
+	call("1 1234#");
+	like(flow_script_heard(sc), "p.ask p.is say.money:2.00", "PLU found");
+
+	call("1 1234~");
+	like(flow_script_heard(sc), "p.ask p.is say.money:2.00",
+	    "entry ended by the inter-digit timeout, no # needed");
+
+	call("1 4006381333931#");
+	like(flow_script_heard(sc), "p.ask p.notfound " MENU, "price not found");
+	is_int(rec.queries[0].outcome, FLOW_Q_EMPTY, "outcome empty");
+
+	call("1 6901234567893# 6901234567892#");
+	like(flow_script_heard(sc), "p.ask p.bad p.ask p.is say.money:12.50",
+	    "bad check digit: invalid prompt, asked again");
+	is_int(rec.nqueries, 1, "invalid barcode never reaches the mapping");
+
+	call("1 12#");
+	like(flow_script_heard(sc), "p.ask p.bad p.ask", "too few digits is invalid");
+
+	fake_force_on = 1;
+	fake_force = FLOW_Q_TIMEOUT;
+	call("1 6901234567892#");
+	like(flow_script_heard(sc), "p.ask sys.busy " MENU,
+	    "query timeout falls back to the error branch");
+	is_int(rec.queries[0].outcome, FLOW_Q_TIMEOUT, "timeout logged");
+	fake_force = FLOW_Q_INVALID;
+	call("1 6901234567892#");
+	like(flow_script_heard(sc), "p.ask p.bad " MENU, "mapping rejects input: invalid branch");
+	fake_force_on = 0;
+}
+
+static void
+test_retries(void)
+{
+	call("1 ~ ~");
+	is_str(flow_script_heard(sc), MENU " p.ask m.timeout p.ask m.timeout sys.goodbye",
+	    "input: two timeouts then escalation");
+	is_int(rec.end, FLOW_END_FLOW, "the flow hung up");
+	like(flow_script_transcript(sc), "hangup flow", "channel hung up by the flow");
+
+	call("8 7");
+	is_str(flow_script_heard(sc), MENU " m.invalid " AGAIN " m.invalid sys.goodbye",
+	    "menu: invalid keys, short greeting on retry, then escalation");
+
+	call("~ ~");
+	is_str(flow_script_heard(sc), MENU " m.timeout " AGAIN " m.timeout sys.goodbye",
+	    "menu: silence twice then escalation");
+	like(rec.path.s, "main:top main:operator", "escalated to operator");
+}
+
+static void
+test_language(void)
+{
+	call("9 9");
+	like(flow_script_transcript(sc), "play m.lang (zh)\nkey 9\nplay m.welcome (yue)",
+	    "9 switches to Cantonese");
+	like(flow_script_transcript(sc), "play m.lang (yue)\nkey 9\nplay m.welcome (zh)",
+	    "9 again switches back to Mandarin");
+	is_str(rec.lang, "zh-CN", "language at the end of the call");
+	call("9");
+	is_str(rec.lang, "yue", "language recorded");
+}
+
+static void
+test_subflow(void)
+{
+	call("3");
+	like(flow_script_heard(sc), MENU " s.hello say.number:2 say.number:42 " MENU,
+	    "sub-flow gets its param and returns its output");
+	like(rec.path.s, "main:sub sub:play@6 sub:say@7 sub:set@8 sub:return@9 main:after_sub",
+	    "path enters and leaves the sub-flow");
+}
+
+static void
+test_bargein(void)
+{
+	call("!1 6901234567892#");
+	is_str(flow_script_heard(sc), "m.welcome p.ask p.is say.money:12.50 " MENU,
+	    "barge-in: key stops the greeting and selects at once");
+	like(flow_script_transcript(sc), "play m.welcome (zh) [interrupted]\nkey 1\n",
+	    "interrupted prompt in transcript");
+
+	call("4 !1");
+	like(flow_script_transcript(sc), "key 1 [ignored: no barge-in]\nplay n.long (zh)\n",
+	    "barge-in off: the key is discarded, the prompt plays");
+	like(flow_script_heard(sc), "n.long " MENU, "and the menu returns");
+	ok(strstr(flow_script_heard(sc), "p.ask") == NULL, "discarded key selected nothing");
+
+	call("1 !6901234567892#");
+	like(flow_script_heard(sc), "p.ask p.is", "typeahead: first digit barges into the ask");
+	is_str(rec.queries[0].bound, "code=6901234567892", "no digit lost to barge-in");
+}
+
+static void
+test_hangup(void)
+{
+	call("^");
+	is_str(flow_script_transcript(sc), "play m.welcome (zh) [caller hung up]\n",
+	    "hang-up mid-prompt stops at once");
+	is_int(rec.end, FLOW_END_CALLER, "caller ended the call");
+	like(rec.reason, "main:top", "in the menu");
+
+	call("1 69012^");
+	is_int(rec.end, FLOW_END_CALLER, "hang-up while typing");
+	is_int(rec.nqueries, 0, "no query after hang-up");
+}
+
+static void
+test_misc(void)
+{
+	call("2");
+	like(flow_script_heard(sc), "say.number:2 pr.item say.money:3.50 pr.item say.money:12.00 " MENU,
+	    "foreach says every row, count set");
+
+	call("5 #");
+	like(flow_script_transcript(sc), "play r.ask (zh)\nrecord (beep) max=30000ms silence=3000ms\n"
+	    "key # [stops recording]\nplay r.thanks", "record with a stop key");
+
+	call("6 1234# 2 5678# 1");
+	like(flow_script_heard(sc), "c.ask c.you_typed say.digits:1234 c.ask c.you_typed say.digits:5678 say.digits:5678",
+	    "confirm by readback: 2 re-enters, 1 accepts");
+
+	env.map = NULL;
+	call("1 6901234567892#");
+	like(flow_script_heard(sc), "p.ask sys.busy", "no mapping engine: down -> error branch");
+	is_int(rec.queries[0].outcome, FLOW_Q_DOWN, "down logged");
+	env.map = &fake_map_ops;
+
+	env.max_steps = 5;
+	call("1 6901234567892# 1 6901234567892#");
+	is_int(rec.end, FLOW_END_LOOP, "step limit ends a looping call");
+	env.max_steps = 0;
+
+	{
+		struct flow_call_info info = { "nope", "zh-CN", NULL, NULL };
+		char *cause = NULL;
+		ok(flow_run(set, &env, &info, &flow_script_ops, sc, &rec, &cause) == -1,
+		    "unknown start flow");
+		like(cause, "no flow \"nope\"", "says which");
+		free(cause);
+	}
+}
+
+int
+main(void)
+{
+	const char *src = getenv("KEFU_SRCDIR");
+	char dir[4096], schema[4096], *cause = NULL;
+
+	if (src == NULL)
+		src = ".";
+	snprintf(schema, sizeof schema, "%s/flows/flow.rng", src);
+	snprintf(dir, sizeof dir, "%s/t/data/flow/good", src);
+	log_open("flow_run", "-", KLOG_ERROR, NULL);
+	if (flow_set_load(dir, schema, &set, &cause) == -1) {
+		tap_diag("%s", cause);
+		ok(0, "test flows load");
+		return tap_done();
+	}
+	fake_env(&env);
+	test_price();
+	test_retries();
+	test_language();
+	test_subflow();
+	test_bargein();
+	test_hangup();
+	test_misc();
+	flow_script_free(sc);
+	flow_record_clear(&rec);
+	flow_set_unref(set);
+	return tap_done();
+}
