@@ -25,4 +25,6 @@ EXTRA_DIST += \
 	t/data/say/zh-CN.tsv \
 	t/data/say/yue.tsv \
 	t/data/say/variant.rules \
-	t/data/say/variant.tsv
+	t/data/say/variant.tsv \
+	t/data/say/yue-colloquial.rules \
+	t/data/say/yue-colloquial.tsv

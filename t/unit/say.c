@@ -716,6 +716,21 @@ main(void)
 	free(cause);
 	free(rp);
 	free(cp);
+	say_free(var);
+	var = NULL;
+	cause = NULL;
+	rp = xasprintf("%s/t/data/say/yue-colloquial.rules", srcdir);
+	cp = xasprintf("%s/prompts/yue/say.xml", srcdir);
+	if (say_load_files(rp, cp, &var, &cause) == -1)
+		tap_diag("%s", cause);
+	ok(var != NULL, "colloquial Cantonese rules load");
+	if (var != NULL) {
+		n = golden(var, "yue-colloquial.tsv");
+		ok(n >= 30, "colloquial Cantonese table: %d rows", n);
+	}
+	free(cause);
+	free(rp);
+	free(cp);
 	bad_input(zh);
 	bad_input(yue);
 	append_and_api(zh);
