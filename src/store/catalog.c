@@ -57,7 +57,7 @@ catalog_build(struct db_source *src, const char *sqldir,
 {
 	struct db_err err;
 	struct demo *d;
-	char today[11], check[11], *script, *ddl, *drop = NULL, *all;
+	char today[11], *script, *ddl, *drop = NULL, *all;
 	int rc;
 
 	if (opts->today != NULL)
@@ -66,6 +66,8 @@ catalog_build(struct db_source *src, const char *sqldir,
 		catalog_today(today);
 	/* Everything that can fail without a database comes first. */
 	if (!opts->demo) {
+		char check[11];
+
 		if (demo_date_add(today, 0, check) == -1)
 			return kf_error(cause, "bad date '%s' (want YYYY-MM-DD)",
 			    today);

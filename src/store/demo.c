@@ -297,6 +297,21 @@ struct demo_cand {
 	unsigned line, brand, variety, spec;
 };
 
+/* Order by line, brand, variety, spec: the keys are unique. */
+static int
+demo_cand_cmp(const void *a, const void *b)
+{
+	const struct demo_cand *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->brand != y->brand)
+		return x->brand < y->brand ? -1 : 1;
+	if (x->variety != y->variety)
+		return x->variety < y->variety ? -1 : 1;
+	return (x->spec > y->spec) - (x->spec < y->spec);
+}
+
 static void
 demo_products(struct demo *d, uint64_t *st)
 {
@@ -335,19 +350,7 @@ demo_products(struct demo *d, uint64_t *st)
 	}
 	np = nc < DEMO_PRODUCTS ? nc : DEMO_PRODUCTS;
 	/* Back into catalog order, so barcodes and PLUs run by category. */
-	for (i = 1; i < np; i++)
-		for (j = i; j > 0; j--) {
-			struct demo_cand *x = &c[j - 1], *y = &c[j], t;
-
-			if (x->line < y->line || (x->line == y->line &&
-			    (x->brand < y->brand || (x->brand == y->brand &&
-			    (x->variety < y->variety || (x->variety ==
-			    y->variety && x->spec < y->spec))))))
-				break;
-			t = *x;
-			*x = *y;
-			*y = t;
-		}
+	qsort(c, np, sizeof *c, demo_cand_cmp);
 	d->products = xcalloc(np, sizeof *d->products);
 	for (i = 0; i < np; i++) {
 		dl = &demo_lines[c[i].line];

@@ -169,6 +169,12 @@ test_products(const struct demo *d)
 	is_int(bad_plu, 0, "every PLU has five digits");
 	is_int(dups(codes, d->nproducts), 0, "barcodes are unique");
 	is_int(dups(plus, d->nproducts), 0, "PLUs are unique");
+	/* Documented in kefu-catalog(7) and the README: keep them true. */
+	is_str(d->products[0].barcode, "6971105000018",
+	    "the documented first barcode");
+	is_str(d->products[0].name, "农夫山泉饮用天然水", "its name");
+	is_str(d->products[0].price, "2.90", "its price");
+	is_str(d->products[0].plu, "10001", "its PLU");
 	tap_diag("first product: %s %s %s %s/%s (PLU %s)",
 	    d->products[0].barcode, d->products[0].name, d->products[0].spec,
 	    d->products[0].price, d->products[0].unit, d->products[0].plu);
