@@ -283,9 +283,12 @@ static int
 load_digits(struct ld *ld, xmlNode *n)
 {
 	static const char *const attrs[] = { "value", "id", NULL };
+	static const char *const none[] = { NULL };
 	xmlNode *c;
 	int v, i;
 
+	if (attr_check(ld, n, none) == -1)
+		return -1;
 	for (c = n->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
@@ -297,6 +300,9 @@ load_digits(struct ld *ld, xmlNode *n)
 		if (v < 0)
 			return ld_err(ld, c, "<digit>: value=\"0..9\" is "
 			    "required");
+		if (ld->r->digit[v] >= 0)
+			return ld_err(ld, c, "<digit value=\"%d\"> given "
+			    "twice", v);
 		if (attr_prompt(ld, c, "id", 1, &ld->r->digit[v]) == -1)
 			return -1;
 	}
@@ -348,6 +354,9 @@ load_number_child(struct ld *ld, xmlNode *c)
 			return ld_err(ld, c, "<place>: exp=\"1..3\" is "
 			    "required");
 		pl = &r->place[exp];
+		if (pl->id >= 0)
+			return ld_err(ld, c, "<place exp=\"%d\"> given twice",
+			    exp);
 		if (attr_prompt(ld, c, "id", 1, &pl->id) == -1 ||
 		    attr_two(ld, c, SAY_TWO_NEVER, &pl->two) == -1 ||
 		    attr_enum(ld, c, "one", oneval, 0, &pl->omit_one) == -1)
@@ -429,6 +438,9 @@ load_money(struct ld *ld, xmlNode *n)
 		if (exp == 1)
 			return ld_err(ld, c, "<unit>: exp=\"0|-1|-2\" is "
 			    "required");
+		if (r->money_unit[-exp] >= 0)
+			return ld_err(ld, c, "<unit exp=\"%d\"> given twice",
+			    exp);
 		if (attr_prompt(ld, c, "id", 1, &r->money_unit[-exp]) == -1 ||
 		    attr_two(ld, c, SAY_TWO_NEVER, &r->money_two[-exp]) == -1)
 			return -1;
@@ -530,6 +542,9 @@ load_date(struct ld *ld, xmlNode *n)
 		if (d == 0)
 			return ld_err(ld, c, "<weekday>: day=\"1..7\" (Monday "
 			    "to Sunday) is required");
+		if (r->weekday[d] >= 0)
+			return ld_err(ld, c, "<weekday day=\"%d\"> given twice",
+			    d);
 		if (attr_prompt(ld, c, "id", 1, &r->weekday[d]) == -1)
 			return -1;
 	}
@@ -605,20 +620,37 @@ load_time(struct ld *ld, xmlNode *n)
 	return 0;
 }
 
+/* An element that takes no children. */
 static int
-load_strings(struct ld *ld, xmlNode *n)
+no_children(struct ld *ld, xmlNode *n)
 {
-	static const char *const dattrs[] = { "max-digits", NULL };
-	static const char *const pattrs[] = { "max-digits", "one",
+	xmlNode *c;
+
+	for (c = n->children; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			return unknown_child(ld, c, (const char *)n->name);
+	return 0;
+}
+
+static int
+load_digit_string(struct ld *ld, xmlNode *n)
+{
+	static const char *const attrs[] = { "max-digits", NULL };
+
+	if (attr_check(ld, n, attrs) == -1 || no_children(ld, n) == -1)
+		return -1;
+	return attr_int(ld, n, "max-digits", 1, 256, 32, &ld->r->digits_max);
+}
+
+static int
+load_phone(struct ld *ld, xmlNode *n)
+{
+	static const char *const attrs[] = { "max-digits", "one",
 	    "separators", NULL };
 	struct say_rules *r = ld->r;
 	const char *sep;
 
-	if (is_elem(n, "digit-string"))
-		return attr_check(ld, n, dattrs) == -1 ||
-		    attr_int(ld, n, "max-digits", 1, 256, 32,
-		    &r->digits_max) == -1 ? -1 : 0;
-	if (attr_check(ld, n, pattrs) == -1 ||
+	if (attr_check(ld, n, attrs) == -1 || no_children(ld, n) == -1 ||
 	    attr_int(ld, n, "max-digits", 1, 256, 24, &r->phone_max) == -1 ||
 	    attr_prompt(ld, n, "one", 0, &r->phone_one) == -1)
 		return -1;
@@ -639,7 +671,7 @@ load_section(struct ld *ld, xmlNode *c, unsigned *seen)
 	    "quantity", "date", "time", "digit-string", "phone", NULL };
 	static int (*const fns[])(struct ld *, xmlNode *) = { load_digits,
 	    load_number, load_money, load_quantity, load_date, load_time,
-	    load_strings, load_strings };
+	    load_digit_string, load_phone };
 	size_t i;
 
 	for (i = 0; names[i] != NULL; i++) {

@@ -366,6 +366,14 @@ rule_edit_errors(void)
 		{ "<digit-string", "<digit-strings", "unexpected element" },
 		{ "separators=\" -\"", "separators=\"1\"", "cannot be "
 		  "separators" },
+		{ "<digit value=\"9\"", "<digit value=\"8\"", "<digit "
+		  "value=\"8\"> given twice" },
+		{ "<weekday day=\"2\"", "<weekday day=\"1\"", "<weekday "
+		  "day=\"1\"> given twice" },
+		{ "<place exp=\"2\"", "<place exp=\"1\"", "<place "
+		  "exp=\"1\"> given twice" },
+		{ "<phone max-digits=\"24\"", "<phone colour=\"red\"",
+		  "unknown attribute \"colour\"" },
 	};
 	char *orig, *path, *cat, *cause, *p, *text, *src;
 	struct say_rules *r;
