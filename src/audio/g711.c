@@ -114,7 +114,7 @@ g711_init(void)
 		g711_ulaw_enc[i] = g711_ulaw_compute((int16_t)(uint16_t)(i << 2));
 	for (i = 0; i < 8192; i++)
 		g711_alaw_enc[i] = g711_alaw_compute(
-		    (int16_t)(uint16_t)(i << 3) >> 3);
+		    (int16_t)(uint16_t)(i << 3) / 8);
 }
 
 uint8_t

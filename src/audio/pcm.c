@@ -81,7 +81,7 @@ pcm_encode(enum audio_enc enc, const int16_t *in, size_t n, uint8_t *out)
 	for (i = 0; i < n; i++) {
 		switch (enc) {
 		case AUDIO_U8:
-			out[i] = (uint8_t)((in[i] >> 8) + 128);
+			out[i] = (uint8_t)(((int)in[i] + 32768) >> 8);
 			break;
 		case AUDIO_ULAW:
 			out[i] = g711_ulaw_encode(in[i]);

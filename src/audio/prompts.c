@@ -115,7 +115,7 @@ prompts_attr(xmlNode *n, const char *name)
 }
 
 static void
-prompts_add(struct prompts_load *ld, struct prompt *p)
+prompts_add(struct prompts_load *ld, const struct prompt *p)
 {
 	struct prompts *pr = ld->pr;
 
