@@ -352,10 +352,14 @@ store_version_ddl(const char *dialect)
 	    ");\n";
 }
 
-/* Run one migration and record it, in one script. */
+/*
+ * Run one migration and record it, in one script; prefix (the version
+ * table's DDL before the first migration, or NULL) goes in front, so a
+ * failed init leaves nothing behind where the DBMS allows.
+ */
 static int
 store_apply(struct db_source *src, const struct store_migration *m,
-    const char *dialect, char **cause)
+    const char *dialect, const char *prefix, char **cause)
 {
 	struct db_err err;
 	struct tm tm;
@@ -367,9 +371,9 @@ store_apply(struct db_source *src, const struct store_migration *m,
 		return -1;
 	localtime_r(&now, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
-	script = xasprintf("%s\nINSERT INTO " STORE_VERSION_TABLE
+	script = xasprintf("%s%s\nINSERT INTO " STORE_VERSION_TABLE
 	    " (version, name, applied_at) VALUES (%d, '%s', '%s');\n",
-	    text, m->version, m->name, ts);
+	    prefix ? prefix : "", text, m->version, m->name, ts);
 	free(text);
 	rc = db_run_script(src, script, &err);
 	free(script);
@@ -387,7 +391,7 @@ store_upgrade(struct db_source *src, const struct conf_datasource *cfg,
     const char *sqldir, int target, int *applied, char **cause)
 {
 	struct store_status st;
-	struct db_err err;
+	const char *prefix = NULL;
 	size_t i;
 	int exists, n = 0, rc = -1;
 
@@ -408,19 +412,17 @@ store_upgrade(struct db_source *src, const struct conf_datasource *cfg,
 		if (store_table_exists(src, st.dialect, STORE_VERSION_TABLE,
 		    &exists, cause) == -1)
 			goto out;
-		if (!exists && db_run_script(src, store_version_ddl(st.dialect),
-		    &err) == -1) {
-			kf_error(cause, "datasource %s: creating %s: %s",
-			    db_source_name(src), STORE_VERSION_TABLE, err.msg);
-			goto out;
-		}
+		if (!exists)
+			prefix = store_version_ddl(st.dialect);
 	}
 	for (i = 0; i < st.nmigs; i++) {
 		if (st.migs[i].version <= st.current ||
 		    st.migs[i].version > target)
 			continue;
-		if (store_apply(src, &st.migs[i], st.dialect, cause) == -1)
+		if (store_apply(src, &st.migs[i], st.dialect, prefix,
+		    cause) == -1)
 			goto out;
+		prefix = NULL;
 		n++;
 	}
 	rc = 0;

@@ -137,6 +137,24 @@ test_engine(const char *label, struct conf_datasource *ds,
 		return;
 	}
 
+	/* A database that already has a table of ours (kefu pointed at a
+	 * foreign database): init fails and leaves no version table. */
+	ok(run(src, "CREATE TABLE members (x INTEGER)") == 0,
+	    "%s: a foreign table named members", label);
+	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == -1,
+	    "%s: init over it fails", label);
+	like(cause, "001_members.sql", "%s: naming the migration", label);
+	free(cause);
+	cause = NULL;
+	if (strcmp(dialect, "mysql") != 0) {
+		store_table_exists(src, dialect, STORE_VERSION_TABLE, &exists,
+		    &cause);
+		is_int(exists, 0, "%s: and leaves no version table behind",
+		    label);
+	} else
+		run(src, "DROP TABLE IF EXISTS " STORE_VERSION_TABLE);
+	run(src, "DROP TABLE members");
+
 	ok(store_status(src, ds, sqldir, &st, &cause) == 0,
 	    "%s: status of an empty database", label);
 	is_int(st.current, 0, "%s: version 0 before init", label);
