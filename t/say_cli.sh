@@ -6,7 +6,9 @@ kefu="$KEFU_BUILDDIR/kefu"
 P="$KEFU_SRCDIR/prompts"
 out=/tmp/kefu-say-cli.$$
 wav=/tmp/kefu-say-cli.$$.wav
-trap 'rm -f $out $out.err $wav' EXIT
+conf=/tmp/kefu-say-cli.$$.conf
+trap 'rm -f $out $out.err $wav $conf' EXIT
+printf '[kefu]\nprompts = %s\nlanguage = yue\n' "$P" >$conf
 n=0 fail=0
 check() {   # check NAME WANT-STATUS WANT-OUTPUT-FILE-CONTENT -- args
 	name=$1 want_rc=$2 want=$3; shift 4
@@ -71,6 +73,14 @@ usage: kefu say TYPE VALUE [--lang zh-CN|yue] [--unit WORD] [--prompts DIR]" ]; 
 else
 	echo "not ok $n - unknown type"; fail=1; sed 's/^/#   /' $out
 fi
+check "prompts folder and language from kefu.conf" 0 "兩元整
+num.liang 兩
+money.yuan 元
+money.zheng 整" -- -c $conf say money 2.00
+check "--lang overrides kefu.conf" 0 "两元整
+num.liang 两
+money.yuan 元
+money.zheng 整" -- -c $conf say money 2.00 --lang zh-CN
 check "--unit only for quantities" 2 "kefu say: --unit is for quantities" -- say number 2 --unit 瓶 -p "$P" -l zh-CN
 check "unknown option" 2 "kefu say: unknown option --colour" -- say number 2 --colour -p "$P"
 check "missing language" 1 "kefu say: $P/xx/say.rules: No such file or directory" -- say number 2 -p "$P" -l xx
