@@ -177,16 +177,22 @@ save_vtx(struct script *sc, long i, const char *path)
 	return rc;
 }
 
-/* Compare VTX segment <i> with a file; report the first difference. */
+/*
+ * Compare VTX segment <i> (or, when <heard>, what the caller heard from
+ * segment <i> on) with a file; report the first difference.
+ */
 static int
-expect_vtx(struct script *sc, long i, const char *path)
+expect_vtx(struct script *sc, long i, const char *path, int heard)
 {
 	unsigned char *buf;
 	char *data, *cause;
 	size_t len, flen, k;
 	int rc = 0;
 
-	if (msim_vtx_audio(sc->sim, (size_t)i, &buf, &len, NULL) == -1) {
+	if (heard) {
+		msim_heard(sc->sim, (size_t)i, &buf, &len);
+	} else if (msim_vtx_audio(sc->sim, (size_t)i, &buf, &len, NULL) ==
+	    -1) {
 		fprintf(stderr, "modemsim: no VTX segment %ld\n", i);
 		return -1;
 	}
@@ -200,9 +206,10 @@ expect_vtx(struct script *sc, long i, const char *path)
 		if (buf[k] != (unsigned char)data[k])
 			break;
 	if (k < len || k < flen) {
-		fprintf(stderr, "modemsim: %s:%d: VTX segment %ld (%zu bytes) "
+		fprintf(stderr, "modemsim: %s:%d: %s %ld (%zu bytes) "
 		    "differs from %s (%zu bytes) at byte %zu\n", sc->file,
-		    sc->line, i, len, path, flen, k);
+		    sc->line, heard ? "audio heard from VTX segment" :
+		    "VTX segment", i, len, path, flen, k);
 		rc = -1;
 	}
 	free(data);
@@ -376,7 +383,10 @@ run_command(struct script *sc, int ac, char **av)
 	if (strcmp(av[0], "save-vtx") == 0 && ac == 3)
 		return save_vtx(sc, num(sc, av[1], 0, 1000000), av[2]);
 	if (strcmp(av[0], "expect-vtx") == 0 && ac == 3)
-		return expect_vtx(sc, num(sc, av[1], 0, 1000000), av[2]);
+		return expect_vtx(sc, num(sc, av[1], 0, 1000000), av[2], 0);
+	if (strcmp(av[0], "expect-heard") == 0 && (ac == 2 || ac == 3))
+		return expect_vtx(sc, ac == 3 ? num(sc, av[2], 0, 1000000) : 0,
+		    av[1], 1);
 	if (strcmp(av[0], "transcript") == 0) {
 		s = msim_transcript(sim);
 		fputs(s, stdout);

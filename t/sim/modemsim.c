@@ -157,8 +157,10 @@ struct ev {
 };
 
 struct seg {
-	unsigned char *b;
+	unsigned char *b;       /* audio received (up to vtx_capture_max) */
 	size_t len, cap;
+	size_t heard;           /* bytes the caller heard, once ended */
+	int heard_set;          /* fixed at DLE CAN */
 	enum msim_vtx_end end;
 };
 
@@ -459,6 +461,31 @@ cur_seg(struct msim *sim)
 	return sim->nsegs > 0 ? &sim->segs[sim->nsegs - 1] : NULL;
 }
 
+static unsigned bytes_per_sec(const struct msim *sim);
+
+/* Audio bytes of this VTX played out by now (all of them when fast). */
+static uint64_t
+vtx_played(struct msim *sim, uint64_t now)
+{
+	uint64_t p;
+
+	if (sim->o.fast)
+		return sim->sess_bytes;
+	if (sim->t0 == 0)
+		return 0;
+	p = (now - sim->t0) * bytes_per_sec(sim) / 1000;
+	return p < sim->sess_bytes ? p : sim->sess_bytes;
+}
+
+static void
+seg_heard(struct seg *s, uint64_t played)
+{
+	if (s->heard_set)
+		return;
+	s->heard = played < s->len ? (size_t)played : s->len;
+	s->heard_set = 1;
+}
+
 static void
 seg_end(struct msim *sim, enum msim_vtx_end end)
 {
@@ -466,6 +493,9 @@ seg_end(struct msim *sim, enum msim_vtx_end end)
 
 	if (s != NULL && s->end == MSIM_VTX_OPEN) {
 		s->end = end;
+		/* played out completely, or cut off where it stood */
+		seg_heard(s, end == MSIM_VTX_ABORT ?
+		    vtx_played(sim, now_ms()) : s->len);
 		sim->nsegs_ended++;
 	}
 }
@@ -1402,8 +1432,13 @@ vtx_byte(struct msim *sim, unsigned char c, uint64_t now)
 	inband_note(sim, c);
 	if (c == CAN) {
 		/* clear the buffer: nothing more is played out */
+		if (cur_seg(sim) != NULL)
+			seg_heard(cur_seg(sim), vtx_played(sim, now));
 		sim->cancelled = 1;
-		sim->t0 = 0;
+		/* the buffer is empty: the timeline catches up */
+		if (sim->t0 != 0)
+			sim->t0 = now - sim->sess_bytes * 1000 /
+			    bytes_per_sec(sim);
 		return;
 	}
 	if (c != ETX)
@@ -2285,8 +2320,37 @@ msim_vtx_clear(struct msim *sim)
 		free(sim->segs[i].b);
 		sim->segs[i].b = NULL;
 		sim->segs[i].len = sim->segs[i].cap = 0;
+		sim->segs[i].heard = 0;
 	}
 	pthread_mutex_unlock(&sim->mu);
+}
+
+size_t
+msim_vtx_heard(struct msim *sim, size_t i)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&sim->mu);
+	if (i < sim->nsegs && sim->segs[i].end != MSIM_VTX_OPEN)
+		n = sim->segs[i].heard;
+	pthread_mutex_unlock(&sim->mu);
+	return n;
+}
+
+int
+msim_heard(struct msim *sim, size_t from, unsigned char **buf, size_t *len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	pthread_mutex_lock(&sim->mu);
+	for (i = from; i < sim->nsegs; i++)
+		if (sim->segs[i].end != MSIM_VTX_OPEN && sim->segs[i].b)
+			sb_add(&sb, sim->segs[i].b, sim->segs[i].heard);
+	pthread_mutex_unlock(&sim->mu);
+	*len = sb.len;
+	*buf = (unsigned char *)sb_steal(&sb);
+	return 0;
 }
 
 size_t

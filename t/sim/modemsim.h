@@ -185,6 +185,19 @@ int msim_wait_hook(struct msim *sim, int offhook, unsigned timeout_ms);
 /* Wait until <n> VTX segments have ended. */
 int msim_wait_vtx(struct msim *sim, size_t n, unsigned timeout_ms);
 size_t msim_vtx_count(struct msim *sim);   /* segments started */
+/*
+ * What the caller heard of ended segment <i>: the first <n> bytes of its
+ * audio.  All of it after DLE ETX; after DLE CAN, or when the call was cut
+ * (NO CARRIER, vanish), only what had been played by then at the +VSM
+ * rate (everything received, in fast mode).  0 while still open.
+ */
+size_t msim_vtx_heard(struct msim *sim, size_t i);
+/*
+ * The heard audio of all ended segments from <from> on, concatenated:
+ * "the exact prompt audio that reached the caller".  Malloc'd.
+ */
+int msim_heard(struct msim *sim, size_t from, unsigned char **buf,
+    size_t *len);
 /* Free the captured audio of all segments (long runs); counts remain. */
 void msim_vtx_clear(struct msim *sim);
 /*

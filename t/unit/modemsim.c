@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -325,6 +326,7 @@ test_vtx(void)
 	ok(len == sizeof want && memcmp(buf, want, len) == 0,
 	    "de-shielded: DLE DLE, DLE SUB, DLE NUL");
 	is_int(end, MSIM_VTX_ETX, "ended by ETX");
+	is_int(msim_vtx_heard(h.sim, 0), sizeof want, "all of it heard");
 	free(buf);
 
 	at(&h, "AT+VTX");
@@ -388,6 +390,27 @@ test_paced(void)
 	    "(%llu ms)", (unsigned long long)t);
 	msim_stats(h.sim, &st);
 	is_int(st.underruns, 0, "no underrun when written at once");
+	is_int(msim_vtx_heard(h.sim, 0), 4000, "all 4000 bytes heard");
+
+	/* cut short: the caller heard only what was played before DLE CAN */
+	at(&h, "AT+VTX");
+	memset(audio, 0x11, 2000);
+	put(&h, audio, 2000);
+	put(&h, "\x10\x18\x10\x03", 4);
+	get(&h, "OK\r\n", 4, 3000);
+	ok(msim_vtx_heard(h.sim, 1) >= 700 && msim_vtx_heard(h.sim, 1) <= 1500,
+	    "DLE CAN: about 1000 of 2000 bytes heard (%zu)",
+	    msim_vtx_heard(h.sim, 1));
+	{
+		unsigned char *heard;
+		size_t n;
+
+		msim_heard(h.sim, 0, &heard, &n);
+		ok(n == 4000 + msim_vtx_heard(h.sim, 1) && heard[0] == 0x80 &&
+		    heard[3999] == 0x80 && heard[4000] == 0x11 &&
+		    heard[n - 1] == 0x11, "msim_heard joins the segments");
+		free(heard);
+	}
 	host_close(&h);
 }
 
@@ -783,11 +806,12 @@ test_cli(void)
 	    "dtmf 1 at-byte=3\n"
 	    "wait-vtx 1 5000\n"
 	    "expect-vtx 0 %s\n"
+	    "expect-heard %s\n"
 	    "save-vtx 0 %s\n"
 	    "hangup loop\n"
 	    "wait-hook on 5000\n"
 	    "wait-command ath 10\n"
-	    "quit\n", want, got);
+	    "quit\n", want, want, got);
 	fclose(fp);
 	snprintf(cmd, sizeof cmd, "%s/t/sim/modemsim -F %s", bd, script);
 	pp = popen(cmd, "r");
@@ -826,6 +850,34 @@ test_cli(void)
 		ok(0, "cli: %s", cause);
 		free(cause);
 	}
+
+	/* a failing script command fails the program */
+	fp = fopen(script, "w");
+	fputs("expect-vtx 0 /nonexistent\n", fp);
+	fclose(fp);
+	snprintf(cmd, sizeof cmd, "%s/t/sim/modemsim -F %s >/dev/null "
+	    "2>&1", bd, script);
+	st = system(cmd);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 1, "cli: missing segment: exit 1");
+	fp = fopen(script, "w");
+	fputs("wait-command AT+VTX 50\n", fp);
+	fclose(fp);
+	st = system(cmd);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 1, "cli: wait timed out: exit 1");
+	fp = fopen(script, "w");
+	fputs("ring 0\n", fp);
+	fclose(fp);
+	st = system(cmd);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 1, "cli: ring 0: exit 1");
+	fp = fopen(script, "w");
+	fputs("frobnicate\n", fp);
+	fclose(fp);
+	st = system(cmd);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 1, "cli: unknown command: exit 1");
+	snprintf(cmd, sizeof cmd, "%s/t/sim/modemsim -f nokia %s >/dev/null "
+	    "2>&1", bd, script);
+	st = system(cmd);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 2, "cli: unknown family: exit 2");
 	unlink(script);
 	unlink(want);
 	unlink(got);
