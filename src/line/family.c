@@ -31,44 +31,44 @@ static const char *const family_usr_init[] = {
 
 static const struct modem_family family_v253 = {
 	.name = "v253",                 /* plain ITU-T V.253 */
-	.desc = "generic ITU-T V.253 voice modem",
+	.desc = "generic ITU-T V.253 voice modem", /* for kefu modem probe */
 	.init = family_v253_init,       /* +VNH, +VIT */
 	.vsm_set = "AT+VSM=%d,%u",      /* retried with ",0,0" on ERROR */
 	.fallback_cml = 1,              /* V.253 table 17: unsigned PCM */
-	.fallback_enc = AUDIO_U8,
+	.fallback_enc = AUDIO_U8,       /* ... which is 8-bit unsigned */
 	.vsd = "AT+VSD=128,%d",         /* nominal sensitivity, period in 0.1 s */
-	.soft_silence = 0,              /* trusts DLE s / DLE q */
-	.ignore_dialtone = 0,
-	.after_beep = NULL,
+	.soft_silence = 0,              /* trusts DLE s / DLE q (kefu measures too) */
+	.ignore_dialtone = 0,           /* DLE d means the caller is gone */
+	.after_beep = NULL,             /* nothing to redo after +VTS */
 	.vts_unit_ms = 10,              /* V.253: +VTS durations in 10 ms */
 };
 
 static const struct modem_family family_conexant = {
 	.name = "conexant",             /* CX930xx: Zoom 3095, Dell RD02-D400... */
 	.desc = "Conexant CX930xx (Zoom 3095 and similar USB modems)",
-	.init = family_conexant_init,
+	.init = family_conexant_init,   /* +VIT */
 	.vsm_set = "AT+VSM=%d,%u,0,0",  /* the 4-argument form it wants */
 	.fallback_cml = 1,              /* "UNSIGNED PCM" */
-	.fallback_enc = AUDIO_U8,
+	.fallback_enc = AUDIO_U8,       /* ... 8-bit unsigned */
 	.vsd = NULL,                    /* accepted but ignored (+VSD? stays 128,0) */
 	.soft_silence = 1,              /* so kefu detects silence itself */
-	.ignore_dialtone = 0,
-	.after_beep = NULL,
-	.vts_unit_ms = 10,
+	.ignore_dialtone = 0,           /* DLE d means the caller is gone */
+	.after_beep = NULL,             /* nothing to redo after +VTS */
+	.vts_unit_ms = 10,              /* +VTS durations in 10 ms */
 };
 
 static const struct modem_family family_usr = {
 	.name = "usr",                  /* USRobotics 5637 USB */
 	.desc = "USRobotics 5637 and other USR voice modems",
-	.init = family_usr_init,
+	.init = family_usr_init,        /* +VIT */
 	.vsm_set = "AT+VSM=%d,%u",      /* two arguments: AT+VSM=128,8000 */
 	.fallback_cml = 128,            /* "8-BIT LINEAR" (unsigned) */
-	.fallback_enc = AUDIO_U8,
-	.vsd = "AT+VSD=128,%d",
-	.soft_silence = 0,
+	.fallback_enc = AUDIO_U8,       /* ... 8-bit unsigned */
+	.vsd = "AT+VSD=128,%d",         /* honoured: DLE s / DLE q */
+	.soft_silence = 0,              /* trusts DLE s / DLE q (kefu measures too) */
 	.ignore_dialtone = 1,           /* spurious DLE d while playing/recording */
 	.after_beep = "AT+VLS=1",       /* re-select the line: DTMF after a beep */
-	.vts_unit_ms = 10,
+	.vts_unit_ms = 10,              /* +VTS durations in 10 ms */
 };
 
 const struct modem_family *const modem_families[] = {
@@ -331,6 +331,39 @@ vsm_choose(const struct vsm_fmt *list, size_t n, int port_bps,
 			return 0;
 	}
 	return -1;
+}
+
+int
+vls_pick(const char *text)
+{
+	const char *p = text, *q;
+	char prim[16];
+	long label;
+	char *end;
+	size_t n;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\n' || *p == '\r')
+			p++;
+		if (strncasecmp(p, "+VLS:", 5) == 0)
+			p += 5;
+		while (*p == ' ')
+			p++;
+		label = strtol(p, &end, 10);
+		if (end != p && *end == ',' && end[1] == '"' && label >= 0 &&
+		    label <= 255) {
+			q = end + 2;
+			n = strcspn(q, "\"\n");
+			if (q[n] == '"' && n < sizeof prim) {
+				memcpy(prim, q, n);
+				prim[n] = '\0';
+				if (strcmp(prim, "T") == 0)
+					return (int)label;
+			}
+		}
+		p += strcspn(p, "\n");
+	}
+	return 1;
 }
 
 /* Magnitude of a G.711 sample on a 16-bit scale. */

@@ -205,6 +205,12 @@ const struct modem_family *family_find(const char *name);
 const struct modem_family *family_detect(const char *ati, const char *ati3,
     const char *fmi, const char **why);
 
+/*
+ * The AT+VLS label that connects the modem alone to the line (primitives
+ * "T", V.253 table 12) from an AT+VLS=? reply; 1 when none is found.
+ */
+int vls_pick(const char *text);
+
 /* Software silence: 1 when every sample of buf is near silence. */
 int vsm_quiet(enum audio_enc enc, const uint8_t *buf, size_t n);
 

@@ -26,13 +26,18 @@ t_unit_line_SOURCES = t/unit/line.c t/tap.h
 t_unit_line_LDADD = $(KEFU_LIBS)
 
 # End to end through the modem simulator (t/sim).
-check_PROGRAMS += t/unit/line-modem t/unit/line-hangup t/unit/line-fault
-TESTS += t/unit/line-modem t/unit/line-hangup t/unit/line-fault
+check_PROGRAMS += t/unit/line-modem t/unit/line-hangup t/unit/line-hangup2 \
+	t/unit/line-fault
+TESTS += t/unit/line-modem t/unit/line-hangup t/unit/line-hangup2 \
+	t/unit/line-fault
 t_unit_line_modem_SOURCES = t/unit/line-modem.c t/tap.h
 t_unit_line_modem_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
 t_unit_line_hangup_SOURCES = t/unit/line-modem.c t/tap.h
 t_unit_line_hangup_CPPFLAGS = $(AM_CPPFLAGS) -DLINE_MODEM_PART=2
 t_unit_line_hangup_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
+t_unit_line_hangup2_SOURCES = t/unit/line-modem.c t/tap.h
+t_unit_line_hangup2_CPPFLAGS = $(AM_CPPFLAGS) -DLINE_MODEM_PART=4
+t_unit_line_hangup2_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
 t_unit_line_fault_SOURCES = t/unit/line-modem.c t/tap.h
 t_unit_line_fault_CPPFLAGS = $(AM_CPPFLAGS) -DLINE_MODEM_PART=3
 t_unit_line_fault_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)

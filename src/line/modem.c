@@ -31,6 +31,7 @@ struct modem {
 	struct audio_fmt fmt;
 	int cml;                        /* +VSM method number in use */
 	char vsm_cmd[64];               /* the AT+VSM=... that worked */
+	char vls_cmd[32];               /* AT+VLS=<label of "T">: off hook to the line */
 	struct vsm_fmt offered[16];     /* AT+VSM=? */
 	size_t noffered;
 	struct strbuf ident[3];         /* ATI, ATI3, AT+FMI? */
@@ -48,6 +49,8 @@ struct modem {
 	const char *gone;               /* why the caller is gone, NULL while there */
 	int gone_reported;
 	int etx;                        /* DLE ETX received */
+	int nocarrier;                  /* NO CARRIER inside the data stream */
+	char tail[16];                  /* last audio bytes, to spot NO CARRIER */
 	int quiet, novoice;             /* DLE q / DLE s received */
 	uint64_t deadline;              /* max-call */
 	int cmd_ms;                     /* AT command timeout */
@@ -373,6 +376,9 @@ modem_setup(struct modem *m, const struct conf_line *cl, const char *dev,
 		return -1;
 	if (modem_query(m, "AT+VLS=?", &m->vls_text, cause) == -1)
 		return -1;
+	snprintf(m->vls_cmd, sizeof m->vls_cmd, "AT+VLS=%d",
+	    vls_pick(sb_str(&m->vls_text)));
+	sb_addf(&m->notes, "off hook with: %s\n", m->vls_cmd);
 	if (modem_try(m, "AT+VCID=1", "no caller ID", cause) == -1)
 		return -1;
 	for (i = 0; m->fam->init[i] != NULL; i++)
@@ -443,7 +449,8 @@ modem_call_reset(struct modem *m)
 	m->cid_reported = 0;
 	m->gone = NULL;
 	m->gone_reported = 0;
-	m->etx = m->quiet = m->novoice = 0;
+	m->etx = m->quiet = m->novoice = m->nocarrier = 0;
+	m->tail[0] = '\0';
 }
 
 static void
@@ -555,7 +562,7 @@ modem_answer(struct line *ln, char **cause)
 		if (modem_try(m, cmd, "silence detection", cause) == -1)
 			return LINE_FAILED;
 	}
-	if ((st = modem_call_cmd(m, "AT+VLS=1", m->cmd_ms, NULL,
+	if ((st = modem_call_cmd(m, m->vls_cmd, m->cmd_ms, NULL,
 	    cause)) != LINE_OK)
 		return st;
 	log_info("%s: answered after %u ring(s)", m->tag, ln->call.rings);
@@ -610,9 +617,29 @@ modem_pump(struct modem *m, int timeout_ms, uint8_t *out, size_t len,
 			if (at_lex_byte(&m->junk, out[i], &code) ==
 			    AT_LEX_LINE && at_classify(m->junk.buf) ==
 			    AT_R_NO_CARRIER)
-				modem_gone(m, "NO CARRIER");
+				m->nocarrier = 1;
 		}
+		if (m->nocarrier)
+			modem_gone(m, "NO CARRIER");
 		return 0;
+	}
+	/*
+	 * Some modems (Conexant) drop out of VRX without DLE ETX: their
+	 * NO CARRIER comes in the audio stream.
+	 */
+	for (i = 0; i < nd; i++) {
+		size_t tl = strlen(m->tail);
+
+		if (tl == sizeof m->tail - 1) {
+			memmove(m->tail, m->tail + 1, tl);
+			tl--;
+		}
+		m->tail[tl] = out[i] != 0 ? (char)out[i] : ' ';
+		m->tail[tl + 1] = '\0';
+		if (out[i] == '\r' && strstr(m->tail, "\nNO CARRIER\r")) {
+			m->nocarrier = 1;
+			modem_gone(m, "NO CARRIER");
+		}
 	}
 	return (ssize_t)nd;
 }
@@ -713,11 +740,17 @@ modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
 				st = LINE_FAILED;
 				goto out;
 			}
-			if (m->etx || modem_over(m) ||
+			if (m->etx || m->nocarrier || modem_over(m) ||
 			    (barge_in && ln->keys[0] != '\0'))
 				break;
 			if (got == 0 && wait == 0)
 				break;
+		}
+		if (m->nocarrier) {
+			/* the modem is back in command mode, on hook */
+			at_discard(&m->at);
+			st = LINE_GONE;
+			goto out;
 		}
 		if (m->etx) {
 			st = modem_end_data(m, m->cmd_ms, cause);
@@ -832,6 +865,7 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 		return st;
 	m->mode = MM_REC;
 	m->etx = m->quiet = m->novoice = 0;
+	m->tail[0] = '\0';
 	start = now_ms();
 	for (;;) {
 		if ((n = modem_pump(m, 100, buf, sizeof buf / 2, cause)) < 0)
@@ -840,6 +874,11 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 		    sink(rec->arg, buf, (size_t)n) == -1) {
 			end = LINE_OK;
 			break;
+		}
+		if (m->nocarrier) {
+			m->mode = MM_CMD;
+			at_discard(&m->at);
+			return LINE_GONE;
 		}
 		if (m->etx) {
 			m->mode = MM_CMD;
@@ -860,14 +899,22 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 			end = LINE_TIMEOUT;
 			break;
 		}
-		if (rec == NULL)
-			continue;
 		/* Silence, from the modem (DLE q / s) or measured here. */
 		if (n > 0 && !vsm_quiet(m->fmt.enc, buf, (size_t)n)) {
 			heard = 1;
 			quiet_since = 0;
 		} else if (n > 0 && quiet_since == 0)
 			quiet_since = now_ms();
+		if (rec == NULL) {
+			/* Waiting for keys: silence this long, the caller left. */
+			if (m->novoice || m->quiet || (quiet_since != 0 &&
+			    now_ms() - quiet_since >= (uint64_t)silence)) {
+				modem_gone(m, "silence");
+				end = LINE_GONE;
+				break;
+			}
+			continue;
+		}
 		if (m->quiet || (heard && rec->silence_ms > 0 &&
 		    quiet_since != 0 && now_ms() - quiet_since >=
 		    (uint64_t)rec->silence_ms)) {
@@ -948,7 +995,10 @@ modem_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
 		st = LINE_OK;
 	} else
 		st = modem_cmd_status(m, cmd, r, cause);
-	if (st == LINE_OK && m->fam->after_beep != NULL)
+	if (st == LINE_OK && m->fam->after_beep != NULL &&
+	    strcmp(m->fam->after_beep, "AT+VLS=1") == 0)
+		st = modem_call_cmd(m, m->vls_cmd, m->cmd_ms, NULL, cause);
+	else if (st == LINE_OK && m->fam->after_beep != NULL)
 		st = modem_call_cmd(m, m->fam->after_beep, m->cmd_ms, NULL,
 		    cause);
 	if (st != LINE_FAILED)
@@ -981,7 +1031,7 @@ const struct line_ops line_ops_modem = {
 	.name = "modem",                /* V.253 voice modem */
 	.open = modem_open,             /* port, ATZ, family, +VSM=?, +VCID, back to data mode */
 	.wait_call = modem_wait_call,   /* count RING / DLE R, read caller ID */
-	.answer = modem_answer,         /* +FCLASS=8, +VSM, +VSD, +VLS=1 */
+	.answer = modem_answer,         /* +FCLASS=8, +VSM, +VSD, +VLS=<"T"> */
 	.play = modem_play,             /* +VTX, shielded 100 ms chunks, DLE ETX */
 	.wait_digit = modem_wait_digit, /* +VRX, audio discarded, DLE ! */
 	.record = modem_record,         /* +VRX into the sink, DLE ! */

@@ -1,7 +1,8 @@
 /*
  * fuzz-vsm.c: AT+VSM=? replies from arbitrary text -- every line through
  * vsm_parse, the list through vsm_choose at several port speeds, and the
- * ATI / ATI3 / +FMI family detection on the same text.
+ * ATI / ATI3 / +FMI family detection and the AT+VLS=? label choice on
+ * the same text.
  */
 #include "config.h"
 
@@ -25,6 +26,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	(void)family_detect(text, text, text, &why);
+	cml = vls_pick(text);
+	if (cml < 0 || cml > 255)
+		abort();
 	for (line = strtok_r(text, "\r\n", &save); line != NULL && n < 16;
 	    line = strtok_r(NULL, "\r\n", &save)) {
 		if (vsm_parse(line, &list[n]) == 0) {

@@ -184,6 +184,30 @@ test_family(void)
 }
 
 static void
+test_vls(void)
+{
+	static const struct {
+		const char *text;
+		int label;
+	} c[] = {
+		{ "0,\"\",00000000,00000000,00000000\n"
+		  "1,\"T\",0B8433C1,0FE431C1,0B8431C1\n"
+		  "2,\"L\",00000000,00000000,00000000\n", 1 },
+		{ "0,\"\",0,0,0\n2,\"T\",0,0,0\n", 2 },
+		{ "+VLS: 0,\"\",0,0,0\n+VLS: 5,\"T\",0,0,0\n", 5 },
+		{ "3,\"LT\",0,0,0\n4,\"ST\",0,0,0\n", 1 },
+		{ "", 1 },
+		{ "garbage\n\"T\"\n", 1 },
+		{ "999,\"T\",0,0,0\n", 1 },
+		{ "7,\"T", 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(c); i++)
+		is_int(vls_pick(c[i].text), c[i].label, "vls_pick case %zu", i);
+}
+
+static void
 test_quiet(void)
 {
 	uint8_t b[8];
@@ -259,6 +283,7 @@ main(void)
 	test_vsm_parse();
 	test_vsm_choose();
 	test_family();
+	test_vls();
 	test_quiet();
 	test_state();
 	return tap_done();
