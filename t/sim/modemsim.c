@@ -507,6 +507,8 @@ set_state(struct msim *sim, enum msim_state s)
 		return;
 	if (sim->state == MSIM_VTX)
 		seg_end(sim, MSIM_VTX_ABORT);
+	log_debug("modemsim %s: %s -> %s", sim->path,
+	    state_names[sim->state], state_names[s]);
 	sim->state = s;
 	sim->ending = 0;
 	pthread_cond_broadcast(&sim->cv);
@@ -520,6 +522,7 @@ set_hook(struct msim *sim, int off)
 	if (sim->offhook == off)
 		return;
 	sim->offhook = off;
+	log_debug("modemsim %s: %s", sim->path, off ? "off-hook" : "on-hook");
 	if (off) {
 		sim->st.answers++;
 		/* the ringing stops once the line is taken */
@@ -1246,6 +1249,7 @@ cmd_line(struct msim *sim, char *line)
 
 	sim->st.commands++;
 	transcript_add(sim, line);
+	log_debug("modemsim %s: <- %s", sim->path, line);
 	/* upper-case outside quotes, drop spaces (V.250 5.2.1) */
 	for (p = q = line; *p != '\0'; p++) {
 		if (*p == '"')
