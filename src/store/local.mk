@@ -5,6 +5,7 @@ libkefu_a_SOURCES += \
 	src/store/store.h \
 	src/store/store.c \
 	src/store/pin.c \
+	src/store/outbox.c \
 	src/store/catalog.c \
 	src/store/demo.c
 

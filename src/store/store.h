@@ -96,6 +96,40 @@ int store_pin_hash(const char *pin, char **out, char **cause);
 /* 1: the PIN matches the stored hash; 0: it does not or the hash is bad. */
 int store_pin_verify(const char *pin, const char *stored);
 
+/*
+ * outbox.c: the outbound message queue.  Times are local
+ * "YYYY-MM-DD HH:MM:SS".
+ */
+struct store_msg {
+	int64_t id;
+	char *channel;          /* "sms", "email", "pager" */
+	char *recipient;
+	char *subject;          /* NULL when none */
+	char *body;
+	int attempts;           /* including this one */
+};
+/* Queue a message, due at when. */
+int store_outbox_add(struct db_source *src, const char *channel,
+    const char *recipient, const char *subject, const char *body,
+    const char *when, char **cause);
+/*
+ * Claim at most max messages due at now (and claims older than stale,
+ * left by a worker that died) for worker, in one UPDATE, so that no
+ * message is claimed by two workers.  *token (malloc'd) names this claim
+ * for store_outbox_done; *out (free with store_msgs_free) may be empty.
+ */
+int store_outbox_claim(struct db_source *src, const char *dialect,
+    const char *worker, const char *now, const char *stale, size_t max,
+    char **token, struct store_msg **out, size_t *n, char **cause);
+void store_msgs_free(struct store_msg *m, size_t n);
+/*
+ * Record the result of sending a claimed message: error NULL marks it
+ * sent; otherwise it is queued again at retry_at, or failed for good
+ * after max_attempts.  Refuses a message no longer claimed by token.
+ */
+int store_outbox_done(struct db_source *src, int64_t id, const char *token,
+    const char *now, const char *error, const char *retry_at, char **cause);
+
 /* catalog.c: the built-in catalog. */
 struct catalog_opts {
 	int demo;               /* load the generated demo data */

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -103,6 +104,188 @@ rm_rf(const char *dir)
 	if (system(cmd) != 0)
 		tap_diag("%s failed", cmd);
 	free(cmd);
+}
+
+#define OB_MSGS    120
+#define OB_THREADS 4
+
+struct ob_worker {
+	struct db_source *src;
+	const char *dialect;
+	char name[16];
+	int64_t ids[OB_MSGS];
+	size_t nids;
+	int errors;
+	char *cause;
+};
+
+/* Claim batches of five until nothing is due, marking each one sent. */
+static void *
+ob_work(void *arg)
+{
+	struct ob_worker *w = arg;
+	struct store_msg *m;
+	char *tok;
+	size_t n, i;
+
+	for (;;) {
+		if (store_outbox_claim(w->src, w->dialect, w->name,
+		    "2026-11-22 09:00:00", "2026-11-22 08:50:00", 5, &tok, &m,
+		    &n, &w->cause) == -1) {
+			w->errors++;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (w->nids < OB_MSGS)
+				w->ids[w->nids++] = m[i].id;
+			if (store_outbox_done(w->src, m[i].id, tok,
+			    "2026-11-22 09:00:01", NULL, NULL, &w->cause) == -1)
+				w->errors++;
+		}
+		store_msgs_free(m, n);
+		free(tok);
+		if (n == 0)
+			break;
+	}
+	return NULL;
+}
+
+static int
+ob_count(struct db_source *src, const char *where)
+{
+	static const enum db_vtype vt[] = { DBV_INT };
+	struct db_query q = { .coltypes = vt, .ncoltypes = 1 };
+	struct db_result *res;
+	struct db_err err;
+	char *sql = xasprintf("SELECT COUNT(*) FROM outbox WHERE %s", where);
+	int n = -1;
+
+	q.sql = sql;
+	if (db_run(src, &q, &res, &err) == 0) {
+		n = (int)DB_CELL(res, 0, 0)->i;
+		db_result_free(res);
+	} else
+		tap_diag("%s: %s", sql, err.msg);
+	free(sql);
+	return n;
+}
+
+static void
+test_outbox(struct db_source *src, const char *dialect, const char *label)
+{
+	struct ob_worker w[OB_THREADS];
+	pthread_t th[OB_THREADS];
+	struct store_msg *m;
+	char *cause = NULL, *tok, *tok2, body[32];
+	unsigned char *seen;
+	size_t i, j, n, total = 0, twice = 0;
+	int errors = 0;
+
+	for (i = 0; i < OB_MSGS; i++) {
+		snprintf(body, sizeof body, "特价 %zu", i);
+		if (store_outbox_add(src, i % 2 ? "sms" : "email", "13900000000",
+		    i % 2 ? NULL : "本周特价", body, "2026-11-22 08:59:00",
+		    &cause) == -1)
+			errors++;
+	}
+	is_int(errors, 0, "%s: %d messages queued", label, OB_MSGS);
+	if (cause != NULL)
+		tap_diag("%s", cause);
+	free(cause);
+	cause = NULL;
+	store_outbox_add(src, "sms", "13900000001", NULL, "later",
+	    "2026-11-23 09:00:00", &cause);
+
+	for (i = 0; i < OB_THREADS; i++) {
+		memset(&w[i], 0, sizeof w[i]);
+		w[i].src = src;
+		w[i].dialect = dialect;
+		snprintf(w[i].name, sizeof w[i].name, "node%zu", i);
+		pthread_create(&th[i], NULL, ob_work, &w[i]);
+	}
+	seen = xcalloc(OB_MSGS * 4 + 16, 1);
+	for (i = 0; i < OB_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		errors += w[i].errors;
+		if (w[i].cause != NULL)
+			tap_diag("%s: %s", w[i].name, w[i].cause);
+		free(w[i].cause);
+		for (j = 0; j < w[i].nids; j++) {
+			total++;
+			if (w[i].ids[j] >= 0 && w[i].ids[j] < OB_MSGS * 4 + 16 &&
+			    seen[w[i].ids[j]]++)
+				twice++;
+		}
+	}
+	free(seen);
+	is_int(errors, 0, "%s: %d workers claim and send without errors",
+	    label, OB_THREADS);
+	is_int(total, OB_MSGS, "%s: every due message claimed", label);
+	is_int(twice, 0, "%s: none claimed twice", label);
+	is_int(ob_count(src, "status = 'sent'"), OB_MSGS,
+	    "%s: all marked sent", label);
+	is_int(ob_count(src, "status = 'queued'"), 1,
+	    "%s: the message due tomorrow waits", label);
+
+	/* Retry, then give up after max_attempts. */
+	run(src, "UPDATE outbox SET max_attempts = 2, next_attempt_at = "
+	    "'2026-11-22 09:00:00' WHERE status = 'queued'");
+	store_outbox_claim(src, dialect, "w", "2026-11-22 09:00:00",
+	    "2026-11-22 08:00:00", 10, &tok, &m, &n, &cause);
+	is_int(n, 1, "%s: claim the last message", label);
+	ok(n == 1 && strcmp(m[0].body, "later") == 0 && m[0].attempts == 1,
+	    "%s: its body and first attempt", label);
+	ok(n == 1 && store_outbox_done(src, m[0].id, tok, "2026-11-22 09:00:05",
+	    "modem busy", "2026-11-22 09:05:00", &cause) == 0,
+	    "%s: a failed send is recorded", label);
+	is_int(ob_count(src, "status = 'queued' AND last_error = 'modem busy'"),
+	    1, "%s: and queued again", label);
+	store_msgs_free(m, n);
+	free(tok);
+	store_outbox_claim(src, dialect, "w", "2026-11-22 09:01:00",
+	    "2026-11-22 08:00:00", 10, &tok, &m, &n, &cause);
+	is_int(n, 0, "%s: not before its retry time", label);
+	store_msgs_free(m, n);
+	free(tok);
+	store_outbox_claim(src, dialect, "w", "2026-11-22 09:06:00",
+	    "2026-11-22 08:00:00", 10, &tok, &m, &n, &cause);
+	is_int(n, 1, "%s: claimed again after it", label);
+	if (n == 1)
+		store_outbox_done(src, m[0].id, tok, "2026-11-22 09:06:05",
+		    "modem busy", "2026-11-22 09:10:00", &cause);
+	is_int(ob_count(src, "status = 'failed'"), 1,
+	    "%s: failed for good after max_attempts", label);
+	store_msgs_free(m, n);
+	free(tok);
+
+	/* A claim left by a dead worker is taken over once stale. */
+	store_outbox_add(src, "pager", "1234", NULL, "送货单 0001",
+	    "2026-11-22 10:00:00", &cause);
+	store_outbox_claim(src, dialect, "dead", "2026-11-22 10:00:00",
+	    "2026-11-22 09:50:00", 10, &tok, &m, &n, &cause);
+	is_int(n, 1, "%s: a worker claims a courier message", label);
+	store_msgs_free(m, n);
+	store_outbox_claim(src, dialect, "alive", "2026-11-22 10:01:00",
+	    "2026-11-22 09:51:00", 10, &tok2, &m, &n, &cause);
+	is_int(n, 0, "%s: a fresh claim is not taken over", label);
+	store_msgs_free(m, n);
+	free(tok2);
+	store_outbox_claim(src, dialect, "alive", "2026-11-22 10:20:00",
+	    "2026-11-22 10:10:00", 10, &tok2, &m, &n, &cause);
+	is_int(n, 1, "%s: a stale claim is taken over", label);
+	ok(n == 1 && store_outbox_done(src, m[0].id, tok, "2026-11-22 10:20:01",
+	    NULL, NULL, &cause) == -1, "%s: the dead worker's late result "
+	    "is refused", label);
+	like(cause, "not claimed", "%s: saying why", label);
+	free(cause);
+	cause = NULL;
+	ok(n == 1 && store_outbox_done(src, m[0].id, tok2,
+	    "2026-11-22 10:20:01", NULL, NULL, &cause) == 0,
+	    "%s: the new owner's result is kept", label);
+	store_msgs_free(m, n);
+	free(tok);
+	free(tok2);
+	free(cause);
 }
 
 static void
@@ -202,6 +385,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 		free(sql);
 	}
 	is_int(missing, 0, "%s: all %zu tables exist", label, nitems(tables));
+	test_outbox(src, dialect, label);
 
 	ok(run(src, "INSERT INTO members (customer_no, registered_via, "
 	    "registered_at, updated_at) VALUES ('880001', 'paper', "
