@@ -29,8 +29,8 @@ struct script {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: modemsim [-Fkv] [-f family] [-l link] "
-	    "[-r dtmf-repeats] [script]\n");
+	fprintf(stderr, "usage: modemsim [-Fktv] [-f family] [-l link] "
+	    "[-p port] [-r dtmf-repeats] [script]\n");
 	exit(2);
 }
 
@@ -449,7 +449,7 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	memset(&sc, 0, sizeof sc);
-	while ((ch = getopt(argc, argv, "Ff:kl:r:v")) != -1) {
+	while ((ch = getopt(argc, argv, "Ff:kl:p:r:tv")) != -1) {
 		switch (ch) {
 		case 'F':
 			o.fast = 1;
@@ -467,8 +467,15 @@ main(int argc, char **argv)
 		case 'l':
 			o.link = optarg;
 			break;
+		case 'p':
+			o.tcp = 1;
+			o.tcp_port = atoi(optarg);
+			break;
 		case 'r':
 			o.dtmf_repeats = atoi(optarg);
+			break;
+		case 't':
+			o.tcp = 1;
 			break;
 		case 'v':
 			sc.verbose = 1;

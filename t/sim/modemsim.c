@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -176,6 +179,8 @@ struct msim {
 	char *link;
 	char path[128];         /* slave name */
 	int mfd, sfd;           /* master; our own slave (keeps the pty up) */
+	int lfd;                /* tcp: listening socket; mfd = the client */
+	int tcp_port;
 	uint32_t rnd;
 
 	/* modem state */
@@ -339,6 +344,9 @@ static void
 out_add(struct msim *sim, const void *p, size_t n)
 {
 	if (sim->state == MSIM_GONE)
+		return;
+	/* a TCP serial server drops what nobody is connected to read */
+	if (sim->o.tcp && sim->mfd < 0)
 		return;
 	if (sim->out_off > 0 && sim->out_off == sim->out_len) {
 		sim->out_off = sim->out_len = 0;
@@ -1627,7 +1635,9 @@ pty_close(struct msim *sim)
 		close(sim->mfd);
 	if (sim->sfd >= 0)
 		close(sim->sfd);
-	sim->mfd = sim->sfd = -1;
+	if (sim->lfd >= 0)
+		close(sim->lfd);
+	sim->mfd = sim->sfd = sim->lfd = -1;
 }
 
 static void
@@ -1662,7 +1672,8 @@ flush_out(struct msim *sim, uint64_t now)
 		chop = sim->f_chop && sim->state != MSIM_VRX;
 		if (chop && n > 1)
 			n = 1 + rnd_next(sim) % (n < 7 ? n : 7);
-		w = write(sim->mfd, sim->out + sim->out_off, n);
+		w = sim->o.tcp ? send(sim->mfd, sim->out + sim->out_off, n,
+		    MSG_NOSIGNAL) : write(sim->mfd, sim->out + sim->out_off, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1692,6 +1703,21 @@ held_done(struct msim *sim, uint64_t now)
 		sim->held_final = NULL;
 		sim->hold_until = 0;
 	}
+}
+
+static void
+tcp_accept(struct msim *sim)
+{
+	int fd, one = 1;
+
+	fd = accept(sim->lfd, NULL, NULL);
+	if (fd < 0)
+		return;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	sim->mfd = fd;
+	log_debug("modemsim %s: client connected", sim->path);
 }
 
 static void *
@@ -1741,7 +1767,11 @@ sim_main(void *arg)
 			pfd[1].events |= POLLIN;
 		if (sim->out_off < sim->out_len && sim->out_hold <= now)
 			pfd[1].events |= POLLOUT;
-		nfds = sim->mfd >= 0 ? 2 : 1;
+		if (sim->mfd < 0 && sim->lfd >= 0) {
+			pfd[1].fd = sim->lfd;
+			pfd[1].events = POLLIN;
+		}
+		nfds = pfd[1].fd >= 0 ? 2 : 1;
 		pthread_mutex_unlock(&sim->mu);
 		r = poll(pfd, (nfds_t)nfds, timeout);
 		pthread_mutex_lock(&sim->mu);
@@ -1750,6 +1780,11 @@ sim_main(void *arg)
 		if (pfd[0].revents & POLLIN)
 			while (read(sim->wake[0], drain, sizeof drain) > 0)
 				;
+		if (nfds == 2 && pfd[1].fd == sim->lfd && sim->mfd < 0 &&
+		    (pfd[1].revents & POLLIN)) {
+			tcp_accept(sim);
+			continue;
+		}
 		if (sim->mfd < 0 || pfd[1].fd != sim->mfd || budget == 0 ||
 		    !(pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
@@ -1757,6 +1792,13 @@ sim_main(void *arg)
 		if (r > 0) {
 			sim->in_len = (size_t)r;
 			sim->in_off = 0;
+		} else if (sim->o.tcp && (r == 0 || (errno != EAGAIN &&
+		    errno != EINTR))) {
+			/* the client went away; the modem stays up */
+			log_debug("modemsim %s: client disconnected", sim->path);
+			close(sim->mfd);
+			sim->mfd = -1;
+			sim->out_off = sim->out_len = sim->split_at = 0;
 		}
 	}
 	pthread_mutex_unlock(&sim->mu);
@@ -1766,6 +1808,36 @@ sim_main(void *arg)
 /* ---------------------------------------------------------------- */
 /* set-up */
 
+/* Listen on 127.0.0.1 (the same port again after a vanish). */
+static int
+tcp_open(struct msim *sim, char **cause)
+{
+	struct sockaddr_in sa;
+	socklen_t slen = sizeof sa;
+	int fd, one = 1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1)
+		return kf_error(cause, "socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)sim->tcp_port);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
+	    listen(fd, 4) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &slen) == -1) {
+		close(fd);
+		return kf_error(cause, "tcp 127.0.0.1:%d: %s", sim->tcp_port,
+		    strerror(errno));
+	}
+	sim->tcp_port = ntohs(sa.sin_port);
+	snprintf(sim->path, sizeof sim->path, "tcp:127.0.0.1:%d",
+	    sim->tcp_port);
+	sim->lfd = fd;
+	return 0;
+}
+
 static int
 pty_open(struct msim *sim, char **cause)
 {
@@ -1773,6 +1845,8 @@ pty_open(struct msim *sim, char **cause)
 	char tmp[4200];
 	int m, s;
 
+	if (sim->o.tcp)
+		return tcp_open(sim, cause);
 	if (openpty(&m, &s, sim->path, NULL, NULL) == -1)
 		return kf_error(cause, "openpty: %s", strerror(errno));
 	if (tcgetattr(s, &t) == 0) {
@@ -1826,9 +1900,11 @@ msim_start(const struct msim_opts *opts, struct msim **out, char **cause)
 		sim->o.dtmf_repeat_ms = sim->o.fast ? 5 : 70;
 	if (sim->o.vtx_capture_max == 0)
 		sim->o.vtx_capture_max = 4u << 20;
-	sim->link = sim->o.link != NULL ? xstrdup(sim->o.link) : NULL;
+	sim->link = sim->o.link != NULL && !sim->o.tcp ?
+	    xstrdup(sim->o.link) : NULL;
 	sim->o.link = NULL;
-	sim->mfd = sim->sfd = -1;
+	sim->mfd = sim->sfd = sim->lfd = -1;
+	sim->tcp_port = sim->o.tcp_port;
 	sim->rnd = (uint32_t)now_us() | 1;
 	sim->vrx_etx = sim->fam->vrx_etx;
 	pthread_mutex_init(&sim->mu, NULL);

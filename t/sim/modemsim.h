@@ -74,6 +74,12 @@ struct msim_opts {
 	enum msim_family family;
 	int fast;               /* 1: VTX unpaced, VRX at 16x real time */
 	const char *link;       /* NULL, or a symlink kept pointing at the pty */
+	int tcp;                /* 1: a raw TCP serial server on 127.0.0.1
+				   instead of a pty; msim_path() is
+				   "tcp:127.0.0.1:PORT".  One client at a
+				   time; output with no client is dropped;
+				   a disconnect leaves the modem as it is */
+	int tcp_port;           /* 0: any free port */
 	int dtmf_repeats;       /* 0: family default; -1: one code per key
 				   (older firmware); n: DLE / n x DLE k DLE ~ */
 	unsigned busy_repeat_ms;/* 0: 4000 */
@@ -119,7 +125,8 @@ int msim_start(const struct msim_opts *opts, struct msim **out, char **cause);
 /* Stop the thread, close the pty, remove the link, free everything. */
 void msim_stop(struct msim *sim);
 /*
- * The path the host opens: the link when one was given (it survives
+ * The path the host opens: "tcp:127.0.0.1:PORT" in TCP mode (the same
+ * after msim_reappear), the link when one was given (it survives
  * msim_vanish/msim_reappear), else the slave pty name (which changes on
  * reappear).  The string is owned by the simulator and stays valid until
  * the next msim_reappear() or msim_stop(); copy it if in doubt.

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -883,6 +885,72 @@ test_cli(void)
 	unlink(got);
 }
 
+static int
+tcp_connect(const char *path)
+{
+	struct sockaddr_in sa;
+	int fd, port;
+
+	if (sscanf(path, "tcp:127.0.0.1:%d", &port) != 1)
+		return -1;
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)port);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The same modem as a raw TCP serial server. */
+static void
+test_tcp(void)
+{
+	struct msim_opts o = { .family = MSIM_USR, .fast = 1, .tcp = 1 };
+	struct host h;
+	char *cause = NULL, path[64];
+	unsigned char *buf;
+	size_t len;
+
+	memset(&h, 0, sizeof h);
+	if (msim_start(&o, &h.sim, &cause) == -1) {
+		ok(0, "tcp: %s", cause);
+		free(cause);
+		return;
+	}
+	snprintf(path, sizeof path, "%s", msim_path(h.sim));
+	like(path, "tcp:127.0.0.1:", "tcp: path %s", path);
+	h.fd = tcp_connect(path);
+	ok(h.fd >= 0, "tcp: connected");
+	is_str(at(&h, "ATI"), "ATI\r\r\n5601\r\n\r\nOK\r\n", "tcp: ATI");
+	at(&h, "ATE0;+FCLASS=8;+VLS=1");
+	is_str(at(&h, "AT+VTX"), "\r\nCONNECT\r\n", "tcp: VTX");
+	put(&h, "xy\x10\x10z\x10\x03", 7);
+	get(&h, "OK\r\n", 4, 1000);
+	msim_vtx_audio(h.sim, 0, &buf, &len, NULL);
+	ok(len == 4 && memcmp(buf, "xy\x10z", 4) == 0, "tcp: audio captured");
+	free(buf);
+	close(h.fd);
+	sleep_ms(100);
+	h.fd = tcp_connect(path);
+	is_str(at(&h, "AT+FCLASS?"), "\r\n8\r\n\r\nOK\r\n",
+	    "tcp: reconnect finds the modem as it was");
+	msim_vanish(h.sim);
+	get(&h, NULL, 0, 200);
+	ok(read(h.fd, h.buf, 1) == 0, "tcp: vanish closes the connection");
+	close(h.fd);
+	ok(tcp_connect(path) == -1, "tcp: refused while gone");
+	ok(msim_reappear(h.sim, NULL) == 0, "tcp: reappear");
+	is_str(msim_path(h.sim), path, "tcp: same address");
+	h.fd = tcp_connect(path);
+	is_str(at(&h, "AT"), "AT\r\r\nOK\r\n", "tcp: fresh modem answers");
+	host_close(&h);
+}
+
 static void
 test_many(void)
 {
@@ -919,6 +987,7 @@ main(void)
 	test_more_faults();
 	test_cadence_chop();
 	test_cli();
+	test_tcp();
 	test_many();
 	return tap_done();
 }
