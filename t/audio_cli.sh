@@ -55,6 +55,13 @@ if grep -q "^zh-CN" "$T/out"; then
 else
 	echo "ok $n - --lang yue shows only yue"
 fi
+if [ -d "$KEFU_BUILDDIR/prompts/generated/zh-CN" ]; then
+	check "list from the source tree" 0 "$KEFU" prompts list -p "$P" -l zh-CN
+	has "generated audio of the build tree is found" \
+	    "	generated	$KEFU_BUILDDIR/prompts/generated/zh-CN/menu.main.wav	"
+else
+	n=$((n + 1)); echo "ok $n # SKIP nothing generated in the build tree"
+fi
 check "list an unknown language fails" 1 "$KEFU" prompts list -p "$P" -l fr
 for id in greet.long greet.short menu.main price.ask_code input.invalid \
     input.timeout price.not_found price.is stock.in stock.out promo.none \

@@ -268,6 +268,37 @@ test_errors(void)
 	free(e);
 }
 
+/* Random damage to a good catalog: an error with the file name, or a load. */
+static void
+test_garbage(void)
+{
+	struct prompts *pr;
+	char *d = dir("junk"), *buf, *cause;
+	size_t len = strlen(zh_cat), i, k, loaded = 0, named = 0;
+	unsigned seed = 12345;
+
+	for (k = 0; k < 200; k++) {
+		buf = xstrdup(zh_cat);
+		for (i = 0; i < 1 + k % 4; i++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[(seed >> 8) % len] = (char)((seed >> 20) & 0x7f);
+		}
+		rm_rf(d);
+		put("junk/zh-CN/c.xml", buf);
+		cause = NULL;
+		if (prompts_load(d, "zh-CN", &pr, &cause) == 0) {
+			loaded++;
+			prompts_free(pr);
+		} else if (cause != NULL && strstr(cause, "c.xml") != NULL)
+			named++;
+		free(cause);
+		free(buf);
+	}
+	is_int(loaded + named, 200, "200 damaged catalogs: each loads or "
+	    "names the file (%zu loaded)", loaded);
+	free(d);
+}
+
 struct getter {
 	struct audio_cache *cache;
 	const struct audio_clip *clip;
@@ -487,6 +518,7 @@ main(void)
 	log_open("audio_prompts", "-", KLOG_ERROR, NULL);
 	test_load();
 	test_errors();
+	test_garbage();
 	test_cache();
 	test_espeak_fake();
 	test_espeak_real();
