@@ -1,18 +1,38 @@
 /*
- * kefud.c: the daemon.  Reads kefu.conf, opens the lines and the
- * databases, and answers calls.  `kefud -n` checks every configuration
- * file and exits: 0 when all is well, 1 with the first problem as
- * file:line otherwise.
+ * kefud.c: the daemon.  Reads kefu.conf, loads mappings, prompts,
+ * say-rules and flows (refusing to start on any problem), opens the
+ * datasources, starts one thread per [line], serves the control socket
+ * (kefu status, kefu reload), reloads on SIGHUP and stops on SIGTERM.
+ * `kefud -n` checks every configuration file and exits: 0 when all is
+ * well, 1 with each problem as file:line otherwise.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "call/call.h"
 #include "conf/conf.h"
+#include "ctl/ctl.h"
+#include "db/db.h"
+#include "line/line.h"
 #include "util/util.h"
+
+struct kefud {
+	struct conf *conf;
+	struct svc *svc;
+	struct line **lines;
+	size_t nlines;
+	struct ctl_server *ctl;
+	time_t started;
+};
 
 static void
 usage(FILE *fp)
@@ -20,11 +40,245 @@ usage(FILE *fp)
 	fprintf(fp, "usage: kefud [-dnv] [-f kefu.conf]\n");
 }
 
+/* Load everything and report each problem; 0 when there are none. */
+static int
+kefud_check(struct conf *conf, struct svc **out)
+{
+	struct strbuf problems = STRBUF_INIT, warn = STRBUF_INIT;
+	struct svc_set *set;
+	struct line *ln;
+	char *cause = NULL;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < conf->nlines; i++) {
+		if (line_new(&conf->lines[i], &ln, &cause) == -1) {
+			fprintf(stderr, "%s:%d: %s\n", conf->path,
+			    conf->lines[i].line, cause);
+			free(cause);
+			cause = NULL;
+			n++;
+			continue;
+		}
+		line_free(ln);
+	}
+	if (svc_open(conf, 0, out, &cause) == -1) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		return -1;
+	}
+	set = svc_acquire(*out);
+	n += svc_check(set, &problems, &warn);
+	svc_release(set);
+	if (warn.len > 0)
+		fprintf(stderr, "warning: %s", sb_str(&warn));
+	fputs(sb_str(&problems), stderr);
+	sb_free(&problems);
+	sb_free(&warn);
+	return n == 0 ? 0 : -1;
+}
+
+static void
+kefud_status_lines(struct kefud *k, struct strbuf *out)
+{
+	struct line *ln;
+	unsigned calls, failures;
+	size_t i;
+
+	if (k->nlines == 0)
+		sb_adds(out, "lines: none configured\n");
+	for (i = 0; i < k->nlines; i++) {
+		ln = k->lines[i];
+		pthread_mutex_lock(&ln->mtx);
+		calls = ln->calls;
+		failures = ln->failures;
+		pthread_mutex_unlock(&ln->mtx);
+		sb_addf(out, "line %-8s %-6s %-11s calls %-5u device failures "
+		    "%-3u %s\n", ln->name, ln->ops->name,
+		    line_state_name(line_state(ln)), calls, failures,
+		    ln->conf->device ? ln->conf->device : "");
+	}
+}
+
+static void
+kefud_status_sources(struct kefud *k, struct strbuf *out)
+{
+	struct db_source *src;
+	struct db_stats st;
+	size_t i;
+
+	for (i = 0; i < k->conf->nds; i++) {
+		src = svc_source(k->svc, k->conf->ds[i].name);
+		if (src == NULL)
+			continue;
+		db_source_stats(src, &st);
+		sb_addf(out, "datasource %-10s %-4s queries %llu errors %llu "
+		    "timeouts %llu p50 %.1f ms p99 %.1f ms connections %d "
+		    "(%d busy) %s\n", k->conf->ds[i].name, st.up ? "up" :
+		    "DOWN", (unsigned long long)st.queries,
+		    (unsigned long long)st.errors,
+		    (unsigned long long)st.timeouts, st.p50_us / 1000.0,
+		    st.p99_us / 1000.0, st.open, st.busy, st.current);
+	}
+}
+
+static int
+kefud_request(const char *req, struct strbuf *reply, char **cause,
+    void *arg)
+{
+	struct kefud *k = arg;
+	struct svc_set *set;
+	unsigned long calls;
+	long up;
+
+	if (strcmp(req, "status") == 0) {
+		set = svc_acquire(k->svc);
+		pthread_mutex_lock(&k->svc->mtx);
+		calls = k->svc->calls;
+		pthread_mutex_unlock(&k->svc->mtx);
+		up = (long)(time(NULL) - k->started);
+		sb_addf(reply, "kefud %s, up %ldh%02ldm%02lds, configuration "
+		    "generation %u, %lu call%s since start\n", PACKAGE_VERSION,
+		    up / 3600, up / 60 % 60, up % 60, set->gen, calls,
+		    calls == 1 ? "" : "s");
+		svc_release(set);
+		kefud_status_lines(k, reply);
+		kefud_status_sources(k, reply);
+		return 0;
+	}
+	if (strcmp(req, "reload") == 0) {
+		if (svc_reload(k->svc, cause) == -1) {
+			log_error("reload refused: %s", *cause);
+			return -1;
+		}
+		set = svc_acquire(k->svc);
+		sb_addf(reply, "reloaded: configuration generation %u\n",
+		    set->gen);
+		log_info("reloaded flows, mappings and prompts (generation "
+		    "%u)", set->gen);
+		svc_release(set);
+		return 0;
+	}
+	return kf_error(cause, "unknown request '%s' (try status or reload)",
+	    req);
+}
+
+/* Switch to [kefu] user once the devices are open. */
+static int
+kefud_drop(const char *user, char **cause)
+{
+	struct passwd *pw;
+
+	if (user == NULL || getuid() != 0)
+		return 0;
+	if ((pw = getpwnam(user)) == NULL)
+		return kf_error(cause, "[kefu] user: no user named '%s'", user);
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
+		return kf_error(cause, "cannot switch to user %s: %s", user,
+		    strerror(errno));
+	log_info("running as user %s", user);
+	return 0;
+}
+
+static int
+kefud_start_lines(struct kefud *k, char **cause)
+{
+	struct line *ln;
+	size_t i;
+
+	for (i = 0; i < k->conf->nlines; i++) {
+		if (line_new(&k->conf->lines[i], &ln, cause) == -1)
+			return -1;
+		k->lines = xreallocarray(k->lines, k->nlines + 1,
+		    sizeof *k->lines);
+		k->lines[k->nlines++] = ln;
+		if (line_start(ln, svc_line_call, k->svc, cause) == -1)
+			return -1;
+	}
+	/* Give each line a moment to open its device before dropping root. */
+	for (i = 0; i < 50; i++) {
+		size_t j, opening = 0;
+
+		for (j = 0; j < k->nlines; j++) {
+			enum line_state st = line_state(k->lines[j]);
+			if (st == LINE_DOWN || st == LINE_INIT)
+				opening++;
+		}
+		if (opening == 0)
+			break;
+		sleep_ms(100);
+	}
+	return 0;
+}
+
+static void
+kefud_stop(struct kefud *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->nlines; i++) {
+		line_stop(k->lines[i]);
+		line_free(k->lines[i]);
+	}
+	free(k->lines);
+	ctl_close(k->ctl);
+	svc_close(k->svc);
+}
+
+static int
+kefud_run(struct kefud *k)
+{
+	sigset_t set;
+	char *cause = NULL;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);   /* every thread inherits it */
+	k->started = time(NULL);
+	if (ctl_listen(k->conf->socket_path, kefud_request, k, &k->ctl,
+	    &cause) == -1 || kefud_start_lines(k, &cause) == -1 ||
+	    kefud_drop(k->conf->user, &cause) == -1) {
+		log_error("cannot start: %s", cause);
+		free(cause);
+		kefud_stop(k);
+		return 1;
+	}
+	log_info("kefud %s started: %zu line%s, %zu datasource%s, control "
+	    "socket %s", PACKAGE_VERSION, k->nlines, k->nlines == 1 ? "" : "s",
+	    k->conf->nds, k->conf->nds == 1 ? "" : "s", k->conf->socket_path);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			if (svc_reload(k->svc, &cause) == -1) {
+				log_error("reload refused, the running "
+				    "configuration stays: %s", cause);
+				free(cause);
+				cause = NULL;
+			} else
+				log_info("reloaded flows, mappings and prompts");
+			continue;
+		}
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+	}
+	log_info("stopping: hanging up the lines");
+	kefud_stop(k);
+	log_info("stopped");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *path = NULL;
-	struct conf *conf;
+	struct kefud k;
+	enum log_level level;
 	char *cause = NULL;
 	int ch, check = 0, foreground = 0, verbose = 0;
 
@@ -57,22 +311,46 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	log_open("kefud", "-", verbose ? KLOG_DEBUG : KLOG_INFO, NULL);
+	log_open("kefud", "-", KLOG_WARN, NULL);
+	memset(&k, 0, sizeof k);
 	if (path == NULL)
 		path = conf_default_path();
-	if (conf_load(path, &conf, &cause) == -1) {
+	if (conf_load(path, &k.conf, &cause) == -1) {
 		fprintf(stderr, "kefud: %s\n", cause);
 		free(cause);
 		return 1;
 	}
 	if (check) {
+		if (kefud_check(k.conf, &k.svc) == -1) {
+			svc_close(k.svc);
+			conf_free(k.conf);
+			return 1;
+		}
 		printf("%s: configuration OK\n", path);
-		conf_free(conf);
+		svc_close(k.svc);
+		conf_free(k.conf);
 		return 0;
 	}
-	(void)foreground;
-	fprintf(stderr, "kefud: no lines can be answered yet: the call "
-	    "path is not built in this version\n");
-	conf_free(conf);
-	return 1;
+	if (log_level_parse(k.conf->log_level, &level) == -1)
+		level = KLOG_INFO;
+	if (verbose)
+		level = KLOG_DEBUG;
+	if (log_open("kefud", foreground ? "-" : k.conf->log_target, level,
+	    &cause) == -1) {
+		fprintf(stderr, "kefud: %s\n", cause);
+		free(cause);
+		conf_free(k.conf);
+		return 1;
+	}
+	if (kefud_check(k.conf, &k.svc) == -1) {
+		log_error("not starting: the configuration has problems (run "
+		    "kefud -n to list them)");
+		svc_close(k.svc);
+		conf_free(k.conf);
+		return 1;
+	}
+	ch = kefud_run(&k);
+	conf_free(k.conf);
+	log_close();
+	return ch;
 }
