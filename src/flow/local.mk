@@ -39,6 +39,17 @@ TESTS += t/unit/flow_run
 t_unit_flow_run_SOURCES = t/unit/flow_run.c t/unit/flow_fake.h t/tap.h
 t_unit_flow_run_LDADD = $(KEFU_LIBS)
 
+check_PROGRAMS += t/unit/flow_real
+TESTS += t/unit/flow_real
+t_unit_flow_real_SOURCES = t/unit/flow_real.c t/tap.h
+t_unit_flow_real_LDADD = $(KEFU_LIBS)
+
+TESTS += t/flow-cli.sh
+dist_check_SCRIPTS += t/flow-cli.sh
+
+man_MANS += man/kefu-flow.5
+
+EXTRA_DIST += man/kefu-flow.5
 EXTRA_DIST += \
 	t/data/flow/good/main.xml \
 	t/data/flow/good/sub.xml \

@@ -1,0 +1,189 @@
+/*
+ * flow_real.c: the shipped flows (flows/NAME.xml) through the real mapping
+ * engine, say-rules and prompt catalogs (flow/services.c) on a SQLite
+ * built-in catalog with the demo data: they check clean, and scripted
+ * calls hear real prices, promotions and the language switch.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "flow/flow.h"
+#include "map/map.h"
+#include "store/store.h"
+#include "t/tap.h"
+
+static struct flow_set *set;
+static const struct flow_env *env;
+static struct flow_record rec;
+static struct flow_script *sc;
+
+static const char *
+call(const char *lang, const char *script)
+{
+	struct flow_call_info info = { "main", lang, NULL, "test" };
+	char *cause = NULL;
+
+	flow_script_free(sc);
+	flow_record_clear(&rec);
+	sc = flow_script_new(script);
+	if (flow_run(set, env, &info, &flow_script_ops, sc, &rec, &cause) == -1) {
+		tap_diag("flow_run: %s", cause);
+		free(cause);
+	}
+	return flow_script_heard(sc);
+}
+
+/* The prompt ids the say-rules give for a value, space-separated. */
+static char *
+said(const char *lang, const char *as, const char *value)
+{
+	struct flow_prompts ps = { NULL, 0 };
+	struct strbuf sb = STRBUF_INIT;
+	char *cause = NULL;
+	size_t i;
+
+	if (env->say->say(env->say_arg, lang, as, value, NULL, &ps, &cause) == -1) {
+		tap_diag("say: %s", cause);
+		free(cause);
+	}
+	for (i = 0; i < ps.n; i++)
+		sb_addf(&sb, "%s%s", i ? " " : "", ps.v[i].id);
+	flow_prompts_clear(&ps);
+	return sb_steal(&sb);
+}
+
+int
+main(void)
+{
+	const char *src = getenv("KEFU_SRCDIR");
+	char tmp[] = "/tmp/kefu-flow-real-XXXXXX", *text, *cause = NULL;
+	char *path, *schema, *dir, *want, *needle, today[11];
+	struct conf *conf = NULL;
+	struct db_adapters *ads = NULL;
+	struct map_pools *pools = NULL;
+	struct flow_services *svc = NULL;
+	struct catalog_opts opts = { 1, 0, CATALOG_SEED, NULL };
+	struct demo *demo = NULL;
+	struct strbuf out = STRBUF_INIT;
+	int n;
+
+	if (src == NULL)
+		src = ".";
+	if (mkdtemp(tmp) == NULL)
+		tap_skip_all("cannot make a temporary folder");
+	log_open("flow_real", "-", KLOG_ERROR, NULL);
+	path = xasprintf("%s/kefu.conf", tmp);
+	text = xasprintf("[kefu]\nmappings = %s/mappings/catalog\n"
+	    "adapters = %s/adapters\nflows = %s/flows\nprompts = %s/prompts\n"
+	    "sql = %s/sql\nlanguages = zh-CN,yue\n"
+	    "[datasource catalog]\nconnect = Driver=SQLite3;Database=%s/catalog.db\n"
+	    "adapter = sqlite\n", src, src, src, src, src, tmp);
+	schema = xasprintf("%s/mappings/mapping.rng", src);
+	setenv("KEFU_MAPPING_SCHEMA", schema, 1);
+	if (conf_parse(path, text, &conf, &cause) == -1 ||
+	    db_adapters_load(conf->adapters_dir, &ads, &cause) == -1 ||
+	    map_pools_open(conf, ads, &pools, &cause) == -1) {
+		tap_diag("%s", cause);
+		tap_skip_all("no configuration or adapters");
+	}
+	catalog_today(today);
+	opts.today = today;
+	if (catalog_build(map_pools_source(pools, "catalog"), conf->sql_dir,
+	    &opts, &cause) == -1) {
+		tap_diag("%s", cause);
+		tap_skip_all("cannot build a SQLite catalog (SQLite3 ODBC driver?)");
+	}
+	map_pools_close(pools);
+	ok(flow_services_open(conf, 1, &svc, &cause) == 0, "real services open: %s",
+	    cause ? cause : "ok");
+	if (svc == NULL)
+		return tap_done();
+	env = flow_services_env(svc);
+	dir = xasprintf("%s/flows", src);
+	ok(flow_set_load(dir, NULL, &set, &cause) == 0, "shipped flows load: %s",
+	    cause ? cause : "ok");
+	if (set == NULL)
+		return tap_done();
+
+	n = flow_check(set, env, &out);
+	is_int(n, 0, "shipped flows check clean against the real mappings and prompts");
+	if (n != 0)
+		tap_diag("%s", sb_str(&out));
+	sb_free(&out);
+
+	if (demo_build(CATALOG_SEED, today, &demo, &cause) == -1) {
+		tap_diag("%s", cause);
+		return tap_done();
+	}
+	/* price of the first demo product, by barcode */
+	text = xasprintf("1 %s# *", demo->products[0].barcode);
+	call("zh-CN", text);
+	free(text);
+	is_int(rec.nqueries, 1, "one query");
+	if (rec.nqueries >= 1) {
+		is_str(rec.queries[0].mapping, "catalog.price", "mapping catalog.price");
+		is_int(rec.queries[0].outcome, FLOW_Q_FOUND, "found in SQLite");
+	}
+	want = said("zh-CN", "money", demo->products[0].price);
+	needle = xasprintf("text price.is %s", want);
+	like(flow_script_heard(sc), needle, "price read out in yuan/jiao/fen");
+	free(needle);
+	free(want);
+	like(flow_script_heard(sc), "stock.", "stock said");
+	like(flow_script_heard(sc), "price.again menu.price", "* goes back to the menu");
+
+	/* the same product by PLU, in Cantonese */
+	text = xasprintf("1 %s#", demo->products[0].plu);
+	call("yue", text);
+	free(text);
+	want = said("yue", "money", demo->products[0].price);
+	needle = xasprintf("price.is %s", want);
+	like(flow_script_heard(sc), needle, "PLU lookup, Cantonese money reading");
+	free(needle);
+	free(want);
+
+	call("zh-CN", "1 4006381333931#");
+	like(flow_script_heard(sc), "price.ask_code price.not_found price.again",
+	    "valid barcode not in the catalog");
+	call("zh-CN", "1 6901234567893#");
+	like(flow_script_heard(sc), "price.ask_code input.invalid price.ask_code",
+	    "bad check digit refused before the database");
+	is_int(rec.nqueries, 0, "no query for a bad barcode");
+
+	call("zh-CN", "2");
+	like(flow_script_heard(sc), "promo.intro text text", "promotions read row by row");
+	ok(rec.nqueries == 1 && rec.queries[0].outcome == FLOW_Q_FOUND,
+	    "catalog.promotions_today found");
+
+	call("zh-CN", "3");
+	like(flow_script_heard(sc), "notice.intro", "notices");
+
+	call("zh-CN", "8 4");
+	like(flow_script_transcript(sc), "play lang.switched 已經", "switched to Cantonese");
+	like(flow_script_heard(sc), "lang.switched menu.price", "menu again");
+	like(flow_script_heard(sc), "sys.coming_soon", "member services: coming soon");
+	is_str(rec.lang, "yue", "call ends in Cantonese");
+
+	call("zh-CN", "~ ~ ~");
+	like(flow_script_heard(sc), "input.timeout input.too_many sys.goodbye",
+	    "silence: escalation and goodbye");
+	is_int(rec.end, FLOW_END_FLOW, "the flow hung up");
+
+	demo_free(demo);
+	flow_script_free(sc);
+	flow_record_clear(&rec);
+	flow_set_unref(set);
+	flow_services_close(svc);
+	conf_free(conf);
+	db_adapters_free(ads);
+	text = xasprintf("%s/catalog.db", tmp);
+	unlink(text);
+	free(text);
+	unlink(path);
+	rmdir(tmp);
+	return tap_done();
+}
