@@ -119,7 +119,7 @@ run 2 "usage: kefu catalog" "catalog status takes no --demo" -- \
     catalog status --demo
 run 2 "usage: kefu catalog" "catalog build --seed x" -- catalog build --seed x
 run 1 "no \[datasource nope\]" "catalog build -d nope" -- catalog build -d nope
-run 1 "no such table" "catalog status before a build" -- catalog status
+run 1 "holds no catalog (kefu catalog build \[--demo\] creates one)" "catalog status before a build" -- catalog status
 run 0 "products:   2100" "catalog build --demo" -- catalog build --demo \
     --date 2026-11-22
 run 0 "promotions: 70 (2[0-9] valid on 2026-11-22)" \

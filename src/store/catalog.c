@@ -37,16 +37,24 @@ catalog_file(const char *sqldir, const char *file, char **text, char **cause)
 	return rc;
 }
 
-/* 1 when catalog_info can be read, i.e. a catalog is there already. */
+/*
+ * 1 when catalog_info can be read (a catalog is there), 0 when the
+ * database refuses the query (no such table), -1 with *cause when the
+ * database cannot be reached at all.
+ */
 static int
-catalog_exists(struct db_source *src)
+catalog_exists(struct db_source *src, char **cause)
 {
 	struct db_query q = { .sql = "SELECT COUNT(*) FROM catalog_info" };
 	struct db_result *res;
 	struct db_err err;
 
-	if (db_run(src, &q, &res, &err) == -1)
-		return 0;
+	if (db_run(src, &q, &res, &err) == -1) {
+		if (err.kind == DBE_SQL)
+			return 0;
+		return kf_error(cause, "datasource %s: %s", db_source_name(src),
+		    store_errmsg(src, &err));
+	}
 	db_result_free(res);
 	return 1;
 }
@@ -79,10 +87,12 @@ catalog_build(struct db_source *src, const char *sqldir,
 		script = demo_script(d);
 		demo_free(d);
 	}
-	if (!opts->force && catalog_exists(src)) {
+	if (!opts->force && (rc = catalog_exists(src, cause)) != 0) {
 		free(script);
-		return kf_error(cause, "datasource %s already holds a catalog "
-		    "(use --force to replace it)", db_source_name(src));
+		if (rc == 1)
+			kf_error(cause, "datasource %s already holds a catalog "
+			    "(use --force to replace it)", db_source_name(src));
+		return -1;
 	}
 	/* One script, so that SQLite and PostgreSQL build all or nothing. */
 	if ((opts->force && catalog_file(sqldir, "drop.sql", &drop, cause) ==
@@ -99,7 +109,7 @@ catalog_build(struct db_source *src, const char *sqldir,
 	free(all);
 	if (rc == -1)
 		return kf_error(cause, "datasource %s: building the catalog: %s",
-		    db_source_name(src), err.msg);
+		    db_source_name(src), store_errmsg(src, &err));
 	log_info("catalog: %s: built%s for %s", db_source_name(src),
 	    opts->demo ? " with demo data" : "", today);
 	return 0;
@@ -121,7 +131,7 @@ catalog_count1(struct db_source *src, const char *sql, const char *today,
 
 	if (db_run(src, &q, &res, &err) == -1)
 		return kf_error(cause, "datasource %s: %s", db_source_name(src),
-		    err.msg);
+		    store_errmsg(src, &err));
 	*n = res->nrows == 1 ? DB_CELL(res, 0, 0)->i : 0;
 	db_result_free(res);
 	return 0;
@@ -132,6 +142,13 @@ catalog_count(struct db_source *src, const char *today,
     struct catalog_counts *c, char **cause)
 {
 	memset(c, 0, sizeof *c);
+	switch (catalog_exists(src, cause)) {
+	case -1:
+		return -1;
+	case 0:
+		return kf_error(cause, "datasource %s holds no catalog (kefu "
+		    "catalog build [--demo] creates one)", db_source_name(src));
+	}
 	if (catalog_count1(src, "SELECT COUNT(*) FROM products", NULL,
 	    &c->products, cause) == -1 ||
 	    catalog_count1(src, "SELECT COUNT(*) FROM promotions", NULL,

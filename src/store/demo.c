@@ -390,7 +390,7 @@ demo_products(struct demo *d, uint64_t *st)
 	free(c);
 }
 
-/* "YYYY-MM-DD" plus days; the day is handled at noon UTC to stay clear of DST. */
+/* "YYYY-MM-DD" plus days, computed at noon UTC to stay clear of DST. */
 int
 demo_date_add(const char *iso, int days, char out[11])
 {

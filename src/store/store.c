@@ -20,6 +20,19 @@
 #include "store/store.h"
 #include "util/util.h"
 
+const char *
+store_errmsg(struct db_source *src, const struct db_err *err)
+{
+	const char *name = db_source_name(src);
+	size_t len = strlen(name);
+
+	if (str_prefix(err->msg, "datasource ") &&
+	    strncmp(err->msg + 11, name, len) == 0 &&
+	    strncmp(err->msg + 11 + len, ": ", 2) == 0)
+		return err->msg + 11 + len + 2;
+	return err->msg;
+}
+
 static const char *const store_dialects[] = { "sqlite", "postgresql", "mysql" };
 
 /* Map an adapter profile name onto one of the three schema dialects. */
@@ -113,7 +126,7 @@ store_dialect(struct db_source *src, const struct conf_datasource *cfg,
 	if ((ad = db_source_adapter(src)) == NULL) {
 		if (db_run(src, &q, &res, &err) == -1) {
 			kf_error(cause, "datasource %s: %s",
-			    db_source_name(src), err.msg);
+			    db_source_name(src), store_errmsg(src, &err));
 			return NULL;
 		}
 		db_result_free(res);
@@ -273,7 +286,7 @@ store_table_exists(struct db_source *src, const char *dialect,
 		    "table_schema = DATABASE() AND table_name = ?";
 	if (db_run(src, &q, &res, &err) == -1)
 		return kf_error(cause, "datasource %s: %s",
-		    db_source_name(src), err.msg);
+		    db_source_name(src), store_errmsg(src, &err));
 	*exists = res->nrows == 1 && !DB_CELL(res, 0, 0)->null &&
 	    DB_CELL(res, 0, 0)->i > 0;
 	db_result_free(res);
@@ -299,7 +312,8 @@ store_version(struct db_source *src, const char *dialect, int *version,
 		return 0;
 	if (db_run(src, &q, &res, &err) == -1)
 		return kf_error(cause, "datasource %s: reading the schema "
-		    "version: %s", db_source_name(src), err.msg);
+		    "version: %s", db_source_name(src),
+		    store_errmsg(src, &err));
 	if (res->nrows == 1 && !DB_CELL(res, 0, 0)->null)
 		*version = (int)DB_CELL(res, 0, 0)->i;
 	db_result_free(res);
@@ -380,7 +394,7 @@ store_apply(struct db_source *src, const struct store_migration *m,
 	if (rc == -1)
 		return kf_error(cause, "migration %03d_%s.sql (%s) failed, "
 		    "version stays %d: %s", m->version, m->name, dialect,
-		    m->version - 1, err.msg);
+		    m->version - 1, store_errmsg(src, &err));
 	log_info("store: %s: applied migration %03d_%s (%s)",
 	    db_source_name(src), m->version, m->name, dialect);
 	return 0;

@@ -20,8 +20,16 @@
 struct conf_datasource;
 struct db_source;
 
+struct db_err;
+
 /* The version table the migration runner keeps in the local store. */
 #define STORE_VERSION_TABLE "kefu_schema_version"
+
+/*
+ * A db error's message without its leading "datasource NAME: ", for
+ * messages that name the datasource themselves.
+ */
+const char *store_errmsg(struct db_source *src, const struct db_err *err);
 
 /* One migration file, sql/local/DIALECT/NNN_name.sql. */
 struct store_migration {
@@ -135,7 +143,7 @@ struct catalog_opts {
 	int demo;               /* load the generated demo data */
 	int force;              /* drop an existing catalog first */
 	uint64_t seed;          /* demo generator seed (CATALOG_SEED) */
-	const char *today;      /* "YYYY-MM-DD" the demo dates are built around; NULL: today */
+	const char *today;      /* day the demo dates centre on; NULL: today */
 };
 #define CATALOG_SEED 20261122ULL
 

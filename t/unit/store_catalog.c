@@ -1,5 +1,6 @@
 /*
- * Unit tests for src/store/catalog.c and the mappings in mappings/catalog/: build
+ * Unit tests for src/store/catalog.c and the mappings in
+ * mappings/catalog/: build
  * the built-in catalog with demo data in a fresh SQLite file through
  * ODBC, refuse to overwrite it without force, rebuild it with force, and
  * answer a caller's questions through the shipped catalog mappings
