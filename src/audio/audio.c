@@ -108,6 +108,23 @@ audio_source(struct audio_cache *c, const char *lang, const char *id,
 	*how = CLIP_BEEP;
 }
 
+/* Milliseconds of a "pause:MS" id, or -1 when id is a prompt. */
+static int
+audio_pause_ms(const char *id, char **cause)
+{
+	const char *errstr;
+	long long ms;
+
+	if (!str_prefix(id, "pause:"))
+		return -1;
+	if (str_tonum(id + 6, 0, AUDIO_MAX_PAUSE_MS, &ms, &errstr) == -1) {
+		kf_error(cause, "%s: pause %s (0..%d ms)", id, errstr,
+		    AUDIO_MAX_PAUSE_MS);
+		return -2;
+	}
+	return (int)ms;
+}
+
 static struct audio_entry *
 audio_build(struct audio_cache *c, const char *lang, const char *id,
     const struct audio_fmt *fmt)
@@ -116,11 +133,18 @@ audio_build(struct audio_cache *c, const char *lang, const char *id,
 	const struct prompt *own, *any;
 	struct audio_pcm pcm;
 	size_t bps;
+	int ms;
 
 	e = xcalloc(1, sizeof *e);
 	e->lang = xstrdup(lang);
 	e->id = xstrdup(id);
-	audio_source(c, lang, id, fmt->rate, &pcm, &e->clip.how);
+	if ((ms = audio_pause_ms(id, NULL)) >= 0) {
+		pcm.rate = fmt->rate;
+		pcm.n = (size_t)fmt->rate * (size_t)ms / 1000;
+		pcm.s = xcalloc(pcm.n ? pcm.n : 1, sizeof *pcm.s);
+		e->clip.how = CLIP_OWN;
+	} else
+		audio_source(c, lang, id, fmt->rate, &pcm, &e->clip.how);
 	bps = pcm_bytes_per_sample(fmt->enc);
 	e->data = xreallocarray(NULL, pcm.n ? pcm.n : 1, bps);
 	pcm_encode(fmt->enc, pcm.s, pcm.n, e->data);
@@ -174,23 +198,6 @@ audio_preload(struct audio_cache *c, const struct audio_fmt *fmt)
 				    c->pr->p[i].id, fmt);
 }
 
-/* Milliseconds of a "pause:MS" id, or -1 when id is a prompt. */
-static int
-audio_pause_ms(const char *id, char **cause)
-{
-	const char *errstr;
-	long long ms;
-
-	if (!str_prefix(id, "pause:"))
-		return -1;
-	if (str_tonum(id + 6, 0, AUDIO_MAX_PAUSE_MS, &ms, &errstr) == -1) {
-		kf_error(cause, "%s: pause %s (0..%d ms)", id, errstr,
-		    AUDIO_MAX_PAUSE_MS);
-		return -2;
-	}
-	return (int)ms;
-}
-
 int
 audio_render(struct audio_cache *c, const char *lang,
     const char *const *ids, size_t nids, const struct audio_fmt *fmt,
@@ -198,23 +205,12 @@ audio_render(struct audio_cache *c, const char *lang,
 {
 	const struct audio_clip *clip;
 	struct strbuf sb = STRBUF_INIT;
-	size_t i, n, bps = pcm_bytes_per_sample(fmt->enc);
-	uint8_t silence[256];
-	int ms;
+	size_t i;
 
-	memset(silence, pcm_silence_byte(fmt->enc), sizeof silence);
 	for (i = 0; i < nids; i++) {
-		if ((ms = audio_pause_ms(ids[i], cause)) == -2) {
+		if (audio_pause_ms(ids[i], cause) == -2) {
 			sb_free(&sb);
 			return -1;
-		}
-		if (ms >= 0) {
-			n = (size_t)fmt->rate * (size_t)ms / 1000 * bps;
-			for (; n > 0; n -= n < sizeof silence ? n :
-			    sizeof silence)
-				sb_add(&sb, silence, n < sizeof silence ? n :
-				    sizeof silence);
-			continue;
 		}
 		clip = audio_get(c, lang, ids[i], fmt);
 		sb_add(&sb, clip->data, clip->len);

@@ -235,7 +235,9 @@ const struct prompts *audio_cache_prompts(const struct audio_cache *c);
  * The clip of (lang, id) in fmt, built on first use (decoded, resampled,
  * encoded) and then shared: every caller with the same (lang, id, fmt)
  * gets the same pointer, valid until audio_cache_free().  Never NULL:
- * falls back to another language, then to a beep (logged once).
+ * falls back to another language, then to a beep (logged once).  The id
+ * "pause:MS" (0..60000) is MS milliseconds of silence.  A line plays a
+ * sequence without copying by playing each clip's bytes in turn.
  * Thread-safe (one mutex guards the table; clips are immutable).
  */
 const struct audio_clip *audio_get(struct audio_cache *c, const char *lang,

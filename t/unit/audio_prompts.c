@@ -385,6 +385,12 @@ test_cache(void)
 	ok(buf[a->len] == 0xff && buf[a->len + 799] == 0xff, "pause is mu-law "
 	    "silence");
 	free(buf);
+	clip = audio_get(cache, "zh-CN", "pause:250", &s16);
+	ok(clip->len == 4000 && clip->data[0] == 0 && clip->data[3999] == 0 &&
+	    clip == audio_get(cache, "zh-CN", "pause:250", &s16),
+	    "pause:250 is a shared clip of 16-bit silence");
+	is_int(audio_get(cache, "zh-CN", "pause:x", &ulaw)->how, CLIP_BEEP,
+	    "audio_get of a bad pause beeps");
 	is_int(audio_render(cache, "zh-CN", bad, 2, &ulaw, &buf, &len, &cause),
 	    -1, "bad pause refused");
 	like(cause, "pause:x", "... named");
