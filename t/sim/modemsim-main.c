@@ -317,6 +317,9 @@ run_command(struct script *sc, int ac, char **av)
 	if (strcmp(av[0], "underrun-u") == 0)
 		return msim_misbehave(sim, MSIM_FAULT_UNDERRUN_U,
 		    (unsigned)onoff(sc, ac, av, 1));
+	if (strcmp(av[0], "hang") == 0)
+		return msim_misbehave(sim, MSIM_FAULT_HANG,
+		    (unsigned)onoff(sc, ac, av, 1));
 	if (strcmp(av[0], "chop") == 0)
 		return msim_misbehave(sim, MSIM_FAULT_CHOP,
 		    (unsigned)onoff(sc, ac, av, 1));

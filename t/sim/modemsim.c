@@ -227,6 +227,7 @@ struct msim {
 
 	/* faults */
 	unsigned f_drop_ok, f_split, f_spurious_d, f_underrun_u, f_chop;
+	int f_hang;             /* wedged: reads nothing, says nothing */
 	int vrx_etx;
 
 	struct ev *evs;
@@ -346,7 +347,7 @@ out_add(struct msim *sim, const void *p, size_t n)
 	if (sim->state == MSIM_GONE)
 		return;
 	/* a TCP serial server drops what nobody is connected to read */
-	if (sim->o.tcp && sim->mfd < 0)
+	if ((sim->o.tcp && sim->mfd < 0) || sim->f_hang)
 		return;
 	if (sim->out_off > 0 && sim->out_off == sim->out_len) {
 		sim->out_off = sim->out_len = 0;
@@ -1575,7 +1576,7 @@ read_budget(struct msim *sim, uint64_t now)
 	unsigned bps;
 	uint64_t played, room;
 
-	if (sim->state == MSIM_GONE)
+	if (sim->state == MSIM_GONE || sim->f_hang)
 		return 0;
 	if (sim->state == MSIM_COMMAND)
 		return sim->hold_until > now ? 0 : sizeof sim->in;
@@ -1787,6 +1788,10 @@ sim_main(void *arg)
 		}
 		if (sim->mfd < 0 || pfd[1].fd != sim->mfd || budget == 0 ||
 		    !(pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		/* an API call may have changed things while we polled */
+		if (sim->in_off < sim->in_len ||
+		    (budget = read_budget(sim, now_ms())) == 0)
 			continue;
 		r = read(sim->mfd, sim->in, budget);
 		if (r > 0) {
@@ -2168,6 +2173,12 @@ msim_misbehave(struct msim *sim, enum msim_fault f, unsigned n)
 		break;
 	case MSIM_FAULT_CHOP:
 		sim->f_chop = n != 0;
+		break;
+	case MSIM_FAULT_HANG:
+		sim->f_hang = n != 0;
+		if (n != 0)
+			sim->out_off = sim->out_len = sim->split_at = 0;
+		wake(sim);
 		break;
 	default:
 		rc = -1;

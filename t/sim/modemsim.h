@@ -68,6 +68,10 @@ enum msim_fault {
 	MSIM_FAULT_VRX_NO_ETX,  /* n=1: end VRX with OK only; n=0: DLE ETX, OK */
 	MSIM_FAULT_CHOP,        /* n=1: outside VRX, write everything in
 				   pieces of 1-7 bytes 2 ms apart */
+	MSIM_FAULT_HANG,        /* n=1: wedged firmware: reads nothing (the
+				   host's writes block once the pty is full)
+				   and sends nothing; n=0: alive again, the
+				   input that piled up is then processed */
 };
 
 struct msim_opts {

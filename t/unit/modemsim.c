@@ -639,6 +639,15 @@ test_faults(void)
 		ok(r == 1 && c == 'b', "split: code in the next read");
 	}
 
+	msim_misbehave(h.sim, MSIM_FAULT_HANG, 1);
+	msim_dle(h.sim, 'b');
+	puts_(&h, "AT\r");
+	get(&h, NULL, 0, 300);
+	is_int(h.len, 0, "hung: no answer, no event");
+	msim_misbehave(h.sim, MSIM_FAULT_HANG, 0);
+	get(&h, "OK\r\n", 4, 1000);
+	is_str(h.buf, "\r\nOK\r\n", "unhung: the queued AT is answered");
+
 	msim_vanish(h.sim);
 	is_int(msim_state(h.sim), MSIM_GONE, "vanished");
 	ok(access(link, F_OK) == -1, "link removed");
