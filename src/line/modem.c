@@ -685,112 +685,131 @@ modem_play_abort(struct modem *m, char **cause)
 	return modem_end_data(m, m->cmd_ms, cause);
 }
 
-static enum line_status
-modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
-    char *key, char **cause)
+/* 1 when playback must stop now: data state over, caller gone, a key. */
+static int
+modem_play_interrupted(struct modem *m, int barge_in)
 {
-	static const uint8_t end[] = { DLE_DLE, DLE_ETX };
-	struct modem *m = ln->priv;
-	const uint8_t *a = audio;
-	uint8_t sh[2 * 1600], scratch[2 * 1024];
-	size_t chunk, pos = 0, n;
-	unsigned bps;
-	uint64_t t0;
-	int64_t ahead, lead, wait;
-	enum line_status st;
+	return m->etx || m->nocarrier || modem_over(m) ||
+	    (barge_in && m->ln->keys[0] != '\0');
+}
+
+/*
+ * Read events until the audio written (pos bytes since t0) is at most
+ * MODEM_LEAD_MS ahead of the modem's clock, so that barge-in cuts the
+ * prompt at once even when the port (a pty, a USB CDC endpoint) buffers
+ * seconds of audio.  0, or -1 with *cause.
+ */
+static int
+modem_play_pace(struct modem *m, size_t pos, unsigned bps, uint64_t t0,
+    int barge_in, char **cause)
+{
+	uint8_t scratch[2 * 1024];
+	int64_t lead, wait;
 	ssize_t got;
 
-	if (modem_over(m))
+	for (;;) {
+		lead = (int64_t)(pos * 1000 / bps) - (int64_t)(now_ms() - t0);
+		wait = lead > MODEM_LEAD_MS ? lead - MODEM_LEAD_MS : 0;
+		got = modem_pump(m, wait > 50 ? 50 : (int)wait, scratch,
+		    sizeof scratch / 2, cause);
+		if (got < 0)
+			return -1;
+		if (modem_play_interrupted(m, barge_in) ||
+		    (got == 0 && wait == 0))
+			return 0;
+	}
+}
+
+/* Playback was interrupted: say how, leaving the modem in command mode. */
+static enum line_status
+modem_play_stopped(struct modem *m, char *key, char **cause)
+{
+	enum line_status st;
+
+	if (m->nocarrier) {
+		/* the modem is back in command mode, on hook */
+		at_discard(&m->at);
 		return LINE_GONE;
-	if (barge_in && (*key = line_key_pop(ln)) != '\0')
-		return LINE_DIGIT;
-	bps = m->fmt.rate * (m->fmt.enc == AUDIO_S16LE ? 2 : 1);
-	chunk = bps / 10;               /* ~100 ms */
+	}
+	if (m->etx) {
+		st = modem_end_data(m, m->cmd_ms, cause);
+		if (st == LINE_OK)
+			modem_gone(m, "the modem left the data state");
+		return st == LINE_FAILED ? st : LINE_GONE;
+	}
+	if ((st = modem_play_abort(m, cause)) == LINE_FAILED)
+		return st;
+	if (m->gone != NULL)
+		return LINE_GONE;
+	*key = line_key_pop(m->ln);
+	return LINE_DIGIT;
+}
+
+/* Send the audio in ~100 ms shielded chunks, then DLE ETX and wait. */
+static enum line_status
+modem_play_audio(struct modem *m, const uint8_t *a, size_t len,
+    int barge_in, char *key, char **cause)
+{
+	static const uint8_t end[] = { DLE_DLE, DLE_ETX };
+	uint8_t sh[2 * 1600];
+	unsigned bps = m->fmt.rate * (m->fmt.enc == AUDIO_S16LE ? 2 : 1);
+	size_t chunk = bps / 10, pos = 0, n;
+	uint64_t t0 = now_ms();
+	int64_t ahead;
+	enum line_status st;
+
 	if (chunk > sizeof sh / 2)
 		chunk = sizeof sh / 2;
-	line_set_state(ln, LINE_PLAYING);
-	if (modem_set_flow(m, PORT_FLOW_XON_OUT, cause) == -1)
-		return LINE_FAILED;
-	if ((st = modem_call_cmd(m, "AT+VTX", m->cmd_ms, NULL,
-	    cause)) != LINE_OK)
-		goto out;
-	m->mode = MM_PLAY;
-	m->etx = 0;
-	memset(&m->junk, 0, sizeof m->junk);
-	t0 = now_ms();
 	while (pos < len) {
 		n = len - pos < chunk ? len - pos : chunk;
-		n = dle_shield(a + pos, n, sh);
-		if (port_write(m->port, sh, n, MODEM_WRITE_MS, cause) == -1) {
-			st = LINE_FAILED;
-			goto out;
-		}
-		pos += len - pos < chunk ? len - pos : chunk;
-		/*
-		 * Stay at most MODEM_LEAD_MS ahead of the modem's clock, so
-		 * that barge-in cuts the prompt at once even when the port
-		 * (a pty, a USB CDC endpoint) buffers seconds of audio.
-		 */
-		for (;;) {
-			lead = (int64_t)(pos * 1000 / bps) -
-			    (int64_t)(now_ms() - t0);
-			wait = lead > MODEM_LEAD_MS ? lead - MODEM_LEAD_MS : 0;
-			if ((got = modem_pump(m, wait > 50 ? 50 : (int)wait,
-			    scratch, sizeof scratch / 2, cause)) < 0) {
-				st = LINE_FAILED;
-				goto out;
-			}
-			if (m->etx || m->nocarrier || modem_over(m) ||
-			    (barge_in && ln->keys[0] != '\0'))
-				break;
-			if (got == 0 && wait == 0)
-				break;
-		}
-		if (m->nocarrier) {
-			/* the modem is back in command mode, on hook */
-			at_discard(&m->at);
-			st = LINE_GONE;
-			goto out;
-		}
-		if (m->etx) {
-			st = modem_end_data(m, m->cmd_ms, cause);
-			if (st == LINE_OK) {
-				modem_gone(m, "the modem left the data state");
-				st = LINE_GONE;
-			}
-			goto out;
-		}
-		if (modem_over(m) || (barge_in && ln->keys[0] != '\0')) {
-			st = modem_play_abort(m, cause);
-			if (st == LINE_FAILED)
-				goto out;
-			if (m->gone != NULL)
-				st = LINE_GONE;
-			else {
-				*key = line_key_pop(ln);
-				st = LINE_DIGIT;
-			}
-			goto out;
-		}
+		if (port_write(m->port, sh, dle_shield(a + pos, n, sh),
+		    MODEM_WRITE_MS, cause) == -1)
+			return LINE_FAILED;
+		pos += n;
+		if (modem_play_pace(m, pos, bps, t0, barge_in, cause) == -1)
+			return LINE_FAILED;
+		if (modem_play_interrupted(m, barge_in))
+			return modem_play_stopped(m, key, cause);
 	}
-	if (port_write(m->port, end, sizeof end, MODEM_WRITE_MS, cause) == -1) {
-		st = LINE_FAILED;
-		goto out;
-	}
+	if (port_write(m->port, end, sizeof end, MODEM_WRITE_MS, cause) == -1)
+		return LINE_FAILED;
 	/* Let the modem play out what is still buffered. */
 	ahead = (int64_t)(len * 1000 / bps) - (int64_t)(now_ms() - t0);
 	st = modem_end_data(m, (int)(ahead > 0 ? ahead : 0) + m->cmd_ms,
 	    cause);
 	if (st == LINE_OK && modem_over(m))
-		st = LINE_GONE;
-	else if (st == LINE_OK && barge_in && (*key = line_key_pop(ln)) != '\0')
-		st = LINE_DIGIT;
-out:
+		return LINE_GONE;
+	if (st == LINE_OK && barge_in && (*key = line_key_pop(m->ln)) != '\0')
+		return LINE_DIGIT;
+	return st;
+}
+
+static enum line_status
+modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
+    char *key, char **cause)
+{
+	struct modem *m = ln->priv;
+	enum line_status st;
+
+	if (modem_over(m))
+		return LINE_GONE;
+	if (barge_in && (*key = line_key_pop(ln)) != '\0')
+		return LINE_DIGIT;
+	line_set_state(ln, LINE_PLAYING);
+	if (modem_set_flow(m, PORT_FLOW_XON_OUT, cause) == -1)
+		return LINE_FAILED;
+	st = modem_call_cmd(m, "AT+VTX", m->cmd_ms, NULL, cause);
+	if (st == LINE_OK) {
+		m->mode = MM_PLAY;
+		m->etx = m->nocarrier = 0;
+		memset(&m->junk, 0, sizeof m->junk);
+		st = modem_play_audio(m, audio, len, barge_in, key, cause);
+	}
 	m->mode = MM_CMD;
-	if (st != LINE_FAILED)
-		line_set_state(ln, LINE_CONNECTED);
-	if (st != LINE_FAILED && modem_set_flow(m, PORT_FLOW_XON_IN,
-	    cause) == -1)
+	if (st == LINE_FAILED)
+		return st;
+	line_set_state(ln, LINE_CONNECTED);
+	if (modem_set_flow(m, PORT_FLOW_XON_IN, cause) == -1)
 		return LINE_FAILED;
 	return st;
 }
@@ -844,18 +863,62 @@ modem_rec_abort(struct modem *m, line_sink_h *sink, void *arg,
 	return modem_end_data(m, m->cmd_ms, cause);
 }
 
+/* What modem_listen() remembers across reads. */
+struct modem_ear {
+	int heard;                      /* voice since the start */
+	uint64_t quiet_since;           /* start of the current silence, 0: none */
+};
+
+/*
+ * Judge silence in n received bytes, from the modem (DLE q / s) or
+ * measured here (modems that ignore +VSD).  Waiting for keys (rec NULL),
+ * the line's silence means the caller left; recording, silence after
+ * voice ends the message and silence from the start means the caller
+ * left.  LINE_OK to go on, LINE_SILENCE or LINE_GONE to stop.
+ */
+static enum line_status
+modem_listen(struct modem *m, const struct line_rec *rec,
+    struct modem_ear *ear, const uint8_t *buf, ssize_t n)
+{
+	uint64_t now = now_ms(), quiet;
+	int gone_ms = m->ln->conf->silence_ms > 0 ? m->ln->conf->silence_ms :
+	    7000;
+
+	if (n > 0 && !vsm_quiet(m->fmt.enc, buf, (size_t)n)) {
+		ear->heard = 1;
+		ear->quiet_since = 0;
+	} else if (n > 0 && ear->quiet_since == 0)
+		ear->quiet_since = now;
+	quiet = ear->quiet_since != 0 ? now - ear->quiet_since : 0;
+	if (rec == NULL) {
+		if (m->novoice || m->quiet || quiet >= (uint64_t)gone_ms) {
+			modem_gone(m, "silence");
+			return LINE_GONE;
+		}
+		return LINE_OK;
+	}
+	if (m->quiet || (ear->heard && rec->silence_ms > 0 &&
+	    quiet >= (uint64_t)rec->silence_ms))
+		return LINE_SILENCE;
+	if (m->novoice || (!ear->heard && quiet >= (uint64_t)gone_ms)) {
+		modem_gone(m, "silence (no voice)");
+		return LINE_GONE;
+	}
+	return LINE_OK;
+}
+
 /* Receive audio; the shared loop of wait_digit and record. */
 static enum line_status
 modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
     char *key, char **cause)
 {
 	struct line *ln = m->ln;
+	struct modem_ear ear = { 0, 0 };
 	uint8_t buf[2 * 1024];
-	uint64_t start, quiet_since = 0;
+	uint64_t start;
 	enum line_status st, end;
 	line_sink_h *sink = rec != NULL ? rec->sink : NULL;
-	int heard = 0, stop_key = rec == NULL || rec->stop_on_key;
-	int silence = ln->conf->silence_ms > 0 ? ln->conf->silence_ms : 7000;
+	int stop_key = rec == NULL || rec->stop_on_key;
 	ssize_t n;
 
 	if (modem_set_flow(m, PORT_FLOW_XON_IN, cause) == -1)
@@ -864,7 +927,7 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 	    cause)) != LINE_OK)
 		return st;
 	m->mode = MM_REC;
-	m->etx = m->quiet = m->novoice = 0;
+	m->etx = m->quiet = m->novoice = m->nocarrier = 0;
 	m->tail[0] = '\0';
 	start = now_ms();
 	for (;;) {
@@ -899,34 +962,8 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 			end = LINE_TIMEOUT;
 			break;
 		}
-		/* Silence, from the modem (DLE q / s) or measured here. */
-		if (n > 0 && !vsm_quiet(m->fmt.enc, buf, (size_t)n)) {
-			heard = 1;
-			quiet_since = 0;
-		} else if (n > 0 && quiet_since == 0)
-			quiet_since = now_ms();
-		if (rec == NULL) {
-			/* Waiting for keys: silence this long, the caller left. */
-			if (m->novoice || m->quiet || (quiet_since != 0 &&
-			    now_ms() - quiet_since >= (uint64_t)silence)) {
-				modem_gone(m, "silence");
-				end = LINE_GONE;
-				break;
-			}
-			continue;
-		}
-		if (m->quiet || (heard && rec->silence_ms > 0 &&
-		    quiet_since != 0 && now_ms() - quiet_since >=
-		    (uint64_t)rec->silence_ms)) {
-			end = LINE_SILENCE;
+		if ((end = modem_listen(m, rec, &ear, buf, n)) != LINE_OK)
 			break;
-		}
-		if (m->novoice || (!heard && quiet_since != 0 &&
-		    now_ms() - quiet_since >= (uint64_t)silence)) {
-			modem_gone(m, "silence (no voice)");
-			end = LINE_GONE;
-			break;
-		}
 	}
 	if ((st = modem_rec_abort(m, sink, rec != NULL ? rec->arg : NULL,
 	    cause)) == LINE_FAILED)
