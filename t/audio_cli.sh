@@ -99,6 +99,14 @@ check "build fails when the speech program fails" 1 \
     "$KEFU" prompts build -p "$T/p" -o "$T/gen" --espeak /bin/false
 has "... counted" "2 failed"
 
+: >"$T/afile"
+check "build into an unusable folder fails" 1 \
+    "$KEFU" prompts build -p "$T/p" -o "$T/afile/gen" --espeak /bin/false
+has "... saying what to do" "choose a writable folder with -o"
+check "build with a language espeak-ng has no voice for fails" 1 sh -c \
+    "mkdir -p \"$T/p2/xx\" && printf '<prompts><prompt id=\"a\">a</prompt></prompts>' >\"$T/p2/xx/c.xml\" &&
+     \"$KEFU\" prompts build -p \"$T/p2\" -o \"$T/gen2\" --espeak /bin/false"
+has "... naming the language" "no espeak-ng voice for language xx"
 check "render a sequence" 0 "$KEFU" prompts render -p "$T/p" -l zh-CN \
     -F alaw/8000 -o "$T/r.wav" uniq.a pause:500 uniq.b
 if command -v soxi >/dev/null 2>&1; then

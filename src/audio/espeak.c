@@ -379,6 +379,10 @@ espeak_build(const struct prompts *pr, const char *outdir,
 			}
 		}
 	}
+	if (failed_langs > 0 && st->failed == 0)
+		return kf_error(cause, "cannot generate into %s (see the "
+		    "messages above); choose a writable folder with -o and "
+		    "name it in KEFU_PROMPTS_GEN", outdir);
 	if (failed_langs > 0 || st->failed > 0)
 		return kf_error(cause, "%zu prompts could not be generated "
 		    "(see the messages above)", st->failed);
