@@ -2444,6 +2444,20 @@ msim_heard(struct msim *sim, size_t from, unsigned char **buf, size_t *len)
 	return 0;
 }
 
+int
+msim_wait_vtx_started(struct msim *sim, size_t n, unsigned timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	int rc = 0;
+
+	pthread_mutex_lock(&sim->mu);
+	while (sim->nsegs < n)
+		if ((rc = cv_wait_until(sim, deadline)) == -1)
+			break;
+	pthread_mutex_unlock(&sim->mu);
+	return rc;
+}
+
 size_t
 msim_vtx_count(struct msim *sim)
 {

@@ -195,6 +195,8 @@ int msim_wait_state(struct msim *sim, enum msim_state s, unsigned timeout_ms);
 int msim_wait_hook(struct msim *sim, int offhook, unsigned timeout_ms);
 /* Wait until <n> VTX segments have ended. */
 int msim_wait_vtx(struct msim *sim, size_t n, unsigned timeout_ms);
+/* Wait until <n> VTX segments have started (AT+VTX answered CONNECT). */
+int msim_wait_vtx_started(struct msim *sim, size_t n, unsigned timeout_ms);
 size_t msim_vtx_count(struct msim *sim);   /* segments started */
 /*
  * What the caller heard of ended segment <i>: the first <n> bytes of its

@@ -317,8 +317,11 @@ test_vtx(void)
 	at(&h, "ATE0");
 	at(&h, "AT+FCLASS=8");
 	at(&h, "AT+VLS=1");
+	is_int(msim_wait_vtx_started(h.sim, 1, 50), -1,
+	    "wait_vtx_started times out before AT+VTX");
 	is_str(at(&h, "AT+VTX"), "\r\nCONNECT\r\n", "+VTX CONNECT");
 	is_int(msim_wait_state(h.sim, MSIM_VTX, 1000), 0, "state vtx");
+	is_int(msim_wait_vtx_started(h.sim, 1, 1000), 0, "one VTX started");
 	put(&h, audio, sizeof audio - 1);
 	put(&h, "\x10\x03", 2);
 	get(&h, "OK\r\n", 4, 2000);
