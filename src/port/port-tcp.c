@@ -112,6 +112,7 @@ tcp_open(struct port *p, const char *dev, const struct port_conf *pc,
 		return kf_error(cause, "%s: %s", dev, why);
 	p->fd = fd;
 	p->speed = 0;
+	p->sock = 1;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "port/port-int.h"
@@ -166,7 +167,9 @@ port_write(struct port *p, const void *buf, size_t len, int timeout_ms,
 	int r;
 
 	while (len > 0) {
-		n = write(p->fd, b, len);
+		/* a peer that went away must not raise SIGPIPE */
+		n = p->sock ? send(p->fd, b, len, MSG_NOSIGNAL) :
+		    write(p->fd, b, len);
 		if (n > 0) {
 			b += n;
 			len -= (size_t)n;

@@ -51,6 +51,7 @@ struct port {
 	int fd;                 /* non-blocking descriptor */
 	void *priv;             /* the kind's own state (struct sp_port *...) */
 	int speed;              /* bit/s in effect (0 for tcp) */
+	int sock;               /* 1: a socket (written with MSG_NOSIGNAL) */
 	unsigned long long nread, nwritten;     /* byte counters */
 };
 
