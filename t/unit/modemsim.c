@@ -963,6 +963,44 @@ test_tcp(void)
 	host_close(&h);
 }
 
+/* Random bytes in every state must not kill or wedge the modem. */
+static void
+test_random_input(void)
+{
+	struct msim_opts o = { .family = MSIM_V253, .fast = 1 };
+	static const char *enter[] = { NULL, "AT+VTX", "AT+VRX" };
+	struct host h;
+	char junk[20000];
+	size_t i, k;
+	const char *r;
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "random: open");
+		return;
+	}
+	srand(7);
+	for (k = 0; k < nitems(enter); k++) {
+		at(&h, "ATE0V1Q0");
+		at(&h, "AT+FCLASS=8");
+		at(&h, "AT+VLS=1");
+		if (enter[k] != NULL)
+			at(&h, enter[k]);
+		for (i = 0; i < sizeof junk; i++)
+			junk[i] = (char)(rand() & 0xff);
+		put(&h, junk, sizeof junk);
+		get(&h, NULL, 0, 200);
+		/* leave VTX or VRX if still there, end any partial line */
+		put(&h, "\x10\x03\x10!\r", 5);
+		get(&h, NULL, 0, 200);
+		r = at(&h, "ATE0V1Q0");
+		ok(h.len >= 6 && memcmp(r + h.len - 6, "\r\nOK\r\n", 6) == 0,
+		    "random bytes in %s state: modem still answers",
+		    enter[k] ? enter[k] + 3 : "command");
+		at(&h, "ATH");
+	}
+	host_close(&h);
+}
+
 static void
 test_many(void)
 {
@@ -1000,6 +1038,7 @@ main(void)
 	test_cadence_chop();
 	test_cli();
 	test_tcp();
+	test_random_input();
 	test_many();
 	return tap_done();
 }
