@@ -2214,7 +2214,8 @@ msim_reappear(struct msim *sim, char **cause)
 	if (pty_open(sim, cause) == -1) {
 		rc = -1;
 	} else {
-		modem_reset(sim, 1);
+		/* power-on: the &W profile survives, as in NVRAM */
+		modem_reset(sim, 0);
 		sim->linelen = 0;
 		sim->dle = 0;
 		sim->hold_until = 0;

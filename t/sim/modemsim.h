@@ -167,7 +167,10 @@ int msim_garbage(struct msim *sim, size_t n, int with_dle);
 int msim_misbehave(struct msim *sim, enum msim_fault f, unsigned n);
 /* Close the pty (the device disappears); the link is removed. */
 int msim_vanish(struct msim *sim);
-/* Come back as a fresh (powered-on) modem on a new pty; re-point link. */
+/*
+ * Come back as a freshly powered-on modem (the &W profile survives, all
+ * else is reset) on a new pty; the link is re-pointed (TCP: same port).
+ */
 int msim_reappear(struct msim *sim, char **cause);
 
 /* Observation. */
