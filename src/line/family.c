@@ -354,7 +354,7 @@ vls_pick(const char *text)
 		    label <= 255) {
 			q = end + 2;
 			n = strcspn(q, "\"\n");
-			if (q[n] == '"' && n < sizeof prim) {
+			if (n < sizeof prim && q[n] == '"') {
 				memcpy(prim, q, n);
 				prim[n] = '\0';
 				if (strcmp(prim, "T") == 0)

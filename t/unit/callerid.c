@@ -54,7 +54,7 @@ test_lines(void)
 
 	for (i = 0; i < nitems(c); i++) {
 		/* the test name, with unprintable bytes as '.' */
-		for (j = 0; c[i].line[j] != '\0' && j < sizeof shown - 1; j++)
+		for (j = 0; j < sizeof shown - 1 && c[i].line[j] != '\0'; j++)
 			shown[j] = c[i].line[j] >= 0x20 && c[i].line[j] < 0x7f ?
 			    c[i].line[j] : '.';
 		shown[j] = '\0';
