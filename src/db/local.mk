@@ -45,3 +45,7 @@ check_PROGRAMS += t/unit/db_live
 TESTS += t/unit/db_live
 t_unit_db_live_SOURCES = t/unit/db_live.c t/tap.h
 t_unit_db_live_LDADD = $(KEFU_LIBS)
+
+# LeakSanitizer suppressions limited to ODBC driver libraries (CI sets
+# LSAN_OPTIONS=suppressions=$(top_srcdir)/t/lsan.supp).
+EXTRA_DIST += t/lsan.supp
