@@ -229,6 +229,7 @@ static int
 cmd_ring(struct script *sc, int ac, char **av)
 {
 	struct msim_cid cid = { NULL, NULL, NULL, NULL };
+	const char *raw = NULL;
 	long n = 1, interval = 0;
 	int i, have = 0;
 
@@ -243,9 +244,16 @@ cmd_ring(struct script *sc, int ac, char **av)
 			cid.date = av[i] + 5, have = 1;
 		else if (strncmp(av[i], "time=", 5) == 0)
 			cid.time = av[i] + 5, have = 1;
+		else if (strncmp(av[i], "raw=", 4) == 0) {
+			unescape(av[i] + 4);
+			raw = av[i] + 4;
+		}
 		else
 			interval = num(sc, av[i], 1, 600000);
 	}
+	if (raw != NULL)
+		return msim_ring_raw(sc->sim, (unsigned)n, (unsigned)interval,
+		    raw);
 	return msim_ring(sc->sim, (unsigned)n, (unsigned)interval,
 	    have ? &cid : NULL);
 }

@@ -719,7 +719,8 @@ ev_run(struct msim *sim, struct ev *e, uint64_t now)
 			result(sim, "RING");
 		break;
 	case EV_CID:
-		if (!sim->offhook && sim->vcid != 0)
+		/* formatted caller ID needs +VCID=1; raw text comes anyway */
+		if (!sim->offhook && (sim->vcid != 0 || e->arg))
 			out_str(sim, e->text);
 		break;
 	case EV_DTMF:
@@ -1996,22 +1997,17 @@ msim_path(struct msim *sim)
 /* ---------------------------------------------------------------- */
 /* injection API */
 
-int
-msim_ring(struct msim *sim, unsigned n, unsigned interval_ms,
-    const struct msim_cid *cid)
+/* Queue <n> rings and, when <cid_text>, the caller ID after the first. */
+static int
+ring_queue(struct msim *sim, unsigned n, unsigned interval_ms,
+    char *cid_text, int raw)
 {
-	struct strbuf sb = STRBUF_INIT;
-	const char *eq;
 	uint64_t now = now_ms();
 	struct ev *e;
 	unsigned i;
 
-	if (n == 0)
-		return -1;
 	if (interval_ms == 0)
 		interval_ms = 5000;
-	pthread_mutex_lock(&sim->mu);
-	eq = sim->fam->cid_spaces ? " = " : "=";
 	sim->ring_interval = interval_ms;
 	sim->ring_seq++;
 	for (i = 0; i < n; i++) {
@@ -2019,6 +2015,28 @@ msim_ring(struct msim *sim, unsigned n, unsigned interval_ms,
 		e->seq = sim->ring_seq;
 		e->arg = (int)i;
 	}
+	if (cid_text != NULL) {
+		e = ev_add(sim, EV_CID, now + interval_ms / 2);
+		e->seq = sim->ring_seq;
+		e->text = cid_text;
+		e->arg = raw;
+	}
+	wake(sim);
+	return 0;
+}
+
+int
+msim_ring(struct msim *sim, unsigned n, unsigned interval_ms,
+    const struct msim_cid *cid)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *eq;
+	int rc;
+
+	if (n == 0)
+		return -1;
+	pthread_mutex_lock(&sim->mu);
+	eq = sim->fam->cid_spaces ? " = " : "=";
 	if (cid != NULL) {
 		sb_adds(&sb, "\r\n");
 		if (cid->date != NULL)
@@ -2029,13 +2047,26 @@ msim_ring(struct msim *sim, unsigned n, unsigned interval_ms,
 			sb_addf(&sb, "NMBR%s%s\r\n", eq, cid->nmbr);
 		if (cid->name != NULL)
 			sb_addf(&sb, "NAME%s%s\r\n", eq, cid->name);
-		e = ev_add(sim, EV_CID, now + interval_ms / 2);
-		e->seq = sim->ring_seq;
-		e->text = sb_steal(&sb);
 	}
-	wake(sim);
+	rc = ring_queue(sim, n, interval_ms, cid != NULL ? sb_steal(&sb) :
+	    NULL, 0);
 	pthread_mutex_unlock(&sim->mu);
-	return 0;
+	return rc;
+}
+
+int
+msim_ring_raw(struct msim *sim, unsigned n, unsigned interval_ms,
+    const char *cid_text)
+{
+	int rc;
+
+	if (n == 0)
+		return -1;
+	pthread_mutex_lock(&sim->mu);
+	rc = ring_queue(sim, n, interval_ms, cid_text != NULL ?
+	    xstrdup(cid_text) : NULL, 1);
+	pthread_mutex_unlock(&sim->mu);
+	return rc;
 }
 
 static int

@@ -147,6 +147,13 @@ const char *msim_path(struct msim *sim);
  */
 int msim_ring(struct msim *sim, unsigned n, unsigned interval_ms,
     const struct msim_cid *cid);
+/*
+ * Like msim_ring, with the caller-ID text given verbatim (sent as is,
+ * also without +VCID=1), e.g. the two MESG lines of Rockwell parts:
+ * "\r\nMESG = 030132\r\nMESG = 0F0A\r\n".  NULL: no caller ID.
+ */
+int msim_ring_raw(struct msim *sim, unsigned n, unsigned interval_ms,
+    const char *cid_text);
 /* DTMF keys (0-9 * # A-D) after <after_ms>, each with the repeat pattern. */
 int msim_dtmf(struct msim *sim, const char *keys, unsigned after_ms);
 /* DTMF once the current or next VTX segment has consumed <nbytes>. */

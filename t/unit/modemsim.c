@@ -292,8 +292,14 @@ test_ring_voice(void)
 	at(&h, "AT+VLS=1");
 	get(&h, NULL, 0, 500);
 	is_int(h.len, 0, "rings stop once off-hook");
+	at(&h, "AT+VLS=0");
+	msim_ring_raw(h.sim, 2, 200,
+	    "\r\nNMBR = O\r\nMESG = 030132\r\nMESG = 0F0A\r\n");
+	get(&h, "0F0A\r\n\x10R", 8, 2000);
+	is_str(h.buf, "\x10R\r\nNMBR = O\r\nMESG = 030132\r\nMESG = 0F0A\r\n"
+	    "\x10R", "unavailable number and raw MESG lines");
 	msim_stats(h.sim, &st);
-	is_int(st.rings, 3, "three rings counted");
+	is_int(st.rings, 5, "five rings counted");
 	is_int(st.answers, 1, "one answer counted");
 	host_close(&h);
 }
