@@ -546,6 +546,36 @@ test_xonxoff(void)
 	teardown();
 }
 
+/* kefud died while playing: the next open must bring the modem back. */
+static void __attribute__((unused))
+test_stuck(void)
+{
+	struct port_conf pc = { 115200, PORT_FLOW_RTSCTS };
+	struct port *p;
+	char *cause = NULL;
+
+	if (setup(MSIM_CONEXANT, 1, "auto") == -1)
+		return;
+	if (call_in(NULL) != LINE_OK)
+		goto out;
+	ln->ops->close(ln);
+	if (port_open(msim_path(sim), &pc, &p, &cause) == -1) {
+		ok(0, "second open: %s", cause);
+		goto out;
+	}
+	port_puts(p, "AT+VTX\r", 1000, &cause);
+	port_close(p);
+	is_int(msim_wait_state(sim, MSIM_VTX, 1000), 0,
+	    "modem left in AT+VTX by a dead process");
+	is_int(ln->ops->open(ln, &cause), 0, "open wakes it: %s",
+	    cause ? cause : "ok");
+	is_int(msim_state(sim), MSIM_COMMAND, "command mode again");
+	is_int(msim_offhook(sim), 0, "on hook (ATZ)");
+out:
+	free(cause);
+	teardown();
+}
+
 static unsigned calls_seen;
 
 static void __attribute__((unused))
@@ -637,6 +667,7 @@ main(void)
 	T(test_record(MSIM_V253, "v253"));
 #elif LINE_MODEM_PART == 2
 	T(test_hangups(0, 7));
+	T(test_stuck());
 #elif LINE_MODEM_PART == 4
 	T(test_hangups(7, 100));
 	T(test_max_call());
