@@ -49,3 +49,6 @@ t_unit_db_live_LDADD = $(KEFU_LIBS)
 # LeakSanitizer suppressions limited to ODBC driver libraries (CI sets
 # LSAN_OPTIONS=suppressions=$(top_srcdir)/t/lsan.supp).
 EXTRA_DIST += t/lsan.supp
+
+man_MANS += man/kefu-adapter.5
+EXTRA_DIST += man/kefu-adapter.5
