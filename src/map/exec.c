@@ -20,8 +20,10 @@ map_res_free(struct map_res *res)
 {
 	if (res->db_ != NULL)
 		db_result_free(res->db_);
-	free(res->vars_);
-	free(res->params_);
+	if (res->vars_ != res->varbuf_)
+		free(res->vars_);
+	if (res->params_ != res->parbuf_)
+		free(res->params_);
 	free(res->buf_);
 	free(res->sql_);
 	memset(res, 0, sizeof *res);
@@ -127,7 +129,10 @@ map_bind(const struct map *m, const struct map_var *in, size_t nin,
 	}
 	i = map_exec_decimal_room(m, vals);
 	room = res->buf_ = i != 0 ? xmalloc(i) : NULL;
-	pv = res->params_ = xcalloc(np + sql->nmarkers + 1, sizeof *pv);
+	if (np + sql->nmarkers <= nitems(res->parbuf_))
+		pv = res->params_ = res->parbuf_;
+	else
+		pv = res->params_ = xcalloc(np + sql->nmarkers, sizeof *pv);
 	for (i = 0; i < np; i++)
 		map_exec_value(&m->params[i], vals[i], &pv[i], &room);
 	for (i = 0; i < sql->nmarkers; i++)
@@ -211,7 +216,10 @@ map_exec_vars(const struct map *m, struct map_res *res)
 	struct map_out *v;
 	size_t i;
 
-	v = res->vars_ = xcalloc(m->info.ncolumns, sizeof *v);
+	if (m->info.ncolumns <= nitems(res->varbuf_))
+		v = res->vars_ = res->varbuf_;
+	else
+		v = res->vars_ = xcalloc(m->info.ncolumns, sizeof *v);
 	for (i = 0; i < m->info.ncolumns; i++) {
 		v[i].name = m->columns[i].var;
 		v[i].v = MAP_ROW(res, 0, i);

@@ -652,6 +652,8 @@ map_load_dups(struct map_loader *ld)
 	size_t i;
 	struct map *a, *b;
 
+	if (ld->n < 2)
+		return;
 	qsort(ld->maps, ld->n, sizeof *ld->maps, map_load_cmp);
 	for (i = 1; i < ld->n; i++) {
 		a = ld->maps[i - 1];

@@ -199,7 +199,10 @@ struct map_out {
 	const struct db_value *v;       /* points into rows; owned by the result */
 };
 
-/* The result of running a mapping; map_res_free releases it. */
+/*
+ * The result of running a mapping; map_res_free releases it.  It points
+ * into itself: keep it where map_run filled it, never copy it.
+ */
 struct map_res {
 	enum map_outcome outcome;
 	enum map_reason reason;         /* with MAP_INVALID, else MAPR_NONE */
@@ -218,10 +221,12 @@ struct map_res {
 	struct db_err dberr;            /* the db layer's error, kind DBE_NONE if none */
 	/* private */
 	struct db_result *db_;
-	struct map_out *vars_;
-	struct db_param *params_;
+	struct map_out *vars_;          /* varbuf_ or malloc'd */
+	struct db_param *params_;       /* parbuf_ or malloc'd */
 	char *buf_;
 	char *sql_;
+	struct map_out varbuf_[8];      /* no allocation for small mappings */
+	struct db_param parbuf_[16];
 };
 #define MAP_ROW(r, row, col) (&(r)->rows[(row) * (r)->ncols + (col)])
 void map_res_free(struct map_res *res);

@@ -293,6 +293,25 @@ map_param_length(const struct map_param_info *p, long len, char *why,
 	return MAPR_NONE;
 }
 
+/* Integer bounds; bounds that are not integers are compared exactly. */
+static enum map_reason
+map_param_irange(const struct map_param_info *p, const char *v, char *why,
+    size_t whylen)
+{
+	long long x = strtoll(v, NULL, 10);
+	char *end;
+
+	if (p->min != NULL && x < strtoll(p->min, &end, 10) + (*end == '.'
+	    && p->min[0] != '-' && strpbrk(end, "123456789") != NULL))
+		return map_param_fail(MAPR_RANGE, why, whylen,
+		    " (at least %s)", p->min);
+	if (p->max != NULL && x > strtoll(p->max, &end, 10) - (*end == '.'
+	    && p->max[0] == '-' && strpbrk(end, "123456789") != NULL))
+		return map_param_fail(MAPR_RANGE, why, whylen,
+		    " (at most %s)", p->max);
+	return MAPR_NONE;
+}
+
 static enum map_reason
 map_param_range(const struct map_param_info *p, const char *v, char *why,
     size_t whylen)
@@ -302,6 +321,8 @@ map_param_range(const struct map_param_info *p, const char *v, char *why,
 
 	if (p->min == NULL && p->max == NULL)
 		return MAPR_NONE;
+	if (p->type == MAPP_INTEGER)   /* the common case: no allocation */
+		return map_param_irange(p, v, why, whylen);
 	c = map_param_decimal(v);
 	lo = p->min != NULL && map_param_deccmp(c, p->min) < 0;
 	hi = p->max != NULL && map_param_deccmp(c, p->max) > 0;
