@@ -236,6 +236,25 @@ live_dialect(struct db_source *src, const char *kind, const char *want_ad)
 	free(sql);
 }
 
+/* writes=0 runs on a read-only session, writes=1 on a read-write one. */
+static void
+live_ro(struct db_source *src, const char *kind, const char *sql,
+    const char *ro, const char *rw)
+{
+	struct db_result *res;
+	struct db_err err;
+	int rc;
+
+	rc = run(src, sql, NULL, 0, NULL, 0, 0, &res, &err);
+	ok(rc == 0 && res->nrows == 1 && strcmp(DB_CELL(res, 0, 0)->s, ro) ==
+	    0, "%s: writes=0 gets a read-only session (%s)", kind, err.msg);
+	db_result_free(res);
+	rc = run(src, sql, NULL, 0, NULL, 0, 1, &res, &err);
+	ok(rc == 0 && res->nrows == 1 && strcmp(DB_CELL(res, 0, 0)->s, rw) ==
+	    0, "%s: writes=1 gets a read-write one (%s)", kind, err.msg);
+	db_result_free(res);
+}
+
 static void
 live_wide(struct db_source *src, const char *kind, const char *repeat)
 {
@@ -369,6 +388,8 @@ test_pg(void)
 	live_types(src, "pg");
 	live_dialect(src, "pg", "postgresql");
 	live_wide(src, "pg", "SELECT repeat('价', 100000)");
+	live_ro(src, "pg", "SELECT current_setting("
+	    "'default_transaction_read_only')", "on", "off");
 	live_timeout(src, "pg", "SELECT pg_sleep(5)");
 
 	/* Read-only connections: nextval() writes, so it fails read-only. */
@@ -422,6 +443,7 @@ test_mariadb(void)
 	live_types(src, "mariadb");
 	live_dialect(src, "mariadb", "mysql");
 	live_wide(src, "mariadb", "SELECT REPEAT('价', 100000)");
+	live_ro(src, "mariadb", "SELECT @@tx_read_only", "1", "0");
 	live_timeout(src, "mariadb", "SELECT SLEEP(5)");
 
 	/* Prepared statements must not pile up on the server (Asterisk #1988). */
