@@ -101,6 +101,7 @@ cmd_map_list(int argc, char **argv)
 	struct cmd_map_env env;
 	const struct map_info *mi;
 	size_t i;
+	int w = 20;
 
 	if (cmd_map_help(argc, argv, "usage: kefu map list\n\n"
 	    "Print every mapping: name, datasource, description.\n"))
@@ -113,10 +114,13 @@ cmd_map_list(int argc, char **argv)
 		cmd_map_close(&env);
 		return CLI_FAIL;
 	}
-	printf("%-20s %-14s %s\n", "NAME", "DATASOURCE", "DESCRIPTION");
+	for (i = 0; i < map_count(env.set); i++)
+		if ((int)strlen(map_info(map_at(env.set, i))->name) > w)
+			w = (int)strlen(map_info(map_at(env.set, i))->name);
+	printf("%-*s %-14s %s\n", w, "NAME", "DATASOURCE", "DESCRIPTION");
 	for (i = 0; i < map_count(env.set); i++) {
 		mi = map_info(map_at(env.set, i));
-		printf("%-20s %-14s %s%s\n", mi->name, mi->datasource,
+		printf("%-*s %-14s %s%s\n", w, mi->name, mi->datasource,
 		    mi->writes ? "(writes) " : "", mi->description);
 	}
 	cmd_map_close(&env);
