@@ -330,7 +330,7 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 	struct strbuf sb = STRBUF_INIT;
 	SQLLEN ind = 0;
 	SQLRETURN r;
-	int isnull;
+	int isnull, y, mo, dd, h, mi, sec;
 
 	v->type = type;
 	switch (type) {
@@ -370,6 +370,14 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 		if (!v->null)
 			v->s = xasprintf("%04d-%02u-%02u", d.year, d.month,
 			    d.day);
+		/* Lax drivers (SQLite) turn any text into some "date". */
+		if (!v->null && db_conv_date(v->s, &y, &mo, &dd) == -1) {
+			db_err_set(err, DBE_CONVERT, "column %s is not a "
+			    "date (the driver made %s of it)", colname, v->s);
+			free(v->s);
+			v->s = NULL;
+			return -1;
+		}
 		return 0;
 	}
 	case DBV_TIMESTAMP: {
@@ -387,6 +395,15 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 		if (!v->null)
 			v->s = xasprintf("%04d-%02u-%02u %02u:%02u:%02u",
 			    t.year, t.month, t.day, t.hour, t.minute, t.second);
+		if (!v->null && db_conv_timestamp(v->s, &y, &mo, &dd, &h, &mi,
+		    &sec) == -1) {
+			db_err_set(err, DBE_CONVERT, "column %s is not a "
+			    "timestamp (the driver made %s of it)", colname,
+			    v->s);
+			free(v->s);
+			v->s = NULL;
+			return -1;
+		}
 		return 0;
 	}
 	default:
