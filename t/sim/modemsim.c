@@ -543,8 +543,10 @@ set_hook(struct msim *sim, int off)
 		sim->st.hangups++;
 		sim->caller_gone = 0;
 		sim->feed_len = sim->feed_off = 0;
+		/* busy tone and a key being held end with the call */
 		for (i = sim->nevs; i-- > 0;)
-			if (sim->evs[i].kind == EV_REPEAT)
+			if (sim->evs[i].kind == EV_REPEAT ||
+			    sim->evs[i].kind == EV_DCODES)
 				ev_remove(sim, i);
 	}
 	pthread_cond_broadcast(&sim->cv);
@@ -1565,7 +1567,17 @@ data_tick(struct msim *sim, uint64_t now)
 	if (sim->t0 == 0)
 		sim->t0 = now;
 	target = (now - sim->t0) * bps / 1000;
-	if (target > sim->sess_bytes && pending < 8192)
+	if (!sim->o.fast && target > sim->sess_bytes + bps / 2) {
+		/*
+		 * The pty is full and the modem's own buffer (half a second)
+		 * overran: that audio is lost (DLE o).
+		 */
+		sim->st.overruns++;
+		send_event(sim, 'o');
+		sim->t0 = now - sim->sess_bytes * 1000 / bps;
+		return 20;
+	}
+	if (target > sim->sess_bytes && pending < 4096)
 		vrx_stream(sim, (size_t)(target - sim->sess_bytes));
 	return 20;
 }

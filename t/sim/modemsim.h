@@ -113,6 +113,8 @@ struct msim_stats {
 	unsigned vtx;           /* VTX segments started */
 	unsigned vrx;           /* VRX sessions started */
 	unsigned underruns;     /* VTX buffer ran dry while playing */
+	unsigned overruns;      /* VRX: the pty (about 2 s of 8 kHz audio)
+				   and 0.5 s more were not read (DLE o) */
 	unsigned dropped_events;/* DTMF/hang-ups injected while on-hook */
 	uint64_t vrx_bytes;     /* audio bytes (unshielded) sent in VRX */
 	unsigned vanished;      /* times the device vanished */

@@ -466,6 +466,34 @@ test_vrx(enum msim_family fam, const char *name)
 	host_close(&h);
 }
 
+/* A host that stops reading during a paced recording: DLE o. */
+static void
+test_overrun(void)
+{
+	struct msim_opts o = { .family = MSIM_USR };
+	struct host h;
+	struct msim_stats st;
+	size_t n = 0;
+
+	if (host_open(&h, &o) == -1) {
+		ok(0, "overrun: open");
+		return;
+	}
+	at(&h, "ATE0;+FCLASS=8;+VLS=1");
+	at(&h, "AT+VRX");
+	sleep_ms(3800);
+	while (get(&h, "\x10o", 2, 300) > 0 && !has(&h, "\x10o", 2) &&
+	    n++ < 100)
+		;
+	ok(has(&h, "\x10o", 2), "paced VRX unread for 3.8 s: DLE o");
+	msim_stats(h.sim, &st);
+	ok(st.overruns >= 1, "overrun counted (%u)", st.overruns);
+	put(&h, "\x10!", 2);
+	get(&h, "OK\r\n", 4, 1000);
+	ok(has(&h, "OK\r\n", 4), "recording still ends with OK");
+	host_close(&h);
+}
+
 static void
 test_vsd(void)
 {
@@ -1037,6 +1065,7 @@ main(void)
 	test_vrx(MSIM_USR, "usr");
 	test_vrx(MSIM_V253, "v253");
 	test_vsd();
+	test_overrun();
 	test_dtmf_patterns();
 	test_hangups();
 	test_faults();
