@@ -263,7 +263,7 @@ test_hang(const struct db_adapters *ads, struct strbuf *logs)
 		ok(rc == -1 && (err.kind == DBE_TIMEOUT || err.kind == DBE_DOWN),
 		    "hanging database: %s: %s", db_errkind_name(err.kind),
 		    err.msg);
-		ok(ms >= 900 && ms < 1800, "within connect-timeout 1000 ms "
+		ok(ms >= 900 && ms < 2500, "within connect-timeout 1000 ms "
 		    "(%llu ms)", (unsigned long long)ms);
 		ok(strstr(err.msg, "secret") == NULL && strstr(err.msg, "***"),
 		    "password redacted in the message");
@@ -272,7 +272,7 @@ test_hang(const struct db_adapters *ads, struct strbuf *logs)
 		ms = now_ms() - t0;
 		ok(rc == -1 && err.kind == DBE_DOWN, "during back-off: DBE_DOWN "
 		    "(%s)", err.msg);
-		ok(ms < 100, "at once (%llu ms)", (unsigned long long)ms);
+		ok(ms < 250, "at once (%llu ms)", (unsigned long long)ms);
 		db_source_stats(src, &st);
 		is_int(st.connect_failures, 1, "no second attempt yet");
 		ok(!st.up, "reported down");
@@ -280,13 +280,13 @@ test_hang(const struct db_adapters *ads, struct strbuf *logs)
 		t0 = now_ms();
 		rc = run(src, "SELECT 1", 0, &err);
 		ms = now_ms() - t0;
-		ok(rc == -1 && ms >= 900 && ms < 1800, "back-off over: one "
+		ok(rc == -1 && ms >= 900 && ms < 2500, "back-off over: one "
 		    "re-probe, again bounded (%llu ms)", (unsigned long long)ms);
 		db_source_stats(src, &st);
 		is_int(st.connect_failures, 2, "second attempt counted");
 		t0 = now_ms();
 		rc = run(src, "SELECT 1", 0, &err);
-		ok(rc == -1 && err.kind == DBE_DOWN && now_ms() - t0 < 100,
+		ok(rc == -1 && err.kind == DBE_DOWN && now_ms() - t0 < 250,
 		    "back-off again (%s)", err.msg);
 		like(err.msg, "retries in", "the message says kefu retries");
 		db_source_close(src);
@@ -346,11 +346,11 @@ test_one_prober(const struct db_adapters *ads)
 		sleep_ms(200);
 		t0 = now_ms();
 		rc = run(src, "SELECT 1", 0, &err);
-		ok(rc == -1 && err.kind == DBE_DOWN && now_ms() - t0 < 100,
+		ok(rc == -1 && err.kind == DBE_DOWN && now_ms() - t0 < 250,
 		    "while another caller re-probes: DBE_DOWN at once (%s)",
 		    err.msg);
 		pthread_join(tid, NULL);
-		ok(a.rc == -1 && a.ms < 1800, "the prober gave up in time "
+		ok(a.rc == -1 && a.ms < 2500, "the prober gave up in time "
 		    "(%llu ms)", (unsigned long long)a.ms);
 		db_source_stats(src, &st);
 		is_int(st.connect_failures, 2, "only one re-probe was made");
@@ -460,10 +460,10 @@ test_isolation(const struct db_adapters *ads)
 	pthread_join(tb, NULL);
 	ok(a.fails == a.n && a.n >= 2, "the dead datasource failed every "
 	    "query (%d)", a.n);
-	ok(a.worst < 1800, "each within its timeout (worst %llu ms)",
+	ok(a.worst < 2500, "each within its timeout (worst %llu ms)",
 	    (unsigned long long)a.worst);
 	ok(b.fails == 0 && b.n >= 20, "the live one answered all %d", b.n);
-	ok(b.worst < 500, "and stayed fast (worst %llu ms)",
+	ok(b.worst < 1000, "and stayed fast (worst %llu ms)",
 	    (unsigned long long)b.worst);
 	db_source_close(dead);
 	db_source_close(live);
