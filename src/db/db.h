@@ -69,7 +69,11 @@ const struct db_adapter *db_adapter_find(const struct db_adapters *ads,
 const struct db_adapter *db_adapter_detect(const struct db_adapters *ads,
     const char *dbms_name);
 const char *db_adapter_name(const struct db_adapter *ad);
-/* Rewrite a query so it returns at most n rows, in the adapter's dialect. */
+/*
+ * Rewrite a query so it returns at most n rows, in the adapter's dialect
+ * (malloc'd).  NULL without an adapter, or when TOP/FIRST finds no main
+ * SELECT: run the query unchanged and rely on db_query.max_rows.
+ */
 char *db_adapter_limit(const struct db_adapter *ad, const char *sql, size_t n);
 /* Quote an identifier the adapter's way. */
 char *db_adapter_quote(const struct db_adapter *ad, const char *ident);
@@ -95,7 +99,9 @@ struct db_source;
 /*
  * Create a datasource from its configuration.  Connects lazily (the
  * first query connects), so a database that is down at start-up does not
- * stop kefud.  ads may be NULL (generic behaviour, no detection).
+ * stop kefud.  ads may be NULL (generic behaviour, no detection, and
+ * no adapter connection options such as MariaDB's CHARSET=gbk or its
+ * CONN_TIMEOUT); ads must outlive the source.
  */
 int db_source_open(const struct conf_datasource *cfg,
     const struct db_adapters *ads, struct db_source **out, char **cause);
