@@ -165,7 +165,11 @@ int msim_hangup_at_byte(struct msim *sim, enum msim_hangup how,
     size_t nbytes);
 /* Send DLE <code> now (any event letter, e.g. 'H', 'u', 'c'). */
 int msim_dle(struct msim *sim, char code);
-/* Queue audio the caller "says"; AT+VRX streams it, then silence. */
+/*
+ * Queue audio the caller "says", as raw bytes in the +VSM format the host
+ * selected; AT+VRX streams it (shielded), then the format's silence byte.
+ * The queue is emptied when the line goes on-hook.
+ */
 int msim_feed(struct msim *sim, const void *audio, size_t len);
 
 /* Misbehaviour. */
