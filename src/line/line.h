@@ -146,14 +146,16 @@ struct line_ops {
 	/*
 	 * Return the next key (queued ones first), waiting at most
 	 * timeout_ms: LINE_DIGIT with *key in "0123456789*#ABCD",
-	 * LINE_TIMEOUT, LINE_GONE, LINE_FAILED.
+	 * LINE_TIMEOUT, LINE_GONE (also after conf->silence_ms of silence:
+	 * the caller left), LINE_FAILED.
 	 */
 	enum line_status (*wait_digit)(struct line *ln, int timeout_ms,
 	    char *key, char **cause);
 	/*
 	 * Record into rec->sink until max length (LINE_TIMEOUT), silence
-	 * (LINE_SILENCE), a key (LINE_DIGIT, *key, when rec->stop_on_key),
-	 * the sink's refusal (LINE_OK), LINE_GONE or LINE_FAILED.
+	 * after voice (LINE_SILENCE), a key (LINE_DIGIT, *key, when
+	 * rec->stop_on_key), the sink's refusal (LINE_OK), LINE_GONE (also
+	 * conf->silence_ms of silence from the start) or LINE_FAILED.
 	 */
 	enum line_status (*record)(struct line *ln, const struct line_rec *rec,
 	    char *key, char **cause);
