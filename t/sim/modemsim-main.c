@@ -325,6 +325,15 @@ run_command(struct script *sc, int ac, char **av)
 	if (strcmp(av[0], "underrun-u") == 0)
 		return msim_misbehave(sim, MSIM_FAULT_UNDERRUN_U,
 		    (unsigned)onoff(sc, ac, av, 1));
+	if (strcmp(av[0], "vsm-prefix") == 0)
+		return msim_misbehave(sim, MSIM_FAULT_VSM_PREFIX,
+		    (unsigned)onoff(sc, ac, av, 1));
+	if (strcmp(av[0], "vsm-4args") == 0)
+		return msim_misbehave(sim, MSIM_FAULT_VSM_4ARGS,
+		    (unsigned)onoff(sc, ac, av, 1));
+	if (strcmp(av[0], "no-ifc") == 0)
+		return msim_misbehave(sim, MSIM_FAULT_NO_IFC,
+		    (unsigned)onoff(sc, ac, av, 1));
 	if (strcmp(av[0], "hang") == 0)
 		return msim_misbehave(sim, MSIM_FAULT_HANG,
 		    (unsigned)onoff(sc, ac, av, 1));

@@ -228,6 +228,7 @@ struct msim {
 	/* faults */
 	unsigned f_drop_ok, f_split, f_spurious_d, f_underrun_u, f_chop;
 	int f_hang;             /* wedged: reads nothing, says nothing */
+	int q_vsm_prefix, q_vsm_4args, q_no_ifc;   /* firmware variants */
 	int vrx_etx;
 
 	struct ev *evs;
@@ -859,14 +860,16 @@ static int
 cmd_vsm(struct msim *sim, const char *op, const char *arg, struct reply *r)
 {
 	long v[4];
+	int n;
 	size_t i;
 	const struct fmt *f;
 
 	if (strcmp(op, "=?") == 0) {
 		for (i = 0; i < sim->fam->nfmts; i++) {
 			f = &sim->fam->fmts[i];
-			info(r, "%d,\"%s\",%u,0,%s,(0),(0)", f->cml, f->name,
-			    f->bits, sim->fam->rates);
+			info(r, "%s%d,\"%s\",%u,0,%s,(0),(0)",
+			    sim->q_vsm_prefix ? "+VSM: " : "", f->cml,
+			    f->name, f->bits, sim->fam->rates);
 		}
 		return 0;
 	}
@@ -874,7 +877,9 @@ cmd_vsm(struct msim *sim, const char *op, const char *arg, struct reply *r)
 		info(r, "%d,%u,0,0", sim->cml, sim->rate);
 		return 0;
 	}
-	if (strcmp(op, "=") != 0 || parse_nums(arg, v, 4) < 2)
+	if (strcmp(op, "=") != 0 || (n = parse_nums(arg, v, 4)) < 2)
+		return -1;
+	if (sim->q_vsm_4args && n != 4)
 		return -1;
 	if (fmt_find(sim->fam, (int)v[0]) == NULL)
 		return -1;
@@ -1055,6 +1060,8 @@ cmd_ext(struct msim *sim, const char *name, const char *op, const char *arg,
 	}
 	if (strcmp(name, "+VCID") == 0)
 		return cmd_num(op, arg, r, &sim->vcid, 0, 2);
+	if (strcmp(name, "+IFC") == 0 && sim->q_no_ifc)
+		return -1;
 	if (strcmp(name, "+IFC") == 0) {
 		if (strcmp(op, "?") == 0) {
 			info(r, "%d,%d", sim->ifc_a, sim->ifc_b);
@@ -2216,6 +2223,15 @@ msim_misbehave(struct msim *sim, enum msim_fault f, unsigned n)
 		break;
 	case MSIM_FAULT_CHOP:
 		sim->f_chop = n != 0;
+		break;
+	case MSIM_FAULT_VSM_PREFIX:
+		sim->q_vsm_prefix = n != 0;
+		break;
+	case MSIM_FAULT_VSM_4ARGS:
+		sim->q_vsm_4args = n != 0;
+		break;
+	case MSIM_FAULT_NO_IFC:
+		sim->q_no_ifc = n != 0;
 		break;
 	case MSIM_FAULT_HANG:
 		sim->f_hang = n != 0;

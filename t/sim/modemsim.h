@@ -72,6 +72,10 @@ enum msim_fault {
 				   host's writes block once the pty is full)
 				   and sends nothing; n=0: alive again, the
 				   input that piled up is then processed */
+	/* firmware variants (n=1 on, n=0 off) */
+	MSIM_FAULT_VSM_PREFIX,  /* AT+VSM=? lines start with "+VSM: " */
+	MSIM_FAULT_VSM_4ARGS,   /* AT+VSM=c,r is ERROR, only c,r,0,0 works */
+	MSIM_FAULT_NO_IFC,      /* AT+IFC is ERROR (vgetty's "V253ugly") */
 };
 
 struct msim_opts {

@@ -246,6 +246,20 @@ test_usr(void)
 	is_str(at(&h, "AT+VSM=128,8000"), "\r\nOK\r\n", "usr +VSM=128,8000");
 	is_str(at(&h, "AT+VSD=128,7"), "\r\nOK\r\n", "usr +VSD");
 	is_str(at(&h, "AT+VSD?"), "\r\n128,7\r\n\r\nOK\r\n", "usr keeps +VSD");
+	msim_misbehave(h.sim, MSIM_FAULT_VSM_PREFIX, 1);
+	msim_misbehave(h.sim, MSIM_FAULT_VSM_4ARGS, 1);
+	msim_misbehave(h.sim, MSIM_FAULT_NO_IFC, 1);
+	like(at(&h, "AT+VSM=?"), "\r\n+VSM: 1,\"UNSIGNED PCM\",8,0,(7200,8000),"
+	    "(0),(0)\r\n+VSM: 128,", "variant: +VSM: prefix");
+	is_str(at(&h, "AT+VSM=131,8000"), "\r\nERROR\r\n",
+	    "variant: two arguments refused");
+	is_str(at(&h, "AT+VSM=131,8000,0,0"), "\r\nOK\r\n",
+	    "variant: four arguments work");
+	is_str(at(&h, "AT+IFC=2,2"), "\r\nERROR\r\n", "variant: no +IFC");
+	msim_misbehave(h.sim, MSIM_FAULT_VSM_PREFIX, 0);
+	msim_misbehave(h.sim, MSIM_FAULT_VSM_4ARGS, 0);
+	msim_misbehave(h.sim, MSIM_FAULT_NO_IFC, 0);
+	is_str(at(&h, "AT+IFC=2,2"), "\r\nOK\r\n", "variant off: +IFC");
 	at(&h, "AT+FCLASS=0");
 	at(&h, "AT+FCLASS=8");
 	is_str(at(&h, "AT+VSM?"), "\r\n128,8000,0,0\r\n\r\nOK\r\n",
