@@ -23,7 +23,12 @@
 
 struct msim;
 
-/* Which real hardware to imitate (strings, +VSM lists, quirks). */
+/*
+ * Which real hardware to imitate (strings, +VSM lists, quirks).  USR and
+ * V253 also emulate +VSD: during AT+VRX, after <sdi> x 0.1 s of silence
+ * (the feed ran out) they send DLE q (something was said) or DLE s
+ * (nothing was), once per recording.  The Conexant never does.
+ */
 enum msim_family {
 	MSIM_CONEXANT,  /* Zoom 3095 / CX93010: ATI 56000, +VSM=1,8000,0,0 */
 	MSIM_USR,       /* USR 5637: ATI 5601, +VSM=128,8000 */
@@ -56,14 +61,15 @@ enum msim_vtx_end {
 	MSIM_VTX_OPEN,      /* still playing */
 	MSIM_VTX_ETX,       /* DLE ETX, played out, OK sent */
 	MSIM_VTX_CANCEL,    /* DLE CAN seen (buffer cleared), then DLE ETX */
-	MSIM_VTX_ABORT,     /* ended by NO CARRIER, ATZ-less reset or vanish */
+	MSIM_VTX_ABORT,     /* cut: NO CARRIER (MSIM_HUP_NOCARRIER) or vanish */
 };
 
 /* Misbehaviour switches for msim_misbehave(). */
 enum msim_fault {
 	MSIM_FAULT_DROP_OK,     /* do not send the next <n> OK results */
 	MSIM_FAULT_SPLIT_DLE,   /* split the next <n> DLE pairs across writes */
-	MSIM_FAULT_SPURIOUS_D,  /* DLE d once at the start of every VTX (USR) */
+	MSIM_FAULT_SPURIOUS_D,  /* DLE d at the start of the next <n> VTX
+				   segments, as USR firmware does */
 	MSIM_FAULT_UNDERRUN_U,  /* report VTX underruns with DLE u (n=1 on) */
 	MSIM_FAULT_VRX_NO_ETX,  /* n=1: end VRX with OK only; n=0: DLE ETX, OK */
 	MSIM_FAULT_CHOP,        /* n=1: outside VRX, write everything in
