@@ -27,7 +27,6 @@ fake_text(void *arg, const char *lang, const char *id)
 
 static const struct flow_prompt_ops fake_prompt_ops = { fake_text };
 
-static int fake_queries;
 static enum flow_outcome fake_force = FLOW_Q_FOUND;
 static int fake_force_on;
 
@@ -69,7 +68,6 @@ fake_query(void *arg, const char *name, const struct flow_kv *in, size_t nin,
 
 	(void)arg;
 	(void)cause;
-	fake_queries++;
 	if (fake_force_on)
 		return fake_force;
 	if (fake_describe(NULL, name, &mi) == -1)

@@ -90,6 +90,7 @@ main(void)
 		tap_diag("%s", cause);
 		tap_skip_all("no configuration or adapters");
 	}
+	free(text);
 	catalog_today(today);
 	opts.today = today;
 	if (catalog_build(map_pools_source(pools, "catalog"), conf->sql_dir,
@@ -106,6 +107,7 @@ main(void)
 	dir = xasprintf("%s/flows", src);
 	ok(flow_set_load(dir, NULL, &set, &cause) == 0, "shipped flows load: %s",
 	    cause ? cause : "ok");
+	free(dir);
 	if (set == NULL)
 		return tap_done();
 
@@ -185,5 +187,7 @@ main(void)
 	free(text);
 	unlink(path);
 	rmdir(tmp);
+	free(path);
+	free(schema);
 	return tap_done();
 }

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,11 +193,68 @@ test_misc(void)
 	{
 		struct flow_call_info info = { "nope", "zh-CN", NULL, NULL };
 		char *cause = NULL;
+
+		flow_record_clear(&rec);
 		ok(flow_run(set, &env, &info, &flow_script_ops, sc, &rec, &cause) == -1,
 		    "unknown start flow");
 		like(cause, "no flow \"nope\"", "says which");
 		free(cause);
 	}
+}
+
+/*
+ * Line threads: each holds its own reference on the shared set and runs
+ * calls on it while the "daemon" drops its reference (a reload); the
+ * last thread to finish frees the set.  Every call must hear the same.
+ */
+struct worker {
+	struct flow_set *set;
+	int bad;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct flow_call_info info = { "main", "zh-CN", NULL, "t" };
+	struct flow_record r;
+	struct flow_script *s;
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		s = flow_script_new(i % 2 ? "1 1234# 3" : "2 9 9");
+		if (flow_run(w->set, &env, &info, &flow_script_ops, s, &r,
+		    NULL) == -1 || strstr(flow_script_heard(s), i % 2 ?
+		    "p.is say.money:2.00" : "pr.item say.money:12.00") == NULL)
+			w->bad++;
+		flow_record_clear(&r);
+		flow_script_free(s);
+	}
+	flow_set_unref(w->set);
+	return NULL;
+}
+
+static void
+test_threads(void)
+{
+	struct worker w[4];
+	pthread_t th[4];
+	int i, bad = 0;
+
+	fake_force_on = 0;
+	for (i = 0; i < 4; i++) {
+		w[i].set = flow_set_ref(set);
+		w[i].bad = 0;
+		pthread_create(&th[i], NULL, worker_main, &w[i]);
+	}
+	flow_set_unref(set);    /* the daemon swaps in a new set */
+	set = NULL;
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		bad += w[i].bad;
+	}
+	is_int(bad, 0, "4 line threads x 40 calls on one shared set, "
+	    "released by the daemon while they run");
 }
 
 int
@@ -225,6 +283,6 @@ main(void)
 	test_misc();
 	flow_script_free(sc);
 	flow_record_clear(&rec);
-	flow_set_unref(set);
+	test_threads();
 	return tap_done();
 }
