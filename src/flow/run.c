@@ -136,6 +136,9 @@ struct run {
 	struct run_frame *frames;
 	size_t nframes;
 	char typeahead;         /* a key that barged in, for the next input */
+	char swallow;           /* a terminator pressed after an entry that
+	                           max-digits completed: dropped if it is the
+	                           very next key */
 };
 
 /* What executing a node led to. */
@@ -325,8 +328,11 @@ run_play(struct run *r, struct flow_prompts *ps, int barge_in)
 	flow_prompts_clear(ps);
 	if (ev == FLOW_EV_HANGUP || ev == FLOW_EV_ERROR)
 		return RUN_HANGUP;
-	if (ev == FLOW_EV_KEY && barge_in)
-		r->typeahead = key;
+	if (ev == FLOW_EV_KEY && barge_in) {
+		if (key != r->swallow)
+			r->typeahead = key;
+		r->swallow = 0;
+	}
 	return RUN_NEXT;
 }
 
@@ -370,6 +376,12 @@ run_collect(struct run *r, const struct flow_digits_cfg *cfg,
 		    d->n == 0) {
 			*cancelled = 1;
 			return RUN_NEXT;
+		}
+		if (ev == FLOW_EV_KEY && r->swallow != 0) {
+			ev = key == r->swallow && d->n == 0 ? -1 : ev;
+			r->swallow = 0;
+			if (ev == -1)
+				continue;
 		}
 		if (ev == FLOW_EV_KEY)
 			flow_digits_key(d, key, now);
@@ -522,6 +534,9 @@ run_input(struct run *r, const struct flow_node *n,
 			*next = run_edge(n, "cancel");
 			return RUN_NEXT;
 		}
+		if (n->dig.terminator != '\0' && d.n >= n->dig.max_digits &&
+		    n->dig.term_ms <= 0)
+			r->swallow = n->dig.terminator;
 		timeout = d.state == FLOW_D_NOINPUT;
 		if (d.state == FLOW_D_MATCH && run_valid(n, d.buf)) {
 			yes = 1;

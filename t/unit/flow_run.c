@@ -179,6 +179,22 @@ test_misc(void)
 	like(flow_script_heard(sc), "c.ask c.you_typed say.digits:1234 c.ask c.you_typed say.digits:5678 say.digits:5678",
 	    "confirm by readback: 2 re-enters, 1 accepts");
 
+	call("6 123456# 1");
+	like(flow_script_heard(sc), "c.ask c.you_typed say.digits:123456 say.digits:123456",
+	    "# after max-digits is dropped, not taken as the confirm key");
+	call("6 123456 # 1");
+	like(flow_script_heard(sc), "c.ask c.you_typed say.digits:123456 say.digits:123456",
+	    "(the same with a pause before #)");
+	call("6 123456 1");
+	like(flow_script_heard(sc), "c.you_typed say.digits:123456 say.digits:123456",
+	    "without # the next key counts");
+	call("1 # 1234#");
+	like(flow_script_heard(sc), "p.ask p.bad p.ask p.is say.money:2.00",
+	    "a # that does not follow a full entry counts (lone #: too few digits)");
+	call("6 123456 2 123456 1");
+	like(flow_script_heard(sc), "say.digits:123456 c.ask c.you_typed say.digits:123456 say.digits:123456",
+	    "dropping is one-shot: the key after is taken");
+
 	env.map = NULL;
 	call("1 6901234567892#");
 	like(flow_script_heard(sc), "p.ask sys.busy", "no mapping engine: down -> error branch");
