@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "flow/flow_int.h"
 #include "t/tap.h"
@@ -26,6 +27,49 @@ load_one(const char *name)
 		return NULL;
 	}
 	return cause;
+}
+
+/*
+ * Every truncation of a real flow file must be refused with a message
+ * naming the file, never crash or load half a flow (run under ASan).
+ */
+static void
+test_truncated(const char *src)
+{
+	char tmp[] = "/tmp/kefu-flow-trunc-XXXXXX", path[4096], in[4096];
+	const char *files[1] = { path };
+	struct flow_set *set;
+	char *data = NULL, *cause = NULL;
+	size_t len, cut;
+	FILE *fp;
+	int refused = 0, tried = 0, named = 0;
+
+	snprintf(in, sizeof in, "%s/flows/price.xml", src);
+	if (mkdtemp(tmp) == NULL || file_read(in, &data, &len, NULL) == -1) {
+		ok(0, "truncation test set up");
+		return;
+	}
+	snprintf(path, sizeof path, "%s/price.xml", tmp);
+	for (cut = 0; cut < len; cut += 23) {
+		if ((fp = fopen(path, "w")) == NULL)
+			break;
+		fwrite(data, 1, cut, fp);
+		fclose(fp);
+		tried++;
+		cause = NULL;
+		if (flow_set_load_files(files, 1, schema, &set, &cause) == -1) {
+			refused++;
+			if (cause != NULL && strstr(cause, "price.xml:") != NULL)
+				named++;
+		} else
+			flow_set_unref(set);
+		free(cause);
+	}
+	is_int(refused, tried, "every truncated price.xml is refused (%d cuts)", tried);
+	is_int(named, tried, "and the message names file:line");
+	unlink(path);
+	rmdir(tmp);
+	free(data);
 }
 
 int
@@ -109,6 +153,7 @@ main(void)
 		    "missing schema fails");
 		free(cause);
 	}
+	test_truncated(src);
 	ok(flow_gtin_ok("6901234567892"), "EAN-13 check digit ok");
 	ok(!flow_gtin_ok("6901234567893"), "EAN-13 bad check digit");
 	ok(flow_gtin_ok("96385074"), "EAN-8 ok");
