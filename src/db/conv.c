@@ -250,6 +250,35 @@ db_conv_from_db(struct db_conn *c, int utf8, const char *s, size_t len,
  * ("0" alone), then '.' and the fraction digits as given.  Accepts the
  * forms drivers print: spaces around, '+', ".5", "5.", exponents.
  */
+static size_t
+conv_decimal_canonical(const char *in)
+{
+	const char *p = in;
+	int nonzero = 0;
+
+	if (*p == '-')
+		p++;
+	if (*p == '0') {
+		if (isdigit((unsigned char)*++p))
+			return 0;
+	} else if (isdigit((unsigned char)*p)) {
+		nonzero = 1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	} else
+		return 0;
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return 0;
+		for (; isdigit((unsigned char)*p); p++)
+			if (*p != '0')
+				nonzero = 1;
+	}
+	if (*p != '\0' || (in[0] == '-' && !nonzero) || p - in > 100)
+		return 0;
+	return (size_t)(p - in);
+}
+
 int
 db_conv_decimal(const char *in, char **out)
 {
@@ -259,6 +288,12 @@ db_conv_decimal(const char *in, char **out)
 	size_t nd = 0, point = (size_t)-1, i, start, intlen;
 	int neg = 0, nonzero = 0;
 	long exp = 0;
+
+	/* Most drivers print decimals canonically already. */
+	if ((i = conv_decimal_canonical(in)) > 0) {
+		*out = xstrndup(in, i);
+		return 0;
+	}
 
 	while (isspace((unsigned char)*p))
 		p++;

@@ -18,6 +18,7 @@
 #include "util/util.h"
 
 #define DB_STMT_CACHE	16	/* prepared statements kept per connection */
+#define DB_VERDICT_CACHE 64	/* statement checks remembered per datasource */
 
 /* Row limiting styles of adapter profiles. */
 enum db_limit_style {
@@ -77,12 +78,55 @@ struct db_adapters {
 	size_t n;
 };
 
-/* A prepared statement kept on its connection. */
+/*
+ * One parameter bound to a prepared statement.  The buffers stay where
+ * they are between executions, so a statement is rebound only when the
+ * binding itself (types, size, scale, buffer address) changes.
+ */
+struct db_pbind {
+	SQLLEN ind;
+	SQLBIGINT i;
+	unsigned char bit;
+	DATE_STRUCT d;
+	TIMESTAMP_STRUCT ts;
+	struct strbuf text;     /* DBV_TEXT, DBV_DECIMAL: bytes as sent */
+	/* What is bound now (ctype 0: nothing). */
+	SQLSMALLINT ctype, sqltype, scale;
+	SQLULEN size;
+	const void *buf;
+};
+
+/*
+ * A prepared statement kept on its connection, with everything that
+ * depends only on its text: marker count, result columns, bindings and
+ * the query timeout set on the handle.
+ */
 struct db_stmt {
-	char *sql;              /* the key: SQL text as sent */
+	char *sql;              /* the key: SQL text as given to db_run */
+	uint64_t hash;          /* exec_hash(sql) */
 	SQLHSTMT st;
 	uint64_t used;          /* LRU clock */
-	SQLSMALLINT ncols;
+	SQLSMALLINT nparams;    /* SQLNumParams; -1 unknown, -2 unsupported */
+	int described;          /* ncols and names are known */
+	size_t ncols;
+	char **names;           /* converted column names, in nameblob */
+	enum db_vtype *types;   /* the type each column suggests */
+	char *nameblob;         /* the names one after another, with NULs */
+	size_t namebytes;
+	struct db_pbind *pb;    /* nparams bindings */
+	size_t npb;
+	long timeout_s;         /* SQL_ATTR_QUERY_TIMEOUT set on the handle */
+	int timeout_ms;         /* the query's timeout it was set for; -1 none */
+};
+
+/* A statement text db_sqlscan_check accepted, per datasource. */
+struct db_verdict {
+	char *sql;
+	size_t len;
+	uint64_t hash;
+	unsigned ok;            /* bit 0: as a read, bit 1: as a write */
+	size_t trim;            /* db_sqlscan_trim_end() */
+	uint64_t used;
 };
 
 /* One pooled connection. */
@@ -136,12 +180,15 @@ struct db_source {
 	uint64_t stmts_open;    /* statement handles allocated now */
 	int up;
 	struct db_hist *hist;
+	struct db_verdict verdicts[DB_VERDICT_CACHE];
+	uint64_t vclock;
 
 	pthread_mutex_t wlock;  /* the watchdog's list */
 	pthread_cond_t wcond;
 	struct db_watch *watches;
 	pthread_t watchdog;
 	int wstop;
+	uint64_t wnext;         /* the watchdog wakes by then at the latest */
 };
 
 /* str_trim() in place: the trimmed text starts at s itself. */
@@ -169,6 +216,7 @@ void db_source_stmts(struct db_source *src, int delta);
 void db_exec_diag(SQLSMALLINT type, SQLHANDLE h, enum db_errkind kind,
     struct db_err *err, const char *what);
 void db_exec_free_stmts(struct db_source *src, struct db_conn *c);
+void db_exec_free_verdicts(struct db_source *src);
 int db_exec_probe(struct db_source *src, struct db_conn *c,
     struct db_err *err);
 

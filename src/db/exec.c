@@ -1,9 +1,11 @@
 /*
  * exec.c: running statements on pooled connections -- prepared statements
  * kept per connection in a small LRU cache (freed on eviction, so handle
- * counts stay bounded), parameters bound only with SQLBindParameter,
- * columns fetched typed with SQLGetData loops (no truncation), per-query
- * deadlines, DDL scripts and statement description.  ODBC 3.x.
+ * counts stay bounded) together with what depends only on their text
+ * (statement check, marker count, result columns, bindings, timeout),
+ * parameters bound only with SQLBindParameter, columns fetched typed with
+ * SQLGetData loops (no truncation), per-query deadlines, DDL scripts and
+ * statement description.  ODBC 3.x.
  */
 #include "config.h"
 
@@ -12,15 +14,18 @@
 
 #include "db/db_int.h"
 
-/* Room for one bound parameter until SQLExecute returns. */
-struct exec_pbuf {
-	SQLLEN ind;
-	SQLBIGINT i;
-	unsigned char bit;
-	DATE_STRUCT d;
-	TIMESTAMP_STRUCT ts;
-	char *text;
-};
+/* FNV-1a of a statement's text, and its length. */
+static uint64_t
+exec_hash(const char *sql, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)sql;
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *p != '\0'; p++)
+		h = (h ^ *p) * 1099511628211ULL;
+	*len = (size_t)(p - (const unsigned char *)sql);
+	return h;
+}
 
 /* Copy a driver message on one line; bytes that are not UTF-8 become '?'. */
 static void
@@ -97,13 +102,35 @@ exec_conn_dead(struct db_conn *c, const struct db_err *err)
 }
 
 static void
+exec_stmt_forget(struct db_stmt *s)
+{
+	size_t i;
+
+	(void)i;
+	free(s->names);
+	free(s->types);
+	free(s->nameblob);
+	s->names = NULL;
+	s->types = NULL;
+	s->nameblob = NULL;
+	s->ncols = s->namebytes = 0;
+	s->described = 0;
+}
+
+static void
 exec_stmt_drop(struct db_source *src, struct db_stmt *s)
 {
+	size_t i;
+
 	if (s->sql == NULL)
 		return;
 	SQLFreeHandle(SQL_HANDLE_STMT, s->st);
 	db_source_stmts(src, -1);
 	free(s->sql);
+	exec_stmt_forget(s);
+	for (i = 0; i < s->npb; i++)
+		sb_free(&s->pb[i].text);
+	free(s->pb);
 	memset(s, 0, sizeof *s);
 }
 
@@ -114,22 +141,26 @@ db_exec_free_stmts(struct db_source *src, struct db_conn *c)
 		exec_stmt_drop(src, &c->stmts[i]);
 }
 
-/* A prepared statement for sql on c: reused, or prepared (evicting LRU). */
+/*
+ * A prepared statement for sql on c: reused, or prepared (evicting LRU)
+ * from its first trim bytes.  A statement in the cache has no open
+ * cursor and keeps its parameter bindings.
+ */
 static struct db_stmt *
 exec_prepare(struct db_source *src, struct db_conn *c, const char *sql,
-    struct db_err *err)
+    uint64_t hash, size_t trim, struct db_err *err)
 {
 	struct db_stmt *s, *victim = &c->stmts[0];
 	SQLHSTMT st;
+	SQLRETURN r;
+	char *text;
 	size_t i;
 
 	for (i = 0; i < DB_STMT_CACHE; i++) {
 		s = &c->stmts[i];
-		if (s->sql != NULL && strcmp(s->sql, sql) == 0) {
+		if (s->sql != NULL && s->hash == hash &&
+		    strcmp(s->sql, sql) == 0) {
 			s->used = ++c->clock;
-			SQLFreeStmt(s->st, SQL_CLOSE);
-			SQLFreeStmt(s->st, SQL_UNBIND);
-			SQLFreeStmt(s->st, SQL_RESET_PARAMS);
 			return s;
 		}
 		if (victim->sql != NULL && (s->sql == NULL ||
@@ -145,8 +176,10 @@ exec_prepare(struct db_source *src, struct db_conn *c, const char *sql,
 		return NULL;
 	}
 	db_source_stmts(src, 1);
-	if (!SQL_SUCCEEDED(SQLPrepare(st, (SQLCHAR *)(uintptr_t)sql,
-	    SQL_NTS))) {
+	text = xstrndup(sql, trim);
+	r = SQLPrepare(st, (SQLCHAR *)text, SQL_NTS);
+	free(text);
+	if (!SQL_SUCCEEDED(r)) {
 		db_exec_diag(SQL_HANDLE_STMT, st, DBE_SQL, err,
 		    "the database refused the statement");
 		if (exec_conn_lost(err))
@@ -156,35 +189,100 @@ exec_prepare(struct db_source *src, struct db_conn *c, const char *sql,
 		return NULL;
 	}
 	victim->sql = xstrdup(sql);
+	victim->hash = hash;
 	victim->st = st;
 	victim->used = ++c->clock;
+	victim->nparams = -1;
+	victim->timeout_s = 0;          /* the ODBC default */
+	victim->timeout_ms = -1;
 	return victim;
 }
 
-static int
-exec_bind(struct db_source *src, struct db_conn *c, SQLHSTMT st,
-    const struct db_query *q, struct exec_pbuf *pb, struct db_err *err)
+/* Bind parameter n unless it is bound that way already. */
+static SQLRETURN
+exec_bind1(SQLHSTMT st, SQLUSMALLINT n, struct db_pbind *b,
+    SQLSMALLINT ctype, SQLSMALLINT sqltype, SQLULEN size, SQLSMALLINT scale,
+    const void *buf, SQLLEN buflen)
 {
+	SQLRETURN r;
+
+	if (b->ctype == ctype && b->sqltype == sqltype && b->size == size &&
+	    b->scale == scale && b->buf == buf)
+		return SQL_SUCCESS;
+	b->ctype = 0;
+	r = SQLBindParameter(st, n, SQL_PARAM_INPUT, ctype, sqltype, size,
+	    scale, (SQLPOINTER)(uintptr_t)buf, buflen, &b->ind);
+	if (SQL_SUCCEEDED(r)) {
+		b->ctype = ctype;
+		b->sqltype = sqltype;
+		b->size = size;
+		b->scale = scale;
+		b->buf = buf;
+	}
+	return r;
+}
+
+/*
+ * A declared size that changes seldom, so that values of similar length
+ * share one binding: a power of two from 64 (at most 4000 for VARCHAR).
+ */
+static SQLULEN
+exec_text_size(size_t len)
+{
+	SQLULEN n = 64;
+
+	while (n < len)
+		n *= 2;
+	if (len <= 4000 && n > 4000)
+		n = 4000;
+	return n;
+}
+
+/* The statement's parameter slots, nparams of them at stable addresses. */
+static struct db_pbind *
+exec_pbinds(struct db_stmt *s, size_t nparams)
+{
+	size_t i;
+
+	if (s->npb == nparams)
+		return s->pb;
+	/* Another count (driver without SQLNumParams): start afresh. */
+	SQLFreeStmt(s->st, SQL_RESET_PARAMS);
+	for (i = 0; i < s->npb; i++)
+		sb_free(&s->pb[i].text);
+	free(s->pb);
+	s->pb = nparams > 0 ? xcalloc(nparams, sizeof *s->pb) : NULL;
+	s->npb = nparams;
+	return s->pb;
+}
+
+static int
+exec_bind(struct db_source *src, struct db_conn *c, struct db_stmt *s,
+    const struct db_query *q, struct db_err *err)
+{
+	struct db_pbind *pb = exec_pbinds(s, q->nparams);
+	SQLHSTMT st = s->st;
 	SQLRETURN r = SQL_SUCCESS;
 	size_t k;
 
 	for (k = 0; k < q->nparams; k++) {
 		const struct db_param *p = &q->params[k];
-		struct exec_pbuf *b = &pb[k];
+		struct db_pbind *b = &pb[k];
 		SQLUSMALLINT n = (SQLUSMALLINT)(k + 1);
 		int y, mo, d, h, mi, sec;
 
-		b->ind = p->null ? SQL_NULL_DATA : 0;
 		switch (p->type) {
 		case DBV_INT:
 			b->i = p->i;
-			r = SQLBindParameter(st, n, SQL_PARAM_INPUT,
-			    SQL_C_SBIGINT, SQL_BIGINT, 0, 0, &b->i, 0, &b->ind);
+			b->ind = p->null ? SQL_NULL_DATA : 0;
+			r = exec_bind1(st, n, b, SQL_C_SBIGINT, SQL_BIGINT, 0, 0,
+			    &b->i, 0);
 			break;
 		case DBV_BOOL:
 			b->bit = p->i != 0;
-			r = SQLBindParameter(st, n, SQL_PARAM_INPUT, SQL_C_BIT,
-			    SQL_BIT, 1, 0, &b->bit, 0, &b->ind);
+			b->ind = p->null ? SQL_NULL_DATA : 0;
+			r = exec_bind1(st, n, b, SQL_C_BIT, SQL_BIT, 1, 0,
+			    &b->bit, 0);
 			break;
 		case DBV_DATE:
 			if (!p->null && (p->s == NULL ||
@@ -199,9 +297,9 @@ exec_bind(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 				b->d.month = (SQLUSMALLINT)mo;
 				b->d.day = (SQLUSMALLINT)d;
 			}
-			r = SQLBindParameter(st, n, SQL_PARAM_INPUT,
-			    SQL_C_TYPE_DATE, SQL_TYPE_DATE, 10, 0, &b->d, 0,
-			    &b->ind);
+			b->ind = p->null ? SQL_NULL_DATA : 0;
+			r = exec_bind1(st, n, b, SQL_C_TYPE_DATE, SQL_TYPE_DATE,
+			    10, 0, &b->d, 0);
 			break;
 		case DBV_TIMESTAMP:
 			if (!p->null && (p->s == NULL || db_conv_timestamp(p->s,
@@ -219,59 +317,81 @@ exec_bind(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 				b->ts.hour = (SQLUSMALLINT)h;
 				b->ts.minute = (SQLUSMALLINT)mi;
 				b->ts.second = (SQLUSMALLINT)sec;
+				b->ts.fraction = 0;
 			}
-			r = SQLBindParameter(st, n, SQL_PARAM_INPUT,
-			    SQL_C_TYPE_TIMESTAMP, SQL_TYPE_TIMESTAMP, 19, 0,
-			    &b->ts, 0, &b->ind);
+			b->ind = p->null ? SQL_NULL_DATA : 0;
+			r = exec_bind1(st, n, b, SQL_C_TYPE_TIMESTAMP,
+			    SQL_TYPE_TIMESTAMP, 19, 0, &b->ts, 0);
 			break;
 		case DBV_DECIMAL: {
-			SQLULEN prec = 1;
+			SQLULEN prec = 18;
 			SQLSMALLINT scale = 0;
 			const char *dot;
+			char *canon = NULL;
 
+			sb_reset(&b->text);
 			if (!p->null) {
 				if (p->s == NULL ||
-				    db_conv_decimal(p->s, &b->text) == -1) {
+				    db_conv_decimal(p->s, &canon) == -1) {
 					db_err_set(err, DBE_CONVERT, "parameter "
 					    "%zu: \"%.40s\" is not a decimal "
 					    "number", k + 1, p->s ? p->s : "(null)");
 					return -1;
 				}
-				dot = strchr(b->text, '.');
+				sb_adds(&b->text, canon);
+				free(canon);
+				dot = strchr(b->text.s, '.');
 				scale = dot ? (SQLSMALLINT)strlen(dot + 1) : 0;
-				prec = strlen(b->text) - (b->text[0] == '-') -
+				prec = b->text.len - (b->text.s[0] == '-') -
 				    (dot != NULL);
-				b->ind = (SQLLEN)strlen(b->text);
-			} else
-				b->text = xstrdup("");
-			r = SQLBindParameter(st, n, SQL_PARAM_INPUT, SQL_C_CHAR,
-			    SQL_DECIMAL, prec, scale, b->text,
-			    0, &b->ind);
+				/* Declared precision: 18 or 38 digits if enough. */
+				prec = prec <= 18 ? 18 : prec <= 38 ? 38 : prec;
+				if (prec < (SQLULEN)scale)
+					prec = (SQLULEN)scale;
+				b->ind = (SQLLEN)b->text.len;
+			} else {
+				sb_add(&b->text, "", 0);
+				b->ind = SQL_NULL_DATA;
+				if (b->ctype == SQL_C_CHAR &&
+				    b->sqltype == SQL_DECIMAL) {
+					prec = b->size;
+					scale = b->scale;
+				}
+			}
+			r = exec_bind1(st, n, b, SQL_C_CHAR, SQL_DECIMAL, prec,
+			    scale, b->text.s, (SQLLEN)b->text.cap);
 			break;
 		}
 		case DBV_TEXT:
 		default: {
-			struct strbuf sb = STRBUF_INIT;
-			size_t len = 0;
+			SQLSMALLINT sqltype = SQL_VARCHAR;
+			SQLULEN size = 64;
 
+			sb_reset(&b->text);
 			if (!p->null) {
-				const char *s = p->s ? p->s : "";
-				if (db_conv_to_db(c, src->utf8, s, strlen(s), &sb,
-				    err) == -1) {
-					sb_free(&sb);
+				const char *t = p->s ? p->s : "";
+				if (db_conv_to_db(c, src->utf8, t, strlen(t),
+				    &b->text, err) == -1) {
 					snprintf(err->msg + strlen(err->msg),
 					    sizeof err->msg - strlen(err->msg),
 					    " (parameter %zu)", k + 1);
 					return -1;
 				}
-				len = sb.len;
-				b->ind = (SQLLEN)len;
+				b->ind = (SQLLEN)b->text.len;
+				size = exec_text_size(b->text.len);
+				sqltype = b->text.len > 4000 ? SQL_LONGVARCHAR :
+				    SQL_VARCHAR;
+			} else {
+				b->ind = SQL_NULL_DATA;
+				if (b->ctype == SQL_C_CHAR &&
+				    b->sqltype != SQL_DECIMAL) {
+					size = b->size;
+					sqltype = b->sqltype;
+				}
 			}
-			b->text = sb_steal(&sb);
-			r = SQLBindParameter(st, n, SQL_PARAM_INPUT, SQL_C_CHAR,
-			    len > 4000 ? SQL_LONGVARCHAR : SQL_VARCHAR,
-			    len > 0 ? len : 1, 0, b->text, (SQLLEN)len + 1,
-			    &b->ind);
+			sb_add(&b->text, "", 0);        /* a buffer, even empty */
+			r = exec_bind1(st, n, b, SQL_C_CHAR, sqltype, size, 0,
+			    b->text.s, (SQLLEN)b->text.cap);
 			break;
 		}
 		}
@@ -284,22 +404,30 @@ exec_bind(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 	return 0;
 }
 
-/* Read a whole character column, however long, in SQLGetData pieces. */
+/*
+ * Read a whole character column, however long, in SQLGetData pieces:
+ * *out is buf when the first piece held it all, else the text in sb.
+ */
 static int
-exec_get_text(SQLHSTMT st, SQLUSMALLINT col, struct strbuf *sb, int *isnull,
+exec_get_text(SQLHSTMT st, SQLUSMALLINT col, char *buf, size_t bufsz,
+    struct strbuf *sb, const char **out, size_t *outlen, int *isnull,
     struct db_err *err)
 {
-	char buf[4096];
 	SQLLEN ind;
 	SQLRETURN r;
-	size_t n;
+	size_t n, room;
+	int first = 1;
 
 	*isnull = 0;
+	*out = "";
+	*outlen = 0;
 	for (;;) {
 		ind = 0;
-		r = SQLGetData(st, col, SQL_C_CHAR, buf, sizeof buf, &ind);
+		/* A short first piece: some drivers' cost grows with it. */
+		room = first && bufsz > 256 ? 256 : bufsz;
+		r = SQLGetData(st, col, SQL_C_CHAR, buf, (SQLLEN)room, &ind);
 		if (r == SQL_NO_DATA)
-			return 0;
+			break;
 		if (!SQL_SUCCEEDED(r)) {
 			db_exec_diag(SQL_HANDLE_STMT, st, DBE_SQL, err,
 			    "cannot read a column");
@@ -309,17 +437,25 @@ exec_get_text(SQLHSTMT st, SQLUSMALLINT col, struct strbuf *sb, int *isnull,
 			*isnull = 1;
 			return 0;
 		}
-		if (ind != SQL_NO_TOTAL && ind >= 0 &&
-		    (size_t)ind < sizeof buf) {
+		if (ind != SQL_NO_TOTAL && ind >= 0 && (size_t)ind < room) {
+			if (first) {
+				*out = buf;
+				*outlen = (size_t)ind;
+				return 0;
+			}
 			sb_add(sb, buf, (size_t)ind);
-			return 0;
+			break;
 		}
 		/* Truncated piece (01004): NUL-terminated, more to come. */
-		n = strnlen(buf, sizeof buf - 1);
+		n = strnlen(buf, room - 1);
 		sb_add(sb, buf, n);
+		first = 0;
 		if (r == SQL_SUCCESS)
-			return 0;
+			break;
 	}
+	*out = sb_str(sb);
+	*outlen = sb->len;
+	return 0;
 }
 
 static int
@@ -328,6 +464,9 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
     struct db_value *v, struct db_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	const char *text;
+	size_t len;
 	SQLLEN ind = 0;
 	SQLRETURN r;
 	int isnull, y, mo, dd, h, mi, sec;
@@ -409,7 +548,8 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 	default:
 		break;
 	}
-	if (exec_get_text(st, col, &sb, &isnull, err) == -1) {
+	if (exec_get_text(st, col, buf, sizeof buf, &sb, &text, &len, &isnull,
+	    err) == -1) {
 		sb_free(&sb);
 		return -1;
 	}
@@ -420,23 +560,23 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 	}
 	switch (type) {
 	case DBV_DECIMAL:
-		if (db_conv_decimal(sb_str(&sb), &v->s) == -1) {
+		if (db_conv_decimal(text, &v->s) == -1) {
 			db_err_set(err, DBE_CONVERT, "column %s: \"%.40s\" is "
-			    "not a decimal number", colname, sb_str(&sb));
+			    "not a decimal number", colname, text);
 			sb_free(&sb);
 			return -1;
 		}
 		break;
 	case DBV_BOOL:
-		if (db_conv_bool(sb_str(&sb), &v->i) == -1) {
+		if (db_conv_bool(text, &v->i) == -1) {
 			db_err_set(err, DBE_CONVERT, "column %s: \"%.40s\" is "
-			    "not a yes/no value", colname, sb_str(&sb));
+			    "not a yes/no value", colname, text);
 			sb_free(&sb);
 			return -1;
 		}
 		break;
 	default:
-		if (db_conv_from_db(c, src->utf8, sb_str(&sb), sb.len, &v->s,
+		if (db_conv_from_db(c, src->utf8, text, len, &v->s,
 		    err) == -1) {
 			size_t l = strlen(err->msg);
 			snprintf(err->msg + l, sizeof err->msg - l,
@@ -457,6 +597,41 @@ exec_value_free(struct db_value *v)
 	v->s = NULL;
 }
 
+/*
+ * A result is one allocation: struct db_result, the names (ncols + 1
+ * pointers), cells for EXEC_ROWS rows, then the names' bytes.  More rows
+ * move the cells to an array of their own.
+ */
+#define EXEC_ROWS 2
+
+static struct db_value *
+exec_packed_cells(const struct db_result *res)
+{
+	return (struct db_value *)(void *)((char **)(void *)(res + 1) +
+	    res->ncols + 1);
+}
+
+static struct db_result *
+exec_result_new(const struct db_stmt *s)
+{
+	size_t n = s->ncols, i;
+	size_t head = sizeof(struct db_result) + (n + 1) * sizeof(char *);
+	size_t cells = n * EXEC_ROWS * sizeof(struct db_value);
+	struct db_result *res = xmalloc(head + cells + s->namebytes);
+	char *blob = (char *)res + head + cells;
+
+	memset(res, 0, sizeof *res);
+	res->ncols = n;
+	res->names = (char **)(void *)(res + 1);
+	if (s->namebytes > 0)
+		memcpy(blob, s->nameblob, s->namebytes);
+	for (i = 0; i < n; i++)
+		res->names[i] = blob + (s->names[i] - s->nameblob);
+	res->names[n] = NULL;
+	res->cells = n > 0 ? exec_packed_cells(res) : NULL;
+	return res;
+}
+
 void
 db_result_free(struct db_result *res)
 {
@@ -464,12 +639,10 @@ db_result_free(struct db_result *res)
 
 	if (res == NULL)
 		return;
-	for (i = 0; i < res->ncols; i++)
-		free(res->names[i]);
-	free(res->names);
 	for (i = 0; i < res->nrows * res->ncols; i++)
 		exec_value_free(&res->cells[i]);
-	free(res->cells);
+	if (res->cells != exec_packed_cells(res))
+		free(res->cells);
 	free(res->types);
 	free(res);
 }
@@ -495,39 +668,52 @@ exec_sqltype(SQLSMALLINT t, SQLSMALLINT scale)
 	}
 }
 
-/* Column names (converted from the database's encoding) and types. */
+/* Learn the statement's columns: names (converted) and types. */
 static int
-exec_describe_cols(struct db_source *src, struct db_conn *c, SQLHSTMT st,
-    struct db_result *res, int want_types, struct db_err *err)
+exec_describe(struct db_source *src, struct db_conn *c, struct db_stmt *s,
+    struct db_err *err)
 {
 	SQLSMALLINT ncols = 0, len, type, scale, nullable;
 	SQLULEN size;
 	SQLCHAR name[256];
-	size_t i;
+	struct strbuf blob = STRBUF_INIT;
+	size_t i, n, off;
+	char **tmp;
 
-	if (!SQL_SUCCEEDED(SQLNumResultCols(st, &ncols))) {
-		db_exec_diag(SQL_HANDLE_STMT, st, DBE_SQL, err,
+	exec_stmt_forget(s);
+	if (!SQL_SUCCEEDED(SQLNumResultCols(s->st, &ncols))) {
+		db_exec_diag(SQL_HANDLE_STMT, s->st, DBE_SQL, err,
 		    "cannot count the result columns");
 		return -1;
 	}
-	res->ncols = ncols > 0 ? (size_t)ncols : 0;
-	res->names = xcalloc(res->ncols + 1, sizeof *res->names);
-	if (want_types)
-		res->types = xcalloc(res->ncols + 1, sizeof *res->types);
-	for (i = 0; i < res->ncols; i++) {
+	n = ncols > 0 ? (size_t)ncols : 0;
+	tmp = xcalloc(n + 1, sizeof *tmp);
+	s->types = xcalloc(n + 1, sizeof *s->types);
+	for (i = 0; i < n; i++) {
 		struct db_err ignore;
 
 		name[0] = '\0';
 		type = SQL_VARCHAR;
 		scale = 0;
-		SQLDescribeCol(st, (SQLUSMALLINT)(i + 1), name, sizeof name,
+		SQLDescribeCol(s->st, (SQLUSMALLINT)(i + 1), name, sizeof name,
 		    &len, &type, &size, &scale, &nullable);
 		if (db_conv_from_db(c, src->utf8, (char *)name,
-		    strlen((char *)name), &res->names[i], &ignore) == -1)
-			res->names[i] = xasprintf("column%zu", i + 1);
-		if (want_types)
-			res->types[i] = exec_sqltype(type, scale);
+		    strlen((char *)name), &tmp[i], &ignore) == -1)
+			tmp[i] = xasprintf("column%zu", i + 1);
+		s->types[i] = exec_sqltype(type, scale);
+		sb_add(&blob, tmp[i], strlen(tmp[i]) + 1);
 	}
+	s->namebytes = blob.len;
+	s->nameblob = sb_steal(&blob);
+	s->names = xcalloc(n + 1, sizeof *s->names);
+	for (i = 0, off = 0; i < n; i++) {
+		s->names[i] = s->nameblob + off;
+		off += strlen(tmp[i]) + 1;
+		free(tmp[i]);
+	}
+	free(tmp);
+	s->ncols = n;
+	s->described = 1;
 	return 0;
 }
 
@@ -535,7 +721,7 @@ static int
 exec_fetch(struct db_source *src, struct db_conn *c, SQLHSTMT st,
     const struct db_query *q, struct db_result *res, struct db_err *err)
 {
-	size_t cap = 0, col;
+	size_t cap = EXEC_ROWS, col;
 	SQLRETURN r;
 
 	for (;;) {
@@ -554,9 +740,17 @@ exec_fetch(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 			return -1;
 		}
 		if (res->nrows == cap) {
-			cap = cap ? cap * 2 : 8;
-			res->cells = xreallocarray(res->cells, cap * res->ncols,
-			    sizeof *res->cells);
+			struct db_value *packed = exec_packed_cells(res);
+
+			cap *= 4;
+			if (res->cells == packed) {
+				res->cells = xreallocarray(NULL,
+				    cap * res->ncols, sizeof *res->cells);
+				memcpy(res->cells, packed, res->nrows *
+				    res->ncols * sizeof *res->cells);
+			} else
+				res->cells = xreallocarray(res->cells,
+				    cap * res->ncols, sizeof *res->cells);
 		}
 		memset(&res->cells[res->nrows * res->ncols], 0,
 		    res->ncols * sizeof *res->cells);
@@ -574,47 +768,137 @@ exec_fetch(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 	}
 }
 
+/* Count the markers once per prepared statement and check the values. */
+static int
+exec_nparams(struct db_stmt *s, size_t given, const char *what,
+    struct db_err *err)
+{
+	SQLSMALLINT n = -1;
+
+	if (s->nparams == -1)
+		s->nparams = SQL_SUCCEEDED(SQLNumParams(s->st, &n)) && n >= 0 ?
+		    n : -2;
+	if (s->nparams < 0 || (size_t)s->nparams == given)
+		return 0;
+	db_err_set(err, DBE_REFUSED, "the statement has %d parameter "
+	    "marker%s but %zu %s%s %s", s->nparams, s->nparams == 1 ? "" : "s",
+	    given, what, given == 1 ? "" : "s", strcmp(what, "value") == 0 ?
+	    "were given" : "declared");
+	return -1;
+}
+
+/* Set SQL_ATTR_QUERY_TIMEOUT when the wanted value changes. */
+static void
+exec_timeout(struct db_source *src, struct db_stmt *s, int timeout_ms)
+{
+	const struct db_adapter *ad;
+	long want = 0;
+
+	if (s->timeout_ms == timeout_ms)
+		return;
+	ad = db_source_adapter(src);
+	if (timeout_ms > 0 && (ad == NULL || ad->query_timeout))
+		want = (timeout_ms + 999) / 1000;
+	if (want != s->timeout_s)
+		SQLSetStmtAttr(s->st, SQL_ATTR_QUERY_TIMEOUT,
+		    (SQLPOINTER)(intptr_t)want, SQL_IS_UINTEGER);
+	s->timeout_s = want;
+	s->timeout_ms = timeout_ms;
+}
+
+/*
+ * Check a statement's text once per datasource (db_sqlscan_check is
+ * costly): 0 with *trim set to the length to send, or -1 with *why.
+ * Accepted texts are remembered in a two-way cache keyed by hash.
+ */
+static int
+exec_verdict(struct db_source *src, const char *sql, uint64_t h, size_t len,
+    int writes, size_t *trim, char **why)
+{
+	unsigned bit = writes ? 2u : 1u;
+	struct db_verdict *v, *hit = NULL;
+	size_t t;
+	int k;
+
+	v = &src->verdicts[(size_t)(h % (DB_VERDICT_CACHE / 2)) * 2];
+	pthread_mutex_lock(&src->lock);
+	for (k = 0; k < 2; k++)
+		if (v[k].sql != NULL && v[k].hash == h && v[k].len == len &&
+		    memcmp(v[k].sql, sql, len) == 0)
+			hit = &v[k];
+	if (hit != NULL && (hit->ok & bit)) {
+		hit->used = ++src->vclock;
+		*trim = hit->trim;
+		pthread_mutex_unlock(&src->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&src->lock);
+	if (db_sqlscan_check(sql, writes, why) == -1)
+		return -1;
+	t = db_sqlscan_trim_end(sql);
+	pthread_mutex_lock(&src->lock);
+	hit = NULL;
+	for (k = 0; k < 2; k++)
+		if (v[k].sql != NULL && v[k].hash == h && v[k].len == len &&
+		    memcmp(v[k].sql, sql, len) == 0)
+			hit = &v[k];
+	if (hit == NULL) {
+		hit = v[0].sql == NULL ? &v[0] : v[1].sql == NULL ? &v[1] :
+		    v[0].used <= v[1].used ? &v[0] : &v[1];
+		free(hit->sql);
+		hit->sql = xstrndup(sql, len);
+		hit->len = len;
+		hit->hash = h;
+		hit->ok = 0;
+		hit->trim = t;
+	}
+	hit->ok |= bit;
+	hit->used = ++src->vclock;
+	pthread_mutex_unlock(&src->lock);
+	*trim = t;
+	return 0;
+}
+
+void
+db_exec_free_verdicts(struct db_source *src)
+{
+	size_t i;
+
+	for (i = 0; i < DB_VERDICT_CACHE; i++) {
+		free(src->verdicts[i].sql);
+		src->verdicts[i].sql = NULL;
+	}
+}
+
 /* Prepare, bind, execute under the watchdog, fetch.  *executed: reached SQLExecute. */
 static int
 exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
-    struct db_result **out, int *executed, int *lost, struct db_err *err)
+    uint64_t hash, size_t trim, struct db_result **out, int *executed,
+    int *lost, struct db_err *err)
 {
 	struct db_result *res = NULL;
-	struct exec_pbuf *pb = NULL;
 	struct db_stmt *s;
 	struct db_watch w;
-	const struct db_adapter *ad = db_source_adapter(src);
-	SQLSMALLINT nmarkers = -1;
+	SQLSMALLINT ncols = 0;
 	SQLLEN rows = -1;
 	SQLRETURN r;
 	int timeout_ms = q->timeout_ms > 0 ? q->timeout_ms :
 	    src->query_timeout_ms;
 	int rc = -1;
-	size_t k;
 
 	*executed = *lost = 0;
-	if ((s = exec_prepare(src, c, q->sql, err)) == NULL) {
+	if ((s = exec_prepare(src, c, q->sql, hash, trim, err)) == NULL) {
 		if (exec_conn_dead(c, err)) {
 			c->broken = 1;
 			*lost = 1;
 		}
 		return -1;
 	}
-	if (SQL_SUCCEEDED(SQLNumParams(s->st, &nmarkers)) && nmarkers >= 0 &&
-	    (size_t)nmarkers != q->nparams) {
-		db_err_set(err, DBE_REFUSED, "the statement has %d parameter "
-		    "marker%s but %zu value%s were given", nmarkers,
-		    nmarkers == 1 ? "" : "s", q->nparams,
-		    q->nparams == 1 ? "" : "s");
+	if (exec_nparams(s, q->nparams, "value", err) == -1)
 		return -1;
-	}
-	pb = xcalloc(q->nparams + 1, sizeof *pb);
-	if (exec_bind(src, c, s->st, q, pb, err) == -1)
-		goto out;
-	if (timeout_ms > 0 && (ad == NULL || ad->query_timeout))
-		SQLSetStmtAttr(s->st, SQL_ATTR_QUERY_TIMEOUT,
-		    (SQLPOINTER)(intptr_t)((timeout_ms + 999) / 1000),
-		    SQL_IS_UINTEGER);
+	if (exec_bind(src, c, s, q, err) == -1)
+		return -1;
+	exec_timeout(src, s, timeout_ms);
 	memset(&w, 0, sizeof w);
 	w.st = s->st;
 	w.deadline = timeout_ms > 0 ? now_ms() + (uint64_t)timeout_ms :
@@ -623,11 +907,13 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 		db_source_watch(src, &w);
 	*executed = 1;
 	r = SQLExecute(s->st);
-	res = xcalloc(1, sizeof *res);
 	if (!SQL_SUCCEEDED(r) && r != SQL_NO_DATA) {
 		db_exec_diag(SQL_HANDLE_STMT, s->st, DBE_SQL, err,
 		    "the database refused the statement");
-	} else if (exec_describe_cols(src, c, s->st, res, 0, err) == 0) {
+	} else if ((s->described && (!SQL_SUCCEEDED(SQLNumResultCols(s->st,
+	    &ncols)) || (size_t)ncols == s->ncols)) ||
+	    exec_describe(src, c, s, err) == 0) {
+		res = exec_result_new(s);
 		if (res->ncols == 0) {
 			if (SQL_SUCCEEDED(SQLRowCount(s->st, &rows)))
 				res->affected = rows;
@@ -651,11 +937,6 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 		*lost = 1;
 	}
 	SQLFreeStmt(s->st, SQL_CLOSE);
-	SQLFreeStmt(s->st, SQL_RESET_PARAMS);
-out:
-	for (k = 0; k < q->nparams; k++)
-		free(pb[k].text);
-	free(pb);
 	if (rc == 0)
 		*out = res;
 	else
@@ -668,9 +949,9 @@ db_run(struct db_source *src, const struct db_query *q,
     struct db_result **out, struct db_err *err)
 {
 	struct db_conn *c;
-	struct db_query trimmed;
-	uint64_t t0 = now_us();
-	char *why = NULL, *sql;
+	uint64_t t0 = now_us(), hash;
+	char *why = NULL;
+	size_t len, trim;
 	int attempt, executed, lost = 0, rc = -1;
 
 	memset(err, 0, sizeof *err);
@@ -685,21 +966,22 @@ db_run(struct db_source *src, const struct db_query *q,
 		db_source_count(src, 0, 0, 0);
 		return -1;
 	}
-	if (db_sqlscan_check(q->sql, q->writes, &why) == -1) {
+	/* Drivers refuse a trailing ';' or comment: send up to the last token. */
+	hash = exec_hash(q->sql, &len);
+	if (exec_verdict(src, q->sql, hash, len, q->writes, &trim, &why) ==
+	    -1) {
 		db_err_set(err, DBE_REFUSED, "datasource %s: %s", src->name,
 		    why);
 		free(why);
 		db_source_count(src, 0, 0, 0);
 		return -1;
 	}
-	/* Drivers refuse a trailing ';' or comment: send up to the last token. */
-	trimmed = *q;
-	trimmed.sql = sql = xstrndup(q->sql, db_sqlscan_trim_end(q->sql));
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (db_source_acquire(src, !q->writes, src->pool_wait_ms, &c,
 		    err) == -1)
 			break;
-		rc = exec_run_on(src, c, &trimmed, out, &executed, &lost, err);
+		rc = exec_run_on(src, c, q, hash, trim, out, &executed, &lost,
+		    err);
 		db_source_release(src, c);
 		if (rc == 0 || !lost || (q->writes && executed))
 			break;
@@ -707,7 +989,6 @@ db_run(struct db_source *src, const struct db_query *q,
 		    "fresh one", src->name, err->msg);
 		memset(err, 0, sizeof *err);
 	}
-	free(sql);
 	if (rc == -1 && lost)
 		err->kind = DBE_DOWN;
 	db_source_count(src, rc == 0, rc == -1 && err->kind == DBE_TIMEOUT,
@@ -822,35 +1103,34 @@ db_describe(struct db_source *src, const char *sql, size_t nparams,
 	struct db_result *res;
 	struct db_conn *c;
 	struct db_stmt *s;
-	SQLSMALLINT nmarkers = -1;
+	uint64_t hash;
+	size_t len, trim;
 	char *why = NULL;
 	int rc = -1;
 
 	memset(err, 0, sizeof *err);
 	*cols_only = NULL;
-	if (db_sqlscan_check(sql, 1, &why) == -1) {
+	if (sql == NULL) {
+		db_err_set(err, DBE_REFUSED, "no statement given");
+		return -1;
+	}
+	hash = exec_hash(sql, &len);
+	if (exec_verdict(src, sql, hash, len, 1, &trim, &why) == -1) {
 		db_err_set(err, DBE_REFUSED, "%s", why);
 		free(why);
 		return -1;
 	}
 	if (db_source_acquire(src, 0, src->pool_wait_ms, &c, err) == -1)
 		return -1;
-	if ((s = exec_prepare(src, c, sql, err)) != NULL) {
-		if (SQL_SUCCEEDED(SQLNumParams(s->st, &nmarkers)) &&
-		    nmarkers >= 0 && (size_t)nmarkers != nparams) {
-			db_err_set(err, DBE_REFUSED, "the statement has %d "
-			    "parameter marker%s but %zu parameter%s declared",
-			    nmarkers, nmarkers == 1 ? "" : "s", nparams,
-			    nparams == 1 ? "" : "s");
-		} else {
-			res = xcalloc(1, sizeof *res);
-			if (exec_describe_cols(src, c, s->st, res, 1, err) == 0) {
-				res->affected = -1;
-				*cols_only = res;
-				rc = 0;
-			} else
-				db_result_free(res);
-		}
+	if ((s = exec_prepare(src, c, sql, hash, trim, err)) != NULL &&
+	    exec_nparams(s, nparams, "parameter", err) == 0 &&
+	    exec_describe(src, c, s, err) == 0) {
+		res = exec_result_new(s);
+		res->types = xcalloc(s->ncols + 1, sizeof *res->types);
+		memcpy(res->types, s->types, s->ncols * sizeof *res->types);
+		res->affected = -1;
+		*cols_only = res;
+		rc = 0;
 	}
 	db_source_release(src, c);
 	return rc;

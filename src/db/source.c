@@ -607,11 +607,24 @@ source_watchdog(void *arg)
 			if (next == NULL || w->deadline < next->deadline)
 				next = w;
 		}
+		/*
+		 * Sleep until the earliest deadline, or on until the wake-up
+		 * planned before (so that a statement that ends in time costs
+		 * no wake-up); db_source_watch signals only for an earlier
+		 * deadline than src->wnext.
+		 */
+		if (next == NULL && src->wnext > now && src->wnext != UINT64_MAX) {
+			source_deadline(&ts, src->wnext);
+			pthread_cond_timedwait(&src->wcond, &src->wlock, &ts);
+			continue;
+		}
 		if (next == NULL) {
+			src->wnext = UINT64_MAX;
 			pthread_cond_wait(&src->wcond, &src->wlock);
 			continue;
 		}
 		if (next->deadline > now) {
+			src->wnext = next->deadline;
 			source_deadline(&ts, next->deadline);
 			pthread_cond_timedwait(&src->wcond, &src->wlock, &ts);
 			continue;
@@ -635,7 +648,8 @@ db_source_watch(struct db_source *src, struct db_watch *w)
 	w->fired = 0;
 	w->next = src->watches;
 	src->watches = w;
-	pthread_cond_broadcast(&src->wcond);
+	if (w->deadline < src->wnext)
+		pthread_cond_broadcast(&src->wcond);
 	pthread_mutex_unlock(&src->wlock);
 }
 
@@ -730,6 +744,7 @@ db_source_open(const struct conf_datasource *cfg,
 	source_cond_init(&src->cond);
 	pthread_mutex_init(&src->wlock, NULL);
 	source_cond_init(&src->wcond);
+	src->wnext = UINT64_MAX;
 	if (pthread_create(&src->watchdog, NULL, source_watchdog, src) != 0) {
 		src->wstop = -1;
 		db_source_close(src);
@@ -776,6 +791,7 @@ db_source_close(struct db_source *src)
 	for (k = 0; k < src->pool_size; k++)
 		source_conn_free(src, src->conns[k]);
 	free(src->conns);
+	db_exec_free_verdicts(src);
 	SQLFreeHandle(SQL_HANDLE_ENV, src->env);
 	for (i = 0; i < src->nconnect; i++)
 		free(src->connect[i]);
