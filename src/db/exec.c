@@ -879,7 +879,6 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	struct db_result *res = NULL;
 	struct db_stmt *s;
 	struct db_watch w;
-	SQLSMALLINT ncols = 0;
 	SQLLEN rows = -1;
 	SQLRETURN r;
 	int timeout_ms = q->timeout_ms > 0 ? q->timeout_ms :
@@ -910,9 +909,7 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	if (!SQL_SUCCEEDED(r) && r != SQL_NO_DATA) {
 		db_exec_diag(SQL_HANDLE_STMT, s->st, DBE_SQL, err,
 		    "the database refused the statement");
-	} else if ((s->described && (!SQL_SUCCEEDED(SQLNumResultCols(s->st,
-	    &ncols)) || (size_t)ncols == s->ncols)) ||
-	    exec_describe(src, c, s, err) == 0) {
+	} else if (s->described || exec_describe(src, c, s, err) == 0) {
 		res = exec_result_new(s);
 		if (res->ncols == 0) {
 			if (SQL_SUCCEEDED(SQLRowCount(s->st, &rows)))
@@ -923,6 +920,9 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 			rc = 0;
 		}
 	}
+	/* The columns may have changed (DDL): describe them again next time. */
+	if (rc == -1)
+		exec_stmt_forget(s);
 	if (timeout_ms > 0)
 		db_source_unwatch(src, &w);
 	if (w.fired) {
