@@ -2,7 +2,8 @@
  * t/unit/db.c: the db layer on SQLite through the SQLite3 ODBC driver --
  * scripts, typed parameters and columns, NULL against '', exact decimals,
  * long text, hostile input stored verbatim, refusals before the database,
- * DBE_TOO_MANY, statement-handle hygiene, GBK conversion, statistics.
+ * DBE_TOO_MANY, statement-handle hygiene, prepared-statement reuse with
+ * changing values, GBK conversion, statistics.
  */
 #include "config.h"
 
@@ -530,6 +531,97 @@ test_describe(struct db_source *src)
 	db_result_free(res);
 }
 
+/*
+ * One prepared statement run again and again with values of other
+ * lengths, NULLs and scales (its bindings are kept between runs), and
+ * the statement check remembered per text and mode.
+ */
+static void
+test_reuse(struct db_source *src)
+{
+	static const char *texts[] = { "a", NULL, "", NULL, "0123456789", "",
+	    "b" };
+	static const char *decs[] = { "1.5", NULL, "123456789012345678901.25",
+	    "-0.000001", NULL, "7", "2.50" };
+	char *big = xmalloc(5001), *mid = xmalloc(101);
+	const char *tv[9], *dv[9];
+	struct db_err err;
+	struct db_result *res = NULL;
+	struct db_param p[2];
+	enum db_vtype ct[] = { DBV_TEXT, DBV_DECIMAL };
+	size_t i, n = 0, good = 0;
+	int rc;
+
+	memset(big, 'x', 5000);
+	big[5000] = '\0';
+	memset(mid, 'y', 100);
+	mid[100] = '\0';
+	for (i = 0; i < nitems(texts); i++) {
+		tv[n] = texts[i];
+		dv[n++] = decs[i];
+		if (i == 2) {
+			tv[n] = big;
+			dv[n++] = "3.125";
+			tv[n] = mid;
+			dv[n++] = NULL;
+		}
+	}
+	rc = db_run_script(src, "CREATE TABLE reuse (k INTEGER PRIMARY KEY, "
+	    "t TEXT, d TEXT);\n", &err);
+	is_int(rc, 0, "reuse table (%s)", err.msg);
+	for (i = 0; i < n; i++) {
+		memset(p, 0, sizeof p);
+		p[0].type = DBV_TEXT;
+		p[0].s = tv[i];
+		p[0].null = tv[i] == NULL;
+		p[1].type = DBV_DECIMAL;
+		p[1].s = dv[i];
+		p[1].null = dv[i] == NULL;
+		rc = run(src, "INSERT INTO reuse (t, d) VALUES (?, ?);", p, 2,
+		    NULL, 0, 0, 1, &res, &err);
+		if (rc == 0)
+			good++;
+		else
+			tap_diag("insert %zu: %s", i, err.msg);
+		db_result_free(res);
+		res = NULL;
+	}
+	is_int((int)good, (int)n, "one statement, %zu value shapes", n);
+	rc = run(src, "SELECT t, d FROM reuse ORDER BY k", NULL, 0, ct, 2, 0,
+	    0, &res, &err);
+	is_int(rc, 0, "read them back (%s)", err.msg);
+	good = 0;
+	for (i = 0; rc == 0 && i < n && i < res->nrows; i++) {
+		struct db_value *t = DB_CELL(res, i, 0), *d = DB_CELL(res, i, 1);
+		if ((tv[i] == NULL ? t->null : !t->null &&
+		    strcmp(t->s, tv[i]) == 0) && (dv[i] == NULL ? d->null :
+		    !d->null && strcmp(d->s, dv[i]) == 0))
+			good++;
+		else
+			tap_diag("row %zu: %s / %s", i, t->null ? "NULL" : t->s,
+			    d->null ? "NULL" : d->s);
+	}
+	is_int((int)good, (int)n, "every value came back as bound");
+	db_result_free(res);
+	res = NULL;
+
+	/* The check is remembered per mode: a write stays refused as a read. */
+	rc = run(src, "DELETE FROM reuse WHERE k < 0", NULL, 0, NULL, 0, 0, 0,
+	    &res, &err);
+	ok(rc == -1 && err.kind == DBE_REFUSED, "a write refused as a read");
+	rc = run(src, "DELETE FROM reuse WHERE k < 0", NULL, 0, NULL, 0, 0, 1,
+	    &res, &err);
+	is_int(rc, 0, "allowed as a write (%s)", err.msg);
+	db_result_free(res);
+	res = NULL;
+	rc = run(src, "DELETE FROM reuse WHERE k < 0", NULL, 0, NULL, 0, 0, 0,
+	    &res, &err);
+	ok(rc == -1 && err.kind == DBE_REFUSED, "and still refused as a read");
+
+	free(big);
+	free(mid);
+}
+
 int
 main(void)
 {
@@ -558,6 +650,7 @@ main(void)
 	test_rows(src);
 	test_handles(src);
 	test_describe(src);
+	test_reuse(src);
 	db_source_close(src);
 	test_gbk();
 	test_readonly();
