@@ -70,7 +70,7 @@ run 1 "unknown_map.xml:4: query: no mapping \"catalog.nope\"" \
 has "missing_prompt.xml:5: prompt \"a.zh_only\" is missing" "missing prompt: file:line"
 has "unreachable.xml:5: play orphan is unreachable" "unreachable node: file:line"
 has "unset_var.xml:6: say reads variable \"greeting\"" "read before set: file:line"
-has "no_timeout.xml:4: menu  does not handle timeouts" "menu without timeout handling"
+has "no_timeout.xml:4: menu does not handle timeouts" "menu without timeout handling"
 has "problems in 8 flows" "problem count"
 run 1 "unreachable.xml:5" "structure only still finds unreachable nodes" -- flow check -n -d "$d/check"
 hasnt "no mapping" "structure only does not look up mappings"

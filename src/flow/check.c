@@ -519,18 +519,18 @@ static void
 chk_handles(struct chk *c, const struct flow_node *n)
 {
 	const char *what = n->kind == FK_MENU ? "menu" : "input";
-	const char *id = n->id ? n->id : "";
+	const char *sp = n->id ? " " : "", *id = n->id ? n->id : "";
 
 	if (n->timeout_prompt == NULL)
-		chk_err(c, n->line, "%s %s does not handle timeouts: add "
+		chk_err(c, n->line, "%s%s%s does not handle timeouts: add "
 		    "timeout-prompt= (said when the caller is silent)", what,
-		    id);
+		    sp, id);
 	if (n->invalid_prompt == NULL)
-		chk_err(c, n->line, "%s %s does not handle invalid input: "
-		    "add invalid-prompt=", what, id);
+		chk_err(c, n->line, "%s%s%s does not handle invalid input: "
+		    "add invalid-prompt=", what, sp, id);
 	if (flow_node_edge(n, "escalate") == NULL)
-		chk_err(c, n->line, "%s %s has no escalate= target for when "
-		    "max-invalid or max-timeouts is reached", what, id);
+		chk_err(c, n->line, "%s%s%s has no escalate= target for when "
+		    "max-invalid or max-timeouts is reached", what, sp, id);
 }
 
 static void

@@ -39,7 +39,10 @@ load_err(struct loadctx *lc, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	sb_addf(&lc->errs, "%s:%d: ", lc->file, line);
+	if (line > 0)
+		sb_addf(&lc->errs, "%s:%d: ", lc->file, line);
+	else
+		sb_addf(&lc->errs, "%s: ", lc->file);
 	va_start(ap, fmt);
 	char *m = xvasprintf(fmt, ap);
 	va_end(ap);
@@ -738,6 +741,11 @@ load_schema(struct loadctx *lc, const char *path)
 	xmlRelaxNGPtr rng;
 
 	lc->file = path;
+	if (access(path, R_OK) == -1) {
+		load_err(lc, 0, "cannot read the flow schema: %s (set "
+		    "KEFU_FLOW_SCHEMA, or install kefu)", strerror(errno));
+		return NULL;
+	}
 	pc = xmlRelaxNGNewParserCtxt(path);
 	xmlRelaxNGSetParserStructuredErrors(pc, load_xml_error, lc);
 	xmlSetStructuredErrorFunc(lc, load_xml_error);

@@ -106,7 +106,7 @@ main(void)
 	    "\"colour\"", 3);
 	expect("unset_var", "unset_var.xml:6: say reads variable "
 	    "\"greeting\", which is not set on every path to it", 1);
-	expect("no_timeout", "no_timeout.xml:4: menu  does not handle "
+	expect("no_timeout", "no_timeout.xml:4: menu does not handle "
 	    "timeouts", 1);
 	expect("unreachable", "unreachable.xml:5: play orphan is "
 	    "unreachable", 1);
