@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "call/call.h"
 #include "cli/cli.h"
 #include "flow/flow.h"
 #include "util/util.h"
@@ -46,7 +47,8 @@ cmd_flow_check(int argc, char **argv)
 {
 	struct conf *conf;
 	struct flow_set *set;
-	struct flow_services *svc = NULL;
+	struct svc *svc = NULL;
+	struct svc_set *sset = NULL;
 	struct strbuf out = STRBUF_INIT;
 	const char *dir = NULL;
 	char *cause = NULL;
@@ -75,14 +77,16 @@ cmd_flow_check(int argc, char **argv)
 		return CLI_FAIL;
 	if (cmd_flow_open(dir, conf, &set) == -1)
 		return CLI_FAIL;
-	if (lookups && flow_services_open(conf, 0, &svc, &cause) == -1) {
+	if (lookups && svc_open(conf, SVC_NOFLOWS, &svc, &cause) == -1) {
 		fprintf(stderr, "kefu flow check: cannot load what the flows "
 		    "use:\n%s\n", cause);
 		free(cause);
 		flow_set_unref(set);
 		return CLI_FAIL;
 	}
-	n = flow_check(set, svc ? flow_services_env(svc) : NULL, &out);
+	if (svc != NULL)
+		sset = svc_acquire(svc);
+	n = flow_check(set, sset ? &sset->env : NULL, &out);
 	fputs(sb_str(&out), stdout);
 	if (n > 0)
 		printf("kefu flow check: %d problem%s in %zu flows\n", n,
@@ -96,7 +100,9 @@ cmd_flow_check(int argc, char **argv)
 		    ", structure only");
 	}
 	sb_free(&out);
-	flow_services_close(svc);
+	if (sset != NULL)
+		svc_release(sset);
+	svc_close(svc);
 	flow_set_unref(set);
 	return n > 0 ? CLI_FAIL : CLI_OK;
 }

@@ -9,6 +9,7 @@
 
 const struct cli_cmd cli_cmds[] = {
 	{ "conf", cmd_conf_main, "check or show kefu.conf" },
+	{ "call", cmd_call_main, "place a scripted call through the real flows and databases" },
 	{ "status", cmd_status_main, "show the lines, databases and calls of kefud" },
 	{ "reload", cmd_reload_main, "make kefud reload flows, mappings and prompts" },
 	{ "map", cmd_map_main, "list, check and test mappings" },

@@ -128,7 +128,7 @@ static const struct conf_key conf_keys[] = {
 	  "flow started for each call" },
 	{ CS_LINE, "max-call", CT_DURATION, L(max_call_ms), 10000, 86400000,
 	  "15m", NULL, 0, "hang up calls longer than this" },
-	{ CS_LINE, "silence", CT_DURATION, L(silence_ms), 1000, 600000, "7s",
+	{ CS_LINE, "silence", CT_DURATION, L(silence_ms), 1000, 600000, "10s",
 	  NULL, 0, "silence after which the caller is taken to be gone" },
 	{ CS_LINE, "init", CT_STRING, L(init), 0, 0, NULL, NULL, 0,
 	  "extra AT commands sent after the family's own, ';'-separated" },

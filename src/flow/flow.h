@@ -326,19 +326,5 @@ const char *flow_script_transcript(const struct flow_script *s);
 /* Prompt ids heard, space-separated (for compact assertions). */
 const char *flow_script_heard(const struct flow_script *s);
 
-/* ---- the real services of a kefu.conf (flow/services.c) ---- */
-
-/*
- * The mapping engine, say-rules and prompt catalogs of conf behind a
- * struct flow_env.  run = 0 loads the mappings for checking only (no
- * database is opened); run = 1 also opens the datasources' pools so that
- * queries run.  -1 with *cause ("file:line: reason") on error.
- */
-struct conf;
-struct flow_services;
-int flow_services_open(const struct conf *conf, int run,
-    struct flow_services **out, char **cause);
-const struct flow_env *flow_services_env(const struct flow_services *s);
-void flow_services_close(struct flow_services *s);
 
 #endif

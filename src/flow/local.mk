@@ -9,7 +9,6 @@ libkefu_a_SOURCES += \
 	src/flow/graph.c \
 	src/flow/run.c \
 	src/flow/script.c \
-	src/flow/services.c \
 	src/cli/cmd-flow.c
 
 nobase_dist_pkgdata_DATA += \

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "call/call.h"
 #include "flow/flow.h"
 #include "map/map.h"
 #include "store/store.h"
@@ -65,7 +66,8 @@ main(void)
 	struct conf *conf = NULL;
 	struct db_adapters *ads = NULL;
 	struct map_pools *pools = NULL;
-	struct flow_services *svc = NULL;
+	struct svc *svc = NULL;
+	struct svc_set *sset = NULL;
 	struct catalog_opts opts = { 1, 0, CATALOG_SEED, NULL };
 	struct demo *demo = NULL;
 	struct strbuf out = STRBUF_INIT;
@@ -99,11 +101,12 @@ main(void)
 		tap_skip_all("cannot build a SQLite catalog (SQLite3 ODBC driver?)");
 	}
 	map_pools_close(pools);
-	ok(flow_services_open(conf, 1, &svc, &cause) == 0, "real services open: %s",
+	ok(svc_open(conf, SVC_NOFLOWS, &svc, &cause) == 0, "real services open: %s",
 	    cause ? cause : "ok");
 	if (svc == NULL)
 		return tap_done();
-	env = flow_services_env(svc);
+	sset = svc_acquire(svc);
+	env = &sset->env;
 	dir = xasprintf("%s/flows", src);
 	ok(flow_set_load(dir, NULL, &set, &cause) == 0, "shipped flows load: %s",
 	    cause ? cause : "ok");
@@ -179,7 +182,8 @@ main(void)
 	flow_script_free(sc);
 	flow_record_clear(&rec);
 	flow_set_unref(set);
-	flow_services_close(svc);
+	svc_release(sset);
+	svc_close(svc);
 	conf_free(conf);
 	db_adapters_free(ads);
 	text = xasprintf("%s/catalog.db", tmp);
