@@ -502,6 +502,79 @@ conf_warn_secrets(const char *path, const struct conf *conf)
 	}
 }
 
+/* 1 when an odbc.ini text sets a non-empty Password= or PWD=. */
+static int
+conf_ini_has_password(const char *text)
+{
+	const char *p = text, *eq;
+	char key[16];
+	size_t n;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		eq = strpbrk(p, "=\n");
+		if (eq != NULL && *eq == '=') {
+			n = (size_t)(eq - p);
+			while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+				n--;
+			if (n < sizeof key) {
+				memcpy(key, p, n);
+				key[n] = '\0';
+				if (str_ieq(key, "password") || str_ieq(key, "pwd")) {
+					eq++;
+					while (*eq == ' ' || *eq == '\t')
+						eq++;
+					if (*eq != '\n' && *eq != '\r' &&
+					    *eq != '\0')
+						return 1;
+				}
+			}
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return 0;
+}
+
+/*
+ * Datasources reached by DSN keep their passwords in odbc.ini: warn when
+ * such a file can be read by other users.
+ */
+static void
+conf_warn_odbcini(const struct conf *conf)
+{
+	const char *home = getenv("HOME"), *env = getenv("ODBCINI");
+	char *files[3], *text;
+	struct stat st;
+	size_t i, j, nf = 0;
+	int dsn = 0;
+
+	for (i = 0; i < conf->nds; i++)
+		for (j = 0; j < conf->ds[i].nconnect; j++)
+			if (strcasestr(conf->ds[i].connect[j], "DSN=") != NULL)
+				dsn = 1;
+	if (!dsn)
+		return;
+	if (env != NULL && *env != '\0')
+		files[nf++] = xstrdup(env);
+	if (home != NULL && *home != '\0')
+		files[nf++] = xasprintf("%s/.odbc.ini", home);
+	files[nf++] = xstrdup("/etc/odbc.ini");
+	for (i = 0; i < nf; i++) {
+		if (stat(files[i], &st) == 0 && (st.st_mode & 0007) != 0 &&
+		    file_read(files[i], &text, NULL, NULL) == 0) {
+			if (conf_ini_has_password(text))
+				log_warnx("%s holds a database password and can "
+				    "be read by every user; run chmod 640 %s "
+				    "(or 600)", files[i], files[i]);
+			free(text);
+		}
+		free(files[i]);
+	}
+}
+
 int
 conf_parse(const char *path, const char *text, struct conf **out,
     char **cause)
@@ -539,8 +612,10 @@ conf_load(const char *path, struct conf **out, char **cause)
 		return -1;
 	rc = conf_parse(path, text, out, cause);
 	free(text);
-	if (rc == 0)
+	if (rc == 0) {
 		conf_warn_secrets(path, *out);
+		conf_warn_odbcini(*out);
+	}
 	return rc;
 }
 

@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf/conf.h"
 #include "util/util.h"
@@ -19,6 +21,74 @@ bad(const char *text, const char *want, const char *name)
 	like(cause, want, "%s: error says where and why", name);
 	free(cause);
 	conf_free(conf);
+}
+
+/* Warnings about passwords in files other users can read. */
+static void
+test_secrets(void)
+{
+	char dir[] = "/tmp/kefu-conf-XXXXXX", conf_path[64], ini[64];
+	struct strbuf sink = STRBUF_INIT;
+	struct conf *conf = NULL;
+	char *cause = NULL;
+	const char *text;
+	FILE *fp;
+
+	if (mkdtemp(dir) == NULL)
+		return;
+	snprintf(conf_path, sizeof conf_path, "%s/kefu.conf", dir);
+	snprintf(ini, sizeof ini, "%s/odbc.ini", dir);
+	setenv("ODBCINI", ini, 1);
+	setenv("HOME", dir, 1);
+	log_capture(&sink);
+
+	text = "[datasource erp]\nconnect = Driver=X;Uid=a;Pwd=secret\n";
+	file_write_atomic(conf_path, text, strlen(text), NULL);
+	chmod(conf_path, 0644);
+	ok(conf_load(conf_path, &conf, &cause) == 0, "kefu.conf with a password loads");
+	conf_free(conf);
+	like(sb_str(&sink), "holds the password of datasource 'erp' and can be "
+	    "read by other users", "readable kefu.conf with a password: warned");
+	ok(strstr(sb_str(&sink), "secret") == NULL,
+	    "the warning does not show the password");
+	sb_reset(&sink);
+	chmod(conf_path, 0600);
+	ok(conf_load(conf_path, &conf, &cause) == 0, "chmod 600: loads");
+	conf_free(conf);
+	is_str(sb_str(&sink), "", "chmod 600: no warning");
+
+	text = "[datasource erp]\nconnect = DSN=erp\n";
+	file_write_atomic(conf_path, text, strlen(text), NULL);
+	if ((fp = fopen(ini, "w")) != NULL) {
+		fputs("[erp]\nDriver = X\nPassword = hunter2\n", fp);
+		fclose(fp);
+	}
+	chmod(ini, 0644);
+	sb_reset(&sink);
+	ok(conf_load(conf_path, &conf, &cause) == 0, "DSN datasource loads");
+	conf_free(conf);
+	like(sb_str(&sink), "odbc.ini holds a database password and can be read "
+	    "by every user", "world-readable odbc.ini with a password: warned");
+	chmod(ini, 0640);
+	sb_reset(&sink);
+	ok(conf_load(conf_path, &conf, &cause) == 0, "odbc.ini 640: loads");
+	conf_free(conf);
+	is_str(sb_str(&sink), "", "odbc.ini 640: no warning");
+	chmod(ini, 0644);
+	if ((fp = fopen(ini, "w")) != NULL) {
+		fputs("[erp]\nDriver = X\nPassword =\n", fp);
+		fclose(fp);
+	}
+	sb_reset(&sink);
+	ok(conf_load(conf_path, &conf, &cause) == 0, "empty password loads");
+	conf_free(conf);
+	is_str(sb_str(&sink), "", "odbc.ini with an empty password: no warning");
+	log_capture(NULL);
+	sb_free(&sink);
+	unlink(ini);
+	unlink(conf_path);
+	rmdir(dir);
+	unsetenv("ODBCINI");
 }
 
 int
@@ -96,5 +166,6 @@ main(void)
 	ok(conf_duration("2m", &ms, &err) == 0 && ms == 120000, "2m");
 	ok(conf_duration("7", &ms, &err) == 0 && ms == 7000, "bare seconds");
 	ok(conf_duration("-1s", &ms, &err) == -1, "negative refused");
+	test_secrets();
 	return tap_done();
 }
