@@ -275,4 +275,22 @@ const char *espeak_voice(const char *lang);
 int espeak_build(const struct prompts *pr, const char *outdir,
     const char *espeak, int force, struct espeak_stats *st, char **cause);
 
+/* ---- speak.c: free text spoken at call time ---- */
+
+/*
+ * Product names and notice texts come from a database and are in no
+ * catalog: an audio_speaker speaks them with espeak-ng in a line format,
+ * keeping the last `max` results.  Thread-safe.
+ */
+struct audio_speaker;
+/* espeak: the program ("espeak-ng" when NULL). */
+struct audio_speaker *audio_speaker_new(size_t max, const char *espeak);
+void audio_speaker_free(struct audio_speaker *sp);
+/*
+ * The audio of text in lang (a malloc'd copy in fmt).  -1 with *cause
+ * when espeak-ng is missing or fails: play something else (a beep).
+ */
+int audio_speak(struct audio_speaker *sp, const char *lang, const char *text,
+    const struct audio_fmt *fmt, uint8_t **out, size_t *len, char **cause);
+
 #endif

@@ -10,6 +10,7 @@ libkefu_a_SOURCES += \
 	src/audio/prompts.c \
 	src/audio/recording.c \
 	src/audio/silence.c \
+	src/audio/speak.c \
 	src/audio/tone.c \
 	src/audio/wav.c \
 	src/cli/cmd-prompts.c
@@ -75,3 +76,8 @@ EXTRA_DIST += \
 	t/data/audio/broken.xml \
 	t/data/audio/dup-a.xml \
 	t/data/audio/dup-b.xml
+
+check_PROGRAMS += t/unit/speak
+TESTS += t/unit/speak
+t_unit_speak_SOURCES = t/unit/speak.c t/tap.h
+t_unit_speak_LDADD = $(KEFU_LIBS)

@@ -26,12 +26,15 @@ struct map_set;
 struct audio_cache;
 struct say_rules;
 struct db_source;
+struct audio_fmt;
+struct audio_speaker;
 
 /* Everything a call needs that a reload replaces; immutable once built. */
 struct svc_set {
 	unsigned gen;                   /* 1 for the first set, +1 per reload */
 	struct map_set *maps;
 	struct audio_cache *audio;      /* owns the prompt catalogs */
+	struct audio_speaker *speak;    /* free text (product names) by espeak-ng */
 	struct say_rules **say;         /* one per language, in langs order */
 	char **langs;                   /* configured languages */
 	size_t nlangs;
@@ -78,6 +81,14 @@ int svc_reload(struct svc *svc, char **cause);
  * back) is appended to warn when warn is not NULL.
  */
 int svc_check(struct svc_set *set, struct strbuf *out, struct strbuf *warn);
+/*
+ * The audio of a sequence of prompts in fmt, as one malloc'd buffer:
+ * catalog prompts from the shared cache, free text (prompt id "text",
+ * e.g. a product name) spoken by espeak-ng, or a beep when it cannot be.
+ */
+int svc_render(struct svc_set *set, const char *lang,
+    const struct flow_prompt *p, size_t n, const struct audio_fmt *fmt,
+    uint8_t **out, size_t *len, char **cause);
 /* The db_source of a datasource, or NULL. */
 struct db_source *svc_source(struct svc *svc, const char *name);
 /* The say-rules of a language, or NULL. */

@@ -58,24 +58,18 @@ chan_play(void *arg, const char *lang, const struct flow_prompt *p,
 {
 	struct chan *ch = arg;
 	struct line *ln = ch->ln;
-	const char **ids;
 	uint8_t *buf = NULL;
-	size_t len = 0, i;
+	size_t len = 0;
 	char *cause = NULL;
 	enum line_status st;
 
-	ids = xcalloc(n + 1, sizeof *ids);
-	for (i = 0; i < n; i++)
-		ids[i] = p[i].id;
-	if (audio_render(ch->set->audio, lang, ids, n, &ln->fmt, &buf, &len,
+	if (svc_render(ch->set, lang, p, n, &ln->fmt, &buf, &len,
 	    &cause) == -1) {
 		log_warnx("line %s: cannot render prompts: %s", ln->name,
 		    cause);
 		free(cause);
-		free(ids);
 		return FLOW_EV_DONE;
 	}
-	free(ids);
 	st = ln->ops->play(ln, buf, len, barge_in, key, &cause);
 	free(buf);
 	if (!barge_in)

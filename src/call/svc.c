@@ -251,6 +251,7 @@ svc_set_free(struct svc_set *set)
 	free(set->langs);
 	if (set->audio != NULL)
 		audio_cache_free(set->audio);
+	audio_speaker_free(set->speak);
 	if (set->maps != NULL)
 		map_set_free(set->maps);
 	free(set);
@@ -292,6 +293,7 @@ svc_set_load(struct svc *svc, int flags, struct svc_set **out,
 	    cause) == -1)
 		goto fail;
 	set->audio = audio_cache_new(pr);
+	set->speak = audio_speaker_new(256, NULL);
 	set->say = xcalloc(set->nlangs, sizeof *set->say);
 	for (i = 0; i < set->nlangs; i++)
 		if (say_load(conf->prompts_dir, set->langs[i], &set->say[i],
@@ -435,4 +437,38 @@ struct db_source *
 svc_source(struct svc *svc, const char *name)
 {
 	return map_pools_source(svc->pools, name);
+}
+
+int
+svc_render(struct svc_set *set, const char *lang, const struct flow_prompt *p,
+    size_t n, const struct audio_fmt *fmt, uint8_t **out, size_t *len,
+    char **cause)
+{
+	const struct audio_clip *clip;
+	struct strbuf sb = STRBUF_INIT;
+	uint8_t *buf;
+	size_t i, blen;
+	char *why = NULL;
+
+	(void)cause;
+	for (i = 0; i < n; i++) {
+		if (strcmp(p[i].id, "text") == 0 && p[i].text != NULL) {
+			if (audio_speak(set->speak, lang, p[i].text, fmt, &buf,
+			    &blen, &why) == 0) {
+				sb_add(&sb, buf, blen);
+				free(buf);
+				continue;
+			}
+			log_warnx("cannot speak \"%s\": %s; playing a beep",
+			    p[i].text, why);
+			free(why);
+			why = NULL;
+			clip = audio_get(set->audio, lang, "sys.beep", fmt);
+		} else
+			clip = audio_get(set->audio, lang, p[i].id, fmt);
+		sb_add(&sb, clip->data, clip->len);
+	}
+	*len = sb.len;
+	*out = (uint8_t *)sb_steal(&sb);
+	return 0;
 }

@@ -23,7 +23,8 @@ char *calllog_redact(const char *bound);
 /* One thing the caller heard, for --audio. */
 struct heard {
 	char *lang;
-	char *id;               /* a prompt id, or "pause:MS" */
+	char *id;               /* a prompt id, "text", or "pause:MS" */
+	char *text;             /* the text of a "text" prompt, else NULL */
 };
 
 struct callctx {
@@ -45,12 +46,14 @@ call_stamp(struct callctx *cx)
 }
 
 static void
-call_heard(struct callctx *cx, const char *lang, const char *id)
+call_heard(struct callctx *cx, const char *lang, const char *id,
+    const char *text)
 {
 	cx->heard = xreallocarray(cx->heard, cx->nheard + 1,
 	    sizeof *cx->heard);
 	cx->heard[cx->nheard].lang = xstrdup(lang);
 	cx->heard[cx->nheard].id = xstrdup(id);
+	cx->heard[cx->nheard].text = text ? xstrdup(text) : NULL;
 	cx->nheard++;
 }
 
@@ -74,7 +77,7 @@ call_play(void *arg, const char *lang, const struct flow_prompt *p,
 	sb_addf(&cx->out, "play  [%s]%s ", lang, barge_in ? "" : " (no barge-in)");
 	for (i = 0; i < n; i++) {
 		sb_adds(&cx->out, p[i].text != NULL ? p[i].text : "?");
-		call_heard(cx, lang, p[i].id);
+		call_heard(cx, lang, p[i].id, p[i].text);
 	}
 	sb_adds(&cx->out, "\n      ");
 	for (i = 0; i < n; i++)
@@ -84,7 +87,7 @@ call_play(void *arg, const char *lang, const struct flow_prompt *p,
 	if (ev == FLOW_EV_KEY) {
 		call_stamp(cx);
 		sb_addf(&cx->out, "key   %c (interrupts the prompt)\n", *key);
-		call_heard(cx, lang, "pause:150");
+		call_heard(cx, lang, "pause:150", NULL);
 	} else if (ev == FLOW_EV_HANGUP) {
 		call_stamp(cx);
 		sb_adds(&cx->out, "hang-up (the caller hung up during the "
@@ -104,7 +107,7 @@ call_wait_key(void *arg, uint64_t deadline, char *key)
 	switch (ev) {
 	case FLOW_EV_KEY:
 		sb_addf(&cx->out, "key   %c\n", *key);
-		call_heard(cx, "", "pause:150");
+		call_heard(cx, "", "pause:150", NULL);
 		break;
 	case FLOW_EV_TIMEOUT:
 		sb_adds(&cx->out, "wait  no key before the timeout\n");
@@ -212,14 +215,15 @@ call_audio(struct callctx *cx, const char *path, char **cause)
 	struct audio_fmt fmt = { AUDIO_S16LE, 8000 };
 	struct strbuf all = STRBUF_INIT;
 	struct wav_info info = { 0 };
-	const char *id;
+	struct flow_prompt p;
 	uint8_t *buf;
 	size_t i, len;
 
 	for (i = 0; i < cx->nheard; i++) {
-		id = cx->heard[i].id;
-		if (audio_render(cx->set->audio, cx->heard[i].lang[0] ?
-		    cx->heard[i].lang : "zh-CN", &id, 1, &fmt, &buf, &len,
+		p.id = cx->heard[i].id;
+		p.text = cx->heard[i].text;
+		if (svc_render(cx->set, cx->heard[i].lang[0] ?
+		    cx->heard[i].lang : "zh-CN", &p, 1, &fmt, &buf, &len,
 		    cause) == -1) {
 			sb_free(&all);
 			return -1;
@@ -256,6 +260,7 @@ call_free(struct callctx *cx)
 	for (i = 0; i < cx->nheard; i++) {
 		free(cx->heard[i].lang);
 		free(cx->heard[i].id);
+		free(cx->heard[i].text);
 	}
 	free(cx->heard);
 	sb_free(&cx->out);

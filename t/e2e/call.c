@@ -69,14 +69,14 @@ e2e_databases(struct svc *svc, const struct conf *conf)
 
 /* The audio a prompt sequence makes in the line's format. */
 static int
-e2e_expect(struct svc *svc, const struct audio_fmt *fmt, const char **ids,
-    size_t n, uint8_t **buf, size_t *len)
+e2e_expect(struct svc *svc, const struct audio_fmt *fmt,
+    const struct flow_prompt *p, size_t n, uint8_t **buf, size_t *len)
 {
 	struct svc_set *set = svc_acquire(svc);
 	char *cause = NULL;
 	int rc;
 
-	rc = audio_render(set->audio, "zh-CN", ids, n, fmt, buf, len, &cause);
+	rc = svc_render(set, "zh-CN", p, n, fmt, buf, len, &cause);
 	if (rc == -1) {
 		tap_diag("render: %s", cause);
 		free(cause);
@@ -146,8 +146,12 @@ e2e_price(enum msim_family fam, const char *family)
 	struct conf *conf;
 	struct svc *svc = NULL;
 	struct line *ln = NULL;
-	const char *answer[] = { "text", "price.is", "num.liang", "money.yuan",
-	    "num.9", "money.jiao" };
+	const struct flow_prompt answer[] = {
+		{ (char *)"text", (char *)"农夫山泉饮用天然水" },
+		{ (char *)"price.is", NULL }, { (char *)"num.liang", NULL },
+		{ (char *)"money.yuan", NULL }, { (char *)"num.9", NULL },
+		{ (char *)"money.jiao", NULL },
+	};
 	unsigned char *heard = NULL;
 	uint8_t *want = NULL;
 	size_t hlen = 0, wlen = 0, seg;
