@@ -20,7 +20,7 @@
 #include "../sim/modemsim.h"
 #include "../tap.h"
 
-static char tmp[128];
+static char base[96], tmp[128];  /* tmp: one folder per call test */
 
 static struct conf *
 e2e_conf(const char *device, const char *family)
@@ -157,6 +157,8 @@ e2e_price(enum msim_family fam, const char *family)
 	size_t hlen = 0, wlen = 0, seg;
 	char *cause = NULL;
 
+	snprintf(tmp, sizeof tmp, "%s/%s", base, family);
+	mkdir(tmp, 0700);
 	mo.family = fam;
 	mo.fast = 1;
 	if (msim_start(&mo, &sim, &cause) == -1) {
@@ -246,11 +248,12 @@ main(void)
 	setenv("KEFU_MAPPING_SCHEMA", xasprintf("%s/mappings/mapping.rng",
 	    getenv("KEFU_SRCDIR")), 1);
 	log_open("e2e", "-", KLOG_WARN, NULL);
-	snprintf(tmp, sizeof tmp, "/tmp/kefu-e2e-%ld", (long)getpid());
-	mkdir(tmp, 0700);
+	snprintf(base, sizeof base, "/tmp/kefu-e2e-%ld", (long)getpid());
+	mkdir(base, 0700);
 	e2e_price(MSIM_CONEXANT, "conexant");
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+	e2e_price(MSIM_USR, "usr");
+	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
 	if (system(cmd) != 0)
-		tap_diag("could not remove %s", tmp);
+		tap_diag("could not remove %s", base);
 	return tap_done();
 }
