@@ -241,12 +241,13 @@ out:
 int
 main(void)
 {
-	char cmd[300];
+	char cmd[300], *schema;
 
 	if (getenv("KEFU_SRCDIR") == NULL)
 		tap_skip_all("KEFU_SRCDIR not set");
-	setenv("KEFU_MAPPING_SCHEMA", xasprintf("%s/mappings/mapping.rng",
-	    getenv("KEFU_SRCDIR")), 1);
+	schema = xasprintf("%s/mappings/mapping.rng", getenv("KEFU_SRCDIR"));
+	setenv("KEFU_MAPPING_SCHEMA", schema, 1);
+	free(schema);
 	log_open("e2e", "-", KLOG_WARN, NULL);
 	snprintf(base, sizeof base, "/tmp/kefu-e2e-%ld", (long)getpid());
 	mkdir(base, 0700);
