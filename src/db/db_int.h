@@ -10,6 +10,7 @@
 
 #include <iconv.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <sql.h>
 #include <sqlext.h>
 #include <string.h>
@@ -129,6 +130,17 @@ struct db_verdict {
 	uint64_t used;
 };
 
+/*
+ * The socket a network driver opened for one connection, found when it
+ * connected (fd -1: unknown, or none as with SQLite), with its addresses
+ * so that a reused descriptor is never mistaken for it.
+ */
+struct db_sock {
+	int fd;
+	socklen_t llen, plen;
+	struct sockaddr_storage local, peer;
+};
+
 /* One pooled connection. */
 struct db_conn {
 	SQLHDBC dbc;
@@ -142,11 +154,13 @@ struct db_conn {
 	uint64_t clock;
 	iconv_t to_db;          /* UTF-8 -> database encoding, or (iconv_t)-1 */
 	iconv_t from_db;        /* database encoding -> UTF-8 */
+	struct db_sock sock;    /* shut down when a statement is overdue */
 };
 
 /* A statement being executed, watched by the source's watchdog. */
 struct db_watch {
 	SQLHSTMT st;
+	const struct db_sock *sock;     /* its connection's, or NULL */
 	uint64_t deadline;      /* now_ms() */
 	int fired;              /* SQLCancel was called */
 	struct db_watch *next;

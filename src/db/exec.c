@@ -900,6 +900,7 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	exec_timeout(src, s, timeout_ms);
 	memset(&w, 0, sizeof w);
 	w.st = s->st;
+	w.sock = &c->sock;
 	w.deadline = timeout_ms > 0 ? now_ms() + (uint64_t)timeout_ms :
 	    UINT64_MAX;
 	if (timeout_ms > 0)
@@ -1016,6 +1017,7 @@ db_exec_probe(struct db_source *src, struct db_conn *c, struct db_err *err)
 	}
 	memset(&w, 0, sizeof w);
 	w.st = st;
+	w.sock = &c->sock;
 	w.deadline = now_ms() + (uint64_t)timeout_ms;
 	db_source_watch(src, &w);
 	if (ad != NULL && ad->probe != NULL) {

@@ -3,16 +3,21 @@
  * wait timeout, liveness probes of idle connections, connects bounded by
  * connect-timeout (run in a helper thread so a hanging server cannot hold
  * a caller), exponential back-off with a negative cache, failover along
- * the connection strings, a watchdog that SQLCancels statements past
- * their deadline, and the datasource's statistics.  ODBC 3.x (ISO 9075-3).
+ * the connection strings, a watchdog that stops statements past their
+ * deadline (SQLCancel, or shutdown(2) of a network driver's socket, which
+ * also frees a driver stuck on a frozen network), and the datasource's
+ * statistics.  ODBC 3.x (ISO 9075-3), POSIX sockets.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db/db_int.h"
 
@@ -28,8 +33,127 @@ struct db_attempt {
 	int abandoned;          /* the caller stopped waiting */
 	int refs;
 	SQLHDBC dbc;
+	struct db_sock sock;
 	struct db_err err;
 };
+
+/*
+ * Which socket belongs to which connection.  Drivers do not tell, so a
+ * connect compares the process's sockets before and after: a connected
+ * stream socket that is new and claimed by no other connection is its
+ * own.  Two connects that end together leave it unknown (fd -1), and
+ * the watchdog falls back to SQLCancel.  Linux (/proc/self/fd) only.
+ */
+#define SOURCE_MAXSOCKS 1024
+static pthread_mutex_t source_socks_lock = PTHREAD_MUTEX_INITIALIZER;
+static int source_claimed[SOURCE_MAXSOCKS];
+static size_t source_nclaimed;
+
+static size_t
+source_sockets(int *out, size_t max)
+{
+	struct dirent *e;
+	struct stat sb;
+	size_t n = 0;
+	DIR *d;
+	int fd;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return 0;
+	while (n < max && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		fd = atoi(e->d_name);
+		if (fd != dirfd(d) && fstat(fd, &sb) == 0 && S_ISSOCK(sb.st_mode))
+			out[n++] = fd;
+	}
+	closedir(d);
+	return n;
+}
+
+static int
+source_has(const int *v, size_t n, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == fd)
+			return 1;
+	return 0;
+}
+
+static void
+source_sock_claim(struct db_sock *sk, const int *before, size_t nbefore)
+{
+	int *after = xcalloc(SOURCE_MAXSOCKS, sizeof *after);
+	struct db_sock cand;
+	size_t n, i, found = 0;
+	int type;
+	socklen_t tl;
+
+	sk->fd = -1;
+	n = source_sockets(after, SOURCE_MAXSOCKS);
+	pthread_mutex_lock(&source_socks_lock);
+	for (i = 0; i < n; i++) {
+		tl = sizeof type;
+		if (source_has(before, nbefore, after[i]) ||
+		    source_has(source_claimed, source_nclaimed, after[i]) ||
+		    getsockopt(after[i], SOL_SOCKET, SO_TYPE, &type, &tl) != 0 ||
+		    type != SOCK_STREAM)
+			continue;
+		memset(&cand, 0, sizeof cand);
+		cand.fd = after[i];
+		cand.llen = cand.plen = sizeof cand.local;
+		if (getsockname(cand.fd, (struct sockaddr *)&cand.local,
+		    &cand.llen) != 0 || getpeername(cand.fd,
+		    (struct sockaddr *)&cand.peer, &cand.plen) != 0)
+			continue;
+		if (found++ == 0)
+			*sk = cand;
+	}
+	if (found == 1 && source_nclaimed < SOURCE_MAXSOCKS)
+		source_claimed[source_nclaimed++] = sk->fd;
+	else
+		sk->fd = -1;
+	pthread_mutex_unlock(&source_socks_lock);
+	free(after);
+}
+
+static void
+source_sock_release(struct db_sock *sk)
+{
+	size_t i;
+
+	if (sk->fd < 0)
+		return;
+	pthread_mutex_lock(&source_socks_lock);
+	for (i = 0; i < source_nclaimed; i++)
+		if (source_claimed[i] == sk->fd) {
+			source_claimed[i] = source_claimed[--source_nclaimed];
+			break;
+		}
+	pthread_mutex_unlock(&source_socks_lock);
+	sk->fd = -1;
+}
+
+/* Shut the connection's socket down if it is still the same socket. */
+static int
+source_sock_shutdown(const struct db_sock *sk)
+{
+	struct sockaddr_storage l, p;
+	socklen_t ll = sizeof l, pl = sizeof p;
+
+	if (sk == NULL || sk->fd < 0)
+		return -1;
+	memset(&l, 0, sizeof l);
+	memset(&p, 0, sizeof p);
+	if (getsockname(sk->fd, (struct sockaddr *)&l, &ll) != 0 ||
+	    getpeername(sk->fd, (struct sockaddr *)&p, &pl) != 0 ||
+	    ll != sk->llen || pl != sk->plen ||
+	    memcmp(&l, &sk->local, ll) != 0 || memcmp(&p, &sk->peer, pl) != 0)
+		return -1;
+	return shutdown(sk->fd, SHUT_RDWR);
+}
 
 static void
 source_deadline(struct timespec *ts, uint64_t at_ms)
@@ -136,6 +260,7 @@ source_attempt_unref(struct db_attempt *a)
 		SQLDisconnect(a->dbc);
 		SQLFreeHandle(SQL_HANDLE_DBC, a->dbc);
 	}
+	source_sock_release(&a->sock);
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->cond);
 	free(a->connstr);
@@ -151,8 +276,12 @@ source_connect_thread(void *arg)
 	SQLHDBC dbc = SQL_NULL_HDBC;
 	SQLRETURN r;
 	struct db_err err;
+	struct db_sock sock;
+	int *before = xcalloc(SOURCE_MAXSOCKS, sizeof *before);
+	size_t nbefore;
 
 	memset(&err, 0, sizeof err);
+	sock.fd = -1;
 	r = SQLAllocHandle(SQL_HANDLE_DBC, src->env, &dbc);
 	if (!SQL_SUCCEEDED(r)) {
 		db_err_set(&err, DBE_DOWN, "cannot allocate an ODBC "
@@ -163,8 +292,11 @@ source_connect_thread(void *arg)
 		    (SQLPOINTER)(intptr_t)a->login_s, SQL_IS_UINTEGER);
 		SQLSetConnectAttr(dbc, SQL_ATTR_CONNECTION_TIMEOUT,
 		    (SQLPOINTER)(intptr_t)a->login_s, SQL_IS_UINTEGER);
+		nbefore = source_sockets(before, SOURCE_MAXSOCKS);
 		r = SQLDriverConnect(dbc, NULL, (SQLCHAR *)a->connstr, SQL_NTS,
 		    NULL, 0, NULL, SQL_DRIVER_NOPROMPT);
+		if (SQL_SUCCEEDED(r))
+			source_sock_claim(&sock, before, nbefore);
 		if (!SQL_SUCCEEDED(r)) {
 			db_exec_diag(SQL_HANDLE_DBC, dbc, DBE_DOWN, &err,
 			    "cannot connect");
@@ -172,8 +304,10 @@ source_connect_thread(void *arg)
 			dbc = SQL_NULL_HDBC;
 		}
 	}
+	free(before);
 	pthread_mutex_lock(&a->lock);
 	a->dbc = dbc;
+	a->sock = sock;
 	a->err = err;
 	a->done = 1;
 	pthread_cond_signal(&a->cond);
@@ -190,7 +324,7 @@ source_connect_thread(void *arg)
 /* Connect with one connection string, waiting at most connect-timeout. */
 static int
 source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
-    struct db_err *err)
+    struct db_sock *sock, struct db_err *err)
 {
 	struct db_attempt *a = xcalloc(1, sizeof *a);
 	struct timespec ts;
@@ -204,6 +338,7 @@ source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
 	a->login_s = (src->connect_timeout_ms + 999) / 1000;
 	a->refs = 2;
 	a->dbc = SQL_NULL_HDBC;
+	a->sock.fd = -1;
 	pthread_mutex_init(&a->lock, NULL);
 	source_cond_init(&a->cond);
 
@@ -233,7 +368,9 @@ source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
 	}
 	if (a->done && a->dbc != SQL_NULL_HDBC) {
 		*out = a->dbc;
+		*sock = a->sock;
 		a->dbc = SQL_NULL_HDBC;
+		a->sock.fd = -1;
 		rc = 0;
 	} else if (a->done) {
 		*err = a->err;
@@ -260,6 +397,7 @@ source_conn_free(struct db_source *src, struct db_conn *c)
 	db_exec_free_stmts(src, c);
 	SQLDisconnect(c->dbc);
 	SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
+	source_sock_release(&c->sock);
 	db_conv_close(c);
 	free(c);
 }
@@ -306,6 +444,7 @@ source_connect(struct db_source *src, struct db_conn **out,
 {
 	struct db_err first;
 	struct db_conn *c;
+	struct db_sock sock;
 	SQLHDBC dbc;
 	size_t k;
 	int ci, start;
@@ -316,7 +455,7 @@ source_connect(struct db_source *src, struct db_conn **out,
 	memset(&first, 0, sizeof first);
 	for (k = 0; k < src->nconnect; k++) {
 		ci = (int)((start + (int)k) % (int)src->nconnect);
-		if (source_connect_one(src, ci, &dbc, err) == -1) {
+		if (source_connect_one(src, ci, &dbc, &sock, err) == -1) {
 			log_warnx("%s", err->msg);
 			if (k == 0)
 				first = *err;
@@ -324,6 +463,7 @@ source_connect(struct db_source *src, struct db_conn **out,
 		}
 		c = xcalloc(1, sizeof *c);
 		c->dbc = dbc;
+		c->sock = sock;
 		c->ci = ci;
 		c->ro = -1;
 		c->to_db = c->from_db = (iconv_t)-1;
@@ -632,7 +772,14 @@ source_watchdog(void *arg)
 		next->fired = 1;
 		/* db_source_unwatch waits while fired == 1 (cancelling). */
 		pthread_mutex_unlock(&src->wlock);
-		SQLCancel(next->st);
+		/*
+		 * A network driver's socket is shut down: its driver returns
+		 * at once even when the network froze, where SQLCancel (which
+		 * itself talks to the server) would hang.  The connection is
+		 * dropped after a timeout anyway.
+		 */
+		if (source_sock_shutdown(next->sock) == -1)
+			SQLCancel(next->st);
 		pthread_mutex_lock(&src->wlock);
 		next->fired = 2;
 		pthread_cond_broadcast(&src->wcond);
