@@ -148,9 +148,10 @@ db_exec_free_stmts(struct db_source *src, struct db_conn *c)
  */
 static struct db_stmt *
 exec_prepare(struct db_source *src, struct db_conn *c, const char *sql,
-    uint64_t hash, size_t trim, struct db_err *err)
+    uint64_t hash, size_t trim, uint64_t deadline, struct db_err *err)
 {
 	struct db_stmt *s, *victim = &c->stmts[0];
+	struct db_watch w;
 	SQLHSTMT st;
 	SQLRETURN r;
 	char *text;
@@ -177,8 +178,25 @@ exec_prepare(struct db_source *src, struct db_conn *c, const char *sql,
 	}
 	db_source_stmts(src, 1);
 	text = xstrndup(sql, trim);
+	/* Some drivers (MariaDB) prepare on the server: watch that too. */
+	memset(&w, 0, sizeof w);
+	w.st = st;
+	w.sock = &c->sock;
+	w.deadline = deadline;
+	if (deadline != UINT64_MAX)
+		db_source_watch(src, &w);
 	r = SQLPrepare(st, (SQLCHAR *)text, SQL_NTS);
+	if (deadline != UINT64_MAX)
+		db_source_unwatch(src, &w);
 	free(text);
+	if (w.fired) {
+		db_err_set(err, DBE_TIMEOUT, "preparing the statement took "
+		    "longer than query-timeout");
+		c->broken = 1;
+		SQLFreeHandle(SQL_HANDLE_STMT, st);
+		db_source_stmts(src, -1);
+		return NULL;
+	}
 	if (!SQL_SUCCEEDED(r)) {
 		db_exec_diag(SQL_HANDLE_STMT, st, DBE_SQL, err,
 		    "the database refused the statement");
@@ -884,10 +902,13 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	int timeout_ms = q->timeout_ms > 0 ? q->timeout_ms :
 	    src->query_timeout_ms;
 	int rc = -1;
+	uint64_t deadline = timeout_ms > 0 ? now_ms() + (uint64_t)timeout_ms :
+	    UINT64_MAX;
 
 	*executed = *lost = 0;
-	if ((s = exec_prepare(src, c, q->sql, hash, trim, err)) == NULL) {
-		if (exec_conn_dead(c, err)) {
+	if ((s = exec_prepare(src, c, q->sql, hash, trim, deadline,
+	    err)) == NULL) {
+		if (err->kind != DBE_TIMEOUT && exec_conn_dead(c, err)) {
 			c->broken = 1;
 			*lost = 1;
 		}
@@ -901,8 +922,7 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	memset(&w, 0, sizeof w);
 	w.st = s->st;
 	w.sock = &c->sock;
-	w.deadline = timeout_ms > 0 ? now_ms() + (uint64_t)timeout_ms :
-	    UINT64_MAX;
+	w.deadline = deadline;
 	if (timeout_ms > 0)
 		db_source_watch(src, &w);
 	*executed = 1;
@@ -1124,7 +1144,9 @@ db_describe(struct db_source *src, const char *sql, size_t nparams,
 	}
 	if (db_source_acquire(src, 0, src->pool_wait_ms, &c, err) == -1)
 		return -1;
-	if ((s = exec_prepare(src, c, sql, hash, trim, err)) != NULL &&
+	if ((s = exec_prepare(src, c, sql, hash, trim,
+	    src->query_timeout_ms > 0 ? now_ms() +
+	    (uint64_t)src->query_timeout_ms : UINT64_MAX, err)) != NULL &&
 	    exec_nparams(s, nparams, "parameter", err) == 0 &&
 	    exec_describe(src, c, s, err) == 0) {
 		res = exec_result_new(s);

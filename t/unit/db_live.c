@@ -691,6 +691,7 @@ test_mariadb(void)
 	live_wide(src, "mariadb", "SELECT REPEAT('价', 100000)");
 	live_ro(src, "mariadb", "SELECT @@tx_read_only", "1", "0");
 	live_timeout(src, "mariadb", "SELECT SLEEP(5)");
+	live_freeze(connect[0], "mariadb", "SELECT 2 FROM (SELECT SLEEP(0.2)) x");
 
 	/* Prepared statements must not pile up on the server (Asterisk #1988). */
 	before = scalar(src, "SELECT VARIABLE_VALUE FROM information_schema."
