@@ -112,10 +112,11 @@ kefud_status_sources(struct kefud *k, struct strbuf *out)
 		if (src == NULL)
 			continue;
 		db_source_stats(src, &st);
-		sb_addf(out, "datasource %-10s %-4s queries %llu errors %llu "
+		sb_addf(out, "datasource %-10s %-6s queries %llu errors %llu "
 		    "timeouts %llu p50 %.1f ms p99 %.1f ms connections %d "
-		    "(%d busy) %s\n", k->conf->ds[i].name, st.up ? "up" :
-		    "DOWN", (unsigned long long)st.queries,
+		    "(%d busy) %s\n", k->conf->ds[i].name,
+		    st.connects == 0 && st.connect_failures == 0 ? "unused" :
+		    st.up ? "up" : "DOWN", (unsigned long long)st.queries,
 		    (unsigned long long)st.errors,
 		    (unsigned long long)st.timeouts, st.p50_us / 1000.0,
 		    st.p99_us / 1000.0, st.open, st.busy, st.current);

@@ -43,6 +43,8 @@ main(void)
 	ok(audio_speak(sp, "zh-CN", "农夫山泉饮用天然水", &ulaw, &c, &clen,
 	    &cause) == 0 && clen == alen && memcmp(a, c, alen) == 0,
 	    "an evicted entry is spoken again identically");
+	free(c);
+	c = NULL;
 	ok(audio_speak(sp, "fr", "bonjour", &ulaw, &c, &clen, &cause) == -1,
 	    "a language without a voice is refused");
 	like(cause, "no espeak-ng voice", "says why");
@@ -57,5 +59,6 @@ main(void)
 	audio_speaker_free(sp);
 	free(a);
 	free(b);
+	free(c);
 	return tap_done();
 }
