@@ -565,6 +565,8 @@ modem_answer(struct line *ln, char **cause)
 	if ((st = modem_call_cmd(m, m->vls_cmd, m->cmd_ms, NULL,
 	    cause)) != LINE_OK)
 		return st;
+	/* Keys (or line noise read as keys) before the call are not the caller's. */
+	ln->keys[0] = '\0';
 	log_info("%s: answered after %u ring(s)", m->tag, ln->call.rings);
 	return LINE_OK;
 }
