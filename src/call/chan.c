@@ -4,6 +4,7 @@
  * line's format and handed to the line driver; keys, recordings and
  * hang-ups come back as flow events -- and the line's call handler,
  * which runs the configured flow for each answered call and logs it.
+ * A prompt without audio that carries its text is spoken, not beeped.
  */
 #include "config.h"
 
@@ -52,19 +53,51 @@ chan_now(void *arg)
 	return now_ms();
 }
 
+/*
+ * A prompt with no audio anywhere that comes with its text -- a notice
+ * naming a recording that is not there, a catalog prompt not yet
+ * recorded or generated -- is spoken from its text rather than beeped.
+ * Returns a copy of p[0..n) to free with free() (ids and texts shared).
+ */
+static struct flow_prompt *
+chan_spoken(struct chan *ch, const char *lang, const struct flow_prompt *p,
+    size_t n)
+{
+	const struct prompts *pr = audio_cache_prompts(ch->set->audio);
+	struct flow_prompt *v = xreallocarray(NULL, n ? n : 1, sizeof *v);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		v[i] = p[i];
+		if (p[i].text == NULL || p[i].text[0] == '\0' ||
+		    strcmp(p[i].id, "text") == 0 ||
+		    strncmp(p[i].id, "pause:", 6) == 0 ||
+		    prompts_resolve(pr, lang, p[i].id) != NULL)
+			continue;
+		log_debug("line %s: %s has no audio; speaking its text",
+		    ch->ln->name, p[i].id);
+		v[i].id = (char *)"text";
+	}
+	return v;
+}
+
 static int
 chan_play(void *arg, const char *lang, const struct flow_prompt *p,
     size_t n, int barge_in, char *key)
 {
 	struct chan *ch = arg;
 	struct line *ln = ch->ln;
+	struct flow_prompt *v;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	char *cause = NULL;
 	enum line_status st;
+	int rc;
 
-	if (svc_render(ch->set, lang, p, n, &ln->fmt, &buf, &len,
-	    &cause) == -1) {
+	v = chan_spoken(ch, lang, p, n);
+	rc = svc_render(ch->set, lang, v, n, &ln->fmt, &buf, &len, &cause);
+	free(v);
+	if (rc == -1) {
 		log_warnx("line %s: cannot render prompts: %s", ln->name,
 		    cause);
 		free(cause);

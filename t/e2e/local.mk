@@ -1,5 +1,7 @@
 ## e2e: calls through the simulated modem into the whole of kefu.
-check_PROGRAMS += t/e2e/call
-TESTS += t/e2e/call
-t_e2e_call_SOURCES = t/e2e/call.c t/tap.h
+check_PROGRAMS += t/e2e/call t/e2e/services
+TESTS += t/e2e/call t/e2e/services
+t_e2e_call_SOURCES = t/e2e/call.c t/e2e/e2e.c t/e2e/e2e.h t/tap.h
 t_e2e_call_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
+t_e2e_services_SOURCES = t/e2e/services.c t/e2e/e2e.c t/e2e/e2e.h t/tap.h
+t_e2e_services_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)

@@ -1,0 +1,388 @@
+/*
+ * e2e.c: the shared set-up of the end-to-end tests (e2e.h): a simulated
+ * modem, kefu.conf, the service, the SQLite local store and demo catalog,
+ * the line thread; placing calls and comparing the audio that reached
+ * the caller with the prompts svc_render makes of the expected list.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audio/audio.h"
+#include "call/call.h"
+#include "db/db.h"
+#include "line/line.h"
+#include "store/store.h"
+#include "e2e.h"
+#include "../tap.h"
+
+void
+e2e_init(void)
+{
+	char *schema;
+
+	schema = xasprintf("%s/mappings/mapping.rng", getenv("KEFU_SRCDIR"));
+	setenv("KEFU_MAPPING_SCHEMA", schema, 1);
+	free(schema);
+	log_open("e2e", "-", getenv("E2E_DEBUG") ? KLOG_DEBUG : KLOG_WARN,
+	    NULL);
+}
+
+static struct conf *
+e2e_conf(struct e2e *e, const char *flows_dir)
+{
+	const char *src = getenv("KEFU_SRCDIR");
+	struct conf *conf = NULL;
+	char *text, *flows, *cause = NULL, path[256];
+
+	flows = flows_dir ? xstrdup(flows_dir) : xasprintf("%s/flows", src);
+	text = xasprintf(
+	    "[kefu]\nmappings = %s/mappings/catalog\nadapters = %s/adapters\n"
+	    "flows = %s\nprompts = %s/prompts\nsql = %s/sql\n"
+	    "spool = %s/spool\nsocket = %s/kefud.sock\nlog = -\n"
+	    "[store]\ndatasource = local\n"
+	    "[datasource local]\nconnect = Driver=SQLite3;Database=%s/kefu.db\n"
+	    "adapter = sqlite\n"
+	    "[datasource catalog]\nconnect = Driver=SQLite3;Database=%s/catalog.db\n"
+	    "adapter = sqlite\nquery-timeout = 2s\n"
+	    "[line 1]\ntype = modem\ndevice = %s\nfamily = %s\nrings = 2\n",
+	    src, src, flows, src, src, e->dir, e->dir, e->dir, e->dir,
+	    msim_path(e->sim), e->family);
+	snprintf(path, sizeof path, "%s/kefu.conf", e->dir);
+	if (conf_parse(path, text, &conf, &cause) == -1) {
+		tap_diag("kefu.conf: %s", cause);
+		free(cause);
+	}
+	free(text);
+	free(flows);
+	return conf;
+}
+
+static int
+e2e_databases(struct e2e *e)
+{
+	struct catalog_opts co = { 1, 1, CATALOG_SEED, NULL };
+	char *cause = NULL;
+
+	if (store_upgrade(svc_source(e->svc, "local"), conf_datasource(
+	    e->conf, "local"), e->conf->sql_dir, 0, NULL, &cause) == -1 ||
+	    catalog_build(svc_source(e->svc, "catalog"), e->conf->sql_dir, &co,
+	    &cause) == -1) {
+		tap_diag("databases: %s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+int
+e2e_open(struct e2e *e, enum msim_family fam, const char *dir,
+    const char *flows_dir)
+{
+	struct msim_opts mo = { 0 };
+	char *cause = NULL;
+
+	memset(e, 0, sizeof *e);
+	snprintf(e->dir, sizeof e->dir, "%s", dir);
+	mkdir(e->dir, 0700);
+	e->family = msim_family_name(fam);
+	mo.family = fam;
+	mo.fast = 1;
+	if (msim_start(&mo, &e->sim, &cause) == -1) {
+		tap_diag("%s: simulator: %s", e->family, cause);
+		free(cause);
+		return -1;
+	}
+	if ((e->conf = e2e_conf(e, flows_dir)) == NULL)
+		return -1;
+	if (svc_open(e->conf, 0, &e->svc, &cause) == -1) {
+		tap_diag("%s: service: %s", e->family, cause);
+		free(cause);
+		return -1;
+	}
+	if (e2e_databases(e) == -1)
+		return -1;
+	if (line_new(&e->conf->lines[0], &e->ln, &cause) == -1 ||
+	    line_start(e->ln, svc_line_call, e->svc, &cause) == -1) {
+		tap_diag("%s: line: %s", e->family, cause);
+		free(cause);
+		return -1;
+	}
+	if (e2e_wait_idle(e, 10000) == -1) {
+		tap_diag("%s: the line did not become idle", e->family);
+		return -1;
+	}
+	return 0;
+}
+
+void
+e2e_close(struct e2e *e)
+{
+	if (e->ln != NULL) {
+		line_stop(e->ln);
+		line_free(e->ln);
+	}
+	svc_close(e->svc);
+	conf_free(e->conf);
+	if (e->sim != NULL)
+		msim_stop(e->sim);
+	memset(e, 0, sizeof *e);
+}
+
+int
+e2e_wait_idle(struct e2e *e, unsigned ms)
+{
+	uint64_t end = now_ms() + ms;
+
+	while (now_ms() < end) {
+		if (line_state(e->ln) == LINE_IDLE)
+			return 0;
+		sleep_ms(20);
+	}
+	return -1;
+}
+
+int
+e2e_ring(struct e2e *e, const char *number)
+{
+	struct msim_cid cid = { "1122", "0930", number, NULL };
+
+	e->base = msim_vtx_count(e->sim);
+	if (msim_ring(e->sim, 3, 300, number ? &cid : NULL) == -1)
+		return -1;
+	return msim_wait_hook(e->sim, 1, 5000);
+}
+
+int
+e2e_wait_end(struct e2e *e, unsigned ms)
+{
+	if (msim_wait_hook(e->sim, 0, ms) == -1) {
+		tap_diag("%s: kefu stayed off hook", e->family);
+		return -1;
+	}
+	return e2e_wait_idle(e, ms);
+}
+
+int
+e2e_wait_seg(struct e2e *e, size_t seg, unsigned ms)
+{
+	return msim_wait_vtx_started(e->sim, e->base + seg + 1, ms);
+}
+
+int
+e2e_key_at(struct e2e *e, size_t seg, const char *keys, size_t nbytes)
+{
+	if (e2e_wait_seg(e, seg, 30000) == -1) {
+		tap_diag("%s: segment %zu never started (%zu so far)",
+		    e->family, seg, msim_vtx_count(e->sim) - e->base);
+		return -1;
+	}
+	return msim_dtmf_at_byte(e->sim, keys, nbytes);
+}
+
+int
+e2e_hangup_at(struct e2e *e, size_t seg, size_t nbytes)
+{
+	if (e2e_wait_seg(e, seg, 30000) == -1) {
+		tap_diag("%s: segment %zu never started", e->family, seg);
+		return -1;
+	}
+	return msim_hangup_at_byte(e->sim, MSIM_HUP_LOOP, nbytes);
+}
+
+void
+e2e_ids(struct flow_prompts *ps, const char *ids)
+{
+	char *copy = xstrdup(ids), *p, *tok, *save = NULL;
+
+	for (p = copy; (tok = strtok_r(p, " ", &save)) != NULL; p = NULL)
+		flow_prompts_add(ps, tok, NULL);
+	free(copy);
+}
+
+int
+e2e_say(struct e2e *e, struct flow_prompts *ps, const char *lang,
+    const char *as, const char *value, const char *unit)
+{
+	struct svc_set *set = svc_acquire(e->svc);
+	char *cause = NULL;
+	int rc;
+
+	rc = set->env.say->say(set->env.say_arg, lang, as, value, unit, ps,
+	    &cause);
+	if (rc == -1) {
+		tap_diag("say %s as %s: %s", value, as, cause);
+		free(cause);
+	}
+	svc_release(set);
+	return rc;
+}
+
+int
+e2e_render(struct e2e *e, const char *lang, const struct flow_prompt *p,
+    size_t n, uint8_t **buf, size_t *len)
+{
+	struct svc_set *set = svc_acquire(e->svc);
+	char *cause = NULL;
+	int rc;
+
+	rc = svc_render(set, lang, p, n, &e->ln->fmt, buf, len, &cause);
+	if (rc == -1) {
+		tap_diag("render: %s", cause);
+		free(cause);
+	}
+	svc_release(set);
+	return rc;
+}
+
+int
+e2e_seg(struct e2e *e, size_t seg, unsigned ms, const char *lang,
+    const struct flow_prompts *ps, enum e2e_cmp how, size_t *heard)
+{
+	unsigned char *h = NULL;
+	uint8_t *w = NULL;
+	size_t hlen = 0, wlen = 0, i, n;
+	enum msim_vtx_end end;
+	int rc = -1;
+
+	if (heard != NULL)
+		*heard = 0;
+	if (msim_wait_vtx(e->sim, e->base + seg + 1, ms) == -1) {
+		tap_diag("%s: segment %zu did not end in %u ms (%zu started)",
+		    e->family, seg, ms, msim_vtx_count(e->sim) - e->base);
+		return -1;
+	}
+	if (msim_vtx_audio(e->sim, e->base + seg, &h, &hlen, &end) == -1 ||
+	    e2e_render(e, lang, ps->v, ps->n, &w, &wlen) == -1)
+		goto out;
+	/*
+	 * A prompt stopped early ends with the NUL that the line writes
+	 * before DLE CAN (vgetty's flush); the modem never plays it.
+	 */
+	if (how == E2E_CUT && end == MSIM_VTX_CANCEL && hlen > 0 &&
+	    h[hlen - 1] == 0x00)
+		hlen--;
+	if (heard != NULL)
+		*heard = hlen;
+	n = hlen < wlen ? hlen : wlen;
+	for (i = 0; i < n && h[i] == w[i]; i++)
+		;
+	if (how == E2E_WHOLE && hlen == wlen && i == n)
+		rc = 0;
+	else if (how == E2E_CUT && hlen > 0 && hlen < wlen && i == n)
+		rc = 0;
+	else
+		tap_diag("%s: segment %zu: heard %zu bytes, the prompts have "
+		    "%zu (%s wanted), first difference at byte %zu%s",
+		    e->family, seg, hlen, wlen, how == E2E_WHOLE ? "all" :
+		    "a start", i, i == n ? " (none)" : "");
+out:
+	free(h);
+	free(w);
+	return rc;
+}
+
+static int
+e2e_query(struct e2e *e, const char *sql, const char *arg,
+    enum db_vtype type, struct db_result **res)
+{
+	struct db_query q = { 0 };
+	struct db_param p = { DBV_TEXT, 0, 0, arg };
+	struct db_err err;
+
+	q.sql = sql;
+	q.params = &p;
+	q.nparams = arg ? 1 : 0;
+	q.coltypes = &type;
+	q.ncoltypes = 1;
+	if (db_run(svc_source(e->svc, "local"), &q, res, &err) == -1) {
+		tap_diag("%s: %s", sql, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+e2e_exec(struct e2e *e, const char *source, const char *sql)
+{
+	struct db_query q = { 0 };
+	struct db_result *res;
+	struct db_err err;
+
+	q.sql = sql;
+	q.writes = 1;
+	if (db_run(svc_source(e->svc, source), &q, &res, &err) == -1) {
+		tap_diag("%s: %s", sql, err.msg);
+		return -1;
+	}
+	db_result_free(res);
+	return 0;
+}
+
+int64_t
+e2e_count(struct e2e *e, const char *sql, const char *arg)
+{
+	struct db_result *res;
+	int64_t n;
+
+	if (e2e_query(e, sql, arg, DBV_INT, &res) == -1)
+		return -1;
+	n = res->nrows && !DB_CELL(res, 0, 0)->null ? DB_CELL(res, 0, 0)->i :
+	    -1;
+	db_result_free(res);
+	return n;
+}
+
+char *
+e2e_text(struct e2e *e, const char *sql, const char *arg)
+{
+	struct db_result *res;
+	char *s = NULL;
+
+	if (e2e_query(e, sql, arg, DBV_TEXT, &res) == -1)
+		return NULL;
+	if (res->nrows && !DB_CELL(res, 0, 0)->null)
+		s = xstrdup(DB_CELL(res, 0, 0)->s);
+	db_result_free(res);
+	return s;
+}
+
+int64_t
+e2e_last_call(struct e2e *e)
+{
+	return e2e_count(e, "SELECT MAX(id) FROM call_log WHERE line = ?",
+	    e->ln->name);
+}
+
+enum flow_outcome
+e2e_map(struct e2e *e, const char *name, const struct flow_kv *in,
+    size_t nin, struct flow_rows *rows)
+{
+	struct svc_set *set = svc_acquire(e->svc);
+	enum flow_outcome o;
+	char *cause = NULL;
+
+	o = set->env.map->query(set->env.map_arg, name, in, nin, rows, &cause);
+	if (cause != NULL) {
+		tap_diag("%s: %s", name, cause);
+		free(cause);
+	}
+	svc_release(set);
+	return o;
+}
+
+const char *
+e2e_col(const struct flow_rows *rows, size_t i, const char *var)
+{
+	size_t c;
+
+	for (c = 0; c < rows->ncols; c++)
+		if (strcmp(rows->names[c], var) == 0)
+			return i < rows->nrows ?
+			    rows->values[i * rows->ncols + c] : NULL;
+	return NULL;
+}

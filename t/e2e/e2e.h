@@ -1,0 +1,99 @@
+/*
+ * e2e.h: the shared set-up of the end-to-end tests -- one simulated voice
+ * modem (t/sim), a kefu.conf with one modem line on it, the service
+ * (flows, mappings, prompts, say-rules), a SQLite local store and demo
+ * catalog, and the line thread -- plus helpers that place calls and
+ * compare what the caller heard with prompts rendered by svc_render.
+ *
+ * The helpers report problems with tap_diag() and return 0 / -1; the
+ * test files make the ok() calls (tap.h keeps its counters per file).
+ */
+#ifndef KEFU_E2E_H
+#define KEFU_E2E_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "call/call.h"
+#include "../sim/modemsim.h"
+
+struct line;
+
+struct e2e {
+	char dir[200];          /* this set-up's folder: conf, databases */
+	const char *family;     /* "conexant", "usr", for test names */
+	struct msim *sim;
+	struct conf *conf;
+	struct svc *svc;
+	struct line *ln;
+	size_t base;            /* index of the current call's first segment */
+};
+
+/* How the heard audio of a segment must compare with the prompts. */
+enum e2e_cmp {
+	E2E_WHOLE,              /* exactly the rendered prompts */
+	E2E_CUT,                /* a proper, non-empty start of them */
+};
+
+/* Point KEFU_MAPPING_SCHEMA at the source tree; open the log (stderr). */
+void e2e_init(void);
+/*
+ * Start the simulator (fast mode), write kefu.conf into dir (made here),
+ * open the service on the flows in flows_dir (NULL: the shipped flows),
+ * build the local store and the demo catalog, start the line and wait
+ * until it is idle.  0, or -1 after tap_diag (e2e_close() either way).
+ */
+int e2e_open(struct e2e *e, enum msim_family fam, const char *dir,
+    const char *flows_dir);
+void e2e_close(struct e2e *e);
+
+/* Wait until the line is idle again; 0, or -1 on time-out. */
+int e2e_wait_idle(struct e2e *e, unsigned ms);
+/* Ring 3 times with caller ID number (NULL: none); 0 once answered. */
+int e2e_ring(struct e2e *e, const char *number);
+/* Wait until the caller's side is on hook and the line idle. */
+int e2e_wait_end(struct e2e *e, unsigned ms);
+
+/* Segment seg of the current call (0: its first prompt) has started. */
+int e2e_wait_seg(struct e2e *e, size_t seg, unsigned ms);
+/* Press keys once segment seg has played nbytes (waits for its start). */
+int e2e_key_at(struct e2e *e, size_t seg, const char *keys, size_t nbytes);
+/* Hang up (loop current drop) once segment seg has played nbytes. */
+int e2e_hangup_at(struct e2e *e, size_t seg, size_t nbytes);
+
+/* Append space-separated prompt ids (no text) to ps. */
+void e2e_ids(struct flow_prompts *ps, const char *ids);
+/* Append the prompts that say value as `as` in lang (the say-rules). */
+int e2e_say(struct e2e *e, struct flow_prompts *ps, const char *lang,
+    const char *as, const char *value, const char *unit);
+/* Render prompts as the line plays them. */
+int e2e_render(struct e2e *e, const char *lang, const struct flow_prompt *p,
+    size_t n, uint8_t **buf, size_t *len);
+/*
+ * Wait (up to ms) until segment seg has ended and compare its heard
+ * audio with ps rendered in lang.  0 when it matches per how; -1 after
+ * tap_diag saying what differs.  *heard (may be NULL) gets the heard
+ * length.
+ */
+int e2e_seg(struct e2e *e, size_t seg, unsigned ms, const char *lang,
+    const struct flow_prompts *ps, enum e2e_cmp how, size_t *heard);
+
+/*
+ * Run a query with at most one text parameter on the local store; the
+ * first column of the first row as an integer (-1 on error or no row),
+ * or as a malloc'd string (NULL for none or SQL NULL).
+ */
+int64_t e2e_count(struct e2e *e, const char *sql, const char *arg);
+char *e2e_text(struct e2e *e, const char *sql, const char *arg);
+/* Run a statement that writes on datasource source; 0 or -1. */
+int e2e_exec(struct e2e *e, const char *source, const char *sql);
+/* The id of the newest call_log row of this line (-1: none). */
+int64_t e2e_last_call(struct e2e *e);
+
+/* Run a mapping through the flow adapter (what a <query> gets). */
+enum flow_outcome e2e_map(struct e2e *e, const char *name,
+    const struct flow_kv *in, size_t nin, struct flow_rows *rows);
+/* The value of column var in row i of rows, or NULL. */
+const char *e2e_col(const struct flow_rows *rows, size_t i, const char *var);
+
+#endif

@@ -1,0 +1,613 @@
+/*
+ * End-to-end: every service of the shipped flows through the simulated
+ * voice modem (t/sim) into the real line driver, flow interpreter,
+ * mapping engine, say-rules, prompt audio and SQLite databases (issue 4):
+ * price by barcode and PLU, stock, unknown and invalid barcodes, today's
+ * promotions and notices, Cantonese, barge-in, the caller hanging up
+ * mid-prompt, retries and escalation, and the next call after each one.
+ * Each check compares the audio the caller heard with the expected
+ * prompts rendered by svc_render, and the call_log / call_queries rows.
+ *
+ * The prompts play in real time, so each scenario runs in its own
+ * process (own modem, line, store and catalog) and they run side by
+ * side; the parent re-emits their TAP lines in a fixed order.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "call/call.h"
+#include "line/line.h"
+#include "e2e.h"
+#include "../tap.h"
+
+#define BYTES_S 8000            /* both families: 8-bit samples at 8000/s */
+#define SEG_MS 40000            /* wait for a segment to end */
+
+static const char menu_ids[] = "menu.price menu.promo menu.notice "
+    "menu.member menu.order menu.complaint menu.staff menu.lang menu.repeat";
+static const char water[] = "农夫山泉饮用天然水";
+
+/* A prompt list from ids, for e2e_seg. */
+static struct flow_prompts
+ids(const char *list)
+{
+	struct flow_prompts ps = { NULL, 0 };
+
+	e2e_ids(&ps, list);
+	return ps;
+}
+
+/* Compare segment seg with the prompt ids in list (freed here). */
+static int
+seg_ids(struct e2e *e, size_t seg, const char *lang, const char *list,
+    enum e2e_cmp how)
+{
+	struct flow_prompts ps = ids(list);
+	int rc;
+
+	rc = e2e_seg(e, seg, SEG_MS, lang, &ps, how, NULL);
+	flow_prompts_clear(&ps);
+	return rc;
+}
+
+/* The price answer for the demo's first product (2.90 yuan). */
+static struct flow_prompts
+water_price(void)
+{
+	struct flow_prompts ps = { NULL, 0 };
+
+	flow_prompts_add(&ps, "text", water);
+	e2e_ids(&ps, "price.is num.liang money.yuan num.9 money.jiao");
+	return ps;
+}
+
+/* A column of the newest call_log row of the line, malloc'd. */
+static char *
+last_call(struct e2e *e, const char *col)
+{
+	char sql[200], id[32];
+
+	snprintf(id, sizeof id, "%lld", (long long)e2e_last_call(e));
+	snprintf(sql, sizeof sql, "SELECT %s FROM call_log WHERE id = "
+	    "CAST(? AS INTEGER)", col);
+	return e2e_text(e, sql, id);
+}
+
+/* call_queries rows of the newest call, "mapping(params)=kind;..." */
+static char *
+last_queries(struct e2e *e)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char sql[300], id[32], *s;
+	int64_t n, i;
+
+	snprintf(id, sizeof id, "%lld", (long long)e2e_last_call(e));
+	n = e2e_count(e, "SELECT COUNT(*) FROM call_queries WHERE call_id = "
+	    "CAST(? AS INTEGER)", id);
+	for (i = 1; i <= n; i++) {
+		snprintf(sql, sizeof sql, "SELECT mapping || '(' || "
+		    "COALESCE(params, '') || ')=' || COALESCE(error_kind, "
+		    "'ok') FROM call_queries WHERE call_id = CAST(? AS "
+		    "INTEGER) AND seq = %lld", (long long)i);
+		s = e2e_text(e, sql, id);
+		sb_addf(&sb, "%s%s", i > 1 ? ";" : "", s ? s : "?");
+		free(s);
+	}
+	return sb_steal(&sb);
+}
+
+/* Assert a column of the newest call. */
+#define is_call(e, col, want, ...) do {					\
+	char *v_ = last_call((e), (col));				\
+	is_str(v_, (want), __VA_ARGS__);				\
+	free(v_);							\
+} while (0)
+#define like_call(e, col, want, ...) do {				\
+	char *v_ = last_call((e), (col));				\
+	like(v_, (want), __VA_ARGS__);					\
+	free(v_);							\
+} while (0)
+#define is_queries(e, want, ...) do {					\
+	char *v_ = last_queries(e);					\
+	is_str(v_, (want), __VA_ARGS__);				\
+	free(v_);							\
+} while (0)
+
+/* 1 when s ends with tail. */
+static int
+ends_with(const char *s, const char *tail)
+{
+	size_t a = s ? strlen(s) : 0, b = strlen(tail);
+
+	return s != NULL && a >= b && strcmp(s + a - b, tail) == 0;
+}
+
+#define ends_call(e, col, tail, ...) do {				\
+	char *v_ = last_call((e), (col));				\
+	ok(ends_with(v_, (tail)), __VA_ARGS__);				\
+	if (!ends_with(v_, (tail)))					\
+		tap_diag("got '%s', want it to end with '%s'",		\
+		    v_ ? v_ : "(null)", (tail));			\
+	free(v_);							\
+} while (0)
+
+/* A short call: the greeting starts, the caller leaves; line idle again. */
+static void
+next_call(struct e2e *e, const char *number)
+{
+	const char *f = e->family;
+	int64_t before = e2e_count(e, "SELECT COUNT(*) FROM call_log", NULL);
+
+	ok(e2e_ring(e, number) == 0, "%s: the next call is answered", f);
+	ok(e2e_hangup_at(e, 0, BYTES_S / 2) == 0 &&
+	    seg_ids(e, 0, "zh-CN", "greet.long", E2E_CUT) == 0,
+	    "%s: it hears the start of the greeting, then hangs up", f);
+	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hangs up, line idle", f);
+	sleep_ms(300);
+	is_int(e2e_count(e, "SELECT COUNT(*) FROM call_log", NULL),
+	    before + 1, "%s: that call logged too", f);
+	is_call(e, "caller_id", number, "%s: with its number", f);
+	is_call(e, "outcome", "hangup", "%s: as a hang-up", f);
+	is_call(e, "path", "main:hello", "%s: in the greeting", f);
+}
+
+/*
+ * Barge-in, price by barcode (answer and stock, exactly), then by PLU,
+ * back to the menu with *, and the caller hangs up during the menu.
+ */
+static void
+sc_price(struct e2e *e)
+{
+	const char *f = e->family;
+	struct flow_prompts ans = water_price();
+	size_t heard = 0;
+
+	ok(e2e_ring(e, "13900000001") == 0, "%s: call answered", f);
+	ok(e2e_key_at(e, 0, "1", BYTES_S / 2) == 0, "%s: 1 pressed during the "
+	    "greeting", f);
+	ok(seg_ids(e, 0, "zh-CN", "greet.long", E2E_CUT) == 0,
+	    "%s: barge-in: the greeting stopped early; what was heard is the "
+	    "start of greet.long", f);
+	ok(e2e_key_at(e, 1, "6971105000018#", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 1, "zh-CN", "price.ask_code", E2E_CUT) == 0,
+	    "%s: the menu was skipped, price.ask_code started next (and the "
+	    "barcode typed over it stopped it)", f);
+	ok(e2e_seg(e, 2, SEG_MS, "zh-CN", &ans, E2E_WHOLE, NULL) == 0,
+	    "%s: barcode: exactly the price answer (name, 价格是 两元九角)", f);
+	ok(seg_ids(e, 3, "zh-CN", "stock.in stock.qty_is num.1 num.100 num.3 "
+	    "num.10 num.1 mw.ping", E2E_WHOLE) == 0,
+	    "%s: stock: exactly 现在有货 库存数量是 一百三十一瓶", f);
+	ok(e2e_key_at(e, 4, "10001#", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 4, "zh-CN", "price.again", E2E_CUT) == 0,
+	    "%s: price.again, cut by the PLU typed over it", f);
+	ok(e2e_key_at(e, 5, "*", 5 * BYTES_S) == 0 &&
+	    e2e_seg(e, 5, SEG_MS, "zh-CN", &ans, E2E_CUT, &heard) == 0 &&
+	    heard >= 5 * BYTES_S, "%s: PLU 10001: the same product's answer "
+	    "(its first 5 s), * stops it", f);
+	ok(e2e_hangup_at(e, 6, BYTES_S) == 0 &&
+	    seg_ids(e, 6, "zh-CN", menu_ids, E2E_CUT) == 0,
+	    "%s: * went back to the main menu; the caller hangs up during it",
+	    f);
+	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
+	is_int(msim_vtx_count(e->sim) - e->base, 7, "%s: 7 prompts played", f);
+	sleep_ms(300);
+	is_call(e, "caller_id", "13900000001", "%s: call logged", f);
+	is_call(e, "outcome", "hangup", "%s: outcome hang-up", f);
+	is_call(e, "language", "zh-CN", "%s: in Mandarin", f);
+	is_call(e, "path", "main:hello main:top main:price price:ask "
+	    "price:lookup price:tell price:if@26 price:in_stock price:again "
+	    "price:lookup price:tell price:if@26 price:in_stock price:again "
+	    "price:done main:top", "%s: path through both lookups", f);
+	is_queries(e, "catalog.price(code=6971105000018)=ok;"
+	    "catalog.price(code=10001)=ok",
+	    "%s: both queries logged with their codes", f);
+	flow_prompts_clear(&ans);
+	next_call(e, "13900000002");
+}
+
+/*
+ * An unknown but valid EAN-13 (queried, not found), then one with a bad
+ * check digit (refused before any query, re-asked); the caller hangs up
+ * during the question.
+ */
+static void
+sc_unknown(struct e2e *e)
+{
+	const char *f = e->family;
+
+	ok(e2e_ring(e, "13900000003") == 0, "%s: call answered", f);
+	ok(e2e_key_at(e, 0, "1", BYTES_S / 2) == 0 &&
+	    e2e_key_at(e, 1, "6901234567892#", BYTES_S / 2) == 0,
+	    "%s: price service, an unknown barcode typed", f);
+	ok(seg_ids(e, 2, "zh-CN", "price.not_found", E2E_WHOLE) == 0,
+	    "%s: not found: exactly price.not_found", f);
+	ok(e2e_key_at(e, 3, "6971105000019#", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 3, "zh-CN", "price.again", E2E_CUT) == 0,
+	    "%s: a barcode with a bad check digit typed over price.again", f);
+	ok(seg_ids(e, 4, "zh-CN", "input.invalid", E2E_WHOLE) == 0,
+	    "%s: invalid: exactly input.invalid", f);
+	ok(e2e_hangup_at(e, 5, BYTES_S) == 0 &&
+	    seg_ids(e, 5, "zh-CN", "price.again", E2E_CUT) == 0,
+	    "%s: asked again; the caller hangs up during the question", f);
+	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
+	sleep_ms(300);
+	is_call(e, "outcome", "hangup", "%s: outcome hang-up", f);
+	ends_call(e, "path", "price:lookup price:not_found price:again",
+	    "%s: path: lookup, not found, asked again", f);
+	is_queries(e, "catalog.price(code=6901234567892)=ok",
+	    "%s: one query: the unknown code (no error, no row)", f);
+	is_int(e2e_count(e, "SELECT COUNT(*) FROM call_queries WHERE params "
+	    "LIKE ?", "%6971105000019%"), 0,
+	    "%s: the invalid code never reached a query", f);
+}
+
+/* Cantonese: the language key, lang.switched and the menu in yue, a price. */
+static void
+sc_cantonese(struct e2e *e)
+{
+	const char *f = e->family;
+	struct flow_prompts ans = water_price();
+
+	ok(e2e_ring(e, "13900000004") == 0, "%s: call answered", f);
+	ok(e2e_key_at(e, 0, "8", BYTES_S / 2) == 0, "%s: 8 pressed during the "
+	    "greeting", f);
+	ok(seg_ids(e, 1, "yue", "lang.switched", E2E_WHOLE) == 0,
+	    "%s: exactly lang.switched, in Cantonese", f);
+	ok(e2e_key_at(e, 2, "1", 2 * BYTES_S) == 0 &&
+	    seg_ids(e, 2, "yue", menu_ids, E2E_CUT) == 0,
+	    "%s: then the main menu in Cantonese (1 pressed during it)", f);
+	ok(e2e_key_at(e, 3, "6971105000018#", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 3, "yue", "price.ask_code", E2E_CUT) == 0,
+	    "%s: price.ask_code in Cantonese", f);
+	ok(e2e_seg(e, 4, SEG_MS, "yue", &ans, E2E_WHOLE, NULL) == 0,
+	    "%s: exactly the price answer in Cantonese (呢件貨品嘅價錢係 兩元九角)",
+	    f);
+	ok(e2e_hangup_at(e, 5, BYTES_S) == 0 &&
+	    seg_ids(e, 5, "yue", "stock.in stock.qty_is num.1 num.100 num.3 "
+	    "num.10 num.1 mw.ping", E2E_CUT) == 0,
+	    "%s: stock in Cantonese; the caller hangs up during it", f);
+	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
+	sleep_ms(300);
+	is_call(e, "language", "yue", "%s: call logged in Cantonese", f);
+	is_call(e, "outcome", "hangup", "%s: outcome hang-up", f);
+	like_call(e, "path", "main:language main:to_cantonese main:switched "
+	    "main:top main:price", "%s: path through the language switch", f);
+	flow_prompts_clear(&ans);
+}
+
+/* One promotion or notice row as the flows say it. */
+static struct flow_prompts
+promo_row(struct e2e *e, const struct flow_rows *rows, size_t i)
+{
+	struct flow_prompts ps = { NULL, 0 };
+	const char *price = e2e_col(rows, i, "promo_price");
+
+	flow_prompts_add(&ps, "text", e2e_col(rows, i, "product_name"));
+	flow_prompts_add(&ps, "text", e2e_col(rows, i, "promo_kind"));
+	if (price != NULL)
+		e2e_say(e, &ps, "zh-CN", "money", price, NULL);
+	return ps;
+}
+
+/*
+ * Today's promotions (rows from catalog.promotions_today, in its order),
+ * 3 during the third one: today's notices; a notice whose recording is
+ * missing is read from its text; the caller hangs up during the next.
+ */
+static void
+sc_today(struct e2e *e)
+{
+	const char *f = e->family;
+	struct flow_rows promos = { 0 }, notices = { 0 };
+	struct flow_prompts ps = { NULL, 0 };
+	int i;
+
+	ok(e2e_exec(e, "catalog", "UPDATE notices SET audio = "
+	    "'notices/nowhere.wav' WHERE title = '送货上门'") == 0,
+	    "%s: a notice names a recording that does not exist", f);
+	ok(e2e_map(e, "catalog.promotions_today", NULL, 0, &promos) ==
+	    FLOW_Q_FOUND && promos.nrows >= 3, "%s: the catalog has "
+	    "promotions today (%zu)", f, promos.nrows);
+	ok(e2e_map(e, "catalog.notices_today", NULL, 0, &notices) ==
+	    FLOW_Q_FOUND && notices.nrows >= 2, "%s: and notices (%zu)", f,
+	    notices.nrows);
+	if (promos.nrows < 3 || notices.nrows < 2)
+		goto out;
+	ok(e2e_ring(e, "13900000005") == 0, "%s: call answered", f);
+	ok(e2e_key_at(e, 0, "2", BYTES_S / 2) == 0, "%s: 2 pressed during the "
+	    "greeting", f);
+	ok(seg_ids(e, 1, "zh-CN", "promo.intro", E2E_WHOLE) == 0,
+	    "%s: exactly promo.intro", f);
+	for (i = 0; i < 2; i++) {
+		ps = promo_row(e, &promos, (size_t)i);
+		ok(e2e_seg(e, 2 + (size_t)i, SEG_MS, "zh-CN", &ps, E2E_WHOLE,
+		    NULL) == 0, "%s: promotion %d exactly as the mapping "
+		    "returns it: %s %s %s", f, i + 1, e2e_col(&promos,
+		    (size_t)i, "product_name"), e2e_col(&promos, (size_t)i,
+		    "promo_kind"), e2e_col(&promos, (size_t)i, "promo_price") ?
+		    e2e_col(&promos, (size_t)i, "promo_price") : "");
+		flow_prompts_clear(&ps);
+	}
+	ps = promo_row(e, &promos, 2);
+	ok(e2e_key_at(e, 4, "3", BYTES_S) == 0 &&
+	    e2e_seg(e, 4, SEG_MS, "zh-CN", &ps, E2E_CUT, NULL) == 0,
+	    "%s: promotion 3 (%s) starts; 3 pressed during it", f,
+	    e2e_col(&promos, 2, "product_name"));
+	flow_prompts_clear(&ps);
+	ok(seg_ids(e, 5, "zh-CN", "notice.intro", E2E_WHOLE) == 0,
+	    "%s: the key went to the menu: exactly notice.intro", f);
+	flow_prompts_add(&ps, "text", e2e_col(&notices, 0, "notice_text"));
+	ok(e2e_seg(e, 6, SEG_MS, "zh-CN", &ps, E2E_WHOLE, NULL) == 0,
+	    "%s: notice 1 (%s), its recording missing: exactly its text", f,
+	    e2e_col(&notices, 0, "notice_title"));
+	flow_prompts_clear(&ps);
+	flow_prompts_add(&ps, "text", e2e_col(&notices, 1, "notice_text"));
+	ok(e2e_hangup_at(e, 7, BYTES_S) == 0 &&
+	    e2e_seg(e, 7, SEG_MS, "zh-CN", &ps, E2E_CUT, NULL) == 0,
+	    "%s: notice 2 (%s) starts; the caller hangs up during it", f,
+	    e2e_col(&notices, 1, "notice_title"));
+	flow_prompts_clear(&ps);
+	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
+	is_int(msim_vtx_count(e->sim) - e->base, 8, "%s: no prompt after the "
+	    "hang-up", f);
+	sleep_ms(300);
+	is_call(e, "outcome", "hangup", "%s: outcome hang-up", f);
+	like_call(e, "path", "main:promotions promotions:today "
+	    "promotions:intro", "%s: path through the promotions", f);
+	ends_call(e, "path", "main:notices notices:today notices:intro "
+	    "notices:foreach@11", "%s: and the notices, where it ended", f);
+	is_queries(e, "catalog.promotions_today()=ok;"
+	    "catalog.notices_today()=ok", "%s: both queries logged", f);
+out:
+	flow_rows_clear(&promos);
+	flow_rows_clear(&notices);
+	/* a service still to come says so, then the menu again */
+	ok(e2e_ring(e, "13900000006") == 0, "%s: the next call is answered",
+	    f);
+	ok(e2e_key_at(e, 0, "4", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 1, "zh-CN", "sys.coming_soon", E2E_WHOLE) == 0,
+	    "%s: 4 (members): exactly sys.coming_soon", f);
+	ok(e2e_hangup_at(e, 2, BYTES_S) == 0 &&
+	    seg_ids(e, 2, "zh-CN", menu_ids, E2E_CUT) == 0,
+	    "%s: then the main menu; the caller hangs up", f);
+	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
+	sleep_ms(300);
+	is_call(e, "path", "main:hello main:top main:member main:top",
+	    "%s: path", f);
+}
+
+/*
+ * Three invalid keys at the main menu; keys pressed during the invalid
+ * prompt stop it but choose nothing.  Then input.too_many and goodbye,
+ * and kefu hangs up.
+ */
+static void
+sc_invalid(struct e2e *e)
+{
+	const char *f = e->family;
+
+	ok(e2e_ring(e, "13900000007") == 0, "%s: call answered", f);
+	ok(e2e_key_at(e, 0, "9", BYTES_S / 2) == 0, "%s: 9 (no such item) "
+	    "during the greeting", f);
+	ok(seg_ids(e, 1, "zh-CN", "input.invalid", E2E_WHOLE) == 0,
+	    "%s: invalid 1: exactly input.invalid", f);
+	ok(e2e_key_at(e, 2, "9", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 2, "zh-CN", menu_ids, E2E_CUT) == 0,
+	    "%s: the menu again, 9 again", f);
+	ok(e2e_key_at(e, 3, "1", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 3, "zh-CN", "input.invalid", E2E_CUT) == 0,
+	    "%s: invalid 2: 1 pressed during input.invalid stops it", f);
+	ok(e2e_key_at(e, 4, "9", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 4, "zh-CN", menu_ids, E2E_CUT) == 0,
+	    "%s: that 1 chose nothing: the menu again, 9 again", f);
+	ok(e2e_key_at(e, 5, "2", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 5, "zh-CN", "input.invalid", E2E_CUT) == 0,
+	    "%s: invalid 3: input.invalid (2 pressed during it)", f);
+	ok(seg_ids(e, 6, "zh-CN", "input.too_many sys.goodbye", E2E_WHOLE) ==
+	    0, "%s: escalation: exactly input.too_many and sys.goodbye", f);
+	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up by itself, line "
+	    "idle", f);
+	is_int(msim_vtx_count(e->sim) - e->base, 7, "%s: 7 prompts played", f);
+	sleep_ms(300);
+	is_call(e, "outcome", "completed", "%s: the flow ended the call", f);
+	is_call(e, "path", "main:hello main:top main:too_many",
+	    "%s: escalated from the menu to main:too_many", f);
+	is_queries(e, "", "%s: no query", f);
+	next_call(e, "13900000008");
+}
+
+/*
+ * Three time-outs at the main menu (shipped 6 s).  The test copy of the
+ * flows differs from the shipped ones in one thing: the menu items say
+ * nothing (the 37 s menu would be heard three times otherwise).
+ */
+static void
+sc_timeouts(struct e2e *e)
+{
+	const char *f = e->family;
+	int i;
+
+	ok(e2e_ring(e, "13900000009") == 0, "%s: call answered", f);
+	ok(seg_ids(e, 0, "zh-CN", "greet.long", E2E_WHOLE) == 0,
+	    "%s: exactly the whole greeting", f);
+	for (i = 1; i <= 3; i++)
+		ok(seg_ids(e, (size_t)i, "zh-CN", "input.timeout", E2E_WHOLE) ==
+		    0, "%s: time-out %d: exactly input.timeout", f, i);
+	ok(seg_ids(e, 4, "zh-CN", "input.too_many sys.goodbye", E2E_WHOLE) ==
+	    0, "%s: escalation: exactly input.too_many and sys.goodbye", f);
+	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up by itself, line "
+	    "idle", f);
+	is_int(msim_vtx_count(e->sim) - e->base, 5, "%s: 5 prompts played", f);
+	sleep_ms(300);
+	is_call(e, "outcome", "completed", "%s: the flow ended the call", f);
+	is_call(e, "path", "main:hello main:top main:too_many",
+	    "%s: escalated from the menu to main:too_many", f);
+}
+
+/* The shipped flows with the main menu's item prompts taken out. */
+static char *
+quiet_flows(const char *dir)
+{
+	const char *src = getenv("KEFU_SRCDIR");
+	char *out = xasprintf("%s/flows", dir), *cmd;
+	int rc;
+
+	mkdir(dir, 0700);
+	cmd = xasprintf("mkdir -p '%s' && cp '%s'/flows/*.xml '%s'/flows/"
+	    "flow.rng '%s' && sed -e 's/ prompt=\"menu\\.[a-z]*\"//' "
+	    "'%s'/flows/main.xml >'%s'/main.xml && ! grep -q 'prompt=\"menu' "
+	    "'%s'/main.xml", out, src, src, out, src, out, out);
+	rc = system(cmd);
+	free(cmd);
+	if (rc != 0) {
+		tap_diag("cannot make the test flows in %s", out);
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* ---- running the scenarios side by side ---- */
+
+struct job {
+	const char *name;
+	enum msim_family fam;
+	void (*fn[2])(struct e2e *);
+	int quiet;              /* the test copy of the flows */
+};
+
+static const struct job jobs[] = {
+	{ "price", MSIM_CONEXANT, { sc_price, NULL }, 0 },
+	{ "unknown-yue", MSIM_USR, { sc_unknown, sc_cantonese }, 0 },
+	{ "today", MSIM_CONEXANT, { sc_today, NULL }, 0 },
+	{ "invalid-cx", MSIM_CONEXANT, { sc_invalid, NULL }, 0 },
+	{ "invalid-usr", MSIM_USR, { sc_invalid, NULL }, 0 },
+	{ "timeouts", MSIM_CONEXANT, { sc_timeouts, NULL }, 1 },
+};
+
+static void
+child(const struct job *j, const char *dir)
+{
+	struct e2e e;
+	char *flows = NULL;
+	size_t i;
+	int rc;
+
+	alarm(240);     /* a wedged scenario fails instead of hanging */
+	if (j->quiet && (flows = quiet_flows(dir)) == NULL) {
+		ok(0, "%s: test flows", j->name);
+		exit(tap_done());
+	}
+	rc = e2e_open(&e, j->fam, dir, flows);
+	ok(rc == 0, "%s: %s: modem, service, store, catalog and line up; "
+	    "line idle", j->name, msim_family_name(j->fam));
+	if (e.ln != NULL && line_state(e.ln) == LINE_IDLE)
+		for (i = 0; i < nitems(j->fn) && j->fn[i] != NULL; i++)
+			j->fn[i](&e);
+	e2e_close(&e);
+	free(flows);
+	exit(tap_done());
+}
+
+/* Re-emit a child's TAP output under this process's numbering. */
+static void
+collect(const struct job *j, const char *dir, int status)
+{
+	char path[300], line[2048], *p;
+	FILE *fp;
+	int n = 0, bad = 0;
+
+	snprintf(path, sizeof path, "%s/tap", dir);
+	if ((fp = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof line, fp) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			if (strncmp(line, "ok ", 3) == 0 ||
+			    strncmp(line, "not ok ", 7) == 0) {
+				p = strstr(line, " - ");
+				bad += line[0] == 'n';
+				ok(line[0] == 'o', "%s", p ? p + 3 : line);
+				n++;
+			} else if (line[0] == '#')
+				printf("%s\n", line);
+			else if (strncmp(line, "1..", 3) != 0)
+				tap_diag("%s", line);
+		}
+		fclose(fp);
+	}
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && n > 0,
+	    "%s: scenario ran to its end (%d checks)", j->name, n);
+	if (bad || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    getenv("E2E_DEBUG")) {
+		if (WIFSIGNALED(status))
+			tap_diag("%s: killed by signal %d", j->name,
+			    WTERMSIG(status));
+		snprintf(path, sizeof path, "%s/log", dir);
+		if ((fp = fopen(path, "r")) != NULL) {
+			while (fgets(line, sizeof line, fp) != NULL) {
+				line[strcspn(line, "\n")] = '\0';
+				tap_diag("%s log: %s", j->name, line);
+			}
+			fclose(fp);
+		}
+	}
+}
+
+int
+main(void)
+{
+	char base[96], dir[nitems(jobs)][160], path[1000], cmd[200];
+	pid_t pid[nitems(jobs)];
+	int status[nitems(jobs)], fd;
+	const char *only = getenv("E2E_ONLY");
+	size_t i;
+
+	if (getenv("KEFU_SRCDIR") == NULL)
+		tap_skip_all("KEFU_SRCDIR not set");
+	e2e_init();
+	snprintf(base, sizeof base, "/tmp/kefu-e2e-svc-%ld", (long)getpid());
+	if (mkdir(base, 0700) == -1) {
+		printf("Bail out! %s: %s\n", base, strerror(errno));
+		return 1;
+	}
+	fflush(stdout);
+	for (i = 0; i < nitems(jobs); i++) {
+		pid[i] = -1;
+		snprintf(dir[i], sizeof dir[i], "%s/%s", base, jobs[i].name);
+		if (only != NULL && strstr(only, jobs[i].name) == NULL)
+			continue;
+		mkdir(dir[i], 0700);
+		if ((pid[i] = fork()) == -1) {
+			printf("Bail out! fork: %s\n", strerror(errno));
+			return 1;
+		}
+		if (pid[i] == 0) {
+			snprintf(path, sizeof path, "%s/tap", dir[i]);
+			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			dup2(fd, 1);
+			close(fd);
+			snprintf(path, sizeof path, "%s/log", dir[i]);
+			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			dup2(fd, 2);
+			close(fd);
+			child(&jobs[i], dir[i]);
+		}
+	}
+	for (i = 0; i < nitems(jobs); i++)
+		if (pid[i] > 0 && waitpid(pid[i], &status[i], 0) == -1)
+			status[i] = -1;
+	for (i = 0; i < nitems(jobs); i++)
+		if (pid[i] > 0)
+			collect(&jobs[i], dir[i], status[i]);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
+	if (tap_failed == 0 && system(cmd) != 0)
+		tap_diag("could not remove %s", base);
+	return tap_done();
+}
