@@ -399,7 +399,11 @@ run_collect(struct run *r, const struct flow_digits_cfg *cfg,
 /*
  * The retry rule shared by menus and inputs: say the invalid or timeout
  * prompt; once max-invalid or max-timeouts is reached, escalate.
- * Returns 1 when escalating, 0 to try again.
+ * Returns 1 when escalating, 0 to try again.  A key that stops the
+ * prompt ("...please enter it again") is the first key of the next try,
+ * as in VoiceXML: the question is then not asked again, and a caller
+ * who starts typing the code again at once loses no digit.  When
+ * escalating, the key is dropped: the escalation does not answer it.
  */
 static int
 run_retry(struct run *r, const struct flow_node *n, int timeout,
@@ -413,7 +417,8 @@ run_retry(struct run *r, const struct flow_node *n, int timeout,
 		over = ++*ninvalid >= n->max_invalid;
 	*rc = run_say_list(r, timeout ? n->timeout_prompt :
 	    n->invalid_prompt, 1);
-	r->typeahead = 0;
+	if (over)
+		r->typeahead = 0;
 	return over;
 }
 

@@ -214,14 +214,16 @@ sc_price(struct e2e *e)
 }
 
 /*
- * An unknown but valid EAN-13 (queried, not found), then one with a bad
- * check digit (refused before any query, re-asked); the caller hangs up
- * during the question.
+ * An unknown but valid EAN-13 (queried, not found), then codes with a
+ * bad check digit (refused before any query, re-asked), the last one
+ * typed over price.again; the right code typed over input.invalid is
+ * taken whole.  The caller hangs up during the answer.
  */
 static void
 sc_unknown(struct e2e *e)
 {
 	const char *f = e->family;
+	struct flow_prompts ans = water_price();
 
 	ok(e2e_ring(e, "13900000003") == 0, "%s: call answered", f);
 	ok(e2e_key_at(e, 0, "1", BYTES_S / 2) == 0 &&
@@ -234,19 +236,30 @@ sc_unknown(struct e2e *e)
 	    "%s: a barcode with a bad check digit typed over price.again", f);
 	ok(seg_ids(e, 4, "zh-CN", "input.invalid", E2E_WHOLE) == 0,
 	    "%s: invalid: exactly input.invalid", f);
-	ok(e2e_hangup_at(e, 5, BYTES_S) == 0 &&
+	ok(e2e_key_at(e, 5, "697110500001#", BYTES_S / 2) == 0 &&
 	    seg_ids(e, 5, "zh-CN", "price.again", E2E_CUT) == 0,
-	    "%s: asked again; the caller hangs up during the question", f);
+	    "%s: asked again; 12 digits typed over it", f);
+	ok(e2e_key_at(e, 6, "6971105000018#", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 6, "zh-CN", "input.invalid", E2E_CUT) == 0,
+	    "%s: bad check digit again: input.invalid; the right code typed "
+	    "over it", f);
+	ok(e2e_hangup_at(e, 7, BYTES_S) == 0 &&
+	    e2e_seg(e, 7, SEG_MS, "zh-CN", &ans, E2E_CUT, NULL) == 0,
+	    "%s: no digit lost: the price answer; the caller hangs up", f);
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
 	sleep_ms(300);
 	is_call(e, "outcome", "hangup", "%s: outcome hang-up", f);
-	ends_call(e, "path", "price:lookup price:not_found price:again",
-	    "%s: path: lookup, not found, asked again", f);
-	is_queries(e, "catalog.price(code=6901234567892)=ok",
-	    "%s: one query: the unknown code (no error, no row)", f);
+	ends_call(e, "path", "price:lookup price:not_found price:again "
+	    "price:lookup price:tell", "%s: path: lookup, not found, asked "
+	    "again, lookup, answer", f);
+	is_queries(e, "catalog.price(code=6901234567892)=ok;"
+	    "catalog.price(code=6971105000018)=ok",
+	    "%s: two queries: the unknown code (no error, no row), the "
+	    "right one", f);
 	is_int(e2e_count(e, "SELECT COUNT(*) FROM call_queries WHERE params "
 	    "LIKE ?", "%6971105000019%"), 0,
-	    "%s: the invalid code never reached a query", f);
+	    "%s: the invalid codes never reached a query", f);
+	flow_prompts_clear(&ans);
 }
 
 /* Cantonese: the language key, lang.switched and the menu in yue, a price. */
@@ -281,6 +294,32 @@ sc_cantonese(struct e2e *e)
 	like_call(e, "path", "main:language main:to_cantonese main:switched "
 	    "main:top main:price", "%s: path through the language switch", f);
 	flow_prompts_clear(&ans);
+}
+
+/* 8 twice: to Cantonese and back to Mandarin. */
+static void
+sc_back(struct e2e *e)
+{
+	const char *f = e->family;
+
+	ok(e2e_ring(e, "13900000010") == 0, "%s: the next call is answered",
+	    f);
+	ok(e2e_key_at(e, 0, "8", BYTES_S / 2) == 0 &&
+	    e2e_key_at(e, 1, "8", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 1, "yue", "lang.switched", E2E_CUT) == 0,
+	    "%s: it starts in Mandarin again; 8: Cantonese, and 8 again "
+	    "during lang.switched", f);
+	ok(seg_ids(e, 2, "zh-CN", "lang.switched", E2E_WHOLE) == 0,
+	    "%s: exactly lang.switched in Mandarin", f);
+	ok(e2e_hangup_at(e, 3, BYTES_S) == 0 &&
+	    seg_ids(e, 3, "zh-CN", menu_ids, E2E_CUT) == 0,
+	    "%s: the menu in Mandarin; the caller hangs up", f);
+	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
+	sleep_ms(300);
+	is_call(e, "language", "zh-CN", "%s: call logged in Mandarin", f);
+	is_call(e, "path", "main:hello main:top main:language "
+	    "main:to_cantonese main:switched main:top main:language "
+	    "main:to_mandarin main:switched main:top", "%s: path", f);
 }
 
 /* One promotion or notice row as the flows say it. */
@@ -385,9 +424,9 @@ out:
 }
 
 /*
- * Three invalid keys at the main menu; keys pressed during the invalid
- * prompt stop it but choose nothing.  Then input.too_many and goodbye,
- * and kefu hangs up.
+ * Three invalid keys at the main menu, the third pressed during the
+ * second input.invalid (it counts: the menu is not said again).  Then
+ * input.too_many and goodbye, and kefu hangs up.
  */
 static void
 sc_invalid(struct e2e *e)
@@ -402,20 +441,17 @@ sc_invalid(struct e2e *e)
 	ok(e2e_key_at(e, 2, "9", BYTES_S / 2) == 0 &&
 	    seg_ids(e, 2, "zh-CN", menu_ids, E2E_CUT) == 0,
 	    "%s: the menu again, 9 again", f);
-	ok(e2e_key_at(e, 3, "1", BYTES_S / 2) == 0 &&
+	ok(e2e_key_at(e, 3, "9", BYTES_S / 2) == 0 &&
 	    seg_ids(e, 3, "zh-CN", "input.invalid", E2E_CUT) == 0,
-	    "%s: invalid 2: 1 pressed during input.invalid stops it", f);
-	ok(e2e_key_at(e, 4, "9", BYTES_S / 2) == 0 &&
-	    seg_ids(e, 4, "zh-CN", menu_ids, E2E_CUT) == 0,
-	    "%s: that 1 chose nothing: the menu again, 9 again", f);
-	ok(e2e_key_at(e, 5, "2", BYTES_S / 2) == 0 &&
-	    seg_ids(e, 5, "zh-CN", "input.invalid", E2E_CUT) == 0,
-	    "%s: invalid 3: input.invalid (2 pressed during it)", f);
-	ok(seg_ids(e, 6, "zh-CN", "input.too_many sys.goodbye", E2E_WHOLE) ==
+	    "%s: invalid 2: 9 pressed during input.invalid stops it", f);
+	ok(seg_ids(e, 4, "zh-CN", "input.invalid", E2E_WHOLE) == 0,
+	    "%s: that 9 was the third try: invalid 3, exactly input.invalid, "
+	    "no menu between", f);
+	ok(seg_ids(e, 5, "zh-CN", "input.too_many sys.goodbye", E2E_WHOLE) ==
 	    0, "%s: escalation: exactly input.too_many and sys.goodbye", f);
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up by itself, line "
 	    "idle", f);
-	is_int(msim_vtx_count(e->sim) - e->base, 7, "%s: 7 prompts played", f);
+	is_int(msim_vtx_count(e->sim) - e->base, 6, "%s: 6 prompts played", f);
 	sleep_ms(300);
 	is_call(e, "outcome", "completed", "%s: the flow ended the call", f);
 	is_call(e, "path", "main:hello main:top main:too_many",
@@ -480,13 +516,13 @@ quiet_flows(const char *dir)
 struct job {
 	const char *name;
 	enum msim_family fam;
-	void (*fn[2])(struct e2e *);
+	void (*fn[3])(struct e2e *);
 	int quiet;              /* the test copy of the flows */
 };
 
 static const struct job jobs[] = {
 	{ "price", MSIM_CONEXANT, { sc_price, NULL }, 0 },
-	{ "unknown-yue", MSIM_USR, { sc_unknown, sc_cantonese }, 0 },
+	{ "unknown-yue", MSIM_USR, { sc_unknown, sc_cantonese, sc_back }, 0 },
 	{ "today", MSIM_CONEXANT, { sc_today, NULL }, 0 },
 	{ "invalid-cx", MSIM_CONEXANT, { sc_invalid, NULL }, 0 },
 	{ "invalid-usr", MSIM_USR, { sc_invalid, NULL }, 0 },
