@@ -185,13 +185,14 @@ e2e_key_at(struct e2e *e, size_t seg, const char *keys, size_t nbytes)
 }
 
 int
-e2e_hangup_at(struct e2e *e, size_t seg, size_t nbytes)
+e2e_hangup_at(struct e2e *e, size_t seg, enum msim_hangup how,
+    size_t nbytes)
 {
 	if (e2e_wait_seg(e, seg, 30000) == -1) {
 		tap_diag("%s: segment %zu never started", e->family, seg);
 		return -1;
 	}
-	return msim_hangup_at_byte(e->sim, MSIM_HUP_LOOP, nbytes);
+	return msim_hangup_at_byte(e->sim, how, nbytes);
 }
 
 void

@@ -58,8 +58,9 @@ int e2e_wait_end(struct e2e *e, unsigned ms);
 int e2e_wait_seg(struct e2e *e, size_t seg, unsigned ms);
 /* Press keys once segment seg has played nbytes (waits for its start). */
 int e2e_key_at(struct e2e *e, size_t seg, const char *keys, size_t nbytes);
-/* Hang up (loop current drop) once segment seg has played nbytes. */
-int e2e_hangup_at(struct e2e *e, size_t seg, size_t nbytes);
+/* The caller hangs up (how) once segment seg has played nbytes. */
+int e2e_hangup_at(struct e2e *e, size_t seg, enum msim_hangup how,
+    size_t nbytes);
 
 /* Append space-separated prompt ids (no text) to ps. */
 void e2e_ids(struct flow_prompts *ps, const char *ids);
