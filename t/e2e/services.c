@@ -11,6 +11,8 @@
  * The prompts play in real time, so each scenario runs in its own
  * process (own modem, line, store and catalog) and they run side by
  * side; the parent re-emits their TAP lines in a fixed order.
+ * E2E_ONLY=name,name runs only those jobs (see jobs[]); E2E_DEBUG=1
+ * logs at debug level and shows every job's log.
  */
 #include "config.h"
 
@@ -439,6 +441,25 @@ out:
 	sleep_ms(300);
 	is_call(e, "path", "main:hello main:top main:member main:top",
 	    "%s: path", f);
+
+	/* the caller leaves while kefu waits for the rest of a barcode */
+	ok(e2e_ring(e, "13900000011") == 0, "%s: the next call is answered",
+	    f);
+	ok(e2e_key_at(e, 0, "1", BYTES_S / 2) == 0 &&
+	    e2e_key_at(e, 1, "6971", BYTES_S / 2) == 0 &&
+	    msim_wait_vtx(e->sim, e->base + 2, SEG_MS) == 0 &&
+	    msim_wait_state(e->sim, MSIM_VRX, 5000) == 0 &&
+	    msim_hangup(e->sim, MSIM_HUP_LOOP, 300) == 0,
+	    "%s: 4 digits of a barcode, then the caller hangs up while kefu "
+	    "waits for more", f);
+	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
+	is_int(msim_vtx_count(e->sim) - e->base, 2, "%s: no prompt after "
+	    "the hang-up", f);
+	sleep_ms(300);
+	is_call(e, "outcome", "hangup", "%s: outcome hang-up", f);
+	is_call(e, "path", "main:hello main:top main:price price:ask",
+	    "%s: it ended in price:ask", f);
+	is_queries(e, "", "%s: no query", f);
 }
 
 /*
