@@ -141,7 +141,16 @@ struct db_query {
 	size_t max_rows;                /* 0: no limit; more rows: DBE_TOO_MANY */
 	int writes;                     /* 0: read-only connection/statement check */
 	int timeout_ms;                 /* 0: the datasource's query-timeout */
+	uint64_t sql_hash;              /* db_sql_hash(sql), or 0: hashed per run */
+	size_t sql_len;                 /* strlen(sql) when sql_hash is set */
 };
+
+/*
+ * The hash db_run keys its caches with (FNV-1a), and the text's length.
+ * Callers that run one text many times compute it once and pass it in
+ * struct db_query.
+ */
+uint64_t db_sql_hash(const char *sql, size_t *len);
 
 /*
  * Run one statement on a pooled connection: acquire (waiting at most

@@ -15,8 +15,8 @@
 #include "db/db_int.h"
 
 /* FNV-1a of a statement's text, and its length. */
-static uint64_t
-exec_hash(const char *sql, size_t *len)
+uint64_t
+db_sql_hash(const char *sql, size_t *len)
 {
 	const unsigned char *p = (const unsigned char *)sql;
 	uint64_t h = 14695981039346656037ULL;
@@ -988,7 +988,11 @@ db_run(struct db_source *src, const struct db_query *q,
 		return -1;
 	}
 	/* Drivers refuse a trailing ';' or comment: send up to the last token. */
-	hash = exec_hash(q->sql, &len);
+	if (q->sql_hash != 0) {
+		hash = q->sql_hash;
+		len = q->sql_len;
+	} else
+		hash = db_sql_hash(q->sql, &len);
 	if (exec_verdict(src, q->sql, hash, len, q->writes, &trim, &why) ==
 	    -1) {
 		db_err_set(err, DBE_REFUSED, "datasource %s: %s", src->name,
@@ -1136,7 +1140,7 @@ db_describe(struct db_source *src, const char *sql, size_t nparams,
 		db_err_set(err, DBE_REFUSED, "no statement given");
 		return -1;
 	}
-	hash = exec_hash(sql, &len);
+	hash = db_sql_hash(sql, &len);
 	if (exec_verdict(src, sql, hash, len, 1, &trim, &why) == -1) {
 		db_err_set(err, DBE_REFUSED, "%s", why);
 		free(why);

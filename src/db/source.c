@@ -819,13 +819,12 @@ db_source_unwatch(struct db_source *src, struct db_watch *w)
 void
 db_source_count(struct db_source *src, int ok, int timeout, unsigned us)
 {
-	pthread_mutex_lock(&src->lock);
-	src->queries++;
+	/* On every query's path: atomic counters, no lock. */
+	__atomic_fetch_add(&src->queries, 1, __ATOMIC_RELAXED);
 	if (!ok)
-		src->errors++;
+		__atomic_fetch_add(&src->errors, 1, __ATOMIC_RELAXED);
 	if (timeout)
-		src->timeouts++;
-	pthread_mutex_unlock(&src->lock);
+		__atomic_fetch_add(&src->timeouts, 1, __ATOMIC_RELAXED);
 	if (ok)
 		db_hist_add(src->hist, us);
 }
@@ -978,9 +977,9 @@ db_source_stats(struct db_source *src, struct db_stats *st)
 
 	memset(st, 0, sizeof *st);
 	pthread_mutex_lock(&src->lock);
-	st->queries = src->queries;
-	st->errors = src->errors;
-	st->timeouts = src->timeouts;
+	st->queries = __atomic_load_n(&src->queries, __ATOMIC_RELAXED);
+	st->errors = __atomic_load_n(&src->errors, __ATOMIC_RELAXED);
+	st->timeouts = __atomic_load_n(&src->timeouts, __ATOMIC_RELAXED);
 	st->connects = src->connects;
 	st->connect_failures = src->connect_failures;
 	st->up = src->up;

@@ -80,9 +80,12 @@ map_exec_value(const struct map_param_info *p, const char *v,
 		dp->null = 1;
 		return;
 	}
-	if (p->type == MAPP_INTEGER)
-		dp->i = strtoll(v, NULL, 10);
-	else if (p->type == MAPP_DECIMAL) {
+	if (p->type == MAPP_INTEGER) {
+		long long x = 0;
+
+		(void)map_param_int(v, &x, NULL);       /* checked before */
+		dp->i = x;
+	} else if (p->type == MAPP_DECIMAL) {
 		c = map_param_decimal(v);
 		dp->s = strcpy(*room, c);
 		*room += strlen(c) + 1;
@@ -265,35 +268,73 @@ map_exec_rows(const struct map *m, struct map_res *res)
 	return res->outcome;
 }
 
-/* The query to run; on-many first/many ask for one row more than kept. */
+/*
+ * The text sent for variant si on adapter ad -- on-many first/many ask
+ * for one row more than kept -- and its hash: made on the first run and
+ * kept with the mapping.  When the kept one is for another variant or
+ * adapter (a failover to another DBMS), one is made in *tmp for this
+ * run only (tmp->limited is then the caller's to free).
+ */
+static const struct map_prep *
+map_exec_prep(const struct map *cm, const struct map_sql_info *si,
+    const struct db_adapter *ad, struct map_prep *tmp)
+{
+	struct map *m = (struct map *)cm;       /* prep is set once, atomically */
+	const struct map_info *mi = &m->info;
+	struct map_prep *p, *expect = NULL;
+
+	p = __atomic_load_n(&m->prep, __ATOMIC_ACQUIRE);
+	if (p != NULL && p->si == si && p->ad == ad)
+		return p;
+	memset(tmp, 0, sizeof *tmp);
+	tmp->si = si;
+	tmp->ad = ad;
+	if (mi->rows != MAPROWS_NONE && mi->on_many != MAP_ON_MANY_ERROR &&
+	    ad != NULL)
+		tmp->limited = db_adapter_limit(ad, si->bound,
+		    mi->max_rows + 1);
+	tmp->sql = tmp->limited != NULL ? tmp->limited : si->bound;
+	tmp->hash = db_sql_hash(tmp->sql, &tmp->len);
+	if (p != NULL)
+		return tmp;
+	p = xmalloc(sizeof *p);
+	*p = *tmp;
+	if (__atomic_compare_exchange_n(&m->prep, &expect, p, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return p;
+	free(p);                /* another thread's run was first */
+	return tmp;
+}
+
+/* The query to run. */
 static void
-map_exec_query(const struct map *m, const struct db_adapter *ad,
-    struct map_res *res, struct db_query *q)
+map_exec_query(const struct map *m, const struct map_sql_info *si,
+    const struct db_adapter *ad, struct map_res *res, struct db_query *q)
 {
 	const struct map_info *mi = &m->info;
+	const struct map_prep *pp;
+	struct map_prep tmp;
 
 	memset(q, 0, sizeof *q);
-	q->sql = res->sql;
+	pp = map_exec_prep(m, si, ad, &tmp);
+	if (pp == &tmp)
+		res->sql_ = tmp.limited;
+	q->sql = res->sql = pp->sql;
+	q->sql_hash = pp->hash;
+	q->sql_len = pp->len;
 	q->params = res->params;
 	q->nparams = res->nparams;
 	q->coltypes = m->coltypes;
 	q->ncoltypes = mi->ncolumns;
 	q->writes = mi->writes;
 	q->timeout_ms = mi->timeout_ms;
-	if (mi->rows == MAPROWS_NONE)
-		return;
-	if (mi->on_many == MAP_ON_MANY_ERROR) {
+	if (mi->rows != MAPROWS_NONE && mi->on_many == MAP_ON_MANY_ERROR)
 		q->max_rows = mi->max_rows;
-		return;
-	}
-	if (ad != NULL && (res->sql_ = db_adapter_limit(ad, res->sql,
-	    mi->max_rows + 1)) != NULL)
-		q->sql = res->sql = res->sql_;
 }
 
 static enum map_outcome
-map_exec_run(const struct map *m, struct map_res *res,
-    const struct db_adapter *ad)
+map_exec_run(const struct map *m, const struct map_sql_info *si,
+    struct map_res *res, const struct db_adapter *ad)
 {
 	struct db_query q;
 
@@ -302,7 +343,7 @@ map_exec_run(const struct map *m, struct map_res *res,
 		    "is not open", m->info.name, m->info.datasource);
 		return MAP_DOWN;
 	}
-	map_exec_query(m, ad, res, &q);
+	map_exec_query(m, si, ad, res, &q);
 	if (db_run(m->src, &q, &res->db_, &res->dberr) == -1) {
 		res->db_ = NULL;
 		return map_exec_dberr(m, res);
@@ -319,6 +360,7 @@ map_run(const struct map *m, const struct map_var *in, size_t nin,
     struct map_res *res)
 {
 	const struct db_adapter *ad = NULL;
+	const struct map_sql_info *si;
 	uint64_t t0 = now_us();
 	unsigned us = 0;
 
@@ -326,9 +368,9 @@ map_run(const struct map *m, const struct map_var *in, size_t nin,
 	res->affected = -1;
 	if (m->src != NULL)
 		ad = db_source_adapter(m->src);
-	if (map_bind(m, in, nin, map_sql_for(m, ad ? db_adapter_name(ad) :
-	    NULL), res) == 0) {
-		map_exec_run(m, res, ad);
+	si = map_sql_for(m, ad ? db_adapter_name(ad) : NULL);
+	if (map_bind(m, in, nin, si, res) == 0) {
+		map_exec_run(m, si, res, ad);
 		us = (unsigned)(now_us() - t0);
 		if (us == 0)
 			us = 1;

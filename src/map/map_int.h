@@ -10,6 +10,20 @@
 
 #include "map/map.h"
 
+/*
+ * The text a mapping sends to one adapter (its dialect's variant, with
+ * the adapter's row limit when on-many is first/many) and that text's
+ * hash, made on the first run and kept (map_exec_prep).
+ */
+struct map_prep {
+	const struct map_sql_info *si;  /* the variant it was made from */
+	const struct db_adapter *ad;    /* the adapter it was made for */
+	char *limited;                  /* malloc'd text, or NULL: si->bound */
+	const char *sql;                /* what is sent */
+	uint64_t hash;                  /* db_sql_hash(sql) */
+	size_t len;
+};
+
 struct map {
 	struct map_info info;           /* first: what map_info() returns */
 	struct map_param_info *params;
@@ -18,10 +32,11 @@ struct map {
 	struct map_column_info *columns;
 	enum db_vtype *coltypes;        /* columns[i].type, for db_query */
 	struct db_source *src;          /* from the loader's source callback */
-	pthread_mutex_t lock;           /* guards the statistics below */
+	/* statistics, updated with relaxed atomics (map_stats_add) */
 	struct db_hist *hist;
 	uint64_t runs;
 	uint64_t outcomes[MAP_NOUTCOMES];
+	struct map_prep *prep;          /* set once by map_exec_prep (atomic) */
 	void **owned;                   /* blocks to free with the mapping */
 	size_t nowned;
 };
@@ -51,6 +66,7 @@ void map_sql_scan_free(struct map_sql_scan *sc);
 extern const char *const map_param_types[];
 /* param.c: canonical text of a checked decimal; compare two of them. */
 char *map_param_decimal(const char *s);
+int map_param_int(const char *s, long long *out, const char **end);
 int map_param_deccmp(const char *a, const char *b);
 
 /* map.c */

@@ -7,7 +7,7 @@
  */
 #include "config.h"
 
-#include <errno.h>
+#include <limits.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -144,14 +144,42 @@ map_param_all_digits(const char *s)
 	return 1;
 }
 
+/*
+ * Parse a decimal integer with an optional sign, stopping at the first
+ * non-digit (*end, when not NULL).  -1 without digits or on overflow.
+ * Cheaper than strtoll, which sits on every run's path three times.
+ */
+int
+map_param_int(const char *s, long long *out, const char **end)
+{
+	unsigned long long x = 0, lim;
+	int neg = 0, any = 0;
+
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	lim = neg ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
+	for (; *s >= '0' && *s <= '9'; s++, any = 1) {
+		unsigned d = (unsigned)(*s - '0');
+		if (x > (lim - d) / 10)
+			return -1;
+		x = x * 10 + d;
+	}
+	if (end != NULL)
+		*end = s;
+	if (!any)
+		return -1;
+	*out = neg ? (x == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN :
+	    -(long long)x) : (long long)x;
+	return 0;
+}
+
 static int
 map_param_is_integer(const char *s)
 {
-	if (!map_param_all_digits(s + (*s == '+' || *s == '-')))
-		return 0;
-	errno = 0;
-	(void)strtoll(s, NULL, 10);
-	return errno == 0;
+	const char *end;
+	long long x;
+
+	return map_param_int(s, &x, &end) == 0 && *end == '\0';
 }
 
 static int
@@ -298,15 +326,18 @@ static enum map_reason
 map_param_irange(const struct map_param_info *p, const char *v, char *why,
     size_t whylen)
 {
-	long long x = strtoll(v, NULL, 10);
-	char *end;
+	long long x = 0, b = 0;
+	const char *end;
 
-	if (p->min != NULL && x < strtoll(p->min, &end, 10) + (*end == '.'
-	    && p->min[0] != '-' && strpbrk(end, "123456789") != NULL))
+	(void)map_param_int(v, &x, NULL);       /* checked by map_param_type */
+	if (p->min != NULL && (map_param_int(p->min, &b, &end), x < b +
+	    (*end == '.' && p->min[0] != '-' &&
+	    strpbrk(end, "123456789") != NULL)))
 		return map_param_fail(MAPR_RANGE, why, whylen,
 		    " (at least %s)", p->min);
-	if (p->max != NULL && x > strtoll(p->max, &end, 10) - (*end == '.'
-	    && p->max[0] == '-' && strpbrk(end, "123456789") != NULL))
+	if (p->max != NULL && (map_param_int(p->max, &b, &end), x > b -
+	    (*end == '.' && p->max[0] == '-' &&
+	    strpbrk(end, "123456789") != NULL)))
 		return map_param_fail(MAPR_RANGE, why, whylen,
 		    " (at most %s)", p->max);
 	return MAPR_NONE;
