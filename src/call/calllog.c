@@ -83,9 +83,10 @@ calllog_queries(struct db_source *src, int64_t id,
     const struct flow_record *rec, struct db_err *err)
 {
 	static const char sql[] = "INSERT INTO call_queries (call_id, seq, "
-	    "mapping, params, latency_ms, error_kind) VALUES (?, ?, ?, ?, ?, ?)";
+	    "mapping, params, latency_ms, error_kind, nrows) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)";
 	struct db_query q = { 0 };
-	struct db_param p[6];
+	struct db_param p[7];
 	struct db_result *res;
 	char *bound;
 	size_t i;
@@ -110,9 +111,12 @@ calllog_queries(struct db_source *src, int64_t id,
 		p[5].s = flow_outcome_name(o);
 		p[5].null = o == FLOW_Q_FOUND || o == FLOW_Q_EMPTY ||
 		    o == FLOW_Q_MANY;
+		p[6].type = DBV_INT;
+		p[6].i = ql->nrows;
+		p[6].null = ql->nrows < 0;
 		q.sql = sql;
 		q.params = p;
-		q.nparams = 6;
+		q.nparams = 7;
 		q.writes = 1;
 		if (db_run(src, &q, &res, err) == -1) {
 			free(bound);

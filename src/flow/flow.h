@@ -273,6 +273,7 @@ struct flow_qlog {
 	enum flow_outcome outcome;
 	uint64_t at_ms;         /* channel clock when it started */
 	unsigned ms;            /* how long it took */
+	long nrows;             /* rows it returned; -1 when it got no answer */
 };
 
 /* What a call did: its path through the flows, its queries, its end. */

@@ -601,7 +601,7 @@ run_secret(const char *name)
 
 static void
 run_qlog(struct run *r, const struct flow_node *n, const struct flow_kv *kv,
-    enum flow_outcome o, uint64_t t0)
+    enum flow_outcome o, long nrows, uint64_t t0)
 {
 	struct flow_record *rec = r->rec;
 	struct flow_qlog *q;
@@ -620,8 +620,10 @@ run_qlog(struct run *r, const struct flow_node *n, const struct flow_kv *kv,
 	q->outcome = o;
 	q->at_ms = t0;
 	q->ms = (unsigned)(r->ops->now(r->ch) - t0);
-	log_debug("flow: query %s (%s): %s in %ums", q->mapping, q->bound,
-	    flow_outcome_name(o), q->ms);
+	q->nrows = nrows;
+	log_debug("flow: query %s (%s): %s, %ld row%s in %ums", q->mapping,
+	    q->bound, flow_outcome_name(o), nrows, nrows == 1 ? "" : "s",
+	    q->ms);
 }
 
 static enum run_rc
@@ -658,7 +660,8 @@ run_query(struct run *r, const struct flow_node *n,
 		log_warnx("flow: query %s: %s", n->mapping, cause);
 		free(cause);
 	}
-	run_qlog(r, n, kv, o, t0);
+	run_qlog(r, n, kv, o, o == FLOW_Q_FOUND || o == FLOW_Q_EMPTY ||
+	    o == FLOW_Q_MANY ? (long)res->rows.nrows : -1, t0);
 	free(kv);
 	if (o == FLOW_Q_FOUND && res->rows.nrows > 0)
 		run_row(r, &res->rows, 0);

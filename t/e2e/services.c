@@ -83,7 +83,7 @@ last_call(struct e2e *e, const char *col)
 	return e2e_text(e, sql, id);
 }
 
-/* call_queries rows of the newest call, "mapping(params)=kind;..." */
+/* call_queries rows of the newest call, "mapping(params)=kind/rows;..." */
 static char *
 last_queries(struct e2e *e)
 {
@@ -97,7 +97,8 @@ last_queries(struct e2e *e)
 	for (i = 1; i <= n; i++) {
 		snprintf(sql, sizeof sql, "SELECT mapping || '(' || "
 		    "COALESCE(params, '') || ')=' || COALESCE(error_kind, "
-		    "'ok') FROM call_queries WHERE call_id = CAST(? AS "
+		    "'ok') || '/' || COALESCE(CAST(nrows AS VARCHAR(12)), "
+		    "'-') FROM call_queries WHERE call_id = CAST(? AS "
 		    "INTEGER) AND seq = %lld", (long long)i);
 		s = e2e_text(e, sql, id);
 		sb_addf(&sb, "%s%s", i > 1 ? ";" : "", s ? s : "?");
@@ -224,8 +225,8 @@ sc_price(struct e2e *e)
 	    "price:lookup price:tell price:if@26 price:in_stock price:again "
 	    "price:lookup price:tell price:if@26 price:play@27 price:again "
 	    "price:done main:top", "%s: path through both lookups", f);
-	is_queries(e, "catalog.price(code=6971105000018)=ok;"
-	    "catalog.price(code=10002)=ok",
+	is_queries(e, "catalog.price(code=6971105000018)=ok/1;"
+	    "catalog.price(code=10002)=ok/1",
 	    "%s: both queries logged with their codes", f);
 	flow_prompts_clear(&ans);
 	flow_prompts_clear(&ans2);
@@ -272,8 +273,8 @@ sc_unknown(struct e2e *e)
 	ends_call(e, "path", "price:lookup price:not_found price:again "
 	    "price:lookup price:tell", "%s: path: lookup, not found, asked "
 	    "again, lookup, answer", f);
-	is_queries(e, "catalog.price(code=6901234567892)=ok;"
-	    "catalog.price(code=6971105000018)=ok",
+	is_queries(e, "catalog.price(code=6901234567892)=ok/0;"
+	    "catalog.price(code=6971105000018)=ok/1",
 	    "%s: two queries: the unknown code (no error, no row), the "
 	    "right one", f);
 	is_int(e2e_count(e, "SELECT COUNT(*) FROM call_queries WHERE params "
@@ -423,8 +424,15 @@ sc_today(struct e2e *e)
 	    "promotions:intro", "%s: path through the promotions", f);
 	ends_call(e, "path", "main:notices notices:today notices:intro "
 	    "notices:foreach@11", "%s: and the notices, where it ended", f);
-	is_queries(e, "catalog.promotions_today()=ok;"
-	    "catalog.notices_today()=ok", "%s: both queries logged", f);
+	{
+		char want[128];
+
+		snprintf(want, sizeof want, "catalog.promotions_today()=ok/%zu;"
+		    "catalog.notices_today()=ok/%zu", promos.nrows,
+		    notices.nrows);
+		is_queries(e, want, "%s: both queries logged with their row "
+		    "counts", f);
+	}
 out:
 	flow_rows_clear(&promos);
 	flow_rows_clear(&notices);
