@@ -30,12 +30,13 @@ static const char *const line_state_names[LINE_NSTATES] = {
 };
 
 /* Drivers by [line] type. */
+extern const struct line_ops line_ops_sim;      /* sim.c */
 static const struct {
 	const char *type;
 	const struct line_ops *ops;
 } line_types[] = {
 	{ "modem", &line_ops_modem },
-	/* "sim": the simulated line (demos) plugs in here. */
+	{ "sim", &line_ops_sim },        /* sim.c, kefu-simline(7) */
 };
 
 const char *

@@ -6,6 +6,7 @@ libkefu_a_SOURCES += \
 	src/line/line-int.h \
 	src/line/line.c \
 	src/line/modem.c \
+	src/line/sim.c \
 	src/line/at.c \
 	src/line/dle.c \
 	src/line/callerid.c \
@@ -50,3 +51,9 @@ t_unit_line_cli_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
 
 man_MANS += man/kefu-modems.7 man/kefud.8
 EXTRA_DIST += man/kefu-modems.7 man/kefud.8
+
+# The simulated line (sim.c) through its socket.
+check_PROGRAMS += t/unit/line-sim
+TESTS += t/unit/line-sim
+t_unit_line_sim_SOURCES = t/unit/line-sim.c t/tap.h
+t_unit_line_sim_LDADD = $(KEFU_LIBS)
