@@ -2,8 +2,10 @@
  * source.c: one [datasource] -- a bounded pool of ODBC connections with a
  * wait timeout, liveness probes of idle connections, connects bounded by
  * connect-timeout (run in a helper thread so a hanging server cannot hold
- * a caller), exponential back-off with a negative cache, failover along
- * the connection strings, a watchdog that stops statements past their
+ * a caller), outage handling (a background prober with exponential
+ * back-off reconnects while callers get a negative cache at once; one
+ * log line when a database goes down, one when it is back), failover
+ * along the connection strings, a watchdog that stops statements past their
  * deadline (SQLCancel, or shutdown(2) of a network driver's socket, which
  * also frees a driver stuck on a frozen network), and the datasource's
  * statistics.  ODBC 3.x (ISO 9075-3), POSIX sockets.
@@ -20,6 +22,27 @@
 #include <unistd.h>
 
 #include "db/db_int.h"
+
+/*
+ * What this file keeps per datasource besides struct db_source (which
+ * db_int.h shares with exec.c): the outage bookkeeping.  db_source_open
+ * allocates this around it, so a struct db_source pointer is one of
+ * these.  Guarded by src->lock.
+ */
+struct source_priv {
+	struct db_source pub;   /* first */
+	uint64_t down_ms;       /* now_ms() the outage began; 0: none */
+	time_t down_wall;       /* the same, wall clock, for the logs */
+	unsigned attempts;      /* failed reconnects in this outage */
+};
+#define SOURCE_PRIV(s) ((struct source_priv *)(void *)(s))
+
+/*
+ * How long a caller waits for the background reconnect after a
+ * connection was dropped while the database was believed up: a healthy
+ * database answers well within it, a dead one costs the caller no more.
+ */
+#define SOURCE_GRACE_MS 500
 
 /* One connection attempt, shared by the caller and its helper thread. */
 struct db_attempt {
@@ -439,7 +462,7 @@ source_setup(struct db_source *src, struct db_conn *c, struct db_err *err)
 
 /* Try every connection string, the one that worked last first. */
 static int
-source_connect(struct db_source *src, struct db_conn **out,
+source_connect(struct db_source *src, int quiet, struct db_conn **out,
     struct db_err *err)
 {
 	struct db_err first;
@@ -456,7 +479,11 @@ source_connect(struct db_source *src, struct db_conn **out,
 	for (k = 0; k < src->nconnect; k++) {
 		ci = (int)((start + (int)k) % (int)src->nconnect);
 		if (source_connect_one(src, ci, &dbc, &sock, err) == -1) {
-			log_warnx("%s", err->msg);
+			/* One string: the outage line says it (no flood). */
+			if (quiet || src->nconnect == 1)
+				log_debug("%s", err->msg);
+			else
+				log_warnx("%s", err->msg);
 			if (k == 0)
 				first = *err;
 			continue;
@@ -551,44 +578,185 @@ source_slot_free(struct db_source *src, struct db_conn *c)
 	pthread_cond_broadcast(&src->cond);
 }
 
+static void
+source_hms(time_t t, char out[9])
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, 9, "%H:%M:%S", &tm);
+}
+
+/* Wall clock of a past now_ms() instant. */
+static time_t
+source_wall(uint64_t at_ms)
+{
+	uint64_t now = now_ms();
+
+	return time(NULL) - (time_t)((now > at_ms ? now - at_ms : 0) / 1000);
+}
+
+/*
+ * Note the beginning of an outage (with src->lock held): one line in the
+ * log, in words for the support desk; later failed attempts only at
+ * debug level.  since_ms: when trouble was first seen.
+ */
+static void
+source_went_down(struct db_source *src, uint64_t since_ms,
+    const struct db_err *err)
+{
+	struct source_priv *sp = SOURCE_PRIV(src);
+	char *shown;
+	char hms[9];
+
+	src->connect_failures++;
+	sp->attempts++;
+	if (!src->up) {
+		log_debug("datasource %s: still unreachable (attempt %u): %s",
+		    src->name, sp->attempts, err->msg);
+		return;
+	}
+	src->up = 0;
+	sp->down_ms = since_ms;
+	sp->down_wall = source_wall(since_ms);
+	source_hms(sp->down_wall, hms);
+	shown = log_redact(src->connect[src->cur]);
+	log_warnx("datasource %s is DOWN since %s: the database at %s cannot "
+	    "be reached (%s); callers hear \"system busy\" instead of "
+	    "answers from it, kefu keeps trying every %d s at most",
+	    src->name, hms, shown, err->msg, (src->retry_max_ms + 999) / 1000);
+	free(shown);
+	pthread_cond_broadcast(&src->cond);
+}
+
+/* A connect worked (src->lock held): the line saying the outage ended. */
+static void
+source_came_back(struct db_source *src)
+{
+	struct source_priv *sp = SOURCE_PRIV(src);
+	char since[9], back[9];
+
+	src->connects++;
+	if (!src->up) {
+		source_hms(sp->down_wall, since);
+		source_hms(time(NULL), back);
+		log_warnx("datasource %s is BACK UP at %s: the database "
+		    "answers again after %llu s down (since %s); callers get "
+		    "answers from it again", src->name, back,
+		    (unsigned long long)((now_ms() - sp->down_ms + 500) /
+		    1000), since);
+	}
+	src->up = 1;
+	sp->down_ms = 0;
+	sp->attempts = 0;
+	src->down_until = 0;
+	src->backoff_ms = src->retry_ms;
+	pthread_cond_broadcast(&src->cond);
+}
+
+/* After a failed attempt (src->lock held): when to try next. */
+static void
+source_backoff(struct db_source *src)
+{
+	src->down_until = now_ms() + (uint64_t)src->backoff_ms;
+	src->backoff_ms = src->backoff_ms > src->retry_max_ms / 2 ?
+	    src->retry_max_ms : src->backoff_ms * 2;
+}
+
+/*
+ * The background reconnect, started when a connection was dropped (a
+ * statement timed out on a frozen network, the server closed it): one
+ * attempt, whose connection waits idle in the pool for the next caller.
+ * Callers wait for it SOURCE_GRACE_MS at most; when it fails, the
+ * datasource is down and callers re-probe after the back-off.
+ */
+static void *
+source_prober(void *arg)
+{
+	struct db_source *src = arg;
+	struct db_conn *c = NULL;
+	struct db_err err;
+	uint64_t start = now_ms();
+	int i, rc;
+
+	memset(&err, 0, sizeof err);
+	rc = source_connect(src, !src->up, &c, &err);
+	pthread_mutex_lock(&src->lock);
+	if (rc == 0 && (src->closing || src->nopen >= src->pool_size)) {
+		/* Not wanted after all: the pool filled up meanwhile. */
+		if (!src->closing)
+			source_came_back(src);
+		pthread_mutex_unlock(&src->lock);
+		source_conn_free(src, c);
+		pthread_mutex_lock(&src->lock);
+	} else if (rc == 0) {
+		source_came_back(src);
+		for (i = 0; i < src->pool_size; i++)
+			if (src->conns[i] == NULL) {
+				src->conns[i] = c;
+				break;
+			}
+		src->nopen++;
+		c->in_use = 0;
+		c->idle_since = now_ms();
+	} else {
+		source_went_down(src, start, &err);
+		source_backoff(src);
+	}
+	src->probing = 0;
+	src->pending--;
+	pthread_cond_broadcast(&src->cond);
+	pthread_mutex_unlock(&src->lock);
+	return NULL;
+}
+
+/* Start the prober unless it runs (src->lock held). */
+static void
+source_probe(struct db_source *src)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+
+	if (src->probing || src->closing || !src->up)
+		return;
+	src->probing = 2;
+	src->pending++;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&tid, &attr, source_prober, src) != 0) {
+		src->probing = 0;
+		src->pending--;
+		log_warnx("datasource %s: cannot start a reconnect thread",
+		    src->name);
+	}
+	pthread_attr_destroy(&attr);
+}
+
 static int
 source_connect_new(struct db_source *src, struct db_conn **out,
     struct db_err *err)
 {
 	struct db_conn *c = NULL;
-	uint64_t now;
+	uint64_t start = now_ms();
 	int i, rc;
 
 	/* Called with src->lock held; returns with it held. */
 	src->nopen++;
 	src->nbusy++;
 	pthread_mutex_unlock(&src->lock);
-	rc = source_connect(src, &c, err);
+	rc = source_connect(src, 0, &c, err);
 	pthread_mutex_lock(&src->lock);
-	now = now_ms();
-	src->probing = 0;
 	if (rc == -1) {
 		src->nopen--;
 		src->nbusy--;
-		src->connect_failures++;
-		src->up = 0;
-		src->down_until = now + (uint64_t)src->backoff_ms;
-		log_warnx("datasource %s: database unreachable; next attempt "
-		    "in %d ms", src->name, src->backoff_ms);
-		src->backoff_ms *= 2;
-		if (src->backoff_ms > src->retry_max_ms)
-			src->backoff_ms = src->retry_max_ms;
+		source_went_down(src, start, err);
+		source_backoff(src);
 		pthread_cond_broadcast(&src->cond);
 		if (err->kind != DBE_TIMEOUT)
 			err->kind = DBE_DOWN;
 		return -1;
 	}
-	src->connects++;
-	if (!src->up && src->connects > 1)
-		log_info("datasource %s: database reachable again", src->name);
-	src->up = 1;
-	src->down_until = 0;
-	src->backoff_ms = src->retry_ms;
+	source_came_back(src);
 	for (i = 0; i < src->pool_size; i++)
 		if (src->conns[i] == NULL) {
 			src->conns[i] = c;
@@ -597,6 +765,35 @@ source_connect_new(struct db_source *src, struct db_conn **out,
 	c->in_use = 1;
 	*out = c;
 	return 0;
+}
+
+/*
+ * The database cannot be used now: unlock src->lock and set the caller's
+ * error; left: ms until the next attempt (0: one is under way).
+ */
+static int
+source_unreachable(struct db_source *src, struct db_err *err, uint64_t left)
+{
+	struct source_priv *sp = SOURCE_PRIV(src);
+	char hms[9];
+	int up = src->up;
+
+	source_hms(sp->down_wall, hms);
+	pthread_mutex_unlock(&src->lock);
+	if (up)
+		db_err_set(err, DBE_DOWN, "datasource %s: a connection was "
+		    "lost and no new one came within %d ms; kefu is checking "
+		    "whether the database is still there", src->name,
+		    SOURCE_GRACE_MS);
+	else if (left == 0)
+		db_err_set(err, DBE_DOWN, "datasource %s: the database is "
+		    "unreachable since %s; kefu is checking whether it is "
+		    "back", src->name, hms);
+	else
+		db_err_set(err, DBE_DOWN, "datasource %s: the database is "
+		    "unreachable since %s; kefu retries in %llu ms",
+		    src->name, hms, (unsigned long long)left);
+	return -1;
 }
 
 /* The idle connection released last (LIFO keeps the others aging out). */
@@ -619,7 +816,8 @@ source_idle(struct db_source *src)
  * Get a connection for one statement: an idle one (probed first when it
  * sat idle past idle-check), a new one while the pool has room, or wait
  * up to wait_ms for one to come back (DBE_BUSY).  While the database is
- * in back-off this fails at once with DBE_DOWN.
+ * down (the prober reconnects in the background) this fails at once
+ * with DBE_DOWN.
  */
 int
 db_source_acquire(struct db_source *src, int readonly, int wait_ms,
@@ -628,7 +826,8 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 	struct db_conn *c;
 	struct timespec ts;
 	uint64_t deadline = now_ms() + (uint64_t)(wait_ms < 0 ? 0 : wait_ms);
-	uint64_t now;
+	uint64_t now, grace = 0;
+	int rc, reprobe;
 
 	pthread_mutex_lock(&src->lock);
 	for (;;) {
@@ -655,6 +854,7 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 				source_conn_free(src, c);
 				memset(err, 0, sizeof *err);
 				pthread_mutex_lock(&src->lock);
+				source_probe(src);
 				continue;
 			}
 			source_access_mode(src, c, readonly);
@@ -662,26 +862,38 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 			return 0;
 		}
 		if (src->nopen < src->pool_size) {
-			now = now_ms();
+			/*
+			 * Someone is reconnecting: while the database is
+			 * believed up (a connection was just dropped), wait
+			 * a moment for that connection; once it is known
+			 * down, fail at once -- the negative cache, until
+			 * the back-off is over and one caller re-probes.
+			 */
 			if (src->probing) {
-				pthread_mutex_unlock(&src->lock);
-				db_err_set(err, DBE_DOWN, "datasource %s: the "
-				    "database is unreachable; kefu is checking "
-				    "whether it is back", src->name);
-				return -1;
+				now = now_ms();
+				if (grace == 0)
+					grace = now + SOURCE_GRACE_MS;
+				if (!src->up || src->probing == 1 ||
+				    now >= grace)
+					return source_unreachable(src, err, 0);
+				source_deadline(&ts, grace);
+				pthread_cond_timedwait(&src->cond, &src->lock,
+				    &ts);
+				continue;
 			}
-			if (now < src->down_until) {
-				uint64_t left = src->down_until - now;
-				pthread_mutex_unlock(&src->lock);
-				db_err_set(err, DBE_DOWN, "datasource %s: the "
-				    "database is unreachable; kefu retries in "
-				    "%llu ms", src->name,
-				    (unsigned long long)left);
-				return -1;
-			}
-			if (src->down_until != 0)
+			now = now_ms();
+			if (now < src->down_until)
+				return source_unreachable(src, err,
+				    src->down_until - now);
+			reprobe = src->down_until != 0;
+			if (reprobe)
 				src->probing = 1;
-			if (source_connect_new(src, &c, err) == -1) {
+			rc = source_connect_new(src, &c, err);
+			if (reprobe) {
+				src->probing = 0;
+				pthread_cond_broadcast(&src->cond);
+			}
+			if (rc == -1) {
 				pthread_mutex_unlock(&src->lock);
 				return -1;
 			}
@@ -714,6 +926,10 @@ db_source_release(struct db_source *src, struct db_conn *c)
 		source_slot_free(src, c);
 		pthread_mutex_unlock(&src->lock);
 		source_conn_free(src, c);
+		/* Reconnect in the background: a caller need not wait. */
+		pthread_mutex_lock(&src->lock);
+		source_probe(src);
+		pthread_mutex_unlock(&src->lock);
 		return;
 	}
 	pthread_mutex_lock(&src->lock);
@@ -852,7 +1068,7 @@ db_source_open(const struct conf_datasource *cfg,
 	    (ad = db_adapter_find(ads, cfg->adapter)) == NULL)
 		return kf_error(cause, "datasource %s: no adapter profile "
 		    "named %s", cfg->name, cfg->adapter);
-	src = xcalloc(1, sizeof *src);
+	src = xcalloc(1, sizeof(struct source_priv));
 	if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE,
 	    &src->env))) {
 		free(src);
@@ -918,6 +1134,7 @@ db_source_close(struct db_source *src)
 	}
 	pthread_mutex_lock(&src->lock);
 	src->closing = 1;
+	pthread_cond_broadcast(&src->cond);     /* the prober stops waiting */
 	/* Abandoned connects end when the driver gives up (login timeout). */
 	source_deadline(&ts, now_ms() + (uint64_t)src->connect_timeout_ms +
 	    10000);
