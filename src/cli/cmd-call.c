@@ -4,14 +4,22 @@
  * mappings against the real databases; the transcript shows each prompt
  * with its text, each key, each query with its bound values, timing and
  * result, and how the call ended.  --audio writes what the caller heard
- * as a WAV file.
+ * as a WAV file.  With --line NAME the call goes instead into the running
+ * kefud through that [line]'s simulated-line socket (kefu-simline(7)),
+ * pressing the same keys at the same moments.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "audio/audio.h"
 #include "call/call.h"
@@ -242,12 +250,396 @@ call_audio(struct callctx *cx, const char *path, char **cause)
 	return 0;
 }
 
+/* ---- kefu call --line: a call into the running kefud (kefu-simline(7)) */
+
+struct simcall {
+	int fd;
+	int fast;
+	const char *p;          /* the rest of --keys */
+	uint64_t t0;
+	struct strbuf heard;    /* audio, 8 kHz s16le */
+	char in[65536];
+	size_t inlen;
+	int answered;
+	char *ended;            /* how the call ended */
+};
+
+static int
+simcall_is_key(char c)
+{
+	return (c >= '0' && c <= '9') || c == '*' || c == '#' ||
+	    (c >= 'A' && c <= 'D');
+}
+
+/* The next meaningful character of the keys, as flow_script reads them. */
+static char
+simcall_peek(struct simcall *sc)
+{
+	while (*sc->p != '\0' && !simcall_is_key(*sc->p) && *sc->p != '~' &&
+	    *sc->p != '!' && *sc->p != '^')
+		sc->p++;
+	return *sc->p;
+}
+
+static void
+simcall_stamp(struct simcall *sc)
+{
+	uint64_t t = now_ms() - sc->t0;
+
+	printf("%4llu.%03llu  ", (unsigned long long)(t / 1000),
+	    (unsigned long long)(t % 1000));
+}
+
+static int
+simcall_send(struct simcall *sc, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(sc->fd, p, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+simcall_say(struct simcall *sc, const char *line)
+{
+	return simcall_send(sc, line, strlen(line));
+}
+
+static int
+simcall_key(struct simcall *sc, char key, const char *why)
+{
+	char cmd[8];
+
+	snprintf(cmd, sizeof cmd, "KEY %c\n", key);
+	simcall_stamp(sc);
+	printf("key   %c%s\n", key, why);
+	return simcall_say(sc, cmd);
+}
+
+/* ms of the caller's voice (a 300 Hz hum) or of silence, paced unless fast. */
+static int
+simcall_talk(struct simcall *sc, int ms, int voice)
+{
+	int16_t frame[800];     /* 100 ms */
+	char hdr[32];
+	int i, done;
+
+	for (done = 0; done < ms; done += 100) {
+		for (i = 0; i < 800; i++)
+			frame[i] = voice ? (int16_t)(6000.0 * sin(2.0 * M_PI *
+			    300.0 * (double)(done * 8 + i) / 8000.0)) : 0;
+		snprintf(hdr, sizeof hdr, "AUDIO %zu\n", sizeof frame);
+		if (simcall_say(sc, hdr) == -1 ||
+		    simcall_send(sc, frame, sizeof frame) == -1)
+			return -1;
+		if (!sc->fast)
+			sleep_ms(100);
+	}
+	return 0;
+}
+
+/* One line from kefud (waiting up to ms); NULL at the end. */
+static char *
+simcall_line(struct simcall *sc, int ms, char *out, size_t len)
+{
+	struct pollfd pfd;
+	char *nl;
+	size_t n;
+	ssize_t r;
+
+	while ((nl = memchr(sc->in, '\n', sc->inlen)) == NULL) {
+		pfd.fd = sc->fd;
+		pfd.events = POLLIN;
+		if (sc->inlen == sizeof sc->in || poll(&pfd, 1, ms) <= 0)
+			return NULL;
+		r = recv(sc->fd, sc->in + sc->inlen, sizeof sc->in -
+		    sc->inlen, 0);
+		if (r <= 0)
+			return NULL;
+		sc->inlen += (size_t)r;
+	}
+	n = (size_t)(nl - sc->in);
+	snprintf(out, len, "%.*s", (int)n, sc->in);
+	memmove(sc->in, nl + 1, sc->inlen - n - 1);
+	sc->inlen -= n + 1;
+	return out;
+}
+
+/* n bytes of audio from kefud into heard. */
+static int
+simcall_audio(struct simcall *sc, size_t n)
+{
+	size_t take;
+	ssize_t r;
+
+	while (n > 0) {
+		if (sc->inlen == 0) {
+			r = recv(sc->fd, sc->in, sizeof sc->in, 0);
+			if (r <= 0)
+				return -1;
+			sc->inlen = (size_t)r;
+		}
+		take = sc->inlen < n ? sc->inlen : n;
+		sb_add(&sc->heard, sc->in, take);
+		memmove(sc->in, sc->in + take, sc->inlen - take);
+		sc->inlen -= take;
+		n -= take;
+	}
+	return 0;
+}
+
+/* The caller hangs up (closes the connection). */
+static void
+simcall_leave(struct simcall *sc, const char *why)
+{
+	simcall_stamp(sc);
+	printf("hang-up (%s)\n", why);
+	free(sc->ended);
+	sc->ended = xasprintf("the caller hung up (%s)", why);
+	shutdown(sc->fd, SHUT_RDWR);
+}
+
+/* A prompt or beep starts: "!" keys are pressed now, "^" hangs up. */
+static int
+simcall_prompt(struct simcall *sc, const char *l)
+{
+	size_t len = 0;
+	char c, mode[32] = "";
+
+	if (sscanf(l, "PROMPT %zu %31s", &len, mode) < 1)
+		return 0;
+	simcall_stamp(sc);
+	printf("play  %.1f s%s\n", (double)len / 16000.0,
+	    strcmp(mode, "no-barge-in") == 0 ? " (no barge-in)" : "");
+	c = simcall_peek(sc);
+	if (c == '^') {
+		sc->p++;
+		simcall_leave(sc, "during the prompt");
+		return -1;
+	}
+	if (c == '!' && simcall_is_key(sc->p[1])) {
+		c = sc->p[1];
+		sc->p += 2;
+		return simcall_key(sc, c, " (during the prompt)");
+	}
+	return 0;
+}
+
+/* kefud waits for a key: press the next one, wait out the timer, or leave. */
+static int
+simcall_collect(struct simcall *sc)
+{
+	char c = simcall_peek(sc);
+
+	if (c == '!')
+		c = *++sc->p;
+	if (simcall_is_key(c)) {
+		sc->p++;
+		if (!sc->fast)
+			sleep_ms(300);  /* a person's pace */
+		return simcall_key(sc, c, "");
+	}
+	if (c == '~') {
+		sc->p++;
+		simcall_stamp(sc);
+		printf("wait  (letting the timer run out)\n");
+		return sc->fast ? simcall_say(sc, "TIMEOUT\n") : 0;
+	}
+	if (c == '^')
+		sc->p++;
+	simcall_leave(sc, c == '^' ? "as scripted" : "end of the keys");
+	return -1;
+}
+
+/* kefud records: speak, then a key, silence or hang up. */
+static int
+simcall_record(struct simcall *sc, const char *l)
+{
+	int max_ms = 0, silence_ms = 0;
+	char c;
+
+	if (sscanf(l, "RECORD %d %d", &max_ms, &silence_ms) != 2)
+		return 0;
+	simcall_stamp(sc);
+	printf("record (up to %d ms): speaking for 1 s\n", max_ms);
+	c = simcall_peek(sc);
+	if (c == '^') {
+		sc->p++;
+		simcall_leave(sc, "while recording");
+		return -1;
+	}
+	if (simcall_talk(sc, 1000, 1) == -1)
+		return -1;
+	if (simcall_is_key(c)) {
+		sc->p++;
+		return simcall_key(sc, c, " (after speaking)");
+	}
+	if (c == '~')
+		sc->p++;
+	return simcall_talk(sc, (silence_ms > 0 ? silence_ms : 1000) + 500, 0);
+}
+
+static int
+simcall_connect(const char *path, char **cause)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path)
+		return kf_error(cause, "socket path %s is too long", path);
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return kf_error(cause, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		kf_error(cause, "cannot reach the simulated line at %s: %s "
+		    "(is kefud running?)", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int
+simcall_run(struct simcall *sc, const char *caller)
+{
+	char l[256], cmd[96];
+	size_t n;
+	int wait = 30000;       /* the line may be busy with another call */
+
+	snprintf(cmd, sizeof cmd, "HELLO kefu-sim 1%s\nRING %s\n",
+	    sc->fast ? " fast" : "", caller ? caller : "");
+	if (simcall_say(sc, cmd) == -1)
+		return -1;
+	while (simcall_line(sc, wait, l, sizeof l) != NULL) {
+		wait = sc->answered ? 60000 : 30000;
+		if (strncmp(l, "AUDIO ", 6) == 0) {
+			n = strtoul(l + 6, NULL, 10);
+			if (simcall_audio(sc, n) == -1)
+				break;
+		} else if (strncmp(l, "HELLO ", 6) == 0) {
+			continue;
+		} else if (strcmp(l, "ANSWERED") == 0) {
+			sc->answered = 1;
+			sc->t0 = now_ms();
+			simcall_stamp(sc);
+			printf("answered\n");
+		} else if (strncmp(l, "PROMPT ", 7) == 0) {
+			if (simcall_prompt(sc, l) == -1)
+				return 0;
+		} else if (strncmp(l, "BEEP ", 5) == 0) {
+			simcall_stamp(sc);
+			printf("beep  %s\n", l + 5);
+		} else if (strncmp(l, "COLLECT ", 8) == 0) {
+			if (simcall_collect(sc) == -1)
+				return 0;
+		} else if (strncmp(l, "RECORD ", 7) == 0) {
+			if (simcall_record(sc, l) == -1)
+				return 0;
+		} else if (strncmp(l, "END ", 4) == 0) {
+			if (strcmp(l, "END ok") != 0 && strcmp(l, "END key") != 0) {
+				simcall_stamp(sc);
+				printf("      (%s)\n", l + 4);
+			}
+		} else if (strncmp(l, "HANGUP ", 7) == 0) {
+			simcall_stamp(sc);
+			printf("hang-up by kefu (%s)\n", l + 7);
+			sc->ended = xasprintf("kefu hung up (%s)", l + 7);
+			return 0;
+		} else {
+			simcall_stamp(sc);
+			printf("?     %s\n", l);
+		}
+	}
+	if (!sc->answered)
+		return -1;
+	sc->ended = xstrdup("the line closed the connection");
+	return 0;
+}
+
+static int
+simcall(struct conf *conf, const char *name, const char *keys,
+    const char *caller, const char *audio, int fast)
+{
+	struct audio_fmt fmt = { AUDIO_S16LE, 8000 };
+	struct wav_info info = { 0 };
+	const struct conf_line *cl = NULL;
+	struct simcall sc;
+	char *cause = NULL;
+	size_t i;
+	int rc = CLI_OK;
+
+	for (i = 0; i < conf->nlines; i++)
+		if (strcmp(conf->lines[i].name, name) == 0)
+			cl = &conf->lines[i];
+	if (cl == NULL) {
+		fprintf(stderr, "kefu call: %s has no [line %s]\n", conf->path,
+		    name);
+		return CLI_FAIL;
+	}
+	if (strcmp(cl->type, "sim") != 0 || cl->device == NULL) {
+		fprintf(stderr, "kefu call: %s:%d: [line %s] is not a "
+		    "simulated line (type = sim, device = socket path)\n",
+		    conf->path, cl->line, name);
+		return CLI_FAIL;
+	}
+	memset(&sc, 0, sizeof sc);
+	sc.fast = fast;
+	sc.p = keys;
+	sc.t0 = now_ms();
+	if ((sc.fd = simcall_connect(cl->device, &cause)) == -1) {
+		fprintf(stderr, "kefu call: %s\n", cause);
+		free(cause);
+		return CLI_FAIL;
+	}
+	printf("call: line %s (%s), caller %s, keys \"%s\"%s\n", name,
+	    cl->device, caller ? caller : "unknown", keys,
+	    fast ? ", fast" : "");
+	fflush(stdout);
+	if (simcall_run(&sc, caller) == -1) {
+		fprintf(stderr, "kefu call: kefud did not answer on line %s\n",
+		    name);
+		rc = CLI_FAIL;
+	} else
+		printf("end: %s after %.1f s; heard %.1f s of audio\n",
+		    sc.ended, (double)(now_ms() - sc.t0) / 1000.0,
+		    (double)sc.heard.len / 16000.0);
+	close(sc.fd);
+	if (audio != NULL && sc.answered) {
+		info.title = "kefu call --line";
+		info.software = "kefu " PACKAGE_VERSION;
+		if (wav_write(audio, &fmt, (const uint8_t *)sb_str(&sc.heard),
+		    sc.heard.len, &info, &cause) == -1) {
+			fprintf(stderr, "kefu call: %s\n", cause);
+			free(cause);
+			rc = CLI_FAIL;
+		} else
+			printf("audio: what the caller heard is in %s\n",
+			    audio);
+	}
+	sb_free(&sc.heard);
+	free(sc.ended);
+	return rc;
+}
+
 static void
 call_usage(FILE *fp)
 {
 	fprintf(fp, "usage: kefu call [--keys KEYS] [--lang zh-CN|yue] "
 	    "[--caller NUMBER] [--flow NAME]\n"
 	    "                 [--audio FILE.wav] [--no-log]\n"
+	    "       kefu call --line NAME [--fast] [--keys KEYS] "
+	    "[--caller NUMBER] [--audio FILE.wav]\n"
 	    "KEYS: digits * # A-D pressed in turn; '~' waits out a timeout, "
 	    "'!' before a key presses it during the prompt, '^' hangs up.\n");
 }
@@ -278,11 +670,13 @@ cmd_call_main(int argc, char **argv)
 		{ "flow", required_argument, NULL, 'f' },
 		{ "audio", required_argument, NULL, 'a' },
 		{ "no-log", no_argument, NULL, 'L' },
+		{ "line", required_argument, NULL, 'N' },
+		{ "fast", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *keys = "", *lang = NULL, *caller = NULL, *flow = "main";
-	const char *audio = NULL;
+	const char *audio = NULL, *line = NULL;
 	struct flow_call_info info;
 	struct flow_record rec;
 	struct flow_env env;
@@ -290,7 +684,7 @@ cmd_call_main(int argc, char **argv)
 	struct conf *conf;
 	struct svc *svc;
 	char *cause = NULL;
-	int ch, nolog = 0, rc = CLI_OK;
+	int ch, nolog = 0, fast = 0, rc = CLI_OK;
 
 	while ((ch = getopt_long(argc, argv, "k:l:n:f:a:Lh", longopts,
 	    NULL)) != -1) {
@@ -301,6 +695,8 @@ cmd_call_main(int argc, char **argv)
 		case 'f': flow = optarg; break;
 		case 'a': audio = optarg; break;
 		case 'L': nolog = 1; break;
+		case 'N': line = optarg; break;
+		case 'F': fast = 1; break;
 		case 'h': call_usage(stdout); return CLI_OK;
 		default: call_usage(stderr); return CLI_USAGE;
 		}
@@ -311,6 +707,12 @@ cmd_call_main(int argc, char **argv)
 	}
 	if ((conf = cli_conf()) == NULL)
 		return CLI_FAIL;
+	if (line != NULL)
+		return simcall(conf, line, keys, caller, audio, fast);
+	if (fast) {
+		fprintf(stderr, "kefu call: --fast goes with --line\n");
+		return CLI_USAGE;
+	}
 	if (lang == NULL)
 		lang = conf->language;
 	if (svc_open(conf, 0, &svc, &cause) == -1) {

@@ -57,3 +57,7 @@ check_PROGRAMS += t/unit/line-sim
 TESTS += t/unit/line-sim
 t_unit_line_sim_SOURCES = t/unit/line-sim.c t/tap.h
 t_unit_line_sim_LDADD = $(KEFU_LIBS)
+
+# kefud itself on a simulated line, driven by `kefu call --line`.
+TESTS += t/kefud.sh
+dist_check_SCRIPTS += t/kefud.sh

@@ -26,7 +26,7 @@ extern const struct line_ops line_ops_sim;
 #define SIM_RATE 8000
 #define SIM_FRAME 1600          /* 100 ms of audio per AUDIO frame */
 #define SIM_LEAD_MS 200         /* audio sent ahead of real time, at most */
-#define SIM_FAST 20             /* fast pacing: this many times real time */
+#define SIM_FAST 50             /* fast pacing: this many times real time */
 #define SIM_HELLO_MS 5000       /* a new client must say HELLO and RING by then */
 #define SIM_WRITE_MS 5000       /* a client not reading for this long is gone */
 #define SIM_LINE_MAX 256        /* longest command line */

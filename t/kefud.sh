@@ -1,0 +1,273 @@
+#!/bin/sh
+# kefud.sh: the daemon itself, on a simulated line (kefu-simline(7)):
+# kefud -n on a good and a broken set; kefud -d on a SQLite store and the
+# demo catalog; a price call through `kefu call --line` (the audio equals
+# what the in-process `kefu call` renders, a call_log row appears);
+# kefu status; kefu reload and SIGHUP; a refused reload; a reload during
+# a call (which finishes on the old set); garbage and vanishing callers;
+# no password in the log.  Calls use fast pacing (kefu call --fast).
+: "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${KEFU_BUILDDIR:=$KEFU_SRCDIR}"
+kefu="$KEFU_BUILDDIR/kefu"
+kefud="$KEFU_BUILDDIR/kefud"
+KEFU_MAPPING_SCHEMA=$KEFU_SRCDIR/mappings/mapping.rng
+KEFU_FLOW_SCHEMA=$KEFU_SRCDIR/flows/flow.rng
+export KEFU_MAPPING_SCHEMA KEFU_FLOW_SCHEMA
+tmp=/tmp/kefu-kefud-$$
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+mkdir -p "$tmp"
+n=0
+failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
+# check COND-STATUS DESCRIPTION [FILE]: 0 is a pass; else show FILE.
+check() {
+	if [ "$1" -eq 0 ]; then ok "$2"; else
+		nok "$2"
+		[ -n "$3" ] && sed 's/^/#   /' "$3"
+	fi
+}
+# has PATTERN FILE DESCRIPTION
+has() {
+	grep -q -e "$1" "$2"
+	check $? "$3" "$2"
+}
+hasnt() {
+	! grep -q -e "$1" "$2"
+	check $? "$3" "$2"
+}
+
+# mkconf FLOWS-DIR OUT: a kefu.conf on the store in $tmp and a sim line.
+mkconf() {
+	cat >"$2" <<EOF
+[kefu]
+mappings = $KEFU_SRCDIR/mappings/catalog
+adapters = $KEFU_SRCDIR/adapters
+flows = $1
+prompts = $KEFU_SRCDIR/prompts
+sql = $KEFU_SRCDIR/sql
+spool = $tmp/spool
+socket = $tmp/kefud.sock
+log = -
+log-level = info
+[store]
+datasource = local
+[datasource local]
+connect = Driver=SQLite3;Database=$tmp/kefu.db;PWD=sekrit-pin-4711
+adapter = sqlite
+[datasource catalog]
+connect = Driver=SQLite3;Database=$tmp/catalog.db
+adapter = sqlite
+read-only = yes
+[line demo]
+type = sim
+device = $tmp/line-demo.sock
+rings = 1
+silence = 5s
+EOF
+	chmod 600 "$2"
+}
+
+conf=$tmp/kefu.conf
+cp -R "$KEFU_SRCDIR/flows" "$tmp/flows"
+chmod -R u+w "$tmp/flows"
+mkconf "$tmp/flows" "$conf"
+if ! "$kefu" -c "$conf" db upgrade >"$tmp/out" 2>&1 ||
+    ! "$kefu" -c "$conf" catalog build --demo --force >>"$tmp/out" 2>&1; then
+	echo "1..0 # SKIP no SQLite store: $(tail -1 "$tmp/out")"
+	exit 0
+fi
+
+# kefud -n
+"$kefud" -n -f "$conf" >"$tmp/out" 2>&1
+check $? "kefud -n: a good set is OK" "$tmp/out"
+has "configuration OK" "$tmp/out" "kefud -n says so"
+cp -R "$tmp/flows" "$tmp/bad"
+sed 's/found="tell"/found="nowhere"/' "$tmp/flows/price.xml" >"$tmp/bad/price.xml"
+mkconf "$tmp/bad" "$tmp/bad.conf"
+"$kefud" -n -f "$tmp/bad.conf" >"$tmp/out" 2>&1
+[ $? -eq 1 ]
+check $? "kefud -n: a broken flow fails with status 1" "$tmp/out"
+has "price.xml:[0-9][0-9]*:.*nowhere" "$tmp/out" \
+    "... naming file:line and the bad target"
+
+# start it
+log=$tmp/kefud.log
+"$kefud" -d -f "$conf" >"$log" 2>&1 &
+pid=$!
+i=0
+while [ ! -S "$tmp/line-demo.sock" ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1)); done
+[ -S "$tmp/line-demo.sock" ]
+check $? "kefud -d listens on the sim line's socket" "$log"
+perm=$(stat -c %a "$tmp/line-demo.sock" 2>/dev/null)
+[ "$perm" = 660 ]
+check $? "the socket is mode 0660 ($perm)"
+
+"$kefu" -c "$conf" status >"$tmp/out" 2>&1
+check $? "kefu status" "$tmp/out"
+has "^line demo *sim *idle *calls 0 " "$tmp/out" \
+    "status: line demo, type sim, idle, no calls"
+has "generation 1, 0 calls since start" "$tmp/out" "status: generation 1"
+
+# status GENERATION: wait until kefu status shows it (SIGHUP is async).
+gen_is() {
+	i=0
+	while [ $i -lt 50 ]; do
+		"$kefu" -c "$conf" status >"$tmp/status" 2>&1
+		grep -q "generation $1," "$tmp/status" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+# idle: wait until the line is idle again; kefu status is in $tmp/out.
+idle() {
+	i=0
+	while [ $i -lt 50 ]; do
+		"$kefu" -c "$conf" status >"$tmp/out" 2>&1
+		grep -q "^line demo *sim *idle" "$tmp/out" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+# simcall OUT KEYS [ARGS]: a fast call on line demo.
+simcall() {
+	o=$1 k=$2
+	shift 2
+	"$kefu" -c "$conf" call --line demo --fast --keys "$k" "$@" >"$o" 2>&1
+}
+
+# a price call, heard and logged
+barcode=6971105000018
+simcall "$tmp/call1" "1 $barcode#" --caller 13800138000 \
+    --audio "$tmp/line.wav"
+check $? "kefu call --line: a price call" "$tmp/call1"
+has "answered" "$tmp/call1" "the call was answered"
+has "hang-up (end of the keys)" "$tmp/call1" \
+    "the caller hung up after the last key"
+"$kefu" -c "$conf" call --no-log --keys "1 $barcode#" --caller 13800138000 \
+    --audio "$tmp/inproc.wav" >"$tmp/out" 2>&1
+check $? "the same call in process" "$tmp/out"
+# In process, each of the 15 keys adds 150 ms (2400 bytes) of pause.
+a=$(stat -c %s "$tmp/line.wav" 2>/dev/null || echo 0)
+b=$(stat -c %s "$tmp/inproc.wav" 2>/dev/null || echo 0)
+d=$((b - a - 15 * 2400))
+[ "$a" -gt 320000 ] && [ $d -gt -200 ] && [ $d -lt 200 ]
+check $? "the line heard the same audio as kefu call ($a vs $b bytes)"
+sleep 0.3
+sql() {
+	echo "$1" | isql -b -d'|' -k "Driver=SQLite3;Database=$tmp/kefu.db" \
+	    2>&1
+}
+sql "SELECT line, caller_id, flow, path FROM call_log WHERE line = 'demo';" \
+    >"$tmp/out"
+has "^demo|13800138000|main|.*price:tell" "$tmp/out" \
+    "a call_log row for the call on line demo"
+idle
+has "^line demo *sim *idle *calls 1 " "$tmp/out" "status: 1 call on the line"
+has "1 call since start" "$tmp/out" "status: 1 call since start"
+
+# reloads
+"$kefu" -c "$conf" reload >"$tmp/out" 2>&1
+check $? "kefu reload" "$tmp/out"
+has "generation 2" "$tmp/out" "kefu reload: generation 2"
+kill -HUP "$pid"
+gen_is 3
+check $? "SIGHUP: generation 3" "$tmp/status"
+cp "$tmp/flows/price.xml" "$tmp/price.good"
+cp "$tmp/bad/price.xml" "$tmp/flows/price.xml"
+"$kefu" -c "$conf" reload >"$tmp/out" 2>&1
+[ $? -ne 0 ]
+check $? "kefu reload of a broken flow fails" "$tmp/out"
+has "nowhere" "$tmp/out" "... and says why"
+has "reload refused.*nowhere" "$log" "the log has the reason"
+kill -HUP "$pid"
+sleep 0.5
+grep -c "reload refused" "$log" | grep -q 2
+check $? "SIGHUP with a broken flow is refused too" "$log"
+gen_is 3
+check $? "still generation 3" "$tmp/status"
+simcall "$tmp/call2" "1 $barcode#" --caller 2
+check $? "calls still work on the old set" "$tmp/call2"
+has "play" "$tmp/call2" "... and hear prompts"
+cp "$tmp/price.good" "$tmp/flows/price.xml"
+
+# a reload during a call: the call finishes on the set it started with
+simcall "$tmp/call3" "1 $barcode# $barcode# $barcode# $barcode#" \
+    --caller 3333 &
+cpid=$!
+i=0
+until "$kefu" -c "$conf" status 2>&1 | grep -q "^line demo *sim *playing"
+do
+	[ $i -ge 100 ] && break
+	sleep 0.05; i=$((i + 1))
+done
+sed 's/"tell"/"told"/' "$tmp/price.good" >"$tmp/flows/price.xml"
+kill -HUP "$pid"
+gen_is 4
+check $? "SIGHUP during a call: generation 4" "$tmp/status"
+! grep -q "^line demo *sim *idle" "$tmp/status"
+check $? "... while the call is in progress" "$tmp/status"
+wait $cpid
+check $? "the call in progress ends normally" "$tmp/call3"
+sleep 0.3
+sql "SELECT caller_id, path FROM call_log WHERE line = 'demo';" >"$tmp/out"
+has "^3333|.*price:tell" "$tmp/out" "... on the old set (price:tell)"
+simcall "$tmp/call4" "1 $barcode#" --caller 4444
+check $? "the next call" "$tmp/call4"
+sleep 0.3
+sql "SELECT caller_id, path FROM call_log WHERE line = 'demo';" >"$tmp/out"
+has "^4444|.*price:told" "$tmp/out" "... runs on the new set (price:told)"
+
+# bad callers
+calls=5
+if command -v socat >/dev/null 2>&1; then
+	printf 'HELLO kefu-sim 1 fast\nRING 5\nFROBNICATE\n' |
+	    socat -t 2 - "UNIX-CONNECT:$tmp/line-demo.sock" >"$tmp/out" 2>&1
+	has "ANSWERED" "$tmp/out" "a garbage caller is answered first"
+	sleep 0.3
+	has "does not understand (\"FROBNICATE\")" "$log" \
+	    "the garbage is logged"
+	printf 'HELLO kefu-sim 1\nRING 6\n' |
+	    socat -t 0.5 - "UNIX-CONNECT:$tmp/line-demo.sock" >"$tmp/out" 2>&1
+	has "PROMPT" "$tmp/out" "a caller vanishing mid-prompt heard a prompt"
+	sleep 0.5
+	kill -0 "$pid"
+	check $? "kefud is still running"
+	calls=7
+else
+	for t in 1 2 3 4; do ok "# SKIP no socat"; done
+fi
+simcall "$tmp/call5" "2" --caller 5555
+check $? "the next call is answered" "$tmp/call5"
+has "answered" "$tmp/call5" "... and heard"
+idle
+has "^line demo *sim *idle *calls $calls " "$tmp/out" \
+    "status: $calls calls on the line"
+
+# the log
+has "line demo: answered" "$log" "the log tells of answered calls"
+has "line demo: simulated line listening on $tmp/line-demo.sock" "$log" \
+    "... and of the socket"
+hasnt "sekrit-pin-4711" "$log" "no password in the log"
+hasnt "sekrit-pin-4711" "$tmp/out" "no password in kefu status"
+
+kill "$pid"
+wait "$pid"
+check $? "SIGTERM: kefud exits 0" "$log"
+pid=
+[ ! -e "$tmp/line-demo.sock" ]
+check $? "the socket is removed at exit"
+has "stopped" "$log" "the log says it stopped"
+
+echo "1..$n"
+exit $failed
