@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "audio/audio.h"
 #include "util/util.h"
@@ -68,6 +70,51 @@ audio_hash(const char *lang, const char *id, const struct audio_fmt *fmt)
 	return h % AUDIO_BUCKETS;
 }
 
+char *
+audio_announcement(const struct prompts *pr, const char *lang, const char *id)
+{
+	size_t n = strlen(id);
+	char *path;
+
+	if (n < 5 || strcasecmp(id + n - 4, ".wav") != 0 || id[0] == '/' ||
+	    strstr(id, "..") != NULL || strchr(id, '\\') != NULL)
+		return NULL;
+	path = xasprintf("%s/%s/%s", pr->dir, lang, id);
+	if (access(path, R_OK) == 0)
+		return path;
+	free(path);
+	path = xasprintf("%s/%s", pr->dir, id);
+	if (access(path, R_OK) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+/* A recorded announcement's PCM at rate: 0, or -1 (logged). */
+static int
+audio_announcement_pcm(struct audio_cache *c, const char *lang,
+    const char *id, unsigned rate, struct audio_pcm *pcm)
+{
+	struct audio_pcm raw;
+	char *path, *cause = NULL;
+
+	if ((path = audio_announcement(c->pr, lang, id)) == NULL)
+		return -1;
+	memset(&raw, 0, sizeof raw);
+	if (wav_read(path, &raw, &cause) == 0 &&
+	    pcm_resample(&raw, rate, pcm, &cause) == 0) {
+		pcm_free(&raw);
+		free(path);
+		return 0;
+	}
+	pcm_free(&raw);
+	log_warnx("audio: announcement %s cannot be played: %s", path,
+	    cause);
+	free(cause);
+	free(path);
+	return -1;
+}
+
 /* The PCM for (lang, id) at rate, with how it was found. */
 static void
 audio_source(struct audio_cache *c, const char *lang, const char *id,
@@ -100,6 +147,10 @@ audio_source(struct audio_cache *c, const char *lang, const char *id,
 		log_warnx("audio: %s; playing a beep for %s %s", cause, lang,
 		    id);
 		free(cause);
+	} else if (p == NULL && audio_announcement_pcm(c, lang, id, rate,
+	    pcm) == 0) {
+		*how = CLIP_OWN;
+		return;
 	} else
 		log_warnx("audio: prompt %s has no audio in any language; "
 		    "playing a beep (run `kefu prompts check`)", id);

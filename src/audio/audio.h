@@ -208,6 +208,16 @@ size_t prompts_report(const struct prompts *pr, struct strbuf *report);
 
 /* ---- audio.c: the shared cache of converted prompts ---- */
 
+/*
+ * A recorded announcement named by data rather than by a catalog (a
+ * notice's audio column: "notices/hours.wav"): a relative path ending in
+ * .wav, without "..", looked up as <prompts>/<lang>/<path>, then
+ * <prompts>/<path>.  The malloc'd path of the file that exists, or NULL
+ * (not such a name, or no such file).  audio_get plays these ids too.
+ */
+char *audio_announcement(const struct prompts *pr, const char *lang,
+    const char *id);
+
 enum clip_how {
 	CLIP_OWN = 0,           /* the prompt's own audio */
 	CLIP_OTHER_LANG,        /* the same id in another language */

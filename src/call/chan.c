@@ -65,6 +65,7 @@ chan_spoken(struct chan *ch, const char *lang, const struct flow_prompt *p,
 {
 	const struct prompts *pr = audio_cache_prompts(ch->set->audio);
 	struct flow_prompt *v = xreallocarray(NULL, n ? n : 1, sizeof *v);
+	char *file;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -74,6 +75,11 @@ chan_spoken(struct chan *ch, const char *lang, const struct flow_prompt *p,
 		    strncmp(p[i].id, "pause:", 6) == 0 ||
 		    prompts_resolve(pr, lang, p[i].id) != NULL)
 			continue;
+		/* A recorded announcement that is there plays as recorded. */
+		if ((file = audio_announcement(pr, lang, p[i].id)) != NULL) {
+			free(file);
+			continue;
+		}
 		log_debug("line %s: %s has no audio; speaking its text",
 		    ch->ln->name, p[i].id);
 		v[i].id = (char *)"text";

@@ -314,6 +314,54 @@ get_thread(void *arg)
 	return NULL;
 }
 
+/* Recorded announcements named by data (a notice's audio column). */
+static void
+test_announcements(struct audio_cache *cache, const struct prompts *pr,
+    const char *d)
+{
+	struct audio_fmt ulaw = { AUDIO_ULAW, 8000 };
+	const struct audio_clip *clip;
+	struct audio_pcm t;
+	char *path, *sub, *cause = NULL, *got;
+
+	sub = xasprintf("%s/zh-CN/notices", d);
+	mkdir(sub, 0700);
+	free(sub);
+	tone_make(&t, 16000, 440, 500, 8000);
+	path = xasprintf("%s/zh-CN/notices/hours.wav", d);
+	ok(wav_write_pcm(path, &t, NULL, &cause) == 0, "announcement written");
+	free(path);
+	path = xasprintf("%s/shared.wav", d);
+	t.n /= 2;       /* 250 ms */
+	ok(wav_write_pcm(path, &t, NULL, &cause) == 0, "a shared one too");
+	pcm_free(&t);
+
+	got = audio_announcement(pr, "zh-CN", "notices/hours.wav");
+	like(got, "/zh-CN/notices/hours.wav", "found in the language folder");
+	free(got);
+	got = audio_announcement(pr, "yue", "notices/hours.wav");
+	ok(got == NULL, "not in yue's folder nor the top one");
+	got = audio_announcement(pr, "yue", "shared.wav");
+	like(got, "/p/shared.wav", "the top folder serves every language");
+	free(got);
+	ok(audio_announcement(pr, "zh-CN", "../zh-CN/notices/hours.wav") ==
+	    NULL, "'..' is refused");
+	ok(audio_announcement(pr, "zh-CN", "/etc/passwd.wav") == NULL,
+	    "an absolute path is refused");
+	ok(audio_announcement(pr, "zh-CN", "notices/hours") == NULL,
+	    "only .wav names are announcements");
+	ok(audio_announcement(pr, "zh-CN", "greet") == NULL,
+	    "a catalog id is not one");
+
+	clip = audio_get(cache, "zh-CN", "notices/hours.wav", &ulaw);
+	ok(clip->how == CLIP_OWN && clip->len == 4000, "the announcement "
+	    "plays as recorded: 500 ms of mu-law (%zu bytes, how %d)",
+	    clip->len, (int)clip->how);
+	clip = audio_get(cache, "zh-CN", "notices/gone.wav", &ulaw);
+	is_int(clip->how, CLIP_BEEP, "a missing recording beeps (the call "
+	    "channel speaks the notice's text instead)");
+}
+
 static void
 test_cache(void)
 {
@@ -398,6 +446,7 @@ test_cache(void)
 	audio_preload(cache, &s16);
 	clip = audio_get(cache, "yue", "greet", &s16);
 	is_int(clip->nsamples, 3200, "preload built yue greet (400 ms)");
+	test_announcements(cache, pr, d);
 	audio_cache_free(cache);
 	unsetenv("KEFU_PROMPTS_GEN");
 	free(d);
