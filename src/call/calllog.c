@@ -178,7 +178,7 @@ svc_log_call(struct svc *svc, const char *line, const char *caller,
 	struct db_param p[10];
 	struct db_result *res = NULL;
 	struct db_err err;
-	char stamp[32], node[64], *path;
+	char stamp[32], node[64], *path, *escalated = NULL;
 	time_t t = time(NULL) - (time_t)(duration_ms / 1000);
 	struct tm tm;
 	int64_t id;
@@ -217,15 +217,23 @@ svc_log_call(struct svc *svc, const char *line, const char *caller,
 	p[9].s = rec->reason;
 	p[9].null = rec->end == FLOW_END_FLOW || rec->end == FLOW_END_CALLER ||
 	    rec->reason == NULL;
+	/* A call the flow ended after an escalation says why. */
+	if (p[9].null && rec->end == FLOW_END_FLOW && rec->escalated != NULL) {
+		escalated = xasprintf("escalated: %s", rec->escalated);
+		p[9].s = escalated;
+		p[9].null = 0;
+	}
 	q.sql = sql;
 	q.params = p;
 	q.nparams = 10;
 	q.writes = 1;
 	if (db_run(src, &q, &res, &err) == -1) {
 		free(path);
+		free(escalated);
 		return kf_error(cause, "%s", err.msg);
 	}
 	free(path);
+	free(escalated);
 	db_result_free(res);
 	/*
 	 * The new row's id, found again by node, line and start: one line

@@ -264,12 +264,13 @@ svc_line_call(struct line *ln, struct line_call *call, void *arg)
 		free(cause);
 		cause = NULL;
 	} else {
-		log_info("line %s: call from %s ended after %llu s (%s); %zu "
-		    "quer%s; path %s", ln->name, ch.caller ? ch.caller :
+		log_info("line %s: call from %s ended after %llu s (%s%s%s); "
+		    "%zu quer%s; path %s", ln->name, ch.caller ? ch.caller :
 		    "an unknown number", (unsigned long long)(now_ms() - start)
 		    / 1000, rec.reason ? rec.reason : flow_end_name(rec.end),
-		    rec.nqueries, rec.nqueries == 1 ? "y" : "ies",
-		    sb_str(&rec.path));
+		    rec.escalated ? ", escalated: " : "",
+		    rec.escalated ? rec.escalated : "", rec.nqueries,
+		    rec.nqueries == 1 ? "y" : "ies", sb_str(&rec.path));
 	}
 	pthread_mutex_lock(&svc->mtx);
 	svc->calls++;

@@ -100,6 +100,7 @@ flow_record_clear(struct flow_record *rec)
 	}
 	free(rec->queries);
 	free(rec->reason);
+	free(rec->escalated);
 	free(rec->lang);
 	memset(rec, 0, sizeof *rec);
 }
@@ -422,9 +423,17 @@ run_retry(struct run *r, const struct flow_node *n, int timeout,
 	return over;
 }
 
+/* Retries are used up: go to escalate=, noting why for the call log. */
 static enum run_rc
-run_escalate(const struct flow_node *n, const struct flow_node **next)
+run_escalate(struct run *r, const struct flow_node *n, const char *why,
+    const struct flow_node **next)
 {
+	char *where = flow_node_label(n);
+
+	free(r->rec->escalated);
+	r->rec->escalated = xasprintf("%s in %s", why, where);
+	free(where);
+	log_info("flow: %s", r->rec->escalated);
 	if ((*next = run_edge(n, "escalate")) == NULL) {
 		log_info("flow: %s: retries used up and no escalate=; "
 		    "hanging up", n->id ? n->id : "menu");
@@ -467,7 +476,9 @@ run_menu(struct run *r, const struct flow_node *n,
 		}
 		timeout = d.state == FLOW_D_NOINPUT;
 		if (run_retry(r, n, timeout, &ninvalid, &ntimeouts, &rc))
-			return rc != RUN_NEXT ? rc : run_escalate(n, next);
+			return rc != RUN_NEXT ? rc : run_escalate(r, n, timeout ?
+			    "too many time-outs" : "too many invalid keys",
+			    next);
 		if (rc != RUN_NEXT)
 			return rc;
 	}
@@ -555,11 +566,14 @@ run_input(struct run *r, const struct flow_node *n,
 			}
 			/* rejected read-back: ask again, counted, no reproach */
 			if (++ninvalid >= n->max_invalid)
-				return run_escalate(n, next);
+				return run_escalate(r, n, "read-back rejected "
+				    "too often", next);
 			continue;
 		}
 		if (run_retry(r, n, timeout, &ninvalid, &ntimeouts, &rc))
-			return rc != RUN_NEXT ? rc : run_escalate(n, next);
+			return rc != RUN_NEXT ? rc : run_escalate(r, n, timeout ?
+			    "too many time-outs" : "too many invalid entries",
+			    next);
 		if (rc != RUN_NEXT)
 			return rc;
 	}

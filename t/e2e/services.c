@@ -503,6 +503,8 @@ sc_invalid(struct e2e *e)
 	is_call(e, "outcome", "completed", "%s: the flow ended the call", f);
 	is_call(e, "path", "main:hello main:top main:too_many",
 	    "%s: escalated from the menu to main:too_many", f);
+	is_call(e, "error", "escalated: too many invalid keys in main:top",
+	    "%s: the call log says why it escalated", f);
 	is_queries(e, "", "%s: no query", f);
 	next_call(e, "13900000008");
 }
@@ -533,6 +535,8 @@ sc_timeouts(struct e2e *e)
 	is_call(e, "outcome", "completed", "%s: the flow ended the call", f);
 	is_call(e, "path", "main:hello main:top main:too_many",
 	    "%s: escalated from the menu to main:too_many", f);
+	is_call(e, "error", "escalated: too many time-outs in main:top",
+	    "%s: the call log says why it escalated", f);
 }
 
 /* The shipped flows with the main menu's item prompts taken out. */
