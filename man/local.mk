@@ -12,3 +12,7 @@ check-man:
 	done; exit $$rc
 .PHONY: check-man
 endif
+
+# The simulated line's protocol (src/line/sim.c).
+man_MANS += man/kefu-simline.7
+EXTRA_DIST += man/kefu-simline.7

@@ -707,6 +707,12 @@ cmd_call_main(int argc, char **argv)
 	}
 	if ((conf = cli_conf()) == NULL)
 		return CLI_FAIL;
+	if (line != NULL && (lang != NULL || nolog || strcmp(flow, "main"))) {
+		fprintf(stderr, "kefu call: --lang, --flow and --no-log do not "
+		    "go with --line (kefud uses the line's settings and logs "
+		    "every call)\n");
+		return CLI_USAGE;
+	}
 	if (line != NULL)
 		return simcall(conf, line, keys, caller, audio, fast);
 	if (fast) {
