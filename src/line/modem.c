@@ -673,13 +673,19 @@ modem_set_flow(struct modem *m, enum port_flow data_flow, char **cause)
 	return port_set_flow(m->port, data_flow, cause);
 }
 
-/* Stop playback now: vgetty's flush, NUL, DLE CAN, DLE ETX. */
+/*
+ * Stop playback now: vgetty's flush, one byte that completes a DLE left
+ * dangling by the flush, DLE CAN, DLE ETX.  That byte reaches the caller
+ * as a sample, so it is the format's silence rather than vgetty's NUL
+ * (a full-scale click in mu-law and 8-bit audio).
+ */
 static enum line_status
 modem_play_abort(struct modem *m, char **cause)
 {
-	static const uint8_t stop[] = { DLE_NUL, DLE_DLE, DLE_CAN, DLE_DLE,
-	    DLE_ETX };
+	uint8_t stop[] = { DLE_NUL, DLE_DLE, DLE_CAN, DLE_DLE, DLE_ETX };
 
+	stop[0] = m->fmt.enc == AUDIO_ULAW ? 0xff : m->fmt.enc == AUDIO_ALAW ?
+	    0xd5 : m->fmt.enc == AUDIO_U8 ? 0x80 : 0x00;
 	port_flush(m->port, 1, 0);
 	if (port_write(m->port, stop, sizeof stop, MODEM_WRITE_MS,
 	    cause) == -1)

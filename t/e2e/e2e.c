@@ -240,6 +240,22 @@ e2e_render(struct e2e *e, const char *lang, const struct flow_prompt *p,
 	return rc;
 }
 
+/* The byte of silence in the line's format. */
+static uint8_t
+e2e_silence(const struct e2e *e)
+{
+	switch (e->ln->fmt.enc) {
+	case AUDIO_ULAW:
+		return 0xff;
+	case AUDIO_ALAW:
+		return 0xd5;
+	case AUDIO_U8:
+		return 0x80;
+	default:
+		return 0x00;
+	}
+}
+
 int
 e2e_seg(struct e2e *e, size_t seg, unsigned ms, const char *lang,
     const struct flow_prompts *ps, enum e2e_cmp how, size_t *heard)
@@ -261,11 +277,11 @@ e2e_seg(struct e2e *e, size_t seg, unsigned ms, const char *lang,
 	    e2e_render(e, lang, ps->v, ps->n, &w, &wlen) == -1)
 		goto out;
 	/*
-	 * A prompt stopped early ends with the NUL that the line writes
-	 * before DLE CAN (vgetty's flush); the modem never plays it.
+	 * A prompt stopped early ends with the one byte of silence that the
+	 * line writes before DLE CAN (after vgetty's flush).
 	 */
 	if (how == E2E_CUT && end == MSIM_VTX_CANCEL && hlen > 0 &&
-	    h[hlen - 1] == 0x00)
+	    h[hlen - 1] == e2e_silence(e))
 		hlen--;
 	if (heard != NULL)
 		*heard = hlen;
