@@ -259,6 +259,7 @@ has "line demo: answered" "$log" "the log tells of answered calls"
 has "line demo: simulated line listening on $tmp/line-demo.sock" "$log" \
     "... and of the socket"
 hasnt "sekrit-pin-4711" "$log" "no password in the log"
+hasnt "$barcode" "$log" "no keys the callers typed in the log"
 hasnt "sekrit-pin-4711" "$tmp/out" "no password in kefu status"
 
 kill "$pid"
@@ -268,6 +269,59 @@ pid=
 [ ! -e "$tmp/line-demo.sock" ]
 check $? "the socket is removed at exit"
 has "stopped" "$log" "the log says it stopped"
+
+# log = syslog: kefud runs (without -d, which logs to stderr) in a
+# private mount namespace whose /dev/log is a socat listener, so the
+# machine's /dev is never touched.  Needs root, unshare(1) and socat.
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
+    command -v socat >/dev/null 2>&1 && unshare -m true 2>/dev/null; then
+	sed 's/^log = -$/log = syslog/' "$conf" >"$tmp/syslog.conf"
+	chmod 600 "$tmp/syslog.conf"
+	mkdir -p "$tmp/olddev"
+	cat >"$tmp/ns.sh" <<EOF
+mount --make-rprivate /
+mount --bind /dev "$tmp/olddev" || exit 1
+mount -t tmpfs -o size=1m tmpfs /dev || exit 1
+for f in null zero urandom random full; do
+	touch /dev/\$f && mount --bind "$tmp/olddev/\$f" /dev/\$f
+done
+socat -u UNIX-RECV:/dev/log "OPEN:$tmp/syslog.txt,creat,append" &
+sp=\$!
+i=0
+while [ ! -S /dev/log ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done
+"$kefud" -f "$tmp/syslog.conf" >"$tmp/syslog.stderr" 2>&1 &
+kp=\$!
+i=0
+while [ ! -S "$tmp/line-demo.sock" ] && [ \$i -lt 100 ]; do
+	sleep 0.1; i=\$((i + 1)); done
+"$kefu" -c "$conf" call --line demo --fast --keys "1 $barcode#" \\
+    --caller 13900139000 >"$tmp/call6" 2>&1
+echo "call \$?" >"$tmp/syslog.rc"
+kill \$kp
+wait \$kp
+echo "kefud \$?" >>"$tmp/syslog.rc"
+sleep 0.2
+kill \$sp
+EOF
+	unshare -m sh "$tmp/ns.sh" >"$tmp/out" 2>&1
+	grep -q "call 0" "$tmp/syslog.rc" 2>/dev/null
+	check $? "log = syslog: a call" "$tmp/call6"
+	grep -q "kefud 0" "$tmp/syslog.rc" 2>/dev/null
+	check $? "log = syslog: kefud exits 0" "$tmp/syslog.stderr"
+	[ ! -s "$tmp/syslog.stderr" ]
+	check $? "log = syslog: nothing on stderr" "$tmp/syslog.stderr"
+	tr '<' '\n' <"$tmp/syslog.txt" >"$tmp/syslog.lines" 2>/dev/null
+	has "^30>.*kefud\[[0-9]*\]: line demo: caller ID 13900139000" \
+	    "$tmp/syslog.lines" "syslog: daemon.info, ident kefud[pid], the call"
+	has "kefud\[[0-9]*\]: line demo: call from 13900139000 ended" \
+	    "$tmp/syslog.lines" "syslog: the end of the call"
+	has "kefud\[[0-9]*\]: stopped" "$tmp/syslog.lines" "syslog: stopped"
+	hasnt "sekrit-pin-4711" "$tmp/syslog.lines" "syslog: no password"
+else
+	for t in 1 2 3 4 5 6 7; do
+		ok "# SKIP log = syslog needs root, unshare -m and socat"
+	done
+fi
 
 echo "1..$n"
 exit $failed
