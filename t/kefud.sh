@@ -71,6 +71,11 @@ type = sim
 device = $tmp/line-demo.sock
 rings = 1
 silence = 5s
+[line rec]
+type = sim
+device = $tmp/line-rec.sock
+rings = 1
+flow = msg
 EOF
 	chmod 600 "$2"
 }
@@ -78,6 +83,15 @@ EOF
 conf=$tmp/kefu.conf
 cp -R "$KEFU_SRCDIR/flows" "$tmp/flows"
 chmod -R u+w "$tmp/flows"
+cat >"$tmp/flows/msg.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<flow name="msg">
+  <record id="rec" var="m" prompt="sys.coming_soon" max-length="20s"
+      silence="1s" stop-keys="#" beep="yes" next="bye"/>
+  <play id="bye" prompt="sys.coming_soon"/>
+  <hangup/>
+</flow>
+EOF
 mkconf "$tmp/flows" "$conf"
 if ! "$kefu" -c "$conf" db upgrade >"$tmp/out" 2>&1 ||
     ! "$kefu" -c "$conf" catalog build --demo --force >>"$tmp/out" 2>&1; then
@@ -176,6 +190,26 @@ idle
 has "^line demo *sim *idle *calls 1 " "$tmp/out" "status: 1 call on the line"
 has "1 call since start" "$tmp/out" "status: 1 call since start"
 
+# a recording: the caller speaks (1 s), then a key or silence
+"$kefu" -c "$conf" call --line rec --fast --keys "~" --caller 777 \
+    >"$tmp/call-rec" 2>&1
+check $? "a call on the recording line" "$tmp/call-rec"
+has "beep  1000 300" "$tmp/call-rec" "the caller hears the beep"
+has "record (up to 20000 ms)" "$tmp/call-rec" "kefud records"
+has "(silence)" "$tmp/call-rec" "... until the caller falls silent"
+has "hang-up by kefu (kefu ended the call)" "$tmp/call-rec" \
+    "then kefu hangs up"
+sleep 0.3
+f=$(ls "$tmp"/spool/*-linerec-777.wav 2>/dev/null | head -1)
+sz=$(stat -c %s "$f" 2>/dev/null || echo 0)
+[ "$sz" -ge 32000 ] && [ "$sz" -lt 64000 ]
+check $? "the recording holds the voice and the silence ($sz bytes)"
+"$kefu" -c "$conf" call --line rec --fast --keys "#" --caller 778 \
+    >"$tmp/call-rec" 2>&1
+has "key   # (after speaking)" "$tmp/call-rec" "a key after speaking..."
+hasnt "(silence)" "$tmp/call-rec" "... stops the recording"
+has "hang-up by kefu" "$tmp/call-rec" "... and the flow goes on"
+
 # reloads
 "$kefu" -c "$conf" reload >"$tmp/out" 2>&1
 check $? "kefu reload" "$tmp/out"
@@ -247,6 +281,17 @@ if command -v socat >/dev/null 2>&1; then
 else
 	for t in 1 2 3 4; do ok "# SKIP no socat"; done
 fi
+# at the pace of a phone line, the caller leaves while kefud is sending
+"$kefu" -c "$conf" call --line demo --keys "^" --caller 6666 \
+    >"$tmp/out" 2>&1
+has "hang-up (during the prompt)" "$tmp/out" \
+    "a caller hanging up mid-prompt (real pacing)"
+i=0
+until grep -q "call from 6666 ended" "$log" || [ $i -ge 50 ]; do
+	sleep 0.1; i=$((i + 1)); done
+has "call from 6666 ended after 0 s (caller hung up in main:hello)" "$log" \
+    "... is seen by kefud at once"
+calls=$((calls + 1))
 simcall "$tmp/call5" "2" --caller 5555
 check $? "the next call is answered" "$tmp/call5"
 has "answered" "$tmp/call5" "... and heard"
