@@ -476,10 +476,72 @@ exec_get_text(SQLHSTMT st, SQLUSMALLINT col, char *buf, size_t bufsz,
 	return 0;
 }
 
+/*
+ * Room for the cells' text inside the result's own block (see
+ * exec_result_new): a short value is copied there instead of being
+ * allocated on its own.
+ */
+struct exec_arena {
+	char *p;
+	size_t left;
+};
+
+/* Copy len bytes and a NUL into the arena; NULL when it is full. */
+static char *
+exec_arena_copy(struct exec_arena *a, const char *s, size_t len)
+{
+	char *d;
+
+	if (a == NULL || len >= a->left)
+		return NULL;
+	d = a->p;
+	memcpy(d, s, len);
+	d[len] = '\0';
+	a->p += len + 1;
+	a->left -= len + 1;
+	return d;
+}
+
+/*
+ * The length of in when it is a decimal in canonical form already (as
+ * db_conv_decimal would return it unchanged), else 0: optional '-',
+ * digits without leading zeros ("0" alone), optional '.' and digits, no
+ * negative zero.
+ */
+static size_t
+exec_decimal_canonical(const char *in, size_t len)
+{
+	const char *p = in, *end = in + len;
+	int nonzero = 0;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p == end || *p < '0' || *p > '9')
+		return 0;
+	if (*p == '0') {
+		if (++p < end && *p >= '0' && *p <= '9')
+			return 0;
+	} else {
+		nonzero = 1;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && *p == '.') {
+		if (++p == end || *p < '0' || *p > '9')
+			return 0;
+		for (; p < end && *p >= '0' && *p <= '9'; p++)
+			if (*p != '0')
+				nonzero = 1;
+	}
+	if (p != end || (in[0] == '-' && !nonzero) || len > 100)
+		return 0;
+	return len;
+}
+
 static int
 exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
     SQLUSMALLINT col, const char *colname, enum db_vtype type,
-    struct db_value *v, struct db_err *err)
+    struct db_value *v, struct exec_arena *a, struct db_err *err)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char buf[4096];
@@ -578,6 +640,9 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 	}
 	switch (type) {
 	case DBV_DECIMAL:
+		if (exec_decimal_canonical(text, len) == len &&
+		    (v->s = exec_arena_copy(a, text, len)) != NULL)
+			break;
 		if (db_conv_decimal(text, &v->s) == -1) {
 			db_err_set(err, DBE_CONVERT, "column %s: \"%.40s\" is "
 			    "not a decimal number", colname, text);
@@ -594,6 +659,12 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 		}
 		break;
 	default:
+		/* UTF-8 (checked, as db_conv_from_db does) into the arena. */
+		if ((src->utf8 || c->from_db == (iconv_t)-1) && a != NULL &&
+		    len < a->left && db_conv_utf8_valid(text, len)) {
+			v->s = exec_arena_copy(a, text, len);
+			break;
+		}
 		if (db_conv_from_db(c, src->utf8, text, len, &v->s,
 		    err) == -1) {
 			size_t l = strlen(err->msg);
@@ -608,19 +679,15 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 	return 0;
 }
 
-static void
-exec_value_free(struct db_value *v)
-{
-	free(v->s);
-	v->s = NULL;
-}
-
 /*
  * A result is one allocation: struct db_result, the names (ncols + 1
- * pointers), cells for EXEC_ROWS rows, then the names' bytes.  More rows
- * move the cells to an array of their own.
+ * pointers), cells for EXEC_ROWS rows, EXEC_ARENA bytes for the cells'
+ * text (exec_arena), then the names' bytes.  More rows move the cells
+ * to an array of their own; text that does not fit the arena is
+ * allocated per cell.  A one-row result is thus one malloc and one free.
  */
 #define EXEC_ROWS 2
+#define EXEC_ARENA 256
 
 static struct db_value *
 exec_packed_cells(const struct db_result *res)
@@ -629,14 +696,22 @@ exec_packed_cells(const struct db_result *res)
 	    res->ncols + 1);
 }
 
+/* The arena of a result with columns (none without). */
+static char *
+exec_arena_of(const struct db_result *res)
+{
+	return (char *)(exec_packed_cells(res) + res->ncols * EXEC_ROWS);
+}
+
 static struct db_result *
-exec_result_new(const struct db_stmt *s)
+exec_result_new(const struct db_stmt *s, struct exec_arena *a)
 {
 	size_t n = s->ncols, i;
 	size_t head = sizeof(struct db_result) + (n + 1) * sizeof(char *);
 	size_t cells = n * EXEC_ROWS * sizeof(struct db_value);
-	struct db_result *res = xmalloc(head + cells + s->namebytes);
-	char *blob = (char *)res + head + cells;
+	size_t arena = n > 0 ? EXEC_ARENA : 0;
+	struct db_result *res = xmalloc(head + cells + arena + s->namebytes);
+	char *blob = (char *)res + head + cells + arena;
 
 	memset(res, 0, sizeof *res);
 	res->ncols = n;
@@ -647,18 +722,28 @@ exec_result_new(const struct db_stmt *s)
 		res->names[i] = blob + (s->names[i] - s->nameblob);
 	res->names[n] = NULL;
 	res->cells = n > 0 ? exec_packed_cells(res) : NULL;
+	if (a != NULL) {
+		a->p = n > 0 ? exec_arena_of(res) : NULL;
+		a->left = arena;
+	}
 	return res;
 }
 
 void
 db_result_free(struct db_result *res)
 {
+	uintptr_t lo, hi, p;
 	size_t i;
 
 	if (res == NULL)
 		return;
-	for (i = 0; i < res->nrows * res->ncols; i++)
-		exec_value_free(&res->cells[i]);
+	lo = (uintptr_t)exec_arena_of(res);
+	hi = lo + (res->ncols > 0 ? EXEC_ARENA : 0);
+	for (i = 0; i < res->nrows * res->ncols; i++) {
+		p = (uintptr_t)res->cells[i].s;
+		if (p < lo || p >= hi)          /* not in the arena */
+			free(res->cells[i].s);
+	}
 	if (res->cells != exec_packed_cells(res))
 		free(res->cells);
 	free(res->types);
@@ -737,7 +822,8 @@ exec_describe(struct db_source *src, struct db_conn *c, struct db_stmt *s,
 
 static int
 exec_fetch(struct db_source *src, struct db_conn *c, SQLHSTMT st,
-    const struct db_query *q, struct db_result *res, struct db_err *err)
+    const struct db_query *q, struct db_result *res, struct exec_arena *a,
+    struct db_err *err)
 {
 	size_t cap = EXEC_ROWS, col;
 	SQLRETURN r;
@@ -780,7 +866,7 @@ exec_fetch(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 				t = q->coltypes[col];
 			if (exec_get_cell(src, c, st, (SQLUSMALLINT)(col + 1),
 			    res->names[col], t,
-			    DB_CELL(res, res->nrows - 1, col), err) == -1)
+			    DB_CELL(res, res->nrows - 1, col), a, err) == -1)
 				return -1;
 		}
 	}
@@ -829,15 +915,58 @@ exec_timeout(struct db_source *src, struct db_stmt *s, int timeout_ms)
  * costly): 0 with *trim set to the length to send, or -1 with *why.
  * Accepted texts are remembered in a two-way cache keyed by hash.
  */
+/*
+ * A verdict depends on the text and the writes flag only, so each thread
+ * also remembers its last accepted short texts (no lock on the hot path):
+ * direct-mapped by hash, the text kept inline and compared in full.
+ */
+#define EXEC_TV_SLOTS 8
+#define EXEC_TV_TEXT 248
+
+struct exec_tv {
+	uint64_t hash;
+	size_t len;             /* 0: empty slot */
+	size_t trim;
+	unsigned ok;
+	char sql[EXEC_TV_TEXT];
+};
+
+static _Thread_local struct exec_tv exec_tvs[EXEC_TV_SLOTS];
+
+static void
+exec_tv_put(const char *sql, uint64_t h, size_t len, unsigned ok,
+    size_t trim)
+{
+	struct exec_tv *t = &exec_tvs[h % EXEC_TV_SLOTS];
+
+	if (len == 0 || len >= EXEC_TV_TEXT)
+		return;
+	if (t->len == len && t->hash == h && memcmp(t->sql, sql, len) == 0) {
+		t->ok |= ok;
+		return;
+	}
+	t->hash = h;
+	t->len = len;
+	t->trim = trim;
+	t->ok = ok;
+	memcpy(t->sql, sql, len);
+}
+
 static int
 exec_verdict(struct db_source *src, const char *sql, uint64_t h, size_t len,
     int writes, size_t *trim, char **why)
 {
 	unsigned bit = writes ? 2u : 1u;
 	struct db_verdict *v, *hit = NULL;
+	struct exec_tv *tv = &exec_tvs[h % EXEC_TV_SLOTS];
 	size_t t;
 	int k;
 
+	if (tv->len == len && tv->hash == h && (tv->ok & bit) &&
+	    memcmp(tv->sql, sql, len) == 0) {
+		*trim = tv->trim;
+		return 0;
+	}
 	v = &src->verdicts[(size_t)(h % (DB_VERDICT_CACHE / 2)) * 2];
 	pthread_mutex_lock(&src->lock);
 	for (k = 0; k < 2; k++)
@@ -848,6 +977,7 @@ exec_verdict(struct db_source *src, const char *sql, uint64_t h, size_t len,
 		hit->used = ++src->vclock;
 		*trim = hit->trim;
 		pthread_mutex_unlock(&src->lock);
+		exec_tv_put(sql, h, len, bit, *trim);
 		return 0;
 	}
 	pthread_mutex_unlock(&src->lock);
@@ -873,6 +1003,7 @@ exec_verdict(struct db_source *src, const char *sql, uint64_t h, size_t len,
 	hit->ok |= bit;
 	hit->used = ++src->vclock;
 	pthread_mutex_unlock(&src->lock);
+	exec_tv_put(sql, h, len, bit, t);
 	*trim = t;
 	return 0;
 }
@@ -895,6 +1026,7 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
     int *lost, struct db_err *err)
 {
 	struct db_result *res = NULL;
+	struct exec_arena arena;
 	struct db_stmt *s;
 	struct db_watch w;
 	SQLLEN rows = -1;
@@ -931,12 +1063,12 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 		db_exec_diag(SQL_HANDLE_STMT, s->st, DBE_SQL, err,
 		    "the database refused the statement");
 	} else if (s->described || exec_describe(src, c, s, err) == 0) {
-		res = exec_result_new(s);
+		res = exec_result_new(s, &arena);
 		if (res->ncols == 0) {
 			if (SQL_SUCCEEDED(SQLRowCount(s->st, &rows)))
 				res->affected = rows;
 			rc = 0;
-		} else if (exec_fetch(src, c, s->st, q, res, err) == 0) {
+		} else if (exec_fetch(src, c, s->st, q, res, &arena, err) == 0) {
 			res->affected = -1;
 			rc = 0;
 		}
@@ -975,7 +1107,10 @@ db_run(struct db_source *src, const struct db_query *q,
 	size_t len, trim;
 	int attempt, executed, lost = 0, rc = -1;
 
-	memset(err, 0, sizeof *err);
+	/* Not a memset of the whole message buffer: on every query's path. */
+	err->kind = DBE_NONE;
+	err->sqlstate[0] = '\0';
+	err->msg[0] = '\0';
 	*out = NULL;
 	if (q == NULL || q->sql == NULL) {
 		db_err_set(err, DBE_REFUSED, "no statement given");
@@ -1153,7 +1288,7 @@ db_describe(struct db_source *src, const char *sql, size_t nparams,
 	    (uint64_t)src->query_timeout_ms : UINT64_MAX, err)) != NULL &&
 	    exec_nparams(s, nparams, "parameter", err) == 0 &&
 	    exec_describe(src, c, s, err) == 0) {
-		res = exec_result_new(s);
+		res = exec_result_new(s, NULL);
 		res->types = xcalloc(s->ncols + 1, sizeof *res->types);
 		memcpy(res->types, s->types, s->ncols * sizeof *res->types);
 		res->affected = -1;

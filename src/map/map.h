@@ -26,11 +26,7 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
-/* db.h's opening comment names "adapters/ *.xml" without the space. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wcomment"
 #include "db/db.h"
-#pragma GCC diagnostic pop
 
 /* What running a mapping gave; a flow branches on it. */
 enum map_outcome {

@@ -146,22 +146,29 @@ map_param_all_digits(const char *s)
 
 /*
  * Parse a decimal integer with an optional sign, stopping at the first
- * non-digit (*end, when not NULL).  -1 without digits or on overflow.
+ * non-digit (*end, when not NULL, is always set).  -1 without digits or
+ * on overflow (*out then holds the value clamped as strtoll would).
  * Cheaper than strtoll, which sits on every run's path three times.
  */
 int
 map_param_int(const char *s, long long *out, const char **end)
 {
-	unsigned long long x = 0, lim;
-	int neg = 0, any = 0;
+	unsigned long long x = 0, lim, cut;
+	unsigned cutd;
+	int neg = 0, any = 0, over = 0;
 
 	if (*s == '+' || *s == '-')
 		neg = *s++ == '-';
 	lim = neg ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
+	cut = lim / 10;                 /* no division per digit */
+	cutd = (unsigned)(lim % 10);
 	for (; *s >= '0' && *s <= '9'; s++, any = 1) {
 		unsigned d = (unsigned)(*s - '0');
-		if (x > (lim - d) / 10)
-			return -1;
+		if (x > cut || (x == cut && d > cutd)) {
+			over = 1;       /* clamped, as strtoll does */
+			x = lim;
+			continue;
+		}
 		x = x * 10 + d;
 	}
 	if (end != NULL)
@@ -170,7 +177,7 @@ map_param_int(const char *s, long long *out, const char **end)
 		return -1;
 	*out = neg ? (x == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN :
 	    -(long long)x) : (long long)x;
-	return 0;
+	return over ? -1 : 0;
 }
 
 static int
@@ -401,15 +408,23 @@ map_param_check(const struct map_param_info *p, const char *v, char *why,
     size_t whylen)
 {
 	enum map_reason r;
+	const char *end;
+	long long x;
 	long len;
 
 	*why = '\0';
 	if (v == NULL || (*v == '\0' && p->type != MAPP_TEXT))
 		return map_param_fail(MAPR_MISSING, why, whylen, NULL);
-	if ((len = map_param_utf8_len(v)) == -1)
-		return map_param_fail(MAPR_BAD_TEXT, why, whylen, NULL);
-	if ((r = map_param_type(p, v, why, whylen)) != MAPR_NONE)
-		return r;
+	/* A well-formed integer is ASCII: one pass gives type and length. */
+	if (p->type == MAPP_INTEGER && map_param_int(v, &x, &end) == 0 &&
+	    *end == '\0')
+		len = (long)(end - v);
+	else {
+		if ((len = map_param_utf8_len(v)) == -1)
+			return map_param_fail(MAPR_BAD_TEXT, why, whylen, NULL);
+		if ((r = map_param_type(p, v, why, whylen)) != MAPR_NONE)
+			return r;
+	}
 	if ((r = map_param_length(p, len, why, whylen)) != MAPR_NONE)
 		return r;
 	if ((p->type == MAPP_INTEGER || p->type == MAPP_DECIMAL) &&
