@@ -321,15 +321,22 @@ sim_open(struct line *ln, char **cause)
 	ln->priv = s;
 	ln->fmt.enc = AUDIO_S16LE;
 	ln->fmt.rate = SIM_RATE;
+	if ((s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return kf_error(cause, "socket: %s", strerror(errno));
 	/* A socket left by a kefud that died is replaced; anything else is not. */
 	if (lstat(dev, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			return kf_error(cause, "%s exists and is not a socket",
 			    dev);
+		if (connect(s->lfd, (struct sockaddr *)&sun, sizeof sun) == 0)
+			return kf_error(cause, "another program (a second "
+			    "kefud?) is already listening on %s", dev);
+		close(s->lfd);
+		if ((s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+		    0)) == -1)
+			return kf_error(cause, "socket: %s", strerror(errno));
 		unlink(dev);
 	}
-	if ((s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return kf_error(cause, "socket: %s", strerror(errno));
 	if (bind(s->lfd, (struct sockaddr *)&sun, sizeof sun) == -1)
 		return kf_error(cause, "cannot listen on %s: %s", dev,
 		    strerror(errno));

@@ -407,7 +407,47 @@ main(void)
 	close(fd);
 	cl.max_call_ms = 60000;
 
+	/* a second line on the same socket does not steal it */
+	{
+		struct line *ln2;
+
+		ok(line_new(&cl, &ln2, &cause) == 0, "a second sim line");
+		ok(ln2->ops->open(ln2, &cause) == -1,
+		    "cannot open a socket another line listens on");
+		like(cause, "already listening", "... saying so");
+		free(cause);
+		cause = NULL;
+		line_free(ln2);
+		ok(stat(sockpath, &st) == 0, "... and leaves it in place");
+		fd = call_start("HELLO kefu-sim 1 fast\n", "RING 43\n");
+		ok(fd >= 0, "the first line still answers");
+		call_end(fd);
+	}
+
 	/* close removes the socket */
+	ln->ops->close(ln);
+	ok(stat(sockpath, &st) == -1 && errno == ENOENT,
+	    "close removes the socket");
+
+	/* a stale socket (its listener died) is replaced */
+	{
+		struct sockaddr_un sun;
+		int sfd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		memset(&sun, 0, sizeof sun);
+		sun.sun_family = AF_UNIX;
+		strcpy(sun.sun_path, sockpath);
+		ok(bind(sfd, (struct sockaddr *)&sun, sizeof sun) == 0,
+		    "(a stale socket)");
+		close(sfd);
+		ok(ln->ops->open(ln, &cause) == 0,
+		    "a stale socket is replaced: %s", cause ? cause : "ok");
+		free(cause);
+		cause = NULL;
+		fd = call_start("HELLO kefu-sim 1 fast\n", "RING 44\n");
+		ok(fd >= 0, "... and the line answers");
+		call_end(fd);
+	}
 	ln->ops->close(ln);
 	ok(stat(sockpath, &st) == -1 && errno == ENOENT,
 	    "close removes the socket");
