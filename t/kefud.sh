@@ -112,6 +112,19 @@ check $? "kefud -n: a broken flow fails with status 1" "$tmp/out"
 has "price.xml:[0-9][0-9]*:.*nowhere" "$tmp/out" \
     "... naming file:line and the bad target"
 
+# kefu call --line refusals
+"$kefu" -c "$conf" call --line demo --keys 1 >"$tmp/out" 2>&1
+[ $? -eq 1 ]
+check $? "kefu call --line without kefud: exit 1" "$tmp/out"
+has "is kefud running?" "$tmp/out" "... asking whether kefud runs"
+"$kefu" -c "$conf" call --line nosuch >"$tmp/out" 2>&1
+[ $? -eq 1 ]
+check $? "kefu call --line of an unknown line: exit 1" "$tmp/out"
+has "has no \[line nosuch\]" "$tmp/out" "... saying so"
+"$kefu" -c "$conf" call --line demo --flow price >"$tmp/out" 2>&1
+[ $? -eq 2 ]
+check $? "kefu call --line --flow: usage error" "$tmp/out"
+
 # start it
 log=$tmp/kefud.log
 "$kefud" -d -f "$conf" >"$log" 2>&1 &
