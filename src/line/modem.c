@@ -879,10 +879,13 @@ struct modem_ear {
 
 /*
  * Judge silence in n received bytes, from the modem (DLE q / s) or
- * measured here (modems that ignore +VSD).  Waiting for keys (rec NULL),
- * the line's silence means the caller left; recording, silence after
- * voice ends the message and silence from the start means the caller
- * left.  LINE_OK to go on, LINE_SILENCE or LINE_GONE to stop.
+ * measured here (modems that ignore +VSD).  Only a recording judges it:
+ * silence after voice ends the message, and [line] silence from the
+ * start means the caller left.  Waiting for keys (rec NULL) it is not
+ * judged at all: a caller thinking is silent too, and the flow's own
+ * timeout, max-timeouts and escalation (then max-call) bound that wait;
+ * a caller who hangs up is noticed by busy or dial tone, loop current or
+ * NO CARRIER.  LINE_OK to go on, LINE_SILENCE or LINE_GONE to stop.
  */
 static enum line_status
 modem_listen(struct modem *m, const struct line_rec *rec,
@@ -892,19 +895,14 @@ modem_listen(struct modem *m, const struct line_rec *rec,
 	int gone_ms = m->ln->conf->silence_ms > 0 ? m->ln->conf->silence_ms :
 	    7000;
 
+	if (rec == NULL)
+		return LINE_OK;
 	if (n > 0 && !vsm_quiet(m->fmt.enc, buf, (size_t)n)) {
 		ear->heard = 1;
 		ear->quiet_since = 0;
 	} else if (n > 0 && ear->quiet_since == 0)
 		ear->quiet_since = now;
 	quiet = ear->quiet_since != 0 ? now - ear->quiet_since : 0;
-	if (rec == NULL) {
-		if (m->novoice || m->quiet || quiet >= (uint64_t)gone_ms) {
-			modem_gone(m, "silence");
-			return LINE_GONE;
-		}
-		return LINE_OK;
-	}
 	if (m->quiet || (ear->heard && rec->silence_ms > 0 &&
 	    quiet >= (uint64_t)rec->silence_ms))
 		return LINE_SILENCE;
