@@ -102,7 +102,7 @@ static const struct conf_key conf_keys[] = {
 	{ CS_DATASOURCE, "retry", CT_DURATION, D(retry_ms), 100, 3600000,
 	  "1s", NULL, 0, "first wait after a failed connection attempt" },
 	{ CS_DATASOURCE, "retry-max", CT_DURATION, D(retry_max_ms), 100,
-	  3600000, "3s", NULL, 0, "longest wait between attempts" },
+	  3600000, "2s", NULL, 0, "longest wait between attempts" },
 	{ CS_DATASOURCE, "idle-check", CT_DURATION, D(idle_check_ms), 0,
 	  3600000, "30s", NULL, 0,
 	  "idle connections older than this are probed before use" },

@@ -2,10 +2,10 @@
  * source.c: one [datasource] -- a bounded pool of ODBC connections with a
  * wait timeout, liveness probes of idle connections, connects bounded by
  * connect-timeout (run in a helper thread so a hanging server cannot hold
- * a caller), outage handling (a background prober with exponential
- * back-off reconnects while callers get a negative cache at once; one
- * log line when a database goes down, one when it is back), failover
- * along the connection strings, a watchdog that stops statements past their
+ * a caller), outage handling (a lost connection is replaced in the
+ * background, with exponential back-off while the database is down and
+ * a negative cache for callers meanwhile; one log line when a database
+ * goes down, one when it is back), failover along the connection strings, a watchdog that stops statements past their
  * deadline (SQLCancel, or shutdown(2) of a network driver's socket, which
  * also frees a driver stuck on a frozen network), and the datasource's
  * statistics.  ODBC 3.x (ISO 9075-3), POSIX sockets.
@@ -606,8 +606,9 @@ source_went_down(struct db_source *src, uint64_t since_ms,
     const struct db_err *err)
 {
 	struct source_priv *sp = SOURCE_PRIV(src);
-	char *shown;
+	const char *why;
 	char hms[9];
+	size_t n;
 
 	src->connect_failures++;
 	sp->attempts++;
@@ -620,12 +621,14 @@ source_went_down(struct db_source *src, uint64_t since_ms,
 	sp->down_ms = since_ms;
 	sp->down_wall = source_wall(since_ms);
 	source_hms(sp->down_wall, hms);
-	shown = log_redact(src->connect[src->cur]);
-	log_warnx("datasource %s is DOWN since %s: the database at %s cannot "
-	    "be reached (%s); callers hear \"system busy\" instead of "
-	    "answers from it, kefu keeps trying every %d s at most",
-	    src->name, hms, shown, err->msg, (src->retry_max_ms + 999) / 1000);
-	free(shown);
+	why = err->msg;
+	n = strlen(src->name);
+	if (strncmp(why, "datasource ", 11) == 0 &&
+	    strncmp(why + 11, src->name, n) == 0 && why[11 + n] == ':')
+		why += 11 + n + 1 + (why[12 + n] == ' ');
+	log_warnx("datasource %s is DOWN since %s: %s; callers hear \"system "
+	    "busy\" instead of its answers; kefu tries again every %d s at "
+	    "most", src->name, hms, why, (src->retry_max_ms + 999) / 1000);
 	pthread_cond_broadcast(&src->cond);
 }
 
@@ -664,11 +667,13 @@ source_backoff(struct db_source *src)
 }
 
 /*
- * The background reconnect, started when a connection was dropped (a
- * statement timed out on a frozen network, the server closed it): one
- * attempt, whose connection waits idle in the pool for the next caller.
- * Callers wait for it SOURCE_GRACE_MS at most; when it fails, the
- * datasource is down and callers re-probe after the back-off.
+ * The background reconnect, started when a working connection was
+ * dropped (a statement timed out on a frozen network, the server closed
+ * it): it reconnects, with the back-off between attempts, until the
+ * database answers or the datasource closes, and leaves the connection
+ * idle in the pool for the next caller.  Meanwhile callers wait for it
+ * SOURCE_GRACE_MS at most while the database is believed up, and not at
+ * all once it is known down (the negative cache).
  */
 static void *
 source_prober(void *arg)
@@ -676,30 +681,43 @@ source_prober(void *arg)
 	struct db_source *src = arg;
 	struct db_conn *c = NULL;
 	struct db_err err;
+	struct timespec ts;
 	uint64_t start = now_ms();
 	int i, rc;
 
-	memset(&err, 0, sizeof err);
-	rc = source_connect(src, !src->up, &c, &err);
 	pthread_mutex_lock(&src->lock);
-	if (rc == 0 && (src->closing || src->nopen >= src->pool_size)) {
-		/* Not wanted after all: the pool filled up meanwhile. */
-		if (!src->closing)
-			source_came_back(src);
+	for (;;) {
+		while (!src->closing && now_ms() < src->down_until) {
+			source_deadline(&ts, src->down_until);
+			pthread_cond_timedwait(&src->cond, &src->lock, &ts);
+		}
+		if (src->closing)
+			break;
 		pthread_mutex_unlock(&src->lock);
-		source_conn_free(src, c);
+		memset(&err, 0, sizeof err);
+		rc = source_connect(src, 1, &c, &err);
 		pthread_mutex_lock(&src->lock);
-	} else if (rc == 0) {
-		source_came_back(src);
-		for (i = 0; i < src->pool_size; i++)
-			if (src->conns[i] == NULL) {
-				src->conns[i] = c;
-				break;
-			}
-		src->nopen++;
-		c->in_use = 0;
-		c->idle_since = now_ms();
-	} else {
+		if (rc == 0 && (src->closing || src->nopen >= src->pool_size)) {
+			/* Not wanted after all: the pool filled up meanwhile. */
+			if (!src->closing)
+				source_came_back(src);
+			pthread_mutex_unlock(&src->lock);
+			source_conn_free(src, c);
+			pthread_mutex_lock(&src->lock);
+			break;
+		}
+		if (rc == 0) {
+			source_came_back(src);
+			for (i = 0; i < src->pool_size; i++)
+				if (src->conns[i] == NULL) {
+					src->conns[i] = c;
+					break;
+				}
+			src->nopen++;
+			c->in_use = 0;
+			c->idle_since = now_ms();
+			break;
+		}
 		source_went_down(src, start, &err);
 		source_backoff(src);
 	}
@@ -875,7 +893,9 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 					grace = now + SOURCE_GRACE_MS;
 				if (!src->up || src->probing == 1 ||
 				    now >= grace)
-					return source_unreachable(src, err, 0);
+					return source_unreachable(src, err,
+					    src->down_until > now ?
+					    src->down_until - now : 0);
 				source_deadline(&ts, grace);
 				pthread_cond_timedwait(&src->cond, &src->lock,
 				    &ts);
