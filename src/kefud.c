@@ -2,7 +2,8 @@
  * kefud.c: the daemon.  Reads kefu.conf, loads mappings, prompts,
  * say-rules and flows (refusing to start on any problem), opens the
  * datasources, starts one thread per [line], serves the control socket
- * (kefu status, kefu reload), reloads on SIGHUP and stops on SIGTERM.
+ * (kefu status, kefu reload), converts the prompts into each line's
+ * format ahead of calls, reloads on SIGHUP and stops on SIGTERM.
  * `kefud -n` checks every configuration file and exits: 0 when all is
  * well, 1 with each problem as file:line otherwise.
  */
@@ -10,6 +11,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,7 +34,15 @@ struct kefud {
 	size_t nlines;
 	struct ctl_server *ctl;
 	time_t started;
+	/* the preloader: converts prompts into each open line's format */
+	pthread_t preload;
+	int preload_running;
+	pthread_mutex_t preload_mtx;    /* guards preload_stop */
+	pthread_cond_t preload_cv;      /* stop, or a new set to preload */
+	int preload_stop;
 };
+
+static void kefud_preload_poke(struct kefud *k, int stop);
 
 static void
 usage(FILE *fp)
@@ -158,10 +168,104 @@ kefud_request(const char *req, struct strbuf *reply, char **cause,
 		log_info("reloaded flows, mappings and prompts (generation "
 		    "%u)", set->gen);
 		svc_release(set);
+		kefud_preload_poke(k, 0);
 		return 0;
 	}
 	return kf_error(cause, "unknown request '%s' (try status or reload)",
 	    req);
+}
+
+/*
+ * The preloader thread.  A line's format is known once it has opened its
+ * device, so every half second it looks for open lines whose format the
+ * current set has not converted yet, and converts every prompt into it
+ * (svc_preload) -- here, never on a line's thread: a caller on another
+ * line only ever waits for the one clip being converted.  A reload
+ * brings a new set (new generation): its formats are converted again.
+ */
+static void *
+kefud_preload_main(void *arg)
+{
+	struct kefud *k = arg;
+	struct audio_fmt done[16], fmt;
+	struct svc_set *set;
+	struct timespec ts;
+	enum line_state st;
+	size_t i, j, ndone = 0;
+	unsigned gen = 0;
+
+	pthread_mutex_lock(&k->preload_mtx);
+	while (!k->preload_stop) {
+		pthread_mutex_unlock(&k->preload_mtx);
+		set = svc_acquire(k->svc);
+		if (set->gen != gen) {
+			gen = set->gen;
+			ndone = 0;
+		}
+		for (i = 0; i < k->nlines; i++) {
+			pthread_mutex_lock(&k->lines[i]->mtx);
+			st = k->lines[i]->state;
+			fmt = k->lines[i]->fmt;
+			pthread_mutex_unlock(&k->lines[i]->mtx);
+			if (st == LINE_DOWN || st == LINE_INIT ||
+			    st == LINE_STOPPED)
+				continue;
+			for (j = 0; j < ndone; j++)
+				if (done[j].enc == fmt.enc &&
+				    done[j].rate == fmt.rate)
+					break;
+			if (j < ndone || ndone == nitems(done))
+				continue;
+			done[ndone++] = fmt;
+			(void)svc_preload(set, &fmt);
+		}
+		svc_release(set);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 500 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&k->preload_mtx);
+		if (!k->preload_stop)
+			pthread_cond_timedwait(&k->preload_cv,
+			    &k->preload_mtx, &ts);
+	}
+	pthread_mutex_unlock(&k->preload_mtx);
+	return NULL;
+}
+
+static void
+kefud_preload_start(struct kefud *k)
+{
+	pthread_mutex_init(&k->preload_mtx, NULL);
+	pthread_cond_init(&k->preload_cv, NULL);
+	k->preload_stop = 0;
+	if (pthread_create(&k->preload, NULL, kefud_preload_main, k) != 0) {
+		log_warnx("cannot start the prompt preloader; prompts are "
+		    "converted when first played");
+		return;
+	}
+	k->preload_running = 1;
+}
+
+/* Wake the preloader (a reload made a new set), or stop it. */
+static void
+kefud_preload_poke(struct kefud *k, int stop)
+{
+	if (!k->preload_running)
+		return;
+	pthread_mutex_lock(&k->preload_mtx);
+	if (stop)
+		k->preload_stop = 1;
+	pthread_cond_signal(&k->preload_cv);
+	pthread_mutex_unlock(&k->preload_mtx);
+	if (stop) {
+		pthread_join(k->preload, NULL);
+		k->preload_running = 0;
+		pthread_cond_destroy(&k->preload_cv);
+		pthread_mutex_destroy(&k->preload_mtx);
+	}
 }
 
 /* Switch to [kefu] user once the devices are open. */
@@ -218,6 +322,7 @@ kefud_stop(struct kefud *k)
 {
 	size_t i;
 
+	kefud_preload_poke(k, 1);
 	for (i = 0; i < k->nlines; i++) {
 		line_stop(k->lines[i]);
 		line_free(k->lines[i]);
@@ -249,6 +354,7 @@ kefud_run(struct kefud *k)
 		kefud_stop(k);
 		return 1;
 	}
+	kefud_preload_start(k);
 	log_info("kefud %s started: %zu line%s, %zu datasource%s, control "
 	    "socket %s", PACKAGE_VERSION, k->nlines, k->nlines == 1 ? "" : "s",
 	    k->conf->nds, k->conf->nds == 1 ? "" : "s", k->conf->socket_path);
@@ -261,8 +367,10 @@ kefud_run(struct kefud *k)
 				    "configuration stays: %s", cause);
 				free(cause);
 				cause = NULL;
-			} else
+			} else {
 				log_info("reloaded flows, mappings and prompts");
+				kefud_preload_poke(k, 0);
+			}
 			continue;
 		}
 		if (sig == SIGTERM || sig == SIGINT)

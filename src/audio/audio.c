@@ -282,6 +282,44 @@ audio_cache_bytes(struct audio_cache *c)
 	return n;
 }
 
+size_t
+audio_cache_count(struct audio_cache *c, const struct audio_fmt *fmt,
+    size_t *bytes)
+{
+	struct audio_entry *e;
+	size_t i, n = 0, b = 0;
+
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < AUDIO_BUCKETS; i++)
+		for (e = c->buckets[i]; e != NULL; e = e->next)
+			if (fmt == NULL || (e->clip.fmt.enc == fmt->enc &&
+			    e->clip.fmt.rate == fmt->rate)) {
+				n++;
+				b += e->clip.len;
+			}
+	pthread_mutex_unlock(&c->lock);
+	if (bytes != NULL)
+		*bytes = b;
+	return n;
+}
+
+int
+audio_cache_has(struct audio_cache *c, const char *lang, const char *id,
+    const struct audio_fmt *fmt)
+{
+	struct audio_entry *e;
+	unsigned h = audio_hash(lang, id, fmt);
+
+	pthread_mutex_lock(&c->lock);
+	for (e = c->buckets[h]; e != NULL; e = e->next)
+		if (e->clip.fmt.enc == fmt->enc &&
+		    e->clip.fmt.rate == fmt->rate &&
+		    strcmp(e->id, id) == 0 && strcmp(e->lang, lang) == 0)
+			break;
+	pthread_mutex_unlock(&c->lock);
+	return e != NULL;
+}
+
 void
 audio_cache_free(struct audio_cache *c)
 {

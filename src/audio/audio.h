@@ -263,6 +263,12 @@ int audio_render(struct audio_cache *c, const char *lang,
     uint8_t **out, size_t *len, char **cause);
 /* Bytes held by the converted clips (for `kefu status`). */
 size_t audio_cache_bytes(struct audio_cache *c);
+/* Clips held in fmt (NULL: in any format); bytes of those to *bytes. */
+size_t audio_cache_count(struct audio_cache *c, const struct audio_fmt *fmt,
+    size_t *bytes);
+/* 1 when (lang, id) in fmt is already converted (audio_get is then cheap). */
+int audio_cache_has(struct audio_cache *c, const char *lang, const char *id,
+    const struct audio_fmt *fmt);
 void audio_cache_free(struct audio_cache *c);
 
 /* ---- espeak.c: generated prompts ---- */

@@ -82,6 +82,14 @@ int svc_reload(struct svc *svc, char **cause);
  */
 int svc_check(struct svc_set *set, struct strbuf *out, struct strbuf *warn);
 /*
+ * Convert every catalog prompt of every language into fmt now, into the
+ * set's shared cache, so that no caller waits for a conversion (kefud
+ * calls it for each line format once the line is open, and again after
+ * a reload).  Logs one line (clips, kB, ms); returns the clips held in
+ * fmt.  Slow (decoding, resampling): not on a line's thread.
+ */
+size_t svc_preload(struct svc_set *set, const struct audio_fmt *fmt);
+/*
  * The audio of a sequence of prompts in fmt, as one malloc'd buffer:
  * catalog prompts from the shared cache, free text (prompt id "text",
  * e.g. a product name) spoken by espeak-ng, or a beep when it cannot be.

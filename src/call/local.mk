@@ -5,3 +5,9 @@ libkefu_a_SOURCES += \
 	src/call/svc.c \
 	src/call/chan.c \
 	src/call/calllog.c
+
+# svc_preload: every prompt converted into a line format before calls.
+check_PROGRAMS += t/unit/call_preload
+TESTS += t/unit/call_preload
+t_unit_call_preload_SOURCES = t/unit/call_preload.c t/tap.h
+t_unit_call_preload_LDADD = $(KEFU_LIBS)

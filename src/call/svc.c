@@ -344,6 +344,22 @@ svc_check(struct svc_set *set, struct strbuf *out, struct strbuf *warn)
 	return problems;
 }
 
+size_t
+svc_preload(struct svc_set *set, const struct audio_fmt *fmt)
+{
+	uint64_t t0 = now_ms();
+	size_t before, n, bytes;
+
+	before = audio_cache_count(set->audio, fmt, NULL);
+	audio_preload(set->audio, fmt);
+	n = audio_cache_count(set->audio, fmt, &bytes);
+	log_info("prompts ready in %s at %u Hz (generation %u): %zu clips, "
+	    "%zu converted now, %zu kB, in %llu ms", pcm_enc_name(fmt->enc),
+	    fmt->rate, set->gen, n, n - before, (bytes + 1023) / 1024,
+	    (unsigned long long)(now_ms() - t0));
+	return n;
+}
+
 int
 svc_open(const struct conf *conf, int flags, struct svc **out,
     char **cause)
