@@ -98,6 +98,18 @@ struct db_pbind {
 };
 
 /*
+ * One result column bound with SQLBindCol (exec.c, reads only): the
+ * driver fills it on SQLFetch, saving a SQLGetData call per column.  A
+ * value that does not fit makes the statement fall back to SQLGetData.
+ */
+#define DB_CB_TEXT 256
+struct db_cbind {
+	SQLLEN ind;
+	SQLBIGINT i;            /* DBV_INT */
+	char s[DB_CB_TEXT];     /* DBV_TEXT, DBV_DECIMAL */
+};
+
+/*
  * A prepared statement kept on its connection, with everything that
  * depends only on its text: marker count, result columns, bindings and
  * the query timeout set on the handle.
@@ -118,6 +130,9 @@ struct db_stmt {
 	size_t npb;
 	long timeout_s;         /* SQL_ATTR_QUERY_TIMEOUT set on the handle */
 	int timeout_ms;         /* the query's timeout it was set for; -1 none */
+	struct db_cbind *cb;    /* ncols bound columns, or NULL: SQLGetData */
+	enum db_vtype *cbtypes; /* the types they were bound for */
+	int nobind;             /* a value did not fit: SQLGetData from now on */
 };
 
 /* A statement text db_sqlscan_check accepted, per datasource. */

@@ -101,12 +101,24 @@ exec_conn_dead(struct db_conn *c, const struct db_err *err)
 	return 0;
 }
 
+/* Drop the column bindings (the handle must still be valid). */
+static void
+exec_unbind(struct db_stmt *s)
+{
+	if (s->cb == NULL)
+		return;
+	SQLFreeStmt(s->st, SQL_UNBIND);
+	free(s->cb);
+	free(s->cbtypes);
+	s->cb = NULL;
+	s->cbtypes = NULL;
+}
+
 static void
 exec_stmt_forget(struct db_stmt *s)
 {
-	size_t i;
-
-	(void)i;
+	exec_unbind(s);
+	s->nobind = 0;
 	free(s->names);
 	free(s->types);
 	free(s->nameblob);
@@ -124,10 +136,10 @@ exec_stmt_drop(struct db_source *src, struct db_stmt *s)
 
 	if (s->sql == NULL)
 		return;
+	exec_stmt_forget(s);
 	SQLFreeHandle(SQL_HANDLE_STMT, s->st);
 	db_source_stmts(src, -1);
 	free(s->sql);
-	exec_stmt_forget(s);
 	for (i = 0; i < s->npb; i++)
 		sb_free(&s->pb[i].text);
 	free(s->pb);
@@ -538,6 +550,53 @@ exec_decimal_canonical(const char *in, size_t len)
 	return len;
 }
 
+/*
+ * A text-like value (DBV_TEXT, DBV_DECIMAL, DBV_BOOL) the driver gave as
+ * characters, len bytes at text (NUL-terminated): checked, converted
+ * and stored in v (the arena when it fits).
+ */
+static int
+exec_cell_text(struct db_source *src, struct db_conn *c, const char *colname,
+    enum db_vtype type, const char *text, size_t len, struct db_value *v,
+    struct exec_arena *a, struct db_err *err)
+{
+	switch (type) {
+	case DBV_DECIMAL:
+		if (exec_decimal_canonical(text, len) == len &&
+		    (v->s = exec_arena_copy(a, text, len)) != NULL)
+			break;
+		if (db_conv_decimal(text, &v->s) == -1) {
+			db_err_set(err, DBE_CONVERT, "column %s: \"%.40s\" is "
+			    "not a decimal number", colname, text);
+			return -1;
+		}
+		break;
+	case DBV_BOOL:
+		if (db_conv_bool(text, &v->i) == -1) {
+			db_err_set(err, DBE_CONVERT, "column %s: \"%.40s\" is "
+			    "not a yes/no value", colname, text);
+			return -1;
+		}
+		break;
+	default:
+		/* UTF-8 (checked, as db_conv_from_db does) into the arena. */
+		if ((src->utf8 || c->from_db == (iconv_t)-1) && a != NULL &&
+		    len < a->left && db_conv_utf8_valid(text, len)) {
+			v->s = exec_arena_copy(a, text, len);
+			break;
+		}
+		if (db_conv_from_db(c, src->utf8, text, len, &v->s,
+		    err) == -1) {
+			size_t l = strlen(err->msg);
+			snprintf(err->msg + l, sizeof err->msg - l,
+			    " (column %s)", colname);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
 static int
 exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
     SQLUSMALLINT col, const char *colname, enum db_vtype type,
@@ -549,7 +608,7 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 	size_t len;
 	SQLLEN ind = 0;
 	SQLRETURN r;
-	int isnull, y, mo, dd, h, mi, sec;
+	int isnull, rc, y, mo, dd, h, mi, sec;
 
 	v->type = type;
 	switch (type) {
@@ -634,49 +693,10 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 		return -1;
 	}
 	v->null = isnull;
-	if (isnull) {
-		sb_free(&sb);
-		return 0;
-	}
-	switch (type) {
-	case DBV_DECIMAL:
-		if (exec_decimal_canonical(text, len) == len &&
-		    (v->s = exec_arena_copy(a, text, len)) != NULL)
-			break;
-		if (db_conv_decimal(text, &v->s) == -1) {
-			db_err_set(err, DBE_CONVERT, "column %s: \"%.40s\" is "
-			    "not a decimal number", colname, text);
-			sb_free(&sb);
-			return -1;
-		}
-		break;
-	case DBV_BOOL:
-		if (db_conv_bool(text, &v->i) == -1) {
-			db_err_set(err, DBE_CONVERT, "column %s: \"%.40s\" is "
-			    "not a yes/no value", colname, text);
-			sb_free(&sb);
-			return -1;
-		}
-		break;
-	default:
-		/* UTF-8 (checked, as db_conv_from_db does) into the arena. */
-		if ((src->utf8 || c->from_db == (iconv_t)-1) && a != NULL &&
-		    len < a->left && db_conv_utf8_valid(text, len)) {
-			v->s = exec_arena_copy(a, text, len);
-			break;
-		}
-		if (db_conv_from_db(c, src->utf8, text, len, &v->s,
-		    err) == -1) {
-			size_t l = strlen(err->msg);
-			snprintf(err->msg + l, sizeof err->msg - l,
-			    " (column %s)", colname);
-			sb_free(&sb);
-			return -1;
-		}
-		break;
-	}
+	rc = isnull ? 0 : exec_cell_text(src, c, colname, type, text, len, v,
+	    a, err);
 	sb_free(&sb);
-	return 0;
+	return rc;
 }
 
 /*
@@ -820,6 +840,36 @@ exec_describe(struct db_source *src, struct db_conn *c, struct db_stmt *s,
 	return 0;
 }
 
+/* The column type q wants (all text without coltypes). */
+static enum db_vtype
+exec_coltype(const struct db_query *q, size_t col)
+{
+	return q->coltypes != NULL && col < q->ncoltypes ? q->coltypes[col] :
+	    DBV_TEXT;
+}
+
+/* Room for one more row of zeroed cells (nrows counts it). */
+static void
+exec_row_add(struct db_result *res, size_t *cap)
+{
+	if (res->nrows == *cap) {
+		struct db_value *packed = exec_packed_cells(res);
+
+		*cap *= 4;
+		if (res->cells == packed) {
+			res->cells = xreallocarray(NULL, *cap * res->ncols,
+			    sizeof *res->cells);
+			memcpy(res->cells, packed, res->nrows * res->ncols *
+			    sizeof *res->cells);
+		} else
+			res->cells = xreallocarray(res->cells,
+			    *cap * res->ncols, sizeof *res->cells);
+	}
+	memset(&res->cells[res->nrows * res->ncols], 0,
+	    res->ncols * sizeof *res->cells);
+	res->nrows++;
+}
+
 static int
 exec_fetch(struct db_source *src, struct db_conn *c, SQLHSTMT st,
     const struct db_query *q, struct db_result *res, struct exec_arena *a,
@@ -843,30 +893,105 @@ exec_fetch(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 			    q->max_rows == 1 ? "" : "s");
 			return -1;
 		}
-		if (res->nrows == cap) {
-			struct db_value *packed = exec_packed_cells(res);
-
-			cap *= 4;
-			if (res->cells == packed) {
-				res->cells = xreallocarray(NULL,
-				    cap * res->ncols, sizeof *res->cells);
-				memcpy(res->cells, packed, res->nrows *
-				    res->ncols * sizeof *res->cells);
-			} else
-				res->cells = xreallocarray(res->cells,
-				    cap * res->ncols, sizeof *res->cells);
-		}
-		memset(&res->cells[res->nrows * res->ncols], 0,
-		    res->ncols * sizeof *res->cells);
-		res->nrows++;
-		for (col = 0; col < res->ncols; col++) {
-			enum db_vtype t = DBV_TEXT;
-
-			if (q->coltypes != NULL && col < q->ncoltypes)
-				t = q->coltypes[col];
+		exec_row_add(res, &cap);
+		for (col = 0; col < res->ncols; col++)
 			if (exec_get_cell(src, c, st, (SQLUSMALLINT)(col + 1),
-			    res->names[col], t,
+			    res->names[col], exec_coltype(q, col),
 			    DB_CELL(res, res->nrows - 1, col), a, err) == -1)
+				return -1;
+	}
+}
+
+/*
+ * Bind the result columns for q's column types, once per statement (and
+ * again when the types change): reads whose columns are all text,
+ * decimal or integer.  0 when bound, -1: fetch with SQLGetData.
+ */
+static int
+exec_bindcols(struct db_stmt *s, const struct db_query *q)
+{
+	size_t i, n = s->ncols;
+	enum db_vtype t;
+	SQLRETURN r;
+
+	if (s->nobind || q->writes || n == 0 || n > 64)
+		return -1;
+	if (s->cb != NULL) {
+		for (i = 0; i < n && s->cbtypes[i] == exec_coltype(q, i); i++)
+			;
+		if (i == n)
+			return 0;
+		exec_unbind(s);
+	}
+	for (i = 0; i < n; i++)
+		if ((t = exec_coltype(q, i)) != DBV_TEXT && t != DBV_DECIMAL &&
+		    t != DBV_INT)
+			return -1;
+	s->cb = xcalloc(n, sizeof *s->cb);
+	s->cbtypes = xcalloc(n, sizeof *s->cbtypes);
+	for (i = 0; i < n; i++) {
+		struct db_cbind *b = &s->cb[i];
+
+		t = s->cbtypes[i] = exec_coltype(q, i);
+		if (t == DBV_INT)
+			r = SQLBindCol(s->st, (SQLUSMALLINT)(i + 1),
+			    SQL_C_SBIGINT, &b->i, sizeof b->i, &b->ind);
+		else
+			r = SQLBindCol(s->st, (SQLUSMALLINT)(i + 1), SQL_C_CHAR,
+			    b->s, sizeof b->s, &b->ind);
+		if (!SQL_SUCCEEDED(r)) {
+			exec_unbind(s);
+			s->nobind = 1;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Fetch into the bound columns: 0 done, -1 failed (err set), 1 when a
+ * fetch did not simply succeed (a value did not fit, a warning such as
+ * fractional truncation, or an error): the caller runs the statement
+ * again and fetches with SQLGetData, which says precisely what is wrong.
+ */
+static int
+exec_fetch_bound(struct db_source *src, struct db_conn *c, struct db_stmt *s,
+    const struct db_query *q, struct db_result *res, struct exec_arena *a,
+    struct db_err *err)
+{
+	size_t cap = EXEC_ROWS, col;
+	SQLRETURN r;
+
+	for (;;) {
+		r = SQLFetch(s->st);
+		if (r == SQL_NO_DATA)
+			return 0;
+		if (r != SQL_SUCCESS)
+			return 1;
+		if (q->max_rows > 0 && res->nrows == q->max_rows) {
+			db_err_set(err, DBE_TOO_MANY, "the query returned more "
+			    "than the %zu row%s expected", q->max_rows,
+			    q->max_rows == 1 ? "" : "s");
+			return -1;
+		}
+		exec_row_add(res, &cap);
+		for (col = 0; col < res->ncols; col++) {
+			const struct db_cbind *b = &s->cb[col];
+			struct db_value *v = DB_CELL(res, res->nrows - 1, col);
+
+			v->type = s->cbtypes[col];
+			if (b->ind == SQL_NULL_DATA) {
+				v->null = 1;
+				continue;
+			}
+			if (v->type == DBV_INT) {
+				v->i = b->i;
+				continue;
+			}
+			if (b->ind < 0 || (size_t)b->ind >= sizeof b->s)
+				return 1;       /* SQL_NO_TOTAL, or cut */
+			if (exec_cell_text(src, c, res->names[col], v->type,
+			    b->s, (size_t)b->ind, v, a, err) == -1)
 				return -1;
 		}
 	}
@@ -1033,7 +1158,7 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	SQLRETURN r;
 	int timeout_ms = q->timeout_ms > 0 ? q->timeout_ms :
 	    src->query_timeout_ms;
-	int rc = -1;
+	int rc = -1, fr;
 	uint64_t deadline = timeout_ms > 0 ? now_ms() + (uint64_t)timeout_ms :
 	    UINT64_MAX;
 
@@ -1068,9 +1193,32 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 			if (SQL_SUCCEEDED(SQLRowCount(s->st, &rows)))
 				res->affected = rows;
 			rc = 0;
-		} else if (exec_fetch(src, c, s->st, q, res, &arena, err) == 0) {
-			res->affected = -1;
-			rc = 0;
+		} else {
+			fr = exec_bindcols(s, q) == 0 ? exec_fetch_bound(src, c,
+			    s, q, res, &arena, err) : 2;
+			if (fr == 1 && !w.fired) {
+				/* Again, fetching the careful way. */
+				db_result_free(res);
+				SQLFreeStmt(s->st, SQL_CLOSE);
+				exec_unbind(s);
+				s->nobind = 1;
+				res = exec_result_new(s, &arena);
+				r = SQLExecute(s->st);
+				if (!SQL_SUCCEEDED(r) && r != SQL_NO_DATA) {
+					db_exec_diag(SQL_HANDLE_STMT, s->st,
+					    DBE_SQL, err, "the database refused "
+					    "the statement");
+					fr = -1;
+				} else
+					fr = 2;
+			}
+			if (fr == 2)
+				fr = exec_fetch(src, c, s->st, q, res, &arena,
+				    err);
+			if (fr == 0) {
+				res->affected = -1;
+				rc = 0;
+			}
 		}
 	}
 	/* The columns may have changed (DDL): describe them again next time. */

@@ -162,6 +162,9 @@ map_param_int(const char *s, long long *out, const char **end)
 	lim = neg ? (unsigned long long)LLONG_MAX + 1 : LLONG_MAX;
 	cut = lim / 10;                 /* no division per digit */
 	cutd = (unsigned)(lim % 10);
+	/* Up to 18 digits cannot overflow: no check (most inputs). */
+	for (; *s >= '0' && *s <= '9' && any < 18; s++, any++)
+		x = x * 10 + (unsigned)(*s - '0');
 	for (; *s >= '0' && *s <= '9'; s++, any = 1) {
 		unsigned d = (unsigned)(*s - '0');
 		if (x > cut || (x == cut && d > cutd)) {
@@ -328,15 +331,17 @@ map_param_length(const struct map_param_info *p, long len, char *why,
 	return MAPR_NONE;
 }
 
-/* Integer bounds; bounds that are not integers are compared exactly. */
+/*
+ * Integer bounds of the value x; bounds that are not integers are
+ * compared exactly.
+ */
 static enum map_reason
-map_param_irange(const struct map_param_info *p, const char *v, char *why,
+map_param_irange(const struct map_param_info *p, long long x, char *why,
     size_t whylen)
 {
-	long long x = 0, b = 0;
+	long long b = 0;
 	const char *end;
 
-	(void)map_param_int(v, &x, NULL);       /* checked by map_param_type */
 	if (p->min != NULL && (map_param_int(p->min, &b, &end), x < b +
 	    (*end == '.' && p->min[0] != '-' &&
 	    strpbrk(end, "123456789") != NULL)))
@@ -359,8 +364,12 @@ map_param_range(const struct map_param_info *p, const char *v, char *why,
 
 	if (p->min == NULL && p->max == NULL)
 		return MAPR_NONE;
-	if (p->type == MAPP_INTEGER)   /* the common case: no allocation */
-		return map_param_irange(p, v, why, whylen);
+	if (p->type == MAPP_INTEGER) { /* the common case: no allocation */
+		long long x = 0;
+
+		(void)map_param_int(v, &x, NULL);       /* checked before */
+		return map_param_irange(p, x, why, whylen);
+	}
 	c = map_param_decimal(v);
 	lo = p->min != NULL && map_param_deccmp(c, p->min) < 0;
 	hi = p->max != NULL && map_param_deccmp(c, p->max) > 0;
@@ -415,11 +424,23 @@ map_param_check(const struct map_param_info *p, const char *v, char *why,
 	*why = '\0';
 	if (v == NULL || (*v == '\0' && p->type != MAPP_TEXT))
 		return map_param_fail(MAPR_MISSING, why, whylen, NULL);
-	/* A well-formed integer is ASCII: one pass gives type and length. */
+	/*
+	 * A well-formed integer is ASCII: one pass gives type, length and
+	 * the value for the range check.
+	 */
 	if (p->type == MAPP_INTEGER && map_param_int(v, &x, &end) == 0 &&
-	    *end == '\0')
+	    *end == '\0') {
 		len = (long)(end - v);
-	else {
+		if ((r = map_param_length(p, len, why, whylen)) != MAPR_NONE ||
+		    ((p->min != NULL || p->max != NULL) &&
+		    (r = map_param_irange(p, x, why, whylen)) != MAPR_NONE))
+			return r;
+		if (p->re_ != NULL && regexec(p->re_, v, 0, NULL, 0) != 0)
+			return map_param_fail(MAPR_NO_MATCH, why, whylen, NULL);
+		if (p->check != MAPC_NONE)
+			return map_param_barcode(p, v, why, whylen);
+		return MAPR_NONE;
+	} else {
 		if ((len = map_param_utf8_len(v)) == -1)
 			return map_param_fail(MAPR_BAD_TEXT, why, whylen, NULL);
 		if ((r = map_param_type(p, v, why, whylen)) != MAPR_NONE)
