@@ -614,9 +614,7 @@ static enum line_status
 sim_wait_digit(struct line *ln, int timeout_ms, char *key, char **cause)
 {
 	struct sim *s = ln->priv;
-	struct sim_ear ear;
-	uint64_t start, now, end, quiet;
-	int gone_ms = sim_gone_ms(s);
+	uint64_t now, end;
 
 	(void)cause;
 	if ((*key = line_key_pop(ln)) != '\0')
@@ -628,24 +626,21 @@ sim_wait_digit(struct line *ln, int timeout_ms, char *key, char **cause)
 		timeout_ms = 1;
 	if (sim_sendf(s, "COLLECT %d\n", timeout_ms) == -1)
 		return LINE_GONE;
-	memset(&ear, 0, sizeof ear);
-	start = ear.last_voice = now_ms();
-	end = start + (uint64_t)timeout_ms;
+	end = now_ms() + (uint64_t)timeout_ms;
 	for (;;) {
 		now = now_ms();
 		if (sim_over(s))
 			return LINE_GONE;
 		if ((*key = line_key_pop(ln)) != '\0')
 			return sim_done(s, LINE_DIGIT);
+		/*
+		 * As on the modem, silence is not judged here: a caller
+		 * thinking is silent too; the flow's timeouts and max-call
+		 * bound the wait.
+		 */
 		if (s->skip || now >= end)
 			return sim_done(s, LINE_TIMEOUT);
-		/* as on the modem: a line silent this long has no caller */
-		quiet = now - ear.last_voice;
-		if (quiet >= (uint64_t)gone_ms) {
-			sim_gone(s, "silence");
-			return LINE_GONE;
-		}
-		sim_pump(s, &ear, (int)(end - now < 100 ? end - now : 100));
+		sim_pump(s, NULL, (int)(end - now < 100 ? end - now : 100));
 	}
 }
 

@@ -347,14 +347,24 @@ main(void)
 	is_str(gone_why, "the caller hung up", "hang-up event");
 	call_end(fd);
 
-	/* [line] silence */
+	/* [line] silence: recordings only, as on the modem */
 	fd = call_start("HELLO kefu-sim 1\n", "RING 5551234\n");
 	t0 = now_ms();
-	s = ln->ops->wait_digit(ln, 10000, &key, &cause);
+	s = ln->ops->wait_digit(ln, 2500, &key, &cause);
+	ok(s == LINE_TIMEOUT && now_ms() - t0 >= 2400,
+	    "a wait for keys longer than [line] silence (1.5 s) is not cut "
+	    "short: %s after %llu ms", line_status_name(s),
+	    (unsigned long long)(now_ms() - t0));
+	gone_why[0] = '\0';
+	rec.max_ms = 10000;
+	rec.silence_ms = 800;
+	rec.stop_on_key = 0;
+	t0 = now_ms();
+	s = ln->ops->record(ln, &rec, &key, &cause);
 	ok(s == LINE_GONE && now_ms() - t0 >= 1400 && now_ms() - t0 < 3000,
-	    "[line] silence (1.5 s) ends a long wait: %s after %llu ms",
-	    line_status_name(s), (unsigned long long)(now_ms() - t0));
-	is_str(gone_why, "silence", "... reported as silence");
+	    "a recording with nothing said for [line] silence: %s after %llu "
+	    "ms", line_status_name(s), (unsigned long long)(now_ms() - t0));
+	is_str(gone_why, "silence (no voice)", "... the caller left");
 	call_end(fd);
 
 	/* garbage ends that call only */
