@@ -50,6 +50,22 @@ usage(FILE *fp)
 	fprintf(fp, "usage: kefud [-dnv] [-f kefu.conf]\n");
 }
 
+/* Each line of a report as "warning: LINE" on stderr. */
+static void
+kefud_warn_lines(const char *text)
+{
+	const char *nl;
+
+	while (*text != '\0') {
+		nl = strchr(text, '\n');
+		fprintf(stderr, "warning: %.*s\n", nl ? (int)(nl - text) :
+		    (int)strlen(text), text);
+		if (nl == NULL)
+			break;
+		text = nl + 1;
+	}
+}
+
 /* Load everything and report each problem; 0 when there are none. */
 static int
 kefud_check(struct conf *conf, struct svc **out)
@@ -81,7 +97,7 @@ kefud_check(struct conf *conf, struct svc **out)
 	n += svc_check(set, &problems, &warn);
 	svc_release(set);
 	if (warn.len > 0)
-		fprintf(stderr, "warning: %s", sb_str(&warn));
+		kefud_warn_lines(sb_str(&warn));
 	fputs(sb_str(&problems), stderr);
 	sb_free(&problems);
 	sb_free(&warn);
@@ -335,16 +351,17 @@ kefud_stop(struct kefud *k)
 static int
 kefud_run(struct kefud *k)
 {
-	sigset_t set;
+	struct svc_set *set;
+	sigset_t sigs;
 	char *cause = NULL;
 	int sig;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);   /* every thread inherits it */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);   /* every thread inherits it */
 	k->started = time(NULL);
 	if (ctl_listen(k->conf->socket_path, kefud_request, k, &k->ctl,
 	    &cause) == -1 || kefud_start_lines(k, &cause) == -1 ||
@@ -359,7 +376,7 @@ kefud_run(struct kefud *k)
 	    "socket %s", PACKAGE_VERSION, k->nlines, k->nlines == 1 ? "" : "s",
 	    k->conf->nds, k->conf->nds == 1 ? "" : "s", k->conf->socket_path);
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
+		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
 			if (svc_reload(k->svc, &cause) == -1) {
@@ -368,7 +385,10 @@ kefud_run(struct kefud *k)
 				free(cause);
 				cause = NULL;
 			} else {
-				log_info("reloaded flows, mappings and prompts");
+				set = svc_acquire(k->svc);
+				log_info("reloaded flows, mappings and prompts "
+				    "(generation %u)", set->gen);
+				svc_release(set);
 				kefud_preload_poke(k, 0);
 			}
 			continue;

@@ -11,3 +11,7 @@ check_PROGRAMS += t/unit/call_preload
 TESTS += t/unit/call_preload
 t_unit_call_preload_SOURCES = t/unit/call_preload.c t/tap.h
 t_unit_call_preload_LDADD = $(KEFU_LIBS)
+
+# A PIN typed into kefud leaves no digit in its log file.
+TESTS += t/kefud-secret.sh
+dist_check_SCRIPTS += t/kefud-secret.sh

@@ -196,8 +196,9 @@ line_failed(struct line *ln, const char *what, char *cause)
 	struct line_event ev = { .type = LINE_EV_DEVICE };
 	char *msg;
 
-	msg = xasprintf("%s: %s; re-initialising the modem", what,
-	    cause != NULL ? cause : "failed");
+	msg = xasprintf("%s: %s; %s", what, cause != NULL ? cause : "failed",
+	    ln->ops == &line_ops_modem ? "re-initialising the modem" :
+	    "opening the line again");
 	ev.reason = msg;
 	line_event(ln, &ev);
 	free(msg);
