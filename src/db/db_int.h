@@ -99,14 +99,17 @@ struct db_pbind {
 
 /*
  * One result column bound with SQLBindCol (exec.c, reads only): the
- * driver fills it on SQLFetch, saving a SQLGetData call per column.  A
- * value that does not fit makes the statement fall back to SQLGetData.
+ * driver fills it on SQLFetch, saving a SQLGetData call per column, two
+ * rows at a time (so a one-row result needs one SQLFetch: a rowset
+ * shorter than the array is the last).  A value that does not fit makes
+ * the statement fall back to SQLGetData.
  */
 #define DB_CB_TEXT 256
-struct db_cbind {
-	SQLLEN ind;
-	SQLBIGINT i;            /* DBV_INT */
-	char s[DB_CB_TEXT];     /* DBV_TEXT, DBV_DECIMAL */
+#define DB_CB_ROWS 2            /* rows per SQLFetch (SQL_ATTR_ROW_ARRAY_SIZE) */
+struct db_cbind {               /* column-wise: one element per row */
+	SQLLEN ind[DB_CB_ROWS];
+	SQLBIGINT i[DB_CB_ROWS];        /* DBV_INT */
+	char s[DB_CB_ROWS][DB_CB_TEXT]; /* DBV_TEXT, DBV_DECIMAL */
 };
 
 /*
@@ -132,6 +135,7 @@ struct db_stmt {
 	int timeout_ms;         /* the query's timeout it was set for; -1 none */
 	struct db_cbind *cb;    /* ncols bound columns, or NULL: SQLGetData */
 	enum db_vtype *cbtypes; /* the types they were bound for */
+	SQLULEN cbfetched;      /* rows the last SQLFetch gave (ROWS_FETCHED_PTR) */
 	int nobind;             /* a value did not fit: SQLGetData from now on */
 };
 

@@ -3,9 +3,11 @@
  * kept per connection in a small LRU cache (freed on eviction, so handle
  * counts stay bounded) together with what depends only on their text
  * (statement check, marker count, result columns, bindings, timeout),
- * parameters bound only with SQLBindParameter, columns fetched typed with
- * SQLGetData loops (no truncation), per-query deadlines, DDL scripts and
- * statement description.  ODBC 3.x.
+ * parameters bound only with SQLBindParameter, result columns of reads
+ * bound once (SQLBindCol, two rows per SQLFetch) with SQLGetData loops
+ * as the fallback for whatever does not fit (no truncation), results
+ * in one allocation, per-query deadlines, DDL scripts and statement
+ * description.  ODBC 3.x.
  */
 #include "config.h"
 
@@ -108,6 +110,9 @@ exec_unbind(struct db_stmt *s)
 	if (s->cb == NULL)
 		return;
 	SQLFreeStmt(s->st, SQL_UNBIND);
+	/* One row at a time again: SQLGetData needs it. */
+	SQLSetStmtAttr(s->st, SQL_ATTR_ROW_ARRAY_SIZE, (SQLPOINTER)1, 0);
+	SQLSetStmtAttr(s->st, SQL_ATTR_ROWS_FETCHED_PTR, NULL, 0);
 	free(s->cb);
 	free(s->cbtypes);
 	s->cb = NULL;
@@ -914,8 +919,10 @@ exec_bindcols(struct db_stmt *s, const struct db_query *q)
 	enum db_vtype t;
 	SQLRETURN r;
 
-	if (s->nobind || q->writes || n == 0 || n > 64)
+	if (s->nobind || q->writes || n == 0 || n > 64) {
+		exec_unbind(s);         /* SQLGetData needs unbound columns */
 		return -1;
+	}
 	if (s->cb != NULL) {
 		for (i = 0; i < n && s->cbtypes[i] == exec_coltype(q, i); i++)
 			;
@@ -929,21 +936,27 @@ exec_bindcols(struct db_stmt *s, const struct db_query *q)
 			return -1;
 	s->cb = xcalloc(n, sizeof *s->cb);
 	s->cbtypes = xcalloc(n, sizeof *s->cbtypes);
-	for (i = 0; i < n; i++) {
+	/* Exactly DB_CB_ROWS per fetch, or not at all (01S02: changed). */
+	r = SQLSetStmtAttr(s->st, SQL_ATTR_ROW_ARRAY_SIZE,
+	    (SQLPOINTER)(uintptr_t)DB_CB_ROWS, 0);
+	if (r == SQL_SUCCESS)
+		r = SQLSetStmtAttr(s->st, SQL_ATTR_ROWS_FETCHED_PTR,
+		    &s->cbfetched, 0);
+	for (i = 0; r == SQL_SUCCESS && i < n; i++) {
 		struct db_cbind *b = &s->cb[i];
 
 		t = s->cbtypes[i] = exec_coltype(q, i);
 		if (t == DBV_INT)
 			r = SQLBindCol(s->st, (SQLUSMALLINT)(i + 1),
-			    SQL_C_SBIGINT, &b->i, sizeof b->i, &b->ind);
+			    SQL_C_SBIGINT, b->i, sizeof b->i[0], b->ind);
 		else
 			r = SQLBindCol(s->st, (SQLUSMALLINT)(i + 1), SQL_C_CHAR,
-			    b->s, sizeof b->s, &b->ind);
-		if (!SQL_SUCCEEDED(r)) {
-			exec_unbind(s);
-			s->nobind = 1;
-			return -1;
-		}
+			    b->s, sizeof b->s[0], b->ind);
+	}
+	if (r != SQL_SUCCESS) {
+		exec_unbind(s);
+		s->nobind = 1;
+		return -1;
 	}
 	return 0;
 }
@@ -959,41 +972,51 @@ exec_fetch_bound(struct db_source *src, struct db_conn *c, struct db_stmt *s,
     const struct db_query *q, struct db_result *res, struct exec_arena *a,
     struct db_err *err)
 {
-	size_t cap = EXEC_ROWS, col;
+	size_t cap = EXEC_ROWS, col, k;
 	SQLRETURN r;
 
 	for (;;) {
+		s->cbfetched = 0;
 		r = SQLFetch(s->st);
 		if (r == SQL_NO_DATA)
 			return 0;
-		if (r != SQL_SUCCESS)
+		if (r != SQL_SUCCESS || s->cbfetched == 0 ||
+		    s->cbfetched > DB_CB_ROWS)
 			return 1;
-		if (q->max_rows > 0 && res->nrows == q->max_rows) {
-			db_err_set(err, DBE_TOO_MANY, "the query returned more "
-			    "than the %zu row%s expected", q->max_rows,
-			    q->max_rows == 1 ? "" : "s");
-			return -1;
-		}
-		exec_row_add(res, &cap);
-		for (col = 0; col < res->ncols; col++) {
-			const struct db_cbind *b = &s->cb[col];
-			struct db_value *v = DB_CELL(res, res->nrows - 1, col);
-
-			v->type = s->cbtypes[col];
-			if (b->ind == SQL_NULL_DATA) {
-				v->null = 1;
-				continue;
-			}
-			if (v->type == DBV_INT) {
-				v->i = b->i;
-				continue;
-			}
-			if (b->ind < 0 || (size_t)b->ind >= sizeof b->s)
-				return 1;       /* SQL_NO_TOTAL, or cut */
-			if (exec_cell_text(src, c, res->names[col], v->type,
-			    b->s, (size_t)b->ind, v, a, err) == -1)
+		for (k = 0; k < s->cbfetched; k++) {
+			if (q->max_rows > 0 && res->nrows == q->max_rows) {
+				db_err_set(err, DBE_TOO_MANY, "the query "
+				    "returned more than the %zu row%s expected",
+				    q->max_rows, q->max_rows == 1 ? "" : "s");
 				return -1;
+			}
+			exec_row_add(res, &cap);
+			for (col = 0; col < res->ncols; col++) {
+				const struct db_cbind *b = &s->cb[col];
+				struct db_value *v = DB_CELL(res,
+				    res->nrows - 1, col);
+
+				v->type = s->cbtypes[col];
+				if (b->ind[k] == SQL_NULL_DATA) {
+					v->null = 1;
+					continue;
+				}
+				if (v->type == DBV_INT) {
+					v->i = b->i[k];
+					continue;
+				}
+				if (b->ind[k] < 0 ||
+				    (size_t)b->ind[k] >= sizeof b->s[k])
+					return 1;       /* NO_TOTAL, or cut */
+				if (exec_cell_text(src, c, res->names[col],
+				    v->type, b->s[k], (size_t)b->ind[k], v, a,
+				    err) == -1)
+					return -1;
+			}
 		}
+		/* A rowset shorter than the array is the last one. */
+		if (s->cbfetched < DB_CB_ROWS)
+			return 0;
 	}
 }
 
