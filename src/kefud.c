@@ -37,7 +37,7 @@ struct kefud {
 	/* the preloader: converts prompts into each open line's format */
 	pthread_t preload;
 	int preload_running;
-	pthread_mutex_t preload_mtx;    /* guards preload_stop */
+	pthread_mutex_t preload_mtx;    /* guards preload_running, _stop */
 	pthread_cond_t preload_cv;      /* stop, or a new set to preload */
 	int preload_stop;
 };
@@ -254,34 +254,35 @@ kefud_preload_main(void *arg)
 static void
 kefud_preload_start(struct kefud *k)
 {
-	pthread_mutex_init(&k->preload_mtx, NULL);
-	pthread_cond_init(&k->preload_cv, NULL);
-	k->preload_stop = 0;
-	if (pthread_create(&k->preload, NULL, kefud_preload_main, k) != 0) {
+	pthread_mutex_lock(&k->preload_mtx);
+	if (pthread_create(&k->preload, NULL, kefud_preload_main, k) != 0)
 		log_warnx("cannot start the prompt preloader; prompts are "
 		    "converted when first played");
-		return;
-	}
-	k->preload_running = 1;
+	else
+		k->preload_running = 1;
+	pthread_mutex_unlock(&k->preload_mtx);
 }
 
-/* Wake the preloader (a reload made a new set), or stop it. */
+/*
+ * Wake the preloader (a reload made a new set), or stop it.  The control
+ * thread may still poke while the main thread stops it: the mutex and
+ * condition live as long as the process, and a stopped preloader is
+ * neither woken nor joined twice.
+ */
 static void
 kefud_preload_poke(struct kefud *k, int stop)
 {
-	if (!k->preload_running)
-		return;
+	int join = 0;
+
 	pthread_mutex_lock(&k->preload_mtx);
-	if (stop)
+	if (stop && k->preload_running && !k->preload_stop) {
 		k->preload_stop = 1;
+		join = 1;
+	}
 	pthread_cond_signal(&k->preload_cv);
 	pthread_mutex_unlock(&k->preload_mtx);
-	if (stop) {
+	if (join)
 		pthread_join(k->preload, NULL);
-		k->preload_running = 0;
-		pthread_cond_destroy(&k->preload_cv);
-		pthread_mutex_destroy(&k->preload_mtx);
-	}
 }
 
 /* Switch to [kefu] user once the devices are open. */
@@ -363,6 +364,8 @@ kefud_run(struct kefud *k)
 	sigaddset(&sigs, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);   /* every thread inherits it */
 	k->started = time(NULL);
+	pthread_mutex_init(&k->preload_mtx, NULL);
+	pthread_cond_init(&k->preload_cv, NULL);
 	if (ctl_listen(k->conf->socket_path, kefud_request, k, &k->ctl,
 	    &cause) == -1 || kefud_start_lines(k, &cause) == -1 ||
 	    kefud_drop(k->conf->user, &cause) == -1) {
