@@ -306,8 +306,10 @@ modem_choose_format(struct modem *m, char **cause)
 	    &m->cml) == 0) {
 		if ((r = modem_set_vsm(m, m->cml, m->fmt.rate, cause)) <= 0)
 			return r;
-		log_warnx("%s: the modem offers but refuses format %d",
-		    m->tag, m->cml);
+		log_warnx("%s: the modem lists voice format %d (%s at %u Hz) "
+		    "in AT+VSM=? but refuses it; trying the %s default (see "
+		    "kefu modem probe)", m->tag, m->cml,
+		    vsm_enc_name(m->fmt.enc), m->fmt.rate, m->fam->name);
 	} else if (m->noffered > 0)
 		log_warnx("%s: AT+VSM=? offers no format kefu can play; "
 		    "trying the %s default", m->tag, m->fam->name);
