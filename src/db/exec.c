@@ -555,6 +555,24 @@ exec_decimal_canonical(const char *in, size_t len)
 	return len;
 }
 
+/* Only ASCII bytes (thus valid UTF-8): eight at a time. */
+static int
+exec_ascii(const char *s, size_t len)
+{
+	uint64_t w;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ULL)
+			return 0;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)s[i] & 0x80)
+			return 0;
+	return 1;
+}
+
 /*
  * A text-like value (DBV_TEXT, DBV_DECIMAL, DBV_BOOL) the driver gave as
  * characters, len bytes at text (NUL-terminated): checked, converted
@@ -586,7 +604,8 @@ exec_cell_text(struct db_source *src, struct db_conn *c, const char *colname,
 	default:
 		/* UTF-8 (checked, as db_conv_from_db does) into the arena. */
 		if ((src->utf8 || c->from_db == (iconv_t)-1) && a != NULL &&
-		    len < a->left && db_conv_utf8_valid(text, len)) {
+		    len < a->left && (exec_ascii(text, len) ||
+		    db_conv_utf8_valid(text, len))) {
 			v->s = exec_arena_copy(a, text, len);
 			break;
 		}
