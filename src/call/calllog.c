@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,26 +13,6 @@
 
 #include "call/call.h"
 #include "db/db.h"
-
-/* 1 when a parameter name looks like it holds a secret. */
-static int
-calllog_secret(const char *name, size_t len)
-{
-	static const char *const words[] = { "pin", "pass", "pwd", "secret",
-	    "card" };
-	char low[64];
-	size_t i;
-
-	if (len >= sizeof low)
-		len = sizeof low - 1;
-	for (i = 0; i < len; i++)
-		low[i] = (char)tolower((unsigned char)name[i]);
-	low[len] = '\0';
-	for (i = 0; i < nitems(words); i++)
-		if (strstr(low, words[i]) != NULL)
-			return 1;
-	return 0;
-}
 
 /*
  * "code=690... pin=1234" -> "code=690... pin=***".  Public for the CLI
@@ -51,7 +30,7 @@ calllog_redact(const char *bound)
 		if (end == NULL)
 			end = p + strlen(p);
 		eq = memchr(p, '=', (size_t)(end - p));
-		if (eq != NULL && calllog_secret(p, (size_t)(eq - p))) {
+		if (eq != NULL && flow_secret(p, (size_t)(eq - p))) {
 			sb_add(&sb, p, (size_t)(eq - p) + 1);
 			sb_adds(&sb, "***");
 		} else

@@ -288,6 +288,12 @@ struct flow_record {
 	int steps;              /* nodes visited */
 };
 void flow_record_clear(struct flow_record *rec);
+/*
+ * 1 when a parameter or variable name (its first len bytes) looks like
+ * it holds a secret -- pin, pass, pwd, secret, card, cvv, mima -- whose
+ * value must never reach a log or the call log.
+ */
+int flow_secret(const char *name, size_t len);
 
 struct flow_call_info {
 	const char *flow;       /* the flow to start ("main") */

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,8 +304,9 @@ run_pieces(struct run *r, struct flow_prompts *ps,
 		}
 		if (r->env->say->say(r->env->say_arg, r->lang, pc[i].as,
 		    value, unit, ps, &cause) == -1) {
-			log_warnx("flow: cannot say %s as %s: %s", value,
-			    pc[i].as, cause ? cause : "?");
+			log_warnx("flow: cannot say %s as %s: %s",
+			    pc[i].var ? pc[i].var : "a value", pc[i].as,
+			    cause ? cause : "?");
 			free(cause);
 			cause = NULL;
 		}
@@ -519,7 +522,8 @@ run_confirm(struct run *r, const struct flow_node *n, const char *v,
 	run_prompt_list(r, &ps, n->confirm_prompt);
 	if (r->env->say != NULL && r->env->say->say(r->env->say_arg, r->lang,
 	    "digits", v, NULL, &ps, &cause) == -1) {
-		log_warnx("flow: cannot read back %s: %s", v, cause);
+		log_warnx("flow: cannot read back the entry of %s: %s",
+		    n->var, cause);
 		free(cause);
 	}
 	if ((rc = run_play(r, &ps, 1)) != RUN_NEXT)
@@ -607,10 +611,25 @@ run_row(struct run *r, const struct flow_rows *rows, size_t i)
 }
 
 /* Secret parameters never reach the call log. */
-static int
-run_secret(const char *name)
+int
+flow_secret(const char *name, size_t len)
 {
-	return strstr(name, "pin") != NULL || strstr(name, "pass") != NULL;
+	static const char *const words[] = { "pin", "pass", "pwd", "secret",
+	    "card", "cvv", "mima" };
+	char low[64];
+	size_t i;
+
+	if (name == NULL)
+		return 0;
+	if (len >= sizeof low)
+		len = sizeof low - 1;
+	for (i = 0; i < len && name[i] != '\0'; i++)
+		low[i] = (char)tolower((unsigned char)name[i]);
+	low[i] = '\0';
+	for (i = 0; i < nitems(words); i++)
+		if (strstr(low, words[i]) != NULL)
+			return 1;
+	return 0;
 }
 
 static void
@@ -624,7 +643,8 @@ run_qlog(struct run *r, const struct flow_node *n, const struct flow_kv *kv,
 
 	for (i = 0; i < n->nargs; i++)
 		sb_addf(&sb, "%s%s=%s", i ? " " : "", kv[i].name,
-		    run_secret(kv[i].name) ? "***" :
+		    flow_secret(kv[i].name, SIZE_MAX) ||
+		    flow_secret(n->args[i].var, SIZE_MAX) ? "***" :
 		    kv[i].value ? kv[i].value : "NULL");
 	rec->queries = xreallocarray(rec->queries, rec->nqueries + 1,
 	    sizeof *rec->queries);

@@ -30,7 +30,6 @@ static const char *const line_state_names[LINE_NSTATES] = {
 };
 
 /* Drivers by [line] type. */
-extern const struct line_ops line_ops_sim;      /* sim.c */
 static const struct {
 	const char *type;
 	const struct line_ops *ops;

@@ -146,8 +146,9 @@ struct line_ops {
 	/*
 	 * Return the next key (queued ones first), waiting at most
 	 * timeout_ms: LINE_DIGIT with *key in "0123456789*#ABCD",
-	 * LINE_TIMEOUT, LINE_GONE (also after conf->silence_ms of silence:
-	 * the caller left), LINE_FAILED.
+	 * LINE_TIMEOUT, LINE_GONE (the caller hung up, or max-call),
+	 * LINE_FAILED.  Silence does not end this wait: the flow's own
+	 * timeouts and retry limits do.
 	 */
 	enum line_status (*wait_digit)(struct line *ln, int timeout_ms,
 	    char *key, char **cause);
@@ -170,6 +171,8 @@ struct line_ops {
 
 /* The driver of [line] type=modem (modem.c). */
 extern const struct line_ops line_ops_modem;
+/* The driver of [line] type=sim: calls over a Unix socket (sim.c). */
+extern const struct line_ops line_ops_sim;
 
 /* What the line thread does with an answered call (the flow interpreter). */
 typedef void (line_call_h)(struct line *ln, struct line_call *call,

@@ -21,8 +21,6 @@
 
 #include "line/line-int.h"
 
-extern const struct line_ops line_ops_sim;
-
 #define SIM_RATE 8000
 #define SIM_FRAME 1600          /* 100 ms of audio per AUDIO frame */
 #define SIM_LEAD_MS 200         /* audio sent ahead of real time, at most */

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,6 +165,30 @@ test_hangup(void)
 	is_int(rec.nqueries, 0, "no query after hang-up");
 }
 
+char *calllog_redact(const char *bound);
+
+/* Names that hold secrets: their values never reach a log. */
+static void
+test_secrets(void)
+{
+	char *s;
+
+	ok(flow_secret("pin", SIZE_MAX) && flow_secret("member_PIN", SIZE_MAX) &&
+	    flow_secret("password", SIZE_MAX) && flow_secret("staff_pwd", 9) &&
+	    flow_secret("CardNo", SIZE_MAX) && flow_secret("cvv", SIZE_MAX) &&
+	    flow_secret("mima", SIZE_MAX) && flow_secret("api_secret", SIZE_MAX),
+	    "pin, password, pwd, card, cvv, mima, secret are secrets, any case");
+	ok(!flow_secret("code", SIZE_MAX) && !flow_secret("barcode", SIZE_MAX) &&
+	    !flow_secret("plu", SIZE_MAX) && !flow_secret(NULL, 0),
+	    "code, barcode, plu are not");
+	ok(!flow_secret("pin_x", 2), "only the first len bytes count");
+	s = calllog_redact("code=6901234567892 Card_No=6222021234567890 "
+	    "pin=1234 day=2026-11-22");
+	is_str(s, "code=6901234567892 Card_No=*** pin=*** day=2026-11-22",
+	    "the call log keeps the code and the date, hides card and PIN");
+	free(s);
+}
+
 static void
 test_misc(void)
 {
@@ -297,6 +322,7 @@ main(void)
 	test_bargein();
 	test_hangup();
 	test_misc();
+	test_secrets();
 	flow_script_free(sc);
 	flow_record_clear(&rec);
 	test_threads();

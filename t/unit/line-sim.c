@@ -22,8 +22,6 @@
 #include "line/line-int.h"
 #include "../tap.h"
 
-extern const struct line_ops line_ops_sim;
-
 static struct conf_line cl;
 static struct line *ln;
 static char sockpath[108];
