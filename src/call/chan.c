@@ -40,8 +40,10 @@ chan_event(struct chan *ch, enum line_status st, char *cause)
 	case LINE_FAILED:
 		break;
 	}
-	log_warnx("line %s: the modem failed during the call: %s",
-	    ch->ln->name, cause ? cause : "unknown error");
+	log_warnx("line %s: the %s failed during the call (kefu ends the "
+	    "call and re-initialises the line): %s", ch->ln->name,
+	    strcmp(ch->ln->ops->name, "modem") == 0 ? "modem" :
+	    "simulated line", cause ? cause : "unknown error");
 	free(cause);
 	return FLOW_EV_ERROR;
 }
@@ -140,7 +142,8 @@ chan_sink(void *arg, const void *data, size_t len)
 	char *cause = NULL;
 
 	if (recording_write(rec, data, len, &cause) == -1) {
-		log_warnx("recording stopped: %s", cause);
+		log_warnx("recording stopped, the message is kept up to "
+		    "here: %s", cause);
 		free(cause);
 		return -1;
 	}
