@@ -301,9 +301,10 @@ setup(struct e2e *e, const char *pg)
 }
 
 /* What a segment was. */
-enum heard { H_OTHER = -1, H_BUSY, H_ANSWER, H_MENU, H_ASK, H_AGAIN };
+enum heard { H_OTHER = -1, H_BUSY, H_ANSWER, H_MENU, H_ASK, H_AGAIN,
+    H_INVALID, H_TIMEOUT, H_NOTFOUND };
 static const char *const heard_names[] = { "busy", "answer", "menu",
-    "ask", "again" };
+    "ask", "again", "invalid", "timeout", "not found" };
 static const char menu_ids[] = "menu.price menu.promo menu.notice "
     "menu.member menu.order menu.complaint menu.staff menu.lang menu.repeat";
 
@@ -322,11 +323,22 @@ render_ids(struct e2e *e, const char *ids, const char *text, uint8_t **buf,
 	return rc;
 }
 
-/* heard is a non-empty start of want (or all of it). */
+/*
+ * heard is a non-empty start of want (or all of it), after some silence
+ * the line may have played first while a query ran (a segment that
+ * began as silence goes on with the prompt).
+ */
 static int
 is_start(const unsigned char *h, size_t hlen, const uint8_t *w, size_t wlen)
 {
-	return hlen > 0 && hlen <= wlen && memcmp(h, w, hlen) == 0;
+	size_t o, quiet;
+
+	for (quiet = 0; quiet < hlen && h[quiet] == h[0]; quiet++)
+		;
+	for (o = 0; o <= quiet && o < hlen; o++)
+		if (hlen - o <= wlen && memcmp(h + o, w, hlen - o) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -342,6 +354,9 @@ classify(struct e2e *e, size_t seg)
 		{ menu_ids, NULL },
 		{ "price.ask_code", NULL },
 		{ "price.again", NULL },
+		{ "input.invalid", NULL },
+		{ "input.timeout", NULL },
+		{ "price.not_found", NULL },
 	};
 	unsigned char *h = NULL;
 	uint8_t *w;
@@ -355,18 +370,27 @@ classify(struct e2e *e, size_t seg)
 		return H_OTHER;
 	}
 	/* A cut prompt ends with one filler byte the line wrote. */
-	if (end == MSIM_VTX_CANCEL && hlen > 0)
+	if (end == MSIM_VTX_CANCEL && hlen > 1)
 		hlen--;
 	for (k = 0; k < nitems(kinds) && r == H_OTHER; k++) {
 		w = NULL;
 		if (render_ids(e, kinds[k].ids, kinds[k].text, &w, &wlen) == 0 &&
 		    is_start(h, hlen, w, wlen))
 			r = (enum heard)k;
+		if (r == H_OTHER && getenv("E2E_DEBUG") && w != NULL) {
+			size_t i;
+			for (i = 0; i < hlen && i < wlen && h[i] == w[i]; i++)
+				;
+			tap_diag("  %s: %zu bytes, same up to %zu", heard_names[k],
+			    wlen, i);
+		}
 		free(w);
 	}
 	if (r == H_OTHER)
 		tap_diag("segment %zu: %zu bytes heard (end %d) match no "
 		    "prompt expected", seg, hlen, (int)end);
+	else if (r > H_AGAIN)
+		tap_diag("segment %zu: %s", seg, heard_names[r]);
 	free(h);
 	return r;
 }
@@ -446,8 +470,9 @@ ask(struct e2e *e, size_t seg, int leave, uint64_t *key_ms, uint64_t *ans_ms,
 	*rseg = seg + 1;
 	if (seg_started(e, seg, SEG_MS) == 0)
 		return H_OTHER;
-	msim_dtmf(e->sim, code, 0);
-	sleep_ms(20 * (unsigned)strlen(code) + 150);
+	/* As a caller does: a moment into the prompt (barge-in), then #. */
+	msim_dtmf(e->sim, code, 200);
+	sleep_ms(200 + 20 * (unsigned)strlen(code) + 200);
 	*key_ms = now_ms();
 	msim_dtmf(e->sim, "#", 0);
 	if ((r = first_sound(e, seg + 1, ans_ms)) == -1)
@@ -724,9 +749,13 @@ main(void)
 	T("reload");
 	reload(&e);
 	T("done");
-	snprintf(cmd, sizeof cmd, "DROP SCHEMA %s CASCADE", schema);
-	e2e_exec(&e, "catalog", cmd);
 out:
+	if (e.svc != NULL && px.pid > 0) {
+		proxy_mode(&px, 'p');
+		snprintf(cmd, sizeof cmd, "DROP SCHEMA IF EXISTS %s CASCADE",
+		    schema);
+		e2e_exec(&e, "catalog", cmd);
+	}
 	e2e_close(&e);
 	proxy_stop(&px);
 	fflush(stderr);
