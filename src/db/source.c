@@ -5,8 +5,9 @@
  * a caller), outage handling (a lost connection is replaced in the
  * background, with exponential back-off while the database is down and
  * a negative cache for callers meanwhile; one log line when a database
- * goes down, one when it is back), failover along the connection strings, a watchdog that stops statements past their
- * deadline (SQLCancel, or shutdown(2) of a network driver's socket, which
+ * goes down, one when it is back), failover along the connection
+ * strings, a watchdog that stops statements past their deadline
+ * (SQLCancel, or shutdown(2) of a network driver's socket, which
  * also frees a driver stuck on a frozen network), and the datasource's
  * statistics.  ODBC 3.x (ISO 9075-3), POSIX sockets.
  */
