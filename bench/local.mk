@@ -1,3 +1,4 @@
 ## benchmarks: one fragment per subsystem; `make bench` builds and runs them.
 include bench/map.mk
 include bench/line.mk
+include bench/call.mk

@@ -57,6 +57,13 @@ void pcm_decode(enum audio_enc enc, const uint8_t *in, size_t n,
  */
 int pcm_resample(const struct audio_pcm *in, unsigned to,
     struct audio_pcm *out, char **cause);
+/*
+ * The same with a choice of quality: fast (libsamplerate's fastest sinc,
+ * ~5x quicker) for speech made while a caller waits; else the medium
+ * quality used for prompts, converted once.
+ */
+int pcm_resample_q(const struct audio_pcm *in, unsigned to, int fast,
+    struct audio_pcm *out, char **cause);
 void pcm_free(struct audio_pcm *pcm);
 
 /* ---- tone.c: beeps and tones ---- */
@@ -299,7 +306,10 @@ int espeak_build(const struct prompts *pr, const char *outdir,
  * keeping the last `max` results.  Thread-safe.
  */
 struct audio_speaker;
-/* espeak: the program ("espeak-ng" when NULL). */
+/*
+ * espeak: a program to run per text; NULL: libespeak-ng in-process when
+ * kefu was built with it, else the program espeak-ng.
+ */
 struct audio_speaker *audio_speaker_new(size_t max, const char *espeak);
 void audio_speaker_free(struct audio_speaker *sp);
 /*

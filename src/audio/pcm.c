@@ -125,6 +125,13 @@ int
 pcm_resample(const struct audio_pcm *in, unsigned to, struct audio_pcm *out,
     char **cause)
 {
+	return pcm_resample_q(in, to, 0, out, cause);
+}
+
+int
+pcm_resample_q(const struct audio_pcm *in, unsigned to, int fast,
+    struct audio_pcm *out, char **cause)
+{
 	SRC_DATA d;
 	float *fin, *fout;
 	size_t cap;
@@ -153,7 +160,8 @@ pcm_resample(const struct audio_pcm *in, unsigned to, struct audio_pcm *out,
 	d.data_out = fout;
 	d.output_frames = (long)cap;
 	d.src_ratio = (double)to / in->rate;
-	if ((err = src_simple(&d, SRC_SINC_MEDIUM_QUALITY, 1)) != 0) {
+	if ((err = src_simple(&d, fast ? SRC_SINC_FASTEST :
+	    SRC_SINC_MEDIUM_QUALITY, 1)) != 0) {
 		free(fin);
 		free(fout);
 		return kf_error(cause, "resampling %u Hz to %u Hz: %s",

@@ -3,6 +3,10 @@
  * names and notice texts that come from a database and cannot be in a
  * prompt catalog -- converted to a line format and kept in a small
  * least-recently-used cache, so a popular product is synthesised once.
+ * With libespeak-ng (the default when kefu is built with it) synthesis
+ * runs in-process, one at a time (the library keeps global state), in a
+ * few milliseconds; otherwise, or when another program is named, the
+ * espeak-ng program runs per text (~20-50 ms, mostly its start-up).
  */
 #include "config.h"
 
@@ -13,6 +17,10 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifdef HAVE_LIBESPEAK_NG
+#include <espeak-ng/speak_lib.h>
+#endif
 
 #include "audio/audio.h"
 #include "util/util.h"
@@ -26,6 +34,7 @@ struct speak_entry {
 	uint8_t *data;
 	size_t len;
 	uint64_t used;          /* tick of the last use */
+	struct audio_pcm raw;   /* as synthesised, for other formats (n 0: none) */
 };
 
 struct audio_speaker {
@@ -33,7 +42,7 @@ struct audio_speaker {
 	struct speak_entry *e;
 	size_t n, max;
 	uint64_t tick;
-	char *espeak;           /* program to run */
+	char *espeak;           /* program to run, or NULL: libespeak-ng */
 };
 
 struct audio_speaker *
@@ -44,7 +53,11 @@ audio_speaker_new(size_t max, const char *espeak)
 	pthread_mutex_init(&sp->mtx, NULL);
 	sp->max = max > 0 ? max : 1;
 	sp->e = xcalloc(sp->max, sizeof *sp->e);
+#ifdef HAVE_LIBESPEAK_NG
+	sp->espeak = espeak != NULL ? xstrdup(espeak) : NULL;
+#else
 	sp->espeak = xstrdup(espeak != NULL ? espeak : "espeak-ng");
+#endif
 	return sp;
 }
 
@@ -59,6 +72,7 @@ audio_speaker_free(struct audio_speaker *sp)
 		free(sp->e[i].lang);
 		free(sp->e[i].text);
 		free(sp->e[i].data);
+		free(sp->e[i].raw.s);
 	}
 	free(sp->e);
 	free(sp->espeak);
@@ -97,9 +111,37 @@ speak_lookup(struct audio_speaker *sp, const char *lang, const char *text,
 	return rc;
 }
 
+/*
+ * A copy of the synthesised PCM of text in any format, so that every
+ * format of one text comes from one synthesis (libespeak-ng's output
+ * varies slightly from one run to the next); 0 when found.
+ */
+static int
+speak_lookup_raw(struct audio_speaker *sp, const char *lang, const char *text,
+    struct audio_pcm *raw)
+{
+	size_t i;
+	int rc = -1;
+
+	pthread_mutex_lock(&sp->mtx);
+	for (i = 0; i < sp->n; i++) {
+		if (sp->e[i].raw.n == 0 || strcmp(sp->e[i].lang, lang) != 0 ||
+		    strcmp(sp->e[i].text, text) != 0)
+			continue;
+		*raw = sp->e[i].raw;
+		raw->s = xreallocarray(NULL, raw->n, sizeof *raw->s);
+		memcpy(raw->s, sp->e[i].raw.s, raw->n * sizeof *raw->s);
+		rc = 0;
+		break;
+	}
+	pthread_mutex_unlock(&sp->mtx);
+	return rc;
+}
+
 static void
 speak_store(struct audio_speaker *sp, const char *lang, const char *text,
-    const struct audio_fmt *fmt, const uint8_t *data, size_t len)
+    const struct audio_fmt *fmt, const uint8_t *data, size_t len,
+    const struct audio_pcm *raw)
 {
 	struct speak_entry *e;
 	size_t i, victim = 0;
@@ -114,6 +156,7 @@ speak_store(struct audio_speaker *sp, const char *lang, const char *text,
 		free(sp->e[victim].lang);
 		free(sp->e[victim].text);
 		free(sp->e[victim].data);
+		free(sp->e[victim].raw.s);
 	}
 	e = &sp->e[victim];
 	e->lang = xstrdup(lang);
@@ -123,6 +166,12 @@ speak_store(struct audio_speaker *sp, const char *lang, const char *text,
 	memcpy(e->data, data, len);
 	e->len = len;
 	e->used = ++sp->tick;
+	memset(&e->raw, 0, sizeof e->raw);
+	if (raw != NULL && raw->n > 0) {
+		e->raw = *raw;
+		e->raw.s = xreallocarray(NULL, raw->n, sizeof *raw->s);
+		memcpy(e->raw.s, raw->s, raw->n * sizeof *raw->s);
+	}
 	pthread_mutex_unlock(&sp->mtx);
 }
 
@@ -160,6 +209,78 @@ speak_run(const char *espeak, const char *voice, const char *text,
 	return 0;
 }
 
+#ifdef HAVE_LIBESPEAK_NG
+/*
+ * libespeak-ng keeps one global synthesiser: initialised on first use,
+ * used under this lock.  speak_lib_rate: 0 before, -1 when it failed.
+ */
+static pthread_mutex_t speak_lib_mtx = PTHREAD_MUTEX_INITIALIZER;
+static int speak_lib_rate;
+
+struct speak_buf {
+	int16_t *s;
+	size_t n, cap;
+};
+
+static int
+speak_lib_cb(short *wav, int n, espeak_EVENT *ev)
+{
+	struct speak_buf *b = ev != NULL ? ev->user_data : NULL;
+
+	if (b == NULL || wav == NULL || n <= 0)
+		return 0;
+	if (b->n + (size_t)n > b->cap) {
+		b->cap = (b->n + (size_t)n) * 2;
+		b->s = xreallocarray(b->s, b->cap, sizeof *b->s);
+	}
+	memcpy(b->s + b->n, wav, (size_t)n * sizeof *b->s);
+	b->n += (size_t)n;
+	return 0;
+}
+
+/* Synthesise text with voice in-process into raw (at the library's rate). */
+static int
+speak_lib(const char *voice, const char *text, struct audio_pcm *raw,
+    char **cause)
+{
+	struct speak_buf b = { NULL, 0, 0 };
+	espeak_ERROR err;
+
+	pthread_mutex_lock(&speak_lib_mtx);
+	if (speak_lib_rate == 0) {
+		speak_lib_rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0,
+		    NULL, 0);
+		if (speak_lib_rate <= 0)
+			speak_lib_rate = -1;
+		else
+			espeak_SetSynthCallback(speak_lib_cb);
+	}
+	if (speak_lib_rate < 0) {
+		pthread_mutex_unlock(&speak_lib_mtx);
+		return kf_error(cause, "libespeak-ng cannot start (are the "
+		    "espeak-ng-data files installed?)");
+	}
+	if (espeak_SetVoiceByName(voice) != EE_OK) {
+		pthread_mutex_unlock(&speak_lib_mtx);
+		return kf_error(cause, "libespeak-ng has no voice %s", voice);
+	}
+	espeak_SetParameter(espeakRATE, 150, 0);
+	err = espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0,
+	    espeakCHARS_UTF8, NULL, &b);
+	pthread_mutex_unlock(&speak_lib_mtx);
+	if (err != EE_OK || b.n == 0) {
+		free(b.s);
+		return kf_error(cause, "libespeak-ng could not speak \"%.40s\" "
+		    "(voice %s)", text, voice);
+	}
+	memset(raw, 0, sizeof *raw);
+	raw->rate = (unsigned)speak_lib_rate;
+	raw->s = b.s;
+	raw->n = b.n;
+	return 0;
+}
+#endif
+
 int
 audio_speak(struct audio_speaker *sp, const char *lang, const char *text,
     const struct audio_fmt *fmt, uint8_t **out, size_t *len, char **cause)
@@ -174,6 +295,14 @@ audio_speak(struct audio_speaker *sp, const char *lang, const char *text,
 	if ((voice = espeak_voice(lang)) == NULL)
 		return kf_error(cause, "no espeak-ng voice for language %s",
 		    lang);
+#ifdef HAVE_LIBESPEAK_NG
+	if (sp->espeak == NULL) {
+		if (speak_lookup_raw(sp, lang, text, &raw) == -1 &&
+		    speak_lib(voice, text, &raw, cause) == -1)
+			return -1;
+		goto convert;
+	}
+#endif
 	if ((fd = mkstemps(path, 4)) == -1)
 		return kf_error(cause, "%s: %s", path, strerror(errno));
 	close(fd);
@@ -183,14 +312,21 @@ audio_speak(struct audio_speaker *sp, const char *lang, const char *text,
 	unlink(path);
 	if (rc == -1)
 		return -1;
-	rc = pcm_resample(&raw, fmt->rate, &pcm, cause);
-	pcm_free(&raw);
-	if (rc == -1)
+#ifdef HAVE_LIBESPEAK_NG
+convert:
+#endif
+	/* a caller is waiting: the fast converter (telephone band anyway) */
+	rc = pcm_resample_q(&raw, fmt->rate, 1, &pcm, cause);
+	if (rc == -1) {
+		pcm_free(&raw);
 		return -1;
+	}
 	*len = pcm.n * pcm_bytes_per_sample(fmt->enc);
 	*out = xmalloc(*len > 0 ? *len : 1);
 	pcm_encode(fmt->enc, pcm.s, pcm.n, *out);
 	pcm_free(&pcm);
-	speak_store(sp, lang, text, fmt, *out, *len);
+	speak_store(sp, lang, text, fmt, *out, *len, sp->espeak == NULL ?
+	    &raw : NULL);
+	pcm_free(&raw);
 	return 0;
 }

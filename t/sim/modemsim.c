@@ -165,6 +165,7 @@ struct seg {
 	size_t heard;           /* bytes the caller heard, once ended */
 	int heard_set;          /* fixed at DLE CAN */
 	enum msim_vtx_end end;
+	uint64_t first_us;      /* now_us() at its first audio byte; 0 before */
 };
 
 struct msim {
@@ -176,6 +177,7 @@ struct msim {
 
 	const struct family *fam;
 	struct msim_opts o;
+	uint64_t key_us;        /* now_us() when the last key's first code went out */
 	char *link;
 	char path[128];         /* slave name */
 	int mfd, sfd;           /* master; our own slave (keeps the pty up) */
@@ -630,6 +632,7 @@ dtmf_key(struct msim *sim, const char *keys, uint64_t now)
 		codes[n++] = '~';
 	}
 	codes[n] = '\0';
+	sim->key_us = now_us();
 	dtmf_codes(sim, codes, keys + 1, now);
 }
 
@@ -1395,6 +1398,8 @@ vtx_audio(struct msim *sim, unsigned char c, uint64_t now)
 	if (sim->t0 == 0)
 		sim->t0 = now;
 	sim->sess_bytes++;
+	if (s != NULL && s->first_us == 0)
+		s->first_us = now_us();
 	if (s == NULL || s->len >= sim->o.vtx_capture_max)
 		return;
 	if (s->len == s->cap) {
@@ -2527,6 +2532,29 @@ msim_vtx_count(struct msim *sim)
 	n = sim->nsegs;
 	pthread_mutex_unlock(&sim->mu);
 	return n;
+}
+
+uint64_t
+msim_vtx_first_us(struct msim *sim, size_t i)
+{
+	uint64_t t = 0;
+
+	pthread_mutex_lock(&sim->mu);
+	if (i < sim->nsegs)
+		t = sim->segs[i].first_us;
+	pthread_mutex_unlock(&sim->mu);
+	return t;
+}
+
+uint64_t
+msim_last_key_us(struct msim *sim)
+{
+	uint64_t t;
+
+	pthread_mutex_lock(&sim->mu);
+	t = sim->key_us;
+	pthread_mutex_unlock(&sim->mu);
+	return t;
 }
 
 int

@@ -245,5 +245,12 @@ void msim_vtx_clear(struct msim *sim);
  */
 int msim_vtx_audio(struct msim *sim, size_t i, unsigned char **buf,
     size_t *len, enum msim_vtx_end *end);
+/*
+ * Timing as the caller sees it (now_us() clock, for benchmarks): when
+ * segment <i>'s first audio byte arrived (0: none yet, or no such
+ * segment), and when the first DLE code of the last key pressed went out.
+ */
+uint64_t msim_vtx_first_us(struct msim *sim, size_t i);
+uint64_t msim_last_key_us(struct msim *sim);
 
 #endif
