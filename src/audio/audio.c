@@ -212,6 +212,21 @@ audio_build(struct audio_cache *c, const char *lang, const char *id,
 	return e;
 }
 
+/* The cached clip of (lang, id) in fmt, or NULL; c->lock held. */
+static struct audio_entry *
+audio_find(struct audio_cache *c, unsigned h, const char *lang,
+    const char *id, const struct audio_fmt *fmt)
+{
+	struct audio_entry *e;
+
+	for (e = c->buckets[h]; e != NULL; e = e->next)
+		if (e->clip.fmt.enc == fmt->enc &&
+		    e->clip.fmt.rate == fmt->rate &&
+		    strcmp(e->id, id) == 0 && strcmp(e->lang, lang) == 0)
+			return e;
+	return NULL;
+}
+
 const struct audio_clip *
 audio_get(struct audio_cache *c, const char *lang, const char *id,
     const struct audio_fmt *fmt)
@@ -220,12 +235,7 @@ audio_get(struct audio_cache *c, const char *lang, const char *id,
 	unsigned h = audio_hash(lang, id, fmt);
 
 	pthread_mutex_lock(&c->lock);
-	for (e = c->buckets[h]; e != NULL; e = e->next)
-		if (e->clip.fmt.enc == fmt->enc &&
-		    e->clip.fmt.rate == fmt->rate &&
-		    strcmp(e->id, id) == 0 && strcmp(e->lang, lang) == 0)
-			break;
-	if (e == NULL) {
+	if ((e = audio_find(c, h, lang, id, fmt)) == NULL) {
 		/* Built under the lock: each clip is decoded exactly once. */
 		e = audio_build(c, lang, id, fmt);
 		e->next = c->buckets[h];
@@ -311,11 +321,7 @@ audio_cache_has(struct audio_cache *c, const char *lang, const char *id,
 	unsigned h = audio_hash(lang, id, fmt);
 
 	pthread_mutex_lock(&c->lock);
-	for (e = c->buckets[h]; e != NULL; e = e->next)
-		if (e->clip.fmt.enc == fmt->enc &&
-		    e->clip.fmt.rate == fmt->rate &&
-		    strcmp(e->id, id) == 0 && strcmp(e->lang, lang) == 0)
-			break;
+	e = audio_find(c, h, lang, id, fmt);
 	pthread_mutex_unlock(&c->lock);
 	return e != NULL;
 }
