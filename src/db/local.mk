@@ -43,7 +43,7 @@ EXTRA_DIST += \
 # KEFU_TEST_MARIADB_GBK are set (fail when KEFU_TEST_REQUIRE_SERVERS=1).
 check_PROGRAMS += t/unit/db_live
 TESTS += t/unit/db_live
-t_unit_db_live_SOURCES = t/unit/db_live.c t/tap.h
+t_unit_db_live_SOURCES = t/unit/db_live.c t/proxy.c t/proxy.h t/tap.h
 t_unit_db_live_LDADD = $(KEFU_LIBS)
 
 # LeakSanitizer suppressions limited to ODBC driver libraries (CI sets

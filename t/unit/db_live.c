@@ -23,6 +23,7 @@
 
 #include "db/db.h"
 #include "util/util.h"
+#include "../proxy.h"
 #include "../tap.h"
 
 static const struct db_adapters *ads;
@@ -376,175 +377,6 @@ need(const char *var)
 }
 
 /*
- * A loopback TCP proxy to a server's port that can freeze: while frozen
- * it forwards nothing either way (new clients included), as a network
- * that stopped after the connect.  It runs in a child process, so that
- * its sockets are not the test's own.
- */
-#define PROXY_MAX 16
-struct proxy {
-	int port;
-	int ctl, ack;           /* commands 'f'reeze, 'u'nfreeze; acks */
-	pid_t pid;
-};
-
-static void
-proxy_child(int lfd, int ctl, int ack, int upstream)
-{
-	struct pollfd pf[2 + 2 * PROXY_MAX];
-	struct sockaddr_in sin;
-	int cli[PROXY_MAX], up[PROXY_MAX];
-	char buf[16384], cmd;
-	int i, k, fd, u, frozen = 0, from, to;
-	ssize_t n;
-
-	for (i = 0; i < PROXY_MAX; i++)
-		cli[i] = up[i] = -1;
-	for (;;) {
-		pf[0].fd = ctl;
-		pf[0].events = POLLIN;
-		pf[1].fd = lfd;
-		pf[1].events = frozen ? 0 : POLLIN;
-		for (i = 0; i < PROXY_MAX; i++) {
-			pf[2 + 2 * i].fd = frozen ? -1 : cli[i];
-			pf[3 + 2 * i].fd = frozen ? -1 : up[i];
-			pf[2 + 2 * i].events = pf[3 + 2 * i].events = POLLIN;
-		}
-		if (poll(pf, 2 + 2 * PROXY_MAX, -1) <= 0)
-			continue;
-		if (pf[0].revents) {
-			if (read(ctl, &cmd, 1) != 1)
-				break;
-			frozen = cmd == 'f';
-			if (write(ack, "k", 1) != 1)
-				break;
-			continue;
-		}
-		if (pf[1].revents & POLLIN) {
-			fd = accept(lfd, NULL, NULL);
-			memset(&sin, 0, sizeof sin);
-			sin.sin_family = AF_INET;
-			sin.sin_port = htons((unsigned short)upstream);
-			sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-			u = socket(AF_INET, SOCK_STREAM, 0);
-			for (k = 0; k < PROXY_MAX && cli[k] != -1; k++)
-				;
-			if (fd == -1 || u == -1 || k == PROXY_MAX ||
-			    connect(u, (struct sockaddr *)&sin, sizeof sin) != 0) {
-				if (fd != -1)
-					close(fd);
-				if (u != -1)
-					close(u);
-			} else {
-				cli[k] = fd;
-				up[k] = u;
-			}
-		}
-		for (i = 0; i < PROXY_MAX; i++) {
-			for (k = 0; k < 2; k++) {
-				if (cli[i] == -1 || !(pf[2 + 2 * i + k].revents &
-				    (POLLIN | POLLHUP | POLLERR)))
-					continue;
-				from = k == 0 ? cli[i] : up[i];
-				to = k == 0 ? up[i] : cli[i];
-				n = read(from, buf, sizeof buf);
-				if (n <= 0 || write(to, buf, (size_t)n) != n) {
-					close(cli[i]);
-					close(up[i]);
-					cli[i] = up[i] = -1;
-				}
-			}
-		}
-	}
-	_exit(0);
-}
-
-static int
-proxy_start(struct proxy *px, int upstream)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof sin;
-	int lfd, ctl[2], ack[2];
-
-	memset(px, 0, sizeof *px);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
-	    listen(lfd, 16) != 0 ||
-	    getsockname(lfd, (struct sockaddr *)&sin, &len) != 0 ||
-	    pipe(ctl) != 0) {
-		close(lfd);
-		return -1;
-	}
-	if (pipe(ack) != 0 || (px->pid = fork()) == -1) {
-		close(lfd);
-		close(ctl[0]);
-		close(ctl[1]);
-		return -1;
-	}
-	if (px->pid == 0) {
-		close(ctl[1]);
-		close(ack[0]);
-		proxy_child(lfd, ctl[0], ack[1], upstream);
-	}
-	close(lfd);
-	close(ctl[0]);
-	close(ack[1]);
-	px->ctl = ctl[1];
-	px->ack = ack[0];
-	px->port = ntohs(sin.sin_port);
-	return 0;
-}
-
-static void
-proxy_freeze(struct proxy *px, int on)
-{
-	char c;
-
-	if (write(px->ctl, on ? "f" : "u", 1) != 1 ||
-	    read(px->ack, &c, 1) != 1)
-		tap_diag("the proxy does not answer");
-}
-
-static void
-proxy_stop(struct proxy *px)
-{
-	close(px->ctl);
-	close(px->ack);
-	waitpid(px->pid, NULL, 0);
-}
-
-/* connstr with its Port= (5432 when absent) pointed at port; NULL: no Server=. */
-static char *
-proxy_connstr(const char *connstr, int port, int *upstream)
-{
-	const char *p = connstr, *e;
-	struct strbuf sb = STRBUF_INIT;
-
-	*upstream = 5432;
-	for (p = connstr; *p != '\0'; p++)
-		if ((p == connstr || p[-1] == ';') &&
-		    strncasecmp(p, "Port=", 5) == 0)
-			break;
-	if (*p == '\0') {
-		sb_adds(&sb, connstr);
-		sb_addf(&sb, "%sPort=%d", sb.len > 0 &&
-		    sb.s[sb.len - 1] != ';' ? ";" : "", port);
-		return sb_steal(&sb);
-	}
-	*upstream = atoi(p + 5);
-	sb_add(&sb, connstr, (size_t)(p - connstr));
-	sb_addf(&sb, "Port=%d", port);
-	for (e = p; *e != '\0' && *e != ';'; e++)
-		;
-	sb_adds(&sb, e);
-	return sb_steal(&sb);
-}
-
-/*
  * The network to the database freezes mid-session: SQLCancel cannot get
  * through either, yet the caller must get DBE_TIMEOUT within
  * query-timeout and a small margin, another datasource keeps working,
@@ -581,7 +413,8 @@ live_freeze(const char *connstr, const char *kind, const char *sleep1)
 	free(s);
 
 	/* Mid-query: the statement is running when the network stops. */
-	proxy_freeze(&px, 1);
+	if (proxy_mode(&px, PROXY_FROZEN) == 0)
+		tap_diag("the proxy does not answer");
 	t0 = now_ms();
 	s = scalar(src, sleep1, &err);
 	ms = now_ms() - t0;
@@ -601,7 +434,8 @@ live_freeze(const char *connstr, const char *kind, const char *sleep1)
 	ok(st.timeouts == 1 && st.busy == 0, "%s: one timeout, nothing "
 	    "left busy", kind);
 
-	proxy_freeze(&px, 0);
+	if (proxy_mode(&px, PROXY_FORWARD) == 0)
+		tap_diag("the proxy does not answer");
 	s = scalar(src, "SELECT 4", &err);
 	is_str(s, "4", "%s: a new connection once the network is back (%s)",
 	    kind, err.msg);
