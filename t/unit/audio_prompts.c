@@ -334,6 +334,7 @@ test_announcements(struct audio_cache *cache, const struct prompts *pr,
 	path = xasprintf("%s/shared.wav", d);
 	t.n /= 2;       /* 250 ms */
 	ok(wav_write_pcm(path, &t, NULL, &cause) == 0, "a shared one too");
+	free(path);
 	pcm_free(&t);
 
 	got = audio_announcement(pr, "zh-CN", "notices/hours.wav");
