@@ -458,10 +458,12 @@ conf_check(struct conf *conf, struct ini *ini, char **cause)
 		ln = &conf->lines[i];
 		if (ln->language == NULL)
 			ln->language = xstrdup(conf->language);
-		if (strcmp(ln->type, "modem") == 0 && ln->device == NULL)
-			return kf_error(cause, "%s:%d: [line %s] is a modem "
-			    "line and needs 'device'", ini->path, ln->line,
-			    ln->name);
+		if (ln->device == NULL)
+			return kf_error(cause, "%s:%d: [line %s] is a %s line "
+			    "and needs 'device'%s", ini->path, ln->line,
+			    ln->name, strcmp(ln->type, "sim") == 0 ?
+			    "simulated" : "modem", strcmp(ln->type, "sim") == 0 ?
+			    " (the socket kefud listens on)" : "");
 	}
 	for (i = 0; i < conf->nds; i++) {
 		struct conf_datasource *ds = &conf->ds[i];

@@ -155,6 +155,9 @@ main(void)
 	    "kefu.conf:3: query-timeout = 3 days:", "bad duration");
 	bad("[line a]\ntype = modem\n", "kefu.conf:1: [line a] is a modem line "
 	    "and needs 'device'", "modem without device");
+	bad("[line s]\ntype = sim\n", "kefu.conf:1: [line s] is a simulated "
+	    "line and needs 'device' (the socket kefud listens on)",
+	    "sim line without device");
 	bad("[datasource]\nconnect = DSN=a\n", "kefu.conf:1: [datasource] needs "
 	    "a name", "nameless datasource");
 	bad("[datasource x]\nconnect = DSN=a\nread-only = maybe\n",
