@@ -14,6 +14,8 @@
 #ifndef KEFU_AUDIO_H
 #define KEFU_AUDIO_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -288,6 +290,12 @@ struct espeak_stats {
 };
 /* The espeak-ng voice of a language ("cmn", "yue"); NULL if none. */
 const char *espeak_voice(const char *lang);
+/*
+ * Start espeak-ng (the program espeak) speaking UTF-8 text with voice at
+ * kefu's rate into the WAV file wav; 0 with *pid, or an errno value.
+ */
+int espeak_spawn(const char *espeak, const char *voice, const char *text,
+    const char *wav, pid_t *pid);
 /*
  * Generate <outdir>/<lang>/<file as .wav> (8000 Hz 16-bit mono) for every
  * prompt without a recording whose text changed since the last run (a

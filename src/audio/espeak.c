@@ -44,6 +44,31 @@ static const struct {
 	{ "en", "en" },
 };
 
+int
+espeak_spawn(const char *espeak, const char *voice, const char *text,
+    const char *wav, pid_t *pid)
+{
+	char *argv[11], *arg;
+	int err;
+
+	/* A leading space keeps text that starts with '-' from being an option. */
+	arg = xasprintf(" %s", text);
+	argv[0] = (char *)espeak;
+	argv[1] = (char *)"-v";
+	argv[2] = (char *)voice;
+	argv[3] = (char *)"-s";
+	argv[4] = (char *)"150";
+	argv[5] = (char *)"-b";
+	argv[6] = (char *)"1";
+	argv[7] = (char *)"-w";
+	argv[8] = (char *)wav;
+	argv[9] = arg;
+	argv[10] = NULL;
+	err = posix_spawnp(pid, espeak, NULL, NULL, argv, environ);
+	free(arg);
+	return err;
+}
+
 const char *
 espeak_voice(const char *lang)
 {
@@ -153,7 +178,6 @@ struct espeak_job {
 static void
 espeak_start(struct espeak_job *job, const char *espeak, const char *voice)
 {
-	char *argv[11], *arg;
 	int fd, err;
 
 	job->pid = -1;
@@ -167,22 +191,8 @@ espeak_start(struct espeak_job *job, const char *espeak, const char *voice)
 		return;
 	}
 	close(fd);
-	/* A leading space keeps text that starts with '-' from being an option. */
-	arg = xasprintf(" %s", job->p->text);
-	argv[0] = (char *)espeak;
-	argv[1] = (char *)"-v";
-	argv[2] = (char *)voice;
-	argv[3] = (char *)"-s";
-	argv[4] = (char *)"150";
-	argv[5] = (char *)"-b";
-	argv[6] = (char *)"1";
-	argv[7] = (char *)"-w";
-	argv[8] = job->tmp;
-	argv[9] = arg;
-	argv[10] = NULL;
-	err = posix_spawnp(&job->pid, espeak, NULL, NULL, argv, environ);
-	free(arg);
-	if (err != 0) {
+	if ((err = espeak_spawn(espeak, voice, job->p->text, job->tmp,
+	    &job->pid)) != 0) {
 		job->pid = -1;
 		kf_error(&job->why, "%s: %s", espeak, strerror(err));
 	}

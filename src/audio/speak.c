@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -24,8 +23,6 @@
 
 #include "audio/audio.h"
 #include "util/util.h"
-
-extern char **environ;
 
 struct speak_entry {
 	char *lang;
@@ -180,24 +177,10 @@ static int
 speak_run(const char *espeak, const char *voice, const char *text,
     const char *path, char **cause)
 {
-	char *argv[11], *arg;
 	pid_t pid;
 	int err, status;
 
-	arg = xasprintf(" %s", text);   /* a leading '-' is not an option */
-	argv[0] = (char *)espeak;
-	argv[1] = (char *)"-v";
-	argv[2] = (char *)voice;
-	argv[3] = (char *)"-s";
-	argv[4] = (char *)"150";
-	argv[5] = (char *)"-b";
-	argv[6] = (char *)"1";
-	argv[7] = (char *)"-w";
-	argv[8] = (char *)path;
-	argv[9] = arg;
-	argv[10] = NULL;
-	err = posix_spawnp(&pid, espeak, NULL, NULL, argv, environ);
-	free(arg);
+	err = espeak_spawn(espeak, voice, text, path, &pid);
 	if (err != 0)
 		return kf_error(cause, "cannot run %s: %s", espeak,
 		    strerror(err));
