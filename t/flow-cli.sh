@@ -3,36 +3,10 @@
 # line: the shipped flows check clean against the shipped mappings and
 # prompt catalogs; broken flows are reported as file:line with exit 1;
 # the DOT drawing; usage errors exit 2.
-: "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${KEFU_BUILDDIR:=$KEFU_SRCDIR}"
-kefu="$KEFU_BUILDDIR/kefu"
-tmp=/tmp/kefu-flow-cli-$$
-trap 'rm -rf "$tmp"' EXIT INT TERM
-mkdir -p "$tmp"
-n=0
-failed=0
-KEFU_MAPPING_SCHEMA="$KEFU_SRCDIR/mappings/mapping.rng"
-KEFU_FLOW_SCHEMA="$KEFU_SRCDIR/flows/flow.rng"
-export KEFU_MAPPING_SCHEMA KEFU_FLOW_SCHEMA
+tap_name=flow-cli
+. "$(dirname "$0")/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
-
-# run EXPECTED-STATUS PATTERN DESCRIPTION -- ARGS...
-run() {
-	want=$1 pat=$2 what=$3
-	shift 4
-	"$kefu" -c "$conf" "$@" >"$tmp/out" 2>&1
-	rc=$?
-	if [ "$rc" -eq "$want" ] && grep -q -e "$pat" "$tmp/out"; then
-		ok "$what"
-	else
-		nok "$what"
-		echo "#   kefu $*: exit $rc (want $want), output:"
-		sed 's/^/#   /' "$tmp/out"
-		echo "#   wanted: $pat"
-	fi
-}
+# has PATTERN DESCRIPTION: the last output (of run) matched.
 has() {
 	if grep -q -e "$1" "$tmp/out"; then ok "$2"; else
 		nok "$2"; sed 's/^/#   /' "$tmp/out"; fi
@@ -95,5 +69,4 @@ run 2 "usage: kefu flow" "no subcommand: usage, exit 2" -- flow
 run 2 "unknown subcommand" "unknown subcommand: exit 2" -- flow dance
 run 2 "usage" "extra argument: exit 2" -- flow check extra
 
-echo "1..$n"
-exit $failed
+tap_done

@@ -3,33 +3,9 @@
 # level debug, log to a file) leaves none of its digits in the log file:
 # not the wrong entry, not the right one, not through the keys, the
 # input, the flow's path or the call's log line.  Prints TAP.
-: "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${KEFU_BUILDDIR:=$KEFU_SRCDIR}"
-kefu="$KEFU_BUILDDIR/kefu"
-kefud="$KEFU_BUILDDIR/kefud"
-KEFU_MAPPING_SCHEMA=$KEFU_SRCDIR/mappings/mapping.rng
-KEFU_FLOW_SCHEMA=$KEFU_SRCDIR/flows/flow.rng
-export KEFU_MAPPING_SCHEMA KEFU_FLOW_SCHEMA
-tmp=/tmp/kefu-secret-$$
-pid=
-KEEP=${KEEP:-}
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	[ -z "$KEEP" ] && rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+tap_name=secret
+. "$(dirname "$0")/tap.sh"
 mkdir -p "$tmp/flows"
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
-check() {
-	if [ "$1" -eq 0 ]; then ok "$2"; else
-		nok "$2"
-		[ -n "$3" ] && sed 's/^/#   /' "$3"
-	fi
-}
 
 cp "$KEFU_SRCDIR"/flows/*.xml "$tmp/flows/"
 chmod -R u+w "$tmp/flows"
@@ -116,5 +92,4 @@ pid=
 KEEP=${KEEP:-}
 ! grep -n -e 5839 -e 2746 "$log" >"$tmp/leak"
 check $? "none at shutdown either" "$tmp/leak"
-echo "1..$n"
-exit $failed
+tap_done

@@ -6,43 +6,8 @@
 # kefu status; kefu reload and SIGHUP; a refused reload; a reload during
 # a call (which finishes on the old set); garbage and vanishing callers;
 # no password in the log.  Calls use fast pacing (kefu call --fast).
-: "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${KEFU_BUILDDIR:=$KEFU_SRCDIR}"
-kefu="$KEFU_BUILDDIR/kefu"
-kefud="$KEFU_BUILDDIR/kefud"
-KEFU_MAPPING_SCHEMA=$KEFU_SRCDIR/mappings/mapping.rng
-KEFU_FLOW_SCHEMA=$KEFU_SRCDIR/flows/flow.rng
-export KEFU_MAPPING_SCHEMA KEFU_FLOW_SCHEMA
-tmp=/tmp/kefu-kefud-$$
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-mkdir -p "$tmp"
-n=0
-failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
-# check COND-STATUS DESCRIPTION [FILE]: 0 is a pass; else show FILE.
-check() {
-	if [ "$1" -eq 0 ]; then ok "$2"; else
-		nok "$2"
-		[ -n "$3" ] && sed 's/^/#   /' "$3"
-	fi
-}
-# has PATTERN FILE DESCRIPTION
-has() {
-	grep -q -e "$1" "$2"
-	check $? "$3" "$2"
-}
-hasnt() {
-	! grep -q -e "$1" "$2"
-	check $? "$3" "$2"
-}
+tap_name=kefud
+. "$(dirname "$0")/tap.sh"
 
 # mkconf FLOWS-DIR OUT: a kefu.conf on the store in $tmp and a sim line.
 mkconf() {
@@ -381,5 +346,4 @@ else
 	done
 fi
 
-echo "1..$n"
-exit $failed
+tap_done

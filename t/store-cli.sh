@@ -2,34 +2,8 @@
 # store-cli.sh: `kefu db` and `kefu catalog` from the command line, on a
 # SQLite store in a temporary folder: what they print, their exit
 # status (0 ok, 1 failure, 2 usage), and the refusals.
-: "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${KEFU_BUILDDIR:=$KEFU_SRCDIR}"
-kefu="$KEFU_BUILDDIR/kefu"
-tmp=/tmp/kefu-store-cli-$$
-trap 'rm -rf "$tmp"' EXIT INT TERM
-mkdir -p "$tmp"
-n=0
-failed=0
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
-
-# run EXPECTED-STATUS PATTERN DESCRIPTION -- ARGS...: run kefu, check the
-# exit status and that stdout+stderr match the grep pattern.
-run() {
-	want=$1 pat=$2 what=$3
-	shift 4
-	"$kefu" -c "$conf" "$@" >"$tmp/out" 2>&1
-	rc=$?
-	if [ "$rc" -eq "$want" ] && grep -q -e "$pat" "$tmp/out"; then
-		ok "$what"
-	else
-		nok "$what"
-		echo "#   kefu $*: exit $rc (want $want), output:"
-		sed 's/^/#   /' "$tmp/out"
-		echo "#   wanted: $pat"
-	fi
-}
+tap_name=store-cli
+. "$(dirname "$0")/tap.sh"
 
 # has PATTERN DESCRIPTION: the last output matched too.
 has() {
@@ -133,5 +107,4 @@ run 0 "staff:      40 (" "build --demo --force rebuilds" -- catalog build \
 run 0 "products:   0" "build --force without --demo leaves it empty" -- \
     catalog build --force
 
-echo "1..$n"
-exit $failed
+tap_done

@@ -61,3 +61,4 @@ t_unit_line_sim_LDADD = $(KEFU_LIBS)
 # kefud itself on a simulated line, driven by `kefu call --line`.
 TESTS += t/kefud.sh
 dist_check_SCRIPTS += t/kefud.sh
+EXTRA_DIST += t/tap.sh

@@ -1,0 +1,64 @@
+# tap.sh: what the shell tests share, sourced after setting $tap_name
+# (the name of the test's folder in /tmp): the source and build folders,
+# the programs, the schemas, a scratch folder $tmp removed at exit (kept
+# when KEEP is set), the daemon $pid killed at exit, and TAP output: ok,
+# nok, check, has, hasnt, run (a kefu command); end with "tap_done".
+: "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${KEFU_BUILDDIR:=$KEFU_SRCDIR}"
+kefu="$KEFU_BUILDDIR/kefu"
+kefud="$KEFU_BUILDDIR/kefud"
+KEFU_MAPPING_SCHEMA=$KEFU_SRCDIR/mappings/mapping.rng
+KEFU_FLOW_SCHEMA=$KEFU_SRCDIR/flows/flow.rng
+export KEFU_MAPPING_SCHEMA KEFU_FLOW_SCHEMA
+tmp=/tmp/kefu-$tap_name-$$
+pid=
+KEEP=${KEEP:-}
+tap_cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -z "$KEEP" ] && rm -rf "$tmp"
+}
+trap tap_cleanup EXIT
+trap 'exit 1' INT TERM
+mkdir -p "$tmp"
+n=0
+failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+nok() { n=$((n + 1)); failed=1; echo "not ok $n - $1"; }
+# check STATUS DESCRIPTION [FILE]: status 0 is a pass; else show FILE.
+check() {
+	if [ "$1" -eq 0 ]; then ok "$2"; else
+		nok "$2"
+		[ -n "$3" ] && sed 's/^/#   /' "$3"
+	fi
+}
+# has PATTERN FILE DESCRIPTION; hasnt PATTERN FILE DESCRIPTION
+has() {
+	grep -q -e "$1" "$2"
+	check $? "$3" "$2"
+}
+hasnt() {
+	! grep -q -e "$1" "$2"
+	check $? "$3" "$2"
+}
+# run EXPECTED-STATUS PATTERN DESCRIPTION -- ARGS...: run kefu -c $conf,
+# check the exit status and that stdout+stderr match the grep pattern.
+run() {
+	want=$1 pat=$2 what=$3
+	shift 4
+	"$kefu" -c "$conf" "$@" >"$tmp/out" 2>&1
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -q -e "$pat" "$tmp/out"; then
+		ok "$what"
+	else
+		nok "$what"
+		echo "#   kefu $*: exit $rc (want $want), output:"
+		sed 's/^/#   /' "$tmp/out"
+		echo "#   wanted: $pat"
+	fi
+}
+# The plan and the exit status.
+tap_done() {
+	echo "1..$n"
+	exit $failed
+}
