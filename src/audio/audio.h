@@ -66,6 +66,20 @@ int pcm_resample(const struct audio_pcm *in, unsigned to,
  */
 int pcm_resample_q(const struct audio_pcm *in, unsigned to, int fast,
     struct audio_pcm *out, char **cause);
+/*
+ * A stream resampled block by block as it comes (speech while it is
+ * being synthesised), with the same filters.  NULL with *cause.
+ */
+struct pcm_resampler;
+struct pcm_resampler *pcm_resampler_new(unsigned from, unsigned to, int fast,
+    char **cause);
+/*
+ * Resample n samples, appending to out (grown as needed; out->s NULL and
+ * out->n 0 to start); last: the end of the stream, drain the filter.
+ */
+int pcm_resampler_run(struct pcm_resampler *rs, const int16_t *in, size_t n,
+    int last, struct audio_pcm *out, char **cause);
+void pcm_resampler_free(struct pcm_resampler *rs);
 void pcm_free(struct audio_pcm *pcm);
 
 /* ---- tone.c: beeps and tones ---- */
@@ -320,11 +334,35 @@ struct audio_speaker;
  */
 struct audio_speaker *audio_speaker_new(size_t max, const char *espeak);
 void audio_speaker_free(struct audio_speaker *sp);
+/* Load the speech library now, not while the first caller waits. */
+void audio_speaker_warm(struct audio_speaker *sp);
 /*
  * The audio of text in lang (a malloc'd copy in fmt).  -1 with *cause
  * when espeak-ng is missing or fails: play something else (a beep).
  */
 int audio_speak(struct audio_speaker *sp, const char *lang, const char *text,
     const struct audio_fmt *fmt, uint8_t **out, size_t *len, char **cause);
+/*
+ * The same as a stream, so that a line plays the first words while the
+ * rest is being spoken (libespeak-ng): open queues the text (or finds it
+ * in the cache); -1 with *cause as for audio_speak.
+ */
+struct audio_speech;
+int audio_speech_open(struct audio_speaker *sp, const char *lang,
+    const char *text, const struct audio_fmt *fmt, struct audio_speech **out,
+    char **cause);
+/*
+ * Up to max bytes of the audio in fmt, waiting at most wait_ms for some:
+ * the bytes, 0 at the end, -1 when none came in time (try again).
+ */
+ssize_t audio_speech_read(struct audio_speech *s, uint8_t *buf, size_t max,
+    int wait_ms);
+/* Why the speech ended early (NULL: it did not): play something else. */
+const char *audio_speech_error(const struct audio_speech *s);
+/*
+ * Done with it: a text read to its end goes into the cache; one left
+ * half-read stops being spoken.
+ */
+void audio_speech_close(struct audio_speech *s);
 
 #endif

@@ -128,51 +128,122 @@ pcm_resample(const struct audio_pcm *in, unsigned to, struct audio_pcm *out,
 	return pcm_resample_q(in, to, 0, out, cause);
 }
 
+/* A resampler kept across blocks of one stream. */
+struct pcm_resampler {
+	SRC_STATE *st;
+	double ratio;
+	unsigned from, to;
+	float *fin, *fout;
+	size_t cin, cout;       /* capacities of fin, fout */
+};
+
+struct pcm_resampler *
+pcm_resampler_new(unsigned from, unsigned to, int fast, char **cause)
+{
+	struct pcm_resampler *rs;
+	int err = 0;
+
+	if (from == 0 || to == 0) {
+		kf_error(cause, "cannot resample from %u Hz to %u Hz", from,
+		    to);
+		return NULL;
+	}
+	rs = xcalloc(1, sizeof *rs);
+	rs->from = from;
+	rs->to = to;
+	rs->ratio = (double)to / from;
+	if (from != to && (rs->st = src_new(fast ? SRC_SINC_FASTEST :
+	    SRC_SINC_MEDIUM_QUALITY, 1, &err)) == NULL) {
+		kf_error(cause, "resampling %u Hz to %u Hz: %s", from, to,
+		    src_strerror(err));
+		free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+int
+pcm_resampler_run(struct pcm_resampler *rs, const int16_t *in, size_t n,
+    int last, struct audio_pcm *out, char **cause)
+{
+	SRC_DATA d;
+	size_t want;
+	int err;
+
+	out->rate = rs->to;
+	if (rs->st == NULL) {
+		out->s = xreallocarray(out->s, out->n + n + 1, sizeof *out->s);
+		if (n > 0)
+			memcpy(out->s + out->n, in, n * sizeof *in);
+		out->n += n;
+		return 0;
+	}
+	if (n + 1 > rs->cin) {
+		rs->cin = n + 1;
+		rs->fin = xreallocarray(rs->fin, rs->cin, sizeof *rs->fin);
+	}
+	/* what this block gives, plus what the filter still holds */
+	want = (size_t)((double)n * rs->ratio) + 256;
+	if (want > rs->cout) {
+		rs->cout = want;
+		rs->fout = xreallocarray(rs->fout, rs->cout, sizeof *rs->fout);
+	}
+	if (n > 0)
+		src_short_to_float_array(in, rs->fin, (int)n);
+	memset(&d, 0, sizeof d);
+	d.data_in = rs->fin;
+	d.input_frames = (long)n;
+	d.src_ratio = rs->ratio;
+	d.end_of_input = last;
+	for (;;) {
+		d.data_out = rs->fout;
+		d.output_frames = (long)rs->cout;
+		if ((err = src_process(rs->st, &d)) != 0)
+			return kf_error(cause, "resampling %u Hz to %u Hz: %s",
+			    rs->from, rs->to, src_strerror(err));
+		out->s = xreallocarray(out->s, out->n +
+		    (size_t)d.output_frames_gen + 1, sizeof *out->s);
+		src_float_to_short_array(rs->fout, out->s + out->n,
+		    (int)d.output_frames_gen);
+		out->n += (size_t)d.output_frames_gen;
+		d.data_in += d.input_frames_used;
+		d.input_frames -= d.input_frames_used;
+		/* done when the input is used and, at the end, drained */
+		if (d.input_frames == 0 && (!last || d.output_frames_gen == 0))
+			return 0;
+	}
+}
+
+void
+pcm_resampler_free(struct pcm_resampler *rs)
+{
+	if (rs == NULL)
+		return;
+	if (rs->st != NULL)
+		src_delete(rs->st);
+	free(rs->fin);
+	free(rs->fout);
+	free(rs);
+}
+
 int
 pcm_resample_q(const struct audio_pcm *in, unsigned to, int fast,
     struct audio_pcm *out, char **cause)
 {
-	SRC_DATA d;
-	float *fin, *fout;
-	size_t cap;
-	int err;
+	struct pcm_resampler *rs;
+	int rc;
 
 	memset(out, 0, sizeof *out);
 	out->rate = to;
 	if (in->n == 0)
 		return 0;
-	if (in->rate == to) {
-		out->s = xreallocarray(NULL, in->n, sizeof *out->s);
-		memcpy(out->s, in->s, in->n * sizeof *out->s);
-		out->n = in->n;
-		return 0;
-	}
-	if (in->rate == 0 || to == 0)
-		return kf_error(cause, "cannot resample from %u Hz to %u Hz",
-		    in->rate, to);
-	cap = (size_t)((double)in->n * to / in->rate) + 16;
-	fin = xreallocarray(NULL, in->n, sizeof *fin);
-	fout = xreallocarray(NULL, cap, sizeof *fout);
-	src_short_to_float_array(in->s, fin, (int)in->n);
-	memset(&d, 0, sizeof d);
-	d.data_in = fin;
-	d.input_frames = (long)in->n;
-	d.data_out = fout;
-	d.output_frames = (long)cap;
-	d.src_ratio = (double)to / in->rate;
-	if ((err = src_simple(&d, fast ? SRC_SINC_FASTEST :
-	    SRC_SINC_MEDIUM_QUALITY, 1)) != 0) {
-		free(fin);
-		free(fout);
-		return kf_error(cause, "resampling %u Hz to %u Hz: %s",
-		    in->rate, to, src_strerror(err));
-	}
-	out->n = (size_t)d.output_frames_gen;
-	out->s = xreallocarray(NULL, out->n ? out->n : 1, sizeof *out->s);
-	src_float_to_short_array(fout, out->s, (int)out->n);
-	free(fin);
-	free(fout);
-	return 0;
+	if ((rs = pcm_resampler_new(in->rate, to, fast, cause)) == NULL)
+		return -1;
+	rc = pcm_resampler_run(rs, in->s, in->n, 1, out, cause);
+	pcm_resampler_free(rs);
+	if (rc == -1)
+		pcm_free(out);
+	return rc;
 }
 
 void

@@ -13,6 +13,8 @@
 #ifndef KEFU_CALL_H
 #define KEFU_CALL_H
 
+#include <sys/types.h>
+
 #include <pthread.h>
 #include <stddef.h>
 
@@ -97,6 +99,17 @@ size_t svc_preload(struct svc_set *set, const struct audio_fmt *fmt);
 int svc_render(struct svc_set *set, const char *lang,
     const struct flow_prompt *p, size_t n, const struct audio_fmt *fmt,
     uint8_t **out, size_t *len, char **cause);
+/*
+ * The same as a stream for a line to play while it is being made: texts
+ * are queued for speech at open, and read returns up to max bytes,
+ * waiting at most wait_ms for some: the bytes, 0 at the end, -1 when
+ * none came in time (the line keeps listening and asks again).
+ */
+struct svc_stream;
+struct svc_stream *svc_stream_open(struct svc_set *set, const char *lang,
+    const struct flow_prompt *p, size_t n, const struct audio_fmt *fmt);
+ssize_t svc_stream_read(void *st, void *buf, size_t max, int wait_ms);
+void svc_stream_close(struct svc_stream *st);
 /* The db_source of a datasource, or NULL. */
 struct db_source *svc_source(struct svc *svc, const char *name);
 /* The say-rules of a language, or NULL. */

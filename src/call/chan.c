@@ -1,9 +1,10 @@
 /*
  * chan.c: the call channel over a phone line -- what the flow
- * interpreter plays is rendered from the shared audio cache into the
- * line's format and handed to the line driver; keys, recordings and
- * hang-ups come back as flow events -- and the line's call handler,
- * which runs the configured flow for each answered call and logs it.
+ * interpreter plays is streamed to the line driver from the shared
+ * audio cache in the line's format, free text as it is spoken; keys,
+ * recordings and hang-ups come back as flow events -- and the line's
+ * call handler, which runs the configured flow for each answered call
+ * and logs it.
  * A prompt without audio that carries its text is spoken, not beeped.
  */
 #include "config.h"
@@ -96,27 +97,23 @@ chan_play(void *arg, const char *lang, const struct flow_prompt *p,
 	struct chan *ch = arg;
 	struct line *ln = ch->ln;
 	struct flow_prompt *v;
-	uint8_t *buf = NULL;
-	size_t len = 0;
+	struct svc_stream *st;
+	struct line_src src;
 	char *cause = NULL;
-	enum line_status st;
-	int rc;
+	enum line_status ls;
 
+	/* a product name starts playing while the rest of it is spoken */
 	v = chan_spoken(ch, lang, p, n);
-	rc = svc_render(ch->set, lang, v, n, &ln->fmt, &buf, &len, &cause);
+	st = svc_stream_open(ch->set, lang, v, n, &ln->fmt);
 	free(v);
-	if (rc == -1) {
-		log_warnx("line %s: cannot render prompts: %s", ln->name,
-		    cause);
-		free(cause);
-		return FLOW_EV_DONE;
-	}
-	st = ln->ops->play(ln, buf, len, barge_in, key, &cause);
-	free(buf);
+	src.read = svc_stream_read;
+	src.arg = st;
+	ls = line_play_src(ln, &src, barge_in, key, &cause);
+	svc_stream_close(st);
 	if (!barge_in)
 		while (line_key_pop(ln) != 0)
 			;   /* keys during a prompt without barge-in are dropped */
-	return chan_event(ch, st, cause);
+	return chan_event(ch, ls, cause);
 }
 
 static int

@@ -352,6 +352,7 @@ svc_preload(struct svc_set *set, const struct audio_fmt *fmt)
 
 	before = audio_cache_count(set->audio, fmt, NULL);
 	audio_preload(set->audio, fmt);
+	audio_speaker_warm(set->speak);
 	n = audio_cache_count(set->audio, fmt, &bytes);
 	log_info("prompts ready in %s at %u Hz (generation %u): %zu clips, "
 	    "%zu converted now, %zu kB, in %llu ms", pcm_enc_name(fmt->enc),
@@ -455,35 +456,136 @@ svc_source(struct svc *svc, const char *name)
 	return map_pools_source(svc->pools, name);
 }
 
+/* One prompt of a stream: bytes of a clip, or a text being spoken. */
+struct svc_part {
+	const uint8_t *data;    /* a clip's bytes (NULL: speech) */
+	size_t len, off;
+	struct audio_speech *speech;
+	const char *text;       /* what the speech says, for the log */
+};
+
+struct svc_stream {
+	struct svc_set *set;
+	const char *lang;
+	struct audio_fmt fmt;
+	struct svc_part *part;
+	size_t n, cur;
+	size_t played;          /* bytes of the current part read */
+};
+
+/* A beep instead of text that cannot be spoken. */
+static void
+svc_part_beep(struct svc_stream *st, struct svc_part *pt, const char *why)
+{
+	const struct audio_clip *clip;
+
+	log_warnx("cannot speak \"%s\": %s; playing a beep", pt->text, why);
+	clip = audio_get(st->set->audio, st->lang, "sys.beep", &st->fmt);
+	pt->data = clip->data;
+	pt->len = clip->len;
+	pt->off = 0;
+}
+
+struct svc_stream *
+svc_stream_open(struct svc_set *set, const char *lang,
+    const struct flow_prompt *p, size_t n, const struct audio_fmt *fmt)
+{
+	struct svc_stream *st = xcalloc(1, sizeof *st);
+	const struct audio_clip *clip;
+	struct svc_part *pt;
+	char *why = NULL;
+	size_t i;
+
+	st->set = set;
+	st->lang = lang;
+	st->fmt = *fmt;
+	st->part = xcalloc(n + 1, sizeof *st->part);
+	st->n = n;
+	/* every text is queued now: spoken while the parts before it play */
+	for (i = 0; i < n; i++) {
+		pt = &st->part[i];
+		if (strcmp(p[i].id, "text") == 0 && p[i].text != NULL) {
+			pt->text = p[i].text;
+			if (audio_speech_open(set->speak, lang, p[i].text, fmt,
+			    &pt->speech, &why) == 0)
+				continue;
+			svc_part_beep(st, pt, why);
+			free(why);
+			why = NULL;
+			continue;
+		}
+		clip = audio_get(set->audio, lang, p[i].id, fmt);
+		pt->data = clip->data;
+		pt->len = clip->len;
+	}
+	return st;
+}
+
+ssize_t
+svc_stream_read(void *arg, void *buf, size_t max, int wait_ms)
+{
+	struct svc_stream *st = arg;
+	struct svc_part *pt;
+	ssize_t got;
+	size_t n;
+
+	while (st->cur < st->n) {
+		pt = &st->part[st->cur];
+		if (pt->speech != NULL) {
+			got = audio_speech_read(pt->speech, buf, max, wait_ms);
+			if (got != 0) {
+				st->played += got > 0 ? (size_t)got : 0;
+				return got;
+			}
+			/* spoken to the end, or failed before a sound */
+			if (audio_speech_error(pt->speech) != NULL &&
+			    st->played == 0) {
+				svc_part_beep(st, pt,
+				    audio_speech_error(pt->speech));
+				audio_speech_close(pt->speech);
+				pt->speech = NULL;
+				continue;
+			}
+		} else if (pt->off < pt->len) {
+			n = pt->len - pt->off < max ? pt->len - pt->off : max;
+			memcpy(buf, pt->data + pt->off, n);
+			pt->off += n;
+			return (ssize_t)n;
+		}
+		st->cur++;
+		st->played = 0;
+	}
+	return 0;
+}
+
+void
+svc_stream_close(struct svc_stream *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->n; i++)
+		audio_speech_close(st->part[i].speech);
+	free(st->part);
+	free(st);
+}
+
 int
 svc_render(struct svc_set *set, const char *lang, const struct flow_prompt *p,
     size_t n, const struct audio_fmt *fmt, uint8_t **out, size_t *len,
     char **cause)
 {
-	const struct audio_clip *clip;
+	struct svc_stream *st = svc_stream_open(set, lang, p, n, fmt);
 	struct strbuf sb = STRBUF_INIT;
-	uint8_t *buf;
-	size_t i, blen;
-	char *why = NULL;
+	uint8_t buf[4096];
+	ssize_t got;
 
 	(void)cause;
-	for (i = 0; i < n; i++) {
-		if (strcmp(p[i].id, "text") == 0 && p[i].text != NULL) {
-			if (audio_speak(set->speak, lang, p[i].text, fmt, &buf,
-			    &blen, &why) == 0) {
-				sb_add(&sb, buf, blen);
-				free(buf);
-				continue;
-			}
-			log_warnx("cannot speak \"%s\": %s; playing a beep",
-			    p[i].text, why);
-			free(why);
-			why = NULL;
-			clip = audio_get(set->audio, lang, "sys.beep", fmt);
-		} else
-			clip = audio_get(set->audio, lang, p[i].id, fmt);
-		sb_add(&sb, clip->data, clip->len);
-	}
+	while ((got = svc_stream_read(st, buf, sizeof buf, 1000)) != 0)
+		if (got > 0)
+			sb_add(&sb, buf, (size_t)got);
+	svc_stream_close(st);
 	*len = sb.len;
 	*out = (uint8_t *)sb_steal(&sb);
 	return 0;

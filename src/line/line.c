@@ -158,6 +158,25 @@ line_event(struct line *ln, const struct line_event *ev)
 		ln->event_h(ln, ev, ln->event_arg);
 }
 
+enum line_status
+line_play_src(struct line *ln, const struct line_src *src, int barge_in,
+    char *key, char **cause)
+{
+	struct strbuf sb = STRBUF_INIT;
+	enum line_status st;
+	uint8_t buf[4096];
+	ssize_t got;
+
+	if (ln->ops->play_src != NULL)
+		return ln->ops->play_src(ln, src, barge_in, key, cause);
+	while ((got = src->read(src->arg, buf, sizeof buf, 1000)) != 0)
+		if (got > 0)
+			sb_add(&sb, buf, (size_t)got);
+	st = ln->ops->play(ln, sb.s, sb.len, barge_in, key, cause);
+	sb_free(&sb);
+	return st;
+}
+
 void
 line_key_push(struct line *ln, char key)
 {

@@ -21,6 +21,8 @@
 #ifndef KEFU_LINE_H
 #define KEFU_LINE_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
@@ -113,7 +115,17 @@ struct line_rec {
 };
 
 /*
- * A line driver.  Every slot is required.  The call operations (answer
+ * Audio made while it plays (a product name being spoken): read returns
+ * up to max bytes in the line's format, waiting at most wait_ms for
+ * some: the bytes, 0 at the end, -1 when none came in time.
+ */
+struct line_src {
+	ssize_t (*read)(void *arg, void *buf, size_t max, int wait_ms);
+	void *arg;
+};
+
+/*
+ * A line driver.  Every slot is required but play_src.  The call operations (answer
  * .. hangup) are what the flow interpreter uses; open, wait_call and
  * close are driven by the line thread in line.c.
  */
@@ -142,6 +154,12 @@ struct line_ops {
 	 * LINE_OK at the end, LINE_GONE, LINE_FAILED.
 	 */
 	enum line_status (*play)(struct line *ln, const void *audio, size_t len,
+	    int barge_in, char *key, char **cause);
+	/*
+	 * The same from a source, starting before all of it is made; NULL:
+	 * line_play_src() reads it all first, then calls play.
+	 */
+	enum line_status (*play_src)(struct line *ln, const struct line_src *src,
 	    int barge_in, char *key, char **cause);
 	/*
 	 * Return the next key (queued ones first), waiting at most
@@ -232,6 +250,9 @@ void line_set_state(struct line *ln, enum line_state st);
 void line_event(struct line *ln, const struct line_event *ev);
 /* "LINE_OK", ... for logs and tests. */
 const char *line_status_name(enum line_status st);
+/* Play audio from src with the driver's play_src, or its play. */
+enum line_status line_play_src(struct line *ln, const struct line_src *src,
+    int barge_in, char *key, char **cause);
 /* Queue a typed-ahead key (dropped when the queue is full). */
 void line_key_push(struct line *ln, char key);
 /* Take the oldest queued key; 0 when none. */

@@ -755,28 +755,65 @@ modem_play_stopped(struct modem *m, char *key, char **cause)
 	return LINE_DIGIT;
 }
 
-/* Send the audio in ~100 ms shielded chunks, then DLE ETX and wait. */
+/* Bytes of audio in memory, as a source. */
+struct modem_mem {
+	const uint8_t *a;
+	size_t len, off;
+};
+
+static ssize_t
+modem_mem_read(void *arg, void *buf, size_t max, int wait_ms)
+{
+	struct modem_mem *mm = arg;
+	size_t n = mm->len - mm->off < max ? mm->len - mm->off : max;
+
+	(void)wait_ms;
+	memcpy(buf, mm->a + mm->off, n);
+	mm->off += n;
+	return (ssize_t)n;
+}
+
+/*
+ * Send the source's audio in ~100 ms shielded chunks as it comes, then
+ * DLE ETX and wait.  A source with nothing ready yet is asked again
+ * while the modem's events (keys, hang-up) are read; if it stays late,
+ * the modem plays silence meanwhile (an underrun).
+ */
 static enum line_status
-modem_play_audio(struct modem *m, const uint8_t *a, size_t len,
-    int barge_in, char *key, char **cause)
+modem_play_audio(struct modem *m, const struct line_src *src, int barge_in,
+    char *key, char **cause)
 {
 	static const uint8_t end[] = { DLE_DLE, DLE_ETX };
-	uint8_t sh[2 * 1600];
+	uint8_t a[1600], sh[2 * 1600];
 	unsigned bps = m->fmt.rate * (m->fmt.enc == AUDIO_S16LE ? 2 : 1);
-	size_t chunk = bps / 10, pos = 0, n;
-	uint64_t t0 = now_ms();
-	int64_t ahead;
+	size_t chunk = bps / 10, pos = 0;
+	uint64_t t0 = 0;
+	int64_t ahead, lag;
+	ssize_t n;
 	enum line_status st;
 
-	if (chunk > sizeof sh / 2)
-		chunk = sizeof sh / 2;
-	while (pos < len) {
-		n = len - pos < chunk ? len - pos : chunk;
-		if (port_write(m->port, sh, dle_shield(a + pos, n, sh),
-		    MODEM_WRITE_MS, cause) == -1)
-			return LINE_FAILED;
-		pos += n;
-		if (modem_play_pace(m, pos, bps, t0, barge_in, cause) == -1)
+	if (chunk > sizeof a)
+		chunk = sizeof a;
+	for (;;) {
+		if ((n = src->read(src->arg, a, chunk, 10)) == 0)
+			break;
+		if (n > 0) {
+			/*
+			 * The modem's clock starts with its first byte and
+			 * stands still while it has nothing to play.
+			 */
+			if (pos == 0)
+				t0 = now_ms();
+			else if ((lag = (int64_t)(now_ms() - t0) -
+			    (int64_t)(pos * 1000 / bps)) > 0)
+				t0 += (uint64_t)lag;
+			if (port_write(m->port, sh, dle_shield(a, (size_t)n,
+			    sh), MODEM_WRITE_MS, cause) == -1)
+				return LINE_FAILED;
+			pos += (size_t)n;
+		}
+		if (modem_play_pace(m, pos, bps, t0 != 0 ? t0 : now_ms(),
+		    barge_in, cause) == -1)
 			return LINE_FAILED;
 		if (modem_play_interrupted(m, barge_in))
 			return modem_play_stopped(m, key, cause);
@@ -784,7 +821,8 @@ modem_play_audio(struct modem *m, const uint8_t *a, size_t len,
 	if (port_write(m->port, end, sizeof end, MODEM_WRITE_MS, cause) == -1)
 		return LINE_FAILED;
 	/* Let the modem play out what is still buffered. */
-	ahead = (int64_t)(len * 1000 / bps) - (int64_t)(now_ms() - t0);
+	ahead = t0 == 0 ? 0 : (int64_t)(pos * 1000 / bps) -
+	    (int64_t)(now_ms() - t0);
 	st = modem_end_data(m, (int)(ahead > 0 ? ahead : 0) + m->cmd_ms,
 	    cause);
 	if (st == LINE_OK && modem_over(m))
@@ -795,7 +833,7 @@ modem_play_audio(struct modem *m, const uint8_t *a, size_t len,
 }
 
 static enum line_status
-modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
+modem_play_src(struct line *ln, const struct line_src *src, int barge_in,
     char *key, char **cause)
 {
 	struct modem *m = ln->priv;
@@ -813,7 +851,7 @@ modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
 		m->mode = MM_PLAY;
 		m->etx = m->nocarrier = 0;
 		memset(&m->junk, 0, sizeof m->junk);
-		st = modem_play_audio(m, audio, len, barge_in, key, cause);
+		st = modem_play_audio(m, src, barge_in, key, cause);
 	}
 	m->mode = MM_CMD;
 	if (st == LINE_FAILED)
@@ -822,6 +860,16 @@ modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
 	if (modem_set_flow(m, PORT_FLOW_XON_IN, cause) == -1)
 		return LINE_FAILED;
 	return st;
+}
+
+static enum line_status
+modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
+    char *key, char **cause)
+{
+	struct modem_mem mm = { audio, len, 0 };
+	struct line_src src = { modem_mem_read, &mm };
+
+	return modem_play_src(ln, &src, barge_in, key, cause);
 }
 
 /*
@@ -1078,6 +1126,7 @@ const struct line_ops line_ops_modem = {
 	.wait_call = modem_wait_call,   /* count RING / DLE R, read caller ID */
 	.answer = modem_answer,         /* +FCLASS=8, +VSM, +VSD, +VLS=<"T"> */
 	.play = modem_play,             /* +VTX, shielded 100 ms chunks, DLE ETX */
+	.play_src = modem_play_src,     /* the same as the audio is made */
 	.wait_digit = modem_wait_digit, /* +VRX, audio discarded, DLE ! */
 	.record = modem_record,         /* +VRX into the sink, DLE ! */
 	.beep = modem_beep,             /* +VTS=[f,0,d] */

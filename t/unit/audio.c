@@ -149,6 +149,43 @@ test_resample(void)
 	pcm_free(&in);
 }
 
+/* Speech resampled as it comes sounds exactly as resampled at once. */
+static void
+test_resample_stream(void)
+{
+	struct audio_pcm in, whole, parts = { NULL, 0, 0 };
+	struct pcm_resampler *rs;
+	size_t off = 0, n, k = 0;
+	char *cause = NULL;
+	int rc = 0;
+
+	tone_make(&in, 22050, 700, 1500, 12000);
+	is_int(pcm_resample_q(&in, 8000, 1, &whole, &cause), 0,
+	    "fast resampling at once");
+	rs = pcm_resampler_new(22050, 8000, 1, &cause);
+	ok(rs != NULL, "a stream resampler");
+	while (rs != NULL && rc == 0 && off < in.n) {
+		n = 1 + (k++ * 977) % 2500;     /* pieces as espeak gives */
+		if (n > in.n - off)
+			n = in.n - off;
+		rc = pcm_resampler_run(rs, in.s + off, n, 0, &parts, &cause);
+		off += n;
+	}
+	if (rs != NULL && rc == 0)
+		rc = pcm_resampler_run(rs, NULL, 0, 1, &parts, &cause);
+	is_int(rc, 0, "%zu pieces, then the end", k);
+	ok(parts.n == whole.n && parts.rate == 8000 &&
+	    memcmp(parts.s, whole.s, whole.n * sizeof *whole.s) == 0,
+	    "the same samples as at once (%zu, %zu)", parts.n, whole.n);
+	pcm_resampler_free(rs);
+	ok(pcm_resampler_new(0, 8000, 1, &cause) == NULL, "0 Hz is refused");
+	like(cause, "cannot resample from 0 Hz", "says why");
+	free(cause);
+	pcm_free(&parts);
+	pcm_free(&whole);
+	pcm_free(&in);
+}
+
 static void
 test_tone(void)
 {
@@ -490,6 +527,7 @@ main(void)
 	test_g711_roundtrip();
 	test_formats();
 	test_resample();
+	test_resample_stream();
 	test_tone();
 	test_silence();
 	test_wav();

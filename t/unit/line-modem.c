@@ -228,6 +228,77 @@ test_call(void)
 	teardown();
 }
 
+/*
+ * A source that is late: nothing for its first `late` reads, then odd
+ * sizes; or never anything (stall).
+ */
+struct slow_src {
+	const uint8_t *a;
+	size_t len, off;
+	int late, reads, stall;
+};
+
+static ssize_t
+slow_read(void *arg, void *buf, size_t max, int wait_ms)
+{
+	struct slow_src *ss = arg;
+	size_t n;
+
+	ss->reads++;
+	if (ss->stall || ss->late-- > 0) {
+		sleep_ms((unsigned)(wait_ms < 5 ? wait_ms : 5));
+		return -1;
+	}
+	n = 37 + (size_t)ss->reads % 300;
+	if (n > max)
+		n = max;
+	if (n > ss->len - ss->off)
+		n = ss->len - ss->off;
+	memcpy(buf, ss->a + ss->off, n);
+	ss->off += n;
+	return (ssize_t)n;
+}
+
+static void __attribute__((unused))
+test_play_src(void)
+{
+	uint8_t audio[6000], *got = NULL;
+	struct slow_src ss = { audio, sizeof audio, 0, 6, 0, 0 };
+	struct line_src src = { slow_read, &ss };
+	enum msim_vtx_end end;
+	size_t i, len = 0;
+	char *cause = NULL, key = 0;
+
+	if (setup(MSIM_CONEXANT, 1, "auto") == -1)
+		return;
+	if (call_in(NULL) != LINE_OK)
+		goto out;
+	for (i = 0; i < sizeof audio; i++)
+		audio[i] = (uint8_t)(i * 13);   /* DLE, ETX, CAN among them */
+	is_int(line_play_src(ln, &src, 0, &key, &cause), LINE_OK,
+	    "a late source, in odd pieces, plays to its end");
+	ok(ss.reads > 6 + 10, "it was asked again while late (%d reads)",
+	    ss.reads);
+	is_int(msim_wait_vtx(sim, 1, 2000), 0, "one VTX segment");
+	msim_vtx_audio(sim, 0, &got, &len, &end);
+	ok(len == sizeof audio && got != NULL &&
+	    memcmp(got, audio, sizeof audio) == 0,
+	    "the modem got exactly its bytes (%zu of %zu)", len, sizeof audio);
+	is_int(end, MSIM_VTX_ETX, "ended by DLE ETX");
+	free(got);
+
+	/* a source with nothing yet still hears the caller's key */
+	ss.stall = 1;
+	msim_dtmf(sim, "5", 200);
+	is_int(line_play_src(ln, &src, 1, &key, &cause), LINE_DIGIT,
+	    "a key stops a source that has nothing yet");
+	is_int(key, '5', "the key");
+	is_int(msim_state(sim), MSIM_COMMAND, "the modem back in command mode");
+out:
+	ln->ops->hangup(ln, &cause);
+	teardown();
+}
+
 static void __attribute__((unused))
 test_barge_in(void)
 {
@@ -723,6 +794,7 @@ main(void)
 	T(test_probe());
 	T(test_call());
 	T(test_barge_in());
+	T(test_play_src());
 	T(test_record(MSIM_CONEXANT, "conexant"));
 	T(test_record(MSIM_USR, "usr"));
 	T(test_record(MSIM_V253, "v253"));
