@@ -309,6 +309,9 @@ kefud_start_lines(struct kefud *k, char **cause)
 	struct line *ln;
 	size_t i;
 
+	/* connections open while the lines open, not at the first callers */
+	for (i = 0; i < k->conf->nds; i++)
+		db_source_warm(svc_source(k->svc, k->conf->ds[i].name));
 	for (i = 0; i < k->conf->nlines; i++) {
 		if (line_new(&k->conf->lines[i], &ln, cause) == -1)
 			return -1;

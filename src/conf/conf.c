@@ -93,6 +93,8 @@ static const struct conf_key conf_keys[] = {
 	  "UTF-8|GBK|GB18030|BIG5", 0, "the database's text encoding" },
 	{ CS_DATASOURCE, "pool-size", CT_INT, D(pool_size), 1, 256, "4", NULL,
 	  0, "connections kept open at most" },
+	{ CS_DATASOURCE, "pool-min", CT_INT, D(pool_min), -1, 256, "-1", NULL,
+	  0, "connections kept open from the start (default: pool-size)" },
 	{ CS_DATASOURCE, "pool-wait", CT_DURATION, D(pool_wait_ms), 0,
 	  600000, "2s", NULL, 0, "how long a call waits for a free connection" },
 	{ CS_DATASOURCE, "connect-timeout", CT_DURATION, D(connect_timeout_ms),

@@ -21,6 +21,7 @@ struct conf_datasource {
 	char *adapter;          /* adapter profile name, NULL to detect from SQL_DBMS_NAME */
 	char *encoding;         /* the database's text encoding, e.g. "UTF-8", "GBK" */
 	int pool_size;          /* connections kept at most */
+	int pool_min;           /* opened at start (kefud); -1: pool_size */
 	int pool_wait_ms;       /* how long a caller waits for a free connection */
 	int connect_timeout_ms; /* per connection attempt */
 	int query_timeout_ms;   /* per statement */

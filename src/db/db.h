@@ -105,6 +105,12 @@ struct db_source;
  */
 int db_source_open(const struct conf_datasource *cfg,
     const struct db_adapters *ads, struct db_source **out, char **cause);
+/*
+ * Open pool-min connections now, in the background (kefud at start), so
+ * that many callers at once do not each wait for a connection to open.
+ * A database that is down is left to the usual reconnects.
+ */
+void db_source_warm(struct db_source *src);
 void db_source_close(struct db_source *src);
 const char *db_source_name(const struct db_source *src);
 /* The adapter in use (NULL until detected on first connect). */

@@ -193,6 +193,7 @@ struct db_source {
 	char *encoding;         /* "UTF-8", "GBK"... */
 	int utf8;               /* encoding is UTF-8: validate only */
 	int pool_size, pool_wait_ms, connect_timeout_ms, query_timeout_ms;
+	int pool_min;           /* db_source_warm opens this many */
 	int retry_ms, retry_max_ms, idle_check_ms, readonly;
 	const struct db_adapters *ads;
 	SQLHENV env;

@@ -729,6 +729,87 @@ source_prober(void *arg)
 	return NULL;
 }
 
+/*
+ * Open connections until pool_min are open, one after another, each left
+ * idle in the pool; stop at the first failure -- the database is down,
+ * logged as any outage, and callers' connects after the back-off bring
+ * it back -- or when the datasource closes.
+ */
+static void *
+source_filler(void *arg)
+{
+	struct db_source *src = arg;
+	struct db_conn *c = NULL;
+	struct db_err err;
+	int i, n = 0, rc;
+	uint64_t t0 = now_ms();
+
+	pthread_mutex_lock(&src->lock);
+	while (!src->closing && src->up && src->nopen < src->pool_min &&
+	    now_ms() >= src->down_until) {
+		src->nopen++;   /* the slot is taken while connecting */
+		pthread_mutex_unlock(&src->lock);
+		memset(&err, 0, sizeof err);
+		rc = source_connect(src, 1, &c, &err);
+		pthread_mutex_lock(&src->lock);
+		if (rc == -1 || src->closing) {
+			src->nopen--;
+			if (rc == 0) {
+				pthread_mutex_unlock(&src->lock);
+				source_conn_free(src, c);
+				pthread_mutex_lock(&src->lock);
+			} else if (!src->closing) {
+				/* down at start: said once, as any outage */
+				source_went_down(src, t0, &err);
+				source_backoff(src);
+			}
+			break;
+		}
+		source_came_back(src);
+		for (i = 0; i < src->pool_size; i++)
+			if (src->conns[i] == NULL) {
+				src->conns[i] = c;
+				break;
+			}
+		c->in_use = 0;
+		c->idle_since = now_ms();
+		n++;
+		pthread_cond_broadcast(&src->cond);
+	}
+	if (n > 0)
+		log_info("datasource %s: %d connection%s opened in %llu ms",
+		    src->name, n, n == 1 ? "" : "s",
+		    (unsigned long long)(now_ms() - t0));
+	src->pending--;
+	pthread_cond_broadcast(&src->cond);
+	pthread_mutex_unlock(&src->lock);
+	return NULL;
+}
+
+void
+db_source_warm(struct db_source *src)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+
+	pthread_mutex_lock(&src->lock);
+	if (src->closing || src->nopen >= src->pool_min) {
+		pthread_mutex_unlock(&src->lock);
+		return;
+	}
+	src->pending++;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&tid, &attr, source_filler, src) != 0) {
+		src->pending--;
+		log_warnx("datasource %s: cannot start the thread that opens "
+		    "its connections; they open as callers need them",
+		    src->name);
+	}
+	pthread_attr_destroy(&attr);
+	pthread_mutex_unlock(&src->lock);
+}
+
 /* Start the prober unless it runs (src->lock held). */
 static void
 source_probe(struct db_source *src)
@@ -1108,6 +1189,8 @@ db_source_open(const struct conf_datasource *cfg,
 	src->utf8 = str_ieq(src->encoding, "UTF-8") ||
 	    str_ieq(src->encoding, "UTF8");
 	src->pool_size = cfg->pool_size > 0 ? cfg->pool_size : 1;
+	src->pool_min = cfg->pool_min < 0 || cfg->pool_min > src->pool_size ?
+	    src->pool_size : cfg->pool_min;
 	src->pool_wait_ms = cfg->pool_wait_ms;
 	src->connect_timeout_ms = cfg->connect_timeout_ms > 0 ?
 	    cfg->connect_timeout_ms : 5000;

@@ -296,6 +296,92 @@ test_hang(const struct db_adapters *ads, struct strbuf *logs)
 	ok(strstr(sb_str(logs), "secret") == NULL, "no password in the log");
 }
 
+/*
+ * pool-min: db_source_warm opens the connections in the background and
+ * leaves them idle (a burst of callers finds them open); against a
+ * database that does not answer it tries once, says so, and leaves the
+ * rest to the usual reconnects; closing meanwhile is safe.
+ */
+static void
+test_warm(const struct db_adapters *ads, struct strbuf *logs)
+{
+	struct conf_datasource ds;
+	struct db_source *src;
+	struct db_stats st;
+	struct db_err err;
+	struct hang h;
+	char *connect[1], *cause = NULL;
+	uint64_t end;
+
+	connect[0] = lite;
+	ds_init(&ds, "warm", connect, 1);
+	ds.pool_size = 3;
+	ds.pool_min = -1;       /* the default: all of pool-size */
+	db_source_open(&ds, ads, &src, &cause);
+	db_source_stats(src, &st);
+	is_int(st.open, 0, "warm: nothing open before");
+	db_source_warm(src);
+	end = now_ms() + 5000;
+	do {
+		sleep_ms(10);
+		db_source_stats(src, &st);
+	} while (st.connects < 3 && now_ms() < end);
+	ok(st.connects == 3 && st.open == 3, "warm: pool-size connections "
+	    "opened (%llu)", (unsigned long long)st.connects);
+	is_int(st.busy, 0, "warm: all idle");
+	ok(run(src, "SELECT 1", 0, &err) == 0, "warm: a query uses one");
+	db_source_stats(src, &st);
+	ok(st.open == 3 && st.connects == 3, "warm: no new connection for it "
+	    "(%d open, %llu made)", st.open, (unsigned long long)st.connects);
+	db_source_close(src);   /* waits for the thread: its log line is out */
+	like(sb_str(logs), "datasource warm: 3 connections opened",
+	    "warm: logged");
+
+	ds.pool_min = 1;
+	db_source_open(&ds, ads, &src, &cause);
+	db_source_warm(src);
+	end = now_ms() + 5000;
+	do {
+		sleep_ms(10);
+		db_source_stats(src, &st);
+	} while (st.connects < 1 && now_ms() < end);
+	sleep_ms(50);
+	db_source_stats(src, &st);
+	ok(st.open == 1 && st.connects == 1, "warm: pool-min = 1 opens one "
+	    "(%d)", st.open);
+	db_source_close(src);
+
+	if (hang_start(&h) == -1) {
+		ok(0, "cannot start the hanging listener");
+		return;
+	}
+	connect[0] = xasprintf(hang_drivers[1], h.port);
+	ds_init(&ds, "warmdead", connect, 1);
+	ds.pool_min = -1;
+	db_source_open(&ds, ads, &src, &cause);
+	db_source_warm(src);
+	end = now_ms() + 3000;  /* connect-timeout 1000 ms */
+	do {
+		sleep_ms(10);
+		db_source_stats(src, &st);
+	} while (st.connect_failures == 0 && now_ms() < end);
+	ok(st.open == 0 && st.connect_failures == 1, "warm: a database that "
+	    "does not answer is tried once (%d open, %llu failed)", st.open,
+	    (unsigned long long)st.connect_failures);
+	like(sb_str(logs), "datasource warmdead is DOWN since",
+	    "warm: and the log says it is down");
+	ok(run(src, "SELECT 1", 0, &err) == -1 && err.kind == DBE_DOWN &&
+	    strstr(err.msg, "retries in") != NULL, "warm: callers hear at "
+	    "once that it is down, during the back-off (%s)", err.msg);
+	db_source_close(src);
+	db_source_open(&ds, ads, &src, &cause);
+	db_source_warm(src);
+	sleep_ms(50);
+	db_source_close(src);   /* while it still tries: waits, no crash */
+	free(connect[0]);
+	hang_stop(&h);
+}
+
 /* While one caller re-probes a dead database, the others fail at once. */
 struct probe_arg {
 	struct db_source *src;
@@ -516,6 +602,7 @@ main(void)
 	test_timeout();
 	test_busy();
 	test_hang(ads, &logs);
+	test_warm(ads, &logs);
 	test_one_prober(ads);
 	test_failover(&logs);
 	test_isolation(ads);
