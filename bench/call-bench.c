@@ -8,6 +8,16 @@
  * product's barcode and # during "please enter the code", and hangs up
  * once the answer has started.
  *
+ * By default callers behave as people on a telephone: the modems play
+ * audio in real time, a caller listens 1-3 s of the greeting and 0.5-2 s
+ * of "please enter the code" before typing, types about three keys a
+ * second (the DTMF of a keypad: 100 ms tones, 250 ms apart), listens
+ * 1-2 s of the answer and calls again after 0.5-2 s, so that all the
+ * lines are busy at once but callers are not in step.  With --burst,
+ * the worst case: modems take audio as fast as it comes and every
+ * caller types at once 300 ms into each prompt, 20 ms a key, so that
+ * all the callers' price queries and answers fall within a second.
+ *
  * Measured as the caller hears it: from the first DLE code of the
  * terminating # to the first byte of the answer's audio, per call; the
  * price query's own time (the mapping's statistics in kefu); kefu's CPU
@@ -16,7 +26,7 @@
  * one caller at a time is the baseline of the same run.  Figures, not a
  * timed test.
  *
- * Usage: call-bench [CALLERS [CALLS-PER-CALLER]]   (default 128 3)
+ * Usage: call-bench [--burst] [CALLERS [CALLS-PER-CALLER]]   (128 3)
  */
 #include "config.h"
 
@@ -48,7 +58,10 @@ struct caller {
 	uint64_t *lat_us;       /* key -> first answer byte, per call */
 	size_t nlat;
 	int failed;
+	uint64_t busy_us;       /* off hook, summed over its calls */
 };
+
+static int burst;               /* --burst: every caller in step, fast */
 
 static struct caller callers[MAXCALLERS];
 static char **codes;            /* barcodes of the demo catalog */
@@ -67,7 +80,9 @@ bench_conf_text(int n)
 {
 	const char *src = getenv("KEFU_SRCDIR"), *pg = getenv("KEFU_TEST_PG");
 	struct strbuf sb = STRBUF_INIT;
-	int i;
+	/* CALL_BENCH_POOL=N: the catalog's pool-size (16) */
+	int i, pool = getenv("CALL_BENCH_POOL") != NULL ?
+	    atoi(getenv("CALL_BENCH_POOL")) : 16;
 
 	sb_addf(&sb, "[kefu]\nmappings = %s/mappings/catalog\n"
 	    "adapters = %s/adapters\nflows = %s/flows\nprompts = %s/prompts\n"
@@ -77,8 +92,8 @@ bench_conf_text(int n)
 	    "[datasource local]\nconnect = %s\nadapter = postgresql\n"
 	    "pool-size = 8\n"
 	    "[datasource catalog]\nconnect = %s\nadapter = postgresql\n"
-	    "pool-size = 16\nquery-timeout = 3s\n",
-	    src, src, src, src, src, dir, dir, dir, pg, pg);
+	    "pool-size = %d\nquery-timeout = 3s\n",
+	    src, src, src, src, src, dir, dir, dir, pg, pg, pool);
 	for (i = 0; i < n; i++)
 		sb_addf(&sb, "[line %d]\ntype = modem\ndevice = %s\n"
 		    "family = conexant\nrings = 1\n", i + 1,
@@ -176,6 +191,9 @@ child(struct conf *conf, int n, int in, int out)
 
 	if (svc_open(conf, 0, &svc, &cause) == -1)
 		die("child service", cause);
+	/* as kefud does */
+	db_source_warm(svc_source(svc, "local"));
+	db_source_warm(svc_source(svc, "catalog"));
 	for (i = 0; i < n; i++)
 		if (line_new(&conf->lines[i], &lines[i], &cause) == -1 ||
 		    line_start(lines[i], svc_line_call, svc, &cause) == -1)
@@ -186,6 +204,8 @@ child(struct conf *conf, int n, int in, int out)
 			idle += line_state(lines[i]) == LINE_IDLE;
 	}
 	set = svc_acquire(svc);
+	/* as kefud does: prompts converted and speech loaded before calls */
+	svc_preload(set, &lines[0]->fmt);
 	fprintf(fout, "ready rss_kb=%ld\n", status_kb("VmRSS:"));
 	fflush(fout);
 	while (fgets(cmd, sizeof cmd, fin) != NULL) {
@@ -211,14 +231,22 @@ child(struct conf *conf, int n, int in, int out)
 
 /* ---- the parent: the callers ---- */
 
+/* A pause: fixed in a burst, lo..hi ms at random for a person. */
+static void
+pause_ms(struct caller *c, unsigned lo, unsigned hi)
+{
+	sleep_ms(burst ? 300 : lo + rand_r(&c->seed) % (hi - lo + 1));
+}
+
 /* One price call; 0 with the latency, or -1 (a failed call). */
 static int
 one_call(struct caller *c, uint64_t *lat)
 {
 	struct msim *sim = c->sim;
 	size_t base = msim_vtx_count(sim);
-	uint64_t key, first = 0, end;
+	uint64_t key, first = 0, end, t0 = now_us();
 	char keys[32];
+	int rc = -1;
 
 	snprintf(keys, sizeof keys, "%s#", codes[rand_r(&c->seed) % ncodes]);
 	if (msim_ring(sim, 1, 100, NULL) == -1 ||
@@ -226,29 +254,36 @@ one_call(struct caller *c, uint64_t *lat)
 		return -1;
 	/* 1 during the greeting, the code during "please enter the code" */
 	if (msim_wait_vtx_started(sim, base + 1, 20000) == -1)
-		return -1;
-	sleep_ms(300);
+		goto out;
+	pause_ms(c, 1000, 3000);
 	msim_dtmf(sim, "1", 0);
 	if (msim_wait_vtx_started(sim, base + 2, 20000) == -1)
-		return -1;
-	sleep_ms(300);
+		goto out;
+	pause_ms(c, 500, 2000);
 	msim_dtmf(sim, keys, 0);
 	if (msim_wait_vtx_started(sim, base + 3, 20000) == -1)
-		return -1;
+		goto out;
 	end = now_us() + 5000000;
 	while ((first = msim_vtx_first_us(sim, base + 2)) == 0 &&
 	    now_us() < end)
 		sleep_ms(1);
 	key = msim_last_key_us(sim);
-	/* hear a little of the answer, then hang up */
-	sleep_ms(200);
+	/* hear some of the answer, then hang up */
+	if (burst)
+		sleep_ms(200);
+	else
+		pause_ms(c, 1000, 2000);
+	if (first != 0 && key != 0 && first >= key) {
+		*lat = first - key;
+		rc = 0;
+	}
+out:
 	msim_hangup(sim, MSIM_HUP_LOOP, 0);
-	if (msim_wait_hook(sim, 0, 20000) == -1 || first == 0 || key == 0 ||
-	    first < key)
-		return -1;
-	*lat = first - key;
+	if (msim_wait_hook(sim, 0, 20000) == -1)
+		rc = -1;
+	c->busy_us += now_us() - t0;
 	msim_vtx_clear(sim);
-	return 0;
+	return rc;
 }
 
 static void *
@@ -263,7 +298,10 @@ caller_thread(void *arg)
 			c->lat_us[c->nlat++] = lat;
 		else
 			c->failed++;
-		sleep_ms(200 + rand_r(&c->seed) % 300);
+		if (burst)
+			sleep_ms(200 + rand_r(&c->seed) % 300);
+		else
+			pause_ms(c, 500, 2000);
 	}
 	return NULL;
 }
@@ -303,7 +341,7 @@ ask(FILE *to, FILE *from, struct kstats *k)
 struct phase {
 	uint64_t p50, p95, p99, max;
 	size_t calls, failed;
-	double secs;
+	double secs, busy;      /* busy: calls in progress, on average */
 };
 
 /* n callers at once, each making calls calls. */
@@ -319,10 +357,12 @@ run_phase(int n, int calls, struct phase *ph)
 		callers[i].ncalls = calls;
 		callers[i].nlat = 0;
 		callers[i].failed = 0;
+		callers[i].busy_us = 0;
 		free(callers[i].lat_us);
 		callers[i].lat_us = xcalloc((size_t)calls, sizeof(uint64_t));
 		pthread_create(&th[i], NULL, caller_thread, &callers[i]);
-		sleep_ms(7);    /* callers do not all ring in the same ms */
+		/* callers do not all ring in the same ms */
+		sleep_ms(burst || n == 1 ? 7 : 3000 / (unsigned)n);
 	}
 	memset(ph, 0, sizeof *ph);
 	all = xcalloc((size_t)(n * calls) + 1, sizeof *all);
@@ -332,8 +372,10 @@ run_phase(int n, int calls, struct phase *ph)
 		    callers[i].nlat * sizeof *all);
 		k += callers[i].nlat;
 		ph->failed += (size_t)callers[i].failed;
+		ph->busy += (double)callers[i].busy_us;
 	}
 	ph->secs = (double)(now_us() - t0) / 1e6;
+	ph->busy /= ph->secs * 1e6;
 	ph->calls = k + ph->failed;
 	qsort(all, k, sizeof *all, cmp_u64);
 	if (k > 0) {
@@ -348,20 +390,22 @@ run_phase(int n, int calls, struct phase *ph)
 static void
 print_phase(const char *label, const struct phase *ph)
 {
-	printf("%-12s %4zu calls, %zu failed, %5.1f s; key -> first answer "
-	    "byte: p50 %5.1f ms  p95 %5.1f ms  p99 %5.1f ms  max %5.1f ms\n",
-	    label, ph->calls, ph->failed, ph->secs, ph->p50 / 1000.0,
-	    ph->p95 / 1000.0, ph->p99 / 1000.0, ph->max / 1000.0);
+	printf("%-12s %4zu calls, %zu failed, %5.1f s, %5.1f calls in "
+	    "progress on average\n             key -> first answer byte: "
+	    "p50 %5.1f ms  p95 %5.1f ms  p99 %5.1f ms  max %5.1f ms\n",
+	    label, ph->calls, ph->failed, ph->secs, ph->busy,
+	    ph->p50 / 1000.0, ph->p95 / 1000.0, ph->p99 / 1000.0,
+	    ph->max / 1000.0);
 }
 
 int
 main(int argc, char **argv)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 128;
-	int calls = argc > 2 ? atoi(argv[2]) : 3;
+	int n, calls;
 	struct msim_opts mo = { 0 };
-	struct kstats k0, k1, k2;
-	struct phase base, full;
+	struct kstats k0, k1, k2, ki;
+	double idle;            /* kefu's CPU with every line idle, ms/s */
+	struct phase first, base, full;
 	struct conf *conf;
 	char *cause = NULL, line[256], *schema;
 	int tochild[2], fromchild[2], i, st;
@@ -374,8 +418,16 @@ main(int argc, char **argv)
 		    "(eval \"$(sh build-aux/test-services start)\")\n");
 		return 1;
 	}
+	if (argc > 1 && strcmp(argv[1], "--burst") == 0) {
+		burst = 1;
+		argc--;
+		argv++;
+	}
+	n = argc > 1 ? atoi(argv[1]) : 128;
+	calls = argc > 2 ? atoi(argv[2]) : 3;
 	if (n < 1 || n > MAXCALLERS || calls < 1)
-		die("usage", "call-bench [CALLERS (1-256) [CALLS-PER-CALLER]]");
+		die("usage", "call-bench [--burst] [CALLERS (1-256) "
+		    "[CALLS-PER-CALLER]]");
 	schema = xasprintf("%s/mappings/mapping.rng", getenv("KEFU_SRCDIR"));
 	setenv("KEFU_MAPPING_SCHEMA", schema, 1);
 	free(schema);
@@ -383,7 +435,9 @@ main(int argc, char **argv)
 	snprintf(dir, sizeof dir, "/tmp/kefu-call-bench-%ld", (long)getpid());
 	mkdir(dir, 0700);
 	mo.family = MSIM_CONEXANT;
-	mo.fast = 1;
+	mo.fast = burst;
+	if (!burst)
+		mo.key_gap_ms = 250;
 	mo.vtx_capture_max = 4096;
 	for (i = 0; i < n; i++) {
 		if (msim_start(&mo, &callers[i].sim, &cause) == -1)
@@ -412,13 +466,21 @@ main(int argc, char **argv)
 	    sscanf(line, "ready rss_kb=%ld", &ready_kb) != 1)
 		die("child", "did not start");
 	printf("call-bench: %d callers (simulated Conexant modems, kefu in a "
-	    "child process), price queries on PostgreSQL, %zu products\n", n,
-	    ncodes);
+	    "child process), price queries on PostgreSQL, %zu products, %s\n",
+	    n, ncodes, burst ? "in a burst (all in step, audio unpaced)" :
+	    "at a telephone's pace (real-time audio, typing as people do)");
+	/* the first call opens the database connections: not measured */
+	run_phase(1, 1, &first);
+	/* what the idle lines cost (listening to their modems) */
+	ask(to, from, &ki);
+	sleep_ms(5000);
 	ask(to, from, &k0);
+	idle = (double)(k0.cpu_us - ki.cpu_us) / 1000.0 / 5.0;
 	run_phase(1, 5, &base);
 	ask(to, from, &k1);
 	run_phase(n, calls, &full);
 	ask(to, from, &k2);
+	print_phase("first call", &first);
 	print_phase("1 caller", &base);
 	print_phase("all callers", &full);
 	printf("p99 ratio all/1: %.2f\n", base.p99 ? (double)full.p99 /
@@ -429,9 +491,12 @@ main(int argc, char **argv)
 	    k2.p50_us / 1000.0, k2.p99_us / 1000.0);
 	printf("p99 key -> first byte minus p99 query time: %.1f ms\n",
 	    full.p99 / 1000.0 - k2.p99_us / 1000.0);
-	printf("kefu CPU per call: 1 caller %.1f ms, all callers %.1f ms\n",
-	    base.calls ? (k1.cpu_us - k0.cpu_us) / 1000.0 / base.calls : 0.0,
-	    full.calls ? (k2.cpu_us - k1.cpu_us) / 1000.0 / full.calls : 0.0);
+	printf("kefu CPU: %.1f ms a second with all %d lines idle; per call, "
+	    "beyond that: 1 caller %.1f ms, all callers %.1f ms\n", idle, n,
+	    base.calls ? ((k1.cpu_us - k0.cpu_us) / 1000.0 - idle *
+	    base.secs) / base.calls : 0.0,
+	    full.calls ? ((k2.cpu_us - k1.cpu_us) / 1000.0 - idle *
+	    full.secs) / full.calls : 0.0);
 	printf("kefu memory: %ld kB with %d idle lines (%.1f kB per line), "
 	    "peak %ld kB during calls (%.1f kB per concurrent call)\n",
 	    ready_kb, n, (double)ready_kb / n, k2.hwm_kb,
