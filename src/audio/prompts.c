@@ -18,6 +18,7 @@
 #include "audio/audio.h"
 #include "src/audio/audio-build.h"
 #include "util/util.h"
+#include "util/xml.h"
 
 /* A parse in progress: the catalogs and every error found so far. */
 struct prompts_load {
@@ -101,19 +102,6 @@ prompts_text(const char *s)
 	return sb_steal(&sb);
 }
 
-static char *
-prompts_attr(xmlNode *n, const char *name)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	char *s;
-
-	if (v == NULL)
-		return NULL;
-	s = xstrdup((const char *)v);
-	xmlFree(v);
-	return s;
-}
-
 static void
 prompts_add(struct prompts_load *ld, const struct prompt *p)
 {
@@ -149,7 +137,7 @@ prompts_element(struct prompts_load *ld, const char *lang, const char *path,
 	xmlChar *content;
 	unsigned hz, ms;
 	char *cause = NULL;
-	int line = (int)xmlGetLineNo(n), bad = 0;
+	int line = xml_line(n), bad = 0;
 
 	for (a = n->properties; a != NULL; a = a->next) {
 		if (strcmp((const char *)a->name, "id") != 0 &&
@@ -163,15 +151,15 @@ prompts_element(struct prompts_load *ld, const char *lang, const char *path,
 	}
 	for (c = n->children; c != NULL; c = c->next)
 		if (c->type == XML_ELEMENT_NODE) {
-			prompts_err(ld, path, (int)xmlGetLineNo(c), "<%s> "
+			prompts_err(ld, path, xml_line(c), "<%s> "
 			    "inside <prompt>: a prompt holds only text",
 			    (const char *)c->name);
 			bad = 1;
 		}
 	memset(&p, 0, sizeof p);
-	p.id = prompts_attr(n, "id");
-	p.file = prompts_attr(n, "file");
-	p.tone = prompts_attr(n, "tone");
+	p.id = xml_attr(n, "id");
+	p.file = xml_attr(n, "file");
+	p.tone = xml_attr(n, "tone");
 	content = xmlNodeGetContent(n);
 	p.text = prompts_text(content ? (const char *)content : "");
 	xmlFree(content);
@@ -210,68 +198,55 @@ prompts_element(struct prompts_load *ld, const char *lang, const char *path,
 	prompts_add(ld, &p);
 }
 
-/* The file being parsed, for the libxml2 error handler. */
-struct prompts_xml {
-	struct prompts_load *ld;
-	const char *path;
-	int nerr;
-};
-
-/* libxml2's structured error handler: keep the first few errors. */
+/* Take the problems libxml2 found in a file (at most 3) into ld. */
 static void
-prompts_xml_error(void *arg, const xmlError *e)
+prompts_take(struct prompts_load *ld, struct xml_errs *xe)
 {
-	struct prompts_xml *px = arg;
-	char *msg;
+	char *line, *save = NULL;
 
-	if (e->level < XML_ERR_ERROR || px->nerr++ >= 3)
-		return;
-	msg = xstrdup(e->message ? e->message : "cannot parse");
-	prompts_err(px->ld, px->path, e->line, "%s", str_trim(msg));
-	free(msg);
+	for (line = strtok_r(xe->sb.s, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (ld->err.len > 0)
+			sb_addc(&ld->err, '\n');
+		sb_adds(&ld->err, line);
+		ld->nerr++;
+	}
+	sb_free(&xe->sb);
 }
 
 static void
 prompts_parse(struct prompts_load *ld, const char *lang, const char *path)
 {
-	struct prompts_xml px = { ld, path, 0 };
-	xmlParserCtxt *ctxt;
+	struct xml_errs xe = { STRBUF_INIT, 0, 3, NULL };
 	xmlDoc *doc;
 	xmlNode *root, *n;
-	xmlChar *l;
+	char *l;
 
-	ctxt = xmlNewParserCtxt();
-	xmlSetStructuredErrorFunc(&px, (xmlStructuredErrorFunc)
-	    prompts_xml_error);
-	doc = xmlCtxtReadFile(ctxt, path, "UTF-8", XML_PARSE_NONET |
-	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	xmlSetStructuredErrorFunc(NULL, NULL);
-	if (doc == NULL || px.nerr > 0) {
-		if (px.nerr == 0)
-			prompts_err(ld, path, 0, "cannot parse");
+	doc = xml_read(&xe, path, 0);
+	if (doc == NULL || xe.n > 0) {
+		prompts_take(ld, &xe);
 		if (doc != NULL)
 			xmlFreeDoc(doc);
-		xmlFreeParserCtxt(ctxt);
 		return;
 	}
 	root = xmlDocGetRootElement(doc);
-	if (root == NULL || strcmp((const char *)root->name, "prompts") != 0) {
-		prompts_err(ld, path, root ? (int)xmlGetLineNo(root) : 1,
+	if (root == NULL || !xml_is(root, "prompts")) {
+		prompts_err(ld, path, root ? xml_line(root) : 1,
 		    "the root element must be <prompts>");
 		goto out;
 	}
-	if ((l = xmlGetProp(root, (const xmlChar *)"lang")) != NULL) {
-		if (strcmp((const char *)l, lang) != 0)
-			prompts_err(ld, path, (int)xmlGetLineNo(root),
-			    "lang=\"%s\" in the folder of language %s",
-			    (const char *)l, lang);
-		xmlFree(l);
+	if ((l = xml_attr(root, "lang")) != NULL) {
+		if (strcmp(l, lang) != 0)
+			prompts_err(ld, path, xml_line(root),
+			    "lang=\"%s\" in the folder of language %s", l,
+			    lang);
+		free(l);
 	}
 	for (n = root->children; n != NULL; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
-		if (strcmp((const char *)n->name, "prompt") != 0) {
-			prompts_err(ld, path, (int)xmlGetLineNo(n),
+		if (!xml_is(n, "prompt")) {
+			prompts_err(ld, path, xml_line(n),
 			    "unknown element <%s> (only <prompt>)",
 			    (const char *)n->name);
 			continue;
@@ -280,7 +255,6 @@ prompts_parse(struct prompts_load *ld, const char *lang, const char *path)
 	}
 out:
 	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(ctxt);
 }
 
 static int

@@ -19,55 +19,12 @@
 #include <libxml/tree.h>
 
 #include "db/db_int.h"
-
-/* The first error libxml2 reports, as "file:line: message". */
-struct adapter_errs {
-	char *first;
-};
-
-static void
-adapter_xml_error(void *arg, xmlErrorPtr e)
-{
-	struct adapter_errs *errs = arg;
-	char *msg;
-
-	if (errs->first != NULL || e == NULL)
-		return;
-	msg = xstrdup(e->message ? e->message : "invalid");
-	db_trim(msg);
-	errs->first = xasprintf("%s:%d: %s", e->file ? e->file : "?", e->line,
-	    msg);
-	free(msg);
-}
-
-static char *
-adapter_text(xmlNodePtr n)
-{
-	xmlChar *t = xmlNodeGetContent(n);
-	char *s = xstrdup(t ? (const char *)t : "");
-
-	xmlFree(t);
-	db_trim(s);
-	return s;
-}
-
-static char *
-adapter_attr(xmlNodePtr n, const char *name)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	char *s;
-
-	if (v == NULL)
-		return NULL;
-	s = xstrdup((const char *)v);
-	xmlFree(v);
-	return s;
-}
+#include "util/xml.h"
 
 static int
 adapter_yes(xmlNodePtr n, const char *name, int dflt)
 {
-	char *v = adapter_attr(n, name);
+	char *v = xml_attr(n, name);
 	int r = dflt;
 
 	if (v != NULL)
@@ -122,7 +79,7 @@ adapter_free(struct db_adapter *ad)
 static void
 adapter_pattern(struct db_pattern **v, size_t *n, xmlNodePtr node)
 {
-	char *m = adapter_attr(node, "match");
+	char *m = xml_attr(node, "match");
 	struct db_pattern *p;
 
 	*v = xreallocarray(*v, *n + 1, sizeof **v);
@@ -132,7 +89,7 @@ adapter_pattern(struct db_pattern **v, size_t *n, xmlNodePtr node)
 		p->match = DBM_EXACT;
 	else if (m != NULL && strcmp(m, "prefix") == 0)
 		p->match = DBM_PREFIX;
-	p->text = adapter_text(node);
+	p->text = xml_text(node);
 	free(m);
 }
 
@@ -152,14 +109,14 @@ adapter_build(struct db_adapter *ad, xmlNodePtr root)
 	char *v;
 	size_t i;
 
-	ad->name = adapter_attr(root, "name");
+	ad->name = xml_attr(root, "name");
 	ad->quote_open = xstrdup("\"");
 	ad->quote_close = xstrdup("\"");
 	ad->access_mode = 1;
 	ad->query_timeout = 1;
 	for (n = root->children; n != NULL; n = n->next) {
 		if (adapter_is(n, "title"))
-			ad->title = adapter_text(n);
+			ad->title = xml_text(n);
 		else if (adapter_is(n, "detect")) {
 			for (k = n->children; k != NULL; k = k->next) {
 				if (adapter_is(k, "dbms"))
@@ -169,9 +126,9 @@ adapter_build(struct db_adapter *ad, xmlNodePtr root)
 					    &ad->ndrivers, k);
 			}
 		} else if (adapter_is(n, "probe"))
-			ad->probe = adapter_text(n);
+			ad->probe = xml_text(n);
 		else if (adapter_is(n, "limit")) {
-			v = adapter_attr(n, "style");
+			v = xml_attr(n, "style");
 			for (i = 0; v && i < nitems(adapter_limit_names); i++)
 				if (strcmp(v, adapter_limit_names[i]) == 0)
 					ad->limit = (enum db_limit_style)i;
@@ -179,35 +136,35 @@ adapter_build(struct db_adapter *ad, xmlNodePtr root)
 		} else if (adapter_is(n, "quote")) {
 			free(ad->quote_open);
 			free(ad->quote_close);
-			ad->quote_open = adapter_attr(n, "open");
-			ad->quote_close = adapter_attr(n, "close");
+			ad->quote_open = xml_attr(n, "open");
+			ad->quote_close = xml_attr(n, "close");
 		} else if (adapter_is(n, "date-literal"))
-			ad->date_fmt = adapter_text(n);
+			ad->date_fmt = xml_text(n);
 		else if (adapter_is(n, "timestamp-literal"))
-			ad->timestamp_fmt = adapter_text(n);
+			ad->timestamp_fmt = xml_text(n);
 		else if (adapter_is(n, "strings"))
 			ad->backslash_escape = adapter_yes(n,
 			    "backslash-escape", 0);
 		else if (adapter_is(n, "access-mode"))
 			ad->access_mode = adapter_yes(n, "read-only", 1);
 		else if (adapter_is(n, "read-only-sql")) {
-			ad->ro_on = adapter_attr(n, "on");
-			ad->ro_off = adapter_attr(n, "off");
+			ad->ro_on = xml_attr(n, "on");
+			ad->ro_off = xml_attr(n, "off");
 		} else if (adapter_is(n, "query-timeout"))
 			ad->query_timeout = adapter_yes(n, "supported", 1);
 		else if (adapter_is(n, "connect-timeout"))
-			ad->connect_timeout = adapter_attr(n, "option");
+			ad->connect_timeout = xml_attr(n, "option");
 		else if (adapter_is(n, "encoding")) {
 			struct db_adenc *e;
 
 			ad->encs = xreallocarray(ad->encs, ad->nencs + 1,
 			    sizeof *ad->encs);
 			e = &ad->encs[ad->nencs++];
-			e->name = adapter_attr(n, "name");
-			e->connect = adapter_attr(n, "connect");
-			e->note = adapter_text(n);
+			e->name = xml_attr(n, "name");
+			e->connect = xml_attr(n, "connect");
+			e->note = xml_text(n);
 		} else if (adapter_is(n, "quirk")) {
-			char *name = adapter_attr(n, "name"), *t = adapter_text(n);
+			char *name = xml_attr(n, "name"), *t = xml_text(n);
 
 			ad->quirks = xreallocarray(ad->quirks, ad->nquirks + 1,
 			    sizeof *ad->quirks);
@@ -224,47 +181,34 @@ static int
 adapter_load_one(const char *path, const char *base, xmlRelaxNGPtr schema,
     struct db_adapter **out, char **cause)
 {
-	struct adapter_errs errs = { NULL };
-	xmlParserCtxtPtr pctx;
-	xmlRelaxNGValidCtxtPtr vctx;
+	struct xml_errs xe = { STRBUF_INIT, 0, 1, NULL };
 	xmlDocPtr doc;
 	struct db_adapter *ad;
+	char *first;
 	int rc;
 
-	if ((pctx = xmlNewParserCtxt()) == NULL)
-		return kf_error(cause, "%s: cannot create an XML parser", path);
-	doc = xmlCtxtReadFile(pctx, path, NULL, XML_PARSE_NONET |
-	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL) {
-		xmlErrorPtr e = xmlCtxtGetLastError(pctx);
-		adapter_xml_error(&errs, e);
-		xmlFreeParserCtxt(pctx);
-		rc = kf_error(cause, "%s", errs.first ? errs.first :
-		    "cannot parse the file");
-		if (errs.first == NULL)
-			*cause = xasprintf("%s: cannot read the file", path);
-		free(errs.first);
-		return rc;
+	if ((doc = xml_read(&xe, path, 0)) == NULL) {
+		*cause = xml_err_first(&xe);
+		sb_free(&xe.sb);
+		return -1;
 	}
-	xmlFreeParserCtxt(pctx);
-	vctx = xmlRelaxNGNewValidCtxt(schema);
-	xmlRelaxNGSetValidStructuredErrors(vctx, adapter_xml_error, &errs);
-	rc = xmlRelaxNGValidateDoc(vctx, doc);
-	xmlRelaxNGFreeValidCtxt(vctx);
-	if (rc != 0) {
+	if (xml_valid(&xe, schema, doc) == -1) {
 		xmlFreeDoc(doc);
+		first = xml_err_first(&xe);
 		rc = kf_error(cause, "%s (does not follow adapter.rng; see "
-		    "kefu-adapter(5))", errs.first ? errs.first : path);
-		free(errs.first);
+		    "kefu-adapter(5))", first != NULL ? first : path);
+		free(first);
+		sb_free(&xe.sb);
 		return rc;
 	}
+	sb_free(&xe.sb);
 	ad = xcalloc(1, sizeof *ad);
 	adapter_build(ad, xmlDocGetRootElement(doc));
 	ad->file = xstrdup(path);
 	if (strcmp(ad->name, base) != 0) {
-		rc = kf_error(cause, "%s:%ld: the adapter is named \"%s\" but "
+		rc = kf_error(cause, "%s:%d: the adapter is named \"%s\" but "
 		    "the file is %s.xml; use the same name", path,
-		    xmlGetLineNo(xmlDocGetRootElement(doc)), ad->name, base);
+		    xml_line(xmlDocGetRootElement(doc)), ad->name, base);
 		adapter_free(ad);
 		xmlFreeDoc(doc);
 		return rc;
@@ -290,13 +234,12 @@ adapter_cmp(const void *a, const void *b)
 int
 db_adapters_load(const char *dir, struct db_adapters **out, char **cause)
 {
-	struct adapter_errs errs = { NULL };
+	struct xml_errs xe = { STRBUF_INIT, 0, 1, NULL };
 	struct db_adapters *ads;
 	struct db_adapter *ad = NULL;
-	xmlRelaxNGParserCtxtPtr rctx;
 	xmlRelaxNGPtr schema;
 	struct dirent **names;
-	char *rng, *path, *base;
+	char *rng, *path, *base, *first;
 	int n, i, rc = 0;
 
 	rng = xasprintf("%s/adapter.rng", dir);
@@ -307,17 +250,17 @@ db_adapters_load(const char *dir, struct db_adapters **out, char **cause)
 		free(rng);
 		return rc;
 	}
-	rctx = xmlRelaxNGNewParserCtxt(rng);
-	xmlRelaxNGSetParserStructuredErrors(rctx, adapter_xml_error, &errs);
-	schema = xmlRelaxNGParse(rctx);
-	xmlRelaxNGFreeParserCtxt(rctx);
+	schema = xml_schema(&xe, rng);
 	if (schema == NULL) {
+		first = xml_err_first(&xe);
 		rc = kf_error(cause, "cannot load the adapter schema %s: %s",
-		    rng, errs.first ? errs.first : "missing or invalid");
-		free(errs.first);
+		    rng, first != NULL ? first : "missing or invalid");
+		free(first);
+		sb_free(&xe.sb);
 		free(rng);
 		return rc;
 	}
+	sb_free(&xe.sb);
 	free(rng);
 	if ((n = scandir(dir, &names, NULL, alphasort)) < 0) {
 		xmlRelaxNGFree(schema);

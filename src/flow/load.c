@@ -18,6 +18,7 @@
 
 #include "conf/conf.h"
 #include "flow/flow_int.h"
+#include "util/xml.h"
 
 const char *const flow_kind_names[] = {
 	"menu", "input", "query", "say", "play", "record", "set", "if",
@@ -26,86 +27,20 @@ const char *const flow_kind_names[] = {
 
 /* Everything that went wrong while loading, one line each. */
 struct loadctx {
-	struct strbuf errs;
-	int nerrs;
-	const char *file;
+	struct xml_errs xe;
 };
-
-static void load_err(struct loadctx *lc, int line, const char *fmt, ...)
-    KF_PRINTF(3, 4);
-
-static void
-load_err(struct loadctx *lc, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (line > 0)
-		sb_addf(&lc->errs, "%s:%d: ", lc->file, line);
-	else
-		sb_addf(&lc->errs, "%s: ", lc->file);
-	va_start(ap, fmt);
-	char *m = xvasprintf(fmt, ap);
-	va_end(ap);
-	sb_adds(&lc->errs, m);
-	sb_addc(&lc->errs, '\n');
-	free(m);
-	lc->nerrs++;
-}
-
-static void
-load_xml_error(void *arg, xmlErrorPtr e)
-{
-	struct loadctx *lc = arg;
-	char *msg;
-	int line = e->line;
-
-	if (e->level == XML_ERR_WARNING)
-		return;
-	if (line == 0 && e->node != NULL)
-		line = xmlGetLineNo((xmlNodePtr)e->node);
-	msg = xstrdup(e->message ? e->message : "XML error");
-	str_trim(msg);
-	load_err(lc, line, "%s", msg);
-	free(msg);
-}
-
-static char *
-load_prop(xmlNodePtr x, const char *name)
-{
-	xmlChar *v = xmlGetProp(x, (const xmlChar *)name);
-	char *s;
-
-	if (v == NULL)
-		return NULL;
-	s = xstrdup((const char *)v);
-	xmlFree(v);
-	return s;
-}
-
-static int
-load_line(xmlNodePtr x)
-{
-	return (int)xmlGetLineNo(x);
-}
-
-static int
-load_is(xmlNodePtr x, const char *name)
-{
-	return x->type == XML_ELEMENT_NODE &&
-	    strcmp((const char *)x->name, name) == 0;
-}
 
 static int
 load_int(struct loadctx *lc, xmlNodePtr x, const char *name, int def)
 {
-	char *v = load_prop(x, name);
+	char *v = xml_attr(x, name);
 	long long n;
 	const char *errstr;
 
 	if (v == NULL)
 		return def;
 	if (str_tonum(v, 0, 1000, &n, &errstr) == -1) {
-		load_err(lc, load_line(x), "%s=\"%s\": %s", name, v, errstr);
+		xml_err(&lc->xe, xml_line(x), "%s=\"%s\": %s", name, v, errstr);
 		n = def;
 	}
 	free(v);
@@ -115,14 +50,14 @@ load_int(struct loadctx *lc, xmlNodePtr x, const char *name, int def)
 static int
 load_ms(struct loadctx *lc, xmlNodePtr x, const char *name, int def)
 {
-	char *v = load_prop(x, name);
+	char *v = xml_attr(x, name);
 	const char *errstr;
 	int ms;
 
 	if (v == NULL)
 		return def;
 	if (conf_duration(v, &ms, &errstr) == -1) {
-		load_err(lc, load_line(x), "%s=\"%s\": %s", name, v, errstr);
+		xml_err(&lc->xe, xml_line(x), "%s=\"%s\": %s", name, v, errstr);
 		ms = def;
 	}
 	free(v);
@@ -132,7 +67,7 @@ load_ms(struct loadctx *lc, xmlNodePtr x, const char *name, int def)
 static int
 load_yesno(xmlNodePtr x, const char *name, int def)
 {
-	char *v = load_prop(x, name);
+	char *v = xml_attr(x, name);
 	int r = def;
 
 	if (v != NULL)
@@ -159,10 +94,10 @@ static void
 load_edge_attr(struct flow_node *n, xmlNodePtr x, const char *attr,
     const char *label)
 {
-	char *t = load_prop(x, attr);
+	char *t = xml_attr(x, attr);
 
 	if (t != NULL)
-		load_edge(n, label, t, load_line(x));
+		load_edge(n, label, t, xml_line(x));
 }
 
 static struct flow_piece *
@@ -187,13 +122,13 @@ load_piece(struct flow_node *n, char *prompt, char *as, char *var,
 static void
 load_prompts(struct flow_node *n, xmlNodePtr x, const char *attr)
 {
-	char *v = load_prop(x, attr), *p, *tok, *save = NULL;
+	char *v = xml_attr(x, attr), *p, *tok, *save = NULL;
 
 	if (v == NULL)
 		return;
 	for (p = v; (tok = strtok_r(p, " \t\r\n", &save)) != NULL; p = NULL)
 		load_piece(n, xstrdup(tok), NULL, NULL, NULL, NULL,
-		    load_line(x));
+		    xml_line(x));
 	free(v);
 }
 
@@ -205,19 +140,19 @@ load_play_children(struct flow_node *n, xmlNodePtr x)
 	struct flow_piece *p;
 
 	for (c = x->children; c != NULL; c = c->next) {
-		if (load_is(c, "prompt")) {
-			p = load_piece(n, load_prop(c, "id"), NULL,
-			    load_prop(c, "var"), NULL, NULL, load_line(c));
-			p->text_var = load_prop(c, "text-var");
-		} else if (load_is(c, "text")) {
-			p = load_piece(n, NULL, NULL, load_prop(c, "var"),
-			    NULL, NULL, load_line(c));
+		if (xml_is(c, "prompt")) {
+			p = load_piece(n, xml_attr(c, "id"), NULL,
+			    xml_attr(c, "var"), NULL, NULL, xml_line(c));
+			p->text_var = xml_attr(c, "text-var");
+		} else if (xml_is(c, "text")) {
+			p = load_piece(n, NULL, NULL, xml_attr(c, "var"),
+			    NULL, NULL, xml_line(c));
 			p->is_text = 1;
-		} else if (load_is(c, "say")) {
-			p = load_piece(n, NULL, load_prop(c, "as"),
-			    load_prop(c, "var"), load_prop(c, "value"),
-			    load_prop(c, "unit"), load_line(c));
-			p->unit_var = load_prop(c, "unit-var");
+		} else if (xml_is(c, "say")) {
+			p = load_piece(n, NULL, xml_attr(c, "as"),
+			    xml_attr(c, "var"), xml_attr(c, "value"),
+			    xml_attr(c, "unit"), xml_line(c));
+			p->unit_var = xml_attr(c, "unit-var");
 		}
 	}
 }
@@ -229,22 +164,22 @@ load_args(struct flow_node *n, xmlNodePtr x)
 	struct flow_arg *a;
 
 	for (c = x->children; c != NULL; c = c->next) {
-		if (!load_is(c, "param"))
+		if (!xml_is(c, "param"))
 			continue;
 		n->args = xreallocarray(n->args, n->nargs + 1, sizeof *n->args);
 		a = &n->args[n->nargs++];
-		a->name = load_prop(c, "name");
-		a->var = load_prop(c, "var");
-		a->value = load_prop(c, "value");
-		a->line = load_line(c);
+		a->name = xml_attr(c, "name");
+		a->var = xml_attr(c, "var");
+		a->value = xml_attr(c, "value");
+		a->line = xml_line(c);
 	}
 }
 
 static void
 load_retries(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 {
-	n->invalid_prompt = load_prop(x, "invalid-prompt");
-	n->timeout_prompt = load_prop(x, "timeout-prompt");
+	n->invalid_prompt = xml_attr(x, "invalid-prompt");
+	n->timeout_prompt = xml_attr(x, "timeout-prompt");
 	n->max_invalid = load_int(lc, x, "max-invalid", 3);
 	n->max_timeouts = load_int(lc, x, "max-timeouts", 3);
 	if (n->max_invalid < 1)
@@ -264,23 +199,23 @@ load_menu(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 	char *key;
 
 	load_prompts(n, x, "greeting");
-	n->short_greeting = load_prop(x, "short-greeting");
+	n->short_greeting = xml_attr(x, "short-greeting");
 	load_retries(lc, n, x);
 	n->dig.min_digits = 1;
 	n->dig.max_digits = 1;
 	n->dig.terminator = '\0';
 	n->dig.term_ms = 0;
 	for (c = x->children; c != NULL; c = c->next) {
-		if (!load_is(c, "item"))
+		if (!xml_is(c, "item"))
 			continue;
-		key = load_prop(c, "key");
+		key = xml_attr(c, "key");
 		if (flow_node_edge(n, key) != NULL)
-			load_err(lc, load_line(c), "menu key %s used twice", key);
-		load_edge(n, key, load_prop(c, "goto"), load_line(c));
+			xml_err(&lc->xe, xml_line(c), "menu key %s used twice", key);
+		load_edge(n, key, xml_attr(c, "goto"), xml_line(c));
 		free(key);
 		n->item_prompts = xreallocarray(n->item_prompts,
 		    n->nitems + 1, sizeof *n->item_prompts);
-		n->item_prompts[n->nitems++] = load_prop(c, "prompt");
+		n->item_prompts[n->nitems++] = xml_attr(c, "prompt");
 	}
 }
 
@@ -290,45 +225,45 @@ load_input(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 	char *t, *re;
 	int rc;
 
-	n->var = load_prop(x, "var");
+	n->var = xml_attr(x, "var");
 	load_prompts(n, x, "prompt");
 	load_retries(lc, n, x);
 	n->dig.min_digits = load_int(lc, x, "min-digits", 1);
 	n->dig.max_digits = load_int(lc, x, "max-digits", 32);
 	n->dig.term_ms = load_ms(lc, x, "term-timeout", 0);
-	t = load_prop(x, "terminator");
+	t = xml_attr(x, "terminator");
 	n->dig.terminator = t == NULL ? '#' :
 	    strcmp(t, "none") == 0 ? '\0' : t[0];
 	free(t);
 	if (n->dig.max_digits < 1 || n->dig.max_digits > FLOW_DIGITS_MAX)
-		load_err(lc, n->line, "max-digits must be 1 to %d",
+		xml_err(&lc->xe, n->line, "max-digits must be 1 to %d",
 		    FLOW_DIGITS_MAX);
 	if (n->dig.min_digits > n->dig.max_digits)
-		load_err(lc, n->line, "min-digits %d is more than "
+		xml_err(&lc->xe, n->line, "min-digits %d is more than "
 		    "max-digits %d", n->dig.min_digits, n->dig.max_digits);
-	if ((n->pattern = load_prop(x, "pattern")) != NULL) {
+	if ((n->pattern = xml_attr(x, "pattern")) != NULL) {
 		re = xasprintf("^(%s)$", n->pattern);
 		rc = regcomp(&n->re, re, REG_EXTENDED | REG_NOSUB);
 		free(re);
 		if (rc != 0)
-			load_err(lc, n->line, "pattern \"%s\" is not a valid "
+			xml_err(&lc->xe, n->line, "pattern \"%s\" is not a valid "
 			    "extended regular expression", n->pattern);
 		else
 			n->has_re = 1;
 	}
-	n->check = load_prop(x, "check");
+	n->check = xml_attr(x, "check");
 	n->confirm = load_yesno(x, "confirm", 0);
-	n->confirm_prompt = load_prop(x, "confirm-prompt");
-	t = load_prop(x, "cancel-key");
+	n->confirm_prompt = xml_attr(x, "confirm-prompt");
+	t = xml_attr(x, "cancel-key");
 	n->cancel_key = t ? t[0] : '\0';
 	free(t);
 	load_edge_attr(n, x, "cancel", "cancel");
 	if ((n->cancel_key != '\0') != (flow_node_edge(n, "cancel") != NULL))
-		load_err(lc, n->line, "cancel-key= and cancel= go together");
+		xml_err(&lc->xe, n->line, "cancel-key= and cancel= go together");
 	if (n->cancel_key != '\0' && n->cancel_key == n->dig.terminator)
-		load_err(lc, n->line, "cancel-key is also the terminator");
+		xml_err(&lc->xe, n->line, "cancel-key is also the terminator");
 	if (n->confirm && n->confirm_prompt == NULL)
-		load_err(lc, n->line, "confirm=\"yes\" needs confirm-prompt=");
+		xml_err(&lc->xe, n->line, "confirm=\"yes\" needs confirm-prompt=");
 }
 
 static const char *const load_branches[] = {
@@ -341,8 +276,8 @@ load_query(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 	size_t i;
 
 	(void)lc;
-	n->mapping = load_prop(x, "mapping");
-	n->count_var = load_prop(x, "count");
+	n->mapping = xml_attr(x, "mapping");
+	n->count_var = xml_attr(x, "count");
 	for (i = 0; i < nitems(load_branches); i++)
 		load_edge_attr(n, x, load_branches[i], load_branches[i]);
 	load_args(n, x);
@@ -353,9 +288,9 @@ load_say(struct flow_node *n, xmlNodePtr x)
 {
 	struct flow_piece *p;
 
-	p = load_piece(n, NULL, load_prop(x, "as"), load_prop(x, "var"),
-	    load_prop(x, "value"), load_prop(x, "unit"), load_line(x));
-	p->unit_var = load_prop(x, "unit-var");
+	p = load_piece(n, NULL, xml_attr(x, "as"), xml_attr(x, "var"),
+	    xml_attr(x, "value"), xml_attr(x, "unit"), xml_line(x));
+	p->unit_var = xml_attr(x, "unit-var");
 	n->barge_in = load_yesno(x, "barge-in", 1);
 }
 
@@ -370,11 +305,11 @@ load_play(struct flow_node *n, xmlNodePtr x)
 static void
 load_record(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 {
-	n->var = load_prop(x, "var");
+	n->var = xml_attr(x, "var");
 	load_prompts(n, x, "prompt");
 	n->rec.max_ms = load_ms(lc, x, "max-length", 60000);
 	n->rec.silence_ms = load_ms(lc, x, "silence", 5000);
-	n->stop_keys = load_prop(x, "stop-keys");
+	n->stop_keys = xml_attr(x, "stop-keys");
 	if (n->stop_keys == NULL)
 		n->stop_keys = xstrdup("#");
 	n->rec.stop_keys = n->stop_keys;
@@ -385,10 +320,10 @@ load_record(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 static void
 load_set(struct flow_node *n, xmlNodePtr x)
 {
-	n->var = load_prop(x, "var");
-	n->value = load_prop(x, "value");
-	n->from = load_prop(x, "from");
-	n->type = load_prop(x, "type");
+	n->var = xml_attr(x, "var");
+	n->value = xml_attr(x, "value");
+	n->from = xml_attr(x, "from");
+	n->type = xml_attr(x, "type");
 }
 
 static struct flow_node *load_node(struct loadctx *lc, struct flow *f,
@@ -400,7 +335,7 @@ load_foreach(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 	xmlNodePtr c;
 	struct flow_node *b;
 
-	n->over = load_prop(x, "query");
+	n->over = xml_attr(x, "query");
 	n->max_rows = load_int(lc, x, "max", 20);
 	for (c = x->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
@@ -433,14 +368,14 @@ load_node(struct loadctx *lc, struct flow *f, xmlNodePtr x)
 	enum flow_kind k;
 
 	if (load_kind((const char *)x->name, &k) == -1) {
-		load_err(lc, load_line(x), "unknown node <%s>", x->name);
+		xml_err(&lc->xe, xml_line(x), "unknown node <%s>", x->name);
 		return NULL;
 	}
 	n = xcalloc(1, sizeof *n);
 	n->kind = k;
 	n->flow = f;
-	n->line = load_line(x);
-	n->id = load_prop(x, "id");
+	n->line = xml_line(x);
+	n->id = xml_attr(x, "id");
 	n->barge_in = 1;
 	switch (k) {
 	case FK_MENU:
@@ -465,24 +400,24 @@ load_node(struct loadctx *lc, struct flow *f, xmlNodePtr x)
 		load_set(n, x);
 		break;
 	case FK_IF:
-		n->var = load_prop(x, "var");
-		n->op = load_prop(x, "op");
-		n->value = load_prop(x, "value");
+		n->var = xml_attr(x, "var");
+		n->op = xml_attr(x, "op");
+		n->value = xml_attr(x, "value");
 		load_edge_attr(n, x, "then", "then");
 		load_edge_attr(n, x, "else", "else");
 		if (strcmp(n->op, "empty") != 0 && n->value == NULL)
-			load_err(lc, n->line, "<if op=\"%s\"> needs value=",
+			xml_err(&lc->xe, n->line, "<if op=\"%s\"> needs value=",
 			    n->op);
 		break;
 	case FK_GOTO:
 		load_edge_attr(n, x, "target", "goto");
 		break;
 	case FK_CALL:
-		n->callee = load_prop(x, "flow");
+		n->callee = xml_attr(x, "flow");
 		load_args(n, x);
 		break;
 	case FK_LANG:
-		n->lang = load_prop(x, "set");
+		n->lang = xml_attr(x, "set");
 		break;
 	case FK_HANGUP:
 		load_prompts(n, x, "prompt");
@@ -526,7 +461,7 @@ load_link(struct loadctx *lc, struct flow *f, xmlNodePtr *xs)
 		    n->kind == FK_QUERY ? "found" : "next";
 		if (flow_node_edge(n, deflabel) != NULL)
 			continue;
-		nx = load_prop(xs[i], "next");
+		nx = xml_attr(xs[i], "next");
 		if (nx != NULL)
 			load_edge(n, deflabel, nx, n->line);
 		else if (sib != NULL) {
@@ -541,7 +476,7 @@ load_link(struct loadctx *lc, struct flow *f, xmlNodePtr *xs)
 			if (e->to != NULL || e->target == NULL)
 				continue;
 			if ((e->to = flow_find_node(f, e->target)) == NULL)
-				load_err(lc, e->line, "%s \"%s\": no node "
+				xml_err(&lc->xe, e->line, "%s \"%s\": no node "
 				    "with id \"%s\" in flow %s", strcmp(e->label,
 				    "next") == 0 ? "next" : e->label,
 				    e->target, e->target, f->name);
@@ -549,7 +484,7 @@ load_link(struct loadctx *lc, struct flow *f, xmlNodePtr *xs)
 		if (n->kind == FK_FOREACH) {
 			sib = flow_find_node(f, n->over);
 			if (sib == NULL || sib->kind != FK_QUERY)
-				load_err(lc, n->line, "foreach query=\"%s\": "
+				xml_err(&lc->xe, n->line, "foreach query=\"%s\": "
 				    "no <query> with that id in flow %s",
 				    n->over, f->name);
 		}
@@ -563,14 +498,14 @@ load_decls(xmlNodePtr x, const char *elem, struct flow_decl **v, size_t *n)
 	struct flow_decl *d;
 
 	for (c = x->children; c != NULL; c = c->next) {
-		if (!load_is(c, elem))
+		if (!xml_is(c, elem))
 			continue;
 		*v = xreallocarray(*v, *n + 1, sizeof **v);
 		d = &(*v)[(*n)++];
-		d->name = load_prop(c, "name");
-		d->type = load_prop(c, "type");
+		d->name = xml_attr(c, "name");
+		d->type = xml_attr(c, "type");
 		d->optional = load_yesno(c, "optional", 0);
-		d->line = load_line(c);
+		d->line = xml_line(c);
 	}
 }
 
@@ -594,21 +529,21 @@ load_flow(struct loadctx *lc, xmlDocPtr doc)
 	char *start;
 
 	f = xcalloc(1, sizeof *f);
-	f->file = xstrdup(lc->file);
-	f->line = load_line(root);
-	f->name = load_prop(root, "name");
-	base = load_basename(lc->file);
+	f->file = xstrdup(lc->xe.file);
+	f->line = xml_line(root);
+	f->name = xml_attr(root, "name");
+	base = load_basename(lc->xe.file);
 	blen = strlen(base);
 	if (blen > 4 && strcmp(base + blen - 4, ".xml") == 0)
 		blen -= 4;
 	if (strlen(f->name) != blen || strncmp(f->name, base, blen) != 0)
-		load_err(lc, f->line, "flow name \"%s\" does not match the "
+		xml_err(&lc->xe, f->line, "flow name \"%s\" does not match the "
 		    "file name (expected \"%.*s\")", f->name, (int)blen, base);
 	load_decls(root, "param", &f->params, &f->nparams);
 	load_decls(root, "output", &f->outputs, &f->noutputs);
 	for (c = root->children; c != NULL; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE || load_is(c, "param") ||
-		    load_is(c, "output") || load_is(c, "description"))
+		if (c->type != XML_ELEMENT_NODE || xml_is(c, "param") ||
+		    xml_is(c, "output") || xml_is(c, "description"))
 			continue;
 		if ((n = load_node(lc, f, c)) == NULL)
 			continue;
@@ -624,16 +559,16 @@ load_flow(struct loadctx *lc, xmlDocPtr doc)
 		for (j = 0; j < i; j++)
 			if (f->nodes[j]->id != NULL &&
 			    strcmp(f->nodes[i]->id, f->nodes[j]->id) == 0)
-				load_err(lc, f->nodes[i]->line, "duplicate id "
+				xml_err(&lc->xe, f->nodes[i]->line, "duplicate id "
 				    "\"%s\" (first at line %d)",
 				    f->nodes[i]->id, f->nodes[j]->line);
 	}
 	load_link(lc, f, xs);
 	free(xs);
-	start = load_prop(root, "start");
+	start = xml_attr(root, "start");
 	if (start != NULL) {
 		if ((f->start = flow_find_node(f, start)) == NULL)
-			load_err(lc, f->line, "start \"%s\": no node with "
+			xml_err(&lc->xe, f->line, "start \"%s\": no node with "
 			    "that id", start);
 		free(start);
 	} else if (f->nnodes > 0)
@@ -737,50 +672,32 @@ load_set_free(struct flow_set *set)
 static xmlRelaxNGPtr
 load_schema(struct loadctx *lc, const char *path)
 {
-	xmlRelaxNGParserCtxtPtr pc;
 	xmlRelaxNGPtr rng;
 
-	lc->file = path;
+	lc->xe.file = path;
 	if (access(path, R_OK) == -1) {
-		load_err(lc, 0, "cannot read the flow schema: %s (set "
+		xml_err(&lc->xe, 0, "cannot read the flow schema: %s (set "
 		    "KEFU_FLOW_SCHEMA, or install kefu)", strerror(errno));
 		return NULL;
 	}
-	pc = xmlRelaxNGNewParserCtxt(path);
-	xmlRelaxNGSetParserStructuredErrors(pc, load_xml_error, lc);
-	xmlSetStructuredErrorFunc(lc, load_xml_error);
-	rng = xmlRelaxNGParse(pc);
-	xmlSetStructuredErrorFunc(NULL, NULL);
-	xmlRelaxNGFreeParserCtxt(pc);
-	if (rng == NULL && lc->nerrs == 0)
-		load_err(lc, 0, "cannot load the flow schema");
+	rng = xml_schema(&lc->xe, path);
+	if (rng == NULL && lc->xe.n == 0)
+		xml_err(&lc->xe, 0, "cannot load the flow schema");
 	return rng;
 }
 
 static struct flow *
 load_file(struct loadctx *lc, xmlRelaxNGPtr rng, const char *path)
 {
-	xmlRelaxNGValidCtxtPtr vc;
 	xmlDocPtr doc;
 	struct flow *f = NULL;
-	int before = lc->nerrs, rc;
+	int before = lc->xe.n;
 
-	lc->file = path;
-	xmlSetStructuredErrorFunc(lc, load_xml_error);
-	doc = xmlReadFile(path, NULL, XML_PARSE_NONET);
-	xmlSetStructuredErrorFunc(NULL, NULL);
-	if (doc == NULL) {
-		if (lc->nerrs == before)
-			load_err(lc, 0, "cannot read the file");
+	if ((doc = xml_read(&lc->xe, path, 0)) == NULL)
 		return NULL;
-	}
-	vc = xmlRelaxNGNewValidCtxt(rng);
-	xmlRelaxNGSetValidStructuredErrors(vc, load_xml_error, lc);
-	rc = xmlRelaxNGValidateDoc(vc, doc);
-	xmlRelaxNGFreeValidCtxt(vc);
-	if (rc != 0) {
-		if (lc->nerrs == before)
-			load_err(lc, 0, "does not match the flow schema");
+	if (xml_valid(&lc->xe, rng, doc) == -1) {
+		if (lc->xe.n == before)
+			xml_err(&lc->xe, 0, "does not match the flow schema");
 	} else
 		f = load_flow(lc, doc);
 	xmlFreeDoc(doc);
@@ -796,16 +713,16 @@ load_cross(struct loadctx *lc, struct flow_set *set)
 
 	for (i = 0; i < set->nflows; i++) {
 		f = set->flows[i];
-		lc->file = f->file;
+		lc->xe.file = f->file;
 		for (j = 0; j < i; j++)
 			if (strcmp(set->flows[j]->name, f->name) == 0)
-				load_err(lc, f->line, "flow \"%s\" is also "
+				xml_err(&lc->xe, f->line, "flow \"%s\" is also "
 				    "defined in %s", f->name,
 				    set->flows[j]->file);
 		for (j = 0; j < f->nnodes; j++)
 			if (f->nodes[j]->kind == FK_CALL &&
 			    flow_set_find(set, f->nodes[j]->callee) == NULL)
-				load_err(lc, f->nodes[j]->line, "call: no "
+				xml_err(&lc->xe, f->nodes[j]->line, "call: no "
 				    "flow \"%s\" (no file %s.xml)",
 				    f->nodes[j]->callee, f->nodes[j]->callee);
 	}
@@ -832,7 +749,7 @@ int
 flow_set_load_files(const char *const *files, size_t nfiles,
     const char *schema_path, struct flow_set **out, char **cause)
 {
-	struct loadctx lc = { STRBUF_INIT, 0, NULL };
+	struct loadctx lc = { { STRBUF_INIT, 0, 0, NULL } };
 	struct flow_set *set;
 	struct flow *f;
 	xmlRelaxNGPtr rng;
@@ -850,7 +767,7 @@ flow_set_load_files(const char *const *files, size_t nfiles,
 	}
 	if ((rng = load_schema(&lc, schema)) == NULL) {
 		free(schema);
-		*cause = sb_steal(&lc.errs);
+		*cause = sb_steal(&lc.xe.sb);
 		return -1;
 	}
 	free(schema);
@@ -865,9 +782,9 @@ flow_set_load_files(const char *const *files, size_t nfiles,
 	}
 	xmlRelaxNGFree(rng);
 	load_cross(&lc, set);
-	if (lc.nerrs > 0) {
+	if (lc.xe.n > 0) {
 		load_set_free(set);
-		s = sb_steal(&lc.errs);
+		s = sb_steal(&lc.xe.sb);
 		s[strlen(s) - 1] = '\0';
 		if (cause != NULL)
 			*cause = s;
@@ -875,7 +792,7 @@ flow_set_load_files(const char *const *files, size_t nfiles,
 			free(s);
 		return -1;
 	}
-	sb_free(&lc.errs);
+	sb_free(&lc.xe.sb);
 	*out = set;
 	return 0;
 }

@@ -10,7 +10,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,57 +21,19 @@
 
 #include "map/map_int.h"
 #include "util/util.h"
+#include "util/xml.h"
 
 #define MAP_LOAD_DEPTH 16
 #define MAP_LOAD_MAX_ROWS 100
 
 struct map_loader {
 	const struct map_load_cfg *cfg;
-	struct strbuf errs;     /* "file:line: reason\n" each */
-	int nerr;
-	const char *file;       /* file being read */
+	struct xml_errs xe;     /* "file:line: reason\n" each */
 	struct map **maps;
 	size_t n;
 	char **files;
 	size_t nfiles;
 };
-
-static void map_load_err(struct map_loader *, int, const char *, ...)
-    KF_PRINTF(3, 4);
-
-static void
-map_load_err(struct map_loader *ld, int line, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	if (line > 0)
-		sb_addf(&ld->errs, "%s:%d: %s\n", ld->file, line, msg);
-	else
-		sb_addf(&ld->errs, "%s: %s\n", ld->file, msg);
-	free(msg);
-	ld->nerr++;
-}
-
-#if LIBXML_VERSION >= 21200
-static void map_load_xmlerr(void *arg, const xmlError *e)
-#else
-static void map_load_xmlerr(void *arg, xmlErrorPtr e)
-#endif
-{
-	struct map_loader *ld = arg;
-	char *msg;
-	int line = e->line;
-
-	if (line <= 0 && e->node != NULL)
-		line = (int)xmlGetLineNo(e->node);
-	msg = xstrdup(e->message != NULL ? e->message : "XML error");
-	map_load_err(ld, line, "%s", str_trim(msg));
-	free(msg);
-}
 
 const char *
 map_schema_path(const char *dir)
@@ -165,27 +126,9 @@ map_load_files(struct map_loader *ld, char **cause)
 static const char *
 map_load_attr(struct map *m, xmlNode *node, const char *name)
 {
-	xmlChar *v = xmlGetProp(node, (const xmlChar *)name);
-	char *s;
+	char *s = xml_attr(node, name);
 
-	if (v == NULL)
-		return NULL;
-	s = map_own(m, xstrdup((const char *)v));
-	xmlFree(v);
-	return s;
-}
-
-static int
-map_load_is(xmlNode *node, const char *name)
-{
-	return node->type == XML_ELEMENT_NODE &&
-	    strcmp((const char *)node->name, name) == 0;
-}
-
-static int
-map_load_line(xmlNode *node)
-{
-	return (int)xmlGetLineNo(node);
+	return s != NULL ? map_own(m, s) : NULL;
 }
 
 static size_t
@@ -217,18 +160,18 @@ static void
 map_load_param_rules(struct map_loader *ld, struct map_param_info *p)
 {
 	if (p->check != MAPC_NONE && p->type != MAPP_DIGITS)
-		map_load_err(ld, p->line, "parameter '%s': check= needs "
+		xml_err(&ld->xe, p->line, "parameter '%s': check= needs "
 		    "type=\"digits\"", p->name);
 	if ((p->min != NULL || p->max != NULL) && p->type != MAPP_INTEGER &&
 	    p->type != MAPP_DECIMAL)
-		map_load_err(ld, p->line, "parameter '%s': min= and max= "
+		xml_err(&ld->xe, p->line, "parameter '%s': min= and max= "
 		    "need type integer or decimal", p->name);
 	if (p->min_len != 0 && p->max_len != 0 && p->min_len > p->max_len)
-		map_load_err(ld, p->line, "parameter '%s': min-length is "
+		xml_err(&ld->xe, p->line, "parameter '%s': min-length is "
 		    "above max-length", p->name);
 	if (p->min != NULL && p->max != NULL &&
 	    map_param_deccmp(p->min, p->max) > 0)
-		map_load_err(ld, p->line, "parameter '%s': min is above max",
+		xml_err(&ld->xe, p->line, "parameter '%s': min is above max",
 		    p->name);
 }
 
@@ -247,7 +190,7 @@ map_load_pattern(struct map_loader *ld, struct map *m, size_t i)
 		return;
 	}
 	regerror(rc, &m->regex[i], msg, sizeof msg);
-	map_load_err(ld, p->line, "parameter '%s': bad pattern: %s", p->name,
+	xml_err(&ld->xe, p->line, "parameter '%s': bad pattern: %s", p->name,
 	    msg);
 }
 
@@ -268,7 +211,7 @@ map_load_param(struct map_loader *ld, struct map *m, xmlNode *node)
 	    sizeof *m->params);
 	p = &m->params[m->info.nparams++];
 	memset(p, 0, sizeof *p);
-	p->line = map_load_line(node);
+	p->line = xml_line(node);
 	p->name = map_load_attr(m, node, "name");
 	p->type = map_load_enum(map_load_attr(m, node, "type"),
 	    map_param_types, MAPP_TEXT);
@@ -283,7 +226,7 @@ map_load_param(struct map_loader *ld, struct map *m, xmlNode *node)
 	p->optional = v != NULL && strcmp(v, "yes") == 0;
 	for (i = 0; i + 1 < m->info.nparams; i++)
 		if (strcmp(m->params[i].name, p->name) == 0)
-			map_load_err(ld, p->line, "parameter '%s' declared "
+			xml_err(&ld->xe, p->line, "parameter '%s' declared "
 			    "twice (first at line %d)", p->name,
 			    m->params[i].line);
 	map_load_param_rules(ld, p);
@@ -310,7 +253,7 @@ map_load_column(struct map_loader *ld, struct map *m, xmlNode *node)
 	    map_load_coltypes, 0)];
 	for (i = 0; i + 1 < m->info.ncolumns; i++)
 		if (strcmp(m->columns[i].var, c->var) == 0)
-			map_load_err(ld, map_load_line(node), "variable '%s' "
+			xml_err(&ld->xe, xml_line(node), "variable '%s' "
 			    "set by two columns", c->var);
 }
 
@@ -331,20 +274,20 @@ map_load_result(struct map_loader *ld, struct map *m, xmlNode *node)
 	    many, MAP_ON_MANY_ERROR);
 	mi->max_rows = map_load_size(m, node, "max-rows", 0);
 	if (mi->max_rows != 0 && mi->rows != MAPROWS_MANY)
-		map_load_err(ld, map_load_line(node), "max-rows needs "
+		xml_err(&ld->xe, xml_line(node), "max-rows needs "
 		    "rows=\"many\"");
 	if (mi->rows == MAPROWS_MANY && mi->max_rows == 0)
 		mi->max_rows = MAP_LOAD_MAX_ROWS;
 	if (mi->rows == MAPROWS_ONE)
 		mi->max_rows = 1;
 	for (c = node->children; c != NULL; c = c->next)
-		if (map_load_is(c, "column"))
+		if (xml_is(c, "column"))
 			map_load_column(ld, m, c);
 	if (mi->rows == MAPROWS_NONE && mi->ncolumns != 0)
-		map_load_err(ld, map_load_line(node), "rows=\"none\" cannot "
+		xml_err(&ld->xe, xml_line(node), "rows=\"none\" cannot "
 		    "have columns");
 	if (mi->rows != MAPROWS_NONE && mi->ncolumns == 0)
-		map_load_err(ld, map_load_line(node), "a result with rows "
+		xml_err(&ld->xe, xml_line(node), "a result with rows "
 		    "needs at least one <column>");
 }
 
@@ -362,7 +305,7 @@ map_load_markers(struct map_loader *ld, struct map *m,
 			if (strcmp(m->params[j].name, sc->names[i]) == 0)
 				break;
 		if (j == m->info.nparams)
-			map_load_err(ld, si->line + sc->lines[i],
+			xml_err(&ld->xe, si->line + sc->lines[i],
 			    "unknown placeholder :%s "
 			    "(no <param name=\"%s\">)", sc->names[i],
 			    sc->names[i]);
@@ -372,7 +315,7 @@ map_load_markers(struct map_loader *ld, struct map *m,
 	}
 	for (j = 0; j < m->info.nparams; j++)
 		if (!used[j])
-			map_load_err(ld, m->params[j].line, "parameter '%s' is "
+			xml_err(&ld->xe, m->params[j].line, "parameter '%s' is "
 			    "not used in the SQL%s%s (line %d)",
 			    m->params[j].name, si->dialect ? " for " : "",
 			    si->dialect ? si->dialect : "", si->line);
@@ -390,13 +333,13 @@ map_load_sql(struct map_loader *ld, struct map *m, xmlNode *node,
 	char *cause;
 	int errline;
 
-	si->line = map_load_line(node);
+	si->line = xml_line(node);
 	si->dialect = map_load_attr(m, node, "dialect");
 	si->text = map_own(m, xstrdup(text ? (const char *)text : ""));
 	xmlFree(text);
 	if (map_sql_compile(si->text, m->info.writes, &sc, &errline,
 	    &cause) == -1) {
-		map_load_err(ld, si->line + errline, "%s", cause);
+		xml_err(&ld->xe, si->line + errline, "%s", cause);
 		free(cause);
 		si->bound = "";
 		return;
@@ -416,7 +359,7 @@ map_load_sqls(struct map_loader *ld, struct map *m, xmlNode *node)
 	size_t i, j, def = (size_t)-1;
 
 	for (c = node->children; c != NULL; c = c->next) {
-		if (!map_load_is(c, "sql"))
+		if (!xml_is(c, "sql"))
 			continue;
 		m->sql = xreallocarray(m->sql, m->info.nsql + 1,
 		    sizeof *m->sql);
@@ -430,13 +373,13 @@ map_load_sqls(struct map_loader *ld, struct map *m, xmlNode *node)
 			    (m->sql[j].dialect == NULL) &&
 			    (m->sql[i].dialect == NULL ||
 			    strcmp(m->sql[i].dialect, m->sql[j].dialect) == 0))
-				map_load_err(ld, m->sql[i].line, "second <sql> "
+				xml_err(&ld->xe, m->sql[i].line, "second <sql> "
 				    "for the same dialect");
 		if (m->sql[i].dialect == NULL && def == (size_t)-1)
 			def = i;
 	}
 	if (def == (size_t)-1) {
-		map_load_err(ld, m->info.line, "mapping '%s' has no <sql> "
+		xml_err(&ld->xe, m->info.line, "mapping '%s' has no <sql> "
 		    "without dialect= (the default)", m->info.name);
 		return;
 	}
@@ -457,14 +400,14 @@ map_load_datasource(struct map_loader *ld, struct map *m)
 			if (strcmp(conf->ds[i].name, m->info.datasource) == 0)
 				ds = &conf->ds[i];
 		if (ds == NULL) {
-			map_load_err(ld, m->info.line, "mapping '%s': "
+			xml_err(&ld->xe, m->info.line, "mapping '%s': "
 			    "datasource '%s' is not in %s", m->info.name,
 			    m->info.datasource, conf->path ? conf->path :
 			    "kefu.conf");
 			return;
 		}
 		if (ds->readonly && m->info.writes)
-			map_load_err(ld, m->info.line, "mapping '%s' writes, "
+			xml_err(&ld->xe, m->info.line, "mapping '%s' writes, "
 			    "but datasource '%s' is read-only", m->info.name,
 			    ds->name);
 	}
@@ -480,18 +423,18 @@ map_load_head(struct map_loader *ld, struct map *m, xmlNode *node)
 	xmlNode *c;
 	xmlChar *t;
 
-	mi->file = map_own(m, xstrdup(ld->file));
-	mi->line = map_load_line(node);
+	mi->file = map_own(m, xstrdup(ld->xe.file));
+	mi->line = xml_line(node);
 	mi->name = map_load_attr(m, node, "name");
 	mi->datasource = map_load_attr(m, node, "datasource");
 	v = map_load_attr(m, node, "writes");
 	mi->writes = v != NULL && strcmp(v, "yes") == 0;
 	v = map_load_attr(m, node, "timeout");
 	if (v != NULL && conf_duration(v, &mi->timeout_ms, &errstr) == -1)
-		map_load_err(ld, mi->line, "timeout '%s': %s", v, errstr);
+		xml_err(&ld->xe, mi->line, "timeout '%s': %s", v, errstr);
 	mi->description = "";
 	for (c = node->children; c != NULL; c = c->next) {
-		if (!map_load_is(c, "description"))
+		if (!xml_is(c, "description"))
 			continue;
 		t = xmlNodeGetContent(c);
 		mi->description = map_own(m, xstrdup(str_trim((char *)t)));
@@ -519,28 +462,28 @@ static void
 map_load_mapping(struct map_loader *ld, xmlNode *node)
 {
 	struct map *m = map_new();
-	int before = ld->nerr;
+	int before = ld->xe.n;
 	xmlNode *c;
 	size_t i;
 
 	map_load_head(ld, m, node);
 	for (c = node->children; c != NULL; c = c->next)
-		if (map_load_is(c, "param"))
+		if (xml_is(c, "param"))
 			map_load_param(ld, m, c);
 	m->regex = xcalloc(m->info.nparams + 1, sizeof *m->regex);
 	for (i = 0; i < m->info.nparams; i++)
 		if (m->params[i].pattern != NULL)
 			map_load_pattern(ld, m, i);
 	for (c = node->children; c != NULL; c = c->next)
-		if (map_load_is(c, "result"))
+		if (xml_is(c, "result"))
 			map_load_result(ld, m, c);
 	if (!m->info.writes && m->info.rows == MAPROWS_NONE)
-		map_load_err(ld, m->info.line, "mapping '%s' reads but has no "
+		xml_err(&ld->xe, m->info.line, "mapping '%s' reads but has no "
 		    "<result> with columns", m->info.name);
 	map_load_sqls(ld, m, node);
 	map_load_datasource(ld, m);
 	map_load_finish(m);
-	if (ld->nerr != before) {
+	if (ld->xe.n != before) {
 		map_free(m);
 		return;
 	}
@@ -553,7 +496,7 @@ static int
 map_load_dtd_line(xmlDoc *doc)
 {
 	xmlNode *root = xmlDocGetRootElement(doc);
-	int line = root != NULL ? map_load_line(root) - 1 : 1;
+	int line = root != NULL ? xml_line(root) - 1 : 1;
 
 	return line > 0 ? line : 1;
 }
@@ -561,31 +504,26 @@ map_load_dtd_line(xmlDoc *doc)
 static void
 map_load_doc(struct map_loader *ld, xmlDoc *doc, xmlRelaxNG *schema)
 {
-	xmlRelaxNGValidCtxt *vc;
 	xmlNode *root, *c;
-	int rc;
+	int before = ld->xe.n;
 
 	if (doc->intSubset != NULL) {
-		map_load_err(ld, map_load_dtd_line(doc), "a DOCTYPE is not "
+		xml_err(&ld->xe, map_load_dtd_line(doc), "a DOCTYPE is not "
 		    "allowed in a mapping file");
 		return;
 	}
-	vc = xmlRelaxNGNewValidCtxt(schema);
-	xmlRelaxNGSetValidStructuredErrors(vc, map_load_xmlerr, ld);
-	rc = xmlRelaxNGValidateDoc(vc, doc);
-	xmlRelaxNGFreeValidCtxt(vc);
-	if (rc != 0) {
-		if (rc < 0)
-			map_load_err(ld, 0, "could not be validated");
+	if (xml_valid(&ld->xe, schema, doc) == -1) {
+		if (ld->xe.n == before)
+			xml_err(&ld->xe, 0, "could not be validated");
 		return;
 	}
 	root = xmlDocGetRootElement(doc);
-	if (map_load_is(root, "mapping")) {
+	if (xml_is(root, "mapping")) {
 		map_load_mapping(ld, root);
 		return;
 	}
 	for (c = root->children; c != NULL; c = c->next)
-		if (map_load_is(c, "mapping"))
+		if (xml_is(c, "mapping"))
 			map_load_mapping(ld, c);
 }
 
@@ -593,17 +531,9 @@ static void
 map_load_file(struct map_loader *ld, const char *path, xmlRelaxNG *schema)
 {
 	xmlDoc *doc;
-	int before = ld->nerr;
 
-	ld->file = path;
-	xmlSetStructuredErrorFunc(ld, map_load_xmlerr);
-	doc = xmlReadFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA);
-	xmlSetStructuredErrorFunc(NULL, NULL);
-	if (doc == NULL) {
-		if (ld->nerr == before)
-			map_load_err(ld, 0, "cannot be read");
+	if ((doc = xml_read(&ld->xe, path, XML_PARSE_NOCDATA)) == NULL)
 		return;
-	}
 	map_load_doc(ld, doc, schema);
 	xmlFreeDoc(doc);
 }
@@ -612,7 +542,6 @@ static xmlRelaxNG *
 map_load_schema(struct map_loader *ld, char **cause)
 {
 	const char *path = ld->cfg->schema;
-	xmlRelaxNGParserCtxt *pc;
 	xmlRelaxNG *rng;
 
 	if (path == NULL)
@@ -622,18 +551,14 @@ map_load_schema(struct map_loader *ld, char **cause)
 		    "KEFU_MAPPING_SCHEMA, or install kefu)");
 		return NULL;
 	}
-	ld->file = path;
+	ld->xe.file = path;
 	if (access(path, R_OK) == -1) {
 		kf_error(cause, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	pc = xmlRelaxNGNewParserCtxt(path);
-	xmlRelaxNGSetParserStructuredErrors(pc, map_load_xmlerr, ld);
-	rng = xmlRelaxNGParse(pc);
-	xmlRelaxNGFreeParserCtxt(pc);
-	if (rng == NULL)
+	if ((rng = xml_schema(&ld->xe, path)) == NULL)
 		kf_error(cause, "%s: cannot load the schema\n%s", path,
-		    sb_str(&ld->errs));
+		    sb_str(&ld->xe.sb));
 	return rng;
 }
 
@@ -660,8 +585,8 @@ map_load_dups(struct map_loader *ld)
 		b = ld->maps[i];
 		if (strcmp(a->info.name, b->info.name) != 0)
 			continue;
-		ld->file = b->info.file;
-		map_load_err(ld, b->info.line, "mapping '%s' already defined "
+		ld->xe.file = b->info.file;
+		xml_err(&ld->xe, b->info.line, "mapping '%s' already defined "
 		    "at %s:%d", b->info.name, a->info.file, a->info.line);
 	}
 }
@@ -674,7 +599,7 @@ map_load_cleanup(struct map_loader *ld)
 	for (i = 0; i < ld->nfiles; i++)
 		free(ld->files[i]);
 	free(ld->files);
-	sb_free(&ld->errs);
+	sb_free(&ld->xe.sb);
 }
 
 int
@@ -696,15 +621,15 @@ map_load(const struct map_load_cfg *cfg, struct map_set **out, char **cause)
 			map_load_file(&ld, ld.files[i], schema);
 		map_load_dups(&ld);
 	} else
-		ld.nerr = -1;
+		ld.xe.n = -1;
 	xmlRelaxNGFree(schema);
 	set = xcalloc(1, sizeof *set);
 	set->maps = ld.maps;
 	set->n = ld.n;
-	if (ld.nerr != 0) {
-		if (ld.nerr > 0) {
-			ld.errs.s[--ld.errs.len] = '\0';
-			*cause = xstrdup(sb_str(&ld.errs));
+	if (ld.xe.n != 0) {
+		if (ld.xe.n > 0) {
+			ld.xe.sb.s[--ld.xe.sb.len] = '\0';
+			*cause = xstrdup(sb_str(&ld.xe.sb));
 		}
 		map_set_free(set);
 		map_load_cleanup(&ld);

@@ -15,6 +15,7 @@
 
 #include "say/say-int.h"
 #include "util/util.h"
+#include "util/xml.h"
 
 /* Loader state: where we are, for file:line messages. */
 struct ld {
@@ -39,17 +40,10 @@ ld_err(struct ld *ld, xmlNode *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	kf_error(ld->cause, "%s:%ld: %s", ld->path,
-	    n != NULL ? xmlGetLineNo(n) : 0L, msg);
+	kf_error(ld->cause, "%s:%d: %s", ld->path, n != NULL ? xml_line(n) : 0,
+	    msg);
 	free(msg);
 	return -1;
-}
-
-static int
-is_elem(xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE &&
-	    strcmp((const char *)n->name, name) == 0;
 }
 
 /* The value of attribute name, or NULL. */
@@ -180,28 +174,20 @@ unknown_child(struct ld *ld, xmlNode *c, const char *parent)
 	    (const char *)c->name);
 }
 
-/* Parse a file with libxml2, errors as file:line. */
+/* Parse a file with libxml2; the first problem as file:line. */
 static xmlDoc *
-xml_read(const char *path, char **cause)
+say_read(const char *path, char **cause)
 {
-	const xmlError *e;
+	struct xml_errs xe = { STRBUF_INIT, 0, 1, NULL };
 	xmlDoc *doc;
-	size_t len;
-	char *data;
+	char *first;
 
-	if (file_read(path, &data, &len, cause) == -1)
-		return NULL;
-	doc = xmlReadMemory(data, (int)len, path, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	free(data);
-	if (doc == NULL) {
-		e = xmlGetLastError();
-		if (e != NULL && e->message != NULL)
-			kf_error(cause, "%s:%d: %.*s", path, e->line,
-			    (int)strcspn(e->message, "\n"), e->message);
-		else
-			kf_error(cause, "%s: not well-formed XML", path);
+	if ((doc = xml_read(&xe, path, 0)) == NULL) {
+		first = xml_err_first(&xe);
+		kf_error(cause, "%s", first);
+		free(first);
 	}
+	sb_free(&xe.sb);
 	return doc;
 }
 
@@ -227,10 +213,10 @@ load_catalog(struct say_rules *r, const char *path, char **cause)
 	xmlDoc *doc;
 	int rv = -1;
 
-	if ((doc = xml_read(path, cause)) == NULL)
+	if ((doc = say_read(path, cause)) == NULL)
 		return -1;
 	root = xmlDocGetRootElement(doc);
-	if (root == NULL || !is_elem(root, "prompts")) {
+	if (root == NULL || !xml_is(root, "prompts")) {
 		ld_err(&ld, root, "root element is not <prompts>");
 		goto out;
 	}
@@ -245,7 +231,7 @@ load_catalog(struct say_rules *r, const char *path, char **cause)
 	for (c = root->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (!is_elem(c, "prompt")) {
+		if (!xml_is(c, "prompt")) {
 			unknown_child(&ld, c, "prompts");
 			goto out;
 		}
@@ -292,7 +278,7 @@ load_digits(struct ld *ld, xmlNode *n)
 	for (c = n->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (!is_elem(c, "digit"))
+		if (!xml_is(c, "digit"))
 			return unknown_child(ld, c, "digits");
 		if (attr_check(ld, c, attrs) == -1 ||
 		    attr_int(ld, c, "value", 0, 9, -1, &v) == -1)
@@ -346,7 +332,7 @@ load_number_child(struct ld *ld, xmlNode *c)
 	struct say_place *pl;
 	int exp, d;
 
-	if (is_elem(c, "place")) {
+	if (xml_is(c, "place")) {
 		if (attr_check(ld, c, pattrs) == -1 ||
 		    attr_int(ld, c, "exp", 1, 3, 0, &exp) == -1)
 			return -1;
@@ -363,9 +349,9 @@ load_number_child(struct ld *ld, xmlNode *c)
 			return -1;
 		return 0;
 	}
-	if (is_elem(c, "scale"))
+	if (xml_is(c, "scale"))
 		return load_scale(ld, c);
-	if (is_elem(c, "tens")) {
+	if (xml_is(c, "tens")) {
 		if (attr_check(ld, c, tattrs) == -1 ||
 		    attr_int(ld, c, "digit", 1, 9, 0, &d) == -1)
 			return -1;
@@ -430,7 +416,7 @@ load_money(struct ld *ld, xmlNode *n)
 	for (c = n->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (!is_elem(c, "unit"))
+		if (!xml_is(c, "unit"))
 			return unknown_child(ld, c, "money");
 		if (attr_check(ld, c, uattrs) == -1 ||
 		    attr_int(ld, c, "exp", -2, 0, 1, &exp) == -1)
@@ -503,7 +489,7 @@ load_quantity(struct ld *ld, xmlNode *n)
 	for (c = n->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (!is_elem(c, "measure"))
+		if (!xml_is(c, "measure"))
 			return unknown_child(ld, c, "quantity");
 		if (load_measure(ld, c) == -1)
 			return -1;
@@ -534,7 +520,7 @@ load_date(struct ld *ld, xmlNode *n)
 	for (c = n->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (!is_elem(c, "weekday"))
+		if (!xml_is(c, "weekday"))
 			return unknown_child(ld, c, "date");
 		if (attr_check(ld, c, wattrs) == -1 ||
 		    attr_int(ld, c, "day", 1, 7, 0, &d) == -1)
@@ -609,7 +595,7 @@ load_time(struct ld *ld, xmlNode *n)
 	for (c = n->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		if (!is_elem(c, "period"))
+		if (!xml_is(c, "period"))
 			return unknown_child(ld, c, "time");
 		if (load_period(ld, c, &hours) == -1)
 			return -1;
@@ -675,7 +661,7 @@ load_section(struct ld *ld, xmlNode *c, unsigned *seen)
 	size_t i;
 
 	for (i = 0; names[i] != NULL; i++) {
-		if (!is_elem(c, names[i]))
+		if (!xml_is(c, names[i]))
 			continue;
 		if (*seen & (1u << i))
 			return ld_err(ld, c, "<%s> given twice", names[i]);
@@ -730,10 +716,10 @@ load_rules(struct say_rules **rp, const char *path, const char *catalog,
 	size_t i;
 	int rv = -1;
 
-	if ((doc = xml_read(path, cause)) == NULL)
+	if ((doc = say_read(path, cause)) == NULL)
 		return -1;
 	root = xmlDocGetRootElement(doc);
-	if (root == NULL || !is_elem(root, "say-rules")) {
+	if (root == NULL || !xml_is(root, "say-rules")) {
 		ld_err(&ld, root, "root element is not <say-rules>");
 		goto out;
 	}

@@ -180,7 +180,7 @@ static void
 test_bad(void)
 {
 	static const struct { const char *file, *want; } cases[] = {
-		{ "broken.xml", "broken.xml:7:" },
+		{ "broken.xml", "broken.xml:6: Opening and ending tag mismatch" },
 		{ "badstyle.xml", "badstyle.xml:7:" },
 		{ "misnamed.xml", "misnamed.xml:3: the adapter is named" },
 		{ "noprobe.xml", "noprobe.xml:" },

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "util/util.h"
+#include "util/xml.h"
 #include "../tap.h"
 
 static void
@@ -142,6 +143,69 @@ test_file_atomic(void)
 	free(cause);
 }
 
+/* xml.c: problems as file:line, the first or all of them; attributes. */
+static void
+test_xml(void)
+{
+	struct xml_errs xe = { STRBUF_INIT, 0, 0, NULL };
+	char path[] = "/tmp/kefu-xml-XXXXXX", *first, *v;
+	const char *bad, *good;
+	xmlDoc *doc;
+	xmlNode *root;
+	int fd;
+
+	if ((fd = mkstemp(path)) == -1) {
+		ok(0, "mkstemp");
+		return;
+	}
+	close(fd);
+	bad = "<?xml version=\"1.0\"?>\n<a>\n  <b x=\"1\">\n  text\n</a>\n";
+	file_write_atomic(path, bad, strlen(bad), NULL);
+	ok(xml_read(&xe, path, 0) == NULL, "xml: a tag mismatch is refused");
+	if ((first = xml_err_first(&xe)) == NULL)
+		first = xstrdup("");
+	ok(strncmp(first, path, strlen(path)) == 0 && strstr(first,
+	    ":5: Opening and ending tag mismatch: b line 3") != NULL &&
+	    strchr(first, '\n') == NULL, "xml: the first problem, file:line "
+	    "(%s)", first);
+	ok(xe.n >= 2 && xe.sb.len > strlen(first) + 1,
+	    "xml: all of them kept (%d)", xe.n);
+	free(first);
+	sb_reset(&xe.sb);
+	xe.n = 0;
+	xe.max = 1;
+	ok(xml_read(&xe, path, 0) == NULL && xe.n >= 2 &&
+	    strchr(xe.sb.s, '\n') == xe.sb.s + xe.sb.len - 1,
+	    "xml: max 1 keeps one line but counts all");
+	sb_reset(&xe.sb);
+	xe.n = 0;
+	good = "<a>\n  <b x=\" 1 \">\n  text </b>\n</a>\n";
+	file_write_atomic(path, good, strlen(good), NULL);
+	doc = xml_read(&xe, path, 0);
+	root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
+	ok(root != NULL && xe.n == 0 && xml_is(root, "a") &&
+	    !xml_is(root, "b"), "xml: a good file, its root element");
+	if (root != NULL) {
+		for (root = root->children; root != NULL &&
+		    !xml_is(root, "b"); root = root->next)
+			;
+		v = xml_attr(root, "x");
+		is_str(v, " 1 ", "xml: an attribute as written");
+		free(v);
+		ok(xml_attr(root, "y") == NULL, "xml: an absent one is NULL");
+		v = xml_text(root);
+		is_str(v, "text", "xml: an element's text, trimmed");
+		free(v);
+		is_int(xml_line(root), 2, "xml: its line");
+	}
+	xmlFreeDoc(doc);
+	unlink(path);
+	ok(xml_read(&xe, path, 0) == NULL && strstr(xe.sb.s ? xe.sb.s : "",
+	    ": No such file or directory") != NULL,
+	    "xml: a missing file says so");
+	sb_free(&xe.sb);
+}
+
 int
 main(void)
 {
@@ -151,5 +215,6 @@ main(void)
 	test_redact();
 	test_log_capture();
 	test_file_atomic();
+	test_xml();
 	return tap_done();
 }
