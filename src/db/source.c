@@ -579,6 +579,19 @@ source_slot_free(struct db_source *src, struct db_conn *c)
 	pthread_cond_broadcast(&src->cond);
 }
 
+/* Put a new connection in a free slot (one is free: nopen counted it). */
+static void
+source_slot_put(struct db_source *src, struct db_conn *c)
+{
+	int i;
+
+	for (i = 0; i < src->pool_size; i++)
+		if (src->conns[i] == NULL) {
+			src->conns[i] = c;
+			return;
+		}
+}
+
 static void
 source_hms(time_t t, char out[9])
 {
@@ -684,7 +697,7 @@ source_prober(void *arg)
 	struct db_err err;
 	struct timespec ts;
 	uint64_t start = now_ms();
-	int i, rc;
+	int rc;
 
 	pthread_mutex_lock(&src->lock);
 	for (;;) {
@@ -709,11 +722,7 @@ source_prober(void *arg)
 		}
 		if (rc == 0) {
 			source_came_back(src);
-			for (i = 0; i < src->pool_size; i++)
-				if (src->conns[i] == NULL) {
-					src->conns[i] = c;
-					break;
-				}
+			source_slot_put(src, c);
 			src->nopen++;
 			c->in_use = 0;
 			c->idle_since = now_ms();
@@ -741,7 +750,7 @@ source_filler(void *arg)
 	struct db_source *src = arg;
 	struct db_conn *c = NULL;
 	struct db_err err;
-	int i, n = 0, rc;
+	int n = 0, rc;
 	uint64_t t0 = now_ms();
 
 	pthread_mutex_lock(&src->lock);
@@ -766,11 +775,7 @@ source_filler(void *arg)
 			break;
 		}
 		source_came_back(src);
-		for (i = 0; i < src->pool_size; i++)
-			if (src->conns[i] == NULL) {
-				src->conns[i] = c;
-				break;
-			}
+		source_slot_put(src, c);
 		c->in_use = 0;
 		c->idle_since = now_ms();
 		n++;
@@ -838,7 +843,7 @@ source_connect_new(struct db_source *src, struct db_conn **out,
 {
 	struct db_conn *c = NULL;
 	uint64_t start = now_ms();
-	int i, rc;
+	int rc;
 
 	/* Called with src->lock held; returns with it held. */
 	src->nopen++;
@@ -857,11 +862,7 @@ source_connect_new(struct db_source *src, struct db_conn **out,
 		return -1;
 	}
 	source_came_back(src);
-	for (i = 0; i < src->pool_size; i++)
-		if (src->conns[i] == NULL) {
-			src->conns[i] = c;
-			break;
-		}
+	source_slot_put(src, c);
 	c->in_use = 1;
 	*out = c;
 	return 0;
