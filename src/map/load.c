@@ -421,7 +421,6 @@ map_load_head(struct map_loader *ld, struct map *m, xmlNode *node)
 	struct map_info *mi = &m->info;
 	const char *v, *errstr;
 	xmlNode *c;
-	xmlChar *t;
 
 	mi->file = map_own(m, xstrdup(ld->xe.file));
 	mi->line = xml_line(node);
@@ -436,9 +435,7 @@ map_load_head(struct map_loader *ld, struct map *m, xmlNode *node)
 	for (c = node->children; c != NULL; c = c->next) {
 		if (!xml_is(c, "description"))
 			continue;
-		t = xmlNodeGetContent(c);
-		mi->description = map_own(m, xstrdup(str_trim((char *)t)));
-		xmlFree(t);
+		mi->description = map_own(m, xml_text(c));
 	}
 }
 

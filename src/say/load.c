@@ -209,7 +209,6 @@ load_catalog(struct say_rules *r, const char *path, char **cause)
 	struct ld ld = { path, r, cause };
 	xmlNode *root, *c;
 	const char *id, *lang;
-	xmlChar *txt;
 	xmlDoc *doc;
 	int rv = -1;
 
@@ -249,11 +248,8 @@ load_catalog(struct say_rules *r, const char *path, char **cause)
 		r->prompts = xreallocarray(r->prompts, r->nprompts + 1,
 		    sizeof(*r->prompts));
 		r->prompts[r->nprompts].id = xstrdup(id);
-		txt = xmlNodeGetContent(c);
-		r->prompts[r->nprompts].text = xstrdup(str_trim(
-		    txt ? (char *)txt : (char *)""));
+		r->prompts[r->nprompts].text = xml_text(c);
 		r->prompts[r->nprompts].used = 0;
-		xmlFree(txt);
 		if (*r->prompts[r->nprompts++].text == '\0') {
 			ld_err(&ld, c, "prompt \"%s\" has no text", id);
 			goto out;
