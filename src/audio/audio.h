@@ -334,6 +334,9 @@ struct audio_speaker;
  */
 struct audio_speaker *audio_speaker_new(size_t max, const char *espeak);
 void audio_speaker_free(struct audio_speaker *sp);
+/* Whether the spoken samples of text are kept (libespeak-ng only). */
+int audio_speaker_has(struct audio_speaker *sp, const char *lang,
+    const char *text);
 /* Load the speech library now, not while the first caller waits. */
 void audio_speaker_warm(struct audio_speaker *sp);
 /*

@@ -509,6 +509,21 @@ speak_job_done(struct audio_pcm *raw)
 }
 #endif
 
+int
+audio_speaker_has(struct audio_speaker *sp, const char *lang,
+    const char *text)
+{
+	size_t i;
+	int has = 0;
+
+	pthread_mutex_lock(&sp->mtx);
+	for (i = 0; i < sp->n && !has; i++)
+		has = sp->e[i].raw.n > 0 && strcmp(sp->e[i].lang, lang) == 0 &&
+		    strcmp(sp->e[i].text, text) == 0;
+	pthread_mutex_unlock(&sp->mtx);
+	return has;
+}
+
 void
 audio_speaker_warm(struct audio_speaker *sp)
 {

@@ -296,6 +296,20 @@ test_hang(const struct db_adapters *ads, struct strbuf *logs)
 	ok(strstr(sb_str(logs), "secret") == NULL, "no password in the log");
 }
 
+/* Wait (5 s at most) until src has made and failed this many connects. */
+static void
+warm_wait(struct db_source *src, struct db_stats *st, uint64_t made,
+    uint64_t failed)
+{
+	uint64_t end = now_ms() + 5000;
+
+	do {
+		sleep_ms(10);
+		db_source_stats(src, st);
+	} while ((st->connects < made || st->connect_failures < failed) &&
+	    now_ms() < end);
+}
+
 /*
  * pool-min: db_source_warm opens the connections in the background and
  * leaves them idle (a burst of callers finds them open); against a
@@ -311,7 +325,6 @@ test_warm(const struct db_adapters *ads, struct strbuf *logs)
 	struct db_err err;
 	struct hang h;
 	char *connect[1], *cause = NULL;
-	uint64_t end;
 
 	connect[0] = lite;
 	ds_init(&ds, "warm", connect, 1);
@@ -321,11 +334,7 @@ test_warm(const struct db_adapters *ads, struct strbuf *logs)
 	db_source_stats(src, &st);
 	is_int(st.open, 0, "warm: nothing open before");
 	db_source_warm(src);
-	end = now_ms() + 5000;
-	do {
-		sleep_ms(10);
-		db_source_stats(src, &st);
-	} while (st.connects < 3 && now_ms() < end);
+	warm_wait(src, &st, 3, 0);
 	ok(st.connects == 3 && st.open == 3, "warm: pool-size connections "
 	    "opened (%llu)", (unsigned long long)st.connects);
 	is_int(st.busy, 0, "warm: all idle");
@@ -340,11 +349,7 @@ test_warm(const struct db_adapters *ads, struct strbuf *logs)
 	ds.pool_min = 1;
 	db_source_open(&ds, ads, &src, &cause);
 	db_source_warm(src);
-	end = now_ms() + 5000;
-	do {
-		sleep_ms(10);
-		db_source_stats(src, &st);
-	} while (st.connects < 1 && now_ms() < end);
+	warm_wait(src, &st, 1, 0);
 	sleep_ms(50);
 	db_source_stats(src, &st);
 	ok(st.open == 1 && st.connects == 1, "warm: pool-min = 1 opens one "
@@ -360,11 +365,7 @@ test_warm(const struct db_adapters *ads, struct strbuf *logs)
 	ds.pool_min = -1;
 	db_source_open(&ds, ads, &src, &cause);
 	db_source_warm(src);
-	end = now_ms() + 3000;  /* connect-timeout 1000 ms */
-	do {
-		sleep_ms(10);
-		db_source_stats(src, &st);
-	} while (st.connect_failures == 0 && now_ms() < end);
+	warm_wait(src, &st, 0, 1);     /* connect-timeout 1000 ms */
 	ok(st.open == 0 && st.connect_failures == 1, "warm: a database that "
 	    "does not answer is tried once (%d open, %llu failed)", st.open,
 	    (unsigned long long)st.connect_failures);
