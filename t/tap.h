@@ -83,6 +83,16 @@ tap_diag(const char *fmt, ...)
 	exit(0);							\
 } while (0)
 
+/*
+ * Stop the whole file as failed: for what the suite must never take as a
+ * reason to skip, such as a shipped flow, prompt or mapping that does not
+ * load.
+ */
+#define tap_bail(reason) do {						\
+	printf("Bail out! %s\n", reason);				\
+	exit(1);							\
+} while (0)
+
 static int tap_done(void) __attribute__((unused));
 static int
 tap_done(void)
