@@ -1,7 +1,7 @@
 /*
  * line: one phone line and the calls on it.  This subsystem owns the
- * contract between a line driver (the V.253 voice modem in modem.c; later
- * a simulated line and SIP) and the call-flow interpreter: struct
+ * contract between a line driver (the V.253 voice modem in modem.c, the
+ * simulated line in sim.c; later SIP) and the call-flow interpreter: struct
  * line_ops, the line's state machine (one thread per line), caller ID,
  * and the parsers of modem output (AT results, the DLE stream, caller ID,
  * +VSM=? lists).  It depends on port (serial devices), audio_fmt.h and

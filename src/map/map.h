@@ -143,8 +143,8 @@ struct map_set;
 
 /*
  * Find the db_source that serves a datasource name, or NULL.  Given to
- * map_load so that the set can run mappings; the daemon passes its pool
- * table, the CLI and tests map_pools_source().
+ * map_load so that the set can run mappings; every program passes
+ * map_pools_source() (pools.c) with the pools it opened.
  */
 typedef struct db_source *(*map_source_h)(void *arg, const char *name);
 

@@ -1,7 +1,8 @@
 /*
- * pools.c: one db_source per [datasource] of a kefu.conf, for the programs
- * that run mappings outside kefud (the kefu CLI, tests, benchmarks).
- * kefud keeps its own table and hands map_load its own lookup.
+ * pools.c: one db_source per [datasource] of a kefu.conf, and the lookup
+ * map_load uses to find them.  Every program that runs mappings opens its
+ * pools here: kefud and `kefu call` through call/svc.c, `kefu map` through
+ * cli/cmd-map.c, the tests and the benchmarks directly.
  */
 #include "config.h"
 
