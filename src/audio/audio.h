@@ -302,8 +302,18 @@ struct espeak_stats {
 	size_t recorded;        /* skipped: a recording exists */
 	size_t failed;
 };
-/* The espeak-ng voice of a language ("cmn", "yue"); NULL if none. */
+/*
+ * The espeak-ng voice of a language ("cmn-latn-pinyin", "yue"); NULL if
+ * none.
+ */
 const char *espeak_voice(const char *lang);
+/*
+ * text as it is given to voice (malloc'd): a word of Latin capitals
+ * (PLU) spelled letter by letter in words the voice says without
+ * switching language; brackets blanked, so that a text cannot carry
+ * espeak-ng phoneme codes ([[...]]) of its own.
+ */
+char *espeak_text(const char *voice, const char *text);
 /*
  * Start espeak-ng (the program espeak) speaking UTF-8 text with voice at
  * kefu's rate into the WAV file wav; 0 with *pid, or an errno value.

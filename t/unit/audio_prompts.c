@@ -470,7 +470,7 @@ test_espeak_fake(void)
 	script = xasprintf("#!/bin/sh\n"
 	    "while [ $# -gt 1 ]; do case $1 in -w) out=$2;; esac; shift; done\n"
 	    "echo \"$1\" >>%s/spoken\n"
-	    "case \"$1\" in *FAIL*) exit 3;; esac\n"
+	    "case \"$1\" in *fail*) exit 3;; esac\n"
 	    "exec sox -n -r 22050 -b 16 \"$out\" synth 0.5 sine 300\n", tmp);
 	put("fake-espeak", script);
 	chmod(fake, 0755);
@@ -508,7 +508,7 @@ test_espeak_fake(void)
 	    "<prompt id=\"greet\">你好</prompt>\n"
 	    "<prompt id=\"bye\">拜拜</prompt>\n"
 	    "<prompt id=\"nowhere\">冇</prompt>\n"
-	    "<prompt id=\"oops\">FAIL</prompt>\n</prompts>\n");
+	    "<prompt id=\"oops\">fail</prompt>\n</prompts>\n");
 	prompts_load(d, NULL, &pr, &cause);
 	is_int(espeak_build(pr, out, fake, 0, &st, &cause), -1, "a failing "
 	    "prompt fails the build");
