@@ -81,6 +81,14 @@ int pcm_resampler_run(struct pcm_resampler *rs, const int16_t *in, size_t n,
     int last, struct audio_pcm *out, char **cause);
 void pcm_resampler_free(struct pcm_resampler *rs);
 void pcm_free(struct audio_pcm *pcm);
+/*
+ * Cut the silence around the sound of pcm: samples below quiet at either
+ * end go, except fade_ms next to the sound, faded linearly from and to
+ * zero (a join to another clip makes no click); then pause_ms of zeros
+ * are added at the end.  A clip without sound becomes the pause alone.
+ */
+void pcm_trim(struct audio_pcm *pcm, int quiet, unsigned fade_ms,
+    unsigned pause_ms);
 
 /* ---- tone.c: beeps and tones ---- */
 

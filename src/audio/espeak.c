@@ -2,10 +2,11 @@
  * espeak.c: generated prompts, so that a fresh install talks before the
  * store records its own: each prompt's text is spoken by espeak-ng (voice
  * "cmn-latn-pinyin" for Mandarin, "yue" for Cantonese), resampled to 8000
- * Hz and kept as 16-bit WAV under a generated-audio folder, with a hash of
- * the text per file (.kefu-gen) so that only changed prompts are spoken
- * again.  Also how a text is fed to a voice (Latin capitals spelled in the
- * voice's words, percentages as 百分之).
+ * Hz, trimmed of espeak-ng's silence to an even pause and kept as 16-bit
+ * WAV under a generated-audio folder, with a hash of the text per file
+ * (.kefu-gen) so that only changed prompts are spoken again.  Also how a
+ * text is fed to a voice (Latin capitals spelled in the voice's words,
+ * percentages as 百分之).
  */
 #include "config.h"
 
@@ -24,6 +25,17 @@
 
 #define ESPEAK_RATE 8000
 #define ESPEAK_MANIFEST ".kefu-gen"
+/* Changes whenever the same text would give other audio: all regenerated. */
+#define ESPEAK_GEN_VERSION "trim-1"
+/*
+ * Trimming (kefu-prompts(7)): samples below ESPEAK_QUIET are silence;
+ * ESPEAK_FADE_MS of it is kept, faded, around the sound, then a pause
+ * of ESPEAK_WORD_MS after a word, ESPEAK_SENTENCE_MS after a sentence.
+ */
+#define ESPEAK_QUIET 256
+#define ESPEAK_FADE_MS 10
+#define ESPEAK_WORD_MS 40
+#define ESPEAK_SENTENCE_MS 400
 
 extern char **environ;
 
@@ -197,13 +209,14 @@ static uint64_t
 espeak_hash(const char *voice, const struct prompt *p)
 {
 	uint64_t h = 14695981039346656037ull;
-	const char *parts[3], *s;
+	const char *parts[4], *s;
 	char *fed = espeak_text(voice, p->text);
 	size_t i;
 
 	parts[0] = voice;
 	parts[1] = fed;
 	parts[2] = p->tone ? p->tone : "";
+	parts[3] = ESPEAK_GEN_VERSION;
 	for (i = 0; i < nitems(parts); i++) {
 		for (s = parts[i]; *s != '\0'; s++)
 			h = (h ^ (uint8_t)*s) * 1099511628211ull;
@@ -313,6 +326,29 @@ espeak_start(struct espeak_job *job, const char *espeak, const char *voice)
 	}
 }
 
+/*
+ * The pause after a prompt: a sentence's (the text ends in a full stop,
+ * question or exclamation mark, or a semicolon) or a word's.
+ */
+static unsigned
+espeak_pause_ms(const char *text)
+{
+	static const char *const ends[] = {
+		"\xe3\x80\x82", "\xef\xbc\x81", "\xef\xbc\x9f",
+		"\xef\xbc\x9b", ".", "!", "?", ";",
+	};
+	size_t i, n = strlen(text), e;
+
+	while (n > 0 && text[n - 1] == ' ')
+		n--;
+	for (i = 0; i < nitems(ends); i++) {
+		e = strlen(ends[i]);
+		if (n >= e && memcmp(text + n - e, ends[i], e) == 0)
+			return ESPEAK_SENTENCE_MS;
+	}
+	return ESPEAK_WORD_MS;
+}
+
 /* Wait for job's espeak-ng and turn its output into the 8 kHz file. */
 static void
 espeak_finish(struct espeak_job *job, const char *espeak, const char *voice)
@@ -331,6 +367,8 @@ espeak_finish(struct espeak_job *job, const char *espeak, const char *voice)
 	}
 	if (job->why == NULL && wav_read(job->tmp, &raw, &job->why) == 0) {
 		if (pcm_resample(&raw, ESPEAK_RATE, &pcm, &job->why) == 0) {
+			pcm_trim(&pcm, ESPEAK_QUIET, ESPEAK_FADE_MS,
+			    espeak_pause_ms(job->p->text));
 			memset(&info, 0, sizeof info);
 			info.title = job->p->id;
 			info.no_fsync = 1;      /* generated again if lost */
