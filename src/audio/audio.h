@@ -81,6 +81,14 @@ int pcm_resampler_run(struct pcm_resampler *rs, const int16_t *in, size_t n,
     int last, struct audio_pcm *out, char **cause);
 void pcm_resampler_free(struct pcm_resampler *rs);
 void pcm_free(struct audio_pcm *pcm);
+/*
+ * Cut the silence around the sound of pcm: samples below quiet at either
+ * end go, except fade_ms next to the sound, faded linearly from and to
+ * zero (a join to another clip makes no click); then pause_ms of zeros
+ * are added at the end.  A clip without sound becomes the pause alone.
+ */
+void pcm_trim(struct audio_pcm *pcm, int quiet, unsigned fade_ms,
+    unsigned pause_ms);
 
 /* ---- tone.c: beeps and tones ---- */
 
@@ -302,8 +310,18 @@ struct espeak_stats {
 	size_t recorded;        /* skipped: a recording exists */
 	size_t failed;
 };
-/* The espeak-ng voice of a language ("cmn", "yue"); NULL if none. */
+/*
+ * The espeak-ng voice of a language ("cmn-latn-pinyin", "yue"); NULL if
+ * none.
+ */
 const char *espeak_voice(const char *lang);
+/*
+ * text as it is given to voice (malloc'd): a word of Latin capitals
+ * (PLU) spelled letter by letter in words the voice says without
+ * switching language; brackets blanked, so that a text cannot carry
+ * espeak-ng phoneme codes ([[...]]) of its own.
+ */
+char *espeak_text(const char *voice, const char *text);
 /*
  * Start espeak-ng (the program espeak) speaking UTF-8 text with voice at
  * kefu's rate into the WAV file wav; 0 with *pid, or an errno value.

@@ -1,9 +1,12 @@
 /*
  * espeak.c: generated prompts, so that a fresh install talks before the
  * store records its own: each prompt's text is spoken by espeak-ng (voice
- * "cmn" for Mandarin, "yue" for Cantonese), resampled to 8000 Hz and kept
- * as 16-bit WAV under a generated-audio folder, with a hash of the text
- * per file (.kefu-gen) so that only changed prompts are spoken again.
+ * "cmn-latn-pinyin" for Mandarin, "yue" for Cantonese), resampled to 8000
+ * Hz, trimmed of espeak-ng's silence to an even pause and kept as 16-bit
+ * WAV under a generated-audio folder, with a hash of the text per file
+ * (.kefu-gen) so that only changed prompts are spoken again.  Also how a
+ * text is fed to a voice (Latin capitals spelled in the voice's words,
+ * percentages as 百分之).
  */
 #include "config.h"
 
@@ -22,6 +25,17 @@
 
 #define ESPEAK_RATE 8000
 #define ESPEAK_MANIFEST ".kefu-gen"
+/* Changes whenever the same text would give other audio: all regenerated. */
+#define ESPEAK_GEN_VERSION "trim-1"
+/*
+ * Trimming (kefu-prompts(7)): samples below ESPEAK_QUIET are silence;
+ * ESPEAK_FADE_MS of it is kept, faded, around the sound, then a pause
+ * of ESPEAK_WORD_MS after a word, ESPEAK_SENTENCE_MS after a sentence.
+ */
+#define ESPEAK_QUIET 256
+#define ESPEAK_FADE_MS 10
+#define ESPEAK_WORD_MS 40
+#define ESPEAK_SENTENCE_MS 400
 
 extern char **environ;
 
@@ -32,27 +46,138 @@ struct espeak_manifest {
 	size_t n;
 };
 
+/*
+ * Cantonese names of the Latin letters, as Hong Kong says them, in the
+ * yue voice's own phonemes: the voice reads Latin as English otherwise.
+ */
+static const char *const espeak_letters_yue[26] = {
+	"ei1", "bi1", "si1", "di1", "ji1", "e1fu4", "zi1", "ei1cyu4",
+	"aai1", "zei1", "kei1", "e1lou2", "em1", "en1", "ou1", "pi1",
+	"kiu1", "aa1lou2", "e1si2", "ti1", "jiu1", "wi1", "daa1bi1jiu1",
+	"ek1si2", "waai1", "zi1",
+};
+
+/*
+ * The voice of each language, and how it spells the Latin capitals of
+ * a text (PLU): NULL, one by one with the voice's own letter names.
+ * "cmn" is not used: espeak-ng 1.51 reads many characters as pinyin
+ * with the tone digit said in English.
+ */
 static const struct {
 	const char *lang;
 	const char *voice;
+	const char *const *letters;
 } espeak_voices[] = {
-	{ "zh-CN", "cmn" },
-	{ "zh", "cmn" },
-	{ "cmn", "cmn" },
-	{ "yue", "yue" },
-	{ "zh-HK", "yue" },
-	{ "en", "en" },
+	{ "zh-CN", "cmn-latn-pinyin", NULL },
+	{ "zh", "cmn-latn-pinyin", NULL },
+	{ "cmn", "cmn-latn-pinyin", NULL },
+	{ "yue", "yue", espeak_letters_yue },
+	{ "zh-HK", "yue", espeak_letters_yue },
+	{ "en", "en", NULL },
 };
+
+/* The letter table of a voice, NULL for its own letter names. */
+static const char *const *
+espeak_letters(const char *voice)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(espeak_voices); i++)
+		if (strcmp(espeak_voices[i].voice, voice) == 0)
+			return espeak_voices[i].letters;
+	return NULL;
+}
+
+static int
+espeak_upper(int c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static int
+espeak_alpha(int c)
+{
+	return espeak_upper(c) || (c >= 'a' && c <= 'z');
+}
+
+/*
+ * A number and a percent sign at p (100%, 2.5％): the number's length,
+ * the whole's in *len; 0 when p starts none.
+ */
+static size_t
+espeak_percent(const char *p, size_t *len)
+{
+	size_t n = 0;
+
+	while ((p[n] >= '0' && p[n] <= '9') || (n > 0 && p[n] == '.'))
+		n++;
+	if (n == 0)
+		return 0;
+	if (p[n] == '%')
+		*len = n + 1;
+	else if (strncmp(p + n, "\xef\xbc\x85", 3) == 0)       /* ％ */
+		*len = n + 3;
+	else
+		return 0;
+	return n;
+}
+
+/* A word of capitals only at p (an abbreviation): its length, else 0. */
+static size_t
+espeak_caps(const char *text, const char *p)
+{
+	const char *w;
+
+	if (p > text && espeak_alpha(p[-1]))
+		return 0;
+	for (w = p; espeak_upper(*w); w++)
+		;
+	return espeak_alpha(*w) ? 0 : (size_t)(w - p);
+}
+
+char *
+espeak_text(const char *voice, const char *text)
+{
+	const char *const *letters = espeak_letters(voice);
+	struct strbuf sb = STRBUF_INIT;
+	const char *p;
+	size_t n, len;
+
+	for (p = text; *p != '\0'; ) {
+		if ((n = espeak_percent(p, &len)) > 0) {
+			/* 百分之 in both Mandarin and Cantonese, not "percent" */
+			sb_addf(&sb, "\xe7\x99\xbe\xe5\x88\x86\xe4\xb9\x8b%.*s",
+			    (int)n, p);
+			p += len;
+		} else if ((n = espeak_caps(text, p)) > 0) {
+			for (; n > 0; n--, p++) {
+				if (letters != NULL)
+					sb_addf(&sb, " [[%s]]",
+					    letters[*p - 'A']);
+				else
+					sb_addf(&sb, " %c", *p);
+			}
+			sb_addc(&sb, ' ');
+		} else {
+			/* phonemes come only from here, never from the text */
+			sb_addc(&sb, *p == '[' || *p == ']' ? ' ' : *p);
+			p++;
+		}
+	}
+	return sb_steal(&sb);
+}
 
 int
 espeak_spawn(const char *espeak, const char *voice, const char *text,
     const char *wav, pid_t *pid)
 {
-	char *argv[11], *arg;
+	char *argv[11], *arg, *fed;
 	int err;
 
 	/* A leading space keeps text that starts with '-' from being an option. */
-	arg = xasprintf(" %s", text);
+	fed = espeak_text(voice, text);
+	arg = xasprintf(" %s", fed);
+	free(fed);
 	argv[0] = (char *)espeak;
 	argv[1] = (char *)"-v";
 	argv[2] = (char *)voice;
@@ -84,17 +209,20 @@ static uint64_t
 espeak_hash(const char *voice, const struct prompt *p)
 {
 	uint64_t h = 14695981039346656037ull;
-	const char *parts[3], *s;
+	const char *parts[4], *s;
+	char *fed = espeak_text(voice, p->text);
 	size_t i;
 
 	parts[0] = voice;
-	parts[1] = p->text;
+	parts[1] = fed;
 	parts[2] = p->tone ? p->tone : "";
+	parts[3] = ESPEAK_GEN_VERSION;
 	for (i = 0; i < nitems(parts); i++) {
 		for (s = parts[i]; *s != '\0'; s++)
 			h = (h ^ (uint8_t)*s) * 1099511628211ull;
 		h = (h ^ 0xff) * 1099511628211ull;
 	}
+	free(fed);
 	return h;
 }
 
@@ -198,6 +326,29 @@ espeak_start(struct espeak_job *job, const char *espeak, const char *voice)
 	}
 }
 
+/*
+ * The pause after a prompt: a sentence's (the text ends in a full stop,
+ * question or exclamation mark, or a semicolon) or a word's.
+ */
+static unsigned
+espeak_pause_ms(const char *text)
+{
+	static const char *const ends[] = {
+		"\xe3\x80\x82", "\xef\xbc\x81", "\xef\xbc\x9f",
+		"\xef\xbc\x9b", ".", "!", "?", ";",
+	};
+	size_t i, n = strlen(text), e;
+
+	while (n > 0 && text[n - 1] == ' ')
+		n--;
+	for (i = 0; i < nitems(ends); i++) {
+		e = strlen(ends[i]);
+		if (n >= e && memcmp(text + n - e, ends[i], e) == 0)
+			return ESPEAK_SENTENCE_MS;
+	}
+	return ESPEAK_WORD_MS;
+}
+
 /* Wait for job's espeak-ng and turn its output into the 8 kHz file. */
 static void
 espeak_finish(struct espeak_job *job, const char *espeak, const char *voice)
@@ -216,6 +367,8 @@ espeak_finish(struct espeak_job *job, const char *espeak, const char *voice)
 	}
 	if (job->why == NULL && wav_read(job->tmp, &raw, &job->why) == 0) {
 		if (pcm_resample(&raw, ESPEAK_RATE, &pcm, &job->why) == 0) {
+			pcm_trim(&pcm, ESPEAK_QUIET, ESPEAK_FADE_MS,
+			    espeak_pause_ms(job->p->text));
 			memset(&info, 0, sizeof info);
 			info.title = job->p->id;
 			info.no_fsync = 1;      /* generated again if lost */

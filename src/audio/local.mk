@@ -77,7 +77,9 @@ EXTRA_DIST += \
 	t/data/audio/dup-a.xml \
 	t/data/audio/dup-b.xml
 
-check_PROGRAMS += t/unit/speak
-TESTS += t/unit/speak
+check_PROGRAMS += t/unit/speak t/unit/espeak
+TESTS += t/unit/speak t/unit/espeak
+t_unit_espeak_SOURCES = t/unit/espeak.c t/tap.h
+t_unit_espeak_LDADD = $(KEFU_LIBS)
 t_unit_speak_SOURCES = t/unit/speak.c t/tap.h
 t_unit_speak_LDADD = $(KEFU_LIBS)

@@ -1,7 +1,8 @@
 /*
  * pcm.c: the line formats of audio_fmt.h (V.253 +VSM: 8-bit unsigned
  * linear, G.711 mu-law and A-law, 16-bit signed little-endian) to and
- * from 16-bit mono samples, and resampling with libsamplerate.
+ * from 16-bit mono samples, resampling with libsamplerate, and the
+ * trimming of silence around a clip.
  */
 #include "config.h"
 
@@ -252,4 +253,55 @@ pcm_free(struct audio_pcm *pcm)
 	free(pcm->s);
 	pcm->s = NULL;
 	pcm->n = 0;
+}
+
+/* The first sample at or after from whose magnitude reaches quiet. */
+static size_t
+pcm_loud(const struct audio_pcm *pcm, size_t from, int quiet)
+{
+	for (; from < pcm->n; from++)
+		if (abs(pcm->s[from]) >= quiet)
+			return from;
+	return pcm->n;
+}
+
+/* The last sample whose magnitude reaches quiet, plus one; 0 if none. */
+static size_t
+pcm_loud_end(const struct audio_pcm *pcm, int quiet)
+{
+	size_t i;
+
+	for (i = pcm->n; i > 0; i--)
+		if (abs(pcm->s[i - 1]) >= quiet)
+			return i;
+	return 0;
+}
+
+void
+pcm_trim(struct audio_pcm *pcm, int quiet, unsigned fade_ms,
+    unsigned pause_ms)
+{
+	size_t fade = (size_t)pcm->rate * fade_ms / 1000;
+	size_t pause = (size_t)pcm->rate * pause_ms / 1000;
+	size_t from, to, n, i;
+	int16_t *s;
+
+	from = pcm_loud(pcm, 0, quiet);
+	to = pcm_loud_end(pcm, quiet);
+	if (to <= from)
+		from = to = 0;  /* nothing loud: only the pause */
+	from = from > fade ? from - fade : 0;
+	to = pcm->n - to > fade ? to + fade : pcm->n;
+	n = to - from;
+	s = xcalloc(n + pause > 0 ? n + pause : 1, sizeof *s);
+	memcpy(s, pcm->s + from, n * sizeof *s);
+	/* linear fades over the kept quiet edges: no step at a join */
+	for (i = 0; i < fade && i < n; i++) {
+		s[i] = (int16_t)((long)s[i] * (long)i / (long)fade);
+		s[n - 1 - i] = (int16_t)((long)s[n - 1 - i] * (long)i /
+		    (long)fade);
+	}
+	free(pcm->s);
+	pcm->s = s;
+	pcm->n = n + pause;
 }

@@ -367,6 +367,7 @@ speak_lib(const char *voice, const char *text, struct speak_buf *b,
     unsigned *rate, char **cause)
 {
 	espeak_ERROR err;
+	char *fed;
 
 	pthread_mutex_lock(&speak_lib_mtx);
 	speak_lib_init();
@@ -385,8 +386,11 @@ speak_lib(const char *voice, const char *text, struct speak_buf *b,
 	if (b->mtx != NULL)
 		pthread_mutex_unlock(b->mtx);
 	espeak_SetParameter(espeakRATE, 150, 0);
-	err = espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0,
-	    espeakCHARS_UTF8, NULL, b);
+	/* fed as to the program: [[...]] only where espeak_text put it */
+	fed = espeak_text(voice, text);
+	err = espeak_Synth(fed, strlen(fed) + 1, 0, POS_CHARACTER, 0,
+	    espeakCHARS_UTF8 | espeakPHONEMES, NULL, b);
+	free(fed);
 	pthread_mutex_unlock(&speak_lib_mtx);
 	if (b->cancel != NULL && *b->cancel)
 		return kf_error(cause, "cancelled");

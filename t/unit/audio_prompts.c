@@ -470,8 +470,9 @@ test_espeak_fake(void)
 	script = xasprintf("#!/bin/sh\n"
 	    "while [ $# -gt 1 ]; do case $1 in -w) out=$2;; esac; shift; done\n"
 	    "echo \"$1\" >>%s/spoken\n"
-	    "case \"$1\" in *FAIL*) exit 3;; esac\n"
-	    "exec sox -n -r 22050 -b 16 \"$out\" synth 0.5 sine 300\n", tmp);
+	    "case \"$1\" in *fail*) exit 3;; esac\n"
+	    "exec sox -n -r 22050 -b 16 \"$out\" synth 0.5 sine 300 "
+	    "pad 0.2 0.4\n", tmp);
 	put("fake-espeak", script);
 	chmod(fake, 0755);
 	free(script);
@@ -493,8 +494,18 @@ test_espeak_fake(void)
 	prompts_load(d, NULL, &pr, &cause);
 	p = prompts_find(pr, "yue", "nowhere");
 	ok(p && p->how == PROMPT_GENERATED, "generated audio is found");
-	ok(p && wav_read(p->path, &pcm, NULL) == 0 && pcm.rate == 8000 &&
-	    pcm.n == 4000, "8000 Hz, 0.5 s");
+	/* 0.2 s silence, 0.5 s tone, 0.4 s silence: trimmed to the tone,
+	 * 10 ms faded each side, and a 40 ms pause */
+	memset(&pcm, 0, sizeof pcm);
+	if (p != NULL)
+		(void)wav_read(p->path, &pcm, NULL);
+	ok(pcm.rate == 8000 &&
+	    pcm.n >= 4000 + 160 + 320 - 4 && pcm.n <= 4000 + 160 + 320 + 4,
+	    "8000 Hz, 0.5 s of sound trimmed to 20 ms of fades and a 40 ms "
+	    "pause (%zu samples)", pcm.n);
+	ok(pcm.n > 320 && pcm.s[0] == 0 && pcm.s[pcm.n - 321] == 0 &&
+	    pcm.s[pcm.n - 1] == 0 && abs(pcm.s[121]) > 1000,
+	    "faded from and to zero, sound after 10 ms");
 	pcm_free(&pcm);
 	p = prompts_find(pr, "zh-CN", "beep");
 	ok(p && p->how == PROMPT_GENERATED && wav_read(p->path, &pcm,
@@ -508,7 +519,7 @@ test_espeak_fake(void)
 	    "<prompt id=\"greet\">你好</prompt>\n"
 	    "<prompt id=\"bye\">拜拜</prompt>\n"
 	    "<prompt id=\"nowhere\">冇</prompt>\n"
-	    "<prompt id=\"oops\">FAIL</prompt>\n</prompts>\n");
+	    "<prompt id=\"oops\">fail</prompt>\n</prompts>\n");
 	prompts_load(d, NULL, &pr, &cause);
 	is_int(espeak_build(pr, out, fake, 0, &st, &cause), -1, "a failing "
 	    "prompt fails the build");
