@@ -92,6 +92,13 @@ char *db_adapter_timestamp_literal(const struct db_adapter *ad,
 /* Connection-string options the profile adds for an encoding, or NULL. */
 const char *db_adapter_encoding_option(const struct db_adapter *ad,
     const char *encoding);
+/*
+ * Whether UTF-8 text (a statement's literals) converts to encoding, as
+ * db_run will convert it: 0, or -1 with *bad the byte offset of the
+ * first character that does not and *cause a reason.
+ */
+int db_encoding_check(const char *encoding, const char *text, size_t *bad,
+    char **cause);
 
 /* One [datasource]: its pool, failover list, adapter and statistics. */
 struct db_source;

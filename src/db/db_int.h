@@ -261,6 +261,8 @@ int db_conv_to_db(struct db_conn *c, int utf8, const char *s, size_t len,
     struct strbuf *out, struct db_err *err);
 int db_conv_from_db(struct db_conn *c, int utf8, const char *s, size_t len,
     char **out, struct db_err *err);
+int db_conv_stmt(struct db_conn *c, int utf8, const char *s, size_t len,
+    struct strbuf *out, struct db_err *err);
 int db_conv_utf8_valid(const char *s, size_t len);
 int db_conv_decimal(const char *in, char **out);
 int db_conv_date(const char *s, int *y, int *m, int *d);

@@ -168,6 +168,7 @@ exec_prepare(struct db_source *src, struct db_conn *c, const char *sql,
     uint64_t hash, size_t trim, uint64_t deadline, struct db_err *err)
 {
 	struct db_stmt *s, *victim = &c->stmts[0];
+	struct strbuf sb = STRBUF_INIT;
 	struct db_watch w;
 	SQLHSTMT st;
 	SQLRETURN r;
@@ -194,7 +195,13 @@ exec_prepare(struct db_source *src, struct db_conn *c, const char *sql,
 		return NULL;
 	}
 	db_source_stmts(src, 1);
-	text = xstrndup(sql, trim);
+	if (db_conv_stmt(c, src->utf8, sql, trim, &sb, err) == -1) {
+		sb_free(&sb);
+		SQLFreeHandle(SQL_HANDLE_STMT, st);
+		db_source_stmts(src, -1);
+		return NULL;
+	}
+	text = sb_steal(&sb);
 	/* Some drivers (MariaDB) prepare on the server: watch that too. */
 	memset(&w, 0, sizeof w);
 	w.st = st;

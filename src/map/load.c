@@ -388,6 +388,42 @@ map_load_sqls(struct map_loader *ld, struct map *m, xmlNode *node)
 	m->sql[def] = tmp;
 }
 
+/*
+ * db_run sends a statement's text in the datasource's encoding: refuse
+ * at load a literal that encoding cannot hold, at its own line.
+ */
+static void
+map_load_encoding(struct map_loader *ld, struct map *m,
+    const struct conf_datasource *ds)
+{
+	const struct map_sql_info *si;
+	const char *p;
+	char *cause = NULL;
+	size_t i, bad, n;
+	int line;
+
+	for (i = 0; i < m->info.nsql; i++) {
+		si = &m->sql[i];
+		if (db_encoding_check(ds->encoding, si->text, &bad,
+		    &cause) == 0)
+			continue;
+		line = si->line;
+		for (p = si->text; p < si->text + bad; p++)
+			line += *p == '\n';
+		for (n = 1; si->text[bad] != '\0' && n < 4 &&
+		    ((unsigned char)si->text[bad + n] & 0xc0) == 0x80; n++)
+			;
+		if (si->text[bad] == '\0')
+			xml_err(&ld->xe, line, "%s", cause);
+		else
+			xml_err(&ld->xe, line, "the SQL holds \"%.*s\", which "
+			    "%s (the encoding of datasource '%s') cannot hold",
+			    (int)n, si->text + bad, ds->encoding, ds->name);
+		free(cause);
+		cause = NULL;
+	}
+}
+
 static void
 map_load_datasource(struct map_loader *ld, struct map *m)
 {
@@ -410,6 +446,7 @@ map_load_datasource(struct map_loader *ld, struct map *m)
 			xml_err(&ld->xe, m->info.line, "mapping '%s' writes, "
 			    "but datasource '%s' is read-only", m->info.name,
 			    ds->name);
+		map_load_encoding(ld, m, ds);
 	}
 	if (ld->cfg->source != NULL)
 		m->src = ld->cfg->source(ld->cfg->arg, m->info.datasource);
