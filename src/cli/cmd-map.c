@@ -277,14 +277,11 @@ static void
 cmd_map_show_binds(const struct map *m, const struct map_res *res)
 {
 	const struct map_info *mi = map_info(m);
-	const struct map_sql_info *si = NULL;
+	const struct map_sql_info *si = res->si;
 	const struct db_param *p;
 	char label[32];
-	size_t i, k;
+	size_t i;
 
-	for (k = 0; k < mi->nsql; k++)
-		if (strcmp(mi->sql[k].bound, res->sql) == 0)
-			si = &mi->sql[k];
 	for (i = 0; i < res->nparams; i++) {
 		p = &res->params[i];
 		snprintf(label, sizeof label, "bind %zu:", i + 1);

@@ -1277,7 +1277,8 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 		db_source_unwatch(src, &w);
 	if (w.fired) {
 		db_err_set(err, DBE_TIMEOUT, "the statement ran longer than "
-		    "query-timeout (%d ms) and was cancelled", timeout_ms);
+		    "%s (%d ms) and was cancelled", q->timeout_ms > 0 ?
+		    "the timeout it was given" : "query-timeout", timeout_ms);
 		c->broken = 1;          /* the driver's state is uncertain */
 		rc = -1;
 	} else if (rc == -1 && err->kind == DBE_TIMEOUT)

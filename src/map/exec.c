@@ -164,6 +164,7 @@ map_bind(const struct map *m, const struct map_var *in, size_t nin,
 	res->params = pv + np;
 	res->nparams = sql->nmarkers;
 	res->sql = sql->bound;
+	res->si = sql;
 	if (vals != stackv)
 		free(vals);
 	return 0;
@@ -184,7 +185,13 @@ map_exec_dberr(const struct map *m, struct map_res *res)
 		map_exec_fail(res, MAP_DOWN, "%s", e->msg);
 		break;
 	case DBE_TIMEOUT:
-		map_exec_fail(res, MAP_TIMEOUT, "%s", e->msg);
+		if (m->info.timeout_ms > 0)     /* not the datasource's */
+			map_exec_fail(res, MAP_TIMEOUT, "mapping '%s': the "
+			    "statement ran longer than the mapping's timeout "
+			    "(%d ms, %s:%d) and was cancelled", m->info.name,
+			    m->info.timeout_ms, m->info.file, m->info.line);
+		else
+			map_exec_fail(res, MAP_TIMEOUT, "%s", e->msg);
 		break;
 	case DBE_TOO_MANY:
 		map_exec_fail(res, MAP_ERROR, "mapping '%s': more than %zu "

@@ -212,6 +212,8 @@ struct map_res {
 	int64_t affected;               /* rows="none": rows changed, else -1 */
 	unsigned elapsed_us;            /* validation + database, wall clock */
 	const char *sql;                /* the statement sent, NULL before binding */
+	const struct map_sql_info *si; /* the variant bound (sql may add a
+					   row limit to it), NULL before */
 	const struct db_param *params;  /* bound values, one per '?' */
 	size_t nparams;
 	struct db_err dberr;            /* the db layer's error, kind DBE_NONE if none */

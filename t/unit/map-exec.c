@@ -407,6 +407,9 @@ test_timeout(struct env *e)
 	    r.error);
 	ok(now_ms() - t0 < 3000, "%s: gave up in time (%llu ms)", e->label,
 	    (unsigned long long)(now_ms() - t0));
+	like(r.error, "mapping 'slow': the statement ran longer than the "
+	    "mapping's timeout (300 ms, ", "%s: the mapping's own timeout is "
+	    "named, not query-timeout", e->label);
 	map_res_free(&r);
 }
 
