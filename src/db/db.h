@@ -75,6 +75,14 @@ const char *db_adapter_name(const struct db_adapter *ad);
  * SELECT: run the query unchanged and rely on db_query.max_rows.
  */
 char *db_adapter_limit(const struct db_adapter *ad, const char *sql, size_t n);
+/*
+ * The characters special in the adapter's LIKE patterns ("%_", or "%_["
+ * where brackets make a character class); NULL ad gives "%_".  A value
+ * made literal escapes each of them, and the escape character '!'
+ * itself, with DB_LIKE_ESCAPE, after "LIKE ? ESCAPE '!'".
+ */
+#define DB_LIKE_ESCAPE '!'
+const char *db_adapter_like_special(const struct db_adapter *ad);
 /* Quote an identifier the adapter's way. */
 char *db_adapter_quote(const struct db_adapter *ad, const char *ident);
 /* A date literal in the adapter's form, from "YYYY-MM-DD". */

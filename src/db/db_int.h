@@ -64,6 +64,7 @@ struct db_adapter {
 	char *date_fmt;         /* "DATE '{Y}-{M}-{D}'" */
 	char *timestamp_fmt;
 	int backslash_escape;   /* string literals treat \ as an escape */
+	char *like_special;     /* characters special in LIKE, or NULL: "%_" */
 	int access_mode;        /* SQL_ATTR_ACCESS_MODE read-only works */
 	char *ro_on, *ro_off;   /* SQL that makes a session read-only / not */
 	int query_timeout;      /* SQL_ATTR_QUERY_TIMEOUT works */

@@ -75,6 +75,18 @@ enum map_check {
 	MAPC_GTIN,      /* any of EAN-8, UPC-A, EAN-13, GTIN-14, by length */
 };
 
+/*
+ * How a text parameter placed right after LIKE matches (match=): its
+ * value is made literal -- the DBMS's wildcards escaped with '!', and
+ * "ESCAPE '!'" written after the marker -- and '%' added around it.
+ */
+enum map_match {
+	MAPM_EXACT = 0, /* the value as given, wildcards and all (no match=) */
+	MAPM_PREFIX,    /* starts with the value: esc(v) || '%' */
+	MAPM_CONTAINS,  /* holds the value: '%' || esc(v) || '%' */
+	MAPM_SUFFIX,    /* ends with the value: '%' || esc(v) */
+};
+
 /* How many rows a mapping's result holds (<result rows=...>). */
 enum map_rows {
 	MAPROWS_NONE,   /* no result set: a write */
@@ -96,6 +108,8 @@ struct map_param_info {
 	enum map_check check;
 	const char *min;        /* integer/decimal lower bound as text, or NULL */
 	const char *max;        /* upper bound, or NULL */
+	enum map_match match;   /* match=; not MAPM_EXACT: bound as a literal
+				   LIKE pattern */
 	int line;               /* line of <param> */
 	const void *re_;        /* private: the compiled pattern (regex_t) */
 };

@@ -51,6 +51,10 @@ static const char schema_sql[] =
     "'m', 0, 1);\n"
     "INSERT INTO products VALUES (1007, '0001007', 'O''Brien''s tea', "
     "4.20, 'box', 0, 2);\n"
+    "INSERT INTO products VALUES (1008, '0001008', '100% Juice', 9.90, "
+    "'L', 0, 5);\n"
+    "INSERT INTO products VALUES (1009, '0001009', 'Tea_bags [x] 5!', "
+    "3.00, 'box', 0, 5);\n"
     "INSERT INTO products VALUES (2000, '2000000000008', 'Twin A', 1.00, "
     "'', 0, 1);\n"
     "INSERT INTO products VALUES (2000, '2000000000015', 'Twin B', 1.00, "
@@ -342,6 +346,60 @@ test_injection(struct env *e)
 	    e->label);
 }
 
+/* The names match="..." finds for q, joined with '|'. */
+static char *
+like_names(struct env *e, const char *name, const char *q)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct map_res r;
+	size_t i;
+
+	run1(e->runtime, name, "q", q, &r);
+	if (r.outcome != MAP_FOUND && r.outcome != MAP_EMPTY)
+		sb_addf(&sb, "!%s: %s", map_outcome_name(r.outcome), r.error);
+	for (i = 0; r.outcome == MAP_FOUND && i < r.nrows; i++)
+		sb_addf(&sb, "%s%s", i ? "|" : "", MAP_ROW(&r, i, 0)->s);
+	map_res_free(&r);
+	return sb_steal(&sb);
+}
+
+/* match= makes LIKE wildcards in a caller's text literal (issue 9). */
+static void
+test_like(struct env *e)
+{
+	static const struct {
+		const char *mapping, *q, *want;
+	} c[] = {
+		{ "find", "%", "100% Juice" },
+		{ "find", "_", "Tea_bags [x] 5!" },
+		{ "find", "[x]", "Tea_bags [x] 5!" },
+		{ "find", "5!", "Tea_bags [x] 5!" },
+		{ "find", "!", "Tea_bags [x] 5!" },
+		{ "find", "pp", "Apple|Apple juice" },
+		{ "find", "%%", "" },
+		{ "starts", "100%", "100% Juice" },
+		{ "starts", "%", "" },
+		{ "starts", "_", "" },
+		{ "starts", "Ap", "Apex cable|Apple|Apple juice|Apricot" },
+	};
+	struct map_res r;
+	char *got;
+	size_t i;
+
+	for (i = 0; i < nitems(c); i++) {
+		got = like_names(e, c[i].mapping, c[i].q);
+		is_str(got, c[i].want, "%s: %s q=\"%s\" matches literally",
+		    e->label, c[i].mapping, c[i].q);
+		free(got);
+	}
+	run1(e->runtime, "find", "q", "a%b", &r);
+	like(r.sql, "LIKE ? ESCAPE '!' ORDER BY", "%s: kefu writes the "
+	    "ESCAPE clause", e->label);
+	is_str(r.nparams == 1 ? r.params[0].s : NULL, "%a!%b%",
+	    "%s: the value bound as a literal pattern", e->label);
+	map_res_free(&r);
+}
+
 static void
 test_write(struct env *e)
 {
@@ -488,6 +546,7 @@ run_all(const char *label, const char *connect, int slow)
 		test_rows(&e);
 		test_promo(&e);
 		test_injection(&e);
+		test_like(&e);
 		test_write(&e);
 		test_errors(&e);
 		if (slow)

@@ -292,10 +292,40 @@ test_sql(void)
 	}
 }
 
+/* match=: a caller's text as a literal LIKE pattern, per DBMS. */
+static void
+test_like(void)
+{
+	static const struct {
+		const char *v;
+		enum map_match m;
+		const char *special, *want;
+	} c[] = {
+		{ "abc", MAPM_PREFIX, "%_", "abc%" },
+		{ "abc", MAPM_CONTAINS, "%_", "%abc%" },
+		{ "abc", MAPM_SUFFIX, "%_", "%abc" },
+		{ "%", MAPM_CONTAINS, "%_", "%!%%" },
+		{ "a_b", MAPM_PREFIX, "%_", "a!_b%" },
+		{ "5!", MAPM_PREFIX, "%_", "5!!%" },
+		{ "[x]", MAPM_PREFIX, "%_", "[x]%" },
+		{ "[x]", MAPM_PREFIX, "%_[", "![x]%" },
+		{ "会员%", MAPM_CONTAINS, "%_[", "%会员!%%" },
+		{ "", MAPM_CONTAINS, "%_", "%%" },
+	};
+	char out[64];
+	size_t i;
+
+	for (i = 0; i < nitems(c); i++)
+		is_str(map_param_like(c[i].v, c[i].m, c[i].special, out),
+		    c[i].want, "like pattern of \"%s\" (%s, special %s)",
+		    c[i].v, map_param_matches[c[i].m], c[i].special);
+}
+
 int
 main(void)
 {
 	test_params();
+	test_like();
 	test_reason_text();
 	test_decimal();
 	test_sql();

@@ -230,6 +230,10 @@ test_mappings(const char *srcdir)
 	is_int(map_exec(set, "erp.search", in, 1, &r), MAP_EMPTY,
 	    "an unknown name finds nothing");
 	map_res_free(&r);
+	in[0] = (struct map_var){ "prefix", "%" };
+	is_int(map_exec(set, "erp.search", in, 1, &r), MAP_EMPTY,
+	    "a caller's %% is a per cent sign, not every product (match=)");
+	map_res_free(&r);
 	map_set_free(set);
 out:
 	free(path);
