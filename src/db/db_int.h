@@ -145,7 +145,7 @@ struct db_verdict {
 	char *sql;
 	size_t len;
 	uint64_t hash;
-	unsigned ok;            /* bit 0: as a read, bit 1: as a write */
+	unsigned ok;            /* bit 0: as a read, 1: as a write, 2: as a call */
 	size_t trim;            /* db_sqlscan_trim_end() */
 	uint64_t used;
 };
@@ -274,6 +274,7 @@ void db_err_set(struct db_err *err, enum db_errkind kind, const char *fmt,
     ...) KF_PRINTF(3, 4);
 
 /* sqlscan.c */
+/* writes: 0 a query, 1 anything, 2 a call of a procedure that reads. */
 int db_sqlscan_check(const char *sql, int writes, char **why);
 char **db_sqlscan_split(const char *script, size_t *n);
 const char *db_sqlscan_main_select(const char *sql, int after_distinct);

@@ -1130,7 +1130,7 @@ static int
 exec_verdict(struct db_source *src, const char *sql, uint64_t h, size_t len,
     int writes, size_t *trim, char **why)
 {
-	unsigned bit = writes ? 2u : 1u;
+	unsigned bit = writes == 2 ? 4u : writes ? 2u : 1u;
 	struct db_verdict *v, *hit = NULL;
 	struct exec_tv *tv = &exec_tvs[h % EXEC_TV_SLOTS];
 	size_t t;
@@ -1199,6 +1199,7 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
     uint64_t hash, size_t trim, struct db_result **out, int *executed,
     int *lost, struct db_err *err)
 {
+	const struct db_adapter *ad;
 	struct db_result *res = NULL;
 	struct exec_arena arena;
 	struct db_stmt *s;
@@ -1212,6 +1213,15 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	    UINT64_MAX;
 
 	*executed = *lost = 0;
+	if (q->call && !q->writes && src->readonly && c->ro_unsupported) {
+		ad = db_source_adapter(src);
+		db_err_set(err, DBE_REFUSED, "datasource %s is read-only, "
+		    "but %s cannot make a session read-only, so nothing "
+		    "would keep a procedure from writing; give kefu a login "
+		    "that may only read and set read-only = no", src->name,
+		    ad != NULL ? db_adapter_title(ad) : "its driver");
+		return -1;
+	}
 	if ((s = exec_prepare(src, c, q->sql, hash, trim, deadline,
 	    err)) == NULL) {
 		if (err->kind != DBE_TIMEOUT && exec_conn_dead(c, err)) {
@@ -1326,7 +1336,8 @@ db_run(struct db_source *src, const struct db_query *q,
 		len = q->sql_len;
 	} else
 		hash = db_sql_hash(q->sql, &len);
-	if (exec_verdict(src, q->sql, hash, len, q->writes, &trim, &why) ==
+	if (exec_verdict(src, q->sql, hash, len, q->writes ? 1 :
+	    q->call ? 2 : 0, &trim, &why) ==
 	    -1) {
 		db_err_set(err, DBE_REFUSED, "datasource %s: %s", src->name,
 		    why);

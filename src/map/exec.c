@@ -336,7 +336,7 @@ map_exec_needs_adapter(const struct map *m)
 	const struct map_info *mi = &m->info;
 
 	return mi->nsql > 1 || m->like || (mi->rows != MAPROWS_NONE &&
-	    mi->on_many != MAP_ON_MANY_ERROR);
+	    mi->on_many != MAP_ON_MANY_ERROR && !mi->procedure);
 }
 
 static const struct map_prep *
@@ -353,8 +353,9 @@ map_exec_prep(const struct map *cm, const struct map_sql_info *si,
 	memset(tmp, 0, sizeof *tmp);
 	tmp->si = si;
 	tmp->ad = ad;
+	/* A procedure's result cannot be limited: map_exec_rows keeps it short. */
 	if (mi->rows != MAPROWS_NONE && mi->on_many != MAP_ON_MANY_ERROR &&
-	    ad != NULL)
+	    !mi->procedure && ad != NULL)
 		tmp->limited = db_adapter_limit(ad, si->bound,
 		    mi->max_rows + 1);
 	tmp->sql = tmp->limited != NULL ? tmp->limited : si->bound;
@@ -392,6 +393,7 @@ map_exec_query(const struct map *m, const struct map_sql_info *si,
 	q->coltypes = m->coltypes;
 	q->ncoltypes = mi->ncolumns;
 	q->writes = mi->writes;
+	q->call = mi->procedure;
 	q->timeout_ms = mi->timeout_ms;
 	if (mi->rows != MAPROWS_NONE && mi->on_many == MAP_ON_MANY_ERROR)
 		q->max_rows = mi->max_rows;

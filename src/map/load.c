@@ -392,7 +392,8 @@ map_load_sql(struct map_loader *ld, struct map *m, xmlNode *node,
 	si->dialect = map_load_attr(m, node, "dialect");
 	si->text = map_own(m, xstrdup(text ? (const char *)text : ""));
 	xmlFree(text);
-	if (map_sql_compile(si->text, m->info.writes, &sc, &errline,
+	if (map_sql_compile(si->text, m->info.writes ? 1 :
+	    m->info.procedure ? 2 : 0, &sc, &errline,
 	    &cause) == -1) {
 		xml_err(&ld->xe, si->line + errline, "%s", cause);
 		free(cause);
@@ -521,6 +522,12 @@ map_load_head(struct map_loader *ld, struct map *m, xmlNode *node)
 	mi->datasource = map_load_attr(m, node, "datasource");
 	v = map_load_attr(m, node, "writes");
 	mi->writes = v != NULL && strcmp(v, "yes") == 0;
+	v = map_load_attr(m, node, "procedure");
+	mi->procedure = v != NULL && strcmp(v, "yes") == 0;
+	if (mi->procedure && mi->writes)
+		xml_err(&ld->xe, mi->line, "procedure=\"yes\" is for "
+		    "procedures that only read; one that writes is a mapping "
+		    "with writes=\"yes\"");
 	v = map_load_attr(m, node, "timeout");
 	if (v != NULL && conf_duration(v, &mi->timeout_ms, &errstr) == -1)
 		xml_err(&ld->xe, mi->line, "timeout '%s': %s", v, errstr);

@@ -139,6 +139,9 @@ struct map_info {
 	const char *file;               /* the file it came from */
 	int line;                       /* line of <mapping> */
 	int writes;                     /* writes="yes" */
+	int procedure;                  /* procedure="yes": the SQL calls a
+					   stored procedure that returns rows
+					   and only reads (CALL, EXEC) */
 	int timeout_ms;                 /* 0: the datasource's query-timeout */
 	const struct map_param_info *params;
 	size_t nparams;

@@ -50,7 +50,8 @@ struct map_set {
 /*
  * sql.c: compile one <sql> text.  Placeholders :name (outside quotes and
  * comments, not "::") become '?'; names[] gets each placeholder's name in
- * order.  With writes == 0, anything but one query is refused.  Errors
+ * order.  With writes == 0, anything but one query is refused; with
+ * writes == 2, anything but one call of a procedure (CALL, EXEC).  Errors
  * name the line within the text (0-based offset added to the caller's).
  */
 struct map_sql_scan {

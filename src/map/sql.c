@@ -19,6 +19,8 @@ static const char *const map_sql_writers[] = {
 	"ALTER", "CREATE", "GRANT", "REVOKE", "INTO", "CALL", "EXEC",
 	"EXECUTE", "LOCK",
 };
+/* Words that call a stored procedure (procedure="yes"). */
+static const char *const map_sql_callers[] = { "CALL", "EXEC", "EXECUTE" };
 /* Words a query may start with. */
 static const char *const map_sql_readers[] = { "SELECT", "WITH", "VALUES" };
 
@@ -146,12 +148,25 @@ map_sql_word(struct map_sql_lex *lx, char **cause)
 
 	while (map_sql_word_char(w[n]))
 		n++;
-	if (lx->words++ == 0 && !lx->writes &&
+	int call = lx->writes == 2 && map_sql_in_list(w, n, map_sql_callers,
+	    nitems(map_sql_callers));
+
+	if (lx->words++ == 0 && lx->writes == 2 && !call)
+		return kf_error(cause, "'%.*s' is not a procedure call; a "
+		    "mapping with procedure=\"yes\" says CALL or EXEC",
+		    (int)n, w);
+	if (lx->words == 1 && !lx->writes && map_sql_in_list(w, n,
+	    map_sql_callers, nitems(map_sql_callers)))
+		return kf_error(cause, "'%.*s' calls a procedure; a mapping "
+		    "whose procedure returns rows and only reads says "
+		    "procedure=\"yes\", one that changes data writes=\"yes\"",
+		    (int)n, w);
+	if (lx->words == 1 && !lx->writes &&
 	    !map_sql_in_list(w, n, map_sql_readers, nitems(map_sql_readers)))
 		return kf_error(cause, "'%.*s' is not a query; a mapping that "
 		    "changes data must say writes=\"yes\"", (int)n, w);
-	if (!lx->writes && map_sql_in_list(w, n, map_sql_writers,
-	    nitems(map_sql_writers)))
+	if (lx->writes != 1 && !call && map_sql_in_list(w, n,
+	    map_sql_writers, nitems(map_sql_writers)))
 		return kf_error(cause, "'%.*s' changes data; a mapping that "
 		    "does must say writes=\"yes\"", (int)n, w);
 	sb_add(&lx->out, w, n);

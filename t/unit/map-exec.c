@@ -400,6 +400,69 @@ test_like(struct env *e)
 	map_res_free(&r);
 }
 
+/*
+ * A stored procedure that returns rows, run on the read-only datasource
+ * (issue 9: it needed writes="yes" on a writable one).  A procedure
+ * that writes is stopped by the read-only session.
+ */
+static const char *const proc_mariadb[] = {
+	"CREATE PROCEDURE kefu_price(IN c VARCHAR(14)) READS SQL DATA "
+	"SELECT name, price FROM products WHERE barcode = c OR "
+	"CAST(plu AS CHAR) = c",
+	"CREATE PROCEDURE kefu_touch(IN c VARCHAR(14)) MODIFIES SQL DATA "
+	"BEGIN UPDATE products SET stock = stock + 1 WHERE barcode = c; "
+	"SELECT stock AS n FROM products WHERE barcode = c; END",
+};
+static const char *const proc_pg[] = {
+	"CREATE PROCEDURE kefu_price(IN c VARCHAR, OUT name VARCHAR, "
+	"OUT price NUMERIC) LANGUAGE sql AS 'SELECT name, price FROM "
+	"products WHERE barcode = c OR CAST(plu AS VARCHAR) = c LIMIT 1'",
+	"CREATE PROCEDURE kefu_touch(IN c VARCHAR, OUT n INTEGER) "
+	"LANGUAGE sql AS 'UPDATE products SET stock = stock + 1 WHERE "
+	"barcode = c RETURNING stock'",
+};
+
+static void
+test_procedure(struct env *e)
+{
+	const char *const *ddl = strcmp(e->label, "mariadb") == 0 ?
+	    proc_mariadb : strcmp(e->label, "postgresql") == 0 ? proc_pg :
+	    NULL;
+	const char *price = ddl == proc_pg ? "proc_price_pg" : "proc_price";
+	const char *writes = ddl == proc_pg ? "proc_writes_pg" : "proc_writes";
+	struct map_res r;
+	struct db_err err;
+	size_t i;
+
+	if (ddl == NULL)
+		return;         /* SQLite has no stored procedures */
+	for (i = 0; i < 2; i++)
+		if (db_run_script(e->erp, ddl[i], &err) == -1)
+			tap_diag("%s: %s", e->label, err.msg);
+	is_str(map_outcome_name(run1(e->runtime, price, "code",
+	    "6901234567892", &r)), "found", "%s: CALL of a procedure that "
+	    "returns rows, on a read-only datasource: %s", e->label, r.error);
+	like(r.sql, "CALL kefu_price(?", "%s: no row limit added to a CALL",
+	    e->label);
+	is_str(var(&r, "price") != NULL ? var(&r, "price")->s : NULL, "3.50",
+	    "%s: its columns typed", e->label);
+	map_res_free(&r);
+	is_str(map_outcome_name(run1(e->runtime, price, "code",
+	    "1004", &r)), "found", "%s: again, the statement reused",
+	    e->label);
+	is_str(var(&r, "name") != NULL ? var(&r, "name")->s : NULL,
+	    "Apricot", "%s: another row", e->label);
+	map_res_free(&r);
+	is_str(map_outcome_name(run1(e->runtime, writes, "code",
+	    "6901234567892", &r)), "error", "%s: a procedure that writes is "
+	    "stopped by the read-only session", e->label);
+	map_res_free(&r);
+	is_str(map_outcome_name(run1(e->runtime, price, "code",
+	    "1004", &r)), "found", "%s: and the connection still serves",
+	    e->label);
+	map_res_free(&r);
+}
+
 static void
 test_write(struct env *e)
 {
@@ -547,6 +610,7 @@ run_all(const char *label, const char *connect, int slow)
 		test_promo(&e);
 		test_injection(&e);
 		test_like(&e);
+		test_procedure(&e);
 		test_write(&e);
 		test_errors(&e);
 		if (slow)

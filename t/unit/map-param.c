@@ -249,6 +249,17 @@ static const struct scase scases[] = {
 	  "UPDATE t SET a = ? WHERE b = ?", "a,b", NULL, 0 },
 	{ "INSERT INTO t VALUES (:a); DELETE FROM u", 1, NULL, NULL,
 	  "more than one", 0 },
+	/* procedure="yes" (2): one call of a procedure that reads */
+	{ "CALL price_of(:code)", 2, "CALL price_of(?)", "code", NULL, 0 },
+	{ "EXEC dbo.price_of :code", 2, "EXEC dbo.price_of ?", "code",
+	  NULL, 0 },
+	{ "{call price_of(:code)}", 2, "{call price_of(?)}", "code", NULL,
+	  0 },
+	{ "SELECT * FROM t", 2, NULL, NULL, "is not a procedure call", 0 },
+	{ "CALL p(:a);\nDELETE FROM t", 2, NULL, NULL, "more than one", 1 },
+	{ "CALL p(:a)", 0, NULL, NULL, "procedure=\"yes\"", 0 },
+	{ "SELECT name FROM t WHERE name LIKE :q", 0,
+	  "SELECT name FROM t WHERE name LIKE ?", "q", NULL, 0 },
 };
 
 static char *
