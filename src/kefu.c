@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,13 @@ usage(FILE *fp)
 	fprintf(fp, "\nSee kefu(1).\n");
 }
 
+/* --help and --version as well as -h and -V (getopt took "--help" for -). */
+static const struct option kefu_longopts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int
 main(int argc, char **argv)
 {
@@ -68,7 +76,8 @@ main(int argc, char **argv)
 	int ch, rc;
 
 	log_open("kefu", "-", KLOG_WARN, NULL);
-	while ((ch = getopt(argc, argv, "+c:hvV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:hvV", kefu_longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			cli_conf_path = optarg;

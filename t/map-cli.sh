@@ -66,6 +66,12 @@ sed -e "s|^mappings = .*|mappings = $tmp/maps|" \
     "$data/kefu.conf" >"$tmp/kefu.conf"
 
 # --help and usage errors
+"$kefu" --help >"$tmp/out" 2>"$tmp/err"
+[ $? = 0 ] && [ ! -s "$tmp/err" ] && grep -q "^usage: kefu " "$tmp/out"
+ok $? "kefu --help: the usage on stdout, exit 0, nothing on stderr"
+"$kefu" --version >"$tmp/out" 2>"$tmp/err"
+[ $? = 0 ] && grep -q "^kefu " "$tmp/out"
+ok $? "kefu --version"
 for sub in list check test; do
 	run 0 "map $sub --help" map $sub --help
 	has out "usage: kefu map $sub"
@@ -120,6 +126,10 @@ run 0 "many rows" map test search prefix=Ap
 has out "outcome:     many"
 has out "rows:        3"
 has out "row 3: product_name='Apple juice' (text) price=6.5 (decimal)"
+# with a row limit appended (on-many="many"), binds still show their names
+run 0 "many rows, row limit appended" map test -n 2 search prefix=Ap
+has out "LIMIT 4"
+has out "bind 1:      :prefix = 'Ap' (text)"
 
 # invalid input never reaches the database and exits 1
 run 1 "bad check digit" map test barcode code=6901234567893

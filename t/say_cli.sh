@@ -83,7 +83,19 @@ money.yuan 元
 money.zheng 整" -- -c $conf say money 2.00 --lang zh-CN
 check "--unit only for quantities" 2 "kefu say: --unit is for quantities" -- say number 2 --unit 瓶 -p "$P" -l zh-CN
 check "unknown option" 2 "kefu say: unknown option --colour" -- say number 2 --colour -p "$P"
-check "missing language" 1 "kefu say: $P/xx/say.rules: No such file or directory" -- say number 2 -p "$P" -l xx
+check "unknown language" 1 "kefu say: unknown language 'fr' ($P has say-rules for: yue zh-CN)" -- say number 2 -p "$P" -l fr
+check "quantity from a DECIMAL(24,6) column" 0 "四十九件
+num.4 四
+num.10 十
+num.9 九
+mw.jian 件" -- say quantity 49.000000 --unit 件 -p "$P" -l zh-CN
+check "quantity with --decimals" 0 "八十点三公斤
+num.8 八
+num.10 十
+num.point 点
+num.3 三
+mw.gongjin 公斤" -- say quantity 80.256789 --unit 公斤 --decimals 1 -p "$P" -l zh-CN
+check "--decimals out of range" 2 "kefu say: --decimals 12: too large (0 to 9)" -- say number 2 -d 12 -p "$P" -l zh-CN
 n=$((n + 1))
 if "$kefu" say ids -p "$P" -l yue >$out 2>&1 && grep -qx num.liang $out &&
     grep -qx money.zheng $out && ! grep -qx num.yao $out; then
@@ -101,6 +113,11 @@ else
 	sed 's/^/#   /' $out
 fi
 rm -f $wav
+check "--audio into a missing folder names the path given" 1 "两元整
+num.liang 两
+money.yuan 元
+money.zheng 整
+kefu say: cannot write /nonexistent-kefu/x.wav: No such file or directory" -- say money 2.00 -p "$P" -l zh-CN --audio /nonexistent-kefu/x.wav
 check "--audio with a bad format" 2 "kefu say: mp3: unknown audio format (want u8, ulaw, alaw or s16le, optionally /RATE)" -- say money 2 -p "$P" -l zh-CN --audio $wav --format mp3
 n=$((n + 1))
 if [ ! -e $wav ]; then echo "ok $n - no WAV after an error"; else

@@ -99,7 +99,8 @@ wav_open_tmp(const char *path, int format, unsigned rate, char **tmp,
 
 	*tmp = xasprintf("%s.tmpXXXXXX", path);
 	if ((*fd = mkstemp(*tmp)) == -1) {
-		kf_error(cause, "%s: %s", *tmp, strerror(errno));
+		/* the path asked for, not the temporary name beside it */
+		kf_error(cause, "cannot write %s: %s", path, strerror(errno));
 		free(*tmp);
 		return NULL;
 	}

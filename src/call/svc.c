@@ -185,15 +185,15 @@ svc_say(const struct svc_set *set, const char *lang)
 
 static int
 svc_say_value(void *arg, const char *lang, const char *as,
-    const char *value, const char *unit, struct flow_prompts *out,
-    char **cause)
+    const char *value, const char *unit, int decimals,
+    struct flow_prompts *out, char **cause)
 {
 	struct svc_set *set = arg;
 	const struct say_rules *rules;
 	struct say_seq seq = SAY_SEQ_INIT;
+	struct say_opts o = SAY_OPTS_INIT;
 	enum say_type type;
 	size_t i;
-	int rc;
 
 	if ((rules = svc_say(set, lang)) == NULL)
 		return kf_error(cause, "no say-rules for language %s", lang);
@@ -202,10 +202,9 @@ svc_say_value(void *arg, const char *lang, const char *as,
 	if (say_type_parse(as, &type) == -1)
 		return kf_error(cause, "cannot say a value as '%s'", as);
 	if (type == SAY_QUANTITY && unit != NULL && *unit != '\0')
-		rc = say_quantity(rules, value, unit, &seq, cause);
-	else
-		rc = say_value(rules, type, value, &seq, cause);
-	if (rc == -1)
+		o.unit = unit;
+	o.decimals = decimals;
+	if (say_value_opts(rules, type, value, &o, &seq, cause) == -1)
 		return -1;
 	for (i = 0; i < seq.n; i++)
 		flow_prompts_add(out, seq.items[i].id, seq.items[i].text);

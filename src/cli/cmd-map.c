@@ -148,6 +148,14 @@ cmd_map_check_sql(const struct map *m, const struct map_sql_info *si,
 		(*failed)++;
 		return 0;
 	}
+	if (mi->procedure && cols->ncols == 0) {
+		/* most drivers describe a CALL only once it has run */
+		printf("%s:%d: %s: a procedure's columns are known only when "
+		    "it runs: check them with kefu map test %s\n", mi->file,
+		    si->line, mi->name, mi->name);
+		db_result_free(cols);
+		return 0;
+	}
 	if (mi->rows != MAPROWS_NONE &&
 	    map_check_columns(m, cols, &cause) == -1) {
 		printf("%s:%d: %s\n", mi->file, si->line, cause);
@@ -175,7 +183,12 @@ cmd_map_check_one(const struct map *m, int *failed)
 	si = map_sql_for(m, ad != NULL ? db_adapter_name(ad) : NULL);
 	if (si != &mi->sql[0] && cmd_map_check_sql(m, si, failed))
 		return 1;
-	if (*failed == before && mi->rows == MAPROWS_NONE)
+	if (*failed == before && mi->procedure)
+		printf("%s:%d: %s: ok (%s%s%s, procedure, %zu column%s)\n",
+		    mi->file, mi->line, mi->name, mi->datasource, ad ? ", " :
+		    "", ad ? db_adapter_name(ad) : "", mi->ncolumns,
+		    mi->ncolumns == 1 ? "" : "s");
+	else if (*failed == before && mi->rows == MAPROWS_NONE)
 		printf("%s:%d: %s: ok (%s%s%s, writes)\n", mi->file, mi->line,
 		    mi->name, mi->datasource, ad ? ", " : "",
 		    ad ? db_adapter_name(ad) : "");
@@ -277,14 +290,11 @@ static void
 cmd_map_show_binds(const struct map *m, const struct map_res *res)
 {
 	const struct map_info *mi = map_info(m);
-	const struct map_sql_info *si = NULL;
+	const struct map_sql_info *si = res->si;
 	const struct db_param *p;
 	char label[32];
-	size_t i, k;
+	size_t i;
 
-	for (k = 0; k < mi->nsql; k++)
-		if (strcmp(mi->sql[k].bound, res->sql) == 0)
-			si = &mi->sql[k];
 	for (i = 0; i < res->nparams; i++) {
 		p = &res->params[i];
 		snprintf(label, sizeof label, "bind %zu:", i + 1);

@@ -7,10 +7,13 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "audio/audio.h"
 #include "cli/cli.h"
@@ -20,6 +23,7 @@
 struct cmd_say_opts {
 	const char *lang;       /* --lang, else kefu.conf's language */
 	const char *unit;       /* --unit: measure word of a quantity */
+	const char *decimals;   /* --decimals N: round to N decimals */
 	const char *prompts;    /* --prompts DIR, else kefu.conf's */
 	const char *rules;      /* --rules FILE (with --catalog FILE) */
 	const char *catalog;
@@ -35,6 +39,7 @@ cmd_say_usage(FILE *fp)
 {
 	fprintf(fp, "usage: kefu say TYPE VALUE [--lang zh-CN|yue] "
 	    "[--unit WORD] [--prompts DIR]\n"
+	    "                [--decimals N]\n"
 	    "                [--audio FILE.wav [--format ulaw|alaw|u8|s16le[/RATE]]]\n"
 	    "       kefu say ids [--lang LANG] [--prompts DIR]\n"
 	    "TYPE: number, money, quantity, date, date-weekday, time, "
@@ -56,6 +61,7 @@ cmd_say_args(int argc, char **argv, struct cmd_say_opts *o)
 	} opts[] = {
 		{ "--lang", "-l", offsetof(struct cmd_say_opts, lang) },
 		{ "--unit", "-u", offsetof(struct cmd_say_opts, unit) },
+		{ "--decimals", "-d", offsetof(struct cmd_say_opts, decimals) },
 		{ "--prompts", "-p", offsetof(struct cmd_say_opts, prompts) },
 		{ "--rules", NULL, offsetof(struct cmd_say_opts, rules) },
 		{ "--catalog", NULL, offsetof(struct cmd_say_opts, catalog) },
@@ -104,6 +110,56 @@ cmd_say_args(int argc, char **argv, struct cmd_say_opts *o)
 	return 0;
 }
 
+/*
+ * A language is one with a folder in the prompts folder; otherwise say
+ * so, with the languages that do have say-rules there, rather than name
+ * a file that was never meant to exist.
+ */
+static int
+cmd_say_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+cmd_say_lang(const char *dir, const char *lang)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct dirent *de;
+	struct stat st;
+	char *p, **names = NULL;
+	size_t n = 0, i;
+	DIR *d;
+	int known;
+
+	p = xasprintf("%s/%s", dir, lang);
+	known = strchr(lang, '/') == NULL && lang[0] != '.' &&
+	    stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	free(p);
+	if (known || (d = opendir(dir)) == NULL)
+		return 0;       /* say_load says what is wrong with dir */
+	while ((de = readdir(d)) != NULL) {
+		p = xasprintf("%s/%s/say.rules", dir, de->d_name);
+		if (de->d_name[0] != '.' && access(p, R_OK) == 0) {
+			names = xreallocarray(names, n + 1, sizeof *names);
+			names[n++] = xstrdup(de->d_name);
+		}
+		free(p);
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(names, n, sizeof *names, cmd_say_strcmp);
+	for (i = 0; i < n; i++) {
+		sb_addf(&sb, " %s", names[i]);
+		free(names[i]);
+	}
+	free(names);
+	fprintf(stderr, "kefu say: unknown language '%s' (%s has say-rules "
+	    "for:%s)\n", lang, dir, n > 0 ? sb_str(&sb) : " none");
+	sb_free(&sb);
+	return -1;
+}
+
 static struct say_rules *
 cmd_say_load(struct cmd_say_opts *o)
 {
@@ -121,6 +177,8 @@ cmd_say_load(struct cmd_say_opts *o)
 		if (o->lang == NULL)
 			o->lang = conf->language ? conf->language : "zh-CN";
 	}
+	if (o->rules == NULL && cmd_say_lang(o->prompts, o->lang) == -1)
+		return NULL;
 	if (o->rules != NULL)
 		rv = say_load_files(o->rules, o->catalog, &r, &cause);
 	else
@@ -189,8 +247,11 @@ static int
 cmd_say_value(const struct say_rules *r, struct cmd_say_opts *o)
 {
 	struct say_seq seq = SAY_SEQ_INIT;
+	struct say_opts so = SAY_OPTS_INIT;
 	enum say_type type;
 	char *cause = NULL, *text;
+	const char *errstr;
+	long long dec;
 	size_t i;
 	int rv;
 
@@ -203,10 +264,16 @@ cmd_say_value(const struct say_rules *r, struct cmd_say_opts *o)
 		fprintf(stderr, "kefu say: --unit is for quantities\n");
 		return CLI_USAGE;
 	}
-	if (o->unit != NULL)
-		rv = say_quantity(r, o->pos[1], o->unit, &seq, &cause);
-	else
-		rv = say_value(r, type, o->pos[1], &seq, &cause);
+	so.unit = o->unit;
+	if (o->decimals != NULL && str_tonum(o->decimals, 0, SAY_MAX_DECIMALS,
+	    &dec, &errstr) == -1) {
+		fprintf(stderr, "kefu say: --decimals %s: %s (0 to %d)\n",
+		    o->decimals, errstr, SAY_MAX_DECIMALS);
+		return CLI_USAGE;
+	}
+	if (o->decimals != NULL)
+		so.decimals = (int)dec;
+	rv = say_value_opts(r, type, o->pos[1], &so, &seq, &cause);
 	if (rv == -1) {
 		fprintf(stderr, "kefu say: %s\n", cause);
 		free(cause);

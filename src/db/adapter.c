@@ -71,6 +71,7 @@ adapter_free(struct db_adapter *ad)
 	free(ad->date_fmt);
 	free(ad->timestamp_fmt);
 	free(ad->connect_timeout);
+	free(ad->like_special);
 	free(ad->ro_on);
 	free(ad->ro_off);
 	free(ad);
@@ -145,7 +146,10 @@ adapter_build(struct db_adapter *ad, xmlNodePtr root)
 		else if (adapter_is(n, "strings"))
 			ad->backslash_escape = adapter_yes(n,
 			    "backslash-escape", 0);
-		else if (adapter_is(n, "access-mode"))
+		else if (adapter_is(n, "like")) {
+			free(ad->like_special);
+			ad->like_special = xml_attr(n, "special");
+		} else if (adapter_is(n, "access-mode"))
 			ad->access_mode = adapter_yes(n, "read-only", 1);
 		else if (adapter_is(n, "read-only-sql")) {
 			ad->ro_on = xml_attr(n, "on");
@@ -515,4 +519,12 @@ db_adapter_encoding_option(const struct db_adapter *ad, const char *encoding)
 		if (str_ieq(ad->encs[i].name, encoding))
 			return ad->encs[i].connect;
 	return NULL;
+}
+
+/* The characters special in a LIKE pattern (NULL adapter: SQL's "%_"). */
+const char *
+db_adapter_like_special(const struct db_adapter *ad)
+{
+	return ad != NULL && ad->like_special != NULL ? ad->like_special :
+	    "%_";
 }

@@ -214,6 +214,60 @@ db_conv_to_db(struct db_conn *c, int utf8, const char *s, size_t len,
 	return 0;
 }
 
+/*
+ * A statement's own text (its literals: WHERE type = '会员') in the
+ * database's encoding, as a driver that takes a character set option
+ * (MariaDB's CHARSET=gbk) expects it: without this the server reads
+ * UTF-8 bytes as GBK and a literal matches nothing.
+ */
+int
+db_conv_stmt(struct db_conn *c, int utf8, const char *s, size_t len,
+    struct strbuf *out, struct db_err *err)
+{
+	if (utf8 || c->to_db == (iconv_t)-1) {
+		sb_add(out, s, len);
+		return 0;
+	}
+	if (db_conv_iconv(c->to_db, s, len, out) == -1) {
+		db_err_set(err, DBE_CONVERT, "the statement holds a character "
+		    "the database's encoding cannot store: \"%.*s\"",
+		    (int)(len > 60 ? 60 : len), s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_encoding_check(const char *encoding, const char *text, size_t *bad,
+    char **cause)
+{
+	char buf[256], *in = (char *)(uintptr_t)text, *o;
+	size_t inleft = strlen(text), oleft, r;
+	iconv_t cd;
+	int rc = 0;
+
+	*bad = 0;
+	if (encoding == NULL || str_ieq(encoding, "UTF-8") ||
+	    str_ieq(encoding, "UTF8"))
+		return 0;
+	if ((cd = iconv_open(encoding, "UTF-8")) == (iconv_t)-1)
+		return kf_error(cause, "cannot convert between UTF-8 and %s "
+		    "(iconv)", encoding);
+	while (inleft > 0) {
+		o = buf;
+		oleft = sizeof buf;
+		r = iconv(cd, &in, &inleft, &o, &oleft);
+		if (r == (size_t)-1 && errno != E2BIG) {
+			*bad = (size_t)(in - text);
+			rc = kf_error(cause, "%s cannot hold this character",
+			    encoding);
+			break;
+		}
+	}
+	iconv_close(cd);
+	return rc;
+}
+
 int
 db_conv_from_db(struct db_conn *c, int utf8, const char *s, size_t len,
     char **out, struct db_err *err)

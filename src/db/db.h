@@ -75,6 +75,14 @@ const char *db_adapter_name(const struct db_adapter *ad);
  * SELECT: run the query unchanged and rely on db_query.max_rows.
  */
 char *db_adapter_limit(const struct db_adapter *ad, const char *sql, size_t n);
+/*
+ * The characters special in the adapter's LIKE patterns ("%_", or "%_["
+ * where brackets make a character class); NULL ad gives "%_".  A value
+ * made literal escapes each of them, and the escape character '!'
+ * itself, with DB_LIKE_ESCAPE, after "LIKE ? ESCAPE '!'".
+ */
+#define DB_LIKE_ESCAPE '!'
+const char *db_adapter_like_special(const struct db_adapter *ad);
 /* Quote an identifier the adapter's way. */
 char *db_adapter_quote(const struct db_adapter *ad, const char *ident);
 /* A date literal in the adapter's form, from "YYYY-MM-DD". */
@@ -92,6 +100,13 @@ char *db_adapter_timestamp_literal(const struct db_adapter *ad,
 /* Connection-string options the profile adds for an encoding, or NULL. */
 const char *db_adapter_encoding_option(const struct db_adapter *ad,
     const char *encoding);
+/*
+ * Whether UTF-8 text (a statement's literals) converts to encoding, as
+ * db_run will convert it: 0, or -1 with *bad the byte offset of the
+ * first character that does not and *cause a reason.
+ */
+int db_encoding_check(const char *encoding, const char *text, size_t *bad,
+    char **cause);
 
 /* One [datasource]: its pool, failover list, adapter and statistics. */
 struct db_source;
@@ -146,6 +161,11 @@ struct db_query {
 	size_t ncoltypes;
 	size_t max_rows;                /* 0: no limit; more rows: DBE_TOO_MANY */
 	int writes;                     /* 0: read-only connection/statement check */
+	int call;                       /* with writes 0: a stored procedure that
+					   returns rows and only reads (CALL, EXEC,
+					   {call ...}); runs on a read-only session,
+					   refused on a read-only datasource whose
+					   DBMS cannot make one */
 	int timeout_ms;                 /* 0: the datasource's query-timeout */
 	uint64_t sql_hash;              /* db_sql_hash(sql), or 0: hashed per run */
 	size_t sql_len;                 /* strlen(sql) when sql_hash is set */

@@ -64,6 +64,7 @@ struct db_adapter {
 	char *date_fmt;         /* "DATE '{Y}-{M}-{D}'" */
 	char *timestamp_fmt;
 	int backslash_escape;   /* string literals treat \ as an escape */
+	char *like_special;     /* characters special in LIKE, or NULL: "%_" */
 	int access_mode;        /* SQL_ATTR_ACCESS_MODE read-only works */
 	char *ro_on, *ro_off;   /* SQL that makes a session read-only / not */
 	int query_timeout;      /* SQL_ATTR_QUERY_TIMEOUT works */
@@ -144,7 +145,7 @@ struct db_verdict {
 	char *sql;
 	size_t len;
 	uint64_t hash;
-	unsigned ok;            /* bit 0: as a read, bit 1: as a write */
+	unsigned ok;            /* bit 0: as a read, 1: as a write, 2: as a call */
 	size_t trim;            /* db_sqlscan_trim_end() */
 	uint64_t used;
 };
@@ -261,6 +262,8 @@ int db_conv_to_db(struct db_conn *c, int utf8, const char *s, size_t len,
     struct strbuf *out, struct db_err *err);
 int db_conv_from_db(struct db_conn *c, int utf8, const char *s, size_t len,
     char **out, struct db_err *err);
+int db_conv_stmt(struct db_conn *c, int utf8, const char *s, size_t len,
+    struct strbuf *out, struct db_err *err);
 int db_conv_utf8_valid(const char *s, size_t len);
 int db_conv_decimal(const char *in, char **out);
 int db_conv_date(const char *s, int *y, int *m, int *d);
@@ -271,6 +274,7 @@ void db_err_set(struct db_err *err, enum db_errkind kind, const char *fmt,
     ...) KF_PRINTF(3, 4);
 
 /* sqlscan.c */
+/* writes: 0 a query, 1 anything, 2 a call of a procedure that reads. */
 int db_sqlscan_check(const char *sql, int writes, char **why);
 char **db_sqlscan_split(const char *script, size_t *n);
 const char *db_sqlscan_main_select(const char *sql, int after_distinct);

@@ -168,6 +168,7 @@ exec_prepare(struct db_source *src, struct db_conn *c, const char *sql,
     uint64_t hash, size_t trim, uint64_t deadline, struct db_err *err)
 {
 	struct db_stmt *s, *victim = &c->stmts[0];
+	struct strbuf sb = STRBUF_INIT;
 	struct db_watch w;
 	SQLHSTMT st;
 	SQLRETURN r;
@@ -194,7 +195,13 @@ exec_prepare(struct db_source *src, struct db_conn *c, const char *sql,
 		return NULL;
 	}
 	db_source_stmts(src, 1);
-	text = xstrndup(sql, trim);
+	if (db_conv_stmt(c, src->utf8, sql, trim, &sb, err) == -1) {
+		sb_free(&sb);
+		SQLFreeHandle(SQL_HANDLE_STMT, st);
+		db_source_stmts(src, -1);
+		return NULL;
+	}
+	text = sb_steal(&sb);
 	/* Some drivers (MariaDB) prepare on the server: watch that too. */
 	memset(&w, 0, sizeof w);
 	w.st = st;
@@ -1123,7 +1130,7 @@ static int
 exec_verdict(struct db_source *src, const char *sql, uint64_t h, size_t len,
     int writes, size_t *trim, char **why)
 {
-	unsigned bit = writes ? 2u : 1u;
+	unsigned bit = writes == 2 ? 4u : writes ? 2u : 1u;
 	struct db_verdict *v, *hit = NULL;
 	struct exec_tv *tv = &exec_tvs[h % EXEC_TV_SLOTS];
 	size_t t;
@@ -1192,6 +1199,7 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
     uint64_t hash, size_t trim, struct db_result **out, int *executed,
     int *lost, struct db_err *err)
 {
+	const struct db_adapter *ad;
 	struct db_result *res = NULL;
 	struct exec_arena arena;
 	struct db_stmt *s;
@@ -1205,6 +1213,15 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	    UINT64_MAX;
 
 	*executed = *lost = 0;
+	if (q->call && !q->writes && src->readonly && c->ro_unsupported) {
+		ad = db_source_adapter(src);
+		db_err_set(err, DBE_REFUSED, "datasource %s is read-only, "
+		    "but %s cannot make a session read-only, so nothing "
+		    "would keep a procedure from writing; give kefu a login "
+		    "that may only read and set read-only = no", src->name,
+		    ad != NULL ? db_adapter_title(ad) : "its driver");
+		return -1;
+	}
 	if ((s = exec_prepare(src, c, q->sql, hash, trim, deadline,
 	    err)) == NULL) {
 		if (err->kind != DBE_TIMEOUT && exec_conn_dead(c, err)) {
@@ -1270,7 +1287,8 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 		db_source_unwatch(src, &w);
 	if (w.fired) {
 		db_err_set(err, DBE_TIMEOUT, "the statement ran longer than "
-		    "query-timeout (%d ms) and was cancelled", timeout_ms);
+		    "%s (%d ms) and was cancelled", q->timeout_ms > 0 ?
+		    "the timeout it was given" : "query-timeout", timeout_ms);
 		c->broken = 1;          /* the driver's state is uncertain */
 		rc = -1;
 	} else if (rc == -1 && err->kind == DBE_TIMEOUT)
@@ -1318,7 +1336,8 @@ db_run(struct db_source *src, const struct db_query *q,
 		len = q->sql_len;
 	} else
 		hash = db_sql_hash(q->sql, &len);
-	if (exec_verdict(src, q->sql, hash, len, q->writes, &trim, &why) ==
+	if (exec_verdict(src, q->sql, hash, len, q->writes ? 1 :
+	    q->call ? 2 : 0, &trim, &why) ==
 	    -1) {
 		db_err_set(err, DBE_REFUSED, "datasource %s: %s", src->name,
 		    why);

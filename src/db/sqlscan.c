@@ -156,6 +156,14 @@ static const char *const sqlscan_writers[] = {
 };
 
 static int
+sqlscan_is_call(const struct tok *t)
+{
+	return sqlscan_is(t, "CALL") || sqlscan_is(t, "EXEC") ||
+	    sqlscan_is(t, "EXECUTE");
+}
+
+/* writes: 0 a query, 1 anything, 2 a call of a procedure that reads. */
+static int
 sqlscan_check1(const char *sql, int writes, int bs, char **why)
 {
 	const char *p = sql;
@@ -182,7 +190,16 @@ sqlscan_check1(const char *sql, int writes, int bs, char **why)
 			ended = 1;
 			continue;
 		}
-		if (!writes && first) {
+		if (writes == 2 && first) {
+			if (!sqlscan_is_call(&t) &&
+			    !(t.kind == TK_PUNCT && *t.s == '{')) {
+				*why = xasprintf("the statement is not a "
+				    "procedure call (it starts with \"%.*s\"); "
+				    "use CALL, EXEC or {call ...}",
+				    (int)(t.len > 20 ? 20 : t.len), t.s);
+				return -1;
+			}
+		} else if (!writes && first) {
 			if (!sqlscan_is(&t, "SELECT") && !sqlscan_is(&t, "WITH") &&
 			    !sqlscan_is(&t, "VALUES") &&
 			    !(t.kind == TK_PUNCT && *t.s == '(')) {
@@ -194,7 +211,8 @@ sqlscan_check1(const char *sql, int writes, int bs, char **why)
 			}
 		}
 		first = 0;
-		if (writes || t.kind != TK_WORD)
+		if (writes == 1 || t.kind != TK_WORD ||
+		    (writes == 2 && sqlscan_is_call(&t)))
 			continue;
 		for (i = 0; i < nitems(sqlscan_writers); i++) {
 			if (sqlscan_is(&t, sqlscan_writers[i])) {

@@ -79,8 +79,14 @@ chk_prompts(struct chk *c, const struct flow_node *n)
 {
 	size_t i;
 
-	for (i = 0; i < n->npieces; i++)
+	for (i = 0; i < n->npieces; i++) {
 		chk_prompt(c, n->pieces[i].line, n->pieces[i].prompt);
+		/* said when the value cannot be, unless error= goes on */
+		if (n->pieces[i].as != NULL &&
+		    flow_node_edge(n, "error") == NULL)
+			chk_prompt(c, n->pieces[i].line,
+			    FLOW_PROMPT_CANNOT_SAY);
+	}
 	for (i = 0; i < n->nitems; i++)
 		chk_prompt_list(c, n->line, n->item_prompts[i]);
 	chk_prompt_list(c, n->line, n->short_greeting);

@@ -149,12 +149,22 @@ struct flow_say_ops {
 	/*
 	 * Append to *out the prompts that speak `value` as `as` ("number",
 	 * "money", "quantity", "date", "digits"); unit is the measure word
-	 * for quantities or NULL.  0, or -1 with *cause.
+	 * for quantities or NULL; decimals rounds numbers and quantities to
+	 * that many decimals (-1: as written).  0, or -1 with *cause and
+	 * *out unchanged: the value cannot be said.
 	 */
 	int (*say)(void *arg, const char *lang, const char *as,
-	    const char *value, const char *unit, struct flow_prompts *out,
-	    char **cause);
+	    const char *value, const char *unit, int decimals,
+	    struct flow_prompts *out, char **cause);
 };
+
+/*
+ * Said in place of a value the say-rules cannot read, by a <say> or
+ * <play> without an error= branch (never silence).
+ */
+#define FLOW_PROMPT_CANNOT_SAY "sys.cannot_say"
+/* The largest decimals= of a <say>. */
+#define FLOW_SAY_MAX_DECIMALS 9
 
 /* Prompt catalogs. */
 struct flow_prompt_ops {

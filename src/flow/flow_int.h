@@ -32,6 +32,7 @@ struct flow_piece {
 	char *unit;             /* measure word for quantities */
 	char *unit_var;         /* ... or the variable holding it */
 	char *text_var;         /* text of a prompt played by variable */
+	int decimals;           /* say: decimals=, -1 when not given */
 	int is_text;            /* <text var>: free text */
 	int line;
 };

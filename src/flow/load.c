@@ -114,6 +114,7 @@ load_piece(struct flow_node *n, char *prompt, char *as, char *var,
 	p->var = var;
 	p->value = value;
 	p->unit = unit;
+	p->decimals = -1;
 	p->line = line;
 	return p;
 }
@@ -132,9 +133,24 @@ load_prompts(struct flow_node *n, xmlNodePtr x, const char *attr)
 	free(v);
 }
 
+/* A <say as var|value unit|unit-var decimals>, node or child of a play. */
+static void
+load_say_piece(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
+{
+	struct flow_piece *p;
+
+	p = load_piece(n, NULL, xml_attr(x, "as"), xml_attr(x, "var"),
+	    xml_attr(x, "value"), xml_attr(x, "unit"), xml_line(x));
+	p->unit_var = xml_attr(x, "unit-var");
+	p->decimals = load_int(lc, x, "decimals", -1);
+	if (p->decimals > FLOW_SAY_MAX_DECIMALS)
+		xml_err(&lc->xe, p->line, "decimals=\"%d\": at most %d are "
+		    "read", p->decimals, FLOW_SAY_MAX_DECIMALS);
+}
+
 /* The children <prompt id> and <say as var|value unit> of a play. */
 static void
-load_play_children(struct flow_node *n, xmlNodePtr x)
+load_play_children(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 {
 	xmlNodePtr c;
 	struct flow_piece *p;
@@ -148,12 +164,8 @@ load_play_children(struct flow_node *n, xmlNodePtr x)
 			p = load_piece(n, NULL, NULL, xml_attr(c, "var"),
 			    NULL, NULL, xml_line(c));
 			p->is_text = 1;
-		} else if (xml_is(c, "say")) {
-			p = load_piece(n, NULL, xml_attr(c, "as"),
-			    xml_attr(c, "var"), xml_attr(c, "value"),
-			    xml_attr(c, "unit"), xml_line(c));
-			p->unit_var = xml_attr(c, "unit-var");
-		}
+		} else if (xml_is(c, "say"))
+			load_say_piece(lc, n, c);
 	}
 }
 
@@ -284,21 +296,19 @@ load_query(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 }
 
 static void
-load_say(struct flow_node *n, xmlNodePtr x)
+load_say(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 {
-	struct flow_piece *p;
-
-	p = load_piece(n, NULL, xml_attr(x, "as"), xml_attr(x, "var"),
-	    xml_attr(x, "value"), xml_attr(x, "unit"), xml_line(x));
-	p->unit_var = xml_attr(x, "unit-var");
+	load_say_piece(lc, n, x);
+	load_edge_attr(n, x, "error", "error");
 	n->barge_in = load_yesno(x, "barge-in", 1);
 }
 
 static void
-load_play(struct flow_node *n, xmlNodePtr x)
+load_play(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 {
 	load_prompts(n, x, "prompt");
-	load_play_children(n, x);
+	load_play_children(lc, n, x);
+	load_edge_attr(n, x, "error", "error");
 	n->barge_in = load_yesno(x, "barge-in", 1);
 }
 
@@ -388,10 +398,10 @@ load_node(struct loadctx *lc, struct flow *f, xmlNodePtr x)
 		load_query(lc, n, x);
 		break;
 	case FK_SAY:
-		load_say(n, x);
+		load_say(lc, n, x);
 		break;
 	case FK_PLAY:
-		load_play(n, x);
+		load_play(lc, n, x);
 		break;
 	case FK_RECORD:
 		load_record(lc, n, x);

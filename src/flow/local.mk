@@ -52,10 +52,12 @@ EXTRA_DIST += man/kefu-flow.5
 EXTRA_DIST += \
 	t/data/flow/good/main.xml \
 	t/data/flow/good/sub.xml \
+	t/data/flow/good/sayerr.xml \
 	t/data/flow/bad/malformed.xml \
 	t/data/flow/bad/schema.xml \
 	t/data/flow/bad/target.xml \
 	t/data/flow/bad/dupid.xml \
+	t/data/flow/bad/decimals.xml \
 	t/data/flow/check/missing_prompt.xml \
 	t/data/flow/check/unknown_map.xml \
 	t/data/flow/check/param_type.xml \

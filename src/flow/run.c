@@ -276,13 +276,20 @@ run_by_var(struct run *r, struct flow_prompts *ps, const struct flow_piece *pc)
 		    pc->line);
 }
 
-static void
+/*
+ * The prompts of pieces pc[0..n) into ps.  Returns how many values the
+ * say-rules could not read: each is logged, and with apologise said as
+ * FLOW_PROMPT_CANNOT_SAY in its place (a caller never hears a sentence
+ * stop short).
+ */
+static int
 run_pieces(struct run *r, struct flow_prompts *ps,
-    const struct flow_piece *pc, size_t n)
+    const struct flow_piece *pc, size_t n, int apologise)
 {
 	const char *value, *unit;
 	char *cause = NULL;
 	size_t i;
+	int bad = 0;
 
 	for (i = 0; i < n; i++) {
 		if (pc[i].prompt != NULL) {
@@ -303,14 +310,19 @@ run_pieces(struct run *r, struct flow_prompts *ps,
 			continue;
 		}
 		if (r->env->say->say(r->env->say_arg, r->lang, pc[i].as,
-		    value, unit, ps, &cause) == -1) {
-			log_warnx("flow: cannot say %s as %s: %s",
-			    pc[i].var ? pc[i].var : "a value", pc[i].as,
-			    cause ? cause : "?");
-			free(cause);
-			cause = NULL;
-		}
+		    value, unit, pc[i].decimals, ps, &cause) == 0)
+			continue;
+		log_warnx("flow: line %d: cannot say %s \"%s\" as %s: %s%s",
+		    pc[i].line, pc[i].var ? pc[i].var : "a value", value,
+		    pc[i].as, cause ? cause : "?", apologise ?
+		    "; said " FLOW_PROMPT_CANNOT_SAY " instead" : "");
+		free(cause);
+		cause = NULL;
+		bad++;
+		if (apologise)
+			run_prompt(r, ps, FLOW_PROMPT_CANNOT_SAY);
 	}
+	return bad;
 }
 
 /*
@@ -338,6 +350,26 @@ run_play(struct run *r, struct flow_prompts *ps, int barge_in)
 		r->swallow = 0;
 	}
 	return RUN_NEXT;
+}
+
+/*
+ * <say> and <play>: with an error= branch, a value that cannot be said
+ * sends the call there and nothing of the node is played.
+ */
+static enum run_rc
+run_speak(struct run *r, const struct flow_node *n,
+    const struct flow_node **next)
+{
+	struct flow_prompts ps = { NULL, 0 };
+	const struct flow_node *err = run_edge(n, "error");
+
+	if (run_pieces(r, &ps, n->pieces, n->npieces, err == NULL) != 0 &&
+	    err != NULL) {
+		flow_prompts_clear(&ps);
+		*next = err;
+		return RUN_NEXT;
+	}
+	return run_play(r, &ps, n->barge_in);
 }
 
 static enum run_rc
@@ -459,7 +491,7 @@ run_menu(struct run *r, const struct flow_node *n,
 
 	for (;;) {
 		if (first || n->short_greeting == NULL)
-			run_pieces(r, &ps, n->pieces, n->npieces);
+			run_pieces(r, &ps, n->pieces, n->npieces, 1);
 		else
 			run_prompt_list(r, &ps, n->short_greeting);
 		for (i = 0; i < n->nitems; i++)
@@ -521,7 +553,7 @@ run_confirm(struct run *r, const struct flow_node *n, const char *v,
 	cfg.first_ms = n->dig.first_ms;
 	run_prompt_list(r, &ps, n->confirm_prompt);
 	if (r->env->say != NULL && r->env->say->say(r->env->say_arg, r->lang,
-	    "digits", v, NULL, &ps, &cause) == -1) {
+	    "digits", v, NULL, -1, &ps, &cause) == -1) {
 		log_warnx("flow: cannot read back the entry of %s: %s",
 		    n->var, cause);
 		free(cause);
@@ -544,7 +576,7 @@ run_input(struct run *r, const struct flow_node *n,
 	enum run_rc rc;
 
 	for (;;) {
-		run_pieces(r, &ps, n->pieces, n->npieces);
+		run_pieces(r, &ps, n->pieces, n->npieces, 1);
 		if ((rc = run_play(r, &ps, n->barge_in)) != RUN_NEXT)
 			return rc;
 		if ((rc = run_collect(r, &n->dig, &d, n->cancel_key,
@@ -734,7 +766,7 @@ run_foreach(struct run *r, const struct flow_node *n)
 				    b->value : run_get(r, b->from), b->type);
 				continue;
 			}
-			run_pieces(r, &ps, b->pieces, b->npieces);
+			run_pieces(r, &ps, b->pieces, b->npieces, 1);
 			if ((rc = run_play(r, &ps, b->barge_in)) != RUN_NEXT)
 				return rc;
 		}
@@ -781,7 +813,7 @@ run_record(struct run *r, const struct flow_node *n,
 	enum run_rc rc;
 	int ev;
 
-	run_pieces(r, &ps, n->pieces, n->npieces);
+	run_pieces(r, &ps, n->pieces, n->npieces, 1);
 	if ((rc = run_play(r, &ps, 1)) != RUN_NEXT)
 		return rc;
 	r->typeahead = 0;
@@ -855,8 +887,7 @@ run_node(struct run *r, const struct flow_node *n,
 		return run_query(r, n, next);
 	case FK_SAY:
 	case FK_PLAY:
-		run_pieces(r, &ps, n->pieces, n->npieces);
-		return run_play(r, &ps, n->barge_in);
+		return run_speak(r, n, next);
 	case FK_RECORD:
 		return run_record(r, n, next);
 	case FK_SET:
@@ -879,7 +910,7 @@ run_node(struct run *r, const struct flow_node *n,
 		snprintf(r->lang, sizeof r->lang, "%s", n->lang);
 		return RUN_NEXT;
 	case FK_HANGUP:
-		run_pieces(r, &ps, n->pieces, n->npieces);
+		run_pieces(r, &ps, n->pieces, n->npieces, 1);
 		rc = run_play(r, &ps, 0);
 		if (rc == RUN_NEXT)
 			r->ops->hangup(r->ch);

@@ -75,21 +75,29 @@ map_exec_input(const struct map_var *in, size_t nin, const char *name)
 	return NULL;
 }
 
-/* Bytes needed for the canonical text of every decimal input. */
+/*
+ * Bytes needed for the canonical text of every decimal input and the
+ * LIKE pattern of every match= one.
+ */
 static size_t
-map_exec_decimal_room(const struct map *m, const char **vals)
+map_exec_room(const struct map *m, const char **vals)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < m->info.nparams; i++)
-		if (m->params[i].type == MAPP_DECIMAL && vals[i] != NULL)
+	for (i = 0; i < m->info.nparams; i++) {
+		if (vals[i] == NULL)
+			continue;
+		if (m->params[i].type == MAPP_DECIMAL)
 			n += strlen(vals[i]) + 3;
+		else if (m->params[i].match != MAPM_EXACT)
+			n += 2 * strlen(vals[i]) + 3;
+	}
 	return n;
 }
 
 static void
 map_exec_value(const struct map_param_info *p, const char *v,
-    struct db_param *dp, char **room)
+    const char *special, struct db_param *dp, char **room)
 {
 	char *c;
 
@@ -111,6 +119,9 @@ map_exec_value(const struct map_param_info *p, const char *v,
 		dp->s = strcpy(*room, c);
 		*room += strlen(c) + 1;
 		free(c);
+	} else if (p->match != MAPM_EXACT) {
+		dp->s = map_param_like(v, p->match, special, *room);
+		*room += strlen(dp->s) + 1;
 	} else
 		dp->s = v;
 }
@@ -135,9 +146,11 @@ map_exec_check(const struct map_param_info *p, const char **v,
 	return -1;
 }
 
-int
-map_bind(const struct map *m, const struct map_var *in, size_t nin,
-    const struct map_sql_info *sql, struct map_res *res)
+/* map_bind, with the LIKE wildcards of the datasource's adapter. */
+static int
+map_exec_bind(const struct map *m, const struct map_var *in, size_t nin,
+    const struct map_sql_info *sql, const char *special,
+    struct map_res *res)
 {
 	size_t np = m->info.nparams, i;
 	const char *stackv[16], **vals = stackv;
@@ -151,19 +164,20 @@ map_bind(const struct map *m, const struct map_var *in, size_t nin,
 		if (map_exec_check(&m->params[i], &vals[i], res) == -1)
 			goto fail;
 	}
-	i = map_exec_decimal_room(m, vals);
+	i = map_exec_room(m, vals);
 	room = res->buf_ = i != 0 ? xmalloc(i) : NULL;
 	if (np + sql->nmarkers <= nitems(res->parbuf_))
 		pv = res->params_ = res->parbuf_;
 	else
 		pv = res->params_ = xcalloc(np + sql->nmarkers, sizeof *pv);
 	for (i = 0; i < np; i++)
-		map_exec_value(&m->params[i], vals[i], &pv[i], &room);
+		map_exec_value(&m->params[i], vals[i], special, &pv[i], &room);
 	for (i = 0; i < sql->nmarkers; i++)
 		pv[np + i] = pv[sql->markers[i]];
 	res->params = pv + np;
 	res->nparams = sql->nmarkers;
 	res->sql = sql->bound;
+	res->si = sql;
 	if (vals != stackv)
 		free(vals);
 	return 0;
@@ -171,6 +185,14 @@ fail:
 	if (vals != stackv)
 		free(vals);
 	return -1;
+}
+
+int
+map_bind(const struct map *m, const struct map_var *in, size_t nin,
+    const struct map_sql_info *sql, struct map_res *res)
+{
+	return map_exec_bind(m, in, nin, sql, db_adapter_like_special(NULL),
+	    res);
 }
 
 static enum map_outcome
@@ -184,7 +206,13 @@ map_exec_dberr(const struct map *m, struct map_res *res)
 		map_exec_fail(res, MAP_DOWN, "%s", e->msg);
 		break;
 	case DBE_TIMEOUT:
-		map_exec_fail(res, MAP_TIMEOUT, "%s", e->msg);
+		if (m->info.timeout_ms > 0)     /* not the datasource's */
+			map_exec_fail(res, MAP_TIMEOUT, "mapping '%s': the "
+			    "statement ran longer than the mapping's timeout "
+			    "(%d ms, %s:%d) and was cancelled", m->info.name,
+			    m->info.timeout_ms, m->info.file, m->info.line);
+		else
+			map_exec_fail(res, MAP_TIMEOUT, "%s", e->msg);
 		break;
 	case DBE_TOO_MANY:
 		map_exec_fail(res, MAP_ERROR, "mapping '%s': more than %zu "
@@ -307,8 +335,8 @@ map_exec_needs_adapter(const struct map *m)
 {
 	const struct map_info *mi = &m->info;
 
-	return mi->nsql > 1 || (mi->rows != MAPROWS_NONE &&
-	    mi->on_many != MAP_ON_MANY_ERROR);
+	return mi->nsql > 1 || m->like || (mi->rows != MAPROWS_NONE &&
+	    mi->on_many != MAP_ON_MANY_ERROR && !mi->procedure);
 }
 
 static const struct map_prep *
@@ -325,8 +353,9 @@ map_exec_prep(const struct map *cm, const struct map_sql_info *si,
 	memset(tmp, 0, sizeof *tmp);
 	tmp->si = si;
 	tmp->ad = ad;
+	/* A procedure's result cannot be limited: map_exec_rows keeps it short. */
 	if (mi->rows != MAPROWS_NONE && mi->on_many != MAP_ON_MANY_ERROR &&
-	    ad != NULL)
+	    !mi->procedure && ad != NULL)
 		tmp->limited = db_adapter_limit(ad, si->bound,
 		    mi->max_rows + 1);
 	tmp->sql = tmp->limited != NULL ? tmp->limited : si->bound;
@@ -364,6 +393,7 @@ map_exec_query(const struct map *m, const struct map_sql_info *si,
 	q->coltypes = m->coltypes;
 	q->ncoltypes = mi->ncolumns;
 	q->writes = mi->writes;
+	q->call = mi->procedure;
 	q->timeout_ms = mi->timeout_ms;
 	if (mi->rows != MAPROWS_NONE && mi->on_many == MAP_ON_MANY_ERROR)
 		q->max_rows = mi->max_rows;
@@ -406,7 +436,8 @@ map_run(const struct map *m, const struct map_var *in, size_t nin,
 	if (m->src != NULL && map_exec_needs_adapter(m))
 		ad = db_source_adapter(m->src);
 	si = map_sql_for(m, ad ? db_adapter_name(ad) : NULL);
-	if (map_bind(m, in, nin, si, res) == 0)
+	if (map_exec_bind(m, in, nin, si, db_adapter_like_special(ad),
+	    res) == 0)
 		map_exec_run(m, si, res, ad);
 	res->elapsed_us = (unsigned)(now_us() - t0);
 	us = res->elapsed_us != 0 ? res->elapsed_us : 1;

@@ -8,10 +8,12 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,6 +168,10 @@ map_load_param_rules(struct map_loader *ld, struct map_param_info *p)
 	    p->type != MAPP_DECIMAL)
 		xml_err(&ld->xe, p->line, "parameter '%s': min= and max= "
 		    "need type integer or decimal", p->name);
+	if (p->match != MAPM_EXACT && p->type != MAPP_TEXT &&
+	    p->type != MAPP_DIGITS)
+		xml_err(&ld->xe, p->line, "parameter '%s': match= needs "
+		    "type text or digits", p->name);
 	if (p->min_len != 0 && p->max_len != 0 && p->min_len > p->max_len)
 		xml_err(&ld->xe, p->line, "parameter '%s': min-length is "
 		    "above max-length", p->name);
@@ -224,6 +230,10 @@ map_load_param(struct map_loader *ld, struct map *m, xmlNode *node)
 	p->max = map_load_decimal(m, map_load_attr(m, node, "max"));
 	v = map_load_attr(m, node, "optional");
 	p->optional = v != NULL && strcmp(v, "yes") == 0;
+	p->match = map_load_enum(map_load_attr(m, node, "match"),
+	    map_param_matches, MAPM_EXACT);
+	if (p->match != MAPM_EXACT)
+		m->like = 1;
 	for (i = 0; i + 1 < m->info.nparams; i++)
 		if (strcmp(m->params[i].name, p->name) == 0)
 			xml_err(&ld->xe, p->line, "parameter '%s' declared "
@@ -324,6 +334,51 @@ map_load_markers(struct map_loader *ld, struct map *m,
 	si->nmarkers = sc->nnames;
 }
 
+/*
+ * A match= parameter must come right after LIKE, and kefu writes the
+ * ESCAPE clause itself after its marker: SQL-92 and every DBMS of
+ * adapters/ take ESCAPE '!', so the text is the same for all of them.
+ */
+static void
+map_load_like(struct map_loader *ld, struct map *m, struct map_sql_info *si,
+    struct map_sql_scan *sc)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const struct map_param_info *p;
+	const char *b = si->bound, *q;
+	size_t i, at = 0;
+
+	for (i = 0; i < sc->nnames && m->like; i++) {
+		if (si->markers[i] >= m->info.nparams)
+			continue;       /* unknown: reported already */
+		p = &m->params[si->markers[i]];
+		if (p->match == MAPM_EXACT)
+			continue;
+		if (!sc->likes[i]) {
+			xml_err(&ld->xe, si->line + sc->lines[i], "parameter "
+			    "'%s' has match=\"%s\": write it right after LIKE "
+			    "(name LIKE :%s); kefu adds the %% itself", p->name,
+			    map_param_matches[p->match], p->name);
+			continue;
+		}
+		for (q = b + sc->offs[i] + 1; *q == ' ' || *q == '\t' ||
+		    *q == '\n' || *q == '\r'; q++)
+			;
+		if (strncasecmp(q, "ESCAPE", 6) == 0 &&
+		    !isalnum((unsigned char)q[6]) && q[6] != '_')
+			xml_err(&ld->xe, si->line + sc->lines[i], "parameter "
+			    "'%s' has match=: kefu writes its ESCAPE clause; "
+			    "leave it out", p->name);
+		sb_add(&sb, b + at, sc->offs[i] + 1 - at);
+		sb_adds(&sb, " ESCAPE '!'");
+		at = sc->offs[i] + 1;
+	}
+	if (at == 0)
+		return;
+	sb_adds(&sb, b + at);
+	si->bound = map_own(m, sb_steal(&sb));
+}
+
 static void
 map_load_sql(struct map_loader *ld, struct map *m, xmlNode *node,
     struct map_sql_info *si)
@@ -337,7 +392,8 @@ map_load_sql(struct map_loader *ld, struct map *m, xmlNode *node,
 	si->dialect = map_load_attr(m, node, "dialect");
 	si->text = map_own(m, xstrdup(text ? (const char *)text : ""));
 	xmlFree(text);
-	if (map_sql_compile(si->text, m->info.writes, &sc, &errline,
+	if (map_sql_compile(si->text, m->info.writes ? 1 :
+	    m->info.procedure ? 2 : 0, &sc, &errline,
 	    &cause) == -1) {
 		xml_err(&ld->xe, si->line + errline, "%s", cause);
 		free(cause);
@@ -347,6 +403,7 @@ map_load_sql(struct map_loader *ld, struct map *m, xmlNode *node,
 	si->bound = map_own(m, sc.bound);
 	sc.bound = NULL;
 	map_load_markers(ld, m, si, &sc);
+	map_load_like(ld, m, si, &sc);
 	map_sql_scan_free(&sc);
 }
 
@@ -388,6 +445,42 @@ map_load_sqls(struct map_loader *ld, struct map *m, xmlNode *node)
 	m->sql[def] = tmp;
 }
 
+/*
+ * db_run sends a statement's text in the datasource's encoding: refuse
+ * at load a literal that encoding cannot hold, at its own line.
+ */
+static void
+map_load_encoding(struct map_loader *ld, struct map *m,
+    const struct conf_datasource *ds)
+{
+	const struct map_sql_info *si;
+	const char *p;
+	char *cause = NULL;
+	size_t i, bad, n;
+	int line;
+
+	for (i = 0; i < m->info.nsql; i++) {
+		si = &m->sql[i];
+		if (db_encoding_check(ds->encoding, si->text, &bad,
+		    &cause) == 0)
+			continue;
+		line = si->line;
+		for (p = si->text; p < si->text + bad; p++)
+			line += *p == '\n';
+		for (n = 1; si->text[bad] != '\0' && n < 4 &&
+		    ((unsigned char)si->text[bad + n] & 0xc0) == 0x80; n++)
+			;
+		if (si->text[bad] == '\0')
+			xml_err(&ld->xe, line, "%s", cause);
+		else
+			xml_err(&ld->xe, line, "the SQL holds \"%.*s\", which "
+			    "%s (the encoding of datasource '%s') cannot hold",
+			    (int)n, si->text + bad, ds->encoding, ds->name);
+		free(cause);
+		cause = NULL;
+	}
+}
+
 static void
 map_load_datasource(struct map_loader *ld, struct map *m)
 {
@@ -410,6 +503,7 @@ map_load_datasource(struct map_loader *ld, struct map *m)
 			xml_err(&ld->xe, m->info.line, "mapping '%s' writes, "
 			    "but datasource '%s' is read-only", m->info.name,
 			    ds->name);
+		map_load_encoding(ld, m, ds);
 	}
 	if (ld->cfg->source != NULL)
 		m->src = ld->cfg->source(ld->cfg->arg, m->info.datasource);
@@ -428,6 +522,12 @@ map_load_head(struct map_loader *ld, struct map *m, xmlNode *node)
 	mi->datasource = map_load_attr(m, node, "datasource");
 	v = map_load_attr(m, node, "writes");
 	mi->writes = v != NULL && strcmp(v, "yes") == 0;
+	v = map_load_attr(m, node, "procedure");
+	mi->procedure = v != NULL && strcmp(v, "yes") == 0;
+	if (mi->procedure && mi->writes)
+		xml_err(&ld->xe, mi->line, "procedure=\"yes\" is for "
+		    "procedures that only read; one that writes is a mapping "
+		    "with writes=\"yes\"");
 	v = map_load_attr(m, node, "timeout");
 	if (v != NULL && conf_duration(v, &mi->timeout_ms, &errstr) == -1)
 		xml_err(&ld->xe, mi->line, "timeout '%s': %s", v, errstr);

@@ -22,6 +22,10 @@ EXTRA_DIST += man/kefu-mapping.5 \
 	t/data/map/dup/b.xml \
 	t/data/map/bad/bad-pattern.xml \
 	t/data/map/bad/check-on-text.xml \
+	t/data/map/bad/gbk-literal.xml \
+	t/data/map/bad/like-escape.xml \
+	t/data/map/bad/like-integer.xml \
+	t/data/map/bad/like-not-after-like.xml \
 	t/data/map/bad/doctype.xml \
 	t/data/map/bad/dup-var.xml \
 	t/data/map/bad/empty.xml \

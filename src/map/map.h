@@ -75,6 +75,18 @@ enum map_check {
 	MAPC_GTIN,      /* any of EAN-8, UPC-A, EAN-13, GTIN-14, by length */
 };
 
+/*
+ * How a text parameter placed right after LIKE matches (match=): its
+ * value is made literal -- the DBMS's wildcards escaped with '!', and
+ * "ESCAPE '!'" written after the marker -- and '%' added around it.
+ */
+enum map_match {
+	MAPM_EXACT = 0, /* the value as given, wildcards and all (no match=) */
+	MAPM_PREFIX,    /* starts with the value: esc(v) || '%' */
+	MAPM_CONTAINS,  /* holds the value: '%' || esc(v) || '%' */
+	MAPM_SUFFIX,    /* ends with the value: '%' || esc(v) */
+};
+
 /* How many rows a mapping's result holds (<result rows=...>). */
 enum map_rows {
 	MAPROWS_NONE,   /* no result set: a write */
@@ -96,6 +108,8 @@ struct map_param_info {
 	enum map_check check;
 	const char *min;        /* integer/decimal lower bound as text, or NULL */
 	const char *max;        /* upper bound, or NULL */
+	enum map_match match;   /* match=; not MAPM_EXACT: bound as a literal
+				   LIKE pattern */
 	int line;               /* line of <param> */
 	const void *re_;        /* private: the compiled pattern (regex_t) */
 };
@@ -125,6 +139,9 @@ struct map_info {
 	const char *file;               /* the file it came from */
 	int line;                       /* line of <mapping> */
 	int writes;                     /* writes="yes" */
+	int procedure;                  /* procedure="yes": the SQL calls a
+					   stored procedure that returns rows
+					   and only reads (CALL, EXEC) */
 	int timeout_ms;                 /* 0: the datasource's query-timeout */
 	const struct map_param_info *params;
 	size_t nparams;
@@ -212,6 +229,8 @@ struct map_res {
 	int64_t affected;               /* rows="none": rows changed, else -1 */
 	unsigned elapsed_us;            /* validation + database, wall clock */
 	const char *sql;                /* the statement sent, NULL before binding */
+	const struct map_sql_info *si; /* the variant bound (sql may add a
+					   row limit to it), NULL before */
 	const struct db_param *params;  /* bound values, one per '?' */
 	size_t nparams;
 	struct db_err dberr;            /* the db layer's error, kind DBE_NONE if none */

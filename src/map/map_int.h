@@ -37,6 +37,7 @@ struct map {
 	uint64_t runs;
 	uint64_t outcomes[MAP_NOUTCOMES];
 	struct map_prep *prep;          /* set once by map_exec_prep (atomic) */
+	int like;                       /* a parameter has match= */
 	void **owned;                   /* blocks to free with the mapping */
 	size_t nowned;
 };
@@ -49,13 +50,16 @@ struct map_set {
 /*
  * sql.c: compile one <sql> text.  Placeholders :name (outside quotes and
  * comments, not "::") become '?'; names[] gets each placeholder's name in
- * order.  With writes == 0, anything but one query is refused.  Errors
+ * order.  With writes == 0, anything but one query is refused; with
+ * writes == 2, anything but one call of a procedure (CALL, EXEC).  Errors
  * name the line within the text (0-based offset added to the caller's).
  */
 struct map_sql_scan {
 	char *bound;            /* the text with '?' markers */
 	char **names;           /* placeholder names, in marker order */
 	int *lines;             /* 0-based line of each in the text */
+	size_t *offs;           /* byte offset of each '?' in bound */
+	unsigned char *likes;   /* 1: the placeholder follows LIKE or ILIKE */
 	size_t nnames;
 };
 int map_sql_compile(const char *text, int writes, struct map_sql_scan *out,
@@ -64,6 +68,15 @@ void map_sql_scan_free(struct map_sql_scan *sc);
 
 /* param.c: type names (NULL-terminated, in enum map_ptype order). */
 extern const char *const map_param_types[];
+/* param.c: match= names (NULL-terminated, in enum map_match order). */
+extern const char *const map_param_matches[];
+/*
+ * param.c: value v as a literal LIKE pattern for match (escaping each
+ * character of special, and DB_LIKE_ESCAPE itself) into out, which holds
+ * 2 * strlen(v) + 3 bytes.  Returns out.
+ */
+char *map_param_like(const char *v, enum map_match match,
+    const char *special, char *out);
 /* param.c: canonical text of a checked decimal; compare two of them. */
 char *map_param_decimal(const char *s);
 int map_param_int(const char *s, long long *out, const char **end);

@@ -35,6 +35,27 @@ static const char *const map_reason_names[][2] = {
 
 const char *const map_param_types[] = { "digits", "text", "integer",
     "decimal", "date", NULL };
+const char *const map_param_matches[] = { "exact", "prefix", "contains",
+    "suffix", NULL };
+
+char *
+map_param_like(const char *v, enum map_match match, const char *special,
+    char *out)
+{
+	char *o = out;
+
+	if (match == MAPM_CONTAINS || match == MAPM_SUFFIX)
+		*o++ = '%';
+	for (; *v != '\0'; v++) {
+		if (*v == DB_LIKE_ESCAPE || strchr(special, *v) != NULL)
+			*o++ = DB_LIKE_ESCAPE;
+		*o++ = *v;
+	}
+	if (match == MAPM_CONTAINS || match == MAPM_PREFIX)
+		*o++ = '%';
+	*o = '\0';
+	return out;
+}
 
 const char *
 map_ptype_name(enum map_ptype t)

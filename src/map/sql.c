@@ -19,6 +19,8 @@ static const char *const map_sql_writers[] = {
 	"ALTER", "CREATE", "GRANT", "REVOKE", "INTO", "CALL", "EXEC",
 	"EXECUTE", "LOCK",
 };
+/* Words that call a stored procedure (procedure="yes"). */
+static const char *const map_sql_callers[] = { "CALL", "EXEC", "EXECUTE" };
 /* Words a query may start with. */
 static const char *const map_sql_readers[] = { "SELECT", "WITH", "VALUES" };
 
@@ -29,7 +31,10 @@ struct map_sql_lex {
 	struct strbuf out;
 	char **names;
 	int *lines;
+	size_t *offs;
+	unsigned char *likes;
 	size_t nnames;
+	int last_like;          /* the last token was LIKE or ILIKE */
 	int writes;
 	int words;              /* words seen so far */
 	int stmt_end;           /* a ';' was seen */
@@ -124,7 +129,13 @@ map_sql_placeholder(struct map_sql_lex *lx)
 	    sizeof *lx->names);
 	lx->lines = xreallocarray(lx->lines, lx->nnames + 1,
 	    sizeof *lx->lines);
+	lx->offs = xreallocarray(lx->offs, lx->nnames + 1, sizeof *lx->offs);
+	lx->likes = xreallocarray(lx->likes, lx->nnames + 1,
+	    sizeof *lx->likes);
 	lx->lines[lx->nnames] = lx->line;
+	lx->offs[lx->nnames] = lx->out.len;
+	lx->likes[lx->nnames] = (unsigned char)lx->last_like;
+	lx->last_like = 0;
 	lx->names[lx->nnames++] = xstrndup(lx->s + start, lx->i - start);
 	sb_addc(&lx->out, '?');
 }
@@ -137,16 +148,31 @@ map_sql_word(struct map_sql_lex *lx, char **cause)
 
 	while (map_sql_word_char(w[n]))
 		n++;
-	if (lx->words++ == 0 && !lx->writes &&
+	int call = lx->writes == 2 && map_sql_in_list(w, n, map_sql_callers,
+	    nitems(map_sql_callers));
+
+	if (lx->words++ == 0 && lx->writes == 2 && !call)
+		return kf_error(cause, "'%.*s' is not a procedure call; a "
+		    "mapping with procedure=\"yes\" says CALL or EXEC",
+		    (int)n, w);
+	if (lx->words == 1 && !lx->writes && map_sql_in_list(w, n,
+	    map_sql_callers, nitems(map_sql_callers)))
+		return kf_error(cause, "'%.*s' calls a procedure; a mapping "
+		    "whose procedure returns rows and only reads says "
+		    "procedure=\"yes\", one that changes data writes=\"yes\"",
+		    (int)n, w);
+	if (lx->words == 1 && !lx->writes &&
 	    !map_sql_in_list(w, n, map_sql_readers, nitems(map_sql_readers)))
 		return kf_error(cause, "'%.*s' is not a query; a mapping that "
 		    "changes data must say writes=\"yes\"", (int)n, w);
-	if (!lx->writes && map_sql_in_list(w, n, map_sql_writers,
-	    nitems(map_sql_writers)))
+	if (lx->writes != 1 && !call && map_sql_in_list(w, n,
+	    map_sql_writers, nitems(map_sql_writers)))
 		return kf_error(cause, "'%.*s' changes data; a mapping that "
 		    "does must say writes=\"yes\"", (int)n, w);
 	sb_add(&lx->out, w, n);
 	lx->i += n;
+	lx->last_like = (n == 4 && strncasecmp(w, "LIKE", 4) == 0) ||
+	    (n == 5 && strncasecmp(w, "ILIKE", 5) == 0);
 	return 0;
 }
 
@@ -156,6 +182,9 @@ map_sql_step(struct map_sql_lex *lx, char **cause)
 {
 	const char *p = lx->s + lx->i;
 
+	if (!isspace((unsigned char)*p) && !(p[0] == ':' &&
+	    map_sql_word_start(p[1])))
+		lx->last_like = 0;      /* map_sql_word sets it again */
 	if ((p[0] == '-' && p[1] == '-') || (p[0] == '/' && p[1] == '*'))
 		return map_sql_comment(lx, cause);
 	if (lx->stmt_end && !isspace((unsigned char)*p))
@@ -194,6 +223,8 @@ map_sql_scan_free(struct map_sql_scan *sc)
 		free(sc->names[i]);
 	free(sc->names);
 	free(sc->lines);
+	free(sc->offs);
+	free(sc->likes);
 	free(sc->bound);
 	memset(sc, 0, sizeof *sc);
 }
@@ -204,7 +235,8 @@ map_sql_compile(const char *text, int writes, struct map_sql_scan *out,
 {
 	struct map_sql_lex lx;
 	struct map_sql_scan sc;
-	char *tmp;
+	char *tmp, *t;
+	size_t i;
 
 	memset(&lx, 0, sizeof lx);
 	lx.s = text;
@@ -215,6 +247,8 @@ map_sql_compile(const char *text, int writes, struct map_sql_scan *out,
 			sc.bound = sb_steal(&lx.out);
 			sc.names = lx.names;
 			sc.lines = lx.lines;
+			sc.offs = lx.offs;
+			sc.likes = lx.likes;
 			sc.nnames = lx.nnames;
 			map_sql_scan_free(&sc);
 			return -1;
@@ -226,10 +260,15 @@ map_sql_compile(const char *text, int writes, struct map_sql_scan *out,
 		return kf_error(cause, "empty statement");
 	}
 	tmp = sb_steal(&lx.out);
-	out->bound = xstrdup(str_trim(tmp));
+	t = str_trim(tmp);
+	for (i = 0; i < lx.nnames; i++)
+		lx.offs[i] -= (size_t)(t - tmp);
+	out->bound = xstrdup(t);
 	free(tmp);
 	out->names = lx.names;
 	out->lines = lx.lines;
+	out->offs = lx.offs;
+	out->likes = lx.likes;
 	out->nnames = lx.nnames;
 	return 0;
 }

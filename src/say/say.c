@@ -17,6 +17,7 @@
 struct rd {
 	const struct say_rules *r;
 	struct say_seq *seq;
+	int decimals;           /* struct say_opts: -1 as written */
 };
 
 static const char *const say_type_names[SAY_NTYPES] = {
@@ -243,14 +244,75 @@ dec_parse(const char *what, const char *s, int allow_neg, struct dec *dc,
 	return 0;
 }
 
+/*
+ * Write a parsed decimal to buf rounded half up to at most `decimals`
+ * places (none when decimals < 0), without the zeros that end its
+ * fraction nor a point with nothing after it: 49.000000 is 49, 49.50 is
+ * 49.5, 2.345 to 2 places 2.35.  -1 when buf is too small.
+ */
+static int
+dec_norm(const struct dec *dc, int decimals, char *buf, size_t bufsz)
+{
+	size_t fl = dc->fl, il = dc->il + 1, i;
+	char *d = buf + dc->neg, *o;
+
+	if (dc->neg + il + fl + 2 > bufsz)
+		return -1;
+	if (decimals >= 0 && fl > (size_t)decimals)
+		fl = (size_t)decimals;
+	buf[0] = '-';
+	d[0] = '0';             /* room for a carry: 9.995 -> 10.00 */
+	memcpy(d + 1, dc->ip, dc->il);
+	if (fl > 0)
+		memcpy(d + il, dc->fp, fl);
+	if (fl < dc->fl && dc->fp[fl] >= '5') {
+		for (i = il + fl; i > 0 && d[i - 1] == '9'; i--)
+			d[i - 1] = '0';
+		d[i - 1]++;
+	}
+	while (fl > 0 && d[il + fl - 1] == '0')
+		fl--;
+	if (d[0] == '0') {      /* no carry: drop the room made for one */
+		memmove(d, d + 1, il - 1 + fl);
+		il--;
+	}
+	o = d + il;
+	if (fl > 0) {
+		memmove(o + 1, o, fl);
+		*o = '.';
+		o += fl + 1;
+	}
+	*o = '\0';
+	return 0;
+}
+
+/*
+ * Parse s, and when trim is set (or rd asks for a number of decimals)
+ * rewrite it with dec_norm into buf and parse that: *dc then points into
+ * buf.
+ */
+static int
+dec_read(const struct rd *rd, const char *what, const char *s, int trim,
+    struct dec *dc, char *buf, size_t bufsz, char **cause)
+{
+	if (dec_parse(what, s, 1, dc, cause) == -1)
+		return -1;
+	if (!trim && rd->decimals < 0)
+		return 0;
+	if (dec_norm(dc, rd->decimals, buf, bufsz) == -1)
+		return kf_error(cause, "%s \"%s\": too many digits", what, s);
+	return dec_parse(what, buf, 1, dc, cause);
+}
+
 static int
 say_number(struct rd *rd, const char *s, char **cause)
 {
 	const struct say_rules *r = rd->r;
 	struct dec dc;
+	char buf[128];
 	size_t i;
 
-	if (dec_parse("number", s, 1, &dc, cause) == -1)
+	if (dec_read(rd, "number", s, 0, &dc, buf, sizeof buf, cause) == -1)
 		return -1;
 	if (dc.il > (size_t)r->max_digits)
 		return kf_error(cause, "number \"%s\": more than %d digits "
@@ -398,19 +460,24 @@ measure_find(const struct say_rules *r, const char *word)
 }
 
 static int
-quantity_say(const struct say_rules *rules, const char *number,
-    const char *word, struct say_seq *seq, char **cause)
+quantity_say(struct rd *rd, const char *number, const char *word,
+    char **cause)
 {
+	const struct say_rules *rules = rd->r;
 	const struct say_measure *m;
-	struct rd rd = { rules, seq };
 	struct dec dc;
-	size_t n0 = seq->n;
+	char buf[128];
+	size_t n0 = rd->seq->n;
 
-	if (dec_parse("quantity", number, 0, &dc, cause) == -1)
+	if (dec_parse("quantity", number, 0, &dc, cause) == -1 ||
+	    dec_read(rd, "quantity", number, 1, &dc, buf, sizeof buf,
+	    cause) == -1)
 		return -1;
-	if (dc.fp != NULL && dc.fl > (size_t)rules->qty_max_decimals)
+	if (dc.fp != NULL && rd->decimals < 0 &&
+	    dc.fl > (size_t)rules->qty_max_decimals)
 		return kf_error(cause, "quantity \"%s\": more than %d "
-		    "decimals", number, rules->qty_max_decimals);
+		    "decimals (decimals= on the say rounds it)", number,
+		    rules->qty_max_decimals);
 	if (dc.il > (size_t)rules->max_digits)
 		return kf_error(cause, "quantity \"%s\": more than %d digits",
 		    number, rules->max_digits);
@@ -423,12 +490,12 @@ quantity_say(const struct say_rules *rules, const char *number,
 		    rules->lang);
 	if (dc.il == 1 && *dc.ip == '2' && dc.fp == NULL &&
 	    m->two == SAY_TWO_ALWAYS)
-		emit(&rd, rules->liang);
-	else if (say_number(&rd, number, cause) == -1) {
-		seq->n = n0;
+		emit(rd, rules->liang);
+	else if (say_number(rd, buf, cause) == -1) {
+		rd->seq->n = n0;
 		return -1;
 	}
-	emit(&rd, m->id);
+	emit(rd, m->id);
 	return 0;
 }
 
@@ -436,21 +503,15 @@ int
 say_quantity(const struct say_rules *rules, const char *number,
     const char *word, struct say_seq *seq, char **cause)
 {
-	char *n, *w;
-	int rv;
+	struct say_opts o = SAY_OPTS_INIT;
 
-	n = xstrdup(number != NULL ? number : "");
-	w = xstrdup(word != NULL ? word : "");
-	rv = quantity_say(rules, str_trim(n), str_trim(w), seq, cause);
-	free(n);
-	free(w);
-	return rv;
+	o.unit = word != NULL ? word : "";
+	return say_value_opts(rules, SAY_QUANTITY, number, &o, seq, cause);
 }
 
 /* "3 瓶", "2.5公斤", "12 kg": the number, blanks, the word. */
 static int
-say_quantity_text(const struct say_rules *r, const char *s,
-    struct say_seq *seq, char **cause)
+say_quantity_text(struct rd *rd, const char *s, char **cause)
 {
 	const char *p = s;
 	char *num, *word;
@@ -463,7 +524,7 @@ say_quantity_text(const struct say_rules *r, const char *s,
 		    "a number", s);
 	num = xstrndup(s, (size_t)(p - s));
 	word = xstrdup(p);
-	rv = quantity_say(r, num, str_trim(word), seq, cause);
+	rv = quantity_say(rd, num, str_trim(word), cause);
 	free(num);
 	free(word);
 	return rv;
@@ -619,7 +680,7 @@ say_dispatch(struct rd *rd, enum say_type type, const char *value,
 	case SAY_MONEY:
 		return say_money(rd, value, cause);
 	case SAY_QUANTITY:
-		return say_quantity_text(rd->r, value, rd->seq, cause);
+		return say_quantity_text(rd, value, cause);
 	case SAY_DATE:
 	case SAY_DATE_WEEKDAY:
 		return say_date(rd, value, type == SAY_DATE_WEEKDAY, cause);
@@ -633,24 +694,43 @@ say_dispatch(struct rd *rd, enum say_type type, const char *value,
 }
 
 /*
- * Blanks around the value are ignored (CHAR columns come padded); the
- * sequence is left as it was on error.
+ * Blanks around the value (and the unit) are ignored: CHAR columns come
+ * padded.  The sequence is left as it was on error.
  */
 int
-say_value(const struct say_rules *rules, enum say_type type,
-    const char *value, struct say_seq *seq, char **cause)
+say_value_opts(const struct say_rules *rules, enum say_type type,
+    const char *value, const struct say_opts *opts, struct say_seq *seq,
+    char **cause)
 {
-	struct rd rd = { rules, seq };
+	struct rd rd = { rules, seq, -1 };
 	size_t n0 = seq->n;
-	char *copy;
+	char *copy, *unit;
 	int rv;
 
+	if (opts != NULL && (opts->decimals < -1 ||
+	    opts->decimals > SAY_MAX_DECIMALS))
+		return kf_error(cause, "say: decimals %d is not 0 to %d",
+		    opts->decimals, SAY_MAX_DECIMALS);
+	if (opts != NULL)
+		rd.decimals = opts->decimals;
 	copy = xstrdup(value != NULL ? value : "");
-	rv = say_dispatch(&rd, type, str_trim(copy), cause);
+	if (type == SAY_QUANTITY && opts != NULL && opts->unit != NULL) {
+		unit = xstrdup(opts->unit);
+		rv = quantity_say(&rd, str_trim(copy), str_trim(unit), cause);
+		free(unit);
+	} else
+		rv = say_dispatch(&rd, type, str_trim(copy), cause);
 	free(copy);
 	if (rv == -1)
 		seq->n = n0;
 	return rv;
+}
+
+int
+say_value(const struct say_rules *rules, enum say_type type,
+    const char *value, struct say_seq *seq, char **cause)
+{
+	return say_value_opts(rules, type, value, NULL, seq, cause);
 }
 
 char *

@@ -73,6 +73,26 @@ int say_value(const struct say_rules *rules, enum say_type type,
 int say_quantity(const struct say_rules *rules, const char *number,
     const char *word, struct say_seq *seq, char **cause);
 
+/* How one value is read, beyond its type (say_value_opts). */
+struct say_opts {
+	const char *unit;   /* quantity: the measure word, when the value
+			       holds only the number; NULL: in the value */
+	int decimals;       /* number, quantity: round half up to at most
+			       this many decimals (0..9); -1: as the value
+			       and the rules say */
+};
+#define SAY_OPTS_INIT { NULL, -1 }
+#define SAY_MAX_DECIMALS 9
+
+/*
+ * say_value with options; opts NULL is SAY_OPTS_INIT.  A quantity never
+ * reads the zeros that end its fraction (49.000000 is 四十九, 49.50
+ * 四十九点五); with decimals set, a number does not either.
+ */
+int say_value_opts(const struct say_rules *rules, enum say_type type,
+    const char *value, const struct say_opts *opts, struct say_seq *seq,
+    char **cause);
+
 /* The texts of seq joined, e.g. "十二元零五分" (malloc'd). */
 char *say_seq_text(const struct say_seq *seq);
 void say_seq_free(struct say_seq *seq);

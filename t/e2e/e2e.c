@@ -213,8 +213,8 @@ e2e_say(struct e2e *e, struct flow_prompts *ps, const char *lang,
 	char *cause = NULL;
 	int rc;
 
-	rc = set->env.say->say(set->env.say_arg, lang, as, value, unit, ps,
-	    &cause);
+	rc = set->env.say->say(set->env.say_arg, lang, as, value, unit, -1,
+	    ps, &cause);
 	if (rc == -1) {
 		tap_diag("say %s as %s: %s", value, as, cause);
 		free(cause);

@@ -305,6 +305,29 @@ test_refused(struct db_source *src)
 		    err.msg);
 		ok(res == NULL, "no result on refusal");
 	}
+	{
+		/* a procedure call that reads: CALL or EXEC first, alone */
+		static const char *const calls[] = {
+			"SELECT 1", "CALL p(1); DELETE FROM product",
+			"CALL p(1) UNION SELECT 1 FROM product WHERE 1 IN "
+			"(DELETE FROM product)",
+		};
+		struct db_query q;
+
+		for (i = 0; i < nitems(calls); i++) {
+			memset(&q, 0, sizeof q);
+			q.sql = calls[i];
+			q.call = 1;
+			rc = db_run(src, &q, &res, &err);
+			ok(rc == -1 && err.kind == DBE_REFUSED, "call refused "
+			    "%zu: %s", i, err.msg);
+		}
+		memset(&q, 0, sizeof q);
+		q.sql = "CALL p(1)";
+		rc = db_run(src, &q, &res, &err);
+		ok(rc == -1 && err.kind == DBE_REFUSED, "CALL as a plain read "
+		    "refused: %s", err.msg);
+	}
 	rc = run(src, "SELECT 1 ; -- a comment after the end", NULL, 0, NULL,
 	    0, 0, 0, &res, &err);
 	is_int(rc, 0, "one statement with trailing ';' and comment (%s)",

@@ -174,6 +174,13 @@ test_quote_date(const struct db_adapters *ads)
 	    "GBK"), "CHARSET=gbk", "MariaDB GBK connection option");
 	is_str(db_adapter_title(db_adapter_find(ads, "db2")), "IBM Db2",
 	    "title");
+	is_str(db_adapter_like_special(db_adapter_find(ads, "sqlserver")),
+	    "%_[", "SQL Server: [ is special in LIKE");
+	is_str(db_adapter_like_special(db_adapter_find(ads, "sybase")),
+	    "%_[", "Sybase ASE: [ too");
+	is_str(db_adapter_like_special(db_adapter_find(ads, "oracle")),
+	    "%_", "Oracle: %% and _ only (it refuses ! before anything else)");
+	is_str(db_adapter_like_special(NULL), "%_", "no adapter: SQL's own");
 }
 
 static void

@@ -3,7 +3,8 @@
  * (every id has the text "<id>" except ids containing "missing", and
  * "a.zh_only" exists only in zh-CN), mappings "price" (one row, by
  * code) and "promos" (many rows), and say-rules that speak a value as
- * one prompt "say.AS:VALUE".  Header-only, static, for test binaries.
+ * one prompt "say.AS:VALUE" ("say.AS:VALUE/N" with decimals N) and
+ * cannot read the value "unsayable".  Header-only, static, for test binaries.
  */
 #ifndef KEFU_T_FLOW_FAKE_H
 #define KEFU_T_FLOW_FAKE_H
@@ -102,15 +103,19 @@ static const struct flow_map_ops fake_map_ops = { fake_query, fake_describe };
 
 static int
 fake_say(void *arg, const char *lang, const char *as, const char *value,
-    const char *unit, struct flow_prompts *out, char **cause)
+    const char *unit, int decimals, struct flow_prompts *out, char **cause)
 {
 	char id[128];
 
 	(void)arg;
 	(void)lang;
 	(void)unit;
-	(void)cause;
-	snprintf(id, sizeof id, "say.%s:%s", as, value);
+	if (strcmp(value, "unsayable") == 0)
+		return kf_error(cause, "cannot read \"%s\"", value);
+	if (decimals >= 0)
+		snprintf(id, sizeof id, "say.%s:%s/%d", as, value, decimals);
+	else
+		snprintf(id, sizeof id, "say.%s:%s", as, value);
 	flow_prompts_add(out, id, value);
 	return 0;
 }

@@ -101,7 +101,7 @@ main(void)
 	    "test flows load: %s", cause ? cause : "ok");
 	if (set == NULL)
 		return tap_done();
-	is_int(flow_set_count(set), 2, "two flows");
+	is_int(flow_set_count(set), 3, "three flows");
 	f = flow_set_find(set, "main");
 	ok(f != NULL && f->start != NULL && strcmp(f->start->id, "top") == 0,
 	    "start is the first node");
@@ -125,6 +125,16 @@ main(void)
 	n = flow_find_node(f, "rec");
 	is_int(n->rec.max_ms, 30000, "record max-length 30s");
 	is_int(n->rec.silence_ms, 3000, "record silence 3s");
+	f = flow_set_find(set, "sayerr");
+	n = f != NULL ? f->start->edges[0].to : NULL;
+	ok(n != NULL && n->kind == FK_SAY && n->npieces == 1 &&
+	    n->pieces[0].decimals == 2, "say decimals=\"2\" read");
+	n = f != NULL ? flow_find_node(f, "say_err") : NULL;
+	ok(n != NULL && flow_node_edge(n, "error") != NULL &&
+	    strcmp(flow_node_edge(n, "error")->to->id, "say_err2") == 0 &&
+	    n->pieces[0].decimals == -1, "say error= is an edge; no "
+	    "decimals= is -1");
+	f = flow_set_find(set, "main");
 	/* reference counting: the set survives while a call holds it */
 	flow_set_ref(set);
 	flow_set_unref(set);
@@ -140,6 +150,12 @@ main(void)
 	free(cause);
 	cause = load_one("target.xml");
 	like(cause, "target.xml:4: goto \"nowhere\": no node", "unknown target: file:line");
+	free(cause);
+	cause = load_one("decimals.xml");
+	like(cause, "decimals.xml:5: decimals=\"12\": at most 9",
+	    "decimals above 9 refused: file:line");
+	like(cause, "decimals.xml:6: error \"gone\": no node",
+	    "error= of a play to an unknown node: file:line");
 	free(cause);
 	cause = load_one("dupid.xml");
 	like(cause, "dupid.xml:4: duplicate id \"x\" (first at line 3)", "duplicate id");

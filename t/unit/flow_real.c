@@ -47,7 +47,7 @@ said(const char *lang, const char *as, const char *value)
 	char *cause = NULL;
 	size_t i;
 
-	if (env->say->say(env->say_arg, lang, as, value, NULL, &ps, &cause) == -1) {
+	if (env->say->say(env->say_arg, lang, as, value, NULL, -1, &ps, &cause) == -1) {
 		tap_diag("say: %s", cause);
 		free(cause);
 	}
@@ -55,6 +55,31 @@ said(const char *lang, const char *as, const char *value)
 		sb_addf(&sb, "%s%s", i ? " " : "", ps.v[i].id);
 	flow_prompts_clear(&ps);
 	return sb_steal(&sb);
+}
+
+/* Set the stock of the product with this PLU in the SQLite catalog. */
+static void
+set_stock(const struct conf *conf, const struct db_adapters *ads,
+    const char *plu, const char *stock)
+{
+	struct map_pools *pools = NULL;
+	struct db_param p[2] = { { DBV_DECIMAL, 0, 0, stock },
+	    { DBV_TEXT, 0, 0, plu } };
+	struct db_query q = { .sql = "UPDATE products SET stock = ? "
+	    "WHERE plu = ?", .params = p, .nparams = 2, .writes = 1 };
+	struct db_result *res = NULL;
+	struct db_err err;
+	char *cause = NULL;
+
+	if (map_pools_open(conf, ads, &pools, &cause) == -1) {
+		tap_diag("%s", cause);
+		free(cause);
+		return;
+	}
+	if (db_run(map_pools_source(pools, "catalog"), &q, &res, &err) == -1)
+		tap_diag("update stock: %s", err.msg);
+	db_result_free(res);
+	map_pools_close(pools);
 }
 
 int
@@ -101,6 +126,7 @@ main(void)
 		tap_bail("cannot build the SQLite demo catalog (SQLite3 ODBC driver?)");
 	}
 	map_pools_close(pools);
+	pools = NULL;
 	ok(svc_open(conf, SVC_NOFLOWS, &svc, &cause) == 0, "real services open: %s",
 	    cause ? cause : "ok");
 	if (svc == NULL)
@@ -144,6 +170,19 @@ main(void)
 	else
 		like(flow_script_heard(sc), "stock.out", "out of stock said");
 	like(flow_script_heard(sc), "price.again menu.price", "* goes back to the menu");
+
+	/* a stock with a fraction, and one the say-rules cannot read */
+	set_stock(conf, ads, demo->products[0].plu, "49.5");
+	text = xasprintf("1 %s# *", demo->products[0].plu);
+	call("zh-CN", text);
+	like(flow_script_heard(sc), "stock.qty_is num.4 num.10 num.9 "
+	    "num.point num.5 mw.", "stock 49.5 read as 四十九点五");
+	set_stock(conf, ads, demo->products[0].plu, "12.3456");
+	call("zh-CN", text);
+	free(text);
+	like(flow_script_heard(sc), "stock.qty_is sys.cannot_say price.again",
+	    "a stock the rules cannot read (4 decimals): an apology, "
+	    "not silence");
 
 	/* the same product by PLU, in Cantonese */
 	text = xasprintf("1 %s#", demo->products[0].plu);

@@ -243,6 +243,26 @@ test_misc(void)
 	}
 }
 
+/* A value that cannot be said: never silence (flow sayerr). */
+static void
+test_say_error(void)
+{
+	struct flow_call_info info = { "sayerr", "zh-CN", NULL, "sim1" };
+
+	flow_script_free(sc);
+	flow_record_clear(&rec);
+	sc = flow_script_new("");
+	ok(flow_run(set, &env, &info, &flow_script_ops, sc, &rec, NULL) == 0,
+	    "flow sayerr runs");
+	is_str(flow_script_heard(sc), "say.quantity:49.000000/2 s.qty_is "
+	    FLOW_PROMPT_CANNOT_SAY " s.after s.sorry sys.goodbye",
+	    "decimals= reaches the say-rules; a value they cannot read is "
+	    "an apology in its place, or the error branch of <play> and "
+	    "<say> with nothing of the node said");
+	like(rec.path.s, "sayerr:say_err sayerr:say_err2",
+	    "error= of <play> and of <say> taken");
+}
+
 /*
  * Line threads: each holds its own reference on the shared set and runs
  * calls on it while the "daemon" drops its reference (a reload); the
@@ -323,6 +343,7 @@ main(void)
 	test_hangup();
 	test_misc();
 	test_secrets();
+	test_say_error();
 	flow_script_free(sc);
 	flow_record_clear(&rec);
 	test_threads();

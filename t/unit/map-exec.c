@@ -51,6 +51,10 @@ static const char schema_sql[] =
     "'m', 0, 1);\n"
     "INSERT INTO products VALUES (1007, '0001007', 'O''Brien''s tea', "
     "4.20, 'box', 0, 2);\n"
+    "INSERT INTO products VALUES (1008, '0001008', '100% Juice', 9.90, "
+    "'L', 0, 5);\n"
+    "INSERT INTO products VALUES (1009, '0001009', 'Tea_bags [x] 5!', "
+    "3.00, 'box', 0, 5);\n"
     "INSERT INTO products VALUES (2000, '2000000000008', 'Twin A', 1.00, "
     "'', 0, 1);\n"
     "INSERT INTO products VALUES (2000, '2000000000015', 'Twin B', 1.00, "
@@ -342,6 +346,123 @@ test_injection(struct env *e)
 	    e->label);
 }
 
+/* The names match="..." finds for q, joined with '|'. */
+static char *
+like_names(struct env *e, const char *name, const char *q)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct map_res r;
+	size_t i;
+
+	run1(e->runtime, name, "q", q, &r);
+	if (r.outcome != MAP_FOUND && r.outcome != MAP_EMPTY)
+		sb_addf(&sb, "!%s: %s", map_outcome_name(r.outcome), r.error);
+	for (i = 0; r.outcome == MAP_FOUND && i < r.nrows; i++)
+		sb_addf(&sb, "%s%s", i ? "|" : "", MAP_ROW(&r, i, 0)->s);
+	map_res_free(&r);
+	return sb_steal(&sb);
+}
+
+/* match= makes LIKE wildcards in a caller's text literal (issue 9). */
+static void
+test_like(struct env *e)
+{
+	static const struct {
+		const char *mapping, *q, *want;
+	} c[] = {
+		{ "find", "%", "100% Juice" },
+		{ "find", "_", "Tea_bags [x] 5!" },
+		{ "find", "[x]", "Tea_bags [x] 5!" },
+		{ "find", "5!", "Tea_bags [x] 5!" },
+		{ "find", "!", "Tea_bags [x] 5!" },
+		{ "find", "pp", "Apple|Apple juice" },
+		{ "find", "%%", "" },
+		{ "starts", "100%", "100% Juice" },
+		{ "starts", "%", "" },
+		{ "starts", "_", "" },
+		{ "starts", "Ap", "Apex cable|Apple|Apple juice|Apricot" },
+	};
+	struct map_res r;
+	char *got;
+	size_t i;
+
+	for (i = 0; i < nitems(c); i++) {
+		got = like_names(e, c[i].mapping, c[i].q);
+		is_str(got, c[i].want, "%s: %s q=\"%s\" matches literally",
+		    e->label, c[i].mapping, c[i].q);
+		free(got);
+	}
+	run1(e->runtime, "find", "q", "a%b", &r);
+	like(r.sql, "LIKE ? ESCAPE '!' ORDER BY", "%s: kefu writes the "
+	    "ESCAPE clause", e->label);
+	is_str(r.nparams == 1 ? r.params[0].s : NULL, "%a!%b%",
+	    "%s: the value bound as a literal pattern", e->label);
+	map_res_free(&r);
+}
+
+/*
+ * A stored procedure that returns rows, run on the read-only datasource
+ * (issue 9: it needed writes="yes" on a writable one).  A procedure
+ * that writes is stopped by the read-only session.
+ */
+static const char *const proc_mariadb[] = {
+	"CREATE PROCEDURE kefu_price(IN c VARCHAR(14)) READS SQL DATA "
+	"SELECT name, price FROM products WHERE barcode = c OR "
+	"CAST(plu AS CHAR) = c",
+	"CREATE PROCEDURE kefu_touch(IN c VARCHAR(14)) MODIFIES SQL DATA "
+	"BEGIN UPDATE products SET stock = stock + 1 WHERE barcode = c; "
+	"SELECT stock AS n FROM products WHERE barcode = c; END",
+};
+static const char *const proc_pg[] = {
+	"CREATE PROCEDURE kefu_price(IN c VARCHAR, OUT name VARCHAR, "
+	"OUT price NUMERIC) LANGUAGE sql AS 'SELECT name, price FROM "
+	"products WHERE barcode = c OR CAST(plu AS VARCHAR) = c LIMIT 1'",
+	"CREATE PROCEDURE kefu_touch(IN c VARCHAR, OUT n INTEGER) "
+	"LANGUAGE sql AS 'UPDATE products SET stock = stock + 1 WHERE "
+	"barcode = c RETURNING stock'",
+};
+
+static void
+test_procedure(struct env *e)
+{
+	const char *const *ddl = strcmp(e->label, "mariadb") == 0 ?
+	    proc_mariadb : strcmp(e->label, "postgresql") == 0 ? proc_pg :
+	    NULL;
+	const char *price = ddl == proc_pg ? "proc_price_pg" : "proc_price";
+	const char *writes = ddl == proc_pg ? "proc_writes_pg" : "proc_writes";
+	struct map_res r;
+	struct db_err err;
+	size_t i;
+
+	if (ddl == NULL)
+		return;         /* SQLite has no stored procedures */
+	for (i = 0; i < 2; i++)
+		if (db_run_script(e->erp, ddl[i], &err) == -1)
+			tap_diag("%s: %s", e->label, err.msg);
+	is_str(map_outcome_name(run1(e->runtime, price, "code",
+	    "6901234567892", &r)), "found", "%s: CALL of a procedure that "
+	    "returns rows, on a read-only datasource: %s", e->label, r.error);
+	like(r.sql, "CALL kefu_price(?", "%s: no row limit added to a CALL",
+	    e->label);
+	is_str(var(&r, "price") != NULL ? var(&r, "price")->s : NULL, "3.50",
+	    "%s: its columns typed", e->label);
+	map_res_free(&r);
+	is_str(map_outcome_name(run1(e->runtime, price, "code",
+	    "1004", &r)), "found", "%s: again, the statement reused",
+	    e->label);
+	is_str(var(&r, "name") != NULL ? var(&r, "name")->s : NULL,
+	    "Apricot", "%s: another row", e->label);
+	map_res_free(&r);
+	is_str(map_outcome_name(run1(e->runtime, writes, "code",
+	    "6901234567892", &r)), "error", "%s: a procedure that writes is "
+	    "stopped by the read-only session", e->label);
+	map_res_free(&r);
+	is_str(map_outcome_name(run1(e->runtime, price, "code",
+	    "1004", &r)), "found", "%s: and the connection still serves",
+	    e->label);
+	map_res_free(&r);
+}
+
 static void
 test_write(struct env *e)
 {
@@ -407,6 +528,9 @@ test_timeout(struct env *e)
 	    r.error);
 	ok(now_ms() - t0 < 3000, "%s: gave up in time (%llu ms)", e->label,
 	    (unsigned long long)(now_ms() - t0));
+	like(r.error, "mapping 'slow': the statement ran longer than the "
+	    "mapping's timeout (300 ms, ", "%s: the mapping's own timeout is "
+	    "named, not query-timeout", e->label);
 	map_res_free(&r);
 }
 
@@ -485,6 +609,8 @@ run_all(const char *label, const char *connect, int slow)
 		test_rows(&e);
 		test_promo(&e);
 		test_injection(&e);
+		test_like(&e);
+		test_procedure(&e);
 		test_write(&e);
 		test_errors(&e);
 		if (slow)

@@ -249,6 +249,17 @@ static const struct scase scases[] = {
 	  "UPDATE t SET a = ? WHERE b = ?", "a,b", NULL, 0 },
 	{ "INSERT INTO t VALUES (:a); DELETE FROM u", 1, NULL, NULL,
 	  "more than one", 0 },
+	/* procedure="yes" (2): one call of a procedure that reads */
+	{ "CALL price_of(:code)", 2, "CALL price_of(?)", "code", NULL, 0 },
+	{ "EXEC dbo.price_of :code", 2, "EXEC dbo.price_of ?", "code",
+	  NULL, 0 },
+	{ "{call price_of(:code)}", 2, "{call price_of(?)}", "code", NULL,
+	  0 },
+	{ "SELECT * FROM t", 2, NULL, NULL, "is not a procedure call", 0 },
+	{ "CALL p(:a);\nDELETE FROM t", 2, NULL, NULL, "more than one", 1 },
+	{ "CALL p(:a)", 0, NULL, NULL, "procedure=\"yes\"", 0 },
+	{ "SELECT name FROM t WHERE name LIKE :q", 0,
+	  "SELECT name FROM t WHERE name LIKE ?", "q", NULL, 0 },
 };
 
 static char *
@@ -292,10 +303,40 @@ test_sql(void)
 	}
 }
 
+/* match=: a caller's text as a literal LIKE pattern, per DBMS. */
+static void
+test_like(void)
+{
+	static const struct {
+		const char *v;
+		enum map_match m;
+		const char *special, *want;
+	} c[] = {
+		{ "abc", MAPM_PREFIX, "%_", "abc%" },
+		{ "abc", MAPM_CONTAINS, "%_", "%abc%" },
+		{ "abc", MAPM_SUFFIX, "%_", "%abc" },
+		{ "%", MAPM_CONTAINS, "%_", "%!%%" },
+		{ "a_b", MAPM_PREFIX, "%_", "a!_b%" },
+		{ "5!", MAPM_PREFIX, "%_", "5!!%" },
+		{ "[x]", MAPM_PREFIX, "%_", "[x]%" },
+		{ "[x]", MAPM_PREFIX, "%_[", "![x]%" },
+		{ "会员%", MAPM_CONTAINS, "%_[", "%会员!%%" },
+		{ "", MAPM_CONTAINS, "%_", "%%" },
+	};
+	char out[64];
+	size_t i;
+
+	for (i = 0; i < nitems(c); i++)
+		is_str(map_param_like(c[i].v, c[i].m, c[i].special, out),
+		    c[i].want, "like pattern of \"%s\" (%s, special %s)",
+		    c[i].v, map_param_matches[c[i].m], c[i].special);
+}
+
 int
 main(void)
 {
 	test_params();
+	test_like();
 	test_reason_text();
 	test_decimal();
 	test_sql();

@@ -245,6 +245,67 @@ append_and_api(const struct say_rules *r)
 	is_str(say_type_name((enum say_type)42), "?", "bad type name");
 }
 
+/* The text of value read with decimals= (and a unit), or "!error". */
+static char *
+say_dec(const struct say_rules *r, enum say_type t, const char *v,
+    const char *unit, int decimals)
+{
+	struct say_seq seq = SAY_SEQ_INIT;
+	struct say_opts o = SAY_OPTS_INIT;
+	char *s;
+
+	o.unit = unit;
+	o.decimals = decimals;
+	if (say_value_opts(r, t, v, &o, &seq, NULL) == -1)
+		return xstrdup("!error");
+	s = say_seq_text(&seq);
+	say_seq_free(&seq);
+	return s;
+}
+
+/* decimals= of a <say>: round half up, then no zeros ending the fraction. */
+static void
+decimals_opt(const struct say_rules *r)
+{
+	static const struct {
+		enum say_type t;
+		const char *v, *unit;
+		int dec;
+		const char *want;
+	} c[] = {
+		{ SAY_QUANTITY, "49.000000", "件", -1, "四十九件" },
+		{ SAY_QUANTITY, "49.5", "件", -1, "四十九点五件" },
+		{ SAY_QUANTITY, "49.000000", "件", 0, "四十九件" },
+		{ SAY_QUANTITY, "49.5", "件", 0, "五十件" },
+		{ SAY_QUANTITY, "49.49", "件", 0, "四十九件" },
+		{ SAY_QUANTITY, "80.256789", "公斤", 2, "八十点二六公斤" },
+		{ SAY_QUANTITY, "80.2567890", "公斤", 1, "八十点三公斤" },
+		{ SAY_QUANTITY, "9.996", "公斤", 2, "十公斤" },
+		{ SAY_QUANTITY, "1.99951", "公斤", 3, "两公斤" },
+		{ SAY_QUANTITY, "0.0004", "公斤", 3, "零公斤" },
+		{ SAY_QUANTITY, "12.3456789 公斤", NULL, 4, "十二点三四五七公斤" },
+		{ SAY_QUANTITY, "12.3456789", "公斤", -1, "!error" },
+		{ SAY_QUANTITY, "49", "件", 10, "!error" },
+		{ SAY_QUANTITY, "49", "件", -2, "!error" },
+		{ SAY_NUMBER, "12.50", NULL, -1, "十二点五零" },
+		{ SAY_NUMBER, "12.50", NULL, 2, "十二点五" },
+		{ SAY_NUMBER, "-3.14159", NULL, 2, "负三点一四" },
+		{ SAY_NUMBER, "-0.001", NULL, 2, "零" },
+		{ SAY_NUMBER, "999.95", NULL, 1, "一千" },
+		{ SAY_NUMBER, "7", NULL, 3, "七" },
+		{ SAY_NUMBER, "x", NULL, 2, "!error" },
+	};
+	char *got;
+	size_t i;
+
+	for (i = 0; i < nitems(c); i++) {
+		got = say_dec(r, c[i].t, c[i].v, c[i].unit, c[i].dec);
+		is_str(got, c[i].want, "%s \"%s\" with decimals=%d",
+		    say_type_name(c[i].t), c[i].v, c[i].dec);
+		free(got);
+	}
+}
+
 static int
 has_id(const char **ids, size_t n, const char *id)
 {
@@ -742,6 +803,7 @@ main(void)
 	bad_input(zh);
 	bad_input(yue);
 	append_and_api(zh);
+	decimals_opt(zh);
 	ids_check(zh);
 	ids_check(yue);
 	loader_errors();

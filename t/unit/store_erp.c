@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <iconv.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -229,8 +230,95 @@ test_mappings(const char *srcdir)
 	is_int(map_exec(set, "erp.search", in, 1, &r), MAP_EMPTY,
 	    "an unknown name finds nothing");
 	map_res_free(&r);
+	in[0] = (struct map_var){ "prefix", "%" };
+	is_int(map_exec(set, "erp.search", in, 1, &r), MAP_EMPTY,
+	    "a caller's %% is a per cent sign, not every product (match=)");
+	map_res_free(&r);
 	map_set_free(set);
 out:
+	free(path);
+	free(schema);
+}
+
+static int
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL)
+		return -1;
+	fputs(text, fp);
+	return fclose(fp);
+}
+
+/*
+ * Chinese literals in a mapping's own SQL reach a GBK database as GBK
+ * (issue 9: they were sent as UTF-8 bytes and matched nothing), and one
+ * GBK cannot hold is refused when the mappings load, at its line.
+ */
+static void
+test_literals(const char *srcdir, struct conf_datasource *erp)
+{
+	struct map_load_cfg cfg = { 0 };
+	struct conf conf = { 0 };
+	struct map_set *set = NULL;
+	struct map_res r;
+	char dir[] = "/tmp/kefu-erp-lit-XXXXXX", *path, *schema;
+	char *cause = NULL;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp");
+		return;
+	}
+	schema = xasprintf("%s/mappings/mapping.rng", srcdir);
+	path = xasprintf("%s/lit.xml", dir);
+	write_file(path, "<mappings>\n"
+	    "  <mapping name=\"erp.dairy\" datasource=\"erp\">\n"
+	    "    <sql>SELECT LBBM, LBMC FROM SPLB\n"
+	    "          WHERE LBMC = '乳制品'</sql>\n"
+	    "    <result rows=\"one\">\n"
+	    "      <column name=\"LBBM\" var=\"category\" type=\"text\"/>\n"
+	    "      <column name=\"LBMC\" var=\"category_name\" type=\"text\"/>\n"
+	    "    </result>\n"
+	    "  </mapping>\n"
+	    "</mappings>\n");
+	conf.ds = erp;
+	conf.nds = 1;
+	cfg.path = path;
+	cfg.schema = schema;
+	cfg.conf = &conf;
+	cfg.source = source_for;
+	if (map_load(&cfg, &set, &cause) == -1) {
+		ok(0, "a mapping with a Chinese literal loads: %s", cause);
+		free(cause);
+		cause = NULL;
+	} else {
+		is_int(map_exec(set, "erp.dairy", NULL, 0, &r), MAP_FOUND,
+		    "WHERE LBMC = '乳制品' finds the row on a GBK database");
+		if (r.outcome != MAP_FOUND)
+			tap_diag("%s", r.error);
+		is_str(var(&r, "category"), "03", "the category's code");
+		is_str(var(&r, "category_name"), "乳制品",
+		    "and its name back in UTF-8");
+		map_res_free(&r);
+		map_set_free(set);
+		set = NULL;
+	}
+	write_file(path, "<mappings>\n"
+	    "  <mapping name=\"erp.emoji\" datasource=\"erp\">\n"
+	    "    <sql>SELECT LBBM FROM SPLB\n"
+	    "          WHERE LBMC = '😀'</sql>\n"
+	    "    <result rows=\"one\"><column name=\"LBBM\" var=\"c\" type=\"text\"/>"
+	    "</result>\n"
+	    "  </mapping>\n"
+	    "</mappings>\n");
+	ok(map_load(&cfg, &set, &cause) == -1, "a literal GBK cannot hold "
+	    "is refused at load");
+	like(cause, "lit.xml:4: the SQL holds \"😀\", which GBK (the "
+	    "encoding of datasource 'erp') cannot hold", "with file:line");
+	free(cause);
+	unlink(path);
+	rmdir(dir);
 	free(path);
 	free(schema);
 }
@@ -292,6 +380,7 @@ main(void)
 
 	if (db_source_open(&erp, ads, &erp_src, &cause) == 0) {
 		test_mappings(srcdir);
+		test_literals(srcdir, &erp);
 		db_source_close(erp_src);
 	} else
 		ok(0, "open erp: %s", cause);
