@@ -231,6 +231,7 @@ struct msim {
 	unsigned f_drop_ok, f_split, f_spurious_d, f_underrun_u, f_chop;
 	int f_hang;             /* wedged: reads nothing, says nothing */
 	int q_vsm_prefix, q_vsm_4args, q_no_ifc;   /* firmware variants */
+	int q_nc_keeps_line;
 	int vrx_etx;
 
 	struct ev *evs;
@@ -645,7 +646,9 @@ do_nocarrier(struct msim *sim)
 		seg_end(sim, MSIM_VTX_ABORT);
 	set_state(sim, MSIM_COMMAND);
 	result(sim, "NO CARRIER");
-	set_hook(sim, 0);
+	/* some firmware leaves the line to the host: off hook until ATH */
+	if (!sim->q_nc_keeps_line)
+		set_hook(sim, 0);
 }
 
 static void
@@ -674,9 +677,16 @@ do_hangup(struct msim *sim, enum msim_hangup how, uint64_t now)
 		break;
 	case MSIM_HUP_SILENCE:
 	case MSIM_HUP_QUIET:
-		/* the Conexant accepts +VSD but never reports silence */
-		if (sim->fam->vsd)
+		/*
+		 * Silence is judged in the receive state only (V.253: +VSD
+		 * applies to AT+VRX); elsewhere the caller just falls
+		 * silent and the next AT+VRX reports it after <sdi>.  The
+		 * Conexant accepts +VSD but never reports silence.
+		 */
+		if (sim->fam->vsd && sim->state == MSIM_VRX) {
 			code = how == MSIM_HUP_SILENCE ? 's' : 'q';
+			sim->vrx_sd_sent = 1;
+		}
 		break;
 	case MSIM_HUP_NOCARRIER:
 		do_nocarrier(sim);
@@ -2237,6 +2247,9 @@ msim_misbehave(struct msim *sim, enum msim_fault f, unsigned n)
 		break;
 	case MSIM_FAULT_NO_IFC:
 		sim->q_no_ifc = n != 0;
+		break;
+	case MSIM_FAULT_NC_KEEPS_LINE:
+		sim->q_nc_keeps_line = n != 0;
 		break;
 	case MSIM_FAULT_HANG:
 		sim->f_hang = n != 0;
