@@ -971,13 +971,79 @@ modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
 }
 
 /*
+ * The recording's way to its sink.  The last MODEM_HOLD bytes are held
+ * back: a modem that ends AT+VRX without DLE ETX (Conexant) puts its
+ * "\r\nOK\r\n" or "\r\nNO CARRIER\r\n" in the stream, and that text
+ * must not reach the recording (six loud samples: a click at the end).
+ */
+struct modem_hold {
+	line_sink_h *sink;              /* NULL: nothing kept (keys, or refused) */
+	void *arg;
+	uint8_t b[MODEM_HOLD];
+	size_t n;
+	int refused;                    /* the sink returned -1 */
+};
+
+static void
+modem_hold_out(struct modem_hold *h, const uint8_t *buf, size_t n)
+{
+	if (h->sink != NULL && n > 0 && h->sink(h->arg, buf, n) == -1) {
+		h->sink = NULL;
+		h->refused = 1;
+	}
+}
+
+/* Pass on what can no longer be result text; -1 when the sink refused. */
+static int
+modem_hold_put(struct modem_hold *h, const uint8_t *buf, size_t n)
+{
+	size_t out;
+
+	if (h->sink == NULL)
+		return h->refused ? -1 : 0;
+	if (h->n + n <= MODEM_HOLD) {
+		memcpy(h->b + h->n, buf, n);
+		h->n += n;
+		return 0;
+	}
+	out = h->n + n - MODEM_HOLD;    /* bytes of held + buf to pass on */
+	if (out <= h->n) {
+		modem_hold_out(h, h->b, out);
+		memmove(h->b, h->b + out, h->n - out);
+		memcpy(h->b + h->n - out, buf, n);
+	} else {
+		modem_hold_out(h, h->b, h->n);
+		modem_hold_out(h, buf, out - h->n);
+		memcpy(h->b, buf + (out - h->n), MODEM_HOLD);
+	}
+	h->n = MODEM_HOLD;
+	return h->refused ? -1 : 0;
+}
+
+/* The end: pass on the held bytes, cut at a result line when text ended it. */
+static void
+modem_hold_end(struct modem_hold *h, int text)
+{
+	static const char *const words[] = { "\r\nOK\r", "\nOK\r",
+	    "\rOK\r", "\r\nNO CARRIER", "\nNO CARRIER", "\r\nVCON\r" };
+	const uint8_t *p;
+	size_t i, keep = h->n;
+
+	for (i = 0; text && i < nitems(words); i++)
+		if ((p = memmem(h->b, h->n, words[i], strlen(words[i]))) !=
+		    NULL && (size_t)(p - h->b) < keep)
+			keep = (size_t)(p - h->b);
+	modem_hold_out(h, h->b, keep);
+	h->n = 0;
+}
+
+/*
  * End a receive state with DLE !, reading (and passing to sink) what
  * the modem still sends until its DLE ETX and final result, or an OK
  * straight in the stream (some Conexant firmware).
  */
 static enum line_status
-modem_rec_abort(struct modem *m, line_sink_h *sink, void *arg,
-    char **cause)
+modem_rec_abort(struct modem *m, struct modem_hold *hold, char **cause)
 {
 	static const uint8_t stop[] = { DLE_DLE, '!' };
 	uint8_t buf[2 * 1024];
@@ -992,14 +1058,14 @@ modem_rec_abort(struct modem *m, line_sink_h *sink, void *arg,
 	deadline = now_ms() + m->cmd_ms;
 	while (!m->etx) {
 		if (now_ms() >= deadline) {
+			modem_hold_end(hold, 0);
 			kf_error(cause, "%s: the modem did not end recording "
 			    "after DLE !", m->tag);
 			return LINE_FAILED;
 		}
 		if ((n = modem_pump(m, 100, buf, sizeof buf / 2, cause)) < 0)
 			return LINE_FAILED;
-		if (n > 0 && sink != NULL && sink(arg, buf, (size_t)n) == -1)
-			sink = NULL;
+		(void)modem_hold_put(hold, buf, (size_t)n);
 		for (i = 0; i < (size_t)n; i++) {
 			tl = strlen(tail);
 			if (tl == sizeof tail - 1) {
@@ -1011,11 +1077,13 @@ modem_rec_abort(struct modem *m, line_sink_h *sink, void *arg,
 		}
 		if (strstr(tail, "\nOK\r") != NULL ||
 		    strstr(tail, "\rOK\r") != NULL) {
+			modem_hold_end(hold, 1);
 			at_discard(&m->at);
 			m->mode = MM_CMD;
 			return LINE_OK;
 		}
 	}
+	modem_hold_end(hold, m->nocarrier);
 	return modem_end_data(m, m->cmd_ms, cause);
 }
 
@@ -1071,7 +1139,8 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 	uint8_t buf[2 * 1024];
 	uint64_t start;
 	enum line_status st, end;
-	line_sink_h *sink = rec != NULL ? rec->sink : NULL;
+	struct modem_hold hold = { rec != NULL ? rec->sink : NULL,
+	    rec != NULL ? rec->arg : NULL, { 0 }, 0, 0 };
 	int stop_key = rec == NULL || rec->stop_on_key;
 	ssize_t n;
 
@@ -1088,17 +1157,18 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 	for (;;) {
 		if ((n = modem_pump(m, 100, buf, sizeof buf / 2, cause)) < 0)
 			return LINE_FAILED;
-		if (n > 0 && sink != NULL &&
-		    sink(rec->arg, buf, (size_t)n) == -1) {
+		if (modem_hold_put(&hold, buf, (size_t)n) == -1) {
 			end = LINE_OK;
 			break;
 		}
 		if (m->nocarrier) {
+			modem_hold_end(&hold, 1);
 			m->mode = MM_CMD;
 			at_discard(&m->at);
 			return LINE_GONE;
 		}
 		if (m->etx) {
+			modem_hold_end(&hold, 0);
 			m->mode = MM_CMD;
 			st = modem_end_data(m, m->cmd_ms, cause);
 			if (st == LINE_OK)
@@ -1120,8 +1190,7 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 		if ((end = modem_listen(m, rec, &ear, buf, n)) != LINE_OK)
 			break;
 	}
-	if ((st = modem_rec_abort(m, sink, rec != NULL ? rec->arg : NULL,
-	    cause)) == LINE_FAILED)
+	if ((st = modem_rec_abort(m, &hold, cause)) == LINE_FAILED)
 		return st;
 	m->mode = MM_CMD;
 	if (end == LINE_DIGIT)
