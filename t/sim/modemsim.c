@@ -229,6 +229,7 @@ struct msim {
 
 	/* faults */
 	unsigned f_drop_ok, f_split, f_spurious_d, f_underrun_u, f_chop;
+	unsigned f_slow_cmd;    /* ms the next command line waits unread */
 	int f_hang;             /* wedged: reads nothing, says nothing */
 	int q_vsm_prefix, q_vsm_4args, q_no_ifc;   /* firmware variants */
 	int q_nc_keeps_line;
@@ -1641,6 +1642,13 @@ input_run(struct msim *sim, uint64_t now)
 			break;
 		if (sim->state == MSIM_COMMAND && sim->hold_until > now)
 			break;
+		if (sim->state == MSIM_COMMAND && sim->f_slow_cmd > 0 &&
+		    sim->linelen == 0) {
+			/* busy: the next command is read late */
+			sim->hold_until = now + sim->f_slow_cmd;
+			sim->f_slow_cmd = 0;
+			break;
+		}
 		if (sim->state == MSIM_VTX && sim->ending)
 			break;
 		c = sim->in[sim->in_off++];
@@ -2247,6 +2255,9 @@ msim_misbehave(struct msim *sim, enum msim_fault f, unsigned n)
 		break;
 	case MSIM_FAULT_NO_IFC:
 		sim->q_no_ifc = n != 0;
+		break;
+	case MSIM_FAULT_SLOW_CMD:
+		sim->f_slow_cmd = n;
 		break;
 	case MSIM_FAULT_NC_KEEPS_LINE:
 		sim->q_nc_keeps_line = n != 0;

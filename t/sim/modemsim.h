@@ -85,6 +85,9 @@ enum msim_fault {
 	MSIM_FAULT_VSM_PREFIX,  /* AT+VSM=? lines start with "+VSM: " */
 	MSIM_FAULT_VSM_4ARGS,   /* AT+VSM=c,r is ERROR, only c,r,0,0 works */
 	MSIM_FAULT_NO_IFC,      /* AT+IFC is ERROR (vgetty's "V253ugly") */
+	MSIM_FAULT_SLOW_CMD,    /* the next command line is read <n> ms
+				   late (a busy modem): events sent
+				   meanwhile overtake its answer */
 	MSIM_FAULT_NC_KEEPS_LINE, /* after NO CARRIER stay off hook (so
 				   AT+VTX still answers CONNECT) until the
 				   host sends ATH or AT+VLS=0 */

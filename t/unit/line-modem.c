@@ -826,6 +826,50 @@ test_usr_dialtone(void)
 	teardown();
 }
 
+/*
+ * The caller hangs up just as kefu asks to play: the modem's NO CARRIER
+ * overtakes its answer to AT+VTX, and a modem that keeps the line then
+ * answers CONNECT anyway.  kefu must take the call for gone, leave the
+ * data state that CONNECT opened and be on hook within 1 s -- not send
+ * ATH0 into the audio, wait for it and re-initialise (4.2 s).
+ */
+static void __attribute__((unused))
+test_late_connect(void)
+{
+	static uint8_t audio[16000];
+	char *cause = NULL, key;
+	enum line_status st;
+	uint64_t tsig;
+
+	if (setup(MSIM_CONEXANT, 0, "auto") == -1)
+		return;
+	/* kefud's command timeout: a wrong wait shows in full */
+	ln->ops->close(ln);
+	ln->cmd_timeout_ms = 3000;
+	if (ln->ops->open(ln, &cause) == -1 || call_in(NULL) != LINE_OK)
+		goto out;
+	memset(audio, 0x80, sizeof audio);
+	msim_misbehave(sim, MSIM_FAULT_NC_KEEPS_LINE, 1);
+	msim_misbehave(sim, MSIM_FAULT_SLOW_CMD, 300);
+	msim_hangup(sim, MSIM_HUP_NOCARRIER, 100);
+	tsig = now_ms() + 100;
+	st = ln->ops->play(ln, audio, sizeof audio, 1, &key, &cause);
+	is_str(line_status_name(st), "LINE_GONE", "NO CARRIER before the "
+	    "answer to AT+VTX: the caller is gone");
+	st = ht_hangup();
+	ok(st == LINE_OK && msim_offhook(sim) == 0, "and the late CONNECT "
+	    "does not stop the hang-up (%s)", line_status_name(st));
+	ok(now_ms() < tsig + 1000, "on hook %lld ms after NO CARRIER",
+	    (long long)(now_ms() - tsig));
+	is_int(msim_state(sim), MSIM_COMMAND, "the modem in command mode");
+	ok(msim_wait_command(sim, "ATH0", 0, 10) < 0, "no ATH0 needed");
+	is_int(call_in(NULL), LINE_OK, "the next call is answered");
+out:
+	free(cause);
+	ln->ops->hangup(ln, &cause);
+	teardown();
+}
+
 /* Software flow control: XON/XOFF bytes in the audio survive both ways. */
 static void __attribute__((unused))
 test_xonxoff(void)
@@ -1000,6 +1044,7 @@ main(void)
 #else
 	T(test_faults());
 	T(test_usr_dialtone());
+	T(test_late_connect());
 	T(test_xonxoff());
 	T(test_thread());
 #endif

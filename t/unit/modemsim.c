@@ -732,6 +732,20 @@ test_faults(void)
 		ok(r == 1 && c == 'b', "split: code in the next read");
 	}
 
+	{
+		uint64_t t0 = now_ms();
+		const char *ev, *res;
+
+		msim_misbehave(h.sim, MSIM_FAULT_SLOW_CMD, 250);
+		msim_dle(h.sim, 'l');
+		like(at(&h, "AT"), "OK", "slow: the command is answered");
+		ev = memmem(h.buf, h.len, "\x10l", 2);
+		res = strstr(h.buf, "OK");
+		ok(now_ms() - t0 >= 240 && ev != NULL && res != NULL &&
+		    ev < res, "slow: late (%llu ms), after the event",
+		    (unsigned long long)(now_ms() - t0));
+	}
+
 	msim_misbehave(h.sim, MSIM_FAULT_HANG, 1);
 	msim_dle(h.sim, 'b');
 	puts_(&h, "AT\r");
