@@ -1343,7 +1343,7 @@ cmd_line(struct msim *sim, char *line)
 	if (r.final == NULL || r.data == MSIM_COMMAND)
 		return;
 	set_state(sim, r.data);
-	if (r.data == MSIM_VTX && sim->f_spurious_d > 0) {
+	if (sim->f_spurious_d > 0) {
 		/* the USR reports a dial tone that is not there */
 		sim->f_spurious_d--;
 		send_event(sim, 'd');

@@ -72,7 +72,7 @@ enum msim_fault {
 	MSIM_FAULT_DROP_OK,     /* do not send the next <n> OK results */
 	MSIM_FAULT_SPLIT_DLE,   /* split the next <n> DLE pairs across writes */
 	MSIM_FAULT_SPURIOUS_D,  /* DLE d at the start of the next <n> VTX
-				   segments, as USR firmware does */
+				   or VRX sessions, as USR firmware does */
 	MSIM_FAULT_UNDERRUN_U,  /* report VTX underruns with DLE u (n=1 on) */
 	MSIM_FAULT_VRX_NO_ETX,  /* n=1: end VRX with OK only; n=0: DLE ETX, OK */
 	MSIM_FAULT_CHOP,        /* n=1: outside VRX, write everything in

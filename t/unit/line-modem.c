@@ -819,6 +819,13 @@ test_usr_dialtone(void)
 		is_str(line_status_name(ln->ops->play(ln, audio, sizeof audio,
 		    1, &key, &cause)), "LINE_OK",
 		    "USR: spurious DLE d while playing is ignored");
+		msim_misbehave(sim, MSIM_FAULT_SPURIOUS_D, 1);
+		msim_dtmf(sim, "4", 300);
+		key = 0;
+		is_str(line_status_name(ln->ops->wait_digit(ln, 2000, &key,
+		    &cause)), "LINE_DIGIT", "USR: spurious DLE d as the key "
+		    "wait starts is ignored too");
+		is_int(key, '4', "USR: and the key is read");
 		ok(msim_wait_command(sim, "AT+VLS=1", 0, 10) >= 0,
 		    "off hook with the \"T\" label of AT+VLS=?");
 		ln->ops->hangup(ln, &cause);
