@@ -38,7 +38,7 @@ static const struct modem_family family_v253 = {
 	.fallback_enc = AUDIO_U8,       /* ... which is 8-bit unsigned */
 	.vsd = "AT+VSD=128,%d",         /* nominal sensitivity, period in 0.1 s */
 	.soft_silence = 0,              /* trusts DLE s / DLE q (kefu measures too) */
-	.ignore_dialtone = 0,           /* DLE d means the caller is gone */
+	.spurious_dialtone_ms = 0,      /* DLE d means the caller is gone */
 	.after_beep = NULL,             /* nothing to redo after +VTS */
 	.vts_unit_ms = 10,              /* V.253: +VTS durations in 10 ms */
 };
@@ -52,7 +52,7 @@ static const struct modem_family family_conexant = {
 	.fallback_enc = AUDIO_U8,       /* ... 8-bit unsigned */
 	.vsd = NULL,                    /* accepted but ignored (+VSD? stays 128,0) */
 	.soft_silence = 1,              /* so kefu detects silence itself */
-	.ignore_dialtone = 0,           /* DLE d means the caller is gone */
+	.spurious_dialtone_ms = 0,      /* DLE d means the caller is gone */
 	.after_beep = NULL,             /* nothing to redo after +VTS */
 	.vts_unit_ms = 10,              /* +VTS durations in 10 ms */
 };
@@ -66,7 +66,7 @@ static const struct modem_family family_usr = {
 	.fallback_enc = AUDIO_U8,       /* ... 8-bit unsigned */
 	.vsd = "AT+VSD=128,%d",         /* honoured: DLE s / DLE q */
 	.soft_silence = 0,              /* trusts DLE s / DLE q (kefu measures too) */
-	.ignore_dialtone = 1,           /* spurious DLE d while playing/recording */
+	.spurious_dialtone_ms = 500,    /* a DLE d as VTX/VRX starts is spurious */
 	.after_beep = "AT+VLS=1",       /* re-select the line: DTMF after a beep */
 	.vts_unit_ms = 10,              /* +VTS durations in 10 ms */
 };

@@ -190,7 +190,9 @@ struct modem_family {
 	enum audio_enc fallback_enc;
 	const char *vsd;                /* printf: silence in 0.1 s; NULL: not sent */
 	int soft_silence;               /* +VSD is ignored: rely on software */
-	int ignore_dialtone;            /* spurious DLE d while playing/recording */
+	unsigned spurious_dialtone_ms;  /* a DLE d this soon after AT+VTX/AT+VRX
+					   is the firmware's, not the line's
+					   (USR); 0: every DLE d counts */
 	const char *after_beep;         /* re-select the line after +VTS; NULL */
 	unsigned vts_unit_ms;           /* unit of the +VTS duration */
 };

@@ -28,9 +28,9 @@ t_unit_line_LDADD = $(KEFU_LIBS)
 
 # End to end through the modem simulator (t/sim).
 check_PROGRAMS += t/unit/line-modem t/unit/line-hangup t/unit/line-hangup2 \
-	t/unit/line-fault
+	t/unit/line-fault t/unit/line-hangup-cx t/unit/line-hangup-usr
 TESTS += t/unit/line-modem t/unit/line-hangup t/unit/line-hangup2 \
-	t/unit/line-fault
+	t/unit/line-fault t/unit/line-hangup-cx t/unit/line-hangup-usr
 t_unit_line_modem_SOURCES = t/unit/line-modem.c t/tap.h
 t_unit_line_modem_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
 t_unit_line_hangup_SOURCES = t/unit/line-modem.c t/tap.h
@@ -39,6 +39,13 @@ t_unit_line_hangup_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
 t_unit_line_hangup2_SOURCES = t/unit/line-modem.c t/tap.h
 t_unit_line_hangup2_CPPFLAGS = $(AM_CPPFLAGS) -DLINE_MODEM_PART=4
 t_unit_line_hangup2_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
+# every hang-up signal in every state, one family each (timed)
+t_unit_line_hangup_cx_SOURCES = t/unit/line-modem.c t/tap.h
+t_unit_line_hangup_cx_CPPFLAGS = $(AM_CPPFLAGS) -DLINE_MODEM_PART=5
+t_unit_line_hangup_cx_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
+t_unit_line_hangup_usr_SOURCES = t/unit/line-modem.c t/tap.h
+t_unit_line_hangup_usr_CPPFLAGS = $(AM_CPPFLAGS) -DLINE_MODEM_PART=6
+t_unit_line_hangup_usr_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
 t_unit_line_fault_SOURCES = t/unit/line-modem.c t/tap.h
 t_unit_line_fault_CPPFLAGS = $(AM_CPPFLAGS) -DLINE_MODEM_PART=3
 t_unit_line_fault_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)

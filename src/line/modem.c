@@ -17,6 +17,8 @@
 #define MODEM_RING_GAP_MS 8000  /* no ring for this long: the caller gave up */
 #define MODEM_ALIVE_MS 60000    /* idle this long: check the modem answers AT */
 #define MODEM_LEAD_MS 300       /* audio written ahead of real time, at most */
+#define MODEM_LATE_MS 150       /* wait for the answer to a command cut short */
+#define MODEM_HOLD 16           /* recorded bytes held back: result text? */
 
 enum modem_mode { MM_CMD, MM_PLAY, MM_REC };
 
@@ -42,6 +44,11 @@ struct modem {
 	struct dtmf dtmf;
 	struct at_lex junk;             /* text bytes seen while playing */
 	enum modem_mode mode;
+	uint64_t data_since;            /* now_ms() when AT+VTX/AT+VRX connected */
+	int late_reply;                 /* a command was answered by NO CARRIER:
+					   its own answer may still come */
+	int stray_data;                 /* a CONNECT nobody asked for: the modem
+					   may be in a data state */
 	unsigned rings;
 	uint64_t last_ring;
 	struct line_callerid cid;
@@ -56,6 +63,8 @@ struct modem {
 	int cmd_ms;                     /* AT command timeout */
 };
 
+static int modem_over(struct modem *m);
+
 static void
 modem_gone(struct modem *m, const char *why)
 {
@@ -67,6 +76,21 @@ modem_gone(struct modem *m, const char *why)
 		m->gone_reported = 1;
 		line_event(m->ln, &ev);
 	}
+}
+
+/*
+ * USR firmware reports a dial tone that is not there as it starts
+ * playing or recording (vgetty ignores every DLE d in those states).  A
+ * real dial tone goes on and is reported again, so only a report in the
+ * first moments of a data state is taken for the firmware's; later,
+ * and in command mode, DLE d means the caller is gone.
+ */
+static int
+modem_spurious_dialtone(const struct modem *m)
+{
+	return m->fam != NULL && m->fam->spurious_dialtone_ms > 0 &&
+	    m->mode != MM_CMD &&
+	    now_ms() - m->data_since < m->fam->spurious_dialtone_ms;
 }
 
 /* One DLE event code from the modem, in any mode. */
@@ -93,10 +117,11 @@ modem_event(struct modem *m, char code)
 		m->etx = 1;
 		return;
 	case DLE_K_HANGUP:
-		if (code == 'd' && m->fam != NULL && m->fam->ignore_dialtone &&
-		    m->mode != MM_CMD) {
-			log_debug("%s: ignoring dial tone while in data state",
-			    m->tag);
+		if (code == 'd' && modem_spurious_dialtone(m)) {
+			log_debug("%s: ignoring a dial tone %llu ms after "
+			    "entering the data state (the firmware's own)",
+			    m->tag, (unsigned long long)(now_ms() -
+			    m->data_since));
 			return;
 		}
 		if (m->ln != NULL && m->ln->call.start_ms != 0)
@@ -451,6 +476,7 @@ modem_call_reset(struct modem *m)
 	m->cid_reported = 0;
 	m->gone = NULL;
 	m->gone_reported = 0;
+	m->late_reply = m->stray_data = 0;
 	m->etx = m->quiet = m->novoice = m->nocarrier = 0;
 	m->tail[0] = '\0';
 }
@@ -536,7 +562,78 @@ modem_call_cmd(struct modem *m, const char *cmd, int timeout_ms,
 		return LINE_FAILED;
 	if (res != NULL)
 		*res = r;
+	if (r == AT_R_NO_CARRIER || r == AT_R_BUSY)
+		m->late_reply = 1;
 	return modem_cmd_status(m, cmd, r, cause);
+}
+
+/*
+ * Read what the modem said while nobody asked (between two operations,
+ * or after a command cut short), until the port is quiet for wait_ms
+ * (at least 1): DLE events and unsolicited lines are handled as they
+ * come; NO CARRIER or BUSY means the caller is gone; a CONNECT means the
+ * modem went into a data state on a command already given up
+ * (m->stray_data); other results are late answers, dropped.  0, or -1
+ * with *cause.
+ */
+static int
+modem_drain(struct modem *m, int wait_ms, char **cause)
+{
+	char line[AT_LINE_MAX];
+	enum at_res r;
+	int got;
+
+	while ((got = at_line(&m->at, wait_ms > 0 ? wait_ms : 1, &r, line,
+	    sizeof line, cause)) == 1) {
+		if (r == AT_R_NO_CARRIER || r == AT_R_BUSY) {
+			log_debug("%s: %s between commands", m->tag, line);
+			modem_gone(m, at_res_name(r));
+		} else if (r == AT_R_CONNECT) {
+			log_debug("%s: a late CONNECT", m->tag);
+			m->stray_data = 1;
+			break;
+		} else if (!at_res_unsolicited(r))
+			log_debug("%s: dropped a late '%s'", m->tag, line);
+	}
+	return got == -1 ? -1 : 0;
+}
+
+/*
+ * Leave a data state the modem entered on a late CONNECT: DLE ! ends
+ * AT+VRX, DLE ETX ends AT+VTX; wait briefly for its result, drop the
+ * rest.
+ */
+static void
+modem_leave_data(struct modem *m)
+{
+	static const uint8_t out_of_data[] = { DLE_DLE, '!', DLE_DLE, DLE_ETX };
+	enum at_res r;
+	char *why = NULL;
+
+	log_debug("%s: leaving the data state of a late CONNECT", m->tag);
+	m->stray_data = 0;
+	if (port_write(m->port, out_of_data, sizeof out_of_data, 1000,
+	    &why) == 0)
+		(void)at_cmd(&m->at, NULL, 500, NULL, &r, &why);
+	free(why);
+	port_flush(m->port, 0, 1);
+	at_discard(&m->at);
+}
+
+/*
+ * Before an operation of the call: what the modem reported while kefu
+ * was busy elsewhere (a hang-up in command mode, a queued NO CARRIER)
+ * is read first, so that no stale result is taken for the answer to
+ * the next command.  LINE_OK to go on, LINE_GONE, LINE_FAILED.
+ */
+static enum line_status
+modem_ready(struct modem *m, char **cause)
+{
+	if (modem_drain(m, 0, cause) == -1)
+		return LINE_FAILED;
+	if (m->stray_data)
+		modem_leave_data(m);
+	return modem_over(m) ? LINE_GONE : LINE_OK;
 }
 
 static enum line_status
@@ -839,8 +936,8 @@ modem_play_src(struct line *ln, const struct line_src *src, int barge_in,
 	struct modem *m = ln->priv;
 	enum line_status st;
 
-	if (modem_over(m))
-		return LINE_GONE;
+	if ((st = modem_ready(m, cause)) != LINE_OK)
+		return st;
 	if (barge_in && (*key = line_key_pop(ln)) != '\0')
 		return LINE_DIGIT;
 	line_set_state(ln, LINE_PLAYING);
@@ -849,6 +946,7 @@ modem_play_src(struct line *ln, const struct line_src *src, int barge_in,
 	st = modem_call_cmd(m, "AT+VTX", m->cmd_ms, NULL, cause);
 	if (st == LINE_OK) {
 		m->mode = MM_PLAY;
+		m->data_since = now_ms();
 		m->etx = m->nocarrier = 0;
 		memset(&m->junk, 0, sizeof m->junk);
 		st = modem_play_audio(m, src, barge_in, key, cause);
@@ -873,13 +971,79 @@ modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
 }
 
 /*
+ * The recording's way to its sink.  The last MODEM_HOLD bytes are held
+ * back: a modem that ends AT+VRX without DLE ETX (Conexant) puts its
+ * "\r\nOK\r\n" or "\r\nNO CARRIER\r\n" in the stream, and that text
+ * must not reach the recording (six loud samples: a click at the end).
+ */
+struct modem_hold {
+	line_sink_h *sink;              /* NULL: nothing kept (keys, or refused) */
+	void *arg;
+	uint8_t b[MODEM_HOLD];
+	size_t n;
+	int refused;                    /* the sink returned -1 */
+};
+
+static void
+modem_hold_out(struct modem_hold *h, const uint8_t *buf, size_t n)
+{
+	if (h->sink != NULL && n > 0 && h->sink(h->arg, buf, n) == -1) {
+		h->sink = NULL;
+		h->refused = 1;
+	}
+}
+
+/* Pass on what can no longer be result text; -1 when the sink refused. */
+static int
+modem_hold_put(struct modem_hold *h, const uint8_t *buf, size_t n)
+{
+	size_t out;
+
+	if (h->sink == NULL)
+		return h->refused ? -1 : 0;
+	if (h->n + n <= MODEM_HOLD) {
+		memcpy(h->b + h->n, buf, n);
+		h->n += n;
+		return 0;
+	}
+	out = h->n + n - MODEM_HOLD;    /* bytes of held + buf to pass on */
+	if (out <= h->n) {
+		modem_hold_out(h, h->b, out);
+		memmove(h->b, h->b + out, h->n - out);
+		memcpy(h->b + h->n - out, buf, n);
+	} else {
+		modem_hold_out(h, h->b, h->n);
+		modem_hold_out(h, buf, out - h->n);
+		memcpy(h->b, buf + (out - h->n), MODEM_HOLD);
+	}
+	h->n = MODEM_HOLD;
+	return h->refused ? -1 : 0;
+}
+
+/* The end: pass on the held bytes, cut at a result line when text ended it. */
+static void
+modem_hold_end(struct modem_hold *h, int text)
+{
+	static const char *const words[] = { "\r\nOK\r", "\nOK\r",
+	    "\rOK\r", "\r\nNO CARRIER", "\nNO CARRIER", "\r\nVCON\r" };
+	const uint8_t *p;
+	size_t i, keep = h->n;
+
+	for (i = 0; text && i < nitems(words); i++)
+		if ((p = memmem(h->b, h->n, words[i], strlen(words[i]))) !=
+		    NULL && (size_t)(p - h->b) < keep)
+			keep = (size_t)(p - h->b);
+	modem_hold_out(h, h->b, keep);
+	h->n = 0;
+}
+
+/*
  * End a receive state with DLE !, reading (and passing to sink) what
  * the modem still sends until its DLE ETX and final result, or an OK
  * straight in the stream (some Conexant firmware).
  */
 static enum line_status
-modem_rec_abort(struct modem *m, line_sink_h *sink, void *arg,
-    char **cause)
+modem_rec_abort(struct modem *m, struct modem_hold *hold, char **cause)
 {
 	static const uint8_t stop[] = { DLE_DLE, '!' };
 	uint8_t buf[2 * 1024];
@@ -894,14 +1058,14 @@ modem_rec_abort(struct modem *m, line_sink_h *sink, void *arg,
 	deadline = now_ms() + m->cmd_ms;
 	while (!m->etx) {
 		if (now_ms() >= deadline) {
+			modem_hold_end(hold, 0);
 			kf_error(cause, "%s: the modem did not end recording "
 			    "after DLE !", m->tag);
 			return LINE_FAILED;
 		}
 		if ((n = modem_pump(m, 100, buf, sizeof buf / 2, cause)) < 0)
 			return LINE_FAILED;
-		if (n > 0 && sink != NULL && sink(arg, buf, (size_t)n) == -1)
-			sink = NULL;
+		(void)modem_hold_put(hold, buf, (size_t)n);
 		for (i = 0; i < (size_t)n; i++) {
 			tl = strlen(tail);
 			if (tl == sizeof tail - 1) {
@@ -913,11 +1077,13 @@ modem_rec_abort(struct modem *m, line_sink_h *sink, void *arg,
 		}
 		if (strstr(tail, "\nOK\r") != NULL ||
 		    strstr(tail, "\rOK\r") != NULL) {
+			modem_hold_end(hold, 1);
 			at_discard(&m->at);
 			m->mode = MM_CMD;
 			return LINE_OK;
 		}
 	}
+	modem_hold_end(hold, m->nocarrier);
 	return modem_end_data(m, m->cmd_ms, cause);
 }
 
@@ -973,7 +1139,8 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 	uint8_t buf[2 * 1024];
 	uint64_t start;
 	enum line_status st, end;
-	line_sink_h *sink = rec != NULL ? rec->sink : NULL;
+	struct modem_hold hold = { rec != NULL ? rec->sink : NULL,
+	    rec != NULL ? rec->arg : NULL, { 0 }, 0, 0 };
 	int stop_key = rec == NULL || rec->stop_on_key;
 	ssize_t n;
 
@@ -983,23 +1150,25 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 	    cause)) != LINE_OK)
 		return st;
 	m->mode = MM_REC;
+	m->data_since = now_ms();
 	m->etx = m->quiet = m->novoice = m->nocarrier = 0;
 	m->tail[0] = '\0';
 	start = now_ms();
 	for (;;) {
 		if ((n = modem_pump(m, 100, buf, sizeof buf / 2, cause)) < 0)
 			return LINE_FAILED;
-		if (n > 0 && sink != NULL &&
-		    sink(rec->arg, buf, (size_t)n) == -1) {
+		if (modem_hold_put(&hold, buf, (size_t)n) == -1) {
 			end = LINE_OK;
 			break;
 		}
 		if (m->nocarrier) {
+			modem_hold_end(&hold, 1);
 			m->mode = MM_CMD;
 			at_discard(&m->at);
 			return LINE_GONE;
 		}
 		if (m->etx) {
+			modem_hold_end(&hold, 0);
 			m->mode = MM_CMD;
 			st = modem_end_data(m, m->cmd_ms, cause);
 			if (st == LINE_OK)
@@ -1021,8 +1190,7 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 		if ((end = modem_listen(m, rec, &ear, buf, n)) != LINE_OK)
 			break;
 	}
-	if ((st = modem_rec_abort(m, sink, rec != NULL ? rec->arg : NULL,
-	    cause)) == LINE_FAILED)
+	if ((st = modem_rec_abort(m, &hold, cause)) == LINE_FAILED)
 		return st;
 	m->mode = MM_CMD;
 	if (end == LINE_DIGIT)
@@ -1038,10 +1206,10 @@ modem_wait_digit(struct line *ln, int timeout_ms, char *key, char **cause)
 	struct modem *m = ln->priv;
 	enum line_status st;
 
+	if ((st = modem_ready(m, cause)) != LINE_OK)
+		return st;
 	if ((*key = line_key_pop(ln)) != '\0')
 		return LINE_DIGIT;
-	if (modem_over(m))
-		return LINE_GONE;
 	line_set_state(ln, LINE_COLLECTING);
 	st = modem_receive(m, NULL, timeout_ms > 0 ? timeout_ms : 1, key,
 	    cause);
@@ -1057,8 +1225,8 @@ modem_record(struct line *ln, const struct line_rec *rec, char *key,
 	struct modem *m = ln->priv;
 	enum line_status st;
 
-	if (modem_over(m))
-		return LINE_GONE;
+	if ((st = modem_ready(m, cause)) != LINE_OK)
+		return st;
 	if (rec->stop_on_key && (*key = line_key_pop(ln)) != '\0')
 		return LINE_DIGIT;
 	line_set_state(ln, LINE_RECORDING);
@@ -1076,13 +1244,15 @@ modem_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
 	enum at_res r;
 	char cmd[64];
 
-	if (modem_over(m))
-		return LINE_GONE;
+	if ((st = modem_ready(m, cause)) != LINE_OK)
+		return st;
 	line_set_state(ln, LINE_BEEPING);
 	snprintf(cmd, sizeof cmd, "AT+VTS=[%u,0,%u]", freq_hz,
 	    (ms + m->fam->vts_unit_ms - 1) / m->fam->vts_unit_ms);
 	if (at_cmd(&m->at, cmd, (int)ms + m->cmd_ms, NULL, &r, cause) == -1)
 		return LINE_FAILED;
+	if (r == AT_R_NO_CARRIER || r == AT_R_BUSY)
+		m->late_reply = 1;
 	if (r == AT_R_ERROR) {
 		log_warnx("%s: the modem cannot beep (%s refused)", m->tag, cmd);
 		st = LINE_OK;
@@ -1099,16 +1269,49 @@ modem_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
 	return st;
 }
 
+/*
+ * On hook at once: AT+VLS=0, AT+FCLASS=0.  A command cut short by NO
+ * CARRIER may still get its own answer (a CONNECT to AT+VTX on a modem
+ * that kept the line): it is read first, or taken for the answer to
+ * AT+VLS=0, and the data state it opened is left before going on.
+ * 0, or -1 with *cause.
+ */
+static int
+modem_hangup_cmds(struct modem *m, char **cause)
+{
+	enum at_res r = AT_R_ERROR;
+	int i;
+
+	if (modem_drain(m, m->late_reply ? MODEM_LATE_MS : 0, cause) == -1)
+		return -1;
+	for (i = 0; i < 2; i++) {
+		if (m->stray_data)
+			modem_leave_data(m);
+		if (at_cmd(&m->at, "AT+VLS=0", m->cmd_ms, NULL, &r,
+		    cause) == -1)
+			return -1;
+		if (r != AT_R_CONNECT)
+			break;
+		m->stray_data = 1;
+	}
+	if (r != AT_R_OK && r != AT_R_VCON)
+		return kf_error(cause, "%s: AT+VLS=0: the modem answered %s",
+		    m->tag, at_res_name(r));
+	return at_ok(&m->at, "AT+FCLASS=0", m->cmd_ms, cause);
+}
+
 static enum line_status
 modem_hangup(struct line *ln, char **cause)
 {
 	struct modem *m = ln->priv;
 	char *why = NULL;
 
-	if (at_ok(&m->at, "AT+VLS=0", m->cmd_ms, &why) == -1 ||
-	    at_ok(&m->at, "AT+FCLASS=0", m->cmd_ms, &why) == -1) {
+	m->mode = MM_CMD;
+	if (modem_hangup_cmds(m, &why) == -1) {
 		log_debug("%s: %s; trying ATH0", m->tag, why);
 		free(why);
+		if (m->stray_data)
+			modem_leave_data(m);
 		if (at_ok(&m->at, "ATH0", m->cmd_ms, cause) == -1)
 			return LINE_FAILED;
 	}

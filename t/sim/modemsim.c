@@ -229,8 +229,10 @@ struct msim {
 
 	/* faults */
 	unsigned f_drop_ok, f_split, f_spurious_d, f_underrun_u, f_chop;
+	unsigned f_slow_cmd;    /* ms the next command line waits unread */
 	int f_hang;             /* wedged: reads nothing, says nothing */
 	int q_vsm_prefix, q_vsm_4args, q_no_ifc;   /* firmware variants */
+	int q_nc_keeps_line;
 	int vrx_etx;
 
 	struct ev *evs;
@@ -645,7 +647,9 @@ do_nocarrier(struct msim *sim)
 		seg_end(sim, MSIM_VTX_ABORT);
 	set_state(sim, MSIM_COMMAND);
 	result(sim, "NO CARRIER");
-	set_hook(sim, 0);
+	/* some firmware leaves the line to the host: off hook until ATH */
+	if (!sim->q_nc_keeps_line)
+		set_hook(sim, 0);
 }
 
 static void
@@ -674,9 +678,16 @@ do_hangup(struct msim *sim, enum msim_hangup how, uint64_t now)
 		break;
 	case MSIM_HUP_SILENCE:
 	case MSIM_HUP_QUIET:
-		/* the Conexant accepts +VSD but never reports silence */
-		if (sim->fam->vsd)
+		/*
+		 * Silence is judged in the receive state only (V.253: +VSD
+		 * applies to AT+VRX); elsewhere the caller just falls
+		 * silent and the next AT+VRX reports it after <sdi>.  The
+		 * Conexant accepts +VSD but never reports silence.
+		 */
+		if (sim->fam->vsd && sim->state == MSIM_VRX) {
 			code = how == MSIM_HUP_SILENCE ? 's' : 'q';
+			sim->vrx_sd_sent = 1;
+		}
 		break;
 	case MSIM_HUP_NOCARRIER:
 		do_nocarrier(sim);
@@ -1332,7 +1343,7 @@ cmd_line(struct msim *sim, char *line)
 	if (r.final == NULL || r.data == MSIM_COMMAND)
 		return;
 	set_state(sim, r.data);
-	if (r.data == MSIM_VTX && sim->f_spurious_d > 0) {
+	if (sim->f_spurious_d > 0) {
 		/* the USR reports a dial tone that is not there */
 		sim->f_spurious_d--;
 		send_event(sim, 'd');
@@ -1631,6 +1642,13 @@ input_run(struct msim *sim, uint64_t now)
 			break;
 		if (sim->state == MSIM_COMMAND && sim->hold_until > now)
 			break;
+		if (sim->state == MSIM_COMMAND && sim->f_slow_cmd > 0 &&
+		    sim->linelen == 0) {
+			/* busy: the next command is read late */
+			sim->hold_until = now + sim->f_slow_cmd;
+			sim->f_slow_cmd = 0;
+			break;
+		}
 		if (sim->state == MSIM_VTX && sim->ending)
 			break;
 		c = sim->in[sim->in_off++];
@@ -2237,6 +2255,12 @@ msim_misbehave(struct msim *sim, enum msim_fault f, unsigned n)
 		break;
 	case MSIM_FAULT_NO_IFC:
 		sim->q_no_ifc = n != 0;
+		break;
+	case MSIM_FAULT_SLOW_CMD:
+		sim->f_slow_cmd = n;
+		break;
+	case MSIM_FAULT_NC_KEEPS_LINE:
+		sim->q_nc_keeps_line = n != 0;
 		break;
 	case MSIM_FAULT_HANG:
 		sim->f_hang = n != 0;

@@ -48,9 +48,12 @@ enum msim_hangup {
 	MSIM_HUP_BUSY,      /* DLE b, repeated every busy_repeat_ms */
 	MSIM_HUP_DIALTONE,  /* DLE d, repeated every dial_repeat_ms */
 	MSIM_HUP_LOOP,      /* DLE l once (loop-current interruption) */
-	MSIM_HUP_SILENCE,   /* DLE s now (CONEXANT: nothing; it ignores +VSD) */
-	MSIM_HUP_QUIET,     /* DLE q now (CONEXANT: nothing) */
-	MSIM_HUP_NOCARRIER, /* leave VTX/VRX, text NO CARRIER, go on-hook */
+	MSIM_HUP_SILENCE,   /* the caller falls silent: DLE s now when in
+			       AT+VRX, else from the next AT+VRX after its
+			       +VSD period (CONEXANT: never; it ignores +VSD) */
+	MSIM_HUP_QUIET,     /* DLE q now when in AT+VRX (CONEXANT: nothing) */
+	MSIM_HUP_NOCARRIER, /* leave VTX/VRX, text NO CARRIER, go on-hook
+			       (see MSIM_FAULT_NC_KEEPS_LINE) */
 	MSIM_HUP_SILENT,    /* nothing signalled: the caller just goes quiet */
 	MSIM_HUP_EXTENSION, /* an extension was picked up: DLE P (CONEXANT),
 			       DLE H (others) */
@@ -69,7 +72,7 @@ enum msim_fault {
 	MSIM_FAULT_DROP_OK,     /* do not send the next <n> OK results */
 	MSIM_FAULT_SPLIT_DLE,   /* split the next <n> DLE pairs across writes */
 	MSIM_FAULT_SPURIOUS_D,  /* DLE d at the start of the next <n> VTX
-				   segments, as USR firmware does */
+				   or VRX sessions, as USR firmware does */
 	MSIM_FAULT_UNDERRUN_U,  /* report VTX underruns with DLE u (n=1 on) */
 	MSIM_FAULT_VRX_NO_ETX,  /* n=1: end VRX with OK only; n=0: DLE ETX, OK */
 	MSIM_FAULT_CHOP,        /* n=1: outside VRX, write everything in
@@ -82,6 +85,12 @@ enum msim_fault {
 	MSIM_FAULT_VSM_PREFIX,  /* AT+VSM=? lines start with "+VSM: " */
 	MSIM_FAULT_VSM_4ARGS,   /* AT+VSM=c,r is ERROR, only c,r,0,0 works */
 	MSIM_FAULT_NO_IFC,      /* AT+IFC is ERROR (vgetty's "V253ugly") */
+	MSIM_FAULT_SLOW_CMD,    /* the next command line is read <n> ms
+				   late (a busy modem): events sent
+				   meanwhile overtake its answer */
+	MSIM_FAULT_NC_KEEPS_LINE, /* after NO CARRIER stay off hook (so
+				   AT+VTX still answers CONNECT) until the
+				   host sends ATH or AT+VLS=0 */
 };
 
 struct msim_opts {

@@ -337,7 +337,7 @@ out:
 }
 
 struct rec_buf {
-	uint8_t buf[65536];
+	uint8_t buf[1 << 20];
 	size_t len;
 };
 
@@ -351,6 +351,29 @@ rec_sink(void *arg, const void *data, size_t len)
 	memcpy(rb->buf + rb->len, data, len);
 	rb->len += len;
 	return 0;
+}
+
+/*
+ * 1 when a recording holds no result text of the modem ("\r\nOK\r\n",
+ * "NO CARRIER") at its end; with silent, its last byte must also be
+ * the format's silence (the caller had fallen silent).
+ */
+static int __attribute__((unused))
+rec_clean(const struct rec_buf *rb, int silent)
+{
+	static const char *const text[] = { "\r\nOK", "OK\r\n",
+	    "NO CARRIER", "\r\nVCON" };
+	size_t i, from = rb->len > 64 ? rb->len - 64 : 0;
+
+	if (rb->len == 0)
+		return 0;
+	for (i = 0; i < nitems(text); i++)
+		if (memmem(rb->buf + from, rb->len - from, text[i],
+		    strlen(text[i])) != NULL)
+			return 0;
+	/* silence at the end: 0x80 (8-bit), 0xff (u-law), 0xd5 (A-law) */
+	return !silent || rb->buf[rb->len - 1] == 0x80 || rb->buf[rb->len - 1] == 0xff ||
+	    rb->buf[rb->len - 1] == 0xd5 || rb->buf[rb->len - 1] == 0x00;
 }
 
 static void __attribute__((unused))
@@ -383,6 +406,15 @@ test_record(enum msim_family fam, const char *what)
 	    "%s: ended with DLE !", what);
 	is_int(msim_state(sim), MSIM_COMMAND, "%s: modem in command mode",
 	    what);
+	/* the Conexant's OK comes in the stream: not a click at the end */
+	ok(rec_clean(&rb, 1), "%s: the recording ends in audio (last bytes "
+	    "%02x %02x %02x %02x %02x %02x)", what,
+	    rb.len > 5 ? rb.buf[rb.len - 6] : 0,
+	    rb.len > 4 ? rb.buf[rb.len - 5] : 0,
+	    rb.len > 3 ? rb.buf[rb.len - 4] : 0,
+	    rb.len > 2 ? rb.buf[rb.len - 3] : 0,
+	    rb.len > 1 ? rb.buf[rb.len - 2] : 0,
+	    rb.len > 0 ? rb.buf[rb.len - 1] : 0);
 
 	/* a key stops it (voice first: silence from the start is a hang-up) */
 	{
@@ -477,6 +509,162 @@ test_hangups(size_t from, size_t to)
 		cause = NULL;
 		teardown();
 	}
+}
+
+/*
+ * Every hang-up signal in every state of a call, on one family: busy
+ * (DLE b), dial tone (DLE d), a loop-current break (DLE l) and NO
+ * CARRIER while playing, while waiting for keys, while recording and
+ * while idle between two operations (the next operation notices it);
+ * silence while recording (the modem's DLE s, or, on the Conexant,
+ * which ignores +VSD, the line's silence measured by kefu).  The signal
+ * comes HT_DELAY ms into the state, when a USR's spurious dial tone at
+ * the start of a data state is long past.  Each must be noticed, and
+ * the line on hook, within 1 s of it; the times are printed (TAP
+ * comments) for the record.  One simulator and line serve every call,
+ * so a modem and driver that fall out of step show up in the next one.
+ */
+#define HT_DELAY 600            /* ms from the start of the state */
+#define HT_GAP 300              /* idle: ms between signal and next operation */
+
+enum ht_state { HT_PLAY, HT_KEYS, HT_REC, HT_IDLE };
+static const char *const ht_state_names[] = {
+	[HT_PLAY] = "playing", [HT_KEYS] = "collecting keys",
+	[HT_REC] = "recording", [HT_IDLE] = "idle between",
+};
+
+static enum line_status __attribute__((unused))
+ht_op(enum ht_state s, int speak)
+{
+	static struct rec_buf rb;
+	static uint8_t audio[40000];    /* 5 s */
+	static uint8_t voice[24000];     /* 3 s, loud in every format */
+	struct line_rec rec = { rec_sink, &rb, 10000, 0, 1 };
+	char *cause = NULL, key = 0;
+	enum line_status st = LINE_FAILED;
+	size_t i;
+
+	memset(audio, 0x7f, sizeof audio);
+	rb.len = 0;
+	if (s == HT_REC && speak) {
+		/* the caller speaks: silence must not stand in for the signal */
+		for (i = 0; i < sizeof voice; i++)
+			voice[i] = (i & 1) ? 0x20 : 0xe0;
+		msim_feed(sim, voice, sizeof voice);
+	}
+	switch (s) {
+	case HT_PLAY:
+	case HT_IDLE:
+		st = ln->ops->play(ln, audio, sizeof audio, 1, &key, &cause);
+		break;
+	case HT_KEYS:
+		st = ln->ops->wait_digit(ln, 10000, &key, &cause);
+		break;
+	case HT_REC:
+		st = ln->ops->record(ln, &rec, &key, &cause);
+		break;
+	}
+	if (st == LINE_FAILED)
+		tap_diag("  %s", cause);
+	free(cause);
+	if (s == HT_REC)
+		ok(rb.len > 0 && rec_clean(&rb, 0), "  the recording (%zu bytes) "
+		    "holds no text of the modem", rb.len);
+	return st;
+}
+
+/* Hang up as the line thread does: on failure, re-initialise. */
+static enum line_status __attribute__((unused))
+ht_hangup(void)
+{
+	char *cause = NULL;
+	enum line_status st;
+
+	if ((st = ln->ops->hangup(ln, &cause)) == LINE_FAILED) {
+		tap_diag("  hangup failed: %s; re-initialising", cause);
+		free(cause);
+		cause = NULL;
+		ln->ops->close(ln);
+		if (ln->ops->open(ln, &cause) == -1) {
+			tap_diag("  re-open failed: %s", cause);
+			free(cause);
+		}
+	}
+	return st;
+}
+
+static void __attribute__((unused))
+test_hangup_table(enum msim_family fam)
+{
+	static const struct {
+		enum msim_hangup how;
+		int keeps_line;         /* MSIM_FAULT_NC_KEEPS_LINE */
+		const char *name, *why;
+		unsigned states;        /* bits of enum ht_state */
+	} sig[] = {
+		{ MSIM_HUP_BUSY, 0, "busy", "busy tone", 0xf },
+		{ MSIM_HUP_DIALTONE, 0, "dial tone", "dial tone", 0xf },
+		{ MSIM_HUP_LOOP, 0, "loop break", "loop current", 0xf },
+		{ MSIM_HUP_NOCARRIER, 0, "NO CARRIER", "NO CARRIER", 0xf },
+		{ MSIM_HUP_NOCARRIER, 1, "NO CARRIER (line kept)",
+		  "NO CARRIER", 0xf },
+		{ MSIM_HUP_SILENCE, 0, "silence", "silence", 1u << HT_REC },
+	};
+	const char *fname = msim_family_name(fam);
+	enum msim_hangup how;
+	enum line_status st;
+	uint64_t t0, tsig, tgone, ton;
+	size_t i;
+	int s;
+
+	if (setup(fam, 0, "auto") == -1)
+		return;
+	cl.silence_ms = 700;
+	for (i = 0; i < nitems(sig); i++) {
+		for (s = HT_PLAY; s <= HT_IDLE; s++) {
+			if (!(sig[i].states & (1u << s)))
+				continue;
+			gone_why[0] = '\0';
+			if (call_in(NULL) != LINE_OK) {
+				ok(0, "%s %s %s: call answered", fname,
+				    sig[i].name, ht_state_names[s]);
+				ht_hangup();
+				continue;
+			}
+			how = sig[i].how;
+			msim_misbehave(sim, MSIM_FAULT_NC_KEEPS_LINE,
+			    (unsigned)sig[i].keeps_line);
+			/* the Conexant never reports silence: kefu measures it */
+			if (how == MSIM_HUP_SILENCE && fam == MSIM_CONEXANT)
+				how = MSIM_HUP_SILENT;
+			t0 = now_ms();
+			msim_hangup(sim, how, HT_DELAY);
+			tsig = t0 + HT_DELAY;
+			/* silent from the start: gone once silence is long */
+			if (how == MSIM_HUP_SILENT)
+				tsig = t0 + (uint64_t)cl.silence_ms;
+			if (s == HT_IDLE)
+				sleep_ms(HT_DELAY + HT_GAP);
+			st = ht_op((enum ht_state)s,
+			    sig[i].how != MSIM_HUP_SILENCE);
+			tgone = now_ms();
+			is_str(line_status_name(st), "LINE_GONE", "%s, %s while "
+			    "%s: the caller is gone", fname, sig[i].name,
+			    ht_state_names[s]);
+			like(gone_why, sig[i].why, "%s, %s while %s: reason",
+			    fname, sig[i].name, ht_state_names[s]);
+			st = ht_hangup();
+			ton = now_ms();
+			ok(st == LINE_OK && msim_offhook(sim) == 0, "%s, %s "
+			    "while %s: hung up (%s)", fname, sig[i].name,
+			    ht_state_names[s], line_status_name(st));
+			ok(tgone < tsig + 1000 && ton < tsig + 1000, "%s, %s "
+			    "while %s: noticed after %lld ms, on hook after "
+			    "%lld ms", fname, sig[i].name, ht_state_names[s],
+			    (long long)(tgone - tsig), (long long)(ton - tsig));
+		}
+	}
+	teardown();
 }
 
 /*
@@ -631,10 +819,61 @@ test_usr_dialtone(void)
 		is_str(line_status_name(ln->ops->play(ln, audio, sizeof audio,
 		    1, &key, &cause)), "LINE_OK",
 		    "USR: spurious DLE d while playing is ignored");
+		msim_misbehave(sim, MSIM_FAULT_SPURIOUS_D, 1);
+		msim_dtmf(sim, "4", 300);
+		key = 0;
+		is_str(line_status_name(ln->ops->wait_digit(ln, 2000, &key,
+		    &cause)), "LINE_DIGIT", "USR: spurious DLE d as the key "
+		    "wait starts is ignored too");
+		is_int(key, '4', "USR: and the key is read");
 		ok(msim_wait_command(sim, "AT+VLS=1", 0, 10) >= 0,
 		    "off hook with the \"T\" label of AT+VLS=?");
 		ln->ops->hangup(ln, &cause);
 	}
+	teardown();
+}
+
+/*
+ * The caller hangs up just as kefu asks to play: the modem's NO CARRIER
+ * overtakes its answer to AT+VTX, and a modem that keeps the line then
+ * answers CONNECT anyway.  kefu must take the call for gone, leave the
+ * data state that CONNECT opened and be on hook within 1 s -- not send
+ * ATH0 into the audio, wait for it and re-initialise (4.2 s).
+ */
+static void __attribute__((unused))
+test_late_connect(void)
+{
+	static uint8_t audio[16000];
+	char *cause = NULL, key;
+	enum line_status st;
+	uint64_t tsig;
+
+	if (setup(MSIM_CONEXANT, 0, "auto") == -1)
+		return;
+	/* kefud's command timeout: a wrong wait shows in full */
+	ln->ops->close(ln);
+	ln->cmd_timeout_ms = 3000;
+	if (ln->ops->open(ln, &cause) == -1 || call_in(NULL) != LINE_OK)
+		goto out;
+	memset(audio, 0x80, sizeof audio);
+	msim_misbehave(sim, MSIM_FAULT_NC_KEEPS_LINE, 1);
+	msim_misbehave(sim, MSIM_FAULT_SLOW_CMD, 300);
+	msim_hangup(sim, MSIM_HUP_NOCARRIER, 100);
+	tsig = now_ms() + 100;
+	st = ln->ops->play(ln, audio, sizeof audio, 1, &key, &cause);
+	is_str(line_status_name(st), "LINE_GONE", "NO CARRIER before the "
+	    "answer to AT+VTX: the caller is gone");
+	st = ht_hangup();
+	ok(st == LINE_OK && msim_offhook(sim) == 0, "and the late CONNECT "
+	    "does not stop the hang-up (%s)", line_status_name(st));
+	ok(now_ms() < tsig + 1000, "on hook %lld ms after NO CARRIER",
+	    (long long)(now_ms() - tsig));
+	is_int(msim_state(sim), MSIM_COMMAND, "the modem in command mode");
+	ok(msim_wait_command(sim, "ATH0", 0, 10) < 0, "no ATH0 needed");
+	is_int(call_in(NULL), LINE_OK, "the next call is answered");
+out:
+	free(cause);
+	ln->ops->hangup(ln, &cause);
 	teardown();
 }
 
@@ -805,9 +1044,14 @@ main(void)
 	T(test_hangups(7, 100));
 	T(test_max_call());
 	T(test_wait_silence());
+#elif LINE_MODEM_PART == 5
+	T(test_hangup_table(MSIM_CONEXANT));
+#elif LINE_MODEM_PART == 6
+	T(test_hangup_table(MSIM_USR));
 #else
 	T(test_faults());
 	T(test_usr_dialtone());
+	T(test_late_connect());
 	T(test_xonxoff());
 	T(test_thread());
 #endif

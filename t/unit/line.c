@@ -180,7 +180,11 @@ test_family(void)
 	is_str(family_find("conexant")->vsm_set, "AT+VSM=%d,%u,0,0",
 	    "Conexant sets the format with four arguments");
 	ok(family_find("conexant")->soft_silence, "Conexant: software silence");
-	ok(family_find("usr")->ignore_dialtone, "USR: spurious DLE d ignored");
+	ok(family_find("usr")->spurious_dialtone_ms > 0 &&
+	    family_find("usr")->spurious_dialtone_ms < 1000,
+	    "USR: a DLE d as a data state starts is spurious, not for long");
+	is_int(family_find("conexant")->spurious_dialtone_ms, 0,
+	    "Conexant: every DLE d counts");
 }
 
 static void

@@ -590,8 +590,11 @@ test_hangups(void)
 	} cases[] = {
 		{ MSIM_HUP_DIALTONE, MSIM_USR, "\x10\x64", "dial tone DLE d" },
 		{ MSIM_HUP_LOOP, MSIM_USR, "\x10l", "loop break DLE l" },
-		{ MSIM_HUP_SILENCE, MSIM_USR, "\x10s", "usr silence DLE s" },
-		{ MSIM_HUP_QUIET, MSIM_USR, "\x10q", "usr quiet DLE q" },
+		/* silence is judged in the receive state only (V.253 +VSD) */
+		{ MSIM_HUP_SILENCE, MSIM_USR, "", "usr silence in command "
+		  "state: nothing" },
+		{ MSIM_HUP_QUIET, MSIM_USR, "", "usr quiet in command state: "
+		  "nothing" },
 		{ MSIM_HUP_SILENCE, MSIM_CONEXANT, "", "conexant: no DLE s" },
 		{ MSIM_HUP_SILENT, MSIM_USR, "", "silent: nothing" },
 	};
@@ -632,6 +635,27 @@ test_hangups(void)
 		host_close(&h);
 	}
 
+	/* while recording: DLE s at once; later, the +VSD timer's */
+	o.family = MSIM_USR;
+	if (host_open(&h, &o) == -1)
+		return;
+	at(&h, "ATE0");
+	at(&h, "AT+FCLASS=8");
+	at(&h, "AT+VLS=1");
+	like(at(&h, "AT+VRX"), "CONNECT", "usr: +VRX");
+	msim_hangup(h.sim, MSIM_HUP_SILENCE, 0);
+	get(&h, "\x10s", 2, 500);
+	ok(has(&h, "\x10s", 2), "usr silence while recording: DLE s");
+	put(&h, "\x10!", 2);
+	get(&h, "OK\r\n", 4, 1000);
+	msim_hangup(h.sim, MSIM_HUP_SILENT, 0);
+	at(&h, "AT+VSD=128,2");
+	like(at(&h, "AT+VRX"), "CONNECT", "usr: +VRX again");
+	get(&h, "\x10s", 2, 1000);
+	ok(has(&h, "\x10s", 2), "usr: a caller gone silent earlier: DLE s "
+	    "after the +VSD period");
+	host_close(&h);
+
 	o.family = MSIM_CONEXANT;
 	if (host_open(&h, &o) == -1)
 		return;
@@ -645,6 +669,20 @@ test_hangups(void)
 	is_str(h.buf, "\r\nNO CARRIER\r\n", "NO CARRIER ends VTX");
 	is_int(msim_wait_hook(h.sim, 0, 500), 0, "on-hook after NO CARRIER");
 	is_int(msim_state(h.sim), MSIM_COMMAND, "command state");
+
+	/* firmware that leaves the line to the host after NO CARRIER */
+	msim_misbehave(h.sim, MSIM_FAULT_NC_KEEPS_LINE, 1);
+	at(&h, "AT+VLS=1");
+	msim_hangup(h.sim, MSIM_HUP_NOCARRIER, 0);
+	get(&h, "NO CARRIER\r\n", 12, 1000);
+	is_str(h.buf, "\r\nNO CARRIER\r\n", "NO CARRIER in command state");
+	is_int(msim_offhook(h.sim), 1, "line kept: still off hook");
+	like(at(&h, "AT+VTX"), "CONNECT", "line kept: AT+VTX connects");
+	put(&h, "\x10\x03", 2);
+	get(&h, "OK\r\n", 4, 1000);
+	like(at(&h, "AT+VLS=0"), "OK", "line kept: AT+VLS=0");
+	is_int(msim_wait_hook(h.sim, 0, 500), 0, "on hook when the host says "
+	    "so");
 	host_close(&h);
 }
 
@@ -692,6 +730,20 @@ test_faults(void)
 		poll(&p, 1, 1000);
 		r = read(h.fd, &c, 1);
 		ok(r == 1 && c == 'b', "split: code in the next read");
+	}
+
+	{
+		uint64_t t0 = now_ms();
+		const char *ev, *res;
+
+		msim_misbehave(h.sim, MSIM_FAULT_SLOW_CMD, 250);
+		msim_dle(h.sim, 'l');
+		like(at(&h, "AT"), "OK", "slow: the command is answered");
+		ev = memmem(h.buf, h.len, "\x10l", 2);
+		res = strstr(h.buf, "OK");
+		ok(now_ms() - t0 >= 240 && ev != NULL && res != NULL &&
+		    ev < res, "slow: late (%llu ms), after the event",
+		    (unsigned long long)(now_ms() - t0));
 	}
 
 	msim_misbehave(h.sim, MSIM_FAULT_HANG, 1);
