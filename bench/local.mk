@@ -2,3 +2,4 @@
 include bench/map.mk
 include bench/line.mk
 include bench/call.mk
+include bench/flow.mk

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,16 @@ struct chk {
 	char **vars;
 	char **types;
 	size_t nvars;
+	struct strmap index;    /* name -> its index + 1 in vars */
+	size_t nwords;          /* words of a set of variables (dataflow) */
 };
+
+/*
+ * A set of variables is a bit set of nwords words, so that the data-flow
+ * analysis takes nodes x variables / 64 words of memory.
+ */
+typedef uint64_t chk_word;
+#define CHK_WBITS 64
 
 static void chk_err(struct chk *c, int line, const char *fmt, ...)
     KF_PRINTF(3, 4);
@@ -103,38 +113,45 @@ static const char *const chk_builtins[][2] = {
 	{ "caller", "text" }, { "lang", "text" }, { "line", "text" },
 };
 
+/* The index of variable name in c->vars, or -1. */
+static ssize_t
+chk_find(const struct chk *c, const char *name)
+{
+	uintptr_t v = (uintptr_t)strmap_get(&c->index, name);
+
+	return v == 0 ? -1 : (ssize_t)(v - 1);
+}
+
 static size_t
 chk_var(struct chk *c, const char *name, const char *type)
 {
+	ssize_t f = chk_find(c, name);
 	size_t i;
 
-	for (i = 0; i < c->nvars; i++)
-		if (strcmp(c->vars[i], name) == 0) {
-			if (type != NULL && c->types[i] == NULL)
-				c->types[i] = xstrdup(type);
-			else if (type != NULL &&
-			    strcmp(c->types[i], type) != 0) {
-				free(c->types[i]);
-				c->types[i] = xstrdup("text");
-			}
-			return i;
+	if (f != -1) {
+		i = (size_t)f;
+		if (type != NULL && c->types[i] == NULL)
+			c->types[i] = xstrdup(type);
+		else if (type != NULL && strcmp(c->types[i], type) != 0) {
+			free(c->types[i]);
+			c->types[i] = xstrdup("text");
 		}
+		return i;
+	}
 	c->vars = xreallocarray(c->vars, c->nvars + 1, sizeof *c->vars);
 	c->types = xreallocarray(c->types, c->nvars + 1, sizeof *c->types);
 	c->vars[c->nvars] = xstrdup(name);
 	c->types[c->nvars] = type ? xstrdup(type) : NULL;
+	strmap_put(&c->index, c->vars[c->nvars], (void *)(c->nvars + 1));
 	return c->nvars++;
 }
 
 static const char *
 chk_type(struct chk *c, const char *name)
 {
-	size_t i;
+	ssize_t i = chk_find(c, name);
 
-	for (i = 0; i < c->nvars; i++)
-		if (strcmp(c->vars[i], name) == 0)
-			return c->types[i] ? c->types[i] : "text";
-	return "text";
+	return i != -1 && c->types[i] != NULL ? c->types[i] : "text";
 }
 
 /* The type a literal has: digits, decimal, date, or text. */
@@ -280,23 +297,35 @@ chk_free_vars(struct chk *c)
 	}
 	free(c->vars);
 	free(c->types);
+	strmap_free(&c->index);
 	c->vars = c->types = NULL;
 	c->nvars = 0;
 }
 
 /* ---- the data-flow analysis: which variables are surely set ---- */
 
-static void
-chk_gen(struct chk *c, unsigned char *set, const char *name)
+static int
+chk_isset(const chk_word *set, size_t i)
 {
-	if (name != NULL)
-		set[chk_var(c, name, NULL)] = 1;
+	return (set[i / CHK_WBITS] >> (i % CHK_WBITS)) & 1;
+}
+
+static void
+chk_gen(struct chk *c, chk_word *set, const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return;
+	i = chk_var(c, name, NULL);
+	if (i / CHK_WBITS < c->nwords)  /* not one added after the count */
+		set[i / CHK_WBITS] |= (chk_word)1 << (i % CHK_WBITS);
 }
 
 /* What taking edge `label` out of node n sets. */
 static void
 chk_gen_edge(struct chk *c, const struct flow_node *n, const char *label,
-    unsigned char *set)
+    chk_word *set)
 {
 	struct flow_mapinfo mi;
 	const struct flow *callee;
@@ -331,7 +360,7 @@ chk_gen_edge(struct chk *c, const struct flow_node *n, const char *label,
 }
 
 static void
-chk_use(struct chk *c, const unsigned char *set, int line, const char *name,
+chk_use(struct chk *c, const chk_word *set, int line, const char *name,
     const char *what)
 {
 	size_t i;
@@ -342,14 +371,14 @@ chk_use(struct chk *c, const unsigned char *set, int line, const char *name,
 	/* without the mappings, a variable nothing here sets may be theirs */
 	if (c->types[i] == NULL && !chk_have_map(c))
 		return;
-	if (!set[i])
+	if (i / CHK_WBITS < c->nwords && !chk_isset(set, i))
 		chk_err(c, line, "%s reads variable \"%s\", which is not set "
 		    "on every path to it", what, name);
 }
 
 static void
 chk_args_types(struct chk *c, const struct flow_node *n,
-    const unsigned char *set)
+    const chk_word *set)
 {
 	size_t i;
 
@@ -359,7 +388,7 @@ chk_args_types(struct chk *c, const struct flow_node *n,
 
 /* Uses of node n given the variables surely set on entry. */
 static void
-chk_uses(struct chk *c, const struct flow_node *n, const unsigned char *set)
+chk_uses(struct chk *c, const struct flow_node *n, const chk_word *set)
 {
 	const char *what = flow_kind_names[n->kind];
 	size_t i;
@@ -390,27 +419,16 @@ chk_uses(struct chk *c, const struct flow_node *n, const unsigned char *set)
 	}
 }
 
-static size_t
-chk_index(const struct flow *f, const struct flow_node *n)
-{
-	size_t i;
-
-	for (i = 0; i < f->nnodes; i++)
-		if (f->nodes[i] == n)
-			return i;
-	return 0;
-}
-
 /* The body of a foreach: the row's columns are set, then in order. */
 static void
-chk_foreach(struct chk *c, const struct flow_node *n, const unsigned char *in)
+chk_foreach(struct chk *c, const struct flow_node *n, const chk_word *in)
 {
 	struct flow_mapinfo mi;
 	const struct flow_node *q = flow_find_node(c->f, n->over), *b;
-	unsigned char *cur = xmalloc(c->nvars ? c->nvars : 1);
+	chk_word *cur = xcalloc(c->nwords + 1, sizeof *cur);
 	size_t i;
 
-	memcpy(cur, in, c->nvars);
+	memcpy(cur, in, c->nwords * sizeof *cur);
 	if (q != NULL && chk_describe(c, q->mapping, &mi) == 0) {
 		if (!mi.many)
 			chk_err(c, n->line, "foreach over query \"%s\": "
@@ -438,61 +456,98 @@ chk_returns(const struct flow_node *n)
 	    n->kind != FK_GOTO;
 }
 
+/* in &= tmp; whether in changed. */
+static int
+chk_meet(chk_word *in, const chk_word *tmp, size_t nwords)
+{
+	chk_word before;
+	size_t k;
+	int changed = 0;
+
+	for (k = 0; k < nwords; k++) {
+		before = in[k];
+		in[k] &= tmp[k];
+		changed |= in[k] != before;
+	}
+	return changed;
+}
+
+/*
+ * Which variables are surely set on entry to each node: a worklist over
+ * the edges, each node taken again only when its set shrank.
+ */
+static void
+chk_flow_sets(struct chk *c, chk_word *in, unsigned char *reached)
+{
+	const struct flow *f = c->f;
+	const struct flow_node *n;
+	const struct flow_edge *e;
+	size_t *queue, head = 0, count = 0, i, j, to, nw = c->nwords;
+	unsigned char *queued;
+	chk_word *tmp;
+
+	queue = xcalloc(f->nnodes, sizeof *queue);
+	queued = xcalloc(f->nnodes, 1);
+	tmp = xcalloc(nw ? nw : 1, sizeof *tmp);
+	queue[count++] = f->start->pos;
+	queued[f->start->pos] = 1;
+	while (count > 0) {
+		i = queue[head];
+		head = (head + 1) % f->nnodes;
+		count--;
+		queued[i] = 0;
+		n = f->nodes[i];
+		for (j = 0; j < n->nedges; j++) {
+			e = &n->edges[j];
+			if (e->to == NULL)
+				continue;
+			memcpy(tmp, in + i * nw, nw * sizeof *tmp);
+			chk_gen_edge(c, n, e->label, tmp);
+			to = e->to->pos;
+			if (!reached[to]) {
+				reached[to] = 1;
+				memcpy(in + to * nw, tmp, nw * sizeof *tmp);
+			} else if (!chk_meet(in + to * nw, tmp, nw))
+				continue;
+			if (!queued[to]) {
+				queue[(head + count++) % f->nnodes] = to;
+				queued[to] = 1;
+			}
+		}
+	}
+	free(queue);
+	free(queued);
+	free(tmp);
+}
+
 static void
 chk_dataflow(struct chk *c)
 {
 	const struct flow *f = c->f;
-	unsigned char **in, *reached, *tmp;
 	const struct flow_node *n;
-	const struct flow_edge *e;
-	size_t i, j, k, nv, to;
-	int changed;
+	unsigned char *reached;
+	chk_word *in, *start;
+	size_t i, k, nw;
 
 	if (f->start == NULL)
 		return;
-	nv = c->nvars;
-	in = xcalloc(f->nnodes, sizeof *in);
-	reached = xcalloc(f->nnodes, 1);
-	tmp = xmalloc(nv ? nv : 1);
-	for (i = 0; i < f->nnodes; i++) {
-		in[i] = xmalloc(nv ? nv : 1);
-		memset(in[i], 1, nv);
+	if (c->nvars > FLOW_VARS_MAX) {
+		chk_err(c, f->line, "flow %s uses %zu variables, more than %d: "
+		    "variables are not checked (split it into flows that "
+		    "<call> each other)", f->name, c->nvars, FLOW_VARS_MAX);
+		return;
 	}
-	i = chk_index(f, f->start);
-	memset(in[i], 0, nv);
+	nw = c->nwords = (c->nvars + CHK_WBITS - 1) / CHK_WBITS;
+	in = xcalloc(f->nnodes * nw + 1, sizeof *in);
+	reached = xcalloc(f->nnodes, 1);
+	start = in + f->start->pos * nw;
 	for (k = 0; k < nitems(chk_builtins); k++)
-		chk_gen(c, in[i], chk_builtins[k][0]);
+		chk_gen(c, start, chk_builtins[k][0]);
 	for (k = 0; k < f->nparams; k++)
 		if (!f->params[k].optional)
-			chk_gen(c, in[i], f->params[k].name);
-	reached[i] = 1;
-	do {
-		changed = 0;
-		for (i = 0; i < f->nnodes; i++) {
-			if (!reached[i])
-				continue;
-			n = f->nodes[i];
-			for (j = 0; j < n->nedges; j++) {
-				e = &n->edges[j];
-				if (e->to == NULL)
-					continue;
-				memcpy(tmp, in[i], nv);
-				chk_gen_edge(c, n, e->label, tmp);
-				to = chk_index(f, e->to);
-				if (!reached[to]) {
-					reached[to] = 1;
-					memcpy(in[to], tmp, nv);
-					changed = 1;
-					continue;
-				}
-				for (k = 0; k < nv; k++)
-					if (in[to][k] && !tmp[k]) {
-						in[to][k] = 0;
-						changed = 1;
-					}
-			}
-		}
-	} while (changed);
+			chk_gen(c, start, f->params[k].name);
+	reached[f->start->pos] = 1;
+	chk_flow_sets(c, in, reached);
 	for (i = 0; i < f->nnodes; i++) {
 		n = f->nodes[i];
 		if (!reached[i]) {
@@ -501,22 +556,20 @@ chk_dataflow(struct chk *c)
 			    n->id ? " " : "", n->id ? n->id : "");
 			continue;
 		}
-		chk_uses(c, n, in[i]);
+		chk_uses(c, n, in + i * nw);
 		if (n->kind == FK_FOREACH)
-			chk_foreach(c, n, in[i]);
+			chk_foreach(c, n, in + i * nw);
 		if (!chk_returns(n))
 			continue;
 		for (k = 0; k < f->noutputs; k++)
-			if (!in[i][chk_var(c, f->outputs[k].name, NULL)])
+			if (!chk_isset(in + i * nw, chk_var(c,
+			    f->outputs[k].name, NULL)))
 				chk_err(c, n->line, "flow %s may return here "
 				    "without setting its output \"%s\"",
 				    f->name, f->outputs[k].name);
 	}
-	for (i = 0; i < f->nnodes; i++)
-		free(in[i]);
 	free(in);
 	free(reached);
-	free(tmp);
 }
 
 /* ---- per-node rules ---- */

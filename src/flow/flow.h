@@ -229,6 +229,15 @@ struct flow_chan_ops {
 /* ---- loading ---- */
 
 /*
+ * Limits of one flow file (kefu-flow(5), LIMITS): loading and checking
+ * take time and memory in proportion to the file, and a file beyond
+ * these is refused with file:line before it is validated.
+ */
+#define FLOW_FILE_MAX (8 * 1024 * 1024)         /* bytes */
+#define FLOW_ELEMENTS_MAX 100000                /* XML elements */
+#define FLOW_VARS_MAX 1000                      /* variables (flow_check) */
+
+/*
  * Load every *.xml file of dir into a new set (one reference), after
  * validating each against the RELAX NG schema at schema_path (NULL:
  * $KEFU_FLOW_SCHEMA, dir/flow.rng, else KEFU_DATADIR/flows/flow.rng).  Structural errors

@@ -65,6 +65,7 @@ struct flow_node {
 	enum flow_kind kind;
 	char *id;               /* may be NULL: then not a target */
 	int line;
+	size_t pos;             /* index in flow->nodes (0 in a foreach body) */
 	struct flow *flow;      /* owner */
 	struct flow_edge *edges;
 	size_t nedges;
@@ -124,6 +125,7 @@ struct flow {
 	size_t noutputs;
 	struct flow_node **nodes;       /* top-level, document order */
 	size_t nnodes;
+	struct strmap ids;              /* id -> top-level node (flow_find_node) */
 	struct flow_node *start;
 };
 

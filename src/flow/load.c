@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -533,9 +534,9 @@ load_flow(struct loadctx *lc, xmlDocPtr doc)
 	xmlNodePtr root = xmlDocGetRootElement(doc), c;
 	xmlNodePtr *xs = NULL;
 	struct flow *f;
-	struct flow_node *n;
+	struct flow_node *n, *first;
 	const char *base;
-	size_t i, j, blen;
+	size_t blen, cap = 0;
 	char *start;
 
 	f = xcalloc(1, sizeof *f);
@@ -557,21 +558,19 @@ load_flow(struct loadctx *lc, xmlDocPtr doc)
 			continue;
 		if ((n = load_node(lc, f, c)) == NULL)
 			continue;
-		f->nodes = xreallocarray(f->nodes, f->nnodes + 1,
-		    sizeof *f->nodes);
-		xs = xreallocarray(xs, f->nnodes + 1, sizeof *xs);
+		if (f->nnodes == cap) {
+			cap = cap ? 2 * cap : 16;
+			f->nodes = xreallocarray(f->nodes, cap,
+			    sizeof *f->nodes);
+			xs = xreallocarray(xs, cap, sizeof *xs);
+		}
 		xs[f->nnodes] = c;
+		n->pos = f->nnodes;
 		f->nodes[f->nnodes++] = n;
-	}
-	for (i = 0; i < f->nnodes; i++) {
-		if (f->nodes[i]->id == NULL)
-			continue;
-		for (j = 0; j < i; j++)
-			if (f->nodes[j]->id != NULL &&
-			    strcmp(f->nodes[i]->id, f->nodes[j]->id) == 0)
-				xml_err(&lc->xe, f->nodes[i]->line, "duplicate id "
-				    "\"%s\" (first at line %d)",
-				    f->nodes[i]->id, f->nodes[j]->line);
+		if (n->id != NULL &&
+		    (first = strmap_put(&f->ids, n->id, n)) != NULL)
+			xml_err(&lc->xe, n->line, "duplicate id \"%s\" (first "
+			    "at line %d)", n->id, first->line);
 	}
 	load_link(lc, f, xs);
 	free(xs);
@@ -661,6 +660,7 @@ load_flow_free(struct flow *f)
 	for (i = 0; i < f->nnodes; i++)
 		load_node_free(f->nodes[i]);
 	free(f->nodes);
+	strmap_free(&f->ids);
 	load_decls_free(f->params, f->nparams);
 	load_decls_free(f->outputs, f->noutputs);
 	free(f->name);
@@ -696,6 +696,51 @@ load_schema(struct loadctx *lc, const char *path)
 	return rng;
 }
 
+/*
+ * The limits of kefu-flow(5): 0, or -1 with the problem added.  The
+ * size is checked before parsing, the elements before validating.
+ */
+static int
+load_size_ok(struct loadctx *lc, const char *path)
+{
+	struct stat st;
+
+	lc->xe.file = path;
+	if (stat(path, &st) == -1 || st.st_size <= FLOW_FILE_MAX)
+		return 0;       /* a missing file is xml_read's to report */
+	xml_err(&lc->xe, 0, "the file is %lld bytes; a flow file may have "
+	    "at most %d (split it into flows that <call> each other)",
+	    (long long)st.st_size, FLOW_FILE_MAX);
+	return -1;
+}
+
+static int
+load_elements_ok(struct loadctx *lc, xmlNodePtr x)
+{
+	size_t n = 0;
+
+	/* document order without recursion: a deep file cannot blow the stack */
+	while (x != NULL) {
+		if (x->type == XML_ELEMENT_NODE && ++n > FLOW_ELEMENTS_MAX) {
+			xml_err(&lc->xe, xml_line(x), "more than %d elements "
+			    "in one flow file (split it into flows that "
+			    "<call> each other)", FLOW_ELEMENTS_MAX);
+			return -1;
+		}
+		if (x->children != NULL && x->type == XML_ELEMENT_NODE)
+			x = x->children;
+		else {
+			while (x != NULL && x->next == NULL)
+				x = x->parent != NULL &&
+				    x->parent->type == XML_ELEMENT_NODE ?
+				    x->parent : NULL;
+			if (x != NULL)
+				x = x->next;
+		}
+	}
+	return 0;
+}
+
 static struct flow *
 load_file(struct loadctx *lc, xmlRelaxNGPtr rng, const char *path)
 {
@@ -703,8 +748,15 @@ load_file(struct loadctx *lc, xmlRelaxNGPtr rng, const char *path)
 	struct flow *f = NULL;
 	int before = lc->xe.n;
 
-	if ((doc = xml_read(&lc->xe, path, 0)) == NULL)
+	if (load_size_ok(lc, path) == -1)
 		return NULL;
+	/* lines past 65535 are told as they are, not as 65535 */
+	if ((doc = xml_read(&lc->xe, path, XML_PARSE_BIG_LINES)) == NULL)
+		return NULL;
+	if (load_elements_ok(lc, xmlDocGetRootElement(doc)) == -1) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
 	if (xml_valid(&lc->xe, rng, doc) == -1) {
 		if (lc->xe.n == before)
 			xml_err(&lc->xe, 0, "does not match the flow schema");
@@ -896,13 +948,7 @@ flow_set_find(const struct flow_set *set, const char *name)
 struct flow_node *
 flow_find_node(const struct flow *f, const char *id)
 {
-	size_t i;
-
-	for (i = 0; id != NULL && i < f->nnodes; i++)
-		if (f->nodes[i]->id != NULL &&
-		    strcmp(f->nodes[i]->id, id) == 0)
-			return f->nodes[i];
-	return NULL;
+	return strmap_get(&f->ids, id);
 }
 
 struct flow_edge *

@@ -151,4 +151,25 @@ void ini_free(struct ini *ini);
 /* Find an entry and mark it used; NULL when absent. */
 struct ini_entry *ini_get(struct ini_section *sec, const char *key);
 
+/*
+ * strmap.c: a string-keyed hash table; keys are not copied and must
+ * outlive the map, values are never NULL.  Zero-initialised is empty.
+ * Lookups are safe from many threads once nothing is added.
+ */
+struct strmap_slot {
+	const char *key;        /* NULL: empty slot */
+	void *value;
+};
+struct strmap {
+	struct strmap_slot *slots;
+	size_t cap;             /* a power of two, at least twice n */
+	size_t n;
+};
+#define STRMAP_INIT { NULL, 0, 0 }
+/* The value of key, or NULL. */
+void *strmap_get(const struct strmap *m, const char *key);
+/* Add key -> value and return NULL; if key is there, keep it and return its value. */
+void *strmap_put(struct strmap *m, const char *key, void *value);
+void strmap_free(struct strmap *m);
+
 #endif

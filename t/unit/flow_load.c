@@ -1,7 +1,8 @@
 /*
  * flow_load.c: tests of the flow loader (flow/load.c): the shipped flows
  * and the test flows load; malformed XML, schema violations, unknown
- * targets and duplicate ids are reported as file:line; reference counts.
+ * targets and duplicate ids are reported as file:line; reference counts;
+ * the limits of one flow file (size, elements, variables).
  */
 #include "config.h"
 
@@ -70,6 +71,134 @@ test_truncated(const char *src)
 	unlink(path);
 	rmdir(tmp);
 	free(data);
+}
+
+/* Write a flow of nplays <play>s (ten a line, from line 2) plus tail. */
+static char *
+limit_write(const char *tmp, size_t nplays, const char *tail)
+{
+	char *path = xasprintf("%s/big.xml", tmp);
+	size_t i;
+	FILE *fp;
+
+	if ((fp = fopen(path, "w")) == NULL)
+		return path;
+	fputs("<flow name=\"big\">\n", fp);
+	for (i = 0; i < nplays; i++)
+		fputs(i % 10 == 9 ? "<play prompt=\"a\"/>\n" :
+		    "<play prompt=\"a\"/>", fp);
+	if (nplays % 10 != 0)
+		fputs("\n", fp);
+	fputs(tail, fp);
+	fputs("</flow>\n", fp);
+	fclose(fp);
+	return path;
+}
+
+static char *
+limit_load(const char *path, struct flow_set **set)
+{
+	const char *files[1] = { path };
+	char *cause = NULL;
+
+	*set = NULL;
+	if (flow_set_load_files(files, 1, schema, set, &cause) == -1 &&
+	    cause == NULL)
+		cause = xstrdup("refused without a reason");
+	return cause;
+}
+
+/*
+ * kefu-flow(5) LIMITS: a file over FLOW_FILE_MAX bytes or
+ * FLOW_ELEMENTS_MAX elements is refused with file:line before it is
+ * validated; a flow of more than FLOW_VARS_MAX variables is not
+ * data-flow checked, and flow_check says so.  Up to the limits they load.
+ */
+static void
+test_limits(void)
+{
+	char tmp[] = "/tmp/kefu-flow-limit-XXXXXX", *path, *cause, *want;
+	struct strbuf tail = STRBUF_INIT, out = STRBUF_INIT;
+	struct flow_set *set;
+	size_t i;
+
+	if (mkdtemp(tmp) == NULL) {
+		ok(0, "limits test set up");
+		return;
+	}
+	/* size: a valid flow padded by a comment to one byte too many */
+	sb_adds(&tail, "<!--");
+	for (i = 0; i < FLOW_FILE_MAX / 64; i++)
+		sb_adds(&tail, "................................................................");
+	sb_adds(&tail, "-->\n");
+	path = limit_write(tmp, 1, sb_str(&tail));
+	cause = limit_load(path, &set);
+	want = xasprintf("%s: the file is %d bytes; a flow file may have at "
+	    "most %d", path, (int)(FLOW_FILE_MAX + 53), FLOW_FILE_MAX);
+	like(cause, want, "a flow file over %d bytes is refused, saying "
+	    "why", FLOW_FILE_MAX);
+	free(want);
+	free(cause);
+	flow_set_unref(set);
+	free(path);
+	sb_free(&tail);
+
+	/* elements: the root, then <play>s; element k is on line 2 + (k-2)/10 */
+	path = limit_write(tmp, FLOW_ELEMENTS_MAX, "");
+	cause = limit_load(path, &set);
+	want = xasprintf("%s:%d: more than %d elements in one flow file",
+	    path, 2 + (FLOW_ELEMENTS_MAX - 1) / 10, FLOW_ELEMENTS_MAX);
+	like(cause, want, "element %d is refused at its file:line",
+	    FLOW_ELEMENTS_MAX + 1);
+	free(want);
+	free(cause);
+	flow_set_unref(set);
+	free(path);
+	path = limit_write(tmp, FLOW_ELEMENTS_MAX - 1, "");
+	cause = limit_load(path, &set);
+	ok(cause == NULL && set != NULL && set->flows[0]->nnodes ==
+	    FLOW_ELEMENTS_MAX - 1, "%d elements load: %s", FLOW_ELEMENTS_MAX,
+	    cause ? cause : "ok");
+	free(cause);
+	flow_set_unref(set);
+	free(path);
+
+	/* variables: 3 built in (caller, lang, line) and one per <set> */
+	for (i = 0; i < FLOW_VARS_MAX - 2; i++)
+		sb_addf(&tail, "<set var=\"v%zu\" value=\"1\"/>\n", i);
+	path = limit_write(tmp, 0, sb_str(&tail));
+	cause = limit_load(path, &set);
+	ok(cause == NULL && set != NULL, "a flow of %d variables loads: %s",
+	    FLOW_VARS_MAX + 1, cause ? cause : "ok");
+	if (set != NULL) {
+		ok(flow_check(set, NULL, &out) == 1, "flow_check finds one "
+		    "problem");
+		want = xasprintf("%s:1: flow big uses %d variables, more than "
+		    "%d", path, FLOW_VARS_MAX + 1, FLOW_VARS_MAX);
+		like(sb_str(&out), want, "too many variables: file:line");
+		free(want);
+		sb_reset(&out);
+		flow_set_unref(set);
+	}
+	free(cause);
+	free(path);
+	sb_reset(&tail);
+	for (i = 0; i < FLOW_VARS_MAX - 3; i++)
+		sb_addf(&tail, "<set var=\"v%zu\" value=\"1\"/>\n", i);
+	path = limit_write(tmp, 0, sb_str(&tail));
+	cause = limit_load(path, &set);
+	if (set != NULL) {
+		is_int(flow_check(set, NULL, &out), 0, "%d variables are "
+		    "checked: %s", FLOW_VARS_MAX, sb_str(&out));
+		flow_set_unref(set);
+	} else
+		ok(0, "a flow of %d variables loads: %s", FLOW_VARS_MAX, cause);
+	free(cause);
+	unlink(path);
+	free(path);
+	sb_free(&tail);
+	sb_free(&out);
+	rmdir(tmp);
 }
 
 int
@@ -170,6 +299,7 @@ main(void)
 		free(cause);
 	}
 	test_truncated(src);
+	test_limits();
 	ok(flow_gtin_ok("6901234567892"), "EAN-13 check digit ok");
 	ok(!flow_gtin_ok("6901234567893"), "EAN-13 bad check digit");
 	ok(flow_gtin_ok("96385074"), "EAN-8 ok");

@@ -206,6 +206,36 @@ test_xml(void)
 	sb_free(&xe.sb);
 }
 
+/* strmap: many keys, each found; a second put keeps the first value. */
+static void
+test_strmap(void)
+{
+	struct strmap m = STRMAP_INIT;
+	char **keys;
+	size_t i, n = 5000, found = 0;
+
+	ok(strmap_get(&m, "x") == NULL, "strmap: empty map has nothing");
+	keys = xcalloc(n, sizeof *keys);
+	for (i = 0; i < n; i++) {
+		keys[i] = xasprintf("k%zu", i);
+		if (strmap_put(&m, keys[i], keys[i]) != NULL)
+			break;
+	}
+	is_int(m.n, n, "strmap: %zu distinct keys added", n);
+	for (i = 0; i < n; i++)
+		found += strmap_get(&m, keys[i]) == keys[i];
+	is_int(found, n, "strmap: each key gives its value");
+	ok(strmap_put(&m, "k17", keys[18]) == keys[17] &&
+	    strmap_get(&m, "k17") == keys[17], "strmap: a second put keeps "
+	    "the first value and returns it");
+	ok(strmap_get(&m, "k5000") == NULL && strmap_get(&m, NULL) == NULL,
+	    "strmap: absent keys and NULL give NULL");
+	strmap_free(&m);
+	for (i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+}
+
 int
 main(void)
 {
@@ -216,5 +246,6 @@ main(void)
 	test_log_capture();
 	test_file_atomic();
 	test_xml();
+	test_strmap();
 	return tap_done();
 }
