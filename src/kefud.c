@@ -17,9 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "audio/audio.h"
 #include "call/call.h"
 #include "conf/conf.h"
 #include "ctl/ctl.h"
@@ -66,6 +68,29 @@ kefud_warn_lines(const char *text)
 	}
 }
 
+/*
+ * The spool rules (recording_dir_ok) for the user kefud will run as;
+ * a spool not made yet is made at the first recording.  0 or -1.
+ */
+static int
+kefud_check_spool(const struct conf *conf)
+{
+	struct passwd *pw;
+	struct stat st;
+	uid_t uid = geteuid();
+	char *cause = NULL;
+
+	if (lstat(conf->spool_dir, &st) == -1)
+		return 0;
+	if (conf->user != NULL && (pw = getpwnam(conf->user)) != NULL)
+		uid = pw->pw_uid;
+	if (recording_dir_ok(conf->spool_dir, &st, uid, &cause) == 0)
+		return 0;
+	fprintf(stderr, "%s: [kefu] spool: %s\n", conf->path, cause);
+	free(cause);
+	return -1;
+}
+
 /* Load everything and report each problem; 0 when there are none. */
 static int
 kefud_check(struct conf *conf, struct svc **out)
@@ -77,6 +102,8 @@ kefud_check(struct conf *conf, struct svc **out)
 	size_t i;
 	int n = 0;
 
+	if (kefud_check_spool(conf) == -1)
+		n++;
 	for (i = 0; i < conf->nlines; i++) {
 		if (line_new(&conf->lines[i], &ln, &cause) == -1) {
 			fprintf(stderr, "%s:%d: %s\n", conf->path,

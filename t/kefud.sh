@@ -178,7 +178,7 @@ has "(silence)" "$tmp/call-rec" "... until the caller falls silent"
 has "hang-up by kefu (kefu ended the call)" "$tmp/call-rec" \
     "then kefu hangs up"
 sleep 0.3
-f=$(ls "$tmp"/spool/*-linerec-777.wav 2>/dev/null | head -1)
+f=$(ls "$tmp"/spool/*-linerec-777-*.wav 2>/dev/null | head -1)
 sz=$(stat -c %s "$f" 2>/dev/null || echo 0)
 [ "$sz" -ge 32000 ] && [ "$sz" -lt 64000 ]
 check $? "the recording holds the voice and the silence ($sz bytes)"
@@ -187,6 +187,40 @@ check $? "the recording holds the voice and the silence ($sz bytes)"
 has "key   # (after speaking)" "$tmp/call-rec" "a key after speaking..."
 hasnt "(silence)" "$tmp/call-rec" "... stops the recording"
 has "hang-up by kefu" "$tmp/call-rec" "... and the flow goes on"
+
+# the spool: links planted under the names a recording of caller 779
+# would take in the next seconds are never followed, and six recordings
+# in a row (the same seconds) are six files
+printf 'precious\n' >"$tmp/victim"
+now=$(date +%s)
+for s in 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+	stamp=$(date -d "@$((now + s))" +%Y%m%d-%H%M%S)
+	ln -s "$tmp/victim" "$tmp/spool/$stamp-linerec-779.wav.part"
+	ln -s "$tmp/victim" "$tmp/spool/$stamp-linerec-779.wav"
+done
+for c in 1 2 3 4 5 6; do
+	"$kefu" -c "$conf" call --line rec --fast --keys "#" --caller 779 \
+	    >"$tmp/call-rec" 2>&1
+done
+has "hang-up by kefu" "$tmp/call-rec" "six recorded calls from one caller"
+sleep 0.3
+[ "$(cat "$tmp/victim")" = precious ]
+check $? "a link planted in the spool is not followed"
+nrec=$(find "$tmp/spool" -name '*-linerec-779*.wav' -type f | wc -l)
+[ "$nrec" -eq 6 ]
+check $? "six recordings in the same seconds: six files ($nrec)"
+find "$tmp/spool" -name '*-linerec-779*' -type l -delete
+chmod 777 "$tmp/spool"
+"$kefud" -n -f "$conf" >"$tmp/out" 2>&1
+[ $? -eq 1 ]
+check $? "kefud -n: a spool every user may write in fails" "$tmp/out"
+has "spool.*written by every user" "$tmp/out" "... saying so"
+"$kefu" -c "$conf" call --line rec --fast --keys "#" --caller 780 \
+    >"$tmp/call-rec" 2>&1
+sleep 0.3
+has "cannot record: .*written by every user" "$log" \
+    "kefud refuses to record into it and logs why"
+chmod 750 "$tmp/spool"
 
 # reloads
 "$kefu" -c "$conf" reload >"$tmp/out" 2>&1

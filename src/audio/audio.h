@@ -14,6 +14,7 @@
 #ifndef KEFU_AUDIO_H
 #define KEFU_AUDIO_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <stddef.h>
@@ -159,20 +160,38 @@ struct recording_meta {
 	time_t start;           /* wall-clock start of the recording */
 };
 /*
- * Start a WAV file at path.  Bytes arrive in the line format `fmt`; with
- * to_s16 they are stored as 16-bit PCM, else kept as they are.
+ * Start a WAV file in the spool folder dir, named STEM-XXXXXX.wav where
+ * XXXXXX is random, written as STEM-XXXXXX.wav.part until it is closed.
+ * The folder is opened without following a symbolic link (created,
+ * mode 0750, when missing) and refused when every user may write in it
+ * or it belongs to another user than the caller or root; the file is
+ * created exclusively (O_EXCL|O_NOFOLLOW under the folder's
+ * descriptor), so a link planted under any name is never followed and
+ * no file is ever replaced.  Bytes arrive in the line format `fmt`;
+ * with to_s16 they are stored as 16-bit PCM, else kept as they are.
  */
-int recording_open(struct recording **out, const char *path,
-    const struct audio_fmt *fmt, int to_s16,
+int recording_open(struct recording **out, const char *dir,
+    const char *stem, const struct audio_fmt *fmt, int to_s16,
     const struct recording_meta *meta, char **cause);
 int recording_write(struct recording *rec, const uint8_t *p, size_t len,
     char **cause);
+/* The name the recording will have (malloc'd "DIR/STEM-XXXXXX.wav"). */
+char *recording_path(const struct recording *rec);
 /*
  * Finish: write INFO strings (IART caller, ICRD start, ICMT with caller,
- * line and duration_ms) and close.  *duration_ms may be NULL.  Always
- * frees rec.
+ * line and duration_ms), close, and give the file its final name -- a
+ * new random one if a file took that name meanwhile: never replaced.
+ * *path (when path is not NULL) receives the final path, malloc'd, or
+ * NULL on failure; *duration_ms may be NULL.  Always frees rec.
  */
 int recording_close(struct recording *rec, unsigned *duration_ms,
+    char **path, char **cause);
+/*
+ * The spool rules for a folder's lstat(2) st: a real folder (not a
+ * symbolic link), not writable by every user, owned by root or `user`.
+ * 0, or -1 with *cause saying what to change.
+ */
+int recording_dir_ok(const char *dir, const struct stat *st, uid_t user,
     char **cause);
 
 /* ---- prompts.c: the catalogs ---- */

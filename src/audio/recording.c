@@ -2,24 +2,35 @@
  * recording.c: callers' voice messages (complaints, suggestions) written
  * as RIFF WAVE through libsndfile, in the line's format or converted to
  * 16-bit PCM, with who called, when and for how long in LIST/INFO
- * strings.  The file appears under its name only once complete.
+ * strings.  The file appears under its name only once complete.  Files
+ * are made under a descriptor of the spool folder (never through a
+ * symbolic link), with a random suffix, exclusively, and a finished
+ * recording never replaces another file.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audio/audio.h"
 #include "util/util.h"
 
+#define RECORDING_TRIES 64      /* names tried before giving up */
+
 struct recording {
 	SNDFILE *sf;
-	char *path;             /* final name */
-	char *part;             /* name while recording */
+	int dfd;                /* the spool folder */
+	char *dir;              /* its path, for messages */
+	char *stem;             /* NAME of NAME-XXXXXX.wav */
+	char *name;             /* final name, in dir */
+	char *part;             /* name while recording, in dir */
 	struct audio_fmt fmt;   /* what arrives */
 	int to_s16;             /* convert to 16-bit PCM when writing */
 	char *caller;
@@ -31,22 +42,138 @@ struct recording {
 };
 
 int
-recording_open(struct recording **out, const char *path,
+recording_dir_ok(const char *dir, const struct stat *st, uid_t user,
+    char **cause)
+{
+	if (S_ISLNK(st->st_mode))
+		return kf_error(cause, "the recordings folder %s is a symbolic "
+		    "link; name the real folder in [kefu] spool", dir);
+	if (!S_ISDIR(st->st_mode))
+		return kf_error(cause, "the recordings folder %s is not a "
+		    "folder", dir);
+	if (st->st_mode & S_IWOTH)
+		return kf_error(cause, "the recordings folder %s can be "
+		    "written by every user (mode %03o); run chmod o-w %s",
+		    dir, (unsigned)(st->st_mode & 07777), dir);
+	if (st->st_uid != 0 && st->st_uid != user)
+		return kf_error(cause, "the recordings folder %s belongs to "
+		    "another user (uid %u), who could replace recordings; "
+		    "give it to the user kefud runs as (chown)", dir,
+		    (unsigned)st->st_uid);
+	return 0;
+}
+
+/* The spool folder as a descriptor, refused when others may write in it. */
+static int
+recording_dir_open(const char *dir, char **cause)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT && mkdir(dir, 0750) == 0)
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd == -1) {
+		if ((errno == ENOTDIR || errno == ELOOP) &&
+		    lstat(dir, &st) == 0 &&
+		    recording_dir_ok(dir, &st, geteuid(), cause) == -1)
+			return -1;
+		return kf_error(cause, "cannot open the recordings folder %s: "
+		    "%s", dir, strerror(errno));
+	}
+	if (fstat(fd, &st) == -1 ||
+	    recording_dir_ok(dir, &st, geteuid(), cause) == -1) {
+		if (cause != NULL && *cause == NULL)
+			kf_error(cause, "%s: %s", dir, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A fresh random final name "STEM-XXXXXX.wav". */
+static void
+recording_name(struct recording *rec)
+{
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	unsigned char r[6];
+	char suffix[7];
+	size_t i;
+
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r)
+		for (i = 0; i < sizeof r; i++)
+			r[i] = (unsigned char)(now_us() >> (i * 3));
+	for (i = 0; i < sizeof r; i++)
+		suffix[i] = alnum[r[i] % (sizeof alnum - 1)];
+	suffix[sizeof r] = '\0';
+	free(rec->name);
+	rec->name = xasprintf("%s-%s.wav", rec->stem, suffix);
+}
+
+/* Create the .part file exclusively, under a name free in both forms. */
+static int
+recording_create(struct recording *rec, char **cause)
+{
+	struct stat st;
+	int i, fd;
+
+	for (i = 0; i < RECORDING_TRIES; i++) {
+		recording_name(rec);
+		if (fstatat(rec->dfd, rec->name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    0)
+			continue;
+		free(rec->part);
+		rec->part = xasprintf("%s.part", rec->name);
+		fd = openat(rec->dfd, rec->part, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0640);
+		if (fd != -1)
+			return fd;
+		if (errno != EEXIST)
+			return kf_error(cause, "cannot create %s/%s: %s",
+			    rec->dir, rec->part, strerror(errno));
+	}
+	return kf_error(cause, "cannot find a free name for a recording in "
+	    "%s", rec->dir);
+}
+
+static void
+recording_free(struct recording *rec)
+{
+	if (rec->dfd != -1)
+		close(rec->dfd);
+	free(rec->dir);
+	free(rec->stem);
+	free(rec->name);
+	free(rec->part);
+	free(rec->caller);
+	free(rec->line);
+	free(rec);
+}
+
+int
+recording_open(struct recording **out, const char *dir, const char *stem,
     const struct audio_fmt *fmt, int to_s16,
     const struct recording_meta *meta, char **cause)
 {
 	struct recording *rec;
 	SF_INFO info;
-	int sub;
+	int sub, fd;
 
 	rec = xcalloc(1, sizeof *rec);
-	rec->path = xstrdup(path);
-	rec->part = xasprintf("%s.part", path);
+	rec->dir = xstrdup(dir);
+	rec->stem = xstrdup(stem);
 	rec->fmt = *fmt;
 	rec->to_s16 = to_s16 || fmt->enc == AUDIO_S16LE;
 	rec->caller = xstrdup(meta && meta->caller ? meta->caller : "");
 	rec->line = xstrdup(meta && meta->line ? meta->line : "");
 	rec->start = meta && meta->start ? meta->start : time(NULL);
+	if ((rec->dfd = recording_dir_open(dir, cause)) == -1 ||
+	    (fd = recording_create(rec, cause)) == -1) {
+		recording_free(rec);
+		return -1;
+	}
 	switch (rec->to_s16 ? AUDIO_S16LE : fmt->enc) {
 	case AUDIO_U8:
 		sub = SF_FORMAT_PCM_U8;
@@ -65,17 +192,21 @@ recording_open(struct recording **out, const char *path,
 	info.samplerate = (int)fmt->rate;
 	info.channels = 1;
 	info.format = SF_FORMAT_WAV | sub;
-	if ((rec->sf = sf_open(rec->part, SFM_WRITE, &info)) == NULL) {
-		kf_error(cause, "%s: %s", rec->part, sf_strerror(NULL));
-		free(rec->path);
-		free(rec->part);
-		free(rec->caller);
-		free(rec->line);
-		free(rec);
+	if ((rec->sf = sf_open_fd(fd, SFM_WRITE, &info, 1)) == NULL) {
+		kf_error(cause, "%s/%s: %s", dir, rec->part, sf_strerror(NULL));
+		close(fd);
+		unlinkat(rec->dfd, rec->part, 0);
+		recording_free(rec);
 		return -1;
 	}
 	*out = rec;
 	return 0;
+}
+
+char *
+recording_path(const struct recording *rec)
+{
+	return xasprintf("%s/%s", rec->dir, rec->name);
 }
 
 static int
@@ -83,7 +214,7 @@ recording_put(struct recording *rec, const int16_t *s, size_t n,
     char **cause)
 {
 	if (sf_writef_short(rec->sf, s, (sf_count_t)n) != (sf_count_t)n)
-		return kf_error(cause, "%s: %s", rec->part,
+		return kf_error(cause, "%s/%s: %s", rec->dir, rec->part,
 		    sf_strerror(rec->sf));
 	rec->samples += n;
 	return 0;
@@ -100,8 +231,8 @@ recording_write(struct recording *rec, const uint8_t *p, size_t len,
 	if (!rec->to_s16) {
 		if (len > 0 && sf_write_raw(rec->sf, p, (sf_count_t)len) !=
 		    (sf_count_t)len)
-			return kf_error(cause, "%s: %s", rec->part,
-			    sf_strerror(rec->sf));
+			return kf_error(cause, "%s/%s: %s", rec->dir,
+			    rec->part, sf_strerror(rec->sf));
 		rec->samples += len;
 		return 0;
 	}
@@ -131,14 +262,49 @@ recording_write(struct recording *rec, const uint8_t *p, size_t len,
 	return 0;
 }
 
+/*
+ * Give the finished .part file its final name without ever replacing a
+ * file: a name taken meanwhile (planted) makes a new one.
+ */
+static int
+recording_publish(struct recording *rec, char **cause)
+{
+	int i;
+
+	for (i = 0; i < RECORDING_TRIES; i++) {
+		if (renameat2(rec->dfd, rec->part, rec->dfd, rec->name,
+		    RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno == EINVAL || errno == ENOSYS) {
+			/* no RENAME_NOREPLACE here: a link never replaces */
+			if (linkat(rec->dfd, rec->part, rec->dfd, rec->name,
+			    0) == 0) {
+				unlinkat(rec->dfd, rec->part, 0);
+				return 0;
+			}
+		}
+		if (errno != EEXIST)
+			return kf_error(cause, "%s/%s: %s", rec->dir,
+			    rec->name, strerror(errno));
+		log_warnx("%s/%s appeared while recording; the recording "
+		    "gets another name", rec->dir, rec->name);
+		recording_name(rec);    /* the .part keeps its own */
+	}
+	return kf_error(cause, "cannot find a free name for a recording in "
+	    "%s", rec->dir);
+}
+
 int
-recording_close(struct recording *rec, unsigned *duration_ms, char **cause)
+recording_close(struct recording *rec, unsigned *duration_ms, char **path,
+    char **cause)
 {
 	char date[32], *comment, *title;
 	unsigned ms;
 	struct tm tm;
 	int rc = 0;
 
+	if (path != NULL)
+		*path = NULL;
 	ms = (unsigned)(rec->samples * 1000 / (rec->fmt.rate ? rec->fmt.rate :
 	    8000));
 	localtime_r(&rec->start, &tm);
@@ -155,19 +321,18 @@ recording_close(struct recording *rec, unsigned *duration_ms, char **cause)
 	sf_set_string(rec->sf, SF_STR_SOFTWARE, PACKAGE_NAME " "
 	    PACKAGE_VERSION);
 	if (sf_close(rec->sf) != 0)
-		rc = kf_error(cause, "%s: %s", rec->part, sf_strerror(NULL));
-	if (rc == 0 && rename(rec->part, rec->path) == -1)
-		rc = kf_error(cause, "%s: %s", rec->path, strerror(errno));
+		rc = kf_error(cause, "%s/%s: %s", rec->dir, rec->part,
+		    sf_strerror(NULL));
+	if (rc == 0)
+		rc = recording_publish(rec, cause);
 	if (rc == -1)
-		unlink(rec->part);
+		unlinkat(rec->dfd, rec->part, 0);
+	else if (path != NULL)
+		*path = recording_path(rec);
 	if (duration_ms != NULL)
 		*duration_ms = ms;
 	free(comment);
 	free(title);
-	free(rec->path);
-	free(rec->part);
-	free(rec->caller);
-	free(rec->line);
-	free(rec);
+	recording_free(rec);
 	return rc;
 }

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,20 +148,25 @@ chan_sink(void *arg, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * "20261206-091800-line1-13800138000": when, which line, who (letters,
+ * digits and + * # - kept; anything else, as '/', becomes '_').
+ */
 static char *
-chan_record_path(struct chan *ch)
+chan_record_stem(struct chan *ch)
 {
-	const char *spool = ch->set->svc->conf->spool_dir;
-	char stamp[32];
+	const char *who = ch->caller != NULL ? ch->caller : "unknown";
+	char stamp[32], *stem, *p;
 	struct tm tm;
 	time_t t = time(NULL);
 
 	localtime_r(&t, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-	if (mkdir(spool, 0750) == -1 && errno != EEXIST)
-		log_warn("cannot create the recordings folder %s", spool);
-	return xasprintf("%s/%s-line%s-%s.wav", spool, stamp, ch->ln->name,
-	    ch->caller != NULL ? ch->caller : "unknown");
+	stem = xasprintf("%s-line%s-%.40s", stamp, ch->ln->name, who);
+	for (p = stem; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("+*#-_", *p) == NULL)
+			*p = '_';
+	return stem;
 }
 
 static int
@@ -172,25 +178,28 @@ chan_record(void *arg, const struct flow_record_req *req, char **path,
 	struct recording_meta meta;
 	struct recording *rec;
 	struct line_rec lr;
-	char *cause = NULL;
+	char *cause = NULL, *why = NULL, *stem;
 	enum line_status st;
 	unsigned ms;
+	int rc;
 
-	*path = chan_record_path(ch);
+	*path = NULL;
+	stem = chan_record_stem(ch);
 	meta.caller = ch->caller;
 	meta.line = ln->name;
 	meta.start = time(NULL);
-	if (recording_open(&rec, *path, &ln->fmt, 1, &meta, &cause) == -1) {
+	rc = recording_open(&rec, ch->set->svc->conf->spool_dir, stem,
+	    &ln->fmt, 1, &meta, &cause);
+	free(stem);
+	if (rc == -1) {
 		log_warnx("line %s: cannot record: %s", ln->name, cause);
 		free(cause);
-		free(*path);
-		*path = NULL;
 		return FLOW_EV_DONE;
 	}
 	if (req->beep) {
 		st = ln->ops->beep(ln, 1000, 300, &cause);
 		if (st != LINE_OK) {
-			recording_close(rec, NULL, NULL);
+			recording_close(rec, NULL, NULL, NULL);
 			return chan_event(ch, st, cause);
 		}
 	}
@@ -200,9 +209,14 @@ chan_record(void *arg, const struct flow_record_req *req, char **path,
 	lr.silence_ms = req->silence_ms;
 	lr.stop_on_key = req->stop_keys != NULL && *req->stop_keys != '\0';
 	st = ln->ops->record(ln, &lr, key, &cause);
-	if (recording_close(rec, &ms, NULL) == 0)
+	if (recording_close(rec, &ms, path, &why) == 0)
 		log_info("line %s: recorded %u ms into %s", ln->name, ms,
 		    *path);
+	else {
+		log_warnx("line %s: the recording is lost: %s", ln->name,
+		    why);
+		free(why);
+	}
 	return chan_event(ch, st, cause);
 }
 

@@ -6,11 +6,14 @@
  */
 #include "config.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audio/audio.h"
@@ -340,24 +343,32 @@ test_recording(void)
 	SF_INFO info;
 	uint8_t *buf;
 	unsigned ms = 0;
-	char *path, *part, *s, *cause = NULL;
+	char *dir, *path, *part, *s, *cause = NULL;
 	size_t off;
 
 	tone_make(&t, 8000, 700, 1500, 9000);
 	buf = xmalloc(t.n);
 	pcm_encode(AUDIO_U8, t.s, t.n, buf);
-	path = xasprintf("%s/rec.wav", tmpdir);
+	dir = xasprintf("%s/spool", tmpdir);
+	ok(recording_open(&rec, dir, "rec", &fmt, 0, &meta, &cause) == 0,
+	    "open a recording (the missing folder is made)");
+	path = recording_path(rec);
+	ok(strlen(path) == strlen(dir) + strlen("/rec-XXXXXX.wav") &&
+	    strncmp(path + strlen(dir), "/rec-", 5) == 0 &&
+	    strspn(path + strlen(dir) + 5, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == 6 &&
+	    strcmp(path + strlen(path) - 4, ".wav") == 0,
+	    "named STEM-XXXXXX.wav in the folder (%s)", path);
 	part = xasprintf("%s.part", path);
-	ok(recording_open(&rec, path, &fmt, 0, &meta, &cause) == 0,
-	    "open a recording");
 	for (off = 0; off < t.n; off += 333)
 		recording_write(rec, buf + off, t.n - off < 333 ? t.n - off :
 		    333, &cause);
 	ok(access(part, F_OK) == 0 && access(path, F_OK) == -1,
 	    "while recording only the .part file exists");
-	ok(recording_close(rec, &ms, &cause) == 0, "close it");
+	free(path);
+	ok(recording_close(rec, &ms, &path, &cause) == 0, "close it");
 	is_int(ms, 1500, "duration 1500 ms");
-	ok(access(path, F_OK) == 0 && access(part, F_OK) == -1,
+	ok(path != NULL && access(path, F_OK) == 0 && access(part, F_OK) == -1,
 	    "then the final name");
 	s = wav_string(path, SF_STR_ARTIST, &info);
 	is_str(s, "13800138000", "caller in IART");
@@ -374,16 +385,18 @@ test_recording(void)
 	like(s, "2023-11-", "date of the start in ICRD");
 	free(s);
 	unlink(path);
+	free(path);
+	free(part);
 
 	/* mu-law in, 16-bit PCM out, odd-sized writes. */
 	fmt.enc = AUDIO_ULAW;
 	pcm_encode(AUDIO_ULAW, t.s, t.n, buf);
-	ok(recording_open(&rec, path, &fmt, 1, NULL, &cause) == 0,
+	ok(recording_open(&rec, dir, "rec", &fmt, 1, NULL, &cause) == 0,
 	    "open a 16-bit recording without caller");
 	for (off = 0; off < t.n; off += 1001)
 		recording_write(rec, buf + off, t.n - off < 1001 ? t.n - off :
 		    1001, &cause);
-	ok(recording_close(rec, NULL, &cause) == 0, "close it");
+	ok(recording_close(rec, NULL, &path, &cause) == 0, "close it");
 	ok(wav_read(path, &back, &cause) == 0 && back.n == t.n,
 	    "16-bit file has every sample");
 	s = wav_string(path, SF_STR_COMMENT, &info);
@@ -395,13 +408,132 @@ test_recording(void)
 	    "samples are the decoded mu-law");
 	pcm_free(&back);
 	unlink(path);
-	is_int(recording_open(&rec, "/nonexistent/dir/r.wav", &fmt, 0, NULL,
+	free(path);
+	is_int(recording_open(&rec, "/nonexistent/dir/r", "r", &fmt, 0, NULL,
 	    &cause), -1, "unwritable folder fails");
 	free(cause);
-	free(path);
-	free(part);
+	rmdir(dir);
+	free(dir);
 	free(buf);
 	pcm_free(&t);
+}
+
+/* Count the files in dir whose names start with prefix. */
+static int
+count_files(const char *dir, const char *prefix)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+	closedir(d);
+	return n;
+}
+
+/*
+ * The spool rules: recordings of the same second all kept, a planted
+ * link never followed nor a file replaced, a folder others may write
+ * in (or a link to a folder) refused.
+ */
+static void
+test_recording_spool(void)
+{
+	struct audio_fmt fmt = { AUDIO_S16LE, 8000 };
+	struct recording *rec[6];
+	uint8_t pcm[1600] = { 0 };
+	char *dir, *victim, *link, *path[6], *cause = NULL;
+	struct stat st;
+	size_t i, j, distinct = 1;
+	int fd;
+
+	dir = xasprintf("%s/spool2", tmpdir);
+	victim = xasprintf("%s/victim", tmpdir);
+	mkdir(dir, 0750);
+	fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ok(fd != -1 && write(fd, "precious\n", 9) == 9, "a file to protect");
+	close(fd);
+	/* links under every name a same-second recording could take */
+	for (i = 0; i < 6; i++) {
+		link = xasprintf("%s/20261206-091800-line1-777%s.wav.part",
+		    dir, i == 0 ? "" : "-x");
+		(void)symlink(victim, link);
+		free(link);
+	}
+	for (i = 0; i < 6; i++)
+		ok(recording_open(&rec[i], dir, "20261206-091800-line1-777",
+		    &fmt, 1, NULL, &cause) == 0, "recording %zu of the same "
+		    "second, same line and caller", i + 1);
+	for (i = 0; i < 6; i++) {
+		recording_write(rec[i], pcm, sizeof pcm, &cause);
+		recording_close(rec[i], NULL, &path[i], &cause);
+	}
+	for (i = 0; i < 6; i++)
+		for (j = 0; j < i; j++)
+			if (path[i] != NULL && path[j] != NULL &&
+			    strcmp(path[i], path[j]) == 0)
+				distinct = 0;
+	ok(distinct && count_files(dir, "20261206-091800-line1-777-") == 7,
+	    "six recordings in one second: six files (and the link)");
+	for (i = 0; i < 6; i++) {
+		ok(path[i] != NULL && lstat(path[i], &st) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_size > 1600, "recording %zu "
+		    "is a file of its own", i + 1);
+		if (path[i] != NULL)
+			unlink(path[i]);
+		free(path[i]);
+	}
+	ok(stat(victim, &st) == 0 && st.st_size == 9,
+	    "the links' target is untouched");
+
+	/* a link planted under the final name while recording */
+	ok(recording_open(&rec[0], dir, "planted", &fmt, 1, NULL, &cause) == 0,
+	    "a recording");
+	path[0] = recording_path(rec[0]);
+	ok(symlink(victim, path[0]) == 0, "a link planted under its name");
+	recording_write(rec[0], pcm, sizeof pcm, &cause);
+	ok(recording_close(rec[0], NULL, &path[1], &cause) == 0 &&
+	    path[1] != NULL && strcmp(path[0], path[1]) != 0,
+	    "the recording takes another name");
+	ok(lstat(path[0], &st) == 0 && S_ISLNK(st.st_mode) &&
+	    stat(victim, &st) == 0 && st.st_size == 9,
+	    "the link and its target are untouched");
+	unlink(path[0]);
+	if (path[1] != NULL)
+		unlink(path[1]);
+	free(path[0]);
+	free(path[1]);
+	for (i = 0; i < 6; i++) {
+		link = xasprintf("%s/20261206-091800-line1-777%s.wav.part",
+		    dir, i == 0 ? "" : "-x");
+		unlink(link);
+		free(link);
+	}
+
+	/* folders others may write in, or reached through a link */
+	chmod(dir, 0777);
+	is_int(recording_open(&rec[0], dir, "r", &fmt, 1, NULL, &cause), -1,
+	    "a folder every user may write in is refused");
+	like(cause, "written by every user", "... saying so");
+	free(cause);
+	cause = NULL;
+	chmod(dir, 0750);
+	link = xasprintf("%s/spool-link", tmpdir);
+	(void)symlink(dir, link);
+	is_int(recording_open(&rec[0], link, "r", &fmt, 1, NULL, &cause), -1,
+	    "a spool that is a symbolic link is refused");
+	like(cause, "symbolic link", "... saying so");
+	free(cause);
+	unlink(link);
+	free(link);
+	ok(count_files(dir, "") == 2, "nothing left behind (. and ..)");
+	rmdir(dir);
+	unlink(victim);
+	free(victim);
+	free(dir);
 }
 
 /* Encode the same samples with sox and compare byte by byte. */
@@ -532,6 +664,7 @@ main(void)
 	test_silence();
 	test_wav();
 	test_recording();
+	test_recording_spool();
 	test_sox();
 	test_formats_in();
 	rmdir(tmpdir);
