@@ -170,6 +170,7 @@ struct espeak_job {
 	char *path;             /* final file */
 	char *tmp;              /* espeak-ng's output, NULL for tones */
 	uint64_t hash;
+	const char *voice;      /* of the language it is spoken in */
 	pid_t pid;              /* running espeak-ng, or -1 */
 	char *why;              /* failure so far, or NULL */
 };
@@ -284,10 +285,12 @@ espeak_run_jobs(struct espeak_job *jobs, size_t n, const char *espeak,
 			if (jobs[next].p->tone != NULL)
 				espeak_tone(&jobs[next]);
 			else
-				espeak_start(&jobs[next], espeak, voice);
+				espeak_start(&jobs[next], espeak,
+				    jobs[next].voice ? jobs[next].voice : voice);
 		}
 		if (jobs[head].p->tone == NULL)
-			espeak_finish(&jobs[head], espeak, voice);
+			espeak_finish(&jobs[head], espeak,
+			    jobs[head].voice ? jobs[head].voice : voice);
 	}
 }
 
@@ -324,7 +327,11 @@ espeak_lang(const struct prompts *pr, const char *lang, const char *outdir,
 		memset(&job, 0, sizeof job);
 		job.p = p;
 		job.pid = -1;
-		job.hash = espeak_hash(voice, p);
+		/* lang="yue" in the zh-CN catalog: spoken with yue's voice */
+		job.voice = espeak_voice(prompts_spoken(p));
+		if (job.voice == NULL)
+			job.voice = voice;
+		job.hash = espeak_hash(job.voice, p);
 		job.name = espeak_name(p->file);
 		job.path = xasprintf("%s/%s/%s", outdir, lang, job.name);
 		if (!force && espeak_manifest_has(&old, job.name, job.hash) &&
