@@ -275,8 +275,7 @@ espeak_parallel(void)
 
 /* Speak jobs, a few at a time, oldest finished first. */
 static void
-espeak_run_jobs(struct espeak_job *jobs, size_t n, const char *espeak,
-    const char *voice)
+espeak_run_jobs(struct espeak_job *jobs, size_t n, const char *espeak)
 {
 	size_t head, next = 0, width = espeak_parallel();
 
@@ -286,11 +285,10 @@ espeak_run_jobs(struct espeak_job *jobs, size_t n, const char *espeak,
 				espeak_tone(&jobs[next]);
 			else
 				espeak_start(&jobs[next], espeak,
-				    jobs[next].voice ? jobs[next].voice : voice);
+				    jobs[next].voice);
 		}
 		if (jobs[head].p->tone == NULL)
-			espeak_finish(&jobs[head], espeak,
-			    jobs[head].voice ? jobs[head].voice : voice);
+			espeak_finish(&jobs[head], espeak, jobs[head].voice);
 	}
 }
 
@@ -347,7 +345,7 @@ espeak_lang(const struct prompts *pr, const char *lang, const char *outdir,
 		jobs[njobs++] = job;
 	}
 	espeak_manifest_free(&old);
-	espeak_run_jobs(jobs, njobs, espeak, voice);
+	espeak_run_jobs(jobs, njobs, espeak);
 	for (i = 0; i < njobs; i++) {
 		if (jobs[i].why != NULL) {
 			log_warnx("%s:%d: %s: %s", jobs[i].p->src,

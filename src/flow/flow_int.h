@@ -110,7 +110,7 @@ struct flow_node {
 	char *over;             /* id of the query node whose rows are iterated */
 	int max_rows;
 	int page;               /* rows per page (page=); 0: all in a row */
-	char *more_prompt;      /* offered after a page that has rows after it */
+	char *more_prompt;      /* offered after a page with rows after it */
 	char *last_prompt;      /* offered after the last page, or NULL */
 	char more_key;          /* next page (more-key=, default 1) */
 	char repeat_key;        /* the same page again (repeat-key=, 0) */
