@@ -646,6 +646,7 @@ test_menu_lang_voice(void)
 	char *d, *out = dir("ml-out"), *fake = dir("ml-espeak"), *script;
 	char *log, *want, *cause = NULL;
 	size_t i, len;
+	int bad;
 
 	if (system("sox --version >/dev/null 2>&1") != 0) {
 		printf("ok %d # SKIP sox not installed\n", ++tap_n);
@@ -670,6 +671,19 @@ test_menu_lang_voice(void)
 		free(cause);
 		goto out;
 	}
+	/* no other prompt offers the other language in the wrong voice */
+	for (i = 0, bad = 0; i < pr->n; i++)
+		if ((strstr(pr->p[i].text, "廣東話服務") != NULL &&
+		    strcmp(prompts_spoken(&pr->p[i]), "yue") != 0) ||
+		    (strstr(pr->p[i].text, "普通话服务") != NULL &&
+		    strcmp(prompts_spoken(&pr->p[i]), "zh-CN") != 0)) {
+			tap_diag("%s:%d: %s offers the other language in the "
+			    "voice of %s", pr->p[i].src, pr->p[i].line,
+			    pr->p[i].id, prompts_spoken(&pr->p[i]));
+			bad++;
+		}
+	is_int(bad, 0, "the offer of a language is said only in it "
+	    "(menu.main leaves it to menu.lang)");
 	/* speak only menu.lang: the others count as recorded */
 	for (i = 0; i < pr->n; i++)
 		if (strcmp(pr->p[i].id, "menu.lang") != 0)
