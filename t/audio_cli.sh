@@ -95,6 +95,18 @@ rm "$T/p/zh-CN/dup-b.xml"
 check "missing audio is only reported" 0 "$KEFU" prompts check -p "$T/p"
 has "... with its fallback" "zh-CN: uniq.a: no audio (uniq.a.wav); plays a beep"
 check "--strict makes it an error" 1 "$KEFU" prompts check --strict -p "$T/p"
+printf '<prompts lang="zh-CN">\n<prompt id="offer" lang="yue">廣東話服務</prompt>\n</prompts>\n' \
+    >"$T/p/zh-CN/lang.xml"
+check "a prompt spoken in another language (lang=) checks" 0 \
+    "$KEFU" prompts check -p "$T/p"
+has "... its missing audio named with its language" \
+    "zh-CN: offer: no audio (offer.wav, spoken in yue); plays a beep"
+printf '<prompts lang="zh-CN">\n<prompt id="offer" lang="tlh">Qapla</prompt>\n</prompts>\n' \
+    >"$T/p/zh-CN/lang.xml"
+check "lang= naming a language kefu does not know fails the check" 1 \
+    "$KEFU" prompts check -p "$T/p"
+has "... with file:line" "zh-CN/lang.xml:2: lang=\"tlh\": kefu knows no language tlh"
+rm "$T/p/zh-CN/lang.xml"
 check "build fails when the speech program fails" 1 \
     "$KEFU" prompts build -p "$T/p" -o "$T/gen" --espeak /bin/false
 has "... counted" "2 failed"

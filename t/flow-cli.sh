@@ -45,7 +45,11 @@ has "missing_prompt.xml:5: prompt \"a.zh_only\" is missing" "missing prompt: fil
 has "unreachable.xml:5: play orphan is unreachable" "unreachable node: file:line"
 has "unset_var.xml:6: say reads variable \"greeting\"" "read before set: file:line"
 has "no_timeout.xml:4: menu does not handle timeouts" "menu without timeout handling"
-has "problems in 8 flows" "problem count"
+has "play_lang.xml:7: play lang: language \"en\" is not configured" \
+    "play lang=: an unknown language"
+has "play_lang.xml:6: prompt \"a.zh_only\" is missing in the yue catalog (the play is spoken in yue)" \
+    "play lang=: a prompt missing in that language"
+has "problems in 10 flows" "problem count"
 run 1 "unreachable.xml:5" "structure only still finds unreachable nodes" -- flow check -n -d "$d/check"
 hasnt "no mapping" "structure only does not look up mappings"
 

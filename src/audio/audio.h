@@ -204,8 +204,11 @@ enum prompt_src {
 };
 
 struct prompt {
-	char *lang;             /* "zh-CN", "yue" */
+	char *lang;             /* "zh-CN", "yue": the catalog it is in */
 	char *id;               /* "menu.main" */
+	char *spoken;           /* lang=: the language its text is in when
+	                           not the catalog's ("yue" for zh-CN's
+	                           menu.lang), else NULL */
 	char *text;             /* what it says (transcripts, espeak-ng) */
 	char *file;             /* relative to the language folder */
 	char *tone;             /* "HZ:MS" or NULL */
@@ -242,10 +245,14 @@ void prompts_free(struct prompts *pr);
 /* The entry of id in lang's catalog, or NULL. */
 const struct prompt *prompts_find(const struct prompts *pr, const char *lang,
     const char *id);
+/* The language p is spoken in: its lang=, else its catalog's. */
+const char *prompts_spoken(const struct prompt *p);
 /*
  * The entry whose audio plays for (lang, id): lang's own when it has
  * audio, else the same id in the other languages in order; NULL when
- * nothing has audio (play a beep).
+ * nothing has audio (play a beep).  A prompt spoken in a language other
+ * than its catalog's (lang=) says something of its own: it never falls
+ * back to another catalog's entry, nor serves as another's fallback.
  */
 const struct prompt *prompts_resolve(const struct prompts *pr,
     const char *lang, const char *id);

@@ -298,6 +298,7 @@ struct espeak_job {
 	char *path;             /* final file */
 	char *tmp;              /* espeak-ng's output, NULL for tones */
 	uint64_t hash;
+	const char *voice;      /* of the language it is spoken in */
 	pid_t pid;              /* running espeak-ng, or -1 */
 	char *why;              /* failure so far, or NULL */
 };
@@ -427,8 +428,7 @@ espeak_parallel(void)
 
 /* Speak jobs, a few at a time, oldest finished first. */
 static void
-espeak_run_jobs(struct espeak_job *jobs, size_t n, const char *espeak,
-    const char *voice)
+espeak_run_jobs(struct espeak_job *jobs, size_t n, const char *espeak)
 {
 	size_t head, next = 0, width = espeak_parallel();
 
@@ -437,10 +437,11 @@ espeak_run_jobs(struct espeak_job *jobs, size_t n, const char *espeak,
 			if (jobs[next].p->tone != NULL)
 				espeak_tone(&jobs[next]);
 			else
-				espeak_start(&jobs[next], espeak, voice);
+				espeak_start(&jobs[next], espeak,
+				    jobs[next].voice);
 		}
 		if (jobs[head].p->tone == NULL)
-			espeak_finish(&jobs[head], espeak, voice);
+			espeak_finish(&jobs[head], espeak, jobs[head].voice);
 	}
 }
 
@@ -477,7 +478,11 @@ espeak_lang(const struct prompts *pr, const char *lang, const char *outdir,
 		memset(&job, 0, sizeof job);
 		job.p = p;
 		job.pid = -1;
-		job.hash = espeak_hash(voice, p);
+		/* lang="yue" in the zh-CN catalog: spoken with yue's voice */
+		job.voice = espeak_voice(prompts_spoken(p));
+		if (job.voice == NULL)
+			job.voice = voice;
+		job.hash = espeak_hash(job.voice, p);
 		job.name = espeak_name(p->file);
 		job.path = xasprintf("%s/%s/%s", outdir, lang, job.name);
 		if (!force && espeak_manifest_has(&old, job.name, job.hash) &&
@@ -493,7 +498,7 @@ espeak_lang(const struct prompts *pr, const char *lang, const char *outdir,
 		jobs[njobs++] = job;
 	}
 	espeak_manifest_free(&old);
-	espeak_run_jobs(jobs, njobs, espeak, voice);
+	espeak_run_jobs(jobs, njobs, espeak);
 	for (i = 0; i < njobs; i++) {
 		if (jobs[i].why != NULL) {
 			log_warnx("%s:%d: %s: %s", jobs[i].p->src,

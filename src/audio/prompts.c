@@ -122,6 +122,7 @@ prompts_clear(struct prompt *p)
 	free(p->text);
 	free(p->file);
 	free(p->tone);
+	free(p->spoken);
 	free(p->src);
 	free(p->path);
 }
@@ -142,9 +143,10 @@ prompts_element(struct prompts_load *ld, const char *lang, const char *path,
 	for (a = n->properties; a != NULL; a = a->next) {
 		if (strcmp((const char *)a->name, "id") != 0 &&
 		    strcmp((const char *)a->name, "file") != 0 &&
-		    strcmp((const char *)a->name, "tone") != 0) {
+		    strcmp((const char *)a->name, "tone") != 0 &&
+		    strcmp((const char *)a->name, "lang") != 0) {
 			prompts_err(ld, path, line, "unknown attribute \"%s\" "
-			    "on <prompt> (id, file and tone are allowed)",
+			    "on <prompt> (id, file, tone and lang are allowed)",
 			    (const char *)a->name);
 			bad = 1;
 		}
@@ -160,6 +162,7 @@ prompts_element(struct prompts_load *ld, const char *lang, const char *path,
 	p.id = xml_attr(n, "id");
 	p.file = xml_attr(n, "file");
 	p.tone = xml_attr(n, "tone");
+	p.spoken = xml_attr(n, "lang");
 	content = xmlNodeGetContent(n);
 	p.text = prompts_text(content ? (const char *)content : "");
 	xmlFree(content);
@@ -181,6 +184,12 @@ prompts_element(struct prompts_load *ld, const char *lang, const char *path,
 		free(cause);
 		bad = 1;
 	}
+	if (p.spoken != NULL && espeak_voice(p.spoken) == NULL) {
+		prompts_err(ld, path, line, "lang=\"%s\": kefu knows no "
+		    "language %s (it speaks zh-CN, yue and the others of "
+		    "kefu-prompts(7))", p.spoken, p.spoken);
+		bad = 1;
+	}
 	if (*p.text == '\0' && p.tone == NULL) {
 		prompts_err(ld, path, line, "prompt \"%s\" has no text",
 		    p.id ? p.id : "");
@@ -192,6 +201,10 @@ prompts_element(struct prompts_load *ld, const char *lang, const char *path,
 	}
 	if (p.file == NULL)
 		p.file = xasprintf("%s.wav", p.id);
+	if (p.spoken != NULL && strcmp(p.spoken, lang) == 0) {
+		free(p.spoken);         /* the catalog's own language */
+		p.spoken = NULL;
+	}
 	p.lang = xstrdup(lang);
 	p.src = xstrdup(path);
 	p.line = line;
@@ -575,6 +588,12 @@ prompts_find(const struct prompts *pr, const char *lang, const char *id)
 	return NULL;
 }
 
+const char *
+prompts_spoken(const struct prompt *p)
+{
+	return p->spoken != NULL ? p->spoken : p->lang;
+}
+
 static int
 prompts_playable(const struct prompt *p)
 {
@@ -584,14 +603,18 @@ prompts_playable(const struct prompt *p)
 const struct prompt *
 prompts_resolve(const struct prompts *pr, const char *lang, const char *id)
 {
-	const struct prompt *p;
+	const struct prompt *p, *own;
 	size_t i;
 
-	if (prompts_playable(p = prompts_find(pr, lang, id)))
-		return p;
+	if (prompts_playable(own = prompts_find(pr, lang, id)))
+		return own;
+	/* "Cantonese service, press 8" has no stand-in in another catalog */
+	if (own != NULL && own->spoken != NULL)
+		return NULL;
 	for (i = 0; i < pr->nlangs; i++)
 		if (strcmp(pr->langs[i], lang) != 0 &&
-		    prompts_playable(p = prompts_find(pr, pr->langs[i], id)))
+		    prompts_playable(p = prompts_find(pr, pr->langs[i], id)) &&
+		    p->spoken == NULL)
 			return p;
 	return NULL;
 }
@@ -631,7 +654,11 @@ prompts_report(const struct prompts *pr, struct strbuf *report)
 		p = &pr->p[i];
 		if (p->how != PROMPT_MISSING)
 			continue;
-		what = xasprintf("no audio (%s)", p->file);
+		if (p->spoken != NULL)
+			what = xasprintf("no audio (%s, spoken in %s)",
+			    p->file, p->spoken);
+		else
+			what = xasprintf("no audio (%s)", p->file);
 		prompts_report_one(pr, p->lang, p->id, what, report);
 		free(what);
 		count++;

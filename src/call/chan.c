@@ -69,6 +69,7 @@ chan_spoken(struct chan *ch, const char *lang, const struct flow_prompt *p,
 {
 	const struct prompts *pr = audio_cache_prompts(ch->set->audio);
 	struct flow_prompt *v = xreallocarray(NULL, n ? n : 1, sizeof *v);
+	const struct prompt *own;
 	char *file;
 	size_t i;
 
@@ -78,6 +79,10 @@ chan_spoken(struct chan *ch, const char *lang, const struct flow_prompt *p,
 		    strcmp(p[i].id, "text") == 0 ||
 		    strncmp(p[i].id, "pause:", 6) == 0 ||
 		    prompts_resolve(pr, lang, p[i].id) != NULL)
+			continue;
+		/* lang= prompts are spoken by svc_stream_open, in theirs */
+		if ((own = prompts_find(pr, lang, p[i].id)) != NULL &&
+		    own->spoken != NULL)
 			continue;
 		/* A recorded announcement that is there plays as recorded. */
 		if ((file = audio_announcement(pr, lang, p[i].id)) != NULL) {

@@ -12,6 +12,12 @@ TESTS += t/unit/call_preload
 t_unit_call_preload_SOURCES = t/unit/call_preload.c t/tap.h
 t_unit_call_preload_LDADD = $(KEFU_LIBS)
 
+# A prompt with lang= and no audio is spoken in its own language's voice.
+check_PROGRAMS += t/unit/call_spoken
+TESTS += t/unit/call_spoken
+t_unit_call_spoken_SOURCES = t/unit/call_spoken.c t/tap.h
+t_unit_call_spoken_LDADD = $(KEFU_LIBS)
+
 # A PIN typed into kefud leaves no digit in its log file.
 TESTS += t/kefud-secret.sh
 dist_check_SCRIPTS += t/kefud-secret.sh

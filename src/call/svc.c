@@ -485,14 +485,46 @@ svc_part_beep(struct svc_stream *st, struct svc_part *pt, const char *why)
 	pt->off = 0;
 }
 
+/* Queue text for speech in lang (a beep when it cannot be spoken). */
+static void
+svc_part_speak(struct svc_stream *st, struct svc_part *pt, const char *lang,
+    const char *text)
+{
+	char *why = NULL;
+
+	pt->text = text;
+	if (audio_speech_open(st->set->speak, lang, text, &st->fmt,
+	    &pt->speech, &why) == 0)
+		return;
+	svc_part_beep(st, pt, why);
+	free(why);
+}
+
+/*
+ * A catalog prompt spoken in another language (lang= in the catalog)
+ * that has no audio yet: its entry, for its text to be spoken in its own
+ * voice; NULL otherwise.
+ */
+static const struct prompt *
+svc_unvoiced(struct svc_set *set, const char *lang, const char *id)
+{
+	const struct prompts *pr = audio_cache_prompts(set->audio);
+	const struct prompt *p = prompts_find(pr, lang, id);
+
+	if (p == NULL || p->spoken == NULL || *p->text == '\0' ||
+	    prompts_resolve(pr, lang, id) != NULL)
+		return NULL;
+	return p;
+}
+
 struct svc_stream *
 svc_stream_open(struct svc_set *set, const char *lang,
     const struct flow_prompt *p, size_t n, const struct audio_fmt *fmt)
 {
 	struct svc_stream *st = xcalloc(1, sizeof *st);
 	const struct audio_clip *clip;
+	const struct prompt *own;
 	struct svc_part *pt;
-	char *why = NULL;
 	size_t i;
 
 	st->set = set;
@@ -504,13 +536,11 @@ svc_stream_open(struct svc_set *set, const char *lang,
 	for (i = 0; i < n; i++) {
 		pt = &st->part[i];
 		if (strcmp(p[i].id, "text") == 0 && p[i].text != NULL) {
-			pt->text = p[i].text;
-			if (audio_speech_open(set->speak, lang, p[i].text, fmt,
-			    &pt->speech, &why) == 0)
-				continue;
-			svc_part_beep(st, pt, why);
-			free(why);
-			why = NULL;
+			svc_part_speak(st, pt, lang, p[i].text);
+			continue;
+		}
+		if ((own = svc_unvoiced(set, lang, p[i].id)) != NULL) {
+			svc_part_speak(st, pt, own->spoken, own->text);
 			continue;
 		}
 		clip = audio_get(set->audio, lang, p[i].id, fmt);

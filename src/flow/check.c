@@ -55,14 +55,22 @@ chk_err(struct chk *c, int line, const char *fmt, ...)
 
 /* ---- prompts ---- */
 
+/* Prompt id in every language, or only in lang (a <play lang=>). */
 static void
-chk_prompt(struct chk *c, int line, const char *id)
+chk_prompt(struct chk *c, int line, const char *id, const char *lang)
 {
 	const struct flow_env *env = c->env;
 	size_t i;
 
 	if (env == NULL || env->prompts == NULL || id == NULL)
 		return;
+	if (lang != NULL) {
+		if (env->prompts->text(env->prompts_arg, lang, id) == NULL)
+			chk_err(c, line, "prompt \"%s\" is missing in the %s "
+			    "catalog (the play is spoken in %s)", id, lang,
+			    lang);
+		return;
+	}
 	for (i = 0; i < env->nlangs; i++)
 		if (env->prompts->text(env->prompts_arg, env->langs[i],
 		    id) == NULL)
@@ -80,7 +88,7 @@ chk_prompt_list(struct chk *c, int line, const char *list)
 	copy = xstrdup(list);
 	for (p = copy; (tok = strtok_r(p, " \t\r\n", &save)) != NULL;
 	    p = NULL)
-		chk_prompt(c, line, tok);
+		chk_prompt(c, line, tok, NULL);
 	free(copy);
 }
 
@@ -90,12 +98,14 @@ chk_prompts(struct chk *c, const struct flow_node *n)
 	size_t i;
 
 	for (i = 0; i < n->npieces; i++) {
-		chk_prompt(c, n->pieces[i].line, n->pieces[i].prompt);
+		chk_prompt(c, n->pieces[i].line, n->pieces[i].prompt,
+		    n->kind == FK_PLAY ? n->lang : NULL);
 		/* said when the value cannot be, unless error= goes on */
 		if (n->pieces[i].as != NULL &&
 		    flow_node_edge(n, "error") == NULL)
 			chk_prompt(c, n->pieces[i].line,
-			    FLOW_PROMPT_CANNOT_SAY);
+			    FLOW_PROMPT_CANNOT_SAY,
+			    n->kind == FK_PLAY ? n->lang : NULL);
 	}
 	for (i = 0; i < n->nitems; i++)
 		chk_prompt_list(c, n->line, n->item_prompts[i]);
@@ -103,6 +113,8 @@ chk_prompts(struct chk *c, const struct flow_node *n)
 	chk_prompt_list(c, n->line, n->invalid_prompt);
 	chk_prompt_list(c, n->line, n->timeout_prompt);
 	chk_prompt_list(c, n->line, n->confirm_prompt);
+	chk_prompt_list(c, n->line, n->more_prompt);
+	chk_prompt_list(c, n->line, n->last_prompt);
 	for (i = 0; i < n->nbody; i++)
 		chk_prompts(c, n->body[i]);
 }
@@ -683,18 +695,21 @@ chk_lang(struct chk *c, const struct flow_node *n)
 	const struct flow_env *env = c->env;
 	size_t i;
 
-	if (env == NULL || env->nlangs == 0)
+	if (env == NULL || env->nlangs == 0 || n->lang == NULL)
 		return;
 	for (i = 0; i < env->nlangs; i++)
 		if (strcmp(env->langs[i], n->lang) == 0)
 			return;
-	chk_err(c, n->line, "language \"%s\" is not configured (languages "
-	    "in kefu.conf)", n->lang);
+	chk_err(c, n->line, "%s \"%s\" is not configured (languages "
+	    "in kefu.conf)", n->kind == FK_PLAY ? "play lang: language" :
+	    "language", n->lang);
 }
 
 static void
 chk_node(struct chk *c, const struct flow_node *n)
 {
+	size_t i;
+
 	chk_prompts(c, n);
 	switch (n->kind) {
 	case FK_MENU:
@@ -708,7 +723,12 @@ chk_node(struct chk *c, const struct flow_node *n)
 		chk_call(c, n);
 		break;
 	case FK_LANG:
+	case FK_PLAY:
 		chk_lang(c, n);
+		break;
+	case FK_FOREACH:
+		for (i = 0; i < n->nbody; i++)
+			chk_lang(c, n->body[i]);
 		break;
 	default:
 		break;

@@ -352,6 +352,8 @@ extern const struct flow_chan_ops flow_script_ops;
 const char *flow_script_transcript(const struct flow_script *s);
 /* Prompt ids heard, space-separated (for compact assertions). */
 const char *flow_script_heard(const struct flow_script *s);
+/* The same as "LANG:ID": the language each was played in (its voice). */
+const char *flow_script_voiced(const struct flow_script *s);
 
 
 #endif

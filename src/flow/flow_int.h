@@ -106,11 +106,17 @@ struct flow_node {
 	char *from;
 	char *type;
 	char *op;
-	/* language */
+	/* language: the one set; play: the one spoken (NULL: the call's) */
 	char *lang;
 	/* foreach */
 	char *over;             /* id of the query node whose rows are iterated */
 	int max_rows;
+	int page;               /* rows per page (page=); 0: all in a row */
+	char *more_prompt;      /* offered after a page with rows after it */
+	char *last_prompt;      /* offered after the last page, or NULL */
+	char more_key;          /* next page (more-key=, default 1) */
+	char repeat_key;        /* the same page again (repeat-key=, 0) */
+	char back_key;          /* leave the list (back-key=, *) */
 	struct flow_node **body;
 	size_t nbody;
 };

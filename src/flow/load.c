@@ -307,6 +307,7 @@ load_say(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 static void
 load_play(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 {
+	n->lang = xml_attr(x, "lang");
 	load_prompts(n, x, "prompt");
 	load_play_children(lc, n, x);
 	load_edge_attr(n, x, "error", "error");
@@ -340,6 +341,55 @@ load_set(struct flow_node *n, xmlNodePtr x)
 static struct flow_node *load_node(struct loadctx *lc, struct flow *f,
     xmlNodePtr x);
 
+static char
+load_key(xmlNodePtr x, const char *name, char def)
+{
+	char *v = xml_attr(x, name), k;
+
+	k = v != NULL ? v[0] : def;
+	free(v);
+	return k;
+}
+
+/*
+ * A paged list: page= rows, then more-prompt= (or last-prompt= after the
+ * last page) and one key: more-key, repeat-key or back-key.
+ */
+static void
+load_pager(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
+{
+	n->more_prompt = xml_attr(x, "more-prompt");
+	n->last_prompt = xml_attr(x, "last-prompt");
+	if (n->page == 0) {
+		if (n->more_prompt != NULL || n->last_prompt != NULL)
+			xml_err(&lc->xe, n->line, "foreach: more-prompt= and "
+			    "last-prompt= need page=");
+		return;
+	}
+	if (n->more_prompt == NULL)
+		xml_err(&lc->xe, n->line, "foreach page=\"%d\" needs "
+		    "more-prompt= (the offer of more, repeat and back)",
+		    n->page);
+	n->more_key = load_key(x, "more-key", '1');
+	n->repeat_key = load_key(x, "repeat-key", '0');
+	n->back_key = load_key(x, "back-key", '*');
+	if (n->more_key == n->repeat_key || n->more_key == n->back_key ||
+	    n->repeat_key == n->back_key)
+		xml_err(&lc->xe, n->line, "foreach: more-key, repeat-key and "
+		    "back-key must be three different keys");
+	n->invalid_prompt = xml_attr(x, "invalid-prompt");
+	n->timeout_prompt = xml_attr(x, "timeout-prompt");
+	n->max_invalid = load_int(lc, x, "max-invalid", 3);
+	n->max_timeouts = load_int(lc, x, "max-timeouts", 2);
+	if (n->max_invalid < 1)
+		n->max_invalid = 1;
+	if (n->max_timeouts < 1)
+		n->max_timeouts = 1;
+	n->dig.min_digits = 1;
+	n->dig.max_digits = 1;
+	n->dig.first_ms = load_ms(lc, x, "timeout", 5000);
+}
+
 static void
 load_foreach(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 {
@@ -347,7 +397,10 @@ load_foreach(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 	struct flow_node *b;
 
 	n->over = xml_attr(x, "query");
-	n->max_rows = load_int(lc, x, "max", 20);
+	n->page = load_int(lc, x, "page", 0);
+	/* a paged list reads every row; a plain one at most 20 */
+	n->max_rows = load_int(lc, x, "max", n->page > 0 ? 1000 : 20);
+	load_pager(lc, n, x);
 	for (c = x->children; c != NULL; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
@@ -637,6 +690,8 @@ load_node_free(struct flow_node *n)
 	free(n->op);
 	free(n->lang);
 	free(n->over);
+	free(n->more_prompt);
+	free(n->last_prompt);
 	free(n);
 }
 

@@ -53,6 +53,11 @@ EXTRA_DIST += \
 	t/data/flow/good/main.xml \
 	t/data/flow/good/sub.xml \
 	t/data/flow/good/sayerr.xml \
+	t/data/flow/good/pages.xml \
+	t/data/flow/good/offer.xml \
+	t/data/flow/bad/pager.xml \
+	t/data/flow/check/play_lang.xml \
+	t/data/flow/check/page_prompt.xml \
 	t/data/flow/bad/malformed.xml \
 	t/data/flow/bad/schema.xml \
 	t/data/flow/bad/target.xml \

@@ -231,17 +231,19 @@ run_edge(const struct flow_node *n, const char *label)
 /* ---- speaking ---- */
 
 static void
-run_prompt(struct run *r, struct flow_prompts *ps, const char *id)
+run_prompt(struct run *r, const char *lang, struct flow_prompts *ps,
+    const char *id)
 {
 	const char *text = NULL;
 
 	if (r->env->prompts != NULL)
-		text = r->env->prompts->text(r->env->prompts_arg, r->lang, id);
+		text = r->env->prompts->text(r->env->prompts_arg, lang, id);
 	if (text == NULL)
 		log_warnx("flow: prompt %s missing in the %s catalog", id,
-		    r->lang);
+		    lang);
 	flow_prompts_add(ps, id, text);
 }
+
 
 static void
 run_prompt_list(struct run *r, struct flow_prompts *ps, const char *list)
@@ -253,7 +255,7 @@ run_prompt_list(struct run *r, struct flow_prompts *ps, const char *list)
 	copy = xstrdup(list);
 	for (p = copy; (tok = strtok_r(p, " \t\r\n", &save)) != NULL;
 	    p = NULL)
-		run_prompt(r, ps, tok);
+		run_prompt(r, r->lang, ps, tok);
 	free(copy);
 }
 
@@ -277,13 +279,14 @@ run_by_var(struct run *r, struct flow_prompts *ps, const struct flow_piece *pc)
 }
 
 /*
- * The prompts of pieces pc[0..n) into ps.  Returns how many values the
- * say-rules could not read: each is logged, and with apologise said as
- * FLOW_PROMPT_CANNOT_SAY in its place (a caller never hears a sentence
- * stop short).
+ * The prompts of pieces pc[0..n) into ps, spoken in lang: the call's
+ * language, or a <play lang=>'s (its catalog, its say-rules, its voice).
+ * Returns how many values the say-rules could not read: each is logged,
+ * and with apologise said as FLOW_PROMPT_CANNOT_SAY in its place (a
+ * caller never hears a sentence stop short).
  */
 static int
-run_pieces(struct run *r, struct flow_prompts *ps,
+run_pieces(struct run *r, const char *lang, struct flow_prompts *ps,
     const struct flow_piece *pc, size_t n, int apologise)
 {
 	const char *value, *unit;
@@ -293,7 +296,7 @@ run_pieces(struct run *r, struct flow_prompts *ps,
 
 	for (i = 0; i < n; i++) {
 		if (pc[i].prompt != NULL) {
-			run_prompt(r, ps, pc[i].prompt);
+			run_prompt(r, lang, ps, pc[i].prompt);
 			continue;
 		}
 		if (pc[i].as == NULL) {
@@ -309,7 +312,7 @@ run_pieces(struct run *r, struct flow_prompts *ps,
 			    pc[i].var ? pc[i].var : "value", pc[i].line);
 			continue;
 		}
-		if (r->env->say->say(r->env->say_arg, r->lang, pc[i].as,
+		if (r->env->say->say(r->env->say_arg, lang, pc[i].as,
 		    value, unit, pc[i].decimals, ps, &cause) == 0)
 			continue;
 		log_warnx("flow: line %d: cannot say %s \"%s\" as %s: %s%s",
@@ -320,9 +323,16 @@ run_pieces(struct run *r, struct flow_prompts *ps,
 		cause = NULL;
 		bad++;
 		if (apologise)
-			run_prompt(r, ps, FLOW_PROMPT_CANNOT_SAY);
+			run_prompt(r, lang, ps, FLOW_PROMPT_CANNOT_SAY);
 	}
 	return bad;
+}
+
+/* The language a node's pieces are spoken in. */
+static const char *
+run_lang(struct run *r, const struct flow_node *n)
+{
+	return n->kind == FK_PLAY && n->lang != NULL ? n->lang : r->lang;
 }
 
 /*
@@ -331,7 +341,8 @@ run_pieces(struct run *r, struct flow_prompts *ps,
  * prompts are skipped (the caller already answered).
  */
 static enum run_rc
-run_play(struct run *r, struct flow_prompts *ps, int barge_in)
+run_play_in(struct run *r, const char *lang, struct flow_prompts *ps,
+    int barge_in)
 {
 	char key = 0;
 	int ev;
@@ -340,7 +351,7 @@ run_play(struct run *r, struct flow_prompts *ps, int barge_in)
 		flow_prompts_clear(ps);
 		return RUN_NEXT;
 	}
-	ev = r->ops->play(r->ch, r->lang, ps->v, ps->n, barge_in, &key);
+	ev = r->ops->play(r->ch, lang, ps->v, ps->n, barge_in, &key);
 	flow_prompts_clear(ps);
 	if (ev == FLOW_EV_HANGUP || ev == FLOW_EV_ERROR)
 		return RUN_HANGUP;
@@ -352,9 +363,17 @@ run_play(struct run *r, struct flow_prompts *ps, int barge_in)
 	return RUN_NEXT;
 }
 
+/* The same in the call's language. */
+static enum run_rc
+run_play(struct run *r, struct flow_prompts *ps, int barge_in)
+{
+	return run_play_in(r, r->lang, ps, barge_in);
+}
+
 /*
  * <say> and <play>: with an error= branch, a value that cannot be said
- * sends the call there and nothing of the node is played.
+ * sends the call there and nothing of the node is played.  A <play lang=>
+ * is spoken in its own language.
  */
 static enum run_rc
 run_speak(struct run *r, const struct flow_node *n,
@@ -362,14 +381,15 @@ run_speak(struct run *r, const struct flow_node *n,
 {
 	struct flow_prompts ps = { NULL, 0 };
 	const struct flow_node *err = run_edge(n, "error");
+	const char *lang = run_lang(r, n);
 
-	if (run_pieces(r, &ps, n->pieces, n->npieces, err == NULL) != 0 &&
+	if (run_pieces(r, lang, &ps, n->pieces, n->npieces, err == NULL) != 0 &&
 	    err != NULL) {
 		flow_prompts_clear(&ps);
 		*next = err;
 		return RUN_NEXT;
 	}
-	return run_play(r, &ps, n->barge_in);
+	return run_play_in(r, lang, &ps, n->barge_in);
 }
 
 static enum run_rc
@@ -491,7 +511,7 @@ run_menu(struct run *r, const struct flow_node *n,
 
 	for (;;) {
 		if (first || n->short_greeting == NULL)
-			run_pieces(r, &ps, n->pieces, n->npieces, 1);
+			run_pieces(r, r->lang, &ps, n->pieces, n->npieces, 1);
 		else
 			run_prompt_list(r, &ps, n->short_greeting);
 		for (i = 0; i < n->nitems; i++)
@@ -576,7 +596,7 @@ run_input(struct run *r, const struct flow_node *n,
 	enum run_rc rc;
 
 	for (;;) {
-		run_pieces(r, &ps, n->pieces, n->npieces, 1);
+		run_pieces(r, r->lang, &ps, n->pieces, n->npieces, 1);
 		if ((rc = run_play(r, &ps, n->barge_in)) != RUN_NEXT)
 			return rc;
 		if ((rc = run_collect(r, &n->dig, &d, n->cancel_key,
@@ -742,22 +762,35 @@ run_query(struct run *r, const struct flow_node *n,
 	return RUN_NEXT;
 }
 
-static enum run_rc
-run_foreach(struct run *r, const struct flow_node *n)
+/* The rows a <foreach> iterates: its query's last result, or NULL. */
+static const struct flow_rows *
+run_rows_of(struct run *r, const struct flow_node *n)
 {
 	struct run_frame *fr = run_top(r);
-	struct flow_prompts ps = { NULL, 0 };
 	const struct flow_rows *rows = NULL;
-	const struct flow_node *b;
-	enum run_rc rc;
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < fr->nresults; i++)
 		if (fr->results[i].query->id != NULL &&
 		    strcmp(fr->results[i].query->id, n->over) == 0)
 			rows = &fr->results[i].rows;
-	for (i = 0; rows != NULL && i < rows->nrows &&
-	    (int)i < n->max_rows; i++) {
+	return rows;
+}
+
+/*
+ * Speak rows [from, to) with the body of n.  A key that barges in stops
+ * the reading: it is kept (r->typeahead) for the offer after a page.
+ */
+static enum run_rc
+run_rows(struct run *r, const struct flow_node *n,
+    const struct flow_rows *rows, size_t from, size_t to)
+{
+	struct flow_prompts ps = { NULL, 0 };
+	const struct flow_node *b;
+	enum run_rc rc;
+	size_t i, j;
+
+	for (i = from; i < to && r->typeahead == 0; i++) {
 		run_row(r, rows, i);
 		for (j = 0; j < n->nbody; j++) {
 			b = n->body[j];
@@ -766,12 +799,98 @@ run_foreach(struct run *r, const struct flow_node *n)
 				    b->value : run_get(r, b->from), b->type);
 				continue;
 			}
-			run_pieces(r, &ps, b->pieces, b->npieces, 1);
-			if ((rc = run_play(r, &ps, b->barge_in)) != RUN_NEXT)
+			run_pieces(r, run_lang(r, b), &ps, b->pieces,
+			    b->npieces, 1);
+			if ((rc = run_play_in(r, run_lang(r, b), &ps,
+			    b->barge_in)) != RUN_NEXT)
 				return rc;
 		}
 	}
 	return RUN_NEXT;
+}
+
+/*
+ * After a page: offer more (when rows remain), repeat or back, and wait
+ * for one key.  *at moves to the next page on more; *done is set on
+ * back, on used-up retries, and after the last page without
+ * last-prompt=.
+ */
+static enum run_rc
+run_offer(struct run *r, const struct flow_node *n, size_t *at, size_t end,
+    size_t total, int *done)
+{
+	struct flow_prompts ps = { NULL, 0 };
+	struct flow_digits d;
+	int ninvalid = 0, ntimeouts = 0, timeout, cancel, last = end >= total;
+	enum run_rc rc;
+	char k;
+
+	*done = 0;
+	if (last && n->last_prompt == NULL) {
+		*done = 1;
+		return RUN_NEXT;
+	}
+	for (;;) {
+		run_prompt_list(r, &ps, last ? n->last_prompt : n->more_prompt);
+		if ((rc = run_play(r, &ps, 1)) != RUN_NEXT)
+			return rc;
+		if ((rc = run_collect(r, &n->dig, &d, 0, &cancel)) != RUN_NEXT)
+			return rc;
+		k = d.state == FLOW_D_MATCH ? d.buf[0] : 0;
+		if (k != 0 && k == n->more_key && !last) {
+			*at = end;
+			return RUN_NEXT;
+		}
+		if (k != 0 && k == n->repeat_key)
+			return RUN_NEXT;
+		if (k != 0 && k == n->back_key) {
+			*done = 1;
+			return RUN_NEXT;
+		}
+		timeout = d.state == FLOW_D_NOINPUT;
+		if (run_retry(r, n, timeout, &ninvalid, &ntimeouts, &rc)) {
+			log_info("flow: leaving the list after too many %s",
+			    timeout ? "time-outs" : "invalid keys");
+			*done = 1;
+			return rc;
+		}
+		if (rc != RUN_NEXT)
+			return rc;
+	}
+}
+
+/* A paged list: a page of rows, the offer, and so on until back. */
+static enum run_rc
+run_pages(struct run *r, const struct flow_node *n,
+    const struct flow_rows *rows, size_t total)
+{
+	size_t at = 0, end;
+	enum run_rc rc;
+	int done = 0;
+
+	while (!done) {
+		end = at + (size_t)n->page < total ? at + (size_t)n->page :
+		    total;
+		if ((rc = run_rows(r, n, rows, at, end)) != RUN_NEXT ||
+		    (rc = run_offer(r, n, &at, end, total, &done)) != RUN_NEXT)
+			return rc;
+	}
+	return RUN_NEXT;
+}
+
+static enum run_rc
+run_foreach(struct run *r, const struct flow_node *n)
+{
+	const struct flow_rows *rows = run_rows_of(r, n);
+	size_t total;
+
+	if (rows == NULL)
+		return RUN_NEXT;
+	total = rows->nrows < (size_t)n->max_rows ? rows->nrows :
+	    (size_t)n->max_rows;
+	if (n->page > 0 && total > 0)
+		return run_pages(r, n, rows, total);
+	return run_rows(r, n, rows, 0, total);
 }
 
 static int
@@ -813,7 +932,7 @@ run_record(struct run *r, const struct flow_node *n,
 	enum run_rc rc;
 	int ev;
 
-	run_pieces(r, &ps, n->pieces, n->npieces, 1);
+	run_pieces(r, r->lang, &ps, n->pieces, n->npieces, 1);
 	if ((rc = run_play(r, &ps, 1)) != RUN_NEXT)
 		return rc;
 	r->typeahead = 0;
@@ -910,7 +1029,7 @@ run_node(struct run *r, const struct flow_node *n,
 		snprintf(r->lang, sizeof r->lang, "%s", n->lang);
 		return RUN_NEXT;
 	case FK_HANGUP:
-		run_pieces(r, &ps, n->pieces, n->npieces, 1);
+		run_pieces(r, r->lang, &ps, n->pieces, n->npieces, 1);
 		rc = run_play(r, &ps, 0);
 		if (rc == RUN_NEXT)
 			r->ops->hangup(r->ch);

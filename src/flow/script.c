@@ -23,6 +23,7 @@ struct flow_script {
 	int nrec;
 	struct strbuf transcript;
 	struct strbuf heard;
+	struct strbuf voiced;   /* "LANG:ID" of each prompt heard */
 };
 
 static int
@@ -50,6 +51,7 @@ flow_script_free(struct flow_script *s)
 	free(s->script);
 	sb_free(&s->transcript);
 	sb_free(&s->heard);
+	sb_free(&s->voiced);
 	free(s);
 }
 
@@ -65,6 +67,12 @@ flow_script_heard(const struct flow_script *s)
 	return sb_str(&s->heard);
 }
 
+const char *
+flow_script_voiced(const struct flow_script *s)
+{
+	return sb_str(&s->voiced);
+}
+
 /* The next meaningful character (white space and unknown skipped). */
 static char
 script_peek(struct flow_script *s)
@@ -76,9 +84,10 @@ script_peek(struct flow_script *s)
 }
 
 static void
-script_heard(struct flow_script *s, const struct flow_prompt *p,
-    const char *note)
+script_heard(struct flow_script *s, const char *lang,
+    const struct flow_prompt *p, const char *note)
 {
+	sb_addf(&s->voiced, "%s%s:%s", s->voiced.len ? " " : "", lang, p->id);
 	sb_addf(&s->transcript, "play %s%s%s%s\n", p->id,
 	    p->text ? " " : "", p->text ? p->text : "", note);
 	sb_addf(&s->heard, "%s%s", s->heard.len ? " " : "", p->id);
@@ -98,14 +107,13 @@ script_play(void *chan, const char *lang, const struct flow_prompt *p,
 	size_t i;
 	char c;
 
-	(void)lang;
 	if (s->hungup)
 		return FLOW_EV_HANGUP;
 	c = script_peek(s);
 	if (c == '^' && n > 0) {
 		s->p++;
 		s->hungup = 1;
-		script_heard(s, &p[0], " [caller hung up]");
+		script_heard(s, lang, &p[0], " [caller hung up]");
 		s->now += SCRIPT_PROMPT_MS / 2;
 		return FLOW_EV_HANGUP;
 	}
@@ -113,7 +121,7 @@ script_play(void *chan, const char *lang, const struct flow_prompt *p,
 		c = s->p[1];
 		s->p += 2;
 		if (barge_in) {
-			script_heard(s, &p[0], " [interrupted]");
+			script_heard(s, lang, &p[0], " [interrupted]");
 			sb_addf(&s->transcript, "key %c\n", c);
 			s->now += SCRIPT_PROMPT_MS / 2;
 			*key = c;
@@ -122,7 +130,7 @@ script_play(void *chan, const char *lang, const struct flow_prompt *p,
 		sb_addf(&s->transcript, "key %c [ignored: no barge-in]\n", c);
 	}
 	for (i = 0; i < n; i++) {
-		script_heard(s, &p[i], "");
+		script_heard(s, lang, &p[i], "");
 		s->now += SCRIPT_PROMPT_MS;
 	}
 	return FLOW_EV_DONE;

@@ -357,10 +357,58 @@ promo_row(struct e2e *e, const struct flow_rows *rows, size_t i)
 	return ps;
 }
 
+/* Segment seg is row i of the promotions, whole. */
+static int
+seg_promo(struct e2e *e, size_t seg, const struct flow_rows *rows, size_t i)
+{
+	struct flow_prompts ps = promo_row(e, rows, i);
+	int rc;
+
+	rc = e2e_seg(e, seg, SEG_MS, "zh-CN", &ps, E2E_WHOLE, NULL);
+	if (rc == -1)
+		tap_diag("%s: row %zu (%s) differs", e->family, i + 1,
+		    e2e_col(rows, i, "product_name"));
+	flow_prompts_clear(&ps);
+	return rc;
+}
+
+/* Segments from..from+n-1 are promotions first..first+n-1, whole. */
+static int
+seg_promos(struct e2e *e, size_t from, const struct flow_rows *rows,
+    size_t first, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (seg_promo(e, from + i, rows, first + i) == -1)
+			return -1;
+	return 0;
+}
+
+/* "<ids> " and a count said as a quantity, compared with segment seg. */
+static int
+seg_count(struct e2e *e, size_t seg, const char *id, size_t n,
+    const char *unit)
+{
+	struct flow_prompts ps = { NULL, 0 };
+	char v[24];
+	int rc;
+
+	snprintf(v, sizeof v, "%zu", n);
+	e2e_ids(&ps, id);
+	e2e_say(e, &ps, "zh-CN", "quantity", v, unit);
+	rc = e2e_seg(e, seg, SEG_MS, "zh-CN", &ps, E2E_WHOLE, NULL);
+	flow_prompts_clear(&ps);
+	return rc;
+}
+
 /*
- * Today's promotions (rows from catalog.promotions_today, in its order),
- * 3 during the third one: today's notices; a notice whose recording is
- * missing is read from its text; the caller hangs up during the next.
+ * Today's promotions (rows from catalog.promotions_today, in its order)
+ * a page of five at a time: the count, page 1, 1 for more, page 2 cut
+ * by 0 (repeat) and read again, 1 for more, page 3 cut by * (back to
+ * the menu); then 3 during the menu: today's notices, their count; a
+ * notice whose recording is missing is read from its text; the caller
+ * hangs up during the next.
  */
 static void
 sc_today(struct e2e *e)
@@ -368,62 +416,71 @@ sc_today(struct e2e *e)
 	const char *f = e->family;
 	struct flow_rows promos = { 0 }, notices = { 0 };
 	struct flow_prompts ps = { NULL, 0 };
-	int i;
 
 	ok(e2e_exec(e, "catalog", "UPDATE notices SET audio = "
 	    "'notices/nowhere.wav' WHERE title = '送货上门'") == 0,
 	    "%s: a notice names a recording that does not exist", f);
 	ok(e2e_map(e, "catalog.promotions_today", NULL, 0, &promos) ==
-	    FLOW_Q_FOUND && promos.nrows >= 3, "%s: the catalog has "
-	    "promotions today (%zu)", f, promos.nrows);
+	    FLOW_Q_FOUND && promos.nrows > 10, "%s: the catalog has more "
+	    "than two pages of promotions today (%zu)", f, promos.nrows);
 	ok(e2e_map(e, "catalog.notices_today", NULL, 0, &notices) ==
 	    FLOW_Q_FOUND && notices.nrows >= 2, "%s: and notices (%zu)", f,
 	    notices.nrows);
-	if (promos.nrows < 3 || notices.nrows < 2)
+	if (promos.nrows <= 10 || notices.nrows < 2)
 		goto out;
 	ok(e2e_ring(e, "13900000005") == 0, "%s: call answered", f);
 	ok(e2e_key_at(e, 0, "2", BYTES_S / 2) == 0, "%s: 2 pressed during the "
 	    "greeting", f);
-	ok(seg_ids(e, 1, "zh-CN", "promo.intro", E2E_WHOLE) == 0,
-	    "%s: exactly promo.intro", f);
-	for (i = 0; i < 2; i++) {
-		ps = promo_row(e, &promos, (size_t)i);
-		ok(e2e_seg(e, 2 + (size_t)i, SEG_MS, "zh-CN", &ps, E2E_WHOLE,
-		    NULL) == 0, "%s: promotion %d exactly as the mapping "
-		    "returns it: %s %s %s", f, i + 1, e2e_col(&promos,
-		    (size_t)i, "product_name"), e2e_col(&promos, (size_t)i,
-		    "promo_kind"), e2e_col(&promos, (size_t)i, "promo_price") ?
-		    e2e_col(&promos, (size_t)i, "promo_price") : "");
-		flow_prompts_clear(&ps);
-	}
-	ps = promo_row(e, &promos, 2);
-	ok(e2e_key_at(e, 4, "3", BYTES_S) == 0 &&
-	    e2e_seg(e, 4, SEG_MS, "zh-CN", &ps, E2E_CUT, NULL) == 0,
-	    "%s: promotion 3 (%s) starts; 3 pressed during it", f,
-	    e2e_col(&promos, 2, "product_name"));
+	ok(seg_count(e, 1, "promo.count", promos.nrows, "件") == 0,
+	    "%s: how many: exactly promo.count and %zu 件", f, promos.nrows);
+	ok(seg_promos(e, 2, &promos, 0, 5) == 0, "%s: page 1: promotions 1 "
+	    "to 5 exactly as the mapping returns them", f);
+	ok(e2e_key_at(e, 7, "1", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 7, "zh-CN", "list.more", E2E_CUT) == 0,
+	    "%s: the offer (list.more); 1 pressed during it", f);
+	ok(seg_promo(e, 8, &promos, 5) == 0, "%s: page 2 starts with "
+	    "promotion 6", f);
+	ps = promo_row(e, &promos, 6);
+	ok(e2e_key_at(e, 9, "0", BYTES_S / 2) == 0 &&
+	    e2e_seg(e, 9, SEG_MS, "zh-CN", &ps, E2E_CUT, NULL) == 0,
+	    "%s: promotion 7 starts; 0 (repeat) pressed during it", f);
 	flow_prompts_clear(&ps);
-	ok(seg_ids(e, 5, "zh-CN", "notice.intro", E2E_WHOLE) == 0,
-	    "%s: the key went to the menu: exactly notice.intro", f);
+	ok(seg_promos(e, 10, &promos, 5, 5) == 0, "%s: page 2 again, from "
+	    "promotion 6 to 10, without the offer in between", f);
+	ok(e2e_key_at(e, 15, "1", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 15, "zh-CN", "list.more", E2E_CUT) == 0,
+	    "%s: the offer again; 1 pressed during it", f);
+	ps = promo_row(e, &promos, 10);
+	ok(e2e_key_at(e, 16, "*", BYTES_S / 2) == 0 &&
+	    e2e_seg(e, 16, SEG_MS, "zh-CN", &ps, E2E_CUT, NULL) == 0,
+	    "%s: page 3 starts with promotion 11; * pressed during it", f);
+	flow_prompts_clear(&ps);
+	ok(e2e_key_at(e, 17, "3", BYTES_S / 2) == 0 &&
+	    seg_ids(e, 17, "zh-CN", menu_ids, E2E_CUT) == 0,
+	    "%s: back in the menu; 3 pressed during it", f);
+	ok(seg_count(e, 18, "notice.count", notices.nrows, "条") == 0,
+	    "%s: exactly notice.count and %zu 条", f, notices.nrows);
 	flow_prompts_add(&ps, "text", e2e_col(&notices, 0, "notice_text"));
-	ok(e2e_seg(e, 6, SEG_MS, "zh-CN", &ps, E2E_WHOLE, NULL) == 0,
+	ok(e2e_seg(e, 19, SEG_MS, "zh-CN", &ps, E2E_WHOLE, NULL) == 0,
 	    "%s: notice 1 (%s), its recording missing: exactly its text", f,
 	    e2e_col(&notices, 0, "notice_title"));
 	flow_prompts_clear(&ps);
 	flow_prompts_add(&ps, "text", e2e_col(&notices, 1, "notice_text"));
-	ok(e2e_hangup_at(e, 7, MSIM_HUP_LOOP, BYTES_S) == 0 &&
-	    e2e_seg(e, 7, SEG_MS, "zh-CN", &ps, E2E_CUT, NULL) == 0,
+	ok(e2e_hangup_at(e, 20, MSIM_HUP_LOOP, BYTES_S) == 0 &&
+	    e2e_seg(e, 20, SEG_MS, "zh-CN", &ps, E2E_CUT, NULL) == 0,
 	    "%s: notice 2 (%s) starts; the caller hangs up during it", f,
 	    e2e_col(&notices, 1, "notice_title"));
 	flow_prompts_clear(&ps);
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
-	is_int(msim_vtx_count(e->sim) - e->base, 8, "%s: no prompt after the "
+	is_int(msim_vtx_count(e->sim) - e->base, 21, "%s: no prompt after the "
 	    "hang-up", f);
 	sleep_ms(300);
 	is_call(e, "outcome", "hangup", "%s: outcome hang-up", f);
 	like_call(e, "path", "main:promotions promotions:today "
-	    "promotions:intro", "%s: path through the promotions", f);
+	    "promotions:intro promotions:foreach@21 promotions:done main:top",
+	    "%s: path through the promotions, back to the menu", f);
 	ends_call(e, "path", "main:notices notices:today notices:intro "
-	    "notices:foreach@11", "%s: and the notices, where it ended", f);
+	    "notices:foreach@19", "%s: and the notices, where it ended", f);
 	{
 		char want[128];
 

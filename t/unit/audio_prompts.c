@@ -575,6 +575,151 @@ out:
 	free(out);
 }
 
+/*
+ * lang= on a prompt: the language its text is in.  Such a prompt never
+ * falls back to another catalog's entry of the same id (that one says
+ * something else), and an unknown language is a file:line error.
+ */
+static void
+test_spoken(void)
+{
+	struct prompts *pr;
+	struct audio_cache *cache;
+	const struct audio_clip *clip;
+	const struct prompt *p;
+	struct audio_fmt fmt = { AUDIO_ULAW, 8000 };
+	struct strbuf rep = STRBUF_INIT;
+	char *d = dir("s"), *cause = NULL, *e;
+
+	rm_rf(d);
+	put("s/zh-CN/prompts.xml", "<prompts lang=\"zh-CN\">\n"
+	    "<prompt id=\"offer\" lang=\"yue\">廣東話服務</prompt>\n"
+	    "<prompt id=\"x\">普通话</prompt>\n"
+	    "<prompt id=\"own\" lang=\"zh-CN\">自己</prompt>\n"
+	    "</prompts>\n");
+	put("s/yue/prompts.xml", "<prompts lang=\"yue\">\n"
+	    "<prompt id=\"offer\" lang=\"zh-CN\">普通话服务</prompt>\n"
+	    "<prompt id=\"x\">廣東話</prompt>\n"
+	    "<prompt id=\"own\">自己</prompt>\n"
+	    "</prompts>\n");
+	put_wav("s/yue/offer.wav", 8000, 300);
+	put_wav("s/yue/x.wav", 8000, 300);
+	if (prompts_load(d, NULL, &pr, &cause) == -1) {
+		ok(0, "catalogs with lang= load: %s", cause);
+		free(cause);
+		free(d);
+		return;
+	}
+	p = prompts_find(pr, "zh-CN", "offer");
+	ok(p != NULL && p->spoken != NULL && strcmp(p->spoken, "yue") == 0 &&
+	    strcmp(prompts_spoken(p), "yue") == 0,
+	    "zh-CN's offer is spoken in yue");
+	p = prompts_find(pr, "zh-CN", "own");
+	ok(p != NULL && p->spoken == NULL && strcmp(prompts_spoken(p),
+	    "zh-CN") == 0, "lang= of the catalog's own language: no change");
+	ok(prompts_resolve(pr, "zh-CN", "offer") == NULL,
+	    "no audio: it does not fall back to yue's offer (another text)");
+	p = prompts_resolve(pr, "zh-CN", "x");
+	ok(p != NULL && strcmp(p->lang, "yue") == 0,
+	    "ordinary prompts still fall back");
+	prompts_report(pr, &rep);
+	like(sb_str(&rep), "zh-CN: offer: no audio (offer.wav, spoken in "
+	    "yue); plays a beep", "the report says so");
+	sb_free(&rep);
+	cache = audio_cache_new(pr);
+	clip = audio_get(cache, "zh-CN", "offer", &fmt);
+	is_int(clip->how, CLIP_BEEP, "the cache beeps rather than play yue's "
+	    "offer");
+	clip = audio_get(cache, "yue", "offer", &fmt);
+	is_int(clip->how, CLIP_OWN, "yue's offer plays its own audio");
+	audio_cache_free(cache);
+
+	e = load_error("<prompts lang=\"zh-CN\">\n"
+	    "<prompt id=\"a\" lang=\"tlh\">Qapla'</prompt>\n</prompts>\n");
+	like(e, "c.xml:2: lang=\"tlh\": kefu knows no language tlh",
+	    "an unknown language is a file:line error");
+	free(e);
+	free(d);
+}
+
+/*
+ * The shipped catalogs: each language's menu.lang is generated in the
+ * voice of the other language (the voice table of espeak.c, whatever it
+ * names), as a stand-in espeak-ng records each run's -v.
+ */
+static void
+test_menu_lang_voice(void)
+{
+	const char *src = getenv("KEFU_SRCDIR");
+	const char *zh = espeak_voice("zh-CN"), *yue = espeak_voice("yue");
+	struct espeak_stats st;
+	struct prompts *pr;
+	char *d, *out = dir("ml-out"), *fake = dir("ml-espeak"), *script;
+	char *log, *want, *cause = NULL;
+	size_t i, len;
+	int bad;
+
+	if (system("sox --version >/dev/null 2>&1") != 0) {
+		printf("ok %d # SKIP sox not installed\n", ++tap_n);
+		free(out);
+		free(fake);
+		return;
+	}
+	ok(zh != NULL && yue != NULL && strcmp(zh, yue) != 0,
+	    "Mandarin and Cantonese have voices of their own (%s, %s)",
+	    zh ? zh : "-", yue ? yue : "-");
+	script = xasprintf("#!/bin/sh\n"
+	    "while [ $# -gt 1 ]; do case $1 in -v) v=$2;; -w) out=$2;; esac;"
+	    " shift; done\n"
+	    "echo \"$v|$1\" | sed 's/| */|/' >>%s/ml-voices\n"
+	    "exec sox -n -r 22050 -b 16 \"$out\" synth 0.2 sine 300\n", tmp);
+	put("ml-espeak", script);
+	chmod(fake, 0755);
+	free(script);
+	d = xasprintf("%s/prompts", src ? src : ".");
+	if (prompts_load(d, NULL, &pr, &cause) == -1) {
+		ok(0, "shipped catalogs: %s", cause);
+		free(cause);
+		goto out;
+	}
+	/* no other prompt offers the other language in the wrong voice */
+	for (i = 0, bad = 0; i < pr->n; i++)
+		if ((strstr(pr->p[i].text, "廣東話服務") != NULL &&
+		    strcmp(prompts_spoken(&pr->p[i]), "yue") != 0) ||
+		    (strstr(pr->p[i].text, "普通话服务") != NULL &&
+		    strcmp(prompts_spoken(&pr->p[i]), "zh-CN") != 0)) {
+			tap_diag("%s:%d: %s offers the other language in the "
+			    "voice of %s", pr->p[i].src, pr->p[i].line,
+			    pr->p[i].id, prompts_spoken(&pr->p[i]));
+			bad++;
+		}
+	is_int(bad, 0, "the offer of a language is said only in it "
+	    "(menu.main leaves it to menu.lang)");
+	/* speak only menu.lang: the others count as recorded */
+	for (i = 0; i < pr->n; i++)
+		if (strcmp(pr->p[i].id, "menu.lang") != 0)
+			pr->p[i].how = PROMPT_RECORDED;
+	ok(espeak_build(pr, out, fake, 0, &st, &cause) == 0 &&
+	    st.generated == 2, "menu.lang generated in both languages");
+	prompts_free(pr);
+	log = dir("ml-voices");
+	if (file_read(log, &script, &len, NULL) == -1)
+		script = xstrdup("");
+	want = xasprintf("%s|廣東話服務，請按八。", yue);
+	like(script, want, "zh-CN's menu.lang in the Cantonese voice (%s)",
+	    yue);
+	free(want);
+	want = xasprintf("%s|普通话服务，请按八。", zh);
+	like(script, want, "yue's menu.lang in the Mandarin voice (%s)", zh);
+	free(want);
+	free(script);
+	free(log);
+out:
+	free(d);
+	free(out);
+	free(fake);
+}
+
 int
 main(void)
 {
@@ -589,6 +734,8 @@ main(void)
 	test_cache();
 	test_espeak_fake();
 	test_espeak_real();
+	test_spoken();
+	test_menu_lang_voice();
 	rm_rf(tmp);
 	return tap_done();
 }

@@ -116,5 +116,11 @@ main(void)
 	    "mapping price returns one row", 2);
 	expect("foreach_one", "foreach_one.xml:11: say reads variable "
 	    "\"promo_price\"", 2);
+	expect("play_lang", "play_lang.xml:6: prompt \"a.zh_only\" is "
+	    "missing in the yue catalog (the play is spoken in yue)", 2);
+	expect("play_lang", "play_lang.xml:7: play lang: language \"en\" is "
+	    "not configured", 2);
+	expect("page_prompt", "page_prompt.xml:5: prompt \"l.missing\" is "
+	    "missing in the zh-CN catalog", 2);
 	return tap_done();
 }

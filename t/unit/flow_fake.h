@@ -2,9 +2,10 @@
  * flow_fake.h: fake services for the flow tests -- a prompt catalog
  * (every id has the text "<id>" except ids containing "missing", and
  * "a.zh_only" exists only in zh-CN), mappings "price" (one row, by
- * code) and "promos" (many rows), and say-rules that speak a value as
- * one prompt "say.AS:VALUE" ("say.AS:VALUE/N" with decimals N) and
- * cannot read the value "unsayable".  Header-only, static, for test binaries.
+ * code), "promos" (two rows) and "deals" (seven rows, deal_no 1 to 7),
+ * and say-rules that speak a value as one prompt "say.AS:VALUE"
+ * ("say.AS:VALUE/N" with decimals N) and cannot read the value
+ * "unsayable".  Header-only, static, for test binaries.
  */
 #ifndef KEFU_T_FLOW_FAKE_H
 #define KEFU_T_FLOW_FAKE_H
@@ -56,6 +57,13 @@ fake_describe(void *arg, const char *name, struct flow_mapinfo *mi)
 		mi->many = 1;
 		return 0;
 	}
+	if (strcmp(name, "deals") == 0) {
+		mi->nouts = 1;
+		mi->outs[0].var = "deal_no";
+		mi->outs[0].type = "integer";
+		mi->many = 1;
+		return 0;
+	}
 	return -1;
 }
 
@@ -65,6 +73,7 @@ fake_query(void *arg, const char *name, const struct flow_kv *in, size_t nin,
 {
 	struct flow_mapinfo mi;
 	const char *row[2];
+	char no[8];
 	size_t i;
 
 	(void)arg;
@@ -79,6 +88,22 @@ fake_query(void *arg, const char *name, const struct flow_kv *in, size_t nin,
 	for (i = 0; i < mi.nouts; i++) {
 		rows->names[i] = xstrdup(mi.outs[i].var);
 		rows->types[i] = xstrdup(mi.outs[i].type);
+	}
+	if (strcmp(name, "deals") == 0) {
+		for (i = 1; i <= 7; i++) {
+			snprintf(no, sizeof no, "%zu", i);
+			row[0] = no;
+			flow_rows_add(rows, row);
+		}
+		return FLOW_Q_FOUND;
+	}
+	if (strcmp(name, "deals") == 0) {
+		for (i = 1; i <= 7; i++) {
+			snprintf(no, sizeof no, "%zu", i);
+			row[0] = no;
+			flow_rows_add(rows, row);
+		}
+		return FLOW_Q_FOUND;
 	}
 	if (strcmp(name, "promos") == 0) {
 		row[0] = "apples"; row[1] = "3.50";

@@ -230,7 +230,7 @@ main(void)
 	    "test flows load: %s", cause ? cause : "ok");
 	if (set == NULL)
 		return tap_done();
-	is_int(flow_set_count(set), 3, "three flows");
+	is_int(flow_set_count(set), 5, "five flows");
 	f = flow_set_find(set, "main");
 	ok(f != NULL && f->start != NULL && strcmp(f->start->id, "top") == 0,
 	    "start is the first node");
@@ -251,6 +251,19 @@ main(void)
 	is_int(n->dig.terminator, '#', "input terminator defaults to #");
 	is_int(n->dig.first_ms, 5000, "input first-digit timeout default 5s");
 	is_int(n->dig.min_digits, 4, "min-digits read");
+	f = flow_set_find(set, "pages");
+	n = f != NULL ? f->nodes[2] : NULL;
+	ok(n != NULL && n->kind == FK_FOREACH && n->page == 3 &&
+	    n->more_key == '1' && n->repeat_key == '0' &&
+	    n->back_key == '*' && n->dig.first_ms == 4000 &&
+	    n->max_timeouts == 2 && n->max_rows == 1000,
+	    "paged foreach: page, default keys 1 0 *, timeout, no row cap");
+	f = flow_set_find(set, "offer");
+	ok(f != NULL && f->nodes[1]->kind == FK_PLAY &&
+	    f->nodes[1]->lang != NULL &&
+	    strcmp(f->nodes[1]->lang, "yue") == 0 &&
+	    f->nodes[0]->lang == NULL, "play lang= read");
+	f = flow_set_find(set, "main");
 	n = flow_find_node(f, "rec");
 	is_int(n->rec.max_ms, 30000, "record max-length 30s");
 	is_int(n->rec.silence_ms, 3000, "record silence 3s");
@@ -285,6 +298,14 @@ main(void)
 	    "decimals above 9 refused: file:line");
 	like(cause, "decimals.xml:6: error \"gone\": no node",
 	    "error= of a play to an unknown node: file:line");
+	free(cause);
+	cause = load_one("pager.xml");
+	like(cause, "pager.xml:4: foreach page=\"3\" needs more-prompt=",
+	    "a paged list needs its offer");
+	like(cause, "pager.xml:4: foreach: more-key, repeat-key and back-key "
+	    "must be three different keys", "one key for two choices");
+	like(cause, "pager.xml:7: foreach: more-prompt= and last-prompt= need "
+	    "page=", "an offer without pages");
 	free(cause);
 	cause = load_one("dupid.xml");
 	like(cause, "dupid.xml:4: duplicate id \"x\" (first at line 3)", "duplicate id");

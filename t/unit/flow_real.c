@@ -38,6 +38,34 @@ call(const char *lang, const char *script)
 	return flow_script_heard(sc);
 }
 
+/*
+ * The rows of each page heard: after `start`, the "text" prompts (two a
+ * row: name and kind) up to each `offer`, until `end`; "5 5 5".
+ */
+static char *
+page_rows(const char *heard, const char *start, const char *offer,
+    const char *end)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *copy = xstrdup(heard), *tok, *save = NULL;
+	int on = 0, texts = 0;
+
+	for (tok = strtok_r(copy, " ", &save); tok != NULL;
+	    tok = strtok_r(NULL, " ", &save)) {
+		if (strcmp(tok, start) == 0)
+			on = 1;
+		else if (on && strcmp(tok, "text") == 0)
+			texts++;
+		else if (on && strcmp(tok, offer) == 0) {
+			sb_addf(&sb, "%s%d", sb.len ? " " : "", texts / 2);
+			texts = 0;
+		} else if (on && strcmp(tok, end) == 0)
+			break;
+	}
+	free(copy);
+	return sb_steal(&sb);
+}
+
 /* The prompt ids the say-rules give for a value, space-separated. */
 static char *
 said(const char *lang, const char *as, const char *value)
@@ -87,7 +115,7 @@ main(void)
 {
 	const char *src = getenv("KEFU_SRCDIR");
 	char tmp[] = "/tmp/kefu-flow-real-XXXXXX", *text, *cause = NULL;
-	char *path, *schema, *dir, *want, *needle, today[11];
+	char *path, *schema, *dir, *want, *needle, *pages, today[11];
 	struct conf *conf = NULL;
 	struct db_adapters *ads = NULL;
 	struct map_pools *pools = NULL;
@@ -202,13 +230,30 @@ main(void)
 	    "bad check digit refused before the database");
 	is_int(rec.nqueries, 0, "no query for a bad barcode");
 
-	call("zh-CN", "2");
-	like(flow_script_heard(sc), "promo.intro text text", "promotions read row by row");
+	call("zh-CN", "2 1 1 *");
+	like(flow_script_heard(sc), "menu.repeat promo.count num.2 num.10 "
+	    "num.1 mw.jian text text", "promotions: the count (21), then "
+	    "row by row");
 	ok(rec.nqueries == 1 && rec.queries[0].outcome == FLOW_Q_FOUND,
 	    "catalog.promotions_today found");
+	pages = page_rows(flow_script_heard(sc), "promo.count", "list.more",
+	    "menu.price");
+	is_str(pages, "5 5 5", "three pages of five (name and kind each), "
+	    "the offer after each");
+	free(pages);
+	like(flow_script_heard(sc), "list.more menu.price",
+	    "* after the third page: back to the menu");
+	ok(strstr(flow_script_heard(sc), "list.last") == NULL,
+	    "not the last page yet");
+	call("yue", "2 *");
+	like(flow_script_heard(sc), "promo.count num.2 num.10 num.1 mw.jian",
+	    "Cantonese: the count too");
+	like(flow_script_transcript(sc), "play list.more 聽下一頁",
+	    "and the offer in Cantonese");
 
-	call("zh-CN", "3");
-	like(flow_script_heard(sc), "notice.intro", "notices");
+	call("zh-CN", "3 *");
+	like(flow_script_heard(sc), "notice.count num.7 mw.tiao text text "
+	    "text list.more", "notices: the count, a page of three, the offer");
 
 	call("zh-CN", "8 4");
 	like(flow_script_transcript(sc), "play lang.switched 已經", "switched to Cantonese");

@@ -22,11 +22,11 @@ static struct flow_script *sc;
 #define MENU "m.welcome m.price m.promos m.sub m.noint m.record m.confirm m.lang"
 #define AGAIN "m.again m.price m.promos m.sub m.noint m.record m.confirm m.lang"
 
-/* Place one call with a key script; the transcript stays in sc. */
+/* Place one call to flow in lang with a key script; sc keeps the transcript. */
 static const char *
-call(const char *script)
+call_flow(const char *flow, const char *lang, const char *script)
 {
-	struct flow_call_info info = { "main", "zh-CN", "13800138000", "sim1" };
+	struct flow_call_info info = { flow, lang, "13800138000", "sim1" };
 	char *cause = NULL;
 
 	flow_script_free(sc);
@@ -37,6 +37,12 @@ call(const char *script)
 		free(cause);
 	}
 	return flow_script_heard(sc);
+}
+
+static const char *
+call(const char *script)
+{
+	return call_flow("main", "zh-CN", script);
 }
 
 static void
@@ -119,6 +125,60 @@ test_language(void)
 	is_str(rec.lang, "zh-CN", "language at the end of the call");
 	call("9");
 	is_str(rec.lang, "yue", "language recorded");
+}
+
+/* A <play lang=>: that language's catalog, say-rules and voice. */
+static void
+test_play_lang(void)
+{
+	call_flow("offer", "zh-CN", "");
+	is_str(flow_script_voiced(sc),
+	    "zh-CN:o.own yue:o.other yue:say.number:8 zh-CN:o.after",
+	    "play lang=yue in a Mandarin call is played in Cantonese");
+	like(flow_script_transcript(sc), "play o.own (zh)\nplay o.other (yue)\n",
+	    "its text comes from the Cantonese catalog");
+	call_flow("offer", "yue", "");
+	is_str(flow_script_voiced(sc),
+	    "yue:o.own yue:o.other yue:say.number:8 yue:o.after",
+	    "in a Cantonese call everything is Cantonese");
+}
+
+#define PAGE1 "say.number:1 say.number:2 say.number:3"
+#define PAGE2 "say.number:4 say.number:5 say.number:6"
+#define PAGE3 "say.number:7"
+
+/* A paged <foreach>: count, page, offer of more / repeat / back. */
+static void
+test_pages(void)
+{
+	call_flow("pages", "zh-CN", "1 0 1 *");
+	is_str(flow_script_heard(sc), "l.count say.number:7 " PAGE1 " l.more "
+	    PAGE2 " l.more " PAGE2 " l.more " PAGE3 " l.last l.back",
+	    "three pages: more, repeat, more, back after the last page");
+	like(rec.path.s, "pages:deals pages:count pages:foreach@", "path");
+	is_int(rec.end, FLOW_END_FLOW, "back leaves the list, the flow goes on");
+
+	call_flow("pages", "zh-CN", "1 !1 *");
+	is_str(flow_script_heard(sc), "l.count say.number:7 " PAGE1 " l.more "
+	    "say.number:4 " PAGE3 " l.last l.back",
+	    "a key during a page answers the offer at once (barge-in)");
+	like(flow_script_transcript(sc), "play say.number:4 4 [interrupted]\n"
+	    "key 1\nplay say.number:7", "the rest of page 2 is not read");
+
+	call_flow("pages", "zh-CN", "*");
+	is_str(flow_script_heard(sc), "l.count say.number:7 " PAGE1 " l.more "
+	    "l.back", "back after the first page");
+
+	call_flow("pages", "zh-CN", "5 1 1 1 *");
+	is_str(flow_script_heard(sc), "l.count say.number:7 " PAGE1 " l.more "
+	    "m.invalid l.more " PAGE2 " l.more " PAGE3 " l.last m.invalid "
+	    "l.last l.back", "a wrong key, or more after the last page, is "
+	    "invalid: the offer is made again");
+
+	call_flow("pages", "zh-CN", "~ ~");
+	is_str(flow_script_heard(sc), "l.count say.number:7 " PAGE1 " l.more "
+	    "m.timeout l.more m.timeout l.back",
+	    "silence twice (max-timeouts 2) leaves the list");
 }
 
 static void
@@ -338,6 +398,8 @@ main(void)
 	test_price();
 	test_retries();
 	test_language();
+	test_play_lang();
+	test_pages();
 	test_subflow();
 	test_bargein();
 	test_hangup();
