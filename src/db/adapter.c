@@ -72,6 +72,7 @@ adapter_free(struct db_adapter *ad)
 	free(ad->timestamp_fmt);
 	free(ad->connect_timeout);
 	free(ad->like_special);
+	free(ad->network);
 	free(ad->ro_on);
 	free(ad->ro_off);
 	free(ad);
@@ -158,6 +159,10 @@ adapter_build(struct db_adapter *ad, xmlNodePtr root)
 			ad->query_timeout = adapter_yes(n, "supported", 1);
 		else if (adapter_is(n, "connect-timeout"))
 			ad->connect_timeout = xml_attr(n, "option");
+		else if (adapter_is(n, "network")) {
+			ad->network = xml_attr(n, "option");
+			ad->local = adapter_yes(n, "local", 0);
+		}
 		else if (adapter_is(n, "encoding")) {
 			struct db_adenc *e;
 

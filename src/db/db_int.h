@@ -10,7 +10,6 @@
 
 #include <iconv.h>
 #include <pthread.h>
-#include <sys/socket.h>
 #include <sql.h>
 #include <sqlext.h>
 #include <string.h>
@@ -69,6 +68,8 @@ struct db_adapter {
 	char *ro_on, *ro_off;   /* SQL that makes a session read-only / not */
 	int query_timeout;      /* SQL_ATTR_QUERY_TIMEOUT works */
 	char *connect_timeout;  /* connection option template with {s}, or NULL */
+	char *network;          /* <network option>: {s}, {q}, {qms}, or NULL */
+	int local;              /* <network local="yes">: no network I/O */
 	struct db_adenc *encs;
 	size_t nencs;
 	char **quirks;          /* "name: text" lines, for the man page and logs */
@@ -151,14 +152,14 @@ struct db_verdict {
 };
 
 /*
- * The socket a network driver opened for one connection, found when it
- * connected (fd -1: unknown, or none as with SQLite), with its addresses
- * so that a reused descriptor is never mistaken for it.
+ * A piece of work for a connection's own thread (conn.c): run() makes
+ * the driver calls; free(), when set, disposes of the job once its
+ * caller stopped waiting (the job then holds copies of everything it
+ * reads, never the caller's memory).
  */
-struct db_sock {
-	int fd;
-	socklen_t llen, plen;
-	struct sockaddr_storage local, peer;
+struct db_job {
+	void (*run)(struct db_job *job);
+	void (*free)(struct db_job *job);
 };
 
 /* One pooled connection. */
@@ -174,13 +175,25 @@ struct db_conn {
 	uint64_t clock;
 	iconv_t to_db;          /* UTF-8 -> database encoding, or (iconv_t)-1 */
 	iconv_t from_db;        /* database encoding -> UTF-8 */
-	struct db_sock sock;    /* shut down when a statement is overdue */
+	int want_ro;            /* access mode the caller asked for */
+	int stuck;              /* abandoned by its caller: its slot stays
+				   counted in nopen until its thread closes it */
+	/* Its own thread (conn.c), for network drivers; guarded by jlock. */
+	struct db_source *src;
+	int threaded;           /* the thread runs (else: caller's thread) */
+	pthread_t thread;
+	pthread_mutex_t jlock;
+	pthread_cond_t jcond;
+	struct db_job *job;     /* handed over */
+	int jstate;             /* conn.c's enum conn_state */
+	int async;              /* the job was posted: nobody waits */
+	int retire;             /* close the connection and end the thread */
+	int quit;               /* end the thread (db_source_close) */
 };
 
 /* A statement being executed, watched by the source's watchdog. */
 struct db_watch {
 	SQLHSTMT st;
-	const struct db_sock *sock;     /* its connection's, or NULL */
 	uint64_t deadline;      /* now_ms() */
 	int fired;              /* SQLCancel was called */
 	struct db_watch *next;
@@ -209,7 +222,10 @@ struct db_source {
 	uint64_t down_until;    /* negative cache: fail at once until then */
 	int backoff_ms;         /* next back-off */
 	int probing;            /* one caller is re-probing a dead database */
-	int pending;            /* abandoned connect threads still running */
+	int pending;            /* abandoned connect threads, closing or
+				   abandoned connections, posted probes */
+	int nstuck;             /* of nopen: abandoned, their thread still
+				   in the driver */
 	int closing;
 	uint64_t queries, errors, timeouts, connects, connect_failures;
 	uint64_t stmts_open;    /* statement handles allocated now */
@@ -246,6 +262,27 @@ void db_source_unwatch(struct db_source *src, struct db_watch *w);
 void db_source_count(struct db_source *src, int ok, int timeout,
     unsigned us);
 void db_source_stmts(struct db_source *src, int delta);
+void db_source_access(struct db_source *src, struct db_conn *c);
+void db_source_abandon(struct db_source *src, struct db_conn *c);
+void db_source_retired(struct db_source *src, struct db_conn *c);
+
+/* conn.c */
+/* Start c's own thread; 0, or -1 (c then runs on the caller's thread). */
+int db_conn_start(struct db_source *src, struct db_conn *c);
+/*
+ * Run job on c's thread and wait until deadline (UINT64_MAX: no limit):
+ * 0 when it ended, -1 when the deadline passed -- then job and c belong
+ * to the thread (job->free, then db_source_retired), c was handed to
+ * db_source_abandon, and the caller touches neither again.  Without a thread the
+ * job runs here and 0 is returned.
+ */
+int db_conn_call(struct db_conn *c, struct db_job *job, uint64_t deadline);
+/* Run job on c's thread without waiting (job->free then runs); -1: no thread. */
+int db_conn_post(struct db_conn *c, struct db_job *job);
+/* Have c's thread close c (db_source_retired); -1: no thread. */
+int db_conn_retire(struct db_conn *c);
+/* End c's thread (c stays open); for db_source_close. */
+void db_conn_stop(struct db_conn *c);
 
 /* exec.c */
 void db_exec_diag(SQLSMALLINT type, SQLHANDLE h, enum db_errkind kind,

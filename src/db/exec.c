@@ -205,7 +205,6 @@ exec_prepare(struct db_source *src, struct db_conn *c, const char *sql,
 	/* Some drivers (MariaDB) prepare on the server: watch that too. */
 	memset(&w, 0, sizeof w);
 	w.st = st;
-	w.sock = &c->sock;
 	w.deadline = deadline;
 	if (deadline != UINT64_MAX)
 		db_source_watch(src, &w);
@@ -1237,7 +1236,6 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	exec_timeout(src, s, timeout_ms);
 	memset(&w, 0, sizeof w);
 	w.st = s->st;
-	w.sock = &c->sock;
 	w.deadline = deadline;
 	if (timeout_ms > 0)
 		db_source_watch(src, &w);
@@ -1305,6 +1303,140 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	return rc;
 }
 
+/*
+ * One statement run on a connection's own thread (conn.c): everything it
+ * reads is its own copy, since its caller may stop waiting for it.
+ */
+struct exec_job {
+	struct db_job job;
+	struct db_source *src;
+	struct db_conn *c;
+	const struct db_query *q;       /* &copy, or the caller's (no thread) */
+	struct db_query copy;
+	uint64_t hash;
+	size_t trim;
+	struct db_result *res;
+	int rc, executed, lost;
+	struct db_err err;
+};
+
+/*
+ * How long past its deadline a caller waits for the connection's thread,
+ * so that a statement the driver or the watchdog stops in time ends the
+ * normal way, and only one on a network that froze is abandoned.
+ */
+#define EXEC_ABANDON_MS 100
+
+static void
+exec_job_run(struct db_job *job)
+{
+	struct exec_job *j = (struct exec_job *)job;
+
+	db_source_access(j->src, j->c);
+	j->rc = exec_run_on(j->src, j->c, j->q, j->hash, j->trim, &j->res,
+	    &j->executed, &j->lost, &j->err);
+}
+
+static void
+exec_job_free(struct db_job *job)
+{
+	struct exec_job *j = (struct exec_job *)job;
+	struct db_param *p = (struct db_param *)(uintptr_t)j->copy.params;
+	size_t k;
+
+	db_result_free(j->res);
+	for (k = 0; k < j->copy.nparams; k++)
+		free((char *)(uintptr_t)p[k].s);
+	free(p);
+	free((char *)(uintptr_t)j->copy.coltypes);
+	free((char *)(uintptr_t)j->copy.sql);
+	free(j);
+}
+
+/* A job for q on c: a copy of q when c has a thread of its own. */
+static struct exec_job *
+exec_job_new(struct db_source *src, struct db_conn *c,
+    const struct db_query *q, uint64_t hash, size_t trim)
+{
+	struct exec_job *j = xcalloc(1, sizeof *j);
+	struct db_param *p;
+	enum db_vtype *t;
+	size_t k;
+
+	j->job.run = exec_job_run;
+	j->job.free = exec_job_free;
+	j->src = src;
+	j->c = c;
+	j->hash = hash;
+	j->trim = trim;
+	j->q = q;
+	if (!c->threaded)
+		return j;
+	j->copy = *q;
+	j->copy.sql = xstrdup(q->sql);
+	if (q->nparams > 0) {
+		p = xcalloc(q->nparams, sizeof *p);
+		for (k = 0; k < q->nparams; k++) {
+			p[k] = q->params[k];
+			if (p[k].s != NULL)
+				p[k].s = xstrdup(p[k].s);
+		}
+		j->copy.params = p;
+	}
+	if (q->coltypes != NULL && q->ncoltypes > 0) {
+		t = xcalloc(q->ncoltypes, sizeof *t);
+		memcpy(t, q->coltypes, q->ncoltypes * sizeof *t);
+		j->copy.coltypes = t;
+	}
+	j->q = &j->copy;
+	return j;
+}
+
+/*
+ * Run q on c, on its thread when it has one, waiting until deadline
+ * (UINT64_MAX: none) at most: past it the connection is abandoned to
+ * its thread and the caller gets DBE_TIMEOUT at once (*gone set: c is
+ * no longer the caller's).
+ */
+static int
+exec_on_conn(struct db_source *src, struct db_conn *c,
+    const struct db_query *q, uint64_t hash, size_t trim, uint64_t deadline,
+    struct db_result **out, int *executed, int *lost, int *gone,
+    struct db_err *err)
+{
+	struct exec_job *j = exec_job_new(src, c, q, hash, trim);
+	int timeout_ms = q->timeout_ms > 0 ? q->timeout_ms :
+	    src->query_timeout_ms;
+	int rc;
+
+	*gone = 0;
+	if (db_conn_call(c, &j->job, deadline) == -1) {
+		*gone = 1;
+		*executed = 1;
+		*lost = 0;
+		db_err_set(err, DBE_TIMEOUT, "the database did not answer "
+		    "within query-timeout (%d ms); the connection is left to "
+		    "its driver and closed when it returns", timeout_ms);
+		log_info("datasource %s: a statement got no answer within "
+		    "%d ms; its connection is abandoned (the network to the "
+		    "database may have stopped)", src->name, timeout_ms);
+		return -1;
+	}
+	rc = j->rc;
+	*executed = j->executed;
+	*lost = j->lost;
+	if (rc == 0) {
+		*out = j->res;
+		j->res = NULL;
+	} else
+		*err = j->err;
+	if (c->threaded)
+		exec_job_free(&j->job);
+	else
+		free(j);
+	return rc;
+}
+
 int
 db_run(struct db_source *src, const struct db_query *q,
     struct db_result **out, struct db_err *err)
@@ -1313,7 +1445,8 @@ db_run(struct db_source *src, const struct db_query *q,
 	uint64_t t0 = now_us(), hash;
 	char *why = NULL;
 	size_t len, trim;
-	int attempt, executed, lost = 0, rc = -1;
+	uint64_t deadline = UINT64_MAX;
+	int attempt, executed, lost = 0, gone, rc = -1, timeout_ms;
 
 	/* Not a memset of the whole message buffer: on every query's path. */
 	err->kind = DBE_NONE;
@@ -1345,14 +1478,23 @@ db_run(struct db_source *src, const struct db_query *q,
 		db_source_count(src, 0, 0, 0);
 		return -1;
 	}
+	/* The caller waits for the statement until then at most. */
+	timeout_ms = q->timeout_ms > 0 ? q->timeout_ms : src->query_timeout_ms;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (db_source_acquire(src, !q->writes, src->pool_wait_ms, &c,
 		    err) == -1)
 			break;
-		rc = exec_run_on(src, c, q, hash, trim, out, &executed, &lost,
-		    err);
+		if (attempt == 0)
+			deadline = timeout_ms > 0 ? now_ms() +
+			    (uint64_t)timeout_ms + EXEC_ABANDON_MS : UINT64_MAX;
+		rc = exec_on_conn(src, c, q, hash, trim, deadline, out,
+		    &executed, &lost, &gone, err);
+		if (gone)
+			break;
 		db_source_release(src, c);
-		if (rc == 0 || !lost || (q->writes && executed))
+		/* A retry runs within what is left of the first deadline. */
+		if (rc == 0 || !lost || (q->writes && executed) ||
+		    now_ms() >= deadline)
 			break;
 		log_info("datasource %s: connection lost (%s); retrying on a "
 		    "fresh one", src->name, err->msg);
@@ -1385,7 +1527,6 @@ db_exec_probe(struct db_source *src, struct db_conn *c, struct db_err *err)
 	}
 	memset(&w, 0, sizeof w);
 	w.st = st;
-	w.sock = &c->sock;
 	w.deadline = now_ms() + (uint64_t)timeout_ms;
 	db_source_watch(src, &w);
 	if (ad != NULL && ad->probe != NULL) {
@@ -1427,6 +1568,7 @@ db_run_script(struct db_source *src, const char *script, struct db_err *err)
 		free(stmts);
 		return -1;
 	}
+	db_source_access(src, c);
 	tx = SQL_SUCCEEDED(SQLSetConnectAttr(c->dbc, SQL_ATTR_AUTOCOMMIT,
 	    (SQLPOINTER)SQL_AUTOCOMMIT_OFF, SQL_IS_UINTEGER));
 	if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st))) {
@@ -1492,6 +1634,7 @@ db_describe(struct db_source *src, const char *sql, size_t nparams,
 	}
 	if (db_source_acquire(src, 0, src->pool_wait_ms, &c, err) == -1)
 		return -1;
+	db_source_access(src, c);
 	if ((s = exec_prepare(src, c, sql, hash, trim,
 	    src->query_timeout_ms > 0 ? now_ms() +
 	    (uint64_t)src->query_timeout_ms : UINT64_MAX, err)) != NULL &&

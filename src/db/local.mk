@@ -4,6 +4,7 @@ libkefu_a_SOURCES += \
 	src/db/db.h \
 	src/db/db_int.h \
 	src/db/adapter.c \
+	src/db/conn.c \
 	src/db/conv.c \
 	src/db/exec.c \
 	src/db/hist.c \
@@ -45,6 +46,12 @@ check_PROGRAMS += t/unit/db_live
 TESTS += t/unit/db_live
 t_unit_db_live_SOURCES = t/unit/db_live.c t/proxy.c t/proxy.h t/tap.h
 t_unit_db_live_LDADD = $(KEFU_LIBS)
+
+# Other clients' sockets are never cut by the db layer (KEFU_TEST_PG).
+check_PROGRAMS += t/unit/db_race
+TESTS += t/unit/db_race
+t_unit_db_race_SOURCES = t/unit/db_race.c t/proxy.c t/proxy.h t/tap.h
+t_unit_db_race_LDADD = $(KEFU_LIBS)
 
 # LeakSanitizer suppressions limited to ODBC driver libraries (CI sets
 # LSAN_OPTIONS=suppressions=$(top_srcdir)/t/lsan.supp).

@@ -1,24 +1,24 @@
 /*
  * source.c: one [datasource] -- a bounded pool of ODBC connections with a
- * wait timeout, liveness probes of idle connections, connects bounded by
- * connect-timeout (run in a helper thread so a hanging server cannot hold
- * a caller), outage handling (a lost connection is replaced in the
+ * wait timeout, liveness probes of idle connections (run on the
+ * connection's own thread, never while a caller waits), connects bounded
+ * by connect-timeout (run in a helper thread so a hanging server cannot
+ * hold a caller), outage handling (a lost connection is replaced in the
  * background, with exponential back-off while the database is down and
  * a negative cache for callers meanwhile; one log line when a database
  * goes down, one when it is back), failover along the connection
- * strings, a watchdog that stops statements past their deadline
- * (SQLCancel, or shutdown(2) of a network driver's socket, which
- * also frees a driver stuck on a frozen network), and the datasource's
- * statistics.  ODBC 3.x (ISO 9075-3), POSIX sockets.
+ * strings, connections abandoned by callers whose statement outlived its
+ * deadline (counted in the pool until their thread closes them), a
+ * watchdog that cancels late statements of drivers without a query
+ * timeout of their own, and the datasource's statistics.  ODBC 3.x
+ * (ISO 9075-3).
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,127 +57,8 @@ struct db_attempt {
 	int abandoned;          /* the caller stopped waiting */
 	int refs;
 	SQLHDBC dbc;
-	struct db_sock sock;
 	struct db_err err;
 };
-
-/*
- * Which socket belongs to which connection.  Drivers do not tell, so a
- * connect compares the process's sockets before and after: a connected
- * stream socket that is new and claimed by no other connection is its
- * own.  Two connects that end together leave it unknown (fd -1), and
- * the watchdog falls back to SQLCancel.  Linux (/proc/self/fd) only.
- */
-#define SOURCE_MAXSOCKS 1024
-static pthread_mutex_t source_socks_lock = PTHREAD_MUTEX_INITIALIZER;
-static int source_claimed[SOURCE_MAXSOCKS];
-static size_t source_nclaimed;
-
-static size_t
-source_sockets(int *out, size_t max)
-{
-	struct dirent *e;
-	struct stat sb;
-	size_t n = 0;
-	DIR *d;
-	int fd;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		return 0;
-	while (n < max && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
-			continue;
-		fd = atoi(e->d_name);
-		if (fd != dirfd(d) && fstat(fd, &sb) == 0 && S_ISSOCK(sb.st_mode))
-			out[n++] = fd;
-	}
-	closedir(d);
-	return n;
-}
-
-static int
-source_has(const int *v, size_t n, int fd)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (v[i] == fd)
-			return 1;
-	return 0;
-}
-
-static void
-source_sock_claim(struct db_sock *sk, const int *before, size_t nbefore)
-{
-	int *after = xcalloc(SOURCE_MAXSOCKS, sizeof *after);
-	struct db_sock cand;
-	size_t n, i, found = 0;
-	int type;
-	socklen_t tl;
-
-	sk->fd = -1;
-	n = source_sockets(after, SOURCE_MAXSOCKS);
-	pthread_mutex_lock(&source_socks_lock);
-	for (i = 0; i < n; i++) {
-		tl = sizeof type;
-		if (source_has(before, nbefore, after[i]) ||
-		    source_has(source_claimed, source_nclaimed, after[i]) ||
-		    getsockopt(after[i], SOL_SOCKET, SO_TYPE, &type, &tl) != 0 ||
-		    type != SOCK_STREAM)
-			continue;
-		memset(&cand, 0, sizeof cand);
-		cand.fd = after[i];
-		cand.llen = cand.plen = sizeof cand.local;
-		if (getsockname(cand.fd, (struct sockaddr *)&cand.local,
-		    &cand.llen) != 0 || getpeername(cand.fd,
-		    (struct sockaddr *)&cand.peer, &cand.plen) != 0)
-			continue;
-		if (found++ == 0)
-			*sk = cand;
-	}
-	if (found == 1 && source_nclaimed < SOURCE_MAXSOCKS)
-		source_claimed[source_nclaimed++] = sk->fd;
-	else
-		sk->fd = -1;
-	pthread_mutex_unlock(&source_socks_lock);
-	free(after);
-}
-
-static void
-source_sock_release(struct db_sock *sk)
-{
-	size_t i;
-
-	if (sk->fd < 0)
-		return;
-	pthread_mutex_lock(&source_socks_lock);
-	for (i = 0; i < source_nclaimed; i++)
-		if (source_claimed[i] == sk->fd) {
-			source_claimed[i] = source_claimed[--source_nclaimed];
-			break;
-		}
-	pthread_mutex_unlock(&source_socks_lock);
-	sk->fd = -1;
-}
-
-/* Shut the connection's socket down if it is still the same socket. */
-static int
-source_sock_shutdown(const struct db_sock *sk)
-{
-	struct sockaddr_storage l, p;
-	socklen_t ll = sizeof l, pl = sizeof p;
-
-	if (sk == NULL || sk->fd < 0)
-		return -1;
-	memset(&l, 0, sizeof l);
-	memset(&p, 0, sizeof p);
-	if (getsockname(sk->fd, (struct sockaddr *)&l, &ll) != 0 ||
-	    getpeername(sk->fd, (struct sockaddr *)&p, &pl) != 0 ||
-	    ll != sk->llen || pl != sk->plen ||
-	    memcmp(&l, &sk->local, ll) != 0 || memcmp(&p, &sk->peer, pl) != 0)
-		return -1;
-	return shutdown(sk->fd, SHUT_RDWR);
-}
 
 static void
 source_deadline(struct timespec *ts, uint64_t at_ms)
@@ -234,14 +115,49 @@ source_guess_adapter(struct db_source *src, const char *connstr)
 	return NULL;
 }
 
+/*
+ * Append an adapter's option template to sb: {s} is connect-timeout,
+ * {q} query-timeout (connect-timeout without one), in whole seconds
+ * (rounded up), {qms} the same in milliseconds, {io} and {ioms} twice
+ * that: a driver's own limit on one network wait, which should not
+ * end a statement before kefu's deadline does.
+ */
+static void
+source_option(struct db_source *src, struct strbuf *sb, const char *tmpl)
+{
+	int q = src->query_timeout_ms > 0 ? src->query_timeout_ms :
+	    src->connect_timeout_ms;
+	const char *p;
+
+	if (sb->len > 0 && sb->s[sb->len - 1] != ';')
+		sb_addc(sb, ';');
+	for (p = tmpl; *p != '\0'; p++) {
+		if (strncmp(p, "{s}", 3) == 0) {
+			sb_addf(sb, "%d", (src->connect_timeout_ms + 999) / 1000);
+			p += 2;
+		} else if (strncmp(p, "{q}", 3) == 0) {
+			sb_addf(sb, "%d", (q + 999) / 1000);
+			p += 2;
+		} else if (strncmp(p, "{qms}", 5) == 0) {
+			sb_addf(sb, "%d", q);
+			p += 4;
+		} else if (strncmp(p, "{io}", 4) == 0) {
+			sb_addf(sb, "%d", (2 * q + 999) / 1000);
+			p += 3;
+		} else if (strncmp(p, "{ioms}", 6) == 0) {
+			sb_addf(sb, "%d", 2 * q);
+			p += 5;
+		} else
+			sb_addc(sb, *p);
+	}
+}
+
 static char *
 source_connstr(struct db_source *src, const char *base)
 {
 	const struct db_adapter *ad = source_guess_adapter(src, base);
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
-	char secs[32];
-	const char *p;
 
 	sb_adds(&sb, base);
 	if (ad == NULL)
@@ -254,19 +170,10 @@ source_connstr(struct db_source *src, const char *base)
 			sb_adds(&sb, ad->encs[i].connect);
 		}
 	}
-	if (ad->connect_timeout != NULL) {
-		snprintf(secs, sizeof secs, "%d",
-		    (src->connect_timeout_ms + 999) / 1000);
-		if (sb.len > 0 && sb.s[sb.len - 1] != ';')
-			sb_addc(&sb, ';');
-		for (p = ad->connect_timeout; *p != '\0'; p++) {
-			if (strncmp(p, "{s}", 3) == 0) {
-				sb_adds(&sb, secs);
-				p += 2;
-			} else
-				sb_addc(&sb, *p);
-		}
-	}
+	if (ad->connect_timeout != NULL)
+		source_option(src, &sb, ad->connect_timeout);
+	if (ad->network != NULL)
+		source_option(src, &sb, ad->network);
 	return sb_steal(&sb);
 }
 
@@ -284,7 +191,6 @@ source_attempt_unref(struct db_attempt *a)
 		SQLDisconnect(a->dbc);
 		SQLFreeHandle(SQL_HANDLE_DBC, a->dbc);
 	}
-	source_sock_release(&a->sock);
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->cond);
 	free(a->connstr);
@@ -300,12 +206,8 @@ source_connect_thread(void *arg)
 	SQLHDBC dbc = SQL_NULL_HDBC;
 	SQLRETURN r;
 	struct db_err err;
-	struct db_sock sock;
-	int *before = xcalloc(SOURCE_MAXSOCKS, sizeof *before);
-	size_t nbefore;
 
 	memset(&err, 0, sizeof err);
-	sock.fd = -1;
 	r = SQLAllocHandle(SQL_HANDLE_DBC, src->env, &dbc);
 	if (!SQL_SUCCEEDED(r)) {
 		db_err_set(&err, DBE_DOWN, "cannot allocate an ODBC "
@@ -316,11 +218,8 @@ source_connect_thread(void *arg)
 		    (SQLPOINTER)(intptr_t)a->login_s, SQL_IS_UINTEGER);
 		SQLSetConnectAttr(dbc, SQL_ATTR_CONNECTION_TIMEOUT,
 		    (SQLPOINTER)(intptr_t)a->login_s, SQL_IS_UINTEGER);
-		nbefore = source_sockets(before, SOURCE_MAXSOCKS);
 		r = SQLDriverConnect(dbc, NULL, (SQLCHAR *)a->connstr, SQL_NTS,
 		    NULL, 0, NULL, SQL_DRIVER_NOPROMPT);
-		if (SQL_SUCCEEDED(r))
-			source_sock_claim(&sock, before, nbefore);
 		if (!SQL_SUCCEEDED(r)) {
 			db_exec_diag(SQL_HANDLE_DBC, dbc, DBE_DOWN, &err,
 			    "cannot connect");
@@ -328,10 +227,8 @@ source_connect_thread(void *arg)
 			dbc = SQL_NULL_HDBC;
 		}
 	}
-	free(before);
 	pthread_mutex_lock(&a->lock);
 	a->dbc = dbc;
-	a->sock = sock;
 	a->err = err;
 	a->done = 1;
 	pthread_cond_signal(&a->cond);
@@ -348,7 +245,7 @@ source_connect_thread(void *arg)
 /* Connect with one connection string, waiting at most connect-timeout. */
 static int
 source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
-    struct db_sock *sock, struct db_err *err)
+    struct db_err *err)
 {
 	struct db_attempt *a = xcalloc(1, sizeof *a);
 	struct timespec ts;
@@ -362,7 +259,6 @@ source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
 	a->login_s = (src->connect_timeout_ms + 999) / 1000;
 	a->refs = 2;
 	a->dbc = SQL_NULL_HDBC;
-	a->sock.fd = -1;
 	pthread_mutex_init(&a->lock, NULL);
 	source_cond_init(&a->cond);
 
@@ -392,9 +288,7 @@ source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
 	}
 	if (a->done && a->dbc != SQL_NULL_HDBC) {
 		*out = a->dbc;
-		*sock = a->sock;
 		a->dbc = SQL_NULL_HDBC;
-		a->sock.fd = -1;
 		rc = 0;
 	} else if (a->done) {
 		*err = a->err;
@@ -418,10 +312,10 @@ source_conn_free(struct db_source *src, struct db_conn *c)
 {
 	if (c == NULL)
 		return;
+	db_conn_stop(c);
 	db_exec_free_stmts(src, c);
 	SQLDisconnect(c->dbc);
 	SQLFreeHandle(SQL_HANDLE_DBC, c->dbc);
-	source_sock_release(&c->sock);
 	db_conv_close(c);
 	free(c);
 }
@@ -467,8 +361,8 @@ source_connect(struct db_source *src, int quiet, struct db_conn **out,
     struct db_err *err)
 {
 	struct db_err first;
+	const struct db_adapter *ad;
 	struct db_conn *c;
-	struct db_sock sock;
 	SQLHDBC dbc;
 	size_t k;
 	int ci, start;
@@ -479,7 +373,7 @@ source_connect(struct db_source *src, int quiet, struct db_conn **out,
 	memset(&first, 0, sizeof first);
 	for (k = 0; k < src->nconnect; k++) {
 		ci = (int)((start + (int)k) % (int)src->nconnect);
-		if (source_connect_one(src, ci, &dbc, &sock, err) == -1) {
+		if (source_connect_one(src, ci, &dbc, err) == -1) {
 			/* One string: the outage line says it (no flood). */
 			if (quiet || src->nconnect == 1)
 				log_debug("%s", err->msg);
@@ -491,7 +385,6 @@ source_connect(struct db_source *src, int quiet, struct db_conn **out,
 		}
 		c = xcalloc(1, sizeof *c);
 		c->dbc = dbc;
-		c->sock = sock;
 		c->ci = ci;
 		c->ro = -1;
 		c->to_db = c->from_db = (iconv_t)-1;
@@ -499,6 +392,12 @@ source_connect(struct db_source *src, int quiet, struct db_conn **out,
 			source_conn_free(src, c);
 			return -1;
 		}
+		ad = db_source_adapter(src);
+		if ((ad == NULL || !ad->local) && db_conn_start(src, c) == -1)
+			log_warnx("datasource %s: cannot start a connection's "
+			    "thread; its statements run on the callers' "
+			    "threads, without a deadline on a frozen network",
+			    src->name);
 		if (ci != start) {
 			char *shown = log_redact(src->connect[ci]);
 			log_warnx("datasource %s: failed over to %s", src->name,
@@ -516,11 +415,16 @@ source_connect(struct db_source *src, int quiet, struct db_conn **out,
 	return -1;
 }
 
-/* Set the access mode a statement wants, where the driver allows. */
-static void
-source_access_mode(struct db_source *src, struct db_conn *c, int readonly)
+/*
+ * Set the access mode the caller asked for (c->want_ro), where the
+ * driver allows; a statement may go to the server, so this runs on the
+ * connection's thread (exec.c) or by an admin command.
+ */
+void
+db_source_access(struct db_source *src, struct db_conn *c)
 {
 	const struct db_adapter *ad;
+	int readonly = c->want_ro;
 	SQLRETURN r;
 
 	if (c->ro == readonly || c->ro_unsupported)
@@ -914,11 +818,101 @@ source_idle(struct db_source *src)
 }
 
 /*
- * Get a connection for one statement: an idle one (probed first when it
- * sat idle past idle-check), a new one while the pool has room, or wait
+ * A probe of an idle connection, posted to the connection's thread: the
+ * connection stays taken meanwhile, and is put back or dropped when the
+ * probe ends (never while a caller waits for it).
+ */
+struct source_probe_job {
+	struct db_job job;
+	struct db_source *src;
+	struct db_conn *c;
+	int rc;
+	struct db_err err;
+};
+
+static void
+source_probe_run(struct db_job *job)
+{
+	struct source_probe_job *pj = (struct source_probe_job *)job;
+
+	memset(&pj->err, 0, sizeof pj->err);
+	pj->rc = db_exec_probe(pj->src, pj->c, &pj->err);
+}
+
+static void
+source_probe_done(struct db_job *job)
+{
+	struct source_probe_job *pj = (struct source_probe_job *)job;
+	struct db_source *src = pj->src;
+
+	if (pj->rc == -1) {
+		log_info("datasource %s: an idle connection failed its probe "
+		    "(%s); reconnecting", src->name, pj->err.msg);
+		pj->c->broken = 1;
+	}
+	db_source_release(src, pj->c);
+	pthread_mutex_lock(&src->lock);
+	src->pending--;
+	pthread_cond_broadcast(&src->cond);
+	pthread_mutex_unlock(&src->lock);
+	free(pj);
+}
+
+/*
+ * c sat idle past idle-check and is taken (src->lock held): probe it on
+ * its own thread; 0 when posted, -1 when it has none (a local driver,
+ * probed by the caller, which costs no network wait).
+ */
+static int
+source_probe_idle(struct db_source *src, struct db_conn *c)
+{
+	struct source_probe_job *pj;
+
+	if (!c->threaded)
+		return -1;
+	pj = xcalloc(1, sizeof *pj);
+	pj->job.run = source_probe_run;
+	pj->job.free = source_probe_done;
+	pj->src = src;
+	pj->c = c;
+	src->pending++;
+	if (db_conn_post(c, &pj->job) == -1) {
+		src->pending--;
+		free(pj);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Close the idle connections that have a thread of their own, there
+ * (src->lock held): a disconnect may wait on the network too.
+ */
+static void
+source_drop_idle(struct db_source *src)
+{
+	struct db_conn *c;
+	int i;
+
+	for (i = 0; i < src->pool_size; i++) {
+		c = src->conns[i];
+		if (c == NULL || c->in_use || !c->threaded)
+			continue;
+		src->conns[i] = NULL;
+		src->nopen--;
+		src->pending++;
+		db_conn_retire(c);
+	}
+}
+
+/*
+ * Get a connection for one statement: an idle one (one that sat idle
+ * past idle-check is probed on its own thread first, and the caller
+ * looks further meanwhile), a new one while the pool has room, or wait
  * up to wait_ms for one to come back (DBE_BUSY).  While the database is
  * down (the prober reconnects in the background) this fails at once
- * with DBE_DOWN.
+ * with DBE_DOWN.  Nothing here waits on the network but a connect,
+ * bounded by connect-timeout.
  */
 int
 db_source_acquire(struct db_source *src, int readonly, int wait_ms,
@@ -938,12 +932,33 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 			    src->name);
 			return -1;
 		}
+		/*
+		 * Known down: connections left idle from before are dropped
+		 * (on a frozen network each would hold a caller for its
+		 * whole query-timeout), and callers fail at once -- the
+		 * negative cache -- while someone reconnects, during the
+		 * back-off, or when the pool is full of abandoned ones.
+		 */
+		if (!src->up) {
+			source_drop_idle(src);
+			now = now_ms();
+			if (src->probing || now < src->down_until ||
+			    (src->nopen >= src->pool_size &&
+			    source_idle(src) == NULL))
+				return source_unreachable(src, err,
+				    src->down_until > now ?
+				    src->down_until - now : 0);
+		}
 		if ((c = source_idle(src)) != NULL) {
 			c->in_use = 1;
 			src->nbusy++;
-			pthread_mutex_unlock(&src->lock);
 			now = now_ms();
 			if (src->idle_check_ms > 0 &&
+			    now - c->idle_since >= (uint64_t)src->idle_check_ms &&
+			    source_probe_idle(src, c) == 0)
+				continue;
+			pthread_mutex_unlock(&src->lock);
+			if (!c->threaded && src->idle_check_ms > 0 &&
 			    now - c->idle_since >= (uint64_t)src->idle_check_ms &&
 			    db_exec_probe(src, c, err) == -1) {
 				log_info("datasource %s: an idle connection "
@@ -958,7 +973,7 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 				source_probe(src);
 				continue;
 			}
-			source_access_mode(src, c, readonly);
+			c->want_ro = readonly;
 			*out = c;
 			return 0;
 		}
@@ -1001,7 +1016,7 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 				return -1;
 			}
 			pthread_mutex_unlock(&src->lock);
-			source_access_mode(src, c, readonly);
+			c->want_ro = readonly;
 			*out = c;
 			return 0;
 		}
@@ -1027,8 +1042,15 @@ db_source_release(struct db_source *src, struct db_conn *c)
 	if (c->broken) {
 		pthread_mutex_lock(&src->lock);
 		source_slot_free(src, c);
+		/* Closed on its own thread: a disconnect can wait too. */
+		src->pending++;
 		pthread_mutex_unlock(&src->lock);
-		source_conn_free(src, c);
+		if (db_conn_retire(c) == -1) {
+			source_conn_free(src, c);
+			pthread_mutex_lock(&src->lock);
+			src->pending--;
+			pthread_mutex_unlock(&src->lock);
+		}
 		/* Reconnect in the background: a caller need not wait. */
 		pthread_mutex_lock(&src->lock);
 		source_probe(src);
@@ -1043,7 +1065,60 @@ db_source_release(struct db_source *src, struct db_conn *c)
 	pthread_mutex_unlock(&src->lock);
 }
 
-/* The watchdog: SQLCancel every watched statement past its deadline. */
+/*
+ * A caller stopped waiting for c (db_conn_call passed its deadline): c
+ * leaves the pool's slots but stays counted in nopen, so that a frozen
+ * network never makes the pool open more than pool-size connections,
+ * until its thread closes it (db_source_retired).  The database is
+ * checked again in the background.
+ */
+void
+db_source_abandon(struct db_source *src, struct db_conn *c)
+{
+	int i;
+
+	pthread_mutex_lock(&src->lock);
+	for (i = 0; i < src->pool_size; i++)
+		if (src->conns[i] == c)
+			src->conns[i] = NULL;
+	c->stuck = 1;
+	src->nstuck++;
+	src->nbusy--;
+	src->pending++;
+	source_probe(src);
+	pthread_cond_broadcast(&src->cond);
+	pthread_mutex_unlock(&src->lock);
+}
+
+/*
+ * On c's own thread, after it was retired (dropped, or abandoned and
+ * its driver came back at last): close it, give the slot back.
+ */
+void
+db_source_retired(struct db_source *src, struct db_conn *c)
+{
+	int stuck = c->stuck;
+
+	pthread_mutex_destroy(&c->jlock);
+	pthread_cond_destroy(&c->jcond);
+	c->threaded = 0;
+	source_conn_free(src, c);
+	pthread_mutex_lock(&src->lock);
+	if (stuck) {
+		src->nopen--;
+		src->nstuck--;
+	}
+	src->pending--;
+	pthread_cond_broadcast(&src->cond);
+	pthread_mutex_unlock(&src->lock);
+}
+
+/*
+ * The watchdog: SQLCancel every watched statement past its deadline, for
+ * drivers without a query timeout of their own.  It runs on a thread of
+ * its own, and only connections' threads wait for it (a cancel talks to
+ * the server and can hang on a frozen network): never a caller.
+ */
 static void *
 source_watchdog(void *arg)
 {
@@ -1091,14 +1166,7 @@ source_watchdog(void *arg)
 		next->fired = 1;
 		/* db_source_unwatch waits while fired == 1 (cancelling). */
 		pthread_mutex_unlock(&src->wlock);
-		/*
-		 * A network driver's socket is shut down: its driver returns
-		 * at once even when the network froze, where SQLCancel (which
-		 * itself talks to the server) would hang.  The connection is
-		 * dropped after a timeout anyway.
-		 */
-		if (source_sock_shutdown(next->sock) == -1)
-			SQLCancel(next->st);
+		SQLCancel(next->st);
 		pthread_mutex_lock(&src->wlock);
 		next->fired = 2;
 		pthread_cond_broadcast(&src->wcond);

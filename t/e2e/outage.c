@@ -3,8 +3,10 @@
  * callers ask for prices through the simulated voice modem (t/sim).  The
  * catalog lives on PostgreSQL (KEFU_TEST_PG) behind a loopback TCP proxy
  * this test controls: it drops every connection (a server that is down),
- * or freezes (a network that stopped), then forwards again.  Also a
- * reload of the flows (svc_reload) in the middle of a call.
+ * or freezes (a network that stopped), then forwards again; then callers
+ * one after another through a long freeze (KEFU_TEST_FREEZE_S, 15 s by
+ * default).  Also a reload of the flows (svc_reload) in the middle of a
+ * call.
  */
 #include "config.h"
 
@@ -394,6 +396,66 @@ outage(struct e2e *e, char mode, const char *what, int *recovery_ms)
 	ok(call_end(e) == 0, "%s: line idle after the call", what);
 }
 
+/*
+ * A long freeze: callers one after another for secs seconds while the
+ * network to the database stays frozen (connections open, nothing
+ * forwarded).  Every caller hears the busy prompt within query-timeout
+ * and half a second of the # key -- none waits on a connection stuck in
+ * its driver, a cancel that cannot get through, or a probe.  Then the
+ * network comes back and answers resume.
+ */
+static void
+freeze_callers(struct e2e *e, int secs)
+{
+	uint64_t key, ans, t0, wait, worst = 0, back;
+	enum heard h;
+	size_t rseg;
+	int n = 0, busy = 0, timely = 0, tries, rec = -1;
+	char what[64];
+
+	if (proxy_mode(&px, 'f') == 0)
+		tap_diag("the proxy does not answer");
+	t0 = now_ms();
+	while (now_ms() - t0 < (uint64_t)secs * 1000) {
+		n++;
+		snprintf(what, sizeof what, "freeze: caller %d", n);
+		if (call_start(e) != 0) {
+			ok(0, "%s reaches the price service", what);
+			break;
+		}
+		h = ask(e, 1, 0, &key, &ans, &rseg);
+		wait = ans > key ? ans - key : UINT64_MAX;
+		if (wait > worst)
+			worst = wait;
+		busy += h == H_BUSY;
+		timely += wait <= TIMEOUT_MS + 500;
+		printf("# %s at %llu s: %s after %llu ms\n", what,
+		    (unsigned long long)((now_ms() - t0) / 1000),
+		    h >= 0 ? heard_names[h] : "other",
+		    (unsigned long long)(ans > key ? ans - key : 0));
+		if (call_end(e) != 0) {
+			ok(0, "%s: the line is idle again", what);
+			break;
+		}
+	}
+	is_int(busy, n, "freeze of %d s: each of the %d callers hears the "
+	    "busy prompt", secs, n);
+	is_int(timely, n, "freeze of %d s: each within query-timeout %d ms + "
+	    "500 ms of the # key (worst %llu ms)", secs, TIMEOUT_MS,
+	    (unsigned long long)worst);
+	printf("# freeze of %d s: %d callers, worst wait key -> busy %llu "
+	    "ms\n", secs, n, (unsigned long long)worst);
+	back = proxy_mode(&px, 'p');
+	for (tries = 0; tries < 15 && rec < 0; tries++) {
+		if (map_price(e) == FLOW_Q_FOUND)
+			rec = (int)(now_ms() - back);
+		else
+			sleep_ms(1000);
+	}
+	ok(rec >= 0 && rec <= 10000, "freeze: answers again %d ms after the "
+	    "network is back", rec);
+}
+
 /* Replace the first from with to in file; 0 or -1. */
 static int
 edit_file(const char *file, const char *from, const char *to)
@@ -518,6 +580,9 @@ main(void)
 	uint64_t key, ans;
 	size_t rseg;
 	int rec_d, rec_f, up = 0, fd, saved;
+	/* 15 s in make check; KEFU_TEST_FREEZE_S=60 for the full measure. */
+	int freeze_s = getenv("KEFU_TEST_FREEZE_S") ?
+	    atoi(getenv("KEFU_TEST_FREEZE_S")) : 15;
 	char cmd[300], logpath[160], *log;
 
 	if (getenv("KEFU_SRCDIR") == NULL)
@@ -562,6 +627,8 @@ main(void)
 
 	outage(&e, 'd', "down", &rec_d);
 	outage(&e, 'f', "frozen", &rec_f);
+	T("long freeze");
+	freeze_callers(&e, freeze_s);
 	T("reload");
 	reload(&e);
 	T("done");
@@ -579,10 +646,10 @@ out:
 	dup2(saved, 2);
 	close(saved);
 	if (up) {
-		is_int(count_lines(log, "datasource catalog is DOWN since "), 2,
+		is_int(count_lines(log, "datasource catalog is DOWN since "), 3,
 		    "log: one line per outage says the catalog is down and "
 		    "since when");
-		is_int(count_lines(log, "datasource catalog is BACK UP at "), 2,
+		is_int(count_lines(log, "datasource catalog is BACK UP at "), 3,
 		    "log: one line per outage says when it came back");
 		ok(count_lines(log, "Pwd=kefu") == 0 &&
 		    count_lines(log, "Pwd=***") > 0, "log: no password");
