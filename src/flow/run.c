@@ -244,7 +244,6 @@ run_prompt(struct run *r, const char *lang, struct flow_prompts *ps,
 	flow_prompts_add(ps, id, text);
 }
 
-
 static void
 run_prompt_list(struct run *r, struct flow_prompts *ps, const char *list)
 {
