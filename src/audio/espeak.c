@@ -25,8 +25,6 @@
 
 #define ESPEAK_RATE 8000
 #define ESPEAK_MANIFEST ".kefu-gen"
-/* Changes whenever the same text would give other audio: all regenerated. */
-#define ESPEAK_GEN_VERSION "trim-1"
 /*
  * Trimming (kefu-prompts(7)): samples below ESPEAK_QUIET are silence;
  * ESPEAK_FADE_MS of it is kept, faded, around the sound, then a pause
@@ -210,19 +208,23 @@ espeak_hash(const char *voice, const struct prompt *p)
 {
 	uint64_t h = 14695981039346656037ull;
 	const char *parts[4], *s;
-	char *fed = espeak_text(voice, p->text);
+	char *fed = espeak_text(voice, p->text), *trim;
 	size_t i;
 
+	/* other trimming, other audio: every prompt is generated again */
+	trim = xasprintf("trim %d %d %d %d", ESPEAK_QUIET, ESPEAK_FADE_MS,
+	    ESPEAK_WORD_MS, ESPEAK_SENTENCE_MS);
 	parts[0] = voice;
 	parts[1] = fed;
 	parts[2] = p->tone ? p->tone : "";
-	parts[3] = ESPEAK_GEN_VERSION;
+	parts[3] = trim;
 	for (i = 0; i < nitems(parts); i++) {
 		for (s = parts[i]; *s != '\0'; s++)
 			h = (h ^ (uint8_t)*s) * 1099511628211ull;
 		h = (h ^ 0xff) * 1099511628211ull;
 	}
 	free(fed);
+	free(trim);
 	return h;
 }
 
