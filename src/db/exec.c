@@ -1374,6 +1374,10 @@ exec_job_new(struct db_source *src, struct db_conn *c,
 		return j;
 	j->copy = *q;
 	j->copy.sql = xstrdup(q->sql);
+	/* the caller's arrays are never the copy's (nparams 0 may come
+	 * with params set) */
+	j->copy.params = NULL;
+	j->copy.coltypes = NULL;
 	if (q->nparams > 0) {
 		p = xcalloc(q->nparams, sizeof *p);
 		for (k = 0; k < q->nparams; k++) {
