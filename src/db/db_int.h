@@ -202,6 +202,7 @@ struct db_source {
 	pthread_mutex_t lock;   /* guards everything below */
 	pthread_cond_t cond;    /* a connection came back / a connect ended */
 	const struct db_adapter *ad;    /* in use: configured or detected */
+	int detected;           /* a connection asked SQL_DBMS_NAME */
 	struct db_conn **conns; /* pool_size slots, NULL when empty */
 	int nopen;              /* slots filled (including connecting) */
 	int nbusy;

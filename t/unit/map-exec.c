@@ -463,6 +463,36 @@ test_procedure(struct env *e)
 	map_res_free(&r);
 }
 
+/*
+ * A fresh set on fresh pools (no connection yet, no adapter configured):
+ * the first run already uses the variant of the DBMS (it used the
+ * default one until a connection had found out).
+ */
+static void
+test_first_dialect(struct env *e)
+{
+	struct map_pools *pools = NULL;
+	struct map_pools *saved = e->pools;
+	struct map_set *set;
+	struct map_res r;
+	char *cause = NULL;
+
+	if (map_pools_open(e->conf, e->ads, &pools, &cause) == -1) {
+		ok(0, "%s: pools: %s", e->label, cause);
+		free(cause);
+		return;
+	}
+	e->pools = pools;
+	set = load_dir(e, "runtime");
+	e->pools = saved;
+	run1(set, "dialect", NULL, NULL, &r);
+	is_str(var(&r, "v") != NULL ? var(&r, "v")->s : r.error, e->label,
+	    "%s: the first run uses the DBMS's variant", e->label);
+	map_res_free(&r);
+	map_set_free(set);
+	map_pools_close(pools);
+}
+
 static void
 test_write(struct env *e)
 {
@@ -611,6 +641,7 @@ run_all(const char *label, const char *connect, int slow)
 		test_injection(&e);
 		test_like(&e);
 		test_procedure(&e);
+		test_first_dialect(&e);
 		test_write(&e);
 		test_errors(&e);
 		if (slow)
