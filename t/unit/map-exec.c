@@ -493,6 +493,31 @@ test_first_dialect(struct env *e)
 	map_pools_close(pools);
 }
 
+/*
+ * A DECIMAL read into an integer variable: 49.000000 is 49, but 49.5 is
+ * an error rather than a silent 49 (issue 9: the drivers truncate it
+ * without a warning when asked for a C integer).
+ */
+static void
+test_int_column(struct env *e)
+{
+	struct map_res r;
+
+	is_str(map_outcome_name(run1(e->runtime, "int_whole", NULL, NULL,
+	    &r)), "found", "%s: integer columns: %s", e->label, r.error);
+	ok(var(&r, "n") != NULL && var(&r, "n")->i == 49 &&
+	    var(&r, "m")->i == -12 && var(&r, "big")->i == INT64_MAX,
+	    "%s: 49.000000, -12 and 2^63-1 read as integers", e->label);
+	map_res_free(&r);
+	is_str(map_outcome_name(run1(e->runtime, "int_fraction", NULL, NULL,
+	    &r)), "error", "%s: 49.5 into an integer column is an error",
+	    e->label);
+	like(r.error, "column n holds \"49.5", "%s: which says what it "
+	    "held", e->label);
+	like(r.error, "declare it decimal", "%s: and what to do", e->label);
+	map_res_free(&r);
+}
+
 static void
 test_write(struct env *e)
 {
@@ -642,6 +667,7 @@ run_all(const char *label, const char *connect, int slow)
 		test_like(&e);
 		test_procedure(&e);
 		test_first_dialect(&e);
+		test_int_column(&e);
 		test_write(&e);
 		test_errors(&e);
 		if (slow)
