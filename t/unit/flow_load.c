@@ -156,6 +156,8 @@ main(void)
 	    "decimals above 9 refused: file:line");
 	like(cause, "decimals.xml:6: error \"gone\": no node",
 	    "error= of a play to an unknown node: file:line");
+	like(cause, "decimals.xml:7: decimals= is for as=\"number\" and "
+	    "as=\"quantity\"", "decimals= on money refused");
 	free(cause);
 	cause = load_one("dupid.xml");
 	like(cause, "dupid.xml:4: duplicate id \"x\" (first at line 3)", "duplicate id");
