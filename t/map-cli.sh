@@ -207,6 +207,8 @@ EOF2
   <result rows="one"><column name="name" type="text"/><column name="price" type="decimal"/></result>
 </mapping>
 EOF2
+	"$kefu" -c "$tmp/maria/kefu.conf" map list >"$tmp/out" 2>"$tmp/err"
+	has out "erp            (procedure)"
 	"$kefu" -c "$tmp/maria/kefu.conf" map check >"$tmp/out" 2>"$tmp/err"
 	ok $? "map check of a procedure on a read-only MariaDB datasource"
 	has out "proc.xml:1: proc_price: ok (erp, mysql, procedure"

@@ -121,7 +121,8 @@ cmd_map_list(int argc, char **argv)
 	for (i = 0; i < map_count(env.set); i++) {
 		mi = map_info(map_at(env.set, i));
 		printf("%-*s %-14s %s%s\n", w, mi->name, mi->datasource,
-		    mi->writes ? "(writes) " : "", mi->description);
+		    mi->writes ? "(writes) " : mi->procedure ?
+		    "(procedure) " : "", mi->description);
 	}
 	cmd_map_close(&env);
 	return CLI_OK;
