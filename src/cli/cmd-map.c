@@ -121,16 +121,20 @@ cmd_map_list(int argc, char **argv)
 	for (i = 0; i < map_count(env.set); i++) {
 		mi = map_info(map_at(env.set, i));
 		printf("%-*s %-14s %s%s\n", w, mi->name, mi->datasource,
-		    mi->writes ? "(writes) " : "", mi->description);
+		    mi->writes ? "(writes) " : mi->procedure ?
+		    "(procedure) " : "", mi->description);
 	}
 	cmd_map_close(&env);
 	return CLI_OK;
 }
 
-/* Describe one variant; 1 when the datasource did not answer. */
+/*
+ * Describe one variant; 1 when the datasource did not answer.  *later
+ * is set when the driver describes the columns only once it has run.
+ */
 static int
 cmd_map_check_sql(const struct map *m, const struct map_sql_info *si,
-    int *failed)
+    int *failed, int *later)
 {
 	const struct map_info *mi = map_info(m);
 	struct db_result *cols = NULL;
@@ -150,9 +154,7 @@ cmd_map_check_sql(const struct map *m, const struct map_sql_info *si,
 	}
 	if (mi->procedure && cols->ncols == 0) {
 		/* most drivers describe a CALL only once it has run */
-		printf("%s:%d: %s: a procedure's columns are known only when "
-		    "it runs: check them with kefu map test %s\n", mi->file,
-		    si->line, mi->name, mi->name);
+		*later = 1;
 		db_result_free(cols);
 		return 0;
 	}
@@ -173,17 +175,23 @@ cmd_map_check_one(const struct map *m, int *failed)
 	const struct map_info *mi = map_info(m);
 	const struct db_adapter *ad;
 	const struct map_sql_info *si;
-	int before = *failed;
+	int before = *failed, later = 0;
 
 	if (map_source(m) == NULL)
 		return 1;
-	if (cmd_map_check_sql(m, &mi->sql[0], failed))
+	if (cmd_map_check_sql(m, &mi->sql[0], failed, &later))
 		return 1;
 	ad = db_source_adapter(map_source(m));
 	si = map_sql_for(m, ad != NULL ? db_adapter_name(ad) : NULL);
-	if (si != &mi->sql[0] && cmd_map_check_sql(m, si, failed))
+	if (si != &mi->sql[0] && cmd_map_check_sql(m, si, failed, &later))
 		return 1;
-	if (*failed == before && mi->procedure)
+	if (*failed == before && later)
+		printf("%s:%d: %s: ok (%s%s%s, procedure; its %zu column%s "
+		    "are known when it runs: kefu map test %s)\n", mi->file,
+		    mi->line, mi->name, mi->datasource, ad ? ", " : "",
+		    ad ? db_adapter_name(ad) : "", mi->ncolumns,
+		    mi->ncolumns == 1 ? "" : "s", mi->name);
+	else if (*failed == before && mi->procedure)
 		printf("%s:%d: %s: ok (%s%s%s, procedure, %zu column%s)\n",
 		    mi->file, mi->line, mi->name, mi->datasource, ad ? ", " :
 		    "", ad ? db_adapter_name(ad) : "", mi->ncolumns,

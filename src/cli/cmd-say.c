@@ -110,17 +110,17 @@ cmd_say_args(int argc, char **argv, struct cmd_say_opts *o)
 	return 0;
 }
 
-/*
- * A language is one with a folder in the prompts folder; otherwise say
- * so, with the languages that do have say-rules there, rather than name
- * a file that was never meant to exist.
- */
 static int
 cmd_say_strcmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * A language is one with a folder in the prompts folder; otherwise say
+ * so, with the languages that do have say-rules there, rather than name
+ * a file that was never meant to exist.
+ */
 static int
 cmd_say_lang(const char *dir, const char *lang)
 {

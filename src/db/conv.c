@@ -514,3 +514,37 @@ db_conv_bool(const char *s, int64_t *out)
 	free(t);
 	return r;
 }
+
+/*
+ * A whole number as text: optional sign, digits, and a fraction only of
+ * zeros ("49.000000" from a DECIMAL column is 49).  -1 for anything
+ * else, 49.5 included, or beyond 64 bits: an integer column must never
+ * lose a fraction silently.
+ */
+int
+db_conv_int(const char *s, int64_t *out)
+{
+	const char *p = s;
+	uint64_t v = 0, lim;
+	int neg = 0, digits = 0;
+
+	while (*p == ' ')
+		p++;
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		if (v > (lim - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.')
+		for (p++; *p == '0'; p++)
+			;
+	while (*p == ' ')
+		p++;
+	if (digits == 0 || *p != '\0')
+		return -1;
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
+}

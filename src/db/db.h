@@ -130,6 +130,12 @@ void db_source_close(struct db_source *src);
 const char *db_source_name(const struct db_source *src);
 /* The adapter in use (NULL until detected on first connect). */
 const struct db_adapter *db_source_adapter(struct db_source *src);
+/*
+ * The same, connecting first when it is not known yet, so that the very
+ * first statement is already in the right dialect; NULL when the
+ * database cannot be reached or no profile matches its DBMS name.
+ */
+const struct db_adapter *db_source_adapter_known(struct db_source *src);
 
 /* A parameter bound with SQLBindParameter; s is UTF-8 and converted. */
 struct db_param {

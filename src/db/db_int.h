@@ -110,8 +110,7 @@ struct db_pbind {
 #define DB_CB_ROWS 2            /* rows per SQLFetch (SQL_ATTR_ROW_ARRAY_SIZE) */
 struct db_cbind {               /* column-wise: one element per row */
 	SQLLEN ind[DB_CB_ROWS];
-	SQLBIGINT i[DB_CB_ROWS];        /* DBV_INT */
-	char s[DB_CB_ROWS][DB_CB_TEXT]; /* DBV_TEXT, DBV_DECIMAL */
+	char s[DB_CB_ROWS][DB_CB_TEXT]; /* DBV_TEXT, DBV_DECIMAL, DBV_INT */
 };
 
 /*
@@ -215,6 +214,7 @@ struct db_source {
 	pthread_mutex_t lock;   /* guards everything below */
 	pthread_cond_t cond;    /* a connection came back / a connect ended */
 	const struct db_adapter *ad;    /* in use: configured or detected */
+	int detected;           /* a connection asked SQL_DBMS_NAME */
 	struct db_conn **conns; /* pool_size slots, NULL when empty */
 	int nopen;              /* slots filled (including connecting) */
 	int nbusy;
@@ -307,6 +307,7 @@ int db_conv_date(const char *s, int *y, int *m, int *d);
 int db_conv_timestamp(const char *s, int *y, int *mo, int *d, int *h,
     int *mi, int *sec);
 int db_conv_bool(const char *s, int64_t *out);
+int db_conv_int(const char *s, int64_t *out);
 void db_err_set(struct db_err *err, enum db_errkind kind, const char *fmt,
     ...) KF_PRINTF(3, 4);
 

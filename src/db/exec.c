@@ -580,7 +580,8 @@ exec_ascii(const char *s, size_t len)
 }
 
 /*
- * A text-like value (DBV_TEXT, DBV_DECIMAL, DBV_BOOL) the driver gave as
+ * A text-like value (DBV_TEXT, DBV_DECIMAL, DBV_BOOL, and DBV_INT: drivers
+ * truncate 49.5 to 49 without a word when asked for an integer) the driver gave as
  * characters, len bytes at text (NUL-terminated): checked, converted
  * and stored in v (the arena when it fits).
  */
@@ -590,6 +591,14 @@ exec_cell_text(struct db_source *src, struct db_conn *c, const char *colname,
     struct exec_arena *a, struct db_err *err)
 {
 	switch (type) {
+	case DBV_INT:
+		if (db_conv_int(text, &v->i) == -1) {
+			db_err_set(err, DBE_CONVERT, "column %s holds \"%.40s\", "
+			    "which is not a whole number; declare it decimal",
+			    colname, text);
+			return -1;
+		}
+		break;
 	case DBV_DECIMAL:
 		if (exec_decimal_canonical(text, len) == len &&
 		    (v->s = exec_arena_copy(a, text, len)) != NULL)
@@ -642,28 +651,6 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 
 	v->type = type;
 	switch (type) {
-	case DBV_INT:
-		r = SQLGetData(st, col, SQL_C_SBIGINT, &v->i, sizeof v->i, &ind);
-		if (!SQL_SUCCEEDED(r)) {
-			db_exec_diag(SQL_HANDLE_STMT, st, DBE_CONVERT, err,
-			    "column");
-			snprintf(err->msg, sizeof err->msg, "column %s is not "
-			    "an integer [SQLSTATE %s]", colname, err->sqlstate);
-			return -1;
-		}
-		if (r == SQL_SUCCESS_WITH_INFO) {
-			struct db_err w;
-			db_exec_diag(SQL_HANDLE_STMT, st, DBE_CONVERT, &w, "");
-			if (strcmp(w.sqlstate, "01S07") == 0) {
-				db_err_set(err, DBE_CONVERT, "column %s is not a "
-				    "whole number; declare it decimal", colname);
-				return -1;
-			}
-		}
-		v->null = ind == SQL_NULL_DATA;
-		if (v->null)
-			v->i = 0;
-		return 0;
 	case DBV_DATE: {
 		DATE_STRUCT d;
 
@@ -971,12 +958,8 @@ exec_bindcols(struct db_stmt *s, const struct db_query *q)
 		struct db_cbind *b = &s->cb[i];
 
 		t = s->cbtypes[i] = exec_coltype(q, i);
-		if (t == DBV_INT)
-			r = SQLBindCol(s->st, (SQLUSMALLINT)(i + 1),
-			    SQL_C_SBIGINT, b->i, sizeof b->i[0], b->ind);
-		else
-			r = SQLBindCol(s->st, (SQLUSMALLINT)(i + 1), SQL_C_CHAR,
-			    b->s, sizeof b->s[0], b->ind);
+		r = SQLBindCol(s->st, (SQLUSMALLINT)(i + 1), SQL_C_CHAR,
+		    b->s, sizeof b->s[0], b->ind);
 	}
 	if (r != SQL_SUCCESS) {
 		exec_unbind(s);
@@ -1024,10 +1007,6 @@ exec_fetch_bound(struct db_source *src, struct db_conn *c, struct db_stmt *s,
 				v->type = s->cbtypes[col];
 				if (b->ind[k] == SQL_NULL_DATA) {
 					v->null = 1;
-					continue;
-				}
-				if (v->type == DBV_INT) {
-					v->i = b->i[k];
 					continue;
 				}
 				if (b->ind[k] < 0 ||

@@ -340,6 +340,9 @@ source_setup(struct db_source *src, struct db_conn *c, struct db_err *err)
 	    sizeof name, &len)))
 		return 0;
 	ad = db_adapter_detect(src->ads, (const char *)name);
+	pthread_mutex_lock(&src->lock);
+	src->detected = 1;
+	pthread_mutex_unlock(&src->lock);
 	if (ad == NULL) {
 		log_warnx("datasource %s: no adapter profile matches DBMS "
 		    "\"%s\"; using generic ODBC behaviour (set adapter= to "
@@ -1358,6 +1361,25 @@ db_source_adapter(struct db_source *src)
 	ad = src->ad;
 	pthread_mutex_unlock(&src->lock);
 	return ad;
+}
+
+const struct db_adapter *
+db_source_adapter_known(struct db_source *src)
+{
+	const struct db_adapter *ad;
+	struct db_conn *c;
+	struct db_err err;
+	int tried;
+
+	pthread_mutex_lock(&src->lock);
+	ad = src->ad;
+	tried = src->detected || src->ads == NULL;
+	pthread_mutex_unlock(&src->lock);
+	if (ad != NULL || tried ||
+	    db_source_acquire(src, 1, src->pool_wait_ms, &c, &err) == -1)
+		return ad;
+	db_source_release(src, c);
+	return db_source_adapter(src);
 }
 
 void

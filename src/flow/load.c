@@ -147,6 +147,10 @@ load_say_piece(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 	if (p->decimals > FLOW_SAY_MAX_DECIMALS)
 		xml_err(&lc->xe, p->line, "decimals=\"%d\": at most %d are "
 		    "read", p->decimals, FLOW_SAY_MAX_DECIMALS);
+	if (p->decimals >= 0 && p->as != NULL && strcmp(p->as, "number") != 0 &&
+	    strcmp(p->as, "quantity") != 0)
+		xml_err(&lc->xe, p->line, "decimals= is for as=\"number\" and "
+		    "as=\"quantity\" (money reads 角 and 分 by its rules)");
 }
 
 /* The children <prompt id> and <say as var|value unit> of a play. */

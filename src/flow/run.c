@@ -314,8 +314,8 @@ run_pieces(struct run *r, const char *lang, struct flow_prompts *ps,
 		if (r->env->say->say(r->env->say_arg, lang, pc[i].as,
 		    value, unit, pc[i].decimals, ps, &cause) == 0)
 			continue;
-		log_warnx("flow: line %d: cannot say %s \"%s\" as %s: %s%s",
-		    pc[i].line, pc[i].var ? pc[i].var : "a value", value,
+		log_warnx("flow: line %d: cannot say %s as %s: %s%s",
+		    pc[i].line, pc[i].var ? pc[i].var : "a value",
 		    pc[i].as, cause ? cause : "?", apologise ?
 		    "; said " FLOW_PROMPT_CANNOT_SAY " instead" : "");
 		free(cause);

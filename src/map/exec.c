@@ -434,7 +434,7 @@ map_run(const struct map *m, const struct map_var *in, size_t nin,
 	map_res_clear(res);
 	res->affected = -1;
 	if (m->src != NULL && map_exec_needs_adapter(m))
-		ad = db_source_adapter(m->src);
+		ad = db_source_adapter_known(m->src);
 	si = map_sql_for(m, ad ? db_adapter_name(ad) : NULL);
 	if (map_exec_bind(m, in, nin, si, db_adapter_like_special(ad),
 	    res) == 0)

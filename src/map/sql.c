@@ -145,12 +145,12 @@ map_sql_word(struct map_sql_lex *lx, char **cause)
 {
 	const char *w = lx->s + lx->i;
 	size_t n = 0;
+	int call;
 
 	while (map_sql_word_char(w[n]))
 		n++;
-	int call = lx->writes == 2 && map_sql_in_list(w, n, map_sql_callers,
+	call = lx->writes == 2 && map_sql_in_list(w, n, map_sql_callers,
 	    nitems(map_sql_callers));
-
 	if (lx->words++ == 0 && lx->writes == 2 && !call)
 		return kf_error(cause, "'%.*s' is not a procedure call; a "
 		    "mapping with procedure=\"yes\" says CALL or EXEC",

@@ -298,6 +298,8 @@ main(void)
 	    "decimals above 9 refused: file:line");
 	like(cause, "decimals.xml:6: error \"gone\": no node",
 	    "error= of a play to an unknown node: file:line");
+	like(cause, "decimals.xml:7: decimals= is for as=\"number\" and "
+	    "as=\"quantity\"", "decimals= on money refused");
 	free(cause);
 	cause = load_one("pager.xml");
 	like(cause, "pager.xml:4: foreach page=\"3\" needs more-prompt=",

@@ -463,6 +463,61 @@ test_procedure(struct env *e)
 	map_res_free(&r);
 }
 
+/*
+ * A fresh set on fresh pools (no connection yet, no adapter configured):
+ * the first run already uses the variant of the DBMS (it used the
+ * default one until a connection had found out).
+ */
+static void
+test_first_dialect(struct env *e)
+{
+	struct map_pools *pools = NULL;
+	struct map_pools *saved = e->pools;
+	struct map_set *set;
+	struct map_res r;
+	char *cause = NULL;
+
+	if (map_pools_open(e->conf, e->ads, &pools, &cause) == -1) {
+		ok(0, "%s: pools: %s", e->label, cause);
+		free(cause);
+		return;
+	}
+	e->pools = pools;
+	set = load_dir(e, "runtime");
+	e->pools = saved;
+	run1(set, "dialect", NULL, NULL, &r);
+	is_str(var(&r, "v") != NULL ? var(&r, "v")->s : r.error, e->label,
+	    "%s: the first run uses the DBMS's variant", e->label);
+	map_res_free(&r);
+	map_set_free(set);
+	map_pools_close(pools);
+}
+
+/*
+ * A DECIMAL read into an integer variable: 49.000000 is 49, but 49.5 is
+ * an error rather than a silent 49 (issue 9: the drivers truncate it
+ * without a warning when asked for a C integer).
+ */
+static void
+test_int_column(struct env *e)
+{
+	struct map_res r;
+
+	is_str(map_outcome_name(run1(e->runtime, "int_whole", NULL, NULL,
+	    &r)), "found", "%s: integer columns: %s", e->label, r.error);
+	ok(var(&r, "n") != NULL && var(&r, "n")->i == 49 &&
+	    var(&r, "m")->i == -12 && var(&r, "big")->i == INT64_MAX,
+	    "%s: 49.000000, -12 and 2^63-1 read as integers", e->label);
+	map_res_free(&r);
+	is_str(map_outcome_name(run1(e->runtime, "int_fraction", NULL, NULL,
+	    &r)), "error", "%s: 49.5 into an integer column is an error",
+	    e->label);
+	like(r.error, "column n holds \"49.5", "%s: which says what it "
+	    "held", e->label);
+	like(r.error, "declare it decimal", "%s: and what to do", e->label);
+	map_res_free(&r);
+}
+
 static void
 test_write(struct env *e)
 {
@@ -611,6 +666,8 @@ run_all(const char *label, const char *connect, int slow)
 		test_injection(&e);
 		test_like(&e);
 		test_procedure(&e);
+		test_first_dialect(&e);
+		test_int_column(&e);
 		test_write(&e);
 		test_errors(&e);
 		if (slow)
