@@ -28,6 +28,10 @@ e2e_init(void)
 	schema = xasprintf("%s/mappings/mapping.rng", getenv("KEFU_SRCDIR"));
 	setenv("KEFU_MAPPING_SCHEMA", schema, 1);
 	free(schema);
+	/* for flows written by a test outside the source tree */
+	schema = xasprintf("%s/flows/flow.rng", getenv("KEFU_SRCDIR"));
+	setenv("KEFU_FLOW_SCHEMA", schema, 1);
+	free(schema);
 	log_open("e2e", "-", getenv("E2E_DEBUG") ? KLOG_DEBUG : KLOG_WARN,
 	    NULL);
 }

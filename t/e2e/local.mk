@@ -5,6 +5,11 @@ t_e2e_call_SOURCES = t/e2e/call.c t/e2e/e2e.c t/e2e/e2e.h t/tap.h
 t_e2e_call_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
 t_e2e_services_SOURCES = t/e2e/services.c t/e2e/e2e.c t/e2e/e2e.h t/tap.h
 t_e2e_services_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
+# hangup: every hang-up signal while playing and collecting keys, timed
+check_PROGRAMS += t/e2e/hangup
+TESTS += t/e2e/hangup
+t_e2e_hangup_SOURCES = t/e2e/hangup.c t/e2e/e2e.c t/e2e/e2e.h t/tap.h
+t_e2e_hangup_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
 # outage: the catalog on PostgreSQL behind a proxy (down, frozen, back), reloads
 check_PROGRAMS += t/e2e/outage
 TESTS += t/e2e/outage

@@ -343,6 +343,12 @@ run_command(struct script *sc, int ac, char **av)
 	if (strcmp(av[0], "vrx-no-etx") == 0)
 		return msim_misbehave(sim, MSIM_FAULT_VRX_NO_ETX,
 		    (unsigned)onoff(sc, ac, av, 1));
+	if (strcmp(av[0], "nc-keeps-line") == 0)
+		return msim_misbehave(sim, MSIM_FAULT_NC_KEEPS_LINE,
+		    (unsigned)onoff(sc, ac, av, 1));
+	if (strcmp(av[0], "slow-cmd") == 0 && ac == 2)
+		return msim_misbehave(sim, MSIM_FAULT_SLOW_CMD,
+		    (unsigned)num(sc, av[1], 1, 60000));
 	if (strcmp(av[0], "vanish") == 0)
 		return msim_vanish(sim);
 	if (strcmp(av[0], "reappear") == 0) {

@@ -546,6 +546,7 @@ set_hook(struct msim *sim, int off)
 				ev_remove(sim, i);
 	} else {
 		sim->st.hangups++;
+		sim->st.onhook_us = now_us();
 		sim->caller_gone = 0;
 		sim->feed_len = sim->feed_off = 0;
 		/* busy tone and a key being held end with the call */
@@ -664,6 +665,7 @@ do_hangup(struct msim *sim, enum msim_hangup how, uint64_t now)
 		return;
 	}
 	sim->caller_gone = 1;
+	sim->st.hangup_us = now_us();
 	switch (how) {
 	case MSIM_HUP_BUSY:
 		code = 'b';

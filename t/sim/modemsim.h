@@ -137,6 +137,9 @@ struct msim_stats {
 	unsigned dropped_events;/* DTMF/hang-ups injected while on-hook */
 	uint64_t vrx_bytes;     /* audio bytes (unshielded) sent in VRX */
 	unsigned vanished;      /* times the device vanished */
+	uint64_t hangup_us;     /* now_us() when the caller last hung up
+				   (msim_hangup signalled it; 0: never) */
+	uint64_t onhook_us;     /* now_us() when the line last went on hook */
 };
 
 /* Names for enums (for logs and the CLI), and their parsers. */

@@ -1,0 +1,148 @@
+/*
+ * End-to-end: callers who hang up, through the simulated voice modem
+ * into the line thread and a flow (a menu, a greeting), on both
+ * families -- busy,
+ * dial tone, a loop-current break and NO CARRIER (from a modem that
+ * leaves the line to kefu) while a prompt plays and while kefu waits for
+ * keys.  Each call must be on hook within 1 s of the signal, logged as a
+ * hang-up, and the line ready for the next caller.  The times are
+ * printed (TAP comments) for the record.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "line/line.h"
+#include "e2e.h"
+#include "../tap.h"
+
+static char base[96];
+
+/* A short menu; its key 1 plays the long greeting and comes back. */
+static const char flow_xml[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<flow name=\"main\">\n"
+    "  <menu id=\"top\" invalid-prompt=\"input.invalid\"\n"
+    "      timeout-prompt=\"input.timeout\" max-invalid=\"1\"\n"
+    "      max-timeouts=\"1\" escalate=\"bye\" timeout=\"20s\">\n"
+    "    <item key=\"1\" prompt=\"greet.short\" goto=\"hello\"/>\n"
+    "  </menu>\n"
+    "  <play id=\"hello\" prompt=\"greet.long\" next=\"top\"/>\n"
+    "  <play id=\"bye\" prompt=\"sys.goodbye\"/>\n"
+    "</flow>\n";
+
+static int
+write_flow(const char *dir)
+{
+	char path[200];
+	FILE *f;
+
+	mkdir(dir, 0700);
+	snprintf(path, sizeof path, "%s/main.xml", dir);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fputs(flow_xml, f);
+	return fclose(f);
+}
+
+static char *
+last_outcome(struct e2e *e)
+{
+	char id[32];
+
+	snprintf(id, sizeof id, "%lld", (long long)e2e_last_call(e));
+	return e2e_text(e, "SELECT outcome FROM call_log WHERE id = ?", id);
+}
+
+static void
+e2e_hangups(enum msim_family fam, const char *family)
+{
+	static const struct {
+		enum msim_hangup how;
+		int keeps_line;         /* MSIM_FAULT_NC_KEEPS_LINE */
+		const char *name;
+	} sig[] = {
+		{ MSIM_HUP_BUSY, 0, "busy" },
+		{ MSIM_HUP_DIALTONE, 0, "dial tone" },
+		{ MSIM_HUP_LOOP, 0, "loop break" },
+		{ MSIM_HUP_NOCARRIER, 1, "NO CARRIER" },
+	};
+	static const char *const states[] = { "playing", "collecting keys" };
+	struct msim_stats st;
+	struct e2e e;
+	char dir[160], *outcome, *flows;
+	size_t i, s;
+	int64_t ms;
+
+	snprintf(dir, sizeof dir, "%s/flows-%s", base, family);
+	if (write_flow(dir) == -1)
+		tap_diag("cannot write %s", dir);
+	flows = xstrdup(dir);
+	snprintf(dir, sizeof dir, "%s/%s", base, family);
+	ok(e2e_open(&e, fam, dir, flows) == 0, "%s: service and line up",
+	    family);
+	free(flows);
+	if (e.ln == NULL || line_state(e.ln) != LINE_IDLE)
+		goto out;
+	for (i = 0; i < nitems(sig); i++) {
+		for (s = 0; s < nitems(states); s++) {
+			msim_misbehave(e.sim, MSIM_FAULT_NC_KEEPS_LINE,
+			    (unsigned)sig[i].keeps_line);
+			if (e2e_ring(&e, NULL) == -1) {
+				ok(0, "%s: call answered", family);
+				continue;
+			}
+			/* the menu said: kefu waits for a key */
+			if (msim_wait_state(e.sim, MSIM_VRX, 20000) == -1)
+				tap_diag("no key wait");
+			if (s == 0) {
+				/* key 1: 1.5 s into the greeting (8 bit) */
+				msim_dtmf(e.sim, "1", 100);
+				if (e2e_hangup_at(&e, 1, sig[i].how,
+				    12000) == -1)
+					tap_diag("no greeting");
+			} else {
+				sleep_ms(600);  /* past the USR's start */
+				msim_hangup(e.sim, sig[i].how, 0);
+			}
+			ok(e2e_wait_end(&e, 15000) == 0, "%s, %s while %s: "
+			    "on hook and the line idle again", family,
+			    sig[i].name, states[s]);
+			msim_stats(e.sim, &st);
+			ms = st.hangup_us == 0 ? -1 : ((int64_t)st.onhook_us -
+			    (int64_t)st.hangup_us) / 1000;
+			ok(ms >= 0 && ms < 1000, "%s, %s while %s: on hook "
+			    "%lld ms after the signal", family, sig[i].name,
+			    states[s], (long long)ms);
+			sleep_ms(200);  /* the call log row */
+			outcome = last_outcome(&e);
+			is_str(outcome, "hangup", "%s, %s while %s: logged as "
+			    "a hang-up", family, sig[i].name, states[s]);
+			free(outcome);
+		}
+	}
+out:
+	e2e_close(&e);
+}
+
+int
+main(void)
+{
+	char cmd[300];
+
+	if (getenv("KEFU_SRCDIR") == NULL)
+		tap_skip_all("KEFU_SRCDIR not set");
+	e2e_init();
+	snprintf(base, sizeof base, "/tmp/kefu-e2e-hup-%ld", (long)getpid());
+	mkdir(base, 0700);
+	e2e_hangups(MSIM_CONEXANT, "conexant");
+	e2e_hangups(MSIM_USR, "usr");
+	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
+	if (system(cmd) != 0)
+		tap_diag("could not remove %s", base);
+	return tap_done();
+}
