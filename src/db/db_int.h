@@ -175,6 +175,7 @@ struct db_conn {
 	iconv_t to_db;          /* UTF-8 -> database encoding, or (iconv_t)-1 */
 	iconv_t from_db;        /* database encoding -> UTF-8 */
 	int want_ro;            /* access mode the caller asked for */
+	uint64_t probe_until;   /* a posted probe should end by then; 0: none */
 	int stuck;              /* abandoned by its caller: its slot stays
 				   counted in nopen until its thread closes it */
 	/* Its own thread (conn.c), for network drivers; guarded by jlock. */
@@ -221,7 +222,7 @@ struct db_source {
 	int cur;                /* connection string that worked last */
 	uint64_t down_until;    /* negative cache: fail at once until then */
 	int backoff_ms;         /* next back-off */
-	int probing;            /* one caller is re-probing a dead database */
+	int probing;            /* the prober reconnects in the background */
 	int pending;            /* abandoned connect threads, closing or
 				   abandoned connections, posted probes */
 	int nstuck;             /* of nopen: abandoned, their thread still

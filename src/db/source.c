@@ -722,16 +722,21 @@ db_source_warm(struct db_source *src)
 	pthread_mutex_unlock(&src->lock);
 }
 
-/* Start the prober unless it runs (src->lock held). */
+/*
+ * Start the prober unless it runs (src->lock held): after a working
+ * connection was lost, or once the back-off of a database known down
+ * is over (no caller ever waits for a reconnect then).
+ */
 static void
 source_probe(struct db_source *src)
 {
 	pthread_attr_t attr;
 	pthread_t tid;
 
-	if (src->probing || src->closing || !src->up)
+	if (src->probing || src->closing ||
+	    (!src->up && now_ms() < src->down_until))
 		return;
-	src->probing = 2;
+	src->probing = 1;
 	src->pending++;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -848,6 +853,9 @@ source_probe_done(struct db_job *job)
 	struct source_probe_job *pj = (struct source_probe_job *)job;
 	struct db_source *src = pj->src;
 
+	pthread_mutex_lock(&src->lock);
+	pj->c->probe_until = 0;
+	pthread_mutex_unlock(&src->lock);
 	if (pj->rc == -1) {
 		log_info("datasource %s: an idle connection failed its probe "
 		    "(%s); reconnecting", src->name, pj->err.msg);
@@ -878,6 +886,8 @@ source_probe_idle(struct db_source *src, struct db_conn *c)
 	pj->job.free = source_probe_done;
 	pj->src = src;
 	pj->c = c;
+	c->probe_until = now_ms() + (uint64_t)(src->query_timeout_ms > 0 ?
+	    src->query_timeout_ms : src->connect_timeout_ms);
 	src->pending++;
 	if (db_conn_post(c, &pj->job) == -1) {
 		src->pending--;
@@ -885,6 +895,25 @@ source_probe_idle(struct db_source *src, struct db_conn *c)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Whether the pool holds connections abandoned by callers or probes past
+ * their deadline (src->lock held): then the database is checked in the
+ * background (source_probe) and this says whether that check runs.
+ */
+static int
+source_suspect(struct db_source *src, uint64_t now)
+{
+	int i, overdue = src->nstuck > 0;
+
+	for (i = 0; i < src->pool_size && !overdue; i++)
+		if (src->conns[i] != NULL && src->conns[i]->probe_until != 0 &&
+		    now > src->conns[i]->probe_until)
+			overdue = 1;
+	if (overdue)
+		source_probe(src);
+	return overdue && src->probing;
 }
 
 /*
@@ -925,7 +954,7 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 	struct timespec ts;
 	uint64_t deadline = now_ms() + (uint64_t)(wait_ms < 0 ? 0 : wait_ms);
 	uint64_t now, grace = 0;
-	int rc, reprobe;
+	int rc, suspect;
 
 	pthread_mutex_lock(&src->lock);
 	for (;;) {
@@ -939,18 +968,18 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 		 * Known down: connections left idle from before are dropped
 		 * (on a frozen network each would hold a caller for its
 		 * whole query-timeout), and callers fail at once -- the
-		 * negative cache -- while someone reconnects, during the
-		 * back-off, or when the pool is full of abandoned ones.
+		 * negative cache; once the back-off is over, the prober
+		 * tries again in the background.
 		 */
 		if (!src->up) {
 			source_drop_idle(src);
-			now = now_ms();
-			if (src->probing || now < src->down_until ||
-			    (src->nopen >= src->pool_size &&
-			    source_idle(src) == NULL))
+			source_probe(src);
+			if (source_idle(src) == NULL) {
+				now = now_ms();
 				return source_unreachable(src, err,
-				    src->down_until > now ?
+				    src->down_until > now && !src->probing ?
 				    src->down_until - now : 0);
+			}
 		}
 		if ((c = source_idle(src)) != NULL) {
 			c->in_use = 1;
@@ -982,38 +1011,22 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 		}
 		if (src->nopen < src->pool_size) {
 			/*
-			 * Someone is reconnecting: while the database is
-			 * believed up (a connection was just dropped), wait
-			 * a moment for that connection; once it is known
-			 * down, fail at once -- the negative cache, until
-			 * the back-off is over and one caller re-probes.
+			 * The prober is reconnecting after a connection was
+			 * dropped while the database is believed up: wait a
+			 * moment for that connection, no longer.
 			 */
 			if (src->probing) {
 				now = now_ms();
 				if (grace == 0)
 					grace = now + SOURCE_GRACE_MS;
-				if (!src->up || src->probing == 1 ||
-				    now >= grace)
-					return source_unreachable(src, err,
-					    src->down_until > now ?
-					    src->down_until - now : 0);
+				if (!src->up || now >= grace)
+					return source_unreachable(src, err, 0);
 				source_deadline(&ts, grace);
 				pthread_cond_timedwait(&src->cond, &src->lock,
 				    &ts);
 				continue;
 			}
-			now = now_ms();
-			if (now < src->down_until)
-				return source_unreachable(src, err,
-				    src->down_until - now);
-			reprobe = src->down_until != 0;
-			if (reprobe)
-				src->probing = 1;
 			rc = source_connect_new(src, &c, err);
-			if (reprobe) {
-				src->probing = 0;
-				pthread_cond_broadcast(&src->cond);
-			}
 			if (rc == -1) {
 				pthread_mutex_unlock(&src->lock);
 				return -1;
@@ -1023,11 +1036,25 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 			*out = c;
 			return 0;
 		}
-		source_deadline(&ts, deadline);
-		if (now_ms() >= deadline || pthread_cond_timedwait(&src->cond,
+		/*
+		 * The pool is full.  When connections in it were abandoned,
+		 * or probes of idle ones are overdue, the network may have
+		 * frozen: the database is checked in the background, and
+		 * callers wait for that check as above, no longer.
+		 */
+		now = now_ms();
+		suspect = source_suspect(src, now);
+		if (suspect && grace == 0)
+			grace = now + SOURCE_GRACE_MS;
+		if (suspect && now >= grace)
+			return source_unreachable(src, err, 0);
+		source_deadline(&ts, suspect && grace < deadline ? grace :
+		    deadline);
+		if (now >= deadline || pthread_cond_timedwait(&src->cond,
 		    &src->lock, &ts) == ETIMEDOUT) {
 			if (source_idle(src) != NULL ||
-			    src->nopen < src->pool_size)
+			    src->nopen < src->pool_size ||
+			    source_suspect(src, now_ms()))
 				continue;
 			pthread_mutex_unlock(&src->lock);
 			db_err_set(err, DBE_BUSY, "datasource %s: all %d "

@@ -433,10 +433,26 @@ live_freeze(const char *connstr, const char *kind, const char *sleep1)
 	db_source_stats(src, &st);
 	ok(st.timeouts == 1 && st.busy == 0, "%s: one timeout, nothing "
 	    "left busy", kind);
+	ok(st.open == 1, "%s: the abandoned connection still counts in the "
+	    "pool of 1 (%d open)", kind, st.open);
+	t0 = now_ms();
+	s = scalar(src, "SELECT 5", &err);
+	ms = now_ms() - t0;
+	ok(s == NULL && ms < 1500, "%s: the next caller during the freeze "
+	    "fails within query-timeout and a margin too (%llu ms, %s)", kind,
+	    (unsigned long long)ms, db_errkind_name(err.kind));
+	free(s);
+	db_source_stats(src, &st);
+	ok(st.open <= 1, "%s: never more than pool-size open (%d)", kind,
+	    st.open);
 
 	if (proxy_mode(&px, PROXY_FORWARD) == 0)
 		tap_diag("the proxy does not answer");
-	s = scalar(src, "SELECT 4", &err);
+	/* The abandoned connection's driver returns: its slot comes back. */
+	t0 = now_ms();
+	while ((s = scalar(src, "SELECT 4", &err)) == NULL &&
+	    now_ms() - t0 < 5000)
+		sleep_ms(100);
 	is_str(s, "4", "%s: a new connection once the network is back (%s)",
 	    kind, err.msg);
 	free(s);
