@@ -63,6 +63,7 @@ fz_connect(const char *path)
 static void *
 fz_fake_thread(void *arg)
 {
+	ssize_t n;
 	char c;
 	int fd;
 
@@ -70,8 +71,12 @@ fz_fake_thread(void *arg)
 	for (;;) {
 		if ((fd = accept4(fz_fake_fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
 			continue;
-		while (read(fd, &c, 1) == 1 && c != '\n')
-			;
+		for (;;) {
+			if ((n = read(fd, &c, 1)) == -1 && errno == EINTR)
+				continue;
+			if (n != 1 || c == '\n')
+				break;
+		}
 		pthread_mutex_lock(&fz_mtx);
 		if (fz_size > 0)
 			(void)send(fd, fz_data, fz_size, MSG_NOSIGNAL);
@@ -130,16 +135,25 @@ fz_server(const uint8_t *data, size_t size)
 	char buf[4096];
 	const char *s, *last;
 	ssize_t n;
-	int fd;
+	int fd, r;
 
 	fd = fz_connect(fz_srv);
 	(void)send(fd, data, size, MSG_NOSIGNAL);
 	shutdown(fd, SHUT_WR);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	while (poll(&pfd, 1, 10000) == 1 &&
-	    (n = read(fd, buf, sizeof buf)) > 0)
+	/* libFuzzer's SIGALRM (-timeout) interrupts a wait: not an answer */
+	for (;;) {
+		if ((r = poll(&pfd, 1, 10000)) == -1 && errno == EINTR)
+			continue;
+		if (r != 1)
+			break;
+		if ((n = read(fd, buf, sizeof buf)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
 		sb_add(&in, buf, (size_t)n);
+	}
 	close(fd);
 	s = sb_str(&in);
 	if (in.len == 0 || s[in.len - 1] != '\n')

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -56,9 +57,20 @@ fz_ear(void *arg)
 	int fd = *(int *)arg;
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char buf[4096];
+	ssize_t n;
+	int r;
 
-	while (poll(&pfd, 1, 10000) == 1 && read(fd, buf, sizeof buf) > 0)
-		;
+	/* libFuzzer's SIGALRM (-timeout) interrupts a wait: not an end */
+	for (;;) {
+		if ((r = poll(&pfd, 1, 10000)) == -1 && errno == EINTR)
+			continue;
+		if (r != 1)
+			break;
+		if ((n = read(fd, buf, sizeof buf)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+	}
 	if (atomic_load(&fz_in_wait)) {
 		fz_ln->stop = 1;
 		close(fz_connect());
