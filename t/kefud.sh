@@ -246,6 +246,22 @@ simcall "$tmp/call2" "1 $barcode#" --caller 2
 check $? "calls still work on the old set" "$tmp/call2"
 has "play" "$tmp/call2" "... and hear prompts"
 cp "$tmp/price.good" "$tmp/flows/price.xml"
+cat >"$tmp/flows/two.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<flow name="two">
+  <play id="a" prompt="no.such.one" next="b"/>
+  <play id="b" prompt="no.such.two"/>
+  <hangup/>
+</flow>
+EOF
+"$kefu" -c "$conf" reload >"$tmp/out" 2>&1
+[ $? -ne 0 ]
+check $? "kefu reload with two problems fails" "$tmp/out"
+has "problems found" "$tmp/out" "... saying how many"
+has "no.such.one" "$tmp/out" "... with the first reason"
+has "no.such.two" "$tmp/out" "... and the second"
+hasnt "incomplete answer" "$tmp/out" "... not an incomplete answer"
+rm -f "$tmp/flows/two.xml"
 
 # a reload during a call: the call finishes on the set it started with
 simcall "$tmp/call3" "1 $barcode# $barcode# $barcode# $barcode#" \

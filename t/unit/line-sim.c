@@ -403,6 +403,31 @@ main(void)
 	is_int(s, LINE_OK, "and the call works");
 	call_end(fd);
 
+	/* silent clients delay nobody: a real call is answered at once */
+	{
+		int quiet[3], half;
+		size_t i;
+
+		for (i = 0; i < nitems(quiet); i++)
+			quiet[i] = cl_connect();
+		half = cl_connect();
+		cl_say(half, "HELLO kefu-sim 1 fast\n");  /* and no RING */
+		sleep_ms(50);
+		t0 = now_ms();
+		fd = call_start("HELLO kefu-sim 1 fast\n", "RING 45\n");
+		ok(fd >= 0 && now_ms() - t0 < 1000, "three silent clients and "
+		    "one that never rings connected first: a real call is "
+		    "answered in %llu ms", (unsigned long long)(now_ms() - t0));
+		is_str(ln->call.cid.number, "45", "... the real caller's");
+		call_end(fd);
+		ok(cl_line(half, l, sizeof l) == 0 &&
+		    strncmp(l, "HELLO kefu-sim 1", 16) == 0,
+		    "the client that has not rung yet got its HELLO");
+		for (i = 0; i < nitems(quiet); i++)
+			close(quiet[i]);
+		close(half);
+	}
+
 	/* max-call */
 	cl.max_call_ms = 300;
 	fd = call_start("HELLO kefu-sim 1\n", "RING 1\n");
