@@ -29,6 +29,14 @@ cli_conf(void)
 		free(cause);
 		return NULL;
 	}
+	/* as root, act as kefud's user: the store it makes is kefud's */
+	if (priv_drop(cli_loaded->user, &cause) == -1) {
+		fprintf(stderr, "kefu: %s: [kefu] user: %s\n", path, cause);
+		free(cause);
+		conf_free(cli_loaded);
+		cli_loaded = NULL;
+		return NULL;
+	}
 	return cli_loaded;
 }
 

@@ -10,9 +10,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <grp.h>
+#include <libgen.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,15 +74,15 @@ kefud_warn_lines(const char *text)
 static int
 kefud_check_spool(const struct conf *conf)
 {
-	struct passwd *pw;
 	struct stat st;
 	uid_t uid = geteuid();
+	gid_t gid;
 	char *cause = NULL;
 
 	if (lstat(conf->spool_dir, &st) == -1)
 		return 0;
-	if (conf->user != NULL && (pw = getpwnam(conf->user)) != NULL)
-		uid = pw->pw_uid;
+	if (conf->user != NULL && geteuid() == 0)
+		(void)priv_user(conf->user, &uid, &gid, NULL);
 	if (recording_dir_ok(conf->spool_dir, &st, uid, &cause) == 0)
 		return 0;
 	fprintf(stderr, "%s: [kefu] spool: %s\n", conf->path, cause);
@@ -100,8 +99,17 @@ kefud_check(struct conf *conf, struct svc **out)
 	struct line *ln;
 	char *cause = NULL;
 	size_t i;
+	uid_t uid;
+	gid_t gid;
 	int n = 0;
 
+	if (conf->user != NULL && priv_user(conf->user, &uid, &gid,
+	    &cause) == -1) {
+		fprintf(stderr, "%s: [kefu] user: %s\n", conf->path, cause);
+		free(cause);
+		cause = NULL;
+		n++;
+	}
 	if (kefud_check_spool(conf) == -1)
 		n++;
 	for (i = 0; i < conf->nlines; i++) {
@@ -312,21 +320,42 @@ kefud_preload_poke(struct kefud *k, int stop)
 		pthread_join(k->preload, NULL);
 }
 
-/* Switch to [kefu] user once the devices are open. */
-static int
-kefud_drop(const char *user, char **cause)
+/*
+ * The folder of the control socket, made for the run-time user when it
+ * is missing (/run/kefu outside systemd): the socket is made and
+ * removed after the switch.  Only a folder kefud makes is chowned.
+ */
+static void
+kefud_socket_dir(const struct conf *conf)
 {
-	struct passwd *pw;
+	char *copy = xstrdup(conf->socket_path), *dir = dirname(copy);
+	uid_t uid;
+	gid_t gid;
 
-	if (user == NULL || getuid() != 0)
-		return 0;
-	if ((pw = getpwnam(user)) == NULL)
-		return kf_error(cause, "[kefu] user: no user named '%s'", user);
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
-	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
-		return kf_error(cause, "cannot switch to user %s: %s", user,
-		    strerror(errno));
-	log_info("running as user %s", user);
+	if (conf->user != NULL && geteuid() == 0 &&
+	    priv_user(conf->user, &uid, &gid, NULL) == 0 &&
+	    mkdir(dir, 0750) == 0 && chown(dir, uid, gid) == -1)
+		log_warn("%s: chown to %s", dir, conf->user);
+	free(copy);
+}
+
+/*
+ * Started as root with [kefu] user: become that user before anything is
+ * opened or made (sockets, devices, the store, recordings), so that all
+ * of it belongs to the user and can be removed by it at exit.  Then core
+ * dumps off, unless [kefu] core-dumps asks for them.
+ */
+static int
+kefud_drop(const struct conf *conf, char **cause)
+{
+	int r;
+
+	kefud_socket_dir(conf);
+	if ((r = priv_drop(conf->user, cause)) == -1)
+		return -1;
+	if (r == 1)
+		log_info("running as user %s", conf->user);
+	priv_nodump(conf->core_dumps);
 	return 0;
 }
 
@@ -347,19 +376,6 @@ kefud_start_lines(struct kefud *k, char **cause)
 		k->lines[k->nlines++] = ln;
 		if (line_start(ln, svc_line_call, k->svc, cause) == -1)
 			return -1;
-	}
-	/* Give each line a moment to open its device before dropping root. */
-	for (i = 0; i < 50; i++) {
-		size_t j, opening = 0;
-
-		for (j = 0; j < k->nlines; j++) {
-			enum line_state st = line_state(k->lines[j]);
-			if (st == LINE_DOWN || st == LINE_INIT)
-				opening++;
-		}
-		if (opening == 0)
-			break;
-		sleep_ms(100);
 	}
 	return 0;
 }
@@ -396,9 +412,9 @@ kefud_run(struct kefud *k)
 	k->started = time(NULL);
 	pthread_mutex_init(&k->preload_mtx, NULL);
 	pthread_cond_init(&k->preload_cv, NULL);
-	if (ctl_listen(k->conf->socket_path, kefud_request, k, &k->ctl,
-	    &cause) == -1 || kefud_start_lines(k, &cause) == -1 ||
-	    kefud_drop(k->conf->user, &cause) == -1) {
+	if (kefud_drop(k->conf, &cause) == -1 ||
+	    ctl_listen(k->conf->socket_path, kefud_request, k, &k->ctl,
+	    &cause) == -1 || kefud_start_lines(k, &cause) == -1) {
 		log_error("cannot start: %s", cause);
 		free(cause);
 		kefud_stop(k);
@@ -473,6 +489,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* no core with the passwords of kefu.conf (kefud_drop decides) */
+	priv_nodump(0);
 	log_open("kefud", "-", KLOG_WARN, NULL);
 	memset(&k, 0, sizeof k);
 	if (path == NULL)

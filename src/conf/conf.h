@@ -60,7 +60,8 @@ struct conf {
 	char *log_target;       /* "-", "syslog" or a file */
 	char *log_level;
 	char *socket_path;      /* control socket */
-	char *user;             /* kefud drops to this user after opening devices */
+	char *user;             /* kefud and kefu switch to this user when run as root */
+	int core_dumps;         /* 1: kefud may dump core (debugging) */
 	char *language;         /* default language */
 	char *languages;        /* configured languages, comma-separated */
 	/* [store] */

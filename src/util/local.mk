@@ -7,6 +7,7 @@ libkefu_a_SOURCES += \
 	src/util/time.c \
 	src/util/log.c \
 	src/util/ini.c \
+	src/util/priv.c \
 	src/util/xml.h \
 	src/util/xml.c
 
