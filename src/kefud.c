@@ -85,7 +85,8 @@ kefud_check_spool(const struct conf *conf)
 		(void)priv_user(conf->user, &uid, &gid, NULL);
 	if (recording_dir_ok(conf->spool_dir, &st, uid, &cause) == 0)
 		return 0;
-	fprintf(stderr, "%s: [kefu] spool: %s\n", conf->path, cause);
+	fprintf(stderr, "%s:%d: spool: %s\n", conf->path,
+	    conf_line(conf, conf, "spool"), cause);
 	free(cause);
 	return -1;
 }
@@ -99,16 +100,13 @@ kefud_check(struct conf *conf, struct svc **out)
 	struct line *ln;
 	char *cause = NULL;
 	size_t i;
-	uid_t uid;
-	gid_t gid;
 	int n = 0;
 
-	if (conf->user != NULL && priv_user(conf->user, &uid, &gid,
-	    &cause) == -1) {
-		fprintf(stderr, "%s: [kefu] user: %s\n", conf->path, cause);
-		free(cause);
-		cause = NULL;
-		n++;
+	/* folders, adapters and the user first: the rest needs them */
+	if (conf_check_system(conf, &problems) > 0) {
+		fputs(sb_str(&problems), stderr);
+		sb_free(&problems);
+		return -1;
 	}
 	if (kefud_check_spool(conf) == -1)
 		n++;

@@ -77,6 +77,27 @@ check $? "kefud -n: a broken flow fails with status 1" "$tmp/out"
 has "price.xml:[0-9][0-9]*:.*nowhere" "$tmp/out" \
     "... naming file:line and the bad target"
 
+# kefud -n and kefu conf check: what the file names must exist, said as
+# file:line (SED-EXPRESSION@WANTED@DESCRIPTION)
+while IFS='@' read -r expr want what; do
+	sed "$expr" "$conf" >"$tmp/broken.conf"
+	chmod 600 "$tmp/broken.conf"
+	"$kefud" -n -f "$tmp/broken.conf" >"$tmp/out" 2>&1
+	[ $? -eq 1 ]
+	check $? "kefud -n refuses $what" "$tmp/out"
+	has "broken.conf:[0-9]*: $want" "$tmp/out" "... as file:line"
+	"$kefu" -c "$tmp/broken.conf" conf check >"$tmp/out" 2>&1
+	[ $? -ne 0 ]
+	check $? "kefu conf check fails on $what too" "$tmp/out"
+done <<EOF
+s|^\[kefu\]|[kefu]\nuser = nosuchuser|@ *user.*nosuchuser@user = nosuchuser
+s|^socket = .*|socket = $tmp/$(printf '%0120d' 0).sock|@socket = .*at most 107 bytes@a socket path too long for sun_path
+s|^datasource = local|datasource = nosuch|@\[store\] datasource = nosuch: no \[datasource nosuch\]@[store] datasource = nosuch
+s|^read-only = yes|read-only = yes\npool-size = 2\npool-min = 3|@\[datasource catalog\] pool-min = 3 is more than pool-size = 2@pool-min > pool-size
+s|^adapter = sqlite|adapter = nosuch|@\[datasource local\] adapter = nosuch: no such adapter profile@an unknown adapter
+s|^flows = .*|flows = $tmp/nosuch|@flows = $tmp/nosuch: no such folder@a missing folder
+EOF
+
 # kefu call --line refusals
 "$kefu" -c "$conf" call --line demo --keys 1 >"$tmp/out" 2>&1
 [ $? -eq 1 ]

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "util/util.h"
+
 /* [datasource NAME]: one database reached through ODBC. */
 struct conf_datasource {
 	char *name;             /* the NAME of [datasource NAME] */
@@ -72,6 +74,9 @@ struct conf {
 	/* [line NAME] ... */
 	struct conf_line *lines;
 	size_t nlines;
+	/* where each key given was set (for file:line in later checks) */
+	struct conf_at *at;
+	size_t nat;
 };
 
 /*
@@ -83,6 +88,21 @@ int conf_load(const char *path, struct conf **out, char **cause);
 int conf_parse(const char *path, const char *text, struct conf **out,
     char **cause);
 void conf_free(struct conf *conf);
+/*
+ * The line of kefu.conf that set key in a section: section is the conf
+ * itself ([kefu] and [store]), a conf_datasource or a conf_line of it.
+ * A key left to its default gives the section's header line (0 for
+ * [kefu] and [store]).
+ */
+int conf_line(const struct conf *conf, const void *section,
+    const char *key);
+/*
+ * The checks that look at the system rather than the text: the folders
+ * named exist, each adapter named has its profile in the adapters
+ * folder, and the user exists.  Appends one "file:line: reason" line per
+ * problem to out and returns their count.
+ */
+int conf_check_system(const struct conf *conf, struct strbuf *out);
 struct conf_datasource *conf_datasource(struct conf *conf, const char *name);
 /* The default path: $KEFU_CONF, else KEFU_SYSCONFDIR "/kefu.conf". */
 const char *conf_default_path(void);

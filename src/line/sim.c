@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -84,7 +85,11 @@ sim_gone(struct sim *s, const char *why)
 		line_event(s->ln, &ev);
 }
 
-/* A client broke the protocol: logged. */
+/*
+ * A client broke the protocol: logged, the first 63 bytes, with every
+ * digit as 'n' (a malformed "KEY 7364" may be a PIN) and every byte
+ * that is not printable ASCII as '?'.
+ */
 static void
 sim_garbage_log(struct sim *s, const char *what)
 {
@@ -92,7 +97,8 @@ sim_garbage_log(struct sim *s, const char *what)
 	size_t i;
 
 	for (i = 0; what[i] != '\0' && i < sizeof clean - 1; i++)
-		clean[i] = what[i] >= 0x20 && what[i] < 0x7f ? what[i] : '?';
+		clean[i] = isdigit((unsigned char)what[i]) ? 'n' :
+		    what[i] >= 0x20 && what[i] < 0x7f ? what[i] : '?';
 	clean[i] = '\0';
 	log_warnx("%s: the simulated caller sent something kefu does not "
 	    "understand (\"%s\"); ending that call", s->tag, clean);
@@ -255,10 +261,19 @@ sim_pump(struct sim *s, struct sim_ear *ear, int timeout_ms)
 		}
 		if (buf[i] == '\n') {
 			s->in[s->inlen] = '\0';
+			i++;
+			/* "KEY 1\0junk" is not KEY 1 */
+			if (memchr(s->in, '\0', s->inlen) != NULL) {
+				for (take = 0; take < s->inlen; take++)
+					if (s->in[take] == '\0')
+						s->in[take] = '?';
+				s->inlen = 0;
+				sim_garbage(s, s->in);
+				continue;
+			}
 			if (s->inlen > 0 && s->in[s->inlen - 1] == '\r')
 				s->in[s->inlen - 1] = '\0';
 			s->inlen = 0;
-			i++;
 			sim_command(s, s->in);
 			continue;
 		}

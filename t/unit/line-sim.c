@@ -391,6 +391,32 @@ main(void)
 	    "a line without end ends the call at once");
 	call_end(fd);
 
+	/* a NUL inside a line is garbage, not the key before it */
+	fd = call_start("HELLO kefu-sim 1 fast\n", "RING 1\n");
+	ok(write(fd, "KEY 1\0junk\n", 11) == 11, "(KEY 1\\0junk)");
+	s = ln->ops->wait_digit(ln, 2000, &key, &cause);
+	ok(s == LINE_GONE, "KEY 1\\0junk is refused, not taken as KEY 1 (%s "
+	    "%c)", line_status_name(s), s == LINE_DIGIT ? key : '-');
+	call_end(fd);
+	/* a malformed key line is logged without its digits */
+	{
+		struct strbuf logged = STRBUF_INIT;
+
+		log_capture(&logged);
+		fd = call_start("HELLO kefu-sim 1 fast\n", "RING 1\n");
+		cl_say(fd, "KEY 7364\n");
+		s = ln->ops->wait_digit(ln, 2000, &key, &cause);
+		log_capture(NULL);
+		is_int(s, LINE_GONE, "KEY 7364 ends the call");
+		like(sb_str(&logged), "does not understand (\"KEY nnnn\")",
+		    "it is logged as KEY nnnn");
+		ok(strstr(sb_str(&logged), "7364") == NULL &&
+		    strstr(sb_str(&logged), "736") == NULL,
+		    "no digit of it reaches the log");
+		call_end(fd);
+		sb_free(&logged);
+	}
+
 	/* bad hellos are dropped; the next client is answered */
 	bad = cl_connect();
 	cl_say(bad, "GET / HTTP/1.0\n");
