@@ -182,6 +182,89 @@ kefud_status_sources(struct kefud *k, struct strbuf *out)
 	}
 }
 
+/*
+ * kefu.conf read again for a reload: 0 with *fresh (or NULL when this
+ * user may not read it: its changes are then not checked), -1 with
+ * *cause when it is broken or names what is not there.
+ */
+static int
+kefud_reload_conf(struct kefud *k, struct conf **fresh, char **cause)
+{
+	struct strbuf problems = STRBUF_INIT;
+	char *why = NULL;
+
+	*fresh = NULL;
+	if (access(k->conf->path, R_OK) == -1) {
+		log_warnx("%s cannot be read by the user kefud runs as (%s); "
+		    "its changes are not checked and need a restart",
+		    k->conf->path, strerror(errno));
+		return 0;
+	}
+	if (conf_load(k->conf->path, fresh, &why) == -1) {
+		kf_error(cause, "%s", why);
+		free(why);
+		return -1;
+	}
+	if (conf_check_system(*fresh, &problems) > 0) {
+		kf_error(cause, "%s", sb_str(&problems));
+		sb_free(&problems);
+		conf_free(*fresh);
+		*fresh = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A reload (kefu reload or SIGHUP): kefu.conf is read again first and a
+ * broken one refuses the whole reload with its reasons; then a new set
+ * of flows, mappings, prompts and say-rules is built and swapped in.
+ * kefu.conf's own settings (folders, datasources, lines, ...) apply at
+ * the next start: those that changed are named in the reply and the
+ * log.  reply may be NULL.
+ */
+static int
+kefud_reload(struct kefud *k, struct strbuf *reply, char **cause)
+{
+	struct strbuf changed = STRBUF_INIT;
+	struct conf *fresh;
+	struct svc_set *set;
+
+	if (kefud_reload_conf(k, &fresh, cause) == -1) {
+		char *why = *cause;
+
+		kf_error(cause, "kefu.conf has problems, nothing was reloaded:"
+		    "\n%s", why);
+		free(why);
+		return -1;
+	}
+	if (fresh != NULL) {
+		conf_diff(k->conf, fresh, &changed);
+		conf_free(fresh);
+	}
+	if (svc_reload(k->svc, cause) == -1) {
+		sb_free(&changed);
+		return -1;
+	}
+	set = svc_acquire(k->svc);
+	if (reply != NULL)
+		sb_addf(reply, "reloaded: configuration generation %u\n",
+		    set->gen);
+	log_info("reloaded flows, mappings and prompts (generation %u)",
+	    set->gen);
+	svc_release(set);
+	if (changed.len > 0) {
+		log_warnx("kefu.conf changed (%s): these settings apply when "
+		    "kefud is restarted", sb_str(&changed));
+		if (reply != NULL)
+			sb_addf(reply, "kefu.conf changed (%s): restart kefud "
+			    "to apply these settings\n", sb_str(&changed));
+	}
+	sb_free(&changed);
+	kefud_preload_poke(k, 0);
+	return 0;
+}
+
 static int
 kefud_request(const char *req, struct strbuf *reply, char **cause,
     void *arg)
@@ -207,17 +290,10 @@ kefud_request(const char *req, struct strbuf *reply, char **cause,
 		return 0;
 	}
 	if (strcmp(req, "reload") == 0) {
-		if (svc_reload(k->svc, cause) == -1) {
+		if (kefud_reload(k, reply, cause) == -1) {
 			log_error("reload refused: %s", *cause);
 			return -1;
 		}
-		set = svc_acquire(k->svc);
-		sb_addf(reply, "reloaded: configuration generation %u\n",
-		    set->gen);
-		log_info("reloaded flows, mappings and prompts (generation "
-		    "%u)", set->gen);
-		svc_release(set);
-		kefud_preload_poke(k, 0);
 		return 0;
 	}
 	return kf_error(cause, "unknown request '%s' (try status or reload)",
@@ -396,7 +472,6 @@ kefud_stop(struct kefud *k)
 static int
 kefud_run(struct kefud *k)
 {
-	struct svc_set *set;
 	sigset_t sigs;
 	char *cause = NULL;
 	int sig;
@@ -426,17 +501,11 @@ kefud_run(struct kefud *k)
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			if (svc_reload(k->svc, &cause) == -1) {
+			if (kefud_reload(k, NULL, &cause) == -1) {
 				log_error("reload refused, the running "
 				    "configuration stays: %s", cause);
 				free(cause);
 				cause = NULL;
-			} else {
-				set = svc_acquire(k->svc);
-				log_info("reloaded flows, mappings and prompts "
-				    "(generation %u)", set->gen);
-				svc_release(set);
-				kefud_preload_poke(k, 0);
 			}
 			continue;
 		}

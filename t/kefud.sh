@@ -311,6 +311,31 @@ sleep 0.3
 sql "SELECT caller_id, path FROM call_log WHERE line = 'demo';" >"$tmp/out"
 has "^4444|.*price:told" "$tmp/out" "... runs on the new set (price:told)"
 
+# kefu.conf is read again on a reload: a broken one refuses the reload
+# with its file:line; a changed setting is named as needing a restart
+cp "$conf" "$tmp/client.conf"
+cp "$conf" "$tmp/conf.good"
+sed 's/^rings = 1$/rings = 1\ncolour = red/' "$tmp/conf.good" >"$conf"
+"$kefu" -c "$tmp/client.conf" reload >"$tmp/out" 2>&1
+[ $? -ne 0 ]
+check $? "kefu reload with a broken kefu.conf fails" "$tmp/out"
+has "nothing was reloaded" "$tmp/out" "... saying nothing was reloaded"
+has "kefu.conf:[0-9]*: unknown key 'colour'" "$tmp/out" \
+    "... and why, as file:line"
+"$kefu" -c "$tmp/client.conf" status >"$tmp/status" 2>&1
+has "generation 4," "$tmp/status" "... the generation stays 4"
+kill -HUP "$pid"
+sleep 0.5
+grep -c "reload refused.*kefu.conf has problems" "$log" | grep -q 2
+check $? "SIGHUP with a broken kefu.conf is refused too" "$log"
+sed 's/^silence = 5s$/silence = 6s/' "$tmp/conf.good" >"$conf"
+"$kefu" -c "$tmp/client.conf" reload >"$tmp/out" 2>&1
+check $? "kefu reload with a changed setting of kefu.conf" "$tmp/out"
+has "kefu.conf changed (\[line demo\] silence): restart kefud" \
+    "$tmp/out" "... names the setting that needs a restart"
+has "kefu.conf changed (\[line demo\] silence)" "$log" "... in the log too"
+cp "$tmp/conf.good" "$conf"
+
 # bad callers
 calls=5
 if command -v socat >/dev/null 2>&1; then

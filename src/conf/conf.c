@@ -864,6 +864,110 @@ conf_datasource(struct conf *conf, const char *name)
 	return NULL;
 }
 
+/* 1 when key k differs between the sections a and b. */
+static int
+conf_key_differs(const struct conf_key *k, const void *a, const void *b)
+{
+	const char *sa = *(char *const *)((const char *)a + k->offset);
+	const char *sb = *(char *const *)((const char *)b + k->offset);
+	const struct conf_datasource *da = a, *db = b;
+	size_t i;
+
+	switch (k->type) {
+	case CT_STRING:
+	case CT_PATH:
+	case CT_ENUM:
+		if (sa == NULL || sb == NULL)
+			return sa != sb;
+		return strcmp(sa, sb) != 0;
+	case CT_INT:
+	case CT_DURATION:
+	case CT_BOOL:
+		return *(const int *)((const char *)a + k->offset) !=
+		    *(const int *)((const char *)b + k->offset);
+	case CT_LIST:
+		if (da->nconnect != db->nconnect)
+			return 1;
+		for (i = 0; i < da->nconnect; i++)
+			if (strcmp(da->connect[i], db->connect[i]) != 0)
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* The keys of one scope that differ, as " [what] key" words. */
+static int
+conf_diff_section(enum conf_scope scope, const char *what, const void *a,
+    const void *b, struct strbuf *out)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < nitems(conf_keys); i++) {
+		const struct conf_key *k = &conf_keys[i];
+
+		if (k->scope != scope || strcmp(k->name, "failover") == 0 ||
+		    !conf_key_differs(k, a, b))
+			continue;
+		sb_addf(out, "%s%s %s", out->len > 0 ? ", " : "", what,
+		    k->name);
+		n++;
+	}
+	return n;
+}
+
+int
+conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
+{
+	const struct conf_datasource *da, *db;
+	const struct conf_line *la, *lb;
+	char what[96];
+	size_t i, j;
+	int n = 0;
+
+	n += conf_diff_section(CS_KEFU, "[kefu]", a, b, out);
+	n += conf_diff_section(CS_STORE, "[store]", a, b, out);
+	for (i = 0; i < a->nds; i++) {
+		da = &a->ds[i];
+		snprintf(what, sizeof what, "[datasource %s]", da->name);
+		if ((db = conf_datasource((struct conf *)b, da->name)) == NULL) {
+			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+			n++;
+		} else
+			n += conf_diff_section(CS_DATASOURCE, what, da, db, out);
+	}
+	for (i = 0; i < b->nds; i++)
+		if (conf_datasource((struct conf *)a, b->ds[i].name) == NULL) {
+			sb_addf(out, "%s[datasource %s] added", out->len ? ", " :
+			    "", b->ds[i].name);
+			n++;
+		}
+	for (i = 0; i < a->nlines; i++) {
+		la = &a->lines[i];
+		snprintf(what, sizeof what, "[line %s]", la->name);
+		for (j = 0, lb = NULL; j < b->nlines && lb == NULL; j++)
+			if (strcmp(b->lines[j].name, la->name) == 0)
+				lb = &b->lines[j];
+		if (lb == NULL) {
+			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+			n++;
+		} else
+			n += conf_diff_section(CS_LINE, what, la, lb, out);
+	}
+	for (i = 0; i < b->nlines; i++) {
+		for (j = 0; j < a->nlines; j++)
+			if (strcmp(a->lines[j].name, b->lines[i].name) == 0)
+				break;
+		if (j == a->nlines) {
+			sb_addf(out, "%s[line %s] added", out->len ? ", " : "",
+			    b->lines[i].name);
+			n++;
+		}
+	}
+	return n;
+}
+
 const char *
 conf_default_path(void)
 {

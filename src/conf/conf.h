@@ -103,6 +103,12 @@ int conf_line(const struct conf *conf, const void *section,
  * problem to out and returns their count.
  */
 int conf_check_system(const struct conf *conf, struct strbuf *out);
+/*
+ * The settings that differ between two loads of kefu.conf, appended to
+ * out as "[kefu] flows, [datasource erp] pool-size, [line 2] added";
+ * returns their count.
+ */
+int conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out);
 struct conf_datasource *conf_datasource(struct conf *conf, const char *name);
 /* The default path: $KEFU_CONF, else KEFU_SYSCONFDIR "/kefu.conf". */
 const char *conf_default_path(void);

@@ -172,6 +172,34 @@ test_system(void)
 	conf_free(conf);
 }
 
+/* conf_diff names what changed between two loads. */
+static void
+test_diff(void)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct conf *a = NULL, *b = NULL;
+	char *cause = NULL;
+
+	ok(conf_parse("/k.conf", "[kefu]\nflows = /f\n[datasource x]\n"
+	    "connect = DSN=a\n[line 1]\ndevice = /dev/ttyACM0\n", &a,
+	    &cause) == 0 && conf_parse("/k.conf", "[kefu]\nflows = /g\n"
+	    "[datasource x]\nconnect = DSN=a\nfailover = DSN=b\n"
+	    "pool-size = 9\n[line 1]\ndevice = /dev/ttyACM0\n[line 2]\n"
+	    "device = /dev/ttyACM1\n", &b, &cause) == 0, "two loads");
+	if (a == NULL || b == NULL) {
+		conf_free(a);
+		conf_free(b);
+		return;
+	}
+	is_int(conf_diff(a, a, &out), 0, "conf_diff: the same file, nothing");
+	is_int(conf_diff(a, b, &out), 4, "conf_diff: four changes");
+	is_str(sb_str(&out), "[kefu] flows, [datasource x] connect, "
+	    "[datasource x] pool-size, [line 2] added", "... named");
+	sb_free(&out);
+	conf_free(a);
+	conf_free(b);
+}
+
 int
 main(void)
 {
@@ -262,6 +290,7 @@ main(void)
 	    "a socket path is at most 107 bytes", "sim socket path too long");
 	test_huge();
 	test_system();
+	test_diff();
 
 	ok(conf_duration("250ms", &ms, &err) == 0 && ms == 250, "250ms");
 	ok(conf_duration("2m", &ms, &err) == 0 && ms == 120000, "2m");
