@@ -30,6 +30,15 @@ cli_conf(void)
 		free(cause);
 		return NULL;
 	}
+	/* as root, act as kefud's user: the store it makes is kefud's */
+	if (priv_drop(cli_loaded->user, &cause) == -1) {
+		fprintf(stderr, "kefu: %s:%d: user: %s\n", path,
+		    conf_line(cli_loaded, cli_loaded, "user"), cause);
+		free(cause);
+		conf_free(cli_loaded);
+		cli_loaded = NULL;
+		return NULL;
+	}
 	return cli_loaded;
 }
 

@@ -10,9 +10,8 @@
 #include "config.h"
 
 #include <errno.h>
-#include <grp.h>
+#include <libgen.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,18 +74,19 @@ kefud_warn_lines(const char *text)
 static int
 kefud_check_spool(const struct conf *conf)
 {
-	struct passwd *pw;
 	struct stat st;
 	uid_t uid = geteuid();
+	gid_t gid;
 	char *cause = NULL;
 
 	if (lstat(conf->spool_dir, &st) == -1)
 		return 0;
-	if (conf->user != NULL && (pw = getpwnam(conf->user)) != NULL)
-		uid = pw->pw_uid;
+	if (conf->user != NULL && geteuid() == 0)
+		(void)priv_user(conf->user, &uid, &gid, NULL);
 	if (recording_dir_ok(conf->spool_dir, &st, uid, &cause) == 0)
 		return 0;
-	fprintf(stderr, "%s: [kefu] spool: %s\n", conf->path, cause);
+	fprintf(stderr, "%s:%d: spool: %s\n", conf->path,
+	    conf_line(conf, conf, "spool"), cause);
 	free(cause);
 	return -1;
 }
@@ -102,6 +102,12 @@ kefud_check(struct conf *conf, struct svc **out)
 	size_t i;
 	int n = 0;
 
+	/* folders, adapters and the user first: the rest needs them */
+	if (conf_check_system(conf, &problems) > 0) {
+		fputs(sb_str(&problems), stderr);
+		sb_free(&problems);
+		return -1;
+	}
 	if (kefud_check_spool(conf) == -1)
 		n++;
 	for (i = 0; i < conf->nlines; i++) {
@@ -176,6 +182,89 @@ kefud_status_sources(struct kefud *k, struct strbuf *out)
 	}
 }
 
+/*
+ * kefu.conf read again for a reload: 0 with *fresh (or NULL when this
+ * user may not read it: its changes are then not checked), -1 with
+ * *cause when it is broken or names what is not there.
+ */
+static int
+kefud_reload_conf(struct kefud *k, struct conf **fresh, char **cause)
+{
+	struct strbuf problems = STRBUF_INIT;
+	char *why = NULL;
+
+	*fresh = NULL;
+	if (access(k->conf->path, R_OK) == -1) {
+		log_warnx("%s cannot be read by the user kefud runs as (%s); "
+		    "its changes are not checked and need a restart",
+		    k->conf->path, strerror(errno));
+		return 0;
+	}
+	if (conf_load(k->conf->path, fresh, &why) == -1) {
+		kf_error(cause, "%s", why);
+		free(why);
+		return -1;
+	}
+	if (conf_check_system(*fresh, &problems) > 0) {
+		kf_error(cause, "%s", sb_str(&problems));
+		sb_free(&problems);
+		conf_free(*fresh);
+		*fresh = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A reload (kefu reload or SIGHUP): kefu.conf is read again first and a
+ * broken one refuses the whole reload with its reasons; then a new set
+ * of flows, mappings, prompts and say-rules is built and swapped in.
+ * kefu.conf's own settings (folders, datasources, lines, ...) apply at
+ * the next start: those that changed are named in the reply and the
+ * log.  reply may be NULL.
+ */
+static int
+kefud_reload(struct kefud *k, struct strbuf *reply, char **cause)
+{
+	struct strbuf changed = STRBUF_INIT;
+	struct conf *fresh;
+	struct svc_set *set;
+
+	if (kefud_reload_conf(k, &fresh, cause) == -1) {
+		char *why = *cause;
+
+		kf_error(cause, "kefu.conf has problems, nothing was reloaded:"
+		    "\n%s", why);
+		free(why);
+		return -1;
+	}
+	if (fresh != NULL) {
+		conf_diff(k->conf, fresh, &changed);
+		conf_free(fresh);
+	}
+	if (svc_reload(k->svc, cause) == -1) {
+		sb_free(&changed);
+		return -1;
+	}
+	set = svc_acquire(k->svc);
+	if (reply != NULL)
+		sb_addf(reply, "reloaded: configuration generation %u\n",
+		    set->gen);
+	log_info("reloaded flows, mappings and prompts (generation %u)",
+	    set->gen);
+	svc_release(set);
+	if (changed.len > 0) {
+		log_warnx("kefu.conf changed (%s): these settings apply when "
+		    "kefud is restarted", sb_str(&changed));
+		if (reply != NULL)
+			sb_addf(reply, "kefu.conf changed (%s): restart kefud "
+			    "to apply these settings\n", sb_str(&changed));
+	}
+	sb_free(&changed);
+	kefud_preload_poke(k, 0);
+	return 0;
+}
+
 static int
 kefud_request(const char *req, struct strbuf *reply, char **cause,
     void *arg)
@@ -201,17 +290,10 @@ kefud_request(const char *req, struct strbuf *reply, char **cause,
 		return 0;
 	}
 	if (strcmp(req, "reload") == 0) {
-		if (svc_reload(k->svc, cause) == -1) {
+		if (kefud_reload(k, reply, cause) == -1) {
 			log_error("reload refused: %s", *cause);
 			return -1;
 		}
-		set = svc_acquire(k->svc);
-		sb_addf(reply, "reloaded: configuration generation %u\n",
-		    set->gen);
-		log_info("reloaded flows, mappings and prompts (generation "
-		    "%u)", set->gen);
-		svc_release(set);
-		kefud_preload_poke(k, 0);
 		return 0;
 	}
 	return kf_error(cause, "unknown request '%s' (try status or reload)",
@@ -312,21 +394,42 @@ kefud_preload_poke(struct kefud *k, int stop)
 		pthread_join(k->preload, NULL);
 }
 
-/* Switch to [kefu] user once the devices are open. */
-static int
-kefud_drop(const char *user, char **cause)
+/*
+ * The folder of the control socket, made for the run-time user when it
+ * is missing (/run/kefu outside systemd): the socket is made and
+ * removed after the switch.  Only a folder kefud makes is chowned.
+ */
+static void
+kefud_socket_dir(const struct conf *conf)
 {
-	struct passwd *pw;
+	char *copy = xstrdup(conf->socket_path), *dir = dirname(copy);
+	uid_t uid;
+	gid_t gid;
 
-	if (user == NULL || getuid() != 0)
-		return 0;
-	if ((pw = getpwnam(user)) == NULL)
-		return kf_error(cause, "[kefu] user: no user named '%s'", user);
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
-	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
-		return kf_error(cause, "cannot switch to user %s: %s", user,
-		    strerror(errno));
-	log_info("running as user %s", user);
+	if (conf->user != NULL && geteuid() == 0 &&
+	    priv_user(conf->user, &uid, &gid, NULL) == 0 &&
+	    mkdir(dir, 0750) == 0 && chown(dir, uid, gid) == -1)
+		log_warn("%s: chown to %s", dir, conf->user);
+	free(copy);
+}
+
+/*
+ * Started as root with [kefu] user: become that user before anything is
+ * opened or made (sockets, devices, the store, recordings), so that all
+ * of it belongs to the user and can be removed by it at exit.  Then core
+ * dumps off, unless [kefu] core-dumps asks for them.
+ */
+static int
+kefud_drop(const struct conf *conf, char **cause)
+{
+	int r;
+
+	kefud_socket_dir(conf);
+	if ((r = priv_drop(conf->user, cause)) == -1)
+		return -1;
+	if (r == 1)
+		log_info("running as user %s", conf->user);
+	priv_nodump(conf->core_dumps);
 	return 0;
 }
 
@@ -347,19 +450,6 @@ kefud_start_lines(struct kefud *k, char **cause)
 		k->lines[k->nlines++] = ln;
 		if (line_start(ln, svc_line_call, k->svc, cause) == -1)
 			return -1;
-	}
-	/* Give each line a moment to open its device before dropping root. */
-	for (i = 0; i < 50; i++) {
-		size_t j, opening = 0;
-
-		for (j = 0; j < k->nlines; j++) {
-			enum line_state st = line_state(k->lines[j]);
-			if (st == LINE_DOWN || st == LINE_INIT)
-				opening++;
-		}
-		if (opening == 0)
-			break;
-		sleep_ms(100);
 	}
 	return 0;
 }
@@ -382,7 +472,6 @@ kefud_stop(struct kefud *k)
 static int
 kefud_run(struct kefud *k)
 {
-	struct svc_set *set;
 	sigset_t sigs;
 	char *cause = NULL;
 	int sig;
@@ -396,9 +485,9 @@ kefud_run(struct kefud *k)
 	k->started = time(NULL);
 	pthread_mutex_init(&k->preload_mtx, NULL);
 	pthread_cond_init(&k->preload_cv, NULL);
-	if (ctl_listen(k->conf->socket_path, kefud_request, k, &k->ctl,
-	    &cause) == -1 || kefud_start_lines(k, &cause) == -1 ||
-	    kefud_drop(k->conf->user, &cause) == -1) {
+	if (kefud_drop(k->conf, &cause) == -1 ||
+	    ctl_listen(k->conf->socket_path, kefud_request, k, &k->ctl,
+	    &cause) == -1 || kefud_start_lines(k, &cause) == -1) {
 		log_error("cannot start: %s", cause);
 		free(cause);
 		kefud_stop(k);
@@ -412,17 +501,11 @@ kefud_run(struct kefud *k)
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			if (svc_reload(k->svc, &cause) == -1) {
+			if (kefud_reload(k, NULL, &cause) == -1) {
 				log_error("reload refused, the running "
 				    "configuration stays: %s", cause);
 				free(cause);
 				cause = NULL;
-			} else {
-				set = svc_acquire(k->svc);
-				log_info("reloaded flows, mappings and prompts "
-				    "(generation %u)", set->gen);
-				svc_release(set);
-				kefud_preload_poke(k, 0);
 			}
 			continue;
 		}
@@ -473,6 +556,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* no core with the passwords of kefu.conf (kefud_drop decides) */
+	priv_nodump(0);
 	log_open("kefud", "-", KLOG_WARN, NULL);
 	memset(&k, 0, sizeof k);
 	if (path == NULL)

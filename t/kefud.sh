@@ -77,6 +77,27 @@ check $? "kefud -n: a broken flow fails with status 1" "$tmp/out"
 has "price.xml:[0-9][0-9]*:.*nowhere" "$tmp/out" \
     "... naming file:line and the bad target"
 
+# kefud -n and kefu conf check: what the file names must exist, said as
+# file:line (SED-EXPRESSION@WANTED@DESCRIPTION)
+while IFS='@' read -r expr want what; do
+	sed "$expr" "$conf" >"$tmp/broken.conf"
+	chmod 600 "$tmp/broken.conf"
+	"$kefud" -n -f "$tmp/broken.conf" >"$tmp/out" 2>&1
+	[ $? -eq 1 ]
+	check $? "kefud -n refuses $what" "$tmp/out"
+	has "broken.conf:[0-9]*: $want" "$tmp/out" "... as file:line"
+	"$kefu" -c "$tmp/broken.conf" conf check >"$tmp/out" 2>&1
+	[ $? -ne 0 ]
+	check $? "kefu conf check fails on $what too" "$tmp/out"
+done <<EOF
+s|^\[kefu\]|[kefu]\nuser = nosuchuser|@ *user.*nosuchuser@user = nosuchuser
+s|^socket = .*|socket = $tmp/$(printf '%0120d' 0).sock|@socket = .*at most 107 bytes@a socket path too long for sun_path
+s|^datasource = local|datasource = nosuch|@\[store\] datasource = nosuch: no \[datasource nosuch\]@[store] datasource = nosuch
+s|^read-only = yes|read-only = yes\npool-size = 2\npool-min = 3|@\[datasource catalog\] pool-min = 3 is more than pool-size = 2@pool-min > pool-size
+s|^adapter = sqlite|adapter = nosuch|@\[datasource local\] adapter = nosuch: no such adapter profile@an unknown adapter
+s|^flows = .*|flows = $tmp/nosuch|@flows = $tmp/nosuch: no such folder@a missing folder
+EOF
+
 # kefu call --line refusals
 "$kefu" -c "$conf" call --line demo --keys 1 >"$tmp/out" 2>&1
 [ $? -eq 1 ]
@@ -246,6 +267,22 @@ simcall "$tmp/call2" "1 $barcode#" --caller 2
 check $? "calls still work on the old set" "$tmp/call2"
 has "play" "$tmp/call2" "... and hear prompts"
 cp "$tmp/price.good" "$tmp/flows/price.xml"
+cat >"$tmp/flows/two.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<flow name="two">
+  <play id="a" prompt="no.such.one" next="b"/>
+  <play id="b" prompt="no.such.two"/>
+  <hangup/>
+</flow>
+EOF
+"$kefu" -c "$conf" reload >"$tmp/out" 2>&1
+[ $? -ne 0 ]
+check $? "kefu reload with two problems fails" "$tmp/out"
+has "problems found" "$tmp/out" "... saying how many"
+has "no.such.one" "$tmp/out" "... with the first reason"
+has "no.such.two" "$tmp/out" "... and the second"
+hasnt "incomplete answer" "$tmp/out" "... not an incomplete answer"
+rm -f "$tmp/flows/two.xml"
 
 # a reload during a call: the call finishes on the set it started with
 simcall "$tmp/call3" "1 $barcode# $barcode# $barcode# $barcode#" \
@@ -273,6 +310,31 @@ check $? "the next call" "$tmp/call4"
 sleep 0.3
 sql "SELECT caller_id, path FROM call_log WHERE line = 'demo';" >"$tmp/out"
 has "^4444|.*price:told" "$tmp/out" "... runs on the new set (price:told)"
+
+# kefu.conf is read again on a reload: a broken one refuses the reload
+# with its file:line; a changed setting is named as needing a restart
+cp "$conf" "$tmp/client.conf"
+cp "$conf" "$tmp/conf.good"
+sed 's/^rings = 1$/rings = 1\ncolour = red/' "$tmp/conf.good" >"$conf"
+"$kefu" -c "$tmp/client.conf" reload >"$tmp/out" 2>&1
+[ $? -ne 0 ]
+check $? "kefu reload with a broken kefu.conf fails" "$tmp/out"
+has "nothing was reloaded" "$tmp/out" "... saying nothing was reloaded"
+has "kefu.conf:[0-9]*: unknown key 'colour'" "$tmp/out" \
+    "... and why, as file:line"
+"$kefu" -c "$tmp/client.conf" status >"$tmp/status" 2>&1
+has "generation 4," "$tmp/status" "... the generation stays 4"
+kill -HUP "$pid"
+sleep 0.5
+grep -c "reload refused.*kefu.conf has problems" "$log" | grep -q 2
+check $? "SIGHUP with a broken kefu.conf is refused too" "$log"
+sed 's/^silence = 5s$/silence = 6s/' "$tmp/conf.good" >"$conf"
+"$kefu" -c "$tmp/client.conf" reload >"$tmp/out" 2>&1
+check $? "kefu reload with a changed setting of kefu.conf" "$tmp/out"
+has "kefu.conf changed (\[line demo\] silence): restart kefud" \
+    "$tmp/out" "... names the setting that needs a restart"
+has "kefu.conf changed (\[line demo\] silence)" "$log" "... in the log too"
+cp "$tmp/conf.good" "$conf"
 
 # bad callers
 calls=5
@@ -326,6 +388,65 @@ pid=
 [ ! -e "$tmp/line-demo.sock" ]
 check $? "the socket is removed at exit"
 has "stopped" "$log" "the log says it stopped"
+
+# the privilege model: started as root with user = nobody, kefu db init
+# and kefud make every file as nobody, calls are logged (the store is
+# writable), core dumps are off, and the sockets are gone after SIGTERM
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	priv=$tmp/priv
+	mkdir "$priv"
+	chown nobody "$priv"
+	chmod 700 "$priv"
+	sed -e "s|^socket = .*|socket = $priv/kefud.sock|" \
+	    -e "s|^spool = .*|spool = $priv/spool|" \
+	    -e "s|Database=$tmp/kefu.db|Database=$priv/kefu.db|" \
+	    -e "s|^device = $tmp/|device = $priv/|" \
+	    -e "s|^\[kefu\]|[kefu]\nuser = nobody|" "$conf" >"$tmp/priv.conf"
+	chmod 600 "$tmp/priv.conf"
+	"$kefu" -c "$tmp/priv.conf" db init >"$tmp/out" 2>&1
+	check $? "user = nobody: kefu db init as root" "$tmp/out"
+	[ "$(stat -c %U "$priv/kefu.db" 2>/dev/null)" = nobody ]
+	check $? "... makes a store that belongs to nobody"
+	plog=$tmp/priv.log
+	"$kefud" -d -f "$tmp/priv.conf" >"$plog" 2>&1 &
+	pid=$!
+	i=0
+	while [ ! -S "$priv/line-demo.sock" ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1)); done
+	has "running as user nobody" "$plog" "kefud switches to nobody"
+	[ "$(stat -c %U "$priv/kefud.sock" 2>/dev/null)" = nobody ] &&
+	    [ "$(stat -c %U "$priv/line-demo.sock" 2>/dev/null)" = nobody ]
+	check $? "its sockets belong to nobody" "$plog"
+	grep -q "^Uid:.*65534" "/proc/$pid/status"
+	check $? "the process runs as nobody (uid 65534)"
+	grep -q "^Max core file size *0 *0 " "/proc/$pid/limits"
+	check $? "no core dumps (RLIMIT_CORE 0)" "/proc/$pid/limits"
+	"$kefu" -c "$tmp/priv.conf" call --line demo --fast --keys "2" \
+	    --caller 8888 >"$tmp/out" 2>&1
+	check $? "a call" "$tmp/out"
+	"$kefu" -c "$tmp/priv.conf" call --line rec --fast --keys "#" \
+	    --caller 8889 >"$tmp/out" 2>&1
+	sleep 0.5
+	hasnt "readonly\|not written to the call log" "$plog" \
+	    "the calls are written to the call log"
+	echo "SELECT caller_id FROM call_log;" | isql -b -d'|' \
+	    -k "Driver=SQLite3;Database=$priv/kefu.db" >"$tmp/out" 2>&1
+	has "^8888" "$tmp/out" "... the call_log row is there"
+	[ "$(stat -c %U "$priv"/spool/*-linerec-8889-*.wav 2>/dev/null)" = \
+	    nobody ]
+	check $? "the recording belongs to nobody" "$plog"
+	kill "$pid"
+	wait "$pid"
+	check $? "SIGTERM: kefud exits 0" "$plog"
+	pid=
+	[ ! -e "$priv/kefud.sock" ] && [ ! -e "$priv/line-demo.sock" ] &&
+	    [ ! -e "$priv/line-rec.sock" ]
+	check $? "its sockets are removed at exit" "$plog"
+else
+	for t in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+		ok "# SKIP the switch to user nobody needs root"
+	done
+fi
 
 # log = syslog: kefud runs (without -d, which logs to stderr) in a
 # private mount namespace whose /dev/log is a socat listener, so the

@@ -81,7 +81,8 @@ cat >"$tmp/bad.conf" <<EOF
 datasource = nope
 EOF
 conf=$tmp/bad.conf
-run 1 "there is no \[datasource nope\]" "a missing store datasource" -- db status
+run 1 "bad.conf:2: \[store\] datasource = nope: no \[datasource nope\]" \
+    "a missing store datasource, as file:line" -- db status
 conf=$tmp/kefu.conf
 
 run 0 "usage: kefu catalog build" "catalog --help" -- catalog --help

@@ -1,6 +1,7 @@
 /*
  * cmd-conf.c: `kefu conf check` (load kefu.conf and report the first
- * problem as file:line) and `kefu conf keys` (every section and key with
+ * problem in its text as file:line, then every folder, adapter profile
+ * or user it names that does not exist) and `kefu conf keys` (every section and key with
  * its default and meaning).
  */
 #include "config.h"
@@ -21,6 +22,7 @@ cmd_conf_usage(FILE *fp)
 int
 cmd_conf_main(int argc, char **argv)
 {
+	struct strbuf problems = STRBUF_INIT;
 	struct conf *conf;
 
 	if (cli_wants_help(argc, argv)) {
@@ -43,6 +45,11 @@ cmd_conf_main(int argc, char **argv)
 	}
 	if ((conf = cli_conf()) == NULL)
 		return CLI_FAIL;
+	if (conf_check_system(conf, &problems) > 0) {
+		fputs(sb_str(&problems), stderr);
+		sb_free(&problems);
+		return CLI_FAIL;
+	}
 	printf("%s: configuration OK (%zu datasources, %zu lines)\n",
 	    conf->path, conf->nds, conf->nlines);
 	return CLI_OK;

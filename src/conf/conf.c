@@ -6,12 +6,17 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf/conf.h"
 #include "util/util.h"
@@ -45,6 +50,16 @@ struct conf_key {
 	const char *help;
 };
 
+/* Where a key was set: [kefu]/[store] (index -1), or a datasource or line. */
+struct conf_at {
+	enum conf_scope scope;
+	size_t index;           /* into conf->ds or conf->lines */
+	const char *key;        /* the table's name (static) */
+	int line;
+};
+
+#define CONF_CLIP 60            /* a value longer than this is cut in errors */
+
 #define K(f) offsetof(struct conf, f)
 #define D(f) offsetof(struct conf_datasource, f)
 #define L(f) offsetof(struct conf_line, f)
@@ -72,7 +87,9 @@ static const struct conf_key conf_keys[] = {
 	  KEFU_RUNDIR "/kefud.sock", NULL, 0,
 	  "control socket used by kefu status and kefu reload" },
 	{ CS_KEFU, "user", CT_STRING, K(user), 0, 0, NULL, NULL, 0,
-	  "user kefud runs as after opening its devices" },
+	  "user kefud and kefu switch to when started as root" },
+	{ CS_KEFU, "core-dumps", CT_BOOL, K(core_dumps), 0, 0, "no", NULL, 0,
+	  "let kefud dump core (debugging: a core holds passwords and PINs)" },
 	{ CS_KEFU, "language", CT_ENUM, K(language), 0, 0, "zh-CN",
 	  "zh-CN|yue", 0, "default language of callers" },
 	{ CS_KEFU, "languages", CT_STRING, K(languages), 0, 0, "zh-CN,yue",
@@ -142,6 +159,16 @@ static const char *const conf_scope_names[] = {
 	[CS_DATASOURCE] = "datasource",
 	[CS_LINE] = "line",
 };
+
+/* A value for an error message: whole, or its start and its length. */
+static const char *
+conf_clip(const char *v, char *buf, size_t size)
+{
+	if (strlen(v) <= CONF_CLIP)
+		return v;
+	snprintf(buf, size, "%.*s... (%zu bytes)", CONF_CLIP, v, strlen(v));
+	return buf;
+}
 
 int
 conf_duration(const char *s, int *ms, const char **errstr)
@@ -221,7 +248,7 @@ conf_enum_canon(const char *choices, const char *v)
 }
 
 static int
-conf_set(const struct conf_key *k, void *base, const char *v,
+conf_set(const struct conf_key *k, void *base, const char *value,
     const char *dir, const char *where, char **cause)
 {
 	const char *errstr;
@@ -229,6 +256,8 @@ conf_set(const struct conf_key *k, void *base, const char *v,
 	int ms;
 	char **sp = (char **)((char *)base + k->offset);
 	int *ip = (int *)((char *)base + k->offset);
+	char clip[CONF_CLIP + 32];
+	const char *v = value;
 
 	switch (k->type) {
 	case CT_STRING:
@@ -245,18 +274,20 @@ conf_set(const struct conf_key *k, void *base, const char *v,
 	case CT_INT:
 		if (str_tonum(v, k->min, k->max, &num, &errstr) == -1)
 			return kf_error(cause, "%s: %s = %s: %s (allowed "
-			    "%lld to %lld)", where, k->name, v, errstr, k->min,
+			    "%lld to %lld)", where, k->name,
+			    conf_clip(v, clip, sizeof clip), errstr, k->min,
 			    k->max);
 		*ip = (int)num;
 		return 0;
 	case CT_DURATION:
 		if (conf_duration(v, &ms, &errstr) == -1)
 			return kf_error(cause, "%s: %s = %s: %s", where,
-			    k->name, v, errstr);
+			    k->name, conf_clip(v, clip, sizeof clip), errstr);
 		if (ms < k->min || ms > k->max)
 			return kf_error(cause, "%s: %s = %s: out of range "
-			    "(allowed %lldms to %llds)", where, k->name, v,
-			    k->min, k->max / 1000);
+			    "(allowed %lldms to %llds)", where, k->name,
+			    conf_clip(v, clip, sizeof clip), k->min,
+			    k->max / 1000);
 		*ip = ms;
 		return 0;
 	case CT_BOOL:
@@ -268,12 +299,13 @@ conf_set(const struct conf_key *k, void *base, const char *v,
 			*ip = 0;
 		else
 			return kf_error(cause, "%s: %s = %s: expected yes or "
-			    "no", where, k->name, v);
+			    "no", where, k->name, conf_clip(v, clip, sizeof clip));
 		return 0;
 	case CT_ENUM:
 		if (!conf_enum_ok(k->choices, v))
 			return kf_error(cause, "%s: %s = %s: expected one of "
-			    "%s", where, k->name, v, k->choices);
+			    "%s", where, k->name, conf_clip(v, clip, sizeof clip),
+			    k->choices);
 		free(*sp);
 		*sp = conf_enum_canon(k->choices, v);
 		return 0;
@@ -305,6 +337,59 @@ conf_set(const struct conf_key *k, void *base, const char *v,
 	}
 	}
 	return kf_error(cause, "%s: %s: internal error", where, k->name);
+}
+
+/* Index of a datasource or line section in its array; 0 for [kefu]. */
+static size_t
+conf_index(const struct conf *conf, enum conf_scope scope, const void *base)
+{
+	if (scope == CS_DATASOURCE)
+		return (size_t)((const struct conf_datasource *)base - conf->ds);
+	if (scope == CS_LINE)
+		return (size_t)((const struct conf_line *)base - conf->lines);
+	return 0;
+}
+
+static void
+conf_at_add(struct conf *conf, enum conf_scope scope, const void *base,
+    const char *key, int line)
+{
+	struct conf_at *at;
+
+	conf->at = xreallocarray(conf->at, conf->nat + 1, sizeof *conf->at);
+	at = &conf->at[conf->nat++];
+	at->scope = scope;
+	at->index = conf_index(conf, scope, base);
+	at->key = key;
+	at->line = line;
+}
+
+int
+conf_line(const struct conf *conf, const void *section, const char *key)
+{
+	enum conf_scope scope = CS_KEFU;
+	size_t i, index = 0;
+	int line = 0;
+
+	if (conf->nds > 0 && (const struct conf_datasource *)section >=
+	    conf->ds && (const struct conf_datasource *)section <
+	    conf->ds + conf->nds) {
+		scope = CS_DATASOURCE;
+		line = ((const struct conf_datasource *)section)->line;
+	} else if (conf->nlines > 0 && (const struct conf_line *)section >=
+	    conf->lines && (const struct conf_line *)section <
+	    conf->lines + conf->nlines) {
+		scope = CS_LINE;
+		line = ((const struct conf_line *)section)->line;
+	}
+	index = conf_index(conf, scope, section);
+	for (i = 0; i < conf->nat; i++)
+		if (strcmp(conf->at[i].key, key) == 0 &&
+		    (conf->at[i].scope == scope || (scope == CS_KEFU &&
+		    conf->at[i].scope == CS_STORE)) &&
+		    conf->at[i].index == index)
+			return conf->at[i].line;
+	return line;
 }
 
 static int
@@ -344,13 +429,14 @@ conf_section(struct conf *conf, struct ini *ini, struct ini_section *sec,
 			    where, k->name);
 		if (conf_set(k, base, e->value, dir, where, cause) == -1)
 			return -1;
+		conf_at_add(conf, scope, base, k->name, e->line);
 	}
-	(void)conf;
 	for (i = 0; i < sec->nentries; i++) {
 		e = &sec->entries[i];
 		if (!e->used)
-			return kf_error(cause, "%s:%d: unknown key '%s' in "
-			    "[%s]", ini->path, e->line, e->key, sec->type);
+			return kf_error(cause, "%s:%d: unknown key '%.*s%s' in "
+			    "[%s]", ini->path, e->line, CONF_CLIP, e->key,
+			    strlen(e->key) > CONF_CLIP ? "..." : "", sec->type);
 	}
 	return 0;
 }
@@ -450,12 +536,30 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 	return 0;
 }
 
+/* A socket path must fit sun_path; 0 or -1 with *cause as file:line. */
+static int
+conf_check_socket(const struct conf *conf, const void *section,
+    const char *key, const char *path, char **cause)
+{
+	struct sockaddr_un sun;
+	char clip[CONF_CLIP + 32];
+
+	if (strlen(path) < sizeof sun.sun_path)
+		return 0;
+	return kf_error(cause, "%s:%d: %s = %s: a socket path is at most %zu "
+	    "bytes long", conf->path, conf_line(conf, section, key), key,
+	    conf_clip(path, clip, sizeof clip), sizeof sun.sun_path - 1);
+}
+
 static int
 conf_check(struct conf *conf, struct ini *ini, char **cause)
 {
 	struct conf_line *ln;
 	size_t i;
 
+	if (conf_check_socket(conf, conf, "socket", conf->socket_path,
+	    cause) == -1)
+		return -1;
 	for (i = 0; i < conf->nlines; i++) {
 		ln = &conf->lines[i];
 		if (ln->language == NULL)
@@ -466,6 +570,9 @@ conf_check(struct conf *conf, struct ini *ini, char **cause)
 			    ln->name, strcmp(ln->type, "sim") == 0 ?
 			    "simulated" : "modem", strcmp(ln->type, "sim") == 0 ?
 			    " (the socket kefud listens on)" : "");
+		if (strcmp(ln->type, "sim") == 0 && conf_check_socket(conf,
+		    ln, "device", ln->device, cause) == -1)
+			return -1;
 	}
 	for (i = 0; i < conf->nds; i++) {
 		struct conf_datasource *ds = &conf->ds[i];
@@ -474,8 +581,85 @@ conf_check(struct conf *conf, struct ini *ini, char **cause)
 			return kf_error(cause, "%s:%d: [datasource %s] "
 			    "retry-max is shorter than retry", ini->path,
 			    ds->line, ds->name);
+		if (ds->pool_min > ds->pool_size)
+			return kf_error(cause, "%s:%d: [datasource %s] "
+			    "pool-min = %d is more than pool-size = %d",
+			    ini->path, conf_line(conf, ds, "pool-min"),
+			    ds->name, ds->pool_min, ds->pool_size);
 	}
+	/* the store named (not the default "local" of a file without one) */
+	if (conf_line(conf, conf, "datasource") != 0 &&
+	    conf_datasource(conf, conf->store_datasource) == NULL)
+		return kf_error(cause, "%s:%d: [store] datasource = %.*s: no "
+		    "[datasource %.*s] in this file", ini->path,
+		    conf_line(conf, conf, "datasource"), CONF_CLIP,
+		    conf->store_datasource, CONF_CLIP, conf->store_datasource);
 	return 0;
+}
+
+/* A folder key must name a folder. */
+static int
+conf_check_dir(const struct conf *conf, const char *key, const char *dir,
+    struct strbuf *out)
+{
+	const char *why;
+	struct stat st;
+	int line;
+
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	why = stat(dir, &st) == -1 ? "no such folder" : "not a folder";
+	if ((line = conf_line(conf, conf, key)) == 0)
+		sb_addf(out, "%s: [kefu] %s = %s (the default): %s\n",
+		    conf->path, key, dir, why);
+	else
+		sb_addf(out, "%s:%d: %s = %s: %s\n", conf->path, line, key,
+		    dir, why);
+	return 1;
+}
+
+int
+conf_check_system(const struct conf *conf, struct strbuf *out)
+{
+	const struct conf_datasource *ds;
+	struct passwd *pw;
+	struct stat st;
+	char *path;
+	size_t i;
+	int n = 0;
+
+	n += conf_check_dir(conf, "mappings", conf->mappings_dir, out);
+	n += conf_check_dir(conf, "adapters", conf->adapters_dir, out);
+	n += conf_check_dir(conf, "flows", conf->flows_dir, out);
+	n += conf_check_dir(conf, "prompts", conf->prompts_dir, out);
+	n += conf_check_dir(conf, "sql", conf->sql_dir, out);
+	for (i = 0; i < conf->nds; i++) {
+		ds = &conf->ds[i];
+		if (ds->adapter == NULL)
+			continue;
+		path = xasprintf("%s/%s.xml", conf->adapters_dir, ds->adapter);
+		if (strchr(ds->adapter, '/') != NULL || stat(path, &st) == -1) {
+			sb_addf(out, "%s:%d: [datasource %s] adapter = %.*s: "
+			    "no such adapter profile (%s/NAME.xml: oracle, "
+			    "sybase, sqlserver, informix, db2, postgresql, "
+			    "mysql, sqlite)\n", conf->path,
+			    conf_line(conf, ds, "adapter"), ds->name, CONF_CLIP,
+			    ds->adapter, conf->adapters_dir);
+			n++;
+		}
+		free(path);
+	}
+	if (conf->user != NULL) {
+		errno = 0;
+		if ((pw = getpwnam(conf->user)) == NULL) {
+			sb_addf(out, "%s:%d: user = %.*s: no such user%s%s\n",
+			    conf->path, conf_line(conf, conf, "user"),
+			    CONF_CLIP, conf->user, errno != 0 ? ": " : "",
+			    errno != 0 ? strerror(errno) : "");
+			n++;
+		}
+	}
+	return n;
 }
 
 /* A password in kefu.conf is fine only when others cannot read the file. */
@@ -664,6 +848,7 @@ conf_free(struct conf *conf)
 		free(conf->lines[i].name);
 	}
 	free(conf->lines);
+	free(conf->at);
 	free(conf->path);
 	free(conf);
 }
@@ -677,6 +862,110 @@ conf_datasource(struct conf *conf, const char *name)
 		if (strcmp(conf->ds[i].name, name) == 0)
 			return &conf->ds[i];
 	return NULL;
+}
+
+/* 1 when key k differs between the sections a and b. */
+static int
+conf_key_differs(const struct conf_key *k, const void *a, const void *b)
+{
+	const char *sa = *(char *const *)((const char *)a + k->offset);
+	const char *sb = *(char *const *)((const char *)b + k->offset);
+	const struct conf_datasource *da = a, *db = b;
+	size_t i;
+
+	switch (k->type) {
+	case CT_STRING:
+	case CT_PATH:
+	case CT_ENUM:
+		if (sa == NULL || sb == NULL)
+			return sa != sb;
+		return strcmp(sa, sb) != 0;
+	case CT_INT:
+	case CT_DURATION:
+	case CT_BOOL:
+		return *(const int *)((const char *)a + k->offset) !=
+		    *(const int *)((const char *)b + k->offset);
+	case CT_LIST:
+		if (da->nconnect != db->nconnect)
+			return 1;
+		for (i = 0; i < da->nconnect; i++)
+			if (strcmp(da->connect[i], db->connect[i]) != 0)
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* The keys of one scope that differ, as " [what] key" words. */
+static int
+conf_diff_section(enum conf_scope scope, const char *what, const void *a,
+    const void *b, struct strbuf *out)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < nitems(conf_keys); i++) {
+		const struct conf_key *k = &conf_keys[i];
+
+		if (k->scope != scope || strcmp(k->name, "failover") == 0 ||
+		    !conf_key_differs(k, a, b))
+			continue;
+		sb_addf(out, "%s%s %s", out->len > 0 ? ", " : "", what,
+		    k->name);
+		n++;
+	}
+	return n;
+}
+
+int
+conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
+{
+	const struct conf_datasource *da, *db;
+	const struct conf_line *la, *lb;
+	char what[96];
+	size_t i, j;
+	int n = 0;
+
+	n += conf_diff_section(CS_KEFU, "[kefu]", a, b, out);
+	n += conf_diff_section(CS_STORE, "[store]", a, b, out);
+	for (i = 0; i < a->nds; i++) {
+		da = &a->ds[i];
+		snprintf(what, sizeof what, "[datasource %s]", da->name);
+		if ((db = conf_datasource((struct conf *)b, da->name)) == NULL) {
+			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+			n++;
+		} else
+			n += conf_diff_section(CS_DATASOURCE, what, da, db, out);
+	}
+	for (i = 0; i < b->nds; i++)
+		if (conf_datasource((struct conf *)a, b->ds[i].name) == NULL) {
+			sb_addf(out, "%s[datasource %s] added", out->len ? ", " :
+			    "", b->ds[i].name);
+			n++;
+		}
+	for (i = 0; i < a->nlines; i++) {
+		la = &a->lines[i];
+		snprintf(what, sizeof what, "[line %s]", la->name);
+		for (j = 0, lb = NULL; j < b->nlines && lb == NULL; j++)
+			if (strcmp(b->lines[j].name, la->name) == 0)
+				lb = &b->lines[j];
+		if (lb == NULL) {
+			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+			n++;
+		} else
+			n += conf_diff_section(CS_LINE, what, la, lb, out);
+	}
+	for (i = 0; i < b->nlines; i++) {
+		for (j = 0; j < a->nlines; j++)
+			if (strcmp(a->lines[j].name, b->lines[i].name) == 0)
+				break;
+		if (j == a->nlines) {
+			sb_addf(out, "%s[line %s] added", out->len ? ", " : "",
+			    b->lines[i].name);
+			n++;
+		}
+	}
+	return n;
 }
 
 const char *

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "util/util.h"
+
 /* [datasource NAME]: one database reached through ODBC. */
 struct conf_datasource {
 	char *name;             /* the NAME of [datasource NAME] */
@@ -60,7 +62,8 @@ struct conf {
 	char *log_target;       /* "-", "syslog" or a file */
 	char *log_level;
 	char *socket_path;      /* control socket */
-	char *user;             /* kefud drops to this user after opening devices */
+	char *user;             /* kefud and kefu switch to this user when run as root */
+	int core_dumps;         /* 1: kefud may dump core (debugging) */
 	char *language;         /* default language */
 	char *languages;        /* configured languages, comma-separated */
 	/* [store] */
@@ -71,6 +74,9 @@ struct conf {
 	/* [line NAME] ... */
 	struct conf_line *lines;
 	size_t nlines;
+	/* where each key given was set (for file:line in later checks) */
+	struct conf_at *at;
+	size_t nat;
 };
 
 /*
@@ -82,6 +88,27 @@ int conf_load(const char *path, struct conf **out, char **cause);
 int conf_parse(const char *path, const char *text, struct conf **out,
     char **cause);
 void conf_free(struct conf *conf);
+/*
+ * The line of kefu.conf that set key in a section: section is the conf
+ * itself ([kefu] and [store]), a conf_datasource or a conf_line of it.
+ * A key left to its default gives the section's header line (0 for
+ * [kefu] and [store]).
+ */
+int conf_line(const struct conf *conf, const void *section,
+    const char *key);
+/*
+ * The checks that look at the system rather than the text: the folders
+ * named exist, each adapter named has its profile in the adapters
+ * folder, and the user exists.  Appends one "file:line: reason" line per
+ * problem to out and returns their count.
+ */
+int conf_check_system(const struct conf *conf, struct strbuf *out);
+/*
+ * The settings that differ between two loads of kefu.conf, appended to
+ * out as "[kefu] flows, [datasource erp] pool-size, [line 2] added";
+ * returns their count.
+ */
+int conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out);
 struct conf_datasource *conf_datasource(struct conf *conf, const char *name);
 /* The default path: $KEFU_CONF, else KEFU_SYSCONFDIR "/kefu.conf". */
 const char *conf_default_path(void);

@@ -1,8 +1,13 @@
 /*
- * ctl.c: the control socket.  One accepting thread; requests are short
- * and handled one at a time, so a slow client cannot pile up threads.
- * Protocol: the client writes one line; the server writes the answer
- * lines, then "ok" or "error: reason", and closes.
+ * ctl.c: the control socket.  One thread serves every connection from
+ * one poll(2) loop: each connection has a whole-request deadline (the
+ * request line read and the answer written within CTL_DEADLINE_MS, no
+ * matter how slowly the bytes trickle in), and at most CTL_MAX_PER_UID
+ * connections of one user (SO_PEERCRED) and CTL_MAX_CONN in all are
+ * kept -- the oldest goes first -- so idle or slow clients never keep
+ * `kefu status` waiting.  Protocol: the client writes one line; the
+ * server writes the answer lines, then "ok" or "error: reason" (a
+ * reason of several lines is several "error: " lines), and closes.
  */
 #include "config.h"
 
@@ -19,7 +24,24 @@
 
 #include "ctl/ctl.h"
 
-#define CTL_MAX_REQUEST 1024
+#define CTL_MAX_REQUEST 1024    /* longest request line */
+#define CTL_DEADLINE_MS 2000    /* to send the request and read the answer */
+#define CTL_MAX_CONN 128        /* connections kept at once */
+#define CTL_MAX_PER_UID 16      /* ... of them from one user */
+#define CTL_BACKLOG 128         /* connections waiting to be accepted */
+
+/* One client connection, from accept to close. */
+struct ctl_conn {
+	int fd;
+	uid_t uid;              /* the peer's user (SO_PEERCRED) */
+	uint64_t seq;           /* order of arrival: the oldest goes first */
+	uint64_t deadline;      /* now_ms() after which it is cut */
+	char in[CTL_MAX_REQUEST];
+	size_t inlen;
+	int answering;          /* the answer is in out */
+	struct strbuf out;      /* the answer */
+	size_t sent;            /* bytes of out written */
+};
 
 struct ctl_server {
 	int fd;                 /* listening socket */
@@ -28,6 +50,10 @@ struct ctl_server {
 	ctl_handler_h *handler;
 	void *arg;
 	pthread_t thread;
+	struct ctl_conn *conn[CTL_MAX_CONN];    /* the loop's own, no lock */
+	size_t nconn;
+	uint64_t seq;
+	uint64_t warned;        /* now_ms() of the last warning about a cut */
 };
 
 static int
@@ -36,10 +62,19 @@ ctl_addr(const char *path, struct sockaddr_un *sun, char **cause)
 	memset(sun, 0, sizeof *sun);
 	sun->sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof sun->sun_path)
-		return kf_error(cause, "control socket path too long: %s",
-		    path);
+		return kf_error(cause, "control socket path too long (%zu "
+		    "bytes, at most %zu): %s", strlen(path),
+		    sizeof sun->sun_path - 1, path);
 	strcpy(sun->sun_path, path);
 	return 0;
+}
+
+int
+ctl_path_ok(const char *path, char **cause)
+{
+	struct sockaddr_un sun;
+
+	return ctl_addr(path, &sun, cause);
 }
 
 /* Write all of buf, giving up after timeout_ms without progress. */
@@ -63,87 +98,233 @@ ctl_write_all(int fd, const char *buf, size_t len, int timeout_ms)
 	return 0;
 }
 
-/* Read one request line (without the newline) within timeout_ms. */
-static int
-ctl_read_line(int fd, char *buf, size_t size, int timeout_ms)
+static void
+ctl_conn_drop(struct ctl_server *srv, size_t i)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	size_t len = 0;
-	ssize_t n;
-	char *nl;
+	struct ctl_conn *c = srv->conn[i];
 
-	while (len < size - 1) {
-		if (poll(&pfd, 1, timeout_ms) <= 0)
-			return -1;
-		n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if ((nl = strchr(buf, '\n')) != NULL) {
-			*nl = '\0';
-			if (nl > buf && nl[-1] == '\r')
-				nl[-1] = '\0';
-			return 0;
-		}
-	}
-	buf[len] = '\0';
-	return len > 0 && len < size - 1 ? 0 : -1;
+	close(c->fd);
+	sb_free(&c->out);
+	free(c);
+	srv->conn[i] = srv->conn[--srv->nconn];
 }
 
+/* A connection cut to make room, said once in a while (not per client). */
 static void
-ctl_serve_one(struct ctl_server *srv, int fd)
+ctl_conn_evict(struct ctl_server *srv, size_t i, const char *why)
 {
-	char req[CTL_MAX_REQUEST];
-	struct strbuf reply = STRBUF_INIT;
-	char *cause = NULL;
+	uint64_t now = now_ms();
 
-	if (ctl_read_line(fd, req, sizeof req, 2000) == -1) {
-		sb_adds(&reply, "error: request too long or not a line\n");
-	} else if (srv->handler(str_trim(req), &reply, &cause,
-	    srv->arg) == 0) {
-		sb_adds(&reply, "ok\n");
-	} else {
-		sb_addf(&reply, "error: %s\n", cause ? cause : "failed");
-		free(cause);
+	if (srv->warned == 0 || now - srv->warned > 60000) {
+		log_warnx("control socket: %s; the oldest connection (uid %u) "
+		    "is closed to serve the new one", why,
+		    (unsigned)srv->conn[i]->uid);
+		srv->warned = now;
 	}
-	(void)ctl_write_all(fd, sb_str(&reply), reply.len, 2000);
-	sb_free(&reply);
+	ctl_conn_drop(srv, i);
+}
+
+/* Room for a new connection of uid: cut the oldest of the user, or of all. */
+static void
+ctl_conn_room(struct ctl_server *srv, uid_t uid)
+{
+	size_t i, oldest = 0, mine = 0, n = 0;
+
+	for (i = 0; i < srv->nconn; i++) {
+		if (srv->conn[i]->uid != uid)
+			continue;
+		if (n++ == 0 || srv->conn[i]->seq < srv->conn[mine]->seq)
+			mine = i;
+	}
+	if (n >= CTL_MAX_PER_UID) {
+		ctl_conn_evict(srv, mine, "one user holds too many idle "
+		    "connections");
+		return;
+	}
+	if (srv->nconn < CTL_MAX_CONN)
+		return;
+	for (i = 1; i < srv->nconn; i++)
+		if (srv->conn[i]->seq < srv->conn[oldest]->seq)
+			oldest = i;
+	ctl_conn_evict(srv, oldest, "too many connections");
+}
+
+/* Take one waiting client; -1 when there was none. */
+static int
+ctl_accept(struct ctl_server *srv)
+{
+	struct ctl_conn *c;
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	int fd;
+
+	fd = accept4(srv->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd == -1) {
+		if (errno != EINTR && errno != EAGAIN &&
+		    errno != ECONNABORTED)
+			log_warn("control socket: accept");
+		return -1;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		cred.uid = (uid_t)-1;
+	ctl_conn_room(srv, cred.uid);
+	c = xcalloc(1, sizeof *c);
+	c->fd = fd;
+	c->uid = cred.uid;
+	c->seq = ++srv->seq;
+	c->deadline = now_ms() + CTL_DEADLINE_MS;
+	srv->conn[srv->nconn++] = c;
+	return 0;
+}
+
+/* The request is complete (or broken): run it and queue the answer. */
+static void
+ctl_answer(struct ctl_server *srv, struct ctl_conn *c, int broken)
+{
+	char *cause = NULL, *line, *nl;
+
+	c->answering = 1;
+	if (broken) {
+		sb_adds(&c->out, "error: request too long or not a line\n");
+		return;
+	}
+	c->in[c->inlen] = '\0';
+	if (srv->handler(str_trim(c->in), &c->out, &cause, srv->arg) == 0) {
+		sb_adds(&c->out, "ok\n");
+		return;
+	}
+	/* every line of the reason, each as an "error: " line */
+	for (line = cause ? cause : (char *)"failed"; *line != '\0';
+	    line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (nl == NULL) {
+			sb_addf(&c->out, "error: %s\n", line);
+			break;
+		}
+		if (nl > line)
+			sb_addf(&c->out, "error: %.*s\n", (int)(nl - line),
+			    line);
+	}
+	free(cause);
+}
+
+/* Bytes from the client; 0 to keep the connection, -1 to close it. */
+static int
+ctl_conn_read(struct ctl_server *srv, struct ctl_conn *c)
+{
+	char *nl;
+	ssize_t n;
+
+	n = recv(c->fd, c->in + c->inlen, sizeof c->in - 1 - c->inlen, 0);
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0) {
+		/* the client closed its side: a last line without '\n' */
+		if (c->inlen == 0)
+			return -1;
+		ctl_answer(srv, c, 0);
+		return 0;
+	}
+	c->inlen += (size_t)n;
+	c->in[c->inlen] = '\0';
+	if ((nl = strchr(c->in, '\n')) != NULL) {
+		c->inlen = (size_t)(nl - c->in);
+		if (nl > c->in && nl[-1] == '\r')
+			c->inlen--;
+		ctl_answer(srv, c, 0);
+	} else if (c->inlen == sizeof c->in - 1)
+		ctl_answer(srv, c, 1);
+	return 0;
+}
+
+/* Write what the client can take; -1 when done (or failed): close. */
+static int
+ctl_conn_write(struct ctl_conn *c)
+{
+	ssize_t n;
+
+	while (c->sent < c->out.len) {
+		n = send(c->fd, c->out.s + c->sent, c->out.len - c->sent,
+		    MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return 0;
+		if (n <= 0)
+			return -1;
+		c->sent += (size_t)n;
+	}
+	return -1;
+}
+
+/* One connection's turn: 0 to keep it, -1 to close it. */
+static int
+ctl_conn_step(struct ctl_server *srv, struct ctl_conn *c, short revents)
+{
+	if (!c->answering && (revents & (POLLIN | POLLHUP | POLLERR)) &&
+	    ctl_conn_read(srv, c) == -1)
+		return -1;
+	if (c->answering)
+		return ctl_conn_write(c);
+	if (revents & (POLLERR | POLLNVAL))
+		return -1;
+	return now_ms() >= c->deadline ? -1 : 0;
 }
 
 static void *
 ctl_thread(void *arg)
 {
 	struct ctl_server *srv = arg;
-	struct pollfd pfd[2];
-	int fd;
+	struct pollfd pfd[2 + CTL_MAX_CONN];
+	struct ctl_conn *snap[CTL_MAX_CONN];
+	uint64_t now, next;
+	size_t i, n;
+	int timeout;
 
-	pfd[0].fd = srv->fd;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = srv->wake[0];
-	pfd[1].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 2, -1) == -1) {
+		pfd[0].fd = srv->wake[0];
+		pfd[0].events = POLLIN;
+		pfd[1].fd = srv->fd;
+		pfd[1].events = POLLIN;
+		now = now_ms();
+		next = now + 60000;
+		n = srv->nconn;
+		for (i = 0; i < n; i++) {
+			snap[i] = srv->conn[i];
+			pfd[2 + i].fd = snap[i]->fd;
+			pfd[2 + i].events = snap[i]->answering ? POLLOUT :
+			    POLLIN;
+			pfd[2 + i].revents = 0;
+			if (snap[i]->deadline < next)
+				next = snap[i]->deadline;
+		}
+		timeout = next > now ? (int)(next - now) : 0;
+		if (poll(pfd, 2 + n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_warn("control socket: poll");
 			break;
 		}
-		if (pfd[1].revents != 0)
+		if (pfd[0].revents != 0)
 			break;
-		if ((pfd[0].revents & POLLIN) == 0)
-			continue;
-		fd = accept4(srv->fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EINTR && errno != EAGAIN)
-				log_warn("control socket: accept");
-			continue;
+		/* connections first, by the snapshot: accepting may cut one */
+		for (i = 0; i < n; i++) {
+			size_t j;
+
+			for (j = 0; j < srv->nconn; j++)
+				if (srv->conn[j] == snap[i])
+					break;
+			if (j < srv->nconn && (now_ms() >= snap[i]->deadline ||
+			    ctl_conn_step(srv, snap[i], pfd[2 + i].revents) ==
+			    -1))
+				ctl_conn_drop(srv, j);
 		}
-		ctl_serve_one(srv, fd);
-		close(fd);
+		if (pfd[1].revents & POLLIN)
+			for (i = 0; i < 32 && ctl_accept(srv) == 0; i++)
+				;
 	}
+	while (srv->nconn > 0)
+		ctl_conn_drop(srv, 0);
 	return NULL;
 }
 
@@ -183,7 +364,8 @@ ctl_listen(const char *path, ctl_handler_h *handler, void *arg,
 	    ctl_clear_stale(path, &sun, cause) == -1)
 		return -1;
 	srv = xcalloc(1, sizeof *srv);
-	srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	srv->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
 	if (srv->fd == -1) {
 		free(srv);
 		return kf_error(cause, "socket: %s", strerror(errno));
@@ -198,7 +380,8 @@ ctl_listen(const char *path, ctl_handler_h *handler, void *arg,
 		return -1;
 	}
 	umask(old);
-	if (listen(srv->fd, 16) == -1 || pipe2(srv->wake, O_CLOEXEC) == -1) {
+	if (listen(srv->fd, CTL_BACKLOG) == -1 ||
+	    pipe2(srv->wake, O_CLOEXEC) == -1) {
 		kf_error(cause, "control socket %s: %s", path,
 		    strerror(errno));
 		close(srv->fd);
@@ -230,11 +413,15 @@ ctl_close(struct ctl_server *srv)
 	free(srv);
 }
 
-/* Split the answer into the body and its final status line. */
+/*
+ * Split the answer into the body and its final status: "ok", or one or
+ * more "error: " lines (the reason, line by line).
+ */
 static int
 ctl_parse_reply(struct strbuf *in, char **reply, char **cause)
 {
-	char *s = sb_steal(in), *last;
+	struct strbuf why = STRBUF_INIT;
+	char *s = sb_steal(in), *last, *first;
 	size_t len = strlen(s);
 
 	while (len > 0 && s[len - 1] == '\n')
@@ -246,15 +433,33 @@ ctl_parse_reply(struct strbuf *in, char **reply, char **cause)
 		*reply = s;
 		return 0;
 	}
-	if (str_prefix(last, "error: ")) {
-		kf_error(cause, "%s", last + 7);
-		*last = '\0';
-		*reply = s;
-		return -1;
+	if (!str_prefix(last, "error: ")) {
+		free(s);
+		*reply = NULL;
+		return kf_error(cause, "kefud gave an incomplete answer");
 	}
-	free(s);
-	*reply = NULL;
-	return kf_error(cause, "kefud gave an incomplete answer");
+	/* back to the first of the trailing "error: " lines */
+	for (first = last; first > s; first = last) {
+		for (last = first - 1; last > s && last[-1] != '\n'; last--)
+			;
+		if (!str_prefix(last, "error: "))
+			break;
+	}
+	for (last = first; last != NULL; ) {
+		char *nl = strchr(last, '\n');
+
+		sb_add(&why, last + 7, nl ? (size_t)(nl - last - 7) :
+		    strlen(last + 7));
+		if (nl != NULL)
+			sb_addc(&why, '\n');
+		last = nl ? nl + 1 : NULL;
+	}
+	if (cause != NULL)
+		*cause = sb_steal(&why);
+	sb_free(&why);
+	*first = '\0';
+	*reply = s;
+	return -1;
 }
 
 int

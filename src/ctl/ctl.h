@@ -22,10 +22,16 @@ struct ctl_server;
 
 /*
  * Listen on path (an existing stale socket is replaced; a live one is an
- * error: another kefud runs) and serve requests on a thread of its own.
+ * error: another kefud runs) and serve requests on a thread of its own,
+ * every connection at once: each must send its request and read the
+ * answer within 2 s, and a user holding 16 connections (128 in all)
+ * loses the oldest to a new one.  A reason of several lines (a refused
+ * reload) reaches the client whole.
  */
 int ctl_listen(const char *path, ctl_handler_h *handler, void *arg,
     struct ctl_server **out, char **cause);
+/* 0 when path fits a socket address, else -1 with *cause saying so. */
+int ctl_path_ok(const char *path, char **cause);
 /* Stop serving, remove the socket file. */
 void ctl_close(struct ctl_server *srv);
 

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -29,6 +30,21 @@
 #define SIM_WRITE_MS 5000       /* a client not reading for this long is gone */
 #define SIM_LINE_MAX 256        /* longest command line */
 #define SIM_AUDIO_MAX 65536     /* largest AUDIO block from a client */
+#define SIM_PEND_MAX 16         /* new clients greeted at once */
+
+/*
+ * A client not yet ringing: every new client is greeted at once, from
+ * one poll(2), each within its own SIM_HELLO_MS -- so a silent client
+ * delays nobody; the first to ring is the call.
+ */
+struct sim_pend {
+	int fd;
+	uint64_t until;                 /* dropped if it has not rung by then */
+	int hello;                      /* HELLO said and answered */
+	int fast;                       /* it asked for fast pacing */
+	char in[SIM_LINE_MAX + 1];      /* partial line */
+	size_t inlen;
+};
 
 struct sim {
 	struct line *ln;
@@ -43,6 +59,8 @@ struct sim {
 	const char *gone;               /* why the call is over, NULL while on */
 	int skip;                       /* TIMEOUT received: end the current wait */
 	uint64_t deadline;              /* max-call */
+	struct sim_pend pend[SIM_PEND_MAX];     /* clients being greeted */
+	size_t npend;
 };
 
 /* What the audio a caller sends is for (record) and what it sounded like. */
@@ -67,18 +85,30 @@ sim_gone(struct sim *s, const char *why)
 		line_event(s->ln, &ev);
 }
 
-/* The client broke the protocol: logged, and the call ends. */
+/*
+ * A client broke the protocol: logged, the first 63 bytes, with every
+ * digit as 'n' (a malformed "KEY 7364" may be a PIN) and every byte
+ * that is not printable ASCII as '?'.
+ */
 static void
-sim_garbage(struct sim *s, const char *what)
+sim_garbage_log(struct sim *s, const char *what)
 {
 	char clean[64];
 	size_t i;
 
 	for (i = 0; what[i] != '\0' && i < sizeof clean - 1; i++)
-		clean[i] = what[i] >= 0x20 && what[i] < 0x7f ? what[i] : '?';
+		clean[i] = isdigit((unsigned char)what[i]) ? 'n' :
+		    what[i] >= 0x20 && what[i] < 0x7f ? what[i] : '?';
 	clean[i] = '\0';
 	log_warnx("%s: the simulated caller sent something kefu does not "
 	    "understand (\"%s\"); ending that call", s->tag, clean);
+}
+
+/* The caller broke the protocol: logged, and the call ends. */
+static void
+sim_garbage(struct sim *s, const char *what)
+{
+	sim_garbage_log(s, what);
 	sim_gone(s, "protocol error from the simulated caller");
 }
 
@@ -231,10 +261,19 @@ sim_pump(struct sim *s, struct sim_ear *ear, int timeout_ms)
 		}
 		if (buf[i] == '\n') {
 			s->in[s->inlen] = '\0';
+			i++;
+			/* "KEY 1\0junk" is not KEY 1 */
+			if (memchr(s->in, '\0', s->inlen) != NULL) {
+				for (take = 0; take < s->inlen; take++)
+					if (s->in[take] == '\0')
+						s->in[take] = '?';
+				s->inlen = 0;
+				sim_garbage(s, s->in);
+				continue;
+			}
 			if (s->inlen > 0 && s->in[s->inlen - 1] == '\r')
 				s->in[s->inlen - 1] = '\0';
 			s->inlen = 0;
-			i++;
 			sim_command(s, s->in);
 			continue;
 		}
@@ -287,6 +326,8 @@ sim_close(struct line *ln)
 	if (s == NULL)
 		return;
 	sim_drop(s);
+	while (s->npend > 0)
+		close(s->pend[--s->npend].fd);
 	if (s->lfd != -1)
 		close(s->lfd);
 	if (s->path != NULL)
@@ -339,110 +380,63 @@ sim_open(struct line *ln, char **cause)
 		return kf_error(cause, "cannot listen on %s: %s", dev,
 		    strerror(errno));
 	s->path = xstrdup(dev);
-	if (chmod(dev, 0660) == -1 || listen(s->lfd, 4) == -1)
+	if (chmod(dev, 0660) == -1 || listen(s->lfd, SIM_PEND_MAX) == -1)
 		return kf_error(cause, "cannot listen on %s: %s", dev,
 		    strerror(errno));
 	log_info("%s: simulated line listening on %s", s->tag, dev);
 	return 0;
 }
 
-/* Read one command line before the call is answered; NULL on trouble. */
-static char *
-sim_read_line(struct sim *s, uint64_t until)
+static void
+sim_pend_drop(struct sim *s, size_t i)
 {
-	char *nl, c;
-	struct pollfd pfd;
-	ssize_t n;
-	int wait;
-
-	for (;;) {
-		if ((nl = memchr(s->in, '\n', s->inlen)) != NULL)
-			break;
-		if (s->inlen == SIM_LINE_MAX) {
-			s->in[s->inlen] = '\0';
-			sim_garbage(s, s->in);
-			return NULL;
-		}
-		wait = until > now_ms() ? (int)(until - now_ms()) : 0;
-		if (wait == 0 || s->ln->stop) {
-			log_warnx("%s: a simulated caller connected but did not "
-			    "ring; dropping it", s->tag);
-			return NULL;
-		}
-		pfd.fd = s->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, wait > 100 ? 100 : wait) <= 0)
-			continue;
-		/* byte by byte: what follows the RING belongs to the call */
-		n = recv(s->fd, &c, 1, 0);
-		if (n <= 0) {
-			log_info("%s: a simulated caller hung up before the "
-			    "call was answered", s->tag);
-			return NULL;
-		}
-		s->in[s->inlen++] = c;
-	}
-	*nl = '\0';
-	if (nl > s->in && nl[-1] == '\r')
-		nl[-1] = '\0';
-	s->inlen = 0;
-	return s->in;
+	close(s->pend[i].fd);
+	s->pend[i] = s->pend[--s->npend];
 }
 
-/* HELLO and RING from a new client; 0 when it is a call to answer. */
+/* The caller ID of a RING line into call; 0, or -1 for garbage. */
 static int
-sim_greet(struct sim *s, struct line_call *call)
+sim_callerid(struct sim *s, char *l, struct line_call *call)
+{
+	char *num, *name;
+	unsigned i;
+
+	callerid_clear(&call->cid);
+	num = l[4] == ' ' ? l + 5 : NULL;
+	if (num == NULL || *num == '\0')
+		return 0;
+	if ((name = strchr(num, ' ')) != NULL)
+		*name++ = '\0';
+	if (strcmp(num, "private") == 0)
+		call->cid.kind = LINE_CID_PRIVATE;
+	else if (strcmp(num, "unavailable") == 0)
+		call->cid.kind = LINE_CID_UNAVAILABLE;
+	else if (strlen(num) < sizeof call->cid.number &&
+	    strspn(num, "0123456789+*#") == strlen(num)) {
+		call->cid.kind = LINE_CID_NUMBER;
+		strcpy(call->cid.number, num);
+	} else {
+		sim_garbage_log(s, num);
+		return -1;
+	}
+	if (name != NULL) {
+		for (i = 0; name[i] != '\0' && i < sizeof call->cid.name - 1;
+		    i++)
+			call->cid.name[i] = name[i] >= 0x20 && name[i] < 0x7f ?
+			    name[i] : '?';
+		call->cid.name[i] = '\0';
+	}
+	return 0;
+}
+
+/* The line rings (as many times as configured) for the call in s->fd. */
+static void
+sim_ring(struct sim *s, struct line_call *call)
 {
 	struct line *ln = s->ln;
 	struct line_event ev = { .type = LINE_EV_RING };
-	uint64_t until = now_ms() + SIM_HELLO_MS;
-	char *l, *num, *name;
 	unsigned i;
 
-	if ((l = sim_read_line(s, until)) == NULL)
-		return -1;
-	if (strcmp(l, "HELLO kefu-sim 1") == 0)
-		s->fast = 0;
-	else if (strcmp(l, "HELLO kefu-sim 1 fast") == 0)
-		s->fast = 1;
-	else {
-		sim_garbage(s, l);
-		return -1;
-	}
-	if (sim_sendf(s, "HELLO kefu-sim 1 s16le %d %s\n", SIM_RATE,
-	    s->fast ? "fast" : "real") == -1)
-		return -1;
-	if ((l = sim_read_line(s, until)) == NULL)
-		return -1;
-	if (strcmp(l, "RING") != 0 && strncmp(l, "RING ", 5) != 0) {
-		sim_garbage(s, l);
-		return -1;
-	}
-	callerid_clear(&call->cid);
-	num = l[4] == ' ' ? l + 5 : NULL;
-	if (num != NULL && *num != '\0') {
-		if ((name = strchr(num, ' ')) != NULL)
-			*name++ = '\0';
-		if (strcmp(num, "private") == 0)
-			call->cid.kind = LINE_CID_PRIVATE;
-		else if (strcmp(num, "unavailable") == 0)
-			call->cid.kind = LINE_CID_UNAVAILABLE;
-		else if (strlen(num) < sizeof call->cid.number &&
-		    strspn(num, "0123456789+*#") == strlen(num)) {
-			call->cid.kind = LINE_CID_NUMBER;
-			strcpy(call->cid.number, num);
-		} else {
-			sim_garbage(s, num);
-			return -1;
-		}
-		if (name != NULL) {
-			for (i = 0; name[i] != '\0' &&
-			    i < sizeof call->cid.name - 1; i++)
-				call->cid.name[i] = name[i] >= 0x20 &&
-				    name[i] < 0x7f ? name[i] : '?';
-			call->cid.name[i] = '\0';
-		}
-	}
 	line_set_state(ln, LINE_RINGING);
 	for (i = 1; i <= (unsigned)(ln->conf->rings > 0 ? ln->conf->rings : 1);
 	    i++) {
@@ -455,30 +449,166 @@ sim_greet(struct sim *s, struct line_call *call)
 		}
 	}
 	call->rings = i - 1;
-	return 0;
+}
+
+/*
+ * One line from a client being greeted: HELLO (answered), then RING.
+ * 1 when it rang (the call is in *call), 0 to wait for more, -1 to drop
+ * it.
+ */
+static int
+sim_pend_line(struct sim *s, struct sim_pend *p, char *l,
+    struct line_call *call)
+{
+	char reply[64];
+
+	if (!p->hello && (strcmp(l, "HELLO kefu-sim 1") == 0 ||
+	    strcmp(l, "HELLO kefu-sim 1 fast") == 0)) {
+		p->hello = 1;
+		p->fast = strcmp(l, "HELLO kefu-sim 1 fast") == 0;
+		snprintf(reply, sizeof reply, "HELLO kefu-sim 1 s16le %d %s\n",
+		    SIM_RATE, p->fast ? "fast" : "real");
+		return send(p->fd, reply, strlen(reply), MSG_NOSIGNAL |
+		    MSG_DONTWAIT) == (ssize_t)strlen(reply) ? 0 : -1;
+	}
+	if (!p->hello || (strcmp(l, "RING") != 0 &&
+	    strncmp(l, "RING ", 5) != 0)) {
+		sim_garbage_log(s, l);
+		return -1;
+	}
+	return sim_callerid(s, l, call) == 0 ? 1 : -1;
+}
+
+/*
+ * What a client being greeted sent, read byte by byte (what follows the
+ * RING belongs to the call): 1 when it rang, 0 to wait, -1 to drop it.
+ */
+static int
+sim_pend_read(struct sim *s, struct sim_pend *p, struct line_call *call)
+{
+	ssize_t n;
+	char c;
+	int r;
+
+	for (;;) {
+		n = recv(p->fd, &c, 1, MSG_DONTWAIT);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0) {
+			log_info("%s: a simulated caller hung up before the "
+			    "call was answered", s->tag);
+			return -1;
+		}
+		if (c != '\n') {
+			if (p->inlen == SIM_LINE_MAX) {
+				p->in[p->inlen] = '\0';
+				sim_garbage_log(s, p->in);
+				return -1;
+			}
+			p->in[p->inlen++] = c;
+			continue;
+		}
+		if (p->inlen > 0 && p->in[p->inlen - 1] == '\r')
+			p->inlen--;
+		p->in[p->inlen] = '\0';
+		if (memchr(p->in, '\0', p->inlen) != NULL) {
+			sim_garbage_log(s, p->in);
+			return -1;
+		}
+		p->inlen = 0;
+		if ((r = sim_pend_line(s, p, p->in, call)) != 0)
+			return r;
+	}
+}
+
+/* A new client; the oldest waiting one makes room if need be. */
+static void
+sim_pend_accept(struct sim *s)
+{
+	struct sim_pend *p;
+	size_t i, oldest = 0;
+	int fd;
+
+	if ((fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return;
+	if (s->npend == SIM_PEND_MAX) {
+		for (i = 1; i < s->npend; i++)
+			if (s->pend[i].until < s->pend[oldest].until)
+				oldest = i;
+		log_warnx("%s: %d simulated callers connected without "
+		    "ringing; dropping the oldest", s->tag, SIM_PEND_MAX);
+		sim_pend_drop(s, oldest);
+	}
+	p = &s->pend[s->npend++];
+	memset(p, 0, sizeof *p);
+	p->fd = fd;
+	p->until = now_ms() + SIM_HELLO_MS;
+}
+
+/* Clients past their time to ring are dropped; the soonest next one. */
+static uint64_t
+sim_pend_expire(struct sim *s)
+{
+	uint64_t now = now_ms(), next = now + 100;
+	size_t i;
+
+	for (i = 0; i < s->npend; ) {
+		if (now >= s->pend[i].until) {
+			log_warnx("%s: a simulated caller connected but did "
+			    "not ring; dropping it", s->tag);
+			sim_pend_drop(s, i);
+			continue;
+		}
+		if (s->pend[i].until < next)
+			next = s->pend[i].until;
+		i++;
+	}
+	return next;
 }
 
 static enum line_status
 sim_wait_call(struct line *ln, struct line_call *call, char **cause)
 {
 	struct sim *s = ln->priv;
-	struct pollfd pfd;
-	int fd;
+	struct pollfd pfd[1 + SIM_PEND_MAX];
+	uint64_t next, now;
+	size_t i, n;
+	int r;
 
 	(void)cause;
+	sim_drop(s);
+	/* clients that came during the last call get their full time */
+	for (i = 0, now = now_ms(); i < s->npend; i++)
+		if (s->pend[i].until < now + SIM_HELLO_MS)
+			s->pend[i].until = now + SIM_HELLO_MS;
 	while (!ln->stop) {
-		pfd.fd = s->lfd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 100) <= 0)
+		next = sim_pend_expire(s);
+		pfd[0].fd = s->lfd;
+		pfd[0].events = POLLIN;
+		for (i = 0, n = s->npend; i < n; i++) {
+			pfd[1 + i].fd = s->pend[i].fd;
+			pfd[1 + i].events = POLLIN;
+		}
+		now = now_ms();
+		if (poll(pfd, 1 + n, next > now ? (int)(next - now) : 0) <= 0)
 			continue;
-		if ((fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC)) == -1)
-			continue;
-		sim_drop(s);
-		s->fd = fd;
-		if (sim_greet(s, call) == 0)
+		/* backwards: dropping one moves the last into its place */
+		for (i = n; i-- > 0; ) {
+			if (pfd[1 + i].revents == 0)
+				continue;
+			callerid_clear(&call->cid);
+			if ((r = sim_pend_read(s, &s->pend[i], call)) == -1)
+				sim_pend_drop(s, i);
+			if (r != 1)
+				continue;
+			s->fd = s->pend[i].fd;
+			s->fast = s->pend[i].fast;
+			s->pend[i] = s->pend[--s->npend];
+			sim_ring(s, call);
 			return LINE_OK;
-		sim_drop(s);
-		line_set_state(ln, LINE_IDLE);
+		}
+		if (pfd[0].revents & POLLIN)
+			sim_pend_accept(s);
 	}
 	return LINE_TIMEOUT;
 }

@@ -38,6 +38,8 @@ ini_add_section(struct ini *ini, char *spec, int line)
 	return sec;
 }
 
+#define INI_CLIP 60     /* a line longer than this is cut in errors */
+
 static int
 ini_line(struct ini *ini, struct ini_section **cur, char *s, int line,
     char **cause)
@@ -64,10 +66,12 @@ ini_line(struct ini *ini, struct ini_section **cur, char *s, int line,
 	}
 	if ((eq = strchr(s, '=')) == NULL)
 		return kf_error(cause, "%s:%d: expected 'key = value' or "
-		    "'[section]', found \"%s\"", ini->path, line, s);
+		    "'[section]', found \"%.*s%s\"", ini->path, line,
+		    INI_CLIP, s, strlen(s) > INI_CLIP ? "..." : "");
 	if (*cur == NULL)
-		return kf_error(cause, "%s:%d: '%s' is outside any [section]",
-		    ini->path, line, s);
+		return kf_error(cause, "%s:%d: '%.*s%s' is outside any "
+		    "[section]", ini->path, line, INI_CLIP, s,
+		    strlen(s) > INI_CLIP ? "..." : "");
 	*eq = '\0';
 	key = str_trim(s);
 	value = str_trim(eq + 1);
@@ -81,9 +85,9 @@ ini_line(struct ini *ini, struct ini_section **cur, char *s, int line,
 	}
 	for (n = 0; n < (*cur)->nentries; n++)
 		if (strcmp((*cur)->entries[n].key, key) == 0)
-			return kf_error(cause, "%s:%d: '%s' is set twice in "
-			    "this section (first at line %d)", ini->path,
-			    line, key, (*cur)->entries[n].line);
+			return kf_error(cause, "%s:%d: '%.*s' is set twice "
+			    "in this section (first at line %d)", ini->path,
+			    line, INI_CLIP, key, (*cur)->entries[n].line);
 	(*cur)->entries = xreallocarray((*cur)->entries, (*cur)->nentries + 1,
 	    sizeof *(*cur)->entries);
 	e = &(*cur)->entries[(*cur)->nentries++];

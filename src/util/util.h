@@ -11,6 +11,8 @@
 #ifndef KEFU_UTIL_H
 #define KEFU_UTIL_H
 
+#include <sys/types.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -119,6 +121,20 @@ void fatalx(const char *fmt, ...) KF_PRINTF(1, 2) KF_NORETURN;
 char *log_redact(const char *connstr);
 /* Capture log lines in memory instead of writing them (tests). */
 void log_capture(struct strbuf *sink);
+
+/*
+ * priv.c: privileges.  priv_user looks a user up (uid, primary gid),
+ * -1 with *cause when there is none.  priv_drop switches a process
+ * running as root to user (its groups too, dialout for the modems) for
+ * good: 1 when it switched, 0 when there was nothing to do (user NULL,
+ * not root, or user is root), -1 with *cause.  priv_nodump turns core
+ * dumps off (RLIMIT_CORE 0, PR_SET_DUMPABLE 0) -- a dump would hold
+ * database passwords and callers' PINs -- or, with allow, back on
+ * (dumpable; the core size limit is left as it is).
+ */
+int priv_user(const char *user, uid_t *uid, gid_t *gid, char **cause);
+int priv_drop(const char *user, char **cause);
+void priv_nodump(int allow);
 
 /*
  * ini.c: the INI reader behind kefu.conf.  Sections are `[type]` or

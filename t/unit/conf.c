@@ -91,6 +91,115 @@ test_secrets(void)
 	unsetenv("ODBCINI");
 }
 
+/* A 10 MB value is not echoed whole into the error. */
+static void
+test_huge(void)
+{
+	struct conf *conf = NULL;
+	char *text, *cause = NULL;
+	size_t n = 10 * 1024 * 1024, len;
+	const char *keys[] = { "pool-size", "encoding", "read-only",
+	    "query-timeout" };
+	size_t i;
+
+	for (i = 0; i < nitems(keys); i++) {
+		text = xmalloc(n + 64);
+		snprintf(text, 64, "[datasource x]\nconnect = DSN=a\n%s = ",
+		    keys[i]);
+		len = strlen(text);
+		memset(text + len, '9', n);
+		strcpy(text + len + n, "\n");
+		ok(conf_parse("/etc/kefu/kefu.conf", text, &conf, &cause) == -1,
+		    "a 10 MB %s is refused", keys[i]);
+		ok(cause != NULL && strlen(cause) < 300, "... in a short "
+		    "message (%zu bytes)", cause ? strlen(cause) : 0);
+		like(cause, "kefu.conf:3:", "... with file:line");
+		free(cause);
+		cause = NULL;
+		free(text);
+	}
+	text = xmalloc(n + 2);
+	memset(text, 'x', n);
+	strcpy(text + n, "\n");
+	ok(conf_parse("/etc/kefu/kefu.conf", text, &conf, &cause) == -1 &&
+	    cause != NULL && strlen(cause) < 300,
+	    "a 10 MB line of garbage: a short message (%zu bytes)",
+	    cause ? strlen(cause) : 0);
+	free(cause);
+	free(text);
+}
+
+/* conf_check_system: what the text names must exist, said as file:line. */
+static void
+test_system(void)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct conf *conf = NULL;
+	const char *src = getenv("KEFU_SRCDIR");
+	char *text, *cause = NULL;
+
+	if (src == NULL)
+		src = ".";
+	text = xasprintf("[kefu]\nmappings = %s/mappings\n"
+	    "adapters = %s/adapters\nflows = /nonexistent/flows\n"
+	    "prompts = %s/prompts\nsql = %s/sql\nuser = nosuchuser\n"
+	    "[datasource local]\nconnect = DSN=a\nadapter = sqlite\n"
+	    "[datasource erp]\nconnect = DSN=b\nadapter = nosuch\n", src,
+	    src, src, src);
+	ok(conf_parse("/etc/kefu/kefu.conf", text, &conf, &cause) == 0,
+	    "a kefu.conf naming what is not there parses");
+	free(text);
+	if (conf == NULL) {
+		tap_diag("%s", cause);
+		free(cause);
+		return;
+	}
+	is_int(conf_check_system(conf, &out), 3, "conf_check_system: three "
+	    "problems");
+	like(sb_str(&out), "kefu.conf:4: flows = /nonexistent/flows: no such "
+	    "folder", "a missing folder, as file:line");
+	like(sb_str(&out), "kefu.conf:13: [datasource erp] adapter = nosuch: "
+	    "no such adapter profile", "an unknown adapter, as file:line");
+	like(sb_str(&out), "kefu.conf:7: user = nosuchuser: no such user",
+	    "an unknown user, as file:line");
+	ok(strstr(sb_str(&out), "sqlite:") == NULL, "a known adapter is fine");
+	is_int(conf_line(conf, conf, "user"), 7, "conf_line of a [kefu] key");
+	is_int(conf_line(conf, conf_datasource(conf, "erp"), "adapter"), 13,
+	    "conf_line of a datasource key");
+	is_int(conf_line(conf, conf_datasource(conf, "erp"), "pool-size"), 11,
+	    "conf_line of a default: the section header");
+	sb_free(&out);
+	conf_free(conf);
+}
+
+/* conf_diff names what changed between two loads. */
+static void
+test_diff(void)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct conf *a = NULL, *b = NULL;
+	char *cause = NULL;
+
+	ok(conf_parse("/k.conf", "[kefu]\nflows = /f\n[datasource x]\n"
+	    "connect = DSN=a\n[line 1]\ndevice = /dev/ttyACM0\n", &a,
+	    &cause) == 0 && conf_parse("/k.conf", "[kefu]\nflows = /g\n"
+	    "[datasource x]\nconnect = DSN=a\nfailover = DSN=b\n"
+	    "pool-size = 9\n[line 1]\ndevice = /dev/ttyACM0\n[line 2]\n"
+	    "device = /dev/ttyACM1\n", &b, &cause) == 0, "two loads");
+	if (a == NULL || b == NULL) {
+		conf_free(a);
+		conf_free(b);
+		return;
+	}
+	is_int(conf_diff(a, a, &out), 0, "conf_diff: the same file, nothing");
+	is_int(conf_diff(a, b, &out), 4, "conf_diff: four changes");
+	is_str(sb_str(&out), "[kefu] flows, [datasource x] connect, "
+	    "[datasource x] pool-size, [line 2] added", "... named");
+	sb_free(&out);
+	conf_free(a);
+	conf_free(b);
+}
+
 int
 main(void)
 {
@@ -164,6 +273,24 @@ main(void)
 	    "kefu.conf:3: read-only = maybe: expected yes or no", "bad bool");
 	bad("[datasource x]\nconnect = DSN=a\nfailover = DSN=b||DSN=c\n",
 	    "kefu.conf:3: failover: empty connection string", "empty failover");
+
+	bad("[datasource x]\nconnect = DSN=a\npool-size = 2\npool-min = 3\n",
+	    "kefu.conf:4: [datasource x] pool-min = 3 is more than "
+	    "pool-size = 2", "pool-min > pool-size");
+	bad("[store]\ndatasource = nosuch\n[datasource local]\n"
+	    "connect = DSN=a\n", "kefu.conf:2: [store] datasource = nosuch: "
+	    "no [datasource nosuch]", "store datasource undefined");
+	bad("[kefu]\nlog = -\nsocket = /run/kefu/"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
+	    "kefu.conf:3: socket = /run/kefu/aaaa", "socket path too long");
+	bad("[line s]\ntype = sim\ndevice = /var/"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
+	    "a socket path is at most 107 bytes", "sim socket path too long");
+	test_huge();
+	test_system();
+	test_diff();
 
 	ok(conf_duration("250ms", &ms, &err) == 0 && ms == 250, "250ms");
 	ok(conf_duration("2m", &ms, &err) == 0 && ms == 120000, "2m");

@@ -1,6 +1,8 @@
 /* Unit tests for src/ctl: the control socket protocol, both ends. */
 #include "config.h"
 
+#include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,7 +24,125 @@ handler(const char *req, struct strbuf *reply, char **cause, void *arg)
 	}
 	if (strcmp(req, "reload") == 0)
 		return kf_error(cause, "flows/main.xml:3: unknown target");
+	if (strcmp(req, "reload2") == 0)
+		return kf_error(cause, "3 problems found, the running "
+		    "configuration stays:\nflows/a.xml:3: one\n"
+		    "flows/b.xml:4: two\nflows/c.xml:5: three\n");
 	return kf_error(cause, "unknown request '%s'", req);
+}
+
+static int
+client(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* 1 when the server closed fd (EOF), 0 while it is still open. */
+static int
+closed(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char c;
+
+	return poll(&pfd, 1, 0) == 1 && recv(fd, &c, 1, MSG_DONTWAIT) <= 0;
+}
+
+struct slow {
+	int fd[10];
+	int stop;
+};
+
+/* Slow clients: each sends one byte of "status" every 100 ms, no end. */
+static void *
+slow_main(void *arg)
+{
+	struct slow *sl = arg;
+	size_t i;
+
+	while (!__atomic_load_n(&sl->stop, __ATOMIC_SEQ_CST)) {
+		for (i = 0; i < nitems(sl->fd); i++)
+			(void)send(sl->fd[i], "s", 1, MSG_NOSIGNAL);
+		sleep_ms(100);
+	}
+	return NULL;
+}
+
+/*
+ * 100 idle clients, then 10 trickling a byte at a time: kefu status is
+ * answered within a second all along; a client that has not sent its
+ * line within the request deadline is cut, and one user keeps at most
+ * 16 connections (the oldest are closed first).
+ */
+static void
+test_crowd(const char *path)
+{
+	struct slow sl;
+	pthread_t th;
+	char *reply = NULL, *cause = NULL;
+	uint64_t t0, worst = 0;
+	int fd[100], open = 0, i, n = 0;
+
+	for (i = 0; i < 100; i++)
+		fd[i] = client(path);
+	sleep_ms(100);
+	for (i = 0; i < 5; i++) {
+		t0 = now_ms();
+		n += ctl_request(path, "status", 1000, &reply, &cause) == 0;
+		if (now_ms() - t0 > worst)
+			worst = now_ms() - t0;
+		free(reply);
+		free(cause);
+		cause = NULL;
+	}
+	ok(n == 5 && worst < 1000, "100 idle clients connected: 5 of 5 "
+	    "kefu status answered within 1 s (%d answered, worst %llu ms)",
+	    n, (unsigned long long)worst);
+	for (i = 0; i < 100; i++)
+		open += fd[i] != -1 && !closed(fd[i]);
+	ok(open <= 16, "one user keeps at most 16 connections (%d open)",
+	    open);
+	for (i = 0; i < 100; i++)
+		if (fd[i] != -1)
+			close(fd[i]);
+
+	memset(&sl, 0, sizeof sl);
+	for (i = 0; i < 10; i++)
+		sl.fd[i] = client(path);
+	pthread_create(&th, NULL, slow_main, &sl);
+	worst = 0;
+	n = 0;
+	for (i = 0; i < 10; i++) {
+		t0 = now_ms();
+		n += ctl_request(path, "status", 1000, &reply, &cause) == 0;
+		if (now_ms() - t0 > worst)
+			worst = now_ms() - t0;
+		free(reply);
+		free(cause);
+		cause = NULL;
+		sleep_ms(300);
+	}
+	ok(n == 10 && worst < 1000, "10 clients sending a byte every 100 ms: "
+	    "10 of 10 kefu status answered within 1 s (%d answered, worst "
+	    "%llu ms)", n, (unsigned long long)worst);
+	__atomic_store_n(&sl.stop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(th, NULL);
+	for (i = 0, open = 0; i < 10; i++) {
+		open += !closed(sl.fd[i]);
+		close(sl.fd[i]);
+	}
+	is_int(open, 0, "each slow client is cut at the request deadline "
+	    "(2 s), bytes or not");
 }
 
 int
@@ -67,6 +187,17 @@ main(void)
 	    "server still answers after a silent client");
 	free(reply);
 
+	ok(ctl_request(path, "reload2", 2000, &reply, &cause) == -1,
+	    "a refusal with several reasons");
+	is_str(cause, "3 problems found, the running configuration stays:\n"
+	    "flows/a.xml:3: one\nflows/b.xml:4: two\nflows/c.xml:5: three",
+	    "every reason reaches the client, line by line");
+	free(reply);
+	free(cause);
+	cause = NULL;
+
+	test_crowd(path);
+
 	/* A second server on the same live socket is refused. */
 	{
 		struct ctl_server *two = NULL;
@@ -77,7 +208,7 @@ main(void)
 		free(cause);
 		cause = NULL;
 	}
-	is_int(count, 4, "handler ran once per complete request");
+	is_int(count, 20, "handler ran once per complete request");
 	ctl_close(srv);
 	ok(access(path, F_OK) == -1, "socket file removed on close");
 	ok(ctl_request(path, "status", 1000, &reply, &cause) == -1,

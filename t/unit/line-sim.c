@@ -391,6 +391,32 @@ main(void)
 	    "a line without end ends the call at once");
 	call_end(fd);
 
+	/* a NUL inside a line is garbage, not the key before it */
+	fd = call_start("HELLO kefu-sim 1 fast\n", "RING 1\n");
+	ok(write(fd, "KEY 1\0junk\n", 11) == 11, "(KEY 1\\0junk)");
+	s = ln->ops->wait_digit(ln, 2000, &key, &cause);
+	ok(s == LINE_GONE, "KEY 1\\0junk is refused, not taken as KEY 1 (%s "
+	    "%c)", line_status_name(s), s == LINE_DIGIT ? key : '-');
+	call_end(fd);
+	/* a malformed key line is logged without its digits */
+	{
+		struct strbuf logged = STRBUF_INIT;
+
+		log_capture(&logged);
+		fd = call_start("HELLO kefu-sim 1 fast\n", "RING 1\n");
+		cl_say(fd, "KEY 7364\n");
+		s = ln->ops->wait_digit(ln, 2000, &key, &cause);
+		log_capture(NULL);
+		is_int(s, LINE_GONE, "KEY 7364 ends the call");
+		like(sb_str(&logged), "does not understand (\"KEY nnnn\")",
+		    "it is logged as KEY nnnn");
+		ok(strstr(sb_str(&logged), "7364") == NULL &&
+		    strstr(sb_str(&logged), "736") == NULL,
+		    "no digit of it reaches the log");
+		call_end(fd);
+		sb_free(&logged);
+	}
+
 	/* bad hellos are dropped; the next client is answered */
 	bad = cl_connect();
 	cl_say(bad, "GET / HTTP/1.0\n");
@@ -402,6 +428,31 @@ main(void)
 	s = ln->ops->play(ln, audio, 3200, 1, &key, &cause);
 	is_int(s, LINE_OK, "and the call works");
 	call_end(fd);
+
+	/* silent clients delay nobody: a real call is answered at once */
+	{
+		int quiet[3], half;
+		size_t i;
+
+		for (i = 0; i < nitems(quiet); i++)
+			quiet[i] = cl_connect();
+		half = cl_connect();
+		cl_say(half, "HELLO kefu-sim 1 fast\n");  /* and no RING */
+		sleep_ms(50);
+		t0 = now_ms();
+		fd = call_start("HELLO kefu-sim 1 fast\n", "RING 45\n");
+		ok(fd >= 0 && now_ms() - t0 < 1000, "three silent clients and "
+		    "one that never rings connected first: a real call is "
+		    "answered in %llu ms", (unsigned long long)(now_ms() - t0));
+		is_str(ln->call.cid.number, "45", "... the real caller's");
+		call_end(fd);
+		ok(cl_line(half, l, sizeof l) == 0 &&
+		    strncmp(l, "HELLO kefu-sim 1", 16) == 0,
+		    "the client that has not rung yet got its HELLO");
+		for (i = 0; i < nitems(quiet); i++)
+			close(quiet[i]);
+		close(half);
+	}
 
 	/* max-call */
 	cl.max_call_ms = 300;
