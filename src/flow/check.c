@@ -402,7 +402,7 @@ chk_args_types(struct chk *c, const struct flow_node *n,
 static void
 chk_uses(struct chk *c, const struct flow_node *n, const chk_word *set)
 {
-	const char *what = flow_kind_names[n->kind];
+	const char *what;
 	size_t i;
 
 	for (i = 0; i < n->npieces; i++) {

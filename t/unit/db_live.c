@@ -478,7 +478,10 @@ test_pg(void)
 		return;
 	connect[0] = getenv("KEFU_TEST_PG");
 	ds_init(&ds, "pg", connect, "UTF-8");
-	rc = db_source_open(&ds, ads, &src, &cause);
+	ok(db_source_open(&ds, ads, &src, &cause) == 0, "pg: opens: %s",
+	    cause ? cause : "ok");
+	if (src == NULL)
+		return;
 	live_drop(src);
 	live_types(src, "pg");
 	live_dialect(src, "pg", "postgresql");

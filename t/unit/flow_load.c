@@ -276,7 +276,6 @@ main(void)
 	    strcmp(flow_node_edge(n, "error")->to->id, "say_err2") == 0 &&
 	    n->pieces[0].decimals == -1, "say error= is an edge; no "
 	    "decimals= is -1");
-	f = flow_set_find(set, "main");
 	/* reference counting: the set survives while a call holds it */
 	flow_set_ref(set);
 	flow_set_unref(set);

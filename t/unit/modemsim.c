@@ -762,7 +762,6 @@ test_faults(void)
 	ok(r <= 0, "host read fails after vanish (%zd, %s)", r,
 	    r < 0 ? strerror(errno) : "eof");
 	close(h.fd);
-	h.fd = -1;
 	ok(msim_reappear(h.sim, NULL) == 0, "reappear");
 	h.fd = open(link, O_RDWR | O_NOCTTY);
 	ok(h.fd >= 0, "link opens again");
@@ -934,7 +933,6 @@ test_cli(void)
 	snprintf(cmd, sizeof cmd, "%s/t/sim/modemsim -F %s", bd, script);
 	pp = popen(cmd, "r");
 	memset(&h, 0, sizeof h);
-	h.fd = -1;
 	if (pp == NULL || fgets(path, sizeof path, pp) == NULL) {
 		ok(0, "cli: modemsim prints its path");
 		if (pp != NULL)
