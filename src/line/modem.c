@@ -117,7 +117,8 @@ modem_event(struct modem *m, char code)
 		m->etx = 1;
 		return;
 	case DLE_K_HANGUP:
-		if (code == 'd' && modem_spurious_dialtone(m)) {
+		if ((code == 'd' || code == 'i') &&
+		    modem_spurious_dialtone(m)) {
 			log_debug("%s: ignoring a dial tone %llu ms after "
 			    "entering the data state (the firmware's own)",
 			    m->tag, (unsigned long long)(now_ms() -
