@@ -373,6 +373,19 @@ idle
 has "^line demo *sim *idle *calls $calls " "$tmp/out" \
     "status: $calls calls on the line"
 
+# a call_log row and its call_queries rows are one transaction: when the
+# queries cannot be written, no call_log row is left without them
+sql "ALTER TABLE call_queries RENAME TO call_queries_off;" >"$tmp/out"
+simcall "$tmp/call7" "1 $barcode#" --caller 7777
+check $? "a price call while call_queries cannot be written" "$tmp/call7"
+sleep 0.3
+sql "SELECT COUNT(*) FROM call_log WHERE caller_id = '7777';" >"$tmp/out"
+has "^0" "$tmp/out" "... leaves no call_log row without its queries"
+has "call from 7777 ended" "$log" "... the log line keeps the call"
+has "line demo: the call was not written to the call log" "$log" \
+    "... and says the call log was not written"
+sql "ALTER TABLE call_queries_off RENAME TO call_queries;" >"$tmp/out"
+
 # the log
 has "line demo: answered" "$log" "the log tells of answered calls"
 has "line demo: simulated line listening on $tmp/line-demo.sock" "$log" \
