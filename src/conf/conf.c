@@ -622,7 +622,6 @@ int
 conf_check_system(const struct conf *conf, struct strbuf *out)
 {
 	const struct conf_datasource *ds;
-	struct passwd *pw;
 	struct stat st;
 	char *path;
 	size_t i;
@@ -651,7 +650,7 @@ conf_check_system(const struct conf *conf, struct strbuf *out)
 	}
 	if (conf->user != NULL) {
 		errno = 0;
-		if ((pw = getpwnam(conf->user)) == NULL) {
+		if (getpwnam(conf->user) == NULL) {
 			sb_addf(out, "%s:%d: user = %.*s: no such user%s%s\n",
 			    conf->path, conf_line(conf, conf, "user"),
 			    CONF_CLIP, conf->user, errno != 0 ? ": " : "",

@@ -957,7 +957,7 @@ exec_bindcols(struct db_stmt *s, const struct db_query *q)
 	for (i = 0; r == SQL_SUCCESS && i < n; i++) {
 		struct db_cbind *b = &s->cb[i];
 
-		t = s->cbtypes[i] = exec_coltype(q, i);
+		s->cbtypes[i] = exec_coltype(q, i);
 		r = SQLBindCol(s->st, (SQLUSMALLINT)(i + 1), SQL_C_CHAR,
 		    b->s, sizeof b->s[0], b->ind);
 	}
