@@ -1314,6 +1314,20 @@ exec_job_run(struct db_job *job)
 {
 	struct exec_job *j = (struct exec_job *)job;
 
+	/* Idle past idle-check: a dead connection costs no statement. */
+	if (j->c->probe_due) {
+		j->c->probe_due = 0;
+		if (db_exec_probe(j->src, j->c, &j->err) == -1) {
+			log_info("datasource %s: an idle connection failed its "
+			    "probe (%s); reconnecting", j->src->name,
+			    j->err.msg);
+			j->c->broken = 1;
+			j->rc = -1;
+			j->lost = 1;
+			j->executed = 0;
+			return;
+		}
+	}
 	db_source_access(j->src, j->c);
 	j->rc = exec_run_on(j->src, j->c, j->q, j->hash, j->trim, &j->res,
 	    &j->executed, &j->lost, &j->err);
