@@ -225,6 +225,8 @@ struct db_source {
 				   abandoned connections */
 	int nstuck;             /* of nopen: abandoned, their thread still
 				   in the driver */
+	int connecting;         /* connect threads in the driver (some
+				   perhaps given up on) */
 	int closing;
 	uint64_t queries, errors, timeouts, connects, connect_failures;
 	uint64_t stmts_open;    /* statement handles allocated now */

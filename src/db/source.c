@@ -237,6 +237,7 @@ source_connect_thread(void *arg)
 
 	pthread_mutex_lock(&src->lock);
 	src->pending--;
+	src->connecting--;
 	pthread_cond_broadcast(&src->cond);
 	pthread_mutex_unlock(&src->lock);
 	return NULL;
@@ -264,6 +265,7 @@ source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
 
 	pthread_mutex_lock(&src->lock);
 	src->pending++;
+	src->connecting++;
 	pthread_mutex_unlock(&src->lock);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -271,6 +273,7 @@ source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
 		pthread_attr_destroy(&attr);
 		pthread_mutex_lock(&src->lock);
 		src->pending--;
+		src->connecting--;
 		pthread_mutex_unlock(&src->lock);
 		a->refs = 1;
 		source_attempt_unref(a);
@@ -605,8 +608,15 @@ source_prober(void *arg)
 
 	pthread_mutex_lock(&src->lock);
 	for (;;) {
-		while (!src->closing && now_ms() < src->down_until) {
-			source_deadline(&ts, src->down_until);
+		/*
+		 * After the back-off, and once an attempt given up on has
+		 * left the driver: one attempt at a time (psqlODBC's connect
+		 * is not safe against another running at once).
+		 */
+		while (!src->closing && (now_ms() < src->down_until ||
+		    src->connecting > 0)) {
+			source_deadline(&ts, now_ms() < src->down_until ?
+			    src->down_until : now_ms() + 1000);
 			pthread_cond_timedwait(&src->cond, &src->lock, &ts);
 		}
 		if (src->closing)
