@@ -1370,12 +1370,18 @@ exec_job_new(struct db_source *src, struct db_conn *c,
 		return j;
 	j->copy = *q;
 	j->copy.sql = xstrdup(q->sql);
+	j->copy.params = NULL;
+	j->copy.coltypes = NULL;
 	if (q->nparams > 0) {
 		p = xcalloc(q->nparams, sizeof *p);
 		for (k = 0; k < q->nparams; k++) {
 			p[k] = q->params[k];
-			if (p[k].s != NULL)
-				p[k].s = xstrdup(p[k].s);
+			/* s is read for these types only (exec_bind). */
+			p[k].s = NULL;
+			if (!q->params[k].null && q->params[k].s != NULL &&
+			    q->params[k].type != DBV_INT &&
+			    q->params[k].type != DBV_BOOL)
+				p[k].s = xstrdup(q->params[k].s);
 		}
 		j->copy.params = p;
 	}
