@@ -61,11 +61,10 @@ conn_thread(void *arg)
 		pthread_mutex_unlock(&c->jlock);
 		job->run(job);
 		pthread_mutex_lock(&c->jlock);
-		if (c->retire || c->async) {
-			/* Abandoned, or posted: nobody waits for the results. */
+		if (c->retire) {
+			/* Abandoned: nobody waits for the results. */
 			c->job = NULL;
 			c->jstate = CONN_IDLE;
-			c->async = 0;
 			pthread_mutex_unlock(&c->jlock);
 			if (job->free != NULL)
 				job->free(job);
@@ -132,20 +131,6 @@ db_conn_call(struct db_conn *c, struct db_job *job, uint64_t deadline)
 	}
 	c->job = NULL;
 	c->jstate = CONN_IDLE;
-	pthread_mutex_unlock(&c->jlock);
-	return 0;
-}
-
-int
-db_conn_post(struct db_conn *c, struct db_job *job)
-{
-	if (!c->threaded)
-		return -1;
-	pthread_mutex_lock(&c->jlock);
-	c->job = job;
-	c->jstate = CONN_RUN;
-	c->async = 1;           /* the thread frees the job when it ends */
-	pthread_cond_broadcast(&c->jcond);
 	pthread_mutex_unlock(&c->jlock);
 	return 0;
 }

@@ -175,7 +175,7 @@ struct db_conn {
 	iconv_t to_db;          /* UTF-8 -> database encoding, or (iconv_t)-1 */
 	iconv_t from_db;        /* database encoding -> UTF-8 */
 	int want_ro;            /* access mode the caller asked for */
-	uint64_t probe_until;   /* a posted probe should end by then; 0: none */
+	int probe_due;          /* idle past idle-check: probe before use */
 	int stuck;              /* abandoned by its caller: its slot stays
 				   counted in nopen until its thread closes it */
 	/* Its own thread (conn.c), for network drivers; guarded by jlock. */
@@ -186,7 +186,6 @@ struct db_conn {
 	pthread_cond_t jcond;
 	struct db_job *job;     /* handed over */
 	int jstate;             /* conn.c's enum conn_state */
-	int async;              /* the job was posted: nobody waits */
 	int retire;             /* close the connection and end the thread */
 	int quit;               /* end the thread (db_source_close) */
 };
@@ -224,9 +223,11 @@ struct db_source {
 	int backoff_ms;         /* next back-off */
 	int probing;            /* the prober reconnects in the background */
 	int pending;            /* abandoned connect threads, closing or
-				   abandoned connections, posted probes */
+				   abandoned connections */
 	int nstuck;             /* of nopen: abandoned, their thread still
 				   in the driver */
+	int connecting;         /* connect threads in the driver (some
+				   perhaps given up on) */
 	int closing;
 	uint64_t queries, errors, timeouts, connects, connect_failures;
 	uint64_t stmts_open;    /* statement handles allocated now */
@@ -278,8 +279,6 @@ int db_conn_start(struct db_source *src, struct db_conn *c);
  * job runs here and 0 is returned.
  */
 int db_conn_call(struct db_conn *c, struct db_job *job, uint64_t deadline);
-/* Run job on c's thread without waiting (job->free then runs); -1: no thread. */
-int db_conn_post(struct db_conn *c, struct db_job *job);
 /* Have c's thread close c (db_source_retired); -1: no thread. */
 int db_conn_retire(struct db_conn *c);
 /* End c's thread (c stays open); for db_source_close. */

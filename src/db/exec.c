@@ -1311,6 +1311,20 @@ exec_job_run(struct db_job *job)
 {
 	struct exec_job *j = (struct exec_job *)job;
 
+	/* Idle past idle-check: a dead connection costs no statement. */
+	if (j->c->probe_due) {
+		j->c->probe_due = 0;
+		if (db_exec_probe(j->src, j->c, &j->err) == -1) {
+			log_info("datasource %s: an idle connection failed its "
+			    "probe (%s); reconnecting", j->src->name,
+			    j->err.msg);
+			j->c->broken = 1;
+			j->rc = -1;
+			j->lost = 1;
+			j->executed = 0;
+			return;
+		}
+	}
 	db_source_access(j->src, j->c);
 	j->rc = exec_run_on(j->src, j->c, j->q, j->hash, j->trim, &j->res,
 	    &j->executed, &j->lost, &j->err);
@@ -1361,8 +1375,12 @@ exec_job_new(struct db_source *src, struct db_conn *c,
 		p = xcalloc(q->nparams, sizeof *p);
 		for (k = 0; k < q->nparams; k++) {
 			p[k] = q->params[k];
-			if (p[k].s != NULL)
-				p[k].s = xstrdup(p[k].s);
+			/* s is read for these types only (exec_bind). */
+			p[k].s = NULL;
+			if (!q->params[k].null && q->params[k].s != NULL &&
+			    q->params[k].type != DBV_INT &&
+			    q->params[k].type != DBV_BOOL)
+				p[k].s = xstrdup(q->params[k].s);
 		}
 		j->copy.params = p;
 	}

@@ -50,7 +50,8 @@ t_unit_db_live_LDADD = $(KEFU_LIBS)
 # Other clients' sockets are never cut by the db layer (KEFU_TEST_PG).
 check_PROGRAMS += t/unit/db_race
 TESTS += t/unit/db_race
-t_unit_db_race_SOURCES = t/unit/db_race.c t/proxy.c t/proxy.h t/tap.h
+t_unit_db_race_SOURCES = t/unit/db_race.c t/churn.c t/churn.h t/proxy.c \
+	t/proxy.h t/tap.h
 t_unit_db_race_LDADD = $(KEFU_LIBS)
 
 # LeakSanitizer suppressions limited to ODBC driver libraries (CI sets

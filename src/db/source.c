@@ -1,7 +1,7 @@
 /*
  * source.c: one [datasource] -- a bounded pool of ODBC connections with a
- * wait timeout, liveness probes of idle connections (run on the
- * connection's own thread, never while a caller waits), connects bounded
+ * wait timeout, liveness probes of idle connections (on the
+ * connection's own thread, within the caller's deadline), connects bounded
  * by connect-timeout (run in a helper thread so a hanging server cannot
  * hold a caller), outage handling (a lost connection is replaced in the
  * background, with exponential back-off while the database is down and
@@ -237,6 +237,7 @@ source_connect_thread(void *arg)
 
 	pthread_mutex_lock(&src->lock);
 	src->pending--;
+	src->connecting--;
 	pthread_cond_broadcast(&src->cond);
 	pthread_mutex_unlock(&src->lock);
 	return NULL;
@@ -264,6 +265,7 @@ source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
 
 	pthread_mutex_lock(&src->lock);
 	src->pending++;
+	src->connecting++;
 	pthread_mutex_unlock(&src->lock);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -271,6 +273,7 @@ source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
 		pthread_attr_destroy(&attr);
 		pthread_mutex_lock(&src->lock);
 		src->pending--;
+		src->connecting--;
 		pthread_mutex_unlock(&src->lock);
 		a->refs = 1;
 		source_attempt_unref(a);
@@ -608,8 +611,15 @@ source_prober(void *arg)
 
 	pthread_mutex_lock(&src->lock);
 	for (;;) {
-		while (!src->closing && now_ms() < src->down_until) {
-			source_deadline(&ts, src->down_until);
+		/*
+		 * After the back-off, and once an attempt given up on has
+		 * left the driver: one attempt at a time (psqlODBC's connect
+		 * is not safe against another running at once).
+		 */
+		while (!src->closing && (now_ms() < src->down_until ||
+		    src->connecting > 0)) {
+			source_deadline(&ts, now_ms() < src->down_until ?
+			    src->down_until : now_ms() + 1000);
 			pthread_cond_timedwait(&src->cond, &src->lock, &ts);
 		}
 		if (src->closing)
@@ -826,94 +836,17 @@ source_idle(struct db_source *src)
 }
 
 /*
- * A probe of an idle connection, posted to the connection's thread: the
- * connection stays taken meanwhile, and is put back or dropped when the
- * probe ends (never while a caller waits for it).
- */
-struct source_probe_job {
-	struct db_job job;
-	struct db_source *src;
-	struct db_conn *c;
-	int rc;
-	struct db_err err;
-};
-
-static void
-source_probe_run(struct db_job *job)
-{
-	struct source_probe_job *pj = (struct source_probe_job *)job;
-
-	memset(&pj->err, 0, sizeof pj->err);
-	pj->rc = db_exec_probe(pj->src, pj->c, &pj->err);
-}
-
-static void
-source_probe_done(struct db_job *job)
-{
-	struct source_probe_job *pj = (struct source_probe_job *)job;
-	struct db_source *src = pj->src;
-
-	pthread_mutex_lock(&src->lock);
-	pj->c->probe_until = 0;
-	pthread_mutex_unlock(&src->lock);
-	if (pj->rc == -1) {
-		log_info("datasource %s: an idle connection failed its probe "
-		    "(%s); reconnecting", src->name, pj->err.msg);
-		pj->c->broken = 1;
-	}
-	db_source_release(src, pj->c);
-	pthread_mutex_lock(&src->lock);
-	src->pending--;
-	pthread_cond_broadcast(&src->cond);
-	pthread_mutex_unlock(&src->lock);
-	free(pj);
-}
-
-/*
- * c sat idle past idle-check and is taken (src->lock held): probe it on
- * its own thread; 0 when posted, -1 when it has none (a local driver,
- * probed by the caller, which costs no network wait).
+ * Whether the pool holds connections abandoned by callers (src->lock
+ * held): then the database is checked in the background (source_probe)
+ * and this says whether that check runs.
  */
 static int
-source_probe_idle(struct db_source *src, struct db_conn *c)
+source_suspect(struct db_source *src)
 {
-	struct source_probe_job *pj;
-
-	if (!c->threaded)
-		return -1;
-	pj = xcalloc(1, sizeof *pj);
-	pj->job.run = source_probe_run;
-	pj->job.free = source_probe_done;
-	pj->src = src;
-	pj->c = c;
-	c->probe_until = now_ms() + (uint64_t)(src->query_timeout_ms > 0 ?
-	    src->query_timeout_ms : src->connect_timeout_ms);
-	src->pending++;
-	if (db_conn_post(c, &pj->job) == -1) {
-		src->pending--;
-		free(pj);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Whether the pool holds connections abandoned by callers or probes past
- * their deadline (src->lock held): then the database is checked in the
- * background (source_probe) and this says whether that check runs.
- */
-static int
-source_suspect(struct db_source *src, uint64_t now)
-{
-	int i, overdue = src->nstuck > 0;
-
-	for (i = 0; i < src->pool_size && !overdue; i++)
-		if (src->conns[i] != NULL && src->conns[i]->probe_until != 0 &&
-		    now > src->conns[i]->probe_until)
-			overdue = 1;
-	if (overdue)
-		source_probe(src);
-	return overdue && src->probing;
+	if (src->nstuck == 0)
+		return 0;
+	source_probe(src);
+	return src->probing;
 }
 
 /*
@@ -939,8 +872,8 @@ source_drop_idle(struct db_source *src)
 
 /*
  * Get a connection for one statement: an idle one (one that sat idle
- * past idle-check is probed on its own thread first, and the caller
- * looks further meanwhile), a new one while the pool has room, or wait
+ * past idle-check is probed first: on its own thread, within the
+ * statement's deadline), a new one while the pool has room, or wait
  * up to wait_ms for one to come back (DBE_BUSY).  While the database is
  * down (the prober reconnects in the background) this fails at once
  * with DBE_DOWN.  Nothing here waits on the network but a connect,
@@ -985,13 +918,15 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 			c->in_use = 1;
 			src->nbusy++;
 			now = now_ms();
-			if (src->idle_check_ms > 0 &&
-			    now - c->idle_since >= (uint64_t)src->idle_check_ms &&
-			    source_probe_idle(src, c) == 0)
-				continue;
+			/*
+			 * Due for a probe: on a connection's own thread it is
+			 * made before the statement, within the caller's
+			 * deadline (exec.c); here only for local drivers.
+			 */
+			c->probe_due = src->idle_check_ms > 0 &&
+			    now - c->idle_since >= (uint64_t)src->idle_check_ms;
 			pthread_mutex_unlock(&src->lock);
-			if (!c->threaded && src->idle_check_ms > 0 &&
-			    now - c->idle_since >= (uint64_t)src->idle_check_ms &&
+			if (!c->threaded && c->probe_due &&
 			    db_exec_probe(src, c, err) == -1) {
 				log_info("datasource %s: an idle connection "
 				    "failed its probe (%s); reconnecting",
@@ -1005,6 +940,8 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 				source_probe(src);
 				continue;
 			}
+			if (!c->threaded)
+				c->probe_due = 0;
 			c->want_ro = readonly;
 			*out = c;
 			return 0;
@@ -1038,12 +975,12 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 		}
 		/*
 		 * The pool is full.  When connections in it were abandoned,
-		 * or probes of idle ones are overdue, the network may have
-		 * frozen: the database is checked in the background, and
-		 * callers wait for that check as above, no longer.
+		 * the network may have frozen: the database is checked in
+		 * the background, and callers wait for that check as above,
+		 * no longer.
 		 */
 		now = now_ms();
-		suspect = source_suspect(src, now);
+		suspect = source_suspect(src);
 		if (suspect && grace == 0)
 			grace = now + SOURCE_GRACE_MS;
 		if (suspect && now >= grace)
@@ -1054,7 +991,7 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 		    &src->lock, &ts) == ETIMEDOUT) {
 			if (source_idle(src) != NULL ||
 			    src->nopen < src->pool_size ||
-			    source_suspect(src, now_ms()))
+			    source_suspect(src))
 				continue;
 			pthread_mutex_unlock(&src->lock);
 			db_err_set(err, DBE_BUSY, "datasource %s: all %d "

@@ -13,6 +13,6 @@ t_e2e_hangup_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
 # outage: the catalog on PostgreSQL behind a proxy (down, frozen, back), reloads
 check_PROGRAMS += t/e2e/outage
 TESTS += t/e2e/outage
-t_e2e_outage_SOURCES = t/e2e/outage.c t/e2e/e2e.c t/e2e/e2e.h t/proxy.c \
+t_e2e_outage_SOURCES = t/e2e/outage.c t/e2e/e2e.c t/e2e/e2e.h t/churn.c t/churn.h t/proxy.c \
 	t/proxy.h t/tap.h
 t_e2e_outage_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)

@@ -26,181 +26,14 @@
 
 #include "db/db.h"
 #include "util/util.h"
+#include "../churn.h"
 #include "../proxy.h"
 #include "../tap.h"
 
-#define RACE_CLIENTS 48         /* connections the child keeps open */
 #define RACE_TIMEOUT_MS 300     /* query-timeout */
-#define RACE_THAW_MS 800        /* the network is frozen this long */
+#define RACE_THAW_MS 2000       /* the network is frozen this long */
 
 static const struct db_adapters *ads;
-
-/* The other clients: keep RACE_CLIENTS connections, echo what comes. */
-static void
-race_child(int port)
-{
-	struct pollfd pf[RACE_CLIENTS];
-	struct sockaddr_in sin;
-	char buf[256];
-	ssize_t n;
-	int i;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (i = 0; i < RACE_CLIENTS; i++)
-		pf[i].fd = -1;
-	for (;;) {
-		for (i = 0; i < RACE_CLIENTS; i++) {
-			if (pf[i].fd != -1)
-				continue;
-			pf[i].fd = socket(AF_INET, SOCK_STREAM, 0);
-			if (connect(pf[i].fd, (struct sockaddr *)&sin,
-			    sizeof sin) != 0)
-				_exit(0);       /* the test is over */
-			pf[i].events = POLLIN;
-		}
-		if (poll(pf, RACE_CLIENTS, -1) <= 0)
-			continue;
-		for (i = 0; i < RACE_CLIENTS; i++) {
-			if (!pf[i].revents)
-				continue;
-			n = read(pf[i].fd, buf, sizeof buf);
-			if (n <= 0 || write(pf[i].fd, buf, (size_t)n) != n) {
-				close(pf[i].fd);
-				pf[i].fd = -1;
-			}
-		}
-	}
-}
-
-/* The accepting side, on a thread of the test process. */
-struct race {
-	int lfd;
-	int port;
-	pid_t child;
-	int stop;
-	unsigned accepted, checked, cut;
-	char why[200];
-	pthread_t tid;
-};
-
-/* One byte there and back on fd: 0, or -1 when the socket was cut. */
-static int
-race_echo(int fd)
-{
-	struct pollfd pf;
-	char c = 'k', back = 0;
-
-	if (send(fd, &c, 1, MSG_NOSIGNAL) != 1)
-		return -1;
-	pf.fd = fd;
-	pf.events = POLLIN;
-	if (poll(&pf, 1, 5000) != 1 || read(fd, &back, 1) != 1)
-		return -1;
-	return back == c ? 0 : -1;
-}
-
-/* Check fd; a cut one is counted and left open (its number not reused). */
-static int
-race_check(struct race *r, int fd)
-{
-	if (race_echo(fd) == 0)
-		return 0;
-	if (r->cut++ == 0)
-		snprintf(r->why, sizeof r->why, "accepted socket %d stopped "
-		    "carrying data (%s)", fd, strerror(errno));
-	return -1;
-}
-
-/*
- * Accept the child's connections one after another: most live a few
- * milliseconds, one in four some seconds (as a call on the simulated
- * line does); each is checked before the test closes it, and closing
- * makes the child connect again -- new sockets all the time,
- * descriptors reused all the time.
- */
-static void *
-race_main(void *arg)
-{
-	struct race *r = arg;
-	int ring[RACE_CLIENTS], i, fd, k, idle = 0;
-	uint64_t until[RACE_CLIENTS], now;
-	unsigned seed = (unsigned)getpid();
-
-	for (k = 0; k < RACE_CLIENTS; k++) {
-		ring[k] = -1;
-		until[k] = 0;
-	}
-	for (i = 0; !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
-	    i = (i + 1) % RACE_CLIENTS) {
-		now = now_ms();
-		if (ring[i] != -1 && now < until[i]) {
-			if (++idle >= RACE_CLIENTS) {
-				sleep_ms(1);
-				idle = 0;
-			}
-			continue;
-		}
-		idle = 0;
-		if (ring[i] != -1) {
-			r->checked++;
-			if (race_check(r, ring[i]) == 0)
-				close(ring[i]);         /* the child connects again */
-			ring[i] = -1;
-		}
-		/* A descriptor free a moment: a driver's socket may get it. */
-		sleep_ms((unsigned)(rand_r(&seed) % 3));
-		if ((fd = accept(r->lfd, NULL, NULL)) == -1)
-			continue;
-		r->accepted++;
-		ring[i] = fd;
-		until[i] = now_ms() + (rand_r(&seed) % 4 == 0 ?
-		    2000 + rand_r(&seed) % 4000 : rand_r(&seed) % 20);
-	}
-	for (k = 0; k < RACE_CLIENTS; k++)
-		if (ring[k] != -1) {
-			r->checked++;
-			if (race_check(r, ring[k]) == 0)
-				close(ring[k]);
-		}
-	return NULL;
-}
-
-static int
-race_start(struct race *r)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof sin;
-
-	memset(r, 0, sizeof *r);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((r->lfd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-	    bind(r->lfd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
-	    listen(r->lfd, 64) != 0 ||
-	    getsockname(r->lfd, (struct sockaddr *)&sin, &len) != 0)
-		return -1;
-	r->port = ntohs(sin.sin_port);
-	if ((r->child = fork()) == 0) {
-		close(r->lfd);
-		race_child(r->port);
-	}
-	return pthread_create(&r->tid, NULL, race_main, r) == 0 ? 0 : -1;
-}
-
-static void
-race_stop(struct race *r)
-{
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
-	/* accept() returns: a socket closed is one the child opens again. */
-	pthread_join(r->tid, NULL);
-	kill(r->child, SIGTERM);
-	waitpid(r->child, NULL, 0);
-	close(r->lfd);
-}
 
 /* Thaws the proxy after RACE_THAW_MS, whatever the statement does. */
 struct thaw {
@@ -233,7 +66,7 @@ query(struct db_source *src, const char *sql, struct db_err *err)
 }
 
 static void
-race_pg(const char *pg, int cycles)
+race_pg(const char *pg, int cycles, struct churn *r)
 {
 	struct conf_datasource ds;
 	struct db_source *src;
@@ -247,8 +80,10 @@ race_pg(const char *pg, int cycles)
 
 	connect[0] = proxy_connstr(pg, 0, &upstream);
 	free(connect[0]);
-	if (proxy_start(&px, upstream) == -1) {
-		ok(0, "start the proxy");
+	/* The other clients start after the proxy forked (it would hold
+	   their sockets open). */
+	if (proxy_start(&px, upstream) == -1 || churn_start(r, 25) == -1) {
+		ok(0, "start the proxy and the other clients");
 		return;
 	}
 	connect[0] = proxy_connstr(pg, px.port, &upstream);
@@ -294,6 +129,7 @@ race_pg(const char *pg, int cycles)
 		pthread_join(t.tid, NULL);
 	}
 	db_source_close(src);
+	churn_stop(r);
 	proxy_stop(&px);
 	free(connect[0]);
 	ok(answers == (unsigned)cycles, "%u of %d connects through the proxy "
@@ -406,10 +242,10 @@ main(void)
 	const char *srcdir = getenv("KEFU_SRCDIR");
 	const char *pg = getenv("KEFU_TEST_PG");
 	const char *req = getenv("KEFU_TEST_REQUIRE_SERVERS");
-	struct race r;
+	struct churn r;
 	char *dir, *cause = NULL;
 	int cycles = getenv("KEFU_RACE_CYCLES") ? atoi(
-	    getenv("KEFU_RACE_CYCLES")) : 25;
+	    getenv("KEFU_RACE_CYCLES")) : 15;
 
 	if (pg == NULL || *pg == '\0') {
 		if (req != NULL && strcmp(req, "1") == 0) {
@@ -429,14 +265,9 @@ main(void)
 	free(dir);
 	ads = loaded;
 	/* Other clients come and go all the while. */
-	if (race_start(&r) == -1) {
-		ok(0, "start the other clients");
-		return tap_done();
-	}
-	race_pg(pg, cycles);
+	race_pg(pg, cycles, &r);
 	freeze_pg(pg, getenv("KEFU_TEST_FREEZE_S") ?
 	    atoi(getenv("KEFU_TEST_FREEZE_S")) : 15);
-	race_stop(&r);
 	ok(r.accepted > 50 && r.checked > 30, "other clients came and went "
 	    "meanwhile (%u accepted, %u checked)", r.accepted, r.checked);
 	is_int(r.cut, 0, "no other client's socket was ever cut%s%s",
