@@ -10,6 +10,7 @@
 
 #include <iconv.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sql.h>
 #include <sqlext.h>
 #include <string.h>
@@ -211,7 +212,7 @@ struct db_source {
 	const struct db_adapters *ads;
 	SQLHENV env;
 
-	pthread_mutex_t lock;   /* guards everything below */
+	pthread_mutex_t lock;   /* guards everything below but the atomics */
 	pthread_cond_t cond;    /* a connection came back / a connect ended */
 	const struct db_adapter *ad;    /* in use: configured or detected */
 	int detected;           /* a connection asked SQL_DBMS_NAME */
@@ -229,10 +230,12 @@ struct db_source {
 	int connecting;         /* connect threads in the driver (some
 				   perhaps given up on) */
 	int closing;
-	uint64_t queries, errors, timeouts, connects, connect_failures;
+	uint64_t connects, connect_failures;
 	uint64_t stmts_open;    /* statement handles allocated now */
 	int up;
 	struct db_hist *hist;
+	/* Counted on every query's path without the lock. */
+	_Atomic uint64_t queries, errors, timeouts;
 	struct db_verdict verdicts[DB_VERDICT_CACHE];
 	uint64_t vclock;
 

@@ -477,7 +477,7 @@ db_source_access(struct db_source *src, struct db_conn *c)
 
 /* Take a slot back after a failed connect or a dropped connection. */
 static void
-source_slot_free(struct db_source *src, struct db_conn *c)
+source_slot_free(struct db_source *src, const struct db_conn *c)
 {
 	int i;
 
@@ -1174,11 +1174,13 @@ void
 db_source_count(struct db_source *src, int ok, int timeout, unsigned us)
 {
 	/* On every query's path: atomic counters, no lock. */
-	__atomic_fetch_add(&src->queries, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&src->queries, 1, memory_order_relaxed);
 	if (!ok)
-		__atomic_fetch_add(&src->errors, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&src->errors, 1,
+		    memory_order_relaxed);
 	if (timeout)
-		__atomic_fetch_add(&src->timeouts, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&src->timeouts, 1,
+		    memory_order_relaxed);
 	if (ok)
 		db_hist_add(src->hist, us);
 }
@@ -1353,9 +1355,12 @@ db_source_stats(struct db_source *src, struct db_stats *st)
 
 	memset(st, 0, sizeof *st);
 	pthread_mutex_lock(&src->lock);
-	st->queries = __atomic_load_n(&src->queries, __ATOMIC_RELAXED);
-	st->errors = __atomic_load_n(&src->errors, __ATOMIC_RELAXED);
-	st->timeouts = __atomic_load_n(&src->timeouts, __ATOMIC_RELAXED);
+	st->queries = atomic_load_explicit(&src->queries,
+	    memory_order_relaxed);
+	st->errors = atomic_load_explicit(&src->errors,
+	    memory_order_relaxed);
+	st->timeouts = atomic_load_explicit(&src->timeouts,
+	    memory_order_relaxed);
 	st->connects = src->connects;
 	st->connect_failures = src->connect_failures;
 	st->up = src->up;
