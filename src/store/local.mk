@@ -5,6 +5,7 @@ libkefu_a_SOURCES += \
 	src/store/store.h \
 	src/store/store.c \
 	src/store/pin.c \
+	src/store/member.c \
 	src/store/outbox.c \
 	src/store/catalog.c \
 	src/store/demo.c
@@ -15,16 +16,19 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/003_requests.sql \
 	sql/local/sqlite/004_messaging.sql \
 	sql/local/sqlite/005_calls.sql \
+	sql/local/sqlite/006_member_pins.sql \
 	sql/local/postgresql/001_members.sql \
 	sql/local/postgresql/002_orders.sql \
 	sql/local/postgresql/003_requests.sql \
 	sql/local/postgresql/004_messaging.sql \
 	sql/local/postgresql/005_calls.sql \
+	sql/local/postgresql/006_member_pins.sql \
 	sql/local/mysql/001_members.sql \
 	sql/local/mysql/002_orders.sql \
 	sql/local/mysql/003_requests.sql \
 	sql/local/mysql/004_messaging.sql \
 	sql/local/mysql/005_calls.sql \
+	sql/local/mysql/006_member_pins.sql \
 	sql/catalog/catalog.sql \
 	sql/catalog/drop.sql
 
@@ -36,7 +40,8 @@ t_unit_store_demo_LDADD = $(KEFU_LIBS)
 ## The kefu db and kefu catalog commands (rows in src/cli/cmds.c).
 libkefu_a_SOURCES += \
 	src/cli/cmd-db.c \
-	src/cli/cmd-catalog.c
+	src/cli/cmd-catalog.c \
+	src/cli/cmd-member.c
 
 nobase_dist_pkgdata_DATA += \
 	mappings/catalog/products.xml \
