@@ -77,3 +77,8 @@ dist_check_SCRIPTS += t/store-cli.sh
 
 man_MANS += man/kefu-store.7 man/kefu-catalog.7
 EXTRA_DIST += man/kefu-store.7 man/kefu-catalog.7
+
+check_PROGRAMS += t/unit/store_member
+TESTS += t/unit/store_member
+t_unit_store_member_SOURCES = t/unit/store_member.c t/tap.h
+t_unit_store_member_LDADD = $(KEFU_LIBS)
