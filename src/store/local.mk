@@ -72,8 +72,8 @@ TESTS += t/unit/store_erp
 t_unit_store_erp_SOURCES = t/unit/store_erp.c t/tap.h
 t_unit_store_erp_LDADD = $(KEFU_LIBS)
 
-TESTS += t/store-cli.sh
-dist_check_SCRIPTS += t/store-cli.sh
+TESTS += t/store-cli.sh t/member-cli.sh
+dist_check_SCRIPTS += t/store-cli.sh t/member-cli.sh
 
 man_MANS += man/kefu-store.7 man/kefu-catalog.7
 EXTRA_DIST += man/kefu-store.7 man/kefu-catalog.7

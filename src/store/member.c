@@ -404,11 +404,11 @@ static int
 member_check(const struct store_member_fields *f, int by_phone, char **cause)
 {
 	if (by_phone && f->address != NULL)
-		return kf_error(cause, "the home address cannot be changed by "
-		    "phone; only the service desk changes it");
+		return kf_error(cause, "the home address cannot be given or "
+		    "changed by phone; only the service desk can");
 	if (by_phone && f->email != NULL)
-		return kf_error(cause, "the e-mail address cannot be changed "
-		    "by phone; only the service desk changes it");
+		return kf_error(cause, "the e-mail address cannot be given or "
+		    "changed by phone; only the service desk can");
 	if (f->phone != NULL && *f->phone != '\0' &&
 	    !member_number_ok(f->phone))
 		return kf_error(cause, "phone '%s': not a phone number (3 to "
