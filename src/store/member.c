@@ -618,8 +618,10 @@ member_insert(struct db_source *src, const struct store_member_new *m,
 		db_result_free(res);
 		return 0;
 	}
-	if (strncmp(err.sqlstate, "23", 2) == 0 ||
-	    strstr(err.msg, "UNIQUE") != NULL)
+	/* PostgreSQL 23505; MySQL 23000 "Duplicate entry"; SQLite's text. */
+	if (strcmp(err.sqlstate, "23505") == 0 || (strcmp(err.sqlstate,
+	    "23000") == 0 && strstr(err.msg, "Duplicate") != NULL) ||
+	    strstr(err.msg, "UNIQUE constraint failed") != NULL)
 		return 1;
 	kf_error(cause, "members: %s", store_errmsg(src, &err));
 	return -1;
