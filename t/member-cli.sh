@@ -188,6 +188,10 @@ run 0 "^2 members" "nothing was loaded" -- member list
 sed -i '3,6d' "$tmp/bad.csv"
 run 0 "imported 1 member from" "the good row alone loads" -- \
     member import "$tmp/bad.csv"
+printf 'name,mobile,email\n,,nobody@example.cn\n' >"$tmp/none.csv"
+run 1 "none.csv:2: a member needs a name, a phone or a mobile number" \
+    "a row with no name and no number is refused" -- \
+    member import "$tmp/none.csv"
 printf 'customer_no,nickname\n' >"$tmp/col.csv"
 run 1 "col.csv:1: column 'nickname' is unknown" "an unknown column" -- \
     member import "$tmp/col.csv"

@@ -446,6 +446,12 @@ member_text(const char *s)
 }
 
 static int
+member_empty(const char *s)
+{
+	return s == NULL || *s == '\0';
+}
+
+static int
 member_is(const char *a, const char *b)
 {
 	return a != NULL && strcmp(a, b) == 0;
@@ -664,6 +670,10 @@ store_member_validate(const struct store_member_new *m, char **cause)
 	if (!member_is(m->via, "paper") && !member_is(m->via, "phone"))
 		return kf_error(cause, "a member registers on paper or by "
 		    "phone, not '%s'", m->via ? m->via : "");
+	if (member_empty(m->f.name) && member_empty(m->f.phone) &&
+	    member_empty(m->f.mobile))
+		return kf_error(cause, "a member needs a name, a phone or a "
+		    "mobile number");
 	if (member_check(&m->f, member_is(m->via, "phone"), cause) == -1 ||
 	    member_new_services(m, &svc, cause) == -1)
 		return -1;

@@ -249,7 +249,11 @@ const char *store_member_service_name(int bit);
  * registration may not give an address or e-mail.  Each service goes to
  * the consent ledger.  Sets out (the number issued) on success.
  */
-/* The checks store_member_add makes before touching the store. */
+/*
+ * The checks store_member_add makes before touching the store: a name,
+ * phone or mobile at least; valid fields; the services within the rules
+ * of via; a 4-8 digit PIN; a given number with its check digit.
+ */
 int store_member_validate(const struct store_member_new *m, char **cause);
 int store_member_add(struct db_source *src, const struct store_member_new *m,
     const struct store_member_actor *a, const struct store_member_policy *pol,

@@ -189,6 +189,10 @@ test_register(struct db_source *src, const char *l, char paper[9],
 	    "%s: a 2-digit PIN is refused", l);
 	ok(add(src, "fax", &fp, -1, NULL, no, &cause) == -1,
 	    "%s: registering by fax is refused", l);
+	ok(add(src, "paper", &(struct store_member_fields){ .email =
+	    "a@example.cn" }, -1, NULL, no, &cause) == -1,
+	    "%s: a member with neither name nor number is refused", l);
+	like(cause, "needs a name, a phone or a mobile", "%s: and said so", l);
 	f.email = NULL;
 	f.mobile = NULL;
 	ok(add(src, "paper", &f, -1, NULL, no, &cause) == 0 &&
@@ -211,7 +215,8 @@ test_register(struct db_source *src, const char *l, char paper[9],
 static void
 test_numbers(struct db_source *src, const char *l, const char *taken)
 {
-	struct store_member_new m = { .via = "paper", .services = 0 };
+	struct store_member_new m = { .via = "paper", .services = 0,
+	    .f = { .name = "李四" } };
 	struct store_member_actor a = { .via = "staff" };
 	struct store_member *got;
 	char no[9], bad[9], *cause = NULL;
