@@ -126,7 +126,7 @@ struct at {
 	void *arg;
 	unsigned junk;          /* junk lines since the last good one */
 	int skip_lf;            /* drop the LF of CONNECT CR LF from data */
-	volatile int *stop;     /* when set, at_line returns early (may be NULL) */
+	const atomic_int *stop; /* when set, at_line returns early (may be NULL) */
 };
 #define AT_JUNK_MAX 64          /* this many junk lines in a row: wedged */
 void at_init(struct at *at, struct port *port, const char *tag);
