@@ -52,6 +52,7 @@ struct cmd_member_opts {
 /* The [store] datasource and settings. */
 struct cmd_member_ctx {
 	struct conf *conf;
+	struct db_adapters *ads;        /* NULL when none could be loaded */
 	struct db_source *src;
 	struct store_member_policy pol;
 	struct store_member_actor actor;
@@ -113,8 +114,15 @@ cmd_member_open(struct cmd_member_ctx *x)
 	x->pol.pin_attempts = x->conf->pin_attempts;
 	x->pol.pin_lockout_ms = x->conf->pin_lockout_ms;
 	x->pol.pin_iterations = x->conf->pin_iterations;
+	/* The adapters add connection options (MariaDB's charset...). */
+	if (db_adapters_load(x->conf->adapters_dir, &x->ads, &cause) == -1) {
+		log_debug("kefu member: adapters not loaded: %s", cause);
+		free(cause);
+		cause = NULL;
+		x->ads = NULL;
+	}
 	if (store_sqlite_path(cfg, &path, &cause) == -1 ||
-	    db_source_open(cfg, NULL, &x->src, &cause) == -1) {
+	    db_source_open(cfg, x->ads, &x->src, &cause) == -1) {
 		cmd_member_err(cause);
 		free(cause);
 		free(path);
@@ -1183,8 +1191,12 @@ cmd_member_main(int argc, char **argv)
 	x.actor.call_id = o.call_id;
 	x.actor.staff_no = o.staff;
 	if (cmd_member_open(&x) == -1)
-		return CLI_FAIL;
-	rc = sub->run(&x, &o, argv + 1 + optind);
-	db_source_close(x.src);
+		rc = CLI_FAIL;
+	else {
+		rc = sub->run(&x, &o, argv + 1 + optind);
+		db_source_close(x.src);
+	}
+	if (x.ads != NULL)
+		db_adapters_free(x.ads);
 	return rc;
 }
