@@ -1,7 +1,7 @@
 ## man: the pages of the programs and of kefu.conf.  Each subsystem lists
 ## the pages of its own file formats in its own local.mk.
-man_MANS += man/kefu.1 man/kefu.conf.5
-EXTRA_DIST += man/kefu.1 man/kefu.conf.5
+man_MANS += man/kefu.1 man/kefu-member.1 man/kefu.conf.5
+EXTRA_DIST += man/kefu.1 man/kefu-member.1 man/kefu.conf.5
 
 # Lint every page (mandoc -Tlint) as part of make check.
 if HAVE_MANDOC

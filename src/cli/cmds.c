@@ -15,6 +15,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "map", cmd_map_main, "list, check and test mappings" },
 	{ "db", cmd_db_main, "create and upgrade the local store" },
 	{ "catalog", cmd_catalog_main, "the built-in product catalog" },
+	{ "member", cmd_member_main, "register, change, list, import and export members" },
 	{ "modem", cmd_modem_main, "list and probe voice modems" },
 	{ "prompts", cmd_prompts_main, "list, check, build and render prompts" },
 	{ "say", cmd_say_main, "show how a number, price or date is spoken" },

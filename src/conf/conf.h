@@ -68,6 +68,9 @@ struct conf {
 	char *languages;        /* configured languages, comma-separated */
 	/* [store] */
 	char *store_datasource; /* name of the [datasource] holding the local store */
+	int pin_attempts;       /* members: wrong PINs in a row that lock */
+	int pin_lockout_ms;     /* members: how long that lock lasts */
+	int pin_iterations;     /* members: PBKDF2 iterations of new PINs */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;

@@ -5,6 +5,7 @@ libkefu_a_SOURCES += \
 	src/store/store.h \
 	src/store/store.c \
 	src/store/pin.c \
+	src/store/member.c \
 	src/store/outbox.c \
 	src/store/catalog.c \
 	src/store/demo.c
@@ -15,16 +16,19 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/003_requests.sql \
 	sql/local/sqlite/004_messaging.sql \
 	sql/local/sqlite/005_calls.sql \
+	sql/local/sqlite/006_member_pins.sql \
 	sql/local/postgresql/001_members.sql \
 	sql/local/postgresql/002_orders.sql \
 	sql/local/postgresql/003_requests.sql \
 	sql/local/postgresql/004_messaging.sql \
 	sql/local/postgresql/005_calls.sql \
+	sql/local/postgresql/006_member_pins.sql \
 	sql/local/mysql/001_members.sql \
 	sql/local/mysql/002_orders.sql \
 	sql/local/mysql/003_requests.sql \
 	sql/local/mysql/004_messaging.sql \
 	sql/local/mysql/005_calls.sql \
+	sql/local/mysql/006_member_pins.sql \
 	sql/catalog/catalog.sql \
 	sql/catalog/drop.sql
 
@@ -36,7 +40,8 @@ t_unit_store_demo_LDADD = $(KEFU_LIBS)
 ## The kefu db and kefu catalog commands (rows in src/cli/cmds.c).
 libkefu_a_SOURCES += \
 	src/cli/cmd-db.c \
-	src/cli/cmd-catalog.c
+	src/cli/cmd-catalog.c \
+	src/cli/cmd-member.c
 
 nobase_dist_pkgdata_DATA += \
 	mappings/catalog/products.xml \
@@ -67,8 +72,13 @@ TESTS += t/unit/store_erp
 t_unit_store_erp_SOURCES = t/unit/store_erp.c t/tap.h
 t_unit_store_erp_LDADD = $(KEFU_LIBS)
 
-TESTS += t/store-cli.sh
-dist_check_SCRIPTS += t/store-cli.sh
+TESTS += t/store-cli.sh t/member-cli.sh
+dist_check_SCRIPTS += t/store-cli.sh t/member-cli.sh
 
 man_MANS += man/kefu-store.7 man/kefu-catalog.7
 EXTRA_DIST += man/kefu-store.7 man/kefu-catalog.7
+
+check_PROGRAMS += t/unit/store_member
+TESTS += t/unit/store_member
+t_unit_store_member_SOURCES = t/unit/store_member.c t/tap.h
+t_unit_store_member_LDADD = $(KEFU_LIBS)

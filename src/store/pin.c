@@ -62,19 +62,28 @@ pin_derive(const char *pin, const unsigned char *salt, size_t nsalt,
 int
 store_pin_hash(const char *pin, char **out, char **cause)
 {
+	return store_pin_hash_iter(pin, PIN_ITER, out, cause);
+}
+
+int
+store_pin_hash_iter(const char *pin, int iter, char **out, char **cause)
+{
 	unsigned char salt[PIN_SALT], hash[PIN_HASH];
 	char hsalt[2 * PIN_SALT + 1], hhash[2 * PIN_HASH + 1];
 
 	if (pin == NULL || *pin == '\0')
 		return kf_error(cause, "empty PIN");
+	if (iter < 1000 || iter > 10000000)
+		return kf_error(cause, "PIN hash: %d iterations is outside "
+		    "1000..10000000", iter);
 	if (RAND_bytes(salt, sizeof salt) != 1)
 		return kf_error(cause, "no random bytes for the PIN salt");
-	if (pin_derive(pin, salt, sizeof salt, PIN_ITER, hash) == -1)
+	if (pin_derive(pin, salt, sizeof salt, iter, hash) == -1)
 		return kf_error(cause, "PBKDF2 failed");
 	pin_hex(salt, sizeof salt, hsalt);
 	pin_hex(hash, sizeof hash, hhash);
 	OPENSSL_cleanse(hash, sizeof hash);
-	*out = xasprintf(PIN_PREFIX "%d$%s$%s", PIN_ITER, hsalt, hhash);
+	*out = xasprintf(PIN_PREFIX "%d$%s$%s", iter, hsalt, hhash);
 	return 0;
 }
 

@@ -138,6 +138,177 @@ void store_msgs_free(struct store_msg *m, size_t n);
 int store_outbox_done(struct db_source *src, int64_t id, const char *token,
     const char *now, const char *error, const char *retry_at, char **cause);
 
+/*
+ * member.c: members of the supermarket and the services they signed up
+ * for (SMS specials, e-mail specials, phone ordering), their PINs with
+ * lockout, and every consent change in consent_ledger.  Used by the
+ * desk (`kefu member`) and, next, by the phone flows through call/.
+ * Members are named by customer number: 8 digits, the last a Luhn check
+ * digit (see store_member_no_valid).  Times are local
+ * "YYYY-MM-DD HH:MM:SS"; strings are UTF-8.
+ */
+#define MEMBER_NO_LEN     8     /* digits of a customer number, check digit included */
+#define MEMBER_PIN_MIN    4
+#define MEMBER_PIN_MAX    8
+
+/* Services, as bits of store_member.services. */
+#define MEMBER_SVC_SMS    0x1   /* "sms": SMS specials to the mobile */
+#define MEMBER_SVC_EMAIL  0x2   /* "email": e-mail specials */
+#define MEMBER_SVC_ORDER  0x4   /* "phone_order": ordering by phone */
+#define MEMBER_SVC_ALL    0x7
+
+/* What the desk and the phone flows may set; NULL: leave as it is, "": clear. */
+struct store_member_fields {
+	const char *name;
+	const char *phone;      /* home phone, digits (a leading + allowed) */
+	const char *mobile;
+	const char *address;    /* home address: desk only */
+	const char *email;      /* desk only */
+	const char *birthday;   /* "YYYY-MM-DD" */
+	const char *language;   /* "zh-CN" or "yue"; never cleared */
+	const char *note;       /* desk's note */
+};
+
+/* Who makes a change: how it reaches the consent ledger and the log. */
+struct store_member_actor {
+	const char *via;        /* "paper" (a signed form), "staff" (the desk),
+				   "phone" (the caller, by voice menu) */
+	int64_t call_id;        /* via phone: the call_log id, 0 if none */
+	const char *staff_no;   /* the desk's staff number, NULL if none */
+	const char *now;        /* the time of the change; NULL: now */
+};
+
+/* The [store] settings that govern PINs (kefu.conf). */
+struct store_member_policy {
+	int pin_attempts;       /* wrong PINs in a row that lock (pin-attempts) */
+	int pin_lockout_ms;     /* how long that lock lasts (pin-lockout) */
+	int pin_iterations;     /* PBKDF2 iterations of new PINs (pin-iterations) */
+};
+#define STORE_MEMBER_POLICY_DEFAULT { 5, 30 * 60 * 1000, 100000 }
+
+/* One member as read back; every string malloc'd, NULL when not set. */
+struct store_member {
+	int64_t id;
+	char customer_no[MEMBER_NO_LEN + 1];
+	char *name, *phone, *mobile, *address, *email, *birthday, *language;
+	char *registered_via;   /* "paper" or "phone" */
+	char *registered_at, *updated_at;
+	char *status;           /* "active" or "closed" */
+	char *note;
+	int services;           /* MEMBER_SVC_* enabled */
+	int has_pin;
+	int pin_failures;       /* wrong PINs in a row */
+	int locked;             /* locked by the desk */
+	char *locked_until;     /* PIN cool-down end, NULL when none */
+};
+
+/* A new member: fields plus how they came. */
+struct store_member_new {
+	struct store_member_fields f;
+	const char *via;        /* "paper" or "phone" */
+	const char *customer_no; /* NULL: kefu issues one; else it must be valid */
+	int services;           /* -1: the defaults of via (see store_member_add) */
+	const char *pin;        /* NULL: none yet */
+	const char *registered_at; /* NULL: now (import keeps the original) */
+};
+
+/* Filters of store_member_list; zero/NULL fields do not filter. */
+struct store_member_filter {
+	const char *status;     /* "active", "closed" */
+	const char *via;        /* "paper", "phone" */
+	int service;            /* MEMBER_SVC_*: members with it enabled */
+	const char *name;       /* substring of the name */
+	const char *number;     /* equals phone or mobile (caller ID) */
+	int locked;             /* 1: locked by the desk or cooling down */
+	const char *now;        /* for locked; NULL: now */
+};
+
+/* What a PIN check found. */
+enum store_pin_result {
+	STORE_PIN_OK,           /* right PIN; the wrong count starts over */
+	STORE_PIN_WRONG,        /* wrong; *left more tries before the lock */
+	STORE_PIN_LOCKED,       /* locked (desk or cool-down): not even tried */
+	STORE_PIN_NONE,         /* the member has no PIN */
+	STORE_PIN_CLOSED,       /* the member is closed */
+};
+
+/* The Luhn (ISO/IEC 7812-1) check digit of a string of digits, or 0. */
+char store_member_check_digit(const char *body);
+/* 1: 8 digits whose last is the Luhn check digit of the first 7. */
+int store_member_no_valid(const char *no);
+/* 1: 4 to 8 ASCII digits. */
+int store_member_pin_valid(const char *pin);
+/* "sms"/"email"/"phone_order" <-> MEMBER_SVC_*; 0 or NULL when unknown. */
+int store_member_service_bit(const char *name);
+const char *store_member_service_name(int bit);
+
+/*
+ * Register a member.  On paper: every service the member can receive
+ * (SMS with a mobile, e-mail with an address, phone ordering); by phone:
+ * SMS only -- phone ordering and e-mail need the paper form, and a phone
+ * registration may not give an address or e-mail.  Each service goes to
+ * the consent ledger.  Sets out (the number issued) on success.
+ */
+/*
+ * The checks store_member_add makes before touching the store: a name,
+ * phone or mobile at least; valid fields; the services within the rules
+ * of via; a 4-8 digit PIN; a given number with its check digit.
+ */
+int store_member_validate(const struct store_member_new *m, char **cause);
+int store_member_add(struct db_source *src, const struct store_member_new *m,
+    const struct store_member_actor *a, const struct store_member_policy *pol,
+    char out[MEMBER_NO_LEN + 1], char **cause);
+/* One member by customer number (*out free with store_member_free). */
+int store_member_get(struct db_source *src, const char *no,
+    struct store_member **out, char **cause);
+void store_member_free(struct store_member *m);
+/* Members matching f, by customer number (free with store_members_free). */
+int store_member_list(struct db_source *src, const struct store_member_filter *f,
+    struct store_member **out, size_t *n, char **cause);
+void store_members_free(struct store_member *m, size_t n);
+/*
+ * Change a member's details.  a->via "phone" refuses the address and the
+ * e-mail (only the desk changes those).  Bad values are refused with
+ * the field named; nothing is changed then.
+ */
+int store_member_set(struct db_source *src, const char *no,
+    const struct store_member_fields *f, const struct store_member_actor *a,
+    char **cause);
+/*
+ * A phone-registered member signed the paper form: registered on paper
+ * from now on, same number, phone ordering (and e-mail with an address)
+ * subscribed.  Refuses a member already on paper.
+ */
+int store_member_upgrade(struct db_source *src, const char *no,
+    const struct store_member_actor *a, char **cause);
+/*
+ * Subscribe (on 1) or cancel (on 0) a service, with a ledger row.
+ * Subscribing phone ordering or e-mail needs a member registered on
+ * paper and a change not made by phone.  *changed (may be NULL): 0 when
+ * the service already was in that state (no ledger row then).
+ */
+int store_member_service(struct db_source *src, const char *no, int service,
+    int on, const struct store_member_actor *a, int *changed, char **cause);
+/* Set a new PIN (4-8 digits) and lift any PIN lockout. */
+int store_member_pin_set(struct db_source *src, const char *no,
+    const char *pin, const struct store_member_policy *pol, char **cause);
+/*
+ * Check a PIN.  A wrong one counts; pol->pin_attempts in a row lock the
+ * member for pol->pin_lockout_ms.  *left (may be NULL) gets the tries
+ * left after a wrong PIN.  The PIN is never logged.
+ */
+int store_member_pin_check(struct db_source *src, const char *no,
+    const char *pin, const struct store_member_policy *pol, const char *now,
+    enum store_pin_result *res, int *left, char **cause);
+/* Lock (on 1) by the desk, or unlock (on 0: also ends a PIN lockout). */
+int store_member_lock(struct db_source *src, const char *no, int on,
+    char **cause);
+/* Close a member: every service cancelled (ledger rows), PIN removed. */
+int store_member_close(struct db_source *src, const char *no,
+    const struct store_member_actor *a, char **cause);
+/* pin.c: a PIN hash with iter PBKDF2 iterations (store_pin_hash: 100000). */
+int store_pin_hash_iter(const char *pin, int iter, char **out, char **cause);
+
 /* catalog.c: the built-in catalog. */
 struct catalog_opts {
 	int demo;               /* load the generated demo data */

@@ -29,7 +29,7 @@ static const char *const tables[] = {
 	"call_queries",
 };
 static const char *const names[] = {
-	"members", "orders", "requests", "messaging", "calls",
+	"members", "orders", "requests", "messaging", "calls", "member_pins",
 };
 
 static char *srcdir, *sqldir;
@@ -353,17 +353,17 @@ test_engine(const char *label, struct conf_datasource *ds,
 	ok(run(src, "SELECT COUNT(*) FROM orders") == 0,
 	    "%s: orders exists at version 2", label);
 	store_status(src, ds, sqldir, &st, &cause);
-	is_int(st.npending, 3, "%s: three pending at version 2", label);
+	is_int(st.npending, 4, "%s: four pending at version 2", label);
 	store_status_free(&st);
 
 	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
 	    "%s: upgrade to the latest", label);
-	is_int(applied, 3, "%s: the other three applied", label);
+	is_int(applied, 4, "%s: the other four applied", label);
 	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
 	    "%s: upgrade again", label);
 	is_int(applied, 0, "%s: upgrade is idempotent", label);
 	store_version(src, dialect, &v, &cause);
-	is_int(v, 5, "%s: version 5", label);
+	is_int(v, 6, "%s: version 6", label);
 
 	if (db_run(src, &q, &res, &err) == 0) {
 		is_int(res->nrows, nitems(names), "%s: one version row per "
@@ -405,14 +405,14 @@ test_engine(const char *label, struct conf_datasource *ds,
 	    "%s: outbox channel 'fax' is refused", label);
 
 	/* A migration that fails leaves the version where it was. */
-	bad = bad_sqldir(dialect, 6);
+	bad = bad_sqldir(dialect, 7);
 	ok(store_upgrade(src, ds, bad, 0, &applied, &cause) == -1,
 	    "%s: a broken migration fails", label);
-	like(cause, "006_broken.sql", "%s: the error names the file", label);
+	like(cause, "007_broken.sql", "%s: the error names the file", label);
 	free(cause);
 	cause = NULL;
 	store_version(src, dialect, &v, &cause);
-	is_int(v, 5, "%s: version stays 5 after the failure", label);
+	is_int(v, 6, "%s: version stays 6 after the failure", label);
 	if (strcmp(dialect, "mysql") != 0) {
 		store_table_exists(src, dialect, "half_done", &exists, &cause);
 		is_int(exists, 0, "%s: the failed migration was rolled back",
@@ -568,18 +568,18 @@ test_migration_files(void)
 	char *cause = NULL, *dir, *cmd;
 	size_t n;
 
-	ok(store_migrations(sqldir, "sqlite", &m, &n, &cause) == 0 && n == 5,
-	    "sqlite: five migrations found");
+	ok(store_migrations(sqldir, "sqlite", &m, &n, &cause) == 0 && n == 6,
+	    "sqlite: six migrations found");
 	if (cause == NULL) {
 		is_str(m[0].name, "members", "the first is members");
 		store_migrations_free(m, n);
 	}
 	ok(store_migrations(sqldir, "postgresql", &m, &n, &cause) == 0 &&
-	    n == 5, "postgresql: five migrations");
+	    n == 6, "postgresql: six migrations");
 	if (cause == NULL)
 		store_migrations_free(m, n);
-	ok(store_migrations(sqldir, "mysql", &m, &n, &cause) == 0 && n == 5,
-	    "mysql: five migrations");
+	ok(store_migrations(sqldir, "mysql", &m, &n, &cause) == 0 && n == 6,
+	    "mysql: six migrations");
 	if (cause == NULL)
 		store_migrations_free(m, n);
 
