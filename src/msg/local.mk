@@ -8,3 +8,12 @@ check_PROGRAMS += t/unit/pdu
 TESTS += t/unit/pdu
 t_unit_pdu_SOURCES = t/unit/pdu.c t/tap.h
 t_unit_pdu_LDADD = $(KEFU_LIBS)
+
+# every PDU of the codec checked by node-pdu (build-aux/install-deps puts
+# it in /usr/local/lib/kefu-node; the test skips, saying so, without it)
+check_PROGRAMS += t/sms-corpus
+t_sms_corpus_SOURCES = t/sms-corpus.c
+t_sms_corpus_LDADD = $(KEFU_LIBS)
+TESTS += t/sms-xcheck.sh
+dist_check_SCRIPTS += t/sms-xcheck.sh
+EXTRA_DIST += t/sms-xcheck.js
