@@ -14,6 +14,7 @@ t_unit_pdu_LDADD = $(KEFU_LIBS)
 check_PROGRAMS += t/sms-corpus
 t_sms_corpus_SOURCES = t/sms-corpus.c
 t_sms_corpus_LDADD = $(KEFU_LIBS)
-TESTS += t/sms-xcheck.sh
-dist_check_SCRIPTS += t/sms-xcheck.sh
-EXTRA_DIST += t/sms-xcheck.js
+# ... and by libgammu (python3-gammu), gammu-smsd's decoder
+TESTS += t/sms-xcheck.sh t/sms-xcheck-gammu.sh
+dist_check_SCRIPTS += t/sms-xcheck.sh t/sms-xcheck-gammu.sh
+EXTRA_DIST += t/sms-xcheck.js t/sms-xcheck-gammu.py

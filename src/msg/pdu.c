@@ -6,7 +6,8 @@
  * phone-state structs (GSM_SMSMessage, PHONE_SMSSubmit layouts, a
  * GSM_Debug_Info), is GPL-2, and its multipart splitter counts per its own
  * rules we could not show in a cost preview; the codec is cross-checked in
- * t/sms-xcheck.sh against the independent node-pdu decoder instead.
+ * t/sms-xcheck.sh against node-pdu and in t/sms-xcheck-gammu.sh against
+ * libgammu's own decoder (python3-gammu) instead.
  */
 #include "config.h"
 
