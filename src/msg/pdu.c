@@ -2,12 +2,12 @@
  * pdu.c: the 3GPP TS 23.040 SMS transfer PDUs in TS 27.005 hex form, with
  * TS 23.038 text coding (GSM 7-bit default alphabet + extension table, UCS2)
  * and 8-bit-reference concatenation (TS 23.040 9.2.3.24.1).  Written by hand,
- * small and table-driven: libgammu 1.42 (Debian's) encodes only through its
- * phone-state structs (GSM_SMSMessage, PHONE_SMSSubmit layouts, a
- * GSM_Debug_Info), is GPL-2, and its multipart splitter counts per its own
- * rules we could not show in a cost preview; the codec is cross-checked in
- * t/sms-xcheck.sh against node-pdu and in t/sms-xcheck-gammu.sh against
- * libgammu's own decoder (python3-gammu) instead.
+ * small and table-driven, rather than with libgammu 1.42 (Debian's): it
+ * encodes only through its phone-state structs (GSM_SMSMessage, a
+ * GSM_StateMachine's PHONE_SMSSubmit layouts), is GPL-2, and its decoder
+ * reads one character too many per GSM extension character (seen in
+ * t/sms-xcheck-gammu.py).  The codec is cross-checked against node-pdu
+ * (t/sms-xcheck.sh) and libgammu's decoder (t/sms-xcheck-gammu.sh).
  */
 #include "config.h"
 
