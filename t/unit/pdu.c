@@ -72,6 +72,7 @@ golden_encode(void)
 	n = enc("你好", &o, &p);
 	is_str(p[0].hex, "0001000D91683108108300F00008044F60597D",
 	    "你好 in UCS2");
+	is_int(p[0].tpdu_len, 18, "你好: AT+CMGS=18 (kefu-sms(7) example)");
 	sms_pdus_free(p, n);
 
 	/* national number, SRR, VP 24 h (A7), the SMSC given */
