@@ -162,6 +162,20 @@ void sms_msg_free(struct sms_msg *m);
 int sms_join(const struct sms_msg *const *parts, size_t n, char **text,
     char **cause);
 
+/*
+ * gsm.c: SMS through a GSM modem on kefu's one AT engine (line/at.c).
+ * gsm_setup: echo off, numeric errors, the SIM PIN if the SIM asks for it
+ * (never logged), PDU mode.  gsm_send: every part of <text>, each as
+ * AT+CMGS=<length>, the "> " prompt, the PDU and Ctrl-Z, several parts
+ * under AT+CMMS=2; mrs[] gets each part's TP-MR (room for <max>);
+ * *nsent the parts accepted.  -1 names the part and the modem's answer
+ * ("+CMS ERROR: 332"); parts before it were sent.
+ */
+struct at;
+int gsm_setup(struct at *at, const char *pin, char **cause);
+int gsm_send(struct at *at, const char *text, const struct sms_submit_opts *o,
+    int *mrs, size_t max, size_t *nsent, char **cause);
+
 const char *sms_coding_name(enum sms_coding c);
 const char *sms_type_name(enum sms_type t);
 
