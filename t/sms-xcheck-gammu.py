@@ -38,8 +38,11 @@ def theirs(m, want):
     d = {'type': TYPES.get(m['Type'], m['Type']), 'addr': m['Number']}
     if d['type'] != 'status-report':
         d['coding'] = CODINGS.get(m['Coding'], m['Coding'])
-    if m['UDH']['Type'] == 'ConcatenatedMessages':
-        d['concat'] = '%d/%d/%d' % (m['UDH']['ID8bit'], m['UDH']['AllParts'],
+    if m['UDH']['Type'] in ('ConcatenatedMessages',
+                            'ConcatenatedMessages16bit'):
+        ref = m['UDH']['ID8bit'] if m['UDH']['ID8bit'] >= 0 else \
+            m['UDH']['ID16bit']
+        d['concat'] = '%d/%d/%d' % (ref, m['UDH']['AllParts'],
                                     m['UDH']['PartNumber'])
     if d['type'] == 'submit':
         d['mr'] = str(m['MessageReference'])

@@ -132,6 +132,14 @@ golden_decode(void)
 	is_str(m.text, "Hello", "text after the header");
 	sms_msg_free(&m);
 
+	/* 16-bit reference (IEI 08): ref 0x1234, part 1 of 2 */
+	ok(sms_decode("00440B916407281553F80008622160010203230906080412340201"
+	    "0041", 1, 0, &m, &cause) == 0, "16-bit reference deliver decodes");
+	ok(m.concat && m.ref == 0x1234 && m.total == 2 && m.seq == 1,
+	    "UDH IEI 08: ref 4660, part 1 of 2");
+	is_str(m.text, "A", "text after the 7-octet header");
+	sms_msg_free(&m);
+
 	/* alphanumeric sender (TOA D0): "InfoSMS" */
 	ok(sms_decode("00040DD049B7F93D6D4E01000062016000000000" "0141", 1, 0, &m,
 	    &cause) == 0, "alphanumeric sender decodes");
