@@ -36,7 +36,8 @@ summary(struct gsim *sim)
 			printf("+CMS ERROR: %d\t%s\n", s.cms, s.hex);
 		else
 			printf("+CMGS: %d\t%s\t%u/%u\t%s\n", s.mr, s.msg.addr,
-			    s.msg.seq, s.msg.total, s.msg.text);
+			    s.msg.concat ? s.msg.seq : 1,
+			    s.msg.concat ? s.msg.total : 1, s.msg.text);
 		gsim_sent_free(&s);
 	}
 }
