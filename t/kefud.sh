@@ -373,6 +373,56 @@ idle
 has "^line demo *sim *idle *calls $calls " "$tmp/out" \
     "status: $calls calls on the line"
 
+# nobody holds up anybody: 20 clients connected to the control socket
+# and saying nothing (the backlog was 16, served one at a time), then
+# kefu status; five silent callers on the simulated line, then a call
+if command -v socat >/dev/null 2>&1; then
+	hold=
+	for c in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+		socat -u EXEC:"sleep 30" "UNIX-CONNECT:$tmp/kefud.sock" \
+		    >/dev/null 2>&1 &
+		hold="$hold $!"
+	done
+	for c in 1 2 3 4 5; do
+		socat -u EXEC:"sleep 30" "UNIX-CONNECT:$tmp/line-demo.sock" \
+		    >/dev/null 2>&1 &
+		hold="$hold $!"
+	done
+	sleep 0.5
+	t0=$(date +%s%N)
+	"$kefu" -c "$conf" status >"$tmp/out" 2>&1
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ $rc -eq 0 ] && [ $ms -lt 1000 ]
+	check $? "kefu status with 20 silent clients connected: ${ms} ms" \
+	    "$tmp/out"
+	t0=$(date +%s%N)
+	simcall "$tmp/call8" "2" --caller 8080
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ $rc -eq 0 ] && [ $ms -lt 5000 ]
+	check $? "a call after five silent callers: ${ms} ms in all" \
+	    "$tmp/call8"
+	kill $hold 2>/dev/null
+	wait $hold 2>/dev/null
+else
+	ok "# SKIP no socat"
+	ok "# SKIP no socat"
+fi
+
+# a call_log row and its call_queries rows are one transaction: when the
+# queries cannot be written, no call_log row is left without them
+sql "ALTER TABLE call_queries RENAME TO call_queries_off;" >"$tmp/out"
+simcall "$tmp/call7" "1 $barcode#" --caller 7777
+check $? "a price call while call_queries cannot be written" "$tmp/call7"
+sleep 0.3
+sql "SELECT COUNT(*) FROM call_log WHERE caller_id = '7777';" >"$tmp/out"
+has "^0" "$tmp/out" "... leaves no call_log row without its queries"
+has "call from 7777 ended" "$log" "... the log line keeps the call"
+has "line demo: the call was not written to the call log" "$log" \
+    "... and says the call log was not written"
+sql "ALTER TABLE call_queries_off RENAME TO call_queries;" >"$tmp/out"
+
 # the log
 has "line demo: answered" "$log" "the log tells of answered calls"
 has "line demo: simulated line listening on $tmp/line-demo.sock" "$log" \

@@ -123,7 +123,7 @@ void svc_line_call(struct line *ln, struct line_call *call, void *arg);
 
 /*
  * Write one call to the local store's call log (call_log and
- * call_queries).  Failures are logged, never fatal: a call is never lost
+ * call_queries, in one transaction: all or none).  Failures are logged, never fatal: a call is never lost
  * because the store is down (the log line keeps the facts).
  */
 int svc_log_call(struct svc *svc, const char *line, const char *caller,

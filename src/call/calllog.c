@@ -58,7 +58,7 @@ calllog_outcome(enum flow_end e)
 }
 
 static int
-calllog_queries(struct db_source *src, int64_t id,
+calllog_queries(struct db_tx *tx, int64_t id,
     const struct flow_record *rec, struct db_err *err)
 {
 	static const char sql[] = "INSERT INTO call_queries (call_id, seq, "
@@ -97,7 +97,7 @@ calllog_queries(struct db_source *src, int64_t id,
 		q.params = p;
 		q.nparams = 7;
 		q.writes = 1;
-		if (db_run(src, &q, &res, err) == -1) {
+		if (db_tx_run(tx, &q, &res, err) == -1) {
 			free(bound);
 			return -1;
 		}
@@ -108,7 +108,7 @@ calllog_queries(struct db_source *src, int64_t id,
 }
 
 static int
-calllog_find(struct db_source *src, const char *node, const char *line,
+calllog_find(struct db_tx *tx, const char *node, const char *line,
     const char *stamp, int64_t *id, struct db_err *err)
 {
 	static const char sql[] = "SELECT MAX(id) FROM call_log WHERE node = ? "
@@ -130,7 +130,7 @@ calllog_find(struct db_source *src, const char *node, const char *line,
 	q.nparams = 3;
 	q.coltypes = &idtype;
 	q.ncoltypes = 1;
-	if (db_run(src, &q, &res, err) == -1)
+	if (db_tx_run(tx, &q, &res, err) == -1)
 		return -1;
 	if (res->nrows != 1 || DB_CELL(res, 0, 0)->null) {
 		db_result_free(res);
@@ -144,23 +144,55 @@ calllog_find(struct db_source *src, const char *node, const char *line,
 	return 0;
 }
 
+/* What one call_log row and its call_queries rows are made of. */
+struct calllog_row {
+	struct db_param p[10];
+	const char *node, *line, *stamp;
+	const struct flow_record *rec;
+};
+
+/*
+ * The transaction: the row, its id found again by node, line and start
+ * (one line runs one call at a time, and each call lasts more than a
+ * second; LAST_INSERT_ID() would ask whichever pooled connection comes
+ * next), then the queries -- all or none.
+ */
+static int
+calllog_tx(struct db_tx *tx, void *arg, struct db_err *err)
+{
+	static const char sql[] = "INSERT INTO call_log (node, line, "
+	    "caller_id, started_at, duration_ms, language, flow, path, "
+	    "outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	struct calllog_row *row = arg;
+	struct db_query q = { 0 };
+	struct db_result *res = NULL;
+	int64_t id;
+
+	q.sql = sql;
+	q.params = row->p;
+	q.nparams = 10;
+	q.writes = 1;
+	if (db_tx_run(tx, &q, &res, err) == -1)
+		return -1;
+	db_result_free(res);
+	if (calllog_find(tx, row->node, row->line, row->stamp, &id, err) == -1)
+		return -1;
+	return calllog_queries(tx, id, row->rec, err);
+}
+
 int
 svc_log_call(struct svc *svc, const char *line, const char *caller,
     const char *flow, uint64_t duration_ms, const struct flow_record *rec,
     char **cause)
 {
-	static const char sql[] = "INSERT INTO call_log (node, line, "
-	    "caller_id, started_at, duration_ms, language, flow, path, "
-	    "outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	struct calllog_row row;
 	struct db_source *src;
-	struct db_query q = { 0 };
-	struct db_param p[10];
-	struct db_result *res = NULL;
+	struct db_param *p = row.p;
 	struct db_err err;
 	char stamp[32], node[64], *path, *escalated = NULL;
 	time_t t = time(NULL) - (time_t)(duration_ms / 1000);
 	struct tm tm;
-	int64_t id;
+	int rc;
 
 	if ((src = svc_source(svc, svc->conf->store_datasource)) == NULL)
 		return kf_error(cause, "no [datasource %s] for the local store",
@@ -171,7 +203,11 @@ svc_log_call(struct svc *svc, const char *line, const char *caller,
 	if (gethostname(node, sizeof node) == -1)
 		strcpy(node, "kefud");
 	node[sizeof node - 1] = '\0';
-	memset(p, 0, sizeof p);
+	memset(&row, 0, sizeof row);
+	row.node = node;
+	row.line = line;
+	row.stamp = stamp;
+	row.rec = rec;
 	p[0].type = DBV_TEXT;
 	p[0].s = node;
 	p[1].type = DBV_TEXT;
@@ -202,26 +238,10 @@ svc_log_call(struct svc *svc, const char *line, const char *caller,
 		p[9].s = escalated;
 		p[9].null = 0;
 	}
-	q.sql = sql;
-	q.params = p;
-	q.nparams = 10;
-	q.writes = 1;
-	if (db_run(src, &q, &res, &err) == -1) {
-		free(path);
-		free(escalated);
-		return kf_error(cause, "%s", err.msg);
-	}
+	rc = db_tx(src, calllog_tx, &row, &err);
 	free(path);
 	free(escalated);
-	db_result_free(res);
-	/*
-	 * The new row's id, found again by node, line and start: one line
-	 * runs one call at a time, and each call lasts more than a second.
-	 * (LAST_INSERT_ID() would ask whichever pooled connection comes next.)
-	 */
-	if (calllog_find(src, node, line, stamp, &id, &err) == -1)
-		return kf_error(cause, "%s", err.msg);
-	if (calllog_queries(src, id, rec, &err) == -1)
+	if (rc == -1)
 		return kf_error(cause, "%s", err.msg);
 	return 0;
 }

@@ -622,7 +622,6 @@ int
 conf_check_system(const struct conf *conf, struct strbuf *out)
 {
 	const struct conf_datasource *ds;
-	struct passwd *pw;
 	struct stat st;
 	char *path;
 	size_t i;
@@ -651,7 +650,7 @@ conf_check_system(const struct conf *conf, struct strbuf *out)
 	}
 	if (conf->user != NULL) {
 		errno = 0;
-		if ((pw = getpwnam(conf->user)) == NULL) {
+		if (getpwnam(conf->user) == NULL) {
 			sb_addf(out, "%s:%d: user = %.*s: no such user%s%s\n",
 			    conf->path, conf_line(conf, conf, "user"),
 			    CONF_CLIP, conf->user, errno != 0 ? ": " : "",
@@ -868,15 +867,16 @@ conf_datasource(struct conf *conf, const char *name)
 static int
 conf_key_differs(const struct conf_key *k, const void *a, const void *b)
 {
-	const char *sa = *(char *const *)((const char *)a + k->offset);
-	const char *sb = *(char *const *)((const char *)b + k->offset);
 	const struct conf_datasource *da = a, *db = b;
+	const char *sa, *sb;
 	size_t i;
 
 	switch (k->type) {
 	case CT_STRING:
 	case CT_PATH:
 	case CT_ENUM:
+		sa = *(char *const *)((const char *)a + k->offset);
+		sb = *(char *const *)((const char *)b + k->offset);
 		if (sa == NULL || sb == NULL)
 			return sa != sb;
 		return strcmp(sa, sb) != 0;

@@ -69,14 +69,6 @@ ctl_addr(const char *path, struct sockaddr_un *sun, char **cause)
 	return 0;
 }
 
-int
-ctl_path_ok(const char *path, char **cause)
-{
-	struct sockaddr_un sun;
-
-	return ctl_addr(path, &sun, cause);
-}
-
 /* Write all of buf, giving up after timeout_ms without progress. */
 static int
 ctl_write_all(int fd, const char *buf, size_t len, int timeout_ms)

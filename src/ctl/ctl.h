@@ -30,8 +30,6 @@ struct ctl_server;
  */
 int ctl_listen(const char *path, ctl_handler_h *handler, void *arg,
     struct ctl_server **out, char **cause);
-/* 0 when path fits a socket address, else -1 with *cause saying so. */
-int ctl_path_ok(const char *path, char **cause);
 /* Stop serving, remove the socket file. */
 void ctl_close(struct ctl_server *srv);
 

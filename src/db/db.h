@@ -201,6 +201,21 @@ int db_run(struct db_source *src, const struct db_query *q,
 int db_run_script(struct db_source *src, const char *script,
     struct db_err *err);
 
+/*
+ * One transaction: fn runs its statements with db_tx_run on one pooled
+ * connection with autocommit off; when fn returns 0 they are committed,
+ * else (or when the commit fails) rolled back -- all or none, e.g. a
+ * call_log row and its call_queries rows.  No retry on a lost
+ * connection (statements may have run).  0, or -1 with err filled.
+ */
+struct db_tx;
+typedef int db_tx_h(struct db_tx *tx, void *arg, struct db_err *err);
+int db_tx(struct db_source *src, db_tx_h *fn, void *arg,
+    struct db_err *err);
+/* A statement of a transaction, as db_run runs one (no retry). */
+int db_tx_run(struct db_tx *tx, const struct db_query *q,
+    struct db_result **out, struct db_err *err);
+
 /* Check a statement without running it: prepare it and describe its columns. */
 int db_describe(struct db_source *src, const char *sql, size_t nparams,
     struct db_result **cols_only, struct db_err *err);

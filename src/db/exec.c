@@ -957,7 +957,7 @@ exec_bindcols(struct db_stmt *s, const struct db_query *q)
 	for (i = 0; r == SQL_SUCCESS && i < n; i++) {
 		struct db_cbind *b = &s->cb[i];
 
-		t = s->cbtypes[i] = exec_coltype(q, i);
+		s->cbtypes[i] = exec_coltype(q, i);
 		r = SQLBindCol(s->st, (SQLUSMALLINT)(i + 1), SQL_C_CHAR,
 		    b->s, sizeof b->s[0], b->ind);
 	}
@@ -1631,5 +1631,89 @@ db_describe(struct db_source *src, const char *sql, size_t nparams,
 		rc = 0;
 	}
 	db_source_release(src, c);
+	return rc;
+}
+
+/* One transaction: the connection its statements run on. */
+struct db_tx {
+	struct db_source *src;
+	struct db_conn *c;
+};
+
+int
+db_tx_run(struct db_tx *tx, const struct db_query *q,
+    struct db_result **out, struct db_err *err)
+{
+	uint64_t hash;
+	size_t len, trim;
+	char *why = NULL;
+	int executed = 0, lost = 0, rc;
+
+	err->kind = DBE_NONE;
+	err->sqlstate[0] = '\0';
+	err->msg[0] = '\0';
+	*out = NULL;
+	if (q->sql_hash != 0) {
+		hash = q->sql_hash;
+		len = q->sql_len;
+	} else
+		hash = db_sql_hash(q->sql, &len);
+	if (exec_verdict(tx->src, q->sql, hash, len, q->writes, &trim,
+	    &why) == -1) {
+		db_err_set(err, DBE_REFUSED, "datasource %s: %s", tx->src->name,
+		    why);
+		free(why);
+		return -1;
+	}
+	rc = exec_run_on(tx->src, tx->c, q, hash, trim, out, &executed, &lost,
+	    err);
+	if (rc == -1 && lost) {
+		err->kind = DBE_DOWN;
+		tx->c->broken = 1;
+	}
+	return rc;
+}
+
+int
+db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
+{
+	struct db_tx tx;
+	uint64_t t0 = now_us();
+	int rc;
+
+	memset(err, 0, sizeof *err);
+	if (src->readonly) {
+		db_err_set(err, DBE_REFUSED, "datasource %s is read-only "
+		    "(read-only=yes) but the transaction writes", src->name);
+		return -1;
+	}
+	tx.src = src;
+	if (db_source_acquire(src, 0, src->pool_wait_ms, &tx.c, err) == -1) {
+		db_source_count(src, 0, 0, (unsigned)(now_us() - t0));
+		return -1;
+	}
+	if (!SQL_SUCCEEDED(SQLSetConnectAttr(tx.c->dbc, SQL_ATTR_AUTOCOMMIT,
+	    (SQLPOINTER)SQL_AUTOCOMMIT_OFF, SQL_IS_UINTEGER))) {
+		db_exec_diag(SQL_HANDLE_DBC, tx.c->dbc, DBE_SQL, err,
+		    "cannot start a transaction");
+		db_source_release(src, tx.c);
+		db_source_count(src, 0, 0, (unsigned)(now_us() - t0));
+		return -1;
+	}
+	rc = fn(&tx, arg, err);
+	if (!SQL_SUCCEEDED(SQLEndTran(SQL_HANDLE_DBC, tx.c->dbc, rc == 0 ?
+	    SQL_COMMIT : SQL_ROLLBACK)) && rc == 0) {
+		db_exec_diag(SQL_HANDLE_DBC, tx.c->dbc, DBE_SQL, err,
+		    "cannot commit");
+		rc = -1;
+	}
+	if (!SQL_SUCCEEDED(SQLSetConnectAttr(tx.c->dbc, SQL_ATTR_AUTOCOMMIT,
+	    (SQLPOINTER)SQL_AUTOCOMMIT_ON, SQL_IS_UINTEGER)))
+		tx.c->broken = 1;
+	if (rc == -1 && exec_conn_lost(err))
+		tx.c->broken = 1;
+	db_source_release(src, tx.c);
+	db_source_count(src, rc == 0, rc == -1 && err->kind == DBE_TIMEOUT,
+	    (unsigned)(now_us() - t0));
 	return rc;
 }

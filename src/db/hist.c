@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "db/db_int.h"
@@ -16,8 +17,8 @@
 #define HIST_BUCKETS	(HIST_SUB + 28 * HIST_SUB)
 
 struct db_hist {
-	uint64_t count;
-	uint64_t b[HIST_BUCKETS];
+	_Atomic uint64_t count;
+	_Atomic uint64_t b[HIST_BUCKETS];
 };
 
 struct db_hist *
@@ -60,8 +61,9 @@ hist_value(unsigned b)
 void
 db_hist_add(struct db_hist *h, unsigned us)
 {
-	__atomic_fetch_add(&h->b[hist_bucket(us)], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&h->count, 1, __ATOMIC_RELEASE);
+	atomic_fetch_add_explicit(&h->b[hist_bucket(us)], 1,
+	    memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->count, 1, memory_order_release);
 }
 
 /* The value below which pct percent of the samples fall; 0 when empty. */
@@ -71,13 +73,14 @@ db_hist_pct(struct db_hist *h, double pct)
 	uint64_t want, seen = 0, count, snap[HIST_BUCKETS];
 	unsigned b, v = 0;
 
-	count = __atomic_load_n(&h->count, __ATOMIC_ACQUIRE);
+	count = atomic_load_explicit(&h->count, memory_order_acquire);
 	if (count == 0)
 		return 0;
 	/* Buckets may run ahead of count by the samples being added. */
 	count = 0;
 	for (b = 0; b < HIST_BUCKETS; b++)
-		count += snap[b] = __atomic_load_n(&h->b[b], __ATOMIC_RELAXED);
+		count += snap[b] = atomic_load_explicit(&h->b[b],
+		    memory_order_relaxed);
 	want = (uint64_t)((double)count * pct / 100.0 + 0.999999);
 	if (want < 1)
 		want = 1;
@@ -96,5 +99,5 @@ db_hist_pct(struct db_hist *h, double pct)
 uint64_t
 db_hist_count(struct db_hist *h)
 {
-	return __atomic_load_n(&h->count, __ATOMIC_ACQUIRE);
+	return atomic_load_explicit(&h->count, memory_order_acquire);
 }

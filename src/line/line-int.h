@@ -126,7 +126,7 @@ struct at {
 	void *arg;
 	unsigned junk;          /* junk lines since the last good one */
 	int skip_lf;            /* drop the LF of CONNECT CR LF from data */
-	volatile int *stop;     /* when set, at_line returns early (may be NULL) */
+	const atomic_int *stop; /* when set, at_line returns early (may be NULL) */
 	int want_prompt;        /* at_prompt: a lone '>' ends the wait */
 	char final[AT_LINE_MAX];/* the last final result line of at_cmd
 				   ("+CMS ERROR: 332": the code matters) */

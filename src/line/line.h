@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "audio/audio_fmt.h"
 #include "conf/conf.h"
@@ -215,7 +216,7 @@ struct line {
 	int retry_ms;                   /* first back-off when the device fails (1 s) */
 	int retry_max_ms;               /* back-off ceiling (30 s) */
 	int cmd_timeout_ms;             /* wait for an AT command's result (3 s) */
-	volatile int stop;              /* set by line_stop(); drivers poll it */
+	atomic_int stop;                /* set by line_stop(); drivers poll it */
 	pthread_t thread;
 	int started;                    /* thread is running */
 	pthread_mutex_t mtx;            /* guards state and the counters below */

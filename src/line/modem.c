@@ -514,7 +514,7 @@ modem_wait_call(struct line *ln, struct line_call *call, char **cause)
 			if (r == AT_R_TEXT || r == AT_R_JUNK)
 				log_debug("%s: unexpected '%s'", m->tag, line);
 		}
-		if (m->rings > 0 && m->rings >= 2)
+		if (m->rings >= 2)
 			modem_report_cid(m);
 		if (m->rings >= rings) {
 			modem_report_cid(m);

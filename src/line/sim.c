@@ -96,7 +96,7 @@ sim_garbage_log(struct sim *s, const char *what)
 	char clean[64];
 	size_t i;
 
-	for (i = 0; what[i] != '\0' && i < sizeof clean - 1; i++)
+	for (i = 0; i < sizeof clean - 1 && what[i] != '\0'; i++)
 		clean[i] = isdigit((unsigned char)what[i]) ? 'n' :
 		    what[i] >= 0x20 && what[i] < 0x7f ? what[i] : '?';
 	clean[i] = '\0';
@@ -420,7 +420,7 @@ sim_callerid(struct sim *s, char *l, struct line_call *call)
 		return -1;
 	}
 	if (name != NULL) {
-		for (i = 0; name[i] != '\0' && i < sizeof call->cid.name - 1;
+		for (i = 0; i < sizeof call->cid.name - 1 && name[i] != '\0';
 		    i++)
 			call->cid.name[i] = name[i] >= 0x20 && name[i] < 0x7f ?
 			    name[i] : '?';

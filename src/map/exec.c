@@ -347,7 +347,7 @@ map_exec_prep(const struct map *cm, const struct map_sql_info *si,
 	const struct map_info *mi = &m->info;
 	struct map_prep *p, *expect = NULL;
 
-	p = __atomic_load_n(&m->prep, __ATOMIC_ACQUIRE);
+	p = atomic_load_explicit(&m->prep, memory_order_acquire);
 	if (p != NULL && p->si == si && p->ad == ad)
 		return p;
 	memset(tmp, 0, sizeof *tmp);
@@ -365,8 +365,8 @@ map_exec_prep(const struct map *cm, const struct map_sql_info *si,
 		return tmp;
 	p = xmalloc(sizeof *p);
 	*p = *tmp;
-	if (__atomic_compare_exchange_n(&m->prep, &expect, p, 0,
-	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (atomic_compare_exchange_strong_explicit(&m->prep, &expect, p,
+	    memory_order_acq_rel, memory_order_acquire))
 		return p;
 	free(p);                /* another thread's run was first */
 	return tmp;

@@ -49,6 +49,7 @@ map_own(struct map *m, void *p)
 void
 map_free(struct map *m)
 {
+	struct map_prep *prep;
 	size_t i;
 
 	if (m == NULL)
@@ -65,9 +66,9 @@ map_free(struct map *m)
 	free(m->columns);
 	free(m->coltypes);
 	db_hist_free(m->hist);
-	if (m->prep != NULL) {
-		free(m->prep->limited);
-		free(m->prep);
+	if ((prep = atomic_load(&m->prep)) != NULL) {
+		free(prep->limited);
+		free(prep);
 	}
 	free(m);
 }
@@ -147,9 +148,10 @@ map_stats_add(const struct map *cm, enum map_outcome o, unsigned us)
 	struct map *m = (struct map *)cm;   /* the stats are the mutable part */
 
 	/* On every run's path: atomic counters, no lock. */
-	__atomic_fetch_add(&m->runs, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&m->runs, 1, memory_order_relaxed);
 	if ((size_t)o < MAP_NOUTCOMES)
-		__atomic_fetch_add(&m->outcomes[o], 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&m->outcomes[o], 1,
+		    memory_order_relaxed);
 	if (us != 0)
 		db_hist_add(m->hist, us);
 }
@@ -161,10 +163,10 @@ map_stats(const struct map *cm, struct map_stats *st)
 	size_t i;
 
 	memset(st, 0, sizeof *st);
-	st->runs = __atomic_load_n(&m->runs, __ATOMIC_RELAXED);
+	st->runs = atomic_load_explicit(&m->runs, memory_order_relaxed);
 	for (i = 0; i < MAP_NOUTCOMES; i++)
-		st->outcomes[i] = __atomic_load_n(&m->outcomes[i],
-		    __ATOMIC_RELAXED);
+		st->outcomes[i] = atomic_load_explicit(&m->outcomes[i],
+		    memory_order_relaxed);
 	st->errors = st->outcomes[MAP_ERROR] + st->outcomes[MAP_TIMEOUT] +
 	    st->outcomes[MAP_DOWN];
 	if (db_hist_count(m->hist) != 0) {

@@ -6,6 +6,7 @@
 #define KEFU_MAP_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <regex.h>
 
 #include "map/map.h"
@@ -34,9 +35,9 @@ struct map {
 	struct db_source *src;          /* from the loader's source callback */
 	/* statistics, updated with relaxed atomics (map_stats_add) */
 	struct db_hist *hist;
-	uint64_t runs;
-	uint64_t outcomes[MAP_NOUTCOMES];
-	struct map_prep *prep;          /* set once by map_exec_prep (atomic) */
+	_Atomic uint64_t runs;          /* counted lock-free on every run */
+	_Atomic uint64_t outcomes[MAP_NOUTCOMES];
+	struct map_prep *_Atomic prep;  /* set once by map_exec_prep */
 	int like;                       /* a parameter has match= */
 	void **owned;                   /* blocks to free with the mapping */
 	size_t nowned;

@@ -237,27 +237,26 @@ map_sql_compile(const char *text, int writes, struct map_sql_scan *out,
 	struct map_sql_scan sc;
 	char *tmp, *t;
 	size_t i;
+	int rc = 0;
 
 	memset(&lx, 0, sizeof lx);
 	lx.s = text;
 	lx.writes = writes;
-	while (lx.s[lx.i] != '\0') {
-		if (map_sql_step(&lx, cause) == -1) {
-			*errline = lx.line;
-			sc.bound = sb_steal(&lx.out);
-			sc.names = lx.names;
-			sc.lines = lx.lines;
-			sc.offs = lx.offs;
-			sc.likes = lx.likes;
-			sc.nnames = lx.nnames;
-			map_sql_scan_free(&sc);
-			return -1;
-		}
-	}
-	*errline = 0;
-	if (lx.words == 0) {
-		sb_free(&lx.out);
-		return kf_error(cause, "empty statement");
+	while (rc == 0 && lx.s[lx.i] != '\0')
+		rc = map_sql_step(&lx, cause);
+	*errline = rc == -1 ? lx.line : 0;
+	/* placeholders alone (":a") are no statement either */
+	if (rc == 0 && lx.words == 0)
+		rc = kf_error(cause, "empty statement");
+	if (rc == -1) {
+		sc.bound = sb_steal(&lx.out);
+		sc.names = lx.names;
+		sc.lines = lx.lines;
+		sc.offs = lx.offs;
+		sc.likes = lx.likes;
+		sc.nnames = lx.nnames;
+		map_sql_scan_free(&sc);
+		return -1;
 	}
 	tmp = sb_steal(&lx.out);
 	t = str_trim(tmp);

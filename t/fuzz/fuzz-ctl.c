@@ -156,6 +156,11 @@ fz_server(const uint8_t *data, size_t size)
 	}
 	close(fd);
 	s = sb_str(&in);
+	if (size == 0 && in.len == 0) {
+		/* a client that sent nothing is closed without a word */
+		sb_free(&in);
+		return;
+	}
 	if (in.len == 0 || s[in.len - 1] != '\n')
 		abort();        /* no answer, or no final line */
 	for (last = s + in.len - 1; last > s && last[-1] != '\n'; last--)

@@ -245,6 +245,8 @@ static const struct scase scases[] = {
 	{ "SELECT 'open", 0, NULL, NULL, "unterminated string", 0 },
 	{ "SELECT 1 /* open", 0, NULL, NULL, "unterminated comment", 0 },
 	{ "   ", 0, NULL, NULL, "empty statement", 0 },
+	/* placeholders without a word: refused, the names freed (fuzz-xml) */
+	{ "\n  :code :b", 0, NULL, NULL, "empty statement", 0 },
 	{ "UPDATE t SET a = :a WHERE b = :b", 1,
 	  "UPDATE t SET a = ? WHERE b = ?", "a,b", NULL, 0 },
 	{ "INSERT INTO t VALUES (:a); DELETE FROM u", 1, NULL, NULL,
