@@ -764,12 +764,27 @@ udh_parse(const unsigned char *h, size_t len, struct sms_msg *m)
 	}
 }
 
+/*
+ * UTF-16BE to UTF-8.  In a part of a concatenated message a low surrogate
+ * first and a high one last are kept aside for sms_join.
+ */
 static void
-ud_ucs2(const unsigned char *b, size_t n, struct strbuf *sb)
+ud_ucs2(const unsigned char *b, size_t n, struct sms_msg *m,
+    struct strbuf *sb)
 {
 	uint32_t u, lo;
 	size_t i;
 
+	n &= ~(size_t)1;
+	if (m->concat && n >= 2 && b[0] >= 0xdc && b[0] <= 0xdf) {
+		m->lo_head = (uint16_t)(b[0] << 8 | b[1]);
+		b += 2;
+		n -= 2;
+	}
+	if (m->concat && n >= 2 && b[n - 2] >= 0xd8 && b[n - 2] <= 0xdb) {
+		m->hi_tail = (uint16_t)(b[n - 2] << 8 | b[n - 1]);
+		n -= 2;
+	}
 	for (i = 0; i + 1 < n; i += 2) {
 		u = (uint32_t)b[i] << 8 | b[i + 1];
 		if (u >= 0xd800 && u <= 0xdbff && i + 3 < n) {
@@ -816,7 +831,7 @@ ib_ud(struct ib *in, int udhi, struct sms_msg *m)
 		gsm7_text(ud, octets, i * 7, m->units, &sb);
 	} else if (m->coding == SMS_UCS2) {
 		m->units = (unsigned)(octets - hdr);
-		ud_ucs2(ud + hdr, octets - hdr, &sb);
+		ud_ucs2(ud + hdr, octets - hdr, m, &sb);
 	} else {
 		m->units = (unsigned)(octets - hdr);
 		for (i = hdr; i < octets; i++) {
@@ -964,11 +979,25 @@ join_check(const struct sms_msg *const *parts, size_t n, char **cause)
 	return 0;
 }
 
+/* Append one part; *hi carries a high surrogate over to the next. */
+static void
+join_part(struct strbuf *sb, const struct sms_msg *p, uint16_t *hi)
+{
+	if (*hi != 0 && p->lo_head != 0)
+		utf8_put(sb, 0x10000 + ((uint32_t)(*hi - 0xd800) << 10) +
+		    (uint32_t)(p->lo_head - 0xdc00));
+	else if (*hi != 0 || p->lo_head != 0)
+		utf8_put(sb, 0xfffd);
+	sb_adds(sb, p->text);
+	*hi = p->hi_tail;
+}
+
 int
 sms_join(const struct sms_msg *const *parts, size_t n, char **text,
     char **cause)
 {
 	struct strbuf sb = STRBUF_INIT;
+	uint16_t hi = 0;
 	size_t i, seq;
 
 	if (n == 0)
@@ -985,7 +1014,9 @@ sms_join(const struct sms_msg *const *parts, size_t n, char **text,
 	for (seq = 1; seq <= parts[0]->total; seq++)
 		for (i = 0; i < n; i++)
 			if (parts[i]->seq == seq)
-				sb_adds(&sb, parts[i]->text);
+				join_part(&sb, parts[i], &hi);
+	if (hi != 0)
+		utf8_put(&sb, 0xfffd);
 	*text = sb_steal(&sb);
 	return 0;
 }

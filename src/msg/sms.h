@@ -112,6 +112,10 @@ struct sms_msg {
 	char *text;             /* the text as UTF-8 (8-bit: its hex);
 				   malloc'd, freed by sms_msg_free() */
 	unsigned units;         /* septets / octets of text (no UDH) */
+	uint16_t lo_head;       /* UCS2 part starting with the low half of
+				   a surrogate pair the sender split: kept
+				   here (not in text) for sms_join; 0: none */
+	uint16_t hi_tail;       /* ... ending with the high half */
 };
 
 /* Count parts and characters of a UTF-8 text.  -1: invalid UTF-8. */
@@ -156,8 +160,10 @@ void sms_msg_free(struct sms_msg *m);
 /*
  * Join the parts of one concatenated inbound message, given in any
  * order: same sender, reference and total, every sequence number from 1
- * to total exactly once.  *text is malloc'd UTF-8.  -1 names the first
- * part missing or inconsistent.
+ * to total exactly once.  A surrogate pair split between two parts (some
+ * phones do) is joined again; a half without its other half reads U+FFFD.
+ * *text is malloc'd UTF-8.  -1 names the first part missing or
+ * inconsistent.
  */
 int sms_join(const struct sms_msg *const *parts, size_t n, char **text,
     char **cause);

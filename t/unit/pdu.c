@@ -409,6 +409,30 @@ inbound(void)
 	sms_pdus_free(p, n);
 	free(s);
 
+	/* a phone split 😀 (D83D DE00) between parts 1 and 2 */
+	ok(sms_decode("00440B916407281553F8000862216001020323"
+	    "0A0500035A02010041D83D", 1, 0, &m[0], &cause) == 0 &&
+	    sms_decode("00440B916407281553F8000862216001020323"
+	    "0A0500035A0202DE000042", 1, 0, &m[1], &cause) == 0,
+	    "two parts with a split surrogate pair decode");
+	is_str(m[0].text, "A", "part 1 keeps the high half aside");
+	is_str(m[1].text, "B", "part 2 keeps the low half aside");
+	mp[0] = &m[1];
+	mp[1] = &m[0];
+	ok(sms_join(mp, 2, &joined, &cause) == 0 &&
+	    strcmp(joined, "A😀B") == 0, "joined, the pair is whole again");
+	free(joined);
+	joined = NULL;
+	mp[0] = &m[0];
+	m[1].lo_head = 0;
+	mp[1] = &m[1];
+	ok(sms_join(mp, 2, &joined, &cause) == 0 &&
+	    strcmp(joined, "A\xef\xbf\xbd" "B") == 0,
+	    "a half without its other half reads U+FFFD");
+	free(joined);
+	sms_msg_free(&m[0]);
+	sms_msg_free(&m[1]);
+
 	ok(sms_encode_status(0x2c, "+8613912345678", "261206102030",
 	    "261206102035", -20, 0x00, &st, &cause) == 0,
 	    "status report encodes");
