@@ -8,8 +8,10 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "line/line-int.h"
 
@@ -25,6 +27,7 @@ static const struct {
 	{ "VOICE", 0, AT_R_VCON },
 	{ "ERROR", 0, AT_R_ERROR },
 	{ "+CME ERROR", 1, AT_R_ERROR },
+	{ "+CMS ERROR", 1, AT_R_ERROR },        /* 27.005: SMS commands */
 	{ "NO CARRIER", 0, AT_R_NO_CARRIER },
 	{ "BUSY", 0, AT_R_BUSY },
 	{ "NO DIALTONE", 0, AT_R_NO_DIALTONE },
@@ -40,6 +43,10 @@ static const struct {
 	{ "CPOF", 1, AT_R_EVENT },
 	{ "CWON", 1, AT_R_EVENT },
 	{ "CWOF", 1, AT_R_EVENT },
+	{ "+CMTI:", 1, AT_R_EVENT },            /* 27.005 3.4.1: stored SMS */
+	{ "+CDSI:", 1, AT_R_EVENT },            /* stored status report */
+	{ "+CMT:", 1, AT_R_EVENT },             /* + a PDU line (at_pdu_urc) */
+	{ "+CDS:", 1, AT_R_EVENT },             /* + a PDU line */
 };
 
 static const char *const at_res_names[] = {
@@ -254,6 +261,12 @@ at_next(struct at *at, uint64_t deadline, int stoppable, char *line,
 
 	for (;;) {
 		while (at->inpos < at->inlen) {
+			if (at->want_prompt && at->lex.len == 1 &&
+			    at->lex.buf[0] == '>') {
+				/* 27.005 "> ": no line end follows */
+				at->lex.len = 0;
+				return 2;
+			}
 			switch (at_lex_byte(&at->lex, at->in[at->inpos++],
 			    &code)) {
 			case AT_LEX_NONE:
@@ -279,6 +292,11 @@ at_next(struct at *at, uint64_t deadline, int stoppable, char *line,
 				return 1;
 			}
 		}
+		if (at->want_prompt && at->lex.len == 1 &&
+		    at->lex.buf[0] == '>') {
+			at->lex.len = 0;
+			return 2;
+		}
 		if (stoppable && at->stop != NULL && *at->stop)
 			return 0;
 		wait = at_remaining(deadline);
@@ -290,6 +308,27 @@ at_next(struct at *at, uint64_t deadline, int stoppable, char *line,
 			return -1;
 		at->inlen = (size_t)n;
 	}
+}
+
+/*
+ * +CMT: and +CDS: (27.005 3.4.1) carry their PDU on the next line: join
+ * it to <line> as "head\npdu" so that the handler gets both.
+ */
+static int
+at_pdu_urc(struct at *at, uint64_t deadline, char *line, size_t len,
+    char **cause)
+{
+	char pdu[AT_LINE_MAX];
+	size_t n;
+
+	if (strncmp(line, "+CMT:", 5) != 0 && strncmp(line, "+CDS:", 5) != 0)
+		return 0;
+	if (at_next(at, deadline, 0, pdu, sizeof pdu, cause) != 1)
+		return kf_error(cause, "%s: %s came without its PDU", at->tag,
+		    line);
+	n = strlen(line);
+	snprintf(line + n, len - n, "\n%s", pdu);
+	return 0;
 }
 
 int
@@ -307,6 +346,9 @@ at_line(struct at *at, int timeout_ms, enum at_res *res, char *line,
 		    "unexpected lines in a row)", at->tag, at->junk);
 	if (*res != AT_R_TEXT)
 		at->junk = 0;
+	if (at_res_unsolicited(*res) && at_pdu_urc(at, deadline + 2000, line,
+	    len, cause) == -1)
+		return -1;
 	if (at_res_unsolicited(*res) && at->unsol != NULL)
 		at->unsol(at->arg, *res, line);
 	return 1;
@@ -326,7 +368,10 @@ at_cmd(struct at *at, const char *cmd, int timeout_ms, struct strbuf *info,
 		cmd = "(waiting)";
 		goto wait;
 	}
-	log_debug("%s: >> %s", at->tag, cmd);
+	if (strncasecmp(cmd, "AT+CPIN=", 8) == 0)
+		log_debug("%s: >> AT+CPIN=(PIN not logged)", at->tag);
+	else
+		log_debug("%s: >> %s", at->tag, cmd);
 	if (port_puts(at->port, cmd, 2000, &why) == -1 ||
 	    port_puts(at->port, "\r", 2000, &why) == -1) {
 		kf_error(cause, "%s: %s: %s", at->tag, cmd, why);
@@ -349,10 +394,14 @@ wait:
 		if (at_res_final(r)) {
 			at->junk = 0;
 			at->skip_lf = r == AT_R_CONNECT;
+			snprintf(at->final, sizeof at->final, "%s", line);
 			*res = r;
 			return 0;
 		}
 		if (at_res_unsolicited(r)) {
+			if (at_pdu_urc(at, deadline, line, sizeof line,
+			    cause) == -1)
+				return -1;
 			if (at->unsol != NULL)
 				at->unsol(at->arg, r, line);
 			continue;
@@ -378,4 +427,57 @@ at_ok(struct at *at, const char *cmd, int timeout_ms, char **cause)
 		return 0;
 	return kf_error(cause, "%s: %s: the modem answered %s", at->tag, cmd,
 	    at_res_name(r));
+}
+
+int
+at_prompt(struct at *at, const char *cmd, int timeout_ms, enum at_res *res,
+    char **cause)
+{
+	uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+	char line[AT_LINE_MAX];
+	char *why = NULL;
+	enum at_res r;
+	int got;
+
+	log_debug("%s: >> %s", at->tag, cmd);
+	if (port_puts(at->port, cmd, 2000, &why) == -1 ||
+	    port_puts(at->port, "\r", 2000, &why) == -1) {
+		kf_error(cause, "%s: %s: %s", at->tag, cmd, why);
+		free(why);
+		return -1;
+	}
+	at->want_prompt = 1;
+	for (;;) {
+		got = at_next(at, deadline, 0, line, sizeof line, cause);
+		if (got == 2) {
+			at->want_prompt = 0;
+			*res = AT_R_TEXT;
+			return 0;
+		}
+		if (got != 1)
+			break;
+		if (str_ieq(line, cmd))
+			continue;
+		r = at_classify(line);
+		log_debug("%s: << %s", at->tag, line);
+		if (at_res_final(r)) {  /* refused: no prompt comes */
+			at->want_prompt = 0;
+			*res = r;
+			return kf_error(cause, "%s: %s: the modem answered %s",
+			    at->tag, cmd, line);
+		}
+		if (at_res_unsolicited(r)) {
+			if (at_pdu_urc(at, deadline, line, sizeof line,
+			    cause) == -1)
+				break;
+			if (at->unsol != NULL)
+				at->unsol(at->arg, r, line);
+		}
+	}
+	at->want_prompt = 0;
+	*res = AT_R_TEXT;
+	if (got == 0)
+		return kf_error(cause, "%s: %s: no \"> \" prompt from the "
+		    "modem within %d ms", at->tag, cmd, timeout_ms);
+	return -1;
 }

@@ -127,6 +127,9 @@ struct at {
 	unsigned junk;          /* junk lines since the last good one */
 	int skip_lf;            /* drop the LF of CONNECT CR LF from data */
 	const atomic_int *stop; /* when set, at_line returns early (may be NULL) */
+	int want_prompt;        /* at_prompt: a lone '>' ends the wait */
+	char final[AT_LINE_MAX];/* the last final result line of at_cmd
+				   ("+CMS ERROR: 332": the code matters) */
 };
 #define AT_JUNK_MAX 64          /* this many junk lines in a row: wedged */
 void at_init(struct at *at, struct port *port, const char *tag);
@@ -139,6 +142,15 @@ void at_init(struct at *at, struct port *port, const char *tag);
  */
 int at_cmd(struct at *at, const char *cmd, int timeout_ms,
     struct strbuf *info, enum at_res *res, char **cause);
+/*
+ * Send cmd + CR and wait for the 27.005 "> " prompt (AT+CMGS): 0 when it
+ * came (the caller then writes the PDU and Ctrl-Z and collects the result
+ * with at_cmd(at, NULL, ...)); -1 with *cause on a final result instead
+ * (*res: ERROR for +CMS ERROR), timeout or a device error.  Unsolicited
+ * lines meanwhile go to at->unsol; +CMT:/+CDS: reach it as "head\npdu".
+ */
+int at_prompt(struct at *at, const char *cmd, int timeout_ms,
+    enum at_res *res, char **cause);
 /* at_cmd that wants OK (or VCON); anything else is -1 with *cause. */
 int at_ok(struct at *at, const char *cmd, int timeout_ms, char **cause);
 /*

@@ -46,7 +46,7 @@ for src in "$top"/src/*/*.c; do
 	$CC $libflags -c -o "$obj" "$src"
 done
 ar cr "$out/libkefu-fuzz.a" "$out"/obj/*.o
-for t in sim ctl conf xml; do
+for t in sim ctl conf xml pdu; do
 	echo "building $out/fuzz-$t"
 	$CC $flags $dirs -o "$out/fuzz-$t" "$here/fuzz-$t.c" \
 	    "$out/libkefu-fuzz.a" $(pkg-config --cflags --libs $pkgs) \

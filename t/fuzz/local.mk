@@ -1,16 +1,16 @@
 ## fuzz targets: libFuzzer targets for every parser of modem output
 ## (owned by line/), the simulated line and control-socket protocols,
-## kefu.conf, and the XML loaders (flows, mappings, adapters, prompt
+## kefu.conf, SMS PDUs, and the XML loaders (flows, mappings, adapters, prompt
 ## catalogs, say rules).  t/fuzz/build.sh builds them with clang -fsanitize=fuzzer
 ## and t/fuzz/run.sh runs them; here each is also built with replay.c so
 ## that `make check` runs the seed corpus through it.
 FUZZ_REPLAY_SOURCES = t/fuzz/replay.c t/fuzz/fuzz.h t/tap.h
 check_PROGRAMS += t/fuzz/replay-dle t/fuzz/replay-at t/fuzz/replay-callerid \
 	t/fuzz/replay-vsm t/fuzz/replay-sim t/fuzz/replay-ctl \
-	t/fuzz/replay-conf t/fuzz/replay-xml
+	t/fuzz/replay-conf t/fuzz/replay-xml t/fuzz/replay-pdu
 TESTS += t/fuzz/replay-dle t/fuzz/replay-at t/fuzz/replay-callerid \
 	t/fuzz/replay-vsm t/fuzz/replay-sim t/fuzz/replay-ctl \
-	t/fuzz/replay-conf t/fuzz/replay-xml
+	t/fuzz/replay-conf t/fuzz/replay-xml t/fuzz/replay-pdu
 t_fuzz_replay_dle_SOURCES = t/fuzz/fuzz-dle.c $(FUZZ_REPLAY_SOURCES)
 t_fuzz_replay_dle_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"dle"'
 t_fuzz_replay_dle_LDADD = $(KEFU_LIBS)
@@ -35,6 +35,9 @@ t_fuzz_replay_conf_LDADD = $(KEFU_LIBS)
 t_fuzz_replay_xml_SOURCES = t/fuzz/fuzz-xml.c $(FUZZ_REPLAY_SOURCES)
 t_fuzz_replay_xml_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"xml"'
 t_fuzz_replay_xml_LDADD = $(KEFU_LIBS)
+t_fuzz_replay_pdu_SOURCES = t/fuzz/fuzz-pdu.c $(FUZZ_REPLAY_SOURCES)
+t_fuzz_replay_pdu_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"pdu"'
+t_fuzz_replay_pdu_LDADD = $(KEFU_LIBS)
 
 dist_noinst_SCRIPTS += t/fuzz/build.sh t/fuzz/run.sh
 EXTRA_DIST += \
@@ -49,4 +52,4 @@ EXTRA_DIST += \
 	t/fuzz/corpus/vsm/conexant t/fuzz/corpus/vsm/ranges \
 	t/fuzz/corpus/vsm/usr \
 	t/fuzz/corpus/sim t/fuzz/corpus/ctl t/fuzz/corpus/conf \
-	t/fuzz/corpus/xml
+	t/fuzz/corpus/xml t/fuzz/corpus/pdu

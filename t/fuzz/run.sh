@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:?usage: run.sh SECONDS [OUT] [TARGET...]}
 out=${2:-/tmp/kefu-fuzz}
 shift; [ $# -gt 0 ] && shift
-targets=${*:-dle at callerid vsm sim ctl conf xml}
+targets=${*:-dle at callerid vsm sim ctl conf xml pdu}
 rc=0
 for t in $targets; do
 	bin="$out/fuzz-$t"

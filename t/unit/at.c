@@ -37,6 +37,12 @@ test_classify(void)
 		{ "56000", AT_R_TEXT }, { "OKAY", AT_R_TEXT },
 		{ "ok", AT_R_TEXT }, { "+CME ERROR: 3", AT_R_ERROR },
 		{ "1,\"UNSIGNED PCM\",8,0,(8000),(0),(0)", AT_R_TEXT },
+		/* 27.005 SMS */
+		{ "+CMS ERROR: 500", AT_R_ERROR }, { "+CMGS: 12", AT_R_TEXT },
+		{ "+CMTI: \"SM\",3", AT_R_EVENT },
+		{ "+CDSI: \"SM\",1", AT_R_EVENT }, { "+CMT: ,23", AT_R_EVENT },
+		{ "+CDS: 25", AT_R_EVENT }, { "+CMGR: 0,,23", AT_R_TEXT },
+		{ "+CMGL: 1,0,,23", AT_R_TEXT },
 	};
 	size_t i;
 
@@ -133,6 +139,7 @@ say(const char *s)
 
 static unsigned rings;
 static char cidline[64];
+static char smsline[64];
 
 static void
 unsol(void *arg, enum at_res r, const char *line)
@@ -141,6 +148,8 @@ unsol(void *arg, enum at_res r, const char *line)
 		rings++;
 	if (r == AT_R_CID)
 		snprintf(cidline, sizeof cidline, "%s", line);
+	if (strncmp(line, "+CMT:", 5) == 0)
+		snprintf(smsline, sizeof smsline, "%s", line);
 }
 
 static char dles[16];
@@ -215,6 +224,33 @@ test_engine(void)
 	is_int(at_cmd(&at, NULL, 500, NULL, &r, &cause), 0,
 	    "at_unread text is read in command mode");
 	is_int(r, AT_R_OK, "and gives OK");
+
+	/* 27.005: the "> " prompt of AT+CMGS has no line end */
+	say("\r\n> ");
+	is_int(at_prompt(&at, "AT+CMGS=18", 1000, &r, &cause), 0,
+	    "AT+CMGS: the \"> \" prompt ends the wait");
+	say("\r\n+CMGS: 7\r\n\r\nOK\r\n");
+	sb_reset(&info);
+	is_int(at_cmd(&at, NULL, 1000, &info, &r, &cause), 0,
+	    "then the result after Ctrl-Z");
+	is_str(sb_str(&info), "+CMGS: 7\n", "+CMGS: <mr> as information");
+	say("\r\n+CMTI: \"SM\",4\r\n\r\n+CDS: 25\r\n0006\r\n\r\n> ");
+	cidline[0] = '\0';
+	is_int(at_prompt(&at, "AT+CMGS=18", 1000, &r, &cause), 0,
+	    "unsolicited lines before the prompt");
+	say("AT+CMGS=18\r\r\n+CMS ERROR: 302\r\n");
+	free(cause);
+	cause = NULL;
+	is_int(at_prompt(&at, "AT+CMGS=18", 1000, &r, &cause), -1,
+	    "no prompt but +CMS ERROR: -1");
+	like(cause, "+CMS ERROR: 302", "with the modem's answer");
+	is_int(r, AT_R_ERROR, "res ERROR");
+	say("\r\n+CMT: ,23\r\n07914306\r\n\r\nOK\r\n");
+	is_int(at_cmd(&at, "AT", 1000, NULL, &r, &cause), 0,
+	    "+CMT: and its PDU line in the middle of a command");
+	is_str(smsline, "+CMT: ,23\n07914306", "reach the handler together");
+	free(cause);
+	cause = NULL;
 
 	/* A flood of garbage: fails instead of looping for ever. */
 	for (i = 0; i < 2 * AT_JUNK_MAX; i++) {

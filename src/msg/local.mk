@@ -1,0 +1,30 @@
+## msg: messaging -- SMS (3GPP 23.040/27.005 PDU codec, GSM modems),
+## e-mail, the outbox workers.  See src/msg/sms.h for the SMS codec.
+libkefu_a_SOURCES += \
+	src/msg/sms.h \
+	src/msg/pdu.c \
+	src/msg/gsm.c
+
+check_PROGRAMS += t/unit/pdu
+TESTS += t/unit/pdu
+t_unit_pdu_SOURCES = t/unit/pdu.c t/tap.h
+t_unit_pdu_LDADD = $(KEFU_LIBS)
+
+# the GSM transport against the GSM simulator (t/sim/gsmsim)
+check_PROGRAMS += t/unit/gsm
+TESTS += t/unit/gsm
+t_unit_gsm_SOURCES = t/unit/gsm.c t/tap.h
+t_unit_gsm_LDADD = t/sim/libgsmsim.a $(KEFU_LIBS)
+
+# every PDU of the codec checked by node-pdu (build-aux/install-deps puts
+# it in /usr/local/lib/kefu-node; the test skips, saying so, without it)
+check_PROGRAMS += t/sms-corpus
+t_sms_corpus_SOURCES = t/sms-corpus.c
+t_sms_corpus_LDADD = $(KEFU_LIBS)
+# ... and by libgammu (python3-gammu), gammu-smsd's decoder
+TESTS += t/sms-xcheck.sh t/sms-xcheck-gammu.sh
+dist_check_SCRIPTS += t/sms-xcheck.sh t/sms-xcheck-gammu.sh
+EXTRA_DIST += t/sms-xcheck.js t/sms-xcheck-gammu.py
+
+man_MANS += man/kefu-sms.7
+EXTRA_DIST += man/kefu-sms.7
