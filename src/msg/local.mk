@@ -7,3 +7,10 @@ libkefu_a_SOURCES += \
 
 ## kefu outbox (a row in src/cli/cmds.c).
 libkefu_a_SOURCES += src/cli/cmd-outbox.c
+
+## The e-mail outbox against a real Postfix (build-aux/test-services).
+check_PROGRAMS += t/unit/msg_mail
+TESTS += t/unit/msg_mail
+t_unit_msg_mail_SOURCES = t/unit/msg_mail.c t/tap.h
+t_unit_msg_mail_LDADD = $(KEFU_LIBS)
+EXTRA_DIST += t/mail-parse.py

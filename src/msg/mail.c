@@ -29,11 +29,15 @@ struct mail {
 	const struct conf *cfg;
 	char *domain;           /* of the from address, for Message-ID */
 	char last[400];         /* the server's last reply line */
+	char refusal[400];      /* its first 4xx or 5xx reply, or "" */
 	char queue_id[128];     /* from "250 ... queued as ID" */
 };
 
-/* RFC 2047 B-encoding: 45 bytes of UTF-8 make 60 characters of base64. */
-#define MAIL_WORD_BYTES 45
+/*
+ * RFC 2047 B-encoding: 39 bytes of UTF-8 make 52 characters of base64, a
+ * 64-character word that fits a 76-character line after "Subject: ".
+ */
+#define MAIL_WORD_BYTES 39
 
 static int
 mail_is_plain(const char *s)
@@ -130,6 +134,8 @@ mail_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 	while (n > 0 && (ml->last[n - 1] == '\n' || ml->last[n - 1] == '\r'))
 		n--;
 	ml->last[n] = '\0';
+	if ((ml->last[0] == '4' || ml->last[0] == '5') && ml->refusal[0] == '\0')
+		memcpy(ml->refusal, ml->last, n + 1);
 	/* Postfix: "250 2.0.0 Ok: queued as 4Q1bXk0Yw3z8". */
 	if (strncmp(ml->last, "250", 3) == 0 &&
 	    (q = strstr(ml->last, "queued as ")) != NULL)
@@ -344,7 +350,7 @@ mail_headers(const struct mail *ml, const struct store_msg *m)
 		url = mail_unsub_url(cfg->email_unsubscribe_url, m->id);
 	h = mail_add(h, xasprintf("List-Unsubscribe: <mailto:%s?subject="
 	    "unsubscribe%%20%lld>%s%s%s", unsub, (long long)m->id,
-	    url ? ", <" : "", url ? url : "", url ? ">" : ""));
+	    url ? ",\r\n <" : "", url ? url : "", url ? ">" : ""));
 	if (url != NULL)
 		h = curl_slist_append(h, "List-Unsubscribe-Post: "
 		    "List-Unsubscribe=One-Click");
@@ -369,12 +375,12 @@ mail_verdict(struct mail *ml, CURLcode rc, struct msg_result *r)
 	if (rc == CURLE_LOGIN_DENIED) {
 		r->outcome = MSG_TEMPFAIL;
 		snprintf(r->detail, sizeof r->detail, "the SMTP server refused "
-		    "the [email] user and password (%.300s)", ml->last);
+		    "the [email] user and password (%.300s)", ml->refusal);
 		return;
 	}
 	r->outcome = code >= 500 && code < 600 ? MSG_PERMFAIL : MSG_TEMPFAIL;
-	if (code >= 400 && code < 600)
-		snprintf(r->detail, sizeof r->detail, "%s", ml->last);
+	if (ml->refusal[0] != '\0')
+		snprintf(r->detail, sizeof r->detail, "%s", ml->refusal);
 	else
 		snprintf(r->detail, sizeof r->detail, "%s: %s",
 		    ml->cfg->email_url, curl_easy_strerror(rc));
@@ -395,6 +401,7 @@ mail_send(void *state, const struct store_msg *m,
 	hdr = mail_headers(ml, m);
 	rcpt = curl_slist_append(rcpt, m->recipient);
 	ml->last[0] = '\0';
+	ml->refusal[0] = '\0';
 	ml->queue_id[0] = '\0';
 	curl_easy_setopt(ml->curl, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(ml->curl, CURLOPT_HTTPHEADER, hdr);
