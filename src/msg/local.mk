@@ -14,3 +14,9 @@ TESTS += t/unit/msg_mail
 t_unit_msg_mail_SOURCES = t/unit/msg_mail.c t/tap.h
 t_unit_msg_mail_LDADD = $(KEFU_LIBS)
 EXTRA_DIST += t/mail-parse.py
+
+man_MANS += man/kefu-messaging.7
+EXTRA_DIST += man/kefu-messaging.7
+
+TESTS += t/outbox-cli.sh
+dist_check_SCRIPTS += t/outbox-cli.sh
