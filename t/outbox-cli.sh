@@ -69,6 +69,13 @@ run 0 "^4 *sms *marketing *queued *0" "it is queued" -- outbox list
 run 0 "0 submitted, 2 to retry, 0 failed, 1 suppressed" \
     "send --once: unreachable server, one opted out" -- outbox send --once
 hasnt "sekrit" "$tmp/out" "the SMTP password is never printed"
+check "$(test "$(grep -c "Couldn't connect" "$tmp/out")" -eq 1; echo $?)" \
+    "an unreachable server is tried once, not once per message" "$tmp/out"
+has "email is down: 1 more message(s) wait" "$tmp/out" \
+    "the rest of the batch waits"
+run 0 "^2 *email *transactional *queued *0" \
+    "a message given back untried keeps its attempts" -- outbox list
+has "^1 *email *marketing *queued *1" "$tmp/out" "the one tried counts one"
 run 0 "^state: *suppressed" "the opted-out recipient is suppressed" -- \
     outbox show 3
 has "consent ledger" "$tmp/out" "with the reason"

@@ -374,11 +374,13 @@ mail_verdict(struct mail *ml, CURLcode rc, struct msg_result *r)
 	}
 	if (rc == CURLE_LOGIN_DENIED) {
 		r->outcome = MSG_TEMPFAIL;
+		r->down = 1;
 		snprintf(r->detail, sizeof r->detail, "the SMTP server refused "
 		    "the [email] user and password (%.300s)", ml->refusal);
 		return;
 	}
 	r->outcome = code >= 500 && code < 600 ? MSG_PERMFAIL : MSG_TEMPFAIL;
+	r->down = code == 0 || code == 421;
 	if (ml->refusal[0] != '\0')
 		snprintf(r->detail, sizeof r->detail, "%s", ml->refusal);
 	else

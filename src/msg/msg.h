@@ -32,6 +32,9 @@ struct msg_result {
 	char remote_id[128];    /* the peer's id: MTA queue id, TP-MR; "" */
 	char detail[400];       /* the peer's answer or the error, for
 				   last_error and the log; never a password */
+	int down;               /* with MSG_TEMPFAIL: the peer itself is
+				   unreachable (no connection, TLS, AUTH),
+				   so the rest of the batch waits too */
 };
 
 /*
@@ -75,6 +78,7 @@ struct msg_stats {
 	unsigned suppressed;    /* opted out when the time came */
 	unsigned unknown;       /* recovered "submitting": marketing left unknown */
 	unsigned resent;        /* recovered "submitting": transactional queued again */
+	unsigned released;      /* of retried: given back untried, the peer down */
 };
 
 /* How a worker runs (msg_worker_opts_email fills it from [email]). */

@@ -112,11 +112,17 @@ msg_worker_record(struct db_source *src, const struct store_msg *m,
 	}
 }
 
-/* Send one claimed message; -1 only when the store fails. */
+/*
+ * Send one claimed message; -1 only when the store fails.  *down is set
+ * when the transport found its peer unreachable: later messages of the
+ * batch are then given back untried (still suppressed if they must be),
+ * due after the first back-off, rather than knock on a closed door each.
+ */
 static int
 msg_worker_one(struct db_source *src, const struct msg_transport_ops *ops,
     void *state, const struct store_msg *m, const char *tok,
-    const struct msg_worker_opts *o, struct msg_stats *st, char **cause)
+    const struct msg_worker_opts *o, struct msg_stats *st, int *down,
+    char **cause)
 {
 	struct store_attachment *att = NULL;
 	struct msg_result r;
@@ -134,6 +140,12 @@ msg_worker_one(struct db_source *src, const struct msg_transport_ops *ops,
 		free(why);
 		return rc;
 	}
+	if (*down) {
+		msg_time(now, msg_worker_backoff(o, 1));
+		st->retried++;
+		st->released++;
+		return store_outbox_release(src, m->id, tok, now, cause);
+	}
 	msg_time(now, 0);
 	if (store_outbox_attachments(src, m->id, &att, &natt, cause) == -1)
 		return -1;
@@ -149,6 +161,7 @@ msg_worker_one(struct db_source *src, const struct msg_transport_ops *ops,
 	memset(&r, 0, sizeof r);
 	ops->send(state, m, att, natt, &r);
 	store_attachments_free(att, natt);
+	*down = r.outcome == MSG_TEMPFAIL && r.down;
 	if (msg_worker_record(src, m, tok, o, &r, st, cause) == -1) {
 		/* Left "submitting": recovery decides after the lease. */
 		log_warnx("%s", *cause);
@@ -183,7 +196,8 @@ msg_worker_run(struct db_source *src, const char *dialect,
 	void *state = NULL;
 	uint64_t last = 0;
 	size_t n, i;
-	int unknown, resent, rc = 0;
+	int unknown, resent, down, rc = 0;
+	unsigned released;
 
 	if (ops->open(cfg, &state, cause) == -1)
 		return -1;
@@ -198,11 +212,17 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		if ((rc = store_outbox_claim(src, dialect, o->name, ops->channel,
 		    now, lease, o->batch, &tok, &m, &n, cause)) == -1)
 			break;
-		for (i = 0; i < n && rc == 0; i++) {
-			msg_worker_pace(o, &last);
+		released = st->released;
+		for (i = 0, down = 0; i < n && rc == 0; i++) {
+			if (!down)
+				msg_worker_pace(o, &last);
 			rc = msg_worker_one(src, ops, state, &m[i], tok, o, st,
-			    cause);
+			    &down, cause);
 		}
+		if (st->released > released)
+			log_warnx("outbox: %s is down: %u more message(s) wait "
+			    "for the next attempt", ops->name,
+			    st->released - released);
 		store_msgs_free(m, n);
 		free(tok);
 		if (rc == -1)

@@ -440,6 +440,26 @@ store_outbox_done(struct db_source *src, int64_t id, const char *token,
 }
 
 int
+store_outbox_release(struct db_source *src, int64_t id, const char *token,
+    const char *retry_at, char **cause)
+{
+	struct db_param p[3] = {
+		{ .type = DBV_TIMESTAMP, .s = retry_at },
+		{ .type = DBV_INT, .i = id },
+		{ .type = DBV_TEXT, .s = token },
+	};
+	int64_t changed;
+
+	if (outbox_write(src, "UPDATE outbox SET status = 'queued', "
+	    "attempts = attempts - 1, next_attempt_at = ?, claimed_by = NULL, "
+	    "claimed_at = NULL, lease_until = NULL WHERE id = ? AND "
+	    "claimed_by = ? AND status = 'claimed'", p, nitems(p), &changed,
+	    cause) == -1)
+		return -1;
+	return changed == 0 ? outbox_not_claimed(id, token, cause) : 0;
+}
+
+int
 store_outbox_end(struct db_source *src, int64_t id, const char *token,
     const char *status, const char *reason, char **cause)
 {

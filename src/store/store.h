@@ -197,6 +197,12 @@ int store_outbox_submitted(struct db_source *src, int64_t id,
  */
 int store_outbox_done(struct db_source *src, int64_t id, const char *token,
     const char *now, const char *error, const char *retry_at, char **cause);
+/*
+ * Give a claimed message back untried: queued at retry_at, the attempt
+ * its claim counted taken back (the transport was down).
+ */
+int store_outbox_release(struct db_source *src, int64_t id,
+    const char *token, const char *retry_at, char **cause);
 /* End a claimed message as "failed" or "suppressed", with its reason. */
 int store_outbox_end(struct db_source *src, int64_t id, const char *token,
     const char *status, const char *reason, char **cause);
