@@ -20,3 +20,7 @@ EXTRA_DIST += man/kefu-messaging.7
 
 TESTS += t/outbox-cli.sh
 dist_check_SCRIPTS += t/outbox-cli.sh
+
+## kefud's own e-mail worker thread, against Postfix.
+TESTS += t/kefud-mail.sh
+dist_check_SCRIPTS += t/kefud-mail.sh
