@@ -5,8 +5,9 @@
  * and read back from the Maildir with Python's email package
  * (t/mail-parse.py): a Chinese subject and name, HTML with an inline
  * image, a transactional notice, a suppressed recipient, 4xx and 5xx
- * answers from a scripted SMTP server, and a worker killed while
- * "submitting".  Skips without the server unless
+ * answers from a scripted SMTP server, AUTH PLAIN against it (no
+ * password in the log), and a worker killed while "submitting".  Skips
+ * without the server unless
  * KEFU_TEST_REQUIRE_SERVERS=1.
  */
 #include "config.h"
@@ -66,13 +67,17 @@ static const unsigned char png[] = {
 	0xae, 0x42, 0x60, 0x82,
 };
 
-/* ---- a scripted SMTP server that refuses every recipient ---- */
+/* ---- a scripted SMTP server: refuses recipients, or takes mail ---- */
 
 struct fake {
 	int fd;                 /* listening socket */
 	int port;
 	const char *rcpt;       /* the answer to RCPT TO: "451 4.7.1 ..." */
+	const char *auth;       /* NULL: no AUTH; else the PLAIN response
+				   (base64) it accepts */
+	char got_auth[128];     /* the last AUTH PLAIN response received */
 	int sessions;           /* connections served */
+	int mails;              /* messages taken */
 	pthread_t th;
 };
 
@@ -83,13 +88,57 @@ fake_say(int c, const char *s)
 		return;
 }
 
+/* One command line (or, in DATA, one line of the message); 1: QUIT. */
+static int
+fake_line(struct fake *f, int c, const char *line, int *data, int *plain)
+{
+	char out[160];
+
+	if (*data) {
+		if (strcmp(line, ".") == 0) {
+			*data = 0;
+			f->mails++;
+			snprintf(out, sizeof out, "250 2.0.0 Ok: queued as "
+			    "FAKE%d\r\n", f->mails);
+			fake_say(c, out);
+		}
+		return 0;
+	}
+	if (*plain || strncasecmp(line, "AUTH PLAIN ", 11) == 0) {
+		snprintf(f->got_auth, sizeof f->got_auth, "%.100s",
+		    *plain ? line : line + 11);
+		*plain = 0;
+		fake_say(c, strcmp(f->got_auth, f->auth) == 0 ?
+		    "235 2.7.0 Authentication successful\r\n" :
+		    "535 5.7.8 Error: authentication failed\r\n");
+	} else if (strcasecmp(line, "AUTH PLAIN") == 0) {
+		*plain = 1;
+		fake_say(c, "334 \r\n");
+	} else if (strncasecmp(line, "EHLO", 4) == 0)
+		fake_say(c, f->auth ? "250-fake\r\n250 AUTH PLAIN\r\n" :
+		    "250-fake\r\n250 8BITMIME\r\n");
+	else if (strncasecmp(line, "RCPT", 4) == 0) {
+		snprintf(out, sizeof out, "%s\r\n", f->rcpt);
+		fake_say(c, out);
+	} else if (strncasecmp(line, "DATA", 4) == 0) {
+		*data = 1;
+		fake_say(c, "354 go ahead\r\n");
+	} else if (strncasecmp(line, "QUIT", 4) == 0) {
+		fake_say(c, "221 bye\r\n");
+		return 1;
+	} else
+		fake_say(c, "250 ok\r\n");
+	return 0;
+}
+
 static void
 fake_session(struct fake *f, int c)
 {
-	char buf[1024], out[160];
+	char buf[8192];
 	size_t len = 0;
 	ssize_t n;
 	char *nl;
+	int data = 0, plain = 0;
 
 	fake_say(c, "220 fake ESMTP\r\n");
 	while ((n = read(c, buf + len, sizeof buf - 1 - len)) > 0) {
@@ -97,19 +146,13 @@ fake_session(struct fake *f, int c)
 		buf[len] = '\0';
 		while ((nl = strstr(buf, "\r\n")) != NULL) {
 			*nl = '\0';
-			if (strncasecmp(buf, "EHLO", 4) == 0)
-				fake_say(c, "250-fake\r\n250 8BITMIME\r\n");
-			else if (strncasecmp(buf, "RCPT", 4) == 0) {
-				snprintf(out, sizeof out, "%s\r\n", f->rcpt);
-				fake_say(c, out);
-			} else if (strncasecmp(buf, "QUIT", 4) == 0) {
-				fake_say(c, "221 bye\r\n");
+			if (fake_line(f, c, buf, &data, &plain))
 				return;
-			} else
-				fake_say(c, "250 ok\r\n");
 			len -= (size_t)(nl + 2 - buf);
 			memmove(buf, nl + 2, len + 1);
 		}
+		if (len == sizeof buf - 1)
+			len = 0;        /* a longer line: not ours to check */
 	}
 }
 
@@ -128,13 +171,14 @@ fake_run(void *arg)
 }
 
 static int
-fake_start(struct fake *f, const char *rcpt)
+fake_start(struct fake *f, const char *rcpt, const char *auth)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof sa;
 
 	memset(f, 0, sizeof *f);
 	f->rcpt = rcpt;
+	f->auth = auth;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((f->fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    bind(f->fd, (struct sockaddr *)&sa, sizeof sa) == -1 ||
@@ -173,18 +217,20 @@ open_store(struct conf *conf)
 	return src;
 }
 
+/* A configuration for url, with extra lines in [email]. */
 static struct conf *
-make_conf(const char *url)
+make_conf_x(const char *url, const char *extra)
 {
 	struct conf *conf;
 	char *text, *cause = NULL;
 
-	text = xasprintf("[email]\nurl = %s\nfrom = shop@kefu.test\n"
+	text = xasprintf("[email]\n%surl = %s\nfrom = shop@kefu.test\n"
 	    "from-name = 好又多超市 (北京店)\nstarttls = %s\ntls-verify = no\n"
 	    "retry = 1s\nlease = 1s\nrate = 50\n"
 	    "unsubscribe-url = https://shop.kefu.test/unsub/%%s\n"
 	    "[datasource local]\nconnect = Driver=SQLite3;Database=%s/k.db\n",
-	    url, str_prefix(url, "smtp://127.0.0.1:25") ? "yes" : "no", dir);
+	    extra, url, str_prefix(url, "smtp://127.0.0.1:25") ? "yes" : "no",
+	    dir);
 	if (conf_parse("/tmp/kefu-mail-test.conf", text, &conf, &cause) ==
 	    -1) {
 		tap_diag("%s", cause);
@@ -193,6 +239,12 @@ make_conf(const char *url)
 	}
 	free(text);
 	return conf;
+}
+
+static struct conf *
+make_conf(const char *url)
+{
+	return make_conf_x(url, "");
 }
 
 static int
@@ -398,6 +450,55 @@ crash_child(struct conf *conf)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* SMTP AUTH PLAIN against the scripted server; no password in the log. */
+static void
+test_auth(struct db_source *src)
+{
+	struct fake fa;
+	struct conf *good, *bad;
+	struct msg_stats st;
+	struct strbuf log = STRBUF_INIT;
+	struct store_msg *m = NULL;
+	char *u, *cause = NULL, *s, *err;
+	int64_t id, id2;
+
+	if (fake_start(&fa, "250 ok", "AHNob3AAczNjcmV0LXB3") == -1) {
+		ok(0, "scripted SMTP server with AUTH");
+		return;
+	}
+	u = xasprintf("smtp://127.0.0.1:%d", fa.port);
+	good = make_conf_x(u, "user = shop\npassword = s3cret-pw\n");
+	bad = make_conf_x(u, "user = shop\npassword = wrong-s3cret\n");
+	free(u);
+	log_capture(&log);
+	id = queue(src, "auth", NULL, "transactional", "AUTH", "x", NULL);
+	ok(good != NULL && work(src, good, &st) == 0 && st.sent == 1,
+	    "AUTH PLAIN: sent with the [email] user and password");
+	is_str(fa.got_auth, "AHNob3AAczNjcmV0LXB3",
+	    "the server got user shop and its password");
+	store_outbox_get(src, id, &m, &cause);
+	is_str(m ? m->remote_id : NULL, "FAKE1", "the queue id of the reply");
+	store_msgs_free(m, m ? 1 : 0);
+	id2 = queue(src, "auth2", NULL, "transactional", "AUTH", "x", NULL);
+	ok(bad != NULL && work(src, bad, &st) == 0 && st.retried == 1,
+	    "a refused password is a temporary failure");
+	s = state_of(src, id2, &err);
+	is_str(s, "queued", "the message waits for a fixed password");
+	like(err, "refused the [email] user and password",
+	    "saying what to fix");
+	free(s);
+	free(err);
+	ok(store_outbox_cancel(src, id2, &cause) == 0, "and can be cancelled");
+	log_capture(NULL);
+	ok(strstr(sb_str(&log), "s3cret") == NULL &&
+	    strstr(sb_str(&log), "AHNob3A") == NULL, "no password in the log");
+	like(sb_str(&log), "refused the [email] user", "the refusal is logged");
+	sb_free(&log);
+	fake_stop(&fa);
+	conf_free(good);
+	conf_free(bad);
+}
+
 static void
 test_mail(const char *url)
 {
@@ -516,8 +617,9 @@ test_mail(const char *url)
 	is_str(fact(special, "esmtps"), "yes", "sent over STARTTLS");
 
 	/* 4xx: queued again with back-off; 5xx: failed for good. */
-	if (fake_start(&f451, "451 4.7.1 greylisted, try again later") == -1 ||
-	    fake_start(&f550, "550 5.1.1 no such user") == -1) {
+	if (fake_start(&f451, "451 4.7.1 greylisted, try again later",
+	    NULL) == -1 || fake_start(&f550, "550 5.1.1 no such user",
+	    NULL) == -1) {
 		ok(0, "scripted SMTP servers");
 		goto out;
 	}
@@ -551,6 +653,7 @@ test_mail(const char *url)
 	free(err);
 	fake_stop(&f451);
 	fake_stop(&f550);
+	test_auth(src);
 
 	/* A worker killed between "submitting" and the MTA's answer. */
 	mk = queue(src, "sun", "孙", "marketing", "周末特价", "周末特价", NULL);
