@@ -47,7 +47,7 @@ struct kefud {
 	/* the e-mail outbox worker (msg/worker.c), when [email] has a from */
 	pthread_t mail;
 	int mail_running;
-	volatile sig_atomic_t mail_stop;
+	atomic_int mail_stop;
 };
 
 static void kefud_preload_poke(struct kefud *k, int stop);
@@ -444,7 +444,7 @@ kefud_drop(const struct conf *conf, char **cause)
 static void
 kefud_mail_nap(struct kefud *k, unsigned ms)
 {
-	for (; ms > 0 && !k->mail_stop; ms -= ms < 200 ? ms : 200)
+	for (; ms > 0 && !atomic_load(&k->mail_stop); ms -= ms < 200 ? ms : 200)
 		sleep_ms(ms < 200 ? ms : 200);
 }
 
@@ -471,7 +471,7 @@ kefud_mail_main(void *arg)
 	o.stop = &k->mail_stop;
 	ds = conf_datasource(k->conf, k->conf->store_datasource);
 	src = svc_source(k->svc, k->conf->store_datasource);
-	while (!k->mail_stop) {
+	while (!atomic_load(&k->mail_stop)) {
 		memset(&st, 0, sizeof st);
 		if ((dialect == NULL && (dialect = store_dialect(src, ds,
 		    &cause)) == NULL) || msg_worker_run(src, dialect, k->conf,
@@ -513,7 +513,7 @@ kefud_mail_stop(struct kefud *k)
 {
 	if (!k->mail_running)
 		return;
-	k->mail_stop = 1;
+	atomic_store(&k->mail_stop, 1);
 	pthread_join(k->mail, NULL);
 	k->mail_running = 0;
 }

@@ -19,7 +19,7 @@
 #include "store/store.h"
 #include "util/util.h"
 
-static volatile sig_atomic_t cmd_outbox_stop;
+static atomic_int cmd_outbox_stop;     /* lock-free: safe in a handler */
 
 static void
 cmd_outbox_usage(FILE *fp)
@@ -203,7 +203,7 @@ static void
 cmd_outbox_sig(int sig)
 {
 	(void)sig;
-	cmd_outbox_stop = 1;
+	atomic_store(&cmd_outbox_stop, 1);
 }
 
 static int

@@ -12,7 +12,7 @@
 #ifndef KEFU_MSG_H
 #define KEFU_MSG_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 struct conf;
@@ -85,7 +85,7 @@ struct msg_stats {
 struct msg_worker_opts {
 	const char *name;       /* claim owner: "host/email-1" */
 	int once;               /* 1: stop when nothing is due */
-	volatile sig_atomic_t *stop;    /* set to stop between messages; may be NULL */
+	atomic_int *stop;       /* set to stop between messages; may be NULL */
 	unsigned poll_ms;       /* sleep when nothing is due (0: 1000) */
 	unsigned lease_ms;      /* a claim's lease */
 	unsigned batch;         /* messages per claim */

@@ -201,7 +201,7 @@ msg_worker_run(struct db_source *src, const char *dialect,
 
 	if (ops->open(cfg, &state, cause) == -1)
 		return -1;
-	while (o->stop == NULL || !*o->stop) {
+	while (o->stop == NULL || !atomic_load(o->stop)) {
 		msg_time(now, 0);
 		if ((rc = store_outbox_recover(src, now, &unknown, &resent,
 		    cause)) == -1)
