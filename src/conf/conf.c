@@ -920,15 +920,16 @@ conf_datasource(struct conf *conf, const char *name)
 static int
 conf_key_differs(const struct conf_key *k, const void *a, const void *b)
 {
-	const char *sa = *(char *const *)((const char *)a + k->offset);
-	const char *sb = *(char *const *)((const char *)b + k->offset);
 	const struct conf_datasource *da = a, *db = b;
+	const char *sa, *sb;
 	size_t i;
 
 	switch (k->type) {
 	case CT_STRING:
 	case CT_PATH:
 	case CT_ENUM:
+		sa = *(char *const *)((const char *)a + k->offset);
+		sb = *(char *const *)((const char *)b + k->offset);
 		if (sa == NULL || sb == NULL)
 			return sa != sb;
 		return strcmp(sa, sb) != 0;
