@@ -214,6 +214,14 @@ msg_worker_run(struct db_source *src, const char *dialect,
 			break;
 		released = st->released;
 		for (i = 0, down = 0; i < n && rc == 0; i++) {
+			if (o->stop != NULL && atomic_load(o->stop)) {
+				/* Stopping: the rest go back now, not
+				 * after their lease. */
+				msg_time(now, 0);
+				rc = store_outbox_release(src, m[i].id, tok, now,
+				    cause);
+				continue;
+			}
 			if (!down)
 				msg_worker_pace(o, &last);
 			rc = msg_worker_one(src, ops, state, &m[i], tok, o, st,

@@ -425,6 +425,65 @@ static const struct msg_transport_ops crash_ops = {
 	.send = crash_send, .close = crash_close,
 };
 
+/* ---- stopping: a transport that asks the worker to stop ---- */
+
+static atomic_int stop_flag;
+
+static int
+stop_send(void *state, const struct store_msg *m,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	(void)state;
+	(void)att;
+	(void)natt;
+	r->outcome = MSG_SENT;
+	snprintf(r->remote_id, sizeof r->remote_id, "STOP%lld",
+	    (long long)m->id);
+	atomic_store(&stop_flag, 1);    /* as SIGTERM during this send */
+	return 0;
+}
+
+static const struct msg_transport_ops stop_ops = {
+	.name = "stop", .channel = "email", .open = crash_open,
+	.send = stop_send, .close = crash_close,
+};
+
+/* kefud stops in the middle of a batch: the rest go back at once. */
+static void
+test_stop(struct db_source *src, struct conf *conf)
+{
+	struct msg_worker_opts o;
+	struct msg_stats st = { 0 };
+	struct store_msg *m;
+	char *cause = NULL, *s;
+	int64_t a, b, c;
+	size_t n;
+
+	a = queue(src, "stop1", NULL, "transactional", "a", "a", NULL);
+	b = queue(src, "stop2", NULL, "transactional", "b", "b", NULL);
+	c = queue(src, "stop3", NULL, "transactional", "c", "c", NULL);
+	msg_worker_opts_email(conf, "test/stopping", &o);
+	o.stop = &stop_flag;
+	ok(msg_worker_run(src, "sqlite", conf, &stop_ops, &o, &st, &cause) ==
+	    0 && st.sent == 1, "a worker told to stop finishes the message "
+	    "in hand");
+	s = state_of(src, a, NULL);
+	is_str(s, "submitted", "that message is submitted");
+	free(s);
+	s = state_of(src, b, NULL);
+	is_str(s, "queued", "the rest of its batch is queued again at once");
+	free(s);
+	store_outbox_get(src, c, &m, &cause);
+	ok(m != NULL && m->attempts == 0, "with no attempt counted");
+	store_msgs_free(m, m ? 1 : 0);
+	ok(store_outbox_list(src, "claimed", 0, &m, &n, &cause) == 0 && n == 0,
+	    "nothing is left claimed");
+	store_msgs_free(m, n);
+	store_outbox_cancel(src, b, &cause);
+	store_outbox_cancel(src, c, &cause);
+	free(cause);
+}
+
 /* Run the crashing worker in a child with its own connection. */
 static int
 crash_child(struct conf *conf)
@@ -654,6 +713,7 @@ test_mail(const char *url)
 	fake_stop(&f451);
 	fake_stop(&f550);
 	test_auth(src);
+	test_stop(src, conf);
 
 	/* A worker killed between "submitting" and the MTA's answer. */
 	mk = queue(src, "sun", "孙", "marketing", "周末特价", "周末特价", NULL);
