@@ -531,8 +531,11 @@ test_auth(struct db_source *src)
 	free(u);
 	log_capture(&log);
 	id = queue(src, "auth", NULL, "transactional", "AUTH", "x", NULL);
-	ok(good != NULL && work(src, good, &st) == 0 && st.sent == 1,
+	queue(src, "auth1b", NULL, "transactional", "AUTH", "y", NULL);
+	ok(good != NULL && work(src, good, &st) == 0 && st.sent == 2,
 	    "AUTH PLAIN: sent with the [email] user and password");
+	ok(fa.sessions == 1 && fa.mails == 2, "two messages over one "
+	    "connection (%d sessions, %d mails)", fa.sessions, fa.mails);
 	is_str(fa.got_auth, "AHNob3AAczNjcmV0LXB3",
 	    "the server got user shop and its password");
 	store_outbox_get(src, id, &m, &cause);
