@@ -3,7 +3,8 @@
  * say-rules and flows (refusing to start on any problem), opens the
  * datasources, starts one thread per [line], serves the control socket
  * (kefu status, kefu reload), converts the prompts into each line's
- * format ahead of calls, reloads on SIGHUP and stops on SIGTERM.
+ * format ahead of calls, runs the e-mail outbox worker, reloads on
+ * SIGHUP and stops on SIGTERM.
  * `kefud -n` checks every configuration file and exits: 0 when all is
  * well, 1 with each problem as file:line otherwise.
  */
@@ -26,6 +27,8 @@
 #include "ctl/ctl.h"
 #include "db/db.h"
 #include "line/line.h"
+#include "msg/msg.h"
+#include "store/store.h"
 #include "util/util.h"
 
 struct kefud {
@@ -41,6 +44,10 @@ struct kefud {
 	pthread_mutex_t preload_mtx;    /* guards preload_running, _stop */
 	pthread_cond_t preload_cv;      /* stop, or a new set to preload */
 	int preload_stop;
+	/* the e-mail outbox worker (msg/worker.c), when [email] has a from */
+	pthread_t mail;
+	int mail_running;
+	atomic_int mail_stop;
 };
 
 static void kefud_preload_poke(struct kefud *k, int stop);
@@ -433,6 +440,84 @@ kefud_drop(const struct conf *conf, char **cause)
 	return 0;
 }
 
+/* Sleep up to ms, waking early when the mail worker is told to stop. */
+static void
+kefud_mail_nap(struct kefud *k, unsigned ms)
+{
+	for (; ms > 0 && !atomic_load(&k->mail_stop); ms -= ms < 200 ? ms : 200)
+		sleep_ms(ms < 200 ? ms : 200);
+}
+
+/*
+ * The e-mail outbox worker's thread: msg_worker_run until kefud stops;
+ * a store that cannot be reached is tried again every 5 seconds.
+ */
+static void *
+kefud_mail_main(void *arg)
+{
+	struct kefud *k = arg;
+	struct conf_datasource *ds;
+	struct db_source *src;
+	struct msg_worker_opts o;
+	struct msg_stats st;
+	const char *dialect = NULL;
+	char *cause = NULL, host[64], name[96];
+
+	if (gethostname(host, sizeof host) == -1)
+		snprintf(host, sizeof host, "kefud");
+	host[sizeof host - 1] = '\0';
+	snprintf(name, sizeof name, "%s/kefud-%ld/email", host, (long)getpid());
+	msg_worker_opts_email(k->conf, name, &o);
+	o.stop = &k->mail_stop;
+	ds = conf_datasource(k->conf, k->conf->store_datasource);
+	src = svc_source(k->svc, k->conf->store_datasource);
+	while (!atomic_load(&k->mail_stop)) {
+		memset(&st, 0, sizeof st);
+		if ((dialect == NULL && (dialect = store_dialect(src, ds,
+		    &cause)) == NULL) || msg_worker_run(src, dialect, k->conf,
+		    &msg_mail_ops, &o, &st, &cause) == -1) {
+			log_warnx("e-mail: the outbox worker stopped, trying "
+			    "again in 5 s: %s", cause);
+			free(cause);
+			cause = NULL;
+			kefud_mail_nap(k, 5000);
+		}
+	}
+	return NULL;
+}
+
+static void
+kefud_mail_start(struct kefud *k)
+{
+	if (k->conf->email_from == NULL) {
+		log_info("e-mail: [email] has no from address; queued e-mail "
+		    "is not sent");
+		return;
+	}
+	if (conf_datasource(k->conf, k->conf->store_datasource) == NULL ||
+	    svc_source(k->svc, k->conf->store_datasource) == NULL) {
+		log_warnx("e-mail: no [datasource %s] for the store; queued "
+		    "e-mail is not sent", k->conf->store_datasource);
+		return;
+	}
+	if (pthread_create(&k->mail, NULL, kefud_mail_main, k) != 0) {
+		log_warnx("e-mail: cannot start the outbox worker");
+		return;
+	}
+	k->mail_running = 1;
+	log_info("e-mail: outbox worker started (%s)", k->conf->email_url);
+}
+
+static void
+kefud_mail_stop(struct kefud *k)
+{
+	if (!k->mail_running)
+		return;
+	atomic_store(&k->mail_stop, 1);
+	pthread_join(k->mail, NULL);
+	k->mail_running = 0;
+}
+
 static int
 kefud_start_lines(struct kefud *k, char **cause)
 {
@@ -460,6 +545,7 @@ kefud_stop(struct kefud *k)
 	size_t i;
 
 	kefud_preload_poke(k, 1);
+	kefud_mail_stop(k);
 	for (i = 0; i < k->nlines; i++) {
 		line_stop(k->lines[i]);
 		line_free(k->lines[i]);
@@ -494,6 +580,7 @@ kefud_run(struct kefud *k)
 		return 1;
 	}
 	kefud_preload_start(k);
+	kefud_mail_start(k);
 	log_info("kefud %s started: %zu line%s, %zu datasource%s, control "
 	    "socket %s", PACKAGE_VERSION, k->nlines, k->nlines == 1 ? "" : "s",
 	    k->conf->nds, k->conf->nds == 1 ? "" : "s", k->conf->socket_path);

@@ -14,6 +14,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "reload", cmd_reload_main, "make kefud reload flows, mappings and prompts" },
 	{ "map", cmd_map_main, "list, check and test mappings" },
 	{ "db", cmd_db_main, "create and upgrade the local store" },
+	{ "outbox", cmd_outbox_main, "list, retry, cancel and send outgoing messages" },
 	{ "catalog", cmd_catalog_main, "the built-in product catalog" },
 	{ "member", cmd_member_main, "register, change, list, import and export members" },
 	{ "modem", cmd_modem_main, "list and probe voice modems" },

@@ -34,6 +34,7 @@ enum conf_type {
 enum conf_scope {
 	CS_KEFU,
 	CS_STORE,
+	CS_EMAIL,
 	CS_DATASOURCE,
 	CS_LINE,
 };
@@ -107,6 +108,46 @@ static const struct conf_key conf_keys[] = {
 	  10000000, "100000", NULL, 0,
 	  "PBKDF2-HMAC-SHA256 iterations of each new member PIN" },
 
+	{ CS_EMAIL, "url", CT_STRING, K(email_url), 0, 0,
+	  "smtp://127.0.0.1:25", NULL, 0,
+	  "the SMTP server: smtp://HOST:PORT, or smtps:// for TLS from the "
+	  "start" },
+	{ CS_EMAIL, "from", CT_STRING, K(email_from), 0, 0, NULL, NULL, 0,
+	  "sender address of every e-mail (needed to send e-mail)" },
+	{ CS_EMAIL, "from-name", CT_STRING, K(email_from_name), 0, 0, NULL,
+	  NULL, 0, "sender's display name, UTF-8 (the store's name)" },
+	{ CS_EMAIL, "starttls", CT_ENUM, K(email_starttls), 0, 0, "try",
+	  "no|try|yes", 0,
+	  "STARTTLS: never, when the server offers it, or required" },
+	{ CS_EMAIL, "tls-verify", CT_BOOL, K(email_tls_verify), 0, 0, "yes",
+	  NULL, 0, "check the server's certificate and name" },
+	{ CS_EMAIL, "user", CT_STRING, K(email_user), 0, 0, NULL, NULL, 0,
+	  "SMTP AUTH user name (no AUTH when absent)" },
+	{ CS_EMAIL, "password", CT_STRING, K(email_password), 0, 0, NULL,
+	  NULL, 0, "SMTP AUTH password (never logged)" },
+	{ CS_EMAIL, "rate", CT_INT, K(email_rate), 0, 100000, "0", NULL, 0,
+	  "messages per second at most per worker (0: as fast as the server "
+	  "takes them)" },
+	{ CS_EMAIL, "timeout", CT_DURATION, K(email_timeout_ms), 1000,
+	  600000, "60s", NULL, 0, "limit on one SMTP transaction" },
+	{ CS_EMAIL, "retry", CT_DURATION, K(email_retry_ms), 1000, 86400000,
+	  "1m", NULL, 0,
+	  "wait after a temporary failure (4xx), doubled each attempt" },
+	{ CS_EMAIL, "retry-max", CT_DURATION, K(email_retry_max_ms), 1000,
+	  86400000, "1h", NULL, 0, "longest wait between attempts" },
+	{ CS_EMAIL, "lease", CT_DURATION, K(email_lease_ms), 1000, 86400000,
+	  "10m", NULL, 0, "how long a worker owns the messages it claimed" },
+	{ CS_EMAIL, "batch", CT_INT, K(email_batch), 1, 1000, "20", NULL, 0,
+	  "messages claimed at once" },
+	{ CS_EMAIL, "unsubscribe", CT_STRING, K(email_unsubscribe), 0, 0,
+	  NULL, NULL, 0,
+	  "mailbox of List-Unsubscribe's mailto: for marketing "
+	  "(default: unsubscribe@ the from domain)" },
+	{ CS_EMAIL, "unsubscribe-url", CT_STRING, K(email_unsubscribe_url), 0,
+	  0, NULL, NULL, 0,
+	  "https URL for one-click unsubscribe (RFC 8058); %s is the "
+	  "message's id" },
+
 	{ CS_DATASOURCE, "connect", CT_LIST, D(connect), 0, 0, NULL, NULL, 1,
 	  "ODBC connection string (DSN=name or Driver=...;...)" },
 	{ CS_DATASOURCE, "failover", CT_LIST, D(connect), 0, 0, NULL, NULL, 0,
@@ -164,6 +205,7 @@ static const struct conf_key conf_keys[] = {
 static const char *const conf_scope_names[] = {
 	[CS_KEFU] = "kefu",
 	[CS_STORE] = "store",
+	[CS_EMAIL] = "email",
 	[CS_DATASOURCE] = "datasource",
 	[CS_LINE] = "line",
 };
@@ -394,7 +436,8 @@ conf_line(const struct conf *conf, const void *section, const char *key)
 	for (i = 0; i < conf->nat; i++)
 		if (strcmp(conf->at[i].key, key) == 0 &&
 		    (conf->at[i].scope == scope || (scope == CS_KEFU &&
-		    conf->at[i].scope == CS_STORE)) &&
+		    (conf->at[i].scope == CS_STORE ||
+		    conf->at[i].scope == CS_EMAIL))) &&
 		    conf->at[i].index == index)
 			return conf->at[i].line;
 	return line;
@@ -470,7 +513,7 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 	struct ini_section *sec;
 	enum conf_scope scope;
 	void *base;
-	size_t i, j, seen_kefu = 0, seen_store = 0;
+	size_t i, j, seen_kefu = 0, seen_store = 0, seen_email = 0;
 
 	/* [kefu] and [store] defaults apply even when the sections are absent. */
 	struct ini_section empty = { 0 };
@@ -480,6 +523,9 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 	empty.type = (char *)"store";
 	if (conf_section(conf, ini, &empty, CS_STORE, conf, dir, cause) == -1)
 		return -1;
+	empty.type = (char *)"email";
+	if (conf_section(conf, ini, &empty, CS_EMAIL, conf, dir, cause) == -1)
+		return -1;
 
 	for (i = 0; i < ini->nsections; i++) {
 		sec = &ini->sections[i];
@@ -488,16 +534,18 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 				break;
 		if (j == nitems(conf_scope_names))
 			return kf_error(cause, "%s:%d: unknown section [%s] "
-			    "(known: kefu, store, datasource NAME, line NAME)",
+			    "(known: kefu, store, email, datasource NAME, line NAME)",
 			    ini->path, sec->line, sec->type);
 		scope = (enum conf_scope)j;
 		switch (scope) {
 		case CS_KEFU:
 		case CS_STORE:
+		case CS_EMAIL:
 			if (sec->name != NULL)
 				return kf_error(cause, "%s:%d: [%s] takes no "
 				    "name", ini->path, sec->line, sec->type);
-			if ((scope == CS_KEFU ? seen_kefu++ : seen_store++))
+			if ((scope == CS_KEFU ? seen_kefu++ : scope ==
+			    CS_STORE ? seen_store++ : seen_email++))
 				return kf_error(cause, "%s:%d: [%s] appears "
 				    "twice", ini->path, sec->line, sec->type);
 			base = conf;
@@ -679,6 +727,9 @@ conf_warn_secrets(const char *path, const struct conf *conf)
 
 	if (stat(path, &st) == -1 || (st.st_mode & 0077) == 0)
 		return;
+	if (conf->email_password != NULL)
+		log_warnx("%s holds the SMTP password of [email] and can be "
+		    "read by other users; run chmod 600 %s", path, path);
 	for (i = 0; i < conf->nds; i++) {
 		for (j = 0; j < conf->ds[i].nconnect; j++) {
 			int secret;
@@ -842,6 +893,7 @@ conf_free(struct conf *conf)
 		return;
 	conf_free_fields(conf, CS_KEFU);
 	conf_free_fields(conf, CS_STORE);
+	conf_free_fields(conf, CS_EMAIL);
 	for (i = 0; i < conf->nds; i++) {
 		conf_free_fields(&conf->ds[i], CS_DATASOURCE);
 		for (j = 0; j < conf->ds[i].nconnect; j++)
@@ -936,6 +988,7 @@ conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 
 	n += conf_diff_section(CS_KEFU, "[kefu]", a, b, out);
 	n += conf_diff_section(CS_STORE, "[store]", a, b, out);
+	n += conf_diff_section(CS_EMAIL, "[email]", a, b, out);
 	for (i = 0; i < a->nds; i++) {
 		da = &a->ds[i];
 		snprintf(what, sizeof what, "[datasource %s]", da->name);

@@ -71,6 +71,22 @@ struct conf {
 	int pin_attempts;       /* members: wrong PINs in a row that lock */
 	int pin_lockout_ms;     /* members: how long that lock lasts */
 	int pin_iterations;     /* members: PBKDF2 iterations of new PINs */
+	/* [email]: the SMTP transport of the outbox (msg/mail.c) */
+	char *email_url;        /* smtp://host:port or smtps://host:port */
+	char *email_from;       /* envelope and From: address; NULL: no e-mail */
+	char *email_from_name;  /* From: display name, UTF-8, or NULL */
+	char *email_starttls;   /* "no", "try", "yes" */
+	int email_tls_verify;   /* 1: verify the server's certificate */
+	char *email_user;       /* SMTP AUTH, or NULL */
+	char *email_password;   /* never logged */
+	int email_rate;         /* messages per second per worker, 0: no limit */
+	int email_timeout_ms;   /* one SMTP transaction */
+	int email_retry_ms;     /* first back-off after a 4xx */
+	int email_retry_max_ms; /* back-off ceiling */
+	int email_lease_ms;     /* claim lease */
+	int email_batch;        /* messages per claim */
+	char *email_unsubscribe;        /* List-Unsubscribe mailbox, or NULL */
+	char *email_unsubscribe_url;    /* one-click https URL (%s: id), or NULL */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;

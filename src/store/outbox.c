@@ -1,9 +1,11 @@
 /*
- * outbox.c: the outbound message queue of the local store -- queue a
- * message, claim due messages for one worker so that several kefud nodes
- * never send one twice (one UPDATE per claim: FOR UPDATE SKIP LOCKED on
- * PostgreSQL, InnoDB row locks on MySQL, the single writer on SQLite),
- * and record the result with retry or give-up.
+ * outbox.c: the outbound message queue of the local store and its send
+ * states -- enqueue under an idempotency key, claim due messages for one
+ * worker under a lease so that several kefud nodes never send one twice
+ * (one UPDATE per claim: FOR UPDATE SKIP LOCKED on PostgreSQL, InnoDB row
+ * locks on MySQL/MariaDB, the single writer on SQLite), mark a message
+ * "submitting" durably before it is handed over, record the outcome, turn
+ * what a crash left "submitting" into "unknown", and check opt-outs.
  */
 #include "config.h"
 
@@ -18,6 +20,17 @@
 #include "util/util.h"
 
 #define OUTBOX_TRIES 8
+
+/* The columns store_msg is read from, in its order. */
+#define OUTBOX_COLS "id, channel, recipient, recipient_name, subject, " \
+	"body, body_html, msg_class, member_id, attempts, max_attempts, " \
+	"status, last_error, remote_id, idem_key, next_attempt_at, " \
+	"created_at, sent_at"
+
+const char *const store_outbox_states[] = {
+	"queued", "claimed", "submitting", "submitted", "delivered",
+	"failed", "unknown", "suppressed", "cancelled", NULL
+};
 
 static int
 outbox_run(struct db_source *src, const char *sql, const struct db_param *p,
@@ -47,55 +60,19 @@ outbox_run(struct db_source *src, const char *sql, const struct db_param *p,
 	return 0;
 }
 
-int
-store_outbox_add(struct db_source *src, const char *channel,
-    const char *recipient, const char *subject, const char *body,
-    const char *when, char **cause)
+/* Run a write; *changed gets the rows it changed. */
+static int
+outbox_write(struct db_source *src, const char *sql, const struct db_param *p,
+    size_t np, int64_t *changed, char **cause)
 {
-	struct db_param p[6] = {
-		{ .type = DBV_TEXT, .s = channel },
-		{ .type = DBV_TEXT, .s = recipient },
-		{ .type = DBV_TEXT, .s = subject, .null = subject == NULL },
-		{ .type = DBV_TEXT, .s = body },
-		{ .type = DBV_TIMESTAMP, .s = when },
-		{ .type = DBV_TIMESTAMP, .s = when },
-	};
+	struct db_result *res;
 
-	return outbox_run(src, "INSERT INTO outbox (channel, recipient, "
-	    "subject, body, next_attempt_at, created_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?)", p, nitems(p), NULL, cause);
-}
-
-/* The claiming UPDATE of each dialect; %zu is the batch size. */
-static char *
-outbox_claim_sql(const char *dialect, size_t max)
-{
-	static const char set[] = "UPDATE outbox SET status = 'claimed', "
-	    "claimed_by = ?, claimed_at = ?, attempts = attempts + 1 ";
-	static const char due[] = "(status = 'queued' AND next_attempt_at <= ?)"
-	    " OR (status = 'claimed' AND claimed_at < ?)";
-
-	if (strcmp(dialect, "mysql") == 0)
-		return xasprintf("%sWHERE %s ORDER BY next_attempt_at, id "
-		    "LIMIT %zu", set, due, max);
-	return xasprintf("%sWHERE id IN (SELECT id FROM outbox WHERE %s "
-	    "ORDER BY next_attempt_at, id LIMIT %zu%s)", set, due, max,
-	    strcmp(dialect, "postgresql") == 0 ?
-	    " FOR UPDATE SKIP LOCKED" : "");
-}
-
-void
-store_msgs_free(struct store_msg *m, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(m[i].channel);
-		free(m[i].recipient);
-		free(m[i].subject);
-		free(m[i].body);
-	}
-	free(m);
+	if (outbox_run(src, sql, p, np, &res, cause) == -1)
+		return -1;
+	if (changed != NULL)
+		*changed = res->affected;
+	db_result_free(res);
+	return 0;
 }
 
 static char *
@@ -106,98 +83,583 @@ outbox_cell(struct db_result *r, size_t row, size_t col)
 	return v->null ? NULL : xstrdup(v->s);
 }
 
-int
-store_outbox_claim(struct db_source *src, const char *dialect,
-    const char *worker, const char *now, const char *stale, size_t max,
-    char **token, struct store_msg **out, size_t *n, char **cause)
+/* Read rows of OUTBOX_COLS into *out. */
+static int
+outbox_select(struct db_source *src, const char *sql,
+    const struct db_param *p, size_t np, struct store_msg **out, size_t *n,
+    char **cause)
 {
 	static const enum db_vtype types[] = { DBV_INT, DBV_TEXT, DBV_TEXT,
-	    DBV_TEXT, DBV_TEXT, DBV_INT };
-	struct db_query q = { .sql = "SELECT id, channel, recipient, subject, "
-	    "body, attempts FROM outbox WHERE claimed_by = ? AND status = "
-	    "'claimed' ORDER BY id", .coltypes = types,
-	    .ncoltypes = nitems(types), .nparams = 1 };
-	struct db_param p[4];
+	    DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_INT, DBV_INT,
+	    DBV_INT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TIMESTAMP,
+	    DBV_TIMESTAMP, DBV_TIMESTAMP };
+	struct db_query q = { .sql = sql, .params = p, .nparams = np,
+	    .coltypes = types, .ncoltypes = nitems(types) };
 	struct db_result *res;
 	struct db_err err;
-	unsigned char rnd[6];
-	char *sql, *tok;
+	struct store_msg *m;
 	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	*out = xcalloc(res->nrows ? res->nrows : 1, sizeof **out);
+	for (i = 0; i < res->nrows; i++) {
+		m = &(*out)[i];
+		m->id = DB_CELL(res, i, 0)->i;
+		m->channel = outbox_cell(res, i, 1);
+		m->recipient = outbox_cell(res, i, 2);
+		m->recipient_name = outbox_cell(res, i, 3);
+		m->subject = outbox_cell(res, i, 4);
+		m->body = outbox_cell(res, i, 5);
+		m->body_html = outbox_cell(res, i, 6);
+		m->msg_class = outbox_cell(res, i, 7);
+		m->member_id = DB_CELL(res, i, 8)->null ? 0 :
+		    DB_CELL(res, i, 8)->i;
+		m->attempts = (int)DB_CELL(res, i, 9)->i;
+		m->max_attempts = (int)DB_CELL(res, i, 10)->i;
+		m->status = outbox_cell(res, i, 11);
+		m->last_error = outbox_cell(res, i, 12);
+		m->remote_id = outbox_cell(res, i, 13);
+		m->idem_key = outbox_cell(res, i, 14);
+		m->next_attempt_at = outbox_cell(res, i, 15);
+		m->created_at = outbox_cell(res, i, 16);
+		m->sent_at = outbox_cell(res, i, 17);
+	}
+	*n = res->nrows;
+	db_result_free(res);
+	return 0;
+}
+
+void
+store_msgs_free(struct store_msg *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(m[i].channel);
+		free(m[i].recipient);
+		free(m[i].recipient_name);
+		free(m[i].subject);
+		free(m[i].body);
+		free(m[i].body_html);
+		free(m[i].msg_class);
+		free(m[i].status);
+		free(m[i].last_error);
+		free(m[i].remote_id);
+		free(m[i].idem_key);
+		free(m[i].next_attempt_at);
+		free(m[i].created_at);
+		free(m[i].sent_at);
+	}
+	free(m);
+}
+
+/* The id of the message queued under key, or 0. */
+static int
+outbox_by_key(struct db_source *src, const char *key, int64_t *id,
+    char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_INT };
+	struct db_param p = { .type = DBV_TEXT, .s = key };
+	struct db_query q = { .sql = "SELECT id FROM outbox WHERE idem_key = ?",
+	    .params = &p, .nparams = 1, .coltypes = vt, .ncoltypes = 1 };
+	struct db_result *res;
+	struct db_err err;
+
+	*id = 0;
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	if (res->nrows == 1)
+		*id = DB_CELL(res, 0, 0)->i;
+	db_result_free(res);
+	return 0;
+}
+
+static int
+outbox_new_check(const struct store_outbox_new *m, char **cause)
+{
+	if (m->idem_key == NULL || *m->idem_key == '\0')
+		return kf_error(cause, "outbox: a message needs an "
+		    "idempotency key");
+	if (strlen(m->idem_key) > 100)
+		return kf_error(cause, "outbox: idempotency key '%.40s...' "
+		    "is longer than 100 bytes", m->idem_key);
+	if (m->msg_class == NULL || (strcmp(m->msg_class, "marketing") != 0 &&
+	    strcmp(m->msg_class, "transactional") != 0))
+		return kf_error(cause, "outbox: message class '%s' is neither "
+		    "marketing nor transactional",
+		    m->msg_class ? m->msg_class : "");
+	return 0;
+}
+
+int
+store_outbox_enqueue(struct db_source *src, const struct store_outbox_new *m,
+    const char *now, int64_t *id, int *duplicate, char **cause)
+{
+	struct db_param p[12] = {
+		{ .type = DBV_TEXT, .s = m->channel },
+		{ .type = DBV_TEXT, .s = m->recipient },
+		{ .type = DBV_TEXT, .s = m->recipient_name,
+		  .null = m->recipient_name == NULL },
+		{ .type = DBV_TEXT, .s = m->subject, .null = m->subject == NULL },
+		{ .type = DBV_TEXT, .s = m->body },
+		{ .type = DBV_TEXT, .s = m->body_html,
+		  .null = m->body_html == NULL },
+		{ .type = DBV_TEXT, .s = m->msg_class },
+		{ .type = DBV_TEXT, .s = m->idem_key },
+		{ .type = DBV_INT, .i = m->member_id, .null = m->member_id == 0 },
+		{ .type = DBV_INT, .i = m->max_attempts ? m->max_attempts : 5 },
+		{ .type = DBV_TIMESTAMP, .s = m->when ? m->when : now },
+		{ .type = DBV_TIMESTAMP, .s = now },
+	};
+	char *err = NULL;
+
+	*duplicate = 0;
+	*id = 0;
+	if (outbox_new_check(m, cause) == -1)
+		return -1;
+	if (outbox_run(src, "INSERT INTO outbox (channel, recipient, "
+	    "recipient_name, subject, body, body_html, msg_class, idem_key, "
+	    "member_id, max_attempts, next_attempt_at, created_at) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", p, nitems(p), NULL,
+	    &err) == 0)
+		return outbox_by_key(src, m->idem_key, id, cause);
+	/* A key already queued is the same message enqueued again. */
+	if (outbox_by_key(src, m->idem_key, id, NULL) == 0 && *id != 0) {
+		free(err);
+		*duplicate = 1;
+		return 0;
+	}
+	if (cause != NULL)
+		*cause = err;
+	else
+		free(err);
+	return -1;
+}
+
+int
+store_outbox_attach(struct db_source *src, int64_t id, int seq,
+    const struct store_attachment *a, char **cause)
+{
+	struct db_param p[6] = {
+		{ .type = DBV_INT, .i = id },
+		{ .type = DBV_INT, .i = seq },
+		{ .type = DBV_TEXT, .s = a->content_type },
+		{ .type = DBV_TEXT, .s = a->filename },
+		{ .type = DBV_TEXT, .s = a->path },
+		{ .type = DBV_TEXT, .s = a->inline_id, .null = a->inline_id == NULL },
+	};
+
+	return outbox_run(src, "INSERT INTO outbox_attachments (outbox_id, "
+	    "seq, content_type, filename, path, inline_id) VALUES "
+	    "(?, ?, ?, ?, ?, ?)", p, nitems(p), NULL, cause);
+}
+
+int
+store_outbox_attachments(struct db_source *src, int64_t id,
+    struct store_attachment **out, size_t *n, char **cause)
+{
+	struct db_param p = { .type = DBV_INT, .i = id };
+	struct db_query q = { .sql = "SELECT content_type, filename, path, "
+	    "inline_id FROM outbox_attachments WHERE outbox_id = ? ORDER BY "
+	    "seq", .params = &p, .nparams = 1 };
+	struct db_result *res;
+	struct db_err err;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	*out = xcalloc(res->nrows ? res->nrows : 1, sizeof **out);
+	for (i = 0; i < res->nrows; i++) {
+		(*out)[i].content_type = outbox_cell(res, i, 0);
+		(*out)[i].filename = outbox_cell(res, i, 1);
+		(*out)[i].path = outbox_cell(res, i, 2);
+		(*out)[i].inline_id = outbox_cell(res, i, 3);
+	}
+	*n = res->nrows;
+	db_result_free(res);
+	return 0;
+}
+
+void
+store_attachments_free(struct store_attachment *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free((char *)a[i].content_type);
+		free((char *)a[i].filename);
+		free((char *)a[i].path);
+		free((char *)a[i].inline_id);
+	}
+	free(a);
+}
+
+/* The claiming UPDATE of each dialect; %zu is the batch size. */
+static char *
+outbox_claim_sql(const char *dialect, int by_channel, size_t max)
+{
+	static const char set[] = "UPDATE outbox SET status = 'claimed', "
+	    "claimed_by = ?, claimed_at = ?, lease_until = ?, "
+	    "attempts = attempts + 1 ";
+	const char *chan = by_channel ? "channel = ? AND " : "";
+	static const char due[] = "((status = 'queued' AND next_attempt_at "
+	    "<= ?) OR (status = 'claimed' AND lease_until < ?))";
+
+	if (strcmp(dialect, "mysql") == 0)
+		return xasprintf("%sWHERE %s%s ORDER BY next_attempt_at, id "
+		    "LIMIT %zu", set, chan, due, max);
+	return xasprintf("%sWHERE id IN (SELECT id FROM outbox WHERE %s%s "
+	    "ORDER BY next_attempt_at, id LIMIT %zu%s)", set, chan, due, max,
+	    strcmp(dialect, "postgresql") == 0 ?
+	    " FOR UPDATE SKIP LOCKED" : "");
+}
+
+static char *
+outbox_token(const char *worker)
+{
+	unsigned char rnd[6];
+
+	if (RAND_bytes(rnd, sizeof rnd) != 1)
+		return NULL;
+	return xasprintf("%.48s/%02x%02x%02x%02x%02x%02x", worker, rnd[0],
+	    rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+}
+
+int
+store_outbox_claim(struct db_source *src, const char *dialect,
+    const char *worker, const char *channel, const char *now,
+    const char *lease_until, size_t max, char **token,
+    struct store_msg **out, size_t *n, char **cause)
+{
+	struct db_param p[6];
+	size_t np = 0;
+	char *sql, *tok;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
 	*token = NULL;
-	if (RAND_bytes(rnd, sizeof rnd) != 1)
+	if ((tok = outbox_token(worker)) == NULL)
 		return kf_error(cause, "outbox: no random bytes for a claim");
-	tok = xasprintf("%.48s/%02x%02x%02x%02x%02x%02x", worker, rnd[0],
-	    rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
-	p[0] = (struct db_param){ .type = DBV_TEXT, .s = tok };
-	p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = now };
-	p[2] = (struct db_param){ .type = DBV_TIMESTAMP, .s = now };
-	p[3] = (struct db_param){ .type = DBV_TIMESTAMP, .s = stale };
-	sql = outbox_claim_sql(dialect, max ? max : 1);
-	rc = outbox_run(src, sql, p, nitems(p), NULL, cause);
+	p[np++] = (struct db_param){ .type = DBV_TEXT, .s = tok };
+	p[np++] = (struct db_param){ .type = DBV_TIMESTAMP, .s = now };
+	p[np++] = (struct db_param){ .type = DBV_TIMESTAMP, .s = lease_until };
+	if (channel != NULL)
+		p[np++] = (struct db_param){ .type = DBV_TEXT, .s = channel };
+	p[np++] = (struct db_param){ .type = DBV_TIMESTAMP, .s = now };
+	p[np++] = (struct db_param){ .type = DBV_TIMESTAMP, .s = now };
+	sql = outbox_claim_sql(dialect, channel != NULL, max ? max : 1);
+	rc = outbox_run(src, sql, p, np, NULL, cause);
 	free(sql);
+	if (rc == 0)
+		rc = outbox_select(src, "SELECT " OUTBOX_COLS " FROM outbox "
+		    "WHERE claimed_by = ? AND status = 'claimed' ORDER BY id",
+		    p, 1, out, n, cause);
 	if (rc == -1) {
 		free(tok);
 		return -1;
 	}
-	q.params = p;
-	if (db_run(src, &q, &res, &err) == -1) {
-		free(tok);
-		return kf_error(cause, "outbox: %s", err.msg);
-	}
-	*out = xcalloc(res->nrows ? res->nrows : 1, sizeof **out);
-	for (i = 0; i < res->nrows; i++) {
-		(*out)[i].id = DB_CELL(res, i, 0)->i;
-		(*out)[i].channel = outbox_cell(res, i, 1);
-		(*out)[i].recipient = outbox_cell(res, i, 2);
-		(*out)[i].subject = outbox_cell(res, i, 3);
-		(*out)[i].body = outbox_cell(res, i, 4);
-		(*out)[i].attempts = (int)DB_CELL(res, i, 5)->i;
-	}
-	*n = res->nrows;
-	db_result_free(res);
 	*token = tok;
 	return 0;
+}
+
+static int
+outbox_not_claimed(int64_t id, const char *token, char **cause)
+{
+	return kf_error(cause, "outbox: message %lld is not claimed by %s "
+	    "(claim expired and taken by another worker, or cancelled?)",
+	    (long long)id, token);
+}
+
+int
+store_outbox_submitting(struct db_source *src, int64_t id, const char *token,
+    const char *now, char **cause)
+{
+	struct db_param p[3] = {
+		{ .type = DBV_TIMESTAMP, .s = now },
+		{ .type = DBV_INT, .i = id },
+		{ .type = DBV_TEXT, .s = token },
+	};
+	int64_t changed;
+
+	if (outbox_write(src, "UPDATE outbox SET status = 'submitting', "
+	    "submitting_at = ? WHERE id = ? AND claimed_by = ? AND status = "
+	    "'claimed'", p, nitems(p), &changed, cause) == -1)
+		return -1;
+	return changed == 0 ? outbox_not_claimed(id, token, cause) : 0;
+}
+
+int
+store_outbox_submitted(struct db_source *src, int64_t id, const char *token,
+    const char *now, const char *remote_id, char **cause)
+{
+	struct db_param p[4] = {
+		{ .type = DBV_TIMESTAMP, .s = now },
+		{ .type = DBV_TEXT, .s = remote_id, .null = remote_id == NULL },
+		{ .type = DBV_INT, .i = id },
+		{ .type = DBV_TEXT, .s = token },
+	};
+	int64_t changed;
+
+	if (outbox_write(src, "UPDATE outbox SET status = 'submitted', "
+	    "sent_at = ?, remote_id = ?, last_error = NULL, claimed_by = NULL, "
+	    "claimed_at = NULL, lease_until = NULL WHERE id = ? AND "
+	    "claimed_by = ? AND status IN ('claimed', 'submitting')", p,
+	    nitems(p), &changed, cause) == -1)
+		return -1;
+	return changed == 0 ? outbox_not_claimed(id, token, cause) : 0;
 }
 
 int
 store_outbox_done(struct db_source *src, int64_t id, const char *token,
     const char *now, const char *error, const char *retry_at, char **cause)
 {
-	struct db_param ok[3] = {
-		{ .type = DBV_TIMESTAMP, .s = now },
-		{ .type = DBV_INT, .i = id },
-		{ .type = DBV_TEXT, .s = token },
-	};
 	struct db_param bad[4] = {
 		{ .type = DBV_TEXT, .s = error },
 		{ .type = DBV_TIMESTAMP, .s = retry_at ? retry_at : now },
 		{ .type = DBV_INT, .i = id },
 		{ .type = DBV_TEXT, .s = token },
 	};
-	struct db_result *res = NULL;
 	int64_t changed;
 
-	if (error == NULL) {
-		if (outbox_run(src, "UPDATE outbox SET status = 'sent', "
-		    "sent_at = ?, last_error = NULL, claimed_by = NULL, "
-		    "claimed_at = NULL WHERE id = ? AND claimed_by = ? AND "
-		    "status = 'claimed'", ok, nitems(ok), &res, cause) == -1)
-			return -1;
-	} else if (outbox_run(src, "UPDATE outbox SET status = CASE WHEN "
+	if (error == NULL)
+		return store_outbox_submitted(src, id, token, now, NULL, cause);
+	if (outbox_write(src, "UPDATE outbox SET status = CASE WHEN "
 	    "attempts >= max_attempts THEN 'failed' ELSE 'queued' END, "
 	    "last_error = ?, next_attempt_at = ?, claimed_by = NULL, "
-	    "claimed_at = NULL WHERE id = ? AND claimed_by = ? AND status = "
-	    "'claimed'", bad, nitems(bad), &res, cause) == -1)
+	    "claimed_at = NULL, lease_until = NULL WHERE id = ? AND "
+	    "claimed_by = ? AND status IN ('claimed', 'submitting')", bad,
+	    nitems(bad), &changed, cause) == -1)
 		return -1;
-	changed = res->affected;
-	db_result_free(res);
-	if (changed == 0)
-		return kf_error(cause, "outbox: message %lld is not claimed by "
-		    "%s (claim expired and taken by another worker?)",
-		    (long long)id, token);
+	return changed == 0 ? outbox_not_claimed(id, token, cause) : 0;
+}
+
+int
+store_outbox_release(struct db_source *src, int64_t id, const char *token,
+    const char *retry_at, char **cause)
+{
+	struct db_param p[3] = {
+		{ .type = DBV_TIMESTAMP, .s = retry_at },
+		{ .type = DBV_INT, .i = id },
+		{ .type = DBV_TEXT, .s = token },
+	};
+	int64_t changed;
+
+	if (outbox_write(src, "UPDATE outbox SET status = 'queued', "
+	    "attempts = attempts - 1, next_attempt_at = ?, claimed_by = NULL, "
+	    "claimed_at = NULL, lease_until = NULL WHERE id = ? AND "
+	    "claimed_by = ? AND status = 'claimed'", p, nitems(p), &changed,
+	    cause) == -1)
+		return -1;
+	return changed == 0 ? outbox_not_claimed(id, token, cause) : 0;
+}
+
+int
+store_outbox_end(struct db_source *src, int64_t id, const char *token,
+    const char *status, const char *reason, char **cause)
+{
+	struct db_param p[4] = {
+		{ .type = DBV_TEXT, .s = status },
+		{ .type = DBV_TEXT, .s = reason },
+		{ .type = DBV_INT, .i = id },
+		{ .type = DBV_TEXT, .s = token },
+	};
+	int64_t changed;
+
+	if (strcmp(status, "failed") != 0 && strcmp(status, "suppressed") != 0)
+		return kf_error(cause, "outbox: a message cannot end as '%s'",
+		    status);
+	if (outbox_write(src, "UPDATE outbox SET status = ?, last_error = ?, "
+	    "claimed_by = NULL, claimed_at = NULL, lease_until = NULL WHERE "
+	    "id = ? AND claimed_by = ? AND status IN ('claimed', "
+	    "'submitting')", p, nitems(p), &changed, cause) == -1)
+		return -1;
+	return changed == 0 ? outbox_not_claimed(id, token, cause) : 0;
+}
+
+int
+store_outbox_recover(struct db_source *src, const char *now, int *unknown,
+    int *resent, char **cause)
+{
+	struct db_param p[2] = {
+		{ .type = DBV_TIMESTAMP, .s = now },
+		{ .type = DBV_TIMESTAMP, .s = now },
+	};
+	int64_t n1, n2;
+
+	/*
+	 * A lease that ran out while "submitting" means the worker died
+	 * between marking the message and recording the MTA's answer: it
+	 * may or may not have gone.  Transactional messages (an order
+	 * notice, a complaint's reply) are sent again; marketing stays
+	 * "unknown" rather than risk sending a special twice.
+	 */
+	if (outbox_write(src, "UPDATE outbox SET status = 'queued', "
+	    "next_attempt_at = ?, last_error = 'unknown: the sender stopped "
+	    "while submitting; sent again (transactional)', claimed_by = NULL, "
+	    "claimed_at = NULL, lease_until = NULL WHERE status = 'submitting' "
+	    "AND lease_until < ? AND msg_class = 'transactional'", p, 2, &n1,
+	    cause) == -1)
+		return -1;
+	if (outbox_write(src, "UPDATE outbox SET status = 'unknown', "
+	    "last_error = 'unknown: the sender stopped while submitting; not "
+	    "sent again (marketing)', claimed_by = NULL, claimed_at = NULL, "
+	    "lease_until = NULL WHERE status = 'submitting' AND "
+	    "lease_until < ? AND msg_class = 'marketing'", p + 1, 1, &n2,
+	    cause) == -1)
+		return -1;
+	if (resent != NULL)
+		*resent = (int)n1;
+	if (unknown != NULL)
+		*unknown = (int)n2;
+	if (n1 + n2 > 0)
+		log_warnx("outbox: %lld message(s) were cut off while "
+		    "submitting: %lld transactional queued again, %lld "
+		    "marketing left unknown", (long long)(n1 + n2),
+		    (long long)n1, (long long)n2);
 	return 0;
+}
+
+int
+store_outbox_list(struct db_source *src, const char *status, size_t max,
+    struct store_msg **out, size_t *n, char **cause)
+{
+	struct db_param p = { .type = DBV_TEXT, .s = status };
+	char *sql;
+	int rc;
+
+	sql = xasprintf("SELECT " OUTBOX_COLS " FROM outbox%s ORDER BY id "
+	    "DESC LIMIT %zu", status ? " WHERE status = ?" : "",
+	    max ? max : 50);
+	rc = outbox_select(src, sql, &p, status ? 1 : 0, out, n, cause);
+	free(sql);
+	return rc;
+}
+
+int
+store_outbox_get(struct db_source *src, int64_t id, struct store_msg **out,
+    char **cause)
+{
+	struct db_param p = { .type = DBV_INT, .i = id };
+	size_t n;
+
+	if (outbox_select(src, "SELECT " OUTBOX_COLS " FROM outbox WHERE "
+	    "id = ?", &p, 1, out, &n, cause) == -1)
+		return -1;
+	if (n == 0) {
+		store_msgs_free(*out, 0);
+		*out = NULL;
+		return kf_error(cause, "outbox: no message %lld", (long long)id);
+	}
+	return 0;
+}
+
+int
+store_outbox_retry(struct db_source *src, int64_t id, const char *now,
+    char **cause)
+{
+	struct db_param p[2] = {
+		{ .type = DBV_TIMESTAMP, .s = now },
+		{ .type = DBV_INT, .i = id },
+	};
+	int64_t changed;
+
+	if (outbox_write(src, "UPDATE outbox SET status = 'queued', "
+	    "attempts = 0, next_attempt_at = ?, claimed_by = NULL, "
+	    "claimed_at = NULL, lease_until = NULL WHERE id = ? AND status IN "
+	    "('queued', 'failed', 'unknown', 'cancelled')", p, 2, &changed,
+	    cause) == -1)
+		return -1;
+	if (changed == 0)
+		return kf_error(cause, "outbox: message %lld is not queued, "
+		    "failed, unknown or cancelled (see kefu outbox show %lld)",
+		    (long long)id, (long long)id);
+	return 0;
+}
+
+int
+store_outbox_cancel(struct db_source *src, int64_t id, char **cause)
+{
+	struct db_param p = { .type = DBV_INT, .i = id };
+	int64_t changed;
+
+	/* A claimed message is cancelled before its worker submits it. */
+	if (outbox_write(src, "UPDATE outbox SET status = 'cancelled', "
+	    "claimed_by = NULL, claimed_at = NULL, lease_until = NULL WHERE "
+	    "id = ? AND status IN ('queued', 'claimed', 'failed', 'unknown')",
+	    &p, 1, &changed, cause) == -1)
+		return -1;
+	if (changed == 0)
+		return kf_error(cause, "outbox: message %lld cannot be "
+		    "cancelled: it is being submitted, already sent, or no "
+		    "such message (see kefu outbox show %lld)", (long long)id,
+		    (long long)id);
+	return 0;
+}
+
+/* 1 when the SELECT COUNT(*) sql counts a row. */
+static int
+outbox_any(struct db_source *src, const char *sql, const struct db_param *p,
+    size_t np, int *yes, char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_INT };
+	struct db_query q = { .sql = sql, .params = p, .nparams = np,
+	    .coltypes = vt, .ncoltypes = 1 };
+	struct db_result *res;
+	struct db_err err;
+
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	*yes = res->nrows == 1 && DB_CELL(res, 0, 0)->i > 0;
+	db_result_free(res);
+	return 0;
+}
+
+int
+store_optout(struct db_source *src, const char *service, const char *address,
+    int64_t member_id, int *out, char **why, char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_TEXT, DBV_TIMESTAMP };
+	struct db_param p[3] = {
+		{ .type = DBV_TEXT, .s = service },
+		{ .type = DBV_TEXT, .s = address },
+		{ .type = DBV_INT, .i = member_id },
+	};
+	struct db_query q = { .sql = "SELECT action, recorded_at FROM "
+	    "consent_ledger WHERE service = ? AND (LOWER(address) = LOWER(?) "
+	    "OR member_id = ?) ORDER BY recorded_at DESC, id DESC LIMIT 1",
+	    .params = p, .nparams = 3, .coltypes = vt, .ncoltypes = 2 };
+	struct db_result *res;
+	struct db_err err;
+	char *sql;
+	int rc;
+
+	*out = 0;
+	*why = NULL;
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	if (res->nrows == 1 && strcmp(DB_CELL(res, 0, 0)->s,
+	    "unsubscribe") == 0) {
+		*out = 1;
+		*why = xasprintf("opted out of %s on %s (consent ledger)",
+		    service, DB_CELL(res, 0, 1)->s);
+	}
+	db_result_free(res);
+	if (*out)
+		return 0;
+	sql = xasprintf("SELECT COUNT(*) FROM member_services s JOIN members m "
+	    "ON m.id = s.member_id WHERE s.service = ? AND s.enabled = 0 AND "
+	    "(LOWER(m.%s) = LOWER(?) OR m.id = ?)",
+	    strcmp(service, "email") == 0 ? "email" : "mobile");
+	rc = outbox_any(src, sql, p, 3, out, cause);
+	free(sql);
+	if (rc == 0 && *out)
+		*why = xasprintf("%s service turned off for the member",
+		    service);
+	return rc;
 }

@@ -105,38 +105,131 @@ int store_pin_hash(const char *pin, char **out, char **cause);
 int store_pin_verify(const char *pin, const char *stored);
 
 /*
- * outbox.c: the outbound message queue.  Times are local
- * "YYYY-MM-DD HH:MM:SS".
+ * outbox.c: the outbound message queue and its send states (one names
+ * table, store_outbox_states).  Times are local "YYYY-MM-DD HH:MM:SS".
+ *
+ *   queued -> claimed (lease until lease_until) -> submitting (stored
+ *   before SMTP DATA / AT+CMGS) -> submitted (remote_id) -> delivered
+ *   | failed | unknown;  suppressed, cancelled: never handed over.
  */
+extern const char *const store_outbox_states[];   /* NULL-terminated */
+
 struct store_msg {
 	int64_t id;
 	char *channel;          /* "sms", "email", "pager" */
-	char *recipient;
+	char *recipient;        /* address or mobile number */
+	char *recipient_name;   /* display name, UTF-8; NULL when none */
 	char *subject;          /* NULL when none */
-	char *body;
+	char *body;             /* plain text, UTF-8 */
+	char *body_html;        /* NULL when none */
+	char *msg_class;        /* "marketing" or "transactional" */
+	int64_t member_id;      /* 0 when none */
 	int attempts;           /* including this one */
+	int max_attempts;
+	char *status;           /* one of store_outbox_states */
+	char *last_error;       /* NULL when none */
+	char *remote_id;        /* MTA queue id, TP-MR; NULL when none */
+	char *idem_key;
+	char *next_attempt_at, *created_at, *sent_at;   /* NULL when none */
 };
-/* Queue a message, due at when. */
-int store_outbox_add(struct db_source *src, const char *channel,
-    const char *recipient, const char *subject, const char *body,
-    const char *when, char **cause);
+
+/* What store_outbox_enqueue queues. */
+struct store_outbox_new {
+	const char *channel;    /* "sms", "email", "pager" */
+	const char *recipient;
+	const char *recipient_name;     /* NULL: none */
+	const char *subject;    /* NULL: none */
+	const char *body;
+	const char *body_html;  /* NULL: none */
+	const char *msg_class;  /* "marketing" or "transactional" */
+	const char *idem_key;   /* required; unique over the whole outbox */
+	int64_t member_id;      /* 0: none */
+	int max_attempts;       /* 0: 5 */
+	const char *when;       /* due at; NULL: now */
+};
+
+/* One row of outbox_attachments (strings owned when read back). */
+struct store_attachment {
+	const char *content_type;       /* "image/png" */
+	const char *filename;           /* shown to the reader */
+	const char *path;               /* file read when the message is sent */
+	const char *inline_id;          /* Content-ID for cid: links, or NULL */
+};
+
 /*
- * Claim at most max messages due at now (and claims older than stale,
- * left by a worker that died) for worker, in one UPDATE, so that no
- * message is claimed by two workers.  *token (malloc'd) names this claim
- * for store_outbox_done; *out (free with store_msgs_free) may be empty.
+ * Queue a message.  A key already in the outbox queues nothing: *id is
+ * the earlier message and *duplicate is 1 (the caller retried).
+ */
+int store_outbox_enqueue(struct db_source *src,
+    const struct store_outbox_new *m, const char *now, int64_t *id,
+    int *duplicate, char **cause);
+int store_outbox_attach(struct db_source *src, int64_t id, int seq,
+    const struct store_attachment *a, char **cause);
+/* The attachments of a message in seq order (free with store_attachments_free). */
+int store_outbox_attachments(struct db_source *src, int64_t id,
+    struct store_attachment **out, size_t *n, char **cause);
+void store_attachments_free(struct store_attachment *a, size_t n);
+/*
+ * Claim at most max messages of channel (NULL: any) due at now, and
+ * claims whose lease ran out before now, for worker until lease_until,
+ * in one UPDATE, so that no message is claimed by two workers.  *token
+ * (malloc'd) names this claim for the calls below; *out (free with
+ * store_msgs_free) may be empty.
  */
 int store_outbox_claim(struct db_source *src, const char *dialect,
-    const char *worker, const char *now, const char *stale, size_t max,
-    char **token, struct store_msg **out, size_t *n, char **cause);
+    const char *worker, const char *channel, const char *now,
+    const char *lease_until, size_t max, char **token,
+    struct store_msg **out, size_t *n, char **cause);
 void store_msgs_free(struct store_msg *m, size_t n);
 /*
- * Record the result of sending a claimed message: error NULL marks it
- * sent; otherwise it is queued again at retry_at, or failed for good
- * after max_attempts.  Refuses a message no longer claimed by token.
+ * claimed -> submitting, committed before the message is handed over.
+ * Refuses a message no longer claimed by token (lease lost, cancelled).
+ */
+int store_outbox_submitting(struct db_source *src, int64_t id,
+    const char *token, const char *now, char **cause);
+/* claimed | submitting -> submitted, with the MTA's queue id (or NULL). */
+int store_outbox_submitted(struct db_source *src, int64_t id,
+    const char *token, const char *now, const char *remote_id, char **cause);
+/*
+ * Record a send: error NULL marks it submitted; otherwise it is queued
+ * again at retry_at, or failed for good after max_attempts.  Refuses a
+ * message no longer claimed by token.
  */
 int store_outbox_done(struct db_source *src, int64_t id, const char *token,
     const char *now, const char *error, const char *retry_at, char **cause);
+/*
+ * Give a claimed message back untried: queued at retry_at, the attempt
+ * its claim counted taken back (the transport was down).
+ */
+int store_outbox_release(struct db_source *src, int64_t id,
+    const char *token, const char *retry_at, char **cause);
+/* End a claimed message as "failed" or "suppressed", with its reason. */
+int store_outbox_end(struct db_source *src, int64_t id, const char *token,
+    const char *status, const char *reason, char **cause);
+/*
+ * Messages left "submitting" whose lease ran out before now: marketing
+ * becomes "unknown" (not sent again), transactional is queued again.
+ */
+int store_outbox_recover(struct db_source *src, const char *now,
+    int *unknown, int *resent, char **cause);
+/* For kefu outbox: newest first, status NULL for all; max 0: 50. */
+int store_outbox_list(struct db_source *src, const char *status, size_t max,
+    struct store_msg **out, size_t *n, char **cause);
+int store_outbox_get(struct db_source *src, int64_t id,
+    struct store_msg **out, char **cause);
+/* failed | unknown | cancelled | queued -> queued now, attempts reset. */
+int store_outbox_retry(struct db_source *src, int64_t id, const char *now,
+    char **cause);
+/* queued | claimed | failed | unknown -> cancelled. */
+int store_outbox_cancel(struct db_source *src, int64_t id, char **cause);
+/*
+ * Whether address (or member_id, 0: none) opted out of service ("sms",
+ * "email"): the newest consent_ledger row says unsubscribe, or the
+ * member's member_services row is off.  *why (malloc'd) says which.
+ */
+int store_optout(struct db_source *src, const char *service,
+    const char *address, int64_t member_id, int *out, char **why,
+    char **cause);
 
 /*
  * member.c: members of the supermarket and the services they signed up

@@ -30,6 +30,7 @@ static const char *const tables[] = {
 };
 static const char *const names[] = {
 	"members", "orders", "requests", "messaging", "calls", "member_pins",
+	"outbox",
 };
 
 static char *srcdir, *sqldir;
@@ -106,6 +107,25 @@ rm_rf(const char *dir)
 	free(cmd);
 }
 
+static int ob_seq;
+
+/* Queue a transactional message under a fresh key. */
+static int
+ob_add(struct db_source *src, const char *channel, const char *to,
+    const char *subject, const char *body, const char *when, char **cause)
+{
+	struct store_outbox_new m = { .channel = channel, .recipient = to,
+	    .subject = subject, .body = body, .msg_class = "transactional",
+	    .when = when };
+	char key[32];
+	int64_t id;
+	int dup;
+
+	snprintf(key, sizeof key, "t:%d", ++ob_seq);
+	m.idem_key = key;
+	return store_outbox_enqueue(src, &m, when, &id, &dup, cause);
+}
+
 #define OB_MSGS    120
 #define OB_THREADS 4
 
@@ -129,8 +149,8 @@ ob_work(void *arg)
 	size_t n, i;
 
 	for (;;) {
-		if (store_outbox_claim(w->src, w->dialect, w->name,
-		    "2026-11-22 09:00:00", "2026-11-22 08:50:00", 5, &tok, &m,
+		if (store_outbox_claim(w->src, w->dialect, w->name, NULL,
+		    "2026-11-22 09:00:00", "2026-11-22 09:10:00", 5, &tok, &m,
 		    &n, &w->cause) == -1) {
 			w->errors++;
 			break;
@@ -183,7 +203,7 @@ test_outbox(struct db_source *src, const char *dialect, const char *label)
 
 	for (i = 0; i < OB_MSGS; i++) {
 		snprintf(body, sizeof body, "特价 %zu", i);
-		if (store_outbox_add(src, i % 2 ? "sms" : "email", "13900000000",
+		if (ob_add(src, i % 2 ? "sms" : "email", "13900000000",
 		    i % 2 ? NULL : "本周特价", body, "2026-11-22 08:59:00",
 		    &cause) == -1)
 			errors++;
@@ -193,7 +213,7 @@ test_outbox(struct db_source *src, const char *dialect, const char *label)
 		tap_diag("%s", cause);
 	free(cause);
 	cause = NULL;
-	store_outbox_add(src, "sms", "13900000001", NULL, "later",
+	ob_add(src, "sms", "13900000001", NULL, "later",
 	    "2026-11-23 09:00:00", &cause);
 
 	for (i = 0; i < OB_THREADS; i++) {
@@ -222,16 +242,16 @@ test_outbox(struct db_source *src, const char *dialect, const char *label)
 	    label, OB_THREADS);
 	is_int(total, OB_MSGS, "%s: every due message claimed", label);
 	is_int(twice, 0, "%s: none claimed twice", label);
-	is_int(ob_count(src, "status = 'sent'"), OB_MSGS,
-	    "%s: all marked sent", label);
+	is_int(ob_count(src, "status = 'submitted'"), OB_MSGS,
+	    "%s: all marked submitted", label);
 	is_int(ob_count(src, "status = 'queued'"), 1,
 	    "%s: the message due tomorrow waits", label);
 
 	/* Retry, then give up after max_attempts. */
 	run(src, "UPDATE outbox SET max_attempts = 2, next_attempt_at = "
 	    "'2026-11-22 09:00:00' WHERE status = 'queued'");
-	store_outbox_claim(src, dialect, "w", "2026-11-22 09:00:00",
-	    "2026-11-22 08:00:00", 10, &tok, &m, &n, &cause);
+	store_outbox_claim(src, dialect, "w", NULL, "2026-11-22 09:00:00",
+	    "2026-11-22 09:10:00", 10, &tok, &m, &n, &cause);
 	is_int(n, 1, "%s: claim the last message", label);
 	ok(n == 1 && strcmp(m[0].body, "later") == 0 && m[0].attempts == 1,
 	    "%s: its body and first attempt", label);
@@ -242,13 +262,13 @@ test_outbox(struct db_source *src, const char *dialect, const char *label)
 	    1, "%s: and queued again", label);
 	store_msgs_free(m, n);
 	free(tok);
-	store_outbox_claim(src, dialect, "w", "2026-11-22 09:01:00",
-	    "2026-11-22 08:00:00", 10, &tok, &m, &n, &cause);
+	store_outbox_claim(src, dialect, "w", NULL, "2026-11-22 09:01:00",
+	    "2026-11-22 09:11:00", 10, &tok, &m, &n, &cause);
 	is_int(n, 0, "%s: not before its retry time", label);
 	store_msgs_free(m, n);
 	free(tok);
-	store_outbox_claim(src, dialect, "w", "2026-11-22 09:06:00",
-	    "2026-11-22 08:00:00", 10, &tok, &m, &n, &cause);
+	store_outbox_claim(src, dialect, "w", NULL, "2026-11-22 09:06:00",
+	    "2026-11-22 09:16:00", 10, &tok, &m, &n, &cause);
 	is_int(n, 1, "%s: claimed again after it", label);
 	if (n == 1)
 		store_outbox_done(src, m[0].id, tok, "2026-11-22 09:06:05",
@@ -259,19 +279,19 @@ test_outbox(struct db_source *src, const char *dialect, const char *label)
 	free(tok);
 
 	/* A claim left by a dead worker is taken over once stale. */
-	store_outbox_add(src, "pager", "1234", NULL, "送货单 0001",
+	ob_add(src, "pager", "1234", NULL, "送货单 0001",
 	    "2026-11-22 10:00:00", &cause);
-	store_outbox_claim(src, dialect, "dead", "2026-11-22 10:00:00",
-	    "2026-11-22 09:50:00", 10, &tok, &m, &n, &cause);
+	store_outbox_claim(src, dialect, "dead", NULL, "2026-11-22 10:00:00",
+	    "2026-11-22 10:10:00", 10, &tok, &m, &n, &cause);
 	is_int(n, 1, "%s: a worker claims a courier message", label);
 	store_msgs_free(m, n);
-	store_outbox_claim(src, dialect, "alive", "2026-11-22 10:01:00",
-	    "2026-11-22 09:51:00", 10, &tok2, &m, &n, &cause);
+	store_outbox_claim(src, dialect, "alive", NULL, "2026-11-22 10:01:00",
+	    "2026-11-22 10:11:00", 10, &tok2, &m, &n, &cause);
 	is_int(n, 0, "%s: a fresh claim is not taken over", label);
 	store_msgs_free(m, n);
 	free(tok2);
-	store_outbox_claim(src, dialect, "alive", "2026-11-22 10:20:00",
-	    "2026-11-22 10:10:00", 10, &tok2, &m, &n, &cause);
+	store_outbox_claim(src, dialect, "alive", NULL, "2026-11-22 10:20:00",
+	    "2026-11-22 10:30:00", 10, &tok2, &m, &n, &cause);
 	is_int(n, 1, "%s: a stale claim is taken over", label);
 	ok(n == 1 && store_outbox_done(src, m[0].id, tok, "2026-11-22 10:20:01",
 	    NULL, NULL, &cause) == -1, "%s: the dead worker's late result "
@@ -286,6 +306,196 @@ test_outbox(struct db_source *src, const char *dialect, const char *label)
 	free(tok);
 	free(tok2);
 	free(cause);
+}
+
+/* Queue one message of a class under key; its id (0 on failure). */
+static int64_t
+ob_enqueue(struct db_source *src, const char *channel, const char *to,
+    const char *cls, const char *key, int *dup)
+{
+	struct store_outbox_new m = { .channel = channel, .recipient = to,
+	    .subject = "通知", .body = "正文", .msg_class = cls,
+	    .idem_key = key };
+	char *cause = NULL;
+	int64_t id = 0;
+
+	if (store_outbox_enqueue(src, &m, "2026-11-22 11:00:00", &id, dup,
+	    &cause) == -1) {
+		tap_diag("%s", cause);
+		free(cause);
+		return 0;
+	}
+	return id;
+}
+
+/* Claim at now with a ten-minute lease; the number claimed. */
+static size_t
+ob_claim(struct db_source *src, const char *dialect, const char *channel,
+    const char *now, const char *lease, char **tok, struct store_msg **m)
+{
+	char *cause = NULL;
+	size_t n = 0;
+
+	if (store_outbox_claim(src, dialect, "states", channel, now, lease, 10,
+	    tok, m, &n, &cause) == -1) {
+		tap_diag("%s", cause);
+		free(cause);
+	}
+	return n;
+}
+
+static void
+test_outbox_states(struct db_source *src, const char *dialect,
+    const char *label)
+{
+	struct store_outbox_new bad = { .channel = "email", .recipient = "a@b",
+	    .body = "x", .msg_class = "spam", .idem_key = "k" };
+	struct store_msg *m;
+	char *cause = NULL, *tok, *why = NULL;
+	int64_t id, id2, mk, tr;
+	int dup = -1, unknown = -1, resent = -1, out = -1;
+	size_t n, i;
+
+	run(src, "DELETE FROM outbox");
+	id = ob_enqueue(src, "email", "a@example.test", "transactional",
+	    "order:42:confirmed", &dup);
+	ok(id > 0 && dup == 0, "%s: enqueue under a key", label);
+	id2 = ob_enqueue(src, "email", "a@example.test", "transactional",
+	    "order:42:confirmed", &dup);
+	ok(id2 == id && dup == 1, "%s: the same key again is the same message",
+	    label);
+	is_int(ob_count(src, "idem_key = 'order:42:confirmed'"), 1,
+	    "%s: queued once", label);
+	ok(store_outbox_enqueue(src, &bad, "2026-11-22 11:00:00", &id2, &dup,
+	    &cause) == -1, "%s: class 'spam' is refused", label);
+	like(cause, "neither marketing nor transactional", "%s: saying why",
+	    label);
+	free(cause);
+	cause = NULL;
+	bad.msg_class = "marketing";
+	bad.idem_key = NULL;
+	ok(store_outbox_enqueue(src, &bad, "2026-11-22 11:00:00", &id2, &dup,
+	    &cause) == -1, "%s: a message without a key is refused", label);
+	free(cause);
+	cause = NULL;
+
+	/* A channel's worker claims only its channel. */
+	ob_enqueue(src, "sms", "13900000002", "transactional", "sms:1", &dup);
+	n = ob_claim(src, dialect, "email", "2026-11-22 11:00:00",
+	    "2026-11-22 11:10:00", &tok, &m);
+	ok(n == 1 && strcmp(m[0].channel, "email") == 0,
+	    "%s: the e-mail worker claims the e-mail only", label);
+	ok(n == 1 && strcmp(m[0].msg_class, "transactional") == 0 &&
+	    strcmp(m[0].idem_key, "order:42:confirmed") == 0,
+	    "%s: with its class and key", label);
+	ok(n == 1 && store_outbox_submitting(src, m[0].id, tok,
+	    "2026-11-22 11:00:01", &cause) == 0, "%s: claimed -> submitting",
+	    label);
+	ok(n == 1 && store_outbox_submitted(src, m[0].id, tok,
+	    "2026-11-22 11:00:02", "4AbC12", &cause) == 0,
+	    "%s: submitting -> submitted", label);
+	is_int(ob_count(src, "status = 'submitted' AND remote_id = '4AbC12' "
+	    "AND submitting_at IS NOT NULL"), 1, "%s: with the queue id", label);
+	store_msgs_free(m, n);
+	free(tok);
+	run(src, "DELETE FROM outbox");
+
+	/* A worker dies between "submitting" and the MTA's answer. */
+	mk = ob_enqueue(src, "email", "m@example.test", "marketing", "mk:1",
+	    &dup);
+	tr = ob_enqueue(src, "email", "t@example.test", "transactional",
+	    "tr:1", &dup);
+	n = ob_claim(src, dialect, "email", "2026-11-22 11:00:00",
+	    "2026-11-22 11:10:00", &tok, &m);
+	is_int(n, 2, "%s: a marketing and a transactional claimed", label);
+	for (i = 0; i < n; i++)
+		store_outbox_submitting(src, m[i].id, tok,
+		    "2026-11-22 11:00:01", &cause);
+	store_msgs_free(m, n);
+	ok(store_outbox_recover(src, "2026-11-22 11:05:00", &unknown, &resent,
+	    &cause) == 0 && unknown == 0 && resent == 0,
+	    "%s: nothing recovered while the lease runs", label);
+	is_int(ob_count(src, "status = 'submitting'"), 2,
+	    "%s: both still submitting", label);
+	ok(store_outbox_recover(src, "2026-11-22 11:11:00", &unknown, &resent,
+	    &cause) == 0 && unknown == 1 && resent == 1,
+	    "%s: after the lease: one unknown, one sent again", label);
+	ok(store_outbox_get(src, mk, &m, &cause) == 0 &&
+	    strcmp(m->status, "unknown") == 0,
+	    "%s: the marketing message is unknown", label);
+	store_msgs_free(m, 1);
+	ok(store_outbox_get(src, tr, &m, &cause) == 0 &&
+	    strcmp(m->status, "queued") == 0 && m->last_error != NULL,
+	    "%s: the transactional one is queued again, with a note", label);
+	store_msgs_free(m, 1);
+	ok(store_outbox_submitted(src, tr, tok, "2026-11-22 11:11:01", NULL,
+	    &cause) == -1, "%s: the dead worker's late answer is refused",
+	    label);
+	free(cause);
+	cause = NULL;
+	free(tok);
+	n = ob_claim(src, dialect, "email", "2026-11-22 11:12:00",
+	    "2026-11-22 11:22:00", &tok, &m);
+	ok(n == 1 && m[0].id == tr, "%s: only the transactional one is "
+	    "claimed again", label);
+	ok(n == 1 && store_outbox_end(src, tr, tok, "suppressed", "opted out",
+	    &cause) == 0, "%s: claimed -> suppressed", label);
+	store_msgs_free(m, n);
+	free(tok);
+
+	/* Cancel and retry from the desk. */
+	ok(store_outbox_cancel(src, mk, &cause) == 0,
+	    "%s: an unknown message is cancelled", label);
+	ok(store_outbox_cancel(src, tr, &cause) == -1,
+	    "%s: a suppressed one cannot be", label);
+	free(cause);
+	cause = NULL;
+	ok(store_outbox_retry(src, mk, "2026-11-22 11:13:00", &cause) == 0,
+	    "%s: the cancelled one is queued again by retry", label);
+	n = ob_claim(src, dialect, NULL, "2026-11-22 11:13:00",
+	    "2026-11-22 11:23:00", &tok, &m);
+	ok(n == 1 && m[0].id == mk && m[0].attempts == 1,
+	    "%s: and claimed with its attempts reset", label);
+	store_msgs_free(m, n);
+	free(tok);
+	ok(store_outbox_list(src, "claimed", 0, &m, &n, &cause) == 0 &&
+	    n == 1 && m[0].id == mk, "%s: list by state", label);
+	store_msgs_free(m, n);
+
+	/* Opt-outs: the newest ledger row wins; a service turned off. */
+	run(src, "INSERT INTO members (customer_no, name, email, "
+	    "registered_via, registered_at, updated_at) VALUES ('770001', "
+	    "'王芳', 'wang@example.test', 'paper', '2026-11-01 08:00:00', "
+	    "'2026-11-01 08:00:00')");
+	store_optout(src, "email", "Wang@Example.test", 0, &out, &why, &cause);
+	is_int(out, 0, "%s: a member who never opted out is sent to", label);
+	free(why);
+	run(src, "INSERT INTO consent_ledger (address, service, action, via, "
+	    "recorded_at) VALUES ('wang@example.test', 'email', 'unsubscribe', "
+	    "'phone', '2026-11-20 08:00:00')");
+	store_optout(src, "email", "Wang@Example.test", 0, &out, &why, &cause);
+	is_int(out, 1, "%s: an unsubscribe in the ledger suppresses", label);
+	like(why, "consent ledger", "%s: saying where", label);
+	free(why);
+	store_optout(src, "sms", "wang@example.test", 0, &out, &why, &cause);
+	is_int(out, 0, "%s: but only for its service", label);
+	free(why);
+	run(src, "INSERT INTO consent_ledger (address, service, action, via, "
+	    "recorded_at) VALUES ('wang@example.test', 'email', 'subscribe', "
+	    "'paper', '2026-11-21 08:00:00')");
+	store_optout(src, "email", "wang@example.test", 0, &out, &why, &cause);
+	is_int(out, 0, "%s: a later subscribe lifts it", label);
+	free(why);
+	run(src, "INSERT INTO member_services (member_id, service, enabled, "
+	    "since) SELECT id, 'email', 0, '2026-11-22 08:00:00' FROM members "
+	    "WHERE customer_no = '770001'");
+	store_optout(src, "email", "wang@example.test", 0, &out, &why, &cause);
+	is_int(out, 1, "%s: a service turned off suppresses", label);
+	free(why);
+	free(cause);
+	run(src, "DELETE FROM member_services");
+	run(src, "DELETE FROM consent_ledger");
+	run(src, "DELETE FROM members WHERE customer_no = '770001'");
 }
 
 static void
@@ -353,12 +563,25 @@ test_engine(const char *label, struct conf_datasource *ds,
 	ok(run(src, "SELECT COUNT(*) FROM orders") == 0,
 	    "%s: orders exists at version 2", label);
 	store_status(src, ds, sqldir, &st, &cause);
-	is_int(st.npending, 4, "%s: four pending at version 2", label);
+	is_int(st.npending, 5, "%s: five pending at version 2", label);
 	store_status_free(&st);
 
+	ok(store_upgrade(src, ds, sqldir, 5, &applied, &cause) == 0,
+	    "%s: upgrade to version 5", label);
+	is_int(applied, 3, "%s: three more applied", label);
+	/* 007_outbox keeps what the old outbox held. */
+	ok(run(src, "INSERT INTO outbox (channel, recipient, body, status, "
+	    "next_attempt_at, created_at) VALUES ('sms', '13900000009', "
+	    "'old', 'sent', '2026-11-20 08:00:00', '2026-11-20 08:00:00')") == 0,
+	    "%s: a message sent before 007", label);
 	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
 	    "%s: upgrade to the latest", label);
-	is_int(applied, 4, "%s: the other four applied", label);
+	is_int(applied, 2, "%s: 006_member_pins and 007_outbox applied",
+	    label);
+	is_int(ob_count(src, "status = 'submitted' AND body = 'old' AND "
+	    "idem_key LIKE 'outbox:%' AND msg_class = 'transactional'"), 1,
+	    "%s: the old row is submitted, with a key and a class", label);
+	run(src, "DELETE FROM outbox");
 	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
 	    "%s: upgrade again", label);
 	is_int(applied, 0, "%s: upgrade is idempotent", label);
@@ -386,6 +609,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 	}
 	is_int(missing, 0, "%s: all %zu tables exist", label, nitems(tables));
 	test_outbox(src, dialect, label);
+	test_outbox_states(src, dialect, label);
 
 	ok(run(src, "INSERT INTO members (customer_no, registered_via, "
 	    "registered_at, updated_at) VALUES ('880001', 'paper', "
@@ -399,20 +623,28 @@ test_engine(const char *label, struct conf_datasource *ds,
 	    "registered_at, updated_at) VALUES ('880001', 'phone', "
 	    "'2026-11-22 08:00:00', '2026-11-22 08:00:00')") == -1,
 	    "%s: a customer number is unique", label);
-	ok(run(src, "INSERT INTO outbox (channel, recipient, body, "
-	    "next_attempt_at, created_at) VALUES ('fax', '1', 'x', "
+	ok(run(src, "INSERT INTO outbox (channel, recipient, body, idem_key, "
+	    "next_attempt_at, created_at) VALUES ('fax', '1', 'x', 'f:1', "
 	    "'2026-11-22 08:00:00', '2026-11-22 08:00:00')") == -1,
 	    "%s: outbox channel 'fax' is refused", label);
+	ok(run(src, "INSERT INTO outbox (channel, recipient, body, idem_key, "
+	    "status, next_attempt_at, created_at) VALUES ('sms', '1', 'x', "
+	    "'f:2', 'sent', '2026-11-22 08:00:00', '2026-11-22 08:00:00')") ==
+	    -1, "%s: outbox state 'sent' is gone (now submitted)", label);
+	ok(run(src, "INSERT INTO outbox (channel, recipient, body, idem_key, "
+	    "status, next_attempt_at, created_at) VALUES ('sms', '1', 'x', "
+	    "'f:3', 'unknown', '2026-11-22 08:00:00', '2026-11-22 08:00:00')")
+	    == 0, "%s: outbox state 'unknown' is taken", label);
 
 	/* A migration that fails leaves the version where it was. */
-	bad = bad_sqldir(dialect, 7);
+	bad = bad_sqldir(dialect, 8);
 	ok(store_upgrade(src, ds, bad, 0, &applied, &cause) == -1,
 	    "%s: a broken migration fails", label);
-	like(cause, "007_broken.sql", "%s: the error names the file", label);
+	like(cause, "008_broken.sql", "%s: the error names the file", label);
 	free(cause);
 	cause = NULL;
 	store_version(src, dialect, &v, &cause);
-	is_int(v, 6, "%s: version stays 6 after the failure", label);
+	is_int(v, 7, "%s: version stays 7 after the failure", label);
 	if (strcmp(dialect, "mysql") != 0) {
 		store_table_exists(src, dialect, "half_done", &exists, &cause);
 		is_int(exists, 0, "%s: the failed migration was rolled back",

@@ -1,0 +1,23 @@
+-- 007_outbox.sql (PostgreSQL): the outbox's send states, idempotency keys
+-- and message classes.  queued -> claimed (lease until lease_until) ->
+-- submitting (stored before SMTP DATA or AT+CMGS) -> submitted (remote_id:
+-- the MTA's queue id or the TP-MR) -> delivered | failed | unknown;
+-- suppressed and cancelled end a message that was never handed over.
+
+ALTER TABLE outbox DROP CONSTRAINT outbox_status_check;
+UPDATE outbox SET status = 'submitted' WHERE status = 'sent';
+ALTER TABLE outbox ADD CONSTRAINT outbox_status_check
+    CHECK (status IN ('queued', 'claimed', 'submitting', 'submitted',
+    'delivered', 'failed', 'unknown', 'suppressed', 'cancelled'));
+ALTER TABLE outbox ADD COLUMN recipient_name VARCHAR(100);
+ALTER TABLE outbox ADD COLUMN msg_class VARCHAR(13) NOT NULL
+    DEFAULT 'transactional'
+    CHECK (msg_class IN ('marketing', 'transactional'));
+ALTER TABLE outbox ADD COLUMN idem_key VARCHAR(100);
+UPDATE outbox SET idem_key = 'outbox:' || id;
+ALTER TABLE outbox ALTER COLUMN idem_key SET NOT NULL;
+CREATE UNIQUE INDEX outbox_idem ON outbox (idem_key);
+ALTER TABLE outbox ADD COLUMN lease_until TIMESTAMP;
+ALTER TABLE outbox ADD COLUMN submitting_at TIMESTAMP;
+ALTER TABLE outbox ADD COLUMN delivered_at TIMESTAMP;
+CREATE INDEX outbox_lease ON outbox (status, lease_until);

@@ -1,0 +1,115 @@
+/*
+ * msg: outbound messages on real transports -- the outbox workers that
+ * claim due rows of the local store's outbox and hand each message to a
+ * transport (e-mail over SMTP in mail.c; SMS over GSM modems plugs in the
+ * same way through struct msg_transport_ops), with suppression checked
+ * again at the moment of sending, retry with back-off, and the send
+ * states of store/outbox.c.
+ *
+ * It reaches the database only through store/ and must not know about
+ * lines, flows, calls or mappings.  Depends on util, conf and store.
+ */
+#ifndef KEFU_MSG_H
+#define KEFU_MSG_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+struct conf;
+struct db_source;
+struct store_msg;
+struct store_attachment;
+
+/* What a transport did with one message. */
+enum msg_outcome {
+	MSG_SENT,       /* handed over: the peer took it (SMTP 250, +CMGS) */
+	MSG_TEMPFAIL,   /* not taken, try later (SMTP 4xx, no connection) */
+	MSG_PERMFAIL,   /* refused for good (SMTP 5xx): do not retry */
+};
+
+struct msg_result {
+	enum msg_outcome outcome;
+	char remote_id[128];    /* the peer's id: MTA queue id, TP-MR; "" */
+	char detail[400];       /* the peer's answer or the error, for
+				   last_error and the log; never a password */
+	int down;               /* with MSG_TEMPFAIL: the peer itself is
+				   unreachable (no connection, TLS, AUTH),
+				   so the rest of the batch waits too */
+};
+
+/*
+ * A transport, chosen by the outbox channel it serves.  One state per
+ * worker thread: a transport keeps its connection open between messages.
+ */
+struct msg_transport_ops {
+	const char *name;       /* for logs: "email" */
+	const char *channel;    /* the outbox.channel it sends: "email" */
+	/* Make a worker's state from the configuration; -1 with *cause. */
+	int (*open)(const struct conf *cfg, void **state, char **cause);
+	/*
+	 * Send one message with its attachments (files read now).  Always
+	 * fills *r; returns 0, or -1 when the message could not even be
+	 * built (a missing attachment file: r->outcome is MSG_PERMFAIL).
+	 */
+	int (*send)(void *state, const struct store_msg *m,
+	    const struct store_attachment *att, size_t natt,
+	    struct msg_result *r);
+	/* Close the connection and free the state (NULL is fine). */
+	void (*close)(void *state);
+};
+
+/* mail.c: SMTP through libcurl, MIME through curl_mime. */
+extern const struct msg_transport_ops msg_mail_ops;
+
+/*
+ * RFC 2047: text as itself when it is printable ASCII, else as B-encoded
+ * UTF-8 encoded-words of at most 75 characters, folded with CRLF SP and
+ * never splitting a character (malloc'd).
+ */
+char *mail_encode_words(const char *utf8);
+/* A mailbox for From:/To:: "name <addr>" with the name encoded or quoted. */
+char *mail_mailbox(const char *name, const char *addr);
+
+/* worker.c: what one run of a worker did. */
+struct msg_stats {
+	unsigned sent;          /* submitted */
+	unsigned retried;       /* temporary failures, queued again */
+	unsigned failed;        /* failed for good */
+	unsigned suppressed;    /* opted out when the time came */
+	unsigned unknown;       /* recovered "submitting": marketing left unknown */
+	unsigned resent;        /* recovered "submitting": transactional queued again */
+	unsigned released;      /* of retried: given back untried, the peer down */
+};
+
+/* How a worker runs (msg_worker_opts_email fills it from [email]). */
+struct msg_worker_opts {
+	const char *name;       /* claim owner: "host/email-1" */
+	int once;               /* 1: stop when nothing is due */
+	atomic_int *stop;       /* set to stop between messages; may be NULL */
+	unsigned poll_ms;       /* sleep when nothing is due (0: 1000) */
+	unsigned lease_ms;      /* a claim's lease */
+	unsigned batch;         /* messages per claim */
+	unsigned rate;          /* messages per second at most, 0: no limit */
+	unsigned retry_ms;      /* first back-off after a temporary failure */
+	unsigned retry_max_ms;  /* back-off ceiling */
+};
+void msg_worker_opts_email(const struct conf *cfg, const char *name,
+    struct msg_worker_opts *o);
+
+/*
+ * Run one outbox worker for a transport on the local store src (dialect
+ * "sqlite", "postgresql", "mysql"): recover what a dead worker left
+ * "submitting", claim due messages of ops->channel under a lease, check
+ * each for an opt-out (marketing), mark it submitting, send, and record
+ * submitted / retry with back-off / failed.  Returns 0 when stopped or,
+ * with once, when nothing is due; -1 with *cause when the store fails or
+ * the transport cannot be opened.  A failing message never stops it.
+ */
+int msg_worker_run(struct db_source *src, const char *dialect,
+    const struct conf *cfg, const struct msg_transport_ops *ops,
+    const struct msg_worker_opts *opts, struct msg_stats *st, char **cause);
+
+/* Local time now + offset seconds as "YYYY-MM-DD HH:MM:SS". */
+void msg_time(char out[20], long offset_s);
+
+#endif

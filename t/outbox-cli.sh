@@ -1,0 +1,93 @@
+#!/bin/sh
+# outbox-cli.sh: `kefu outbox list|show|retry|cancel|send` on a SQLite
+# store: what they print, their exit status, an SMTP server that cannot
+# be reached (a temporary failure, no password in the output), and an
+# opted-out recipient suppressed at send time.  No mail server needed.
+tap_name=outbox-cli
+. "$(dirname "$0")/tap.sh"
+
+sql() {
+	echo "$1" | isql -b -k "Driver=SQLite3;Database=$tmp/var/kefu.db" \
+	    >/dev/null 2>&1
+}
+
+mkconf() {
+	cat >"$conf" <<EOF
+[kefu]
+sql = $KEFU_SRCDIR/sql
+adapters = $KEFU_SRCDIR/adapters
+log = -
+[store]
+datasource = local
+[datasource local]
+connect = Driver=SQLite3;Database=$tmp/var/kefu.db
+[email]
+url = smtp://127.0.0.1:1
+timeout = 5s
+user = shop
+password = sekrit-smtp
+$1
+EOF
+	chmod 600 "$conf"
+}
+conf=$tmp/kefu.conf
+mkconf "from = shop@kefu.test"
+
+if ! command -v isql >/dev/null 2>&1; then
+	ok "# SKIP isql not installed"
+	tap_done
+fi
+run 2 "usage: kefu outbox list" "outbox without a subcommand" -- outbox
+run 0 "usage: kefu outbox list" "outbox --help" -- outbox --help
+run 2 "'x' is not a message id" "show x is a usage error" -- outbox show x
+run 2 "usage: kefu outbox" "show takes an id" -- outbox show
+run 0 "initialised" "a new store" -- db init
+run 2 "no state 'sent'" "list --status sent: no such state" -- \
+    outbox list --status sent
+
+q="INSERT INTO outbox (channel, recipient, subject, body, msg_class, idem_key, status, next_attempt_at, created_at) VALUES"
+sql "$q ('email', 'a@kefu.test', 'Hi', '本周特价', 'marketing', 'k:1', 'queued', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+sql "$q ('email', 'b@kefu.test', 'Order', '订单已确认', 'transactional', 'k:2', 'queued', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+sql "$q ('email', 'c@kefu.test', 'Hi', '特价', 'marketing', 'k:3', 'queued', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+sql "$q ('sms', '13900000000', NULL, '特价', 'marketing', 'k:4', 'unknown', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+sql "INSERT INTO consent_ledger (address, service, action, via, recorded_at) VALUES ('c@kefu.test', 'email', 'unsubscribe', 'sms', '2026-01-02 00:00:00')"
+
+run 0 "^3 *email *marketing *queued *0" "list shows every message" -- outbox list
+has "^4 *sms *marketing *unknown" "$tmp/out" "with its state"
+run 0 "^4 *sms" "list --status unknown" -- outbox list --status unknown
+hasnt "^1 " "$tmp/out" "shows only that state"
+run 0 "^key: *k:2$" "show: the idempotency key" -- outbox show 2
+has "^class: *transactional" "$tmp/out" "show: the class"
+has "^订单已确认$" "$tmp/out" "show: the text"
+run 1 "no message 99" "show of a message that does not exist" -- outbox show 99
+
+run 0 "message 4 cancelled" "cancel an unknown message" -- outbox cancel 4
+run 1 "cannot be cancelled" "cancel it again" -- outbox cancel 4
+run 0 "message 4 queued again" "retry a cancelled message" -- outbox retry 4
+run 0 "^4 *sms *marketing *queued *0" "it is queued" -- outbox list
+
+run 0 "0 submitted, 2 to retry, 0 failed, 1 suppressed" \
+    "send --once: unreachable server, one opted out" -- outbox send --once
+hasnt "sekrit" "$tmp/out" "the SMTP password is never printed"
+check "$(test "$(grep -c "Couldn't connect" "$tmp/out")" -eq 1; echo $?)" \
+    "an unreachable server is tried once, not once per message" "$tmp/out"
+has "email is down: 1 more message(s) wait" "$tmp/out" \
+    "the rest of the batch waits"
+run 0 "^2 *email *transactional *queued *0" \
+    "a message given back untried keeps its attempts" -- outbox list
+has "^1 *email *marketing *queued *1" "$tmp/out" "the one tried counts one"
+run 0 "^state: *suppressed" "the opted-out recipient is suppressed" -- \
+    outbox show 3
+has "consent ledger" "$tmp/out" "with the reason"
+run 0 "^last error: *smtp://127.0.0.1:1: Could" "the others keep the error" \
+    -- outbox show 1
+has "^state: *queued" "$tmp/out" "and are queued again"
+run 0 "^4 *sms *marketing *queued *0" "the e-mail worker leaves SMS alone" \
+    -- outbox list
+
+mkconf ""
+run 1 "no 'from' address" "send without [email] from" -- outbox send --once
+mkconf "starttls = maybe"
+run 1 "kefu.conf:1[0-9]: .*starttls" "a bad starttls is refused with its line" \
+    -- outbox list
+tap_done
