@@ -55,7 +55,7 @@ has "^applied 002_orders$" "one line per migration"
 run 0 "version:    2 of 7" "status after a partial upgrade" -- db status
 run 1 "already initialised (schema version 2); use kefu db upgrade" \
     "init refuses an initialised store" -- db init
-run 0 "upgraded from schema version 2 to 6" "upgrade to the latest" -- \
+run 0 "upgraded from schema version 2 to 7" "upgrade to the latest" -- \
     db upgrade
 run 0 "is up to date at schema version 7 (sqlite)" "upgrade again does nothing" \
     -- db upgrade
@@ -64,11 +64,11 @@ run 0 "pending:    none" "status when up to date" -- db status
 rm -f "$tmp/var/kefu.db"
 run 0 "initialised at schema version 7 (sqlite)" "init a new store" -- db init
 has "^applied 006_member_pins$" "init lists the migrations"
-has "^applied 007_outbox$" "init lists the migrations"
+has "^applied 007_outbox$" "init lists the last migration"
 
 if command -v isql >/dev/null 2>&1; then
 	sql "INSERT INTO kefu_schema_version (version, name, applied_at) VALUES (9, 'future', '2030-01-01 00:00:00')"
-	run 1 "schema version 9, newer than this kefu knows (6)" \
+	run 1 "schema version 9, newer than this kefu knows (7)" \
 	    "upgrade refuses a store from the future" -- db upgrade
 	run 1 "version:    9 (newer than this kefu" \
 	    "status reports a store from the future" -- db status

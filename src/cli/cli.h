@@ -33,6 +33,22 @@ extern const char *cli_conf_path;
  */
 struct conf *cli_conf(void);
 
+/* The [store] datasource, open (cli-store.c). */
+struct cli_store {
+	struct conf *conf;              /* cli_conf()'s */
+	struct conf_datasource *cfg;    /* [datasource NAME] of [store] */
+	struct db_adapters *ads;        /* NULL when none could be loaded */
+	struct db_source *src;
+};
+
+/*
+ * Open kefu's own store for `kefu CMD`.  On error prints "kefu CMD: ..."
+ * to stderr and returns -1 with nothing left open; cli_store_close()
+ * closes what succeeded.
+ */
+int cli_store_open(const char *cmd, struct cli_store *x);
+void cli_store_close(struct cli_store *x);
+
 /* 1 when argv[1] is --help or -h (print usage and return CLI_OK). */
 int cli_wants_help(int argc, char **argv);
 

@@ -23,57 +23,8 @@ cmd_db_usage(FILE *fp)
 	    "       kefu db status\n");
 }
 
-/* The [store] datasource and its open db_source. */
-struct cmd_db_ctx {
-	struct conf *conf;
-	struct conf_datasource *cfg;
-	struct db_adapters *ads;
-	struct db_source *src;
-};
-
 static int
-cmd_db_open(struct cmd_db_ctx *x)
-{
-	char *cause = NULL, *path = NULL;
-
-	memset(x, 0, sizeof *x);
-	if ((x->conf = cli_conf()) == NULL)
-		return -1;
-	if ((x->cfg = conf_datasource(x->conf, x->conf->store_datasource)) ==
-	    NULL) {
-		fprintf(stderr, "kefu db: %s: [store] datasource = %s, but "
-		    "there is no [datasource %s]\n", x->conf->path,
-		    x->conf->store_datasource, x->conf->store_datasource);
-		return -1;
-	}
-	if (db_adapters_load(x->conf->adapters_dir, &x->ads, &cause) == -1) {
-		log_debug("kefu db: adapters not loaded: %s", cause);
-		free(cause);
-		cause = NULL;
-		x->ads = NULL;
-	}
-	if (store_sqlite_path(x->cfg, &path, &cause) == -1 ||
-	    db_source_open(x->cfg, x->ads, &x->src, &cause) == -1) {
-		fprintf(stderr, "kefu db: %s\n", cause);
-		free(cause);
-		free(path);
-		return -1;
-	}
-	free(path);
-	return 0;
-}
-
-static void
-cmd_db_close(struct cmd_db_ctx *x)
-{
-	if (x->src != NULL)
-		db_source_close(x->src);
-	if (x->ads != NULL)
-		db_adapters_free(x->ads);
-}
-
-static int
-cmd_db_status(struct cmd_db_ctx *x)
+cmd_db_status(struct cli_store *x)
 {
 	struct store_status st;
 	char *cause = NULL, *red;
@@ -110,7 +61,7 @@ cmd_db_status(struct cmd_db_ctx *x)
 
 /* Upgrade to target and print what was applied.  init: only from 0. */
 static int
-cmd_db_upgrade(struct cmd_db_ctx *x, int target, int init)
+cmd_db_upgrade(struct cli_store *x, int target, int init)
 {
 	struct store_status before, after;
 	char *cause = NULL;
@@ -164,7 +115,7 @@ cmd_db_main(int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cmd_db_ctx x;
+	struct cli_store x;
 	const char *sub, *errstr;
 	long long target = 0;
 	int ch, rc;
@@ -199,14 +150,12 @@ cmd_db_main(int argc, char **argv)
 		cmd_db_usage(stderr);
 		return CLI_USAGE;
 	}
-	if (cmd_db_open(&x) == -1) {
-		cmd_db_close(&x);
+	if (cli_store_open("db", &x) == -1)
 		return CLI_FAIL;
-	}
 	if (strcmp(sub, "status") == 0)
 		rc = cmd_db_status(&x);
 	else
 		rc = cmd_db_upgrade(&x, (int)target, strcmp(sub, "init") == 0);
-	cmd_db_close(&x);
+	cli_store_close(&x);
 	return rc;
 }

@@ -99,36 +99,16 @@ cmd_member_err(const char *cause)
 static int
 cmd_member_open(struct cmd_member_ctx *x)
 {
-	struct conf_datasource *cfg;
-	char *cause = NULL, *path = NULL;
+	struct cli_store st;
 
-	if ((x->conf = cli_conf()) == NULL)
+	if (cli_store_open("member", &st) == -1)
 		return -1;
-	if ((cfg = conf_datasource(x->conf, x->conf->store_datasource)) ==
-	    NULL) {
-		fprintf(stderr, "kefu member: %s: [store] datasource = %s, "
-		    "but there is no [datasource %s]\n", x->conf->path,
-		    x->conf->store_datasource, x->conf->store_datasource);
-		return -1;
-	}
+	x->conf = st.conf;
+	x->ads = st.ads;
+	x->src = st.src;
 	x->pol.pin_attempts = x->conf->pin_attempts;
 	x->pol.pin_lockout_ms = x->conf->pin_lockout_ms;
 	x->pol.pin_iterations = x->conf->pin_iterations;
-	/* The adapters add connection options (MariaDB's charset...). */
-	if (db_adapters_load(x->conf->adapters_dir, &x->ads, &cause) == -1) {
-		log_debug("kefu member: adapters not loaded: %s", cause);
-		free(cause);
-		cause = NULL;
-		x->ads = NULL;
-	}
-	if (store_sqlite_path(cfg, &path, &cause) == -1 ||
-	    db_source_open(cfg, x->ads, &x->src, &cause) == -1) {
-		cmd_member_err(cause);
-		free(cause);
-		free(path);
-		return -1;
-	}
-	free(path);
 	return 0;
 }
 

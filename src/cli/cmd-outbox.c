@@ -31,54 +31,28 @@ cmd_outbox_usage(FILE *fp)
 	    "       kefu outbox send [--once]\n");
 }
 
-/* The [store] datasource, open. */
+/* The [store] datasource, open, and its dialect. */
 struct cmd_outbox_ctx {
-	struct conf *conf;
-	struct conf_datasource *cfg;
-	struct db_adapters *ads;
-	struct db_source *src;
+	struct cli_store st;
 	const char *dialect;
 };
 
 static int
 cmd_outbox_open(struct cmd_outbox_ctx *x)
 {
-	char *cause = NULL, *path = NULL;
+	char *cause = NULL;
 
-	memset(x, 0, sizeof *x);
-	if ((x->conf = cli_conf()) == NULL)
+	x->dialect = NULL;
+	if (cli_store_open("outbox", &x->st) == -1)
 		return -1;
-	if ((x->cfg = conf_datasource(x->conf, x->conf->store_datasource)) ==
+	if ((x->dialect = store_dialect(x->st.src, x->st.cfg, &cause)) ==
 	    NULL) {
-		fprintf(stderr, "kefu outbox: %s: [store] datasource = %s, but "
-		    "there is no [datasource %s]\n", x->conf->path,
-		    x->conf->store_datasource, x->conf->store_datasource);
-		return -1;
-	}
-	if (db_adapters_load(x->conf->adapters_dir, &x->ads, &cause) == -1) {
-		free(cause);
-		cause = NULL;
-		x->ads = NULL;
-	}
-	if (store_sqlite_path(x->cfg, &path, &cause) == -1 ||
-	    db_source_open(x->cfg, x->ads, &x->src, &cause) == -1 ||
-	    (x->dialect = store_dialect(x->src, x->cfg, &cause)) == NULL) {
 		fprintf(stderr, "kefu outbox: %s\n", cause);
 		free(cause);
-		free(path);
+		cli_store_close(&x->st);
 		return -1;
 	}
-	free(path);
 	return 0;
-}
-
-static void
-cmd_outbox_close(struct cmd_outbox_ctx *x)
-{
-	if (x->src != NULL)
-		db_source_close(x->src);
-	if (x->ads != NULL)
-		db_adapters_free(x->ads);
 }
 
 static int
@@ -133,7 +107,7 @@ cmd_outbox_list(struct cmd_outbox_ctx *x, int argc, char **argv)
 		    "suppressed, cancelled)\n", status);
 		return CLI_USAGE;
 	}
-	if (store_outbox_list(x->src, status, (size_t)limit, &m, &n,
+	if (store_outbox_list(x->st.src, status, (size_t)limit, &m, &n,
 	    &cause) == -1)
 		return cmd_outbox_fail(cause);
 	printf("%-6s %-6s %-13s %-11s %-3s %-19s %s\n", "ID", "CHAN", "CLASS",
@@ -176,7 +150,7 @@ cmd_outbox_show(struct cmd_outbox_ctx *x, int64_t id)
 	struct store_msg *m;
 	char *cause = NULL, num[32];
 
-	if (store_outbox_get(x->src, id, &m, &cause) == -1)
+	if (store_outbox_get(x->st.src, id, &m, &cause) == -1)
 		return cmd_outbox_fail(cause);
 	snprintf(num, sizeof num, "%lld", (long long)m->id);
 	cmd_outbox_field("id:", num);
@@ -221,12 +195,12 @@ cmd_outbox_send(struct cmd_outbox_ctx *x, int argc, char **argv)
 		snprintf(host, sizeof host, "kefu");
 	host[sizeof host - 1] = '\0';
 	snprintf(name, sizeof name, "%s/cli-%ld", host, (long)getpid());
-	msg_worker_opts_email(x->conf, name, &o);
+	msg_worker_opts_email(x->st.conf, name, &o);
 	o.once = argc == 2;
 	o.stop = &cmd_outbox_stop;
 	signal(SIGINT, cmd_outbox_sig);
 	signal(SIGTERM, cmd_outbox_sig);
-	if (msg_worker_run(x->src, x->dialect, x->conf, &msg_mail_ops, &o,
+	if (msg_worker_run(x->st.src, x->dialect, x->st.conf, &msg_mail_ops, &o,
 	    &st, &cause) == -1)
 		return cmd_outbox_fail(cause);
 	printf("e-mail: %u submitted, %u to retry, %u failed, %u suppressed, "
@@ -256,10 +230,8 @@ cmd_outbox_main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "list") != 0 &&
 	    strcmp(argv[1], "send") != 0 && cmd_outbox_id(argv[2], &id) == -1)
 		return CLI_USAGE;
-	if (cmd_outbox_open(&x) == -1) {
-		cmd_outbox_close(&x);
+	if (cmd_outbox_open(&x) == -1)
 		return CLI_FAIL;
-	}
 	msg_time(now, 0);
 	if (strcmp(argv[1], "list") == 0)
 		rc = cmd_outbox_list(&x, argc - 1, argv + 1);
@@ -267,8 +239,8 @@ cmd_outbox_main(int argc, char **argv)
 		rc = cmd_outbox_send(&x, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "show") == 0)
 		rc = cmd_outbox_show(&x, id);
-	else if ((strcmp(argv[1], "retry") == 0 ? store_outbox_retry(x.src,
-	    id, now, &cause) : store_outbox_cancel(x.src, id, &cause)) == -1)
+	else if ((strcmp(argv[1], "retry") == 0 ? store_outbox_retry(x.st.src,
+	    id, now, &cause) : store_outbox_cancel(x.st.src, id, &cause)) == -1)
 		rc = cmd_outbox_fail(cause);
 	else {
 		printf("message %lld %s\n", (long long)id,
@@ -276,6 +248,6 @@ cmd_outbox_main(int argc, char **argv)
 		    "cancelled");
 		rc = CLI_OK;
 	}
-	cmd_outbox_close(&x);
+	cli_store_close(&x.st);
 	return rc;
 }
