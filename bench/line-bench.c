@@ -13,6 +13,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -34,7 +35,7 @@ struct bench_line {
 	uint64_t play_us;       /* wall time of play() */
 	uint64_t cpu_us;        /* this thread's CPU during play() */
 	uint64_t start_us, end_us;
-	volatile int done;
+	atomic_int done;
 };
 
 static struct bench_line lines[MAXLINES];

@@ -109,7 +109,7 @@ churn_main(void *arg)
 		ring[k] = -1;
 		until[k] = 0;
 	}
-	for (i = 0; !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+	for (i = 0; !atomic_load(&r->stop);
 	    i = (i + 1) % CHURN_CLIENTS) {
 		now = now_ms();
 		if (ring[i] != -1 && now < until[i]) {
@@ -176,7 +176,7 @@ churn_start(struct churn *r, int long_pct)
 void
 churn_stop(struct churn *r)
 {
-	__atomic_store_n(&r->stop, 1, __ATOMIC_RELEASE);
+	atomic_store(&r->stop, 1);
 	/* accept() returns: a socket closed is one the child opens again. */
 	pthread_join(r->tid, NULL);
 	kill(r->child, SIGTERM);

@@ -10,6 +10,7 @@
 #ifndef KEFU_T_CHURN_H
 #define KEFU_T_CHURN_H
 
+#include <stdatomic.h>
 #include <pthread.h>
 #include <sys/types.h>
 
@@ -18,7 +19,7 @@ struct churn {
 	int port;
 	pid_t child;
 	int long_pct;           /* of the connections, live 2-6 s (else ms) */
-	int stop;
+	atomic_int stop;
 	unsigned accepted;      /* connections accepted */
 	unsigned checked;       /* of which checked before closing */
 	unsigned cut;           /* of which did not carry the echo */

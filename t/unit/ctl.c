@@ -3,6 +3,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -60,7 +61,7 @@ closed(int fd)
 
 struct slow {
 	int fd[10];
-	int stop;
+	atomic_int stop;
 };
 
 /* Slow clients: each sends one byte of "status" every 100 ms, no end. */
@@ -70,7 +71,7 @@ slow_main(void *arg)
 	struct slow *sl = arg;
 	size_t i;
 
-	while (!__atomic_load_n(&sl->stop, __ATOMIC_SEQ_CST)) {
+	while (!atomic_load(&sl->stop)) {
 		for (i = 0; i < nitems(sl->fd); i++)
 			(void)send(sl->fd[i], "s", 1, MSG_NOSIGNAL);
 		sleep_ms(100);
@@ -135,7 +136,7 @@ test_crowd(const char *path)
 	ok(n == 10 && worst < 1000, "10 clients sending a byte every 100 ms: "
 	    "10 of 10 kefu status answered within 1 s (%d answered, worst "
 	    "%llu ms)", n, (unsigned long long)worst);
-	__atomic_store_n(&sl.stop, 1, __ATOMIC_SEQ_CST);
+	atomic_store(&sl.stop, 1);
 	pthread_join(th, NULL);
 	for (i = 0, open = 0; i < 10; i++) {
 		open += !closed(sl.fd[i]);

@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -495,7 +496,7 @@ struct loop_arg {
 	struct db_source *src;
 	int n, fails;
 	uint64_t worst;
-	volatile int *stop;
+	atomic_int *stop;
 };
 
 static void *
@@ -528,7 +529,7 @@ test_isolation(const struct db_adapters *ads)
 	struct loop_arg a, b;
 	pthread_t ta, tb;
 	char *connect[1], *cause = NULL;
-	volatile int stop = 0;
+	atomic_int stop = 0;
 
 	if (hang_start(&h) == -1)
 		return;
