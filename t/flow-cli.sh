@@ -69,6 +69,21 @@ else
 	n=$((n + 1)); echo "ok $n - SVG through dot # SKIP dot not installed"
 fi
 
+# kefu's own services are asked like mappings (kefu.*): checked by name
+# and parameters, and run by a call.
+b=$KEFU_SRCDIR/t/data/flow/builtin
+run 0 "flows OK (main)" "a flow asking kefu.member.number checks clean" \
+    -- flow check -d "$b"
+run 1 "main.xml:10: mapping kefu.member.number has no param \"number\"" \
+    "a built-in service's parameters are checked" -- flow check -d "$b-bad"
+sed "s|^flows = .*|flows = $b|" "$conf" >"$tmp/builtin.conf"
+"$kefu" -c "$tmp/builtin.conf" call --keys "10000008#" >"$tmp/out" 2>&1
+has "query kefu.member.number  no=10000008" "the call asks the service"
+has "   member_no=10000008" "a valid customer number is found"
+has "goodbye num.1 num.0 num.0 num.0 num.0 num.0 num.0 num.8" "... and the flow says the variable it set"
+"$kefu" -c "$tmp/builtin.conf" call --keys "10000009# 10000008#" >"$tmp/out" 2>&1
+has "invalid in" "a wrong check digit is invalid"
+
 run 2 "usage: kefu flow" "no subcommand: usage, exit 2" -- flow
 run 2 "unknown subcommand" "unknown subcommand: exit 2" -- flow dance
 run 2 "usage" "extra argument: exit 2" -- flow check extra

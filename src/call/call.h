@@ -110,6 +110,58 @@ struct svc_stream *svc_stream_open(struct svc_set *set, const char *lang,
     const struct flow_prompt *p, size_t n, const struct audio_fmt *fmt);
 ssize_t svc_stream_read(void *st, void *buf, size_t max, int wait_ms);
 void svc_stream_close(struct svc_stream *st);
+/* ---- kefu's own services, asked from flows as mappings (builtin.c) ---- */
+
+#define SVC_BUILTIN_PREFIX "kefu."
+
+/*
+ * One built-in service: a flow runs it with <query mapping="kefu.…">.
+ * run gets the parameters the flow bound (every non-optional one is
+ * there), appends rows with svc_builtin_row (rows' columns are already
+ * set up from outs) and returns the outcome the flow branches on:
+ * FLOW_Q_FOUND / EMPTY / INVALID (the caller typed something wrong,
+ * *cause says what, for the log) / ERROR / DOWN (the store is not
+ * there).  It runs on the caller's line thread: it must not wait long.
+ * Never put a PIN in *cause or a log line.
+ */
+struct svc_builtin {
+	const char *name;               /* "kefu.member.identify" */
+	const char *what;               /* one line for `kefu flow check` */
+	size_t nparams;
+	struct {
+		const char *name;
+		const char *type;       /* digits, text, integer, decimal, date */
+		int optional;
+	} params[8];
+	size_t nouts;
+	struct {
+		const char *var;        /* the flow variable it sets */
+		const char *type;
+	} outs[8];
+	int many;                       /* rows="many": for <foreach> */
+	enum flow_outcome (*run)(struct svc *svc, const struct svc_builtin *b,
+	    const struct flow_kv *in, size_t nin, struct flow_rows *rows,
+	    char **cause);
+};
+
+/* The service of that name, or NULL (a name without "kefu." too). */
+const struct svc_builtin *svc_builtin_find(const char *name);
+/* Up to max services into out; returns how many there are. */
+size_t svc_builtin_list(const struct svc_builtin **out, size_t max);
+/* What the flow checker needs to know of b. */
+void svc_builtin_describe(const struct svc_builtin *b,
+    struct flow_mapinfo *info);
+/* Check the parameters and run b (rows cleared and set up first). */
+enum flow_outcome svc_builtin_run(struct svc *svc,
+    const struct svc_builtin *b, const struct flow_kv *in, size_t nin,
+    struct flow_rows *rows, char **cause);
+/* The value bound to parameter name, or NULL. */
+const char *svc_builtin_arg(const struct flow_kv *in, size_t nin,
+    const char *name);
+/* Append one row of b->nouts values (copied; NULL is SQL NULL). */
+void svc_builtin_row(const struct svc_builtin *b, struct flow_rows *rows,
+    const char *const *values);
+
 /* The db_source of a datasource, or NULL. */
 struct db_source *svc_source(struct svc *svc, const char *name);
 /* The say-rules of a language, or NULL. */

@@ -3,6 +3,7 @@
 libkefu_a_SOURCES += \
 	src/call/call.h \
 	src/call/svc.c \
+	src/call/builtin.c \
 	src/call/chan.c \
 	src/call/calllog.c
 

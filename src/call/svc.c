@@ -110,12 +110,15 @@ svc_map_query(void *arg, const char *name, const struct flow_kv *in,
     size_t nin, struct flow_rows *rows, char **cause)
 {
 	struct svc_set *set = arg;
+	const struct svc_builtin *b;
 	const struct map *m;
 	struct map_var *vars;
 	struct map_res res;
 	enum flow_outcome o;
 	size_t i;
 
+	if ((b = svc_builtin_find(name)) != NULL)
+		return svc_builtin_run(set->svc, b, in, nin, rows, cause);
 	if ((m = map_find(set->maps, name)) == NULL) {
 		kf_error(cause, "no mapping named '%s'", name);
 		return FLOW_Q_ERROR;
@@ -142,10 +145,15 @@ static int
 svc_map_describe(void *arg, const char *name, struct flow_mapinfo *info)
 {
 	struct svc_set *set = arg;
+	const struct svc_builtin *b;
 	const struct map_info *mi;
 	const struct map *m;
 	size_t i;
 
+	if ((b = svc_builtin_find(name)) != NULL) {
+		svc_builtin_describe(b, info);
+		return 0;
+	}
 	if ((m = map_find(set->maps, name)) == NULL)
 		return -1;
 	mi = map_info(m);

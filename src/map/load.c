@@ -519,6 +519,11 @@ map_load_head(struct map_loader *ld, struct map *m, xmlNode *node)
 	mi->file = map_own(m, xstrdup(ld->xe.file));
 	mi->line = xml_line(node);
 	mi->name = map_load_attr(m, node, "name");
+	/* call/builtin.c: kefu's own services answer to these names. */
+	if (mi->name != NULL && strncmp(mi->name, "kefu.", 5) == 0)
+		xml_err(&ld->xe, mi->line, "mapping names starting with "
+		    "\"kefu.\" are kefu's own services (kefu-flow(5), "
+		    "BUILT-IN SERVICES); choose another name");
 	mi->datasource = map_load_attr(m, node, "datasource");
 	v = map_load_attr(m, node, "writes");
 	mi->writes = v != NULL && strcmp(v, "yes") == 0;
