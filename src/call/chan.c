@@ -264,7 +264,8 @@ svc_line_call(struct line *ln, struct line_call *call, void *arg)
 	struct flow_call_info info;
 	struct flow_record rec;
 	struct chan ch;
-	char *cause = NULL;
+	char *cause = NULL, *callref;
+	struct timespec wall;
 	uint64_t start = now_ms();
 
 	memset(&ch, 0, sizeof ch);
@@ -276,6 +277,9 @@ svc_line_call(struct line *ln, struct line_call *call, void *arg)
 	info.lang = ln->conf->language;
 	info.caller = ch.caller;
 	info.line = ln->name;
+	clock_gettime(CLOCK_REALTIME, &wall);
+	info.call = callref = xasprintf("%s-%lld%03ld", ln->name,
+	    (long long)wall.tv_sec, wall.tv_nsec / 1000000);
 	if (flow_run(ch.set->flows, &ch.set->env, &info, &chan_ops, &ch, &rec,
 	    &cause) == -1) {
 		log_error("line %s: cannot run flow '%s': %s", ln->name,
@@ -302,4 +306,5 @@ svc_line_call(struct line *ln, struct line_call *call, void *arg)
 	}
 	flow_record_clear(&rec);
 	svc_release(ch.set);
+	free(callref);
 }

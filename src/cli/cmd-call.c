@@ -681,6 +681,7 @@ cmd_call_main(int argc, char **argv)
 	struct flow_record rec;
 	struct flow_env env;
 	struct callctx cx;
+	char callref[64];
 	struct conf *conf;
 	struct svc *svc;
 	char *cause = NULL;
@@ -737,6 +738,9 @@ cmd_call_main(int argc, char **argv)
 	info.lang = lang;
 	info.caller = caller;
 	info.line = "call";
+	snprintf(callref, sizeof callref, "call-%lld-%ld",
+	    (long long)time(NULL), (long)getpid());
+	info.call = callref;
 	sb_addf(&cx.out, "call: flow %s, language %s, caller %s, keys \"%s\"\n",
 	    flow, lang, caller ? caller : "unknown", keys);
 	if (flow_run(cx.set->flows, &env, &info, &call_chan_ops, &cx, &rec,

@@ -122,7 +122,7 @@ chk_prompts(struct chk *c, const struct flow_node *n)
 /* ---- variables and types ---- */
 
 static const char *const chk_builtins[][2] = {
-	{ "caller", "text" }, { "lang", "text" }, { "line", "text" },
+	{ "caller", "text" }, { "lang", "text" }, { "line", "text" }, { "call", "text" },
 };
 
 /* The index of variable name in c->vars, or -1. */

@@ -319,6 +319,9 @@ struct flow_call_info {
 	const char *lang;       /* the line's default language */
 	const char *caller;     /* caller id, or NULL */
 	const char *line;       /* line name, or NULL */
+	const char *call;       /* this call's reference ("L1-1733486400123"),
+	                           flow variable "call": what the store keeps
+	                           as the call of a consent, order or case */
 };
 
 /*

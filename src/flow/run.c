@@ -199,6 +199,8 @@ run_get(struct run *r, const char *name)
 		return r->info->caller ? r->info->caller : "";
 	if (strcmp(name, "line") == 0)
 		return r->info->line ? r->info->line : "";
+	if (strcmp(name, "call") == 0)
+		return r->info->call ? r->info->call : "";
 	v = run_find(run_top(r), name);
 	return v ? v->value : NULL;
 }

@@ -25,7 +25,7 @@ static struct flow_script *sc;
 static const char *
 call(const char *lang, const char *script)
 {
-	struct flow_call_info info = { "main", lang, NULL, "test" };
+	struct flow_call_info info = { "main", lang, NULL, "test", "test-1" };
 	char *cause = NULL;
 
 	flow_script_free(sc);

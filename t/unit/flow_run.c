@@ -26,7 +26,7 @@ static struct flow_script *sc;
 static const char *
 call_flow(const char *flow, const char *lang, const char *script)
 {
-	struct flow_call_info info = { flow, lang, "13800138000", "sim1" };
+	struct flow_call_info info = { flow, lang, "13800138000", "sim1", "sim1-1" };
 	char *cause = NULL;
 
 	flow_script_free(sc);
@@ -292,7 +292,7 @@ test_misc(void)
 	env.max_steps = 0;
 
 	{
-		struct flow_call_info info = { "nope", "zh-CN", NULL, NULL };
+		struct flow_call_info info = { "nope", "zh-CN", NULL, NULL, NULL };
 		char *cause = NULL;
 
 		flow_record_clear(&rec);
@@ -307,7 +307,7 @@ test_misc(void)
 static void
 test_say_error(void)
 {
-	struct flow_call_info info = { "sayerr", "zh-CN", NULL, "sim1" };
+	struct flow_call_info info = { "sayerr", "zh-CN", NULL, "sim1", NULL };
 
 	flow_script_free(sc);
 	flow_record_clear(&rec);
@@ -337,7 +337,7 @@ static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct flow_call_info info = { "main", "zh-CN", NULL, "t" };
+	struct flow_call_info info = { "main", "zh-CN", NULL, "t", NULL };
 	struct flow_record r;
 	struct flow_script *s;
 	int i;
