@@ -192,7 +192,7 @@ msg_worker_run(struct db_source *src, const char *dialect,
     const struct msg_worker_opts *o, struct msg_stats *st, char **cause)
 {
 	struct store_msg *m;
-	char now[20], lease[20], *tok;
+	char now[20], lease[20], due[20], *tok;
 	void *state = NULL;
 	uint64_t last = 0;
 	size_t n, i;
@@ -201,8 +201,16 @@ msg_worker_run(struct db_source *src, const char *dialect,
 
 	if (ops->open(cfg, &state, cause) == -1)
 		return -1;
+	/*
+	 * once: what is due when the run starts, so that a message sent
+	 * back with a short back-off is not tried again by the same run on
+	 * a slow machine.
+	 */
+	msg_time(due, 0);
 	while (o->stop == NULL || !atomic_load(o->stop)) {
 		msg_time(now, 0);
+		if (!o->once)
+			memcpy(due, now, sizeof due);
 		if ((rc = store_outbox_recover(src, now, &unknown, &resent,
 		    cause)) == -1)
 			break;
@@ -210,7 +218,7 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		st->resent += (unsigned)resent;
 		msg_time(lease, (long)(o->lease_ms / 1000));
 		if ((rc = store_outbox_claim(src, dialect, o->name, ops->channel,
-		    now, lease, o->batch, &tok, &m, &n, cause)) == -1)
+		    due, lease, o->batch, &tok, &m, &n, cause)) == -1)
 			break;
 		released = st->released;
 		for (i = 0, down = 0; i < n && rc == 0; i++) {
