@@ -515,6 +515,13 @@ member_check(const struct store_member_fields *f, int by_phone, char **cause)
 	return 0;
 }
 
+int
+store_member_check(const struct store_member_fields *f, int by_phone,
+    char **cause)
+{
+	return member_check(f, by_phone, cause);
+}
+
 /* A text parameter: NULL for an absent or empty value. */
 static struct db_param
 member_text(const char *s)
@@ -584,7 +591,7 @@ member_service_write(const struct member_db *md, const struct store_member *m,
 		{ .type = DBV_TEXT, .s = svc },
 	};
 	struct db_param ip[4] = { sp[2], sp[3], sp[0], sp[1] };
-	struct db_param lp[8] = {
+	struct db_param lp[9] = {
 		{ .type = DBV_INT, .i = m->id },
 		{ .type = DBV_TEXT, .s = member_address(m, bit) },
 		{ .type = DBV_TEXT, .s = svc },
@@ -593,6 +600,7 @@ member_service_write(const struct member_db *md, const struct store_member *m,
 		{ .type = DBV_TIMESTAMP, .s = now },
 		{ .type = DBV_INT, .i = a->call_id, .null = a->call_id == 0 },
 		member_text(a->staff_no),
+		member_text(a->call_ref),
 	};
 	int rows;
 
@@ -605,8 +613,8 @@ member_service_write(const struct member_db *md, const struct store_member *m,
 	    "(?, ?, ?, ?)", ip, nitems(ip), NULL, cause) == -1)
 		return -1;
 	if (member_exec(md, "INSERT INTO consent_ledger (member_id, address, "
-	    "service, action, via, recorded_at, call_id, staff_no) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?)", lp, nitems(lp), NULL, cause) == -1)
+	    "service, action, via, recorded_at, call_id, staff_no, call_ref) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", lp, nitems(lp), NULL, cause) == -1)
 		return -1;
 	return 0;
 }
