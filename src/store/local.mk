@@ -72,7 +72,13 @@ t_unit_store_catalog_LDADD = $(KEFU_LIBS)
 erpexampledir = $(pkgdatadir)/examples/erp
 dist_erpexample_DATA = \
 	mappings/examples/erp/erp.xml \
-	sql/examples/erp/mysql.sql
+	sql/examples/erp/mysql.sql \
+	sql/examples/erp/sqlite.sql \
+	flows/examples/erp/points.xml
+
+# Members in the example ERP, on SQLite, spoken by the example flow.
+TESTS += t/erp-member.sh
+dist_check_SCRIPTS += t/erp-member.sh
 
 check_PROGRAMS += t/unit/store_erp
 TESTS += t/unit/store_erp
