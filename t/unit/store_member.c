@@ -294,7 +294,8 @@ test_set(struct db_source *src, const char *l, const char *no)
 static void
 test_services(struct db_source *src, const char *l, const char *phone_no)
 {
-	struct store_member_actor phone = { .via = "phone", .call_id = 4242 };
+	struct store_member_actor phone = { .via = "phone", .call_id = 4242,
+	    .call_ref = "L2-1733486400123" };
 	struct store_member_actor paper = { .via = "paper", .staff_no = "S03" };
 	struct store_member *m = NULL;
 	char *cause = NULL;
@@ -320,6 +321,12 @@ test_services(struct db_source *src, const char *l, const char *phone_no)
 	    "again by phone", l);
 	is_int(count(src, "SELECT COUNT(*) FROM consent_ledger WHERE "
 	    "call_id = 4242"), 2, "%s: two ledger rows for that call", l);
+	is_int(count(src, "SELECT COUNT(*) FROM consent_ledger WHERE "
+	    "call_ref = 'L2-1733486400123'"), 2, "%s: both with the call's "
+	    "reference", l);
+	is_int(count(src, "SELECT COUNT(*) FROM consent_ledger WHERE "
+	    "call_ref IS NOT NULL"), 2, "%s: and only they (the desk's have "
+	    "none)", l);
 
 	ok(store_member_upgrade(src, phone_no, &paper, &cause) == 0,
 	    "%s: the phone member signs the paper form", l);
