@@ -382,7 +382,7 @@ child(const struct job *j, const char *dir)
 static void
 collect(const struct job *j, const char *dir, int status)
 {
-	char path[300], line[2048], *p;
+	char path[1024], line[2048], *p;
 	FILE *fp;
 	int n = 0, bad = 0;
 
