@@ -28,3 +28,4 @@ dist_check_SCRIPTS += t/kefud-secret.sh
 # scripted calls.
 TESTS += t/member-flow.sh
 dist_check_SCRIPTS += t/member-flow.sh
+EXTRA_DIST += t/data/flow/member-bad/main.xml
