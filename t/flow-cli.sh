@@ -29,7 +29,7 @@ log = -
 connect = Driver=SQLite3;Database=$tmp/catalog.db
 EOC
 
-run 0 "4 flows OK (main, notices, price, promotions), prompts and mappings checked" \
+run 0 "6 flows OK (identify, main, member, notices, price, promotions), prompts and mappings checked" \
     "shipped flows check clean" -- flow check
 run 0 "structure only" "check -n skips the lookups" -- flow check -n
 
@@ -83,6 +83,9 @@ has "   member_no=10000008" "a valid customer number is found"
 has "goodbye num.1 num.0 num.0 num.0 num.0 num.0 num.0 num.8" "... and the flow says the variable it set"
 "$kefu" -c "$tmp/builtin.conf" call --keys "10000009# 10000008#" >"$tmp/out" 2>&1
 has "invalid in" "a wrong check digit is invalid"
+run 1 "main.xml:11: mapping kefu.member.set has no param \"address\"" \
+    "kefu.member.set takes no address: never changed by phone" \
+    -- flow check -d "$KEFU_SRCDIR/t/data/flow/member-bad"
 
 run 2 "usage: kefu flow" "no subcommand: usage, exit 2" -- flow
 run 2 "unknown subcommand" "unknown subcommand: exit 2" -- flow dance

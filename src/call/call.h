@@ -162,6 +162,10 @@ const char *svc_builtin_arg(const struct flow_kv *in, size_t nin,
 void svc_builtin_row(const struct svc_builtin *b, struct flow_rows *rows,
     const char *const *values);
 
+/* The services of the members (svc-member.c). */
+#define SVC_BUILTINS_MEMBER 6
+extern const struct svc_builtin svc_builtins_member[SVC_BUILTINS_MEMBER];
+
 /* The db_source of a datasource, or NULL. */
 struct db_source *svc_source(struct svc *svc, const char *name);
 /* The say-rules of a language, or NULL. */

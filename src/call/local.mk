@@ -4,6 +4,7 @@ libkefu_a_SOURCES += \
 	src/call/call.h \
 	src/call/svc.c \
 	src/call/builtin.c \
+	src/call/svc-member.c \
 	src/call/chan.c \
 	src/call/calllog.c
 
@@ -22,3 +23,9 @@ t_unit_call_spoken_LDADD = $(KEFU_LIBS)
 # A PIN typed into kefud leaves no digit in its log file.
 TESTS += t/kefud-secret.sh
 dist_check_SCRIPTS += t/kefud-secret.sh
+
+# The members' phone services (flows/member.xml, identify.xml) by
+# scripted calls.
+TESTS += t/member-flow.sh
+dist_check_SCRIPTS += t/member-flow.sh
+EXTRA_DIST += t/data/flow/member-bad/main.xml

@@ -16,7 +16,9 @@ nobase_dist_pkgdata_DATA += \
 	flows/main.xml \
 	flows/price.xml \
 	flows/promotions.xml \
-	flows/notices.xml
+	flows/notices.xml \
+	flows/identify.xml \
+	flows/member.xml
 
 check_PROGRAMS += t/unit/flow_load
 TESTS += t/unit/flow_load

@@ -18,6 +18,7 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/005_calls.sql \
 	sql/local/sqlite/006_member_pins.sql \
 	sql/local/sqlite/007_outbox.sql \
+	sql/local/sqlite/008_member_calls.sql \
 	sql/local/postgresql/001_members.sql \
 	sql/local/postgresql/002_orders.sql \
 	sql/local/postgresql/003_requests.sql \
@@ -25,6 +26,7 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/postgresql/005_calls.sql \
 	sql/local/postgresql/006_member_pins.sql \
 	sql/local/postgresql/007_outbox.sql \
+	sql/local/postgresql/008_member_calls.sql \
 	sql/local/mysql/001_members.sql \
 	sql/local/mysql/002_orders.sql \
 	sql/local/mysql/003_requests.sql \
@@ -32,6 +34,7 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/mysql/005_calls.sql \
 	sql/local/mysql/006_member_pins.sql \
 	sql/local/mysql/007_outbox.sql \
+	sql/local/mysql/008_member_calls.sql \
 	sql/catalog/catalog.sql \
 	sql/catalog/drop.sql
 
@@ -69,7 +72,13 @@ t_unit_store_catalog_LDADD = $(KEFU_LIBS)
 erpexampledir = $(pkgdatadir)/examples/erp
 dist_erpexample_DATA = \
 	mappings/examples/erp/erp.xml \
-	sql/examples/erp/mysql.sql
+	sql/examples/erp/mysql.sql \
+	sql/examples/erp/sqlite.sql \
+	flows/examples/erp/points.xml
+
+# Members in the example ERP, on SQLite, spoken by the example flow.
+TESTS += t/erp-member.sh
+dist_check_SCRIPTS += t/erp-member.sh
 
 check_PROGRAMS += t/unit/store_erp
 TESTS += t/unit/store_erp

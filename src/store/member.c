@@ -143,18 +143,87 @@ member_later(const char *now, int ms, char buf[20])
 	return buf;
 }
 
+/*
+ * Where a statement runs: on any pooled connection (tx NULL), or as part
+ * of one transaction (member_tx).  MDB(src) is the former.
+ */
+struct member_db {
+	struct db_source *src;
+	struct db_tx *tx;
+};
+#define MDB(s) (&(const struct member_db){ (s), NULL })
+
+static int
+member_run(const struct member_db *md, const struct db_query *q,
+    struct db_result **res, struct db_err *err)
+{
+	if (md->tx != NULL)
+		return db_tx_run(md->tx, q, res, err);
+	return db_run(md->src, q, res, err);
+}
+
+/* A transaction's body: statements through md; 0, or -1 with *cause. */
+typedef int member_tx_h(const struct member_db *md, void *arg,
+    char **cause);
+
+struct member_txrun {
+	struct db_source *src;
+	member_tx_h *fn;
+	void *arg;
+	char *cause;            /* what fn said went wrong */
+};
+
+static int
+member_tx_cb(struct db_tx *tx, void *arg, struct db_err *err)
+{
+	struct member_txrun *r = arg;
+	struct member_db md = { r->src, tx };
+
+	if (r->fn(&md, r->arg, &r->cause) == 0)
+		return 0;
+	err->kind = DBE_SQL;
+	snprintf(err->msg, sizeof err->msg, "%s", r->cause ? r->cause :
+	    "the change failed");
+	return -1;
+}
+
+/*
+ * Run fn in one transaction: all its statements are committed, or none
+ * (a failure part-way, or a failed commit, rolls every one back).
+ */
+static int
+member_tx(struct db_source *src, member_tx_h *fn, void *arg, char **cause)
+{
+	struct member_txrun r = { src, fn, arg, NULL };
+	struct db_err err;
+
+	if (db_tx(src, member_tx_cb, &r, &err) == 0) {
+		free(r.cause);
+		return 0;
+	}
+	if (r.cause != NULL) {
+		if (cause != NULL)
+			*cause = r.cause;
+		else
+			free(r.cause);
+		return -1;
+	}
+	return kf_error(cause, "members: %s", store_errmsg(src, &err));
+}
+
 /* Run one statement that writes; *affected (may be NULL) its row count. */
 static int
-member_exec(struct db_source *src, const char *sql, const struct db_param *p,
-    size_t np, int64_t *affected, char **cause)
+member_exec(const struct member_db *md, const char *sql,
+    const struct db_param *p, size_t np, int64_t *affected, char **cause)
 {
 	struct db_query q = { .sql = sql, .params = p, .nparams = np,
 	    .writes = 1 };
 	struct db_result *res;
 	struct db_err err;
 
-	if (db_run(src, &q, &res, &err) == -1)
-		return kf_error(cause, "members: %s", store_errmsg(src, &err));
+	if (member_run(md, &q, &res, &err) == -1)
+		return kf_error(cause, "members: %s", store_errmsg(md->src,
+		    &err));
 	if (affected != NULL)
 		*affected = res->affected;
 	db_result_free(res);
@@ -235,8 +304,9 @@ store_members_free(struct store_member *m, size_t n)
 
 /* Run a member SELECT and fill *out with every row. */
 static int
-member_select(struct db_source *src, const char *sql, const struct db_param *p,
-    size_t np, struct store_member **out, size_t *n, char **cause)
+member_select(const struct member_db *md, const char *sql,
+    const struct db_param *p, size_t np, struct store_member **out, size_t *n,
+    char **cause)
 {
 	struct db_query q = { .sql = sql, .params = p, .nparams = np,
 	    .coltypes = member_types, .ncoltypes = nitems(member_types) };
@@ -246,8 +316,9 @@ member_select(struct db_source *src, const char *sql, const struct db_param *p,
 
 	*out = NULL;
 	*n = 0;
-	if (db_run(src, &q, &res, &err) == -1)
-		return kf_error(cause, "members: %s", store_errmsg(src, &err));
+	if (member_run(md, &q, &res, &err) == -1)
+		return kf_error(cause, "members: %s", store_errmsg(md->src,
+		    &err));
 	*out = xcalloc(res->nrows ? res->nrows : 1, sizeof **out);
 	for (i = 0; i < res->nrows; i++)
 		member_fill(&(*out)[i], res, i);
@@ -256,8 +327,8 @@ member_select(struct db_source *src, const char *sql, const struct db_param *p,
 	return 0;
 }
 
-int
-store_member_get(struct db_source *src, const char *no,
+static int
+member_get(const struct member_db *md, const char *no,
     struct store_member **out, char **cause)
 {
 	struct db_param p = { .type = DBV_TEXT, .s = no };
@@ -265,7 +336,7 @@ store_member_get(struct db_source *src, const char *no,
 	size_t n;
 
 	*out = NULL;
-	if (member_select(src, "SELECT " MEMBER_COLS " FROM members WHERE "
+	if (member_select(md, "SELECT " MEMBER_COLS " FROM members WHERE "
 	    "customer_no = ?", &p, 1, &m, &n, cause) == -1)
 		return -1;
 	if (n == 0) {
@@ -277,6 +348,13 @@ store_member_get(struct db_source *src, const char *no,
 	}
 	*out = m;
 	return 0;
+}
+
+int
+store_member_get(struct db_source *src, const char *no,
+    struct store_member **out, char **cause)
+{
+	return member_get(MDB(src), no, out, cause);
 }
 
 /* A LIKE pattern matching s anywhere, its specials escaped with '!'. */
@@ -337,7 +415,7 @@ store_member_list(struct db_source *src, const struct store_member_filter *f,
 		    .s = member_now(f->now, now) };
 	}
 	sb_adds(&sb, " ORDER BY customer_no");
-	rc = member_select(src, sb_str(&sb), p, np, out, n, cause);
+	rc = member_select(MDB(src), sb_str(&sb), p, np, out, n, cause);
 	sb_free(&sb);
 	free(like);
 	return rc;
@@ -437,6 +515,13 @@ member_check(const struct store_member_fields *f, int by_phone, char **cause)
 	return 0;
 }
 
+int
+store_member_check(const struct store_member_fields *f, int by_phone,
+    char **cause)
+{
+	return member_check(f, by_phone, cause);
+}
+
 /* A text parameter: NULL for an absent or empty value. */
 static struct db_param
 member_text(const char *s)
@@ -470,7 +555,7 @@ member_address(const struct store_member *m, int bit)
 
 /* The services that have a row in member_services, enabled or not. */
 static int
-member_service_rows(struct db_source *src, int64_t id, int *bits,
+member_service_rows(const struct member_db *md, int64_t id, int *bits,
     char **cause)
 {
 	static const enum db_vtype types[] = { DBV_TEXT };
@@ -483,8 +568,9 @@ member_service_rows(struct db_source *src, int64_t id, int *bits,
 	size_t i;
 
 	*bits = 0;
-	if (db_run(src, &q, &res, &err) == -1)
-		return kf_error(cause, "members: %s", store_errmsg(src, &err));
+	if (member_run(md, &q, &res, &err) == -1)
+		return kf_error(cause, "members: %s", store_errmsg(md->src,
+		    &err));
 	for (i = 0; i < res->nrows; i++)
 		*bits |= store_member_service_bit(DB_CELL(res, i, 0)->s);
 	db_result_free(res);
@@ -493,7 +579,7 @@ member_service_rows(struct db_source *src, int64_t id, int *bits,
 
 /* Switch one service of m and write its consent_ledger row. */
 static int
-member_service_write(struct db_source *src, const struct store_member *m,
+member_service_write(const struct member_db *md, const struct store_member *m,
     int bit, int on, const struct store_member_actor *a, const char *now,
     char **cause)
 {
@@ -505,7 +591,7 @@ member_service_write(struct db_source *src, const struct store_member *m,
 		{ .type = DBV_TEXT, .s = svc },
 	};
 	struct db_param ip[4] = { sp[2], sp[3], sp[0], sp[1] };
-	struct db_param lp[8] = {
+	struct db_param lp[9] = {
 		{ .type = DBV_INT, .i = m->id },
 		{ .type = DBV_TEXT, .s = member_address(m, bit) },
 		{ .type = DBV_TEXT, .s = svc },
@@ -514,25 +600,34 @@ member_service_write(struct db_source *src, const struct store_member *m,
 		{ .type = DBV_TIMESTAMP, .s = now },
 		{ .type = DBV_INT, .i = a->call_id, .null = a->call_id == 0 },
 		member_text(a->staff_no),
+		member_text(a->call_ref),
 	};
 	int rows;
 
-	if (member_service_rows(src, m->id, &rows, cause) == -1)
+	if (member_service_rows(md, m->id, &rows, cause) == -1)
 		return -1;
-	if ((rows & bit) ? member_exec(src, "UPDATE member_services SET "
+	if ((rows & bit) ? member_exec(md, "UPDATE member_services SET "
 	    "enabled = ?, since = ? WHERE member_id = ? AND service = ?", sp,
-	    nitems(sp), NULL, cause) == -1 : member_exec(src, "INSERT INTO "
+	    nitems(sp), NULL, cause) == -1 : member_exec(md, "INSERT INTO "
 	    "member_services (member_id, service, enabled, since) VALUES "
 	    "(?, ?, ?, ?)", ip, nitems(ip), NULL, cause) == -1)
 		return -1;
-	if (member_exec(src, "INSERT INTO consent_ledger (member_id, address, "
-	    "service, action, via, recorded_at, call_id, staff_no) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?)", lp, nitems(lp), NULL, cause) == -1)
+	if (member_exec(md, "INSERT INTO consent_ledger (member_id, address, "
+	    "service, action, via, recorded_at, call_id, staff_no, call_ref) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", lp, nitems(lp), NULL, cause) == -1)
 		return -1;
-	log_info("member %s: %s %s (%s%s%s)", m->customer_no, svc,
-	    on ? "subscribed" : "cancelled", a->via,
-	    a->staff_no ? ", staff " : "", a->staff_no ? a->staff_no : "");
 	return 0;
+}
+
+/* The log line of a service switched (after its transaction committed). */
+static void
+member_service_log(const char *no, int bit, int on,
+    const struct store_member_actor *a)
+{
+	log_info("member %s: %s %s (%s%s%s)", no,
+	    store_member_service_name(bit), on ? "subscribed" : "cancelled",
+	    a->via, a->staff_no ? ", staff " : "", a->staff_no ?
+	    a->staff_no : "");
 }
 
 static int
@@ -593,7 +688,7 @@ member_issue(char out[MEMBER_NO_LEN + 1], char **cause)
 
 /* Insert the members row under number no; 1: the number was taken. */
 static int
-member_insert(struct db_source *src, const struct store_member_new *m,
+member_insert(const struct member_db *md, const struct store_member_new *m,
     const char *no, const char *hash, const char *now, char **cause)
 {
 	const struct store_member_fields *f = &m->f;
@@ -620,7 +715,7 @@ member_insert(struct db_source *src, const struct store_member_new *m,
 	struct db_result *res;
 	struct db_err err;
 
-	if (db_run(src, &q, &res, &err) == 0) {
+	if (member_run(md, &q, &res, &err) == 0) {
 		db_result_free(res);
 		return 0;
 	}
@@ -629,37 +724,8 @@ member_insert(struct db_source *src, const struct store_member_new *m,
 	    "23000") == 0 && strstr(err.msg, "Duplicate") != NULL) ||
 	    strstr(err.msg, "UNIQUE constraint failed") != NULL)
 		return 1;
-	kf_error(cause, "members: %s", store_errmsg(src, &err));
+	kf_error(cause, "members: %s", store_errmsg(md->src, &err));
 	return -1;
-}
-
-/* Insert under the given number, or under fresh ones until one is free. */
-static int
-member_insert_any(struct db_source *src, const struct store_member_new *m,
-    const char *hash, const char *now, char out[MEMBER_NO_LEN + 1],
-    char **cause)
-{
-	int tries, rc;
-
-	if (m->customer_no != NULL) {
-		if (!store_member_no_valid(m->customer_no))
-			return kf_error(cause, "%s is not a customer number "
-			    "(8 digits, the last a check digit)",
-			    m->customer_no);
-		snprintf(out, MEMBER_NO_LEN + 1, "%s", m->customer_no);
-		if ((rc = member_insert(src, m, out, hash, now, cause)) == 1)
-			return kf_error(cause, "customer number %s is already "
-			    "taken", out);
-		return rc;
-	}
-	for (tries = 0; tries < MEMBER_TRIES; tries++) {
-		if (member_issue(out, cause) == -1)
-			return -1;
-		if ((rc = member_insert(src, m, out, hash, now, cause)) != 1)
-			return rc;
-	}
-	return kf_error(cause, "no free customer number after %d tries",
-	    MEMBER_TRIES);
 }
 
 int
@@ -688,46 +754,111 @@ store_member_validate(const struct store_member_new *m, char **cause)
 	return 0;
 }
 
+/* One registration: the members row, then each service and its ledger row. */
+struct member_add {
+	const struct store_member_new *m;
+	const struct store_member_actor *a;
+	const char *hash, *now, *no;
+	int svc;
+	int taken;              /* the number was taken (try another) */
+};
+
+static int
+member_add_tx(const struct member_db *md, void *arg, char **cause)
+{
+	struct member_add *x = arg;
+	struct store_member *got;
+	size_t i;
+	int rc;
+
+	if ((rc = member_insert(md, x->m, x->no, x->hash, x->now,
+	    cause)) != 0) {
+		if ((x->taken = rc == 1))
+			kf_error(cause, "customer number %s is already taken",
+			    x->no);
+		return -1;
+	}
+	if (member_get(md, x->no, &got, cause) == -1)
+		return -1;
+	for (i = 0; i < nitems(member_services); i++)
+		if ((x->svc & member_services[i].bit) && member_service_write(
+		    md, got, member_services[i].bit, 1, x->a, x->now,
+		    cause) == -1)
+			break;
+	store_member_free(got);
+	return i == nitems(member_services) ? 0 : -1;
+}
+
+/*
+ * Register under the given number, or under fresh ones until one is
+ * free; each try is one transaction (a number taken by another desk
+ * between our tries rolls that try back whole).
+ */
+static int
+member_add_any(struct db_source *src, struct member_add *x,
+    char out[MEMBER_NO_LEN + 1], char **cause)
+{
+	int tries;
+
+	x->no = out;
+	if (x->m->customer_no != NULL) {
+		snprintf(out, MEMBER_NO_LEN + 1, "%s", x->m->customer_no);
+		return member_tx(src, member_add_tx, x, cause);
+	}
+	for (tries = 0; tries < MEMBER_TRIES; tries++) {
+		if (member_issue(out, cause) == -1)
+			return -1;
+		x->taken = 0;
+		if (member_tx(src, member_add_tx, x, cause) == 0)
+			return 0;
+		if (!x->taken)
+			return -1;
+		if (cause != NULL) {
+			free(*cause);
+			*cause = NULL;
+		}
+	}
+	return kf_error(cause, "no free customer number after %d tries",
+	    MEMBER_TRIES);
+}
+
 int
 store_member_add(struct db_source *src, const struct store_member_new *m,
     const struct store_member_actor *a, const struct store_member_policy *pol,
     char out[MEMBER_NO_LEN + 1], char **cause)
 {
-	struct store_member *got;
+	struct member_add x = { .m = m, .a = a };
 	char *hash = NULL, nowbuf[20];
-	const char *now = member_now(a->now, nowbuf);
 	size_t i;
-	int svc = 0, rc = -1;
+	int rc;
 
+	x.now = member_now(a->now, nowbuf);
 	if (member_actor_ok(a, cause) == -1 ||
 	    store_member_validate(m, cause) == -1 ||
-	    member_new_services(m, &svc, cause) == -1)
+	    member_new_services(m, &x.svc, cause) == -1)
 		return -1;
 	if (m->pin != NULL && store_pin_hash_iter(m->pin, pol->pin_iterations,
 	    &hash, cause) == -1)
 		return -1;
-	if (member_insert_any(src, m, hash, now, out, cause) == -1 ||
-	    store_member_get(src, out, &got, cause) == -1)
-		goto out;
+	x.hash = hash;
+	rc = member_add_any(src, &x, out, cause);
+	free(hash);
+	if (rc == -1)
+		return -1;
 	log_info("member %s: registered %s", out, member_is(m->via, "phone") ?
 	    "by phone" : "on paper");
 	for (i = 0; i < nitems(member_services); i++)
-		if ((svc & member_services[i].bit) && member_service_write(src,
-		    got, member_services[i].bit, 1, a, now, cause) == -1)
-			break;
-	rc = i == nitems(member_services) ? 0 : -1;
-	store_member_free(got);
-out:
-	free(hash);
-	return rc;
+		if (x.svc & member_services[i].bit)
+			member_service_log(out, member_services[i].bit, 1, a);
+	return 0;
 }
 
 /* The member no, active; refused when closed. */
 static int
-member_active(struct db_source *src, const char *no, struct store_member **m,
-    char **cause)
+member_active(const struct member_db *md, const char *no,
+    struct store_member **m, char **cause)
 {
-	if (store_member_get(src, no, m, cause) == -1)
+	if (member_get(md, no, m, cause) == -1)
 		return -1;
 	if (!member_is((*m)->status, "closed"))
 		return 0;
@@ -765,7 +896,7 @@ store_member_set(struct db_source *src, const char *no,
 		return -1;
 	if (f->language != NULL && *f->language == '\0')
 		return kf_error(cause, "the language cannot be cleared");
-	if (member_active(src, no, &m, cause) == -1)
+	if (member_active(MDB(src), no, &m, cause) == -1)
 		return -1;
 	rc = -1;
 	if ((m->services & MEMBER_SVC_SMS) && f->mobile != NULL &&
@@ -797,7 +928,7 @@ store_member_set(struct db_source *src, const char *no,
 	p[np++] = (struct db_param){ .type = DBV_TIMESTAMP,
 	    .s = member_now(a->now, nowbuf) };
 	p[np++] = (struct db_param){ .type = DBV_INT, .i = m->id };
-	if ((rc = member_exec(src, sb_str(&sb), p, np, NULL, cause)) == 0)
+	if ((rc = member_exec(MDB(src), sb_str(&sb), p, np, NULL, cause)) == 0)
 		log_info("member %s: %zu detail%s changed (%s)", no, np - 2,
 		    np == 3 ? "" : "s", a->via);
 out:
@@ -806,40 +937,79 @@ out:
 	return rc;
 }
 
-int
-store_member_upgrade(struct db_source *src, const char *no,
-    const struct store_member_actor *a, char **cause)
+/* What a change of registration or services works on, in one transaction. */
+struct member_change {
+	const char *no;
+	const struct store_member_actor *a;
+	const char *now;
+	int service, on;        /* store_member_service */
+	int done;               /* the services switched (MEMBER_SVC_*) */
+};
+
+static int
+member_upgrade_tx(const struct member_db *md, void *arg, char **cause)
 {
+	struct member_change *x = arg;
 	struct store_member *m;
 	struct db_param p[2];
-	char nowbuf[20];
-	const char *now = member_now(a->now, nowbuf);
 	int rc = -1;
 
-	if (member_actor_ok(a, cause) == -1 ||
-	    member_active(src, no, &m, cause) == -1)
+	if (member_active(md, x->no, &m, cause) == -1)
 		return -1;
 	if (member_is(m->registered_via, "paper")) {
-		kf_error(cause, "member %s is already registered on paper", no);
+		kf_error(cause, "member %s is already registered on paper",
+		    x->no);
 		goto out;
 	}
-	p[0] = (struct db_param){ .type = DBV_TIMESTAMP, .s = now };
+	p[0] = (struct db_param){ .type = DBV_TIMESTAMP, .s = x->now };
 	p[1] = (struct db_param){ .type = DBV_INT, .i = m->id };
-	if (member_exec(src, "UPDATE members SET registered_via = 'paper', "
+	if (member_exec(md, "UPDATE members SET registered_via = 'paper', "
 	    "updated_at = ? WHERE id = ?", p, 2, NULL, cause) == -1)
 		goto out;
-	log_info("member %s: upgraded from phone to paper registration", no);
-	if (!(m->services & MEMBER_SVC_ORDER) && member_service_write(src, m,
-	    MEMBER_SVC_ORDER, 1, a, now, cause) == -1)
-		goto out;
-	if (m->email != NULL && !(m->services & MEMBER_SVC_EMAIL) &&
-	    member_service_write(src, m, MEMBER_SVC_EMAIL, 1, a, now,
-	    cause) == -1)
-		goto out;
+	if (!(m->services & MEMBER_SVC_ORDER)) {
+		if (member_service_write(md, m, MEMBER_SVC_ORDER, 1, x->a,
+		    x->now, cause) == -1)
+			goto out;
+		x->done |= MEMBER_SVC_ORDER;
+	}
+	if (m->email != NULL && !(m->services & MEMBER_SVC_EMAIL)) {
+		if (member_service_write(md, m, MEMBER_SVC_EMAIL, 1, x->a,
+		    x->now, cause) == -1)
+			goto out;
+		x->done |= MEMBER_SVC_EMAIL;
+	}
 	rc = 0;
 out:
 	store_member_free(m);
 	return rc;
+}
+
+/* Log the services x switched, once committed. */
+static void
+member_change_log(const struct member_change *x, int on)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(member_services); i++)
+		if (x->done & member_services[i].bit)
+			member_service_log(x->no, member_services[i].bit, on,
+			    x->a);
+}
+
+int
+store_member_upgrade(struct db_source *src, const char *no,
+    const struct store_member_actor *a, char **cause)
+{
+	struct member_change x = { .no = no, .a = a };
+	char nowbuf[20];
+
+	x.now = member_now(a->now, nowbuf);
+	if (member_actor_ok(a, cause) == -1 ||
+	    member_tx(src, member_upgrade_tx, &x, cause) == -1)
+		return -1;
+	log_info("member %s: upgraded from phone to paper registration", no);
+	member_change_log(&x, 1);
+	return 0;
 }
 
 /* Whether m may have service bit switched on through a. */
@@ -865,32 +1035,48 @@ member_may_subscribe(const struct store_member *m, int bit,
 	return 0;
 }
 
+static int
+member_service_tx(const struct member_db *md, void *arg, char **cause)
+{
+	struct member_change *x = arg;
+	struct store_member *m;
+	int rc = 0;
+
+	if (member_active(md, x->no, &m, cause) == -1)
+		return -1;
+	if (!!(m->services & x->service) != !!x->on) {
+		if ((x->on && member_may_subscribe(m, x->service, x->a,
+		    cause) == -1) || member_service_write(md, m, x->service,
+		    x->on, x->a, x->now, cause) == -1)
+			rc = -1;
+		else
+			x->done = x->service;
+	}
+	store_member_free(m);
+	return rc;
+}
+
 int
 store_member_service(struct db_source *src, const char *no, int service,
     int on, const struct store_member_actor *a, int *changed, char **cause)
 {
-	struct store_member *m;
+	struct member_change x = { .no = no, .a = a, .service = service,
+	    .on = on };
 	char nowbuf[20];
-	int rc = -1;
 
 	if (changed != NULL)
 		*changed = 0;
 	if (store_member_service_name(service) == NULL)
 		return kf_error(cause, "no such service (sms, email, "
 		    "phone_order)");
+	x.now = member_now(a->now, nowbuf);
 	if (member_actor_ok(a, cause) == -1 ||
-	    member_active(src, no, &m, cause) == -1)
+	    member_tx(src, member_service_tx, &x, cause) == -1)
 		return -1;
-	if (!!(m->services & service) == !!on)
-		rc = 0;
-	else if (!on || member_may_subscribe(m, service, a, cause) == 0) {
-		rc = member_service_write(src, m, service, on, a,
-		    member_now(a->now, nowbuf), cause);
-		if (rc == 0 && changed != NULL)
-			*changed = 1;
-	}
-	store_member_free(m);
-	return rc;
+	member_change_log(&x, on);
+	if (changed != NULL)
+		*changed = x.done != 0;
+	return 0;
 }
 
 int
@@ -904,7 +1090,7 @@ store_member_pin_set(struct db_source *src, const char *no,
 
 	if (!store_member_pin_valid(pin))
 		return kf_error(cause, "a PIN is 4 to 8 digits");
-	if (member_active(src, no, &m, cause) == -1)
+	if (member_active(MDB(src), no, &m, cause) == -1)
 		return -1;
 	if (store_pin_hash_iter(pin, pol->pin_iterations, &hash, cause) == -1) {
 		store_member_free(m);
@@ -914,7 +1100,7 @@ store_member_pin_set(struct db_source *src, const char *no,
 	p[1] = (struct db_param){ .type = DBV_TIMESTAMP,
 	    .s = member_now(NULL, nowbuf) };
 	p[2] = (struct db_param){ .type = DBV_INT, .i = m->id };
-	rc = member_exec(src, "UPDATE members SET pin_hash = ?, "
+	rc = member_exec(MDB(src), "UPDATE members SET pin_hash = ?, "
 	    "pin_failures = 0, locked_until = NULL, updated_at = ? "
 	    "WHERE id = ?", p, 3, NULL, cause);
 	if (rc == 0)
@@ -976,7 +1162,7 @@ member_pin_reset(struct db_source *src, int64_t id, char **cause)
 {
 	struct db_param p = { .type = DBV_INT, .i = id };
 
-	return member_exec(src, "UPDATE members SET pin_failures = 0, "
+	return member_exec(MDB(src), "UPDATE members SET pin_failures = 0, "
 	    "locked_until = NULL WHERE id = ?", &p, 1, NULL, cause);
 }
 
@@ -996,7 +1182,7 @@ member_pin_wrong(struct db_source *src, const char *no,
 	p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = until };
 	p[2] = (struct db_param){ .type = DBV_INT, .i = mp->id };
 	/* locked_until first: MySQL assigns left to right. */
-	if (member_exec(src, "UPDATE members SET locked_until = CASE WHEN "
+	if (member_exec(MDB(src), "UPDATE members SET locked_until = CASE WHEN "
 	    "pin_failures + 1 >= ? THEN ? ELSE locked_until END, "
 	    "pin_failures = pin_failures + 1 WHERE id = ?", p, 3, NULL,
 	    cause) == -1 || member_pin_read(src, no, &after, cause) == -1)
@@ -1063,12 +1249,12 @@ store_member_lock(struct db_source *src, const char *no, int on,
 	char nowbuf[20];
 	int rc;
 
-	if (member_active(src, no, &m, cause) == -1)
+	if (member_active(MDB(src), no, &m, cause) == -1)
 		return -1;
 	p[0] = (struct db_param){ .type = DBV_TIMESTAMP,
 	    .s = member_now(NULL, nowbuf) };
 	p[1] = (struct db_param){ .type = DBV_INT, .i = m->id };
-	rc = member_exec(src, on ? "UPDATE members SET locked = 1, "
+	rc = member_exec(MDB(src), on ? "UPDATE members SET locked = 1, "
 	    "updated_at = ? WHERE id = ?" : "UPDATE members SET locked = 0, "
 	    "pin_failures = 0, locked_until = NULL, updated_at = ? WHERE "
 	    "id = ?", p, 2, NULL, cause);
@@ -1079,34 +1265,48 @@ store_member_lock(struct db_source *src, const char *no, int on,
 	return rc;
 }
 
-int
-store_member_close(struct db_source *src, const char *no,
-    const struct store_member_actor *a, char **cause)
+static int
+member_close_tx(const struct member_db *md, void *arg, char **cause)
 {
+	struct member_change *x = arg;
 	struct store_member *m;
 	struct db_param p[2];
-	char nowbuf[20];
-	const char *now = member_now(a->now, nowbuf);
 	size_t i;
 	int rc = -1;
 
-	if (member_actor_ok(a, cause) == -1 ||
-	    member_active(src, no, &m, cause) == -1)
+	if (member_active(md, x->no, &m, cause) == -1)
 		return -1;
 	for (i = 0; i < nitems(member_services); i++)
-		if ((m->services & member_services[i].bit) &&
-		    member_service_write(src, m, member_services[i].bit, 0, a,
-		    now, cause) == -1)
-			goto out;
-	p[0] = (struct db_param){ .type = DBV_TIMESTAMP, .s = now };
+		if (m->services & member_services[i].bit) {
+			if (member_service_write(md, m, member_services[i].bit,
+			    0, x->a, x->now, cause) == -1)
+				goto out;
+			x->done |= member_services[i].bit;
+		}
+	p[0] = (struct db_param){ .type = DBV_TIMESTAMP, .s = x->now };
 	p[1] = (struct db_param){ .type = DBV_INT, .i = m->id };
-	if (member_exec(src, "UPDATE members SET status = 'closed', "
+	if (member_exec(md, "UPDATE members SET status = 'closed', "
 	    "pin_hash = NULL, locked = 0, pin_failures = 0, locked_until = "
 	    "NULL, updated_at = ? WHERE id = ?", p, 2, NULL, cause) == -1)
 		goto out;
-	log_info("member %s: closed (%s)", no, a->via);
 	rc = 0;
 out:
 	store_member_free(m);
 	return rc;
+}
+
+int
+store_member_close(struct db_source *src, const char *no,
+    const struct store_member_actor *a, char **cause)
+{
+	struct member_change x = { .no = no, .a = a };
+	char nowbuf[20];
+
+	x.now = member_now(a->now, nowbuf);
+	if (member_actor_ok(a, cause) == -1 ||
+	    member_tx(src, member_close_tx, &x, cause) == -1)
+		return -1;
+	member_change_log(&x, 0);
+	log_info("member %s: closed (%s)", no, a->via);
+	return 0;
 }

@@ -267,6 +267,8 @@ struct store_member_actor {
 	const char *via;        /* "paper" (a signed form), "staff" (the desk),
 				   "phone" (the caller, by voice menu) */
 	int64_t call_id;        /* via phone: the call_log id, 0 if none */
+	const char *call_ref;   /* via phone: the call's reference (flow
+				   variable call), NULL if none */
 	const char *staff_no;   /* the desk's staff number, NULL if none */
 	const char *now;        /* the time of the change; NULL: now */
 };
@@ -348,6 +350,12 @@ const char *store_member_service_name(int bit);
  * of via; a 4-8 digit PIN; a given number with its check digit.
  */
 int store_member_validate(const struct store_member_new *m, char **cause);
+/*
+ * The checks of the fields given (numbers, e-mail, dates, language,
+ * lengths); by_phone refuses an address or e-mail at all.
+ */
+int store_member_check(const struct store_member_fields *f, int by_phone,
+    char **cause);
 int store_member_add(struct db_source *src, const struct store_member_new *m,
     const struct store_member_actor *a, const struct store_member_policy *pol,
     char out[MEMBER_NO_LEN + 1], char **cause);

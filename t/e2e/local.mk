@@ -16,3 +16,8 @@ TESTS += t/e2e/outage
 t_e2e_outage_SOURCES = t/e2e/outage.c t/e2e/e2e.c t/e2e/e2e.h t/churn.c t/churn.h t/proxy.c \
 	t/proxy.h t/tap.h
 t_e2e_outage_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
+# member: the members' phone services (register, identify, SMS, PIN, lockout)
+check_PROGRAMS += t/e2e/member
+TESTS += t/e2e/member
+t_e2e_member_SOURCES = t/e2e/member.c t/e2e/e2e.c t/e2e/e2e.h t/tap.h
+t_e2e_member_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)

@@ -496,15 +496,15 @@ out:
 	/* a service still to come says so, then the menu again */
 	ok(e2e_ring(e, "13900000006") == 0, "%s: the next call is answered",
 	    f);
-	ok(e2e_key_at(e, 0, "4", BYTES_S / 2) == 0 &&
+	ok(e2e_key_at(e, 0, "7", BYTES_S / 2) == 0 &&
 	    seg_ids(e, 1, "zh-CN", "sys.coming_soon", E2E_WHOLE) == 0,
-	    "%s: 4 (members): exactly sys.coming_soon", f);
+	    "%s: 7 (staff): exactly sys.coming_soon", f);
 	ok(e2e_hangup_at(e, 2, MSIM_HUP_LOOP, BYTES_S) == 0 &&
 	    seg_ids(e, 2, "zh-CN", menu_ids, E2E_CUT) == 0,
 	    "%s: then the main menu; the caller hangs up", f);
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
 	sleep_ms(300);
-	is_call(e, "path", "main:hello main:top main:member main:top",
+	is_call(e, "path", "main:hello main:top main:staff main:top",
 	    "%s: path", f);
 
 	/* the caller leaves while kefu waits for the rest of a barcode */

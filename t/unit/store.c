@@ -30,7 +30,7 @@ static const char *const tables[] = {
 };
 static const char *const names[] = {
 	"members", "orders", "requests", "messaging", "calls", "member_pins",
-	"outbox",
+	"outbox", "member_calls",
 };
 
 static char *srcdir, *sqldir;
@@ -510,7 +510,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 	    .ncoltypes = 2 };
 	struct db_result *res;
 	struct db_err err;
-	char *cause = NULL, *bad, *path = NULL, *sql;
+	char *cause = NULL, *bad, *path = NULL, *sql, broken[32];
 	const char *dialect;
 	size_t i, missing = 0, namebad = 0;
 	int applied = -1, v = -1, exists;
@@ -563,7 +563,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 	ok(run(src, "SELECT COUNT(*) FROM orders") == 0,
 	    "%s: orders exists at version 2", label);
 	store_status(src, ds, sqldir, &st, &cause);
-	is_int(st.npending, 5, "%s: five pending at version 2", label);
+	is_int(st.npending, 6, "%s: six pending at version 2", label);
 	store_status_free(&st);
 
 	ok(store_upgrade(src, ds, sqldir, 5, &applied, &cause) == 0,
@@ -576,8 +576,8 @@ test_engine(const char *label, struct conf_datasource *ds,
 	    "%s: a message sent before 007", label);
 	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
 	    "%s: upgrade to the latest", label);
-	is_int(applied, 2, "%s: 006_member_pins and 007_outbox applied",
-	    label);
+	is_int(applied, 3, "%s: 006_member_pins, 007_outbox and "
+	    "008_member_calls applied", label);
 	is_int(ob_count(src, "status = 'submitted' AND body = 'old' AND "
 	    "idem_key LIKE 'outbox:%' AND msg_class = 'transactional'"), 1,
 	    "%s: the old row is submitted, with a key and a class", label);
@@ -637,14 +637,17 @@ test_engine(const char *label, struct conf_datasource *ds,
 	    == 0, "%s: outbox state 'unknown' is taken", label);
 
 	/* A migration that fails leaves the version where it was. */
-	bad = bad_sqldir(dialect, 8);
+	bad = bad_sqldir(dialect, (int)nitems(names) + 1);
 	ok(store_upgrade(src, ds, bad, 0, &applied, &cause) == -1,
 	    "%s: a broken migration fails", label);
-	like(cause, "008_broken.sql", "%s: the error names the file", label);
+	snprintf(broken, sizeof broken, "%03d_broken.sql",
+	    (int)nitems(names) + 1);
+	like(cause, broken, "%s: the error names the file", label);
 	free(cause);
 	cause = NULL;
 	store_version(src, dialect, &v, &cause);
-	is_int(v, 7, "%s: version stays 7 after the failure", label);
+	is_int(v, (int)nitems(names), "%s: version stays at the latest after "
+	    "the failure", label);
 	if (strcmp(dialect, "mysql") != 0) {
 		store_table_exists(src, dialect, "half_done", &exists, &cause);
 		is_int(exists, 0, "%s: the failed migration was rolled back",

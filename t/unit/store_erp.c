@@ -100,6 +100,18 @@ var(const struct map_res *r, const char *name)
 	return "(missing)";
 }
 
+/* An integer variable, -1 when missing or NULL. */
+static long long
+ivar(const struct map_res *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nvars; i++)
+		if (strcmp(r->vars[i].name, name) == 0)
+			return r->vars[i].v->null ? -1 : r->vars[i].v->i;
+	return -1;
+}
+
 static int
 run1(struct db_source *src, const char *sql, const char *param, char **out)
 {
@@ -169,7 +181,7 @@ test_mappings(const char *srcdir)
 		free(cause);
 		goto out;
 	}
-	is_int(map_count(set), 4, "four ERP example mappings");
+	is_int(map_count(set), 5, "five ERP example mappings");
 
 	in[0] = (struct map_var){ "code", "6902083881405" };
 	is_int(map_exec(set, "erp.price", in, 1, &r), MAP_FOUND,
@@ -233,6 +245,30 @@ test_mappings(const char *srcdir)
 	in[0] = (struct map_var){ "prefix", "%" };
 	is_int(map_exec(set, "erp.search", in, 1, &r), MAP_EMPTY,
 	    "a caller's %% is a per cent sign, not every product (match=)");
+	map_res_free(&r);
+
+	/* Members of the ERP's loyalty scheme (kefu-store(7)). */
+	in[0] = (struct map_var){ "key", "13912345678" };
+	is_int(map_exec(set, "erp.member", in, 1, &r), MAP_FOUND,
+	    "erp.member by mobile (the caller ID)");
+	is_str(var(&r, "member_name"), "张晓燕", "the member's Chinese name "
+	    "from GBK");
+	is_int(ivar(&r, "points"), 1280, "the points balance");
+	is_str(var(&r, "card_no"), "8800012345", "the card number");
+	map_res_free(&r);
+	in[0] = (struct map_var){ "key", "8800012346" };
+	is_int(map_exec(set, "erp.member", in, 1, &r), MAP_FOUND,
+	    "erp.member by card number");
+	is_str(var(&r, "member_name"), "欧阳堃", "堃 (GBK, not GB2312)");
+	is_int(ivar(&r, "points"), 35, "its points");
+	map_res_free(&r);
+	in[0] = (struct map_var){ "key", "8800012347" };
+	is_int(map_exec(set, "erp.member", in, 1, &r), MAP_EMPTY,
+	    "a cancelled card (ZT 0) is not found");
+	map_res_free(&r);
+	in[0] = (struct map_var){ "key", "88000123x" };
+	is_int(map_exec(set, "erp.member", in, 1, &r), MAP_INVALID,
+	    "a key that is not digits never reaches the ERP");
 	map_res_free(&r);
 	map_set_free(set);
 out:

@@ -294,7 +294,8 @@ test_set(struct db_source *src, const char *l, const char *no)
 static void
 test_services(struct db_source *src, const char *l, const char *phone_no)
 {
-	struct store_member_actor phone = { .via = "phone", .call_id = 4242 };
+	struct store_member_actor phone = { .via = "phone", .call_id = 4242,
+	    .call_ref = "L2-1733486400123" };
 	struct store_member_actor paper = { .via = "paper", .staff_no = "S03" };
 	struct store_member *m = NULL;
 	char *cause = NULL;
@@ -320,6 +321,12 @@ test_services(struct db_source *src, const char *l, const char *phone_no)
 	    "again by phone", l);
 	is_int(count(src, "SELECT COUNT(*) FROM consent_ledger WHERE "
 	    "call_id = 4242"), 2, "%s: two ledger rows for that call", l);
+	is_int(count(src, "SELECT COUNT(*) FROM consent_ledger WHERE "
+	    "call_ref = 'L2-1733486400123'"), 2, "%s: both with the call's "
+	    "reference", l);
+	is_int(count(src, "SELECT COUNT(*) FROM consent_ledger WHERE "
+	    "call_ref IS NOT NULL"), 2, "%s: and only they (the desk's have "
+	    "none)", l);
 
 	ok(store_member_upgrade(src, phone_no, &paper, &cause) == 0,
 	    "%s: the phone member signs the paper form", l);
@@ -452,6 +459,54 @@ test_list_close(struct db_source *src, const char *l, const char *paper,
 	store_members_free(m, n);
 }
 
+/* Run one statement that writes; 0 or -1. */
+static int
+exec_sql(struct db_source *src, const char *sql)
+{
+	struct db_query q = { .sql = sql, .writes = 1 };
+	struct db_result *res;
+	struct db_err err;
+
+	if (db_run(src, &q, &res, &err) == -1) {
+		tap_diag("%s: %s", sql, err.msg);
+		return -1;
+	}
+	db_result_free(res);
+	return 0;
+}
+
+/*
+ * A registration is one transaction: with the consent ledger gone, the
+ * members row (written first) must not stay behind either.
+ */
+static void
+test_atomic(struct db_source *src, const char *l)
+{
+	struct store_member_fields f = { .name = "王五", .mobile =
+	    "13700000007" };
+	long long before = count(src, "SELECT COUNT(*) FROM members");
+	char no[9], *cause = NULL;
+
+	ok(exec_sql(src, "ALTER TABLE consent_ledger RENAME TO "
+	    "consent_ledger_off") == 0, "%s: the consent ledger renamed away",
+	    l);
+	ok(add(src, "paper", &f, -1, "2468", no, &cause) == -1,
+	    "%s: registering then fails (at the ledger row)", l);
+	like(cause, "consent_ledger", "%s: naming the ledger", l);
+	is_int(count(src, "SELECT COUNT(*) FROM members"), before,
+	    "%s: and leaves no members row behind", l);
+	is_int(count(src, "SELECT COUNT(*) FROM member_services s WHERE NOT "
+	    "EXISTS (SELECT 1 FROM members m WHERE m.id = s.member_id)"), 0,
+	    "%s: nor a services row", l);
+	ok(exec_sql(src, "ALTER TABLE consent_ledger_off RENAME TO "
+	    "consent_ledger") == 0, "%s: the ledger back", l);
+	ok(add(src, "paper", &f, -1, "2468", no, &cause) == 0,
+	    "%s: then the same registration succeeds", l);
+	is_int(count(src, "SELECT COUNT(*) FROM members WHERE mobile = "
+	    "'13700000007'"), 1, "%s: once", l);
+	free(cause);
+}
+
 static void
 test_engine(const char *l, struct conf_datasource *ds)
 {
@@ -476,6 +531,7 @@ test_engine(const char *l, struct conf_datasource *ds)
 	test_services(src, l, phone);
 	test_pin(src, l, phone);
 	test_list_close(src, l, paper, phone);
+	test_atomic(src, l);
 	log_capture(NULL);
 	log_set_level(KLOG_WARN);
 	like(sb_str(&logs), "wrong PIN (1 of 5)", "%s: the log counts wrong "
