@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "call/call.h"
 #include "flow/flow_int.h"
 #include "t/tap.h"
 #include "t/unit/flow_fake.h"
@@ -224,8 +225,6 @@ test_hangup(void)
 	is_int(rec.end, FLOW_END_CALLER, "hang-up while typing");
 	is_int(rec.nqueries, 0, "no query after hang-up");
 }
-
-char *calllog_redact(const char *bound);
 
 /* Names that hold secrets: their values never reach a log. */
 static void
