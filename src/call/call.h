@@ -130,7 +130,8 @@ struct svc_builtin {
 	size_t nparams;
 	struct {
 		const char *name;
-		const char *type;       /* digits, text, integer, decimal, date */
+		const char *type;       /* a flow_type_name: digits, text,
+					   integer, decimal, date */
 		int optional;
 	} params[8];
 	size_t nouts;

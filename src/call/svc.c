@@ -41,25 +41,44 @@ svc_outcome(enum map_outcome o)
 	return FLOW_Q_ERROR;
 }
 
-/* The flow's name of a column type. */
-static const char *
+/* The flow's type of a column. */
+static enum flow_type
 svc_coltype(enum db_vtype t)
 {
 	switch (t) {
 	case DBV_INT:
-		return "integer";
+		return FLOW_T_INTEGER;
 	case DBV_DECIMAL:
-		return "decimal";
+		return FLOW_T_DECIMAL;
 	case DBV_DATE:
-		return "date";
+		return FLOW_T_DATE;
 	case DBV_TIMESTAMP:
-		return "timestamp";
+		return FLOW_T_TIMESTAMP;
 	case DBV_BOOL:
-		return "boolean";
+		return FLOW_T_BOOLEAN;
 	case DBV_TEXT:
 		break;
 	}
-	return "text";
+	return FLOW_T_TEXT;
+}
+
+/* The flow's type of a mapping's parameter. */
+static enum flow_type
+svc_paramtype(enum map_ptype t)
+{
+	switch (t) {
+	case MAPP_DIGITS:
+		return FLOW_T_DIGITS;
+	case MAPP_INTEGER:
+		return FLOW_T_INTEGER;
+	case MAPP_DECIMAL:
+		return FLOW_T_DECIMAL;
+	case MAPP_DATE:
+		return FLOW_T_DATE;
+	case MAPP_TEXT:
+		break;
+	}
+	return FLOW_T_TEXT;
 }
 
 /* A value as the flow sees it: text, or NULL for SQL NULL. */
@@ -92,7 +111,7 @@ svc_rows(const struct map *m, const struct map_res *res,
 	rows->types = xcalloc(mi->ncolumns + 1, sizeof *rows->types);
 	for (c = 0; c < mi->ncolumns; c++) {
 		rows->names[c] = xstrdup(mi->columns[c].var);
-		rows->types[c] = xstrdup(svc_coltype(mi->columns[c].type));
+		rows->types[c] = svc_coltype(mi->columns[c].type);
 	}
 	vals = xcalloc(mi->ncolumns + 1, sizeof *vals);
 	for (r = 0; r < res->nrows && res->ncols == mi->ncolumns; r++) {
@@ -160,7 +179,7 @@ svc_map_describe(void *arg, const char *name, struct flow_mapinfo *info)
 	memset(info, 0, sizeof *info);
 	for (i = 0; i < mi->nparams && i < FLOW_MAP_MAX; i++) {
 		info->params[i].name = mi->params[i].name;
-		info->params[i].type = map_ptype_name(mi->params[i].type);
+		info->params[i].type = svc_paramtype(mi->params[i].type);
 		info->params[i].optional = mi->params[i].optional;
 	}
 	info->nparams = i;
