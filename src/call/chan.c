@@ -44,8 +44,7 @@ chan_event(struct chan *ch, enum line_status st, char *cause)
 	}
 	log_warnx("line %s: the %s failed during the call (kefu ends the "
 	    "call and re-initialises the line): %s", ch->ln->name,
-	    strcmp(ch->ln->ops->name, "modem") == 0 ? "modem" :
-	    "simulated line", cause ? cause : "unknown error");
+	    ch->ln->ops->kind, cause ? cause : "unknown error");
 	free(cause);
 	return FLOW_EV_ERROR;
 }
@@ -132,7 +131,7 @@ chan_wait_key(void *arg, uint64_t deadline, char *key)
 	int ms;
 
 	ms = deadline > now ? (int)(deadline - now) : 0;
-	st = ch->ln->ops->wait_digit(ch->ln, ms, key, &cause);
+	st = line_wait_digit(ch->ln, ms, key, &cause);
 	if (st == LINE_TIMEOUT)
 		return FLOW_EV_TIMEOUT;
 	return chan_event(ch, st, cause);
@@ -202,7 +201,7 @@ chan_record(void *arg, const struct flow_record_req *req, char **path,
 		return FLOW_EV_DONE;
 	}
 	if (req->beep) {
-		st = ln->ops->beep(ln, 1000, 300, &cause);
+		st = line_beep(ln, 1000, 300, &cause);
 		if (st != LINE_OK) {
 			recording_close(rec, NULL, NULL, NULL);
 			return chan_event(ch, st, cause);
@@ -213,7 +212,7 @@ chan_record(void *arg, const struct flow_record_req *req, char **path,
 	lr.max_ms = req->max_ms;
 	lr.silence_ms = req->silence_ms;
 	lr.stop_on_key = req->stop_keys != NULL && *req->stop_keys != '\0';
-	st = ln->ops->record(ln, &lr, key, &cause);
+	st = line_record(ln, &lr, key, &cause);
 	if (recording_close(rec, &ms, path, &why) == 0)
 		log_info("line %s: recorded %u ms into %s", ln->name, ms,
 		    *path);

@@ -127,12 +127,20 @@ struct line_src {
 
 /*
  * A line driver.  Every slot is required but play_src.  The call
- * operations (answer .. hangup) are what the flow interpreter uses;
- * open, wait_call and close are driven by the line thread in line.c.
+ * operations (answer .. hangup) are what the flow interpreter uses,
+ * through line_play, line_wait_digit, line_record and line_beep; open,
+ * wait_call and close are driven by the line thread in line.c.  line.c
+ * alone moves the line's state (enum line_state) around these calls: a
+ * driver only reports LINE_EV_RING (-> LINE_RINGING) and never names
+ * another driver.
  */
 struct line_ops {
-	/* Driver name for logs and `kefu status`: "modem", "sim". */
+	/* The [line] type= that picks it, for `kefu status`: "modem". */
 	const char *name;
+	/* What the device is, in a log line: "modem", "simulated line". */
+	const char *kind;
+	/* What kefu does after it failed: "re-initialising the modem". */
+	const char *recovery;
 	/*
 	 * Open and initialise the device named in ln->conf; fill ln->fmt.
 	 * 0, or -1 with *cause (the thread retries with back-off).
@@ -141,8 +149,9 @@ struct line_ops {
 	/*
 	 * Wait, on hook, until a call has rung ln->conf->rings times; fill
 	 * *call (rings, caller ID).  LINE_OK when a call is to be answered,
-	 * LINE_TIMEOUT when line_stop() was asked for, LINE_FAILED when the
-	 * device must be re-initialised.
+	 * LINE_TIMEOUT when line_stop() was asked for or a call stopped
+	 * ringing (the line is idle again), LINE_FAILED when the device must
+	 * be re-initialised.
 	 */
 	enum line_status (*wait_call)(struct line *ln, struct line_call *call,
 	    char **cause);
@@ -251,9 +260,23 @@ void line_set_state(struct line *ln, enum line_state st);
 void line_event(struct line *ln, const struct line_event *ev);
 /* "LINE_OK", ... for logs and tests. */
 const char *line_status_name(enum line_status st);
-/* Play audio from src with the driver's play_src, or its play. */
+/*
+ * The call operations as the interpreter uses them: each moves the state
+ * (playing, collecting, recording, beeping) and back to connected, and
+ * calls the driver's slot (see struct line_ops for the statuses).
+ * line_play_src plays from src with the driver's play_src, or reads it
+ * all and calls play.
+ */
+enum line_status line_play(struct line *ln, const void *audio, size_t len,
+    int barge_in, char *key, char **cause);
 enum line_status line_play_src(struct line *ln, const struct line_src *src,
     int barge_in, char *key, char **cause);
+enum line_status line_wait_digit(struct line *ln, int timeout_ms, char *key,
+    char **cause);
+enum line_status line_record(struct line *ln, const struct line_rec *rec,
+    char *key, char **cause);
+enum line_status line_beep(struct line *ln, unsigned freq_hz, unsigned ms,
+    char **cause);
 /* Queue a typed-ahead key (dropped when the queue is full). */
 void line_key_push(struct line *ln, char key);
 /* Take the oldest queued key; 0 when none. */
