@@ -93,8 +93,9 @@ int svc_check(struct svc_set *set, struct strbuf *out, struct strbuf *warn);
 size_t svc_preload(struct svc_set *set, const struct audio_fmt *fmt);
 /*
  * The audio of a sequence of prompts in fmt, as one malloc'd buffer:
- * catalog prompts from the shared cache, free text (prompt id "text",
- * e.g. a product name) spoken by espeak-ng, or a beep when it cannot be.
+ * each prompt as audio_sound (audio.h) decides: a recorded clip, a
+ * generated clip, live speech by espeak-ng (free text, prompt id "text",
+ * e.g. a product name), or a beep.
  */
 int svc_render(struct svc_set *set, const char *lang,
     const struct flow_prompt *p, size_t n, const struct audio_fmt *fmt,

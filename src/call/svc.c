@@ -527,30 +527,14 @@ svc_part_speak(struct svc_stream *st, struct svc_part *pt, const char *lang,
 	free(why);
 }
 
-/*
- * A catalog prompt spoken in another language (lang= in the catalog)
- * that has no audio yet: its entry, for its text to be spoken in its own
- * voice; NULL otherwise.
- */
-static const struct prompt *
-svc_unvoiced(struct svc_set *set, const char *lang, const char *id)
-{
-	const struct prompts *pr = audio_cache_prompts(set->audio);
-	const struct prompt *p = prompts_find(pr, lang, id);
-
-	if (p == NULL || p->spoken == NULL || *p->text == '\0' ||
-	    prompts_resolve(pr, lang, id) != NULL)
-		return NULL;
-	return p;
-}
-
 struct svc_stream *
 svc_stream_open(struct svc_set *set, const char *lang,
     const struct flow_prompt *p, size_t n, const struct audio_fmt *fmt)
 {
+	const struct prompts *pr = audio_cache_prompts(set->audio);
 	struct svc_stream *st = xcalloc(1, sizeof *st);
 	const struct audio_clip *clip;
-	const struct prompt *own;
+	const char *voice, *say;
 	struct svc_part *pt;
 	size_t i;
 
@@ -559,15 +543,18 @@ svc_stream_open(struct svc_set *set, const char *lang,
 	st->fmt = *fmt;
 	st->part = xcalloc(n + 1, sizeof *st->part);
 	st->n = n;
-	/* every text is queued now: spoken while the parts before it play */
+	/*
+	 * audio_sound decides each prompt's sound; every text is queued
+	 * now, spoken while the parts before it play.
+	 */
 	for (i = 0; i < n; i++) {
 		pt = &st->part[i];
-		if (strcmp(p[i].id, "text") == 0 && p[i].text != NULL) {
-			svc_part_speak(st, pt, lang, p[i].text);
-			continue;
-		}
-		if ((own = svc_unvoiced(set, lang, p[i].id)) != NULL) {
-			svc_part_speak(st, pt, own->spoken, own->text);
+		if (audio_sound(pr, lang, p[i].id, p[i].text, &voice, &say) ==
+		    AUDIO_SOUND_SPEECH) {
+			if (strcmp(p[i].id, "text") != 0)
+				log_debug("%s has no audio; speaking its text",
+				    p[i].id);
+			svc_part_speak(st, pt, voice, say);
 			continue;
 		}
 		clip = audio_get(set->audio, lang, p[i].id, fmt);
