@@ -65,7 +65,6 @@ e2e_price(enum msim_family fam, const char *family)
 	msim_hangup(e.sim, MSIM_HUP_LOOP, 0);
 	ok(e2e_wait_end(&e, 8000) == 0, "%s: kefu hung up after the caller "
 	    "left, line back to idle", family);
-	sleep_ms(200);
 	is_int(e2e_count(&e, "SELECT COUNT(*) FROM call_log WHERE "
 	    "caller_id = ?", "13800138000"), 1,
 	    "%s: one call logged with the caller's number", family);

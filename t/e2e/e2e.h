@@ -51,7 +51,12 @@ void e2e_close(struct e2e *e);
 int e2e_wait_idle(struct e2e *e, unsigned ms);
 /* Ring 3 times with caller ID number (NULL: none); 0 once answered. */
 int e2e_ring(struct e2e *e, const char *number);
-/* Wait until the caller's side is on hook and the line idle. */
+/*
+ * Wait until the caller's side is on hook and the line idle.  kefu
+ * writes the call log before it hangs up (svc_line_call), so once this
+ * returns 0 the call's call_log and call_queries rows are there: no
+ * sleep is needed before asserting them.
+ */
 int e2e_wait_end(struct e2e *e, unsigned ms);
 
 /* Segment seg of the current call (0: its first prompt) has started. */

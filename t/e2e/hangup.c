@@ -118,7 +118,6 @@ e2e_hangups(enum msim_family fam, const char *family)
 			ok(ms >= 0 && ms < 1000, "%s, %s while %s: on hook "
 			    "%lld ms after the signal", family, sig[i].name,
 			    states[s], (long long)ms);
-			sleep_ms(200);  /* the call log row */
 			outcome = last_outcome(&e);
 			is_str(outcome, "hangup", "%s, %s while %s: logged as "
 			    "a hang-up", family, sig[i].name, states[s]);
