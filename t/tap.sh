@@ -2,7 +2,9 @@
 # (the name of the test's folder in /tmp): the source and build folders,
 # the programs, the schemas, a scratch folder $tmp removed at exit (kept
 # when KEEP is set), the daemon $pid killed at exit, and TAP output: ok,
-# nok, check, has, hasnt, run (a kefu command); end with "tap_done".
+# nok, check, has, hasnt, run (a kefu command), exits (any command), skip;
+# end with "tap_done".  One vocabulary for every shell test: a test adds
+# helpers of its own only for what these cannot say.
 : "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${KEFU_BUILDDIR:=$KEFU_SRCDIR}"
 kefu="$KEFU_BUILDDIR/kefu"
@@ -32,12 +34,16 @@ check() {
 		[ -n "$3" ] && sed 's/^/#   /' "$3"
 	fi
 }
-# has PATTERN FILE DESCRIPTION; hasnt PATTERN FILE DESCRIPTION
+# has PATTERN [FILE] DESCRIPTION; hasnt PATTERN [FILE] DESCRIPTION: FILE
+# (default $tmp/out, the last run's or exits' output) matches the grep
+# pattern, or does not.
 has() {
+	if [ $# -lt 3 ]; then set -- "$1" "$tmp/out" "$2"; fi
 	grep -q -e "$1" "$2"
 	check $? "$3" "$2"
 }
 hasnt() {
+	if [ $# -lt 3 ]; then set -- "$1" "$tmp/out" "$2"; fi
 	! grep -q -e "$1" "$2"
 	check $? "$3" "$2"
 }
@@ -57,6 +63,24 @@ run() {
 		echo "#   wanted: $pat"
 	fi
 }
+# exits EXPECTED-STATUS DESCRIPTION COMMAND [ARGS...]: run any command
+# and check its exit status (the output shown when it is not the one
+# expected).  Its standard output then its standard error are in
+# $tmp/out (as run's), each alone in $tmp/stdout and $tmp/err.
+exits() {
+	want=$1 what=$2
+	shift 2
+	"$@" >"$tmp/stdout" 2>"$tmp/err"
+	rc=$?
+	cat "$tmp/stdout" "$tmp/err" >"$tmp/out"
+	if [ "$rc" -eq "$want" ]; then ok "$what"; else
+		nok "$what"
+		echo "#   $*: exit $rc (want $want), output:"
+		sed 's/^/#   /' "$tmp/out" | head -20
+	fi
+}
+# skip REASON: a test that cannot run here, counted as skipped.
+skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 # The plan and the exit status.
 tap_done() {
 	echo "1..$n"
