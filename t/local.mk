@@ -7,3 +7,5 @@ include t/e2e/local.mk
 TESTS += t/lint-style.sh
 dist_check_SCRIPTS += t/lint-style.sh
 EXTRA_DIST += HACKING build-aux/lint build-aux/lint-style build-aux/lint-wide
+# What the store tests share to run on each engine (t/unit/store*.c).
+EXTRA_DIST += t/store-engines.h
