@@ -3,6 +3,8 @@
 # the programs, the schemas, a scratch folder $tmp removed at exit (kept
 # when KEEP is set), the daemon $pid killed at exit, and TAP output: ok,
 # nok, check, has, hasnt, run (a kefu command), exits (any command), skip;
+# and to set up: tap_conf (a kefu.conf), tap_kefud (start the daemon),
+# tap_wait (wait for an event);
 # end with "tap_done".  One vocabulary for every shell test: a test adds
 # helpers of its own only for what these cannot say.
 : "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -78,6 +80,56 @@ exits() {
 		echo "#   $*: exit $rc (want $want), output:"
 		sed 's/^/#   /' "$tmp/out" | head -20
 	fi
+}
+# tap_conf [FLOWS-FOLDER]: write $conf, a kefu.conf for kefu and kefud in
+# $tmp: the shipped mappings, adapters, prompts and migrations, flows
+# from FLOWS-FOLDER (default the shipped ones), spool, control socket, a
+# SQLite store and a read-only SQLite catalog, "log = -".  A test appends
+# its own sections (and may change log = with sed).
+tap_conf() {
+	conf=$tmp/kefu.conf
+	cat >"$conf" <<EOF
+[kefu]
+mappings = $KEFU_SRCDIR/mappings/catalog
+adapters = $KEFU_SRCDIR/adapters
+flows = ${1:-$KEFU_SRCDIR/flows}
+prompts = $KEFU_SRCDIR/prompts
+sql = $KEFU_SRCDIR/sql
+spool = $tmp/spool
+socket = $tmp/kefud.sock
+log = -
+[store]
+datasource = local
+[datasource local]
+connect = Driver=SQLite3;Database=$tmp/kefu.db
+adapter = sqlite
+[datasource catalog]
+connect = Driver=SQLite3;Database=$tmp/catalog.db
+adapter = sqlite
+read-only = yes
+EOF
+	chmod 600 "$conf"
+}
+# tap_kefud OUTPUT [OPTIONS...]: start kefud -f $conf with OPTIONS in the
+# background, standard output and error into OUTPUT; $pid (killed at
+# exit, or by the test: then set pid= again).
+tap_kefud() {
+	out=$1
+	shift
+	"$kefud" "$@" -f "$conf" >"$out" 2>&1 &
+	pid=$!
+}
+# tap_wait SECONDS COMMAND [ARGS...]: wait for the event, not a time: run
+# COMMAND every 0.1 s until it succeeds or SECONDS have passed; its
+# status is the last run's.
+tap_wait() {
+	tries=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || { "$@" >/dev/null 2>&1; return; }
+		sleep 0.1
+	done
 }
 # skip REASON: a test that cannot run here, counted as skipped.
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
