@@ -38,6 +38,15 @@ enum e2e_cmp {
 /* Point KEFU_MAPPING_SCHEMA at the source tree; open the log (stderr). */
 void e2e_init(void);
 /*
+ * A test's main: e2e_init, then fn once per modem family (Conexant,
+ * USRobotics) with a scratch folder base (/tmp/kefu-TAG-PID) that is
+ * removed afterwards (skips all without KEFU_SRCDIR).  The test then
+ * returns tap_done() itself (tap.h counts per file).
+ */
+typedef void (e2e_family_h)(enum msim_family fam, const char *family,
+    const char *base);
+void e2e_families(const char *tag, e2e_family_h *fn);
+/*
  * Start the simulator (fast mode), write kefu.conf into dir (made here),
  * open the service on the flows in flows_dir (NULL: the shipped flows),
  * build the local store and the demo catalog, start the line and wait
