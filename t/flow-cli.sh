@@ -6,16 +6,6 @@
 tap_name=flow-cli
 . "$(dirname "$0")/tap.sh"
 
-# has PATTERN DESCRIPTION: the last output (of run) matched.
-has() {
-	if grep -q -e "$1" "$tmp/out"; then ok "$2"; else
-		nok "$2"; sed 's/^/#   /' "$tmp/out"; fi
-}
-hasnt() {
-	if grep -q -e "$1" "$tmp/out"; then
-		nok "$2"; sed 's/^/#   /' "$tmp/out"; else ok "$2"; fi
-}
-
 conf=$tmp/kefu.conf
 cat >"$conf" <<EOC
 [kefu]

@@ -16,54 +16,28 @@ if [ -z "$KEFU_TEST_SMTP" ] || [ -z "$KEFU_TEST_MAILDIR" ] ||
 	tap_done
 fi
 
-conf=$tmp/kefu.conf
-cat >"$conf" <<EOF
-[kefu]
-mappings = $KEFU_SRCDIR/mappings/catalog
-adapters = $KEFU_SRCDIR/adapters
-flows = $KEFU_SRCDIR/flows
-prompts = $KEFU_SRCDIR/prompts
-sql = $KEFU_SRCDIR/sql
-spool = $tmp/spool
-socket = $tmp/kefud.sock
-log = -
-[store]
-datasource = local
-[datasource local]
-connect = Driver=SQLite3;Database=$tmp/kefu.db
-adapter = sqlite
-[datasource catalog]
-connect = Driver=SQLite3;Database=$tmp/catalog.db
-adapter = sqlite
-read-only = yes
+tap_conf
+cat >>"$conf" <<EOF
 [email]
 url = $KEFU_TEST_SMTP
 from = shop@kefu.test
 starttls = no
 EOF
-chmod 600 "$conf"
 run 0 "initialised" "a new store" -- db init
 run 0 "" "the demo catalog" -- catalog build --demo
 
 tag="kd$$"
 log=$tmp/kefud.log
-"$kefud" -d -f "$conf" >"$log" 2>&1 &
-pid=$!
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	grep -q "outbox worker started" "$log" && break
-	sleep 1
-done
+tap_kefud "$log" -d
+tap_wait 10 grep -q "outbox worker started" "$log"
 has "e-mail: outbox worker started (smtp://" "$log" "kefud starts the e-mail worker"
 
 echo "INSERT INTO outbox (channel, recipient, subject, body, msg_class, idem_key, next_attempt_at, created_at) VALUES ('email', '$tag@kefu.test', '订单确认 $tag', '您的订单已确认', 'transactional', 'kd:$tag', '2026-01-01 00:00:00', '2026-01-01 00:00:00');" |
     isql -b -k "Driver=SQLite3;Database=$tmp/kefu.db" >/dev/null 2>&1
-found=
-for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
-	found=$(grep -l "$tag@kefu.test" "$KEFU_TEST_MAILDIR"/new/* 2>/dev/null | head -n 1)
-	[ -n "$found" ] && break
-	sleep 1
-done
-check "$(test -n "$found"; echo $?)" "a message queued while kefud runs arrives in the Maildir" "$log"
+# the glob is read again on each try
+arrived() { grep -q -l "$tag@kefu.test" "$KEFU_TEST_MAILDIR"/new/*; }
+tap_wait 15 arrived
+check $? "a message queued while kefud runs arrives in the Maildir" "$log"
 has "outbox: message 1 to $tag@kefu.test submitted as " "$log" "kefud logs the queue id"
 run 0 "^1 *email *transactional *submitted" "kefu outbox list shows it submitted" -- outbox list
 

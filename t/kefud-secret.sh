@@ -20,47 +20,25 @@ cat >"$tmp/flows/pin.xml" <<EOF
   <hangup id="bye" prompt="sys.goodbye"/>
 </flow>
 EOF
-conf=$tmp/kefu.conf
 log=$tmp/kefud.log
-cat >"$conf" <<EOF
-[kefu]
-mappings = $KEFU_SRCDIR/mappings/catalog
-adapters = $KEFU_SRCDIR/adapters
-flows = $tmp/flows
-prompts = $KEFU_SRCDIR/prompts
-sql = $KEFU_SRCDIR/sql
-spool = $tmp/spool
-socket = $tmp/kefud.sock
-log = $log
-log-level = debug
-[store]
-datasource = local
-[datasource local]
-connect = Driver=SQLite3;Database=$tmp/kefu.db
-adapter = sqlite
-[datasource catalog]
-connect = Driver=SQLite3;Database=$tmp/catalog.db
-adapter = sqlite
-read-only = yes
+tap_conf "$tmp/flows"
+sed -i "s|^log = -$|log = $log\\
+log-level = debug|" "$conf"
+cat >>"$conf" <<EOF
 [line pin]
 type = sim
 device = $tmp/line-pin.sock
 rings = 1
 flow = pin
 EOF
-chmod 600 "$conf"
 if ! "$kefu" -c "$conf" db upgrade >"$tmp/out" 2>&1; then
 	echo "1..0 # SKIP no SQLite store: $(tail -1 "$tmp/out")"
 	exit 0
 fi
 
 # Not -d: kefud logs to the file of log = (foreground would be stderr).
-"$kefud" -f "$conf" >"$tmp/stderr" 2>&1 &
-pid=$!
-i=0
-while [ ! -S "$tmp/line-pin.sock" ] && [ $i -lt 100 ]; do
-	sleep 0.1; i=$((i + 1)); done
-[ -S "$tmp/line-pin.sock" ]
+tap_kefud "$tmp/stderr"
+tap_wait 10 test -S "$tmp/line-pin.sock"
 check $? "kefud runs on a sim line, logging to a file" "$tmp/stderr"
 
 # A wrong entry (too short) then the PIN; digits no other text has.
@@ -73,9 +51,7 @@ ask=$(sed -n 's/.* play  \([0-9.]* s\)$/\1/p' "$tmp/call" | head -n 1)
 check $? "the wrong entry was refused: the PIN prompt ($ask) said twice" \
     "$tmp/call"
 
-i=0
-while ! grep -q "call from .* ended" "$log" 2>/dev/null && [ $i -lt 50 ]; do
-	sleep 0.1; i=$((i + 1)); done
+tap_wait 5 grep -q "call from .* ended" "$log"
 grep -q "line pin: call from 13800138000 ended" "$log"
 check $? "the log file has the call's line" "$log"
 grep -q "path pin:ask pin:thanks pin:bye" "$log"

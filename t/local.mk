@@ -2,3 +2,10 @@
 include t/sim/local.mk
 include t/fuzz/local.mk
 include t/e2e/local.mk
+
+# The mechanical style check CI runs (build-aux/lint), tested on bad lines.
+TESTS += t/lint-style.sh
+dist_check_SCRIPTS += t/lint-style.sh
+EXTRA_DIST += HACKING build-aux/lint build-aux/lint-style build-aux/lint-wide
+# What the store tests share to run on each engine (t/unit/store*.c).
+EXTRA_DIST += t/store-engines.h

@@ -3,44 +3,11 @@
 # database: what each prints and its exit status (0 ok, 1 failure,
 # 2 usage), --help on every subcommand, broken files named by file:line.
 # Prints TAP.
-
-: "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
-: "${KEFU_BUILDDIR:=$KEFU_SRCDIR}"
-kefu=$KEFU_BUILDDIR/kefu
+tap_name=map-cli
+. "$(dirname "$0")/tap.sh"
 data=$KEFU_SRCDIR/t/data/map
-tmp=/tmp/kefu-map-cli.$$
-n=0
-failed=0
-trap 'rm -rf "$tmp"' EXIT INT TERM
+conf=$tmp/kefu.conf
 mkdir -p "$tmp/maps" "$tmp/adapters"
-KEFU_MAPPING_SCHEMA=$KEFU_SRCDIR/mappings/mapping.rng
-export KEFU_MAPPING_SCHEMA
-
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=1
-		sed 's/^/#   /' "$tmp/out" "$tmp/err" 2>/dev/null | head -20
-	fi
-}
-
-# run EXPECTED-STATUS DESCRIPTION kefu-args...
-run() {
-	want=$1 desc=$2
-	shift 2
-	"$kefu" -c "$tmp/kefu.conf" "$@" >"$tmp/out" 2>"$tmp/err"
-	got=$?
-	[ "$got" = "$want" ]
-	ok $? "$desc (exit $got, want $want)"
-}
-
-has() {
-	grep -F -q -- "$2" "$tmp/$1"
-	ok $? "$1 shows: $2"
-}
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	echo "1..0 # SKIP sqlite3 not installed"
@@ -68,101 +35,101 @@ sed -e "s|^mappings = .*|mappings = $tmp/maps|" \
 # --help and usage errors
 "$kefu" --help >"$tmp/out" 2>"$tmp/err"
 [ $? = 0 ] && [ ! -s "$tmp/err" ] && grep -q "^usage: kefu " "$tmp/out"
-ok $? "kefu --help: the usage on stdout, exit 0, nothing on stderr"
+check $? "kefu --help: the usage on stdout, exit 0, nothing on stderr"
 "$kefu" --version >"$tmp/out" 2>"$tmp/err"
 [ $? = 0 ] && grep -q "^kefu " "$tmp/out"
-ok $? "kefu --version"
+check $? "kefu --version"
 for sub in list check test; do
-	run 0 "map $sub --help" map $sub --help
-	has out "usage: kefu map $sub"
+	exits 0 "map $sub --help" "$kefu" -c "$conf" map $sub --help
+	has "usage: kefu map $sub" "$tmp/stdout" "out shows: usage: kefu map $sub"
 done
-run 0 "map --help" map --help
-run 2 "map without subcommand" map
-run 2 "map with unknown subcommand" map frobnicate
-has err "unknown subcommand 'frobnicate'"
-run 2 "map list with an argument" map list extra
-run 2 "map test without a name" map test
-run 2 "map test -n without a number" map test -n x price code=1001
-run 2 "map test with a word that is not var=value" map test price 1001
-has err "'1001' is not var=value"
-run 2 "map test with an unknown parameter" map test price sku=1001
-has err "mapping 'price' has no parameter 'sku'"
+exits 0 "map --help" "$kefu" -c "$conf" map --help
+exits 2 "map without subcommand" "$kefu" -c "$conf" map
+exits 2 "map with unknown subcommand" "$kefu" -c "$conf" map frobnicate
+has "unknown subcommand 'frobnicate'" "$tmp/err" "err shows: unknown subcommand 'frobnicate'"
+exits 2 "map list with an argument" "$kefu" -c "$conf" map list extra
+exits 2 "map test without a name" "$kefu" -c "$conf" map test
+exits 2 "map test -n without a number" "$kefu" -c "$conf" map test -n x price code=1001
+exits 2 "map test with a word that is not var=value" "$kefu" -c "$conf" map test price 1001
+has "'1001' is not var=value" "$tmp/err" "err shows: '1001' is not var=value"
+exits 2 "map test with an unknown parameter" "$kefu" -c "$conf" map test price sku=1001
+has "mapping 'price' has no parameter 'sku'" "$tmp/err" "err shows: mapping 'price' has no parameter 'sku'"
 
 # list
-run 0 "map list" map list
-has out "NAME                 DATASOURCE     DESCRIPTION"
-has out "price                erp            Name, price and unit of a product by barcode or PLU"
-has out "stock_set            erp            (writes) Set the stock"
-[ "$(wc -l <"$tmp/out")" -eq 6 ]
-ok $? "map list: a header and five mappings"
+exits 0 "map list" "$kefu" -c "$conf" map list
+has "NAME                 DATASOURCE     DESCRIPTION" "$tmp/stdout" "out shows: NAME                 DATASOURCE     DESCRIPTION"
+has "price                erp            Name, price and unit of a product by barcode or PLU" "$tmp/stdout" "out shows: price                erp            Name, price and unit of a product by barcode or PLU"
+has "stock_set            erp            (writes) Set the stock" "$tmp/stdout" "out shows: stock_set            erp            (writes) Set the stock"
+[ "$(wc -l <"$tmp/stdout")" -eq 6 ]
+check $? "map list: a header and five mappings"
 
 # check: everything prepares against the database
-run 0 "map check" map check
-has out "5 mappings: schema, placeholders and datasources ok"
-has out "price.xml:3: price: ok (erp, sqlite, 4 columns)"
-has out "5 mappings: 0 failed, 0 not checked"
-run 0 "map check -o (offline)" map check -o
-[ "$(wc -l <"$tmp/out")" -eq 1 ]
-ok $? "map check -o: one line"
+exits 0 "map check" "$kefu" -c "$conf" map check
+has "5 mappings: schema, placeholders and datasources ok" "$tmp/stdout" "out shows: 5 mappings: schema, placeholders and datasources ok"
+has "price.xml:3: price: ok (erp, sqlite, 4 columns)" "$tmp/stdout" "out shows: price.xml:3: price: ok (erp, sqlite, 4 columns)"
+has "5 mappings: 0 failed, 0 not checked" "$tmp/stdout" "out shows: 5 mappings: 0 failed, 0 not checked"
+exits 0 "map check -o (offline)" "$kefu" -c "$conf" map check -o
+[ "$(wc -l <"$tmp/stdout")" -eq 1 ]
+check $? "map check -o: one line"
 
 # test: found, with statement, binds, time, outcome and typed variables
-run 0 "map test price" map test price code=6901234567892
-has out "statement:   SELECT name, price, unit, on_sale FROM products WHERE barcode = ? OR CAST(plu AS VARCHAR(14)) = ?"
-has out "bind 1:      :code = '6901234567892' (text)"
-has out "bind 2:      :code = '6901234567892' (text)"
-has out "outcome:     found"
-has out "product_name = '可口可乐' (text)"
-has out "price = 3.5 (decimal)"
-has out "on_sale = 1 (boolean)"
-grep -q '^time:        [0-9]*\.[0-9][0-9][0-9] ms$' "$tmp/out"
-ok $? "map test shows the time taken"
-run 0 "NULL is shown as NULL" map test price code=1002
-has out "unit = NULL (text)"
-run 0 "the empty string is shown as ''" map test price code=1003
-has out "unit = '' (text)"
-run 0 "map test empty is not a failure" map test price code=9999
-has out "outcome:     empty"
-run 0 "many rows" map test search prefix=Ap
-has out "outcome:     many"
-has out "rows:        3"
-has out "row 3: product_name='Apple juice' (text) price=6.5 (decimal)"
+exits 0 "map test price" "$kefu" -c "$conf" map test price code=6901234567892
+has "statement:   SELECT name, price, unit, on_sale FROM products WHERE barcode = ? OR CAST(plu AS VARCHAR(14)) = ?" "$tmp/stdout" "out shows: statement:   SELECT name, price, unit, on_sale FROM products WHERE barcode = ? OR CAST(plu AS VARCHAR(14)) = ?"
+has "bind 1:      :code = '6901234567892' (text)" "$tmp/stdout" "out shows: bind 1:      :code = '6901234567892' (text)"
+has "bind 2:      :code = '6901234567892' (text)" "$tmp/stdout" "out shows: bind 2:      :code = '6901234567892' (text)"
+has "outcome:     found" "$tmp/stdout" "out shows: outcome:     found"
+has "product_name = '可口可乐' (text)" "$tmp/stdout" "out shows: product_name = '可口可乐' (text)"
+has "price = 3.5 (decimal)" "$tmp/stdout" "out shows: price = 3.5 (decimal)"
+has "on_sale = 1 (boolean)" "$tmp/stdout" "out shows: on_sale = 1 (boolean)"
+grep -q '^time:        [0-9]*\.[0-9][0-9][0-9] ms$' "$tmp/stdout"
+check $? "map test shows the time taken"
+exits 0 "NULL is shown as NULL" "$kefu" -c "$conf" map test price code=1002
+has "unit = NULL (text)" "$tmp/stdout" "out shows: unit = NULL (text)"
+exits 0 "the empty string is shown as ''" "$kefu" -c "$conf" map test price code=1003
+has "unit = '' (text)" "$tmp/stdout" "out shows: unit = '' (text)"
+exits 0 "map test empty is not a failure" "$kefu" -c "$conf" map test price code=9999
+has "outcome:     empty" "$tmp/stdout" "out shows: outcome:     empty"
+exits 0 "many rows" "$kefu" -c "$conf" map test search prefix=Ap
+has "outcome:     many" "$tmp/stdout" "out shows: outcome:     many"
+has "rows:        3" "$tmp/stdout" "out shows: rows:        3"
+has "row 3: product_name='Apple juice' (text) price=6.5 (decimal)" "$tmp/stdout" "out shows: row 3: product_name='Apple juice' (text) price=6.5 (decimal)"
 # with a row limit appended (on-many="many"), binds still show their names
-run 0 "many rows, row limit appended" map test -n 2 search prefix=Ap
-has out "LIMIT 4"
-has out "bind 1:      :prefix = 'Ap' (text)"
+exits 0 "many rows, row limit appended" "$kefu" -c "$conf" map test -n 2 search prefix=Ap
+has "LIMIT 4" "$tmp/stdout" "out shows: LIMIT 4"
+has "bind 1:      :prefix = 'Ap' (text)" "$tmp/stdout" "out shows: bind 1:      :prefix = 'Ap' (text)"
 
 # invalid input never reaches the database and exits 1
-run 1 "bad check digit" map test barcode code=6901234567893
-has out "outcome:     invalid"
-has out "parameter:   code"
-has out "reason:      bad-check-digit"
-has out "error:       parameter 'code': bad check digit"
-run 1 "SQL in a digits parameter" map test price "code=1001' OR '1'='1"
-has out "reason:      not-digits"
-if grep -q '^statement:' "$tmp/out"; then r=1; else r=0; fi
-ok $r "refused before any statement was sent"
+exits 1 "bad check digit" "$kefu" -c "$conf" map test barcode code=6901234567893
+has "outcome:     invalid" "$tmp/stdout" "out shows: outcome:     invalid"
+has "parameter:   code" "$tmp/stdout" "out shows: parameter:   code"
+has "reason:      bad-check-digit" "$tmp/stdout" "out shows: reason:      bad-check-digit"
+has "error:       parameter 'code': bad check digit" "$tmp/stdout" "out shows: error:       parameter 'code': bad check digit"
+exits 1 "SQL in a digits parameter" "$kefu" -c "$conf" map test price "code=1001' OR '1'='1"
+has "reason:      not-digits" "$tmp/stdout" "out shows: reason:      not-digits"
+if grep -q '^statement:' "$tmp/stdout"; then r=1; else r=0; fi
+check $r "refused before any statement was sent"
 
 # quotes, semicolons and comments in text are bound, never pasted
-run 0 "quotes and comments in a text parameter" map test search "prefix=x'; DROP TABLE products; --"
-has out "bind 1:      :prefix = 'x'; DROP TABLE products; --' (text)"
-has out "statement:   SELECT name, price FROM products WHERE name LIKE ? || '%' ORDER BY name"
-has out "outcome:     empty"
-run 0 "the table is still there" map test price code=1001
-has out "outcome:     found"
+exits 0 "quotes and comments in a text parameter" "$kefu" -c "$conf" map test search "prefix=x'; DROP TABLE products; --"
+has "bind 1:      :prefix = 'x'; DROP TABLE products; --' (text)" "$tmp/stdout" "out shows: bind 1:      :prefix = 'x'; DROP TABLE products; --' (text)"
+has "statement:   SELECT name, price FROM products WHERE name LIKE ? || '%' ORDER BY name" "$tmp/stdout" "out shows: statement:   SELECT name, price FROM products WHERE name LIKE ? || '%' ORDER BY name"
+has "outcome:     empty" "$tmp/stdout" "out shows: outcome:     empty"
+exits 0 "the table is still there" "$kefu" -c "$conf" map test price code=1001
+has "outcome:     found" "$tmp/stdout" "out shows: outcome:     found"
 
 # a write, declared
-run 0 "a mapping that writes" map test stock_set plu=1005 qty=11
-has out "affected:    1"
-run 0 "check says which mappings write" map check
-has out "more.xml:37: stock_set: ok (erp, sqlite, writes)"
+exits 0 "a mapping that writes" "$kefu" -c "$conf" map test stock_set plu=1005 qty=11
+has "affected:    1" "$tmp/stdout" "out shows: affected:    1"
+exits 0 "check says which mappings write" "$kefu" -c "$conf" map check
+has "more.xml:37: stock_set: ok (erp, sqlite, writes)" "$tmp/stdout" "out shows: more.xml:37: stock_set: ok (erp, sqlite, writes)"
 
 # repeated runs show latency percentiles
-run 0 "map test -n 20" map test -n 20 price code=1001
-grep -q '^runs:        20 (0 errors), p50 [0-9.]* ms, p99 [0-9.]* ms$' "$tmp/out"
-ok $? "map test -n shows p50/p99"
+exits 0 "map test -n 20" "$kefu" -c "$conf" map test -n 20 price code=1001
+grep -q '^runs:        20 (0 errors), p50 [0-9.]* ms, p99 [0-9.]* ms$' "$tmp/stdout"
+check $? "map test -n shows p50/p99"
 
-run 1 "unknown mapping" map test nope
-has err "no mapping named 'nope'"
+exits 1 "unknown mapping" "$kefu" -c "$conf" map test nope
+has "no mapping named 'nope'" "$tmp/err" "err shows: no mapping named 'nope'"
 
 # a database that is down is reported by check, and test says "down"
 cat >"$tmp/maps/gone.xml" <<'EOF2'
@@ -171,17 +138,17 @@ cat >"$tmp/maps/gone.xml" <<'EOF2'
   <result rows="many"><column name="name" type="text"/></result>
 </mapping>
 EOF2
-run 0 "map check with an unreachable datasource" map check
-has out "gone.xml:1: gone: datasource 'gone' not reachable, statement not checked"
-has out "6 mappings: 0 failed, 1 not checked"
-run 1 "map test on an unreachable datasource" map test gone
-has out "outcome:     down"
+exits 0 "map check with an unreachable datasource" "$kefu" -c "$conf" map check
+has "gone.xml:1: gone: datasource 'gone' not reachable, statement not checked" "$tmp/stdout" "out shows: gone.xml:1: gone: datasource 'gone' not reachable, statement not checked"
+has "6 mappings: 0 failed, 1 not checked" "$tmp/stdout" "out shows: 6 mappings: 0 failed, 1 not checked"
+exits 1 "map test on an unreachable datasource" "$kefu" -c "$conf" map test gone
+has "outcome:     down" "$tmp/stdout" "out shows: outcome:     down"
 
 # a column that does not exist is found by check
 sed 's/name="unit" var="unit"/name="units" var="unit"/' "$data/good/price.xml" \
 	>"$tmp/maps/price.xml"
-run 1 "map check finds a wrong column" map check
-has out "price.xml:8: mapping 'price': column 3 is 'unit', the mapping expects 'units'"
+exits 1 "map check finds a wrong column" "$kefu" -c "$conf" map check
+has "price.xml:8: mapping 'price': column 3 is 'unit', the mapping expects 'units'" "$tmp/stdout" "out shows: price.xml:8: mapping 'price': column 3 is 'unit', the mapping expects 'units'"
 cp "$data/good/price.xml" "$tmp/maps/price.xml"
 
 # a stored procedure that returns rows on a read-only MariaDB datasource
@@ -208,30 +175,28 @@ EOF2
 </mapping>
 EOF2
 	"$kefu" -c "$tmp/maria/kefu.conf" map list >"$tmp/out" 2>"$tmp/err"
-	has out "erp            (procedure)"
+	has "erp            (procedure)" "$tmp/out" "out shows: erp            (procedure)"
 	"$kefu" -c "$tmp/maria/kefu.conf" map check >"$tmp/out" 2>"$tmp/err"
-	ok $? "map check of a procedure on a read-only MariaDB datasource"
-	has out "proc.xml:1: proc_price: ok (erp, mysql, procedure"
+	check $? "map check of a procedure on a read-only MariaDB datasource"
+	has "proc.xml:1: proc_price: ok (erp, mysql, procedure" "$tmp/out" "out shows: proc.xml:1: proc_price: ok (erp, mysql, procedure"
 	if grep -q "0 columns" "$tmp/out"; then r=1; else r=0; fi
-	ok $r "not 'returns 0 columns'"
+	check $r "not 'returns 0 columns'"
 	"$kefu" -c "$tmp/maria/kefu.conf" map test proc_price \
 	    code=6901234567892 >"$tmp/out" 2>"$tmp/err"
-	ok $? "map test runs the procedure"
-	has out "price = 3.50 (decimal)"
+	check $? "map test runs the procedure"
+	has "price = 3.50 (decimal)" "$tmp/out" "out shows: price = 3.50 (decimal)"
 	echo "DROP DATABASE $db" | isql -k "$KEFU_TEST_MARIADB" -b >/dev/null
 else
-	echo "ok $((n + 1)) # SKIP KEFU_TEST_MARIADB or isql missing"
-	n=$((n + 1))
+	skip "KEFU_TEST_MARIADB or isql missing"
 fi
 
 # broken files: every problem as file:line, exit 1
 cp "$data/bad/writes.xml" "$data/bad/malformed.xml" "$tmp/maps/"
-run 1 "map check with broken files" map check
-has err "writes.xml:6: 'UPDATE' is not a query"
-has err "malformed.xml:5: Opening and ending tag mismatch"
-run 1 "map list refuses a broken set too" map list
-run 1 "map check of one file" map check "$data/bad/unknown-placeholder.xml"
-has err "unknown-placeholder.xml:5: unknown placeholder :barcode"
+exits 1 "map check with broken files" "$kefu" -c "$conf" map check
+has "writes.xml:6: 'UPDATE' is not a query" "$tmp/err" "err shows: writes.xml:6: 'UPDATE' is not a query"
+has "malformed.xml:5: Opening and ending tag mismatch" "$tmp/err" "err shows: malformed.xml:5: Opening and ending tag mismatch"
+exits 1 "map list refuses a broken set too" "$kefu" -c "$conf" map list
+exits 1 "map check of one file" "$kefu" -c "$conf" map check "$data/bad/unknown-placeholder.xml"
+has "unknown-placeholder.xml:5: unknown placeholder :barcode" "$tmp/err" "err shows: unknown-placeholder.xml:5: unknown placeholder :barcode"
 
-echo "1..$n"
-exit $failed
+tap_done

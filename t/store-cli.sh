@@ -5,12 +5,6 @@
 tap_name=store-cli
 . "$(dirname "$0")/tap.sh"
 
-# has PATTERN DESCRIPTION: the last output matched too.
-has() {
-	if grep -q -e "$1" "$tmp/out"; then ok "$2"; else
-		nok "$2"; sed 's/^/#   /' "$tmp/out"; fi
-}
-
 sql() {
 	echo "$1" | isql -b -k "Driver=SQLite3;Database=$tmp/var/kefu.db" \
 	    >/dev/null 2>&1

@@ -2,7 +2,11 @@
 # (the name of the test's folder in /tmp): the source and build folders,
 # the programs, the schemas, a scratch folder $tmp removed at exit (kept
 # when KEEP is set), the daemon $pid killed at exit, and TAP output: ok,
-# nok, check, has, hasnt, run (a kefu command); end with "tap_done".
+# nok, check, has, hasnt, run (a kefu command), exits (any command), skip;
+# and to set up: tap_conf (a kefu.conf), tap_kefud (start the daemon),
+# tap_wait (wait for an event);
+# end with "tap_done".  One vocabulary for every shell test: a test adds
+# helpers of its own only for what these cannot say.
 : "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${KEFU_BUILDDIR:=$KEFU_SRCDIR}"
 kefu="$KEFU_BUILDDIR/kefu"
@@ -32,12 +36,16 @@ check() {
 		[ -n "$3" ] && sed 's/^/#   /' "$3"
 	fi
 }
-# has PATTERN FILE DESCRIPTION; hasnt PATTERN FILE DESCRIPTION
+# has PATTERN [FILE] DESCRIPTION; hasnt PATTERN [FILE] DESCRIPTION: FILE
+# (default $tmp/out, the last run's or exits' output) matches the grep
+# pattern, or does not.
 has() {
+	if [ $# -lt 3 ]; then set -- "$1" "$tmp/out" "$2"; fi
 	grep -q -e "$1" "$2"
 	check $? "$3" "$2"
 }
 hasnt() {
+	if [ $# -lt 3 ]; then set -- "$1" "$tmp/out" "$2"; fi
 	! grep -q -e "$1" "$2"
 	check $? "$3" "$2"
 }
@@ -57,6 +65,74 @@ run() {
 		echo "#   wanted: $pat"
 	fi
 }
+# exits EXPECTED-STATUS DESCRIPTION COMMAND [ARGS...]: run any command
+# and check its exit status (the output shown when it is not the one
+# expected).  Its standard output then its standard error are in
+# $tmp/out (as run's), each alone in $tmp/stdout and $tmp/err.
+exits() {
+	want=$1 what=$2
+	shift 2
+	"$@" >"$tmp/stdout" 2>"$tmp/err"
+	rc=$?
+	cat "$tmp/stdout" "$tmp/err" >"$tmp/out"
+	if [ "$rc" -eq "$want" ]; then ok "$what"; else
+		nok "$what"
+		echo "#   $*: exit $rc (want $want), output:"
+		sed 's/^/#   /' "$tmp/out" | head -20
+	fi
+}
+# tap_conf [FLOWS-FOLDER]: write $conf, a kefu.conf for kefu and kefud in
+# $tmp: the shipped mappings, adapters, prompts and migrations, flows
+# from FLOWS-FOLDER (default the shipped ones), spool, control socket, a
+# SQLite store and a read-only SQLite catalog, "log = -".  A test appends
+# its own sections (and may change log = with sed).
+tap_conf() {
+	conf=$tmp/kefu.conf
+	cat >"$conf" <<EOF
+[kefu]
+mappings = $KEFU_SRCDIR/mappings/catalog
+adapters = $KEFU_SRCDIR/adapters
+flows = ${1:-$KEFU_SRCDIR/flows}
+prompts = $KEFU_SRCDIR/prompts
+sql = $KEFU_SRCDIR/sql
+spool = $tmp/spool
+socket = $tmp/kefud.sock
+log = -
+[store]
+datasource = local
+[datasource local]
+connect = Driver=SQLite3;Database=$tmp/kefu.db
+adapter = sqlite
+[datasource catalog]
+connect = Driver=SQLite3;Database=$tmp/catalog.db
+adapter = sqlite
+read-only = yes
+EOF
+	chmod 600 "$conf"
+}
+# tap_kefud OUTPUT [OPTIONS...]: start kefud -f $conf with OPTIONS in the
+# background, standard output and error into OUTPUT; $pid (killed at
+# exit, or by the test: then set pid= again).
+tap_kefud() {
+	out=$1
+	shift
+	"$kefud" "$@" -f "$conf" >"$out" 2>&1 &
+	pid=$!
+}
+# tap_wait SECONDS COMMAND [ARGS...]: wait for the event, not a time: run
+# COMMAND every 0.1 s until it succeeds or SECONDS have passed; its
+# status is the last run's.
+tap_wait() {
+	tries=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || { "$@" >/dev/null 2>&1; return; }
+		sleep 0.1
+	done
+}
+# skip REASON: a test that cannot run here, counted as skipped.
+skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 # The plan and the exit status.
 tap_done() {
 	echo "1..$n"

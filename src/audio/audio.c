@@ -90,6 +90,36 @@ audio_announcement(const struct prompts *pr, const char *lang, const char *id)
 	return NULL;
 }
 
+enum audio_sound
+audio_sound(const struct prompts *pr, const char *lang, const char *id,
+    const char *text, const char **voice, const char **say)
+{
+	const struct prompt *own;
+	char *file;
+
+	*voice = lang;
+	*say = text;
+	if (strcmp(id, "text") == 0)
+		return text != NULL ? AUDIO_SOUND_SPEECH : AUDIO_SOUND_BEEP;
+	if (strncmp(id, "pause:", 6) == 0 ||
+	    prompts_resolve(pr, lang, id) != NULL)
+		return AUDIO_SOUND_CLIP;
+	/* lang= in the catalog: its own text, in its own voice */
+	if ((own = prompts_find(pr, lang, id)) != NULL &&
+	    own->spoken != NULL) {
+		*voice = own->spoken;
+		*say = own->text;
+		return *own->text != '\0' ? AUDIO_SOUND_SPEECH :
+		    AUDIO_SOUND_BEEP;
+	}
+	if ((file = audio_announcement(pr, lang, id)) != NULL) {
+		free(file);
+		return AUDIO_SOUND_CLIP;
+	}
+	return text != NULL && *text != '\0' ? AUDIO_SOUND_SPEECH :
+	    AUDIO_SOUND_BEEP;
+}
+
 /* A recorded announcement's PCM at rate: 0, or -1 (logged). */
 static int
 audio_announcement_pcm(struct audio_cache *c, const char *lang,

@@ -275,6 +275,29 @@ size_t prompts_report(const struct prompts *pr, struct strbuf *report);
 char *audio_announcement(const struct prompts *pr, const char *lang,
     const char *id);
 
+/* What a prompt sounds like (audio_sound). */
+enum audio_sound {
+	AUDIO_SOUND_CLIP,       /* audio_get(lang, id): a recording or a
+				   generated clip (lang's own, else another
+				   language's), an announcement, a pause */
+	AUDIO_SOUND_SPEECH,     /* live speech: *say in the voice *voice */
+	AUDIO_SOUND_BEEP,       /* nothing to play or say: audio_get(lang,
+				   id) gives a beep (logged once) */
+};
+/*
+ * The one place that decides how a prompt sounds, for every path that
+ * plays one (a line's stream, `kefu call --audio`, the e2e renders):
+ * a recorded clip, else a generated clip (lang's, then another
+ * language's: prompts_resolve), else live speech, else a beep.  id is a
+ * catalog id, "pause:MS", an announcement ("notices/x.wav") or "text"
+ * (say `text`); text is what came with the prompt, or NULL.  Speech says
+ * a catalog entry spoken in another language (lang=) in that language's
+ * voice, and any other prompt without audio that came with a text in
+ * lang's.  *voice and *say point into pr or text.
+ */
+enum audio_sound audio_sound(const struct prompts *pr, const char *lang,
+    const char *id, const char *text, const char **voice, const char **say);
+
 enum clip_how {
 	CLIP_OWN = 0,           /* the prompt's own audio */
 	CLIP_OTHER_LANG,        /* the same id in another language */

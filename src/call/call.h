@@ -93,8 +93,9 @@ int svc_check(struct svc_set *set, struct strbuf *out, struct strbuf *warn);
 size_t svc_preload(struct svc_set *set, const struct audio_fmt *fmt);
 /*
  * The audio of a sequence of prompts in fmt, as one malloc'd buffer:
- * catalog prompts from the shared cache, free text (prompt id "text",
- * e.g. a product name) spoken by espeak-ng, or a beep when it cannot be.
+ * each prompt as audio_sound (audio.h) decides: a recorded clip, a
+ * generated clip, live speech by espeak-ng (free text, prompt id "text",
+ * e.g. a product name), or a beep.
  */
 int svc_render(struct svc_set *set, const char *lang,
     const struct flow_prompt *p, size_t n, const struct audio_fmt *fmt,
@@ -130,7 +131,8 @@ struct svc_builtin {
 	size_t nparams;
 	struct {
 		const char *name;
-		const char *type;       /* digits, text, integer, decimal, date */
+		const char *type;       /* a flow_type_name: digits, text,
+					   integer, decimal, date */
 		int optional;
 	} params[8];
 	size_t nouts;
@@ -179,11 +181,18 @@ void svc_line_call(struct line *ln, struct line_call *call, void *arg);
 
 /*
  * Write one call to the local store's call log (call_log and
- * call_queries, in one transaction: all or none).  Failures are logged, never fatal: a call is never lost
- * because the store is down (the log line keeps the facts).
+ * call_queries, in one transaction: all or none; store_calllog_add).
+ * Failures are logged, never fatal: a call is never lost because the
+ * store is down (the log line keeps the facts).
  */
 int svc_log_call(struct svc *svc, const char *line, const char *caller,
     const char *flow, uint64_t duration_ms, const struct flow_record *rec,
     char **cause);
+/*
+ * "code=690... pin=1234" -> "code=690... pin=***": the bound parameters
+ * of a query with every secret value (flow_secret) hidden, for the call
+ * log and the CLI transcript (calllog.c; malloc'd).
+ */
+char *calllog_redact(const char *bound);
 
 #endif

@@ -44,8 +44,7 @@ chan_event(struct chan *ch, enum line_status st, char *cause)
 	}
 	log_warnx("line %s: the %s failed during the call (kefu ends the "
 	    "call and re-initialises the line): %s", ch->ln->name,
-	    strcmp(ch->ln->ops->name, "modem") == 0 ? "modem" :
-	    "simulated line", cause ? cause : "unknown error");
+	    ch->ln->ops->kind, cause ? cause : "unknown error");
 	free(cause);
 	return FLOW_EV_ERROR;
 }
@@ -57,61 +56,22 @@ chan_now(void *arg)
 	return now_ms();
 }
 
-/*
- * A prompt with no audio anywhere that comes with its text -- a notice
- * naming a recording that is not there, a catalog prompt not yet
- * recorded or generated -- is spoken from its text rather than beeped.
- * Returns a copy of p[0..n) to free with free() (ids and texts shared).
- */
-static struct flow_prompt *
-chan_spoken(struct chan *ch, const char *lang, const struct flow_prompt *p,
-    size_t n)
-{
-	const struct prompts *pr = audio_cache_prompts(ch->set->audio);
-	struct flow_prompt *v = xreallocarray(NULL, n ? n : 1, sizeof *v);
-	const struct prompt *own;
-	char *file;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		v[i] = p[i];
-		if (p[i].text == NULL || p[i].text[0] == '\0' ||
-		    strcmp(p[i].id, "text") == 0 ||
-		    strncmp(p[i].id, "pause:", 6) == 0 ||
-		    prompts_resolve(pr, lang, p[i].id) != NULL)
-			continue;
-		/* lang= prompts are spoken by svc_stream_open, in theirs */
-		if ((own = prompts_find(pr, lang, p[i].id)) != NULL &&
-		    own->spoken != NULL)
-			continue;
-		/* A recorded announcement that is there plays as recorded. */
-		if ((file = audio_announcement(pr, lang, p[i].id)) != NULL) {
-			free(file);
-			continue;
-		}
-		log_debug("line %s: %s has no audio; speaking its text",
-		    ch->ln->name, p[i].id);
-		v[i].id = (char *)"text";
-	}
-	return v;
-}
-
 static int
 chan_play(void *arg, const char *lang, const struct flow_prompt *p,
     size_t n, int barge_in, char *key)
 {
 	struct chan *ch = arg;
 	struct line *ln = ch->ln;
-	struct flow_prompt *v;
 	struct svc_stream *st;
 	struct line_src src;
 	char *cause = NULL;
 	enum line_status ls;
 
-	/* a product name starts playing while the rest of it is spoken */
-	v = chan_spoken(ch, lang, p, n);
-	st = svc_stream_open(ch->set, lang, v, n, &ln->fmt);
-	free(v);
+	/*
+	 * a product name starts playing while the rest of it is spoken;
+	 * what each prompt sounds like is audio_sound's to say
+	 */
+	st = svc_stream_open(ch->set, lang, p, n, &ln->fmt);
 	src.read = svc_stream_read;
 	src.arg = st;
 	ls = line_play_src(ln, &src, barge_in, key, &cause);
@@ -132,7 +92,7 @@ chan_wait_key(void *arg, uint64_t deadline, char *key)
 	int ms;
 
 	ms = deadline > now ? (int)(deadline - now) : 0;
-	st = ch->ln->ops->wait_digit(ch->ln, ms, key, &cause);
+	st = line_wait_digit(ch->ln, ms, key, &cause);
 	if (st == LINE_TIMEOUT)
 		return FLOW_EV_TIMEOUT;
 	return chan_event(ch, st, cause);
@@ -202,7 +162,7 @@ chan_record(void *arg, const struct flow_record_req *req, char **path,
 		return FLOW_EV_DONE;
 	}
 	if (req->beep) {
-		st = ln->ops->beep(ln, 1000, 300, &cause);
+		st = line_beep(ln, 1000, 300, &cause);
 		if (st != LINE_OK) {
 			recording_close(rec, NULL, NULL, NULL);
 			return chan_event(ch, st, cause);
@@ -213,7 +173,7 @@ chan_record(void *arg, const struct flow_record_req *req, char **path,
 	lr.max_ms = req->max_ms;
 	lr.silence_ms = req->silence_ms;
 	lr.stop_on_key = req->stop_keys != NULL && *req->stop_keys != '\0';
-	st = ln->ops->record(ln, &lr, key, &cause);
+	st = line_record(ln, &lr, key, &cause);
 	if (recording_close(rec, &ms, path, &why) == 0)
 		log_info("line %s: recorded %u ms into %s", ln->name, ms,
 		    *path);

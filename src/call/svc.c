@@ -41,25 +41,44 @@ svc_outcome(enum map_outcome o)
 	return FLOW_Q_ERROR;
 }
 
-/* The flow's name of a column type. */
-static const char *
+/* The flow's type of a column. */
+static enum flow_type
 svc_coltype(enum db_vtype t)
 {
 	switch (t) {
 	case DBV_INT:
-		return "integer";
+		return FLOW_T_INTEGER;
 	case DBV_DECIMAL:
-		return "decimal";
+		return FLOW_T_DECIMAL;
 	case DBV_DATE:
-		return "date";
+		return FLOW_T_DATE;
 	case DBV_TIMESTAMP:
-		return "timestamp";
+		return FLOW_T_TIMESTAMP;
 	case DBV_BOOL:
-		return "boolean";
+		return FLOW_T_BOOLEAN;
 	case DBV_TEXT:
 		break;
 	}
-	return "text";
+	return FLOW_T_TEXT;
+}
+
+/* The flow's type of a mapping's parameter. */
+static enum flow_type
+svc_paramtype(enum map_ptype t)
+{
+	switch (t) {
+	case MAPP_DIGITS:
+		return FLOW_T_DIGITS;
+	case MAPP_INTEGER:
+		return FLOW_T_INTEGER;
+	case MAPP_DECIMAL:
+		return FLOW_T_DECIMAL;
+	case MAPP_DATE:
+		return FLOW_T_DATE;
+	case MAPP_TEXT:
+		break;
+	}
+	return FLOW_T_TEXT;
 }
 
 /* A value as the flow sees it: text, or NULL for SQL NULL. */
@@ -92,7 +111,7 @@ svc_rows(const struct map *m, const struct map_res *res,
 	rows->types = xcalloc(mi->ncolumns + 1, sizeof *rows->types);
 	for (c = 0; c < mi->ncolumns; c++) {
 		rows->names[c] = xstrdup(mi->columns[c].var);
-		rows->types[c] = xstrdup(svc_coltype(mi->columns[c].type));
+		rows->types[c] = svc_coltype(mi->columns[c].type);
 	}
 	vals = xcalloc(mi->ncolumns + 1, sizeof *vals);
 	for (r = 0; r < res->nrows && res->ncols == mi->ncolumns; r++) {
@@ -160,7 +179,7 @@ svc_map_describe(void *arg, const char *name, struct flow_mapinfo *info)
 	memset(info, 0, sizeof *info);
 	for (i = 0; i < mi->nparams && i < FLOW_MAP_MAX; i++) {
 		info->params[i].name = mi->params[i].name;
-		info->params[i].type = map_ptype_name(mi->params[i].type);
+		info->params[i].type = svc_paramtype(mi->params[i].type);
 		info->params[i].optional = mi->params[i].optional;
 	}
 	info->nparams = i;
@@ -508,30 +527,14 @@ svc_part_speak(struct svc_stream *st, struct svc_part *pt, const char *lang,
 	free(why);
 }
 
-/*
- * A catalog prompt spoken in another language (lang= in the catalog)
- * that has no audio yet: its entry, for its text to be spoken in its own
- * voice; NULL otherwise.
- */
-static const struct prompt *
-svc_unvoiced(struct svc_set *set, const char *lang, const char *id)
-{
-	const struct prompts *pr = audio_cache_prompts(set->audio);
-	const struct prompt *p = prompts_find(pr, lang, id);
-
-	if (p == NULL || p->spoken == NULL || *p->text == '\0' ||
-	    prompts_resolve(pr, lang, id) != NULL)
-		return NULL;
-	return p;
-}
-
 struct svc_stream *
 svc_stream_open(struct svc_set *set, const char *lang,
     const struct flow_prompt *p, size_t n, const struct audio_fmt *fmt)
 {
+	const struct prompts *pr = audio_cache_prompts(set->audio);
 	struct svc_stream *st = xcalloc(1, sizeof *st);
 	const struct audio_clip *clip;
-	const struct prompt *own;
+	const char *voice, *say;
 	struct svc_part *pt;
 	size_t i;
 
@@ -540,15 +543,18 @@ svc_stream_open(struct svc_set *set, const char *lang,
 	st->fmt = *fmt;
 	st->part = xcalloc(n + 1, sizeof *st->part);
 	st->n = n;
-	/* every text is queued now: spoken while the parts before it play */
+	/*
+	 * audio_sound decides each prompt's sound; every text is queued
+	 * now, spoken while the parts before it play.
+	 */
 	for (i = 0; i < n; i++) {
 		pt = &st->part[i];
-		if (strcmp(p[i].id, "text") == 0 && p[i].text != NULL) {
-			svc_part_speak(st, pt, lang, p[i].text);
-			continue;
-		}
-		if ((own = svc_unvoiced(set, lang, p[i].id)) != NULL) {
-			svc_part_speak(st, pt, own->spoken, own->text);
+		if (audio_sound(pr, lang, p[i].id, p[i].text, &voice, &say) ==
+		    AUDIO_SOUND_SPEECH) {
+			if (strcmp(p[i].id, "text") != 0)
+				log_debug("%s has no audio; speaking its text",
+				    p[i].id);
+			svc_part_speak(st, pt, voice, say);
 			continue;
 		}
 		clip = audio_get(set->audio, lang, p[i].id, fmt);

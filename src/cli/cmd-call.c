@@ -26,8 +26,6 @@
 #include "cli/cli.h"
 #include "util/util.h"
 
-char *calllog_redact(const char *bound);
-
 /* One thing the caller heard, for --audio. */
 struct heard {
 	char *lang;

@@ -268,7 +268,8 @@ chk_collect_node(struct chk *c, const struct flow_node *n)
 			chk_var(c, n->count_var, "integer");
 		if (chk_describe(c, n->mapping, &mi) == 0)
 			for (i = 0; i < mi.nouts; i++)
-				chk_var(c, mi.outs[i].var, mi.outs[i].type);
+				chk_var(c, mi.outs[i].var,
+				    flow_type_name(mi.outs[i].type));
 		break;
 	case FK_CALL:
 		callee = flow_set_find(c->set, n->callee);
@@ -639,11 +640,12 @@ chk_query(struct chk *c, const struct flow_node *n)
 			if (strcmp(n->args[j].name, mi.params[i].name) == 0)
 				break;
 		if (j < n->nargs)
-			chk_arg_type(c, &n->args[j], mi.params[i].type, whose);
+			chk_arg_type(c, &n->args[j],
+			    flow_type_name(mi.params[i].type), whose);
 		else if (!mi.params[i].optional)
 			chk_err(c, n->line, "query: mapping %s needs param "
 			    "\"%s\" (%s)", n->mapping, mi.params[i].name,
-			    mi.params[i].type);
+			    flow_type_name(mi.params[i].type));
 	}
 	for (j = 0; j < n->nargs; j++) {
 		for (i = 0; i < mi.nparams; i++)

@@ -92,6 +92,26 @@ enum flow_outcome {
 #define FLOW_NOUTCOMES 7
 const char *flow_outcome_name(enum flow_outcome o);
 
+/*
+ * The type of a value that crosses into a flow from a mapping or a
+ * built-in service: a parameter's or a column's.  An enum, so that a
+ * misspelt type is a compile error; flow_type_name gives the word the
+ * flow files use (type="digits"), flow_type_parse reads it back.
+ */
+enum flow_type {
+	FLOW_T_TEXT = 0,        /* "text" (also what an unknown type is) */
+	FLOW_T_DIGITS,          /* "digits" */
+	FLOW_T_INTEGER,         /* "integer" */
+	FLOW_T_DECIMAL,         /* "decimal" */
+	FLOW_T_DATE,            /* "date" */
+	FLOW_T_TIMESTAMP,       /* "timestamp" */
+	FLOW_T_BOOLEAN,         /* "boolean" */
+	FLOW_T_RECORDING,       /* "recording" */
+};
+const char *flow_type_name(enum flow_type t);
+/* 0 and *t, or -1 for a word that names no type. */
+int flow_type_parse(const char *name, enum flow_type *t);
+
 /* A name = value pair: query parameters, flow variables. */
 struct flow_kv {
 	const char *name;
@@ -104,7 +124,7 @@ struct flow_kv {
 struct flow_rows {
 	size_t ncols;
 	char **names;           /* flow variable name of each column */
-	char **types;           /* its type (see flow_kv) */
+	enum flow_type *types;  /* its type */
 	size_t nrows;
 	char **values;          /* nrows * ncols, row-major; NULL is SQL NULL */
 };
@@ -119,13 +139,13 @@ struct flow_mapinfo {
 	size_t nparams;
 	struct {
 		const char *name;
-		const char *type;   /* digits, text, integer, decimal, date */
+		enum flow_type type; /* digits, text, integer, decimal, date */
 		int optional;
 	} params[FLOW_MAP_MAX];
 	size_t nouts;
 	struct {
 		const char *var;    /* the flow variable the column sets */
-		const char *type;
+		enum flow_type type;
 	} outs[FLOW_MAP_MAX];
 	int many;               /* rows="many": iterate with <foreach> */
 };

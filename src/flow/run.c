@@ -27,6 +27,30 @@ flow_outcome_name(enum flow_outcome o)
 	    run_outcome_names[o] : "?";
 }
 
+static const char *const run_type_names[] = {
+	"text", "digits", "integer", "decimal", "date", "timestamp",
+	"boolean", "recording",
+};
+
+const char *
+flow_type_name(enum flow_type t)
+{
+	return (size_t)t < nitems(run_type_names) ? run_type_names[t] : "text";
+}
+
+int
+flow_type_parse(const char *name, enum flow_type *t)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(run_type_names); i++)
+		if (strcmp(run_type_names[i], name) == 0) {
+			*t = (enum flow_type)i;
+			return 0;
+		}
+	return -1;
+}
+
 static const char *const run_end_names[] = {
 	"caller hung up", "flow ended", "error", "step limit",
 };
@@ -80,10 +104,8 @@ flow_rows_clear(struct flow_rows *r)
 
 	for (i = 0; i < r->nrows * r->ncols; i++)
 		free(r->values[i]);
-	for (i = 0; i < r->ncols; i++) {
+	for (i = 0; i < r->ncols; i++)
 		free(r->names ? r->names[i] : NULL);
-		free(r->types ? r->types[i] : NULL);
-	}
 	free(r->values);
 	free(r->names);
 	free(r->types);
@@ -660,7 +682,8 @@ run_row(struct run *r, const struct flow_rows *rows, size_t i)
 
 	for (c = 0; c < rows->ncols; c++)
 		run_setvar(run_top(r), rows->names[c],
-		    rows->values[i * rows->ncols + c], rows->types[c]);
+		    rows->values[i * rows->ncols + c],
+		    flow_type_name(rows->types[c]));
 }
 
 /* Secret parameters never reach the call log. */

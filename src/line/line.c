@@ -29,13 +29,10 @@ static const char *const line_state_names[LINE_NSTATES] = {
 	[LINE_STOPPED] = "stopped",
 };
 
-/* Drivers by [line] type. */
-static const struct {
-	const char *type;
-	const struct line_ops *ops;
-} line_types[] = {
-	{ "modem", &line_ops_modem },
-	{ "sim", &line_ops_sim },        /* sim.c, kefu-simline(7) */
+/* The drivers; [line] type= picks one by its name. */
+static const struct line_ops *const line_drivers[] = {
+	&line_ops_modem,        /* modem.c */
+	&line_ops_sim,          /* sim.c, kefu-simline(7) */
 };
 
 const char *
@@ -73,16 +70,16 @@ line_new(const struct conf_line *conf, struct line **out, char **cause)
 	struct line *ln;
 	size_t i;
 
-	for (i = 0; i < nitems(line_types); i++)
-		if (strcmp(line_types[i].type, type) == 0)
+	for (i = 0; i < nitems(line_drivers); i++)
+		if (strcmp(line_drivers[i]->name, type) == 0)
 			break;
-	if (i == nitems(line_types))
+	if (i == nitems(line_drivers))
 		return kf_error(cause, "line %s: type '%s' is not available",
 		    conf->name, type);
 	ln = xcalloc(1, sizeof *ln);
 	ln->name = xstrdup(conf->name);
 	ln->conf = conf;
-	ln->ops = line_types[i].ops;
+	ln->ops = line_drivers[i];
 	ln->retry_ms = 1000;
 	ln->retry_max_ms = 30000;
 	ln->cmd_timeout_ms = 3000;
@@ -135,6 +132,7 @@ line_event(struct line *ln, const struct line_event *ev)
 {
 	switch (ev->type) {
 	case LINE_EV_RING:
+		line_set_state(ln, LINE_RINGING);
 		log_debug("line %s: ring %u", ln->name, ev->rings);
 		break;
 	case LINE_EV_CALLERID:
@@ -158,6 +156,27 @@ line_event(struct line *ln, const struct line_event *ev)
 		ln->event_h(ln, ev, ln->event_arg);
 }
 
+/*
+ * The end of a call operation: connected again, unless the device failed
+ * (the line thread reopens it) or the caller is gone (it hangs up).
+ */
+static enum line_status
+line_op_done(struct line *ln, enum line_status st)
+{
+	if (st != LINE_FAILED && st != LINE_GONE)
+		line_set_state(ln, LINE_CONNECTED);
+	return st;
+}
+
+enum line_status
+line_play(struct line *ln, const void *audio, size_t len, int barge_in,
+    char *key, char **cause)
+{
+	line_set_state(ln, LINE_PLAYING);
+	return line_op_done(ln, ln->ops->play(ln, audio, len, barge_in, key,
+	    cause));
+}
+
 enum line_status
 line_play_src(struct line *ln, const struct line_src *src, int barge_in,
     char *key, char **cause)
@@ -167,14 +186,40 @@ line_play_src(struct line *ln, const struct line_src *src, int barge_in,
 	uint8_t buf[4096];
 	ssize_t got;
 
-	if (ln->ops->play_src != NULL)
-		return ln->ops->play_src(ln, src, barge_in, key, cause);
+	if (ln->ops->play_src != NULL) {
+		line_set_state(ln, LINE_PLAYING);
+		return line_op_done(ln, ln->ops->play_src(ln, src, barge_in,
+		    key, cause));
+	}
 	while ((got = src->read(src->arg, buf, sizeof buf, 1000)) != 0)
 		if (got > 0)
 			sb_add(&sb, buf, (size_t)got);
-	st = ln->ops->play(ln, sb.s, sb.len, barge_in, key, cause);
+	st = line_play(ln, sb.s, sb.len, barge_in, key, cause);
 	sb_free(&sb);
 	return st;
+}
+
+enum line_status
+line_wait_digit(struct line *ln, int timeout_ms, char *key, char **cause)
+{
+	line_set_state(ln, LINE_COLLECTING);
+	return line_op_done(ln, ln->ops->wait_digit(ln, timeout_ms, key,
+	    cause));
+}
+
+enum line_status
+line_record(struct line *ln, const struct line_rec *rec, char *key,
+    char **cause)
+{
+	line_set_state(ln, LINE_RECORDING);
+	return line_op_done(ln, ln->ops->record(ln, rec, key, cause));
+}
+
+enum line_status
+line_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
+{
+	line_set_state(ln, LINE_BEEPING);
+	return line_op_done(ln, ln->ops->beep(ln, freq_hz, ms, cause));
 }
 
 void
@@ -215,8 +260,7 @@ line_failed(struct line *ln, const char *what, char *cause)
 	char *msg;
 
 	msg = xasprintf("%s: %s; %s", what, cause != NULL ? cause : "failed",
-	    ln->ops == &line_ops_modem ? "re-initialising the modem" :
-	    "opening the line again");
+	    ln->ops->recovery);
 	ev.reason = msg;
 	line_event(ln, &ev);
 	free(msg);

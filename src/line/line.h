@@ -36,16 +36,16 @@ struct line;
 /* How a call operation ended. */
 enum line_status {
 	LINE_FAILED = -1,       /* device failure; *cause says why */
-	LINE_OK = 0,            /* done: played to the end, recorded to max... */
-	LINE_DIGIT,             /* a key stopped it (barge-in) or was read; *key holds it */
-	LINE_TIMEOUT,           /* wait_digit: no key in time; record: max length reached */
+	LINE_OK = 0,            /* done: played to the end, recorded... */
+	LINE_DIGIT,             /* a key stopped it or was read: *key */
+	LINE_TIMEOUT,           /* no key in time; record: max length */
 	LINE_SILENCE,           /* record: the caller spoke, then fell silent */
-	LINE_GONE,              /* the caller hung up, or the call hit max-call */
+	LINE_GONE,              /* the caller hung up, or max-call hit */
 };
 
 /* The line's state machine; one setter (line_set_state) logs each change. */
 enum line_state {
-	LINE_DOWN,              /* device closed (not yet opened, or waiting to reopen) */
+	LINE_DOWN,              /* device closed (not yet, or to reopen) */
 	LINE_INIT,              /* opening and initialising the device */
 	LINE_IDLE,              /* on hook, waiting for RING */
 	LINE_RINGING,           /* counting rings, reading caller ID */
@@ -56,20 +56,20 @@ enum line_state {
 	LINE_RECORDING,         /* receiving audio (AT+VRX) */
 	LINE_BEEPING,           /* AT+VTS tone */
 	LINE_HANGUP,            /* going back on hook */
-	LINE_STOPPED,           /* line_stop() was called; the thread has ended */
+	LINE_STOPPED,           /* line_stop() was called; thread ended */
 	LINE_NSTATES
 };
 
 /* Caller ID of a call, as delivered between the first and second ring. */
 enum line_cid_kind {
-	LINE_CID_NONE,          /* nothing received (no subscription, too few rings) */
+	LINE_CID_NONE,          /* nothing (no subscription, few rings) */
 	LINE_CID_NUMBER,        /* number holds the caller's number */
 	LINE_CID_PRIVATE,       /* NMBR=P: the caller withheld the number */
 	LINE_CID_UNAVAILABLE,   /* NMBR=O: out of area / not available */
 };
 struct line_callerid {
 	enum line_cid_kind kind;
-	char number[33];        /* digits (and + * #), "" unless LINE_CID_NUMBER */
+	char number[33];        /* digits, + * #; "" but LINE_CID_NUMBER */
 	char name[65];          /* NAME, printable ASCII, "" when absent */
 	char date[5];           /* MMDD, "" when absent */
 	char time[5];           /* HHMM (24 h), "" when absent */
@@ -86,7 +86,7 @@ struct line_call {
 enum line_event_type {
 	LINE_EV_RING,           /* a ring; ev->rings is the count so far */
 	LINE_EV_CALLERID,       /* caller ID complete; ev->cid */
-	LINE_EV_HANGUP,         /* the caller is gone; ev->reason says how ("DLE l"...) */
+	LINE_EV_HANGUP,         /* the caller is gone; ev->reason: how */
 	LINE_EV_DTMF,           /* a key; ev->digit */
 	LINE_EV_DEVICE,         /* the device failed or came back; ev->reason */
 };
@@ -110,8 +110,8 @@ typedef int (line_sink_h)(void *arg, const void *data, size_t len);
 struct line_rec {
 	line_sink_h *sink;      /* receives the audio */
 	void *arg;              /* for sink */
-	int max_ms;             /* stop (LINE_TIMEOUT) after this long; 0: max-call only */
-	int silence_ms;         /* stop (LINE_SILENCE) after this much silence; 0: off */
+	int max_ms;             /* LINE_TIMEOUT after this; 0: max-call */
+	int silence_ms;         /* LINE_SILENCE after this; 0: off */
 	int stop_on_key;        /* 1: a key stops it (LINE_DIGIT, *key) */
 };
 
@@ -126,13 +126,21 @@ struct line_src {
 };
 
 /*
- * A line driver.  Every slot is required but play_src.  The call operations (answer
- * .. hangup) are what the flow interpreter uses; open, wait_call and
- * close are driven by the line thread in line.c.
+ * A line driver.  Every slot is required but play_src.  The call
+ * operations (answer .. hangup) are what the flow interpreter uses,
+ * through line_play, line_wait_digit, line_record and line_beep; open,
+ * wait_call and close are driven by the line thread in line.c.  line.c
+ * alone moves the line's state (enum line_state) around these calls: a
+ * driver only reports LINE_EV_RING (-> LINE_RINGING) and never names
+ * another driver.
  */
 struct line_ops {
-	/* Driver name for logs and `kefu status`: "modem", "sim". */
+	/* The [line] type= that picks it, for `kefu status`: "modem". */
 	const char *name;
+	/* What the device is, in a log line: "modem", "simulated line". */
+	const char *kind;
+	/* What kefu does after it failed: "re-initialising the modem". */
+	const char *recovery;
 	/*
 	 * Open and initialise the device named in ln->conf; fill ln->fmt.
 	 * 0, or -1 with *cause (the thread retries with back-off).
@@ -141,12 +149,13 @@ struct line_ops {
 	/*
 	 * Wait, on hook, until a call has rung ln->conf->rings times; fill
 	 * *call (rings, caller ID).  LINE_OK when a call is to be answered,
-	 * LINE_TIMEOUT when line_stop() was asked for, LINE_FAILED when the
-	 * device must be re-initialised.
+	 * LINE_TIMEOUT when line_stop() was asked for or a call stopped
+	 * ringing (the line is idle again), LINE_FAILED when the device must
+	 * be re-initialised.
 	 */
 	enum line_status (*wait_call)(struct line *ln, struct line_call *call,
 	    char **cause);
-	/* Go off hook and get ready for audio.  LINE_OK, LINE_GONE, LINE_FAILED. */
+	/* Go off hook, ready for audio.  LINE_OK, LINE_GONE, LINE_FAILED. */
 	enum line_status (*answer)(struct line *ln, char **cause);
 	/*
 	 * Play len bytes of audio in the line's format.  With barge_in, a key
@@ -160,8 +169,8 @@ struct line_ops {
 	 * The same from a source, starting before all of it is made; NULL:
 	 * line_play_src() reads it all first, then calls play.
 	 */
-	enum line_status (*play_src)(struct line *ln, const struct line_src *src,
-	    int barge_in, char *key, char **cause);
+	enum line_status (*play_src)(struct line *ln,
+	    const struct line_src *src, int barge_in, char *key, char **cause);
 	/*
 	 * Return the next key (queued ones first), waiting at most
 	 * timeout_ms: LINE_DIGIT with *key in "0123456789*#ABCD",
@@ -182,7 +191,7 @@ struct line_ops {
 	/* A tone of freq_hz for ms.  LINE_OK, LINE_GONE, LINE_FAILED. */
 	enum line_status (*beep)(struct line *ln, unsigned freq_hz, unsigned ms,
 	    char **cause);
-	/* Go on hook and get ready for the next call.  LINE_OK or LINE_FAILED. */
+	/* Go on hook, ready for the next call.  LINE_OK or LINE_FAILED. */
 	enum line_status (*hangup)(struct line *ln, char **cause);
 	/* Release the device (safe on a half-opened line). */
 	void (*close)(struct line *ln);
@@ -203,23 +212,23 @@ typedef void (line_call_h)(struct line *ln, struct line_call *call,
  */
 struct line {
 	char *name;                     /* [line NAME] */
-	const struct conf_line *conf;   /* its section of kefu.conf (not owned) */
+	const struct conf_line *conf;   /* its kefu.conf section (not owned) */
 	const struct line_ops *ops;     /* chosen from conf->type */
 	void *priv;                     /* the driver's state */
 	struct audio_fmt fmt;           /* the audio format, valid after open */
-	struct line_call call;          /* the current call (wait_call .. hangup) */
+	struct line_call call;          /* the call (wait_call .. hangup) */
 	char keys[32];                  /* typed-ahead keys, NUL-terminated */
 	line_event_h *event_h;          /* NULL: events are only logged */
 	void *event_arg;
 	line_call_h *call_h;            /* NULL: answer, then hang up at once */
 	void *call_arg;
-	int retry_ms;                   /* first back-off when the device fails (1 s) */
+	int retry_ms;                   /* first back-off on failure (1 s) */
 	int retry_max_ms;               /* back-off ceiling (30 s) */
-	int cmd_timeout_ms;             /* wait for an AT command's result (3 s) */
-	atomic_int stop;                /* set by line_stop(); drivers poll it */
+	int cmd_timeout_ms;             /* wait for an AT result (3 s) */
+	atomic_int stop;                /* line_stop() sets it; drivers poll */
 	pthread_t thread;
 	int started;                    /* thread is running */
-	pthread_mutex_t mtx;            /* guards state and the counters below */
+	pthread_mutex_t mtx;            /* guards state and the counters */
 	enum line_state state;
 	unsigned calls;                 /* calls answered */
 	unsigned failures;              /* device re-initialisations */
@@ -251,9 +260,23 @@ void line_set_state(struct line *ln, enum line_state st);
 void line_event(struct line *ln, const struct line_event *ev);
 /* "LINE_OK", ... for logs and tests. */
 const char *line_status_name(enum line_status st);
-/* Play audio from src with the driver's play_src, or its play. */
+/*
+ * The call operations as the interpreter uses them: each moves the state
+ * (playing, collecting, recording, beeping) and back to connected, and
+ * calls the driver's slot (see struct line_ops for the statuses).
+ * line_play_src plays from src with the driver's play_src, or reads it
+ * all and calls play.
+ */
+enum line_status line_play(struct line *ln, const void *audio, size_t len,
+    int barge_in, char *key, char **cause);
 enum line_status line_play_src(struct line *ln, const struct line_src *src,
     int barge_in, char *key, char **cause);
+enum line_status line_wait_digit(struct line *ln, int timeout_ms, char *key,
+    char **cause);
+enum line_status line_record(struct line *ln, const struct line_rec *rec,
+    char *key, char **cause);
+enum line_status line_beep(struct line *ln, unsigned freq_hz, unsigned ms,
+    char **cause);
 /* Queue a typed-ahead key (dropped when the queue is full). */
 void line_key_push(struct line *ln, char key);
 /* Take the oldest queued key; 0 when none. */
@@ -270,12 +293,12 @@ struct modem_probe {
 	char *ati3;             /* reply to ATI3 */
 	char *fmi;              /* reply to AT+FMI? */
 	const char *family;     /* "v253", "conexant", "usr" */
-	const char *family_why; /* the detection rule that matched, or "forced" */
+	const char *family_why; /* the detection rule matched, or "forced" */
 	char *vsm;              /* reply to AT+VSM=? */
 	char *vls;              /* reply to AT+VLS=? */
 	struct audio_fmt fmt;   /* the format kefu would use */
 	char *vsm_cmd;          /* the AT+VSM=... that set it */
-	char *settings;         /* other settings, one per line ("flow control: ...") */
+	char *settings;         /* more, one a line ("flow control: ...") */
 };
 /*
  * Open the device of cl (or `device` when not NULL), initialise the

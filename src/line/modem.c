@@ -173,7 +173,6 @@ modem_ring(struct modem *m)
 	m->rings++;
 	m->last_ring = now_ms();
 	if (m->ln != NULL) {
-		line_set_state(m->ln, LINE_RINGING);
 		ev.rings = m->rings;
 		line_event(m->ln, &ev);
 	}
@@ -526,7 +525,7 @@ modem_wait_call(struct line *ln, struct line_call *call, char **cause)
 			log_info("%s: the caller hung up after %u ring(s)",
 			    m->tag, m->rings);
 			modem_call_reset(m);
-			line_set_state(ln, LINE_IDLE);
+			return LINE_TIMEOUT;    /* line.c: idle again */
 		}
 		if (now_ms() - quiet_since > MODEM_ALIVE_MS) {
 			if (at_ok(&m->at, "AT", m->cmd_ms, cause) == -1)
@@ -941,7 +940,6 @@ modem_play_src(struct line *ln, const struct line_src *src, int barge_in,
 		return st;
 	if (barge_in && (*key = line_key_pop(ln)) != '\0')
 		return LINE_DIGIT;
-	line_set_state(ln, LINE_PLAYING);
 	if (modem_set_flow(m, PORT_FLOW_XON_OUT, cause) == -1)
 		return LINE_FAILED;
 	st = modem_call_cmd(m, "AT+VTX", m->cmd_ms, NULL, cause);
@@ -955,7 +953,6 @@ modem_play_src(struct line *ln, const struct line_src *src, int barge_in,
 	m->mode = MM_CMD;
 	if (st == LINE_FAILED)
 		return st;
-	line_set_state(ln, LINE_CONNECTED);
 	if (modem_set_flow(m, PORT_FLOW_XON_IN, cause) == -1)
 		return LINE_FAILED;
 	return st;
@@ -1211,12 +1208,8 @@ modem_wait_digit(struct line *ln, int timeout_ms, char *key, char **cause)
 		return st;
 	if ((*key = line_key_pop(ln)) != '\0')
 		return LINE_DIGIT;
-	line_set_state(ln, LINE_COLLECTING);
-	st = modem_receive(m, NULL, timeout_ms > 0 ? timeout_ms : 1, key,
+	return modem_receive(m, NULL, timeout_ms > 0 ? timeout_ms : 1, key,
 	    cause);
-	if (st != LINE_FAILED)
-		line_set_state(ln, LINE_CONNECTED);
-	return st;
 }
 
 static enum line_status
@@ -1230,11 +1223,7 @@ modem_record(struct line *ln, const struct line_rec *rec, char *key,
 		return st;
 	if (rec->stop_on_key && (*key = line_key_pop(ln)) != '\0')
 		return LINE_DIGIT;
-	line_set_state(ln, LINE_RECORDING);
-	st = modem_receive(m, rec, rec->max_ms, key, cause);
-	if (st != LINE_FAILED)
-		line_set_state(ln, LINE_CONNECTED);
-	return st;
+	return modem_receive(m, rec, rec->max_ms, key, cause);
 }
 
 static enum line_status
@@ -1247,7 +1236,6 @@ modem_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
 
 	if ((st = modem_ready(m, cause)) != LINE_OK)
 		return st;
-	line_set_state(ln, LINE_BEEPING);
 	snprintf(cmd, sizeof cmd, "AT+VTS=[%u,0,%u]", freq_hz,
 	    (ms + m->fam->vts_unit_ms - 1) / m->fam->vts_unit_ms);
 	if (at_cmd(&m->at, cmd, (int)ms + m->cmd_ms, NULL, &r, cause) == -1)
@@ -1265,8 +1253,6 @@ modem_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
 	else if (st == LINE_OK && m->fam->after_beep != NULL)
 		st = modem_call_cmd(m, m->fam->after_beep, m->cmd_ms, NULL,
 		    cause);
-	if (st != LINE_FAILED)
-		line_set_state(ln, LINE_CONNECTED);
 	return st;
 }
 
@@ -1326,6 +1312,8 @@ modem_hangup(struct line *ln, char **cause)
 
 const struct line_ops line_ops_modem = {
 	.name = "modem",                /* V.253 voice modem */
+	.kind = "modem",
+	.recovery = "re-initialising the modem",
 	.open = modem_open,             /* port, ATZ, family, +VSM=?, +VCID, back to data mode */
 	.wait_call = modem_wait_call,   /* count RING / DLE R, read caller ID */
 	.answer = modem_answer,         /* +FCLASS=8, +VSM, +VSD, +VLS=<"T"> */

@@ -437,7 +437,6 @@ sim_ring(struct sim *s, struct line_call *call)
 	struct line_event ev = { .type = LINE_EV_RING };
 	unsigned i;
 
-	line_set_state(ln, LINE_RINGING);
 	for (i = 1; i <= (unsigned)(ln->conf->rings > 0 ? ln->conf->rings : 1);
 	    i++) {
 		ev.rings = i;
@@ -697,7 +696,6 @@ sim_play(struct line *ln, const void *audio, size_t len, int barge_in,
     char *key, char **cause)
 {
 	struct sim *s = ln->priv;
-	enum line_status st;
 	char header[64];
 
 	(void)cause;
@@ -705,13 +703,9 @@ sim_play(struct line *ln, const void *audio, size_t len, int barge_in,
 		return LINE_GONE;
 	if (barge_in && (*key = line_key_pop(ln)) != '\0')
 		return LINE_DIGIT;
-	line_set_state(ln, LINE_PLAYING);
 	snprintf(header, sizeof header, "PROMPT %zu %s", len,
 	    barge_in ? "barge-in" : "no-barge-in");
-	st = sim_send_audio(s, header, audio, len, barge_in, key);
-	if (st != LINE_GONE)
-		line_set_state(ln, LINE_CONNECTED);
-	return st;
+	return sim_send_audio(s, header, audio, len, barge_in, key);
 }
 
 /* The end of a wait or a recording, as told to the caller. */
@@ -727,8 +721,6 @@ sim_done(struct sim *s, enum line_status st)
 	s->skip = 0;
 	if (st != LINE_GONE && sim_sendf(s, "END %s\n", words[st]) == -1)
 		st = LINE_GONE;
-	if (st != LINE_GONE)
-		line_set_state(s->ln, LINE_CONNECTED);
 	return st;
 }
 
@@ -749,7 +741,6 @@ sim_wait_digit(struct line *ln, int timeout_ms, char *key, char **cause)
 		return LINE_DIGIT;
 	if (sim_over(s))
 		return LINE_GONE;
-	line_set_state(ln, LINE_COLLECTING);
 	if (timeout_ms < 1)
 		timeout_ms = 1;
 	if (sim_sendf(s, "COLLECT %d\n", timeout_ms) == -1)
@@ -786,7 +777,6 @@ sim_record(struct line *ln, const struct line_rec *rec, char *key,
 		return LINE_GONE;
 	if (rec->stop_on_key && (*key = line_key_pop(ln)) != '\0')
 		return LINE_DIGIT;
-	line_set_state(ln, LINE_RECORDING);
 	if (sim_sendf(s, "RECORD %d %d\n", rec->max_ms, rec->silence_ms) == -1)
 		return LINE_GONE;
 	memset(&ear, 0, sizeof ear);
@@ -839,7 +829,6 @@ sim_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
 	(void)cause;
 	if (sim_over(s))
 		return LINE_GONE;
-	line_set_state(ln, LINE_BEEPING);
 	tone = xmalloc(2 * n + 2);
 	for (i = 0; i < n; i++) {
 		v = (int)(8000.0 * sin(2.0 * M_PI * freq_hz * (double)i /
@@ -850,8 +839,6 @@ sim_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
 	snprintf(header, sizeof header, "BEEP %u %u", freq_hz, ms);
 	st = sim_send_audio(s, header, tone, 2 * n, 0, &key);
 	free(tone);
-	if (st != LINE_GONE)
-		line_set_state(ln, LINE_CONNECTED);
 	return st;
 }
 
@@ -877,6 +864,8 @@ sim_hangup(struct line *ln, char **cause)
 
 const struct line_ops line_ops_sim = {
 	.name = "sim",                  /* a Unix socket, kefu-simline(7) */
+	.kind = "simulated line",
+	.recovery = "opening the line again",
 	.open = sim_open,               /* bind and listen on the device path */
 	.wait_call = sim_wait_call,     /* accept, HELLO, RING [caller ID] */
 	.answer = sim_answer,           /* ANSWERED */

@@ -34,7 +34,7 @@ enum map_outcome {
 	MAP_EMPTY,      /* no row (on-empty="empty") */
 	MAP_MANY,       /* more rows than allowed, on-many="many" */
 	MAP_INVALID,    /* an input failed its checks; no database touched */
-	MAP_ERROR,      /* SQL refused, conversion failed, row count broke the result */
+	MAP_ERROR,      /* SQL refused, conversion failed, row count wrong */
 	MAP_TIMEOUT,    /* the statement ran past its timeout */
 	MAP_DOWN,       /* database unreachable or no free connection */
 };
@@ -44,17 +44,17 @@ enum map_outcome {
 enum map_reason {
 	MAPR_NONE = 0,
 	MAPR_MISSING,           /* "missing": no value and not optional */
-	MAPR_TOO_SHORT,         /* "too-short": fewer characters than min-length */
-	MAPR_TOO_LONG,          /* "too-long": more characters than max-length */
-	MAPR_NOT_DIGITS,        /* "not-digits": type digits, other characters */
+	MAPR_TOO_SHORT,         /* "too-short": fewer characters than min */
+	MAPR_TOO_LONG,          /* "too-long": more characters than max */
+	MAPR_NOT_DIGITS,        /* "not-digits": type digits, other chars */
 	MAPR_NOT_INTEGER,       /* "not-integer" (also beyond 64 bits) */
 	MAPR_NOT_DECIMAL,       /* "not-decimal" */
 	MAPR_NOT_DATE,          /* "not-date": not YYYY-MM-DD or no such day */
 	MAPR_RANGE,             /* "out-of-range": below min or above max */
 	MAPR_NO_MATCH,          /* "no-match": the pattern did not match */
-	MAPR_CHECK_DIGIT,       /* "bad-check-digit": EAN/UPC check digit wrong */
-	MAPR_BAD_LENGTH,        /* "bad-length": no barcode has that many digits */
-	MAPR_BAD_TEXT,          /* "bad-text": not UTF-8, or control characters */
+	MAPR_CHECK_DIGIT,       /* "bad-check-digit": EAN/UPC check digit */
+	MAPR_BAD_LENGTH,        /* "bad-length": no barcode that long */
+	MAPR_BAD_TEXT,          /* "bad-text": not UTF-8, or controls */
 };
 
 /* Parameter types (the type attribute of <param>). */
@@ -99,14 +99,14 @@ enum map_on_many { MAP_ON_MANY_ERROR, MAP_ON_MANY_FIRST, MAP_ON_MANY_MANY };
 
 /* One declared parameter, as loaded (read-only). */
 struct map_param_info {
-	const char *name;       /* flow variable read, and the placeholder :name */
+	const char *name;       /* flow variable read; placeholder :name */
 	enum map_ptype type;
 	int optional;           /* 1: missing (or empty non-text) binds NULL */
 	size_t min_len;         /* characters; 0: no bound */
 	size_t max_len;         /* characters; 0: no bound */
 	const char *pattern;    /* POSIX ERE the whole value matches, or NULL */
 	enum map_check check;
-	const char *min;        /* integer/decimal lower bound as text, or NULL */
+	const char *min;        /* integer/decimal lower bound, or NULL */
 	const char *max;        /* upper bound, or NULL */
 	enum map_match match;   /* match=; not MAPM_EXACT: bound as a literal
 				   LIKE pattern */
@@ -116,9 +116,10 @@ struct map_param_info {
 
 /* One declared result column, in the order the statement returns them. */
 struct map_column_info {
-	const char *name;       /* the column's name as the database reports it */
+	const char *name;       /* the column's name, as the database says */
 	const char *var;        /* the flow variable set (default: name) */
-	enum db_vtype type;     /* DBV_TEXT, DBV_INT, DBV_DECIMAL, DBV_DATE, DBV_TIMESTAMP, DBV_BOOL */
+	enum db_vtype type;     /* DBV_TEXT, DBV_INT, DBV_DECIMAL, DBV_DATE,
+				   DBV_TIMESTAMP, DBV_BOOL */
 };
 
 /* One SQL variant (<sql> or <sql dialect="...">), compiled. */
@@ -148,7 +149,7 @@ struct map_info {
 	const struct map_sql_info *sql; /* sql[0] is the default variant */
 	size_t nsql;
 	enum map_rows rows;
-	size_t max_rows;                /* 1 for rows="one", max-rows for "many" */
+	size_t max_rows;                /* 1: rows="one"; max-rows: "many" */
 	enum map_on_empty on_empty;
 	enum map_on_many on_many;
 	const struct map_column_info *columns;
@@ -166,9 +167,9 @@ struct map_set;
 typedef struct db_source *(*map_source_h)(void *arg, const char *name);
 
 struct map_load_cfg {
-	const char *path;       /* a folder (every **.xml below it) or one file */
+	const char *path;       /* a folder (its **.xml) or one file */
 	const struct conf *conf;/* datasources that exist; NULL: do not check */
-	const char *schema;     /* mapping.rng; NULL: search (see map_schema_path) */
+	const char *schema;     /* mapping.rng; NULL: map_schema_path */
 	map_source_h source;    /* NULL: the set can be checked but not run */
 	void *arg;              /* for source */
 };
@@ -209,7 +210,7 @@ struct map_var {
 /* One output variable: the value of a column in the first row. */
 struct map_out {
 	const char *name;               /* the column's var; owned by the set */
-	const struct db_value *v;       /* points into rows; owned by the result */
+	const struct db_value *v;       /* into rows; owned by the result */
 };
 
 /*
@@ -219,21 +220,21 @@ struct map_out {
 struct map_res {
 	enum map_outcome outcome;
 	enum map_reason reason;         /* with MAP_INVALID, else MAPR_NONE */
-	const char *param;              /* with MAP_INVALID: the parameter's name */
-	char error[512];                /* human text for every outcome but found/empty/many */
-	const struct map_out *vars;     /* found/many: the first row's columns */
+	const char *param;              /* MAP_INVALID: the parameter's name */
+	char error[512];                /* human text but found/empty/many */
+	const struct map_out *vars;     /* found/many: the first row */
 	size_t nvars;
 	const struct db_value *rows;    /* nrows * ncols, row-major */
 	size_t nrows;                   /* rows kept (at most max_rows) */
 	size_t ncols;                   /* == map_info()->ncolumns */
 	int64_t affected;               /* rows="none": rows changed, else -1 */
 	unsigned elapsed_us;            /* validation + database, wall clock */
-	const char *sql;                /* the statement sent, NULL before binding */
+	const char *sql;                /* the statement sent, NULL before */
 	const struct map_sql_info *si; /* the variant bound (sql may add a
 					   row limit to it), NULL before */
 	const struct db_param *params;  /* bound values, one per '?' */
 	size_t nparams;
-	struct db_err dberr;            /* the db layer's error, kind DBE_NONE if none */
+	struct db_err dberr;            /* the db layer's error, or DBE_NONE */
 	/* private */
 	struct db_result *db_;
 	struct map_out *vars_;          /* varbuf_ or malloc'd */
@@ -270,7 +271,8 @@ struct map_stats {
 	uint64_t runs;
 	uint64_t outcomes[MAP_NOUTCOMES];       /* runs per outcome */
 	uint64_t errors;                        /* error + timeout + down */
-	unsigned p50_us;                        /* latency of runs that reached the database */
+	unsigned p50_us;                        /* latency of runs that reached
+						   the database */
 	unsigned p99_us;
 };
 void map_stats(const struct map *m, struct map_stats *st);

@@ -95,3 +95,6 @@ check_PROGRAMS += t/unit/store_member
 TESTS += t/unit/store_member
 t_unit_store_member_SOURCES = t/unit/store_member.c t/tap.h
 t_unit_store_member_LDADD = $(KEFU_LIBS)
+
+# The call log's SQL (call/calllog.c says what a call did).
+libkefu_a_SOURCES += src/store/calllog.c

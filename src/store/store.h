@@ -82,6 +82,39 @@ int store_status(struct db_source *src, const struct conf_datasource *cfg,
 void store_status_free(struct store_status *st);
 
 /*
+ * calllog.c: the call log, one call_log row per call and one
+ * call_queries row per query it made (sql/local/DIALECT/005_calls.sql).
+ * The caller redacts: the store writes what it is given.
+ */
+struct store_call_query {
+	const char *mapping;    /* the mapping (or kefu.* service) asked */
+	const char *params;     /* "name=value ...", secrets already "***" */
+	int64_t latency_ms;
+	const char *error_kind; /* "invalid", "error", ...; NULL: an answer */
+	int64_t nrows;          /* rows returned; -1: unknown (NULL) */
+};
+struct store_call {
+	const char *node;       /* the host that took the call */
+	const char *line;       /* [line NAME] */
+	const char *caller_id;  /* NULL: withheld or not sent */
+	const char *started_at; /* local "YYYY-MM-DD HH:MM:SS" */
+	int64_t duration_ms;
+	const char *language;   /* NULL: none chosen */
+	const char *flow;       /* the flow started */
+	const char *path;       /* the nodes visited (at most 4000 bytes) */
+	const char *outcome;    /* "completed", "hangup" or "error" */
+	const char *error;      /* why, or NULL */
+	const struct store_call_query *queries;
+	size_t nqueries;
+};
+/*
+ * Write one call and its queries in one transaction: all or none.
+ * 0, or -1 with *cause.
+ */
+int store_calllog_add(struct db_source *src, const struct store_call *c,
+    char **cause);
+
+/*
  * Apply the pending migrations up to target (0: all), each in one
  * db_run_script that also records its version, so that a migration that
  * fails leaves the recorded version where it was.  Refuses a database

@@ -21,6 +21,23 @@
 #include "../tap.h"
 
 void
+e2e_families(const char *tag, e2e_family_h *fn)
+{
+	char base[96], cmd[300];
+
+	if (getenv("KEFU_SRCDIR") == NULL)
+		tap_skip_all("KEFU_SRCDIR not set");
+	e2e_init();
+	snprintf(base, sizeof base, "/tmp/kefu-%s-%ld", tag, (long)getpid());
+	mkdir(base, 0700);
+	fn(MSIM_CONEXANT, "conexant", base);
+	fn(MSIM_USR, "usr", base);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
+	if (system(cmd) != 0)
+		tap_diag("could not remove %s", base);
+}
+
+void
 e2e_init(void)
 {
 	char *schema;

@@ -38,6 +38,15 @@ enum e2e_cmp {
 /* Point KEFU_MAPPING_SCHEMA at the source tree; open the log (stderr). */
 void e2e_init(void);
 /*
+ * A test's main: e2e_init, then fn once per modem family (Conexant,
+ * USRobotics) with a scratch folder base (/tmp/kefu-TAG-PID) that is
+ * removed afterwards (skips all without KEFU_SRCDIR).  The test then
+ * returns tap_done() itself (tap.h counts per file).
+ */
+typedef void (e2e_family_h)(enum msim_family fam, const char *family,
+    const char *base);
+void e2e_families(const char *tag, e2e_family_h *fn);
+/*
  * Start the simulator (fast mode), write kefu.conf into dir (made here),
  * open the service on the flows in flows_dir (NULL: the shipped flows),
  * build the local store and the demo catalog, start the line and wait
@@ -51,7 +60,12 @@ void e2e_close(struct e2e *e);
 int e2e_wait_idle(struct e2e *e, unsigned ms);
 /* Ring 3 times with caller ID number (NULL: none); 0 once answered. */
 int e2e_ring(struct e2e *e, const char *number);
-/* Wait until the caller's side is on hook and the line idle. */
+/*
+ * Wait until the caller's side is on hook and the line idle.  kefu
+ * writes the call log before it hangs up (svc_line_call), so once this
+ * returns 0 the call's call_log and call_queries rows are there: no
+ * sleep is needed before asserting them.
+ */
 int e2e_wait_end(struct e2e *e, unsigned ms);
 
 /* Segment seg of the current call (0: its first prompt) has started. */

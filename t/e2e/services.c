@@ -155,7 +155,6 @@ next_call(struct e2e *e, const char *number)
 	    "%s: it hears the start of the greeting, then hangs up (busy "
 	    "tone, DLE b)", f);
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hangs up, line idle", f);
-	sleep_ms(300);
 	is_int(e2e_count(e, "SELECT COUNT(*) FROM call_log", NULL),
 	    before + 1, "%s: that call logged too", f);
 	is_call(e, "caller_id", number, "%s: with its number", f);
@@ -217,7 +216,6 @@ sc_price(struct e2e *e)
 	    f);
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
 	is_int(msim_vtx_count(e->sim) - e->base, 9, "%s: 9 prompts played", f);
-	sleep_ms(300);
 	is_call(e, "caller_id", "13900000001", "%s: call logged", f);
 	is_call(e, "outcome", "hangup", "%s: outcome hang-up", f);
 	is_call(e, "language", "zh-CN", "%s: in Mandarin", f);
@@ -268,7 +266,6 @@ sc_unknown(struct e2e *e)
 	    e2e_seg(e, 7, SEG_MS, "zh-CN", &ans, E2E_CUT, NULL) == 0,
 	    "%s: no digit lost: the price answer; the caller hangs up", f);
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
-	sleep_ms(300);
 	is_call(e, "outcome", "hangup", "%s: outcome hang-up", f);
 	ends_call(e, "path", "price:lookup price:not_found price:again "
 	    "price:lookup price:tell", "%s: path: lookup, not found, asked "
@@ -309,7 +306,6 @@ sc_cantonese(struct e2e *e)
 	    "num.10 num.1 mw.ping", E2E_CUT) == 0,
 	    "%s: stock in Cantonese; the caller hangs up during it", f);
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
-	sleep_ms(300);
 	is_call(e, "language", "yue", "%s: call logged in Cantonese", f);
 	is_call(e, "outcome", "hangup", "%s: outcome hang-up", f);
 	like_call(e, "path", "main:language main:to_cantonese main:switched "
@@ -336,7 +332,6 @@ sc_back(struct e2e *e)
 	    seg_ids(e, 3, "zh-CN", menu_ids, E2E_CUT) == 0,
 	    "%s: the menu in Mandarin; the caller hangs up", f);
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
-	sleep_ms(300);
 	is_call(e, "language", "zh-CN", "%s: call logged in Mandarin", f);
 	is_call(e, "path", "main:hello main:top main:language "
 	    "main:to_cantonese main:switched main:top main:language "
@@ -474,7 +469,6 @@ sc_today(struct e2e *e)
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
 	is_int(msim_vtx_count(e->sim) - e->base, 21, "%s: no prompt after the "
 	    "hang-up", f);
-	sleep_ms(300);
 	is_call(e, "outcome", "hangup", "%s: outcome hang-up", f);
 	like_call(e, "path", "main:promotions promotions:today "
 	    "promotions:intro promotions:foreach@21 promotions:done main:top",
@@ -503,7 +497,6 @@ out:
 	    seg_ids(e, 2, "zh-CN", menu_ids, E2E_CUT) == 0,
 	    "%s: then the main menu; the caller hangs up", f);
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
-	sleep_ms(300);
 	is_call(e, "path", "main:hello main:top main:staff main:top",
 	    "%s: path", f);
 
@@ -520,7 +513,6 @@ out:
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
 	is_int(msim_vtx_count(e->sim) - e->base, 2, "%s: no prompt after "
 	    "the hang-up", f);
-	sleep_ms(300);
 	is_call(e, "outcome", "hangup", "%s: outcome hang-up", f);
 	is_call(e, "path", "main:hello main:top main:price price:ask",
 	    "%s: it ended in price:ask", f);
@@ -556,7 +548,6 @@ sc_invalid(struct e2e *e)
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up by itself, line "
 	    "idle", f);
 	is_int(msim_vtx_count(e->sim) - e->base, 6, "%s: 6 prompts played", f);
-	sleep_ms(300);
 	is_call(e, "outcome", "completed", "%s: the flow ended the call", f);
 	is_call(e, "path", "main:hello main:top main:too_many",
 	    "%s: escalated from the menu to main:too_many", f);
@@ -588,7 +579,6 @@ sc_timeouts(struct e2e *e)
 	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up by itself, line "
 	    "idle", f);
 	is_int(msim_vtx_count(e->sim) - e->base, 5, "%s: 5 prompts played", f);
-	sleep_ms(300);
 	is_call(e, "outcome", "completed", "%s: the flow ended the call", f);
 	is_call(e, "path", "main:hello main:top main:too_many",
 	    "%s: escalated from the menu to main:too_many", f);

@@ -43,22 +43,6 @@ fz_handler(const char *request, struct strbuf *reply, char **cause,
 	return 0;
 }
 
-static int
-fz_connect(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		abort();
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
-		abort();
-	return fd;
-}
-
 /* The fake kefud: read the request line, answer with the input. */
 static void *
 fz_fake_thread(void *arg)
@@ -104,9 +88,7 @@ fz_init(void)
 
 	log_set_level(KLOG_ERROR);
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(fz_dir, sizeof fz_dir, "/tmp/kefu-fuzz-ctl.XXXXXX");
-	if (mkdtemp(fz_dir) == NULL)
-		abort();
+	fuzz_tmpdir(fz_dir, sizeof fz_dir, "ctl");
 	snprintf(fz_srv, sizeof fz_srv, "%s/ctl", fz_dir);
 	snprintf(fz_fake, sizeof fz_fake, "%s/fake", fz_dir);
 	if (ctl_listen(fz_srv, fz_handler, NULL, &fz_srv_h, &cause) == -1) {
@@ -137,7 +119,7 @@ fz_server(const uint8_t *data, size_t size)
 	ssize_t n;
 	int fd, r;
 
-	fd = fz_connect(fz_srv);
+	fd = fuzz_connect(fz_srv);
 	(void)send(fd, data, size, MSG_NOSIGNAL);
 	shutdown(fd, SHUT_WR);
 	pfd.fd = fd;

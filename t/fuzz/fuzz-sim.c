@@ -29,22 +29,6 @@ static struct conf_line fz_cl;
 static struct line *fz_ln;
 static atomic_int fz_in_wait;   /* the fuzzer's thread is in wait_call */
 
-static int
-fz_connect(void)
-{
-	struct sockaddr_un sun;
-	int fd;
-
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", fz_path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		abort();
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1)
-		abort();
-	return fd;
-}
-
 /*
  * The caller's ear: reads what kefud sends until kefud closes the call.
  * A caller refused before the call (bad HELLO or RING) leaves wait_call
@@ -73,7 +57,7 @@ fz_ear(void *arg)
 	}
 	if (atomic_load(&fz_in_wait)) {
 		fz_ln->stop = 1;
-		close(fz_connect());
+		close(fuzz_connect(fz_path));
 	}
 	return NULL;
 }
@@ -104,9 +88,7 @@ fz_init(void)
 
 	log_set_level(KLOG_ERROR);
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(fz_dir, sizeof fz_dir, "/tmp/kefu-fuzz-sim.XXXXXX");
-	if (mkdtemp(fz_dir) == NULL)
-		abort();
+	fuzz_tmpdir(fz_dir, sizeof fz_dir, "sim");
 	snprintf(fz_path, sizeof fz_path, "%s/line", fz_dir);
 	fz_cl.name = xstrdup("fuzz");
 	fz_cl.type = xstrdup("sim");
@@ -175,7 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ln->stop = 0;
 	memset(&ln->call, 0, sizeof ln->call);
 	ln->keys[0] = '\0';
-	fd = fz_connect();
+	fd = fuzz_connect(fz_path);
 	if (size > 0 && send(fd, data, size, MSG_NOSIGNAL) != (ssize_t)size)
 		abort();
 	shutdown(fd, SHUT_WR);

@@ -315,6 +315,8 @@ get_thread(void *arg)
 }
 
 /* Recorded announcements named by data (a notice's audio column). */
+static void test_sound(const struct prompts *pr);
+
 static void
 test_announcements(struct audio_cache *cache, const struct prompts *pr,
     const char *d)
@@ -361,6 +363,37 @@ test_announcements(struct audio_cache *cache, const struct prompts *pr,
 	clip = audio_get(cache, "zh-CN", "notices/gone.wav", &ulaw);
 	is_int(clip->how, CLIP_BEEP, "a missing recording beeps (the call "
 	    "channel speaks the notice's text instead)");
+	test_sound(pr);
+}
+
+/* audio_sound: recorded clip -> generated clip -> live speech -> beep. */
+static void
+test_sound(const struct prompts *pr)
+{
+	const char *voice, *say;
+
+	is_int(audio_sound(pr, "zh-CN", "greet", "x", &voice, &say),
+	    AUDIO_SOUND_CLIP, "sound: a recorded prompt plays its clip");
+	is_int(audio_sound(pr, "yue", "bye", NULL, &voice, &say),
+	    AUDIO_SOUND_CLIP, "sound: a generated one too");
+	is_int(audio_sound(pr, "yue", "only.zh", "x", &voice, &say),
+	    AUDIO_SOUND_CLIP, "sound: another language's clip before speech");
+	is_int(audio_sound(pr, "zh-CN", "pause:100", NULL, &voice, &say),
+	    AUDIO_SOUND_CLIP, "sound: a pause is a clip");
+	is_int(audio_sound(pr, "zh-CN", "notices/hours.wav", "营业时间",
+	    &voice, &say), AUDIO_SOUND_CLIP,
+	    "sound: an announcement that is there plays as recorded");
+	ok(audio_sound(pr, "zh-CN", "notices/gone.wav", "营业时间", &voice,
+	    &say) == AUDIO_SOUND_SPEECH && strcmp(voice, "zh-CN") == 0 &&
+	    strcmp(say, "营业时间") == 0,
+	    "sound: one that is not there is spoken from its text");
+	is_int(audio_sound(pr, "zh-CN", "notices/gone.wav", NULL, &voice,
+	    &say), AUDIO_SOUND_BEEP, "sound: without a text it beeps");
+	is_int(audio_sound(pr, "yue", "nowhere", "", &voice, &say),
+	    AUDIO_SOUND_BEEP, "sound: no audio and no text: a beep");
+	ok(audio_sound(pr, "yue", "text", "可口可乐", &voice, &say) ==
+	    AUDIO_SOUND_SPEECH && strcmp(say, "可口可乐") == 0 &&
+	    strcmp(voice, "yue") == 0, "sound: free text is spoken");
 }
 
 static void
@@ -590,6 +623,7 @@ test_spoken(void)
 	struct audio_fmt fmt = { AUDIO_ULAW, 8000 };
 	struct strbuf rep = STRBUF_INIT;
 	char *d = dir("s"), *cause = NULL, *e;
+	const char *voice, *say;
 
 	rm_rf(d);
 	put("s/zh-CN/prompts.xml", "<prompts lang=\"zh-CN\">\n"
@@ -632,6 +666,10 @@ test_spoken(void)
 	    "offer");
 	clip = audio_get(cache, "yue", "offer", &fmt);
 	is_int(clip->how, CLIP_OWN, "yue's offer plays its own audio");
+	ok(audio_sound(pr, "zh-CN", "offer", NULL, &voice, &say) ==
+	    AUDIO_SOUND_SPEECH && strcmp(voice, "yue") == 0 &&
+	    strcmp(say, "廣東話服務") == 0,
+	    "audio_sound: it is spoken from its text in yue's voice");
 	audio_cache_free(cache);
 
 	e = load_error("<prompts lang=\"zh-CN\">\n"

@@ -82,7 +82,7 @@ main(void)
 	struct strbuf logs = STRBUF_INIT;
 	const struct prompts *pr;
 	const char **ids, *first[8];
-	size_t nids, i, l, n, missing, bytes, nfirst;
+	size_t nids, i, l, n, missing, bytes, nfirst, before;
 	uint64_t cold, warm;
 
 	if (src == NULL)
@@ -157,12 +157,18 @@ main(void)
 	ok(strchr(sb_str(&logs), '\n') == strrchr(sb_str(&logs), '\n'),
 	    "exactly one line");
 
-	/* What a first caller waits for after preloading (u-law, warm). */
+	/*
+	 * What a first caller waits for after preloading (u-law, warm):
+	 * nothing to convert (counted, not timed: a busy machine makes any
+	 * clock comparison flaky); the times are shown for information.
+	 */
+	before = audio_cache_count(set->audio, NULL, NULL);
 	warm = play_us(set, "zh-CN", first, nfirst, &ulaw);
 	tap_diag("%zu catalog prompts: %llu us cold, %llu us "
 	    "preloaded", nfirst, (unsigned long long)cold,
 	    (unsigned long long)warm);
-	ok(warm < cold, "preloaded prompts are faster to get than cold ones");
+	is_int((int)audio_cache_count(set->audio, NULL, NULL), (int)before,
+	    "playing preloaded prompts converts nothing");
 	cold = play_us(set, "zh-CN", first, nfirst, &u8);
 	tap_diag("the same cold in 8-bit linear at 7200 Hz (resampled): %llu us",
 	    (unsigned long long)cold);

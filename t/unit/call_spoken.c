@@ -3,7 +3,8 @@
  * kefu-prompts(7)) that has no audio yet is spoken from its text by the
  * call channel in the voice of its own language, not the call's: the
  * audio a Mandarin call gets for it is byte for byte what espeak-ng
- * says in Cantonese.
+ * says in Cantonese.  A notice naming a recording that is not there is
+ * spoken from its text, by svc_render as on a line (audio_sound).
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "t/tap.h"
 
 static const char offer[] = "廣東話服務，請按八。";
+static const char note[] = "本店营业时间为早上八点到晚上十点。";
 
 static void
 put(const char *path, const char *text)
@@ -113,6 +115,18 @@ main(void)
 	    "and not the Mandarin one (%zu bytes)", zlen);
 	free(got);
 	free(yue);
+	free(zh);
+	/* svc_render decides as the line does (audio_sound) */
+	p.id = (char *)"notices/gone.wav";
+	p.text = (char *)note;
+	got = zh = NULL;
+	ok(svc_render(set, "zh-CN", &p, 1, &ulaw, &got, &glen, &cause) == 0 &&
+	    audio_speak(set->speak, "zh-CN", note, &ulaw, &zh, &zlen,
+	    &cause) == 0, "a notice whose recording is not there renders");
+	ok(glen > 4000 && glen == zlen && memcmp(got, zh, glen) == 0,
+	    "it is spoken from its text in Mandarin, not beeped (%zu bytes)",
+	    glen);
+	free(got);
 	free(zh);
 	svc_release(set);
 	svc_close(svc);

@@ -40,27 +40,27 @@ fake_describe(void *arg, const char *name, struct flow_mapinfo *mi)
 	if (strcmp(name, "price") == 0) {
 		mi->nparams = 1;
 		mi->params[0].name = "code";
-		mi->params[0].type = "digits";
+		mi->params[0].type = FLOW_T_DIGITS;
 		mi->nouts = 2;
 		mi->outs[0].var = "product_name";
-		mi->outs[0].type = "text";
+		mi->outs[0].type = FLOW_T_TEXT;
 		mi->outs[1].var = "price";
-		mi->outs[1].type = "decimal";
+		mi->outs[1].type = FLOW_T_DECIMAL;
 		return 0;
 	}
 	if (strcmp(name, "promos") == 0) {
 		mi->nouts = 2;
 		mi->outs[0].var = "promo_name";
-		mi->outs[0].type = "text";
+		mi->outs[0].type = FLOW_T_TEXT;
 		mi->outs[1].var = "promo_price";
-		mi->outs[1].type = "decimal";
+		mi->outs[1].type = FLOW_T_DECIMAL;
 		mi->many = 1;
 		return 0;
 	}
 	if (strcmp(name, "deals") == 0) {
 		mi->nouts = 1;
 		mi->outs[0].var = "deal_no";
-		mi->outs[0].type = "integer";
+		mi->outs[0].type = FLOW_T_INTEGER;
 		mi->many = 1;
 		return 0;
 	}
@@ -87,7 +87,7 @@ fake_query(void *arg, const char *name, const struct flow_kv *in, size_t nin,
 	rows->types = xcalloc(mi.nouts, sizeof *rows->types);
 	for (i = 0; i < mi.nouts; i++) {
 		rows->names[i] = xstrdup(mi.outs[i].var);
-		rows->types[i] = xstrdup(mi.outs[i].type);
+		rows->types[i] = mi.outs[i].type;
 	}
 	if (strcmp(name, "deals") == 0) {
 		for (i = 1; i <= 7; i++) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "call/call.h"
 #include "flow/flow_int.h"
 #include "t/tap.h"
 #include "t/unit/flow_fake.h"
@@ -225,7 +226,43 @@ test_hangup(void)
 	is_int(rec.nqueries, 0, "no query after hang-up");
 }
 
-char *calllog_redact(const char *bound);
+/*
+ * Types cross into a flow as enum flow_type: every word reads back to
+ * its type, a misspelt one is refused, and every built-in service's
+ * table names types that exist (svc_builtin_describe stops otherwise).
+ */
+static void
+test_types(void)
+{
+	const struct svc_builtin *b[64];
+	enum flow_type t, u;
+	size_t i, j, n;
+	int bad = 0;
+
+	for (t = FLOW_T_TEXT; t <= FLOW_T_RECORDING; t++)
+		if (flow_type_parse(flow_type_name(t), &u) == -1 || u != t)
+			bad++;
+	is_int(bad, 0, "every flow type reads back from its name");
+	ok(flow_type_parse("digit", &u) == -1, "\"digit\" is no type");
+	is_str(flow_type_name(FLOW_T_DIGITS), "digits", "FLOW_T_DIGITS");
+	n = svc_builtin_list(b, 64);
+	ok(n > 0 && n <= 64, "%zu built-in services", n);
+	for (i = 0; i < n && i < 64; i++) {
+		for (j = 0; j < b[i]->nparams; j++)
+			if (flow_type_parse(b[i]->params[j].type, &u) == -1) {
+				tap_diag("%s: param type %s", b[i]->name,
+				    b[i]->params[j].type);
+				bad++;
+			}
+		for (j = 0; j < b[i]->nouts; j++)
+			if (flow_type_parse(b[i]->outs[j].type, &u) == -1) {
+				tap_diag("%s: output type %s", b[i]->name,
+				    b[i]->outs[j].type);
+				bad++;
+			}
+	}
+	is_int(bad, 0, "every built-in service names known types");
+}
 
 /* Names that hold secrets: their values never reach a log. */
 static void
@@ -405,6 +442,7 @@ main(void)
 	test_hangup();
 	test_misc();
 	test_secrets();
+	test_types();
 	test_say_error();
 	flow_script_free(sc);
 	flow_record_clear(&rec);

@@ -281,6 +281,120 @@ test_state(void)
 	sb_free(&log);
 }
 
+/*
+ * A third driver, as a SIP line will be: line.c alone moves the state
+ * around its operations, whatever the driver, which only does its job.
+ */
+static enum line_state fake_seen;
+static enum line_status fake_give;
+
+static enum line_status
+fake_play(struct line *ln, const void *audio, size_t len, int barge_in,
+    char *key, char **cause)
+{
+	fake_seen = line_state(ln);
+	return fake_give;
+}
+
+static enum line_status
+fake_wait_digit(struct line *ln, int timeout_ms, char *key, char **cause)
+{
+	fake_seen = line_state(ln);
+	*key = '5';
+	return fake_give;
+}
+
+static enum line_status
+fake_record(struct line *ln, const struct line_rec *rec, char *key,
+    char **cause)
+{
+	fake_seen = line_state(ln);
+	return fake_give;
+}
+
+static enum line_status
+fake_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
+{
+	fake_seen = line_state(ln);
+	return fake_give;
+}
+
+static ssize_t
+fake_read(void *arg, void *buf, size_t max, int wait_ms)
+{
+	int *left = arg;
+
+	if ((*left)-- <= 0)
+		return 0;
+	memset(buf, 0, max < 80 ? max : 80);
+	return max < 80 ? (ssize_t)max : 80;
+}
+
+static void
+test_ops_states(void)
+{
+	static const struct line_ops fake_ops = {
+		.name = "fake", .kind = "test line", .recovery = "trying again",
+		.play = fake_play, .wait_digit = fake_wait_digit,
+		.record = fake_record, .beep = fake_beep,
+	};
+	char name[] = "3", modem[] = "modem";
+	struct conf_line cl = { .name = name, .type = modem };
+	struct line_event ev = { .type = LINE_EV_RING, .rings = 1 };
+	const struct line_ops *real;
+	struct line_rec rec = { 0 };
+	struct line_src src;
+	struct line *ln;
+	char key = 0, *cause = NULL;
+	int left = 2;
+
+	if (line_new(&cl, &ln, &cause) == -1) {
+		ok(0, "line_new: %s", cause);
+		free(cause);
+		return;
+	}
+	real = ln->ops;
+	ln->ops = &fake_ops;
+	line_set_state(ln, LINE_IDLE);
+	line_event(ln, &ev);
+	is_str(line_state_name(line_state(ln)), "ringing",
+	    "a RING event makes the line ringing");
+	line_set_state(ln, LINE_CONNECTED);
+	fake_give = LINE_OK;
+	line_play(ln, "", 0, 1, &key, &cause);
+	is_str(line_state_name(fake_seen), "playing", "play: playing");
+	is_str(line_state_name(line_state(ln)), "connected",
+	    "connected after play");
+	src.read = fake_read;
+	src.arg = &left;
+	line_play_src(ln, &src, 1, &key, &cause);
+	is_str(line_state_name(fake_seen), "playing",
+	    "a source on a driver without play_src: playing");
+	fake_give = LINE_DIGIT;
+	is_int(line_wait_digit(ln, 100, &key, &cause), LINE_DIGIT,
+	    "wait_digit: the driver's status");
+	is_int(key, '5', "and its key");
+	is_str(line_state_name(fake_seen), "collecting",
+	    "wait_digit: collecting");
+	is_str(line_state_name(line_state(ln)), "connected",
+	    "connected after a key");
+	fake_give = LINE_TIMEOUT;
+	line_record(ln, &rec, &key, &cause);
+	is_str(line_state_name(fake_seen), "recording", "record: recording");
+	fake_give = LINE_OK;
+	line_beep(ln, 1000, 300, &cause);
+	is_str(line_state_name(fake_seen), "beeping", "beep: beeping");
+	is_str(line_state_name(line_state(ln)), "connected",
+	    "connected after the beep");
+	fake_give = LINE_GONE;
+	line_wait_digit(ln, 100, &key, &cause);
+	is_str(line_state_name(line_state(ln)), "collecting",
+	    "the caller gone: not connected again (the thread hangs up)");
+	is_str(ln->ops->kind, "test line", "a driver says what it is");
+	ln->ops = real;
+	line_free(ln);
+}
+
 int
 main(void)
 {
@@ -290,5 +404,6 @@ main(void)
 	test_vls();
 	test_quiet();
 	test_state();
+	test_ops_states();
 	return tap_done();
 }

@@ -21,6 +21,7 @@
 #include "store/store.h"
 #include "util/util.h"
 #include "../tap.h"
+#include "t/store-engines.h"
 
 static const char *const tables[] = {
 	"members", "member_services", "consent_ledger", "staff_access",
@@ -35,26 +36,6 @@ static const char *const names[] = {
 
 static char *srcdir, *sqldir;
 static struct db_adapters *ads;
-
-static void
-ds_init(struct conf_datasource *ds, const char *name, const char *connstr)
-{
-	static char *list[1];
-
-	memset(ds, 0, sizeof *ds);
-	list[0] = (char *)connstr;
-	ds->name = (char *)name;
-	ds->connect = list;
-	ds->nconnect = 1;
-	ds->encoding = (char *)"UTF-8";
-	ds->pool_size = 2;
-	ds->pool_wait_ms = 5000;
-	ds->connect_timeout_ms = 5000;
-	ds->query_timeout_ms = 60000;
-	ds->retry_ms = 100;
-	ds->retry_max_ms = 1000;
-	ds->idle_check_ms = 30000;
-}
 
 static int
 run(struct db_source *src, const char *sql)
@@ -680,46 +661,13 @@ test_sqlite(void)
 	dir = xasprintf("/tmp/kefu-store-%ld", (long)getpid());
 	db = xasprintf("%s/sub/kefu.db", dir);
 	conn = xasprintf("Driver=SQLite3;Database=%s", db);
-	ds_init(&ds, "local", conn);
+	store_test_ds(&ds, "local", conn);
 	test_engine("sqlite", &ds, "sqlite");
 	ok(access(db, F_OK) == 0, "sqlite: the folder of the file was created");
 	rm_rf(dir);
 	free(db);
 	free(dir);
 	free(conn);
-}
-
-static int
-server_missing(const char *var, const char *label)
-{
-	if (getenv(var) != NULL && *getenv(var) != '\0')
-		return 0;
-	if (getenv("KEFU_TEST_REQUIRE_SERVERS") != NULL &&
-	    strcmp(getenv("KEFU_TEST_REQUIRE_SERVERS"), "1") == 0)
-		ok(0, "%s: %s is required but not set", label, var);
-	else
-		printf("ok %d - # SKIP %s: %s not set\n", ++tap_n, label, var);
-	return 1;
-}
-
-/* Open the server's own database and run one administrative statement. */
-static int
-admin(const char *connstr, const char *sql)
-{
-	struct conf_datasource ds;
-	struct db_source *src;
-	char *cause = NULL;
-	int rc;
-
-	ds_init(&ds, "admin", connstr);
-	if (db_source_open(&ds, ads, &src, &cause) == -1) {
-		tap_diag("%s", cause);
-		free(cause);
-		return -1;
-	}
-	rc = run(src, sql);
-	db_source_close(src);
-	return rc;
 }
 
 static void
@@ -729,44 +677,26 @@ test_postgresql(void)
 	const char *base = getenv("KEFU_TEST_PG");
 	char *schema, *sql, *conn;
 
-	if (server_missing("KEFU_TEST_PG", "postgresql"))
+	if (store_test_missing("KEFU_TEST_PG", "postgresql"))
 		return;
 	schema = xasprintf("kefu_t%ld", (long)getpid());
 	sql = xasprintf("CREATE SCHEMA %s", schema);
-	if (admin(base, sql) == -1) {
+	if (store_test_admin(ads, base, sql) == -1) {
 		ok(0, "postgresql: create schema %s", schema);
 		goto out;
 	}
 	conn = xasprintf("%s;ConnSettings=SET search_path TO %s", base,
 	    schema);
-	ds_init(&ds, "local", conn);
+	store_test_ds(&ds, "local", conn);
 	test_engine("postgresql", &ds, "postgresql");
 	free(conn);
 	free(sql);
 	sql = xasprintf("DROP SCHEMA %s CASCADE", schema);
-	ok(admin(base, sql) == 0, "postgresql: schema dropped");
+	ok(store_test_admin(ads, base, sql) == 0,
+	    "postgresql: schema dropped");
 out:
 	free(sql);
 	free(schema);
-}
-
-/* The connection string with Database= replaced. */
-static char *
-with_database(const char *connstr, const char *db)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *copy = xstrdup(connstr), *p, *next;
-
-	for (p = copy; p != NULL && *p != '\0'; p = next) {
-		if ((next = strchr(p, ';')) != NULL)
-			*next++ = '\0';
-		if (strncasecmp(p, "Database=", 9) == 0)
-			continue;
-		sb_addf(&sb, "%s;", p);
-	}
-	sb_addf(&sb, "Database=%s", db);
-	free(copy);
-	return sb_steal(&sb);
 }
 
 static void
@@ -776,21 +706,22 @@ test_mariadb(void)
 	const char *base = getenv("KEFU_TEST_MARIADB");
 	char *db, *sql, *conn;
 
-	if (server_missing("KEFU_TEST_MARIADB", "mariadb"))
+	if (store_test_missing("KEFU_TEST_MARIADB", "mariadb"))
 		return;
 	db = xasprintf("kefu_t%ld", (long)getpid());
 	sql = xasprintf("CREATE DATABASE %s CHARACTER SET utf8mb4", db);
-	if (admin(base, sql) == -1) {
+	if (store_test_admin(ads, base, sql) == -1) {
 		ok(0, "mariadb: create database %s", db);
 		goto out;
 	}
-	conn = with_database(base, db);
-	ds_init(&ds, "local", conn);
+	conn = store_test_with_database(base, db);
+	store_test_ds(&ds, "local", conn);
 	test_engine("mariadb", &ds, "mysql");
 	free(conn);
 	free(sql);
 	sql = xasprintf("DROP DATABASE %s", db);
-	ok(admin(base, sql) == 0, "mariadb: database dropped");
+	ok(store_test_admin(ads, base, sql) == 0,
+	    "mariadb: database dropped");
 out:
 	free(sql);
 	free(db);

@@ -20,6 +20,7 @@
 #include "store/store.h"
 #include "util/util.h"
 #include "../tap.h"
+#include "t/store-engines.h"
 
 static struct db_source *catalog_src;
 
@@ -165,50 +166,6 @@ out:
 	free(schema);
 }
 
-/* The connection string with Database= replaced. */
-static char *
-with_database(const char *connstr, const char *dbname)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *copy = xstrdup(connstr), *p, *next;
-
-	for (p = copy; p != NULL && *p != '\0'; p = next) {
-		if ((next = strchr(p, ';')) != NULL)
-			*next++ = '\0';
-		if (strncasecmp(p, "Database=", 9) == 0)
-			continue;
-		sb_addf(&sb, "%s;", p);
-	}
-	sb_addf(&sb, "Database=%s", dbname);
-	free(copy);
-	return sb_steal(&sb);
-}
-
-static int
-admin_run(struct conf_datasource *ds, struct db_adapters *ads,
-    const char *sql)
-{
-	struct db_query q = { .sql = sql, .writes = 1 };
-	struct db_source *src;
-	struct db_result *res;
-	struct db_err err;
-	char *cause = NULL;
-	int rc = -1;
-
-	if (db_source_open(ds, ads, &src, &cause) == -1) {
-		tap_diag("%s", cause);
-		free(cause);
-		return -1;
-	}
-	if (db_run(src, &q, &res, &err) == 0) {
-		db_result_free(res);
-		rc = 0;
-	} else
-		tap_diag("%s: %s", sql, err.msg);
-	db_source_close(src);
-	return rc;
-}
-
 /*
  * The catalog's SQL is portable: build the demo catalog on a server in a
  * schema (PostgreSQL) or database (MariaDB) of its own, count, drop.
@@ -217,47 +174,24 @@ static void
 test_server(const char *label, const char *var, struct db_adapters *ads,
     const char *sqldir, const char *today, const struct demo *d)
 {
-	struct conf_datasource ds = { 0 };
+	struct conf_datasource ds;
 	struct catalog_opts opts = { .demo = 1, .seed = CATALOG_SEED,
 	    .today = today };
 	struct catalog_counts c;
 	struct db_source *src;
-	const char *base = getenv(var), *req;
+	const char *base = getenv(var);
 	char *name, *sql, *conn, *cause = NULL;
-	static char *list[1];
 	int pg = strcmp(label, "postgresql") == 0;
 
-	req = getenv("KEFU_TEST_REQUIRE_SERVERS");
-	if (base == NULL || *base == '\0') {
-		if (req != NULL && strcmp(req, "1") == 0)
-			ok(0, "%s: %s is required but not set", label, var);
-		else
-			printf("ok %d - # SKIP %s: %s not set\n", ++tap_n,
-			    label, var);
+	if (store_test_missing(var, label))
 		return;
-	}
-	list[0] = (char *)base;
-	ds.name = (char *)"admin";
-	ds.connect = list;
-	ds.nconnect = 1;
-	ds.encoding = (char *)"UTF-8";
-	ds.pool_size = 1;
-	ds.pool_wait_ms = 5000;
-	ds.connect_timeout_ms = 5000;
-	ds.query_timeout_ms = 60000;
-	ds.retry_ms = 100;
-	ds.retry_max_ms = 1000;
-	ds.idle_check_ms = 30000;
 	name = xasprintf("kefu_c%ld", (long)getpid());
-	sql = pg ? xasprintf("CREATE SCHEMA %s", name) :
-	    xasprintf("CREATE DATABASE %s CHARACTER SET utf8mb4", name);
-	ok(admin_run(&ds, ads, sql) == 0, "%s: a fresh %s %s", label,
+	sql = store_test_create_sql(label, name);
+	ok(store_test_admin(ads, base, sql) == 0, "%s: a fresh %s %s", label,
 	    pg ? "schema" : "database", name);
 	free(sql);
-	conn = pg ? xasprintf("%s;ConnSettings=SET search_path TO %s", base,
-	    name) : with_database(base, name);
-	list[0] = conn;
-	ds.name = (char *)"catalog";
+	conn = store_test_connstr(label, base, name);
+	store_test_ds(&ds, "catalog", conn);
 	if (db_source_open(&ds, ads, &src, &cause) == 0) {
 		ok(catalog_build(src, sqldir, &opts, &cause) == 0,
 		    "%s: build the demo catalog", label);
@@ -277,11 +211,8 @@ test_server(const char *label, const char *var, struct db_adapters *ads,
 	} else
 		ok(0, "%s: open: %s", label, cause);
 	free(cause);
-	list[0] = (char *)base;
-	ds.name = (char *)"admin";
-	sql = pg ? xasprintf("DROP SCHEMA %s CASCADE", name) :
-	    xasprintf("DROP DATABASE %s", name);
-	ok(admin_run(&ds, ads, sql) == 0, "%s: dropped", label);
+	sql = store_test_drop_sql(label, name);
+	ok(store_test_admin(ads, base, sql) == 0, "%s: dropped", label);
 	free(sql);
 	free(conn);
 	free(name);

@@ -1,0 +1,84 @@
+#!/bin/sh
+# lint-style.sh: build-aux/lint-style (the mechanical style CI checks)
+# on a small tree in a temporary folder: a clean tree passes; a wide line,
+# trailing white space, a CRLF line end, a space-indented line and a
+# file wider than its ratchet entry each fail, naming file and line.
+tap_name=lint-style
+. "$(dirname "$0")/tap.sh"
+
+lint=$KEFU_SRCDIR/build-aux/lint-style
+root=$tmp/tree
+mkdir -p "$root/src" "$root/t" "$root/bench" "$root/build-aux"
+wide=$(printf '%081d' 0)
+
+# A file in KNF: tabs, a 4-space continuation line, a comment, 80 columns.
+good() {
+	printf '/* ok.c: fine. */\nint\nf(int a,\n    int b)\n{\n' \
+	    >"$root/src/ok.c"
+	printf '\treturn a + b; /* %s */\n}\n' "$(printf '%052d' 0)" \
+	    >>"$root/src/ok.c"
+	: >"$root/build-aux/lint-wide"
+	rm -f "$root/t/bad.c"
+}
+# lints WANT-STATUS PATTERN DESCRIPTION: run lint-style over the tree.
+lints() {
+	sh "$lint" "$root" >"$tmp/out" 2>&1
+	rc=$?
+	if [ "$rc" -eq "$1" ] && grep -q -e "$2" "$tmp/out"; then ok "$3"
+	else
+		nok "$3"; echo "#   exit $rc (want $1), wanted: $2"
+		sed 's/^/#   /' "$tmp/out"
+	fi
+}
+
+good
+lints 0 "0 lines wider" "a file in KNF passes"
+
+good; printf 'int x; /* %s */\n' "$wide" >"$root/t/bad.c"
+lints 1 "t/bad.c: 1 line(s) wider than 80 columns (lines 1)" \
+    "a line of 91 columns in a file not in the ratchet fails"
+
+good; printf '\tint x;\t/* %s */\n' "$(printf '%060d' 0)" >"$root/t/bad.c"
+lints 1 "t/bad.c: 1 line" "tabs count to the next multiple of 8"
+
+good; printf '/* %s */\n' "$(printf '%074d' 0)" >"$root/t/bad.c"
+lints 0 "0 lines wider" "a line of exactly 80 columns passes"
+
+good; printf '/* 价格%s */\n' "$(printf '%072d' 0)" >"$root/t/bad.c"
+lints 0 "0 lines wider" "a Chinese character is one column, not 3 bytes"
+
+good; printf 'int x; /* %s */\nint y; /* %s */\n' "$wide" "$wide" \
+    >"$root/bench/bad.c"
+echo "bench/bad.c 1" >"$root/build-aux/lint-wide"
+lints 1 "bench/bad.c: 2 lines wider than 80 columns, 1 allowed" \
+    "a count above the ratchet's fails"
+echo "bench/bad.c 2" >"$root/build-aux/lint-wide"
+lints 0 "2 lines wider than 80 columns in all" "the ratchet's count passes"
+echo "bench/bad.c 3" >"$root/build-aux/lint-wide"
+lints 0 "lower it in build-aux/lint-wide" "a count below the ratchet's is noted"
+rm -f "$root/bench/bad.c"
+
+good; printf 'int x; \n' >"$root/t/bad.c"
+lints 1 "t/bad.c:1: trailing white space" "trailing white space fails"
+
+good; printf 'int x;\r\n' >"$root/t/bad.c"
+lints 1 "t/bad.c:1: carriage return" "a CRLF line end fails"
+
+good; printf 'int\nf(void)\n{\n  return 0;\n}\n' >"$root/t/bad.c"
+lints 1 "t/bad.c:4: indented with spaces" "a line indented by 2 spaces fails"
+
+good; printf 'int\nf(void)\n{\n        return 0;\n}\n' >"$root/t/bad.c"
+lints 1 "t/bad.c:4: indented with spaces" "a line indented by 8 spaces fails"
+
+good; printf 'int\nf(void)\n{\n    \treturn 0;\n}\n' >"$root/t/bad.c"
+lints 1 "t/bad.c:4: indented with spaces" "spaces then a tab fail"
+
+good; printf 'int\nf(void)\n{\n\t \treturn 0;\n}\n' >"$root/t/bad.c"
+lints 1 "t/bad.c:4: space before tab" "a tab, a space, a tab fail"
+
+good; printf 'int\nf(void)\n{\n\treturn 0;\n}\n' >"$root/t/bad.h"
+printf 'int a; \n' >"$root/src/ok.h"
+lints 1 "src/ok.h:1: trailing white space" "headers are checked too"
+rm -f "$root/t/bad.h" "$root/src/ok.h"
+
+tap_done
