@@ -186,6 +186,8 @@ char *recording_path(const struct recording *rec);
  */
 int recording_close(struct recording *rec, unsigned *duration_ms,
     char **path, char **cause);
+/* The length of a sound file libsndfile reads; -1 when it is none. */
+int recording_length(const char *path, unsigned *ms, char **cause);
 /*
  * The spool rules for a folder's lstat(2) st: a real folder (not a
  * symbolic link), not writable by every user, owned by root or `user`.

@@ -336,3 +336,20 @@ recording_close(struct recording *rec, unsigned *duration_ms, char **path,
 	recording_free(rec);
 	return rc;
 }
+
+int
+recording_length(const char *path, unsigned *ms, char **cause)
+{
+	SF_INFO info;
+	SNDFILE *sf;
+
+	memset(&info, 0, sizeof info);
+	if ((sf = sf_open(path, SFM_READ, &info)) == NULL)
+		return kf_error(cause, "%s is not a sound file libsndfile "
+		    "reads: %s", path, sf_strerror(NULL));
+	sf_close(sf);
+	if (info.samplerate <= 0)
+		return kf_error(cause, "%s has no sample rate", path);
+	*ms = (unsigned)(info.frames * 1000 / info.samplerate);
+	return 0;
+}

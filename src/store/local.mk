@@ -86,3 +86,12 @@ check_PROGRAMS += t/unit/store_member
 TESTS += t/unit/store_member
 t_unit_store_member_SOURCES = t/unit/store_member.c t/tap.h
 t_unit_store_member_LDADD = $(KEFU_LIBS)
+
+## Cases: complaints, suggestions, after-sales (store/case.c, kefu case).
+libkefu_a_SOURCES += src/store/case.c
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/012_cases.sql \
+	sql/local/postgresql/012_cases.sql \
+	sql/local/mysql/012_cases.sql
+TESTS += t/case-cli.sh
+dist_check_SCRIPTS += t/case-cli.sh
