@@ -82,6 +82,7 @@ static const struct {
 } svc_builtin_tables[] = {
 	{ svc_builtins_core, sizeof svc_builtins_core /
 	    sizeof *svc_builtins_core },
+	{ svc_builtins_case, SVC_BUILTINS_CASE_COUNT },
 };
 
 const struct svc_builtin *

@@ -77,6 +77,7 @@ chan_spoken(struct chan *ch, const char *lang, const struct flow_prompt *p,
 		v[i] = p[i];
 		if (p[i].text == NULL || p[i].text[0] == '\0' ||
 		    strcmp(p[i].id, "text") == 0 ||
+		    strcmp(p[i].id, FLOW_PROMPT_RECORDING) == 0 ||
 		    strncmp(p[i].id, "pause:", 6) == 0 ||
 		    prompts_resolve(pr, lang, p[i].id) != NULL)
 			continue;

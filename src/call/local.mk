@@ -22,3 +22,6 @@ t_unit_call_spoken_LDADD = $(KEFU_LIBS)
 # A PIN typed into kefud leaves no digit in its log file.
 TESTS += t/kefud-secret.sh
 dist_check_SCRIPTS += t/kefud-secret.sh
+
+## kefu.case.*: cases from callers' voice messages (store/case.c).
+libkefu_a_SOURCES += src/call/svc-case.c

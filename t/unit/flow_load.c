@@ -163,8 +163,8 @@ test_limits(void)
 	flow_set_unref(set);
 	free(path);
 
-	/* variables: 3 built in (caller, lang, line) and one per <set> */
-	for (i = 0; i < FLOW_VARS_MAX - 2; i++)
+	/* variables: 4 built in (caller, lang, line, call), one per <set> */
+	for (i = 0; i < FLOW_VARS_MAX - 3; i++)
 		sb_addf(&tail, "<set var=\"v%zu\" value=\"1\"/>\n", i);
 	path = limit_write(tmp, 0, sb_str(&tail));
 	cause = limit_load(path, &set);
@@ -183,7 +183,7 @@ test_limits(void)
 	free(cause);
 	free(path);
 	sb_reset(&tail);
-	for (i = 0; i < FLOW_VARS_MAX - 3; i++)
+	for (i = 0; i < FLOW_VARS_MAX - 4; i++)
 		sb_addf(&tail, "<set var=\"v%zu\" value=\"1\"/>\n", i);
 	path = limit_write(tmp, 0, sb_str(&tail));
 	cause = limit_load(path, &set);
