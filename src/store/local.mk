@@ -95,3 +95,6 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/mysql/012_cases.sql
 TESTS += t/case-cli.sh
 dist_check_SCRIPTS += t/case-cli.sh
+TESTS += t/case-kefud.sh
+dist_check_SCRIPTS += t/case-kefud.sh
+EXTRA_DIST += t/case-call.py
