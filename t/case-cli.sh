@@ -131,7 +131,13 @@ check $? "the answer is queued to the caller, transactional, keyed by case"
 run 0 "case $c2: on the call-back list" "reply --callback" -- \
     case reply $c2 --callback --staff 8
 run 0 "^$c2 " "the call-back list has it" -- case list --callback
+sleep 1.1   # the steps' times below must be the steps' own
 run 0 "case $c1: closed" "an answered case closes" -- case close $c1 --staff 7
+[ "$(q "SELECT COUNT(*) FROM requests r WHERE r.id = 1 AND closed_at =
+    (SELECT at FROM case_events WHERE request_id = 1 AND kind = 'closed')
+    AND answered_at = (SELECT at FROM case_events WHERE request_id = 1 AND
+    kind = 'reply') AND closed_at > answered_at")" = 1 ]
+check $? "the case's times are those of its steps"
 run 1 "is closed already" "a closed case takes no more steps" -- \
     case note $c1 --staff 7 late
 run 0 "case $c2: closed" "a call-back with a reason closes" -- \

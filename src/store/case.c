@@ -716,17 +716,18 @@ static int
 case_assign_run(struct db_tx *tx, struct case_step *st)
 {
 	const struct case_assign *as = st->arg;
-	struct db_param p[2] = {
+	struct db_param p[3] = {
 		{ .type = DBV_TEXT, .s = as->dept, .null = as->dept == NULL },
 		{ .type = DBV_TEXT, .s = as->to, .null = as->to == NULL },
+		{ .type = DBV_TIMESTAMP, .s = st->now },
 	};
 	char *detail;
 	int rc;
 
 	if (case_update(tx, st, "department = COALESCE(?, department), "
 	    "assigned_to = COALESCE(?, assigned_to), status = CASE status "
-	    "WHEN 'new' THEN 'assigned' ELSE status END, assigned_at = "
-	    "updated_at", p, 2) == -1)
+	    "WHEN 'new' THEN 'assigned' ELSE status END, assigned_at = ?",
+	    p, 3) == -1)
 		return -1;
 	detail = xasprintf("%s%s%s%s", as->dept ? "department " : "",
 	    as->dept ? as->dept : "", as->dept && as->to ? ", staff " :
@@ -806,9 +807,10 @@ case_reply_run(struct db_tx *tx, struct case_step *st)
 	const char *to = r->phone ? r->phone : st->callback ? st->callback :
 	    st->caller;
 	const char *text = r->sms ? r->sms : r->text;
-	struct db_param p[3] = {
+	struct db_param p[4] = {
 		{ .type = DBV_TEXT, .s = text },
 		{ .type = DBV_TEXT, .s = st->a->staff_no },
+		{ .type = DBV_TIMESTAMP, .s = st->now },
 		{ .type = DBV_TEXT, .s = to, .null = to == NULL },
 	};
 	char *detail;
@@ -819,8 +821,8 @@ case_reply_run(struct db_tx *tx, struct case_step *st)
 			return kf_error(&st->cause, "cases: case %s has no "
 			    "number to call back; give one with --phone",
 			    st->no);
-		if (case_update(tx, st, "callback_phone = ?, callback_at = "
-		    "updated_at, callback_done = 0", &p[2], 1) == -1)
+		if (case_update(tx, st, "callback_at = ?, callback_phone = "
+		    "?, callback_done = 0", &p[2], 2) == -1)
 			return -1;
 		detail = xasprintf("call back %s", to);
 		rc = case_event(tx, st->id, "callback", st->now,
@@ -835,7 +837,7 @@ case_reply_run(struct db_tx *tx, struct case_step *st)
 	if (r->sms != NULL && case_reply_sms(tx, st, to, r->sms) == -1)
 		return -1;
 	if (case_update(tx, st, "answer_text = ?, answered_by = ?, "
-	    "answered_at = updated_at, status = 'answered'", p, 2) == -1)
+	    "answered_at = ?, status = 'answered'", p, 3) == -1)
 		return -1;
 	detail = r->sms ? xasprintf("SMS to %s: %s", to, r->sms) :
 	    xstrdup(r->text);
@@ -869,7 +871,8 @@ static int
 case_close_run(struct db_tx *tx, struct case_step *st)
 {
 	const char *reason = st->arg;
-	struct db_param p[2] = {
+	struct db_param p[3] = {
+		{ .type = DBV_TIMESTAMP, .s = st->now },
 		{ .type = DBV_TEXT, .s = st->a->staff_no },
 		{ .type = DBV_TEXT, .s = reason, .null = reason == NULL },
 	};
@@ -877,8 +880,8 @@ case_close_run(struct db_tx *tx, struct case_step *st)
 	if (!st->answered && reason == NULL)
 		return kf_error(&st->cause, "cases: case %s was never "
 		    "answered: reply first, or close it with a reason", st->no);
-	if (case_update(tx, st, "status = 'closed', closed_at = updated_at, "
-	    "closed_by = ?, close_reason = ?", p, 2) == -1)
+	if (case_update(tx, st, "status = 'closed', closed_at = ?, "
+	    "closed_by = ?, close_reason = ?", p, 3) == -1)
 		return -1;
 	return case_event(tx, st->id, "closed", st->now, st->a->staff_no,
 	    reason ? reason : "answered", 0, &st->cause);
