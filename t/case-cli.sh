@@ -108,6 +108,17 @@ has "来电号码：13912345678" "$tmp/body" "... and the caller"
 [ "$(q "SELECT COUNT(*) FROM outbox WHERE request_id = 2")" = 1 ]
 check $? "case 2: repair has e-mail only, one message"
 
+# six lines leaving messages at once: six cases, six numbers
+for i in 1 2 3 4 5 6; do
+	"$kefu" -c "$conf" case add --kind complaint --caller 1390000000$i \
+	    --staff 1 >"$tmp/par$i" 2>&1 &
+done
+wait
+[ "$(cat "$tmp"/par? | grep -c "^case ${day}00[01][0-9] created$")" = 6 ] &&
+    [ "$(q "SELECT COUNT(DISTINCT ticket_no) FROM requests WHERE caller_id
+    LIKE '1390000000_'")" = 6 ]
+check $? "six cases created at once get six numbers" "$tmp/par1"
+cat "$tmp"/par? | grep -v "created$" | sed 's/^/#   /'
 run 0 "^$c1 *complaint *new" "case list" -- case list
 run 0 "length: *2.500 s" "case show: the recording's length" -- case show $c1
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf/conf.h"
 #include "db/db.h"
@@ -219,13 +220,21 @@ struct case_create {
 	char *cause;
 };
 
+/*
+ * Insert the case under a placeholder number first: the INSERT takes the
+ * write lock (SQLite) before the day's numbers are read, so that lines
+ * creating cases at once queue up instead of failing; on PostgreSQL and
+ * MariaDB a number issued twice fails the second UPDATE (unique), and
+ * store_case_create issues again.
+ */
 static int
 case_insert(struct db_tx *tx, struct case_create *cc)
 {
 	const struct store_case_new *c = cc->c;
 	const char *dept = cc->dept != NULL ? cc->dept->name : NULL;
+	char tmp[32];
 	struct db_param p[11] = {
-		{ .type = DBV_TEXT, .s = cc->no },
+		{ .type = DBV_TEXT, .s = tmp },
 		{ .type = DBV_TEXT, .s = c->kind },
 		{ .type = DBV_INT, .i = cc->member_id,
 		  .null = cc->member_id == 0 },
@@ -241,15 +250,23 @@ case_insert(struct db_tx *tx, struct case_create *cc)
 		{ .type = DBV_TEXT, .s = c->call_ref, .null = c->call_ref == NULL },
 		{ .type = DBV_TIMESTAMP, .s = cc->now },
 	};
-	struct db_param k = { .type = DBV_TEXT, .s = cc->no };
+	struct db_param k = { .type = DBV_TEXT, .s = tmp };
+	struct db_param u[2] = { { .type = DBV_TEXT, .s = cc->no },
+	    { .type = DBV_INT } };
 
+	snprintf(tmp, sizeof tmp, "new-%d-%llu", (int)getpid(),
+	    (unsigned long long)now_us());
 	if (case_tx(tx, "INSERT INTO requests (ticket_no, kind, member_id, "
 	    "caller_id, received_at, voice_path, voice_ms, department, "
 	    "callback_phone, call_ref, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?)", p, nitems(p), NULL, 0, NULL, &cc->cause) == -1)
+	    "?, ?, ?, ?, ?)", p, nitems(p), NULL, 0, NULL, &cc->cause) == -1 ||
+	    case_tx_int(tx, "SELECT id FROM requests WHERE ticket_no = ?",
+	    &k, 1, &cc->id, &cc->cause) == -1 ||
+	    case_issue(tx, cc->now, cc->no, &cc->cause) == -1)
 		return -1;
-	return case_tx_int(tx, "SELECT id FROM requests WHERE ticket_no = ?",
-	    &k, 1, &cc->id, &cc->cause);
+	u[1].i = cc->id;
+	return case_tx(tx, "UPDATE requests SET ticket_no = ? WHERE id = ?",
+	    u, 2, NULL, 0, NULL, &cc->cause);
 }
 
 /* The text the person in charge reads (e-mail body, SMS). */
@@ -329,17 +346,10 @@ static int
 case_create_tx(struct db_tx *tx, void *arg, struct db_err *err)
 {
 	struct case_create *cc = arg;
-	struct db_param mno = { .type = DBV_TEXT, .s = cc->c->member_no };
 	char detail[160];
 
 	free(cc->cause);
 	cc->cause = NULL;
-	if (case_issue(tx, cc->now, cc->no, &cc->cause) == -1)
-		goto fail;
-	if (cc->c->member_no != NULL && case_tx_int(tx, "SELECT id FROM "
-	    "members WHERE customer_no = ?", &mno, 1, &cc->member_id,
-	    &cc->cause) == -1)
-		goto fail;
 	if (case_insert(tx, cc) == -1)
 		goto fail;
 	snprintf(detail, sizeof detail, "%s%s%s", cc->c->staff_no ?
@@ -354,6 +364,31 @@ case_create_tx(struct db_tx *tx, void *arg, struct db_err *err)
 fail:
 	snprintf(err->msg, sizeof err->msg, "%s", cc->cause);
 	return -1;
+}
+
+/* The id of a member by customer number (0: no such member, logged). */
+static int
+case_member(struct db_source *src, const char *no, int64_t *id,
+    char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_INT };
+	struct db_param p = { .type = DBV_TEXT, .s = no };
+	struct db_query q = { .sql = "SELECT id FROM members WHERE "
+	    "customer_no = ?", .params = &p, .nparams = 1, .coltypes = vt,
+	    .ncoltypes = 1 };
+	struct db_result *res;
+	struct db_err err;
+
+	*id = 0;
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "cases: %s", store_errmsg(src, &err));
+	if (res->nrows > 0)
+		*id = DB_CELL(res, 0, 0)->i;
+	else
+		log_warnx("cases: no member %s; the case is kept without one",
+		    no);
+	db_result_free(res);
+	return 0;
 }
 
 static int
@@ -388,6 +423,9 @@ store_case_create(struct db_source *src, const struct conf *conf,
 	if (c->department != NULL && cc.dept == NULL)
 		return kf_error(cause, "cases: no [department %.40s] in %s",
 		    c->department, conf->path);
+	if (c->member_no != NULL && case_member(src, c->member_no,
+	    &cc.member_id, cause) == -1)
+		return -1;
 	/* two lines issuing one number at once: the second issues again */
 	for (tries = 1; (rc = db_tx(src, case_create_tx, &cc, &err)) == -1 &&
 	    tries < CASE_TRIES && (strncmp(err.sqlstate, "23", 2) == 0 ||
