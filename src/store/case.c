@@ -735,7 +735,8 @@ case_update(struct db_tx *tx, struct case_step *st, const char *sets,
 	char *sql;
 	int rc;
 
-	memcpy(v, p, np * sizeof *p);
+	if (np > 0)
+		memcpy(v, p, np * sizeof *p);
 	v[np++] = (struct db_param){ .type = DBV_TIMESTAMP, .s = st->now };
 	v[np++] = (struct db_param){ .type = DBV_INT, .i = st->id };
 	sql = xasprintf("UPDATE requests SET %s, updated_at = ? WHERE id = ?",
