@@ -26,6 +26,7 @@ for d in sqlite postgresql mysql; do
 done
 
 conf=$tmp/kefu.conf
+tag=case$$
 cat >"$conf" <<EOF
 [kefu]
 mappings = $KEFU_SRCDIR/mappings/catalog
@@ -53,9 +54,14 @@ rings = 1
 title = 客服部
 key = 1
 kinds = complaint, suggestion
-email = service@shop.example
+email = $tag@kefu.test
 sms = 13800000001
 EOF
+# kefud's e-mail worker sends to the test Postfix when there is one
+if [ -n "$KEFU_TEST_SMTP" ] && [ -n "$KEFU_TEST_MAILDIR" ]; then
+	printf '[email]\nurl = %s\nfrom = shop@kefu.test\nstarttls = no\n' \
+	    "$KEFU_TEST_SMTP" >>"$conf"
+fi
 q() { sqlite3 "$tmp/kefu.db" "$1"; }
 run 0 "initialised" "a new store" -- db init
 
@@ -124,11 +130,38 @@ check $? "the caller hears case number $no read digit by digit"
 [ "$(q "SELECT o.channel || ' ' || o.recipient || ' ' || o.msg_class ||
     ' ' || a.content_type || ' ' || a.path FROM outbox o JOIN
     outbox_attachments a ON a.outbox_id = o.id")" = \
-    "email service@shop.example transactional audio/wav $rec" ]
+    "email $tag@kefu.test transactional audio/wav $rec" ]
 check $? "the department's e-mail carries the recording"
 [ "$(q "SELECT recipient FROM outbox WHERE channel = 'sms'")" = \
     13800000001 ]
 check $? "... and its person in charge gets an SMS"
+
+# the e-mail as the department receives it: the WAV attached, byte for byte
+if [ -n "$KEFU_TEST_SMTP" ] && [ -n "$KEFU_TEST_MAILDIR" ]; then
+	found=
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		found=$(grep -l "$tag@kefu.test" "$KEFU_TEST_MAILDIR"/new/* \
+		    2>/dev/null | head -n 1)
+		[ -n "$found" ] && break
+		sleep 1
+	done
+	python3 - "$found" "$rec" "$no" <<'EOF'
+import email, email.policy, sys
+msg = email.message_from_bytes(open(sys.argv[1], "rb").read(),
+    policy=email.policy.default)
+wav = [p for p in msg.iter_attachments()
+    if p.get_content_type() == "audio/wav"
+    and p.get_filename() == "case-%s.wav" % sys.argv[3]]
+body = msg.get_body(("plain",)).get_content()
+sys.exit(0 if len(wav) == 1 and wav[0].get_content() ==
+    open(sys.argv[2], "rb").read() and sys.argv[3] in msg["subject"] and
+    sys.argv[3] in body else 1)
+EOF
+	check $? "the department's e-mail arrives with the recording attached \
+(case-$no.wav, byte for byte) and the case number" "$log"
+else
+	ok "# SKIP no KEFU_TEST_SMTP: the e-mail is not sent"
+fi
 case "$(q "SELECT path FROM call_log")" in
 *complaint:send\ complaint:tell*) ok "the call log shows the case sent" ;;
 *) nok "the call log shows the case sent" ;;
