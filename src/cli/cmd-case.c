@@ -98,7 +98,7 @@ cmd_case_getopt(int argc, char **argv, const char *allowed,
 	int c;
 
 	memset(o, 0, sizeof *o);
-	optind = 0;     /* glibc: start afresh, permuting (kefu's own parse used '+') */
+	optind = 0;     /* glibc: start afresh and permute (kefu used '+') */
 	while ((c = getopt_long(argc, argv, allowed, opts, NULL)) != -1) {
 		if (c == '?' || strchr(allowed, c) == NULL)
 			return -1;
@@ -174,7 +174,8 @@ cmd_case_list(struct cli_store *st, const struct cmd_case_opts *o)
 		printf("%-10s %-11s %-8s %-19s %-12s %-16s %u\n", c[i].no,
 		    c[i].kind, c[i].status, c[i].received_at,
 		    c[i].department ? c[i].department : "-",
-		    c[i].caller_id ? c[i].caller_id : "-", c[i].voice_ms / 1000);
+		    c[i].caller_id ? c[i].caller_id : "-",
+		    c[i].voice_ms / 1000);
 	store_cases_free(c, n);
 	return CLI_OK;
 }
@@ -265,9 +266,10 @@ cmd_case_play(struct cli_store *st, const char *no, const char *output)
 		store_case_free(c);
 		return CLI_FAIL;
 	}
-	fd = STDOUT_FILENO;
-	if (output != NULL && strcmp(output, "-") != 0 && (fd = open(output,
-	    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) == -1) {
+	if (output == NULL || strcmp(output, "-") == 0)
+		fd = STDOUT_FILENO;
+	else if ((fd = open(output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0640)) == -1) {
 		fprintf(stderr, "kefu case: cannot create %s: %s\n", output,
 		    strerror(errno));
 		store_case_free(c);

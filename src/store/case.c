@@ -243,11 +243,13 @@ case_insert(struct db_tx *tx, struct case_create *cc)
 		{ .type = DBV_TIMESTAMP, .s = cc->now },
 		{ .type = DBV_TEXT, .s = c->voice_path,
 		  .null = c->voice_path == NULL },
-		{ .type = DBV_INT, .i = c->voice_ms, .null = c->voice_path == NULL },
+		{ .type = DBV_INT, .i = c->voice_ms,
+		  .null = c->voice_path == NULL },
 		{ .type = DBV_TEXT, .s = dept, .null = dept == NULL },
 		{ .type = DBV_TEXT, .s = c->callback_phone,
 		  .null = c->callback_phone == NULL },
-		{ .type = DBV_TEXT, .s = c->call_ref, .null = c->call_ref == NULL },
+		{ .type = DBV_TEXT, .s = c->call_ref,
+		  .null = c->call_ref == NULL },
 		{ .type = DBV_TIMESTAMP, .s = cc->now },
 	};
 	struct db_param k = { .type = DBV_TEXT, .s = tmp };
@@ -396,7 +398,8 @@ case_new_check(const struct store_case_new *c, char **cause)
 {
 	if (!store_case_kind_ok(c->kind))
 		return kf_error(cause, "cases: kind '%.20s' is none of "
-		    "complaint, suggestion, after_sales", c->kind ? c->kind : "");
+		    "complaint, suggestion, after_sales",
+		    c->kind ? c->kind : "");
 	if (c->member_no != NULL && !store_member_no_valid(c->member_no))
 		return kf_error(cause, "cases: %.20s is not a customer number",
 		    c->member_no);
