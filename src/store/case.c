@@ -22,7 +22,7 @@
 #include "store/store.h"
 #include "util/util.h"
 
-#define CASE_TRIES 5            /* a number taken meanwhile: issue again */
+#define CASE_TRIES 10           /* a number taken meanwhile: issue again */
 
 /* The columns struct store_case is read from, in its order. */
 #define CASE_COLS "r.id, r.ticket_no, r.kind, r.status, r.department, " \
@@ -126,6 +126,13 @@ case_now(const char *now, char buf[20])
 	return buf;
 }
 
+/*
+ * The SQLSTATE of the last statement of this thread's transaction that
+ * failed, so that a number issued twice (23...) or a deadlock victim
+ * (40...) is issued again: the transaction's callback reports only text.
+ */
+static _Thread_local char case_sqlstate[6];
+
 /* One statement of a transaction; *cause as "cases: ...". */
 static int
 case_tx(struct db_tx *tx, const char *sql, const struct db_param *p,
@@ -137,8 +144,10 @@ case_tx(struct db_tx *tx, const char *sql, const struct db_param *p,
 	struct db_result *r;
 	struct db_err err;
 
-	if (db_tx_run(tx, &q, &r, &err) == -1)
+	if (db_tx_run(tx, &q, &r, &err) == -1) {
+		memcpy(case_sqlstate, err.sqlstate, sizeof case_sqlstate);
 		return kf_error(cause, "cases: %s", err.msg);
+	}
 	if (res != NULL)
 		*res = r;
 	else
@@ -352,6 +361,7 @@ case_create_tx(struct db_tx *tx, void *arg, struct db_err *err)
 
 	free(cc->cause);
 	cc->cause = NULL;
+	memset(case_sqlstate, 0, sizeof case_sqlstate);
 	if (case_insert(tx, cc) == -1)
 		goto fail;
 	snprintf(detail, sizeof detail, "%s%s%s", cc->c->staff_no ?
@@ -365,6 +375,7 @@ case_create_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	return 0;
 fail:
 	snprintf(err->msg, sizeof err->msg, "%s", cc->cause);
+	memcpy(err->sqlstate, case_sqlstate, sizeof err->sqlstate);
 	return -1;
 }
 

@@ -98,3 +98,5 @@ dist_check_SCRIPTS += t/case-cli.sh
 TESTS += t/case-kefud.sh
 dist_check_SCRIPTS += t/case-kefud.sh
 EXTRA_DIST += t/case-call.py
+TESTS += t/case-cli-pg.sh t/case-cli-mariadb.sh
+dist_check_SCRIPTS += t/case-cli-pg.sh t/case-cli-mariadb.sh
