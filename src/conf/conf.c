@@ -1096,6 +1096,34 @@ conf_diff_section(enum conf_scope scope, const char *what, const void *a,
 	return n;
 }
 
+/* The [department] sections changed, removed or added. */
+static int
+conf_diff_depts(const struct conf *a, const struct conf *b,
+    struct strbuf *out)
+{
+	const struct conf_department *da, *db;
+	char what[96];
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < a->ndepts; i++) {
+		da = &a->depts[i];
+		snprintf(what, sizeof what, "[department %s]", da->name);
+		if ((db = conf_department(b, da->name)) == NULL) {
+			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+			n++;
+		} else
+			n += conf_diff_section(CS_DEPARTMENT, what, da, db, out);
+	}
+	for (i = 0; i < b->ndepts; i++)
+		if (conf_department(a, b->depts[i].name) == NULL) {
+			sb_addf(out, "%s[department %s] added", out->len ?
+			    ", " : "", b->depts[i].name);
+			n++;
+		}
+	return n;
+}
+
 int
 conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 {
@@ -1145,7 +1173,7 @@ conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 			n++;
 		}
 	}
-	return n;
+	return n + conf_diff_depts(a, b, out);
 }
 
 const char *
