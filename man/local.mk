@@ -16,3 +16,7 @@ endif
 # The simulated line's protocol (src/line/sim.c).
 man_MANS += man/kefu-simline.7
 EXTRA_DIST += man/kefu-simline.7
+
+# kefu case (src/cli/cmd-case.c).
+man_MANS += man/kefu-case.1
+EXTRA_DIST += man/kefu-case.1

@@ -518,12 +518,34 @@ kefud_mail_stop(struct kefud *k)
 	k->mail_running = 0;
 }
 
+/*
+ * Recordings under way when kefud was last killed are repaired and kept
+ * before the lines answer (recording_recover); a failure is logged.
+ */
+static void
+kefud_recover_spool(const struct conf *conf)
+{
+	struct stat st;
+	char *cause = NULL;
+	int kept;
+
+	if (lstat(conf->spool_dir, &st) == -1)
+		return;
+	if (recording_recover(conf->spool_dir, &kept, &cause) == -1) {
+		log_warnx("spool: %s", cause);
+		free(cause);
+	} else if (kept > 0)
+		log_info("spool: %d recording%s cut short by the last stop "
+		    "kept", kept, kept == 1 ? "" : "s");
+}
+
 static int
 kefud_start_lines(struct kefud *k, char **cause)
 {
 	struct line *ln;
 	size_t i;
 
+	kefud_recover_spool(k->conf);
 	/* connections open while the lines open, not at the first callers */
 	for (i = 0; i < k->conf->nds; i++)
 		db_source_warm(svc_source(k->svc, k->conf->ds[i].name));

@@ -186,6 +186,15 @@ char *recording_path(const struct recording *rec);
  */
 int recording_close(struct recording *rec, unsigned *duration_ms,
     char **path, char **cause);
+/* The length of a sound file libsndfile reads; -1 when it is none. */
+int recording_length(const char *path, unsigned *ms, char **cause);
+/*
+ * At start: every STEM-XXXXXX.wav.part of the spool folder dir (a
+ * recording under way when kefu was killed) gets RIFF and data sizes
+ * that match what it holds and its final name, never replacing a file;
+ * *kept counts them.  Each is logged.  -1 when dir cannot be read.
+ */
+int recording_recover(const char *dir, int *kept, char **cause);
 /*
  * The spool rules for a folder's lstat(2) st: a real folder (not a
  * symbolic link), not writable by every user, owned by root or `user`.

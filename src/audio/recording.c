@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sndfile.h>
@@ -199,6 +200,8 @@ recording_open(struct recording **out, const char *dir, const char *stem,
 		recording_free(rec);
 		return -1;
 	}
+	/* the header follows every write: a crash leaves a playable file */
+	sf_command(rec->sf, SFC_SET_UPDATE_HEADER_AUTO, NULL, SF_TRUE);
 	*out = rec;
 	return 0;
 }
@@ -335,4 +338,151 @@ recording_close(struct recording *rec, unsigned *duration_ms, char **path,
 	free(title);
 	recording_free(rec);
 	return rc;
+}
+
+int
+recording_length(const char *path, unsigned *ms, char **cause)
+{
+	SF_INFO info;
+	SNDFILE *sf;
+
+	memset(&info, 0, sizeof info);
+	if ((sf = sf_open(path, SFM_READ, &info)) == NULL)
+		return kf_error(cause, "%s is not a sound file libsndfile "
+		    "reads: %s", path, sf_strerror(NULL));
+	sf_close(sf);
+	if (info.samplerate <= 0)
+		return kf_error(cause, "%s has no sample rate", path);
+	*ms = (unsigned)(info.frames * 1000 / info.samplerate);
+	return 0;
+}
+
+/* Little-endian 32-bit at p. */
+static uint32_t
+recording_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static void
+recording_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/*
+ * Make the RIFF and data sizes of a WAV cut short say what the file
+ * holds (whole sample frames).  0, or -1 when it is not a RIFF WAVE
+ * with a fmt and a data chunk.
+ */
+static int
+recording_fixup(int fd, off_t size)
+{
+	uint8_t h[12], ck[8], fmt[16];
+	uint32_t len, align = 1, data;
+	off_t off = 12;
+
+	if (pread(fd, h, 12, 0) != 12 || memcmp(h, "RIFF", 4) != 0 ||
+	    memcmp(h + 8, "WAVE", 4) != 0)
+		return -1;
+	while (off + 8 <= size && pread(fd, ck, 8, off) == 8) {
+		len = recording_le32(ck + 4);
+		if (memcmp(ck, "fmt ", 4) == 0 && len >= 16 &&
+		    pread(fd, fmt, 16, off + 8) == 16)
+			align = (uint32_t)fmt[12] | (uint32_t)fmt[13] << 8;
+		if (memcmp(ck, "data", 4) == 0) {
+			data = (uint32_t)(size - off - 8);
+			data -= data % (align ? align : 1);
+			recording_put_le32(ck + 4, data);
+			recording_put_le32(h + 4, (uint32_t)(off + 8 + data -
+			    8));
+			if (pwrite(fd, ck, 8, off) != 8 ||
+			    pwrite(fd, h, 8, 0) != 8 ||
+			    ftruncate(fd, off + 8 + data) == -1)
+				return -1;
+			return 0;
+		}
+		off += 8 + len + (len & 1);
+	}
+	return -1;
+}
+
+/* Fix up and publish one .part file left by a crash; 0 or -1 (logged). */
+static int
+recording_salvage(struct recording *rec, const char *part)
+{
+	struct stat st;
+	unsigned ms;
+	char *path, *cause = NULL;
+	int fd;
+
+	fd = openat(rec->dfd, part, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    recording_fixup(fd, st.st_size) == -1) {
+		log_warnx("%s/%s: left by a crash and not a WAV file that can "
+		    "be repaired; left as it is", rec->dir, part);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	rec->part = xstrdup(part);
+	rec->stem = xstrndup(part, strlen(part) - strlen("-XXXXXX.wav.part"));
+	rec->name = xstrndup(part, strlen(part) - strlen(".part"));
+	if (recording_publish(rec, &cause) == -1) {
+		log_warnx("%s", cause);
+		free(cause);
+		return -1;
+	}
+	path = recording_path(rec);
+	if (recording_length(path, &ms, &cause) == -1) {
+		log_warnx("%s", cause);
+		free(cause);
+		ms = 0;
+	}
+	log_warnx("%s: a recording cut short when kefu stopped (killed or "
+	    "crashed); repaired and kept, %u ms", path, ms);
+	free(path);
+	return 0;
+}
+
+int
+recording_recover(const char *dir, int *kept, char **cause)
+{
+	struct recording rec;
+	struct dirent *de;
+	size_t n;
+	DIR *d;
+	int fd;
+
+	*kept = 0;
+	memset(&rec, 0, sizeof rec);
+	if ((rec.dfd = recording_dir_open(dir, cause)) == -1)
+		return -1;
+	if ((fd = dup(rec.dfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		close(rec.dfd);
+		return kf_error(cause, "%s: %s", dir, strerror(errno));
+	}
+	rec.dir = (char *)dir;
+	while ((de = readdir(d)) != NULL) {
+		n = strlen(de->d_name);
+		if (n <= strlen("-XXXXXX.wav.part") ||
+		    strcmp(de->d_name + n - 9, ".wav.part") != 0)
+			continue;
+		if (recording_salvage(&rec, de->d_name) == 0)
+			(*kept)++;
+		free(rec.part);
+		free(rec.stem);
+		free(rec.name);
+		rec.part = rec.stem = rec.name = NULL;
+	}
+	closedir(d);
+	close(rec.dfd);
+	return 0;
 }

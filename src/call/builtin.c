@@ -83,6 +83,7 @@ static const struct {
 	{ svc_builtins_core, sizeof svc_builtins_core /
 	    sizeof *svc_builtins_core },
 	{ svc_builtins_member, SVC_BUILTINS_MEMBER },
+	{ svc_builtins_case, SVC_BUILTINS_CASE_COUNT },
 };
 
 const struct svc_builtin *

@@ -146,6 +146,13 @@ struct svc_builtin {
 	    char **cause);
 };
 
+/*
+ * svc-case.c: kefu.case.* (cases: complaints, suggestions, after-sales).
+ * The count is checked against the table by the compiler.
+ */
+#define SVC_BUILTINS_CASE_COUNT 2
+extern const struct svc_builtin svc_builtins_case[SVC_BUILTINS_CASE_COUNT];
+
 /* The service of that name, or NULL (a name without "kefu." too). */
 const struct svc_builtin *svc_builtin_find(const char *name);
 /* Up to max services into out; returns how many there are. */

@@ -29,3 +29,11 @@ dist_check_SCRIPTS += t/kefud-secret.sh
 TESTS += t/member-flow.sh
 dist_check_SCRIPTS += t/member-flow.sh
 EXTRA_DIST += t/data/flow/member-bad/main.xml
+## kefu.case.*: cases from callers' voice messages (store/case.c).
+libkefu_a_SOURCES += src/call/svc-case.c
+
+# A caller's recording played back: its own samples, from the spool only.
+check_PROGRAMS += t/unit/call_playback
+TESTS += t/unit/call_playback
+t_unit_call_playback_SOURCES = t/unit/call_playback.c t/tap.h
+t_unit_call_playback_LDADD = $(KEFU_LIBS)

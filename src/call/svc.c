@@ -485,6 +485,8 @@ svc_source(struct svc *svc, const char *name)
 /* One prompt of a stream: bytes of a clip, or a text being spoken. */
 struct svc_part {
 	const uint8_t *data;    /* a clip's bytes (NULL: speech) */
+	uint8_t *own;           /* data when it is this part's own (a
+				   caller's recording played back) */
 	size_t len, off;
 	struct audio_speech *speech;
 	const char *text;       /* what the speech says, for the log */
@@ -527,6 +529,46 @@ svc_part_speak(struct svc_stream *st, struct svc_part *pt, const char *lang,
 	free(why);
 }
 
+/*
+ * A caller's recording played back (FLOW_PROMPT_RECORDING): a file of
+ * the spool only, read and converted to the line's format for this
+ * stream (never into the shared cache); a beep when it cannot be.
+ */
+static void
+svc_part_recording(struct svc_stream *st, struct svc_part *pt,
+    const char *path)
+{
+	const char *spool = st->set->svc->conf->spool_dir;
+	const struct audio_clip *clip;
+	size_t n = strlen(spool);
+	struct audio_pcm raw, pcm;
+	char *cause = NULL;
+
+	memset(&raw, 0, sizeof raw);
+	memset(&pcm, 0, sizeof pcm);
+	if (strncmp(path, spool, n) != 0 || path[n] != '/' ||
+	    strstr(path, "/../") != NULL)
+		cause = xasprintf("%s is not in the spool %s", path, spool);
+	else if (wav_read(path, &raw, &cause) == 0 &&
+	    pcm_resample(&raw, st->fmt.rate, &pcm, &cause) == 0) {
+		pt->own = xmalloc(pcm.n * pcm_bytes_per_sample(st->fmt.enc) +
+		    1);
+		pcm_encode(st->fmt.enc, pcm.s, pcm.n, pt->own);
+		pt->data = pt->own;
+		pt->len = pcm.n * pcm_bytes_per_sample(st->fmt.enc);
+	}
+	pcm_free(&raw);
+	pcm_free(&pcm);
+	if (pt->own != NULL)
+		return;
+	log_warnx("cannot play the caller's recording back: %s; playing a "
+	    "beep", cause);
+	free(cause);
+	clip = audio_get(st->set->audio, st->lang, "sys.beep", &st->fmt);
+	pt->data = clip->data;
+	pt->len = clip->len;
+}
+
 struct svc_stream *
 svc_stream_open(struct svc_set *set, const char *lang,
     const struct flow_prompt *p, size_t n, const struct audio_fmt *fmt)
@@ -549,6 +591,11 @@ svc_stream_open(struct svc_set *set, const char *lang,
 	 */
 	for (i = 0; i < n; i++) {
 		pt = &st->part[i];
+		if (strcmp(p[i].id, FLOW_PROMPT_RECORDING) == 0 &&
+		    p[i].text != NULL) {
+			svc_part_recording(st, pt, p[i].text);
+			continue;
+		}
 		if (audio_sound(pr, lang, p[i].id, p[i].text, &voice, &say) ==
 		    AUDIO_SOUND_SPEECH) {
 			if (strcmp(p[i].id, "text") != 0)
@@ -608,8 +655,10 @@ svc_stream_close(struct svc_stream *st)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->n; i++)
+	for (i = 0; i < st->n; i++) {
 		audio_speech_close(st->part[i].speech);
+		free(st->part[i].own);
+	}
 	free(st->part);
 	free(st);
 }

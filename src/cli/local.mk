@@ -5,3 +5,6 @@ libkefu_a_SOURCES += \
 	src/cli/cmd-conf.c \
 	src/cli/cmd-status.c \
 	src/cli/cmd-call.c
+
+## kefu case (cases: complaints, suggestions, after-sales).
+libkefu_a_SOURCES += src/cli/cmd-case.c

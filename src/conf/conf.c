@@ -37,6 +37,7 @@ enum conf_scope {
 	CS_EMAIL,
 	CS_DATASOURCE,
 	CS_LINE,
+	CS_DEPARTMENT,
 };
 
 struct conf_key {
@@ -64,6 +65,7 @@ struct conf_at {
 #define K(f) offsetof(struct conf, f)
 #define D(f) offsetof(struct conf_datasource, f)
 #define L(f) offsetof(struct conf_line, f)
+#define P(f) offsetof(struct conf_department, f)
 
 static const struct conf_key conf_keys[] = {
 	{ CS_KEFU, "mappings", CT_PATH, K(mappings_dir), 0, 0,
@@ -200,6 +202,21 @@ static const struct conf_key conf_keys[] = {
 	  NULL, 0, "silence after which the caller is taken to be gone" },
 	{ CS_LINE, "init", CT_STRING, L(init), 0, 0, NULL, NULL, 0,
 	  "extra AT commands sent after the family's own, ';'-separated" },
+
+	{ CS_DEPARTMENT, "title", CT_STRING, P(title), 0, 0, NULL, NULL, 0,
+	  "the department's name as staff know it, UTF-8" },
+	{ CS_DEPARTMENT, "key", CT_ENUM, P(key), 0, 0, NULL,
+	  "1|2|3|4|5|6|7|8|9", 0,
+	  "the key a caller leaving a message presses for this department" },
+	{ CS_DEPARTMENT, "kinds", CT_STRING, P(kinds), 0, 0, NULL, NULL, 0,
+	  "cases routed here when the caller chose no department: "
+	  "complaint, suggestion, after_sales, comma-separated" },
+	{ CS_DEPARTMENT, "email", CT_STRING, P(email), 0, 0, NULL, NULL, 0,
+	  "e-mail address of the person in charge (told of each new case, "
+	  "the recording attached)" },
+	{ CS_DEPARTMENT, "sms", CT_STRING, P(sms), 0, 0, NULL, NULL, 0,
+	  "mobile number of the person in charge (told of each new case by "
+	  "SMS)" },
 };
 
 static const char *const conf_scope_names[] = {
@@ -208,6 +225,7 @@ static const char *const conf_scope_names[] = {
 	[CS_EMAIL] = "email",
 	[CS_DATASOURCE] = "datasource",
 	[CS_LINE] = "line",
+	[CS_DEPARTMENT] = "department",
 };
 
 /* A value for an error message: whole, or its start and its length. */
@@ -397,6 +415,9 @@ conf_index(const struct conf *conf, enum conf_scope scope, const void *base)
 		return (size_t)((const struct conf_datasource *)base - conf->ds);
 	if (scope == CS_LINE)
 		return (size_t)((const struct conf_line *)base - conf->lines);
+	if (scope == CS_DEPARTMENT)
+		return (size_t)((const struct conf_department *)base -
+		    conf->depts);
 	return 0;
 }
 
@@ -431,6 +452,12 @@ conf_line(const struct conf *conf, const void *section, const char *key)
 	    conf->lines + conf->nlines) {
 		scope = CS_LINE;
 		line = ((const struct conf_line *)section)->line;
+	} else if (conf->ndepts > 0 &&
+	    (const struct conf_department *)section >= conf->depts &&
+	    (const struct conf_department *)section <
+	    conf->depts + conf->ndepts) {
+		scope = CS_DEPARTMENT;
+		line = ((const struct conf_department *)section)->line;
 	}
 	index = conf_index(conf, scope, section);
 	for (i = 0; i < conf->nat; i++)
@@ -506,6 +533,84 @@ conf_name_ok(const char *name)
 	return 1;
 }
 
+const struct conf_department *
+conf_department(const struct conf *conf, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < conf->ndepts; i++)
+		if (strcmp(conf->depts[i].name, name) == 0)
+			return &conf->depts[i];
+	return NULL;
+}
+
+/* A new [department NAME], or NULL with *cause (bad or doubled name). */
+static struct conf_department *
+conf_dept_new(struct conf *conf, struct ini *ini, struct ini_section *sec,
+    char **cause)
+{
+	struct conf_department *d;
+
+	if (!conf_name_ok(sec->name)) {
+		kf_error(cause, "%s:%d: [department] needs a name of letters, "
+		    "digits, '-', '_' or '.'", ini->path, sec->line);
+		return NULL;
+	}
+	if (conf_department(conf, sec->name) != NULL) {
+		kf_error(cause, "%s:%d: department '%s' is defined twice",
+		    ini->path, sec->line, sec->name);
+		return NULL;
+	}
+	conf->depts = xreallocarray(conf->depts, conf->ndepts + 1,
+	    sizeof *conf->depts);
+	d = &conf->depts[conf->ndepts++];
+	memset(d, 0, sizeof *d);
+	d->name = xstrdup(sec->name);
+	d->line = sec->line;
+	return d;
+}
+
+/*
+ * A department's kinds are known ones, its key is not another's, and it
+ * has someone to tell (e-mail or SMS).
+ */
+static int
+conf_dept_check(const struct conf *conf, const struct conf_department *d,
+    char **cause)
+{
+	static const char *const kinds[] = { "complaint", "suggestion",
+	    "after_sales" };
+	char *copy, *tok, *save = NULL, *p;
+	size_t i;
+	int ok = 1;
+
+	for (i = 0; d->key != NULL && &conf->depts[i] != d; i++)
+		if (conf->depts[i].key != NULL &&
+		    strcmp(conf->depts[i].key, d->key) == 0)
+			return kf_error(cause, "%s:%d: [department %s] key %s "
+			    "is already the key of [department %s]",
+			    conf->path, conf_line(conf, d, "key"), d->name,
+			    d->key, conf->depts[i].name);
+	if (d->email == NULL && d->sms == NULL)
+		return kf_error(cause, "%s:%d: [department %s] needs email "
+		    "or sms (someone to tell of new cases)", conf->path,
+		    d->line, d->name);
+	copy = xstrdup(d->kinds != NULL ? d->kinds : "");
+	for (p = copy; ok && (tok = strtok_r(p, ", \t", &save)) != NULL;
+	    p = NULL) {
+		for (i = 0; i < nitems(kinds); i++)
+			if (strcmp(tok, kinds[i]) == 0)
+				break;
+		if (i == nitems(kinds))
+			ok = kf_error(cause, "%s:%d: [department %s] kinds: "
+			    "unknown kind '%.20s' (known: complaint, "
+			    "suggestion, after_sales)", conf->path,
+			    conf_line(conf, d, "kinds"), d->name, tok) + 1;
+	}
+	free(copy);
+	return ok ? 0 : -1;
+}
+
 static int
 conf_build(struct conf *conf, struct ini *ini, const char *dir,
     char **cause)
@@ -534,7 +639,8 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 				break;
 		if (j == nitems(conf_scope_names))
 			return kf_error(cause, "%s:%d: unknown section [%s] "
-			    "(known: kefu, store, email, datasource NAME, line NAME)",
+			    "(known: kefu, store, email, datasource NAME, "
+			    "line NAME, department NAME)",
 			    ini->path, sec->line, sec->type);
 		scope = (enum conf_scope)j;
 		switch (scope) {
@@ -582,6 +688,11 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 			memset(base, 0, sizeof conf->lines[0]);
 			conf->lines[conf->nlines - 1].name = xstrdup(sec->name);
 			conf->lines[conf->nlines - 1].line = sec->line;
+			break;
+		case CS_DEPARTMENT:
+			if ((base = conf_dept_new(conf, ini, sec,
+			    cause)) == NULL)
+				return -1;
 			break;
 		default:
 			return kf_error(cause, "internal error");
@@ -643,6 +754,9 @@ conf_check(struct conf *conf, struct ini *ini, char **cause)
 			    ini->path, conf_line(conf, ds, "pool-min"),
 			    ds->name, ds->pool_min, ds->pool_size);
 	}
+	for (i = 0; i < conf->ndepts; i++)
+		if (conf_dept_check(conf, &conf->depts[i], cause) == -1)
+			return -1;
 	/* the store named (not the default "local" of a file without one) */
 	if (conf_line(conf, conf, "datasource") != 0 &&
 	    conf_datasource(conf, conf->store_datasource) == NULL)
@@ -907,6 +1021,11 @@ conf_free(struct conf *conf)
 		free(conf->lines[i].name);
 	}
 	free(conf->lines);
+	for (i = 0; i < conf->ndepts; i++) {
+		conf_free_fields(&conf->depts[i], CS_DEPARTMENT);
+		free(conf->depts[i].name);
+	}
+	free(conf->depts);
 	free(conf->at);
 	free(conf->path);
 	free(conf);
@@ -977,6 +1096,34 @@ conf_diff_section(enum conf_scope scope, const char *what, const void *a,
 	return n;
 }
 
+/* The [department] sections changed, removed or added. */
+static int
+conf_diff_depts(const struct conf *a, const struct conf *b,
+    struct strbuf *out)
+{
+	const struct conf_department *da, *db;
+	char what[96];
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < a->ndepts; i++) {
+		da = &a->depts[i];
+		snprintf(what, sizeof what, "[department %s]", da->name);
+		if ((db = conf_department(b, da->name)) == NULL) {
+			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+			n++;
+		} else
+			n += conf_diff_section(CS_DEPARTMENT, what, da, db, out);
+	}
+	for (i = 0; i < b->ndepts; i++)
+		if (conf_department(a, b->depts[i].name) == NULL) {
+			sb_addf(out, "%s[department %s] added", out->len ?
+			    ", " : "", b->depts[i].name);
+			n++;
+		}
+	return n;
+}
+
 int
 conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 {
@@ -1026,7 +1173,7 @@ conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 			n++;
 		}
 	}
-	return n;
+	return n + conf_diff_depts(a, b, out);
 }
 
 const char *

@@ -50,6 +50,21 @@ struct conf_line {
 	char *init;             /* extra AT commands after the family's init, ';'-separated */
 };
 
+/*
+ * [department NAME]: where cases (complaints, suggestions, after-sales
+ * requests) are routed, and who in charge is told of each new one.
+ */
+struct conf_department {
+	char *name;             /* the NAME of [department NAME] */
+	int line;               /* line of the section header */
+	char *title;            /* what staff call it ("客服部"), or NULL */
+	char *key;              /* the key a caller presses for it, or NULL */
+	char *kinds;            /* kinds routed here when the caller chose
+				   none: "complaint,suggestion,after_sales" */
+	char *email;            /* the person in charge's address, or NULL */
+	char *sms;              /* the person in charge's mobile, or NULL */
+};
+
 struct conf {
 	char *path;
 	/* [kefu] */
@@ -93,6 +108,9 @@ struct conf {
 	/* [line NAME] ... */
 	struct conf_line *lines;
 	size_t nlines;
+	/* [department NAME] ..., in file order */
+	struct conf_department *depts;
+	size_t ndepts;
 	/* where each key given was set (for file:line in later checks) */
 	struct conf_at *at;
 	size_t nat;
@@ -129,6 +147,9 @@ int conf_check_system(const struct conf *conf, struct strbuf *out);
  */
 int conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out);
 struct conf_datasource *conf_datasource(struct conf *conf, const char *name);
+/* The [department NAME] of that name, or NULL. */
+const struct conf_department *conf_department(const struct conf *conf,
+    const char *name);
 /* The default path: $KEFU_CONF, else KEFU_SYSCONFDIR "/kefu.conf". */
 const char *conf_default_path(void);
 /* Write every section and key with its type, default and help (for man pages). */

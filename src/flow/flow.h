@@ -183,6 +183,12 @@ struct flow_say_ops {
  * <play> without an error= branch (never silence).
  */
 #define FLOW_PROMPT_CANNOT_SAY "sys.cannot_say"
+/*
+ * The prompt id of a caller's recording played back (<prompt var> of a
+ * variable of type recording, as <record> sets it): its text is the
+ * file's path, which the channel plays from the spool.
+ */
+#define FLOW_PROMPT_RECORDING "recording"
 /* The largest decimals= of a <say>. */
 #define FLOW_SAY_MAX_DECIMALS 9
 

@@ -73,3 +73,6 @@ EXTRA_DIST += \
 	t/data/flow/check/unreachable.xml \
 	t/data/flow/check/output_unset.xml \
 	t/data/flow/check/foreach_one.xml
+
+# flows/complaint.xml: cases by voice message (menu item 6).
+nobase_dist_pkgdata_DATA += flows/complaint.xml

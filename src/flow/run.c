@@ -282,15 +282,30 @@ run_prompt_list(struct run *r, struct flow_prompts *ps, const char *list)
 	free(copy);
 }
 
+/* 1 when the variable holds a caller's recording (set by <record>). */
+static int
+run_is_recording(struct run *r, const char *name)
+{
+	struct run_var *v = run_find(run_top(r), name);
+
+	return v != NULL && v->value != NULL && *v->value != '\0' &&
+	    strcmp(v->type, "recording") == 0;
+}
+
 /*
  * <text var>: free text, prompt id "text".  <prompt var text-var>: the
- * prompt or recording the variable names; free text when it is empty.
+ * prompt or recording the variable names (a caller's recording plays
+ * as FLOW_PROMPT_RECORDING); free text when it is empty.
  */
 static void
 run_by_var(struct run *r, struct flow_prompts *ps, const struct flow_piece *pc)
 {
 	const char *v = run_get(r, pc->var), *t;
 
+	if (!pc->is_text && run_is_recording(r, pc->var)) {
+		flow_prompts_add(ps, FLOW_PROMPT_RECORDING, v);
+		return;
+	}
 	t = pc->is_text ? v : pc->text_var ? run_get(r, pc->text_var) : NULL;
 	if (!pc->is_text && v != NULL && *v != '\0')
 		flow_prompts_add(ps, v, t);

@@ -98,3 +98,16 @@ t_unit_store_member_LDADD = $(KEFU_LIBS)
 
 # The call log's SQL (call/calllog.c says what a call did).
 libkefu_a_SOURCES += src/store/calllog.c
+## Cases: complaints, suggestions, after-sales (store/case.c, kefu case).
+libkefu_a_SOURCES += src/store/case.c
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/012_cases.sql \
+	sql/local/postgresql/012_cases.sql \
+	sql/local/mysql/012_cases.sql
+TESTS += t/case-cli.sh
+dist_check_SCRIPTS += t/case-cli.sh
+TESTS += t/case-kefud.sh
+dist_check_SCRIPTS += t/case-kefud.sh
+EXTRA_DIST += t/case-call.py
+TESTS += t/case-cli-pg.sh t/case-cli-mariadb.sh
+dist_check_SCRIPTS += t/case-cli-pg.sh t/case-cli-mariadb.sh

@@ -194,11 +194,18 @@ outbox_new_check(const struct store_outbox_new *m, char **cause)
 	return 0;
 }
 
-int
-store_outbox_enqueue(struct db_source *src, const struct store_outbox_new *m,
-    const char *now, int64_t *id, int *duplicate, char **cause)
+#define OUTBOX_INSERT "INSERT INTO outbox (channel, recipient, " \
+	"recipient_name, subject, body, body_html, msg_class, idem_key, " \
+	"member_id, max_attempts, next_attempt_at, created_at) VALUES " \
+	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define OUTBOX_NPARAMS 12
+
+/* The parameters of OUTBOX_INSERT for m, in p[OUTBOX_NPARAMS]. */
+static void
+outbox_new_params(const struct store_outbox_new *m, const char *now,
+    struct db_param *p)
 {
-	struct db_param p[12] = {
+	const struct db_param v[OUTBOX_NPARAMS] = {
 		{ .type = DBV_TEXT, .s = m->channel },
 		{ .type = DBV_TEXT, .s = m->recipient },
 		{ .type = DBV_TEXT, .s = m->recipient_name,
@@ -214,17 +221,23 @@ store_outbox_enqueue(struct db_source *src, const struct store_outbox_new *m,
 		{ .type = DBV_TIMESTAMP, .s = m->when ? m->when : now },
 		{ .type = DBV_TIMESTAMP, .s = now },
 	};
+
+	memcpy(p, v, sizeof v);
+}
+
+int
+store_outbox_enqueue(struct db_source *src, const struct store_outbox_new *m,
+    const char *now, int64_t *id, int *duplicate, char **cause)
+{
+	struct db_param p[OUTBOX_NPARAMS];
 	char *err = NULL;
 
 	*duplicate = 0;
 	*id = 0;
 	if (outbox_new_check(m, cause) == -1)
 		return -1;
-	if (outbox_run(src, "INSERT INTO outbox (channel, recipient, "
-	    "recipient_name, subject, body, body_html, msg_class, idem_key, "
-	    "member_id, max_attempts, next_attempt_at, created_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", p, nitems(p), NULL,
-	    &err) == 0)
+	outbox_new_params(m, now, p);
+	if (outbox_run(src, OUTBOX_INSERT, p, nitems(p), NULL, &err) == 0)
 		return outbox_by_key(src, m->idem_key, id, cause);
 	/* A key already queued is the same message enqueued again. */
 	if (outbox_by_key(src, m->idem_key, id, NULL) == 0 && *id != 0) {
@@ -239,11 +252,16 @@ store_outbox_enqueue(struct db_source *src, const struct store_outbox_new *m,
 	return -1;
 }
 
-int
-store_outbox_attach(struct db_source *src, int64_t id, int seq,
-    const struct store_attachment *a, char **cause)
+#define OUTBOX_ATT_INSERT "INSERT INTO outbox_attachments (outbox_id, " \
+	"seq, content_type, filename, path, inline_id) VALUES " \
+	"(?, ?, ?, ?, ?, ?)"
+#define OUTBOX_ATT_NPARAMS 6
+
+static void
+outbox_att_params(int64_t id, int seq, const struct store_attachment *a,
+    struct db_param *p)
 {
-	struct db_param p[6] = {
+	const struct db_param v[OUTBOX_ATT_NPARAMS] = {
 		{ .type = DBV_INT, .i = id },
 		{ .type = DBV_INT, .i = seq },
 		{ .type = DBV_TEXT, .s = a->content_type },
@@ -252,9 +270,17 @@ store_outbox_attach(struct db_source *src, int64_t id, int seq,
 		{ .type = DBV_TEXT, .s = a->inline_id, .null = a->inline_id == NULL },
 	};
 
-	return outbox_run(src, "INSERT INTO outbox_attachments (outbox_id, "
-	    "seq, content_type, filename, path, inline_id) VALUES "
-	    "(?, ?, ?, ?, ?, ?)", p, nitems(p), NULL, cause);
+	memcpy(p, v, sizeof v);
+}
+
+int
+store_outbox_attach(struct db_source *src, int64_t id, int seq,
+    const struct store_attachment *a, char **cause)
+{
+	struct db_param p[OUTBOX_ATT_NPARAMS];
+
+	outbox_att_params(id, seq, a, p);
+	return outbox_run(src, OUTBOX_ATT_INSERT, p, nitems(p), NULL, cause);
 }
 
 int
@@ -662,4 +688,64 @@ store_optout(struct db_source *src, const char *service, const char *address,
 		*why = xasprintf("%s service turned off for the member",
 		    service);
 	return rc;
+}
+
+/* ---- inside a transaction of the caller's (a case and its notices) ---- */
+
+int
+store_outbox_enqueue_tx(struct db_tx *tx, const struct store_outbox_new *m,
+    const char *now, int64_t request_id, int64_t *id, char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_INT };
+	struct db_param p[OUTBOX_NPARAMS], k = { .type = DBV_TEXT,
+	    .s = m->idem_key };
+	struct db_param r[2] = { { .type = DBV_INT, .i = request_id },
+	    { .type = DBV_TEXT, .s = m->idem_key } };
+	struct db_query q = { .sql = OUTBOX_INSERT, .params = p,
+	    .nparams = nitems(p), .writes = 1 };
+	struct db_result *res;
+	struct db_err err;
+
+	*id = 0;
+	if (outbox_new_check(m, cause) == -1)
+		return -1;
+	outbox_new_params(m, now, p);
+	if (db_tx_run(tx, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	db_result_free(res);
+	if (request_id != 0) {
+		q = (struct db_query){ .sql = "UPDATE outbox SET request_id = "
+		    "? WHERE idem_key = ?", .params = r, .nparams = 2,
+		    .writes = 1 };
+		if (db_tx_run(tx, &q, &res, &err) == -1)
+			return kf_error(cause, "outbox: %s", err.msg);
+		db_result_free(res);
+	}
+	q = (struct db_query){ .sql = "SELECT id FROM outbox WHERE "
+	    "idem_key = ?", .params = &k, .nparams = 1, .coltypes = vt,
+	    .ncoltypes = 1 };
+	if (db_tx_run(tx, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	if (res->nrows == 1)
+		*id = DB_CELL(res, 0, 0)->i;
+	db_result_free(res);
+	return *id != 0 ? 0 : kf_error(cause, "outbox: message %s not found "
+	    "after it was queued", m->idem_key);
+}
+
+int
+store_outbox_attach_tx(struct db_tx *tx, int64_t id, int seq,
+    const struct store_attachment *a, char **cause)
+{
+	struct db_param p[OUTBOX_ATT_NPARAMS];
+	struct db_query q = { .sql = OUTBOX_ATT_INSERT, .params = p,
+	    .nparams = nitems(p), .writes = 1 };
+	struct db_result *res;
+	struct db_err err;
+
+	outbox_att_params(id, seq, a, p);
+	if (db_tx_run(tx, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	db_result_free(res);
+	return 0;
 }

@@ -245,6 +245,18 @@ int store_outbox_end(struct db_source *src, int64_t id, const char *token,
  */
 int store_outbox_recover(struct db_source *src, const char *now,
     int *unknown, int *resent, char **cause);
+/*
+ * The same two inside a transaction of the caller's (db_tx), so that a
+ * message is queued with what it tells of, or not at all: a key already
+ * queued fails the transaction.  request_id (0: none) links the message
+ * to its case.
+ */
+struct db_tx;
+int store_outbox_enqueue_tx(struct db_tx *tx,
+    const struct store_outbox_new *m, const char *now, int64_t request_id,
+    int64_t *id, char **cause);
+int store_outbox_attach_tx(struct db_tx *tx, int64_t id, int seq,
+    const struct store_attachment *a, char **cause);
 /* For kefu outbox: newest first, status NULL for all; max 0: 50. */
 int store_outbox_list(struct db_source *src, const char *status, size_t max,
     struct store_msg **out, size_t *n, char **cause);
@@ -442,6 +454,123 @@ int store_member_close(struct db_source *src, const char *no,
     const struct store_member_actor *a, char **cause);
 /* pin.c: a PIN hash with iter PBKDF2 iterations (store_pin_hash: 100000). */
 int store_pin_hash_iter(const char *pin, int iter, char **out, char **cause);
+
+/*
+ * case.c: cases -- complaints, suggestions and after-sales requests left
+ * by phone (table requests) -- and their closed loop: routed to a
+ * [department] of kefu.conf, its person in charge told through the
+ * outbox in the transaction that creates the case (the e-mail with the
+ * recording attached), then assigned, noted, answered (an SMS to the
+ * caller, or a call back) and closed, each step a case_events row with
+ * its time and staff number.  Case numbers are "YYMMDDNNNN": the day the
+ * case came in, then its number of that day from 0001.
+ */
+#define CASE_NO_LEN 10
+
+struct conf;
+struct conf_department;
+
+extern const char *const store_case_kinds[];    /* NULL-terminated */
+int store_case_kind_ok(const char *kind);
+/* 1: CASE_NO_LEN digits. */
+int store_case_no_valid(const char *no);
+
+/* A case left by a caller. */
+struct store_case_new {
+	const char *kind;       /* "complaint", "suggestion", "after_sales" */
+	const char *key;        /* the department key the caller pressed, or NULL */
+	const char *department; /* a department by name (overrides key), or NULL */
+	const char *voice_path; /* the message, or NULL */
+	unsigned voice_ms;      /* its length */
+	const char *caller_id;  /* or NULL */
+	const char *member_no;  /* customer number if identified, or NULL */
+	const char *call_ref;   /* the flow's variable call, or NULL */
+	const char *callback_phone;     /* a number to call back, or NULL */
+	const char *staff_no;   /* taken at the desk by; NULL: by phone */
+	const char *now;        /* NULL: now */
+};
+
+/*
+ * The department of a case: the one whose key the caller pressed, else
+ * the first in kefu.conf whose kinds list kind; NULL when none.
+ */
+const struct conf_department *store_case_route(const struct conf *conf,
+    const char *kind, const char *key);
+/*
+ * Create a case, issue its number into no, and queue the notices of its
+ * department (e-mail with the recording attached, SMS; transactional;
+ * idempotency keys "case:NO:email" and "case:NO:sms"), all in one
+ * transaction.  A case no department routes is kept (and logged).
+ */
+int store_case_create(struct db_source *src, const struct conf *conf,
+    const struct store_case_new *c, char no[CASE_NO_LEN + 1], char **cause);
+
+struct store_case_event {
+	char *kind;             /* created, assigned, note, reply, callback, closed */
+	char *at;
+	char *staff_no;         /* NULL: the caller (created by phone) */
+	char *detail;
+	int64_t outbox_id;      /* the message a reply queued, 0: none */
+};
+
+/* One case as read back; strings malloc'd, NULL when not set. */
+struct store_case {
+	int64_t id;
+	char *no, *kind, *status, *department, *assigned_to;
+	char *caller_id, *member_no, *call_ref, *received_at;
+	char *voice_path;
+	unsigned voice_ms;
+	char *answer_text, *answered_by, *answered_at;
+	char *callback_phone, *callback_at;
+	char *closed_at, *closed_by, *close_reason;
+	struct store_case_event *events;        /* store_case_get only */
+	size_t nevents;
+};
+
+/* Filters of store_case_list; zero/NULL fields do not filter. */
+struct store_case_filter {
+	const char *status;     /* new, assigned, answered, closed */
+	int open;               /* 1: every status but closed */
+	const char *department;
+	int callback;           /* 1: on the call-back list */
+};
+
+/* Who changes a case: a staff number is required. */
+struct store_case_actor {
+	const char *staff_no;
+	const char *now;        /* NULL: now */
+};
+
+/* A reply: the answer by SMS, or given otherwise (text), or a call back. */
+struct store_case_reply {
+	const char *sms;        /* sent to the caller through the outbox */
+	const char *text;       /* the answer given otherwise (recorded only) */
+	int callback;           /* 1: put the case on the call-back list */
+	const char *phone;      /* the number; NULL: call-back number, caller ID */
+};
+
+int store_case_get(struct db_source *src, const char *no,
+    struct store_case **out, char **cause);
+int store_case_list(struct db_source *src, const struct store_case_filter *f,
+    struct store_case **out, size_t *n, char **cause);
+void store_case_free(struct store_case *c);
+void store_cases_free(struct store_case *c, size_t n);
+int store_case_assign(struct db_source *src, const struct conf *conf,
+    const char *no, const char *dept, const char *to,
+    const struct store_case_actor *a, char **cause);
+int store_case_note(struct db_source *src, const char *no, const char *text,
+    const struct store_case_actor *a, char **cause);
+/*
+ * Answer a case: an SMS (queued, one-to-one, transactional; *outbox_id
+ * its message) or a text marks it answered; a call back puts it on the
+ * call-back list.  A closed case refuses every change.
+ */
+int store_case_reply(struct db_source *src, const char *no,
+    const struct store_case_reply *r, const struct store_case_actor *a,
+    int64_t *outbox_id, char **cause);
+/* Close a case: refused unless it was answered or a reason is given. */
+int store_case_close(struct db_source *src, const char *no,
+    const char *reason, const struct store_case_actor *a, char **cause);
 
 /* catalog.c: the built-in catalog. */
 struct catalog_opts {

@@ -200,6 +200,52 @@ test_diff(void)
 	conf_free(b);
 }
 
+/* [department NAME]: read, looked up, checked, and compared on reload. */
+static void
+test_departments(void)
+{
+	struct strbuf out = STRBUF_INIT;
+	const struct conf_department *d;
+	struct conf *a = NULL, *b = NULL;
+	char *cause = NULL;
+
+	ok(conf_parse("/k.conf", "[department service]\ntitle = 客服部\n"
+	    "key = 1\nkinds = complaint, suggestion\nemail = s@shop.test\n"
+	    "[department repair]\nkinds = after_sales\nsms = 13800000001\n",
+	    &a, &cause) == 0, "two departments: %s", cause ? cause : "ok");
+	free(cause);
+	cause = NULL;
+	d = a != NULL ? conf_department(a, "repair") : NULL;
+	ok(d != NULL && d->key == NULL && strcmp(d->sms, "13800000001") ==
+	    0 && d->email == NULL && d->line == 6, "repair: its keys, line 6");
+	ok(a != NULL && conf_department(a, "nosuch") == NULL,
+	    "an unknown department is NULL");
+	ok(conf_parse("/k.conf", "[department x]\nkey = 10\nsms = 1\n", &b,
+	    &cause) == -1 && strstr(cause, "/k.conf:2:") != NULL,
+	    "key 10 is refused at its line: %s", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	ok(conf_parse("/k.conf", "[department x]\nkinds = complaint\n"
+	    "sms = 1\n[department x]\nsms = 2\n", &b, &cause) == -1 &&
+	    strstr(cause, "/k.conf:4: department 'x' is defined twice") !=
+	    NULL, "a department defined twice: %s", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	ok(conf_parse("/k.conf", "[department service]\ntitle = 客服部\n"
+	    "key = 2\nkinds = complaint, suggestion\nemail = s@shop.test\n"
+	    "[department desk]\nsms = 1\n", &b, &cause) == 0, "a changed set");
+	free(cause);
+	if (a != NULL && b != NULL) {
+		is_int(conf_diff(a, b, &out), 3, "conf_diff: three changes");
+		is_str(sb_str(&out), "[department service] key, "
+		    "[department repair] removed, [department desk] added",
+		    "... named (reload says they need a restart)");
+	}
+	sb_free(&out);
+	conf_free(a);
+	conf_free(b);
+}
+
 int
 main(void)
 {
@@ -291,6 +337,7 @@ main(void)
 	test_huge();
 	test_system();
 	test_diff();
+	test_departments();
 
 	ok(conf_duration("250ms", &ms, &err) == 0 && ms == 250, "250ms");
 	ok(conf_duration("2m", &ms, &err) == 0 && ms == 120000, "2m");

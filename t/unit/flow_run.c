@@ -296,6 +296,9 @@ test_misc(void)
 	call("5 #");
 	like(flow_script_transcript(sc), "play r.ask (zh)\nrecord (beep) max=30000ms silence=3000ms\n"
 	    "key # [stops recording]\nplay r.thanks", "record with a stop key");
+	like(flow_script_transcript(sc), "play r.thanks (zh)\nplay recording "
+	    "script-recording-1.wav\n", "<prompt var> of a recording "
+	    "plays it back (" FLOW_PROMPT_RECORDING ", its path)");
 
 	call("6 1234# 2 5678# 1");
 	like(flow_script_heard(sc), "c.ask c.you_typed say.digits:1234 c.ask c.you_typed say.digits:5678 say.digits:5678",
