@@ -21,6 +21,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "prompts", cmd_prompts_main, "list, check, build and render prompts" },
 	{ "say", cmd_say_main, "show how a number, price or date is spoken" },
 	{ "flow", cmd_flow_main, "check flows and draw them" },
+	{ "slip", cmd_slip_main, "print delivery slips of orders or of a slot" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

@@ -1,0 +1,15 @@
+## slip: delivery slips rendered (PDF through cairo + pango, GB18030 text
+## for receipt printers) and printed through CUPS; their tests.
+libkefu_a_SOURCES += \
+	src/slip/slip.h \
+	src/slip/text.c \
+	src/slip/pdf.c \
+	src/slip/cups.c \
+	src/slip/run.c
+
+## The kefu slip command (a row in src/cli/cmds.c).
+libkefu_a_SOURCES += src/cli/cmd-slip.c
+
+TESTS += t/slip-text.sh
+dist_check_SCRIPTS += t/slip-text.sh
+EXTRA_DIST += t/data/slip/orders.sql t/data/slip/setup.sh
