@@ -96,4 +96,21 @@ hasnt "金龙鱼" "$tmp/a.txt" "天河's orders not"
 [ "$(sq 'SELECT count(*) FROM delivery_slips WHERE printed = 1')" = 0 ]
 check $? "files are not prints: nothing counted printed"
 
+# [slips] mistakes are refused with the file and line
+cp "$conf" "$tmp/bad.conf"
+printf '[slips]\nprinter = x\ncut-offs = 09-11@08:30 14-16@25:00\n' \
+    >>"$tmp/bad.conf"
+"$kefu" -c "$tmp/bad.conf" conf check >"$tmp/out" 2>&1
+has "bad.conf:[0-9]*: \[slips\] cut-offs: '14-16@25:00' is not SLOT@HH:MM" \
+    "$tmp/out" "a bad cut-off named with file and line"
+cp "$conf" "$tmp/bad.conf"
+printf '[slips]\ncolumns = 40\n' >>"$tmp/bad.conf"
+"$kefu" -c "$tmp/bad.conf" conf check >"$tmp/out" 2>&1
+has "bad.conf:[0-9]*: \[slips\] columns = 40" "$tmp/out" \
+    "40 columns refused in kefu.conf"
+cp "$conf" "$tmp/bad.conf"
+printf '[slips]\nauto-print = yes\n' >>"$tmp/bad.conf"
+"$kefu" -c "$tmp/bad.conf" conf check >"$tmp/out" 2>&1
+has "auto-print needs a printer" "$tmp/out" "auto-print without a printer"
+
 tap_done

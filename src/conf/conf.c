@@ -156,7 +156,7 @@ static const struct conf_key conf_keys[] = {
 	{ CS_SLIPS, "cut-offs", CT_STRING, K(slips_cutoffs_text), 0, 0, NULL,
 	  NULL, 0, "slots and their cut-off times for auto-print: "
 	  "SLOT@HH:MM, space-separated" },
-	{ CS_SLIPS, "retry-every", CT_DURATION, K(slips_retry_ms), 10000,
+	{ CS_SLIPS, "retry-every", CT_DURATION, K(slips_retry_ms), 1000,
 	  86400000, "2m", NULL, 0, "how often kefud tries again to print "
 	  "slips left unprinted (printer off, out of paper)" },
 	{ CS_SLIPS, "columns", CT_INT, K(slips_columns), 32, 48, "42", NULL,
@@ -635,13 +635,11 @@ static int
 conf_cutoff(struct conf *conf, const char *w, size_t len, int line,
     char **cause)
 {
-	const char *at = memchr(w, '@', len);
+	char *t = xstrndup(w, len), *at = strchr(t, '@'), tail;
 	unsigned hh, mm;
-	char tail;
-	char *t = xstrndup(w, len);
 	struct conf_cutoff *c;
 
-	if (at == NULL || at == w || sscanf(at + 1, "%2u:%2u%c", &hh, &mm,
+	if (at == NULL || at == t || sscanf(at + 1, "%2u:%2u%c", &hh, &mm,
 	    &tail) != 2 || hh > 23 || mm > 59 || strlen(at + 1) != 5) {
 		kf_error(cause, "%s:%d: [slips] cut-offs: '%s' is not "
 		    "SLOT@HH:MM (e.g. 09-11@08:30)", conf->path, line, t);
@@ -651,7 +649,7 @@ conf_cutoff(struct conf *conf, const char *w, size_t len, int line,
 	conf->slips_cutoffs = xreallocarray(conf->slips_cutoffs,
 	    conf->slips_ncutoffs + 1, sizeof *conf->slips_cutoffs);
 	c = &conf->slips_cutoffs[conf->slips_ncutoffs++];
-	c->slot = xstrndup(w, (size_t)(at - w));
+	c->slot = xstrndup(t, (size_t)(at - t));
 	c->minute = (int)(hh * 60 + mm);
 	free(t);
 	return 0;

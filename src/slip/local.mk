@@ -10,6 +10,6 @@ libkefu_a_SOURCES += \
 ## The kefu slip command (a row in src/cli/cmds.c).
 libkefu_a_SOURCES += src/cli/cmd-slip.c
 
-TESTS += t/slip-text.sh t/slip-print.sh
-dist_check_SCRIPTS += t/slip-text.sh t/slip-print.sh
+TESTS += t/slip-text.sh t/slip-print.sh t/kefud-slips.sh
+dist_check_SCRIPTS += t/slip-text.sh t/slip-print.sh t/kefud-slips.sh
 EXTRA_DIST += t/data/slip/orders.sql t/data/slip/setup.sh
