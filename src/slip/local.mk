@@ -13,3 +13,6 @@ libkefu_a_SOURCES += src/cli/cmd-slip.c
 TESTS += t/slip-text.sh t/slip-print.sh t/kefud-slips.sh
 dist_check_SCRIPTS += t/slip-text.sh t/slip-print.sh t/kefud-slips.sh
 EXTRA_DIST += t/data/slip/orders.sql t/data/slip/setup.sh
+
+man_MANS += man/kefu-slip.1 man/kefu-slips.7
+EXTRA_DIST += man/kefu-slip.1 man/kefu-slips.7
