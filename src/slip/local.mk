@@ -16,3 +16,9 @@ EXTRA_DIST += t/data/slip/orders.sql t/data/slip/setup.sh
 
 man_MANS += man/kefu-slip.1 man/kefu-slips.7
 EXTRA_DIST += man/kefu-slip.1 man/kefu-slips.7
+
+# store/slip.c on SQLite, PostgreSQL and MariaDB
+check_PROGRAMS += t/unit/store_slip
+TESTS += t/unit/store_slip
+t_unit_store_slip_SOURCES = t/unit/store_slip.c t/tap.h
+t_unit_store_slip_LDADD = $(KEFU_LIBS)
