@@ -52,8 +52,9 @@ run_write(const char *path, const struct strbuf *b, char **cause)
 }
 
 /*
- * Issue and (with claim) claim every slip; those another run holds are
- * moved to the tail, in order, and *keep counts the rest.
+ * Issue every slip and, for a printer, claim it; with r->claim, those
+ * another run holds are moved to the tail, in order, and *keep counts
+ * the rest.
  */
 static int
 run_claim(struct db_source *src, struct store_slip *s, size_t n,
@@ -69,10 +70,18 @@ run_claim(struct db_source *src, struct store_slip *s, size_t n,
 	    RUN_STALE_MS));
 	for (i = 0; i < n; i++) {
 		if (store_slip_issue(src, &s[i], cause) == -1 ||
-		    (r->claim && r->printer != NULL && store_slip_claim(src,
-		    &s[i], now, stale, &got, cause) == -1)) {
+		    (r->printer != NULL && store_slip_claim(src, &s[i], now,
+		    stale, &got, cause) == -1)) {
 			free(tmp);
 			return -1;
+		}
+		/*
+		 * Asked for by number, a slip printed or in another run's
+		 * hands is printed all the same, as a reprint.
+		 */
+		if (!got && !r->claim) {
+			s[i].in_doubt = !s[i].printed;
+			got = 1;
 		}
 		if (got)
 			tmp[k++] = s[i];
@@ -106,7 +115,7 @@ run_render(const struct store_slip *s, size_t n, struct slip_run *r,
     struct strbuf *pdf, char **cause)
 {
 	struct strbuf txt = STRBUF_INIT;
-	int rc = 0;
+	int rc;
 
 	if (r->text_path != NULL) {
 		rc = slip_text_gb18030(&txt, s, n, r->text_cols, r->escpos,

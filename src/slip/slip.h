@@ -78,8 +78,9 @@ struct slip_run {
 	int text_cols;          /* 32, 42 or 48 */
 	int escpos;             /* frame the text with ESC/POS commands */
 	int summary;            /* a summary page per area (batches) */
-	int claim;              /* claim each slip: skip those another print
-				   has in hand or printed (kefud, batches) */
+	int claim;              /* skip slips another print has in hand or
+				   printed (kefud, batches); else print
+				   them as reprints (orders by number) */
 	int stale_ms;           /* a claim older than this is in doubt */
 	/* filled in */
 	size_t slips, pages;    /* in the document */
