@@ -96,6 +96,34 @@ hasnt "金龙鱼" "$tmp/a.txt" "天河's orders not"
 [ "$(sq 'SELECT count(*) FROM delivery_slips WHERE printed = 1')" = 0 ]
 check $? "files are not prints: nothing counted printed"
 
+# A slip of 40 lines runs onto further pages, each headed "（续）", its
+# rows in the same type as on the first page.
+{
+	echo "INSERT INTO orders (order_no, member_id, ordered_at, slot_date, slot, area, address, total, status) VALUES ('O7', 1, '2026-12-06 11:00:00', '2026-12-06', '18-20', '天河', '广州市天河区体育东路7号', 40.00, 'confirmed');"
+	i=1
+	while [ $i -le 40 ]; do
+		echo "INSERT INTO order_lines VALUES (7, $i, 'C$i', '豆腐$i', NULL, '块', 1, 1.00, 1.00);"
+		i=$((i + 1))
+	done
+} | sqlite3 "$db"
+run 0 "" "a long slip" -- slip print --pdf "$tmp/long.pdf" O7
+[ "$(pdfinfo "$tmp/long.pdf" | sed -n 's/^Pages: *//p')" -ge 2 ]
+check $? "runs onto a second page"
+pdftotext "$tmp/long.pdf" - | grep -q "单号 .*（续）"
+check $? "headed as continued"
+pdftotext -bbox "$tmp/long.pdf" "$tmp/long.html"
+python3 - "$tmp/long.html" <<'EOP' >"$tmp/sizes"
+import re, sys
+t = open(sys.argv[1], encoding='utf-8').read()
+hs = set()
+for page, body in enumerate(t.split('<page')[1:]):
+    for m in re.finditer(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">豆腐\d+<', body):
+        hs.add((page > 0, round(float(m.group(2)) - float(m.group(1)), 1)))
+print(sorted(hs))
+sys.exit(0 if len({h for _, h in hs}) == 1 and len(hs) == 2 else 1)
+EOP
+check $? "the rows of the second page in the first page's type" "$tmp/sizes"
+
 # [slips] mistakes are refused with the file and line
 cp "$conf" "$tmp/bad.conf"
 printf '[slips]\nprinter = x\ncut-offs = 09-11@08:30 14-16@25:00\n' \

@@ -25,10 +25,17 @@
 #define PDF_BOTTOM      (PDF_H - PDF_MARGIN)
 #define PDF_TEXT        (PDF_W - 2 * PDF_MARGIN)
 
-/* The page being written and where the next line goes. */
+#define PDF_NCELL       5       /* columns of the widest table */
+
+/*
+ * The page being written and where the next line goes.  Each table
+ * column has its own layout, so that a row is laid out once: measured,
+ * then drawn where it fits.
+ */
 struct pdf_pen {
 	cairo_t *cr;
-	PangoLayout *lay;
+	PangoLayout *cell[PDF_NCELL];
+	PangoLayout *hdr;       /* the header of a continued page */
 	double y;
 	size_t pages;
 	const char *cont;       /* header of a continued page, or NULL */
@@ -42,7 +49,7 @@ pdf_write(void *closure, const unsigned char *data, unsigned int len)
 }
 
 static void
-pdf_font(struct pdf_pen *p, double size, int bold)
+pdf_font(PangoLayout *lay, double size, int bold)
 {
 	PangoFontDescription *fd = pango_font_description_from_string(
 	    SLIP_FONT);
@@ -50,7 +57,7 @@ pdf_font(struct pdf_pen *p, double size, int bold)
 	pango_font_description_set_size(fd, (gint)(size * PANGO_SCALE));
 	pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD :
 	    PANGO_WEIGHT_NORMAL);
-	pango_layout_set_font_description(p->lay, fd);
+	pango_layout_set_font_description(lay, fd);
 	pango_font_description_free(fd);
 }
 
@@ -64,44 +71,42 @@ pdf_page_end(struct pdf_pen *p)
 
 /* Lay text out width wide (wrapped, words or characters) and give its height. */
 static double
-pdf_layout(struct pdf_pen *p, const char *text, double width,
+pdf_layout(PangoLayout *lay, const char *text, double width,
     PangoAlignment align)
 {
 	int w, h;
 
-	pango_layout_set_width(p->lay, (int)(width * PANGO_SCALE));
-	pango_layout_set_wrap(p->lay, PANGO_WRAP_WORD_CHAR);
-	pango_layout_set_alignment(p->lay, align);
-	pango_layout_set_text(p->lay, text, -1);
-	pango_layout_get_size(p->lay, &w, &h);
+	pango_layout_set_width(lay, (int)(width * PANGO_SCALE));
+	pango_layout_set_wrap(lay, PANGO_WRAP_WORD_CHAR);
+	pango_layout_set_alignment(lay, align);
+	pango_layout_set_text(lay, text, -1);
+	pango_layout_get_size(lay, &w, &h);
 	return (double)h / PANGO_SCALE;
+}
+
+/* Draw a laid-out text at column x of the current line. */
+static void
+pdf_show(struct pdf_pen *p, PangoLayout *lay, double x)
+{
+	cairo_move_to(p->cr, PDF_MARGIN + x, p->y);
+	pango_cairo_show_layout(p->cr, lay);
 }
 
 /* Make room for h points: a new page when the line would not fit. */
 static void
 pdf_room(struct pdf_pen *p, double h)
 {
+	double hh;
+
 	if (p->y + h <= PDF_BOTTOM || p->y <= PDF_MARGIN)
 		return;
 	pdf_page_end(p);
 	if (p->cont != NULL) {
-		pdf_font(p, 8, 0);
-		p->y += pdf_layout(p, p->cont, PDF_TEXT, PANGO_ALIGN_LEFT) + 4;
-		cairo_move_to(p->cr, PDF_MARGIN, PDF_MARGIN);
-		pango_cairo_show_layout(p->cr, p->lay);
+		pdf_font(p->hdr, 8, 0);
+		hh = pdf_layout(p->hdr, p->cont, PDF_TEXT, PANGO_ALIGN_LEFT);
+		pdf_show(p, p->hdr, 0);
+		p->y += hh + 4;
 	}
-}
-
-/* Draw text at column x (width w) of the current line; its height. */
-static double
-pdf_cell(struct pdf_pen *p, double x, double w, const char *text,
-    PangoAlignment align)
-{
-	double h = pdf_layout(p, text, w, align);
-
-	cairo_move_to(p->cr, PDF_MARGIN + x, p->y);
-	pango_cairo_show_layout(p->cr, p->lay);
-	return h;
 }
 
 /* A paragraph the width of the page. */
@@ -111,10 +116,11 @@ pdf_par(struct pdf_pen *p, const char *text, double size, int bold,
 {
 	double h;
 
-	pdf_font(p, size, bold);
-	h = pdf_layout(p, text, PDF_TEXT, align);
+	pdf_font(p->cell[0], size, bold);
+	h = pdf_layout(p->cell[0], text, PDF_TEXT, align);
 	pdf_room(p, h);
-	p->y += pdf_cell(p, 0, PDF_TEXT, text, align) + after;
+	pdf_show(p, p->cell[0], 0);
+	p->y += h + after;
 }
 
 static void
@@ -127,7 +133,10 @@ pdf_rule(struct pdf_pen *p)
 	p->y += 6;
 }
 
-/* One table row: cells at the given columns, the row as tall as its tallest. */
+/*
+ * One table row: cells at the given columns (the first two flush left,
+ * the rest right), the row as tall as its tallest cell.
+ */
 static void
 pdf_row(struct pdf_pen *p, const double *x, const double *w,
     const char *const *cells, size_t n, int bold)
@@ -135,16 +144,15 @@ pdf_row(struct pdf_pen *p, const double *x, const double *w,
 	double h, hmax = 0;
 	size_t i;
 
-	pdf_font(p, 9, bold);
-	for (i = 0; i < n; i++) {
-		h = pdf_layout(p, cells[i], w[i], i ? PANGO_ALIGN_RIGHT :
-		    PANGO_ALIGN_LEFT);
+	for (i = 0; i < n && i < PDF_NCELL; i++) {
+		pdf_font(p->cell[i], 9, bold);
+		h = pdf_layout(p->cell[i], cells[i], w[i], i > 1 ?
+		    PANGO_ALIGN_RIGHT : PANGO_ALIGN_LEFT);
 		hmax = h > hmax ? h : hmax;
 	}
 	pdf_room(p, hmax);
-	for (i = 0; i < n; i++)
-		pdf_cell(p, x[i], w[i], cells[i], i > 1 ? PANGO_ALIGN_RIGHT :
-		    PANGO_ALIGN_LEFT);
+	for (i = 0; i < n && i < PDF_NCELL; i++)
+		pdf_show(p, p->cell[i], x[i]);
 	p->y += hmax + 2;
 }
 
@@ -348,7 +356,9 @@ slip_pdf(struct strbuf *out, const struct store_slip *s, size_t n,
 	cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_TITLE,
 	    "kefu delivery slips");
 	p.cr = cairo_create(sf);
-	p.lay = pango_cairo_create_layout(p.cr);
+	for (i = 0; i < PDF_NCELL; i++)
+		p.cell[i] = pango_cairo_create_layout(p.cr);
+	p.hdr = pango_cairo_create_layout(p.cr);
 	for (from = 0; from < n; from = i) {
 		for (i = from + 1; i < n && strcmp(s[i].area, s[from].area) ==
 		    0; i++)
@@ -359,7 +369,9 @@ slip_pdf(struct strbuf *out, const struct store_slip *s, size_t n,
 		    strcmp(s[i].area, s[from].area) == 0); i++)
 			pdf_slip(&p, &s[i]);
 	}
-	g_object_unref(p.lay);
+	for (i = 0; i < PDF_NCELL; i++)
+		g_object_unref(p.cell[i]);
+	g_object_unref(p.hdr);
 	cairo_destroy(p.cr);
 	cairo_surface_finish(sf);
 	st = cairo_surface_status(sf);
