@@ -3,8 +3,8 @@
  * say-rules and flows (refusing to start on any problem), opens the
  * datasources, starts one thread per [line], serves the control socket
  * (kefu status, kefu reload), converts the prompts into each line's
- * format ahead of calls, runs the e-mail outbox worker, reloads on
- * SIGHUP and stops on SIGTERM.
+ * format ahead of calls, runs the e-mail outbox worker and the delivery
+ * slips' auto-print timer, reloads on SIGHUP and stops on SIGTERM.
  * `kefud -n` checks every configuration file and exits: 0 when all is
  * well, 1 with each problem as file:line otherwise.
  */
@@ -28,6 +28,7 @@
 #include "db/db.h"
 #include "line/line.h"
 #include "msg/msg.h"
+#include "slip/slip.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -48,6 +49,10 @@ struct kefud {
 	pthread_t mail;
 	int mail_running;
 	atomic_int mail_stop;
+	/* [slips] auto-print: a slot's slips printed at its cut-off */
+	pthread_t slips;
+	int slips_running;
+	atomic_int slips_stop;
 };
 
 static void kefud_preload_poke(struct kefud *k, int stop);
@@ -539,6 +544,113 @@ kefud_recover_spool(const struct conf *conf)
 		    "kept", kept, kept == 1 ? "" : "s");
 }
 
+/* A slot of [slips] cut-offs as the auto-print timer follows it. */
+struct kefud_cutoff {
+	char *slot;
+	int minute;             /* of the day the slot closes */
+	char day[11];           /* the day of the last try, "" before */
+	uint64_t last_ms;       /* when (monotonic), for retry-every */
+};
+
+/*
+ * One tick of the auto-print timer: each slot of today whose cut-off has
+ * passed is printed at once, then again every retry-every (its slips
+ * left unprinted by a stopped printer, or ordered at the desk late);
+ * slip_print_slot prints only slips never printed.
+ */
+static void
+kefud_slips_tick(struct kefud *k, struct db_source *src, const char *printer,
+    struct kefud_cutoff *c, size_t n, unsigned retry_ms)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	char day[11], *cause = NULL;
+	size_t i, printed;
+
+	localtime_r(&t, &tm);
+	strftime(day, sizeof day, "%Y-%m-%d", &tm);
+	for (i = 0; i < n; i++) {
+		if (tm.tm_hour * 60 + tm.tm_min < c[i].minute ||
+		    (strcmp(c[i].day, day) == 0 &&
+		    now_ms() - c[i].last_ms < retry_ms))
+			continue;
+		snprintf(c[i].day, sizeof c[i].day, "%s", day);
+		c[i].last_ms = now_ms();
+		if (slip_print_slot(src, printer, day, c[i].slot, &printed,
+		    &cause) == -1) {
+			log_warnx("slips: slot %s %s not printed, trying again "
+			    "in %u s: %s", day, c[i].slot, retry_ms / 1000,
+			    cause);
+			free(cause);
+			cause = NULL;
+		} else if (printed > 0)
+			log_info("slips: slot %s %s: %zu slip(s) printed",
+			    day, c[i].slot, printed);
+	}
+}
+
+static void *
+kefud_slips_main(void *arg)
+{
+	struct kefud *k = arg;
+	struct kefud_cutoff *c;
+	struct db_source *src;
+	char *printer = xstrdup(k->conf->slips_printer);
+	unsigned retry_ms = (unsigned)k->conf->slips_retry_ms;
+	size_t i, n = k->conf->slips_ncutoffs;
+
+	c = xcalloc(n ? n : 1, sizeof *c);
+	for (i = 0; i < n; i++) {
+		c[i].slot = xstrdup(k->conf->slips_cutoffs[i].slot);
+		c[i].minute = k->conf->slips_cutoffs[i].minute;
+	}
+	src = svc_source(k->svc, k->conf->store_datasource);
+	while (!atomic_load(&k->slips_stop)) {
+		kefud_slips_tick(k, src, printer, c, n, retry_ms);
+		for (i = 0; i < 10 && !atomic_load(&k->slips_stop); i++)
+			sleep_ms(100);
+	}
+	for (i = 0; i < n; i++)
+		free(c[i].slot);
+	free(c);
+	free(printer);
+	return NULL;
+}
+
+static void
+kefud_slips_start(struct kefud *k)
+{
+	if (!k->conf->slips_auto_print)
+		return;
+	if (k->conf->slips_ncutoffs == 0) {
+		log_warnx("slips: [slips] auto-print is on but cut-offs names "
+		    "no slot: nothing is printed automatically");
+		return;
+	}
+	if (svc_source(k->svc, k->conf->store_datasource) == NULL) {
+		log_warnx("slips: no [datasource %s] for the store; slips are "
+		    "not printed automatically", k->conf->store_datasource);
+		return;
+	}
+	if (pthread_create(&k->slips, NULL, kefud_slips_main, k) != 0) {
+		log_warnx("slips: cannot start the auto-print timer");
+		return;
+	}
+	k->slips_running = 1;
+	log_info("slips: auto-print to printer '%s' at the cut-off of %zu "
+	    "slot(s)", k->conf->slips_printer, k->conf->slips_ncutoffs);
+}
+
+static void
+kefud_slips_stop(struct kefud *k)
+{
+	if (!k->slips_running)
+		return;
+	atomic_store(&k->slips_stop, 1);
+	pthread_join(k->slips, NULL);
+	k->slips_running = 0;
+}
+
 static int
 kefud_start_lines(struct kefud *k, char **cause)
 {
@@ -568,6 +680,7 @@ kefud_stop(struct kefud *k)
 
 	kefud_preload_poke(k, 1);
 	kefud_mail_stop(k);
+	kefud_slips_stop(k);
 	for (i = 0; i < k->nlines; i++) {
 		line_stop(k->lines[i]);
 		line_free(k->lines[i]);
@@ -603,6 +716,7 @@ kefud_run(struct kefud *k)
 	}
 	kefud_preload_start(k);
 	kefud_mail_start(k);
+	kefud_slips_start(k);
 	log_info("kefud %s started: %zu line%s, %zu datasource%s, control "
 	    "socket %s", PACKAGE_VERSION, k->nlines, k->nlines == 1 ? "" : "s",
 	    k->conf->nds, k->conf->nds == 1 ? "" : "s", k->conf->socket_path);

@@ -67,5 +67,6 @@ int cmd_call_main(int argc, char **argv);      /* cmd-call.c: a scripted call */
 int cmd_status_main(int argc, char **argv);   /* cmd-status.c: status of kefud */
 int cmd_reload_main(int argc, char **argv);   /* cmd-status.c: reload kefud */
 int cmd_case_main(int argc, char **argv);     /* cmd-case.c: cases */
+int cmd_slip_main(int argc, char **argv);     /* cmd-slip.c: slip print */
 
 #endif

@@ -22,6 +22,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "say", cmd_say_main, "show how a number, price or date is spoken" },
 	{ "flow", cmd_flow_main, "check flows and draw them" },
 	{ "case", cmd_case_main, "complaints, suggestions and after-sales: list, play, answer, close" },
+	{ "slip", cmd_slip_main, "print delivery slips of orders or of a slot" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

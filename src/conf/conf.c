@@ -35,6 +35,7 @@ enum conf_scope {
 	CS_KEFU,
 	CS_STORE,
 	CS_EMAIL,
+	CS_SLIPS,
 	CS_DATASOURCE,
 	CS_LINE,
 	CS_DEPARTMENT,
@@ -150,6 +151,19 @@ static const struct conf_key conf_keys[] = {
 	  "https URL for one-click unsubscribe (RFC 8058); %s is the "
 	  "message's id" },
 
+	{ CS_SLIPS, "printer", CT_STRING, K(slips_printer), 0, 0, NULL, NULL,
+	  0, "CUPS queue delivery slips are printed to" },
+	{ CS_SLIPS, "auto-print", CT_BOOL, K(slips_auto_print), 0, 0, "no",
+	  NULL, 0, "kefud prints each slot's slips at its cut-off" },
+	{ CS_SLIPS, "cut-offs", CT_STRING, K(slips_cutoffs_text), 0, 0, NULL,
+	  NULL, 0, "slots and their cut-off times for auto-print: "
+	  "SLOT@HH:MM, space-separated" },
+	{ CS_SLIPS, "retry-every", CT_DURATION, K(slips_retry_ms), 1000,
+	  86400000, "2m", NULL, 0, "how often kefud tries again to print "
+	  "slips left unprinted (printer off, out of paper)" },
+	{ CS_SLIPS, "columns", CT_INT, K(slips_columns), 32, 48, "42", NULL,
+	  0, "width of receipt-printer text: 32, 42 or 48 columns" },
+
 	{ CS_DATASOURCE, "connect", CT_LIST, D(connect), 0, 0, NULL, NULL, 1,
 	  "ODBC connection string (DSN=name or Driver=...;...)" },
 	{ CS_DATASOURCE, "failover", CT_LIST, D(connect), 0, 0, NULL, NULL, 0,
@@ -223,6 +237,7 @@ static const char *const conf_scope_names[] = {
 	[CS_KEFU] = "kefu",
 	[CS_STORE] = "store",
 	[CS_EMAIL] = "email",
+	[CS_SLIPS] = "slips",
 	[CS_DATASOURCE] = "datasource",
 	[CS_LINE] = "line",
 	[CS_DEPARTMENT] = "department",
@@ -464,7 +479,8 @@ conf_line(const struct conf *conf, const void *section, const char *key)
 		if (strcmp(conf->at[i].key, key) == 0 &&
 		    (conf->at[i].scope == scope || (scope == CS_KEFU &&
 		    (conf->at[i].scope == CS_STORE ||
-		    conf->at[i].scope == CS_EMAIL))) &&
+		    conf->at[i].scope == CS_EMAIL ||
+		    conf->at[i].scope == CS_SLIPS))) &&
 		    conf->at[i].index == index)
 			return conf->at[i].line;
 	return line;
@@ -619,6 +635,7 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 	enum conf_scope scope;
 	void *base;
 	size_t i, j, seen_kefu = 0, seen_store = 0, seen_email = 0;
+	size_t seen_slips = 0;
 
 	/* [kefu] and [store] defaults apply even when the sections are absent. */
 	struct ini_section empty = { 0 };
@@ -631,6 +648,9 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 	empty.type = (char *)"email";
 	if (conf_section(conf, ini, &empty, CS_EMAIL, conf, dir, cause) == -1)
 		return -1;
+	empty.type = (char *)"slips";
+	if (conf_section(conf, ini, &empty, CS_SLIPS, conf, dir, cause) == -1)
+		return -1;
 
 	for (i = 0; i < ini->nsections; i++) {
 		sec = &ini->sections[i];
@@ -639,7 +659,7 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 				break;
 		if (j == nitems(conf_scope_names))
 			return kf_error(cause, "%s:%d: unknown section [%s] "
-			    "(known: kefu, store, email, datasource NAME, "
+			    "(known: kefu, store, email, slips, datasource NAME, "
 			    "line NAME, department NAME)",
 			    ini->path, sec->line, sec->type);
 		scope = (enum conf_scope)j;
@@ -647,11 +667,13 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 		case CS_KEFU:
 		case CS_STORE:
 		case CS_EMAIL:
+		case CS_SLIPS:
 			if (sec->name != NULL)
 				return kf_error(cause, "%s:%d: [%s] takes no "
 				    "name", ini->path, sec->line, sec->type);
 			if ((scope == CS_KEFU ? seen_kefu++ : scope ==
-			    CS_STORE ? seen_store++ : seen_email++))
+			    CS_STORE ? seen_store++ : scope == CS_SLIPS ?
+			    seen_slips++ : seen_email++))
 				return kf_error(cause, "%s:%d: [%s] appears "
 				    "twice", ini->path, sec->line, sec->type);
 			base = conf;
@@ -718,6 +740,58 @@ conf_check_socket(const struct conf *conf, const void *section,
 	    conf_clip(path, clip, sizeof clip), sizeof sun.sun_path - 1);
 }
 
+/* One "SLOT@HH:MM" of [slips] cut-offs into conf->slips_cutoffs. */
+static int
+conf_cutoff(struct conf *conf, const char *w, size_t len, int line,
+    char **cause)
+{
+	char *t = xstrndup(w, len), *at = strchr(t, '@'), tail;
+	unsigned hh, mm;
+	struct conf_cutoff *c;
+
+	if (at == NULL || at == t || sscanf(at + 1, "%2u:%2u%c", &hh, &mm,
+	    &tail) != 2 || hh > 23 || mm > 59 || strlen(at + 1) != 5) {
+		kf_error(cause, "%s:%d: [slips] cut-offs: '%s' is not "
+		    "SLOT@HH:MM (e.g. 09-11@08:30)", conf->path, line, t);
+		free(t);
+		return -1;
+	}
+	conf->slips_cutoffs = xreallocarray(conf->slips_cutoffs,
+	    conf->slips_ncutoffs + 1, sizeof *conf->slips_cutoffs);
+	c = &conf->slips_cutoffs[conf->slips_ncutoffs++];
+	c->slot = xstrndup(t, (size_t)(at - t));
+	c->minute = (int)(hh * 60 + mm);
+	free(t);
+	return 0;
+}
+
+/* [slips]: columns a receipt printer has; cut-offs parsed. */
+static int
+conf_check_slips(struct conf *conf, struct ini *ini, char **cause)
+{
+	const char *p = conf->slips_cutoffs_text;
+	size_t len;
+	int line = conf_line(conf, conf, "cut-offs");
+
+	if (conf->slips_columns != 32 && conf->slips_columns != 42 &&
+	    conf->slips_columns != 48)
+		return kf_error(cause, "%s:%d: [slips] columns = %d: receipt "
+		    "printers have 32, 42 or 48", ini->path,
+		    conf_line(conf, conf, "columns"), conf->slips_columns);
+	while (p != NULL && *p != '\0') {
+		p += strspn(p, " ,\t");
+		if ((len = strcspn(p, " ,\t")) == 0)
+			break;
+		if (conf_cutoff(conf, p, len, line, cause) == -1)
+			return -1;
+		p += len;
+	}
+	if (conf->slips_auto_print && conf->slips_printer == NULL)
+		return kf_error(cause, "%s:%d: [slips] auto-print needs a "
+		    "printer", ini->path, conf_line(conf, conf, "auto-print"));
+	return 0;
+}
+
 static int
 conf_check(struct conf *conf, struct ini *ini, char **cause)
 {
@@ -725,7 +799,7 @@ conf_check(struct conf *conf, struct ini *ini, char **cause)
 	size_t i;
 
 	if (conf_check_socket(conf, conf, "socket", conf->socket_path,
-	    cause) == -1)
+	    cause) == -1 || conf_check_slips(conf, ini, cause) == -1)
 		return -1;
 	for (i = 0; i < conf->nlines; i++) {
 		ln = &conf->lines[i];
@@ -1008,6 +1082,10 @@ conf_free(struct conf *conf)
 	conf_free_fields(conf, CS_KEFU);
 	conf_free_fields(conf, CS_STORE);
 	conf_free_fields(conf, CS_EMAIL);
+	conf_free_fields(conf, CS_SLIPS);
+	for (i = 0; i < conf->slips_ncutoffs; i++)
+		free(conf->slips_cutoffs[i].slot);
+	free(conf->slips_cutoffs);
 	for (i = 0; i < conf->nds; i++) {
 		conf_free_fields(&conf->ds[i], CS_DATASOURCE);
 		for (j = 0; j < conf->ds[i].nconnect; j++)
@@ -1136,6 +1214,7 @@ conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 	n += conf_diff_section(CS_KEFU, "[kefu]", a, b, out);
 	n += conf_diff_section(CS_STORE, "[store]", a, b, out);
 	n += conf_diff_section(CS_EMAIL, "[email]", a, b, out);
+	n += conf_diff_section(CS_SLIPS, "[slips]", a, b, out);
 	for (i = 0; i < a->nds; i++) {
 		da = &a->ds[i];
 		snprintf(what, sizeof what, "[datasource %s]", da->name);

@@ -65,6 +65,12 @@ struct conf_department {
 	char *sms;              /* the person in charge's mobile, or NULL */
 };
 
+/* A delivery slot's cut-off ([slips] cut-offs). */
+struct conf_cutoff {
+	char *slot;             /* as booked: "09-11" */
+	int minute;             /* of the day the slot closes: 8*60+30 */
+};
+
 struct conf {
 	char *path;
 	/* [kefu] */
@@ -102,6 +108,14 @@ struct conf {
 	int email_batch;        /* messages per claim */
 	char *email_unsubscribe;        /* List-Unsubscribe mailbox, or NULL */
 	char *email_unsubscribe_url;    /* one-click https URL (%s: id), or NULL */
+	/* [slips]: delivery slips (slip/) */
+	char *slips_printer;    /* CUPS queue, or NULL: none */
+	int slips_auto_print;   /* 1: kefud prints slots at their cut-off */
+	char *slips_cutoffs_text;       /* "09-11@08:30 14-16@13:00" */
+	struct conf_cutoff *slips_cutoffs;      /* parsed from it */
+	size_t slips_ncutoffs;
+	int slips_retry_ms;     /* unprinted slips tried again this often */
+	int slips_columns;      /* receipt text width: 32, 42, 48 */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;

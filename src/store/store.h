@@ -572,6 +572,71 @@ int store_case_reply(struct db_source *src, const char *no,
 int store_case_close(struct db_source *src, const char *no,
     const char *reason, const struct store_case_actor *a, char **cause);
 
+/*
+ * slip.c: delivery slips -- the slip of an order (the customer's purchase
+ * receipt), its number issued on first print, and whether and how often
+ * it was printed.  Strings are UTF-8 and malloc'd, NULL when not set;
+ * money and quantities are decimal text ("12.50", "2").
+ */
+#define STORE_SLIP_NO_MAX 32
+
+struct store_slip_line {
+	char *code, *name, *spec, *unit;
+	char *qty, *price, *amount;
+};
+
+struct store_slip {
+	int64_t order_id;
+	char *order_no, *ordered_at;    /* "YYYY-MM-DD HH:MM:SS" */
+	char *slot_date, *slot, *area;  /* the booked delivery slot */
+	char *customer_no, *name;       /* the member */
+	char *phone;                    /* the order's, else the member's */
+	char *address;
+	char *total;
+	char *status;                   /* the order's status */
+	char *note;
+	int64_t slip_id;                /* 0: no slip issued yet */
+	char *slip_no;                  /* NULL: none issued yet */
+	char *courier;                  /* the courier's name, NULL: none */
+	int printed;                    /* 1: a print was accepted */
+	int print_count;                /* prints the queue accepted */
+	char *printed_at;               /* last print, or one started */
+	int in_doubt;                   /* a print started, never confirmed */
+	struct store_slip_line *lines;
+	size_t nlines;
+};
+
+/*
+ * The slips of orders named by number, in that order; refuses an unknown
+ * or cancelled order.  Free with store_slips_free.
+ */
+int store_slip_orders(struct db_source *src, char *const *order_nos,
+    size_t nos, struct store_slip **out, size_t *n, char **cause);
+/*
+ * The slips of a slot (date "YYYY-MM-DD", slot as booked) and area (NULL:
+ * all), by area then order time; cancelled and delivered orders left out;
+ * with unprinted, only those no print was accepted for.
+ */
+int store_slip_batch(struct db_source *src, const char *date,
+    const char *slot, const char *area, int unprinted,
+    struct store_slip **out, size_t *n, char **cause);
+/* Give s a delivery_slips row and slip number if it has none. */
+int store_slip_issue(struct db_source *src, struct store_slip *s,
+    char **cause);
+/*
+ * Claim an issued, unprinted slip for printing (printed_at = now): *claimed
+ * is 0 when another print of it started after stale or it was printed.
+ */
+int store_slip_claim(struct db_source *src, struct store_slip *s,
+    const char *now, const char *stale, int *claimed, char **cause);
+/* Undo a claim: the queue refused the job (not for a slip in doubt). */
+int store_slip_release(struct db_source *src, const struct store_slip *s,
+    char **cause);
+/* The queue accepted the job: printed, counted, printed_at = now. */
+int store_slip_printed(struct db_source *src, struct store_slip *s,
+    const char *now, char **cause);
+void store_slips_free(struct store_slip *s, size_t n);
+
 /* catalog.c: the built-in catalog. */
 struct catalog_opts {
 	int demo;               /* load the generated demo data */

@@ -1,0 +1,104 @@
+#!/bin/sh
+# kefud-slips.sh: kefud's [slips] auto-print: at a slot's cut-off the
+# slot's unprinted slips go to the CUPS queue (the cupsd of
+# build-aux/test-services) once; with the queue stopped they stay
+# unprinted and are printed, once, when it is started again; kefud stops
+# cleanly.  Skips without KEFU_TEST_CUPS unless KEFU_TEST_REQUIRE_SERVERS=1.
+tap_name=kefud-slips
+. "$(dirname "$0")/tap.sh"
+
+if [ -z "$KEFU_TEST_CUPS" ] || ! command -v lpadmin >/dev/null 2>&1; then
+	if [ "$KEFU_TEST_REQUIRE_SERVERS" = 1 ]; then
+		nok "KEFU_TEST_CUPS and lpadmin are required"
+	else
+		ok "# SKIP KEFU_TEST_CUPS not set (build-aux/test-services)"
+	fi
+	tap_done
+fi
+CUPS_SERVER=$KEFU_TEST_CUPS
+export CUPS_SERVER
+q=kefu-kd-$$
+out=$tmp/jobs
+mkdir -p "$out"
+chmod 0777 "$out"
+lpadmin -p "$q" -v "kefu-spool:$out" -E >"$tmp/lp" 2>&1
+check $? "a queue of our own on $KEFU_TEST_CUPS" "$tmp/lp"
+trap 'lpadmin -x "$q" 2>/dev/null; tap_cleanup' EXIT
+
+conf=$tmp/kefu.conf
+db=$tmp/kefu.db
+cat >"$conf" <<EOC
+[kefu]
+mappings = $KEFU_SRCDIR/mappings/catalog
+adapters = $KEFU_SRCDIR/adapters
+flows = $KEFU_SRCDIR/flows
+prompts = $KEFU_SRCDIR/prompts
+sql = $KEFU_SRCDIR/sql
+spool = $tmp/spool
+socket = $tmp/kefud.sock
+log = -
+[store]
+datasource = local
+[datasource local]
+connect = Driver=SQLite3;Database=$db
+adapter = sqlite
+[datasource catalog]
+connect = Driver=SQLite3;Database=$tmp/catalog.db
+adapter = sqlite
+read-only = yes
+[slips]
+printer = $q
+auto-print = yes
+cut-offs = 09-11@00:00 14-16@23:59
+retry-every = 1s
+EOC
+today=$(date +%Y-%m-%d)
+run 0 "initialised" "a new store" -- db init
+run 0 "" "the demo catalog" -- catalog build --demo
+"$kefu" -c "$conf" member add --name 张三丰 --mobile 13800138000 \
+    --staff S01 >"$tmp/out" 2>&1 &&
+    sed "s/2026-12-06/$today/g" "$KEFU_SRCDIR/t/data/slip/orders.sql" |
+    sqlite3 "$db" >>"$tmp/out" 2>&1
+check $? "orders of today's slots 09-11 (cut off) and 14-16 (not yet)" "$tmp/out"
+sq() { sqlite3 "$db" "$1"; }
+# wait_for PATTERN FILE: up to 15 s
+wait_for() {
+	for i in $(seq 1 30); do
+		grep -q -e "$1" "$2" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# The queue is stopped when kefud starts: nothing comes out.
+cupsdisable "$q"
+log=$tmp/kefud.log
+"$kefud" -d -f "$conf" >"$log" 2>&1 &
+pid=$!
+wait_for "slips: auto-print to printer '$q' at the cut-off of 2 slot(s)" "$log"
+check $? "kefud starts the auto-print timer" "$log"
+wait_for "slot $today 09-11 not printed, trying again in 1 s: printer '$q' is stopped" "$log"
+check $? "a stopped printer is logged, in words the desk can act on" "$log"
+sleep 2
+[ "$(ls "$out" | grep -c pdf)" = 0 ] &&
+    [ "$(sq 'SELECT count(*) FROM delivery_slips WHERE printed = 1')" = 0 ]
+check $? "no slip printed or counted while the queue is stopped"
+cupsenable "$q"
+wait_for "slips: slot $today 09-11: 3 slip(s) printed" "$log"
+check $? "started again, the cut-off slot's three slips are printed" "$log"
+sleep 3
+[ "$(ls "$out" | grep -c pdf)" = 1 ]
+check $? "as one job, not again on the retries after"
+for i in $(seq 1 20); do [ -n "$(ls "$out")" ] && break; sleep 0.5; done
+pdftotext "$out"/*.pdf "$tmp/j.txt"
+has "张三丰" "$tmp/j.txt" "the job holds the slips"
+hasnt "补打" "$tmp/j.txt" "none of them a reprint"
+hasnt "鸡蛋" "$tmp/j.txt" "the slot not yet cut off left out"
+[ "$(sq "SELECT count(*) FROM delivery_slips WHERE printed = 1 AND print_count = 1")" = 3 ]
+check $? "three slips counted printed once each"
+
+kill -TERM "$pid"
+wait "$pid"
+check $? "kefud stops on SIGTERM with the timer running" "$log"
+pid=
+tap_done
