@@ -1,7 +1,7 @@
 /*
  * gsm.c: sending SMS through a GSM modem in 3GPP TS 27.005 PDU mode, on
  * the one AT engine kefu has (line/at.c: send, prompt, final result,
- * unsolicited lines aside).  The PDUs come from pdu.c; this file only
+ * unsolicited lines aside).  The PDUs come from sms.c; this file only
  * talks to the modem.
  */
 #include "config.h"
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "util/util.h"
-#include "line/line-int.h"
+#include "line/at.h"
 #include "msg/sms.h"
 
 #define GSM_CMD_MS     5000     /* an ordinary command */

@@ -2,7 +2,7 @@
 ## e-mail, the outbox workers.  See src/msg/sms.h for the SMS codec.
 libkefu_a_SOURCES += \
 	src/msg/sms.h \
-	src/msg/pdu.c \
+	src/msg/sms.c \
 	src/msg/gsm.c
 
 check_PROGRAMS += t/unit/pdu

@@ -7,7 +7,8 @@
  * states of store/outbox.c.
  *
  * It reaches the database only through store/ and must not know about
- * lines, flows, calls or mappings.  Depends on util, conf and store.
+ * lines, flows, calls or mappings.  Depends on util, conf, store, port
+ * and the AT engine's public header line/at.h (gsm.c).
  */
 #ifndef KEFU_MSG_H
 #define KEFU_MSG_H
