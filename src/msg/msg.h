@@ -38,15 +38,26 @@ struct msg_result {
 				   so the rest of the batch waits too */
 };
 
+/* What a transport is opened with (msg_worker_run fills it). */
+struct msg_env {
+	const struct conf *cfg;
+	const char *instance;   /* the section it serves: "gsm0" of
+				   [gsm gsm0]; NULL for [email] */
+	struct db_source *src;  /* the local store (SMS parts, inbound) */
+	const char *dialect;    /* the store's: "sqlite", "postgresql"... */
+};
+
 /*
- * A transport, chosen by the outbox channel it serves.  One state per
- * worker thread: a transport keeps its connection open between messages.
+ * A transport, chosen by name from msg_transports[] (the worker's
+ * dispatch table) and serving one outbox channel.  One state per worker
+ * thread: a transport keeps its connection (or modem) open between
+ * messages.  ready and idle are optional.
  */
 struct msg_transport_ops {
-	const char *name;       /* for logs: "email" */
+	const char *name;       /* "email", "gsm": for logs and lookups */
 	const char *channel;    /* the outbox.channel it sends: "email" */
-	/* Make a worker's state from the configuration; -1 with *cause. */
-	int (*open)(const struct conf *cfg, void **state, char **cause);
+	/* Make a worker's state; -1 with *cause. */
+	int (*open)(const struct msg_env *env, void **state, char **cause);
 	/*
 	 * Send one message with its attachments (files read now).  Always
 	 * fills *r; returns 0, or -1 when the message could not even be
@@ -57,7 +68,23 @@ struct msg_transport_ops {
 	    struct msg_result *r);
 	/* Close the connection and free the state (NULL is fine). */
 	void (*close)(void *state);
+	/*
+	 * 1 when the transport can take a message now, 0 when its peer is
+	 * away or backing off (a modem unplugged): the worker then claims
+	 * nothing and calls idle, and other workers send.  NULL: always 1.
+	 */
+	int (*ready)(void *state);
+	/*
+	 * Wait up to ms for the peer's own news and handle it (a GSM
+	 * modem's inbound messages and status reports), reopening a lost
+	 * peer when its back-off is over.  NULL: the worker just sleeps.
+	 */
+	void (*idle)(void *state, unsigned ms);
 };
+
+/* Every transport by name, NULL-terminated; msg_transport_find looks up. */
+extern const struct msg_transport_ops *const msg_transports[];
+const struct msg_transport_ops *msg_transport_find(const char *name);
 
 /* mail.c: SMTP through libcurl, MIME through curl_mime. */
 extern const struct msg_transport_ops msg_mail_ops;
@@ -85,6 +112,7 @@ struct msg_stats {
 /* How a worker runs (msg_worker_opts_email fills it from [email]). */
 struct msg_worker_opts {
 	const char *name;       /* claim owner: "host/email-1" */
+	const char *instance;   /* msg_env.instance: the [gsm NAME]; NULL */
 	int once;               /* 1: stop when nothing is due */
 	atomic_int *stop;       /* set to stop between messages; may be NULL */
 	unsigned poll_ms;       /* sleep when nothing is due (0: 1000) */

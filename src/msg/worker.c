@@ -27,6 +27,26 @@ msg_time(char out[20], long offset_s)
 	strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/*
+ * The dispatch table: every transport a worker can run, by name.  A new
+ * transport (an HTTP SMS gateway...) is one line here.
+ */
+const struct msg_transport_ops *const msg_transports[] = {
+	&msg_mail_ops,
+	NULL
+};
+
+const struct msg_transport_ops *
+msg_transport_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; msg_transports[i] != NULL; i++)
+		if (strcmp(msg_transports[i]->name, name) == 0)
+			return msg_transports[i];
+	return NULL;
+}
+
 void
 msg_worker_opts_email(const struct conf *cfg, const char *name,
     struct msg_worker_opts *o)
@@ -186,11 +206,25 @@ msg_worker_pace(const struct msg_worker_opts *o, uint64_t *last)
 	*last = now_ms();
 }
 
+/* Nothing to send: let the transport hear its peer, or sleep. */
+static void
+msg_worker_idle(const struct msg_transport_ops *ops, void *state,
+    const struct msg_worker_opts *o)
+{
+	unsigned ms = o->poll_ms ? o->poll_ms : 1000;
+
+	if (ops->idle != NULL)
+		ops->idle(state, ms);
+	else
+		sleep_ms(ms);
+}
+
 int
 msg_worker_run(struct db_source *src, const char *dialect,
     const struct conf *cfg, const struct msg_transport_ops *ops,
     const struct msg_worker_opts *o, struct msg_stats *st, char **cause)
 {
+	struct msg_env env = { cfg, o->instance, src, dialect };
 	struct store_msg *m;
 	char now[20], lease[20], *tok;
 	void *state = NULL;
@@ -199,9 +233,16 @@ msg_worker_run(struct db_source *src, const char *dialect,
 	int unknown, resent, down, rc = 0;
 	unsigned released;
 
-	if (ops->open(cfg, &state, cause) == -1)
+	if (ops->open(&env, &state, cause) == -1)
 		return -1;
 	while (o->stop == NULL || !atomic_load(o->stop)) {
+		if (ops->ready != NULL && !ops->ready(state)) {
+			/* the peer is away: claim nothing, others send */
+			msg_worker_idle(ops, state, o);
+			if (o->once)
+				break;
+			continue;
+		}
 		msg_time(now, 0);
 		if ((rc = store_outbox_recover(src, now, &unknown, &resent,
 		    cause)) == -1)
@@ -238,7 +279,7 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		if (n == 0) {
 			if (o->once)
 				break;
-			sleep_ms(o->poll_ms ? o->poll_ms : 1000);
+			msg_worker_idle(ops, state, o);
 		}
 	}
 	ops->close(state);
