@@ -86,3 +86,10 @@ check_PROGRAMS += t/unit/store_member
 TESTS += t/unit/store_member
 t_unit_store_member_SOURCES = t/unit/store_member.c t/tap.h
 t_unit_store_member_LDADD = $(KEFU_LIBS)
+
+## placeholders in the sms branch only (revert with their commit)
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/008_reserved.sql sql/local/sqlite/009_reserved.sql \
+	sql/local/postgresql/008_reserved.sql \
+	sql/local/postgresql/009_reserved.sql \
+	sql/local/mysql/008_reserved.sql sql/local/mysql/009_reserved.sql
