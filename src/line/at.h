@@ -19,7 +19,12 @@
 #include "port/port.h"
 #include "util/util.h"
 
-#define AT_LINE_MAX 256
+/*
+ * Longest line kept: a 27.005 PDU line (+CMT, +CDS, +CMGR, +CMGL) is up
+ * to 376 hex digits (a 12-octet SMSC field and a 176-octet TPDU), and
+ * +CMT/+CDS reach the handler with their head line joined in front.
+ */
+#define AT_LINE_MAX 512
 
 /* A line from the modem, classified by at_classify(). */
 enum at_res {
