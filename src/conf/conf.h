@@ -50,6 +50,22 @@ struct conf_line {
 	char *init;             /* extra AT commands after the family's init, ';'-separated */
 };
 
+/* [gsm NAME]: one GSM modem sending and receiving SMS (msg/gsm.c). */
+struct conf_gsm {
+	char *name;
+	int line;
+	char *device;           /* serial device, pty path, or tcp:host:port */
+	int speed;              /* bit/s */
+	char *flow_control;     /* "rtscts", "xonxoff", "none" */
+	char *pin;              /* the SIM's PIN, or NULL; never logged */
+	char *smsc;             /* service centre number; NULL: the SIM's */
+	int interval_ms;        /* at least this long between two messages */
+	char *cnmi;             /* AT+CNMI parameters: "2,1,0,2,0" */
+	int status_reports;     /* 1: ask for a status report (TP-SRR) */
+	int validity_ms;        /* relative validity period; 0: none */
+	char *init;             /* extra AT commands at open, ';'-separated */
+};
+
 struct conf {
 	char *path;
 	/* [kefu] */
@@ -87,12 +103,24 @@ struct conf {
 	int email_batch;        /* messages per claim */
 	char *email_unsubscribe;        /* List-Unsubscribe mailbox, or NULL */
 	char *email_unsubscribe_url;    /* one-click https URL (%s: id), or NULL */
+	/* [sms]: the SMS outbox workers of every [gsm] modem */
+	int sms_lease_ms;       /* claim lease */
+	int sms_batch;          /* messages per claim and modem */
+	int sms_retry_ms;       /* first back-off after a temporary failure */
+	int sms_retry_max_ms;   /* back-off ceiling */
+	int sms_pause_ms;       /* a modem in trouble rests (and is reopened)
+				   this long first, doubled each time */
+	int sms_pause_max_ms;   /* ... up to this */
+	char *sms_optout_reply; /* the confirmation of an opt-out; NULL: none */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;
 	/* [line NAME] ... */
 	struct conf_line *lines;
 	size_t nlines;
+	/* [gsm NAME] ... */
+	struct conf_gsm *gsm;
+	size_t ngsm;
 	/* where each key given was set (for file:line in later checks) */
 	struct conf_at *at;
 	size_t nat;
