@@ -7,6 +7,7 @@ libkefu_a_SOURCES += \
 	src/store/pin.c \
 	src/store/member.c \
 	src/store/outbox.c \
+	src/store/sms.c \
 	src/store/catalog.c \
 	src/store/demo.c
 
