@@ -3,7 +3,8 @@
 libkefu_a_SOURCES += \
 	src/msg/sms.h \
 	src/msg/sms.c \
-	src/msg/gsm.c
+	src/msg/gsm.c \
+	src/msg/optout.c
 
 check_PROGRAMS += t/unit/pdu
 TESTS += t/unit/pdu
@@ -54,3 +55,10 @@ dist_check_SCRIPTS += t/outbox-cli.sh
 ## kefud's own e-mail worker thread, against Postfix.
 TESTS += t/kefud-mail.sh
 dist_check_SCRIPTS += t/kefud-mail.sh
+
+## SMS through GSM modems from the outbox (msg/gsm.c), against two GSM
+## simulators, with a SQLite store.
+check_PROGRAMS += t/unit/msg_sms
+TESTS += t/unit/msg_sms
+t_unit_msg_sms_SOURCES = t/unit/msg_sms.c t/tap.h
+t_unit_msg_sms_LDADD = t/sim/libgsmsim.a $(KEFU_LIBS)

@@ -15,6 +15,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct conf;
 struct db_source;
@@ -88,6 +89,19 @@ const struct msg_transport_ops *msg_transport_find(const char *name);
 
 /* mail.c: SMTP through libcurl, MIME through curl_mime. */
 extern const struct msg_transport_ops msg_mail_ops;
+/* gsm.c: SMS through the [gsm NAME] modem of msg_env.instance. */
+extern const struct msg_transport_ops msg_gsm_ops;
+
+/*
+ * optout.c: the opt-out keyword an inbound SMS text is (TD, 退订, T, N, 0
+ * in any case and width, blanks around), or NULL.  optout_inbound acts
+ * on one: SMS off for the number's members or an opt-out list entry, the
+ * consent_ledger row citing inbox message inbox_id, and the [sms]
+ * optout-reply queued to the sender (transactional).
+ */
+const char *optout_word(const char *text);
+int optout_inbound(struct db_source *src, const struct conf *cfg,
+    int64_t inbox_id, const char *sender, const char *word, char **cause);
 
 /*
  * RFC 2047: text as itself when it is printable ASCII, else as B-encoded
@@ -124,6 +138,9 @@ struct msg_worker_opts {
 };
 void msg_worker_opts_email(const struct conf *cfg, const char *name,
     struct msg_worker_opts *o);
+/* ... and from [sms] for the worker of modem [gsm instance]. */
+void msg_worker_opts_sms(const struct conf *cfg, const char *name,
+    const char *instance, struct msg_worker_opts *o);
 
 /*
  * Run one outbox worker for a transport on the local store src (dialect

@@ -33,6 +33,7 @@ msg_time(char out[20], long offset_s)
  */
 const struct msg_transport_ops *const msg_transports[] = {
 	&msg_mail_ops,
+	&msg_gsm_ops,
 	NULL
 };
 
@@ -58,6 +59,20 @@ msg_worker_opts_email(const struct conf *cfg, const char *name,
 	o->rate = (unsigned)cfg->email_rate;
 	o->retry_ms = (unsigned)cfg->email_retry_ms;
 	o->retry_max_ms = (unsigned)cfg->email_retry_max_ms;
+}
+
+void
+msg_worker_opts_sms(const struct conf *cfg, const char *name,
+    const char *instance, struct msg_worker_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->name = name;
+	o->instance = instance;
+	o->lease_ms = (unsigned)cfg->sms_lease_ms;
+	o->batch = (unsigned)cfg->sms_batch;
+	o->retry_ms = (unsigned)cfg->sms_retry_ms;
+	o->retry_max_ms = (unsigned)cfg->sms_retry_max_ms;
+	o->poll_ms = 500;
 }
 
 /* The wait before attempt number attempts + 1: retry, doubled each time. */

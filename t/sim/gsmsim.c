@@ -48,6 +48,7 @@ struct gsim {
 	int cmgf;               /* 0 PDU, 1 text */
 	int cnmi_mt, cnmi_ds;   /* AT+CNMI <mt> and <ds> */
 	char *pin;              /* NULL or the PIN still to be entered */
+	char *pin_orig;         /* the SIM's PIN, asked again after a replug */
 	unsigned send_ms;
 	int dead;
 
@@ -562,7 +563,7 @@ sim_main(void *arg)
 		p[0].fd = sim->wake[0];
 		p[0].events = POLLIN;
 		p[1].fd = sim->mfd;
-		p[1].events = sim->dead ? 0 : POLLIN;
+		p[1].events = sim->dead || sim->mfd < 0 ? 0 : POLLIN;
 		pthread_mutex_unlock(&sim->mu);
 		n = poll(p, 2, 1000);
 		pthread_mutex_lock(&sim->mu);
@@ -571,7 +572,7 @@ sim_main(void *arg)
 		if (p[0].revents & POLLIN)
 			while (read(sim->wake[0], drain, sizeof drain) > 0)
 				;
-		if (sim->dead || !(p[1].revents & POLLIN))
+		if (sim->dead || sim->mfd < 0 || !(p[1].revents & POLLIN))
 			continue;
 		if ((n = read(sim->mfd, buf, sizeof buf)) <= 0)
 			continue;
@@ -633,6 +634,7 @@ gsim_start(const struct gsim_opts *opts, struct gsim **out,
 	sim->cnmi_mt = 1;
 	sim->cnmi_ds = 1;
 	sim->pin = o.pin != NULL ? xstrdup(o.pin) : NULL;
+	sim->pin_orig = o.pin != NULL ? xstrdup(o.pin) : NULL;
 	sim->link = o.link != NULL ? xstrdup(o.link) : NULL;
 	sim->send_ms = o.send_ms;
 	sim->nslots = o.slots > 0 ? o.slots : 30;
@@ -695,11 +697,47 @@ gsim_stop(struct gsim *sim)
 	free(sim->sent);
 	free(sim->slots);
 	free(sim->pin);
+	free(sim->pin_orig);
 	free(sim->link);
 	sb_free(&sim->transcript);
 	pthread_cond_destroy(&sim->cv);
 	pthread_mutex_destroy(&sim->mu);
 	free(sim);
+}
+
+void
+gsim_unplug(struct gsim *sim)
+{
+	pthread_mutex_lock(&sim->mu);
+	if (sim->mfd >= 0)
+		close(sim->mfd);
+	if (sim->sfd >= 0)
+		close(sim->sfd);
+	sim->mfd = sim->sfd = -1;
+	if (sim->link != NULL)
+		unlink(sim->link);
+	sim->len = 0;
+	sim->pdu_mode = 0;
+	wake(sim);
+	pthread_mutex_unlock(&sim->mu);
+}
+
+int
+gsim_replug(struct gsim *sim, char **cause)
+{
+	int rc;
+
+	pthread_mutex_lock(&sim->mu);
+	/* a modem powered up again: factory settings, the SIM locked */
+	sim->echo = 1;
+	sim->cmgf = 0;
+	sim->cnmi_mt = sim->cnmi_ds = 1;
+	free(sim->pin);
+	sim->pin = sim->pin_orig != NULL ? xstrdup(sim->pin_orig) : NULL;
+	rc = sim->mfd >= 0 ? 0 : pty_open(sim, cause);
+	wake(sim);
+	pthread_mutex_unlock(&sim->mu);
+	return rc;
 }
 
 const char *
