@@ -21,6 +21,8 @@ const struct cli_cmd cli_cmds[] = {
 	{ "prompts", cmd_prompts_main, "list, check, build and render prompts" },
 	{ "say", cmd_say_main, "show how a number, price or date is spoken" },
 	{ "flow", cmd_flow_main, "check flows and draw them" },
+	{ "sms", cmd_sms_main, "queue an SMS, read the inbound ones" },
+	{ "optout", cmd_optout_main, "the SMS opt-out list" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

@@ -62,3 +62,8 @@ check_PROGRAMS += t/unit/msg_sms
 TESTS += t/unit/msg_sms
 t_unit_msg_sms_SOURCES = t/unit/msg_sms.c t/tap.h
 t_unit_msg_sms_LDADD = t/sim/libgsmsim.a $(KEFU_LIBS)
+
+## kefu sms and kefu optout (rows in src/cli/cmds.c).
+libkefu_a_SOURCES += src/cli/cmd-sms.c src/cli/cmd-optout.c
+TESTS += t/sms-cli.sh
+dist_check_SCRIPTS += t/sms-cli.sh
