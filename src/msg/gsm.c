@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,6 +330,12 @@ gsm_up(struct gsm_modem *g)
 		}
 	}
 	gsm_down(g, cause);
+	if (cause != NULL && strstr(cause, "refused the PIN") != NULL) {
+		/* a second wrong PIN brings the SIM closer to its PUK */
+		g->rest_until = UINT64_MAX;
+		log_error("%s: not opened again until kefud restarts: correct "
+		    "pin = in [gsm %s]", g->tag, g->cg->name);
+	}
 	free(cause);
 	return -1;
 }

@@ -30,7 +30,7 @@ static struct db_adapters *ads;
 static struct db_source *src;
 static struct conf *conf;
 static char *dir;
-static struct gsim *sims[2];
+static struct gsim *sims[3];
 
 /* One worker thread per modem. */
 struct wk {
@@ -40,7 +40,8 @@ struct wk {
 	int running;
 	struct msg_stats st;
 };
-static struct wk wks[2] = { { .modem = "gsm0" }, { .modem = "gsm1" } };
+static struct wk wks[3] = { { .modem = "gsm0" }, { .modem = "gsm1" },
+    { .modem = "bad" } };
 
 static void *
 wk_main(void *arg)
@@ -527,6 +528,23 @@ test_policy(void)
 	    optout_word("10") == NULL, "keyword folding");
 }
 
+/* A PIN the SIM refuses is sent once, not at every reopen. */
+static void
+test_wrong_pin(void)
+{
+	char *tr, *p;
+	int n = 0;
+
+	wk_start(2);
+	sleep_ms(1500);                 /* five rests of 300 ms */
+	wk_stop(2);
+	tr = gsim_transcript(sims[2]);
+	for (p = tr; (p = strstr(p, "AT+CPIN=")) != NULL; p++)
+		n++;
+	is_int(n, 1, "a refused PIN is tried once, the modem left closed");
+	free(tr);
+}
+
 static struct conf *
 make_conf(void)
 {
@@ -537,8 +555,9 @@ make_conf(void)
 	    "pause = 300ms\npause-max = 1s\nbatch = 1\n"
 	    "[gsm gsm0]\ndevice = %s/gsm0\npin = 1357\nflow-control = none\n"
 	    "[gsm gsm1]\ndevice = %s/gsm1\nflow-control = none\n"
+	    "[gsm bad]\ndevice = %s/gsm2\npin = 9999\nflow-control = none\n"
 	    "[datasource local]\nconnect = Driver=SQLite3;Database=%s/k.db\n",
-	    dir, dir, dir);
+	    dir, dir, dir, dir);
 	if (conf_parse("/tmp/kefu-sms-test.conf", text, &c, &cause) == -1) {
 		tap_diag("%s", cause);
 		free(cause);
@@ -553,9 +572,9 @@ main(void)
 {
 	const char *srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") :
 	    ".";
-	struct gsim_opts go[2] = { { .pin = "1357" }, { 0 } };
+	struct gsim_opts go[3] = { { .pin = "1357" }, { 0 }, { .pin = "2468" } };
 	struct strbuf logs = STRBUF_INIT;
-	char *cause = NULL, *adir, *sqldir, *path = NULL, *l0, *l1;
+	char *cause = NULL, *adir, *sqldir, *path = NULL, *l0, *l1, *l2;
 	int applied;
 
 	test_policy();
@@ -564,8 +583,10 @@ main(void)
 	sqldir = xasprintf("%s/sql", srcdir);
 	l0 = xasprintf("%s/gsm0", dir);
 	l1 = xasprintf("%s/gsm1", dir);
+	l2 = xasprintf("%s/gsm2", dir);
 	go[0].link = l0;
 	go[1].link = l1;
+	go[2].link = l2;
 	if ((conf = make_conf()) == NULL ||
 	    db_adapters_load(adir, &ads, &cause) == -1 ||
 	    store_sqlite_path(conf_datasource(conf, "local"), &path,
@@ -575,10 +596,12 @@ main(void)
 	    store_upgrade(src, conf_datasource(conf, "local"), sqldir, 0,
 	    &applied, &cause) == -1 ||
 	    gsim_start(&go[0], &sims[0], &cause) == -1 ||
-	    gsim_start(&go[1], &sims[1], &cause) == -1)
+	    gsim_start(&go[1], &sims[1], &cause) == -1 ||
+	    gsim_start(&go[2], &sims[2], &cause) == -1)
 		tap_bail(cause);
 	log_set_level(KLOG_DEBUG);
 	log_capture(&logs);
+	test_wrong_pin();
 	test_concat();
 	test_report_failed();
 	test_cms();
@@ -590,7 +613,8 @@ main(void)
 	test_midway();
 	wk_stop(0);
 	wk_stop(1);
-	ok(strstr(sb_str(&logs), "1357") == NULL, "the SIM PIN is in no log "
+	ok(strstr(sb_str(&logs), "1357") == NULL &&
+	    strstr(sb_str(&logs), "9999") == NULL, "no SIM PIN is in any log "
 	    "line");
 	log_capture(NULL);
 	if (getenv("KEFU_TEST_VERBOSE") != NULL)
@@ -598,6 +622,7 @@ main(void)
 	sb_free(&logs);
 	gsim_stop(sims[0]);
 	gsim_stop(sims[1]);
+	gsim_stop(sims[2]);
 	db_source_close(src);
 	db_adapters_free(ads);
 	conf_free(conf);
@@ -606,6 +631,7 @@ main(void)
 	free(sqldir);
 	free(l0);
 	free(l1);
+	free(l2);
 	free(dir);
 	return tap_done();
 }
