@@ -67,3 +67,7 @@ t_unit_msg_sms_LDADD = t/sim/libgsmsim.a $(KEFU_LIBS)
 libkefu_a_SOURCES += src/cli/cmd-sms.c src/cli/cmd-optout.c
 TESTS += t/sms-cli.sh
 dist_check_SCRIPTS += t/sms-cli.sh
+
+## kefud's SMS worker thread against the gsmsim program.
+TESTS += t/kefud-sms.sh
+dist_check_SCRIPTS += t/kefud-sms.sh
