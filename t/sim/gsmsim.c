@@ -47,6 +47,7 @@ struct gsim {
 	int echo;               /* ATE */
 	int cmgf;               /* 0 PDU, 1 text */
 	int cnmi_mt, cnmi_ds;   /* AT+CNMI <mt> and <ds> */
+	int cmms;               /* AT+CMMS <n>: 0 off, 1/2 keep the link */
 	char *pin;              /* NULL or the PIN still to be entered */
 	char *pin_orig;         /* the SIM's PIN, asked again after a replug */
 	unsigned send_ms;
@@ -409,6 +410,26 @@ cmd_cnmi(struct gsim *sim, const char *arg)
 	final(sim, "OK");
 }
 
+/* 27.005 3.5.6: AT+CMMS=[<n>] (0-2), AT+CMMS? and AT+CMMS=?. */
+static void
+cmd_cmms(struct gsim *sim, const char *op, const char *arg)
+{
+	long long v;
+
+	if (strcmp(op, "?") == 0)
+		out_linef(sim, "+CMMS: %d", sim->cmms);
+	else if (strcmp(op, "=?") == 0)
+		out_line(sim, "+CMMS: (0-2)");
+	else if (strcmp(op, "=") == 0 && arg[0] == '\0')
+		sim->cmms = 0;
+	else if (strcmp(op, "=") != 0 || num(arg, 0, 2, &v) == -1) {
+		cms_error(sim, 304);
+		return;
+	} else
+		sim->cmms = (int)v;
+	final(sim, "OK");
+}
+
 /* Commands that need the SIM unlocked. */
 static int
 needs_sim(const char *name)
@@ -454,7 +475,9 @@ cmd_ext(struct gsim *sim, const char *name, const char *op, const char *arg)
 	} else if (strcmp(name, "+CSQ") == 0) {
 		out_line(sim, "+CSQ: 20,99");
 		final(sim, "OK");
-	} else if (strcmp(name, "+CMEE") == 0 || strcmp(name, "+CMMS") == 0 ||
+	} else if (strcmp(name, "+CMMS") == 0)
+		cmd_cmms(sim, op, arg);
+	else if (strcmp(name, "+CMEE") == 0 ||
 	    strcmp(name, "+CPMS") == 0 || strcmp(name, "+CNMA") == 0 ||
 	    strcmp(name, "+CSMS") == 0)
 		final(sim, "OK");
@@ -732,6 +755,7 @@ gsim_replug(struct gsim *sim, char **cause)
 	sim->echo = 1;
 	sim->cmgf = 0;
 	sim->cnmi_mt = sim->cnmi_ds = 1;
+	sim->cmms = 0;
 	free(sim->pin);
 	sim->pin = sim->pin_orig != NULL ? xstrdup(sim->pin_orig) : NULL;
 	rc = sim->mfd >= 0 ? 0 : pty_open(sim, cause);
