@@ -443,43 +443,77 @@ sms_members(struct db_source *src, const char *national, int64_t **ids,
 	return 0;
 }
 
-/* One unsubscribe row in consent_ledger; the member's SMS off. */
+/* What one opt-out writes, in one transaction. */
+struct sms_optout_tx {
+	const struct store_sms_optout *o;
+	const char *national;
+	const int64_t *ids;     /* members with that mobile */
+	size_t n;               /* 0: one row without a member */
+};
+
+/* A consent_ledger row for member (0: none), then its SMS off. */
 static int
-sms_optout_one(struct db_source *src, const struct store_sms_optout *o,
-    const char *national, int64_t member, char **cause)
+sms_optout_row(struct db_tx *tx, const struct sms_optout_tx *x,
+    int64_t member, struct db_err *err)
 {
-	struct db_param off[3] = {
+	const struct store_sms_optout *o = x->o;
+	struct db_param off[2] = {
 		{ .type = DBV_TIMESTAMP, .s = o->now },
 		{ .type = DBV_INT, .i = member },
 	};
 	struct db_param p[7] = {
 		{ .type = DBV_INT, .i = member, .null = member == 0 },
-		{ .type = DBV_TEXT, .s = national },
+		{ .type = DBV_TEXT, .s = x->national },
 		{ .type = DBV_TEXT, .s = o->via },
 		{ .type = DBV_TIMESTAMP, .s = o->now },
 		{ .type = DBV_TEXT, .s = o->staff_no, .null = o->staff_no == NULL },
 		{ .type = DBV_TEXT, .s = o->note, .null = o->note == NULL },
 		{ .type = DBV_INT, .i = o->inbox_id, .null = o->inbox_id == 0 },
 	};
+	struct db_query ins = { .sql = "INSERT INTO consent_ledger (member_id, "
+	    "address, service, action, via, recorded_at, staff_no, note, "
+	    "inbox_id) VALUES (?, ?, 'sms', 'unsubscribe', ?, ?, ?, ?, ?)",
+	    .params = p, .nparams = 7, .writes = 1 };
+	struct db_query upd = { .sql = "UPDATE member_services SET enabled = 0, "
+	    "since = ? WHERE member_id = ? AND service = 'sms'",
+	    .params = off, .nparams = 2, .writes = 1 };
+	struct db_result *r;
 
-	if (member != 0 && sms_write(src, "UPDATE member_services SET "
-	    "enabled = 0, since = ? WHERE member_id = ? AND service = 'sms'",
-	    off, 2, NULL, cause) == -1)
+	if (db_tx_run(tx, &ins, &r, err) == -1)
 		return -1;
-	return sms_write(src, "INSERT INTO consent_ledger (member_id, address, "
-	    "service, action, via, recorded_at, staff_no, note, inbox_id) "
-	    "VALUES (?, ?, 'sms', 'unsubscribe', ?, ?, ?, ?, ?)", p, 7, NULL,
-	    cause);
+	db_result_free(r);
+	if (member == 0)
+		return 0;
+	if (db_tx_run(tx, &upd, &r, err) == -1)
+		return -1;
+	db_result_free(r);
+	return 0;
+}
+
+static int
+sms_optout_tx(struct db_tx *tx, void *arg, struct db_err *err)
+{
+	const struct sms_optout_tx *x = arg;
+	size_t i;
+
+	if (x->n == 0)
+		return sms_optout_row(tx, x, 0, err);
+	for (i = 0; i < x->n; i++)
+		if (sms_optout_row(tx, x, x->ids[i], err) == -1)
+			return -1;
+	return 0;
 }
 
 int
 store_sms_optout(struct db_source *src, const struct store_sms_optout *o,
     int64_t *member_id, char **cause)
 {
+	struct sms_optout_tx x = { .o = o };
+	struct db_err err;
 	char national[40];
 	int64_t *ids;
-	size_t n, i;
-	int rc = 0;
+	size_t n;
+	int rc;
 
 	*member_id = 0;
 	if (store_sms_number(o->number, national, sizeof national) == -1)
@@ -487,11 +521,13 @@ store_sms_optout(struct db_source *src, const struct store_sms_optout *o,
 		    o->number);
 	if (sms_members(src, national, &ids, &n, cause) == -1)
 		return -1;
-	if (n == 0)
-		rc = sms_optout_one(src, o, national, 0, cause);
-	for (i = 0; i < n && rc == 0; i++)
-		rc = sms_optout_one(src, o, national, ids[i], cause);
-	if (n > 0)
+	x.national = national;
+	x.ids = ids;
+	x.n = n;
+	/* the ledger row and the service off: both or neither */
+	if ((rc = db_tx(src, sms_optout_tx, &x, &err)) == -1)
+		kf_error(cause, "sms store: %s", err.msg);
+	else if (n > 0)
 		*member_id = ids[0];
 	free(ids);
 	return rc;
