@@ -65,7 +65,11 @@ gsm_setup(struct at *at, const char *pin, char **cause)
 	return at_ok(at, "AT+CMGF=0", GSM_CMD_MS, cause);
 }
 
-/* One part: prompt, PDU, Ctrl-Z, +CMGS: <mr>.  The MR or -1. */
+/*
+ * One part: prompt, PDU, Ctrl-Z, +CMGS: <mr>.  The MR; -1 when the modem
+ * refused it or nothing was written; -2 when the PDU was written and no
+ * answer came (it may have gone).
+ */
 static int
 gsm_part(struct at *at, const struct sms_pdu *p, char **cause)
 {
@@ -87,7 +91,7 @@ gsm_part(struct at *at, const struct sms_pdu *p, char **cause)
 	}
 	if (at_cmd(at, NULL, GSM_SUBMIT_MS, &info, &r, cause) == -1) {
 		sb_free(&info);
-		return -1;
+		return -2;
 	}
 	if (r != AT_R_OK) {
 		sb_free(&info);
@@ -120,7 +124,7 @@ gsm_send(struct at *at, const char *text, const struct sms_submit_opts *o,
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if ((mr = gsm_part(at, &p[i], &why)) == -1) {
+		if ((mr = gsm_part(at, &p[i], &why)) < 0) {
 			rc = kf_error(cause, "%s: part %zu of %zu to %s: %s",
 			    at->tag, i + 1, n, o->to, why);
 			free(why);
@@ -296,6 +300,27 @@ gsm_init_cmds(struct gsm_modem *g)
 
 static void gsm_stored(struct gsm_modem *g, const char *info);
 
+/*
+ * Drop what a modem (re)opened still has to say to an earlier session --
+ * a reply left unread when it vanished would put every later command
+ * one answer behind.
+ */
+static void
+gsm_drain(struct gsm_modem *g)
+{
+	char line[AT_LINE_MAX], *cause = NULL;
+	enum at_res r;
+	int i;
+
+	port_flush(g->port, 0, 1);
+	for (i = 0; i < 64 && at_line(&g->at, 150, &r, line, sizeof line,
+	    &cause) == 1; i++)
+		log_debug("%s: dropped \"%s\" left from before", g->tag, line);
+	free(cause);
+	at_discard(&g->at);
+	g->at.junk = 0;
+}
+
 /* Open the port and set the modem up; read what the SIM kept. */
 static int
 gsm_up(struct gsm_modem *g)
@@ -310,6 +335,7 @@ gsm_up(struct gsm_modem *g)
 		at_init(&g->at, g->port, g->tag);
 		g->at.unsol = gsm_unsol;
 		g->at.arg = g;
+		gsm_drain(g);
 		if (gsm_setup(&g->at, g->cg->pin, &cause) == 0) {
 			gsm_init_cmds(g);
 			cmd = xasprintf("AT+CNMI=%s", g->cg->cnmi);
@@ -724,12 +750,18 @@ gsm_parts(struct gsm_modem *g, const struct store_msg *m,
 			err = 1;
 			break;
 		}
-		if ((mr = gsm_part(&g->at, &p[i], &why)) == -1) {
+		if ((mr = gsm_part(&g->at, &p[i], &why)) < 0) {
 			store_sms_part_refused(g->src, m->id, (int)i + 1, why,
 			    NULL);
 			cause = xasprintf("part %zu of %zu: %s", i + 1, n, why);
 			free(why);
 			gsm_refused(g, cause, r);
+			if (mr == -2 && r->outcome == MSG_TEMPFAIL) {
+				/* the PDU went out, the answer did not come */
+				r->outcome = MSG_UNKNOWN;
+				snprintf(r->detail, sizeof r->detail,
+				    "unknown: %s", cause);
+			}
 			free(cause);
 			free(done);
 			sb_free(&ids);

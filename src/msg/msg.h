@@ -27,6 +27,9 @@ enum msg_outcome {
 	MSG_SENT,       /* handed over: the peer took it (SMTP 250, +CMGS) */
 	MSG_TEMPFAIL,   /* not taken, try later (SMTP 4xx, no connection) */
 	MSG_PERMFAIL,   /* refused for good (SMTP 5xx): do not retry */
+	MSG_UNKNOWN,    /* handed over, the answer lost (a modem gone after
+			   the PDU): as after a crash, marketing stays
+			   "unknown" and transactional is queued again */
 };
 
 struct msg_result {
@@ -118,7 +121,8 @@ struct msg_stats {
 	unsigned retried;       /* temporary failures, queued again */
 	unsigned failed;        /* failed for good */
 	unsigned suppressed;    /* opted out when the time came */
-	unsigned unknown;       /* recovered "submitting": marketing left unknown */
+	unsigned unknown;       /* recovered "submitting" or the answer lost:
+				   marketing left unknown */
 	unsigned resent;        /* recovered "submitting": transactional queued again */
 	unsigned released;      /* of retried: given back untried, the peer down */
 };

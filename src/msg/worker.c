@@ -137,6 +137,22 @@ msg_worker_record(struct db_source *src, const struct store_msg *m,
 			st->retried++;
 		return store_outbox_done(src, m->id, tok, now, r->detail, at,
 		    cause);
+	case MSG_UNKNOWN:
+		if (strcmp(m->msg_class, "marketing") == 0) {
+			log_warnx("outbox: message %lld to %s may or may not "
+			    "have gone (%s); left unknown (marketing)",
+			    (long long)m->id, m->recipient, r->detail);
+			st->unknown++;
+			return store_outbox_end(src, m->id, tok, "unknown",
+			    r->detail, cause);
+		}
+		msg_time(at, msg_worker_backoff(o, m->attempts));
+		log_warnx("outbox: message %lld to %s may or may not have gone "
+		    "(%s); sent again at %s (transactional)", (long long)m->id,
+		    m->recipient, r->detail, at);
+		st->resent++;
+		return store_outbox_done(src, m->id, tok, now, r->detail, at,
+		    cause);
 	case MSG_PERMFAIL:
 	default:
 		log_warnx("outbox: message %lld to %s refused for good: %s",
@@ -196,7 +212,7 @@ msg_worker_one(struct db_source *src, const struct msg_transport_ops *ops,
 	memset(&r, 0, sizeof r);
 	ops->send(state, m, att, natt, &r);
 	store_attachments_free(att, natt);
-	*down = r.outcome == MSG_TEMPFAIL && r.down;
+	*down = r.outcome != MSG_SENT && r.down;
 	if (msg_worker_record(src, m, tok, o, &r, st, cause) == -1) {
 		/* Left "submitting": recovery decides after the lease. */
 		log_warnx("%s", *cause);

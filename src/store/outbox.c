@@ -471,7 +471,8 @@ store_outbox_end(struct db_source *src, int64_t id, const char *token,
 	};
 	int64_t changed;
 
-	if (strcmp(status, "failed") != 0 && strcmp(status, "suppressed") != 0)
+	if (strcmp(status, "failed") != 0 && strcmp(status, "suppressed") != 0 &&
+	    strcmp(status, "unknown") != 0)
 		return kf_error(cause, "outbox: a message cannot end as '%s'",
 		    status);
 	if (outbox_write(src, "UPDATE outbox SET status = ?, last_error = ?, "

@@ -48,6 +48,7 @@ struct gsim {
 	int cmgf;               /* 0 PDU, 1 text */
 	int cnmi_mt, cnmi_ds;   /* AT+CNMI <mt> and <ds> */
 	int cmms;               /* AT+CMMS <n>: 0 off, 1/2 keep the link */
+	unsigned plugs;         /* unplugged this many times */
 	char *pin;              /* NULL or the PIN still to be entered */
 	char *pin_orig;         /* the SIM's PIN, asked again after a replug */
 	unsigned send_ms;
@@ -245,7 +246,7 @@ cmgs_done(struct gsim *sim)
 {
 	struct gsim_sent s;
 	char *cause = NULL;
-	unsigned ms;
+	unsigned ms, plugs;
 
 	memset(&s, 0, sizeof s);
 	s.hex = xstrndup(sim->line, sim->len);
@@ -261,9 +262,20 @@ cmgs_done(struct gsim *sim)
 		s.cms = sim->fail_code;
 	}
 	if ((ms = sim->send_ms) > 0) {
+		plugs = sim->plugs;
 		pthread_mutex_unlock(&sim->mu);
 		sleep_ms(ms);
 		pthread_mutex_lock(&sim->mu);
+		if (sim->plugs != plugs) {
+			/* unplugged meanwhile: the network may have it, the
+			 * host never hears of it (nor does the next session) */
+			s.mr = (int)(sim->mr = (sim->mr + 1) & 0xff);
+			sim->sent = xreallocarray(sim->sent, sim->nsent + 1,
+			    sizeof *sim->sent);
+			sim->sent[sim->nsent++] = s;
+			pthread_cond_broadcast(&sim->cv);
+			return;
+		}
 	}
 	if (s.cms != 0)
 		cms_error(sim, s.cms);
@@ -737,6 +749,7 @@ gsim_unplug(struct gsim *sim)
 	if (sim->sfd >= 0)
 		close(sim->sfd);
 	sim->mfd = sim->sfd = -1;
+	sim->plugs++;
 	if (sim->link != NULL)
 		unlink(sim->link);
 	sim->len = 0;

@@ -502,6 +502,49 @@ test_inbound_concat(void)
 	free(cause);
 }
 
+/*
+ * The modem vanishes after a PDU was written, before +CMGS: the part may
+ * have gone.  Marketing is left unknown (never sent twice); a
+ * transactional message is sent again.
+ */
+static void
+test_lost_answer(void)
+{
+	char *cause = NULL, *v;
+	int64_t mk, tr;
+
+	wk_stop(1);
+	wait_for("0", 20000, "SELECT COUNT(*) FROM outbox WHERE status IN "
+	    "('queued', 'claimed', 'submitting')");      /* the rest gone */
+	gsim_set_send_ms(sims[0], 1500);
+	mk = queue("13600000009", "marketing", "lost answer", "t:lost1");
+	sleep_ms(700);
+	gsim_unplug(sims[0]);
+	ok(wait_for("unknown", 5000, "SELECT status FROM outbox WHERE id = "
+	    "%lld", (long long)mk), "marketing whose +CMGS never came: "
+	    "unknown, not sent again");
+	v = q1("SELECT last_error FROM outbox WHERE id = %lld", (long long)mk);
+	like(v, "unknown: part 1 of 1", "the reason is kept");
+	free(v);
+	ok(gsim_replug(sims[0], &cause) == 0, "plugged in again");
+	gsim_set_send_ms(sims[0], 0);
+	ok(wait_for("submitted", 10000, "SELECT status FROM outbox WHERE id = "
+	    "%lld", (long long)queue("13600000008", "transactional", "probe",
+	    "t:probe")), "the modem is back");
+	gsim_set_send_ms(sims[0], 1500);
+	tr = queue("13600000009", "transactional", "lost answer 2", "t:lost2");
+	sleep_ms(700);
+	gsim_unplug(sims[0]);
+	ok(wait_for("queued", 5000, "SELECT status FROM outbox WHERE id = "
+	    "%lld AND last_error LIKE 'unknown:%%'", (long long)tr),
+	    "transactional whose +CMGS never came: queued again");
+	gsim_set_send_ms(sims[0], 0);
+	ok(gsim_replug(sims[0], &cause) == 0, "plugged in again");
+	ok(wait_for("submitted", 15000, "SELECT status FROM outbox WHERE id = "
+	    "%lld", (long long)tr), "and sent again");
+	free(cause);
+}
+
 static void
 test_policy(void)
 {
@@ -611,6 +654,7 @@ main(void)
 	test_member();
 	test_inbound_concat();
 	test_midway();
+	test_lost_answer();
 	wk_stop(0);
 	wk_stop(1);
 	ok(strstr(sb_str(&logs), "1357") == NULL &&
