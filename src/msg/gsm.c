@@ -784,8 +784,8 @@ gsm_parts(struct gsm_modem *g, const struct store_msg *m,
 		free(cause);
 	} else {
 		r->outcome = MSG_SENT;
-		snprintf(r->remote_id, sizeof r->remote_id, "%s%s", n > 1 ?
-		    "TP-MR " : "TP-MR ", sb_str(&ids));
+		snprintf(r->remote_id, sizeof r->remote_id, "TP-MR %s",
+		    sb_str(&ids));
 	}
 	sb_free(&ids);
 }
