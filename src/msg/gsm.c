@@ -683,6 +683,18 @@ gsm_pace(struct gsm_modem *g)
 	g->last_send = now_ms();
 }
 
+/* 1 when part seq (1..) has a row from an earlier attempt. */
+static int
+gsm_part_again(const struct store_sms_part *done, size_t ndone, size_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < ndone; i++)
+		if ((size_t)done[i].seq == seq)
+			return 1;
+	return 0;
+}
+
 /* 1 when part seq (1..) of the message went before. */
 static int
 gsm_part_done(const struct store_sms_part *done, size_t ndone, size_t seq,
@@ -746,7 +758,8 @@ gsm_parts(struct gsm_modem *g, const struct store_msg *m,
 		}
 		gsm_now(now);
 		if (store_sms_part_submitting(g->src, m->id, (int)i + 1, (int)n,
-		    g->cg->name, m->recipient, now, &cause) == -1) {
+		    g->cg->name, m->recipient, now,
+		    gsm_part_again(done, ndone, i + 1), &cause) == -1) {
 			err = 1;
 			break;
 		}

@@ -123,7 +123,7 @@ store_sms_parts(struct db_source *src, int64_t id,
 int
 store_sms_part_submitting(struct db_source *src, int64_t id, int seq,
     int total, const char *modem, const char *recipient, const char *now,
-    char **cause)
+    int again, char **cause)
 {
 	struct db_param p[6] = {
 		{ .type = DBV_TEXT, .s = modem },
@@ -136,6 +136,11 @@ store_sms_part_submitting(struct db_source *src, int64_t id, int seq,
 	struct db_param ins[6] = { p[4], p[5], p[3], p[0], p[1], p[2] };
 	int64_t changed;
 
+	if (!again)
+		return sms_write(src, "INSERT INTO outbox_parts (outbox_id, "
+		    "seq, total, status, modem, recipient, submitting_at) VALUES "
+		    "(?, ?, ?, 'submitting', ?, ?, ?)", ins, nitems(ins), NULL,
+		    cause);
 	/* A part sent again (refused before, or cut off) is updated. */
 	if (sms_write(src, "UPDATE outbox_parts SET status = 'submitting', "
 	    "modem = ?, recipient = ?, submitting_at = ?, total = ?, "

@@ -249,10 +249,11 @@ struct store_sms_part {
 };
 int store_sms_parts(struct db_source *src, int64_t id,
     struct store_sms_part **out, size_t *n, char **cause);
-/* Durable before AT+CMGS: the part is "submitting" on modem. */
+/* Durable before AT+CMGS: the part is "submitting" on modem; again: it
+ * has a row from an earlier attempt (one statement saved when not). */
 int store_sms_part_submitting(struct db_source *src, int64_t id, int seq,
     int total, const char *modem, const char *recipient, const char *now,
-    char **cause);
+    int again, char **cause);
 /* +CMGS: <mr> came: "submitted" with the TP-MR. */
 int store_sms_part_submitted(struct db_source *src, int64_t id, int seq,
     int mr, const char *now, char **cause);
