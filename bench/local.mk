@@ -4,3 +4,4 @@ include bench/line.mk
 include bench/call.mk
 include bench/flow.mk
 include bench/slip.mk
+include bench/sms.mk

@@ -53,6 +53,17 @@ struct kefud {
 	pthread_t slips;
 	int slips_running;
 	atomic_int slips_stop;
+	/* the SMS outbox workers (msg/gsm.c), one thread per [gsm NAME] */
+	struct kefud_sms *sms;
+	size_t nsms;
+	atomic_int sms_stop;
+};
+
+/* One SMS worker thread and the modem it drives. */
+struct kefud_sms {
+	struct kefud *k;
+	const char *modem;      /* [gsm NAME] */
+	pthread_t thread;
 };
 
 static void kefud_preload_poke(struct kefud *k, int stop);
@@ -617,6 +628,49 @@ kefud_slips_main(void *arg)
 	return NULL;
 }
 
+/*
+ * One GSM modem's outbox worker: msg_worker_run until kefud stops (the
+ * transport itself reopens a vanished modem); a store that cannot be
+ * reached is tried again every 5 seconds.
+ */
+static void *
+kefud_sms_main(void *arg)
+{
+	struct kefud_sms *w = arg;
+	struct kefud *k = w->k;
+	struct conf_datasource *ds;
+	struct db_source *src;
+	struct msg_worker_opts o;
+	struct msg_stats st;
+	const char *dialect = NULL;
+	char *cause = NULL, host[64], name[96];
+
+	if (gethostname(host, sizeof host) == -1)
+		snprintf(host, sizeof host, "kefud");
+	host[sizeof host - 1] = '\0';
+	snprintf(name, sizeof name, "%.40s/kefud-%ld/%.30s", host,
+	    (long)getpid(), w->modem);
+	msg_worker_opts_sms(k->conf, name, w->modem, &o);
+	o.stop = &k->sms_stop;
+	ds = conf_datasource(k->conf, k->conf->store_datasource);
+	src = svc_source(k->svc, k->conf->store_datasource);
+	while (!atomic_load(&k->sms_stop)) {
+		memset(&st, 0, sizeof st);
+		if ((dialect == NULL && (dialect = store_dialect(src, ds,
+		    &cause)) == NULL) || msg_worker_run(src, dialect, k->conf,
+		    &msg_gsm_ops, &o, &st, &cause) == -1) {
+			log_warnx("sms: the outbox worker of [gsm %s] stopped, "
+			    "trying again in 5 s: %s", w->modem, cause);
+			free(cause);
+			cause = NULL;
+			for (int ms = 0; ms < 5000 &&
+			    !atomic_load(&k->sms_stop); ms += 200)
+				sleep_ms(200);
+		}
+	}
+	return NULL;
+}
+
 static void
 kefud_slips_start(struct kefud *k)
 {
@@ -651,6 +705,48 @@ kefud_slips_stop(struct kefud *k)
 	k->slips_running = 0;
 }
 
+static void
+kefud_sms_start(struct kefud *k)
+{
+	size_t i;
+
+	if (k->conf->ngsm == 0)
+		return;
+	if (conf_datasource(k->conf, k->conf->store_datasource) == NULL ||
+	    svc_source(k->svc, k->conf->store_datasource) == NULL) {
+		log_warnx("sms: no [datasource %s] for the store; queued SMS "
+		    "is not sent", k->conf->store_datasource);
+		return;
+	}
+	k->sms = xcalloc(k->conf->ngsm, sizeof *k->sms);
+	for (i = 0; i < k->conf->ngsm; i++) {
+		k->sms[k->nsms].k = k;
+		k->sms[k->nsms].modem = k->conf->gsm[i].name;
+		if (pthread_create(&k->sms[k->nsms].thread, NULL,
+		    kefud_sms_main, &k->sms[k->nsms]) != 0) {
+			log_warnx("sms: cannot start the worker of [gsm %s]",
+			    k->conf->gsm[i].name);
+			continue;
+		}
+		log_info("sms: outbox worker of [gsm %s] started (%s)",
+		    k->conf->gsm[i].name, k->conf->gsm[i].device);
+		k->nsms++;
+	}
+}
+
+static void
+kefud_sms_stop(struct kefud *k)
+{
+	size_t i;
+
+	atomic_store(&k->sms_stop, 1);
+	for (i = 0; i < k->nsms; i++)
+		pthread_join(k->sms[i].thread, NULL);
+	free(k->sms);
+	k->sms = NULL;
+	k->nsms = 0;
+}
+
 static int
 kefud_start_lines(struct kefud *k, char **cause)
 {
@@ -681,6 +777,7 @@ kefud_stop(struct kefud *k)
 	kefud_preload_poke(k, 1);
 	kefud_mail_stop(k);
 	kefud_slips_stop(k);
+	kefud_sms_stop(k);
 	for (i = 0; i < k->nlines; i++) {
 		line_stop(k->lines[i]);
 		line_free(k->lines[i]);
@@ -717,6 +814,7 @@ kefud_run(struct kefud *k)
 	kefud_preload_start(k);
 	kefud_mail_start(k);
 	kefud_slips_start(k);
+	kefud_sms_start(k);
 	log_info("kefud %s started: %zu line%s, %zu datasource%s, control "
 	    "socket %s", PACKAGE_VERSION, k->nlines, k->nlines == 1 ? "" : "s",
 	    k->conf->nds, k->conf->nds == 1 ? "" : "s", k->conf->socket_path);

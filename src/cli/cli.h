@@ -60,6 +60,12 @@ int cmd_catalog_main(int argc, char **argv);  /* cmd-catalog.c: built-in catalog
 int cmd_member_main(int argc, char **argv);   /* cmd-member.c: members */
 int cmd_outbox_main(int argc, char **argv);   /* cmd-outbox.c: outbox list|show|retry|cancel|send */
 int cmd_modem_main(int argc, char **argv);    /* cmd-modem.c: modem list|probe */
+int cmd_sms_main(int argc, char **argv);      /* cmd-sms.c: sms send|inbox */
+int cmd_optout_main(int argc, char **argv);   /* cmd-optout.c: optout list|add */
+/* cmd-sms.c, for cmd-optout.c too: "kefu CMD: cause" (freed), CLI_FAIL;
+ * a --limit value from 1 to 100000, -1 when it is not one. */
+int cmd_sms_fail(const char *cmd, char *cause);
+int cmd_sms_limit(const char *arg, size_t *limit);
 int cmd_prompts_main(int argc, char **argv);  /* cmd-prompts.c: prompts check|list */
 int cmd_say_main(int argc, char **argv);      /* cmd-say.c: say TYPE VALUE */
 int cmd_flow_main(int argc, char **argv);

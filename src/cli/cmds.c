@@ -23,6 +23,8 @@ const struct cli_cmd cli_cmds[] = {
 	{ "flow", cmd_flow_main, "check flows and draw them" },
 	{ "case", cmd_case_main, "complaints, suggestions and after-sales: list, play, answer, close" },
 	{ "slip", cmd_slip_main, "print delivery slips of orders or of a slot" },
+	{ "sms", cmd_sms_main, "queue an SMS, read the inbound ones" },
+	{ "optout", cmd_optout_main, "the SMS opt-out list" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

@@ -39,6 +39,8 @@ enum conf_scope {
 	CS_DATASOURCE,
 	CS_LINE,
 	CS_DEPARTMENT,
+	CS_SMS,
+	CS_GSM,
 };
 
 struct conf_key {
@@ -67,6 +69,7 @@ struct conf_at {
 #define D(f) offsetof(struct conf_datasource, f)
 #define L(f) offsetof(struct conf_line, f)
 #define P(f) offsetof(struct conf_department, f)
+#define G(f) offsetof(struct conf_gsm, f)
 
 static const struct conf_key conf_keys[] = {
 	{ CS_KEFU, "mappings", CT_PATH, K(mappings_dir), 0, 0,
@@ -231,6 +234,44 @@ static const struct conf_key conf_keys[] = {
 	{ CS_DEPARTMENT, "sms", CT_STRING, P(sms), 0, 0, NULL, NULL, 0,
 	  "mobile number of the person in charge (told of each new case by "
 	  "SMS)" },
+	{ CS_SMS, "lease", CT_DURATION, K(sms_lease_ms), 10000, 86400000,
+	  "5m", NULL, 0, "how long a modem holds the messages it claimed" },
+	{ CS_SMS, "batch", CT_INT, K(sms_batch), 1, 100, "2", NULL, 0,
+	  "messages a modem claims at a time (small: modems share the work)" },
+	{ CS_SMS, "retry", CT_DURATION, K(sms_retry_ms), 1000, 86400000,
+	  "1m", NULL, 0, "first wait after a temporary failure" },
+	{ CS_SMS, "retry-max", CT_DURATION, K(sms_retry_max_ms), 1000,
+	  86400000, "1h", NULL, 0, "longest wait between attempts" },
+	{ CS_SMS, "pause", CT_DURATION, K(sms_pause_ms), 100, 3600000, "30s",
+	  NULL, 0, "a modem that failed or vanished rests this long before "
+	  "it is reopened (doubled each time)" },
+	{ CS_SMS, "pause-max", CT_DURATION, K(sms_pause_max_ms), 100,
+	  86400000, "10m", NULL, 0, "longest rest of a modem" },
+	{ CS_SMS, "optout-reply", CT_STRING, K(sms_optout_reply), 0, 0,
+	  "您已退订短信，将不再收到优惠信息。", NULL, 0,
+	  "SMS confirming an opt-out by keyword" },
+
+	{ CS_GSM, "device", CT_STRING, G(device), 0, 0, NULL, NULL, 1,
+	  "serial device, pty path, or tcp:HOST:PORT of the GSM modem" },
+	{ CS_GSM, "speed", CT_INT, G(speed), 1200, 921600, "115200", NULL, 0,
+	  "serial speed in bit/s" },
+	{ CS_GSM, "flow-control", CT_ENUM, G(flow_control), 0, 0, "rtscts",
+	  "rtscts|xonxoff|none", 0, "serial flow control" },
+	{ CS_GSM, "pin", CT_STRING, G(pin), 0, 0, NULL, NULL, 0,
+	  "the SIM's PIN, sent when the SIM asks (never logged)" },
+	{ CS_GSM, "smsc", CT_STRING, G(smsc), 0, 0, NULL, NULL, 0,
+	  "service centre number; absent: the one on the SIM (AT+CSCA)" },
+	{ CS_GSM, "interval", CT_DURATION, G(interval_ms), 0, 3600000, "0",
+	  NULL, 0, "at least this long between two messages of this modem" },
+	{ CS_GSM, "cnmi", CT_STRING, G(cnmi), 0, 0, "2,1,0,2,0", NULL, 0,
+	  "AT+CNMI parameters: how inbound messages and reports are told" },
+	{ CS_GSM, "status-reports", CT_BOOL, G(status_reports), 0, 0, "yes",
+	  NULL, 0, "ask the network for a status report of every part" },
+	{ CS_GSM, "validity", CT_DURATION, G(validity_ms), 0, 2000000000,
+	  "1440m", NULL, 0, "how long the network tries to deliver (0: its "
+	  "default)" },
+	{ CS_GSM, "init", CT_STRING, G(init), 0, 0, NULL, NULL, 0,
+	  "extra AT commands sent at open, ';'-separated" },
 };
 
 static const char *const conf_scope_names[] = {
@@ -241,6 +282,8 @@ static const char *const conf_scope_names[] = {
 	[CS_DATASOURCE] = "datasource",
 	[CS_LINE] = "line",
 	[CS_DEPARTMENT] = "department",
+	[CS_SMS] = "sms",
+	[CS_GSM] = "gsm",
 };
 
 /* A value for an error message: whole, or its start and its length. */
@@ -433,6 +476,8 @@ conf_index(const struct conf *conf, enum conf_scope scope, const void *base)
 	if (scope == CS_DEPARTMENT)
 		return (size_t)((const struct conf_department *)base -
 		    conf->depts);
+	if (scope == CS_GSM)
+		return (size_t)((const struct conf_gsm *)base - conf->gsm);
 	return 0;
 }
 
@@ -473,6 +518,11 @@ conf_line(const struct conf *conf, const void *section, const char *key)
 	    conf->depts + conf->ndepts) {
 		scope = CS_DEPARTMENT;
 		line = ((const struct conf_department *)section)->line;
+	} else if (conf->ngsm > 0 && (const struct conf_gsm *)section >=
+	    conf->gsm && (const struct conf_gsm *)section <
+	    conf->gsm + conf->ngsm) {
+		scope = CS_GSM;
+		line = ((const struct conf_gsm *)section)->line;
 	}
 	index = conf_index(conf, scope, section);
 	for (i = 0; i < conf->nat; i++)
@@ -480,7 +530,8 @@ conf_line(const struct conf *conf, const void *section, const char *key)
 		    (conf->at[i].scope == scope || (scope == CS_KEFU &&
 		    (conf->at[i].scope == CS_STORE ||
 		    conf->at[i].scope == CS_EMAIL ||
-		    conf->at[i].scope == CS_SLIPS))) &&
+		    conf->at[i].scope == CS_SLIPS ||
+		    conf->at[i].scope == CS_SMS))) &&
 		    conf->at[i].index == index)
 			return conf->at[i].line;
 	return line;
@@ -627,6 +678,34 @@ conf_dept_check(const struct conf *conf, const struct conf_department *d,
 	return ok ? 0 : -1;
 }
 
+/* A new [gsm NAME] section; NULL with *cause for a bad or twice name. */
+static struct conf_gsm *
+conf_gsm_new(struct conf *conf, struct ini *ini, struct ini_section *sec,
+    char **cause)
+{
+	struct conf_gsm *g;
+	size_t j;
+
+	if (!conf_name_ok(sec->name)) {
+		kf_error(cause, "%s:%d: [gsm] needs a name of letters, digits, "
+		    "'-', '_' or '.'", ini->path, sec->line);
+		return NULL;
+	}
+	for (j = 0; j < conf->ngsm; j++)
+		if (strcmp(conf->gsm[j].name, sec->name) == 0) {
+			kf_error(cause, "%s:%d: gsm modem '%s' is defined "
+			    "twice", ini->path, sec->line, sec->name);
+			return NULL;
+		}
+	conf->gsm = xreallocarray(conf->gsm, conf->ngsm + 1,
+	    sizeof *conf->gsm);
+	g = &conf->gsm[conf->ngsm++];
+	memset(g, 0, sizeof *g);
+	g->name = xstrdup(sec->name);
+	g->line = sec->line;
+	return g;
+}
+
 static int
 conf_build(struct conf *conf, struct ini *ini, const char *dir,
     char **cause)
@@ -636,6 +715,7 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 	void *base;
 	size_t i, j, seen_kefu = 0, seen_store = 0, seen_email = 0;
 	size_t seen_slips = 0;
+	size_t seen_sms = 0;
 
 	/* [kefu] and [store] defaults apply even when the sections are absent. */
 	struct ini_section empty = { 0 };
@@ -651,6 +731,9 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 	empty.type = (char *)"slips";
 	if (conf_section(conf, ini, &empty, CS_SLIPS, conf, dir, cause) == -1)
 		return -1;
+	empty.type = (char *)"sms";
+	if (conf_section(conf, ini, &empty, CS_SMS, conf, dir, cause) == -1)
+		return -1;
 
 	for (i = 0; i < ini->nsections; i++) {
 		sec = &ini->sections[i];
@@ -659,8 +742,8 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 				break;
 		if (j == nitems(conf_scope_names))
 			return kf_error(cause, "%s:%d: unknown section [%s] "
-			    "(known: kefu, store, email, slips, datasource NAME, "
-			    "line NAME, department NAME)",
+			    "(known: kefu, store, email, slips, sms, datasource NAME, "
+			    "line NAME, department NAME, gsm NAME)",
 			    ini->path, sec->line, sec->type);
 		scope = (enum conf_scope)j;
 		switch (scope) {
@@ -668,12 +751,14 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 		case CS_STORE:
 		case CS_EMAIL:
 		case CS_SLIPS:
+		case CS_SMS:
 			if (sec->name != NULL)
 				return kf_error(cause, "%s:%d: [%s] takes no "
 				    "name", ini->path, sec->line, sec->type);
 			if ((scope == CS_KEFU ? seen_kefu++ : scope ==
 			    CS_STORE ? seen_store++ : scope == CS_SLIPS ?
-			    seen_slips++ : seen_email++))
+			    seen_slips++ : scope == CS_SMS ? seen_sms++ :
+			    seen_email++))
 				return kf_error(cause, "%s:%d: [%s] appears "
 				    "twice", ini->path, sec->line, sec->type);
 			base = conf;
@@ -714,6 +799,10 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 		case CS_DEPARTMENT:
 			if ((base = conf_dept_new(conf, ini, sec,
 			    cause)) == NULL)
+				return -1;
+			break;
+		case CS_GSM:
+			if ((base = conf_gsm_new(conf, ini, sec, cause)) == NULL)
 				return -1;
 			break;
 		default:
@@ -831,6 +920,9 @@ conf_check(struct conf *conf, struct ini *ini, char **cause)
 	for (i = 0; i < conf->ndepts; i++)
 		if (conf_dept_check(conf, &conf->depts[i], cause) == -1)
 			return -1;
+	if (conf->sms_retry_max_ms < conf->sms_retry_ms)
+		return kf_error(cause, "%s:%d: [sms] retry-max is shorter than "
+		    "retry", ini->path, conf_line(conf, conf, "retry-max"));
 	/* the store named (not the default "local" of a file without one) */
 	if (conf_line(conf, conf, "datasource") != 0 &&
 	    conf_datasource(conf, conf->store_datasource) == NULL)
@@ -918,6 +1010,11 @@ conf_warn_secrets(const char *path, const struct conf *conf)
 	if (conf->email_password != NULL)
 		log_warnx("%s holds the SMTP password of [email] and can be "
 		    "read by other users; run chmod 600 %s", path, path);
+	for (i = 0; i < conf->ngsm; i++)
+		if (conf->gsm[i].pin != NULL)
+			log_warnx("%s holds the SIM PIN of [gsm %s] and can be "
+			    "read by other users; run chmod 600 %s", path,
+			    conf->gsm[i].name, path);
 	for (i = 0; i < conf->nds; i++) {
 		for (j = 0; j < conf->ds[i].nconnect; j++) {
 			int secret;
@@ -1086,6 +1183,12 @@ conf_free(struct conf *conf)
 	for (i = 0; i < conf->slips_ncutoffs; i++)
 		free(conf->slips_cutoffs[i].slot);
 	free(conf->slips_cutoffs);
+	conf_free_fields(conf, CS_SMS);
+	for (i = 0; i < conf->ngsm; i++) {
+		conf_free_fields(&conf->gsm[i], CS_GSM);
+		free(conf->gsm[i].name);
+	}
+	free(conf->gsm);
 	for (i = 0; i < conf->nds; i++) {
 		conf_free_fields(&conf->ds[i], CS_DATASOURCE);
 		for (j = 0; j < conf->ds[i].nconnect; j++)
@@ -1202,6 +1305,40 @@ conf_diff_depts(const struct conf *a, const struct conf *b,
 	return n;
 }
 
+/* [gsm NAME] sections changed, removed or added. */
+static int
+conf_diff_gsm(const struct conf *a, const struct conf *b, struct strbuf *out)
+{
+	const struct conf_gsm *gb;
+	char what[96];
+	size_t i, j;
+	int n = 0;
+
+	for (i = 0; i < a->ngsm; i++) {
+		snprintf(what, sizeof what, "[gsm %s]", a->gsm[i].name);
+		for (j = 0, gb = NULL; j < b->ngsm && gb == NULL; j++)
+			if (strcmp(b->gsm[j].name, a->gsm[i].name) == 0)
+				gb = &b->gsm[j];
+		if (gb == NULL) {
+			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+			n++;
+		} else
+			n += conf_diff_section(CS_GSM, what, &a->gsm[i], gb,
+			    out);
+	}
+	for (i = 0; i < b->ngsm; i++) {
+		for (j = 0; j < a->ngsm; j++)
+			if (strcmp(a->gsm[j].name, b->gsm[i].name) == 0)
+				break;
+		if (j == a->ngsm) {
+			sb_addf(out, "%s[gsm %s] added", out->len ? ", " : "",
+			    b->gsm[i].name);
+			n++;
+		}
+	}
+	return n;
+}
+
 int
 conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 {
@@ -1215,6 +1352,8 @@ conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 	n += conf_diff_section(CS_STORE, "[store]", a, b, out);
 	n += conf_diff_section(CS_EMAIL, "[email]", a, b, out);
 	n += conf_diff_section(CS_SLIPS, "[slips]", a, b, out);
+	n += conf_diff_section(CS_SMS, "[sms]", a, b, out);
+	n += conf_diff_gsm(a, b, out);
 	for (i = 0; i < a->nds; i++) {
 		da = &a->ds[i];
 		snprintf(what, sizeof what, "[datasource %s]", da->name);

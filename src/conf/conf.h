@@ -71,6 +71,22 @@ struct conf_cutoff {
 	int minute;             /* of the day the slot closes: 8*60+30 */
 };
 
+/* [gsm NAME]: one GSM modem sending and receiving SMS (msg/gsm.c). */
+struct conf_gsm {
+	char *name;
+	int line;
+	char *device;           /* serial device, pty path, or tcp:host:port */
+	int speed;              /* bit/s */
+	char *flow_control;     /* "rtscts", "xonxoff", "none" */
+	char *pin;              /* the SIM's PIN, or NULL; never logged */
+	char *smsc;             /* service centre number; NULL: the SIM's */
+	int interval_ms;        /* at least this long between two messages */
+	char *cnmi;             /* AT+CNMI parameters: "2,1,0,2,0" */
+	int status_reports;     /* 1: ask for a status report (TP-SRR) */
+	int validity_ms;        /* relative validity period; 0: none */
+	char *init;             /* extra AT commands at open, ';'-separated */
+};
+
 struct conf {
 	char *path;
 	/* [kefu] */
@@ -116,6 +132,15 @@ struct conf {
 	size_t slips_ncutoffs;
 	int slips_retry_ms;     /* unprinted slips tried again this often */
 	int slips_columns;      /* receipt text width: 32, 42, 48 */
+	/* [sms]: the SMS outbox workers of every [gsm] modem */
+	int sms_lease_ms;       /* claim lease */
+	int sms_batch;          /* messages per claim and modem */
+	int sms_retry_ms;       /* first back-off after a temporary failure */
+	int sms_retry_max_ms;   /* back-off ceiling */
+	int sms_pause_ms;       /* a modem in trouble rests (and is reopened)
+				   this long first, doubled each time */
+	int sms_pause_max_ms;   /* ... up to this */
+	char *sms_optout_reply; /* the confirmation of an opt-out; NULL: none */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;
@@ -125,6 +150,9 @@ struct conf {
 	/* [department NAME] ..., in file order */
 	struct conf_department *depts;
 	size_t ndepts;
+	/* [gsm NAME] ... */
+	struct conf_gsm *gsm;
+	size_t ngsm;
 	/* where each key given was set (for file:line in later checks) */
 	struct conf_at *at;
 	size_t nat;

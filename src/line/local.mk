@@ -4,6 +4,7 @@
 libkefu_a_SOURCES += \
 	src/line/line.h \
 	src/line/line-int.h \
+	src/line/at.h \
 	src/line/line.c \
 	src/line/modem.c \
 	src/line/sim.c \

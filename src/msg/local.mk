@@ -2,8 +2,9 @@
 ## e-mail, the outbox workers.  See src/msg/sms.h for the SMS codec.
 libkefu_a_SOURCES += \
 	src/msg/sms.h \
-	src/msg/pdu.c \
-	src/msg/gsm.c
+	src/msg/sms.c \
+	src/msg/gsm.c \
+	src/msg/optout.c
 
 check_PROGRAMS += t/unit/pdu
 TESTS += t/unit/pdu
@@ -54,3 +55,19 @@ dist_check_SCRIPTS += t/outbox-cli.sh
 ## kefud's own e-mail worker thread, against Postfix.
 TESTS += t/kefud-mail.sh
 dist_check_SCRIPTS += t/kefud-mail.sh
+
+## SMS through GSM modems from the outbox (msg/gsm.c), against two GSM
+## simulators, with a SQLite store.
+check_PROGRAMS += t/unit/msg_sms
+TESTS += t/unit/msg_sms
+t_unit_msg_sms_SOURCES = t/unit/msg_sms.c t/tap.h
+t_unit_msg_sms_LDADD = t/sim/libgsmsim.a $(KEFU_LIBS)
+
+## kefu sms and kefu optout (rows in src/cli/cmds.c).
+libkefu_a_SOURCES += src/cli/cmd-sms.c src/cli/cmd-optout.c
+TESTS += t/sms-cli.sh
+dist_check_SCRIPTS += t/sms-cli.sh
+
+## kefud's SMS worker thread against the gsmsim program.
+TESTS += t/kefud-sms.sh
+dist_check_SCRIPTS += t/kefud-sms.sh

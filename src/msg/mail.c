@@ -145,8 +145,9 @@ mail_debug(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 }
 
 static int
-mail_open(const struct conf *cfg, void **state, char **cause)
+mail_open(const struct msg_env *env, void **state, char **cause)
 {
+	const struct conf *cfg = env->cfg;
 	struct mail *ml;
 	const char *at;
 	long tls;
@@ -425,4 +426,6 @@ const struct msg_transport_ops msg_mail_ops = {
 	.open = mail_open,              /* one curl handle per worker */
 	.send = mail_send,              /* one SMTP transaction */
 	.close = mail_close,            /* QUIT and free */
+	.ready = NULL,                  /* always: a dead MTA is a 4xx */
+	.idle = NULL,                   /* nothing comes back: sleep */
 };

@@ -7,13 +7,15 @@
  * states of store/outbox.c.
  *
  * It reaches the database only through store/ and must not know about
- * lines, flows, calls or mappings.  Depends on util, conf and store.
+ * lines, flows, calls or mappings.  Depends on util, conf, store, port
+ * and the AT engine's public header line/at.h (gsm.c).
  */
 #ifndef KEFU_MSG_H
 #define KEFU_MSG_H
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct conf;
 struct db_source;
@@ -25,6 +27,9 @@ enum msg_outcome {
 	MSG_SENT,       /* handed over: the peer took it (SMTP 250, +CMGS) */
 	MSG_TEMPFAIL,   /* not taken, try later (SMTP 4xx, no connection) */
 	MSG_PERMFAIL,   /* refused for good (SMTP 5xx): do not retry */
+	MSG_UNKNOWN,    /* handed over, the answer lost (a modem gone after
+			   the PDU): as after a crash, marketing stays
+			   "unknown" and transactional is queued again */
 };
 
 struct msg_result {
@@ -37,15 +42,26 @@ struct msg_result {
 				   so the rest of the batch waits too */
 };
 
+/* What a transport is opened with (msg_worker_run fills it). */
+struct msg_env {
+	const struct conf *cfg;
+	const char *instance;   /* the section it serves: "gsm0" of
+				   [gsm gsm0]; NULL for [email] */
+	struct db_source *src;  /* the local store (SMS parts, inbound) */
+	const char *dialect;    /* the store's: "sqlite", "postgresql"... */
+};
+
 /*
- * A transport, chosen by the outbox channel it serves.  One state per
- * worker thread: a transport keeps its connection open between messages.
+ * A transport, chosen by name from msg_transports[] (the worker's
+ * dispatch table) and serving one outbox channel.  One state per worker
+ * thread: a transport keeps its connection (or modem) open between
+ * messages.  ready and idle are optional.
  */
 struct msg_transport_ops {
-	const char *name;       /* for logs: "email" */
+	const char *name;       /* "email", "gsm": for logs and lookups */
 	const char *channel;    /* the outbox.channel it sends: "email" */
-	/* Make a worker's state from the configuration; -1 with *cause. */
-	int (*open)(const struct conf *cfg, void **state, char **cause);
+	/* Make a worker's state; -1 with *cause. */
+	int (*open)(const struct msg_env *env, void **state, char **cause);
 	/*
 	 * Send one message with its attachments (files read now).  Always
 	 * fills *r; returns 0, or -1 when the message could not even be
@@ -56,10 +72,39 @@ struct msg_transport_ops {
 	    struct msg_result *r);
 	/* Close the connection and free the state (NULL is fine). */
 	void (*close)(void *state);
+	/*
+	 * 1 when the transport can take a message now, 0 when its peer is
+	 * away or backing off (a modem unplugged): the worker then claims
+	 * nothing and calls idle, and other workers send.  NULL: always 1.
+	 */
+	int (*ready)(void *state);
+	/*
+	 * Wait up to ms for the peer's own news and handle it (a GSM
+	 * modem's inbound messages and status reports), reopening a lost
+	 * peer when its back-off is over.  NULL: the worker just sleeps.
+	 */
+	void (*idle)(void *state, unsigned ms);
 };
+
+/* Every transport by name, NULL-terminated; msg_transport_find looks up. */
+extern const struct msg_transport_ops *const msg_transports[];
+const struct msg_transport_ops *msg_transport_find(const char *name);
 
 /* mail.c: SMTP through libcurl, MIME through curl_mime. */
 extern const struct msg_transport_ops msg_mail_ops;
+/* gsm.c: SMS through the [gsm NAME] modem of msg_env.instance. */
+extern const struct msg_transport_ops msg_gsm_ops;
+
+/*
+ * optout.c: the opt-out keyword an inbound SMS text is (TD, 退订, T, N, 0
+ * in any case and width, blanks around), or NULL.  optout_inbound acts
+ * on one: SMS off for the number's members or an opt-out list entry, the
+ * consent_ledger row citing inbox message inbox_id, and the [sms]
+ * optout-reply queued to the sender (transactional).
+ */
+const char *optout_word(const char *text);
+int optout_inbound(struct db_source *src, const struct conf *cfg,
+    int64_t inbox_id, const char *sender, const char *word, char **cause);
 
 /*
  * RFC 2047: text as itself when it is printable ASCII, else as B-encoded
@@ -76,7 +121,8 @@ struct msg_stats {
 	unsigned retried;       /* temporary failures, queued again */
 	unsigned failed;        /* failed for good */
 	unsigned suppressed;    /* opted out when the time came */
-	unsigned unknown;       /* recovered "submitting": marketing left unknown */
+	unsigned unknown;       /* recovered "submitting" or the answer lost:
+				   marketing left unknown */
 	unsigned resent;        /* recovered "submitting": transactional queued again */
 	unsigned released;      /* of retried: given back untried, the peer down */
 };
@@ -84,6 +130,7 @@ struct msg_stats {
 /* How a worker runs (msg_worker_opts_email fills it from [email]). */
 struct msg_worker_opts {
 	const char *name;       /* claim owner: "host/email-1" */
+	const char *instance;   /* msg_env.instance: the [gsm NAME]; NULL */
 	int once;               /* 1: stop when nothing is due */
 	atomic_int *stop;       /* set to stop between messages; may be NULL */
 	unsigned poll_ms;       /* sleep when nothing is due (0: 1000) */
@@ -95,6 +142,9 @@ struct msg_worker_opts {
 };
 void msg_worker_opts_email(const struct conf *cfg, const char *name,
     struct msg_worker_opts *o);
+/* ... and from [sms] for the worker of modem [gsm instance]. */
+void msg_worker_opts_sms(const struct conf *cfg, const char *name,
+    const char *instance, struct msg_worker_opts *o);
 
 /*
  * Run one outbox worker for a transport on the local store src (dialect

@@ -182,6 +182,20 @@ int gsm_setup(struct at *at, const char *pin, char **cause);
 int gsm_send(struct at *at, const char *text, const struct sms_submit_opts *o,
     int *mrs, size_t max, size_t *nsent, char **cause);
 
+/*
+ * The +CMS ERROR policy of the GSM transport (a table in gsm.c, listed in
+ * kefu-sms(7)): retry the message later, rest the modem (closed, reopened
+ * after [sms] pause) while the message waits, or give the message up.
+ * *what names the code's meaning.
+ */
+enum gsm_policy {
+	GSM_RETRY,
+	GSM_BACKOFF,
+	GSM_GIVEUP,
+};
+enum gsm_policy gsm_cms_policy(int code, const char **what);
+const char *gsm_policy_name(enum gsm_policy p);
+
 const char *sms_coding_name(enum sms_coding c);
 const char *sms_type_name(enum sms_type t);
 

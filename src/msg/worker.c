@@ -27,6 +27,27 @@ msg_time(char out[20], long offset_s)
 	strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/*
+ * The dispatch table: every transport a worker can run, by name.  A new
+ * transport (an HTTP SMS gateway...) is one line here.
+ */
+const struct msg_transport_ops *const msg_transports[] = {
+	&msg_mail_ops,
+	&msg_gsm_ops,
+	NULL
+};
+
+const struct msg_transport_ops *
+msg_transport_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; msg_transports[i] != NULL; i++)
+		if (strcmp(msg_transports[i]->name, name) == 0)
+			return msg_transports[i];
+	return NULL;
+}
+
 void
 msg_worker_opts_email(const struct conf *cfg, const char *name,
     struct msg_worker_opts *o)
@@ -38,6 +59,20 @@ msg_worker_opts_email(const struct conf *cfg, const char *name,
 	o->rate = (unsigned)cfg->email_rate;
 	o->retry_ms = (unsigned)cfg->email_retry_ms;
 	o->retry_max_ms = (unsigned)cfg->email_retry_max_ms;
+}
+
+void
+msg_worker_opts_sms(const struct conf *cfg, const char *name,
+    const char *instance, struct msg_worker_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->name = name;
+	o->instance = instance;
+	o->lease_ms = (unsigned)cfg->sms_lease_ms;
+	o->batch = (unsigned)cfg->sms_batch;
+	o->retry_ms = (unsigned)cfg->sms_retry_ms;
+	o->retry_max_ms = (unsigned)cfg->sms_retry_max_ms;
+	o->poll_ms = 500;
 }
 
 /* The wait before attempt number attempts + 1: retry, doubled each time. */
@@ -102,6 +137,22 @@ msg_worker_record(struct db_source *src, const struct store_msg *m,
 			st->retried++;
 		return store_outbox_done(src, m->id, tok, now, r->detail, at,
 		    cause);
+	case MSG_UNKNOWN:
+		if (strcmp(m->msg_class, "marketing") == 0) {
+			log_warnx("outbox: message %lld to %s may or may not "
+			    "have gone (%s); left unknown (marketing)",
+			    (long long)m->id, m->recipient, r->detail);
+			st->unknown++;
+			return store_outbox_end(src, m->id, tok, "unknown",
+			    r->detail, cause);
+		}
+		msg_time(at, msg_worker_backoff(o, m->attempts));
+		log_warnx("outbox: message %lld to %s may or may not have gone "
+		    "(%s); sent again at %s (transactional)", (long long)m->id,
+		    m->recipient, r->detail, at);
+		st->resent++;
+		return store_outbox_done(src, m->id, tok, now, r->detail, at,
+		    cause);
 	case MSG_PERMFAIL:
 	default:
 		log_warnx("outbox: message %lld to %s refused for good: %s",
@@ -161,7 +212,7 @@ msg_worker_one(struct db_source *src, const struct msg_transport_ops *ops,
 	memset(&r, 0, sizeof r);
 	ops->send(state, m, att, natt, &r);
 	store_attachments_free(att, natt);
-	*down = r.outcome == MSG_TEMPFAIL && r.down;
+	*down = r.outcome != MSG_SENT && r.down;
 	if (msg_worker_record(src, m, tok, o, &r, st, cause) == -1) {
 		/* Left "submitting": recovery decides after the lease. */
 		log_warnx("%s", *cause);
@@ -186,11 +237,25 @@ msg_worker_pace(const struct msg_worker_opts *o, uint64_t *last)
 	*last = now_ms();
 }
 
+/* Nothing to send: let the transport hear its peer, or sleep. */
+static void
+msg_worker_idle(const struct msg_transport_ops *ops, void *state,
+    const struct msg_worker_opts *o)
+{
+	unsigned ms = o->poll_ms ? o->poll_ms : 1000;
+
+	if (ops->idle != NULL)
+		ops->idle(state, ms);
+	else
+		sleep_ms(ms);
+}
+
 int
 msg_worker_run(struct db_source *src, const char *dialect,
     const struct conf *cfg, const struct msg_transport_ops *ops,
     const struct msg_worker_opts *o, struct msg_stats *st, char **cause)
 {
+	struct msg_env env = { cfg, o->instance, src, dialect };
 	struct store_msg *m;
 	char now[20], lease[20], due[20], *tok;
 	void *state = NULL;
@@ -199,7 +264,7 @@ msg_worker_run(struct db_source *src, const char *dialect,
 	int unknown, resent, down, rc = 0;
 	unsigned released;
 
-	if (ops->open(cfg, &state, cause) == -1)
+	if (ops->open(&env, &state, cause) == -1)
 		return -1;
 	/*
 	 * once: what is due when the run starts, so that a message sent
@@ -208,6 +273,13 @@ msg_worker_run(struct db_source *src, const char *dialect,
 	 */
 	msg_time(due, 0);
 	while (o->stop == NULL || !atomic_load(o->stop)) {
+		if (ops->ready != NULL && !ops->ready(state)) {
+			/* the peer is away: claim nothing, others send */
+			msg_worker_idle(ops, state, o);
+			if (o->once)
+				break;
+			continue;
+		}
 		msg_time(now, 0);
 		if (!o->once)
 			memcpy(due, now, sizeof due);
@@ -246,7 +318,7 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		if (n == 0) {
 			if (o->once)
 				break;
-			sleep_ms(o->poll_ms ? o->poll_ms : 1000);
+			msg_worker_idle(ops, state, o);
 		}
 	}
 	ops->close(state);

@@ -8,6 +8,7 @@ libkefu_a_SOURCES += \
 	src/store/member.c \
 	src/store/outbox.c \
 	src/store/slip.c \
+	src/store/sms.c \
 	src/store/catalog.c \
 	src/store/demo.c
 

@@ -497,7 +497,8 @@ store_outbox_end(struct db_source *src, int64_t id, const char *token,
 	};
 	int64_t changed;
 
-	if (strcmp(status, "failed") != 0 && strcmp(status, "suppressed") != 0)
+	if (strcmp(status, "failed") != 0 && strcmp(status, "suppressed") != 0 &&
+	    strcmp(status, "unknown") != 0)
 		return kf_error(cause, "outbox: a message cannot end as '%s'",
 		    status);
 	if (outbox_write(src, "UPDATE outbox SET status = ?, last_error = ?, "
@@ -651,15 +652,19 @@ store_optout(struct db_source *src, const char *service, const char *address,
     int64_t member_id, int *out, char **why, char **cause)
 {
 	static const enum db_vtype vt[] = { DBV_TEXT, DBV_TIMESTAMP };
-	struct db_param p[3] = {
+	char national[40], intl[48];
+	struct db_param p[5] = {
 		{ .type = DBV_TEXT, .s = service },
 		{ .type = DBV_TEXT, .s = address },
+		{ .type = DBV_TEXT, .s = national },
+		{ .type = DBV_TEXT, .s = intl },
 		{ .type = DBV_INT, .i = member_id },
 	};
 	struct db_query q = { .sql = "SELECT action, recorded_at FROM "
-	    "consent_ledger WHERE service = ? AND (LOWER(address) = LOWER(?) "
-	    "OR member_id = ?) ORDER BY recorded_at DESC, id DESC LIMIT 1",
-	    .params = p, .nparams = 3, .coltypes = vt, .ncoltypes = 2 };
+	    "consent_ledger WHERE service = ? AND (LOWER(address) IN "
+	    "(LOWER(?), ?, ?) OR member_id = ?) ORDER BY recorded_at DESC, "
+	    "id DESC LIMIT 1",
+	    .params = p, .nparams = 5, .coltypes = vt, .ncoltypes = 2 };
 	struct db_result *res;
 	struct db_err err;
 	char *sql;
@@ -667,6 +672,11 @@ store_optout(struct db_source *src, const char *service, const char *address,
 
 	*out = 0;
 	*why = NULL;
+	/* a mobile number matches in its national and +86 forms too */
+	if (strcmp(service, "email") == 0 ||
+	    store_sms_number(address, national, sizeof national) == -1)
+		snprintf(national, sizeof national, "%.39s", address);
+	snprintf(intl, sizeof intl, "+86%s", national);
 	if (db_run(src, &q, &res, &err) == -1)
 		return kf_error(cause, "outbox: %s", err.msg);
 	if (res->nrows == 1 && strcmp(DB_CELL(res, 0, 0)->s,
@@ -680,9 +690,9 @@ store_optout(struct db_source *src, const char *service, const char *address,
 		return 0;
 	sql = xasprintf("SELECT COUNT(*) FROM member_services s JOIN members m "
 	    "ON m.id = s.member_id WHERE s.service = ? AND s.enabled = 0 AND "
-	    "(LOWER(m.%s) = LOWER(?) OR m.id = ?)",
+	    "(LOWER(m.%s) IN (LOWER(?), ?, ?) OR m.id = ?)",
 	    strcmp(service, "email") == 0 ? "email" : "mobile");
-	rc = outbox_any(src, sql, p, 3, out, cause);
+	rc = outbox_any(src, sql, p, 5, out, cause);
 	free(sql);
 	if (rc == 0 && *out)
 		*why = xasprintf("%s service turned off for the member",

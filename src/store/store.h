@@ -277,6 +277,108 @@ int store_optout(struct db_source *src, const char *service,
     char **cause);
 
 /*
+ * sms.c: SMS over GSM modems -- parts of outbox messages (outbox_parts),
+ * status reports, inbound messages (sms_inbox), opt-outs by keyword or
+ * at the desk.  Numbers are compared in national form.
+ */
+/* "+86 139-1234-5678" -> "13912345678" (a +86/0086/86 prefix dropped);
+ * -1 when it is not a number. */
+int store_sms_number(const char *in, char *out, size_t outsz);
+
+/* One part of an outbox message as sent. */
+struct store_sms_part {
+	int seq, total;         /* 1..total */
+	char status[12];        /* submitting, submitted, delivered, failed,
+				   refused (the modem said +CMS ERROR) */
+	int mr;                 /* TP-MR; -1 before +CMGS */
+};
+int store_sms_parts(struct db_source *src, int64_t id,
+    struct store_sms_part **out, size_t *n, char **cause);
+/* Durable before AT+CMGS: the part is "submitting" on modem; again: it
+ * has a row from an earlier attempt (one statement saved when not). */
+int store_sms_part_submitting(struct db_source *src, int64_t id, int seq,
+    int total, const char *modem, const char *recipient, const char *now,
+    int again, char **cause);
+/* +CMGS: <mr> came: "submitted" with the TP-MR. */
+int store_sms_part_submitted(struct db_source *src, int64_t id, int seq,
+    int mr, const char *now, char **cause);
+/* +CMS ERROR instead: "refused" (sent again when the message is). */
+int store_sms_part_refused(struct db_source *src, int64_t id, int seq,
+    const char *error, char **cause);
+
+/* What a status report changed (outbox_id 0: no part matched). */
+struct store_sms_report {
+	int64_t outbox_id;
+	int seq;
+	const char *part_status;        /* delivered, submitted (the centre
+					   still tries), failed */
+	const char *msg_status;         /* the message became "delivered"
+					   (all parts) or "failed"; NULL */
+};
+/*
+ * A status report from modem for TP-MR mr to ra with TP-ST st: the
+ * newest submitted part with that MR on that modem to that number
+ * (national form) takes it; the message is delivered when every part is,
+ * failed when one failed.
+ */
+int store_sms_report(struct db_source *src, const char *modem, int mr,
+    const char *ra, int st, const char *now, struct store_sms_report *out,
+    char **cause);
+
+/* An inbound message, joined if it came in parts. */
+struct store_sms_in {
+	const char *modem;      /* the [gsm NAME] it came on */
+	const char *sender;     /* as the network gave it: "+8613912345678" */
+	const char *body;       /* UTF-8 */
+	int parts;
+	const char *sent_at;    /* the service centre's time stamp, or NULL */
+};
+/* Store it; *dup when the same message is already stored (read twice). */
+int store_sms_inbox_add(struct db_source *src, const struct store_sms_in *in,
+    const char *now, int64_t *id, int *dup, char **cause);
+/* What kefu did with it: action "optout" (or NULL), the reply queued. */
+int store_sms_inbox_mark(struct db_source *src, int64_t id,
+    int64_t member_id, const char *action, int64_t reply_id, char **cause);
+struct store_sms_inrow {
+	int64_t id;
+	char *modem, *sender, *body, *sent_at, *received_at;
+	int parts;
+	int64_t member_id;      /* 0: none */
+	char *action;           /* "optout" or NULL */
+	int64_t reply_id;       /* the confirmation's outbox id, 0: none */
+};
+/* Newest first; max 0: 50. */
+int store_sms_inbox_list(struct db_source *src, size_t max,
+    struct store_sms_inrow **out, size_t *n, char **cause);
+void store_sms_inbox_free(struct store_sms_inrow *w, size_t n);
+
+/* An opt-out of SMS for a number: by keyword (via "sms") or at the desk. */
+struct store_sms_optout {
+	const char *number;     /* any form; kept in national form */
+	const char *via;        /* "sms" or "staff" */
+	int64_t inbox_id;       /* the inbound message (evidence), 0: none */
+	const char *staff_no;   /* NULL: none */
+	const char *note;       /* NULL: none */
+	const char *now;
+};
+/*
+ * Every member with that mobile gets SMS turned off and a consent_ledger
+ * row; a number no member has gets one row without a member (the
+ * opt-out list).  *member_id: the first member, 0: none.
+ */
+int store_sms_optout(struct db_source *src, const struct store_sms_optout *o,
+    int64_t *member_id, char **cause);
+/* The opt-out list: addresses whose newest row for service unsubscribes. */
+struct store_optout_row {
+	char *address;
+	int64_t member_id;      /* 0: not a member */
+	char *via, *recorded_at, *note;
+};
+int store_optout_list(struct db_source *src, const char *service, size_t max,
+    struct store_optout_row **out, size_t *n, char **cause);
+void store_optout_free(struct store_optout_row *w, size_t n);
+
+/*
  * member.c: members of the supermarket and the services they signed up
  * for (SMS specials, e-mail specials, phone ordering), their PINs with
  * lockout, and every consent change in consent_ledger.  Used by the

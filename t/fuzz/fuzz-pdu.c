@@ -1,5 +1,5 @@
 /*
- * fuzz-pdu.c: the SMS PDU decoder (src/msg/pdu.c) on arbitrary input:
+ * fuzz-pdu.c: the SMS PDU decoder (src/msg/sms.c) on arbitrary input:
  * the bytes as hex in both directions with and without the SMSC field,
  * the raw input itself as hex text, and every decoded message joined and
  * re-encoded (what decodes must have valid UTF-8 text that encodes).

@@ -47,7 +47,10 @@ struct gsim {
 	int echo;               /* ATE */
 	int cmgf;               /* 0 PDU, 1 text */
 	int cnmi_mt, cnmi_ds;   /* AT+CNMI <mt> and <ds> */
+	int cmms;               /* AT+CMMS <n>: 0 off, 1/2 keep the link */
+	unsigned plugs;         /* unplugged this many times */
 	char *pin;              /* NULL or the PIN still to be entered */
+	char *pin_orig;         /* the SIM's PIN, asked again after a replug */
 	unsigned send_ms;
 	int dead;
 
@@ -243,7 +246,7 @@ cmgs_done(struct gsim *sim)
 {
 	struct gsim_sent s;
 	char *cause = NULL;
-	unsigned ms;
+	unsigned ms, plugs;
 
 	memset(&s, 0, sizeof s);
 	s.hex = xstrndup(sim->line, sim->len);
@@ -259,9 +262,20 @@ cmgs_done(struct gsim *sim)
 		s.cms = sim->fail_code;
 	}
 	if ((ms = sim->send_ms) > 0) {
+		plugs = sim->plugs;
 		pthread_mutex_unlock(&sim->mu);
 		sleep_ms(ms);
 		pthread_mutex_lock(&sim->mu);
+		if (sim->plugs != plugs) {
+			/* unplugged meanwhile: the network may have it, the
+			 * host never hears of it (nor does the next session) */
+			s.mr = (int)(sim->mr = (sim->mr + 1) & 0xff);
+			sim->sent = xreallocarray(sim->sent, sim->nsent + 1,
+			    sizeof *sim->sent);
+			sim->sent[sim->nsent++] = s;
+			pthread_cond_broadcast(&sim->cv);
+			return;
+		}
 	}
 	if (s.cms != 0)
 		cms_error(sim, s.cms);
@@ -408,6 +422,26 @@ cmd_cnmi(struct gsim *sim, const char *arg)
 	final(sim, "OK");
 }
 
+/* 27.005 3.5.6: AT+CMMS=[<n>] (0-2), AT+CMMS? and AT+CMMS=?. */
+static void
+cmd_cmms(struct gsim *sim, const char *op, const char *arg)
+{
+	long long v;
+
+	if (strcmp(op, "?") == 0)
+		out_linef(sim, "+CMMS: %d", sim->cmms);
+	else if (strcmp(op, "=?") == 0)
+		out_line(sim, "+CMMS: (0-2)");
+	else if (strcmp(op, "=") == 0 && arg[0] == '\0')
+		sim->cmms = 0;
+	else if (strcmp(op, "=") != 0 || num(arg, 0, 2, &v) == -1) {
+		cms_error(sim, 304);
+		return;
+	} else
+		sim->cmms = (int)v;
+	final(sim, "OK");
+}
+
 /* Commands that need the SIM unlocked. */
 static int
 needs_sim(const char *name)
@@ -453,7 +487,9 @@ cmd_ext(struct gsim *sim, const char *name, const char *op, const char *arg)
 	} else if (strcmp(name, "+CSQ") == 0) {
 		out_line(sim, "+CSQ: 20,99");
 		final(sim, "OK");
-	} else if (strcmp(name, "+CMEE") == 0 || strcmp(name, "+CMMS") == 0 ||
+	} else if (strcmp(name, "+CMMS") == 0)
+		cmd_cmms(sim, op, arg);
+	else if (strcmp(name, "+CMEE") == 0 ||
 	    strcmp(name, "+CPMS") == 0 || strcmp(name, "+CNMA") == 0 ||
 	    strcmp(name, "+CSMS") == 0)
 		final(sim, "OK");
@@ -562,7 +598,7 @@ sim_main(void *arg)
 		p[0].fd = sim->wake[0];
 		p[0].events = POLLIN;
 		p[1].fd = sim->mfd;
-		p[1].events = sim->dead ? 0 : POLLIN;
+		p[1].events = sim->dead || sim->mfd < 0 ? 0 : POLLIN;
 		pthread_mutex_unlock(&sim->mu);
 		n = poll(p, 2, 1000);
 		pthread_mutex_lock(&sim->mu);
@@ -571,7 +607,7 @@ sim_main(void *arg)
 		if (p[0].revents & POLLIN)
 			while (read(sim->wake[0], drain, sizeof drain) > 0)
 				;
-		if (sim->dead || !(p[1].revents & POLLIN))
+		if (sim->dead || sim->mfd < 0 || !(p[1].revents & POLLIN))
 			continue;
 		if ((n = read(sim->mfd, buf, sizeof buf)) <= 0)
 			continue;
@@ -633,6 +669,7 @@ gsim_start(const struct gsim_opts *opts, struct gsim **out,
 	sim->cnmi_mt = 1;
 	sim->cnmi_ds = 1;
 	sim->pin = o.pin != NULL ? xstrdup(o.pin) : NULL;
+	sim->pin_orig = o.pin != NULL ? xstrdup(o.pin) : NULL;
 	sim->link = o.link != NULL ? xstrdup(o.link) : NULL;
 	sim->send_ms = o.send_ms;
 	sim->nslots = o.slots > 0 ? o.slots : 30;
@@ -695,11 +732,49 @@ gsim_stop(struct gsim *sim)
 	free(sim->sent);
 	free(sim->slots);
 	free(sim->pin);
+	free(sim->pin_orig);
 	free(sim->link);
 	sb_free(&sim->transcript);
 	pthread_cond_destroy(&sim->cv);
 	pthread_mutex_destroy(&sim->mu);
 	free(sim);
+}
+
+void
+gsim_unplug(struct gsim *sim)
+{
+	pthread_mutex_lock(&sim->mu);
+	if (sim->mfd >= 0)
+		close(sim->mfd);
+	if (sim->sfd >= 0)
+		close(sim->sfd);
+	sim->mfd = sim->sfd = -1;
+	sim->plugs++;
+	if (sim->link != NULL)
+		unlink(sim->link);
+	sim->len = 0;
+	sim->pdu_mode = 0;
+	wake(sim);
+	pthread_mutex_unlock(&sim->mu);
+}
+
+int
+gsim_replug(struct gsim *sim, char **cause)
+{
+	int rc;
+
+	pthread_mutex_lock(&sim->mu);
+	/* a modem powered up again: factory settings, the SIM locked */
+	sim->echo = 1;
+	sim->cmgf = 0;
+	sim->cnmi_mt = sim->cnmi_ds = 1;
+	sim->cmms = 0;
+	free(sim->pin);
+	sim->pin = sim->pin_orig != NULL ? xstrdup(sim->pin_orig) : NULL;
+	rc = sim->mfd >= 0 ? 0 : pty_open(sim, cause);
+	wake(sim);
+	pthread_mutex_unlock(&sim->mu);
+	return rc;
 }
 
 const char *

@@ -76,6 +76,17 @@ void gsim_set_send_ms(struct gsim *sim, unsigned ms);
 void gsim_urc_next(struct gsim *sim, const char *line);
 void gsim_urc_now(struct gsim *sim, const char *line);
 
+/*
+ * Unplugged: the pty is closed (the host reads EOF/EIO) and the link
+ * removed.  gsim_replug: a new pty behind the same link, the modem as
+ * after power-up (echo on, AT+CNMI defaults, the SIM asking its PIN
+ * again); its SIM store and counters are kept.  An AT+CMGS still in
+ * progress when it is unplugged is recorded (it may have reached the
+ * network) but never answered, on either pty.
+ */
+void gsim_unplug(struct gsim *sim);
+int gsim_replug(struct gsim *sim, char **cause);
+
 /* A dead modem: reads and answers nothing (<on> 0: alive again). */
 void gsim_set_dead(struct gsim *sim, int on);
 

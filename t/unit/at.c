@@ -139,7 +139,7 @@ say(const char *s)
 
 static unsigned rings;
 static char cidline[64];
-static char smsline[64];
+static char smsline[512];
 
 static void
 unsol(void *arg, enum at_res r, const char *line)
@@ -172,7 +172,7 @@ test_engine(void)
 	struct strbuf info = STRBUF_INIT;
 	struct at at;
 	enum at_res r = AT_R_TEXT;
-	char *cause = NULL, name[64], buf[64];
+	char *cause = NULL, name[64], buf[64], longpdu[400], *sayf;
 	int slave, i;
 	ssize_t n;
 
@@ -249,6 +249,20 @@ test_engine(void)
 	is_int(at_cmd(&at, "AT", 1000, NULL, &r, &cause), 0,
 	    "+CMT: and its PDU line in the middle of a command");
 	is_str(smsline, "+CMT: ,23\n07914306", "reach the handler together");
+	free(cause);
+	cause = NULL;
+	/* the longest PDU line 27.005 gives: a 12-octet SMSC field and a
+	 * 176-octet TPDU, 376 hex digits (a full part of a long message) */
+	memset(longpdu, 'A', 376);
+	longpdu[376] = '\0';
+	sayf = xasprintf("\r\n+CMT: ,176\r\n%s\r\n\r\nOK\r\n", longpdu);
+	say(sayf);
+	free(sayf);
+	smsline[0] = '\0';
+	is_int(at_cmd(&at, "AT", 1000, NULL, &r, &cause), 0,
+	    "+CMT: with a 376-digit PDU line: %s", cause ? cause : "ok");
+	ok(strlen(smsline) == 11 + 376 && strstr(smsline, longpdu) != NULL,
+	    "the whole PDU reaches the handler (%zu bytes)", strlen(smsline));
 	free(cause);
 	cause = NULL;
 

@@ -14,7 +14,7 @@
 
 #include "util/util.h"
 #include "port/port.h"
-#include "line/line-int.h"
+#include "line/at.h"
 #include "msg/sms.h"
 #include "../sim/gsmsim.h"
 #include "../tap.h"

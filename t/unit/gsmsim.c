@@ -44,6 +44,8 @@ tx(int fd, const char *s)
 		tap_bail("write to the pty failed");
 }
 
+static struct gsim *sim_u;
+
 /* Bytes read past the last answer, for the next rx(). */
 static struct strbuf pending = STRBUF_INIT;
 
@@ -339,9 +341,73 @@ reports_and_urcs(void)
 	gsim_stop(sim);
 }
 
+/*
+ * A modem unplugged and plugged in again: the host reads the end of the
+ * pty, the link goes and comes back to a new pty, the modem answers as
+ * after power-up (echo on, the SIM asking its PIN, AT+CMMS off) and its
+ * SIM store kept what it had; AT+CMMS as 27.005 3.5.6 has it.
+ */
+static void
+unplug(void)
+{
+	struct gsim_opts o = { .pin = "1111" };
+	char *cause = NULL, *link, *got, b[64];
+	struct pollfd p;
+	ssize_t n = 1;
+	int fd;
+
+	link = xasprintf("/tmp/kefu-gsmsim-%ld", (long)getpid());
+	o.link = link;
+	if (gsim_start(&o, &sim_u, &cause) == -1)
+		tap_bail(cause);
+	fd = host_open(sim_u);
+	exchange(fd, "AT+CPIN=\"1111\"\r", "OK\r\n",
+	    "AT+CPIN=\"1111\"\r\r\nOK\r\n", "PIN entered");
+	exchange(fd, "AT+CMMS=?\r", "OK\r\n",
+	    "AT+CMMS=?\r\r\n+CMMS: (0-2)\r\n\r\nOK\r\n", "AT+CMMS=? range");
+	exchange(fd, "AT+CMMS=2\r", "OK\r\n", "AT+CMMS=2\r\r\nOK\r\n",
+	    "AT+CMMS=2");
+	exchange(fd, "AT+CMMS?\r", "OK\r\n",
+	    "AT+CMMS?\r\r\n+CMMS: 2\r\n\r\nOK\r\n", "AT+CMMS? reads 2");
+	exchange(fd, "AT+CMMS=3\r", "\r\n", "AT+CMMS=3\r\r\n",
+	    "AT+CMMS=3 (echo)");
+	got = rx(fd, "\r\n", 1000);
+	is_str(got, "+CMS ERROR: 304\r\n", "AT+CMMS=3 is refused");
+	free(got);
+	ok(gsim_deliver(sim_u, "+8613700000002", "hi", &cause) == 0,
+	    "a message into the SIM store");
+	free(rx(fd, "\r\n", 1000));
+	free(rx(fd, "\r\n", 1000));
+	gsim_unplug(sim_u);
+	p.fd = fd;
+	p.events = POLLIN;
+	if (poll(&p, 1, 1000) == 1)
+		n = read(fd, b, sizeof b);
+	ok(n <= 0, "unplugged: the host reads the end of the pty (%zd)", n);
+	ok(access(link, F_OK) == -1, "the link is gone");
+	close(fd);
+	ok(gsim_replug(sim_u, &cause) == 0 && access(link, F_OK) == 0,
+	    "plugged in again: the link is back");
+	sb_reset(&pending);
+	fd = host_open(sim_u);
+	exchange(fd, "AT+CPIN?\r", "OK\r\n",
+	    "AT+CPIN?\r\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n",
+	    "echo on and the SIM asks its PIN again");
+	exchange(fd, "AT+CPIN=\"1111\"\r", "OK\r\n",
+	    "AT+CPIN=\"1111\"\r\r\nOK\r\n", "PIN entered again");
+	exchange(fd, "AT+CMMS?\r", "OK\r\n",
+	    "AT+CMMS?\r\r\n+CMMS: 0\r\n\r\nOK\r\n", "AT+CMMS back to 0");
+	is_int(gsim_stored(sim_u), 1, "the SIM store kept its message");
+	close(fd);
+	gsim_stop(sim_u);
+	free(link);
+	free(cause);
+}
+
 int
 main(void)
 {
+	unplug();
 	pin_and_send();
 	inbound();
 	reports_and_urcs();

@@ -394,9 +394,9 @@ arrived(int64_t id)
 /* ---- the crash: a transport that dies after "submitting" ---- */
 
 static int
-crash_open(const struct conf *cfg, void **state, char **cause)
+crash_open(const struct msg_env *env, void **state, char **cause)
 {
-	(void)cfg;
+	(void)env;
 	(void)cause;
 	*state = NULL;
 	return 0;

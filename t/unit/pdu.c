@@ -1,5 +1,5 @@
 /*
- * pdu.c: the SMS PDU codec (src/msg/pdu.c) against golden PDUs from
+ * pdu.c: the SMS PDU codec (src/msg/sms.c) against golden PDUs from
  * well-known published examples, byte-exact; the GSM 7-bit extension
  * table; UCS2 Chinese and surrogate pairs; concatenation boundaries
  * (160/161, 70/71, 153, 67) and what cannot be split; validity period,

@@ -1,5 +1,5 @@
 /*
- * pdu.c: the 3GPP TS 23.040 SMS transfer PDUs in TS 27.005 hex form, with
+ * sms.c: the 3GPP TS 23.040 SMS transfer PDUs in TS 27.005 hex form, with
  * TS 23.038 text coding (GSM 7-bit default alphabet + extension table, UCS2)
  * and 8-bit-reference concatenation (TS 23.040 9.2.3.24.1).  Written by hand,
  * small and table-driven, rather than with libgammu 1.42 (Debian's): it
