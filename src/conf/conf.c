@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <libgen.h>
 #include <pwd.h>
+#include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,8 +37,11 @@ enum conf_scope {
 	CS_KEFU,
 	CS_STORE,
 	CS_EMAIL,
-	CS_DATASOURCE,
+	CS_SUPPRESS,
+	CS_CAMPAIGN,
+	CS_DATASOURCE,          /* from here on: named sections */
 	CS_LINE,
+	CS_SMSGW,
 };
 
 struct conf_key {
@@ -64,6 +69,7 @@ struct conf_at {
 #define K(f) offsetof(struct conf, f)
 #define D(f) offsetof(struct conf_datasource, f)
 #define L(f) offsetof(struct conf_line, f)
+#define G(f) offsetof(struct conf_smsgw, f)
 
 static const struct conf_key conf_keys[] = {
 	{ CS_KEFU, "mappings", CT_PATH, K(mappings_dir), 0, 0,
@@ -200,14 +206,75 @@ static const struct conf_key conf_keys[] = {
 	  NULL, 0, "silence after which the caller is taken to be gone" },
 	{ CS_LINE, "init", CT_STRING, L(init), 0, 0, NULL, NULL, 0,
 	  "extra AT commands sent after the family's own, ';'-separated" },
+
+	{ CS_SUPPRESS, "quiet-marketing", CT_STRING, K(quiet_marketing), 0, 0,
+	  "21:00-08:00", NULL, 0,
+	  "no marketing message is sent in this local time window "
+	  "(HH:MM-HH:MM, or none)" },
+	{ CS_SUPPRESS, "quiet-transactional", CT_STRING,
+	  K(quiet_transactional), 0, 0, "none", NULL, 0,
+	  "no transactional message is sent in this window (none: any time)" },
+	{ CS_SUPPRESS, "quiet-action", CT_ENUM, K(quiet_action), 0, 0,
+	  "defer", "defer|suppress", 0,
+	  "a message due in a quiet window waits for its end, or is "
+	  "suppressed" },
+	{ CS_SUPPRESS, "marketing-cap", CT_INT, K(marketing_cap), 0, 1000,
+	  "0", NULL, 0,
+	  "marketing messages one customer gets at most per cap-window, "
+	  "SMS and e-mail together (0: no cap)" },
+	{ CS_SUPPRESS, "cap-window", CT_DURATION, K(cap_window_ms), 3600000,
+	  2000000000, "168h", NULL, 0, "the window of marketing-cap" },
+
+	{ CS_CAMPAIGN, "store-name", CT_STRING, K(store_name), 0, 0, NULL,
+	  NULL, 0, "signature put before every campaign SMS as 【store-name】" },
+	{ CS_CAMPAIGN, "optout-text", CT_STRING, K(optout_text), 0, 0, NULL,
+	  NULL, 0, "put after every campaign SMS (e.g. 回TD退订)" },
+	{ CS_CAMPAIGN, "sms-price", CT_INT, K(sms_price), 0, 100000, "5", NULL,
+	  0, "what one SMS part costs, in fen" },
+	{ CS_CAMPAIGN, "email-price", CT_INT, K(email_price), 0, 100000, "0",
+	  NULL, 0, "what one e-mail costs, in fen" },
+
+	{ CS_SMSGW, "url", CT_STRING, G(url), 0, 0, NULL, NULL, 1,
+	  "the provider's URL; placeholders are percent-encoded" },
+	{ CS_SMSGW, "method", CT_ENUM, G(method), 0, 0, "POST", "POST|GET", 0,
+	  "HTTP method" },
+	{ CS_SMSGW, "body-type", CT_ENUM, G(body_type), 0, 0, "form",
+	  "form|json|none", 0,
+	  "how placeholders in body are escaped, and the Content-Type sent" },
+	{ CS_SMSGW, "body", CT_STRING, G(body), 0, 0, NULL, NULL, 0,
+	  "request body template: {to} {text} {id} {from} {key} {name}" },
+	{ CS_SMSGW, "headers", CT_STRING, G(headers), 0, 0, NULL, NULL, 0,
+	  "extra request headers, 'Name: value' separated by '|'" },
+	{ CS_SMSGW, "success", CT_STRING, G(success), 0, 0, NULL, NULL, 0,
+	  "extended regular expression a 2xx answer's body must match" },
+	{ CS_SMSGW, "message-id", CT_STRING, G(message_id), 0, 0, NULL, NULL,
+	  0, "extended regular expression; its first group is the "
+	  "provider's message id" },
+	{ CS_SMSGW, "from", CT_STRING, G(from), 0, 0, NULL, NULL, 0,
+	  "sender id put in {from}" },
+	{ CS_SMSGW, "rate", CT_INT, G(rate), 0, 100000, "10", NULL, 0,
+	  "requests per second at most (0: no limit)" },
+	{ CS_SMSGW, "timeout", CT_DURATION, G(timeout_ms), 100, 600000,
+	  "10s", NULL, 0, "limit on one request" },
+	{ CS_SMSGW, "retry", CT_DURATION, G(retry_ms), 1000, 86400000, "1m",
+	  NULL, 0, "first wait after a failed request" },
+	{ CS_SMSGW, "retry-max", CT_DURATION, G(retry_max_ms), 1000,
+	  86400000, "1h", NULL, 0, "longest wait between attempts" },
+	{ CS_SMSGW, "lease", CT_DURATION, G(lease_ms), 1000, 86400000, "5m",
+	  NULL, 0, "how long a worker holds the messages it claimed" },
+	{ CS_SMSGW, "batch", CT_INT, G(batch), 1, 1000, "20", NULL, 0,
+	  "messages claimed at once" },
 };
 
 static const char *const conf_scope_names[] = {
 	[CS_KEFU] = "kefu",
 	[CS_STORE] = "store",
 	[CS_EMAIL] = "email",
+	[CS_SUPPRESS] = "suppress",
+	[CS_CAMPAIGN] = "campaign",
 	[CS_DATASOURCE] = "datasource",
 	[CS_LINE] = "line",
+	[CS_SMSGW] = "sms-gateway",
 };
 
 /* A value for an error message: whole, or its start and its length. */
@@ -397,6 +464,8 @@ conf_index(const struct conf *conf, enum conf_scope scope, const void *base)
 		return (size_t)((const struct conf_datasource *)base - conf->ds);
 	if (scope == CS_LINE)
 		return (size_t)((const struct conf_line *)base - conf->lines);
+	if (scope == CS_SMSGW)
+		return (size_t)((const struct conf_smsgw *)base - conf->smsgw);
 	return 0;
 }
 
@@ -431,13 +500,17 @@ conf_line(const struct conf *conf, const void *section, const char *key)
 	    conf->lines + conf->nlines) {
 		scope = CS_LINE;
 		line = ((const struct conf_line *)section)->line;
+	} else if (conf->nsmsgw > 0 && (const struct conf_smsgw *)section >=
+	    conf->smsgw && (const struct conf_smsgw *)section <
+	    conf->smsgw + conf->nsmsgw) {
+		scope = CS_SMSGW;
+		line = ((const struct conf_smsgw *)section)->line;
 	}
 	index = conf_index(conf, scope, section);
 	for (i = 0; i < conf->nat; i++)
 		if (strcmp(conf->at[i].key, key) == 0 &&
 		    (conf->at[i].scope == scope || (scope == CS_KEFU &&
-		    (conf->at[i].scope == CS_STORE ||
-		    conf->at[i].scope == CS_EMAIL))) &&
+		    conf->at[i].scope < CS_DATASOURCE)) &&
 		    conf->at[i].index == index)
 			return conf->at[i].line;
 	return line;
@@ -506,14 +579,37 @@ conf_name_ok(const char *name)
 	return 1;
 }
 
+/* A new [sms-gateway NAME] in conf->smsgw; *base points at it. */
+static int
+conf_smsgw_add(struct conf *conf, struct ini *ini, struct ini_section *sec,
+    void **base, char **cause)
+{
+	size_t i;
+
+	if (!conf_name_ok(sec->name))
+		return kf_error(cause, "%s:%d: [sms-gateway] needs a name of "
+		    "letters, digits, '-', '_' or '.'", ini->path, sec->line);
+	for (i = 0; i < conf->nsmsgw; i++)
+		if (strcmp(conf->smsgw[i].name, sec->name) == 0)
+			return kf_error(cause, "%s:%d: sms-gateway '%s' is "
+			    "defined twice", ini->path, sec->line, sec->name);
+	conf->smsgw = xreallocarray(conf->smsgw, conf->nsmsgw + 1,
+	    sizeof *conf->smsgw);
+	*base = &conf->smsgw[conf->nsmsgw++];
+	memset(*base, 0, sizeof conf->smsgw[0]);
+	conf->smsgw[conf->nsmsgw - 1].name = xstrdup(sec->name);
+	conf->smsgw[conf->nsmsgw - 1].line = sec->line;
+	return 0;
+}
+
 static int
 conf_build(struct conf *conf, struct ini *ini, const char *dir,
     char **cause)
 {
 	struct ini_section *sec;
 	enum conf_scope scope;
-	void *base;
-	size_t i, j, seen_kefu = 0, seen_store = 0, seen_email = 0;
+	void *base = NULL;
+	size_t i, j, seen[CS_DATASOURCE] = { 0 };
 
 	/* [kefu] and [store] defaults apply even when the sections are absent. */
 	struct ini_section empty = { 0 };
@@ -523,9 +619,12 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 	empty.type = (char *)"store";
 	if (conf_section(conf, ini, &empty, CS_STORE, conf, dir, cause) == -1)
 		return -1;
-	empty.type = (char *)"email";
-	if (conf_section(conf, ini, &empty, CS_EMAIL, conf, dir, cause) == -1)
-		return -1;
+	for (j = CS_EMAIL; j < CS_DATASOURCE; j++) {
+		empty.type = (char *)conf_scope_names[j];
+		if (conf_section(conf, ini, &empty, (enum conf_scope)j, conf,
+		    dir, cause) == -1)
+			return -1;
+	}
 
 	for (i = 0; i < ini->nsections; i++) {
 		sec = &ini->sections[i];
@@ -534,18 +633,20 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 				break;
 		if (j == nitems(conf_scope_names))
 			return kf_error(cause, "%s:%d: unknown section [%s] "
-			    "(known: kefu, store, email, datasource NAME, line NAME)",
+			    "(known: kefu, store, email, suppress, campaign, "
+			    "datasource NAME, line NAME, sms-gateway NAME)",
 			    ini->path, sec->line, sec->type);
 		scope = (enum conf_scope)j;
 		switch (scope) {
 		case CS_KEFU:
 		case CS_STORE:
 		case CS_EMAIL:
+		case CS_SUPPRESS:
+		case CS_CAMPAIGN:
 			if (sec->name != NULL)
 				return kf_error(cause, "%s:%d: [%s] takes no "
 				    "name", ini->path, sec->line, sec->type);
-			if ((scope == CS_KEFU ? seen_kefu++ : scope ==
-			    CS_STORE ? seen_store++ : seen_email++))
+			if (seen[scope]++)
 				return kf_error(cause, "%s:%d: [%s] appears "
 				    "twice", ini->path, sec->line, sec->type);
 			base = conf;
@@ -583,6 +684,10 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 			conf->lines[conf->nlines - 1].name = xstrdup(sec->name);
 			conf->lines[conf->nlines - 1].line = sec->line;
 			break;
+		case CS_SMSGW:
+			if (conf_smsgw_add(conf, ini, sec, &base, cause) == -1)
+				return -1;
+			break;
 		default:
 			return kf_error(cause, "internal error");
 		}
@@ -607,6 +712,75 @@ conf_check_socket(const struct conf *conf, const void *section,
 	    conf_clip(path, clip, sizeof clip), sizeof sun.sun_path - 1);
 }
 
+int
+conf_window(const char *s, int *from_min, int *to_min, const char **errstr)
+{
+	unsigned h1, m1, h2, m2;
+	char end;
+
+	*from_min = *to_min = -1;
+	*errstr = NULL;
+	if (s == NULL || strcasecmp(s, "none") == 0)
+		return 0;
+	if (sscanf(s, "%2u:%2u-%2u:%2u%c", &h1, &m1, &h2, &m2, &end) != 4 ||
+	    h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59) {
+		*errstr = "expected HH:MM-HH:MM (e.g. 21:00-08:00) or none";
+		return -1;
+	}
+	*from_min = (int)(h1 * 60 + m1);
+	*to_min = (int)(h2 * 60 + m2);
+	return 0;
+}
+
+/* [suppress] windows and the gateways' patterns: file:line when bad. */
+static int
+conf_check_messaging(struct conf *conf, struct ini *ini, char **cause)
+{
+	static const char *const wkeys[] = { "quiet-marketing",
+	    "quiet-transactional" };
+	const char *wvals[] = { conf->quiet_marketing,
+	    conf->quiet_transactional };
+	const char *errstr;
+	struct conf_smsgw *g;
+	regex_t re;
+	size_t i, j;
+	int a, b;
+
+	for (i = 0; i < nitems(wkeys); i++)
+		if (conf_window(wvals[i], &a, &b, &errstr) == -1)
+			return kf_error(cause, "%s:%d: %s = %s: %s", ini->path,
+			    conf_line(conf, conf, wkeys[i]), wkeys[i], wvals[i],
+			    errstr);
+	for (i = 0; i < conf->nsmsgw; i++) {
+		g = &conf->smsgw[i];
+		for (j = 0; j < 2; j++) {
+			const char *v = j == 0 ? g->success : g->message_id;
+			const char *k = j == 0 ? "success" : "message-id";
+
+			if (v == NULL)
+				continue;
+			if (regcomp(&re, v, REG_EXTENDED) != 0)
+				return kf_error(cause, "%s:%d: [sms-gateway %s] "
+				    "%s = %s: not an extended regular "
+				    "expression", ini->path, conf_line(conf, g, k),
+				    g->name, k, v);
+			if (j == 1 && re.re_nsub < 1) {
+				regfree(&re);
+				return kf_error(cause, "%s:%d: [sms-gateway %s] "
+				    "message-id = %s: needs a group ( ) around "
+				    "the id", ini->path, conf_line(conf, g, k),
+				    g->name, v);
+			}
+			regfree(&re);
+		}
+		if (strcmp(g->body_type, "none") != 0 && g->body == NULL)
+			return kf_error(cause, "%s:%d: [sms-gateway %s] has "
+			    "body-type = %s but no body", ini->path, g->line,
+			    g->name, g->body_type);
+	}
+	return 0;
+}
+
 static int
 conf_check(struct conf *conf, struct ini *ini, char **cause)
 {
@@ -614,7 +788,7 @@ conf_check(struct conf *conf, struct ini *ini, char **cause)
 	size_t i;
 
 	if (conf_check_socket(conf, conf, "socket", conf->socket_path,
-	    cause) == -1)
+	    cause) == -1 || conf_check_messaging(conf, ini, cause) == -1)
 		return -1;
 	for (i = 0; i < conf->nlines; i++) {
 		ln = &conf->lines[i];
@@ -730,6 +904,12 @@ conf_warn_secrets(const char *path, const struct conf *conf)
 	if (conf->email_password != NULL)
 		log_warnx("%s holds the SMTP password of [email] and can be "
 		    "read by other users; run chmod 600 %s", path, path);
+	for (i = 0; i < conf->nsmsgw; i++)
+		if (conf->smsgw[i].headers != NULL)
+			log_warnx("%s holds the headers of [sms-gateway %s] "
+			    "(an API key?) and can be read by other users; "
+			    "run chmod 600 %s", path, conf->smsgw[i].name,
+			    path);
 	for (i = 0; i < conf->nds; i++) {
 		for (j = 0; j < conf->ds[i].nconnect; j++) {
 			int secret;
@@ -894,6 +1074,13 @@ conf_free(struct conf *conf)
 	conf_free_fields(conf, CS_KEFU);
 	conf_free_fields(conf, CS_STORE);
 	conf_free_fields(conf, CS_EMAIL);
+	conf_free_fields(conf, CS_SUPPRESS);
+	conf_free_fields(conf, CS_CAMPAIGN);
+	for (i = 0; i < conf->nsmsgw; i++) {
+		conf_free_fields(&conf->smsgw[i], CS_SMSGW);
+		free(conf->smsgw[i].name);
+	}
+	free(conf->smsgw);
 	for (i = 0; i < conf->nds; i++) {
 		conf_free_fields(&conf->ds[i], CS_DATASOURCE);
 		for (j = 0; j < conf->ds[i].nconnect; j++)
@@ -977,6 +1164,40 @@ conf_diff_section(enum conf_scope scope, const char *what, const void *a,
 	return n;
 }
 
+/* [sms-gateway NAME] sections changed, removed or added. */
+static int
+conf_diff_smsgw(const struct conf *a, const struct conf *b,
+    struct strbuf *out)
+{
+	char what[96];
+	size_t i, j;
+	int n = 0;
+
+	for (i = 0; i < a->nsmsgw; i++) {
+		snprintf(what, sizeof what, "[sms-gateway %s]", a->smsgw[i].name);
+		for (j = 0; j < b->nsmsgw; j++)
+			if (strcmp(a->smsgw[i].name, b->smsgw[j].name) == 0)
+				break;
+		if (j == b->nsmsgw) {
+			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+			n++;
+		} else
+			n += conf_diff_section(CS_SMSGW, what, &a->smsgw[i],
+			    &b->smsgw[j], out);
+	}
+	for (i = 0; i < b->nsmsgw; i++) {
+		for (j = 0; j < a->nsmsgw; j++)
+			if (strcmp(a->smsgw[j].name, b->smsgw[i].name) == 0)
+				break;
+		if (j == a->nsmsgw) {
+			sb_addf(out, "%s[sms-gateway %s] added", out->len ?
+			    ", " : "", b->smsgw[i].name);
+			n++;
+		}
+	}
+	return n;
+}
+
 int
 conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 {
@@ -989,6 +1210,9 @@ conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 	n += conf_diff_section(CS_KEFU, "[kefu]", a, b, out);
 	n += conf_diff_section(CS_STORE, "[store]", a, b, out);
 	n += conf_diff_section(CS_EMAIL, "[email]", a, b, out);
+	n += conf_diff_section(CS_SUPPRESS, "[suppress]", a, b, out);
+	n += conf_diff_section(CS_CAMPAIGN, "[campaign]", a, b, out);
+	n += conf_diff_smsgw(a, b, out);
 	for (i = 0; i < a->nds; i++) {
 		da = &a->ds[i];
 		snprintf(what, sizeof what, "[datasource %s]", da->name);

@@ -33,6 +33,7 @@ EXTRA_DIST += man/kefu-sms.7
 libkefu_a_SOURCES += \
 	src/msg/msg.h \
 	src/msg/mail.c \
+	src/msg/http.c \
 	src/msg/worker.c
 
 ## kefu outbox (a row in src/cli/cmds.c).
@@ -54,3 +55,10 @@ dist_check_SCRIPTS += t/outbox-cli.sh
 ## kefud's own e-mail worker thread, against Postfix.
 TESTS += t/kefud-mail.sh
 dist_check_SCRIPTS += t/kefud-mail.sh
+
+## The HTTP SMS gateway against a scripted gateway on loopback.
+check_PROGRAMS += t/unit/msg_http
+TESTS += t/unit/msg_http
+t_unit_msg_http_SOURCES = t/unit/msg_http.c t/tap.h
+t_unit_msg_http_LDADD = $(KEFU_LIBS)
+EXTRA_DIST += t/http-gw.py

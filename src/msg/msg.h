@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 struct conf;
+struct conf_smsgw;
 struct db_source;
 struct store_msg;
 struct store_attachment;
@@ -61,6 +62,26 @@ struct msg_transport_ops {
 /* mail.c: SMTP through libcurl, MIME through curl_mime. */
 extern const struct msg_transport_ops msg_mail_ops;
 
+/* http.c: an HTTP SMS gateway ([sms-gateway NAME] in kefu.conf). */
+extern const struct msg_transport_ops msg_http_ops;
+
+/* How a placeholder's value is escaped where it stands. */
+enum http_esc {
+	HTTP_ESC_URL,           /* RFC 3986 percent-encoding (URL, form) */
+	HTTP_ESC_JSON,          /* inside a JSON string: \" \\ \n \u00XX */
+	HTTP_ESC_NONE,          /* as it is */
+};
+/*
+ * Fill a gateway template: {to} {text} {id} {from} {key} {name} become
+ * m's recipient, body, id, from, idempotency key and name, escaped as
+ * esc says; any other brace stays as it is (malloc'd).
+ */
+char *http_template(const char *tpl, const struct store_msg *m,
+    const char *from, enum http_esc esc);
+/* The [sms-gateway] called name (NULL: the first), or NULL. */
+const struct conf_smsgw *http_gateway(const struct conf *cfg,
+    const char *name);
+
 /*
  * RFC 2047: text as itself when it is printable ASCII, else as B-encoded
  * UTF-8 encoded-words of at most 75 characters, folded with CRLF SP and
@@ -94,6 +115,9 @@ struct msg_worker_opts {
 	unsigned retry_max_ms;  /* back-off ceiling */
 };
 void msg_worker_opts_email(const struct conf *cfg, const char *name,
+    struct msg_worker_opts *o);
+/* The same from the first [sms-gateway] (http.c). */
+void msg_worker_opts_smsgw(const struct conf *cfg, const char *name,
     struct msg_worker_opts *o);
 
 /*
