@@ -86,3 +86,20 @@ check_PROGRAMS += t/unit/store_member
 TESTS += t/unit/store_member
 t_unit_store_member_SOURCES = t/unit/store_member.c t/tap.h
 t_unit_store_member_LDADD = $(KEFU_LIBS)
+
+## Campaigns (kefu campaign; migration 011).  008-010 are placeholders
+## of this branch only, for the members, orders and sms branches' own.
+libkefu_a_SOURCES += src/store/campaign.c
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/008_reserved.sql \
+	sql/local/sqlite/009_reserved.sql \
+	sql/local/sqlite/010_reserved.sql \
+	sql/local/sqlite/011_campaigns.sql \
+	sql/local/postgresql/008_reserved.sql \
+	sql/local/postgresql/009_reserved.sql \
+	sql/local/postgresql/010_reserved.sql \
+	sql/local/postgresql/011_campaigns.sql \
+	sql/local/mysql/008_reserved.sql \
+	sql/local/mysql/009_reserved.sql \
+	sql/local/mysql/010_reserved.sql \
+	sql/local/mysql/011_campaigns.sql

@@ -25,7 +25,7 @@
 #define OUTBOX_COLS "id, channel, recipient, recipient_name, subject, " \
 	"body, body_html, msg_class, member_id, attempts, max_attempts, " \
 	"status, last_error, remote_id, idem_key, next_attempt_at, " \
-	"created_at, sent_at"
+	"created_at, sent_at, campaign_id, cost, parts"
 
 const char *const store_outbox_states[] = {
 	"queued", "claimed", "submitting", "submitted", "delivered",
@@ -92,7 +92,7 @@ outbox_select(struct db_source *src, const char *sql,
 	static const enum db_vtype types[] = { DBV_INT, DBV_TEXT, DBV_TEXT,
 	    DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_INT, DBV_INT,
 	    DBV_INT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TIMESTAMP,
-	    DBV_TIMESTAMP, DBV_TIMESTAMP };
+	    DBV_TIMESTAMP, DBV_TIMESTAMP, DBV_INT, DBV_INT, DBV_INT };
 	struct db_query q = { .sql = sql, .params = p, .nparams = np,
 	    .coltypes = types, .ncoltypes = nitems(types) };
 	struct db_result *res;
@@ -126,6 +126,10 @@ outbox_select(struct db_source *src, const char *sql,
 		m->next_attempt_at = outbox_cell(res, i, 15);
 		m->created_at = outbox_cell(res, i, 16);
 		m->sent_at = outbox_cell(res, i, 17);
+		m->campaign_id = DB_CELL(res, i, 18)->null ? 0 :
+		    DB_CELL(res, i, 18)->i;
+		m->cost = (int)DB_CELL(res, i, 19)->i;
+		m->parts = (int)DB_CELL(res, i, 20)->i;
 	}
 	*n = res->nrows;
 	db_result_free(res);
@@ -198,7 +202,7 @@ int
 store_outbox_enqueue(struct db_source *src, const struct store_outbox_new *m,
     const char *now, int64_t *id, int *duplicate, char **cause)
 {
-	struct db_param p[12] = {
+	struct db_param p[15] = {
 		{ .type = DBV_TEXT, .s = m->channel },
 		{ .type = DBV_TEXT, .s = m->recipient },
 		{ .type = DBV_TEXT, .s = m->recipient_name,
@@ -213,6 +217,10 @@ store_outbox_enqueue(struct db_source *src, const struct store_outbox_new *m,
 		{ .type = DBV_INT, .i = m->max_attempts ? m->max_attempts : 5 },
 		{ .type = DBV_TIMESTAMP, .s = m->when ? m->when : now },
 		{ .type = DBV_TIMESTAMP, .s = now },
+		{ .type = DBV_INT, .i = m->campaign_id,
+		  .null = m->campaign_id == 0 },
+		{ .type = DBV_INT, .i = m->cost },
+		{ .type = DBV_INT, .i = m->parts ? m->parts : 1 },
 	};
 	char *err = NULL;
 
@@ -222,8 +230,9 @@ store_outbox_enqueue(struct db_source *src, const struct store_outbox_new *m,
 		return -1;
 	if (outbox_run(src, "INSERT INTO outbox (channel, recipient, "
 	    "recipient_name, subject, body, body_html, msg_class, idem_key, "
-	    "member_id, max_attempts, next_attempt_at, created_at) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", p, nitems(p), NULL,
+	    "member_id, max_attempts, next_attempt_at, created_at, "
+	    "campaign_id, cost, parts) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", p, nitems(p), NULL,
 	    &err) == 0)
 		return outbox_by_key(src, m->idem_key, id, cause);
 	/* A key already queued is the same message enqueued again. */
@@ -471,7 +480,8 @@ store_outbox_end(struct db_source *src, int64_t id, const char *token,
 	};
 	int64_t changed;
 
-	if (strcmp(status, "failed") != 0 && strcmp(status, "suppressed") != 0)
+	if (strcmp(status, "failed") != 0 && strcmp(status, "suppressed") != 0 &&
+	    strcmp(status, "cancelled") != 0)
 		return kf_error(cause, "outbox: a message cannot end as '%s'",
 		    status);
 	if (outbox_write(src, "UPDATE outbox SET status = ?, last_error = ?, "
@@ -662,4 +672,41 @@ store_optout(struct db_source *src, const char *service, const char *address,
 		*why = xasprintf("%s service turned off for the member",
 		    service);
 	return rc;
+}
+
+int
+store_outbox_marketing_sent(struct db_source *src, int64_t member_id,
+    const char *recipient, const char *since, int64_t except, int *n,
+    char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_INT };
+	struct db_param p[4] = {
+		{ .type = DBV_TIMESTAMP, .s = since },
+		{ .type = DBV_INT, .i = except },
+		{ .type = DBV_INT, .i = member_id },
+		{ .type = DBV_TEXT, .s = recipient },
+	};
+	struct db_query q = { .sql = member_id != 0 ?
+	    "SELECT COUNT(*) FROM outbox WHERE msg_class = 'marketing' AND "
+	    "status IN ('submitting', 'submitted', 'delivered', 'unknown') AND "
+	    "COALESCE(sent_at, submitting_at) >= ? AND id <> ? AND "
+	    "member_id = ?" :
+	    "SELECT COUNT(*) FROM outbox WHERE msg_class = 'marketing' AND "
+	    "status IN ('submitting', 'submitted', 'delivered', 'unknown') AND "
+	    "COALESCE(sent_at, submitting_at) >= ? AND id <> ? AND "
+	    "recipient = ?", .params = p, .nparams = 3, .coltypes = vt,
+	    .ncoltypes = 1 };
+	struct db_result *res;
+	struct db_err err;
+
+	/* A member is counted over all channels; a bare address alone. */
+	if (member_id == 0)
+		p[2] = p[3];
+	*n = 0;
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	if (res->nrows == 1)
+		*n = (int)DB_CELL(res, 0, 0)->i;
+	db_result_free(res);
+	return 0;
 }
