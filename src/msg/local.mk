@@ -34,6 +34,7 @@ libkefu_a_SOURCES += \
 	src/msg/msg.h \
 	src/msg/mail.c \
 	src/msg/http.c \
+	src/msg/suppress.c \
 	src/msg/worker.c
 
 ## kefu outbox (a row in src/cli/cmds.c).
@@ -62,3 +63,9 @@ TESTS += t/unit/msg_http
 t_unit_msg_http_SOURCES = t/unit/msg_http.c t/tap.h
 t_unit_msg_http_LDADD = $(KEFU_LIBS)
 EXTRA_DIST += t/http-gw.py
+
+## The check at the moment of sending, rule by rule and through a worker.
+check_PROGRAMS += t/unit/msg_suppress
+TESTS += t/unit/msg_suppress
+t_unit_msg_suppress_SOURCES = t/unit/msg_suppress.c t/tap.h
+t_unit_msg_suppress_LDADD = $(KEFU_LIBS)

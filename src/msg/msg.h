@@ -14,6 +14,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <time.h>
 
 struct conf;
 struct conf_smsgw;
@@ -91,12 +92,39 @@ char *mail_encode_words(const char *utf8);
 /* A mailbox for From:/To:: "name <addr>" with the name encoded or quoted. */
 char *mail_mailbox(const char *name, const char *addr);
 
+/* suppress.c: what the check at the moment of sending decided. */
+enum msg_check {
+	MSG_CHECK_SEND,         /* go ahead */
+	MSG_CHECK_SUPPRESS,     /* end it "suppressed" with the reason */
+	MSG_CHECK_DEFER,        /* give it back, due again at until */
+	MSG_CHECK_CANCEL,       /* end it "cancelled" (its campaign was) */
+};
+struct msg_verdict {
+	enum msg_check what;
+	char reason[300];       /* for last_error and the log */
+	char until[20];         /* MSG_CHECK_DEFER: local time due again */
+	time_t now;             /* the time checked against */
+};
+/*
+ * Whether m may be sent now: its campaign is not cancelled or paused and
+ * within its budget; and, for marketing, the recipient has not opted out
+ * and is under [suppress] marketing-cap; and the quiet hours of its class
+ * are not on.  Every transport's worker calls it for every message right
+ * before marking it submitting.  -1 with *cause when the store fails.
+ */
+int msg_suppress_check(struct db_source *src, const struct conf *cfg,
+    const struct store_msg *m, time_t now, struct msg_verdict *v,
+    char **cause);
+const char *msg_check_name(enum msg_check what);
+
 /* worker.c: what one run of a worker did. */
 struct msg_stats {
 	unsigned sent;          /* submitted */
 	unsigned retried;       /* temporary failures, queued again */
 	unsigned failed;        /* failed for good */
-	unsigned suppressed;    /* opted out when the time came */
+	unsigned suppressed;    /* opted out when the time came, capped,
+				   over budget, or its campaign cancelled */
+	unsigned deferred;      /* quiet hours, campaign paused: later */
 	unsigned unknown;       /* recovered "submitting": marketing left unknown */
 	unsigned resent;        /* recovered "submitting": transactional queued again */
 	unsigned released;      /* of retried: given back untried, the peer down */

@@ -1,6 +1,7 @@
 /*
  * worker.c: an outbox worker -- claims due messages of one channel under
- * a lease, checks the opt-outs again at the moment of sending, stores
+ * a lease, checks suppression again at the moment of sending (suppress.c:
+ * opt-outs, quiet hours, frequency caps, campaign state and budget), stores
  * "submitting" before handing a message to its transport, and records
  * the outcome: submitted, queued again with exponential back-off after a
  * temporary failure, or failed.  What a dead worker left "submitting" is
@@ -55,23 +56,33 @@ msg_worker_backoff(const struct msg_worker_opts *o, int attempts)
 }
 
 /*
- * 1 when the message must not go: a marketing message to someone who
- * opted out.  Transactional messages (an order notice, a complaint's
- * reply) are not subject to the specials subscription.
+ * The check at the moment of sending (suppress.c): 1 when the message was
+ * ended or given back instead of sent, 0 to send it, -1 when the store
+ * fails.
  */
 static int
-msg_worker_suppressed(struct db_source *src, const struct store_msg *m,
-    char **why, char **cause)
+msg_worker_check(struct db_source *src, const struct conf *cfg,
+    const struct store_msg *m, const char *tok, struct msg_stats *st,
+    char **cause)
 {
-	int out = 0;
+	struct msg_verdict v;
 
-	*why = NULL;
-	if (strcmp(m->msg_class, "marketing") != 0)
-		return 0;
-	if (store_optout(src, m->channel, m->recipient, m->member_id, &out,
-	    why, cause) == -1)
+	if (msg_suppress_check(src, cfg, m, time(NULL), &v, cause) == -1)
 		return -1;
-	return out;
+	if (v.what == MSG_CHECK_SEND)
+		return 0;
+	log_info("outbox: message %lld to %s %s: %s%s%s", (long long)m->id,
+	    m->recipient, msg_check_name(v.what), v.reason,
+	    v.what == MSG_CHECK_DEFER ? "; due again at " : "",
+	    v.what == MSG_CHECK_DEFER ? v.until : "");
+	if (v.what == MSG_CHECK_DEFER) {
+		st->deferred++;
+		return store_outbox_release(src, m->id, tok, v.until, cause) ==
+		    -1 ? -1 : 1;
+	}
+	st->suppressed++;
+	return store_outbox_end(src, m->id, tok, v.what == MSG_CHECK_CANCEL ?
+	    "cancelled" : "suppressed", v.reason, cause) == -1 ? -1 : 1;
 }
 
 /* Record what the transport did. */
@@ -119,27 +130,20 @@ msg_worker_record(struct db_source *src, const struct store_msg *m,
  * due after the first back-off, rather than knock on a closed door each.
  */
 static int
-msg_worker_one(struct db_source *src, const struct msg_transport_ops *ops,
-    void *state, const struct store_msg *m, const char *tok,
+msg_worker_one(struct db_source *src, const struct conf *cfg,
+    const struct msg_transport_ops *ops, void *state,
+    const struct store_msg *m, const char *tok,
     const struct msg_worker_opts *o, struct msg_stats *st, int *down,
     char **cause)
 {
 	struct store_attachment *att = NULL;
 	struct msg_result r;
-	char now[20], *why = NULL;
+	char now[20];
 	size_t natt = 0;
 	int rc;
 
-	if ((rc = msg_worker_suppressed(src, m, &why, cause)) == -1)
-		return -1;
-	if (rc == 1) {
-		log_info("outbox: message %lld to %s suppressed: %s",
-		    (long long)m->id, m->recipient, why);
-		st->suppressed++;
-		rc = store_outbox_end(src, m->id, tok, "suppressed", why, cause);
-		free(why);
-		return rc;
-	}
+	if ((rc = msg_worker_check(src, cfg, m, tok, st, cause)) != 0)
+		return rc == -1 ? -1 : 0;
 	if (*down) {
 		msg_time(now, msg_worker_backoff(o, 1));
 		st->retried++;
@@ -224,8 +228,8 @@ msg_worker_run(struct db_source *src, const char *dialect,
 			}
 			if (!down)
 				msg_worker_pace(o, &last);
-			rc = msg_worker_one(src, ops, state, &m[i], tok, o, st,
-			    &down, cause);
+			rc = msg_worker_one(src, cfg, ops, state, &m[i], tok, o,
+			    st, &down, cause);
 		}
 		if (st->released > released)
 			log_warnx("outbox: %s is down: %u more message(s) wait "
