@@ -66,5 +66,6 @@ int cmd_flow_main(int argc, char **argv);
 int cmd_call_main(int argc, char **argv);      /* cmd-call.c: a scripted call */
 int cmd_status_main(int argc, char **argv);   /* cmd-status.c: status of kefud */
 int cmd_reload_main(int argc, char **argv);   /* cmd-status.c: reload kefud */
+int cmd_campaign_main(int argc, char **argv); /* cmd-campaign.c: campaigns */
 
 #endif

@@ -21,6 +21,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "prompts", cmd_prompts_main, "list, check, build and render prompts" },
 	{ "say", cmd_say_main, "show how a number, price or date is spoken" },
 	{ "flow", cmd_flow_main, "check flows and draw them" },
+	{ "campaign", cmd_campaign_main, "SMS and e-mail specials to a segment of members" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

@@ -35,10 +35,11 @@ libkefu_a_SOURCES += \
 	src/msg/mail.c \
 	src/msg/http.c \
 	src/msg/suppress.c \
+	src/msg/campaign.c \
 	src/msg/worker.c
 
-## kefu outbox (a row in src/cli/cmds.c).
-libkefu_a_SOURCES += src/cli/cmd-outbox.c
+## kefu outbox and kefu campaign (rows in src/cli/cmds.c).
+libkefu_a_SOURCES += src/cli/cmd-outbox.c src/cli/cmd-campaign.c
 
 ## The e-mail outbox against a real Postfix (build-aux/test-services).
 check_PROGRAMS += t/unit/msg_mail
@@ -69,3 +70,6 @@ check_PROGRAMS += t/unit/msg_suppress
 TESTS += t/unit/msg_suppress
 t_unit_msg_suppress_SOURCES = t/unit/msg_suppress.c t/tap.h
 t_unit_msg_suppress_LDADD = $(KEFU_LIBS)
+
+TESTS += t/campaign-cli.sh
+dist_check_SCRIPTS += t/campaign-cli.sh

@@ -117,6 +117,42 @@ int msg_suppress_check(struct db_source *src, const struct conf *cfg,
     char **cause);
 const char *msg_check_name(enum msg_check what);
 
+/* campaign.c: what a campaign sends and what that costs. */
+struct store_campaign;
+struct store_recipient;
+struct msg_campaign_plan {
+	size_t recipients;
+	unsigned parts_min;     /* SMS parts of the shortest message */
+	unsigned parts_max;     /* ... and of the longest (1 for e-mail) */
+	unsigned ucs2;          /* SMS needing UCS2 (70/67 a part) */
+	unsigned long long parts;       /* SMS parts (messages for e-mail) */
+	long long cost;         /* fen */
+	double rate;            /* messages per second; 0: not limited */
+	const char *rate_from;  /* which setting gave rate */
+	double seconds;         /* recipients / rate; 0 when not limited */
+};
+/*
+ * One recipient's text (html 0) or HTML (html 1; NULL when the campaign
+ * has none): the template with {name} and {customer_no} filled, and for
+ * SMS the [campaign] signature 【store-name】 before and optout-text
+ * after, so that parts are counted on what is sent (malloc'd).
+ */
+char *msg_campaign_text(const struct conf *cfg,
+    const struct store_campaign *c, const struct store_recipient *r,
+    int html);
+/* Count what sending c to the n recipients r takes. */
+int msg_campaign_plan(const struct conf *cfg, const struct store_campaign *c,
+    const struct store_recipient *r, size_t n, struct msg_campaign_plan *p,
+    char **cause);
+/*
+ * Queue c's message to each recipient as marketing, with its parts and
+ * cost, under the key campaign:ID:member:MID: what was queued before
+ * counts in *dups and is not queued again.
+ */
+int msg_campaign_start(struct db_source *src, const struct conf *cfg,
+    const struct store_campaign *c, const struct store_recipient *r,
+    size_t n, size_t *queued, size_t *dups, char **cause);
+
 /* worker.c: what one run of a worker did. */
 struct msg_stats {
 	unsigned sent;          /* submitted */

@@ -52,16 +52,16 @@ store_campaign_free(struct store_campaign *c)
 {
 	if (c == NULL)
 		return;
-	free(c->name);
-	free(c->channel);
-	free(c->source);
-	free(c->subject);
-	free(c->body);
-	free(c->body_html);
-	free(c->segment);
-	free(c->status);
-	free(c->created_at);
-	free(c->started_at);
+	free((char *)c->name);
+	free((char *)c->channel);
+	free((char *)c->source);
+	free((char *)c->subject);
+	free((char *)c->body);
+	free((char *)c->body_html);
+	free((char *)c->segment);
+	free((char *)c->status);
+	free((char *)c->created_at);
+	free((char *)c->started_at);
 	free(c);
 }
 
@@ -316,7 +316,7 @@ campaign_cond(const char *key, const char *val, struct strbuf *where,
 			    "YYYY-MM-DD", key, val);
 		sb_adds(where, strcmp(key, "since") == 0 ?
 		    " AND m.registered_at >= ?" : " AND m.registered_at < ?");
-		*p = (struct db_param){ .type = DBV_TIMESTAMP, .s = val };
+		*p = (struct db_param){ .type = DBV_DATE, .s = val };
 	} else if (strcmp(key, "via") == 0) {
 		if (strcmp(val, "paper") != 0 && strcmp(val, "phone") != 0)
 			return kf_error(cause, "segment: via=%s: expected paper "
