@@ -3,3 +3,4 @@ include bench/map.mk
 include bench/line.mk
 include bench/call.mk
 include bench/flow.mk
+include bench/mail.mk

@@ -710,3 +710,116 @@ store_outbox_marketing_sent(struct db_source *src, int64_t member_id,
 	db_result_free(res);
 	return 0;
 }
+
+int
+store_outbox_submitting_all(struct db_source *src, const char *token,
+    const char *now, int64_t **ids, size_t *n, char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_INT };
+	struct db_param p[2] = {
+		{ .type = DBV_TIMESTAMP, .s = now },
+		{ .type = DBV_TEXT, .s = token },
+	};
+	struct db_query q = { .sql = "SELECT id FROM outbox WHERE claimed_by "
+	    "= ? AND status = 'submitting' ORDER BY id", .params = p + 1,
+	    .nparams = 1, .coltypes = vt, .ncoltypes = 1 };
+	struct db_result *res;
+	struct db_err err;
+	size_t i;
+
+	*ids = NULL;
+	*n = 0;
+	/* One commit for the group: durable before any of it is sent. */
+	if (outbox_write(src, "UPDATE outbox SET status = 'submitting', "
+	    "submitting_at = ? WHERE claimed_by = ? AND status = 'claimed'",
+	    p, 2, NULL, cause) == -1)
+		return -1;
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	*ids = xcalloc(res->nrows ? res->nrows : 1, sizeof **ids);
+	for (i = 0; i < res->nrows; i++)
+		(*ids)[i] = DB_CELL(res, i, 0)->i;
+	*n = res->nrows;
+	db_result_free(res);
+	return 0;
+}
+
+/* The UPDATE recording one outcome, with its parameters. */
+static const char *
+outbox_outcome_sql(const struct store_outcome *o, const char *token,
+    struct db_param p[4])
+{
+	p[2] = (struct db_param){ .type = DBV_INT, .i = o->id };
+	p[3] = (struct db_param){ .type = DBV_TEXT, .s = token };
+	switch (o->what) {
+	case STORE_SUBMITTED:
+		p[0] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
+		p[1] = (struct db_param){ .type = DBV_TEXT, .s = o->text,
+		    .null = o->text == NULL };
+		return "UPDATE outbox SET status = 'submitted', sent_at = ?, "
+		    "remote_id = ?, last_error = NULL, claimed_by = NULL, "
+		    "claimed_at = NULL, lease_until = NULL WHERE id = ? AND "
+		    "claimed_by = ? AND status = 'submitting'";
+	case STORE_RETRY:
+		p[0] = (struct db_param){ .type = DBV_TEXT, .s = o->text };
+		p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
+		return "UPDATE outbox SET status = CASE WHEN attempts >= "
+		    "max_attempts THEN 'failed' ELSE 'queued' END, last_error "
+		    "= ?, next_attempt_at = ?, claimed_by = NULL, claimed_at = "
+		    "NULL, lease_until = NULL WHERE id = ? AND claimed_by = ? "
+		    "AND status = 'submitting'";
+	case STORE_FAILED:
+		p[0] = (struct db_param){ .type = DBV_TEXT, .s = o->text };
+		p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
+		return "UPDATE outbox SET status = 'failed', last_error = ?, "
+		    "next_attempt_at = ?, claimed_by = NULL, claimed_at = NULL, "
+		    "lease_until = NULL WHERE id = ? AND claimed_by = ? AND "
+		    "status = 'submitting'";
+	case STORE_UNTRIED:
+	default:
+		p[0] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
+		p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
+		return "UPDATE outbox SET status = 'queued', attempts = "
+		    "attempts - 1, next_attempt_at = ?, submitting_at = ?, "
+		    "claimed_by = NULL, claimed_at = NULL, lease_until = NULL "
+		    "WHERE id = ? AND claimed_by = ? AND status = 'submitting'";
+	}
+}
+
+struct outbox_record {
+	const struct store_outcome *o;
+	size_t n;
+	const char *token;
+};
+
+static int
+outbox_record_tx(struct db_tx *tx, void *arg, struct db_err *err)
+{
+	struct outbox_record *r = arg;
+	struct db_param p[4];
+	struct db_query q = { .params = p, .nparams = 4, .writes = 1 };
+	struct db_result *res;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		q.sql = outbox_outcome_sql(&r->o[i], r->token, p);
+		if (db_tx_run(tx, &q, &res, err) == -1)
+			return -1;
+		db_result_free(res);
+	}
+	return 0;
+}
+
+int
+store_outbox_record(struct db_source *src, const char *token,
+    const struct store_outcome *o, size_t n, char **cause)
+{
+	struct outbox_record r = { .o = o, .n = n, .token = token };
+	struct db_err err;
+
+	if (n == 0)
+		return 0;
+	if (db_tx(src, outbox_record_tx, &r, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	return 0;
+}

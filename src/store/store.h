@@ -235,6 +235,31 @@ int store_outbox_cancel(struct db_source *src, int64_t id, char **cause);
  * member's member_services row is off.  *why (malloc'd) says which.
  */
 /*
+ * claimed -> submitting for every message the claim token still holds,
+ * in one commit (a group made durable before any of it is handed over);
+ * *ids (malloc'd) are those now submitting, in id order.
+ */
+int store_outbox_submitting_all(struct db_source *src, const char *token,
+    const char *now, int64_t **ids, size_t *n, char **cause);
+/* What became of one submitting message, for store_outbox_record. */
+struct store_outcome {
+	int64_t id;
+	enum {
+		STORE_SUBMITTED,        /* text: remote id or NULL; at: sent */
+		STORE_RETRY,            /* text: error; at: next attempt
+					   (failed after max_attempts) */
+		STORE_FAILED,           /* text: error; for good */
+		STORE_UNTRIED,          /* never handed over (the peer was
+					   down): queued at at, the attempt
+					   not counted */
+	} what;
+	const char *text;
+	const char *at;
+};
+/* Record the outcomes of a group in one transaction. */
+int store_outbox_record(struct db_source *src, const char *token,
+    const struct store_outcome *o, size_t n, char **cause);
+/*
  * Marketing messages handed over (submitting, submitted, delivered,
  * unknown) since "since", other than except: a member's on every channel
  * (member_id), else those to recipient.
