@@ -662,10 +662,15 @@ store_optout(struct db_source *src, const char *service, const char *address,
 	db_result_free(res);
 	if (*out)
 		return 0;
+	/*
+	 * Mobile numbers are compared as they are, so that members_mobile
+	 * serves the lookup (with LOWER() every check of a broadcast read
+	 * every member); e-mail addresses without regard to case.
+	 */
 	sql = xasprintf("SELECT COUNT(*) FROM member_services s JOIN members m "
 	    "ON m.id = s.member_id WHERE s.service = ? AND s.enabled = 0 AND "
-	    "(LOWER(m.%s) = LOWER(?) OR m.id = ?)",
-	    strcmp(service, "email") == 0 ? "email" : "mobile");
+	    "(%s OR m.id = ?)", strcmp(service, "email") == 0 ?
+	    "LOWER(m.email) = LOWER(?)" : "m.mobile = ?");
 	rc = outbox_any(src, sql, p, 3, out, cause);
 	free(sql);
 	if (rc == 0 && *out)
