@@ -157,7 +157,8 @@ bench_store(struct conf *conf, struct db_adapters *ads, unsigned n,
 	for (i = 0; i < n; i++) {
 		snprintf(key, sizeof key, "bench:%u", i);
 		m.idem_key = key;
-		if (store_outbox_enqueue(src, &m, now, &id, &dup, &cause) == -1) {
+		if (store_outbox_enqueue(src, &m, now, &id, &dup,
+		    &cause) == -1) {
 			fprintf(stderr, "mail-bench: %s\n", cause);
 			exit(1);
 		}
@@ -243,7 +244,8 @@ main(int argc, char **argv)
 	    "%.2f ms a message)\n", kefu_rate, st.sent, st.failed + st.retried,
 	    (double)ms / (st.sent ? st.sent : 1));
 	printf("  of which SMTP  %8.2f ms a message; the store and the "
-	    "checks %.2f ms\n", bench_send_us / 1000.0 / (st.sent ? st.sent : 1),
+	    "checks %.2f ms\n",
+	    bench_send_us / 1000.0 / (st.sent ? st.sent : 1),
 	    ((double)ms - bench_send_us / 1000.0) / (st.sent ? st.sent : 1));
 	printf("ratio            %8.2f  (goal 0.80)\n", kefu_rate / src_rate);
 	db_source_close(src);

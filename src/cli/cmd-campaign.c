@@ -168,7 +168,7 @@ cmd_campaign_args(int argc, char **argv, struct cmd_campaign_new *a)
 	char *cause = NULL;
 	int c;
 
-	optind = 0;     /* GNU: start afresh, permuting (kefu stops at its command) */
+	optind = 0;     /* GNU: start afresh, permuting options */
 	while ((c = getopt_long(argc, argv, "c:t:f:h:s:g:b:p::", opts,
 	    NULL)) != -1) {
 		switch (c) {

@@ -760,16 +760,16 @@ conf_check_messaging(struct conf *conf, struct ini *ini, char **cause)
 			if (v == NULL)
 				continue;
 			if (regcomp(&re, v, REG_EXTENDED) != 0)
-				return kf_error(cause, "%s:%d: [sms-gateway %s] "
-				    "%s = %s: not an extended regular "
-				    "expression", ini->path, conf_line(conf, g, k),
-				    g->name, k, v);
+				return kf_error(cause, "%s:%d: [sms-gateway "
+				    "%s] %s = %s: not an extended regular "
+				    "expression", ini->path,
+				    conf_line(conf, g, k), g->name, k, v);
 			if (j == 1 && re.re_nsub < 1) {
 				regfree(&re);
-				return kf_error(cause, "%s:%d: [sms-gateway %s] "
-				    "message-id = %s: needs a group ( ) around "
-				    "the id", ini->path, conf_line(conf, g, k),
-				    g->name, v);
+				return kf_error(cause, "%s:%d: [sms-gateway "
+				    "%s] message-id = %s: needs a group ( ) "
+				    "around the id", ini->path,
+				    conf_line(conf, g, k), g->name, v);
 			}
 			regfree(&re);
 		}
@@ -1174,12 +1174,14 @@ conf_diff_smsgw(const struct conf *a, const struct conf *b,
 	int n = 0;
 
 	for (i = 0; i < a->nsmsgw; i++) {
-		snprintf(what, sizeof what, "[sms-gateway %s]", a->smsgw[i].name);
+		snprintf(what, sizeof what, "[sms-gateway %s]",
+		    a->smsgw[i].name);
 		for (j = 0; j < b->nsmsgw; j++)
 			if (strcmp(a->smsgw[i].name, b->smsgw[j].name) == 0)
 				break;
 		if (j == b->nsmsgw) {
-			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+			sb_addf(out, "%s%s removed", out->len ? ", " : "",
+			    what);
 			n++;
 		} else
 			n += conf_diff_section(CS_SMSGW, what, &a->smsgw[i],

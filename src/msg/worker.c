@@ -296,8 +296,9 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		st->unknown += (unsigned)unknown;
 		st->resent += (unsigned)resent;
 		msg_time(lease, (long)(o->lease_ms / 1000));
-		if ((rc = store_outbox_claim(src, dialect, o->name, ops->channel,
-		    now, lease, o->batch, &tok, &m, &n, cause)) == -1)
+		if ((rc = store_outbox_claim(src, dialect, o->name,
+		    ops->channel, now, lease, o->batch, &tok, &m, &n,
+		    cause)) == -1)
 			break;
 		released = st->released;
 		rc = msg_worker_batch(src, cfg, ops, state, m, n, tok, o, st,

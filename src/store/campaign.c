@@ -73,11 +73,13 @@ store_campaign_new(struct db_source *src, const struct store_campaign *c,
 		{ .type = DBV_TEXT, .s = c->name },
 		{ .type = DBV_TEXT, .s = c->channel },
 		{ .type = DBV_TEXT, .s = c->source },
-		{ .type = DBV_TEXT, .s = c->subject, .null = c->subject == NULL },
+		{ .type = DBV_TEXT, .s = c->subject,
+		  .null = c->subject == NULL },
 		{ .type = DBV_TEXT, .s = c->body },
 		{ .type = DBV_TEXT, .s = c->body_html,
 		  .null = c->body_html == NULL },
-		{ .type = DBV_TEXT, .s = c->segment, .null = c->segment == NULL },
+		{ .type = DBV_TEXT, .s = c->segment,
+		  .null = c->segment == NULL },
 		{ .type = DBV_INT, .i = c->budget, .null = c->budget < 0 },
 		{ .type = DBV_TIMESTAMP, .s = now },
 	};
@@ -235,7 +237,8 @@ store_campaign_hold(struct db_source *src, int64_t id, const char *to,
 	if (strcmp(to, "cancelled") == 0)
 		return campaign_write(src, "UPDATE outbox SET status = "
 		    "'cancelled', last_error = 'campaign cancelled' WHERE "
-		    "campaign_id = ? AND status = 'queued'", p + 1, 1, n, cause);
+		    "campaign_id = ? AND status = 'queued'", p + 1, 1, n,
+		    cause);
 	return campaign_write(src, "UPDATE outbox SET next_attempt_at = ? "
 	    "WHERE campaign_id = ? AND status = 'queued'", p, 2, n, cause);
 }
@@ -312,15 +315,15 @@ campaign_cond(const char *key, const char *val, struct strbuf *where,
 		*p = (struct db_param){ .type = DBV_TEXT, .s = val };
 	} else if (strcmp(key, "since") == 0 || strcmp(key, "before") == 0) {
 		if (strlen(val) != 10 || val[4] != '-' || val[7] != '-')
-			return kf_error(cause, "segment: %s=%s: expected a date "
-			    "YYYY-MM-DD", key, val);
+			return kf_error(cause, "segment: %s=%s: expected a "
+			    "date YYYY-MM-DD", key, val);
 		sb_adds(where, strcmp(key, "since") == 0 ?
 		    " AND m.registered_at >= ?" : " AND m.registered_at < ?");
 		*p = (struct db_param){ .type = DBV_DATE, .s = val };
 	} else if (strcmp(key, "via") == 0) {
 		if (strcmp(val, "paper") != 0 && strcmp(val, "phone") != 0)
-			return kf_error(cause, "segment: via=%s: expected paper "
-			    "or phone", val);
+			return kf_error(cause, "segment: via=%s: expected "
+			    "paper or phone", val);
 		sb_adds(where, " AND m.registered_via = ?");
 		*p = (struct db_param){ .type = DBV_TEXT, .s = val };
 	} else if (strcmp(key, "member") == 0) {
@@ -330,8 +333,8 @@ campaign_cond(const char *key, const char *val, struct strbuf *where,
 		sb_adds(where, " AND m.id = ?");
 		*p = (struct db_param){ .type = DBV_INT, .i = v };
 	} else
-		return kf_error(cause, "segment: unknown condition '%s' (known: "
-		    "language, since, before, via, member)", key);
+		return kf_error(cause, "segment: unknown condition '%s' "
+		    "(known: language, since, before, via, member)", key);
 	return 0;
 }
 

@@ -480,7 +480,8 @@ store_outbox_end(struct db_source *src, int64_t id, const char *token,
 	};
 	int64_t changed;
 
-	if (strcmp(status, "failed") != 0 && strcmp(status, "suppressed") != 0 &&
+	if (strcmp(status, "failed") != 0 &&
+	    strcmp(status, "suppressed") != 0 &&
 	    strcmp(status, "cancelled") != 0)
 		return kf_error(cause, "outbox: a message cannot end as '%s'",
 		    status);
@@ -777,9 +778,9 @@ outbox_outcome_sql(const struct store_outcome *o, const char *token,
 		p[0] = (struct db_param){ .type = DBV_TEXT, .s = o->text };
 		p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
 		return "UPDATE outbox SET status = 'failed', last_error = ?, "
-		    "next_attempt_at = ?, claimed_by = NULL, claimed_at = NULL, "
-		    "lease_until = NULL WHERE id = ? AND claimed_by = ? AND "
-		    "status = 'submitting'";
+		    "next_attempt_at = ?, claimed_by = NULL, claimed_at = "
+		    "NULL, lease_until = NULL WHERE id = ? AND claimed_by = ? "
+		    "AND status = 'submitting'";
 	case STORE_UNTRIED:
 	default:
 		p[0] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };

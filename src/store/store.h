@@ -283,17 +283,17 @@ extern const char *const store_campaign_states[];  /* NULL-terminated */
 /* Strings are owned (malloc'd) when read back by store_campaign_get. */
 struct store_campaign {
 	int64_t id;
-	const char *name;             /* unique */
-	const char *channel;          /* "sms" or "email" */
-	const char *source;           /* "text" (body is a template) or "specials" */
-	const char *subject;          /* e-mail; NULL when none */
-	const char *body;             /* template: {name} {customer_no} ...; or
-				   the lead-in of the specials */
-	const char *body_html;        /* NULL when none */
-	const char *segment;          /* "language=yue,since=2026-01-01"; NULL: all */
+	const char *name;       /* unique */
+	const char *channel;    /* "sms" or "email" */
+	const char *source;     /* "text" (body is a template), "specials" */
+	const char *subject;    /* e-mail; NULL when none */
+	const char *body;       /* template: {name} {customer_no}; with
+				   specials, the lead-in and the specials */
+	const char *body_html;  /* NULL when none */
+	const char *segment;    /* "language=yue,since=2026-01-01"; NULL: all */
 	int64_t budget;         /* fen; -1: none */
-	const char *status;           /* one of store_campaign_states */
-	const char *created_at, *started_at;  /* NULL when none */
+	const char *status;     /* one of store_campaign_states */
+	const char *created_at, *started_at;    /* NULL when none */
 };
 
 /* A member a campaign goes to. */
