@@ -9,4 +9,6 @@ bench_mail_bench_LDADD = $(KEFU_LIBS)
 
 bench: bench-mail
 bench-mail: bench/mail-bench$(EXEEXT)
-	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/mail-bench$(EXEEXT)
+	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/mail-bench$(EXEEXT) 2000 2000
+	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/mail-bench$(EXEEXT) 2000 2000 \
+	    'JournalMode=WAL;SyncPragma=FULL' 100
