@@ -5,3 +5,4 @@ include bench/call.mk
 include bench/flow.mk
 include bench/slip.mk
 include bench/sms.mk
+include bench/mail.mk

@@ -21,6 +21,8 @@ log = -
 datasource = local
 [datasource local]
 connect = Driver=SQLite3;Database=$tmp/var/kefu.db
+[suppress]
+quiet-marketing = none
 [email]
 url = smtp://127.0.0.1:1
 timeout = 5s

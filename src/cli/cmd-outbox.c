@@ -28,7 +28,7 @@ cmd_outbox_usage(FILE *fp)
 	    "       kefu outbox show ID\n"
 	    "       kefu outbox retry ID\n"
 	    "       kefu outbox cancel ID\n"
-	    "       kefu outbox send [--once]\n");
+	    "       kefu outbox send [--once] [--channel email|sms]\n");
 }
 
 /* The [store] datasource, open, and its dialect. */
@@ -183,11 +183,29 @@ cmd_outbox_sig(int sig)
 static int
 cmd_outbox_send(struct cmd_outbox_ctx *x, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ "channel", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct msg_transport_ops *ops = &msg_mail_ops;
 	struct msg_worker_opts o;
 	struct msg_stats st = { 0 };
 	char *cause = NULL, host[64], name[96];
+	int c, once = 0;
 
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--once") != 0)) {
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "oc:", opts, NULL)) != -1) {
+		if (c == 'o')
+			once = 1;
+		else if (c == 'c' && strcmp(optarg, "sms") == 0)
+			ops = &msg_http_ops;
+		else if (c != 'c' || strcmp(optarg, "email") != 0) {
+			cmd_outbox_usage(stderr);
+			return CLI_USAGE;
+		}
+	}
+	if (optind != argc) {
 		cmd_outbox_usage(stderr);
 		return CLI_USAGE;
 	}
@@ -195,16 +213,20 @@ cmd_outbox_send(struct cmd_outbox_ctx *x, int argc, char **argv)
 		snprintf(host, sizeof host, "kefu");
 	host[sizeof host - 1] = '\0';
 	snprintf(name, sizeof name, "%s/cli-%ld", host, (long)getpid());
-	msg_worker_opts_email(x->st.conf, name, &o);
-	o.once = argc == 2;
+	if (ops == &msg_http_ops)
+		msg_worker_opts_smsgw(x->st.conf, name, &o);
+	else
+		msg_worker_opts_email(x->st.conf, name, &o);
+	o.once = once;
 	o.stop = &cmd_outbox_stop;
 	signal(SIGINT, cmd_outbox_sig);
 	signal(SIGTERM, cmd_outbox_sig);
-	if (msg_worker_run(x->st.src, x->dialect, x->st.conf, &msg_mail_ops, &o,
+	if (msg_worker_run(x->st.src, x->dialect, x->st.conf, ops, &o,
 	    &st, &cause) == -1)
 		return cmd_outbox_fail(cause);
-	printf("e-mail: %u submitted, %u to retry, %u failed, %u suppressed, "
-	    "%u unknown after a crash, %u resent after a crash\n", st.sent,
+	printf("%s: %u submitted, %u to retry, %u failed, %u suppressed, "
+	    "%u unknown after a crash, %u resent after a crash\n",
+	    ops == &msg_http_ops ? "sms" : "e-mail", st.sent,
 	    st.retried, st.failed, st.suppressed, st.unknown, st.resent);
 	return CLI_OK;
 }

@@ -25,6 +25,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "slip", cmd_slip_main, "print delivery slips of orders or of a slot" },
 	{ "sms", cmd_sms_main, "queue an SMS, read the inbound ones" },
 	{ "optout", cmd_optout_main, "the SMS opt-out list" },
+	{ "campaign", cmd_campaign_main, "SMS and e-mail specials to a segment of members" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <libgen.h>
 #include <pwd.h>
+#include <regex.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,11 +38,14 @@ enum conf_scope {
 	CS_STORE,
 	CS_EMAIL,
 	CS_SLIPS,
-	CS_DATASOURCE,
+	CS_SMS,
+	CS_SUPPRESS,
+	CS_CAMPAIGN,
+	CS_DATASOURCE,          /* from here on: named sections */
 	CS_LINE,
 	CS_DEPARTMENT,
-	CS_SMS,
 	CS_GSM,
+	CS_SMSGW,
 };
 
 struct conf_key {
@@ -70,6 +75,7 @@ struct conf_at {
 #define L(f) offsetof(struct conf_line, f)
 #define P(f) offsetof(struct conf_department, f)
 #define G(f) offsetof(struct conf_gsm, f)
+#define W(f) offsetof(struct conf_smsgw, f)
 
 static const struct conf_key conf_keys[] = {
 	{ CS_KEFU, "mappings", CT_PATH, K(mappings_dir), 0, 0,
@@ -272,6 +278,64 @@ static const struct conf_key conf_keys[] = {
 	  "default)" },
 	{ CS_GSM, "init", CT_STRING, G(init), 0, 0, NULL, NULL, 0,
 	  "extra AT commands sent at open, ';'-separated" },
+
+	{ CS_SUPPRESS, "quiet-marketing", CT_STRING, K(quiet_marketing), 0, 0,
+	  "21:00-08:00", NULL, 0,
+	  "no marketing message is sent in this local time window "
+	  "(HH:MM-HH:MM, or none)" },
+	{ CS_SUPPRESS, "quiet-transactional", CT_STRING,
+	  K(quiet_transactional), 0, 0, "none", NULL, 0,
+	  "no transactional message is sent in this window (none: any time)" },
+	{ CS_SUPPRESS, "quiet-action", CT_ENUM, K(quiet_action), 0, 0,
+	  "defer", "defer|suppress", 0,
+	  "a message due in a quiet window waits for its end, or is "
+	  "suppressed" },
+	{ CS_SUPPRESS, "marketing-cap", CT_INT, K(marketing_cap), 0, 1000,
+	  "0", NULL, 0,
+	  "marketing messages one customer gets at most per cap-window, "
+	  "SMS and e-mail together (0: no cap)" },
+	{ CS_SUPPRESS, "cap-window", CT_DURATION, K(cap_window_ms), 3600000,
+	  2000000000, "168h", NULL, 0, "the window of marketing-cap" },
+
+	{ CS_CAMPAIGN, "store-name", CT_STRING, K(store_name), 0, 0, NULL,
+	  NULL, 0, "signature put before every campaign SMS as 【store-name】" },
+	{ CS_CAMPAIGN, "optout-text", CT_STRING, K(optout_text), 0, 0, NULL,
+	  NULL, 0, "put after every campaign SMS (e.g. 回TD退订)" },
+	{ CS_CAMPAIGN, "sms-price", CT_INT, K(sms_price), 0, 100000, "5", NULL,
+	  0, "what one SMS part costs, in fen" },
+	{ CS_CAMPAIGN, "email-price", CT_INT, K(email_price), 0, 100000, "0",
+	  NULL, 0, "what one e-mail costs, in fen" },
+
+	{ CS_SMSGW, "url", CT_STRING, W(url), 0, 0, NULL, NULL, 1,
+	  "the provider's URL; placeholders are percent-encoded" },
+	{ CS_SMSGW, "method", CT_ENUM, W(method), 0, 0, "POST", "POST|GET", 0,
+	  "HTTP method" },
+	{ CS_SMSGW, "body-type", CT_ENUM, W(body_type), 0, 0, "form",
+	  "form|json|none", 0,
+	  "how placeholders in body are escaped, and the Content-Type sent" },
+	{ CS_SMSGW, "body", CT_STRING, W(body), 0, 0, NULL, NULL, 0,
+	  "request body template: {to} {text} {id} {from} {key} {name}" },
+	{ CS_SMSGW, "headers", CT_STRING, W(headers), 0, 0, NULL, NULL, 0,
+	  "extra request headers, 'Name: value' separated by '|'" },
+	{ CS_SMSGW, "success", CT_STRING, W(success), 0, 0, NULL, NULL, 0,
+	  "extended regular expression a 2xx answer's body must match" },
+	{ CS_SMSGW, "message-id", CT_STRING, W(message_id), 0, 0, NULL, NULL,
+	  0, "extended regular expression; its first group is the "
+	  "provider's message id" },
+	{ CS_SMSGW, "from", CT_STRING, W(from), 0, 0, NULL, NULL, 0,
+	  "sender id put in {from}" },
+	{ CS_SMSGW, "rate", CT_INT, W(rate), 0, 100000, "10", NULL, 0,
+	  "requests per second at most (0: no limit)" },
+	{ CS_SMSGW, "timeout", CT_DURATION, W(timeout_ms), 100, 600000,
+	  "10s", NULL, 0, "limit on one request" },
+	{ CS_SMSGW, "retry", CT_DURATION, W(retry_ms), 1000, 86400000, "1m",
+	  NULL, 0, "first wait after a failed request" },
+	{ CS_SMSGW, "retry-max", CT_DURATION, W(retry_max_ms), 1000,
+	  86400000, "1h", NULL, 0, "longest wait between attempts" },
+	{ CS_SMSGW, "lease", CT_DURATION, W(lease_ms), 1000, 86400000, "5m",
+	  NULL, 0, "how long a worker holds the messages it claimed" },
+	{ CS_SMSGW, "batch", CT_INT, W(batch), 1, 1000, "20", NULL, 0,
+	  "messages claimed at once" },
 };
 
 static const char *const conf_scope_names[] = {
@@ -279,11 +343,14 @@ static const char *const conf_scope_names[] = {
 	[CS_STORE] = "store",
 	[CS_EMAIL] = "email",
 	[CS_SLIPS] = "slips",
+	[CS_SMS] = "sms",
+	[CS_SUPPRESS] = "suppress",
+	[CS_CAMPAIGN] = "campaign",
 	[CS_DATASOURCE] = "datasource",
 	[CS_LINE] = "line",
 	[CS_DEPARTMENT] = "department",
-	[CS_SMS] = "sms",
 	[CS_GSM] = "gsm",
+	[CS_SMSGW] = "sms-gateway",
 };
 
 /* A value for an error message: whole, or its start and its length. */
@@ -478,6 +545,8 @@ conf_index(const struct conf *conf, enum conf_scope scope, const void *base)
 		    conf->depts);
 	if (scope == CS_GSM)
 		return (size_t)((const struct conf_gsm *)base - conf->gsm);
+	if (scope == CS_SMSGW)
+		return (size_t)((const struct conf_smsgw *)base - conf->smsgw);
 	return 0;
 }
 
@@ -523,15 +592,17 @@ conf_line(const struct conf *conf, const void *section, const char *key)
 	    conf->gsm + conf->ngsm) {
 		scope = CS_GSM;
 		line = ((const struct conf_gsm *)section)->line;
+	} else if (conf->nsmsgw > 0 && (const struct conf_smsgw *)section >=
+	    conf->smsgw && (const struct conf_smsgw *)section <
+	    conf->smsgw + conf->nsmsgw) {
+		scope = CS_SMSGW;
+		line = ((const struct conf_smsgw *)section)->line;
 	}
 	index = conf_index(conf, scope, section);
 	for (i = 0; i < conf->nat; i++)
 		if (strcmp(conf->at[i].key, key) == 0 &&
 		    (conf->at[i].scope == scope || (scope == CS_KEFU &&
-		    (conf->at[i].scope == CS_STORE ||
-		    conf->at[i].scope == CS_EMAIL ||
-		    conf->at[i].scope == CS_SLIPS ||
-		    conf->at[i].scope == CS_SMS))) &&
+		    conf->at[i].scope < CS_DATASOURCE)) &&
 		    conf->at[i].index == index)
 			return conf->at[i].line;
 	return line;
@@ -706,16 +777,37 @@ conf_gsm_new(struct conf *conf, struct ini *ini, struct ini_section *sec,
 	return g;
 }
 
+/* A new [sms-gateway NAME] in conf->smsgw; *base points at it. */
+static int
+conf_smsgw_add(struct conf *conf, struct ini *ini, struct ini_section *sec,
+    void **base, char **cause)
+{
+	size_t i;
+
+	if (!conf_name_ok(sec->name))
+		return kf_error(cause, "%s:%d: [sms-gateway] needs a name of "
+		    "letters, digits, '-', '_' or '.'", ini->path, sec->line);
+	for (i = 0; i < conf->nsmsgw; i++)
+		if (strcmp(conf->smsgw[i].name, sec->name) == 0)
+			return kf_error(cause, "%s:%d: sms-gateway '%s' is "
+			    "defined twice", ini->path, sec->line, sec->name);
+	conf->smsgw = xreallocarray(conf->smsgw, conf->nsmsgw + 1,
+	    sizeof *conf->smsgw);
+	*base = &conf->smsgw[conf->nsmsgw++];
+	memset(*base, 0, sizeof conf->smsgw[0]);
+	conf->smsgw[conf->nsmsgw - 1].name = xstrdup(sec->name);
+	conf->smsgw[conf->nsmsgw - 1].line = sec->line;
+	return 0;
+}
+
 static int
 conf_build(struct conf *conf, struct ini *ini, const char *dir,
     char **cause)
 {
 	struct ini_section *sec;
 	enum conf_scope scope;
-	void *base;
-	size_t i, j, seen_kefu = 0, seen_store = 0, seen_email = 0;
-	size_t seen_slips = 0;
-	size_t seen_sms = 0;
+	void *base = NULL;
+	size_t i, j, seen[CS_DATASOURCE] = { 0 };
 
 	/* [kefu] and [store] defaults apply even when the sections are absent. */
 	struct ini_section empty = { 0 };
@@ -725,15 +817,12 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 	empty.type = (char *)"store";
 	if (conf_section(conf, ini, &empty, CS_STORE, conf, dir, cause) == -1)
 		return -1;
-	empty.type = (char *)"email";
-	if (conf_section(conf, ini, &empty, CS_EMAIL, conf, dir, cause) == -1)
-		return -1;
-	empty.type = (char *)"slips";
-	if (conf_section(conf, ini, &empty, CS_SLIPS, conf, dir, cause) == -1)
-		return -1;
-	empty.type = (char *)"sms";
-	if (conf_section(conf, ini, &empty, CS_SMS, conf, dir, cause) == -1)
-		return -1;
+	for (j = CS_EMAIL; j < CS_DATASOURCE; j++) {
+		empty.type = (char *)conf_scope_names[j];
+		if (conf_section(conf, ini, &empty, (enum conf_scope)j, conf,
+		    dir, cause) == -1)
+			return -1;
+	}
 
 	for (i = 0; i < ini->nsections; i++) {
 		sec = &ini->sections[i];
@@ -742,8 +831,9 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 				break;
 		if (j == nitems(conf_scope_names))
 			return kf_error(cause, "%s:%d: unknown section [%s] "
-			    "(known: kefu, store, email, slips, sms, datasource NAME, "
-			    "line NAME, department NAME, gsm NAME)",
+			    "(known: kefu, store, email, slips, sms, suppress, "
+			    "campaign, datasource NAME, line NAME, department "
+			    "NAME, gsm NAME, sms-gateway NAME)",
 			    ini->path, sec->line, sec->type);
 		scope = (enum conf_scope)j;
 		switch (scope) {
@@ -752,13 +842,12 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 		case CS_EMAIL:
 		case CS_SLIPS:
 		case CS_SMS:
+		case CS_SUPPRESS:
+		case CS_CAMPAIGN:
 			if (sec->name != NULL)
 				return kf_error(cause, "%s:%d: [%s] takes no "
 				    "name", ini->path, sec->line, sec->type);
-			if ((scope == CS_KEFU ? seen_kefu++ : scope ==
-			    CS_STORE ? seen_store++ : scope == CS_SLIPS ?
-			    seen_slips++ : scope == CS_SMS ? seen_sms++ :
-			    seen_email++))
+			if (seen[scope]++)
 				return kf_error(cause, "%s:%d: [%s] appears "
 				    "twice", ini->path, sec->line, sec->type);
 			base = conf;
@@ -803,6 +892,10 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 			break;
 		case CS_GSM:
 			if ((base = conf_gsm_new(conf, ini, sec, cause)) == NULL)
+				return -1;
+			break;
+		case CS_SMSGW:
+			if (conf_smsgw_add(conf, ini, sec, &base, cause) == -1)
 				return -1;
 			break;
 		default:
@@ -881,6 +974,75 @@ conf_check_slips(struct conf *conf, struct ini *ini, char **cause)
 	return 0;
 }
 
+int
+conf_window(const char *s, int *from_min, int *to_min, const char **errstr)
+{
+	unsigned h1, m1, h2, m2;
+	char end;
+
+	*from_min = *to_min = -1;
+	*errstr = NULL;
+	if (s == NULL || strcasecmp(s, "none") == 0)
+		return 0;
+	if (sscanf(s, "%2u:%2u-%2u:%2u%c", &h1, &m1, &h2, &m2, &end) != 4 ||
+	    h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59) {
+		*errstr = "expected HH:MM-HH:MM (e.g. 21:00-08:00) or none";
+		return -1;
+	}
+	*from_min = (int)(h1 * 60 + m1);
+	*to_min = (int)(h2 * 60 + m2);
+	return 0;
+}
+
+/* [suppress] windows and the gateways' patterns: file:line when bad. */
+static int
+conf_check_messaging(struct conf *conf, struct ini *ini, char **cause)
+{
+	static const char *const wkeys[] = { "quiet-marketing",
+	    "quiet-transactional" };
+	const char *wvals[] = { conf->quiet_marketing,
+	    conf->quiet_transactional };
+	const char *errstr;
+	struct conf_smsgw *g;
+	regex_t re;
+	size_t i, j;
+	int a, b;
+
+	for (i = 0; i < nitems(wkeys); i++)
+		if (conf_window(wvals[i], &a, &b, &errstr) == -1)
+			return kf_error(cause, "%s:%d: %s = %s: %s", ini->path,
+			    conf_line(conf, conf, wkeys[i]), wkeys[i], wvals[i],
+			    errstr);
+	for (i = 0; i < conf->nsmsgw; i++) {
+		g = &conf->smsgw[i];
+		for (j = 0; j < 2; j++) {
+			const char *v = j == 0 ? g->success : g->message_id;
+			const char *k = j == 0 ? "success" : "message-id";
+
+			if (v == NULL)
+				continue;
+			if (regcomp(&re, v, REG_EXTENDED) != 0)
+				return kf_error(cause, "%s:%d: [sms-gateway "
+				    "%s] %s = %s: not an extended regular "
+				    "expression", ini->path,
+				    conf_line(conf, g, k), g->name, k, v);
+			if (j == 1 && re.re_nsub < 1) {
+				regfree(&re);
+				return kf_error(cause, "%s:%d: [sms-gateway "
+				    "%s] message-id = %s: needs a group ( ) "
+				    "around the id", ini->path,
+				    conf_line(conf, g, k), g->name, v);
+			}
+			regfree(&re);
+		}
+		if (strcmp(g->body_type, "none") != 0 && g->body == NULL)
+			return kf_error(cause, "%s:%d: [sms-gateway %s] has "
+			    "body-type = %s but no body", ini->path, g->line,
+			    g->name, g->body_type);
+	}
+	return 0;
+}
+
 static int
 conf_check(struct conf *conf, struct ini *ini, char **cause)
 {
@@ -888,7 +1050,8 @@ conf_check(struct conf *conf, struct ini *ini, char **cause)
 	size_t i;
 
 	if (conf_check_socket(conf, conf, "socket", conf->socket_path,
-	    cause) == -1 || conf_check_slips(conf, ini, cause) == -1)
+	    cause) == -1 || conf_check_slips(conf, ini, cause) == -1 ||
+	    conf_check_messaging(conf, ini, cause) == -1)
 		return -1;
 	for (i = 0; i < conf->nlines; i++) {
 		ln = &conf->lines[i];
@@ -1015,6 +1178,12 @@ conf_warn_secrets(const char *path, const struct conf *conf)
 			log_warnx("%s holds the SIM PIN of [gsm %s] and can be "
 			    "read by other users; run chmod 600 %s", path,
 			    conf->gsm[i].name, path);
+	for (i = 0; i < conf->nsmsgw; i++)
+		if (conf->smsgw[i].headers != NULL)
+			log_warnx("%s holds the headers of [sms-gateway %s] "
+			    "(an API key?) and can be read by other users; "
+			    "run chmod 600 %s", path, conf->smsgw[i].name,
+			    path);
 	for (i = 0; i < conf->nds; i++) {
 		for (j = 0; j < conf->ds[i].nconnect; j++) {
 			int secret;
@@ -1189,6 +1358,13 @@ conf_free(struct conf *conf)
 		free(conf->gsm[i].name);
 	}
 	free(conf->gsm);
+	conf_free_fields(conf, CS_SUPPRESS);
+	conf_free_fields(conf, CS_CAMPAIGN);
+	for (i = 0; i < conf->nsmsgw; i++) {
+		conf_free_fields(&conf->smsgw[i], CS_SMSGW);
+		free(conf->smsgw[i].name);
+	}
+	free(conf->smsgw);
 	for (i = 0; i < conf->nds; i++) {
 		conf_free_fields(&conf->ds[i], CS_DATASOURCE);
 		for (j = 0; j < conf->ds[i].nconnect; j++)
@@ -1339,6 +1515,42 @@ conf_diff_gsm(const struct conf *a, const struct conf *b, struct strbuf *out)
 	return n;
 }
 
+/* [sms-gateway NAME] sections changed, removed or added. */
+static int
+conf_diff_smsgw(const struct conf *a, const struct conf *b,
+    struct strbuf *out)
+{
+	char what[96];
+	size_t i, j;
+	int n = 0;
+
+	for (i = 0; i < a->nsmsgw; i++) {
+		snprintf(what, sizeof what, "[sms-gateway %s]",
+		    a->smsgw[i].name);
+		for (j = 0; j < b->nsmsgw; j++)
+			if (strcmp(a->smsgw[i].name, b->smsgw[j].name) == 0)
+				break;
+		if (j == b->nsmsgw) {
+			sb_addf(out, "%s%s removed", out->len ? ", " : "",
+			    what);
+			n++;
+		} else
+			n += conf_diff_section(CS_SMSGW, what, &a->smsgw[i],
+			    &b->smsgw[j], out);
+	}
+	for (i = 0; i < b->nsmsgw; i++) {
+		for (j = 0; j < a->nsmsgw; j++)
+			if (strcmp(a->smsgw[j].name, b->smsgw[i].name) == 0)
+				break;
+		if (j == a->nsmsgw) {
+			sb_addf(out, "%s[sms-gateway %s] added", out->len ?
+			    ", " : "", b->smsgw[i].name);
+			n++;
+		}
+	}
+	return n;
+}
+
 int
 conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 {
@@ -1354,6 +1566,9 @@ conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 	n += conf_diff_section(CS_SLIPS, "[slips]", a, b, out);
 	n += conf_diff_section(CS_SMS, "[sms]", a, b, out);
 	n += conf_diff_gsm(a, b, out);
+	n += conf_diff_section(CS_SUPPRESS, "[suppress]", a, b, out);
+	n += conf_diff_section(CS_CAMPAIGN, "[campaign]", a, b, out);
+	n += conf_diff_smsgw(a, b, out);
 	for (i = 0; i < a->nds; i++) {
 		da = &a->ds[i];
 		snprintf(what, sizeof what, "[datasource %s]", da->name);

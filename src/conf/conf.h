@@ -87,6 +87,32 @@ struct conf_gsm {
 	char *init;             /* extra AT commands at open, ';'-separated */
 };
 
+/*
+ * [sms-gateway NAME]: an HTTP SMS provider's API, as a template (msg/http.c).
+ * Placeholders {to} {text} {id} {from} {key} {name} are replaced by the
+ * message's values, escaped for where they stand: percent-encoded in the
+ * URL and a form body, JSON-escaped in a JSON body.
+ */
+struct conf_smsgw {
+	char *name;
+	int line;
+	char *url;              /* http(s)://... with placeholders */
+	char *method;           /* "POST" or "GET" */
+	char *body_type;        /* "form", "json" or "none" */
+	char *body;             /* body template; NULL: none */
+	char *headers;          /* "Name: value|Name: value"; NULL: none */
+	char *success;          /* ERE the answer's body must match; NULL: any */
+	char *message_id;       /* ERE whose first group is the provider's
+				   message id; NULL: none recorded */
+	char *from;             /* sender id for {from}; NULL: "" */
+	int rate;               /* messages per second at most, 0: no limit */
+	int timeout_ms;         /* one HTTP request */
+	int retry_ms;           /* first back-off after a failure */
+	int retry_max_ms;       /* back-off ceiling */
+	int lease_ms;           /* claim lease */
+	int batch;              /* messages per claim */
+};
+
 struct conf {
 	char *path;
 	/* [kefu] */
@@ -141,6 +167,17 @@ struct conf {
 				   this long first, doubled each time */
 	int sms_pause_max_ms;   /* ... up to this */
 	char *sms_optout_reply; /* the confirmation of an opt-out; NULL: none */
+	/* [suppress]: checked again when each message is sent (msg/suppress.c) */
+	char *quiet_marketing;  /* "HH:MM-HH:MM" local, or "none" */
+	char *quiet_transactional;      /* likewise; default "none" */
+	char *quiet_action;     /* "defer" (to the window's end) or "suppress" */
+	int marketing_cap;      /* marketing messages per customer, 0: none */
+	int cap_window_ms;      /* ... within this window, all channels */
+	/* [campaign]: what campaigns add and what they cost (store/campaign.c) */
+	char *store_name;       /* signature: 【store name】; NULL: none */
+	char *optout_text;      /* appended to marketing SMS; NULL: none */
+	int sms_price;          /* per SMS part, in fen */
+	int email_price;        /* per e-mail, in fen */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;
@@ -153,6 +190,9 @@ struct conf {
 	/* [gsm NAME] ... */
 	struct conf_gsm *gsm;
 	size_t ngsm;
+	/* [sms-gateway NAME] ... */
+	struct conf_smsgw *smsgw;
+	size_t nsmsgw;
 	/* where each key given was set (for file:line in later checks) */
 	struct conf_at *at;
 	size_t nat;
@@ -196,6 +236,12 @@ const struct conf_department *conf_department(const struct conf *conf,
 const char *conf_default_path(void);
 /* Write every section and key with its type, default and help (for man pages). */
 void conf_describe(FILE *fp);
+/*
+ * Parse a daily window "HH:MM-HH:MM" (may wrap midnight) into minutes
+ * after midnight; "none" or NULL gives -1, -1.  -1 with *errstr if bad.
+ */
+int conf_window(const char *s, int *from_min, int *to_min,
+    const char **errstr);
 /* Parse "500ms", "5s", "2m", "1h" or a bare number of seconds into ms. */
 int conf_duration(const char *s, int *ms, const char **errstr);
 

@@ -34,10 +34,13 @@ EXTRA_DIST += man/kefu-sms.7
 libkefu_a_SOURCES += \
 	src/msg/msg.h \
 	src/msg/mail.c \
+	src/msg/http.c \
+	src/msg/suppress.c \
+	src/msg/campaign.c \
 	src/msg/worker.c
 
-## kefu outbox (a row in src/cli/cmds.c).
-libkefu_a_SOURCES += src/cli/cmd-outbox.c
+## kefu outbox and kefu campaign (rows in src/cli/cmds.c).
+libkefu_a_SOURCES += src/cli/cmd-outbox.c src/cli/cmd-campaign.c
 
 ## The e-mail outbox against a real Postfix (build-aux/test-services).
 check_PROGRAMS += t/unit/msg_mail
@@ -71,3 +74,18 @@ dist_check_SCRIPTS += t/sms-cli.sh
 ## kefud's SMS worker thread against the gsmsim program.
 TESTS += t/kefud-sms.sh
 dist_check_SCRIPTS += t/kefud-sms.sh
+## The HTTP SMS gateway against a scripted gateway on loopback.
+check_PROGRAMS += t/unit/msg_http
+TESTS += t/unit/msg_http
+t_unit_msg_http_SOURCES = t/unit/msg_http.c t/tap.h
+t_unit_msg_http_LDADD = $(KEFU_LIBS)
+EXTRA_DIST += t/http-gw.py
+
+## The check at the moment of sending, rule by rule and through a worker.
+check_PROGRAMS += t/unit/msg_suppress
+TESTS += t/unit/msg_suppress
+t_unit_msg_suppress_SOURCES = t/unit/msg_suppress.c t/tap.h
+t_unit_msg_suppress_LDADD = $(KEFU_LIBS)
+
+TESTS += t/campaign-cli.sh
+dist_check_SCRIPTS += t/campaign-cli.sh

@@ -16,8 +16,10 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct conf;
+struct conf_smsgw;
 struct db_source;
 struct store_msg;
 struct store_attachment;
@@ -106,6 +108,26 @@ const char *optout_word(const char *text);
 int optout_inbound(struct db_source *src, const struct conf *cfg,
     int64_t inbox_id, const char *sender, const char *word, char **cause);
 
+/* http.c: an HTTP SMS gateway ([sms-gateway NAME] in kefu.conf). */
+extern const struct msg_transport_ops msg_http_ops;
+
+/* How a placeholder's value is escaped where it stands. */
+enum http_esc {
+	HTTP_ESC_URL,           /* RFC 3986 percent-encoding (URL, form) */
+	HTTP_ESC_JSON,          /* inside a JSON string: \" \\ \n \u00XX */
+	HTTP_ESC_NONE,          /* as it is */
+};
+/*
+ * Fill a gateway template: {to} {text} {id} {from} {key} {name} become
+ * m's recipient, body, id, from, idempotency key and name, escaped as
+ * esc says; any other brace stays as it is (malloc'd).
+ */
+char *http_template(const char *tpl, const struct store_msg *m,
+    const char *from, enum http_esc esc);
+/* The [sms-gateway] called name (NULL: the first), or NULL. */
+const struct conf_smsgw *http_gateway(const struct conf *cfg,
+    const char *name);
+
 /*
  * RFC 2047: text as itself when it is printable ASCII, else as B-encoded
  * UTF-8 encoded-words of at most 75 characters, folded with CRLF SP and
@@ -115,12 +137,75 @@ char *mail_encode_words(const char *utf8);
 /* A mailbox for From:/To:: "name <addr>" with the name encoded or quoted. */
 char *mail_mailbox(const char *name, const char *addr);
 
+/* suppress.c: what the check at the moment of sending decided. */
+enum msg_check {
+	MSG_CHECK_SEND,         /* go ahead */
+	MSG_CHECK_SUPPRESS,     /* end it "suppressed" with the reason */
+	MSG_CHECK_DEFER,        /* give it back, due again at until */
+	MSG_CHECK_CANCEL,       /* end it "cancelled" (its campaign was) */
+};
+struct msg_verdict {
+	enum msg_check what;
+	char reason[300];       /* for last_error and the log */
+	char until[20];         /* MSG_CHECK_DEFER: local time due again */
+	time_t now;             /* the time checked against */
+};
+/*
+ * Whether m may be sent now: its campaign is not cancelled or paused and
+ * within its budget; and, for marketing, the recipient has not opted out
+ * and is under [suppress] marketing-cap; and the quiet hours of its class
+ * are not on.  Every transport's worker calls it for every message right
+ * before marking it submitting.  -1 with *cause when the store fails.
+ */
+int msg_suppress_check(struct db_source *src, const struct conf *cfg,
+    const struct store_msg *m, time_t now, struct msg_verdict *v,
+    char **cause);
+const char *msg_check_name(enum msg_check what);
+
+/* campaign.c: what a campaign sends and what that costs. */
+struct store_campaign;
+struct store_recipient;
+struct msg_campaign_plan {
+	size_t recipients;
+	unsigned parts_min;     /* SMS parts of the shortest message */
+	unsigned parts_max;     /* ... and of the longest (1 for e-mail) */
+	unsigned ucs2;          /* SMS needing UCS2 (70/67 a part) */
+	unsigned long long parts;       /* SMS parts (messages for e-mail) */
+	long long cost;         /* fen */
+	double rate;            /* messages per second; 0: not limited */
+	const char *rate_from;  /* which setting gave rate */
+	double seconds;         /* recipients / rate; 0 when not limited */
+};
+/*
+ * One recipient's text (html 0) or HTML (html 1; NULL when the campaign
+ * has none): the template with {name} and {customer_no} filled, and for
+ * SMS the [campaign] signature 【store-name】 before and optout-text
+ * after, so that parts are counted on what is sent (malloc'd).
+ */
+char *msg_campaign_text(const struct conf *cfg,
+    const struct store_campaign *c, const struct store_recipient *r,
+    int html);
+/* Count what sending c to the n recipients r takes. */
+int msg_campaign_plan(const struct conf *cfg, const struct store_campaign *c,
+    const struct store_recipient *r, size_t n, struct msg_campaign_plan *p,
+    char **cause);
+/*
+ * Queue c's message to each recipient as marketing, with its parts and
+ * cost, under the key campaign:ID:member:MID: what was queued before
+ * counts in *dups and is not queued again.
+ */
+int msg_campaign_start(struct db_source *src, const struct conf *cfg,
+    const struct store_campaign *c, const struct store_recipient *r,
+    size_t n, size_t *queued, size_t *dups, char **cause);
+
 /* worker.c: what one run of a worker did. */
 struct msg_stats {
 	unsigned sent;          /* submitted */
 	unsigned retried;       /* temporary failures, queued again */
 	unsigned failed;        /* failed for good */
-	unsigned suppressed;    /* opted out when the time came */
+	unsigned suppressed;    /* opted out when the time came, capped,
+				   over budget, or its campaign cancelled */
+	unsigned deferred;      /* quiet hours, campaign paused: later */
 	unsigned unknown;       /* recovered "submitting" or the answer lost:
 				   marketing left unknown */
 	unsigned resent;        /* recovered "submitting": transactional queued again */
@@ -145,6 +230,9 @@ void msg_worker_opts_email(const struct conf *cfg, const char *name,
 /* ... and from [sms] for the worker of modem [gsm instance]. */
 void msg_worker_opts_sms(const struct conf *cfg, const char *name,
     const char *instance, struct msg_worker_opts *o);
+/* The same from the first [sms-gateway] (http.c). */
+void msg_worker_opts_smsgw(const struct conf *cfg, const char *name,
+    struct msg_worker_opts *o);
 
 /*
  * Run one outbox worker for a transport on the local store src (dialect

@@ -1,6 +1,7 @@
 /*
  * worker.c: an outbox worker -- claims due messages of one channel under
- * a lease, checks the opt-outs again at the moment of sending, stores
+ * a lease, checks suppression again at the moment of sending (suppress.c:
+ * opt-outs, quiet hours, frequency caps, campaign state and budget), stores
  * "submitting" before handing a message to its transport, and records
  * the outcome: submitted, queued again with exponential back-off after a
  * temporary failure, or failed.  What a dead worker left "submitting" is
@@ -29,11 +30,12 @@ msg_time(char out[20], long offset_s)
 
 /*
  * The dispatch table: every transport a worker can run, by name.  A new
- * transport (an HTTP SMS gateway...) is one line here.
+ * transport is one line here.
  */
 const struct msg_transport_ops *const msg_transports[] = {
 	&msg_mail_ops,
 	&msg_gsm_ops,
+	&msg_http_ops,
 	NULL
 };
 
@@ -90,136 +92,145 @@ msg_worker_backoff(const struct msg_worker_opts *o, int attempts)
 }
 
 /*
- * 1 when the message must not go: a marketing message to someone who
- * opted out.  Transactional messages (an order notice, a complaint's
- * reply) are not subject to the specials subscription.
+ * The check at the moment of sending (suppress.c): 1 when the message was
+ * ended or given back instead of sent, 0 to send it, -1 when the store
+ * fails.
  */
 static int
-msg_worker_suppressed(struct db_source *src, const struct store_msg *m,
-    char **why, char **cause)
+msg_worker_check(struct db_source *src, const struct conf *cfg,
+    const struct store_msg *m, const char *tok, struct msg_stats *st,
+    char **cause)
 {
-	int out = 0;
+	struct msg_verdict v;
 
-	*why = NULL;
-	if (strcmp(m->msg_class, "marketing") != 0)
-		return 0;
-	if (store_optout(src, m->channel, m->recipient, m->member_id, &out,
-	    why, cause) == -1)
+	if (msg_suppress_check(src, cfg, m, time(NULL), &v, cause) == -1)
 		return -1;
-	return out;
+	if (v.what == MSG_CHECK_SEND)
+		return 0;
+	log_info("outbox: message %lld to %s %s: %s%s%s", (long long)m->id,
+	    m->recipient, msg_check_name(v.what), v.reason,
+	    v.what == MSG_CHECK_DEFER ? "; due again at " : "",
+	    v.what == MSG_CHECK_DEFER ? v.until : "");
+	if (v.what == MSG_CHECK_DEFER) {
+		st->deferred++;
+		return store_outbox_release(src, m->id, tok, v.until, cause) ==
+		    -1 ? -1 : 1;
+	}
+	st->suppressed++;
+	return store_outbox_end(src, m->id, tok, v.what == MSG_CHECK_CANCEL ?
+	    "cancelled" : "suppressed", v.reason, cause) == -1 ? -1 : 1;
 }
 
-/* Record what the transport did. */
-static int
-msg_worker_record(struct db_source *src, const struct store_msg *m,
-    const char *tok, const struct msg_worker_opts *o,
-    const struct msg_result *r, struct msg_stats *st, char **cause)
-{
-	char now[20], at[20];
+/* One outcome of a group, with the strings it points to. */
+struct msg_worker_done {
+	struct store_outcome o;
+	char at[20];
+	char text[400];
+};
 
-	msg_time(now, 0);
+/* Turn what the transport did into an outcome to record, and log it. */
+static void
+msg_worker_outcome(const struct store_msg *m, const struct msg_worker_opts *o,
+    const struct msg_result *r, struct msg_stats *st,
+    struct msg_worker_done *d)
+{
+	d->o.id = m->id;
+	d->o.at = d->at;
+	d->o.text = d->text;
+	snprintf(d->text, sizeof d->text, "%s", r->detail);
 	switch (r->outcome) {
 	case MSG_SENT:
 		log_info("outbox: message %lld to %s submitted%s%s",
 		    (long long)m->id, m->recipient,
 		    r->remote_id[0] ? " as " : "", r->remote_id);
 		st->sent++;
-		return store_outbox_submitted(src, m->id, tok, now,
-		    r->remote_id[0] ? r->remote_id : NULL, cause);
+		msg_time(d->at, 0);
+		d->o.what = STORE_SUBMITTED;
+		snprintf(d->text, sizeof d->text, "%s", r->remote_id);
+		if (r->remote_id[0] == '\0')
+			d->o.text = NULL;
+		break;
 	case MSG_TEMPFAIL:
-		msg_time(at, msg_worker_backoff(o, m->attempts));
+		msg_time(d->at, msg_worker_backoff(o, m->attempts));
 		log_warnx("outbox: message %lld to %s not taken (%s); attempt "
 		    "%d of %d, next at %s", (long long)m->id, m->recipient,
-		    r->detail, m->attempts, m->max_attempts, at);
+		    r->detail, m->attempts, m->max_attempts, d->at);
 		if (m->attempts >= m->max_attempts)
 			st->failed++;
 		else
 			st->retried++;
-		return store_outbox_done(src, m->id, tok, now, r->detail, at,
-		    cause);
+		d->o.what = STORE_RETRY;
+		break;
 	case MSG_UNKNOWN:
+		/* handed over, the answer lost: the class decides */
 		if (strcmp(m->msg_class, "marketing") == 0) {
 			log_warnx("outbox: message %lld to %s may or may not "
 			    "have gone (%s); left unknown (marketing)",
 			    (long long)m->id, m->recipient, r->detail);
 			st->unknown++;
-			return store_outbox_end(src, m->id, tok, "unknown",
-			    r->detail, cause);
+			msg_time(d->at, 0);
+			d->o.what = STORE_UNKNOWN;
+			break;
 		}
-		msg_time(at, msg_worker_backoff(o, m->attempts));
+		msg_time(d->at, msg_worker_backoff(o, m->attempts));
 		log_warnx("outbox: message %lld to %s may or may not have gone "
 		    "(%s); sent again at %s (transactional)", (long long)m->id,
-		    m->recipient, r->detail, at);
+		    m->recipient, r->detail, d->at);
 		st->resent++;
-		return store_outbox_done(src, m->id, tok, now, r->detail, at,
-		    cause);
+		d->o.what = STORE_RETRY;
+		break;
 	case MSG_PERMFAIL:
 	default:
 		log_warnx("outbox: message %lld to %s refused for good: %s",
 		    (long long)m->id, m->recipient, r->detail);
 		st->failed++;
-		return store_outbox_end(src, m->id, tok, "failed", r->detail,
-		    cause);
+		msg_time(d->at, 0);
+		d->o.what = STORE_FAILED;
+		break;
 	}
 }
 
 /*
- * Send one claimed message; -1 only when the store fails.  *down is set
- * when the transport found its peer unreachable: later messages of the
- * batch are then given back untried (still suppressed if they must be),
- * due after the first back-off, rather than knock on a closed door each.
+ * Hand one submitting message to the transport; -1 only when the store
+ * fails.  *down is set when the transport found its peer unreachable.
  */
 static int
 msg_worker_one(struct db_source *src, const struct msg_transport_ops *ops,
-    void *state, const struct store_msg *m, const char *tok,
-    const struct msg_worker_opts *o, struct msg_stats *st, int *down,
+    void *state, const struct store_msg *m, const struct msg_worker_opts *o,
+    struct msg_stats *st, int *down, struct msg_worker_done *d,
     char **cause)
 {
 	struct store_attachment *att = NULL;
 	struct msg_result r;
-	char now[20], *why = NULL;
 	size_t natt = 0;
-	int rc;
 
-	if ((rc = msg_worker_suppressed(src, m, &why, cause)) == -1)
-		return -1;
-	if (rc == 1) {
-		log_info("outbox: message %lld to %s suppressed: %s",
-		    (long long)m->id, m->recipient, why);
-		st->suppressed++;
-		rc = store_outbox_end(src, m->id, tok, "suppressed", why, cause);
-		free(why);
-		return rc;
-	}
-	if (*down) {
-		msg_time(now, msg_worker_backoff(o, 1));
-		st->retried++;
-		st->released++;
-		return store_outbox_release(src, m->id, tok, now, cause);
-	}
-	msg_time(now, 0);
 	if (store_outbox_attachments(src, m->id, &att, &natt, cause) == -1)
 		return -1;
-	/* Durable before the transport is touched: a crash from here on
-	 * leaves "submitting", which recovery turns into "unknown". */
-	if (store_outbox_submitting(src, m->id, tok, now, cause) == -1) {
-		log_warnx("%s; not sent", *cause);
-		free(*cause);
-		*cause = NULL;
-		store_attachments_free(att, natt);
-		return 0;
-	}
 	memset(&r, 0, sizeof r);
 	ops->send(state, m, att, natt, &r);
 	store_attachments_free(att, natt);
 	*down = r.outcome != MSG_SENT && r.down;
-	if (msg_worker_record(src, m, tok, o, &r, st, cause) == -1) {
-		/* Left "submitting": recovery decides after the lease. */
-		log_warnx("%s", *cause);
-		free(*cause);
-		*cause = NULL;
-	}
+	msg_worker_outcome(m, o, &r, st, d);
 	return 0;
+}
+
+/*
+ * Given back untried, due in wait_s: the peer is down (counted as
+ * released), or the worker is stopping (wait_s 0, not counted).
+ */
+static void
+msg_worker_untried(const struct store_msg *m, long wait_s,
+    struct msg_stats *st, struct msg_worker_done *d)
+{
+	d->o.id = m->id;
+	d->o.what = STORE_UNTRIED;
+	d->o.at = d->at;
+	d->o.text = NULL;
+	msg_time(d->at, wait_s);
+	if (wait_s == 0)
+		return;
+	st->retried++;
+	st->released++;
 }
 
 /* Keep at most o->rate sends a second. */
@@ -235,6 +246,85 @@ msg_worker_pace(const struct msg_worker_opts *o, uint64_t *last)
 	if (*last != 0 && now - *last < gap)
 		sleep_ms((unsigned)(gap - (now - *last)));
 	*last = now_ms();
+}
+
+/* 1 when id is one of the n ids (both in id order; *k moves along). */
+static int
+msg_worker_has(const int64_t *ids, size_t n, size_t *k, int64_t id)
+{
+	while (*k < n && ids[*k] < id)
+		(*k)++;
+	return *k < n && ids[*k] == id;
+}
+
+/*
+ * Work one claimed batch: the check at the moment of sending for each
+ * message, then every message that passed made "submitting" in one
+ * commit, sent one by one, and the outcomes recorded in one transaction.
+ * Only "submitting" must be durable before a message is handed over: a
+ * crash then leaves it flagged, so it is never sent twice unnoticed.  An
+ * outcome recorded late, or lost in a crash, only leaves a message
+ * "submitting" for recovery to decide -- so one commit before and one
+ * after a group of up to [email] batch messages keep that promise at a
+ * fraction of a commit per message.  A crash can leave the whole group
+ * "submitting" (unknown or resent, by class): batch = 1 narrows it to
+ * the message in hand.  -1 only when the store fails.
+ */
+static int
+msg_worker_batch(struct db_source *src, const struct conf *cfg,
+    const struct msg_transport_ops *ops, void *state, struct store_msg *m,
+    size_t n, const char *tok, const struct msg_worker_opts *o,
+    struct msg_stats *st, uint64_t *last, char **cause)
+{
+	struct msg_worker_done *done;
+	char now[20];
+	int64_t *ids = NULL;
+	size_t i, k = 0, nids = 0, nd = 0;
+	int down = 0, rc = 0;
+
+	for (i = 0; i < n; i++)
+		if (msg_worker_check(src, cfg, &m[i], tok, st, cause) == -1)
+			return -1;
+	msg_time(now, 0);
+	if (store_outbox_submitting_all(src, tok, now, &ids, &nids,
+	    cause) == -1) {
+		log_warnx("%s; not sent", *cause);
+		free(*cause);
+		*cause = NULL;
+		return 0;
+	}
+	done = xcalloc(nids ? nids : 1, sizeof *done);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (!msg_worker_has(ids, nids, &k, m[i].id))
+			continue;
+		if (o->stop != NULL && atomic_load(o->stop))
+			msg_worker_untried(&m[i], 0, st, &done[nd++]);
+		else if (down)
+			msg_worker_untried(&m[i], msg_worker_backoff(o, 1), st,
+			    &done[nd++]);
+		else {
+			msg_worker_pace(o, last);
+			rc = msg_worker_one(src, ops, state, &m[i], o, st,
+			    &down, &done[nd++], cause);
+		}
+	}
+	if (rc == 0 && nd > 0) {
+		struct store_outcome *out = xcalloc(nd, sizeof *out);
+
+		for (i = 0; i < nd; i++)
+			out[i] = done[i].o;
+		if (store_outbox_record(src, tok, out, nd, cause) == -1) {
+			/* Left "submitting": recovery decides after the
+			 * lease. */
+			log_warnx("%s", *cause);
+			free(*cause);
+			*cause = NULL;
+		}
+		free(out);
+	}
+	free(done);
+	free(ids);
+	return rc;
 }
 
 /* Nothing to send: let the transport hear its peer, or sleep. */
@@ -260,8 +350,8 @@ msg_worker_run(struct db_source *src, const char *dialect,
 	char now[20], lease[20], due[20], *tok;
 	void *state = NULL;
 	uint64_t last = 0;
-	size_t n, i;
-	int unknown, resent, down, rc = 0;
+	size_t n;
+	int unknown, resent, rc = 0;
 	unsigned released;
 
 	if (ops->open(&env, &state, cause) == -1)
@@ -289,24 +379,13 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		st->unknown += (unsigned)unknown;
 		st->resent += (unsigned)resent;
 		msg_time(lease, (long)(o->lease_ms / 1000));
-		if ((rc = store_outbox_claim(src, dialect, o->name, ops->channel,
-		    due, lease, o->batch, &tok, &m, &n, cause)) == -1)
+		if ((rc = store_outbox_claim(src, dialect, o->name,
+		    ops->channel, due, lease, o->batch, &tok, &m, &n,
+		    cause)) == -1)
 			break;
 		released = st->released;
-		for (i = 0, down = 0; i < n && rc == 0; i++) {
-			if (o->stop != NULL && atomic_load(o->stop)) {
-				/* Stopping: the rest go back now, not
-				 * after their lease. */
-				msg_time(now, 0);
-				rc = store_outbox_release(src, m[i].id, tok, now,
-				    cause);
-				continue;
-			}
-			if (!down)
-				msg_worker_pace(o, &last);
-			rc = msg_worker_one(src, ops, state, &m[i], tok, o, st,
-			    &down, cause);
-		}
+		rc = msg_worker_batch(src, cfg, ops, state, m, n, tok, o, st,
+		    &last, cause);
 		if (st->released > released)
 			log_warnx("outbox: %s is down: %u more message(s) wait "
 			    "for the next attempt", ops->name,

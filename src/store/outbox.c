@@ -25,7 +25,7 @@
 #define OUTBOX_COLS "id, channel, recipient, recipient_name, subject, " \
 	"body, body_html, msg_class, member_id, attempts, max_attempts, " \
 	"status, last_error, remote_id, idem_key, next_attempt_at, " \
-	"created_at, sent_at"
+	"created_at, sent_at, campaign_id, cost, parts"
 
 const char *const store_outbox_states[] = {
 	"queued", "claimed", "submitting", "submitted", "delivered",
@@ -92,7 +92,7 @@ outbox_select(struct db_source *src, const char *sql,
 	static const enum db_vtype types[] = { DBV_INT, DBV_TEXT, DBV_TEXT,
 	    DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_INT, DBV_INT,
 	    DBV_INT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TIMESTAMP,
-	    DBV_TIMESTAMP, DBV_TIMESTAMP };
+	    DBV_TIMESTAMP, DBV_TIMESTAMP, DBV_INT, DBV_INT, DBV_INT };
 	struct db_query q = { .sql = sql, .params = p, .nparams = np,
 	    .coltypes = types, .ncoltypes = nitems(types) };
 	struct db_result *res;
@@ -126,6 +126,10 @@ outbox_select(struct db_source *src, const char *sql,
 		m->next_attempt_at = outbox_cell(res, i, 15);
 		m->created_at = outbox_cell(res, i, 16);
 		m->sent_at = outbox_cell(res, i, 17);
+		m->campaign_id = DB_CELL(res, i, 18)->null ? 0 :
+		    DB_CELL(res, i, 18)->i;
+		m->cost = (int)DB_CELL(res, i, 19)->i;
+		m->parts = (int)DB_CELL(res, i, 20)->i;
 	}
 	*n = res->nrows;
 	db_result_free(res);
@@ -196,9 +200,10 @@ outbox_new_check(const struct store_outbox_new *m, char **cause)
 
 #define OUTBOX_INSERT "INSERT INTO outbox (channel, recipient, " \
 	"recipient_name, subject, body, body_html, msg_class, idem_key, " \
-	"member_id, max_attempts, next_attempt_at, created_at) VALUES " \
-	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-#define OUTBOX_NPARAMS 12
+	"member_id, max_attempts, next_attempt_at, created_at, " \
+	"campaign_id, cost, parts) VALUES " \
+	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define OUTBOX_NPARAMS 15
 
 /* The parameters of OUTBOX_INSERT for m, in p[OUTBOX_NPARAMS]. */
 static void
@@ -220,6 +225,10 @@ outbox_new_params(const struct store_outbox_new *m, const char *now,
 		{ .type = DBV_INT, .i = m->max_attempts ? m->max_attempts : 5 },
 		{ .type = DBV_TIMESTAMP, .s = m->when ? m->when : now },
 		{ .type = DBV_TIMESTAMP, .s = now },
+		{ .type = DBV_INT, .i = m->campaign_id,
+		  .null = m->campaign_id == 0 },
+		{ .type = DBV_INT, .i = m->cost },
+		{ .type = DBV_INT, .i = m->parts ? m->parts : 1 },
 	};
 
 	memcpy(p, v, sizeof v);
@@ -497,8 +506,10 @@ store_outbox_end(struct db_source *src, int64_t id, const char *token,
 	};
 	int64_t changed;
 
-	if (strcmp(status, "failed") != 0 && strcmp(status, "suppressed") != 0 &&
-	    strcmp(status, "unknown") != 0)
+	if (strcmp(status, "failed") != 0 &&
+	    strcmp(status, "suppressed") != 0 &&
+	    strcmp(status, "unknown") != 0 &&
+	    strcmp(status, "cancelled") != 0)
 		return kf_error(cause, "outbox: a message cannot end as '%s'",
 		    status);
 	if (outbox_write(src, "UPDATE outbox SET status = ?, last_error = ?, "
@@ -688,10 +699,15 @@ store_optout(struct db_source *src, const char *service, const char *address,
 	db_result_free(res);
 	if (*out)
 		return 0;
+	/*
+	 * Mobile numbers are compared as they are, so that members_mobile
+	 * serves the lookup (with LOWER() every check of a broadcast read
+	 * every member); e-mail addresses without regard to case.
+	 */
 	sql = xasprintf("SELECT COUNT(*) FROM member_services s JOIN members m "
 	    "ON m.id = s.member_id WHERE s.service = ? AND s.enabled = 0 AND "
-	    "(LOWER(m.%s) IN (LOWER(?), ?, ?) OR m.id = ?)",
-	    strcmp(service, "email") == 0 ? "email" : "mobile");
+	    "(%s OR m.id = ?)", strcmp(service, "email") == 0 ?
+	    "LOWER(m.email) IN (LOWER(?), ?, ?)" : "m.mobile IN (?, ?, ?)");
 	rc = outbox_any(src, sql, p, 5, out, cause);
 	free(sql);
 	if (rc == 0 && *out)
@@ -757,5 +773,162 @@ store_outbox_attach_tx(struct db_tx *tx, int64_t id, int seq,
 	if (db_tx_run(tx, &q, &res, &err) == -1)
 		return kf_error(cause, "outbox: %s", err.msg);
 	db_result_free(res);
+	return 0;
+}
+
+int
+store_outbox_marketing_sent(struct db_source *src, int64_t member_id,
+    const char *recipient, const char *since, int64_t except, int *n,
+    char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_INT };
+	struct db_param p[4] = {
+		{ .type = DBV_TIMESTAMP, .s = since },
+		{ .type = DBV_INT, .i = except },
+		{ .type = DBV_INT, .i = member_id },
+		{ .type = DBV_TEXT, .s = recipient },
+	};
+	struct db_query q = { .sql = member_id != 0 ?
+	    "SELECT COUNT(*) FROM outbox WHERE msg_class = 'marketing' AND "
+	    "status IN ('submitting', 'submitted', 'delivered', 'unknown') AND "
+	    "COALESCE(sent_at, submitting_at) >= ? AND id <> ? AND "
+	    "member_id = ?" :
+	    "SELECT COUNT(*) FROM outbox WHERE msg_class = 'marketing' AND "
+	    "status IN ('submitting', 'submitted', 'delivered', 'unknown') AND "
+	    "COALESCE(sent_at, submitting_at) >= ? AND id <> ? AND "
+	    "recipient = ?", .params = p, .nparams = 3, .coltypes = vt,
+	    .ncoltypes = 1 };
+	struct db_result *res;
+	struct db_err err;
+
+	/* A member is counted over all channels; a bare address alone. */
+	if (member_id == 0)
+		p[2] = p[3];
+	*n = 0;
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	if (res->nrows == 1)
+		*n = (int)DB_CELL(res, 0, 0)->i;
+	db_result_free(res);
+	return 0;
+}
+
+int
+store_outbox_submitting_all(struct db_source *src, const char *token,
+    const char *now, int64_t **ids, size_t *n, char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_INT };
+	struct db_param p[2] = {
+		{ .type = DBV_TIMESTAMP, .s = now },
+		{ .type = DBV_TEXT, .s = token },
+	};
+	struct db_query q = { .sql = "SELECT id FROM outbox WHERE claimed_by "
+	    "= ? AND status = 'submitting' ORDER BY id", .params = p + 1,
+	    .nparams = 1, .coltypes = vt, .ncoltypes = 1 };
+	struct db_result *res;
+	struct db_err err;
+	size_t i;
+
+	*ids = NULL;
+	*n = 0;
+	/* One commit for the group: durable before any of it is sent. */
+	if (outbox_write(src, "UPDATE outbox SET status = 'submitting', "
+	    "submitting_at = ? WHERE claimed_by = ? AND status = 'claimed'",
+	    p, 2, NULL, cause) == -1)
+		return -1;
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	*ids = xcalloc(res->nrows ? res->nrows : 1, sizeof **ids);
+	for (i = 0; i < res->nrows; i++)
+		(*ids)[i] = DB_CELL(res, i, 0)->i;
+	*n = res->nrows;
+	db_result_free(res);
+	return 0;
+}
+
+/* The UPDATE recording one outcome, with its parameters. */
+static const char *
+outbox_outcome_sql(const struct store_outcome *o, const char *token,
+    struct db_param p[4])
+{
+	p[2] = (struct db_param){ .type = DBV_INT, .i = o->id };
+	p[3] = (struct db_param){ .type = DBV_TEXT, .s = token };
+	switch (o->what) {
+	case STORE_SUBMITTED:
+		p[0] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
+		p[1] = (struct db_param){ .type = DBV_TEXT, .s = o->text,
+		    .null = o->text == NULL };
+		return "UPDATE outbox SET status = 'submitted', sent_at = ?, "
+		    "remote_id = ?, last_error = NULL, claimed_by = NULL, "
+		    "claimed_at = NULL, lease_until = NULL WHERE id = ? AND "
+		    "claimed_by = ? AND status = 'submitting'";
+	case STORE_RETRY:
+		p[0] = (struct db_param){ .type = DBV_TEXT, .s = o->text };
+		p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
+		return "UPDATE outbox SET status = CASE WHEN attempts >= "
+		    "max_attempts THEN 'failed' ELSE 'queued' END, last_error "
+		    "= ?, next_attempt_at = ?, claimed_by = NULL, claimed_at = "
+		    "NULL, lease_until = NULL WHERE id = ? AND claimed_by = ? "
+		    "AND status = 'submitting'";
+	case STORE_FAILED:
+		p[0] = (struct db_param){ .type = DBV_TEXT, .s = o->text };
+		p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
+		return "UPDATE outbox SET status = 'failed', last_error = ?, "
+		    "next_attempt_at = ?, claimed_by = NULL, claimed_at = "
+		    "NULL, lease_until = NULL WHERE id = ? AND claimed_by = ? "
+		    "AND status = 'submitting'";
+	case STORE_UNKNOWN:
+		p[0] = (struct db_param){ .type = DBV_TEXT, .s = o->text };
+		p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
+		return "UPDATE outbox SET status = 'unknown', last_error = ?, "
+		    "next_attempt_at = ?, claimed_by = NULL, claimed_at = "
+		    "NULL, lease_until = NULL WHERE id = ? AND claimed_by = ? "
+		    "AND status = 'submitting'";
+	case STORE_UNTRIED:
+	default:
+		p[0] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
+		p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
+		return "UPDATE outbox SET status = 'queued', attempts = "
+		    "attempts - 1, next_attempt_at = ?, submitting_at = ?, "
+		    "claimed_by = NULL, claimed_at = NULL, lease_until = NULL "
+		    "WHERE id = ? AND claimed_by = ? AND status = 'submitting'";
+	}
+}
+
+struct outbox_record {
+	const struct store_outcome *o;
+	size_t n;
+	const char *token;
+};
+
+static int
+outbox_record_tx(struct db_tx *tx, void *arg, struct db_err *err)
+{
+	struct outbox_record *r = arg;
+	struct db_param p[4];
+	struct db_query q = { .params = p, .nparams = 4, .writes = 1 };
+	struct db_result *res;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		q.sql = outbox_outcome_sql(&r->o[i], r->token, p);
+		if (db_tx_run(tx, &q, &res, err) == -1)
+			return -1;
+		db_result_free(res);
+	}
+	return 0;
+}
+
+int
+store_outbox_record(struct db_source *src, const char *token,
+    const struct store_outcome *o, size_t n, char **cause)
+{
+	struct outbox_record r = { .o = o, .n = n, .token = token };
+	struct db_err err;
+
+	if (n == 0)
+		return 0;
+	if (db_tx(src, outbox_record_tx, &r, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
 	return 0;
 }

@@ -164,6 +164,9 @@ struct store_msg {
 	char *remote_id;        /* MTA queue id, TP-MR; NULL when none */
 	char *idem_key;
 	char *next_attempt_at, *created_at, *sent_at;   /* NULL when none */
+	int64_t campaign_id;    /* 0 when none */
+	int cost;               /* fen, counted against the campaign's budget */
+	int parts;              /* SMS parts (1 for e-mail) */
 };
 
 /* What store_outbox_enqueue queues. */
@@ -179,6 +182,9 @@ struct store_outbox_new {
 	int64_t member_id;      /* 0: none */
 	int max_attempts;       /* 0: 5 */
 	const char *when;       /* due at; NULL: now */
+	int64_t campaign_id;    /* 0: none */
+	int cost;               /* fen */
+	int parts;              /* 0: 1 */
 };
 
 /* One row of outbox_attachments (strings owned when read back). */
@@ -236,7 +242,8 @@ int store_outbox_done(struct db_source *src, int64_t id, const char *token,
  */
 int store_outbox_release(struct db_source *src, int64_t id,
     const char *token, const char *retry_at, char **cause);
-/* End a claimed message as "failed" or "suppressed", with its reason. */
+/* End a claimed message as "failed", "suppressed" or "cancelled", with
+ * its reason. */
 int store_outbox_end(struct db_source *src, int64_t id, const char *token,
     const char *status, const char *reason, char **cause);
 /*
@@ -272,6 +279,41 @@ int store_outbox_cancel(struct db_source *src, int64_t id, char **cause);
  * "email"): the newest consent_ledger row says unsubscribe, or the
  * member's member_services row is off.  *why (malloc'd) says which.
  */
+/*
+ * claimed -> submitting for every message the claim token still holds,
+ * in one commit (a group made durable before any of it is handed over);
+ * *ids (malloc'd) are those now submitting, in id order.
+ */
+int store_outbox_submitting_all(struct db_source *src, const char *token,
+    const char *now, int64_t **ids, size_t *n, char **cause);
+/* What became of one submitting message, for store_outbox_record. */
+struct store_outcome {
+	int64_t id;
+	enum {
+		STORE_SUBMITTED,        /* text: remote id or NULL; at: sent */
+		STORE_RETRY,            /* text: error; at: next attempt
+					   (failed after max_attempts) */
+		STORE_FAILED,           /* text: error; for good */
+		STORE_UNKNOWN,          /* handed over, the answer lost
+					   (marketing): left unknown */
+		STORE_UNTRIED,          /* never handed over (the peer was
+					   down): queued at at, the attempt
+					   not counted */
+	} what;
+	const char *text;
+	const char *at;
+};
+/* Record the outcomes of a group in one transaction. */
+int store_outbox_record(struct db_source *src, const char *token,
+    const struct store_outcome *o, size_t n, char **cause);
+/*
+ * Marketing messages handed over (submitting, submitted, delivered,
+ * unknown) since "since", other than except: a member's on every channel
+ * (member_id), else those to recipient.
+ */
+int store_outbox_marketing_sent(struct db_source *src, int64_t member_id,
+    const char *recipient, const char *since, int64_t except, int *n,
+    char **cause);
 int store_optout(struct db_source *src, const char *service,
     const char *address, int64_t member_id, int *out, char **why,
     char **cause);
@@ -377,6 +419,86 @@ struct store_optout_row {
 int store_optout_list(struct db_source *src, const char *service, size_t max,
     struct store_optout_row **out, size_t *n, char **cause);
 void store_optout_free(struct store_optout_row *w, size_t n);
+
+/*
+ * campaign.c: campaigns (one names table, store_campaign_states):
+ *
+ *   draft -> sending <-> paused;  draft | sending | paused -> cancelled
+ *
+ * A campaign's messages are outbox rows with its campaign_id.
+ */
+extern const char *const store_campaign_states[];  /* NULL-terminated */
+
+/* Strings are owned (malloc'd) when read back by store_campaign_get. */
+struct store_campaign {
+	int64_t id;
+	const char *name;       /* unique */
+	const char *channel;    /* "sms" or "email" */
+	const char *source;     /* "text" (body is a template), "specials" */
+	const char *subject;    /* e-mail; NULL when none */
+	const char *body;       /* template: {name} {customer_no}; with
+				   specials, the lead-in and the specials */
+	const char *body_html;  /* NULL when none */
+	const char *segment;    /* "language=yue,since=2026-01-01"; NULL: all */
+	int64_t budget;         /* fen; -1: none */
+	const char *status;     /* one of store_campaign_states */
+	const char *created_at, *started_at;    /* NULL when none */
+};
+
+/* A member a campaign goes to. */
+struct store_recipient {
+	int64_t member_id;
+	char *customer_no;
+	char *name;             /* NULL when none */
+	char *address;          /* mobile or e-mail, as the channel wants */
+	char *language;
+};
+
+/* Messages of a campaign in one state. */
+struct store_campaign_count {
+	char status[16];
+	int64_t messages, parts, cost;  /* cost in fen */
+};
+
+/* A new draft; a name already taken is refused. */
+int store_campaign_new(struct db_source *src, const struct store_campaign *c,
+    const char *now, int64_t *id, char **cause);
+/* By id (digits) or name; free with store_campaign_free. */
+int store_campaign_get(struct db_source *src, const char *name_or_id,
+    struct store_campaign **out, char **cause);
+void store_campaign_free(struct store_campaign *c);
+/* Every campaign's id and name, oldest first (an array; free the names). */
+int store_campaign_list(struct db_source *src, struct store_campaign **out,
+    size_t *n, char **cause);
+/*
+ * Move a campaign to "sending" (from draft, paused, or sending again),
+ * "paused" (from sending) or "cancelled"; refused from any other state.
+ */
+int store_campaign_state(struct db_source *src, int64_t id, const char *to,
+    const char *now, char **cause);
+/*
+ * After store_campaign_state: "cancelled" cancels the campaign's queued
+ * messages; "sending" makes those a pause put off due at now.  *n: rows.
+ */
+int store_campaign_hold(struct db_source *src, int64_t id, const char *to,
+    const char *now, int64_t *n, char **cause);
+/* What its messages handed over so far cost, in fen. */
+int store_campaign_spent(struct db_source *src, int64_t id, int64_t *spent,
+    char **cause);
+/* Its messages per state (free *out). */
+int store_campaign_counts(struct db_source *src, int64_t id,
+    struct store_campaign_count **out, size_t *n, char **cause);
+/*
+ * Active members with the channel's service on and an address for it,
+ * matching segment: comma-separated KEY=VALUE conditions, all of which
+ * must hold -- language=zh-CN|yue, since=DATE, before=DATE (registered),
+ * via=paper|phone, member=ID.  src NULL only checks the segment.
+ */
+int store_campaign_recipients(struct db_source *src, const char *channel,
+    const char *segment, struct store_recipient **out, size_t *n,
+    char **cause);
+void store_recipients_free(struct store_recipient *r, size_t n);
+int store_segment_check(const char *segment, char **cause);
 
 /*
  * member.c: members of the supermarket and the services they signed up

@@ -228,6 +228,7 @@ make_conf_x(const char *url, const char *extra)
 	    "from-name = 好又多超市 (北京店)\nstarttls = %s\ntls-verify = no\n"
 	    "retry = 1s\nlease = 1s\nrate = 50\n"
 	    "unsubscribe-url = https://shop.kefu.test/unsub/%%s\n"
+	    "[suppress]\nquiet-marketing = none\n"
 	    "[datasource local]\nconnect = Driver=SQLite3;Database=%s/k.db\n",
 	    extra, url, str_prefix(url, "smtp://127.0.0.1:25") ? "yes" : "no",
 	    dir);

@@ -1,0 +1,259 @@
+/*
+ * mail-bench.c: e-mail throughput of the outbox worker into Postfix's
+ * smtp-sink, as a ratio to Postfix's own smtp-source into the same sink
+ * in the same run (one connection kept, messages of the same size).  The
+ * worker runs in-process on a SQLite store in a scratch folder, so the
+ * figure includes every state write the outbox makes per message.
+ *
+ *   mail-bench [messages [bytes [sqlite-connect-options [batch]]]]
+ *
+ * Prints figures; never a timed test.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "db/db.h"
+#include "msg/msg.h"
+#include "store/store.h"
+#include "util/util.h"
+
+#ifndef KEFU_BENCH_SRCDIR
+#define KEFU_BENCH_SRCDIR "."
+#endif
+
+static const char *const sink_paths[] = { "/usr/sbin/smtp-sink",
+    "/usr/lib/postfix/smtp-sink", NULL };
+static const char *const source_paths[] = { "/usr/sbin/smtp-source",
+    "/usr/lib/postfix/smtp-source", NULL };
+
+static const char *
+bench_find(const char *const *paths)
+{
+	for (; *paths != NULL; paths++)
+		if (access(*paths, X_OK) == 0)
+			return *paths;
+	return NULL;
+}
+
+/* The e-mail transport, timed: what the worker spends outside it is the
+ * store's and the checks'. */
+static uint64_t bench_send_us;
+
+static uint64_t
+bench_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static int
+bench_send(void *state, const struct store_msg *m,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	uint64_t t0 = bench_us();
+	int rc = msg_mail_ops.send(state, m, att, natt, r);
+
+	bench_send_us += bench_us() - t0;
+	return rc;
+}
+
+static struct msg_transport_ops bench_ops;
+
+/* A free loopback port. */
+static int
+bench_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof sa;
+	int fd, port = -1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+static pid_t
+bench_spawn(char *const argv[])
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* smtp-source: n messages of size bytes over one connection; msg/s. */
+static double
+bench_source(const char *source, const char *addr, unsigned n,
+    unsigned size)
+{
+	char nbuf[16], lbuf[16];
+	char *argv[] = { (char *)source, (char *)"-d", (char *)"-s",
+	    (char *)"1", (char *)"-m", nbuf, (char *)"-l", lbuf, (char *)"-f",
+	    (char *)"shop@kefu.test", (char *)"-t", (char *)"sink@kefu.test",
+	    (char *)addr, NULL };
+	uint64_t t0;
+	int status;
+	pid_t pid;
+
+	snprintf(nbuf, sizeof nbuf, "%u", n);
+	snprintf(lbuf, sizeof lbuf, "%u", size);
+	t0 = now_ms();
+	if ((pid = bench_spawn(argv)) == -1 || waitpid(pid, &status, 0) == -1 ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
+	return n * 1000.0 / (double)(now_ms() - t0 + 1);
+}
+
+/* The store with n e-mails of about size bytes queued. */
+static struct db_source *
+bench_store(struct conf *conf, struct db_adapters *ads, unsigned n,
+    unsigned size)
+{
+	struct conf_datasource *ds = conf_datasource(conf, "local");
+	struct store_outbox_new m = { .channel = "email",
+	    .recipient = "sink@kefu.test", .recipient_name = "王芳",
+	    .subject = "本周特价", .msg_class = "marketing" };
+	struct db_source *src;
+	char *cause = NULL, *path = NULL, *body, key[32], now[20];
+	int64_t id;
+	unsigned i;
+	int applied, dup;
+
+	if (store_sqlite_path(ds, &path, &cause) == -1 ||
+	    db_source_open(ds, ads, &src, &cause) == -1 ||
+	    store_upgrade(src, ds, KEFU_BENCH_SRCDIR "/sql", 0, &applied,
+	    &cause) == -1) {
+		fprintf(stderr, "mail-bench: %s\n", cause);
+		exit(1);
+	}
+	free(path);
+	body = xmalloc(size + 1);
+	for (i = 0; i < size; i++)
+		body[i] = (i + 1) % 72 == 0 ? '\n' : (char)('a' + i % 26);
+	body[size] = '\0';
+	m.body = body;
+	msg_time(now, 0);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "bench:%u", i);
+		m.idem_key = key;
+		if (store_outbox_enqueue(src, &m, now, &id, &dup,
+		    &cause) == -1) {
+			fprintf(stderr, "mail-bench: %s\n", cause);
+			exit(1);
+		}
+	}
+	free(body);
+	return src;
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 1000;
+	unsigned size = argc > 2 ? (unsigned)atoi(argv[2]) : 2000;
+	const char *opts = argc > 3 ? argv[3] : "";
+	unsigned batch = argc > 4 ? (unsigned)atoi(argv[4]) : 20;
+	const char *sink = bench_find(sink_paths);
+	const char *source = bench_find(source_paths);
+	struct msg_worker_opts o;
+	struct msg_stats st = { 0 };
+	struct db_adapters *ads = NULL;
+	struct db_source *src;
+	struct conf *conf;
+	char addr[32], dir[64], *text, *cause = NULL, *cmd;
+	double src_rate, kefu_rate;
+	uint64_t t0, ms;
+	pid_t sinkpid;
+	int port;
+
+	if (sink == NULL || source == NULL) {
+		printf("mail-bench: smtp-sink and smtp-source (Postfix) not "
+		    "found: skipped\n");
+		return 0;
+	}
+	log_set_level(KLOG_WARN);
+	port = bench_port();
+	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+	{
+		/* smtp-sink refuses to run as root without -u. */
+		char *sargv[] = { (char *)sink, (char *)"-u", (char *)"nobody",
+		    addr, (char *)"256", NULL };
+
+		if (geteuid() != 0)
+			sargv[2] = (char *)sink;
+		sinkpid = bench_spawn(geteuid() == 0 ? sargv : sargv + 2);
+	}
+	sleep_ms(300);
+	src_rate = bench_source(source, addr, n, size);
+
+	snprintf(dir, sizeof dir, "/tmp/kefu-mail-bench-%ld", (long)getpid());
+	text = xasprintf("[email]\nurl = smtp://%s\nfrom = shop@kefu.test\n"
+	    "starttls = no\nbatch = %u\nlease = 10m\n[suppress]\n"
+	    "quiet-marketing = none\n[datasource local]\nconnect = "
+	    "Driver=SQLite3;Database=%s/k.db%s%s\n", addr, batch, dir,
+	    *opts ? ";" : "", opts);
+	if (conf_parse("/tmp/mail-bench.conf", text, &conf, &cause) == -1 ||
+	    db_adapters_load(KEFU_BENCH_SRCDIR "/adapters", &ads, &cause) ==
+	    -1) {
+		fprintf(stderr, "mail-bench: %s\n", cause);
+		return 1;
+	}
+	free(text);
+	src = bench_store(conf, ads, n, size);
+	bench_ops = msg_mail_ops;
+	bench_ops.send = bench_send;
+	msg_worker_opts_email(conf, "bench/email", &o);
+	o.once = 1;
+	t0 = now_ms();
+	if (msg_worker_run(src, "sqlite", conf, &bench_ops, &o, &st,
+	    &cause) == -1) {
+		fprintf(stderr, "mail-bench: %s\n", cause);
+		return 1;
+	}
+	ms = now_ms() - t0 + 1;
+	kefu_rate = st.sent * 1000.0 / (double)ms;
+	kill(sinkpid, SIGTERM);
+	waitpid(sinkpid, NULL, 0);
+
+	printf("mail-bench: %u messages of %u bytes into smtp-sink on %s, "
+	    "one connection; SQLite store%s%s, [email] batch = %u\n", n, size,
+	    addr, *opts ? " with " : "", opts, batch);
+	printf("smtp-source      %8.1f msg/s\n", src_rate);
+	printf("kefu outbox      %8.1f msg/s  (%u submitted, %u failed, "
+	    "%.2f ms a message)\n", kefu_rate, st.sent, st.failed + st.retried,
+	    (double)ms / (st.sent ? st.sent : 1));
+	printf("  of which SMTP  %8.2f ms a message; the store and the "
+	    "checks %.2f ms\n",
+	    bench_send_us / 1000.0 / (st.sent ? st.sent : 1),
+	    ((double)ms - bench_send_us / 1000.0) / (st.sent ? st.sent : 1));
+	printf("ratio            %8.2f  (goal 0.80)\n", kefu_rate / src_rate);
+	db_source_close(src);
+	conf_free(conf);
+	db_adapters_free(ads);
+	cmd = xasprintf("rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "mail-bench: cannot remove %s\n", dir);
+	free(cmd);
+	return 0;
+}

@@ -1,0 +1,185 @@
+/*
+ * suppress.c: the check every outbox message passes at the moment it is
+ * sent, whatever its transport -- its campaign paused or cancelled, the
+ * recipient's opt-out (marketing), the quiet hours of its class, the
+ * frequency cap per customer across channels (marketing), and its
+ * campaign's budget.  Queue-time checks go stale: an opt-out that arrives
+ * mid-broadcast must stop every later message, so the worker asks here
+ * again right before it marks a message "submitting".
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf/conf.h"
+#include "msg/msg.h"
+#include "store/store.h"
+#include "util/util.h"
+
+#define SUPPRESS_PAUSE_S 300    /* a paused campaign's messages look again */
+
+static const char *const msg_check_names[] = {
+	[MSG_CHECK_SEND] = "send",
+	[MSG_CHECK_SUPPRESS] = "suppressed",
+	[MSG_CHECK_DEFER] = "deferred",
+	[MSG_CHECK_CANCEL] = "cancelled",
+};
+
+const char *
+msg_check_name(enum msg_check what)
+{
+	return msg_check_names[what];
+}
+
+static int
+suppress_set(struct msg_verdict *v, enum msg_check what, const char *fmt,
+    ...) KF_PRINTF(3, 4);
+static int
+suppress_set(struct msg_verdict *v, enum msg_check what, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	v->what = what;
+	va_start(ap, fmt);
+	vsnprintf(v->reason, sizeof v->reason, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static void
+suppress_time(char out[20], time_t t)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/*
+ * Seconds from now to the end of the window [from, to) (minutes after
+ * midnight, wrapping midnight when from > to), or 0 outside it.
+ */
+static long
+suppress_quiet_left(time_t now, int from, int to)
+{
+	struct tm tm;
+	int min, in;
+
+	if (from < 0 || from == to)
+		return 0;
+	localtime_r(&now, &tm);
+	min = tm.tm_hour * 60 + tm.tm_min;
+	in = from < to ? min >= from && min < to : min >= from || min < to;
+	if (!in)
+		return 0;
+	return (long)(((to - min + 1440) % 1440) * 60 - tm.tm_sec);
+}
+
+/* The campaign's own state and budget. */
+static int
+suppress_campaign(struct db_source *src, const struct store_msg *m,
+    struct msg_verdict *v, char **cause)
+{
+	struct store_campaign *c;
+	char num[24];
+	int64_t spent;
+	int rc = 0;
+
+	snprintf(num, sizeof num, "%lld", (long long)m->campaign_id);
+	if (store_campaign_get(src, num, &c, cause) == -1)
+		return -1;
+	if (strcmp(c->status, "cancelled") == 0)
+		suppress_set(v, MSG_CHECK_CANCEL, "campaign '%s' was cancelled",
+		    c->name);
+	else if (strcmp(c->status, "paused") == 0) {
+		suppress_set(v, MSG_CHECK_DEFER, "campaign '%s' is paused",
+		    c->name);
+		suppress_time(v->until, v->now + SUPPRESS_PAUSE_S);
+	} else if (c->budget >= 0 && (rc = store_campaign_spent(src, c->id,
+	    &spent, cause)) == 0 && spent + m->cost > c->budget)
+		suppress_set(v, MSG_CHECK_SUPPRESS, "campaign '%s' budget: "
+		    "%lld of %lld fen spent, this message costs %d",
+		    c->name, (long long)spent, (long long)c->budget, m->cost);
+	store_campaign_free(c);
+	return rc;
+}
+
+/* The quiet hours of the message's class. */
+static void
+suppress_quiet(const struct conf *cfg, const struct store_msg *m,
+    struct msg_verdict *v)
+{
+	int marketing = strcmp(m->msg_class, "marketing") == 0;
+	const char *win = marketing ? cfg->quiet_marketing :
+	    cfg->quiet_transactional, *errstr;
+	int from, to;
+	long left;
+
+	if (conf_window(win, &from, &to, &errstr) == -1 ||
+	    (left = suppress_quiet_left(v->now, from, to)) == 0)
+		return;
+	if (strcmp(cfg->quiet_action, "suppress") == 0) {
+		suppress_set(v, MSG_CHECK_SUPPRESS, "quiet hours %s for %s "
+		    "messages", win, m->msg_class);
+		return;
+	}
+	suppress_set(v, MSG_CHECK_DEFER, "quiet hours %s for %s messages",
+	    win, m->msg_class);
+	suppress_time(v->until, v->now + left);
+}
+
+/* At most marketing-cap marketing messages per customer per window. */
+static int
+suppress_cap(struct db_source *src, const struct conf *cfg,
+    const struct store_msg *m, struct msg_verdict *v, char **cause)
+{
+	char since[20];
+	int n;
+
+	if (cfg->marketing_cap <= 0)
+		return 0;
+	suppress_time(since, v->now - cfg->cap_window_ms / 1000);
+	if (store_outbox_marketing_sent(src, m->member_id, m->recipient,
+	    since, m->id, &n, cause) == -1)
+		return -1;
+	if (n >= cfg->marketing_cap)
+		suppress_set(v, MSG_CHECK_SUPPRESS, "frequency cap: %d "
+		    "marketing message(s) since %s, at most %d", n, since,
+		    cfg->marketing_cap);
+	return 0;
+}
+
+int
+msg_suppress_check(struct db_source *src, const struct conf *cfg,
+    const struct store_msg *m, time_t now, struct msg_verdict *v,
+    char **cause)
+{
+	int marketing = strcmp(m->msg_class, "marketing") == 0, out = 0;
+	char *why = NULL;
+
+	memset(v, 0, sizeof *v);
+	v->now = now;
+	if (m->campaign_id != 0 && suppress_campaign(src, m, v, cause) == -1)
+		return -1;
+	if (v->what == MSG_CHECK_CANCEL)
+		return 0;
+	if (marketing && store_optout(src, m->channel, m->recipient,
+	    m->member_id, &out, &why, cause) == -1)
+		return -1;
+	if (out) {
+		suppress_set(v, MSG_CHECK_SUPPRESS, "%s", why);
+		free(why);
+		return 0;
+	}
+	if (v->what != MSG_CHECK_SEND)
+		return 0;
+	suppress_quiet(cfg, m, v);
+	if (v->what != MSG_CHECK_SEND || !marketing)
+		return 0;
+	return suppress_cap(src, cfg, m, v, cause);
+}
