@@ -7,6 +7,7 @@ libkefu_a_SOURCES += \
 	src/store/pin.c \
 	src/store/member.c \
 	src/store/outbox.c \
+	src/store/order.c \
 	src/store/catalog.c \
 	src/store/demo.c
 
@@ -18,6 +19,8 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/005_calls.sql \
 	sql/local/sqlite/006_member_pins.sql \
 	sql/local/sqlite/007_outbox.sql \
+	sql/local/sqlite/008_reserved.sql \
+	sql/local/sqlite/009_orders.sql \
 	sql/local/postgresql/001_members.sql \
 	sql/local/postgresql/002_orders.sql \
 	sql/local/postgresql/003_requests.sql \
@@ -25,6 +28,8 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/postgresql/005_calls.sql \
 	sql/local/postgresql/006_member_pins.sql \
 	sql/local/postgresql/007_outbox.sql \
+	sql/local/postgresql/008_reserved.sql \
+	sql/local/postgresql/009_orders.sql \
 	sql/local/mysql/001_members.sql \
 	sql/local/mysql/002_orders.sql \
 	sql/local/mysql/003_requests.sql \
@@ -32,6 +37,8 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/mysql/005_calls.sql \
 	sql/local/mysql/006_member_pins.sql \
 	sql/local/mysql/007_outbox.sql \
+	sql/local/mysql/008_reserved.sql \
+	sql/local/mysql/009_orders.sql \
 	sql/catalog/catalog.sql \
 	sql/catalog/drop.sql
 
@@ -86,3 +93,8 @@ check_PROGRAMS += t/unit/store_member
 TESTS += t/unit/store_member
 t_unit_store_member_SOURCES = t/unit/store_member.c t/tap.h
 t_unit_store_member_LDADD = $(KEFU_LIBS)
+
+check_PROGRAMS += t/unit/store_order
+TESTS += t/unit/store_order
+t_unit_store_order_SOURCES = t/unit/store_order.c t/tap.h
+t_unit_store_order_LDADD = $(KEFU_LIBS)

@@ -663,3 +663,40 @@ store_optout(struct db_source *src, const char *service, const char *address,
 		    service);
 	return rc;
 }
+
+int
+store_outbox_enqueue_tx(struct db_tx *tx, const struct store_outbox_new *m,
+    int64_t order_id, const char *now, char **cause)
+{
+	struct db_param p[13] = {
+		{ .type = DBV_TEXT, .s = m->channel },
+		{ .type = DBV_TEXT, .s = m->recipient },
+		{ .type = DBV_TEXT, .s = m->recipient_name,
+		  .null = m->recipient_name == NULL },
+		{ .type = DBV_TEXT, .s = m->subject, .null = m->subject == NULL },
+		{ .type = DBV_TEXT, .s = m->body },
+		{ .type = DBV_TEXT, .s = m->body_html,
+		  .null = m->body_html == NULL },
+		{ .type = DBV_TEXT, .s = m->msg_class },
+		{ .type = DBV_TEXT, .s = m->idem_key },
+		{ .type = DBV_INT, .i = m->member_id, .null = m->member_id == 0 },
+		{ .type = DBV_INT, .i = order_id, .null = order_id == 0 },
+		{ .type = DBV_INT, .i = m->max_attempts ? m->max_attempts : 5 },
+		{ .type = DBV_TIMESTAMP, .s = m->when ? m->when : now },
+		{ .type = DBV_TIMESTAMP, .s = now },
+	};
+	struct db_query q = { .sql = "INSERT INTO outbox (channel, recipient, "
+	    "recipient_name, subject, body, body_html, msg_class, idem_key, "
+	    "member_id, order_id, max_attempts, next_attempt_at, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", .params = p,
+	    .nparams = nitems(p), .writes = 1 };
+	struct db_result *res;
+	struct db_err err;
+
+	if (outbox_new_check(m, cause) == -1)
+		return -1;
+	if (db_tx_run(tx, &q, &res, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
+	db_result_free(res);
+	return 0;
+}
