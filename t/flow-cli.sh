@@ -29,7 +29,7 @@ log = -
 connect = Driver=SQLite3;Database=$tmp/catalog.db
 EOC
 
-run 0 "4 flows OK (main, notices, price, promotions), prompts and mappings checked" \
+run 0 "6 flows OK (identify, main, notices, order, price, promotions), prompts and mappings checked" \
     "shipped flows check clean" -- flow check
 run 0 "structure only" "check -n skips the lookups" -- flow check -n
 

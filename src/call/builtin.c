@@ -82,6 +82,8 @@ static const struct {
 } svc_builtin_tables[] = {
 	{ svc_builtins_core, sizeof svc_builtins_core /
 	    sizeof *svc_builtins_core },
+	{ svc_builtins_order, sizeof svc_builtins_order /
+	    sizeof *svc_builtins_order },
 };
 
 const struct svc_builtin *

@@ -162,6 +162,10 @@ const char *svc_builtin_arg(const struct flow_kv *in, size_t nin,
 void svc_builtin_row(const struct svc_builtin *b, struct flow_rows *rows,
     const char *const *values);
 
+/* svc-order.c: kefu.order.* (phone ordering). */
+extern const struct svc_builtin svc_builtins_order[7];
+extern const size_t svc_builtins_order_count;
+
 /* The db_source of a datasource, or NULL. */
 struct db_source *svc_source(struct svc *svc, const char *name);
 /* The say-rules of a language, or NULL. */

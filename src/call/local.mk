@@ -4,6 +4,7 @@ libkefu_a_SOURCES += \
 	src/call/call.h \
 	src/call/svc.c \
 	src/call/builtin.c \
+	src/call/svc-order.c \
 	src/call/chan.c \
 	src/call/calllog.c
 

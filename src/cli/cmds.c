@@ -21,6 +21,8 @@ const struct cli_cmd cli_cmds[] = {
 	{ "prompts", cmd_prompts_main, "list, check, build and render prompts" },
 	{ "say", cmd_say_main, "show how a number, price or date is spoken" },
 	{ "flow", cmd_flow_main, "check flows and draw them" },
+	{ "order", cmd_order_main, "list, show, cancel, deliver and reassign phone orders" },
+	{ "courier", cmd_courier_main, "add, list and change the couriers of phone orders" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

@@ -1710,7 +1710,7 @@ db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
 		db_source_count(src, 0, 0, (unsigned)(now_us() - t0));
 		return -1;
 	}
-	/* A pooled connection a read left read-only is made writable. */
+	/* Read-write: the connection's last statement may have been a read. */
 	db_source_access(src, tx.c);
 	if (!SQL_SUCCEEDED(SQLSetConnectAttr(tx.c->dbc, SQL_ATTR_AUTOCOMMIT,
 	    (SQLPOINTER)SQL_AUTOCOMMIT_OFF, SQL_IS_UINTEGER))) {

@@ -52,7 +52,9 @@ libkefu_a_SOURCES += \
 	src/cli/cli-store.c \
 	src/cli/cmd-db.c \
 	src/cli/cmd-catalog.c \
-	src/cli/cmd-member.c
+	src/cli/cmd-member.c \
+	src/cli/cmd-order.c \
+	src/cli/cmd-courier.c
 
 nobase_dist_pkgdata_DATA += \
 	mappings/catalog/products.xml \
