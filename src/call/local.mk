@@ -23,3 +23,7 @@ t_unit_call_spoken_LDADD = $(KEFU_LIBS)
 # A PIN typed into kefud leaves no digit in its log file.
 TESTS += t/kefud-secret.sh
 dist_check_SCRIPTS += t/kefud-secret.sh
+
+# Phone ordering end to end: kefud on a simulated line, the store read back.
+TESTS += t/order-call.sh
+dist_check_SCRIPTS += t/order-call.sh
