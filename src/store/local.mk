@@ -88,8 +88,8 @@ t_unit_store_erp_LDADD = $(KEFU_LIBS)
 TESTS += t/store-cli.sh t/member-cli.sh
 dist_check_SCRIPTS += t/store-cli.sh t/member-cli.sh
 
-man_MANS += man/kefu-store.7 man/kefu-catalog.7
-EXTRA_DIST += man/kefu-store.7 man/kefu-catalog.7
+man_MANS += man/kefu-store.7 man/kefu-catalog.7 man/kefu-orders.7
+EXTRA_DIST += man/kefu-store.7 man/kefu-catalog.7 man/kefu-orders.7
 
 check_PROGRAMS += t/unit/store_member
 TESTS += t/unit/store_member
