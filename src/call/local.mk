@@ -27,3 +27,6 @@ dist_check_SCRIPTS += t/kefud-secret.sh
 # Phone ordering end to end: kefud on a simulated line, the store read back.
 TESTS += t/order-call.sh
 dist_check_SCRIPTS += t/order-call.sh
+# kefud killed (SIGKILL) at random moments of ordering calls
+TESTS += t/order-kill.sh
+dist_check_SCRIPTS += t/order-kill.sh
