@@ -315,7 +315,7 @@ svc_order_slots(struct svc *svc, const struct svc_builtin *b,
 {
 	struct db_source *src;
 	struct cart *c;
-	char key[4], from[16], to[16], today[11], tomorrow[11];
+	char key[24], from[16], to[16], today[11], tomorrow[11];
 	size_t i;
 
 	if ((src = svc_order_source(svc, cause)) == NULL)
