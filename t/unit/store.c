@@ -30,8 +30,9 @@ static const char *const tables[] = {
 };
 static const char *const names[] = {
 	"members", "orders", "requests", "messaging", "calls", "member_pins",
-	"outbox",
+	"outbox", "reserved", "orders",
 };
+#define LATEST ((int)nitems(names))
 
 static char *srcdir, *sqldir;
 static struct db_adapters *ads;
@@ -563,7 +564,8 @@ test_engine(const char *label, struct conf_datasource *ds,
 	ok(run(src, "SELECT COUNT(*) FROM orders") == 0,
 	    "%s: orders exists at version 2", label);
 	store_status(src, ds, sqldir, &st, &cause);
-	is_int(st.npending, 5, "%s: five pending at version 2", label);
+	is_int(st.npending, LATEST - 2, "%s: all but two pending at version 2",
+	    label);
 	store_status_free(&st);
 
 	ok(store_upgrade(src, ds, sqldir, 5, &applied, &cause) == 0,
@@ -576,7 +578,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 	    "%s: a message sent before 007", label);
 	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
 	    "%s: upgrade to the latest", label);
-	is_int(applied, 2, "%s: 006_member_pins and 007_outbox applied",
+	is_int(applied, LATEST - 5, "%s: 006_member_pins and later applied",
 	    label);
 	is_int(ob_count(src, "status = 'submitted' AND body = 'old' AND "
 	    "idem_key LIKE 'outbox:%' AND msg_class = 'transactional'"), 1,
@@ -637,14 +639,15 @@ test_engine(const char *label, struct conf_datasource *ds,
 	    == 0, "%s: outbox state 'unknown' is taken", label);
 
 	/* A migration that fails leaves the version where it was. */
-	bad = bad_sqldir(dialect, 8);
+	bad = bad_sqldir(dialect, LATEST + 1);
 	ok(store_upgrade(src, ds, bad, 0, &applied, &cause) == -1,
 	    "%s: a broken migration fails", label);
-	like(cause, "008_broken.sql", "%s: the error names the file", label);
+	like(cause, "_broken.sql", "%s: the error names the file", label);
 	free(cause);
 	cause = NULL;
 	store_version(src, dialect, &v, &cause);
-	is_int(v, 7, "%s: version stays 7 after the failure", label);
+	is_int(v, LATEST, "%s: version stays the latest after the failure",
+	    label);
 	if (strcmp(dialect, "mysql") != 0) {
 		store_table_exists(src, dialect, "half_done", &exists, &cause);
 		is_int(exists, 0, "%s: the failed migration was rolled back",
@@ -656,7 +659,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 
 	/* A database from the future is refused, and left alone. */
 	ok(run(src, "INSERT INTO " STORE_VERSION_TABLE " (version, name, "
-	    "applied_at) VALUES (9, 'future', '2030-01-01 00:00:00')") == 0,
+	    "applied_at) VALUES (99, 'future', '2030-01-01 00:00:00')") == 0,
 	    "%s: pretend a newer kefu upgraded the store", label);
 	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == -1,
 	    "%s: upgrade refuses a database from the future", label);
@@ -664,7 +667,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 	free(cause);
 	cause = NULL;
 	store_version(src, dialect, &v, &cause);
-	is_int(v, 9, "%s: the future version is untouched", label);
+	is_int(v, 99, "%s: the future version is untouched", label);
 	db_source_close(src);
 }
 
