@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,7 +19,17 @@
 #include "store/store.h"
 #include "util/util.h"
 
-#define ORDER_TRIES 4           /* commits tried when numbers collide */
+#define ORDER_TRIES 6           /* commits tried (numbers collide, locks) */
+#define ORDER_RETRY_MS 2000     /* a failed try slower than this is final */
+
+/*
+ * Commits of one process run one at a time: a commit reads (the day's
+ * last number, the slot's count) before it writes, and two SQLite
+ * transactions that both read first wait on each other until one gives
+ * up ("database is locked").  Between processes and kefud nodes (a
+ * shared PostgreSQL or MariaDB store) the retry below does the rest.
+ */
+static pthread_mutex_t order_commit_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 /* The columns an order is read from, in struct store_order order. */
 #define ORDER_COLS "o.id, o.order_no, m.customer_no, m.name, o.ordered_at, " \
@@ -845,14 +856,19 @@ store_order_commit(struct db_source *src,
 	struct order_commit c = { .pol = pol, .o = o };
 	struct db_err err;
 	char nowbuf[20];
-	int tries;
+	uint64_t t0;
+	int tries, rc;
 
 	c.now = order_now(o->now, nowbuf);
 	*full = 0;
 	no[0] = '\0';
 	for (tries = 1; ; tries++) {
 		c.full = 0;
-		if (db_tx(src, order_commit_tx, &c, &err) == 0)
+		t0 = now_ms();
+		pthread_mutex_lock(&order_commit_mtx);
+		rc = db_tx(src, order_commit_tx, &c, &err);
+		pthread_mutex_unlock(&order_commit_mtx);
+		if (rc == 0)
 			break;
 		if (c.cause != NULL) {
 			*full = c.full;
@@ -862,11 +878,19 @@ store_order_commit(struct db_source *src,
 				free(c.cause);
 			return -1;
 		}
-		/* Two calls took the same number: the second tries again. */
-		if (tries == ORDER_TRIES || err.kind != DBE_SQL ||
-		    strncmp(err.sqlstate, "23", 2) != 0)
+		/*
+		 * Rolled back, so safe to run again: two calls took the same
+		 * number, a deadlock victim (InnoDB, PostgreSQL), a SQLite
+		 * lock refused at once (reported as a time-out).  A lost
+		 * connection is not retried (the commit may have happened),
+		 * nor a statement that really ran out of time.
+		 */
+		if (tries == ORDER_TRIES || (err.kind != DBE_SQL &&
+		    err.kind != DBE_BUSY && err.kind != DBE_TIMEOUT) ||
+		    now_ms() - t0 > ORDER_RETRY_MS)
 			return kf_error(cause, "orders: %s", err.msg);
-		log_debug("orders: %s, numbering again", err.msg);
+		log_debug("orders: %s, trying again", err.msg);
+		sleep_ms((unsigned)(tries * 25));
 	}
 	memcpy(no, c.no, ORDER_NO_LEN + 1);
 	log_info("orders: order %s committed for member %s, slot %s %s, "
@@ -1167,7 +1191,9 @@ store_order_reassign(struct db_source *src,
 		return -1;
 	}
 	r.o = o;
+	pthread_mutex_lock(&order_commit_mtx);
 	rc = db_tx(src, order_reassign_tx, &r, &err);
+	pthread_mutex_unlock(&order_commit_mtx);
 	store_orders_free(o, 1);
 	if (rc == -1) {
 		if (r.cause != NULL) {

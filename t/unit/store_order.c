@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -433,6 +434,63 @@ test_couriers(struct db_source *src, const char *l,
 	free(cause);
 }
 
+/* Two callers confirming at once: every order numbered, none lost. */
+struct racer {
+	struct db_source *src;
+	const struct store_order_policy *pol;
+	const char *no;
+	int ok;
+};
+
+#define RACE_ORDERS 10
+
+static void *
+racer_run(void *arg)
+{
+	struct racer *r = arg;
+	struct store_order_new o = { .member_no = r->no,
+	    .slot_date = "2026-12-08", .slot = "18:00-20:00", .via = "phone",
+	    .lines = three, .nlines = 2, .now = NOW };
+	char order[11], *cause = NULL;
+	int i, full;
+
+	for (i = 0; i < RACE_ORDERS; i++) {
+		if (store_order_commit(r->src, r->pol, &o, order, &full,
+		    &cause) == 0)
+			r->ok++;
+		else {
+			tap_diag("race: %s", cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+	return NULL;
+}
+
+static void
+test_race(struct db_source *src, const char *l,
+    const struct store_order_policy *pol, const char *no)
+{
+	struct racer r[2] = { { src, pol, no, 0 }, { src, pol, no, 0 } };
+	pthread_t t[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, racer_run, &r[i]);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	is_int(r[0].ok + r[1].ok, 2 * RACE_ORDERS, "%s: two callers confirming "
+	    "at once: every order committed", l);
+	is_int(count(src, "SELECT COUNT(DISTINCT order_no) FROM orders WHERE "
+	    "slot_date = '2026-12-08'"), 2 * RACE_ORDERS,
+	    "%s: each with a number of its own", l);
+	is_int(count(src, "SELECT COUNT(*) FROM orders o WHERE slot_date = "
+	    "'2026-12-08' AND (SELECT COUNT(*) FROM order_lines l WHERE "
+	    "l.order_id = o.id) = 2 AND EXISTS (SELECT 1 FROM outbox m WHERE "
+	    "m.order_id = o.id)"), 2 * RACE_ORDERS,
+	    "%s: each with its lines and its notice", l);
+}
+
 static void
 test_engine(const char *l, struct conf_datasource *ds)
 {
@@ -479,6 +537,7 @@ test_engine(const char *l, struct conf_datasource *ds)
 	test_offers(src, l, pol, paper);
 	test_commit(src, l, pol, paper, phone);
 	test_couriers(src, l, pol, paper);
+	test_race(src, l, pol, paper);
 	store_order_policy_free(pol);
 	db_source_close(src);
 }
@@ -522,7 +581,7 @@ test_sqlite(void)
 	char *dir, *conn, *cmd;
 
 	dir = xasprintf("/tmp/kefu-order-%ld", (long)getpid());
-	conn = xasprintf("Driver=SQLite3;Database=%s/kefu.db", dir);
+	conn = xasprintf("Driver=SQLite3;Database=%s/kefu.db;Timeout=5000", dir);
 	ds_init(&ds, "local", conn);
 	test_engine("sqlite", &ds);
 	cmd = xasprintf("rm -rf '%s'", dir);
