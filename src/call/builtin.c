@@ -84,6 +84,8 @@ static const struct {
 	    sizeof *svc_builtins_core },
 	{ svc_builtins_member, SVC_BUILTINS_MEMBER },
 	{ svc_builtins_case, SVC_BUILTINS_CASE_COUNT },
+	{ svc_builtins_order, sizeof svc_builtins_order /
+	    sizeof *svc_builtins_order },
 };
 
 const struct svc_builtin *

@@ -174,6 +174,9 @@ void svc_builtin_row(const struct svc_builtin *b, struct flow_rows *rows,
 /* The services of the members (svc-member.c). */
 #define SVC_BUILTINS_MEMBER 6
 extern const struct svc_builtin svc_builtins_member[SVC_BUILTINS_MEMBER];
+/* svc-order.c: kefu.order.* (phone ordering). */
+extern const struct svc_builtin svc_builtins_order[7];
+extern const size_t svc_builtins_order_count;
 
 /* The db_source of a datasource, or NULL. */
 struct db_source *svc_source(struct svc *svc, const char *name);

@@ -5,6 +5,7 @@ libkefu_a_SOURCES += \
 	src/call/svc.c \
 	src/call/builtin.c \
 	src/call/svc-member.c \
+	src/call/svc-order.c \
 	src/call/chan.c \
 	src/call/calllog.c
 
@@ -37,3 +38,9 @@ check_PROGRAMS += t/unit/call_playback
 TESTS += t/unit/call_playback
 t_unit_call_playback_SOURCES = t/unit/call_playback.c t/tap.h
 t_unit_call_playback_LDADD = $(KEFU_LIBS)
+# Phone ordering end to end: kefud on a simulated line, the store read back.
+TESTS += t/order-call.sh
+dist_check_SCRIPTS += t/order-call.sh
+# kefud killed (SIGKILL) at random moments of ordering calls
+TESTS += t/order-kill.sh
+dist_check_SCRIPTS += t/order-kill.sh

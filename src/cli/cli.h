@@ -59,6 +59,8 @@ int cmd_db_main(int argc, char **argv);       /* cmd-db.c: db init|upgrade|statu
 int cmd_catalog_main(int argc, char **argv);  /* cmd-catalog.c: built-in catalog */
 int cmd_member_main(int argc, char **argv);   /* cmd-member.c: members */
 int cmd_outbox_main(int argc, char **argv);   /* cmd-outbox.c: outbox list|show|retry|cancel|send */
+int cmd_order_main(int argc, char **argv);    /* cmd-order.c: phone orders */
+int cmd_courier_main(int argc, char **argv);  /* cmd-courier.c: couriers */
 int cmd_modem_main(int argc, char **argv);    /* cmd-modem.c: modem list|probe */
 int cmd_sms_main(int argc, char **argv);      /* cmd-sms.c: sms send|inbox */
 int cmd_optout_main(int argc, char **argv);   /* cmd-optout.c: optout list|add */

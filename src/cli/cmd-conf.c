@@ -7,9 +7,11 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "store/store.h"
 #include "util/util.h"
 
 static void
@@ -23,7 +25,9 @@ int
 cmd_conf_main(int argc, char **argv)
 {
 	struct strbuf problems = STRBUF_INIT;
+	struct store_order_policy *pol;
 	struct conf *conf;
+	char *cause = NULL;
 
 	if (cli_wants_help(argc, argv)) {
 		cmd_conf_usage(stdout);
@@ -50,6 +54,13 @@ cmd_conf_main(int argc, char **argv)
 		sb_free(&problems);
 		return CLI_FAIL;
 	}
+	/* The ordering policy's values have a syntax of their own. */
+	if (store_order_policy_load(conf, &pol, &cause) == -1) {
+		fprintf(stderr, "%s\n", cause);
+		free(cause);
+		return CLI_FAIL;
+	}
+	store_order_policy_free(pol);
 	printf("%s: configuration OK (%zu datasources, %zu lines)\n",
 	    conf->path, conf->nds, conf->nlines);
 	return CLI_OK;

@@ -26,6 +26,8 @@ const struct cli_cmd cli_cmds[] = {
 	{ "sms", cmd_sms_main, "queue an SMS, read the inbound ones" },
 	{ "optout", cmd_optout_main, "the SMS opt-out list" },
 	{ "campaign", cmd_campaign_main, "SMS and e-mail specials to a segment of members" },
+	{ "order", cmd_order_main, "list, show, cancel, deliver and reassign phone orders" },
+	{ "courier", cmd_courier_main, "add, list and change the couriers of phone orders" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

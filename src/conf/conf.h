@@ -134,6 +134,15 @@ struct conf {
 	int pin_attempts;       /* members: wrong PINs in a row that lock */
 	int pin_lockout_ms;     /* members: how long that lock lasts */
 	int pin_iterations;     /* members: PBKDF2 iterations of new PINs */
+	char *order_slots;      /* orders: delivery slots, "09:00-11:00/08:00/30, ..." */
+	int order_days;         /* orders: days after today whose slots are offered */
+	char *order_areas;      /* orders: "AREA:WORD|WORD, ..." matched in addresses */
+	char *order_area_default; /* orders: area of an address no rule matches */
+	int order_max_qty;      /* orders: quantity of one item at most */
+	int order_max_items;    /* orders: items (quantities summed) per order at most */
+	int order_max_lines;    /* orders: lines per order at most */
+	char *order_courier;    /* orders: "round-robin" or "fixed" */
+	int order_cart_idle_ms; /* orders: an unconfirmed cart is forgotten after this */
 	/* [email]: the SMTP transport of the outbox (msg/mail.c) */
 	char *email_url;        /* smtp://host:port or smtps://host:port */
 	char *email_from;       /* envelope and From: address; NULL: no e-mail */

@@ -9,6 +9,7 @@ libkefu_a_SOURCES += \
 	src/store/outbox.c \
 	src/store/slip.c \
 	src/store/sms.c \
+	src/store/order.c \
 	src/store/catalog.c \
 	src/store/demo.c
 
@@ -21,6 +22,7 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/006_member_pins.sql \
 	sql/local/sqlite/007_outbox.sql \
 	sql/local/sqlite/008_member_calls.sql \
+	sql/local/sqlite/009_orders.sql \
 	sql/local/postgresql/001_members.sql \
 	sql/local/postgresql/002_orders.sql \
 	sql/local/postgresql/003_requests.sql \
@@ -29,6 +31,7 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/postgresql/006_member_pins.sql \
 	sql/local/postgresql/007_outbox.sql \
 	sql/local/postgresql/008_member_calls.sql \
+	sql/local/postgresql/009_orders.sql \
 	sql/local/mysql/001_members.sql \
 	sql/local/mysql/002_orders.sql \
 	sql/local/mysql/003_requests.sql \
@@ -37,6 +40,7 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/mysql/006_member_pins.sql \
 	sql/local/mysql/007_outbox.sql \
 	sql/local/mysql/008_member_calls.sql \
+	sql/local/mysql/009_orders.sql \
 	sql/catalog/catalog.sql \
 	sql/catalog/drop.sql
 
@@ -50,7 +54,9 @@ libkefu_a_SOURCES += \
 	src/cli/cli-store.c \
 	src/cli/cmd-db.c \
 	src/cli/cmd-catalog.c \
-	src/cli/cmd-member.c
+	src/cli/cmd-member.c \
+	src/cli/cmd-order.c \
+	src/cli/cmd-courier.c
 
 nobase_dist_pkgdata_DATA += \
 	mappings/catalog/products.xml \
@@ -90,8 +96,8 @@ t_unit_store_erp_LDADD = $(KEFU_LIBS)
 TESTS += t/store-cli.sh t/member-cli.sh
 dist_check_SCRIPTS += t/store-cli.sh t/member-cli.sh
 
-man_MANS += man/kefu-store.7 man/kefu-catalog.7
-EXTRA_DIST += man/kefu-store.7 man/kefu-catalog.7
+man_MANS += man/kefu-store.7 man/kefu-catalog.7 man/kefu-orders.7
+EXTRA_DIST += man/kefu-store.7 man/kefu-catalog.7 man/kefu-orders.7
 
 check_PROGRAMS += t/unit/store_member
 TESTS += t/unit/store_member
@@ -119,3 +125,7 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/011_campaigns.sql \
 	sql/local/postgresql/011_campaigns.sql \
 	sql/local/mysql/011_campaigns.sql
+check_PROGRAMS += t/unit/store_order
+TESTS += t/unit/store_order
+t_unit_store_order_SOURCES = t/unit/store_order.c t/tap.h
+t_unit_store_order_LDADD = $(KEFU_LIBS)

@@ -201,9 +201,9 @@ outbox_new_check(const struct store_outbox_new *m, char **cause)
 #define OUTBOX_INSERT "INSERT INTO outbox (channel, recipient, " \
 	"recipient_name, subject, body, body_html, msg_class, idem_key, " \
 	"member_id, max_attempts, next_attempt_at, created_at, " \
-	"campaign_id, cost, parts) VALUES " \
-	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-#define OUTBOX_NPARAMS 15
+	"campaign_id, cost, parts, order_id) VALUES " \
+	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define OUTBOX_NPARAMS 16
 
 /* The parameters of OUTBOX_INSERT for m, in p[OUTBOX_NPARAMS]. */
 static void
@@ -229,6 +229,7 @@ outbox_new_params(const struct store_outbox_new *m, const char *now,
 		  .null = m->campaign_id == 0 },
 		{ .type = DBV_INT, .i = m->cost },
 		{ .type = DBV_INT, .i = m->parts ? m->parts : 1 },
+		{ .type = DBV_INT, .i = m->order_id, .null = m->order_id == 0 },
 	};
 
 	memcpy(p, v, sizeof v);

@@ -183,6 +183,7 @@ struct store_outbox_new {
 	int max_attempts;       /* 0: 5 */
 	const char *when;       /* due at; NULL: now */
 	int64_t campaign_id;    /* 0: none */
+	int64_t order_id;       /* the order it tells of; 0: none */
 	int cost;               /* fen */
 	int parts;              /* 0: 1 */
 };
@@ -944,5 +945,166 @@ char demo_ean13_check(const char *digits12);
 int demo_ean13_valid(const char *code);
 /* "YYYY-MM-DD" + days into out; -1 on a malformed or impossible date. */
 int demo_date_add(const char *iso, int days, char out[11]);
+
+/*
+ * order.c: phone orders -- delivery slots with a cut-off and a capacity,
+ * delivery areas found in the member's address, couriers chosen by area
+ * (in turn or always the first), quantity limits, and the commit: the
+ * order, its lines and the courier's notice in the outbox in ONE
+ * transaction.  The policy comes from [store] order-* in kefu.conf
+ * (kefu-orders(7)).  Money is kept in cents (fen) in C, DECIMAL(12,2) in
+ * SQL.  A cart before confirmation is not the store's business: nothing
+ * is written until store_order_commit.
+ */
+struct conf;
+
+#define ORDER_SLOTS_MAX 16
+#define ORDER_NO_LEN    10      /* YYMMDD + 4-digit number of the day */
+
+/* One configured delivery slot (order-slots). */
+struct store_order_slot {
+	char name[12];          /* "09:00-11:00": what orders.slot holds */
+	int from, to;           /* minutes after midnight */
+	int cutoff;             /* same day, minutes: no order for it after */
+	int capacity;           /* orders at most per day; 0: no limit */
+};
+
+/* One area rule (order-areas): an address holding a word is in it. */
+struct store_order_area {
+	char *name;
+	char **words;
+	size_t nwords;
+};
+
+struct store_order_policy {
+	struct store_order_slot slots[ORDER_SLOTS_MAX];
+	size_t nslots;
+	int days;               /* days after today also offered */
+	struct store_order_area *areas;
+	size_t nareas;
+	char *area_default;     /* NULL: an unmatched address cannot order */
+	int max_qty, max_items, max_lines;
+	int fixed;              /* 1: the first courier of an area, always */
+};
+
+/* A slot on a day, as offered to a caller. */
+struct store_order_offer {
+	char date[11];          /* "YYYY-MM-DD" */
+	const struct store_order_slot *slot;    /* into the policy */
+	int taken;              /* orders already in it */
+};
+
+/* One line of a cart or of an order read back. */
+struct store_order_line {
+	char *code;             /* barcode or PLU */
+	char *name;             /* product name, UTF-8 */
+	char *unit;             /* "瓶", NULL when unknown */
+	int qty;
+	int64_t price;          /* cents */
+};
+
+/* What store_order_commit writes. */
+struct store_order_new {
+	const char *member_no;
+	const char *slot_date;  /* "YYYY-MM-DD" */
+	const char *slot;       /* a slot's name */
+	const char *call_ref;   /* the flow's call variable, NULL: none */
+	const char *via;        /* "phone" or "desk" */
+	const struct store_order_line *lines;
+	size_t nlines;
+	const char *now;        /* "YYYY-MM-DD HH:MM:SS"; NULL: now */
+};
+
+/* An order read back (free with store_orders_free). */
+struct store_order {
+	int64_t id;
+	char order_no[ORDER_NO_LEN + 1];
+	char member_no[MEMBER_NO_LEN + 1];
+	char *member_name;
+	char *ordered_at, *slot_date, *slot, *area, *address, *phone;
+	char *status;           /* new confirmed printed delivered cancelled */
+	char *call_ref;
+	int64_t total;          /* cents */
+	int64_t courier_id;     /* 0: none */
+	char *courier_name;
+	int items;              /* quantities summed */
+	struct store_order_line *lines; /* store_order_get only */
+	size_t nlines;
+};
+
+/* A courier (couriers table). */
+struct store_courier {
+	int64_t id;
+	char *name, *mobile, *pager;
+	char *areas;            /* "天河,越秀"; "*": every area */
+	int active;
+};
+
+/* Read [store] order-*; errors name kefu.conf and the key's line. */
+int store_order_policy_load(const struct conf *conf,
+    struct store_order_policy **out, char **cause);
+void store_order_policy_free(struct store_order_policy *pol);
+/* The area of an address (static in pol), or NULL when none. */
+const char *store_order_area(const struct store_order_policy *pol,
+    const char *address);
+/*
+ * The slots still open at now, today's first, then the next days': a
+ * slot past its cut-off or full is left out.  At most max into out.
+ */
+int store_order_offers(struct db_source *src,
+    const struct store_order_policy *pol, const char *now,
+    struct store_order_offer *out, size_t max, size_t *n, char **cause);
+/*
+ * Whether a member may order by phone: 0 with *why NULL when yes, else
+ * *why (static) one of "unknown", "closed", "no-service" (phone ordering
+ * not signed for on paper), "no-area" (no address or none of the areas).
+ */
+int store_order_eligible(struct db_source *src,
+    const struct store_order_policy *pol, const char *member_no,
+    const char **why, char **cause);
+/* "12.50" -> 1250; -1 when not a price of at most two decimals. */
+int64_t store_money_parse(const char *s);
+/* 1250 -> "12.50" into buf. */
+const char *store_money_text(int64_t cents, char buf[24]);
+/*
+ * Commit an order: checks the limits, the member, the slot (still open
+ * and not full) and the area, numbers it, picks the courier, and writes
+ * the order (status "confirmed"), its lines and, when the area has a
+ * courier, the courier's notice (outbox, transactional, key
+ * "order:NUMBER") in one transaction: all or nothing.  no gets the
+ * order number.  *full is set to 1 when the slot filled meanwhile.
+ */
+int store_order_commit(struct db_source *src,
+    const struct store_order_policy *pol, const struct store_order_new *o,
+    char no[ORDER_NO_LEN + 1], int *full, char **cause);
+/* Orders of a day (NULL: all), slot, status, newest first; max 0: 100. */
+int store_order_list(struct db_source *src, const char *date,
+    const char *slot, const char *status, size_t max,
+    struct store_order **out, size_t *n, char **cause);
+/* One order with its lines; *out NULL when there is no such order. */
+int store_order_get(struct db_source *src, const char *no,
+    struct store_order **out, char **cause);
+void store_orders_free(struct store_order *o, size_t n);
+/*
+ * Change an order's status: "cancelled" (not when delivered) or
+ * "delivered" (not when cancelled).
+ */
+int store_order_set_status(struct db_source *src, const char *no,
+    const char *status, char **cause);
+/*
+ * Give an order to another courier (id 0: the next of its area) and
+ * queue that courier's notice, in one transaction.
+ */
+int store_order_reassign(struct db_source *src,
+    const struct store_order_policy *pol, const char *no, int64_t courier,
+    const char *now, int64_t *assigned, char **cause);
+int store_courier_add(struct db_source *src, const struct store_courier *c,
+    int64_t *id, char **cause);
+int store_courier_list(struct db_source *src, struct store_courier **out,
+    size_t *n, char **cause);
+/* Change the fields given (NULL: keep; active -1: keep). */
+int store_courier_set(struct db_source *src, const struct store_courier *c,
+    char **cause);
+void store_couriers_free(struct store_courier *c, size_t n);
 
 #endif

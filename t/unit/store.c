@@ -31,7 +31,7 @@ static const char *const tables[] = {
 };
 static const char *const names[] = {
 	"members", "orders", "requests", "messaging", "calls", "member_pins",
-	"outbox", "member_calls", "ORDERS", "sms", "campaigns", "cases",
+	"outbox", "member_calls", "orders", "sms", "campaigns", "cases",
 };
 #define NMIGS ((int)nitems(names))
 

@@ -1,0 +1,181 @@
+#!/bin/sh
+# order-call.sh: phone ordering end to end -- kefud on a simulated line
+# (kefu-simline(7)), calls placed with `kefu call --line`, the SQLite
+# store read back: a three-item order (its rows and the courier's notice
+# in the outbox), hang-ups before confirming (no order), a full slot no
+# longer offered, and a member registered by phone refused with a clear
+# prompt.  The identify flow is the test stand-in of t/data/flow/order
+# (customer number, no PIN).
+tap_name=order-call
+. "$(dirname "$0")/tap.sh"
+
+cp -R "$KEFU_SRCDIR/flows" "$tmp/flows"
+chmod -R u+w "$tmp/flows"
+cp "$KEFU_SRCDIR/t/data/flow/order/identify.xml" "$tmp/flows/identify.xml"
+conf=$tmp/kefu.conf
+# Every slot's cut-off is midnight: only tomorrow's are offered, whatever
+# the time the test runs.  Tomorrow's 09:00 slot takes one order.
+cat >"$conf" <<EOF
+[kefu]
+mappings = $KEFU_SRCDIR/mappings/catalog
+adapters = $KEFU_SRCDIR/adapters
+flows = $tmp/flows
+prompts = $KEFU_SRCDIR/prompts
+sql = $KEFU_SRCDIR/sql
+spool = $tmp/spool
+socket = $tmp/kefud.sock
+log = -
+log-level = info
+[store]
+order-slots = 09:00-11:00/00:00/1, 14:00-16:00/00:00/30
+order-days = 1
+order-areas = 天河:天河区|体育西, 越秀:越秀区
+[datasource local]
+connect = Driver=SQLite3;Database=$tmp/kefu.db
+adapter = sqlite
+[datasource catalog]
+connect = Driver=SQLite3;Database=$tmp/catalog.db
+adapter = sqlite
+read-only = yes
+[line demo]
+type = sim
+device = $tmp/line-demo.sock
+rings = 1
+silence = 5s
+EOF
+if ! "$kefu" -c "$conf" db upgrade >"$tmp/out" 2>&1 ||
+    ! "$kefu" -c "$conf" catalog build --demo --force >>"$tmp/out" 2>&1; then
+	echo "1..0 # SKIP no SQLite store: $(tail -1 "$tmp/out")"
+	exit 0
+fi
+
+sql() {
+	echo "$1" | isql -b -d'|' -k "Driver=SQLite3;Database=$tmp/kefu.db" \
+	    2>&1
+}
+# member OUT ARGS: register, the number issued into OUT.
+"$kefu" -c "$conf" member add --name 张三 --mobile 13800138000 \
+    --address 广州市天河区体育西路1号 >"$tmp/out" 2>&1
+paper=$(sed -n 's/^member \([0-9]*\) registered.*/\1/p' "$tmp/out")
+"$kefu" -c "$conf" member add --by-phone --mobile 13900000001 \
+    >"$tmp/out" 2>&1
+phone=$(sed -n 's/^member \([0-9]*\) registered.*/\1/p' "$tmp/out")
+[ -n "$paper" ] && [ -n "$phone" ]
+check $? "two members: $paper on paper, $phone by phone" "$tmp/out"
+"$kefu" -c "$conf" courier add --name 王师傅 --mobile 13700000001 \
+    --areas 天河 >"$tmp/out" 2>&1
+check $? "a courier for 天河" "$tmp/out"
+
+log=$tmp/kefud.log
+"$kefud" -d -f "$conf" >"$log" 2>&1 &
+pid=$!
+i=0
+while [ ! -S "$tmp/line-demo.sock" ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1)); done
+[ -S "$tmp/line-demo.sock" ]
+check $? "kefud listens on the simulated line" "$log"
+
+# idle: wait until the line is idle again (the call log is written).
+idle() {
+	i=0
+	while [ $i -lt 100 ]; do
+		"$kefu" -c "$conf" status >"$tmp/status" 2>&1
+		grep -q "^line demo *sim *idle" "$tmp/status" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+# simcall OUT KEYS: a fast call on line demo from the member's mobile.
+simcall() {
+	"$kefu" -c "$conf" call --line demo --fast --keys "$2" \
+	    --caller 13800138000 >"$1" 2>&1
+	idle
+}
+count() { sql "$1" | tr -d ' \r'; }
+
+# 1. three items: 2 x 10001 (2.90), 1 x 10002 (2.00), 3 x 10003 (6.20)
+items="10001# 2# 1 10002# 1# 1 10003# 3# 3"
+simcall "$tmp/call1" "5 $paper# $items 1 1"
+check $? "an ordering call" "$tmp/call1"
+no=$(count "SELECT order_no FROM orders;")
+[ "$(count "SELECT COUNT(*) FROM orders;")" = 1 ] && [ -n "$no" ]
+check $? "one order, number $no" "$log"
+[ "$(count "SELECT COUNT(*) FROM order_lines;")" = 3 ]
+check $? "with three lines" "$log"
+sql "SELECT code, qty, price, amount FROM order_lines ORDER BY line_no;" \
+    >"$tmp/out"
+has "^10001|2|2.9|5.8" "$tmp/out" "line 1: two at 2.90"
+has "^10003|3|6.2|18.6" "$tmp/out" "line 3: three at 6.20"
+sql "SELECT total, status, area, slot, call_ref FROM orders;" >"$tmp/out"
+has "^26.4|confirmed|天河|09:00-11:00|demo-[0-9]" "$tmp/out" \
+    "total 26.40, confirmed, area 天河, slot 09:00, the call's reference"
+sql "SELECT channel, recipient, msg_class, status, body FROM outbox WHERE idem_key = 'order:$no';" \
+    >"$tmp/out"
+has "^sms|13700000001|transactional|queued|订单$no .*09:00-11:00 .*体育西路1号 共6件" \
+    "$tmp/out" "the courier's notice is queued: number, slot, address, items"
+"$kefu" -c "$conf" outbox list >"$tmp/out" 2>&1
+has "transactional *queued .*13700000001" "$tmp/out" \
+    "... and kefu outbox list shows it"
+"$kefu" -c "$conf" order show "$no" >"$tmp/out" 2>&1
+has "^total *26.40 (6 items)" "$tmp/out" "kefu order show: the total"
+has "王师傅" "$tmp/out" "... and the courier"
+# path: the last call's nodes (isql shows only the start of long text)
+path() {
+	sql "SELECT COUNT(*) FROM call_log WHERE id = (SELECT MAX(id) FROM call_log) AND path LIKE '%$1%';" |
+	    tr -d ' \r'
+}
+[ "$(path "order:confirm order:confirmed")" = 1 ]
+check $? "the caller heard the confirmation after the commit" "$log"
+
+# 2. hang-ups before the confirmation leave nothing
+msgs=$(count "SELECT COUNT(*) FROM outbox;")
+simcall "$tmp/call2" "5 $paper# 10001# 2# 1 10002# 1#"
+simcall "$tmp/call3" "5 $paper# $items 1 2"
+simcall "$tmp/call4" "5 $paper# $items 1"
+[ "$(count "SELECT COUNT(*) FROM orders;")" = 1 ] &&
+    [ "$(count "SELECT COUNT(*) FROM order_lines;")" = 3 ] &&
+    [ "$(count "SELECT COUNT(*) FROM outbox;")" = "$msgs" ]
+check $? "a hang-up while adding, a cancel, a hang-up at the confirmation: no order" \
+    "$log"
+[ "$(path "order:confirm_menu")" = 1 ] &&
+    [ "$(path "order:confirm order")" = 0 ]
+check $? "(the last one reached the confirmation question)" "$log"
+
+# 3. tomorrow's 09:00 took its one order: key 1 is 14:00 now
+simcall "$tmp/call5" "5 $paper# 10001# 1# 3 1 1"
+sql "SELECT slot FROM orders ORDER BY id DESC LIMIT 1;" >"$tmp/out"
+has "^14:00-16:00" "$tmp/out" "a full slot is not offered: key 1 is the next"
+[ "$(count "SELECT COUNT(*) FROM orders WHERE slot = '09:00-11:00';")" = 1 ]
+check $? "the full slot keeps its one order" "$log"
+
+# 4. a member registered by phone may not order, and hears why
+simcall "$tmp/call6" "5 $phone#"
+[ "$(path "order:start order:no_service")" = 1 ]
+check $? "a phone-registered member is refused" "$log"
+[ "$(count "SELECT COUNT(*) FROM orders;")" = 2 ]
+check $? "... and orders nothing" "$log"
+"$kefu" -c "$conf" call --no-log --keys "5 $phone#" >"$tmp/out" 2>&1
+has "没有开通电话订购.*服务台填写书面登记表" "$tmp/out" \
+    "... with a prompt that says so and where to go"
+has "query kefu.order.start .*-> empty\|-> empty" "$tmp/out" \
+    "... from kefu.order.start's own outcome"
+
+# the desk
+"$kefu" -c "$conf" order cancel "$no" >"$tmp/out" 2>&1
+check $? "kefu order cancel" "$tmp/out"
+"$kefu" -c "$conf" order deliver "$no" >"$tmp/out" 2>&1
+[ $? -eq 1 ] && grep -q "cancelled already" "$tmp/out"
+check $? "a cancelled order cannot be delivered" "$tmp/out"
+"$kefu" -c "$conf" order list --status cancelled >"$tmp/out" 2>&1
+has "^$no " "$tmp/out" "kefu order list --status"
+"$kefu" -c "$conf" order frob >"$tmp/out" 2>&1
+[ $? -eq 2 ]
+check $? "kefu order frob: usage, exit 2" "$tmp/out"
+"$kefu" -c "$conf" courier add --name 无号 --areas 越秀 >"$tmp/out" 2>&1
+[ $? -eq 1 ] && grep -q "needs a mobile or a pager" "$tmp/out"
+check $? "a courier without mobile or pager is refused" "$tmp/out"
+"$kefu" -c "$conf" courier set 1 --active no >"$tmp/out" 2>&1
+"$kefu" -c "$conf" courier list >"$tmp/out" 2>&1
+has "^1 .* no  *天河" "$tmp/out" "kefu courier set --active no"
+
+tap_done
