@@ -29,7 +29,7 @@
 	"d.courier_name, c.name, d.printed, d.print_count, d.printed_at"
 #define SLIP_FROM " FROM orders o JOIN members m ON m.id = o.member_id " \
 	"LEFT JOIN delivery_slips d ON d.order_id = o.id " \
-	"LEFT JOIN couriers c ON c.id = d.courier_id"
+	"LEFT JOIN couriers c ON c.id = COALESCE(d.courier_id, o.courier_id)"
 
 static const enum db_vtype slip_types[] = { DBV_INT, DBV_TEXT,
     DBV_TIMESTAMP, DBV_DATE, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT,
