@@ -308,9 +308,9 @@ static char sent_to[16][32];
 static int nsent;
 
 static int
-rec_open(const struct conf *cfg, void **state, char **cause)
+rec_open(const struct msg_env *env, void **state, char **cause)
 {
-	(void)cfg;
+	(void)env;
 	(void)cause;
 	*state = NULL;
 	return 0;

@@ -492,7 +492,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 	    .ncoltypes = 2 };
 	struct db_result *res;
 	struct db_err err;
-	char *cause = NULL, *bad, *path = NULL, *sql, broken[32];
+	char *cause = NULL, *bad, *path = NULL, *sql;
 	const char *dialect;
 	size_t i, missing = 0, namebad = 0;
 	int applied = -1, v = -1, exists;
