@@ -229,6 +229,9 @@ struct db_source {
 				   in the driver */
 	int connecting;         /* connect threads in the driver (some
 				   perhaps given up on) */
+	int opening;            /* openers running (source_opener) */
+	uint64_t open_fails;    /* openers that failed */
+	struct db_err open_err; /* ... the last one's reason */
 	int closing;
 	uint64_t connects, connect_failures;
 	uint64_t stmts_open;    /* statement handles allocated now */
@@ -260,7 +263,7 @@ db_trim(char *s)
 
 /* source.c */
 int db_source_acquire(struct db_source *src, int readonly, int wait_ms,
-    struct db_conn **out, struct db_err *err);
+    int open_ms, struct db_conn **out, struct db_err *err);
 void db_source_release(struct db_source *src, struct db_conn *c);
 void db_source_watch(struct db_source *src, struct db_watch *w);
 void db_source_unwatch(struct db_source *src, struct db_watch *w);

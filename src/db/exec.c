@@ -1482,7 +1482,8 @@ db_run(struct db_source *src, const struct db_query *q,
 	/* The caller waits for the statement until then at most. */
 	timeout_ms = q->timeout_ms > 0 ? q->timeout_ms : src->query_timeout_ms;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_source_acquire(src, !q->writes, src->pool_wait_ms, &c,
+		if (db_source_acquire(src, !q->writes, src->pool_wait_ms,
+		    timeout_ms > 0 ? timeout_ms + EXEC_ABANDON_MS : 0, &c,
 		    err) == -1)
 			break;
 		if (attempt == 0)
@@ -1563,7 +1564,7 @@ db_run_script(struct db_source *src, const char *script, struct db_err *err)
 		return -1;
 	}
 	stmts = db_sqlscan_split(script, &n);
-	if (db_source_acquire(src, 0, src->pool_wait_ms, &c, err) == -1) {
+	if (db_source_acquire(src, 0, src->pool_wait_ms, 0, &c, err) == -1) {
 		for (i = 0; i < n; i++)
 			free(stmts[i]);
 		free(stmts);
@@ -1633,7 +1634,8 @@ db_describe(struct db_source *src, const char *sql, size_t nparams,
 		free(why);
 		return -1;
 	}
-	if (db_source_acquire(src, 0, src->pool_wait_ms, &c, err) == -1)
+	if (db_source_acquire(src, 0, src->pool_wait_ms,
+	    src->query_timeout_ms, &c, err) == -1)
 		return -1;
 	db_source_access(src, c);
 	if ((s = exec_prepare(src, c, sql, hash, trim,
@@ -1706,7 +1708,8 @@ db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
 		return -1;
 	}
 	tx.src = src;
-	if (db_source_acquire(src, 0, src->pool_wait_ms, &tx.c, err) == -1) {
+	if (db_source_acquire(src, 0, src->pool_wait_ms,
+	    src->query_timeout_ms, &tx.c, err) == -1) {
 		db_source_count(src, 0, 0, (unsigned)(now_us() - t0));
 		return -1;
 	}

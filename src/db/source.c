@@ -2,8 +2,8 @@
  * source.c: one [datasource] -- a bounded pool of ODBC connections with a
  * wait timeout, liveness probes of idle connections (on the
  * connection's own thread, within the caller's deadline), connects bounded
- * by connect-timeout (run in a helper thread so a hanging server cannot
- * hold a caller), outage handling (a lost connection is replaced in the
+ * by connect-timeout (run on an opener thread, a caller waiting for one
+ * no longer than its statement's deadline), outage handling (a lost connection is replaced in the
  * background, with exponential back-off while the database is down and
  * a negative cache for callers meanwhile; one log line when a database
  * goes down, one when it is back), failover along the connection
@@ -759,6 +759,7 @@ source_probe(struct db_source *src)
 	pthread_attr_destroy(&attr);
 }
 
+/* Connect on the caller's thread (when no opener thread can start). */
 static int
 source_connect_new(struct db_source *src, struct db_conn **out,
     struct db_err *err)
@@ -788,6 +789,80 @@ source_connect_new(struct db_source *src, struct db_conn **out,
 	c->in_use = 1;
 	*out = c;
 	return 0;
+}
+
+/*
+ * A connection opened for a caller on a thread of its own: a connect
+ * on a frozen network holds this thread (up to connect-timeout per
+ * connection string), never the caller, who waits for it only as long
+ * as its statement may take (db_source_acquire).  The connection joins
+ * the pool idle, for that caller or the next; a failure is an outage
+ * as any, and its reason goes to the callers waiting (open_err).
+ */
+static void *
+source_opener(void *arg)
+{
+	struct db_source *src = arg;
+	struct db_conn *c = NULL;
+	struct db_err err;
+	uint64_t start = now_ms();
+	int rc;
+
+	memset(&err, 0, sizeof err);
+	rc = source_connect(src, 0, &c, &err);
+	pthread_mutex_lock(&src->lock);
+	src->opening--;
+	if (rc == 0 && src->closing) {
+		src->nopen--;
+		pthread_mutex_unlock(&src->lock);
+		source_conn_free(src, c);
+		pthread_mutex_lock(&src->lock);
+	} else if (rc == 0) {
+		source_came_back(src);
+		source_slot_put(src, c);
+		c->in_use = 0;
+		c->idle_since = now_ms();
+	} else {
+		src->nopen--;
+		if (err.kind != DBE_TIMEOUT)
+			err.kind = DBE_DOWN;
+		src->open_err = err;
+		src->open_fails++;
+		if (!src->closing) {
+			source_went_down(src, start, &err);
+			source_backoff(src);
+		}
+	}
+	src->pending--;
+	pthread_cond_broadcast(&src->cond);
+	pthread_mutex_unlock(&src->lock);
+	return NULL;
+}
+
+/*
+ * Start an opener for a caller (src->lock held): its slot is counted in
+ * nopen from now on.  -1 when no thread can start.
+ */
+static int
+source_open_bg(struct db_source *src)
+{
+	pthread_attr_t attr;
+	pthread_t tid;
+	int rc;
+
+	src->nopen++;
+	src->pending++;
+	src->opening++;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&tid, &attr, source_opener, src);
+	pthread_attr_destroy(&attr);
+	if (rc == 0)
+		return 0;
+	src->nopen--;
+	src->pending--;
+	src->opening--;
+	return -1;
 }
 
 /*
@@ -874,20 +949,25 @@ source_drop_idle(struct db_source *src)
  * Get a connection for one statement: an idle one (one that sat idle
  * past idle-check is probed first: on its own thread, within the
  * statement's deadline), a new one while the pool has room, or wait
- * up to wait_ms for one to come back (DBE_BUSY).  While the database is
- * down (the prober reconnects in the background) this fails at once
- * with DBE_DOWN.  Nothing here waits on the network but a connect,
- * bounded by connect-timeout.
+ * up to wait_ms for one to come back (DBE_BUSY).  A new connection is
+ * opened by a thread of its own (source_opener) and the caller waits
+ * for it open_ms at most (<= 0: until the opener ends, bounded by
+ * connect-timeout), then hears DBE_TIMEOUT while the opener goes on.
+ * While the database is down (the prober reconnects in the background)
+ * this fails at once with DBE_DOWN.  Nothing here waits on the network.
  */
 int
 db_source_acquire(struct db_source *src, int readonly, int wait_ms,
-    struct db_conn **out, struct db_err *err)
+    int open_ms, struct db_conn **out, struct db_err *err)
 {
 	struct db_conn *c;
 	struct timespec ts;
-	uint64_t deadline = now_ms() + (uint64_t)(wait_ms < 0 ? 0 : wait_ms);
-	uint64_t now, grace = 0;
-	int rc, suspect;
+	uint64_t start = now_ms(), fails = 0;
+	uint64_t deadline = start + (uint64_t)(wait_ms < 0 ? 0 : wait_ms);
+	uint64_t open_by = open_ms > 0 ? start + (uint64_t)open_ms :
+	    UINT64_MAX;
+	uint64_t now, until, grace = 0;
+	int rc, suspect, opened = 0;
 
 	pthread_mutex_lock(&src->lock);
 	for (;;) {
@@ -895,6 +975,13 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 			pthread_mutex_unlock(&src->lock);
 			db_err_set(err, DBE_DOWN, "datasource %s is closing",
 			    src->name);
+			return -1;
+		}
+		/* An opener failed while this caller waited: its reason. */
+		if (opened && src->open_fails != fails &&
+		    source_idle(src) == NULL) {
+			*err = src->open_err;
+			pthread_mutex_unlock(&src->lock);
 			return -1;
 		}
 		/*
@@ -963,15 +1050,44 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 				    &ts);
 				continue;
 			}
-			rc = source_connect_new(src, &c, err);
-			if (rc == -1) {
+			if (!opened) {
+				fails = src->open_fails;
+				if (source_open_bg(src) == 0) {
+					opened = 1;
+					continue;
+				}
+				rc = source_connect_new(src, &c, err);
 				pthread_mutex_unlock(&src->lock);
+				if (rc == -1)
+					return -1;
+				c->want_ro = readonly;
+				*out = c;
+				return 0;
+			}
+		}
+		/*
+		 * A connection is being opened for this caller: wait for it
+		 * (or any connection coming back) until open_by.
+		 */
+		if (opened && src->up) {
+			now = now_ms();
+			if (now >= open_by) {
+				pthread_mutex_unlock(&src->lock);
+				db_err_set(err, DBE_TIMEOUT, "datasource %s: no "
+				    "connection could be opened within %d ms "
+				    "(the statement's deadline); kefu goes on "
+				    "opening it in the background", src->name,
+				    open_ms);
 				return -1;
 			}
-			pthread_mutex_unlock(&src->lock);
-			c->want_ro = readonly;
-			*out = c;
-			return 0;
+			if (open_by == UINT64_MAX)
+				pthread_cond_wait(&src->cond, &src->lock);
+			else {
+				source_deadline(&ts, open_by);
+				pthread_cond_timedwait(&src->cond, &src->lock,
+				    &ts);
+			}
+			continue;
 		}
 		/*
 		 * The pool is full.  When connections in it were abandoned,
@@ -985,19 +1101,23 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 			grace = now + SOURCE_GRACE_MS;
 		if (suspect && now >= grace)
 			return source_unreachable(src, err, 0);
-		source_deadline(&ts, suspect && grace < deadline ? grace :
-		    deadline);
-		if (now >= deadline || pthread_cond_timedwait(&src->cond,
+		/* Slots held by openers: no longer than for one's own. */
+		until = src->opening > 0 && open_by < deadline ? open_by :
+		    deadline;
+		source_deadline(&ts, suspect && grace < until ? grace : until);
+		if (now >= until || pthread_cond_timedwait(&src->cond,
 		    &src->lock, &ts) == ETIMEDOUT) {
 			if (source_idle(src) != NULL ||
 			    src->nopen < src->pool_size ||
 			    source_suspect(src))
 				continue;
+			rc = src->opening;
 			pthread_mutex_unlock(&src->lock);
 			db_err_set(err, DBE_BUSY, "datasource %s: all %d "
-			    "connections stayed busy for %d ms (raise "
-			    "pool-size or pool-wait)", src->name,
-			    src->pool_size, wait_ms);
+			    "connections stayed busy for %llu ms (%d of them "
+			    "still being opened; raise pool-size or "
+			    "pool-wait)", src->name, src->pool_size,
+			    (unsigned long long)(now_ms() - start), rc);
 			return -1;
 		}
 	}
@@ -1342,7 +1462,8 @@ db_source_adapter_known(struct db_source *src)
 	tried = src->detected || src->ads == NULL;
 	pthread_mutex_unlock(&src->lock);
 	if (ad != NULL || tried ||
-	    db_source_acquire(src, 1, src->pool_wait_ms, &c, &err) == -1)
+	    db_source_acquire(src, 1, src->pool_wait_ms, src->query_timeout_ms,
+	    &c, &err) == -1)
 		return ad;
 	db_source_release(src, c);
 	return db_source_adapter(src);
