@@ -4,7 +4,8 @@
 # demo catalog; a price call through `kefu call --line` (the audio equals
 # what the in-process `kefu call` renders, a call_log row appears);
 # kefu status; kefu reload and SIGHUP; a refused reload; a reload during
-# a call (which finishes on the old set); garbage and vanishing callers;
+# a call (which finishes on the old set); kefu status answered during a
+# reload held by a FIFO flow file; garbage and vanishing callers;
 # no password in the log.  Calls use fast pacing (kefu call --fast).
 tap_name=kefud
 . "$(dirname "$0")/tap.sh"
@@ -335,6 +336,54 @@ has "kefu.conf changed (\[line demo\] silence): restart kefud" \
     "$tmp/out" "... names the setting that needs a restart"
 has "kefu.conf changed (\[line demo\] silence)" "$log" "... in the log too"
 cp "$tmp/conf.good" "$conf"
+
+# A reload runs off the control socket's thread.  A flow file that is a
+# FIFO holds the reload in the flow loader until this script writes it
+# (the order of events, no clock): kefu status is answered meanwhile,
+# before the reload's answer; a second kefu reload is refused; a SIGHUP
+# is queued and reloads once more after it.
+sed 's/name="msg"/name="zgate"/' "$tmp/flows/msg.xml" >"$tmp/zgate.xml"
+mkfifo "$tmp/flows/zgate.xml"
+(exec 3>"$tmp/flows/zgate.xml"; : >"$tmp/gate-open"
+ until [ -e "$tmp/gate-go" ]; do sleep 0.05; done
+ cat "$tmp/zgate.xml" >&3) &
+gpid=$!
+"$kefu" -c "$conf" reload >"$tmp/reload-out" 2>&1 &
+rpid=$!
+i=0
+until [ -e "$tmp/gate-open" ] || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+[ -e "$tmp/gate-open" ]
+check $? "kefu reload: kefud is reading the flows (held by a FIFO)"
+[ -e "$tmp/gate-open" ] || kill "$gpid" 2>/dev/null
+# reloads after this one read a plain file
+cp "$tmp/zgate.xml" "$tmp/flows/.zgate" && mv "$tmp/flows/.zgate" \
+    "$tmp/flows/zgate.xml"
+timeout 10 "$kefu" -c "$conf" status >"$tmp/status" 2>&1
+check $? "kefu status while the reload runs" "$tmp/status"
+has "generation 5," "$tmp/status" "... says the running generation (5)"
+kill -0 "$rpid" 2>/dev/null && [ ! -s "$tmp/reload-out" ]
+check $? "... answered before the reload's answer, which still waits" \
+    "$tmp/reload-out"
+timeout 10 "$kefu" -c "$conf" reload >"$tmp/out" 2>&1
+[ $? -eq 1 ]
+check $? "a second kefu reload meanwhile is refused" "$tmp/out"
+has "a reload is already running" "$tmp/out" "... saying a reload runs"
+kill -HUP "$pid"
+sleep 0.2
+: >"$tmp/gate-go"
+wait "$gpid"
+wait "$rpid"
+check $? "the first reload answers once its flow file is read" \
+    "$tmp/reload-out"
+has "generation 6" "$tmp/reload-out" "... generation 6"
+gen_is 7
+check $? "the SIGHUP that came meanwhile reloaded after it: generation 7" \
+    "$tmp/status"
+has "SIGHUP during a reload: another reload follows" "$log" \
+    "... as the log says"
+rm -f "$tmp/flows/zgate.xml"
 
 # bad callers
 calls=5
