@@ -1,8 +1,10 @@
 /*
  * db_int.h: the private half of the db subsystem -- the structures of a
  * datasource, its pooled connections and their statement caches, shared
- * by source.c (pool), exec.c (statements), conv.c (values and
- * encodings), sqlscan.c (SQL text) and adapter.c (dialects).  Nothing
+ * by source.c, connect.c, pool.c, outage.c and watchdog.c (a datasource
+ * and its pool), exec.c, stmt.c, bind.c and fetch.c (statements), conv.c
+ * (values and encodings), sqlscan.c (SQL text) and adapter.c (dialects).
+ * Nothing
  * outside src/db/ includes this file.
  */
 #ifndef KEFU_DB_INT_H
@@ -250,6 +252,37 @@ struct db_source {
 	uint64_t wnext;         /* the watchdog wakes by then at the latest */
 };
 
+/*
+ * What outage.c keeps per datasource besides struct db_source: the
+ * outage bookkeeping.  db_source_open
+ * allocates this around it, so a struct db_source pointer is one of
+ * these.  Guarded by src->lock.
+ */
+struct source_priv {
+	struct db_source pub;   /* first */
+	uint64_t down_ms;       /* now_ms() the outage began; 0: none */
+	time_t down_wall;       /* the same, wall clock, for the logs */
+	unsigned attempts;      /* failed reconnects in this outage */
+};
+#define SOURCE_PRIV(s) ((struct source_priv *)(void *)(s))
+
+/*
+ * How long a caller waits for the background reconnect after a
+ * connection was dropped while the database was believed up: a healthy
+ * database answers well within it, a dead one costs the caller no more.
+ */
+#define SOURCE_GRACE_MS 500
+
+/*
+ * Room for the cells' text inside the result's own block (see
+ * db_fetch_result_new): a short value is copied there instead of being
+ * allocated on its own.
+ */
+struct db_arena {
+	char *p;
+	size_t left;
+};
+
 /* str_trim() in place: the trimmed text starts at s itself. */
 static inline char *
 db_trim(char *s)
@@ -273,6 +306,29 @@ void db_source_stmts(struct db_source *src, int delta);
 void db_source_access(struct db_source *src, struct db_conn *c);
 void db_source_abandon(struct db_source *src, struct db_conn *c);
 void db_source_retired(struct db_source *src, struct db_conn *c);
+void db_source_deadline(struct timespec *ts, uint64_t at_ms);
+void db_source_cond_init(pthread_cond_t *c);
+
+/* connect.c */
+void db_connect_free(struct db_source *src, struct db_conn *c);
+int db_connect(struct db_source *src, int quiet, struct db_conn **out,
+    struct db_err *err);
+
+/* outage.c */
+void db_outage_down(struct db_source *src, uint64_t since_ms,
+    const struct db_err *err);
+void db_outage_back(struct db_source *src);
+void db_outage_backoff(struct db_source *src);
+void db_outage_probe(struct db_source *src);
+int db_outage_unreachable(struct db_source *src, struct db_err *err,
+    uint64_t left);
+int db_outage_suspect(struct db_source *src);
+
+/* pool.c */
+void db_pool_slot_put(struct db_source *src, struct db_conn *c);
+
+/* watchdog.c */
+void *db_watchdog_main(void *arg);
 
 /* conn.c */
 /* Start c's own thread; 0, or -1 (c then runs on the caller's thread). */
@@ -291,11 +347,39 @@ int db_conn_retire(struct db_conn *c);
 void db_conn_stop(struct db_conn *c);
 
 /* exec.c */
+int db_exec_conn_lost(const struct db_err *err);
 void db_exec_diag(SQLSMALLINT type, SQLHANDLE h, enum db_errkind kind,
     struct db_err *err, const char *what);
 void db_exec_free_stmts(struct db_source *src, struct db_conn *c);
 void db_exec_free_verdicts(struct db_source *src);
 int db_exec_probe(struct db_source *src, struct db_conn *c,
+    struct db_err *err);
+
+/* stmt.c */
+void db_stmt_unbind(struct db_stmt *s);
+void db_stmt_forget(struct db_stmt *s);
+struct db_stmt *db_stmt_prepare(struct db_source *src, struct db_conn *c,
+    const char *sql, uint64_t hash, size_t trim, uint64_t deadline,
+    struct db_err *err);
+int db_stmt_describe(struct db_source *src, struct db_conn *c,
+    struct db_stmt *s, struct db_err *err);
+int db_stmt_nparams(struct db_stmt *s, size_t given, const char *what,
+    struct db_err *err);
+void db_stmt_timeout(struct db_source *src, struct db_stmt *s, int timeout_ms);
+
+/* bind.c */
+int db_bind(struct db_source *src, struct db_conn *c, struct db_stmt *s,
+    const struct db_query *q, struct db_err *err);
+
+/* fetch.c */
+struct db_result *db_fetch_result_new(const struct db_stmt *s,
+    struct db_arena *a);
+int db_fetch(struct db_source *src, struct db_conn *c, SQLHSTMT st,
+    const struct db_query *q, struct db_result *res, struct db_arena *a,
+    struct db_err *err);
+int db_fetch_bindcols(struct db_stmt *s, const struct db_query *q);
+int db_fetch_bound(struct db_source *src, struct db_conn *c, struct db_stmt *s,
+    const struct db_query *q, struct db_result *res, struct db_arena *a,
     struct db_err *err);
 
 /* conv.c */
