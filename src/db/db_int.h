@@ -21,7 +21,6 @@
 #include "util/util.h"
 
 #define DB_STMT_CACHE	16	/* prepared statements kept per connection */
-#define DB_VERDICT_CACHE 64	/* statement checks remembered per datasource */
 
 /* Row limiting styles of adapter profiles. */
 enum db_limit_style {
@@ -143,16 +142,6 @@ struct db_stmt {
 	int nobind;             /* a value did not fit: SQLGetData from now on */
 };
 
-/* A statement text db_sqlscan_check accepted, per datasource. */
-struct db_verdict {
-	char *sql;
-	size_t len;
-	uint64_t hash;
-	unsigned ok;            /* bit 0: as a read, 1: as a write, 2: as a call */
-	size_t trim;            /* db_sqlscan_trim_end() */
-	uint64_t used;
-};
-
 /*
  * A piece of work for a connection's own thread (conn.c): run() makes
  * the driver calls; free(), when set, disposes of the job once its
@@ -241,8 +230,6 @@ struct db_source {
 	struct db_hist *hist;
 	/* Counted on every query's path without the lock. */
 	_Atomic uint64_t queries, errors, timeouts;
-	struct db_verdict verdicts[DB_VERDICT_CACHE];
-	uint64_t vclock;
 
 	pthread_mutex_t wlock;  /* the watchdog's list */
 	pthread_cond_t wcond;
@@ -351,7 +338,6 @@ int db_exec_conn_lost(const struct db_err *err);
 void db_exec_diag(SQLSMALLINT type, SQLHANDLE h, enum db_errkind kind,
     struct db_err *err, const char *what);
 void db_exec_free_stmts(struct db_source *src, struct db_conn *c);
-void db_exec_free_verdicts(struct db_source *src);
 int db_exec_probe(struct db_source *src, struct db_conn *c,
     struct db_err *err);
 

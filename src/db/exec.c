@@ -99,112 +99,22 @@ exec_conn_dead(struct db_conn *c, const struct db_err *err)
 }
 
 /*
- * Check a statement's text once per datasource (db_sqlscan_check is
- * costly): 0 with *trim set to the length to send, or -1 with *why.
- * Accepted texts are remembered in a two-way cache keyed by hash.
+ * Check a statement's text (db_sqlscan_check) and find where it ends
+ * (db_sqlscan_trim_end): 0 with *trim set to the length to send, or -1
+ * with *why.  A query a caller checked already says so (checked, with
+ * db_sql_check: a mapping checks its text once, on its first run);
+ * every other text is checked on each run, a few microseconds
+ * (bench/map-bench, SQLite, map_run p50 about 30 us either way).
  */
-/*
- * A verdict depends on the text and the writes flag only, so each thread
- * also remembers its last accepted short texts (no lock on the hot path):
- * direct-mapped by hash, the text kept inline and compared in full.
- */
-#define EXEC_TV_SLOTS 8
-#define EXEC_TV_TEXT 248
-
-struct exec_tv {
-	uint64_t hash;
-	size_t len;             /* 0: empty slot */
-	size_t trim;
-	unsigned ok;
-	char sql[EXEC_TV_TEXT];
-};
-
-static _Thread_local struct exec_tv exec_tvs[EXEC_TV_SLOTS];
-
-static void
-exec_tv_put(const char *sql, uint64_t h, size_t len, unsigned ok,
-    size_t trim)
-{
-	struct exec_tv *t = &exec_tvs[h % EXEC_TV_SLOTS];
-
-	if (len == 0 || len >= EXEC_TV_TEXT)
-		return;
-	if (t->len == len && t->hash == h && memcmp(t->sql, sql, len) == 0) {
-		t->ok |= ok;
-		return;
-	}
-	t->hash = h;
-	t->len = len;
-	t->trim = trim;
-	t->ok = ok;
-	memcpy(t->sql, sql, len);
-}
-
 static int
-exec_verdict(struct db_source *src, const char *sql, uint64_t h, size_t len,
-    int writes, size_t *trim, char **why)
+exec_verdict(const struct db_query *q, int writes, size_t *trim,
+    char **why)
 {
-	unsigned bit = writes == 2 ? 4u : writes ? 2u : 1u;
-	struct db_verdict *v, *hit = NULL;
-	struct exec_tv *tv = &exec_tvs[h % EXEC_TV_SLOTS];
-	size_t t;
-	int k;
-
-	if (tv->len == len && tv->hash == h && (tv->ok & bit) &&
-	    memcmp(tv->sql, sql, len) == 0) {
-		*trim = tv->trim;
+	if (q->checked) {
+		*trim = q->sql_trim;
 		return 0;
 	}
-	v = &src->verdicts[(size_t)(h % (DB_VERDICT_CACHE / 2)) * 2];
-	pthread_mutex_lock(&src->lock);
-	for (k = 0; k < 2; k++)
-		if (v[k].sql != NULL && v[k].hash == h && v[k].len == len &&
-		    memcmp(v[k].sql, sql, len) == 0)
-			hit = &v[k];
-	if (hit != NULL && (hit->ok & bit)) {
-		hit->used = ++src->vclock;
-		*trim = hit->trim;
-		pthread_mutex_unlock(&src->lock);
-		exec_tv_put(sql, h, len, bit, *trim);
-		return 0;
-	}
-	pthread_mutex_unlock(&src->lock);
-	if (db_sqlscan_check(sql, writes, why) == -1)
-		return -1;
-	t = db_sqlscan_trim_end(sql);
-	pthread_mutex_lock(&src->lock);
-	hit = NULL;
-	for (k = 0; k < 2; k++)
-		if (v[k].sql != NULL && v[k].hash == h && v[k].len == len &&
-		    memcmp(v[k].sql, sql, len) == 0)
-			hit = &v[k];
-	if (hit == NULL) {
-		hit = v[0].sql == NULL ? &v[0] : v[1].sql == NULL ? &v[1] :
-		    v[0].used <= v[1].used ? &v[0] : &v[1];
-		free(hit->sql);
-		hit->sql = xstrndup(sql, len);
-		hit->len = len;
-		hit->hash = h;
-		hit->ok = 0;
-		hit->trim = t;
-	}
-	hit->ok |= bit;
-	hit->used = ++src->vclock;
-	pthread_mutex_unlock(&src->lock);
-	exec_tv_put(sql, h, len, bit, t);
-	*trim = t;
-	return 0;
-}
-
-void
-db_exec_free_verdicts(struct db_source *src)
-{
-	size_t i;
-
-	for (i = 0; i < DB_VERDICT_CACHE; i++) {
-		free(src->verdicts[i].sql);
-		src->verdicts[i].sql = NULL;
-	}
+	return db_sql_check(q->sql, writes, trim, why);
 }
 
 /* Prepare, bind, execute under the watchdog, fetch.  *executed: reached SQLExecute. */
@@ -506,8 +416,7 @@ db_run(struct db_source *src, const struct db_query *q,
 		len = q->sql_len;
 	} else
 		hash = db_sql_hash(q->sql, &len);
-	if (exec_verdict(src, q->sql, hash, len, q->writes ? 1 :
-	    q->call ? 2 : 0, &trim, &why) ==
+	if (exec_verdict(q, q->writes ? 1 : q->call ? 2 : 0, &trim, &why) ==
 	    -1) {
 		db_err_set(err, DBE_REFUSED, "datasource %s: %s", src->name,
 		    why);
@@ -665,7 +574,7 @@ db_describe(struct db_source *src, const char *sql, size_t nparams,
 		return -1;
 	}
 	hash = db_sql_hash(sql, &len);
-	if (exec_verdict(src, sql, hash, len, 1, &trim, &why) == -1) {
+	if (db_sql_check(sql, 1, &trim, &why) == -1) {
 		db_err_set(err, DBE_REFUSED, "%s", why);
 		free(why);
 		return -1;
@@ -714,8 +623,7 @@ db_tx_run(struct db_tx *tx, const struct db_query *q,
 		len = q->sql_len;
 	} else
 		hash = db_sql_hash(q->sql, &len);
-	if (exec_verdict(tx->src, q->sql, hash, len, q->writes, &trim,
-	    &why) == -1) {
+	if (exec_verdict(q, q->writes, &trim, &why) == -1) {
 		db_err_set(err, DBE_REFUSED, "datasource %s: %s", tx->src->name,
 		    why);
 		free(why);

@@ -172,7 +172,6 @@ db_source_close(struct db_source *src)
 	for (k = 0; k < src->pool_size; k++)
 		db_connect_free(src, src->conns[k]);
 	free(src->conns);
-	db_exec_free_verdicts(src);
 	SQLFreeHandle(SQL_HANDLE_ENV, src->env);
 	for (i = 0; i < src->nconnect; i++)
 		free(src->connect[i]);

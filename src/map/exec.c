@@ -346,6 +346,7 @@ map_exec_prep(const struct map *cm, const struct map_sql_info *si,
 	struct map *m = (struct map *)cm;       /* prep is set once, atomically */
 	const struct map_info *mi = &m->info;
 	struct map_prep *p, *expect = NULL;
+	char *why = NULL;
 
 	p = atomic_load_explicit(&m->prep, memory_order_acquire);
 	if (p != NULL && p->si == si && p->ad == ad)
@@ -360,6 +361,10 @@ map_exec_prep(const struct map *cm, const struct map_sql_info *si,
 		    mi->max_rows + 1);
 	tmp->sql = tmp->limited != NULL ? tmp->limited : si->bound;
 	tmp->hash = db_sql_hash(tmp->sql, &tmp->len);
+	/* Checked once here; a text refused is refused by db_run, each run. */
+	tmp->checked = db_sql_check(tmp->sql, mi->writes ? 1 : mi->procedure ?
+	    2 : 0, &tmp->trim, &why) == 0;
+	free(why);
 	/* Not kept while the adapter a mapping needs is not known yet. */
 	if (p != NULL || (ad == NULL && map_exec_needs_adapter(m)))
 		return tmp;
@@ -388,6 +393,8 @@ map_exec_query(const struct map *m, const struct map_sql_info *si,
 	q->sql = res->sql = pp->sql;
 	q->sql_hash = pp->hash;
 	q->sql_len = pp->len;
+	q->checked = pp->checked;
+	q->sql_trim = pp->trim;
 	q->params = res->params;
 	q->nparams = res->nparams;
 	q->coltypes = m->coltypes;
