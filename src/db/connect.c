@@ -34,7 +34,7 @@ struct db_attempt {
 
 /* The profile to use before connecting: configured, detected, or by driver. */
 static const struct db_adapter *
-source_guess_adapter(struct db_source *src, const char *connstr)
+connect_guess_adapter(struct db_source *src, const char *connstr)
 {
 	const struct db_adapter *ad;
 	const char *p;
@@ -65,7 +65,7 @@ source_guess_adapter(struct db_source *src, const char *connstr)
  * end a statement before kefu's deadline does.
  */
 static void
-source_option(struct db_source *src, struct strbuf *sb, const char *tmpl)
+connect_option(struct db_source *src, struct strbuf *sb, const char *tmpl)
 {
 	int q = src->query_timeout_ms > 0 ? src->query_timeout_ms :
 	    src->connect_timeout_ms;
@@ -95,9 +95,9 @@ source_option(struct db_source *src, struct strbuf *sb, const char *tmpl)
 }
 
 static char *
-source_connstr(struct db_source *src, const char *base)
+connect_connstr(struct db_source *src, const char *base)
 {
-	const struct db_adapter *ad = source_guess_adapter(src, base);
+	const struct db_adapter *ad = connect_guess_adapter(src, base);
 	struct strbuf sb = STRBUF_INIT;
 	size_t i;
 
@@ -113,14 +113,14 @@ source_connstr(struct db_source *src, const char *base)
 		}
 	}
 	if (ad->connect_timeout != NULL)
-		source_option(src, &sb, ad->connect_timeout);
+		connect_option(src, &sb, ad->connect_timeout);
 	if (ad->network != NULL)
-		source_option(src, &sb, ad->network);
+		connect_option(src, &sb, ad->network);
 	return sb_steal(&sb);
 }
 
 static void
-source_attempt_unref(struct db_attempt *a)
+connect_attempt_unref(struct db_attempt *a)
 {
 	int last;
 
@@ -141,7 +141,7 @@ source_attempt_unref(struct db_attempt *a)
 }
 
 static void *
-source_connect_thread(void *arg)
+connect_thread(void *arg)
 {
 	struct db_attempt *a = arg;
 	struct db_source *src = a->src;
@@ -175,7 +175,7 @@ source_connect_thread(void *arg)
 	a->done = 1;
 	pthread_cond_signal(&a->cond);
 	pthread_mutex_unlock(&a->lock);
-	source_attempt_unref(a);        /* disconnects when abandoned */
+	connect_attempt_unref(a);        /* disconnects when abandoned */
 
 	pthread_mutex_lock(&src->lock);
 	src->pending--;
@@ -187,7 +187,7 @@ source_connect_thread(void *arg)
 
 /* Connect with one connection string, waiting at most connect-timeout. */
 static int
-source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
+connect_one(struct db_source *src, int ci, SQLHDBC *out,
     struct db_err *err)
 {
 	struct db_attempt *a = xcalloc(1, sizeof *a);
@@ -197,7 +197,7 @@ source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
 	int rc = -1;
 
 	a->src = src;
-	a->connstr = source_connstr(src, src->connect[ci]);
+	a->connstr = connect_connstr(src, src->connect[ci]);
 	a->shown = log_redact(src->connect[ci]);
 	a->login_s = (src->connect_timeout_ms + 999) / 1000;
 	a->refs = 2;
@@ -211,14 +211,14 @@ source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
 	pthread_mutex_unlock(&src->lock);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&tid, &attr, source_connect_thread, a) != 0) {
+	if (pthread_create(&tid, &attr, connect_thread, a) != 0) {
 		pthread_attr_destroy(&attr);
 		pthread_mutex_lock(&src->lock);
 		src->pending--;
 		src->connecting--;
 		pthread_mutex_unlock(&src->lock);
 		a->refs = 1;
-		source_attempt_unref(a);
+		connect_attempt_unref(a);
 		db_err_set(err, DBE_DOWN, "cannot start a connect thread");
 		return -1;
 	}
@@ -248,7 +248,7 @@ source_connect_one(struct db_source *src, int ci, SQLHDBC *out,
 		    src->connect_timeout_ms, a->shown);
 	}
 	pthread_mutex_unlock(&a->lock);
-	source_attempt_unref(a);
+	connect_attempt_unref(a);
 	return rc;
 }
 
@@ -267,7 +267,7 @@ db_connect_free(struct db_source *src, struct db_conn *c)
 
 /* After a connect: detect the dialect, prepare conversions. */
 static int
-source_setup(struct db_source *src, struct db_conn *c, struct db_err *err)
+connect_setup(struct db_source *src, struct db_conn *c, struct db_err *err)
 {
 	SQLCHAR name[256];
 	SQLSMALLINT len = 0;
@@ -321,7 +321,7 @@ db_connect(struct db_source *src, int quiet, struct db_conn **out,
 	memset(&first, 0, sizeof first);
 	for (k = 0; k < src->nconnect; k++) {
 		ci = (int)((start + (int)k) % (int)src->nconnect);
-		if (source_connect_one(src, ci, &dbc, err) == -1) {
+		if (connect_one(src, ci, &dbc, err) == -1) {
 			/* One string: the outage line says it (no flood). */
 			if (quiet || src->nconnect == 1)
 				log_debug("%s", err->msg);
@@ -336,7 +336,7 @@ db_connect(struct db_source *src, int quiet, struct db_conn **out,
 		c->ci = ci;
 		c->ro = -1;
 		c->to_db = c->from_db = (iconv_t)-1;
-		if (source_setup(src, c, err) == -1) {
+		if (connect_setup(src, c, err) == -1) {
 			db_connect_free(src, c);
 			return -1;
 		}
@@ -369,7 +369,7 @@ db_connect(struct db_source *src, int quiet, struct db_conn **out,
  * connection's thread (exec.c) or by an admin command.
  */
 void
-db_source_access(struct db_source *src, struct db_conn *c)
+db_connect_access(struct db_source *src, struct db_conn *c)
 {
 	const struct db_adapter *ad;
 	int readonly = c->want_ro;

@@ -102,7 +102,7 @@ struct db_pbind {
 };
 
 /*
- * One result column bound with SQLBindCol (exec.c, reads only): the
+ * One result column bound with SQLBindCol (fetch.c, reads only): the
  * driver fills it on SQLFetch, saving a SQLGetData call per column, two
  * rows at a time (so a one-row result needs one SQLFetch: a rowset
  * shorter than the array is the last).  A value that does not fit makes
@@ -122,7 +122,7 @@ struct db_cbind {               /* column-wise: one element per row */
  */
 struct db_stmt {
 	char *sql;              /* the key: SQL text as given to db_run */
-	uint64_t hash;          /* exec_hash(sql) */
+	uint64_t hash;          /* db_sql_hash(sql) */
 	SQLHSTMT st;
 	uint64_t used;          /* LRU clock */
 	SQLSMALLINT nparams;    /* SQLNumParams; -1 unknown, -2 unsupported */
@@ -220,7 +220,7 @@ struct db_source {
 				   in the driver */
 	int connecting;         /* connect threads in the driver (some
 				   perhaps given up on) */
-	int opening;            /* openers running (source_opener) */
+	int opening;            /* openers running (pool_opener) */
 	uint64_t open_fails;    /* openers that failed */
 	struct db_err open_err; /* ... the last one's reason */
 	int closing;
@@ -282,17 +282,9 @@ db_trim(char *s)
 }
 
 /* source.c */
-int db_source_acquire(struct db_source *src, int readonly, int wait_ms,
-    int open_ms, struct db_conn **out, struct db_err *err);
-void db_source_release(struct db_source *src, struct db_conn *c);
-void db_source_watch(struct db_source *src, struct db_watch *w);
-void db_source_unwatch(struct db_source *src, struct db_watch *w);
 void db_source_count(struct db_source *src, int ok, int timeout,
     unsigned us);
 void db_source_stmts(struct db_source *src, int delta);
-void db_source_access(struct db_source *src, struct db_conn *c);
-void db_source_abandon(struct db_source *src, struct db_conn *c);
-void db_source_retired(struct db_source *src, struct db_conn *c);
 void db_source_deadline(struct timespec *ts, uint64_t at_ms);
 void db_source_cond_init(pthread_cond_t *c);
 
@@ -300,6 +292,7 @@ void db_source_cond_init(pthread_cond_t *c);
 void db_connect_free(struct db_source *src, struct db_conn *c);
 int db_connect(struct db_source *src, int quiet, struct db_conn **out,
     struct db_err *err);
+void db_connect_access(struct db_source *src, struct db_conn *c);
 
 /* outage.c */
 void db_outage_down(struct db_source *src, uint64_t since_ms,
@@ -312,10 +305,17 @@ int db_outage_unreachable(struct db_source *src, struct db_err *err,
 int db_outage_suspect(struct db_source *src);
 
 /* pool.c */
+int db_pool_acquire(struct db_source *src, int readonly, int wait_ms,
+    int open_ms, struct db_conn **out, struct db_err *err);
+void db_pool_release(struct db_source *src, struct db_conn *c);
+void db_pool_abandon(struct db_source *src, struct db_conn *c);
+void db_pool_retired(struct db_source *src, struct db_conn *c);
 void db_pool_slot_put(struct db_source *src, struct db_conn *c);
 
 /* watchdog.c */
 void *db_watchdog_main(void *arg);
+void db_watchdog_watch(struct db_source *src, struct db_watch *w);
+void db_watchdog_unwatch(struct db_source *src, struct db_watch *w);
 
 /* conn.c */
 /* Start c's own thread; 0, or -1 (c then runs on the caller's thread). */
@@ -323,12 +323,12 @@ int db_conn_start(struct db_source *src, struct db_conn *c);
 /*
  * Run job on c's thread and wait until deadline (UINT64_MAX: no limit):
  * 0 when it ended, -1 when the deadline passed -- then job and c belong
- * to the thread (job->free, then db_source_retired), c was handed to
- * db_source_abandon, and the caller touches neither again.  Without a thread the
+ * to the thread (job->free, then db_pool_retired), c was handed to
+ * db_pool_abandon, and the caller touches neither again.  Without a thread the
  * job runs here and 0 is returned.
  */
 int db_conn_call(struct db_conn *c, struct db_job *job, uint64_t deadline);
-/* Have c's thread close c (db_source_retired); -1: no thread. */
+/* Have c's thread close c (db_pool_retired); -1: no thread. */
 int db_conn_retire(struct db_conn *c);
 /* End c's thread (c stays open); for db_source_close. */
 void db_conn_stop(struct db_conn *c);

@@ -163,7 +163,7 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	w.st = s->st;
 	w.deadline = deadline;
 	if (timeout_ms > 0)
-		db_source_watch(src, &w);
+		db_watchdog_watch(src, &w);
 	*executed = 1;
 	r = SQLExecute(s->st);
 	if (!SQL_SUCCEEDED(r) && r != SQL_NO_DATA) {
@@ -207,7 +207,7 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	if (rc == -1)
 		db_stmt_forget(s);
 	if (timeout_ms > 0)
-		db_source_unwatch(src, &w);
+		db_watchdog_unwatch(src, &w);
 	if (w.fired) {
 		db_err_set(err, DBE_TIMEOUT, "the statement ran longer than "
 		    "%s (%d ms) and was cancelled", q->timeout_ms > 0 ?
@@ -271,7 +271,7 @@ exec_job_run(struct db_job *job)
 			return;
 		}
 	}
-	db_source_access(j->src, j->c);
+	db_connect_access(j->src, j->c);
 	j->rc = exec_run_on(j->src, j->c, j->q, j->hash, j->trim, &j->res,
 	    &j->executed, &j->lost, &j->err);
 }
@@ -427,7 +427,7 @@ db_run(struct db_source *src, const struct db_query *q,
 	/* The caller waits for the statement until then at most. */
 	timeout_ms = q->timeout_ms > 0 ? q->timeout_ms : src->query_timeout_ms;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (db_source_acquire(src, !q->writes, src->pool_wait_ms,
+		if (db_pool_acquire(src, !q->writes, src->pool_wait_ms,
 		    timeout_ms > 0 ? timeout_ms + EXEC_ABANDON_MS : 0, &c,
 		    err) == -1)
 			break;
@@ -438,7 +438,7 @@ db_run(struct db_source *src, const struct db_query *q,
 		    &executed, &lost, &gone, err);
 		if (gone)
 			break;
-		db_source_release(src, c);
+		db_pool_release(src, c);
 		/* A retry runs within what is left of the first deadline. */
 		if (rc == 0 || !lost || (q->writes && executed) ||
 		    now_ms() >= deadline)
@@ -475,14 +475,14 @@ db_exec_probe(struct db_source *src, struct db_conn *c, struct db_err *err)
 	memset(&w, 0, sizeof w);
 	w.st = st;
 	w.deadline = now_ms() + (uint64_t)timeout_ms;
-	db_source_watch(src, &w);
+	db_watchdog_watch(src, &w);
 	if (ad != NULL && ad->probe != NULL) {
 		r = SQLExecDirect(st, (SQLCHAR *)ad->probe, SQL_NTS);
 		while (SQL_SUCCEEDED(r) && SQL_SUCCEEDED(SQLFetch(st)))
 			;
 	} else
 		r = SQLGetTypeInfo(st, SQL_ALL_TYPES);
-	db_source_unwatch(src, &w);
+	db_watchdog_unwatch(src, &w);
 	if (!SQL_SUCCEEDED(r))
 		db_exec_diag(SQL_HANDLE_STMT, st, DBE_DOWN, err, "probe failed");
 	else if (w.fired) {
@@ -509,13 +509,13 @@ db_run_script(struct db_source *src, const char *script, struct db_err *err)
 		return -1;
 	}
 	stmts = db_sqlscan_split(script, &n);
-	if (db_source_acquire(src, 0, src->pool_wait_ms, 0, &c, err) == -1) {
+	if (db_pool_acquire(src, 0, src->pool_wait_ms, 0, &c, err) == -1) {
 		for (i = 0; i < n; i++)
 			free(stmts[i]);
 		free(stmts);
 		return -1;
 	}
-	db_source_access(src, c);
+	db_connect_access(src, c);
 	tx = SQL_SUCCEEDED(SQLSetConnectAttr(c->dbc, SQL_ATTR_AUTOCOMMIT,
 	    (SQLPOINTER)SQL_AUTOCOMMIT_OFF, SQL_IS_UINTEGER));
 	if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st))) {
@@ -547,7 +547,7 @@ db_run_script(struct db_source *src, const char *script, struct db_err *err)
 	}
 	if (rc == -1 && db_exec_conn_lost(err))
 		c->broken = 1;
-	db_source_release(src, c);
+	db_pool_release(src, c);
 	for (i = 0; i < n; i++)
 		free(stmts[i]);
 	free(stmts);
@@ -579,10 +579,10 @@ db_describe(struct db_source *src, const char *sql, size_t nparams,
 		free(why);
 		return -1;
 	}
-	if (db_source_acquire(src, 0, src->pool_wait_ms,
+	if (db_pool_acquire(src, 0, src->pool_wait_ms,
 	    src->query_timeout_ms, &c, err) == -1)
 		return -1;
-	db_source_access(src, c);
+	db_connect_access(src, c);
 	if ((s = db_stmt_prepare(src, c, sql, hash, trim,
 	    src->query_timeout_ms > 0 ? now_ms() +
 	    (uint64_t)src->query_timeout_ms : UINT64_MAX, err)) != NULL &&
@@ -595,7 +595,7 @@ db_describe(struct db_source *src, const char *sql, size_t nparams,
 		*cols_only = res;
 		rc = 0;
 	}
-	db_source_release(src, c);
+	db_pool_release(src, c);
 	return rc;
 }
 
@@ -652,7 +652,7 @@ db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
 		return -1;
 	}
 	tx.src = src;
-	if (db_source_acquire(src, 0, src->pool_wait_ms,
+	if (db_pool_acquire(src, 0, src->pool_wait_ms,
 	    src->query_timeout_ms, &tx.c, err) == -1) {
 		db_source_count(src, 0, 0, (unsigned)(now_us() - t0));
 		return -1;
@@ -661,7 +661,7 @@ db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
 	    (SQLPOINTER)SQL_AUTOCOMMIT_OFF, SQL_IS_UINTEGER))) {
 		db_exec_diag(SQL_HANDLE_DBC, tx.c->dbc, DBE_SQL, err,
 		    "cannot start a transaction");
-		db_source_release(src, tx.c);
+		db_pool_release(src, tx.c);
 		db_source_count(src, 0, 0, (unsigned)(now_us() - t0));
 		return -1;
 	}
@@ -677,7 +677,7 @@ db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
 		tx.c->broken = 1;
 	if (rc == -1 && db_exec_conn_lost(err))
 		tx.c->broken = 1;
-	db_source_release(src, tx.c);
+	db_pool_release(src, tx.c);
 	db_source_count(src, rc == 0, rc == -1 && err->kind == DBE_TIMEOUT,
 	    (unsigned)(now_us() - t0));
 	return rc;

@@ -16,7 +16,7 @@
  * *out is buf when the first piece held it all, else the text in sb.
  */
 static int
-exec_get_text(SQLHSTMT st, SQLUSMALLINT col, char *buf, size_t bufsz,
+fetch_get_text(SQLHSTMT st, SQLUSMALLINT col, char *buf, size_t bufsz,
     struct strbuf *sb, const char **out, size_t *outlen, int *isnull,
     struct db_err *err)
 {
@@ -67,7 +67,7 @@ exec_get_text(SQLHSTMT st, SQLUSMALLINT col, char *buf, size_t bufsz,
 
 /* Copy len bytes and a NUL into the arena; NULL when it is full. */
 static char *
-exec_arena_copy(struct db_arena *a, const char *s, size_t len)
+fetch_arena_copy(struct db_arena *a, const char *s, size_t len)
 {
 	char *d;
 
@@ -88,7 +88,7 @@ exec_arena_copy(struct db_arena *a, const char *s, size_t len)
  * negative zero.
  */
 static size_t
-exec_decimal_canonical(const char *in, size_t len)
+fetch_decimal_canonical(const char *in, size_t len)
 {
 	const char *p = in, *end = in + len;
 	int nonzero = 0;
@@ -119,7 +119,7 @@ exec_decimal_canonical(const char *in, size_t len)
 
 /* Only ASCII bytes (thus valid UTF-8): eight at a time. */
 static int
-exec_ascii(const char *s, size_t len)
+fetch_ascii(const char *s, size_t len)
 {
 	uint64_t w;
 	size_t i = 0;
@@ -142,7 +142,7 @@ exec_ascii(const char *s, size_t len)
  * and stored in v (the arena when it fits).
  */
 static int
-exec_cell_text(struct db_source *src, struct db_conn *c, const char *colname,
+fetch_cell_text(struct db_source *src, struct db_conn *c, const char *colname,
     enum db_vtype type, const char *text, size_t len, struct db_value *v,
     struct db_arena *a, struct db_err *err)
 {
@@ -156,8 +156,8 @@ exec_cell_text(struct db_source *src, struct db_conn *c, const char *colname,
 		}
 		break;
 	case DBV_DECIMAL:
-		if (exec_decimal_canonical(text, len) == len &&
-		    (v->s = exec_arena_copy(a, text, len)) != NULL)
+		if (fetch_decimal_canonical(text, len) == len &&
+		    (v->s = fetch_arena_copy(a, text, len)) != NULL)
 			break;
 		if (db_conv_decimal(text, &v->s) == -1) {
 			db_err_set(err, DBE_CONVERT, "column %s: \"%.40s\" is "
@@ -175,9 +175,9 @@ exec_cell_text(struct db_source *src, struct db_conn *c, const char *colname,
 	default:
 		/* UTF-8 (checked, as db_conv_from_db does) into the arena. */
 		if ((src->utf8 || c->from_db == (iconv_t)-1) && a != NULL &&
-		    len < a->left && (exec_ascii(text, len) ||
+		    len < a->left && (fetch_ascii(text, len) ||
 		    db_conv_utf8_valid(text, len))) {
-			v->s = exec_arena_copy(a, text, len);
+			v->s = fetch_arena_copy(a, text, len);
 			break;
 		}
 		if (db_conv_from_db(c, src->utf8, text, len, &v->s,
@@ -193,7 +193,7 @@ exec_cell_text(struct db_source *src, struct db_conn *c, const char *colname,
 }
 
 static int
-exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
+fetch_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
     SQLUSMALLINT col, const char *colname, enum db_vtype type,
     struct db_value *v, struct db_arena *a, struct db_err *err)
 {
@@ -260,13 +260,13 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 	default:
 		break;
 	}
-	if (exec_get_text(st, col, buf, sizeof buf, &sb, &text, &len, &isnull,
+	if (fetch_get_text(st, col, buf, sizeof buf, &sb, &text, &len, &isnull,
 	    err) == -1) {
 		sb_free(&sb);
 		return -1;
 	}
 	v->null = isnull;
-	rc = isnull ? 0 : exec_cell_text(src, c, colname, type, text, len, v,
+	rc = isnull ? 0 : fetch_cell_text(src, c, colname, type, text, len, v,
 	    a, err);
 	sb_free(&sb);
 	return rc;
@@ -283,7 +283,7 @@ exec_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 #define EXEC_ARENA 256
 
 static struct db_value *
-exec_packed_cells(const struct db_result *res)
+fetch_packed_cells(const struct db_result *res)
 {
 	return (struct db_value *)(void *)((char **)(void *)(res + 1) +
 	    res->ncols + 1);
@@ -291,9 +291,9 @@ exec_packed_cells(const struct db_result *res)
 
 /* The arena of a result with columns (none without). */
 static char *
-exec_arena_of(const struct db_result *res)
+fetch_arena_of(const struct db_result *res)
 {
-	return (char *)(exec_packed_cells(res) + res->ncols * EXEC_ROWS);
+	return (char *)(fetch_packed_cells(res) + res->ncols * EXEC_ROWS);
 }
 
 struct db_result *
@@ -314,9 +314,9 @@ db_fetch_result_new(const struct db_stmt *s, struct db_arena *a)
 	for (i = 0; i < n; i++)
 		res->names[i] = blob + (s->names[i] - s->nameblob);
 	res->names[n] = NULL;
-	res->cells = n > 0 ? exec_packed_cells(res) : NULL;
+	res->cells = n > 0 ? fetch_packed_cells(res) : NULL;
 	if (a != NULL) {
-		a->p = n > 0 ? exec_arena_of(res) : NULL;
+		a->p = n > 0 ? fetch_arena_of(res) : NULL;
 		a->left = arena;
 	}
 	return res;
@@ -330,14 +330,14 @@ db_result_free(struct db_result *res)
 
 	if (res == NULL)
 		return;
-	lo = (uintptr_t)exec_arena_of(res);
+	lo = (uintptr_t)fetch_arena_of(res);
 	hi = lo + (res->ncols > 0 ? EXEC_ARENA : 0);
 	for (i = 0; i < res->nrows * res->ncols; i++) {
 		p = (uintptr_t)res->cells[i].s;
 		if (p < lo || p >= hi)          /* not in the arena */
 			free(res->cells[i].s);
 	}
-	if (res->cells != exec_packed_cells(res))
+	if (res->cells != fetch_packed_cells(res))
 		free(res->cells);
 	free(res->types);
 	free(res);
@@ -345,7 +345,7 @@ db_result_free(struct db_result *res)
 
 /* The column type q wants (all text without coltypes). */
 static enum db_vtype
-exec_coltype(const struct db_query *q, size_t col)
+fetch_coltype(const struct db_query *q, size_t col)
 {
 	return q->coltypes != NULL && col < q->ncoltypes ? q->coltypes[col] :
 	    DBV_TEXT;
@@ -353,10 +353,10 @@ exec_coltype(const struct db_query *q, size_t col)
 
 /* Room for one more row of zeroed cells (nrows counts it). */
 static void
-exec_row_add(struct db_result *res, size_t *cap)
+fetch_row_add(struct db_result *res, size_t *cap)
 {
 	if (res->nrows == *cap) {
-		struct db_value *packed = exec_packed_cells(res);
+		struct db_value *packed = fetch_packed_cells(res);
 
 		*cap *= 4;
 		if (res->cells == packed) {
@@ -396,10 +396,10 @@ db_fetch(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 			    q->max_rows == 1 ? "" : "s");
 			return -1;
 		}
-		exec_row_add(res, &cap);
+		fetch_row_add(res, &cap);
 		for (col = 0; col < res->ncols; col++)
-			if (exec_get_cell(src, c, st, (SQLUSMALLINT)(col + 1),
-			    res->names[col], exec_coltype(q, col),
+			if (fetch_get_cell(src, c, st, (SQLUSMALLINT)(col + 1),
+			    res->names[col], fetch_coltype(q, col),
 			    DB_CELL(res, res->nrows - 1, col), a, err) == -1)
 				return -1;
 	}
@@ -422,14 +422,14 @@ db_fetch_bindcols(struct db_stmt *s, const struct db_query *q)
 		return -1;
 	}
 	if (s->cb != NULL) {
-		for (i = 0; i < n && s->cbtypes[i] == exec_coltype(q, i); i++)
+		for (i = 0; i < n && s->cbtypes[i] == fetch_coltype(q, i); i++)
 			;
 		if (i == n)
 			return 0;
 		db_stmt_unbind(s);
 	}
 	for (i = 0; i < n; i++)
-		if ((t = exec_coltype(q, i)) != DBV_TEXT && t != DBV_DECIMAL &&
+		if ((t = fetch_coltype(q, i)) != DBV_TEXT && t != DBV_DECIMAL &&
 		    t != DBV_INT)
 			return -1;
 	s->cb = xcalloc(n, sizeof *s->cb);
@@ -443,7 +443,7 @@ db_fetch_bindcols(struct db_stmt *s, const struct db_query *q)
 	for (i = 0; r == SQL_SUCCESS && i < n; i++) {
 		struct db_cbind *b = &s->cb[i];
 
-		s->cbtypes[i] = exec_coltype(q, i);
+		s->cbtypes[i] = fetch_coltype(q, i);
 		r = SQLBindCol(s->st, (SQLUSMALLINT)(i + 1), SQL_C_CHAR,
 		    b->s, sizeof b->s[0], b->ind);
 	}
@@ -484,7 +484,7 @@ db_fetch_bound(struct db_source *src, struct db_conn *c, struct db_stmt *s,
 				    q->max_rows, q->max_rows == 1 ? "" : "s");
 				return -1;
 			}
-			exec_row_add(res, &cap);
+			fetch_row_add(res, &cap);
 			for (col = 0; col < res->ncols; col++) {
 				const struct db_cbind *b = &s->cb[col];
 				struct db_value *v = DB_CELL(res,
@@ -498,7 +498,7 @@ db_fetch_bound(struct db_source *src, struct db_conn *c, struct db_stmt *s,
 				if (b->ind[k] < 0 ||
 				    (size_t)b->ind[k] >= sizeof b->s[k])
 					return 1;       /* NO_TOTAL, or cut */
-				if (exec_cell_text(src, c, res->names[col],
+				if (fetch_cell_text(src, c, res->names[col],
 				    v->type, b->s[k], (size_t)b->ind[k], v, a,
 				    err) == -1)
 					return -1;

@@ -17,7 +17,7 @@
 #include "db/db_int.h"
 
 static void
-source_hms(time_t t, char out[9])
+outage_hms(time_t t, char out[9])
 {
 	struct tm tm;
 
@@ -27,7 +27,7 @@ source_hms(time_t t, char out[9])
 
 /* Wall clock of a past now_ms() instant. */
 static time_t
-source_wall(uint64_t at_ms)
+outage_wall(uint64_t at_ms)
 {
 	uint64_t now = now_ms();
 
@@ -57,8 +57,8 @@ db_outage_down(struct db_source *src, uint64_t since_ms,
 	}
 	src->up = 0;
 	sp->down_ms = since_ms;
-	sp->down_wall = source_wall(since_ms);
-	source_hms(sp->down_wall, hms);
+	sp->down_wall = outage_wall(since_ms);
+	outage_hms(sp->down_wall, hms);
 	why = err->msg;
 	n = strlen(src->name);
 	if (strncmp(why, "datasource ", 11) == 0 &&
@@ -79,8 +79,8 @@ db_outage_back(struct db_source *src)
 
 	src->connects++;
 	if (!src->up) {
-		source_hms(sp->down_wall, since);
-		source_hms(time(NULL), back);
+		outage_hms(sp->down_wall, since);
+		outage_hms(time(NULL), back);
 		log_warnx("datasource %s is BACK UP at %s: the database "
 		    "answers again after %llu s down (since %s); callers get "
 		    "answers from it again", src->name, back,
@@ -114,7 +114,7 @@ db_outage_backoff(struct db_source *src)
  * all once it is known down (the negative cache).
  */
 static void *
-source_prober(void *arg)
+outage_prober(void *arg)
 {
 	struct db_source *src = arg;
 	struct db_conn *c = NULL;
@@ -176,7 +176,7 @@ source_prober(void *arg)
  * it back -- or when the datasource closes.
  */
 static void *
-source_filler(void *arg)
+outage_filler(void *arg)
 {
 	struct db_source *src = arg;
 	struct db_conn *c = NULL;
@@ -236,7 +236,7 @@ db_source_warm(struct db_source *src)
 	src->pending++;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&tid, &attr, source_filler, src) != 0) {
+	if (pthread_create(&tid, &attr, outage_filler, src) != 0) {
 		src->pending--;
 		log_warnx("datasource %s: cannot start the thread that opens "
 		    "its connections; they open as callers need them",
@@ -264,7 +264,7 @@ db_outage_probe(struct db_source *src)
 	src->pending++;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&tid, &attr, source_prober, src) != 0) {
+	if (pthread_create(&tid, &attr, outage_prober, src) != 0) {
 		src->probing = 0;
 		src->pending--;
 		log_warnx("datasource %s: cannot start a reconnect thread",
@@ -284,7 +284,7 @@ db_outage_unreachable(struct db_source *src, struct db_err *err, uint64_t left)
 	char hms[9];
 	int up = src->up;
 
-	source_hms(sp->down_wall, hms);
+	outage_hms(sp->down_wall, hms);
 	pthread_mutex_unlock(&src->lock);
 	if (up)
 		db_err_set(err, DBE_DOWN, "datasource %s: a connection was "

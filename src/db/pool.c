@@ -18,7 +18,7 @@
 
 /* Take a slot back after a failed connect or a dropped connection. */
 static void
-source_slot_free(struct db_source *src, const struct db_conn *c)
+pool_slot_free(struct db_source *src, const struct db_conn *c)
 {
 	int i;
 
@@ -45,7 +45,7 @@ db_pool_slot_put(struct db_source *src, struct db_conn *c)
 
 /* Connect on the caller's thread (when no opener thread can start). */
 static int
-source_connect_new(struct db_source *src, struct db_conn **out,
+pool_connect_new(struct db_source *src, struct db_conn **out,
     struct db_err *err)
 {
 	struct db_conn *c = NULL;
@@ -79,12 +79,12 @@ source_connect_new(struct db_source *src, struct db_conn **out,
  * A connection opened for a caller on a thread of its own: a connect
  * on a frozen network holds this thread (up to connect-timeout per
  * connection string), never the caller, who waits for it only as long
- * as its statement may take (db_source_acquire).  The connection joins
+ * as its statement may take (db_pool_acquire).  The connection joins
  * the pool idle, for that caller or the next; a failure is an outage
  * as any, and its reason goes to the callers waiting (open_err).
  */
 static void *
-source_opener(void *arg)
+pool_opener(void *arg)
 {
 	struct db_source *src = arg;
 	struct db_conn *c = NULL;
@@ -128,7 +128,7 @@ source_opener(void *arg)
  * nopen from now on.  -1 when no thread can start.
  */
 static int
-source_open_bg(struct db_source *src)
+pool_open_bg(struct db_source *src)
 {
 	pthread_attr_t attr;
 	pthread_t tid;
@@ -139,7 +139,7 @@ source_open_bg(struct db_source *src)
 	src->opening++;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&tid, &attr, source_opener, src);
+	rc = pthread_create(&tid, &attr, pool_opener, src);
 	pthread_attr_destroy(&attr);
 	if (rc == 0)
 		return 0;
@@ -151,7 +151,7 @@ source_open_bg(struct db_source *src)
 
 /* The idle connection released last (LIFO keeps the others aging out). */
 static struct db_conn *
-source_idle(struct db_source *src)
+pool_idle(struct db_source *src)
 {
 	struct db_conn *best = NULL;
 	int i;
@@ -170,7 +170,7 @@ source_idle(struct db_source *src)
  * (src->lock held): a disconnect may wait on the network too.
  */
 static void
-source_drop_idle(struct db_source *src)
+pool_drop_idle(struct db_source *src)
 {
 	struct db_conn *c;
 	int i;
@@ -191,14 +191,14 @@ source_drop_idle(struct db_source *src)
  * past idle-check is probed first: on its own thread, within the
  * statement's deadline), a new one while the pool has room, or wait
  * up to wait_ms for one to come back (DBE_BUSY).  A new connection is
- * opened by a thread of its own (source_opener) and the caller waits
+ * opened by a thread of its own (pool_opener) and the caller waits
  * for it open_ms at most (<= 0: until the opener ends, bounded by
  * connect-timeout), then hears DBE_TIMEOUT while the opener goes on.
  * While the database is down (the prober reconnects in the background)
  * this fails at once with DBE_DOWN.  Nothing here waits on the network.
  */
 int
-db_source_acquire(struct db_source *src, int readonly, int wait_ms,
+db_pool_acquire(struct db_source *src, int readonly, int wait_ms,
     int open_ms, struct db_conn **out, struct db_err *err)
 {
 	struct db_conn *c;
@@ -220,7 +220,7 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 		}
 		/* An opener failed while this caller waited: its reason. */
 		if (opened && src->open_fails != fails &&
-		    source_idle(src) == NULL) {
+		    pool_idle(src) == NULL) {
 			*err = src->open_err;
 			pthread_mutex_unlock(&src->lock);
 			return -1;
@@ -233,16 +233,16 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 		 * tries again in the background.
 		 */
 		if (!src->up) {
-			source_drop_idle(src);
+			pool_drop_idle(src);
 			db_outage_probe(src);
-			if (source_idle(src) == NULL) {
+			if (pool_idle(src) == NULL) {
 				now = now_ms();
 				return db_outage_unreachable(src, err,
 				    src->down_until > now && !src->probing ?
 				    src->down_until - now : 0);
 			}
 		}
-		if ((c = source_idle(src)) != NULL) {
+		if ((c = pool_idle(src)) != NULL) {
 			c->in_use = 1;
 			src->nbusy++;
 			now = now_ms();
@@ -260,7 +260,7 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 				    "failed its probe (%s); reconnecting",
 				    src->name, err->msg);
 				pthread_mutex_lock(&src->lock);
-				source_slot_free(src, c);
+				pool_slot_free(src, c);
 				pthread_mutex_unlock(&src->lock);
 				db_connect_free(src, c);
 				memset(err, 0, sizeof *err);
@@ -293,11 +293,11 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 			}
 			if (!opened) {
 				fails = src->open_fails;
-				if (source_open_bg(src) == 0) {
+				if (pool_open_bg(src) == 0) {
 					opened = 1;
 					continue;
 				}
-				rc = source_connect_new(src, &c, err);
+				rc = pool_connect_new(src, &c, err);
 				pthread_mutex_unlock(&src->lock);
 				if (rc == -1)
 					return -1;
@@ -348,7 +348,7 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 		db_source_deadline(&ts, suspect && grace < until ? grace : until);
 		if (now >= until || pthread_cond_timedwait(&src->cond,
 		    &src->lock, &ts) == ETIMEDOUT) {
-			if (source_idle(src) != NULL ||
+			if (pool_idle(src) != NULL ||
 			    src->nopen < src->pool_size ||
 			    db_outage_suspect(src))
 				continue;
@@ -365,11 +365,11 @@ db_source_acquire(struct db_source *src, int readonly, int wait_ms,
 }
 
 void
-db_source_release(struct db_source *src, struct db_conn *c)
+db_pool_release(struct db_source *src, struct db_conn *c)
 {
 	if (c->broken) {
 		pthread_mutex_lock(&src->lock);
-		source_slot_free(src, c);
+		pool_slot_free(src, c);
 		/* Closed on its own thread: a disconnect can wait too. */
 		src->pending++;
 		pthread_mutex_unlock(&src->lock);
@@ -397,11 +397,11 @@ db_source_release(struct db_source *src, struct db_conn *c)
  * A caller stopped waiting for c (db_conn_call passed its deadline): c
  * leaves the pool's slots but stays counted in nopen, so that a frozen
  * network never makes the pool open more than pool-size connections,
- * until its thread closes it (db_source_retired).  The database is
+ * until its thread closes it (db_pool_retired).  The database is
  * checked again in the background.
  */
 void
-db_source_abandon(struct db_source *src, struct db_conn *c)
+db_pool_abandon(struct db_source *src, struct db_conn *c)
 {
 	int i;
 
@@ -423,7 +423,7 @@ db_source_abandon(struct db_source *src, struct db_conn *c)
  * its driver came back at last): close it, give the slot back.
  */
 void
-db_source_retired(struct db_source *src, struct db_conn *c)
+db_pool_retired(struct db_source *src, struct db_conn *c)
 {
 	int stuck = c->stuck;
 

@@ -217,10 +217,10 @@ db_source_adapter_known(struct db_source *src)
 	tried = src->detected || src->ads == NULL;
 	pthread_mutex_unlock(&src->lock);
 	if (ad != NULL || tried ||
-	    db_source_acquire(src, 1, src->pool_wait_ms, src->query_timeout_ms,
+	    db_pool_acquire(src, 1, src->pool_wait_ms, src->query_timeout_ms,
 	    &c, &err) == -1)
 		return ad;
-	db_source_release(src, c);
+	db_pool_release(src, c);
 	return db_source_adapter(src);
 }
 

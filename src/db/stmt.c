@@ -43,7 +43,7 @@ db_stmt_forget(struct db_stmt *s)
 }
 
 static void
-exec_stmt_drop(struct db_source *src, struct db_stmt *s)
+stmt_drop(struct db_source *src, struct db_stmt *s)
 {
 	size_t i;
 
@@ -63,7 +63,7 @@ void
 db_exec_free_stmts(struct db_source *src, struct db_conn *c)
 {
 	for (size_t i = 0; i < DB_STMT_CACHE; i++)
-		exec_stmt_drop(src, &c->stmts[i]);
+		stmt_drop(src, &c->stmts[i]);
 }
 
 /*
@@ -94,7 +94,7 @@ db_stmt_prepare(struct db_source *src, struct db_conn *c, const char *sql,
 		    s->used < victim->used))
 			victim = s;
 	}
-	exec_stmt_drop(src, victim);
+	stmt_drop(src, victim);
 	if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st))) {
 		db_exec_diag(SQL_HANDLE_DBC, c->dbc, DBE_SQL, err,
 		    "cannot allocate a statement");
@@ -115,10 +115,10 @@ db_stmt_prepare(struct db_source *src, struct db_conn *c, const char *sql,
 	w.st = st;
 	w.deadline = deadline;
 	if (deadline != UINT64_MAX)
-		db_source_watch(src, &w);
+		db_watchdog_watch(src, &w);
 	r = SQLPrepare(st, (SQLCHAR *)text, SQL_NTS);
 	if (deadline != UINT64_MAX)
-		db_source_unwatch(src, &w);
+		db_watchdog_unwatch(src, &w);
 	free(text);
 	if (w.fired) {
 		db_err_set(err, DBE_TIMEOUT, "preparing the statement took "
@@ -148,7 +148,7 @@ db_stmt_prepare(struct db_source *src, struct db_conn *c, const char *sql,
 }
 
 static enum db_vtype
-exec_sqltype(SQLSMALLINT t, SQLSMALLINT scale)
+stmt_sqltype(SQLSMALLINT t, SQLSMALLINT scale)
 {
 	switch (t) {
 	case SQL_INTEGER: case SQL_SMALLINT: case SQL_TINYINT: case SQL_BIGINT:
@@ -200,7 +200,7 @@ db_stmt_describe(struct db_source *src, struct db_conn *c, struct db_stmt *s,
 		if (db_conv_from_db(c, src->utf8, (char *)name,
 		    strlen((char *)name), &tmp[i], &ignore) == -1)
 			tmp[i] = xasprintf("column%zu", i + 1);
-		s->types[i] = exec_sqltype(type, scale);
+		s->types[i] = stmt_sqltype(type, scale);
 		sb_add(&blob, tmp[i], strlen(tmp[i]) + 1);
 	}
 	s->namebytes = blob.len;

@@ -44,7 +44,7 @@ db_watchdog_main(void *arg)
 		/*
 		 * Sleep until the earliest deadline, or on until the wake-up
 		 * planned before (so that a statement that ends in time costs
-		 * no wake-up); db_source_watch signals only for an earlier
+		 * no wake-up); db_watchdog_watch signals only for an earlier
 		 * deadline than src->wnext.
 		 */
 		if (next == NULL && src->wnext > now && src->wnext != UINT64_MAX) {
@@ -64,7 +64,7 @@ db_watchdog_main(void *arg)
 			continue;
 		}
 		next->fired = 1;
-		/* db_source_unwatch waits while fired == 1 (cancelling). */
+		/* db_watchdog_unwatch waits while fired == 1 (cancelling). */
 		pthread_mutex_unlock(&src->wlock);
 		SQLCancel(next->st);
 		pthread_mutex_lock(&src->wlock);
@@ -76,7 +76,7 @@ db_watchdog_main(void *arg)
 }
 
 void
-db_source_watch(struct db_source *src, struct db_watch *w)
+db_watchdog_watch(struct db_source *src, struct db_watch *w)
 {
 	pthread_mutex_lock(&src->wlock);
 	w->fired = 0;
@@ -88,7 +88,7 @@ db_source_watch(struct db_source *src, struct db_watch *w)
 }
 
 void
-db_source_unwatch(struct db_source *src, struct db_watch *w)
+db_watchdog_unwatch(struct db_source *src, struct db_watch *w)
 {
 	struct db_watch **pp;
 
