@@ -490,8 +490,10 @@ has "stopped" "$log" "the log says it stopped"
 
 # the privilege model: started as root with user = nobody, kefu db init
 # and kefud make every file as nobody, calls are logged (the store is
-# writable), core dumps are off, and the sockets are gone after SIGTERM
-if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+# writable), core dumps are off (and the process not dumpable), and the
+# sockets are gone after SIGTERM
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 &&
+    command -v setpriv >/dev/null 2>&1; then
 	priv=$tmp/priv
 	mkdir "$priv"
 	chown nobody "$priv"
@@ -520,6 +522,18 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	check $? "the process runs as nobody (uid 65534)"
 	grep -q "^Max core file size *0 *0 " "/proc/$pid/limits"
 	check $? "no core dumps (RLIMIT_CORE 0)" "/proc/$pid/limits"
+	# not dumpable (PR_SET_DUMPABLE 0): its own user cannot read its
+	# memory, as it can a process of its own that is dumpable
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 5 &
+	spid=$!
+	sleep 0.2
+	nobody cat "/proc/$spid/environ" >/dev/null 2>&1
+	check $? "nobody reads the memory of its own dumpable process"
+	kill "$spid" 2>/dev/null
+	nobody cat "/proc/$pid/environ" >/dev/null 2>&1
+	[ $? -ne 0 ]
+	check $? "... but not kefud's, running as nobody (not dumpable)"
 	"$kefu" -c "$tmp/priv.conf" call --line demo --fast --keys "2" \
 	    --caller 8888 >"$tmp/out" 2>&1
 	check $? "a call" "$tmp/out"
@@ -541,8 +555,24 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	[ ! -e "$priv/kefud.sock" ] && [ ! -e "$priv/line-demo.sock" ] &&
 	    [ ! -e "$priv/line-rec.sock" ]
 	check $? "its sockets are removed at exit" "$plog"
+	# started as nobody, as the shipped unit's User= does: no change of
+	# user resets dumpable then, kefud's own PR_SET_DUMPABLE 0 is what
+	# keeps others of its user from reading its memory
+	chown nobody "$tmp/priv.conf"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$kefud" -d \
+	    -f "$tmp/priv.conf" >"$plog" 2>&1 &
+	pid=$!
+	i=0
+	while [ ! -S "$priv/line-demo.sock" ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1)); done
+	grep -q "^Uid:.*65534" "/proc/$pid/status" &&
+	    ! nobody cat "/proc/$pid/environ" >/dev/null 2>&1
+	check $? "started as nobody: not dumpable either" "$plog"
+	kill "$pid"
+	wait "$pid"
+	pid=
 else
-	for t in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+	for t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
 		ok "# SKIP the switch to user nobody needs root"
 	done
 fi
