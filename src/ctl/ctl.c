@@ -251,14 +251,17 @@ ctl_answer(struct ctl_server *srv, struct ctl_conn *c, int broken)
 struct ctl_defer *
 ctl_defer(struct ctl_server *srv)
 {
+	struct ctl_conn *c = srv->cur;
 	struct ctl_defer *d;
 
-	if (srv->cur == NULL || srv->cur->defer != NULL)
+	if (c == NULL || c->defer != NULL) {
 		fatalx("ctl_defer called outside a request handler");
+		return NULL;
+	}
 	d = xcalloc(1, sizeof *d);
 	d->srv = srv;
-	d->conn = srv->cur;
-	srv->cur->defer = d;
+	d->conn = c;
+	c->defer = d;
 	pthread_mutex_lock(&srv->dlock);
 	srv->ndefer++;
 	pthread_mutex_unlock(&srv->dlock);
@@ -369,7 +372,7 @@ static int
 ctl_conn_step(struct ctl_server *srv, struct ctl_conn *c, short revents)
 {
 	if (c->defer != NULL)   /* waiting for its answer: gone or not */
-		return revents & (POLLHUP | POLLERR | POLLNVAL) ? -1 : 0;
+		return (revents & (POLLHUP | POLLERR | POLLNVAL)) ? -1 : 0;
 	if (!c->answering && (revents & (POLLIN | POLLHUP | POLLERR)) &&
 	    ctl_conn_read(srv, c) == -1)
 		return -1;

@@ -411,11 +411,7 @@ db_run(struct db_source *src, const struct db_query *q,
 		return -1;
 	}
 	/* Drivers refuse a trailing ';' or comment: send up to the last token. */
-	if (q->sql_hash != 0) {
-		hash = q->sql_hash;
-		len = q->sql_len;
-	} else
-		hash = db_sql_hash(q->sql, &len);
+	hash = q->sql_hash != 0 ? q->sql_hash : db_sql_hash(q->sql, &len);
 	if (exec_verdict(q, q->writes ? 1 : q->call ? 2 : 0, &trim, &why) ==
 	    -1) {
 		db_err_set(err, DBE_REFUSED, "datasource %s: %s", src->name,
@@ -618,11 +614,7 @@ db_tx_run(struct db_tx *tx, const struct db_query *q,
 	err->sqlstate[0] = '\0';
 	err->msg[0] = '\0';
 	*out = NULL;
-	if (q->sql_hash != 0) {
-		hash = q->sql_hash;
-		len = q->sql_len;
-	} else
-		hash = db_sql_hash(q->sql, &len);
+	hash = q->sql_hash != 0 ? q->sql_hash : db_sql_hash(q->sql, &len);
 	if (exec_verdict(q, q->writes, &trim, &why) == -1) {
 		db_err_set(err, DBE_REFUSED, "datasource %s: %s", tx->src->name,
 		    why);
