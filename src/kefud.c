@@ -49,6 +49,15 @@ struct kefud {
 	pthread_t mail;
 	int mail_running;
 	atomic_int mail_stop;
+	/* the reload thread: one reload at a time, off the control socket */
+	pthread_mutex_t reload_mtx;     /* guards the fields below */
+	pthread_t reload;
+	int reload_started;     /* reload is a thread to join */
+	int reloading;          /* it runs */
+	int reload_again;       /* a SIGHUP came meanwhile: reload once more */
+	int reload_stop;        /* kefud is stopping: no more reloads */
+	uint64_t reload_since;  /* now_ms() it began */
+	struct ctl_defer *reload_client;        /* to answer, or NULL */
 	/* [slips] auto-print: a slot's slips printed at its cut-off */
 	pthread_t slips;
 	int slips_running;
@@ -288,6 +297,108 @@ kefud_reload(struct kefud *k, struct strbuf *reply, char **cause)
 	return 0;
 }
 
+/*
+ * The reload thread: runs the reload asked for (and one more for each
+ * burst of SIGHUPs that came meanwhile), answers the client that asked,
+ * if one did.  Neither the control socket nor the signal loop waits for
+ * it, so `kefu status` and SIGTERM are served while flows load.
+ */
+static void *
+kefud_reload_main(void *arg)
+{
+	struct kefud *k = arg;
+	struct strbuf reply = STRBUF_INIT;
+	struct ctl_defer *d;
+	char *cause;
+	int rc;
+
+	pthread_mutex_lock(&k->reload_mtx);
+	while (k->reloading) {
+		d = k->reload_client;
+		k->reload_client = NULL;
+		k->reload_again = 0;
+		pthread_mutex_unlock(&k->reload_mtx);
+		cause = NULL;
+		rc = kefud_reload(k, &reply, &cause);
+		if (rc == -1)
+			log_error("reload refused, the running configuration "
+			    "stays: %s", cause);
+		if (d != NULL)
+			ctl_done(d, rc, sb_str(&reply), cause);
+		else
+			free(cause);
+		sb_free(&reply);
+		pthread_mutex_lock(&k->reload_mtx);
+		if (!k->reload_again || k->reload_stop)
+			k->reloading = 0;
+	}
+	pthread_mutex_unlock(&k->reload_mtx);
+	return NULL;
+}
+
+/*
+ * Start a reload on the reload thread: asked by a client of the control
+ * socket (client: the request is deferred, answered when done) or by
+ * SIGHUP.  While one runs, a client's is refused and a SIGHUP's follows
+ * it.  -1 with *cause when refused.
+ */
+static int
+kefud_reload_start(struct kefud *k, int client, char **cause)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&k->reload_mtx);
+	if (k->reload_stop)
+		rc = kf_error(cause, "kefud is stopping");
+	else if (k->reloading && client)
+		rc = kf_error(cause, "a reload is already running (for %llu "
+		    "ms); try again when it has finished",
+		    (unsigned long long)(now_ms() - k->reload_since));
+	else if (k->reloading) {
+		k->reload_again = 1;
+		log_info("SIGHUP during a reload: another reload follows it");
+	} else {
+		if (k->reload_started)
+			pthread_join(k->reload, NULL);  /* it has ended */
+		k->reload_started = 0;
+		k->reloading = 1;
+		k->reload_since = now_ms();
+		k->reload_client = client ? ctl_defer(k->ctl) : NULL;
+		if (pthread_create(&k->reload, NULL, kefud_reload_main, k) !=
+		    0) {
+			k->reloading = 0;
+			if (k->reload_client != NULL)
+				ctl_done(k->reload_client, -1, NULL, xstrdup(
+				    "cannot start a thread for the reload"));
+			k->reload_client = NULL;
+			rc = client ? CTL_DEFERRED : -1;
+			if (!client)
+				kf_error(cause, "cannot start a thread for "
+				    "the reload");
+		} else {
+			k->reload_started = 1;
+			rc = client ? CTL_DEFERRED : 0;
+		}
+	}
+	pthread_mutex_unlock(&k->reload_mtx);
+	return rc;
+}
+
+/* No more reloads; wait for one that runs (kefud is stopping). */
+static void
+kefud_reload_stop(struct kefud *k)
+{
+	int started;
+
+	pthread_mutex_lock(&k->reload_mtx);
+	k->reload_stop = 1;
+	started = k->reload_started;
+	k->reload_started = 0;
+	pthread_mutex_unlock(&k->reload_mtx);
+	if (started)
+		pthread_join(k->reload, NULL);
+}
+
 static int
 kefud_request(const char *req, struct strbuf *reply, char **cause,
     void *arg)
@@ -312,13 +423,8 @@ kefud_request(const char *req, struct strbuf *reply, char **cause,
 		kefud_status_sources(k, reply);
 		return 0;
 	}
-	if (strcmp(req, "reload") == 0) {
-		if (kefud_reload(k, reply, cause) == -1) {
-			log_error("reload refused: %s", *cause);
-			return -1;
-		}
-		return 0;
-	}
+	if (strcmp(req, "reload") == 0)
+		return kefud_reload_start(k, 1, cause);
 	return kf_error(cause, "unknown request '%s' (try status or reload)",
 	    req);
 }
@@ -774,6 +880,7 @@ kefud_stop(struct kefud *k)
 {
 	size_t i;
 
+	kefud_reload_stop(k);
 	kefud_preload_poke(k, 1);
 	kefud_mail_stop(k);
 	kefud_slips_stop(k);
@@ -803,6 +910,7 @@ kefud_run(struct kefud *k)
 	k->started = time(NULL);
 	pthread_mutex_init(&k->preload_mtx, NULL);
 	pthread_cond_init(&k->preload_cv, NULL);
+	pthread_mutex_init(&k->reload_mtx, NULL);
 	if (kefud_drop(k->conf, &cause) == -1 ||
 	    ctl_listen(k->conf->socket_path, kefud_request, k, &k->ctl,
 	    &cause) == -1 || kefud_start_lines(k, &cause) == -1) {
@@ -822,9 +930,8 @@ kefud_run(struct kefud *k)
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			if (kefud_reload(k, NULL, &cause) == -1) {
-				log_error("reload refused, the running "
-				    "configuration stays: %s", cause);
+			if (kefud_reload_start(k, 0, &cause) == -1) {
+				log_error("cannot reload: %s", cause);
 				free(cause);
 				cause = NULL;
 			}

@@ -4,7 +4,8 @@
 # demo catalog; a price call through `kefu call --line` (the audio equals
 # what the in-process `kefu call` renders, a call_log row appears);
 # kefu status; kefu reload and SIGHUP; a refused reload; a reload during
-# a call (which finishes on the old set); garbage and vanishing callers;
+# a call (which finishes on the old set); kefu status answered during a
+# reload held by a FIFO flow file; garbage and vanishing callers;
 # no password in the log.  Calls use fast pacing (kefu call --fast).
 tap_name=kefud
 . "$(dirname "$0")/tap.sh"
@@ -336,6 +337,54 @@ has "kefu.conf changed (\[line demo\] silence): restart kefud" \
 has "kefu.conf changed (\[line demo\] silence)" "$log" "... in the log too"
 cp "$tmp/conf.good" "$conf"
 
+# A reload runs off the control socket's thread.  A flow file that is a
+# FIFO holds the reload in the flow loader until this script writes it
+# (the order of events, no clock): kefu status is answered meanwhile,
+# before the reload's answer; a second kefu reload is refused; a SIGHUP
+# is queued and reloads once more after it.
+sed 's/name="msg"/name="zgate"/' "$tmp/flows/msg.xml" >"$tmp/zgate.xml"
+mkfifo "$tmp/flows/zgate.xml"
+(exec 3>"$tmp/flows/zgate.xml"; : >"$tmp/gate-open"
+ until [ -e "$tmp/gate-go" ]; do sleep 0.05; done
+ cat "$tmp/zgate.xml" >&3) &
+gpid=$!
+"$kefu" -c "$conf" reload >"$tmp/reload-out" 2>&1 &
+rpid=$!
+i=0
+until [ -e "$tmp/gate-open" ] || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+[ -e "$tmp/gate-open" ]
+check $? "kefu reload: kefud is reading the flows (held by a FIFO)"
+[ -e "$tmp/gate-open" ] || kill "$gpid" 2>/dev/null
+# reloads after this one read a plain file
+cp "$tmp/zgate.xml" "$tmp/flows/.zgate" && mv "$tmp/flows/.zgate" \
+    "$tmp/flows/zgate.xml"
+timeout 10 "$kefu" -c "$conf" status >"$tmp/status" 2>&1
+check $? "kefu status while the reload runs" "$tmp/status"
+has "generation 5," "$tmp/status" "... says the running generation (5)"
+kill -0 "$rpid" 2>/dev/null && [ ! -s "$tmp/reload-out" ]
+check $? "... answered before the reload's answer, which still waits" \
+    "$tmp/reload-out"
+timeout 10 "$kefu" -c "$conf" reload >"$tmp/out" 2>&1
+[ $? -eq 1 ]
+check $? "a second kefu reload meanwhile is refused" "$tmp/out"
+has "a reload is already running" "$tmp/out" "... saying a reload runs"
+kill -HUP "$pid"
+sleep 0.2
+: >"$tmp/gate-go"
+wait "$gpid"
+wait "$rpid"
+check $? "the first reload answers once its flow file is read" \
+    "$tmp/reload-out"
+has "generation 6" "$tmp/reload-out" "... generation 6"
+gen_is 7
+check $? "the SIGHUP that came meanwhile reloaded after it: generation 7" \
+    "$tmp/status"
+has "SIGHUP during a reload: another reload follows" "$log" \
+    "... as the log says"
+rm -f "$tmp/flows/zgate.xml"
+
 # bad callers
 calls=5
 if command -v socat >/dev/null 2>&1; then
@@ -441,8 +490,10 @@ has "stopped" "$log" "the log says it stopped"
 
 # the privilege model: started as root with user = nobody, kefu db init
 # and kefud make every file as nobody, calls are logged (the store is
-# writable), core dumps are off, and the sockets are gone after SIGTERM
-if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+# writable), core dumps are off (and the process not dumpable), and the
+# sockets are gone after SIGTERM
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 &&
+    command -v setpriv >/dev/null 2>&1; then
 	priv=$tmp/priv
 	mkdir "$priv"
 	chown nobody "$priv"
@@ -471,6 +522,18 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	check $? "the process runs as nobody (uid 65534)"
 	grep -q "^Max core file size *0 *0 " "/proc/$pid/limits"
 	check $? "no core dumps (RLIMIT_CORE 0)" "/proc/$pid/limits"
+	# not dumpable (PR_SET_DUMPABLE 0): its own user cannot read its
+	# memory, as it can a process of its own that is dumpable
+	nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 5 &
+	spid=$!
+	sleep 0.2
+	nobody cat "/proc/$spid/environ" >/dev/null 2>&1
+	check $? "nobody reads the memory of its own dumpable process"
+	kill "$spid" 2>/dev/null
+	nobody cat "/proc/$pid/environ" >/dev/null 2>&1
+	[ $? -ne 0 ]
+	check $? "... but not kefud's, running as nobody (not dumpable)"
 	"$kefu" -c "$tmp/priv.conf" call --line demo --fast --keys "2" \
 	    --caller 8888 >"$tmp/out" 2>&1
 	check $? "a call" "$tmp/out"
@@ -492,8 +555,24 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	[ ! -e "$priv/kefud.sock" ] && [ ! -e "$priv/line-demo.sock" ] &&
 	    [ ! -e "$priv/line-rec.sock" ]
 	check $? "its sockets are removed at exit" "$plog"
+	# started as nobody, as the shipped unit's User= does: no change of
+	# user resets dumpable then, kefud's own PR_SET_DUMPABLE 0 is what
+	# keeps others of its user from reading its memory
+	chown nobody "$tmp/priv.conf"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$kefud" -d \
+	    -f "$tmp/priv.conf" >"$plog" 2>&1 &
+	pid=$!
+	i=0
+	while [ ! -S "$priv/line-demo.sock" ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1)); done
+	grep -q "^Uid:.*65534" "/proc/$pid/status" &&
+	    ! nobody cat "/proc/$pid/environ" >/dev/null 2>&1
+	check $? "started as nobody: not dumpable either" "$plog"
+	kill "$pid"
+	wait "$pid"
+	pid=
 else
-	for t in 1 2 3 4 5 6 7 8 9 10 11 12 13; do
+	for t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
 		ok "# SKIP the switch to user nobody needs root"
 	done
 fi

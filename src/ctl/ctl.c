@@ -5,9 +5,12 @@
  * matter how slowly the bytes trickle in), and at most CTL_MAX_PER_UID
  * connections of one user (SO_PEERCRED) and CTL_MAX_CONN in all are
  * kept -- the oldest goes first -- so idle or slow clients never keep
- * `kefu status` waiting.  Protocol: the client writes one line; the
- * server writes the answer lines, then "ok" or "error: reason" (a
- * reason of several lines is several "error: " lines), and closes.
+ * `kefu status` waiting.  A request that takes long (a reload) is taken
+ * by the daemon with ctl_defer and answered with ctl_done from its own
+ * thread: the loop serves the other clients meanwhile.  Protocol: the
+ * client writes one line; the server writes the answer lines, then "ok"
+ * or "error: reason" (a reason of several lines is several "error: "
+ * lines), and closes.
  */
 #include "config.h"
 
@@ -15,6 +18,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -39,13 +43,27 @@ struct ctl_conn {
 	char in[CTL_MAX_REQUEST];
 	size_t inlen;
 	int answering;          /* the answer is in out */
+	struct ctl_defer *defer;        /* the answer comes by ctl_done */
 	struct strbuf out;      /* the answer */
 	size_t sent;            /* bytes of out written */
 };
 
+/*
+ * A deferred request, from ctl_defer to ctl_done.  conn is NULL once the
+ * client is gone; everything here is guarded by the server's dlock.
+ */
+struct ctl_defer {
+	struct ctl_server *srv;
+	struct ctl_conn *conn;
+	int done;               /* ctl_done was called: on srv->finished */
+	struct strbuf out;      /* the answer, status lines included */
+	struct ctl_defer *next; /* on srv->finished */
+};
+
 struct ctl_server {
 	int fd;                 /* listening socket */
-	int wake[2];            /* pipe: written to stop the thread */
+	int wake[2];            /* pipe: a deferred answer came, or stop */
+	atomic_int stop;        /* the thread ends */
 	char *path;
 	ctl_handler_h *handler;
 	void *arg;
@@ -54,6 +72,11 @@ struct ctl_server {
 	size_t nconn;
 	uint64_t seq;
 	uint64_t warned;        /* now_ms() of the last warning about a cut */
+	struct ctl_conn *cur;   /* the connection in the handler */
+	pthread_mutex_t dlock;  /* guards the deferred requests */
+	pthread_cond_t dcond;   /* ndefer went down */
+	struct ctl_defer *finished;     /* done, for the loop to send */
+	int ndefer;             /* taken and not yet done */
 };
 
 static int
@@ -95,6 +118,12 @@ ctl_conn_drop(struct ctl_server *srv, size_t i)
 {
 	struct ctl_conn *c = srv->conn[i];
 
+	if (c->defer != NULL) {
+		/* its answer, when it comes, goes nowhere */
+		pthread_mutex_lock(&srv->dlock);
+		c->defer->conn = NULL;
+		pthread_mutex_unlock(&srv->dlock);
+	}
 	close(c->fd);
 	sb_free(&c->out);
 	free(c);
@@ -169,35 +198,124 @@ ctl_accept(struct ctl_server *srv)
 	return 0;
 }
 
-/* The request is complete (or broken): run it and queue the answer. */
+/* The final status: "ok", or every line of cause as an "error: " line. */
 static void
-ctl_answer(struct ctl_server *srv, struct ctl_conn *c, int broken)
+ctl_status(struct strbuf *out, int rc, char *cause)
 {
-	char *cause = NULL, *line, *nl;
+	char *line, *nl;
 
-	c->answering = 1;
-	if (broken) {
-		sb_adds(&c->out, "error: request too long or not a line\n");
+	if (rc == 0) {
+		sb_adds(out, "ok\n");
+		free(cause);
 		return;
 	}
-	c->in[c->inlen] = '\0';
-	if (srv->handler(str_trim(c->in), &c->out, &cause, srv->arg) == 0) {
-		sb_adds(&c->out, "ok\n");
-		return;
-	}
-	/* every line of the reason, each as an "error: " line */
 	for (line = cause ? cause : (char *)"failed"; *line != '\0';
 	    line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (nl == NULL) {
-			sb_addf(&c->out, "error: %s\n", line);
+			sb_addf(out, "error: %s\n", line);
 			break;
 		}
 		if (nl > line)
-			sb_addf(&c->out, "error: %.*s\n", (int)(nl - line),
-			    line);
+			sb_addf(out, "error: %.*s\n", (int)(nl - line), line);
 	}
 	free(cause);
+}
+
+/* The request is complete (or broken): run it and queue the answer. */
+static void
+ctl_answer(struct ctl_server *srv, struct ctl_conn *c, int broken)
+{
+	char *cause = NULL;
+	int rc;
+
+	if (broken) {
+		c->answering = 1;
+		sb_adds(&c->out, "error: request too long or not a line\n");
+		return;
+	}
+	c->in[c->inlen] = '\0';
+	srv->cur = c;
+	rc = srv->handler(str_trim(c->in), &c->out, &cause, srv->arg);
+	srv->cur = NULL;
+	if (rc == CTL_DEFERRED && c->defer != NULL) {
+		c->deadline = UINT64_MAX;       /* as long as the work takes */
+		return;
+	}
+	c->answering = 1;
+	ctl_status(&c->out, rc == CTL_DEFERRED ? -1 : rc, rc ==
+	    CTL_DEFERRED ? xstrdup("internal error: a request deferred "
+	    "without ctl_defer") : cause);
+}
+
+struct ctl_defer *
+ctl_defer(struct ctl_server *srv)
+{
+	struct ctl_conn *c = srv->cur;
+	struct ctl_defer *d;
+
+	if (c == NULL || c->defer != NULL) {
+		fatalx("ctl_defer called outside a request handler");
+		return NULL;
+	}
+	d = xcalloc(1, sizeof *d);
+	d->srv = srv;
+	d->conn = c;
+	c->defer = d;
+	pthread_mutex_lock(&srv->dlock);
+	srv->ndefer++;
+	pthread_mutex_unlock(&srv->dlock);
+	return d;
+}
+
+void
+ctl_done(struct ctl_defer *d, int rc, const char *reply, char *cause)
+{
+	struct ctl_server *srv = d->srv;
+
+	if (reply != NULL)
+		sb_adds(&d->out, reply);
+	ctl_status(&d->out, rc, cause);
+	pthread_mutex_lock(&srv->dlock);
+	if (d->conn == NULL) {
+		sb_free(&d->out);
+		free(d);
+	} else {
+		d->done = 1;
+		d->next = srv->finished;
+		srv->finished = d;
+	}
+	srv->ndefer--;
+	pthread_cond_broadcast(&srv->dcond);
+	pthread_mutex_unlock(&srv->dlock);
+	(void)write(srv->wake[1], "d", 1);
+}
+
+/* Answers that came by ctl_done: to their clients (the loop's thread). */
+static void
+ctl_finished(struct ctl_server *srv)
+{
+	struct ctl_defer *d, *next;
+	struct ctl_conn *c;
+	char buf[64];
+
+	while (read(srv->wake[0], buf, sizeof buf) == (ssize_t)sizeof buf)
+		;
+	pthread_mutex_lock(&srv->dlock);
+	d = srv->finished;
+	srv->finished = NULL;
+	pthread_mutex_unlock(&srv->dlock);
+	for (; d != NULL; d = next) {
+		next = d->next;
+		if ((c = d->conn) != NULL) {
+			c->defer = NULL;
+			sb_add(&c->out, d->out.s, d->out.len);
+			c->answering = 1;
+			c->deadline = now_ms() + CTL_DEADLINE_MS;
+		}
+		sb_free(&d->out);
+		free(d);
+	}
 }
 
 /* Bytes from the client; 0 to keep the connection, -1 to close it. */
@@ -253,6 +371,8 @@ ctl_conn_write(struct ctl_conn *c)
 static int
 ctl_conn_step(struct ctl_server *srv, struct ctl_conn *c, short revents)
 {
+	if (c->defer != NULL)   /* waiting for its answer: gone or not */
+		return (revents & (POLLHUP | POLLERR | POLLNVAL)) ? -1 : 0;
 	if (!c->answering && (revents & (POLLIN | POLLHUP | POLLERR)) &&
 	    ctl_conn_read(srv, c) == -1)
 		return -1;
@@ -284,8 +404,8 @@ ctl_thread(void *arg)
 		for (i = 0; i < n; i++) {
 			snap[i] = srv->conn[i];
 			pfd[2 + i].fd = snap[i]->fd;
-			pfd[2 + i].events = snap[i]->answering ? POLLOUT :
-			    POLLIN;
+			pfd[2 + i].events = snap[i]->defer != NULL ? 0 :
+			    snap[i]->answering ? POLLOUT : POLLIN;
 			pfd[2 + i].revents = 0;
 			if (snap[i]->deadline < next)
 				next = snap[i]->deadline;
@@ -297,8 +417,10 @@ ctl_thread(void *arg)
 			log_warn("control socket: poll");
 			break;
 		}
-		if (pfd[0].revents != 0)
+		if (atomic_load(&srv->stop))
 			break;
+		if (pfd[0].revents != 0)
+			ctl_finished(srv);
 		/* connections first, by the snapshot: accepting may cut one */
 		for (i = 0; i < n; i++) {
 			size_t j;
@@ -381,12 +503,16 @@ ctl_listen(const char *path, ctl_handler_h *handler, void *arg,
 		free(srv);
 		return -1;
 	}
+	(void)fcntl(srv->wake[0], F_SETFL, O_NONBLOCK);
+	(void)fcntl(srv->wake[1], F_SETFL, O_NONBLOCK);
 	srv->path = xstrdup(path);
 	srv->handler = handler;
 	srv->arg = arg;
+	pthread_mutex_init(&srv->dlock, NULL);
+	pthread_cond_init(&srv->dcond, NULL);
+	*out = srv;     /* before the first request: handlers may use it */
 	if (pthread_create(&srv->thread, NULL, ctl_thread, srv) != 0)
 		fatalx("cannot start the control socket thread");
-	*out = srv;
 	return 0;
 }
 
@@ -395,8 +521,23 @@ ctl_close(struct ctl_server *srv)
 {
 	if (srv == NULL)
 		return;
+	atomic_store(&srv->stop, 1);
 	(void)write(srv->wake[1], "x", 1);
 	pthread_join(srv->thread, NULL);
+	/* the connections are gone; ctl_done must still find srv */
+	pthread_mutex_lock(&srv->dlock);
+	while (srv->ndefer > 0)
+		pthread_cond_wait(&srv->dcond, &srv->dlock);
+	pthread_mutex_unlock(&srv->dlock);
+	while (srv->finished != NULL) {
+		struct ctl_defer *d = srv->finished;
+
+		srv->finished = d->next;
+		sb_free(&d->out);
+		free(d);
+	}
+	pthread_mutex_destroy(&srv->dlock);
+	pthread_cond_destroy(&srv->dcond);
 	close(srv->wake[0]);
 	close(srv->wake[1]);
 	close(srv->fd);

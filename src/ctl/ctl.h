@@ -13,12 +13,18 @@
 /*
  * Called on the server's thread for each request.  Append the answer to
  * reply (lines ending in '\n') and return 0 for "ok", or -1 with a
- * malloc'd reason in *cause for "error: reason".
+ * malloc'd reason in *cause for "error: reason".  A request that takes
+ * long (a reload) must not run here -- every other client would wait
+ * for it: take it with ctl_defer, start the work elsewhere and return
+ * CTL_DEFERRED; the answer goes to the client when ctl_done is called.
  */
 typedef int ctl_handler_h(const char *request, struct strbuf *reply,
     char **cause, void *arg);
 
+#define CTL_DEFERRED 1  /* the handler took the request: see ctl_defer */
+
 struct ctl_server;
+struct ctl_defer;
 
 /*
  * Listen on path (an existing stale socket is replaced; a live one is an
@@ -30,8 +36,27 @@ struct ctl_server;
  */
 int ctl_listen(const char *path, ctl_handler_h *handler, void *arg,
     struct ctl_server **out, char **cause);
-/* Stop serving, remove the socket file. */
+/*
+ * Stop serving, remove the socket file.  Waits for the requests taken
+ * with ctl_defer to be done (ctl_done), so finish or refuse them first.
+ */
 void ctl_close(struct ctl_server *srv);
+
+/*
+ * Only from the handler, on the server's thread: the request being
+ * handled is answered later, by ctl_done, from any thread (the handler
+ * then returns CTL_DEFERRED).  Meanwhile the server serves the other
+ * clients, and this one waits for its answer without the request
+ * deadline.
+ */
+struct ctl_defer *ctl_defer(struct ctl_server *srv);
+/*
+ * The answer of a deferred request: reply (lines ending in '\n', or
+ * NULL), then "ok" when rc is 0, else the reason cause (taken over,
+ * may be NULL) as "error: " lines.  d is freed; a client gone meanwhile
+ * gets nothing.
+ */
+void ctl_done(struct ctl_defer *d, int rc, const char *reply, char *cause);
 
 /*
  * Client: send one request and collect the answer (without the final

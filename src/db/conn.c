@@ -79,7 +79,7 @@ conn_thread(void *arg)
 	if (retire) {
 		/* Nobody joins this thread: it closes its connection. */
 		pthread_detach(pthread_self());
-		db_source_retired(src, c);
+		db_pool_retired(src, c);
 	}
 	return NULL;
 }
@@ -124,7 +124,7 @@ db_conn_call(struct db_conn *c, struct db_job *job, uint64_t deadline)
 		    ETIMEDOUT && c->jstate != CONN_DONE) {
 			/* The job and the connection are the thread's now. */
 			c->retire = 1;
-			db_source_abandon(c->src, c);
+			db_pool_abandon(c->src, c);
 			pthread_mutex_unlock(&c->jlock);
 			return -1;
 		}

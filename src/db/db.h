@@ -175,6 +175,9 @@ struct db_query {
 	int timeout_ms;                 /* 0: the datasource's query-timeout */
 	uint64_t sql_hash;              /* db_sql_hash(sql), or 0: hashed per run */
 	size_t sql_len;                 /* strlen(sql) when sql_hash is set */
+	int checked;                    /* db_sql_check accepted sql for this
+					   query's writes and call, giving... */
+	size_t sql_trim;                /* ... this: else checked per run */
 };
 
 /*
@@ -183,6 +186,16 @@ struct db_query {
  * struct db_query.
  */
 uint64_t db_sql_hash(const char *sql, size_t *len);
+
+/*
+ * The check db_run makes of a statement's text before it runs: one
+ * statement, a query unless writes (0 a query, 1 anything, 2 a call of
+ * a procedure that reads).  0 with *trim, the length to send (without a
+ * trailing ';' or comment), or -1 with a malloc'd *why.  A caller that
+ * runs one text many times checks it once and sets checked and sql_trim
+ * in struct db_query.
+ */
+int db_sql_check(const char *sql, int writes, size_t *trim, char **why);
 
 /*
  * Run one statement on a pooled connection: acquire (waiting at most

@@ -1,8 +1,10 @@
 /*
  * db_int.h: the private half of the db subsystem -- the structures of a
  * datasource, its pooled connections and their statement caches, shared
- * by source.c (pool), exec.c (statements), conv.c (values and
- * encodings), sqlscan.c (SQL text) and adapter.c (dialects).  Nothing
+ * by source.c, connect.c, pool.c, outage.c and watchdog.c (a datasource
+ * and its pool), exec.c, stmt.c, bind.c and fetch.c (statements), conv.c
+ * (values and encodings), sqlscan.c (SQL text) and adapter.c (dialects).
+ * Nothing
  * outside src/db/ includes this file.
  */
 #ifndef KEFU_DB_INT_H
@@ -19,7 +21,6 @@
 #include "util/util.h"
 
 #define DB_STMT_CACHE	16	/* prepared statements kept per connection */
-#define DB_VERDICT_CACHE 64	/* statement checks remembered per datasource */
 
 /* Row limiting styles of adapter profiles. */
 enum db_limit_style {
@@ -101,7 +102,7 @@ struct db_pbind {
 };
 
 /*
- * One result column bound with SQLBindCol (exec.c, reads only): the
+ * One result column bound with SQLBindCol (fetch.c, reads only): the
  * driver fills it on SQLFetch, saving a SQLGetData call per column, two
  * rows at a time (so a one-row result needs one SQLFetch: a rowset
  * shorter than the array is the last).  A value that does not fit makes
@@ -121,7 +122,7 @@ struct db_cbind {               /* column-wise: one element per row */
  */
 struct db_stmt {
 	char *sql;              /* the key: SQL text as given to db_run */
-	uint64_t hash;          /* exec_hash(sql) */
+	uint64_t hash;          /* db_sql_hash(sql) */
 	SQLHSTMT st;
 	uint64_t used;          /* LRU clock */
 	SQLSMALLINT nparams;    /* SQLNumParams; -1 unknown, -2 unsupported */
@@ -139,16 +140,6 @@ struct db_stmt {
 	enum db_vtype *cbtypes; /* the types they were bound for */
 	SQLULEN cbfetched;      /* rows the last SQLFetch gave (ROWS_FETCHED_PTR) */
 	int nobind;             /* a value did not fit: SQLGetData from now on */
-};
-
-/* A statement text db_sqlscan_check accepted, per datasource. */
-struct db_verdict {
-	char *sql;
-	size_t len;
-	uint64_t hash;
-	unsigned ok;            /* bit 0: as a read, 1: as a write, 2: as a call */
-	size_t trim;            /* db_sqlscan_trim_end() */
-	uint64_t used;
 };
 
 /*
@@ -229,6 +220,9 @@ struct db_source {
 				   in the driver */
 	int connecting;         /* connect threads in the driver (some
 				   perhaps given up on) */
+	int opening;            /* openers running (pool_opener) */
+	uint64_t open_fails;    /* openers that failed */
+	struct db_err open_err; /* ... the last one's reason */
 	int closing;
 	uint64_t connects, connect_failures;
 	uint64_t stmts_open;    /* statement handles allocated now */
@@ -236,8 +230,6 @@ struct db_source {
 	struct db_hist *hist;
 	/* Counted on every query's path without the lock. */
 	_Atomic uint64_t queries, errors, timeouts;
-	struct db_verdict verdicts[DB_VERDICT_CACHE];
-	uint64_t vclock;
 
 	pthread_mutex_t wlock;  /* the watchdog's list */
 	pthread_cond_t wcond;
@@ -245,6 +237,37 @@ struct db_source {
 	pthread_t watchdog;
 	int wstop;
 	uint64_t wnext;         /* the watchdog wakes by then at the latest */
+};
+
+/*
+ * What outage.c keeps per datasource besides struct db_source: the
+ * outage bookkeeping.  db_source_open
+ * allocates this around it, so a struct db_source pointer is one of
+ * these.  Guarded by src->lock.
+ */
+struct source_priv {
+	struct db_source pub;   /* first */
+	uint64_t down_ms;       /* now_ms() the outage began; 0: none */
+	time_t down_wall;       /* the same, wall clock, for the logs */
+	unsigned attempts;      /* failed reconnects in this outage */
+};
+#define SOURCE_PRIV(s) ((struct source_priv *)(void *)(s))
+
+/*
+ * How long a caller waits for the background reconnect after a
+ * connection was dropped while the database was believed up: a healthy
+ * database answers well within it, a dead one costs the caller no more.
+ */
+#define SOURCE_GRACE_MS 500
+
+/*
+ * Room for the cells' text inside the result's own block (see
+ * db_fetch_result_new): a short value is copied there instead of being
+ * allocated on its own.
+ */
+struct db_arena {
+	char *p;
+	size_t left;
 };
 
 /* str_trim() in place: the trimmed text starts at s itself. */
@@ -259,17 +282,40 @@ db_trim(char *s)
 }
 
 /* source.c */
-int db_source_acquire(struct db_source *src, int readonly, int wait_ms,
-    struct db_conn **out, struct db_err *err);
-void db_source_release(struct db_source *src, struct db_conn *c);
-void db_source_watch(struct db_source *src, struct db_watch *w);
-void db_source_unwatch(struct db_source *src, struct db_watch *w);
 void db_source_count(struct db_source *src, int ok, int timeout,
     unsigned us);
 void db_source_stmts(struct db_source *src, int delta);
-void db_source_access(struct db_source *src, struct db_conn *c);
-void db_source_abandon(struct db_source *src, struct db_conn *c);
-void db_source_retired(struct db_source *src, struct db_conn *c);
+void db_source_deadline(struct timespec *ts, uint64_t at_ms);
+void db_source_cond_init(pthread_cond_t *c);
+
+/* connect.c */
+void db_connect_free(struct db_source *src, struct db_conn *c);
+int db_connect(struct db_source *src, int quiet, struct db_conn **out,
+    struct db_err *err);
+void db_connect_access(struct db_source *src, struct db_conn *c);
+
+/* outage.c */
+void db_outage_down(struct db_source *src, uint64_t since_ms,
+    const struct db_err *err);
+void db_outage_back(struct db_source *src);
+void db_outage_backoff(struct db_source *src);
+void db_outage_probe(struct db_source *src);
+int db_outage_unreachable(struct db_source *src, struct db_err *err,
+    uint64_t left);
+int db_outage_suspect(struct db_source *src);
+
+/* pool.c */
+int db_pool_acquire(struct db_source *src, int readonly, int wait_ms,
+    int open_ms, struct db_conn **out, struct db_err *err);
+void db_pool_release(struct db_source *src, struct db_conn *c);
+void db_pool_abandon(struct db_source *src, struct db_conn *c);
+void db_pool_retired(struct db_source *src, struct db_conn *c);
+void db_pool_slot_put(struct db_source *src, struct db_conn *c);
+
+/* watchdog.c */
+void *db_watchdog_main(void *arg);
+void db_watchdog_watch(struct db_source *src, struct db_watch *w);
+void db_watchdog_unwatch(struct db_source *src, struct db_watch *w);
 
 /* conn.c */
 /* Start c's own thread; 0, or -1 (c then runs on the caller's thread). */
@@ -277,22 +323,49 @@ int db_conn_start(struct db_source *src, struct db_conn *c);
 /*
  * Run job on c's thread and wait until deadline (UINT64_MAX: no limit):
  * 0 when it ended, -1 when the deadline passed -- then job and c belong
- * to the thread (job->free, then db_source_retired), c was handed to
- * db_source_abandon, and the caller touches neither again.  Without a thread the
+ * to the thread (job->free, then db_pool_retired), c was handed to
+ * db_pool_abandon, and the caller touches neither again.  Without a thread the
  * job runs here and 0 is returned.
  */
 int db_conn_call(struct db_conn *c, struct db_job *job, uint64_t deadline);
-/* Have c's thread close c (db_source_retired); -1: no thread. */
+/* Have c's thread close c (db_pool_retired); -1: no thread. */
 int db_conn_retire(struct db_conn *c);
 /* End c's thread (c stays open); for db_source_close. */
 void db_conn_stop(struct db_conn *c);
 
 /* exec.c */
+int db_exec_conn_lost(const struct db_err *err);
 void db_exec_diag(SQLSMALLINT type, SQLHANDLE h, enum db_errkind kind,
     struct db_err *err, const char *what);
 void db_exec_free_stmts(struct db_source *src, struct db_conn *c);
-void db_exec_free_verdicts(struct db_source *src);
 int db_exec_probe(struct db_source *src, struct db_conn *c,
+    struct db_err *err);
+
+/* stmt.c */
+void db_stmt_unbind(struct db_stmt *s);
+void db_stmt_forget(struct db_stmt *s);
+struct db_stmt *db_stmt_prepare(struct db_source *src, struct db_conn *c,
+    const char *sql, uint64_t hash, size_t trim, uint64_t deadline,
+    struct db_err *err);
+int db_stmt_describe(struct db_source *src, struct db_conn *c,
+    struct db_stmt *s, struct db_err *err);
+int db_stmt_nparams(struct db_stmt *s, size_t given, const char *what,
+    struct db_err *err);
+void db_stmt_timeout(struct db_source *src, struct db_stmt *s, int timeout_ms);
+
+/* bind.c */
+int db_bind(struct db_source *src, struct db_conn *c, struct db_stmt *s,
+    const struct db_query *q, struct db_err *err);
+
+/* fetch.c */
+struct db_result *db_fetch_result_new(const struct db_stmt *s,
+    struct db_arena *a);
+int db_fetch(struct db_source *src, struct db_conn *c, SQLHSTMT st,
+    const struct db_query *q, struct db_result *res, struct db_arena *a,
+    struct db_err *err);
+int db_fetch_bindcols(struct db_stmt *s, const struct db_query *q);
+int db_fetch_bound(struct db_source *src, struct db_conn *c, struct db_stmt *s,
+    const struct db_query *q, struct db_result *res, struct db_arena *a,
     struct db_err *err);
 
 /* conv.c */

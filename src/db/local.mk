@@ -4,12 +4,19 @@ libkefu_a_SOURCES += \
 	src/db/db.h \
 	src/db/db_int.h \
 	src/db/adapter.c \
+	src/db/bind.c \
 	src/db/conn.c \
+	src/db/connect.c \
 	src/db/conv.c \
 	src/db/exec.c \
+	src/db/fetch.c \
 	src/db/hist.c \
+	src/db/outage.c \
+	src/db/pool.c \
 	src/db/source.c \
-	src/db/sqlscan.c
+	src/db/sqlscan.c \
+	src/db/stmt.c \
+	src/db/watchdog.c
 
 check_PROGRAMS += t/unit/db
 TESTS += t/unit/db

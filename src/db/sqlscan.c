@@ -355,3 +355,12 @@ db_sqlscan_trim_end(const char *sql)
 	}
 	return end;
 }
+
+int
+db_sql_check(const char *sql, int writes, size_t *trim, char **why)
+{
+	if (db_sqlscan_check(sql, writes, why) == -1)
+		return -1;
+	*trim = db_sqlscan_trim_end(sql);
+	return 0;
+}

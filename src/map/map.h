@@ -214,8 +214,9 @@ struct map_out {
 };
 
 /*
- * The result of running a mapping; map_res_free releases it.  It points
- * into itself: keep it where map_run filled it, never copy it.
+ * The result of running a mapping; map_res_free releases it.  It owns
+ * what it points to (nothing points into itself): a copy moves it, and
+ * only one of the two is freed.
  */
 struct map_res {
 	enum map_outcome outcome;
@@ -237,12 +238,10 @@ struct map_res {
 	struct db_err dberr;            /* the db layer's error, or DBE_NONE */
 	/* private */
 	struct db_result *db_;
-	struct map_out *vars_;          /* varbuf_ or malloc'd */
-	struct db_param *params_;       /* parbuf_ or malloc'd */
+	struct map_out *vars_;          /* malloc'd */
+	struct db_param *params_;       /* malloc'd */
 	char *buf_;
 	char *sql_;
-	struct map_out varbuf_[8];      /* no allocation for small mappings */
-	struct db_param parbuf_[16];
 };
 #define MAP_ROW(r, row, col) (&(r)->rows[(row) * (r)->ncols + (col)])
 void map_res_free(struct map_res *res);

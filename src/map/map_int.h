@@ -23,6 +23,8 @@ struct map_prep {
 	const char *sql;                /* what is sent */
 	uint64_t hash;                  /* db_sql_hash(sql) */
 	size_t len;
+	int checked;                    /* db_sql_check accepted sql ... */
+	size_t trim;                    /* ... with this length to send */
 };
 
 struct map {

@@ -1,4 +1,7 @@
-/* Unit tests for src/ctl: the control socket protocol, both ends. */
+/*
+ * Unit tests for src/ctl: the control socket protocol, both ends, idle
+ * and slow clients, and deferred answers.
+ */
 #include "config.h"
 
 #include <poll.h>
@@ -13,12 +16,19 @@
 #include "ctl/ctl.h"
 #include "../tap.h"
 
+static struct ctl_server *srv_g;        /* for ctl_defer */
+static _Atomic(struct ctl_defer *) deferred;    /* the last "slow" */
+
 static int
 handler(const char *req, struct strbuf *reply, char **cause, void *arg)
 {
 	int *count = arg;
 
 	(*count)++;
+	if (strcmp(req, "slow") == 0) {
+		atomic_store(&deferred, ctl_defer(srv_g));
+		return CTL_DEFERRED;
+	}
 	if (strcmp(req, "status") == 0) {
 		sb_adds(reply, "line 1: idle\nline 2: in call\n");
 		return 0;
@@ -77,6 +87,91 @@ slow_main(void *arg)
 		sleep_ms(100);
 	}
 	return NULL;
+}
+
+/* Send "slow" on a new connection; the deferred request, or NULL. */
+static struct ctl_defer *
+slow_request(const char *path, int *fd)
+{
+	struct ctl_defer *d = NULL;
+	int i;
+
+	atomic_store(&deferred, NULL);
+	if ((*fd = client(path)) == -1 || send(*fd, "slow\n", 5, 0) != 5)
+		return NULL;
+	for (i = 0; i < 200 && (d = atomic_load(&deferred)) == NULL; i++)
+		sleep_ms(10);
+	return d;
+}
+
+/* Everything the server sends on fd until it closes (1 s at most). */
+static char *
+read_all(int fd)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[256];
+	ssize_t n;
+
+	while (poll(&pfd, 1, 1000) == 1 &&
+	    (n = recv(fd, buf, sizeof buf, 0)) > 0)
+		sb_add(&sb, buf, (size_t)n);
+	return sb_steal(&sb);
+}
+
+/*
+ * A deferred request (a reload, in kefud): other clients are served while
+ * it waits, by the order of events -- kefu status is answered while the
+ * slow client has nothing yet; it is not cut at the request deadline;
+ * ctl_done's answer reaches it whole; a client gone before the answer
+ * costs nothing.
+ */
+static void
+test_defer(const char *path)
+{
+	struct ctl_defer *d;
+	struct pollfd pfd;
+	char *reply = NULL, *cause = NULL, *got;
+	int fd;
+
+	d = slow_request(path, &fd);
+	ok(d != NULL, "a slow request is deferred by its handler");
+	if (d == NULL)
+		return;
+	ok(ctl_request(path, "status", 1000, &reply, &cause) == 0,
+	    "status answered while the slow request waits");
+	free(reply);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	ok(poll(&pfd, 1, 0) == 0, "... before the slow one's answer (it has "
+	    "no byte yet)");
+	sleep_ms(2300);
+	ok(poll(&pfd, 1, 0) == 0, "past the 2 s request deadline the slow "
+	    "client is still waiting, not cut");
+	ctl_done(d, 0, "slow: done\n", NULL);
+	got = read_all(fd);
+	is_str(got, "slow: done\nok\n", "ctl_done's answer reaches it whole");
+	free(got);
+	close(fd);
+
+	d = slow_request(path, &fd);
+	ok(d != NULL, "a second slow request");
+	close(fd);
+	sleep_ms(100);
+	if (d != NULL)
+		ctl_done(d, -1, NULL, xstrdup("gone"));
+	ok(ctl_request(path, "status", 1000, &reply, &cause) == 0,
+	    "its client left before the answer: the server goes on");
+	free(reply);
+
+	d = slow_request(path, &fd);
+	if (d != NULL)
+		ctl_done(d, -1, "partial\n", xstrdup("one\ntwo"));
+	got = read_all(fd);
+	is_str(got, "partial\nerror: one\nerror: two\n", "a deferred "
+	    "refusal: every reason as an error line");
+	free(got);
+	close(fd);
 }
 
 /*
@@ -157,6 +252,7 @@ main(void)
 	snprintf(path, sizeof path, "/tmp/kefu-ctl-%ld.sock", (long)getpid());
 	ok(ctl_listen(path, handler, &count, &srv, &cause) == 0,
 	    "server listens");
+	srv_g = srv;
 	ok(ctl_request(path, "status", 2000, &reply, &cause) == 0,
 	    "status answered ok");
 	is_str(reply, "line 1: idle\nline 2: in call\n",
@@ -197,6 +293,7 @@ main(void)
 	free(cause);
 	cause = NULL;
 
+	test_defer(path);
 	test_crowd(path);
 
 	/* A second server on the same live socket is refused. */
@@ -209,7 +306,7 @@ main(void)
 		free(cause);
 		cause = NULL;
 	}
-	is_int(count, 20, "handler ran once per complete request");
+	is_int(count, 25, "handler ran once per complete request");
 	ctl_close(srv);
 	ok(access(path, F_OK) == -1, "socket file removed on close");
 	ok(ctl_request(path, "status", 1000, &reply, &cause) == -1,

@@ -8,7 +8,8 @@
  * ways until the test itself closes it.  Also: each frozen statement
  * ends within query-timeout and half a second, for callers one after
  * another through a freeze of KEFU_TEST_FREEZE_S seconds (15 by
- * default; 60 for the figure in the report) on a pool like kefud's.
+ * default; 60 for the figure in the report) on a pool like kefud's,
+ * and callers who need a new connection while the network freezes.
  */
 #include "config.h"
 
@@ -142,6 +143,85 @@ race_pg(const char *pg, int cycles, struct churn *r)
 }
 
 /*
+ * Callers who need a new connection while the network freezes, the
+ * database believed up (nothing opened yet: pool-min 0): a connect then
+ * hangs until connect-timeout (3 s), far past query-timeout.  Six
+ * callers back to back, the first four each starting a connect of its
+ * own and the last two finding the pool full of connects, are each
+ * told within query-timeout and half a second; once the network thaws,
+ * the connects started for them serve the next caller.
+ */
+static void
+connect_frozen(const char *pg)
+{
+	struct conf_datasource ds;
+	struct db_source *src;
+	struct db_err err;
+	struct proxy px;
+	char *connect[1], *cause = NULL;
+	uint64_t t0, ms, worst = 0;
+	int upstream, i, told = 0, answered = 0;
+
+	connect[0] = proxy_connstr(pg, 0, &upstream);
+	free(connect[0]);
+	if (proxy_start(&px, upstream) == -1) {
+		ok(0, "start the proxy");
+		return;
+	}
+	connect[0] = proxy_connstr(pg, px.port, &upstream);
+	memset(&ds, 0, sizeof ds);
+	ds.name = (char *)"connfrozen";
+	ds.connect = connect;
+	ds.nconnect = 1;
+	ds.encoding = (char *)"UTF-8";
+	ds.pool_size = 4;
+	ds.pool_min = 0;
+	ds.pool_wait_ms = 2000;
+	ds.connect_timeout_ms = 3000;
+	ds.query_timeout_ms = RACE_TIMEOUT_MS;
+	ds.retry_ms = 1000;
+	ds.retry_max_ms = 2000;
+	ds.idle_check_ms = 0;
+	if (db_source_open(&ds, ads, &src, &cause) == -1) {
+		ok(0, "open: %s", cause);
+		free(cause);
+		return;
+	}
+	proxy_mode(&px, PROXY_FROZEN);
+	for (i = 0; i < 6; i++) {
+		t0 = now_ms();
+		if (query(src, "SELECT 1", &err) == -1 &&
+		    (err.kind == DBE_TIMEOUT || err.kind == DBE_BUSY ||
+		    err.kind == DBE_DOWN))
+			told++;
+		ms = now_ms() - t0;
+		if (ms > worst)
+			worst = ms;
+		if (getenv("KEFU_TEST_VERBOSE") != NULL)
+			printf("# caller %d: %llu ms, %s: %s\n", i + 1,
+			    (unsigned long long)ms, db_errkind_name(err.kind),
+			    err.msg);
+	}
+	proxy_mode(&px, PROXY_FORWARD);
+	for (t0 = now_ms(); now_ms() - t0 < 8000; sleep_ms(100))
+		if (query(src, "SELECT 1", &err) == 0) {
+			answered = 1;
+			break;
+		}
+	db_source_close(src);
+	proxy_stop(&px);
+	free(connect[0]);
+	is_int(told, 6, "6 callers needing a new connection on a frozen "
+	    "network were told the database cannot answer");
+	ok(worst <= RACE_TIMEOUT_MS + 500, "each within query-timeout %d ms "
+	    "and 500 ms, not connect-timeout 3000 ms (worst %llu ms)",
+	    RACE_TIMEOUT_MS, (unsigned long long)worst);
+	ok(answered, "answered once the network thawed");
+	printf("# connect on a frozen network: 6 callers, worst wait %llu ms\n",
+	    (unsigned long long)worst);
+}
+
+/*
  * Callers one after another, a second apart, on a pool like kefud's
  * (pool-size 4 opened at start, query-timeout and connect-timeout 2 s,
  * idle-check 1 s so that the freeze finds idle connections due for a
@@ -266,6 +346,7 @@ main(void)
 	ads = loaded;
 	/* Other clients come and go all the while. */
 	race_pg(pg, cycles, &r);
+	connect_frozen(pg);
 	freeze_pg(pg, getenv("KEFU_TEST_FREEZE_S") ?
 	    atoi(getenv("KEFU_TEST_FREEZE_S")) : 15);
 	ok(r.accepted > 50 && r.checked > 30, "other clients came and went "
