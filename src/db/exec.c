@@ -650,7 +650,7 @@ db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
 		return -1;
 	}
 	/* Read-write: the connection's last statement may have been a read. */
-	db_source_access(src, tx.c);
+	db_connect_access(src, tx.c);
 	if (!SQL_SUCCEEDED(SQLSetConnectAttr(tx.c->dbc, SQL_ATTR_AUTOCOMMIT,
 	    (SQLPOINTER)SQL_AUTOCOMMIT_OFF, SQL_IS_UINTEGER))) {
 		db_exec_diag(SQL_HANDLE_DBC, tx.c->dbc, DBE_SQL, err,
