@@ -10,6 +10,7 @@
 #define KEFU_T_STORE_ENGINES_H
 
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <strings.h>
 
@@ -132,6 +133,64 @@ store_test_connstr(const char *engine, const char *base, const char *name)
 	return strcmp(engine, "postgresql") == 0 ?
 	    xasprintf("%s;ConnSettings=SET search_path TO %s", base, name) :
 	    store_test_with_database(base, name);
+}
+
+/* A test run on one engine's datasource, labelled "sqlite" and so on. */
+typedef void store_test_fn(const char *engine, struct conf_datasource *ds);
+
+/*
+ * Run fn on each engine with a store place of its own named after tag
+ * and the process: SQLite in /tmp/kefu-TAG-PID/ (removed after),
+ * PostgreSQL in schema kefu_TAG_PID, MariaDB in database kefu_TAG_PID
+ * (made, then dropped: each one a test).  A server whose variable is
+ * not set is a SKIP, or a failure with KEFU_TEST_REQUIRE_SERVERS=1.
+ */
+static inline void
+store_test_engines(struct db_adapters *ads, const char *tag,
+    store_test_fn *fn)
+{
+	static const struct {
+		const char *engine, *var, *label;
+	} servers[] = {
+		{ "postgresql", "KEFU_TEST_PG", "postgresql" },
+		{ "mariadb", "KEFU_TEST_MARIADB", "mariadb" },
+	};
+	struct conf_datasource ds;
+	char *dir, *conn, *name, *sql;
+	const char *base;
+	size_t i;
+
+	dir = xasprintf("/tmp/kefu-%s-%ld", tag, (long)getpid());
+	conn = xasprintf("Driver=SQLite3;Database=%s/kefu.db;Timeout=5000",
+	    dir);
+	store_test_ds(&ds, "local", conn);
+	fn("sqlite", &ds);
+	free(conn);
+	conn = xasprintf("rm -rf '%s'", dir);
+	if (system(conn) != 0)
+		tap_diag("%s failed", conn);
+	free(conn);
+	free(dir);
+	for (i = 0; i < sizeof servers / sizeof servers[0]; i++) {
+		if (store_test_missing(servers[i].var, servers[i].label))
+			continue;
+		base = getenv(servers[i].var);
+		name = xasprintf("kefu_%s_%ld", tag, (long)getpid());
+		sql = store_test_create_sql(servers[i].engine, name);
+		if (store_test_admin(ads, base, sql) == 0) {
+			conn = store_test_connstr(servers[i].engine, base, name);
+			store_test_ds(&ds, "local", conn);
+			fn(servers[i].label, &ds);
+			free(conn);
+			free(sql);
+			sql = store_test_drop_sql(servers[i].engine, name);
+			ok(store_test_admin(ads, base, sql) == 0,
+			    "%s: %s dropped", servers[i].label, name);
+		} else
+			ok(0, "%s: cannot make %s", servers[i].label, name);
+		free(sql);
+		free(name);
+	}
 }
 
 #endif

@@ -526,77 +526,6 @@ test_engine(const char *l, struct conf_datasource *ds)
 	db_source_close(src);
 }
 
-static void
-test_sqlite(void)
-{
-	struct conf_datasource ds;
-	char *dir, *conn, *cmd;
-
-	dir = xasprintf("/tmp/kefu-member-%ld", (long)getpid());
-	conn = xasprintf("Driver=SQLite3;Database=%s/kefu.db", dir);
-	store_test_ds(&ds, "local", conn);
-	test_engine("sqlite", &ds);
-	cmd = xasprintf("rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		tap_diag("%s failed", cmd);
-	free(cmd);
-	free(conn);
-	free(dir);
-}
-
-static void
-test_postgresql(void)
-{
-	struct conf_datasource ds;
-	const char *base = getenv("KEFU_TEST_PG");
-	char *schema, *sql, *conn;
-
-	if (store_test_missing("KEFU_TEST_PG", "postgresql"))
-		return;
-	schema = xasprintf("kefu_m%ld", (long)getpid());
-	sql = xasprintf("CREATE SCHEMA %s", schema);
-	if (store_test_admin(ads, base, sql) == 0) {
-		conn = xasprintf("%s;ConnSettings=SET search_path TO %s", base,
-		    schema);
-		store_test_ds(&ds, "local", conn);
-		test_engine("postgresql", &ds);
-		free(conn);
-		free(sql);
-		sql = xasprintf("DROP SCHEMA %s CASCADE", schema);
-		ok(store_test_admin(ads, base, sql) == 0,
-		    "postgresql: schema dropped");
-	} else
-		ok(0, "postgresql: create schema %s", schema);
-	free(sql);
-	free(schema);
-}
-
-static void
-test_mariadb(void)
-{
-	struct conf_datasource ds;
-	const char *base = getenv("KEFU_TEST_MARIADB");
-	char *db, *sql, *conn;
-
-	if (store_test_missing("KEFU_TEST_MARIADB", "mariadb"))
-		return;
-	db = xasprintf("kefu_m%ld", (long)getpid());
-	sql = xasprintf("CREATE DATABASE %s CHARACTER SET utf8mb4", db);
-	if (store_test_admin(ads, base, sql) == 0) {
-		conn = store_test_with_database(base, db);
-		store_test_ds(&ds, "local", conn);
-		test_engine("mariadb", &ds);
-		free(conn);
-		free(sql);
-		sql = xasprintf("DROP DATABASE %s", db);
-		ok(store_test_admin(ads, base, sql) == 0,
-		    "mariadb: database dropped");
-	} else
-		ok(0, "mariadb: create database %s", db);
-	free(sql);
-	free(db);
-}
-
 int
 main(void)
 {
@@ -611,9 +540,7 @@ main(void)
 		ads = NULL;
 	}
 	test_check_digit();
-	test_sqlite();
-	test_postgresql();
-	test_mariadb();
+	store_test_engines(ads, "m", test_engine);
 	if (ads != NULL)
 		db_adapters_free(ads);
 	free(adir);

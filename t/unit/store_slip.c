@@ -19,87 +19,10 @@
 #include "store/store.h"
 #include "util/util.h"
 #include "../tap.h"
+#include "t/store-engines.h"
 
 static char *sqldir, *fixture;
 static struct db_adapters *ads;
-
-static void
-ds_init(struct conf_datasource *ds, const char *name, const char *connstr)
-{
-	static char *list[1];
-
-	memset(ds, 0, sizeof *ds);
-	list[0] = (char *)connstr;
-	ds->name = (char *)name;
-	ds->connect = list;
-	ds->nconnect = 1;
-	ds->encoding = (char *)"UTF-8";
-	ds->pool_size = 2;
-	ds->pool_wait_ms = 5000;
-	ds->connect_timeout_ms = 5000;
-	ds->query_timeout_ms = 60000;
-	ds->retry_ms = 100;
-	ds->retry_max_ms = 1000;
-	ds->idle_check_ms = 30000;
-}
-
-static int
-server_missing(const char *var, const char *label)
-{
-	if (getenv(var) != NULL && *getenv(var) != '\0')
-		return 0;
-	if (getenv("KEFU_TEST_REQUIRE_SERVERS") != NULL &&
-	    strcmp(getenv("KEFU_TEST_REQUIRE_SERVERS"), "1") == 0)
-		ok(0, "%s: %s is required but not set", label, var);
-	else
-		printf("ok %d - # SKIP %s: %s not set\n", ++tap_n, label, var);
-	return 1;
-}
-
-static int
-admin(const char *connstr, const char *sql)
-{
-	struct conf_datasource ds;
-	struct db_source *src;
-	struct db_query q = { .sql = sql, .writes = 1 };
-	struct db_result *res;
-	struct db_err err;
-	char *cause = NULL;
-	int rc = 0;
-
-	ds_init(&ds, "admin", connstr);
-	if (db_source_open(&ds, ads, &src, &cause) == -1) {
-		tap_diag("%s", cause);
-		free(cause);
-		return -1;
-	}
-	if (db_run(src, &q, &res, &err) == -1) {
-		tap_diag("%s: %s", sql, err.msg);
-		rc = -1;
-	} else
-		db_result_free(res);
-	db_source_close(src);
-	return rc;
-}
-
-/* The connection string with Database= replaced. */
-static char *
-with_database(const char *connstr, const char *db)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *copy = xstrdup(connstr), *p, *next;
-
-	for (p = copy; p != NULL && *p != '\0'; p = next) {
-		if ((next = strchr(p, ';')) != NULL)
-			*next++ = '\0';
-		if (strncasecmp(p, "Database=", 9) == 0)
-			continue;
-		sb_addf(&sb, "%s;", p);
-	}
-	sb_addf(&sb, "Database=%s", db);
-	free(copy);
-	return sb_steal(&sb);
-}
 
 static void
 test_read(struct db_source *src, const char *l)
@@ -251,75 +174,6 @@ test_engine(const char *l, struct conf_datasource *ds)
 	db_source_close(src);
 }
 
-static void
-test_sqlite(void)
-{
-	struct conf_datasource ds;
-	char *dir, *conn, *cmd;
-
-	dir = xasprintf("/tmp/kefu-slip-%ld", (long)getpid());
-	conn = xasprintf("Driver=SQLite3;Database=%s/kefu.db", dir);
-	ds_init(&ds, "local", conn);
-	test_engine("sqlite", &ds);
-	cmd = xasprintf("rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		tap_diag("%s failed", cmd);
-	free(cmd);
-	free(conn);
-	free(dir);
-}
-
-static void
-test_postgresql(void)
-{
-	struct conf_datasource ds;
-	const char *base = getenv("KEFU_TEST_PG");
-	char *schema, *sql, *conn;
-
-	if (server_missing("KEFU_TEST_PG", "postgresql"))
-		return;
-	schema = xasprintf("kefu_s%ld", (long)getpid());
-	sql = xasprintf("CREATE SCHEMA %s", schema);
-	if (admin(base, sql) == 0) {
-		conn = xasprintf("%s;ConnSettings=SET search_path TO %s", base,
-		    schema);
-		ds_init(&ds, "local", conn);
-		test_engine("postgresql", &ds);
-		free(conn);
-		free(sql);
-		sql = xasprintf("DROP SCHEMA %s CASCADE", schema);
-		ok(admin(base, sql) == 0, "postgresql: schema dropped");
-	} else
-		ok(0, "postgresql: create schema %s", schema);
-	free(sql);
-	free(schema);
-}
-
-static void
-test_mariadb(void)
-{
-	struct conf_datasource ds;
-	const char *base = getenv("KEFU_TEST_MARIADB");
-	char *db, *sql, *conn;
-
-	if (server_missing("KEFU_TEST_MARIADB", "mariadb"))
-		return;
-	db = xasprintf("kefu_s%ld", (long)getpid());
-	sql = xasprintf("CREATE DATABASE %s CHARACTER SET utf8mb4", db);
-	if (admin(base, sql) == 0) {
-		conn = with_database(base, db);
-		ds_init(&ds, "local", conn);
-		test_engine("mariadb", &ds);
-		free(conn);
-		free(sql);
-		sql = xasprintf("DROP DATABASE %s", db);
-		ok(admin(base, sql) == 0, "mariadb: database dropped");
-	} else
-		ok(0, "mariadb: create database %s", db);
-	free(sql);
-	free(db);
-}
-
 int
 main(void)
 {
@@ -334,9 +188,7 @@ main(void)
 		free(cause);
 		ads = NULL;
 	}
-	test_sqlite();
-	test_postgresql();
-	test_mariadb();
+	store_test_engines(ads, "s", test_engine);
 	if (ads != NULL)
 		db_adapters_free(ads);
 	free(adir);
