@@ -95,7 +95,7 @@ check $? "no job"
 
 # A print started and never confirmed (kefu killed in between) is in
 # doubt: a later run prints it as a reprint.
-"$kefu" -c "$conf" slip print --text /dev/null O4 >/dev/null 2>&1
+"$kefu" -c "$conf" slip print --text "$tmp/o4.txt" O4 >/dev/null 2>&1
 sq "UPDATE delivery_slips SET printed_at = '2026-01-01 00:00:00' WHERE order_id = 4"
 run 0 "1 slip(s)" "the slot of a slip in doubt" -- \
     slip print --date 2026-12-06 --slot 14-16
@@ -107,7 +107,7 @@ check $? "and is counted"
 
 # Named by number while another run has it in hand: printed all the
 # same, as a reprint, since the other run's print may come out too.
-"$kefu" -c "$conf" slip print --text /dev/null O6 >/dev/null 2>&1
+"$kefu" -c "$conf" slip print --text "$tmp/o6.txt" O6 >/dev/null 2>&1
 sq "UPDATE delivery_slips SET printed_at = datetime('now', 'localtime') WHERE order_id = 6"
 run 0 "1 slip(s)" "an order another run is printing" -- slip print O6
 j=$(jobno)

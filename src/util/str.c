@@ -186,15 +186,48 @@ file_read(const char *path, char **data, size_t *len, char **cause)
 	return 0;
 }
 
+/* Write to a device or FIFO as it is (no temporary file, no rename). */
+static int
+file_write_special(const char *path, const char *p, size_t len,
+    char **cause)
+{
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		return kf_error(cause, "%s: %s", path, strerror(errno));
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			kf_error(cause, "%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) == -1)
+		return kf_error(cause, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
 int
 file_write_atomic(const char *path, const void *data, size_t len,
     char **cause)
 {
 	const char *p = data;
+	struct stat st;
 	char *tmp;
 	ssize_t n;
 	int fd;
 
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+			return file_write_special(path, p, len, cause);
+		return kf_error(cause, "%s: not a regular file", path);
+	}
 	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd == -1) {

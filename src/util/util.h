@@ -78,7 +78,10 @@ int str_tonum(const char *s, long long min, long long max, long long *out,
 int file_read(const char *path, char **data, size_t *len, char **cause);
 /*
  * Write a file durably: write to a temporary file beside it, fsync,
- * rename over the target.  -1 and *cause on error.
+ * rename over the target.  A target that is there and is not a regular
+ * file is written in place, never replaced: a device or FIFO
+ * (/dev/null, a printer, a pipe) is opened and written; a directory or
+ * socket is an error.  -1 and *cause on error.
  */
 int file_write_atomic(const char *path, const void *data, size_t len,
     char **cause);

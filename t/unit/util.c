@@ -1,6 +1,9 @@
 /* Unit tests for src/util: strings, numbers, INI parsing, redaction. */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -141,6 +144,45 @@ test_file_atomic(void)
 	    "missing file is an error");
 	like(cause, "/nonexistent/kefu: No such file", "error names the file");
 	free(cause);
+	cause = NULL;
+
+	/*
+	 * A FIFO (like /dev/null, a device) is written in place, never
+	 * replaced by a regular file: `kefu slip print --text /dev/null`
+	 * run as root once turned /dev/null into a file.
+	 */
+	{
+		char dir[] = "/tmp/kefu-util-XXXXXX", *fifo, got[16] = "";
+		struct stat st;
+		int rd;
+
+		if (mkdtemp(dir) == NULL) {
+			ok(0, "temporary folder");
+			return;
+		}
+		fifo = xasprintf("%s/fifo", dir);
+		rd = mkfifo(fifo, 0600) == 0 ? open(fifo, O_RDONLY |
+		    O_NONBLOCK) : -1;
+		ok(rd != -1 && file_write_atomic(fifo, "piped\n", 6,
+		    &cause) == 0, "a write to a FIFO: %s",
+		    cause ? cause : "ok");
+		ok(stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode),
+		    "the FIFO is still a FIFO");
+		ok(rd != -1 && read(rd, got, sizeof got - 1) == 6 &&
+		    strcmp(got, "piped\n") == 0, "what was written came "
+		    "through it");
+		free(cause);
+		cause = NULL;
+		ok(file_write_atomic(dir, "x", 1, &cause) == -1,
+		    "a folder is not written over");
+		like(cause, "not a regular file", "... and says why");
+		free(cause);
+		if (rd != -1)
+			close(rd);
+		unlink(fifo);
+		rmdir(dir);
+		free(fifo);
+	}
 }
 
 /* xml.c: problems as file:line, the first or all of them; attributes. */
