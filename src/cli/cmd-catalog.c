@@ -24,7 +24,8 @@ cmd_catalog_usage(FILE *fp)
 	    "       kefu catalog status [-d DATASOURCE] [--date YYYY-MM-DD]\n");
 }
 
-static int
+/* Also for cmd-special.c: the catalog datasource opened for writing. */
+int
 cmd_catalog_open(const char *name, struct db_source **src, char **where)
 {
 	struct conf *conf;
