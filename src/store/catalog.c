@@ -244,7 +244,8 @@ catalog_product_check(const struct catalog_product *p, char **cause)
 	if (p->price == NULL || !catalog_decimal_ok(p->price, 2))
 		return kf_error(cause, "price '%s' is not a price in yuan "
 		    "(like 12.80)", p->price ? p->price : "");
-	if (p->stock != NULL && !catalog_decimal_ok(p->stock, 3))
+	if (p->stock != NULL && *p->stock != '\0' &&
+	    !catalog_decimal_ok(p->stock, 3))
 		return kf_error(cause, "stock '%s' is not a quantity (like "
 		    "12 or 1.250)", p->stock);
 	return 0;

@@ -133,5 +133,5 @@ t_unit_store_order_SOURCES = t/unit/store_order.c t/tap.h
 t_unit_store_order_LDADD = $(KEFU_LIBS)
 
 ## kefu special (the desk's specials in the catalog) and kefu catalog import.
-TESTS += t/special-cli.sh
-dist_check_SCRIPTS += t/special-cli.sh
+TESTS += t/special-cli.sh t/catalog-import.sh
+dist_check_SCRIPTS += t/special-cli.sh t/catalog-import.sh
