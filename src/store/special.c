@@ -173,7 +173,11 @@ store_special_end(struct db_source *src, int64_t id, const char *today,
     char **cause)
 {
 	char yesterday[11];
-	struct db_param p[3];
+	struct db_param p[3] = {
+		{ .type = DBV_DATE, .s = yesterday },   /* filled below */
+		{ .type = DBV_INT, .i = id },
+		{ .type = DBV_DATE, .s = today },
+	};
 	struct db_query q = { .sql = "UPDATE promotions SET end_date = ? "
 	    "WHERE id = ? AND kind = '" SPECIAL_KIND "' AND end_date >= ?",
 	    .params = p, .nparams = 3, .writes = 1 };
@@ -183,9 +187,6 @@ store_special_end(struct db_source *src, int64_t id, const char *today,
 
 	if (demo_date_add(today, -1, yesterday) == -1)
 		return kf_error(cause, "special: bad date '%s'", today);
-	p[0] = (struct db_param){ .type = DBV_DATE, .s = yesterday };
-	p[1] = (struct db_param){ .type = DBV_INT, .i = id };
-	p[2] = (struct db_param){ .type = DBV_DATE, .s = today };
 	if (db_run(src, &q, &res, &err) == -1)
 		return special_fail(src, &err, cause);
 	rc = res->affected == 0 ? kf_error(cause, "special: no current "
