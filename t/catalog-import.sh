@@ -69,6 +69,20 @@ has "bad.csv:3: .*(skipped)" "... and says which it skipped"
     农夫山泉 ]
 check $? "... the good one is there"
 
+# A clash found in the database, after a good row was written in the
+# same transaction: rolled back.
+cat >"$tmp/plu.csv" <<'CSV'
+barcode,plu,name,unit,price
+6920000000029,2003,统一冰红茶,瓶,3.00
+6920000000012,1001,农夫山泉,瓶,2.00
+CSV
+run 1 "plu.csv:3: PLU 1001 belongs to another product" \
+    "a PLU of another barcode: its line" -- catalog import "$tmp/plu.csv"
+[ "$(q "SELECT COUNT(*) FROM products WHERE plu = '2003'")" = 0 ]
+check $? "... and the good row before it rolled back"
+run 0 ": 1 added, 0 updated, 1 bad rows skipped" \
+    "--skip-bad imports the row before it" \
+    -- catalog import --skip-bad "$tmp/plu.csv"
 printf 'barcode,plu,name,unit,prize\n' >"$tmp/col.csv"
 run 1 "col.csv:1: column 'prize' is unknown" "an unknown column" \
     -- catalog import "$tmp/col.csv"
