@@ -201,6 +201,10 @@ run 1 "q.csv:2: a quoted field is never closed" "an unclosed quote" -- \
 printf 'name,mobile\n\325\305\310\375,13500000000\n' >"$tmp/gbk.csv"
 run 1 "gbk.csv:2: not UTF-8 text" "GBK read as UTF-8 is refused by line" -- \
     member import "$tmp/gbk.csv"
+printf 'name,mobile\n\345\274\240\344\270\211,13500000001\n' >"$tmp/u8.csv"
+run 1 "u8.csv: is UTF-8 text, not GBK" \
+    "UTF-8 said to be GBK is refused, not loaded garbled" -- \
+    member import --encoding GBK "$tmp/u8.csv"
 run 0 "imported 1 member" "and loads with --encoding GBK" -- \
     member import --encoding GBK "$tmp/gbk.csv"
 run 0 "13500000000.*张三" "the GBK name arrived as UTF-8" -- \

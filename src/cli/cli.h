@@ -57,6 +57,10 @@ int cmd_conf_main(int argc, char **argv);     /* cmd-conf.c */
 int cmd_map_main(int argc, char **argv);      /* cmd-map.c: map list|check|test */
 int cmd_db_main(int argc, char **argv);       /* cmd-db.c: db init|upgrade|status */
 int cmd_catalog_main(int argc, char **argv);  /* cmd-catalog.c: built-in catalog */
+/* cmd-catalog.c, for cmd-special.c too: the catalog opened to write. */
+int cmd_catalog_open(const char *name, struct db_source **src,
+    char **where);
+int cmd_special_main(int argc, char **argv);  /* cmd-special.c */
 int cmd_member_main(int argc, char **argv);   /* cmd-member.c: members */
 int cmd_outbox_main(int argc, char **argv);   /* cmd-outbox.c: outbox list|show|retry|cancel|send */
 int cmd_order_main(int argc, char **argv);    /* cmd-order.c: phone orders */

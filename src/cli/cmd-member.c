@@ -698,85 +698,9 @@ out:
 	return rc;
 }
 
-/* One CSV record: its fields and the line it starts on. */
-struct cmd_member_rec {
-	int line;
-	char **f;
-	size_t n;
-};
-
-static void
-cmd_member_recs_free(struct cmd_member_rec *r, size_t n)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < r[i].n; j++)
-			free(r[i].f[j]);
-		free(r[i].f);
-	}
-	free(r);
-}
-
-/*
- * Split RFC 4180 text into records (a quoted field may hold commas,
- * doubled quotes and line breaks); blank lines are skipped.  -1 with
- * *line at an unterminated quote.
- */
-static int
-cmd_member_csv_parse(const char *p, struct cmd_member_rec **out, size_t *n,
-    int *line)
-{
-	struct cmd_member_rec *r = NULL;
-	struct strbuf fld = STRBUF_INIT;
-	size_t cnt = 0;
-	int ln = 1, start;
-
-	while (*p != '\0') {
-		if (*p == '\r' || *p == '\n') {
-			ln += *p++ == '\n';
-			continue;
-		}
-		r = xreallocarray(r, cnt + 1, sizeof *r);
-		r[cnt] = (struct cmd_member_rec){ .line = ln };
-		for (;;) {
-			if (*p == '"') {
-				start = ln;
-				for (p++; *p != '\0' && !(*p == '"' &&
-				    p[1] != '"'); p++) {
-					if (*p == '"')
-						p++;
-					ln += *p == '\n';
-					sb_addc(&fld, *p);
-				}
-				if (*p++ != '"') {
-					*line = start;
-					sb_free(&fld);
-					cmd_member_recs_free(r, cnt + 1);
-					return -1;
-				}
-			}
-			for (; *p != '\0' && *p != ',' && *p != '\r' &&
-			    *p != '\n'; p++)
-				sb_addc(&fld, *p);
-			r[cnt].f = xreallocarray(r[cnt].f, r[cnt].n + 1,
-			    sizeof *r[cnt].f);
-			r[cnt].f[r[cnt].n++] = sb_steal(&fld);
-			if (*p != ',')
-				break;
-			p++;
-		}
-		cnt++;
-	}
-	sb_free(&fld);
-	*out = r;
-	*n = cnt;
-	return 0;
-}
-
 /* The column of each MC_* in the header, -1 when absent. */
 static int
-cmd_member_header(const char *file, const struct cmd_member_rec *h,
+cmd_member_header(const char *file, const struct csv_rec *h,
     int col[MC_N])
 {
 	size_t i, j;
@@ -802,7 +726,7 @@ cmd_member_header(const char *file, const struct cmd_member_rec *h,
 
 /* A row's field c, or NULL when absent or empty. */
 static const char *
-cmd_member_get(const struct cmd_member_rec *r, const int col[MC_N], int c)
+cmd_member_get(const struct csv_rec *r, const int col[MC_N], int c)
 {
 	if (col[c] < 0 || (size_t)col[c] >= r->n || r->f[col[c]][0] == '\0')
 		return NULL;
@@ -811,7 +735,7 @@ cmd_member_get(const struct cmd_member_rec *r, const int col[MC_N], int c)
 
 /* A row as a new member; its status in *closed. */
 static int
-cmd_member_row(const struct cmd_member_rec *r, const int col[MC_N],
+cmd_member_row(const struct csv_rec *r, const int col[MC_N],
     struct store_member_new *m, int *closed, char **cause)
 {
 	const char *st = cmd_member_get(r, col, MC_STATUS);
@@ -846,7 +770,7 @@ cmd_member_row(const struct cmd_member_rec *r, const int col[MC_N],
 /* Check every row; print each bad one as FILE:LINE. */
 static int
 cmd_member_check_rows(struct cmd_member_ctx *x, const char *file,
-    const struct cmd_member_rec *r, size_t n, const int col[MC_N],
+    const struct csv_rec *r, size_t n, const int col[MC_N],
     size_t ncols)
 {
 	struct store_member_new m;
@@ -887,7 +811,7 @@ cmd_member_check_rows(struct cmd_member_ctx *x, const char *file,
 /* Add every row (all checked); stops at the first the store refuses. */
 static int
 cmd_member_load(struct cmd_member_ctx *x, const char *file,
-    const struct cmd_member_rec *r, size_t n, const int col[MC_N])
+    const struct csv_rec *r, size_t n, const int col[MC_N])
 {
 	struct store_member_new m;
 	struct store_member_actor a = x->actor;
@@ -914,54 +838,22 @@ cmd_member_load(struct cmd_member_ctx *x, const char *file,
 	return -1;
 }
 
-/* The file as UTF-8 text without a BOM (malloc'd), or NULL. */
-static char *
-cmd_member_read_csv(const char *file, const char *enc)
-{
-	char *data, *text, *cause = NULL;
-	size_t len, outlen, bad, i;
-	int line = 1;
-
-	if (file_read(file, &data, &len, &cause) == -1) {
-		cmd_member_err(cause);
-		free(cause);
-		return NULL;
-	}
-	if (cmd_member_iconv("UTF-8", enc, data, len, &text, &outlen,
-	    &bad) == -1) {
-		for (i = 0; i < bad && i < len; i++)
-			line += data[i] == '\n';
-		fprintf(stderr, "%s:%d: not %s text (byte %zu); say "
-		    "--encoding\n", file, line, enc, bad);
-		free(data);
-		return NULL;
-	}
-	free(data);
-	text = xrealloc(text, outlen + 1);
-	text[outlen] = '\0';
-	if (strlen(text) != outlen) {
-		fprintf(stderr, "%s: holds a NUL byte: not a CSV file\n", file);
-		free(text);
-		return NULL;
-	}
-	if (str_prefix(text, "\xef\xbb\xbf"))
-		memmove(text, text + 3, outlen - 2);
-	return text;
-}
-
 static int
 cmd_member_import(struct cmd_member_ctx *x, struct cmd_member_opts *o,
     char **argv)
 {
-	struct cmd_member_rec *r;
+	struct csv_rec *r;
 	const char *enc = o->encoding ? o->encoding : "UTF-8";
-	char *text;
+	char *text, *cause = NULL;
 	size_t n;
 	int col[MC_N], line, bad, rc = CLI_FAIL;
 
-	if ((text = cmd_member_read_csv(argv[0], enc)) == NULL)
+	if (csv_read(argv[0], &enc, &text, &cause) == -1) {
+		cmd_member_err(cause);
+		free(cause);
 		return CLI_FAIL;
-	if (cmd_member_csv_parse(text, &r, &n, &line) == -1) {
+	}
+	if (csv_parse(text, &r, &n, &line) == -1) {
 		fprintf(stderr, "%s:%d: a quoted field is never closed\n",
 		    argv[0], line);
 		free(text);
@@ -986,7 +878,7 @@ cmd_member_import(struct cmd_member_ctx *x, struct cmd_member_opts *o,
 	    n == 2 ? "" : "s", argv[0], enc);
 	rc = CLI_OK;
 out:
-	cmd_member_recs_free(r, n);
+	csv_recs_free(r, n);
 	return rc;
 }
 

@@ -165,3 +165,212 @@ catalog_count(struct db_source *src, const char *today,
 		return -1;
 	return 0;
 }
+
+int
+catalog_decimal_ok(const char *s, int maxfrac)
+{
+	const char *p = s;
+	int nd = 0;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == s || p - s > 9)
+		return 0;
+	if (*p == '.') {
+		while (p[1 + nd] >= '0' && p[1 + nd] <= '9')
+			nd++;
+		if (nd < 1 || nd > maxfrac)
+			return 0;
+		p += 1 + nd;
+	}
+	return *p == '\0';
+}
+
+/* Characters of UTF-8 text s (not bytes), as VARCHAR(n) counts them. */
+static size_t
+catalog_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* GS1 barcodes (EAN-8, UPC-A, EAN-13, ITF-14): digits, check digit. */
+static int
+catalog_barcode_ok(const char *s)
+{
+	size_t len = strlen(s), i;
+	int sum = 0;
+
+	if ((len != 8 && len != 12 && len != 13 && len != 14) ||
+	    strspn(s, "0123456789") != len)
+		return 0;
+	for (i = 0; i < len - 1; i++)
+		sum += (s[len - 2 - i] - '0') * (i % 2 == 0 ? 3 : 1);
+	return (10 - sum % 10) % 10 == s[len - 1] - '0';
+}
+
+static int
+catalog_text_ok(const char *what, const char *s, size_t max, int need,
+    char **cause)
+{
+	if (s == NULL || *s == '\0')
+		return need ? kf_error(cause, "%s is empty", what) : 0;
+	if (catalog_chars(s) > max)
+		return kf_error(cause, "%s '%s' is longer than %zu characters",
+		    what, s, max);
+	return 0;
+}
+
+int
+catalog_product_check(const struct catalog_product *p, char **cause)
+{
+	if (p->barcode == NULL || !catalog_barcode_ok(p->barcode))
+		return kf_error(cause, "barcode '%s' is not an EAN-8, UPC-A, "
+		    "EAN-13 or ITF-14 with its check digit",
+		    p->barcode ? p->barcode : "");
+	if (p->plu == NULL || *p->plu == '\0' || strlen(p->plu) > 8 ||
+	    strspn(p->plu, "0123456789") != strlen(p->plu))
+		return kf_error(cause, "PLU '%s' is not 1 to 8 digits",
+		    p->plu ? p->plu : "");
+	if (catalog_text_ok("name", p->name, 100, 1, cause) == -1 ||
+	    catalog_text_ok("unit", p->unit, 8, 1, cause) == -1 ||
+	    catalog_text_ok("spec", p->spec, 32, 0, cause) == -1 ||
+	    catalog_text_ok("category", p->category, 32, 0, cause) == -1 ||
+	    catalog_text_ok("brand", p->brand, 32, 0, cause) == -1)
+		return -1;
+	if (p->price == NULL || !catalog_decimal_ok(p->price, 2))
+		return kf_error(cause, "price '%s' is not a price in yuan "
+		    "(like 12.80)", p->price ? p->price : "");
+	if (p->stock != NULL && *p->stock != '\0' &&
+	    !catalog_decimal_ok(p->stock, 3))
+		return kf_error(cause, "stock '%s' is not a quantity (like "
+		    "12 or 1.250)", p->stock);
+	return 0;
+}
+
+struct catalog_import_tx {
+	struct catalog_product *p;
+	size_t n;
+	int skip_bad;
+	struct catalog_import_counts *c;
+	size_t clash;           /* index + 1 of a row refused, 0: none */
+};
+
+/* One statement of the import; res freed unless out wanted. */
+static int
+catalog_import_run(struct db_tx *tx, const char *sql, struct db_param *p,
+    size_t np, int writes, int64_t *count, struct db_err *err)
+{
+	static const enum db_vtype types[] = { DBV_INT };
+	struct db_query q = { .sql = sql, .params = p, .nparams = np,
+	    .writes = writes, .coltypes = writes ? NULL : types,
+	    .ncoltypes = writes ? 0 : 1 };
+	struct db_result *res;
+
+	if (db_tx_run(tx, &q, &res, err) == -1)
+		return -1;
+	if (count != NULL)
+		*count = res->nrows == 1 ? DB_CELL(res, 0, 0)->i : 0;
+	db_result_free(res);
+	return 0;
+}
+
+static void
+catalog_import_param(struct db_param *dp, enum db_vtype t, const char *s)
+{
+	*dp = (struct db_param){ .type = t, .s = s, .null = s == NULL ||
+	    *s == '\0' };
+}
+
+static int
+catalog_import_tx(struct db_tx *tx, void *arg, struct db_err *err)
+{
+	struct catalog_import_tx *a = arg;
+	struct catalog_product *p;
+	struct db_param dp[9];
+	int64_t k;
+	size_t i;
+
+	for (i = 0; i < a->n; i++) {
+		p = &a->p[i];
+		if (p->why != NULL)
+			continue;
+		catalog_import_param(&dp[0], DBV_TEXT, p->plu);
+		catalog_import_param(&dp[1], DBV_TEXT, p->barcode);
+		if (catalog_import_run(tx, "SELECT COUNT(*) FROM products "
+		    "WHERE plu = ? AND barcode <> ?", dp, 2, 0, &k, err) == -1)
+			return -1;
+		if (k > 0) {
+			p->why = xasprintf("PLU %s belongs to another "
+			    "product's barcode", p->plu);
+			a->c->skipped++;
+			if (a->skip_bad)
+				continue;
+			a->clash = i + 1;
+			return -1;
+		}
+		if (catalog_import_run(tx, "SELECT COUNT(*) FROM products "
+		    "WHERE barcode = ?", &dp[1], 1, 0, &k, err) == -1)
+			return -1;
+		catalog_import_param(&dp[0], DBV_TEXT, p->plu);
+		catalog_import_param(&dp[1], DBV_TEXT, p->name);
+		catalog_import_param(&dp[2], DBV_TEXT, p->spec);
+		catalog_import_param(&dp[3], DBV_TEXT, p->unit);
+		catalog_import_param(&dp[4], DBV_TEXT,
+		    p->category && *p->category ? p->category : "未分类");
+		catalog_import_param(&dp[5], DBV_TEXT, p->brand);
+		catalog_import_param(&dp[6], DBV_DECIMAL, p->price);
+		catalog_import_param(&dp[7], DBV_DECIMAL,
+		    p->stock && *p->stock ? p->stock : "0");
+		catalog_import_param(&dp[8], DBV_TEXT, p->barcode);
+		if (catalog_import_run(tx, k > 0 ? "UPDATE products SET "
+		    "plu = ?, name = ?, spec = ?, unit = ?, category = ?, "
+		    "brand = ?, price = ?, stock = ?, active = 1 WHERE "
+		    "barcode = ?" : "INSERT INTO products (plu, name, spec, "
+		    "unit, category, brand, price, stock, barcode) VALUES "
+		    "(?, ?, ?, ?, ?, ?, ?, ?, ?)", dp, 9, 1, NULL, err) == -1)
+			return -1;
+		if (k > 0)
+			a->c->updated++;
+		else
+			a->c->added++;
+	}
+	return 0;
+}
+
+int
+catalog_import(struct db_source *src, struct catalog_product *p, size_t n,
+    int skip_bad, struct catalog_import_counts *c, char **cause)
+{
+	struct catalog_import_tx a = { .p = p, .n = n, .skip_bad = skip_bad,
+	    .c = c };
+	struct db_err err;
+	char *why;
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	for (i = 0; i < n; i++)
+		if (catalog_product_check(&p[i], &why) == -1) {
+			p[i].why = why;
+			c->skipped++;
+		}
+	if (c->skipped > 0 && !skip_bad)
+		return kf_error(cause, "%zu bad row%s: nothing imported "
+		    "(--skip-bad imports the others)", c->skipped,
+		    c->skipped == 1 ? "" : "s");
+	if (db_tx(src, catalog_import_tx, &a, &err) == -1) {
+		if (a.clash > 0)
+			return kf_error(cause, "a bad row: nothing imported "
+			    "(--skip-bad imports the others)");
+		return kf_error(cause, "datasource %s: importing products: %s; "
+		    "nothing imported", db_source_name(src),
+		    store_errmsg(src, &err));
+	}
+	log_info("catalog: %s: imported %zu new and %zu changed products, "
+	    "%zu bad rows skipped", db_source_name(src), c->added, c->updated,
+	    c->skipped);
+	return 0;
+}

@@ -11,6 +11,7 @@ libkefu_a_SOURCES += \
 	src/store/sms.c \
 	src/store/order.c \
 	src/store/catalog.c \
+	src/store/special.c \
 	src/store/demo.c
 
 nobase_dist_pkgdata_DATA += \
@@ -54,6 +55,7 @@ libkefu_a_SOURCES += \
 	src/cli/cli-store.c \
 	src/cli/cmd-db.c \
 	src/cli/cmd-catalog.c \
+	src/cli/cmd-special.c \
 	src/cli/cmd-member.c \
 	src/cli/cmd-order.c \
 	src/cli/cmd-courier.c
@@ -129,3 +131,7 @@ check_PROGRAMS += t/unit/store_order
 TESTS += t/unit/store_order
 t_unit_store_order_SOURCES = t/unit/store_order.c t/tap.h
 t_unit_store_order_LDADD = $(KEFU_LIBS)
+
+## kefu special (the desk's specials in the catalog) and kefu catalog import.
+TESTS += t/special-cli.sh t/catalog-import.sh
+dist_check_SCRIPTS += t/special-cli.sh t/catalog-import.sh

@@ -888,6 +888,52 @@ int catalog_count(struct db_source *src, const char *today,
     struct catalog_counts *c, char **cause);
 /* Today's date in local time, "YYYY-MM-DD". */
 void catalog_today(char out[11]);
+/* A decimal number of digits, '.', at most maxfrac decimals; no sign. */
+int catalog_decimal_ok(const char *s, int maxfrac);
+
+/*
+ * A product to import (kefu catalog import): the CSV row's fields, NULL
+ * or "" when absent; why gets the reason (malloc'd) a row is bad.
+ */
+struct catalog_product {
+	int line;
+	const char *barcode, *plu, *name, *spec, *unit, *category, *brand;
+	const char *price, *stock;
+	char *why;
+};
+struct catalog_import_counts {
+	size_t added, updated, skipped;
+};
+int catalog_product_check(const struct catalog_product *p, char **cause);
+/*
+ * Import products in one transaction, keyed on the barcode (a product
+ * already there is updated, never doubled).  Each bad row gets its why;
+ * without skip_bad any bad row refuses the whole import (nothing
+ * written), with it the others are imported.
+ */
+int catalog_import(struct db_source *src, struct catalog_product *p,
+    size_t n, int skip_bad, struct catalog_import_counts *c, char **cause);
+
+/*
+ * special.c: the desk's specials (promotions of kind 特价) in the
+ * catalog.  add looks code up as a barcode or PLU (an unknown one is an
+ * error, nothing written) and fills id, barcode and name; list gives the
+ * specials not yet over on today, their price and dates in the *_s
+ * buffers; end makes one end yesterday, so callers no longer hear it.
+ */
+struct store_special {
+	int64_t id;
+	const char *code, *price, *from, *until;        /* add's input */
+	char barcode[15];
+	char name[304];
+	char price_s[16], from_s[11], until_s[11];      /* list's output */
+};
+int store_special_add(struct db_source *src, struct store_special *sp,
+    char **cause);
+int store_special_list(struct db_source *src, const char *today,
+    struct store_special **out, size_t *n, char **cause);
+int store_special_end(struct db_source *src, int64_t id, const char *today,
+    char **cause);
 
 /* demo.c: the deterministic demo data generator. */
 struct demo_product {

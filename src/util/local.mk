@@ -8,6 +8,7 @@ libkefu_a_SOURCES += \
 	src/util/log.c \
 	src/util/ini.c \
 	src/util/strmap.c \
+	src/util/csv.c \
 	src/util/priv.c \
 	src/util/xml.h \
 	src/util/xml.c

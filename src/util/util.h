@@ -86,6 +86,23 @@ int file_read(const char *path, char **data, size_t *len, char **cause);
 int file_write_atomic(const char *path, const void *data, size_t len,
     char **cause);
 
+/*
+ * csv.c: CSV records (RFC 4180: quoted fields may hold commas, doubled
+ * quotes and line breaks; blank lines skipped), each with the line it
+ * starts on.  csv_parse: -1 with *line at an unterminated quote.
+ * csv_read: a file as UTF-8 text without a BOM, from *enc (UTF-8, GBK or
+ * GB18030) or, *enc NULL, from UTF-8 when it is valid UTF-8, else GBK
+ * (*enc then says which); an error names the file and line.
+ */
+struct csv_rec {
+	int line;
+	char **f;
+	size_t n;
+};
+int csv_parse(const char *text, struct csv_rec **out, size_t *n, int *line);
+void csv_recs_free(struct csv_rec *r, size_t n);
+int csv_read(const char *file, const char **enc, char **text, char **cause);
+
 /* time.c */
 uint64_t now_ms(void);       /* monotonic clock, milliseconds */
 uint64_t now_us(void);       /* monotonic clock, microseconds */
