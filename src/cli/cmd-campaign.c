@@ -240,7 +240,6 @@ cmd_campaign_new(struct cli_store *st, int argc, char **argv)
 		free(cause);
 		goto out;
 	}
-	rc = CLI_FAIL;
 	if (a.specials != NULL) {
 		if ((sp = cmd_campaign_specials(st->conf, a.specials,
 		    &cause)) == NULL) {

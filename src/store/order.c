@@ -533,7 +533,7 @@ store_couriers_free(struct store_courier *c, size_t n)
  */
 static int
 order_courier_pick(struct db_tx *tx, const struct store_order_policy *pol,
-    const char *area, int64_t not, struct store_courier *pick,
+    const char *area, int64_t skip, struct store_courier *pick,
     struct db_err *err)
 {
 	struct db_param p = { .type = DBV_TEXT, .s = area };
@@ -551,10 +551,10 @@ order_courier_pick(struct db_tx *tx, const struct store_order_policy *pol,
 		store_couriers_free(c, n);
 		return -1;
 	}
-	if (not != 0)
-		last = not;
+	if (skip != 0)
+		last = skip;
 	for (i = 0; i < n; i++) {
-		if (!order_courier_serves(c[i].areas, area) || c[i].id == not)
+		if (!order_courier_serves(c[i].areas, area) || c[i].id == skip)
 			continue;
 		if (first == SIZE_MAX)
 			first = i;

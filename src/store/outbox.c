@@ -783,11 +783,13 @@ store_outbox_marketing_sent(struct db_source *src, int64_t member_id,
     char **cause)
 {
 	static const enum db_vtype vt[] = { DBV_INT };
-	struct db_param p[4] = {
+	struct db_param p[3] = {
 		{ .type = DBV_TIMESTAMP, .s = since },
 		{ .type = DBV_INT, .i = except },
-		{ .type = DBV_INT, .i = member_id },
-		{ .type = DBV_TEXT, .s = recipient },
+		/* a member is counted over all channels; an address alone */
+		member_id != 0 ?
+		    (struct db_param){ .type = DBV_INT, .i = member_id } :
+		    (struct db_param){ .type = DBV_TEXT, .s = recipient },
 	};
 	struct db_query q = { .sql = member_id != 0 ?
 	    "SELECT COUNT(*) FROM outbox WHERE msg_class = 'marketing' AND "
@@ -802,9 +804,6 @@ store_outbox_marketing_sent(struct db_source *src, int64_t member_id,
 	struct db_result *res;
 	struct db_err err;
 
-	/* A member is counted over all channels; a bare address alone. */
-	if (member_id == 0)
-		p[2] = p[3];
 	*n = 0;
 	if (db_run(src, &q, &res, &err) == -1)
 		return kf_error(cause, "outbox: %s", err.msg);
