@@ -62,6 +62,8 @@ struct kefud {
 	pthread_t slips;
 	int slips_running;
 	atomic_int slips_stop;
+	struct kefud_cutoff *cut;       /* the slots it follows */
+	size_t ncut;
 	/* the SMS outbox workers (msg/gsm.c), one thread per [gsm NAME] */
 	struct kefud_sms *sms;
 	size_t nsms;
@@ -661,13 +663,62 @@ kefud_recover_spool(const struct conf *conf)
 		    "kept", kept, kept == 1 ? "" : "s");
 }
 
-/* A slot of [slips] cut-offs as the auto-print timer follows it. */
+/*
+ * A slot as the auto-print timer follows it: from [slips] cut-offs when
+ * given, else from the order slots ([store] order-slots).
+ */
 struct kefud_cutoff {
 	char *slot;
 	int minute;             /* of the day the slot closes */
 	char day[11];           /* the day of the last try, "" before */
 	uint64_t last_ms;       /* when (monotonic), for retry-every */
 };
+
+/*
+ * The slots to print at their cut-off into k->cut: [slips] cut-offs
+ * overrides; without it, each slot of [store] order-slots at its cut-off,
+ * named as orders book it.  0, or -1 (the order slots refused).
+ */
+static int
+kefud_slips_slots(struct kefud *k, char **cause)
+{
+	const struct conf_cutoff *c;
+	struct store_order_policy *pol;
+	size_t i;
+
+	if (k->conf->slips_ncutoffs > 0) {
+		k->ncut = k->conf->slips_ncutoffs;
+		k->cut = xcalloc(k->ncut, sizeof *k->cut);
+		for (i = 0; i < k->ncut; i++) {
+			c = &k->conf->slips_cutoffs[i];
+			k->cut[i].slot = xstrdup(c->slot);
+			k->cut[i].minute = c->minute;
+		}
+		return 0;
+	}
+	if (store_order_policy_load(k->conf, &pol, cause) == -1)
+		return -1;
+	k->ncut = pol->nslots;
+	k->cut = xcalloc(k->ncut ? k->ncut : 1, sizeof *k->cut);
+	for (i = 0; i < k->ncut; i++) {
+		k->cut[i].slot = xstrdup(pol->slots[i].name);
+		k->cut[i].minute = pol->slots[i].cutoff;
+	}
+	store_order_policy_free(pol);
+	return 0;
+}
+
+static void
+kefud_slips_slots_free(struct kefud *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->ncut; i++)
+		free(k->cut[i].slot);
+	free(k->cut);
+	k->cut = NULL;
+	k->ncut = 0;
+}
 
 /*
  * One tick of the auto-print timer: each slot of today whose cut-off has
@@ -710,26 +761,17 @@ static void *
 kefud_slips_main(void *arg)
 {
 	struct kefud *k = arg;
-	struct kefud_cutoff *c;
 	struct db_source *src;
 	char *printer = xstrdup(k->conf->slips_printer);
 	unsigned retry_ms = (unsigned)k->conf->slips_retry_ms;
-	size_t i, n = k->conf->slips_ncutoffs;
+	size_t i;
 
-	c = xcalloc(n ? n : 1, sizeof *c);
-	for (i = 0; i < n; i++) {
-		c[i].slot = xstrdup(k->conf->slips_cutoffs[i].slot);
-		c[i].minute = k->conf->slips_cutoffs[i].minute;
-	}
 	src = svc_source(k->svc, k->conf->store_datasource);
 	while (!atomic_load(&k->slips_stop)) {
-		kefud_slips_tick(k, src, printer, c, n, retry_ms);
+		kefud_slips_tick(k, src, printer, k->cut, k->ncut, retry_ms);
 		for (i = 0; i < 10 && !atomic_load(&k->slips_stop); i++)
 			sleep_ms(100);
 	}
-	for (i = 0; i < n; i++)
-		free(c[i].slot);
-	free(c);
 	free(printer);
 	return NULL;
 }
@@ -780,25 +822,30 @@ kefud_sms_main(void *arg)
 static void
 kefud_slips_start(struct kefud *k)
 {
+	char *cause = NULL;
+
 	if (!k->conf->slips_auto_print)
 		return;
-	if (k->conf->slips_ncutoffs == 0) {
-		log_warnx("slips: [slips] auto-print is on but cut-offs names "
-		    "no slot: nothing is printed automatically");
-		return;
-	}
 	if (svc_source(k->svc, k->conf->store_datasource) == NULL) {
 		log_warnx("slips: no [datasource %s] for the store; slips are "
 		    "not printed automatically", k->conf->store_datasource);
 		return;
 	}
+	if (kefud_slips_slots(k, &cause) == -1) {
+		log_warnx("slips: nothing is printed automatically: %s", cause);
+		free(cause);
+		return;
+	}
 	if (pthread_create(&k->slips, NULL, kefud_slips_main, k) != 0) {
 		log_warnx("slips: cannot start the auto-print timer");
+		kefud_slips_slots_free(k);
 		return;
 	}
 	k->slips_running = 1;
 	log_info("slips: auto-print to printer '%s' at the cut-off of %zu "
-	    "slot(s)", k->conf->slips_printer, k->conf->slips_ncutoffs);
+	    "slot(s) of %s", k->conf->slips_printer, k->ncut,
+	    k->conf->slips_ncutoffs > 0 ? "[slips] cut-offs" :
+	    "[store] order-slots");
 }
 
 static void
@@ -809,6 +856,7 @@ kefud_slips_stop(struct kefud *k)
 	atomic_store(&k->slips_stop, 1);
 	pthread_join(k->slips, NULL);
 	k->slips_running = 0;
+	kefud_slips_slots_free(k);
 }
 
 static void
