@@ -64,16 +64,21 @@ struct kefud {
 	atomic_int slips_stop;
 	struct kefud_cutoff *cut;       /* the slots it follows */
 	size_t ncut;
-	/* the SMS outbox workers (msg/gsm.c), one thread per [gsm NAME] */
+	/*
+	 * the SMS outbox workers, one thread per [gsm NAME] (msg/gsm.c)
+	 * and per [sms-gateway NAME] (msg/http.c)
+	 */
 	struct kefud_sms *sms;
 	size_t nsms;
 	atomic_int sms_stop;
 };
 
-/* One SMS worker thread and the modem it drives. */
+/* One SMS worker thread and the modem or gateway it drives. */
 struct kefud_sms {
 	struct kefud *k;
-	const char *modem;      /* [gsm NAME] */
+	const char *modem;      /* [gsm NAME] or [sms-gateway NAME] */
+	const char *section;    /* "gsm" or "sms-gateway" */
+	const struct msg_transport_ops *ops;
 	pthread_t thread;
 };
 
@@ -777,9 +782,9 @@ kefud_slips_main(void *arg)
 }
 
 /*
- * One GSM modem's outbox worker: msg_worker_run until kefud stops (the
- * transport itself reopens a vanished modem); a store that cannot be
- * reached is tried again every 5 seconds.
+ * One GSM modem's or HTTP gateway's outbox worker: msg_worker_run until
+ * kefud stops (the transport itself reopens a vanished modem); a store
+ * that cannot be reached is tried again every 5 seconds.
  */
 static void *
 kefud_sms_main(void *arg)
@@ -798,7 +803,10 @@ kefud_sms_main(void *arg)
 	host[sizeof host - 1] = '\0';
 	snprintf(name, sizeof name, "%.40s/kefud-%ld/%.30s", host,
 	    (long)getpid(), w->modem);
-	msg_worker_opts_sms(k->conf, name, w->modem, &o);
+	if (w->ops == &msg_http_ops)
+		msg_worker_opts_smsgw(k->conf, name, w->modem, &o);
+	else
+		msg_worker_opts_sms(k->conf, name, w->modem, &o);
 	o.stop = &k->sms_stop;
 	ds = conf_datasource(k->conf, k->conf->store_datasource);
 	src = svc_source(k->svc, k->conf->store_datasource);
@@ -806,9 +814,10 @@ kefud_sms_main(void *arg)
 		memset(&st, 0, sizeof st);
 		if ((dialect == NULL && (dialect = store_dialect(src, ds,
 		    &cause)) == NULL) || msg_worker_run(src, dialect, k->conf,
-		    &msg_gsm_ops, &o, &st, &cause) == -1) {
-			log_warnx("sms: the outbox worker of [gsm %s] stopped, "
-			    "trying again in 5 s: %s", w->modem, cause);
+		    w->ops, &o, &st, &cause) == -1) {
+			log_warnx("sms: the outbox worker of [%s %s] stopped, "
+			    "trying again in 5 s: %s", w->section, w->modem,
+			    cause);
 			free(cause);
 			cause = NULL;
 			for (int ms = 0; ms < 5000 &&
@@ -859,12 +868,33 @@ kefud_slips_stop(struct kefud *k)
 	kefud_slips_slots_free(k);
 }
 
+/* One worker for [section name] through ops; what: its target, logged. */
+static void
+kefud_sms_spawn(struct kefud *k, const char *section, const char *name,
+    const struct msg_transport_ops *ops, const char *what)
+{
+	struct kefud_sms *w = &k->sms[k->nsms];
+
+	w->k = k;
+	w->modem = name;
+	w->section = section;
+	w->ops = ops;
+	if (pthread_create(&w->thread, NULL, kefud_sms_main, w) != 0) {
+		log_warnx("sms: cannot start the worker of [%s %s]", section,
+		    name);
+		return;
+	}
+	log_info("sms: outbox worker of [%s %s] started (%s)", section, name,
+	    what);
+	k->nsms++;
+}
+
 static void
 kefud_sms_start(struct kefud *k)
 {
 	size_t i;
 
-	if (k->conf->ngsm == 0)
+	if (k->conf->ngsm + k->conf->nsmsgw == 0)
 		return;
 	if (conf_datasource(k->conf, k->conf->store_datasource) == NULL ||
 	    svc_source(k->svc, k->conf->store_datasource) == NULL) {
@@ -872,20 +902,13 @@ kefud_sms_start(struct kefud *k)
 		    "is not sent", k->conf->store_datasource);
 		return;
 	}
-	k->sms = xcalloc(k->conf->ngsm, sizeof *k->sms);
-	for (i = 0; i < k->conf->ngsm; i++) {
-		k->sms[k->nsms].k = k;
-		k->sms[k->nsms].modem = k->conf->gsm[i].name;
-		if (pthread_create(&k->sms[k->nsms].thread, NULL,
-		    kefud_sms_main, &k->sms[k->nsms]) != 0) {
-			log_warnx("sms: cannot start the worker of [gsm %s]",
-			    k->conf->gsm[i].name);
-			continue;
-		}
-		log_info("sms: outbox worker of [gsm %s] started (%s)",
-		    k->conf->gsm[i].name, k->conf->gsm[i].device);
-		k->nsms++;
-	}
+	k->sms = xcalloc(k->conf->ngsm + k->conf->nsmsgw, sizeof *k->sms);
+	for (i = 0; i < k->conf->ngsm; i++)
+		kefud_sms_spawn(k, "gsm", k->conf->gsm[i].name, &msg_gsm_ops,
+		    k->conf->gsm[i].device);
+	for (i = 0; i < k->conf->nsmsgw; i++)
+		kefud_sms_spawn(k, "sms-gateway", k->conf->smsgw[i].name,
+		    &msg_http_ops, "HTTP gateway");
 }
 
 static void
