@@ -62,16 +62,23 @@ struct kefud {
 	pthread_t slips;
 	int slips_running;
 	atomic_int slips_stop;
-	/* the SMS outbox workers (msg/gsm.c), one thread per [gsm NAME] */
+	struct kefud_cutoff *cut;       /* the slots it follows */
+	size_t ncut;
+	/*
+	 * the SMS outbox workers, one thread per [gsm NAME] (msg/gsm.c)
+	 * and per [sms-gateway NAME] (msg/http.c)
+	 */
 	struct kefud_sms *sms;
 	size_t nsms;
 	atomic_int sms_stop;
 };
 
-/* One SMS worker thread and the modem it drives. */
+/* One SMS worker thread and the modem or gateway it drives. */
 struct kefud_sms {
 	struct kefud *k;
-	const char *modem;      /* [gsm NAME] */
+	const char *modem;      /* [gsm NAME] or [sms-gateway NAME] */
+	const char *section;    /* "gsm" or "sms-gateway" */
+	const struct msg_transport_ops *ops;
 	pthread_t thread;
 };
 
@@ -661,13 +668,62 @@ kefud_recover_spool(const struct conf *conf)
 		    "kept", kept, kept == 1 ? "" : "s");
 }
 
-/* A slot of [slips] cut-offs as the auto-print timer follows it. */
+/*
+ * A slot as the auto-print timer follows it: from [slips] cut-offs when
+ * given, else from the order slots ([store] order-slots).
+ */
 struct kefud_cutoff {
 	char *slot;
 	int minute;             /* of the day the slot closes */
 	char day[11];           /* the day of the last try, "" before */
 	uint64_t last_ms;       /* when (monotonic), for retry-every */
 };
+
+/*
+ * The slots to print at their cut-off into k->cut: [slips] cut-offs
+ * overrides; without it, each slot of [store] order-slots at its cut-off,
+ * named as orders book it.  0, or -1 (the order slots refused).
+ */
+static int
+kefud_slips_slots(struct kefud *k, char **cause)
+{
+	const struct conf_cutoff *c;
+	struct store_order_policy *pol;
+	size_t i;
+
+	if (k->conf->slips_ncutoffs > 0) {
+		k->ncut = k->conf->slips_ncutoffs;
+		k->cut = xcalloc(k->ncut, sizeof *k->cut);
+		for (i = 0; i < k->ncut; i++) {
+			c = &k->conf->slips_cutoffs[i];
+			k->cut[i].slot = xstrdup(c->slot);
+			k->cut[i].minute = c->minute;
+		}
+		return 0;
+	}
+	if (store_order_policy_load(k->conf, &pol, cause) == -1)
+		return -1;
+	k->ncut = pol->nslots;
+	k->cut = xcalloc(k->ncut ? k->ncut : 1, sizeof *k->cut);
+	for (i = 0; i < k->ncut; i++) {
+		k->cut[i].slot = xstrdup(pol->slots[i].name);
+		k->cut[i].minute = pol->slots[i].cutoff;
+	}
+	store_order_policy_free(pol);
+	return 0;
+}
+
+static void
+kefud_slips_slots_free(struct kefud *k)
+{
+	size_t i;
+
+	for (i = 0; i < k->ncut; i++)
+		free(k->cut[i].slot);
+	free(k->cut);
+	k->cut = NULL;
+	k->ncut = 0;
+}
 
 /*
  * One tick of the auto-print timer: each slot of today whose cut-off has
@@ -710,34 +766,25 @@ static void *
 kefud_slips_main(void *arg)
 {
 	struct kefud *k = arg;
-	struct kefud_cutoff *c;
 	struct db_source *src;
 	char *printer = xstrdup(k->conf->slips_printer);
 	unsigned retry_ms = (unsigned)k->conf->slips_retry_ms;
-	size_t i, n = k->conf->slips_ncutoffs;
+	size_t i;
 
-	c = xcalloc(n ? n : 1, sizeof *c);
-	for (i = 0; i < n; i++) {
-		c[i].slot = xstrdup(k->conf->slips_cutoffs[i].slot);
-		c[i].minute = k->conf->slips_cutoffs[i].minute;
-	}
 	src = svc_source(k->svc, k->conf->store_datasource);
 	while (!atomic_load(&k->slips_stop)) {
-		kefud_slips_tick(k, src, printer, c, n, retry_ms);
+		kefud_slips_tick(k, src, printer, k->cut, k->ncut, retry_ms);
 		for (i = 0; i < 10 && !atomic_load(&k->slips_stop); i++)
 			sleep_ms(100);
 	}
-	for (i = 0; i < n; i++)
-		free(c[i].slot);
-	free(c);
 	free(printer);
 	return NULL;
 }
 
 /*
- * One GSM modem's outbox worker: msg_worker_run until kefud stops (the
- * transport itself reopens a vanished modem); a store that cannot be
- * reached is tried again every 5 seconds.
+ * One GSM modem's or HTTP gateway's outbox worker: msg_worker_run until
+ * kefud stops (the transport itself reopens a vanished modem); a store
+ * that cannot be reached is tried again every 5 seconds.
  */
 static void *
 kefud_sms_main(void *arg)
@@ -756,7 +803,10 @@ kefud_sms_main(void *arg)
 	host[sizeof host - 1] = '\0';
 	snprintf(name, sizeof name, "%.40s/kefud-%ld/%.30s", host,
 	    (long)getpid(), w->modem);
-	msg_worker_opts_sms(k->conf, name, w->modem, &o);
+	if (w->ops == &msg_http_ops)
+		msg_worker_opts_smsgw(k->conf, name, w->modem, &o);
+	else
+		msg_worker_opts_sms(k->conf, name, w->modem, &o);
 	o.stop = &k->sms_stop;
 	ds = conf_datasource(k->conf, k->conf->store_datasource);
 	src = svc_source(k->svc, k->conf->store_datasource);
@@ -764,9 +814,10 @@ kefud_sms_main(void *arg)
 		memset(&st, 0, sizeof st);
 		if ((dialect == NULL && (dialect = store_dialect(src, ds,
 		    &cause)) == NULL) || msg_worker_run(src, dialect, k->conf,
-		    &msg_gsm_ops, &o, &st, &cause) == -1) {
-			log_warnx("sms: the outbox worker of [gsm %s] stopped, "
-			    "trying again in 5 s: %s", w->modem, cause);
+		    w->ops, &o, &st, &cause) == -1) {
+			log_warnx("sms: the outbox worker of [%s %s] stopped, "
+			    "trying again in 5 s: %s", w->section, w->modem,
+			    cause);
 			free(cause);
 			cause = NULL;
 			for (int ms = 0; ms < 5000 &&
@@ -780,25 +831,30 @@ kefud_sms_main(void *arg)
 static void
 kefud_slips_start(struct kefud *k)
 {
+	char *cause = NULL;
+
 	if (!k->conf->slips_auto_print)
 		return;
-	if (k->conf->slips_ncutoffs == 0) {
-		log_warnx("slips: [slips] auto-print is on but cut-offs names "
-		    "no slot: nothing is printed automatically");
-		return;
-	}
 	if (svc_source(k->svc, k->conf->store_datasource) == NULL) {
 		log_warnx("slips: no [datasource %s] for the store; slips are "
 		    "not printed automatically", k->conf->store_datasource);
 		return;
 	}
+	if (kefud_slips_slots(k, &cause) == -1) {
+		log_warnx("slips: nothing is printed automatically: %s", cause);
+		free(cause);
+		return;
+	}
 	if (pthread_create(&k->slips, NULL, kefud_slips_main, k) != 0) {
 		log_warnx("slips: cannot start the auto-print timer");
+		kefud_slips_slots_free(k);
 		return;
 	}
 	k->slips_running = 1;
 	log_info("slips: auto-print to printer '%s' at the cut-off of %zu "
-	    "slot(s)", k->conf->slips_printer, k->conf->slips_ncutoffs);
+	    "slot(s) of %s", k->conf->slips_printer, k->ncut,
+	    k->conf->slips_ncutoffs > 0 ? "[slips] cut-offs" :
+	    "[store] order-slots");
 }
 
 static void
@@ -809,6 +865,28 @@ kefud_slips_stop(struct kefud *k)
 	atomic_store(&k->slips_stop, 1);
 	pthread_join(k->slips, NULL);
 	k->slips_running = 0;
+	kefud_slips_slots_free(k);
+}
+
+/* One worker for [section name] through ops; what: its target, logged. */
+static void
+kefud_sms_spawn(struct kefud *k, const char *section, const char *name,
+    const struct msg_transport_ops *ops, const char *what)
+{
+	struct kefud_sms *w = &k->sms[k->nsms];
+
+	w->k = k;
+	w->modem = name;
+	w->section = section;
+	w->ops = ops;
+	if (pthread_create(&w->thread, NULL, kefud_sms_main, w) != 0) {
+		log_warnx("sms: cannot start the worker of [%s %s]", section,
+		    name);
+		return;
+	}
+	log_info("sms: outbox worker of [%s %s] started (%s)", section, name,
+	    what);
+	k->nsms++;
 }
 
 static void
@@ -816,7 +894,7 @@ kefud_sms_start(struct kefud *k)
 {
 	size_t i;
 
-	if (k->conf->ngsm == 0)
+	if (k->conf->ngsm + k->conf->nsmsgw == 0)
 		return;
 	if (conf_datasource(k->conf, k->conf->store_datasource) == NULL ||
 	    svc_source(k->svc, k->conf->store_datasource) == NULL) {
@@ -824,20 +902,13 @@ kefud_sms_start(struct kefud *k)
 		    "is not sent", k->conf->store_datasource);
 		return;
 	}
-	k->sms = xcalloc(k->conf->ngsm, sizeof *k->sms);
-	for (i = 0; i < k->conf->ngsm; i++) {
-		k->sms[k->nsms].k = k;
-		k->sms[k->nsms].modem = k->conf->gsm[i].name;
-		if (pthread_create(&k->sms[k->nsms].thread, NULL,
-		    kefud_sms_main, &k->sms[k->nsms]) != 0) {
-			log_warnx("sms: cannot start the worker of [gsm %s]",
-			    k->conf->gsm[i].name);
-			continue;
-		}
-		log_info("sms: outbox worker of [gsm %s] started (%s)",
-		    k->conf->gsm[i].name, k->conf->gsm[i].device);
-		k->nsms++;
-	}
+	k->sms = xcalloc(k->conf->ngsm + k->conf->nsmsgw, sizeof *k->sms);
+	for (i = 0; i < k->conf->ngsm; i++)
+		kefud_sms_spawn(k, "gsm", k->conf->gsm[i].name, &msg_gsm_ops,
+		    k->conf->gsm[i].device);
+	for (i = 0; i < k->conf->nsmsgw; i++)
+		kefud_sms_spawn(k, "sms-gateway", k->conf->smsgw[i].name,
+		    &msg_http_ops, "HTTP gateway");
 }
 
 static void

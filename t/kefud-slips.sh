@@ -101,4 +101,31 @@ kill -TERM "$pid"
 wait "$pid"
 check $? "kefud stops on SIGTERM with the timer running" "$log"
 pid=
+
+# Without [slips] cut-offs the timer follows the order slots: each slot
+# of [store] order-slots at its cut-off, named as orders book it.
+sed -e '/^cut-offs/d' -e 's/^datasource = local$/&\
+order-slots = 00:00-23:59\/00:00\/0, 23:58-23:59\/23:58\/0/' \
+    "$conf" >"$tmp/k2.conf"
+conf=$tmp/k2.conf
+run 0 "" "a courier" -- courier add --name 李四 --mobile 13900139000 \
+    --areas '*'
+sq "UPDATE orders SET slot = '00:00-23:59', courier_id = 1 WHERE slot = '14-16'"
+rm -f "$out"/*
+log=$tmp/kefud2.log
+"$kefud" -d -f "$conf" >"$log" 2>&1 &
+pid=$!
+wait_for "slips: auto-print to printer '$q' at the cut-off of 2 slot(s) of \[store\] order-slots" "$log"
+check $? "without cut-offs, the two order slots are followed" "$log"
+wait_for "slips: slot $today 00:00-23:59: 1 slip(s) printed" "$log"
+check $? "the order slot past its cut-off is printed" "$log"
+for i in $(seq 1 20); do [ -n "$(ls "$out")" ] && break; sleep 0.5; done
+pdftotext "$out"/*.pdf "$tmp/j2.txt"
+has "鸡蛋" "$tmp/j2.txt" "its order's slip in the job"
+has "李四" "$tmp/j2.txt" "with the order's courier"
+hasnt "slot $today 23:58-23:59" "$log" "the slot not yet cut off left alone"
+kill -TERM "$pid"
+wait "$pid"
+check $? "kefud stops" "$log"
+pid=
 tap_done

@@ -2,7 +2,8 @@
 # order-call.sh: phone ordering end to end -- kefud on a simulated line
 # (kefu-simline(7)), calls placed with `kefu call --line`, the SQLite
 # store read back: a three-item order (its rows and the courier's notice
-# in the outbox), hang-ups before confirming (no order), a full slot no
+# in the outbox, its delivery slip printed by slot with the courier's
+# name), hang-ups before confirming (no order), a full slot no
 # longer offered, and a member registered by phone refused with a clear
 # prompt.  The identify flow is the test stand-in of t/data/flow/order
 # (customer number, no PIN).
@@ -119,6 +120,13 @@ has "transactional *queued .*13700000001" "$tmp/out" \
 "$kefu" -c "$conf" order show "$no" >"$tmp/out" 2>&1
 has "^total *26.40 (6 items)" "$tmp/out" "kefu order show: the total"
 has "王师傅" "$tmp/out" "... and the courier"
+# its delivery slip, selected by the slot as the order store booked it
+day=$(count "SELECT slot_date FROM orders WHERE order_no = '$no';")
+run 0 "" "kefu slip print --slot 09:00-11:00 --pdf" -- slip print \
+    --pdf "$tmp/slip.pdf" --date "$day" --slot 09:00-11:00
+pdftotext "$tmp/slip.pdf" "$tmp/slip.txt"
+has "$no" "$tmp/slip.txt" "the slot's batch holds the order"
+has "王师傅" "$tmp/slip.txt" "... with its courier's name"
 # path: the last call's nodes (isql shows only the start of long text)
 path() {
 	sql "SELECT COUNT(*) FROM call_log WHERE id = (SELECT MAX(id) FROM call_log) AND path LIKE '%$1%';" |

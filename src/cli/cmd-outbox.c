@@ -214,7 +214,7 @@ cmd_outbox_send(struct cmd_outbox_ctx *x, int argc, char **argv)
 	host[sizeof host - 1] = '\0';
 	snprintf(name, sizeof name, "%s/cli-%ld", host, (long)getpid());
 	if (ops == &msg_http_ops)
-		msg_worker_opts_smsgw(x->st.conf, name, &o);
+		msg_worker_opts_smsgw(x->st.conf, name, NULL, &o);
 	else
 		msg_worker_opts_email(x->st.conf, name, &o);
 	o.once = once;

@@ -300,12 +300,13 @@ const struct msg_transport_ops msg_http_ops = {
 
 void
 msg_worker_opts_smsgw(const struct conf *cfg, const char *name,
-    struct msg_worker_opts *o)
+    const char *instance, struct msg_worker_opts *o)
 {
-	const struct conf_smsgw *g = http_gateway(cfg, NULL);
+	const struct conf_smsgw *g = http_gateway(cfg, instance);
 
 	memset(o, 0, sizeof *o);
 	o->name = name;
+	o->instance = instance;
 	if (g == NULL)
 		return;
 	o->lease_ms = (unsigned)g->lease_ms;

@@ -74,6 +74,9 @@ dist_check_SCRIPTS += t/sms-cli.sh
 ## kefud's SMS worker thread against the gsmsim program.
 TESTS += t/kefud-sms.sh
 dist_check_SCRIPTS += t/kefud-sms.sh
+## ... and through an [sms-gateway] (t/http-gw.py).
+TESTS += t/kefud-smsgw.sh
+dist_check_SCRIPTS += t/kefud-smsgw.sh
 ## The HTTP SMS gateway against a scripted gateway on loopback.
 check_PROGRAMS += t/unit/msg_http
 TESTS += t/unit/msg_http

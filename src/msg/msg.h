@@ -230,9 +230,9 @@ void msg_worker_opts_email(const struct conf *cfg, const char *name,
 /* ... and from [sms] for the worker of modem [gsm instance]. */
 void msg_worker_opts_sms(const struct conf *cfg, const char *name,
     const char *instance, struct msg_worker_opts *o);
-/* The same from the first [sms-gateway] (http.c). */
+/* The same from [sms-gateway instance], NULL: the first (http.c). */
 void msg_worker_opts_smsgw(const struct conf *cfg, const char *name,
-    struct msg_worker_opts *o);
+    const char *instance, struct msg_worker_opts *o);
 
 /*
  * Run one outbox worker for a transport on the local store src (dialect

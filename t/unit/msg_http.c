@@ -153,7 +153,7 @@ work(struct db_source *src, struct conf *conf, struct msg_stats *st)
 	char *cause = NULL;
 
 	memset(st, 0, sizeof *st);
-	msg_worker_opts_smsgw(conf, "test/http", &o);
+	msg_worker_opts_smsgw(conf, "test/http", NULL, &o);
 	o.once = 1;
 	if (msg_worker_run(src, "sqlite", conf, &msg_http_ops, &o, st,
 	    &cause) == -1) {
