@@ -28,6 +28,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "campaign", cmd_campaign_main, "SMS and e-mail specials to a segment of members" },
 	{ "order", cmd_order_main, "list, show, cancel, deliver and reassign phone orders" },
 	{ "courier", cmd_courier_main, "add, list and change the couriers of phone orders" },
+	{ "staff", cmd_staff_main, "the staff who phone in and their PINs" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

@@ -129,3 +129,11 @@ check_PROGRAMS += t/unit/store_order
 TESTS += t/unit/store_order
 t_unit_store_order_SOURCES = t/unit/store_order.c t/tap.h
 t_unit_store_order_LDADD = $(KEFU_LIBS)
+## Staff who phone in (store/staff.c, kefu staff).
+libkefu_a_SOURCES += src/store/staff.c src/cli/cmd-staff.c
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/014_staff.sql \
+	sql/local/postgresql/014_staff.sql \
+	sql/local/mysql/014_staff.sql
+TESTS += t/staff-cli.sh
+dist_check_SCRIPTS += t/staff-cli.sh
