@@ -75,7 +75,7 @@ echo 482913 | kv staff pin-check 1001
 has "PIN wrong" "$tmp/out" "the old PIN no longer does"
 echo 482913 | kv staff pin-check 9999
 check $((1 - $?)) "an unknown number fails" "$tmp/out"
-has "PIN wrong" "$tmp/out" "like a wrong PIN"
+has "PIN wrong; 3 tries left" "$tmp/out" "like a wrong PIN, without a lock to count"
 
 kv staff set 2002 --role admin --enabled no
 check $? "set role and disable" "$tmp/out"

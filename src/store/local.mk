@@ -137,3 +137,5 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/mysql/014_staff.sql
 TESTS += t/staff-cli.sh
 dist_check_SCRIPTS += t/staff-cli.sh
+TESTS += t/staff-flow.sh
+dist_check_SCRIPTS += t/staff-flow.sh

@@ -312,12 +312,14 @@ store_staff_pin_check(struct db_source *src, const char *no,
 		*role = NULL;
 	if (!store_staff_no_valid(no)) {
 		*res = STORE_PIN_WRONG;
+		l = pol->pin_attempts;
 		goto out;
 	}
 	if (staff_pin_read(src, no, &sp, cause) == -1)
 		return -1;
 	if (!sp.found) {
 		*res = STORE_PIN_WRONG;
+		l = pol->pin_attempts;
 		log_info("staff %s: no such staff number", no);
 	} else if (!sp.enabled)
 		*res = STORE_PIN_CLOSED;

@@ -1141,7 +1141,7 @@ int store_staff_pin_set(struct db_source *src, const char *no,
 /*
  * Check a PIN as for members: STORE_PIN_CLOSED for a disabled staff
  * member, STORE_PIN_LOCKED during a cool-down; an unknown number is
- * STORE_PIN_WRONG with *left 0 (no hint that it does not exist).  *role
+ * STORE_PIN_WRONG with *left pol->pin_attempts (no lock to count).  *role
  * (may be NULL) gets the role on STORE_PIN_OK (free it).
  */
 int store_staff_pin_check(struct db_source *src, const char *no,
