@@ -2,8 +2,9 @@
 # staff-flow.sh: staff services by phone (flows/staff.xml, menu item 7,
 # kefu.staff.identify and kefu.staff.audit) through scripted calls of
 # `kefu call` on a SQLite store and the demo catalog: the right staff
-# number and PIN hear this week's schedule (catalog.schedule), the
-# lookup audited with the call's reference; wrong PINs lock the number
+# number and PIN hear this week's schedule (catalog.schedule) or a
+# customer's record (kefu.staff.customer), each lookup audited with the
+# call's reference; wrong PINs lock the number
 # (the attempt that locks and the right PIN after it hear staff.locked);
 # no PIN in any output or log.
 tap_name=staff-flow
@@ -66,8 +67,21 @@ call "1001# 482913# 1 *"
 has "staff:check staff:top" "$tmp/out" "after pin-reset the PIN works again"
 call "9999# 482913# *"
 has "staff.wrong" "$tmp/out" "an unknown staff number: wrong number or PIN"
-[ "$(q "SELECT COUNT(*) FROM staff_lookups")" = 2 ]
-check $? "two lookups audited in all"
+# 2: a customer's record, audited with the customer number.
+"$kefu" -c "$conf" member add --name 张三 --mobile 13900000001 \
+    >"$tmp/out" 2>&1
+cno=$(sed -n 's/^member \([0-9]*\) registered.*/\1/p' "$tmp/out")
+call "1001# 482913# 2 $cno# *"
+has "staff.customer_is" "$tmp/out" "a customer's record is read"
+has "张三" "$tmp/out" "with the customer's name"
+has "staff.open_cases" "$tmp/out" "and the open cases"
+[ "$(q "SELECT COUNT(*) FROM staff_lookups WHERE staff_no = '1001' AND \
+    what = 'customer' AND subject = '$cno' AND call_ref LIKE 'call-%'")" = 1 ]
+check $? "the customer lookup audited with whom it was about"
+call "1001# 482913# 2 12345674# *"
+has "staff.no_customer" "$tmp/out" "an unknown customer number: said so"
+[ "$(q "SELECT COUNT(*) FROM staff_lookups")" = 4 ]
+check $? "every lookup audited: four in all"
 # The call's own line echoes the keys pressed: not a log line.
 grep -v '^call: .* keys "' "$all" >"$tmp/logs"
 hasnt "482913\|111111" "$tmp/logs" "no PIN in any output or log line"

@@ -178,7 +178,7 @@ extern const struct svc_builtin svc_builtins_member[SVC_BUILTINS_MEMBER];
 extern const struct svc_builtin svc_builtins_order[7];
 extern const size_t svc_builtins_order_count;
 /* svc-staff.c: kefu.staff.* (staff who phone in). */
-#define SVC_BUILTINS_STAFF 2
+#define SVC_BUILTINS_STAFF 3
 extern const struct svc_builtin svc_builtins_staff[SVC_BUILTINS_STAFF];
 
 /* The db_source of a datasource, or NULL. */

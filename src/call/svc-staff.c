@@ -97,6 +97,38 @@ svc_staff_audit(struct svc *svc, const struct svc_builtin *b,
 	return FLOW_Q_FOUND;
 }
 
+/* kefu.staff.customer: a customer's record for a staff member. */
+static enum flow_outcome
+svc_staff_customer(struct svc *svc, const struct svc_builtin *b,
+    const struct flow_kv *in, size_t nin, struct flow_rows *rows,
+    char **cause)
+{
+	const char *no = svc_builtin_arg(in, nin, "no");
+	struct store_staff_customer c;
+	struct db_source *src;
+	char orders[24], cases[24];
+	int rc;
+
+	if ((src = svc_staff_store(svc, cause)) == NULL)
+		return FLOW_Q_DOWN;
+	if (!store_member_no_valid(no)) {
+		kf_error(cause, "%s is not a customer number", no);
+		return FLOW_Q_INVALID;
+	}
+	if ((rc = store_staff_customer(src, no, &c, cause)) == -1)
+		return FLOW_Q_ERROR;
+	if (rc == 0)
+		return FLOW_Q_EMPTY;
+	snprintf(orders, sizeof orders, "%lld", (long long)c.orders);
+	snprintf(cases, sizeof cases, "%lld", (long long)c.open_cases);
+	svc_builtin_row(b, rows, (const char *[]){ no, c.name,
+	    (c.services & MEMBER_SVC_SMS) ? "1" : "0",
+	    (c.services & MEMBER_SVC_ORDER) ? "1" : "0", orders,
+	    c.last_order, cases });
+	store_staff_customer_clear(&c);
+	return FLOW_Q_FOUND;
+}
+
 const struct svc_builtin svc_builtins_staff[SVC_BUILTINS_STAFF] = {
 	{
 		.name = "kefu.staff.identify",
@@ -116,5 +148,18 @@ const struct svc_builtin svc_builtins_staff[SVC_BUILTINS_STAFF] = {
 		.nouts = 1,
 		.outs = { { "audited_by", "digits" } },
 		.run = svc_staff_audit,
+	},
+	{
+		.name = "kefu.staff.customer",
+		.what = "a customer's record for staff: name, services, "
+		    "orders, open cases",
+		.nparams = 1,
+		.params = { { "no", "digits", 0 } },
+		.nouts = 7,
+		.outs = { { "member_no", "digits" }, { "name", "text" },
+		    { "sms", "integer" }, { "phone_order", "integer" },
+		    { "orders", "integer" }, { "last_order", "date" },
+		    { "open_cases", "integer" } },
+		.run = svc_staff_customer,
 	},
 };

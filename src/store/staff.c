@@ -416,3 +416,44 @@ store_staff_audit(struct db_source *src, const char *no, const char *what,
 	    "what, subject, call_ref) VALUES (?, ?, ?, ?, ?)", p, 5, NULL,
 	    cause);
 }
+
+int
+store_staff_customer(struct db_source *src, const char *no,
+    struct store_staff_customer *out, char **cause)
+{
+	static const enum db_vtype types[] = { DBV_TEXT, DBV_INT, DBV_INT,
+	    DBV_DATE, DBV_INT };
+	struct db_param p = { .type = DBV_TEXT, .s = no };
+	struct db_query q = { .sql = "SELECT m.name, (SELECT COALESCE(SUM("
+	    "CASE s.service WHEN 'sms' THEN 1 WHEN 'email' THEN 2 ELSE 4 END), "
+	    "0) FROM member_services s WHERE s.member_id = m.id AND s.enabled "
+	    "= 1), (SELECT COUNT(*) FROM orders o WHERE o.member_id = m.id), "
+	    "(SELECT MAX(o.ordered_at) FROM orders o WHERE o.member_id = "
+	    "m.id), (SELECT COUNT(*) FROM requests r WHERE r.member_id = m.id "
+	    "AND r.status <> 'closed') FROM members m WHERE m.customer_no = ?",
+	    .params = &p, .nparams = 1, .coltypes = types,
+	    .ncoltypes = nitems(types) };
+	struct db_result *res;
+	struct db_err err;
+	int found;
+
+	memset(out, 0, sizeof *out);
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "staff: %s", store_errmsg(src, &err));
+	if ((found = res->nrows > 0)) {
+		out->name = staff_cell(res, 0, 0);
+		out->services = (int)DB_CELL(res, 0, 1)->i;
+		out->orders = DB_CELL(res, 0, 2)->i;
+		out->last_order = staff_cell(res, 0, 3);
+		out->open_cases = DB_CELL(res, 0, 4)->i;
+	}
+	db_result_free(res);
+	return found;
+}
+
+void
+store_staff_customer_clear(struct store_staff_customer *c)
+{
+	free(c->name);
+	free(c->last_order);
+}

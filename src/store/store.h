@@ -1156,4 +1156,17 @@ int store_staff_audit(struct db_source *src, const char *no,
     const char *what, const char *subject, const char *call_ref,
     char **cause);
 
+/* What a staff member hears of a customer (store_staff_customer). */
+struct store_staff_customer {
+	char *name;             /* NULL when not given */
+	int services;           /* MEMBER_SVC_* enabled */
+	int64_t orders;         /* phone orders ever */
+	char *last_order;       /* "YYYY-MM-DD" of the last, NULL if none */
+	int64_t open_cases;     /* cases not closed */
+};
+/* A customer's record by customer number; 1 found, 0 none, -1 error. */
+int store_staff_customer(struct db_source *src, const char *no,
+    struct store_staff_customer *out, char **cause);
+void store_staff_customer_clear(struct store_staff_customer *c);
+
 #endif
