@@ -86,6 +86,7 @@ static const struct {
 	{ svc_builtins_case, SVC_BUILTINS_CASE_COUNT },
 	{ svc_builtins_order, sizeof svc_builtins_order /
 	    sizeof *svc_builtins_order },
+	{ svc_builtins_staff, SVC_BUILTINS_STAFF },
 };
 
 const struct svc_builtin *

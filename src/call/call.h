@@ -177,6 +177,9 @@ extern const struct svc_builtin svc_builtins_member[SVC_BUILTINS_MEMBER];
 /* svc-order.c: kefu.order.* (phone ordering). */
 extern const struct svc_builtin svc_builtins_order[7];
 extern const size_t svc_builtins_order_count;
+/* svc-staff.c: kefu.staff.* (staff who phone in). */
+#define SVC_BUILTINS_STAFF 3
+extern const struct svc_builtin svc_builtins_staff[SVC_BUILTINS_STAFF];
 
 /* The db_source of a datasource, or NULL. */
 struct db_source *svc_source(struct svc *svc, const char *name);

@@ -81,5 +81,6 @@ int cmd_reload_main(int argc, char **argv);   /* cmd-status.c: reload kefud */
 int cmd_case_main(int argc, char **argv);     /* cmd-case.c: cases */
 int cmd_slip_main(int argc, char **argv);     /* cmd-slip.c: slip print */
 int cmd_campaign_main(int argc, char **argv); /* cmd-campaign.c: campaigns */
+int cmd_staff_main(int argc, char **argv);    /* cmd-staff.c: staff */
 
 #endif

@@ -29,6 +29,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "order", cmd_order_main, "list, show, cancel, deliver and reassign phone orders" },
 	{ "courier", cmd_courier_main, "add, list and change the couriers of phone orders" },
 	{ "special", cmd_special_main, "today's specials in the catalog" },
+	{ "staff", cmd_staff_main, "the staff who phone in and their PINs" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

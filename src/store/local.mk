@@ -135,3 +135,13 @@ t_unit_store_order_LDADD = $(KEFU_LIBS)
 ## kefu special (the desk's specials in the catalog) and kefu catalog import.
 TESTS += t/special-cli.sh t/catalog-import.sh
 dist_check_SCRIPTS += t/special-cli.sh t/catalog-import.sh
+## Staff who phone in (store/staff.c, kefu staff).
+libkefu_a_SOURCES += src/store/staff.c src/cli/cmd-staff.c
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/013_staff.sql \
+	sql/local/postgresql/013_staff.sql \
+	sql/local/mysql/013_staff.sql
+TESTS += t/staff-cli.sh
+dist_check_SCRIPTS += t/staff-cli.sh
+TESTS += t/staff-flow.sh
+dist_check_SCRIPTS += t/staff-flow.sh

@@ -1153,4 +1153,66 @@ int store_courier_set(struct db_source *src, const struct store_courier *c,
     char **cause);
 void store_couriers_free(struct store_courier *c, size_t n);
 
+
+/*
+ * staff.c: the staff who phone in (table staff_access): a staff number
+ * (2 to 12 digits), a role (staff, desk, admin), a PIN kept as a PBKDF2
+ * hash (pin.c) with the members' lockout (struct store_member_policy),
+ * and staff_lookups, the audit of every lookup made by phone.
+ */
+#define STAFF_NO_MAX 12
+
+struct store_staff {
+	char staff_no[STAFF_NO_MAX + 1];
+	char *role;             /* "staff", "desk" or "admin" */
+	int enabled;
+	int pin_failures;       /* wrong PINs in a row */
+	char *locked_until;     /* PIN cool-down end, NULL when none */
+	char *updated_at;
+};
+
+/* 1: 2 to 12 ASCII digits. */
+int store_staff_no_valid(const char *no);
+/* 1: "staff", "desk" or "admin". */
+int store_staff_role_valid(const char *role);
+/* A new staff member with a 4-8 digit PIN; role NULL: "staff". */
+int store_staff_add(struct db_source *src, const char *no, const char *role,
+    const char *pin, const struct store_member_policy *pol, char **cause);
+/* Change the role (NULL: keep) and enabled (-1: keep). */
+int store_staff_set(struct db_source *src, const char *no, const char *role,
+    int enabled, char **cause);
+/* A new PIN (4-8 digits); lifts any PIN lockout. */
+int store_staff_pin_set(struct db_source *src, const char *no,
+    const char *pin, const struct store_member_policy *pol, char **cause);
+/*
+ * Check a PIN as for members: STORE_PIN_CLOSED for a disabled staff
+ * member, STORE_PIN_LOCKED during a cool-down; an unknown number is
+ * STORE_PIN_WRONG with *left pol->pin_attempts (no lock to count).  *role
+ * (may be NULL) gets the role on STORE_PIN_OK (free it).
+ */
+int store_staff_pin_check(struct db_source *src, const char *no,
+    const char *pin, const struct store_member_policy *pol, const char *now,
+    enum store_pin_result *res, int *left, char **role, char **cause);
+/* Every staff member by number (free with store_staff_free). */
+int store_staff_list(struct db_source *src, struct store_staff **out,
+    size_t *n, char **cause);
+void store_staff_free(struct store_staff *s, size_t n);
+/* Audit one lookup: who, what ("schedule", "customer"), of whom, call. */
+int store_staff_audit(struct db_source *src, const char *no,
+    const char *what, const char *subject, const char *call_ref,
+    char **cause);
+
+/* What a staff member hears of a customer (store_staff_customer). */
+struct store_staff_customer {
+	char *name;             /* NULL when not given */
+	int services;           /* MEMBER_SVC_* enabled */
+	int64_t orders;         /* phone orders ever */
+	char *last_order;       /* "YYYY-MM-DD" of the last, NULL if none */
+	int64_t open_cases;     /* cases not closed */
+};
+/* A customer's record by customer number; 1 found, 0 none, -1 error. */
+int store_staff_customer(struct db_source *src, const char *no,
+    struct store_staff_customer *out, char **cause);
+void store_staff_customer_clear(struct store_staff_customer *c);
+
 #endif

@@ -487,19 +487,6 @@ sc_today(struct e2e *e)
 out:
 	flow_rows_clear(&promos);
 	flow_rows_clear(&notices);
-	/* a service still to come says so, then the menu again */
-	ok(e2e_ring(e, "13900000006") == 0, "%s: the next call is answered",
-	    f);
-	ok(e2e_key_at(e, 0, "7", BYTES_S / 2) == 0 &&
-	    seg_ids(e, 1, "zh-CN", "sys.coming_soon", E2E_WHOLE) == 0,
-	    "%s: 7 (staff): exactly sys.coming_soon", f);
-	ok(e2e_hangup_at(e, 2, MSIM_HUP_LOOP, BYTES_S) == 0 &&
-	    seg_ids(e, 2, "zh-CN", menu_ids, E2E_CUT) == 0,
-	    "%s: then the main menu; the caller hangs up", f);
-	ok(e2e_wait_end(e, 8000) == 0, "%s: kefu hung up, line idle", f);
-	is_call(e, "path", "main:hello main:top main:staff main:top",
-	    "%s: path", f);
-
 	/* the caller leaves while kefu waits for the rest of a barcode */
 	ok(e2e_ring(e, "13900000011") == 0, "%s: the next call is answered",
 	    f);

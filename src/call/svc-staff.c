@@ -1,0 +1,165 @@
+/*
+ * svc-staff.c: the staff's built-in services, asked from flows as
+ * mappings named kefu.staff.* (kefu-flow(5), BUILT-IN SERVICES): a staff
+ * number proven by its PIN (with the members' lockout), and the audit
+ * row of each lookup a staff member makes by phone.  The SQL is in
+ * store/staff.c.  No PIN ever reaches *cause or a log.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "call/call.h"
+#include "conf/conf.h"
+#include "store/store.h"
+
+/* The local store, or NULL (*cause says why: the flow's "down"). */
+static struct db_source *
+svc_staff_store(struct svc *svc, char **cause)
+{
+	struct db_source *src = NULL;
+
+	if (svc->conf->store_datasource != NULL)
+		src = svc_source(svc, svc->conf->store_datasource);
+	if (src == NULL)
+		kf_error(cause, "no local store ([store] datasource)");
+	return src;
+}
+
+/* kefu.staff.identify: a staff number proven by its PIN. */
+static enum flow_outcome
+svc_staff_identify(struct svc *svc, const struct svc_builtin *b,
+    const struct flow_kv *in, size_t nin, struct flow_rows *rows,
+    char **cause)
+{
+	const char *no = svc_builtin_arg(in, nin, "no");
+	const char *pin = svc_builtin_arg(in, nin, "pin");
+	struct store_member_policy pol = { svc->conf->pin_attempts,
+	    svc->conf->pin_lockout_ms, svc->conf->pin_iterations };
+	enum store_pin_result res;
+	struct db_source *src;
+	char *role = NULL;
+	int left = 0;
+
+	if ((src = svc_staff_store(svc, cause)) == NULL)
+		return FLOW_Q_DOWN;
+	if (store_staff_pin_check(src, no, pin, &pol, NULL, &res, &left,
+	    &role, cause) == -1)
+		return FLOW_Q_ERROR;
+	switch (res) {
+	case STORE_PIN_OK:
+		svc_builtin_row(b, rows, (const char *[]){ no, role });
+		free(role);
+		return FLOW_Q_FOUND;
+	case STORE_PIN_WRONG:
+		if (left > 0) {
+			kf_error(cause, "staff %s: wrong number or PIN, %d "
+			    "tr%s left", no, left, left == 1 ? "y" : "ies");
+			return FLOW_Q_INVALID;
+		}
+		kf_error(cause, "staff %s: wrong PIN, now locked", no);
+		return FLOW_Q_EMPTY;
+	case STORE_PIN_LOCKED:
+		kf_error(cause, "staff %s is locked (kefu staff pin-reset %s "
+		    "lifts it)", no, no);
+		return FLOW_Q_EMPTY;
+	case STORE_PIN_NONE:
+	case STORE_PIN_CLOSED:
+		kf_error(cause, "staff %s is disabled", no);
+		return FLOW_Q_INVALID;
+	}
+	return FLOW_Q_ERROR;
+}
+
+/* kefu.staff.audit: who looked up what, of whom, on which call. */
+static enum flow_outcome
+svc_staff_audit(struct svc *svc, const struct svc_builtin *b,
+    const struct flow_kv *in, size_t nin, struct flow_rows *rows,
+    char **cause)
+{
+	const char *no = svc_builtin_arg(in, nin, "staff_no");
+	const char *what = svc_builtin_arg(in, nin, "what");
+	const char *subject = svc_builtin_arg(in, nin, "subject");
+	const char *call = svc_builtin_arg(in, nin, "call");
+	struct db_source *src;
+
+	if ((src = svc_staff_store(svc, cause)) == NULL)
+		return FLOW_Q_DOWN;
+	if (!store_staff_no_valid(no)) {
+		kf_error(cause, "'%s' is not a staff number", no);
+		return FLOW_Q_INVALID;
+	}
+	if (store_staff_audit(src, no, what, subject != NULL && *subject !=
+	    '\0' ? subject : NULL, call, cause) == -1)
+		return FLOW_Q_ERROR;
+	svc_builtin_row(b, rows, (const char *[]){ no });
+	return FLOW_Q_FOUND;
+}
+
+/* kefu.staff.customer: a customer's record for a staff member. */
+static enum flow_outcome
+svc_staff_customer(struct svc *svc, const struct svc_builtin *b,
+    const struct flow_kv *in, size_t nin, struct flow_rows *rows,
+    char **cause)
+{
+	const char *no = svc_builtin_arg(in, nin, "no");
+	struct store_staff_customer c;
+	struct db_source *src;
+	char orders[24], cases[24];
+	int rc;
+
+	if ((src = svc_staff_store(svc, cause)) == NULL)
+		return FLOW_Q_DOWN;
+	if (!store_member_no_valid(no)) {
+		kf_error(cause, "%s is not a customer number", no);
+		return FLOW_Q_INVALID;
+	}
+	if ((rc = store_staff_customer(src, no, &c, cause)) == -1)
+		return FLOW_Q_ERROR;
+	if (rc == 0)
+		return FLOW_Q_EMPTY;
+	snprintf(orders, sizeof orders, "%lld", (long long)c.orders);
+	snprintf(cases, sizeof cases, "%lld", (long long)c.open_cases);
+	svc_builtin_row(b, rows, (const char *[]){ no, c.name,
+	    (c.services & MEMBER_SVC_SMS) ? "1" : "0",
+	    (c.services & MEMBER_SVC_ORDER) ? "1" : "0", orders,
+	    c.last_order, cases });
+	store_staff_customer_clear(&c);
+	return FLOW_Q_FOUND;
+}
+
+const struct svc_builtin svc_builtins_staff[SVC_BUILTINS_STAFF] = {
+	{
+		.name = "kefu.staff.identify",
+		.what = "a staff member by staff number and PIN",
+		.nparams = 2,
+		.params = { { "no", "digits", 0 }, { "pin", "digits", 0 } },
+		.nouts = 2,
+		.outs = { { "staff_no", "digits" }, { "staff_role", "text" } },
+		.run = svc_staff_identify,
+	},
+	{
+		.name = "kefu.staff.audit",
+		.what = "record a staff member's lookup (who, when, what)",
+		.nparams = 4,
+		.params = { { "staff_no", "digits", 0 }, { "what", "text", 0 },
+		    { "subject", "text", 1 }, { "call", "text", 1 } },
+		.nouts = 1,
+		.outs = { { "audited_by", "digits" } },
+		.run = svc_staff_audit,
+	},
+	{
+		.name = "kefu.staff.customer",
+		.what = "a customer's record for staff: name, services, "
+		    "orders, open cases",
+		.nparams = 1,
+		.params = { { "no", "digits", 0 } },
+		.nouts = 7,
+		.outs = { { "member_no", "digits" }, { "name", "text" },
+		    { "sms", "integer" }, { "phone_order", "integer" },
+		    { "orders", "integer" }, { "last_order", "date" },
+		    { "open_cases", "integer" } },
+		.run = svc_staff_customer,
+	},
+};
