@@ -49,14 +49,14 @@ has "^applied 002_orders$" "one line per migration"
 run 0 "version:    2 of 13" "status after a partial upgrade" -- db status
 run 1 "already initialised (schema version 2); use kefu db upgrade" \
     "init refuses an initialised store" -- db init
-run 0 "upgraded from schema version 2 to 12" "upgrade to the latest" -- \
+run 0 "upgraded from schema version 2 to 13" "upgrade to the latest" -- \
     db upgrade
-run 0 "is up to date at schema version 12 (sqlite)" "upgrade again does nothing" \
+run 0 "is up to date at schema version 13 (sqlite)" "upgrade again does nothing" \
     -- db upgrade
 run 0 "pending:    none" "status when up to date" -- db status
 
 rm -f "$tmp/var/kefu.db"
-run 0 "initialised at schema version 12 (sqlite)" "init a new store" -- db init
+run 0 "initialised at schema version 13 (sqlite)" "init a new store" -- db init
 has "^applied 006_member_pins$" "init lists the migrations"
 has "^applied 013_staff$" "init lists the last migration"
 
