@@ -440,7 +440,8 @@ store_staff_customer(struct db_source *src, const char *no,
 	memset(out, 0, sizeof *out);
 	if (db_run(src, &q, &res, &err) == -1)
 		return kf_error(cause, "staff: %s", store_errmsg(src, &err));
-	if ((found = res->nrows > 0)) {
+	found = res->nrows > 0;
+	if (found) {
 		out->name = staff_cell(res, 0, 0);
 		out->services = (int)DB_CELL(res, 0, 1)->i;
 		out->orders = DB_CELL(res, 0, 2)->i;
