@@ -603,6 +603,80 @@ cmd_csms(struct gsim *sim, const char *op, const char *arg)
 	final(sim, "OK");
 }
 
+/*
+ * 27.007 identification and character set commands, answered as a modem
+ * does (gammu and gammu-smsd ask them before anything else): the name,
+ * its information line ("" none), and whether "=?" / "?" differ.
+ */
+static const struct ident {
+	const char *name, *op, *info;
+} idents[] = {
+	{ "+CGMI", "", "kefu" },
+	{ "+CGMM", "", "gsmsim" },
+	{ "+CGMR", "", "1.0" },
+	{ "+CGSN", "", "490154203237518" },
+	{ "+CIMI", "", "460001234567890" },
+	{ "+CSCS", "?", "+CSCS: \"GSM\"" },
+	{ "+CSCS", "=?", "+CSCS: (\"GSM\",\"UCS2\",\"IRA\")" },
+	{ "+CSCS", "=", "" },
+	{ "+CMGF", "=?", "+CMGF: (0,1)" },
+	{ "+CPMS", "=?", "+CPMS: (\"SM\"),(\"SM\"),(\"SM\")" },
+	{ "+CNMI", "=?", "+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)" },
+	{ "+CNMI", "?", NULL },
+	{ "+CFUN", "=", "" },
+	{ "+CFUN", "?", "+CFUN: 1" },
+	{ "+CMEE", "", "" },
+	{ "+CMEE", "=", "" },
+};
+
+/*
+ * 27.005 3.2.2: AT+CPMS=<mem1>[,<mem2>[,<mem3>]] answers the used and
+ * total slots of each, +CPMS: <used1>,<total1>,<used2>,<total2>,<used3>,
+ * <total3>; AT+CPMS? names them too.  Only "SM" (and "MT", its alias
+ * here) is simulated.
+ */
+static void
+cmd_cpms(struct gsim *sim, const char *op, const char *arg)
+{
+	unsigned used = 0, i;
+
+	for (i = 0; i < sim->nslots; i++)
+		used += sim->slots[i].used ? 1 : 0;
+	if (strcmp(op, "?") == 0)
+		out_linef(sim, "+CPMS: \"SM\",%u,%u,\"SM\",%u,%u,\"SM\",%u,%u",
+		    used, sim->nslots, used, sim->nslots, used, sim->nslots);
+	else if (strcmp(op, "=") == 0 && (strstr(arg, "\"SM\"") == arg ||
+	    strstr(arg, "\"MT\"") == arg))
+		out_linef(sim, "+CPMS: %u,%u,%u,%u,%u,%u", used, sim->nslots,
+		    used, sim->nslots, used, sim->nslots);
+	else {
+		cms_error(sim, 302);
+		return;
+	}
+	final(sim, "OK");
+}
+
+/* 1 when name/op is an identification command, answered. */
+static int
+cmd_ident(struct gsim *sim, const char *name, const char *op)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(idents); i++) {
+		if (strcmp(idents[i].name, name) != 0 ||
+		    strcmp(idents[i].op, op) != 0)
+			continue;
+		if (idents[i].info == NULL)
+			out_linef(sim, "+CNMI: 2,%d,0,%d,0", sim->cnmi_mt,
+			    sim->cnmi_ds);
+		else if (idents[i].info[0] != '\0')
+			out_line(sim, idents[i].info);
+		final(sim, "OK");
+		return 1;
+	}
+	return 0;
+}
+
 /* Commands that need the SIM unlocked. */
 static int
 needs_sim(const char *name)
@@ -621,8 +695,10 @@ needs_sim(const char *name)
 static void
 cmd_ext(struct gsim *sim, const char *name, const char *op, const char *arg)
 {
-	if (needs_sim(name) && sim->pin != NULL)
+	if (needs_sim(name) && sim->pin != NULL && strcmp(op, "=?") != 0)
 		cms_error(sim, 311);            /* SIM PIN required */
+	else if (cmd_ident(sim, name, op))
+		;
 	else if (strcmp(name, "+CPIN") == 0)
 		cmd_cpin(sim, op, arg);
 	else if (strcmp(name, "+CMGF") == 0 && strcmp(op, "=") == 0 &&
@@ -654,7 +730,9 @@ cmd_ext(struct gsim *sim, const char *name, const char *op, const char *arg)
 		cmd_cnma(sim, op, arg);
 	else if (strcmp(name, "+CSMS") == 0)
 		cmd_csms(sim, op, arg);
-	else if (strcmp(name, "+CMEE") == 0 || strcmp(name, "+CPMS") == 0)
+	else if (strcmp(name, "+CPMS") == 0)
+		cmd_cpms(sim, op, arg);
+	else if (strcmp(name, "+CMEE") == 0)
 		final(sim, "OK");
 	else
 		final(sim, "ERROR");
