@@ -20,3 +20,10 @@ bench: bench-sms-scale
 bench-sms-scale: bench/sms-scale$(EXEEXT)
 	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/sms-scale$(EXEEXT) -n 120 -s 100
 	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/sms-scale$(EXEEXT) -n 400 -s 0
+
+## kefu beside gammu-smsd on the same zero-latency simulator (needs
+## gammu-smsd): messages/s of both and the ratio.
+EXTRA_DIST += bench/sms-gammu.sh
+bench-sms-gammu: bench/sms-scale$(EXEEXT) t/sim/gsmsim$(EXEEXT)
+	KEFU_SRCDIR='$(abs_top_srcdir)' KEFU_BUILDDIR=. \
+	    sh '$(abs_top_srcdir)/bench/sms-gammu.sh' 20
