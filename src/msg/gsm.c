@@ -336,7 +336,10 @@ gsm_csms(struct gsm_modem *g)
 /*
  * Drop what a modem (re)opened still has to say to an earlier session --
  * a reply left unread when it vanished would put every later command
- * one answer behind.
+ * one answer behind.  An earlier kefud killed between AT+CMGS=<n> and
+ * the PDU's Ctrl-Z left the modem at its "> " prompt, taking every later
+ * command for PDU digits: ESC cancels that PDU (27.005 3.5.1), and CR
+ * ends a command line cut off half-way.
  */
 static void
 gsm_drain(struct gsm_modem *g)
@@ -345,6 +348,11 @@ gsm_drain(struct gsm_modem *g)
 	enum at_res r;
 	int i;
 
+	if (port_puts(g->port, "\x1b\r", 1000, &cause) == -1) {
+		log_debug("%s: %s", g->tag, cause);
+		free(cause);
+		cause = NULL;
+	}
 	port_flush(g->port, 0, 1);
 	for (i = 0; i < 64 && at_line(&g->at, 150, &r, line, sizeof line,
 	    &cause) == 1; i++)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 #include "conf/conf.h"
 #include "db/db.h"
@@ -831,6 +832,33 @@ test_cnma(void)
 	free(cause);
 }
 
+/*
+ * kefud killed between AT+CMGS=<n> and the PDU's Ctrl-Z leaves the modem
+ * at its "> " prompt: the next open cancels that with ESC, else every
+ * command is taken for PDU digits and the modem never gets ready.
+ */
+static void
+test_stuck_prompt(void)
+{
+	static const char cmd[] = "AT+CMGS=20\r";
+	int64_t id;
+	int fd;
+
+	fd = open(gsim_path(sims[1]), O_RDWR | O_NOCTTY);
+	ok(fd >= 0 && write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd),
+	    "a host leaves gsm1 at the PDU prompt");
+	sleep_ms(100);          /* the simulator reads it before the close */
+	if (fd >= 0)
+		close(fd);
+	wk_start(1);
+	id = queue("13800000401", "transactional", "after a kill",
+	    "t:prompt");
+	ok(wait_for("submitted", 10000, "SELECT status FROM outbox WHERE id = "
+	    "%lld", (long long)id), "the next open gets the modem back and "
+	    "sends");
+	wk_stop(1);
+}
+
 static struct conf *
 make_conf(void)
 {
@@ -910,6 +938,7 @@ main(void)
 	wk_stop(0);
 	wk_stop(1);
 	test_cnma();
+	test_stuck_prompt();
 	ok(strstr(sb_str(&logs), "1357") == NULL &&
 	    strstr(sb_str(&logs), "9999") == NULL, "no SIM PIN is in any log "
 	    "line");
