@@ -29,6 +29,10 @@ EXTRA_DIST += t/sms-xcheck.js t/sms-xcheck-gammu.py
 # the GSM simulator driven by gammu (libgammu's AT driver): send, read
 TESTS += t/sms-gammu.sh
 dist_check_SCRIPTS += t/sms-gammu.sh
+# kill -9 of kefud during a 2,000-message broadcast (KEFU_SMS_KILL_N,
+# KEFU_SMS_KILLS for more)
+TESTS += t/sms-kill.sh
+dist_check_SCRIPTS += t/sms-kill.sh
 
 man_MANS += man/kefu-sms.7
 EXTRA_DIST += man/kefu-sms.7
