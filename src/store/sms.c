@@ -581,10 +581,8 @@ sms_optout_reply(struct db_tx *tx, struct sms_optout_tx *x,
 	const struct store_sms_optout *o = x->o;
 	struct store_outbox_new m;
 	int64_t member = x->n > 0 ? x->ids[0] : 0;
-	struct db_param p[4];
-	struct db_query q = { .sql = "UPDATE sms_inbox SET member_id = ?, "
-	    "action = 'optout', reply_id = ? WHERE id = ?", .params = p,
-	    .nparams = 3, .writes = 1 };
+	struct db_param p[3];
+	struct db_query q;
 	struct db_result *r;
 	char *cause = NULL;
 
@@ -605,6 +603,9 @@ sms_optout_reply(struct db_tx *tx, struct sms_optout_tx *x,
 	p[1] = (struct db_param){ .type = DBV_INT, .i = x->reply_id,
 	    .null = x->reply_id == 0 };
 	p[2] = (struct db_param){ .type = DBV_INT, .i = o->inbox_id };
+	q = (struct db_query){ .sql = "UPDATE sms_inbox SET member_id = ?, "
+	    "action = 'optout', reply_id = ? WHERE id = ?", .params = p,
+	    .nparams = nitems(p), .writes = 1 };
 	if (db_tx_run(tx, &q, &r, err) == -1)
 		return -1;
 	db_result_free(r);
