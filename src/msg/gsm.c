@@ -531,6 +531,57 @@ gsm_join(struct gsm_modem *g, const struct sms_msg *p)
 	g->npend = j;
 }
 
+/* Whether pending part i belongs to the message of p. */
+static int
+gsm_same(const struct gsm_pend *i, const struct sms_msg *p)
+{
+	return i->msg.ref == p->ref && i->msg.total == p->total &&
+	    strcmp(i->msg.addr, p->addr) == 0;
+}
+
+/*
+ * A part came with the reference, number and sender of a message still
+ * waiting for parts, but with other text: the sender's 8-bit reference
+ * came round and this is a new message; the waiting one lost a part on
+ * the way and never completes.  It is stored as far as it came (a
+ * missing part reads "..."), so that neither is lost or mixed.
+ */
+static void
+gsm_stale(struct gsm_modem *g, size_t at)
+{
+	struct sms_msg key = g->pend[at].msg;
+	struct strbuf sb = STRBUF_INIT;
+	unsigned seq, have = 0;
+	size_t i, j;
+	int stored;
+
+	for (seq = 1; seq <= key.total; seq++) {
+		for (i = 0; i < g->npend; i++)
+			if (gsm_same(&g->pend[i], &key) &&
+			    g->pend[i].msg.seq == seq)
+				break;
+		sb_adds(&sb, i < g->npend ? g->pend[i].msg.text : "...");
+		have += i < g->npend;
+	}
+	log_warnx("%s: a message from %s (reference %u) lost %u of its %u "
+	    "parts and a new one reuses its reference: stored incomplete",
+	    g->tag, key.addr, key.ref, key.total - have, key.total);
+	stored = gsm_text(g, key.addr, sb_str(&sb), (int)key.total,
+	    key.scts) == 0;
+	if (!stored)
+		log_warnx("%s: left on the SIM for the next open", g->tag);
+	sb_free(&sb);
+	for (i = 0, j = 0; i < g->npend; i++) {
+		if (gsm_same(&g->pend[i], &key)) {
+			if (stored)
+				gsm_delete(g, g->pend[i].index);
+			sms_msg_free(&g->pend[i].msg);
+		} else
+			g->pend[j++] = g->pend[i];
+	}
+	g->npend = j;
+}
+
 /*
  * One PDU the modem gave (stored at index, or 0 for +CMT/+CDS).  -1 when
  * it could not be stored (to be offered again); a part kept in memory
@@ -563,13 +614,16 @@ gsm_pdu(struct gsm_modem *g, int index, const char *hex)
 			    g->pend[i].msg.seq == m.seq &&
 			    strcmp(g->pend[i].msg.addr, m.addr) == 0)
 				break;
-		if (i < g->npend) {
+		if (i < g->npend && g->pend[i].msg.total == m.total &&
+		    strcmp(g->pend[i].msg.text, m.text) == 0) {
 			/* a part twice: the first is kept */
 			if (index != g->pend[i].index)
 				gsm_delete(g, index);
 			sms_msg_free(&m);
 			return 0;
 		}
+		if (i < g->npend)
+			gsm_stale(g, i);
 		if (g->npend >= 1024) {
 			sms_msg_free(&m);       /* left on the SIM */
 			return -1;

@@ -1042,17 +1042,27 @@ int
 gsim_deliver(struct gsim *sim, const char *from, const char *text,
     char **cause)
 {
+	return gsim_deliver_parts(sim, from, text, -1, ~0u, cause);
+}
+
+int
+gsim_deliver_parts(struct gsim *sim, const char *from, const char *text,
+    int ref, unsigned mask, char **cause)
+{
 	struct sms_pdu *p;
 	size_t n, i;
 	int idx, rc = 0;
 
 	pthread_mutex_lock(&sim->mu);
 	if (sms_encode_deliver(text, from, "261206102030", 32,
-	    (unsigned)sim->nsent + 7, &p, &n, cause) == -1) {
+	    ref >= 0 ? (unsigned)ref : (unsigned)sim->nsent + 7, &p, &n,
+	    cause) == -1) {
 		pthread_mutex_unlock(&sim->mu);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
+		if (i < 32 && !(mask & 1u << i))
+			continue;       /* this part lost on the way */
 		if (sim->cnmi_mt == 2 && sim->csms == 1)
 			net_add(sim, p[i].hex, p[i].tpdu_len, 0);
 		else if (sim->cnmi_mt == 2) {

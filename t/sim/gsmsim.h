@@ -54,6 +54,10 @@ const char *gsim_path(struct gsim *sim);
  */
 int gsim_deliver(struct gsim *sim, const char *from, const char *text,
     char **cause);
+/* The same with the concatenation reference ref (-1: the simulator's)
+ * and only the parts whose bit is set in mask (1: the first part). */
+int gsim_deliver_parts(struct gsim *sim, const char *from, const char *text,
+    int ref, unsigned mask, char **cause);
 
 /*
  * Status reports: after an accepted AT+CMGS of a PDU with TP-SRR set, send

@@ -701,6 +701,41 @@ test_inbound_concat(void)
 }
 
 /*
+ * A sender's concatenation reference comes round (8 bits): a message
+ * that lost its second part on the way waits, and a new one with the
+ * same reference arrives.  The new one is stored whole with its own
+ * text, the old one incomplete, neither mixed with the other.
+ */
+static void
+test_inbound_ref_wrap(void)
+{
+	char *a, *b, *cause = NULL, *v;
+
+	a = repeat("旧消息第一部分，", 10);
+	b = repeat("新消息内容完整，", 10);
+	ok(gsim_deliver_parts(sims[0], "+8613500000002", a, 200, 1,
+	    &cause) == 0, "a message with reference 200 loses its part 2");
+	ok(wait_stored(sims[0], 1, 3000), "its part 1 waits on the SIM");
+	ok(gsim_deliver_parts(sims[0], "+8613500000002", b, 200, ~0u,
+	    &cause) == 0, "a new message with reference 200");
+	ok(wait_for("2", 5000, "SELECT COUNT(*) FROM sms_inbox WHERE sender = "
+	    "'+8613500000002'"), "two messages stored");
+	v = q1("SELECT COUNT(*) FROM sms_inbox WHERE sender = "
+	    "'+8613500000002' AND body = '%s'", b);
+	is_str(v, "1", "the new one whole, with its own text");
+	free(v);
+	v = q1("SELECT body FROM sms_inbox WHERE sender = '+8613500000002' "
+	    "AND body <> '%s'", b);
+	like(v, "旧消息第一部分", "the old one as far as it came");
+	like(v, "...", "its missing part marked");
+	free(v);
+	ok(wait_stored(sims[0], 0, 3000), "nothing left on the SIM");
+	free(a);
+	free(b);
+	free(cause);
+}
+
+/*
  * The modem vanishes after a PDU was written, before +CMGS: the part may
  * have gone.  Marketing is left unknown (never sent twice); a
  * transactional message is sent again.
@@ -933,6 +968,7 @@ main(void)
 	test_member();
 	test_optout_tx();
 	test_inbound_concat();
+	test_inbound_ref_wrap();
 	test_midway();
 	test_lost_answer();
 	wk_stop(0);
