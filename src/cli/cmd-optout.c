@@ -96,7 +96,7 @@ cmd_optout_add(int argc, char **argv)
 		return CLI_FAIL;
 	msg_time(now, 0);
 	o.now = now;
-	rc = store_sms_optout(st.src, &o, &member, &cause);
+	rc = store_sms_optout(st.src, &o, &member, NULL, &cause);
 	cli_store_close(&st);
 	if (rc == -1)
 		return cmd_sms_fail("optout", cause);

@@ -237,6 +237,8 @@ struct gsm_modem {
 	size_t nurc;
 	struct gsm_pend *pend;  /* inbound parts waiting */
 	size_t npend;
+	int cnma;               /* AT+CSMS service 1 (phase 2+): each +CMT
+				   and +CDS is acknowledged with AT+CNMA */
 };
 
 static void
@@ -301,9 +303,43 @@ gsm_init_cmds(struct gsm_modem *g)
 static void gsm_stored(struct gsm_modem *g, const char *info);
 
 /*
+ * Whether the modem is in phase 2+ (AT+CSMS? service 1, set by init =
+ * or by its maker): then a +CMT or +CDS routed to kefu must be
+ * acknowledged with AT+CNMA, or the network is told delivery failed,
+ * sends it again and the modem stops routing (27.005 3.4.4).  A modem
+ * without AT+CSMS is phase 2: it acknowledges by itself.
+ */
+static void
+gsm_csms(struct gsm_modem *g)
+{
+	struct strbuf info = STRBUF_INIT;
+	char *cause = NULL;
+	const char *p;
+	enum at_res r;
+	int v;
+
+	g->cnma = 0;
+	if (at_cmd(&g->at, "AT+CSMS?", GSM_CMD_MS, &info, &r, &cause) == -1) {
+		log_warnx("%s", cause);
+		free(cause);
+	} else if (r == AT_R_OK &&
+	    (p = strstr(sb_str(&info), "+CSMS:")) != NULL &&
+	    sscanf(p + 6, "%d", &v) == 1 && v == 1)
+		g->cnma = 1;
+	if (g->cnma)
+		log_info("%s: phase 2+ (AT+CSMS=1): inbound messages and "
+		    "reports routed to kefu are acknowledged with AT+CNMA",
+		    g->tag);
+	sb_free(&info);
+}
+
+/*
  * Drop what a modem (re)opened still has to say to an earlier session --
  * a reply left unread when it vanished would put every later command
- * one answer behind.
+ * one answer behind.  An earlier kefud killed between AT+CMGS=<n> and
+ * the PDU's Ctrl-Z left the modem at its "> " prompt, taking every later
+ * command for PDU digits: ESC cancels that PDU (27.005 3.5.1), and CR
+ * ends a command line cut off half-way.
  */
 static void
 gsm_drain(struct gsm_modem *g)
@@ -312,6 +348,11 @@ gsm_drain(struct gsm_modem *g)
 	enum at_res r;
 	int i;
 
+	if (port_puts(g->port, "\x1b\r", 1000, &cause) == -1) {
+		log_debug("%s: %s", g->tag, cause);
+		free(cause);
+		cause = NULL;
+	}
 	port_flush(g->port, 0, 1);
 	for (i = 0; i < 64 && at_line(&g->at, 150, &r, line, sizeof line,
 	    &cause) == 1; i++)
@@ -341,6 +382,7 @@ gsm_up(struct gsm_modem *g)
 			cmd = xasprintf("AT+CNMI=%s", g->cg->cnmi);
 			gsm_try(g, cmd);
 			free(cmd);
+			gsm_csms(g);
 			/* what arrived while kefu was away */
 			if (at_cmd(&g->at, "AT+CMGL=4", GSM_CMD_MS, &info, &r,
 			    &cause) == 0) {
@@ -373,8 +415,9 @@ gsm_now(char now[20])
 	msg_time(now, 0);
 }
 
-/* A status report: the part it names delivered or failed. */
-static void
+/* A status report: the part it names delivered or failed.  -1: not
+ * stored. */
+static int
 gsm_report(struct gsm_modem *g, const struct sms_msg *m)
 {
 	struct store_sms_report rep;
@@ -382,11 +425,11 @@ gsm_report(struct gsm_modem *g, const struct sms_msg *m)
 
 	gsm_now(now);
 	if (store_sms_report(g->src, g->cg->name, m->mr, m->addr, m->status,
-	    now, &rep, &cause) == -1) {
+	    m->scts[0] != '\0' ? m->scts : NULL, now, &rep, &cause) == -1) {
 		log_warnx("%s: status report for TP-MR %d not stored: %s",
 		    g->tag, m->mr, cause);
 		free(cause);
-		return;
+		return -1;
 	}
 	if (rep.outbox_id == 0)
 		log_info("%s: a status report for TP-MR %d to %s matches no "
@@ -398,6 +441,7 @@ gsm_report(struct gsm_modem *g, const struct sms_msg *m)
 		    rep.part_status, (unsigned)m->status,
 		    rep.msg_status ? "; the message is " : "",
 		    rep.msg_status ? rep.msg_status : "");
+	return 0;
 }
 
 /* A whole inbound text: stored, then an opt-out acted on.  0 stored. */
@@ -418,10 +462,11 @@ gsm_text(struct gsm_modem *g, const char *from, const char *text,
 		free(cause);
 		return -1;
 	}
-	if (dup)
-		return 0;       /* read again after a crash: done before */
-	log_info("%s: inbound message %lld from %s (%d part%s)", g->tag,
-	    (long long)id, from, parts, parts == 1 ? "" : "s");
+	if (!dup)
+		log_info("%s: inbound message %lld from %s (%d part%s)",
+		    g->tag, (long long)id, from, parts, parts == 1 ? "" : "s");
+	/* read again (a crash, or the store failed before): an opt-out
+	 * not yet acted on is acted on now, one acted on is not again */
 	if ((word = optout_word(text)) != NULL &&
 	    optout_inbound(g->src, g->conf, id, from, word, &cause) == -1) {
 		log_warnx("%s: the opt-out of %s by SMS was not recorded: %s",
@@ -486,26 +531,82 @@ gsm_join(struct gsm_modem *g, const struct sms_msg *p)
 	g->npend = j;
 }
 
-/* One PDU the modem gave (stored at index, or 0 for +CMT/+CDS). */
+/* Whether pending part i belongs to the message of p. */
+static int
+gsm_same(const struct gsm_pend *i, const struct sms_msg *p)
+{
+	return i->msg.ref == p->ref && i->msg.total == p->total &&
+	    strcmp(i->msg.addr, p->addr) == 0;
+}
+
+/*
+ * A part came with the reference, number and sender of a message still
+ * waiting for parts, but with other text: the sender's 8-bit reference
+ * came round and this is a new message; the waiting one lost a part on
+ * the way and never completes.  It is stored as far as it came (a
+ * missing part reads "..."), so that neither is lost or mixed.
+ */
 static void
+gsm_stale(struct gsm_modem *g, size_t at)
+{
+	struct sms_msg key = g->pend[at].msg;
+	struct strbuf sb = STRBUF_INIT;
+	unsigned seq, have = 0;
+	size_t i, j;
+	int stored;
+
+	for (seq = 1; seq <= key.total; seq++) {
+		for (i = 0; i < g->npend; i++)
+			if (gsm_same(&g->pend[i], &key) &&
+			    g->pend[i].msg.seq == seq)
+				break;
+		sb_adds(&sb, i < g->npend ? g->pend[i].msg.text : "...");
+		have += i < g->npend;
+	}
+	log_warnx("%s: a message from %s (reference %u) lost %u of its %u "
+	    "parts and a new one reuses its reference: stored incomplete",
+	    g->tag, key.addr, key.ref, key.total - have, key.total);
+	stored = gsm_text(g, key.addr, sb_str(&sb), (int)key.total,
+	    key.scts) == 0;
+	if (!stored)
+		log_warnx("%s: left on the SIM for the next open", g->tag);
+	sb_free(&sb);
+	for (i = 0, j = 0; i < g->npend; i++) {
+		if (gsm_same(&g->pend[i], &key)) {
+			if (stored)
+				gsm_delete(g, g->pend[i].index);
+			sms_msg_free(&g->pend[i].msg);
+		} else
+			g->pend[j++] = g->pend[i];
+	}
+	g->npend = j;
+}
+
+/*
+ * One PDU the modem gave (stored at index, or 0 for +CMT/+CDS).  -1 when
+ * it could not be stored (to be offered again); a part kept in memory
+ * until the others come counts as taken.
+ */
+static int
 gsm_pdu(struct gsm_modem *g, int index, const char *hex)
 {
 	struct sms_msg m;
 	char *cause = NULL;
 	size_t i;
+	int rc = 0;
 
 	if (sms_decode(hex, 1, 0, &m, &cause) == -1) {
 		log_warnx("%s: an unreadable PDU%s dropped: %s", g->tag,
 		    index > 0 ? " in the SIM store" : "", cause);
 		free(cause);
 		gsm_delete(g, index);
-		return;
+		return 0;
 	}
 	if (m.type == SMS_STATUS) {
-		gsm_report(g, &m);
+		rc = gsm_report(g, &m);
 		gsm_delete(g, index);
 	} else if (!m.concat || m.total <= 1) {
-		if (gsm_text(g, m.addr, m.text, 1, m.scts) == 0)
+		if ((rc = gsm_text(g, m.addr, m.text, 1, m.scts)) == 0)
 			gsm_delete(g, index);
 	} else {
 		for (i = 0; i < g->npend; i++)
@@ -513,25 +614,29 @@ gsm_pdu(struct gsm_modem *g, int index, const char *hex)
 			    g->pend[i].msg.seq == m.seq &&
 			    strcmp(g->pend[i].msg.addr, m.addr) == 0)
 				break;
-		if (i < g->npend) {
+		if (i < g->npend && g->pend[i].msg.total == m.total &&
+		    strcmp(g->pend[i].msg.text, m.text) == 0) {
 			/* a part twice: the first is kept */
 			if (index != g->pend[i].index)
 				gsm_delete(g, index);
 			sms_msg_free(&m);
-			return;
+			return 0;
 		}
+		if (i < g->npend)
+			gsm_stale(g, i);
 		if (g->npend >= 1024) {
 			sms_msg_free(&m);       /* left on the SIM */
-			return;
+			return -1;
 		}
 		g->pend = xreallocarray(g->pend, g->npend + 1,
 		    sizeof *g->pend);
 		g->pend[g->npend].index = index;
 		g->pend[g->npend++].msg = m;
 		gsm_join(g, &m);
-		return;
+		return 0;
 	}
 	sms_msg_free(&m);
+	return rc;
 }
 
 /* "+CMGR: ..." / "+CMGL: ..." information: each head line, then its PDU. */
@@ -598,6 +703,7 @@ static void
 gsm_urcs(struct gsm_modem *g)
 {
 	char *line, *nl;
+	int rc;
 
 	while (g->nurc > 0 && g->port != NULL) {
 		line = g->urc[0];
@@ -607,8 +713,13 @@ gsm_urcs(struct gsm_modem *g)
 		    strncmp(line, "+CDSI:", 6) == 0)
 			gsm_read(g, line + 6);
 		else if (nl != NULL && (strncmp(line, "+CMT:", 5) == 0 ||
-		    strncmp(line, "+CDS:", 5) == 0))
-			gsm_pdu(g, 0, nl + 1);
+		    strncmp(line, "+CDS:", 5) == 0)) {
+			rc = gsm_pdu(g, 0, nl + 1);
+			/* phase 2+: taken (RP-ACK), or not stored: RP-ERROR,
+			 * the network keeps it and offers it again */
+			if (g->cnma && g->port != NULL)
+				gsm_try(g, rc == 0 ? "AT+CNMA" : "AT+CNMA=2");
+		}
 		free(line);
 	}
 }

@@ -26,6 +26,13 @@ t_sms_corpus_LDADD = $(KEFU_LIBS)
 TESTS += t/sms-xcheck.sh t/sms-xcheck-gammu.sh
 dist_check_SCRIPTS += t/sms-xcheck.sh t/sms-xcheck-gammu.sh
 EXTRA_DIST += t/sms-xcheck.js t/sms-xcheck-gammu.py
+# the GSM simulator driven by gammu (libgammu's AT driver): send, read
+TESTS += t/sms-gammu.sh
+dist_check_SCRIPTS += t/sms-gammu.sh
+# kill -9 of kefud during a 2,000-message broadcast (KEFU_SMS_KILL_N,
+# KEFU_SMS_KILLS for more)
+TESTS += t/sms-kill.sh
+dist_check_SCRIPTS += t/sms-kill.sh
 
 man_MANS += man/kefu-sms.7
 EXTRA_DIST += man/kefu-sms.7

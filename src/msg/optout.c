@@ -106,30 +106,30 @@ optout_inbound(struct db_source *src, const struct conf *cfg,
 	    .msg_class = "transactional" };
 	char now[20], *note, *key;
 	int64_t member = 0, reply = 0;
-	int dup, rc;
+	int rc;
 
 	msg_time(now, 0);
 	note = xasprintf("keyword \"%s\" by SMS (inbox %lld)", word,
 	    (long long)inbox_id);
+	key = xasprintf("sms-optout:%lld", (long long)inbox_id);
 	o.note = note;
 	o.now = now;
-	rc = store_sms_optout(src, &o, &member, cause);
-	free(note);
-	if (rc == -1)
-		return -1;
-	log_info("sms: %s opted out of SMS by the keyword \"%s\"%s "
-	    "(inbox %lld)", sender, word, member ? " (a member)" : "",
-	    (long long)inbox_id);
 	if (cfg->sms_optout_reply != NULL && *cfg->sms_optout_reply != '\0') {
-		key = xasprintf("sms-optout:%lld", (long long)inbox_id);
 		m.body = cfg->sms_optout_reply;
 		m.idem_key = key;
-		m.member_id = member;
-		rc = store_outbox_enqueue(src, &m, now, &reply, &dup, cause);
-		free(key);
-		if (rc == -1)
-			return -1;
+		o.reply = &m;
 	}
-	return store_sms_inbox_mark(src, inbox_id, member, "optout", reply,
-	    cause);
+	/* ledger, SMS off, confirmation, the message marked: one
+	 * transaction, so a store failing part-way leaves none of them and
+	 * the message on the SIM is acted on when it is read again */
+	rc = store_sms_optout(src, &o, &member, &reply, cause);
+	free(note);
+	free(key);
+	if (rc == -1)
+		return -1;
+	if (rc == 0)
+		log_info("sms: %s opted out of SMS by the keyword \"%s\"%s "
+		    "(inbox %lld)%s", sender, word, member ? " (a member)" : "",
+		    (long long)inbox_id, reply ? "; confirmation queued" : "");
+	return 0;
 }

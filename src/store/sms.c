@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db/db.h"
 #include "store/store.h"
@@ -187,34 +188,89 @@ store_sms_part_refused(struct db_source *src, int64_t id, int seq,
 
 /* ---- status reports ---- */
 
-/* The part a report is for: newest submitted with mr on modem to ra. */
+/* "YYYY-MM-DD HH:MM:SS" in the store's (local) time: seconds since the
+ * epoch; -1 when it is not a time. */
+static long long
+sms_local_secs(const char *s)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof tm);
+	if (s == NULL || sscanf(s, "%d-%d-%d %d:%d:%d", &tm.tm_year,
+	    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+	    &tm.tm_sec) != 6)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	tm.tm_isdst = -1;
+	return (long long)mktime(&tm);
+}
+
+/* A service centre time stamp, "2026-12-06 10:20:30 +08:00" (sms.h):
+ * seconds since the epoch; -1 when there is none. */
+static long long
+sms_scts_secs(const char *s)
+{
+	struct tm tm;
+	char sign;
+	int zh, zm;
+
+	memset(&tm, 0, sizeof tm);
+	if (s == NULL || sscanf(s, "%d-%d-%d %d:%d:%d %c%d:%d", &tm.tm_year,
+	    &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec,
+	    &sign, &zh, &zm) != 9)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (long long)timegm(&tm) - (sign == '-' ? -1 : 1) *
+	    (zh * 3600LL + zm * 60LL);
+}
+
+/*
+ * The part a report is for: a submitted part with mr on modem to ra.
+ * The TP-MR is 8 bits and wraps (255 -> 0), so a part whose report is
+ * late (the phone was off) can share it with a newer one to the same
+ * number.  The report's TP-SCTS, the time the centre took the part,
+ * then decides: the part submitted closest to it; without one, the
+ * newest.
+ */
 static int
 sms_report_part(struct db_source *src, const char *modem, int mr,
-    const char *ra, int64_t *id, int *seq, char **cause)
+    const char *ra, const char *scts, int64_t *id, int *seq, char **cause)
 {
-	static const enum db_vtype vt[] = { DBV_INT, DBV_INT, DBV_TEXT };
+	static const enum db_vtype vt[] = { DBV_INT, DBV_INT, DBV_TEXT,
+	    DBV_TIMESTAMP };
 	struct db_param p[2] = {
 		{ .type = DBV_TEXT, .s = modem },
 		{ .type = DBV_INT, .i = mr },
 	};
 	char want[40], got[40];
 	struct db_result *r = NULL;
+	long long at = sms_scts_secs(scts), t, d, best = -1;
 	size_t i;
 
 	*id = 0;
 	if (store_sms_number(ra, want, sizeof want) == -1)
 		snprintf(want, sizeof want, "%s", ra);
-	if (sms_run(src, "SELECT outbox_id, seq, recipient FROM outbox_parts "
-	    "WHERE modem = ? AND mr = ? AND status = 'submitted' ORDER BY "
-	    "submitted_at DESC, outbox_id DESC", p, 2, vt, nitems(vt), &r,
-	    cause) == -1)
+	if (sms_run(src, "SELECT outbox_id, seq, recipient, submitted_at FROM "
+	    "outbox_parts WHERE modem = ? AND mr = ? AND status = 'submitted' "
+	    "ORDER BY submitted_at DESC, outbox_id DESC", p, 2, vt,
+	    nitems(vt), &r, cause) == -1)
 		return -1;
-	for (i = 0; i < r->nrows && *id == 0; i++) {
+	for (i = 0; i < r->nrows; i++) {
 		if (store_sms_number(DB_CELL(r, i, 2)->s, got, sizeof got) ==
 		    -1 || strcmp(got, want) != 0)
 			continue;
+		t = DB_CELL(r, i, 3)->null ? -1 :
+		    sms_local_secs(DB_CELL(r, i, 3)->s);
+		d = at < 0 || t < 0 ? 0 : t > at ? t - at : at - t;
+		if (best >= 0 && d >= best)
+			continue;       /* the newer of two as close wins */
+		best = d;
 		*id = DB_CELL(r, i, 0)->i;
 		*seq = (int)DB_CELL(r, i, 1)->i;
+		if (at < 0)
+			break;
 	}
 	db_result_free(r);
 	return 0;
@@ -260,15 +316,15 @@ sms_report_message(struct db_source *src, int64_t id, const char *now,
 
 int
 store_sms_report(struct db_source *src, const char *modem, int mr,
-    const char *ra, int st, const char *now, struct store_sms_report *out,
-    char **cause)
+    const char *ra, int st, const char *scts, const char *now,
+    struct store_sms_report *out, char **cause)
 {
 	struct db_param p[5];
 	const char *status;
 
 	memset(out, 0, sizeof *out);
-	if (sms_report_part(src, modem, mr, ra, &out->outbox_id, &out->seq,
-	    cause) == -1)
+	if (sms_report_part(src, modem, mr, ra, scts, &out->outbox_id,
+	    &out->seq, cause) == -1)
 		return -1;
 	if (out->outbox_id == 0)
 		return 0;
@@ -454,6 +510,8 @@ struct sms_optout_tx {
 	const char *national;
 	const int64_t *ids;     /* members with that mobile */
 	size_t n;               /* 0: one row without a member */
+	int64_t reply_id;       /* the confirmation queued */
+	int done;               /* the inbound message was acted on before */
 };
 
 /* A consent_ledger row for member (0: none), then its SMS off. */
@@ -495,23 +553,87 @@ sms_optout_row(struct db_tx *tx, const struct sms_optout_tx *x,
 	return 0;
 }
 
+/* 1 when the inbound message was already acted on (read twice). */
+static int
+sms_optout_seen(struct db_tx *tx, int64_t inbox_id, int *seen,
+    struct db_err *err)
+{
+	static const enum db_vtype vt[] = { DBV_INT };
+	struct db_param p = { .type = DBV_INT, .i = inbox_id };
+	struct db_query q = { .sql = "SELECT COUNT(*) FROM sms_inbox WHERE "
+	    "id = ? AND action = 'optout'", .params = &p, .nparams = 1,
+	    .coltypes = vt, .ncoltypes = 1 };
+	struct db_result *r;
+
+	*seen = 0;
+	if (db_tx_run(tx, &q, &r, err) == -1)
+		return -1;
+	*seen = r->nrows == 1 && DB_CELL(r, 0, 0)->i > 0;
+	db_result_free(r);
+	return 0;
+}
+
+/* The confirmation queued and the inbound message marked as acted on. */
+static int
+sms_optout_reply(struct db_tx *tx, struct sms_optout_tx *x,
+    struct db_err *err)
+{
+	const struct store_sms_optout *o = x->o;
+	struct store_outbox_new m;
+	int64_t member = x->n > 0 ? x->ids[0] : 0;
+	struct db_param p[3];
+	struct db_query q;
+	struct db_result *r;
+	char *cause = NULL;
+
+	if (o->reply != NULL) {
+		m = *o->reply;
+		m.member_id = member;
+		if (store_outbox_enqueue_tx(tx, &m, o->now, 0, &x->reply_id,
+		    &cause) == -1) {
+			snprintf(err->msg, sizeof err->msg, "%s", cause);
+			free(cause);
+			return -1;
+		}
+	}
+	if (o->inbox_id == 0)
+		return 0;
+	p[0] = (struct db_param){ .type = DBV_INT, .i = member,
+	    .null = member == 0 };
+	p[1] = (struct db_param){ .type = DBV_INT, .i = x->reply_id,
+	    .null = x->reply_id == 0 };
+	p[2] = (struct db_param){ .type = DBV_INT, .i = o->inbox_id };
+	q = (struct db_query){ .sql = "UPDATE sms_inbox SET member_id = ?, "
+	    "action = 'optout', reply_id = ? WHERE id = ?", .params = p,
+	    .nparams = nitems(p), .writes = 1 };
+	if (db_tx_run(tx, &q, &r, err) == -1)
+		return -1;
+	db_result_free(r);
+	return 0;
+}
+
 static int
 sms_optout_tx(struct db_tx *tx, void *arg, struct db_err *err)
 {
-	const struct sms_optout_tx *x = arg;
+	struct sms_optout_tx *x = arg;
 	size_t i;
 
-	if (x->n == 0)
-		return sms_optout_row(tx, x, 0, err);
+	if (x->o->inbox_id != 0 &&
+	    sms_optout_seen(tx, x->o->inbox_id, &x->done, err) == -1)
+		return -1;
+	if (x->done)
+		return 0;
+	if (x->n == 0 && sms_optout_row(tx, x, 0, err) == -1)
+		return -1;
 	for (i = 0; i < x->n; i++)
 		if (sms_optout_row(tx, x, x->ids[i], err) == -1)
 			return -1;
-	return 0;
+	return sms_optout_reply(tx, x, err);
 }
 
 int
 store_sms_optout(struct db_source *src, const struct store_sms_optout *o,
-    int64_t *member_id, char **cause)
+    int64_t *member_id, int64_t *reply_id, char **cause)
 {
 	struct sms_optout_tx x = { .o = o };
 	struct db_err err;
@@ -521,6 +643,8 @@ store_sms_optout(struct db_source *src, const struct store_sms_optout *o,
 	int rc;
 
 	*member_id = 0;
+	if (reply_id != NULL)
+		*reply_id = 0;
 	if (store_sms_number(o->number, national, sizeof national) == -1)
 		return kf_error(cause, "'%.40s' is not a mobile number",
 		    o->number);
@@ -529,11 +653,17 @@ store_sms_optout(struct db_source *src, const struct store_sms_optout *o,
 	x.national = national;
 	x.ids = ids;
 	x.n = n;
-	/* the ledger row and the service off: both or neither */
+	/* the ledger rows, the service off, the confirmation queued and the
+	 * inbound message marked: all or none */
 	if ((rc = db_tx(src, sms_optout_tx, &x, &err)) == -1)
 		kf_error(cause, "sms store: %s", err.msg);
-	else if (n > 0)
-		*member_id = ids[0];
+	else {
+		*member_id = n > 0 ? ids[0] : 0;
+		if (reply_id != NULL)
+			*reply_id = x.reply_id;
+		if (x.done)
+			rc = 1;
+	}
 	free(ids);
 	return rc;
 }

@@ -359,14 +359,16 @@ struct store_sms_report {
 					   (all parts) or "failed"; NULL */
 };
 /*
- * A status report from modem for TP-MR mr to ra with TP-ST st: the
- * newest submitted part with that MR on that modem to that number
- * (national form) takes it; the message is delivered when every part is,
- * failed when one failed.
+ * A status report from modem for TP-MR mr to ra with TP-ST st and the
+ * centre's time stamp scts (sms.h form, or NULL): of the submitted parts
+ * with that MR on that modem to that number (national form), the one
+ * submitted closest to scts takes it (the MR wraps at 255, so a late
+ * report can share it with a newer part), the newest without scts; the
+ * message is delivered when every part is, failed when one failed.
  */
 int store_sms_report(struct db_source *src, const char *modem, int mr,
-    const char *ra, int st, const char *now, struct store_sms_report *out,
-    char **cause);
+    const char *ra, int st, const char *scts, const char *now,
+    struct store_sms_report *out, char **cause);
 
 /* An inbound message, joined if it came in parts. */
 struct store_sms_in {
@@ -403,14 +405,21 @@ struct store_sms_optout {
 	const char *staff_no;   /* NULL: none */
 	const char *note;       /* NULL: none */
 	const char *now;
+	const struct store_outbox_new *reply;   /* the confirmation to
+						   queue (its member_id is
+						   set), NULL: none */
 };
 /*
  * Every member with that mobile gets SMS turned off and a consent_ledger
  * row; a number no member has gets one row without a member (the
- * opt-out list).  *member_id: the first member, 0: none.
+ * opt-out list).  The confirmation (reply) is queued and the inbound
+ * message (inbox_id) marked in the same transaction: all or nothing.
+ * *member_id: the first member, 0: none; *reply_id (may be NULL): the
+ * confirmation queued.  1 (nothing written) when the inbound message
+ * was acted on before (read twice).
  */
 int store_sms_optout(struct db_source *src, const struct store_sms_optout *o,
-    int64_t *member_id, char **cause);
+    int64_t *member_id, int64_t *reply_id, char **cause);
 /* The opt-out list: addresses whose newest row for service unsubscribes. */
 struct store_optout_row {
 	char *address;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -25,6 +26,17 @@
 #define CTRL_Z 0x1a
 #define ESC    0x1b
 #define LINE_MAX_LEN 1024
+
+/*
+ * A message the network routes straight to the host (+CMT, +CDS) under
+ * AT+CSMS=1: it stays the network's until the host acknowledges it with
+ * AT+CNMA, and is offered again when it does not.
+ */
+struct netmsg {
+	char *hex;
+	unsigned len;
+	int cds;                /* 1: a status report (+CDS) */
+};
 
 /* A message in the SIM store (27.005 <stat>: 0 unread, 1 read). */
 struct slot {
@@ -59,6 +71,19 @@ struct gsim {
 	int fail_code;
 	int reports;
 	unsigned report_st;
+	int csms;               /* AT+CSMS <service>: 1 phase 2+, the host
+				   acknowledges +CMT/+CDS with AT+CNMA */
+	struct netmsg *net;     /* waiting at the network, first offered */
+	size_t nnet;
+	int ack_wait;           /* net[0] went, its AT+CNMA is awaited */
+	uint64_t ack_until;     /* then the network gives up on it */
+	uint64_t resend_at;     /* the network offers net[0] again then */
+	unsigned ack_ms;        /* how long it waits for AT+CNMA */
+	unsigned acks, nacks;   /* AT+CNMA heard; timeouts and RP-ERRORs */
+	int hold;               /* reports kept until released */
+	char **held;            /* their PDUs (hex), in order */
+	unsigned *held_len;
+	size_t nheld;
 	char **urc;             /* lines for the middle of the next command */
 	size_t nurc;
 
@@ -206,24 +231,111 @@ slot_get(struct gsim *sim, const char *arg)
 /* commands */
 
 static void
+net_pop(struct gsim *sim)
+{
+	free(sim->net[0].hex);
+	memmove(sim->net, sim->net + 1, --sim->nnet * sizeof *sim->net);
+}
+
+/*
+ * The network's side of AT+CSMS=1 (27.005 3.4.1, 3.4.4): one +CMT or
+ * +CDS at a time, the next only after the host's AT+CNMA.  Without one
+ * in ack_ms the network is told delivery failed and the modem stops
+ * routing (AT+CNMI <mt> and <ds> become 0); the network offers the
+ * message again later, and with routing off it goes to the SIM store.
+ */
+static void
+net_pump(struct gsim *sim)
+{
+	uint64_t now = now_ms();
+	struct netmsg *m;
+	int idx;
+
+	if (sim->ack_wait && now >= sim->ack_until) {
+		sim->ack_wait = 0;
+		sim->nacks++;
+		sim->cnmi_mt = sim->cnmi_ds = 0;
+		sim->resend_at = now + sim->ack_ms;
+	}
+	while (!sim->ack_wait && sim->nnet > 0 && now >= sim->resend_at &&
+	    sim->mfd >= 0 && !sim->dead) {
+		m = &sim->net[0];
+		if (m->cds ? sim->cnmi_ds == 1 : sim->cnmi_mt == 2) {
+			out_linef(sim, "%s: %s%u", m->cds ? "+CDS" : "+CMT",
+			    m->cds ? "" : ",", m->len);
+			out(sim, m->hex);
+			out(sim, "\r\n");
+			sim->ack_wait = 1;
+			sim->ack_until = now + sim->ack_ms;
+			return;
+		}
+		/* not routed to the host: stored, or a report dropped */
+		if ((m->cds ? sim->cnmi_ds != 0 : 1) &&
+		    (idx = slot_add(sim, m->hex, m->len)) > 0 &&
+		    (m->cds || sim->cnmi_mt == 1))
+			out_linef(sim, "%s: \"SM\",%d", m->cds ? "+CDSI" :
+			    "+CMTI", idx);
+		net_pop(sim);
+	}
+}
+
+static void
+net_add(struct gsim *sim, const char *hex, unsigned len, int cds)
+{
+	sim->net = xreallocarray(sim->net, sim->nnet + 1, sizeof *sim->net);
+	sim->net[sim->nnet].hex = xstrdup(hex);
+	sim->net[sim->nnet].len = len;
+	sim->net[sim->nnet++].cds = cds;
+	net_pump(sim);
+}
+
+/* A status report to the host: +CDSI (stored) or +CDS. */
+static void
+report_out(struct gsim *sim, const char *hex, unsigned len)
+{
+	int idx;
+
+	if (sim->cnmi_ds == 1 && sim->csms == 1)
+		net_add(sim, hex, len, 1);
+	else if (sim->cnmi_ds == 2 && (idx = slot_add(sim, hex, len)) > 0)
+		out_linef(sim, "+CDSI: \"SM\",%d", idx);
+	else if (sim->cnmi_ds != 0) {
+		out_linef(sim, "+CDS: %u", len);
+		out(sim, hex);
+		out(sim, "\r\n");
+	}
+}
+
+/*
+ * The report of the part just accepted: TP-SCTS is now (when the centre
+ * took the part, local time with its zone), as a real centre stamps it,
+ * so that a host can tell apart two parts that came to share a TP-MR.
+ */
+static void
 report(struct gsim *sim, const struct sms_msg *m)
 {
 	struct sms_pdu st;
-	int idx;
+	time_t t = time(NULL);
+	struct tm tm;
+	char ts[16];
 
+	localtime_r(&t, &tm);
+	strftime(ts, sizeof ts, "%y%m%d%H%M%S", &tm);
 	if (!sim->reports || !m->srr ||
 	    sms_encode_status(sim->mr, m->addr[0] != '\0' ? m->addr : "0",
-	    "261206102030", "261206102035", 32, sim->report_st, &st,
+	    ts, ts, (int)(tm.tm_gmtoff / 900), sim->report_st, &st,
 	    NULL) == -1)
 		return;
-	if (sim->cnmi_ds == 2 && (idx = slot_add(sim, st.hex,
-	    st.tpdu_len)) > 0)
-		out_linef(sim, "+CDSI: \"SM\",%d", idx);
-	else if (sim->cnmi_ds != 0) {
-		out_linef(sim, "+CDS: %u", st.tpdu_len);
-		out(sim, st.hex);
-		out(sim, "\r\n");
+	if (sim->hold) {
+		sim->held = xreallocarray(sim->held, sim->nheld + 1,
+		    sizeof *sim->held);
+		sim->held_len = xreallocarray(sim->held_len, sim->nheld + 1,
+		    sizeof *sim->held_len);
+		sim->held[sim->nheld] = st.hex;
+		sim->held_len[sim->nheld++] = st.tpdu_len;
+		return;
 	}
+	report_out(sim, st.hex, st.tpdu_len);
 	free(st.hex);
 }
 
@@ -420,6 +532,7 @@ cmd_cnmi(struct gsim *sim, const char *arg)
 	sim->cnmi_mt = v[1];
 	sim->cnmi_ds = v[3];
 	final(sim, "OK");
+	net_pump(sim);          /* routing on again: what waits comes */
 }
 
 /* 27.005 3.5.6: AT+CMMS=[<n>] (0-2), AT+CMMS? and AT+CMMS=?. */
@@ -442,6 +555,128 @@ cmd_cmms(struct gsim *sim, const char *op, const char *arg)
 	final(sim, "OK");
 }
 
+/* 27.005 3.4.4: AT+CNMA[=<n>] in PDU mode, n 0/1 RP-ACK, 2 RP-ERROR. */
+static void
+cmd_cnma(struct gsim *sim, const char *op, const char *arg)
+{
+	long long n = 0;
+	char v[8];
+
+	snprintf(v, sizeof v, "%.*s", (int)strcspn(arg, ","), arg);
+	if (op[0] == '=' && v[0] != '\0' && num(v, 0, 2, &n) == -1) {
+		cms_error(sim, 304);
+		return;
+	}
+	if (sim->csms != 1 || !sim->ack_wait) {
+		cms_error(sim, 340);    /* no +CNMA acknowledgement expected */
+		return;
+	}
+	sim->ack_wait = 0;
+	if (n == 2) {
+		sim->nacks++;           /* the network keeps it, offers later */
+		sim->resend_at = now_ms() + sim->ack_ms;
+	} else {
+		sim->acks++;
+		net_pop(sim);
+	}
+	final(sim, "OK");
+	net_pump(sim);
+}
+
+/* 27.005 3.2.1: AT+CSMS=<service> (0, 1), AT+CSMS?, AT+CSMS=?. */
+static void
+cmd_csms(struct gsim *sim, const char *op, const char *arg)
+{
+	long long v;
+
+	if (strcmp(op, "?") == 0)
+		out_linef(sim, "+CSMS: %d,1,1,1", sim->csms);
+	else if (strcmp(op, "=?") == 0)
+		out_line(sim, "+CSMS: (0,1)");
+	else if (strcmp(op, "=") != 0 || num(arg, 0, 1, &v) == -1) {
+		cms_error(sim, 303);
+		return;
+	} else {
+		sim->csms = (int)v;
+		out_line(sim, "+CSMS: 1,1,1");
+	}
+	final(sim, "OK");
+}
+
+/*
+ * 27.007 identification and character set commands, answered as a modem
+ * does (gammu and gammu-smsd ask them before anything else): the name,
+ * its information line ("" none), and whether "=?" / "?" differ.
+ */
+static const struct ident {
+	const char *name, *op, *info;
+} idents[] = {
+	{ "+CGMI", "", "kefu" },
+	{ "+CGMM", "", "gsmsim" },
+	{ "+CGMR", "", "1.0" },
+	{ "+CGSN", "", "490154203237518" },
+	{ "+CIMI", "", "460001234567890" },
+	{ "+CSCS", "?", "+CSCS: \"GSM\"" },
+	{ "+CSCS", "=?", "+CSCS: (\"GSM\",\"UCS2\",\"IRA\")" },
+	{ "+CSCS", "=", "" },
+	{ "+CMGF", "=?", "+CMGF: (0,1)" },
+	{ "+CPMS", "=?", "+CPMS: (\"SM\"),(\"SM\"),(\"SM\")" },
+	{ "+CNMI", "=?", "+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)" },
+	{ "+CNMI", "?", NULL },
+	{ "+CFUN", "=", "" },
+	{ "+CFUN", "?", "+CFUN: 1" },
+	{ "+CMEE", "", "" },
+	{ "+CMEE", "=", "" },
+};
+
+/*
+ * 27.005 3.2.2: AT+CPMS=<mem1>[,<mem2>[,<mem3>]] answers the used and
+ * total slots of each, +CPMS: <used1>,<total1>,<used2>,<total2>,<used3>,
+ * <total3>; AT+CPMS? names them too.  Only "SM" (and "MT", its alias
+ * here) is simulated.
+ */
+static void
+cmd_cpms(struct gsim *sim, const char *op, const char *arg)
+{
+	unsigned used = 0, i;
+
+	for (i = 0; i < sim->nslots; i++)
+		used += sim->slots[i].used ? 1 : 0;
+	if (strcmp(op, "?") == 0)
+		out_linef(sim, "+CPMS: \"SM\",%u,%u,\"SM\",%u,%u,\"SM\",%u,%u",
+		    used, sim->nslots, used, sim->nslots, used, sim->nslots);
+	else if (strcmp(op, "=") == 0 && (strstr(arg, "\"SM\"") == arg ||
+	    strstr(arg, "\"MT\"") == arg))
+		out_linef(sim, "+CPMS: %u,%u,%u,%u,%u,%u", used, sim->nslots,
+		    used, sim->nslots, used, sim->nslots);
+	else {
+		cms_error(sim, 302);
+		return;
+	}
+	final(sim, "OK");
+}
+
+/* 1 when name/op is an identification command, answered. */
+static int
+cmd_ident(struct gsim *sim, const char *name, const char *op)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(idents); i++) {
+		if (strcmp(idents[i].name, name) != 0 ||
+		    strcmp(idents[i].op, op) != 0)
+			continue;
+		if (idents[i].info == NULL)
+			out_linef(sim, "+CNMI: 2,%d,0,%d,0", sim->cnmi_mt,
+			    sim->cnmi_ds);
+		else if (idents[i].info[0] != '\0')
+			out_line(sim, idents[i].info);
+		final(sim, "OK");
+		return 1;
+	}
+	return 0;
+}
+
 /* Commands that need the SIM unlocked. */
 static int
 needs_sim(const char *name)
@@ -460,8 +695,10 @@ needs_sim(const char *name)
 static void
 cmd_ext(struct gsim *sim, const char *name, const char *op, const char *arg)
 {
-	if (needs_sim(name) && sim->pin != NULL)
+	if (needs_sim(name) && sim->pin != NULL && strcmp(op, "=?") != 0)
 		cms_error(sim, 311);            /* SIM PIN required */
+	else if (cmd_ident(sim, name, op))
+		;
 	else if (strcmp(name, "+CPIN") == 0)
 		cmd_cpin(sim, op, arg);
 	else if (strcmp(name, "+CMGF") == 0 && strcmp(op, "=") == 0 &&
@@ -489,9 +726,13 @@ cmd_ext(struct gsim *sim, const char *name, const char *op, const char *arg)
 		final(sim, "OK");
 	} else if (strcmp(name, "+CMMS") == 0)
 		cmd_cmms(sim, op, arg);
-	else if (strcmp(name, "+CMEE") == 0 ||
-	    strcmp(name, "+CPMS") == 0 || strcmp(name, "+CNMA") == 0 ||
-	    strcmp(name, "+CSMS") == 0)
+	else if (strcmp(name, "+CNMA") == 0)
+		cmd_cnma(sim, op, arg);
+	else if (strcmp(name, "+CSMS") == 0)
+		cmd_csms(sim, op, arg);
+	else if (strcmp(name, "+CPMS") == 0)
+		cmd_cpms(sim, op, arg);
+	else if (strcmp(name, "+CMEE") == 0)
 		final(sim, "OK");
 	else
 		final(sim, "ERROR");
@@ -600,8 +841,9 @@ sim_main(void *arg)
 		p[1].fd = sim->mfd;
 		p[1].events = sim->dead || sim->mfd < 0 ? 0 : POLLIN;
 		pthread_mutex_unlock(&sim->mu);
-		n = poll(p, 2, 1000);
+		n = poll(p, 2, sim->nnet > 0 ? 20 : 1000);
 		pthread_mutex_lock(&sim->mu);
+		net_pump(sim);
 		if (n <= 0)
 			continue;
 		if (p[0].revents & POLLIN)
@@ -668,6 +910,7 @@ gsim_start(const struct gsim_opts *opts, struct gsim **out,
 	sim->echo = 1;
 	sim->cnmi_mt = 1;
 	sim->cnmi_ds = 1;
+	sim->ack_ms = 5000;
 	sim->pin = o.pin != NULL ? xstrdup(o.pin) : NULL;
 	sim->pin_orig = o.pin != NULL ? xstrdup(o.pin) : NULL;
 	sim->link = o.link != NULL ? xstrdup(o.link) : NULL;
@@ -728,6 +971,13 @@ gsim_stop(struct gsim *sim)
 		gsim_sent_free(&sim->sent[i]);
 	for (i = 0; i < sim->nurc; i++)
 		free(sim->urc[i]);
+	for (i = 0; i < sim->nheld; i++)
+		free(sim->held[i]);
+	for (i = 0; i < sim->nnet; i++)
+		free(sim->net[i].hex);
+	free(sim->net);
+	free(sim->held);
+	free(sim->held_len);
 	free(sim->urc);
 	free(sim->sent);
 	free(sim->slots);
@@ -769,6 +1019,8 @@ gsim_replug(struct gsim *sim, char **cause)
 	sim->cmgf = 0;
 	sim->cnmi_mt = sim->cnmi_ds = 1;
 	sim->cmms = 0;
+	sim->csms = 0;
+	sim->ack_wait = 0;
 	free(sim->pin);
 	sim->pin = sim->pin_orig != NULL ? xstrdup(sim->pin_orig) : NULL;
 	rc = sim->mfd >= 0 ? 0 : pty_open(sim, cause);
@@ -790,18 +1042,30 @@ int
 gsim_deliver(struct gsim *sim, const char *from, const char *text,
     char **cause)
 {
+	return gsim_deliver_parts(sim, from, text, -1, ~0u, cause);
+}
+
+int
+gsim_deliver_parts(struct gsim *sim, const char *from, const char *text,
+    int ref, unsigned mask, char **cause)
+{
 	struct sms_pdu *p;
 	size_t n, i;
 	int idx, rc = 0;
 
 	pthread_mutex_lock(&sim->mu);
 	if (sms_encode_deliver(text, from, "261206102030", 32,
-	    (unsigned)sim->nsent + 7, &p, &n, cause) == -1) {
+	    ref >= 0 ? (unsigned)ref : (unsigned)sim->nsent + 7, &p, &n,
+	    cause) == -1) {
 		pthread_mutex_unlock(&sim->mu);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (sim->cnmi_mt == 2) {
+		if (i < 32 && !(mask & 1u << i))
+			continue;       /* this part lost on the way */
+		if (sim->cnmi_mt == 2 && sim->csms == 1)
+			net_add(sim, p[i].hex, p[i].tpdu_len, 0);
+		else if (sim->cnmi_mt == 2) {
 			out_linef(sim, "+CMT: ,%u", p[i].tpdu_len);
 			out(sim, p[i].hex);
 			out(sim, "\r\n");
@@ -824,6 +1088,55 @@ gsim_status_reports(struct gsim *sim, int on, unsigned st)
 	pthread_mutex_lock(&sim->mu);
 	sim->reports = on;
 	sim->report_st = st;
+	pthread_mutex_unlock(&sim->mu);
+}
+
+void
+gsim_hold_reports(struct gsim *sim, int on)
+{
+	pthread_mutex_lock(&sim->mu);
+	sim->hold = on;
+	pthread_mutex_unlock(&sim->mu);
+}
+
+int
+gsim_release_report(struct gsim *sim, size_t i)
+{
+	pthread_mutex_lock(&sim->mu);
+	if (i >= sim->nheld || sim->held[i] == NULL) {
+		pthread_mutex_unlock(&sim->mu);
+		return -1;
+	}
+	report_out(sim, sim->held[i], sim->held_len[i]);
+	free(sim->held[i]);
+	sim->held[i] = NULL;
+	pthread_mutex_unlock(&sim->mu);
+	return 0;
+}
+
+void
+gsim_set_ack_ms(struct gsim *sim, unsigned ms)
+{
+	pthread_mutex_lock(&sim->mu);
+	sim->ack_ms = ms;
+	pthread_mutex_unlock(&sim->mu);
+}
+
+void
+gsim_acks(struct gsim *sim, unsigned *acks, unsigned *nacks, int *mt)
+{
+	pthread_mutex_lock(&sim->mu);
+	*acks = sim->acks;
+	*nacks = sim->nacks;
+	*mt = sim->cnmi_mt;
+	pthread_mutex_unlock(&sim->mu);
+}
+
+void
+gsim_set_mr(struct gsim *sim, unsigned mr)
+{
+	pthread_mutex_lock(&sim->mu);
+	sim->mr = mr & 0xff;
 	pthread_mutex_unlock(&sim->mu);
 }
 

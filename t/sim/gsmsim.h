@@ -54,6 +54,10 @@ const char *gsim_path(struct gsim *sim);
  */
 int gsim_deliver(struct gsim *sim, const char *from, const char *text,
     char **cause);
+/* The same with the concatenation reference ref (-1: the simulator's)
+ * and only the parts whose bit is set in mask (1: the first part). */
+int gsim_deliver_parts(struct gsim *sim, const char *from, const char *text,
+    int ref, unsigned mask, char **cause);
 
 /*
  * Status reports: after an accepted AT+CMGS of a PDU with TP-SRR set, send
@@ -61,6 +65,32 @@ int gsim_deliver(struct gsim *sim, const char *from, const char *text,
  * <ds> 1) or store it and send +CDSI (<ds> 2).  Off (<on> 0) by default.
  */
 void gsim_status_reports(struct gsim *sim, int on, unsigned st);
+
+/*
+ * Reports held back (<on> 1) as a phone switched off holds them: kept in
+ * order, each sent when released by its number (0 the first held); -1
+ * when there is no such report or it went already.
+ */
+void gsim_hold_reports(struct gsim *sim, int on);
+int gsim_release_report(struct gsim *sim, size_t i);
+
+/*
+ * AT+CSMS=1 (phase 2+): a +CMT or +CDS routed to the host waits for its
+ * AT+CNMA (27.005 3.4.4) up to <ms> (5000 by default); none by then and
+ * the network is told delivery failed, the modem stops routing (AT+CNMI
+ * <mt> and <ds> 0), the message is offered again later (to the SIM
+ * store while routing is off).  One at a time: the next is routed after
+ * the acknowledgement.  gsim_acks: acknowledgements heard, the ones
+ * missed or refused (AT+CNMA=2), and the current <mt>.
+ */
+void gsim_set_ack_ms(struct gsim *sim, unsigned ms);
+void gsim_acks(struct gsim *sim, unsigned *acks, unsigned *nacks, int *mt);
+
+/*
+ * The TP-MR counter: the next accepted AT+CMGS answers (mr + 1) & 0xff,
+ * as the modem's own counter does when it comes round (255 -> 0).
+ */
+void gsim_set_mr(struct gsim *sim, unsigned mr);
 
 /* The next <n> AT+CMGS are answered +CMS ERROR: <code> (e.g. 332, 500). */
 void gsim_fail_sends(struct gsim *sim, unsigned n, int code);

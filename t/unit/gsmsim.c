@@ -404,6 +404,71 @@ unplug(void)
 	free(cause);
 }
 
+/*
+ * Phase 2+ (27.005 3.4.4): AT+CNMA with nothing to acknowledge is +CMS
+ * ERROR: 340; after AT+CSMS=1 a +CMT waits for its AT+CNMA before the
+ * next is routed; one never acknowledged makes the modem stop routing
+ * (AT+CNMI <mt> and <ds> 0) and goes to the SIM store when offered again.
+ */
+static void
+phase2(void)
+{
+	struct gsim *sim;
+	unsigned acks, nacks;
+	char *cause = NULL, *got;
+	int fd, mt;
+
+	if (gsim_start(NULL, &sim, &cause) == -1)
+		tap_bail(cause);
+	fd = host_open(sim);
+	sb_reset(&pending);
+	exchange(fd, "ATE0\r", "OK\r\n", "ATE0\r\r\nOK\r\n", "echo off");
+	exchange(fd, "AT+CNMA\r", "\r\n+CMS ERROR: 340\r\n",
+	    "\r\n+CMS ERROR: 340\r\n", "AT+CNMA with nothing to "
+	    "acknowledge: +CMS ERROR: 340");
+	exchange(fd, "AT+CSMS=1\r", "OK\r\n", "\r\n+CSMS: 1,1,1\r\n"
+	    "\r\nOK\r\n", "AT+CSMS=1: +CSMS: <mt>,<mo>,<bm>");
+	exchange(fd, "AT+CSMS?\r", "OK\r\n", "\r\n+CSMS: 1,1,1,1\r\n"
+	    "\r\nOK\r\n", "AT+CSMS? names the service");
+	exchange(fd, "AT+CNMI=2,2,0,1,0\r", "OK\r\n", "\r\nOK\r\n",
+	    "messages routed straight");
+	gsim_set_ack_ms(sim, 400);
+	ok(gsim_deliver(sim, "+8613912345678", "one", &cause) == 0 &&
+	    gsim_deliver(sim, "+8613912345678", "two", &cause) == 0,
+	    "two messages from the network");
+	got = rx(fd, "\r\n", 2000);
+	free(got);
+	got = rx(fd, "\r\n", 2000);
+	like(got, "+CMT: ,", "the first comes as +CMT");
+	free(got);
+	got = rx(fd, "\r\n", 2000);       /* its PDU */
+	free(got);
+	sleep_ms(100);
+	got = rx(fd, "+CMT", 1);
+	ok(strstr(got, "CMT") == NULL, "the second waits for the "
+	    "acknowledgement");
+	free(got);
+	exchange(fd, "AT+CNMA\r", "OK\r\n", "\r\nOK\r\n", "AT+CNMA: OK");
+	got = rx(fd, "+CMT: ,", 2000);
+	like(got, "+CMT: ,", "then the second is routed");
+	free(got);
+	sleep_ms(600);          /* no AT+CNMA for it */
+	sb_reset(&pending);
+	exchange(fd, "AT+CNMI?\r", "OK\r\n", "\r\n+CNMI: 2,0,0,0,0\r\n"
+	    "\r\nOK\r\n", "unacknowledged: the modem stopped routing");
+	gsim_acks(sim, &acks, &nacks, &mt);
+	ok(acks == 1 && nacks == 1 && mt == 0, "one acknowledged, one "
+	    "missed (%u, %u)", acks, nacks);
+	sleep_ms(600);
+	is_int(gsim_stored(sim), 1, "offered again, it goes to the SIM store");
+	exchange(fd, "AT+CPMS=\"SM\",\"SM\",\"SM\"\r", "OK\r\n",
+	    "\r\n+CPMS: 1,30,1,30,1,30\r\n\r\nOK\r\n",
+	    "AT+CPMS= answers used and total of each storage");
+	close(fd);
+	gsim_stop(sim);
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -411,6 +476,7 @@ main(void)
 	pin_and_send();
 	inbound();
 	reports_and_urcs();
+	phase2();
 	sb_free(&pending);
 	return tap_done();
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 #include "conf/conf.h"
 #include "db/db.h"
@@ -30,7 +31,7 @@ static struct db_adapters *ads;
 static struct db_source *src;
 static struct conf *conf;
 static char *dir;
-static struct gsim *sims[3];
+static struct gsim *sims[4];
 
 /* One worker thread per modem. */
 struct wk {
@@ -40,8 +41,8 @@ struct wk {
 	int running;
 	struct msg_stats st;
 };
-static struct wk wks[3] = { { .modem = "gsm0" }, { .modem = "gsm1" },
-    { .modem = "bad" } };
+static struct wk wks[4] = { { .modem = "gsm0" }, { .modem = "gsm1" },
+    { .modem = "bad" }, { .modem = "gsm3" } };
 
 static void *
 wk_main(void *arg)
@@ -263,6 +264,115 @@ test_report_failed(void)
 	gsim_status_reports(sims[0], 0, 0);
 }
 
+/* Wait until the store's clock shows a later second than at. */
+static void
+next_second(const char *at)
+{
+	char now[20];
+
+	for (msg_time(now, 0); strcmp(now, at) <= 0; msg_time(now, 0))
+		sleep_ms(20);
+}
+
+/*
+ * The TP-MR wraps 255 -> 0 and reports still find their parts.  A part
+ * whose report is late (held back: the phone was off) shares its TP-MR
+ * with a newer part to the same number once the counter came round; its
+ * report, stamped with the time the centre took the part, is matched to
+ * it, not to the newer one, which waits for its own.
+ */
+static void
+test_mr_wrap(void)
+{
+	char key[32], *v, *at;
+	int64_t id[4], a, b;
+	size_t i;
+
+	gsim_status_reports(sims[0], 1, 0);
+	gsim_set_mr(sims[0], 253);
+	for (i = 0; i < 4; i++) {
+		snprintf(key, sizeof key, "t:wrap%zu", i);
+		id[i] = queue("13912345601", "transactional", "wrap", key);
+	}
+	for (i = 0; i < 4; i++)
+		ok(wait_for("delivered", 5000, "SELECT status FROM outbox "
+		    "WHERE id = %lld", (long long)id[i]), "wrap: message %zu "
+		    "delivered by its report", i + 1);
+	v = q1("SELECT COUNT(*) FROM outbox_parts WHERE outbox_id BETWEEN "
+	    "%lld AND %lld AND status = 'delivered' AND mr IN (254, 255, 0, "
+	    "1)", (long long)id[0], (long long)id[3]);
+	is_str(v, "4", "TP-MRs 254, 255, 0, 1 each delivered");
+	free(v);
+
+	gsim_hold_reports(sims[0], 1);
+	gsim_set_mr(sims[0], 40);
+	a = queue("13912345602", "transactional", "late", "t:late-a");
+	ok(wait_for("41", 5000, "SELECT mr FROM outbox_parts WHERE "
+	    "outbox_id = %lld AND status = 'submitted'", (long long)a),
+	    "a part submitted as TP-MR 41, its report held back");
+	at = q1("SELECT submitted_at FROM outbox_parts WHERE outbox_id = "
+	    "%lld", (long long)a);
+	next_second(at);                /* 256 parts later, at least */
+	free(at);
+	gsim_set_mr(sims[0], 40);
+	b = queue("13912345602", "transactional", "newer", "t:late-b");
+	ok(wait_for("41", 5000, "SELECT mr FROM outbox_parts WHERE "
+	    "outbox_id = %lld AND status = 'submitted'", (long long)b),
+	    "a newer part to the same number also as TP-MR 41");
+	ok(gsim_release_report(sims[0], 0) == 0, "the first part's late "
+	    "report comes");
+	ok(wait_for("delivered", 5000, "SELECT status FROM outbox WHERE id = "
+	    "%lld", (long long)a), "it makes the first message delivered");
+	v = q1("SELECT status FROM outbox WHERE id = %lld", (long long)b);
+	is_str(v, "submitted", "the newer one still waits for its report");
+	free(v);
+	ok(gsim_release_report(sims[0], 1) == 0, "the newer part's report");
+	ok(wait_for("delivered", 5000, "SELECT status FROM outbox WHERE id = "
+	    "%lld", (long long)b), "delivered too");
+	gsim_hold_reports(sims[0], 0);
+	gsim_status_reports(sims[0], 0, 0);
+}
+
+/* The concatenation reference is 8 bits: ids 256 apart share it, and
+ * the one after 255 is 0. */
+static void
+test_ref_wrap(void)
+{
+	struct gsim_sent s;
+	char *text, key[32], *v;
+	int64_t id[2];
+	size_t n0, i, k;
+	unsigned refs[4];
+
+	text = repeat("会员日全场九五折", 10);        /* 80 chars: 2 parts */
+	run("UPDATE sqlite_sequence SET seq = (seq / 256 + 1) * 256 - 2 "
+	    "WHERE name = 'outbox'");
+	n0 = gsim_nsent(sims[0]);
+	for (i = 0; i < 2; i++) {
+		snprintf(key, sizeof key, "t:refwrap%zu", i);
+		id[i] = queue("13912345603", "transactional", text, key);
+	}
+	is_int(id[0] % 256, 255, "the first message's id ends in 0xff");
+	for (i = 0; i < 2; i++)
+		ok(wait_for("submitted", 5000, "SELECT status FROM outbox "
+		    "WHERE id = %lld", (long long)id[i]), "message %zu of the "
+		    "wrap submitted", i + 1);
+	for (k = 0; k < 4 && gsim_sent_get(sims[0], n0 + k, &s) == 0; k++) {
+		refs[k] = s.msg.concat ? s.msg.ref : 999;
+		gsim_sent_free(&s);
+	}
+	ok(k == 4 && refs[0] == 255 && refs[1] == 255 && refs[2] == 0 &&
+	    refs[3] == 0, "references 255, 255, then 0, 0 (%u %u %u %u)",
+	    k > 0 ? refs[0] : 999, k > 1 ? refs[1] : 999,
+	    k > 2 ? refs[2] : 999, k > 3 ? refs[3] : 999);
+	v = q1("SELECT COUNT(*) FROM outbox_parts WHERE outbox_id IN (%lld, "
+	    "%lld) AND status = 'submitted'", (long long)id[0],
+	    (long long)id[1]);
+	is_str(v, "4", "four parts recorded");
+	free(v);
+	free(text);
+}
+
 static void
 test_cms(void)
 {
@@ -445,6 +555,94 @@ test_member(void)
 	free(cause);
 }
 
+/* 1 when q1(sql) reads want at some point within ms (quietly). */
+static int
+seen_within(const char *want, unsigned ms, const char *sql)
+{
+	uint64_t end = now_ms() + ms;
+	char *got;
+	int same;
+
+	do {
+		got = q1("%s", sql);
+		same = strcmp(got, want) == 0;
+		free(got);
+		if (same)
+			return 1;
+		sleep_ms(20);
+	} while (now_ms() < end);
+	return 0;
+}
+
+/*
+ * An opt-out is one transaction: with the store failing when the
+ * confirmation is queued (a trigger), none of it is written -- no
+ * ledger row, the member's SMS still on, no confirmation -- and the
+ * message stays on the SIM.  Read again once the store works (the modem
+ * reopened: AT+CMGL), it is acted on whole, once.
+ */
+static void
+test_optout_tx(void)
+{
+	struct db_err err;
+	char *cause = NULL, *v;
+
+	run("INSERT INTO members (customer_no, name, mobile, registered_via, "
+	    "registered_at, updated_at) VALUES ('90000002', '李四', "
+	    "'13912340002', 'paper', '2026-01-01 00:00:00', "
+	    "'2026-01-01 00:00:00')");
+	run("INSERT INTO member_services (member_id, service, enabled, since) "
+	    "SELECT id, 'sms', 1, '2026-01-01 00:00:00' FROM members WHERE "
+	    "customer_no = '90000002'");
+	if (db_run_script(src, "CREATE TRIGGER t_fail BEFORE INSERT ON outbox "
+	    "WHEN NEW.idem_key LIKE 'sms-optout:%' BEGIN SELECT RAISE(ABORT, "
+	    "'the store fails (test)'); END", &err) == -1)
+		tap_diag("trigger: %s", err.msg);
+	ok(gsim_deliver(sims[0], "+8613912340002", "TD", &cause) == 0,
+	    "a member sends TD while the store fails");
+	ok(wait_for("1", 5000, "SELECT COUNT(*) FROM sms_inbox WHERE sender = "
+	    "'+8613912340002'"), "the inbound message is stored");
+	ok(!seen_within("1", 1000, "SELECT COUNT(*) FROM consent_ledger l "
+	    "JOIN members m ON m.id = l.member_id WHERE m.customer_no = "
+	    "'90000002'"), "no ledger row (the transaction rolled back)");
+	v = q1("SELECT s.enabled FROM member_services s JOIN members m ON "
+	    "m.id = s.member_id WHERE m.customer_no = '90000002'");
+	is_str(v, "1", "the member's SMS is still on");
+	free(v);
+	v = q1("SELECT COUNT(*) FROM outbox WHERE recipient = "
+	    "'+8613912340002'");
+	is_str(v, "0", "no confirmation queued");
+	free(v);
+	v = q1("SELECT COALESCE(action, 'none') FROM sms_inbox WHERE sender = "
+	    "'+8613912340002'");
+	is_str(v, "none", "the inbound message is not marked acted on");
+	free(v);
+	is_int(gsim_stored(sims[0]), 1, "it stays on the SIM");
+	run("DROP TRIGGER t_fail");
+	gsim_unplug(sims[0]);
+	ok(gsim_replug(sims[0], &cause) == 0, "the modem reopened: the "
+	    "message is read again");
+	ok(wait_for("1", 10000, "SELECT COUNT(*) FROM consent_ledger l JOIN "
+	    "members m ON m.id = l.member_id WHERE m.customer_no = '90000002' "
+	    "AND l.inbox_id = (SELECT id FROM sms_inbox WHERE sender = "
+	    "'+8613912340002')"), "now the ledger row, citing the message");
+	v = q1("SELECT s.enabled FROM member_services s JOIN members m ON "
+	    "m.id = s.member_id WHERE m.customer_no = '90000002'");
+	is_str(v, "0", "the member's SMS is off");
+	free(v);
+	v = q1("SELECT COUNT(*) FROM outbox o JOIN sms_inbox i ON i.reply_id "
+	    "= o.id WHERE i.sender = '+8613912340002' AND i.action = 'optout' "
+	    "AND o.idem_key LIKE 'sms-optout:%%'");
+	is_str(v, "1", "the confirmation queued, the message marked");
+	free(v);
+	ok(wait_stored(sims[0], 0, 5000), "then deleted from the SIM");
+	v = q1("SELECT COUNT(*) FROM consent_ledger l JOIN members m ON "
+	    "m.id = l.member_id WHERE m.customer_no = '90000002'");
+	is_str(v, "1", "once");
+	free(v);
+	free(cause);
+}
+
 /* An opt-out mid-broadcast stops every later message to that number. */
 static void
 test_midway(void)
@@ -499,6 +697,41 @@ test_inbound_concat(void)
 	ok(wait_stored(sims[0], 0, 3000), "its parts are deleted from the "
 	    "SIM");
 	free(text);
+	free(cause);
+}
+
+/*
+ * A sender's concatenation reference comes round (8 bits): a message
+ * that lost its second part on the way waits, and a new one with the
+ * same reference arrives.  The new one is stored whole with its own
+ * text, the old one incomplete, neither mixed with the other.
+ */
+static void
+test_inbound_ref_wrap(void)
+{
+	char *a, *b, *cause = NULL, *v;
+
+	a = repeat("旧消息第一部分，", 10);
+	b = repeat("新消息内容完整，", 10);
+	ok(gsim_deliver_parts(sims[0], "+8613500000002", a, 200, 1,
+	    &cause) == 0, "a message with reference 200 loses its part 2");
+	ok(wait_stored(sims[0], 1, 3000), "its part 1 waits on the SIM");
+	ok(gsim_deliver_parts(sims[0], "+8613500000002", b, 200, ~0u,
+	    &cause) == 0, "a new message with reference 200");
+	ok(wait_for("2", 5000, "SELECT COUNT(*) FROM sms_inbox WHERE sender = "
+	    "'+8613500000002'"), "two messages stored");
+	v = q1("SELECT COUNT(*) FROM sms_inbox WHERE sender = "
+	    "'+8613500000002' AND body = '%s'", b);
+	is_str(v, "1", "the new one whole, with its own text");
+	free(v);
+	v = q1("SELECT body FROM sms_inbox WHERE sender = '+8613500000002' "
+	    "AND body <> '%s'", b);
+	like(v, "旧消息第一部分", "the old one as far as it came");
+	like(v, "...", "its missing part marked");
+	free(v);
+	ok(wait_stored(sims[0], 0, 3000), "nothing left on the SIM");
+	free(a);
+	free(b);
 	free(cause);
 }
 
@@ -588,6 +821,79 @@ test_wrong_pin(void)
 	free(tr);
 }
 
+/*
+ * Phase 2+ (init = AT+CSMS=1, cnmi = 2,2,0,1,0): inbound messages and
+ * status reports come straight as +CMT and +CDS, and each must be
+ * acknowledged with AT+CNMA.  The simulator routes the next only after
+ * the acknowledgement and, without one, stops routing (27.005 3.4.4):
+ * the second message would then never reach kefu.
+ */
+static void
+test_cnma(void)
+{
+	char *cause = NULL, *tr;
+	unsigned acks = 0, nacks = 0;
+	uint64_t end;
+	int64_t id;
+	int mt = 0;
+
+	gsim_set_ack_ms(sims[3], 1000);
+	gsim_status_reports(sims[3], 1, 0);
+	wk_start(3);
+	for (end = now_ms() + 5000, tr = NULL; now_ms() < end; sleep_ms(20)) {
+		free(tr);
+		if (strstr((tr = gsim_transcript(sims[3])), "AT+CMGL=4") !=
+		    NULL)
+			break;
+	}
+	like(tr, "AT+CSMS?\n", "the modem opened; kefu asked its phase");
+	free(tr);
+	ok(gsim_deliver(sims[3], "+8613800000301", "第一条", &cause) == 0 &&
+	    gsim_deliver(sims[3], "+8613800000302", "第二条", &cause) == 0,
+	    "phase 2+: two inbound messages routed as +CMT");
+	ok(wait_for("2", 8000, "SELECT COUNT(*) FROM sms_inbox WHERE modem = "
+	    "'gsm3'"), "both reach the store");
+	id = queue("13800000303", "transactional", "ack", "t:cnma");
+	ok(wait_for("delivered", 8000, "SELECT status FROM outbox WHERE id = "
+	    "%lld", (long long)id), "a message sent; its +CDS report stored");
+	is_int(gsim_nsent(sims[3]), 1, "through gsm3");
+	/* the last AT+CNMA follows the report's row */
+	for (end = now_ms() + 3000; now_ms() < end && acks < 3; sleep_ms(20))
+		gsim_acks(sims[3], &acks, &nacks, &mt);
+	is_int(acks, 3, "three AT+CNMA: two messages and the report");
+	is_int(nacks, 0, "none missed");
+	is_int(mt, 2, "the modem still routes inbound messages to kefu");
+	wk_stop(3);
+	free(cause);
+}
+
+/*
+ * kefud killed between AT+CMGS=<n> and the PDU's Ctrl-Z leaves the modem
+ * at its "> " prompt: the next open cancels that with ESC, else every
+ * command is taken for PDU digits and the modem never gets ready.
+ */
+static void
+test_stuck_prompt(void)
+{
+	static const char cmd[] = "AT+CMGS=20\r";
+	int64_t id;
+	int fd;
+
+	fd = open(gsim_path(sims[1]), O_RDWR | O_NOCTTY);
+	ok(fd >= 0 && write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd),
+	    "a host leaves gsm1 at the PDU prompt");
+	sleep_ms(100);          /* the simulator reads it before the close */
+	if (fd >= 0)
+		close(fd);
+	wk_start(1);
+	id = queue("13800000401", "transactional", "after a kill",
+	    "t:prompt");
+	ok(wait_for("submitted", 10000, "SELECT status FROM outbox WHERE id = "
+	    "%lld", (long long)id), "the next open gets the modem back and "
+	    "sends");
+	wk_stop(1);
+}
+
 static struct conf *
 make_conf(void)
 {
@@ -599,8 +905,10 @@ make_conf(void)
 	    "[gsm gsm0]\ndevice = %s/gsm0\npin = 1357\nflow-control = none\n"
 	    "[gsm gsm1]\ndevice = %s/gsm1\nflow-control = none\n"
 	    "[gsm bad]\ndevice = %s/gsm2\npin = 9999\nflow-control = none\n"
+	    "[gsm gsm3]\ndevice = %s/gsm3\nflow-control = none\n"
+	    "init = AT+CSMS=1\ncnmi = 2,2,0,1,0\n"
 	    "[datasource local]\nconnect = Driver=SQLite3;Database=%s/k.db\n",
-	    dir, dir, dir, dir);
+	    dir, dir, dir, dir, dir);
 	if (conf_parse("/tmp/kefu-sms-test.conf", text, &c, &cause) == -1) {
 		tap_diag("%s", cause);
 		free(cause);
@@ -615,9 +923,10 @@ main(void)
 {
 	const char *srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") :
 	    ".";
-	struct gsim_opts go[3] = { { .pin = "1357" }, { 0 }, { .pin = "2468" } };
+	struct gsim_opts go[4] = { { .pin = "1357" }, { 0 }, { .pin = "2468" },
+	    { 0 } };
 	struct strbuf logs = STRBUF_INIT;
-	char *cause = NULL, *adir, *sqldir, *path = NULL, *l0, *l1, *l2;
+	char *cause = NULL, *adir, *sqldir, *path = NULL, *l0, *l1, *l2, *l3;
 	int applied;
 
 	test_policy();
@@ -627,9 +936,11 @@ main(void)
 	l0 = xasprintf("%s/gsm0", dir);
 	l1 = xasprintf("%s/gsm1", dir);
 	l2 = xasprintf("%s/gsm2", dir);
+	l3 = xasprintf("%s/gsm3", dir);
 	go[0].link = l0;
 	go[1].link = l1;
 	go[2].link = l2;
+	go[3].link = l3;
 	if ((conf = make_conf()) == NULL ||
 	    db_adapters_load(adir, &ads, &cause) == -1 ||
 	    store_sqlite_path(conf_datasource(conf, "local"), &path,
@@ -640,23 +951,30 @@ main(void)
 	    &applied, &cause) == -1 ||
 	    gsim_start(&go[0], &sims[0], &cause) == -1 ||
 	    gsim_start(&go[1], &sims[1], &cause) == -1 ||
-	    gsim_start(&go[2], &sims[2], &cause) == -1)
+	    gsim_start(&go[2], &sims[2], &cause) == -1 ||
+	    gsim_start(&go[3], &sims[3], &cause) == -1)
 		tap_bail(cause);
 	log_set_level(KLOG_DEBUG);
 	log_capture(&logs);
 	test_wrong_pin();
 	test_concat();
 	test_report_failed();
+	test_mr_wrap();
+	test_ref_wrap();
 	test_cms();
 	test_parallel();
 	test_unplug();
 	test_optout();
 	test_member();
+	test_optout_tx();
 	test_inbound_concat();
+	test_inbound_ref_wrap();
 	test_midway();
 	test_lost_answer();
 	wk_stop(0);
 	wk_stop(1);
+	test_cnma();
+	test_stuck_prompt();
 	ok(strstr(sb_str(&logs), "1357") == NULL &&
 	    strstr(sb_str(&logs), "9999") == NULL, "no SIM PIN is in any log "
 	    "line");
@@ -667,6 +985,7 @@ main(void)
 	gsim_stop(sims[0]);
 	gsim_stop(sims[1]);
 	gsim_stop(sims[2]);
+	gsim_stop(sims[3]);
 	db_source_close(src);
 	db_adapters_free(ads);
 	conf_free(conf);
@@ -676,6 +995,7 @@ main(void)
 	free(l0);
 	free(l1);
 	free(l2);
+	free(l3);
 	free(dir);
 	return tap_done();
 }
