@@ -1113,6 +1113,21 @@ int64_t store_money_parse(const char *s);
 /* 1250 -> "12.50" into buf. */
 const char *store_money_text(int64_t cents, char buf[24]);
 /*
+ * The price (cents) an item is ordered at: its special price (a
+ * promotion valid today) when one is given and below the shelf price,
+ * else the shelf price; *on_special 1 when it is the special one.  -1
+ * when price is not a price.
+ */
+int64_t store_order_price(const char *price, const char *special,
+    int *on_special);
+#define ORDER_STOCK_MAX 100000L
+/*
+ * The whole units in stock of a mapping's stock column ("12.500" -> 12,
+ * a negative stock -> 0, capped at ORDER_STOCK_MAX); -1 when stock is
+ * not a number.
+ */
+long store_order_in_stock(const char *stock);
+/*
  * Commit an order: checks the limits, the member, the slot (still open
  * and not full) and the area, numbers it, picks the courier, and writes
  * the order (status "confirmed"), its lines and, when the area has a
