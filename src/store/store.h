@@ -324,9 +324,31 @@ int store_optout(struct db_source *src, const char *service,
  * status reports, inbound messages (sms_inbox), opt-outs by keyword or
  * at the desk.  Numbers are compared in national form.
  */
-/* "+86 139-1234-5678" -> "13912345678" (a +86/0086/86 prefix dropped);
- * -1 when it is not a number. */
+/* "+86 139-1234-5678" -> "13912345678" (store_phone_national without
+ * an area code); -1 when it is not a number. */
 int store_sms_number(const char *in, char *out, size_t outsz);
+
+/*
+ * phone.c: numbers in national form, the one place caller IDs and the
+ * numbers of members are made comparable.
+ */
+#define STORE_PHONE_LEN 32
+#define STORE_PHONE_FORMS 6
+/*
+ * in (digits, a leading +, spaces, hyphens, brackets) in national form:
+ * a +86 / 0086 / 86 prefix dropped (an area code after it gets its 0
+ * back), a mobile's trunk 0 dropped, and a local number of 7 or 8 digits
+ * prefixed with area ("020"; NULL: left as is).  -1 when not a number.
+ */
+int store_phone_national(const char *in, const char *area, char *out,
+    size_t outsz);
+/*
+ * The ways a stored number may spell the national nat (nat itself
+ * first; +86, 86, 0086 forms; a mobile's 0 form; a landline's local
+ * number): at most max into forms, their count returned.
+ */
+size_t store_phone_forms(const char *nat, char forms[][STORE_PHONE_LEN],
+    size_t max);
 
 /* One part of an outbox message as sent. */
 struct store_sms_part {
@@ -583,7 +605,8 @@ struct store_member_filter {
 	const char *via;        /* "paper", "phone" */
 	int service;            /* MEMBER_SVC_*: members with it enabled */
 	const char *name;       /* substring of the name */
-	const char *number;     /* equals phone or mobile (caller ID) */
+	const char *number;     /* phone or mobile, any form (caller ID) */
+	const char *area;       /* local area code of a local number */
 	int locked;             /* 1: locked by the desk or cooling down */
 	const char *now;        /* for locked; NULL: now */
 };
