@@ -183,7 +183,8 @@ svc_member_identify(struct svc *svc, const struct svc_builtin *b,
 
 	if ((src = svc_member_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
-	if ((o = svc_member_which(svc, src, in, nin, no, cause)) != FLOW_Q_FOUND)
+	o = svc_member_which(svc, src, in, nin, no, cause);
+	if (o != FLOW_Q_FOUND)
 		return o;
 	if (!store_member_pin_valid(pin)) {
 		kf_error(cause, "member %s: a PIN is 4 to 8 digits", no);
