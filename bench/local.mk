@@ -6,3 +6,4 @@ include bench/flow.mk
 include bench/slip.mk
 include bench/sms.mk
 include bench/mail.mk
+include bench/order.mk

@@ -96,6 +96,8 @@ hasnt "补打" "$tmp/j.txt" "none of them a reprint"
 hasnt "鸡蛋" "$tmp/j.txt" "the slot not yet cut off left out"
 [ "$(sq "SELECT count(*) FROM delivery_slips WHERE printed = 1 AND print_count = 1")" = 3 ]
 check $? "three slips counted printed once each"
+[ "$(sq "SELECT count(*) FROM orders o JOIN delivery_slips d ON d.order_id = o.id WHERE d.printed = 1 AND o.status = 'printed'")" = 3 ]
+check $? "auto-print moved their orders to printed"
 
 kill -TERM "$pid"
 wait "$pid"

@@ -168,6 +168,32 @@ has "没有开通电话订购.*服务台填写书面登记表" "$tmp/out" \
 has "query kefu.order.start .*-> empty\|-> empty" "$tmp/out" \
     "... from kefu.order.start's own outcome"
 
+# 5. stock and specials: 10116 has 3 in stock; 10006 (2.30) is on
+# special at 1.99 today.  Five asked: "only three", typed again (2);
+# then nine more: "only one" (the cart holds two), key 1 takes it.
+run 0 "special [0-9]* added" "kefu special add 10006 --price 1.99" -- \
+    special add 10006 --price 1.99
+keys="5 $paper# 10116# 5# 2 2# 1 10116# 9# 1 1 10006# 2# 3"
+"$kefu" -c "$conf" call --no-log --keys "$keys 1 2" >"$tmp/out" 2>&1
+has "库存只有.*三盒" "$tmp/out" "five asked of three: the caller hears three"
+has "库存只有.*一盒" "$tmp/out" "nine more asked: one left beyond the cart's two"
+has "今天特价，每件.*一元九角九分.*原价.*两元三角" "$tmp/out" \
+    "the special price is said as such, with the shelf price"
+has "合计.*十二元零八分" "$tmp/out" "the total counts the special price"
+before=$(count "SELECT COUNT(*) FROM orders;")
+simcall "$tmp/call7" "$keys 1 1"
+[ "$(count "SELECT COUNT(*) FROM orders;")" = $((before + 1)) ]
+check $? "the order with stock and special is placed" "$log"
+sql "SELECT l.code, l.qty, l.price, l.amount FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.id = (SELECT MAX(id) FROM orders) ORDER BY l.line_no;" \
+    >"$tmp/out"
+has "^10116|2|2.7|5.4" "$tmp/out" "line 1: two typed again under the stock"
+has "^10116|1|2.7|2.7" "$tmp/out" "line 2: the one left, taken with key 1"
+has "^10006|2|1.99|3.98" "$tmp/out" "line 3: recorded at the special price"
+hasnt "|[4-9]|2.7|" "$tmp/out" "no line over the stock"
+sql "SELECT total FROM orders WHERE id = (SELECT MAX(id) FROM orders);" \
+    >"$tmp/out"
+has "^12.08" "$tmp/out" "the order's total at the special price"
+
 # the desk
 "$kefu" -c "$conf" order cancel "$no" >"$tmp/out" 2>&1
 check $? "kefu order cancel" "$tmp/out"

@@ -57,6 +57,8 @@ has "合计：60.30 元" "$tmp/j$j" "the total printed"
 hasnt "补打" "$tmp/j$j" "a first print is no reprint"
 [ "$(sq "SELECT printed, print_count FROM delivery_slips WHERE order_id = 1")" = "1|1" ]
 check $? "counted printed once"
+[ "$(sq "SELECT status FROM orders WHERE id = 1")" = printed ]
+check $? "the order moved from confirmed to printed"
 
 run 0 "sent to printer" "print it again" -- slip print O1
 j=$(jobno)
@@ -64,6 +66,8 @@ job "$j"
 has "补打 REPRINT 1" "$tmp/j$j" "the second print says 补打 (reprint)"
 [ "$(sq "SELECT print_count FROM delivery_slips WHERE order_id = 1")" = 2 ]
 check $? "counted twice"
+[ "$(sq "SELECT status FROM orders WHERE id = 1")" = printed ]
+check $? "a reprint keeps it printed"
 
 # The printer stops (off, out of paper): the slot's slips stay unprinted.
 cupsdisable "$q"
@@ -75,6 +79,8 @@ sleep 1
 check $? "no job made"
 [ "$(sq "SELECT count(*) FROM delivery_slips WHERE printed = 1")" = 1 ]
 check $? "nothing more counted printed"
+[ "$(sq "SELECT status FROM orders WHERE id IN (2, 5) GROUP BY status")" = confirmed ]
+check $? "their orders stay confirmed"
 cupsenable "$q"
 run 0 "2 slip(s), 4 page(s) sent to printer" "once started, the unprinted slips print" -- \
     slip print --date 2026-12-06 --slot 09-11
@@ -87,6 +93,8 @@ hasnt "补打" "$tmp/j$j" "no reprint mark on them"
 has "区域汇总：越秀" "$tmp/j$j" "a summary page per area"
 [ "$(sq "SELECT order_id, print_count FROM delivery_slips ORDER BY order_id" | tr '\n' ' ')" = "1|2 2|1 5|1 " ]
 check $? "each counted once"
+[ "$(sq "SELECT id, status FROM orders WHERE id IN (2, 3, 5) ORDER BY id" | tr '\n' ' ')" = "2|printed 3|cancelled 5|printed " ]
+check $? "their orders are printed now (the cancelled one untouched)"
 before=$(njobs)
 run 0 "no unprinted slips" "a later run prints nothing" -- \
     slip print --date 2026-12-06 --slot 09-11

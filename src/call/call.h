@@ -175,7 +175,7 @@ void svc_builtin_row(const struct svc_builtin *b, struct flow_rows *rows,
 #define SVC_BUILTINS_MEMBER 6
 extern const struct svc_builtin svc_builtins_member[SVC_BUILTINS_MEMBER];
 /* svc-order.c: kefu.order.* (phone ordering). */
-extern const struct svc_builtin svc_builtins_order[7];
+extern const struct svc_builtin svc_builtins_order[8];
 extern const size_t svc_builtins_order_count;
 /* svc-staff.c: kefu.staff.* (staff who phone in). */
 #define SVC_BUILTINS_STAFF 3

@@ -44,5 +44,8 @@ dist_check_SCRIPTS += t/order-call.sh
 # kefud killed (SIGKILL) at random moments of ordering calls
 TESTS += t/order-kill.sh
 dist_check_SCRIPTS += t/order-kill.sh
+# Phone ordering end to end with the store on PostgreSQL and MariaDB
+TESTS += t/order-engines.sh
+dist_check_SCRIPTS += t/order-engines.sh
 libkefu_a_SOURCES += src/call/svc-staff.c
 nobase_dist_pkgdata_DATA += flows/staff.xml

@@ -57,11 +57,11 @@ svc_member_arg(const struct flow_kv *in, size_t nin, const char *name)
 
 /* The one active member whose mobile or phone is number; 0/1/many. */
 static int
-svc_member_by_number(struct db_source *src, const char *number,
-    struct store_member **out, size_t *n, char **cause)
+svc_member_by_number(struct svc *svc, struct db_source *src,
+    const char *number, struct store_member **out, size_t *n, char **cause)
 {
 	struct store_member_filter f = { .status = "active",
-	    .number = number };
+	    .number = number, .area = svc->conf->store_area_code };
 
 	return store_member_list(src, &f, out, n, cause);
 }
@@ -122,7 +122,7 @@ svc_member_find(struct svc *svc, const struct svc_builtin *b,
 		return FLOW_Q_DOWN;
 	if (caller == NULL)
 		return FLOW_Q_EMPTY;    /* no caller ID: ask the number */
-	if (svc_member_by_number(src, caller, &m, &n, cause) == -1)
+	if (svc_member_by_number(svc, src, caller, &m, &n, cause) == -1)
 		return FLOW_Q_ERROR;
 	if (n == 1)
 		svc_member_row(b, rows, &m[0], NULL);
@@ -133,8 +133,9 @@ svc_member_find(struct svc *svc, const struct svc_builtin *b,
 
 /* The customer number to identify: no, else the caller's (one member). */
 static enum flow_outcome
-svc_member_which(struct db_source *src, const struct flow_kv *in,
-    size_t nin, char no[MEMBER_NO_LEN + 1], char **cause)
+svc_member_which(struct svc *svc, struct db_source *src,
+    const struct flow_kv *in, size_t nin, char no[MEMBER_NO_LEN + 1],
+    char **cause)
 {
 	const char *given = svc_member_arg(in, nin, "no");
 	const char *caller = svc_member_arg(in, nin, "caller");
@@ -153,7 +154,7 @@ svc_member_which(struct db_source *src, const struct flow_kv *in,
 		kf_error(cause, "neither a customer number nor a caller ID");
 		return FLOW_Q_INVALID;
 	}
-	if (svc_member_by_number(src, caller, &m, &n, cause) == -1)
+	if (svc_member_by_number(svc, src, caller, &m, &n, cause) == -1)
 		return FLOW_Q_ERROR;
 	if (n == 1)
 		snprintf(no, MEMBER_NO_LEN + 1, "%s", m[0].customer_no);
@@ -182,7 +183,8 @@ svc_member_identify(struct svc *svc, const struct svc_builtin *b,
 
 	if ((src = svc_member_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
-	if ((o = svc_member_which(src, in, nin, no, cause)) != FLOW_Q_FOUND)
+	o = svc_member_which(svc, src, in, nin, no, cause);
+	if (o != FLOW_Q_FOUND)
 		return o;
 	if (!store_member_pin_valid(pin)) {
 		kf_error(cause, "member %s: a PIN is 4 to 8 digits", no);
@@ -256,7 +258,7 @@ svc_member_register(struct svc *svc, const struct svc_builtin *b,
 	if (svc_member_pins(m.pin, svc_builtin_arg(in, nin, "pin2"),
 	    cause) == -1 || store_member_validate(&m, cause) == -1)
 		return FLOW_Q_INVALID;
-	if (svc_member_by_number(src, m.f.mobile, &same, &n, cause) == -1)
+	if (svc_member_by_number(svc, src, m.f.mobile, &same, &n, cause) == -1)
 		return FLOW_Q_ERROR;
 	store_members_free(same, n);
 	if (n > 0) {

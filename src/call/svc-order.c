@@ -117,6 +117,19 @@ cart_items(const struct cart *c)
 	return n;
 }
 
+/* How many of code the cart holds already. */
+static long
+cart_qty_of(const struct cart *c, const char *code)
+{
+	size_t i;
+	long n = 0;
+
+	for (i = 0; code != NULL && i < c->nlines; i++)
+		if (strcmp(c->lines[i].code, code) == 0)
+			n += c->lines[i].qty;
+	return n;
+}
+
 static int64_t
 cart_total(const struct cart *c)
 {
@@ -219,6 +232,48 @@ svc_order_start(struct svc *svc, const struct svc_builtin *b,
 	return FLOW_Q_FOUND;
 }
 
+/*
+ * kefu.order.item: an item as it would be ordered -- the whole units in
+ * stock and the price it is ordered at (the special price when it is on
+ * special today).  Empty when not one unit is in stock.
+ */
+static enum flow_outcome
+svc_order_item(struct svc *svc, const struct svc_builtin *b,
+    const struct flow_kv *in, size_t nin, struct flow_rows *rows,
+    char **cause)
+{
+	const char *price = svc_builtin_arg(in, nin, "price");
+	const char *special = svc_builtin_arg(in, nin, "special");
+	const char *stock = svc_builtin_arg(in, nin, "stock");
+	const char *call = svc_builtin_arg(in, nin, "call");
+	struct cart *c;
+	char n[24], cents[24];
+	int64_t p;
+	long have;
+	int on;
+
+	if ((p = store_order_price(price, special, &on)) < 0 ||
+	    (have = store_order_in_stock(stock)) < 0) {
+		kf_error(cause, "item: price '%s' or stock '%s' is not a "
+		    "number", price, stock);
+		return FLOW_Q_INVALID;
+	}
+	/* What the cart holds of it already is not in stock any more. */
+	if (call != NULL && (c = cart_take(svc, call)) != NULL) {
+		have -= cart_qty_of(c, svc_builtin_arg(in, nin, "code"));
+		cart_put(c);
+	}
+	if (have < 1) {
+		kf_error(cause, "not one in stock (%s)", stock);
+		return FLOW_Q_EMPTY;
+	}
+	snprintf(n, sizeof n, "%ld", have);
+	store_money_text(p, cents);
+	svc_builtin_row(b, rows, (const char *const[]){ n, cents,
+	    on ? "1" : "0" });
+	return FLOW_Q_FOUND;
+}
+
 /* Whether one more line of qty fits the limits; *cause says which not. */
 static int
 svc_order_fits(const struct cart *c, int qty, char **cause)
@@ -245,13 +300,18 @@ svc_order_add(struct svc *svc, const struct svc_builtin *b,
 	const char *unit = svc_builtin_arg(in, nin, "unit");
 	const char *qtys = svc_builtin_arg(in, nin, "qty");
 	const char *price = svc_builtin_arg(in, nin, "price");
+	const char *stock = svc_builtin_arg(in, nin, "stock");
 	struct store_order_line *l;
 	struct cart *c;
 	char lines[24], items[16], amount[24];
-	int64_t cents = store_money_parse(price);
+	int64_t cents;
 	long long qty;
+	long have = -1;
 	const char *errstr = NULL;
+	int on;
 
+	cents = store_order_price(price, svc_builtin_arg(in, nin, "special"),
+	    &on);
 	if ((c = svc_order_cart(svc, in, nin, cause)) == NULL)
 		return FLOW_Q_INVALID;
 	if (cents < 0 || name == NULL || *name == '\0') {
@@ -266,6 +326,13 @@ svc_order_add(struct svc *svc, const struct svc_builtin *b,
 			kf_error(cause, "quantity '%s' is %s", qtys, errstr);
 		cart_put(c);
 		return FLOW_Q_INVALID;
+	}
+	if (stock != NULL && *stock != '\0' && qty > (have =
+	    store_order_in_stock(stock) - cart_qty_of(c, code))) {
+		kf_error(cause, "item %s: %lld asked, %ld in stock beyond the "
+		    "cart's", code, qty, have < 0 ? 0 : have);
+		cart_put(c);
+		return FLOW_Q_MANY;
 	}
 	c->lines = xreallocarray(c->lines, c->nlines + 1, sizeof *c->lines);
 	l = &c->lines[c->nlines++];
@@ -444,7 +511,7 @@ svc_order_confirm(struct svc *svc, const struct svc_builtin *b,
 	return FLOW_Q_FOUND;
 }
 
-const struct svc_builtin svc_builtins_order[7] = {
+const struct svc_builtin svc_builtins_order[8] = {
 	{
 		.name = "kefu.order.start",
 		.what = "start a phone order for a member (found: may order; "
@@ -458,13 +525,31 @@ const struct svc_builtin svc_builtins_order[7] = {
 		.run = svc_order_start,
 	},
 	{
+		.name = "kefu.order.item",
+		.what = "an item as ordered: whole units in stock (less "
+		    "what the call's cart holds of code), the price (the "
+		    "special one when on special; on_special 1) (empty: "
+		    "none in stock)",
+		.nparams = 5,
+		.params = { { "price", "decimal", 0 },
+		    { "special", "decimal", 1 }, { "stock", "decimal", 0 },
+		    { "call", "text", 1 }, { "code", "digits", 1 } },
+		.nouts = 3,
+		.outs = { { "in_stock", "integer" },
+		    { "order_price", "decimal" },
+		    { "on_special", "integer" } },
+		.run = svc_order_item,
+	},
+	{
 		.name = "kefu.order.add",
-		.what = "add an item to the call's cart (invalid: a quantity "
-		    "or a count over the limits)",
-		.nparams = 6,
+		.what = "add an item to the call's cart at its special price "
+		    "when one is given (invalid: a quantity or a count over "
+		    "the limits; many: more than in stock)",
+		.nparams = 8,
 		.params = { { "call", "text", 0 }, { "code", "digits", 0 },
 		    { "name", "text", 0 }, { "price", "decimal", 0 },
-		    { "qty", "digits", 0 }, { "unit", "text", 1 } },
+		    { "qty", "digits", 0 }, { "unit", "text", 1 },
+		    { "special", "decimal", 1 }, { "stock", "decimal", 1 } },
 		.nouts = 3,
 		.outs = { { "lines", "integer" }, { "items", "integer" },
 		    { "amount", "decimal" } },

@@ -143,6 +143,9 @@ static const struct conf_key conf_keys[] = {
 	{ CS_STORE, "order-cart-idle", CT_DURATION, K(order_cart_idle_ms),
 	  60000, 86400000, "30m", NULL, 0,
 	  "an ordering call's unconfirmed cart is forgotten after this idle" },
+	{ CS_STORE, "area-code", CT_STRING, K(store_area_code), 0, 0, NULL,
+	  NULL, 0, "local area code (\"020\") put before a caller ID of 7 "
+	  "or 8 digits when members are found by caller ID" },
 
 	{ CS_EMAIL, "url", CT_STRING, K(email_url), 0, 0,
 	  "smtp://127.0.0.1:25", NULL, 0,

@@ -143,6 +143,7 @@ struct conf {
 	int order_max_lines;    /* orders: lines per order at most */
 	char *order_courier;    /* orders: "round-robin" or "fixed" */
 	int order_cart_idle_ms; /* orders: an unconfirmed cart is forgotten after this */
+	char *store_area_code;  /* the area code of local caller IDs */
 	/* [email]: the SMTP transport of the outbox (msg/mail.c) */
 	char *email_url;        /* smtp://host:port or smtps://host:port */
 	char *email_from;       /* envelope and From: address; NULL: no e-mail */

@@ -12,7 +12,8 @@ libkefu_a_SOURCES += \
 	src/store/order.c \
 	src/store/catalog.c \
 	src/store/special.c \
-	src/store/demo.c
+	src/store/demo.c \
+	src/store/phone.c
 
 nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/001_members.sql \

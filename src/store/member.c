@@ -373,12 +373,44 @@ member_like(const char *s)
 	return sb_steal(&sb);
 }
 
+/*
+ * The condition of a number: mobile or phone is one of the ways the
+ * number's national form may have been written (store/phone.c), so
+ * that +86 13800138000, 013800138000 and 13800138000 find one member.
+ * A number that is not one is compared as given.
+ */
+static void
+member_number_where(struct strbuf *sb, struct db_param *p, size_t *np,
+    const struct store_member_filter *f,
+    char forms[STORE_PHONE_FORMS][STORE_PHONE_LEN])
+{
+	char nat[STORE_PHONE_LEN];
+	size_t i, k = 0;
+
+	if (store_phone_national(f->number, f->area, nat, sizeof nat) == 0)
+		k = store_phone_forms(nat, forms, STORE_PHONE_FORMS);
+	else
+		snprintf(forms[k++], STORE_PHONE_LEN, "%.*s",
+		    STORE_PHONE_LEN - 1, f->number);
+	sb_adds(sb, " AND (mobile IN (?");
+	for (i = 1; i < k; i++)
+		sb_adds(sb, ", ?");
+	sb_adds(sb, ") OR phone IN (?");
+	for (i = 1; i < k; i++)
+		sb_adds(sb, ", ?");
+	sb_adds(sb, "))");
+	for (i = 0; i < 2 * k; i++)
+		p[(*np)++] = (struct db_param){ .type = DBV_TEXT,
+		    .s = forms[i % k] };
+}
+
 int
 store_member_list(struct db_source *src, const struct store_member_filter *f,
     struct store_member **out, size_t *n, char **cause)
 {
+	char forms[STORE_PHONE_FORMS][STORE_PHONE_LEN];
 	struct strbuf sb = STRBUF_INIT;
-	struct db_param p[8];
+	struct db_param p[8 + 2 * STORE_PHONE_FORMS];
 	char now[20], *like = NULL;
 	size_t np = 0;
 	int rc;
@@ -404,11 +436,8 @@ store_member_list(struct db_source *src, const struct store_member_filter *f,
 		sb_adds(&sb, " AND name LIKE ? ESCAPE '!'");
 		p[np++] = (struct db_param){ .type = DBV_TEXT, .s = like };
 	}
-	if (f->number != NULL) {
-		sb_adds(&sb, " AND (mobile = ? OR phone = ?)");
-		p[np++] = (struct db_param){ .type = DBV_TEXT, .s = f->number };
-		p[np++] = (struct db_param){ .type = DBV_TEXT, .s = f->number };
-	}
+	if (f->number != NULL)
+		member_number_where(&sb, p, &np, f, forms);
 	if (f->locked) {
 		sb_adds(&sb, " AND (locked = 1 OR locked_until > ?)");
 		p[np++] = (struct db_param){ .type = DBV_TIMESTAMP,

@@ -81,6 +81,46 @@ store_money_text(int64_t cents, char buf[24])
 	return buf;
 }
 
+int64_t
+store_order_price(const char *price, const char *special, int *on_special)
+{
+	int64_t shelf = store_money_parse(price), sp;
+
+	*on_special = 0;
+	if (shelf < 0)
+		return -1;
+	if (special == NULL || *special == '\0')
+		return shelf;
+	sp = store_money_parse(special);
+	if (sp <= 0 || sp >= shelf)
+		return shelf;           /* no saving: not a special */
+	*on_special = 1;
+	return sp;
+}
+
+long
+store_order_in_stock(const char *stock)
+{
+	long v = 0;
+	int neg = 0, digits = 0;
+
+	if (stock == NULL)
+		return -1;
+	if (*stock == '-') {
+		neg = 1;
+		stock++;
+	}
+	for (; isdigit((unsigned char)*stock); stock++, digits++)
+		if ((v = v * 10 + (*stock - '0')) > ORDER_STOCK_MAX)
+			v = ORDER_STOCK_MAX;
+	if (*stock == '.')
+		while (isdigit((unsigned char)*++stock))
+			digits++;
+	if (*stock != '\0' || digits == 0)
+		return -1;
+	return neg ? 0 : v;
+}
+
 /* ---- the policy ---- */
 
 /* "HH:MM" into minutes; -1 when it is not a time of day. */

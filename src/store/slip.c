@@ -359,19 +359,50 @@ store_slip_release(struct db_source *src, const struct store_slip *s,
 	    "WHERE id = ? AND printed = 0", &p, 1, NULL, cause);
 }
 
+/*
+ * The slip counted printed and its order moved to "printed" (a new or
+ * confirmed one; a reprint finds it printed already, a delivered one
+ * stays delivered), in one transaction.
+ */
+static int
+slip_printed_tx(struct db_tx *tx, void *arg, struct db_err *err)
+{
+	const struct db_param *p = arg;
+	struct db_query q = { .sql = "UPDATE delivery_slips SET printed = 1, "
+	    "printed_at = ?, print_count = print_count + 1 WHERE id = ?",
+	    .params = p, .nparams = 2, .writes = 1 };
+	struct db_result *r;
+
+	if (db_tx_run(tx, &q, &r, err) == -1)
+		return -1;
+	db_result_free(r);
+	q = (struct db_query){ .sql = "UPDATE orders SET status = 'printed' "
+	    "WHERE id = ? AND status IN ('new', 'confirmed')",
+	    .params = p + 2, .nparams = 1, .writes = 1 };
+	if (db_tx_run(tx, &q, &r, err) == -1)
+		return -1;
+	db_result_free(r);
+	return 0;
+}
+
 int
 store_slip_printed(struct db_source *src, struct store_slip *s,
     const char *now, char **cause)
 {
-	struct db_param p[2] = {
+	struct db_param p[3] = {
 	    { .type = DBV_TIMESTAMP, .s = now },
 	    { .type = DBV_INT, .i = s->slip_id },
+	    { .type = DBV_INT, .i = s->order_id },
 	};
+	struct db_err err;
 
-	if (slip_write(src, "UPDATE delivery_slips SET printed = 1, "
-	    "printed_at = ?, print_count = print_count + 1 WHERE id = ?", p, 2,
-	    NULL, cause) == -1)
-		return -1;
+	if (db_tx(src, slip_printed_tx, p, &err) == -1)
+		return kf_error(cause, "slips: %s", err.msg);
+	if (s->status != NULL && (strcmp(s->status, "new") == 0 ||
+	    strcmp(s->status, "confirmed") == 0)) {
+		free(s->status);
+		s->status = xstrdup("printed");
+	}
 	s->printed = 1;
 	s->print_count++;
 	s->in_doubt = 0;

@@ -22,26 +22,7 @@
 int
 store_sms_number(const char *in, char *out, size_t outsz)
 {
-	char d[40];
-	const char *p;
-	size_t n = 0;
-
-	for (p = in; *p != '\0'; p++) {
-		if (isdigit((unsigned char)*p) && n < sizeof d - 1)
-			d[n++] = *p;
-		else if (*p != '+' && *p != ' ' && *p != '-')
-			return -1;
-	}
-	d[n] = '\0';
-	if (n < 3)
-		return -1;
-	p = d;
-	if (strncmp(d, "0086", 4) == 0 && n > 4)
-		p = d + 4;
-	else if (strncmp(d, "86", 2) == 0 && (n == 13 || in[0] == '+'))
-		p = d + 2;
-	snprintf(out, outsz, "%s", p);
-	return 0;
+	return store_phone_national(in, NULL, out, outsz);
 }
 
 static int

@@ -324,9 +324,31 @@ int store_optout(struct db_source *src, const char *service,
  * status reports, inbound messages (sms_inbox), opt-outs by keyword or
  * at the desk.  Numbers are compared in national form.
  */
-/* "+86 139-1234-5678" -> "13912345678" (a +86/0086/86 prefix dropped);
- * -1 when it is not a number. */
+/* "+86 139-1234-5678" -> "13912345678" (store_phone_national without
+ * an area code); -1 when it is not a number. */
 int store_sms_number(const char *in, char *out, size_t outsz);
+
+/*
+ * phone.c: numbers in national form, the one place caller IDs and the
+ * numbers of members are made comparable.
+ */
+#define STORE_PHONE_LEN 32
+#define STORE_PHONE_FORMS 6
+/*
+ * in (digits, a leading +, spaces, hyphens, brackets) in national form:
+ * a +86 / 0086 / 86 prefix dropped (an area code after it gets its 0
+ * back), a mobile's trunk 0 dropped, and a local number of 7 or 8 digits
+ * prefixed with area ("020"; NULL: left as is).  -1 when not a number.
+ */
+int store_phone_national(const char *in, const char *area, char *out,
+    size_t outsz);
+/*
+ * The ways a stored number may spell the national nat (nat itself
+ * first; +86, 86, 0086 forms; a mobile's 0 form; a landline's local
+ * number): at most max into forms, their count returned.
+ */
+size_t store_phone_forms(const char *nat, char forms[][STORE_PHONE_LEN],
+    size_t max);
 
 /* One part of an outbox message as sent. */
 struct store_sms_part {
@@ -592,7 +614,8 @@ struct store_member_filter {
 	const char *via;        /* "paper", "phone" */
 	int service;            /* MEMBER_SVC_*: members with it enabled */
 	const char *name;       /* substring of the name */
-	const char *number;     /* equals phone or mobile (caller ID) */
+	const char *number;     /* phone or mobile, any form (caller ID) */
+	const char *area;       /* local area code of a local number */
 	int locked;             /* 1: locked by the desk or cooling down */
 	const char *now;        /* for locked; NULL: now */
 };
@@ -1121,6 +1144,21 @@ int store_order_eligible(struct db_source *src,
 int64_t store_money_parse(const char *s);
 /* 1250 -> "12.50" into buf. */
 const char *store_money_text(int64_t cents, char buf[24]);
+/*
+ * The price (cents) an item is ordered at: its special price (a
+ * promotion valid today) when one is given and below the shelf price,
+ * else the shelf price; *on_special 1 when it is the special one.  -1
+ * when price is not a price.
+ */
+int64_t store_order_price(const char *price, const char *special,
+    int *on_special);
+#define ORDER_STOCK_MAX 100000L
+/*
+ * The whole units in stock of a mapping's stock column ("12.500" -> 12,
+ * a negative stock -> 0, capped at ORDER_STOCK_MAX); -1 when stock is
+ * not a number.
+ */
+long store_order_in_stock(const char *stock);
 /*
  * Commit an order: checks the limits, the member, the slot (still open
  * and not full) and the area, numbers it, picks the courier, and writes

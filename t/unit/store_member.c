@@ -488,6 +488,92 @@ test_atomic(struct db_source *src, const char *l)
 	free(cause);
 }
 
+/* The national form of every way a number is written, and its forms. */
+static void
+test_phone(void)
+{
+	static const char *const mob[] = { "13800138000", "+86 13800138000",
+	    "+8613800138000", "008613800138000", "0086 138-0013-8000",
+	    "8613800138000", "013800138000", "(+86) 138 0013 8000" };
+	static const char *const land[] = { "02088888888", "020-88888888",
+	    "+86 20 8888 8888", "+862088888888", "00862088888888",
+	    "862088888888", "(020) 8888-8888" };
+	char out[STORE_PHONE_LEN], forms[STORE_PHONE_FORMS][STORE_PHONE_LEN];
+	size_t i, n;
+
+	for (i = 0; i < nitems(mob); i++)
+		ok(store_phone_national(mob[i], NULL, out, sizeof out) == 0 &&
+		    strcmp(out, "13800138000") == 0, "%s is the mobile "
+		    "13800138000 (%s)", mob[i], out);
+	for (i = 0; i < nitems(land); i++)
+		ok(store_phone_national(land[i], "020", out, sizeof out) == 0 &&
+		    strcmp(out, "02088888888") == 0, "%s is the landline "
+		    "02088888888 (%s)", land[i], out);
+	ok(store_phone_national("88888888", "020", out, sizeof out) == 0 &&
+	    strcmp(out, "02088888888") == 0,
+	    "a local 88888888 with area code 020 is 02088888888 (%s)", out);
+	ok(store_phone_national("88888888", NULL, out, sizeof out) == 0 &&
+	    strcmp(out, "88888888") == 0, "... without one it stays local");
+	ok(store_phone_national("+86 755 1234 5678", NULL, out, sizeof out) ==
+	    0 && strcmp(out, "075512345678") == 0,
+	    "+86 755 1234 5678 is 075512345678 (%s)", out);
+	ok(store_phone_national("10086", "020", out, sizeof out) == 0 &&
+	    strcmp(out, "10086") == 0, "a service number stays (%s)", out);
+	ok(store_phone_national("86123456", "020", out, sizeof out) == 0 &&
+	    strcmp(out, "02086123456") == 0,
+	    "a local number starting 86 is not a country code (%s)", out);
+	ok(store_phone_national("138x0013", NULL, out, sizeof out) == -1 &&
+	    store_phone_national("12", NULL, out, sizeof out) == -1 &&
+	    store_phone_national("138+0013", NULL, out, sizeof out) == -1,
+	    "letters, two digits, a + inside: not numbers");
+	n = store_phone_forms("13800138000", forms, STORE_PHONE_FORMS);
+	ok(n == 5 && strcmp(forms[0], "13800138000") == 0 &&
+	    strcmp(forms[1], "013800138000") == 0 &&
+	    strcmp(forms[2], "+8613800138000") == 0 &&
+	    strcmp(forms[4], "008613800138000") == 0,
+	    "a mobile's stored forms (%zu)", n);
+	n = store_phone_forms("02088888888", forms, STORE_PHONE_FORMS);
+	ok(n == 5 && strcmp(forms[1], "88888888") == 0 &&
+	    strcmp(forms[2], "+862088888888") == 0 &&
+	    strcmp(forms[3], "862088888888") == 0,
+	    "a landline's stored forms, its local number too (%zu)", n);
+	n = store_phone_forms("075512345678", forms, STORE_PHONE_FORMS);
+	ok(n == 5 && strcmp(forms[1], "12345678") == 0,
+	    "a four-digit area code is cut off whole (%s)", forms[1]);
+}
+
+/* One member found by caller ID in every form of its numbers. */
+static void
+test_caller(struct db_source *src, const char *l)
+{
+	static const char *const ids[] = { "+86 13600136000", "13600136000",
+	    "008613600136000", "8613600136000", "013600136000",
+	    "020-86668666", "+862086668666", "86668666" };
+	struct store_member_fields f = { .name = "李四", .mobile =
+	    "+8613600136000", .phone = "02086668666", .address = "x" };
+	struct store_member_filter q = { .area = "020" };
+	struct store_member *m;
+	char no[9], *cause = NULL;
+	size_t i, n;
+
+	ok(add(src, "paper", &f, -1, NULL, no, &cause) == 0,
+	    "%s: a member whose mobile was written +86...: %s", l,
+	    cause ? cause : no);
+	for (i = 0; i < nitems(ids); i++) {
+		q.number = ids[i];
+		n = 0;
+		ok(store_member_list(src, &q, &m, &n, &cause) == 0 && n == 1 &&
+		    strcmp(m[0].customer_no, no) == 0,
+		    "%s: caller ID %s finds %s (%zu)", l, ids[i], no, n);
+		store_members_free(m, n);
+	}
+	q.number = "13600136001";
+	ok(store_member_list(src, &q, &m, &n, &cause) == 0 && n == 0,
+	    "%s: a number one digit off finds none", l);
+	store_members_free(m, n);
+	free(cause);
+}
+
 static void
 test_engine(const char *l, struct conf_datasource *ds)
 {
@@ -513,6 +599,7 @@ test_engine(const char *l, struct conf_datasource *ds)
 	test_pin(src, l, phone);
 	test_list_close(src, l, paper, phone);
 	test_atomic(src, l);
+	test_caller(src, l);
 	log_capture(NULL);
 	log_set_level(KLOG_WARN);
 	like(sb_str(&logs), "wrong PIN (1 of 5)", "%s: the log counts wrong "
@@ -540,6 +627,7 @@ main(void)
 		ads = NULL;
 	}
 	test_check_digit();
+	test_phone();
 	store_test_engines(ads, "m", test_engine);
 	if (ads != NULL)
 		db_adapters_free(ads);

@@ -108,6 +108,41 @@ policy(const char *text, char **cause)
 	return pol;
 }
 
+/* The price an item is ordered at and the whole units in stock. */
+static void
+test_item(void)
+{
+	int on = -1;
+
+	is_int(store_order_price("2.30", "1.99", &on), 199,
+	    "on special: ordered at 1.99");
+	is_int(on, 1, "... and said to be on special");
+	is_int(store_order_price("2.30", NULL, &on), 230,
+	    "no special: the shelf price");
+	is_int(on, 0, "... not on special");
+	is_int(store_order_price("2.30", "", &on), 230,
+	    "an empty special (NULL column): the shelf price");
+	is_int(store_order_price("2.30", "2.30", &on), 230,
+	    "a special no cheaper is no special");
+	is_int(on, 0, "... not on special");
+	is_int(store_order_price("2.30", "0", &on), 230,
+	    "a special of 0 is not believed");
+	is_int(store_order_price("2.30", "x", &on), 230,
+	    "a special that is no price is ignored");
+	is_int(store_order_price("abc", "1.00", &on), -1,
+	    "a shelf price that is no price is refused");
+	is_int(store_order_in_stock("131"), 131, "stock 131: 131");
+	is_int(store_order_in_stock("3.000"), 3, "stock 3.000: 3");
+	is_int(store_order_in_stock("12.5"), 12, "stock 12.5: 12 whole");
+	is_int(store_order_in_stock("0.75"), 0, "stock 0.75: none whole");
+	is_int(store_order_in_stock("-2"), 0, "a negative stock: none");
+	is_int(store_order_in_stock("99999999999"), ORDER_STOCK_MAX,
+	    "a huge stock is capped");
+	is_int(store_order_in_stock(""), -1, "an empty stock is refused");
+	is_int(store_order_in_stock("3 boxes"), -1, "3 boxes is refused");
+	is_int(store_order_in_stock(NULL), -1, "no stock is refused");
+}
+
 static void
 test_policy(void)
 {
@@ -537,6 +572,7 @@ main(void)
 		ads = NULL;
 	}
 	log_set_level(KLOG_WARN);
+	test_item();
 	test_policy();
 	store_test_engines(ads, "o", test_engine);
 	if (ads != NULL)
