@@ -911,6 +911,14 @@ int store_visit_move(struct db_source *src,
     const char *slot, const struct store_visit_change *ch, int *full,
     char **cause);
 /*
+ * Remote help: an after-sales case on the call-back list (callback_at
+ * set, a "callback" step), to be called back on phone; no gets its
+ * number.  The department is told as for any case.
+ */
+int store_visit_callback(struct db_source *src, const struct conf *conf,
+    const struct store_visit_new *v, char no[CASE_NO_LEN + 1],
+    char **cause);
+/*
  * The purchase an order or delivery-slip number names: the order's
  * number, the number to reach its customer (the order's phone, else the
  * member's mobile) and the member; *found 0 when none.

@@ -539,6 +539,63 @@ store_visit_book(struct db_source *src, const struct conf *conf,
 	return rc;
 }
 
+/* store_case_new.then of a call-back request. */
+static int
+visit_callback_then(struct db_tx *tx, int64_t id, const char *no,
+    const char *now, void *arg, char **cause)
+{
+	const struct store_visit_new *v = arg;
+	struct db_param p[3] = { { .type = DBV_TIMESTAMP, .s = now },
+	    { .type = DBV_INT, .i = id } };
+	struct db_param e[3] = { { .type = DBV_INT, .i = id },
+	    { .type = DBV_TIMESTAMP, .s = now }, { .type = DBV_TEXT } };
+	char detail[120];
+
+	(void)no;
+	snprintf(detail, sizeof detail, "remote help: call back %s%s%s",
+	    v->phone, v->purchase ? ", purchase " : "",
+	    v->purchase ? v->purchase : "");
+	e[2].s = detail;
+	return visit_run(NULL, tx, "UPDATE requests SET callback_at = ?, "
+	    "callback_done = 0 WHERE id = ?", p, 2, NULL, 0, NULL,
+	    cause) == -1 || visit_run(NULL, tx, "INSERT INTO case_events "
+	    "(request_id, kind, at, detail) VALUES (?, 'callback', ?, ?)", e,
+	    3, NULL, 0, NULL, cause) == -1 ? -1 : 0;
+}
+
+int
+store_visit_callback(struct db_source *src, const struct conf *conf,
+    const struct store_visit_new *v, char no[CASE_NO_LEN + 1],
+    char **cause)
+{
+	struct store_case_new c;
+	struct store_visit_new w = *v;
+	char summary[120];
+
+	if (!visit_phone_ok(v->phone))
+		return kf_error(cause, "visits: '%.24s' is not a phone number "
+		    "to call back", v->phone ? v->phone : "");
+	if (w.purchase != NULL && *w.purchase == '\0')
+		w.purchase = NULL;
+	memset(&c, 0, sizeof c);
+	c.kind = "after_sales";
+	c.caller_id = v->caller_id;
+	c.member_no = v->member_no;
+	c.call_ref = v->call_ref;
+	c.callback_phone = v->phone;
+	c.staff_no = v->staff_no;
+	c.now = v->now;
+	snprintf(summary, sizeof summary, "远程协助：请回电 %s%s%s", v->phone,
+	    w.purchase ? "，购物单号 " : "", w.purchase ? w.purchase : "");
+	c.summary = summary;
+	c.then = visit_callback_then;
+	c.then_arg = &w;
+	if (store_case_create(src, conf, &c, no, cause) == -1)
+		return -1;
+	log_info("visits: case %s: remote help, call back %s", no, v->phone);
+	return 0;
+}
+
 /* The booked visit of case no (checked against ch->phone) into vt. */
 static int
 visit_booked(struct db_tx *tx, const char *no,
