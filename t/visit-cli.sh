@@ -3,8 +3,11 @@
 # booked at the desk (its after-sales case and the confirmation SMS), a
 # full slot no longer listed and refused with nothing written, a slot
 # that is not configured refused, list and show, a move (the slot freed,
-# a second SMS) and a cancel (a third), usage errors, and a [visits]
-# section that is wrong named with its file and line.
+# a second SMS) and a cancel (a third), usage errors; by phone (kefu
+# call): a common question answered, remote help on the call-back list,
+# a visit confirmed to the customer of the order number given, changed
+# only from the number it was booked for; and a [visits] section that
+# is wrong named with its file and line.
 tap_name=visit-cli
 . "$(dirname "$0")/tap.sh"
 
@@ -78,6 +81,47 @@ run 1 "has no home visit booked" "nor to cancel" -- \
 run 0 "cancelled" "list --all shows it" -- visit list --all
 run 0 "home visit $tom 10:00-11:00 cancelled" \
     "the case keeps every step" -- case show "$no"
+
+# By phone (kefu call, flows/aftersales.xml through the complaint menu).
+# call CALLER KEYS: a call; its trace in $tmp/out.
+call() {
+	"$kefu" -c "$conf" call --caller "$1" --keys "$2" >"$tmp/out" 2>&1
+}
+call 13700000009 "6 3 1 2 * *"
+check $? "a call to the common questions"
+has "as.faq_warranty$" "2 in the questions: the warranty answer"
+call 13700000009 "6 3 4 1"
+check $? "a call for remote help"
+has "kefu.visit.callback  phone=13700000009" "remote help asked for the \
+caller ID"
+rno=$(q "SELECT ticket_no FROM requests WHERE callback_at IS NOT NULL")
+run 0 "^$rno after_sales" "the case is on the call-back list" -- \
+    case list --callback
+q "INSERT INTO members (customer_no, name, mobile, registered_via,
+    registered_at, updated_at) VALUES ('10000017', '张三', '13600000006',
+    'paper', '2026-01-01 00:00:00', '2026-01-01 00:00:00');
+    INSERT INTO orders (order_no, member_id, ordered_at, slot_date, slot,
+    area, address) SELECT '2612010009', id, '2026-12-01 09:00:00',
+    '2026-12-01', '09:00-11:00', '天河', '体育西路1号' FROM members"
+call 13700000009 "6 3 2 2612010009# 1 1"
+check $? "a visit booked by phone with an order number"
+has "as.purchase_found$" "the order is found"
+[ "$(q "SELECT phone || ' ' || purchase || ' ' || status FROM visits WHERE
+    purchase IS NOT NULL AND booked_by IS NULL")" = \
+    "13600000006 2612010009 booked" ]
+check $? "the visit is confirmed to the order's customer, not the caller"
+vno=$(q "SELECT r.ticket_no FROM requests r JOIN visits v ON
+    v.request_id = r.id WHERE v.phone = '13600000006'")
+call 13700000009 "6 3 3 $vno 13500000005#"
+check $? "another number asks to change case $vno"
+has "as.not_found$" "it is not found for that number"
+[ "$(q "SELECT status FROM visits WHERE phone = '13600000006'")" = booked ]
+check $? "and the visit stays booked"
+call 13700000009 "6 3 3 $vno 13600000006# 1"
+check $? "the customer's own number cancels it"
+[ "$(q "SELECT status FROM visits WHERE phone = '13600000006'")" = \
+    cancelled ]
+check $? "then it is cancelled"
 
 sed -i 's/^monday = .*/monday = 9-12\/2/' "$conf"
 line=$(grep -n '^monday' "$conf" | cut -d: -f1)
