@@ -104,7 +104,7 @@ svc_visit_slots(struct svc *svc, const struct svc_builtin *b,
 	struct store_visit_policy *pol = NULL;
 	struct svc_visit_when w;
 	struct db_source *src;
-	char key[8];
+	char key[24];
 	size_t i, n = 0;
 
 	(void)in;
