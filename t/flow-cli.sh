@@ -19,7 +19,7 @@ log = -
 connect = Driver=SQLite3;Database=$tmp/catalog.db
 EOC
 
-run 0 "9 flows OK (complaint, identify, main, member, notices, order, price, promotions, staff), prompts and mappings checked" \
+run 0 "10 flows OK (aftersales, complaint, identify, main, member, notices, order, price, promotions, staff), prompts and mappings checked" \
     "shipped flows check clean" -- flow check
 run 0 "structure only" "check -n skips the lookups" -- flow check -n
 

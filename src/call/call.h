@@ -153,6 +153,10 @@ struct svc_builtin {
 #define SVC_BUILTINS_CASE_COUNT 2
 extern const struct svc_builtin svc_builtins_case[SVC_BUILTINS_CASE_COUNT];
 
+/* svc-visit.c: kefu.visit.* (after-sales: home visits, remote help). */
+#define SVC_BUILTINS_VISIT 8
+extern const struct svc_builtin svc_builtins_visit[SVC_BUILTINS_VISIT];
+
 /* The service of that name, or NULL (a name without "kefu." too). */
 const struct svc_builtin *svc_builtin_find(const char *name);
 /* Up to max services into out; returns how many there are. */

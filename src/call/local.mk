@@ -49,3 +49,6 @@ TESTS += t/order-engines.sh
 dist_check_SCRIPTS += t/order-engines.sh
 libkefu_a_SOURCES += src/call/svc-staff.c
 nobase_dist_pkgdata_DATA += flows/staff.xml
+## kefu.visit.*: after-sales by phone (store/visit.c, flows/aftersales.xml).
+libkefu_a_SOURCES += src/call/svc-visit.c
+nobase_dist_pkgdata_DATA += flows/aftersales.xml

@@ -41,6 +41,7 @@ enum conf_scope {
 	CS_SMS,
 	CS_SUPPRESS,
 	CS_CAMPAIGN,
+	CS_VISITS,
 	CS_DATASOURCE,          /* from here on: named sections */
 	CS_LINE,
 	CS_DEPARTMENT,
@@ -333,6 +334,27 @@ static const struct conf_key conf_keys[] = {
 	{ CS_CAMPAIGN, "email-price", CT_INT, K(email_price), 0, 100000, "0",
 	  NULL, 0, "what one e-mail costs, in fen" },
 
+	{ CS_VISITS, "monday", CT_STRING, K(visit_slots[0]), 0, 0,
+	  "09:00-12:00/2, 14:00-17:00/2", NULL, 0, "home-visit slots on "
+	  "Mondays: FROM-TO/CAPACITY, comma-separated (none: no visits)" },
+	{ CS_VISITS, "tuesday", CT_STRING, K(visit_slots[1]), 0, 0,
+	  "09:00-12:00/2, 14:00-17:00/2", NULL, 0, "... on Tuesdays" },
+	{ CS_VISITS, "wednesday", CT_STRING, K(visit_slots[2]), 0, 0,
+	  "09:00-12:00/2, 14:00-17:00/2", NULL, 0, "... on Wednesdays" },
+	{ CS_VISITS, "thursday", CT_STRING, K(visit_slots[3]), 0, 0,
+	  "09:00-12:00/2, 14:00-17:00/2", NULL, 0, "... on Thursdays" },
+	{ CS_VISITS, "friday", CT_STRING, K(visit_slots[4]), 0, 0,
+	  "09:00-12:00/2, 14:00-17:00/2", NULL, 0, "... on Fridays" },
+	{ CS_VISITS, "saturday", CT_STRING, K(visit_slots[5]), 0, 0,
+	  "09:00-12:00/2, 14:00-17:00/2", NULL, 0, "... on Saturdays" },
+	{ CS_VISITS, "sunday", CT_STRING, K(visit_slots[6]), 0, 0, "none",
+	  NULL, 0, "... on Sundays" },
+	{ CS_VISITS, "visit-days", CT_INT, K(visit_days), 0, 30, "6", NULL, 0,
+	  "days after today whose home-visit slots are offered too" },
+	{ CS_VISITS, "visit-lead", CT_DURATION, K(visit_lead_ms), 0,
+	  86400000, "2h", NULL, 0, "a slot of today is offered only when it "
+	  "starts at least this long from now" },
+
 	{ CS_SMSGW, "url", CT_STRING, W(url), 0, 0, NULL, NULL, 1,
 	  "the provider's URL; placeholders are percent-encoded" },
 	{ CS_SMSGW, "method", CT_ENUM, W(method), 0, 0, "POST", "POST|GET", 0,
@@ -373,6 +395,7 @@ static const char *const conf_scope_names[] = {
 	[CS_SMS] = "sms",
 	[CS_SUPPRESS] = "suppress",
 	[CS_CAMPAIGN] = "campaign",
+	[CS_VISITS] = "visits",
 	[CS_DATASOURCE] = "datasource",
 	[CS_LINE] = "line",
 	[CS_DEPARTMENT] = "department",
@@ -859,8 +882,8 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 		if (j == nitems(conf_scope_names))
 			return kf_error(cause, "%s:%d: unknown section [%s] "
 			    "(known: kefu, store, email, slips, sms, suppress, "
-			    "campaign, datasource NAME, line NAME, department "
-			    "NAME, gsm NAME, sms-gateway NAME)",
+			    "campaign, visits, datasource NAME, line NAME, "
+			    "department NAME, gsm NAME, sms-gateway NAME)",
 			    ini->path, sec->line, sec->type);
 		scope = (enum conf_scope)j;
 		switch (scope) {
@@ -871,6 +894,7 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 		case CS_SMS:
 		case CS_SUPPRESS:
 		case CS_CAMPAIGN:
+		case CS_VISITS:
 			if (sec->name != NULL)
 				return kf_error(cause, "%s:%d: [%s] takes no "
 				    "name", ini->path, sec->line, sec->type);
@@ -1387,6 +1411,7 @@ conf_free(struct conf *conf)
 	free(conf->gsm);
 	conf_free_fields(conf, CS_SUPPRESS);
 	conf_free_fields(conf, CS_CAMPAIGN);
+	conf_free_fields(conf, CS_VISITS);
 	for (i = 0; i < conf->nsmsgw; i++) {
 		conf_free_fields(&conf->smsgw[i], CS_SMSGW);
 		free(conf->smsgw[i].name);
@@ -1595,6 +1620,7 @@ conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 	n += conf_diff_gsm(a, b, out);
 	n += conf_diff_section(CS_SUPPRESS, "[suppress]", a, b, out);
 	n += conf_diff_section(CS_CAMPAIGN, "[campaign]", a, b, out);
+	n += conf_diff_section(CS_VISITS, "[visits]", a, b, out);
 	n += conf_diff_smsgw(a, b, out);
 	for (i = 0; i < a->nds; i++) {
 		da = &a->ds[i];

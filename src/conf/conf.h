@@ -188,6 +188,10 @@ struct conf {
 	char *optout_text;      /* appended to marketing SMS; NULL: none */
 	int sms_price;          /* per SMS part, in fen */
 	int email_price;        /* per e-mail, in fen */
+	/* [visits]: home-visit slots of after-sales (store/visit.c) */
+	char *visit_slots[7];   /* Monday first: "FROM-TO/CAPACITY, ..." */
+	int visit_days;         /* days after today also offered */
+	int visit_lead_ms;      /* today's slots start at least this late */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;

@@ -287,6 +287,10 @@ case_notice_text(const struct case_create *cc, int sms)
 	const struct store_case_new *c = cc->c;
 	const struct conf_department *d = cc->dept;
 
+	if (sms && c->summary != NULL && c->voice_path == NULL)
+		return xasprintf("新%s %s：%s；来电 %s。",
+		    case_kind_title(c->kind), cc->no, c->summary,
+		    c->caller_id ? c->caller_id : "未知");
 	if (sms)
 		return xasprintf("新%s %s：来电 %s，留言 %u 秒，请查收邮件或用 "
 		    "kefu case play %s 收听。", case_kind_title(c->kind), cc->no,
@@ -295,13 +299,15 @@ case_notice_text(const struct case_create *cc, int sms)
 	return xasprintf("%s部门：\n\n收到新的%s，案件编号 %s。\n\n"
 	    "来电号码：%s\n会员号：%s\n回电号码：%s\n时间：%s\n"
 	    "留言长度：%u.%u 秒（录音见附件）\n通话：%s\n\n"
+	    "%s%s"
 	    "处理后请答复客户：kefu case reply %s --sms 文字 --staff 工号\n",
 	    d->title ? d->title : d->name, case_kind_title(c->kind), cc->no,
 	    c->caller_id ? c->caller_id : "未知",
 	    c->member_no ? c->member_no : "无",
 	    c->callback_phone ? c->callback_phone : "无", cc->now,
 	    c->voice_ms / 1000, c->voice_ms % 1000 / 100,
-	    c->call_ref ? c->call_ref : "无", cc->no);
+	    c->call_ref ? c->call_ref : "无", c->summary ? c->summary : "",
+	    c->summary ? "\n\n" : "", cc->no);
 }
 
 /* Tell the department's person in charge, by e-mail and/or SMS. */
@@ -371,6 +377,9 @@ case_create_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	    detail, 0, &cc->cause) == -1)
 		goto fail;
 	if (cc->dept != NULL && case_notify(tx, cc) == -1)
+		goto fail;
+	if (cc->c->then != NULL && cc->c->then(tx, cc->id, cc->no, cc->now,
+	    cc->c->then_arg, &cc->cause) == -1)
 		goto fail;
 	return 0;
 fail:

@@ -146,3 +146,15 @@ TESTS += t/staff-cli.sh
 dist_check_SCRIPTS += t/staff-cli.sh
 TESTS += t/staff-flow.sh
 dist_check_SCRIPTS += t/staff-flow.sh
+## After-sales home visits (store/visit.c, kefu visit; migration 014).
+libkefu_a_SOURCES += src/store/visit.c src/cli/cmd-visit.c
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/014_visits.sql \
+	sql/local/postgresql/014_visits.sql \
+	sql/local/mysql/014_visits.sql
+check_PROGRAMS += t/unit/store_visit
+TESTS += t/unit/store_visit
+t_unit_store_visit_SOURCES = t/unit/store_visit.c t/tap.h
+t_unit_store_visit_LDADD = $(KEFU_LIBS)
+TESTS += t/visit-cli.sh
+dist_check_SCRIPTS += t/visit-cli.sh

@@ -745,6 +745,14 @@ struct store_case_new {
 	const char *callback_phone;     /* a number to call back, or NULL */
 	const char *staff_no;   /* taken at the desk by; NULL: by phone */
 	const char *now;        /* NULL: now */
+	const char *summary;    /* a line for the department, or NULL */
+	/*
+	 * Run in the case's transaction once the case is written (a home
+	 * visit, store/visit.c); -1 with *cause rolls everything back.
+	 */
+	int (*then)(struct db_tx *tx, int64_t id, const char *no,
+	    const char *now, void *arg, char **cause);
+	void *then_arg;
 };
 
 /*
@@ -828,6 +836,131 @@ int store_case_reply(struct db_source *src, const char *no,
 /* Close a case: refused unless it was answered or a reason is given. */
 int store_case_close(struct db_source *src, const char *no,
     const char *reason, const struct store_case_actor *a, char **cause);
+
+/*
+ * visit.c: home-visit appointments of after-sales cases -- the slots of
+ * [visits] in kefu.conf (per weekday, each with a capacity; a slot full
+ * or already begun, or of today within visit-lead, is not offered), a
+ * booking (an after-sales case, its visits row and the confirmation SMS
+ * to the caller, in ONE transaction), cancel and move by case number
+ * (by phone only for the number the visit was booked for; each with its
+ * SMS), and the purchase an order or delivery-slip number names.
+ * Dates are "YYYY-MM-DD", times local "YYYY-MM-DD HH:MM:SS".
+ */
+#define VISIT_SLOTS_MAX 8
+
+/* One configured slot of a weekday. */
+struct store_visit_slot {
+	char name[12];          /* "09:00-12:00": what visits.slot holds */
+	int from, to;           /* minutes after midnight */
+	int capacity;           /* visits at most on one day */
+};
+
+struct store_visit_policy {
+	struct store_visit_slot slots[7][VISIT_SLOTS_MAX];  /* Monday first */
+	size_t nslots[7];
+	int days;               /* days after today also offered */
+	int lead;               /* minutes: today's slots start this late */
+	char *store_name;       /* 【store】 before each SMS; NULL: none */
+};
+
+/* A slot on a day, as offered. */
+struct store_visit_offer {
+	char date[11];
+	const struct store_visit_slot *slot;    /* into the policy */
+	int taken;              /* visits booked in it */
+};
+
+/* What store_visit_book writes. */
+struct store_visit_new {
+	const char *date, *slot;        /* a day and one of its slots */
+	const char *phone;      /* the confirmation SMS goes there */
+	const char *purchase;   /* order or slip number, or NULL */
+	const char *member_no;  /* or NULL */
+	const char *caller_id, *call_ref;       /* or NULL */
+	const char *staff_no;   /* booked at the desk by; NULL: by phone */
+	const char *now;        /* NULL: now */
+};
+
+/* A visit read back; strings malloc'd, NULL when not set. */
+struct store_visit {
+	int64_t id;
+	char *case_no, *date, *slot, *phone, *purchase, *status;
+	char *booked_at, *booked_by, *changed_at, *changed_by, *call_ref;
+	int64_t outbox_id;      /* its confirmation SMS */
+};
+
+/* Who changes a visit: by phone (phone set) or at the desk (staff_no). */
+struct store_visit_change {
+	const char *phone;      /* must be the visit's number; NULL: desk */
+	const char *staff_no;   /* NULL: the caller */
+	const char *call_ref;
+	const char *now;        /* NULL: now */
+};
+
+/* Read [visits]; errors name kefu.conf and the key's line. */
+int store_visit_policy_load(const struct conf *conf,
+    struct store_visit_policy **out, char **cause);
+void store_visit_policy_free(struct store_visit_policy *pol);
+/* 0 = Monday ... 6 = Sunday; -1 when date is not a "YYYY-MM-DD" day. */
+int store_visit_weekday(const char *date);
+/* Free slots at now (NULL: now), today's first; at most max into out. */
+int store_visit_offers(struct db_source *src,
+    const struct store_visit_policy *pol, const char *now,
+    struct store_visit_offer *out, size_t max, size_t *n, char **cause);
+/*
+ * Book a visit: checks the slot (configured for that weekday, not begun,
+ * not full), creates an after-sales case (routed as kefu case routes
+ * one), its visits row and the confirmation SMS to v->phone (outbox,
+ * transactional, key "visit:ID:booked") in one transaction.  no gets the
+ * case number; *full is 1 when the slot is full or no longer offered.
+ */
+int store_visit_book(struct db_source *src, const struct conf *conf,
+    const struct store_visit_policy *pol, const struct store_visit_new *v,
+    char no[CASE_NO_LEN + 1], int *full, char **cause);
+/*
+ * The booked visit of case no (*out NULL when none); with phone, only
+ * when it was booked for that number.
+ */
+int store_visit_get(struct db_source *src, const char *no,
+    const char *phone, struct store_visit **out, char **cause);
+/* Visits of a day (NULL: from today on), booked only unless all. */
+int store_visit_list(struct db_source *src, const char *date, int all,
+    struct store_visit **out, size_t *n, char **cause);
+void store_visits_free(struct store_visit *v, size_t n);
+/*
+ * Cancel the booked visit of case no, or move it to date and slot (the
+ * old row 'moved', a new one booked), each with its SMS to the visit's
+ * number (keys "visit:ID:cancelled", "visit:ID:booked"), in one
+ * transaction.  -1 with *cause when there is no such booked visit (or
+ * not for ch->phone); *full as for store_visit_book.
+ */
+int store_visit_cancel(struct db_source *src,
+    const struct store_visit_policy *pol, const char *no,
+    const struct store_visit_change *ch, char **cause);
+int store_visit_move(struct db_source *src,
+    const struct store_visit_policy *pol, const char *no, const char *date,
+    const char *slot, const struct store_visit_change *ch, int *full,
+    char **cause);
+/*
+ * Remote help: an after-sales case on the call-back list (callback_at
+ * set, a "callback" step), to be called back on phone; no gets its
+ * number.  The department is told as for any case.
+ */
+int store_visit_callback(struct db_source *src, const struct conf *conf,
+    const struct store_visit_new *v, char no[CASE_NO_LEN + 1],
+    char **cause);
+/*
+ * The purchase an order or delivery-slip number names: the order's
+ * number, the number to reach its customer (the order's phone, else the
+ * member's mobile) and the member; *found 0 when none.
+ */
+struct store_visit_purchase {
+	char *order_no, *phone, *member_no;
+};
+int store_visit_purchase(struct db_source *src, const char *no,
+    struct store_visit_purchase *p, int *found, char **cause);
+void store_visit_purchase_clear(struct store_visit_purchase *p);
 
 /*
  * slip.c: delivery slips -- the slip of an order (the customer's purchase

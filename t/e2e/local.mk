@@ -21,3 +21,8 @@ check_PROGRAMS += t/e2e/member
 TESTS += t/e2e/member
 t_e2e_member_SOURCES = t/e2e/member.c t/e2e/e2e.c t/e2e/e2e.h t/tap.h
 t_e2e_member_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
+# visit: after-sales home visits booked and cancelled by phone
+check_PROGRAMS += t/e2e/visit
+TESTS += t/e2e/visit
+t_e2e_visit_SOURCES = t/e2e/visit.c t/e2e/e2e.c t/e2e/e2e.h t/tap.h
+t_e2e_visit_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)

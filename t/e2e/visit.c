@@ -1,0 +1,440 @@
+/*
+ * End-to-end: after-sales home visits (flows/aftersales.xml, choice 3 of
+ * the complaint menu, issue 13) through the simulated voice modem into
+ * the real line driver, flow interpreter, kefu.visit.* services and the
+ * SQLite local store.  "book": a slot filled to its capacity beforehand
+ * is not offered; the caller hears every free slot (exactly what
+ * kefu.visit.slots returns, said by the say-rules), chooses the first,
+ * hears it read back, confirms, and hears the case number; the visits
+ * row, the after-sales case and the confirmation SMS in the outbox are
+ * checked.  "cancel": a visit booked for the caller's number is found by
+ * its case number, read back and cancelled by phone; its row and the
+ * cancellation SMS are checked.  Each compares the audio the caller
+ * heard with the prompts rendered by svc_render.
+ *
+ * Each scenario runs in its own process side by side; E2E_ONLY=name
+ * runs only those, E2E_DEBUG=1 shows every log.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "call/call.h"
+#include "conf/conf.h"
+#include "line/line.h"
+#include "store/store.h"
+#include "e2e.h"
+#include "../tap.h"
+
+#define BYTES_S 8000            /* both families: 8-bit samples at 8000/s */
+#define SEG_MS 40000            /* wait for a segment to end */
+
+/* Compare segment seg with the prompt ids in list. */
+static int
+seg_ids(struct e2e *e, size_t seg, const char *list, enum e2e_cmp how)
+{
+	struct flow_prompts ps = { NULL, 0 };
+	int rc;
+
+	e2e_ids(&ps, list);
+	rc = e2e_seg(e, seg, SEG_MS, "zh-CN", &ps, how, NULL);
+	flow_prompts_clear(&ps);
+	return rc;
+}
+
+/* Keys typed during segment seg, once half a second of it played. */
+static int
+keys(struct e2e *e, size_t seg, const char *k)
+{
+	return e2e_key_at(e, seg, k, BYTES_S / 2);
+}
+
+/*
+ * The caller hangs up during segment seg, which must be the start of
+ * the prompts in list; kefu goes back to idle.
+ */
+static int
+leave(struct e2e *e, size_t seg, const char *list)
+{
+	if (e2e_hangup_at(e, seg, MSIM_HUP_LOOP, BYTES_S / 2) == -1 ||
+	    seg_ids(e, seg, list, E2E_CUT) == -1 ||
+	    e2e_wait_end(e, 8000) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * What saying a slot plays (as flows/aftersales.xml says it): the day's
+ * prompt or the date, from, order.until, to; with key, "press KEY".
+ */
+static void
+when(struct e2e *e, struct flow_prompts *ps, const char *day,
+    const char *far, const char *from, const char *to, const char *key)
+{
+	if (day != NULL)
+		e2e_ids(ps, day);
+	if (far != NULL)
+		e2e_say(e, ps, "zh-CN", "date", far, NULL);
+	e2e_say(e, ps, "zh-CN", "time", from, NULL);
+	e2e_ids(ps, "order.until");
+	e2e_say(e, ps, "zh-CN", "time", to, NULL);
+	if (key != NULL) {
+		e2e_ids(ps, "order.press");
+		e2e_say(e, ps, "zh-CN", "digits", key, NULL);
+	}
+}
+
+/* Compare segment seg, whole, with ps; ps cleared. */
+static int
+seg_is(struct e2e *e, size_t seg, struct flow_prompts *ps)
+{
+	int rc = e2e_seg(e, seg, SEG_MS, "zh-CN", ps, E2E_WHOLE, NULL);
+
+	flow_prompts_clear(ps);
+	return rc;
+}
+
+/* Book date slot for phone through the store; the case number in no. */
+static int
+book(struct e2e *e, const char *date, const char *slot, const char *phone,
+    char no[CASE_NO_LEN + 1])
+{
+	struct store_visit_policy *pol = NULL;
+	struct store_visit_new v = { .date = date, .slot = slot,
+	    .phone = phone, .staff_no = "007" };
+	char *cause = NULL;
+	int full = 0, rc = -1;
+
+	if (store_visit_policy_load(e->conf, &pol, &cause) == 0)
+		rc = store_visit_book(svc_source(e->svc, "local"), e->conf,
+		    pol, &v, no, &full, &cause);
+	if (rc == -1)
+		tap_diag("book: %s", cause);
+	free(cause);
+	store_visit_policy_free(pol);
+	return rc;
+}
+
+/*
+ * The first free slot filled at the desk; the caller hears the others,
+ * takes the first, hears it read back, confirms with 1 and hears the
+ * case number.
+ */
+static void
+sc_book(struct e2e *e)
+{
+	const char *f = e->family, *mobile = "13800138000";
+	struct flow_rows rows = { 0 };
+	struct flow_prompts ps = { NULL, 0 };
+	char full_date[11] = "", full_slot[16] = "", no[CASE_NO_LEN + 1];
+	char sl[16], *s, *n2;
+	size_t i, seg;
+
+	ok(e2e_map(e, "kefu.visit.slots", NULL, 0, &rows) == FLOW_Q_FOUND &&
+	    rows.nrows > 1, "%s: free slots to start with (%zu)", f,
+	    rows.nrows);
+	if (rows.nrows < 2)
+		goto out;
+	snprintf(full_date, sizeof full_date, "%s",
+	    e2e_col(&rows, 0, "slot_date"));
+	snprintf(full_slot, sizeof full_slot, "%s-%s",
+	    e2e_col(&rows, 0, "slot_from"), e2e_col(&rows, 0, "slot_to"));
+	ok(book(e, full_date, full_slot, "13900000001", no) == 0 &&
+	    book(e, full_date, full_slot, "13900000002", no) == 0,
+	    "%s: the desk books %s %s twice: full (capacity 2)", f,
+	    full_date, full_slot);
+	flow_rows_clear(&rows);
+	ok(e2e_map(e, "kefu.visit.slots", NULL, 0, &rows) == FLOW_Q_FOUND,
+	    "%s: the slots now free", f);
+	for (i = 0; i < rows.nrows; i++) {
+		snprintf(sl, sizeof sl, "%s-%s", e2e_col(&rows, i,
+		    "slot_from"), e2e_col(&rows, i, "slot_to"));
+		if (strcmp(e2e_col(&rows, i, "slot_date"), full_date) == 0 &&
+		    strcmp(sl, full_slot) == 0)
+			break;
+	}
+	ok(rows.nrows > 0 && i == rows.nrows, "%s: the full slot is not "
+	    "among them", f);
+	if (rows.nrows == 0)
+		goto out;
+
+	ok(e2e_ring(e, mobile) == 0, "%s: call answered", f);
+	ok(keys(e, 0, "6") == 0 && keys(e, 1, "3") == 0 &&
+	    seg_ids(e, 1, "case.kind_complaint case.kind_suggestion "
+	    "case.kind_after_sales menu.back", E2E_CUT) == 0,
+	    "%s: 6 during the greeting; the complaint menu; 3 (after-sales)",
+	    f);
+	ok(keys(e, 2, "2") == 0 && seg_ids(e, 2, "as.menu_faq as.menu_visit "
+	    "as.menu_change as.menu_remote as.menu_message menu.back",
+	    E2E_CUT) == 0, "%s: the after-sales menu; 2 (a home visit)", f);
+	ok(keys(e, 3, "#") == 0 && seg_ids(e, 3, "as.ask_purchase",
+	    E2E_CUT) == 0, "%s: asked for an order number; # for none", f);
+	ok(keys(e, 4, "1") == 0 && seg_ids(e, 4, "as.phone_this "
+	    "as.phone_other", E2E_CUT) == 0, "%s: 1: the SMS to the caller "
+	    "ID", f);
+	ok(seg_ids(e, 5, "as.slots", E2E_WHOLE) == 0, "%s: as.slots", f);
+	for (i = 0, seg = 6; i < rows.nrows && i < 9; i++, seg++) {
+		when(e, &ps, e2e_col(&rows, i, "slot_day"), e2e_col(&rows, i,
+		    "slot_far"), e2e_col(&rows, i, "slot_from"),
+		    e2e_col(&rows, i, "slot_to"), e2e_col(&rows, i,
+		    "slot_key"));
+		ok(seg_is(e, seg, &ps) == 0, "%s: slot %zu exactly as said "
+		    "(%s %s-%s)", f, i + 1, e2e_col(&rows, i, "slot_date"),
+		    e2e_col(&rows, i, "slot_from"), e2e_col(&rows, i,
+		    "slot_to"));
+	}
+	ok(keys(e, seg, "1") == 0 && seg_ids(e, seg, "as.ask_slot",
+	    E2E_CUT) == 0, "%s: as.ask_slot; 1", f);
+	e2e_ids(&ps, "as.you_chose");
+	when(e, &ps, e2e_col(&rows, 0, "slot_day"), e2e_col(&rows, 0,
+	    "slot_far"), e2e_col(&rows, 0, "slot_from"), e2e_col(&rows, 0,
+	    "slot_to"), NULL);
+	ok(seg_is(e, seg + 1, &ps) == 0, "%s: the first slot read back, "
+	    "exactly", f);
+	ok(keys(e, seg + 2, "1") == 0 && seg_ids(e, seg + 2, "as.ask_confirm",
+	    E2E_CUT) == 0, "%s: as.ask_confirm; 1 confirms", f);
+	e2e_wait_seg(e, seg + 3, SEG_MS);
+	s = e2e_text(e, "SELECT ticket_no FROM requests r JOIN visits v ON "
+	    "v.request_id = r.id WHERE v.phone = ?", mobile);
+	ok(s != NULL && store_case_no_valid(s), "%s: case %s", f,
+	    s ? s : "none");
+	e2e_ids(&ps, "as.booked");
+	if (s != NULL)
+		e2e_say(e, &ps, "zh-CN", "digits", s, NULL);
+	e2e_ids(&ps, "as.sms_sent");
+	ok(seg_is(e, seg + 3, &ps) == 0, "%s: as.booked, the case number "
+	    "digit by digit, as.sms_sent: exactly", f);
+	ok(leave(e, seg + 4, "menu.price") == 0, "%s: back at the main "
+	    "menu; the caller hangs up", f);
+	n2 = e2e_text(e, "SELECT v.visit_date || ' ' || v.slot || ' ' || "
+	    "v.status || ' ' || r.kind || ' ' || r.caller_id FROM visits v "
+	    "JOIN requests r ON r.id = v.request_id WHERE v.phone = ?",
+	    mobile);
+	snprintf(sl, sizeof sl, "%s-%s", e2e_col(&rows, 0, "slot_from"),
+	    e2e_col(&rows, 0, "slot_to"));
+	{
+		char want[120];
+
+		snprintf(want, sizeof want, "%s %s booked after_sales %s",
+		    e2e_col(&rows, 0, "slot_date"), sl, mobile);
+		is_str(n2, want, "%s: the visits row of the slot chosen, an "
+		    "after-sales case", f);
+	}
+	free(n2);
+	n2 = e2e_text(e, "SELECT o.channel || ' ' || o.msg_class || ' ' || "
+	    "o.body FROM outbox o JOIN visits v ON v.outbox_id = o.id WHERE "
+	    "o.recipient = ?", mobile);
+	ok(n2 != NULL && strncmp(n2, "sms transactional 您的上门服务已预约：",
+	    strlen("sms transactional 您的上门服务已预约：")) == 0 &&
+	    s != NULL && strstr(n2, s) != NULL && strstr(n2, sl) != NULL,
+	    "%s: the confirmation SMS to the caller names the slot and the "
+	    "case: %s", f, n2 ? n2 : "none");
+	free(n2);
+	n2 = e2e_text(e, "SELECT call_ref FROM visits WHERE phone = ?",
+	    mobile);
+	ok(n2 != NULL && strncmp(n2, "1-", 2) == 0, "%s: with the call's "
+	    "reference (%s)", f, n2 ? n2 : "none");
+	free(n2);
+	free(s);
+out:
+	flow_rows_clear(&rows);
+}
+
+/* A visit booked for the caller's number, cancelled by phone. */
+static void
+sc_cancel(struct e2e *e)
+{
+	const char *f = e->family, *mobile = "13700000003";
+	struct flow_rows rows = { 0 };
+	struct flow_prompts ps = { NULL, 0 };
+	char no[CASE_NO_LEN + 1] = "", slot[16];
+	char *s;
+
+	ok(e2e_map(e, "kefu.visit.slots", NULL, 0, &rows) == FLOW_Q_FOUND &&
+	    rows.nrows > 0, "%s: a free slot", f);
+	if (rows.nrows == 0)
+		goto out;
+	snprintf(slot, sizeof slot, "%s-%s", e2e_col(&rows, 0, "slot_from"),
+	    e2e_col(&rows, 0, "slot_to"));
+	ok(book(e, e2e_col(&rows, 0, "slot_date"), slot, mobile, no) == 0,
+	    "%s: a visit booked for %s: case %s", f, mobile, no);
+	ok(e2e_ring(e, mobile) == 0, "%s: call answered", f);
+	ok(keys(e, 0, "6") == 0 && keys(e, 1, "3") == 0 &&
+	    keys(e, 2, "3") == 0 && seg_ids(e, 2, "as.menu_faq",
+	    E2E_CUT) == 0, "%s: 6, 3 after-sales, 3 cancel or move", f);
+	ok(keys(e, 3, no) == 0 && seg_ids(e, 3, "as.ask_case", E2E_CUT) == 0,
+	    "%s: as.ask_case; the case number typed", f);
+	e2e_ids(&ps, "as.current");
+	when(e, &ps, e2e_col(&rows, 0, "slot_day"), e2e_col(&rows, 0,
+	    "slot_far"), e2e_col(&rows, 0, "slot_from"), e2e_col(&rows, 0,
+	    "slot_to"), NULL);
+	ok(seg_is(e, 4, &ps) == 0, "%s: the visit read back, exactly", f);
+	ok(keys(e, 5, "1") == 0 && seg_ids(e, 5, "as.change_cancel "
+	    "as.change_move as.back", E2E_CUT) == 0, "%s: 1 cancels", f);
+	ok(seg_ids(e, 6, "as.cancelled", E2E_WHOLE) == 0,
+	    "%s: exactly as.cancelled", f);
+	ok(leave(e, 7, "menu.price") == 0, "%s: back at the main menu; the "
+	    "caller hangs up", f);
+	s = e2e_text(e, "SELECT v.status || ' ' || COALESCE(v.changed_by, "
+	    "'caller') FROM visits v JOIN requests r ON r.id = v.request_id "
+	    "WHERE r.ticket_no = ?", no);
+	is_str(s, "cancelled caller", "%s: the visit cancelled by the "
+	    "caller", f);
+	free(s);
+	s = e2e_text(e, "SELECT body FROM outbox WHERE idem_key LIKE "
+	    "'visit:%:cancelled' AND recipient = ?", mobile);
+	ok(s != NULL && strstr(s, "的上门服务预约已取消") != NULL &&
+	    strstr(s, no) != NULL, "%s: the cancellation SMS: %s", f,
+	    s ? s : "none");
+	free(s);
+out:
+	flow_rows_clear(&rows);
+}
+
+struct job {
+	const char *name;
+	enum msim_family fam;
+	void (*fn)(struct e2e *);
+};
+
+static const struct job jobs[] = {
+	{ "book", MSIM_CONEXANT, sc_book },
+	{ "cancel", MSIM_USR, sc_cancel },
+};
+
+/*
+ * Three slots every day, today's and tomorrow's offered: a short list
+ * ("today", "tomorrow" rather than dates), never empty.  The services
+ * read [visits] from the service's conf at each query.
+ */
+static void
+visits_conf(struct conf *conf)
+{
+	int d;
+
+	for (d = 0; d < 7; d++) {
+		free(conf->visit_slots[d]);
+		conf->visit_slots[d] = xstrdup("09:00-10:00/2, 13:00-14:00/2, "
+		    "19:00-20:00/2");
+	}
+	conf->visit_days = 1;
+}
+
+static void
+child(const struct job *j, const char *dir)
+{
+	struct e2e e;
+	int rc;
+
+	alarm(240);     /* a wedged scenario fails instead of hanging */
+	rc = e2e_open(&e, j->fam, dir, NULL);
+	if (rc == 0)
+		visits_conf(e.conf);
+	ok(rc == 0, "%s: %s: modem, service, store, catalog and line up; "
+	    "line idle", j->name, msim_family_name(j->fam));
+	if (e.ln != NULL && line_state(e.ln) == LINE_IDLE)
+		j->fn(&e);
+	e2e_close(&e);
+	exit(tap_done());
+}
+
+/* Re-emit a child's TAP output under this process's numbering. */
+static void
+collect(const struct job *j, const char *dir, int status)
+{
+	char path[1024], line[2048], *p;
+	FILE *fp;
+	int n = 0, bad = 0;
+
+	snprintf(path, sizeof path, "%s/tap", dir);
+	if ((fp = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof line, fp) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			if (strncmp(line, "ok ", 3) == 0 ||
+			    strncmp(line, "not ok ", 7) == 0) {
+				p = strstr(line, " - ");
+				bad += line[0] == 'n';
+				ok(line[0] == 'o', "%s: %s", j->name,
+				    p ? p + 3 : line);
+				n++;
+			} else if (line[0] == '#')
+				printf("%s\n", line);
+			else if (strncmp(line, "1..", 3) != 0)
+				tap_diag("%s", line);
+		}
+		fclose(fp);
+	}
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && n > 0,
+	    "%s: scenario ran to its end (%d checks)", j->name, n);
+	if (bad || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    getenv("E2E_DEBUG")) {
+		snprintf(path, sizeof path, "%s/log", dir);
+		if ((fp = fopen(path, "r")) != NULL) {
+			while (fgets(line, sizeof line, fp) != NULL) {
+				line[strcspn(line, "\n")] = '\0';
+				tap_diag("%s log: %s", j->name, line);
+			}
+			fclose(fp);
+		}
+	}
+}
+
+int
+main(void)
+{
+	char base[96], dir[nitems(jobs)][160], path[1000], cmd[200];
+	pid_t pid[nitems(jobs)];
+	int status[nitems(jobs)], fd;
+	const char *only = getenv("E2E_ONLY");
+	size_t i;
+
+	if (getenv("KEFU_SRCDIR") == NULL)
+		tap_skip_all("KEFU_SRCDIR not set");
+	e2e_init();
+	snprintf(base, sizeof base, "/tmp/kefu-e2e-visit-%ld",
+	    (long)getpid());
+	if (mkdir(base, 0700) == -1) {
+		printf("Bail out! %s: %s\n", base, strerror(errno));
+		return 1;
+	}
+	fflush(stdout);
+	for (i = 0; i < nitems(jobs); i++) {
+		pid[i] = -1;
+		snprintf(dir[i], sizeof dir[i], "%s/%s", base, jobs[i].name);
+		if (only != NULL && strstr(only, jobs[i].name) == NULL)
+			continue;
+		mkdir(dir[i], 0700);
+		if ((pid[i] = fork()) == -1) {
+			printf("Bail out! fork: %s\n", strerror(errno));
+			return 1;
+		}
+		if (pid[i] == 0) {
+			snprintf(path, sizeof path, "%s/tap", dir[i]);
+			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			dup2(fd, 1);
+			close(fd);
+			snprintf(path, sizeof path, "%s/log", dir[i]);
+			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			dup2(fd, 2);
+			close(fd);
+			child(&jobs[i], dir[i]);
+		}
+	}
+	for (i = 0; i < nitems(jobs); i++)
+		if (pid[i] > 0 && waitpid(pid[i], &status[i], 0) == -1)
+			status[i] = -1;
+	for (i = 0; i < nitems(jobs); i++)
+		if (pid[i] > 0)
+			collect(&jobs[i], dir[i], status[i]);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
+	if (system(cmd) != 0)
+		tap_diag("could not remove %s", base);
+	return tap_done();
+}
