@@ -82,5 +82,6 @@ int cmd_case_main(int argc, char **argv);     /* cmd-case.c: cases */
 int cmd_slip_main(int argc, char **argv);     /* cmd-slip.c: slip print */
 int cmd_campaign_main(int argc, char **argv); /* cmd-campaign.c: campaigns */
 int cmd_staff_main(int argc, char **argv);    /* cmd-staff.c: staff */
+int cmd_notice_main(int argc, char **argv);   /* cmd-notice.c: notices */
 
 #endif

@@ -30,6 +30,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "courier", cmd_courier_main, "add, list and change the couriers of phone orders" },
 	{ "special", cmd_special_main, "today's specials in the catalog" },
 	{ "staff", cmd_staff_main, "the staff who phone in and their PINs" },
+	{ "notice", cmd_notice_main, "the store's notices callers hear" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

@@ -145,3 +145,11 @@ TESTS += t/staff-cli.sh
 dist_check_SCRIPTS += t/staff-cli.sh
 TESTS += t/staff-flow.sh
 dist_check_SCRIPTS += t/staff-flow.sh
+## The store's own notices (store/notice.c, kefu notice, migration 015).
+libkefu_a_SOURCES += src/store/notice.c src/cli/cmd-notice.c
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/015_notices.sql \
+	sql/local/postgresql/015_notices.sql \
+	sql/local/mysql/015_notices.sql
+TESTS += t/notice-cli.sh
+dist_check_SCRIPTS += t/notice-cli.sh
