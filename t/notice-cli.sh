@@ -105,6 +105,37 @@ hasnt "\.part" "$tmp/spool.ls" "no .part file left in the spool"
 run 0 "^1 .*本周日上午店内盘点" "list shows the text notice" -- notice list
 has "^2 *$from $until .*recording $wav (2\.9 s)" \
     "and the recorded one to come"
+# What a caller hears under 门店公告 (menu item 3).
+run 0 "" "the demo catalog, whose notices are the retailer's" -- \
+    catalog build -d catalog --demo
+# listen: a call to menu item 3; the prompt ids heard, one play a line
+listen() {
+	"$kefu" -c "$conf" call --caller 13800138000 --keys "3 * *" \
+	    >"$tmp/out" 2>&1
+	grep -A1 "^ *[0-9.]*  play " "$tmp/out" |
+	    sed -n 's/^  *\([a-z][a-z_.]*\( .*\)*\)$/\1/p' >"$tmp/heard"
+}
+q "UPDATE local_notices SET valid_from = '$today' WHERE id = 2"
+listen
+has "query kefu.notice.current" "the store's own notices are asked"
+grep -m1 -A2 "^notice.count" "$tmp/heard" | tr '\n' ' ' >"$tmp/first"
+has "^notice.count num.liang mw.tiao recording text $" "$tmp/first" \
+    "first the store's own: two, the recording played, the text said"
+has "play  \[zh-CN\] $wav" "the recording is the one kept in the spool"
+has "^notice.more_count num.[0-9]* mw.tiao$" "$tmp/heard" \
+    "then the retailer's, introduced as more"
+q "UPDATE local_notices SET valid_until = '2020-01-01',
+    valid_from = '2020-01-01'"
+listen
+hasnt "more_count\|recording" "$tmp/heard" \
+    "none of the store's own: the retailer's alone, as before"
+has "^notice.count num.[0-9]* mw.tiao$" "$tmp/heard" \
+    "... with the count of theirs"
+q "UPDATE local_notices SET valid_until = '$until', valid_from = '$from'
+    WHERE id = 2"
+q "UPDATE local_notices SET valid_until = '$week', valid_from = '$today'
+    WHERE id = 1"
+
 run 0 "notice 1 ended" "end" -- notice end 1
 run 0 "NOTICE" "list" -- notice list
 hasnt "^1 " "an ended notice is no longer listed"

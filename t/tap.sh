@@ -115,8 +115,9 @@ EOF
 # $conf's sql = pointed there (a branch may lack another's numbers; once
 # merged the copy is the same files).
 tap_sql() {
+	cp -R "$KEFU_SRCDIR/sql" "$tmp/sql"
 	for d in sqlite postgresql mysql; do
-		mkdir -p "$tmp/sql/local/$d"
+		rm -f "$tmp/sql/local/$d/"*.sql
 		i=0
 		for f in $(ls "$KEFU_SRCDIR/sql/local/$d/"*.sql | sort); do
 			i=$((i + 1))

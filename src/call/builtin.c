@@ -87,6 +87,7 @@ static const struct {
 	{ svc_builtins_order, sizeof svc_builtins_order /
 	    sizeof *svc_builtins_order },
 	{ svc_builtins_staff, SVC_BUILTINS_STAFF },
+	{ svc_builtins_notice, SVC_BUILTINS_NOTICE },
 };
 
 const struct svc_builtin *

@@ -46,3 +46,4 @@ TESTS += t/order-kill.sh
 dist_check_SCRIPTS += t/order-kill.sh
 libkefu_a_SOURCES += src/call/svc-staff.c
 nobase_dist_pkgdata_DATA += flows/staff.xml
+libkefu_a_SOURCES += src/call/svc-notice.c

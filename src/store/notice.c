@@ -241,6 +241,27 @@ store_notice_end(struct db_source *src, int64_t id, const char *today,
 	return rc;
 }
 
+int
+store_notice_may_publish(struct db_source *src, const char *staff_no,
+    char **cause)
+{
+	static const enum db_vtype types[] = { DBV_INT };
+	struct db_param p[1] = { { .type = DBV_TEXT, .s = staff_no } };
+	struct db_query q = { .sql = "SELECT COUNT(*) FROM staff_access "
+	    "WHERE staff_no = ? AND enabled = 1 AND role IN ('desk', "
+	    "'admin')", .params = p, .nparams = 1, .coltypes = types,
+	    .ncoltypes = 1 };
+	struct db_result *res;
+	struct db_err err;
+	int may;
+
+	if (db_run(src, &q, &res, &err) == -1)
+		return notice_fail(src, &err, cause);
+	may = res->nrows > 0 && DB_CELL(res, 0, 0)->i > 0;
+	db_result_free(res);
+	return may;
+}
+
 void
 store_notice_free(struct store_notice *v, size_t n)
 {

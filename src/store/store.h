@@ -1255,6 +1255,12 @@ int store_notice_list(struct db_source *src, const char *today,
 /* End a current or coming notice: valid until yesterday from now on. */
 int store_notice_end(struct db_source *src, int64_t id, const char *today,
     char **cause);
+/*
+ * 1 when staff_no may publish a notice (an enabled staff member of role
+ * desk or admin), 0 when not, -1 on error.
+ */
+int store_notice_may_publish(struct db_source *src, const char *staff_no,
+    char **cause);
 void store_notice_free(struct store_notice *v, size_t n);
 
 #endif
