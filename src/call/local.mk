@@ -47,3 +47,6 @@ dist_check_SCRIPTS += t/order-kill.sh
 libkefu_a_SOURCES += src/call/svc-staff.c
 nobase_dist_pkgdata_DATA += flows/staff.xml
 libkefu_a_SOURCES += src/call/svc-notice.c
+# A notice recorded by phone by staff, then heard by another caller.
+TESTS += t/notice-kefud.sh
+dist_check_SCRIPTS += t/notice-kefud.sh
