@@ -1209,10 +1209,18 @@ struct store_staff_customer {
 	int64_t orders;         /* phone orders ever */
 	char *last_order;       /* "YYYY-MM-DD" of the last, NULL if none */
 	int64_t open_cases;     /* cases not closed */
+	char *customer_no;      /* the customer's number */
 };
 /* A customer's record by customer number; 1 found, 0 none, -1 error. */
 int store_staff_customer(struct db_source *src, const char *no,
     struct store_staff_customer *out, char **cause);
+/*
+ * The records of the active customers whose mobile or phone number is
+ * phone (exactly as registered), by customer number: up to max into
+ * out, *n of them (clear each).  0, or -1 on error.
+ */
+int store_staff_customers_by_phone(struct db_source *src, const char *phone,
+    struct store_staff_customer *out, size_t max, size_t *n, char **cause);
 void store_staff_customer_clear(struct store_staff_customer *c);
 
 /*
