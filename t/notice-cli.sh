@@ -136,6 +136,49 @@ q "UPDATE local_notices SET valid_until = '$until', valid_from = '$from'
 q "UPDATE local_notices SET valid_until = '$week', valid_from = '$today'
     WHERE id = 1"
 
+# kefu.notice.publish checks for itself, whatever a flow checked: a flow
+# that publishes straight away as staff of role staff, as desk staff a
+# recording that is not of the spool, and days out of range.
+mkdir "$tmp/flows"
+publish_flow() {
+	cat >"$tmp/flows/main.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<flow name="main">
+  <record id="rec" var="r" prompt="notice.record" max-length="10s"
+      silence="5s" stop-keys="#" beep="yes" next="pub"/>
+  <query id="pub" mapping="kefu.notice.publish" found="ok"
+      empty="refused" invalid="bad" many="days" error="err">
+    <param name="recording" var="r"/>
+    <param name="staff_no" value="$1"/>
+    <param name="from" value="$2"/>
+    <param name="days" value="3"/>
+  </query>
+  <play id="ok" prompt="notice.published" next="done"/>
+  <play id="refused" prompt="notice.not_allowed" next="done"/>
+  <play id="bad" prompt="notice.bad_audio" next="done"/>
+  <play id="days" prompt="notice.bad_days" next="done"/>
+  <play id="err" prompt="sys.busy" next="done"/>
+  <return id="done"/>
+</flow>
+EOF
+}
+sed "s|^flows = .*|flows = $tmp/flows|" "$conf" >"$tmp/direct.conf"
+echo 482913 | "$kefu" -c "$conf" staff add 1001 --role desk >/dev/null 2>&1
+echo 551177 | "$kefu" -c "$conf" staff add 1002 >/dev/null 2>&1
+before=$(rows)
+publish_flow 1002 0
+"$kefu" -c "$tmp/direct.conf" call --keys "#" >"$tmp/out" 2>&1
+has "pub:.*refused\|^ *notice.not_allowed" \
+    "publishing as staff of role staff: refused by the service itself"
+publish_flow 1001 0
+"$kefu" -c "$tmp/direct.conf" call --keys "#" >"$tmp/out" 2>&1
+has "^ *notice.bad_audio" "a recording not of the spool: refused"
+publish_flow 1001 31
+"$kefu" -c "$tmp/direct.conf" call --keys "#" >"$tmp/out" 2>&1
+has "^ *notice.bad_days" "31 days on: out of range, asked again"
+[ "$(rows)" = "$before" ]
+check $? "none of the three published"
+
 run 0 "notice 1 ended" "end" -- notice end 1
 run 0 "NOTICE" "list" -- notice list
 hasnt "^1 " "an ended notice is no longer listed"
