@@ -153,3 +153,5 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/mysql/015_notices.sql
 TESTS += t/notice-cli.sh
 dist_check_SCRIPTS += t/notice-cli.sh
+TESTS += t/notice-engines.sh
+dist_check_SCRIPTS += t/notice-engines.sh

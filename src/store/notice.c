@@ -191,13 +191,12 @@ int
 store_notice_list(struct db_source *src, const char *today,
     struct store_notice **out, size_t *n, char **cause)
 {
-	struct db_param p[2] = {
-		{ .type = DBV_DATE, .s = today, .null = today == NULL },
-		{ .type = DBV_DATE, .s = today, .null = today == NULL },
-	};
-	struct db_query q = { .sql = "SELECT " NOTICE_COLS " FROM "
-	    "local_notices WHERE ? IS NULL OR valid_until >= ? "
-	    "ORDER BY valid_from, id", .params = p, .nparams = 2 };
+	struct db_param p[1] = { { .type = DBV_DATE, .s = today } };
+	/* two statements: PostgreSQL cannot type a bare "? IS NULL" */
+	struct db_query q = { .sql = today != NULL ? "SELECT " NOTICE_COLS
+	    " FROM local_notices WHERE valid_until >= ? ORDER BY valid_from, "
+	    "id" : "SELECT " NOTICE_COLS " FROM local_notices ORDER BY "
+	    "valid_from, id", .params = p, .nparams = today != NULL };
 
 	return notice_select(src, &q, out, n, cause);
 }
