@@ -81,6 +81,8 @@ refuse "short.wav: too short (200 ms" "a fifth of a second" \
     --audio "$tmp/short.wav"
 refuse "missing.wav is not a sound file" "a file that is not there" \
     --audio "$tmp/missing.wav"
+refuse "--staff 'desk' is not a staff number" "a staff number that is none" \
+    --text 一 --staff desk
 refuse "--from '2026-02-30' is not a date" "a day that does not exist" \
     --text 一 --from 2026-02-30
 refuse "--until 'next week' is not a date" "a date that is no date" \
@@ -186,4 +188,9 @@ run 0 "^1 .*本周日上午店内盘点" "list --all still shows it" -- notice l
 run 1 "no current or coming notice 1" "ending it again is refused" -- \
     notice end 1
 run 1 "no current or coming notice 99" "an unknown notice" -- notice end 99
+run 0 "added: text" "published by a staff number" -- \
+    notice add --text 今晚九点闭店。 --staff 1001
+[ "$(q "SELECT published_by FROM local_notices WHERE body =
+    '今晚九点闭店。'")" = 1001 ]
+check $? "... kept as who published it"
 tap_done

@@ -141,6 +141,9 @@ cmd_notice_add(struct cli_store *x, const struct cmd_notice *o,
 
 	memset(&n, 0, sizeof n);
 	memset(&pcm, 0, sizeof pcm);
+	if (o->staff != NULL && !store_staff_no_valid(o->staff))
+		return kf_error(cause, "notice: --staff '%s' is not a staff "
+		    "number (2 to 12 digits)", o->staff);
 	if (cmd_notice_dates(o, today, &n, cause) == -1)
 		return -1;
 	if (o->text != NULL && (*o->text == '\0' ||
