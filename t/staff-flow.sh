@@ -3,7 +3,8 @@
 # kefu.staff.identify and kefu.staff.audit) through scripted calls of
 # `kefu call` on a SQLite store and the demo catalog: the right staff
 # number and PIN hear this week's schedule (catalog.schedule) or a
-# customer's record (kefu.staff.customer), each lookup audited with the
+# customer's record (kefu.staff.customer) or the records of a phone
+# number's customers (kefu.staff.customer_phone), each lookup audited with the
 # call's reference; wrong PINs lock the number
 # (the attempt that locks and the right PIN after it hear staff.locked);
 # no PIN in any output or log.
@@ -80,8 +81,33 @@ has "staff.open_cases" "$tmp/out" "and the open cases"
 check $? "the customer lookup audited with whom it was about"
 call "1001# 482913# 2 12345674# *"
 has "staff.no_customer" "$tmp/out" "an unknown customer number: said so"
-[ "$(q "SELECT COUNT(*) FROM staff_lookups")" = 4 ]
-check $? "every lookup audited: four in all"
+# 3: by phone number: every active customer of that number, audited
+"$kefu" -c "$conf" member add --name 李四 --mobile 13900000002 \
+    --phone 02088886666 >"$tmp/out" 2>&1
+cno2=$(sed -n 's/^member \([0-9]*\) registered.*/\1/p' "$tmp/out")
+"$kefu" -c "$conf" member add --name 王五 --phone 02088886666 \
+    >"$tmp/out" 2>&1
+call "1001# 482913# 3 13900000001# *"
+has "query kefu.staff.customer_phone" "$tmp/out" "3: a customer by phone"
+has "staff.customers_found num.1$" "$tmp/out" "one customer of that mobile"
+has "张三" "$tmp/out" "the customer's name"
+has "member_no=$cno " "$tmp/out" "and number"
+call "1001# 482913# 3 02088886666# *"
+has "staff.customers_found num.2$" "$tmp/out" \
+    "a fixed line two customers share: both"
+has "李四" "$tmp/out" "the one"
+has "王五" "$tmp/out" "and the other"
+c=$(grep -c "^ *staff.customer_is " "$tmp/out")
+[ "$c" -eq 2 ]
+check $? "each record read ($c)" "$tmp/out"
+call "1001# 482913# 3 13911112222# *"
+has "staff.no_phone" "$tmp/out" "a number no customer has: said so"
+[ "$(q "SELECT group_concat(subject, ' ') FROM staff_lookups WHERE
+    what = 'customer_phone' AND call_ref LIKE 'call-%'")" = \
+    "13900000001 02088886666 13911112222" ]
+check $? "the lookups by phone audited with the number looked up"
+[ "$(q "SELECT COUNT(*) FROM staff_lookups")" = 7 ]
+check $? "every lookup audited: seven in all"
 # The call's own line echoes the keys pressed: not a log line.
 grep -v '^call: .* keys "' "$all" >"$tmp/logs"
 hasnt "482913\|111111" "$tmp/logs" "no PIN in any output or log line"

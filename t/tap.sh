@@ -3,7 +3,8 @@
 # the programs, the schemas, a scratch folder $tmp removed at exit (kept
 # when KEEP is set), the daemon $pid killed at exit, and TAP output: ok,
 # nok, check, has, hasnt, run (a kefu command), exits (any command), skip;
-# and to set up: tap_conf (a kefu.conf), tap_kefud (start the daemon),
+# and to set up: tap_conf (a kefu.conf), tap_sql (its migrations
+# without gaps), tap_kefud (start the daemon),
 # tap_wait (wait for an event);
 # end with "tap_done".  One vocabulary for every shell test: a test adds
 # helpers of its own only for what these cannot say.
@@ -109,6 +110,22 @@ adapter = sqlite
 read-only = yes
 EOF
 	chmod 600 "$conf"
+}
+# tap_sql: the migrations copied to $tmp/sql numbered without gaps, and
+# $conf's sql = pointed there (a branch may lack another's numbers; once
+# merged the copy is the same files).
+tap_sql() {
+	cp -R "$KEFU_SRCDIR/sql" "$tmp/sql"
+	for d in sqlite postgresql mysql; do
+		rm -f "$tmp/sql/local/$d/"*.sql
+		i=0
+		for f in $(ls "$KEFU_SRCDIR/sql/local/$d/"*.sql | sort); do
+			i=$((i + 1))
+			b=$(basename "$f")
+			cp "$f" "$tmp/sql/local/$d/$(printf %03d $i)_${b#*_}"
+		done
+	done
+	sed -i "s|^sql = .*|sql = $tmp/sql|" "$conf"
 }
 # tap_kefud OUTPUT [OPTIONS...]: start kefud -f $conf with OPTIONS in the
 # background, standard output and error into OUTPUT; $pid (killed at

@@ -186,6 +186,8 @@ char *recording_path(const struct recording *rec);
  */
 int recording_close(struct recording *rec, unsigned *duration_ms,
     char **path, char **cause);
+/* Give up a recording under way: its .part file is removed. */
+void recording_abort(struct recording *rec);
 /* The length of a sound file libsndfile reads; -1 when it is none. */
 int recording_length(const char *path, unsigned *ms, char **cause);
 /*
@@ -202,6 +204,48 @@ int recording_recover(const char *dir, int *kept, char **cause);
  */
 int recording_dir_ok(const char *dir, const struct stat *st, uid_t user,
     char **cause);
+
+/* ---- import.c: sounds brought in to be played (store notices) ---- */
+
+#define AUDIO_IMPORT_RATE 8000          /* the prompts' rate (espeak.c) */
+#define AUDIO_IMPORT_MIN_MS 500         /* shorter, or less sound: refused */
+#define AUDIO_IMPORT_MAX_MS 300000      /* 5 minutes: longer is refused */
+#define AUDIO_QUIET 328                 /* -40 dBFS: below is no sound */
+#define AUDIO_CLIP_LEVEL 32440          /* -0.09 dBFS: full scale */
+
+/* What audio_level measures of a sound. */
+struct audio_level {
+	unsigned ms;            /* its length */
+	unsigned sound_ms;      /* of 20 ms frames reaching AUDIO_QUIET */
+	int peak;               /* largest magnitude, 16-bit units */
+	double peak_db;         /* the peak in dBFS (-96 for none) */
+	double rms_db;          /* the RMS level in dBFS */
+	size_t clipped;         /* samples at full scale (AUDIO_CLIP_LEVEL) */
+};
+void audio_level(const struct audio_pcm *pcm, struct audio_level *lv);
+/*
+ * 0 when pcm is fit to be heard; else -1 and *cause says why, starting
+ * with what: too short (under AUDIO_IMPORT_MIN_MS), silent (less than
+ * AUDIO_IMPORT_MIN_MS of sound), or clipped (over 0.1% of the samples
+ * at full scale: a normalised recording has a few, a clipped one has
+ * flat tops).
+ */
+int audio_level_check(const struct audio_pcm *pcm, const char *what,
+    char **cause);
+/*
+ * Read a sound file of any format libsndfile knows into out, mono at
+ * AUDIO_IMPORT_RATE, refusing what is not sound, longer than
+ * AUDIO_IMPORT_MAX_MS (checked before reading), or fails
+ * audio_level_check.  -1 with *cause naming path.
+ */
+int audio_import(const char *path, struct audio_pcm *out, char **cause);
+/*
+ * Keep pcm as a 16-bit WAV in the spool folder (recording_open's rules:
+ * STEM-XXXXXX.wav, never replacing a file, nothing left on failure).
+ * *path receives the final path, malloc'd.
+ */
+int audio_import_save(const struct audio_pcm *pcm, const char *spool,
+    const char *stem, char **path, char **cause);
 
 /* ---- prompts.c: the catalogs ---- */
 

@@ -6,6 +6,7 @@ libkefu_a_SOURCES += \
 	src/audio/audio.c \
 	src/audio/espeak.c \
 	src/audio/g711.c \
+	src/audio/import.c \
 	src/audio/pcm.c \
 	src/audio/prompts.c \
 	src/audio/recording.c \

@@ -340,6 +340,14 @@ recording_close(struct recording *rec, unsigned *duration_ms, char **path,
 	return rc;
 }
 
+void
+recording_abort(struct recording *rec)
+{
+	sf_close(rec->sf);
+	unlinkat(rec->dfd, rec->part, 0);
+	recording_free(rec);
+}
+
 int
 recording_length(const char *path, unsigned *ms, char **cause)
 {

@@ -88,6 +88,7 @@ static const struct {
 	    sizeof *svc_builtins_order },
 	{ svc_builtins_staff, SVC_BUILTINS_STAFF },
 	{ svc_builtins_visit, SVC_BUILTINS_VISIT },
+	{ svc_builtins_notice, SVC_BUILTINS_NOTICE },
 };
 
 const struct svc_builtin *

@@ -182,8 +182,11 @@ extern const struct svc_builtin svc_builtins_member[SVC_BUILTINS_MEMBER];
 extern const struct svc_builtin svc_builtins_order[8];
 extern const size_t svc_builtins_order_count;
 /* svc-staff.c: kefu.staff.* (staff who phone in). */
-#define SVC_BUILTINS_STAFF 3
+#define SVC_BUILTINS_STAFF 4
 extern const struct svc_builtin svc_builtins_staff[SVC_BUILTINS_STAFF];
+/* svc-notice.c: kefu.notice.* (the store's own notices). */
+#define SVC_BUILTINS_NOTICE 2
+extern const struct svc_builtin svc_builtins_notice[SVC_BUILTINS_NOTICE];
 
 /* The db_source of a datasource, or NULL. */
 struct db_source *svc_source(struct svc *svc, const char *name);

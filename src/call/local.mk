@@ -52,3 +52,7 @@ nobase_dist_pkgdata_DATA += flows/staff.xml
 ## kefu.visit.*: after-sales by phone (store/visit.c, flows/aftersales.xml).
 libkefu_a_SOURCES += src/call/svc-visit.c
 nobase_dist_pkgdata_DATA += flows/aftersales.xml
+libkefu_a_SOURCES += src/call/svc-notice.c
+# A notice recorded by phone by staff, then heard by another caller.
+TESTS += t/notice-kefud.sh
+dist_check_SCRIPTS += t/notice-kefud.sh

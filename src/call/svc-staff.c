@@ -1,8 +1,9 @@
 /*
  * svc-staff.c: the staff's built-in services, asked from flows as
  * mappings named kefu.staff.* (kefu-flow(5), BUILT-IN SERVICES): a staff
- * number proven by its PIN (with the members' lockout), and the audit
- * row of each lookup a staff member makes by phone.  The SQL is in
+ * number proven by its PIN (with the members' lockout), a customer's
+ * record by customer number or by phone number, and the audit row of
+ * each lookup a staff member makes by phone.  The SQL is in
  * store/staff.c.  No PIN ever reaches *cause or a log.
  */
 #include "config.h"
@@ -13,6 +14,8 @@
 #include "call/call.h"
 #include "conf/conf.h"
 #include "store/store.h"
+
+#define SVC_STAFF_PHONE_MAX 5   /* customers read for one phone number */
 
 /* The local store, or NULL (*cause says why: the flow's "down"). */
 static struct db_source *
@@ -97,6 +100,21 @@ svc_staff_audit(struct svc *svc, const struct svc_builtin *b,
 	return FLOW_Q_FOUND;
 }
 
+/* One customer's record as a row of kefu.staff.customer(_phone). */
+static void
+svc_staff_customer_row(const struct svc_builtin *b, struct flow_rows *rows,
+    const struct store_staff_customer *c)
+{
+	char orders[24], cases[24];
+
+	snprintf(orders, sizeof orders, "%lld", (long long)c->orders);
+	snprintf(cases, sizeof cases, "%lld", (long long)c->open_cases);
+	svc_builtin_row(b, rows, (const char *[]){ c->customer_no, c->name,
+	    (c->services & MEMBER_SVC_SMS) ? "1" : "0",
+	    (c->services & MEMBER_SVC_ORDER) ? "1" : "0", orders,
+	    c->last_order, cases });
+}
+
 /* kefu.staff.customer: a customer's record for a staff member. */
 static enum flow_outcome
 svc_staff_customer(struct svc *svc, const struct svc_builtin *b,
@@ -106,7 +124,6 @@ svc_staff_customer(struct svc *svc, const struct svc_builtin *b,
 	const char *no = svc_builtin_arg(in, nin, "no");
 	struct store_staff_customer c;
 	struct db_source *src;
-	char orders[24], cases[24];
 	int rc;
 
 	if ((src = svc_staff_store(svc, cause)) == NULL)
@@ -119,13 +136,40 @@ svc_staff_customer(struct svc *svc, const struct svc_builtin *b,
 		return FLOW_Q_ERROR;
 	if (rc == 0)
 		return FLOW_Q_EMPTY;
-	snprintf(orders, sizeof orders, "%lld", (long long)c.orders);
-	snprintf(cases, sizeof cases, "%lld", (long long)c.open_cases);
-	svc_builtin_row(b, rows, (const char *[]){ no, c.name,
-	    (c.services & MEMBER_SVC_SMS) ? "1" : "0",
-	    (c.services & MEMBER_SVC_ORDER) ? "1" : "0", orders,
-	    c.last_order, cases });
+	svc_staff_customer_row(b, rows, &c);
 	store_staff_customer_clear(&c);
+	return FLOW_Q_FOUND;
+}
+
+/* kefu.staff.customer_phone: the records of a phone number's customers. */
+static enum flow_outcome
+svc_staff_customer_phone(struct svc *svc, const struct svc_builtin *b,
+    const struct flow_kv *in, size_t nin, struct flow_rows *rows,
+    char **cause)
+{
+	const char *phone = svc_builtin_arg(in, nin, "phone");
+	struct store_staff_customer c[SVC_STAFF_PHONE_MAX];
+	struct db_source *src;
+	size_t n, i;
+
+	if ((src = svc_staff_store(svc, cause)) == NULL)
+		return FLOW_Q_DOWN;
+	if (strlen(phone) < 5 || strlen(phone) > 20) {
+		kf_error(cause, "%s is not a phone number (5 to 20 digits)",
+		    phone);
+		return FLOW_Q_INVALID;
+	}
+	if (store_staff_customers_by_phone(src, phone, c, nitems(c), &n,
+	    cause) == -1)
+		return FLOW_Q_ERROR;
+	for (i = 0; i < n; i++) {
+		svc_staff_customer_row(b, rows, &c[i]);
+		store_staff_customer_clear(&c[i]);
+	}
+	if (n == 0) {
+		kf_error(cause, "no active member with the number %s", phone);
+		return FLOW_Q_EMPTY;
+	}
 	return FLOW_Q_FOUND;
 }
 
@@ -161,5 +205,19 @@ const struct svc_builtin svc_builtins_staff[SVC_BUILTINS_STAFF] = {
 		    { "orders", "integer" }, { "last_order", "date" },
 		    { "open_cases", "integer" } },
 		.run = svc_staff_customer,
+	},
+	{
+		.name = "kefu.staff.customer_phone",
+		.what = "the records of the customers of a phone number, "
+		    "for staff",
+		.nparams = 1,
+		.params = { { "phone", "digits", 0 } },
+		.nouts = 7,
+		.outs = { { "member_no", "digits" }, { "name", "text" },
+		    { "sms", "integer" }, { "phone_order", "integer" },
+		    { "orders", "integer" }, { "last_order", "date" },
+		    { "open_cases", "integer" } },
+		.many = 1,
+		.run = svc_staff_customer_phone,
 	},
 };

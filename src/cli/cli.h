@@ -83,5 +83,6 @@ int cmd_slip_main(int argc, char **argv);     /* cmd-slip.c: slip print */
 int cmd_campaign_main(int argc, char **argv); /* cmd-campaign.c: campaigns */
 int cmd_staff_main(int argc, char **argv);    /* cmd-staff.c: staff */
 int cmd_visit_main(int argc, char **argv);    /* cmd-visit.c: visits */
+int cmd_notice_main(int argc, char **argv);   /* cmd-notice.c: notices */
 
 #endif

@@ -32,6 +32,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "staff", cmd_staff_main, "the staff who phone in and their PINs" },
 	{ "visit", cmd_visit_main,
 	    "after-sales home visits: book, move, cancel" },
+	{ "notice", cmd_notice_main, "the store's notices callers hear" },
 };
 
 const size_t cli_ncmds = nitems(cli_cmds);

@@ -158,3 +158,13 @@ t_unit_store_visit_SOURCES = t/unit/store_visit.c t/tap.h
 t_unit_store_visit_LDADD = $(KEFU_LIBS)
 TESTS += t/visit-cli.sh
 dist_check_SCRIPTS += t/visit-cli.sh
+## The store's own notices (store/notice.c, kefu notice, migration 015).
+libkefu_a_SOURCES += src/store/notice.c src/cli/cmd-notice.c
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/015_notices.sql \
+	sql/local/postgresql/015_notices.sql \
+	sql/local/mysql/015_notices.sql
+TESTS += t/notice-cli.sh
+dist_check_SCRIPTS += t/notice-cli.sh
+TESTS += t/notice-engines.sh
+dist_check_SCRIPTS += t/notice-engines.sh

@@ -417,39 +417,72 @@ store_staff_audit(struct db_source *src, const char *no, const char *what,
 	    cause);
 }
 
+/* A customer's record for staff: the columns, then "WHERE ..." */
+#define STAFF_CUSTOMER_SQL "SELECT m.name, (SELECT COALESCE(SUM(CASE " \
+    "s.service WHEN 'sms' THEN 1 WHEN 'email' THEN 2 ELSE 4 END), 0) " \
+    "FROM member_services s WHERE s.member_id = m.id AND s.enabled = 1), " \
+    "(SELECT COUNT(*) FROM orders o WHERE o.member_id = m.id), (SELECT " \
+    "MAX(o.ordered_at) FROM orders o WHERE o.member_id = m.id), (SELECT " \
+    "COUNT(*) FROM requests r WHERE r.member_id = m.id AND r.status <> " \
+    "'closed'), m.customer_no FROM members m "
+
+/* The records of q (STAFF_CUSTOMER_SQL) into out[0..max). */
+static int
+staff_customers(struct db_source *src, struct db_query *q,
+    struct store_staff_customer *out, size_t max, size_t *n, char **cause)
+{
+	static const enum db_vtype types[] = { DBV_TEXT, DBV_INT, DBV_INT,
+	    DBV_DATE, DBV_INT, DBV_TEXT };
+	struct db_result *res;
+	struct db_err err;
+	size_t i;
+
+	memset(out, 0, max * sizeof *out);
+	*n = 0;
+	q->coltypes = types;
+	q->ncoltypes = nitems(types);
+	if (db_run(src, q, &res, &err) == -1)
+		return kf_error(cause, "staff: %s", store_errmsg(src, &err));
+	for (i = 0; i < res->nrows && i < max; i++) {
+		out[i].name = staff_cell(res, i, 0);
+		out[i].services = (int)DB_CELL(res, i, 1)->i;
+		out[i].orders = DB_CELL(res, i, 2)->i;
+		out[i].last_order = staff_cell(res, i, 3);
+		out[i].open_cases = DB_CELL(res, i, 4)->i;
+		out[i].customer_no = staff_cell(res, i, 5);
+	}
+	*n = i;
+	db_result_free(res);
+	return 0;
+}
+
 int
 store_staff_customer(struct db_source *src, const char *no,
     struct store_staff_customer *out, char **cause)
 {
-	static const enum db_vtype types[] = { DBV_TEXT, DBV_INT, DBV_INT,
-	    DBV_DATE, DBV_INT };
 	struct db_param p = { .type = DBV_TEXT, .s = no };
-	struct db_query q = { .sql = "SELECT m.name, (SELECT COALESCE(SUM("
-	    "CASE s.service WHEN 'sms' THEN 1 WHEN 'email' THEN 2 ELSE 4 END), "
-	    "0) FROM member_services s WHERE s.member_id = m.id AND s.enabled "
-	    "= 1), (SELECT COUNT(*) FROM orders o WHERE o.member_id = m.id), "
-	    "(SELECT MAX(o.ordered_at) FROM orders o WHERE o.member_id = "
-	    "m.id), (SELECT COUNT(*) FROM requests r WHERE r.member_id = m.id "
-	    "AND r.status <> 'closed') FROM members m WHERE m.customer_no = ?",
-	    .params = &p, .nparams = 1, .coltypes = types,
-	    .ncoltypes = nitems(types) };
-	struct db_result *res;
-	struct db_err err;
-	int found;
+	struct db_query q = { .sql = STAFF_CUSTOMER_SQL "WHERE m.customer_no "
+	    "= ?", .params = &p, .nparams = 1 };
+	size_t n;
 
-	memset(out, 0, sizeof *out);
-	if (db_run(src, &q, &res, &err) == -1)
-		return kf_error(cause, "staff: %s", store_errmsg(src, &err));
-	found = res->nrows > 0;
-	if (found) {
-		out->name = staff_cell(res, 0, 0);
-		out->services = (int)DB_CELL(res, 0, 1)->i;
-		out->orders = DB_CELL(res, 0, 2)->i;
-		out->last_order = staff_cell(res, 0, 3);
-		out->open_cases = DB_CELL(res, 0, 4)->i;
-	}
-	db_result_free(res);
-	return found;
+	if (staff_customers(src, &q, out, 1, &n, cause) == -1)
+		return -1;
+	return n > 0;
+}
+
+int
+store_staff_customers_by_phone(struct db_source *src, const char *phone,
+    struct store_staff_customer *out, size_t max, size_t *n, char **cause)
+{
+	struct db_param p[2] = {
+		{ .type = DBV_TEXT, .s = phone },
+		{ .type = DBV_TEXT, .s = phone },
+	};
+	struct db_query q = { .sql = STAFF_CUSTOMER_SQL "WHERE (m.mobile = ? "
+	    "OR m.phone = ?) AND m.status = 'active' ORDER BY m.customer_no",
+	    .params = p, .nparams = 2 };
+
+	return staff_customers(src, &q, out, max, n, cause);
 }
 
 void
@@ -457,4 +490,5 @@ store_staff_customer_clear(struct store_staff_customer *c)
 {
 	free(c->name);
 	free(c->last_order);
+	free(c->customer_no);
 }

@@ -1389,10 +1389,66 @@ struct store_staff_customer {
 	int64_t orders;         /* phone orders ever */
 	char *last_order;       /* "YYYY-MM-DD" of the last, NULL if none */
 	int64_t open_cases;     /* cases not closed */
+	char *customer_no;      /* the customer's number */
 };
 /* A customer's record by customer number; 1 found, 0 none, -1 error. */
 int store_staff_customer(struct db_source *src, const char *no,
     struct store_staff_customer *out, char **cause);
+/*
+ * The records of the active customers whose mobile or phone number is
+ * phone (exactly as registered), by customer number: up to max into
+ * out, *n of them (clear each).  0, or -1 on error.
+ */
+int store_staff_customers_by_phone(struct db_source *src, const char *phone,
+    struct store_staff_customer *out, size_t max, size_t *n, char **cause);
 void store_staff_customer_clear(struct store_staff_customer *c);
+
+/*
+ * notice.c: the store's own notices (table local_notices): a text said
+ * by speech or a recording in the spool, valid from one day to another
+ * (YYYY-MM-DD, both included), published at the desk or by phone.
+ * Strings of a notice read back are malloc'd (store_notice_free); for
+ * store_notice_add they are the caller's.
+ */
+#define STORE_NOTICE_TEXT_MAX 1000      /* bytes of a notice's text */
+struct store_notice {
+	int64_t id;
+	char *body;             /* the text said, or NULL */
+	char *audio;            /* the recording's path, or NULL */
+	unsigned audio_ms;      /* its length */
+	char from[11];          /* valid from, YYYY-MM-DD */
+	char until[11];         /* valid until, included */
+	char *by;               /* a staff number, or "user NAME" */
+	const char *via;        /* "desk" or "phone" */
+	char *call;             /* the call's reference (by phone), or NULL */
+	char at[20];            /* published at (set by store_notice_add) */
+};
+/* 1 when s is a real date YYYY-MM-DD. */
+int store_notice_date_ok(const char *s);
+/* n's dates: real dates, in order, valid-until not before today. */
+int store_notice_dates(const struct store_notice *n, const char *today,
+    char **cause);
+/*
+ * Publish n (n->id set): a text or a recording, dates in order and
+ * valid-until not before today.  One transaction.
+ */
+int store_notice_add(struct db_source *src, struct store_notice *n,
+    const char *today, char **cause);
+/* The notices valid on today, the latest valid-from first. */
+int store_notice_current(struct db_source *src, const char *today,
+    struct store_notice **out, size_t *n, char **cause);
+/* Notices not over on today (all of them when today is NULL). */
+int store_notice_list(struct db_source *src, const char *today,
+    struct store_notice **out, size_t *n, char **cause);
+/* End a current or coming notice: valid until yesterday from now on. */
+int store_notice_end(struct db_source *src, int64_t id, const char *today,
+    char **cause);
+/*
+ * 1 when staff_no may publish a notice (an enabled staff member of role
+ * desk or admin), 0 when not, -1 on error.
+ */
+int store_notice_may_publish(struct db_source *src, const char *staff_no,
+    char **cause);
+void store_notice_free(struct store_notice *v, size_t n);
 
 #endif

@@ -649,6 +649,64 @@ test_formats_in(void)
 	pcm_free(&t);
 }
 
+/*
+ * audio_level / audio_level_check (import.c): what a notice may be.  A
+ * tone at a speaking level passes, and so does one at full scale that
+ * touches the top once in a while (normalised); a whisper below -40
+ * dBFS, silence, a flat-topped (clipped) tone and a clip too short are
+ * refused, each with its reason.
+ */
+static void
+test_level(void)
+{
+	struct audio_pcm t;
+	struct audio_level lv;
+	char *cause = NULL;
+	size_t i;
+	int rc;
+
+	tone_make(&t, 8000, 440, 2000, 8000);
+	audio_level(&t, &lv);
+	ok(lv.ms == 2000 && lv.sound_ms >= 1900 && lv.clipped == 0,
+	    "level: 2 s at 8000: %u ms, %u ms of sound, %zu clipped", lv.ms,
+	    lv.sound_ms, lv.clipped);
+	ok(lv.peak_db > -13 && lv.peak_db < -12,
+	    "level: peak of 8000 is -12.3 dBFS (%.2f)", lv.peak_db);
+	ok(audio_level_check(&t, "tone", &cause) == 0, "level: a tone passes");
+	for (i = 0; i < t.n; i += 2000)  /* 0.05% at the top: normalised */
+		t.s[i] = 32767;
+	rc = audio_level_check(&t, "peaks", &cause);
+	ok(rc == 0, "level: a few samples at full scale pass: %s",
+	    rc == 0 ? "yes" : cause);
+	for (i = 0; i < t.n; i++)       /* clipped: flat tops */
+		t.s[i] = t.s[i] > 4000 ? 32767 : t.s[i] < -4000 ? -32768 :
+		    (int16_t)(t.s[i] * 8);
+	rc = audio_level_check(&t, "clip", &cause);
+	ok(rc == -1 && strstr(cause, "clip: clipped (") != NULL,
+	    "level: clipped: %s", cause);
+	free(cause);
+	pcm_free(&t);
+
+	tone_make(&t, 8000, 440, 2000, 300);    /* -40.8 dBFS */
+	rc = audio_level_check(&t, "whisper", &cause);
+	ok(rc == -1 && strstr(cause, "whisper: silent (0 ms of 2000 ms") !=
+	    NULL, "level: below -40 dBFS is silent: %s", cause);
+	free(cause);
+	memset(t.s, 0, t.n * sizeof *t.s);
+	rc = audio_level_check(&t, "zero", &cause);
+	ok(rc == -1 && strstr(cause, "peak -96.0 dBFS") != NULL,
+	    "level: zeros: %s", cause);
+	free(cause);
+	pcm_free(&t);
+
+	tone_make(&t, 8000, 440, 400, 8000);
+	rc = audio_level_check(&t, "short", &cause);
+	ok(rc == -1 && strstr(cause, "short: too short (400 ms") != NULL,
+	    "level: 0.4 s is too short: %s", cause);
+	free(cause);
+	pcm_free(&t);
+}
+
 int
 main(void)
 {
@@ -667,6 +725,7 @@ main(void)
 	test_recording_spool();
 	test_sox();
 	test_formats_in();
+	test_level();
 	rmdir(tmpdir);
 	return tap_done();
 }
