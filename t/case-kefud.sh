@@ -62,7 +62,10 @@ if [ -n "$KEFU_TEST_SMTP" ] && [ -n "$KEFU_TEST_MAILDIR" ]; then
 	printf '[email]\nurl = %s\nfrom = shop@kefu.test\nstarttls = no\n' \
 	    "$KEFU_TEST_SMTP" >>"$conf"
 fi
-q() { sqlite3 "$tmp/kefu.db" "$1"; }
+# kefud writes the store meanwhile (the outbox worker marks messages
+# sent): wait out its locks as kefu does, not fail with "database is
+# locked" (the sqlite3 shell's default)
+q() { sqlite3 -cmd ".timeout 10000" "$tmp/kefu.db" "$1"; }
 run 0 "initialised" "a new store" -- db init
 
 log=$tmp/kefud.log
@@ -84,7 +87,9 @@ mkdir "$tmp/c1"
 $call "$tmp/line.sock" 13912345678 "$tmp/c1" fast k:6 k:1 'k:#' r:2.5 \
     k:1 k:3 k:1 bye >"$tmp/c1.out" 2>&1
 check $? "a complaint by phone" "$tmp/c1.out"
-sleep 0.5
+# the call log is written once the caller has hung up
+logged() { [ -n "$(q "SELECT path FROM call_log")" ]; }
+tap_wait 10 logged
 
 no=$(q "SELECT ticket_no FROM requests")
 [ "$(q "SELECT kind || ' ' || caller_id || ' ' || callback_phone || ' ' ||
@@ -138,13 +143,9 @@ check $? "... and its person in charge gets an SMS"
 
 # the e-mail as the department receives it: the WAV attached, byte for byte
 if [ -n "$KEFU_TEST_SMTP" ] && [ -n "$KEFU_TEST_MAILDIR" ]; then
-	found=
-	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
-		found=$(grep -l "$tag@kefu.test" "$KEFU_TEST_MAILDIR"/new/* \
-		    2>/dev/null | head -n 1)
-		[ -n "$found" ] && break
-		sleep 1
-	done
+	tap_wait 15 grep -rq "$tag@kefu.test" "$KEFU_TEST_MAILDIR/new"
+	found=$(grep -l "$tag@kefu.test" "$KEFU_TEST_MAILDIR"/new/* \
+	    2>/dev/null | head -n 1)
 	python3 - "$found" "$rec" "$no" <<'EOF'
 import email, email.policy, sys
 msg = email.message_from_bytes(open(sys.argv[1], "rb").read(),

@@ -60,7 +60,7 @@ run 0 "" "the demo catalog" -- catalog build --demo
     sed "s/2026-12-06/$today/g" "$KEFU_SRCDIR/t/data/slip/orders.sql" |
     sqlite3 "$db" >>"$tmp/out" 2>&1
 check $? "orders of today's slots 09-11 (cut off) and 14-16 (not yet)" "$tmp/out"
-sq() { sqlite3 "$db" "$1"; }
+sq() { sqlite3 -cmd ".timeout 10000" "$db" "$1"; }  # kefud writes too
 # wait_for PATTERN FILE: up to 15 s
 wait_for() {
 	for i in $(seq 1 30); do

@@ -15,7 +15,8 @@ mkdir -p "$tmp/gw"
 python3 "$KEFU_SRCDIR/t/http-gw.py" "$tmp/gw" >"$tmp/gw.out" 2>&1 &
 gwpid=$!
 trap 'kill "$gwpid" 2>/dev/null; tap_cleanup' EXIT
-for i in $(seq 1 50); do [ -f "$tmp/gw/port" ] && break; sleep 0.1; done
+# python3 may take seconds to start on a loaded machine
+tap_wait 30 test -f "$tmp/gw/port"
 port=$(cat "$tmp/gw/port")
 conf=$tmp/kefu.conf
 cat >"$conf" <<EOF2
@@ -55,27 +56,21 @@ run 0 "" "the demo catalog" -- catalog build --demo
 log=$tmp/kefud.log
 "$kefud" -d -f "$conf" >"$log" 2>&1 &
 pid=$!
-for i in $(seq 1 20); do
-	grep -q "outbox worker of \[sms-gateway gw1\] started" "$log" && break
-	sleep 0.5
-done
+tap_wait 10 grep -q "outbox worker of \[sms-gateway gw1\] started" "$log"
 has "sms: outbox worker of \[sms-gateway gw1\] started" "$log" \
     "kefud starts a worker per [sms-gateway]"
 
 run 0 "queued message" "kefu sms send queues" -- \
     sms send --key kd:1 13912345678 "您的订单已确认，今天下午送达。"
-for i in $(seq 1 20); do
-	[ -f "$tmp/gw/req-1" ] && break
-	sleep 0.5
-done
+tap_wait 10 test -f "$tmp/gw/req-1"
 has '"mobile":"13912345678","content":"您的订单已确认，今天下午送达。"' \
     "$tmp/gw/req-1" "the gateway gets the message from kefud"
 has "POST /sms/send" "$tmp/gw/req-1" "POSTed to the gateway's URL"
-for i in $(seq 1 20); do
+submitted() {
 	"$kefu" -c "$conf" outbox list >"$tmp/list" 2>&1
-	grep -q "transactional *submitted" "$tmp/list" && break
-	sleep 0.5
-done
+	grep -q "transactional *submitted" "$tmp/list"
+}
+tap_wait 10 submitted
 has "sms *transactional *submitted" "$tmp/list" \
     "the outbox has it submitted to the gateway"
 [ ! -f "$tmp/gw/req-2" ]

@@ -177,11 +177,17 @@ b=$(stat -c %s "$tmp/inproc.wav" 2>/dev/null || echo 0)
 d=$((b - a - 15 * 2400))
 [ "$a" -gt 320000 ] && [ $d -gt -200 ] && [ $d -lt 200 ]
 check $? "the line heard the same audio as kefu call ($a vs $b bytes)"
-sleep 0.3
 sql() {
 	echo "$1" | isql -b -d'|' -k "Driver=SQLite3;Database=$tmp/kefu.db" \
 	    2>&1
 }
+# The events the checks wait for (tap_wait), not a time: call_log rows
+# (written once the caller has gone), recordings, log lines.
+logged() { sql "SELECT caller_id, 1 FROM call_log;" | grep -q "^$1|"; }
+recorded() { [ "$(find "$tmp/spool" -name "*-linerec-$1-*.wav" -type f |
+    wc -l)" -ge "$2" ]; }
+said() { [ "$(grep -c -e "$2" "$log")" -ge "$1" ]; }
+tap_wait 10 logged 13800138000
 sql "SELECT line, caller_id, flow, path FROM call_log WHERE line = 'demo';" \
     >"$tmp/out"
 has "^demo|13800138000|main|.*price:tell" "$tmp/out" \
@@ -199,7 +205,7 @@ has "record (up to 20000 ms)" "$tmp/call-rec" "kefud records"
 has "(silence)" "$tmp/call-rec" "... until the caller falls silent"
 has "hang-up by kefu (kefu ended the call)" "$tmp/call-rec" \
     "then kefu hangs up"
-sleep 0.3
+tap_wait 10 recorded 777 1
 f=$(ls "$tmp"/spool/*-linerec-777-*.wav 2>/dev/null | head -1)
 sz=$(stat -c %s "$f" 2>/dev/null || echo 0)
 [ "$sz" -ge 32000 ] && [ "$sz" -lt 64000 ]
@@ -225,7 +231,7 @@ for c in 1 2 3 4 5 6; do
 	    >"$tmp/call-rec" 2>&1
 done
 has "hang-up by kefu" "$tmp/call-rec" "six recorded calls from one caller"
-sleep 0.3
+tap_wait 10 recorded 779 6
 [ "$(cat "$tmp/victim")" = precious ]
 check $? "a link planted in the spool is not followed"
 nrec=$(find "$tmp/spool" -name '*-linerec-779*.wav' -type f | wc -l)
@@ -239,7 +245,7 @@ check $? "kefud -n: a spool every user may write in fails" "$tmp/out"
 has "spool.*written by every user" "$tmp/out" "... saying so"
 "$kefu" -c "$conf" call --line rec --fast --keys "#" --caller 780 \
     >"$tmp/call-rec" 2>&1
-sleep 0.3
+tap_wait 10 said 1 "cannot record: .*written by every user"
 has "cannot record: .*written by every user" "$log" \
     "kefud refuses to record into it and logs why"
 chmod 750 "$tmp/spool"
@@ -259,7 +265,7 @@ check $? "kefu reload of a broken flow fails" "$tmp/out"
 has "nowhere" "$tmp/out" "... and says why"
 has "reload refused.*nowhere" "$log" "the log has the reason"
 kill -HUP "$pid"
-sleep 0.5
+tap_wait 10 said 2 "reload refused"
 grep -c "reload refused" "$log" | grep -q 2
 check $? "SIGHUP with a broken flow is refused too" "$log"
 gen_is 3
@@ -303,12 +309,12 @@ check $? "SIGHUP during a call: generation 4" "$tmp/status"
 check $? "... while the call is in progress" "$tmp/status"
 wait $cpid
 check $? "the call in progress ends normally" "$tmp/call3"
-sleep 0.3
+tap_wait 10 logged 3333
 sql "SELECT caller_id, path FROM call_log WHERE line = 'demo';" >"$tmp/out"
 has "^3333|.*price:tell" "$tmp/out" "... on the old set (price:tell)"
 simcall "$tmp/call4" "1 $barcode#" --caller 4444
 check $? "the next call" "$tmp/call4"
-sleep 0.3
+tap_wait 10 logged 4444
 sql "SELECT caller_id, path FROM call_log WHERE line = 'demo';" >"$tmp/out"
 has "^4444|.*price:told" "$tmp/out" "... runs on the new set (price:told)"
 
@@ -326,7 +332,7 @@ has "kefu.conf:[0-9]*: unknown key 'colour'" "$tmp/out" \
 "$kefu" -c "$tmp/client.conf" status >"$tmp/status" 2>&1
 has "generation 4," "$tmp/status" "... the generation stays 4"
 kill -HUP "$pid"
-sleep 0.5
+tap_wait 10 said 2 "reload refused.*kefu.conf has problems"
 grep -c "reload refused.*kefu.conf has problems" "$log" | grep -q 2
 check $? "SIGHUP with a broken kefu.conf is refused too" "$log"
 sed 's/^silence = 5s$/silence = 6s/' "$tmp/conf.good" >"$conf"
@@ -371,7 +377,7 @@ timeout 10 "$kefu" -c "$conf" reload >"$tmp/out" 2>&1
 check $? "a second kefu reload meanwhile is refused" "$tmp/out"
 has "a reload is already running" "$tmp/out" "... saying a reload runs"
 kill -HUP "$pid"
-sleep 0.2
+tap_wait 10 said 1 "SIGHUP during a reload"
 : >"$tmp/gate-go"
 wait "$gpid"
 wait "$rpid"
@@ -391,13 +397,13 @@ if command -v socat >/dev/null 2>&1; then
 	printf 'HELLO kefu-sim 1 fast\nRING 5\nFROBNICATE\n' |
 	    socat -t 2 - "UNIX-CONNECT:$tmp/line-demo.sock" >"$tmp/out" 2>&1
 	has "ANSWERED" "$tmp/out" "a garbage caller is answered first"
-	sleep 0.3
+	tap_wait 10 said 1 "does not understand"
 	has "does not understand (\"FROBNICATE\")" "$log" \
 	    "the garbage is logged"
 	printf 'HELLO kefu-sim 1\nRING 6\n' |
 	    socat -t 0.5 - "UNIX-CONNECT:$tmp/line-demo.sock" >"$tmp/out" 2>&1
 	has "PROMPT" "$tmp/out" "a caller vanishing mid-prompt heard a prompt"
-	sleep 0.5
+	idle
 	kill -0 "$pid"
 	check $? "kefud is still running"
 	calls=7
@@ -464,7 +470,7 @@ fi
 sql "ALTER TABLE call_queries RENAME TO call_queries_off;" >"$tmp/out"
 simcall "$tmp/call7" "1 $barcode#" --caller 7777
 check $? "a price call while call_queries cannot be written" "$tmp/call7"
-sleep 0.3
+tap_wait 10 said 1 "the call was not written to the call log"
 sql "SELECT COUNT(*) FROM call_log WHERE caller_id = '7777';" >"$tmp/out"
 has "^0" "$tmp/out" "... leaves no call_log row without its queries"
 has "call from 7777 ended" "$log" "... the log line keeps the call"
@@ -539,7 +545,9 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 &&
 	check $? "a call" "$tmp/out"
 	"$kefu" -c "$tmp/priv.conf" call --line rec --fast --keys "#" \
 	    --caller 8889 >"$tmp/out" 2>&1
-	sleep 0.5
+	# "call ended" follows the call log's write
+	tap_wait 10 grep -q "line demo: call ended" "$plog"
+	tap_wait 10 grep -q "line rec: call ended" "$plog"
 	hasnt "readonly\|not written to the call log" "$plog" \
 	    "the calls are written to the call log"
 	echo "SELECT caller_id FROM call_log;" | isql -b -d'|' \
