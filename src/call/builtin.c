@@ -18,9 +18,50 @@
 #include <string.h>
 
 #include "call/call.h"
+#include "conf/conf.h"
 #include "store/store.h"
 
 /* ---- helpers for the services ---- */
+
+struct db_source *
+svc_builtin_store(struct svc *svc, char **cause)
+{
+	struct db_source *src = NULL;
+
+	if (svc->conf->store_datasource != NULL)
+		src = svc_source(svc, svc->conf->store_datasource);
+	if (src == NULL)
+		kf_error(cause, "no local store ([store] datasource)");
+	return src;
+}
+
+void
+svc_builtin_policy(const struct svc *svc, struct store_member_policy *pol)
+{
+	pol->pin_attempts = svc->conf->pin_attempts;
+	pol->pin_lockout_ms = svc->conf->pin_lockout_ms;
+	pol->pin_iterations = svc->conf->pin_iterations;
+}
+
+enum flow_outcome
+svc_builtin_pin_refused(int res, int left, const char *who,
+    const char *lift, char **cause)
+{
+	switch (res) {
+	case STORE_PIN_WRONG:
+		if (left > 0) {
+			kf_error(cause, "%s: wrong number or PIN, %d tr%s "
+			    "left", who, left, left == 1 ? "y" : "ies");
+			return FLOW_Q_INVALID;
+		}
+		kf_error(cause, "%s: wrong PIN, now locked", who);
+		return FLOW_Q_EMPTY;
+	case STORE_PIN_LOCKED:
+		kf_error(cause, "%s is locked (%s lifts it)", who, lift);
+		return FLOW_Q_EMPTY;
+	}
+	return FLOW_Q_ERROR;
+}
 
 const char *
 svc_builtin_arg(const struct flow_kv *in, size_t nin, const char *name)

@@ -13,30 +13,7 @@
 #include <string.h>
 
 #include "call/call.h"
-#include "conf/conf.h"
 #include "store/store.h"
-
-/* The local store, or NULL (*cause says why: the flow's "down"). */
-static struct db_source *
-svc_member_store(struct svc *svc, char **cause)
-{
-	struct db_source *src = NULL;
-
-	if (svc->conf->store_datasource != NULL)
-		src = svc_source(svc, svc->conf->store_datasource);
-	if (src == NULL)
-		kf_error(cause, "no local store ([store] datasource)");
-	return src;
-}
-
-/* The PIN rules of kefu.conf [store]. */
-static void
-svc_member_policy(const struct svc *svc, struct store_member_policy *pol)
-{
-	pol->pin_attempts = svc->conf->pin_attempts;
-	pol->pin_lockout_ms = svc->conf->pin_lockout_ms;
-	pol->pin_iterations = svc->conf->pin_iterations;
-}
 
 /* A change by the caller, during call (the flow's call variable). */
 static struct store_member_actor
@@ -118,7 +95,7 @@ svc_member_find(struct svc *svc, const struct svc_builtin *b,
 	enum flow_outcome o;
 	size_t n;
 
-	if ((src = svc_member_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (caller == NULL)
 		return FLOW_Q_EMPTY;    /* no caller ID: ask the number */
@@ -177,10 +154,10 @@ svc_member_identify(struct svc *svc, const struct svc_builtin *b,
 	enum store_pin_result res;
 	struct db_source *src;
 	enum flow_outcome o;
-	char no[MEMBER_NO_LEN + 1];
+	char no[MEMBER_NO_LEN + 1], who[64], lift[64];
 	int left = 0;
 
-	if ((src = svc_member_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if ((o = svc_member_which(src, in, nin, no, cause)) != FLOW_Q_FOUND)
 		return o;
@@ -188,7 +165,7 @@ svc_member_identify(struct svc *svc, const struct svc_builtin *b,
 		kf_error(cause, "member %s: a PIN is 4 to 8 digits", no);
 		return FLOW_Q_INVALID;
 	}
-	svc_member_policy(svc, &pol);
+	svc_builtin_policy(svc, &pol);
 	if (store_member_pin_check(src, no, pin, &pol, NULL, &res, &left,
 	    cause) == -1) {
 		/* An unknown number is a wrong entry, not a failure. */
@@ -200,18 +177,6 @@ svc_member_identify(struct svc *svc, const struct svc_builtin *b,
 	switch (res) {
 	case STORE_PIN_OK:
 		return svc_member_found(src, b, no, rows, NULL, cause);
-	case STORE_PIN_WRONG:
-		if (left > 0) {
-			kf_error(cause, "member %s: wrong PIN, %d tr%s left",
-			    no, left, left == 1 ? "y" : "ies");
-			return FLOW_Q_INVALID;
-		}
-		kf_error(cause, "member %s: wrong PIN, now locked", no);
-		return FLOW_Q_EMPTY;
-	case STORE_PIN_LOCKED:
-		kf_error(cause, "member %s is locked (the desk unlocks: kefu "
-		    "member unlock %s)", no, no);
-		return FLOW_Q_EMPTY;
 	case STORE_PIN_NONE:
 		kf_error(cause, "member %s has no PIN (the desk sets one: "
 		    "kefu member pin-reset %s)", no, no);
@@ -219,8 +184,11 @@ svc_member_identify(struct svc *svc, const struct svc_builtin *b,
 	case STORE_PIN_CLOSED:
 		kf_error(cause, "member %s is closed", no);
 		return FLOW_Q_INVALID;
+	default:
+		snprintf(who, sizeof who, "member %s", no);
+		snprintf(lift, sizeof lift, "kefu member unlock %s", no);
+		return svc_builtin_pin_refused(res, left, who, lift, cause);
 	}
-	return FLOW_Q_ERROR;
 }
 
 /* The two entries of a new PIN: 4-8 digits, and the same twice. */
@@ -248,7 +216,7 @@ svc_member_register(struct svc *svc, const struct svc_builtin *b,
 	char no[MEMBER_NO_LEN + 1];
 	size_t n;
 
-	if ((src = svc_member_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	m.f.mobile = svc_member_arg(in, nin, "mobile");
 	m.f.language = svc_member_arg(in, nin, "lang");
@@ -264,7 +232,7 @@ svc_member_register(struct svc *svc, const struct svc_builtin *b,
 		    m.f.mobile);
 		return FLOW_Q_MANY;
 	}
-	svc_member_policy(svc, &pol);
+	svc_builtin_policy(svc, &pol);
 	if (store_member_add(src, &m, &a, &pol, no, cause) == -1)
 		return FLOW_Q_ERROR;
 	return svc_member_found(src, b, no, rows, NULL, cause);
@@ -283,7 +251,7 @@ svc_member_set(struct svc *svc, const struct svc_builtin *b,
 	struct store_member_policy pol;
 	struct db_source *src;
 
-	if ((src = svc_member_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	f.mobile = svc_member_arg(in, nin, "mobile");
 	f.phone = svc_member_arg(in, nin, "phone");
@@ -301,7 +269,7 @@ svc_member_set(struct svc *svc, const struct svc_builtin *b,
 	    "new_pin2"), cause) == -1) ||
 	    store_member_check(&f, 1, cause) == -1)
 		return FLOW_Q_INVALID;
-	svc_member_policy(svc, &pol);
+	svc_builtin_policy(svc, &pol);
 	if ((f.mobile != NULL || f.phone != NULL || f.language != NULL) &&
 	    store_member_set(src, no, &f, &a, cause) == -1)
 		return FLOW_Q_ERROR;
@@ -323,7 +291,7 @@ svc_member_sms(struct svc *svc, const struct svc_builtin *b,
 	struct db_source *src;
 	int changed;
 
-	if ((src = svc_member_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (!store_member_no_valid(no)) {
 		kf_error(cause, "%s is not a customer number", no);

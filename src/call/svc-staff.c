@@ -11,21 +11,7 @@
 #include <string.h>
 
 #include "call/call.h"
-#include "conf/conf.h"
 #include "store/store.h"
-
-/* The local store, or NULL (*cause says why: the flow's "down"). */
-static struct db_source *
-svc_staff_store(struct svc *svc, char **cause)
-{
-	struct db_source *src = NULL;
-
-	if (svc->conf->store_datasource != NULL)
-		src = svc_source(svc, svc->conf->store_datasource);
-	if (src == NULL)
-		kf_error(cause, "no local store ([store] datasource)");
-	return src;
-}
 
 /* kefu.staff.identify: a staff number proven by its PIN. */
 static enum flow_outcome
@@ -35,15 +21,15 @@ svc_staff_identify(struct svc *svc, const struct svc_builtin *b,
 {
 	const char *no = svc_builtin_arg(in, nin, "no");
 	const char *pin = svc_builtin_arg(in, nin, "pin");
-	struct store_member_policy pol = { svc->conf->pin_attempts,
-	    svc->conf->pin_lockout_ms, svc->conf->pin_iterations };
+	struct store_member_policy pol;
 	enum store_pin_result res;
 	struct db_source *src;
-	char *role = NULL;
+	char *role = NULL, who[64], lift[64];
 	int left = 0;
 
-	if ((src = svc_staff_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
+	svc_builtin_policy(svc, &pol);
 	if (store_staff_pin_check(src, no, pin, &pol, NULL, &res, &left,
 	    &role, cause) == -1)
 		return FLOW_Q_ERROR;
@@ -52,24 +38,15 @@ svc_staff_identify(struct svc *svc, const struct svc_builtin *b,
 		svc_builtin_row(b, rows, (const char *[]){ no, role });
 		free(role);
 		return FLOW_Q_FOUND;
-	case STORE_PIN_WRONG:
-		if (left > 0) {
-			kf_error(cause, "staff %s: wrong number or PIN, %d "
-			    "tr%s left", no, left, left == 1 ? "y" : "ies");
-			return FLOW_Q_INVALID;
-		}
-		kf_error(cause, "staff %s: wrong PIN, now locked", no);
-		return FLOW_Q_EMPTY;
-	case STORE_PIN_LOCKED:
-		kf_error(cause, "staff %s is locked (kefu staff pin-reset %s "
-		    "lifts it)", no, no);
-		return FLOW_Q_EMPTY;
 	case STORE_PIN_NONE:
 	case STORE_PIN_CLOSED:
 		kf_error(cause, "staff %s is disabled", no);
 		return FLOW_Q_INVALID;
+	default:
+		snprintf(who, sizeof who, "staff %s", no);
+		snprintf(lift, sizeof lift, "kefu staff pin-reset %s", no);
+		return svc_builtin_pin_refused(res, left, who, lift, cause);
 	}
-	return FLOW_Q_ERROR;
 }
 
 /* kefu.staff.audit: who looked up what, of whom, on which call. */
@@ -84,7 +61,7 @@ svc_staff_audit(struct svc *svc, const struct svc_builtin *b,
 	const char *call = svc_builtin_arg(in, nin, "call");
 	struct db_source *src;
 
-	if ((src = svc_staff_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (!store_staff_no_valid(no)) {
 		kf_error(cause, "'%s' is not a staff number", no);
@@ -109,7 +86,7 @@ svc_staff_customer(struct svc *svc, const struct svc_builtin *b,
 	char orders[24], cases[24];
 	int rc;
 
-	if ((src = svc_staff_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (!store_member_no_valid(no)) {
 		kf_error(cause, "%s is not a customer number", no);
