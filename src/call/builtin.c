@@ -106,9 +106,9 @@ static const struct svc_builtin svc_builtins_core[] = {
 		.name = "kefu.member.number",
 		.what = "a customer number's length and check digit",
 		.nparams = 1,
-		.params = { { "no", "digits", 0 } },
+		.params = { { "no", FLOW_T_DIGITS, 0 } },
 		.nouts = 1,
-		.outs = { { "member_no", "digits" } },
+		.outs = { { "member_no", FLOW_T_DIGITS } },
 		.run = svc_member_number,
 	},
 };
@@ -159,20 +159,6 @@ svc_builtin_list(const struct svc_builtin **out, size_t max)
 	return n;
 }
 
-/*
- * The flow type a table names.  A word that names none is a bug in the
- * table (t/unit/flow_run checks every service's), not a caller's error.
- */
-static enum flow_type
-svc_builtin_type(const struct svc_builtin *b, const char *word)
-{
-	enum flow_type t;
-
-	if (flow_type_parse(word, &t) == -1)
-		fatalx("built-in service %s: no type \"%s\"", b->name, word);
-	return t;
-}
-
 void
 svc_builtin_describe(const struct svc_builtin *b, struct flow_mapinfo *info)
 {
@@ -181,13 +167,13 @@ svc_builtin_describe(const struct svc_builtin *b, struct flow_mapinfo *info)
 	memset(info, 0, sizeof *info);
 	for (i = 0; i < b->nparams; i++) {
 		info->params[i].name = b->params[i].name;
-		info->params[i].type = svc_builtin_type(b, b->params[i].type);
+		info->params[i].type = b->params[i].type;
 		info->params[i].optional = b->params[i].optional;
 	}
 	info->nparams = b->nparams;
 	for (i = 0; i < b->nouts; i++) {
 		info->outs[i].var = b->outs[i].var;
-		info->outs[i].type = svc_builtin_type(b, b->outs[i].type);
+		info->outs[i].type = b->outs[i].type;
 	}
 	info->nouts = b->nouts;
 	info->many = b->many;
@@ -206,7 +192,7 @@ svc_builtin_run(struct svc *svc, const struct svc_builtin *b,
 	rows->types = xcalloc(b->nouts + 1, sizeof *rows->types);
 	for (i = 0; i < b->nouts; i++) {
 		rows->names[i] = xstrdup(b->outs[i].var);
-		rows->types[i] = svc_builtin_type(b, b->outs[i].type);
+		rows->types[i] = b->outs[i].type;
 	}
 	for (i = 0; i < b->nparams; i++)
 		if (!b->params[i].optional &&

@@ -132,14 +132,14 @@ struct svc_builtin {
 	size_t nparams;
 	struct {
 		const char *name;
-		const char *type;       /* a flow_type_name: digits, text,
-					   integer, decimal, date */
+		enum flow_type type;    /* FLOW_T_DIGITS, _TEXT...: a
+					   misspelt one does not compile */
 		int optional;
 	} params[8];
 	size_t nouts;
 	struct {
 		const char *var;        /* the flow variable it sets */
-		const char *type;
+		enum flow_type type;
 	} outs[8];
 	int many;                       /* rows="many": for <foreach> */
 	enum flow_outcome (*run)(struct svc *svc, const struct svc_builtin *b,
