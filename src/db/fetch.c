@@ -418,7 +418,8 @@ db_fetch_bindcols(struct db_stmt *s, const struct db_query *q)
 	SQLRETURN r;
 
 	if (s->nobind || q->writes || n == 0 || n > 64) {
-		db_stmt_unbind(s);         /* SQLGetData needs unbound columns */
+		db_stmt_unbind(s);         /* SQLGetData needs unbound
+					      columns */
 		return -1;
 	}
 	if (s->cb != NULL) {

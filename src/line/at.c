@@ -174,7 +174,8 @@ at_unread(struct at *at, const uint8_t *buf, size_t n)
 	if (n == 0)
 		return;
 	if (n + left > sizeof at->in)
-		n = sizeof at->in - left;       /* cannot happen: reads are smaller */
+		n = sizeof at->in - left;       /* cannot happen: reads are
+						   smaller */
 	memmove(at->in + n, at->in + at->inpos, left);
 	memcpy(at->in, buf, n);
 	at->inpos = 0;

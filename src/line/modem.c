@@ -44,7 +44,8 @@ struct modem {
 	struct dtmf dtmf;
 	struct at_lex junk;             /* text bytes seen while playing */
 	enum modem_mode mode;
-	uint64_t data_since;            /* now_ms() when AT+VTX/AT+VRX connected */
+	uint64_t data_since;            /* now_ms() when AT+VTX/AT+VRX
+					   connected */
 	int late_reply;                 /* a command was answered by NO CARRIER:
 					   its own answer may still come */
 	int stray_data;                 /* a CONNECT nobody asked for: the modem
@@ -53,11 +54,13 @@ struct modem {
 	uint64_t last_ring;
 	struct line_callerid cid;
 	int cid_reported;
-	const char *gone;               /* why the caller is gone, NULL while there */
+	const char *gone;               /* why the caller is gone, NULL while
+					   there */
 	int gone_reported;
 	int etx;                        /* DLE ETX received */
 	int nocarrier;                  /* NO CARRIER inside the data stream */
-	char tail[16];                  /* last audio bytes, to spot NO CARRIER */
+	char tail[16];                  /* last audio bytes, to spot NO
+					   CARRIER */
 	int quiet, novoice;             /* DLE q / DLE s received */
 	uint64_t deadline;              /* max-call */
 	int cmd_ms;                     /* AT command timeout */
@@ -975,7 +978,8 @@ modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
  * must not reach the recording (six loud samples: a click at the end).
  */
 struct modem_hold {
-	line_sink_h *sink;              /* NULL: nothing kept (keys, or refused) */
+	line_sink_h *sink;              /* NULL: nothing kept (keys, or
+					   refused) */
 	void *arg;
 	uint8_t b[MODEM_HOLD];
 	size_t n;
@@ -1088,7 +1092,8 @@ modem_rec_abort(struct modem *m, struct modem_hold *hold, char **cause)
 /* What modem_listen() remembers across reads. */
 struct modem_ear {
 	int heard;                      /* voice since the start */
-	uint64_t quiet_since;           /* start of the current silence, 0: none */
+	uint64_t quiet_since;           /* start of the current silence, 0:
+					   none */
 };
 
 /*
@@ -1314,10 +1319,12 @@ const struct line_ops line_ops_modem = {
 	.name = "modem",                /* V.253 voice modem */
 	.kind = "modem",
 	.recovery = "re-initialising the modem",
-	.open = modem_open,             /* port, ATZ, family, +VSM=?, +VCID, back to data mode */
+	.open = modem_open,             /* port, ATZ, family, +VSM=?, +VCID,
+					   back to data mode */
 	.wait_call = modem_wait_call,   /* count RING / DLE R, read caller ID */
 	.answer = modem_answer,         /* +FCLASS=8, +VSM, +VSD, +VLS=<"T"> */
-	.play = modem_play,             /* +VTX, shielded 100 ms chunks, DLE ETX */
+	.play = modem_play,             /* +VTX, shielded 100 ms chunks, DLE
+					   ETX */
 	.play_src = modem_play_src,     /* the same as the audio is made */
 	.wait_digit = modem_wait_digit, /* +VRX, audio discarded, DLE ! */
 	.record = modem_record,         /* +VRX into the sink, DLE ! */

@@ -55,9 +55,12 @@ struct sim {
 	int fast;                       /* the client asked for fast pacing */
 	char in[SIM_LINE_MAX + 1];      /* partial command line */
 	size_t inlen;
-	size_t audio_left;              /* bytes of an AUDIO block still to come */
-	const char *gone;               /* why the call is over, NULL while on */
-	int skip;                       /* TIMEOUT received: end the current wait */
+	size_t audio_left;              /* bytes of an AUDIO block still to
+					   come */
+	const char *gone;               /* why the call is over, NULL while
+					   on */
+	int skip;                       /* TIMEOUT received: end the current
+					   wait */
 	uint64_t deadline;              /* max-call */
 	struct sim_pend pend[SIM_PEND_MAX];     /* clients being greeted */
 	size_t npend;
@@ -70,7 +73,8 @@ struct sim_ear {
 	int heard;                      /* voice since the start */
 	uint64_t audio_bytes;           /* received so far */
 	uint64_t quiet_bytes;           /* trailing quiet audio */
-	uint64_t last_voice;            /* now_ms() of the last voice (or start) */
+	uint64_t last_voice;            /* now_ms() of the last voice (or
+					   start) */
 };
 
 static void
