@@ -95,7 +95,8 @@ at_classify(const char *line)
 
 	for (i = 0; i < nitems(at_words); i++) {
 		n = strlen(at_words[i].word);
-		if (at_words[i].prefix ? strncmp(line, at_words[i].word, n) == 0 :
+		if (at_words[i].prefix ? strncmp(line, at_words[i].word,
+		    n) == 0 :
 		    strcmp(line, at_words[i].word) == 0)
 			return at_words[i].res;
 	}

@@ -301,7 +301,8 @@ modem_set_vsm(struct modem *m, int cml, unsigned rate, char **cause)
 		if (i == 0)
 			snprintf(cmd, sizeof cmd, m->fam->vsm_set, cml, rate);
 		else if (strstr(m->fam->vsm_set, ",0,0") == NULL)
-			snprintf(cmd, sizeof cmd, "AT+VSM=%d,%u,0,0", cml, rate);
+			snprintf(cmd, sizeof cmd, "AT+VSM=%d,%u,0,0", cml,
+			    rate);
 		else
 			snprintf(cmd, sizeof cmd, "AT+VSM=%d,%u", cml, rate);
 		if (at_cmd(&m->at, cmd, m->cmd_ms, NULL, &r, cause) == -1)
@@ -524,7 +525,8 @@ modem_wait_call(struct line *ln, struct line_call *call, char **cause)
 			call->cid = m->cid;
 			return LINE_OK;
 		}
-		if (m->rings > 0 && now_ms() - m->last_ring > MODEM_RING_GAP_MS) {
+		if (m->rings > 0 &&
+		    now_ms() - m->last_ring > MODEM_RING_GAP_MS) {
 			log_info("%s: the caller hung up after %u ring(s)",
 			    m->tag, m->rings);
 			modem_call_reset(m);
@@ -1186,7 +1188,8 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 			end = LINE_DIGIT;
 			break;
 		}
-		if (timeout_ms > 0 && now_ms() - start >= (uint64_t)timeout_ms) {
+		if (timeout_ms > 0 &&
+		    now_ms() - start >= (uint64_t)timeout_ms) {
 			end = LINE_TIMEOUT;
 			break;
 		}
@@ -1248,7 +1251,8 @@ modem_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
 	if (r == AT_R_NO_CARRIER || r == AT_R_BUSY)
 		m->late_reply = 1;
 	if (r == AT_R_ERROR) {
-		log_warnx("%s: the modem cannot beep (%s refused)", m->tag, cmd);
+		log_warnx("%s: the modem cannot beep (%s refused)", m->tag,
+		    cmd);
 		st = LINE_OK;
 	} else
 		st = modem_cmd_status(m, cmd, r, cause);

@@ -350,7 +350,8 @@ sim_open(struct line *ln, char **cause)
 	struct stat st;
 
 	if (dev == NULL || *dev == '\0')
-		return kf_error(cause, "[line %s] is a simulated line and needs "
+		return kf_error(cause,
+		    "[line %s] is a simulated line and needs "
 		    "'device' (the path of its socket)", ln->name);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
@@ -859,7 +860,8 @@ sim_hangup(struct line *ln, char **cause)
 		/* best effort: the caller may be gone already */
 		snprintf(msg, sizeof msg, "HANGUP %s\n", why != NULL ? why :
 		    "kefu ended the call");
-		(void)send(s->fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)send(s->fd, msg, strlen(msg),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		shutdown(s->fd, SHUT_WR);
 	}
 	sim_drop(s);
