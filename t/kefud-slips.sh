@@ -25,33 +25,12 @@ lpadmin -p "$q" -v "kefu-spool:$out" -E >"$tmp/lp" 2>&1
 check $? "a queue of our own on $KEFU_TEST_CUPS" "$tmp/lp"
 trap 'lpadmin -x "$q" 2>/dev/null; tap_cleanup' EXIT
 
-conf=$tmp/kefu.conf
+tap_conf
 db=$tmp/kefu.db
-cat >"$conf" <<EOC
-[kefu]
-mappings = $KEFU_SRCDIR/mappings/catalog
-adapters = $KEFU_SRCDIR/adapters
-flows = $KEFU_SRCDIR/flows
-prompts = $KEFU_SRCDIR/prompts
-sql = $KEFU_SRCDIR/sql
-spool = $tmp/spool
-socket = $tmp/kefud.sock
-log = -
-[store]
-datasource = local
-[datasource local]
-connect = Driver=SQLite3;Database=$db
-adapter = sqlite
-[datasource catalog]
-connect = Driver=SQLite3;Database=$tmp/catalog.db
-adapter = sqlite
-read-only = yes
-[slips]
-printer = $q
+tap_conf_add slips "printer = $q
 auto-print = yes
 cut-offs = 09-11@00:00 14-16@23:59
-retry-every = 1s
-EOC
+retry-every = 1s"
 today=$(date +%Y-%m-%d)
 run 0 "initialised" "a new store" -- db init
 run 0 "" "the demo catalog" -- catalog build --demo
@@ -62,19 +41,14 @@ run 0 "" "the demo catalog" -- catalog build --demo
 check $? "orders of today's slots 09-11 (cut off) and 14-16 (not yet)" "$tmp/out"
 sq() { sqlite3 -cmd ".timeout 10000" "$db" "$1"; }  # kefud writes too
 # wait_for PATTERN FILE: up to 15 s
-wait_for() {
-	for i in $(seq 1 30); do
-		grep -q -e "$1" "$2" && return 0
-		sleep 0.5
-	done
-	return 1
-}
+wait_for() { tap_wait 15 grep -q -e "$1" "$2"; }
+# a job in the queue's folder: up to 10 s
+job() { [ -n "$(ls "$out")" ]; }
 
 # The queue is stopped when kefud starts: nothing comes out.
 cupsdisable "$q"
 log=$tmp/kefud.log
-"$kefud" -d -f "$conf" >"$log" 2>&1 &
-pid=$!
+tap_kefud "$log" -d
 wait_for "slips: auto-print to printer '$q' at the cut-off of 2 slot(s)" "$log"
 check $? "kefud starts the auto-print timer" "$log"
 wait_for "slot $today 09-11 not printed, trying again in 1 s: printer '$q' is stopped" "$log"
@@ -89,7 +63,7 @@ check $? "started again, the cut-off slot's three slips are printed" "$log"
 sleep 3
 [ "$(ls "$out" | grep -c pdf)" = 1 ]
 check $? "as one job, not again on the retries after"
-for i in $(seq 1 20); do [ -n "$(ls "$out")" ] && break; sleep 0.5; done
+tap_wait 10 job
 pdftotext "$out"/*.pdf "$tmp/j.txt"
 has "张三丰" "$tmp/j.txt" "the job holds the slips"
 hasnt "补打" "$tmp/j.txt" "none of them a reprint"
@@ -99,10 +73,7 @@ check $? "three slips counted printed once each"
 [ "$(sq "SELECT count(*) FROM orders o JOIN delivery_slips d ON d.order_id = o.id WHERE d.printed = 1 AND o.status = 'printed'")" = 3 ]
 check $? "auto-print moved their orders to printed"
 
-kill -TERM "$pid"
-wait "$pid"
-check $? "kefud stops on SIGTERM with the timer running" "$log"
-pid=
+tap_stop "kefud stops on SIGTERM with the timer running" "$log"
 
 # Without [slips] cut-offs the timer follows the order slots: each slot
 # of [store] order-slots at its cut-off, named as orders book it.
@@ -115,19 +86,15 @@ run 0 "" "a courier" -- courier add --name 李四 --mobile 13900139000 \
 sq "UPDATE orders SET slot = '00:00-23:59', courier_id = 1 WHERE slot = '14-16'"
 rm -f "$out"/*
 log=$tmp/kefud2.log
-"$kefud" -d -f "$conf" >"$log" 2>&1 &
-pid=$!
+tap_kefud "$log" -d
 wait_for "slips: auto-print to printer '$q' at the cut-off of 2 slot(s) of \[store\] order-slots" "$log"
 check $? "without cut-offs, the two order slots are followed" "$log"
 wait_for "slips: slot $today 00:00-23:59: 1 slip(s) printed" "$log"
 check $? "the order slot past its cut-off is printed" "$log"
-for i in $(seq 1 20); do [ -n "$(ls "$out")" ] && break; sleep 0.5; done
+tap_wait 10 job
 pdftotext "$out"/*.pdf "$tmp/j2.txt"
 has "鸡蛋" "$tmp/j2.txt" "its order's slip in the job"
 has "李四" "$tmp/j2.txt" "with the order's courier"
 hasnt "slot $today 23:58-23:59" "$log" "the slot not yet cut off left alone"
-kill -TERM "$pid"
-wait "$pid"
-check $? "kefud stops" "$log"
-pid=
+tap_stop "kefud stops" "$log"
 tap_done

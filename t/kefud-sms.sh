@@ -12,35 +12,12 @@ if ! command -v isql >/dev/null 2>&1; then
 	tap_done
 fi
 gsmsim=${KEFU_BUILDDIR:-.}/t/sim/gsmsim
-conf=$tmp/kefu.conf
-cat >"$conf" <<EOF2
-[kefu]
-mappings = $KEFU_SRCDIR/mappings/catalog
-adapters = $KEFU_SRCDIR/adapters
-flows = $KEFU_SRCDIR/flows
-prompts = $KEFU_SRCDIR/prompts
-sql = $KEFU_SRCDIR/sql
-spool = $tmp/spool
-socket = $tmp/kefud.sock
-log = -
-log-level = debug
-[store]
-datasource = local
-[datasource local]
-connect = Driver=SQLite3;Database=$tmp/kefu.db
-adapter = sqlite
-[datasource catalog]
-connect = Driver=SQLite3;Database=$tmp/catalog.db
-adapter = sqlite
-read-only = yes
-[sms]
-optout-reply = 已退订
-[gsm gsm0]
-device = $tmp/gsm0
+tap_conf
+tap_conf_add kefu "log-level = debug"
+tap_conf_add sms "optout-reply = 已退订"
+tap_conf_add "gsm gsm0" "device = $tmp/gsm0
 pin = 8642
-flow-control = none
-EOF2
-chmod 600 "$conf"
+flow-control = none"
 run 0 "initialised" "a new store" -- db init
 run 0 "" "the demo catalog" -- catalog build --demo
 
@@ -48,12 +25,8 @@ run 0 "" "the demo catalog" -- catalog build --demo
     >"$tmp/sim.out" 2>&1 &
 simpid=$!
 log=$tmp/kefud.log
-"$kefud" -d -f "$conf" >"$log" 2>&1 &
-pid=$!
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	grep -q "gsm gsm0: ready" "$log" && break
-	sleep 1
-done
+tap_kefud "$log" -d
+tap_wait 10 grep -q "gsm gsm0: ready" "$log"
 has "sms: outbox worker of \[gsm gsm0\] started" "$log" \
     "kefud starts a worker per [gsm]"
 has "gsm gsm0: ready on $tmp/gsm0" "$log" "the modem is set up, PIN and all"
@@ -61,26 +34,20 @@ hasnt "8642" "$log" "the PIN is not in the log"
 
 run 0 "queued message" "kefu sms send queues" -- \
     sms send --key kd:1 13912345678 "您的订单已确认，今天下午送达。"
-for i in 1 2 3 4 5 6 7 8 9 10; do
-	grep -q "to 13912345678 submitted as TP-MR" "$log" && break
-	sleep 1
-done
+tap_wait 10 grep -q "to 13912345678 submitted as TP-MR" "$log"
 has "to 13912345678 submitted as TP-MR" "$log" "kefud sends it: TP-MR logged"
-for i in 1 2 3 4 5 6 7 8 9 10; do
+delivered() {
 	"$kefu" -c "$conf" outbox list >"$tmp/list" 2>&1
-	grep -q "transactional *delivered" "$tmp/list" && break
-	sleep 1
-done
+	grep -q "transactional *delivered" "$tmp/list"
+}
+tap_wait 10 delivered
 has "sms *transactional *delivered" "$tmp/list" \
     "the status report makes it delivered"
 run 0 "^13700000001 .* sms *no" "the inbound ＴＤ opted the sender out" -- \
     optout list
 run 0 "optout *ＴＤ" "kefu sms inbox shows it acted on" -- sms inbox
 
-kill -TERM "$pid"
-wait "$pid"
-check $? "kefud stops on SIGTERM with the SMS worker running" "$log"
-pid=
+tap_stop "kefud stops on SIGTERM with the SMS worker running" "$log"
 kill -TERM "$simpid"
 wait "$simpid"
 has "+8613700000001	1/1	已退订" "$tmp/sim.out" \

@@ -10,45 +10,16 @@
 tap_name=order-call
 . "$(dirname "$0")/tap.sh"
 
-cp -R "$KEFU_SRCDIR/flows" "$tmp/flows"
-chmod -R u+w "$tmp/flows"
-cp "$KEFU_SRCDIR/t/data/flow/order/identify.xml" "$tmp/flows/identify.xml"
-conf=$tmp/kefu.conf
+tap_flows "$KEFU_SRCDIR/t/data/flow/order/identify.xml"
+tap_conf "$tmp/flows"
 # Every slot's cut-off is midnight: only tomorrow's are offered, whatever
 # the time the test runs.  Tomorrow's 09:00 slot takes one order.
-cat >"$conf" <<EOF
-[kefu]
-mappings = $KEFU_SRCDIR/mappings/catalog
-adapters = $KEFU_SRCDIR/adapters
-flows = $tmp/flows
-prompts = $KEFU_SRCDIR/prompts
-sql = $KEFU_SRCDIR/sql
-spool = $tmp/spool
-socket = $tmp/kefud.sock
-log = -
-log-level = info
-[store]
-order-slots = 09:00-11:00/00:00/1, 14:00-16:00/00:00/30
+tap_conf_add kefu "log-level = info"
+tap_conf_add store "order-slots = 09:00-11:00/00:00/1, 14:00-16:00/00:00/30
 order-days = 1
-order-areas = 天河:天河区|体育西, 越秀:越秀区
-[datasource local]
-connect = Driver=SQLite3;Database=$tmp/kefu.db
-adapter = sqlite
-[datasource catalog]
-connect = Driver=SQLite3;Database=$tmp/catalog.db
-adapter = sqlite
-read-only = yes
-[line demo]
-type = sim
-device = $tmp/line-demo.sock
-rings = 1
-silence = 5s
-EOF
-if ! "$kefu" -c "$conf" db upgrade >"$tmp/out" 2>&1 ||
-    ! "$kefu" -c "$conf" catalog build --demo --force >>"$tmp/out" 2>&1; then
-	echo "1..0 # SKIP no SQLite store: $(tail -1 "$tmp/out")"
-	exit 0
-fi
+order-areas = 天河:天河区|体育西, 越秀:越秀区"
+tap_simline demo
+tap_store
 
 sql() {
 	echo "$1" | isql -b -d'|' -k "Driver=SQLite3;Database=$tmp/kefu.db" \
@@ -68,24 +39,15 @@ check $? "two members: $paper on paper, $phone by phone" "$tmp/out"
 check $? "a courier for 天河" "$tmp/out"
 
 log=$tmp/kefud.log
-"$kefud" -d -f "$conf" >"$log" 2>&1 &
-pid=$!
-i=0
-while [ ! -S "$tmp/line-demo.sock" ] && [ $i -lt 100 ]; do
-	sleep 0.1; i=$((i + 1)); done
-[ -S "$tmp/line-demo.sock" ]
+tap_kefud "$log" -d
+tap_wait 10 test -S "$tmp/line-demo.sock"
 check $? "kefud listens on the simulated line" "$log"
 
 # idle: wait until the line is idle again (the call log is written).
-idle() {
-	i=0
-	while [ $i -lt 100 ]; do
-		"$kefu" -c "$conf" status >"$tmp/status" 2>&1
-		grep -q "^line demo *sim *idle" "$tmp/status" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
+line_idle() {
+	"$kefu" -c "$conf" status 2>&1 | grep -q "^line demo *sim *idle"
 }
+idle() { tap_wait 10 line_idle; }
 # simcall OUT KEYS: a fast call on line demo from the member's mobile.
 simcall() {
 	"$kefu" -c "$conf" call --line demo --fast --keys "$2" \

@@ -11,42 +11,15 @@ tap_name=order-kill
 . "$(dirname "$0")/tap.sh"
 
 kills=${KEFU_ORDER_KILLS:-12}
-cp -R "$KEFU_SRCDIR/flows" "$tmp/flows"
-chmod -R u+w "$tmp/flows"
-cp "$KEFU_SRCDIR/t/data/flow/order/identify.xml" "$tmp/flows/identify.xml"
-conf=$tmp/kefu.conf
-cat >"$conf" <<EOF
-[kefu]
-mappings = $KEFU_SRCDIR/mappings/catalog
-adapters = $KEFU_SRCDIR/adapters
-flows = $tmp/flows
-prompts = $KEFU_SRCDIR/prompts
-sql = $KEFU_SRCDIR/sql
-spool = $tmp/spool
-socket = $tmp/kefud.sock
-log = -
-log-level = info
-[store]
-order-slots = 09:00-11:00/00:00/0, 14:00-16:00/00:00/0
-order-areas = 天河:天河区
-[datasource local]
-connect = Driver=SQLite3;Database=$tmp/kefu.db;Timeout=5000
-adapter = sqlite
-[datasource catalog]
-connect = Driver=SQLite3;Database=$tmp/catalog.db
-adapter = sqlite
-read-only = yes
-[line demo]
-type = sim
-device = $tmp/line-demo.sock
-rings = 1
-silence = 5s
-EOF
-if ! "$kefu" -c "$conf" db upgrade >"$tmp/out" 2>&1 ||
-    ! "$kefu" -c "$conf" catalog build --demo --force >>"$tmp/out" 2>&1; then
-	echo "1..0 # SKIP no SQLite store: $(tail -1 "$tmp/out")"
-	exit 0
-fi
+tap_flows "$KEFU_SRCDIR/t/data/flow/order/identify.xml"
+tap_conf "$tmp/flows"
+sed -i 's/^connect = Driver=SQLite3;Database=.*kefu\.db$/&;Timeout=5000/' \
+    "$conf"
+tap_conf_add kefu "log-level = info"
+tap_conf_add store "order-slots = 09:00-11:00/00:00/0, 14:00-16:00/00:00/0
+order-areas = 天河:天河区"
+tap_simline demo
+tap_store
 sql() {
 	echo "$1" | isql -b -d'|' -k "Driver=SQLite3;Database=$tmp/kefu.db" \
 	    2>&1 | tr -d ' \r'
@@ -65,11 +38,8 @@ log=$tmp/kefud.log
 k=1
 while [ $k -le "$kills" ]; do
 	rm -f "$tmp/line-demo.sock" "$tmp/kefud.sock"
-	"$kefud" -d -f "$conf" >>"$log" 2>&1 &
-	pid=$!
-	i=0
-	while [ ! -S "$tmp/line-demo.sock" ] && [ $i -lt 100 ]; do
-		sleep 0.1; i=$((i + 1)); done
+	tap_kefud -a "$log" -d
+	tap_wait 10 test -S "$tmp/line-demo.sock"
 	before=$(sql "SELECT COUNT(*) FROM orders;")
 	stdbuf -oL "$kefu" -c "$conf" call --line demo --fast --keys "$keys" \
 	    --caller 13800138000 >"$tmp/call" 2>&1 &

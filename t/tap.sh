@@ -3,9 +3,11 @@
 # the programs, the schemas, a scratch folder $tmp removed at exit (kept
 # when KEEP is set), the daemon $pid killed at exit, and TAP output: ok,
 # nok, check, has, hasnt, run (a kefu command), exits (any command), skip;
-# and to set up: tap_conf (a kefu.conf), tap_sql (its migrations
-# without gaps), tap_kefud (start the daemon),
-# tap_wait (wait for an event);
+# and to set up: tap_conf (a kefu.conf), tap_conf_add (lines of its
+# own), tap_sql (its migrations without gaps), tap_simline (a simulated
+# line), tap_flows (a copy of the flows to change), tap_store (a store
+# with the demo catalog), tap_kefud (start the daemon), tap_wait (wait
+# for an event), tap_stop (stop it);
 # end with "tap_done".  One vocabulary for every shell test: a test adds
 # helpers of its own only for what these cannot say.
 : "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -127,13 +129,57 @@ tap_sql() {
 	done
 	sed -i "s|^sql = .*|sql = $tmp/sql|" "$conf"
 }
-# tap_kefud OUTPUT [OPTIONS...]: start kefud -f $conf with OPTIONS in the
-# background, standard output and error into OUTPUT; $pid (killed at
-# exit, or by the test: then set pid= again).
+# tap_conf_add SECTION LINES: add LINES (one or more, newline separated)
+# to [SECTION] of $conf, right after its header; a section $conf lacks
+# is added at its end.
+tap_conf_add() {
+	if grep -q "^\[$1\]\$" "$conf"; then
+		tap_sec="[$1]" tap_add="$2" awk '{ print }
+		    $0 == ENVIRON["tap_sec"] { print ENVIRON["tap_add"] }' \
+		    "$conf" >"$conf.new" && mv "$conf.new" "$conf"
+	else
+		printf '[%s]\n%s\n' "$1" "$2" >>"$conf"
+	fi
+}
+# tap_simline NAME: a simulated line [line NAME] (kefu-simline(7)) in
+# $conf on the socket $tmp/line-NAME.sock, answering at the first ring.
+tap_simline() {
+	tap_conf_add "line $1" "type = sim
+device = $tmp/line-$1.sock
+rings = 1
+silence = 5s"
+}
+# tap_flows [FILE...]: a writable copy of the shipped flows in
+# $tmp/flows, each FILE copied over it (a test's stand-in flow).
+tap_flows() {
+	rm -rf "$tmp/flows"
+	cp -R "$KEFU_SRCDIR/flows" "$tmp/flows"
+	chmod -R u+w "$tmp/flows"
+	for f in "$@"; do cp "$f" "$tmp/flows/"; done
+}
+# tap_store: the store of $conf upgraded and the demo catalog built; the
+# whole test is skipped when that fails (no SQLite ODBC driver).
+tap_store() {
+	if ! "$kefu" -c "$conf" db upgrade >"$tmp/out" 2>&1 ||
+	    ! "$kefu" -c "$conf" catalog build --demo --force \
+	    >>"$tmp/out" 2>&1; then
+		echo "1..0 # SKIP no SQLite store: $(tail -1 "$tmp/out")"
+		exit 0
+	fi
+}
+# tap_kefud [-a] OUTPUT [OPTIONS...]: start kefud -f $conf with OPTIONS
+# in the background, standard output and error into OUTPUT (-a: added
+# to it); $pid (killed at exit, or by the test: then set pid= again).
 tap_kefud() {
-	out=$1
+	tap_app=
+	[ "$1" = -a ] && { tap_app=1; shift; }
+	tap_out=$1
 	shift
-	"$kefud" "$@" -f "$conf" >"$out" 2>&1 &
+	if [ -n "$tap_app" ]; then
+		"$kefud" "$@" -f "$conf" >>"$tap_out" 2>&1 &
+	else
+		"$kefud" "$@" -f "$conf" >"$tap_out" 2>&1 &
+	fi
 	pid=$!
 }
 # tap_wait SECONDS COMMAND [ARGS...]: wait for the event, not a time: run
@@ -147,6 +193,14 @@ tap_wait() {
 		[ $tries -gt 0 ] || { "$@" >/dev/null 2>&1; return; }
 		sleep 0.1
 	done
+}
+# tap_stop DESCRIPTION [FILE]: SIGTERM to kefud ($pid), a pass when it
+# exits 0 (else FILE is shown); pid= after.
+tap_stop() {
+	kill -TERM "$pid"
+	wait "$pid"
+	check $? "$1" "$2"
+	pid=
 }
 # skip REASON: a test that cannot run here, counted as skipped.
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }

@@ -136,7 +136,8 @@ struct wav_info {
 	const char *date;       /* ICRD: ISO 8601 */
 	const char *comment;    /* ICMT: "caller=... line=... duration_ms=..." */
 	const char *software;   /* ISFT */
-	int no_fsync;           /* 1: skip fsync (files that can be made again) */
+	int no_fsync;           /* 1: skip fsync (files that can be made
+				   again) */
 };
 /* Read any file libsndfile knows, mixed down to mono 16-bit. */
 int wav_read(const char *path, struct audio_pcm *out, char **cause);

@@ -35,7 +35,8 @@ struct speak_entry {
 	uint8_t *data;
 	size_t len;
 	uint64_t used;          /* tick of the last use */
-	struct audio_pcm raw;   /* as synthesised, for other formats (n 0: none) */
+	struct audio_pcm raw;   /* as synthesised, for other formats (n 0:
+				   none) */
 };
 
 /* Samples as they come from libespeak-ng. */

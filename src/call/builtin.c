@@ -18,9 +18,50 @@
 #include <string.h>
 
 #include "call/call.h"
+#include "conf/conf.h"
 #include "store/store.h"
 
 /* ---- helpers for the services ---- */
+
+struct db_source *
+svc_builtin_store(struct svc *svc, char **cause)
+{
+	struct db_source *src = NULL;
+
+	if (svc->conf->store_datasource != NULL)
+		src = svc_source(svc, svc->conf->store_datasource);
+	if (src == NULL)
+		kf_error(cause, "no local store ([store] datasource)");
+	return src;
+}
+
+void
+svc_builtin_policy(const struct svc *svc, struct store_member_policy *pol)
+{
+	pol->pin_attempts = svc->conf->pin_attempts;
+	pol->pin_lockout_ms = svc->conf->pin_lockout_ms;
+	pol->pin_iterations = svc->conf->pin_iterations;
+}
+
+enum flow_outcome
+svc_builtin_pin_refused(int res, int left, const char *who,
+    const char *lift, char **cause)
+{
+	switch (res) {
+	case STORE_PIN_WRONG:
+		if (left > 0) {
+			kf_error(cause, "%s: wrong number or PIN, %d tr%s "
+			    "left", who, left, left == 1 ? "y" : "ies");
+			return FLOW_Q_INVALID;
+		}
+		kf_error(cause, "%s: wrong PIN, now locked", who);
+		return FLOW_Q_EMPTY;
+	case STORE_PIN_LOCKED:
+		kf_error(cause, "%s is locked (%s lifts it)", who, lift);
+		return FLOW_Q_EMPTY;
+	}
+	return FLOW_Q_ERROR;
+}
 
 const char *
 svc_builtin_arg(const struct flow_kv *in, size_t nin, const char *name)
@@ -65,9 +106,9 @@ static const struct svc_builtin svc_builtins_core[] = {
 		.name = "kefu.member.number",
 		.what = "a customer number's length and check digit",
 		.nparams = 1,
-		.params = { { "no", "digits", 0 } },
+		.params = { { "no", FLOW_T_DIGITS, 0 } },
 		.nouts = 1,
-		.outs = { { "member_no", "digits" } },
+		.outs = { { "member_no", FLOW_T_DIGITS } },
 		.run = svc_member_number,
 	},
 };
@@ -120,20 +161,6 @@ svc_builtin_list(const struct svc_builtin **out, size_t max)
 	return n;
 }
 
-/*
- * The flow type a table names.  A word that names none is a bug in the
- * table (t/unit/flow_run checks every service's), not a caller's error.
- */
-static enum flow_type
-svc_builtin_type(const struct svc_builtin *b, const char *word)
-{
-	enum flow_type t;
-
-	if (flow_type_parse(word, &t) == -1)
-		fatalx("built-in service %s: no type \"%s\"", b->name, word);
-	return t;
-}
-
 void
 svc_builtin_describe(const struct svc_builtin *b, struct flow_mapinfo *info)
 {
@@ -142,13 +169,13 @@ svc_builtin_describe(const struct svc_builtin *b, struct flow_mapinfo *info)
 	memset(info, 0, sizeof *info);
 	for (i = 0; i < b->nparams; i++) {
 		info->params[i].name = b->params[i].name;
-		info->params[i].type = svc_builtin_type(b, b->params[i].type);
+		info->params[i].type = b->params[i].type;
 		info->params[i].optional = b->params[i].optional;
 	}
 	info->nparams = b->nparams;
 	for (i = 0; i < b->nouts; i++) {
 		info->outs[i].var = b->outs[i].var;
-		info->outs[i].type = svc_builtin_type(b, b->outs[i].type);
+		info->outs[i].type = b->outs[i].type;
 	}
 	info->nouts = b->nouts;
 	info->many = b->many;
@@ -167,7 +194,7 @@ svc_builtin_run(struct svc *svc, const struct svc_builtin *b,
 	rows->types = xcalloc(b->nouts + 1, sizeof *rows->types);
 	for (i = 0; i < b->nouts; i++) {
 		rows->names[i] = xstrdup(b->outs[i].var);
-		rows->types[i] = svc_builtin_type(b, b->outs[i].type);
+		rows->types[i] = b->outs[i].type;
 	}
 	for (i = 0; i < b->nparams; i++)
 		if (!b->params[i].optional &&

@@ -28,6 +28,7 @@ struct map_set;
 struct audio_cache;
 struct say_rules;
 struct db_source;
+struct store_member_policy;
 struct audio_fmt;
 struct audio_speaker;
 
@@ -131,14 +132,14 @@ struct svc_builtin {
 	size_t nparams;
 	struct {
 		const char *name;
-		const char *type;       /* a flow_type_name: digits, text,
-					   integer, decimal, date */
+		enum flow_type type;    /* FLOW_T_DIGITS, _TEXT...: a
+					   misspelt one does not compile */
 		int optional;
 	} params[8];
 	size_t nouts;
 	struct {
 		const char *var;        /* the flow variable it sets */
-		const char *type;
+		enum flow_type type;
 	} outs[8];
 	int many;                       /* rows="many": for <foreach> */
 	enum flow_outcome (*run)(struct svc *svc, const struct svc_builtin *b,
@@ -174,6 +175,20 @@ const char *svc_builtin_arg(const struct flow_kv *in, size_t nin,
 /* Append one row of b->nouts values (copied; NULL is SQL NULL). */
 void svc_builtin_row(const struct svc_builtin *b, struct flow_rows *rows,
     const char *const *values);
+/* The local store ([store] datasource), or NULL with *cause (DOWN). */
+struct db_source *svc_builtin_store(struct svc *svc, char **cause);
+/* The PIN rules of kefu.conf [store]. */
+void svc_builtin_policy(const struct svc *svc,
+    struct store_member_policy *pol);
+/*
+ * A PIN check (res: an enum store_pin_result) that did not let who
+ * ("member 1000001") in: a wrong PIN
+ * with tries left is INVALID, one that locked or a lock already there is
+ * EMPTY (lift: the command that lifts it); *cause says which, never the
+ * PIN.  Other results are ERROR.
+ */
+enum flow_outcome svc_builtin_pin_refused(int res, int left,
+    const char *who, const char *lift, char **cause);
 
 /* The services of the members (svc-member.c). */
 #define SVC_BUILTINS_MEMBER 6

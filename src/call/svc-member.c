@@ -13,30 +13,7 @@
 #include <string.h>
 
 #include "call/call.h"
-#include "conf/conf.h"
 #include "store/store.h"
-
-/* The local store, or NULL (*cause says why: the flow's "down"). */
-static struct db_source *
-svc_member_store(struct svc *svc, char **cause)
-{
-	struct db_source *src = NULL;
-
-	if (svc->conf->store_datasource != NULL)
-		src = svc_source(svc, svc->conf->store_datasource);
-	if (src == NULL)
-		kf_error(cause, "no local store ([store] datasource)");
-	return src;
-}
-
-/* The PIN rules of kefu.conf [store]. */
-static void
-svc_member_policy(const struct svc *svc, struct store_member_policy *pol)
-{
-	pol->pin_attempts = svc->conf->pin_attempts;
-	pol->pin_lockout_ms = svc->conf->pin_lockout_ms;
-	pol->pin_iterations = svc->conf->pin_iterations;
-}
 
 /* A change by the caller, during call (the flow's call variable). */
 static struct store_member_actor
@@ -118,7 +95,7 @@ svc_member_find(struct svc *svc, const struct svc_builtin *b,
 	enum flow_outcome o;
 	size_t n;
 
-	if ((src = svc_member_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (caller == NULL)
 		return FLOW_Q_EMPTY;    /* no caller ID: ask the number */
@@ -178,10 +155,10 @@ svc_member_identify(struct svc *svc, const struct svc_builtin *b,
 	enum store_pin_result res;
 	struct db_source *src;
 	enum flow_outcome o;
-	char no[MEMBER_NO_LEN + 1];
+	char no[MEMBER_NO_LEN + 1], who[64], lift[64];
 	int left = 0;
 
-	if ((src = svc_member_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	o = svc_member_which(svc, src, in, nin, no, cause);
 	if (o != FLOW_Q_FOUND)
@@ -190,7 +167,7 @@ svc_member_identify(struct svc *svc, const struct svc_builtin *b,
 		kf_error(cause, "member %s: a PIN is 4 to 8 digits", no);
 		return FLOW_Q_INVALID;
 	}
-	svc_member_policy(svc, &pol);
+	svc_builtin_policy(svc, &pol);
 	if (store_member_pin_check(src, no, pin, &pol, NULL, &res, &left,
 	    cause) == -1) {
 		/* An unknown number is a wrong entry, not a failure. */
@@ -202,18 +179,6 @@ svc_member_identify(struct svc *svc, const struct svc_builtin *b,
 	switch (res) {
 	case STORE_PIN_OK:
 		return svc_member_found(src, b, no, rows, NULL, cause);
-	case STORE_PIN_WRONG:
-		if (left > 0) {
-			kf_error(cause, "member %s: wrong PIN, %d tr%s left",
-			    no, left, left == 1 ? "y" : "ies");
-			return FLOW_Q_INVALID;
-		}
-		kf_error(cause, "member %s: wrong PIN, now locked", no);
-		return FLOW_Q_EMPTY;
-	case STORE_PIN_LOCKED:
-		kf_error(cause, "member %s is locked (the desk unlocks: kefu "
-		    "member unlock %s)", no, no);
-		return FLOW_Q_EMPTY;
 	case STORE_PIN_NONE:
 		kf_error(cause, "member %s has no PIN (the desk sets one: "
 		    "kefu member pin-reset %s)", no, no);
@@ -221,8 +186,11 @@ svc_member_identify(struct svc *svc, const struct svc_builtin *b,
 	case STORE_PIN_CLOSED:
 		kf_error(cause, "member %s is closed", no);
 		return FLOW_Q_INVALID;
+	default:
+		snprintf(who, sizeof who, "member %s", no);
+		snprintf(lift, sizeof lift, "kefu member unlock %s", no);
+		return svc_builtin_pin_refused(res, left, who, lift, cause);
 	}
-	return FLOW_Q_ERROR;
 }
 
 /* The two entries of a new PIN: 4-8 digits, and the same twice. */
@@ -250,7 +218,7 @@ svc_member_register(struct svc *svc, const struct svc_builtin *b,
 	char no[MEMBER_NO_LEN + 1];
 	size_t n;
 
-	if ((src = svc_member_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	m.f.mobile = svc_member_arg(in, nin, "mobile");
 	m.f.language = svc_member_arg(in, nin, "lang");
@@ -266,7 +234,7 @@ svc_member_register(struct svc *svc, const struct svc_builtin *b,
 		    m.f.mobile);
 		return FLOW_Q_MANY;
 	}
-	svc_member_policy(svc, &pol);
+	svc_builtin_policy(svc, &pol);
 	if (store_member_add(src, &m, &a, &pol, no, cause) == -1)
 		return FLOW_Q_ERROR;
 	return svc_member_found(src, b, no, rows, NULL, cause);
@@ -285,7 +253,7 @@ svc_member_set(struct svc *svc, const struct svc_builtin *b,
 	struct store_member_policy pol;
 	struct db_source *src;
 
-	if ((src = svc_member_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	f.mobile = svc_member_arg(in, nin, "mobile");
 	f.phone = svc_member_arg(in, nin, "phone");
@@ -303,7 +271,7 @@ svc_member_set(struct svc *svc, const struct svc_builtin *b,
 	    "new_pin2"), cause) == -1) ||
 	    store_member_check(&f, 1, cause) == -1)
 		return FLOW_Q_INVALID;
-	svc_member_policy(svc, &pol);
+	svc_builtin_policy(svc, &pol);
 	if ((f.mobile != NULL || f.phone != NULL || f.language != NULL) &&
 	    store_member_set(src, no, &f, &a, cause) == -1)
 		return FLOW_Q_ERROR;
@@ -325,7 +293,7 @@ svc_member_sms(struct svc *svc, const struct svc_builtin *b,
 	struct db_source *src;
 	int changed;
 
-	if ((src = svc_member_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (!store_member_no_valid(no)) {
 		kf_error(cause, "%s is not a customer number", no);
@@ -367,64 +335,71 @@ const struct svc_builtin svc_builtins_member[SVC_BUILTINS_MEMBER] = {
 		.name = "kefu.member.find",
 		.what = "the member whose mobile or phone is the caller ID",
 		.nparams = 1,
-		.params = { { "caller", "text", 1 } },
+		.params = { { "caller", FLOW_T_TEXT, 1 } },
 		.nouts = 2,
-		.outs = { { "member_no", "digits" }, { "name", "text" } },
+		.outs = { { "member_no", FLOW_T_DIGITS },
+		    { "name", FLOW_T_TEXT } },
 		.run = svc_member_find,
 	},
 	{
 		.name = "kefu.member.identify",
 		.what = "a member by customer number (or caller ID) and PIN",
 		.nparams = 3,
-		.params = { { "no", "digits", 1 }, { "caller", "text", 1 },
-		    { "pin", "digits", 0 } },
+		.params = { { "no", FLOW_T_DIGITS, 1 },
+		    { "caller", FLOW_T_TEXT, 1 }, { "pin", FLOW_T_DIGITS, 0 } },
 		.nouts = 4,
-		.outs = { { "member_no", "digits" }, { "name", "text" },
-		    { "can_order", "integer" }, { "language", "text" } },
+		.outs = { { "member_no", FLOW_T_DIGITS },
+		    { "name", FLOW_T_TEXT }, { "can_order", FLOW_T_INTEGER },
+		    { "language", FLOW_T_TEXT } },
 		.run = svc_member_identify,
 	},
 	{
 		.name = "kefu.member.register",
 		.what = "a new member by phone (SMS specials, no ordering)",
 		.nparams = 5,
-		.params = { { "mobile", "digits", 0 }, { "pin", "digits", 0 },
-		    { "pin2", "digits", 0 }, { "lang", "text", 1 },
-		    { "call", "text", 1 } },
+		.params = { { "mobile", FLOW_T_DIGITS, 0 },
+		    { "pin", FLOW_T_DIGITS, 0 }, { "pin2", FLOW_T_DIGITS, 0 },
+		    { "lang", FLOW_T_TEXT, 1 }, { "call", FLOW_T_TEXT, 1 } },
 		.nouts = 2,
-		.outs = { { "member_no", "digits" },
-		    { "can_order", "integer" } },
+		.outs = { { "member_no", FLOW_T_DIGITS },
+		    { "can_order", FLOW_T_INTEGER } },
 		.run = svc_member_register,
 	},
 	{
 		.name = "kefu.member.set",
 		.what = "a member's mobile, phone, PIN or language, by phone",
 		.nparams = 7,
-		.params = { { "no", "digits", 0 }, { "mobile", "digits", 1 },
-		    { "phone", "digits", 1 }, { "new_pin", "digits", 1 },
-		    { "new_pin2", "digits", 1 }, { "language", "text", 1 },
-		    { "call", "text", 1 } },
+		.params = { { "no", FLOW_T_DIGITS, 0 },
+		    { "mobile", FLOW_T_DIGITS, 1 },
+		    { "phone", FLOW_T_DIGITS, 1 },
+		    { "new_pin", FLOW_T_DIGITS, 1 },
+		    { "new_pin2", FLOW_T_DIGITS, 1 },
+		    { "language", FLOW_T_TEXT, 1 },
+		    { "call", FLOW_T_TEXT, 1 } },
 		.nouts = 1,
-		.outs = { { "member_no", "digits" } },
+		.outs = { { "member_no", FLOW_T_DIGITS } },
 		.run = svc_member_set,
 	},
 	{
 		.name = "kefu.member.subscribe",
 		.what = "SMS specials subscribed by phone (consent ledger)",
 		.nparams = 2,
-		.params = { { "no", "digits", 0 }, { "call", "text", 1 } },
+		.params = { { "no", FLOW_T_DIGITS, 0 },
+		    { "call", FLOW_T_TEXT, 1 } },
 		.nouts = 2,
-		.outs = { { "member_no", "digits" },
-		    { "changed", "integer" } },
+		.outs = { { "member_no", FLOW_T_DIGITS },
+		    { "changed", FLOW_T_INTEGER } },
 		.run = svc_member_subscribe,
 	},
 	{
 		.name = "kefu.member.unsubscribe",
 		.what = "SMS specials cancelled by phone (consent ledger)",
 		.nparams = 2,
-		.params = { { "no", "digits", 0 }, { "call", "text", 1 } },
+		.params = { { "no", FLOW_T_DIGITS, 0 },
+		    { "call", FLOW_T_TEXT, 1 } },
 		.nouts = 2,
-		.outs = { { "member_no", "digits" },
-		    { "changed", "integer" } },
+		.outs = { { "member_no", FLOW_T_DIGITS },
+		    { "changed", FLOW_T_INTEGER } },
 		.run = svc_member_unsubscribe,
 	},
 };

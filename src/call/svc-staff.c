@@ -12,23 +12,9 @@
 #include <string.h>
 
 #include "call/call.h"
-#include "conf/conf.h"
 #include "store/store.h"
 
 #define SVC_STAFF_PHONE_MAX 5   /* customers read for one phone number */
-
-/* The local store, or NULL (*cause says why: the flow's "down"). */
-static struct db_source *
-svc_staff_store(struct svc *svc, char **cause)
-{
-	struct db_source *src = NULL;
-
-	if (svc->conf->store_datasource != NULL)
-		src = svc_source(svc, svc->conf->store_datasource);
-	if (src == NULL)
-		kf_error(cause, "no local store ([store] datasource)");
-	return src;
-}
 
 /* kefu.staff.identify: a staff number proven by its PIN. */
 static enum flow_outcome
@@ -38,15 +24,15 @@ svc_staff_identify(struct svc *svc, const struct svc_builtin *b,
 {
 	const char *no = svc_builtin_arg(in, nin, "no");
 	const char *pin = svc_builtin_arg(in, nin, "pin");
-	struct store_member_policy pol = { svc->conf->pin_attempts,
-	    svc->conf->pin_lockout_ms, svc->conf->pin_iterations };
+	struct store_member_policy pol;
 	enum store_pin_result res;
 	struct db_source *src;
-	char *role = NULL;
+	char *role = NULL, who[64], lift[64];
 	int left = 0;
 
-	if ((src = svc_staff_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
+	svc_builtin_policy(svc, &pol);
 	if (store_staff_pin_check(src, no, pin, &pol, NULL, &res, &left,
 	    &role, cause) == -1)
 		return FLOW_Q_ERROR;
@@ -55,24 +41,15 @@ svc_staff_identify(struct svc *svc, const struct svc_builtin *b,
 		svc_builtin_row(b, rows, (const char *[]){ no, role });
 		free(role);
 		return FLOW_Q_FOUND;
-	case STORE_PIN_WRONG:
-		if (left > 0) {
-			kf_error(cause, "staff %s: wrong number or PIN, %d "
-			    "tr%s left", no, left, left == 1 ? "y" : "ies");
-			return FLOW_Q_INVALID;
-		}
-		kf_error(cause, "staff %s: wrong PIN, now locked", no);
-		return FLOW_Q_EMPTY;
-	case STORE_PIN_LOCKED:
-		kf_error(cause, "staff %s is locked (kefu staff pin-reset %s "
-		    "lifts it)", no, no);
-		return FLOW_Q_EMPTY;
 	case STORE_PIN_NONE:
 	case STORE_PIN_CLOSED:
 		kf_error(cause, "staff %s is disabled", no);
 		return FLOW_Q_INVALID;
+	default:
+		snprintf(who, sizeof who, "staff %s", no);
+		snprintf(lift, sizeof lift, "kefu staff pin-reset %s", no);
+		return svc_builtin_pin_refused(res, left, who, lift, cause);
 	}
-	return FLOW_Q_ERROR;
 }
 
 /* kefu.staff.audit: who looked up what, of whom, on which call. */
@@ -87,7 +64,7 @@ svc_staff_audit(struct svc *svc, const struct svc_builtin *b,
 	const char *call = svc_builtin_arg(in, nin, "call");
 	struct db_source *src;
 
-	if ((src = svc_staff_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (!store_staff_no_valid(no)) {
 		kf_error(cause, "'%s' is not a staff number", no);
@@ -126,7 +103,7 @@ svc_staff_customer(struct svc *svc, const struct svc_builtin *b,
 	struct db_source *src;
 	int rc;
 
-	if ((src = svc_staff_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (!store_member_no_valid(no)) {
 		kf_error(cause, "%s is not a customer number", no);
@@ -152,7 +129,7 @@ svc_staff_customer_phone(struct svc *svc, const struct svc_builtin *b,
 	struct db_source *src;
 	size_t n, i;
 
-	if ((src = svc_staff_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (strlen(phone) < 5 || strlen(phone) > 20) {
 		kf_error(cause, "%s is not a phone number (5 to 20 digits)",
@@ -178,19 +155,22 @@ const struct svc_builtin svc_builtins_staff[SVC_BUILTINS_STAFF] = {
 		.name = "kefu.staff.identify",
 		.what = "a staff member by staff number and PIN",
 		.nparams = 2,
-		.params = { { "no", "digits", 0 }, { "pin", "digits", 0 } },
+		.params = { { "no", FLOW_T_DIGITS, 0 },
+		    { "pin", FLOW_T_DIGITS, 0 } },
 		.nouts = 2,
-		.outs = { { "staff_no", "digits" }, { "staff_role", "text" } },
+		.outs = { { "staff_no", FLOW_T_DIGITS },
+		    { "staff_role", FLOW_T_TEXT } },
 		.run = svc_staff_identify,
 	},
 	{
 		.name = "kefu.staff.audit",
 		.what = "record a staff member's lookup (who, when, what)",
 		.nparams = 4,
-		.params = { { "staff_no", "digits", 0 }, { "what", "text", 0 },
-		    { "subject", "text", 1 }, { "call", "text", 1 } },
+		.params = { { "staff_no", FLOW_T_DIGITS, 0 },
+		    { "what", FLOW_T_TEXT, 0 }, { "subject", FLOW_T_TEXT, 1 },
+		    { "call", FLOW_T_TEXT, 1 } },
 		.nouts = 1,
-		.outs = { { "audited_by", "digits" } },
+		.outs = { { "audited_by", FLOW_T_DIGITS } },
 		.run = svc_staff_audit,
 	},
 	{
@@ -198,12 +178,13 @@ const struct svc_builtin svc_builtins_staff[SVC_BUILTINS_STAFF] = {
 		.what = "a customer's record for staff: name, services, "
 		    "orders, open cases",
 		.nparams = 1,
-		.params = { { "no", "digits", 0 } },
+		.params = { { "no", FLOW_T_DIGITS, 0 } },
 		.nouts = 7,
-		.outs = { { "member_no", "digits" }, { "name", "text" },
-		    { "sms", "integer" }, { "phone_order", "integer" },
-		    { "orders", "integer" }, { "last_order", "date" },
-		    { "open_cases", "integer" } },
+		.outs = { { "member_no", FLOW_T_DIGITS },
+		    { "name", FLOW_T_TEXT }, { "sms", FLOW_T_INTEGER },
+		    { "phone_order", FLOW_T_INTEGER },
+		    { "orders", FLOW_T_INTEGER }, { "last_order", FLOW_T_DATE },
+		    { "open_cases", FLOW_T_INTEGER } },
 		.run = svc_staff_customer,
 	},
 	{
@@ -211,12 +192,13 @@ const struct svc_builtin svc_builtins_staff[SVC_BUILTINS_STAFF] = {
 		.what = "the records of the customers of a phone number, "
 		    "for staff",
 		.nparams = 1,
-		.params = { { "phone", "digits", 0 } },
+		.params = { { "phone", FLOW_T_DIGITS, 0 } },
 		.nouts = 7,
-		.outs = { { "member_no", "digits" }, { "name", "text" },
-		    { "sms", "integer" }, { "phone_order", "integer" },
-		    { "orders", "integer" }, { "last_order", "date" },
-		    { "open_cases", "integer" } },
+		.outs = { { "member_no", FLOW_T_DIGITS },
+		    { "name", FLOW_T_TEXT }, { "sms", FLOW_T_INTEGER },
+		    { "phone_order", FLOW_T_INTEGER },
+		    { "orders", FLOW_T_INTEGER }, { "last_order", FLOW_T_DATE },
+		    { "open_cases", FLOW_T_INTEGER } },
 		.many = 1,
 		.run = svc_staff_customer_phone,
 	},

@@ -323,8 +323,8 @@ svc_visit_callback(struct svc *svc, const struct svc_builtin *b,
 
 /* What each service saying a slot sets. */
 #define SVC_VISIT_WHEN_OUTS \
-	{ "visit_far", "date" }, { "visit_day", "text" }, \
-	{ "visit_from", "text" }, { "visit_to", "text" }
+	{ "visit_far", FLOW_T_DATE }, { "visit_day", FLOW_T_TEXT }, \
+	{ "visit_from", FLOW_T_TEXT }, { "visit_to", FLOW_T_TEXT }
 
 const struct svc_builtin svc_builtins_visit[SVC_BUILTINS_VISIT] = {
 	{
@@ -333,9 +333,10 @@ const struct svc_builtin svc_builtins_visit[SVC_BUILTINS_VISIT] = {
 		    "key each (rows=\"many\")",
 		.nparams = 0,
 		.nouts = 6,
-		.outs = { { "slot_key", "digits" }, { "slot_date", "date" },
-		    { "slot_far", "date" }, { "slot_day", "text" },
-		    { "slot_from", "text" }, { "slot_to", "text" } },
+		.outs = { { "slot_key", FLOW_T_DIGITS },
+		    { "slot_date", FLOW_T_DATE }, { "slot_far", FLOW_T_DATE },
+		    { "slot_day", FLOW_T_TEXT }, { "slot_from", FLOW_T_TEXT },
+		    { "slot_to", FLOW_T_TEXT } },
 		.many = 1,
 		.run = svc_visit_slots,
 	},
@@ -343,10 +344,10 @@ const struct svc_builtin svc_builtins_visit[SVC_BUILTINS_VISIT] = {
 		.name = "kefu.visit.slot",
 		.what = "the free slot of a key (empty: no such key)",
 		.nparams = 1,
-		.params = { { "key", "digits", 0 } },
+		.params = { { "key", FLOW_T_DIGITS, 0 } },
 		.nouts = 6,
-		.outs = { { "visit_date", "date" }, { "visit_slot", "text" },
-		    SVC_VISIT_WHEN_OUTS },
+		.outs = { { "visit_date", FLOW_T_DATE },
+		    { "visit_slot", FLOW_T_TEXT } },
 		.run = svc_visit_slot,
 	},
 	{
@@ -355,16 +356,16 @@ const struct svc_builtin svc_builtins_visit[SVC_BUILTINS_VISIT] = {
 		    "the confirmation SMS (empty: the slot is full)",
 		.nparams = 7,
 		.params = {
-			{ "date", "date", 0 },
-			{ "slot", "text", 0 },
-			{ "phone", "text", 0 },
-			{ "purchase", "text", 1 },
-			{ "member_no", "digits", 1 },
-			{ "caller", "text", 1 },
-			{ "call", "text", 1 },
+			{ "date", FLOW_T_DATE, 0 },
+			{ "slot", FLOW_T_TEXT, 0 },
+			{ "phone", FLOW_T_TEXT, 0 },
+			{ "purchase", FLOW_T_TEXT, 1 },
+			{ "member_no", FLOW_T_DIGITS, 1 },
+			{ "caller", FLOW_T_TEXT, 1 },
+			{ "call", FLOW_T_TEXT, 1 },
 		},
 		.nouts = 1,
-		.outs = { { "case_no", "digits" } },
+		.outs = { { "case_no", FLOW_T_DIGITS } },
 		.run = svc_visit_book,
 	},
 	{
@@ -372,21 +373,21 @@ const struct svc_builtin svc_builtins_visit[SVC_BUILTINS_VISIT] = {
 		.what = "the visit booked under a case number for a phone "
 		    "number (empty: none)",
 		.nparams = 2,
-		.params = { { "case_no", "digits", 0 },
-		    { "phone", "text", 1 } },
+		.params = { { "case_no", FLOW_T_DIGITS, 0 },
+		    { "phone", FLOW_T_TEXT, 1 } },
 		.nouts = 6,
-		.outs = { { "visit_date", "date" }, { "visit_slot", "text" },
-		    SVC_VISIT_WHEN_OUTS },
+		.outs = { { "visit_date", FLOW_T_DATE },
+		    { "visit_slot", FLOW_T_TEXT } },
 		.run = svc_visit_find,
 	},
 	{
 		.name = "kefu.visit.cancel",
 		.what = "cancel the visit of a case, with its SMS",
 		.nparams = 3,
-		.params = { { "case_no", "digits", 0 }, { "phone", "text", 0 },
-		    { "call", "text", 1 } },
+		.params = { { "case_no", FLOW_T_DIGITS, 0 },
+		    { "phone", FLOW_T_TEXT, 0 }, { "call", FLOW_T_TEXT, 1 } },
 		.nouts = 1,
-		.outs = { { "case_no", "digits" } },
+		.outs = { { "case_no", FLOW_T_DIGITS } },
 		.run = svc_visit_cancel,
 	},
 	{
@@ -394,11 +395,11 @@ const struct svc_builtin svc_builtins_visit[SVC_BUILTINS_VISIT] = {
 		.what = "move the visit of a case to another free slot, with "
 		    "its SMS (empty: that slot is full)",
 		.nparams = 5,
-		.params = { { "case_no", "digits", 0 }, { "phone", "text", 0 },
-		    { "date", "date", 0 }, { "slot", "text", 0 },
-		    { "call", "text", 1 } },
+		.params = { { "case_no", FLOW_T_DIGITS, 0 },
+		    { "phone", FLOW_T_TEXT, 0 }, { "date", FLOW_T_DATE, 0 },
+		    { "slot", FLOW_T_TEXT, 0 }, { "call", FLOW_T_TEXT, 1 } },
 		.nouts = 1,
-		.outs = { { "case_no", "digits" } },
+		.outs = { { "case_no", FLOW_T_DIGITS } },
 		.run = svc_visit_move,
 	},
 	{
@@ -406,10 +407,11 @@ const struct svc_builtin svc_builtins_visit[SVC_BUILTINS_VISIT] = {
 		.what = "the order an order or delivery-slip number names, and "
 		    "the number to reach its customer",
 		.nparams = 1,
-		.params = { { "no", "digits", 0 } },
+		.params = { { "no", FLOW_T_DIGITS, 0 } },
 		.nouts = 3,
-		.outs = { { "purchase_no", "text" },
-		    { "purchase_phone", "text" }, { "member_no", "digits" } },
+		.outs = { { "purchase_no", FLOW_T_TEXT },
+		    { "purchase_phone", FLOW_T_TEXT },
+		    { "member_no", FLOW_T_DIGITS } },
 		.run = svc_visit_purchase,
 	},
 	{
@@ -417,10 +419,11 @@ const struct svc_builtin svc_builtins_visit[SVC_BUILTINS_VISIT] = {
 		.what = "remote help: an after-sales case on the call-back "
 		    "list",
 		.nparams = 4,
-		.params = { { "phone", "text", 0 }, { "purchase", "text", 1 },
-		    { "caller", "text", 1 }, { "call", "text", 1 } },
+		.params = { { "phone", FLOW_T_TEXT, 0 },
+		    { "purchase", FLOW_T_TEXT, 1 },
+		    { "caller", FLOW_T_TEXT, 1 }, { "call", FLOW_T_TEXT, 1 } },
 		.nouts = 1,
-		.outs = { { "case_no", "digits" } },
+		.outs = { { "case_no", FLOW_T_DIGITS } },
 		.run = svc_visit_callback,
 	},
 };

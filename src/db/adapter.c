@@ -122,7 +122,8 @@ adapter_build(struct db_adapter *ad, xmlNodePtr root)
 		else if (adapter_is(n, "detect")) {
 			for (k = n->children; k != NULL; k = k->next) {
 				if (adapter_is(k, "dbms"))
-					adapter_pattern(&ad->dbms, &ad->ndbms, k);
+					adapter_pattern(&ad->dbms, &ad->ndbms,
+					    k);
 				else if (adapter_is(k, "driver"))
 					adapter_pattern(&ad->drivers,
 					    &ad->ndrivers, k);
@@ -177,7 +178,8 @@ adapter_build(struct db_adapter *ad, xmlNodePtr root)
 
 			ad->quirks = xreallocarray(ad->quirks, ad->nquirks + 1,
 			    sizeof *ad->quirks);
-			ad->quirks[ad->nquirks++] = xasprintf("%s: %s", name, t);
+			ad->quirks[ad->nquirks++] = xasprintf("%s: %s", name,
+			    t);
 			free(name);
 			free(t);
 		}
@@ -431,7 +433,8 @@ db_adapter_limit(const struct db_adapter *ad, const char *sql, size_t n)
 		/* T-SQL: SELECT DISTINCT TOP n; Informix: SELECT FIRST n DISTINCT */
 		at = db_sqlscan_main_select(body, ad->limit == DBL_TOP);
 		if (at != NULL)
-			out = xasprintf("%.*s %s %zu%s%s", (int)(at - body), body,
+			out = xasprintf("%.*s %s %zu%s%s", (int)(at - body),
+			    body,
 			    ad->limit == DBL_TOP ? "TOP" : "FIRST", n,
 			    *at == ' ' || *at == '\n' || *at == '\t' ? "" : " ",
 			    at);

@@ -75,7 +75,8 @@ connect_option(struct db_source *src, struct strbuf *sb, const char *tmpl)
 		sb_addc(sb, ';');
 	for (p = tmpl; *p != '\0'; p++) {
 		if (strncmp(p, "{s}", 3) == 0) {
-			sb_addf(sb, "%d", (src->connect_timeout_ms + 999) / 1000);
+			sb_addf(sb, "%d",
+			    (src->connect_timeout_ms + 999) / 1000);
 			p += 2;
 		} else if (strncmp(p, "{q}", 3) == 0) {
 			sb_addf(sb, "%d", (q + 999) / 1000);

@@ -280,7 +280,8 @@ db_conv_from_db(struct db_conn *c, int utf8, const char *s, size_t len,
 			db_conv_hex(s, len, hex, sizeof hex);
 			db_err_set(err, DBE_CONVERT, "the database sent text "
 			    "that is not valid UTF-8 (bytes %s); set encoding= "
-			    "of the datasource to the database's encoding", hex);
+			    "of the datasource to the database's encoding",
+			    hex);
 			return -1;
 		}
 		*out = xstrndup(s, len);
@@ -460,7 +461,8 @@ int
 db_conv_date(const char *s, int *y, int *m, int *d)
 {
 	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-	    db_conv_digits(s, 4, y) == -1 || db_conv_digits(s + 5, 2, m) == -1 ||
+	    db_conv_digits(s, 4, y) == -1 ||
+	    db_conv_digits(s + 5, 2, m) == -1 ||
 	    db_conv_digits(s + 8, 2, d) == -1)
 		return -1;
 	if (*y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > db_conv_days(*y, *m))

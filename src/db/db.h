@@ -36,25 +36,30 @@ struct db_value {
 	enum db_vtype type;
 	int null;       /* 1: SQL NULL, which is not the empty string */
 	int64_t i;      /* DBV_INT, DBV_BOOL */
-	char *s;        /* DBV_TEXT, DBV_DECIMAL, DBV_DATE, DBV_TIMESTAMP (owned) */
+	char *s;        /* DBV_TEXT, DBV_DECIMAL, DBV_DATE, DBV_TIMESTAMP
+			   (owned) */
 };
 
 /* What went wrong, so that a flow can branch on it. */
 enum db_errkind {
 	DBE_NONE = 0,
-	DBE_DOWN,       /* no connection could be made (or negative cache says so) */
-	DBE_BUSY,       /* every pooled connection stayed in use for pool-wait */
+	DBE_DOWN,       /* no connection could be made (or negative cache says
+			   so) */
+	DBE_BUSY,       /* every pooled connection stayed in use for
+			   pool-wait */
 	DBE_TIMEOUT,    /* the statement ran past query-timeout */
 	DBE_SQL,        /* the database refused the statement */
 	DBE_CONVERT,    /* a value could not be converted (encoding, type) */
 	DBE_TOO_MANY,   /* more rows than max_rows */
-	DBE_REFUSED,    /* refused before reaching the database (read-only...) */
+	DBE_REFUSED,    /* refused before reaching the database
+			   (read-only...) */
 };
 
 struct db_err {
 	enum db_errkind kind;
 	char sqlstate[6];       /* ODBC SQLSTATE when the driver gave one */
-	char msg[512];          /* for logs and `kefu map test`; never holds a password */
+	char msg[512];          /* for logs and `kefu map test`; never holds a
+				   password */
 };
 
 /* One adapter profile (adapters/NAME.xml): the dialect of one DBMS. */
@@ -163,17 +168,21 @@ struct db_query {
 	const char *sql;                /* with '?' markers */
 	const struct db_param *params;
 	size_t nparams;
-	const enum db_vtype *coltypes;  /* wanted type per column, or NULL for all text */
+	const enum db_vtype *coltypes;  /* wanted type per column, or NULL for
+					   all text */
 	size_t ncoltypes;
-	size_t max_rows;                /* 0: no limit; more rows: DBE_TOO_MANY */
-	int writes;                     /* 0: read-only connection/statement check */
+	size_t max_rows;                /* 0: no limit; more rows:
+					   DBE_TOO_MANY */
+	int writes;                     /* 0: read-only connection/statement
+					   check */
 	int call;                       /* with writes 0: a stored procedure that
 					   returns rows and only reads (CALL, EXEC,
 					   {call ...}); runs on a read-only session,
 					   refused on a read-only datasource whose
 					   DBMS cannot make one */
 	int timeout_ms;                 /* 0: the datasource's query-timeout */
-	uint64_t sql_hash;              /* db_sql_hash(sql), or 0: hashed per run */
+	uint64_t sql_hash;              /* db_sql_hash(sql), or 0: hashed per
+					   run */
 	size_t sql_len;                 /* strlen(sql) when sql_hash is set */
 	int checked;                    /* db_sql_check accepted sql for this
 					   query's writes and call, giving... */
@@ -240,7 +249,8 @@ struct db_stats {
 	uint64_t timeouts;      /* of which timed out */
 	uint64_t connects;      /* connections made */
 	uint64_t connect_failures;
-	unsigned p50_us;        /* latency percentiles of successful statements */
+	unsigned p50_us;        /* latency percentiles of successful
+				   statements */
 	unsigned p99_us;
 	int up;                 /* 1: last attempt succeeded */
 	int open;               /* connections open now */

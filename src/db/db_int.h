@@ -69,7 +69,8 @@ struct db_adapter {
 	int access_mode;        /* SQL_ATTR_ACCESS_MODE read-only works */
 	char *ro_on, *ro_off;   /* SQL that makes a session read-only / not */
 	int query_timeout;      /* SQL_ATTR_QUERY_TIMEOUT works */
-	char *connect_timeout;  /* connection option template with {s}, or NULL */
+	char *connect_timeout;  /* connection option template with {s}, or
+				   NULL */
 	char *network;          /* <network option>: {s}, {q}, {qms}, or NULL */
 	int local;              /* <network local="yes">: no network I/O */
 	struct db_adenc *encs;
@@ -135,11 +136,14 @@ struct db_stmt {
 	struct db_pbind *pb;    /* nparams bindings */
 	size_t npb;
 	long timeout_s;         /* SQL_ATTR_QUERY_TIMEOUT set on the handle */
-	int timeout_ms;         /* the query's timeout it was set for; -1 none */
+	int timeout_ms;         /* the query's timeout it was set for; -1
+				   none */
 	struct db_cbind *cb;    /* ncols bound columns, or NULL: SQLGetData */
 	enum db_vtype *cbtypes; /* the types they were bound for */
-	SQLULEN cbfetched;      /* rows the last SQLFetch gave (ROWS_FETCHED_PTR) */
-	int nobind;             /* a value did not fit: SQLGetData from now on */
+	SQLULEN cbfetched;      /* rows the last SQLFetch gave
+				   (ROWS_FETCHED_PTR) */
+	int nobind;             /* a value did not fit: SQLGetData from now
+				   on */
 };
 
 /*

@@ -176,7 +176,8 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 				res->affected = rows;
 			rc = 0;
 		} else {
-			fr = db_fetch_bindcols(s, q) == 0 ? db_fetch_bound(src, c,
+			fr = db_fetch_bindcols(s, q) == 0 ? db_fetch_bound(src,
+			    c,
 			    s, q, res, &arena, err) : 2;
 			if (fr == 1 && !w.fired) {
 				/* Again, fetching the careful way. */
@@ -188,7 +189,8 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 				r = SQLExecute(s->st);
 				if (!SQL_SUCCEEDED(r) && r != SQL_NO_DATA) {
 					db_exec_diag(SQL_HANDLE_STMT, s->st,
-					    DBE_SQL, err, "the database refused "
+					    DBE_SQL, err,
+					    "the database refused "
 					    "the statement");
 					fr = -1;
 				} else
@@ -480,7 +482,8 @@ db_exec_probe(struct db_source *src, struct db_conn *c, struct db_err *err)
 		r = SQLGetTypeInfo(st, SQL_ALL_TYPES);
 	db_watchdog_unwatch(src, &w);
 	if (!SQL_SUCCEEDED(r))
-		db_exec_diag(SQL_HANDLE_STMT, st, DBE_DOWN, err, "probe failed");
+		db_exec_diag(SQL_HANDLE_STMT, st, DBE_DOWN, err,
+		    "probe failed");
 	else if (w.fired) {
 		db_err_set(err, DBE_TIMEOUT, "probe timed out");
 		r = SQL_ERROR;

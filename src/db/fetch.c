@@ -149,7 +149,8 @@ fetch_cell_text(struct db_source *src, struct db_conn *c, const char *colname,
 	switch (type) {
 	case DBV_INT:
 		if (db_conv_int(text, &v->i) == -1) {
-			db_err_set(err, DBE_CONVERT, "column %s holds \"%.40s\", "
+			db_err_set(err, DBE_CONVERT,
+			    "column %s holds \"%.40s\", "
 			    "which is not a whole number; declare it decimal",
 			    colname, text);
 			return -1;
@@ -213,7 +214,8 @@ fetch_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 		r = SQLGetData(st, col, SQL_C_TYPE_DATE, &d, sizeof d, &ind);
 		if (!SQL_SUCCEEDED(r)) {
 			db_exec_diag(SQL_HANDLE_STMT, st, DBE_CONVERT, err, "");
-			snprintf(err->msg, sizeof err->msg, "column %s is not a "
+			snprintf(err->msg, sizeof err->msg,
+			    "column %s is not a "
 			    "date [SQLSTATE %s]", colname, err->sqlstate);
 			return -1;
 		}
@@ -238,7 +240,8 @@ fetch_get_cell(struct db_source *src, struct db_conn *c, SQLHSTMT st,
 		    &ind);
 		if (!SQL_SUCCEEDED(r)) {
 			db_exec_diag(SQL_HANDLE_STMT, st, DBE_CONVERT, err, "");
-			snprintf(err->msg, sizeof err->msg, "column %s is not a "
+			snprintf(err->msg, sizeof err->msg,
+			    "column %s is not a "
 			    "timestamp [SQLSTATE %s]", colname, err->sqlstate);
 			return -1;
 		}
@@ -418,7 +421,8 @@ db_fetch_bindcols(struct db_stmt *s, const struct db_query *q)
 	SQLRETURN r;
 
 	if (s->nobind || q->writes || n == 0 || n > 64) {
-		db_stmt_unbind(s);         /* SQLGetData needs unbound columns */
+		db_stmt_unbind(s);         /* SQLGetData needs unbound
+					      columns */
 		return -1;
 	}
 	if (s->cb != NULL) {

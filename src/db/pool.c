@@ -285,7 +285,8 @@ db_pool_acquire(struct db_source *src, int readonly, int wait_ms,
 				if (grace == 0)
 					grace = now + SOURCE_GRACE_MS;
 				if (!src->up || now >= grace)
-					return db_outage_unreachable(src, err, 0);
+					return db_outage_unreachable(src, err,
+					    0);
 				db_source_deadline(&ts, grace);
 				pthread_cond_timedwait(&src->cond, &src->lock,
 				    &ts);
@@ -314,7 +315,8 @@ db_pool_acquire(struct db_source *src, int readonly, int wait_ms,
 			now = now_ms();
 			if (now >= open_by) {
 				pthread_mutex_unlock(&src->lock);
-				db_err_set(err, DBE_TIMEOUT, "datasource %s: no "
+				db_err_set(err, DBE_TIMEOUT,
+				    "datasource %s: no "
 				    "connection could be opened within %d ms "
 				    "(the statement's deadline); kefu goes on "
 				    "opening it in the background", src->name,
@@ -345,7 +347,8 @@ db_pool_acquire(struct db_source *src, int readonly, int wait_ms,
 		/* Slots held by openers: no longer than for one's own. */
 		until = src->opening > 0 && open_by < deadline ? open_by :
 		    deadline;
-		db_source_deadline(&ts, suspect && grace < until ? grace : until);
+		db_source_deadline(&ts, suspect &&
+		    grace < until ? grace : until);
 		if (now >= until || pthread_cond_timedwait(&src->cond,
 		    &src->lock, &ts) == ETIMEDOUT) {
 			if (pool_idle(src) != NULL ||

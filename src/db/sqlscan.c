@@ -107,7 +107,8 @@ sqlscan_next(const char *p, int bs, struct tok *t)
 		t->kind = TK_END;
 		return p;
 	}
-	if (isalpha((unsigned char)*p) || *p == '_' || (unsigned char)*p >= 0x80) {
+	if (isalpha((unsigned char)*p) || *p == '_' ||
+	    (unsigned char)*p >= 0x80) {
 		e = p;
 		while (isalnum((unsigned char)*e) || *e == '_' || *e == '$' ||
 		    (unsigned char)*e >= 0x80)
@@ -200,7 +201,8 @@ sqlscan_check1(const char *sql, int writes, int bs, char **why)
 				return -1;
 			}
 		} else if (!writes && first) {
-			if (!sqlscan_is(&t, "SELECT") && !sqlscan_is(&t, "WITH") &&
+			if (!sqlscan_is(&t, "SELECT") &&
+			    !sqlscan_is(&t, "WITH") &&
 			    !sqlscan_is(&t, "VALUES") &&
 			    !(t.kind == TK_PUNCT && *t.s == '(')) {
 				*why = xasprintf("the statement is not a query "
@@ -292,7 +294,8 @@ db_sqlscan_split(const char *script, size_t *n)
 		else if (create && (sqlscan_is(&t, "TRIGGER") ||
 		    sqlscan_is(&t, "FUNCTION") || sqlscan_is(&t, "PROCEDURE")))
 			routine = 1;
-		if (routine && (sqlscan_is(&t, "BEGIN") || sqlscan_is(&t, "CASE")))
+		if (routine &&
+		    (sqlscan_is(&t, "BEGIN") || sqlscan_is(&t, "CASE")))
 			depth++;
 		else if (routine && sqlscan_is(&t, "END") && depth > 0)
 			depth--;

@@ -47,7 +47,8 @@ db_watchdog_main(void *arg)
 		 * no wake-up); db_watchdog_watch signals only for an earlier
 		 * deadline than src->wnext.
 		 */
-		if (next == NULL && src->wnext > now && src->wnext != UINT64_MAX) {
+		if (next == NULL && src->wnext > now &&
+		    src->wnext != UINT64_MAX) {
 			db_source_deadline(&ts, src->wnext);
 			pthread_cond_timedwait(&src->wcond, &src->wlock, &ts);
 			continue;

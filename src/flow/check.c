@@ -122,7 +122,8 @@ chk_prompts(struct chk *c, const struct flow_node *n)
 /* ---- variables and types ---- */
 
 static const char *const chk_builtins[][2] = {
-	{ "caller", "text" }, { "lang", "text" }, { "line", "text" }, { "call", "text" },
+	{ "caller", "text" }, { "lang", "text" }, { "line", "text" },
+	    { "call", "text" },
 };
 
 /* The index of variable name in c->vars, or -1. */
@@ -354,7 +355,8 @@ chk_gen_edge(struct chk *c, const struct flow_node *n, const char *label,
 		chk_gen(c, set, n->var);
 		break;
 	case FK_QUERY:
-		if (strcmp(label, "found") == 0 || strcmp(label, "empty") == 0 ||
+		if (strcmp(label, "found") == 0 ||
+		    strcmp(label, "empty") == 0 ||
 		    strcmp(label, "many") == 0)
 			chk_gen(c, set, n->count_var);
 		if (strcmp(label, "found") == 0 &&
@@ -670,7 +672,8 @@ chk_call(struct chk *c, const struct flow_node *n)
 	whose = xasprintf("flow %s", callee->name);
 	for (i = 0; i < callee->nparams; i++) {
 		for (j = 0; j < n->nargs; j++)
-			if (strcmp(n->args[j].name, callee->params[i].name) == 0)
+			if (strcmp(n->args[j].name,
+			    callee->params[i].name) == 0)
 				break;
 		if (j < n->nargs)
 			chk_arg_type(c, &n->args[j], callee->params[i].type,
@@ -682,7 +685,8 @@ chk_call(struct chk *c, const struct flow_node *n)
 	}
 	for (j = 0; j < n->nargs; j++) {
 		for (i = 0; i < callee->nparams; i++)
-			if (strcmp(n->args[j].name, callee->params[i].name) == 0)
+			if (strcmp(n->args[j].name,
+			    callee->params[i].name) == 0)
 				break;
 		if (i == callee->nparams)
 			chk_err(c, n->args[j].line, "flow %s has no param "

@@ -44,10 +44,12 @@ enum flow_dstate {
 
 struct flow_digits {
 	struct flow_digits_cfg cfg;
-	char buf[FLOW_DIGITS_MAX + 1];  /* collected keys, terminator excluded */
+	char buf[FLOW_DIGITS_MAX + 1];  /* collected keys, terminator
+					   excluded */
 	int n;                  /* keys in buf */
 	int at_max;             /* max reached, waiting for the terminator */
-	uint64_t deadline;      /* clock value at which the current timer fires */
+	uint64_t deadline;      /* clock value at which the current timer
+				   fires */
 	enum flow_dstate state;
 	const char *why;        /* static reason: "terminator", "max digits",
 	                           "inter-digit timeout", "term timeout",
@@ -81,7 +83,8 @@ void flow_prompts_clear(struct flow_prompts *p);
 
 /* Outcomes of a query, the branch names of <query>. */
 enum flow_outcome {
-	FLOW_Q_FOUND = 0,       /* rows as expected (one, or >= 1 for rows=many) */
+	FLOW_Q_FOUND = 0,       /* rows as expected (one, or >= 1 for
+				   rows=many) */
 	FLOW_Q_EMPTY,           /* no row */
 	FLOW_Q_MANY,            /* more than one row where one was expected */
 	FLOW_Q_INVALID,         /* a parameter broke the mapping's contract */

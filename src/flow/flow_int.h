@@ -75,7 +75,8 @@ struct flow_node {
 	int barge_in;
 	/* menu */
 	char *short_greeting;
-	char **item_prompts;    /* per menu item, same order as the item edges */
+	char **item_prompts;    /* per menu item, same order as the item
+				   edges */
 	size_t nitems;
 	/* menu, input */
 	char *invalid_prompt;
@@ -109,7 +110,8 @@ struct flow_node {
 	/* language: the one set; play: the one spoken (NULL: the call's) */
 	char *lang;
 	/* foreach */
-	char *over;             /* id of the query node whose rows are iterated */
+	char *over;             /* id of the query node whose rows are
+				   iterated */
 	int max_rows;
 	int page;               /* rows per page (page=); 0: all in a row */
 	char *more_prompt;      /* offered after a page with rows after it */
@@ -131,7 +133,8 @@ struct flow {
 	size_t noutputs;
 	struct flow_node **nodes;       /* top-level, document order */
 	size_t nnodes;
-	struct strmap ids;              /* id -> top-level node (flow_find_node) */
+	struct strmap ids;              /* id -> top-level node
+					   (flow_find_node) */
 	struct flow_node *start;
 };
 

@@ -227,7 +227,8 @@ load_menu(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 			continue;
 		key = xml_attr(c, "key");
 		if (flow_node_edge(n, key) != NULL)
-			xml_err(&lc->xe, xml_line(c), "menu key %s used twice", key);
+			xml_err(&lc->xe, xml_line(c), "menu key %s used twice",
+			    key);
 		load_edge(n, key, xml_attr(c, "goto"), xml_line(c));
 		free(key);
 		n->item_prompts = xreallocarray(n->item_prompts,
@@ -263,7 +264,8 @@ load_input(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 		rc = regcomp(&n->re, re, REG_EXTENDED | REG_NOSUB);
 		free(re);
 		if (rc != 0)
-			xml_err(&lc->xe, n->line, "pattern \"%s\" is not a valid "
+			xml_err(&lc->xe, n->line,
+			    "pattern \"%s\" is not a valid "
 			    "extended regular expression", n->pattern);
 		else
 			n->has_re = 1;
@@ -276,11 +278,13 @@ load_input(struct loadctx *lc, struct flow_node *n, xmlNodePtr x)
 	free(t);
 	load_edge_attr(n, x, "cancel", "cancel");
 	if ((n->cancel_key != '\0') != (flow_node_edge(n, "cancel") != NULL))
-		xml_err(&lc->xe, n->line, "cancel-key= and cancel= go together");
+		xml_err(&lc->xe, n->line,
+		    "cancel-key= and cancel= go together");
 	if (n->cancel_key != '\0' && n->cancel_key == n->dig.terminator)
 		xml_err(&lc->xe, n->line, "cancel-key is also the terminator");
 	if (n->confirm && n->confirm_prompt == NULL)
-		xml_err(&lc->xe, n->line, "confirm=\"yes\" needs confirm-prompt=");
+		xml_err(&lc->xe, n->line,
+		    "confirm=\"yes\" needs confirm-prompt=");
 }
 
 static const char *const load_branches[] = {
@@ -545,14 +549,16 @@ load_link(struct loadctx *lc, struct flow *f, xmlNodePtr *xs)
 				continue;
 			if ((e->to = flow_find_node(f, e->target)) == NULL)
 				xml_err(&lc->xe, e->line, "%s \"%s\": no node "
-				    "with id \"%s\" in flow %s", strcmp(e->label,
+				    "with id \"%s\" in flow %s",
+				    strcmp(e->label,
 				    "next") == 0 ? "next" : e->label,
 				    e->target, e->target, f->name);
 		}
 		if (n->kind == FK_FOREACH) {
 			sib = flow_find_node(f, n->over);
 			if (sib == NULL || sib->kind != FK_QUERY)
-				xml_err(&lc->xe, n->line, "foreach query=\"%s\": "
+				xml_err(&lc->xe, n->line,
+				    "foreach query=\"%s\": "
 				    "no <query> with that id in flow %s",
 				    n->over, f->name);
 		}

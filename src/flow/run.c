@@ -569,7 +569,8 @@ run_menu(struct run *r, const struct flow_node *n,
 		}
 		timeout = d.state == FLOW_D_NOINPUT;
 		if (run_retry(r, n, timeout, &ninvalid, &ntimeouts, &rc))
-			return rc != RUN_NEXT ? rc : run_escalate(r, n, timeout ?
+			return rc != RUN_NEXT ? rc : run_escalate(r, n,
+			    timeout ?
 			    "too many time-outs" : "too many invalid keys",
 			    next);
 		if (rc != RUN_NEXT)
@@ -665,7 +666,8 @@ run_input(struct run *r, const struct flow_node *n,
 			continue;
 		}
 		if (run_retry(r, n, timeout, &ninvalid, &ntimeouts, &rc))
-			return rc != RUN_NEXT ? rc : run_escalate(r, n, timeout ?
+			return rc != RUN_NEXT ? rc : run_escalate(r, n,
+			    timeout ?
 			    "too many time-outs" : "too many invalid entries",
 			    next);
 		if (rc != RUN_NEXT)

@@ -95,7 +95,8 @@ at_classify(const char *line)
 
 	for (i = 0; i < nitems(at_words); i++) {
 		n = strlen(at_words[i].word);
-		if (at_words[i].prefix ? strncmp(line, at_words[i].word, n) == 0 :
+		if (at_words[i].prefix ? strncmp(line, at_words[i].word,
+		    n) == 0 :
 		    strcmp(line, at_words[i].word) == 0)
 			return at_words[i].res;
 	}
@@ -174,7 +175,8 @@ at_unread(struct at *at, const uint8_t *buf, size_t n)
 	if (n == 0)
 		return;
 	if (n + left > sizeof at->in)
-		n = sizeof at->in - left;       /* cannot happen: reads are smaller */
+		n = sizeof at->in - left;       /* cannot happen: reads are
+						   smaller */
 	memmove(at->in + n, at->in + at->inpos, left);
 	memcpy(at->in, buf, n);
 	at->inpos = 0;

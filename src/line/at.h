@@ -61,8 +61,10 @@ struct at_lex {
 };
 enum at_lex_out {
 	AT_LEX_NONE,            /* nothing complete yet */
-	AT_LEX_LINE,            /* a line is in lx->buf (NUL-terminated, no CR/LF) */
-	AT_LEX_JUNK,            /* an overlong or unprintable line was dropped */
+	AT_LEX_LINE,            /* a line is in lx->buf (NUL-terminated, no
+				   CR/LF) */
+	AT_LEX_JUNK,            /* an overlong or unprintable line was
+				   dropped */
 	AT_LEX_DLE,             /* a DLE event; *code */
 };
 enum at_lex_out at_lex_byte(struct at_lex *lx, uint8_t c, char *code);
@@ -81,7 +83,8 @@ struct at {
 	void *arg;
 	unsigned junk;          /* junk lines since the last good one */
 	int skip_lf;            /* drop the LF of CONNECT CR LF from data */
-	const atomic_int *stop; /* when set, at_line returns early (may be NULL) */
+	const atomic_int *stop; /* when set, at_line returns early (may be
+				   NULL) */
 	int want_prompt;        /* at_prompt: a lone '>' ends the wait */
 	char final[AT_LINE_MAX];/* the last final result line of at_cmd
 				   ("+CMS ERROR: 332": the code matters) */

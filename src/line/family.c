@@ -15,7 +15,8 @@
 
 static const char *const family_v253_init[] = {
 	"AT+VNH=0",             /* normal automatic hang-ups */
-	"AT+VIT=0",             /* no inactivity timer: never drop to data mode */
+	"AT+VIT=0",             /* no inactivity timer: never drop to data
+				   mode */
 	NULL
 };
 
@@ -36,21 +37,25 @@ static const struct modem_family family_v253 = {
 	.vsm_set = "AT+VSM=%d,%u",      /* retried with ",0,0" on ERROR */
 	.fallback_cml = 1,              /* V.253 table 17: unsigned PCM */
 	.fallback_enc = AUDIO_U8,       /* ... which is 8-bit unsigned */
-	.vsd = "AT+VSD=128,%d",         /* nominal sensitivity, period in 0.1 s */
-	.soft_silence = 0,              /* trusts DLE s / DLE q (kefu measures too) */
+	.vsd = "AT+VSD=128,%d",         /* nominal sensitivity, period in 0.1
+					   s */
+	.soft_silence = 0,              /* trusts DLE s / DLE q (kefu measures
+					   too) */
 	.spurious_dialtone_ms = 0,      /* DLE d means the caller is gone */
 	.after_beep = NULL,             /* nothing to redo after +VTS */
 	.vts_unit_ms = 10,              /* V.253: +VTS durations in 10 ms */
 };
 
 static const struct modem_family family_conexant = {
-	.name = "conexant",             /* CX930xx: Zoom 3095, Dell RD02-D400... */
+	.name = "conexant",             /* CX930xx: Zoom 3095, Dell
+					   RD02-D400... */
 	.desc = "Conexant CX930xx (Zoom 3095 and similar USB modems)",
 	.init = family_conexant_init,   /* +VIT */
 	.vsm_set = "AT+VSM=%d,%u,0,0",  /* the 4-argument form it wants */
 	.fallback_cml = 1,              /* "UNSIGNED PCM" */
 	.fallback_enc = AUDIO_U8,       /* ... 8-bit unsigned */
-	.vsd = NULL,                    /* accepted but ignored (+VSD? stays 128,0) */
+	.vsd = NULL,                    /* accepted but ignored (+VSD? stays
+					   128,0) */
 	.soft_silence = 1,              /* so kefu detects silence itself */
 	.spurious_dialtone_ms = 0,      /* DLE d means the caller is gone */
 	.after_beep = NULL,             /* nothing to redo after +VTS */
@@ -65,9 +70,12 @@ static const struct modem_family family_usr = {
 	.fallback_cml = 128,            /* "8-BIT LINEAR" (unsigned) */
 	.fallback_enc = AUDIO_U8,       /* ... 8-bit unsigned */
 	.vsd = "AT+VSD=128,%d",         /* honoured: DLE s / DLE q */
-	.soft_silence = 0,              /* trusts DLE s / DLE q (kefu measures too) */
-	.spurious_dialtone_ms = 500,    /* a DLE d as VTX/VRX starts is spurious */
-	.after_beep = "AT+VLS=1",       /* re-select the line: DTMF after a beep */
+	.soft_silence = 0,              /* trusts DLE s / DLE q (kefu measures
+					   too) */
+	.spurious_dialtone_ms = 500,    /* a DLE d as VTX/VRX starts is
+					   spurious */
+	.after_beep = "AT+VLS=1",       /* re-select the line: DTMF after a
+					   beep */
 	.vts_unit_ms = 10,              /* +VTS durations in 10 ms */
 };
 

@@ -33,8 +33,10 @@ enum dle_kind {
 	DLE_K_DTMF_START,       /* '/' start of a tone */
 	DLE_K_DTMF_END,         /* '~' end of a tone */
 	DLE_K_ETX,              /* end of the received stream */
-	DLE_K_HANGUP,           /* b busy, d dial tone, l loop break...: caller gone */
-	DLE_K_NOVOICE,          /* s: silence from the start (presumed hang-up) */
+	DLE_K_HANGUP,           /* b busy, d dial tone, l loop break...: caller
+				   gone */
+	DLE_K_NOVOICE,          /* s: silence from the start (presumed
+				   hang-up) */
 	DLE_K_QUIET,            /* q: voice, then silence (end of message) */
 	DLE_K_HANDSET,          /* H, P: someone picked up an extension */
 	DLE_K_RING,             /* R: a ring (voice command mode) */
@@ -72,7 +74,8 @@ char dtmf_feed(struct dtmf *t, int code);
 
 /* One line of AT+VSM=? */
 struct vsm_fmt {
-	int cml;                /* compression method number (vendor-specific) */
+	int cml;                /* compression method number
+				   (vendor-specific) */
 	char name[32];          /* "UNSIGNED PCM", "8-BIT LINEAR"... */
 	int bits;               /* bits per sample */
 	unsigned rates[8];      /* sample rates offered */
@@ -96,16 +99,19 @@ const char *vsm_enc_name(enum audio_enc e);
 struct modem_family {
 	const char *name;               /* kefu.conf family= */
 	const char *desc;
-	const char *const *init;        /* extra commands at open, NULL-terminated */
+	const char *const *init;        /* extra commands at open,
+					   NULL-terminated */
 	const char *vsm_set;            /* printf: cml, rate */
 	int fallback_cml;               /* when AT+VSM=? gives nothing usable */
 	enum audio_enc fallback_enc;
-	const char *vsd;                /* printf: silence in 0.1 s; NULL: not sent */
+	const char *vsd;                /* printf: silence in 0.1 s; NULL: not
+					   sent */
 	int soft_silence;               /* +VSD is ignored: rely on software */
 	unsigned spurious_dialtone_ms;  /* a DLE d this soon after AT+VTX/AT+VRX
 					   is the firmware's, not the line's
 					   (USR); 0: every DLE d counts */
-	const char *after_beep;         /* re-select the line after +VTS; NULL */
+	const char *after_beep;         /* re-select the line after +VTS;
+					   NULL */
 	unsigned vts_unit_ms;           /* unit of the +VTS duration */
 };
 extern const struct modem_family *const modem_families[];

@@ -44,7 +44,8 @@ struct modem {
 	struct dtmf dtmf;
 	struct at_lex junk;             /* text bytes seen while playing */
 	enum modem_mode mode;
-	uint64_t data_since;            /* now_ms() when AT+VTX/AT+VRX connected */
+	uint64_t data_since;            /* now_ms() when AT+VTX/AT+VRX
+					   connected */
 	int late_reply;                 /* a command was answered by NO CARRIER:
 					   its own answer may still come */
 	int stray_data;                 /* a CONNECT nobody asked for: the modem
@@ -53,11 +54,13 @@ struct modem {
 	uint64_t last_ring;
 	struct line_callerid cid;
 	int cid_reported;
-	const char *gone;               /* why the caller is gone, NULL while there */
+	const char *gone;               /* why the caller is gone, NULL while
+					   there */
 	int gone_reported;
 	int etx;                        /* DLE ETX received */
 	int nocarrier;                  /* NO CARRIER inside the data stream */
-	char tail[16];                  /* last audio bytes, to spot NO CARRIER */
+	char tail[16];                  /* last audio bytes, to spot NO
+					   CARRIER */
 	int quiet, novoice;             /* DLE q / DLE s received */
 	uint64_t deadline;              /* max-call */
 	int cmd_ms;                     /* AT command timeout */
@@ -298,7 +301,8 @@ modem_set_vsm(struct modem *m, int cml, unsigned rate, char **cause)
 		if (i == 0)
 			snprintf(cmd, sizeof cmd, m->fam->vsm_set, cml, rate);
 		else if (strstr(m->fam->vsm_set, ",0,0") == NULL)
-			snprintf(cmd, sizeof cmd, "AT+VSM=%d,%u,0,0", cml, rate);
+			snprintf(cmd, sizeof cmd, "AT+VSM=%d,%u,0,0", cml,
+			    rate);
 		else
 			snprintf(cmd, sizeof cmd, "AT+VSM=%d,%u", cml, rate);
 		if (at_cmd(&m->at, cmd, m->cmd_ms, NULL, &r, cause) == -1)
@@ -521,7 +525,8 @@ modem_wait_call(struct line *ln, struct line_call *call, char **cause)
 			call->cid = m->cid;
 			return LINE_OK;
 		}
-		if (m->rings > 0 && now_ms() - m->last_ring > MODEM_RING_GAP_MS) {
+		if (m->rings > 0 &&
+		    now_ms() - m->last_ring > MODEM_RING_GAP_MS) {
 			log_info("%s: the caller hung up after %u ring(s)",
 			    m->tag, m->rings);
 			modem_call_reset(m);
@@ -975,7 +980,8 @@ modem_play(struct line *ln, const void *audio, size_t len, int barge_in,
  * must not reach the recording (six loud samples: a click at the end).
  */
 struct modem_hold {
-	line_sink_h *sink;              /* NULL: nothing kept (keys, or refused) */
+	line_sink_h *sink;              /* NULL: nothing kept (keys, or
+					   refused) */
 	void *arg;
 	uint8_t b[MODEM_HOLD];
 	size_t n;
@@ -1088,7 +1094,8 @@ modem_rec_abort(struct modem *m, struct modem_hold *hold, char **cause)
 /* What modem_listen() remembers across reads. */
 struct modem_ear {
 	int heard;                      /* voice since the start */
-	uint64_t quiet_since;           /* start of the current silence, 0: none */
+	uint64_t quiet_since;           /* start of the current silence, 0:
+					   none */
 };
 
 /*
@@ -1181,7 +1188,8 @@ modem_receive(struct modem *m, const struct line_rec *rec, int timeout_ms,
 			end = LINE_DIGIT;
 			break;
 		}
-		if (timeout_ms > 0 && now_ms() - start >= (uint64_t)timeout_ms) {
+		if (timeout_ms > 0 &&
+		    now_ms() - start >= (uint64_t)timeout_ms) {
 			end = LINE_TIMEOUT;
 			break;
 		}
@@ -1243,7 +1251,8 @@ modem_beep(struct line *ln, unsigned freq_hz, unsigned ms, char **cause)
 	if (r == AT_R_NO_CARRIER || r == AT_R_BUSY)
 		m->late_reply = 1;
 	if (r == AT_R_ERROR) {
-		log_warnx("%s: the modem cannot beep (%s refused)", m->tag, cmd);
+		log_warnx("%s: the modem cannot beep (%s refused)", m->tag,
+		    cmd);
 		st = LINE_OK;
 	} else
 		st = modem_cmd_status(m, cmd, r, cause);
@@ -1314,10 +1323,12 @@ const struct line_ops line_ops_modem = {
 	.name = "modem",                /* V.253 voice modem */
 	.kind = "modem",
 	.recovery = "re-initialising the modem",
-	.open = modem_open,             /* port, ATZ, family, +VSM=?, +VCID, back to data mode */
+	.open = modem_open,             /* port, ATZ, family, +VSM=?, +VCID,
+					   back to data mode */
 	.wait_call = modem_wait_call,   /* count RING / DLE R, read caller ID */
 	.answer = modem_answer,         /* +FCLASS=8, +VSM, +VSD, +VLS=<"T"> */
-	.play = modem_play,             /* +VTX, shielded 100 ms chunks, DLE ETX */
+	.play = modem_play,             /* +VTX, shielded 100 ms chunks, DLE
+					   ETX */
 	.play_src = modem_play_src,     /* the same as the audio is made */
 	.wait_digit = modem_wait_digit, /* +VRX, audio discarded, DLE ! */
 	.record = modem_record,         /* +VRX into the sink, DLE ! */

@@ -55,9 +55,12 @@ struct sim {
 	int fast;                       /* the client asked for fast pacing */
 	char in[SIM_LINE_MAX + 1];      /* partial command line */
 	size_t inlen;
-	size_t audio_left;              /* bytes of an AUDIO block still to come */
-	const char *gone;               /* why the call is over, NULL while on */
-	int skip;                       /* TIMEOUT received: end the current wait */
+	size_t audio_left;              /* bytes of an AUDIO block still to
+					   come */
+	const char *gone;               /* why the call is over, NULL while
+					   on */
+	int skip;                       /* TIMEOUT received: end the current
+					   wait */
 	uint64_t deadline;              /* max-call */
 	struct sim_pend pend[SIM_PEND_MAX];     /* clients being greeted */
 	size_t npend;
@@ -70,7 +73,8 @@ struct sim_ear {
 	int heard;                      /* voice since the start */
 	uint64_t audio_bytes;           /* received so far */
 	uint64_t quiet_bytes;           /* trailing quiet audio */
-	uint64_t last_voice;            /* now_ms() of the last voice (or start) */
+	uint64_t last_voice;            /* now_ms() of the last voice (or
+					   start) */
 };
 
 static void
@@ -346,7 +350,8 @@ sim_open(struct line *ln, char **cause)
 	struct stat st;
 
 	if (dev == NULL || *dev == '\0')
-		return kf_error(cause, "[line %s] is a simulated line and needs "
+		return kf_error(cause,
+		    "[line %s] is a simulated line and needs "
 		    "'device' (the path of its socket)", ln->name);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
@@ -855,7 +860,8 @@ sim_hangup(struct line *ln, char **cause)
 		/* best effort: the caller may be gone already */
 		snprintf(msg, sizeof msg, "HANGUP %s\n", why != NULL ? why :
 		    "kefu ended the call");
-		(void)send(s->fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)send(s->fd, msg, strlen(msg),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		shutdown(s->fd, SHUT_WR);
 	}
 	sim_drop(s);

@@ -327,7 +327,8 @@ static const struct map_prep *
 map_exec_prep(const struct map *cm, const struct map_sql_info *si,
     const struct db_adapter *ad, struct map_prep *tmp)
 {
-	struct map *m = (struct map *)cm;       /* prep is set once, atomically */
+	struct map *m = (struct map *)cm;       /* prep is set once,
+						   atomically */
 	const struct map_info *mi = &m->info;
 	struct map_prep *p, *expect = NULL;
 	char *why = NULL;

@@ -30,7 +30,8 @@ struct map_prep {
 struct map {
 	struct map_info info;           /* first: what map_info() returns */
 	struct map_param_info *params;
-	regex_t *regex;                 /* per param; compiled when pattern set */
+	regex_t *regex;                 /* per param; compiled when pattern
+					   set */
 	struct map_sql_info *sql;
 	struct map_column_info *columns;
 	enum db_vtype *coltypes;        /* columns[i].type, for db_query */

@@ -299,7 +299,8 @@ map_param_deccmp(const char *a, const char *b)
 	else if ((r = strncmp(a, b, ia)) == 0) {
 		a += ia + (a[ia] == '.');
 		b += ib + (b[ib] == '.');
-		for (; *a != '\0' || *b != '\0'; a += *a != '\0', b += *b != '\0')
+		for (; *a != '\0' || *b != '\0'; a += *a != '\0',
+		    b += *b != '\0')
 			if ((r = (*a ? *a : '0') - (*b ? *b : '0')) != 0)
 				break;
 	}

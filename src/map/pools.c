@@ -26,7 +26,8 @@ map_pools_open(const struct conf *conf, const struct db_adapters *ads,
 
 	p->src = xcalloc(conf->nds + 1, sizeof *p->src);
 	for (i = 0; i < conf->nds; i++) {
-		if (db_source_open(&conf->ds[i], ads, &p->src[i], cause) == -1) {
+		if (db_source_open(&conf->ds[i], ads, &p->src[i],
+		    cause) == -1) {
 			map_pools_close(p);
 			return -1;
 		}

@@ -105,8 +105,10 @@ serial_close(struct port *p)
 
 const struct port_ops port_ops_serial = {
 	.name = "serial",               /* libserialport device */
-	.open = serial_open,            /* sp_open + 8N1 + speed + flow, DTR on */
-	.set_flow = serial_set_flow,    /* RTS/CTS via libserialport, XON via termios */
+	.open = serial_open,            /* sp_open + 8N1 + speed + flow, DTR
+					   on */
+	.set_flow = serial_set_flow,    /* RTS/CTS via libserialport, XON via
+					   termios */
 	.flush = serial_flush,          /* sp_flush */
 	.close = serial_close,          /* sp_close */
 };

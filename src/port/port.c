@@ -183,7 +183,8 @@ port_write(struct port *p, const void *buf, size_t len, int timeout_ms,
 			    strerror(errno));
 		r = poll(&pfd, 1, timeout_ms);
 		if (r == 0)
-			return kf_error(cause, "%s: no write possible for %d ms "
+			return kf_error(cause,
+			    "%s: no write possible for %d ms "
 			    "(flow control stuck?)", p->dev, timeout_ms);
 		if (r == -1 && errno != EINTR)
 			return kf_error(cause, "%s: poll: %s", p->dev,

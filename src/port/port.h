@@ -19,8 +19,10 @@
 enum port_flow {
 	PORT_FLOW_NONE,
 	PORT_FLOW_RTSCTS,       /* hardware, the default */
-	PORT_FLOW_XON_OUT,      /* obey XON/XOFF from the modem (IXON), while playing */
-	PORT_FLOW_XON_IN,       /* send XON/XOFF to the modem (IXOFF), while recording */
+	PORT_FLOW_XON_OUT,      /* obey XON/XOFF from the modem (IXON), while
+				   playing */
+	PORT_FLOW_XON_IN,       /* send XON/XOFF to the modem (IXOFF), while
+				   recording */
 };
 
 struct port_conf {
@@ -47,7 +49,8 @@ struct port_ops {
 
 struct port {
 	const struct port_ops *ops;
-	char *dev;              /* as given: /dev/ttyACM0, /dev/pts/3, tcp:h:p */
+	char *dev;              /* as given: /dev/ttyACM0, /dev/pts/3,
+				   tcp:h:p */
 	int fd;                 /* non-blocking descriptor */
 	void *priv;             /* the kind's own state (struct sp_port *...) */
 	int speed;              /* bit/s in effect (0 for tcp) */

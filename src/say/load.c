@@ -290,7 +290,8 @@ load_digits(struct ld *ld, xmlNode *n)
 	}
 	for (i = 0; i < 10; i++)
 		if (ld->r->digit[i] < 0)
-			return ld_err(ld, n, "<digits>: no <digit value=\"%d\">",
+			return ld_err(ld, n,
+			    "<digits>: no <digit value=\"%d\">",
 			    i);
 	return 0;
 }
@@ -406,7 +407,8 @@ load_money(struct ld *ld, xmlNode *n)
 	    attr_int(ld, n, "max-digits", 1, 64, 16,
 	    &r->money_max_digits) == -1 ||
 	    attr_enum(ld, n, "negative", negval, 0, &r->money_negative) == -1 ||
-	    attr_enum(ld, n, "extra-decimals", xdval, 0, &r->money_round) == -1 ||
+	    attr_enum(ld, n, "extra-decimals", xdval, 0,
+	    &r->money_round) == -1 ||
 	    attr_prompt(ld, n, "whole", 0, &r->money_whole) == -1)
 		return -1;
 	for (c = n->children; c != NULL; c = c->next) {

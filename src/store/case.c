@@ -111,21 +111,6 @@ store_case_route(const struct conf *conf, const char *kind, const char *key)
 	return NULL;
 }
 
-/* Local time now, or the given one. */
-static const char *
-case_now(const char *now, char buf[20])
-{
-	struct tm tm;
-	time_t t;
-
-	if (now != NULL)
-		return now;
-	t = time(NULL);
-	localtime_r(&t, &tm);
-	strftime(buf, 20, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
-}
-
 /*
  * The SQLSTATE of the last statement of this thread's transaction that
  * failed, so that a number issued twice (23...) or a deadlock victim
@@ -440,7 +425,7 @@ store_case_create(struct db_source *src, const struct conf *conf,
 		return -1;
 	memset(&cc, 0, sizeof cc);
 	cc.c = c;
-	cc.now = case_now(c->now, buf);
+	cc.now = store_stamp_now(c->now, buf);
 	cc.dept = c->department != NULL ? conf_department(conf,
 	    c->department) : store_case_route(conf, c->kind, c->key);
 	if (c->department != NULL && cc.dept == NULL)
@@ -736,7 +721,7 @@ case_step(struct db_source *src, const char *no,
 	memset(&st, 0, sizeof st);
 	st.no = no;
 	st.a = a;
-	st.now = case_now(a->now, buf);
+	st.now = store_stamp_now(a->now, buf);
 	st.arg = arg;
 	st.run = run;
 	if ((rc = db_tx(src, case_step_tx, &st, &err)) == -1)

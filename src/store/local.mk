@@ -5,6 +5,7 @@ libkefu_a_SOURCES += \
 	src/store/store.h \
 	src/store/store.c \
 	src/store/pin.c \
+	src/store/stamp.c \
 	src/store/member.c \
 	src/store/outbox.c \
 	src/store/slip.c \

@@ -111,38 +111,6 @@ store_member_service_name(int bit)
 	return NULL;
 }
 
-/* Local time now, or the actor's, into buf. */
-static const char *
-member_now(const char *now, char buf[20])
-{
-	struct tm tm;
-	time_t t;
-
-	if (now != NULL)
-		return now;
-	t = time(NULL);
-	localtime_r(&t, &tm);
-	strftime(buf, 20, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
-}
-
-/* now + ms, local time, into buf; NULL when now is malformed. */
-static const char *
-member_later(const char *now, int ms, char buf[20])
-{
-	struct tm tm;
-	time_t t;
-
-	memset(&tm, 0, sizeof tm);
-	if (strptime(now, "%Y-%m-%d %H:%M:%S", &tm) == NULL)
-		return NULL;
-	tm.tm_isdst = -1;
-	t = mktime(&tm) + ms / 1000;
-	localtime_r(&t, &tm);
-	strftime(buf, 20, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
-}
-
 /*
  * Where a statement runs: on any pooled connection (tx NULL), or as part
  * of one transaction (member_tx).  MDB(src) is the former.
@@ -441,7 +409,7 @@ store_member_list(struct db_source *src, const struct store_member_filter *f,
 	if (f->locked) {
 		sb_adds(&sb, " AND (locked = 1 OR locked_until > ?)");
 		p[np++] = (struct db_param){ .type = DBV_TIMESTAMP,
-		    .s = member_now(f->now, now) };
+		    .s = store_stamp_now(f->now, now) };
 	}
 	sb_adds(&sb, " ORDER BY customer_no");
 	rc = member_select(MDB(src), sb_str(&sb), p, np, out, n, cause);
@@ -861,7 +829,7 @@ store_member_add(struct db_source *src, const struct store_member_new *m,
 	size_t i;
 	int rc;
 
-	x.now = member_now(a->now, nowbuf);
+	x.now = store_stamp_now(a->now, nowbuf);
 	if (member_actor_ok(a, cause) == -1 ||
 	    store_member_validate(m, cause) == -1 ||
 	    member_new_services(m, &x.svc, cause) == -1)
@@ -955,7 +923,7 @@ store_member_set(struct db_source *src, const char *no,
 	}
 	sb_adds(&sb, "updated_at = ? WHERE id = ?");
 	p[np++] = (struct db_param){ .type = DBV_TIMESTAMP,
-	    .s = member_now(a->now, nowbuf) };
+	    .s = store_stamp_now(a->now, nowbuf) };
 	p[np++] = (struct db_param){ .type = DBV_INT, .i = m->id };
 	if ((rc = member_exec(MDB(src), sb_str(&sb), p, np, NULL, cause)) == 0)
 		log_info("member %s: %zu detail%s changed (%s)", no, np - 2,
@@ -1032,7 +1000,7 @@ store_member_upgrade(struct db_source *src, const char *no,
 	struct member_change x = { .no = no, .a = a };
 	char nowbuf[20];
 
-	x.now = member_now(a->now, nowbuf);
+	x.now = store_stamp_now(a->now, nowbuf);
 	if (member_actor_ok(a, cause) == -1 ||
 	    member_tx(src, member_upgrade_tx, &x, cause) == -1)
 		return -1;
@@ -1098,7 +1066,7 @@ store_member_service(struct db_source *src, const char *no, int service,
 	if (store_member_service_name(service) == NULL)
 		return kf_error(cause, "no such service (sms, email, "
 		    "phone_order)");
-	x.now = member_now(a->now, nowbuf);
+	x.now = store_stamp_now(a->now, nowbuf);
 	if (member_actor_ok(a, cause) == -1 ||
 	    member_tx(src, member_service_tx, &x, cause) == -1)
 		return -1;
@@ -1127,7 +1095,7 @@ store_member_pin_set(struct db_source *src, const char *no,
 	}
 	p[0] = (struct db_param){ .type = DBV_TEXT, .s = hash };
 	p[1] = (struct db_param){ .type = DBV_TIMESTAMP,
-	    .s = member_now(NULL, nowbuf) };
+	    .s = store_stamp_now(NULL, nowbuf) };
 	p[2] = (struct db_param){ .type = DBV_INT, .i = m->id };
 	rc = member_exec(MDB(src), "UPDATE members SET pin_hash = ?, "
 	    "pin_failures = 0, locked_until = NULL, updated_at = ? "
@@ -1185,49 +1153,18 @@ member_pin_clear(struct member_pin *mp)
 	free(mp->locked_until);
 }
 
-/* Start the wrong-PIN count over (a right PIN, an expired cool-down). */
-static int
-member_pin_reset(struct db_source *src, int64_t id, char **cause)
+/* The row of member mp whose wrong PINs are counted; who, lift: buffers. */
+static const struct store_pin_row *
+member_pin_row(struct store_pin_row *r, struct db_param *key,
+    const char *no, const struct member_pin *mp, char who[64],
+    char lift[64])
 {
-	struct db_param p = { .type = DBV_INT, .i = id };
-
-	return member_exec(MDB(src), "UPDATE members SET pin_failures = 0, "
-	    "locked_until = NULL WHERE id = ?", &p, 1, NULL, cause);
-}
-
-/* Count a wrong PIN; the last allowed one starts the cool-down. */
-static int
-member_pin_wrong(struct db_source *src, const char *no,
-    const struct member_pin *mp, const struct store_member_policy *pol,
-    const char *now, int *left, char **cause)
-{
-	struct member_pin after;
-	struct db_param p[3];
-	char until[20];
-
-	if (member_later(now, pol->pin_lockout_ms, until) == NULL)
-		return kf_error(cause, "bad time '%s'", now);
-	p[0] = (struct db_param){ .type = DBV_INT, .i = pol->pin_attempts };
-	p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = until };
-	p[2] = (struct db_param){ .type = DBV_INT, .i = mp->id };
-	/* locked_until first: MySQL assigns left to right. */
-	if (member_exec(MDB(src), "UPDATE members SET locked_until = CASE WHEN "
-	    "pin_failures + 1 >= ? THEN ? ELSE locked_until END, "
-	    "pin_failures = pin_failures + 1 WHERE id = ?", p, 3, NULL,
-	    cause) == -1 || member_pin_read(src, no, &after, cause) == -1)
-		return -1;
-	*left = pol->pin_attempts - after.failures;
-	if (*left < 0)
-		*left = 0;
-	if (after.locked_until != NULL && *left == 0)
-		log_warnx("member %s: locked until %s after %d wrong PINs in "
-		    "a row (kefu member unlock %s lifts it)", no,
-		    after.locked_until, after.failures, no);
-	else
-		log_info("member %s: wrong PIN (%d of %d)", no,
-		    after.failures, pol->pin_attempts);
-	member_pin_clear(&after);
-	return 0;
+	*key = (struct db_param){ .type = DBV_INT, .i = mp->id };
+	snprintf(who, 64, "member %s", no);
+	snprintf(lift, 64, "kefu member unlock %s", no);
+	*r = (struct store_pin_row){ .table = "members", .keycol = "id",
+	    .key = key, .who = who, .lift = lift };
+	return r;
 }
 
 int
@@ -1235,13 +1172,17 @@ store_member_pin_check(struct db_source *src, const char *no,
     const char *pin, const struct store_member_policy *pol, const char *now,
     enum store_pin_result *res, int *left, char **cause)
 {
+	const struct store_pin_row *row;
+	struct store_pin_row r;
 	struct member_pin mp;
-	char nowbuf[20];
+	struct db_param key;
+	char nowbuf[STORE_STAMP_LEN], who[64], lift[64];
 	int l = 0, rc = 0;
 
-	now = member_now(now, nowbuf);
+	now = store_stamp_now(now, nowbuf);
 	if (member_pin_read(src, no, &mp, cause) == -1)
 		return -1;
+	row = member_pin_row(&r, &key, no, &mp, who, lift);
 	if (member_is(mp.status, "closed"))
 		*res = STORE_PIN_CLOSED;
 	else if (mp.locked || (mp.locked_until != NULL &&
@@ -1253,15 +1194,12 @@ store_member_pin_check(struct db_source *src, const char *no,
 	else if (store_pin_verify(pin, mp.hash)) {
 		*res = STORE_PIN_OK;
 		if (mp.failures > 0 || mp.locked_until != NULL)
-			rc = member_pin_reset(src, mp.id, cause);
+			rc = store_pin_reset(src, row, cause);
 	} else {
 		*res = STORE_PIN_WRONG;
 		/* A cool-down that has run out starts the count over. */
-		if (mp.locked_until != NULL &&
-		    member_pin_reset(src, mp.id, cause) == -1)
-			rc = -1;
-		else
-			rc = member_pin_wrong(src, no, &mp, pol, now, &l, cause);
+		rc = store_pin_wrong(src, row, mp.locked_until != NULL, pol,
+		    now, &l, cause);
 	}
 	if (left != NULL)
 		*left = l;
@@ -1281,7 +1219,7 @@ store_member_lock(struct db_source *src, const char *no, int on,
 	if (member_active(MDB(src), no, &m, cause) == -1)
 		return -1;
 	p[0] = (struct db_param){ .type = DBV_TIMESTAMP,
-	    .s = member_now(NULL, nowbuf) };
+	    .s = store_stamp_now(NULL, nowbuf) };
 	p[1] = (struct db_param){ .type = DBV_INT, .i = m->id };
 	rc = member_exec(MDB(src), on ? "UPDATE members SET locked = 1, "
 	    "updated_at = ? WHERE id = ?" : "UPDATE members SET locked = 0, "
@@ -1331,7 +1269,7 @@ store_member_close(struct db_source *src, const char *no,
 	struct member_change x = { .no = no, .a = a };
 	char nowbuf[20];
 
-	x.now = member_now(a->now, nowbuf);
+	x.now = store_stamp_now(a->now, nowbuf);
 	if (member_actor_ok(a, cause) == -1 ||
 	    member_tx(src, member_close_tx, &x, cause) == -1)
 		return -1;

@@ -327,21 +327,6 @@ store_order_area(const struct store_order_policy *pol, const char *address)
 
 /* ---- reading ---- */
 
-/* Local time now, or the given time, into buf. */
-static const char *
-order_now(const char *now, char buf[20])
-{
-	struct tm tm;
-	time_t t;
-
-	if (now != NULL)
-		return now;
-	t = time(NULL);
-	localtime_r(&t, &tm);
-	strftime(buf, 20, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
-}
-
 /* One integer from a statement of a transaction (or the source). */
 static int
 order_int(struct db_source *src, struct db_tx *tx, const char *sql,
@@ -386,7 +371,7 @@ store_order_offers(struct db_source *src,
 	size_t i;
 
 	*n = 0;
-	now = order_now(now, nowbuf);
+	now = store_stamp_now(now, nowbuf);
 	mins = atoi(now + 11) * 60 + atoi(now + 14);
 	for (d = 0; d <= pol->days && *n < max; d++) {
 		memcpy(date, now, 10);
@@ -901,7 +886,7 @@ store_order_commit(struct db_source *src,
 	uint64_t t0;
 	int tries, rc;
 
-	c.now = order_now(o->now, nowbuf);
+	c.now = store_stamp_now(o->now, nowbuf);
 	*full = 0;
 	no[0] = '\0';
 	for (tries = 1; ; tries++) {
@@ -1221,7 +1206,7 @@ store_order_reassign(struct db_source *src,
 	char nowbuf[20];
 	int rc;
 
-	r.now = order_now(now, nowbuf);
+	r.now = store_stamp_now(now, nowbuf);
 	if (store_order_get(src, no, &o, cause) == -1)
 		return -1;
 	if (o == NULL)

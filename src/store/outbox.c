@@ -846,11 +846,18 @@ store_outbox_submitting_all(struct db_source *src, const char *token,
 	return 0;
 }
 
+/* The UPDATE recording one outcome: set, then the claim let go. */
+#define OUTBOX_OUTCOME(set) "UPDATE outbox SET " set ", claimed_by = " \
+	"NULL, claimed_at = NULL, lease_until = NULL WHERE id = ? AND " \
+	"claimed_by = ? AND status = 'submitting'"
+
 /* The UPDATE recording one outcome, with its parameters. */
 static const char *
 outbox_outcome_sql(const struct store_outcome *o, const char *token,
     struct db_param p[4])
 {
+	p[0] = (struct db_param){ .type = DBV_TEXT, .s = o->text };
+	p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
 	p[2] = (struct db_param){ .type = DBV_INT, .i = o->id };
 	p[3] = (struct db_param){ .type = DBV_TEXT, .s = token };
 	switch (o->what) {
@@ -858,40 +865,23 @@ outbox_outcome_sql(const struct store_outcome *o, const char *token,
 		p[0] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
 		p[1] = (struct db_param){ .type = DBV_TEXT, .s = o->text,
 		    .null = o->text == NULL };
-		return "UPDATE outbox SET status = 'submitted', sent_at = ?, "
-		    "remote_id = ?, last_error = NULL, claimed_by = NULL, "
-		    "claimed_at = NULL, lease_until = NULL WHERE id = ? AND "
-		    "claimed_by = ? AND status = 'submitting'";
+		return OUTBOX_OUTCOME("status = 'submitted', sent_at = ?, "
+		    "remote_id = ?, last_error = NULL");
 	case STORE_RETRY:
-		p[0] = (struct db_param){ .type = DBV_TEXT, .s = o->text };
-		p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
-		return "UPDATE outbox SET status = CASE WHEN attempts >= "
-		    "max_attempts THEN 'failed' ELSE 'queued' END, last_error "
-		    "= ?, next_attempt_at = ?, claimed_by = NULL, claimed_at = "
-		    "NULL, lease_until = NULL WHERE id = ? AND claimed_by = ? "
-		    "AND status = 'submitting'";
+		return OUTBOX_OUTCOME("status = CASE WHEN attempts >= "
+		    "max_attempts THEN 'failed' ELSE 'queued' END, "
+		    "last_error = ?, next_attempt_at = ?");
 	case STORE_FAILED:
-		p[0] = (struct db_param){ .type = DBV_TEXT, .s = o->text };
-		p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
-		return "UPDATE outbox SET status = 'failed', last_error = ?, "
-		    "next_attempt_at = ?, claimed_by = NULL, claimed_at = "
-		    "NULL, lease_until = NULL WHERE id = ? AND claimed_by = ? "
-		    "AND status = 'submitting'";
+		return OUTBOX_OUTCOME("status = 'failed', last_error = ?, "
+		    "next_attempt_at = ?");
 	case STORE_UNKNOWN:
-		p[0] = (struct db_param){ .type = DBV_TEXT, .s = o->text };
-		p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
-		return "UPDATE outbox SET status = 'unknown', last_error = ?, "
-		    "next_attempt_at = ?, claimed_by = NULL, claimed_at = "
-		    "NULL, lease_until = NULL WHERE id = ? AND claimed_by = ? "
-		    "AND status = 'submitting'";
+		return OUTBOX_OUTCOME("status = 'unknown', last_error = ?, "
+		    "next_attempt_at = ?");
 	case STORE_UNTRIED:
 	default:
-		p[0] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
-		p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
-		return "UPDATE outbox SET status = 'queued', attempts = "
-		    "attempts - 1, next_attempt_at = ?, submitting_at = ?, "
-		    "claimed_by = NULL, claimed_at = NULL, lease_until = NULL "
-		    "WHERE id = ? AND claimed_by = ? AND status = 'submitting'";
+		p[0] = p[1];
+		return OUTBOX_OUTCOME("status = 'queued', attempts = "
+		    "attempts - 1, next_attempt_at = ?, submitting_at = ?");
 	}
 }
 

@@ -2,6 +2,8 @@
  * pin.c: member and staff PINs, kept only as PBKDF2-HMAC-SHA256 hashes
  * (RFC 8018) in the text form "pbkdf2-sha256$ITERATIONS$SALT$HASH", salt
  * and hash in lower-case hex.  OpenSSL does the hashing and the salt.
+ * The lockout (wrong PINs in a row, then a cool-down) is counted here for
+ * members and staff alike.
  */
 #include "config.h"
 
@@ -12,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "db/db.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -116,4 +119,104 @@ store_pin_verify(const char *pin, const char *stored)
 	ok = CRYPTO_memcmp(got, want, PIN_HASH) == 0;
 	OPENSSL_cleanse(got, sizeof got);
 	return ok;
+}
+
+/* Run one statement on r's row; the key is the last parameter. */
+static int
+pin_exec(struct db_source *src, const struct store_pin_row *r,
+    const char *set, struct db_param *p, size_t np, char **cause)
+{
+	struct db_query q = { .params = p, .nparams = np + 1, .writes = 1 };
+	struct db_result *res;
+	struct db_err err;
+	char *sql;
+	int rc;
+
+	p[np] = *r->key;
+	sql = xasprintf("UPDATE %s SET %s WHERE %s = ?", r->table, set,
+	    r->keycol);
+	q.sql = sql;
+	rc = db_run(src, &q, &res, &err);
+	free(sql);
+	if (rc == -1)
+		return kf_error(cause, "%s: %s", r->who, store_errmsg(src,
+		    &err));
+	db_result_free(res);
+	return 0;
+}
+
+int
+store_pin_reset(struct db_source *src, const struct store_pin_row *r,
+    char **cause)
+{
+	struct db_param p[1];
+
+	return pin_exec(src, r, "pin_failures = 0, locked_until = NULL", p,
+	    0, cause);
+}
+
+/* r's count and lock after a wrong PIN: *until malloc'd or NULL. */
+static int
+pin_count(struct db_source *src, const struct store_pin_row *r,
+    int *failures, char **until, char **cause)
+{
+	static const enum db_vtype types[] = { DBV_INT, DBV_TIMESTAMP };
+	struct db_query q = { .params = r->key, .nparams = 1,
+	    .coltypes = types, .ncoltypes = nitems(types) };
+	struct db_result *res;
+	struct db_err err;
+	char *sql;
+	int rc;
+
+	*failures = 0;
+	*until = NULL;
+	sql = xasprintf("SELECT pin_failures, locked_until FROM %s WHERE "
+	    "%s = ?", r->table, r->keycol);
+	q.sql = sql;
+	rc = db_run(src, &q, &res, &err);
+	free(sql);
+	if (rc == -1)
+		return kf_error(cause, "%s: %s", r->who, store_errmsg(src,
+		    &err));
+	if (res->nrows > 0) {
+		*failures = (int)DB_CELL(res, 0, 0)->i;
+		if (!DB_CELL(res, 0, 1)->null)
+			*until = xstrdup(DB_CELL(res, 0, 1)->s);
+	}
+	db_result_free(res);
+	return 0;
+}
+
+int
+store_pin_wrong(struct db_source *src, const struct store_pin_row *r,
+    int fresh, const struct store_member_policy *pol, const char *now,
+    int *left, char **cause)
+{
+	char until[STORE_STAMP_LEN], *locked;
+	struct db_param p[3];
+	int failures;
+
+	if (store_stamp_later(now, pol->pin_lockout_ms, until) == NULL)
+		return kf_error(cause, "bad time '%s'", now);
+	if (fresh && store_pin_reset(src, r, cause) == -1)
+		return -1;
+	p[0] = (struct db_param){ .type = DBV_INT, .i = pol->pin_attempts };
+	p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = until };
+	/* locked_until first: MySQL assigns left to right. */
+	if (pin_exec(src, r, "locked_until = CASE WHEN pin_failures + 1 >= ? "
+	    "THEN ? ELSE locked_until END, pin_failures = pin_failures + 1",
+	    p, 2, cause) == -1 ||
+	    pin_count(src, r, &failures, &locked, cause) == -1)
+		return -1;
+	*left = pol->pin_attempts - failures;
+	if (*left < 0)
+		*left = 0;
+	if (locked != NULL && *left == 0)
+		log_warnx("%s: locked until %s after %d wrong PINs in a row "
+		    "(%s lifts it)", r->who, locked, failures, r->lift);
+	else
+		log_info("%s: wrong PIN (%d of %d)", r->who, failures,
+		    pol->pin_attempts);
+	free(locked);
+	return 0;
 }

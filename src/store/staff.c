@@ -15,38 +15,6 @@
 #include "store/store.h"
 #include "util/util.h"
 
-/* Local time now (or now as given) into buf. */
-static const char *
-staff_now(const char *now, char buf[20])
-{
-	struct tm tm;
-	time_t t;
-
-	if (now != NULL)
-		return now;
-	t = time(NULL);
-	localtime_r(&t, &tm);
-	strftime(buf, 20, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
-}
-
-/* now + ms, local time, into buf; NULL when now is malformed. */
-static const char *
-staff_later(const char *now, int ms, char buf[20])
-{
-	struct tm tm;
-	time_t t;
-
-	memset(&tm, 0, sizeof tm);
-	if (strptime(now, "%Y-%m-%d %H:%M:%S", &tm) == NULL)
-		return NULL;
-	tm.tm_isdst = -1;
-	t = mktime(&tm) + ms / 1000;
-	localtime_r(&t, &tm);
-	strftime(buf, 20, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
-}
-
 /* Run one statement that writes; *affected (may be NULL) its row count. */
 static int
 staff_exec(struct db_source *src, const char *sql, const struct db_param *p,
@@ -136,7 +104,7 @@ store_staff_add(struct db_source *src, const char *no, const char *role,
 	p[1] = (struct db_param){ .type = DBV_TEXT, .s = hash };
 	p[2] = (struct db_param){ .type = DBV_TEXT, .s = role };
 	p[3] = (struct db_param){ .type = DBV_TIMESTAMP,
-	    .s = staff_now(NULL, nowbuf) };
+	    .s = store_stamp_now(NULL, nowbuf) };
 	rc = staff_exec(src, "INSERT INTO staff_access (staff_no, pin_hash, "
 	    "role, enabled, updated_at) VALUES (?, ?, ?, 1, ?)", p, 4, NULL,
 	    cause);
@@ -174,7 +142,7 @@ store_staff_set(struct db_source *src, const char *no, const char *role,
 	p[1] = (struct db_param){ .type = DBV_INT, .i = enabled };
 	p[2] = p[1];
 	p[3] = (struct db_param){ .type = DBV_TIMESTAMP,
-	    .s = staff_now(NULL, nowbuf) };
+	    .s = store_stamp_now(NULL, nowbuf) };
 	p[4] = (struct db_param){ .type = DBV_TEXT, .s = no };
 	if (staff_update(src, no, "UPDATE staff_access SET role = "
 	    "COALESCE(?, role), enabled = CASE WHEN ? < 0 THEN enabled ELSE "
@@ -200,7 +168,7 @@ store_staff_pin_set(struct db_source *src, const char *no, const char *pin,
 		return -1;
 	p[0] = (struct db_param){ .type = DBV_TEXT, .s = hash };
 	p[1] = (struct db_param){ .type = DBV_TIMESTAMP,
-	    .s = staff_now(NULL, nowbuf) };
+	    .s = store_stamp_now(NULL, nowbuf) };
 	p[2] = (struct db_param){ .type = DBV_TEXT, .s = no };
 	rc = staff_update(src, no, "UPDATE staff_access SET pin_hash = ?, "
 	    "pin_failures = 0, locked_until = NULL, updated_at = ? WHERE "
@@ -254,47 +222,17 @@ staff_pin_clear(struct staff_pin *sp)
 	free(sp->locked_until);
 }
 
-/* Count a wrong PIN; the last allowed one starts the cool-down. */
-static int
-staff_pin_wrong(struct db_source *src, const char *no, int fresh,
-    const struct store_member_policy *pol, const char *now, int *left,
-    char **cause)
+/* The row of staff number no whose wrong PINs are counted. */
+static const struct store_pin_row *
+staff_pin_row(struct store_pin_row *r, struct db_param *key,
+    const char *no, char who[64], char lift[64])
 {
-	struct staff_pin after;
-	struct db_param p[4];
-	char until[20];
-
-	if (staff_later(now, pol->pin_lockout_ms, until) == NULL)
-		return kf_error(cause, "bad time '%s'", now);
-	p[0] = (struct db_param){ .type = DBV_TEXT, .s = no };
-	p[1] = (struct db_param){ .type = DBV_INT, .i = pol->pin_attempts };
-	p[2] = (struct db_param){ .type = DBV_TIMESTAMP, .s = until };
-	p[3] = p[0];
-	/* A cool-down that has run out starts the count over (fresh). */
-	if (fresh && staff_exec(src, "UPDATE staff_access SET pin_failures "
-	    "= 0, locked_until = NULL WHERE staff_no = ?", p, 1, NULL,
-	    cause) == -1)
-		return -1;
-	/* locked_until first: MySQL assigns left to right. */
-	if (staff_exec(src, "UPDATE staff_access SET locked_until = CASE WHEN "
-	    "pin_failures + 1 >= ? THEN ? ELSE locked_until END, pin_failures "
-	    "= pin_failures + 1 WHERE staff_no = ?", p + 1, 3, NULL,
-	    cause) == -1)
-		return -1;
-	if (staff_pin_read(src, no, &after, cause) == -1)
-		return -1;
-	*left = pol->pin_attempts - after.failures;
-	if (*left < 0)
-		*left = 0;
-	if (after.locked_until != NULL && *left == 0)
-		log_warnx("staff %s: locked until %s after %d wrong PINs in a "
-		    "row (kefu staff pin-reset %s lifts it)", no,
-		    after.locked_until, after.failures, no);
-	else
-		log_info("staff %s: wrong PIN (%d of %d)", no, after.failures,
-		    pol->pin_attempts);
-	staff_pin_clear(&after);
-	return 0;
+	*key = (struct db_param){ .type = DBV_TEXT, .s = no };
+	snprintf(who, 64, "staff %s", no);
+	snprintf(lift, 64, "kefu staff pin-reset %s", no);
+	*r = (struct store_pin_row){ .table = "staff_access",
+	    .keycol = "staff_no", .key = key, .who = who, .lift = lift };
+	return r;
 }
 
 int
@@ -302,12 +240,14 @@ store_staff_pin_check(struct db_source *src, const char *no,
     const char *pin, const struct store_member_policy *pol, const char *now,
     enum store_pin_result *res, int *left, char **role, char **cause)
 {
+	const struct store_pin_row *row;
+	struct store_pin_row r;
 	struct staff_pin sp;
-	struct db_param p;
-	char nowbuf[20];
+	struct db_param key;
+	char nowbuf[STORE_STAMP_LEN], who[64], lift[64];
 	int l = 0, rc = 0;
 
-	now = staff_now(now, nowbuf);
+	now = store_stamp_now(now, nowbuf);
 	if (role != NULL)
 		*role = NULL;
 	if (!store_staff_no_valid(no)) {
@@ -317,6 +257,7 @@ store_staff_pin_check(struct db_source *src, const char *no,
 	}
 	if (staff_pin_read(src, no, &sp, cause) == -1)
 		return -1;
+	row = staff_pin_row(&r, &key, no, who, lift);
 	if (!sp.found) {
 		*res = STORE_PIN_WRONG;
 		l = pol->pin_attempts;
@@ -329,16 +270,13 @@ store_staff_pin_check(struct db_source *src, const char *no,
 		    sp.locked_until);
 	} else if (sp.hash != NULL && store_pin_verify(pin, sp.hash)) {
 		*res = STORE_PIN_OK;
-		p = (struct db_param){ .type = DBV_TEXT, .s = no };
 		if (sp.failures > 0 || sp.locked_until != NULL)
-			rc = staff_exec(src, "UPDATE staff_access SET "
-			    "pin_failures = 0, locked_until = NULL WHERE "
-			    "staff_no = ?", &p, 1, NULL, cause);
+			rc = store_pin_reset(src, row, cause);
 		if (role != NULL)
 			*role = xstrdup(sp.role ? sp.role : "staff");
 	} else {
 		*res = STORE_PIN_WRONG;
-		rc = staff_pin_wrong(src, no, sp.locked_until != NULL, pol,
+		rc = store_pin_wrong(src, row, sp.locked_until != NULL, pol,
 		    now, &l, cause);
 	}
 	staff_pin_clear(&sp);
@@ -406,7 +344,7 @@ store_staff_audit(struct db_source *src, const char *no, const char *what,
 
 	p[0] = (struct db_param){ .type = DBV_TEXT, .s = no };
 	p[1] = (struct db_param){ .type = DBV_TIMESTAMP,
-	    .s = staff_now(NULL, nowbuf) };
+	    .s = store_stamp_now(NULL, nowbuf) };
 	p[2] = (struct db_param){ .type = DBV_TEXT, .s = what };
 	p[3] = (struct db_param){ .type = DBV_TEXT, .s = subject,
 	    .null = subject == NULL };

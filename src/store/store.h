@@ -19,6 +19,7 @@
 /* Only pointers to these cross this header. */
 struct conf_datasource;
 struct db_source;
+struct db_param;
 
 struct db_err;
 
@@ -136,6 +137,39 @@ int store_sqlite_path(const struct conf_datasource *cfg, char **path,
 int store_pin_hash(const char *pin, char **out, char **cause);
 /* 1: the PIN matches the stored hash; 0: it does not or the hash is bad. */
 int store_pin_verify(const char *pin, const char *stored);
+
+struct store_member_policy;
+
+/* The row whose wrong PINs are counted (pin_failures, locked_until). */
+struct store_pin_row {
+	const char *table;      /* "members", "staff_access" */
+	const char *keycol;     /* the column that picks the row: "id" */
+	const struct db_param *key; /* its value */
+	const char *who;        /* for the log: "member 1000001" */
+	const char *lift;       /* the command that lifts a lock, logged */
+};
+
+/*
+ * Count a wrong PIN on r: the pol->pin_attempts-th in a row locks the row
+ * until now + pol->pin_lockout_ms (a fresh count when fresh).  *left gets
+ * the tries left (0: now locked).  The lock is logged, never the PIN.
+ */
+int store_pin_wrong(struct db_source *src, const struct store_pin_row *r,
+    int fresh, const struct store_member_policy *pol, const char *now,
+    int *left, char **cause);
+/* Start r's wrong-PIN count over and lift its cool-down. */
+int store_pin_reset(struct db_source *src, const struct store_pin_row *r,
+    char **cause);
+
+/*
+ * stamp.c: local time as "YYYY-MM-DD HH:MM:SS".  store_stamp_now returns
+ * now when not NULL, else the time now written into buf;
+ * store_stamp_later writes now + ms into buf (NULL: now is malformed).
+ */
+#define STORE_STAMP_LEN 20
+const char *store_stamp_now(const char *now, char buf[STORE_STAMP_LEN]);
+const char *store_stamp_later(const char *now, int ms,
+    char buf[STORE_STAMP_LEN]);
 
 /*
  * outbox.c: the outbound message queue and its send states (one names

@@ -6,10 +6,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audio/audio.h"
@@ -35,6 +38,132 @@ e2e_families(const char *tag, e2e_family_h *fn)
 	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
 	if (system(cmd) != 0)
 		tap_diag("could not remove %s", base);
+}
+
+/* A child's output into dir/tap and dir/log, then run it. */
+static void
+e2e_child(size_t i, const char *dir, e2e_job_h *run)
+{
+	char path[300];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/tap", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 1);
+	close(fd);
+	snprintf(path, sizeof path, "%s/log", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	close(fd);
+	run(i, dir);
+	_exit(1);
+}
+
+/* Print the file dir/name line by line as diagnostics of scenario. */
+static void
+e2e_dump(const char *dir, const char *scenario)
+{
+	char path[300], line[2048];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/log", dir);
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof line, fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		tap_diag("%s log: %s", scenario, line);
+	}
+	fclose(fp);
+}
+
+/* Re-emit a child's TAP output through check, under its name. */
+static void
+e2e_collect(const char *name, const char *dir, int status,
+    e2e_check_h *check)
+{
+	char path[300], line[2048], what[2300], *p;
+	FILE *fp;
+	int n = 0, bad = 0;
+
+	snprintf(path, sizeof path, "%s/tap", dir);
+	if ((fp = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof line, fp) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			if (strncmp(line, "ok ", 3) == 0 ||
+			    strncmp(line, "not ok ", 7) == 0) {
+				p = strstr(line, " - ");
+				bad += line[0] == 'n';
+				snprintf(what, sizeof what, "%s: %s", name,
+				    p ? p + 3 : line);
+				check(line[0] == 'o', what);
+				n++;
+			} else if (line[0] == '#')
+				printf("%s\n", line);
+			else if (strncmp(line, "1..", 3) != 0)
+				tap_diag("%s", line);
+		}
+		fclose(fp);
+	}
+	snprintf(what, sizeof what, "%s: scenario ran to its end (%d checks)",
+	    name, n);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && n > 0, what);
+	if (bad || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
+	    getenv("E2E_DEBUG")) {
+		if (WIFSIGNALED(status))
+			tap_diag("%s: killed by signal %d", name,
+			    WTERMSIG(status));
+		e2e_dump(dir, name);
+	}
+}
+
+int
+e2e_jobs(const char *tag, const char *const *names, size_t n,
+    e2e_job_h *run, e2e_check_h *check)
+{
+	const char *only = getenv("E2E_ONLY");
+	char base[96], (*dir)[160], cmd[200];
+	pid_t *pid;
+	int *status;
+	size_t i;
+
+	if (getenv("KEFU_SRCDIR") == NULL)
+		tap_skip_all("KEFU_SRCDIR not set");
+	e2e_init();
+	snprintf(base, sizeof base, "/tmp/kefu-%s-%ld", tag, (long)getpid());
+	if (mkdir(base, 0700) == -1) {
+		printf("Bail out! %s: %s\n", base, strerror(errno));
+		return -1;
+	}
+	dir = xcalloc(n, sizeof *dir);
+	pid = xcalloc(n, sizeof *pid);
+	status = xcalloc(n, sizeof *status);
+	fflush(stdout);
+	for (i = 0; i < n; i++) {
+		pid[i] = -1;
+		snprintf(dir[i], sizeof dir[i], "%s/%s", base, names[i]);
+		if (only != NULL && strstr(only, names[i]) == NULL)
+			continue;
+		mkdir(dir[i], 0700);
+		if ((pid[i] = fork()) == -1) {
+			printf("Bail out! fork: %s\n", strerror(errno));
+			return -1;
+		}
+		if (pid[i] == 0)
+			e2e_child(i, dir[i], run);
+	}
+	for (i = 0; i < n; i++)
+		if (pid[i] > 0 && waitpid(pid[i], &status[i], 0) == -1)
+			status[i] = -1;
+	for (i = 0; i < n; i++)
+		if (pid[i] > 0)
+			e2e_collect(names[i], dir[i], status[i], check);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
+	if (system(cmd) != 0)
+		tap_diag("could not remove %s", base);
+	free(dir);
+	free(pid);
+	free(status);
+	return 0;
 }
 
 void

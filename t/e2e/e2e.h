@@ -47,6 +47,21 @@ typedef void (e2e_family_h)(enum msim_family fam, const char *family,
     const char *base);
 void e2e_families(const char *tag, e2e_family_h *fn);
 /*
+ * A test's main for scenarios run side by side: e2e_init, then each of
+ * the n scenarios in a child process of its own, run(i, dir) with a
+ * folder dir under /tmp/kefu-TAG-PID (its standard output to dir/tap,
+ * standard error to dir/log; run exits with tap_done()).  Then each
+ * child's checks, in order, through check(pass, "NAME: what") (tap.h
+ * counts per file: check calls the test's own ok), one more for the
+ * child's exit, and its log as diagnostics when anything failed (or
+ * E2E_DEBUG is set).  With E2E_ONLY set, only the scenarios whose name
+ * it contains run.  Returns -1 after a "Bail out!", else 0.
+ */
+typedef void (e2e_job_h)(size_t i, const char *dir);
+typedef void (e2e_check_h)(int pass, const char *what);
+int e2e_jobs(const char *tag, const char *const *names, size_t n,
+    e2e_job_h *run, e2e_check_h *check);
+/*
  * Start the simulator (fast mode), write kefu.conf into dir (made here),
  * open the service on the flows in flows_dir (NULL: the shipped flows),
  * build the local store and the demo catalog, start the line and wait

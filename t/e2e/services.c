@@ -16,13 +16,10 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "call/call.h"
@@ -640,98 +637,27 @@ child(const struct job *j, const char *dir)
 	exit(tap_done());
 }
 
-/* Re-emit a child's TAP output under this process's numbering. */
 static void
-collect(const struct job *j, const char *dir, int status)
+run(size_t i, const char *dir)
 {
-	char path[300], line[2048], *p;
-	FILE *fp;
-	int n = 0, bad = 0;
+	child(&jobs[i], dir);
+}
 
-	snprintf(path, sizeof path, "%s/tap", dir);
-	if ((fp = fopen(path, "r")) != NULL) {
-		while (fgets(line, sizeof line, fp) != NULL) {
-			line[strcspn(line, "\n")] = '\0';
-			if (strncmp(line, "ok ", 3) == 0 ||
-			    strncmp(line, "not ok ", 7) == 0) {
-				p = strstr(line, " - ");
-				bad += line[0] == 'n';
-				ok(line[0] == 'o', "%s: %s", j->name,
-				    p ? p + 3 : line);
-				n++;
-			} else if (line[0] == '#')
-				printf("%s\n", line);
-			else if (strncmp(line, "1..", 3) != 0)
-				tap_diag("%s", line);
-		}
-		fclose(fp);
-	}
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && n > 0,
-	    "%s: scenario ran to its end (%d checks)", j->name, n);
-	if (bad || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-	    getenv("E2E_DEBUG")) {
-		if (WIFSIGNALED(status))
-			tap_diag("%s: killed by signal %d", j->name,
-			    WTERMSIG(status));
-		snprintf(path, sizeof path, "%s/log", dir);
-		if ((fp = fopen(path, "r")) != NULL) {
-			while (fgets(line, sizeof line, fp) != NULL) {
-				line[strcspn(line, "\n")] = '\0';
-				tap_diag("%s log: %s", j->name, line);
-			}
-			fclose(fp);
-		}
-	}
+static void
+check(int pass, const char *what)
+{
+	ok(pass, "%s", what);
 }
 
 int
 main(void)
 {
-	char base[96], dir[nitems(jobs)][160], path[1000], cmd[200];
-	pid_t pid[nitems(jobs)];
-	int status[nitems(jobs)], fd;
-	const char *only = getenv("E2E_ONLY");
+	const char *names[nitems(jobs)];
 	size_t i;
 
-	if (getenv("KEFU_SRCDIR") == NULL)
-		tap_skip_all("KEFU_SRCDIR not set");
-	e2e_init();
-	snprintf(base, sizeof base, "/tmp/kefu-e2e-svc-%ld", (long)getpid());
-	if (mkdir(base, 0700) == -1) {
-		printf("Bail out! %s: %s\n", base, strerror(errno));
+	for (i = 0; i < nitems(jobs); i++)
+		names[i] = jobs[i].name;
+	if (e2e_jobs("e2e-svc", names, nitems(jobs), run, check) == -1)
 		return 1;
-	}
-	fflush(stdout);
-	for (i = 0; i < nitems(jobs); i++) {
-		pid[i] = -1;
-		snprintf(dir[i], sizeof dir[i], "%s/%s", base, jobs[i].name);
-		if (only != NULL && strstr(only, jobs[i].name) == NULL)
-			continue;
-		mkdir(dir[i], 0700);
-		if ((pid[i] = fork()) == -1) {
-			printf("Bail out! fork: %s\n", strerror(errno));
-			return 1;
-		}
-		if (pid[i] == 0) {
-			snprintf(path, sizeof path, "%s/tap", dir[i]);
-			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			dup2(fd, 1);
-			close(fd);
-			snprintf(path, sizeof path, "%s/log", dir[i]);
-			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			dup2(fd, 2);
-			close(fd);
-			child(&jobs[i], dir[i]);
-		}
-	}
-	for (i = 0; i < nitems(jobs); i++)
-		if (pid[i] > 0 && waitpid(pid[i], &status[i], 0) == -1)
-			status[i] = -1;
-	for (i = 0; i < nitems(jobs); i++)
-		if (pid[i] > 0)
-			collect(&jobs[i], dir[i], status[i]);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
-	if (system(cmd) != 0)
-		tap_diag("could not remove %s", base);
 	return tap_done();
 }

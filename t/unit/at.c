@@ -98,7 +98,8 @@ test_lex(void)
 		{ "\r\nOK\r\n", 6, "L:OK|", "CR LF framing" },
 		{ "OK\n", 3, "L:OK|", "LF only" },
 		{ "OK\r", 3, "L:OK|", "CR only" },
-		{ "RING\r\n\r\nRING\r\n", 14, "L:RING|L:RING|", "empty lines skipped" },
+		{ "RING\r\n\r\nRING\r\n", 14, "L:RING|L:RING|",
+		    "empty lines skipped" },
 		{ "\x10R", 2, "D:52|", "DLE R in command mode" },
 		{ "O\x10" "5K\r", 5, "D:35|L:OK|", "DLE event inside a line" },
 		{ "O\0K\x11\x13\r", 6, "L:OK|", "NUL, XON, XOFF dropped" },
@@ -191,7 +192,8 @@ test_engine(void)
 	at.dle = dle;
 
 	say("AT\r\r\nOK\r\n");
-	is_int(at_cmd(&at, "AT", 1000, NULL, &r, &cause), 0, "AT: echo skipped");
+	is_int(at_cmd(&at, "AT", 1000, NULL, &r, &cause), 0,
+	    "AT: echo skipped");
 	is_int(r, AT_R_OK, "AT -> OK");
 
 	say("\r\n56000\r\n\r\nOK\r\n");
@@ -212,7 +214,8 @@ test_engine(void)
 	free(cause);
 	cause = NULL;
 	is_int(at_cmd(&at, "AT", 300, NULL, &r, &cause), -1, "no reply: -1");
-	like(cause, "no answer from the modem within 300 ms", "timeout message");
+	like(cause, "no answer from the modem within 300 ms",
+	    "timeout message");
 
 	say("\r\nCONNECT\r\n\x10\x10" "abc");
 	is_int(at_cmd(&at, "AT+VTX", 1000, NULL, &r, &cause), 0, "AT+VTX");

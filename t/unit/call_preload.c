@@ -151,7 +151,8 @@ main(void)
 	    "other formats untouched");
 	is_int((int)audio_cache_count(set->audio, &u8, NULL), 0,
 	    "a format never asked for holds nothing");
-	ok(matches(sb_str(&logs), "prompts ready in .+ at 8000 Hz \\(generation "
+	ok(matches(sb_str(&logs),
+	    "prompts ready in .+ at 8000 Hz \\(generation "
 	    "1\\): [0-9]+ clips, [0-9]+ converted now, [0-9]+ kB, in [0-9]+ ms"),
 	    "one log line with clips, kB and ms: %s", sb_str(&logs));
 	ok(strchr(sb_str(&logs), '\n') == strrchr(sb_str(&logs), '\n'),

@@ -150,7 +150,8 @@ test_basic(struct db_source *src)
 		    0, 0, &res, &err);
 		is_int(rc, 0, "decimal literals (%s)", err.msg);
 		if (rc == 0) {
-			is_str(DB_CELL(res, 0, 0)->s, "7.50", "leading zeros go");
+			is_str(DB_CELL(res, 0, 0)->s, "7.50",
+			    "leading zeros go");
 			is_str(DB_CELL(res, 0, 1)->s, "0.0", "negative zero");
 			is_str(DB_CELL(res, 0, 2)->s, "0.5", "bare fraction");
 			is_str(DB_CELL(res, 0, 3)->s, "12345678901234567890.12",
@@ -259,9 +260,11 @@ test_hostile(struct db_source *src)
 		memset(p, 0, sizeof p);
 		p[0].type = DBV_INT; p[0].i = (int64_t)i;
 		p[1].type = DBV_TEXT; p[1].s = evil[i];
-		rc = run(src, "INSERT INTO note VALUES (?, ?)", p, 2, NULL, 0, 0,
+		rc = run(src, "INSERT INTO note VALUES (?, ?)", p, 2, NULL, 0,
+		    0,
 		    1, &res, &err);
-		is_int(rc, 0, "hostile text %zu bound literally (%s)", i, err.msg);
+		is_int(rc, 0, "hostile text %zu bound literally (%s)", i,
+		    err.msg);
 		db_result_free(res);
 		rc = run(src, "SELECT body FROM note WHERE id = ?", p, 1, NULL,
 		    0, 1, 0, &res, &err);
@@ -366,7 +369,8 @@ test_rows(struct db_source *src)
 	ok(rc == -1 && err.kind == DBE_TOO_MANY, "5 rows with max 3: %s",
 	    err.msg);
 	rc = run(src, "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x+1 "
-	    "FROM n WHERE x < 500) SELECT x FROM n", NULL, 0, NULL, 0, 0, 0, &res,
+	    "FROM n WHERE x < 500) SELECT x FROM n", NULL, 0, NULL, 0, 0, 0,
+	    &res,
 	    &err);
 	is_int(rc, 0, "500 rows, no limit");
 	if (rc == 0) {
@@ -615,7 +619,8 @@ test_reuse(struct db_source *src)
 	is_int(rc, 0, "read them back (%s)", err.msg);
 	good = 0;
 	for (i = 0; rc == 0 && i < n && i < res->nrows; i++) {
-		struct db_value *t = DB_CELL(res, i, 0), *d = DB_CELL(res, i, 1);
+		struct db_value *t = DB_CELL(res, i, 0),
+		    *d = DB_CELL(res, i, 1);
 		if ((tv[i] == NULL ? t->null : !t->null &&
 		    strcmp(t->s, tv[i]) == 0) && (dv[i] == NULL ? d->null :
 		    !d->null && strcmp(d->s, dv[i]) == 0))

@@ -142,7 +142,8 @@ test_quote_date(const struct db_adapters *ads)
 
 		ok(ad != NULL, "adapter %s shipped", cases[i].ad);
 		s = db_adapter_quote(ad, "odd\"name");
-		is_str(s, cases[i].quoted, "%s quotes an identifier", cases[i].ad);
+		is_str(s, cases[i].quoted, "%s quotes an identifier",
+		    cases[i].ad);
 		free(s);
 		s = db_adapter_date_literal(ad, "2024-02-29");
 		is_str(s, cases[i].date, "%s date literal", cases[i].ad);
@@ -187,7 +188,8 @@ static void
 test_bad(void)
 {
 	static const struct { const char *file, *want; } cases[] = {
-		{ "broken.xml", "broken.xml:6: Opening and ending tag mismatch" },
+		{ "broken.xml",
+		    "broken.xml:6: Opening and ending tag mismatch" },
 		{ "badstyle.xml", "badstyle.xml:7:" },
 		{ "misnamed.xml", "misnamed.xml:3: the adapter is named" },
 		{ "noprobe.xml", "noprobe.xml:" },

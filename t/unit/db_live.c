@@ -236,7 +236,8 @@ live_dialect(struct db_source *src, const char *kind, const char *want_ad)
 	if (rc == 0) {
 		is_str(res->names[1], "name", "%s: column name", kind);
 		ok(res->types[0] == DBV_INT && res->types[2] == DBV_DECIMAL &&
-		    res->types[3] == DBV_DATE, "%s: column types %s %s %s", kind,
+		    res->types[3] == DBV_DATE, "%s: column types %s %s %s",
+		    kind,
 		    db_vtype_name(res->types[0]), db_vtype_name(res->types[2]),
 		    db_vtype_name(res->types[3]));
 	}
@@ -544,7 +545,8 @@ test_mariadb(void)
 	live_wide(src, "mariadb", "SELECT REPEAT('价', 100000)");
 	live_ro(src, "mariadb", "SELECT @@tx_read_only", "1", "0");
 	live_timeout(src, "mariadb", "SELECT SLEEP(5)");
-	live_freeze(connect[0], "mariadb", "SELECT 2 FROM (SELECT SLEEP(0.2)) x");
+	live_freeze(connect[0], "mariadb",
+	    "SELECT 2 FROM (SELECT SLEEP(0.2)) x");
 
 	/* Prepared statements must not pile up on the server (Asterisk #1988). */
 	before = scalar(src, "SELECT VARIABLE_VALUE FROM information_schema."

@@ -269,13 +269,15 @@ test_hang(const struct db_adapters *ads, struct strbuf *logs)
 		rc = run(src, "SELECT 1", 0, &err);
 		ms = now_ms() - t0;
 		if (rc == -1 && strcmp(err.sqlstate, "IM002") == 0) {
-			printf("ok %d # SKIP driver not installed: %s\n", ++tap_n,
+			printf("ok %d # SKIP driver not installed: %s\n",
+			    ++tap_n,
 			    connect[0]);
 			db_source_close(src);
 			free(connect[0]);
 			continue;
 		}
-		ok(rc == -1 && (err.kind == DBE_TIMEOUT || err.kind == DBE_DOWN),
+		ok(rc == -1 &&
+		    (err.kind == DBE_TIMEOUT || err.kind == DBE_DOWN),
 		    "hanging database: %s: %s", db_errkind_name(err.kind),
 		    err.msg);
 		ok(ms >= 900 && ms < 2500, "within connect-timeout 1000 ms "
@@ -285,7 +287,8 @@ test_hang(const struct db_adapters *ads, struct strbuf *logs)
 		t0 = now_ms();
 		rc = run(src, "SELECT 1", 0, &err);
 		ms = now_ms() - t0;
-		ok(rc == -1 && err.kind == DBE_DOWN, "during back-off: DBE_DOWN "
+		ok(rc == -1 && err.kind == DBE_DOWN,
+		    "during back-off: DBE_DOWN "
 		    "(%s)", err.msg);
 		ok(ms < 250, "at once (%llu ms)", (unsigned long long)ms);
 		db_source_stats(src, &st);

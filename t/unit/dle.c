@@ -49,7 +49,8 @@ static const struct {
 	size_t consumed;        /* 0: all */
 } cases[] = {
 	{ "plain audio", "abc", 3, "abc", 3, "", 0 },
-	{ "DLE DLE is one data 0x10", "a\x10\x10" "b", 4, "a\x10" "b", 3, "", 0 },
+	{ "DLE DLE is one data 0x10", "a\x10\x10" "b", 4, "a\x10" "b", 3, "",
+	    0 },
 	{ "DLE SUB is two data 0x10", "\x10\x1a", 2, "\x10\x10", 2, "", 0 },
 	{ "DTMF with repeats", "x\x10/\x10" "5\x10" "5\x10~y", 10, "xy", 2,
 	  "/55~", 0 },

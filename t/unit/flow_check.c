@@ -88,7 +88,8 @@ main(void)
 	    "mapping drawn");
 	like(sb_str(&out), "\"main:sub\" -> \"sub:play@6\" [style=dashed",
 	    "sub-flow call dashed to the callee's start");
-	ok(flow_graph(set, "nope", &out, &cause) == -1, "graph of unknown flow");
+	ok(flow_graph(set, "nope", &out, &cause) == -1,
+	    "graph of unknown flow");
 	like(cause, "no flow \"nope\"", "says which");
 	free(cause);
 	sb_free(&out);

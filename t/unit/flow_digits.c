@@ -86,35 +86,46 @@ static const struct tcase cases[] = {
 	{ "no key with min-digits=0 is still noinput",
 	  0, 4, '#', 0, "", FLOW_D_NOINPUT, "", "first-digit timeout", 5000 },
 	{ "a key just before the first-digit timeout counts",
-	  1, 4, '#', 0, "+4999 1", FLOW_D_MATCH, "1", "inter-digit timeout", 7999 },
+	  1, 4, '#', 0, "+4999 1", FLOW_D_MATCH, "1", "inter-digit timeout",
+	    7999 },
 	{ "a key at the first-digit timeout is too late",
-	  1, 4, '#', 0, "+5000 1", FLOW_D_NOINPUT, "", "first-digit timeout", 5000 },
+	  1, 4, '#', 0, "+5000 1", FLOW_D_NOINPUT, "", "first-digit timeout",
+	    5000 },
 	{ "max digits without terminator wait: done at once",
-	  1, 4, '#', 0, "+100 1 +100 2 +100 3 +100 4", FLOW_D_MATCH, "1234", "max digits", 400 },
+	  1, 4, '#', 0, "+100 1 +100 2 +100 3 +100 4", FLOW_D_MATCH, "1234",
+	    "max digits", 400 },
 	{ "max digits with no terminator configured: done at once",
 	  1, 4, 0, 2000, "+100 1234", FLOW_D_MATCH, "1234", "max digits", 100 },
 	{ "# ends entry at once (no inter-digit wait)",
-	  1, 13, '#', 0, "+100 12 +200 34#", FLOW_D_MATCH, "1234", "terminator", 300 },
+	  1, 13, '#', 0, "+100 12 +200 34#", FLOW_D_MATCH, "1234", "terminator",
+	    300 },
 	{ "# before min digits is invalid at once",
-	  4, 13, '#', 0, "+100 12#", FLOW_D_INVALID, "12", "too few digits", 100 },
+	  4, 13, '#', 0, "+100 12#", FLOW_D_INVALID, "12", "too few digits",
+	    100 },
 	{ "# alone with min-digits=0 is an empty answer",
 	  0, 4, '#', 0, "+100 #", FLOW_D_MATCH, "", "terminator", 100 },
 	{ "# alone with min-digits=1 is invalid",
 	  1, 4, '#', 0, "+100 #", FLOW_D_INVALID, "", "too few digits", 100 },
 	{ "short entry: inter-digit timeout completes it (FreeSWITCH #1550)",
-	  1, 13, '#', 0, "+100 123", FLOW_D_MATCH, "123", "inter-digit timeout", 3100 },
+	  1, 13, '#', 0, "+100 123", FLOW_D_MATCH, "123", "inter-digit timeout",
+	    3100 },
 	{ "short entry below min: invalid after inter-digit timeout, never a hang",
-	  4, 13, '#', 0, "+100 12", FLOW_D_INVALID, "12", "too few digits", 3100 },
+	  4, 13, '#', 0, "+100 12", FLOW_D_INVALID, "12", "too few digits",
+	    3100 },
 	{ "each key restarts the inter-digit timer",
-	  1, 13, '#', 0, "1 +2999 2 +2999 3", FLOW_D_MATCH, "123", "inter-digit timeout", 8998 },
+	  1, 13, '#', 0, "1 +2999 2 +2999 3", FLOW_D_MATCH, "123",
+	    "inter-digit timeout", 8998 },
 	{ "a key after the inter-digit timeout starts nothing new",
-	  1, 13, '#', 0, "1 +3000 2", FLOW_D_MATCH, "1", "inter-digit timeout", 3000 },
+	  1, 13, '#', 0, "1 +3000 2", FLOW_D_MATCH, "1", "inter-digit timeout",
+	    3000 },
 	{ "term timeout: max reached, # within term-timeout ends at once",
-	  1, 4, '#', 2000, "1234 +500 #", FLOW_D_MATCH, "1234", "terminator", 500 },
+	  1, 4, '#', 2000, "1234 +500 #", FLOW_D_MATCH, "1234", "terminator",
+	    500 },
 	{ "term timeout: max reached, no # -> match when it expires",
 	  1, 4, '#', 2000, "1234", FLOW_D_MATCH, "1234", "term timeout", 2000 },
 	{ "term timeout: a digit past max is invalid",
-	  1, 4, '#', 2000, "12345", FLOW_D_INVALID, "1234", "too many digits", 0 },
+	  1, 4, '#', 2000, "12345", FLOW_D_INVALID, "1234", "too many digits",
+	    0 },
 	{ "no terminator: # is an ordinary key",
 	  1, 4, 0, 0, "1#", FLOW_D_MATCH, "1#", "inter-digit timeout", 3000 },
 	{ "* as terminator",
@@ -122,7 +133,8 @@ static const struct tcase cases[] = {
 	{ "menu shape (max 1, no terminator): one key is at once",
 	  1, 1, 0, 0, "+700 3", FLOW_D_MATCH, "3", "max digits", 700 },
 	{ "EAN-13 typed then #",
-	  4, 14, '#', 0, "6901234567892#", FLOW_D_MATCH, "6901234567892", "terminator", 0 },
+	  4, 14, '#', 0, "6901234567892#", FLOW_D_MATCH, "6901234567892",
+	    "terminator", 0 },
 };
 
 static void
@@ -141,7 +153,8 @@ test_table(void)
 		    "%s", c->name);
 		if (o.state != c->state || strcmp(o.value, c->value) != 0 ||
 		    strcmp(o.why, c->why) != 0 || o.at != c->at)
-			tap_diag("got %s \"%s\" (%s) at %llu", flow_dstate_name(o.state),
+			tap_diag("got %s \"%s\" (%s) at %llu",
+			    flow_dstate_name(o.state),
 			    o.value, o.why, (unsigned long long)o.at);
 	}
 }
@@ -192,7 +205,8 @@ test_matrix(void)
 			bad++;
 			tap_diag("min=%d max=%d term=%c tt=%d keys=%s: %s (%s), want %s",
 			    min, max, term ? term : '-', tt, script,
-			    flow_dstate_name(o.state), o.why, flow_dstate_name(exp));
+			    flow_dstate_name(o.state), o.why,
+			    flow_dstate_name(exp));
 			continue;
 		}
 		if (o.state == FLOW_D_MATCH &&
@@ -203,14 +217,17 @@ test_matrix(void)
 		}
 		if (withterm && nk < max && o.at != 0) {
 			bad++;
-			tap_diag("terminator did not end entry at once (%s)", script);
+			tap_diag("terminator did not end entry at once (%s)",
+			    script);
 		}
 		if (o.at > 3000 + 2000) {	/* first-digit + inter-digit */
 			bad++;
-			tap_diag("waited too long: %llu (%s)", (unsigned long long)o.at, script);
+			tap_diag("waited too long: %llu (%s)",
+			    (unsigned long long)o.at, script);
 		}
 	}
-	ok(bad == 0, "timing matrix: %d combinations hold the invariants", total);
+	ok(bad == 0, "timing matrix: %d combinations hold the invariants",
+	    total);
 	ok(total > 100, "matrix is not empty (%d)", total);
 }
 

@@ -22,7 +22,8 @@ load_one(const char *name)
 	const char *files[1] = { path };
 	struct flow_set *set;
 
-	snprintf(path, sizeof path, "%s/t/data/flow/bad/%s", getenv("KEFU_SRCDIR"), name);
+	snprintf(path, sizeof path, "%s/t/data/flow/bad/%s",
+	    getenv("KEFU_SRCDIR"), name);
 	if (flow_set_load_files(files, 1, schema, &set, &cause) == 0) {
 		flow_set_unref(set);
 		return NULL;
@@ -60,13 +61,15 @@ test_truncated(const char *src)
 		cause = NULL;
 		if (flow_set_load_files(files, 1, schema, &set, &cause) == -1) {
 			refused++;
-			if (cause != NULL && strstr(cause, "price.xml:") != NULL)
+			if (cause != NULL &&
+			    strstr(cause, "price.xml:") != NULL)
 				named++;
 		} else
 			flow_set_unref(set);
 		free(cause);
 	}
-	is_int(refused, tried, "every truncated price.xml is refused (%d cuts)", tried);
+	is_int(refused, tried, "every truncated price.xml is refused (%d cuts)",
+	    tried);
 	is_int(named, tried, "and the message names file:line");
 	unlink(path);
 	rmdir(tmp);
@@ -290,7 +293,8 @@ main(void)
 	like(cause, "dance", "schema violation names the element");
 	free(cause);
 	cause = load_one("target.xml");
-	like(cause, "target.xml:4: goto \"nowhere\": no node", "unknown target: file:line");
+	like(cause, "target.xml:4: goto \"nowhere\": no node",
+	    "unknown target: file:line");
 	free(cause);
 	cause = load_one("decimals.xml");
 	like(cause, "decimals.xml:5: decimals=\"12\": at most 9",
@@ -309,14 +313,16 @@ main(void)
 	    "page=", "an offer without pages");
 	free(cause);
 	cause = load_one("dupid.xml");
-	like(cause, "dupid.xml:4: duplicate id \"x\" (first at line 3)", "duplicate id");
+	like(cause, "dupid.xml:4: duplicate id \"x\" (first at line 3)",
+	    "duplicate id");
 	free(cause);
 
 	/* a missing schema is an error, not a crash */
 	{
 		const char *files[1] = { "/nonexistent/x.xml" };
 		cause = NULL;
-		ok(flow_set_load_files(files, 1, "/nonexistent.rng", &set, &cause) == -1,
+		ok(flow_set_load_files(files, 1, "/nonexistent.rng", &set,
+		    &cause) == -1,
 		    "missing schema fails");
 		free(cause);
 	}

@@ -31,7 +31,8 @@ call(const char *lang, const char *script)
 	flow_script_free(sc);
 	flow_record_clear(&rec);
 	sc = flow_script_new(script);
-	if (flow_run(set, env, &info, &flow_script_ops, sc, &rec, &cause) == -1) {
+	if (flow_run(set, env, &info, &flow_script_ops, sc, &rec,
+	    &cause) == -1) {
 		tap_diag("flow_run: %s", cause);
 		free(cause);
 	}
@@ -75,7 +76,8 @@ said(const char *lang, const char *as, const char *value)
 	char *cause = NULL;
 	size_t i;
 
-	if (env->say->say(env->say_arg, lang, as, value, NULL, -1, &ps, &cause) == -1) {
+	if (env->say->say(env->say_arg, lang, as, value, NULL, -1, &ps,
+	    &cause) == -1) {
 		tap_diag("say: %s", cause);
 		free(cause);
 	}
@@ -155,21 +157,24 @@ main(void)
 	}
 	map_pools_close(pools);
 	pools = NULL;
-	ok(svc_open(conf, SVC_NOFLOWS, &svc, &cause) == 0, "real services open: %s",
+	ok(svc_open(conf, SVC_NOFLOWS, &svc, &cause) == 0,
+	    "real services open: %s",
 	    cause ? cause : "ok");
 	if (svc == NULL)
 		return tap_done();
 	sset = svc_acquire(svc);
 	env = &sset->env;
 	dir = xasprintf("%s/flows", src);
-	ok(flow_set_load(dir, NULL, &set, &cause) == 0, "shipped flows load: %s",
+	ok(flow_set_load(dir, NULL, &set, &cause) == 0,
+	    "shipped flows load: %s",
 	    cause ? cause : "ok");
 	free(dir);
 	if (set == NULL)
 		return tap_done();
 
 	n = flow_check(set, env, &out);
-	is_int(n, 0, "shipped flows check clean against the real mappings and prompts");
+	is_int(n, 0,
+	    "shipped flows check clean against the real mappings and prompts");
 	if (n != 0)
 		tap_diag("%s", sb_str(&out));
 	sb_free(&out);
@@ -184,7 +189,8 @@ main(void)
 	free(text);
 	is_int(rec.nqueries, 1, "one query");
 	if (rec.nqueries >= 1) {
-		is_str(rec.queries[0].mapping, "catalog.price", "mapping catalog.price");
+		is_str(rec.queries[0].mapping, "catalog.price",
+		    "mapping catalog.price");
 		is_int(rec.queries[0].outcome, FLOW_Q_FOUND, "found in SQLite");
 	}
 	want = said("zh-CN", "money", demo->products[0].price);
@@ -197,7 +203,8 @@ main(void)
 		    "in stock, with its quantity");
 	else
 		like(flow_script_heard(sc), "stock.out", "out of stock said");
-	like(flow_script_heard(sc), "price.again menu.price", "* goes back to the menu");
+	like(flow_script_heard(sc), "price.again menu.price",
+	    "* goes back to the menu");
 
 	/* a stock with a fraction, and one the say-rules cannot read */
 	set_stock(conf, ads, demo->products[0].plu, "49.5");
@@ -218,15 +225,18 @@ main(void)
 	free(text);
 	want = said("yue", "money", demo->products[0].price);
 	needle = xasprintf("price.is %s", want);
-	like(flow_script_heard(sc), needle, "PLU lookup, Cantonese money reading");
+	like(flow_script_heard(sc), needle,
+	    "PLU lookup, Cantonese money reading");
 	free(needle);
 	free(want);
 
 	call("zh-CN", "1 4006381333931#");
-	like(flow_script_heard(sc), "price.ask_code price.not_found price.again",
+	like(flow_script_heard(sc),
+	    "price.ask_code price.not_found price.again",
 	    "valid barcode not in the catalog");
 	call("zh-CN", "1 6901234567893#");
-	like(flow_script_heard(sc), "price.ask_code input.invalid price.ask_code",
+	like(flow_script_heard(sc),
+	    "price.ask_code input.invalid price.ask_code",
 	    "bad check digit refused before the database");
 	is_int(rec.nqueries, 0, "no query for a bad barcode");
 
@@ -256,9 +266,11 @@ main(void)
 	    "text list.more", "notices: the count, a page of three, the offer");
 
 	call("zh-CN", "8 4");
-	like(flow_script_transcript(sc), "play lang.switched 已經", "switched to Cantonese");
+	like(flow_script_transcript(sc), "play lang.switched 已經",
+	    "switched to Cantonese");
 	like(flow_script_heard(sc), "lang.switched menu.price", "menu again");
-	like(flow_script_heard(sc), "menu.repeat member.menu", "4: the members' menu");
+	like(flow_script_heard(sc), "menu.repeat member.menu",
+	    "4: the members' menu");
 	is_str(rec.lang, "yue", "call ends in Cantonese");
 
 	call("zh-CN", "~ ~ ~");

@@ -75,7 +75,8 @@ main(void)
 	is_int(kefu("modem probe -F zyxel /dev/x", &out), 2,
 	    "unknown family: exit 2");
 	free(out);
-	is_int(kefu("modem probe -s fast /dev/x", &out), 2, "bad speed: exit 2");
+	is_int(kefu("modem probe -s fast /dev/x", &out), 2,
+	    "bad speed: exit 2");
 	free(out);
 	is_int(kefu("modem frob", &out), 2, "unknown subcommand: exit 2");
 	free(out);

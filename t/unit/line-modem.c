@@ -180,7 +180,8 @@ test_call(void)
 	is_str(ln->call.cid.date, "0321", "date");
 	is_str(ln->call.cid.time, "1405", "time");
 	is_int(msim_offhook(sim), 1, "modem off hook");
-	ok(msim_wait_command(sim, "AT+VLS=1", 0, 10) >= 0, "answered with AT+VLS=1");
+	ok(msim_wait_command(sim, "AT+VLS=1", 0, 10) >= 0,
+	    "answered with AT+VLS=1");
 
 	for (i = 0; i < sizeof audio; i++)
 		audio[i] = (uint8_t)(i * 7);    /* plenty of 0x10, 0x03, 0x18 */
@@ -372,7 +373,8 @@ rec_clean(const struct rec_buf *rb, int silent)
 		    strlen(text[i])) != NULL)
 			return 0;
 	/* silence at the end: 0x80 (8-bit), 0xff (u-law), 0xd5 (A-law) */
-	return !silent || rb->buf[rb->len - 1] == 0x80 || rb->buf[rb->len - 1] == 0xff ||
+	return !silent || rb->buf[rb->len - 1] == 0x80 ||
+	    rb->buf[rb->len - 1] == 0xff ||
 	    rb->buf[rb->len - 1] == 0xd5 || rb->buf[rb->len - 1] == 0x00;
 }
 
@@ -452,7 +454,8 @@ test_hangups(size_t from, size_t to)
 		  "NO CARRIER" },
 		{ MSIM_CONEXANT, MSIM_HUP_NOCARRIER, 0,
 		  "NO CARRIER inside the audio (Conexant)", "NO CARRIER" },
-		{ MSIM_CONEXANT, MSIM_HUP_NOCARRIER, 2, "NO CARRIER while playing",
+		{ MSIM_CONEXANT, MSIM_HUP_NOCARRIER, 2,
+		    "NO CARRIER while playing",
 		  "NO CARRIER" },
 		{ MSIM_USR, MSIM_HUP_BUSY, 2, "DLE b while playing", "busy" },
 		{ MSIM_V253, MSIM_HUP_SILENCE, 1, "DLE s while recording",
@@ -568,7 +571,8 @@ ht_op(enum ht_state s, int speak)
 		tap_diag("  %s", cause);
 	free(cause);
 	if (s == HT_REC)
-		ok(rb.len > 0 && rec_clean(&rb, 0), "  the recording (%zu bytes) "
+		ok(rb.len > 0 && rec_clean(&rb, 0),
+		    "  the recording (%zu bytes) "
 		    "holds no text of the modem", rb.len);
 	return st;
 }
@@ -648,7 +652,8 @@ test_hangup_table(enum msim_family fam)
 			st = ht_op((enum ht_state)s,
 			    sig[i].how != MSIM_HUP_SILENCE);
 			tgone = now_ms();
-			is_str(line_status_name(st), "LINE_GONE", "%s, %s while "
+			is_str(line_status_name(st), "LINE_GONE",
+			    "%s, %s while "
 			    "%s: the caller is gone", fname, sig[i].name,
 			    ht_state_names[s]);
 			like(gone_why, sig[i].why, "%s, %s while %s: reason",
@@ -709,7 +714,8 @@ test_wait_silence(void)
 		key = 0;
 		st = ln->ops->wait_digit(ln, 1500, &key, &cause);
 		took = now_ms() - t0;
-		is_str(line_status_name(st), "LINE_TIMEOUT", "%s: the wait runs "
+		is_str(line_status_name(st), "LINE_TIMEOUT",
+		    "%s: the wait runs "
 		    "to its own timeout %s", c[i].name, st == LINE_FAILED ?
 		    cause : gone_why);
 		ok(took >= 1400, "%s: not cut short by the line's silence "
@@ -740,7 +746,8 @@ test_max_call(void)
 	cl.silence_ms = 5000;
 	if (call_in(NULL) == LINE_OK) {
 		st = ln->ops->wait_digit(ln, 10000, &key, &cause);
-		is_str(line_status_name(st), "LINE_GONE", "max-call ends the call");
+		is_str(line_status_name(st), "LINE_GONE",
+		    "max-call ends the call");
 		is_str(gone_why, "maximum call length", "max-call: reason");
 		ln->ops->hangup(ln, &cause);
 	}
@@ -760,7 +767,8 @@ test_faults(void)
 	sleep_ms(100);
 	msim_garbage(sim, 400, 0);
 	msim_garbage(sim, 200, 1);
-	is_int(call_in(NULL), LINE_OK, "garbage while idle: call still answered");
+	is_int(call_in(NULL), LINE_OK,
+	    "garbage while idle: call still answered");
 	ok(ln->keys[0] == '\0', "a key heard before answering is dropped");
 	msim_garbage(sim, 300, 0);
 	st = ln->ops->wait_digit(ln, 500, &key, &cause);

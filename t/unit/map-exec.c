@@ -305,7 +305,8 @@ test_injection(struct env *e)
 
 	for (i = 0; i < nitems(evil); i++) {
 		is_str(map_outcome_name(run1(e->good, "search", "prefix",
-		    evil[i], &r)), "empty", "%s: [%s] bound literally: empty %s",
+		    evil[i], &r)), "empty",
+		    "%s: [%s] bound literally: empty %s",
 		    e->label, evil[i], r.error);
 		ok(r.sql != NULL && strstr(r.sql, evil[i]) == NULL,
 		    "%s: and absent from the statement", e->label);

@@ -173,7 +173,8 @@ test_commands(void)
 	is_str(at(&h, "AT+VSM=?"), "\r\nERROR\r\n",
 	    "+VSM refused outside voice mode");
 	is_str(at(&h, "AT+FCLASS=8"), "\r\nOK\r\n", "+FCLASS=8");
-	like(at(&h, "AT+VSM=?"), "\r\n1,\"UNSIGNED PCM\",8,0,(8000),(0),(0)\r\n",
+	like(at(&h, "AT+VSM=?"),
+	    "\r\n1,\"UNSIGNED PCM\",8,0,(8000),(0),(0)\r\n",
 	    "conexant +VSM=? lists unsigned PCM");
 	ok(strstr(h.buf, "\"ULAW\"") == NULL, "conexant offers no mu-law");
 	is_str(at(&h, "AT+VSM=128,8000"), "\r\nERROR\r\n",
@@ -726,7 +727,8 @@ test_faults(void)
 		poll(&p, 1, 1000);
 		sleep_ms(10);
 		r = read(h.fd, h.buf, 10);
-		ok(r == 1 && h.buf[0] == 0x10, "split: first read is DLE alone");
+		ok(r == 1 && h.buf[0] == 0x10,
+		    "split: first read is DLE alone");
 		/* not a read that blocks for ever when the first took both */
 		r = poll(&p, 1, 1000) == 1 ? read(h.fd, &c, 1) : 0;
 		ok(r == 1 && c == 'b', "split: code in the next read");
@@ -974,12 +976,14 @@ test_cli(void)
 	snprintf(cmd, sizeof cmd, "%s/t/sim/modemsim -F %s >/dev/null "
 	    "2>&1", bd, script);
 	st = system(cmd);
-	ok(WIFEXITED(st) && WEXITSTATUS(st) == 1, "cli: missing segment: exit 1");
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+	    "cli: missing segment: exit 1");
 	fp = fopen(script, "w");
 	fputs("wait-command AT+VTX 50\n", fp);
 	fclose(fp);
 	st = system(cmd);
-	ok(WIFEXITED(st) && WEXITSTATUS(st) == 1, "cli: wait timed out: exit 1");
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+	    "cli: wait timed out: exit 1");
 	fp = fopen(script, "w");
 	fputs("ring 0\n", fp);
 	fclose(fp);
@@ -989,11 +993,13 @@ test_cli(void)
 	fputs("frobnicate\n", fp);
 	fclose(fp);
 	st = system(cmd);
-	ok(WIFEXITED(st) && WEXITSTATUS(st) == 1, "cli: unknown command: exit 1");
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+	    "cli: unknown command: exit 1");
 	snprintf(cmd, sizeof cmd, "%s/t/sim/modemsim -f nokia %s >/dev/null "
 	    "2>&1", bd, script);
 	st = system(cmd);
-	ok(WIFEXITED(st) && WEXITSTATUS(st) == 2, "cli: unknown family: exit 2");
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 2,
+	    "cli: unknown family: exit 2");
 	unlink(script);
 	unlink(want);
 	unlink(got);

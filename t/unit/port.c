@@ -118,7 +118,8 @@ test_tcp(void)
 			r = port_puts(p, "AT\r", 1000, &cause);
 			sleep_ms(10);
 		}
-		is_int(r, -1, "writing to a closed server fails without SIGPIPE");
+		is_int(r, -1,
+		    "writing to a closed server fails without SIGPIPE");
 	}
 	free(cause);
 	cause = NULL;

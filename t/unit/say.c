@@ -180,7 +180,8 @@ bad_input(const struct say_rules *r)
 		{ SAY_DIGITS, "", "no digits" },
 		{ SAY_DIGITS, "123a", "only digits" },
 		{ SAY_DIGITS, "138-0013", "only digits" },
-		{ SAY_DIGITS, "123456789012345678901234567890123", "at most 32" },
+		{ SAY_DIGITS, "123456789012345678901234567890123",
+		    "at most 32" },
 		{ SAY_PHONE, "+8613800138000", "only digits" },
 		{ SAY_PHONE, "--", "no digits" },
 		{ SAY_PHONE, "1234567890123456789012345", "at most 24" },
@@ -373,7 +374,8 @@ loader_errors(void)
 		  ":1: <say-rules>: unknown attribute \"colour\"" },
 		{ "<say-rules lang=\"yue\"/>", "say.xml:11: <prompts "
 		  "lang=\"zh-CN\"> but the say-rules are for \"yue\"" },
-		{ "<rules lang=\"zh-CN\"/>", "root element is not <say-rules>" },
+		{ "<rules lang=\"zh-CN\"/>",
+		    "root element is not <say-rules>" },
 		{ "<say-rules lang=\"zh-CN\"/>", "no <digits> section" },
 	};
 	char *path, *cat, *cause;

@@ -36,7 +36,8 @@ static void
 test_stream(void)
 {
 	static const char *name = "伊利纯牛奶二百五十毫升";
-	struct audio_fmt ulaw = { AUDIO_ULAW, 8000 }, alaw = { AUDIO_ALAW, 8000 };
+	struct audio_fmt ulaw = { AUDIO_ULAW, 8000 },
+	    alaw = { AUDIO_ALAW, 8000 };
 	struct audio_speaker *sp = audio_speaker_new(8, NULL);
 	struct audio_speech *s = NULL, *s2 = NULL;
 	struct strbuf heard = STRBUF_INIT, again = STRBUF_INIT;
@@ -116,7 +117,8 @@ test_stream(void)
 int
 main(void)
 {
-	struct audio_fmt ulaw = { AUDIO_ULAW, 8000 }, s16 = { AUDIO_S16LE, 8000 };
+	struct audio_fmt ulaw = { AUDIO_ULAW, 8000 },
+	    s16 = { AUDIO_S16LE, 8000 };
 	struct audio_speaker *sp;
 	uint8_t *a = NULL, *b = NULL, *c = NULL;
 	size_t alen = 0, blen = 0, clen = 0;
@@ -128,7 +130,8 @@ main(void)
 	sp = audio_speaker_new(2, NULL);
 	ok(audio_speak(sp, "zh-CN", "农夫山泉饮用天然水", &ulaw, &a, &alen,
 	    &cause) == 0, "a product name is spoken in Mandarin");
-	ok(alen > 8000 / 2, "about a second of audio or more (%zu bytes)", alen);
+	ok(alen > 8000 / 2, "about a second of audio or more (%zu bytes)",
+	    alen);
 	ok(audio_speak(sp, "zh-CN", "农夫山泉饮用天然水", &ulaw, &b, &blen,
 	    &cause) == 0 && blen == alen && memcmp(a, b, alen) == 0,
 	    "the same text gives the same audio (from the cache)");
