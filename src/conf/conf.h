@@ -187,6 +187,18 @@ struct conf {
 	char *optout_text;      /* appended to marketing SMS; NULL: none */
 	int sms_price;          /* per SMS part, in fen */
 	int email_price;        /* per e-mail, in fen */
+	/* [campaign]: the scheduler's periodic sends (msg/sched.c) */
+	int campaign_tick_ms;   /* how often kefud's scheduler looks */
+	char *birthday_text;    /* greeting template; NULL: none sent */
+	char *birthday_at;      /* "HH:MM": sent from this time of the day */
+	char *birthday_channel; /* "sms" or "email" */
+	char *birthday_subject; /* e-mail subject, or NULL */
+	char *digest_day;       /* "none", "mon" ... "sun" */
+	char *digest_at;        /* "HH:MM" */
+	char *digest_text;      /* put before the specials, or NULL */
+	char *digest_channel;   /* "sms" or "email" */
+	char *digest_subject;   /* e-mail subject, or NULL */
+	char *digest_mapping;   /* the specials' mapping */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;
@@ -251,6 +263,8 @@ void conf_describe(FILE *fp);
  */
 int conf_window(const char *s, int *from_min, int *to_min,
     const char **errstr);
+/* Parse a time of day "HH:MM" into minutes after midnight. */
+int conf_clock(const char *s, int *min, const char **errstr);
 /* Parse "500ms", "5s", "2m", "1h" or a bare number of seconds into ms. */
 int conf_duration(const char *s, int *ms, const char **errstr);
 

@@ -161,16 +161,29 @@ campaign_queue(struct db_source *src, const struct conf *cfg,
 }
 
 int
+msg_campaign_recipients(struct db_source *src, const struct msg_hooks *h,
+    const struct store_campaign *c, struct store_recipient **r, size_t *n,
+    char **cause)
+{
+	(void)h;
+	return store_campaign_recipients(src, c->channel, c->segment, r, n,
+	    cause);
+}
+
+int
 msg_campaign_start(struct db_source *src, const struct conf *cfg,
     const struct store_campaign *c, const struct store_recipient *r,
-    size_t n, size_t *queued, size_t *dups, char **cause)
+    size_t n, const char *at, size_t *queued, size_t *dups, char **cause)
 {
 	char now[20];
 	size_t i;
 	int dup;
 
 	*queued = *dups = 0;
-	msg_time(now, 0);
+	if (at != NULL)
+		snprintf(now, sizeof now, "%s", at);
+	else
+		msg_time(now, 0);
 	for (i = 0; i < n; i++) {
 		if (campaign_queue(src, cfg, c, &r[i], now, &dup, cause) == -1)
 			return -1;

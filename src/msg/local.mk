@@ -37,6 +37,7 @@ libkefu_a_SOURCES += \
 	src/msg/http.c \
 	src/msg/suppress.c \
 	src/msg/campaign.c \
+	src/msg/sched.c \
 	src/msg/worker.c
 
 ## kefu outbox and kefu campaign (rows in src/cli/cmds.c).
@@ -92,3 +93,8 @@ t_unit_msg_suppress_LDADD = $(KEFU_LIBS)
 
 TESTS += t/campaign-cli.sh
 dist_check_SCRIPTS += t/campaign-cli.sh
+
+## The campaign scheduler at chosen times (kefu campaign due --now) and
+## in kefud.
+TESTS += t/campaign-sched.sh
+dist_check_SCRIPTS += t/campaign-sched.sh

@@ -191,12 +191,67 @@ int msg_campaign_plan(const struct conf *cfg, const struct store_campaign *c,
     char **cause);
 /*
  * Queue c's message to each recipient as marketing, with its parts and
- * cost, under the key campaign:ID:member:MID: what was queued before
- * counts in *dups and is not queued again.
+ * cost, under the key campaign:ID:member:MID, due at now (NULL: the
+ * current time): what was queued before counts in *dups and is not
+ * queued again.
  */
 int msg_campaign_start(struct db_source *src, const struct conf *cfg,
     const struct store_campaign *c, const struct store_recipient *r,
-    size_t n, size_t *queued, size_t *dups, char **cause);
+    size_t n, const char *now, size_t *queued, size_t *dups, char **cause);
+
+/*
+ * What msg/ asks of its caller for what lives outside it (mappings:
+ * msg/ must not know them).  Either hook may be NULL.
+ */
+struct msg_hooks {
+	/* Today's specials through mapping as one line (malloc'd), or
+	   NULL with *cause. */
+	char *(*specials)(void *arg, const char *mapping, char **cause);
+	void *arg;
+};
+/* c's recipients: its segment over the members. */
+int msg_campaign_recipients(struct db_source *src, const struct msg_hooks *h,
+    const struct store_campaign *c, struct store_recipient **r, size_t *n,
+    char **cause);
+
+/* What starting a campaign did. */
+struct msg_launch {
+	size_t recipients;
+	size_t queued;          /* queued now */
+	size_t dups;            /* queued before, not again */
+	long long cost;         /* fen, of every recipient's message */
+	int refused;            /* over budget or done/cancelled: nothing
+				   was queued */
+};
+/*
+ * Start c at now: its recipients, the budget checked against the
+ * preview's cost (over it: -1, l->refused, nothing queued), every
+ * message queued (msg_campaign_start), and only then the campaign moved
+ * to "sending" and what a pause put off made due -- a crash part-way
+ * leaves it startable again, and nothing is queued twice.
+ */
+int msg_campaign_launch(struct db_source *src, const struct conf *cfg,
+    const struct store_campaign *c, const struct msg_hooks *h,
+    const char *now, struct msg_launch *l, char **cause);
+
+/* sched.c: what one tick of the scheduler did. */
+struct msg_sched_stats {
+	unsigned started;       /* scheduled campaigns started */
+	unsigned long queued;   /* their messages queued */
+	unsigned periodic;      /* birthday and digest campaigns made */
+	unsigned failed;        /* not started (logged) */
+};
+/*
+ * One tick at local time t: today's birthday campaign made at [campaign]
+ * birthday-at, this week's digest on digest-day at digest-at (each a
+ * "periodic" campaign, scheduled at t), then every scheduled campaign
+ * due started with msg_campaign_launch; one that cannot be started is
+ * logged, and goes back to draft when refused (over budget).  -1 with
+ * *cause only when the store cannot be read.
+ */
+int msg_sched_tick(struct db_source *src, const struct conf *cfg,
+    const struct msg_hooks *h, time_t t, struct msg_sched_stats *st,
+    char **cause);
 
 /* worker.c: what one run of a worker did. */
 struct msg_stats {

@@ -424,7 +424,8 @@ void store_optout_free(struct store_optout_row *w, size_t n);
 /*
  * campaign.c: campaigns (one names table, store_campaign_states):
  *
- *   draft -> sending <-> paused;  draft | sending | paused -> cancelled
+ *   draft -> scheduled -> sending <-> paused;
+ *   draft | scheduled | sending | paused -> cancelled
  *
  * A campaign's messages are outbox rows with its campaign_id.
  */
@@ -444,6 +445,10 @@ struct store_campaign {
 	int64_t budget;         /* fen; -1: none */
 	const char *status;     /* one of store_campaign_states */
 	const char *created_at, *started_at;    /* NULL when none */
+	const char *kind;       /* "segment" (kefu campaign new), "periodic"
+				   (the scheduler's); NULL: "segment" */
+	const char *scheduled_at;       /* when the scheduler starts it
+					   (status "scheduled"); NULL */
 };
 
 /* A member a campaign goes to. */
@@ -461,7 +466,10 @@ struct store_campaign_count {
 	int64_t messages, parts, cost;  /* cost in fen */
 };
 
-/* A new draft; a name already taken is refused. */
+/*
+ * A new draft, or "scheduled" when c->scheduled_at is set; a name
+ * already taken is refused.
+ */
 int store_campaign_new(struct db_source *src, const struct store_campaign *c,
     const char *now, int64_t *id, char **cause);
 /* By id (digits) or name; free with store_campaign_free. */
@@ -472,11 +480,16 @@ void store_campaign_free(struct store_campaign *c);
 int store_campaign_list(struct db_source *src, struct store_campaign **out,
     size_t *n, char **cause);
 /*
- * Move a campaign to "sending" (from draft, paused, or sending again),
- * "paused" (from sending) or "cancelled"; refused from any other state.
+ * Move a campaign to "sending" (from draft, scheduled, paused, or sending
+ * again), "scheduled" (from draft or scheduled; now is the time it is
+ * due), "draft" (from scheduled), "paused" (from sending) or
+ * "cancelled"; refused from any other state.
  */
 int store_campaign_state(struct db_source *src, int64_t id, const char *to,
     const char *now, char **cause);
+/* The scheduled campaigns due at now, earliest first (free *ids). */
+int store_campaign_due(struct db_source *src, const char *now, int64_t **ids,
+    size_t *n, char **cause);
 /*
  * After store_campaign_state: "cancelled" cancels the campaign's queued
  * messages; "sending" makes those a pause put off due at now.  *n: rows.
@@ -493,7 +506,9 @@ int store_campaign_counts(struct db_source *src, int64_t id,
  * Active members with the channel's service on and an address for it,
  * matching segment: comma-separated KEY=VALUE conditions, all of which
  * must hold -- language=zh-CN|yue, since=DATE, before=DATE (registered),
- * via=paper|phone, member=ID.  src NULL only checks the segment.
+ * via=paper|phone, member=ID, birthday=MM-DD (or YYYY-MM-DD: born on
+ * that day of the year; those born on 29 February on the 28th in other
+ * years).  src NULL only checks the segment.
  */
 int store_campaign_recipients(struct db_source *src, const char *channel,
     const char *segment, struct store_recipient **out, size_t *n,
