@@ -786,18 +786,6 @@ kefud_slips_main(void *arg)
 	return NULL;
 }
 
-/* The scheduler's specials: through the current set's mappings. */
-static char *
-kefud_specials(void *arg, const char *mapping, char **cause)
-{
-	struct svc_set *set = svc_acquire(arg);
-	char *text;
-
-	text = svc_campaign_specials(set->maps, mapping, cause);
-	svc_release(set);
-	return text;
-}
-
 /*
  * The campaign scheduler's thread: one msg_sched_tick every [campaign]
  * tick (scheduled campaigns, birthdays, the weekly digest).
@@ -806,16 +794,21 @@ static void *
 kefud_sched_main(void *arg)
 {
 	struct kefud *k = arg;
-	struct msg_hooks h = { .specials = kefud_specials, .arg = k->svc };
+	struct svc_set *set;
+	struct msg_hooks h;
 	struct db_source *src;
 	struct msg_sched_stats st;
 	char *cause = NULL;
-	int ms;
+	int ms, rc;
 
 	src = svc_source(k->svc, k->conf->store_datasource);
 	while (!atomic_load(&k->sched_stop)) {
-		if (msg_sched_tick(src, k->conf, &h, time(NULL), &st,
-		    &cause) == -1) {
+		/* the mappings of the set current at this tick */
+		set = svc_acquire(k->svc);
+		svc_campaign_hooks(&h, set->maps);
+		rc = msg_sched_tick(src, k->conf, &h, time(NULL), &st, &cause);
+		svc_release(set);
+		if (rc == -1) {
 			log_warnx("campaign: the scheduler cannot read the "
 			    "store, trying again at the next tick: %s", cause);
 			free(cause);

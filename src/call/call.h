@@ -118,6 +118,9 @@ void svc_stream_close(struct svc_stream *st);
  */
 char *svc_campaign_specials(const struct map_set *set, const char *mapping,
     char **cause);
+/* msg/'s hooks (specials, segment mappings, points) over set. */
+struct msg_hooks;
+void svc_campaign_hooks(struct msg_hooks *h, const struct map_set *set);
 
 /* ---- kefu's own services, asked from flows as mappings (builtin.c) ---- */
 

@@ -92,30 +92,106 @@ cmd_campaign_when(const char *s, time_t *t, char out[20])
 	return 0;
 }
 
+/* The mappings, loaded the first time a hook asks. */
+struct cmd_campaign_maps {
+	struct conf *conf;
+	struct db_adapters *ads;
+	struct map_pools *pools;
+	struct map_set *set;
+	struct msg_hooks inner;         /* svc_campaign_hooks over set */
+};
+
+static int
+cmd_campaign_maps(struct cmd_campaign_maps *cm, char **cause)
+{
+	struct map_load_cfg cfg = { .path = cm->conf->mappings_dir,
+	    .conf = cm->conf, .source = map_pools_source };
+	char *err = NULL;
+
+	if (cm->set != NULL)
+		return 0;
+	if (cm->ads == NULL && db_adapters_load(cm->conf->adapters_dir,
+	    &cm->ads, &err) == -1) {
+		free(err);
+		cm->ads = NULL;
+	}
+	if (cm->pools == NULL && map_pools_open(cm->conf, cm->ads, &cm->pools,
+	    cause) == -1)
+		return -1;
+	cfg.arg = cm->pools;
+	if (map_load(&cfg, &cm->set, cause) == -1)
+		return -1;
+	svc_campaign_hooks(&cm->inner, cm->set);
+	return 0;
+}
+
+static void
+cmd_campaign_maps_close(struct cmd_campaign_maps *cm)
+{
+	map_set_free(cm->set);
+	map_pools_close(cm->pools);
+	if (cm->ads != NULL)
+		db_adapters_free(cm->ads);
+}
+
+static char *
+cmd_campaign_specials_h(void *arg, const char *mapping, char **cause)
+{
+	struct cmd_campaign_maps *cm = arg;
+
+	if (cmd_campaign_maps(cm, cause) == -1)
+		return NULL;
+	return cm->inner.specials(cm->inner.arg, mapping, cause);
+}
+
+static int
+cmd_campaign_segment_h(void *arg, const char *mapping,
+    struct msg_seg_row **rows, size_t *n, char **cause)
+{
+	struct cmd_campaign_maps *cm = arg;
+
+	*rows = NULL;
+	*n = 0;
+	if (cmd_campaign_maps(cm, cause) == -1)
+		return -1;
+	return cm->inner.segment(cm->inner.arg, mapping, rows, n, cause);
+}
+
+static char *
+cmd_campaign_points_h(void *arg, const char *mapping, const char *key,
+    char **cause)
+{
+	struct cmd_campaign_maps *cm = arg;
+
+	if (cmd_campaign_maps(cm, cause) == -1)
+		return NULL;
+	return cm->inner.points(cm->inner.arg, mapping, key, cause);
+}
+
+/* Hooks for msg/ that load the mappings when first asked. */
+static void
+cmd_campaign_hooks(struct msg_hooks *h, struct cmd_campaign_maps *cm,
+    struct conf *conf)
+{
+	memset(cm, 0, sizeof *cm);
+	cm->conf = conf;
+	h->specials = cmd_campaign_specials_h;
+	h->segment = cmd_campaign_segment_h;
+	h->points = cmd_campaign_points_h;
+	h->arg = cm;
+}
+
 /* Today's specials from a mapping, as one line of text (malloc'd). */
 static char *
 cmd_campaign_specials(struct conf *conf, const char *mapping, char **cause)
 {
-	struct map_load_cfg cfg = { .path = conf->mappings_dir, .conf = conf,
-	    .source = map_pools_source };
-	struct db_adapters *ads = NULL;
-	struct map_pools *pools = NULL;
-	struct map_set *set = NULL;
-	char *err = NULL, *text = NULL;
+	struct cmd_campaign_maps cm;
+	struct msg_hooks h;
+	char *text;
 
-	if (db_adapters_load(conf->adapters_dir, &ads, &err) == -1) {
-		free(err);
-		ads = NULL;
-	}
-	if (map_pools_open(conf, ads, &pools, cause) == 0) {
-		cfg.arg = pools;
-		if (map_load(&cfg, &set, cause) == 0)
-			text = svc_campaign_specials(set, mapping, cause);
-	}
-	map_set_free(set);
-	map_pools_close(pools);
-	if (ads != NULL)
-		db_adapters_free(ads);
+	cmd_campaign_hooks(&h, &cm, conf);
+	text = h.specials(h.arg, mapping, cause);
+	cmd_campaign_maps_close(&cm);
 	return text;
 }
 
@@ -271,15 +347,20 @@ static int
 cmd_campaign_load(struct cli_store *st, const char *name,
     struct cmd_campaign_ctx *x)
 {
+	struct cmd_campaign_maps cm;
+	struct msg_hooks h;
 	char *cause = NULL;
+	int rc = CLI_OK;
 
 	memset(x, 0, sizeof *x);
+	cmd_campaign_hooks(&h, &cm, st->conf);
 	if (store_campaign_get(st->src, name, &x->c, &cause) == -1 ||
-	    store_campaign_recipients(st->src, x->c->channel, x->c->segment,
-	    &x->r, &x->n, &cause) == -1 || msg_campaign_plan(st->conf, x->c,
-	    x->r, x->n, &x->plan, &cause) == -1)
-		return cmd_campaign_fail(cause);
-	return CLI_OK;
+	    msg_campaign_recipients(st->src, &h, st->conf, x->c, &x->r, &x->n,
+	    &cause) == -1 || msg_campaign_plan(st->conf, x->c, x->r, x->n,
+	    &x->plan, &cause) == -1)
+		rc = cmd_campaign_fail(cause);
+	cmd_campaign_maps_close(&cm);
+	return rc;
 }
 
 static void
@@ -365,6 +446,8 @@ cmd_campaign_preview(struct cli_store *st, int argc, char **argv)
 static int
 cmd_campaign_start(struct cli_store *st, const char *name)
 {
+	struct cmd_campaign_maps cm;
+	struct msg_hooks h;
 	struct store_campaign *c;
 	struct msg_launch l;
 	char *cause = NULL, now[20];
@@ -373,12 +456,14 @@ cmd_campaign_start(struct cli_store *st, const char *name)
 	msg_time(now, 0);
 	if (store_campaign_get(st->src, name, &c, &cause) == -1)
 		return cmd_campaign_fail(cause);
-	if (msg_campaign_launch(st->src, st->conf, c, NULL, now, &l,
+	cmd_campaign_hooks(&h, &cm, st->conf);
+	if (msg_campaign_launch(st->src, st->conf, c, &h, now, &l,
 	    &cause) == -1)
 		rc = cmd_campaign_fail(cause);
 	else
 		printf("campaign '%s' sending: %zu queued, %zu queued before "
 		    "(not again)\n", c->name, l.queued, l.dups);
+	cmd_campaign_maps_close(&cm);
 	store_campaign_free(c);
 	return rc;
 }
@@ -406,22 +491,16 @@ cmd_campaign_schedule(struct cli_store *st, const char *name,
 	return CLI_OK;
 }
 
-/* The specials hook of the scheduler: the CLI loads the mappings. */
-static char *
-cmd_campaign_specials_h(void *arg, const char *mapping, char **cause)
-{
-	return cmd_campaign_specials(arg, mapping, cause);
-}
-
 /* One tick of kefud's scheduler, at now or at --now. */
 static int
 cmd_campaign_due(struct cli_store *st, int argc, char **argv)
 {
-	struct msg_hooks h = { .specials = cmd_campaign_specials_h,
-	    .arg = st->conf };
+	struct cmd_campaign_maps cm;
+	struct msg_hooks h;
 	struct msg_sched_stats ss;
 	char *cause = NULL, at[20];
 	time_t t = time(NULL);
+	int rc;
 
 	if (argc == 3 && strcmp(argv[1], "--now") == 0) {
 		if (cmd_campaign_when(argv[2], &t, at) == -1)
@@ -430,7 +509,10 @@ cmd_campaign_due(struct cli_store *st, int argc, char **argv)
 		cmd_campaign_usage(stderr);
 		return CLI_USAGE;
 	}
-	if (msg_sched_tick(st->src, st->conf, &h, t, &ss, &cause) == -1)
+	cmd_campaign_hooks(&h, &cm, st->conf);
+	rc = msg_sched_tick(st->src, st->conf, &h, t, &ss, &cause);
+	cmd_campaign_maps_close(&cm);
+	if (rc == -1)
 		return cmd_campaign_fail(cause);
 	printf("%u periodic campaign(s) made, %u started (%lu message(s) "
 	    "queued), %u not started\n", ss.periodic, ss.started, ss.queued,

@@ -357,6 +357,10 @@ static const struct conf_key conf_keys[] = {
 	{ CS_CAMPAIGN, "digest-mapping", CT_STRING, K(digest_mapping), 0, 0,
 	  "catalog.promotions_today", NULL, 0,
 	  "the mapping the digest's specials come from" },
+	{ CS_CAMPAIGN, "points-mapping", CT_STRING, K(points_mapping), 0, 0,
+	  NULL, NULL, 0, "the mapping giving {points} of a member (e.g. "
+	  "erp.member): its first parameter gets the mobile, phone or "
+	  "customer number; absent: {points} only from a segment mapping" },
 
 	{ CS_SMSGW, "url", CT_STRING, W(url), 0, 0, NULL, NULL, 1,
 	  "the provider's URL; placeholders are percent-encoded" },

@@ -199,6 +199,7 @@ struct conf {
 	char *digest_channel;   /* "sms" or "email" */
 	char *digest_subject;   /* e-mail subject, or NULL */
 	char *digest_mapping;   /* the specials' mapping */
+	char *points_mapping;   /* {points} of a member by mobile...; NULL */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;

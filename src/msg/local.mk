@@ -98,3 +98,7 @@ dist_check_SCRIPTS += t/campaign-cli.sh
 ## in kefud.
 TESTS += t/campaign-sched.sh
 dist_check_SCRIPTS += t/campaign-sched.sh
+## Segments through a mapping over the example ERP, {points}.
+TESTS += t/campaign-segment.sh
+dist_check_SCRIPTS += t/campaign-segment.sh
+EXTRA_DIST += t/data/campaign/segment.xml

@@ -178,9 +178,9 @@ struct msg_campaign_plan {
 };
 /*
  * One recipient's text (html 0) or HTML (html 1; NULL when the campaign
- * has none): the template with {name} and {customer_no} filled, and for
- * SMS the [campaign] signature 【store-name】 before and optout-text
- * after, so that parts are counted on what is sent (malloc'd).
+ * has none): the template with {name}, {customer_no} and {points}
+ * filled, and for SMS the [campaign] signature 【store-name】 before and
+ * optout-text after, so that parts are counted on what is sent (malloc'd).
  */
 char *msg_campaign_text(const struct conf *cfg,
     const struct store_campaign *c, const struct store_recipient *r,
@@ -203,16 +203,40 @@ int msg_campaign_start(struct db_source *src, const struct conf *cfg,
  * What msg/ asks of its caller for what lives outside it (mappings:
  * msg/ must not know them).  Either hook may be NULL.
  */
+/* One row of a segment mapping (strings malloc'd, NULL when absent). */
+struct msg_seg_row {
+	char *customer_no;      /* column var customer_no or card_no */
+	char *mobile;           /* mobile */
+	char *phone;            /* phone */
+	char *points;           /* points, as text */
+};
 struct msg_hooks {
 	/* Today's specials through mapping as one line (malloc'd), or
 	   NULL with *cause. */
 	char *(*specials)(void *arg, const char *mapping, char **cause);
+	/* Every row of a segment mapping (no parameters): -1 with *cause
+	   when it cannot be run; no rows is 0 rows. */
+	int (*segment)(void *arg, const char *mapping,
+	    struct msg_seg_row **rows, size_t *n, char **cause);
+	/* A member's points through mapping (its first parameter gets
+	   key): malloc'd, or NULL (*cause set when it failed, NULL when
+	   not found). */
+	char *(*points)(void *arg, const char *mapping, const char *key,
+	    char **cause);
 	void *arg;
 };
-/* c's recipients: its segment over the members. */
+void msg_seg_rows_free(struct msg_seg_row *rows, size_t n);
+/*
+ * c's recipients: its segment over the members; with mapping=NAME in
+ * it, only the members a row of that mapping names (by customer_no,
+ * mobile or phone), with the row's points.  When c's text has {points}
+ * and a recipient has none yet, [campaign] points-mapping is asked with
+ * the member's mobile, phone, then customer number; not found leaves
+ * {points} empty.
+ */
 int msg_campaign_recipients(struct db_source *src, const struct msg_hooks *h,
-    const struct store_campaign *c, struct store_recipient **r, size_t *n,
-    char **cause);
+    const struct conf *cfg, const struct store_campaign *c,
+    struct store_recipient **r, size_t *n, char **cause);
 
 /* What starting a campaign did. */
 struct msg_launch {

@@ -51,7 +51,7 @@ msg_campaign_launch(struct db_source *src, const struct conf *cfg,
 	int rc;
 
 	memset(l, 0, sizeof *l);
-	if (msg_campaign_recipients(src, h, c, &r, &n, cause) == -1)
+	if (msg_campaign_recipients(src, h, cfg, c, &r, &n, cause) == -1)
 		return -1;
 	rc = msg_campaign_plan(cfg, c, r, n, &plan, cause);
 	if (rc == 0 && (rc = sched_startable(cfg, c, &plan, cause)) == -1)

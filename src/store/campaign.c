@@ -381,8 +381,8 @@ campaign_cond(const char *key, const char *val, struct strbuf *where,
 		*p = (struct db_param){ .type = DBV_INT, .i = v };
 	} else
 		return kf_error(cause, "segment: unknown condition '%s' "
-		    "(known: language, since, before, via, member, birthday)",
-		    key);
+		    "(known: language, since, before, via, member, birthday, "
+		    "mapping)", key);
 	return 0;
 }
 
@@ -450,6 +450,9 @@ store_recipients_free(struct store_recipient *r, size_t n)
 		free(r[i].name);
 		free(r[i].address);
 		free(r[i].language);
+		free(r[i].mobile);
+		free(r[i].phone);
+		free(r[i].points);
 	}
 	free(r);
 }
@@ -468,6 +471,9 @@ campaign_item(char *item, struct strbuf *where, struct db_param *p,
 	item = str_trim(item);
 	if (strcmp(item, "birthday") == 0)
 		return campaign_mmdd(str_trim(eq + 1), mmdd, year, cause);
+	if (strcmp(item, "mapping") == 0)
+		return *str_trim(eq + 1) == '\0' ? kf_error(cause, "segment: "
+		    "mapping= needs the name of a mapping") : 0;
 	return campaign_cond(item, str_trim(eq + 1), where, &p[(*np)++],
 	    cause);
 }
@@ -491,6 +497,8 @@ campaign_rows(struct db_result *res, const char *mmdd, int year,
 		(*out)[k].name = campaign_cell(res, i, 2);
 		(*out)[k].address = campaign_cell(res, i, 3);
 		(*out)[k].language = campaign_cell(res, i, 4);
+		(*out)[k].mobile = campaign_cell(res, i, 6);
+		(*out)[k].phone = campaign_cell(res, i, 7);
 		k++;
 	}
 	*n = k;
@@ -502,7 +510,7 @@ store_campaign_recipients(struct db_source *src, const char *channel,
     char **cause)
 {
 	static const enum db_vtype vt[] = { DBV_INT, DBV_TEXT, DBV_TEXT,
-	    DBV_TEXT, DBV_TEXT, DBV_DATE };
+	    DBV_TEXT, DBV_TEXT, DBV_DATE, DBV_TEXT, DBV_TEXT };
 	const char *col = strcmp(channel, "email") == 0 ? "email" : "mobile";
 	struct db_param p[17];
 	struct strbuf where = STRBUF_INIT;
@@ -532,9 +540,10 @@ store_campaign_recipients(struct db_source *src, const char *channel,
 		return rc;
 	}
 	sql = xasprintf("SELECT m.id, m.customer_no, m.name, m.%s, m.language, "
-	    "m.birthday FROM members m JOIN member_services s ON s.member_id = "
-	    "m.id AND s.service = ? AND s.enabled = 1 WHERE m.status = "
-	    "'active' AND m.%s IS NOT NULL AND m.%s <> ''%s%s ORDER BY m.id",
+	    "m.birthday, m.mobile, m.phone FROM members m JOIN member_services "
+	    "s ON s.member_id = m.id AND s.service = ? AND s.enabled = 1 "
+	    "WHERE m.status = 'active' AND m.%s IS NOT NULL AND m.%s <> ''%s%s "
+	    "ORDER BY m.id",
 	    col, col, col, mmdd[0] ? " AND m.birthday IS NOT NULL" : "",
 	    sb_str(&where));
 	q.sql = sql;

@@ -458,6 +458,9 @@ struct store_recipient {
 	char *name;             /* NULL when none */
 	char *address;          /* mobile or e-mail, as the channel wants */
 	char *language;
+	char *mobile, *phone;   /* NULL when none */
+	char *points;           /* {points}: set by msg/ from a mapping;
+				   NULL when not known */
 };
 
 /* Messages of a campaign in one state. */
@@ -508,7 +511,8 @@ int store_campaign_counts(struct db_source *src, int64_t id,
  * must hold -- language=zh-CN|yue, since=DATE, before=DATE (registered),
  * via=paper|phone, member=ID, birthday=MM-DD (or YYYY-MM-DD: born on
  * that day of the year; those born on 29 February on the 28th in other
- * years).  src NULL only checks the segment.
+ * years).  mapping=NAME is left to msg_campaign_recipients (a mapping's
+ * name is only checked here).  src NULL only checks the segment.
  */
 int store_campaign_recipients(struct db_source *src, const char *channel,
     const char *segment, struct store_recipient **out, size_t *n,
