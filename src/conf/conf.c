@@ -357,6 +357,15 @@ static const struct conf_key conf_keys[] = {
 	{ CS_CAMPAIGN, "digest-mapping", CT_STRING, K(digest_mapping), 0, 0,
 	  "catalog.promotions_today", NULL, 0,
 	  "the mapping the digest's specials come from" },
+	{ CS_CAMPAIGN, "event-confirmed", CT_STRING, K(event_confirmed), 0, 0,
+	  NULL, NULL, 0, "SMS to the member when an order is confirmed "
+	  "({name} {order_no} {date} {slot} {total}); absent: none" },
+	{ CS_CAMPAIGN, "event-on-way", CT_STRING, K(event_on_way), 0, 0, NULL,
+	  NULL, 0, "SMS to the member when the order's slip is printed for "
+	  "the courier ({courier} too); absent: none" },
+	{ CS_CAMPAIGN, "event-window", CT_DURATION, K(event_window_ms), 60000,
+	  2000000000, "24h", NULL, 0, "events older than this when the "
+	  "scheduler looks are not told" },
 	{ CS_CAMPAIGN, "points-mapping", CT_STRING, K(points_mapping), 0, 0,
 	  NULL, NULL, 0, "the mapping giving {points} of a member (e.g. "
 	  "erp.member): its first parameter gets the mobile, phone or "

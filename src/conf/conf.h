@@ -200,6 +200,9 @@ struct conf {
 	char *digest_subject;   /* e-mail subject, or NULL */
 	char *digest_mapping;   /* the specials' mapping */
 	char *points_mapping;   /* {points} of a member by mobile...; NULL */
+	char *event_confirmed;  /* order confirmed notice; NULL: off */
+	char *event_on_way;     /* delivery on its way notice; NULL: off */
+	int event_window_ms;    /* events older than this are not told */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;

@@ -38,6 +38,7 @@ libkefu_a_SOURCES += \
 	src/msg/suppress.c \
 	src/msg/campaign.c \
 	src/msg/sched.c \
+	src/msg/event.c \
 	src/msg/worker.c
 
 ## kefu outbox and kefu campaign (rows in src/cli/cmds.c).
@@ -102,3 +103,6 @@ dist_check_SCRIPTS += t/campaign-sched.sh
 TESTS += t/campaign-segment.sh
 dist_check_SCRIPTS += t/campaign-segment.sh
 EXTRA_DIST += t/data/campaign/segment.xml
+## Notices of kefu's own events (orders confirmed, on their way).
+TESTS += t/campaign-events.sh
+dist_check_SCRIPTS += t/campaign-events.sh

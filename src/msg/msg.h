@@ -263,6 +263,7 @@ struct msg_sched_stats {
 	unsigned started;       /* scheduled campaigns started */
 	unsigned long queued;   /* their messages queued */
 	unsigned periodic;      /* birthday and digest campaigns made */
+	unsigned events;        /* event notices queued (msg_event_tick) */
 	unsigned failed;        /* not started (logged) */
 };
 /*
@@ -276,6 +277,22 @@ struct msg_sched_stats {
 int msg_sched_tick(struct db_source *src, const struct conf *cfg,
     const struct msg_hooks *h, time_t t, struct msg_sched_stats *st,
     char **cause);
+
+/*
+ * event.c: the notices of kefu's own events (store/event.c) of the last
+ * [campaign] event-window whose template is set (event-confirmed,
+ * event-on-way) queued as transactional SMS to the member under the key
+ * event:KIND:ORDER, due at t; *queued: how many were new.
+ */
+struct store_event;
+int msg_event_tick(struct db_source *src, const struct conf *cfg, time_t t,
+    unsigned *queued, char **cause);
+/*
+ * One event's text: 【store-name】 and the template, placeholders {name}
+ * {order_no} {date} {slot} {total} {courier} filled (malloc'd).
+ */
+char *msg_event_text(const struct conf *cfg, const char *tpl,
+    const struct store_event *e);
 
 /* worker.c: what one run of a worker did. */
 struct msg_stats {

@@ -242,6 +242,11 @@ msg_sched_tick(struct db_source *src, const struct conf *cfg,
 		free(err);
 		st->failed++;
 	}
+	if (msg_event_tick(src, cfg, t, &st->events, &err) == -1) {
+		log_warnx("events: %s", err);
+		free(err);
+		st->failed++;
+	}
 	if (store_campaign_due(src, now, &ids, &n, cause) == -1)
 		return -1;
 	for (i = 0; i < n; i++)

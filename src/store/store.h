@@ -521,6 +521,26 @@ void store_recipients_free(struct store_recipient *r, size_t n);
 int store_segment_check(const char *segment, char **cause);
 
 /*
+ * event.c: kefu's own events a member is told of (store_event_kinds:
+ * "order-confirmed", "order-on-way" -- its slip printed for the
+ * courier), those since a time with no notice queued yet.
+ */
+extern const char *const store_event_kinds[];      /* NULL-terminated */
+struct store_event {
+	int64_t order_id;
+	char *order_no;
+	int64_t member_id;
+	char *name;             /* the member's; NULL when none */
+	char *mobile;
+	char *date, *slot;      /* the delivery slot */
+	char *total;            /* "25.80" */
+	char *courier;          /* order-on-way: the slip's courier; NULL */
+};
+int store_events_pending(struct db_source *src, const char *kind,
+    const char *since, struct store_event **out, size_t *n, char **cause);
+void store_events_free(struct store_event *e, size_t n);
+
+/*
  * member.c: members of the supermarket and the services they signed up
  * for (SMS specials, e-mail specials, phone ordering), their PINs with
  * lockout, and every consent change in consent_ledger.  Used by the
