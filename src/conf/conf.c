@@ -366,6 +366,10 @@ static const struct conf_key conf_keys[] = {
 	{ CS_CAMPAIGN, "event-window", CT_DURATION, K(event_window_ms), 60000,
 	  2000000000, "24h", NULL, 0, "events older than this when the "
 	  "scheduler looks are not told" },
+	{ CS_CAMPAIGN, "conversation", CT_DURATION, K(conversation_ms),
+	  60000, 2000000000, "168h", NULL, 0, "SMS from a number a case "
+	  "replied to, up to this long after the last reply, are shown with "
+	  "the case" },
 	{ CS_CAMPAIGN, "points-mapping", CT_STRING, K(points_mapping), 0, 0,
 	  NULL, NULL, 0, "the mapping giving {points} of a member (e.g. "
 	  "erp.member): its first parameter gets the mobile, phone or "

@@ -203,6 +203,7 @@ struct conf {
 	char *event_confirmed;  /* order confirmed notice; NULL: off */
 	char *event_on_way;     /* delivery on its way notice; NULL: off */
 	int event_window_ms;    /* events older than this are not told */
+	int conversation_ms;    /* a case's SMS answers kept this long */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;

@@ -106,3 +106,6 @@ EXTRA_DIST += t/data/campaign/segment.xml
 ## Notices of kefu's own events (orders confirmed, on their way).
 TESTS += t/campaign-events.sh
 dist_check_SCRIPTS += t/campaign-events.sh
+## A case's SMS conversation in kefu case show.
+TESTS += t/case-conversation.sh
+dist_check_SCRIPTS += t/case-conversation.sh

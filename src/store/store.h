@@ -521,6 +521,21 @@ void store_recipients_free(struct store_recipient *r, size_t n);
 int store_segment_check(const char *segment, char **cause);
 
 /*
+ * conversation.c: a case's SMS conversation -- its SMS replies (out) and
+ * the SMS the customer sent back from those numbers (in, bare or +86)
+ * from the first reply to window_s after the last, in time order.
+ */
+struct store_conv {
+	char at[20];            /* "YYYY-MM-DD HH:MM:SS" */
+	int in;                 /* 1: from the customer, 0: a reply */
+	char *number;
+	char *text;
+};
+int store_case_conversation(struct db_source *src, int64_t case_id,
+    long window_s, struct store_conv **out, size_t *n, char **cause);
+void store_conv_free(struct store_conv *c, size_t n);
+
+/*
  * event.c: kefu's own events a member is told of (store_event_kinds:
  * "order-confirmed", "order-on-way" -- its slip printed for the
  * courier), those since a time with no notice queued yet.
