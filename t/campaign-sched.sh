@@ -91,6 +91,17 @@ run 0 "0 periodic campaign(s) made, 0 started" \
 run 0 "0 periodic campaign(s) made" "Tuesday: none" -- \
     campaign due --now "2026-12-08 10:00"
 
+# No specials for a digest: logged once, kept cancelled with the reason.
+cp "$conf" "$tmp/good.conf"
+echo "digest-mapping = catalog.nothing" >>"$conf"
+run 1 "no mapping 'catalog.nothing'" "a digest without specials is logged" \
+    -- campaign due --now "2026-12-21 10:00"
+run 0 "0 periodic campaign(s) made" "once, not at every tick" -- \
+    campaign due --now "2026-12-21 10:01"
+run 0 "digest 2026-W52' (sms, cancelled)" "kept as a cancelled campaign" -- \
+    campaign report "digest 2026-W52"
+cp "$tmp/good.conf" "$conf"
+
 # A campaign created to start at a set time.
 run 2 "'tomorrow' is not a local time YYYY-MM-DD HH:MM" "--at: a bad time" \
     -- campaign new 周末 --text 周末特价 --at tomorrow

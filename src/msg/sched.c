@@ -182,6 +182,28 @@ static const char *const sched_days[] = {
 	"sun", "mon", "tue", "wed", "thu", "fri", "sat"
 };
 
+/*
+ * No specials for this week's digest: it is kept cancelled, with the
+ * reason as its text, so that it is logged once and not tried at every
+ * tick; -1 with *cause (the reason) either way.
+ */
+static int
+sched_no_digest(struct db_source *src, struct store_campaign *c,
+    const char *now, char **cause)
+{
+	char *err = NULL;
+	int64_t id;
+
+	if (*cause == NULL)
+		*cause = xstrdup("no specials");
+	c->body = *cause;
+	c->scheduled_at = NULL;
+	if (store_campaign_new(src, c, now, &id, &err) == 0)
+		store_campaign_state(src, id, "cancelled", now, &err);
+	free(err);
+	return -1;
+}
+
 /* This week's digest of the specials, on digest-day from digest-at. */
 static int
 sched_digest(struct db_source *src, const struct conf *cfg,
@@ -204,13 +226,13 @@ sched_digest(struct db_source *src, const struct conf *cfg,
 		store_campaign_free(got);
 		return 0;
 	}
+	c.name = name;
 	if (h == NULL || h->specials == NULL)
 		return kf_error(cause, "weekly digest: no mappings to read the "
 		    "specials from");
 	if ((specials = h->specials(h->arg, cfg->digest_mapping, cause)) ==
 	    NULL)
-		return -1;
-	c.name = name;
+		return sched_no_digest(src, &c, now, cause);
 	c.body = specials;
 	if (cfg->digest_text != NULL) {
 		c.body = xasprintf("%s%s", cfg->digest_text, specials);
