@@ -3,8 +3,9 @@
  * say-rules and flows (refusing to start on any problem), opens the
  * datasources, starts one thread per [line], serves the control socket
  * (kefu status, kefu reload), converts the prompts into each line's
- * format ahead of calls, runs the e-mail outbox worker and the delivery
- * slips' auto-print timer, reloads on SIGHUP and stops on SIGTERM.
+ * format ahead of calls, runs the e-mail outbox worker, the delivery
+ * slips' auto-print timer and the campaign scheduler, reloads on SIGHUP
+ * and stops on SIGTERM.
  * `kefud -n` checks every configuration file and exits: 0 when all is
  * well, 1 with each problem as file:line otherwise.
  */
@@ -58,6 +59,10 @@ struct kefud {
 	int reload_stop;        /* kefud is stopping: no more reloads */
 	uint64_t reload_since;  /* now_ms() it began */
 	struct ctl_defer *reload_client;        /* to answer, or NULL */
+	/* the campaign scheduler (msg/sched.c), every [campaign] tick */
+	pthread_t sched;
+	int sched_running;
+	atomic_int sched_stop;
 	/* [slips] auto-print: a slot's slips printed at its cut-off */
 	pthread_t slips;
 	int slips_running;
@@ -782,6 +787,69 @@ kefud_slips_main(void *arg)
 }
 
 /*
+ * The campaign scheduler's thread: one msg_sched_tick every [campaign]
+ * tick (scheduled campaigns, birthdays, the weekly digest).
+ */
+static void *
+kefud_sched_main(void *arg)
+{
+	struct kefud *k = arg;
+	struct svc_set *set;
+	struct msg_hooks h;
+	struct db_source *src;
+	struct msg_sched_stats st;
+	char *cause = NULL;
+	int ms, rc;
+
+	src = svc_source(k->svc, k->conf->store_datasource);
+	while (!atomic_load(&k->sched_stop)) {
+		/* the mappings of the set current at this tick */
+		set = svc_acquire(k->svc);
+		svc_campaign_hooks(&h, set->maps);
+		rc = msg_sched_tick(src, k->conf, &h, time(NULL), &st, &cause);
+		svc_release(set);
+		if (rc == -1) {
+			log_warnx("campaign: the scheduler cannot read the "
+			    "store, trying again at the next tick: %s", cause);
+			free(cause);
+			cause = NULL;
+		}
+		for (ms = 0; ms < k->conf->campaign_tick_ms &&
+		    !atomic_load(&k->sched_stop); ms += 100)
+			sleep_ms(100);
+	}
+	return NULL;
+}
+
+static void
+kefud_sched_start(struct kefud *k)
+{
+	if (svc_source(k->svc, k->conf->store_datasource) == NULL) {
+		log_warnx("campaign: no [datasource %s] for the store; "
+		    "scheduled campaigns are not started",
+		    k->conf->store_datasource);
+		return;
+	}
+	if (pthread_create(&k->sched, NULL, kefud_sched_main, k) != 0) {
+		log_warnx("campaign: cannot start the scheduler");
+		return;
+	}
+	k->sched_running = 1;
+	log_info("campaign: scheduler started (every %d ms)",
+	    k->conf->campaign_tick_ms);
+}
+
+static void
+kefud_sched_stop(struct kefud *k)
+{
+	if (!k->sched_running)
+		return;
+	atomic_store(&k->sched_stop, 1);
+	pthread_join(k->sched, NULL);
+	k->sched_running = 0;
+}
+
+/*
  * One GSM modem's or HTTP gateway's outbox worker: msg_worker_run until
  * kefud stops (the transport itself reopens a vanished modem); a store
  * that cannot be reached is tried again every 5 seconds.
@@ -954,6 +1022,7 @@ kefud_stop(struct kefud *k)
 	kefud_reload_stop(k);
 	kefud_preload_poke(k, 1);
 	kefud_mail_stop(k);
+	kefud_sched_stop(k);
 	kefud_slips_stop(k);
 	kefud_sms_stop(k);
 	for (i = 0; i < k->nlines; i++) {
@@ -994,6 +1063,7 @@ kefud_run(struct kefud *k)
 	kefud_mail_start(k);
 	kefud_slips_start(k);
 	kefud_sms_start(k);
+	kefud_sched_start(k);
 	log_info("kefud %s started: %zu line%s, %zu datasource%s, control "
 	    "socket %s", PACKAGE_VERSION, k->nlines, k->nlines == 1 ? "" : "s",
 	    k->conf->nds, k->conf->nds == 1 ? "" : "s", k->conf->socket_path);

@@ -112,6 +112,17 @@ struct svc_stream *svc_stream_open(struct svc_set *set, const char *lang,
     const struct flow_prompt *p, size_t n, const struct audio_fmt *fmt);
 ssize_t svc_stream_read(void *st, void *buf, size_t max, int wait_ms);
 void svc_stream_close(struct svc_stream *st);
+/*
+ * svc-campaign.c: today's specials through mapping as one line of text
+ * ("鸡蛋 500g 5.99元；..."; malloc'd), or NULL with *cause (no such
+ * mapping, no specials today, the mapping's error).
+ */
+char *svc_campaign_specials(const struct map_set *set, const char *mapping,
+    char **cause);
+/* msg/'s hooks (specials, segment mappings, points) over set. */
+struct msg_hooks;
+void svc_campaign_hooks(struct msg_hooks *h, const struct map_set *set);
+
 /* ---- kefu's own services, asked from flows as mappings (builtin.c) ---- */
 
 #define SVC_BUILTIN_PREFIX "kefu."

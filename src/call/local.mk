@@ -6,6 +6,7 @@ libkefu_a_SOURCES += \
 	src/call/builtin.c \
 	src/call/svc-member.c \
 	src/call/svc-order.c \
+	src/call/svc-campaign.c \
 	src/call/chan.c \
 	src/call/calllog.c
 

@@ -1,6 +1,7 @@
 /*
  * cmd-campaign.c: `kefu campaign new|preview|start|pause|cancel|report`
- * -- a special or notice for every SMS or e-mail subscriber of a segment,
+ * and `schedule|due` -- a special or notice for every SMS or e-mail
+ * subscriber of a segment,
  * from a text or HTML template or from today's specials (a mapping), with
  * a preview of recipients, parts, cost and time before anything is sent,
  * and a budget enforced at start and again by the outbox worker
@@ -12,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "call/call.h"
 #include "cli/cli.h"
 #include "db/db.h"
 #include "map/map.h"
@@ -29,9 +32,11 @@ cmd_campaign_usage(FILE *fp)
 	    "[--text TEXT | --file FILE]\n"
 	    "           [--specials[=MAPPING]] [--html FILE] [--subject TEXT] "
 	    "[--segment COND,...]\n"
-	    "           [--budget YUAN]\n"
+	    "           [--budget YUAN] [--at 'YYYY-MM-DD HH:MM']\n"
 	    "       kefu campaign preview NAME [--show N]\n"
 	    "       kefu campaign start|pause|cancel NAME\n"
+	    "       kefu campaign schedule NAME 'YYYY-MM-DD HH:MM'\n"
+	    "       kefu campaign due [--now 'YYYY-MM-DD HH:MM']\n"
 	    "       kefu campaign report [NAME]\n");
 }
 
@@ -62,85 +67,132 @@ cmd_campaign_fen(const char *s)
 	return yuan * 100 + (frac == 1 ? fen * 10 : fen);
 }
 
-/* One promotion as a line of the specials: "鸡蛋 500g 5.99元". */
-static void
-cmd_campaign_special(struct strbuf *sb, const struct map_info *mi,
-    const struct map_res *res, size_t row)
+/*
+ * "YYYY-MM-DD HH:MM[:SS]" as local time: the time_t and the stored form
+ * "YYYY-MM-DD HH:MM:SS"; -1 (with a message) when not one.
+ */
+static int
+cmd_campaign_when(const char *s, time_t *t, char out[20])
 {
-	const char *name = NULL, *spec = NULL, *promo = NULL, *price = NULL;
-	const struct db_value *v;
-	size_t i;
+	struct tm tm;
+	const char *end;
 
-	for (i = 0; i < mi->ncolumns; i++) {
-		v = MAP_ROW(res, row, i);
-		if (v->null || v->s == NULL)
-			continue;
-		if (strcmp(mi->columns[i].var, "product_name") == 0)
-			name = v->s;
-		else if (strcmp(mi->columns[i].var, "spec") == 0)
-			spec = v->s;
-		else if (strcmp(mi->columns[i].var, "promo_price") == 0)
-			promo = v->s;
-		else if (strcmp(mi->columns[i].var, "price") == 0)
-			price = v->s;
+	memset(&tm, 0, sizeof tm);
+	if ((end = strptime(s, "%Y-%m-%d %H:%M", &tm)) != NULL &&
+	    *end == ':')
+		end = strptime(end, ":%S", &tm);
+	if (end == NULL || *end != '\0') {
+		fprintf(stderr, "kefu campaign: '%s' is not a local time "
+		    "YYYY-MM-DD HH:MM\n", s);
+		return -1;
 	}
-	if (name == NULL)
-		return;
-	sb_addf(sb, "%s%s%s%s%s%s", sb->len ? "；" : "", name,
-	    spec ? " " : "", spec ? spec : "", promo || price ? " " : "",
-	    promo ? promo : price ? price : "");
-	if (promo || price)
-		sb_adds(sb, "元");
+	tm.tm_isdst = -1;
+	*t = mktime(&tm);
+	strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
+	return 0;
+}
+
+/* The mappings, loaded the first time a hook asks. */
+struct cmd_campaign_maps {
+	struct conf *conf;
+	struct db_adapters *ads;
+	struct map_pools *pools;
+	struct map_set *set;
+	struct msg_hooks inner;         /* svc_campaign_hooks over set */
+};
+
+static int
+cmd_campaign_maps(struct cmd_campaign_maps *cm, char **cause)
+{
+	struct map_load_cfg cfg = { .path = cm->conf->mappings_dir,
+	    .conf = cm->conf, .source = map_pools_source };
+	char *err = NULL;
+
+	if (cm->set != NULL)
+		return 0;
+	if (cm->ads == NULL && db_adapters_load(cm->conf->adapters_dir,
+	    &cm->ads, &err) == -1) {
+		free(err);
+		cm->ads = NULL;
+	}
+	if (cm->pools == NULL && map_pools_open(cm->conf, cm->ads, &cm->pools,
+	    cause) == -1)
+		return -1;
+	cfg.arg = cm->pools;
+	if (map_load(&cfg, &cm->set, cause) == -1)
+		return -1;
+	svc_campaign_hooks(&cm->inner, cm->set);
+	return 0;
+}
+
+static void
+cmd_campaign_maps_close(struct cmd_campaign_maps *cm)
+{
+	map_set_free(cm->set);
+	map_pools_close(cm->pools);
+	if (cm->ads != NULL)
+		db_adapters_free(cm->ads);
+}
+
+static char *
+cmd_campaign_specials_h(void *arg, const char *mapping, char **cause)
+{
+	struct cmd_campaign_maps *cm = arg;
+
+	if (cmd_campaign_maps(cm, cause) == -1)
+		return NULL;
+	return cm->inner.specials(cm->inner.arg, mapping, cause);
+}
+
+static int
+cmd_campaign_segment_h(void *arg, const char *mapping,
+    struct msg_seg_row **rows, size_t *n, char **cause)
+{
+	struct cmd_campaign_maps *cm = arg;
+
+	*rows = NULL;
+	*n = 0;
+	if (cmd_campaign_maps(cm, cause) == -1)
+		return -1;
+	return cm->inner.segment(cm->inner.arg, mapping, rows, n, cause);
+}
+
+static char *
+cmd_campaign_points_h(void *arg, const char *mapping, const char *key,
+    char **cause)
+{
+	struct cmd_campaign_maps *cm = arg;
+
+	if (cmd_campaign_maps(cm, cause) == -1)
+		return NULL;
+	return cm->inner.points(cm->inner.arg, mapping, key, cause);
+}
+
+/* Hooks for msg/ that load the mappings when first asked. */
+static void
+cmd_campaign_hooks(struct msg_hooks *h, struct cmd_campaign_maps *cm,
+    struct conf *conf)
+{
+	memset(cm, 0, sizeof *cm);
+	cm->conf = conf;
+	h->specials = cmd_campaign_specials_h;
+	h->segment = cmd_campaign_segment_h;
+	h->points = cmd_campaign_points_h;
+	h->arg = cm;
 }
 
 /* Today's specials from a mapping, as one line of text (malloc'd). */
 static char *
 cmd_campaign_specials(struct conf *conf, const char *mapping, char **cause)
 {
-	struct map_load_cfg cfg = { .path = conf->mappings_dir, .conf = conf,
-	    .source = map_pools_source };
-	struct strbuf sb = STRBUF_INIT;
-	struct db_adapters *ads = NULL;
-	struct map_pools *pools = NULL;
-	struct map_set *set = NULL;
-	struct map_res res;
-	const struct map *m;
-	size_t i;
-	char *err = NULL;
+	struct cmd_campaign_maps cm;
+	struct msg_hooks h;
+	char *text;
 
-	if (db_adapters_load(conf->adapters_dir, &ads, &err) == -1) {
-		free(err);
-		ads = NULL;
-	}
-	if (map_pools_open(conf, ads, &pools, cause) == -1)
-		goto out;
-	cfg.arg = pools;
-	if (map_load(&cfg, &set, cause) == -1)
-		goto out;
-	if ((m = map_find(set, mapping)) == NULL) {
-		kf_error(cause, "no mapping '%s' (see kefu map list)", mapping);
-		goto out;
-	}
-	if (map_run(m, NULL, 0, &res) != MAP_FOUND &&
-	    res.outcome != MAP_MANY) {
-		if (res.outcome == MAP_EMPTY)
-			kf_error(cause, "%s: no specials today", mapping);
-		else
-			kf_error(cause, "%s: %s", mapping, res.error);
-	} else
-		for (i = 0; i < res.nrows; i++)
-			cmd_campaign_special(&sb, map_info(m), &res, i);
-	map_res_free(&res);
-out:
-	map_set_free(set);
-	map_pools_close(pools);
-	if (ads != NULL)
-		db_adapters_free(ads);
-	if (sb.len == 0) {
-		sb_free(&sb);
-		return NULL;
-	}
-	return sb_steal(&sb);
+	cmd_campaign_hooks(&h, &cm, conf);
+	text = h.specials(h.arg, mapping, cause);
+	cmd_campaign_maps_close(&cm);
+	return text;
 }
 
 /* What `new` was given. */
@@ -149,6 +201,7 @@ struct cmd_campaign_new {
 	char *text;             /* --text or --file's contents */
 	char *html;             /* --html's contents */
 	const char *specials;   /* --specials: the mapping */
+	char at[20];            /* --at: when the scheduler starts it */
 };
 
 static int
@@ -163,13 +216,15 @@ cmd_campaign_args(int argc, char **argv, struct cmd_campaign_new *a)
 		{ "segment", required_argument, NULL, 'g' },
 		{ "budget", required_argument, NULL, 'b' },
 		{ "specials", optional_argument, NULL, 'p' },
+		{ "at", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *cause = NULL;
+	time_t t;
 	int c;
 
 	optind = 0;     /* GNU: start afresh, permuting options */
-	while ((c = getopt_long(argc, argv, "c:t:f:h:s:g:b:p::", opts,
+	while ((c = getopt_long(argc, argv, "c:t:f:h:s:g:b:p::a:", opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -210,6 +265,11 @@ cmd_campaign_args(int argc, char **argv, struct cmd_campaign_new *a)
 			break;
 		case 'p':
 			a->specials = optarg ? optarg : CMD_CAMPAIGN_SPECIALS;
+			break;
+		case 'a':
+			if (cmd_campaign_when(optarg, &t, a->at) == -1)
+				return -1;
+			a->c.scheduled_at = a->at;
 			break;
 		default:
 			return -1;
@@ -258,9 +318,14 @@ cmd_campaign_new(struct cli_store *st, int argc, char **argv)
 		rc = cmd_campaign_fail(cause);
 		goto out;
 	}
-	printf("campaign %lld '%s' created (draft, %s); see kefu campaign "
-	    "preview %lld\n", (long long)id, a.c.name, a.c.channel,
-	    (long long)id);
+	if (a.c.scheduled_at != NULL)
+		printf("campaign %lld '%s' created (scheduled at %s, %s); "
+		    "kefud starts it then\n", (long long)id, a.c.name,
+		    a.c.scheduled_at, a.c.channel);
+	else
+		printf("campaign %lld '%s' created (draft, %s); see kefu "
+		    "campaign preview %lld\n", (long long)id, a.c.name,
+		    a.c.channel, (long long)id);
 	rc = CLI_OK;
 out:
 	sb_free(&body);
@@ -282,15 +347,20 @@ static int
 cmd_campaign_load(struct cli_store *st, const char *name,
     struct cmd_campaign_ctx *x)
 {
+	struct cmd_campaign_maps cm;
+	struct msg_hooks h;
 	char *cause = NULL;
+	int rc = CLI_OK;
 
 	memset(x, 0, sizeof *x);
+	cmd_campaign_hooks(&h, &cm, st->conf);
 	if (store_campaign_get(st->src, name, &x->c, &cause) == -1 ||
-	    store_campaign_recipients(st->src, x->c->channel, x->c->segment,
-	    &x->r, &x->n, &cause) == -1 || msg_campaign_plan(st->conf, x->c,
-	    x->r, x->n, &x->plan, &cause) == -1)
-		return cmd_campaign_fail(cause);
-	return CLI_OK;
+	    msg_campaign_recipients(st->src, &h, st->conf, x->c, &x->r, &x->n,
+	    &cause) == -1 || msg_campaign_plan(st->conf, x->c, x->r, x->n,
+	    &x->plan, &cause) == -1)
+		rc = cmd_campaign_fail(cause);
+	cmd_campaign_maps_close(&cm);
+	return rc;
 }
 
 static void
@@ -376,32 +446,78 @@ cmd_campaign_preview(struct cli_store *st, int argc, char **argv)
 static int
 cmd_campaign_start(struct cli_store *st, const char *name)
 {
-	struct cmd_campaign_ctx x;
+	struct cmd_campaign_maps cm;
+	struct msg_hooks h;
+	struct store_campaign *c;
+	struct msg_launch l;
 	char *cause = NULL, now[20];
-	size_t queued, dups;
-	int64_t resumed = 0;
-	int rc;
+	int rc = CLI_OK;
 
-	if ((rc = cmd_campaign_load(st, name, &x)) != CLI_OK)
-		return rc;
 	msg_time(now, 0);
-	if (x.c->budget >= 0 && x.plan.cost > x.c->budget) {
-		fprintf(stderr, "kefu campaign: '%s' would cost %lld.%02lld 元, "
-		    "over its budget of %lld.%02lld 元: not started (narrow the "
-		    "segment or shorten the text; see kefu campaign preview)\n",
-		    x.c->name, x.plan.cost / 100, x.plan.cost % 100,
-		    (long long)x.c->budget / 100, (long long)x.c->budget % 100);
-		rc = CLI_FAIL;
-	} else if (store_campaign_state(st->src, x.c->id, "sending", now,
-	    &cause) == -1 || msg_campaign_start(st->src, st->conf, x.c, x.r,
-	    x.n, &queued, &dups, &cause) == -1 || store_campaign_hold(st->src,
-	    x.c->id, "sending", now, &resumed, &cause) == -1)
+	if (store_campaign_get(st->src, name, &c, &cause) == -1)
+		return cmd_campaign_fail(cause);
+	cmd_campaign_hooks(&h, &cm, st->conf);
+	if (msg_campaign_launch(st->src, st->conf, c, &h, now, &l,
+	    &cause) == -1)
 		rc = cmd_campaign_fail(cause);
 	else
 		printf("campaign '%s' sending: %zu queued, %zu queued before "
-		    "(not again)\n", x.c->name, queued, dups);
-	cmd_campaign_unload(&x);
+		    "(not again)\n", c->name, l.queued, l.dups);
+	cmd_campaign_maps_close(&cm);
+	store_campaign_free(c);
 	return rc;
+}
+
+static int
+cmd_campaign_schedule(struct cli_store *st, const char *name,
+    const char *when)
+{
+	struct store_campaign *c;
+	char *cause = NULL, at[20];
+	time_t t;
+
+	if (cmd_campaign_when(when, &t, at) == -1)
+		return CLI_USAGE;
+	if (store_campaign_get(st->src, name, &c, &cause) == -1)
+		return cmd_campaign_fail(cause);
+	if (store_campaign_state(st->src, c->id, "scheduled", at,
+	    &cause) == -1) {
+		store_campaign_free(c);
+		return cmd_campaign_fail(cause);
+	}
+	printf("campaign '%s' scheduled at %s; kefud starts it then\n",
+	    c->name, at);
+	store_campaign_free(c);
+	return CLI_OK;
+}
+
+/* One tick of kefud's scheduler, at now or at --now. */
+static int
+cmd_campaign_due(struct cli_store *st, int argc, char **argv)
+{
+	struct cmd_campaign_maps cm;
+	struct msg_hooks h;
+	struct msg_sched_stats ss;
+	char *cause = NULL, at[20];
+	time_t t = time(NULL);
+	int rc;
+
+	if (argc == 3 && strcmp(argv[1], "--now") == 0) {
+		if (cmd_campaign_when(argv[2], &t, at) == -1)
+			return CLI_USAGE;
+	} else if (argc != 1) {
+		cmd_campaign_usage(stderr);
+		return CLI_USAGE;
+	}
+	cmd_campaign_hooks(&h, &cm, st->conf);
+	rc = msg_sched_tick(st->src, st->conf, &h, t, &ss, &cause);
+	cmd_campaign_maps_close(&cm);
+	if (rc == -1)
+		return cmd_campaign_fail(cause);
+	printf("%u periodic campaign(s) made, %u started (%lu message(s) "
+	    "queued), %u not started\n", ss.periodic, ss.started, ss.queued,
+	    ss.failed);
+	return ss.failed > 0 ? CLI_FAIL : CLI_OK;
 }
 
 static int
@@ -499,9 +615,10 @@ cmd_campaign_main(int argc, char **argv)
 	}
 	v = argv[1];
 	if (strcmp(v, "new") != 0 && strcmp(v, "preview") != 0 &&
-	    strcmp(v, "report") != 0 && ((strcmp(v, "start") != 0 &&
-	    strcmp(v, "pause") != 0 && strcmp(v, "cancel") != 0) ||
-	    argc != 3)) {
+	    strcmp(v, "report") != 0 && strcmp(v, "due") != 0 &&
+	    (strcmp(v, "schedule") != 0 || argc != 4) &&
+	    ((strcmp(v, "start") != 0 && strcmp(v, "pause") != 0 &&
+	    strcmp(v, "cancel") != 0) || argc != 3)) {
 		cmd_campaign_usage(stderr);
 		return CLI_USAGE;
 	}
@@ -519,6 +636,10 @@ cmd_campaign_main(int argc, char **argv)
 		rc = cmd_campaign_report(&st, argc - 1, argv + 1);
 	else if (strcmp(v, "start") == 0)
 		rc = cmd_campaign_start(&st, argv[2]);
+	else if (strcmp(v, "schedule") == 0)
+		rc = cmd_campaign_schedule(&st, argv[2], argv[3]);
+	else if (strcmp(v, "due") == 0)
+		rc = cmd_campaign_due(&st, argc - 1, argv + 1);
 	else
 		rc = cmd_campaign_stop(&st, argv[2], strcmp(v, "pause") == 0 ?
 		    "paused" : "cancelled");

@@ -333,6 +333,51 @@ static const struct conf_key conf_keys[] = {
 	  0, "what one SMS part costs, in fen" },
 	{ CS_CAMPAIGN, "email-price", CT_INT, K(email_price), 0, 100000, "0",
 	  NULL, 0, "what one e-mail costs, in fen" },
+	{ CS_CAMPAIGN, "tick", CT_DURATION, K(campaign_tick_ms), 100,
+	  3600000, "30s", NULL, 0, "how often kefud's scheduler starts "
+	  "scheduled campaigns and the periodic sends that are due" },
+	{ CS_CAMPAIGN, "birthday", CT_STRING, K(birthday_text), 0, 0, NULL,
+	  NULL, 0, "birthday greeting ({name} {customer_no}) sent to the "
+	  "members born on the day; absent: none" },
+	{ CS_CAMPAIGN, "birthday-at", CT_STRING, K(birthday_at), 0, 0,
+	  "10:00", NULL, 0, "time of day (HH:MM) from which the birthday "
+	  "greetings go out" },
+	{ CS_CAMPAIGN, "birthday-channel", CT_ENUM, K(birthday_channel), 0, 0,
+	  "sms", "sms|email", 0, "the birthday greeting's channel" },
+	{ CS_CAMPAIGN, "birthday-subject", CT_STRING, K(birthday_subject), 0,
+	  0, NULL, NULL, 0, "its subject when sent by e-mail" },
+	{ CS_CAMPAIGN, "digest-day", CT_ENUM, K(digest_day), 0, 0, "none",
+	  "none|mon|tue|wed|thu|fri|sat|sun", 0,
+	  "day of the week of the weekly digest of the specials (none: no "
+	  "digest)" },
+	{ CS_CAMPAIGN, "digest-at", CT_STRING, K(digest_at), 0, 0, "10:00",
+	  NULL, 0, "time of day (HH:MM) of the weekly digest" },
+	{ CS_CAMPAIGN, "digest", CT_STRING, K(digest_text), 0, 0, NULL, NULL,
+	  0, "put before the specials in the digest (e.g. 本周特价：)" },
+	{ CS_CAMPAIGN, "digest-channel", CT_ENUM, K(digest_channel), 0, 0,
+	  "sms", "sms|email", 0, "the digest's channel" },
+	{ CS_CAMPAIGN, "digest-subject", CT_STRING, K(digest_subject), 0, 0,
+	  NULL, NULL, 0, "its subject when sent by e-mail" },
+	{ CS_CAMPAIGN, "digest-mapping", CT_STRING, K(digest_mapping), 0, 0,
+	  "catalog.promotions_today", NULL, 0,
+	  "the mapping the digest's specials come from" },
+	{ CS_CAMPAIGN, "event-confirmed", CT_STRING, K(event_confirmed), 0, 0,
+	  NULL, NULL, 0, "SMS to the member when an order is confirmed "
+	  "({name} {order_no} {date} {slot} {total}); absent: none" },
+	{ CS_CAMPAIGN, "event-on-way", CT_STRING, K(event_on_way), 0, 0, NULL,
+	  NULL, 0, "SMS to the member when the order's slip is printed for "
+	  "the courier ({courier} too); absent: none" },
+	{ CS_CAMPAIGN, "event-window", CT_DURATION, K(event_window_ms), 60000,
+	  2000000000, "24h", NULL, 0, "events older than this when the "
+	  "scheduler looks are not told" },
+	{ CS_CAMPAIGN, "conversation", CT_DURATION, K(conversation_ms),
+	  60000, 2000000000, "168h", NULL, 0, "SMS from a number a case "
+	  "replied to, up to this long after the last reply, are shown with "
+	  "the case" },
+	{ CS_CAMPAIGN, "points-mapping", CT_STRING, K(points_mapping), 0, 0,
+	  NULL, NULL, 0, "the mapping giving {points} of a member (e.g. "
+	  "erp.member): its first parameter gets the mobile, phone or "
+	  "customer number; absent: {points} only from a segment mapping" },
 
 	{ CS_VISITS, "monday", CT_STRING, K(visit_slots[0]), 0, 0,
 	  "09:00-12:00/2, 14:00-17:00/2", NULL, 0, "home-visit slots on "
@@ -1045,6 +1090,58 @@ conf_window(const char *s, int *from_min, int *to_min, const char **errstr)
 	return 0;
 }
 
+int
+conf_clock(const char *s, int *min, const char **errstr)
+{
+	char *w;
+	int a, b, rc;
+
+	if (strcmp(s, "none") == 0) {
+		*errstr = "expected a time of day HH:MM";
+		return -1;
+	}
+	w = xasprintf("%s-%s", s, s);
+	rc = conf_window(w, &a, &b, errstr);
+	free(w);
+	if (rc == -1)
+		*errstr = "expected a time of day HH:MM";
+	*min = a;
+	return rc;
+}
+
+/* [campaign]'s times of day: file:line when bad. */
+static int
+conf_check_clocks(struct conf *conf, struct ini *ini, char **cause)
+{
+	static const char *const keys[] = { "birthday-at", "digest-at" };
+	const char *vals[] = { conf->birthday_at, conf->digest_at };
+	const int used[] = { conf->birthday_text != NULL,
+	    strcmp(conf->digest_day, "none") != 0 };
+	const char *errstr;
+	size_t i;
+	int m;
+
+	int from, to;
+
+	if (conf_window(conf->quiet_marketing, &from, &to, &errstr) == -1)
+		from = to = -1;
+	for (i = 0; i < nitems(keys); i++) {
+		if (conf_clock(vals[i], &m, &errstr) == -1)
+			return kf_error(cause, "%s:%d: %s = %s: %s", ini->path,
+			    conf_line(conf, conf, keys[i]), keys[i], vals[i],
+			    errstr);
+		/* periodic sends are marketing: not in its quiet hours */
+		if (used[i] && from >= 0 && (from <= to ? m >= from && m < to :
+		    m >= from || m < to))
+			return kf_error(cause, "%s:%d: %s = %s is in the quiet "
+			    "hours of marketing messages ([suppress] "
+			    "quiet-marketing = %s): nothing would go out until "
+			    "they end", ini->path, conf_line(conf, conf,
+			    keys[i]), keys[i], vals[i], conf->quiet_marketing);
+	}
+	return 0;
+}
+
 /* [suppress] windows and the gateways' patterns: file:line when bad. */
 static int
 conf_check_messaging(struct conf *conf, struct ini *ini, char **cause)
@@ -1064,6 +1161,8 @@ conf_check_messaging(struct conf *conf, struct ini *ini, char **cause)
 			return kf_error(cause, "%s:%d: %s = %s: %s", ini->path,
 			    conf_line(conf, conf, wkeys[i]), wkeys[i], wvals[i],
 			    errstr);
+	if (conf_check_clocks(conf, ini, cause) == -1)
+		return -1;
 	for (i = 0; i < conf->nsmsgw; i++) {
 		g = &conf->smsgw[i];
 		for (j = 0; j < 2; j++) {

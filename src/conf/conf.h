@@ -192,6 +192,23 @@ struct conf {
 	char *visit_slots[7];   /* Monday first: "FROM-TO/CAPACITY, ..." */
 	int visit_days;         /* days after today also offered */
 	int visit_lead_ms;      /* today's slots start at least this late */
+	/* [campaign]: the scheduler's periodic sends (msg/sched.c) */
+	int campaign_tick_ms;   /* how often kefud's scheduler looks */
+	char *birthday_text;    /* greeting template; NULL: none sent */
+	char *birthday_at;      /* "HH:MM": sent from this time of the day */
+	char *birthday_channel; /* "sms" or "email" */
+	char *birthday_subject; /* e-mail subject, or NULL */
+	char *digest_day;       /* "none", "mon" ... "sun" */
+	char *digest_at;        /* "HH:MM" */
+	char *digest_text;      /* put before the specials, or NULL */
+	char *digest_channel;   /* "sms" or "email" */
+	char *digest_subject;   /* e-mail subject, or NULL */
+	char *digest_mapping;   /* the specials' mapping */
+	char *points_mapping;   /* {points} of a member by mobile...; NULL */
+	char *event_confirmed;  /* order confirmed notice; NULL: off */
+	char *event_on_way;     /* delivery on its way notice; NULL: off */
+	int event_window_ms;    /* events older than this are not told */
+	int conversation_ms;    /* a case's SMS answers kept this long */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;
@@ -256,6 +273,8 @@ void conf_describe(FILE *fp);
  */
 int conf_window(const char *s, int *from_min, int *to_min,
     const char **errstr);
+/* Parse a time of day "HH:MM" into minutes after midnight. */
+int conf_clock(const char *s, int *min, const char **errstr);
 /* Parse "500ms", "5s", "2m", "1h" or a bare number of seconds into ms. */
 int conf_duration(const char *s, int *ms, const char **errstr);
 

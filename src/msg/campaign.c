@@ -26,6 +26,8 @@ campaign_value(const char *name, size_t len, const struct store_recipient *r)
 		return r->name ? r->name : "";
 	if (len == 11 && strncmp(name, "customer_no", 11) == 0)
 		return r->customer_no ? r->customer_no : "";
+	if (len == 6 && strncmp(name, "points", 6) == 0)
+		return r->points ? r->points : "";
 	return NULL;
 }
 
@@ -160,17 +162,178 @@ campaign_queue(struct db_source *src, const struct conf *cfg,
 	return rc;
 }
 
+void
+msg_seg_rows_free(struct msg_seg_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].customer_no);
+		free(rows[i].mobile);
+		free(rows[i].phone);
+		free(rows[i].points);
+	}
+	free(rows);
+}
+
+/* The NAME of mapping=NAME in a segment (malloc'd), or NULL. */
+static char *
+campaign_seg_mapping(const char *segment)
+{
+	const char *p, *end;
+	size_t len;
+
+	for (p = segment; p != NULL && *p != '\0'; p = end) {
+		p += strspn(p, " \t,;");
+		len = strcspn(p, ",;");
+		end = p + len;
+		if (strncmp(p, "mapping", 7) == 0 &&
+		    p[7 + strspn(p + 7, " ")] == '=') {
+			p = strchr(p, '=') + 1;
+			p += strspn(p, " \t");
+			len = (size_t)(end - p);
+			while (len > 0 && (p[len - 1] == ' ' ||
+			    p[len - 1] == '\t'))
+				len--;
+			return xstrndup(p, len);
+		}
+	}
+	return NULL;
+}
+
+static int
+campaign_same(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && *a != '\0' && strcmp(a, b) == 0;
+}
+
+/* The mapping's row naming member r, or NULL. */
+static const struct msg_seg_row *
+campaign_row(const struct msg_seg_row *rows, size_t n,
+    const struct store_recipient *r)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (campaign_same(rows[i].customer_no, r->customer_no) ||
+		    campaign_same(rows[i].mobile, r->mobile) ||
+		    campaign_same(rows[i].phone, r->phone) ||
+		    campaign_same(rows[i].phone, r->mobile))
+			return &rows[i];
+	return NULL;
+}
+
+/* Free what one recipient holds. */
+static void
+campaign_drop(struct store_recipient *r)
+{
+	free(r->customer_no);
+	free(r->name);
+	free(r->address);
+	free(r->language);
+	free(r->mobile);
+	free(r->phone);
+	free(r->points);
+}
+
+/* Keep the members the segment mapping names, with their points. */
+static int
+campaign_by_mapping(const struct msg_hooks *h, const char *mapping,
+    struct store_recipient *r, size_t *n, char **cause)
+{
+	const struct msg_seg_row *row;
+	struct msg_seg_row *rows;
+	size_t nrows, i, k = 0;
+
+	if (h == NULL || h->segment == NULL)
+		return kf_error(cause, "segment: mapping=%s: no mappings here",
+		    mapping);
+	if (h->segment(h->arg, mapping, &rows, &nrows, cause) == -1)
+		return -1;
+	for (i = 0; i < *n; i++) {
+		if ((row = campaign_row(rows, nrows, &r[i])) == NULL) {
+			campaign_drop(&r[i]);
+			continue;
+		}
+		r[k] = r[i];
+		if (row->points != NULL && r[k].points == NULL)
+			r[k].points = xstrdup(row->points);
+		k++;
+	}
+	*n = k;
+	msg_seg_rows_free(rows, nrows);
+	return 0;
+}
+
+/* {points} of those without, through [campaign] points-mapping. */
+static int
+campaign_points(const struct msg_hooks *h, const struct conf *cfg,
+    struct store_recipient *r, size_t n, char **cause)
+{
+	const char *keys[3];
+	char *err = NULL;
+	size_t i, j;
+
+	if (cfg->points_mapping == NULL || h == NULL || h->points == NULL)
+		return 0;
+	for (i = 0; i < n; i++) {
+		keys[0] = r[i].mobile;
+		keys[1] = r[i].phone;
+		keys[2] = r[i].customer_no;
+		for (j = 0; j < nitems(keys) && r[i].points == NULL; j++) {
+			if (keys[j] == NULL || *keys[j] == '\0')
+				continue;
+			r[i].points = h->points(h->arg, cfg->points_mapping,
+			    keys[j], &err);
+			if (err != NULL) {
+				kf_error(cause, "%s", err);
+				free(err);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+msg_campaign_recipients(struct db_source *src, const struct msg_hooks *h,
+    const struct conf *cfg, const struct store_campaign *c,
+    struct store_recipient **r, size_t *n, char **cause)
+{
+	char *mapping = campaign_seg_mapping(c->segment);
+	int rc;
+
+	rc = store_campaign_recipients(src, c->channel, c->segment, r, n,
+	    cause);
+	if (rc == 0 && mapping != NULL)
+		rc = campaign_by_mapping(h, mapping, *r, n, cause);
+	if (rc == 0 && (strstr(c->body, "{points}") != NULL ||
+	    (c->body_html != NULL && strstr(c->body_html, "{points}") !=
+	    NULL)))
+		rc = campaign_points(h, cfg, *r, *n, cause);
+	free(mapping);
+	if (rc == -1) {
+		store_recipients_free(*r, *n);
+		*r = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
 int
 msg_campaign_start(struct db_source *src, const struct conf *cfg,
     const struct store_campaign *c, const struct store_recipient *r,
-    size_t n, size_t *queued, size_t *dups, char **cause)
+    size_t n, const char *at, size_t *queued, size_t *dups, char **cause)
 {
 	char now[20];
 	size_t i;
 	int dup;
 
 	*queued = *dups = 0;
-	msg_time(now, 0);
+	if (at != NULL)
+		snprintf(now, sizeof now, "%s", at);
+	else
+		msg_time(now, 0);
 	for (i = 0; i < n; i++) {
 		if (campaign_queue(src, cfg, c, &r[i], now, &dup, cause) == -1)
 			return -1;

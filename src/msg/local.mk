@@ -44,6 +44,8 @@ libkefu_a_SOURCES += \
 	src/msg/http.c \
 	src/msg/suppress.c \
 	src/msg/campaign.c \
+	src/msg/sched.c \
+	src/msg/event.c \
 	src/msg/worker.c
 
 ## kefu outbox and kefu campaign (rows in src/cli/cmds.c).
@@ -99,3 +101,18 @@ t_unit_msg_suppress_LDADD = $(KEFU_LIBS)
 
 TESTS += t/campaign-cli.sh
 dist_check_SCRIPTS += t/campaign-cli.sh
+
+## The campaign scheduler at chosen times (kefu campaign due --now) and
+## in kefud.
+TESTS += t/campaign-sched.sh
+dist_check_SCRIPTS += t/campaign-sched.sh
+## Segments through a mapping over the example ERP, {points}.
+TESTS += t/campaign-segment.sh
+dist_check_SCRIPTS += t/campaign-segment.sh
+EXTRA_DIST += t/data/campaign/segment.xml
+## Notices of kefu's own events (orders confirmed, on their way).
+TESTS += t/campaign-events.sh
+dist_check_SCRIPTS += t/campaign-events.sh
+## A case's SMS conversation in kefu case show.
+TESTS += t/case-conversation.sh
+dist_check_SCRIPTS += t/case-conversation.sh

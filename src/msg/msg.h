@@ -178,9 +178,9 @@ struct msg_campaign_plan {
 };
 /*
  * One recipient's text (html 0) or HTML (html 1; NULL when the campaign
- * has none): the template with {name} and {customer_no} filled, and for
- * SMS the [campaign] signature 【store-name】 before and optout-text
- * after, so that parts are counted on what is sent (malloc'd).
+ * has none): the template with {name}, {customer_no} and {points}
+ * filled, and for SMS the [campaign] signature 【store-name】 before and
+ * optout-text after, so that parts are counted on what is sent (malloc'd).
  */
 char *msg_campaign_text(const struct conf *cfg,
     const struct store_campaign *c, const struct store_recipient *r,
@@ -191,12 +191,108 @@ int msg_campaign_plan(const struct conf *cfg, const struct store_campaign *c,
     char **cause);
 /*
  * Queue c's message to each recipient as marketing, with its parts and
- * cost, under the key campaign:ID:member:MID: what was queued before
- * counts in *dups and is not queued again.
+ * cost, under the key campaign:ID:member:MID, due at now (NULL: the
+ * current time): what was queued before counts in *dups and is not
+ * queued again.
  */
 int msg_campaign_start(struct db_source *src, const struct conf *cfg,
     const struct store_campaign *c, const struct store_recipient *r,
-    size_t n, size_t *queued, size_t *dups, char **cause);
+    size_t n, const char *now, size_t *queued, size_t *dups, char **cause);
+
+/*
+ * What msg/ asks of its caller for what lives outside it (mappings:
+ * msg/ must not know them).  Either hook may be NULL.
+ */
+/* One row of a segment mapping (strings malloc'd, NULL when absent). */
+struct msg_seg_row {
+	char *customer_no;      /* column var customer_no or card_no */
+	char *mobile;           /* mobile */
+	char *phone;            /* phone */
+	char *points;           /* points, as text */
+};
+struct msg_hooks {
+	/* Today's specials through mapping as one line (malloc'd), or
+	   NULL with *cause. */
+	char *(*specials)(void *arg, const char *mapping, char **cause);
+	/* Every row of a segment mapping (no parameters): -1 with *cause
+	   when it cannot be run; no rows is 0 rows. */
+	int (*segment)(void *arg, const char *mapping,
+	    struct msg_seg_row **rows, size_t *n, char **cause);
+	/* A member's points through mapping (its first parameter gets
+	   key): malloc'd, or NULL (*cause set when it failed, NULL when
+	   not found). */
+	char *(*points)(void *arg, const char *mapping, const char *key,
+	    char **cause);
+	void *arg;
+};
+void msg_seg_rows_free(struct msg_seg_row *rows, size_t n);
+/*
+ * c's recipients: its segment over the members; with mapping=NAME in
+ * it, only the members a row of that mapping names (by customer_no,
+ * mobile or phone), with the row's points.  When c's text has {points}
+ * and a recipient has none yet, [campaign] points-mapping is asked with
+ * the member's mobile, phone, then customer number; not found leaves
+ * {points} empty.
+ */
+int msg_campaign_recipients(struct db_source *src, const struct msg_hooks *h,
+    const struct conf *cfg, const struct store_campaign *c,
+    struct store_recipient **r, size_t *n, char **cause);
+
+/* What starting a campaign did. */
+struct msg_launch {
+	size_t recipients;
+	size_t queued;          /* queued now */
+	size_t dups;            /* queued before, not again */
+	long long cost;         /* fen, of every recipient's message */
+	int refused;            /* over budget or done/cancelled: nothing
+				   was queued */
+};
+/*
+ * Start c at now: its recipients, the budget checked against the
+ * preview's cost (over it: -1, l->refused, nothing queued), every
+ * message queued (msg_campaign_start), and only then the campaign moved
+ * to "sending" and what a pause put off made due -- a crash part-way
+ * leaves it startable again, and nothing is queued twice.
+ */
+int msg_campaign_launch(struct db_source *src, const struct conf *cfg,
+    const struct store_campaign *c, const struct msg_hooks *h,
+    const char *now, struct msg_launch *l, char **cause);
+
+/* sched.c: what one tick of the scheduler did. */
+struct msg_sched_stats {
+	unsigned started;       /* scheduled campaigns started */
+	unsigned long queued;   /* their messages queued */
+	unsigned periodic;      /* birthday and digest campaigns made */
+	unsigned events;        /* event notices queued (msg_event_tick) */
+	unsigned failed;        /* not started (logged) */
+};
+/*
+ * One tick at local time t: today's birthday campaign made at [campaign]
+ * birthday-at, this week's digest on digest-day at digest-at (each a
+ * "periodic" campaign, scheduled at t), then every scheduled campaign
+ * due started with msg_campaign_launch; one that cannot be started is
+ * logged, and goes back to draft when refused (over budget).  -1 with
+ * *cause only when the store cannot be read.
+ */
+int msg_sched_tick(struct db_source *src, const struct conf *cfg,
+    const struct msg_hooks *h, time_t t, struct msg_sched_stats *st,
+    char **cause);
+
+/*
+ * event.c: the notices of kefu's own events (store/event.c) of the last
+ * [campaign] event-window whose template is set (event-confirmed,
+ * event-on-way) queued as transactional SMS to the member under the key
+ * event:KIND:ORDER, due at t; *queued: how many were new.
+ */
+struct store_event;
+int msg_event_tick(struct db_source *src, const struct conf *cfg, time_t t,
+    unsigned *queued, char **cause);
+/*
+ * One event's text: 【store-name】 and the template, placeholders {name}
+ * {order_no} {date} {slot} {total} {courier} filled (malloc'd).
+ */
+char *msg_event_text(const struct conf *cfg, const char *tpl,
+    const struct store_event *e);
 
 /* worker.c: what one run of a worker did. */
 struct msg_stats {

@@ -16,7 +16,8 @@
 #include "util/util.h"
 
 #define CAMPAIGN_COLS "id, name, channel, source, subject, body, " \
-	"body_html, segment, budget, status, created_at, started_at"
+	"body_html, segment, budget, status, created_at, started_at, " \
+	"kind, scheduled_at"
 
 const char *const store_campaign_states[] = {
 	"draft", "scheduled", "sending", "paused", "done", "cancelled", NULL
@@ -62,6 +63,8 @@ store_campaign_free(struct store_campaign *c)
 	free((char *)c->status);
 	free((char *)c->created_at);
 	free((char *)c->started_at);
+	free((char *)c->kind);
+	free((char *)c->scheduled_at);
 	free(c);
 }
 
@@ -69,7 +72,8 @@ int
 store_campaign_new(struct db_source *src, const struct store_campaign *c,
     const char *now, int64_t *id, char **cause)
 {
-	struct db_param p[9] = {
+	struct db_param p[12] = {
+		{ .type = DBV_TEXT, .s = c->kind ? c->kind : "segment" },
 		{ .type = DBV_TEXT, .s = c->name },
 		{ .type = DBV_TEXT, .s = c->channel },
 		{ .type = DBV_TEXT, .s = c->source },
@@ -82,14 +86,19 @@ store_campaign_new(struct db_source *src, const struct store_campaign *c,
 		  .null = c->segment == NULL },
 		{ .type = DBV_INT, .i = c->budget, .null = c->budget < 0 },
 		{ .type = DBV_TIMESTAMP, .s = now },
+		{ .type = DBV_TEXT, .s = c->scheduled_at ? "scheduled" :
+		  "draft" },
+		{ .type = DBV_TIMESTAMP, .s = c->scheduled_at,
+		  .null = c->scheduled_at == NULL },
 	};
 	struct store_campaign *got;
 	char *err = NULL;
 
 	*id = 0;
-	if (campaign_write(src, "INSERT INTO campaigns (name, kind, channel, "
-	    "source, subject, body, body_html, segment, budget, created_at) "
-	    "VALUES (?, 'segment', ?, ?, ?, ?, ?, ?, ?, ?)", p, nitems(p),
+	if (campaign_write(src, "INSERT INTO campaigns (kind, name, channel, "
+	    "source, subject, body, body_html, segment, budget, created_at, "
+	    "status, scheduled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    p, nitems(p),
 	    NULL, &err) == -1) {
 		if (store_campaign_get(src, c->name, &got, NULL) == 0) {
 			store_campaign_free(got);
@@ -116,7 +125,7 @@ store_campaign_get(struct db_source *src, const char *name_or_id,
 {
 	static const enum db_vtype vt[] = { DBV_INT, DBV_TEXT, DBV_TEXT,
 	    DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_INT,
-	    DBV_TEXT, DBV_TIMESTAMP, DBV_TIMESTAMP };
+	    DBV_TEXT, DBV_TIMESTAMP, DBV_TIMESTAMP, DBV_TEXT, DBV_TIMESTAMP };
 	long long num = 0;
 	const char *errstr;
 	int isnum = str_tonum(name_or_id, 1, INT64_MAX, &num, &errstr) == 0;
@@ -151,6 +160,8 @@ store_campaign_get(struct db_source *src, const char *name_or_id,
 	c->status = campaign_cell(res, 0, 9);
 	c->created_at = campaign_cell(res, 0, 10);
 	c->started_at = campaign_cell(res, 0, 11);
+	c->kind = campaign_cell(res, 0, 12);
+	c->scheduled_at = campaign_cell(res, 0, 13);
 	db_result_free(res);
 	*out = c;
 	return 0;
@@ -181,43 +192,79 @@ store_campaign_list(struct db_source *src, struct store_campaign **out,
 	return 0;
 }
 
+/* The UPDATE moving a campaign to "to", and the states it moves from. */
+static const char *
+campaign_move_sql(const char *to)
+{
+	if (strcmp(to, "sending") == 0)
+		return "UPDATE campaigns SET status = ?, started_at = "
+		    "COALESCE(started_at, ?) WHERE id = ? AND status IN "
+		    "('draft', 'scheduled', 'sending', 'paused')";
+	if (strcmp(to, "scheduled") == 0)
+		return "UPDATE campaigns SET status = ?, scheduled_at = ? "
+		    "WHERE id = ? AND status IN ('draft', 'scheduled')";
+	if (strcmp(to, "paused") == 0)
+		return "UPDATE campaigns SET status = ? WHERE id = ? AND "
+		    "status IN ('sending', 'paused')";
+	if (strcmp(to, "draft") == 0)
+		return "UPDATE campaigns SET status = ? WHERE id = ? AND "
+		    "status IN ('draft', 'scheduled')";
+	if (strcmp(to, "cancelled") == 0)
+		return "UPDATE campaigns SET status = ? WHERE id = ? AND "
+		    "status IN ('draft', 'scheduled', 'sending', 'paused', "
+		    "'cancelled')";
+	return NULL;
+}
+
 int
 store_campaign_state(struct db_source *src, int64_t id, const char *to,
     const char *now, char **cause)
 {
 	struct db_param p[3] = {
 		{ .type = DBV_TEXT, .s = to },
-		{ .type = DBV_INT, .i = id },
 		{ .type = DBV_TIMESTAMP, .s = now },
+		{ .type = DBV_INT, .i = id },
 	};
-	const char *sql;
+	const char *sql = campaign_move_sql(to);
+	int timed = strcmp(to, "sending") == 0 || strcmp(to, "scheduled") == 0;
 	int64_t changed;
 
-	/* Which states each move starts from. */
-	if (strcmp(to, "sending") == 0)
-		sql = "UPDATE campaigns SET status = ?, started_at = "
-		    "COALESCE(started_at, ?) WHERE id = ? AND status IN "
-		    "('draft', 'sending', 'paused')";
-	else if (strcmp(to, "paused") == 0)
-		sql = "UPDATE campaigns SET status = ? WHERE id = ? AND "
-		    "status IN ('sending', 'paused')";
-	else if (strcmp(to, "cancelled") == 0)
-		sql = "UPDATE campaigns SET status = ? WHERE id = ? AND "
-		    "status IN ('draft', 'sending', 'paused', 'cancelled')";
-	else
+	if (sql == NULL)
 		return kf_error(cause, "campaign: cannot move to '%s'", to);
-	if (strcmp(to, "sending") == 0) {
+	if (!timed)
 		p[1] = p[2];
-		p[2] = (struct db_param){ .type = DBV_INT, .i = id };
-	}
-	if (campaign_write(src, sql, p, strcmp(to, "sending") == 0 ? 3 : 2,
-	    &changed, cause) == -1)
+	if (campaign_write(src, sql, p, timed ? 3 : 2, &changed, cause) == -1)
 		return -1;
 	if (changed == 0)
 		return kf_error(cause, "campaign %lld cannot be %s from its "
 		    "state (see kefu campaign report %lld)", (long long)id,
 		    strcmp(to, "sending") == 0 ? "started" : to,
 		    (long long)id);
+	return 0;
+}
+
+int
+store_campaign_due(struct db_source *src, const char *now, int64_t **ids,
+    size_t *n, char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_INT };
+	struct db_param p = { .type = DBV_TIMESTAMP, .s = now };
+	struct db_query q = { .sql = "SELECT id FROM campaigns WHERE status = "
+	    "'scheduled' AND scheduled_at <= ? ORDER BY scheduled_at, id",
+	    .params = &p, .nparams = 1, .coltypes = vt, .ncoltypes = 1 };
+	struct db_result *res;
+	struct db_err err;
+	size_t i;
+
+	*ids = NULL;
+	*n = 0;
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "campaign: %s", err.msg);
+	*ids = xcalloc(res->nrows ? res->nrows : 1, sizeof **ids);
+	for (i = 0; i < res->nrows; i++)
+		(*ids)[i] = DB_CELL(res, i, 0)->i;
+	*n = res->nrows;
+	db_result_free(res);
 	return 0;
 }
 
@@ -334,8 +381,49 @@ campaign_cond(const char *key, const char *val, struct strbuf *where,
 		*p = (struct db_param){ .type = DBV_INT, .i = v };
 	} else
 		return kf_error(cause, "segment: unknown condition '%s' "
-		    "(known: language, since, before, via, member)", key);
+		    "(known: language, since, before, via, member, birthday, "
+		    "mapping)", key);
 	return 0;
+}
+
+/*
+ * birthday=MM-DD or birthday=YYYY-MM-DD (a day of that year): "MM-DD" in
+ * out and the year, 0 when not given; -1 with *cause.
+ */
+static int
+campaign_mmdd(const char *val, char out[6], int *year, char **cause)
+{
+	int yy = 0, mm = 0, dd = 0, ok;
+
+	if (strlen(val) == 5)
+		ok = val[2] == '-' && sscanf(val, "%2d-%2d", &mm, &dd) == 2;
+	else
+		ok = strlen(val) == 10 && val[4] == '-' && val[7] == '-' &&
+		    sscanf(val, "%4d-%2d-%2d", &yy, &mm, &dd) == 3;
+	if (!ok || mm < 1 || mm > 12 || dd < 1 || dd > 31)
+		return kf_error(cause, "segment: birthday=%s: expected a day "
+		    "of the year MM-DD (or a date YYYY-MM-DD)", val);
+	snprintf(out, 6, "%02d-%02d", mm, dd);
+	*year = yy;
+	return 0;
+}
+
+/*
+ * Whether a member born on date ("YYYY-MM-DD") has a birthday on mmdd;
+ * those born on 29 February have theirs on the 28th in other years
+ * (year: the year of mmdd, 0 when not known).
+ */
+static int
+campaign_born(const char *date, const char *mmdd, int year)
+{
+	int leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+
+	if (date == NULL || strlen(date) < 10)
+		return 0;
+	if (strcmp(date + 5, mmdd) == 0)
+		return 1;
+	return year != 0 && !leap && strcmp(mmdd, "02-28") == 0 &&
+	    strcmp(date + 5, "02-29") == 0;
 }
 
 int
@@ -362,8 +450,58 @@ store_recipients_free(struct store_recipient *r, size_t n)
 		free(r[i].name);
 		free(r[i].address);
 		free(r[i].language);
+		free(r[i].mobile);
+		free(r[i].phone);
+		free(r[i].points);
 	}
 	free(r);
+}
+
+/* One KEY=VALUE item of a segment into where/p, or birthday= into bd. */
+static int
+campaign_item(char *item, struct strbuf *where, struct db_param *p,
+    size_t *np, size_t max, char mmdd[6], int *year, char **cause)
+{
+	char *eq;
+
+	if ((eq = strchr(item, '=')) == NULL || *np == max)
+		return kf_error(cause, "segment: '%s' is not KEY=VALUE (or too "
+		    "many conditions)", item);
+	*eq = '\0';
+	item = str_trim(item);
+	if (strcmp(item, "birthday") == 0)
+		return campaign_mmdd(str_trim(eq + 1), mmdd, year, cause);
+	if (strcmp(item, "mapping") == 0)
+		return *str_trim(eq + 1) == '\0' ? kf_error(cause, "segment: "
+		    "mapping= needs the name of a mapping") : 0;
+	return campaign_cond(item, str_trim(eq + 1), where, &p[(*np)++],
+	    cause);
+}
+
+/* The rows of res kept: all, or those born on mmdd. */
+static void
+campaign_rows(struct db_result *res, const char *mmdd, int year,
+    struct store_recipient **out, size_t *n)
+{
+	struct db_value *bd;
+	size_t i, k = 0;
+
+	*out = xcalloc(res->nrows ? res->nrows : 1, sizeof **out);
+	for (i = 0; i < res->nrows; i++) {
+		bd = DB_CELL(res, i, 5);
+		if (mmdd[0] != '\0' && (bd->null ||
+		    !campaign_born(bd->s, mmdd, year)))
+			continue;
+		(*out)[k].member_id = DB_CELL(res, i, 0)->i;
+		(*out)[k].customer_no = campaign_cell(res, i, 1);
+		(*out)[k].name = campaign_cell(res, i, 2);
+		(*out)[k].address = campaign_cell(res, i, 3);
+		(*out)[k].language = campaign_cell(res, i, 4);
+		(*out)[k].mobile = campaign_cell(res, i, 6);
+		(*out)[k].phone = campaign_cell(res, i, 7);
+		k++;
+	}
+	*n = k;
 }
 
 int
@@ -372,17 +510,17 @@ store_campaign_recipients(struct db_source *src, const char *channel,
     char **cause)
 {
 	static const enum db_vtype vt[] = { DBV_INT, DBV_TEXT, DBV_TEXT,
-	    DBV_TEXT, DBV_TEXT };
+	    DBV_TEXT, DBV_TEXT, DBV_DATE, DBV_TEXT, DBV_TEXT };
 	const char *col = strcmp(channel, "email") == 0 ? "email" : "mobile";
 	struct db_param p[17];
 	struct strbuf where = STRBUF_INIT;
 	struct db_query q = { .params = p, .coltypes = vt,
 	    .ncoltypes = nitems(vt) };
-	struct db_result *res;
+	struct db_result *res = NULL;
 	struct db_err err;
-	char *copy, *item, *next, *eq, *sql;
-	size_t np = 0, i;
-	int rc = 0;
+	char *copy, *item, *next, *sql, mmdd[6] = "";
+	size_t np = 0;
+	int rc = 0, year = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -392,47 +530,32 @@ store_campaign_recipients(struct db_source *src, const char *channel,
 		if ((next = strpbrk(item, ",;")) != NULL)
 			*next++ = '\0';
 		item = str_trim(item);
-		if (*item == '\0')
-			continue;
-		if ((eq = strchr(item, '=')) == NULL || np == nitems(p))
-			rc = kf_error(cause, "segment: '%s' is not KEY=VALUE "
-			    "(or too many conditions)", item);
-		else {
-			*eq = '\0';
-			rc = campaign_cond(str_trim(item), str_trim(eq + 1),
-			    &where, &p[np++], cause);
-		}
+		if (*item != '\0')
+			rc = campaign_item(item, &where, p, &np, nitems(p),
+			    mmdd, &year, cause);
 	}
 	if (rc == -1 || src == NULL) {
 		free(copy);
 		sb_free(&where);
 		return rc;
 	}
-	sql = xasprintf("SELECT m.id, m.customer_no, m.name, m.%s, m.language "
-	    "FROM members m JOIN member_services s ON s.member_id = m.id AND "
-	    "s.service = ? AND s.enabled = 1 WHERE m.status = 'active' AND "
-	    "m.%s IS NOT NULL AND m.%s <> ''%s ORDER BY m.id", col, col, col,
+	sql = xasprintf("SELECT m.id, m.customer_no, m.name, m.%s, m.language, "
+	    "m.birthday, m.mobile, m.phone FROM members m JOIN member_services "
+	    "s ON s.member_id = m.id AND s.service = ? AND s.enabled = 1 "
+	    "WHERE m.status = 'active' AND m.%s IS NOT NULL AND m.%s <> ''%s%s "
+	    "ORDER BY m.id",
+	    col, col, col, mmdd[0] ? " AND m.birthday IS NOT NULL" : "",
 	    sb_str(&where));
 	q.sql = sql;
 	q.nparams = np;
-	if (db_run(src, &q, &res, &err) == -1) {
+	if (db_run(src, &q, &res, &err) == -1)
 		rc = kf_error(cause, "campaign: %s", err.msg);
-		res = NULL;
-	}
 	free(sql);
 	free(copy);
 	sb_free(&where);
 	if (rc == -1)
 		return -1;
-	*out = xcalloc(res->nrows ? res->nrows : 1, sizeof **out);
-	for (i = 0; i < res->nrows; i++) {
-		(*out)[i].member_id = DB_CELL(res, i, 0)->i;
-		(*out)[i].customer_no = campaign_cell(res, i, 1);
-		(*out)[i].name = campaign_cell(res, i, 2);
-		(*out)[i].address = campaign_cell(res, i, 3);
-		(*out)[i].language = campaign_cell(res, i, 4);
-	}
-	*n = res->nrows;
+	campaign_rows(res, mmdd, year, out, n);
 	db_result_free(res);
 	return 0;
 }

@@ -124,7 +124,8 @@ EXTRA_DIST += t/case-call.py
 TESTS += t/case-cli-pg.sh t/case-cli-mariadb.sh
 dist_check_SCRIPTS += t/case-cli-pg.sh t/case-cli-mariadb.sh
 ## Campaigns (kefu campaign; migration 011).
-libkefu_a_SOURCES += src/store/campaign.c
+libkefu_a_SOURCES += src/store/campaign.c src/store/event.c \
+	src/store/conversation.c
 nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/011_campaigns.sql \
 	sql/local/postgresql/011_campaigns.sql \

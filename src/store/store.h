@@ -489,7 +489,8 @@ void store_optout_free(struct store_optout_row *w, size_t n);
 /*
  * campaign.c: campaigns (one names table, store_campaign_states):
  *
- *   draft -> sending <-> paused;  draft | sending | paused -> cancelled
+ *   draft -> scheduled -> sending <-> paused;
+ *   draft | scheduled | sending | paused -> cancelled
  *
  * A campaign's messages are outbox rows with its campaign_id.
  */
@@ -509,6 +510,10 @@ struct store_campaign {
 	int64_t budget;         /* fen; -1: none */
 	const char *status;     /* one of store_campaign_states */
 	const char *created_at, *started_at;    /* NULL when none */
+	const char *kind;       /* "segment" (kefu campaign new), "periodic"
+				   (the scheduler's); NULL: "segment" */
+	const char *scheduled_at;       /* when the scheduler starts it
+					   (status "scheduled"); NULL */
 };
 
 /* A member a campaign goes to. */
@@ -518,6 +523,9 @@ struct store_recipient {
 	char *name;             /* NULL when none */
 	char *address;          /* mobile or e-mail, as the channel wants */
 	char *language;
+	char *mobile, *phone;   /* NULL when none */
+	char *points;           /* {points}: set by msg/ from a mapping;
+				   NULL when not known */
 };
 
 /* Messages of a campaign in one state. */
@@ -526,7 +534,10 @@ struct store_campaign_count {
 	int64_t messages, parts, cost;  /* cost in fen */
 };
 
-/* A new draft; a name already taken is refused. */
+/*
+ * A new draft, or "scheduled" when c->scheduled_at is set; a name
+ * already taken is refused.
+ */
 int store_campaign_new(struct db_source *src, const struct store_campaign *c,
     const char *now, int64_t *id, char **cause);
 /* By id (digits) or name; free with store_campaign_free. */
@@ -537,11 +548,16 @@ void store_campaign_free(struct store_campaign *c);
 int store_campaign_list(struct db_source *src, struct store_campaign **out,
     size_t *n, char **cause);
 /*
- * Move a campaign to "sending" (from draft, paused, or sending again),
- * "paused" (from sending) or "cancelled"; refused from any other state.
+ * Move a campaign to "sending" (from draft, scheduled, paused, or sending
+ * again), "scheduled" (from draft or scheduled; now is the time it is
+ * due), "draft" (from scheduled), "paused" (from sending) or
+ * "cancelled"; refused from any other state.
  */
 int store_campaign_state(struct db_source *src, int64_t id, const char *to,
     const char *now, char **cause);
+/* The scheduled campaigns due at now, earliest first (free *ids). */
+int store_campaign_due(struct db_source *src, const char *now, int64_t **ids,
+    size_t *n, char **cause);
 /*
  * After store_campaign_state: "cancelled" cancels the campaign's queued
  * messages; "sending" makes those a pause put off due at now.  *n: rows.
@@ -558,13 +574,51 @@ int store_campaign_counts(struct db_source *src, int64_t id,
  * Active members with the channel's service on and an address for it,
  * matching segment: comma-separated KEY=VALUE conditions, all of which
  * must hold -- language=zh-CN|yue, since=DATE, before=DATE (registered),
- * via=paper|phone, member=ID.  src NULL only checks the segment.
+ * via=paper|phone, member=ID, birthday=MM-DD (or YYYY-MM-DD: born on
+ * that day of the year; those born on 29 February on the 28th in other
+ * years).  mapping=NAME is left to msg_campaign_recipients (a mapping's
+ * name is only checked here).  src NULL only checks the segment.
  */
 int store_campaign_recipients(struct db_source *src, const char *channel,
     const char *segment, struct store_recipient **out, size_t *n,
     char **cause);
 void store_recipients_free(struct store_recipient *r, size_t n);
 int store_segment_check(const char *segment, char **cause);
+
+/*
+ * conversation.c: a case's SMS conversation -- its SMS replies (out) and
+ * the SMS the customer sent back from those numbers (in, bare or +86)
+ * from the first reply to window_s after the last, in time order.
+ */
+struct store_conv {
+	char at[20];            /* "YYYY-MM-DD HH:MM:SS" */
+	int in;                 /* 1: from the customer, 0: a reply */
+	char *number;
+	char *text;
+};
+int store_case_conversation(struct db_source *src, int64_t case_id,
+    long window_s, struct store_conv **out, size_t *n, char **cause);
+void store_conv_free(struct store_conv *c, size_t n);
+
+/*
+ * event.c: kefu's own events a member is told of (store_event_kinds:
+ * "order-confirmed", "order-on-way" -- its slip printed for the
+ * courier), those since a time with no notice queued yet.
+ */
+extern const char *const store_event_kinds[];      /* NULL-terminated */
+struct store_event {
+	int64_t order_id;
+	char *order_no;
+	int64_t member_id;
+	char *name;             /* the member's; NULL when none */
+	char *mobile;
+	char *date, *slot;      /* the delivery slot */
+	char *total;            /* "25.80" */
+	char *courier;          /* order-on-way: the slip's courier; NULL */
+};
+int store_events_pending(struct db_source *src, const char *kind,
+    const char *since, struct store_event **out, size_t *n, char **cause);
+void store_events_free(struct store_event *e, size_t n);
 
 /*
  * member.c: members of the supermarket and the services they signed up
