@@ -40,7 +40,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "call/call.h"
+#include "svc/svc.h"
 #include "conf/conf.h"
 #include "db/db.h"
 #include "line/line.h"

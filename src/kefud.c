@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "audio/audio.h"
-#include "call/call.h"
+#include "svc/svc.h"
 #include "conf/conf.h"
 #include "ctl/ctl.h"
 #include "db/db.h"

@@ -5,7 +5,7 @@
  * the control socket and the simulated line do), a thread accepts,
  * checks each connection with an echo both ways and closes it, so that
  * sockets come and go and descriptors are reused all the time.  Shared
- * by t/unit/db_race and t/e2e/outage.
+ * by t/unit/db-race and t/e2e/outage.
  */
 #ifndef KEFU_T_CHURN_H
 #define KEFU_T_CHURN_H

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# http-gw.py: a scripted HTTP SMS gateway on loopback for t/unit/msg_http.
+# http-gw.py: a scripted HTTP SMS gateway on loopback for t/unit/msg-http.
 # Usage: http-gw.py DIR -- writes DIR/port, then DIR/req-N (N from 1) for
 # each request: "METHOD PATH", the headers, a blank line, the body as
 # received.  The answer depends on the number in the request:

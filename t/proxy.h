@@ -1,7 +1,7 @@
 /*
  * proxy.h: a loopback TCP proxy for tests of a database that goes away:
  * it forwards, plays a server that is down, or a frozen network, as the
- * test says.  Shared by t/unit/db_live and t/e2e/outage.
+ * test says.  Shared by t/unit/db-live and t/e2e/outage.
  */
 #ifndef KEFU_T_PROXY_H
 #define KEFU_T_PROXY_H

@@ -66,12 +66,12 @@ man_MANS += man/kefu-prompts.7
 EXTRA_DIST += man/kefu-prompts.7
 
 ## tests
-check_PROGRAMS += t/unit/audio t/unit/audio_prompts
-TESTS += t/unit/audio t/unit/audio_prompts t/audio_cli.sh
-dist_check_SCRIPTS += t/audio_cli.sh
+check_PROGRAMS += t/unit/audio t/unit/audio-prompts
+TESTS += t/unit/audio t/unit/audio-prompts t/audio-cli.sh
+dist_check_SCRIPTS += t/audio-cli.sh
 t_unit_audio_SOURCES = t/unit/audio.c t/tap.h
 t_unit_audio_LDADD = $(KEFU_LIBS)
-t_unit_audio_prompts_SOURCES = t/unit/audio_prompts.c t/tap.h
+t_unit_audio_prompts_SOURCES = t/unit/audio-prompts.c t/tap.h
 t_unit_audio_prompts_LDADD = $(KEFU_LIBS)
 EXTRA_DIST += \
 	t/data/audio/broken.xml \

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "call/call.h"
+#include "svc/svc.h"
 #include "cli/cli.h"
 #include "db/db.h"
 #include "map/map.h"

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "call/call.h"
+#include "svc/svc.h"
 #include "cli/cli.h"
 #include "flow/flow.h"
 #include "util/util.h"

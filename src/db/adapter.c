@@ -18,7 +18,7 @@
 #include <libxml/relaxng.h>
 #include <libxml/tree.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 #include "util/xml.h"
 
 static int

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 /* Bind parameter n unless it is bound that way already. */
 static SQLRETURN

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 /* What the thread is doing. */
 enum conn_state {

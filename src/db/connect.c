@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 /* One connection attempt, shared by the caller and its helper thread. */
 struct db_attempt {

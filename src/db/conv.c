@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 void
 db_err_set(struct db_err *err, enum db_errkind kind, const char *fmt, ...)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 /* FNV-1a of a statement's text, and its length. */
 uint64_t

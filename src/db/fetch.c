@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 /*
  * Read a whole character column, however long, in SQLGetData pieces:

@@ -11,7 +11,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 #define HIST_SUB	16
 #define HIST_BUCKETS	(HIST_SUB + 28 * HIST_SUB)

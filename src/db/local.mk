@@ -2,7 +2,7 @@
 ## Depends on util and conf.
 libkefu_a_SOURCES += \
 	src/db/db.h \
-	src/db/db_int.h \
+	src/db/db-int.h \
 	src/db/adapter.c \
 	src/db/bind.c \
 	src/db/conn.c \
@@ -34,11 +34,11 @@ nobase_dist_pkgdata_DATA += \
 	adapters/sqlserver.xml \
 	adapters/sybase.xml
 
-check_PROGRAMS += t/unit/db_adapter t/unit/db_pool
-TESTS += t/unit/db_adapter t/unit/db_pool
-t_unit_db_adapter_SOURCES = t/unit/db_adapter.c t/tap.h
+check_PROGRAMS += t/unit/db-adapter t/unit/db-pool
+TESTS += t/unit/db-adapter t/unit/db-pool
+t_unit_db_adapter_SOURCES = t/unit/db-adapter.c t/tap.h
 t_unit_db_adapter_LDADD = $(KEFU_LIBS)
-t_unit_db_pool_SOURCES = t/unit/db_pool.c t/tap.h
+t_unit_db_pool_SOURCES = t/unit/db-pool.c t/tap.h
 t_unit_db_pool_LDADD = $(KEFU_LIBS)
 
 EXTRA_DIST += \
@@ -49,15 +49,15 @@ EXTRA_DIST += \
 
 # Live PostgreSQL / MariaDB tests: skip unless KEFU_TEST_PG, KEFU_TEST_MARIADB,
 # KEFU_TEST_MARIADB_GBK are set (fail when KEFU_TEST_REQUIRE_SERVERS=1).
-check_PROGRAMS += t/unit/db_live
-TESTS += t/unit/db_live
-t_unit_db_live_SOURCES = t/unit/db_live.c t/proxy.c t/proxy.h t/tap.h
+check_PROGRAMS += t/unit/db-live
+TESTS += t/unit/db-live
+t_unit_db_live_SOURCES = t/unit/db-live.c t/proxy.c t/proxy.h t/tap.h
 t_unit_db_live_LDADD = $(KEFU_LIBS)
 
 # Other clients' sockets are never cut by the db layer (KEFU_TEST_PG).
-check_PROGRAMS += t/unit/db_race
-TESTS += t/unit/db_race
-t_unit_db_race_SOURCES = t/unit/db_race.c t/churn.c t/churn.h t/proxy.c \
+check_PROGRAMS += t/unit/db-race
+TESTS += t/unit/db-race
+t_unit_db_race_SOURCES = t/unit/db-race.c t/churn.c t/churn.h t/proxy.c \
 	t/proxy.h t/tap.h
 t_unit_db_race_LDADD = $(KEFU_LIBS)
 

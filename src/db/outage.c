@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 static void
 outage_hms(time_t t, char out[9])

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 /* Take a slot back after a failed connect or a dropped connection. */
 static void

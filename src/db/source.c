@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 void
 db_source_deadline(struct timespec *ts, uint64_t at_ms)

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 enum sqltok {
 	TK_END,

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 /* Drop the column bindings (the handle must still be valid). */
 void

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db/db_int.h"
+#include "db/db-int.h"
 
 /*
  * The watchdog: SQLCancel every watched statement past its deadline, for

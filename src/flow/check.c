@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow/flow_int.h"
+#include "flow/flow-int.h"
 
 struct chk {
 	const struct flow_set *set;

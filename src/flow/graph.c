@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow/flow_int.h"
+#include "flow/flow-int.h"
 
 static const char *const graph_shapes[] = {
 	[FK_MENU] = "box", [FK_INPUT] = "parallelogram",

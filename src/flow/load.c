@@ -1,7 +1,7 @@
 /*
  * load.c: the flow loader.  Reads flows/NAME.xml with libxml2, validates each
  * file against the RELAX NG schema flows/flow.rng, builds the node graph
- * (flow_int.h), resolves every target and reports all problems at once as
+ * (flow-int.h), resolves every target and reports all problems at once as
  * file:line.  Also owns the set's reference count (C11 atomics).
  */
 #include "config.h"
@@ -18,7 +18,7 @@
 #include <libxml/tree.h>
 
 #include "conf/conf.h"
-#include "flow/flow_int.h"
+#include "flow/flow-int.h"
 #include "util/xml.h"
 
 const char *const flow_kind_names[] = {

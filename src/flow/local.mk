@@ -2,7 +2,7 @@
 ## collector, interpreter and the scripted channel.  kefu-flow(5).
 libkefu_a_SOURCES += \
 	src/flow/flow.h \
-	src/flow/flow_int.h \
+	src/flow/flow-int.h \
 	src/flow/load.c \
 	src/flow/digits.c \
 	src/flow/check.c \
@@ -20,29 +20,29 @@ nobase_dist_pkgdata_DATA += \
 	flows/identify.xml \
 	flows/member.xml
 
-check_PROGRAMS += t/unit/flow_load
-TESTS += t/unit/flow_load
-t_unit_flow_load_SOURCES = t/unit/flow_load.c t/tap.h
+check_PROGRAMS += t/unit/flow-load
+TESTS += t/unit/flow-load
+t_unit_flow_load_SOURCES = t/unit/flow-load.c t/tap.h
 t_unit_flow_load_LDADD = $(KEFU_LIBS)
 
-check_PROGRAMS += t/unit/flow_digits
-TESTS += t/unit/flow_digits
-t_unit_flow_digits_SOURCES = t/unit/flow_digits.c t/tap.h
+check_PROGRAMS += t/unit/flow-digits
+TESTS += t/unit/flow-digits
+t_unit_flow_digits_SOURCES = t/unit/flow-digits.c t/tap.h
 t_unit_flow_digits_LDADD = $(KEFU_LIBS)
 
-check_PROGRAMS += t/unit/flow_check
-TESTS += t/unit/flow_check
-t_unit_flow_check_SOURCES = t/unit/flow_check.c t/unit/flow_fake.h t/tap.h
+check_PROGRAMS += t/unit/flow-check
+TESTS += t/unit/flow-check
+t_unit_flow_check_SOURCES = t/unit/flow-check.c t/unit/flow-fake.h t/tap.h
 t_unit_flow_check_LDADD = $(KEFU_LIBS)
 
-check_PROGRAMS += t/unit/flow_run
-TESTS += t/unit/flow_run
-t_unit_flow_run_SOURCES = t/unit/flow_run.c t/unit/flow_fake.h t/tap.h
+check_PROGRAMS += t/unit/flow-run
+TESTS += t/unit/flow-run
+t_unit_flow_run_SOURCES = t/unit/flow-run.c t/unit/flow-fake.h t/tap.h
 t_unit_flow_run_LDADD = $(KEFU_LIBS)
 
-check_PROGRAMS += t/unit/flow_real
-TESTS += t/unit/flow_real
-t_unit_flow_real_SOURCES = t/unit/flow_real.c t/tap.h
+check_PROGRAMS += t/unit/flow-real
+TESTS += t/unit/flow-real
+t_unit_flow_real_SOURCES = t/unit/flow-real.c t/tap.h
 t_unit_flow_real_LDADD = $(KEFU_LIBS)
 
 TESTS += t/flow-cli.sh

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow/flow_int.h"
+#include "flow/flow-int.h"
 
 /* ---- small public helpers ---- */
 

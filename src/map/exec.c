@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "map/map_int.h"
+#include "map/map-int.h"
 #include "util/util.h"
 
 /*

@@ -21,7 +21,7 @@
 #include <libxml/relaxng.h>
 #include <libxml/tree.h>
 
-#include "map/map_int.h"
+#include "map/map-int.h"
 #include "util/util.h"
 #include "util/xml.h"
 
@@ -519,7 +519,7 @@ map_load_head(struct map_loader *ld, struct map *m, xmlNode *node)
 	mi->file = map_own(m, xstrdup(ld->xe.file));
 	mi->line = xml_line(node);
 	mi->name = map_load_attr(m, node, "name");
-	/* call/builtin.c: kefu's own services answer to these names. */
+	/* svc/builtin.c: kefu's own services answer to these names. */
 	if (mi->name != NULL && strncmp(mi->name, "kefu.", 5) == 0)
 		xml_err(&ld->xe, mi->line, "mapping names starting with "
 		    "\"kefu.\" are kefu's own services (kefu-flow(5), "

@@ -2,7 +2,7 @@
 ## Depends on util, conf and db.
 libkefu_a_SOURCES += \
 	src/map/map.h \
-	src/map/map_int.h \
+	src/map/map-int.h \
 	src/map/map.c \
 	src/map/load.c \
 	src/map/sql.c \

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "map/map_int.h"
+#include "map/map-int.h"
 #include "util/util.h"
 
 static const char *const map_outcome_names[] = {

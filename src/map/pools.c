@@ -1,7 +1,7 @@
 /*
  * pools.c: one db_source per [datasource] of a kefu.conf, and the lookup
  * map_load uses to find them.  Every program that runs mappings opens its
- * pools here: kefud and `kefu call` through call/svc.c, `kefu map` through
+ * pools here: kefud and `kefu call` through svc/svc.c, `kefu map` through
  * cli/cmd-map.c, the tests and the benchmarks directly.
  */
 #include "config.h"

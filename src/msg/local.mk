@@ -52,9 +52,9 @@ libkefu_a_SOURCES += \
 libkefu_a_SOURCES += src/cli/cmd-outbox.c src/cli/cmd-campaign.c
 
 ## The e-mail outbox against a real Postfix (build-aux/test-services).
-check_PROGRAMS += t/unit/msg_mail
-TESTS += t/unit/msg_mail
-t_unit_msg_mail_SOURCES = t/unit/msg_mail.c t/tap.h
+check_PROGRAMS += t/unit/msg-mail
+TESTS += t/unit/msg-mail
+t_unit_msg_mail_SOURCES = t/unit/msg-mail.c t/tap.h
 t_unit_msg_mail_LDADD = $(KEFU_LIBS)
 EXTRA_DIST += t/mail-parse.py
 
@@ -70,9 +70,9 @@ dist_check_SCRIPTS += t/kefud-mail.sh
 
 ## SMS through GSM modems from the outbox (msg/gsm.c), against two GSM
 ## simulators, with a SQLite store.
-check_PROGRAMS += t/unit/msg_sms
-TESTS += t/unit/msg_sms
-t_unit_msg_sms_SOURCES = t/unit/msg_sms.c t/tap.h
+check_PROGRAMS += t/unit/msg-sms
+TESTS += t/unit/msg-sms
+t_unit_msg_sms_SOURCES = t/unit/msg-sms.c t/tap.h
 t_unit_msg_sms_LDADD = t/sim/libgsmsim.a $(KEFU_LIBS)
 
 ## kefu sms and kefu optout (rows in src/cli/cmds.c).
@@ -87,16 +87,16 @@ dist_check_SCRIPTS += t/kefud-sms.sh
 TESTS += t/kefud-smsgw.sh
 dist_check_SCRIPTS += t/kefud-smsgw.sh
 ## The HTTP SMS gateway against a scripted gateway on loopback.
-check_PROGRAMS += t/unit/msg_http
-TESTS += t/unit/msg_http
-t_unit_msg_http_SOURCES = t/unit/msg_http.c t/tap.h
+check_PROGRAMS += t/unit/msg-http
+TESTS += t/unit/msg-http
+t_unit_msg_http_SOURCES = t/unit/msg-http.c t/tap.h
 t_unit_msg_http_LDADD = $(KEFU_LIBS)
 EXTRA_DIST += t/http-gw.py
 
 ## The check at the moment of sending, rule by rule and through a worker.
-check_PROGRAMS += t/unit/msg_suppress
-TESTS += t/unit/msg_suppress
-t_unit_msg_suppress_SOURCES = t/unit/msg_suppress.c t/tap.h
+check_PROGRAMS += t/unit/msg-suppress
+TESTS += t/unit/msg-suppress
+t_unit_msg_suppress_SOURCES = t/unit/msg-suppress.c t/tap.h
 t_unit_msg_suppress_LDADD = $(KEFU_LIBS)
 
 TESTS += t/campaign-cli.sh

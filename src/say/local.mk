@@ -16,12 +16,12 @@ nobase_dist_pkgdata_DATA += \
 man_MANS += man/kefu-say.7
 EXTRA_DIST += man/kefu-say.7
 
-check_PROGRAMS += t/unit/say t/unit/say_audio
-TESTS += t/unit/say t/unit/say_audio t/say_cli.sh
-dist_check_SCRIPTS += t/say_cli.sh
+check_PROGRAMS += t/unit/say t/unit/say-audio
+TESTS += t/unit/say t/unit/say-audio t/say-cli.sh
+dist_check_SCRIPTS += t/say-cli.sh
 t_unit_say_SOURCES = t/unit/say.c t/tap.h
 t_unit_say_LDADD = $(KEFU_LIBS)
-t_unit_say_audio_SOURCES = t/unit/say_audio.c t/tap.h
+t_unit_say_audio_SOURCES = t/unit/say-audio.c t/tap.h
 t_unit_say_audio_LDADD = $(KEFU_LIBS)
 EXTRA_DIST += \
 	t/data/say/zh-CN.tsv \

@@ -18,7 +18,7 @@ man_MANS += man/kefu-slip.1 man/kefu-slips.7
 EXTRA_DIST += man/kefu-slip.1 man/kefu-slips.7
 
 # store/slip.c on SQLite, PostgreSQL and MariaDB
-check_PROGRAMS += t/unit/store_slip
-TESTS += t/unit/store_slip
-t_unit_store_slip_SOURCES = t/unit/store_slip.c t/tap.h
+check_PROGRAMS += t/unit/store-slip
+TESTS += t/unit/store-slip
+t_unit_store_slip_SOURCES = t/unit/store-slip.c t/tap.h
 t_unit_store_slip_LDADD = $(KEFU_LIBS)

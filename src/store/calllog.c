@@ -1,7 +1,7 @@
 /*
  * calllog.c: the call log of the local store -- one call_log row per call
  * and one call_queries row per query it made (schema:
- * sql/local/DIALECT/005_calls.sql), written in one transaction.  call/
+ * sql/local/DIALECT/005_calls.sql), written in one transaction.  svc/
  * says what happened (struct store_call); this file owns the SQL.
  */
 #include "config.h"

@@ -47,9 +47,9 @@ nobase_dist_pkgdata_DATA += \
 	sql/catalog/catalog.sql \
 	sql/catalog/drop.sql
 
-check_PROGRAMS += t/unit/store_demo
-TESTS += t/unit/store_demo
-t_unit_store_demo_SOURCES = t/unit/store_demo.c t/tap.h
+check_PROGRAMS += t/unit/store-demo
+TESTS += t/unit/store-demo
+t_unit_store_demo_SOURCES = t/unit/store-demo.c t/tap.h
 t_unit_store_demo_LDADD = $(KEFU_LIBS)
 
 ## The kefu db and kefu catalog commands (rows in src/cli/cmds.c).
@@ -74,9 +74,9 @@ TESTS += t/unit/store
 t_unit_store_SOURCES = t/unit/store.c t/tap.h
 t_unit_store_LDADD = $(KEFU_LIBS)
 
-check_PROGRAMS += t/unit/store_catalog
-TESTS += t/unit/store_catalog
-t_unit_store_catalog_SOURCES = t/unit/store_catalog.c t/tap.h
+check_PROGRAMS += t/unit/store-catalog
+TESTS += t/unit/store-catalog
+t_unit_store_catalog_SOURCES = t/unit/store-catalog.c t/tap.h
 t_unit_store_catalog_LDADD = $(KEFU_LIBS)
 
 # The example legacy ERP.  Installed apart from the mappings folder, so
@@ -92,9 +92,9 @@ dist_erpexample_DATA = \
 TESTS += t/erp-member.sh
 dist_check_SCRIPTS += t/erp-member.sh
 
-check_PROGRAMS += t/unit/store_erp
-TESTS += t/unit/store_erp
-t_unit_store_erp_SOURCES = t/unit/store_erp.c t/tap.h
+check_PROGRAMS += t/unit/store-erp
+TESTS += t/unit/store-erp
+t_unit_store_erp_SOURCES = t/unit/store-erp.c t/tap.h
 t_unit_store_erp_LDADD = $(KEFU_LIBS)
 
 TESTS += t/store-cli.sh t/member-cli.sh
@@ -103,12 +103,12 @@ dist_check_SCRIPTS += t/store-cli.sh t/member-cli.sh
 man_MANS += man/kefu-store.7 man/kefu-catalog.7 man/kefu-orders.7
 EXTRA_DIST += man/kefu-store.7 man/kefu-catalog.7 man/kefu-orders.7
 
-check_PROGRAMS += t/unit/store_member
-TESTS += t/unit/store_member
-t_unit_store_member_SOURCES = t/unit/store_member.c t/tap.h
+check_PROGRAMS += t/unit/store-member
+TESTS += t/unit/store-member
+t_unit_store_member_SOURCES = t/unit/store-member.c t/tap.h
 t_unit_store_member_LDADD = $(KEFU_LIBS)
 
-# The call log's SQL (call/calllog.c says what a call did).
+# The call log's SQL (svc/calllog.c says what a call did).
 libkefu_a_SOURCES += src/store/calllog.c
 ## Cases: complaints, suggestions, after-sales (store/case.c, kefu case).
 libkefu_a_SOURCES += src/store/case.c
@@ -130,9 +130,9 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/011_campaigns.sql \
 	sql/local/postgresql/011_campaigns.sql \
 	sql/local/mysql/011_campaigns.sql
-check_PROGRAMS += t/unit/store_order
-TESTS += t/unit/store_order
-t_unit_store_order_SOURCES = t/unit/store_order.c t/tap.h
+check_PROGRAMS += t/unit/store-order
+TESTS += t/unit/store-order
+t_unit_store_order_SOURCES = t/unit/store-order.c t/tap.h
 t_unit_store_order_LDADD = $(KEFU_LIBS)
 
 ## kefu special (the desk's specials in the catalog) and kefu catalog import.
@@ -154,9 +154,9 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/014_visits.sql \
 	sql/local/postgresql/014_visits.sql \
 	sql/local/mysql/014_visits.sql
-check_PROGRAMS += t/unit/store_visit
-TESTS += t/unit/store_visit
-t_unit_store_visit_SOURCES = t/unit/store_visit.c t/tap.h
+check_PROGRAMS += t/unit/store-visit
+TESTS += t/unit/store-visit
+t_unit_store_visit_SOURCES = t/unit/store-visit.c t/tap.h
 t_unit_store_visit_LDADD = $(KEFU_LIBS)
 TESTS += t/visit-cli.sh
 dist_check_SCRIPTS += t/visit-cli.sh

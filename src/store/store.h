@@ -624,7 +624,7 @@ void store_events_free(struct store_event *e, size_t n);
  * member.c: members of the supermarket and the services they signed up
  * for (SMS specials, e-mail specials, phone ordering), their PINs with
  * lockout, and every consent change in consent_ledger.  Used by the
- * desk (`kefu member`) and, next, by the phone flows through call/.
+ * desk (`kefu member`) and, next, by the phone flows through svc/.
  * Members are named by customer number: 8 digits, the last a Luhn check
  * digit (see store_member_no_valid).  Times are local
  * "YYYY-MM-DD HH:MM:SS"; strings are UTF-8.

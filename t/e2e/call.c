@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "audio/audio.h"
-#include "call/call.h"
+#include "svc/svc.h"
 #include "db/db.h"
 #include "line/line.h"
 #include "store/store.h"

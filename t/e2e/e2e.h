@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "call/call.h"
+#include "svc/svc.h"
 #include "../sim/modemsim.h"
 
 struct line;

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "call/call.h"
+#include "svc/svc.h"
 #include "line/line.h"
 #include "e2e.h"
 #include "../tap.h"

@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "call/call.h"
+#include "svc/svc.h"
 #include "conf/conf.h"
 #include "line/line.h"
 #include "store/store.h"

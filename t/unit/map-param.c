@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "map/map_int.h"
+#include "map/map-int.h"
 #include "util/util.h"
 #include "../tap.h"
 
