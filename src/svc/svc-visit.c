@@ -347,7 +347,7 @@ const struct svc_builtin svc_builtins_visit[SVC_BUILTINS_VISIT] = {
 		.params = { { "key", FLOW_T_DIGITS, 0 } },
 		.nouts = 6,
 		.outs = { { "visit_date", FLOW_T_DATE },
-		    { "visit_slot", FLOW_T_TEXT } },
+		    { "visit_slot", FLOW_T_TEXT }, SVC_VISIT_WHEN_OUTS },
 		.run = svc_visit_slot,
 	},
 	{
@@ -377,7 +377,7 @@ const struct svc_builtin svc_builtins_visit[SVC_BUILTINS_VISIT] = {
 		    { "phone", FLOW_T_TEXT, 1 } },
 		.nouts = 6,
 		.outs = { { "visit_date", FLOW_T_DATE },
-		    { "visit_slot", FLOW_T_TEXT } },
+		    { "visit_slot", FLOW_T_TEXT }, SVC_VISIT_WHEN_OUTS },
 		.run = svc_visit_find,
 	},
 	{
