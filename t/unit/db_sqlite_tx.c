@@ -89,7 +89,8 @@ holder_tx(struct db_tx *tx, void *arg, struct db_err *err)
 
 	if (tx_sql(tx, "UPDATE counter SET n = n + 1", 1, NULL, err) == -1)
 		return -1;
-	(void)write(h->fd[1], "w", 1);
+	if (write(h->fd[1], "w", 1) != 1)
+		tap_diag("cannot tell the test the lock is held");
 	sleep_ms(TX_HOLD_MS);
 	return 0;
 }
