@@ -75,6 +75,7 @@ adapter_free(struct db_adapter *ad)
 	free(ad->network);
 	free(ad->ro_on);
 	free(ad->ro_off);
+	free(ad->tx_begin);
 	free(ad);
 }
 
@@ -156,6 +157,9 @@ adapter_build(struct db_adapter *ad, xmlNodePtr root)
 		else if (adapter_is(n, "read-only-sql")) {
 			ad->ro_on = xml_attr(n, "on");
 			ad->ro_off = xml_attr(n, "off");
+		} else if (adapter_is(n, "transaction")) {
+			free(ad->tx_begin);
+			ad->tx_begin = xml_attr(n, "begin");
 		} else if (adapter_is(n, "query-timeout"))
 			ad->query_timeout = adapter_yes(n, "supported", 1);
 		else if (adapter_is(n, "connect-timeout"))

@@ -68,6 +68,9 @@ struct db_adapter {
 	char *like_special;     /* characters special in LIKE, or NULL: "%_" */
 	int access_mode;        /* SQL_ATTR_ACCESS_MODE read-only works */
 	char *ro_on, *ro_off;   /* SQL that makes a session read-only / not */
+	char *tx_begin;         /* <transaction begin>: SQL that starts a
+				   write transaction (autocommit stays on),
+				   or NULL: autocommit off */
 	int query_timeout;      /* SQL_ATTR_QUERY_TIMEOUT works */
 	char *connect_timeout;  /* connection option template with {s}, or
 				   NULL */

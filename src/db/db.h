@@ -225,9 +225,11 @@ int db_run_script(struct db_source *src, const char *script,
 
 /*
  * One transaction: fn runs its statements with db_tx_run on one pooled
- * connection with autocommit off; when fn returns 0 they are committed,
- * else (or when the commit fails) rolled back -- all or none, e.g. a
- * call_log row and its call_queries rows.  No retry on a lost
+ * connection with autocommit off, or after the adapter's <transaction
+ * begin> (SQLite: BEGIN IMMEDIATE, the write lock from the start, so
+ * that two writers never wait for each other); when fn returns 0 they
+ * are committed, else (or when the commit fails) rolled back -- all or
+ * none, e.g. a call_log row and its call_queries rows.  No retry on a lost
  * connection (statements may have run).  0, or -1 with err filled.
  */
 struct db_tx;

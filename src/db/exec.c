@@ -492,14 +492,30 @@ db_exec_probe(struct db_source *src, struct db_conn *c, struct db_err *err)
 	return SQL_SUCCEEDED(r) ? 0 : -1;
 }
 
+/* One statement of a script's own transaction (<transaction begin>). */
+static int
+exec_script_sql(SQLHSTMT st, const char *sql, struct db_err *err)
+{
+	SQLRETURN r = SQLExecDirect(st, (SQLCHAR *)sql, SQL_NTS);
+
+	if (!SQL_SUCCEEDED(r) && r != SQL_NO_DATA) {
+		if (err != NULL)
+			db_exec_diag(SQL_HANDLE_STMT, st, DBE_SQL, err, sql);
+		return -1;
+	}
+	SQLFreeStmt(st, SQL_CLOSE);
+	return 0;
+}
+
 int
 db_run_script(struct db_source *src, const char *script, struct db_err *err)
 {
+	const struct db_adapter *ad = db_source_adapter(src);
 	struct db_conn *c;
 	SQLHSTMT st = SQL_NULL_HSTMT;
 	char **stmts;
 	size_t n, i;
-	int rc = 0, tx;
+	int rc = 0, tx, own = ad != NULL && ad->tx_begin != NULL;
 
 	memset(err, 0, sizeof *err);
 	if (src->readonly) {
@@ -515,12 +531,18 @@ db_run_script(struct db_source *src, const char *script, struct db_err *err)
 		return -1;
 	}
 	db_connect_access(src, c);
-	tx = SQL_SUCCEEDED(SQLSetConnectAttr(c->dbc, SQL_ATTR_AUTOCOMMIT,
-	    (SQLPOINTER)SQL_AUTOCOMMIT_OFF, SQL_IS_UINTEGER));
+	/* The adapter's own BEGIN (SQLite: the write lock from the start). */
+	tx = !own && SQL_SUCCEEDED(SQLSetConnectAttr(c->dbc,
+	    SQL_ATTR_AUTOCOMMIT, (SQLPOINTER)SQL_AUTOCOMMIT_OFF,
+	    SQL_IS_UINTEGER));
 	if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, c->dbc, &st))) {
 		db_exec_diag(SQL_HANDLE_DBC, c->dbc, DBE_SQL, err,
 		    "cannot allocate a statement");
 		rc = -1;
+		own = 0;
+	} else if (own && exec_script_sql(st, ad->tx_begin, err) == -1) {
+		rc = -1;
+		own = 0;
 	}
 	for (i = 0; rc == 0 && i < n; i++) {
 		SQLRETURN r = SQLExecDirect(st, (SQLCHAR *)stmts[i], SQL_NTS);
@@ -533,6 +555,13 @@ db_run_script(struct db_source *src, const char *script, struct db_err *err)
 			break;
 		}
 		SQLFreeStmt(st, SQL_CLOSE);
+	}
+	if (own && rc == 0 && exec_script_sql(st, "COMMIT", err) == -1)
+		rc = -1;
+	if (own && rc == -1) {
+		SQLFreeStmt(st, SQL_CLOSE);
+		if (exec_script_sql(st, "ROLLBACK", NULL) == -1)
+			c->broken = 1;  /* it may still hold its locks */
 	}
 	if (st != SQL_NULL_HSTMT)
 		SQLFreeHandle(SQL_HANDLE_STMT, st);
@@ -633,12 +662,99 @@ db_tx_run(struct db_tx *tx, const struct db_query *q,
 	return rc;
 }
 
+/*
+ * A statement that starts or ends a transaction the adapter begins
+ * itself (<transaction begin>), on tx's connection under its
+ * query-timeout.
+ */
+static int
+exec_tx_sql(struct db_tx *tx, const char *sql, struct db_err *err)
+{
+	struct db_result *res = NULL;
+	struct db_query q;
+	int executed, lost, rc;
+
+	memset(&q, 0, sizeof q);
+	q.sql = sql;
+	q.writes = 1;
+	q.checked = 1;
+	q.sql_trim = strlen(sql);
+	rc = exec_run_on(tx->src, tx->c, &q, db_sql_hash(sql, &q.sql_len),
+	    q.sql_trim, &res, &executed, &lost, err);
+	db_result_free(res);
+	return rc;
+}
+
+/*
+ * Start a transaction on tx's connection.  With the adapter's
+ * <transaction begin> (SQLite: BEGIN IMMEDIATE) autocommit stays on and
+ * the statement runs, so that a transaction takes the write lock at its
+ * start and waits there for another writer: a deferred BEGIN (what
+ * drivers run for autocommit off) takes it at the first write, after its
+ * reads, and two such transactions wait for each other until the
+ * driver's busy timeout.  *own: the transaction is ended with SQL.
+ */
+static int
+exec_tx_begin(struct db_tx *tx, int *own, struct db_err *err)
+{
+	const struct db_adapter *ad = db_source_adapter(tx->src);
+
+	*own = ad != NULL && ad->tx_begin != NULL;
+	if (*own) {
+		if (exec_tx_sql(tx, ad->tx_begin, err) == 0)
+			return 0;
+		snprintf(err->msg + strlen(err->msg), sizeof err->msg -
+		    strlen(err->msg), " (starting a transaction with %s)",
+		    ad->tx_begin);
+		return -1;
+	}
+	if (SQL_SUCCEEDED(SQLSetConnectAttr(tx->c->dbc, SQL_ATTR_AUTOCOMMIT,
+	    (SQLPOINTER)SQL_AUTOCOMMIT_OFF, SQL_IS_UINTEGER)))
+		return 0;
+	db_exec_diag(SQL_HANDLE_DBC, tx->c->dbc, DBE_SQL, err,
+	    "cannot start a transaction");
+	return -1;
+}
+
+/*
+ * Commit (rc 0) or roll back a transaction; -1 with err when the commit
+ * fails (and the transaction was rolled back).  A connection whose
+ * transaction may still be open -- holding its locks -- is marked
+ * broken, so that the pool closes it.
+ */
+static int
+exec_tx_end(struct db_tx *tx, int own, int rc, struct db_err *err)
+{
+	struct db_err e2;
+
+	if (own) {
+		if (rc == 0 && exec_tx_sql(tx, "COMMIT", err) == -1)
+			rc = -1;
+		if (rc == -1 && exec_tx_sql(tx, "ROLLBACK", &e2) == -1) {
+			log_debug("datasource %s: rollback: %s; the connection "
+			    "is closed", tx->src->name, e2.msg);
+			tx->c->broken = 1;
+		}
+		return rc;
+	}
+	if (!SQL_SUCCEEDED(SQLEndTran(SQL_HANDLE_DBC, tx->c->dbc, rc == 0 ?
+	    SQL_COMMIT : SQL_ROLLBACK)) && rc == 0) {
+		db_exec_diag(SQL_HANDLE_DBC, tx->c->dbc, DBE_SQL, err,
+		    "cannot commit");
+		rc = -1;
+	}
+	if (!SQL_SUCCEEDED(SQLSetConnectAttr(tx->c->dbc, SQL_ATTR_AUTOCOMMIT,
+	    (SQLPOINTER)SQL_AUTOCOMMIT_ON, SQL_IS_UINTEGER)))
+		tx->c->broken = 1;
+	return rc;
+}
+
 int
 db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
 {
 	struct db_tx tx;
 	uint64_t t0 = now_us();
-	int rc;
+	int rc, own;
 
 	memset(err, 0, sizeof *err);
 	if (src->readonly) {
@@ -654,24 +770,15 @@ db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
 	}
 	/* Read-write: the connection's last statement may have been a read. */
 	db_connect_access(src, tx.c);
-	if (!SQL_SUCCEEDED(SQLSetConnectAttr(tx.c->dbc, SQL_ATTR_AUTOCOMMIT,
-	    (SQLPOINTER)SQL_AUTOCOMMIT_OFF, SQL_IS_UINTEGER))) {
-		db_exec_diag(SQL_HANDLE_DBC, tx.c->dbc, DBE_SQL, err,
-		    "cannot start a transaction");
+	if (exec_tx_begin(&tx, &own, err) == -1) {
+		if (db_exec_conn_lost(err))
+			tx.c->broken = 1;
 		db_pool_release(src, tx.c);
-		db_source_count(src, 0, 0, (unsigned)(now_us() - t0));
+		db_source_count(src, 0, err->kind == DBE_TIMEOUT,
+		    (unsigned)(now_us() - t0));
 		return -1;
 	}
-	rc = fn(&tx, arg, err);
-	if (!SQL_SUCCEEDED(SQLEndTran(SQL_HANDLE_DBC, tx.c->dbc, rc == 0 ?
-	    SQL_COMMIT : SQL_ROLLBACK)) && rc == 0) {
-		db_exec_diag(SQL_HANDLE_DBC, tx.c->dbc, DBE_SQL, err,
-		    "cannot commit");
-		rc = -1;
-	}
-	if (!SQL_SUCCEEDED(SQLSetConnectAttr(tx.c->dbc, SQL_ATTR_AUTOCOMMIT,
-	    (SQLPOINTER)SQL_AUTOCOMMIT_ON, SQL_IS_UINTEGER)))
-		tx.c->broken = 1;
+	rc = exec_tx_end(&tx, own, fn(&tx, arg, err), err);
 	if (rc == -1 && db_exec_conn_lost(err))
 		tx.c->broken = 1;
 	db_pool_release(src, tx.c);
