@@ -69,7 +69,7 @@ man_MANS += man/kefu-adapter.5
 EXTRA_DIST += man/kefu-adapter.5
 
 # Write transactions on one SQLite file wait for each other, no deadlock.
-check_PROGRAMS += t/unit/db_sqlite_tx
-TESTS += t/unit/db_sqlite_tx
-t_unit_db_sqlite_tx_SOURCES = t/unit/db_sqlite_tx.c t/tap.h
+check_PROGRAMS += t/unit/db-sqlite-tx
+TESTS += t/unit/db-sqlite-tx
+t_unit_db_sqlite_tx_SOURCES = t/unit/db-sqlite-tx.c t/tap.h
 t_unit_db_sqlite_tx_LDADD = $(KEFU_LIBS)

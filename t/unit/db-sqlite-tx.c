@@ -1,5 +1,5 @@
 /*
- * t/unit/db_sqlite_tx.c: write transactions on one SQLite file do not
+ * t/unit/db-sqlite-tx.c: write transactions on one SQLite file do not
  * deadlock.  While one connection holds a write transaction open and
  * commits a second later, a transaction on another connection that reads
  * first and then writes (as kefu case reply does) must wait for the
