@@ -43,6 +43,11 @@ delivered() {
 tap_wait 10 delivered
 has "sms *transactional *delivered" "$tmp/list" \
     "the status report makes it delivered"
+# The inbound message is read on the modem's own schedule: wait for it.
+optedout() {
+	"$kefu" -c "$conf" optout list 2>&1 | grep -q "^13700000001 .* sms *no"
+}
+tap_wait 10 optedout
 run 0 "^13700000001 .* sms *no" "the inbound ＴＤ opted the sender out" -- \
     optout list
 run 0 "optout *ＴＤ" "kefu sms inbox shows it acted on" -- sms inbox
