@@ -343,6 +343,8 @@ struct cmd_campaign_ctx {
 	struct msg_campaign_plan plan;
 };
 
+static void cmd_campaign_unload(struct cmd_campaign_ctx *);
+
 static int
 cmd_campaign_load(struct cli_store *st, const char *name,
     struct cmd_campaign_ctx *x)
@@ -357,17 +359,21 @@ cmd_campaign_load(struct cli_store *st, const char *name,
 	if (store_campaign_get(st->src, name, &x->c, &cause) == -1 ||
 	    msg_campaign_recipients(st->src, &h, st->conf, x->c, &x->r, &x->n,
 	    &cause) == -1 || msg_campaign_plan(st->conf, x->c, x->r, x->n,
-	    &x->plan, &cause) == -1)
+	    &x->plan, &cause) == -1) {
 		rc = cmd_campaign_fail(cause);
+		cmd_campaign_unload(x);
+	}
 	cmd_campaign_maps_close(&cm);
 	return rc;
 }
 
+/* What cmd_campaign_load read; x is empty after (a failed load too). */
 static void
 cmd_campaign_unload(struct cmd_campaign_ctx *x)
 {
 	store_campaign_free(x->c);
 	store_recipients_free(x->r, x->n);
+	memset(x, 0, sizeof *x);
 }
 
 static void
