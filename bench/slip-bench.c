@@ -63,7 +63,9 @@ bench_script(void)
 		    bench_areas[i % BENCH_AREAS], bench_areas[i % BENCH_AREAS],
 		    i, n * 3);
 		for (j = 1; j <= n; j++)
-			sb_addf(&sb, "INSERT INTO order_lines VALUES (%d, %d, "
+			sb_addf(&sb, "INSERT INTO order_lines (order_id, "
+			    "line_no, code, name, spec, unit, qty, price, "
+			    "amount) VALUES (%d, %d, "
 			    "'69%011d', '%s', NULL, '件', %d, 1.50, %d.50);\n",
 			    i, j, j, bench_items[j % 8], j, j);
 	}

@@ -155,6 +155,14 @@ hasnt "|[4-9]|2.7|" "$tmp/out" "no line over the stock"
 sql "SELECT total FROM orders WHERE id = (SELECT MAX(id) FROM orders);" \
     >"$tmp/out"
 has "^12.08" "$tmp/out" "the order's total at the special price"
+sql "SELECT l.code, l.special, l.shelf_price FROM order_lines l WHERE l.order_id = (SELECT MAX(id) FROM orders) ORDER BY l.line_no;" \
+    >"$tmp/out"
+has "^10006|1|2.3" "$tmp/out" "line 3: a special, the shelf price beside"
+has "^10116|0|$" "$tmp/out" "line 1: no special, no shelf price"
+last=$(count "SELECT order_no FROM orders WHERE id = (SELECT MAX(id) FROM orders);")
+"$kefu" -c "$conf" order show "$last" >"$tmp/out" 2>&1
+has "10006 .* 1.99  特价 (原价 2.30)$" "$tmp/out" \
+    "kefu order show: the special line says 特价 and the shelf price"
 
 # the desk
 "$kefu" -c "$conf" order cancel "$no" >"$tmp/out" 2>&1

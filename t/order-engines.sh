@@ -4,8 +4,10 @@
 # t/order-call.sh's): kefud on a simulated line, the shipped flows (the
 # member recognised by a caller ID in another form, +86..., then the
 # PIN), a three-item order confirmed and read back from that database --
-# the order, its lines, its total and the courier's notice -- and a call
-# cancelled at the confirmation that leaves nothing.
+# the order, its lines (one bought at a special: 特价 and its shelf
+# price, in the database and in `kefu order show`), its total and the
+# courier's notice -- and a call cancelled at the confirmation that
+# leaves nothing.
 tap_name=order-engines
 . "$(dirname "$0")/tap.sh"
 
@@ -26,8 +28,13 @@ EOC
 	    "$conf"
 	"$kefu" -c "$conf" db init >"$tmp/out" 2>&1
 	has "initialised" "$tmp/out" "$1: a new store"
-	[ -f "$tmp/catalog.db" ] ||
-	    "$kefu" -c "$conf" catalog build --demo >"$tmp/out" 2>&1
+	if [ ! -f "$tmp/catalog.db" ]; then
+		"$kefu" -c "$conf" catalog build --demo >"$tmp/out" 2>&1
+		# 10002 (2.00) on special at 1.50 today
+		"$kefu" -c "$conf" special add 10002 --price 1.50 \
+		    >>"$tmp/out" 2>&1
+		check $? "10002 on special at 1.50" "$tmp/out"
+	fi
 	echo 739146 | "$kefu" -c "$conf" member add --name 张三 \
 	    --mobile 13800138000 --address 广州市天河区体育西路1号 --pin \
 	    >"$tmp/out" 2>&1
@@ -56,16 +63,24 @@ EOC
 	q "SELECT o.order_no, o.total, o.status, o.slot, o.area, m.customer_no FROM orders o JOIN members m ON m.id = o.member_id;" \
 	    "$4" >"$tmp/out"
 	[ "$(wc -l <"$tmp/out")" = 1 ] &&
-	    grep -q "^[0-9]\{10\}|26.40*|confirmed|09:00-11:00|天河|$no\$" \
+	    grep -q "^[0-9]\{10\}|25.90*|confirmed|09:00-11:00|天河|$no\$" \
 	    "$tmp/out"
-	check $? "$1: one order in the database, 26.40, confirmed, for $no" \
+	check $? "$1: one order in the database, 25.90, confirmed, for $no" \
 	    "$tmp/out"
-	q "SELECT l.line_no, l.code, l.qty, l.price, l.amount FROM order_lines l ORDER BY l.line_no;" \
+	q "SELECT l.line_no, l.code, l.qty, l.price, l.amount, l.special, l.shelf_price FROM order_lines l ORDER BY l.line_no;" \
 	    "$4" >"$tmp/out"
-	grep -q "^1|10001|2[.0]*|2.90*|5.80*$" "$tmp/out" &&
-	    grep -q "^3|10003|3[.0]*|6.20*|18.60*$" "$tmp/out" &&
+	grep -q "^1|10001|2[.0]*|2.90*|5.80*|0|$" "$tmp/out" &&
+	    grep -q "^3|10003|3[.0]*|6.20*|18.60*|0|$" "$tmp/out" &&
 	    [ "$(wc -l <"$tmp/out")" = 3 ]
 	check $? "$1: its three lines" "$tmp/out"
+	has "^2|10002|1[.0]*|1.50*|1.50*|1|2.00*$" "$tmp/out" \
+	    "$1: the line bought at a special says so, with the shelf price"
+	o=$(q "SELECT order_no FROM orders;" "$4" | grep "^[0-9]\{10\}$")
+	"$kefu" -c "$conf" order show "$o" >"$tmp/out" 2>&1
+	has "10002 .* 1.50  特价 (原价 2.00)$" "$tmp/out" \
+	    "$1: kefu order show: 特价 and the shelf price"
+	[ "$(grep -c 特价 "$tmp/out")" = 1 ]
+	check $? "$1: only on that line" "$tmp/out"
 	q "SELECT m.channel, m.recipient, m.status FROM outbox m JOIN orders o ON m.order_id = o.id AND m.idem_key = 'order:' || o.order_no;" \
 	    "$4" >"$tmp/out"
 	[ "$3" = mysql ] && q "SELECT m.channel, m.recipient, m.status FROM outbox m JOIN orders o ON m.order_id = o.id AND m.idem_key = CONCAT('order:', o.order_no);" \

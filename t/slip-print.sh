@@ -53,6 +53,7 @@ has "20261206000001" "$tmp/j$j" "the slip number printed"
 has "张三丰" "$tmp/j$j" "the Chinese customer name printed"
 has "金龙鱼调和油" "$tmp/j$j" "an item printed"
 has "农夫山泉" "$tmp/j$j" "the other item printed"
+has "特价 (原价 3.00)" "$tmp/j$j" "bought at a special, with the shelf price"
 has "合计：60.30 元" "$tmp/j$j" "the total printed"
 hasnt "补打" "$tmp/j$j" "a first print is no reprint"
 [ "$(sq "SELECT printed, print_count FROM delivery_slips WHERE order_id = 1")" = "1|1" ]

@@ -45,6 +45,10 @@ has "单号：20261206000001" "$u" "the slip number"
 has "送货员：李四" "$u" "the courier's name"
 has "合计（元）： *60.30$" "$u" "the total, two decimals, right flush"
 has "4瓶 x 2.60 = 10.40$" "$u" "quantity, unit, price and amount"
+grep -A1 "4瓶 x 2.60 = 10.40$" "$u" | tail -1 | grep -q " 特价 (原价 3.00)$"
+check $? "a line bought at a special says so with the shelf price" "$u"
+[ "$(grep -c "特价" "$u")" = 1 ]
+check $? "only that line says 特价" "$u"
 has "天河路385号" "$u" "the address"
 for w in Golden Dragon Blended Cooking Oil; do
 	grep -q "\\b$w\\b" "$u"
@@ -80,6 +84,8 @@ has "张三丰" "$tmp/b.txt" "the Chinese customer name"
 has "20261206000001" "$tmp/b.txt" "the slip number"
 has "金龙鱼调和油" "$tmp/b.txt" "an item"
 has "合计：60.30 元" "$tmp/b.txt" "the total"
+has "6920000000017 *特价 (原价 3.00)" "$tmp/b.txt" \
+    "the PDF slip says which line was bought at a special, and its shelf price"
 has "订单 2 张，顾客 1 位" "$tmp/b.txt" "天河's summary counts orders and customers"
 hasnt "香蕉" "$tmp/b.txt" "the cancelled order left out"
 hasnt "鸡蛋" "$tmp/b.txt" "another slot's order left out"
@@ -102,7 +108,7 @@ check $? "files are not prints: nothing counted printed"
 	echo "INSERT INTO orders (order_no, member_id, ordered_at, slot_date, slot, area, address, total, status) VALUES ('O7', 1, '2026-12-06 11:00:00', '2026-12-06', '18-20', '天河', '广州市天河区体育东路7号', 40.00, 'confirmed');"
 	i=1
 	while [ $i -le 40 ]; do
-		echo "INSERT INTO order_lines VALUES (7, $i, 'C$i', '豆腐$i', NULL, '块', 1, 1.00, 1.00);"
+		echo "INSERT INTO order_lines (order_id, line_no, code, name, spec, unit, qty, price, amount) VALUES (7, $i, 'C$i', '豆腐$i', NULL, '块', 1, 1.00, 1.00);"
 		i=$((i + 1))
 	done
 } | sqlite3 "$db"

@@ -108,11 +108,18 @@ cmd_order_show(struct cli_store *x, const char *no)
 	    o->address, o->phone ? o->phone : "-", o->slot_date, o->slot,
 	    o->area, o->courier_name ? o->courier_name : "- (none: kefu "
 	    "order reassign)", o->call_ref ? o->call_ref : "-");
-	for (i = 0; i < o->nlines; i++)
-		printf("  %2zu  %-14s %-20s %4d %-4s x %10s\n", i + 1,
+	for (i = 0; i < o->nlines; i++) {
+		printf("  %2zu  %-14s %-20s %4d %-4s x %10s", i + 1,
 		    o->lines[i].code, o->lines[i].name, o->lines[i].qty,
 		    o->lines[i].unit ? o->lines[i].unit : "",
 		    store_money_text(o->lines[i].price, buf));
+		if (o->lines[i].special && o->lines[i].shelf > 0)
+			printf("  特价 (原价 %s)", store_money_text(
+			    o->lines[i].shelf, buf));
+		else if (o->lines[i].special)
+			printf("  特价");
+		putchar('\n');
+	}
 	printf("total      %s (%d items)\n", store_money_text(o->total, buf),
 	    o->items);
 	store_orders_free(o, 1);

@@ -172,8 +172,11 @@ pdf_items(struct pdf_pen *p, const struct store_slip *s)
 	for (i = 0; i < s->nlines; i++) {
 		l = &s->lines[i];
 		snprintf(no, sizeof no, "%zu", i + 1);
-		name = xasprintf("%s%s%s\n%s", l->name, l->spec ? " " : "",
-		    l->spec ? l->spec : "", l->code ? l->code : "");
+		name = xasprintf("%s%s%s\n%s%s%s%s", l->name,
+		    l->spec ? " " : "", l->spec ? l->spec : "",
+		    l->code ? l->code : "", l->shelf_price ? "  特价 (原价 " :
+		    "", l->shelf_price ? l->shelf_price : "",
+		    l->shelf_price ? ")" : "");
 		qty = xasprintf("%s%s", l->qty, l->unit ? l->unit : "");
 		cells[0] = no;
 		cells[1] = name;

@@ -244,6 +244,11 @@ text_items(struct strbuf *out, const struct store_slip *s, size_t cols)
 		text_lr(out, l->code ? l->code : "", right, cols);
 		free(name);
 		free(right);
+		if (l->shelf_price != NULL) {   /* bought at a special */
+			right = xasprintf("特价 (原价 %s)", l->shelf_price);
+			text_lr(out, "", right, cols);
+			free(right);
+		}
 	}
 	text_rule(out, '-', cols);
 }

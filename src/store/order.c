@@ -636,6 +636,7 @@ struct order_commit {
 	const char *now;
 	char no[ORDER_NO_LEN + 1];
 	int full;
+	long *left;             /* per line: what is left when short */
 	char *cause;            /* a refusal that is not the database's */
 };
 
@@ -708,11 +709,12 @@ static int
 order_lines_insert(struct db_tx *tx, int64_t id,
     const struct store_order_new *o, struct db_err *err)
 {
-	char qty[16], price[24], amount[24];
-	struct db_param pp[8];
+	char qty[16], price[24], amount[24], shelf[24];
+	struct db_param pp[10];
 	struct db_query q = { .sql = "INSERT INTO order_lines (order_id, "
-	    "line_no, code, name, unit, qty, price, amount) VALUES (?, ?, ?, "
-	    "?, ?, ?, ?, ?)", .params = pp, .nparams = 8, .writes = 1 };
+	    "line_no, code, name, unit, qty, price, amount, special, "
+	    "shelf_price) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    .params = pp, .nparams = 10, .writes = 1 };
 	struct db_result *res;
 	size_t i;
 
@@ -738,6 +740,11 @@ order_lines_insert(struct db_tx *tx, int64_t id,
 		pp[6].s = store_money_text(l->price, price);
 		pp[7].type = DBV_DECIMAL;
 		pp[7].s = store_money_text(l->price * l->qty, amount);
+		pp[8].type = DBV_INT;
+		pp[8].i = l->special != 0;
+		pp[9].type = DBV_DECIMAL;
+		pp[9].s = store_money_text(l->shelf, shelf);
+		pp[9].null = l->shelf <= 0;
 		if (db_tx_run(tx, &q, &res, err) == -1)
 			return -1;
 		db_result_free(res);
@@ -821,6 +828,110 @@ order_slot_open(struct db_tx *tx, struct order_commit *c, struct db_err *err)
 	return 0;
 }
 
+/*
+ * Wait for the commits of other processes and nodes: the one row every
+ * commit updates first is held until it ends (a row lock on PostgreSQL
+ * and InnoDB, SQLite's write lock), so what this commit reads next
+ * includes every order committed before it.
+ */
+static int
+order_lock(struct db_tx *tx, struct db_err *err)
+{
+	struct db_query q = { .sql = "UPDATE order_commit_lock SET commits "
+	    "= commits + 1 WHERE id = 1", .writes = 1 };
+	struct db_result *res;
+
+	if (db_tx_run(tx, &q, &res, err) == -1)
+		return -1;
+	db_result_free(res);
+	return 0;
+}
+
+/* Units of code on open orders (of tx, or of src). */
+static int
+order_reserved(struct db_source *src, struct db_tx *tx, const char *code,
+    long *units, struct db_err *err)
+{
+	static const enum db_vtype t[] = { DBV_DECIMAL };
+	struct db_param p = { .type = DBV_TEXT, .s = code };
+	struct db_query q = { .sql = "SELECT COALESCE(SUM(l.qty), 0) FROM "
+	    "order_lines l JOIN orders o ON o.id = l.order_id WHERE l.code = "
+	    "? AND o.status NOT IN ('delivered', 'cancelled')", .params = &p,
+	    .nparams = 1, .coltypes = t, .ncoltypes = 1,
+	    .writes = tx != NULL };
+	struct db_result *res;
+
+	if ((tx != NULL ? db_tx_run(tx, &q, &res, err) :
+	    db_run(src, &q, &res, err)) == -1)
+		return -1;
+	*units = res->nrows > 0 && DB_CELL(res, 0, 0)->s != NULL ?
+	    atol(DB_CELL(res, 0, 0)->s) : 0;
+	db_result_free(res);
+	return 0;
+}
+
+int
+store_order_reserved(struct db_source *src, const char *code, long *units,
+    char **cause)
+{
+	struct db_err err;
+
+	*units = 0;
+	if (order_reserved(src, NULL, code, units, &err) == -1)
+		return kf_error(cause, "orders: %s", err.msg);
+	return 0;
+}
+
+/*
+ * Each code with a stock, against that stock less the units of open
+ * orders (else c->cause, c->full 2 and c->left); the lock is held.
+ */
+static int
+order_stock_check(struct db_tx *tx, struct order_commit *c,
+    struct db_err *err)
+{
+	const struct store_order_new *o = c->o;
+	long want, on_orders, left;
+	size_t i, j;
+	int shortfall = 0;
+
+	for (i = 0; i < o->nlines; i++)
+		if (c->left != NULL)
+			c->left[i] = -1;
+	for (i = 0; i < o->nlines; i++) {
+		if (o->lines[i].stock <= 0)
+			continue;
+		for (j = 0; j < i; j++)         /* a code once */
+			if (strcmp(o->lines[j].code, o->lines[i].code) == 0)
+				break;
+		if (j < i)
+			continue;
+		for (want = 0, j = i; j < o->nlines; j++)
+			if (strcmp(o->lines[j].code, o->lines[i].code) == 0)
+				want += o->lines[j].qty;
+		if (order_reserved(NULL, tx, o->lines[i].code, &on_orders,
+		    err) == -1)
+			return -1;
+		left = o->lines[i].stock - on_orders;
+		if (left < 0)
+			left = 0;
+		if (want <= left)
+			continue;
+		for (j = i; c->left != NULL && j < o->nlines; j++)
+			if (strcmp(o->lines[j].code, o->lines[i].code) == 0)
+				c->left[j] = left;
+		if (!shortfall++)
+			c->cause = xasprintf("orders: %s: %ld asked, %ld left "
+			    "(stock %ld, %ld on open orders)",
+			    o->lines[i].code, want, left, o->lines[i].stock,
+			    on_orders);
+	}
+	if (shortfall == 0)
+		return 0;
+	c->full = 2;
+	return -1;
+}
+
 static int
 order_commit_tx(struct db_tx *tx, void *arg, struct db_err *err)
 {
@@ -834,6 +945,8 @@ order_commit_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	int items, rc = -1;
 
 	if (order_limits(c->pol, c->o, &items, &total, &c->cause) == -1)
+		return -1;
+	if (order_lock(tx, err) == -1 || order_stock_check(tx, c, err) == -1)
 		return -1;
 	if (order_member(NULL, tx, c->o->member_no, &m, err) == -1)
 		return -1;
@@ -878,9 +991,9 @@ out:
 int
 store_order_commit(struct db_source *src,
     const struct store_order_policy *pol, const struct store_order_new *o,
-    char no[ORDER_NO_LEN + 1], int *full, char **cause)
+    char no[ORDER_NO_LEN + 1], int *full, long *left, char **cause)
 {
-	struct order_commit c = { .pol = pol, .o = o };
+	struct order_commit c = { .pol = pol, .o = o, .left = left };
 	struct db_err err;
 	char nowbuf[20];
 	uint64_t t0;
@@ -1018,11 +1131,12 @@ static int
 order_lines_read(struct db_source *src, struct store_order *o, char **cause)
 {
 	static const enum db_vtype t[] = { DBV_TEXT, DBV_TEXT, DBV_TEXT,
-	    DBV_DECIMAL, DBV_DECIMAL };
+	    DBV_DECIMAL, DBV_DECIMAL, DBV_INT, DBV_DECIMAL };
 	struct db_param p = { .type = DBV_INT, .i = o->id };
-	struct db_query q = { .sql = "SELECT code, name, unit, qty, price "
-	    "FROM order_lines WHERE order_id = ? ORDER BY line_no",
-	    .params = &p, .nparams = 1, .coltypes = t, .ncoltypes = 5 };
+	struct db_query q = { .sql = "SELECT code, name, unit, qty, price, "
+	    "special, shelf_price FROM order_lines WHERE order_id = ? "
+	    "ORDER BY line_no", .params = &p, .nparams = 1, .coltypes = t,
+	    .ncoltypes = nitems(t) };
 	struct db_result *res;
 	struct db_err err;
 	size_t i;
@@ -1036,6 +1150,11 @@ order_lines_read(struct db_source *src, struct store_order *o, char **cause)
 		o->lines[i].unit = order_cell(res, i, 2);
 		o->lines[i].qty = atoi(DB_CELL(res, i, 3)->s);
 		o->lines[i].price = store_money_parse(DB_CELL(res, i, 4)->s);
+		o->lines[i].special = !DB_CELL(res, i, 5)->null &&
+		    DB_CELL(res, i, 5)->i != 0;
+		o->lines[i].shelf = DB_CELL(res, i, 6)->null ? 0 :
+		    store_money_parse(DB_CELL(res, i, 6)->s);
+		o->lines[i].stock = 0;
 	}
 	o->nlines = res->nrows;
 	db_result_free(res);

@@ -116,12 +116,13 @@ static int
 slip_lines(struct db_source *src, struct store_slip *s, char **cause)
 {
 	static const enum db_vtype vt[] = { DBV_TEXT, DBV_TEXT, DBV_TEXT,
-	    DBV_TEXT, DBV_DECIMAL, DBV_DECIMAL, DBV_DECIMAL };
+	    DBV_TEXT, DBV_DECIMAL, DBV_DECIMAL, DBV_DECIMAL, DBV_INT,
+	    DBV_DECIMAL };
 	struct db_param p = { .type = DBV_INT, .i = s->order_id };
 	struct db_query q = { .sql = "SELECT code, name, spec, unit, qty, "
-	    "price, amount FROM order_lines WHERE order_id = ? "
-	    "ORDER BY line_no", .params = &p, .nparams = 1, .coltypes = vt,
-	    .ncoltypes = nitems(vt) };
+	    "price, amount, special, shelf_price FROM order_lines WHERE "
+	    "order_id = ? ORDER BY line_no", .params = &p, .nparams = 1,
+	    .coltypes = vt, .ncoltypes = nitems(vt) };
 	struct db_result *r;
 	struct db_err err;
 	struct store_slip_line *l;
@@ -142,6 +143,9 @@ slip_lines(struct db_source *src, struct store_slip *s, char **cause)
 			l->qty = xstrdup("0");
 		l->price = slip_money(r, i, 5);
 		l->amount = slip_money(r, i, 6);
+		if (!DB_CELL(r, i, 7)->null && DB_CELL(r, i, 7)->i != 0 &&
+		    !DB_CELL(r, i, 8)->null)
+			l->shelf_price = slip_money(r, i, 8);
 	}
 	s->nlines = r->nrows;
 	db_result_free(r);
@@ -424,6 +428,7 @@ store_slips_free(struct store_slip *s, size_t n)
 			free(s[i].lines[j].unit);
 			free(s[i].lines[j].qty);
 			free(s[i].lines[j].price);
+			free(s[i].lines[j].shelf_price);
 			free(s[i].lines[j].amount);
 		}
 		free(s[i].lines);

@@ -1061,6 +1061,8 @@ void store_visit_purchase_clear(struct store_visit_purchase *p);
 struct store_slip_line {
 	char *code, *name, *spec, *unit;
 	char *qty, *price, *amount;
+	char *shelf_price;      /* bought at a special: the shelf price,
+				   else NULL */
 };
 
 struct store_slip {
@@ -1299,7 +1301,12 @@ struct store_order_line {
 	char *name;             /* product name, UTF-8 */
 	char *unit;             /* "瓶", NULL when unknown */
 	int qty;
-	int64_t price;          /* cents */
+	int64_t price;          /* cents: the price charged */
+	int special;            /* 1: bought at a special (特价) */
+	int64_t shelf;          /* cents: the shelf price; 0: not known */
+	long stock;             /* whole units the retailer had when the
+				   caller asked; 0: not checked (a line
+				   is never taken when none are left) */
 };
 
 /* What store_order_commit writes. */
@@ -1381,16 +1388,27 @@ int64_t store_order_price(const char *price, const char *special,
  */
 long store_order_in_stock(const char *stock);
 /*
+ * The units of code on open orders (not delivered, not cancelled): kept
+ * for them, so no longer to be offered out of the retailer's stock.
+ */
+int store_order_reserved(struct db_source *src, const char *code,
+    long *units, char **cause);
+/*
  * Commit an order: checks the limits, the member, the slot (still open
  * and not full) and the area, numbers it, picks the courier, and writes
  * the order (status "confirmed"), its lines and, when the area has a
  * courier, the courier's notice (outbox, transactional, key
  * "order:NUMBER") in one transaction: all or nothing.  no gets the
  * order number.  *full is set to 1 when the slot filled meanwhile.
+ * Commits run one at a time across processes (order_commit_lock), and
+ * each line with a stock (> 0) is checked against it less the units
+ * of open orders: when another order took them meanwhile, nothing is
+ * written and, if left is not NULL, left[i] gets what is left for
+ * line i (else -1), *full 2.
  */
 int store_order_commit(struct db_source *src,
     const struct store_order_policy *pol, const struct store_order_new *o,
-    char no[ORDER_NO_LEN + 1], int *full, char **cause);
+    char no[ORDER_NO_LEN + 1], int *full, long *left, char **cause);
 /* Orders of a day (NULL: all), slot, status, newest first; max 0: 100. */
 int store_order_list(struct db_source *src, const char *date,
     const char *slot, const char *status, size_t max,

@@ -130,6 +130,39 @@ cart_qty_of(const struct cart *c, const char *code)
 	return n;
 }
 
+/*
+ * Cut the lines of each code to what is left of it (left[i] >= 0), the
+ * last lines first; lines left with nothing are dropped.
+ */
+static void
+cart_trim(struct cart *c, const long *left)
+{
+	size_t i, j, k;
+	long more;
+
+	for (i = c->nlines; i-- > 0;) {
+		if (left[i] < 0)
+			continue;
+		/* what the lines before it hold of the code comes first */
+		for (more = left[i], j = 0; j < i; j++)
+			if (strcmp(c->lines[j].code, c->lines[i].code) == 0)
+				more -= c->lines[j].qty;
+		if (more >= c->lines[i].qty)
+			continue;
+		c->lines[i].qty = more > 0 ? (int)more : 0;
+	}
+	for (i = k = 0; i < c->nlines; i++) {
+		if (c->lines[i].qty > 0) {
+			c->lines[k++] = c->lines[i];
+			continue;
+		}
+		free(c->lines[i].code);
+		free(c->lines[i].name);
+		free(c->lines[i].unit);
+	}
+	c->nlines = k;
+}
+
 static int64_t
 cart_total(const struct cart *c)
 {
@@ -164,6 +197,23 @@ svc_order_cart(struct svc *svc, const struct flow_kv *in, size_t nin,
 		kf_error(cause, "call %s has no order started (or it was "
 		    "forgotten after order-cart-idle)", call);
 	return c;
+}
+
+/*
+ * Take the units of code on open orders off *have (the retailer's stock
+ * counts them until they are delivered); kefu-orders(7), STOCK.
+ */
+static int
+svc_order_kept(struct svc *svc, const char *code, long *have, char **cause)
+{
+	struct db_source *src;
+	long kept;
+
+	if ((src = svc_order_source(svc, cause)) == NULL ||
+	    store_order_reserved(src, code, &kept, cause) == -1)
+		return -1;
+	*have -= kept;
+	return 0;
 }
 
 /* Minutes after midnight as "H:MM", as <say as="time"> reads it. */
@@ -246,6 +296,7 @@ svc_order_item(struct svc *svc, const struct svc_builtin *b,
 	const char *special = svc_builtin_arg(in, nin, "special");
 	const char *stock = svc_builtin_arg(in, nin, "stock");
 	const char *call = svc_builtin_arg(in, nin, "call");
+	const char *code = svc_builtin_arg(in, nin, "code");
 	struct cart *c;
 	char n[24], cents[24];
 	int64_t p;
@@ -258,9 +309,11 @@ svc_order_item(struct svc *svc, const struct svc_builtin *b,
 		    "number", price, stock);
 		return FLOW_Q_INVALID;
 	}
-	/* What the cart holds of it already is not in stock any more. */
+	/* Nor what open orders and the cart hold of it already. */
+	if (code != NULL && svc_order_kept(svc, code, &have, cause) == -1)
+		return FLOW_Q_ERROR;
 	if (call != NULL && (c = cart_take(svc, call)) != NULL) {
-		have -= cart_qty_of(c, svc_builtin_arg(in, nin, "code"));
+		have -= cart_qty_of(c, code);
 		cart_put(c);
 	}
 	if (have < 1) {
@@ -306,7 +359,7 @@ svc_order_add(struct svc *svc, const struct svc_builtin *b,
 	char lines[24], items[16], amount[24];
 	int64_t cents;
 	long long qty;
-	long have = -1;
+	long have = -1, stocked = -1;
 	const char *errstr = NULL;
 	int on;
 
@@ -327,10 +380,17 @@ svc_order_add(struct svc *svc, const struct svc_builtin *b,
 		cart_put(c);
 		return FLOW_Q_INVALID;
 	}
-	if (stock != NULL && *stock != '\0' && qty > (have =
-	    store_order_in_stock(stock) - cart_qty_of(c, code))) {
-		kf_error(cause, "item %s: %lld asked, %ld in stock beyond the "
-		    "cart's", code, qty, have < 0 ? 0 : have);
+	if (stock != NULL && *stock != '\0') {
+		have = stocked = store_order_in_stock(stock);
+		if (svc_order_kept(svc, code, &have, cause) == -1) {
+			cart_put(c);
+			return FLOW_Q_ERROR;
+		}
+		have -= cart_qty_of(c, code);
+	}
+	if (stocked >= 0 && qty > have) {
+		kf_error(cause, "item %s: %lld asked, %ld in stock beyond open "
+		    "orders and the cart", code, qty, have < 0 ? 0 : have);
 		cart_put(c);
 		return FLOW_Q_MANY;
 	}
@@ -341,6 +401,9 @@ svc_order_add(struct svc *svc, const struct svc_builtin *b,
 	l->unit = unit != NULL && *unit != '\0' ? xstrdup(unit) : NULL;
 	l->qty = (int)qty;
 	l->price = cents;
+	l->special = on;
+	l->shelf = on ? store_money_parse(price) : 0;
+	l->stock = stocked > 0 ? stocked : 0;
 	snprintf(lines, sizeof lines, "%zu", c->nlines);
 	snprintf(items, sizeof items, "%d", cart_items(c));
 	store_money_text(cents * qty, amount);
@@ -482,7 +545,8 @@ svc_order_confirm(struct svc *svc, const struct svc_builtin *b,
 	struct db_source *src;
 	struct cart *c;
 	char no[ORDER_NO_LEN + 1];
-	int full;
+	long *left;
+	int full, rc;
 
 	if ((src = svc_order_source(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
@@ -500,7 +564,19 @@ svc_order_confirm(struct svc *svc, const struct svc_builtin *b,
 	o.call_ref = c->call;
 	o.lines = c->lines;
 	o.nlines = c->nlines;
-	if (store_order_commit(src, c->pol, &o, no, &full, cause) == -1) {
+	left = xcalloc(c->nlines, sizeof *left);
+	rc = store_order_commit(src, c->pol, &o, no, &full, left, cause);
+	if (rc == -1 && full == 2) {
+		/* Units taken meanwhile: the cart keeps what is left. */
+		log_info("orders: call %s: %s; the cart now holds what is left",
+		    c->call, *cause);
+		cart_trim(c, left);
+		free(left);
+		cart_put(c);
+		return FLOW_Q_MANY;
+	}
+	free(left);
+	if (rc == -1) {
 		/* A slot that filled meanwhile: the caller chooses again. */
 		c->chosen = -1;
 		cart_put(c);
@@ -608,7 +684,8 @@ const struct svc_builtin svc_builtins_order[8] = {
 	{
 		.name = "kefu.order.confirm",
 		.what = "commit the call's order with its courier's notice "
-		    "(empty: the slot filled meanwhile)",
+		    "(empty: the slot filled meanwhile; many: another order "
+		    "took units meanwhile, the cart now holds what is left)",
 		.nparams = 1,
 		.params = { { "call", FLOW_T_TEXT, 0 } },
 		.nouts = 1,

@@ -11,7 +11,11 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <sys/wait.h>
+
 #include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -226,7 +230,7 @@ static char why[512];
 
 static const struct store_order_line three[] = {
 	{ .code = S("6901234567892"), .name = S("可口可乐"), .unit = S("瓶"), .qty = 2,
-	  .price = 350 },
+	  .price = 350, .special = 1, .shelf = 420 },
 	{ .code = S("4011"), .name = S("香蕉"), .unit = S("公斤"), .qty = 1,
 	  .price = 598 },
 	{ .code = S("6920000000017"), .name = S("金龙鱼花生油"), .unit = S("桶"),
@@ -247,7 +251,7 @@ commit(struct db_source *src, const struct store_order_policy *pol,
 
 	free(*cause);
 	*cause = NULL;
-	rc = store_order_commit(src, pol, &o, order, full, cause);
+	rc = store_order_commit(src, pol, &o, order, full, NULL, cause);
 	snprintf(why, sizeof why, "%s", *cause ? *cause : "");
 	return rc;
 }
@@ -335,6 +339,13 @@ test_commit(struct db_source *src, const char *l,
 		is_int(o->nlines, 3, "%s: three lines read back", l);
 		is_str(o->lines[2].name, "金龙鱼花生油", "%s: a Chinese name", l);
 		is_int(o->lines[2].price, 12990, "%s: its price", l);
+		ok(o->lines[0].special == 1 && o->lines[0].shelf == 420 &&
+		    o->lines[0].price == 350, "%s: a line bought at a special "
+		    "keeps the shelf price beside the price charged (%d, %"
+		    PRId64 ", %" PRId64 ")", l, o->lines[0].special,
+		    o->lines[0].shelf, o->lines[0].price);
+		ok(o->lines[2].special == 0 && o->lines[2].shelf == 0,
+		    "%s: a line at the shelf price is no special", l);
 		is_str(o->status, "confirmed", "%s: confirmed", l);
 		is_str(o->area, "天河", "%s: area from the address", l);
 		is_str(o->call_ref, "L1-1765015200000", "%s: the call", l);
@@ -472,7 +483,7 @@ racer_run(void *arg)
 
 	for (i = 0; i < RACE_ORDERS; i++) {
 		if (store_order_commit(r->src, r->pol, &o, order, &full,
-		    &cause) == 0)
+		    NULL, &cause) == 0)
 			r->ok++;
 		else {
 			tap_diag("race: %s", cause);
@@ -505,6 +516,180 @@ test_race(struct db_source *src, const char *l,
 	    "l.order_id = o.id) = 2 AND EXISTS (SELECT 1 FROM outbox m WHERE "
 	    "m.order_id = o.id)"), 2 * RACE_ORDERS,
 	    "%s: each with its lines and its notice", l);
+}
+
+/*
+ * Stock kept for open orders: the units of a product on orders not
+ * delivered nor cancelled are not offered again, and a commit asking
+ * more than the stock less them is refused with what is left.
+ */
+static void
+test_stock(struct db_source *src, const char *l,
+    const struct store_order_policy *pol, const char *no)
+{
+	struct store_order_line eggs = { .code = S("6911111111116"),
+	    .name = S("鸡蛋"), .unit = S("盒"), .qty = 2, .price = 880,
+	    .stock = 3 };
+	struct store_order_new o = { .member_no = no,
+	    .slot_date = "2026-12-10", .slot = "18:00-20:00", .via = "phone",
+	    .lines = &eggs, .nlines = 1, .now = NOW };
+	char a[11], b[11], *cause = NULL;
+	long kept = -1, left[1] = { -7 };
+	long long orders;
+	int full = 0, rc;
+
+	rc = store_order_commit(src, pol, &o, a, &full, left, &cause);
+	ok(rc == 0, "%s: 2 of the 3 eggs in stock ordered", l);
+	rc = store_order_reserved(src, eggs.code, &kept, &cause);
+	ok(rc == 0 && kept == 2, "%s: 2 kept for the open order (%ld)", l,
+	    kept);
+	orders = count(src, "SELECT COUNT(*) FROM orders");
+	rc = store_order_commit(src, pol, &o, b, &full, left, &cause);
+	ok(rc == -1 && full == 2 && left[0] == 1, "%s: 2 more refused: 1 "
+	    "left (full %d, left %ld)", l, full, left[0]);
+	like(cause, "2 asked, 1 left (stock 3, 2 on open orders)",
+	    "%s: saying so", l);
+	free(cause);
+	cause = NULL;
+	is_int(count(src, "SELECT COUNT(*) FROM orders"), orders,
+	    "%s: and nothing written", l);
+	eggs.qty = 1;
+	rc = store_order_commit(src, pol, &o, b, &full, left, &cause);
+	ok(rc == 0, "%s: the one left ordered", l);
+	rc = store_order_reserved(src, eggs.code, &kept, &cause);
+	ok(rc == 0 && kept == 3, "%s: 3 kept (%ld)", l, kept);
+	rc = store_order_set_status(src, a, "cancelled", &cause) == 0 ?
+	    store_order_reserved(src, eggs.code, &kept, &cause) : -1;
+	ok(rc == 0 && kept == 1, "%s: a cancelled order gives its 2 back "
+	    "(%ld kept)", l, kept);
+	rc = store_order_set_status(src, b, "delivered", &cause) == 0 ?
+	    store_order_reserved(src, eggs.code, &kept, &cause) : -1;
+	ok(rc == 0 && kept == 0, "%s: a delivered one keeps none (%ld)", l,
+	    kept);
+	free(cause);
+}
+
+/*
+ * Two processes commit the last unit of a product at once, ROUNDS
+ * times: each a child running this program with --racer, on its own
+ * connection, told to go at the same moment.  Their clocks are a day
+ * apart, so their order numbers never collide: only the stock check
+ * (and the lock it runs under) can stop the second.
+ */
+#define ROUNDS 4
+
+static pid_t
+racer_spawn(const char *connstr, const char *no, const char *code,
+    const char *now, FILE **go, FILE **said)
+{
+	int in[2], out[2];
+	pid_t pid;
+
+	if (pipe(in) == -1 || pipe(out) == -1)
+		return -1;
+	if ((pid = fork()) == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		execl("/proc/self/exe", "store-order", "--racer", connstr, no,
+		    code, now, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	*go = fdopen(in[1], "w");
+	*said = fdopen(out[0], "r");
+	return pid;
+}
+
+static void
+test_last_unit(const char *l, struct conf_datasource *ds,
+    struct db_source *src, const char *no)
+{
+	static const char *const nows[2] = { "2026-12-06 10:00:00",
+	    "2026-12-05 10:00:00" };
+	FILE *go[2], *said[2];
+	pid_t pid[2];
+	char code[16], line[2][256], sql[160];
+	int r, i, won, once = 0, status;
+
+	signal(SIGPIPE, SIG_IGN);      /* a racer that died is diagnosed */
+	for (r = 0; r < ROUNDS; r++) {
+		snprintf(code, sizeof code, "69222222222%02d", r);
+		for (i = 0; i < 2; i++) {
+			pid[i] = racer_spawn(ds->connect[0], no, code,
+			    nows[i], &go[i], &said[i]);
+			if (pid[i] == -1 || fgets(line[i], sizeof line[i],
+			    said[i]) == NULL || strncmp(line[i], "ready", 5))
+				tap_diag("racer %d: %s", i, pid[i] == -1 ?
+				    "no fork" : line[i]);
+		}
+		for (i = 0; i < 2; i++) {
+			fputs("go\n", go[i]);
+			fflush(go[i]);
+		}
+		for (won = i = 0; i < 2; i++) {
+			if (fgets(line[i], sizeof line[i], said[i]) == NULL)
+				snprintf(line[i], sizeof line[i], "nothing\n");
+			won += strncmp(line[i], "won", 3) == 0;
+			fclose(go[i]);
+			fclose(said[i]);
+			waitpid(pid[i], &status, 0);
+		}
+		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM order_lines "
+		    "WHERE code = '%s'", code);
+		if (won == 1 && count(src, sql) == 1 && (strncmp(line[0],
+		    "short 0", 7) == 0 || strncmp(line[1], "short 0", 7) == 0))
+			once++;
+		else
+			tap_diag("round %d: %s / %s", r, line[0], line[1]);
+	}
+	is_int(once, ROUNDS, "%s: two processes commit the last unit at once, "
+	    "%d times: each time exactly one wins and the other hears none "
+	    "is left", l, ROUNDS);
+}
+
+/* --racer CONNSTR MEMBER CODE NOW: one side of test_last_unit. */
+static int
+racer_child(char **argv)
+{
+	struct conf_datasource ds;
+	struct store_order_policy *pol;
+	struct store_order_line one = { .code = argv[4], .name = S("最后一件"),
+	    .qty = 1, .price = 100, .stock = 1 };
+	struct store_order_new o = { .member_no = argv[3],
+	    .slot_date = "2026-12-09", .slot = "18:00-20:00", .via = "phone",
+	    .lines = &one, .nlines = 1, .now = argv[5] };
+	struct db_source *src;
+	char *cause = NULL, *adir, go[8], no[11];
+	long kept, left[1];
+	int full;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	adir = xasprintf("%s/adapters", getenv("KEFU_SRCDIR") ?
+	    getenv("KEFU_SRCDIR") : ".");
+	store_test_ds(&ds, "local", argv[2]);
+	if (db_adapters_load(adir, &ads, &cause) == -1 ||
+	    db_source_open(&ds, ads, &src, &cause) == -1 ||
+	    (pol = policy(conf_text, &cause)) == NULL ||
+	    store_order_reserved(src, one.code, &kept, &cause) == -1) {
+		printf("error %s\n", cause);
+		_exit(1);
+	}
+	printf("ready\n");
+	if (fgets(go, sizeof go, stdin) == NULL)
+		_exit(1);
+	if (store_order_commit(src, pol, &o, no, &full, left, &cause) == 0)
+		printf("won %s\n", no);
+	else if (full == 2)
+		printf("short %ld\n", left[0]);
+	else
+		printf("error %s\n", cause);
+	fflush(stdout);
+	_exit(0);
 }
 
 static void
@@ -554,15 +739,19 @@ test_engine(const char *l, struct conf_datasource *ds)
 	test_commit(src, l, pol, paper, phone);
 	test_couriers(src, l, pol, paper);
 	test_race(src, l, pol, paper);
+	test_stock(src, l, pol, paper);
+	test_last_unit(l, ds, src, paper);
 	store_order_policy_free(pol);
 	db_source_close(src);
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	char *cause = NULL, *adir, *srcdir;
 
+	if (argc == 6 && strcmp(argv[1], "--racer") == 0)
+		return racer_child(argv);
 	srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") : (char *)".";
 	sqldir = xasprintf("%s/sql", srcdir);
 	adir = xasprintf("%s/adapters", srcdir);
