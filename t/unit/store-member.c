@@ -498,6 +498,24 @@ test_phone(void)
 	static const char *const land[] = { "02088888888", "020-88888888",
 	    "+86 20 8888 8888", "+862088888888", "00862088888888",
 	    "862088888888", "(020) 8888-8888" };
+	static const struct {
+		const char *in, *area, *want;
+	} notrunk[] = {
+		{ "2112345678", "021", "02112345678" },
+		{ "21 1234 5678", "021", "02112345678" },
+		{ "1012345678", "010", "01012345678" },
+		{ "7551234567", "0755", "07551234567" },
+		{ "75512345678", "0755", "075512345678" },
+		{ "2088888888", "020", "02088888888" },
+	}, intl[] = {
+		{ "+1 212 555 1234", NULL, "+12125551234" },
+		{ "001 212 555 1234", NULL, "+12125551234" },
+		{ "0012125551234", NULL, "+12125551234" },
+		{ "+44 20 7946 0958", NULL, "+442079460958" },
+		{ "+682 12345", NULL, "+68212345" },
+		{ "00682 12345", NULL, "+68212345" },
+		{ "+852 2345 6789", NULL, "+85223456789" },
+	};
 	char out[STORE_PHONE_LEN], forms[STORE_PHONE_FORMS][STORE_PHONE_LEN];
 	size_t i, n;
 
@@ -526,6 +544,28 @@ test_phone(void)
 	    store_phone_national("12", NULL, out, sizeof out) == -1 &&
 	    store_phone_national("138+0013", NULL, out, sizeof out) == -1,
 	    "letters, two digits, a + inside: not numbers");
+	/* the area's own numbers without their trunk 0 */
+	for (i = 0; i < nitems(notrunk); i++)
+		ok(store_phone_national(notrunk[i].in, notrunk[i].area, out,
+		    sizeof out) == 0 && strcmp(out, notrunk[i].want) == 0,
+		    "%s with area code %s is %s (%s)", notrunk[i].in,
+		    notrunk[i].area, notrunk[i].want, out);
+	ok(store_phone_national("2012345678", "021", out, sizeof out) == 0 &&
+	    strcmp(out, "2012345678") == 0, "another area's number without "
+	    "its 0 is not taken for the area's own (%s)", out);
+	ok(store_phone_national("13800138000", "013", out, sizeof out) == 0 &&
+	    strcmp(out, "13800138000") == 0, "a mobile stays a mobile (%s)",
+	    out);
+	/* foreign numbers stay international, never local */
+	for (i = 0; i < nitems(intl); i++)
+		ok(store_phone_national(intl[i].in, "020", out, sizeof out) ==
+		    0 && strcmp(out, intl[i].want) == 0,
+		    "%s is the international %s (%s)", intl[i].in,
+		    intl[i].want, out);
+	n = store_phone_forms("+12125551234", forms, STORE_PHONE_FORMS);
+	ok(n == 2 && strcmp(forms[0], "+12125551234") == 0 &&
+	    strcmp(forms[1], "0012125551234") == 0,
+	    "a foreign number's stored forms: +1..., 001... (%zu)", n);
 	n = store_phone_forms("13800138000", forms, STORE_PHONE_FORMS);
 	ok(n == 5 && strcmp(forms[0], "13800138000") == 0 &&
 	    strcmp(forms[1], "013800138000") == 0 &&
@@ -548,7 +588,7 @@ test_caller(struct db_source *src, const char *l)
 {
 	static const char *const ids[] = { "+86 13600136000", "13600136000",
 	    "008613600136000", "8613600136000", "013600136000",
-	    "020-86668666", "+862086668666", "86668666" };
+	    "020-86668666", "+862086668666", "86668666", "2086668666" };
 	struct store_member_fields f = { .name = "李四", .mobile =
 	    "+8613600136000", .phone = "02086668666", .address = "x" };
 	struct store_member_filter q = { .area = "020" };
