@@ -201,7 +201,8 @@ svc_order_cart(struct svc *svc, const struct flow_kv *in, size_t nin,
 
 /*
  * Take the units of code on open orders off *have (the retailer's stock
- * counts them until they are delivered); kefu-orders(7), STOCK.
+ * counts them until they are delivered); kefu-orders(7), "Stock kept
+ * for open orders".
  */
 static int
 svc_order_kept(struct svc *svc, const char *code, long *have, char **cause)

@@ -44,6 +44,10 @@ test_read(struct db_source *src, const char *l)
 		ok(s[0].nlines == 2, "%s: two lines", l);
 		is_str(s[0].lines[0].price, "49.90", "%s: a price", l);
 		is_str(s[0].lines[1].amount, "10.40", "%s: an amount", l);
+		is_str(s[0].lines[1].shelf_price, "3.00", "%s: a line bought "
+		    "at a special: its shelf price", l);
+		ok(s[0].lines[0].shelf_price == NULL, "%s: a line at the "
+		    "shelf price has none", l);
 		is_str(s[2].phone, "13800138000", "%s: no order phone: the "
 		    "member's mobile", l);
 		ok(s[2].slip_id == 0 && s[2].slip_no == NULL,
