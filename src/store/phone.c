@@ -77,7 +77,7 @@ store_phone_national(const char *in, const char *area, char *out,
 		return -1;
 	p = d;
 	if ((plus && strncmp(d, "86", 2) != 0) || (strncmp(d, "00", 2) ==
-	    0 && strncmp(d, "0086", 4) != 0 && n > 2 && d[2] != '0')) {
+	    0 && strncmp(d, "0086", 4) != 0 && d[2] != '0')) {
 		/* a foreign number: +CC..., whichever way it was dialled */
 		snprintf(buf, sizeof buf, "+%s", plus ? d : d + 2);
 		p = buf;

@@ -529,7 +529,7 @@ test_stock(struct db_source *src, const char *l,
 {
 	struct store_order_line eggs = { .code = S("6911111111116"),
 	    .name = S("鸡蛋"), .unit = S("盒"), .qty = 2, .price = 880,
-	    .stock = 3 };
+	    .stock = 3 }, one = eggs;
 	struct store_order_new o = { .member_no = no,
 	    .slot_date = "2026-12-10", .slot = "18:00-20:00", .via = "phone",
 	    .lines = &eggs, .nlines = 1, .now = NOW };
@@ -538,6 +538,7 @@ test_stock(struct db_source *src, const char *l,
 	long long orders;
 	int full = 0, rc;
 
+	one.qty = 1;            /* the one left, ordered after */
 	rc = store_order_commit(src, pol, &o, a, &full, left, &cause);
 	ok(rc == 0, "%s: 2 of the 3 eggs in stock ordered", l);
 	rc = store_order_reserved(src, eggs.code, &kept, &cause);
@@ -553,7 +554,7 @@ test_stock(struct db_source *src, const char *l,
 	cause = NULL;
 	is_int(count(src, "SELECT COUNT(*) FROM orders"), orders,
 	    "%s: and nothing written", l);
-	eggs.qty = 1;
+	o.lines = &one;
 	rc = store_order_commit(src, pol, &o, b, &full, left, &cause);
 	ok(rc == 0, "%s: the one left ordered", l);
 	rc = store_order_reserved(src, eggs.code, &kept, &cause);
