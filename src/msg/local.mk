@@ -116,3 +116,9 @@ dist_check_SCRIPTS += t/campaign-events.sh
 ## A case's SMS conversation in kefu case show.
 TESTS += t/case-conversation.sh
 dist_check_SCRIPTS += t/case-conversation.sh
+## The scheduler and the event notices on the PostgreSQL and MariaDB
+## stores.
+TESTS += t/campaign-sched-pg.sh t/campaign-sched-mariadb.sh
+dist_check_SCRIPTS += t/campaign-sched-pg.sh t/campaign-sched-mariadb.sh
+TESTS += t/campaign-events-pg.sh t/campaign-events-mariadb.sh
+dist_check_SCRIPTS += t/campaign-events-pg.sh t/campaign-events-mariadb.sh
