@@ -235,17 +235,24 @@ tap_engine() {
 		tap_conn="$tap_base;ConnSettings=SET search_path TO $tap_place"
 		tap_q() { tap_pg -c "SET search_path TO $tap_place" -c "$1"; }
 		tap_pg -c "CREATE SCHEMA $tap_place"
-		trap 'tap_pg -c "DROP SCHEMA $tap_place CASCADE" 2>/dev/null
-		    tap_cleanup' EXIT
 	else
 		tap_conn=$(echo "$tap_base" |
 		    sed "s/Database=[^;]*/Database=$tap_place/")
 		tap_q() { tap_my "$tap_place" -e "$1" | tr '\t' '|'; }
 		tap_my -e "CREATE DATABASE $tap_place CHARACTER SET utf8mb4"
-		trap 'tap_my -e "DROP DATABASE $tap_place"; tap_cleanup' EXIT
 	fi
+	trap 'tap_engine_drop; tap_cleanup' EXIT
 	sed -i "s|^connect = Driver=SQLite3;Database=$tmp/kefu.db\$|connect = \
 $tap_conn|; 0,/^adapter = sqlite\$/s//adapter = $tap_eng/" "$conf"
+}
+# tap_engine_drop: drop tap_engine's schema or database (a test that
+# sets its own EXIT trap calls it there).
+tap_engine_drop() {
+	case ${tap_eng:-sqlite} in
+	postgresql)
+		tap_pg -c "DROP SCHEMA $tap_place CASCADE" 2>/dev/null ;;
+	mysql) tap_my -e "DROP DATABASE $tap_place" ;;
+	esac
 }
 # tap_odbc BASE KEY: a value of the ODBC connection string BASE.
 tap_odbc() { echo "$1" | tr ';' '\n' | sed -n "s/^$2=//p" | head -1; }

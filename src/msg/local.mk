@@ -122,3 +122,6 @@ TESTS += t/campaign-sched-pg.sh t/campaign-sched-mariadb.sh
 dist_check_SCRIPTS += t/campaign-sched-pg.sh t/campaign-sched-mariadb.sh
 TESTS += t/campaign-events-pg.sh t/campaign-events-mariadb.sh
 dist_check_SCRIPTS += t/campaign-events-pg.sh t/campaign-events-mariadb.sh
+TESTS += t/case-conversation-pg.sh t/case-conversation-mariadb.sh
+dist_check_SCRIPTS += t/case-conversation-pg.sh \
+	t/case-conversation-mariadb.sh

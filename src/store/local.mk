@@ -170,3 +170,9 @@ TESTS += t/notice-cli.sh
 dist_check_SCRIPTS += t/notice-cli.sh
 TESTS += t/notice-engines.sh
 dist_check_SCRIPTS += t/notice-engines.sh
+## Conversations as case steps, the points-changed notices' baseline
+## (store/conversation.c, migration 017).
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/017_sms_points.sql \
+	sql/local/postgresql/017_sms_points.sql \
+	sql/local/mysql/017_sms_points.sql
