@@ -125,3 +125,8 @@ dist_check_SCRIPTS += t/campaign-events-pg.sh t/campaign-events-mariadb.sh
 TESTS += t/case-conversation-pg.sh t/case-conversation-mariadb.sh
 dist_check_SCRIPTS += t/case-conversation-pg.sh \
 	t/case-conversation-mariadb.sh
+## Points-changed notices against the example ERP, on three engines.
+TESTS += t/campaign-points.sh t/campaign-points-pg.sh \
+	t/campaign-points-mariadb.sh
+dist_check_SCRIPTS += t/campaign-points.sh t/campaign-points-pg.sh \
+	t/campaign-points-mariadb.sh

@@ -171,7 +171,8 @@ dist_check_SCRIPTS += t/notice-cli.sh
 TESTS += t/notice-engines.sh
 dist_check_SCRIPTS += t/notice-engines.sh
 ## Conversations as case steps, the points-changed notices' baseline
-## (store/conversation.c, migration 017).
+## (store/conversation.c, store/points.c, msg/points.c, migration 017).
+libkefu_a_SOURCES += src/store/points.c src/msg/points.c
 nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/017_sms_points.sql \
 	sql/local/postgresql/017_sms_points.sql \
