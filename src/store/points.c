@@ -59,39 +59,47 @@ store_points_find(const struct store_points *p, size_t n, int64_t member_id)
 	return NULL;
 }
 
+/* Run one write of member_points. */
+static int
+points_write(struct db_source *src, const char *sql,
+    const struct db_param *p, size_t np, char **cause)
+{
+	struct db_query q = { .sql = sql, .params = p, .nparams = np,
+	    .writes = 1 };
+	struct db_result *res;
+	struct db_err err;
+
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "points: %s", err.msg);
+	db_result_free(res);
+	return 0;
+}
+
 int
 store_points_set(struct db_source *src, int64_t member_id,
     const char *points, const struct store_points *was, const char *now,
     char **cause)
 {
-	struct db_param p[6];
-	struct db_query q = { .params = p, .writes = 1 };
-	struct db_result *res;
-	struct db_err err;
+	struct db_param first[3] = {
+		{ .type = DBV_INT, .i = member_id },
+		{ .type = DBV_TEXT, .s = points },
+		{ .type = DBV_TIMESTAMP, .s = now },
+	};
+	struct db_param change[6] = {
+		{ .type = DBV_TEXT, .s = points },
+		{ .type = DBV_INT, .i = was ? was->changes + 1 : 0 },
+		{ .type = DBV_TIMESTAMP, .s = now },
+		{ .type = DBV_TIMESTAMP, .s = now },
+		{ .type = DBV_INT, .i = member_id },
+		{ .type = DBV_INT, .i = was ? was->changes : 0 },
+	};
 
-	if (was == NULL) {
-		q.sql = "INSERT INTO member_points (member_id, points, "
-		    "changes, seen_at) VALUES (?, ?, 0, ?)";
-		p[0] = (struct db_param){ .type = DBV_INT, .i = member_id };
-		p[1] = (struct db_param){ .type = DBV_TEXT, .s = points };
-		p[2] = (struct db_param){ .type = DBV_TIMESTAMP, .s = now };
-		q.nparams = 3;
-	} else {
-		/* only over what was read: another node's change wins */
-		q.sql = "UPDATE member_points SET points = ?, changes = ?, "
-		    "seen_at = ?, changed_at = ? WHERE member_id = ? AND "
-		    "changes = ?";
-		p[0] = (struct db_param){ .type = DBV_TEXT, .s = points };
-		p[1] = (struct db_param){ .type = DBV_INT,
-		    .i = was->changes + 1 };
-		p[2] = (struct db_param){ .type = DBV_TIMESTAMP, .s = now };
-		p[3] = p[2];
-		p[4] = (struct db_param){ .type = DBV_INT, .i = member_id };
-		p[5] = (struct db_param){ .type = DBV_INT, .i = was->changes };
-		q.nparams = 6;
-	}
-	if (db_run(src, &q, &res, &err) == -1)
-		return kf_error(cause, "points: %s", err.msg);
-	db_result_free(res);
-	return 0;
+	if (was == NULL)
+		return points_write(src, "INSERT INTO member_points "
+		    "(member_id, points, changes, seen_at) VALUES (?, ?, 0, "
+		    "?)", first, nitems(first), cause);
+	/* only over what was read: another node's change wins */
+	return points_write(src, "UPDATE member_points SET points = ?, "
+	    "changes = ?, seen_at = ?, changed_at = ? WHERE member_id = ? AND "
+	    "changes = ?", change, nitems(change), cause);
 }
