@@ -5,7 +5,8 @@
 # once by a marketing SMS from [campaign] event-points, and becomes the
 # baseline; nothing for a member the ERP does not know, one with SMS
 # off, or a balance that did not change; kefud polls every points-every
-# and tells nothing again after a restart.  POINTS_ENGINE=postgresql or
+# and tells nothing again after a restart; the quiet hours of marketing
+# hold it back.  POINTS_ENGINE=postgresql or
 # mysql puts the store on the test servers and the ERP on the GBK
 # MariaDB (t/campaign-points-pg.sh, t/campaign-points-mariadb.sh); by
 # default both are SQLite.
@@ -119,4 +120,16 @@ check $? "restarted, it polls twice without a notice" "$log"
 tap_stop "kefud stops again" "$log"
 [ "$(count "SELECT COUNT(*) FROM outbox WHERE idem_key LIKE 'points:%'")" = 3 ]
 check $? "three changes, three notices in all"
+
+# Sent as marketing: inside the quiet hours of marketing it is not sent
+# (kefud's notice is due now; a gateway that answers nothing).
+tap_conf_add suppress "quiet-marketing = $(date -d '-1 hour' +%H:%M)-$(date \
+    -d '+1 hour' +%H:%M)
+quiet-action = suppress"
+tap_conf_add "sms-gateway gw" "url = http://127.0.0.1:9/send
+body = to={to}&text={text}
+success = ok"
+run 0 "0 submitted, 0 to retry, 0 failed, 1 suppressed" \
+    "the notice due now, in the quiet hours of marketing: suppressed" -- \
+    outbox send --once --channel sms
 tap_done
