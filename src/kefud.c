@@ -802,6 +802,7 @@ kefud_sched_main(void *arg)
 	int ms, rc;
 
 	src = svc_source(k->svc, k->conf->store_datasource);
+	h.points_at = 0;
 	while (!atomic_load(&k->sched_stop)) {
 		/* the mappings of the set current at this tick */
 		set = svc_acquire(k->svc);

@@ -35,8 +35,8 @@ run 2 "usage: kefu db" "db status takes no argument" -- db status extra
 run 2 "kefu db: --to x: not a" "db upgrade --to x is a usage error" -- db upgrade --to x
 run 2 "usage: kefu db" "db init takes no --to" -- db init --to 2
 
-run 0 "version:    0 of 16 (not initialised" "status of a new store" -- db status
-run 0 "pending:    001_members 002_orders 003_requests 004_messaging 005_calls 006_member_pins 007_outbox 008_member_calls 009_orders 010_sms 011_campaigns 012_cases 013_staff 014_visits 015_notices 016_order_stock" \
+run 0 "version:    0 of 17 (not initialised" "status of a new store" -- db status
+run 0 "pending:    001_members 002_orders 003_requests 004_messaging 005_calls 006_member_pins 007_outbox 008_member_calls 009_orders 010_sms 011_campaigns 012_cases 013_staff 014_visits 015_notices 016_order_stock 017_sms_points" \
     "status lists the pending migrations" -- db status
 run 0 "datasource: local (Driver=SQLite3;Database=$tmp/var/kefu.db;PWD=\*\*\*)" \
     "status shows the datasource, redacted" -- db status
@@ -46,23 +46,23 @@ run 0 "upgraded from schema version 0 to 2 (sqlite)" "upgrade --to 2" -- \
     db upgrade --to 2
 has "^applied 001_members$" "upgrade lists what it applied"
 has "^applied 002_orders$" "one line per migration"
-run 0 "version:    2 of 16" "status after a partial upgrade" -- db status
+run 0 "version:    2 of 17" "status after a partial upgrade" -- db status
 run 1 "already initialised (schema version 2); use kefu db upgrade" \
     "init refuses an initialised store" -- db init
-run 0 "upgraded from schema version 2 to 16" "upgrade to the latest" -- \
+run 0 "upgraded from schema version 2 to 17" "upgrade to the latest" -- \
     db upgrade
-run 0 "is up to date at schema version 16 (sqlite)" "upgrade again does nothing" \
+run 0 "is up to date at schema version 17 (sqlite)" "upgrade again does nothing" \
     -- db upgrade
 run 0 "pending:    none" "status when up to date" -- db status
 
 rm -f "$tmp/var/kefu.db"
-run 0 "initialised at schema version 16 (sqlite)" "init a new store" -- db init
+run 0 "initialised at schema version 17 (sqlite)" "init a new store" -- db init
 has "^applied 006_member_pins$" "init lists the migrations"
-has "^applied 016_order_stock$" "init lists the last migration"
+has "^applied 017_sms_points$" "init lists the last migration"
 
 if command -v isql >/dev/null 2>&1; then
 	sql "INSERT INTO kefu_schema_version (version, name, applied_at) VALUES (99, 'future', '2030-01-01 00:00:00')"
-	run 1 "schema version 99, newer than this kefu knows (16)" \
+	run 1 "schema version 99, newer than this kefu knows (17)" \
 	    "upgrade refuses a store from the future" -- db upgrade
 	run 1 "version:    99 (newer than this kefu" \
 	    "status reports a store from the future" -- db status

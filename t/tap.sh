@@ -202,6 +202,72 @@ tap_stop() {
 	check $? "$1" "$2"
 	pid=
 }
+# tap_engine ENGINE: after tap_conf, $conf's store on ENGINE -- sqlite
+# (as tap_conf wrote it), postgresql or mysql (a schema or database of
+# its own on the test servers of build-aux/test-services, dropped at
+# exit) -- with the migrations numbered without gaps (tap_sql); the test
+# ends as skipped when the server is not set (failed with
+# KEFU_TEST_REQUIRE_SERVERS=1).  tap_q SQL then runs SQL on the store,
+# printing rows with | between columns.
+tap_engine() {
+	tap_eng=$1
+	tap_sql
+	case $tap_eng in
+	sqlite)
+		command -v sqlite3 >/dev/null 2>&1 ||
+		    { skip "sqlite3 not installed"; tap_done; }
+		tap_q() { sqlite3 -cmd ".timeout 5000" "$tmp/kefu.db" "$1"; }
+		return ;;
+	postgresql) tap_base=$KEFU_TEST_PG ;;
+	mysql) tap_base=$KEFU_TEST_MARIADB ;;
+	*) echo "tap_engine: no engine '$tap_eng'" >&2; exit 99 ;;
+	esac
+	if [ -z "$tap_base" ]; then
+		if [ "$KEFU_TEST_REQUIRE_SERVERS" = 1 ]; then
+			nok "$tap_eng: no test server (build-aux/test-services)"
+		else
+			skip "no $tap_eng test server"
+		fi
+		tap_done
+	fi
+	tap_place=kefu_$(echo "$tap_name" | tr -c 'a-z0-9\n' _)$$
+	if [ "$tap_eng" = postgresql ]; then
+		tap_conn="$tap_base;ConnSettings=SET search_path TO $tap_place"
+		tap_q() { tap_pg -c "SET search_path TO $tap_place" -c "$1"; }
+		tap_pg -c "CREATE SCHEMA $tap_place"
+	else
+		tap_conn=$(echo "$tap_base" |
+		    sed "s/Database=[^;]*/Database=$tap_place/")
+		tap_q() { tap_my "$tap_place" -e "$1" | tr '\t' '|'; }
+		tap_my -e "CREATE DATABASE $tap_place CHARACTER SET utf8mb4"
+	fi
+	trap 'tap_engine_drop; tap_cleanup' EXIT
+	sed -i "s|^connect = Driver=SQLite3;Database=$tmp/kefu.db\$|connect = \
+$tap_conn|; 0,/^adapter = sqlite\$/s//adapter = $tap_eng/" "$conf"
+}
+# tap_engine_drop: drop tap_engine's schema or database (a test that
+# sets its own EXIT trap calls it there).
+tap_engine_drop() {
+	case ${tap_eng:-sqlite} in
+	postgresql)
+		tap_pg -c "DROP SCHEMA $tap_place CASCADE" 2>/dev/null ;;
+	mysql) tap_my -e "DROP DATABASE $tap_place" ;;
+	esac
+}
+# tap_odbc BASE KEY: a value of the ODBC connection string BASE.
+tap_odbc() { echo "$1" | tr ';' '\n' | sed -n "s/^$2=//p" | head -1; }
+tap_pg() {
+	PGPASSWORD=$(tap_odbc "$tap_base" Pwd) psql -q -At \
+	    -h "$(tap_odbc "$tap_base" Server)" \
+	    -p "$(tap_odbc "$tap_base" Port)" \
+	    -U "$(tap_odbc "$tap_base" Uid)" "$(tap_odbc "$tap_base" Database)" \
+	    "$@"
+}
+tap_my() {
+	mysql -h "$(tap_odbc "$tap_base" Server)" \
+	    -P "$(tap_odbc "$tap_base" Port)" -u "$(tap_odbc "$tap_base" User)" \
+	    -p"$(tap_odbc "$tap_base" Password)" -N -B "$@" 2>/dev/null
+}
 # skip REASON: a test that cannot run here, counted as skipped.
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 # The plan and the exit status.

@@ -516,13 +516,15 @@ cmd_campaign_due(struct cli_store *st, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	cmd_campaign_hooks(&h, &cm, st->conf);
+	h.points_at = 0;
 	rc = msg_sched_tick(st->src, st->conf, &h, t, &ss, &cause);
 	cmd_campaign_maps_close(&cm);
 	if (rc == -1)
 		return cmd_campaign_fail(cause);
 	printf("%u periodic campaign(s) made, %u started (%lu message(s) "
-	    "queued), %u not started\n", ss.periodic, ss.started, ss.queued,
-	    ss.failed);
+	    "queued), %u not started; %u event and %u points notice(s)\n",
+	    ss.periodic, ss.started, ss.queued, ss.failed, ss.events,
+	    ss.points);
 	return ss.failed > 0 ? CLI_FAIL : CLI_OK;
 }
 

@@ -187,32 +187,6 @@ cmd_case_field(const char *name, const char *v)
 		printf("%-15s %s\n", name, v);
 }
 
-/*
- * The case's SMS replies and the answers to them ([campaign]
- * conversation), after its steps; nothing when it sent no SMS.
- */
-static void
-cmd_case_conversation(struct cli_store *st, int64_t id)
-{
-	struct store_conv *v;
-	char *cause = NULL;
-	size_t n, i;
-
-	if (store_case_conversation(st->src, id,
-	    st->conf->conversation_ms / 1000, &v, &n, &cause) == -1) {
-		fprintf(stderr, "kefu case: %s\n", cause);
-		free(cause);
-		return;
-	}
-	if (n > 0)
-		printf("\n%-19s %-4s %-14s %s\n", "SMS", "", "NUMBER",
-		    "TEXT");
-	for (i = 0; i < n; i++)
-		printf("%-19s %-4s %-14s %s\n", v[i].at, v[i].in ? "in" :
-		    "out", v[i].number, v[i].text);
-	store_conv_free(v, n);
-}
-
 static int
 cmd_case_show(struct cli_store *st, const char *no)
 {
@@ -246,7 +220,6 @@ cmd_case_show(struct cli_store *st, const char *no)
 		    c->events[i].kind, c->events[i].staff_no ?
 		    c->events[i].staff_no : "caller",
 		    c->events[i].detail ? c->events[i].detail : "");
-	cmd_case_conversation(st, c->id);
 	store_case_free(c);
 	return CLI_OK;
 }

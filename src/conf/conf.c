@@ -372,12 +372,19 @@ static const struct conf_key conf_keys[] = {
 	  "scheduler looks are not told" },
 	{ CS_CAMPAIGN, "conversation", CT_DURATION, K(conversation_ms),
 	  60000, 2000000000, "168h", NULL, 0, "SMS from a number a case "
-	  "replied to, up to this long after the last reply, are shown with "
+	  "replied to, up to this long after the last reply, are kept with "
 	  "the case" },
 	{ CS_CAMPAIGN, "points-mapping", CT_STRING, K(points_mapping), 0, 0,
 	  NULL, NULL, 0, "the mapping giving {points} of a member (e.g. "
 	  "erp.member): its first parameter gets the mobile, phone or "
 	  "customer number; absent: {points} only from a segment mapping" },
+	{ CS_CAMPAIGN, "event-points", CT_STRING, K(event_points), 0, 0, NULL,
+	  NULL, 0, "SMS to a member subscribed to SMS when the points of "
+	  "points-mapping change ({name} {customer_no} {points} {old_points} "
+	  "{change}); absent: none" },
+	{ CS_CAMPAIGN, "points-every", CT_DURATION, K(points_every_ms), 1000,
+	  2000000000, "10m", NULL, 0, "how often kefud asks points-mapping "
+	  "for the points of the members subscribed to SMS" },
 
 	{ CS_VISITS, "monday", CT_STRING, K(visit_slots[0]), 0, 0,
 	  "09:00-12:00/2, 14:00-17:00/2", NULL, 0, "home-visit slots on "

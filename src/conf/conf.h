@@ -209,6 +209,8 @@ struct conf {
 	char *event_on_way;     /* delivery on its way notice; NULL: off */
 	int event_window_ms;    /* events older than this are not told */
 	int conversation_ms;    /* a case's SMS answers kept this long */
+	char *event_points;     /* points changed notice; NULL: off */
+	int points_every_ms;    /* how often points-mapping is polled */
 	/* [datasource NAME] ... */
 	struct conf_datasource *ds;
 	size_t nds;

@@ -265,9 +265,8 @@ campaign_by_mapping(const struct msg_hooks *h, const char *mapping,
 	return 0;
 }
 
-/* {points} of those without, through [campaign] points-mapping. */
-static int
-campaign_points(const struct msg_hooks *h, const struct conf *cfg,
+int
+msg_campaign_points(const struct msg_hooks *h, const struct conf *cfg,
     struct store_recipient *r, size_t n, char **cause)
 {
 	const char *keys[3];
@@ -310,7 +309,7 @@ msg_campaign_recipients(struct db_source *src, const struct msg_hooks *h,
 	if (rc == 0 && (strstr(c->body, "{points}") != NULL ||
 	    (c->body_html != NULL && strstr(c->body_html, "{points}") !=
 	    NULL)))
-		rc = campaign_points(h, cfg, *r, *n, cause);
+		rc = msg_campaign_points(h, cfg, *r, *n, cause);
 	free(mapping);
 	if (rc == -1) {
 		store_recipients_free(*r, *n);

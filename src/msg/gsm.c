@@ -444,7 +444,35 @@ gsm_report(struct gsm_modem *g, const struct sms_msg *m)
 	return 0;
 }
 
-/* A whole inbound text: stored, then an opt-out acted on.  0 stored. */
+/*
+ * An inbound text that answers a case's SMS reply: a step of that case
+ * ([campaign] conversation); -1 (logged) to read it again later.
+ */
+static int
+gsm_case(struct gsm_modem *g, int64_t id, const char *from,
+    const char *text, const char *now)
+{
+	struct store_case_sms m = { id, from, text, now };
+	char no[CASE_NO_LEN + 1], *cause = NULL;
+	int added;
+
+	if (store_case_sms_in(g->src, &m, g->conf->conversation_ms / 1000, no,
+	    &added, &cause) == -1) {
+		log_warnx("%s: the answer of %s to a case was not recorded: "
+		    "%s", g->tag, from, cause);
+		free(cause);
+		return -1;
+	}
+	if (added)
+		log_info("%s: inbound message %lld from %s kept with case %s",
+		    g->tag, (long long)id, from, no);
+	return 0;
+}
+
+/*
+ * A whole inbound text: stored, then an opt-out acted on and an answer
+ * to a case kept with it.  0 stored.
+ */
 static int
 gsm_text(struct gsm_modem *g, const char *from, const char *text,
     int parts, const char *scts)
@@ -474,7 +502,7 @@ gsm_text(struct gsm_modem *g, const char *from, const char *text,
 		free(cause);
 		return -1;
 	}
-	return 0;
+	return gsm_case(g, id, from, text, now);
 }
 
 static void

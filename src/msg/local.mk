@@ -116,3 +116,17 @@ dist_check_SCRIPTS += t/campaign-events.sh
 ## A case's SMS conversation in kefu case show.
 TESTS += t/case-conversation.sh
 dist_check_SCRIPTS += t/case-conversation.sh
+## The scheduler and the event notices on the PostgreSQL and MariaDB
+## stores.
+TESTS += t/campaign-sched-pg.sh t/campaign-sched-mariadb.sh
+dist_check_SCRIPTS += t/campaign-sched-pg.sh t/campaign-sched-mariadb.sh
+TESTS += t/campaign-events-pg.sh t/campaign-events-mariadb.sh
+dist_check_SCRIPTS += t/campaign-events-pg.sh t/campaign-events-mariadb.sh
+TESTS += t/case-conversation-pg.sh t/case-conversation-mariadb.sh
+dist_check_SCRIPTS += t/case-conversation-pg.sh \
+	t/case-conversation-mariadb.sh
+## Points-changed notices against the example ERP, on three engines.
+TESTS += t/campaign-points.sh t/campaign-points-pg.sh \
+	t/campaign-points-mariadb.sh
+dist_check_SCRIPTS += t/campaign-points.sh t/campaign-points-pg.sh \
+	t/campaign-points-mariadb.sh

@@ -224,6 +224,10 @@ struct msg_hooks {
 	char *(*points)(void *arg, const char *mapping, const char *key,
 	    char **cause);
 	void *arg;
+	/* When the points-changed notices last asked points-mapping, set
+	   by msg_points_tick; the caller keeps it between ticks (0: ask
+	   at the next). */
+	time_t points_at;
 };
 void msg_seg_rows_free(struct msg_seg_row *rows, size_t n);
 /*
@@ -237,6 +241,13 @@ void msg_seg_rows_free(struct msg_seg_row *rows, size_t n);
 int msg_campaign_recipients(struct db_source *src, const struct msg_hooks *h,
     const struct conf *cfg, const struct store_campaign *c,
     struct store_recipient **r, size_t *n, char **cause);
+/*
+ * {points} of the recipients without, through [campaign] points-mapping
+ * (mobile, phone, then customer number); none when it is not set.  -1
+ * with *cause when the mapping cannot be asked.
+ */
+int msg_campaign_points(const struct msg_hooks *h, const struct conf *cfg,
+    struct store_recipient *r, size_t n, char **cause);
 
 /* What starting a campaign did. */
 struct msg_launch {
@@ -264,6 +275,7 @@ struct msg_sched_stats {
 	unsigned long queued;   /* their messages queued */
 	unsigned periodic;      /* birthday and digest campaigns made */
 	unsigned events;        /* event notices queued (msg_event_tick) */
+	unsigned points;        /* points-changed notices (msg_points_tick) */
 	unsigned failed;        /* not started (logged) */
 };
 /*
@@ -275,7 +287,7 @@ struct msg_sched_stats {
  * *cause only when the store cannot be read.
  */
 int msg_sched_tick(struct db_source *src, const struct conf *cfg,
-    const struct msg_hooks *h, time_t t, struct msg_sched_stats *st,
+    struct msg_hooks *h, time_t t, struct msg_sched_stats *st,
     char **cause);
 
 /*
@@ -293,6 +305,22 @@ int msg_event_tick(struct db_source *src, const struct conf *cfg, time_t t,
  */
 char *msg_event_text(const struct conf *cfg, const char *tpl,
     const struct store_event *e);
+
+/*
+ * points.c: the points-changed notices.  Every [campaign] points-every
+ * (at each call when last is 0), the points of each member subscribed
+ * to SMS are asked of points-mapping and compared with the store's
+ * baseline (member_points): the first answer is the baseline, told to
+ * nobody; a change is queued as a marketing SMS from event-points
+ * ({name} {customer_no} {points} {old_points} {change}, signed and with
+ * optout-text) under the key points:MEMBER:N, N the member's Nth change,
+ * then made the baseline -- so a change is told once, also across a
+ * crash or a restart.  Nothing when event-points or points-mapping is
+ * not set, or before h->points_at + points-every; *queued: notices
+ * queued.
+ */
+int msg_points_tick(struct db_source *src, const struct conf *cfg,
+    struct msg_hooks *h, time_t t, unsigned *queued, char **cause);
 
 /* worker.c: what one run of a worker did. */
 struct msg_stats {

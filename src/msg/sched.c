@@ -5,8 +5,10 @@
  * the members born on that day, and on digest-day at digest-at a weekly
  * digest of the specials -- each a periodic campaign of its own, made
  * scheduled and then started by the same code, so that a crash part-way
- * starts it again and the idempotency keys queue nothing twice.  Quiet
- * hours are the send-time check's ([suppress] quiet-marketing).
+ * starts it again and the idempotency keys queue nothing twice; then
+ * the event notices (msg/event.c) and the points-changed notices
+ * (msg/points.c).  Quiet hours are the send-time check's ([suppress]
+ * quiet-marketing).
  */
 #include "config.h"
 
@@ -247,7 +249,7 @@ sched_digest(struct db_source *src, const struct conf *cfg,
 
 int
 msg_sched_tick(struct db_source *src, const struct conf *cfg,
-    const struct msg_hooks *h, time_t t, struct msg_sched_stats *st,
+    struct msg_hooks *h, time_t t, struct msg_sched_stats *st,
     char **cause)
 {
 	struct tm tm;
@@ -266,6 +268,12 @@ msg_sched_tick(struct db_source *src, const struct conf *cfg,
 	}
 	if (msg_event_tick(src, cfg, t, &st->events, &err) == -1) {
 		log_warnx("events: %s", err);
+		free(err);
+		st->failed++;
+	}
+	if (msg_points_tick(src, cfg, h, t, &st->points, &err) == -1) {
+		log_warnx("points: the points-changed notices wait for the "
+		    "next poll: %s", err);
 		free(err);
 		st->failed++;
 	}

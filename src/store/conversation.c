@@ -1,10 +1,12 @@
 /*
- * conversation.c: a case's one-to-one SMS conversation -- the replies
- * the case sent (its outbox rows keyed case:NO:reply:N, channel sms; not
- * the notice to the person in charge) and what the customer sent back
- * from those numbers (sms_inbox) from the first reply until [campaign]
- * conversation after the last, in time order.
- * Read when the case is shown: the inbound path stays as it is.
+ * conversation.c: a case's one-to-one SMS conversation kept as steps of
+ * the case -- the replies the case sent are its "reply" steps
+ * (store/case.c), and what the customer sends back is an "sms-in" step:
+ * an inbound SMS (sms_inbox) from a number that one of the case's SMS
+ * replies (outbox, key case:NO:reply:N) went to within [campaign]
+ * conversation before it, the latest such case if several.  Recorded
+ * once per inbound message (case_events.inbox_id is unique), so that
+ * reading the modem again after a crash adds nothing.
  */
 #include "config.h"
 
@@ -16,137 +18,144 @@
 #include "store/store.h"
 #include "util/util.h"
 
-static void
-conv_add(struct store_conv **out, size_t *n, const char *at, int in,
-    const char *number, const char *text)
-{
-	struct store_conv *c;
+#define CONV_DETAIL 2000        /* case_events.detail */
 
-	*out = xreallocarray(*out, *n + 1, sizeof **out);
-	c = &(*out)[(*n)++];
-	snprintf(c->at, sizeof c->at, "%.19s", at);
-	c->in = in;
-	c->number = xstrdup(number);
-	c->text = xstrdup(text);
+static int
+conv_run(struct db_source *src, const char *sql, const struct db_param *p,
+    size_t np, const enum db_vtype *vt, size_t nvt, struct db_result **res,
+    char **cause)
+{
+	struct db_query q = { .sql = sql, .params = p, .nparams = np,
+	    .coltypes = vt, .ncoltypes = nvt, .writes = res == NULL };
+	struct db_result *r = NULL;
+	struct db_err err;
+
+	if (db_run(src, &q, &r, &err) == -1)
+		return kf_error(cause, "cases: %s", err.msg);
+	if (res != NULL)
+		*res = r;
+	else
+		db_result_free(r);
+	return 0;
 }
 
-/* "YYYY-MM-DD HH:MM:SS" + seconds, into out. */
+/* "YYYY-MM-DD HH:MM:SS" less secs, into out. */
 static void
-conv_later(const char *at, long secs, char out[20])
+conv_before(const char *at, long secs, char out[20])
 {
 	struct tm tm;
 	time_t t;
 
 	memset(&tm, 0, sizeof tm);
 	if (strptime(at, "%Y-%m-%d %H:%M:%S", &tm) == NULL) {
-		snprintf(out, 20, "9999-12-31 23:59:59");
+		snprintf(out, 20, "0001-01-01 00:00:00");
 		return;
 	}
 	tm.tm_isdst = -1;
-	t = mktime(&tm) + secs;
+	t = mktime(&tm) - secs;
 	localtime_r(&t, &tm);
 	strftime(out, 20, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
-/* What number sent back between from and to, into out. */
-static int
-conv_inbound(struct db_source *src, const char *number, const char *from,
-    const char *to, struct store_conv **out, size_t *n, char **cause)
+/* The number without +86 (a modem's sender), in out. */
+static void
+conv_bare(const char *sender, char out[33])
 {
-	static const enum db_vtype vt[] = { DBV_TIMESTAMP, DBV_TEXT,
-	    DBV_TEXT };
+	if (strncmp(sender, "+86", 3) == 0)
+		sender += 3;
+	snprintf(out, 33, "%s", sender);
+}
+
+/*
+ * The case whose SMS reply to number was sent last, from since to at:
+ * *case_id and its number, 0 when none.
+ */
+static int
+conv_case(struct db_source *src, const char *number, const char *since,
+    const char *at, int64_t *case_id, char no[CASE_NO_LEN + 1], char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_INT, DBV_TEXT };
 	char *plus = xasprintf("+86%s", number);
 	struct db_param p[4] = {
 		{ .type = DBV_TEXT, .s = number },
 		{ .type = DBV_TEXT, .s = plus },
-		{ .type = DBV_TIMESTAMP, .s = from },
-		{ .type = DBV_TIMESTAMP, .s = to },
+		{ .type = DBV_TIMESTAMP, .s = since },
+		{ .type = DBV_TIMESTAMP, .s = at },
 	};
-	struct db_query q = { .sql = "SELECT received_at, sender, body FROM "
-	    "sms_inbox WHERE (sender = ? OR sender = ?) AND received_at >= ? "
-	    "AND received_at <= ? ORDER BY received_at, id", .params = p,
-	    .nparams = 4, .coltypes = vt, .ncoltypes = nitems(vt) };
-	struct db_result *res;
-	struct db_err err;
-	size_t i;
+	struct db_result *r;
+	int rc;
 
-	if (db_run(src, &q, &res, &err) == -1) {
-		free(plus);
-		return kf_error(cause, "cases: %s", err.msg);
-	}
-	for (i = 0; i < res->nrows; i++)
-		conv_add(out, n, DB_CELL(res, i, 0)->s, 1,
-		    DB_CELL(res, i, 1)->s, DB_CELL(res, i, 2)->s);
-	db_result_free(res);
+	*case_id = 0;
+	no[0] = '\0';
+	rc = conv_run(src, "SELECT r.id, r.ticket_no FROM outbox o JOIN "
+	    "requests r ON r.id = o.request_id WHERE o.channel = 'sms' AND "
+	    "o.idem_key LIKE 'case:%:reply:%' AND (o.recipient = ? OR "
+	    "o.recipient = ?) AND o.created_at >= ? AND o.created_at <= ? "
+	    "ORDER BY o.created_at DESC, o.id DESC LIMIT 1", p, nitems(p), vt,
+	    nitems(vt), &r, cause);
 	free(plus);
+	if (rc == -1)
+		return -1;
+	if (r->nrows > 0) {
+		*case_id = DB_CELL(r, 0, 0)->i;
+		snprintf(no, CASE_NO_LEN + 1, "%s", DB_CELL(r, 0, 1)->s);
+	}
+	db_result_free(r);
 	return 0;
 }
 
-static int
-conv_cmp(const void *a, const void *b)
+/* "SMS from NUMBER: text", cut to case_events.detail on a character. */
+static char *
+conv_detail(const char *sender, const char *text)
 {
-	const struct store_conv *x = a, *y = b;
-	int c = strcmp(x->at, y->at);
+	char *d = xasprintf("SMS from %s: %s", sender, text);
+	size_t len = strlen(d);
 
-	return c != 0 ? c : x->in - y->in;
+	if (len >= CONV_DETAIL) {
+		len = CONV_DETAIL - 1;
+		while (len > 0 && ((unsigned char)d[len] & 0xc0) == 0x80)
+			len--;
+		d[len] = '\0';
+	}
+	return d;
 }
 
 int
-store_case_conversation(struct db_source *src, int64_t case_id,
-    long window_s, struct store_conv **out, size_t *n, char **cause)
+store_case_sms_in(struct db_source *src, const struct store_case_sms *m,
+    long window_s, char no[CASE_NO_LEN + 1], int *added, char **cause)
 {
-	static const enum db_vtype vt[] = { DBV_TIMESTAMP, DBV_TEXT,
-	    DBV_TEXT };
-	struct db_param p = { .type = DBV_INT, .i = case_id };
-	struct db_query q = { .sql = "SELECT created_at, recipient, body FROM "
-	    "outbox WHERE request_id = ? AND channel = 'sms' AND idem_key "
-	    "LIKE 'case:%:reply:%' ORDER BY created_at, id", .params = &p,
-	    .nparams = 1, .coltypes = vt, .ncoltypes = nitems(vt) };
-	struct db_result *res;
-	struct db_err err;
-	char end[20];
-	size_t i, j, nout;
-	int rc = 0;
+	static const enum db_vtype vt[] = { DBV_INT };
+	char bare[33], since[20], *detail;
+	struct db_param p[5];
+	struct db_result *r;
+	int64_t case_id;
+	int rc, seen;
 
-	*out = NULL;
-	*n = 0;
-	if (db_run(src, &q, &res, &err) == -1)
-		return kf_error(cause, "cases: %s", err.msg);
-	for (i = 0; i < res->nrows; i++)
-		conv_add(out, n, DB_CELL(res, i, 0)->s, 0,
-		    DB_CELL(res, i, 1)->s, DB_CELL(res, i, 2)->s);
-	nout = *n;
-	if (nout > 0)
-		conv_later((*out)[nout - 1].at, window_s, end);
-	/* each number replied to once, from the first reply on */
-	for (i = 0; i < nout && rc == 0; i++) {
-		for (j = 0; j < i; j++)
-			if (strcmp((*out)[j].number, (*out)[i].number) == 0)
-				break;
-		if (j == i)
-			rc = conv_inbound(src, (*out)[i].number, (*out)[0].at,
-			    end, out, n, cause);
-	}
-	db_result_free(res);
-	if (rc == -1) {
-		store_conv_free(*out, *n);
-		*out = NULL;
-		*n = 0;
+	*added = 0;
+	conv_bare(m->sender, bare);
+	conv_before(m->at, window_s, since);
+	if (conv_case(src, bare, since, m->at, &case_id, no, cause) == -1)
 		return -1;
-	}
-	if (*n > 1)
-		qsort(*out, *n, sizeof **out, conv_cmp);
-	return 0;
-}
-
-void
-store_conv_free(struct store_conv *c, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(c[i].number);
-		free(c[i].text);
-	}
-	free(c);
+	if (case_id == 0)
+		return 0;
+	p[0] = (struct db_param){ .type = DBV_INT, .i = m->inbox_id };
+	if (conv_run(src, "SELECT id FROM case_events WHERE inbox_id = ?", p,
+	    1, vt, 1, &r, cause) == -1)
+		return -1;
+	seen = r->nrows > 0;
+	db_result_free(r);
+	if (seen)
+		return 0;
+	detail = conv_detail(m->sender, m->text);
+	p[0] = (struct db_param){ .type = DBV_INT, .i = case_id };
+	p[1] = (struct db_param){ .type = DBV_TEXT, .s = "sms-in" };
+	p[2] = (struct db_param){ .type = DBV_TIMESTAMP, .s = m->at };
+	p[3] = (struct db_param){ .type = DBV_TEXT, .s = detail };
+	p[4] = (struct db_param){ .type = DBV_INT, .i = m->inbox_id };
+	rc = conv_run(src, "INSERT INTO case_events (request_id, kind, at, "
+	    "detail, inbox_id) VALUES (?, ?, ?, ?, ?)", p, 5, NULL, 0, NULL,
+	    cause);
+	free(detail);
+	*added = rc == 0;
+	return rc;
 }

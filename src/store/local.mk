@@ -175,3 +175,10 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/016_order_stock.sql \
 	sql/local/postgresql/016_order_stock.sql \
 	sql/local/mysql/016_order_stock.sql
+## Conversations as case steps, the points-changed notices' baseline
+## (store/conversation.c, store/points.c, msg/points.c, migration 017).
+libkefu_a_SOURCES += src/store/points.c src/msg/points.c
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/017_sms_points.sql \
+	sql/local/postgresql/017_sms_points.sql \
+	sql/local/mysql/017_sms_points.sql

@@ -586,19 +586,26 @@ void store_recipients_free(struct store_recipient *r, size_t n);
 int store_segment_check(const char *segment, char **cause);
 
 /*
- * conversation.c: a case's SMS conversation -- its SMS replies (out) and
- * the SMS the customer sent back from those numbers (in, bare or +86)
- * from the first reply to window_s after the last, in time order.
+ * points.c: member_points, the points balance of each member as
+ * [campaign] points-mapping last gave it and how many changes were told
+ * (the notice of change N is keyed points:MEMBER:N).  store_points_read
+ * reads them all, by member id; store_points_find looks one up in that
+ * (NULL: none yet); store_points_set records points as the baseline (was
+ * NULL) or as change was->changes + 1 -- only if no one recorded another
+ * change meanwhile.
  */
-struct store_conv {
-	char at[20];            /* "YYYY-MM-DD HH:MM:SS" */
-	int in;                 /* 1: from the customer, 0: a reply */
-	char *number;
-	char *text;
+struct store_points {
+	int64_t member_id;
+	char points[24];        /* as the mapping gave it */
+	int64_t changes;        /* changes told so far */
 };
-int store_case_conversation(struct db_source *src, int64_t case_id,
-    long window_s, struct store_conv **out, size_t *n, char **cause);
-void store_conv_free(struct store_conv *c, size_t n);
+int store_points_read(struct db_source *src, struct store_points **out,
+    size_t *n, char **cause);
+const struct store_points *store_points_find(const struct store_points *p,
+    size_t n, int64_t member_id);
+int store_points_set(struct db_source *src, int64_t member_id,
+    const char *points, const struct store_points *was, const char *now,
+    char **cause);
 
 /*
  * event.c: kefu's own events a member is told of (store_event_kinds:
@@ -924,6 +931,22 @@ int store_case_reply(struct db_source *src, const char *no,
 /* Close a case: refused unless it was answered or a reason is given. */
 int store_case_close(struct db_source *src, const char *no,
     const char *reason, const struct store_case_actor *a, char **cause);
+
+/*
+ * conversation.c: an inbound SMS that answers a case's SMS reply -- from
+ * a number (bare or +86) one of its replies went to within window_s
+ * before m->at, the latest such case -- recorded as the case's "sms-in"
+ * step, once per inbound message (*added 0 when it was before, or when
+ * it answers no case: then no is "").
+ */
+struct store_case_sms {
+	int64_t inbox_id;       /* its sms_inbox row */
+	const char *sender;     /* as the modem gave it: "+8613912345678" */
+	const char *text;
+	const char *at;         /* when it came: "YYYY-MM-DD HH:MM:SS" */
+};
+int store_case_sms_in(struct db_source *src, const struct store_case_sms *m,
+    long window_s, char no[CASE_NO_LEN + 1], int *added, char **cause);
 
 /*
  * visit.c: home-visit appointments of after-sales cases -- the slots of

@@ -16,10 +16,12 @@
 #include "util/util.h"
 #include "gsmsim.h"
 
+#define GSMSIM_DELIVER 8        /* -d options at most */
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: gsmsim [-r status] [-d from=text] "
+	fprintf(stderr, "usage: gsmsim [-r status] [-d from=text ...] "
 	    "[-e code] [-l link] [-P pin] [-s send-ms]\n");
 	exit(2);
 }
@@ -47,17 +49,20 @@ main(int argc, char **argv)
 {
 	struct gsim_opts o;
 	struct gsim *sim;
-	const char *deliver = NULL, *errstr;
+	const char *deliver[GSMSIM_DELIVER], *errstr;
 	char *cause = NULL, *from, *eq;
 	long long v;
 	sigset_t set;
+	size_t nd = 0, i;
 	int c, sig, fail = 0, st = -1;
 
 	memset(&o, 0, sizeof o);
 	while ((c = getopt(argc, argv, "d:e:l:P:r:s:")) != -1) {
 		switch (c) {
 		case 'd':
-			deliver = optarg;
+			if (nd == GSMSIM_DELIVER)
+				usage();
+			deliver[nd++] = optarg;
 			break;
 		case 'e':
 			if (str_tonum(optarg, 1, 999, &v, &errstr) == -1)
@@ -100,12 +105,13 @@ main(int argc, char **argv)
 		gsim_fail_sends(sim, ~0u, fail);
 	printf("%s\n", gsim_path(sim));
 	fflush(stdout);
-	if (deliver != NULL) {
-		from = xstrdup(deliver);
+	if (nd > 0)
+		sleep_ms(1000);
+	for (i = 0; i < nd; i++) {
+		from = xstrdup(deliver[i]);
 		if ((eq = strchr(from, '=')) == NULL)
 			usage();
 		*eq = '\0';
-		sleep_ms(1000);
 		if (gsim_deliver(sim, from, eq + 1, &cause) == -1)
 			fprintf(stderr, "gsmsim: %s\n", cause);
 		free(from);
