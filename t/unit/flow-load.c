@@ -233,7 +233,7 @@ main(void)
 	    "test flows load: %s", cause ? cause : "ok");
 	if (set == NULL)
 		return tap_done();
-	is_int(flow_set_count(set), 5, "five flows");
+	is_int(flow_set_count(set), 7, "seven flows");
 	f = flow_set_find(set, "main");
 	ok(f != NULL && f->start != NULL && strcmp(f->start->id, "top") == 0,
 	    "start is the first node");
