@@ -61,7 +61,7 @@ EXTRA_DIST += \
 	t/data/flow/good/gone_loop.xml \
 	t/data/flow/check/hangup_speaks.xml \
 	t/data/flow/check/hangup_unset.xml \
-	t/data/flow/check/hangup_nonode.xml \
+	t/data/flow/bad/hangup.xml \
 	t/data/flow/bad/pager.xml \
 	t/data/flow/check/play_lang.xml \
 	t/data/flow/check/page_prompt.xml \

@@ -292,6 +292,10 @@ main(void)
 	like(cause, "schema.xml:4:", "schema violation: file:line");
 	like(cause, "dance", "schema violation names the element");
 	free(cause);
+	cause = load_one("hangup.xml");
+	like(cause, "hangup.xml:3: hangup \"nope\": no node with that id",
+	    "hangup= naming no node: file:line");
+	free(cause);
 	cause = load_one("target.xml");
 	like(cause, "target.xml:4: goto \"nowhere\": no node",
 	    "unknown target: file:line");
