@@ -170,3 +170,8 @@ TESTS += t/notice-cli.sh
 dist_check_SCRIPTS += t/notice-cli.sh
 TESTS += t/notice-engines.sh
 dist_check_SCRIPTS += t/notice-engines.sh
+# unconfirmed cases (a hang-up before "send") and visits done (kefu visit done)
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/018_unconfirmed.sql \
+	sql/local/postgresql/018_unconfirmed.sql \
+	sql/local/mysql/018_unconfirmed.sql
