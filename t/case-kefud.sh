@@ -199,7 +199,11 @@ tap_wait 10 calls 3
 $call "$tmp/line.sock" 13900000005 "$tmp/c5" fast k:6 k:1 bye \
     >"$tmp/c5.out" 2>&1
 tap_wait 10 calls 4
-check $? "three callers hang up before sending" "$log"
+mkdir "$tmp/c6"
+$call "$tmp/line.sock" 13900000006 "$tmp/c6" fast k:6 k:1 'k:#' r:1.0 \
+    k:3 bye >"$tmp/c6.out" 2>&1
+tap_wait 10 calls 5
+check $? "four callers hang up before the case is sent" "$log"
 [ "$(q "SELECT kind || ' ' || confirmed || ' ' || status FROM requests
     WHERE caller_id = '13900000003'")" = "complaint 0 new" ]
 check $? "hung up at the review: the case is kept, unconfirmed" "$log"
@@ -232,8 +236,12 @@ check $? "with what was said before the hang-up ($d s of 1.5 s)"
 [ "$(q "SELECT COUNT(*) FROM requests
     WHERE caller_id = '13900000005'")" = 0 ]
 check $? "hung up before recording: no case" "$log"
-[ "$(q "SELECT COUNT(*) FROM requests")" = 3 ]
-check $? "three cases in all"
+[ "$(q "SELECT confirmed FROM requests WHERE caller_id = '13900000006'")" \
+    = 1 ]
+check $? "hung up after pressing send (at the call-back question): kept, \
+confirmed"
+[ "$(q "SELECT COUNT(*) FROM requests")" = 4 ]
+check $? "four cases in all"
 [ "$(q "SELECT confirmed FROM requests WHERE ticket_no = '$no'")" = 1 ]
 check $? "the case sent is confirmed"
 
