@@ -6,7 +6,8 @@
 # and to set up: tap_conf (a kefu.conf), tap_conf_add (lines of its
 # own), tap_sql (its migrations without gaps), tap_simline (a simulated
 # line), tap_flows (a copy of the flows to change), tap_store (a store
-# with the demo catalog), tap_kefud (start the daemon), tap_wait (wait
+# with the demo catalog), tap_engine (the store on SQLite, PostgreSQL or
+# MariaDB: $KEFU_ENGINE), tap_kefud (start the daemon), tap_wait (wait
 # for an event), tap_stop (stop it);
 # end with "tap_done".  One vocabulary for every shell test: a test adds
 # helpers of its own only for what these cannot say.
@@ -19,6 +20,7 @@ KEFU_FLOW_SCHEMA=$KEFU_SRCDIR/flows/flow.rng
 export KEFU_MAPPING_SCHEMA KEFU_FLOW_SCHEMA
 tmp=/tmp/kefu-$tap_name-$$
 pid=
+conf=
 KEEP=${KEEP:-}
 tap_cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
@@ -201,6 +203,75 @@ tap_stop() {
 	wait "$pid"
 	check $? "$1" "$2"
 	pid=
+}
+# tap_engine: the local store on $KEFU_ENGINE -- sqlite (the default,
+# $tmp/kefu.db), postgresql or mysql (the test servers of
+# build-aux/test-services, in a schema or database of the test's own,
+# dropped at exit).  Sets $engine and $connect, defines q SQL (runs one
+# statement, prints its rows as text; || joins strings on every engine),
+# and points $conf's [datasource local] there when $conf exists (call
+# it after tap_conf).  Without the server the test is skipped, or fails
+# when KEFU_TEST_REQUIRE_SERVERS=1.
+tap_engine() {
+	engine=${KEFU_ENGINE:-sqlite}
+	tap_db=kefu_$(echo "$tap_name" | tr -c 'a-z0-9\n' _)$$
+	case $engine in
+	sqlite)
+		connect="Driver=SQLite3;Database=$tmp/kefu.db"
+		# kefud may write meanwhile: wait out its locks as kefu does
+		q() { sqlite3 -cmd ".timeout 10000" "$tmp/kefu.db" "$1"; }
+		;;
+	postgresql)
+		tap_base=$KEFU_TEST_PG
+		connect="$tap_base;ConnSettings=SET search_path TO $tap_db"
+		q() { tap_pg -c "SET search_path TO $tap_db" -c "$1"; }
+		;;
+	mysql)
+		tap_base=$KEFU_TEST_MARIADB
+		connect=$(echo "$tap_base" | sed "s/Database=[^;]*/Database=$tap_db/")
+		q() { tap_my "$tap_db" -e "SET SESSION sql_mode =
+		    CONCAT(@@sql_mode, ',PIPES_AS_CONCAT'); $1"; }
+		;;
+	*)
+		nok "KEFU_ENGINE=$engine: none of sqlite, postgresql, mysql"
+		tap_done
+		;;
+	esac
+	if [ "$engine" != sqlite ] && [ -z "$tap_base" ]; then
+		if [ "$KEFU_TEST_REQUIRE_SERVERS" = 1 ]; then
+			nok "$engine: no test server (build-aux/test-services)"
+		else
+			ok "# SKIP no $engine test server"
+		fi
+		tap_done
+	fi
+	case $engine in
+	postgresql)
+		tap_pg -c "CREATE SCHEMA $tap_db"
+		trap 'tap_pg -c "DROP SCHEMA $tap_db CASCADE" 2>/dev/null
+		    tap_cleanup' EXIT
+		;;
+	mysql)
+		tap_my -e "CREATE DATABASE $tap_db CHARACTER SET utf8mb4"
+		trap 'tap_my -e "DROP DATABASE $tap_db"; tap_cleanup' EXIT
+		;;
+	esac
+	[ -n "$conf" ] && [ -f "$conf" ] && tap_engine_conf
+}
+# tap_odbc KEY: a value of the server's ODBC connection string
+tap_odbc() { echo "$tap_base" | tr ';' '\n' | sed -n "s/^$1=//p" | head -1; }
+tap_pg() { PGPASSWORD=$(tap_odbc Pwd) psql -q -At -h "$(tap_odbc Server)" \
+    -p "$(tap_odbc Port)" -U "$(tap_odbc Uid)" "$(tap_odbc Database)" "$@"; }
+tap_my() { mysql -h "$(tap_odbc Server)" -P "$(tap_odbc Port)" \
+    -u "$(tap_odbc User)" -p"$(tap_odbc Password)" -N -B "$@" 2>/dev/null; }
+# [datasource local] of $conf on $connect, with the engine's adapter.
+tap_engine_conf() {
+	tap_c=$connect tap_a=$engine awk '
+	    /^\[/ { local = ($0 == "[datasource local]") }
+	    local && /^connect *=/ { print "connect = " ENVIRON["tap_c"]; next }
+	    local && /^adapter *=/ { print "adapter = " ENVIRON["tap_a"]; next }
+	    { print }' "$conf" >"$conf.new" && mv "$conf.new" "$conf"
+	chmod 600 "$conf"
 }
 # skip REASON: a test that cannot run here, counted as skipped.
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
