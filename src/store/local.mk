@@ -175,3 +175,6 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/018_unconfirmed.sql \
 	sql/local/postgresql/018_unconfirmed.sql \
 	sql/local/mysql/018_unconfirmed.sql
+# the desk's commands on PostgreSQL and MariaDB too (tap_engine)
+TESTS += t/visit-cli-pg.sh t/visit-cli-mariadb.sh
+dist_check_SCRIPTS += t/visit-cli-pg.sh t/visit-cli-mariadb.sh
