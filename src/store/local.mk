@@ -178,3 +178,5 @@ nobase_dist_pkgdata_DATA += \
 # the desk's commands on PostgreSQL and MariaDB too (tap_engine)
 TESTS += t/visit-cli-pg.sh t/visit-cli-mariadb.sh
 dist_check_SCRIPTS += t/visit-cli-pg.sh t/visit-cli-mariadb.sh
+TESTS += t/notice-cli-pg.sh t/notice-cli-mariadb.sh
+dist_check_SCRIPTS += t/notice-cli-pg.sh t/notice-cli-mariadb.sh
