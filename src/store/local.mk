@@ -180,3 +180,5 @@ TESTS += t/visit-cli-pg.sh t/visit-cli-mariadb.sh
 dist_check_SCRIPTS += t/visit-cli-pg.sh t/visit-cli-mariadb.sh
 TESTS += t/notice-cli-pg.sh t/notice-cli-mariadb.sh
 dist_check_SCRIPTS += t/notice-cli-pg.sh t/notice-cli-mariadb.sh
+TESTS += t/staff-cli-pg.sh t/staff-cli-mariadb.sh
+dist_check_SCRIPTS += t/staff-cli-pg.sh t/staff-cli-mariadb.sh
