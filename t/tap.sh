@@ -204,22 +204,26 @@ tap_stop() {
 	check $? "$1" "$2"
 	pid=
 }
-# tap_engine: the local store on $KEFU_ENGINE -- sqlite (the default,
-# $tmp/kefu.db), postgresql or mysql (the test servers of
+# tap_engine [DATASOURCE]: the local store (or the datasource of that
+# name, such as catalog) on $KEFU_ENGINE -- sqlite (the default,
+# $tmp/kefu.db; $tmp/DATASOURCE.db), postgresql or mysql (the test servers of
 # build-aux/test-services, in a schema or database of the test's own,
 # dropped at exit).  Sets $engine and $connect, defines q SQL (runs one
 # statement, prints its rows as text; || joins strings on every engine),
-# and points $conf's [datasource local] there when $conf exists (call
-# it after tap_conf).  Without the server the test is skipped, or fails
-# when KEFU_TEST_REQUIRE_SERVERS=1.
+# and points $conf's [datasource local] (DATASOURCE) there when $conf
+# exists (call it after tap_conf).  Without the server the test is
+# skipped, or fails when KEFU_TEST_REQUIRE_SERVERS=1.
 tap_engine() {
 	engine=${KEFU_ENGINE:-sqlite}
+	tap_ds=${1:-local}
+	tap_file=$tmp/kefu.db
+	[ "$tap_ds" = local ] || tap_file=$tmp/$tap_ds.db
 	tap_db=kefu_$(echo "$tap_name" | tr -c 'a-z0-9\n' _)$$
 	case $engine in
 	sqlite)
-		connect="Driver=SQLite3;Database=$tmp/kefu.db"
+		connect="Driver=SQLite3;Database=$tap_file"
 		# kefud may write meanwhile: wait out its locks as kefu does
-		q() { sqlite3 -cmd ".timeout 10000" "$tmp/kefu.db" "$1"; }
+		q() { sqlite3 -cmd ".timeout 10000" "$tap_file" "$1"; }
 		;;
 	postgresql)
 		tap_base=$KEFU_TEST_PG
@@ -264,10 +268,10 @@ tap_pg() { PGPASSWORD=$(tap_odbc Pwd) psql -q -At -h "$(tap_odbc Server)" \
     -p "$(tap_odbc Port)" -U "$(tap_odbc Uid)" "$(tap_odbc Database)" "$@"; }
 tap_my() { mysql -h "$(tap_odbc Server)" -P "$(tap_odbc Port)" \
     -u "$(tap_odbc User)" -p"$(tap_odbc Password)" -N -B "$@" 2>/dev/null; }
-# [datasource local] of $conf on $connect, with the engine's adapter.
+# [datasource $tap_ds] of $conf on $connect, with the engine's adapter.
 tap_engine_conf() {
-	tap_c=$connect tap_a=$engine awk '
-	    /^\[/ { local = ($0 == "[datasource local]") }
+	tap_c=$connect tap_a=$engine tap_s="[datasource $tap_ds]" awk '
+	    /^\[/ { local = ($0 == ENVIRON["tap_s"]) }
 	    local && /^connect *=/ { print "connect = " ENVIRON["tap_c"]; next }
 	    local && /^adapter *=/ { print "adapter = " ENVIRON["tap_a"]; next }
 	    { print }' "$conf" >"$conf.new" && mv "$conf.new" "$conf"

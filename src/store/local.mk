@@ -182,3 +182,5 @@ TESTS += t/notice-cli-pg.sh t/notice-cli-mariadb.sh
 dist_check_SCRIPTS += t/notice-cli-pg.sh t/notice-cli-mariadb.sh
 TESTS += t/staff-cli-pg.sh t/staff-cli-mariadb.sh
 dist_check_SCRIPTS += t/staff-cli-pg.sh t/staff-cli-mariadb.sh
+TESTS += t/special-cli-pg.sh t/special-cli-mariadb.sh
+dist_check_SCRIPTS += t/special-cli-pg.sh t/special-cli-mariadb.sh
