@@ -2,9 +2,9 @@
  * cmd-visit.c: `kefu visit slots|book|list|show|cancel|move|done` -- the
  * service desk's side of after-sales home visits: the free slots of
  * [visits], a visit booked for a customer at the desk, the visits of a
- * day, a visit cancelled or moved (each with its SMS to the
- * customer), and a visit done (with what the desk notes).  store/visit.c does the work; a visit's case is a case
- * like any other (kefu case show NO).
+ * day, a visit cancelled or moved (each with its SMS to the customer),
+ * and a visit done (with what the desk notes).  store/visit.c does the
+ * work; a visit's case is a case like any other (kefu case show NO).
  */
 #include "config.h"
 
