@@ -11,8 +11,8 @@ tap_name=campaign-events${EVENTS_ENGINE:+-$EVENTS_ENGINE}
 . "$(dirname "$0")/tap.sh"
 
 tap_conf
-tap_engine "${EVENTS_ENGINE:-sqlite}"
-q() { tap_q "$1"; }
+tap_sql
+KEFU_ENGINE=${EVENTS_ENGINE:-sqlite} tap_engine
 cat >>"$conf" <<EOF2
 [campaign]
 store-name = 好又多

@@ -14,7 +14,8 @@ tap_name=campaign-points${POINTS_ENGINE:+-$POINTS_ENGINE}
 . "$(dirname "$0")/tap.sh"
 
 tap_conf
-tap_engine "${POINTS_ENGINE:-sqlite}"
+tap_sql
+KEFU_ENGINE=${POINTS_ENGINE:-sqlite} tap_engine
 mkdir -p "$tmp/mappings"
 cp "$KEFU_SRCDIR/mappings/catalog/"*.xml \
     "$KEFU_SRCDIR/mappings/examples/erp/erp.xml" "$tmp/mappings/"
@@ -60,23 +61,23 @@ tick = 200ms"
 run 0 "initialised" "a new store" -- db init
 m="INSERT INTO members (id, customer_no, name, mobile, language,
     registered_via, registered_at, updated_at) VALUES"
-tap_q "$m (1, 'C001', '张晓燕', '13912345678', 'zh-CN', 'paper',
+q "$m (1, 'C001', '张晓燕', '13912345678', 'zh-CN', 'paper',
     '2026-01-05 10:00:00', '2026-01-05 10:00:00'),
     (2, 'C002', '欧阳堃', '13812340000', 'zh-CN', 'paper',
     '2026-01-05 10:00:00', '2026-01-05 10:00:00'),
     (3, 'C003', '王五', '13900000009', 'zh-CN', 'paper',
     '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
-tap_q "INSERT INTO member_services (member_id, service, enabled, since)
+q "INSERT INTO member_services (member_id, service, enabled, since)
     VALUES (1, 'sms', 1, '2026-01-05 10:00:00'),
     (2, 'sms', 1, '2026-01-05 10:00:00'),
     (3, 'sms', 1, '2026-01-05 10:00:00')"
-count() { tap_q "$1" | head -1; }
+count() { q "$1" | head -1; }
 [ "$(count "SELECT COUNT(*) FROM member_services")" = 3 ]
 check $? "three members subscribed to SMS, two of them in the ERP"
 
 run 0 "0 event and 0 points notice(s)" "the first poll: no notice" -- \
     campaign due --now "2026-12-07 10:00"
-[ "$(tap_q "SELECT member_id, points, changes FROM member_points
+[ "$(q "SELECT member_id, points, changes FROM member_points
     ORDER BY member_id" | tr '\n' ' ')" = "1|1280|0 2|35|0 " ]
 check $? "... but the baselines of the two the ERP knows"
 [ "$(count "SELECT COUNT(*) FROM outbox")" = 0 ]
@@ -87,21 +88,21 @@ run 0 "0 points notice(s)" "no change: nothing" -- \
 erp "UPDATE HYXX SET JF = 1400 WHERE HYKH = '8800012345'"
 run 0 "0 event and 1 points notice(s)" "张晓燕's points changed: told" -- \
     campaign due --now "2026-12-07 10:02"
-[ "$(tap_q "SELECT recipient, msg_class, idem_key, body FROM outbox")" = \
+[ "$(q "SELECT recipient, msg_class, idem_key, body FROM outbox")" = \
     "13912345678|marketing|points:1:1|【好又多】张晓燕您好，您的积分变动+120，原1280分，现有1400分。回TD退订" ]
 check $? "to her mobile, marketing, keyed by her first change, filled in"
-[ "$(tap_q "SELECT points, changes FROM member_points WHERE member_id = 1")" \
+[ "$(q "SELECT points, changes FROM member_points WHERE member_id = 1")" \
     = "1400|1" ]
 check $? "the new balance is the baseline"
 run 0 "0 points notice(s)" "the next poll (a new process): not again" -- \
     campaign due --now "2026-12-07 10:03"
 
 erp "UPDATE HYXX SET JF = 1000 WHERE HYKH = '8800012345'"
-tap_q "UPDATE member_services SET enabled = 0 WHERE member_id = 2"
+q "UPDATE member_services SET enabled = 0 WHERE member_id = 2"
 erp "UPDATE HYXX SET JF = 50 WHERE HYKH = '8800012346'"
 run 0 "1 points notice(s)" "a second change; 欧阳堃 has SMS off" -- \
     campaign due --now "2026-12-07 10:04"
-[ "$(tap_q "SELECT idem_key, body FROM outbox WHERE idem_key <> 'points:1:1'")" \
+[ "$(q "SELECT idem_key, body FROM outbox WHERE idem_key <> 'points:1:1'")" \
     = "points:1:2|【好又多】张晓燕您好，您的积分变动-400，原1400分，现有1000分。回TD退订" ]
 check $? "a fall is told with its sign; nothing to the member with SMS off"
 

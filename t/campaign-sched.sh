@@ -12,10 +12,11 @@ tap_name=campaign-sched${SCHED_ENGINE:+-$SCHED_ENGINE}
 . "$(dirname "$0")/tap.sh"
 
 tap_conf
-tap_engine "${SCHED_ENGINE:-sqlite}"
-sql() { tap_q "$1" >/dev/null 2>&1; }
+tap_sql
+KEFU_ENGINE=${SCHED_ENGINE:-sqlite} tap_engine
+sql() { q "$1" >/dev/null 2>&1; }
 # count SQL: the number a SELECT COUNT(*) prints.
-count() { tap_q "$1" 2>/dev/null | head -1; }
+count() { q "$1" 2>/dev/null | head -1; }
 cat >>"$conf" <<EOF2
 [suppress]
 quiet-marketing = 21:00-08:00

@@ -7,6 +7,7 @@
 # usage: case-call.py SOCKET CALLER OUTDIR [fast|real] STEP...
 #   k:X      at the next wait for keys (COLLECT), press X
 #   r:S      at the next RECORD, say S seconds of a 440 Hz tone, press #
+#   R:S      at the next RECORD, say S seconds of the tone, then hang up
 #   K:S:PID  at the next RECORD, say the tone in real time for S seconds,
 #            then kill -9 PID (kefud) and stop
 #   bye      hang up
@@ -100,6 +101,10 @@ def main():
             if step.startswith("r:"):
                 ln.audio(tone(float(step[2:])))
                 ln.send("KEY #\n")
+            elif step.startswith("R:"):
+                ln.audio(tone(float(step[2:])))
+                ln.send("BYE\n")
+                return 0
             elif step.startswith("K:"):
                 secs, pid = step[2:].split(":")
                 t0 = time.monotonic()

@@ -1,3 +1,3 @@
 #!/bin/sh
 # case-cli-mariadb.sh: t/case-cli.sh on the mariadb test server.
-CASE_ENGINE=mysql exec sh "$(dirname "$0")/case-cli.sh"
+KEFU_ENGINE=mysql exec sh "$(dirname "$0")/case-cli.sh"

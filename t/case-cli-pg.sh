@@ -1,3 +1,3 @@
 #!/bin/sh
 # case-cli-pg.sh: t/case-cli.sh on the pg test server.
-CASE_ENGINE=postgresql exec sh "$(dirname "$0")/case-cli.sh"
+KEFU_ENGINE=postgresql exec sh "$(dirname "$0")/case-cli.sh"

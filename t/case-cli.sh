@@ -5,68 +5,13 @@
 # transactional, one key per case), every step kept with its staff
 # number, an answer by SMS queued one-to-one, the call-back list, closing
 # refused without an answer or a reason, play writing the WAV out, and
-# bad input refused.  CASE_ENGINE=postgresql or mysql runs it on the
+# bad input refused.  KEFU_ENGINE=postgresql or mysql runs it on the
 # test servers (t/case-cli-pg.sh, t/case-cli-mariadb.sh), in a schema or
-# database of its own.
-tap_name=case-cli${CASE_ENGINE:+-$CASE_ENGINE}
+# database of its own (tap_engine).
+tap_name=case-cli${KEFU_ENGINE:+-$KEFU_ENGINE}
 . "$(dirname "$0")/tap.sh"
 
-# odbc KEY: a value of the server's ODBC connection string $base
-odbc() { echo "$base" | tr ';' '\n' | sed -n "s/^$1=//p" | head -1; }
-case ${CASE_ENGINE:-sqlite} in
-sqlite)
-	connect="Driver=SQLite3;Database=$tmp/kefu.db"
-	q() { sqlite3 "$tmp/kefu.db" "$1"; }
-	;;
-postgresql)
-	base=$KEFU_TEST_PG
-	schema=kefu_case$$
-	connect="$base;ConnSettings=SET search_path TO $schema"
-	pg() { PGPASSWORD=$(odbc Pwd) psql -q -At -h "$(odbc Server)" \
-	    -p "$(odbc Port)" -U "$(odbc Uid)" "$(odbc Database)" "$@"; }
-	q() { pg -c "SET search_path TO $schema" -c "$1"; }
-	;;
-mysql)
-	base=$KEFU_TEST_MARIADB
-	db=kefu_case$$
-	connect=$(echo "$base" | sed "s/Database=[^;]*/Database=$db/")
-	my() { mysql -h "$(odbc Server)" -P "$(odbc Port)" -u "$(odbc User)" \
-	    -p"$(odbc Password)" -N -B "$@" 2>/dev/null; }
-	q() { my "$db" -e "SET SESSION sql_mode =
-	    CONCAT(@@sql_mode, ',PIPES_AS_CONCAT'); $1"; }
-	;;
-esac
-if [ "${CASE_ENGINE:-sqlite}" != sqlite ] && [ -z "$base" ]; then
-	if [ "$KEFU_TEST_REQUIRE_SERVERS" = 1 ]; then
-		nok "$CASE_ENGINE: no test server (build-aux/test-services)"
-	else
-		ok "# SKIP no $CASE_ENGINE test server"
-	fi
-	tap_done
-fi
-case ${CASE_ENGINE:-sqlite} in
-postgresql)
-	pg -c "CREATE SCHEMA $schema"
-	trap 'pg -c "DROP SCHEMA $schema CASCADE" 2>/dev/null; tap_cleanup' \
-	    EXIT
-	;;
-mysql)
-	my -e "CREATE DATABASE $db CHARACTER SET utf8mb4"
-	trap 'my -e "DROP DATABASE $db"; tap_cleanup' EXIT
-	;;
-esac
-
-# The migrations numbered without gaps (other branches' numbers may be
-# missing in this tree; once merged the copy is the same files).
-for d in sqlite postgresql mysql; do
-	mkdir -p "$tmp/sql/local/$d"
-	i=0
-	for f in $(ls "$KEFU_SRCDIR/sql/local/$d/"*.sql | sort); do
-		i=$((i + 1))
-		b=$(basename "$f")
-		cp "$f" "$tmp/sql/local/$d/$(printf %03d $i)_${b#*_}"
-	done
-done
+tap_engine
 
 conf=$tmp/kefu.conf
 cat >"$conf" <<EOF
@@ -78,7 +23,7 @@ log = -
 datasource = local
 [datasource local]
 connect = $connect
-adapter = ${CASE_ENGINE:-sqlite}
+adapter = $engine
 [department service]
 title = 客服部
 key = 1
@@ -92,6 +37,7 @@ kinds = after_sales
 email = repair@shop.example
 EOF
 chmod 600 "$conf"
+tap_sql
 sox -n -r 8000 -c 1 -b 16 "$tmp/msg.wav" synth 2.5 sine 440 2>/dev/null
 day=$(date +%y%m%d)
 

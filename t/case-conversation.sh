@@ -13,7 +13,8 @@ tap_name=case-conversation${CONV_ENGINE:+-$CONV_ENGINE}
 
 gsmsim=${KEFU_BUILDDIR:-.}/t/sim/gsmsim
 tap_conf
-tap_engine "${CONV_ENGINE:-sqlite}"
+tap_sql
+KEFU_ENGINE=${CONV_ENGINE:-sqlite} tap_engine
 tap_conf_add campaign "conversation = 72h"
 tap_conf_add "department service" "title = 客服部
 key = 1
@@ -34,11 +35,11 @@ case_sms() {
 ago() { date -d "$1 ago" '+%Y-%m-%d %H:%M:%S'; }
 case_sms 13912345678
 old=$no
-tap_q "UPDATE outbox SET created_at = '$(ago '1 day')' WHERE
+q "UPDATE outbox SET created_at = '$(ago '1 day')' WHERE
     idem_key LIKE 'case:$old:reply:%'"
 case_sms 13600000000
 stale=$no
-tap_q "UPDATE outbox SET created_at = '$(ago '4 days')' WHERE
+q "UPDATE outbox SET created_at = '$(ago '4 days')' WHERE
     idem_key LIKE 'case:$stale:reply:%'"
 case_sms 13912345678
 latest=$no
@@ -72,9 +73,9 @@ run 0 "" "the older case of the same number" -- case show "$old"
 hasnt "sms-in" "the answers go to the latest case only"
 run 0 "" "the case whose reply is older than the window" -- case show "$stale"
 hasnt "sms-in" "no answer kept with it"
-[ "$(tap_q "SELECT COUNT(*) FROM case_events WHERE kind = 'sms-in'")" = 2 ]
+[ "$(q "SELECT COUNT(*) FROM case_events WHERE kind = 'sms-in'")" = 2 ]
 check $? "two sms-in steps in all, each with its inbound message"
-[ "$(tap_q "SELECT COUNT(*) FROM case_events e JOIN sms_inbox i ON
+[ "$(q "SELECT COUNT(*) FROM case_events e JOIN sms_inbox i ON
     i.id = e.inbox_id WHERE e.kind = 'sms-in'")" = 2 ]
 check $? "... linked to sms_inbox"
 tap_done

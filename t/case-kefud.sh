@@ -5,7 +5,9 @@
 # said), sent with the caller ID to call back; the case row, the
 # recording, the e-mail to the department with the WAV attached and its
 # SMS; the case number read back; answered by SMS (the outbox row),
-# closing refused before the answer, then closed.  Then kefud is killed
+# closing refused before the answer, then closed.  Callers who hang up
+# before sending: the case kept unconfirmed when a message was recorded
+# (flows/complaint.xml's hang-up node), none when not.  Then kefud is killed
 # with SIGKILL in the middle of a message: what was said up to then is a
 # WAV that sox reads, of that length within 0.5 s, and the next start
 # repairs it and gives it its final name.
@@ -164,7 +166,7 @@ else
 	ok "# SKIP no KEFU_TEST_SMTP: the e-mail is not sent"
 fi
 case "$(q "SELECT path FROM call_log")" in
-*complaint:send\ complaint:tell*) ok "the call log shows the case sent" ;;
+*complaint:send\ complaint:sent\ complaint:tell*) ok "the call log shows the case sent" ;;
 *) nok "the call log shows the case sent" ;;
 esac
 
@@ -181,6 +183,67 @@ run 0 "case $no: closed" "then it closes" -- case close "$no" --staff 12
 [ "$(q "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM case_events
     ORDER BY id)")" = "created reply closed" ]
 check $? "each step kept"
+
+# Hang-ups before "send" (kefu-flow(5), HANG-UP): after recording, at
+# the review menu, the case is kept unconfirmed with its recording; in
+# the middle of the message, what was said is kept the same way; before
+# the recording, nothing is kept.
+calls() { [ "$(q "SELECT COUNT(*) FROM call_log")" -ge "$1" ]; }
+mkdir "$tmp/c3" "$tmp/c4" "$tmp/c5"
+$call "$tmp/line.sock" 13900000003 "$tmp/c3" fast k:6 k:1 'k:#' r:2.0 \
+    bye >"$tmp/c3.out" 2>&1
+tap_wait 10 calls 2
+$call "$tmp/line.sock" 13900000004 "$tmp/c4" fast k:6 k:2 'k:#' R:1.5 \
+    >"$tmp/c4.out" 2>&1
+tap_wait 10 calls 3
+$call "$tmp/line.sock" 13900000005 "$tmp/c5" fast k:6 k:1 bye \
+    >"$tmp/c5.out" 2>&1
+tap_wait 10 calls 4
+mkdir "$tmp/c6"
+$call "$tmp/line.sock" 13900000006 "$tmp/c6" fast k:6 k:1 'k:#' r:1.0 \
+    k:3 bye >"$tmp/c6.out" 2>&1
+tap_wait 10 calls 5
+check $? "four callers hang up before the case is sent" "$log"
+[ "$(q "SELECT kind || ' ' || confirmed || ' ' || status FROM requests
+    WHERE caller_id = '13900000003'")" = "complaint 0 new" ]
+check $? "hung up at the review: the case is kept, unconfirmed" "$log"
+rec=$(q "SELECT voice_path FROM requests WHERE caller_id = '13900000003'")
+d=$(soxi -D "$rec" 2>/dev/null)
+awk -v d="$d" 'BEGIN { exit !(d >= 1.9 && d <= 2.1) }'
+check $? "with its recording of the 2 s said ($d s)"
+no3=$(q "SELECT ticket_no FROM requests WHERE caller_id = '13900000003'")
+run 0 "^$no3 .* 2  unconfirmed\$" "kefu case list marks it unconfirmed" \
+    -- case list
+hasnt "^$no .*unconfirmed" "... and not the case that was sent"
+run 0 "confirmed: *no (the caller hung up before sending)" \
+    "kefu case show says so" -- case show "$no3"
+has "by phone, unconfirmed (the caller hung up before sending)" \
+    "its first step too"
+case "$(q "SELECT path FROM call_log WHERE caller_id = '13900000003'")" in
+*complaint:review\ complaint:left\ complaint:left_sent\ complaint:left_keep\ complaint:done)
+	ok "the call log shows the hang-up node's path" ;;
+*)	nok "the call log shows the hang-up node's path"
+	q "SELECT path FROM call_log WHERE caller_id = '13900000003'" |
+	    sed 's/^/#   /' ;;
+esac
+[ "$(q "SELECT kind || ' ' || confirmed FROM requests
+    WHERE caller_id = '13900000004'")" = "suggestion 0" ]
+check $? "hung up while recording: kept, unconfirmed" "$log"
+rec=$(q "SELECT voice_path FROM requests WHERE caller_id = '13900000004'")
+d=$(soxi -D "$rec" 2>/dev/null)
+awk -v d="$d" 'BEGIN { exit !(d >= 1.0 && d <= 1.6) }'
+check $? "with what was said before the hang-up ($d s of 1.5 s)"
+[ "$(q "SELECT COUNT(*) FROM requests
+    WHERE caller_id = '13900000005'")" = 0 ]
+check $? "hung up before recording: no case" "$log"
+[ "$(q "SELECT confirmed FROM requests WHERE caller_id = '13900000006'")" \
+    = 1 ]
+check $? "hung up after pressing send (at the call-back question): kept, \
+confirmed"
+[ "$(q "SELECT COUNT(*) FROM requests")" = 4 ]
+check $? "four cases in all"
+[ "$(q "SELECT confirmed FROM requests WHERE ticket_no = '$no'")" = 1 ]
+check $? "the case sent is confirmed"
 
 # SIGKILL in the middle of a message
 mkdir "$tmp/c2"

@@ -39,7 +39,11 @@ has "play_lang.xml:7: play lang: language \"en\" is not configured" \
     "play lang=: an unknown language"
 has "play_lang.xml:6: prompt \"a.zh_only\" is missing in the yue catalog (the play is spoken in yue)" \
     "play lang=: a prompt missing in that language"
-has "problems in 10 flows" "problem count"
+has "hangup_speaks.xml:7: play bye follows the hang-up node \"gone\" (line 6), where the line is gone" \
+    "hangup=: a node after it that would speak"
+has "hangup_unset.xml:18: if reads variable \"late\", which is not set on every path to it" \
+    "hangup=: a second start for the variables"
+has "problems in 12 flows" "problem count"
 run 1 "unreachable.xml:5" "structure only still finds unreachable nodes" -- flow check -n -d "$d/check"
 hasnt "no mapping" "structure only does not look up mappings"
 

@@ -6,8 +6,9 @@
 # and nothing kept (no row, no file): a file that is not sound, a silent
 # one, a clipped one, a two-hour one, dates that are no dates or out of
 # order, and a store that cannot take the row after the file was made;
-# list, end.
-tap_name=notice-cli
+# list, end.  KEFU_ENGINE=postgresql or mysql runs it on the test
+# servers (t/notice-cli-pg.sh, t/notice-cli-mariadb.sh; tap_engine).
+tap_name=notice-cli${KEFU_ENGINE:+-$KEFU_ENGINE}
 . "$(dirname "$0")/tap.sh"
 
 for p in sqlite3 sox soxi; do
@@ -18,7 +19,7 @@ for p in sqlite3 sox soxi; do
 done
 tap_conf
 tap_sql
-q() { sqlite3 "$tmp/kefu.db" "$1"; }
+tap_engine
 rows() { q "SELECT COUNT(*) FROM local_notices"; }
 files() { ls -A "$tmp/spool" 2>/dev/null | wc -l; }
 today=$(date +%Y-%m-%d)

@@ -2,23 +2,26 @@
 # special-cli.sh: `kefu special add|list|end` on a SQLite catalog -- a
 # special added by barcode or PLU is what the promotions menu (key 2)
 # then says; an unknown barcode, a bad price or dates are refused with
-# nothing written; end takes one off at once.
-tap_name=special-cli
+# nothing written; end takes one off at once.  KEFU_ENGINE=postgresql
+# or mysql puts the catalog on the test servers (t/special-cli-pg.sh,
+# t/special-cli-mariadb.sh; tap_engine).
+tap_name=special-cli${KEFU_ENGINE:+-$KEFU_ENGINE}
 . "$(dirname "$0")/tap.sh"
 
 tap_conf
+tap_engine catalog
 if ! command -v sqlite3 >/dev/null 2>&1 ||
     ! "$kefu" -c "$conf" catalog build >"$tmp/out" 2>&1; then
 	echo "1..0 # SKIP no sqlite3 or no SQLite catalog: $(tail -1 "$tmp/out")"
 	exit 0
 fi
-sqlite3 "$tmp/catalog.db" "INSERT INTO products (barcode, plu, name, spec,
+q "INSERT INTO products (barcode, plu, name, spec,
     unit, category, price) VALUES
     ('6901234567892', '1001', '金龙鱼大米', '5千克', '袋', '粮油', 39.90),
     ('6909876543210', '1002', '伊利纯牛奶', '250毫升', '盒', '乳品', 3.50);"
 today=$(date +%Y-%m-%d)
 count() {
-	sqlite3 "$tmp/catalog.db" "SELECT COUNT(*) FROM promotions" >"$tmp/n"
+	q "SELECT COUNT(*) FROM promotions" >"$tmp/n"
 	[ "$(cat "$tmp/n")" = "$1" ]
 }
 

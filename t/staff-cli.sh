@@ -3,10 +3,14 @@
 # errors, PIN lockout after pin-attempts wrong PINs (the right PIN then
 # refused until pin-reset), a disabled staff member refused, and the PIN
 # never on the command line, in the output or in the log.
-tap_name=staff-cli
+# KEFU_ENGINE=postgresql or mysql runs it on the test servers
+# (t/staff-cli-pg.sh, t/staff-cli-mariadb.sh; tap_engine).
+tap_name=staff-cli${KEFU_ENGINE:+-$KEFU_ENGINE}
 . "$(dirname "$0")/tap.sh"
 
 tap_conf
+tap_sql
+tap_engine
 sed -i 's/^datasource = local$/&\npin-attempts = 3\npin-iterations = 2000/' \
     "$conf"
 all=$tmp/all
@@ -91,6 +95,6 @@ has "no staff 3003" "$tmp/out" "naming it"
 
 hasnt "482913\|24681357\|556677\|111111" "$all" \
     "no PIN in any output or log line"
-sqlite3 "$tmp/kefu.db" "SELECT pin_hash FROM staff_access" >"$tmp/out" 2>&1
+q "SELECT pin_hash FROM staff_access" >"$tmp/out" 2>&1
 has "^pbkdf2-sha256[$]2000[$][0-9a-f]\{32\}[$]" "$tmp/out" "PINs stored as PBKDF2 hashes"
 tap_done

@@ -3,15 +3,20 @@
 # booked at the desk (its after-sales case and the confirmation SMS), a
 # full slot no longer listed and refused with nothing written, a slot
 # that is not configured refused, list and show, a move (the slot freed,
-# a second SMS) and a cancel (a third), usage errors; by phone (kefu
+# a second SMS) and a cancel (a third), a visit done (refused when
+# cancelled, before its day, twice), usage errors; by phone (kefu
 # call): a common question answered, remote help on the call-back list,
 # a visit confirmed to the customer of the order number given, changed
 # only from the number it was booked for; and a [visits] section that
-# is wrong named with its file and line.
-tap_name=visit-cli
+# is wrong named with its file and line.  KEFU_ENGINE=postgresql or
+# mysql runs it on the test servers (t/visit-cli-pg.sh,
+# t/visit-cli-mariadb.sh; tap_engine).
+tap_name=visit-cli${KEFU_ENGINE:+-$KEFU_ENGINE}
 . "$(dirname "$0")/tap.sh"
 
 tap_conf
+tap_sql
+tap_engine
 cat >>"$conf" <<EOC
 [visits]
 monday = 08:00-09:00/1, 10:00-11:00/2
@@ -23,7 +28,6 @@ saturday = 08:00-09:00/1, 10:00-11:00/2
 sunday = 08:00-09:00/1, 10:00-11:00/2
 visit-days = 2
 EOC
-q() { sqlite3 "$tmp/kefu.db" "$1"; }
 tom=$(date -d tomorrow +%F)
 
 run 0 "initialised" "a new store" -- db init
@@ -64,8 +68,8 @@ run 0 "booked by:   7" "show" -- visit show "$no"
 run 0 "moved to $tom 10:00-11:00" "moved" -- \
     visit move "$no" "$tom" 10:00-11:00 --staff 7
 run 0 "^$tom 08:00-09:00 0/1$" "the old slot is free again" -- visit slots
-[ "$(q "SELECT group_concat(status, ' ') FROM (SELECT status FROM visits
-    ORDER BY id)")" = "moved booked" ]
+[ "$(q "SELECT status FROM visits ORDER BY id" | tr '\n' ' ')" = \
+    "moved booked " ]
 check $? "the old visit kept as moved, a new one booked"
 run 0 "home visit cancelled" "cancelled" -- visit cancel "$no" --staff 7
 [ "$(q "SELECT COUNT(*) FROM outbox WHERE recipient = '13800000001'")" = 3 ]
@@ -74,13 +78,45 @@ has_cancel=$(q "SELECT body FROM outbox WHERE idem_key LIKE '%:cancelled'")
 case "$has_cancel" in *"上门服务预约已取消，案件编号 $no"*) ok "the \
 cancellation SMS names the case" ;; *) nok "the cancellation SMS: \
 $has_cancel" ;; esac
-run 1 "has no home visit booked" "nothing booked to show" -- \
+run 0 "status: *cancelled" "show shows the cancelled visit" -- \
     visit show "$no"
-run 1 "has no home visit booked" "nor to cancel" -- \
+has "changed by:  7" "... and who cancelled it"
+run 1 "has no home visit booked" "nothing to cancel" -- \
     visit cancel "$no" --staff 7
 run 0 "cancelled" "list --all shows it" -- visit list --all
 run 0 "home visit $tom 10:00-11:00 cancelled" \
     "the case keeps every step" -- case show "$no"
+
+# Done: refused when cancelled, before its day, without --staff, twice
+run 1 "was cancelled: it cannot be done" "a cancelled visit is not done" \
+    -- visit done "$no" --staff 7
+run 2 "--staff NO is required" "done needs --staff" -- visit done "$no"
+run 2 "usage: kefu visit" "done takes one case" -- visit done --staff 7
+run 0 "booked" "another visit booked" -- visit book "$tom" 08:00-09:00 \
+    --phone 13800000003 --staff 7
+no2=$(q "SELECT r.ticket_no FROM requests r JOIN visits v ON
+    v.request_id = r.id WHERE v.phone = '13800000003'")
+run 1 "is on $tom: it cannot be done before that day" \
+    "not done before its day" -- visit done "$no2" --staff 8
+# the day comes
+q "UPDATE visits SET visit_date = '$(date +%F)' WHERE phone = '13800000003'"
+run 0 "case $no2: home visit done" "done on its day" -- \
+    visit done "$no2" --staff 8 --note "更换了滤芯"
+[ "$(q "SELECT status || ' ' || changed_by || ' ' || note FROM visits
+    WHERE phone = '13800000003'")" = "done 8 更换了滤芯" ]
+check $? "the visit is done, by whom, with the note"
+run 0 "status: *done" "show shows it done" -- visit show "$no2"
+has "note: *更换了滤芯" "... with the note"
+has "changed by:  8" "... and who did it"
+run 0 "^$no2 .* done " "list --all shows it done" -- visit list --all
+run 0 "home visit $(date +%F) 08:00-09:00 done: 更换了滤芯" \
+    "the case keeps it as a step" -- case show "$no2"
+run 1 "is already done" "done twice is refused" -- \
+    visit done "$no2" --staff 8
+run 1 "has no home visit booked" "a done visit is not cancelled" -- \
+    visit cancel "$no2" --staff 8
+[ "$(q "SELECT COUNT(*) FROM outbox WHERE recipient = '13800000003'")" = 1 ]
+check $? "done sends the customer nothing (the booking's SMS only)"
 
 # By phone (kefu call, flows/aftersales.xml through the complaint menu).
 # call CALLER KEYS: a call; its trace in $tmp/out.
@@ -122,6 +158,9 @@ check $? "the customer's own number cancels it"
 [ "$(q "SELECT status FROM visits WHERE phone = '13600000006'")" = \
     cancelled ]
 check $? "then it is cancelled"
+rno=$(q "SELECT ticket_no FROM requests WHERE callback_at IS NOT NULL")
+run 1 "case $rno has no home visit" "remote help has no visit to mark \
+done" -- visit done "$rno" --staff 8
 
 sed -i 's/^monday = .*/monday = 9-12\/2/' "$conf"
 line=$(grep -n '^monday' "$conf" | cut -d: -f1)

@@ -171,11 +171,12 @@ cmd_case_list(struct cli_store *st, const struct cmd_case_opts *o)
 	printf("%-10s %-11s %-8s %-19s %-12s %-16s %s\n", "NO", "KIND",
 	    "STATUS", "RECEIVED", "DEPARTMENT", "CALLER", "SECONDS");
 	for (i = 0; i < n; i++)
-		printf("%-10s %-11s %-8s %-19s %-12s %-16s %u\n", c[i].no,
+		printf("%-10s %-11s %-8s %-19s %-12s %-16s %u%s\n", c[i].no,
 		    c[i].kind, c[i].status, c[i].received_at,
 		    c[i].department ? c[i].department : "-",
 		    c[i].caller_id ? c[i].caller_id : "-",
-		    c[i].voice_ms / 1000);
+		    c[i].voice_ms / 1000, c[i].confirmed ? "" :
+		    "  unconfirmed");
 	store_cases_free(c, n);
 	return CLI_OK;
 }
@@ -199,6 +200,8 @@ cmd_case_show(struct cli_store *st, const char *no)
 	cmd_case_field("case:", c->no);
 	cmd_case_field("kind:", c->kind);
 	cmd_case_field("status:", c->status);
+	cmd_case_field("confirmed:", c->confirmed ? NULL : "no (the caller "
+	    "hung up before sending)");
 	cmd_case_field("received:", c->received_at);
 	cmd_case_field("department:", c->department);
 	cmd_case_field("assigned to:", c->assigned_to);

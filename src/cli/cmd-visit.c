@@ -1,10 +1,10 @@
 /*
- * cmd-visit.c: `kefu visit slots|book|list|show|cancel|move` -- the
+ * cmd-visit.c: `kefu visit slots|book|list|show|cancel|move|done` -- the
  * service desk's side of after-sales home visits: the free slots of
  * [visits], a visit booked for a customer at the desk, the visits of a
- * day, and a visit cancelled or moved (each with its SMS to the
- * customer).  store/visit.c does the work; a visit's case is a case
- * like any other (kefu case show NO).
+ * day, a visit cancelled or moved (each with its SMS to the customer),
+ * and a visit done (with what the desk notes).  store/visit.c does the
+ * work; a visit's case is a case like any other (kefu case show NO).
  */
 #include "config.h"
 
@@ -27,12 +27,13 @@ cmd_visit_usage(FILE *fp)
 	    "       kefu visit list [--date DATE] [--all]\n"
 	    "       kefu visit show CASE\n"
 	    "       kefu visit cancel CASE --staff NO\n"
-	    "       kefu visit move CASE DATE SLOT --staff NO\n");
+	    "       kefu visit move CASE DATE SLOT --staff NO\n"
+	    "       kefu visit done CASE --staff NO [--note TEXT]\n");
 }
 
 /* The options every verb may take; each verb says which it allows. */
 struct cmd_visit_opts {
-	const char *date, *phone, *purchase, *member, *staff;
+	const char *date, *phone, *purchase, *member, *staff, *note;
 	int all;
 };
 
@@ -48,6 +49,7 @@ static const struct {
 	{ "show", "", 1, 0 },
 	{ "cancel", "S:", 1, 1 },
 	{ "move", "S:", 3, 1 },
+	{ "done", "S:n:", 1, 1 },
 };
 
 static int
@@ -61,13 +63,15 @@ cmd_visit_getopt(int argc, char **argv, const char *allowed,
 		{ "purchase", required_argument, NULL, 'u' },
 		{ "member", required_argument, NULL, 'M' },
 		{ "staff", required_argument, NULL, 'S' },
+		{ "note", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	memset(o, 0, sizeof *o);
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "d:Ap:u:M:S:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:Ap:u:M:S:n:", opts,
+	    NULL)) != -1) {
 		if (c == '?' || strchr(allowed, c) == NULL)
 			return -1;
 		switch (c) {
@@ -77,6 +81,7 @@ cmd_visit_getopt(int argc, char **argv, const char *allowed,
 		case 'u': o->purchase = optarg; break;
 		case 'M': o->member = optarg; break;
 		case 'S': o->staff = optarg; break;
+		case 'n': o->note = optarg; break;
 		}
 	}
 	return optind;
@@ -160,11 +165,11 @@ cmd_visit_show(struct cli_store *st, const char *no)
 	struct store_visit *v;
 	char *cause = NULL;
 
-	if (store_visit_get(st->src, no, NULL, &v, &cause) == -1)
+	if (store_visit_last(st->src, no, &v, &cause) == -1)
 		return cmd_visit_fail(cause);
 	if (v == NULL) {
-		fprintf(stderr, "kefu visit: case %s has no home visit "
-		    "booked\n", no);
+		fprintf(stderr, "kefu visit: case %s has no home visit\n",
+		    no);
 		return CLI_FAIL;
 	}
 	cmd_visit_field("case:", v->case_no);
@@ -177,6 +182,12 @@ cmd_visit_show(struct cli_store *st, const char *no)
 	cmd_visit_field("booked by:", v->booked_by ? v->booked_by :
 	    "the caller, by phone");
 	cmd_visit_field("call:", v->call_ref);
+	if (strcmp(v->status, "booked") != 0) {
+		cmd_visit_field("changed:", v->changed_at);
+		cmd_visit_field("changed by:", v->changed_by ?
+		    v->changed_by : "the caller, by phone");
+	}
+	cmd_visit_field("note:", v->note);
 	if (v->outbox_id != 0)
 		printf("%-12s outbox %lld\n", "SMS:", (long long)v->outbox_id);
 	store_visits_free(v, 1);
@@ -191,6 +202,13 @@ cmd_visit_change(struct cli_store *st, struct store_visit_policy *pol,
 	char *cause = NULL;
 	int full;
 
+	if (strcmp(verb, "done") == 0) {
+		if (store_visit_done(st->src, w[0], o->note, &ch,
+		    &cause) == -1)
+			return cmd_visit_fail(cause);
+		printf("case %s: home visit done\n", w[0]);
+		return CLI_OK;
+	}
 	if (strcmp(verb, "cancel") == 0) {
 		if (store_visit_cancel(st->src, pol, w[0], &ch, &cause) == -1)
 			return cmd_visit_fail(cause);

@@ -492,7 +492,8 @@ chk_meet(chk_word *in, const chk_word *tmp, size_t nwords)
  * the edges, each node taken again only when its set shrank.
  */
 static void
-chk_flow_sets(struct chk *c, chk_word *in, unsigned char *reached)
+chk_flow_sets(struct chk *c, const struct flow_node *root, chk_word *in,
+    unsigned char *reached)
 {
 	const struct flow *f = c->f;
 	const struct flow_node *n;
@@ -504,8 +505,8 @@ chk_flow_sets(struct chk *c, chk_word *in, unsigned char *reached)
 	queue = xcalloc(f->nnodes, sizeof *queue);
 	queued = xcalloc(f->nnodes, 1);
 	tmp = xcalloc(nw ? nw : 1, sizeof *tmp);
-	queue[count++] = f->start->pos;
-	queued[f->start->pos] = 1;
+	queue[count++] = root->pos;
+	queued[root->pos] = 1;
 	while (count > 0) {
 		i = queue[head];
 		head = (head + 1) % f->nnodes;
@@ -535,6 +536,83 @@ chk_flow_sets(struct chk *c, chk_word *in, unsigned char *reached)
 	free(tmp);
 }
 
+/* Can the caller's hang-up be noticed at node n (it speaks or listens)? */
+static int
+chk_hears_hangup(const struct flow_node *n)
+{
+	return !flow_node_silent(n);
+}
+
+/*
+ * The hangup= node is a second start: what is surely set on entry to it
+ * is what is surely set at every node where a hang-up can be noticed
+ * (nothing a sub-flow called there returns).  Its paths are then
+ * followed as the start's are.
+ */
+static void
+chk_hangup_sets(struct chk *c, chk_word *in, unsigned char *reached)
+{
+	const struct flow *f = c->f;
+	const struct flow_node *h = f->on_hangup;
+	size_t i, k, nw = c->nwords;
+	chk_word *entry = xcalloc(nw + 1, sizeof *entry);
+	int any = 0;
+
+	memset(entry, 0xff, nw * sizeof *entry);
+	for (i = 0; i < f->nnodes; i++)
+		if (reached[i] && chk_hears_hangup(f->nodes[i])) {
+			chk_meet(entry, in + i * nw, nw);
+			any = 1;
+		}
+	if (!any)       /* never reached: what the start has */
+		memcpy(entry, in + f->start->pos * nw, nw * sizeof *entry);
+	if (reached[h->pos])
+		chk_meet(in + h->pos * nw, entry, nw);
+	else {
+		for (k = 0; k < nw; k++)
+			in[h->pos * nw + k] = entry[k];
+		reached[h->pos] = 1;
+	}
+	free(entry);
+	chk_flow_sets(c, h, in, reached);
+}
+
+/*
+ * Nothing reachable from the hangup= node may speak or listen: the line
+ * is gone there (the interpreter stops at such a node).
+ */
+static void
+chk_hangup_silent(struct chk *c)
+{
+	const struct flow *f = c->f;
+	const struct flow_node *n, *h = f->on_hangup;
+	size_t *stack, top = 0, i;
+	unsigned char *seen;
+
+	stack = xcalloc(f->nnodes, sizeof *stack);
+	seen = xcalloc(f->nnodes, 1);
+	stack[top++] = h->pos;
+	seen[h->pos] = 1;
+	while (top > 0) {
+		n = f->nodes[stack[--top]];
+		if (!flow_node_silent(n))
+			chk_err(c, n->line, "%s%s%s follows the hang-up node "
+			    "\"%s\" (line %d), where the line is gone: only "
+			    "query, set, if, goto, language, return and a "
+			    "silent hangup may", flow_kind_names[n->kind],
+			    n->id ? " " : "", n->id ? n->id : "", h->id,
+			    h->line);
+		for (i = 0; i < n->nedges; i++)
+			if (n->edges[i].to != NULL &&
+			    !seen[n->edges[i].to->pos]) {
+				seen[n->edges[i].to->pos] = 1;
+				stack[top++] = n->edges[i].to->pos;
+			}
+	}
+	free(stack);
+	free(seen);
+}
+
 static void
 chk_dataflow(struct chk *c)
 {
@@ -562,7 +640,9 @@ chk_dataflow(struct chk *c)
 		if (!f->params[k].optional)
 			chk_gen(c, start, f->params[k].name);
 	reached[f->start->pos] = 1;
-	chk_flow_sets(c, in, reached);
+	chk_flow_sets(c, f->start, in, reached);
+	if (f->on_hangup != NULL)
+		chk_hangup_sets(c, in, reached);
 	for (i = 0; i < f->nnodes; i++) {
 		n = f->nodes[i];
 		if (!reached[i]) {
@@ -760,6 +840,8 @@ flow_check(const struct flow_set *set, const struct flow_env *env,
 			chk_node(&c, c.f->nodes[j]);
 		chk_dataflow(&c);
 		chk_free_vars(&c);
+		if (c.f->on_hangup != NULL)
+			chk_hangup_silent(&c);
 	}
 	return c.n;
 }

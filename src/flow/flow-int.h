@@ -136,6 +136,8 @@ struct flow {
 	struct strmap ids;              /* id -> top-level node
 					   (flow_find_node) */
 	struct flow_node *start;
+	struct flow_node *on_hangup;    /* hangup=: where the flow goes when
+					   the line is gone, or NULL */
 };
 
 struct flow_set {
@@ -149,6 +151,11 @@ struct flow_node *flow_find_node(const struct flow *f, const char *id);
 struct flow_edge *flow_node_edge(const struct flow_node *n, const char *label);
 /* "main:top" or "main:menu@12" for nodes without an id (static buffer-free). */
 char *flow_node_label(const struct flow_node *n);
+/*
+ * 1 when node n may run with the line gone (after a flow's hangup=
+ * node): it neither speaks nor listens (run.c; the checker's rule too).
+ */
+int flow_node_silent(const struct flow_node *n);
 /* GTIN (EAN-8, UPC-A, EAN-13, GTIN-14) check digit of a digit string. */
 int flow_gtin_ok(const char *s);
 

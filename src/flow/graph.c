@@ -130,6 +130,17 @@ graph_flow(struct strbuf *out, const struct flow_set *set,
 	sb_adds(out, "\";\n");
 	for (i = 0; i < f->nnodes; i++)
 		graph_node(out, f->nodes[i]);
+	if (f->on_hangup != NULL) {
+		/* where the flow goes when the line is gone */
+		sb_adds(out, "    \"hangup:");
+		graph_quoted(out, f->name);
+		sb_adds(out, "\" [shape=plaintext, label=\"line gone\"];\n"
+		    "    \"hangup:");
+		graph_quoted(out, f->name);
+		sb_adds(out, "\" -> ");
+		graph_id(out, f->on_hangup);
+		sb_adds(out, " [style=dashed];\n");
+	}
 	sb_adds(out, "  }\n");
 	for (i = 0; i < f->nnodes; i++) {
 		n = f->nodes[i];

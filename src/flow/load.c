@@ -645,6 +645,13 @@ load_flow(struct loadctx *lc, xmlDocPtr doc)
 		free(start);
 	} else if (f->nnodes > 0)
 		f->start = f->nodes[0];
+	start = xml_attr(root, "hangup");
+	if (start != NULL) {
+		if ((f->on_hangup = flow_find_node(f, start)) == NULL)
+			xml_err(&lc->xe, f->line, "hangup \"%s\": no node "
+			    "with that id", start);
+		free(start);
+	}
 	return f;
 }
 

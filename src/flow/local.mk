@@ -57,6 +57,11 @@ EXTRA_DIST += \
 	t/data/flow/good/sayerr.xml \
 	t/data/flow/good/pages.xml \
 	t/data/flow/good/offer.xml \
+	t/data/flow/good/gone.xml \
+	t/data/flow/good/gone_loop.xml \
+	t/data/flow/check/hangup_speaks.xml \
+	t/data/flow/check/hangup_unset.xml \
+	t/data/flow/bad/hangup.xml \
 	t/data/flow/bad/pager.xml \
 	t/data/flow/check/play_lang.xml \
 	t/data/flow/check/page_prompt.xml \

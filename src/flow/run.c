@@ -164,7 +164,12 @@ struct run {
 	char swallow;           /* a terminator pressed after an entry that
 	                           max-digits completed: dropped if it is the
 	                           very next key */
+	int gone;               /* the line is gone: a hangup= node runs */
+	int gone_steps;         /* nodes it visited */
 };
+
+/* Nodes a hangup= node and what follows may visit: a loop stops there. */
+#define RUN_GONE_STEPS 100
 
 /* What executing a node led to. */
 enum run_rc {
@@ -1081,6 +1086,102 @@ run_node(struct run *r, const struct flow_node *n,
 	return RUN_NEXT;
 }
 
+/*
+ * May node n run with the line gone?  Only what touches no audio: a
+ * query, set, if, goto, return, language, or a <hangup> with nothing to
+ * say.  A <call> is not: its flow may speak.
+ */
+int
+flow_node_silent(const struct flow_node *n)
+{
+	switch (n->kind) {
+	case FK_QUERY:
+	case FK_SET:
+	case FK_IF:
+	case FK_GOTO:
+	case FK_RETURN:
+	case FK_LANG:
+		return 1;
+	case FK_HANGUP:
+		return n->npieces == 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The caller hung up: the innermost flow of the call that has a hangup=
+ * node goes on there with the line gone (the sub-flows it called are
+ * left, their outputs not copied).  NULL when no flow has one.
+ */
+static const struct flow_node *
+run_gone(struct run *r)
+{
+	size_t i = r->nframes;
+
+	while (i > 0 && r->frames[i - 1].flow->on_hangup == NULL)
+		i--;
+	if (i == 0)
+		return NULL;
+	while (r->nframes > i)
+		run_frame_free(&r->frames[--r->nframes]);
+	r->gone = 1;
+	log_debug("flow: the line is gone; flow %s goes on at its hang-up "
+	    "node", run_top(r)->flow->name);
+	return run_top(r)->flow->on_hangup;
+}
+
+/*
+ * The hang-up node's work ended at n (NULL: it ran to its end): the
+ * call's reason says so, and why it stopped when it did not end well.
+ */
+static void
+run_gone_end(struct run *r, const struct flow_node *n, const char *why)
+{
+	char *where = n ? flow_node_label(n) : NULL, *old = r->rec->reason;
+
+	if (why != NULL)
+		log_warnx("flow: the hang-up node of flow %s stopped at %s: "
+		    "%s", run_top(r)->flow->name, where, why);
+	r->rec->reason = xasprintf("%s; then the hang-up node %s%s%s%s",
+	    old, why ? "stopped at " : "ran", why ? where : "",
+	    why ? ": " : "", why ? why : "");
+	free(old);
+	free(where);
+}
+
+/*
+ * One step with the line gone: 0 to run node n, 1 when the hang-up
+ * node's work ends before it (the end of the flow, a node that would
+ * speak, the step limit).
+ */
+static int
+run_gone_step(struct run *r, const struct flow_node *n)
+{
+	char why[64];
+
+	if (n == NULL) {
+		run_gone_end(r, NULL, NULL);
+		return 1;
+	}
+	if (++r->gone_steps > RUN_GONE_STEPS) {
+		snprintf(why, sizeof why, "more than %d nodes (a loop?)",
+		    RUN_GONE_STEPS);
+		run_gone_end(r, n, why);
+		return 1;
+	}
+	if (n->kind == FK_HANGUP && n->npieces == 0) {
+		run_gone_end(r, NULL, NULL);
+		return 1;
+	}
+	if (!flow_node_silent(n)) {
+		run_gone_end(r, n, "it would speak or listen, and the line "
+		    "is gone");
+		return 1;
+	}
+	return 0;
+}
+
 static void
 run_end(struct run *r, enum flow_end e, const struct flow_node *n,
     const char *what)
@@ -1119,6 +1220,8 @@ flow_run(struct flow_set *set, const struct flow_env *env,
 	run_push(&r, f, NULL);
 	n = f->start;
 	for (;;) {
+		if (r.gone && run_gone_step(&r, n))
+			goto done;
 		while (n == NULL) {
 			if (r.nframes == 1) {
 				run_end(&r, FLOW_END_FLOW, last,
@@ -1128,7 +1231,7 @@ flow_run(struct flow_set *set, const struct flow_env *env,
 			}
 			n = run_pop(&r);
 		}
-		if (++rec->steps > max) {
+		if (++rec->steps > max && !r.gone) {
 			run_end(&r, FLOW_END_LOOP, n, "step limit reached");
 			ops->hangup(ch);
 			goto done;
@@ -1143,8 +1246,10 @@ flow_run(struct flow_set *set, const struct flow_env *env,
 			continue;
 		}
 		rc = run_node(&r, n, &next);
-		if (rc == RUN_HANGUP) {
+		if (rc == RUN_HANGUP && !r.gone) {
 			run_end(&r, FLOW_END_CALLER, n, "caller hung up");
+			if ((n = run_gone(&r)) != NULL)
+				continue;
 			goto done;
 		}
 		if (rc == RUN_END) {

@@ -22,6 +22,8 @@
 #include "store/store.h"
 #include "util/util.h"
 
+/* Said to the department of a case the caller did not send. */
+#define CASE_UNCONFIRMED "（未确认：来电者挂机前未按发送）"
 #define CASE_TRIES 10           /* a number taken meanwhile: issue again */
 
 /* The columns struct store_case is read from, in its order. */
@@ -29,7 +31,7 @@
 	"r.assigned_to, r.caller_id, m.customer_no, r.call_ref, " \
 	"r.received_at, r.voice_path, r.voice_ms, r.answer_text, " \
 	"r.answered_by, r.answered_at, r.callback_phone, r.callback_at, " \
-	"r.closed_at, r.closed_by, r.close_reason"
+	"r.closed_at, r.closed_by, r.close_reason, r.confirmed"
 #define CASE_FROM " FROM requests r LEFT JOIN members m ON m.id = " \
 	"r.member_id "
 
@@ -227,7 +229,7 @@ case_insert(struct db_tx *tx, struct case_create *cc)
 	const struct store_case_new *c = cc->c;
 	const char *dept = cc->dept != NULL ? cc->dept->name : NULL;
 	char tmp[32];
-	struct db_param p[11] = {
+	struct db_param p[12] = {
 		{ .type = DBV_TEXT, .s = tmp },
 		{ .type = DBV_TEXT, .s = c->kind },
 		{ .type = DBV_INT, .i = cc->member_id,
@@ -245,6 +247,7 @@ case_insert(struct db_tx *tx, struct case_create *cc)
 		{ .type = DBV_TEXT, .s = c->call_ref,
 		  .null = c->call_ref == NULL },
 		{ .type = DBV_TIMESTAMP, .s = cc->now },
+		{ .type = DBV_INT, .i = !c->unconfirmed },
 	};
 	struct db_param k = { .type = DBV_TEXT, .s = tmp };
 	struct db_param u[2] = { { .type = DBV_TEXT, .s = cc->no },
@@ -254,8 +257,9 @@ case_insert(struct db_tx *tx, struct case_create *cc)
 	    (unsigned long long)now_us());
 	if (case_tx(tx, "INSERT INTO requests (ticket_no, kind, member_id, "
 	    "caller_id, received_at, voice_path, voice_ms, department, "
-	    "callback_phone, call_ref, updated_at) VALUES (?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?)", p, nitems(p), NULL, 0, NULL, &cc->cause) == -1 ||
+	    "callback_phone, call_ref, updated_at, confirmed) VALUES (?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", p, nitems(p), NULL, 0, NULL,
+	    &cc->cause) == -1 ||
 	    case_tx_int(tx, "SELECT id FROM requests WHERE ticket_no = ?",
 	    &k, 1, &cc->id, &cc->cause) == -1 ||
 	    case_issue(tx, cc->now, cc->no, &cc->cause) == -1)
@@ -277,8 +281,9 @@ case_notice_text(const struct case_create *cc, int sms)
 		    case_kind_title(c->kind), cc->no, c->summary,
 		    c->caller_id ? c->caller_id : "未知");
 	if (sms)
-		return xasprintf("新%s %s：来电 %s，留言 %u 秒，请查收邮件或用 "
-		    "kefu case play %s 收听。", case_kind_title(c->kind), cc->no,
+		return xasprintf("新%s %s%s：来电 %s，留言 %u 秒，请查收邮件或"
+		    "用 kefu case play %s 收听。", case_kind_title(c->kind),
+		    cc->no, c->unconfirmed ? CASE_UNCONFIRMED : "",
 		    c->caller_id ? c->caller_id : "未知", c->voice_ms / 1000,
 		    cc->no);
 	return xasprintf("%s部门：\n\n收到新的%s，案件编号 %s。\n\n"
@@ -311,8 +316,9 @@ case_notify(struct db_tx *tx, struct case_create *cc)
 	m.idem_key = key;
 	if (d->email != NULL) {
 		snprintf(key, sizeof key, "case:%s:email", cc->no);
-		snprintf(subject, sizeof subject, "[kefu] 新%s %s",
-		    case_kind_title(cc->c->kind), cc->no);
+		snprintf(subject, sizeof subject, "[kefu] 新%s %s%s",
+		    case_kind_title(cc->c->kind), cc->no, cc->c->unconfirmed ?
+		    CASE_UNCONFIRMED : "");
 		m.channel = "email";
 		m.recipient = d->email;
 		m.recipient_name = d->title;
@@ -348,15 +354,17 @@ static int
 case_create_tx(struct db_tx *tx, void *arg, struct db_err *err)
 {
 	struct case_create *cc = arg;
-	char detail[160];
+	char detail[200];
 
 	free(cc->cause);
 	cc->cause = NULL;
 	memset(case_sqlstate, 0, sizeof case_sqlstate);
 	if (case_insert(tx, cc) == -1)
 		goto fail;
-	snprintf(detail, sizeof detail, "%s%s%s", cc->c->staff_no ?
-	    "at the desk" : "by phone", cc->dept ? ", routed to " :
+	snprintf(detail, sizeof detail, "%s%s%s%s", cc->c->staff_no ?
+	    "at the desk" : "by phone", cc->c->unconfirmed ? ", unconfirmed "
+	    "(the caller hung up before sending)" : "", cc->dept ?
+	    ", routed to " :
 	    ", no department routes it", cc->dept ? cc->dept->name : "");
 	if (case_event(tx, cc->id, "created", cc->now, cc->c->staff_no,
 	    detail, 0, &cc->cause) == -1)
@@ -486,6 +494,7 @@ case_fill(struct store_case *c, struct db_result *r, size_t i)
 	c->closed_at = case_cell(r, i, 17);
 	c->closed_by = case_cell(r, i, 18);
 	c->close_reason = case_cell(r, i, 19);
+	c->confirmed = DB_CELL(r, i, 20)->null || DB_CELL(r, i, 20)->i != 0;
 }
 
 static int
@@ -496,7 +505,7 @@ case_select(struct db_source *src, const char *sql, const struct db_param *p,
 	    DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT,
 	    DBV_TIMESTAMP, DBV_TEXT, DBV_INT, DBV_TEXT, DBV_TEXT,
 	    DBV_TIMESTAMP, DBV_TEXT, DBV_TIMESTAMP, DBV_TIMESTAMP, DBV_TEXT,
-	    DBV_TEXT };
+	    DBV_TEXT, DBV_INT };
 	struct db_query q = { .sql = sql, .params = p, .nparams = np,
 	    .coltypes = vt, .ncoltypes = nitems(vt) };
 	struct db_result *res = NULL;

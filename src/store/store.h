@@ -841,6 +841,8 @@ struct store_case_new {
 	const char *staff_no;   /* taken at the desk by; NULL: by phone */
 	const char *now;        /* NULL: now */
 	const char *summary;    /* a line for the department, or NULL */
+	int unconfirmed;        /* 1: the caller hung up before "send" (a
+				   flow's hang-up node kept the message) */
 	/*
 	 * Run in the case's transaction once the case is written (a home
 	 * visit, store/visit.c); -1 with *cause rolls everything back.
@@ -883,6 +885,7 @@ struct store_case {
 	char *answer_text, *answered_by, *answered_at;
 	char *callback_phone, *callback_at;
 	char *closed_at, *closed_by, *close_reason;
+	int confirmed;          /* 0: the caller hung up before "send" */
 	struct store_case_event *events;        /* store_case_get only */
 	size_t nevents;
 };
@@ -999,6 +1002,7 @@ struct store_visit {
 	char *case_no, *date, *slot, *phone, *purchase, *status;
 	char *booked_at, *booked_by, *changed_at, *changed_by, *call_ref;
 	int64_t outbox_id;      /* its confirmation SMS */
+	char *note;             /* what the desk noted when it was done */
 };
 
 /* Who changes a visit: by phone (phone set) or at the desk (staff_no). */
@@ -1035,6 +1039,21 @@ int store_visit_book(struct db_source *src, const struct conf *conf,
  */
 int store_visit_get(struct db_source *src, const char *no,
     const char *phone, struct store_visit **out, char **cause);
+/*
+ * The case's visit as it is now, whatever its status (booked, done,
+ * cancelled; the rows a move left are history): *out NULL when none.
+ */
+int store_visit_last(struct db_source *src, const char *no,
+    struct store_visit **out, char **cause);
+/*
+ * The booked visit of case no done (kefu visit done): status done,
+ * changed_at/by, the note (at most 400 bytes, or NULL) and a note step
+ * of the case, in one transaction.  Refused (-1, *cause) when the case
+ * has no visit, when it was cancelled or is already done, before its
+ * day, and without ch->staff_no.
+ */
+int store_visit_done(struct db_source *src, const char *no, const char *note,
+    const struct store_visit_change *ch, char **cause);
 /* Visits of a day (NULL: from today on), booked only unless all. */
 int store_visit_list(struct db_source *src, const char *date, int all,
     struct store_visit **out, size_t *n, char **cause);

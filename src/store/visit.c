@@ -26,7 +26,7 @@
 
 #define VISIT_COLS "v.id, r.ticket_no, v.visit_date, v.slot, v.phone, " \
 	"v.purchase, v.status, v.booked_at, v.booked_by, v.changed_at, " \
-	"v.changed_by, v.call_ref, v.outbox_id"
+	"v.changed_by, v.call_ref, v.outbox_id, v.note"
 #define VISIT_FROM " FROM visits v JOIN requests r ON r.id = v.request_id "
 
 static const char *const visit_days[7] = {
@@ -778,7 +778,7 @@ visit_select(struct db_source *src, const char *sql,
 {
 	static const enum db_vtype t[] = { DBV_INT, DBV_TEXT, DBV_DATE,
 	    DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TEXT, DBV_TIMESTAMP, DBV_TEXT,
-	    DBV_TIMESTAMP, DBV_TEXT, DBV_TEXT, DBV_INT };
+	    DBV_TIMESTAMP, DBV_TEXT, DBV_TEXT, DBV_INT, DBV_TEXT };
 	struct db_result *res;
 	struct store_visit *v;
 	size_t i;
@@ -804,6 +804,7 @@ visit_select(struct db_source *src, const char *sql,
 		v->call_ref = visit_cell(res, i, 11);
 		v->outbox_id = DB_CELL(res, i, 12)->null ? 0 :
 		    DB_CELL(res, i, 12)->i;
+		v->note = visit_cell(res, i, 13);
 	}
 	*n = res->nrows;
 	db_result_free(res);
@@ -827,6 +828,7 @@ store_visits_free(struct store_visit *v, size_t n)
 		free(v[i].changed_at);
 		free(v[i].changed_by);
 		free(v[i].call_ref);
+		free(v[i].note);
 	}
 	free(v);
 }
@@ -847,6 +849,170 @@ store_visit_get(struct db_source *src, const char *no, const char *phone,
 		store_visits_free(*out, n);
 		*out = NULL;
 	}
+	return 0;
+}
+
+int
+store_visit_last(struct db_source *src, const char *no,
+    struct store_visit **out, char **cause)
+{
+	struct db_param p = { .type = DBV_TEXT, .s = no };
+	struct store_visit *last;
+	size_t n;
+
+	*out = NULL;
+	if (visit_select(src, "SELECT " VISIT_COLS VISIT_FROM "WHERE "
+	    "r.ticket_no = ? ORDER BY v.id", &p, 1, out, &n, cause) == -1)
+		return -1;
+	if (n == 0) {
+		store_visits_free(*out, n);
+		*out = NULL;
+		return 0;
+	}
+	/* the last row is the case's visit; the ones before it moved */
+	last = xcalloc(1, sizeof *last);
+	*last = (*out)[n - 1];
+	memset(&(*out)[n - 1], 0, sizeof **out);
+	store_visits_free(*out, n);
+	*out = last;
+	return 0;
+}
+
+/* What marking a visit done needs in its transaction. */
+struct visit_done {
+	const char *no, *note, *now;
+	const struct store_visit_change *ch;
+	char *cause;
+};
+
+/*
+ * The case's last visit row, locked for the change: its id, request,
+ * day, slot and status into the strings (caller frees); -1 with *cause
+ * when the case has none.
+ */
+static int
+visit_done_row(struct db_tx *tx, struct visit_done *vd, int64_t id[2],
+    char **date, char **slot, char **status)
+{
+	static const enum db_vtype t[] = { DBV_INT, DBV_INT, DBV_DATE,
+	    DBV_TEXT, DBV_TEXT };
+	struct db_param p = { .type = DBV_TEXT, .s = vd->no };
+	struct db_result *res;
+	size_t last;
+
+	if (visit_run(NULL, tx, "SELECT v.id, v.request_id, v.visit_date, "
+	    "v.slot, v.status" VISIT_FROM "WHERE r.ticket_no = ? ORDER BY "
+	    "v.id", &p, 1, t, nitems(t), &res, &vd->cause) == -1)
+		return -1;
+	if (res->nrows == 0) {
+		db_result_free(res);
+		return kf_error(&vd->cause, "visits: case %.12s has no home "
+		    "visit", vd->no);
+	}
+	last = res->nrows - 1;
+	id[0] = DB_CELL(res, last, 0)->i;
+	id[1] = DB_CELL(res, last, 1)->i;
+	*date = xstrdup(DB_CELL(res, last, 2)->s);
+	*slot = xstrdup(DB_CELL(res, last, 3)->s);
+	*status = xstrdup(DB_CELL(res, last, 4)->s);
+	db_result_free(res);
+	return 0;
+}
+
+/* Why a visit in status on date cannot be done now, or NULL. */
+static char *
+visit_done_refused(const struct visit_done *vd, const char *date,
+    const char *status)
+{
+	if (strcmp(status, "cancelled") == 0)
+		return xasprintf("visits: the home visit of case %.12s was "
+		    "cancelled: it cannot be done", vd->no);
+	if (strcmp(status, "done") == 0)
+		return xasprintf("visits: the home visit of case %.12s is "
+		    "already done", vd->no);
+	if (strcmp(status, "booked") != 0)
+		return xasprintf("visits: the home visit of case %.12s is "
+		    "%s", vd->no, status);
+	if (strncmp(date, vd->now, 10) > 0)
+		return xasprintf("visits: the home visit of case %.12s is on "
+		    "%s: it cannot be done before that day", vd->no, date);
+	return NULL;
+}
+
+static int
+visit_done_tx(struct db_tx *tx, void *arg, struct db_err *err)
+{
+	struct visit_done *vd = arg;
+	char *date = NULL, *slot = NULL, *status = NULL, *detail = NULL;
+	int64_t id[2] = { 0, 0 };
+	int rc = -1;
+	struct db_param u[4] = { { .type = DBV_TIMESTAMP, .s = vd->now },
+	    { .type = DBV_TEXT, .s = vd->ch->staff_no },
+	    { .type = DBV_TEXT, .s = vd->note, .null = vd->note == NULL },
+	    { .type = DBV_INT } };
+	struct db_param e[4] = { { .type = DBV_INT },
+	    { .type = DBV_TIMESTAMP, .s = vd->now },
+	    { .type = DBV_TEXT, .s = vd->ch->staff_no }, { .type = DBV_TEXT } };
+
+	free(vd->cause);
+	vd->cause = NULL;
+	if (visit_done_row(tx, vd, id, &date, &slot, &status) == -1)
+		goto out;
+	if ((vd->cause = visit_done_refused(vd, date, status)) != NULL)
+		goto out;
+	u[3].i = id[0];
+	e[0].i = id[1];
+	e[3].s = detail = xasprintf("home visit %s %s done%s%.400s", date,
+	    slot, vd->note ? ": " : "", vd->note ? vd->note : "");
+	if (visit_run(NULL, tx, "UPDATE visits SET status = 'done', "
+	    "changed_at = ?, changed_by = ?, note = ? WHERE id = ? AND "
+	    "status = 'booked'", u, 4, NULL, 0, NULL, &vd->cause) == -1 ||
+	    visit_run(NULL, tx, "INSERT INTO case_events (request_id, kind, "
+	    "at, staff_no, detail) VALUES (?, 'note', ?, ?, ?)", e, 4, NULL,
+	    0, NULL, &vd->cause) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (rc == -1)
+		snprintf(err->msg, sizeof err->msg, "%s", vd->cause ?
+		    vd->cause : "visits: failed");
+	free(date);
+	free(slot);
+	free(status);
+	free(detail);
+	return rc;
+}
+
+int
+store_visit_done(struct db_source *src, const char *no, const char *note,
+    const struct store_visit_change *ch, char **cause)
+{
+	struct visit_done vd = { .no = no, .note = note, .ch = ch };
+	struct db_err err;
+	char nowbuf[20];
+	int rc;
+
+	if (!store_case_no_valid(no))
+		return kf_error(cause, "visits: '%.20s' is not a case number",
+		    no);
+	if (ch->staff_no == NULL)
+		return kf_error(cause, "visits: a visit is marked done by a "
+		    "member of staff (a staff number)");
+	if (note != NULL && strlen(note) > 400)
+		return kf_error(cause, "visits: the note is %zu bytes, more "
+		    "than 400", strlen(note));
+	vd.now = visit_now(ch->now, nowbuf);
+	pthread_mutex_lock(&visit_mtx);
+	rc = db_tx(src, visit_done_tx, &vd, &err);
+	pthread_mutex_unlock(&visit_mtx);
+	if (rc == -1) {
+		kf_error(cause, "%s", vd.cause ? vd.cause : err.msg);
+		free(vd.cause);
+		return -1;
+	}
+	free(vd.cause);
+	log_info("visits: case %s: home visit done (staff %s)", no,
+	    ch->staff_no);
 	return 0;
 }
 

@@ -37,7 +37,7 @@ svc_case_create(struct svc *svc, const struct svc_builtin *b,
 	struct db_source *src = svc_source(svc, svc->conf->store_datasource);
 	struct store_case_new c;
 	char no[CASE_NO_LEN + 1];
-	const char *rec;
+	const char *rec, *conf;
 
 	memset(&c, 0, sizeof c);
 	c.kind = svc_builtin_arg(in, nin, "kind");
@@ -53,6 +53,13 @@ svc_case_create(struct svc *svc, const struct svc_builtin *b,
 		c.callback_phone = NULL;
 	if (c.caller_id != NULL && *c.caller_id == '\0')
 		c.caller_id = NULL;
+	if ((conf = svc_builtin_arg(in, nin, "confirmed")) != NULL &&
+	    strcmp(conf, "no") != 0 && strcmp(conf, "yes") != 0) {
+		kf_error(cause, "confirmed '%.20s' is neither yes nor no",
+		    conf);
+		return FLOW_Q_INVALID;
+	}
+	c.unconfirmed = conf != NULL && strcmp(conf, "no") == 0;
 	if (!store_case_kind_ok(c.kind)) {
 		kf_error(cause, "kind '%.20s' is none of complaint, "
 		    "suggestion, after_sales", c.kind);
@@ -101,7 +108,7 @@ const struct svc_builtin svc_builtins_case[] = {
 		.name = "kefu.case.create",
 		.what = "a case from a caller's voice message, routed to its "
 		    "department, which is told through the outbox",
-		.nparams = 7,
+		.nparams = 8,
 		.params = {
 			{ "kind", FLOW_T_TEXT, 0 },
 			{ "recording", FLOW_T_RECORDING, 1 },
@@ -110,6 +117,7 @@ const struct svc_builtin svc_builtins_case[] = {
 			{ "member_no", FLOW_T_DIGITS, 1 },
 			{ "caller", FLOW_T_TEXT, 1 },
 			{ "call", FLOW_T_TEXT, 1 },
+			{ "confirmed", FLOW_T_TEXT, 1 },
 		},
 		.nouts = 1,
 		.outs = { { "case_no", FLOW_T_DIGITS } },

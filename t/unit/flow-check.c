@@ -88,6 +88,10 @@ main(void)
 	    "mapping drawn");
 	like(sb_str(&out), "\"main:sub\" -> \"sub:play@6\" [style=dashed",
 	    "sub-flow call dashed to the callee's start");
+	sb_reset(&out);
+	ok(flow_graph(set, "gone", &out, NULL) == 0, "graph of gone");
+	like(sb_str(&out), "\"hangup:gone\" -> \"gone:left\" [style=dashed]",
+	    "the hang-up node drawn from \"line gone\"");
 	ok(flow_graph(set, "nope", &out, &cause) == -1,
 	    "graph of unknown flow");
 	like(cause, "no flow \"nope\"", "says which");
@@ -123,5 +127,9 @@ main(void)
 	    "not configured", 2);
 	expect("page_prompt", "page_prompt.xml:5: prompt \"l.missing\" is "
 	    "missing in the zh-CN catalog", 2);
+	expect("hangup_speaks", "hangup_speaks.xml:7: play bye follows the "
+	    "hang-up node \"gone\" (line 6), where the line is gone", 1);
+	expect("hangup_unset", "hangup_unset.xml:18: if reads variable "
+	    "\"late\", which is not set on every path to it", 1);
 	return tap_done();
 }

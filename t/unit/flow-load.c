@@ -233,7 +233,7 @@ main(void)
 	    "test flows load: %s", cause ? cause : "ok");
 	if (set == NULL)
 		return tap_done();
-	is_int(flow_set_count(set), 5, "five flows");
+	is_int(flow_set_count(set), 7, "seven flows");
 	f = flow_set_find(set, "main");
 	ok(f != NULL && f->start != NULL && strcmp(f->start->id, "top") == 0,
 	    "start is the first node");
@@ -291,6 +291,10 @@ main(void)
 	cause = load_one("schema.xml");
 	like(cause, "schema.xml:4:", "schema violation: file:line");
 	like(cause, "dance", "schema violation names the element");
+	free(cause);
+	cause = load_one("hangup.xml");
+	like(cause, "hangup.xml:3: hangup \"nope\": no node with that id",
+	    "hangup= naming no node: file:line");
 	free(cause);
 	cause = load_one("target.xml");
 	like(cause, "target.xml:4: goto \"nowhere\": no node",

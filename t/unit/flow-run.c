@@ -251,6 +251,87 @@ test_hangup(void)
 	is_int(rec.nqueries, 0, "no query after hang-up");
 }
 
+/* The query a hang-up node made (code=STAGE), or "" when none. */
+static const char *
+gone_query(size_t first)
+{
+	return rec.nqueries > first ? rec.queries[first].bound : "";
+}
+
+/*
+ * A flow's hangup= node runs with the line gone: after a hang-up in the
+ * flow or in a sub-flow it called, never after the flow's own <hangup>,
+ * and stops at a node that would speak and after 100 nodes.
+ */
+static void
+test_gone(const char *src, const char *schema)
+{
+	char path[4096], *cause = NULL;
+	const char *files[1] = { path };
+	struct flow_set *bad;
+
+	call_flow("gone", "zh-CN", "^");
+	is_str(flow_script_heard(sc), "g.hello",
+	    "gone: hang-up before recording");
+	is_int(rec.nqueries, 0, "no message: the hang-up node asks nothing");
+	like(rec.reason, "caller hung up in gone:start; then the hang-up "
+	    "node ran", "the reason says the hang-up node ran");
+	like(rec.path.s, "gone:start gone:left gone:end",
+	    "path: the hang-up node after the menu");
+
+	call_flow("gone", "zh-CN", "1 ^");
+	is_str(gone_query(0), "code=0", "hang-up while recording: the "
+	    "message is kept (stage 0)");
+	is_int(rec.end, FLOW_END_CALLER, "still a caller's hang-up");
+
+	call_flow("gone", "zh-CN", "1 ~ ^");
+	is_str(gone_query(0), "code=1", "hang-up in the review menu: kept "
+	    "(stage 1)");
+	is_int(rec.nqueries, 1, "one query");
+
+	call_flow("gone", "zh-CN", "1 ~ 1 ^");
+	like(flow_script_heard(sc), "s.hello", "in the sub-flow");
+	is_str(gone_query(0), "code=1", "hang-up in a sub-flow: the caller's "
+	    "hang-up node runs in its own frame");
+	like(rec.reason, "caller hung up in sub:", "where it was heard");
+
+	call_flow("gone", "zh-CN", "1 ~ 2 ^");
+	is_int(rec.nqueries, 1, "hang-up after sending: only the send");
+	is_str(gone_query(0), "code=2", "the send's query");
+
+	call_flow("gone", "zh-CN", "1 ~ 2");
+	is_int(rec.end, FLOW_END_FLOW, "the flow's own <hangup>");
+	is_int(rec.nqueries, 1, "... runs no hang-up node");
+
+	call_flow("gone_loop", "zh-CN", "^");
+	like(rec.reason, "then the hang-up node stopped at gone_loop:again: "
+	    "more than 100 nodes", "a looping hang-up node is stopped");
+	ok(rec.steps < 200, "after about 100 steps (%d)", rec.steps);
+
+	snprintf(path, sizeof path, "%s/t/data/flow/check/hangup_speaks.xml",
+	    src);
+	if (flow_set_load_files(files, 1, schema, &bad, &cause) == -1) {
+		tap_diag("%s", cause);
+		free(cause);
+		ok(0, "hangup_speaks loads");
+		return;
+	}
+	flow_script_free(sc);
+	flow_record_clear(&rec);
+	sc = flow_script_new("^");
+	{
+		struct flow_call_info info = { "hangup_speaks", "zh-CN", NULL,
+		    "t", NULL };
+
+		flow_run(bad, &env, &info, &flow_script_ops, sc, &rec, NULL);
+	}
+	is_str(flow_script_transcript(sc), "play a.ok (zh) [caller hung up]\n",
+	    "a hang-up node that would speak: nothing played");
+	like(rec.reason, "stopped at hangup_speaks:bye: it would speak or "
+	    "listen", "it stops there, quietly");
+	flow_set_unref(bad);
+}
+
 /*
  * Types cross into a flow as enum flow_type: every word reads back to
  * its type, a misspelt one is refused, and every built-in service's
@@ -505,6 +586,7 @@ main(void)
 	test_secrets();
 	test_types();
 	test_say_error();
+	test_gone(src, schema);
 	flow_script_free(sc);
 	flow_record_clear(&rec);
 	test_threads();
