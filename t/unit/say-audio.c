@@ -306,53 +306,61 @@ speech_secs(const char *path, double *lead, double *trail)
 }
 
 /*
- * Measure n jobs, JOBS_AT_ONCE espeak-ng at a time: j->secs, -1 for a
- * job that failed (and every job of a batch soxi did not answer whole).
+ * Measure the m jobs of j (at most JOBS_AT_ONCE, espeak-ng running side
+ * by side): j->secs, -1 for a job that failed (and every job of the batch
+ * when soxi did not answer for all).
  */
+static void
+jobs_batch(struct audio_cache *c, const char *lang, struct job *j, size_t m)
+{
+	const char *paths[2 * JOBS_AT_ONCE];
+	double secs[2 * JOBS_AT_ONCE] = { 0 };
+	int status, good[JOBS_AT_ONCE];
+	size_t k, np = 0;
+
+	for (k = 0; k < m; k++)
+		good[k] = job_start(c, lang, &j[k]) == 0;
+	for (k = 0; k < m; k++) {
+		if (j[k].pid > 0) {
+			while (waitpid(j[k].pid, &status, 0) == -1 &&
+			    errno == EINTR)
+				;
+			good[k] = good[k] && WIFEXITED(status) &&
+			    WEXITSTATUS(status) == 0;
+		}
+		if (good[k]) {
+			paths[np++] = j[k].ours;
+			paths[np++] = j[k].cont;
+		}
+	}
+	if (np > 0)
+		soxi(paths, np, secs);
+	for (k = 0, np = 0; k < m; k++) {
+		j[k].secs[0] = j[k].secs[1] = -1;
+		if (good[k] && secs[np + 1] >= 0) {
+			j[k].secs[0] = secs[np];
+			j[k].secs[1] = secs[np + 1];
+		}
+		np += good[k] ? 2 : 0;
+		if (good[k] && j[k].alone) {
+			j[k].speech[0] = speech_secs(j[k].ours, &j[k].lead,
+			    &j[k].trail);
+			j[k].speech[1] = speech_secs(j[k].cont, NULL, NULL);
+		}
+		unlink(j[k].ours);
+		unlink(j[k].cont);
+	}
+}
+
+/* Measure n jobs, JOBS_AT_ONCE at a time. */
 static void
 jobs_run(struct audio_cache *c, const char *lang, struct job *j, size_t n)
 {
-	const char *paths[2 * JOBS_AT_ONCE];
-	double secs[2 * JOBS_AT_ONCE];
-	size_t i, k, m, np;
-	int status, good[JOBS_AT_ONCE];
+	size_t i;
 
-	for (i = 0; i < n; i += m) {
-		m = n - i < JOBS_AT_ONCE ? n - i : JOBS_AT_ONCE;
-		for (k = 0; k < m; k++)
-			good[k] = job_start(c, lang, &j[i + k]) == 0;
-		for (k = np = 0; k < m; k++) {
-			if (j[i + k].pid > 0) {
-				while (waitpid(j[i + k].pid, &status, 0) ==
-				    -1 && errno == EINTR)
-					;
-				good[k] = good[k] && WIFEXITED(status) &&
-				    WEXITSTATUS(status) == 0;
-			}
-			if (good[k]) {
-				paths[np++] = j[i + k].ours;
-				paths[np++] = j[i + k].cont;
-			}
-		}
-		if (np > 0)
-			soxi(paths, np, secs);
-		for (k = np = 0; k < m; k++) {
-			j[i + k].secs[0] = j[i + k].secs[1] = -1;
-			if (good[k] && secs[np + 1] >= 0) {
-				j[i + k].secs[0] = secs[np];
-				j[i + k].secs[1] = secs[np + 1];
-			}
-			np += good[k] ? 2 : 0;
-			if (good[k] && j[i + k].alone) {
-				j[i + k].speech[0] = speech_secs(j[i + k].ours,
-				    &j[i + k].lead, &j[i + k].trail);
-				j[i + k].speech[1] = speech_secs(j[i + k].cont,
-				    NULL, NULL);
-			}
-			unlink(j[i + k].ours);
-			unlink(j[i + k].cont);
-		}
-	}
+	for (i = 0; i < n; i += JOBS_AT_ONCE)
+		jobs_batch(c, lang, j + i, n - i < JOBS_AT_ONCE ? n - i :
+		    JOBS_AT_ONCE);
 }
 
 /*
