@@ -11,14 +11,14 @@ bench-sms: bench/sms-bench$(EXEEXT)
 	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/sms-bench$(EXEEXT) 200
 
 ## N simulated modems: messages/s for 1, 2, 4 modems as ratios to one,
-## at a per-message network time (-s, default 100 ms) and at zero latency.
+## at a per-message network time (-s, default 300 ms) and at zero latency.
 noinst_PROGRAMS += bench/sms-scale
 bench_sms_scale_SOURCES = bench/sms-scale.c
 bench_sms_scale_LDADD = t/sim/libgsmsim.a $(KEFU_LIBS)
 
 bench: bench-sms-scale
 bench-sms-scale: bench/sms-scale$(EXEEXT)
-	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/sms-scale$(EXEEXT) -n 120 -s 100
+	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/sms-scale$(EXEEXT) -n 60 -s 300
 	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/sms-scale$(EXEEXT) -n 400 -s 0
 
 ## kefu beside gammu-smsd on the same zero-latency simulator (needs

@@ -400,6 +400,46 @@ store_apply(struct db_source *src, const struct store_migration *m,
 	return 0;
 }
 
+/*
+ * An SQLite store is kept in write-ahead-log mode: readers no longer wait
+ * for a writer's commit (nor a commit for readers), and a commit is one
+ * fsync instead of several.  Several outbox workers (one per GSM modem)
+ * share the file; with the default rollback journal every clash of a
+ * commit and a read costs a busy wait in the driver.  The mode is kept
+ * in the file, so every later connection has it.  Not done when the
+ * connection string names its own JournalMode=; a file that cannot have
+ * it (in memory, a read-only folder) stays as it is, with a warning.
+ */
+static int
+store_sqlite_wal(struct db_source *src, const struct conf_datasource *cfg,
+    char **cause)
+{
+	static const enum db_vtype types[] = { DBV_TEXT };
+	struct db_query q = { .sql = "PRAGMA journal_mode = WAL", .writes = 1,
+	    .coltypes = types, .ncoltypes = 1 };
+	struct db_result *res;
+	struct db_err err;
+	char *own;
+
+	if (cfg != NULL && cfg->nconnect > 0 && (own = store_connstr_get(
+	    cfg->connect[0], "JournalMode")) != NULL) {
+		free(own);
+		return 0;
+	}
+	if (db_run(src, &q, &res, &err) == -1)
+		return kf_error(cause, "datasource %s: setting write-ahead-log "
+		    "mode: %s", db_source_name(src), store_errmsg(src, &err));
+	if (res->nrows != 1 || DB_CELL(res, 0, 0)->null ||
+	    strcasecmp(DB_CELL(res, 0, 0)->s, "wal") != 0)
+		log_warnx("datasource %s: the SQLite file stays in journal "
+		    "mode %s (write-ahead log refused); senders on several "
+		    "modems will wait for each other", db_source_name(src),
+		    res->nrows == 1 && !DB_CELL(res, 0, 0)->null ?
+		    DB_CELL(res, 0, 0)->s : "unknown");
+	db_result_free(res);
+	return 0;
+}
+
 int
 store_upgrade(struct db_source *src, const struct conf_datasource *cfg,
     const char *sqldir, int target, int *applied, char **cause)
@@ -439,6 +479,9 @@ store_upgrade(struct db_source *src, const struct conf_datasource *cfg,
 		prefix = NULL;
 		n++;
 	}
+	if (strcmp(st.dialect, "sqlite") == 0 &&
+	    store_sqlite_wal(src, cfg, cause) == -1)
+		goto out;
 	rc = 0;
 out:
 	if (applied != NULL)

@@ -33,6 +33,7 @@ static const char *const names[] = {
 	"members", "orders", "requests", "messaging", "calls", "member_pins",
 	"outbox", "member_calls", "orders", "sms", "campaigns", "cases",
 	"staff", "visits", "notices", "order_stock", "sms_points",
+	"unconfirmed",
 };
 #define NMIGS ((int)nitems(names))
 
