@@ -178,6 +178,7 @@ main(int argc, char **argv)
 	const char *source = bench_find(source_paths);
 	struct msg_worker_opts o;
 	struct msg_stats st = { 0 };
+	struct db_stats dbs0, dbs1;
 	struct db_adapters *ads = NULL;
 	struct db_source *src;
 	struct conf *conf;
@@ -225,6 +226,9 @@ main(int argc, char **argv)
 	bench_ops.send = bench_send;
 	msg_worker_opts_email(conf, "bench/email", &o);
 	o.once = 1;
+	if (getenv("MAIL_BENCH_STOP") != NULL)
+		raise(SIGSTOP);
+	db_source_stats(src, &dbs0);
 	t0 = now_ms();
 	if (msg_worker_run(src, "sqlite", conf, &bench_ops, &o, &st,
 	    &cause) == -1) {
@@ -232,6 +236,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	ms = now_ms() - t0 + 1;
+	db_source_stats(src, &dbs1);
 	kefu_rate = st.sent * 1000.0 / (double)ms;
 	kill(sinkpid, SIGTERM);
 	waitpid(sinkpid, NULL, 0);
@@ -247,6 +252,8 @@ main(int argc, char **argv)
 	    "checks %.2f ms\n",
 	    bench_send_us / 1000.0 / (st.sent ? st.sent : 1),
 	    ((double)ms - bench_send_us / 1000.0) / (st.sent ? st.sent : 1));
+ 	printf("  SQL statements %8.2f a message\n",
+	    (double)(dbs1.queries - dbs0.queries) / (st.sent ? st.sent : 1));
 	printf("ratio            %8.2f  (goal 0.80)\n", kefu_rate / src_rate);
 	db_source_close(src);
 	conf_free(conf);

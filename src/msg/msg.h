@@ -317,6 +317,9 @@ struct msg_worker_opts {
 	unsigned poll_ms;       /* sleep when nothing is due (0: 1000) */
 	unsigned lease_ms;      /* a claim's lease */
 	unsigned batch;         /* messages per claim */
+	int late;               /* 1: a batch's outcomes are recorded in
+				   the commit that makes the next batch
+				   submitting (e-mail); 0: at once */
 	unsigned rate;          /* messages per second at most, 0: no limit */
 	unsigned retry_ms;      /* first back-off after a temporary failure */
 	unsigned retry_max_ms;  /* back-off ceiling */
