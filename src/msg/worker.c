@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -481,5 +483,106 @@ msg_worker_run(struct db_source *src, const char *dialect,
 	}
 	msg_worker_flush(src, &late);
 	ops->close(state);
+	return rc;
+}
+
+/* One of the workers of msg_worker_run_n, on a thread of its own. */
+struct msg_worker_thr {
+	struct msg_worker_pool *pool;
+	pthread_t thread;
+	struct msg_worker_opts o;
+	char name[128];
+	struct msg_stats st;
+	char *cause;
+	int rc;
+};
+
+/* What the workers of msg_worker_run_n share. */
+struct msg_worker_pool {
+	struct db_source *src;
+	const char *dialect;
+	const struct conf *cfg;
+	const struct msg_transport_ops *ops;
+	atomic_int stop;        /* the caller's stop, or one worker failed */
+	atomic_int running;
+};
+
+static void *
+msg_worker_thread(void *arg)
+{
+	struct msg_worker_thr *w = arg;
+	struct msg_worker_pool *p = w->pool;
+
+	w->rc = msg_worker_run(p->src, p->dialect, p->cfg, p->ops, &w->o,
+	    &w->st, &w->cause);
+	if (w->rc == -1)
+		atomic_store(&p->stop, 1);      /* the others stop too */
+	atomic_fetch_sub(&p->running, 1);
+	return NULL;
+}
+
+static void
+msg_stats_add(struct msg_stats *to, const struct msg_stats *st)
+{
+	to->sent += st->sent;
+	to->retried += st->retried;
+	to->failed += st->failed;
+	to->suppressed += st->suppressed;
+	to->deferred += st->deferred;
+	to->unknown += st->unknown;
+	to->resent += st->resent;
+	to->released += st->released;
+}
+
+int
+msg_worker_run_n(struct db_source *src, const char *dialect,
+    const struct conf *cfg, const struct msg_transport_ops *ops,
+    const struct msg_worker_opts *o, unsigned n, struct msg_stats *st,
+    char **cause)
+{
+	struct msg_worker_pool pool = { src, dialect, cfg, ops, 0, 0 };
+	struct msg_worker_thr *w;
+	unsigned i, started;
+	int rc = 0;
+
+	if (n <= 1)
+		return msg_worker_run(src, dialect, cfg, ops, o, st, cause);
+	w = xcalloc(n, sizeof *w);
+	for (started = 0; started < n; started++) {
+		w[started].pool = &pool;
+		w[started].o = *o;
+		w[started].o.stop = &pool.stop;
+		snprintf(w[started].name, sizeof w[started].name, "%.100s/%u",
+		    o->name, started + 1);
+		w[started].o.name = w[started].name;
+		atomic_fetch_add(&pool.running, 1);
+		if (pthread_create(&w[started].thread, NULL, msg_worker_thread,
+		    &w[started]) != 0) {
+			atomic_fetch_sub(&pool.running, 1);
+			log_warnx("%s: cannot start worker %u of %u", o->name,
+			    started + 1, n);
+			break;
+		}
+	}
+	/* Pass the caller's stop on; with once, each ends on its own. */
+	while (atomic_load(&pool.running) > 0) {
+		if (o->stop != NULL && atomic_load(o->stop))
+			atomic_store(&pool.stop, 1);
+		sleep_ms(50);
+	}
+	for (i = 0; i < started; i++) {
+		pthread_join(w[i].thread, NULL);
+		msg_stats_add(st, &w[i].st);
+		if (w[i].rc == -1 && rc == 0) {
+			*cause = w[i].cause;
+			w[i].cause = NULL;
+			rc = -1;
+		}
+		free(w[i].cause);
+	}
+	free(w);
+	if (started == 0)
+		return kf_error(cause, "%s: no worker could be started",
+		    o->name);
 	return rc;
 }
