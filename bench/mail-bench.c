@@ -1,8 +1,9 @@
 /*
  * mail-bench.c: e-mail throughput of the outbox worker into Postfix's
  * smtp-sink, as a ratio to Postfix's own smtp-source into the same sink
- * in the same run (smtp-source on one connection kept, messages of the
- * same size; the worker on [email] connections, 1 unless given).  The
+ * in the same run (smtp-source on one connection kept, run before and
+ * after the worker and averaged, messages of the same size; the worker
+ * on [email] connections, 1 unless given).  The
  * worker runs in-process on a SQLite store in a scratch folder, so the
  * figure includes every state write the outbox makes per message.
  *
@@ -199,7 +200,7 @@ main(int argc, char **argv)
 	struct db_source *src;
 	struct conf *conf;
 	char addr[32], dir[64], *text, *cause = NULL, *cmd;
-	double src_rate, kefu_rate;
+	double src_rate, src_after, kefu_rate;
 	uint64_t t0, ms;
 	pid_t sinkpid;
 	int port;
@@ -256,6 +257,8 @@ main(int argc, char **argv)
 	getrusage(RUSAGE_SELF, &ru1);
 	db_source_stats(src, &dbs1);
 	kefu_rate = st.sent * 1000.0 / (double)ms;
+	/* again after: a machine whose load changes skews one side less */
+	src_after = bench_source(source, addr, n, size);
 	kill(sinkpid, SIGTERM);
 	waitpid(sinkpid, NULL, 0);
 
@@ -264,7 +267,9 @@ main(int argc, char **argv)
 	    "%u connection%s; SQLite store%s%s, [email] batch = %u\n", n,
 	    size, addr, conns, conns == 1 ? "" : "s", *opts ? " with " : "",
 	    opts, batch);
-	printf("smtp-source      %8.1f msg/s  (one connection)\n", src_rate);
+	printf("smtp-source      %8.1f msg/s  (one connection; %.1f before "
+	    "kefu, %.1f after)\n", (src_rate + src_after) / 2, src_rate,
+	    src_after);
 	printf("kefu outbox      %8.1f msg/s  (%u submitted, %u failed, "
 	    "%.3f ms a message)\n", kefu_rate, st.sent, st.failed + st.retried,
 	    (double)ms / per);
@@ -277,7 +282,8 @@ main(int argc, char **argv)
 	    (bench_cpu_us(&ru1, 0) - bench_cpu_us(&ru0, 0)) / 1000.0 / per);
 	printf("  SQL statements %8.2f a message\n",
 	    (double)(dbs1.queries - dbs0.queries) / per);
-	printf("ratio            %8.2f  (goal 0.80)\n", kefu_rate / src_rate);
+	printf("ratio            %8.2f  (goal 0.80)\n",
+	    kefu_rate * 2 / (src_rate + src_after));
 	db_source_close(src);
 	conf_free(conf);
 	db_adapters_free(ads);
