@@ -1,5 +1,6 @@
 ## e-mail benchmark (owned by msg/): the outbox worker into Postfix's
-## smtp-sink against smtp-source into the same sink.  `make bench-mail`
+## smtp-sink against smtp-source into the same sink; the last line with
+## [email] connections = 4.  `make bench-mail`
 ## (or `make bench`) builds and runs it; see bench/mail-bench.c.
 noinst_PROGRAMS += bench/mail-bench
 bench_mail_bench_SOURCES = bench/mail-bench.c
@@ -12,3 +13,5 @@ bench-mail: bench/mail-bench$(EXEEXT)
 	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/mail-bench$(EXEEXT) 2000 2000
 	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/mail-bench$(EXEEXT) 2000 2000 \
 	    'JournalMode=WAL;SyncPragma=FULL' 100
+	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/mail-bench$(EXEEXT) 2000 2000 \
+	    'JournalMode=WAL;SyncPragma=FULL' 100 4

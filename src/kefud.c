@@ -608,8 +608,9 @@ kefud_mail_main(void *arg)
 	while (!atomic_load(&k->mail_stop)) {
 		memset(&st, 0, sizeof st);
 		if ((dialect == NULL && (dialect = store_dialect(src, ds,
-		    &cause)) == NULL) || msg_worker_run(src, dialect, k->conf,
-		    &msg_mail_ops, &o, &st, &cause) == -1) {
+		    &cause)) == NULL) || msg_worker_run_n(src, dialect,
+		    k->conf, &msg_mail_ops, &o,
+		    (unsigned)k->conf->email_connections, &st, &cause) == -1) {
 			log_warnx("e-mail: the outbox worker stopped, trying "
 			    "again in 5 s: %s", cause);
 			free(cause);
@@ -639,7 +640,9 @@ kefud_mail_start(struct kefud *k)
 		return;
 	}
 	k->mail_running = 1;
-	log_info("e-mail: outbox worker started (%s)", k->conf->email_url);
+	log_info("e-mail: outbox worker started (%s, %d connection%s)",
+	    k->conf->email_url, k->conf->email_connections,
+	    k->conf->email_connections == 1 ? "" : "s");
 }
 
 static void

@@ -1,7 +1,7 @@
 #!/bin/sh
 # kefud-mail.sh: kefud sends queued e-mail on its own (the outbox worker
-# thread) to the real Postfix of build-aux/test-services, and stops
-# cleanly on SIGTERM.  Skips without KEFU_TEST_SMTP unless
+# threads, [email] connections = 2) to the real Postfix of
+# build-aux/test-services, once, and stops cleanly on SIGTERM.  Skips without KEFU_TEST_SMTP unless
 # KEFU_TEST_REQUIRE_SERVERS=1.
 tap_name=kefud-mail
 . "$(dirname "$0")/tap.sh"
@@ -22,6 +22,7 @@ cat >>"$conf" <<EOF
 url = $KEFU_TEST_SMTP
 from = shop@kefu.test
 starttls = no
+connections = 2
 EOF
 run 0 "initialised" "a new store" -- db init
 run 0 "" "the demo catalog" -- catalog build --demo
@@ -30,7 +31,8 @@ tag="kd$$"
 log=$tmp/kefud.log
 tap_kefud "$log" -d
 tap_wait 10 grep -q "outbox worker started" "$log"
-has "e-mail: outbox worker started (smtp://" "$log" "kefud starts the e-mail worker"
+has "e-mail: outbox worker started (smtp://.*, 2 connections)" "$log" \
+    "kefud starts the e-mail worker on two connections"
 
 echo "INSERT INTO outbox (channel, recipient, subject, body, msg_class, idem_key, next_attempt_at, created_at) VALUES ('email', '$tag@kefu.test', '订单确认 $tag', '您的订单已确认', 'transactional', 'kd:$tag', '2026-01-01 00:00:00', '2026-01-01 00:00:00');" |
     isql -b -k "Driver=SQLite3;Database=$tmp/kefu.db" >/dev/null 2>&1
@@ -40,6 +42,9 @@ tap_wait 15 arrived
 check $? "a message queued while kefud runs arrives in the Maildir" "$log"
 has "outbox: message 1 to $tag@kefu.test submitted as " "$log" "kefud logs the queue id"
 run 0 "^1 *email *transactional *submitted" "kefu outbox list shows it submitted" -- outbox list
+copies=$(grep -l "$tag@kefu.test" "$KEFU_TEST_MAILDIR"/new/* | wc -l)
+[ "$copies" -eq 1 ]
+check $? "it arrived once ($copies)"
 
 kill -TERM "$pid"
 wait "$pid"

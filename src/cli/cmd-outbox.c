@@ -221,8 +221,9 @@ cmd_outbox_send(struct cmd_outbox_ctx *x, int argc, char **argv)
 	o.stop = &cmd_outbox_stop;
 	signal(SIGINT, cmd_outbox_sig);
 	signal(SIGTERM, cmd_outbox_sig);
-	if (msg_worker_run(x->st.src, x->dialect, x->st.conf, ops, &o,
-	    &st, &cause) == -1)
+	if (msg_worker_run_n(x->st.src, x->dialect, x->st.conf, ops, &o,
+	    ops == &msg_mail_ops ? (unsigned)x->st.conf->email_connections :
+	    1, &st, &cause) == -1)
 		return cmd_outbox_fail(cause);
 	printf("%s: %u submitted, %u to retry, %u failed, %u suppressed, "
 	    "%u unknown after a crash, %u resent after a crash\n",

@@ -179,6 +179,9 @@ static const struct conf_key conf_keys[] = {
 	  "10m", NULL, 0, "how long a worker owns the messages it claimed" },
 	{ CS_EMAIL, "batch", CT_INT, K(email_batch), 1, 1000, "20", NULL, 0,
 	  "messages claimed at once" },
+	{ CS_EMAIL, "connections", CT_INT, K(email_connections), 1,
+	  CONF_EMAIL_CONNECTIONS, "1", NULL, 0,
+	  "SMTP connections kept open, each with its own outbox worker" },
 	{ CS_EMAIL, "unsubscribe", CT_STRING, K(email_unsubscribe), 0, 0,
 	  NULL, NULL, 0,
 	  "mailbox of List-Unsubscribe's mailto: for marketing "

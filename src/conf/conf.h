@@ -9,6 +9,8 @@
 #ifndef KEFU_CONF_H
 #define KEFU_CONF_H
 
+#define CONF_EMAIL_CONNECTIONS 32 /* [email] connections at most */
+
 #include <stddef.h>
 #include <stdio.h>
 
@@ -158,6 +160,8 @@ struct conf {
 	int email_retry_max_ms; /* back-off ceiling */
 	int email_lease_ms;     /* claim lease */
 	int email_batch;        /* messages per claim */
+	int email_connections;  /* SMTP connections, one worker each (at
+				   most CONF_EMAIL_CONNECTIONS) */
 	char *email_unsubscribe;        /* List-Unsubscribe mailbox, or NULL */
 	char *email_unsubscribe_url;    /* one-click https URL (%s: id), or NULL */
 	/* [slips]: delivery slips (slip/) */

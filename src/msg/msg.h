@@ -345,6 +345,9 @@ struct msg_worker_opts {
 	unsigned poll_ms;       /* sleep when nothing is due (0: 1000) */
 	unsigned lease_ms;      /* a claim's lease */
 	unsigned batch;         /* messages per claim */
+	int late;               /* 1: a batch's outcomes are recorded in
+				   the commit that makes the next batch
+				   submitting (e-mail); 0: at once */
 	unsigned rate;          /* messages per second at most, 0: no limit */
 	unsigned retry_ms;      /* first back-off after a temporary failure */
 	unsigned retry_max_ms;  /* back-off ceiling */
@@ -370,6 +373,19 @@ void msg_worker_opts_smsgw(const struct conf *cfg, const char *name,
 int msg_worker_run(struct db_source *src, const char *dialect,
     const struct conf *cfg, const struct msg_transport_ops *ops,
     const struct msg_worker_opts *opts, struct msg_stats *st, char **cause);
+/*
+ * msg_worker_run on n threads at once (n <= 1: on the caller's), each
+ * with its own transport state -- for e-mail its own SMTP connection --
+ * and its own claims, named opts->name + "/1" ... "/n"; the store's
+ * claim keeps any message from being sent by two of them.  Returns when
+ * every one has (opts->stop, or with once when nothing is due); when
+ * one fails the others are stopped and -1 returned with its *cause.
+ * *st is added to.
+ */
+int msg_worker_run_n(struct db_source *src, const char *dialect,
+    const struct conf *cfg, const struct msg_transport_ops *ops,
+    const struct msg_worker_opts *opts, unsigned n, struct msg_stats *st,
+    char **cause);
 
 /* Local time now + offset seconds as "YYYY-MM-DD HH:MM:SS". */
 void msg_time(char out[20], long offset_s);

@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,6 +60,7 @@ msg_worker_opts_email(const struct conf *cfg, const char *name,
 	o->name = name;
 	o->lease_ms = (unsigned)cfg->email_lease_ms;
 	o->batch = (unsigned)cfg->email_batch;
+	o->late = 1;
 	o->rate = (unsigned)cfg->email_rate;
 	o->retry_ms = (unsigned)cfg->email_retry_ms;
 	o->retry_max_ms = (unsigned)cfg->email_retry_max_ms;
@@ -191,27 +194,27 @@ msg_worker_outcome(const struct store_msg *m, const struct msg_worker_opts *o,
 }
 
 /*
- * Hand one submitting message to the transport; -1 only when the store
- * fails.  *down is set when the transport found its peer unreachable.
+ * Hand one submitting message to the transport, with its attachments:
+ * those of att (the batch's, in message order) from *k on.  *down is
+ * set when the transport found its peer unreachable.
  */
-static int
-msg_worker_one(struct db_source *src, const struct msg_transport_ops *ops,
-    void *state, const struct store_msg *m, const struct msg_worker_opts *o,
-    struct msg_stats *st, int *down, struct msg_worker_done *d,
-    char **cause)
+static void
+msg_worker_one(const struct msg_transport_ops *ops, void *state,
+    const struct store_msg *m, const struct store_attachment *att,
+    size_t natt, size_t *k, const struct msg_worker_opts *o,
+    struct msg_stats *st, int *down, struct msg_worker_done *d)
 {
-	struct store_attachment *att = NULL;
 	struct msg_result r;
-	size_t natt = 0;
+	size_t first;
 
-	if (store_outbox_attachments(src, m->id, &att, &natt, cause) == -1)
-		return -1;
+	while (*k < natt && att[*k].outbox_id < m->id)
+		(*k)++;
+	for (first = *k; *k < natt && att[*k].outbox_id == m->id; (*k)++)
+		;
 	memset(&r, 0, sizeof r);
-	ops->send(state, m, att, natt, &r);
-	store_attachments_free(att, natt);
+	ops->send(state, m, att + first, *k - first, &r);
 	*down = r.outcome != MSG_SENT && r.down;
 	msg_worker_outcome(m, o, &r, st, d);
-	return 0;
 }
 
 /*
@@ -258,43 +261,127 @@ msg_worker_has(const int64_t *ids, size_t n, size_t *k, int64_t id)
 }
 
 /*
+ * Outcomes sent but not yet recorded: with o->late, those of one group
+ * wait for the commit that makes the next group "submitting".
+ */
+struct msg_worker_late {
+	char *token;                    /* the group's claim, or NULL */
+	struct msg_worker_done *done;
+	size_t n;
+};
+
+static struct store_outcome *
+msg_worker_outcomes(const struct msg_worker_late *l)
+{
+	struct store_outcome *out = xcalloc(l->n ? l->n : 1, sizeof *out);
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		out[i] = l->done[i].o;
+	return out;
+}
+
+static void
+msg_worker_late_clear(struct msg_worker_late *l)
+{
+	free(l->token);
+	free(l->done);
+	memset(l, 0, sizeof *l);
+}
+
+/*
+ * Record what waits in l in a transaction of its own.  A failure only
+ * leaves those messages "submitting" for recovery to decide after the
+ * lease (unknown or resent, by class): logged, not returned.
+ */
+static void
+msg_worker_flush(struct db_source *src, struct msg_worker_late *l)
+{
+	struct store_outcome *out;
+	char *cause = NULL;
+
+	if (l->token != NULL && l->n > 0) {
+		out = msg_worker_outcomes(l);
+		if (store_outbox_record(src, l->token, out, l->n,
+		    &cause) == -1) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+		free(out);
+	}
+	msg_worker_late_clear(l);
+}
+
+/*
+ * Make the claim's messages that passed the check "submitting" in one
+ * commit, which also records the outcomes waiting in l; *ids the
+ * messages now submitting.  -1 (logged) when that commit fails: the
+ * waiting outcomes are then recorded on their own.
+ */
+static int
+msg_worker_submitting(struct db_source *src, const char *tok,
+    struct msg_worker_late *l, int64_t **ids, size_t *nids)
+{
+	struct store_outcome *out = msg_worker_outcomes(l);
+	char now[20], *cause = NULL;
+	int rc;
+
+	msg_time(now, 0);
+	rc = store_outbox_submitting_all(src, tok, now, l->token, out, l->n,
+	    ids, nids, &cause);
+	free(out);
+	if (rc == 0) {
+		msg_worker_late_clear(l);
+		return 0;
+	}
+	log_warnx("%s; not sent", cause);
+	free(cause);
+	msg_worker_flush(src, l);
+	return -1;
+}
+
+/*
  * Work one claimed batch: the check at the moment of sending for each
  * message, then every message that passed made "submitting" in one
- * commit, sent one by one, and the outcomes recorded in one transaction.
- * Only "submitting" must be durable before a message is handed over: a
- * crash then leaves it flagged, so it is never sent twice unnoticed.  An
- * outcome recorded late, or lost in a crash, only leaves a message
- * "submitting" for recovery to decide -- so one commit before and one
- * after a group of up to [email] batch messages keep that promise at a
- * fraction of a commit per message.  A crash can leave the whole group
- * "submitting" (unknown or resent, by class): batch = 1 narrows it to
- * the message in hand.  -1 only when the store fails.
+ * commit, sent one by one (their attachments read in one query), and
+ * the outcomes recorded in one transaction -- with o->late, the commit
+ * that makes the next batch "submitting" (msg_worker_flush when there
+ * is none).  Only "submitting" must be durable before a message is
+ * handed over: a crash then leaves it flagged, so it is never sent twice
+ * unnoticed.  An outcome recorded late, or lost in a crash, only leaves
+ * a message "submitting" for recovery to decide -- so one commit before
+ * each group of up to [email] batch messages keeps that promise at a
+ * fraction of a commit per message, and the outcomes of a group are
+ * durable before the next group is handed over.  A crash can leave the
+ * group in hand "submitting" (unknown or resent, by class): batch = 1
+ * narrows it to the message in hand.  -1 only when the store fails.
  */
 static int
 msg_worker_batch(struct db_source *src, const struct conf *cfg,
     const struct msg_transport_ops *ops, void *state, struct store_msg *m,
     size_t n, const char *tok, const struct msg_worker_opts *o,
-    struct msg_stats *st, uint64_t *last, char **cause)
+    struct msg_stats *st, uint64_t *last, struct msg_worker_late *late,
+    char **cause)
 {
+	struct store_attachment *att = NULL;
 	struct msg_worker_done *done;
-	char now[20];
 	int64_t *ids = NULL;
-	size_t i, k = 0, nids = 0, nd = 0;
-	int down = 0, rc = 0;
+	size_t i, k = 0, ka = 0, nids = 0, nd = 0, natt = 0;
+	int down = 0;
 
 	for (i = 0; i < n; i++)
 		if (msg_worker_check(src, cfg, &m[i], tok, st, cause) == -1)
 			return -1;
-	msg_time(now, 0);
-	if (store_outbox_submitting_all(src, tok, now, &ids, &nids,
-	    cause) == -1) {
-		log_warnx("%s; not sent", *cause);
-		free(*cause);
-		*cause = NULL;
+	if (msg_worker_submitting(src, tok, late, &ids, &nids) == -1)
 		return 0;
+	if (nids > 0 && store_outbox_attachments_claim(src, tok, &att, &natt,
+	    cause) == -1) {
+		/* Left "submitting", untried: recovery decides. */
+		free(ids);
+		return -1;
 	}
 	done = xcalloc(nids ? nids : 1, sizeof *done);
-	for (i = 0; i < n && rc == 0; i++) {
+	for (i = 0; i < n; i++) {
 		if (!msg_worker_has(ids, nids, &k, m[i].id))
 			continue;
 		if (o->stop != NULL && atomic_load(o->stop))
@@ -304,27 +391,18 @@ msg_worker_batch(struct db_source *src, const struct conf *cfg,
 			    &done[nd++]);
 		else {
 			msg_worker_pace(o, last);
-			rc = msg_worker_one(src, ops, state, &m[i], o, st,
-			    &down, &done[nd++], cause);
+			msg_worker_one(ops, state, &m[i], att, natt, &ka, o, st,
+			    &down, &done[nd++]);
 		}
 	}
-	if (rc == 0 && nd > 0) {
-		struct store_outcome *out = xcalloc(nd, sizeof *out);
-
-		for (i = 0; i < nd; i++)
-			out[i] = done[i].o;
-		if (store_outbox_record(src, tok, out, nd, cause) == -1) {
-			/* Left "submitting": recovery decides after the
-			 * lease. */
-			log_warnx("%s", *cause);
-			free(*cause);
-			*cause = NULL;
-		}
-		free(out);
-	}
-	free(done);
+	store_attachments_free(att, natt);
 	free(ids);
-	return rc;
+	late->token = xstrdup(tok);
+	late->done = done;
+	late->n = nd;
+	if (!o->late)
+		msg_worker_flush(src, late);
+	return 0;
 }
 
 /* Nothing to send: let the transport hear its peer, or sleep. */
@@ -349,6 +427,7 @@ msg_worker_run(struct db_source *src, const char *dialect,
 	struct store_msg *m;
 	char now[20], lease[20], due[20], *tok;
 	void *state = NULL;
+	struct msg_worker_late late = { 0 };
 	uint64_t last = 0;
 	size_t n;
 	int unknown, resent, rc = 0;
@@ -385,7 +464,7 @@ msg_worker_run(struct db_source *src, const char *dialect,
 			break;
 		released = st->released;
 		rc = msg_worker_batch(src, cfg, ops, state, m, n, tok, o, st,
-		    &last, cause);
+		    &last, &late, cause);
 		if (st->released > released)
 			log_warnx("outbox: %s is down: %u more message(s) wait "
 			    "for the next attempt", ops->name,
@@ -395,11 +474,115 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		if (rc == -1)
 			break;
 		if (n == 0) {
+			/* nothing more to send: record what waits */
+			msg_worker_flush(src, &late);
 			if (o->once)
 				break;
 			msg_worker_idle(ops, state, o);
 		}
 	}
+	msg_worker_flush(src, &late);
 	ops->close(state);
+	return rc;
+}
+
+/* One of the workers of msg_worker_run_n, on a thread of its own. */
+struct msg_worker_thr {
+	struct msg_worker_pool *pool;
+	pthread_t thread;
+	struct msg_worker_opts o;
+	char name[128];
+	struct msg_stats st;
+	char *cause;
+	int rc;
+};
+
+/* What the workers of msg_worker_run_n share. */
+struct msg_worker_pool {
+	struct db_source *src;
+	const char *dialect;
+	const struct conf *cfg;
+	const struct msg_transport_ops *ops;
+	atomic_int stop;        /* the caller's stop, or one worker failed */
+	atomic_int running;
+};
+
+static void *
+msg_worker_thread(void *arg)
+{
+	struct msg_worker_thr *w = arg;
+	struct msg_worker_pool *p = w->pool;
+
+	w->rc = msg_worker_run(p->src, p->dialect, p->cfg, p->ops, &w->o,
+	    &w->st, &w->cause);
+	if (w->rc == -1)
+		atomic_store(&p->stop, 1);      /* the others stop too */
+	atomic_fetch_sub(&p->running, 1);
+	return NULL;
+}
+
+static void
+msg_stats_add(struct msg_stats *to, const struct msg_stats *st)
+{
+	to->sent += st->sent;
+	to->retried += st->retried;
+	to->failed += st->failed;
+	to->suppressed += st->suppressed;
+	to->deferred += st->deferred;
+	to->unknown += st->unknown;
+	to->resent += st->resent;
+	to->released += st->released;
+}
+
+int
+msg_worker_run_n(struct db_source *src, const char *dialect,
+    const struct conf *cfg, const struct msg_transport_ops *ops,
+    const struct msg_worker_opts *o, unsigned n, struct msg_stats *st,
+    char **cause)
+{
+	struct msg_worker_pool pool = { src, dialect, cfg, ops, 0, 0 };
+	struct msg_worker_thr *w;
+	unsigned i, started;
+	int rc = 0;
+
+	if (n <= 1)
+		return msg_worker_run(src, dialect, cfg, ops, o, st, cause);
+	w = xcalloc(n, sizeof *w);
+	for (started = 0; started < n; started++) {
+		w[started].pool = &pool;
+		w[started].o = *o;
+		w[started].o.stop = &pool.stop;
+		snprintf(w[started].name, sizeof w[started].name, "%.100s/%u",
+		    o->name, started + 1);
+		w[started].o.name = w[started].name;
+		atomic_fetch_add(&pool.running, 1);
+		if (pthread_create(&w[started].thread, NULL, msg_worker_thread,
+		    &w[started]) != 0) {
+			atomic_fetch_sub(&pool.running, 1);
+			log_warnx("%s: cannot start worker %u of %u", o->name,
+			    started + 1, n);
+			break;
+		}
+	}
+	/* Pass the caller's stop on; with once, each ends on its own. */
+	while (atomic_load(&pool.running) > 0) {
+		if (o->stop != NULL && atomic_load(o->stop))
+			atomic_store(&pool.stop, 1);
+		sleep_ms(50);
+	}
+	for (i = 0; i < started; i++) {
+		pthread_join(w[i].thread, NULL);
+		msg_stats_add(st, &w[i].st);
+		if (w[i].rc == -1 && rc == 0) {
+			*cause = w[i].cause;
+			w[i].cause = NULL;
+			rc = -1;
+		}
+		free(w[i].cause);
+	}
+	free(w);
+	if (started == 0)
+		return kf_error(cause, "%s: no worker could be started",
+		    o->name);
 	return rc;
 }

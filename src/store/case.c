@@ -330,7 +330,7 @@ case_notify(struct db_tx *tx, struct case_create *cc)
 		if (rc == 0 && cc->c->voice_path != NULL) {
 			snprintf(file, sizeof file, "case-%s.wav", cc->no);
 			a = (struct store_attachment){ "audio/wav", file,
-			    cc->c->voice_path, NULL };
+			    cc->c->voice_path, NULL, 0 };
 			rc = store_outbox_attach_tx(tx, oid, 1, &a, &cc->cause);
 		}
 		if (rc == -1)

@@ -293,32 +293,61 @@ store_outbox_attach(struct db_source *src, int64_t id, int seq,
 	return outbox_run(src, OUTBOX_ATT_INSERT, p, nitems(p), NULL, cause);
 }
 
-int
-store_outbox_attachments(struct db_source *src, int64_t id,
+/* Rows of (outbox_id, content_type, filename, path, inline_id). */
+static int
+outbox_att_read(struct db_source *src, const struct db_query *q,
     struct store_attachment **out, size_t *n, char **cause)
 {
-	struct db_param p = { .type = DBV_INT, .i = id };
-	struct db_query q = { .sql = "SELECT content_type, filename, path, "
-	    "inline_id FROM outbox_attachments WHERE outbox_id = ? ORDER BY "
-	    "seq", .params = &p, .nparams = 1 };
+	static const enum db_vtype vt[] = { DBV_INT, DBV_TEXT, DBV_TEXT,
+	    DBV_TEXT, DBV_TEXT };
+	struct db_query qt = *q;
 	struct db_result *res;
 	struct db_err err;
 	size_t i;
 
 	*out = NULL;
 	*n = 0;
-	if (db_run(src, &q, &res, &err) == -1)
+	qt.coltypes = vt;
+	qt.ncoltypes = nitems(vt);
+	if (db_run(src, &qt, &res, &err) == -1)
 		return kf_error(cause, "outbox: %s", err.msg);
 	*out = xcalloc(res->nrows ? res->nrows : 1, sizeof **out);
 	for (i = 0; i < res->nrows; i++) {
-		(*out)[i].content_type = outbox_cell(res, i, 0);
-		(*out)[i].filename = outbox_cell(res, i, 1);
-		(*out)[i].path = outbox_cell(res, i, 2);
-		(*out)[i].inline_id = outbox_cell(res, i, 3);
+		(*out)[i].outbox_id = DB_CELL(res, i, 0)->i;
+		(*out)[i].content_type = outbox_cell(res, i, 1);
+		(*out)[i].filename = outbox_cell(res, i, 2);
+		(*out)[i].path = outbox_cell(res, i, 3);
+		(*out)[i].inline_id = outbox_cell(res, i, 4);
 	}
 	*n = res->nrows;
 	db_result_free(res);
 	return 0;
+}
+
+int
+store_outbox_attachments(struct db_source *src, int64_t id,
+    struct store_attachment **out, size_t *n, char **cause)
+{
+	struct db_param p = { .type = DBV_INT, .i = id };
+	struct db_query q = { .sql = "SELECT outbox_id, content_type, "
+	    "filename, path, inline_id FROM outbox_attachments WHERE "
+	    "outbox_id = ? ORDER BY seq", .params = &p, .nparams = 1 };
+
+	return outbox_att_read(src, &q, out, n, cause);
+}
+
+int
+store_outbox_attachments_claim(struct db_source *src, const char *token,
+    struct store_attachment **out, size_t *n, char **cause)
+{
+	struct db_param p = { .type = DBV_TEXT, .s = token };
+	struct db_query q = { .sql = "SELECT a.outbox_id, a.content_type, "
+	    "a.filename, a.path, a.inline_id FROM outbox_attachments a JOIN "
+	    "outbox o ON o.id = a.outbox_id WHERE o.claimed_by = ? AND "
+	    "o.status = 'submitting' ORDER BY a.outbox_id, a.seq",
+	    .params = &p, .nparams = 1 };
+
+	return outbox_att_read(src, &q, out, n, cause);
 }
 
 void
@@ -813,11 +842,57 @@ store_outbox_marketing_sent(struct db_source *src, int64_t member_id,
 	return 0;
 }
 
+struct outbox_record {
+	const struct store_outcome *o;
+	size_t n;
+	const char *token;
+};
+
+/* The UPDATE that makes a claim's messages submitting. */
+#define OUTBOX_SUBMITTING "UPDATE outbox SET status = 'submitting', " \
+	"submitting_at = ? WHERE claimed_by = ? AND status = 'claimed'"
+
+static int outbox_record_tx(struct db_tx *tx, void *arg,
+    struct db_err *err);
+
+/* The group before's outcomes, then this claim made submitting. */
+struct outbox_submitting {
+	const char *token;
+	const char *now;
+	const char *prev_token;
+	const struct store_outcome *prev;
+	size_t nprev;
+};
+
+static int
+outbox_submitting_tx(struct db_tx *tx, void *arg, struct db_err *err)
+{
+	struct outbox_submitting *a = arg;
+	struct outbox_record r = { .o = a->prev, .n = a->nprev,
+	    .token = a->prev_token };
+	struct db_param p[2] = {
+		{ .type = DBV_TIMESTAMP, .s = a->now },
+		{ .type = DBV_TEXT, .s = a->token },
+	};
+	struct db_query q = { .sql = OUTBOX_SUBMITTING, .params = p,
+	    .nparams = 2, .writes = 1 };
+	struct db_result *res;
+
+	if (outbox_record_tx(tx, &r, err) == -1 ||
+	    db_tx_run(tx, &q, &res, err) == -1)
+		return -1;
+	db_result_free(res);
+	return 0;
+}
+
 int
 store_outbox_submitting_all(struct db_source *src, const char *token,
-    const char *now, int64_t **ids, size_t *n, char **cause)
+    const char *now, const char *prev_token, const struct store_outcome *prev,
+    size_t nprev, int64_t **ids, size_t *n, char **cause)
 {
 	static const enum db_vtype vt[] = { DBV_INT };
+	struct outbox_submitting a = { token, now, prev_token, prev,
+	    prev_token != NULL ? nprev : 0 };
 	struct db_param p[2] = {
 		{ .type = DBV_TIMESTAMP, .s = now },
 		{ .type = DBV_TEXT, .s = token },
@@ -831,11 +906,16 @@ store_outbox_submitting_all(struct db_source *src, const char *token,
 
 	*ids = NULL;
 	*n = 0;
-	/* One commit for the group: durable before any of it is sent. */
-	if (outbox_write(src, "UPDATE outbox SET status = 'submitting', "
-	    "submitting_at = ? WHERE claimed_by = ? AND status = 'claimed'",
-	    p, 2, NULL, cause) == -1)
-		return -1;
+	/*
+	 * One commit for the group: durable before any of it is sent.  The
+	 * group before's outcomes share it when there are any.
+	 */
+	if (a.nprev == 0) {
+		if (outbox_write(src, OUTBOX_SUBMITTING, p, 2, NULL,
+		    cause) == -1)
+			return -1;
+	} else if (db_tx(src, outbox_submitting_tx, &a, &err) == -1)
+		return kf_error(cause, "outbox: %s", err.msg);
 	if (db_run(src, &q, &res, &err) == -1)
 		return kf_error(cause, "outbox: %s", err.msg);
 	*ids = xcalloc(res->nrows ? res->nrows : 1, sizeof **ids);
@@ -884,12 +964,6 @@ outbox_outcome_sql(const struct store_outcome *o, const char *token,
 		    "attempts - 1, next_attempt_at = ?, submitting_at = ?");
 	}
 }
-
-struct outbox_record {
-	const struct store_outcome *o;
-	size_t n;
-	const char *token;
-};
 
 static int
 outbox_record_tx(struct db_tx *tx, void *arg, struct db_err *err)

@@ -228,6 +228,7 @@ struct store_attachment {
 	const char *filename;           /* shown to the reader */
 	const char *path;               /* file read when the message is sent */
 	const char *inline_id;          /* Content-ID for cid: links, or NULL */
+	int64_t outbox_id;              /* its message, when read back */
 };
 
 /*
@@ -241,6 +242,12 @@ int store_outbox_attach(struct db_source *src, int64_t id, int seq,
     const struct store_attachment *a, char **cause);
 /* The attachments of a message in seq order (free with store_attachments_free). */
 int store_outbox_attachments(struct db_source *src, int64_t id,
+    struct store_attachment **out, size_t *n, char **cause);
+/*
+ * The attachments of every message the claim token holds "submitting",
+ * in one query: ordered by outbox_id, then seq.
+ */
+int store_outbox_attachments_claim(struct db_source *src, const char *token,
     struct store_attachment **out, size_t *n, char **cause);
 void store_attachments_free(struct store_attachment *a, size_t n);
 /*
@@ -314,13 +321,18 @@ int store_outbox_cancel(struct db_source *src, int64_t id, char **cause);
  * "email"): the newest consent_ledger row says unsubscribe, or the
  * member's member_services row is off.  *why (malloc'd) says which.
  */
+struct store_outcome;
 /*
  * claimed -> submitting for every message the claim token still holds,
  * in one commit (a group made durable before any of it is handed over);
- * *ids (malloc'd) are those now submitting, in id order.
+ * *ids (malloc'd) are those now submitting, in id order.  With
+ * prev_token, the nprev outcomes of the group sent before (claimed under
+ * prev_token) are recorded in that same commit, as store_outbox_record
+ * would: all or none.
  */
 int store_outbox_submitting_all(struct db_source *src, const char *token,
-    const char *now, int64_t **ids, size_t *n, char **cause);
+    const char *now, const char *prev_token, const struct store_outcome *prev,
+    size_t nprev, int64_t **ids, size_t *n, char **cause);
 /* What became of one submitting message, for store_outbox_record. */
 struct store_outcome {
 	int64_t id;

@@ -510,6 +510,147 @@ crash_child(struct conf *conf)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* ---- several connections: a transport that counts sends at once ---- */
+
+static atomic_int par_now, par_max;
+
+static int
+par_send(void *state, const struct store_msg *m,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	int now = atomic_fetch_add(&par_now, 1) + 1, max;
+	int rc;
+
+	while ((max = atomic_load(&par_max)) < now &&
+	    !atomic_compare_exchange_weak(&par_max, &max, now))
+		;
+	rc = msg_mail_ops.send(state, m, att, natt, r);
+	sleep_ms(30);           /* long enough for the others to overlap */
+	atomic_fetch_sub(&par_now, 1);
+	return rc;
+}
+
+static int64_t par_ids[9];
+
+/* [email] connections = 3: nine messages, each sent once, at once. */
+static void
+test_parallel(struct db_source *src, const char *url)
+{
+	struct msg_worker_opts o;
+	struct msg_transport_ops ops = msg_mail_ops;
+	struct msg_stats st = { 0 };
+	struct store_msg *m;
+	struct conf *conf;
+	char who[16], *cause = NULL;
+	size_t i, n;
+
+	if ((conf = make_conf_x(url, "connections = 3\nbatch = 2\n")) ==
+	    NULL) {
+		ok(0, "a configuration with connections = 3");
+		return;
+	}
+	for (i = 0; i < nitems(par_ids); i++) {
+		snprintf(who, sizeof who, "par%zu", i + 1);
+		par_ids[i] = queue(src, who, NULL, "transactional", "并行",
+		    "并行发送", NULL);
+	}
+	ops.send = par_send;
+	msg_worker_opts_email(conf, "test/par", &o);
+	o.once = 1;
+	ok(msg_worker_run_n(src, "sqlite", conf, &ops, &o,
+	    (unsigned)conf->email_connections, &st, &cause) == 0 &&
+	    st.sent == 9 && st.failed + st.retried == 0,
+	    "three connections send nine messages");
+	ok(atomic_load(&par_max) >= 2 && atomic_load(&par_max) <= 3,
+	    "on up to three connections at once (%d)", atomic_load(&par_max));
+	ok(store_outbox_list(src, "submitting", 0, &m, &n, &cause) == 0 &&
+	    n == 0, "none is left submitting");
+	store_msgs_free(m, n);
+	ok(store_outbox_list(src, "claimed", 0, &m, &n, &cause) == 0 &&
+	    n == 0, "none is left claimed");
+	store_msgs_free(m, n);
+	free(cause);
+	conf_free(conf);
+}
+
+/* ---- late outcomes: sends the first message, dies in the second ---- */
+
+static int late_sends;
+
+static int
+late_send(void *state, const struct store_msg *m,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	(void)state;
+	(void)att;
+	(void)natt;
+	if (late_sends++ > 0)
+		_exit(9);       /* kill -9 while the second is handed over */
+	r->outcome = MSG_SENT;
+	snprintf(r->remote_id, sizeof r->remote_id, "LATE%lld",
+	    (long long)m->id);
+	return 0;
+}
+
+static const struct msg_transport_ops late_ops = {
+	.name = "late", .channel = "email", .open = crash_open,
+	.send = late_send, .close = crash_close,
+};
+
+/*
+ * batch = 1 and two messages: the first's outcome waits for the commit
+ * that makes the second submitting, so when the worker dies handing the
+ * second over, the first is already recorded submitted.
+ */
+static void
+test_late(const char *url)
+{
+	struct msg_worker_opts o;
+	struct msg_stats st = { 0 };
+	struct db_source *src;
+	struct conf *conf;
+	char *cause = NULL, *s;
+	int64_t first, second;
+	int status = -1;
+	pid_t pid;
+
+	if ((conf = make_conf_x(url, "batch = 1\n")) == NULL ||
+	    (src = open_store(conf)) == NULL) {
+		ok(0, "a configuration with batch = 1");
+		conf_free(conf);
+		return;
+	}
+	first = queue(src, "late1", NULL, "marketing", "a", "a", NULL);
+	second = queue(src, "late2", NULL, "marketing", "b", "b", NULL);
+	db_source_close(src);
+	if ((pid = fork()) == 0) {
+		if ((src = open_store(conf)) == NULL)
+			_exit(3);
+		msg_worker_opts_email(conf, "test/late", &o);
+		o.once = 1;
+		msg_worker_run(src, "sqlite", conf, &late_ops, &o, &st,
+		    &cause);
+		_exit(4);
+	}
+	if (pid != -1)
+		waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 9,
+	    "a worker dies handing the second message of two over");
+	src = open_store(conf);
+	s = state_of(src, first, NULL);
+	is_str(s, "submitted", "the first, sent, was recorded before the "
+	    "second was handed over");
+	free(s);
+	s = state_of(src, second, NULL);
+	is_str(s, "submitting", "the second is left submitting, for "
+	    "recovery");
+	free(s);
+	run_sql(src, "UPDATE outbox SET status = 'cancelled' WHERE status = "
+	    "'submitting'");
+	db_source_close(src);
+	conf_free(conf);
+}
+
 /* SMTP AUTH PLAIN against the scripted server; no password in the log. */
 static void
 test_auth(struct db_source *src)
@@ -573,7 +714,8 @@ test_mail(const char *url)
 	struct fake f451, f550;
 	char *cause = NULL, *sqldir, *pngpath, *s, *err, *u;
 	int64_t special, notice, gone, later, bad, mk, tr;
-	int applied;
+	int applied, n = 0;
+	size_t i;
 	FILE *fp;
 
 	dir = xasprintf("/tmp/kefu-mail-%ld", (long)getpid());
@@ -718,6 +860,7 @@ test_mail(const char *url)
 	fake_stop(&f550);
 	test_auth(src);
 	test_stop(src, conf);
+	test_parallel(src, url);
 
 	/* A worker killed between "submitting" and the MTA's answer. */
 	mk = queue(src, "sun", "孙", "marketing", "周末特价", "周末特价", NULL);
@@ -750,8 +893,16 @@ test_mail(const char *url)
 	is_int(arrived(bad), 0, "the refused one never arrived");
 	is_int(arrived(mk), 0, "the unknown special was not resent");
 	is_int(arrived(tr), 1, "the courier notice arrived once");
-out:
+	for (i = 0; i < nitems(par_ids); i++)
+		n += arrived(par_ids[i]) == 1;
+	is_int(n, 9, "each of the nine sent on three connections arrived "
+	    "once");
 	db_source_close(src);
+	src = NULL;
+	test_late(url);
+out:
+	if (src != NULL)
+		db_source_close(src);
 	conf_free(c451);
 	conf_free(c550);
 	conf_free(conf);

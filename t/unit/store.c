@@ -328,6 +328,86 @@ ob_claim(struct db_source *src, const char *dialect, const char *channel,
 	return n;
 }
 
+/*
+ * The e-mail worker's batch path: one commit makes a group submitting
+ * and records the group before's outcomes; one query reads a group's
+ * attachments.
+ */
+static void
+test_outbox_batch(struct db_source *src, const char *dialect,
+    const char *label)
+{
+	struct store_attachment a1 = { "image/png", "1.png", "/tmp/1.png",
+	    "one@kefu", 0 }, a2 = { "image/png", "2.png", "/tmp/2.png", NULL,
+	    0 }, *att = NULL;
+	struct store_outcome out[2];
+	struct store_msg *m = NULL;
+	char *cause = NULL, *tok = NULL, *tok2 = NULL;
+	int64_t a, b, c, *ids = NULL;
+	size_t n = 0, natt = 0, nids = 0;
+	int dup;
+
+	run(src, "DELETE FROM outbox_attachments");
+	run(src, "DELETE FROM outbox");
+	a = ob_enqueue(src, "email", "a@example.test", "marketing", "b:a",
+	    &dup);
+	b = ob_enqueue(src, "email", "b@example.test", "marketing", "b:b",
+	    &dup);
+	c = ob_enqueue(src, "email", "c@example.test", "transactional", "b:c",
+	    &dup);
+	store_outbox_attach(src, a, 2, &a2, &cause);
+	store_outbox_attach(src, a, 1, &a1, &cause);
+	store_outbox_attach(src, c, 1, &a2, &cause);
+	store_outbox_claim(src, dialect, "batch", "email",
+	    "2026-11-22 12:00:00", "2026-11-22 12:10:00", 2, &tok, &m, &n,
+	    &cause);
+	store_msgs_free(m, n);
+	ok(n == 2 && store_outbox_submitting_all(src, tok,
+	    "2026-11-22 12:00:01", NULL, NULL, 0, &ids, &nids, &cause) == 0 &&
+	    nids == 2 && ids[0] == a && ids[1] == b,
+	    "%s: a group of two made submitting", label);
+	free(ids);
+	ok(store_outbox_attachments_claim(src, tok, &att, &natt, &cause) ==
+	    0 && natt == 2 && att[0].outbox_id == a && att[1].outbox_id == a &&
+	    strcmp(att[0].filename, "1.png") == 0 &&
+	    strcmp(att[0].inline_id, "one@kefu") == 0 &&
+	    strcmp(att[1].filename, "2.png") == 0 && att[1].inline_id == NULL,
+	    "%s: the group's attachments in one query, by message and seq",
+	    label);
+	store_attachments_free(att, natt);
+	out[0] = (struct store_outcome){ a, STORE_SUBMITTED, "Q1",
+	    "2026-11-22 12:00:02" };
+	out[1] = (struct store_outcome){ b, STORE_RETRY, "451 later",
+	    "2026-11-22 12:30:00" };
+	store_outbox_claim(src, dialect, "batch", "email",
+	    "2026-11-22 12:00:03", "2026-11-22 12:10:03", 2, &tok2, &m, &n,
+	    &cause);
+	ok(n == 1 && m[0].id == c, "%s: the next group claimed", label);
+	store_msgs_free(m, n);
+	is_int(ob_count(src, "status = 'submitting'"), 2,
+	    "%s: the group sent is still submitting", label);
+	ok(store_outbox_submitting_all(src, tok2, "2026-11-22 12:00:04", tok,
+	    out, 2, &ids, &nids, &cause) == 0 && nids == 1 && ids[0] == c,
+	    "%s: the next group made submitting...", label);
+	free(ids);
+	is_int(ob_count(src, "status = 'submitted' AND remote_id = 'Q1' AND "
+	    "claimed_by IS NULL"), 1, "%s: ... with the outcome of the "
+	    "one before", label);
+	is_int(ob_count(src, "status = 'queued' AND last_error = '451 later'"),
+	    1, "%s: ... and the other's retry", label);
+	is_int(ob_count(src, "status = 'submitting'"), 1,
+	    "%s: only the new group is submitting", label);
+	ok(store_outbox_attachments_claim(src, tok2, &att, &natt, &cause) ==
+	    0 && natt == 1 && att[0].outbox_id == c,
+	    "%s: the new group's attachment", label);
+	store_attachments_free(att, natt);
+	free(tok);
+	free(tok2);
+	free(cause);
+	run(src, "DELETE FROM outbox_attachments");
+	run(src, "DELETE FROM outbox");
+}
+
 static void
 test_outbox_states(struct db_source *src, const char *dialect,
     const char *label)
@@ -595,6 +675,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 	is_int(missing, 0, "%s: all %zu tables exist", label, nitems(tables));
 	test_outbox(src, dialect, label);
 	test_outbox_states(src, dialect, label);
+	test_outbox_batch(src, dialect, label);
 
 	ok(run(src, "INSERT INTO members (customer_no, registered_via, "
 	    "registered_at, updated_at) VALUES ('880001', 'paper', "
