@@ -170,7 +170,6 @@ TESTS += t/notice-cli.sh
 dist_check_SCRIPTS += t/notice-cli.sh
 TESTS += t/notice-engines.sh
 dist_check_SCRIPTS += t/notice-engines.sh
-<<<<<<< HEAD
 ## Order lines' price kind and the order commit lock (migration 016).
 nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/016_order_stock.sql \
@@ -183,7 +182,6 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/017_sms_points.sql \
 	sql/local/postgresql/017_sms_points.sql \
 	sql/local/mysql/017_sms_points.sql
-=======
 # unconfirmed cases (a hang-up before "send") and visits done (kefu visit done)
 nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/018_unconfirmed.sql \
@@ -198,4 +196,3 @@ TESTS += t/staff-cli-pg.sh t/staff-cli-mariadb.sh
 dist_check_SCRIPTS += t/staff-cli-pg.sh t/staff-cli-mariadb.sh
 TESTS += t/special-cli-pg.sh t/special-cli-mariadb.sh
 dist_check_SCRIPTS += t/special-cli-pg.sh t/special-cli-mariadb.sh
->>>>>>> hangup
