@@ -150,18 +150,15 @@ test_engine(const char *l, struct conf_datasource *ds)
 {
 	struct db_source *src;
 	struct db_err err;
-	char *cause = NULL, *path = NULL, *script = NULL;
+	char *cause = NULL, *script = NULL;
 
-	if (store_sqlite_path(ds, &path, &cause) == -1 ||
-	    db_source_open(ds, ads, &src, &cause) == -1 ||
-	    store_upgrade(src, ds, sqldir, 0, NULL, &cause) == -1 ||
-	    file_read(fixture, &script, NULL, &cause) == -1) {
+	if (file_read(fixture, &script, NULL, &cause) == -1 ||
+	    store_test_open(ads, ds, sqldir, &src, &cause) == -1) {
 		ok(0, "%s: open and init: %s", l, cause);
 		free(cause);
-		free(path);
+		free(script);
 		return;
 	}
-	free(path);
 	ok(db_run_script(src, "INSERT INTO members (customer_no, name, "
 	    "mobile, registered_via, registered_at, updated_at) VALUES "
 	    "('12345674', '张三丰', '13800138000', 'paper', "
@@ -177,22 +174,11 @@ test_engine(const char *l, struct conf_datasource *ds)
 int
 main(void)
 {
-	char *cause = NULL, *adir, *srcdir;
-
-	srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") : (char *)".";
-	sqldir = xasprintf("%s/sql", srcdir);
-	fixture = xasprintf("%s/t/data/slip/orders.sql", srcdir);
-	adir = xasprintf("%s/adapters", srcdir);
-	if (db_adapters_load(adir, &ads, &cause) == -1) {
-		tap_diag("adapters: %s", cause);
-		free(cause);
-		ads = NULL;
-	}
+	fixture = xasprintf("%s/t/data/slip/orders.sql",
+	    getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") : ".");
+	ads = store_test_setup(&sqldir);
 	store_test_engines(ads, "s", test_engine);
-	if (ads != NULL)
-		db_adapters_free(ads);
-	free(adir);
-	free(sqldir);
+	store_test_teardown(ads, sqldir);
 	free(fixture);
 	return tap_done();
 }
