@@ -8,6 +8,8 @@
  * and stops on SIGTERM.
  * `kefud -n` checks every configuration file and exits: 0 when all is
  * well, 1 with each problem as file:line otherwise.
+ * Which threads run, what each owns and which lock guards what is
+ * shared: kefud(8), section Threads (keep it true when adding one).
  */
 #include "config.h"
 
