@@ -290,7 +290,8 @@ store_test_engines(struct db_adapters *ads, const char *tag,
 		name = xasprintf("kefu_%s_%ld", tag, (long)getpid());
 		sql = store_test_create_sql(servers[i].engine, name);
 		if (store_test_admin(ads, base, sql) == 0) {
-			conn = store_test_connstr(servers[i].engine, base, name);
+			conn = store_test_connstr(servers[i].engine, base,
+			    name);
 			store_test_ds(&ds, "local", conn);
 			fn(servers[i].label, &ds);
 			free(conn);

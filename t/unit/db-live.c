@@ -565,7 +565,7 @@ test_mariadb(void)
 	live_freeze(connect[0], "mariadb",
 	    "SELECT 2 FROM (SELECT SLEEP(0.2)) x");
 
-	/* Prepared statements must not pile up on the server (Asterisk #1988). */
+	/* No pile of prepared statements on the server (Asterisk #1988). */
 	before = scalar(src, "SELECT VARIABLE_VALUE FROM information_schema."
 	    "GLOBAL_STATUS WHERE VARIABLE_NAME = 'PREPARED_STMT_COUNT'", &err);
 	for (i = 0; i < 400; i++) {

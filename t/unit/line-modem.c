@@ -552,7 +552,7 @@ ht_op(enum ht_state s, int speak)
 	memset(audio, 0x7f, sizeof audio);
 	rb.len = 0;
 	if (s == HT_REC && speak) {
-		/* the caller speaks: silence must not stand in for the signal */
+		/* the caller speaks: silence must not stand for the signal */
 		for (i = 0; i < sizeof voice; i++)
 			voice[i] = (i & 1) ? 0x20 : 0xe0;
 		msim_feed(sim, voice, sizeof voice);
@@ -640,7 +640,7 @@ test_hangup_table(enum msim_family fam)
 			how = sig[i].how;
 			msim_misbehave(sim, MSIM_FAULT_NC_KEEPS_LINE,
 			    (unsigned)sig[i].keeps_line);
-			/* the Conexant never reports silence: kefu measures it */
+			/* the Conexant never reports silence: kefu times it */
 			if (how == MSIM_HUP_SILENCE && fam == MSIM_CONEXANT)
 				how = MSIM_HUP_SILENT;
 			t0 = now_ms();

@@ -798,9 +798,9 @@ test_words(void)
 	free(s);
 	/* 16 three-byte characters: 39 bytes, then 9 more in a second word. */
 	s = mail_encode_words("一二三四五六七八九十一二三四五六");
-	re_like(s, "^=\\?UTF-8\\?B\\?[A-Za-z0-9+/=]{52}\\?=\r\n =\\?UTF-8\\?B\\?"
-	    "[A-Za-z0-9+/=]{12}\\?=$", "a long subject folds at a character "
-	    "boundary");
+	re_like(s, "^=\\?UTF-8\\?B\\?[A-Za-z0-9+/=]{52}\\?=\r\n "
+	    "=\\?UTF-8\\?B\\?[A-Za-z0-9+/=]{12}\\?=$",
+	    "a long subject folds at a character boundary");
 	free(s);
 	s = mail_mailbox("A \"B\"", "a@b");
 	is_str(s, "\"A \\\"B\\\"\" <a@b>", "quotes in a name are escaped");

@@ -113,7 +113,8 @@ test_register(struct db_source *src, const char *l, char paper[9],
 	    "valid check digit", l, paper);
 	ok(store_member_get(src, paper, &m, &cause) == 0, "%s: read back", l);
 	if (m != NULL) {
-		is_int(m->services, MEMBER_SVC_ALL, "%s: paper: every service", l);
+		is_int(m->services, MEMBER_SVC_ALL, "%s: paper: every service",
+		    l);
 		is_str(m->name, "张三", "%s: the Chinese name", l);
 		is_str(m->birthday, "1980-02-29", "%s: the birthday", l);
 		is_str(m->registered_via, "paper", "%s: via paper", l);
@@ -323,32 +324,35 @@ test_pin(struct db_source *src, const char *l, const char *no)
 	char *cause = NULL;
 	int i, left = -1, lefts = 0;
 
-	ok(store_member_pin_check(src, no, "739146", &pol, "2026-11-22 10:00:00",
-	    &r, &left, &cause) == 0 && r == STORE_PIN_OK, "%s: the PIN given "
-	    "by phone is right", l);
+	ok(store_member_pin_check(src, no, "739146", &pol,
+	    "2026-11-22 10:00:00", &r, &left, &cause) == 0 &&
+	    r == STORE_PIN_OK, "%s: the PIN given by phone is right", l);
 	for (i = 1; i <= 4; i++) {
 		store_member_pin_check(src, no, "864209", &pol,
 		    "2026-11-22 10:00:01", &r, &left, &cause);
 		lefts += r == STORE_PIN_WRONG && left == 5 - i;
 	}
 	is_int(lefts, 4, "%s: four wrong PINs, the tries left count down", l);
-	ok(store_member_pin_check(src, no, "864209", &pol, "2026-11-22 10:00:02",
-	    &r, &left, &cause) == 0 && r == STORE_PIN_WRONG && left == 0,
+	ok(store_member_pin_check(src, no, "864209", &pol,
+	    "2026-11-22 10:00:02", &r, &left, &cause) == 0 &&
+	    r == STORE_PIN_WRONG && left == 0,
 	    "%s: the fifth wrong PIN leaves none", l);
-	ok(store_member_pin_check(src, no, "739146", &pol, "2026-11-22 10:00:30",
-	    &r, &left, &cause) == 0 && r == STORE_PIN_LOCKED,
+	ok(store_member_pin_check(src, no, "739146", &pol,
+	    "2026-11-22 10:00:30", &r, &left, &cause) == 0 &&
+	    r == STORE_PIN_LOCKED,
 	    "%s: locked: even the right PIN is not tried", l);
 	ok(store_member_get(src, no, &m, &cause) == 0 && m->locked_until !=
 	    NULL && str_prefix(m->locked_until, "2026-11-22 10:01:02"),
 	    "%s: locked until a minute after the fifth (%s)", l,
 	    m && m->locked_until ? m->locked_until : "none");
 	store_member_free(m);
-	ok(store_member_pin_check(src, no, "864209", &pol, "2026-11-22 10:01:03",
-	    &r, &left, &cause) == 0 && r == STORE_PIN_WRONG && left == 4,
+	ok(store_member_pin_check(src, no, "864209", &pol,
+	    "2026-11-22 10:01:03", &r, &left, &cause) == 0 &&
+	    r == STORE_PIN_WRONG && left == 4,
 	    "%s: after the cool-down the count starts over", l);
-	ok(store_member_pin_check(src, no, "739146", &pol, "2026-11-22 10:01:04",
-	    &r, &left, &cause) == 0 && r == STORE_PIN_OK,
-	    "%s: and the right PIN works", l);
+	ok(store_member_pin_check(src, no, "739146", &pol,
+	    "2026-11-22 10:01:04", &r, &left, &cause) == 0 &&
+	    r == STORE_PIN_OK, "%s: and the right PIN works", l);
 
 	ok(store_member_lock(src, no, 1, &cause) == 0, "%s: desk lock", l);
 	ok(store_member_pin_check(src, no, "739146", &pol, NULL, &r, &left,
@@ -359,7 +363,8 @@ test_pin(struct db_source *src, const char *l, const char *no)
 	ok(store_member_pin_set(src, no, "60718293", &pol, &cause) == 0,
 	    "%s: a new 8-digit PIN", l);
 	ok(store_member_pin_check(src, no, "739146", &pol, NULL, &r, &left,
-	    &cause) == 0 && r == STORE_PIN_WRONG, "%s: the old one is wrong", l);
+	    &cause) == 0 && r == STORE_PIN_WRONG, "%s: the old one is wrong",
+	    l);
 	ok(store_member_pin_check(src, no, "60718293", &pol, NULL, &r, &left,
 	    &cause) == 0 && r == STORE_PIN_OK, "%s: the new one right", l);
 	ok(store_member_pin_set(src, no, "12345", &pol, &cause) == 0 &&

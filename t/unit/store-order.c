@@ -172,8 +172,8 @@ member(struct db_source *src, const char *via, const char *address,
 static char why[512];
 
 static const struct store_order_line three[] = {
-	{ .code = S("6901234567892"), .name = S("可口可乐"), .unit = S("瓶"), .qty = 2,
-	  .price = 350 },
+	{ .code = S("6901234567892"), .name = S("可口可乐"), .unit = S("瓶"),
+	  .qty = 2, .price = 350 },
 	{ .code = S("4011"), .name = S("香蕉"), .unit = S("公斤"), .qty = 1,
 	  .price = 598 },
 	{ .code = S("6920000000017"), .name = S("金龙鱼花生油"), .unit = S("桶"),
@@ -461,12 +461,12 @@ test_race(struct db_source *src, const char *l,
 static void
 test_engine(const char *l, struct conf_datasource *ds)
 {
-	struct store_courier c1 = { .name = S("王师傅"), .mobile = S("13700000001"),
-	    .areas = S("天河"), .active = 1 };
+	struct store_courier c1 = { .name = S("王师傅"),
+	    .mobile = S("13700000001"), .areas = S("天河"), .active = 1 };
 	struct store_courier c2 = { .name = S("赵师傅"), .pager = S("12345"),
 	    .areas = S("越秀"), .active = 1 };
-	struct store_courier c3 = { .name = S("钱师傅"), .mobile = S("13700000003"),
-	    .areas = S("越秀,天河"), .active = 1 };
+	struct store_courier c3 = { .name = S("钱师傅"),
+	    .mobile = S("13700000003"), .areas = S("越秀,天河"), .active = 1 };
 	struct store_order_policy *pol;
 	struct store_courier *all;
 	struct db_source *src;

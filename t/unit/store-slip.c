@@ -37,7 +37,8 @@ test_read(struct db_source *src, const char *l)
 		is_str(s[0].order_no, "O1", "%s: 天河 first, by time", l);
 		is_str(s[1].order_no, "O5", "%s: then O5", l);
 		is_str(s[2].area, "越秀", "%s: then 越秀", l);
-		is_str(s[0].slip_no, "20261206000001", "%s: the slip number", l);
+		is_str(s[0].slip_no, "20261206000001", "%s: the slip number",
+		    l);
 		is_str(s[0].courier, "李四", "%s: the courier", l);
 		is_str(s[0].name, "张三丰", "%s: the customer", l);
 		is_str(s[0].total, "60.30", "%s: the total, two decimals", l);

@@ -215,7 +215,8 @@ test_outbox(struct db_source *src, const char *dialect, const char *label)
 		free(w[i].cause);
 		for (j = 0; j < w[i].nids; j++) {
 			total++;
-			if (w[i].ids[j] >= 0 && w[i].ids[j] < OB_MSGS * 4 + 16 &&
+			if (w[i].ids[j] >= 0 &&
+			    w[i].ids[j] < OB_MSGS * 4 + 16 &&
 			    seen[w[i].ids[j]]++)
 				twice++;
 		}
@@ -378,7 +379,8 @@ test_outbox_states(struct db_source *src, const char *dialect,
 	    "2026-11-22 11:00:02", "4AbC12", &cause) == 0,
 	    "%s: submitting -> submitted", label);
 	is_int(ob_count(src, "status = 'submitted' AND remote_id = '4AbC12' "
-	    "AND submitting_at IS NOT NULL"), 1, "%s: with the queue id", label);
+	    "AND submitting_at IS NOT NULL"), 1, "%s: with the queue id",
+	    label);
 	store_msgs_free(m, n);
 	free(tok);
 	run(src, "DELETE FROM outbox");
@@ -556,8 +558,8 @@ test_engine(const char *label, struct conf_datasource *ds,
 	/* 007_outbox keeps what the old outbox held. */
 	ok(run(src, "INSERT INTO outbox (channel, recipient, body, status, "
 	    "next_attempt_at, created_at) VALUES ('sms', '13900000009', "
-	    "'old', 'sent', '2026-11-20 08:00:00', '2026-11-20 08:00:00')") == 0,
-	    "%s: a message sent before 007", label);
+	    "'old', 'sent', '2026-11-20 08:00:00', '2026-11-20 08:00:00')")
+	    == 0, "%s: a message sent before 007", label);
 	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
 	    "%s: upgrade to the latest", label);
 	is_int(applied, NMIGS - 5, "%s: 006_member_pins, 007_outbox and "
