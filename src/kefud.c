@@ -8,6 +8,8 @@
  * and stops on SIGTERM.
  * `kefud -n` checks every configuration file and exits: 0 when all is
  * well, 1 with each problem as file:line otherwise.
+ * Which threads run, what each owns and which lock guards what is
+ * shared: kefud(8), section Threads (keep it true when adding one).
  */
 #include "config.h"
 
@@ -1038,6 +1040,23 @@ kefud_stop(struct kefud *k)
 	svc_close(k->svc);
 }
 
+/*
+ * Block the signals the main thread waits for, before any thread starts
+ * (the datasources' watchdogs start when the configuration loads): every
+ * thread inherits the mask, so that a signal is never the death of a
+ * thread that does not expect it.  sigs: the set, for sigwait.
+ */
+static void
+kefud_signals(sigset_t *sigs)
+{
+	sigemptyset(sigs);
+	sigaddset(sigs, SIGHUP);
+	sigaddset(sigs, SIGTERM);
+	sigaddset(sigs, SIGINT);
+	sigaddset(sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, sigs, NULL);
+}
+
 static int
 kefud_run(struct kefud *k)
 {
@@ -1045,12 +1064,7 @@ kefud_run(struct kefud *k)
 	char *cause = NULL;
 	int sig;
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);   /* every thread inherits it */
+	kefud_signals(&sigs);
 	k->started = time(NULL);
 	pthread_mutex_init(&k->preload_mtx, NULL);
 	pthread_cond_init(&k->preload_cv, NULL);
@@ -1096,6 +1110,7 @@ main(int argc, char **argv)
 {
 	const char *path = NULL;
 	struct kefud k;
+	sigset_t sigs;
 	enum log_level level;
 	char *cause = NULL;
 	int ch, check = 0, foreground = 0, verbose = 0;
@@ -1162,6 +1177,7 @@ main(int argc, char **argv)
 		conf_free(k.conf);
 		return 1;
 	}
+	kefud_signals(&sigs);
 	if (kefud_check(k.conf, &k.svc) == -1) {
 		log_error("not starting: the configuration has problems (run "
 		    "kefud -n to list them)");

@@ -123,7 +123,7 @@ churn_main(void *arg)
 		if (ring[i] != -1) {
 			r->checked++;
 			if (churn_check(r, ring[i]) == 0)
-				close(ring[i]);         /* the child connects again */
+				close(ring[i]); /* the child connects again */
 			ring[i] = -1;
 		}
 		/* A descriptor free a moment: a driver's socket may get it. */

@@ -7,23 +7,7 @@
 tap_name=kefud-slips
 . "$(dirname "$0")/tap.sh"
 
-if [ -z "$KEFU_TEST_CUPS" ] || ! command -v lpadmin >/dev/null 2>&1; then
-	if [ "$KEFU_TEST_REQUIRE_SERVERS" = 1 ]; then
-		nok "KEFU_TEST_CUPS and lpadmin are required"
-	else
-		ok "# SKIP KEFU_TEST_CUPS not set (build-aux/test-services)"
-	fi
-	tap_done
-fi
-CUPS_SERVER=$KEFU_TEST_CUPS
-export CUPS_SERVER
-q=kefu-kd-$$
-out=$tmp/jobs
-mkdir -p "$out"
-chmod 0777 "$out"
-lpadmin -p "$q" -v "kefu-spool:$out" -E >"$tmp/lp" 2>&1
-check $? "a queue of our own on $KEFU_TEST_CUPS" "$tmp/lp"
-trap 'lpadmin -x "$q" 2>/dev/null; tap_cleanup' EXIT
+tap_cups kd
 
 tap_conf
 db=$tmp/kefu.db

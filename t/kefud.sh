@@ -250,6 +250,23 @@ has "cannot record: .*written by every user" "$log" \
     "kefud refuses to record into it and logs why"
 chmod 750 "$tmp/spool"
 
+# Every thread but the main one (it takes them in sigwait) blocks SIGHUP,
+# SIGINT, SIGPIPE and SIGTERM (bits 0x5003 of SigBlk): a signal never
+# lands on a thread that does not expect it, such as the datasources'
+# watchdogs, which start while the configuration loads.
+others=0 open=
+for t in /proc/"$pid"/task/*; do
+	[ "${t##*/}" = "$pid" ] && continue
+	others=$((others + 1))
+	blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' "$t/status")
+	blk=${blk#????????????}
+	[ $((0x$blk & 0x5003)) -eq $((0x5003)) ] ||
+	    open="$open $(cat "$t/comm") (SigBlk ...$blk)"
+done
+[ "$others" -ge 2 ] && [ -z "$open" ]
+check $? "all $others other threads block the signals kefud waits for"
+[ -z "$open" ] || echo "#   not blocked in:$open"
+
 # reloads
 "$kefu" -c "$conf" reload >"$tmp/out" 2>&1
 check $? "kefu reload" "$tmp/out"

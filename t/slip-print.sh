@@ -10,34 +10,14 @@
 tap_name=slip-print
 . "$(dirname "$0")/tap.sh"
 
-if [ -z "$KEFU_TEST_CUPS" ] || ! command -v lpadmin >/dev/null 2>&1; then
-	if [ "$KEFU_TEST_REQUIRE_SERVERS" = 1 ]; then
-		nok "KEFU_TEST_CUPS and lpadmin are required"
-	else
-		ok "# SKIP KEFU_TEST_CUPS not set (build-aux/test-services)"
-	fi
-	tap_done
-fi
-CUPS_SERVER=$KEFU_TEST_CUPS
-export CUPS_SERVER
-q=kefu-slip-$$
-out=$tmp/jobs
-mkdir -p "$out"
-chmod 0777 "$out"
-lpadmin -p "$q" -v "kefu-spool:$out" -E >"$tmp/lp" 2>&1
-check $? "a queue of our own on $KEFU_TEST_CUPS" "$tmp/lp"
+tap_cups slip
 slip_conf_extra="[slips]
 printer = $q"
 . "$KEFU_SRCDIR/t/data/slip/setup.sh"
-trap 'lpadmin -x "$q" 2>/dev/null; tap_cleanup' EXIT
 
 # job N: wait (10 s at most) for job N's file, then its text in $tmp/jN.
 job() {
-	i=0
-	while [ ! -f "$out/job-$1.pdf" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	tap_wait 10 test -f "$out/job-$1.pdf"
 	pdftotext "$out/job-$1.pdf" "$tmp/j$1" 2>/dev/null
 }
 # jobno: the job id of the last "sent to printer" line

@@ -16,6 +16,7 @@
 
 #include "conf/conf.h"
 #include "db/db.h"
+#include "store/store.h"
 #include "util/util.h"
 #include "t/tap.h"
 
@@ -85,6 +86,117 @@ store_test_admin(struct db_adapters *ads, const char *connstr,
 		db_result_free(res);
 	db_source_close(src);
 	return rc;
+}
+
+/* One integer from a query, -1 on error (said with tap_diag). */
+static inline long long
+store_test_count(struct db_source *src, const char *sql)
+{
+	static const enum db_vtype t[] = { DBV_INT };
+	struct db_query q = { .sql = sql, .coltypes = t, .ncoltypes = 1 };
+	struct db_result *res;
+	struct db_err err;
+	long long v;
+
+	if (db_run(src, &q, &res, &err) == -1) {
+		tap_diag("%s: %s", sql, err.msg);
+		return -1;
+	}
+	v = res->nrows ? DB_CELL(res, 0, 0)->i : -1;
+	db_result_free(res);
+	return v;
+}
+
+/* One text from a query (malloc'd), NULL on error or no row. */
+static inline char *
+store_test_text(struct db_source *src, const char *sql)
+{
+	struct db_query q = { .sql = sql };
+	struct db_result *res;
+	struct db_err err;
+	char *v = NULL;
+
+	if (db_run(src, &q, &res, &err) == -1) {
+		tap_diag("%s: %s", sql, err.msg);
+		return NULL;
+	}
+	if (res->nrows > 0 && !DB_CELL(res, 0, 0)->null)
+		v = xstrdup(DB_CELL(res, 0, 0)->s);
+	db_result_free(res);
+	return v;
+}
+
+/* Run one statement that writes: 0, or -1 (said with tap_diag). */
+static inline int
+store_test_exec(struct db_source *src, const char *sql)
+{
+	struct db_query q = { .sql = sql, .writes = 1 };
+	struct db_result *res;
+	struct db_err err;
+
+	if (db_run(src, &q, &res, &err) == -1) {
+		tap_diag("%s: %s", sql, err.msg);
+		return -1;
+	}
+	db_result_free(res);
+	return 0;
+}
+
+/*
+ * Open ds (its SQLite folder made first) and bring the store up to date
+ * from sqldir: 0, or -1 with *cause set and nothing left open.
+ */
+static inline int
+store_test_open(const struct db_adapters *ads, struct conf_datasource *ds,
+    const char *sqldir, struct db_source **src, char **cause)
+{
+	char *path = NULL;
+
+	*src = NULL;
+	if (store_sqlite_path(ds, &path, cause) == -1 ||
+	    db_source_open(ds, ads, src, cause) == -1 ||
+	    store_upgrade(*src, ds, sqldir, 0, NULL, cause) == -1) {
+		if (*src != NULL)
+			db_source_close(*src);
+		*src = NULL;
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
+/*
+ * The source tree's sql/ folder (*sqldir, malloc'd) and its adapters,
+ * for main(): NULL when they do not load (said with tap_diag).
+ */
+static inline struct db_adapters *
+store_test_setup(char **sqldir)
+{
+	const char *srcdir = getenv("KEFU_SRCDIR");
+	struct db_adapters *ads;
+	char *adir, *cause = NULL;
+
+	if (srcdir == NULL)
+		srcdir = ".";
+	*sqldir = xasprintf("%s/sql", srcdir);
+	adir = xasprintf("%s/adapters", srcdir);
+	if (db_adapters_load(adir, &ads, &cause) == -1) {
+		tap_diag("adapters: %s", cause);
+		free(cause);
+		ads = NULL;
+	}
+	free(adir);
+	return ads;
+}
+
+/* Free what store_test_setup gave. */
+static inline void
+store_test_teardown(struct db_adapters *ads, char *sqldir)
+{
+	if (ads != NULL)
+		db_adapters_free(ads);
+	free(sqldir);
 }
 
 /* The connection string with Database= replaced (malloc'd). */
@@ -178,7 +290,8 @@ store_test_engines(struct db_adapters *ads, const char *tag,
 		name = xasprintf("kefu_%s_%ld", tag, (long)getpid());
 		sql = store_test_create_sql(servers[i].engine, name);
 		if (store_test_admin(ads, base, sql) == 0) {
-			conn = store_test_connstr(servers[i].engine, base, name);
+			conn = store_test_connstr(servers[i].engine, base,
+			    name);
 			store_test_ds(&ds, "local", conn);
 			fn(servers[i].label, &ds);
 			free(conn);

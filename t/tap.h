@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <time.h>
 
 static int tap_n, tap_failed;
 
@@ -92,6 +94,38 @@ tap_diag(const char *fmt, ...)
 	printf("Bail out! %s\n", reason);				\
 	exit(1);							\
 } while (0)
+
+static uint64_t tap_clock_ms(void) __attribute__((unused));
+static uint64_t
+tap_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait for an event instead of sleeping a guessed time: evaluate cond
+ * until it holds or ms milliseconds have passed, resting 1 ms after the
+ * first try, then twice as long each time up to 64 ms (quick to see a
+ * quick event, few rounds of a costly cond).  The value is 1 when cond
+ * held, 0 at the deadline, so that a check reads
+ * ok(tap_wait(x == 3, 2000), "...").  cond may have side effects (a
+ * query, a read): it is evaluated once per round.
+ */
+#define tap_wait(cond, ms) __extension__ ({				\
+	uint64_t e_ = tap_clock_ms() + (uint64_t)(ms);			\
+	struct timespec n_ = { 0, 1000 * 1000 };			\
+	int h_;								\
+									\
+	while (!(h_ = !!(cond)) && tap_clock_ms() < e_) {		\
+		nanosleep(&n_, NULL);					\
+		if (n_.tv_nsec < 64 * 1000 * 1000)			\
+			n_.tv_nsec *= 2;				\
+	}								\
+	h_;								\
+})
 
 static int tap_done(void) __attribute__((unused));
 static int

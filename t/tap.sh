@@ -8,7 +8,7 @@
 # line), tap_flows (a copy of the flows to change), tap_store (a store
 # with the demo catalog), tap_engine (the store on SQLite, PostgreSQL or
 # MariaDB: $KEFU_ENGINE), tap_kefud (start the daemon), tap_wait (wait
-# for an event), tap_stop (stop it);
+# for an event), tap_stop (stop it), tap_cups (a printer queue);
 # end with "tap_done".  One vocabulary for every shell test: a test adds
 # helpers of its own only for what these cannot say.
 : "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -282,6 +282,30 @@ tap_engine_conf() {
 	    local && /^adapter *=/ { print "adapter = " ENVIRON["tap_a"]; next }
 	    { print }' "$conf" >"$conf.new" && mv "$conf.new" "$conf"
 	chmod 600 "$conf"
+# tap_cups NAME: a CUPS queue of the test's own, $q (kefu-NAME-PID), on
+# the cupsd of build-aux/test-services ($KEFU_TEST_CUPS, exported as
+# CUPS_SERVER), whose backend keeps each job as a file in the folder
+# $out; removed at exit.  Without KEFU_TEST_CUPS or lpadmin the test is
+# a SKIP, or a failure with KEFU_TEST_REQUIRE_SERVERS=1.
+tap_cups() {
+	if [ -z "$KEFU_TEST_CUPS" ] || ! command -v lpadmin >/dev/null 2>&1
+	then
+		if [ "$KEFU_TEST_REQUIRE_SERVERS" = 1 ]; then
+			nok "KEFU_TEST_CUPS and lpadmin are required"
+		else
+			ok "# SKIP KEFU_TEST_CUPS not set (build-aux/test-services)"
+		fi
+		tap_done
+	fi
+	CUPS_SERVER=$KEFU_TEST_CUPS
+	export CUPS_SERVER
+	q=kefu-$1-$$
+	out=$tmp/jobs
+	mkdir -p "$out"
+	chmod 0777 "$out"
+	lpadmin -p "$q" -v "kefu-spool:$out" -E >"$tmp/lp" 2>&1
+	check $? "a queue of our own on $KEFU_TEST_CUPS" "$tmp/lp"
+	trap 'lpadmin -x "$q" 2>/dev/null; tap_cleanup' EXIT
 }
 # skip REASON: a test that cannot run here, counted as skipped.
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }

@@ -134,7 +134,8 @@ struct wav_info {
 	const char *title;      /* INAM */
 	const char *artist;     /* IART: the caller */
 	const char *date;       /* ICRD: ISO 8601 */
-	const char *comment;    /* ICMT: "caller=... line=... duration_ms=..." */
+	const char *comment;    /* ICMT: "caller=... line=...
+				   duration_ms=..." */
 	const char *software;   /* ISFT */
 	int no_fsync;           /* 1: skip fsync (files that can be made
 				   again) */

@@ -172,7 +172,7 @@ espeak_spawn(const char *espeak, const char *voice, const char *text,
 	char *argv[11], *arg, *fed;
 	int err;
 
-	/* A leading space keeps text that starts with '-' from being an option. */
+	/* A leading space keeps text starting with '-' from being an option. */
 	fed = espeak_text(voice, text);
 	arg = xasprintf(" %s", fed);
 	free(fed);

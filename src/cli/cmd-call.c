@@ -80,7 +80,8 @@ call_play(void *arg, const char *lang, const struct flow_prompt *p,
 	int ev;
 
 	call_stamp(cx);
-	sb_addf(&cx->out, "play  [%s]%s ", lang, barge_in ? "" : " (no barge-in)");
+	sb_addf(&cx->out, "play  [%s]%s ", lang,
+	    barge_in ? "" : " (no barge-in)");
 	for (i = 0; i < n; i++) {
 		sb_adds(&cx->out, p[i].text != NULL ? p[i].text : "?");
 		call_heard(cx, lang, p[i].id, p[i].text);
@@ -188,7 +189,9 @@ call_query(void *arg, const char *name, const struct flow_kv *in, size_t nin,
 		for (r = 0; r < rows->nrows && r < 5; r++) {
 			sb_adds(&cx->out, "               ");
 			for (c = 0; c < rows->ncols; c++) {
-				const char *v = rows->values[r * rows->ncols + c];
+				const char *v;
+
+				v = rows->values[r * rows->ncols + c];
 				sb_addf(&cx->out, "%s%s=%s", c ? " " : "",
 				    rows->names[c], v ? v : "NULL");
 			}
@@ -545,7 +548,8 @@ simcall_run(struct simcall *sc, const char *caller)
 			if (simcall_record(sc, l) == -1)
 				return 0;
 		} else if (strncmp(l, "END ", 4) == 0) {
-			if (strcmp(l, "END ok") != 0 && strcmp(l, "END key") != 0) {
+			if (strcmp(l, "END ok") != 0 &&
+			    strcmp(l, "END key") != 0) {
 				simcall_stamp(sc);
 				printf("      (%s)\n", l + 4);
 			}
@@ -769,7 +773,8 @@ cmd_call_main(int argc, char **argv)
 			free(cause);
 			rc = CLI_FAIL;
 		} else
-			printf("audio: what the caller heard is in %s\n", audio);
+			printf("audio: what the caller heard is in %s\n",
+			    audio);
 	}
 out:
 	flow_record_clear(&rec);

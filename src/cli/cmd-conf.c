@@ -1,8 +1,8 @@
 /*
  * cmd-conf.c: `kefu conf check` (load kefu.conf and report the first
  * problem in its text as file:line, then every folder, adapter profile
- * or user it names that does not exist) and `kefu conf keys` (every section and key with
- * its default and meaning).
+ * or user it names that does not exist) and `kefu conf keys` (every
+ * section and key with its default and meaning).
  */
 #include "config.h"
 

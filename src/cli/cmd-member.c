@@ -61,7 +61,8 @@ struct cmd_member_ctx {
 /* One subcommand: its name, arguments, options, and what it runs. */
 struct cmd_member_sub {
 	const char *name;
-	int nargs;                      /* customer numbers or files; -1: 0 or 1 */
+	int nargs;                      /* customer numbers or files it
+					   takes; -1: 0 or 1 */
 	int opts;                       /* MO_* it takes */
 	int (*run)(struct cmd_member_ctx *, struct cmd_member_opts *,
 	    char **argv);
@@ -428,7 +429,8 @@ cmd_member_services(struct cmd_member_ctx *x, struct cmd_member_opts *o,
 		    &changed, &cause) == -1)
 			goto fail;
 		if (!changed)
-			printf("%s: already %s\n", store_member_service_name(bit),
+			printf("%s: already %s\n",
+			    store_member_service_name(bit),
 			    on ? "subscribed" : "cancelled");
 	}
 	if (store_member_get(x->src, argv[0], &m, &cause) == -1)
@@ -716,7 +718,8 @@ cmd_member_header(const char *file, const struct csv_rec *h,
 			    "customer_no, name, phone, mobile, address, "
 			    "email, birthday, language, registered_via, "
 			    "registered_at, status, services, note)\n", file,
-			    h->line, h->f[i], j == MC_N ? "unknown" : "doubled");
+			    h->line, h->f[i],
+			    j == MC_N ? "unknown" : "doubled");
 			return -1;
 		}
 		col[j] = (int)i;
@@ -990,7 +993,8 @@ cmd_member_opts(const struct cmd_member_sub *sub, int argc, char **argv,
 	int ch;
 
 	memset(o, 0, sizeof *o);
-	optind = 0;     /* glibc: start afresh, permuting (kefu's own parse used '+') */
+	/* glibc: start afresh, permuting (kefu's own parse used '+') */
+	optind = 0;
 	while ((ch = getopt_long(argc, argv, "o:", cmd_member_longopts,
 	    NULL)) != -1) {
 		if (ch == 'o')

@@ -179,7 +179,8 @@ cmd_order_main(int argc, char **argv)
 	else if (strcmp(verb, "show") == 0)
 		rc = cmd_order_show(&x, argv[2]);
 	else if (strcmp(verb, "reassign") == 0)
-		rc = cmd_order_reassign(&x, argv[2], argc == 4 ? argv[3] : NULL);
+		rc = cmd_order_reassign(&x, argv[2],
+		    argc == 4 ? argv[3] : NULL);
 	else if (store_order_set_status(x.src, argv[2], strcmp(verb,
 	    "cancel") == 0 ? "cancelled" : "delivered", &cause) == -1)
 		rc = cmd_order_fail(cause);

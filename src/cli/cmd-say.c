@@ -40,7 +40,8 @@ cmd_say_usage(FILE *fp)
 	fprintf(fp, "usage: kefu say TYPE VALUE [--lang zh-CN|yue] "
 	    "[--unit WORD] [--prompts DIR]\n"
 	    "                [--decimals N]\n"
-	    "                [--audio FILE.wav [--format ulaw|alaw|u8|s16le[/RATE]]]\n"
+	    "                [--audio FILE.wav "
+	    "[--format ulaw|alaw|u8|s16le[/RATE]]]\n"
 	    "       kefu say ids [--lang LANG] [--prompts DIR]\n"
 	    "TYPE: number, money, quantity, date, date-weekday, time, "
 	    "digits, phone\n"
@@ -78,7 +79,8 @@ cmd_say_args(int argc, char **argv, struct cmd_say_opts *o)
 		}
 		for (k = 0; !dashdash && k < nitems(opts); k++) {
 			if (strcmp(argv[i], opts[k].lng) == 0 ||
-			    (opts[k].shrt && strcmp(argv[i], opts[k].shrt) == 0))
+			    (opts[k].shrt &&
+			    strcmp(argv[i], opts[k].shrt) == 0))
 				break;
 		}
 		if (!dashdash && k < nitems(opts)) {
@@ -104,7 +106,8 @@ cmd_say_args(int argc, char **argv, struct cmd_say_opts *o)
 		o->pos[o->npos++] = argv[i];
 	}
 	if ((o->rules == NULL) != (o->catalog == NULL)) {
-		fprintf(stderr, "kefu say: --rules and --catalog go together\n");
+		fprintf(stderr,
+		    "kefu say: --rules and --catalog go together\n");
 		return -1;
 	}
 	return 0;

@@ -53,7 +53,8 @@ struct conf_key {
 	enum conf_scope scope;
 	const char *name;
 	enum conf_type type;
-	size_t offset;          /* into struct conf, conf_datasource or conf_line */
+	size_t offset;          /* into struct conf, conf_datasource or
+				   conf_line */
 	long long min, max;     /* CT_INT, CT_DURATION (ms) */
 	const char *def;        /* default as text; NULL: no default */
 	const char *choices;    /* CT_ENUM: '|'-separated */
@@ -83,14 +84,16 @@ static const struct conf_key conf_keys[] = {
 	  KEFU_DATADIR "/mappings", NULL, 0,
 	  "folder of mapping files (*.xml, searched recursively)" },
 	{ CS_KEFU, "adapters", CT_PATH, K(adapters_dir), 0, 0,
-	  KEFU_DATADIR "/adapters", NULL, 0, "folder of DBMS adapter profiles" },
+	  KEFU_DATADIR "/adapters", NULL, 0,
+	  "folder of DBMS adapter profiles" },
 	{ CS_KEFU, "flows", CT_PATH, K(flows_dir), 0, 0,
 	  KEFU_DATADIR "/flows", NULL, 0, "folder of call flows" },
 	{ CS_KEFU, "prompts", CT_PATH, K(prompts_dir), 0, 0,
 	  KEFU_DATADIR "/prompts", NULL, 0,
 	  "folder of prompt catalogs, one subfolder per language" },
 	{ CS_KEFU, "sql", CT_PATH, K(sql_dir), 0, 0,
-	  KEFU_DATADIR "/sql", NULL, 0, "folder of the local schema migrations" },
+	  KEFU_DATADIR "/sql", NULL, 0,
+	  "folder of the local schema migrations" },
 	{ CS_KEFU, "spool", CT_PATH, K(spool_dir), 0, 0,
 	  KEFU_STATEDIR "/spool", NULL, 0, "folder where recordings are kept" },
 	{ CS_KEFU, "log", CT_STRING, K(log_target), 0, 0, "syslog", NULL, 0,
@@ -135,7 +138,8 @@ static const struct conf_key conf_keys[] = {
 	{ CS_STORE, "order-max-qty", CT_INT, K(order_max_qty), 1, 9999, "20",
 	  NULL, 0, "quantity of one item in a phone order at most" },
 	{ CS_STORE, "order-max-items", CT_INT, K(order_max_items), 1, 99999,
-	  "50", NULL, 0, "items (quantities summed) of one phone order at most" },
+	  "50", NULL, 0,
+	  "items (quantities summed) of one phone order at most" },
 	{ CS_STORE, "order-max-lines", CT_INT, K(order_max_lines), 1, 200,
 	  "30", NULL, 0, "different items of one phone order at most" },
 	{ CS_STORE, "order-courier", CT_ENUM, K(order_courier), 0, 0,
@@ -218,7 +222,8 @@ static const struct conf_key conf_keys[] = {
 	{ CS_DATASOURCE, "pool-min", CT_INT, D(pool_min), -1, 256, "-1", NULL,
 	  0, "connections kept open from the start (default: pool-size)" },
 	{ CS_DATASOURCE, "pool-wait", CT_DURATION, D(pool_wait_ms), 0,
-	  600000, "2s", NULL, 0, "how long a call waits for a free connection" },
+	  600000, "2s", NULL, 0,
+	  "how long a call waits for a free connection" },
 	{ CS_DATASOURCE, "connect-timeout", CT_DURATION, D(connect_timeout_ms),
 	  100, 600000, "5s", NULL, 0, "limit on one connection attempt" },
 	{ CS_DATASOURCE, "query-timeout", CT_DURATION, D(query_timeout_ms),
@@ -597,13 +602,14 @@ conf_set(const struct conf_key *k, void *base, const char *value,
 			*ip = 0;
 		else
 			return kf_error(cause, "%s: %s = %s: expected yes or "
-			    "no", where, k->name, conf_clip(v, clip, sizeof clip));
+			    "no", where, k->name,
+			    conf_clip(v, clip, sizeof clip));
 		return 0;
 	case CT_ENUM:
 		if (!conf_enum_ok(k->choices, v))
 			return kf_error(cause, "%s: %s = %s: expected one of "
-			    "%s", where, k->name, conf_clip(v, clip, sizeof clip),
-			    k->choices);
+			    "%s", where, k->name,
+			    conf_clip(v, clip, sizeof clip), k->choices);
 		free(*sp);
 		*sp = conf_enum_canon(k->choices, v);
 		return 0;
@@ -642,7 +648,8 @@ static size_t
 conf_index(const struct conf *conf, enum conf_scope scope, const void *base)
 {
 	if (scope == CS_DATASOURCE)
-		return (size_t)((const struct conf_datasource *)base - conf->ds);
+		return (size_t)((const struct conf_datasource *)base -
+		    conf->ds);
 	if (scope == CS_LINE)
 		return (size_t)((const struct conf_line *)base - conf->lines);
 	if (scope == CS_DEPARTMENT)
@@ -722,7 +729,10 @@ conf_section(struct conf *conf, struct ini *ini, struct ini_section *sec,
 	char where[512];
 	size_t i;
 
-	/* Defaults first, then the values given, in table order (connect before failover). */
+	/*
+	 * Defaults first, then the values given, in table order (connect
+	 * before failover).
+	 */
 	for (i = 0; i < nitems(conf_keys); i++) {
 		k = &conf_keys[i];
 		if (k->scope != scope || k->def == NULL)
@@ -914,7 +924,7 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 	void *base = NULL;
 	size_t i, j, seen[CS_DATASOURCE] = { 0 };
 
-	/* [kefu] and [store] defaults apply even when the sections are absent. */
+	/* [kefu] and [store] defaults apply even without these sections. */
 	struct ini_section empty = { 0 };
 	empty.type = (char *)"kefu";
 	if (conf_section(conf, ini, &empty, CS_KEFU, conf, dir, cause) == -1)
@@ -997,7 +1007,8 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 				return -1;
 			break;
 		case CS_GSM:
-			if ((base = conf_gsm_new(conf, ini, sec, cause)) == NULL)
+			base = conf_gsm_new(conf, ini, sec, cause);
+			if (base == NULL)
 				return -1;
 			break;
 		case CS_SMSGW:
@@ -1221,7 +1232,8 @@ conf_check(struct conf *conf, struct ini *ini, char **cause)
 			return kf_error(cause, "%s:%d: [line %s] is a %s line "
 			    "and needs 'device'%s", ini->path, ln->line,
 			    ln->name, strcmp(ln->type, "sim") == 0 ?
-			    "simulated" : "modem", strcmp(ln->type, "sim") == 0 ?
+			    "simulated" : "modem",
+			    strcmp(ln->type, "sim") == 0 ?
 			    " (the socket kefud listens on)" : "");
 		if (strcmp(ln->type, "sim") == 0 && conf_check_socket(conf,
 		    ln, "device", ln->device, cause) == -1)
@@ -1381,7 +1393,8 @@ conf_ini_has_password(const char *text)
 			if (n < sizeof key) {
 				memcpy(key, p, n);
 				key[n] = '\0';
-				if (str_ieq(key, "password") || str_ieq(key, "pwd")) {
+				if (str_ieq(key, "password") ||
+				    str_ieq(key, "pwd")) {
 					eq++;
 					while (*eq == ' ' || *eq == '\t')
 						eq++;
@@ -1426,9 +1439,9 @@ conf_warn_odbcini(const struct conf *conf)
 		if (stat(files[i], &st) == 0 && (st.st_mode & 0007) != 0 &&
 		    file_read(files[i], &text, NULL, NULL) == 0) {
 			if (conf_ini_has_password(text))
-				log_warnx("%s holds a database password and can "
-				    "be read by every user; run chmod 640 %s "
-				    "(or 600)", files[i], files[i]);
+				log_warnx("%s holds a database password and "
+				    "can be read by every user; run chmod 640 "
+				    "%s (or 600)", files[i], files[i]);
 			free(text);
 		}
 		free(files[i]);
@@ -1628,10 +1641,12 @@ conf_diff_depts(const struct conf *a, const struct conf *b,
 		da = &a->depts[i];
 		snprintf(what, sizeof what, "[department %s]", da->name);
 		if ((db = conf_department(b, da->name)) == NULL) {
-			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+			sb_addf(out, "%s%s removed", out->len ? ", " : "",
+			    what);
 			n++;
 		} else
-			n += conf_diff_section(CS_DEPARTMENT, what, da, db, out);
+			n += conf_diff_section(CS_DEPARTMENT, what, da, db,
+			    out);
 	}
 	for (i = 0; i < b->ndepts; i++)
 		if (conf_department(a, b->depts[i].name) == NULL) {
@@ -1657,7 +1672,8 @@ conf_diff_gsm(const struct conf *a, const struct conf *b, struct strbuf *out)
 			if (strcmp(b->gsm[j].name, a->gsm[i].name) == 0)
 				gb = &b->gsm[j];
 		if (gb == NULL) {
-			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+			sb_addf(out, "%s%s removed", out->len ? ", " : "",
+			    what);
 			n++;
 		} else
 			n += conf_diff_section(CS_GSM, what, &a->gsm[i], gb,
@@ -1734,16 +1750,19 @@ conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 	for (i = 0; i < a->nds; i++) {
 		da = &a->ds[i];
 		snprintf(what, sizeof what, "[datasource %s]", da->name);
-		if ((db = conf_datasource((struct conf *)b, da->name)) == NULL) {
-			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+		db = conf_datasource((struct conf *)b, da->name);
+		if (db == NULL) {
+			sb_addf(out, "%s%s removed", out->len ? ", " : "",
+			    what);
 			n++;
 		} else
-			n += conf_diff_section(CS_DATASOURCE, what, da, db, out);
+			n += conf_diff_section(CS_DATASOURCE, what, da, db,
+			    out);
 	}
 	for (i = 0; i < b->nds; i++)
 		if (conf_datasource((struct conf *)a, b->ds[i].name) == NULL) {
-			sb_addf(out, "%s[datasource %s] added", out->len ? ", " :
-			    "", b->ds[i].name);
+			sb_addf(out, "%s[datasource %s] added",
+			    out->len ? ", " : "", b->ds[i].name);
 			n++;
 		}
 	for (i = 0; i < a->nlines; i++) {
@@ -1753,7 +1772,8 @@ conf_diff(const struct conf *a, const struct conf *b, struct strbuf *out)
 			if (strcmp(b->lines[j].name, la->name) == 0)
 				lb = &b->lines[j];
 		if (lb == NULL) {
-			sb_addf(out, "%s%s removed", out->len ? ", " : "", what);
+			sb_addf(out, "%s%s removed", out->len ? ", " : "",
+			    what);
 			n++;
 		} else
 			n += conf_diff_section(CS_LINE, what, la, lb, out);

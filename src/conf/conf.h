@@ -20,13 +20,17 @@
 struct conf_datasource {
 	char *name;             /* the NAME of [datasource NAME] */
 	int line;               /* line of the section header */
-	char **connect;         /* ODBC connection strings: connect, then failover, in order */
+	char **connect;         /* ODBC connection strings: connect, then
+				   failover, in order */
 	size_t nconnect;
-	char *adapter;          /* adapter profile name, NULL to detect from SQL_DBMS_NAME */
-	char *encoding;         /* the database's text encoding, e.g. "UTF-8", "GBK" */
+	char *adapter;          /* adapter profile name, NULL to detect from
+				   SQL_DBMS_NAME */
+	char *encoding;         /* the database's text encoding, e.g. "UTF-8",
+				   "GBK" */
 	int pool_size;          /* connections kept at most */
 	int pool_min;           /* opened at start (kefud); -1: pool_size */
-	int pool_wait_ms;       /* how long a caller waits for a free connection */
+	int pool_wait_ms;       /* how long a caller waits for a free
+				   connection */
 	int connect_timeout_ms; /* per connection attempt */
 	int query_timeout_ms;   /* per statement */
 	int retry_ms;           /* first back-off after a failed connect */
@@ -48,8 +52,10 @@ struct conf_line {
 	char *language;         /* default language of calls on this line */
 	char *flow;             /* flow started for each call */
 	int max_call_ms;        /* hang up after this long */
-	int silence_ms;         /* software silence detection: caller gone after this */
-	char *init;             /* extra AT commands after the family's init, ';'-separated */
+	int silence_ms;         /* software silence detection: caller gone after
+				   this */
+	char *init;             /* extra AT commands after the family's init,
+				   ';'-separated */
 };
 
 /*
@@ -103,7 +109,8 @@ struct conf_smsgw {
 	char *body_type;        /* "form", "json" or "none" */
 	char *body;             /* body template; NULL: none */
 	char *headers;          /* "Name: value|Name: value"; NULL: none */
-	char *success;          /* ERE the answer's body must match; NULL: any */
+	char *success;          /* ERE the answer's body must match; NULL:
+				   any */
 	char *message_id;       /* ERE whose first group is the provider's
 				   message id; NULL: none recorded */
 	char *from;             /* sender id for {from}; NULL: "" */
@@ -127,34 +134,44 @@ struct conf {
 	char *log_target;       /* "-", "syslog" or a file */
 	char *log_level;
 	char *socket_path;      /* control socket */
-	char *user;             /* kefud and kefu switch to this user when run as root */
+	char *user;             /* kefud and kefu switch to this user when run
+				   as root */
 	int core_dumps;         /* 1: kefud may dump core (debugging) */
 	char *language;         /* default language */
 	char *languages;        /* configured languages, comma-separated */
 	/* [store] */
-	char *store_datasource; /* name of the [datasource] holding the local store */
+	char *store_datasource; /* name of the [datasource] holding the local
+				   store */
 	int pin_attempts;       /* members: wrong PINs in a row that lock */
 	int pin_lockout_ms;     /* members: how long that lock lasts */
 	int pin_iterations;     /* members: PBKDF2 iterations of new PINs */
-	char *order_slots;      /* orders: delivery slots, "09:00-11:00/08:00/30, ..." */
-	int order_days;         /* orders: days after today whose slots are offered */
-	char *order_areas;      /* orders: "AREA:WORD|WORD, ..." matched in addresses */
-	char *order_area_default; /* orders: area of an address no rule matches */
+	char *order_slots;      /* orders: delivery slots,
+				   "09:00-11:00/08:00/30, ..." */
+	int order_days;         /* orders: days after today whose slots are
+				   offered */
+	char *order_areas;      /* orders: "AREA:WORD|WORD, ..." matched in
+				   addresses */
+	char *order_area_default; /* orders: area of an address no rule
+				     matches */
 	int order_max_qty;      /* orders: quantity of one item at most */
-	int order_max_items;    /* orders: items (quantities summed) per order at most */
+	int order_max_items;    /* orders: items (quantities summed) per order
+				   at most */
 	int order_max_lines;    /* orders: lines per order at most */
 	char *order_courier;    /* orders: "round-robin" or "fixed" */
-	int order_cart_idle_ms; /* orders: an unconfirmed cart is forgotten after this */
+	int order_cart_idle_ms; /* orders: an unconfirmed cart is forgotten
+				   after this */
 	char *store_area_code;  /* the area code of local caller IDs */
 	/* [email]: the SMTP transport of the outbox (msg/mail.c) */
 	char *email_url;        /* smtp://host:port or smtps://host:port */
-	char *email_from;       /* envelope and From: address; NULL: no e-mail */
+	char *email_from;       /* envelope and From: address; NULL: no
+				   e-mail */
 	char *email_from_name;  /* From: display name, UTF-8, or NULL */
 	char *email_starttls;   /* "no", "try", "yes" */
 	int email_tls_verify;   /* 1: verify the server's certificate */
 	char *email_user;       /* SMTP AUTH, or NULL */
 	char *email_password;   /* never logged */
-	int email_rate;         /* messages per second per worker, 0: no limit */
+	int email_rate;         /* messages per second per worker, 0: no
+				   limit */
 	int email_timeout_ms;   /* one SMTP transaction */
 	int email_retry_ms;     /* first back-off after a 4xx */
 	int email_retry_max_ms; /* back-off ceiling */
@@ -163,7 +180,8 @@ struct conf {
 	int email_connections;  /* SMTP connections, one worker each (at
 				   most CONF_EMAIL_CONNECTIONS) */
 	char *email_unsubscribe;        /* List-Unsubscribe mailbox, or NULL */
-	char *email_unsubscribe_url;    /* one-click https URL (%s: id), or NULL */
+	char *email_unsubscribe_url;    /* one-click https URL (%s: id), or
+					   NULL */
 	/* [slips]: delivery slips (slip/) */
 	char *slips_printer;    /* CUPS queue, or NULL: none */
 	int slips_auto_print;   /* 1: kefud prints slots at their cut-off */
@@ -181,13 +199,14 @@ struct conf {
 				   this long first, doubled each time */
 	int sms_pause_max_ms;   /* ... up to this */
 	char *sms_optout_reply; /* the confirmation of an opt-out; NULL: none */
-	/* [suppress]: checked again when each message is sent (msg/suppress.c) */
+	/* [suppress]: checked again as each message is sent (msg/suppress.c) */
 	char *quiet_marketing;  /* "HH:MM-HH:MM" local, or "none" */
 	char *quiet_transactional;      /* likewise; default "none" */
-	char *quiet_action;     /* "defer" (to the window's end) or "suppress" */
+	char *quiet_action;     /* "defer" (to the window's end) or
+				   "suppress" */
 	int marketing_cap;      /* marketing messages per customer, 0: none */
 	int cap_window_ms;      /* ... within this window, all channels */
-	/* [campaign]: what campaigns add and what they cost (store/campaign.c) */
+	/* [campaign]: what campaigns add and cost (store/campaign.c) */
 	char *store_name;       /* signature: 【store name】; NULL: none */
 	char *optout_text;      /* appended to marketing SMS; NULL: none */
 	int sms_price;          /* per SMS part, in fen */
@@ -271,7 +290,7 @@ const struct conf_department *conf_department(const struct conf *conf,
     const char *name);
 /* The default path: $KEFU_CONF, else KEFU_SYSCONFDIR "/kefu.conf". */
 const char *conf_default_path(void);
-/* Write every section and key with its type, default and help (for man pages). */
+/* Every section and key with its type, default and help (for man pages). */
 void conf_describe(FILE *fp);
 /*
  * Parse a daily window "HH:MM-HH:MM" (may wrap midnight) into minutes

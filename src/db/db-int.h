@@ -78,7 +78,7 @@ struct db_adapter {
 	int local;              /* <network local="yes">: no network I/O */
 	struct db_adenc *encs;
 	size_t nencs;
-	char **quirks;          /* "name: text" lines, for the man page and logs */
+	char **quirks;          /* "name: text" lines (man page, logs) */
 	size_t nquirks;
 };
 

@@ -26,7 +26,8 @@
 enum db_vtype {
 	DBV_TEXT,       /* UTF-8 text in s */
 	DBV_INT,        /* 64-bit integer in i */
-	DBV_DECIMAL,    /* exact decimal as canonical text in s: "12.50", "-3", never a float */
+	DBV_DECIMAL,    /* exact decimal as canonical text in s: "12.50", "-3",
+			   never a float */
 	DBV_DATE,       /* "YYYY-MM-DD" in s */
 	DBV_TIMESTAMP,  /* "YYYY-MM-DD HH:MM:SS" in s */
 	DBV_BOOL,       /* 0 or 1 in i */

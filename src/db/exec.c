@@ -117,7 +117,10 @@ exec_verdict(const struct db_query *q, int writes, size_t *trim,
 	return db_sql_check(q->sql, writes, trim, why);
 }
 
-/* Prepare, bind, execute under the watchdog, fetch.  *executed: reached SQLExecute. */
+/*
+ * Prepare, bind, execute under the watchdog, fetch.  *executed: reached
+ * SQLExecute.
+ */
 static int
 exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
     uint64_t hash, size_t trim, struct db_result **out, int *executed,
@@ -412,7 +415,7 @@ db_run(struct db_source *src, const struct db_query *q,
 		db_source_count(src, 0, 0, 0);
 		return -1;
 	}
-	/* Drivers refuse a trailing ';' or comment: send up to the last token. */
+	/* Drivers refuse a trailing ';' or comment: send to the last token. */
 	hash = q->sql_hash != 0 ? q->sql_hash : db_sql_hash(q->sql, &len);
 	if (exec_verdict(q, q->writes ? 1 : q->call ? 2 : 0, &trim, &why) ==
 	    -1) {

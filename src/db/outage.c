@@ -143,7 +143,7 @@ outage_prober(void *arg)
 		rc = db_connect(src, 1, &c, &err);
 		pthread_mutex_lock(&src->lock);
 		if (rc == 0 && (src->closing || src->nopen >= src->pool_size)) {
-			/* Not wanted after all: the pool filled up meanwhile. */
+			/* Not wanted after all: the pool filled meanwhile. */
 			if (!src->closing)
 				db_outage_back(src);
 			pthread_mutex_unlock(&src->lock);

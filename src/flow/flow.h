@@ -330,8 +330,10 @@ struct flow_record {
 	struct flow_qlog *queries;
 	size_t nqueries;
 	enum flow_end end;
-	char *reason;           /* why it ended, e.g. "caller hung up in main:top" */
-	char *escalated;        /* the last escalation: "too many invalid keys in main:top", or NULL */
+	char *reason;           /* why it ended, e.g. "caller hung up in
+				   main:top" */
+	char *escalated;        /* the last escalation: "too many invalid keys
+				   in main:top", or NULL */
 	char *lang;             /* language at the end of the call */
 	int steps;              /* nodes visited */
 };

@@ -791,7 +791,7 @@ load_elements_ok(struct loadctx *lc, xmlNodePtr x)
 {
 	size_t n = 0;
 
-	/* document order without recursion: a deep file cannot blow the stack */
+	/* document order, no recursion: a deep file cannot blow the stack */
 	while (x != NULL) {
 		if (x->type == XML_ELEMENT_NODE && ++n > FLOW_ELEMENTS_MAX) {
 			xml_err(&lc->xe, xml_line(x), "more than %d elements "

@@ -664,7 +664,7 @@ run_input(struct run *r, const struct flow_node *n,
 				*next = run_edge(n, "next");
 				return RUN_NEXT;
 			}
-			/* rejected read-back: ask again, counted, no reproach */
+			/* rejected read-back: ask again, counted, no blame */
 			if (++ninvalid >= n->max_invalid)
 				return run_escalate(r, n, "read-back rejected "
 				    "too often", next);

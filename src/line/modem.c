@@ -33,7 +33,8 @@ struct modem {
 	struct audio_fmt fmt;
 	int cml;                        /* +VSM method number in use */
 	char vsm_cmd[64];               /* the AT+VSM=... that worked */
-	char vls_cmd[32];               /* AT+VLS=<label of "T">: off hook to the line */
+	char vls_cmd[32];               /* AT+VLS=<label of "T">: off hook to
+					   the line */
 	struct vsm_fmt offered[16];     /* AT+VSM=? */
 	size_t noffered;
 	struct strbuf ident[3];         /* ATI, ATI3, AT+FMI? */
@@ -669,7 +670,7 @@ modem_answer(struct line *ln, char **cause)
 	if ((st = modem_call_cmd(m, m->vls_cmd, m->cmd_ms, NULL,
 	    cause)) != LINE_OK)
 		return st;
-	/* Keys (or line noise read as keys) before the call are not the caller's. */
+	/* Keys (or noise read as keys) before the call are not the caller's. */
 	ln->keys[0] = '\0';
 	log_info("%s: answered after %u ring(s)", m->tag, ln->call.rings);
 	return LINE_OK;

@@ -26,7 +26,7 @@
 #define SIM_FRAME 1600          /* 100 ms of audio per AUDIO frame */
 #define SIM_LEAD_MS 200         /* audio sent ahead of real time, at most */
 #define SIM_FAST 50             /* fast pacing: this many times real time */
-#define SIM_HELLO_MS 5000       /* a new client must say HELLO and RING by then */
+#define SIM_HELLO_MS 5000       /* a new client says HELLO and RING by then */
 #define SIM_WRITE_MS 5000       /* a client not reading for this long is gone */
 #define SIM_LINE_MAX 256        /* longest command line */
 #define SIM_AUDIO_MAX 65536     /* largest AUDIO block from a client */
@@ -367,7 +367,7 @@ sim_open(struct line *ln, char **cause)
 	ln->fmt.rate = SIM_RATE;
 	if ((s->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return kf_error(cause, "socket: %s", strerror(errno));
-	/* A socket left by a kefud that died is replaced; anything else is not. */
+	/* A socket left by a kefud that died is replaced; nothing else is. */
 	if (lstat(dev, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			return kf_error(cause, "%s exists and is not a socket",
@@ -797,7 +797,7 @@ sim_record(struct line *ln, const struct line_rec *rec, char *key,
 			*key = line_key_pop(ln);
 			return sim_done(s, LINE_DIGIT);
 		}
-		/* time and silence by the clock or by the audio, what is longer */
+		/* time and silence by the clock or the audio, what is longer */
 		now = now_ms();
 		elapsed = now - start;
 		if (ear.audio_bytes * 1000 / (2 * SIM_RATE) > elapsed)

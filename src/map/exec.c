@@ -339,7 +339,7 @@ map_exec_prep(const struct map *cm, const struct map_sql_info *si,
 	memset(tmp, 0, sizeof *tmp);
 	tmp->si = si;
 	tmp->ad = ad;
-	/* A procedure's result cannot be limited: map_exec_rows keeps it short. */
+	/* A procedure's result cannot be limited: map_exec_rows cuts it. */
 	if (mi->rows != MAPROWS_NONE && mi->on_many != MAP_ON_MANY_ERROR &&
 	    !mi->procedure && ad != NULL)
 		tmp->limited = db_adapter_limit(ad, si->bound,

@@ -41,7 +41,7 @@ struct say_scale {
 };
 
 struct say_measure {
-	char *words;            /* spellings accepted, NUL-separated, "\0\0" end */
+	char *words;            /* spellings, NUL-separated, "\0\0" ends */
 	int id;
 	enum say_two two;       /* 两 when the quantity is exactly 2 */
 };

@@ -97,7 +97,10 @@ int say_value_opts(const struct say_rules *rules, enum say_type type,
 char *say_seq_text(const struct say_seq *seq);
 void say_seq_free(struct say_seq *seq);
 
-/* "number", "money", "quantity", "date", "date-weekday", "time", "digits", "phone". */
+/*
+ * "number", "money", "quantity", "date", "date-weekday", "time", "digits",
+ * "phone".
+ */
 const char *say_type_name(enum say_type type);
 int say_type_parse(const char *name, enum say_type *out);
 

@@ -69,7 +69,7 @@ pdf_page_end(struct pdf_pen *p)
 	p->y = PDF_MARGIN;
 }
 
-/* Lay text out width wide (wrapped, words or characters) and give its height. */
+/* Lay text out width wide (wrapped, words or characters); its height. */
 static double
 pdf_layout(PangoLayout *lay, const char *text, double width,
     PangoAlignment align)

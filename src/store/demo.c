@@ -437,7 +437,7 @@ demo_promotions(struct demo *d, uint64_t *st)
 	for (i = 0; i < DEMO_PROMOS; i++) {
 		pr = &d->promos[d->npromos++];
 		p = &d->products[demo_rand(st) % d->nproducts];
-		day = i % 7;                    /* every day of the week gets some */
+		day = i % 7;    /* every day of the week gets some */
 		start = day - demo_range(st, 0, 2);
 		len = demo_range(st, 1, 7);
 		if (start + len - 1 < day)

@@ -26,12 +26,15 @@
 struct db_source *
 svc_builtin_store(struct svc *svc, char **cause)
 {
-	struct db_source *src = NULL;
+	struct db_source *src;
 
-	if (svc->conf->store_datasource != NULL)
-		src = svc_source(svc, svc->conf->store_datasource);
-	if (src == NULL)
+	if (svc->conf->store_datasource == NULL) {
 		kf_error(cause, "no local store ([store] datasource)");
+		return NULL;
+	}
+	if ((src = svc_source(svc, svc->conf->store_datasource)) == NULL)
+		kf_error(cause, "no [datasource %s] for the local store",
+		    svc->conf->store_datasource);
 	return src;
 }
 

@@ -34,7 +34,7 @@ svc_case_create(struct svc *svc, const struct svc_builtin *b,
     const struct flow_kv *in, size_t nin, struct flow_rows *rows,
     char **cause)
 {
-	struct db_source *src = svc_source(svc, svc->conf->store_datasource);
+	struct db_source *src;
 	struct store_case_new c;
 	char no[CASE_NO_LEN + 1];
 	const char *rec, *conf;
@@ -71,11 +71,8 @@ svc_case_create(struct svc *svc, const struct svc_builtin *b,
 			return FLOW_Q_INVALID;
 		c.voice_path = rec;
 	}
-	if (src == NULL) {
-		kf_error(cause, "no [datasource %s] for the store",
-		    svc->conf->store_datasource);
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
-	}
 	if (store_case_create(src, svc->conf, &c, no, cause) == -1)
 		return FLOW_Q_ERROR;
 	svc_builtin_row(b, rows, (const char *const[]){ no });

@@ -20,19 +20,6 @@
 #define NOTICE_MAX_AHEAD 30     /* days: the latest a notice may start */
 #define NOTICE_MAX_DAYS 90      /* days a notice by phone may last */
 
-/* The local store, or NULL (*cause says why: the flow's "down"). */
-static struct db_source *
-svc_notice_store(struct svc *svc, char **cause)
-{
-	struct db_source *src = NULL;
-
-	if (svc->conf->store_datasource != NULL)
-		src = svc_source(svc, svc->conf->store_datasource);
-	if (src == NULL)
-		kf_error(cause, "no local store ([store] datasource)");
-	return src;
-}
-
 /* kefu.notice.current: the notices valid today, latest first. */
 static enum flow_outcome
 svc_notice_current(struct svc *svc, const struct svc_builtin *b,
@@ -46,7 +33,7 @@ svc_notice_current(struct svc *svc, const struct svc_builtin *b,
 
 	(void)in;
 	(void)nin;
-	if ((src = svc_notice_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	catalog_today(today);
 	if (store_notice_current(src, today, &v, &n, cause) == -1)
@@ -123,7 +110,7 @@ svc_notice_publish(struct svc *svc, const struct svc_builtin *b,
 	char today[11], id[24];
 	int may;
 
-	if ((src = svc_notice_store(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if ((may = store_notice_may_publish(src, no, cause)) == -1)
 		return FLOW_Q_ERROR;

@@ -174,17 +174,6 @@ cart_total(const struct cart *c)
 	return t;
 }
 
-static struct db_source *
-svc_order_source(struct svc *svc, char **cause)
-{
-	struct db_source *src;
-
-	if ((src = svc_source(svc, svc->conf->store_datasource)) == NULL)
-		kf_error(cause, "no [datasource %s] for the local store",
-		    svc->conf->store_datasource);
-	return src;
-}
-
 /* The cart named by parameter call, or FLOW_Q_INVALID. */
 static struct cart *
 svc_order_cart(struct svc *svc, const struct flow_kv *in, size_t nin,
@@ -243,7 +232,7 @@ svc_order_start(struct svc *svc, const struct svc_builtin *b,
 		kf_error(cause, "not a customer number");
 		return FLOW_Q_INVALID;
 	}
-	if ((src = svc_order_source(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (store_order_policy_load(svc->conf, &pol, cause) == -1) {
 		log_warnx("orders: %s", *cause);
@@ -449,7 +438,7 @@ svc_order_slots(struct svc *svc, const struct svc_builtin *b,
 	char key[24], from[16], to[16], today[11], tomorrow[11];
 	size_t i;
 
-	if ((src = svc_order_source(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if ((c = svc_order_cart(svc, in, nin, cause)) == NULL)
 		return FLOW_Q_INVALID;
@@ -549,7 +538,7 @@ svc_order_confirm(struct svc *svc, const struct svc_builtin *b,
 	long *left;
 	int full, rc;
 
-	if ((src = svc_order_source(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if ((c = svc_order_cart(svc, in, nin, cause)) == NULL)
 		return FLOW_Q_INVALID;

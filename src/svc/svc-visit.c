@@ -20,18 +20,6 @@
 
 #define VISIT_OFFERS 9          /* slots offered at most: one key each */
 
-/* The store, or NULL with *cause (the flow's down). */
-static struct db_source *
-svc_visit_source(struct svc *svc, char **cause)
-{
-	struct db_source *src = svc_source(svc, svc->conf->store_datasource);
-
-	if (src == NULL)
-		kf_error(cause, "no [datasource %s] for the store",
-		    svc->conf->store_datasource);
-	return src;
-}
-
 /* A number of digits (and a leading +), or NULL: none given. */
 static const char *
 svc_visit_phone(const struct flow_kv *in, size_t nin, const char *name)
@@ -109,7 +97,7 @@ svc_visit_slots(struct svc *svc, const struct svc_builtin *b,
 
 	(void)in;
 	(void)nin;
-	if ((src = svc_visit_source(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (svc_visit_offers(svc, src, &pol, off, &n, cause) == -1)
 		return FLOW_Q_ERROR;
@@ -136,7 +124,7 @@ svc_visit_slot(struct svc *svc, const struct svc_builtin *b,
 	size_t n = 0;
 	int k;
 
-	if ((src = svc_visit_source(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (svc_visit_offers(svc, src, &pol, off, &n, cause) == -1)
 		return FLOW_Q_ERROR;
@@ -175,7 +163,7 @@ svc_visit_book(struct svc *svc, const struct svc_builtin *b,
 		kf_error(cause, "no phone number to confirm the visit to");
 		return FLOW_Q_INVALID;
 	}
-	if ((src = svc_visit_source(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (store_visit_policy_load(svc->conf, &pol, cause) == -1)
 		return FLOW_Q_ERROR;
@@ -206,7 +194,7 @@ svc_visit_find(struct svc *svc, const struct svc_builtin *b,
 		kf_error(cause, "no phone number to check the visit with");
 		return FLOW_Q_EMPTY;
 	}
-	if ((src = svc_visit_source(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (store_visit_get(src, no, phone, &v, cause) == -1)
 		return FLOW_Q_ERROR;
@@ -242,7 +230,7 @@ svc_visit_change(struct svc *svc, const struct svc_builtin *b,
 		    "the visit with");
 		return FLOW_Q_INVALID;
 	}
-	if ((src = svc_visit_source(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (store_visit_policy_load(svc->conf, &pol, cause) == -1)
 		return FLOW_Q_ERROR;
@@ -284,7 +272,7 @@ svc_visit_purchase(struct svc *svc, const struct svc_builtin *b,
 
 	if (no == NULL || *no == '\0' || strlen(no) > 32)
 		return FLOW_Q_INVALID;
-	if ((src = svc_visit_source(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (store_visit_purchase(src, no, &p, &found, cause) == -1)
 		return FLOW_Q_ERROR;
@@ -313,7 +301,7 @@ svc_visit_callback(struct svc *svc, const struct svc_builtin *b,
 		kf_error(cause, "no phone number to call back");
 		return FLOW_Q_INVALID;
 	}
-	if ((src = svc_visit_source(svc, cause)) == NULL)
+	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
 	if (store_visit_callback(src, svc->conf, &v, no, cause) == -1)
 		return FLOW_Q_ERROR;

@@ -204,7 +204,10 @@ struct strmap {
 #define STRMAP_INIT { NULL, 0, 0 }
 /* The value of key, or NULL. */
 void *strmap_get(const struct strmap *m, const char *key);
-/* Add key -> value and return NULL; if key is there, keep it and return its value. */
+/*
+ * Add key -> value and return NULL; if key is there, keep it and return its
+ * value.
+ */
 void *strmap_put(struct strmap *m, const char *key, void *value);
 void strmap_free(struct strmap *m);
 

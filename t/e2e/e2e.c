@@ -286,14 +286,7 @@ e2e_close(struct e2e *e)
 int
 e2e_wait_idle(struct e2e *e, unsigned ms)
 {
-	uint64_t end = now_ms() + ms;
-
-	while (now_ms() < end) {
-		if (line_state(e->ln) == LINE_IDLE)
-			return 0;
-		sleep_ms(20);
-	}
-	return -1;
+	return tap_wait(line_state(e->ln) == LINE_IDLE, ms) ? 0 : -1;
 }
 
 int
@@ -523,6 +516,41 @@ e2e_last_call(struct e2e *e)
 {
 	return e2e_count(e, "SELECT MAX(id) FROM call_log WHERE line = ?",
 	    e->ln->name);
+}
+
+char *
+e2e_last_col(struct e2e *e, const char *col)
+{
+	char sql[200], id[32];
+
+	snprintf(id, sizeof id, "%lld", (long long)e2e_last_call(e));
+	snprintf(sql, sizeof sql, "SELECT %s FROM call_log WHERE id = "
+	    "CAST(? AS INTEGER)", col);
+	return e2e_text(e, sql, id);
+}
+
+char *
+e2e_last_queries(struct e2e *e, int nrows)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char sql[300], id[32], *s;
+	int64_t n, i;
+
+	snprintf(id, sizeof id, "%lld", (long long)e2e_last_call(e));
+	n = e2e_count(e, "SELECT COUNT(*) FROM call_queries WHERE call_id = "
+	    "CAST(? AS INTEGER)", id);
+	for (i = 1; i <= n; i++) {
+		snprintf(sql, sizeof sql, "SELECT mapping || '(' || "
+		    "COALESCE(params, '') || ')=' || COALESCE(error_kind, "
+		    "'ok')%s FROM call_queries WHERE call_id = CAST(? AS "
+		    "INTEGER) AND seq = %lld", nrows ? " || '/' || "
+		    "COALESCE(CAST(nrows AS VARCHAR(12)), '-')" : "",
+		    (long long)i);
+		s = e2e_text(e, sql, id);
+		sb_addf(&sb, "%s%s", i > 1 ? ";" : "", s ? s : "?");
+		free(s);
+	}
+	return sb_steal(&sb);
 }
 
 enum flow_outcome

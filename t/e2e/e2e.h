@@ -119,6 +119,15 @@ char *e2e_text(struct e2e *e, const char *sql, const char *arg);
 int e2e_exec(struct e2e *e, const char *source, const char *sql);
 /* The id of the newest call_log row of this line (-1: none). */
 int64_t e2e_last_call(struct e2e *e);
+/* A column of the newest call_log row of this line, malloc'd or NULL. */
+char *e2e_last_col(struct e2e *e, const char *col);
+/*
+ * The call_queries rows of the newest call, in order, as
+ * "mapping(params)=kind;..." (kind "ok" or the error kind), each
+ * followed by "/ROWS" (the row count, "-" for none) when nrows is set;
+ * malloc'd.
+ */
+char *e2e_last_queries(struct e2e *e, int nrows);
 
 /* Run a mapping through the flow adapter (what a <query> gets). */
 enum flow_outcome e2e_map(struct e2e *e, const char *name,

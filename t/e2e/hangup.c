@@ -47,15 +47,6 @@ write_flow(const char *dir)
 	return fclose(f);
 }
 
-static char *
-last_outcome(struct e2e *e)
-{
-	char id[32];
-
-	snprintf(id, sizeof id, "%lld", (long long)e2e_last_call(e));
-	return e2e_text(e, "SELECT outcome FROM call_log WHERE id = ?", id);
-}
-
 static void
 e2e_hangups(enum msim_family fam, const char *family, const char *base)
 {
@@ -104,7 +95,8 @@ e2e_hangups(enum msim_family fam, const char *family, const char *base)
 				    12000) == -1)
 					tap_diag("no greeting");
 			} else {
-				sleep_ms(600);  /* past the USR's start */
+				/* the test: past the USR's start */
+				sleep_ms(600);
 				msim_hangup(e.sim, sig[i].how, 0);
 			}
 			ok(e2e_wait_end(&e, 15000) == 0, "%s, %s while %s: "
@@ -116,7 +108,7 @@ e2e_hangups(enum msim_family fam, const char *family, const char *base)
 			ok(ms >= 0 && ms < 1000, "%s, %s while %s: on hook "
 			    "%lld ms after the signal", family, sig[i].name,
 			    states[s], (long long)ms);
-			outcome = last_outcome(&e);
+			outcome = e2e_last_col(&e, "outcome");
 			is_str(outcome, "hangup", "%s, %s while %s: logged as "
 			    "a hang-up", family, sig[i].name, states[s]);
 			free(outcome);

@@ -290,6 +290,12 @@ ask(struct e2e *e, size_t seg, int leave, uint64_t *key_ms, uint64_t *ans_ms,
 		return H_OTHER;
 	/* As a caller does: a moment into the prompt (barge-in), then #. */
 	msim_dtmf(e->sim, code, 200);
+	/*
+	 * # a moment after the code, as a caller types it.  A guess, not an
+	 * event: on a loaded machine the code's keys may not all be out by
+	 * then, and the caller is heard as "invalid" (seen once with an ASan
+	 * run beside the suite).
+	 */
 	sleep_ms(200 + 20 * (unsigned)strlen(code) + 200);
 	*key_ms = now_ms();
 	msim_dtmf(e->sim, "#", 0);
@@ -370,7 +376,7 @@ outage(struct e2e *e, char mode, const char *what, int *recovery_ms)
 	ok(call_end(e) == 0, "%s: the caller leaves, the line is idle", what);
 
 	T(what);
-	/* A long outage: the back-off grows to retry-max. */
+	/* A long outage: the back-off grows to retry-max (a call a second). */
 	for (t = now_ms(); now_ms() - t < 8000; sleep_ms(1000))
 		map_price(e);
 	T("back");
@@ -422,14 +428,11 @@ freeze_callers(struct e2e *e, int secs)
 	 * freeze finds them all due for a probe.
 	 */
 	db_source_warm(svc_source(e->svc, "catalog"));
-	t0 = now_ms();
-	do {
-		sleep_ms(50);
-		db_source_stats(svc_source(e->svc, "catalog"), &st);
-	} while (st.open < 4 && now_ms() - t0 < 5000);
+	tap_wait((db_source_stats(svc_source(e->svc, "catalog"), &st),
+	    st.open >= 4), 5000);
 	ok(st.open == 4, "freeze: the pool is full before (%d open)",
 	    st.open);
-	sleep_ms(1500);
+	sleep_ms(1500);         /* the test: the quiet moment */
 	if (proxy_mode(&px, 'f') == 0)
 		tap_diag("the proxy does not answer");
 	t0 = now_ms();
@@ -482,7 +485,7 @@ freeze_callers(struct e2e *e, int secs)
 		if (map_price(e) == FLOW_Q_FOUND)
 			rec = (int)(now_ms() - back);
 		else
-			sleep_ms(1000);
+			sleep_ms(1000); /* the test: a caller a second */
 	}
 	ok(rec >= 0 && rec <= 10000, "freeze: answers again %d ms after the "
 	    "network is back", rec);

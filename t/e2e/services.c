@@ -68,55 +68,19 @@ water_price(void)
 	return ps;
 }
 
-/* A column of the newest call_log row of the line, malloc'd. */
-static char *
-last_call(struct e2e *e, const char *col)
-{
-	char sql[200], id[32];
-
-	snprintf(id, sizeof id, "%lld", (long long)e2e_last_call(e));
-	snprintf(sql, sizeof sql, "SELECT %s FROM call_log WHERE id = "
-	    "CAST(? AS INTEGER)", col);
-	return e2e_text(e, sql, id);
-}
-
-/* call_queries rows of the newest call, "mapping(params)=kind/rows;..." */
-static char *
-last_queries(struct e2e *e)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char sql[300], id[32], *s;
-	int64_t n, i;
-
-	snprintf(id, sizeof id, "%lld", (long long)e2e_last_call(e));
-	n = e2e_count(e, "SELECT COUNT(*) FROM call_queries WHERE call_id = "
-	    "CAST(? AS INTEGER)", id);
-	for (i = 1; i <= n; i++) {
-		snprintf(sql, sizeof sql, "SELECT mapping || '(' || "
-		    "COALESCE(params, '') || ')=' || COALESCE(error_kind, "
-		    "'ok') || '/' || COALESCE(CAST(nrows AS VARCHAR(12)), "
-		    "'-') FROM call_queries WHERE call_id = CAST(? AS "
-		    "INTEGER) AND seq = %lld", (long long)i);
-		s = e2e_text(e, sql, id);
-		sb_addf(&sb, "%s%s", i > 1 ? ";" : "", s ? s : "?");
-		free(s);
-	}
-	return sb_steal(&sb);
-}
-
 /* Assert a column of the newest call. */
 #define is_call(e, col, want, ...) do {					\
-	char *v_ = last_call((e), (col));				\
+	char *v_ = e2e_last_col((e), (col));				\
 	is_str(v_, (want), __VA_ARGS__);				\
 	free(v_);							\
 } while (0)
 #define like_call(e, col, want, ...) do {				\
-	char *v_ = last_call((e), (col));				\
+	char *v_ = e2e_last_col((e), (col));				\
 	like(v_, (want), __VA_ARGS__);					\
 	free(v_);							\
 } while (0)
 #define is_queries(e, want, ...) do {					\
-	char *v_ = last_queries(e);					\
+	char *v_ = e2e_last_queries(e, 1);				\
 	is_str(v_, (want), __VA_ARGS__);				\
 	free(v_);							\
 } while (0)
@@ -131,7 +95,7 @@ ends_with(const char *s, const char *tail)
 }
 
 #define ends_call(e, col, tail, ...) do {				\
-	char *v_ = last_call((e), (col));				\
+	char *v_ = e2e_last_col((e), (col));				\
 	ok(ends_with(v_, (tail)), __VA_ARGS__);				\
 	if (!ends_with(v_, (tail)))					\
 		tap_diag("got '%s', want it to end with '%s'",		\

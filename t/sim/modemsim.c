@@ -177,7 +177,8 @@ struct msim {
 
 	const struct family *fam;
 	struct msim_opts o;
-	uint64_t key_us;        /* now_us() when the last key's first code went out */
+	uint64_t key_us;        /* now_us() when the last key's first code went
+				   out */
 	char *link;
 	char path[128];         /* slave name */
 	int mfd, sfd;           /* master; our own slave (keeps the pty up) */

@@ -74,7 +74,7 @@ enum msim_fault {
 	MSIM_FAULT_SPURIOUS_D,  /* DLE d at the start of the next <n> VTX
 				   or VRX sessions, as USR firmware does */
 	MSIM_FAULT_UNDERRUN_U,  /* report VTX underruns with DLE u (n=1 on) */
-	MSIM_FAULT_VRX_NO_ETX,  /* n=1: end VRX with OK only; n=0: DLE ETX, OK */
+	MSIM_FAULT_VRX_NO_ETX,  /* n=1: VRX ends in OK alone; 0: DLE ETX, OK */
 	MSIM_FAULT_CHOP,        /* n=1: outside VRX, write everything in
 				   pieces of 1-7 bytes 2 ms apart */
 	MSIM_FAULT_HANG,        /* n=1: wedged firmware: reads nothing (the
@@ -96,7 +96,8 @@ enum msim_fault {
 struct msim_opts {
 	enum msim_family family;
 	int fast;               /* 1: VTX unpaced, VRX at 16x real time */
-	const char *link;       /* NULL, or a symlink kept pointing at the pty */
+	const char *link;       /* NULL, or a symlink kept pointing to the
+				   pty */
 	int tcp;                /* 1: a raw TCP serial server on 127.0.0.1
 				   instead of a pty; msim_path() is
 				   "tcp:127.0.0.1:PORT".  One client at a

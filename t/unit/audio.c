@@ -581,7 +581,8 @@ test_sox(void)
 			if (mine[i] == theirs[i])
 				same++;
 			a = laws[k].enc == AUDIO_ULAW ?
-			    g711_ulaw_decode(mine[i]) : g711_alaw_decode(mine[i]);
+			    g711_ulaw_decode(mine[i]) :
+			    g711_alaw_decode(mine[i]);
 			b = laws[k].enc == AUDIO_ULAW ?
 			    g711_ulaw_decode(theirs[i]) :
 			    g711_alaw_decode(theirs[i]);

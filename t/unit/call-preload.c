@@ -153,7 +153,8 @@ main(void)
 	    "a format never asked for holds nothing");
 	ok(matches(sb_str(&logs),
 	    "prompts ready in .+ at 8000 Hz \\(generation "
-	    "1\\): [0-9]+ clips, [0-9]+ converted now, [0-9]+ kB, in [0-9]+ ms"),
+	    "1\\): [0-9]+ clips, [0-9]+ converted now, [0-9]+ kB, "
+	    "in [0-9]+ ms"),
 	    "one log line with clips, kB and ms: %s", sb_str(&logs));
 	ok(strchr(sb_str(&logs), '\n') == strrchr(sb_str(&logs), '\n'),
 	    "exactly one line");
@@ -171,8 +172,8 @@ main(void)
 	is_int((int)audio_cache_count(set->audio, NULL, NULL), (int)before,
 	    "playing preloaded prompts converts nothing");
 	cold = play_us(set, "zh-CN", first, nfirst, &u8);
-	tap_diag("the same cold in 8-bit linear at 7200 Hz (resampled): %llu us",
-	    (unsigned long long)cold);
+	tap_diag("the same cold in 8-bit linear at 7200 Hz (resampled): "
+	    "%llu us", (unsigned long long)cold);
 
 	/* Again: nothing new to convert. */
 	sb_reset(&logs);

@@ -45,10 +45,12 @@ test_secrets(void)
 	text = "[datasource erp]\nconnect = Driver=X;Uid=a;Pwd=secret\n";
 	file_write_atomic(conf_path, text, strlen(text), NULL);
 	chmod(conf_path, 0644);
-	ok(conf_load(conf_path, &conf, &cause) == 0, "kefu.conf with a password loads");
+	ok(conf_load(conf_path, &conf, &cause) == 0,
+	    "kefu.conf with a password loads");
 	conf_free(conf);
-	like(sb_str(&sink), "holds the password of datasource 'erp' and can be "
-	    "read by other users", "readable kefu.conf with a password: warned");
+	like(sb_str(&sink), "holds the password of datasource 'erp' and can "
+	    "be read by other users",
+	    "readable kefu.conf with a password: warned");
 	ok(strstr(sb_str(&sink), "secret") == NULL,
 	    "the warning does not show the password");
 	sb_reset(&sink);
@@ -67,8 +69,9 @@ test_secrets(void)
 	sb_reset(&sink);
 	ok(conf_load(conf_path, &conf, &cause) == 0, "DSN datasource loads");
 	conf_free(conf);
-	like(sb_str(&sink), "odbc.ini holds a database password and can be read "
-	    "by every user", "world-readable odbc.ini with a password: warned");
+	like(sb_str(&sink), "odbc.ini holds a database password and can be "
+	    "read by every user",
+	    "world-readable odbc.ini with a password: warned");
 	chmod(ini, 0640);
 	sb_reset(&sink);
 	ok(conf_load(conf_path, &conf, &cause) == 0, "odbc.ini 640: loads");
@@ -82,7 +85,8 @@ test_secrets(void)
 	sb_reset(&sink);
 	ok(conf_load(conf_path, &conf, &cause) == 0, "empty password loads");
 	conf_free(conf);
-	is_str(sb_str(&sink), "", "odbc.ini with an empty password: no warning");
+	is_str(sb_str(&sink), "",
+	    "odbc.ini with an empty password: no warning");
 	log_capture(NULL);
 	sb_free(&sink);
 	unlink(ini);
@@ -302,7 +306,8 @@ main(void)
 	    "kefu.conf:3: unknown key 'colour' in [datasource]", "unknown key");
 	bad("[database x]\n", "kefu.conf:1: unknown section [database]",
 	    "unknown section");
-	bad("[datasource x]\nconnect = DSN=a\n[datasource x]\nconnect = DSN=b\n",
+	bad("[datasource x]\nconnect = DSN=a\n"
+	    "[datasource x]\nconnect = DSN=b\n",
 	    "kefu.conf:3: datasource 'x' is defined twice", "duplicate ds");
 	bad("[datasource x]\nconnect = DSN=a\nencoding = latin9\n",
 	    "kefu.conf:3: encoding = latin9: expected one of", "bad encoding");
@@ -313,8 +318,8 @@ main(void)
 	bad("[line s]\ntype = sim\n", "kefu.conf:1: [line s] is a simulated "
 	    "line and needs 'device' (the socket kefud listens on)",
 	    "sim line without device");
-	bad("[datasource]\nconnect = DSN=a\n", "kefu.conf:1: [datasource] needs "
-	    "a name", "nameless datasource");
+	bad("[datasource]\nconnect = DSN=a\n",
+	    "kefu.conf:1: [datasource] needs a name", "nameless datasource");
 	bad("[datasource x]\nconnect = DSN=a\nread-only = maybe\n",
 	    "kefu.conf:3: read-only = maybe: expected yes or no", "bad bool");
 	bad("[datasource x]\nconnect = DSN=a\nfailover = DSN=b||DSN=c\n",

@@ -84,7 +84,7 @@ slow_main(void *arg)
 	while (!atomic_load(&sl->stop)) {
 		for (i = 0; i < nitems(sl->fd); i++)
 			(void)send(sl->fd[i], "s", 1, MSG_NOSIGNAL);
-		sleep_ms(100);
+		sleep_ms(100);  /* the test: a byte every 100 ms */
 	}
 	return NULL;
 }
@@ -94,13 +94,11 @@ static struct ctl_defer *
 slow_request(const char *path, int *fd)
 {
 	struct ctl_defer *d = NULL;
-	int i;
 
 	atomic_store(&deferred, NULL);
 	if ((*fd = client(path)) == -1 || send(*fd, "slow\n", 5, 0) != 5)
 		return NULL;
-	for (i = 0; i < 200 && (d = atomic_load(&deferred)) == NULL; i++)
-		sleep_ms(10);
+	tap_wait((d = atomic_load(&deferred)) != NULL, 2000);
 	return d;
 }
 
@@ -145,7 +143,7 @@ test_defer(const char *path)
 	pfd.events = POLLIN;
 	ok(poll(&pfd, 1, 0) == 0, "... before the slow one's answer (it has "
 	    "no byte yet)");
-	sleep_ms(2300);
+	sleep_ms(2300);         /* the test: past the request deadline */
 	ok(poll(&pfd, 1, 0) == 0, "past the 2 s request deadline the slow "
 	    "client is still waiting, not cut");
 	ctl_done(d, 0, "slow: done\n", NULL);
@@ -157,6 +155,10 @@ test_defer(const char *path)
 	d = slow_request(path, &fd);
 	ok(d != NULL, "a second slow request");
 	close(fd);
+	/*
+	 * A moment for the server to see the client gone before the answer
+	 * comes: the case under test, which nothing outside shows.
+	 */
 	sleep_ms(100);
 	if (d != NULL)
 		ctl_done(d, -1, NULL, xstrdup("gone"));
@@ -191,7 +193,7 @@ test_crowd(const char *path)
 
 	for (i = 0; i < 100; i++)
 		fd[i] = client(path);
-	sleep_ms(100);
+	sleep_ms(100);  /* the test: 100 silent clients sit connected */
 	for (i = 0; i < 5; i++) {
 		t0 = now_ms();
 		n += ctl_request(path, "status", 1000, &reply, &cause) == 0;
@@ -226,7 +228,7 @@ test_crowd(const char *path)
 		free(reply);
 		free(cause);
 		cause = NULL;
-		sleep_ms(300);
+		sleep_ms(300);  /* the test: asking while they trickle */
 	}
 	ok(n == 10 && worst < 1000, "10 clients sending a byte every 100 ms: "
 	    "10 of 10 kefu status answered within 1 s (%d answered, worst "

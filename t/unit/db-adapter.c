@@ -281,7 +281,10 @@ test_sqlite(const struct db_adapters *ads)
 	}
 	db_result_free(res);
 	free(sql);
-	/* idle-check 1 ms: the next query probes first and still works. */
+	/*
+	 * idle-check 1 ms: the next query probes first and still works.  The
+	 * wait is the test: the connection must have been idle that long.
+	 */
 	sleep_ms(5);
 	q.sql = "SELECT count(*) FROM t";
 	rc = db_run(src, &q, &res, &err);

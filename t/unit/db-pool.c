@@ -29,7 +29,7 @@ struct hang {
 	int port;
 	int stop;
 	int clients[64];
-	int nclients;
+	atomic_int nclients;    /* accepted: a connect has begun */
 	pthread_t tid;
 };
 
@@ -202,9 +202,8 @@ test_busy(void)
 	memset(&a, 0, sizeof a);
 	a.src = src;
 	pthread_create(&tid, NULL, slow_main, &a);
-	sleep_ms(150);
-	db_source_stats(src, &st);
-	is_int(st.busy, 1, "the only connection is busy");
+	ok(tap_wait((db_source_stats(src, &st), st.busy == 1), 1000),
+	    "the only connection is busy");
 	t0 = now_ms();
 	rc = run(src, "SELECT 1", 0, &err);
 	ms = now_ms() - t0;
@@ -235,13 +234,8 @@ static void
 warm_wait(struct db_source *src, struct db_stats *st, uint64_t made,
     uint64_t failed)
 {
-	uint64_t end = now_ms() + 5000;
-
-	do {
-		sleep_ms(10);
-		db_source_stats(src, st);
-	} while ((st->connects < made || st->connect_failures < failed) &&
-	    now_ms() < end);
+	tap_wait((db_source_stats(src, st), st->connects >= made &&
+	    st->connect_failures >= failed), 5000);
 }
 
 static void
@@ -294,7 +288,8 @@ test_hang(const struct db_adapters *ads, struct strbuf *logs)
 		db_source_stats(src, &st);
 		is_int(st.connect_failures, 1, "no second attempt yet");
 		ok(!st.up, "reported down");
-		sleep_ms(450);          /* retry = 400 ms */
+		/* The wait is the test: the back-off (400 ms) runs out. */
+		sleep_ms(450);
 		t0 = now_ms();
 		rc = run(src, "SELECT 1", 0, &err);
 		ms = now_ms() - t0;
@@ -332,6 +327,7 @@ test_warm(const struct db_adapters *ads, struct strbuf *logs)
 	struct db_err err;
 	struct hang h;
 	char *connect[1], *cause = NULL;
+	int n;
 
 	connect[0] = lite;
 	ds_init(&ds, "warm", connect, 1);
@@ -357,6 +353,7 @@ test_warm(const struct db_adapters *ads, struct strbuf *logs)
 	db_source_open(&ds, ads, &src, &cause);
 	db_source_warm(src);
 	warm_wait(src, &st, 1, 0);
+	/* The wait is the test: a moment in which no second one opens. */
 	sleep_ms(50);
 	db_source_stats(src, &st);
 	ok(st.open == 1 && st.connects == 1, "warm: pool-min = 1 opens one "
@@ -383,8 +380,9 @@ test_warm(const struct db_adapters *ads, struct strbuf *logs)
 	    "once that it is down, during the back-off (%s)", err.msg);
 	db_source_close(src);
 	db_source_open(&ds, ads, &src, &cause);
+	n = atomic_load(&h.nclients);
 	db_source_warm(src);
-	sleep_ms(50);
+	tap_wait(atomic_load(&h.nclients) > n, 2000);   /* it connects */
 	db_source_close(src);   /* while it still tries: waits, no crash */
 	free(connect[0]);
 	hang_stop(&h);
@@ -421,7 +419,7 @@ test_one_prober(const struct db_adapters *ads)
 	pthread_t tid;
 	char *connect[1], *cause = NULL;
 	uint64_t t0;
-	int rc;
+	int rc, n;
 
 	if (hang_start(&h) == -1)
 		return;
@@ -433,11 +431,14 @@ test_one_prober(const struct db_adapters *ads)
 	if (rc == -1 && strcmp(err.sqlstate, "IM002") == 0) {
 		printf("ok %d # SKIP MariaDB driver not installed\n", ++tap_n);
 	} else {
+		/* The wait is the test: the back-off (100 ms) runs out. */
 		sleep_ms(150);
 		memset(&a, 0, sizeof a);
 		a.src = src;
+		n = atomic_load(&h.nclients);
 		pthread_create(&tid, NULL, probe_main, &a);
-		sleep_ms(200);
+		/* it re-probes */
+		tap_wait(atomic_load(&h.nclients) > n, 2000);
 		t0 = now_ms();
 		rc = run(src, "SELECT 1", 0, &err);
 		ok(rc == -1 && err.kind == DBE_DOWN && now_ms() - t0 < 250,
@@ -550,7 +551,7 @@ test_isolation(const struct db_adapters *ads)
 	a.stop = b.stop = &stop;
 	pthread_create(&ta, NULL, loop_main, &a);
 	pthread_create(&tb, NULL, loop_main, &b);
-	sleep_ms(2500);
+	sleep_ms(2500);         /* the test: how both fare for 2.5 s */
 	stop = 1;
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);

@@ -47,7 +47,7 @@ thaw_main(void *arg)
 {
 	struct thaw *t = arg;
 
-	sleep_ms(RACE_THAW_MS);
+	sleep_ms(RACE_THAW_MS);         /* the test: a freeze this long */
 	proxy_mode(t->px, PROXY_FORWARD);
 	return NULL;
 }
@@ -108,13 +108,7 @@ race_pg(const char *pg, int cycles, struct churn *r)
 	}
 	for (i = 0; i < cycles; i++) {
 		/* Connections made while the other clients come and go. */
-		for (t0 = now_ms(); now_ms() - t0 < 3000;) {
-			if (query(src, "SELECT 1", &err) == 0) {
-				answers++;
-				break;
-			}
-			sleep_ms(50);
-		}
+		answers += tap_wait(query(src, "SELECT 1", &err) == 0, 3000);
 		if (proxy_mode(&px, PROXY_FROZEN) == 0)
 			tap_diag("the proxy does not answer");
 		t.px = &px;
@@ -203,11 +197,7 @@ connect_frozen(const char *pg)
 			    err.msg);
 	}
 	proxy_mode(&px, PROXY_FORWARD);
-	for (t0 = now_ms(); now_ms() - t0 < 8000; sleep_ms(100))
-		if (query(src, "SELECT 1", &err) == 0) {
-			answered = 1;
-			break;
-		}
+	answered = tap_wait(query(src, "SELECT 1", &err) == 0, 8000);
 	db_source_close(src);
 	proxy_stop(&px);
 	free(connect[0]);
@@ -235,6 +225,7 @@ freeze_pg(const char *pg, int secs)
 	struct conf_datasource ds;
 	struct db_source *src;
 	struct db_err err;
+	struct db_stats st;
 	struct proxy px;
 	char *connect[1], *cause = NULL;
 	uint64_t t0, t, ms, worst = 0, worst_at = 0;
@@ -266,20 +257,21 @@ freeze_pg(const char *pg, int secs)
 		return;
 	}
 	db_source_warm(src);
-	sleep_ms(500);
+	tap_wait((db_source_stats(src, &st), st.open == 4), 5000);
 	answered += query(src, "SELECT 1", &err) == 0;
 	proxy_mode(&px, PROXY_DOWN);
+	/* the test: a caller a second through a 5 s outage */
 	for (t0 = now_ms(); now_ms() - t0 < 5000; sleep_ms(1000))
 		query(src, "SELECT 1", &err);
 	proxy_mode(&px, PROXY_FORWARD);
-	for (t0 = now_ms(); now_ms() - t0 < 5000; sleep_ms(500))
-		if (query(src, "SELECT 1", &err) == 0) {
-			answered++;
-			break;
-		}
-	/* A quiet moment: the pool's connections sit idle past idle-check. */
+	answered += tap_wait(query(src, "SELECT 1", &err) == 0, 5000);
+	/*
+	 * A quiet moment: the pool's connections sit idle past idle-check.
+	 * The wait is the test.
+	 */
 	sleep_ms(1500);
 	proxy_mode(&px, PROXY_FROZEN);
+	/* the test: a caller a second through the freeze */
 	for (t0 = now_ms(); now_ms() - t0 < (uint64_t)secs * 1000;
 	    sleep_ms(1000)) {
 		t = now_ms();
@@ -297,11 +289,7 @@ freeze_pg(const char *pg, int secs)
 			    (unsigned long long)ms, db_errkind_name(err.kind));
 	}
 	proxy_mode(&px, PROXY_FORWARD);
-	for (t0 = now_ms(); now_ms() - t0 < 10000; sleep_ms(500))
-		if (query(src, "SELECT 1", &err) == 0) {
-			answered++;
-			break;
-		}
+	answered += tap_wait(query(src, "SELECT 1", &err) == 0, 10000);
 	db_source_close(src);
 	proxy_stop(&px);
 	free(connect[0]);

@@ -91,7 +91,7 @@ holder_tx(struct db_tx *tx, void *arg, struct db_err *err)
 		return -1;
 	if (write(h->fd[1], "w", 1) != 1)
 		tap_diag("cannot tell the test the lock is held");
-	sleep_ms(TX_HOLD_MS);
+	sleep_ms(TX_HOLD_MS);   /* the test: a writer holding the lock */
 	return 0;
 }
 
@@ -114,7 +114,11 @@ reader_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	(void)arg;
 	if (tx_sql(tx, "SELECT n FROM counter", 0, &n, err) == -1)
 		return -1;
-	/* Long enough for the holder to reach its commit. */
+	/*
+	 * Long enough for the holder to reach its commit.  The wait is the
+	 * test: a read lock held across another's commit (no event to wait
+	 * for inside SQLite's busy wait).
+	 */
 	sleep_ms(TX_HOLD_MS / 2);
 	snprintf(sql, sizeof sql, "UPDATE counter SET n = %lld", n + 1);
 	return tx_sql(tx, sql, 1, NULL, err);

@@ -109,7 +109,8 @@ static const struct tcase cases[] = {
 	{ "short entry: inter-digit timeout completes it (FreeSWITCH #1550)",
 	  1, 13, '#', 0, "+100 123", FLOW_D_MATCH, "123", "inter-digit timeout",
 	    3100 },
-	{ "short entry below min: invalid after inter-digit timeout, never a hang",
+	{ "short entry below min: invalid after inter-digit timeout, "
+	  "never a hang",
 	  4, 13, '#', 0, "+100 12", FLOW_D_INVALID, "12", "too few digits",
 	    3100 },
 	{ "each key restarts the inter-digit timer",
@@ -203,7 +204,8 @@ test_matrix(void)
 			exp = FLOW_D_MATCH;
 		if (o.state != exp) {
 			bad++;
-			tap_diag("min=%d max=%d term=%c tt=%d keys=%s: %s (%s), want %s",
+			tap_diag("min=%d max=%d term=%c tt=%d keys=%s: "
+			    "%s (%s), want %s",
 			    min, max, term ? term : '-', tt, script,
 			    flow_dstate_name(o.state), o.why,
 			    flow_dstate_name(exp));

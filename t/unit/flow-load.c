@@ -132,7 +132,8 @@ test_limits(void)
 	/* size: a valid flow padded by a comment to one byte too many */
 	sb_adds(&tail, "<!--");
 	for (i = 0; i < FLOW_FILE_MAX / 64; i++)
-		sb_adds(&tail, "................................................................");
+		sb_adds(&tail, "................................"
+		    "................................");
 	sb_adds(&tail, "-->\n");
 	path = limit_write(tmp, 1, sb_str(&tail));
 	cause = limit_load(path, &set);
@@ -146,7 +147,7 @@ test_limits(void)
 	free(path);
 	sb_free(&tail);
 
-	/* elements: the root, then <play>s; element k is on line 2 + (k-2)/10 */
+	/* elements: the root, then <play>s; element k on line 2 + (k-2)/10 */
 	path = limit_write(tmp, FLOW_ELEMENTS_MAX, "");
 	cause = limit_load(path, &set);
 	want = xasprintf("%s:%d: more than %d elements in one flow file",

@@ -137,7 +137,8 @@ main(void)
 	text = xasprintf("[kefu]\nmappings = %s/mappings/catalog\n"
 	    "adapters = %s/adapters\nflows = %s/flows\nprompts = %s/prompts\n"
 	    "sql = %s/sql\nlanguages = zh-CN,yue\n"
-	    "[datasource catalog]\nconnect = Driver=SQLite3;Database=%s/catalog.db\n"
+	    "[datasource catalog]\n"
+	    "connect = Driver=SQLite3;Database=%s/catalog.db\n"
 	    "adapter = sqlite\n", src, src, src, src, src, tmp);
 	schema = xasprintf("%s/mappings/mapping.rng", src);
 	setenv("KEFU_MAPPING_SCHEMA", schema, 1);
@@ -145,7 +146,8 @@ main(void)
 	    db_adapters_load(conf->adapters_dir, &ads, &cause) == -1 ||
 	    map_pools_open(conf, ads, &pools, &cause) == -1) {
 		tap_diag("%s", cause);
-		tap_bail("the shipped configuration, adapters or mappings do not load");
+		tap_bail("the shipped configuration, adapters or mappings "
+		    "do not load");
 	}
 	free(text);
 	catalog_today(today);
@@ -153,7 +155,8 @@ main(void)
 	if (catalog_build(map_pools_source(pools, "catalog"), conf->sql_dir,
 	    &opts, &cause) == -1) {
 		tap_diag("%s", cause);
-		tap_bail("cannot build the SQLite demo catalog (SQLite3 ODBC driver?)");
+		tap_bail("cannot build the SQLite demo catalog (SQLite3 "
+		    "ODBC driver?)");
 	}
 	map_pools_close(pools);
 	pools = NULL;

@@ -20,8 +20,10 @@ static struct flow_env env;
 static struct flow_record rec;
 static struct flow_script *sc;
 
-#define MENU "m.welcome m.price m.promos m.sub m.noint m.record m.confirm m.lang"
-#define AGAIN "m.again m.price m.promos m.sub m.noint m.record m.confirm m.lang"
+#define MENU "m.welcome m.price m.promos m.sub m.noint m.record " \
+	"m.confirm m.lang"
+#define AGAIN "m.again m.price m.promos m.sub m.noint m.record " \
+	"m.confirm m.lang"
 
 /* Place one call to flow in lang with a key script; sc keeps the transcript. */
 static const char *
@@ -206,7 +208,8 @@ test_subflow(void)
 	like(flow_script_heard(sc),
 	    MENU " s.hello say.number:2 say.number:42 " MENU,
 	    "sub-flow gets its param and returns its output");
-	like(rec.path.s, "main:sub sub:play@6 sub:say@7 sub:set@8 sub:return@9 main:after_sub",
+	like(rec.path.s, "main:sub sub:play@6 sub:say@7 sub:set@8 "
+	    "sub:return@9 main:after_sub",
 	    "path enters and leaves the sub-flow");
 }
 
@@ -404,7 +407,8 @@ test_secrets(void)
 	    flow_secret("CardNo", SIZE_MAX) && flow_secret("cvv", SIZE_MAX) &&
 	    flow_secret("mima", SIZE_MAX) &&
 	    flow_secret("api_secret", SIZE_MAX),
-	    "pin, password, pwd, card, cvv, mima, secret are secrets, any case");
+	    "pin, password, pwd, card, cvv, mima, secret are secrets, any "
+	    "case");
 	ok(!flow_secret("code", SIZE_MAX) &&
 	    !flow_secret("barcode", SIZE_MAX) &&
 	    !flow_secret("plu", SIZE_MAX) && !flow_secret(NULL, 0),
@@ -434,7 +438,8 @@ test_misc(void)
 	    "plays it back (" FLOW_PROMPT_RECORDING ", its path)");
 
 	call("6 1234# 2 5678# 1");
-	like(flow_script_heard(sc), "c.ask c.you_typed say.digits:1234 c.ask c.you_typed say.digits:5678 say.digits:5678",
+	like(flow_script_heard(sc), "c.ask c.you_typed say.digits:1234 "
+	    "c.ask c.you_typed say.digits:5678 say.digits:5678",
 	    "confirm by readback: 2 re-enters, 1 accepts");
 
 	call("6 123456# 1");
@@ -451,9 +456,11 @@ test_misc(void)
 	    "without # the next key counts");
 	call("1 # 1234#");
 	like(flow_script_heard(sc), "p.ask p.bad p.ask p.is say.money:2.00",
-	    "a # that does not follow a full entry counts (lone #: too few digits)");
+	    "a # that does not follow a full entry counts (lone #: too few "
+	    "digits)");
 	call("6 123456 2 123456 1");
-	like(flow_script_heard(sc), "say.digits:123456 c.ask c.you_typed say.digits:123456 say.digits:123456",
+	like(flow_script_heard(sc), "say.digits:123456 c.ask c.you_typed "
+	    "say.digits:123456 say.digits:123456",
 	    "dropping is one-shot: the key after is taken");
 
 	env.map = NULL;

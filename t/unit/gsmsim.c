@@ -443,7 +443,7 @@ phase2(void)
 	free(got);
 	got = rx(fd, "\r\n", 2000);       /* its PDU */
 	free(got);
-	sleep_ms(100);
+	sleep_ms(100);          /* the test: nothing comes meanwhile */
 	got = rx(fd, "+CMT", 1);
 	ok(strstr(got, "CMT") == NULL, "the second waits for the "
 	    "acknowledgement");
@@ -458,15 +458,15 @@ phase2(void)
 	got = rx(fd, "\r\n", 2000);
 	ok(strlen(got) > 10, "its PDU");
 	free(got);
-	sleep_ms(600);          /* no AT+CNMA for it */
+	sleep_ms(600);          /* the test: no AT+CNMA for it in time */
 	sb_reset(&pending);
 	exchange(fd, "AT+CNMI?\r", "OK\r\n", "\r\n+CNMI: 2,0,0,0,0\r\n"
 	    "\r\nOK\r\n", "unacknowledged: the modem stopped routing");
 	gsim_acks(sim, &acks, &nacks, &mt);
 	ok(acks == 1 && nacks == 1 && mt == 0, "one acknowledged, one "
 	    "missed (%u, %u)", acks, nacks);
-	sleep_ms(600);
-	is_int(gsim_stored(sim), 1, "offered again, it goes to the SIM store");
+	ok(tap_wait(gsim_stored(sim) == 1, 3000),
+	    "offered again, it goes to the SIM store");
 	exchange(fd, "AT+CPMS=\"SM\",\"SM\",\"SM\"\r", "OK\r\n",
 	    "\r\n+CPMS: 1,30,1,30,1,30\r\n\r\nOK\r\n",
 	    "AT+CPMS= answers used and total of each storage");

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -247,6 +248,7 @@ slow_read(void *arg, void *buf, size_t max, int wait_ms)
 
 	ss->reads++;
 	if (ss->stall || ss->late-- > 0) {
+		/* the test: a source that stalls, as a read that times out */
 		sleep_ms((unsigned)(wait_ms < 5 ? wait_ms : 5));
 		return -1;
 	}
@@ -550,7 +552,7 @@ ht_op(enum ht_state s, int speak)
 	memset(audio, 0x7f, sizeof audio);
 	rb.len = 0;
 	if (s == HT_REC && speak) {
-		/* the caller speaks: silence must not stand in for the signal */
+		/* the caller speaks: silence must not stand for the signal */
 		for (i = 0; i < sizeof voice; i++)
 			voice[i] = (i & 1) ? 0x20 : 0xe0;
 		msim_feed(sim, voice, sizeof voice);
@@ -638,7 +640,7 @@ test_hangup_table(enum msim_family fam)
 			how = sig[i].how;
 			msim_misbehave(sim, MSIM_FAULT_NC_KEEPS_LINE,
 			    (unsigned)sig[i].keeps_line);
-			/* the Conexant never reports silence: kefu measures it */
+			/* the Conexant never reports silence: kefu times it */
 			if (how == MSIM_HUP_SILENCE && fam == MSIM_CONEXANT)
 				how = MSIM_HUP_SILENT;
 			t0 = now_ms();
@@ -647,7 +649,7 @@ test_hangup_table(enum msim_family fam)
 			/* silent from the start: gone once silence is long */
 			if (how == MSIM_HUP_SILENT)
 				tsig = t0 + (uint64_t)cl.silence_ms;
-			if (s == HT_IDLE)
+			if (s == HT_IDLE)       /* the test: hung up idle */
 				sleep_ms(HT_DELAY + HT_GAP);
 			st = ht_op((enum ht_state)s,
 			    sig[i].how != MSIM_HUP_SILENCE);
@@ -764,7 +766,7 @@ test_faults(void)
 		return;
 	/* a DTMF code heard while idle is not the caller's first key */
 	msim_dle(sim, '5');
-	sleep_ms(100);
+	sleep_ms(100);  /* the test: the key sits there while the line idles */
 	msim_garbage(sim, 400, 0);
 	msim_garbage(sim, 200, 1);
 	is_int(call_in(NULL), LINE_OK,
@@ -806,7 +808,7 @@ test_faults(void)
 	cause = NULL;
 	ln->ops->close(ln);
 	msim_hangup(sim, MSIM_HUP_NOCARRIER, 0);
-	sleep_ms(100);
+	msim_wait_hook(sim, 0, 1000);
 	is_int(ln->ops->open(ln, &cause), 0, "re-initialised: %s",
 	    cause ? cause : "ok");
 	is_int(msim_offhook(sim), 0, "on hook after re-init");
@@ -955,7 +957,7 @@ out:
 	teardown();
 }
 
-static unsigned calls_seen;
+static atomic_uint calls_seen;    /* by the line thread */
 
 static void __attribute__((unused))
 count_call(struct line *l, struct line_call *call, void *arg)
@@ -971,14 +973,7 @@ count_call(struct line *l, struct line_call *call, void *arg)
 static int __attribute__((unused))
 wait_state(enum line_state st, int ms)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
-
-	while (now_ms() < end) {
-		if (line_state(ln) == st)
-			return 0;
-		sleep_ms(20);
-	}
-	return -1;
+	return tap_wait(line_state(ln) == st, ms) ? 0 : -1;
 }
 
 static void __attribute__((unused))
@@ -986,7 +981,6 @@ test_thread(void)
 {
 	struct msim_opts o = { .family = MSIM_USR, .fast = 1 };
 	char link[64], *cause = NULL;
-	int i;
 
 	snprintf(link, sizeof link, "/tmp/kefu-line-modem-%d", (int)getpid());
 	o.link = link;
@@ -1001,26 +995,25 @@ test_thread(void)
 	is_int(line_start(ln, count_call, NULL, &cause), 0, "line thread");
 	is_int(wait_state(LINE_IDLE, 5000), 0, "thread: idle");
 	msim_ring(sim, 4, 150, NULL);
-	sleep_ms(100);
+	tap_wait(calls_seen == 1, 5000);
 	is_int(wait_state(LINE_IDLE, 5000), 0, "call handled, idle again");
 	is_int(calls_seen, 1, "the call reached the interpreter");
 	is_int(msim_offhook(sim), 0, "and was hung up");
 
 	/* a modem flooding garbage while idle is re-initialised */
 	msim_garbage(sim, 30000, 0);
-	for (i = 0; i < 100 && ln->failures < 1; i++)
-		sleep_ms(50);
+	tap_wait(ln->failures >= 1, 5000);
 	is_int(ln->failures, 1, "garbage flood: the modem was re-initialised");
 	is_int(wait_state(LINE_IDLE, 5000), 0, "and the line is idle again");
 
 	msim_vanish(sim);
 	is_int(wait_state(LINE_DOWN, 5000), 0, "device vanished: line down");
-	sleep_ms(500);
+	sleep_ms(500);  /* the test: away long enough for reopens to fail */
 	is_int(msim_reappear(sim, &cause), 0, "device back");
 	is_int(wait_state(LINE_IDLE, 5000), 0, "reopened, idle again");
 	is_int(ln->failures, 2, "failure counted");
 	msim_ring(sim, 4, 150, NULL);
-	sleep_ms(100);
+	tap_wait(calls_seen == 2, 5000);
 	wait_state(LINE_IDLE, 5000);
 	is_int(calls_seen, 2, "calls work after the reopen");
 	line_stop(ln);

@@ -500,7 +500,7 @@ test_overrun(void)
 	}
 	at(&h, "ATE0;+FCLASS=8;+VLS=1");
 	at(&h, "AT+VRX");
-	sleep_ms(3800);
+	sleep_ms(3800);         /* the test: the host reads nothing that long */
 	while (get(&h, "\x10o", 2, 300) > 0 && !has(&h, "\x10o", 2) &&
 	    n++ < 100)
 		;
@@ -725,7 +725,7 @@ test_faults(void)
 		struct pollfd p = { h.fd, POLLIN, 0 };
 
 		poll(&p, 1, 1000);
-		sleep_ms(10);
+		sleep_ms(10);   /* the test: the rest would be there by now */
 		r = read(h.fd, h.buf, 10);
 		ok(r == 1 && h.buf[0] == 0x10,
 		    "split: first read is DLE alone");
@@ -1055,7 +1055,6 @@ test_tcp(void)
 	ok(len == 4 && memcmp(buf, "xy\x10z", 4) == 0, "tcp: audio captured");
 	free(buf);
 	close(h.fd);
-	sleep_ms(100);
 	h.fd = tcp_connect(path);
 	is_str(at(&h, "AT+FCLASS?"), "\r\n8\r\n\r\nOK\r\n",
 	    "tcp: reconnect finds the modem as it was");

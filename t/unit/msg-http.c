@@ -34,7 +34,6 @@ static int
 gw_start(void)
 {
 	char *portfile, *text = NULL, *py;
-	int i;
 
 	portfile = xasprintf("%s/port", dir);
 	py = xasprintf("%s/t/http-gw.py", srcdir);
@@ -43,9 +42,7 @@ gw_start(void)
 		_exit(127);
 	}
 	/* python3 may take seconds to start on a loaded machine */
-	for (i = 0; i < 600 && file_read(portfile, &text, NULL, NULL) == -1;
-	    i++)
-		sleep_ms(50);
+	tap_wait(file_read(portfile, &text, NULL, NULL) == 0, 30000);
 	free(portfile);
 	free(py);
 	if (text == NULL)

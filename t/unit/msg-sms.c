@@ -122,11 +122,21 @@ run(const char *sql)
 		db_result_free(res);
 }
 
+/* Whether q1(sql) reads want now. */
+static int
+reads(const char *want, const char *sql)
+{
+	char *got = q1("%s", sql);
+	int same = strcmp(got, want) == 0;
+
+	free(got);
+	return same;
+}
+
 /* Wait up to ms for q1(sql) to read want. */
 static int
 wait_for(const char *want, unsigned ms, const char *fmt, ...)
 {
-	uint64_t end = now_ms() + ms;
 	va_list ap;
 	char *sql, *got;
 	int same;
@@ -134,30 +144,34 @@ wait_for(const char *want, unsigned ms, const char *fmt, ...)
 	va_start(ap, fmt);
 	sql = xvasprintf(fmt, ap);
 	va_end(ap);
-	for (;;) {
+	if (!(same = tap_wait(reads(want, sql), ms))) {
 		got = q1("%s", sql);
-		same = strcmp(got, want) == 0;
-		if (same || now_ms() > end) {
-			if (!same)
-				tap_diag("%s: '%s', wanted '%s'", sql, got, want);
-			free(got);
-			free(sql);
-			return same;
-		}
+		tap_diag("%s: '%s', wanted '%s'", sql, got, want);
 		free(got);
-		sleep_ms(20);
 	}
+	free(sql);
+	return same;
 }
 
 /* Wait up to ms for the simulator's SIM store to hold n messages. */
 static int
 wait_stored(struct gsim *sim, size_t n, unsigned ms)
 {
-	uint64_t end = now_ms() + ms;
+	return tap_wait(gsim_stored(sim) == n, ms);
+}
 
-	while (gsim_stored(sim) != n && now_ms() < end)
-		sleep_ms(20);
-	return gsim_stored(sim) == n;
+/* How many times the simulator's transcript has the line cmd. */
+static size_t
+said(struct gsim *sim, const char *cmd)
+{
+	char *tr = gsim_transcript(sim), *p;
+	size_t n = 0, len = strlen(cmd);
+
+	for (p = tr; (p = strstr(p, cmd)) != NULL; p += len)
+		if ((p == tr || p[-1] == '\n') && p[len] == '\n')
+			n++;
+	free(tr);
+	return n;
 }
 
 static int64_t
@@ -271,8 +285,7 @@ next_second(const char *at)
 {
 	char now[20];
 
-	for (msg_time(now, 0); strcmp(now, at) <= 0; msg_time(now, 0))
-		sleep_ms(20);
+	tap_wait((msg_time(now, 0), strcmp(now, at) > 0), 2000);
 }
 
 /*
@@ -459,6 +472,7 @@ test_unplug(void)
 	int i;
 
 	gsim_unplug(sims[0]);
+	/* the test: gsm0 is away a while before the messages come */
 	sleep_ms(300);
 	n0 = gsim_nsent(sims[0]);
 	n1 = gsim_nsent(sims[1]);
@@ -560,19 +574,7 @@ test_member(void)
 static int
 seen_within(const char *want, unsigned ms, const char *sql)
 {
-	uint64_t end = now_ms() + ms;
-	char *got;
-	int same;
-
-	do {
-		got = q1("%s", sql);
-		same = strcmp(got, want) == 0;
-		free(got);
-		if (same)
-			return 1;
-		sleep_ms(20);
-	} while (now_ms() < end);
-	return 0;
+	return tap_wait(reads(want, sql), ms);
 }
 
 /*
@@ -752,7 +754,7 @@ test_lost_answer(void)
 	    "('queued', 'claimed', 'submitting')");      /* the rest gone */
 	gsim_set_send_ms(sims[0], 1500);
 	mk = queue("13600000009", "marketing", "lost answer", "t:lost1");
-	sleep_ms(700);
+	sleep_ms(700);  /* the test: unplugged in the midst of the 1.5 s */
 	gsim_unplug(sims[0]);
 	ok(wait_for("unknown", 5000, "SELECT status FROM outbox WHERE id = "
 	    "%lld", (long long)mk), "marketing whose +CMGS never came: "
@@ -767,7 +769,7 @@ test_lost_answer(void)
 	    "t:probe")), "the modem is back");
 	gsim_set_send_ms(sims[0], 1500);
 	tr = queue("13600000009", "transactional", "lost answer 2", "t:lost2");
-	sleep_ms(700);
+	sleep_ms(700);  /* the test: as above */
 	gsim_unplug(sims[0]);
 	ok(wait_for("queued", 5000, "SELECT status FROM outbox WHERE id = "
 	    "%lld AND last_error LIKE 'unknown:%%'", (long long)tr),
@@ -813,7 +815,7 @@ test_wrong_pin(void)
 	int n = 0;
 
 	wk_start(2);
-	sleep_ms(1500);                 /* five rests of 300 ms */
+	sleep_ms(1500);         /* the test: five rests of 300 ms */
 	wk_stop(2);
 	tr = gsim_transcript(sims[2]);
 	for (p = tr; (p = strstr(p, "AT+CPIN=")) != NULL; p++)
@@ -834,19 +836,14 @@ test_cnma(void)
 {
 	char *cause = NULL, *tr;
 	unsigned acks = 0, nacks = 0;
-	uint64_t end;
 	int64_t id;
 	int mt = 0;
 
 	gsim_set_ack_ms(sims[3], 1000);
 	gsim_status_reports(sims[3], 1, 0);
 	wk_start(3);
-	for (end = now_ms() + 5000, tr = NULL; now_ms() < end; sleep_ms(20)) {
-		free(tr);
-		if (strstr((tr = gsim_transcript(sims[3])), "AT+CMGL=4") !=
-		    NULL)
-			break;
-	}
+	tap_wait(said(sims[3], "AT+CMGL=4") > 0, 5000);
+	tr = gsim_transcript(sims[3]);
 	like(tr, "AT+CSMS?\n", "the modem opened; kefu asked its phase");
 	free(tr);
 	ok(gsim_deliver(sims[3], "+8613800000301", "第一条", &cause) == 0 &&
@@ -859,8 +856,7 @@ test_cnma(void)
 	    "%lld", (long long)id), "a message sent; its +CDS report stored");
 	is_int(gsim_nsent(sims[3]), 1, "through gsm3");
 	/* the last AT+CNMA follows the report's row */
-	for (end = now_ms() + 3000; now_ms() < end && acks < 3; sleep_ms(20))
-		gsim_acks(sims[3], &acks, &nacks, &mt);
+	tap_wait((gsim_acks(sims[3], &acks, &nacks, &mt), acks >= 3), 3000);
 	is_int(acks, 3, "three AT+CNMA: two messages and the report");
 	is_int(nacks, 0, "none missed");
 	is_int(mt, 2, "the modem still routes inbound messages to kefu");
@@ -878,12 +874,14 @@ test_stuck_prompt(void)
 {
 	static const char cmd[] = "AT+CMGS=20\r";
 	int64_t id;
+	size_t n = said(sims[1], "AT+CMGS=20");
 	int fd;
 
 	fd = open(gsim_path(sims[1]), O_RDWR | O_NOCTTY);
 	ok(fd >= 0 && write(fd, cmd, strlen(cmd)) == (ssize_t)strlen(cmd),
 	    "a host leaves gsm1 at the PDU prompt");
-	sleep_ms(100);          /* the simulator reads it before the close */
+	/* the simulator reads it before the close */
+	tap_wait(said(sims[1], "AT+CMGS=20") > n, 2000);
 	if (fd >= 0)
 		close(fd);
 	wk_start(1);

@@ -141,8 +141,8 @@ golden_decode(void)
 	sms_msg_free(&m);
 
 	/* alphanumeric sender (TOA D0): "InfoSMS" */
-	ok(sms_decode("00040DD049B7F93D6D4E01000062016000000000" "0141", 1, 0, &m,
-	    &cause) == 0, "alphanumeric sender decodes");
+	ok(sms_decode("00040DD049B7F93D6D4E01000062016000000000" "0141", 1, 0,
+	    &m, &cause) == 0, "alphanumeric sender decodes");
 	is_str(m.addr, "InfoSMS", "alphanumeric originator");
 	is_str(m.text, "A", "text");
 	sms_msg_free(&m);
@@ -395,13 +395,15 @@ inbound(void)
 	free(joined);
 	rc = sms_join(mp, 1, &joined, &cause);
 	ok(rc == -1 && cause != NULL &&
-	    strstr(cause, "missing") != NULL, "a missing part: %s", cause ? cause : "-");
+	    strstr(cause, "missing") != NULL, "a missing part: %s",
+	    cause ? cause : "-");
 	free(cause);
 	cause = NULL;
 	mp[1] = &m[0];
 	rc = sms_join(mp, 2, &joined, &cause);
 	ok(rc == -1 && cause != NULL &&
-	    strstr(cause, "twice") != NULL, "a part twice: %s", cause ? cause : "-");
+	    strstr(cause, "twice") != NULL, "a part twice: %s",
+	    cause ? cause : "-");
 	free(cause);
 	cause = NULL;
 	sms_msg_free(&m[0]);

@@ -42,7 +42,6 @@ test_stream(void)
 	struct audio_speech *s = NULL, *s2 = NULL;
 	struct strbuf heard = STRBUF_INIT, again = STRBUF_INIT;
 	uint8_t *a = NULL, buf[800], cut[160];
-	uint64_t end;
 	size_t alen = 0, ulen;
 	char *cause = NULL;
 	int reads, rc;
@@ -70,9 +69,7 @@ test_stream(void)
 	    &cause) == 0 && audio_speech_read(s, buf, 160, 1000) == 160,
 	    "stream: the first 20 ms of another name");
 	memcpy(cut, buf, 160);
-	for (end = now_ms() + 3000; now_ms() < end &&
-	    !audio_speaker_has(sp, "zh-CN", "光明莫斯利安酸奶"); )
-		sleep_ms(5);
+	tap_wait(audio_speaker_has(sp, "zh-CN", "光明莫斯利安酸奶"), 3000);
 	audio_speech_close(s);
 	ok(audio_speaker_has(sp, "zh-CN", "光明莫斯利安酸奶"),
 	    "stream: a name cut short is kept");

@@ -276,7 +276,8 @@ main(void)
 	    (long long)c.promotions_today);
 	is_int(c.notices, 10, "10 notices");
 	is_int(c.staff, 40, "40 staff");
-	ok(c.shifts > 40 * 7, "two weeks of shifts (%lld)", (long long)c.shifts);
+	ok(c.shifts > 40 * 7, "two weeks of shifts (%lld)",
+	    (long long)c.shifts);
 
 	ok(catalog_build(catalog_src, sqldir, &opts, &cause) == -1,
 	    "a second build without force is refused");

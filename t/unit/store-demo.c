@@ -92,7 +92,8 @@ test_ean13(void)
 	is_int(demo_ean13_check("590123412345"), '7',
 	    "check digit of 590123412345 is 7");
 	ok(demo_ean13_valid("4006381333931"), "4006381333931 is valid");
-	ok(!demo_ean13_valid("4006381333932"), "a wrong check digit is refused");
+	ok(!demo_ean13_valid("4006381333932"),
+	    "a wrong check digit is refused");
 	ok(!demo_ean13_valid("400638133393"), "12 digits are refused");
 	ok(!demo_ean13_valid("40063813339311"), "14 digits are refused");
 	ok(!demo_ean13_valid("40063813339a1"), "a letter is refused");

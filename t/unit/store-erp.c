@@ -314,7 +314,8 @@ test_literals(const char *srcdir, struct conf_datasource *erp)
 	    "          WHERE LBMC = '乳制品'</sql>\n"
 	    "    <result rows=\"one\">\n"
 	    "      <column name=\"LBBM\" var=\"category\" type=\"text\"/>\n"
-	    "      <column name=\"LBMC\" var=\"category_name\" type=\"text\"/>\n"
+	    "      <column name=\"LBMC\" var=\"category_name\" "
+	    "type=\"text\"/>\n"
 	    "    </result>\n"
 	    "  </mapping>\n"
 	    "</mappings>\n");
@@ -344,7 +345,8 @@ test_literals(const char *srcdir, struct conf_datasource *erp)
 	    "  <mapping name=\"erp.emoji\" datasource=\"erp\">\n"
 	    "    <sql>SELECT LBBM FROM SPLB\n"
 	    "          WHERE LBMC = '😀'</sql>\n"
-	    "    <result rows=\"one\"><column name=\"LBBM\" var=\"c\" type=\"text\"/>"
+	    "    <result rows=\"one\"><column name=\"LBBM\" var=\"c\" "
+	    "type=\"text\"/>"
 	    "</result>\n"
 	    "  </mapping>\n"
 	    "</mappings>\n");

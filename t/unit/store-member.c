@@ -25,25 +25,6 @@ static char *sqldir;
 static struct db_adapters *ads;
 static const struct store_member_policy pol = { 5, 60 * 1000, 1000 };
 
-/* One integer from a query, -1 on error. */
-static long long
-count(struct db_source *src, const char *sql)
-{
-	static const enum db_vtype t[] = { DBV_INT };
-	struct db_query q = { .sql = sql, .coltypes = t, .ncoltypes = 1 };
-	struct db_result *res;
-	struct db_err err;
-	long long v;
-
-	if (db_run(src, &q, &res, &err) == -1) {
-		tap_diag("%s: %s", sql, err.msg);
-		return -1;
-	}
-	v = res->nrows ? DB_CELL(res, 0, 0)->i : -1;
-	db_result_free(res);
-	return v;
-}
-
 static void
 test_check_digit(void)
 {
@@ -132,7 +113,8 @@ test_register(struct db_source *src, const char *l, char paper[9],
 	    "valid check digit", l, paper);
 	ok(store_member_get(src, paper, &m, &cause) == 0, "%s: read back", l);
 	if (m != NULL) {
-		is_int(m->services, MEMBER_SVC_ALL, "%s: paper: every service", l);
+		is_int(m->services, MEMBER_SVC_ALL, "%s: paper: every service",
+		    l);
 		is_str(m->name, "张三", "%s: the Chinese name", l);
 		is_str(m->birthday, "1980-02-29", "%s: the birthday", l);
 		is_str(m->registered_via, "paper", "%s: via paper", l);
@@ -140,7 +122,8 @@ test_register(struct db_source *src, const char *l, char paper[9],
 		store_member_free(m);
 		m = NULL;
 	}
-	is_int(count(src, "SELECT COUNT(*) FROM consent_ledger WHERE "
+	is_int(store_test_count(src,
+	    "SELECT COUNT(*) FROM consent_ledger WHERE "
 	    "via = 'paper' AND action = 'subscribe' AND staff_no = 'S01'"), 3,
 	    "%s: three consent rows, via paper, with the staff number", l);
 
@@ -291,7 +274,8 @@ test_services(struct db_source *src, const char *l, const char *phone_no)
 	ok(store_member_service(src, phone_no, MEMBER_SVC_SMS, 0, &phone,
 	    &changed, &cause) == 0 && changed == 1, "%s: SMS cancelled by "
 	    "phone", l);
-	is_int(count(src, "SELECT COUNT(*) FROM consent_ledger WHERE "
+	is_int(store_test_count(src,
+	    "SELECT COUNT(*) FROM consent_ledger WHERE "
 	    "call_id = 4242 AND via = 'phone' AND action = 'unsubscribe' AND "
 	    "service = 'sms'"), 1, "%s: the ledger has it with the call id", l);
 	ok(store_member_service(src, phone_no, MEMBER_SVC_SMS, 0, &phone,
@@ -300,12 +284,15 @@ test_services(struct db_source *src, const char *l, const char *phone_no)
 	ok(store_member_service(src, phone_no, MEMBER_SVC_SMS, 1, &phone,
 	    &changed, &cause) == 0 && changed == 1, "%s: SMS subscribed "
 	    "again by phone", l);
-	is_int(count(src, "SELECT COUNT(*) FROM consent_ledger WHERE "
+	is_int(store_test_count(src,
+	    "SELECT COUNT(*) FROM consent_ledger WHERE "
 	    "call_id = 4242"), 2, "%s: two ledger rows for that call", l);
-	is_int(count(src, "SELECT COUNT(*) FROM consent_ledger WHERE "
+	is_int(store_test_count(src,
+	    "SELECT COUNT(*) FROM consent_ledger WHERE "
 	    "call_ref = 'L2-1733486400123'"), 2, "%s: both with the call's "
 	    "reference", l);
-	is_int(count(src, "SELECT COUNT(*) FROM consent_ledger WHERE "
+	is_int(store_test_count(src,
+	    "SELECT COUNT(*) FROM consent_ledger WHERE "
 	    "call_ref IS NOT NULL"), 2, "%s: and only they (the desk's have "
 	    "none)", l);
 
@@ -337,32 +324,35 @@ test_pin(struct db_source *src, const char *l, const char *no)
 	char *cause = NULL;
 	int i, left = -1, lefts = 0;
 
-	ok(store_member_pin_check(src, no, "739146", &pol, "2026-11-22 10:00:00",
-	    &r, &left, &cause) == 0 && r == STORE_PIN_OK, "%s: the PIN given "
-	    "by phone is right", l);
+	ok(store_member_pin_check(src, no, "739146", &pol,
+	    "2026-11-22 10:00:00", &r, &left, &cause) == 0 &&
+	    r == STORE_PIN_OK, "%s: the PIN given by phone is right", l);
 	for (i = 1; i <= 4; i++) {
 		store_member_pin_check(src, no, "864209", &pol,
 		    "2026-11-22 10:00:01", &r, &left, &cause);
 		lefts += r == STORE_PIN_WRONG && left == 5 - i;
 	}
 	is_int(lefts, 4, "%s: four wrong PINs, the tries left count down", l);
-	ok(store_member_pin_check(src, no, "864209", &pol, "2026-11-22 10:00:02",
-	    &r, &left, &cause) == 0 && r == STORE_PIN_WRONG && left == 0,
+	ok(store_member_pin_check(src, no, "864209", &pol,
+	    "2026-11-22 10:00:02", &r, &left, &cause) == 0 &&
+	    r == STORE_PIN_WRONG && left == 0,
 	    "%s: the fifth wrong PIN leaves none", l);
-	ok(store_member_pin_check(src, no, "739146", &pol, "2026-11-22 10:00:30",
-	    &r, &left, &cause) == 0 && r == STORE_PIN_LOCKED,
+	ok(store_member_pin_check(src, no, "739146", &pol,
+	    "2026-11-22 10:00:30", &r, &left, &cause) == 0 &&
+	    r == STORE_PIN_LOCKED,
 	    "%s: locked: even the right PIN is not tried", l);
 	ok(store_member_get(src, no, &m, &cause) == 0 && m->locked_until !=
 	    NULL && str_prefix(m->locked_until, "2026-11-22 10:01:02"),
 	    "%s: locked until a minute after the fifth (%s)", l,
 	    m && m->locked_until ? m->locked_until : "none");
 	store_member_free(m);
-	ok(store_member_pin_check(src, no, "864209", &pol, "2026-11-22 10:01:03",
-	    &r, &left, &cause) == 0 && r == STORE_PIN_WRONG && left == 4,
+	ok(store_member_pin_check(src, no, "864209", &pol,
+	    "2026-11-22 10:01:03", &r, &left, &cause) == 0 &&
+	    r == STORE_PIN_WRONG && left == 4,
 	    "%s: after the cool-down the count starts over", l);
-	ok(store_member_pin_check(src, no, "739146", &pol, "2026-11-22 10:01:04",
-	    &r, &left, &cause) == 0 && r == STORE_PIN_OK,
-	    "%s: and the right PIN works", l);
+	ok(store_member_pin_check(src, no, "739146", &pol,
+	    "2026-11-22 10:01:04", &r, &left, &cause) == 0 &&
+	    r == STORE_PIN_OK, "%s: and the right PIN works", l);
 
 	ok(store_member_lock(src, no, 1, &cause) == 0, "%s: desk lock", l);
 	ok(store_member_pin_check(src, no, "739146", &pol, NULL, &r, &left,
@@ -373,11 +363,13 @@ test_pin(struct db_source *src, const char *l, const char *no)
 	ok(store_member_pin_set(src, no, "60718293", &pol, &cause) == 0,
 	    "%s: a new 8-digit PIN", l);
 	ok(store_member_pin_check(src, no, "739146", &pol, NULL, &r, &left,
-	    &cause) == 0 && r == STORE_PIN_WRONG, "%s: the old one is wrong", l);
+	    &cause) == 0 && r == STORE_PIN_WRONG, "%s: the old one is wrong",
+	    l);
 	ok(store_member_pin_check(src, no, "60718293", &pol, NULL, &r, &left,
 	    &cause) == 0 && r == STORE_PIN_OK, "%s: the new one right", l);
 	ok(store_member_pin_set(src, no, "12345", &pol, &cause) == 0 &&
-	    count(src, "SELECT COUNT(*) FROM members WHERE pin_hash LIKE "
+	    store_test_count(src,
+	    "SELECT COUNT(*) FROM members WHERE pin_hash LIKE "
 	    "'pbkdf2-sha256$1000$%'") >= 1, "%s: the hash keeps its iteration "
 	    "count", l);
 	ok(store_member_pin_set(src, no, "12a45", &pol, &cause) == -1,
@@ -424,7 +416,8 @@ test_list_close(struct db_source *src, const char *l, const char *paper,
 	    strcmp(m->status, "closed") == 0 && !m->has_pin,
 	    "%s: closed, no services, no PIN", l);
 	store_member_free(m);
-	is_int(count(src, "SELECT COUNT(*) FROM consent_ledger WHERE "
+	is_int(store_test_count(src,
+	    "SELECT COUNT(*) FROM consent_ledger WHERE "
 	    "staff_no = 'S04' AND action = 'unsubscribe'"), 2,
 	    "%s: each service cancelled in the ledger", l);
 	ok(store_member_pin_check(src, phone, "12345", &pol, NULL, &r, NULL,
@@ -440,22 +433,6 @@ test_list_close(struct db_source *src, const char *l, const char *paper,
 	store_members_free(m, n);
 }
 
-/* Run one statement that writes; 0 or -1. */
-static int
-exec_sql(struct db_source *src, const char *sql)
-{
-	struct db_query q = { .sql = sql, .writes = 1 };
-	struct db_result *res;
-	struct db_err err;
-
-	if (db_run(src, &q, &res, &err) == -1) {
-		tap_diag("%s: %s", sql, err.msg);
-		return -1;
-	}
-	db_result_free(res);
-	return 0;
-}
-
 /*
  * A registration is one transaction: with the consent ledger gone, the
  * members row (written first) must not stay behind either.
@@ -465,25 +442,28 @@ test_atomic(struct db_source *src, const char *l)
 {
 	struct store_member_fields f = { .name = "王五", .mobile =
 	    "13700000007" };
-	long long before = count(src, "SELECT COUNT(*) FROM members");
+	long long before = store_test_count(src,
+	    "SELECT COUNT(*) FROM members");
 	char no[9], *cause = NULL;
 
-	ok(exec_sql(src, "ALTER TABLE consent_ledger RENAME TO "
+	ok(store_test_exec(src, "ALTER TABLE consent_ledger RENAME TO "
 	    "consent_ledger_off") == 0, "%s: the consent ledger renamed away",
 	    l);
 	ok(add(src, "paper", &f, -1, "2468", no, &cause) == -1,
 	    "%s: registering then fails (at the ledger row)", l);
 	like(cause, "consent_ledger", "%s: naming the ledger", l);
-	is_int(count(src, "SELECT COUNT(*) FROM members"), before,
+	is_int(store_test_count(src, "SELECT COUNT(*) FROM members"), before,
 	    "%s: and leaves no members row behind", l);
-	is_int(count(src, "SELECT COUNT(*) FROM member_services s WHERE NOT "
+	is_int(store_test_count(src,
+	    "SELECT COUNT(*) FROM member_services s WHERE NOT "
 	    "EXISTS (SELECT 1 FROM members m WHERE m.id = s.member_id)"), 0,
 	    "%s: nor a services row", l);
-	ok(exec_sql(src, "ALTER TABLE consent_ledger_off RENAME TO "
+	ok(store_test_exec(src, "ALTER TABLE consent_ledger_off RENAME TO "
 	    "consent_ledger") == 0, "%s: the ledger back", l);
 	ok(add(src, "paper", &f, -1, "2468", no, &cause) == 0,
 	    "%s: then the same registration succeeds", l);
-	is_int(count(src, "SELECT COUNT(*) FROM members WHERE mobile = "
+	is_int(store_test_count(src,
+	    "SELECT COUNT(*) FROM members WHERE mobile = "
 	    "'13700000007'"), 1, "%s: once", l);
 	free(cause);
 }
@@ -619,17 +599,13 @@ test_engine(const char *l, struct conf_datasource *ds)
 {
 	struct strbuf logs = STRBUF_INIT;
 	struct db_source *src;
-	char *cause = NULL, *path = NULL, paper[9], phone[9];
+	char *cause = NULL, paper[9], phone[9];
 
-	if (store_sqlite_path(ds, &path, &cause) == -1 ||
-	    db_source_open(ds, ads, &src, &cause) == -1 ||
-	    store_upgrade(src, ds, sqldir, 0, NULL, &cause) == -1) {
+	if (store_test_open(ads, ds, sqldir, &src, &cause) == -1) {
 		ok(0, "%s: open and init: %s", l, cause);
 		free(cause);
-		free(path);
 		return;
 	}
-	free(path);
 	log_set_level(KLOG_DEBUG);
 	log_capture(&logs);
 	test_register(src, l, paper, phone);
@@ -656,22 +632,10 @@ test_engine(const char *l, struct conf_datasource *ds)
 int
 main(void)
 {
-	char *cause = NULL, *adir, *srcdir;
-
-	srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") : (char *)".";
-	sqldir = xasprintf("%s/sql", srcdir);
-	adir = xasprintf("%s/adapters", srcdir);
-	if (db_adapters_load(adir, &ads, &cause) == -1) {
-		tap_diag("adapters: %s", cause);
-		free(cause);
-		ads = NULL;
-	}
+	ads = store_test_setup(&sqldir);
 	test_check_digit();
 	test_phone();
 	store_test_engines(ads, "m", test_engine);
-	if (ads != NULL)
-		db_adapters_free(ads);
-	free(adir);
-	free(sqldir);
+	store_test_teardown(ads, sqldir);
 	return tap_done();
 }

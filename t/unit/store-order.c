@@ -38,59 +38,6 @@ static const struct store_member_policy mpol = { 5, 60 * 1000, 1000 };
 #define NOW   "2026-12-06 10:00:00"
 #define TODAY "2026-12-06"
 
-/* One integer from a query, -1 on error. */
-static long long
-count(struct db_source *src, const char *sql)
-{
-	static const enum db_vtype t[] = { DBV_INT };
-	struct db_query q = { .sql = sql, .coltypes = t, .ncoltypes = 1 };
-	struct db_result *res;
-	struct db_err err;
-	long long v;
-
-	if (db_run(src, &q, &res, &err) == -1) {
-		tap_diag("%s: %s", sql, err.msg);
-		return -1;
-	}
-	v = res->nrows ? DB_CELL(res, 0, 0)->i : -1;
-	db_result_free(res);
-	return v;
-}
-
-/* One text from a query (malloc'd), NULL on error or no row. */
-static char *
-text(struct db_source *src, const char *sql)
-{
-	struct db_query q = { .sql = sql };
-	struct db_result *res;
-	struct db_err err;
-	char *v = NULL;
-
-	if (db_run(src, &q, &res, &err) == -1) {
-		tap_diag("%s: %s", sql, err.msg);
-		return NULL;
-	}
-	if (res->nrows > 0 && !DB_CELL(res, 0, 0)->null)
-		v = xstrdup(DB_CELL(res, 0, 0)->s);
-	db_result_free(res);
-	return v;
-}
-
-static int
-exec(struct db_source *src, const char *sql)
-{
-	struct db_query q = { .sql = sql, .writes = 1 };
-	struct db_result *res;
-	struct db_err err;
-
-	if (db_run(src, &q, &res, &err) == -1) {
-		tap_diag("%s: %s", sql, err.msg);
-		return -1;
-	}
-	db_result_free(res);
-	return 0;
-}
-
 static const char conf_text[] =
     "[store]\n"
     "order-slots = 09:00-11:00/08:00/30, 14:00-16:00/12:00/2, "
@@ -229,8 +176,8 @@ member(struct db_source *src, const char *via, const char *address,
 static char why[512];
 
 static const struct store_order_line three[] = {
-	{ .code = S("6901234567892"), .name = S("可口可乐"), .unit = S("瓶"), .qty = 2,
-	  .price = 350, .special = 1, .shelf = 420 },
+	{ .code = S("6901234567892"), .name = S("可口可乐"), .unit = S("瓶"),
+	  .qty = 2, .price = 350, .special = 1, .shelf = 420 },
 	{ .code = S("4011"), .name = S("香蕉"), .unit = S("公斤"), .qty = 1,
 	  .price = 598 },
 	{ .code = S("6920000000017"), .name = S("金龙鱼花生油"), .unit = S("桶"),
@@ -306,19 +253,19 @@ test_commit(struct db_source *src, const char *l,
 	const char *refusal;
 	int full;
 
-	orders = count(src, "SELECT COUNT(*) FROM orders");
+	orders = store_test_count(src, "SELECT COUNT(*) FROM orders");
 	ok(commit(src, pol, no, TODAY, "18:00-20:00", three, 3, order, &full,
 	    &cause) == 0, "%s: a three-item order commits: %s", l,
 	    why);
 	is_str(order, "2612060003", "%s: numbered by day (third today)", l);
-	is_int(count(src, "SELECT COUNT(*) FROM orders") - orders, 1,
+	is_int(store_test_count(src, "SELECT COUNT(*) FROM orders") - orders, 1,
 	    "%s: one order more", l);
 	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM order_lines l JOIN "
 	    "orders o ON o.id = l.order_id WHERE o.order_no = '%s'", order);
-	is_int(count(src, sql), 3, "%s: with its three lines", l);
+	is_int(store_test_count(src, sql), 3, "%s: with its three lines", l);
 	snprintf(sql, sizeof sql, "SELECT total FROM orders WHERE order_no "
 	    "= '%s'", order);
-	s = text(src, sql);
+	s = store_test_text(src, sql);
 	ok(s != NULL && store_money_parse(s) == 2 * 350 + 598 + 3 * 12990,
 	    "%s: total 7 + 5.98 + 389.70 = 402.68 (%s)", l, s ? s : "NULL");
 	free(s);
@@ -326,7 +273,7 @@ test_commit(struct db_source *src, const char *l,
 	    "'order:%s' AND msg_class = 'transactional' AND status = 'queued' "
 	    "AND order_id = (SELECT id FROM orders WHERE order_no = '%s')",
 	    order, order);
-	s = text(src, sql);
+	s = store_test_text(src, sql);
 	ok(s != NULL, "%s: the courier's notice is queued with the order", l);
 	like(s, "订单2612060003", "%s: it names the order", l);
 	like(s, "18:00-20:00", "%s: the slot", l);
@@ -354,10 +301,10 @@ test_commit(struct db_source *src, const char *l,
 	}
 
 	/* The one transaction: the notice's key is taken, so it fails. */
-	orders = count(src, "SELECT COUNT(*) FROM orders");
-	lines = count(src, "SELECT COUNT(*) FROM order_lines");
-	msgs = count(src, "SELECT COUNT(*) FROM outbox");
-	ok(exec(src, "INSERT INTO outbox (channel, recipient, body, "
+	orders = store_test_count(src, "SELECT COUNT(*) FROM orders");
+	lines = store_test_count(src, "SELECT COUNT(*) FROM order_lines");
+	msgs = store_test_count(src, "SELECT COUNT(*) FROM outbox");
+	ok(store_test_exec(src, "INSERT INTO outbox (channel, recipient, body, "
 	    "msg_class, idem_key, next_attempt_at, created_at) VALUES ('sms', "
 	    "'13800000000', 'x', 'transactional', 'order:2612060004', "
 	    "'2026-12-06 10:00:00', '2026-12-06 10:00:00')") == 0,
@@ -365,13 +312,14 @@ test_commit(struct db_source *src, const char *l,
 	ok(commit(src, pol, no, TODAY, "18:00-20:00", three, 3, order, &full,
 	    &cause) == -1, "%s: an order whose notice cannot be queued fails",
 	    l);
-	is_int(count(src, "SELECT COUNT(*) FROM orders"), orders,
+	is_int(store_test_count(src, "SELECT COUNT(*) FROM orders"), orders,
 	    "%s: and leaves no order", l);
-	is_int(count(src, "SELECT COUNT(*) FROM order_lines"), lines,
+	is_int(store_test_count(src, "SELECT COUNT(*) FROM order_lines"), lines,
 	    "%s: and no line", l);
-	is_int(count(src, "SELECT COUNT(*) FROM outbox"), msgs + 1,
+	is_int(store_test_count(src, "SELECT COUNT(*) FROM outbox"), msgs + 1,
 	    "%s: and no notice", l);
-	exec(src, "DELETE FROM outbox WHERE idem_key = 'order:2612060004'");
+	store_test_exec(src,
+	    "DELETE FROM outbox WHERE idem_key = 'order:2612060004'");
 
 	/* A phone-registered member may not order. */
 	ok(store_order_eligible(src, pol, nono, &refusal, &cause) == 0 &&
@@ -382,7 +330,7 @@ test_commit(struct db_source *src, const char *l,
 	ok(store_order_eligible(src, pol, "12345674", &refusal, &cause) == 0 &&
 	    refusal != NULL && strcmp(refusal, "unknown") == 0,
 	    "%s: an unknown number: unknown", l);
-	orders = count(src, "SELECT COUNT(*) FROM orders");
+	orders = store_test_count(src, "SELECT COUNT(*) FROM orders");
 	ok(commit(src, pol, nono, TODAY, "18:00-20:00", three, 1, order,
 	    &full, &cause) == -1 && strstr(cause, "no-service"),
 	    "%s: and its order is refused: %s", l, why);
@@ -403,7 +351,7 @@ test_commit(struct db_source *src, const char *l,
 		    &full, &cause) == -1 && strstr(cause, "order-max-items"),
 		    "%s: 15 items with order-max-items 12 are refused", l);
 	}
-	is_int(count(src, "SELECT COUNT(*) FROM orders"), orders,
+	is_int(store_test_count(src, "SELECT COUNT(*) FROM orders"), orders,
 	    "%s: refused orders leave nothing", l);
 	free(cause);
 }
@@ -439,7 +387,8 @@ test_couriers(struct db_source *src, const char *l,
 	ok(store_order_reassign(src, pol, first, 0, NOW, &assigned,
 	    &cause) == 0 && assigned != 0, "%s: reassign to the next: %s", l,
 	    cause ? cause : "");
-	is_int(count(src, "SELECT COUNT(*) FROM outbox WHERE idem_key LIKE "
+	is_int(store_test_count(src,
+	    "SELECT COUNT(*) FROM outbox WHERE idem_key LIKE "
 	    "'order:2612060%:courier:%'"), 1,
 	    "%s: the new courier's notice is queued", l);
 	ok(store_order_set_status(src, first, "cancelled", &cause) == 0,
@@ -508,10 +457,12 @@ test_race(struct db_source *src, const char *l,
 		pthread_join(t[i], NULL);
 	is_int(r[0].ok + r[1].ok, 2 * RACE_ORDERS, "%s: two callers confirming "
 	    "at once: every order committed", l);
-	is_int(count(src, "SELECT COUNT(DISTINCT order_no) FROM orders WHERE "
+	is_int(store_test_count(src,
+	    "SELECT COUNT(DISTINCT order_no) FROM orders WHERE "
 	    "slot_date = '2026-12-08'"), 2 * RACE_ORDERS,
 	    "%s: each with a number of its own", l);
-	is_int(count(src, "SELECT COUNT(*) FROM orders o WHERE slot_date = "
+	is_int(store_test_count(src,
+	    "SELECT COUNT(*) FROM orders o WHERE slot_date = "
 	    "'2026-12-08' AND (SELECT COUNT(*) FROM order_lines l WHERE "
 	    "l.order_id = o.id) = 2 AND EXISTS (SELECT 1 FROM outbox m WHERE "
 	    "m.order_id = o.id)"), 2 * RACE_ORDERS,
@@ -696,29 +647,26 @@ racer_child(char **argv)
 static void
 test_engine(const char *l, struct conf_datasource *ds)
 {
-	struct store_courier c1 = { .name = S("王师傅"), .mobile = S("13700000001"),
-	    .areas = S("天河"), .active = 1 };
+	struct store_courier c1 = { .name = S("王师傅"),
+	    .mobile = S("13700000001"), .areas = S("天河"), .active = 1 };
 	struct store_courier c2 = { .name = S("赵师傅"), .pager = S("12345"),
 	    .areas = S("越秀"), .active = 1 };
-	struct store_courier c3 = { .name = S("钱师傅"), .mobile = S("13700000003"),
-	    .areas = S("越秀,天河"), .active = 1 };
+	struct store_courier c3 = { .name = S("钱师傅"),
+	    .mobile = S("13700000003"), .areas = S("越秀,天河"), .active = 1 };
 	struct store_order_policy *pol;
 	struct store_courier *all;
 	struct db_source *src;
-	char *cause = NULL, *path = NULL, paper[9], phone[9];
+	char *cause = NULL, paper[9], phone[9];
 	int64_t id;
 	size_t n;
 
-	if (store_sqlite_path(ds, &path, &cause) == -1 ||
-	    db_source_open(ds, ads, &src, &cause) == -1 ||
-	    store_upgrade(src, ds, sqldir, 0, NULL, &cause) == -1 ||
-	    (pol = policy(conf_text, &cause)) == NULL) {
+	if ((pol = policy(conf_text, &cause)) == NULL ||
+	    store_test_open(ads, ds, sqldir, &src, &cause) == -1) {
 		ok(0, "%s: open and init: %s", l, cause);
 		free(cause);
-		free(path);
+		store_order_policy_free(pol);
 		return;
 	}
-	free(path);
 	member(src, "paper", "广州市天河区体育西路1号", "13800138000", paper);
 	member(src, "phone", NULL, "13900000001", phone);
 	ok(store_courier_add(src, &c1, &id, &cause) == 0 && id > 0,
@@ -749,25 +697,13 @@ test_engine(const char *l, struct conf_datasource *ds)
 int
 main(int argc, char **argv)
 {
-	char *cause = NULL, *adir, *srcdir;
-
 	if (argc == 6 && strcmp(argv[1], "--racer") == 0)
 		return racer_child(argv);
-	srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") : (char *)".";
-	sqldir = xasprintf("%s/sql", srcdir);
-	adir = xasprintf("%s/adapters", srcdir);
-	if (db_adapters_load(adir, &ads, &cause) == -1) {
-		tap_diag("adapters: %s", cause);
-		free(cause);
-		ads = NULL;
-	}
+	ads = store_test_setup(&sqldir);
 	log_set_level(KLOG_WARN);
 	test_item();
 	test_policy();
 	store_test_engines(ads, "o", test_engine);
-	if (ads != NULL)
-		db_adapters_free(ads);
-	free(adir);
-	free(sqldir);
+	store_test_teardown(ads, sqldir);
 	return tap_done();
 }

@@ -37,7 +37,8 @@ test_read(struct db_source *src, const char *l)
 		is_str(s[0].order_no, "O1", "%s: 天河 first, by time", l);
 		is_str(s[1].order_no, "O5", "%s: then O5", l);
 		is_str(s[2].area, "越秀", "%s: then 越秀", l);
-		is_str(s[0].slip_no, "20261206000001", "%s: the slip number", l);
+		is_str(s[0].slip_no, "20261206000001", "%s: the slip number",
+		    l);
 		is_str(s[0].courier, "李四", "%s: the courier", l);
 		is_str(s[0].name, "张三丰", "%s: the customer", l);
 		is_str(s[0].total, "60.30", "%s: the total, two decimals", l);
@@ -154,18 +155,15 @@ test_engine(const char *l, struct conf_datasource *ds)
 {
 	struct db_source *src;
 	struct db_err err;
-	char *cause = NULL, *path = NULL, *script = NULL;
+	char *cause = NULL, *script = NULL;
 
-	if (store_sqlite_path(ds, &path, &cause) == -1 ||
-	    db_source_open(ds, ads, &src, &cause) == -1 ||
-	    store_upgrade(src, ds, sqldir, 0, NULL, &cause) == -1 ||
-	    file_read(fixture, &script, NULL, &cause) == -1) {
+	if (file_read(fixture, &script, NULL, &cause) == -1 ||
+	    store_test_open(ads, ds, sqldir, &src, &cause) == -1) {
 		ok(0, "%s: open and init: %s", l, cause);
 		free(cause);
-		free(path);
+		free(script);
 		return;
 	}
-	free(path);
 	ok(db_run_script(src, "INSERT INTO members (customer_no, name, "
 	    "mobile, registered_via, registered_at, updated_at) VALUES "
 	    "('12345674', '张三丰', '13800138000', 'paper', "
@@ -181,22 +179,11 @@ test_engine(const char *l, struct conf_datasource *ds)
 int
 main(void)
 {
-	char *cause = NULL, *adir, *srcdir;
-
-	srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") : (char *)".";
-	sqldir = xasprintf("%s/sql", srcdir);
-	fixture = xasprintf("%s/t/data/slip/orders.sql", srcdir);
-	adir = xasprintf("%s/adapters", srcdir);
-	if (db_adapters_load(adir, &ads, &cause) == -1) {
-		tap_diag("adapters: %s", cause);
-		free(cause);
-		ads = NULL;
-	}
+	fixture = xasprintf("%s/t/data/slip/orders.sql",
+	    getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") : ".");
+	ads = store_test_setup(&sqldir);
 	store_test_engines(ads, "s", test_engine);
-	if (ads != NULL)
-		db_adapters_free(ads);
-	free(adir);
-	free(sqldir);
+	store_test_teardown(ads, sqldir);
 	free(fixture);
 	return tap_done();
 }

@@ -43,65 +43,12 @@ static const char conf_text[] =
     "kinds = after_sales\n"
     "sms = 13800000009\n";
 
-/* One integer from a query, -1 on error. */
-static long long
-count(struct db_source *src, const char *sql)
-{
-	static const enum db_vtype t[] = { DBV_INT };
-	struct db_query q = { .sql = sql, .coltypes = t, .ncoltypes = 1 };
-	struct db_result *res;
-	struct db_err err;
-	long long v;
-
-	if (db_run(src, &q, &res, &err) == -1) {
-		tap_diag("%s: %s", sql, err.msg);
-		return -1;
-	}
-	v = res->nrows ? DB_CELL(res, 0, 0)->i : -1;
-	db_result_free(res);
-	return v;
-}
-
-/* One text from a query (malloc'd), NULL on error or no row. */
-static char *
-text(struct db_source *src, const char *sql)
-{
-	struct db_query q = { .sql = sql };
-	struct db_result *res;
-	struct db_err err;
-	char *v = NULL;
-
-	if (db_run(src, &q, &res, &err) == -1) {
-		tap_diag("%s: %s", sql, err.msg);
-		return NULL;
-	}
-	if (res->nrows > 0 && !DB_CELL(res, 0, 0)->null)
-		v = xstrdup(DB_CELL(res, 0, 0)->s);
-	db_result_free(res);
-	return v;
-}
-
-static int
-exec(struct db_source *src, const char *sql)
-{
-	struct db_query q = { .sql = sql, .writes = 1 };
-	struct db_result *res;
-	struct db_err err;
-
-	if (db_run(src, &q, &res, &err) == -1) {
-		tap_diag("%s: %s", sql, err.msg);
-		return -1;
-	}
-	db_result_free(res);
-	return 0;
-}
-
 /* Compare a text query's answer, freeing it. */
 static void
 is_text(struct db_source *src, const char *sql, const char *want,
     const char *l, const char *what)
 {
-	char *got = text(src, sql);
+	char *got = store_test_text(src, sql);
 
 	ok(got != NULL && strcmp(got, want) == 0, "%s: %s", l, what);
 	if (got == NULL || strcmp(got, want) != 0)
@@ -248,7 +195,7 @@ test_offers_book(struct db_source *src, const char *l,
 	    "ON v.outbox_id = o.id WHERE o.channel = 'sms' AND o.recipient = "
 	    "'13800138000' AND o.msg_class = 'transactional'");
 	{
-		char *body = text(src, sql), want[200];
+		char *body = store_test_text(src, sql), want[200];
 
 		snprintf(want, sizeof want, "【好又多】您的上门服务已预约："
 		    "12月7日（星期一）13:00-15:00，案件编号 %s。", no);
@@ -259,9 +206,10 @@ test_offers_book(struct db_source *src, const char *l,
 			tap_diag("got %s", body ? body : "(null)");
 		free(body);
 	}
-	ok(count(src, "SELECT COUNT(*) FROM outbox WHERE recipient = "
+	ok(store_test_count(src,
+	    "SELECT COUNT(*) FROM outbox WHERE recipient = "
 	    "'13800000009'") == 1, "%s: the department's SMS too", l);
-	ok(count(src, "SELECT COUNT(*) FROM requests WHERE "
+	ok(store_test_count(src, "SELECT COUNT(*) FROM requests WHERE "
 	    "appointment_confirmed = 1") == 1, "%s: the case's appointment "
 	    "confirmed", l);
 	n = 0;
@@ -272,9 +220,9 @@ test_offers_book(struct db_source *src, const char *l,
 	    NULL, other, &full, &cause) == -1 && full == 1 &&
 	    strstr(cause, "is full") != NULL, "%s: booking it again is "
 	    "refused as full", l);
-	ok(count(src, "SELECT COUNT(*) FROM requests") == 1 &&
-	    count(src, "SELECT COUNT(*) FROM outbox") == 2 &&
-	    count(src, "SELECT COUNT(*) FROM visits") == 1,
+	ok(store_test_count(src, "SELECT COUNT(*) FROM requests") == 1 &&
+	    store_test_count(src, "SELECT COUNT(*) FROM outbox") == 2 &&
+	    store_test_count(src, "SELECT COUNT(*) FROM visits") == 1,
 	    "%s: ... and leaves no case, no visit, no message", l);
 	ok(book(src, conf, pol, "2026-12-07", "09:00-12:00", "13900000000",
 	    NULL, other, &full, &cause) == -1 && full == 1,
@@ -317,12 +265,15 @@ test_change(struct db_source *src, const char *l,
 	ok(store_visit_move(src, pol, no, "2026-12-08", "09:00-12:00", &ph,
 	    &full, &cause) == 0, "%s: moved to Tuesday 09:00 (%s)", l,
 	    cause ? cause : "ok");
-	ok(count(src, "SELECT COUNT(*) FROM visits WHERE status = 'moved' "
+	ok(store_test_count(src,
+	    "SELECT COUNT(*) FROM visits WHERE status = 'moved' "
 	    "AND slot = '13:00-15:00'") == 1 &&
-	    count(src, "SELECT COUNT(*) FROM visits WHERE status = 'booked' "
+	    store_test_count(src,
+	    "SELECT COUNT(*) FROM visits WHERE status = 'booked' "
 	    "AND slot = '09:00-12:00' AND phone = '13800138000'") == 1,
 	    "%s: the old row moved, a new one booked", l);
-	ok(count(src, "SELECT COUNT(*) FROM outbox o JOIN visits v ON "
+	ok(store_test_count(src,
+	    "SELECT COUNT(*) FROM outbox o JOIN visits v ON "
 	    "v.outbox_id = o.id WHERE v.status = 'booked' AND o.body LIKE "
 	    "'%12月8日（星期二）09:00-12:00%'") == 1,
 	    "%s: the move's SMS names the new day", l);
@@ -336,10 +287,10 @@ test_change(struct db_source *src, const char *l,
 	cause = NULL;
 	ok(store_visit_cancel(src, pol, no, &ph, &cause) == 0,
 	    "%s: cancelled by its number (%s)", l, cause ? cause : "ok");
-	ok(count(src, "SELECT COUNT(*) FROM outbox WHERE body LIKE "
+	ok(store_test_count(src, "SELECT COUNT(*) FROM outbox WHERE body LIKE "
 	    "'%12月8日（星期二）09:00-12:00 的上门服务预约已取消%'") == 1,
 	    "%s: the cancel's SMS", l);
-	ok(count(src, "SELECT COUNT(*) FROM requests WHERE "
+	ok(store_test_count(src, "SELECT COUNT(*) FROM requests WHERE "
 	    "appointment_confirmed = 0 AND appointment_at IS NULL") == 1,
 	    "%s: the case has no appointment any more", l);
 	ok(store_visit_get(src, no, NULL, &v, &cause) == 0 && v == NULL,
@@ -357,7 +308,8 @@ test_change(struct db_source *src, const char *l,
 	ok(store_visit_list(src, "2026-12-08", 0, &all, &n, &cause) == 0 &&
 	    n == 0, "%s: none booked", l);
 	store_visits_free(all, n);
-	ok(count(src, "SELECT COUNT(*) FROM case_events WHERE kind = 'note' "
+	ok(store_test_count(src,
+	    "SELECT COUNT(*) FROM case_events WHERE kind = 'note' "
 	    "AND detail LIKE 'home visit%'") == 5, "%s: each step in the "
 	    "case's events", l);
 }
@@ -369,15 +321,18 @@ test_purchase(struct db_source *src, const char *l)
 	char *cause = NULL;
 	int found = -1;
 
-	ok(exec(src, "INSERT INTO members (customer_no, name, mobile, "
+	ok(store_test_exec(src,
+	    "INSERT INTO members (customer_no, name, mobile, "
 	    "registered_via, registered_at, updated_at) VALUES ('10000017', "
 	    "'张三', '13700000007', 'paper', '2026-01-01 00:00:00', "
 	    "'2026-01-01 00:00:00')") == 0 &&
-	    exec(src, "INSERT INTO orders (order_no, member_id, ordered_at, "
+	    store_test_exec(src,
+	    "INSERT INTO orders (order_no, member_id, ordered_at, "
 	    "slot_date, slot, area, address) SELECT '2612010001', id, "
 	    "'2026-12-01 09:00:00', '2026-12-01', '09:00-11:00', '天河', "
 	    "'体育西路1号' FROM members WHERE customer_no = '10000017'") == 0 &&
-	    exec(src, "INSERT INTO delivery_slips (slip_no, order_id, "
+	    store_test_exec(src,
+	    "INSERT INTO delivery_slips (slip_no, order_id, "
 	    "slot_date, slot, area) SELECT 'S77', id, slot_date, slot, area "
 	    "FROM orders WHERE order_no = '2612010001'") == 0,
 	    "%s: an order and its slip", l);
@@ -402,23 +357,17 @@ test_engine(const char *l, struct conf_datasource *ds)
 	struct store_visit_policy *pol = NULL;
 	struct db_source *src = NULL;
 	struct conf *conf;
-	char *cause = NULL, *path = NULL, no[CASE_NO_LEN + 1];
+	char *cause = NULL, no[CASE_NO_LEN + 1];
 
 	if ((conf = load(conf_text, &cause)) == NULL ||
 	    store_visit_policy_load(conf, &pol, &cause) == -1 ||
-	    store_sqlite_path(ds, &path, &cause) == -1 ||
-	    db_source_open(ds, ads, &src, &cause) == -1 ||
-	    store_upgrade(src, ds, sqldir, 0, NULL, &cause) == -1) {
+	    store_test_open(ads, ds, sqldir, &src, &cause) == -1) {
 		ok(0, "%s: open and init: %s", l, cause);
 		free(cause);
-		free(path);
-		if (src != NULL)
-			db_source_close(src);
 		store_visit_policy_free(pol);
 		conf_free(conf);
 		return;
 	}
-	free(path);
 	test_offers_book(src, l, conf, pol, no);
 	test_change(src, l, pol, no);
 	test_purchase(src, l);
@@ -430,22 +379,10 @@ test_engine(const char *l, struct conf_datasource *ds)
 int
 main(void)
 {
-	char *cause = NULL, *adir, *srcdir;
-
-	srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") : (char *)".";
-	sqldir = xasprintf("%s/sql", srcdir);
-	adir = xasprintf("%s/adapters", srcdir);
-	if (db_adapters_load(adir, &ads, &cause) == -1) {
-		tap_diag("adapters: %s", cause);
-		free(cause);
-		ads = NULL;
-	}
+	ads = store_test_setup(&sqldir);
 	log_set_level(KLOG_WARN);
 	test_policy();
 	store_test_engines(ads, "v", test_engine);
-	if (ads != NULL)
-		db_adapters_free(ads);
-	free(adir);
-	free(sqldir);
+	store_test_teardown(ads, sqldir);
 	return tap_done();
 }

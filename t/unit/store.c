@@ -40,21 +40,6 @@ static const char *const names[] = {
 static char *srcdir, *sqldir;
 static struct db_adapters *ads;
 
-static int
-run(struct db_source *src, const char *sql)
-{
-	struct db_query q = { .sql = sql, .writes = 1 };
-	struct db_result *res;
-	struct db_err err;
-
-	if (db_run(src, &q, &res, &err) == -1) {
-		tap_diag("%s: %s", sql, err.msg);
-		return -1;
-	}
-	db_result_free(res);
-	return 0;
-}
-
 /* A copy of sql/ with one more, broken migration for the dialect. */
 static char *
 bad_sqldir(const char *dialect, int version)
@@ -216,7 +201,8 @@ test_outbox(struct db_source *src, const char *dialect, const char *label)
 		free(w[i].cause);
 		for (j = 0; j < w[i].nids; j++) {
 			total++;
-			if (w[i].ids[j] >= 0 && w[i].ids[j] < OB_MSGS * 4 + 16 &&
+			if (w[i].ids[j] >= 0 &&
+			    w[i].ids[j] < OB_MSGS * 4 + 16 &&
 			    seen[w[i].ids[j]]++)
 				twice++;
 		}
@@ -232,7 +218,8 @@ test_outbox(struct db_source *src, const char *dialect, const char *label)
 	    "%s: the message due tomorrow waits", label);
 
 	/* Retry, then give up after max_attempts. */
-	run(src, "UPDATE outbox SET max_attempts = 2, next_attempt_at = "
+	store_test_exec(src,
+	    "UPDATE outbox SET max_attempts = 2, next_attempt_at = "
 	    "'2026-11-22 09:00:00' WHERE status = 'queued'");
 	store_outbox_claim(src, dialect, "w", NULL, "2026-11-22 09:00:00",
 	    "2026-11-22 09:10:00", 10, &tok, &m, &n, &cause);
@@ -420,7 +407,7 @@ test_outbox_states(struct db_source *src, const char *dialect,
 	int dup = -1, unknown = -1, resent = -1, out = -1;
 	size_t n, i;
 
-	run(src, "DELETE FROM outbox");
+	store_test_exec(src, "DELETE FROM outbox");
 	id = ob_enqueue(src, "email", "a@example.test", "transactional",
 	    "order:42:confirmed", &dup);
 	ok(id > 0 && dup == 0, "%s: enqueue under a key", label);
@@ -459,10 +446,11 @@ test_outbox_states(struct db_source *src, const char *dialect,
 	    "2026-11-22 11:00:02", "4AbC12", &cause) == 0,
 	    "%s: submitting -> submitted", label);
 	is_int(ob_count(src, "status = 'submitted' AND remote_id = '4AbC12' "
-	    "AND submitting_at IS NOT NULL"), 1, "%s: with the queue id", label);
+	    "AND submitting_at IS NOT NULL"), 1, "%s: with the queue id",
+	    label);
 	store_msgs_free(m, n);
 	free(tok);
-	run(src, "DELETE FROM outbox");
+	store_test_exec(src, "DELETE FROM outbox");
 
 	/* A worker dies between "submitting" and the MTA's answer. */
 	mk = ob_enqueue(src, "email", "m@example.test", "marketing", "mk:1",
@@ -527,14 +515,15 @@ test_outbox_states(struct db_source *src, const char *dialect,
 	store_msgs_free(m, n);
 
 	/* Opt-outs: the newest ledger row wins; a service turned off. */
-	run(src, "INSERT INTO members (customer_no, name, email, "
+	store_test_exec(src, "INSERT INTO members (customer_no, name, email, "
 	    "registered_via, registered_at, updated_at) VALUES ('770001', "
 	    "'王芳', 'wang@example.test', 'paper', '2026-11-01 08:00:00', "
 	    "'2026-11-01 08:00:00')");
 	store_optout(src, "email", "Wang@Example.test", 0, &out, &why, &cause);
 	is_int(out, 0, "%s: a member who never opted out is sent to", label);
 	free(why);
-	run(src, "INSERT INTO consent_ledger (address, service, action, via, "
+	store_test_exec(src,
+	    "INSERT INTO consent_ledger (address, service, action, via, "
 	    "recorded_at) VALUES ('wang@example.test', 'email', 'unsubscribe', "
 	    "'phone', '2026-11-20 08:00:00')");
 	store_optout(src, "email", "Wang@Example.test", 0, &out, &why, &cause);
@@ -544,22 +533,25 @@ test_outbox_states(struct db_source *src, const char *dialect,
 	store_optout(src, "sms", "wang@example.test", 0, &out, &why, &cause);
 	is_int(out, 0, "%s: but only for its service", label);
 	free(why);
-	run(src, "INSERT INTO consent_ledger (address, service, action, via, "
+	store_test_exec(src,
+	    "INSERT INTO consent_ledger (address, service, action, via, "
 	    "recorded_at) VALUES ('wang@example.test', 'email', 'subscribe', "
 	    "'paper', '2026-11-21 08:00:00')");
 	store_optout(src, "email", "wang@example.test", 0, &out, &why, &cause);
 	is_int(out, 0, "%s: a later subscribe lifts it", label);
 	free(why);
-	run(src, "INSERT INTO member_services (member_id, service, enabled, "
+	store_test_exec(src,
+	    "INSERT INTO member_services (member_id, service, enabled, "
 	    "since) SELECT id, 'email', 0, '2026-11-22 08:00:00' FROM members "
 	    "WHERE customer_no = '770001'");
 	store_optout(src, "email", "wang@example.test", 0, &out, &why, &cause);
 	is_int(out, 1, "%s: a service turned off suppresses", label);
 	free(why);
 	free(cause);
-	run(src, "DELETE FROM member_services");
-	run(src, "DELETE FROM consent_ledger");
-	run(src, "DELETE FROM members WHERE customer_no = '770001'");
+	store_test_exec(src, "DELETE FROM member_services");
+	store_test_exec(src, "DELETE FROM consent_ledger");
+	store_test_exec(src,
+	    "DELETE FROM members WHERE customer_no = '770001'");
 }
 
 static void
@@ -596,7 +588,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 
 	/* A database that already has a table of ours (kefu pointed at a
 	 * foreign database): init fails and leaves no version table. */
-	ok(run(src, "CREATE TABLE members (x INTEGER)") == 0,
+	ok(store_test_exec(src, "CREATE TABLE members (x INTEGER)") == 0,
 	    "%s: a foreign table named members", label);
 	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == -1,
 	    "%s: init over it fails", label);
@@ -609,8 +601,9 @@ test_engine(const char *label, struct conf_datasource *ds,
 		is_int(exists, 0, "%s: and leaves no version table behind",
 		    label);
 	} else
-		run(src, "DROP TABLE IF EXISTS " STORE_VERSION_TABLE);
-	run(src, "DROP TABLE members");
+		store_test_exec(src,
+		    "DROP TABLE IF EXISTS " STORE_VERSION_TABLE);
+	store_test_exec(src, "DROP TABLE members");
 
 	ok(store_status(src, ds, sqldir, &st, &cause) == 0,
 	    "%s: status of an empty database", label);
@@ -624,7 +617,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 	is_int(applied, 2, "%s: two migrations applied", label);
 	store_version(src, dialect, &v, &cause);
 	is_int(v, 2, "%s: version 2 recorded", label);
-	ok(run(src, "SELECT COUNT(*) FROM orders") == 0,
+	ok(store_test_exec(src, "SELECT COUNT(*) FROM orders") == 0,
 	    "%s: orders exists at version 2", label);
 	store_status(src, ds, sqldir, &st, &cause);
 	is_int(st.npending, NMIGS - 2, "%s: all but two pending at version 2",
@@ -635,10 +628,11 @@ test_engine(const char *label, struct conf_datasource *ds,
 	    "%s: upgrade to version 5", label);
 	is_int(applied, 3, "%s: three more applied", label);
 	/* 007_outbox keeps what the old outbox held. */
-	ok(run(src, "INSERT INTO outbox (channel, recipient, body, status, "
+	ok(store_test_exec(src,
+	    "INSERT INTO outbox (channel, recipient, body, status, "
 	    "next_attempt_at, created_at) VALUES ('sms', '13900000009', "
-	    "'old', 'sent', '2026-11-20 08:00:00', '2026-11-20 08:00:00')") == 0,
-	    "%s: a message sent before 007", label);
+	    "'old', 'sent', '2026-11-20 08:00:00', '2026-11-20 08:00:00')")
+	    == 0, "%s: a message sent before 007", label);
 	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
 	    "%s: upgrade to the latest", label);
 	is_int(applied, NMIGS - 5, "%s: 006_member_pins, 007_outbox and "
@@ -646,7 +640,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 	is_int(ob_count(src, "status = 'submitted' AND body = 'old' AND "
 	    "idem_key LIKE 'outbox:%' AND msg_class = 'transactional'"), 1,
 	    "%s: the old row is submitted, with a key and a class", label);
-	run(src, "DELETE FROM outbox");
+	store_test_exec(src, "DELETE FROM outbox");
 	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
 	    "%s: upgrade again", label);
 	is_int(applied, 0, "%s: upgrade is idempotent", label);
@@ -668,7 +662,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 
 	for (i = 0; i < nitems(tables); i++) {
 		sql = xasprintf("SELECT COUNT(*) FROM %s", tables[i]);
-		if (run(src, sql) == -1)
+		if (store_test_exec(src, sql) == -1)
 			missing++;
 		free(sql);
 	}
@@ -677,27 +671,33 @@ test_engine(const char *label, struct conf_datasource *ds,
 	test_outbox_states(src, dialect, label);
 	test_outbox_batch(src, dialect, label);
 
-	ok(run(src, "INSERT INTO members (customer_no, registered_via, "
+	ok(store_test_exec(src,
+	    "INSERT INTO members (customer_no, registered_via, "
 	    "registered_at, updated_at) VALUES ('880001', 'paper', "
 	    "'2026-11-22 08:00:00', '2026-11-22 08:00:00')") == 0,
 	    "%s: a member can be inserted", label);
-	ok(run(src, "INSERT INTO members (customer_no, registered_via, "
+	ok(store_test_exec(src,
+	    "INSERT INTO members (customer_no, registered_via, "
 	    "registered_at, updated_at) VALUES ('880002', 'fax', "
 	    "'2026-11-22 08:00:00', '2026-11-22 08:00:00')") == -1,
 	    "%s: registered_via 'fax' is refused", label);
-	ok(run(src, "INSERT INTO members (customer_no, registered_via, "
+	ok(store_test_exec(src,
+	    "INSERT INTO members (customer_no, registered_via, "
 	    "registered_at, updated_at) VALUES ('880001', 'phone', "
 	    "'2026-11-22 08:00:00', '2026-11-22 08:00:00')") == -1,
 	    "%s: a customer number is unique", label);
-	ok(run(src, "INSERT INTO outbox (channel, recipient, body, idem_key, "
+	ok(store_test_exec(src,
+	    "INSERT INTO outbox (channel, recipient, body, idem_key, "
 	    "next_attempt_at, created_at) VALUES ('fax', '1', 'x', 'f:1', "
 	    "'2026-11-22 08:00:00', '2026-11-22 08:00:00')") == -1,
 	    "%s: outbox channel 'fax' is refused", label);
-	ok(run(src, "INSERT INTO outbox (channel, recipient, body, idem_key, "
+	ok(store_test_exec(src,
+	    "INSERT INTO outbox (channel, recipient, body, idem_key, "
 	    "status, next_attempt_at, created_at) VALUES ('sms', '1', 'x', "
 	    "'f:2', 'sent', '2026-11-22 08:00:00', '2026-11-22 08:00:00')") ==
 	    -1, "%s: outbox state 'sent' is gone (now submitted)", label);
-	ok(run(src, "INSERT INTO outbox (channel, recipient, body, idem_key, "
+	ok(store_test_exec(src,
+	    "INSERT INTO outbox (channel, recipient, body, idem_key, "
 	    "status, next_attempt_at, created_at) VALUES ('sms', '1', 'x', "
 	    "'f:3', 'unknown', '2026-11-22 08:00:00', '2026-11-22 08:00:00')")
 	    == 0, "%s: outbox state 'unknown' is taken", label);
@@ -717,12 +717,13 @@ test_engine(const char *label, struct conf_datasource *ds,
 		is_int(exists, 0, "%s: the failed migration was rolled back",
 		    label);
 	} else
-		run(src, "DROP TABLE IF EXISTS half_done");
+		store_test_exec(src, "DROP TABLE IF EXISTS half_done");
 	rm_rf(bad);
 	free(bad);
 
 	/* A database from the future is refused, and left alone. */
-	ok(run(src, "INSERT INTO " STORE_VERSION_TABLE " (version, name, "
+	ok(store_test_exec(src,
+	    "INSERT INTO " STORE_VERSION_TABLE " (version, name, "
 	    "applied_at) VALUES (99, 'future', '2030-01-01 00:00:00')") == 0,
 	    "%s: pretend a newer kefu upgraded the store", label);
 	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == -1,

@@ -98,7 +98,8 @@ test_redact(void)
 {
 	char *s;
 
-	s = log_redact("Driver=PostgreSQL Unicode;Uid=kefu;Pwd=secret;Port=5432");
+	s = log_redact("Driver=PostgreSQL Unicode;Uid=kefu;Pwd=secret;"
+	    "Port=5432");
 	is_str(s, "Driver=PostgreSQL Unicode;Uid=kefu;Pwd=***;Port=5432",
 	    "Pwd value redacted");
 	free(s);
