@@ -199,7 +199,7 @@ svc_order_kept(struct svc *svc, const char *code, long *have, char **cause)
 	struct db_source *src;
 	long kept;
 
-	if ((src = svc_order_source(svc, cause)) == NULL ||
+	if ((src = svc_builtin_store(svc, cause)) == NULL ||
 	    store_order_reserved(src, code, &kept, cause) == -1)
 		return -1;
 	*have -= kept;

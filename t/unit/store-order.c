@@ -495,7 +495,7 @@ test_stock(struct db_source *src, const char *l,
 	rc = store_order_reserved(src, eggs.code, &kept, &cause);
 	ok(rc == 0 && kept == 2, "%s: 2 kept for the open order (%ld)", l,
 	    kept);
-	orders = count(src, "SELECT COUNT(*) FROM orders");
+	orders = store_test_count(src, "SELECT COUNT(*) FROM orders");
 	rc = store_order_commit(src, pol, &o, b, &full, left, &cause);
 	ok(rc == -1 && full == 2 && left[0] == 1, "%s: 2 more refused: 1 "
 	    "left (full %d, left %ld)", l, full, left[0]);
@@ -503,7 +503,7 @@ test_stock(struct db_source *src, const char *l,
 	    "%s: saying so", l);
 	free(cause);
 	cause = NULL;
-	is_int(count(src, "SELECT COUNT(*) FROM orders"), orders,
+	is_int(store_test_count(src, "SELECT COUNT(*) FROM orders"), orders,
 	    "%s: and nothing written", l);
 	o.lines = &one;
 	rc = store_order_commit(src, pol, &o, b, &full, left, &cause);
@@ -593,7 +593,7 @@ test_last_unit(const char *l, struct conf_datasource *ds,
 		}
 		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM order_lines "
 		    "WHERE code = '%s'", code);
-		if (won == 1 && count(src, sql) == 1 && (strncmp(line[0],
+		if (won == 1 && store_test_count(src, sql) == 1 && (strncmp(line[0],
 		    "short 0", 7) == 0 || strncmp(line[1], "short 0", 7) == 0))
 			once++;
 		else

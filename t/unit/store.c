@@ -334,8 +334,8 @@ test_outbox_batch(struct db_source *src, const char *dialect,
 	size_t n = 0, natt = 0, nids = 0;
 	int dup;
 
-	run(src, "DELETE FROM outbox_attachments");
-	run(src, "DELETE FROM outbox");
+	store_test_exec(src, "DELETE FROM outbox_attachments");
+	store_test_exec(src, "DELETE FROM outbox");
 	a = ob_enqueue(src, "email", "a@example.test", "marketing", "b:a",
 	    &dup);
 	b = ob_enqueue(src, "email", "b@example.test", "marketing", "b:b",
@@ -391,8 +391,8 @@ test_outbox_batch(struct db_source *src, const char *dialect,
 	free(tok);
 	free(tok2);
 	free(cause);
-	run(src, "DELETE FROM outbox_attachments");
-	run(src, "DELETE FROM outbox");
+	store_test_exec(src, "DELETE FROM outbox_attachments");
+	store_test_exec(src, "DELETE FROM outbox");
 }
 
 static void
