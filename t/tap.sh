@@ -282,6 +282,7 @@ tap_engine_conf() {
 	    local && /^adapter *=/ { print "adapter = " ENVIRON["tap_a"]; next }
 	    { print }' "$conf" >"$conf.new" && mv "$conf.new" "$conf"
 	chmod 600 "$conf"
+}
 # tap_cups NAME: a CUPS queue of the test's own, $q (kefu-NAME-PID), on
 # the cupsd of build-aux/test-services ($KEFU_TEST_CUPS, exported as
 # CUPS_SERVER), whose backend keeps each job as a file in the folder
