@@ -596,6 +596,8 @@ simcall(struct conf *conf, const char *name, const char *keys,
 		return CLI_FAIL;
 	}
 	memset(&sc, 0, sizeof sc);
+	/* the transcript as the call goes, also into a pipe or a file */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	sc.fast = fast;
 	sc.p = keys;
 	sc.t0 = now_ms();

@@ -19,6 +19,7 @@
 #define MODEM_LEAD_MS 300       /* audio written ahead of real time, at most */
 #define MODEM_LATE_MS 150       /* wait for the answer to a command cut short */
 #define MODEM_HOLD 16           /* recorded bytes held back: result text? */
+#define MODEM_SPEED_MAX 100     /* KEFU_MODEM_SPEED at most */
 
 enum modem_mode { MM_CMD, MM_PLAY, MM_REC };
 
@@ -65,6 +66,8 @@ struct modem {
 	int quiet, novoice;             /* DLE q / DLE s received */
 	uint64_t deadline;              /* max-call */
 	int cmd_ms;                     /* AT command timeout */
+	unsigned speed;                 /* the modem's playback clock, times
+					   real time: 1 (KEFU_MODEM_SPEED) */
 };
 
 static int modem_over(struct modem *m);
@@ -440,6 +443,30 @@ modem_user_init(struct modem *m, const char *init, char **cause)
 	return r == -1 ? -1 : 0;
 }
 
+/*
+ * The playback clock: real time, or KEFU_MODEM_SPEED times faster for a
+ * simulated modem that plays at once (t/sim's fast mode, kefu-modems(7)):
+ * the end-to-end tests' calls then take seconds, not minutes.
+ */
+static unsigned
+modem_speed(const char *tag)
+{
+	const char *env = getenv("KEFU_MODEM_SPEED"), *err;
+	long long n;
+
+	if (env == NULL || *env == '\0')
+		return 1;
+	if (str_tonum(env, 1, MODEM_SPEED_MAX, &n, &err) == -1) {
+		log_warnx("%s: KEFU_MODEM_SPEED '%s' is %s (1 to %d): "
+		    "playing in real time", tag, env, err, MODEM_SPEED_MAX);
+		return 1;
+	}
+	if (n > 1)
+		log_info("%s: playing %lld times faster than real time "
+		    "(KEFU_MODEM_SPEED, for simulated modems only)", tag, n);
+	return (unsigned)n;
+}
+
 static int
 modem_open(struct line *ln, char **cause)
 {
@@ -449,6 +476,7 @@ modem_open(struct line *ln, char **cause)
 	m->ln = ln;
 	m->cmd_ms = ln->cmd_timeout_ms > 0 ? ln->cmd_timeout_ms : 3000;
 	snprintf(m->tag, sizeof m->tag, "line %s", ln->name);
+	m->speed = modem_speed(m->tag);
 	ln->priv = m;
 	if (modem_setup(m, ln->conf, ln->conf->device, cause) == -1 ||
 	    modem_user_init(m, ln->conf->init, cause) == -1 ||
@@ -806,6 +834,13 @@ modem_play_interrupted(struct modem *m, int barge_in)
 	    (barge_in && m->ln->keys[0] != '\0');
 }
 
+/* Milliseconds the modem takes to play pos bytes at bps (its clock). */
+static int64_t
+modem_play_ms(const struct modem *m, size_t pos, unsigned bps)
+{
+	return (int64_t)((uint64_t)pos * 1000 / bps / m->speed);
+}
+
 /*
  * Read events until the audio written (pos bytes since t0) is at most
  * MODEM_LEAD_MS ahead of the modem's clock, so that barge-in cuts the
@@ -821,8 +856,9 @@ modem_play_pace(struct modem *m, size_t pos, unsigned bps, uint64_t t0,
 	ssize_t got;
 
 	for (;;) {
-		lead = (int64_t)(pos * 1000 / bps) - (int64_t)(now_ms() - t0);
-		wait = lead > MODEM_LEAD_MS ? lead - MODEM_LEAD_MS : 0;
+		lead = modem_play_ms(m, pos, bps) - (int64_t)(now_ms() - t0);
+		wait = lead > MODEM_LEAD_MS / m->speed ?
+		    lead - MODEM_LEAD_MS / m->speed : 0;
 		got = modem_pump(m, wait > 50 ? 50 : (int)wait, scratch,
 		    sizeof scratch / 2, cause);
 		if (got < 0)
@@ -908,7 +944,7 @@ modem_play_audio(struct modem *m, const struct line_src *src, int barge_in,
 			if (pos == 0)
 				t0 = now_ms();
 			else if ((lag = (int64_t)(now_ms() - t0) -
-			    (int64_t)(pos * 1000 / bps)) > 0)
+			    modem_play_ms(m, pos, bps)) > 0)
 				t0 += (uint64_t)lag;
 			if (port_write(m->port, sh, dle_shield(a, (size_t)n,
 			    sh), MODEM_WRITE_MS, cause) == -1)
@@ -924,7 +960,7 @@ modem_play_audio(struct modem *m, const struct line_src *src, int barge_in,
 	if (port_write(m->port, end, sizeof end, MODEM_WRITE_MS, cause) == -1)
 		return LINE_FAILED;
 	/* Let the modem play out what is still buffered. */
-	ahead = t0 == 0 ? 0 : (int64_t)(pos * 1000 / bps) -
+	ahead = t0 == 0 ? 0 : modem_play_ms(m, pos, bps) -
 	    (int64_t)(now_ms() - t0);
 	st = modem_end_data(m, (int)(ahead > 0 ? ahead : 0) + m->cmd_ms,
 	    cause);
@@ -1348,6 +1384,7 @@ modem_probe(const struct conf_line *cl, const char *device,
 	memset(out, 0, sizeof *out);
 	m = xcalloc(1, sizeof *m);
 	m->cmd_ms = 3000;
+	m->speed = 1;
 	snprintf(m->tag, sizeof m->tag, "%s", device ? device : cl->device);
 	r = modem_setup(m, cl, device ? device : cl->device, cause);
 	if (r == 0)

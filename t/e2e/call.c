@@ -77,6 +77,7 @@ out:
 int
 main(void)
 {
+	setenv("KEFU_MODEM_SPEED", E2E_SPEED, 0);
 	e2e_families("e2e", e2e_price);
 	return tap_done();
 }

@@ -38,6 +38,17 @@ enum e2e_cmp {
 /* Point KEFU_MAPPING_SCHEMA at the source tree; open the log (stderr). */
 void e2e_init(void);
 /*
+ * The simulator plays at once (fast mode); the line driver paces its
+ * playback by its own clock, KEFU_MODEM_SPEED times real time (1 unless
+ * set).  A test whose checks hold at a faster pace of the prompts sets
+ * it to E2E_SPEED before e2e_init, unless already set
+ * (KEFU_MODEM_SPEED=1 plays in real time).  Its timing checks (hang-up
+ * detection, time-outs) stay in real time.  (Tests that press keys at
+ * bytes of a segment while checking the one before race with the
+ * faster prompts: they stay in real time.)
+ */
+#define E2E_SPEED "4"
+/*
  * A test's main: e2e_init, then fn once per modem family (Conexant,
  * USRobotics) with a scratch folder base (/tmp/kefu-TAG-PID) that is
  * removed afterwards (skips all without KEFU_SRCDIR).  The test then
