@@ -593,8 +593,9 @@ test_last_unit(const char *l, struct conf_datasource *ds,
 		}
 		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM order_lines "
 		    "WHERE code = '%s'", code);
-		if (won == 1 && store_test_count(src, sql) == 1 && (strncmp(line[0],
-		    "short 0", 7) == 0 || strncmp(line[1], "short 0", 7) == 0))
+		if (won == 1 && store_test_count(src, sql) == 1 &&
+		    (strncmp(line[0], "short 0", 7) == 0 ||
+		    strncmp(line[1], "short 0", 7) == 0))
 			once++;
 		else
 			tap_diag("round %d: %s / %s", r, line[0], line[1]);
