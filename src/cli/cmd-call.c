@@ -277,7 +277,7 @@ static char
 simcall_peek(struct simcall *sc)
 {
 	while (*sc->p != '\0' && !simcall_is_key(*sc->p) && *sc->p != '~' &&
-	    *sc->p != '!' && *sc->p != '^')
+	    *sc->p != '!' && *sc->p != '^' && *sc->p != ',')
 		sc->p++;
 	return *sc->p;
 }
@@ -441,6 +441,13 @@ simcall_collect(struct simcall *sc)
 {
 	char c = simcall_peek(sc);
 
+	/* ',' a second's pause before the next key, as a phone's dialler */
+	for (; c == ','; c = simcall_peek(sc)) {
+		sc->p++;
+		simcall_stamp(sc);
+		printf("pause 1 s\n");
+		sleep_ms(1000);
+	}
 	if (c == '!')
 		c = *++sc->p;
 	if (simcall_is_key(c)) {
@@ -645,7 +652,8 @@ call_usage(FILE *fp)
 	    "       kefu call --line NAME [--fast] [--keys KEYS] "
 	    "[--caller NUMBER] [--audio FILE.wav]\n"
 	    "KEYS: digits * # A-D pressed in turn; '~' waits out a timeout, "
-	    "'!' before a key presses it during the prompt, '^' hangs up.\n");
+	    "'!' before a key presses it during the prompt, '^' hangs up, "
+	    "',' pauses 1 s (--line).\n");
 }
 
 static void
