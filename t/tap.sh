@@ -270,10 +270,27 @@ tap_odbc() {
 	if [ $# = 2 ]; then tap_b=$1; shift; else tap_b=$tap_base; fi
 	echo "$tap_b" | tr ';' '\n' | sed -n "s/^$1=//p" | head -1
 }
-tap_pg() { PGPASSWORD=$(tap_odbc Pwd) psql -q -At -h "$(tap_odbc Server)" \
-    -p "$(tap_odbc Port)" -U "$(tap_odbc Uid)" "$(tap_odbc Database)" "$@"; }
-tap_my() { mysql -h "$(tap_odbc Server)" -P "$(tap_odbc Port)" \
-    -u "$(tap_odbc User)" -p"$(tap_odbc Password)" -N -B "$@" 2>/dev/null; }
+# tap_server: the server's host, port, user, password and database from
+# $tap_base, read once for tap_pg and tap_my (each runs many times).
+tap_server() {
+	[ "$tap_srv_base" = "$tap_base" ] && return
+	tap_srv_base=$tap_base
+	tap_srv_host=$(tap_odbc Server)
+	tap_srv_port=$(tap_odbc Port)
+	tap_srv_user=$(tap_odbc Uid)$(tap_odbc User)
+	tap_srv_pw=$(tap_odbc Pwd)$(tap_odbc Password)
+	tap_srv_db=$(tap_odbc Database)
+}
+tap_pg() {
+	tap_server
+	PGPASSWORD=$tap_srv_pw psql -q -At -h "$tap_srv_host" \
+	    -p "$tap_srv_port" -U "$tap_srv_user" "$tap_srv_db" "$@"
+}
+tap_my() {
+	tap_server
+	mysql -h "$tap_srv_host" -P "$tap_srv_port" -u "$tap_srv_user" \
+	    -p"$tap_srv_pw" -N -B "$@" 2>/dev/null
+}
 # [datasource $tap_ds] of $conf on $connect, with the engine's adapter.
 tap_engine_conf() {
 	tap_c=$connect tap_a=$engine tap_s="[datasource $tap_ds]" awk '
