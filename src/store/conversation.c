@@ -16,28 +16,10 @@
 
 #include "db/db.h"
 #include "store/store.h"
+#include "store/store-int.h"
 #include "util/util.h"
 
 #define CONV_DETAIL 2000        /* case_events.detail */
-
-static int
-conv_run(struct db_source *src, const char *sql, const struct db_param *p,
-    size_t np, const enum db_vtype *vt, size_t nvt, struct db_result **res,
-    char **cause)
-{
-	struct db_query q = { .sql = sql, .params = p, .nparams = np,
-	    .coltypes = vt, .ncoltypes = nvt, .writes = res == NULL };
-	struct db_result *r = NULL;
-	struct db_err err;
-
-	if (db_run(src, &q, &r, &err) == -1)
-		return kf_error(cause, "cases: %s", err.msg);
-	if (res != NULL)
-		*res = r;
-	else
-		db_result_free(r);
-	return 0;
-}
 
 /* "YYYY-MM-DD HH:MM:SS" less secs, into out. */
 static void
@@ -87,7 +69,8 @@ conv_case(struct db_source *src, const char *number, const char *since,
 
 	*case_id = 0;
 	no[0] = '\0';
-	rc = conv_run(src, "SELECT r.id, r.ticket_no FROM outbox o JOIN "
+	rc = store_run(src, "cases",
+	    "SELECT r.id, r.ticket_no FROM outbox o JOIN "
 	    "requests r ON r.id = o.request_id WHERE o.channel = 'sms' AND "
 	    "o.idem_key LIKE 'case:%:reply:%' AND (o.recipient = ? OR "
 	    "o.recipient = ?) AND o.created_at >= ? AND o.created_at <= ? "
@@ -139,7 +122,8 @@ store_case_sms_in(struct db_source *src, const struct store_case_sms *m,
 	if (case_id == 0)
 		return 0;
 	p[0] = (struct db_param){ .type = DBV_INT, .i = m->inbox_id };
-	if (conv_run(src, "SELECT id FROM case_events WHERE inbox_id = ?", p,
+	if (store_run(src, "cases",
+	    "SELECT id FROM case_events WHERE inbox_id = ?", p,
 	    1, vt, 1, &r, cause) == -1)
 		return -1;
 	seen = r->nrows > 0;
@@ -152,7 +136,8 @@ store_case_sms_in(struct db_source *src, const struct store_case_sms *m,
 	p[2] = (struct db_param){ .type = DBV_TIMESTAMP, .s = m->at };
 	p[3] = (struct db_param){ .type = DBV_TEXT, .s = detail };
 	p[4] = (struct db_param){ .type = DBV_INT, .i = m->inbox_id };
-	rc = conv_run(src, "INSERT INTO case_events (request_id, kind, at, "
+	rc = store_run(src, "cases",
+	    "INSERT INTO case_events (request_id, kind, at, "
 	    "detail, inbox_id) VALUES (?, ?, ?, ?, ?)", p, 5, NULL, 0, NULL,
 	    cause);
 	free(detail);

@@ -3,6 +3,7 @@
 ## mappings; the in-tree kefu.conf; store tests.
 libkefu_a_SOURCES += \
 	src/store/store.h \
+	src/store/store-int.h \
 	src/store/store.c \
 	src/store/pin.c \
 	src/store/stamp.c \

@@ -17,31 +17,13 @@
 
 #include "db/db.h"
 #include "store/store.h"
+#include "store/store-int.h"
 #include "util/util.h"
 
 int
 store_sms_number(const char *in, char *out, size_t outsz)
 {
 	return store_phone_national(in, NULL, out, outsz);
-}
-
-static int
-sms_run(struct db_source *src, const char *sql, const struct db_param *p,
-    size_t np, const enum db_vtype *vt, size_t nvt, struct db_result **res,
-    char **cause)
-{
-	struct db_query q = { .sql = sql, .params = p, .nparams = np,
-	    .coltypes = vt, .ncoltypes = nvt, .writes = res == NULL };
-	struct db_result *r = NULL;
-	struct db_err err;
-
-	if (db_run(src, &q, &r, &err) == -1)
-		return kf_error(cause, "sms store: %s", err.msg);
-	if (res != NULL)
-		*res = r;
-	else
-		db_result_free(r);
-	return 0;
 }
 
 /* A write; *changed its row count (may be NULL). */
@@ -84,7 +66,8 @@ store_sms_parts(struct db_source *src, int64_t id,
 
 	*out = NULL;
 	*n = 0;
-	if (sms_run(src, "SELECT seq, total, status, mr FROM outbox_parts "
+	if (store_run(src, "sms store",
+	    "SELECT seq, total, status, mr FROM outbox_parts "
 	    "WHERE outbox_id = ? ORDER BY seq", &p, 1, vt, nitems(vt), &r,
 	    cause) == -1)
 		return -1;
@@ -233,7 +216,8 @@ sms_report_part(struct db_source *src, const char *modem, int mr,
 	*id = 0;
 	if (store_sms_number(ra, want, sizeof want) == -1)
 		snprintf(want, sizeof want, "%s", ra);
-	if (sms_run(src, "SELECT outbox_id, seq, recipient, submitted_at FROM "
+	if (store_run(src, "sms store",
+	    "SELECT outbox_id, seq, recipient, submitted_at FROM "
 	    "outbox_parts WHERE modem = ? AND mr = ? AND status = 'submitted' "
 	    "ORDER BY submitted_at DESC, outbox_id DESC", p, 2, vt,
 	    nitems(vt), &r, cause) == -1)
@@ -361,7 +345,8 @@ store_sms_inbox_add(struct db_source *src, const struct store_sms_in *in,
 	key = xasprintf("%.32s/%.32s/%016llx", in->sender,
 	    in->sent_at ? in->sent_at : "", sms_hash(in->body));
 	p[6] = (struct db_param){ .type = DBV_TEXT, .s = key };
-	rc = sms_run(src, "SELECT id FROM sms_inbox WHERE dedup_key = ?",
+	rc = store_run(src, "sms store",
+	    "SELECT id FROM sms_inbox WHERE dedup_key = ?",
 	    &p[6], 1, vt, 1, &r, cause);
 	if (rc == 0 && r->nrows == 1) {
 		/* read again (AT+CMGL after a crash): the same message */
@@ -374,7 +359,8 @@ store_sms_inbox_add(struct db_source *src, const struct store_sms_in *in,
 		rc = sms_write(src, "INSERT INTO sms_inbox (modem, sender, body, "
 		    "parts, sent_at, received_at, dedup_key) VALUES "
 		    "(?, ?, ?, ?, ?, ?, ?)", p, 7, &changed, cause);
-	if (rc == 0 && !*dup && (rc = sms_run(src, "SELECT id FROM sms_inbox "
+	if (rc == 0 && !*dup && (rc = store_run(src, "sms store",
+	    "SELECT id FROM sms_inbox "
 	    "WHERE dedup_key = ?", &p[6], 1, vt, 1, &r, cause)) == 0) {
 		*id = r->nrows == 1 ? DB_CELL(r, 0, 0)->i : 0;
 		db_result_free(r);
@@ -416,7 +402,8 @@ store_sms_inbox_list(struct db_source *src, size_t max,
 	sql = xasprintf("SELECT id, modem, sender, body, parts, sent_at, "
 	    "received_at, member_id, action, reply_id FROM sms_inbox ORDER BY "
 	    "id DESC LIMIT %zu", max ? max : 50);
-	rc = sms_run(src, sql, NULL, 0, vt, nitems(vt), &r, cause);
+	rc = store_run(src, "sms store",
+	    sql, NULL, 0, vt, nitems(vt), &r, cause);
 	free(sql);
 	if (rc == -1)
 		return -1;
@@ -474,7 +461,8 @@ sms_members(struct db_source *src, const char *national, int64_t **ids,
 
 	snprintf(intl, sizeof intl, "+86%s", national);
 	snprintf(cc, sizeof cc, "86%s", national);
-	if (sms_run(src, "SELECT id FROM members WHERE mobile IN (?, ?, ?) "
+	if (store_run(src, "sms store",
+	    "SELECT id FROM members WHERE mobile IN (?, ?, ?) "
 	    "ORDER BY id", p, 3, vt, 1, &r, cause) == -1)
 		return -1;
 	*ids = xcalloc(r->nrows ? r->nrows : 1, sizeof **ids);
@@ -672,7 +660,7 @@ store_optout_list(struct db_source *src, const char *service, size_t max,
 	    "(l2.recorded_at > l.recorded_at OR (l2.recorded_at = "
 	    "l.recorded_at AND l2.id > l.id))) ORDER BY l.recorded_at DESC, "
 	    "l.id DESC LIMIT %zu", max ? max : 100);
-	rc = sms_run(src, sql, &p, 1, vt, nitems(vt), &r, cause);
+	rc = store_run(src, "sms store", sql, &p, 1, vt, nitems(vt), &r, cause);
 	free(sql);
 	if (rc == -1)
 		return -1;

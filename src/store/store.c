@@ -18,6 +18,7 @@
 #include "conf/conf.h"
 #include "db/db.h"
 #include "store/store.h"
+#include "store/store-int.h"
 #include "util/util.h"
 
 const char *
@@ -31,6 +32,29 @@ store_errmsg(struct db_source *src, const struct db_err *err)
 	    strncmp(err->msg + 11 + len, ": ", 2) == 0)
 		return err->msg + 11 + len + 2;
 	return err->msg;
+}
+
+/*
+ * Run one statement; its result into *res, or freed when res is NULL
+ * (a write).  An error is "WHAT: message" in *cause.
+ */
+int
+store_run(struct db_source *src, const char *what, const char *sql,
+    const struct db_param *p, size_t np, const enum db_vtype *vt, size_t nvt,
+    struct db_result **res, char **cause)
+{
+	struct db_query q = { .sql = sql, .params = p, .nparams = np,
+	    .coltypes = vt, .ncoltypes = nvt, .writes = res == NULL };
+	struct db_result *r = NULL;
+	struct db_err err;
+
+	if (db_run(src, &q, &r, &err) == -1)
+		return kf_error(cause, "%s: %s", what, err.msg);
+	if (res != NULL)
+		*res = r;
+	else
+		db_result_free(r);
+	return 0;
 }
 
 static const char *const store_dialects[] = { "sqlite", "postgresql", "mysql" };
