@@ -11,8 +11,10 @@
  * the work schedule heard exactly as catalog.schedule returns it, the
  * lookup audited.  "lockout": three wrong PINs lock the staff number
  * (staff_access), the third heard as staff.locked; a later call with the
- * right PIN hears staff.locked again.  Each compares the audio the
- * caller heard with the prompts rendered by svc_render.
+ * right PIN hears staff.locked again.  "notice": desk staff record a
+ * notice on the staff menu, valid from today for 7 days; the next caller
+ * hears it under 门店公告, the very recording.  Each compares the audio
+ * the caller heard with the prompts rendered by svc_render.
  *
  * Each scenario runs in its own process side by side (e2e_jobs), the
  * prompts at E2E_SPEED times real time; E2E_ONLY=name runs only those,
@@ -352,6 +354,90 @@ sc_lockout(struct e2e *e)
 	    "%s: nothing looked up", f);
 }
 
+/*
+ * Desk staff 1003 records a notice on the staff menu (4), keeps it, valid
+ * from today for 7 days, and hears it published; the next caller hears
+ * it under 门店公告 (3), the very recording.
+ */
+static void
+sc_notice(struct e2e *e)
+{
+	const char *f = e->family;
+	struct flow_prompts ps = { NULL, 0 };
+	uint8_t *said = NULL;
+	size_t saidlen = 0;
+	char *s, *from, *until;
+	int rc;
+
+	e2e_ids(&ps, "case.thanks");
+	rc = e2e_render(e, "zh-CN", ps.v, ps.n, &said, &saidlen);
+	flow_prompts_clear(&ps);
+	ok(rc == 0 && desk_staff(e, "1003") == 0, "%s: desk staff 1003 "
+	    "added; the notice to say (%zu bytes)", f, saidlen);
+	ok(e2e_ring(e, "13800138000") == 0 && e2e_keys(e, 0, "7") == 0,
+	    "%s: call answered; 7", f);
+	ok(desk_login(e, 1, "1003", STAFF_PIN) == 0, "%s: staff number and "
+	    "PIN typed", f);
+	ok(e2e_keys(e, 3, "4") == 0 && e2e_seg_ids(e, 3, "staff.menu",
+	    E2E_CUT) == 0, "%s: the staff menu; 4 (record a notice)", f);
+	ok(desk_say(e, 4, said, saidlen) == 0, "%s: the notice said after "
+	    "the beep, then #", f);
+	free(said);
+	ok(e2e_seg_ids(e, 4, "notice.record", E2E_WHOLE) == 0,
+	    "%s: exactly notice.record before it", f);
+	ok(e2e_keys(e, 5, "3") == 0 && e2e_seg_ids(e, 5, "notice.review_listen "
+	    "notice.review_again notice.review_keep", E2E_CUT) == 0,
+	    "%s: listen, again or keep; 3 keeps", f);
+	ok(e2e_keys(e, 6, "0#") == 0 && e2e_seg_ids(e, 6, "notice.ask_from",
+	    E2E_CUT) == 0, "%s: valid from: 0 (today)", f);
+	ok(e2e_keys(e, 7, "7#") == 0 && e2e_seg_ids(e, 7, "notice.ask_days",
+	    E2E_CUT) == 0, "%s: for 7 days", f);
+	e2e_wait_seg(e, 8, E2E_SEG_MS);
+	from = e2e_text(e, "SELECT valid_from FROM local_notices WHERE "
+	    "published_by = ?", "1003");
+	until = e2e_text(e, "SELECT valid_until FROM local_notices WHERE "
+	    "published_by = ?", "1003");
+	s = e2e_text(e, "SELECT published_via || ' ' || (julianday("
+	    "valid_until) - julianday(valid_from)) || ' ' || (valid_from = "
+	    "date('now', 'localtime')) FROM local_notices WHERE published_by "
+	    "= ?", "1003");
+	is_str(s, "phone 6.0 1", "%s: the notice published by phone, from "
+	    "today, 7 days (%s to %s)", f, from ? from : "?",
+	    until ? until : "?");
+	free(s);
+	e2e_ids(&ps, "notice.published");
+	if (from != NULL && until != NULL) {
+		e2e_say(e, &ps, "zh-CN", "date", from, NULL);
+		e2e_ids(&ps, "staff.until");
+		e2e_say(e, &ps, "zh-CN", "date", until, NULL);
+	}
+	ok(e2e_seg_is(e, 8, &ps) == 0, "%s: notice.published, from and "
+	    "until: exactly", f);
+	free(from);
+	free(until);
+	ok(e2e_leave(e, 9, "staff.menu") == 0, "%s: back at the staff menu; "
+	    "the caller hangs up", f);
+
+	s = e2e_text(e, "SELECT audio FROM local_notices WHERE published_by "
+	    "= ?", "1003");
+	ok(s != NULL && desk_wav_ms(s) > 0, "%s: its recording, a WAV sox "
+	    "reads: %s", f, s ? s : "none");
+	ok(e2e_ring(e, "13900000005") == 0 && e2e_keys(e, 0, "3") == 0,
+	    "%s: another caller; 3 (门店公告)", f);
+	e2e_ids(&ps, "notice.count");
+	e2e_say(e, &ps, "zh-CN", "quantity", "1", "条");
+	ok(e2e_seg_is(e, 1, &ps) == 0, "%s: exactly: one notice of the "
+	    "store's own", f);
+	if (s != NULL)
+		flow_prompts_add(&ps, FLOW_PROMPT_RECORDING, s);
+	ok(s != NULL && e2e_seg_is(e, 2, &ps) == 0, "%s: the recording "
+	    "heard, exactly", f);
+	flow_prompts_clear(&ps);
+	free(s);
+	ok(e2e_hangup_at(e, 3, MSIM_HUP_LOOP, E2E_BYTES_S / 2) == 0 &&
+	    e2e_wait_end(e, 8000) == 0, "%s: the caller hangs up", f);
+}
+
 /* ---- running the scenarios side by side (e2e_jobs) ---- */
 
 struct job {
@@ -364,6 +450,7 @@ static const struct job jobs[] = {
 	{ "complaint", MSIM_CONEXANT, sc_complaint },
 	{ "schedule", MSIM_USR, sc_schedule },
 	{ "lockout", MSIM_CONEXANT, sc_lockout },
+	{ "notice", MSIM_USR, sc_notice },
 };
 
 static void
