@@ -446,6 +446,43 @@ out:
 	return rc;
 }
 
+int
+e2e_seg_ids(struct e2e *e, size_t seg, const char *ids, enum e2e_cmp how)
+{
+	struct flow_prompts ps = { NULL, 0 };
+	int rc;
+
+	e2e_ids(&ps, ids);
+	rc = e2e_seg(e, seg, E2E_SEG_MS, "zh-CN", &ps, how, NULL);
+	flow_prompts_clear(&ps);
+	return rc;
+}
+
+int
+e2e_seg_is(struct e2e *e, size_t seg, struct flow_prompts *ps)
+{
+	int rc = e2e_seg(e, seg, E2E_SEG_MS, "zh-CN", ps, E2E_WHOLE, NULL);
+
+	flow_prompts_clear(ps);
+	return rc;
+}
+
+int
+e2e_keys(struct e2e *e, size_t seg, const char *keys)
+{
+	return e2e_key_at(e, seg, keys, E2E_BYTES_S / 2);
+}
+
+int
+e2e_leave(struct e2e *e, size_t seg, const char *ids)
+{
+	if (e2e_hangup_at(e, seg, MSIM_HUP_LOOP, E2E_BYTES_S / 2) == -1 ||
+	    e2e_seg_ids(e, seg, ids, E2E_CUT) == -1 ||
+	    e2e_wait_end(e, 8000) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 e2e_query(struct e2e *e, const char *sql, const char *arg,
     enum db_vtype type, struct db_result **res)

@@ -120,6 +120,24 @@ int e2e_seg(struct e2e *e, size_t seg, unsigned ms, const char *lang,
     const struct flow_prompts *ps, enum e2e_cmp how, size_t *heard);
 
 /*
+ * e2e_seg in zh-CN, waiting up to E2E_SEG_MS: with the space-separated
+ * prompt ids in ids (e2e_seg_ids), or whole with ps, then cleared
+ * (e2e_seg_is).
+ */
+#define E2E_SEG_MS 40000
+#define E2E_BYTES_S 8000        /* both families: 8-bit samples at 8000/s */
+int e2e_seg_ids(struct e2e *e, size_t seg, const char *ids,
+    enum e2e_cmp how);
+int e2e_seg_is(struct e2e *e, size_t seg, struct flow_prompts *ps);
+/* Keys typed during segment seg, once half a second of it played. */
+int e2e_keys(struct e2e *e, size_t seg, const char *keys);
+/*
+ * The caller hangs up half a second into segment seg, which must be the
+ * start of the prompts in ids; kefu goes back to idle.
+ */
+int e2e_leave(struct e2e *e, size_t seg, const char *ids);
+
+/*
  * Run a query with at most one text parameter on the local store; the
  * first column of the first row as an integer (-1 on error or no row),
  * or as a malloc'd string (NULL for none or SQL NULL).

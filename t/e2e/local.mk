@@ -26,3 +26,9 @@ check_PROGRAMS += t/e2e/visit
 TESTS += t/e2e/visit
 t_e2e_visit_SOURCES = t/e2e/visit.c t/e2e/e2e.c t/e2e/e2e.h t/tap.h
 t_e2e_visit_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)
+# desk: a complaint recorded, routed, answered by SMS and closed; staff
+# schedule and PIN lockout; a notice recorded by phone, then heard
+check_PROGRAMS += t/e2e/desk
+TESTS += t/e2e/desk
+t_e2e_desk_SOURCES = t/e2e/desk.c t/e2e/e2e.c t/e2e/e2e.h t/tap.h
+t_e2e_desk_LDADD = t/sim/libmodemsim.a $(KEFU_LIBS)

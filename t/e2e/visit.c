@@ -33,43 +33,6 @@
 #include "e2e.h"
 #include "../tap.h"
 
-#define BYTES_S 8000            /* both families: 8-bit samples at 8000/s */
-#define SEG_MS 40000            /* wait for a segment to end */
-
-/* Compare segment seg with the prompt ids in list. */
-static int
-seg_ids(struct e2e *e, size_t seg, const char *list, enum e2e_cmp how)
-{
-	struct flow_prompts ps = { NULL, 0 };
-	int rc;
-
-	e2e_ids(&ps, list);
-	rc = e2e_seg(e, seg, SEG_MS, "zh-CN", &ps, how, NULL);
-	flow_prompts_clear(&ps);
-	return rc;
-}
-
-/* Keys typed during segment seg, once half a second of it played. */
-static int
-keys(struct e2e *e, size_t seg, const char *k)
-{
-	return e2e_key_at(e, seg, k, BYTES_S / 2);
-}
-
-/*
- * The caller hangs up during segment seg, which must be the start of
- * the prompts in list; kefu goes back to idle.
- */
-static int
-leave(struct e2e *e, size_t seg, const char *list)
-{
-	if (e2e_hangup_at(e, seg, MSIM_HUP_LOOP, BYTES_S / 2) == -1 ||
-	    seg_ids(e, seg, list, E2E_CUT) == -1 ||
-	    e2e_wait_end(e, 8000) == -1)
-		return -1;
-	return 0;
-}
-
 /*
  * What saying a slot plays (as flows/aftersales.xml says it): the day's
  * prompt or the date, from, order.until, to; with key, "press KEY".
@@ -89,16 +52,6 @@ when(struct e2e *e, struct flow_prompts *ps, const char *day,
 		e2e_ids(ps, "order.press");
 		e2e_say(e, ps, "zh-CN", "digits", key, NULL);
 	}
-}
-
-/* Compare segment seg, whole, with ps; ps cleared. */
-static int
-seg_is(struct e2e *e, size_t seg, struct flow_prompts *ps)
-{
-	int rc = e2e_seg(e, seg, SEG_MS, "zh-CN", ps, E2E_WHOLE, NULL);
-
-	flow_prompts_clear(ps);
-	return rc;
 }
 
 /* Book date slot for phone through the store; the case number in no. */
@@ -166,41 +119,43 @@ sc_book(struct e2e *e)
 		goto out;
 
 	ok(e2e_ring(e, mobile) == 0, "%s: call answered", f);
-	ok(keys(e, 0, "6") == 0 && keys(e, 1, "3") == 0 &&
-	    seg_ids(e, 1, "case.kind_complaint case.kind_suggestion "
+	ok(e2e_keys(e, 0, "6") == 0 && e2e_keys(e, 1, "3") == 0 &&
+	    e2e_seg_ids(e, 1, "case.kind_complaint case.kind_suggestion "
 	    "case.kind_after_sales menu.back", E2E_CUT) == 0,
 	    "%s: 6 during the greeting; the complaint menu; 3 (after-sales)",
 	    f);
-	ok(keys(e, 2, "2") == 0 && seg_ids(e, 2, "as.menu_faq as.menu_visit "
-	    "as.menu_change as.menu_remote as.menu_message menu.back",
-	    E2E_CUT) == 0, "%s: the after-sales menu; 2 (a home visit)", f);
-	ok(keys(e, 3, "#") == 0 && seg_ids(e, 3, "as.ask_purchase",
+	ok(e2e_keys(e, 2, "2") == 0 && e2e_seg_ids(e, 2, "as.menu_faq "
+	    "as.menu_visit as.menu_change as.menu_remote as.menu_message "
+	    "menu.back", E2E_CUT) == 0, "%s: the after-sales menu; 2 (a "
+	    "home visit)", f);
+	ok(e2e_keys(e, 3, "#") == 0 && e2e_seg_ids(e, 3, "as.ask_purchase",
 	    E2E_CUT) == 0, "%s: asked for an order number; # for none", f);
-	ok(keys(e, 4, "1") == 0 && seg_ids(e, 4, "as.phone_this "
+	ok(e2e_keys(e, 4, "1") == 0 && e2e_seg_ids(e, 4, "as.phone_this "
 	    "as.phone_other", E2E_CUT) == 0, "%s: 1: the SMS to the caller "
 	    "ID", f);
-	ok(seg_ids(e, 5, "as.slots", E2E_WHOLE) == 0, "%s: as.slots", f);
+	ok(e2e_seg_ids(e, 5, "as.slots", E2E_WHOLE) == 0, "%s: as.slots", f);
 	for (i = 0, seg = 6; i < rows.nrows && i < 9; i++, seg++) {
 		when(e, &ps, e2e_col(&rows, i, "slot_day"), e2e_col(&rows, i,
 		    "slot_far"), e2e_col(&rows, i, "slot_from"),
 		    e2e_col(&rows, i, "slot_to"), e2e_col(&rows, i,
 		    "slot_key"));
-		ok(seg_is(e, seg, &ps) == 0, "%s: slot %zu exactly as said "
+		ok(e2e_seg_is(e, seg, &ps) == 0, "%s: slot %zu exactly as said "
 		    "(%s %s-%s)", f, i + 1, e2e_col(&rows, i, "slot_date"),
 		    e2e_col(&rows, i, "slot_from"), e2e_col(&rows, i,
 		    "slot_to"));
 	}
-	ok(keys(e, seg, "1") == 0 && seg_ids(e, seg, "as.ask_slot",
+	ok(e2e_keys(e, seg, "1") == 0 && e2e_seg_ids(e, seg, "as.ask_slot",
 	    E2E_CUT) == 0, "%s: as.ask_slot; 1", f);
 	e2e_ids(&ps, "as.you_chose");
 	when(e, &ps, e2e_col(&rows, 0, "slot_day"), e2e_col(&rows, 0,
 	    "slot_far"), e2e_col(&rows, 0, "slot_from"), e2e_col(&rows, 0,
 	    "slot_to"), NULL);
-	ok(seg_is(e, seg + 1, &ps) == 0, "%s: the first slot read back, "
+	ok(e2e_seg_is(e, seg + 1, &ps) == 0, "%s: the first slot read back, "
 	    "exactly", f);
-	ok(keys(e, seg + 2, "1") == 0 && seg_ids(e, seg + 2, "as.ask_confirm",
-	    E2E_CUT) == 0, "%s: as.ask_confirm; 1 confirms", f);
-	e2e_wait_seg(e, seg + 3, SEG_MS);
+	ok(e2e_keys(e, seg + 2, "1") == 0 && e2e_seg_ids(e, seg + 2,
+	    "as.ask_confirm", E2E_CUT) == 0, "%s: as.ask_confirm; 1 confirms",
+	    f);
+	e2e_wait_seg(e, seg + 3, E2E_SEG_MS);
 	s = e2e_text(e, "SELECT ticket_no FROM requests r JOIN visits v ON "
 	    "v.request_id = r.id WHERE v.phone = ?", mobile);
 	ok(s != NULL && store_case_no_valid(s), "%s: case %s", f,
@@ -209,9 +164,9 @@ sc_book(struct e2e *e)
 	if (s != NULL)
 		e2e_say(e, &ps, "zh-CN", "digits", s, NULL);
 	e2e_ids(&ps, "as.sms_sent");
-	ok(seg_is(e, seg + 3, &ps) == 0, "%s: as.booked, the case number "
+	ok(e2e_seg_is(e, seg + 3, &ps) == 0, "%s: as.booked, the case number "
 	    "digit by digit, as.sms_sent: exactly", f);
-	ok(leave(e, seg + 4, "menu.price") == 0, "%s: back at the main "
+	ok(e2e_leave(e, seg + 4, "menu.price") == 0, "%s: back at the main "
 	    "menu; the caller hangs up", f);
 	n2 = e2e_text(e, "SELECT v.visit_date || ' ' || v.slot || ' ' || "
 	    "v.status || ' ' || r.kind || ' ' || r.caller_id FROM visits v "
@@ -266,21 +221,21 @@ sc_cancel(struct e2e *e)
 	ok(book(e, e2e_col(&rows, 0, "slot_date"), slot, mobile, no) == 0,
 	    "%s: a visit booked for %s: case %s", f, mobile, no);
 	ok(e2e_ring(e, mobile) == 0, "%s: call answered", f);
-	ok(keys(e, 0, "6") == 0 && keys(e, 1, "3") == 0 &&
-	    keys(e, 2, "3") == 0 && seg_ids(e, 2, "as.menu_faq",
+	ok(e2e_keys(e, 0, "6") == 0 && e2e_keys(e, 1, "3") == 0 &&
+	    e2e_keys(e, 2, "3") == 0 && e2e_seg_ids(e, 2, "as.menu_faq",
 	    E2E_CUT) == 0, "%s: 6, 3 after-sales, 3 cancel or move", f);
-	ok(keys(e, 3, no) == 0 && seg_ids(e, 3, "as.ask_case", E2E_CUT) == 0,
-	    "%s: as.ask_case; the case number typed", f);
+	ok(e2e_keys(e, 3, no) == 0 && e2e_seg_ids(e, 3, "as.ask_case",
+	    E2E_CUT) == 0, "%s: as.ask_case; the case number typed", f);
 	e2e_ids(&ps, "as.current");
 	when(e, &ps, e2e_col(&rows, 0, "slot_day"), e2e_col(&rows, 0,
 	    "slot_far"), e2e_col(&rows, 0, "slot_from"), e2e_col(&rows, 0,
 	    "slot_to"), NULL);
-	ok(seg_is(e, 4, &ps) == 0, "%s: the visit read back, exactly", f);
-	ok(keys(e, 5, "1") == 0 && seg_ids(e, 5, "as.change_cancel "
+	ok(e2e_seg_is(e, 4, &ps) == 0, "%s: the visit read back, exactly", f);
+	ok(e2e_keys(e, 5, "1") == 0 && e2e_seg_ids(e, 5, "as.change_cancel "
 	    "as.change_move as.back", E2E_CUT) == 0, "%s: 1 cancels", f);
-	ok(seg_ids(e, 6, "as.cancelled", E2E_WHOLE) == 0,
+	ok(e2e_seg_ids(e, 6, "as.cancelled", E2E_WHOLE) == 0,
 	    "%s: exactly as.cancelled", f);
-	ok(leave(e, 7, "menu.price") == 0, "%s: back at the main menu; the "
+	ok(e2e_leave(e, 7, "menu.price") == 0, "%s: back at the main menu; the "
 	    "caller hangs up", f);
 	s = e2e_text(e, "SELECT v.status || ' ' || COALESCE(v.changed_by, "
 	    "'caller') FROM visits v JOIN requests r ON r.id = v.request_id "
