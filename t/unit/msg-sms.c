@@ -901,6 +901,8 @@ make_conf(void)
 
 	text = xasprintf("[sms]\nretry = 3s\nretry-max = 3s\nlease = 10s\n"
 	    "pause = 300ms\npause-max = 1s\nbatch = 1\n"
+	    /* marketing at any hour: the test runs at night too */
+	    "[suppress]\nquiet-marketing = none\n"
 	    "[gsm gsm0]\ndevice = %s/gsm0\npin = 1357\nflow-control = none\n"
 	    "[gsm gsm1]\ndevice = %s/gsm1\nflow-control = none\n"
 	    "[gsm bad]\ndevice = %s/gsm2\npin = 9999\nflow-control = none\n"
