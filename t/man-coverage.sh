@@ -6,10 +6,10 @@
 # section and key) in kefu.conf(5) or a page its section points to;
 # kefud's getopt string in kefud(8); each built-in service of src/svc/
 # in kefu-flow(5) BUILT-IN SERVICES; each element and attribute of the
-# flow and mapping schemas (flows/flow.rng, mappings/mapping.rng) in
-# kefu-flow(5) and kefu-mapping(5); each migration of sql/local/ in all
-# three dialects; every page installed and every kefu page it names
-# there.  Then the same checks on a copy of the pages with one entry of
+# flow, mapping, adapter and prompt catalog schemas (*.rng) in
+# kefu-flow(5), kefu-mapping(5), kefu-adapter(5) and kefu-prompts(7);
+# each migration of sql/local/ in all three dialects; every page
+# installed and every kefu page it names there.  Then the same checks on a copy of the pages with one entry of
 # each kind taken out must name what is missing (the test can fail).
 tap_name=man-coverage
 . "$(dirname "$0")/tap.sh"
@@ -182,9 +182,10 @@ gaps_services() {
 }
 
 # gaps_format MAN SCHEMA PAGE: each element of the RELAX NG SCHEMA is a
-# subsection of PAGE or named in it as .Aq; each attribute as .Cm.
+# subsection of PAGE or named in it as .Aq; each attribute as .Cm or as
+# NAME="..." after the .Aq of its element.
 gaps_format() {
-	{ mdoc_words "$1/$3" "Aq Cm" | tr ' ' '\n'
+	{ mdoc_words "$1/$3" "Aq Cm" | tr ' ' '\n' | sed 's/=.*//'
 	  awk '/^\.Ss / { print $2 }' "$1/$3"; } >"$tmp/have-fmt"
 	for kind in element attribute; do
 		sed -n "s/.*<$kind name=\"\([a-z-]*\)\".*/\1/p" \
@@ -195,6 +196,8 @@ gaps_format() {
 }
 gaps_flow() { gaps_format "$1" flows/flow.rng kefu-flow.5; }
 gaps_mapping() { gaps_format "$1" mappings/mapping.rng kefu-mapping.5; }
+gaps_adapter() { gaps_format "$1" adapters/adapter.rng kefu-adapter.5; }
+gaps_prompts() { gaps_format "$1" prompts/prompts.rng kefu-prompts.7; }
 
 gaps_pages() {
 	find "$KEFU_SRCDIR/Makefile.am" "$KEFU_SRCDIR/man" "$KEFU_SRCDIR/src" \
@@ -250,6 +253,10 @@ check_gaps "every element and attribute of a flow in kefu-flow(5)" \
     gaps_flow
 check_gaps "every element and attribute of a mapping in kefu-mapping(5)" \
     gaps_mapping
+check_gaps "every element and attribute of an adapter in kefu-adapter(5)" \
+    gaps_adapter
+check_gaps "every element and attribute of a catalog in kefu-prompts(7)" \
+    gaps_prompts
 check_gaps "every page installed, every page named exists" gaps_pages
 
 # Every migration in all three dialects.
