@@ -73,10 +73,10 @@ missing() {
 }
 
 # The lists, once.
-"$kefu" help >"$tmp/help" 2>&1
+"$kefu" help >"$tmp/help" 2>"$tmp/err"
 awk '/^commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }' \
     "$tmp/help" >"$tmp/nouns"
-"$kefu" conf keys >"$tmp/keys" 2>&1
+"$kefu" conf keys >"$tmp/keys" 2>>"$tmp/err"
 awk '/^\[/ { s = $1; gsub(/[][]/, "", s); print "section", s; next }
     /^[a-z0-9]/ { print s, $1 }' "$tmp/keys" >"$tmp/conf"
 getopt=$(sed -n 's/.*getopt(argc, argv, "\([^"]*\)").*/\1/p' \
@@ -85,7 +85,7 @@ sed -n 's/^[ \t]*\.name = "\(kefu\.[a-z_.]*\)".*/\1/p' \
     "$KEFU_SRCDIR"/src/svc/*.c | sort -u >"$tmp/services"
 for noun in $(cat "$tmp/nouns"); do
 	case $noun in help|version) continue ;; esac
-	"$kefu" "$noun" --help >"$tmp/usage-$noun" 2>&1
+	"$kefu" "$noun" --help >"$tmp/usage-$noun" 2>>"$tmp/err"
 done
 
 # Each check prints what is missing, one per line, for a man folder $1.
@@ -237,6 +237,9 @@ count() {
 	fi
 }
 
+[ ! -s "$tmp/err" ]
+check $? "kefu help, kefu conf keys and kefu NOUN --help said nothing on \
+standard error" "$tmp/err"
 count "kefu commands" "$(wc -l <"$tmp/nouns")" 20
 count "kefu.conf keys" "$(grep -vc '^section' "$tmp/conf")" 100
 count "kefu.conf sections" "$(grep -c '^section' "$tmp/conf")" 10
