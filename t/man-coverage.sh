@@ -9,8 +9,9 @@
 # flow, mapping, adapter and prompt catalog schemas (*.rng) in
 # kefu-flow(5), kefu-mapping(5), kefu-adapter(5) and kefu-prompts(7);
 # each migration of sql/local/ in all three dialects; every page
-# installed and every kefu page it names there.  Then the same checks on a copy of the pages with one entry of
-# each kind taken out must name what is missing (the test can fail).
+# installed and every kefu page it names there.  Then the same checks
+# on a copy of the pages with one entry of each kind taken out must name
+# what is missing (the test can fail).
 tap_name=man-coverage
 . "$(dirname "$0")/tap.sh"
 
