@@ -352,8 +352,11 @@ struct msg_stats {
 	unsigned deferred;      /* quiet hours, campaign paused: later */
 	unsigned unknown;       /* recovered "submitting" or the answer lost:
 				   marketing left unknown */
-	unsigned resent;        /* recovered "submitting": transactional queued again */
-	unsigned released;      /* of retried: given back untried, the peer down */
+	unsigned resent;        /* recovered "submitting": transactional
+				   queued again */
+	unsigned released;      /* of retried: given back untried, the peer
+				   down */
+	unsigned restarts;      /* msg_worker_run_n: workers started again */
 };
 
 /* How a worker runs (msg_worker_opts_email fills it from [email]). */
@@ -371,6 +374,8 @@ struct msg_worker_opts {
 	unsigned rate;          /* messages per second at most, 0: no limit */
 	unsigned retry_ms;      /* first back-off after a temporary failure */
 	unsigned retry_max_ms;  /* back-off ceiling */
+	unsigned restart_ms;    /* msg_worker_run_n: a failed worker is
+				   started again after this (0: 5000) */
 };
 void msg_worker_opts_email(const struct conf *cfg, const char *name,
     struct msg_worker_opts *o);
@@ -398,9 +403,12 @@ int msg_worker_run(struct db_source *src, const char *dialect,
  * with its own transport state -- for e-mail its own SMTP connection --
  * and its own claims, named opts->name + "/1" ... "/n"; the store's
  * claim keeps any message from being sent by two of them.  Returns when
- * every one has (opts->stop, or with once when nothing is due); when
- * one fails the others are stopped and -1 returned with its *cause.
- * *st is added to.
+ * every one has (opts->stop, or with once when nothing is due).  One
+ * that fails (its connection, the store) is logged and started again
+ * alone after opts->restart_ms, counted in st->restarts: the others go
+ * on sending, neither stopped nor reconnected; with once it is not
+ * started again, and -1 is returned with its *cause when all have
+ * ended.  *st is added to.
  */
 int msg_worker_run_n(struct db_source *src, const char *dialect,
     const struct conf *cfg, const struct msg_transport_ops *ops,
