@@ -184,4 +184,39 @@ run 0 "0 event and 1 points notice(s)" \
 [ "$(q "SELECT body FROM outbox WHERE idem_key = 'points:1777:1'")" = \
     "【好又多】会员777您好，您的积分变动-777，原777分，现有0分。回TD退订" ]
 check $? "... member 777's fall to 0"
+
+# List mappings that cannot be read whole: refused with why, nothing told.
+cat >"$tmp/mappings/bad.xml" <<'EOF'
+<mappings>
+  <mapping name="bad.loop" datasource="erp">
+    <param name="after" type="text" max-length="20"/>
+    <sql>SELECT HYKH, SJ, JF FROM HYXX WHERE ZT = '1' AND
+         LENGTH(:after) &gt;= 0 ORDER BY HYKH</sql>
+    <result rows="many" max-rows="500" on-many="many">
+      <column name="HYKH" var="card_no" type="text"/>
+      <column name="SJ" var="mobile" type="text"/>
+      <column name="JF" var="points" type="integer"/>
+    </result>
+  </mapping>
+  <mapping name="bad.all" datasource="erp">
+    <sql>SELECT SJ, JF FROM HYXX WHERE ZT = '1'</sql>
+    <result rows="many" max-rows="500" on-many="many">
+      <column name="SJ" var="mobile" type="text"/>
+      <column name="JF" var="points" type="integer"/>
+    </result>
+  </mapping>
+</mappings>
+EOF
+sed -i "s/^points-mapping = .*/points-mapping = bad.loop/" "$conf"
+run 1 "bad.loop gave '8910000498' after '8910000498': its rows must be in \
+order of its first column" "a page that does not move on: refused, not read \
+forever" \
+    -- campaign due --now "2026-12-07 11:03"
+sed -i "s/^points-mapping = .*/points-mapping = bad.all/" "$conf"
+run 1 "bad.all has more than its max-rows (500) rows: raise max-rows, or \
+give it a parameter" "more rows than max-rows and no parameter: refused" \
+    -- campaign due --now "2026-12-07 11:04"
+[ "$(count "SELECT COUNT(*) FROM outbox WHERE idem_key LIKE 'points:%'")" \
+    = 9 ]
+check $? "no notice from either (9 in all: 3, 5 and 1)"
 tap_done
