@@ -282,6 +282,7 @@ struct msg_worker_late {
 	char *token;                    /* the group's claim, or NULL */
 	struct msg_worker_done *done;
 	size_t n;
+	char lease[20];                 /* the claim's lease ran to */
 };
 
 static struct store_outcome *
@@ -465,6 +466,13 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		msg_time(now, 0);
 		if (!o->once)
 			memcpy(due, now, sizeof due);
+		/*
+		 * Outcomes held past their claim's lease are recorded
+		 * first: recovery would take those messages, sent, for
+		 * cut off.
+		 */
+		if (late.n > 0 && strcmp(now, late.lease) >= 0)
+			msg_worker_flush(src, &late);
 		if ((rc = store_outbox_recover(src, now, &unknown, &resent,
 		    cause)) == -1)
 			break;
@@ -478,6 +486,7 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		released = st->released;
 		rc = msg_worker_batch(src, cfg, ops, state, m, n, tok, o, st,
 		    &last, &late, cause);
+		memcpy(late.lease, lease, sizeof late.lease);
 		if (st->released > released)
 			log_warnx("outbox: %s is down: %u more message(s) wait "
 			    "for the next attempt", ops->name,
