@@ -192,6 +192,7 @@ mail_open(const struct msg_env *env, void **state, char **cause)
 	    (long)cfg->email_timeout_ms);
 	curl_easy_setopt(ml->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(ml->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(ml->curl, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
 	/* The server's replies (never our AUTH line). */
 	curl_easy_setopt(ml->curl, CURLOPT_HEADERFUNCTION, mail_reply);
 	curl_easy_setopt(ml->curl, CURLOPT_HEADERDATA, ml);
