@@ -43,7 +43,7 @@ optout_forms(const char *service, const char *address,
 {
 	size_t i;
 
-	for (i = 0; address[i] != '\0' && i < sizeof f->lower - 1; i++)
+	for (i = 0; i < sizeof f->lower - 1 && address[i] != '\0'; i++)
 		f->lower[i] = (char)tolower((unsigned char)address[i]);
 	f->lower[i] = '\0';
 	if (strcmp(service, "email") == 0 ||
