@@ -3,7 +3,7 @@
  * smtp-sink, as a ratio to Postfix's own smtp-source into the same sink
  * in the same run (smtp-source on one connection kept, run before and
  * after the worker and averaged, messages of the same size; the worker
- * on [email] connections, 1 unless given).  The
+ * on [email] connections, kefu.conf's default unless given).  The
  * worker runs in-process on a SQLite store in a scratch folder, so the
  * figure includes every state write the outbox makes per message.
  *
@@ -188,7 +188,7 @@ main(int argc, char **argv)
 	unsigned size = argc > 2 ? (unsigned)atoi(argv[2]) : 2000;
 	const char *opts = argc > 3 ? argv[3] : "";
 	unsigned batch = argc > 4 ? (unsigned)atoi(argv[4]) : 20;
-	unsigned conns = argc > 5 ? (unsigned)atoi(argv[5]) : 1;
+	unsigned conns = argc > 5 ? (unsigned)atoi(argv[5]) : 0;
 	const char *sink = bench_find(sink_paths);
 	const char *source = bench_find(source_paths);
 	struct msg_worker_opts o;
@@ -238,6 +238,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	free(text);
+	if (conns == 0)
+		conns = (unsigned)conf->email_connections;
 	src = bench_store(conf, ads, n, size);
 	bench_ops = msg_mail_ops;
 	bench_ops.send = bench_send;

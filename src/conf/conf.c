@@ -184,7 +184,7 @@ static const struct conf_key conf_keys[] = {
 	{ CS_EMAIL, "batch", CT_INT, K(email_batch), 1, 1000, "20", NULL, 0,
 	  "messages claimed at once" },
 	{ CS_EMAIL, "connections", CT_INT, K(email_connections), 1,
-	  CONF_EMAIL_CONNECTIONS, "1", NULL, 0,
+	  CONF_EMAIL_CONNECTIONS, "2", NULL, 0,
 	  "SMTP connections kept open, each with its own outbox worker" },
 	{ CS_EMAIL, "unsubscribe", CT_STRING, K(email_unsubscribe), 0, 0,
 	  NULL, NULL, 0,

@@ -137,7 +137,8 @@ mail_reply(char *data, size_t one, size_t size, void *arg)
 	while (n > 0 && (ml->last[n - 1] == '\n' || ml->last[n - 1] == '\r'))
 		n--;
 	ml->last[n] = '\0';
-	if ((ml->last[0] == '4' || ml->last[0] == '5') && ml->refusal[0] == '\0')
+	if ((ml->last[0] == '4' || ml->last[0] == '5') &&
+	    ml->refusal[0] == '\0')
 		memcpy(ml->refusal, ml->last, n + 1);
 	/* Postfix: "250 2.0.0 Ok: queued as 4Q1bXk0Yw3z8". */
 	if (strncmp(ml->last, "250", 3) == 0 &&
@@ -151,6 +152,7 @@ static int
 mail_open(const struct msg_env *env, void **state, char **cause)
 {
 	const struct conf *cfg = env->cfg;
+	const char *path = cfg->path ? cfg->path : "kefu.conf";
 	struct mail *ml;
 	const char *at;
 	long tls;
@@ -158,11 +160,11 @@ mail_open(const struct msg_env *env, void **state, char **cause)
 	*state = NULL;
 	if (cfg->email_from == NULL)
 		return kf_error(cause, "%s: [email] has no 'from' address; "
-		    "e-mail cannot be sent", cfg->path ? cfg->path : "kefu.conf");
+		    "e-mail cannot be sent", path);
 	if ((at = strrchr(cfg->email_from, '@')) == NULL || at[1] == '\0')
 		return kf_error(cause, "%s:%d: [email] from '%s' is not an "
-		    "address (name@domain)", cfg->path ? cfg->path : "kefu.conf",
-		    conf_line(cfg, cfg, "from"), cfg->email_from);
+		    "address (name@domain)", path, conf_line(cfg, cfg, "from"),
+		    cfg->email_from);
 	ml = xcalloc(1, sizeof *ml);
 	ml->cfg = cfg;
 	ml->domain = xstrdup(at + 1);
@@ -190,6 +192,7 @@ mail_open(const struct msg_env *env, void **state, char **cause)
 	    (long)cfg->email_timeout_ms);
 	curl_easy_setopt(ml->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	curl_easy_setopt(ml->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(ml->curl, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
 	/* The server's replies (never our AUTH line). */
 	curl_easy_setopt(ml->curl, CURLOPT_HEADERFUNCTION, mail_reply);
 	curl_easy_setopt(ml->curl, CURLOPT_HEADERDATA, ml);

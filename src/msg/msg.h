@@ -160,6 +160,14 @@ struct msg_verdict {
 int msg_suppress_check(struct db_source *src, const struct conf *cfg,
     const struct store_msg *m, time_t now, struct msg_verdict *v,
     char **cause);
+/*
+ * msg_suppress_check for a claimed batch, v[i] the verdict on m[i]: the
+ * opt-outs of all its marketing recipients read in one go (two queries
+ * per channel, not two per message).
+ */
+int msg_suppress_batch(struct db_source *src, const struct conf *cfg,
+    const struct store_msg *m, size_t n, time_t now, struct msg_verdict *v,
+    char **cause);
 const char *msg_check_name(enum msg_check what);
 
 /* campaign.c: what a campaign sends and what that costs. */

@@ -154,32 +154,98 @@ suppress_cap(struct db_source *src, const struct conf *cfg,
 	return 0;
 }
 
-int
-msg_suppress_check(struct db_source *src, const struct conf *cfg,
-    const struct store_msg *m, time_t now, struct msg_verdict *v,
-    char **cause)
+/*
+ * The verdict on m once its recipient's opt-out is known: why, or NULL
+ * when not opted out (and for any message not marketing).
+ */
+static int
+suppress_decide(struct db_source *src, const struct conf *cfg,
+    const struct store_msg *m, const char *why, time_t now,
+    struct msg_verdict *v, char **cause)
 {
-	int marketing = strcmp(m->msg_class, "marketing") == 0, out = 0;
-	char *why = NULL;
-
 	memset(v, 0, sizeof *v);
 	v->now = now;
 	if (m->campaign_id != 0 && suppress_campaign(src, m, v, cause) == -1)
 		return -1;
 	if (v->what == MSG_CHECK_CANCEL)
 		return 0;
-	if (marketing && store_optout(src, m->channel, m->recipient,
-	    m->member_id, &out, &why, cause) == -1)
-		return -1;
-	if (out) {
-		suppress_set(v, MSG_CHECK_SUPPRESS, "%s", why);
-		free(why);
-		return 0;
-	}
+	if (why != NULL)
+		return suppress_set(v, MSG_CHECK_SUPPRESS, "%s", why);
 	if (v->what != MSG_CHECK_SEND)
 		return 0;
 	suppress_quiet(cfg, m, v);
-	if (v->what != MSG_CHECK_SEND || !marketing)
+	if (v->what != MSG_CHECK_SEND || strcmp(m->msg_class,
+	    "marketing") != 0)
 		return 0;
 	return suppress_cap(src, cfg, m, v, cause);
+}
+
+int
+msg_suppress_check(struct db_source *src, const struct conf *cfg,
+    const struct store_msg *m, time_t now, struct msg_verdict *v,
+    char **cause)
+{
+	int out = 0, rc;
+	char *why = NULL;
+
+	if (strcmp(m->msg_class, "marketing") == 0 && store_optout(src,
+	    m->channel, m->recipient, m->member_id, &out, &why, cause) == -1)
+		return -1;
+	rc = suppress_decide(src, cfg, m, out ? why : NULL, now, v, cause);
+	free(why);
+	return rc;
+}
+
+/*
+ * The opt-outs of the batch's marketing messages on channel, in one
+ * store_optout_many: why[i] for m[i] (NULL: not opted out).
+ */
+static int
+suppress_optouts(struct db_source *src, const struct store_msg *m,
+    size_t n, const char *channel, char **why, char **cause)
+{
+	struct store_optout_ask *ask = xcalloc(n, sizeof *ask);
+	size_t *at = xcalloc(n, sizeof *at), i, k = 0;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(m[i].msg_class, "marketing") == 0 &&
+		    strcmp(m[i].channel, channel) == 0) {
+			ask[k].address = m[i].recipient;
+			ask[k].member_id = m[i].member_id;
+			at[k++] = i;
+		}
+	rc = k > 0 ? store_optout_many(src, channel, ask, k, cause) : 0;
+	for (i = 0; i < k; i++)
+		why[at[i]] = ask[i].why;
+	free(at);
+	free(ask);
+	return rc;
+}
+
+int
+msg_suppress_batch(struct db_source *src, const struct conf *cfg,
+    const struct store_msg *m, size_t n, time_t now, struct msg_verdict *v,
+    char **cause)
+{
+	char **why = xcalloc(n ? n : 1, sizeof *why);
+	size_t i, j;
+	int rc = 0;
+
+	/* one read of the opt-outs per channel the batch holds */
+	for (i = 0; i < n && rc == 0; i++) {
+		for (j = 0; j < i && strcmp(m[j].channel, m[i].channel) != 0;
+		    j++)
+			;
+		if (j == i)
+			rc = suppress_optouts(src, m, n, m[i].channel, why,
+			    cause);
+	}
+	for (i = 0; i < n && rc == 0; i++)
+		rc = suppress_decide(src, cfg, &m[i], why[i], now, &v[i],
+		    cause);
+	for (i = 0; i < n; i++)
+		free(why[i]);
+	free(why);
+	return rc;
 }

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__GLIBC__)         /* known once a libc header is in */
+#include <malloc.h>
+#endif
 
 #include "conf/conf.h"
 #include "msg/msg.h"
@@ -95,33 +98,47 @@ msg_worker_backoff(const struct msg_worker_opts *o, int attempts)
 }
 
 /*
- * The check at the moment of sending (suppress.c): 1 when the message was
- * ended or given back instead of sent, 0 to send it, -1 when the store
- * fails.
+ * What the check at the moment of sending (suppress.c) said of m, not
+ * to send it: ended or given back.  0, or -1 when the store fails.
+ */
+static int
+msg_worker_held(struct db_source *src, const struct store_msg *m,
+    const struct msg_verdict *v, const char *tok, struct msg_stats *st,
+    char **cause)
+{
+	log_info("outbox: message %lld to %s %s: %s%s%s", (long long)m->id,
+	    m->recipient, msg_check_name(v->what), v->reason,
+	    v->what == MSG_CHECK_DEFER ? "; due again at " : "",
+	    v->what == MSG_CHECK_DEFER ? v->until : "");
+	if (v->what == MSG_CHECK_DEFER) {
+		st->deferred++;
+		return store_outbox_release(src, m->id, tok, v->until, cause);
+	}
+	st->suppressed++;
+	return store_outbox_end(src, m->id, tok, v->what == MSG_CHECK_CANCEL ?
+	    "cancelled" : "suppressed", v->reason, cause);
+}
+
+/*
+ * The check at the moment of sending for a whole claim, its opt-outs
+ * read at once: the messages not to send are ended or given back.  -1
+ * when the store fails.
  */
 static int
 msg_worker_check(struct db_source *src, const struct conf *cfg,
-    const struct store_msg *m, const char *tok, struct msg_stats *st,
-    char **cause)
+    const struct store_msg *m, size_t n, const char *tok,
+    struct msg_stats *st, char **cause)
 {
-	struct msg_verdict v;
+	struct msg_verdict *v = xcalloc(n ? n : 1, sizeof *v);
+	size_t i;
+	int rc;
 
-	if (msg_suppress_check(src, cfg, m, time(NULL), &v, cause) == -1)
-		return -1;
-	if (v.what == MSG_CHECK_SEND)
-		return 0;
-	log_info("outbox: message %lld to %s %s: %s%s%s", (long long)m->id,
-	    m->recipient, msg_check_name(v.what), v.reason,
-	    v.what == MSG_CHECK_DEFER ? "; due again at " : "",
-	    v.what == MSG_CHECK_DEFER ? v.until : "");
-	if (v.what == MSG_CHECK_DEFER) {
-		st->deferred++;
-		return store_outbox_release(src, m->id, tok, v.until, cause) ==
-		    -1 ? -1 : 1;
-	}
-	st->suppressed++;
-	return store_outbox_end(src, m->id, tok, v.what == MSG_CHECK_CANCEL ?
-	    "cancelled" : "suppressed", v.reason, cause) == -1 ? -1 : 1;
+	rc = msg_suppress_batch(src, cfg, m, n, time(NULL), v, cause);
+	for (i = 0; i < n && rc == 0; i++)
+		if (v[i].what != MSG_CHECK_SEND)
+			rc = msg_worker_held(src, &m[i], &v[i], tok, st, cause);
+	free(v);
+	return rc;
 }
 
 /* One outcome of a group, with the strings it points to. */
@@ -268,6 +285,7 @@ struct msg_worker_late {
 	char *token;                    /* the group's claim, or NULL */
 	struct msg_worker_done *done;
 	size_t n;
+	char lease[20];                 /* the claim's lease ran to */
 };
 
 static struct store_outcome *
@@ -369,9 +387,8 @@ msg_worker_batch(struct db_source *src, const struct conf *cfg,
 	size_t i, k = 0, ka = 0, nids = 0, nd = 0, natt = 0;
 	int down = 0;
 
-	for (i = 0; i < n; i++)
-		if (msg_worker_check(src, cfg, &m[i], tok, st, cause) == -1)
-			return -1;
+	if (msg_worker_check(src, cfg, m, n, tok, st, cause) == -1)
+		return -1;
 	if (msg_worker_submitting(src, tok, late, &ids, &nids) == -1)
 		return 0;
 	if (nids > 0 && store_outbox_attachments_claim(src, tok, &att, &natt,
@@ -452,6 +469,13 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		msg_time(now, 0);
 		if (!o->once)
 			memcpy(due, now, sizeof due);
+		/*
+		 * Outcomes held past their claim's lease are recorded
+		 * first: recovery would take those messages, sent, for
+		 * cut off.
+		 */
+		if (late.n > 0 && strcmp(now, late.lease) >= 0)
+			msg_worker_flush(src, &late);
 		if ((rc = store_outbox_recover(src, now, &unknown, &resent,
 		    cause)) == -1)
 			break;
@@ -465,6 +489,7 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		released = st->released;
 		rc = msg_worker_batch(src, cfg, ops, state, m, n, tok, o, st,
 		    &last, &late, cause);
+		memcpy(late.lease, lease, sizeof late.lease);
 		if (st->released > released)
 			log_warnx("outbox: %s is down: %u more message(s) wait "
 			    "for the next attempt", ops->name,
@@ -551,6 +576,21 @@ msg_stats_add(struct msg_stats *to, const struct msg_stats *st)
 	to->released += st->released;
 }
 
+/*
+ * A send allocates and frees some 100-200 KB (libcurl's buffers, a
+ * batch's rows) at the top of the heap; glibc gives the top back past
+ * 128 KB free and faults it in again at the next send: half the system
+ * time of an e-mail in bench/mail-bench.  A process that runs workers
+ * keeps 1 MB of it.
+ */
+static void
+msg_worker_heap(void)
+{
+#if defined(__GLIBC__) && defined(M_TRIM_THRESHOLD)
+	mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+#endif
+}
+
 int
 msg_worker_run_n(struct db_source *src, const char *dialect,
     const struct conf *cfg, const struct msg_transport_ops *ops,
@@ -562,6 +602,7 @@ msg_worker_run_n(struct db_source *src, const char *dialect,
 	unsigned i, started;
 	int rc = 0;
 
+	msg_worker_heap();
 	if (n <= 1)
 		return msg_worker_run(src, dialect, cfg, ops, o, st, cause);
 	w = xcalloc(n, sizeof *w);

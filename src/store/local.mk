@@ -9,6 +9,7 @@ libkefu_a_SOURCES += \
 	src/store/stamp.c \
 	src/store/member.c \
 	src/store/outbox.c \
+	src/store/optout.c \
 	src/store/slip.c \
 	src/store/sms.c \
 	src/store/order.c \

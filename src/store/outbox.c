@@ -48,7 +48,8 @@ outbox_run(struct db_source *src, const char *sql, const struct db_param *p,
 	 * so it is simply run again.
 	 */
 	for (tries = 1; db_run(src, &q, &r, &err) == -1; tries++) {
-		if (tries == OUTBOX_TRIES || strncmp(err.sqlstate, "40", 2) != 0)
+		if (tries == OUTBOX_TRIES ||
+		    strncmp(err.sqlstate, "40", 2) != 0)
 			return kf_error(cause, "outbox: %s", err.msg);
 		log_debug("outbox: %s, trying again", err.msg);
 		sleep_ms((unsigned)(tries * 7));
@@ -215,13 +216,15 @@ outbox_new_params(const struct store_outbox_new *m, const char *now,
 		{ .type = DBV_TEXT, .s = m->recipient },
 		{ .type = DBV_TEXT, .s = m->recipient_name,
 		  .null = m->recipient_name == NULL },
-		{ .type = DBV_TEXT, .s = m->subject, .null = m->subject == NULL },
+		{ .type = DBV_TEXT, .s = m->subject,
+		    .null = m->subject == NULL },
 		{ .type = DBV_TEXT, .s = m->body },
 		{ .type = DBV_TEXT, .s = m->body_html,
 		  .null = m->body_html == NULL },
 		{ .type = DBV_TEXT, .s = m->msg_class },
 		{ .type = DBV_TEXT, .s = m->idem_key },
-		{ .type = DBV_INT, .i = m->member_id, .null = m->member_id == 0 },
+		{ .type = DBV_INT, .i = m->member_id,
+		    .null = m->member_id == 0 },
 		{ .type = DBV_INT, .i = m->max_attempts ? m->max_attempts : 5 },
 		{ .type = DBV_TIMESTAMP, .s = m->when ? m->when : now },
 		{ .type = DBV_TIMESTAMP, .s = now },
@@ -277,7 +280,8 @@ outbox_att_params(int64_t id, int seq, const struct store_attachment *a,
 		{ .type = DBV_TEXT, .s = a->content_type },
 		{ .type = DBV_TEXT, .s = a->filename },
 		{ .type = DBV_TEXT, .s = a->path },
-		{ .type = DBV_TEXT, .s = a->inline_id, .null = a->inline_id == NULL },
+		{ .type = DBV_TEXT, .s = a->inline_id,
+		    .null = a->inline_id == NULL },
 	};
 
 	memcpy(p, v, sizeof v);
@@ -364,7 +368,13 @@ store_attachments_free(struct store_attachment *a, size_t n)
 	free(a);
 }
 
-/* The claiming UPDATE of each dialect; %zu is the batch size. */
+/*
+ * The claiming UPDATE of each dialect; %zu is the batch size.  SQLite's
+ * takes the queued and the lapsed claims each in the order of its index
+ * (outbox_due, outbox_lease), so that a claim reads the batch it takes,
+ * not every message due (with one OR, it read and sorted the whole
+ * queue at each claim: a broadcast's claims grew with its square).
+ */
 static char *
 outbox_claim_sql(const char *dialect, int by_channel, size_t max)
 {
@@ -378,6 +388,16 @@ outbox_claim_sql(const char *dialect, int by_channel, size_t max)
 	if (strcmp(dialect, "mysql") == 0)
 		return xasprintf("%sWHERE %s%s ORDER BY next_attempt_at, id "
 		    "LIMIT %zu", set, chan, due, max);
+	if (strcmp(dialect, "sqlite") == 0)
+		return xasprintf("%sWHERE id IN (SELECT id FROM (SELECT id, "
+		    "next_attempt_at FROM (SELECT id, next_attempt_at FROM "
+		    "outbox WHERE status = 'queued' AND %snext_attempt_at <= ? "
+		    "ORDER BY next_attempt_at, id LIMIT %zu) UNION ALL SELECT "
+		    "id, next_attempt_at FROM (SELECT id, next_attempt_at FROM "
+		    "outbox WHERE status = 'claimed' AND %slease_until < ? "
+		    "ORDER BY next_attempt_at, id LIMIT %zu)) ORDER BY "
+		    "next_attempt_at, id LIMIT %zu)", set, chan, max, chan,
+		    max, max);
 	return xasprintf("%sWHERE id IN (SELECT id FROM outbox WHERE %s%s "
 	    "ORDER BY next_attempt_at, id LIMIT %zu%s)", set, chan, due, max,
 	    strcmp(dialect, "postgresql") == 0 ?
@@ -401,7 +421,7 @@ store_outbox_claim(struct db_source *src, const char *dialect,
     const char *lease_until, size_t max, char **token,
     struct store_msg **out, size_t *n, char **cause)
 {
-	struct db_param p[6];
+	struct db_param p[7];
 	size_t np = 0;
 	char *sql, *tok;
 	int rc;
@@ -417,6 +437,9 @@ store_outbox_claim(struct db_source *src, const char *dialect,
 	if (channel != NULL)
 		p[np++] = (struct db_param){ .type = DBV_TEXT, .s = channel };
 	p[np++] = (struct db_param){ .type = DBV_TIMESTAMP, .s = now };
+	/* SQLite's: the channel again, for the lapsed claims */
+	if (channel != NULL && strcmp(dialect, "sqlite") == 0)
+		p[np++] = (struct db_param){ .type = DBV_TEXT, .s = channel };
 	p[np++] = (struct db_param){ .type = DBV_TIMESTAMP, .s = now };
 	sql = outbox_claim_sql(dialect, channel != NULL, max ? max : 1);
 	rc = outbox_run(src, sql, p, np, NULL, cause);
@@ -622,7 +645,8 @@ store_outbox_get(struct db_source *src, int64_t id, struct store_msg **out,
 	if (n == 0) {
 		store_msgs_free(*out, 0);
 		*out = NULL;
-		return kf_error(cause, "outbox: no message %lld", (long long)id);
+		return kf_error(cause, "outbox: no message %lld",
+		    (long long)id);
 	}
 	return 0;
 }

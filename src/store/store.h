@@ -367,6 +367,19 @@ int store_outbox_marketing_sent(struct db_source *src, int64_t member_id,
 int store_optout(struct db_source *src, const char *service,
     const char *address, int64_t member_id, int *out, char **why,
     char **cause);
+/* One recipient of store_optout_many. */
+struct store_optout_ask {
+	const char *address;
+	int64_t member_id;      /* 0: not a member */
+	char *why;              /* set: opted out, and why (malloc'd) */
+};
+/*
+ * store_optout for n recipients at once, in two queries per 100: each
+ * ask's why is set when it is opted out, NULL when not (the caller frees
+ * them, also after -1).
+ */
+int store_optout_many(struct db_source *src, const char *service,
+    struct store_optout_ask *ask, size_t n, char **cause);
 
 /*
  * sms.c: SMS over GSM modems -- parts of outbox messages (outbox_parts),

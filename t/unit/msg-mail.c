@@ -30,6 +30,7 @@
 #include "store/store.h"
 #include "util/util.h"
 #include "../tap.h"
+#include "t/store-engines.h"
 
 /* Pass when hay matches the POSIX extended regular expression re. */
 static int
@@ -246,21 +247,6 @@ static struct conf *
 make_conf(const char *url)
 {
 	return make_conf_x(url, "");
-}
-
-static int
-run_sql(struct db_source *src, const char *sql)
-{
-	struct db_query q = { .sql = sql, .writes = 1 };
-	struct db_result *res;
-	struct db_err err;
-
-	if (db_run(src, &q, &res, &err) == -1) {
-		tap_diag("%s: %s", sql, err.msg);
-		return -1;
-	}
-	db_result_free(res);
-	return 0;
 }
 
 /* Queue one e-mail to TAG-who@kefu.test; its id. */
@@ -508,6 +494,215 @@ test_stop(struct db_source *src, struct conf *conf)
 	free(cause);
 }
 
+/* ---- a batch: a transport that counts each message's sends ---- */
+
+static int64_t cnt_ids[5];
+static int cnt_sends[5];
+static int cnt_seq, cnt_fail_at;        /* the send that fails, 0: none */
+
+static int
+cnt_send(void *state, const struct store_msg *m,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	size_t i;
+
+	(void)state;
+	(void)att;
+	(void)natt;
+	for (i = 0; i < nitems(cnt_ids); i++)
+		if (cnt_ids[i] == m->id)
+			cnt_sends[i]++;
+	if (++cnt_seq == cnt_fail_at) {
+		r->outcome = MSG_TEMPFAIL;
+		r->down = 1;            /* as the MTA gone mid-batch */
+		snprintf(r->detail, sizeof r->detail, "421 4.3.2 going down");
+		return 0;
+	}
+	r->outcome = MSG_SENT;
+	snprintf(r->remote_id, sizeof r->remote_id, "CNT%lld",
+	    (long long)m->id);
+	return 0;
+}
+
+static const struct msg_transport_ops cnt_ops = {
+	.name = "count", .channel = "email", .open = crash_open,
+	.send = cnt_send, .close = crash_close,
+};
+
+/* Five marketing messages cntN queued, the counts cleared. */
+static void
+cnt_queue(struct db_source *src, const char *prefix)
+{
+	char who[16];
+	size_t i;
+
+	for (i = 0; i < nitems(cnt_ids); i++) {
+		snprintf(who, sizeof who, "%s%zu", prefix, i + 1);
+		cnt_ids[i] = queue(src, who, NULL, "marketing", "特价", "特价",
+		    NULL);
+		cnt_sends[i] = 0;
+	}
+	cnt_seq = 0;
+}
+
+/* One run of the counting worker over batches of five. */
+static int
+cnt_work(struct db_source *src, const char *url, struct msg_stats *st)
+{
+	struct msg_worker_opts o;
+	struct conf *conf;
+	char *cause = NULL;
+	int rc = -1;
+
+	memset(st, 0, sizeof *st);
+	if ((conf = make_conf_x(url, "batch = 5\n")) == NULL)
+		return -1;
+	msg_worker_opts_email(conf, "test/count", &o);
+	o.once = 1;
+	if ((rc = msg_worker_run(src, "sqlite", conf, &cnt_ops, &o, st,
+	    &cause)) == -1)
+		tap_diag("%s", cause);
+	free(cause);
+	conf_free(conf);
+	return rc;
+}
+
+/*
+ * The opt-outs of a batch are read at once, after the claim: one
+ * recorded while the batch is claimed (a trigger on the claim writes
+ * it) still suppresses its message, and only that one.
+ */
+static void
+test_batch_optout(struct db_source *src, const char *url)
+{
+	struct msg_stats st;
+	struct db_err err;
+	char *sql, *s;
+	size_t i;
+
+	cnt_queue(src, "bo");
+	cnt_fail_at = 0;
+	sql = xasprintf("CREATE TRIGGER kefu_test_optout AFTER UPDATE OF "
+	    "status ON outbox WHEN NEW.status = 'claimed' AND NEW.recipient "
+	    "= '%s-bo1@kefu.test' BEGIN INSERT INTO consent_ledger (address, "
+	    "service, action, via, recorded_at) VALUES ('%s-BO4@kefu.test', "
+	    "'email', 'unsubscribe', 'email', '2026-01-01 00:00:00'); END;\n",
+	    tag, tag);
+	if (db_run_script(src, sql, &err) == -1)
+		tap_diag("%s", err.msg);
+	free(sql);
+	ok(cnt_work(src, url, &st) == 0 && st.sent == 4 &&
+	    st.suppressed == 1, "a batch of five: four sent, one suppressed");
+	for (i = 0; i < nitems(cnt_ids); i++) {
+		s = state_of(src, cnt_ids[i], NULL);
+		is_str(s, i == 3 ? "suppressed" : "submitted", "bo%zu %s",
+		    i + 1,
+		    i == 3 ? "opted out while its batch was claimed: "
+		    "suppressed" : "submitted");
+		is_int(cnt_sends[i], i == 3 ? 0 : 1, "bo%zu handed over %s",
+		    i + 1, i == 3 ? "never" : "once");
+		free(s);
+	}
+	store_test_exec(src, "DROP TRIGGER kefu_test_optout");
+}
+
+/*
+ * The MTA goes away at the third message of a batch of five: two are
+ * submitted, the third queued for its retry, the last two queued again
+ * untried; the next run sends those three, and nothing twice.
+ */
+static void
+test_batch_fail(struct db_source *src, const char *url)
+{
+	struct msg_stats st;
+	struct store_msg *m;
+	char *cause = NULL, *s;
+	size_t i;
+	int once = 0;
+
+	cnt_queue(src, "bf");
+	cnt_fail_at = 3;
+	ok(cnt_work(src, url, &st) == 0 && st.sent == 2 && st.released == 2,
+	    "the MTA gone at the third of five: two sent, two given back");
+	for (i = 0; i < nitems(cnt_ids); i++) {
+		s = state_of(src, cnt_ids[i], NULL);
+		is_str(s, i < 2 ? "submitted" : "queued", "bf%zu %s", i + 1,
+		    i < 2 ? "submitted" : "queued again");
+		free(s);
+		store_outbox_get(src, cnt_ids[i], &m, &cause);
+		ok(m != NULL && m->attempts == (i < 3 ? 1 : 0),
+		    "bf%zu with %d attempt(s) counted", i + 1, i < 3 ? 1 : 0);
+		store_msgs_free(m, m ? 1 : 0);
+	}
+	/* due now instead of after the back-off */
+	s = xasprintf("UPDATE outbox SET next_attempt_at = '2026-01-01 "
+	    "00:00:00' WHERE status = 'queued' AND recipient LIKE "
+	    "'%s-bf%%'", tag);
+	store_test_exec(src, s);
+	free(s);
+	cnt_fail_at = 0;
+	ok(cnt_work(src, url, &st) == 0 && st.sent == 3,
+	    "the next run sends the three left");
+	for (i = 0; i < nitems(cnt_ids); i++) {
+		s = state_of(src, cnt_ids[i], NULL);
+		once += strcmp(s, "submitted") == 0 &&
+		    cnt_sends[i] == (i == 2 ? 2 : 1);
+		free(s);
+	}
+	is_int(once, 5, "all five submitted, each handed over once (the "
+	    "third twice: refused, then taken)");
+	free(cause);
+}
+
+/* ---- a send longer than the lease ---- */
+
+static int
+slow_send(void *state, const struct store_msg *m,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	if (cnt_seq == 0)
+		sleep_ms(2100); /* the test: past the lease (1 s) */
+	return cnt_send(state, m, att, natt, r);
+}
+
+static const struct msg_transport_ops slow_ops = {
+	.name = "slow", .channel = "email", .open = crash_open,
+	.send = slow_send, .close = crash_close,
+};
+
+/*
+ * batch = 1, the first send slower than the lease: its outcome, held
+ * for the next claim's commit, is recorded before recovery looks for
+ * messages cut off -- not taken for one and left "unknown".
+ */
+static void
+test_batch_lease(struct db_source *src, const char *url)
+{
+	struct msg_worker_opts o;
+	struct msg_stats st = { 0 };
+	struct conf *conf;
+	char *cause = NULL, *s;
+	int rc;
+
+	cnt_queue(src, "bl");
+	cnt_fail_at = 0;
+	if ((conf = make_conf_x(url, "batch = 1\n")) == NULL) {
+		ok(0, "a configuration with batch = 1");
+		return;
+	}
+	msg_worker_opts_email(conf, "test/slow", &o);
+	o.once = 1;
+	rc = msg_worker_run(src, "sqlite", conf, &slow_ops, &o, &st, &cause);
+	ok(rc == 0 && st.sent == 5 && st.unknown == 0 && st.resent == 0,
+	    "a send longer than the lease: five sent, none taken for cut "
+	    "off (%u unknown)", st.unknown);
+	s = state_of(src, cnt_ids[0], NULL);
+	is_str(s, "submitted", "the slow one is recorded submitted");
+	free(s);
+	free(cause);
+	conf_free(conf);
+}
+
 /* Run the crashing worker in a child with its own connection. */
 static int
 crash_child(struct conf *conf)
@@ -668,8 +863,8 @@ test_late(const char *url)
 	is_str(s, "submitting", "the second is left submitting, for "
 	    "recovery");
 	free(s);
-	run_sql(src, "UPDATE outbox SET status = 'cancelled' WHERE status = "
-	    "'submitting'");
+	store_test_exec(src, "UPDATE outbox SET status = 'cancelled' WHERE "
+	    "status = 'submitting'");
 	db_source_close(src);
 	conf_free(conf);
 }
@@ -776,7 +971,7 @@ test_mail(const char *url)
 	s = xasprintf("INSERT INTO consent_ledger (address, service, action, "
 	    "via, recorded_at) VALUES ('%s-zhao@kefu.test', 'email', "
 	    "'unsubscribe', 'sms', '2026-01-01 00:00:00')", tag);
-	run_sql(src, s);
+	store_test_exec(src, s);
 	free(s);
 
 	ok(work(src, conf, &st) == 0, "the worker runs once");
@@ -883,6 +1078,9 @@ test_mail(const char *url)
 	fake_stop(&f550);
 	test_auth(src);
 	test_stop(src, conf);
+	test_batch_optout(src, url);
+	test_batch_fail(src, url);
+	test_batch_lease(src, url);
 	test_parallel(src, url);
 
 	/* A worker killed between "submitting" and the MTA's answer. */

@@ -718,6 +718,116 @@ test_sms_steps(struct db_source *src, struct conf_datasource *ds,
 	store_test_exec(src, "DELETE FROM requests");
 }
 
+/* What store_optout says of one recipient: its why, or NULL. */
+static char *
+optout_one(struct db_source *src, const char *service,
+    const struct store_optout_ask *a)
+{
+	char *why = NULL, *cause = NULL;
+	int out = 0;
+
+	if (store_optout(src, service, a->address, a->member_id, &out, &why,
+	    &cause) == -1) {
+		tap_diag("%s", cause);
+		free(cause);
+	}
+	if (!out) {
+		free(why);
+		why = NULL;
+	}
+	return why;
+}
+
+/*
+ * A batch's opt-outs at once: the same answers as store_optout asked
+ * one recipient at a time, whatever made them (the newest ledger row by
+ * address in any case or number form, by member, a service turned off,
+ * an address beyond ASCII asked on its own).
+ */
+static void
+test_optout_many(struct db_source *src, const char *label)
+{
+	static const struct {
+		const char *address, *action, *at;
+		int member;     /* 1: recorded for member 770003 */
+	} rows[] = {
+		{ "zhao@example.test", "unsubscribe", "10:00", 0 },
+		{ "zhao@example.test", "subscribe", "11:00", 0 },
+		{ "qian@example.test", "unsubscribe", "10:00", 0 },
+		{ "sun@example.test", "subscribe", "10:00", 0 },
+		{ "sun@example.test", "unsubscribe", "10:00", 0 },
+		{ "old@example.test", "unsubscribe", "10:00", 1 },
+		{ "müller@example.test", "unsubscribe", "10:00", 0 },
+	};
+	struct store_optout_ask ask[] = {
+		{ "zhao@example.test", 0, NULL },       /* subscribed again */
+		{ "QIAN@Example.test", 0, NULL },       /* any case */
+		{ "sun@example.test", 0, NULL },        /* same time: id */
+		{ "li@example.test", 0, NULL },         /* service off */
+		{ "new@example.test", 0, NULL },        /* member: set below */
+		{ "nobody@example.test", 0, NULL },
+		{ "müller@example.test", 0, NULL },     /* beyond ASCII */
+	};
+	static const int want[] = { 0, 1, 1, 1, 1, 0, 1 };
+	struct store_optout_ask sms[] = {
+		{ "13900139000", 0, NULL },             /* ledger as +86 */
+		{ "13800138000", 0, NULL },
+	};
+	long long mb;
+	char *cause = NULL, *one, *sql;
+	size_t i;
+
+	store_test_exec(src, "INSERT INTO members (customer_no, name, email, "
+	    "mobile, registered_via, registered_at, updated_at) VALUES "
+	    "('770002', '李', 'Li@Example.test', '13700137000', 'paper', "
+	    "'2026-11-01 08:00:00', '2026-11-01 08:00:00')");
+	store_test_exec(src, "INSERT INTO members (customer_no, name, email, "
+	    "registered_via, registered_at, updated_at) VALUES ('770003', "
+	    "'陈', 'new@example.test', 'paper', '2026-11-01 08:00:00', "
+	    "'2026-11-01 08:00:00')");
+	store_test_exec(src, "INSERT INTO member_services (member_id, "
+	    "service, enabled, since) SELECT id, 'email', 0, '2026-11-22 "
+	    "08:00:00' FROM members WHERE customer_no = '770002'");
+	mb = store_test_count(src, "SELECT id FROM members WHERE customer_no "
+	    "= '770003'");
+	ask[4].member_id = mb;
+	for (i = 0; i < nitems(rows); i++) {
+		sql = xasprintf("INSERT INTO consent_ledger (address, "
+		    "member_id, action, recorded_at, service, via) VALUES "
+		    "('%s', %s, '%s', '2026-11-20 %s:00', 'email', 'staff')",
+		    rows[i].address, rows[i].member ? "(SELECT id FROM "
+		    "members WHERE customer_no = '770003')" : "NULL",
+		    rows[i].action, rows[i].at);
+		store_test_exec(src, sql);
+		free(sql);
+	}
+	store_test_exec(src, "INSERT INTO consent_ledger (address, service, "
+	    "action, via, recorded_at) VALUES ('+8613900139000', 'sms', "
+	    "'unsubscribe', 'sms', '2026-11-20 10:00:00')");
+	ok(store_optout_many(src, "email", ask, nitems(ask), &cause) == 0,
+	    "%s: seven e-mail recipients asked at once", label);
+	for (i = 0; i < nitems(ask); i++) {
+		one = optout_one(src, "email", &ask[i]);
+		ok((ask[i].why != NULL) == want[i], "%s: %s %s", label,
+		    ask[i].address, want[i] ? "opted out" : "sent to");
+		is_str(ask[i].why ? ask[i].why : "-", one ? one : "-",
+		    "%s: %s as asked alone", label, ask[i].address);
+		free(one);
+		free(ask[i].why);
+	}
+	ok(store_optout_many(src, "sms", sms, nitems(sms), &cause) == 0 &&
+	    sms[0].why != NULL && sms[1].why == NULL,
+	    "%s: a mobile number in its national form meets its +86 row",
+	    label);
+	for (i = 0; i < nitems(sms); i++)
+		free(sms[i].why);
+	free(cause);
+	store_test_exec(src, "DELETE FROM member_services");
+	store_test_exec(src, "DELETE FROM consent_ledger");
+	store_test_exec(src, "DELETE FROM members WHERE customer_no IN "
+	    "('770002', '770003')");
+}
+
 static void
 test_engine(const char *label, struct conf_datasource *ds,
     const char *want_dialect)
@@ -833,6 +943,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 	}
 	is_int(missing, 0, "%s: all %zu tables exist", label, nitems(tables));
 	test_outbox(src, dialect, label);
+	test_optout_many(src, label);
 	test_outbox_states(src, dialect, label);
 	test_outbox_batch(src, dialect, label);
 
