@@ -117,6 +117,13 @@ void gsim_urc_now(struct gsim *sim, const char *line);
 void gsim_unplug(struct gsim *sim);
 int gsim_replug(struct gsim *sim, char **cause);
 
+/*
+ * 1 while an AT+CMGS waits out its send_ms (the PDU is in, +CMGS not
+ * yet out): the moment to unplug a modem "in the midst" of a send.
+ * Unplugging or stopping the simulator ends that wait at once.
+ */
+int gsim_sending(struct gsim *sim);
+
 /* A dead modem: reads and answers nothing (<on> 0: alive again). */
 void gsim_set_dead(struct gsim *sim, int on);
 
