@@ -822,6 +822,7 @@ line_done(struct gsim *sim)
 	sim->line[sim->len] = '\0';
 	sb_adds(&sim->transcript, sim->line);
 	sb_addc(&sim->transcript, '\n');
+	pthread_cond_broadcast(&sim->cv);       /* gsim_wait_heard */
 	if (sim->len >= 2 && toupper((unsigned char)sim->line[0]) == 'A' &&
 	    toupper((unsigned char)sim->line[1]) == 'T')
 		cmd_line(sim, sim->line + 2);
@@ -1298,6 +1299,20 @@ gsim_write_pdus(struct gsim *sim, const char *path, char **cause)
 	pthread_mutex_unlock(&sim->mu);
 	rc = file_write_atomic(path, sb_str(&sb), sb.len, cause);
 	sb_free(&sb);
+	return rc;
+}
+
+int
+gsim_wait_heard(struct gsim *sim, unsigned timeout_ms)
+{
+	struct timespec end = deadline(timeout_ms);
+	int rc = 0;
+
+	pthread_mutex_lock(&sim->mu);
+	while (sim->transcript.len == 0 && rc == 0)
+		rc = pthread_cond_timedwait(&sim->cv, &sim->mu, &end);
+	rc = sim->transcript.len == 0 ? -1 : 0;
+	pthread_mutex_unlock(&sim->mu);
 	return rc;
 }
 

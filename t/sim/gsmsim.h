@@ -141,6 +141,8 @@ int gsim_write_pdus(struct gsim *sim, const char *path, char **cause);
 
 /* Every command line received, one per line (malloc'd). */
 char *gsim_transcript(struct gsim *sim);
+/* Wait for the host's first command line: 0, or -1 after timeout_ms. */
+int gsim_wait_heard(struct gsim *sim, unsigned timeout_ms);
 
 /* Messages in the SIM store (inbound parts and stored reports). */
 size_t gsim_stored(struct gsim *sim);
