@@ -307,7 +307,7 @@ rm -f "$tmp/flows/two.xml"
 simcall "$tmp/call3" "1 $barcode# , , , $barcode# $barcode# $barcode#" \
     --caller 3333 &
 cpid=$!
-tap_wait 5 line_is playing "$tmp/status"
+tap_wait 10 line_is "\(playing\|collecting\)" "$tmp/status"
 sed 's/"tell"/"told"/' "$tmp/price.good" >"$tmp/flows/price.xml"
 kill -HUP "$pid"
 gen_is 4
@@ -438,6 +438,10 @@ has "^line demo *sim *idle *calls $calls " "$tmp/out" \
 # starts once socat has said that all 25 are connected and kefud holds
 # the 16 control connections one user may keep (its open descriptors).
 if command -v socat >/dev/null 2>&1; then
+	# kefu status alone, for the measure (a slow start under ASan)
+	t0=$(date +%s%N)
+	"$kefu" -c "$conf" status >/dev/null 2>&1
+	ms0=$((($(date +%s%N) - t0) / 1000000))
 	nfd() { ls "/proc/$pid/fd" | wc -l; }
 	fd0=$(nfd)
 	hold=
@@ -458,9 +462,9 @@ if command -v socat >/dev/null 2>&1; then
 	"$kefu" -c "$conf" status >"$tmp/out" 2>&1
 	rc=$?
 	ms=$((($(date +%s%N) - t0) / 1000000))
-	[ $rc -eq 0 ] && [ $ms -lt 1000 ]
-	check $? "kefu status with 20 silent clients connected: ${ms} ms" \
-	    "$tmp/out"
+	[ $rc -eq 0 ] && [ $ms -lt $((ms0 + 1000)) ]
+	check $? "kefu status with 20 silent clients connected: ${ms} ms \
+(${ms0} ms without them)" "$tmp/out"
 	t0=$(date +%s%N)
 	simcall "$tmp/call8" "2" --caller 8080
 	rc=$?
