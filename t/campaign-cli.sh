@@ -22,8 +22,7 @@ sql() {
 mkdir -p "$tmp/gw"
 python3 "$KEFU_SRCDIR/t/http-gw.py" "$tmp/gw" &
 pid=$!
-i=0
-while [ ! -s "$tmp/gw/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+tap_wait 10 test -s "$tmp/gw/port"
 port=$(cat "$tmp/gw/port")
 
 conf=$tmp/kefu.conf

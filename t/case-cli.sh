@@ -135,7 +135,10 @@ check $? "the answer is queued to the caller, transactional, keyed by case"
 run 0 "case $c2: on the call-back list" "reply --callback" -- \
     case reply $c2 --callback --staff 8
 run 0 "^$c2 " "the call-back list has it" -- case list --callback
-sleep 1.1   # the steps' times below must be the steps' own
+# the steps' times below must be the steps' own: the clock past the
+# second of the reply (stamps hold whole seconds), not a guessed pause
+past() { [ "$(date '+%Y-%m-%d %H:%M:%S')" \> "$1" ]; }
+tap_wait 3 past "$(q "SELECT MAX(at) FROM case_events" | cut -c1-19)"
 run 0 "case $c1: closed" "an answered case closes" -- case close $c1 --staff 7
 [ "$(q "SELECT COUNT(*) FROM requests r WHERE r.id = 1 AND closed_at =
     (SELECT at FROM case_events WHERE request_id = 1 AND kind = 'closed')

@@ -75,10 +75,7 @@ start() {
 	rm -f "$tmp/line.sock"
 	"$kefud" -d -f "$conf" >>"$log" 2>&1 &
 	pid=$!
-	i=0
-	while [ ! -S "$tmp/line.sock" ] && [ $i -lt 100 ]; do
-		sleep 0.1; i=$((i + 1)); done
-	[ -S "$tmp/line.sock" ]
+	tap_wait 10 test -S "$tmp/line.sock"
 }
 start
 check $? "kefud listens on the simulated line" "$log"

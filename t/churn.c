@@ -114,6 +114,7 @@ churn_main(void *arg)
 		now = now_ms();
 		if (ring[i] != -1 && now < until[i]) {
 			if (++idle >= CHURN_CLIENTS) {
+				/* all held, none due: the load's own pace */
 				sleep_ms(1);
 				idle = 0;
 			}
@@ -132,7 +133,7 @@ churn_main(void *arg)
 			if (r->cut++ == 0)
 				snprintf(r->why, sizeof r->why, "the listener "
 				    "stopped accepting (%s)", strerror(errno));
-			sleep_ms(100);
+			sleep_ms(100);  /* counted above; try again later */
 			continue;
 		}
 		r->accepted++;

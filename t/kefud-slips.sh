@@ -28,6 +28,10 @@ sq() { sqlite3 -cmd ".timeout 10000" "$db" "$1"; }  # kefud writes too
 wait_for() { tap_wait 15 grep -q -e "$1" "$2"; }
 # a job in the queue's folder: up to 10 s
 job() { [ -n "$(ls "$out")" ]; }
+# N lines matching PATTERN in FILE (at least)
+lines() { [ "$(grep -c -e "$2" "$3")" -ge "$1" ]; }
+# a second job in the queue's folder
+job2() { [ "$(ls "$out" | grep -c pdf)" -ge 2 ]; }
 
 # The queue is stopped when kefud starts: nothing comes out.
 cupsdisable "$q"
@@ -37,17 +41,20 @@ wait_for "slips: auto-print to printer '$q' at the cut-off of 2 slot(s)" "$log"
 check $? "kefud starts the auto-print timer" "$log"
 wait_for "slot $today 09-11 not printed, trying again in 1 s: printer '$q' is stopped" "$log"
 check $? "a stopped printer is logged, in words the desk can act on" "$log"
-sleep 2
+# the next try (retry-every = 1s) refused as well: nothing printed by it
+tap_wait 10 lines 2 "slot $today 09-11 not printed, trying again" "$log"
+check $? "the stopped printer is tried again" "$log"
 [ "$(ls "$out" | grep -c pdf)" = 0 ] &&
     [ "$(sq 'SELECT count(*) FROM delivery_slips WHERE printed = 1')" = 0 ]
 check $? "no slip printed or counted while the queue is stopped"
 cupsenable "$q"
 wait_for "slips: slot $today 09-11: 3 slip(s) printed" "$log"
 check $? "started again, the cut-off slot's three slips are printed" "$log"
-sleep 3
-[ "$(ls "$out" | grep -c pdf)" = 1 ]
-check $? "as one job, not again on the retries after"
+# The test: no second job in 2 s, twice retry-every; the timer's retries
+# of a printed slot leave no trace of their own to wait for.
 tap_wait 10 job
+! tap_wait 2 job2 && [ "$(ls "$out" | grep -c pdf)" = 1 ]
+check $? "as one job, not again on the retries after"
 pdftotext "$out"/*.pdf "$tmp/j.txt"
 has "张三丰" "$tmp/j.txt" "the job holds the slips"
 hasnt "补打" "$tmp/j.txt" "none of them a reprint"

@@ -105,8 +105,9 @@ main(int argc, char **argv)
 		gsim_fail_sends(sim, ~0u, fail);
 	printf("%s\n", gsim_path(sim));
 	fflush(stdout);
-	if (nd > 0)
-		sleep_ms(1000);
+	/* the network's messages come once a host talks to the modem */
+	if (nd > 0 && gsim_wait_heard(sim, 10000) == -1)
+		fprintf(stderr, "gsmsim: no host in 10 s, delivering anyway\n");
 	for (i = 0; i < nd; i++) {
 		from = xstrdup(deliver[i]);
 		if ((eq = strchr(from, '=')) == NULL)

@@ -64,6 +64,7 @@ struct gsim {
 	char *pin;              /* NULL or the PIN still to be entered */
 	char *pin_orig;         /* the SIM's PIN, asked again after a replug */
 	unsigned send_ms;
+	int sending;            /* an AT+CMGS is in its send_ms */
 	int dead;
 
 	/* faults and reports */
@@ -352,6 +353,40 @@ pdu_length_ok(const char *hex, unsigned len)
 	return n / 2 == (size_t)smsc + 1 + len;
 }
 
+/* A deadline ms from now on the monotonic clock (the clock of cv). */
+static struct timespec
+deadline(unsigned ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)(ms / 1000);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
+}
+
+/*
+ * The time an AT+CMGS takes (mu held, released meanwhile): send_ms, cut
+ * short when the modem is unplugged or stopped -- the answer would never
+ * come then.
+ */
+static void
+send_wait(struct gsim *sim, unsigned ms)
+{
+	struct timespec end = deadline(ms);
+	unsigned plugs = sim->plugs;
+
+	sim->sending = 1;
+	while (sim->plugs == plugs && !sim->stop &&
+	    pthread_cond_timedwait(&sim->cv, &sim->mu, &end) == 0)
+		;
+	sim->sending = 0;
+}
+
 /* Ctrl-Z ended the PDU: check, (wait), answer, record. */
 static void
 cmgs_done(struct gsim *sim)
@@ -375,9 +410,7 @@ cmgs_done(struct gsim *sim)
 	}
 	if ((ms = sim->send_ms) > 0) {
 		plugs = sim->plugs;
-		pthread_mutex_unlock(&sim->mu);
-		sleep_ms(ms);
-		pthread_mutex_lock(&sim->mu);
+		send_wait(sim, ms);
 		if (sim->plugs != plugs) {
 			/* unplugged meanwhile: the network may have it, the
 			 * host never hears of it (nor does the next session) */
@@ -789,6 +822,7 @@ line_done(struct gsim *sim)
 	sim->line[sim->len] = '\0';
 	sb_adds(&sim->transcript, sim->line);
 	sb_addc(&sim->transcript, '\n');
+	pthread_cond_broadcast(&sim->cv);       /* gsim_wait_heard */
 	if (sim->len >= 2 && toupper((unsigned char)sim->line[0]) == 'A' &&
 	    toupper((unsigned char)sim->line[1]) == 'T')
 		cmd_line(sim, sim->line + 2);
@@ -900,6 +934,7 @@ gsim_start(const struct gsim_opts *opts, struct gsim **out,
 {
 	struct gsim_opts o;
 	struct gsim *sim;
+	pthread_condattr_t ca;
 	int rc;
 
 	memset(&o, 0, sizeof o);
@@ -918,7 +953,10 @@ gsim_start(const struct gsim_opts *opts, struct gsim **out,
 	sim->nslots = o.slots > 0 ? o.slots : 30;
 	sim->slots = xcalloc(sim->nslots, sizeof *sim->slots);
 	pthread_mutex_init(&sim->mu, NULL);
-	pthread_cond_init(&sim->cv, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sim->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pipe(sim->wake) == -1) {
 		rc = kf_error(cause, "pipe: %s", strerror(errno));
 		sim->wake[0] = sim->wake[1] = -1;
@@ -952,6 +990,7 @@ gsim_stop(struct gsim *sim)
 	sim->stop = 1;
 	if (sim->wake[1] >= 0)
 		wake(sim);
+	pthread_cond_broadcast(&sim->cv);
 	pthread_mutex_unlock(&sim->mu);
 	if (i == 0)
 		pthread_join(sim->thread, NULL);
@@ -1005,7 +1044,19 @@ gsim_unplug(struct gsim *sim)
 	sim->len = 0;
 	sim->pdu_mode = 0;
 	wake(sim);
+	pthread_cond_broadcast(&sim->cv);      /* ends a send_wait */
 	pthread_mutex_unlock(&sim->mu);
+}
+
+int
+gsim_sending(struct gsim *sim)
+{
+	int on;
+
+	pthread_mutex_lock(&sim->mu);
+	on = sim->sending;
+	pthread_mutex_unlock(&sim->mu);
+	return on;
 }
 
 int
@@ -1223,19 +1274,13 @@ gsim_sent_free(struct gsim_sent *s)
 int
 gsim_wait_sent(struct gsim *sim, size_t n, unsigned timeout_ms)
 {
-	uint64_t end = now_ms() + timeout_ms;
+	struct timespec end = deadline(timeout_ms);
 	int rc = 0;
 
 	pthread_mutex_lock(&sim->mu);
-	while (sim->nsent < n) {
-		if (now_ms() >= end) {
-			rc = -1;
-			break;
-		}
-		pthread_mutex_unlock(&sim->mu);
-		sleep_ms(5);
-		pthread_mutex_lock(&sim->mu);
-	}
+	while (sim->nsent < n && rc == 0)
+		rc = pthread_cond_timedwait(&sim->cv, &sim->mu, &end);
+	rc = sim->nsent < n ? -1 : 0;
 	pthread_mutex_unlock(&sim->mu);
 	return rc;
 }
@@ -1254,6 +1299,20 @@ gsim_write_pdus(struct gsim *sim, const char *path, char **cause)
 	pthread_mutex_unlock(&sim->mu);
 	rc = file_write_atomic(path, sb_str(&sb), sb.len, cause);
 	sb_free(&sb);
+	return rc;
+}
+
+int
+gsim_wait_heard(struct gsim *sim, unsigned timeout_ms)
+{
+	struct timespec end = deadline(timeout_ms);
+	int rc = 0;
+
+	pthread_mutex_lock(&sim->mu);
+	while (sim->transcript.len == 0 && rc == 0)
+		rc = pthread_cond_timedwait(&sim->cv, &sim->mu, &end);
+	rc = sim->transcript.len == 0 ? -1 : 0;
+	pthread_mutex_unlock(&sim->mu);
 	return rc;
 }
 

@@ -117,6 +117,13 @@ void gsim_urc_now(struct gsim *sim, const char *line);
 void gsim_unplug(struct gsim *sim);
 int gsim_replug(struct gsim *sim, char **cause);
 
+/*
+ * 1 while an AT+CMGS waits out its send_ms (the PDU is in, +CMGS not
+ * yet out): the moment to unplug a modem "in the midst" of a send.
+ * Unplugging or stopping the simulator ends that wait at once.
+ */
+int gsim_sending(struct gsim *sim);
+
 /* A dead modem: reads and answers nothing (<on> 0: alive again). */
 void gsim_set_dead(struct gsim *sim, int on);
 
@@ -134,6 +141,8 @@ int gsim_write_pdus(struct gsim *sim, const char *path, char **cause);
 
 /* Every command line received, one per line (malloc'd). */
 char *gsim_transcript(struct gsim *sim);
+/* Wait for the host's first command line: 0, or -1 after timeout_ms. */
+int gsim_wait_heard(struct gsim *sim, unsigned timeout_ms);
 
 /* Messages in the SIM store (inbound parts and stored reports). */
 size_t gsim_stored(struct gsim *sim);

@@ -530,7 +530,6 @@ test_hangups(size_t from, size_t to)
  * so a modem and driver that fall out of step show up in the next one.
  */
 #define HT_DELAY 600            /* ms from the start of the state */
-#define HT_GAP 300              /* idle: ms between signal and next operation */
 
 enum ht_state { HT_PLAY, HT_KEYS, HT_REC, HT_IDLE };
 static const char *const ht_state_names[] = {
@@ -620,6 +619,7 @@ test_hangup_table(enum msim_family fam)
 	enum msim_hangup how;
 	enum line_status st;
 	uint64_t t0, tsig, tgone, ton;
+	struct msim_stats mst;
 	size_t i;
 	int s;
 
@@ -649,8 +649,12 @@ test_hangup_table(enum msim_family fam)
 			/* silent from the start: gone once silence is long */
 			if (how == MSIM_HUP_SILENT)
 				tsig = t0 + (uint64_t)cl.silence_ms;
-			if (s == HT_IDLE)       /* the test: hung up idle */
-				sleep_ms(HT_DELAY + HT_GAP);
+			/* the test: hung up idle, the signal in before the
+			 * next operation starts (the simulator's record) */
+			if (s == HT_IDLE)
+				tap_wait((msim_stats(sim, &mst),
+				    mst.hangup_us / 1000 >= t0),
+				    HT_DELAY + 3000);
 			st = ht_op((enum ht_state)s,
 			    sig[i].how != MSIM_HUP_SILENCE);
 			tgone = now_ms();
