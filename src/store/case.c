@@ -20,6 +20,7 @@
 #include "conf/conf.h"
 #include "db/db.h"
 #include "store/store.h"
+#include "store/store-int.h"
 #include "util/util.h"
 
 /* Said to the department of a case the caller did not send. */
@@ -338,13 +339,9 @@ case_notify(struct db_tx *tx, struct case_create *cc)
 	}
 	if (d->sms != NULL) {
 		snprintf(key, sizeof key, "case:%s:sms", cc->no);
-		m.channel = "sms";
-		m.recipient = d->sms;
-		m.recipient_name = NULL;
-		m.subject = NULL;
-		m.body = body = case_notice_text(cc, 1);
-		rc = store_outbox_enqueue_tx(tx, &m, cc->now, cc->id, &oid,
-		    &cc->cause);
+		body = case_notice_text(cc, 1);
+		rc = store_outbox_sms_tx(tx, d->sms, key, body, cc->now,
+		    cc->id, &oid, &cc->cause);
 		free(body);
 	}
 	return rc;
@@ -836,7 +833,6 @@ case_reply_sms(struct db_tx *tx, struct case_step *st, const char *to,
     const char *text)
 {
 	struct db_param id = { .type = DBV_INT, .i = st->id };
-	struct store_outbox_new m;
 	int64_t nth;
 	char key[64];
 
@@ -845,14 +841,8 @@ case_reply_sms(struct db_tx *tx, struct case_step *st, const char *to,
 	    "request_id = ? AND kind = 'reply'", &id, 1, &nth,
 	    &st->cause) == -1)
 		return -1;
-	memset(&m, 0, sizeof m);
 	snprintf(key, sizeof key, "case:%s:reply:%" PRId64, st->no, nth + 1);
-	m.channel = "sms";
-	m.recipient = to;
-	m.body = text;
-	m.msg_class = "transactional";
-	m.idem_key = key;
-	return store_outbox_enqueue_tx(tx, &m, st->now, st->id,
+	return store_outbox_sms_tx(tx, to, key, text, st->now, st->id,
 	    &st->outbox_id, &st->cause);
 }
 

@@ -17,6 +17,7 @@
 #include "conf/conf.h"
 #include "db/db.h"
 #include "store/store.h"
+#include "store/store-int.h"
 #include "util/util.h"
 
 #define OUTBOX_TRIES 8
@@ -787,6 +788,17 @@ store_outbox_enqueue_tx(struct db_tx *tx, const struct store_outbox_new *m,
 	db_result_free(res);
 	return *id != 0 ? 0 : kf_error(cause, "outbox: message %s not found "
 	    "after it was queued", m->idem_key);
+}
+
+int
+store_outbox_sms_tx(struct db_tx *tx, const char *to, const char *key,
+    const char *body, const char *now, int64_t request_id, int64_t *id,
+    char **cause)
+{
+	struct store_outbox_new m = { .channel = "sms", .recipient = to,
+	    .body = body, .msg_class = "transactional", .idem_key = key };
+
+	return store_outbox_enqueue_tx(tx, &m, now, request_id, id, cause);
 }
 
 int

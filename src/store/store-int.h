@@ -14,4 +14,13 @@ int store_run(struct db_source *src, const char *what, const char *sql,
     const struct db_param *p, size_t np, const enum db_vtype *vt, size_t nvt,
     struct db_result **res, char **cause);
 
+/*
+ * Queue, in tx, a transactional SMS of body to the number to, for the
+ * case or visit request_id (0: none); key names it once over the whole
+ * outbox.  *id is its outbox row.  store_outbox_enqueue_tx's returns.
+ */
+int store_outbox_sms_tx(struct db_tx *tx, const char *to, const char *key,
+    const char *body, const char *now, int64_t request_id, int64_t *id,
+    char **cause);
+
 #endif

@@ -22,6 +22,7 @@
 #include "conf/conf.h"
 #include "db/db.h"
 #include "store/store.h"
+#include "store/store-int.h"
 #include "util/util.h"
 
 #define VISIT_COLS "v.id, r.ticket_no, v.visit_date, v.slot, v.phone, " \
@@ -360,20 +361,14 @@ static int
 visit_sms(struct db_tx *tx, const struct visit_tx *vt, int64_t id,
     int cancelled, int64_t *oid, char **cause)
 {
-	struct store_outbox_new m;
 	char key[64], *body;
 	int rc;
 
-	memset(&m, 0, sizeof m);
 	snprintf(key, sizeof key, "visit:%" PRId64 ":%s", id,
 	    cancelled ? "cancelled" : "booked");
-	m.channel = "sms";
-	m.recipient = vt->phone;
-	m.msg_class = "transactional";
-	m.idem_key = key;
-	m.body = body = visit_sms_text(vt, cancelled);
-	rc = store_outbox_enqueue_tx(tx, &m, vt->now, vt->request_id, oid,
-	    cause);
+	body = visit_sms_text(vt, cancelled);
+	rc = store_outbox_sms_tx(tx, vt->phone, key, body, vt->now,
+	    vt->request_id, oid, cause);
 	free(body);
 	return rc;
 }
