@@ -169,8 +169,6 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/mysql/015_notices.sql
 TESTS += t/notice-cli.sh
 dist_check_SCRIPTS += t/notice-cli.sh
-TESTS += t/notice-engines.sh
-dist_check_SCRIPTS += t/notice-engines.sh
 ## Order lines' price kind and the order commit lock (migration 016).
 nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/016_order_stock.sql \
