@@ -23,4 +23,12 @@ int store_outbox_sms_tx(struct db_tx *tx, const char *to, const char *key,
     const char *body, const char *now, int64_t request_id, int64_t *id,
     char **cause);
 
+/*
+ * stamp.c: a time of day "HH:MM" (the first len bytes of s; len 5) in
+ * minutes after midnight, -1 when it is none; a slot "HH:MM-HH:MM" in
+ * *from < *to, -1 when it is none.
+ */
+int store_stamp_hhmm(const char *s, size_t len);
+int store_stamp_range(const char *s, int *from, int *to);
+
 #endif

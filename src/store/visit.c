@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -46,20 +45,6 @@ static pthread_mutex_t visit_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- the policy ---- */
 
-/* "HH:MM" into minutes; -1 when it is not a time of day. */
-static int
-visit_hhmm(const char *s, size_t len)
-{
-	if (len != 5 || !isdigit((unsigned char)s[0]) ||
-	    !isdigit((unsigned char)s[1]) || s[2] != ':' ||
-	    !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
-		return -1;
-	if ((s[0] - '0') * 10 + s[1] - '0' > 23 || s[3] > '5')
-		return -1;
-	return ((s[0] - '0') * 10 + s[1] - '0') * 60 + (s[3] - '0') * 10 +
-	    s[4] - '0';
-}
-
 /* One "FROM-TO/CAPACITY". */
 static int
 visit_slot_parse(char *item, struct store_visit_slot *sl, char **why)
@@ -74,9 +59,7 @@ visit_slot_parse(char *item, struct store_visit_slot *sl, char **why)
 		return -1;
 	}
 	*cap++ = '\0';
-	if (strlen(item) != 11 || item[5] != '-' ||
-	    (sl->from = visit_hhmm(item, 5)) < 0 ||
-	    (sl->to = visit_hhmm(item + 6, 5)) < 0 || sl->to <= sl->from) {
+	if (store_stamp_range(item, &sl->from, &sl->to) == -1) {
 		*why = xasprintf("'%s' is not a time range HH:MM-HH:MM", item);
 		return -1;
 	}
