@@ -56,6 +56,7 @@ t_unit_store_demo_LDADD = $(KEFU_LIBS)
 ## The kefu db and kefu catalog commands (rows in src/cli/cmds.c).
 libkefu_a_SOURCES += \
 	src/cli/cli-store.c \
+	src/cli/cli-pin.c \
 	src/cli/cmd-db.c \
 	src/cli/cmd-catalog.c \
 	src/cli/cmd-special.c \
