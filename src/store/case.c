@@ -160,10 +160,10 @@ case_tx_int(struct db_tx *tx, const char *sql, const struct db_param *p,
 	return 0;
 }
 
-/* Append a step to case_events. */
-static int
-case_event(struct db_tx *tx, int64_t id, const char *kind, const char *now,
-    const char *staff, const char *detail, int64_t outbox_id, char **cause)
+int
+store_case_event(struct db_tx *tx, int64_t id, const char *kind,
+    const char *now, const char *staff, const char *detail,
+    int64_t outbox_id, char **cause)
 {
 	struct db_param p[6] = {
 		{ .type = DBV_INT, .i = id },
@@ -363,7 +363,7 @@ case_create_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	    "(the caller hung up before sending)" : "", cc->dept ?
 	    ", routed to " :
 	    ", no department routes it", cc->dept ? cc->dept->name : "");
-	if (case_event(tx, cc->id, "created", cc->now, cc->c->staff_no,
+	if (store_case_event(tx, cc->id, "created", cc->now, cc->c->staff_no,
 	    detail, 0, &cc->cause) == -1)
 		goto fail;
 	if (cc->dept != NULL && case_notify(tx, cc) == -1)
@@ -785,7 +785,7 @@ case_assign_run(struct db_tx *tx, struct case_step *st)
 	detail = xasprintf("%s%s%s%s", as->dept ? "department " : "",
 	    as->dept ? as->dept : "", as->dept && as->to ? ", staff " :
 	    as->to ? "staff " : "", as->to ? as->to : "");
-	rc = case_event(tx, st->id, "assigned", st->now, st->a->staff_no,
+	rc = store_case_event(tx, st->id, "assigned", st->now, st->a->staff_no,
 	    detail, 0, &st->cause);
 	free(detail);
 	return rc;
@@ -812,7 +812,7 @@ case_note_run(struct db_tx *tx, struct case_step *st)
 {
 	if (case_update(tx, st, "status = status", NULL, 0) == -1)
 		return -1;
-	return case_event(tx, st->id, "note", st->now, st->a->staff_no,
+	return store_case_event(tx, st->id, "note", st->now, st->a->staff_no,
 	    st->arg, 0, &st->cause);
 }
 
@@ -871,7 +871,7 @@ case_reply_run(struct db_tx *tx, struct case_step *st)
 		    "?, callback_done = 0", &p[2], 2) == -1)
 			return -1;
 		detail = xasprintf("call back %s", to);
-		rc = case_event(tx, st->id, "callback", st->now,
+		rc = store_case_event(tx, st->id, "callback", st->now,
 		    st->a->staff_no, detail, 0, &st->cause);
 		free(detail);
 		return rc;
@@ -887,8 +887,8 @@ case_reply_run(struct db_tx *tx, struct case_step *st)
 		return -1;
 	detail = r->sms ? xasprintf("SMS to %s: %s", to, r->sms) :
 	    xstrdup(r->text);
-	rc = case_event(tx, st->id, "reply", st->now, st->a->staff_no, detail,
-	    st->outbox_id, &st->cause);
+	rc = store_case_event(tx, st->id, "reply", st->now, st->a->staff_no,
+	    detail, st->outbox_id, &st->cause);
 	free(detail);
 	return rc;
 }
@@ -929,7 +929,7 @@ case_close_run(struct db_tx *tx, struct case_step *st)
 	if (case_update(tx, st, "status = 'closed', closed_at = ?, "
 	    "closed_by = ?, close_reason = ?", p, 3) == -1)
 		return -1;
-	return case_event(tx, st->id, "closed", st->now, st->a->staff_no,
+	return store_case_event(tx, st->id, "closed", st->now, st->a->staff_no,
 	    reason ? reason : "answered", 0, &st->cause);
 }
 

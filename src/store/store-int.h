@@ -24,6 +24,14 @@ int store_outbox_sms_tx(struct db_tx *tx, const char *to, const char *key,
     char **cause);
 
 /*
+ * case.c: append the step kind (at now, by staff, saying detail, its
+ * message outbox_id; NULL or 0: none) to the case_events of case id.
+ */
+int store_case_event(struct db_tx *tx, int64_t id, const char *kind,
+    const char *now, const char *staff, const char *detail,
+    int64_t outbox_id, char **cause);
+
+/*
  * stamp.c: a time of day "HH:MM" (the first len bytes of s; len 5) in
  * minutes after midnight, -1 when it is none; a slot "HH:MM-HH:MM" in
  * *from < *to, -1 when it is none.

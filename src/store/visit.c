@@ -404,13 +404,6 @@ visit_insert(struct db_tx *tx, struct visit_tx *vt, char **cause)
 	struct db_param a[3] = { { .type = DBV_TIMESTAMP },
 	    { .type = DBV_TIMESTAMP },
 	    { .type = DBV_INT, .i = vt->request_id } };
-	struct db_param e[5] = {
-		{ .type = DBV_INT, .i = vt->request_id },
-		{ .type = DBV_TIMESTAMP, .s = vt->now },
-		{ .type = DBV_TEXT, .s = vt->staff_no,
-		  .null = vt->staff_no == NULL },
-		{ .type = DBV_TEXT },
-	};
 	char at[20], detail[120];
 	int64_t id, oid;
 
@@ -429,15 +422,13 @@ visit_insert(struct db_tx *tx, struct visit_tx *vt, char **cause)
 	a[1].s = vt->now;
 	snprintf(detail, sizeof detail, "home visit %s %s booked%s",
 	    vt->date, vt->slot, vt->old_id ? " (moved)" : "");
-	e[3].s = detail;
 	return visit_run(NULL, tx, "UPDATE visits SET outbox_id = ? WHERE "
 	    "id = ?", u, 2, NULL, 0, NULL, cause) == -1 ||
 	    visit_run(NULL, tx, "UPDATE requests SET appointment_at = ?, "
 	    "appointment_confirmed = 1, updated_at = ? WHERE id = ?", a, 3,
 	    NULL, 0, NULL, cause) == -1 ||
-	    visit_run(NULL, tx, "INSERT INTO case_events (request_id, kind, "
-	    "at, staff_no, detail) VALUES (?, 'note', ?, ?, ?)", e, 4, NULL,
-	    0, NULL, cause) == -1 ? -1 : 0;
+	    store_case_event(tx, vt->request_id, "note", vt->now,
+	    vt->staff_no, detail, 0, cause) == -1 ? -1 : 0;
 }
 
 /* store_case_new.then of a booking. */
@@ -525,20 +516,16 @@ visit_callback_then(struct db_tx *tx, int64_t id, const char *no,
 	const struct store_visit_new *v = arg;
 	struct db_param p[3] = { { .type = DBV_TIMESTAMP, .s = now },
 	    { .type = DBV_INT, .i = id } };
-	struct db_param e[3] = { { .type = DBV_INT, .i = id },
-	    { .type = DBV_TIMESTAMP, .s = now }, { .type = DBV_TEXT } };
 	char detail[120];
 
 	(void)no;
 	snprintf(detail, sizeof detail, "remote help: call back %s%s%s",
 	    v->phone, v->purchase ? ", purchase " : "",
 	    v->purchase ? v->purchase : "");
-	e[2].s = detail;
 	return visit_run(NULL, tx, "UPDATE requests SET callback_at = ?, "
 	    "callback_done = 0 WHERE id = ?", p, 2, NULL, 0, NULL,
-	    cause) == -1 || visit_run(NULL, tx, "INSERT INTO case_events "
-	    "(request_id, kind, at, detail) VALUES (?, 'callback', ?, ?)", e,
-	    3, NULL, 0, NULL, cause) == -1 ? -1 : 0;
+	    cause) == -1 || store_case_event(tx, id, "callback", now, NULL,
+	    detail, 0, cause) == -1 ? -1 : 0;
 }
 
 int
@@ -631,11 +618,6 @@ visit_change_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	    { .type = DBV_TIMESTAMP, .s = vt->now },
 	    { .type = DBV_TEXT, .s = vc->ch->staff_no,
 	      .null = vc->ch->staff_no == NULL }, { .type = DBV_INT } };
-	struct db_param e[4] = { { .type = DBV_INT },
-	    { .type = DBV_TIMESTAMP, .s = vt->now },
-	    { .type = DBV_TEXT, .s = vc->ch->staff_no,
-	      .null = vc->ch->staff_no == NULL },
-	    { .type = DBV_TEXT, .s = detail } };
 	struct db_param a[2] = { { .type = DBV_TIMESTAMP, .s = vt->now },
 	    { .type = DBV_INT } };
 	int64_t oid;
@@ -658,13 +640,12 @@ visit_change_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	if (vc->to_date == NULL) {
 		vt->date = date;
 		vt->slot = slot;
-		e[0].i = a[1].i = vt->request_id;
+		a[1].i = vt->request_id;
 		snprintf(detail, sizeof detail, "home visit %s %s cancelled%s",
 		    date, slot, vc->ch->staff_no ? "" : " by phone");
 		if (visit_sms(tx, vt, vt->old_id, 1, &oid, &vc->cause) == -1 ||
-		    visit_run(NULL, tx, "INSERT INTO case_events (request_id, "
-		    "kind, at, staff_no, detail) VALUES (?, 'note', ?, ?, ?)",
-		    e, 4, NULL, 0, NULL, &vc->cause) == -1 ||
+		    store_case_event(tx, vt->request_id, "note", vt->now,
+		    vc->ch->staff_no, detail, 0, &vc->cause) == -1 ||
 		    visit_run(NULL, tx, "UPDATE requests SET appointment_at = "
 		    "NULL, appointment_confirmed = 0, updated_at = ? WHERE "
 		    "id = ?", a, 2, NULL, 0, NULL, &vc->cause) == -1)
@@ -928,9 +909,6 @@ visit_done_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	    { .type = DBV_TEXT, .s = vd->ch->staff_no },
 	    { .type = DBV_TEXT, .s = vd->note, .null = vd->note == NULL },
 	    { .type = DBV_INT } };
-	struct db_param e[4] = { { .type = DBV_INT },
-	    { .type = DBV_TIMESTAMP, .s = vd->now },
-	    { .type = DBV_TEXT, .s = vd->ch->staff_no }, { .type = DBV_TEXT } };
 
 	free(vd->cause);
 	vd->cause = NULL;
@@ -939,15 +917,13 @@ visit_done_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	if ((vd->cause = visit_done_refused(vd, date, status)) != NULL)
 		goto out;
 	u[3].i = id[0];
-	e[0].i = id[1];
-	e[3].s = detail = xasprintf("home visit %s %s done%s%.400s", date,
+	detail = xasprintf("home visit %s %s done%s%.400s", date,
 	    slot, vd->note ? ": " : "", vd->note ? vd->note : "");
 	if (visit_run(NULL, tx, "UPDATE visits SET status = 'done', "
 	    "changed_at = ?, changed_by = ?, note = ? WHERE id = ? AND "
 	    "status = 'booked'", u, 4, NULL, 0, NULL, &vd->cause) == -1 ||
-	    visit_run(NULL, tx, "INSERT INTO case_events (request_id, kind, "
-	    "at, staff_no, detail) VALUES (?, 'note', ?, ?, ?)", e, 4, NULL,
-	    0, NULL, &vd->cause) == -1)
+	    store_case_event(tx, id[1], "note", vd->now, vd->ch->staff_no,
+	    detail, 0, &vd->cause) == -1)
 		goto out;
 	rc = 0;
 out:
