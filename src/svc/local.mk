@@ -30,6 +30,9 @@ dist_check_SCRIPTS += t/kefud-secret.sh
 # scripted calls.
 TESTS += t/member-flow.sh
 dist_check_SCRIPTS += t/member-flow.sh
+TESTS += t/member-engines-pg.sh t/member-engines-mariadb.sh
+dist_check_SCRIPTS += t/member-engines.sh t/member-engines-pg.sh \
+	t/member-engines-mariadb.sh
 EXTRA_DIST += t/data/flow/member-bad/main.xml
 ## kefu.case.*: cases from callers' voice messages (store/case.c).
 libkefu_a_SOURCES += src/svc/svc-case.c
