@@ -7,3 +7,4 @@ include bench/slip.mk
 include bench/sms.mk
 include bench/mail.mk
 include bench/order.mk
+include bench/points.mk

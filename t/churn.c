@@ -137,8 +137,10 @@ churn_main(void *arg)
 		}
 		r->accepted++;
 		ring[i] = fd;
-		until[i] = now_ms() + ((int)(rand_r(&seed) % 100) < r->long_pct ?
+		until[i] = now_ms() +
+		    ((int)(rand_r(&seed) % 100) < r->long_pct ?
 		    2000 + rand_r(&seed) % 4000 : rand_r(&seed) % 20);
+
 	}
 	for (k = 0; k < CHURN_CLIENTS; k++)
 		if (ring[k] != -1) {

@@ -9,3 +9,8 @@ dist_check_SCRIPTS += t/lint-style.sh
 EXTRA_DIST += HACKING build-aux/lint build-aux/lint-style build-aux/lint-wide
 # What the store tests share to run on each engine (t/unit/store*.c).
 EXTRA_DIST += t/store-engines.h
+
+# Every command, option, kefu.conf key, kefud option, built-in service
+# and flow/mapping element documented in its man page (t/man-coverage.sh).
+TESTS += t/man-coverage.sh
+dist_check_SCRIPTS += t/man-coverage.sh

@@ -80,8 +80,8 @@ proxy_child(int lfd, int ctl, int ack, int upstream)
 			u = socket(AF_INET, SOCK_STREAM, 0);
 			for (k = 0; k < PROXY_MAX && cli[k] != -1; k++)
 				;
-			if (u == -1 || k == PROXY_MAX ||
-			    connect(u, (struct sockaddr *)&sin, sizeof sin) != 0) {
+			if (u == -1 || k == PROXY_MAX || connect(u,
+			    (struct sockaddr *)&sin, sizeof sin) != 0) {
 				close(fd);
 				if (u != -1)
 					close(u);
@@ -92,13 +92,15 @@ proxy_child(int lfd, int ctl, int ack, int upstream)
 		}
 		for (i = 0; i < PROXY_MAX; i++)
 			for (k = 0; k < 2; k++) {
-				if (cli[i] == -1 || !(pf[2 + 2 * i + k].revents &
+				if (cli[i] == -1 ||
+				    !(pf[2 + 2 * i + k].revents &
 				    (POLLIN | POLLHUP | POLLERR)))
 					continue;
 				fd = k == 0 ? cli[i] : up[i];
 				n = read(fd, buf, sizeof buf);
-				if (n <= 0 || write(k == 0 ? up[i] : cli[i], buf,
-				    (size_t)n) != n)
+				if (n <= 0 || write(k == 0 ? up[i] : cli[i],
+				    buf, (size_t)n) != n)
+
 					proxy_close(cli, up, i);
 			}
 	}

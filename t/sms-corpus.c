@@ -193,7 +193,9 @@ corpus(void)
 	encode_same("Hello everyone!", "+999999999999");
 	encode_same("你好😀", "+8613800138000");
 	encode_same("【永辉超市】本周特价", "+8613800138000");
-	encode_same("Order 1234 confirmed, pick up at 18:00.", "+8613800138000");
+	encode_same("Order 1234 confirmed, pick up at 18:00.",
+	    "+8613800138000");
+
 }
 
 /* Lines "mo<TAB>hex" from a file, as the GSM simulator records them. */

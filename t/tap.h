@@ -42,7 +42,8 @@ tap_result(int ok, const char *file, int line, const char *fmt, ...)
 	long long g_ = (long long)(got), w_ = (long long)(want);	\
 	tap_result(g_ == w_, __FILE__, __LINE__, __VA_ARGS__);		\
 	if (g_ != w_)							\
-		printf("#          got: %lld\n#     expected: %lld\n", g_, w_); \
+		printf("#          got: %lld\n#     expected: %lld\n",	\
+		    g_, w_);						\
 } while (0)
 
 #define is_str(got, want, ...) do {					\

@@ -168,6 +168,20 @@ cmd_campaign_points_h(void *arg, const char *mapping, const char *key,
 	return cm->inner.points(cm->inner.arg, mapping, key, cause);
 }
 
+static int
+cmd_campaign_points_all_h(void *arg, const char *mapping,
+    struct msg_seg_row **rows, size_t *n, unsigned *queries, char **cause)
+{
+	struct cmd_campaign_maps *cm = arg;
+
+	*rows = NULL;
+	*n = 0;
+	if (cmd_campaign_maps(cm, cause) == -1)
+		return -1;
+	return cm->inner.points_all(cm->inner.arg, mapping, rows, n, queries,
+	    cause);
+}
+
 /* Hooks for msg/ that load the mappings when first asked. */
 static void
 cmd_campaign_hooks(struct msg_hooks *h, struct cmd_campaign_maps *cm,
@@ -178,6 +192,7 @@ cmd_campaign_hooks(struct msg_hooks *h, struct cmd_campaign_maps *cm,
 	h->specials = cmd_campaign_specials_h;
 	h->segment = cmd_campaign_segment_h;
 	h->points = cmd_campaign_points_h;
+	h->points_all = cmd_campaign_points_all_h;
 	h->arg = cm;
 }
 

@@ -434,7 +434,11 @@ db_adapter_limit(const struct db_adapter *ad, const char *sql, size_t n)
 		break;
 	case DBL_TOP:
 	case DBL_FIRST:
-		/* T-SQL: SELECT DISTINCT TOP n; Informix: SELECT FIRST n DISTINCT */
+		/*
+		 * T-SQL: SELECT DISTINCT TOP n;
+		 * Informix: SELECT FIRST n DISTINCT
+		 */
+
 		at = db_sqlscan_main_select(body, ad->limit == DBL_TOP);
 		if (at != NULL)
 			out = xasprintf("%.*s %s %zu%s%s", (int)(at - body),

@@ -113,7 +113,8 @@ struct db_pbind {
  * the statement fall back to SQLGetData.
  */
 #define DB_CB_TEXT 256
-#define DB_CB_ROWS 2            /* rows per SQLFetch (SQL_ATTR_ROW_ARRAY_SIZE) */
+#define DB_CB_ROWS 2            /* rows per SQLFetch
+				   (SQL_ATTR_ROW_ARRAY_SIZE) */
 struct db_cbind {               /* column-wise: one element per row */
 	SQLLEN ind[DB_CB_ROWS];
 	char s[DB_CB_ROWS][DB_CB_TEXT]; /* DBV_TEXT, DBV_DECIMAL, DBV_INT */
@@ -176,7 +177,9 @@ struct db_conn {
 	int want_ro;            /* access mode the caller asked for */
 	int probe_due;          /* idle past idle-check: probe before use */
 	int stuck;              /* abandoned by its caller: its slot stays
-				   counted in nopen until its thread closes it */
+				   counted in nopen until its thread closes
+				   it */
+
 	/* Its own thread (conn.c), for network drivers; guarded by jlock. */
 	struct db_source *src;
 	int threaded;           /* the thread runs (else: caller's thread) */

@@ -176,11 +176,13 @@ struct db_query {
 					   DBE_TOO_MANY */
 	int writes;                     /* 0: read-only connection/statement
 					   check */
-	int call;                       /* with writes 0: a stored procedure that
-					   returns rows and only reads (CALL, EXEC,
-					   {call ...}); runs on a read-only session,
-					   refused on a read-only datasource whose
-					   DBMS cannot make one */
+	int call;                       /* with writes 0: a stored procedure
+					   that returns rows and only reads
+					   (CALL, EXEC, {call ...}); runs on a
+					   read-only session, refused on a
+					   read-only datasource whose DBMS
+					   cannot make one */
+
 	int timeout_ms;                 /* 0: the datasource's query-timeout */
 	uint64_t sql_hash;              /* db_sql_hash(sql), or 0: hashed per
 					   run */

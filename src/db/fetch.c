@@ -137,9 +137,10 @@ fetch_ascii(const char *s, size_t len)
 
 /*
  * A text-like value (DBV_TEXT, DBV_DECIMAL, DBV_BOOL, and DBV_INT: drivers
- * truncate 49.5 to 49 without a word when asked for an integer) the driver gave as
- * characters, len bytes at text (NUL-terminated): checked, converted
- * and stored in v (the arena when it fits).
+ * truncate 49.5 to 49 without a word when asked for an integer) the
+ * driver gave as characters, len bytes at text (NUL-terminated): checked,
+ * converted and stored in v (the arena when it fits).
+
  */
 static int
 fetch_cell_text(struct db_source *src, struct db_conn *c, const char *colname,

@@ -41,7 +41,9 @@ hist_bucket(unsigned v)
 	if (v < HIST_SUB)
 		return v;
 	e = 31u - (unsigned)__builtin_clz(v);
-	return HIST_SUB + (e - 4) * HIST_SUB + ((v >> (e - 4)) & (HIST_SUB - 1));
+	return HIST_SUB + (e - 4) * HIST_SUB +
+	    ((v >> (e - 4)) & (HIST_SUB - 1));
+
 }
 
 /* The middle of a bucket's range, as the value reported for it. */

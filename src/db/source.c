@@ -164,8 +164,10 @@ db_source_close(struct db_source *src)
 	if (src->pending > 0) {
 		/* The driver ignores its login timeout: leak, do not crash. */
 		pthread_mutex_unlock(&src->lock);
-		log_warnx("datasource %s: a connection attempt is still hanging "
-		    "in the ODBC driver; leaving it behind", src->name);
+		log_warnx("datasource %s: a connection attempt is still "
+		    "hanging in the ODBC driver; leaving it behind",
+		    src->name);
+
 		return;
 	}
 	pthread_mutex_unlock(&src->lock);

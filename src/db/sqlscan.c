@@ -207,8 +207,10 @@ sqlscan_check1(const char *sql, int writes, int bs, char **why)
 			    !(t.kind == TK_PUNCT && *t.s == '(')) {
 				*why = xasprintf("the statement is not a query "
 				    "(it starts with \"%.*s\"); only SELECT, "
-				    "WITH and VALUES may run without writes=yes",
+				    "WITH and VALUES may run without "
+				    "writes=yes",
 				    (int)(t.len > 20 ? 20 : t.len), t.s);
+
 				return -1;
 			}
 		}

@@ -30,7 +30,8 @@ struct flow_digits_cfg {
 	int first_ms;           /* wait for the first key (timeout=) */
 	int inter_ms;           /* wait between keys (inter-digit-timeout=) */
 	int term_ms;            /* after max digits, wait this long for the
-	                           terminator (term-timeout=); 0: done at once */
+	                           terminator (term-timeout=); 0: done at
+	                           once */
 };
 
 enum flow_dstate {
@@ -119,8 +120,9 @@ int flow_type_parse(const char *name, enum flow_type *t);
 struct flow_kv {
 	const char *name;
 	const char *value;      /* NULL: SQL NULL / unset */
-	const char *type;       /* "digits", "text", "integer", "decimal", "date",
-	                           "timestamp", "boolean", "recording" */
+	const char *type;       /* "digits", "text", "integer", "decimal",
+	                           "date", "timestamp", "boolean",
+	                           "recording" */
 };
 
 /* The rows a query returned, filled by flow_map_ops.query (xmalloc'd). */
@@ -269,8 +271,10 @@ struct flow_chan_ops {
 /*
  * Load every *.xml file of dir into a new set (one reference), after
  * validating each against the RELAX NG schema at schema_path (NULL:
- * $KEFU_FLOW_SCHEMA, dir/flow.rng, else KEFU_DATADIR/flows/flow.rng).  Structural errors
- * (duplicate ids, unknown targets, unknown flows) are found here too.
+ * $KEFU_FLOW_SCHEMA, dir/flow.rng, else KEFU_DATADIR/flows/flow.rng).
+ * Structural errors (duplicate ids, unknown targets, unknown flows) are
+ * found here too.
+
  * On error returns -1 and every problem, one "file:line: message" per
  * line, in *cause.
  */

@@ -282,8 +282,10 @@ at_next(struct at *at, uint64_t deadline, int stoppable, char *line,
 				    "the modem", at->tag);
 				if (++at->junk >= AT_JUNK_MAX)
 					return kf_error(cause, "%s: the modem "
-					    "sends garbage (%u unreadable lines "
-					    "in a row)", at->tag, at->junk);
+					    "sends garbage (%u unreadable "
+					    "lines in a row)", at->tag,
+					    at->junk);
+
 				break;
 			case AT_LEX_LINE:
 				strncpy(line, at->lex.buf, len - 1);

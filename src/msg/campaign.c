@@ -265,16 +265,104 @@ campaign_by_mapping(const struct msg_hooks *h, const char *mapping,
 	return 0;
 }
 
-int
-msg_campaign_points(const struct msg_hooks *h, const struct conf *cfg,
-    struct store_recipient *r, size_t n, char **cause)
+/* One key of a list points-mapping's row, sorted for bsearch. */
+struct campaign_key {
+	const char *key;
+	const struct msg_seg_row *row;
+};
+
+static int
+campaign_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct campaign_key *)a)->key,
+	    ((const struct campaign_key *)b)->key);
+}
+
+/* By key, then in the mapping's row order. */
+static int
+campaign_key_sort(const void *a, const void *b)
+{
+	const struct campaign_key *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	if (c != 0)
+		return c;
+	return x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* Add key (when it is one) of row to k. */
+static void
+campaign_key_add(struct campaign_key *k, size_t *n, const char *key,
+    const struct msg_seg_row *row)
+{
+	if (key != NULL && *key != '\0') {
+		k[*n].key = key;
+		k[(*n)++].row = row;
+	}
+}
+
+/* The points of the row that key names in k, or NULL. */
+static const char *
+campaign_key_find(const struct campaign_key *k, size_t n, const char *key)
+{
+	struct campaign_key want = { key, NULL };
+	const struct campaign_key *f;
+
+	if (key == NULL || *key == '\0' ||
+	    (f = bsearch(&want, k, n, sizeof *k, campaign_key_cmp)) == NULL)
+		return NULL;
+	/* the first row of that key, as a per-member query would take */
+	while (f > k && strcmp(f[-1].key, key) == 0)
+		f--;
+	return f->row->points;
+}
+
+/*
+ * The points of the list rows matched to the recipients without:
+ * mobile or phone against the rows' mobile and phone, the customer
+ * number against customer_no (card_no) -- the keys in the order a
+ * per-member query asks them.
+ */
+static void
+campaign_points_match(const struct msg_seg_row *rows, size_t nrows,
+    struct store_recipient *r, size_t n)
+{
+	struct campaign_key *num, *card;
+	const char *pts;
+	size_t nnum = 0, ncard = 0, i;
+
+	num = xcalloc(2 * nrows + 1, sizeof *num);
+	card = xcalloc(nrows + 1, sizeof *card);
+	for (i = 0; i < nrows; i++) {
+		campaign_key_add(num, &nnum, rows[i].mobile, &rows[i]);
+		campaign_key_add(num, &nnum, rows[i].phone, &rows[i]);
+		campaign_key_add(card, &ncard, rows[i].customer_no, &rows[i]);
+	}
+	qsort(num, nnum, sizeof *num, campaign_key_sort);
+	qsort(card, ncard, sizeof *card, campaign_key_sort);
+	for (i = 0; i < n; i++) {
+		if (r[i].points != NULL)
+			continue;
+		if ((pts = campaign_key_find(num, nnum, r[i].mobile)) ==
+		    NULL && (pts = campaign_key_find(num, nnum,
+		    r[i].phone)) == NULL)
+			pts = campaign_key_find(card, ncard, r[i].customer_no);
+		if (pts != NULL)
+			r[i].points = xstrdup(pts);
+	}
+	free(num);
+	free(card);
+}
+
+/* Points asked of the mapping once per recipient and key. */
+static int
+campaign_points_each(const struct msg_hooks *h, const struct conf *cfg,
+    struct store_recipient *r, size_t n, unsigned *queries, char **cause)
 {
 	const char *keys[3];
 	char *err = NULL;
 	size_t i, j;
 
-	if (cfg->points_mapping == NULL || h == NULL || h->points == NULL)
-		return 0;
 	for (i = 0; i < n; i++) {
 		keys[0] = r[i].mobile;
 		keys[1] = r[i].phone;
@@ -282,6 +370,7 @@ msg_campaign_points(const struct msg_hooks *h, const struct conf *cfg,
 		for (j = 0; j < nitems(keys) && r[i].points == NULL; j++) {
 			if (keys[j] == NULL || *keys[j] == '\0')
 				continue;
+			(*queries)++;
 			r[i].points = h->points(h->arg, cfg->points_mapping,
 			    keys[j], &err);
 			if (err != NULL) {
@@ -292,6 +381,35 @@ msg_campaign_points(const struct msg_hooks *h, const struct conf *cfg,
 		}
 	}
 	return 0;
+}
+
+int
+msg_campaign_points(const struct msg_hooks *h, const struct conf *cfg,
+    struct store_recipient *r, size_t n, unsigned *queries, char **cause)
+{
+	struct msg_seg_row *rows;
+	size_t nrows, i;
+	unsigned q = 0;
+	int rc;
+
+	if (queries == NULL)
+		queries = &q;
+	*queries = 0;
+	if (cfg->points_mapping == NULL || h == NULL || h->points == NULL)
+		return 0;
+	for (i = 0; i < n && r[i].points != NULL; i++)
+		;
+	if (i == n)
+		return 0;       /* every one has points already */
+	rc = h->points_all == NULL ? 1 : h->points_all(h->arg,
+	    cfg->points_mapping, &rows, &nrows, queries, cause);
+	if (rc == 1)
+		return campaign_points_each(h, cfg, r, n, queries, cause);
+	if (rc == 0) {
+		campaign_points_match(rows, nrows, r, n);
+		msg_seg_rows_free(rows, nrows);
+	}
+	return rc;
 }
 
 int
@@ -309,7 +427,7 @@ msg_campaign_recipients(struct db_source *src, const struct msg_hooks *h,
 	if (rc == 0 && (strstr(c->body, "{points}") != NULL ||
 	    (c->body_html != NULL && strstr(c->body_html, "{points}") !=
 	    NULL)))
-		rc = msg_campaign_points(h, cfg, *r, *n, cause);
+		rc = msg_campaign_points(h, cfg, *r, *n, NULL, cause);
 	free(mapping);
 	if (rc == -1) {
 		store_recipients_free(*r, *n);

@@ -86,6 +86,27 @@ msg_event_text(const struct conf *cfg, const char *tpl,
 	return sb_steal(&sb);
 }
 
+int
+msg_sms_enqueue(struct db_source *src, const struct conf *cfg,
+    struct store_outbox_new *m, char *text, char *key, const char *now,
+    int *dup, char **cause)
+{
+	struct sms_count sc;
+	int64_t id;
+	int rc;
+
+	m->body = text;
+	m->idem_key = key;
+	if ((rc = sms_count(text, &sc, cause)) == 0) {
+		m->parts = (int)sc.parts;
+		m->cost = (int)sc.parts * cfg->sms_price;
+		rc = store_outbox_enqueue(src, m, now, &id, dup, cause);
+	}
+	free(text);
+	free(key);
+	return rc;
+}
+
 /* Queue the notice of one event; *dup when it was queued before. */
 static int
 event_queue(struct db_source *src, const struct conf *cfg, const char *kind,
@@ -95,23 +116,9 @@ event_queue(struct db_source *src, const struct conf *cfg, const char *kind,
 	struct store_outbox_new m = { .channel = "sms", .recipient = e->mobile,
 	    .recipient_name = e->name, .msg_class = "transactional",
 	    .member_id = e->member_id, .order_id = e->order_id };
-	struct sms_count sc;
-	char *text, *key;
-	int64_t id;
-	int rc;
 
-	text = msg_event_text(cfg, tpl, e);
-	key = xasprintf("event:%s:%s", kind, e->order_no);
-	m.body = text;
-	m.idem_key = key;
-	if ((rc = sms_count(text, &sc, cause)) == 0) {
-		m.parts = (int)sc.parts;
-		m.cost = (int)sc.parts * cfg->sms_price;
-		rc = store_outbox_enqueue(src, &m, now, &id, dup, cause);
-	}
-	free(text);
-	free(key);
-	return rc;
+	return msg_sms_enqueue(src, cfg, &m, msg_event_text(cfg, tpl, e),
+	    xasprintf("event:%s:%s", kind, e->order_no), now, dup, cause);
 }
 
 /* The template of kind, NULL when its notices are off. */

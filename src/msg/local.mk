@@ -130,3 +130,9 @@ TESTS += t/campaign-points.sh t/campaign-points-pg.sh \
 	t/campaign-points-mariadb.sh
 dist_check_SCRIPTS += t/campaign-points.sh t/campaign-points-pg.sh \
 	t/campaign-points-mariadb.sh
+
+## msg_worker_run_n when one worker fails (a transport of the test's own).
+check_PROGRAMS += t/unit/msg-worker
+TESTS += t/unit/msg-worker
+t_unit_msg_worker_SOURCES = t/unit/msg-worker.c t/tap.h t/store-engines.h
+t_unit_msg_worker_LDADD = $(KEFU_LIBS)

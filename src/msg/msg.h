@@ -223,6 +223,13 @@ struct msg_hooks {
 	   not found). */
 	char *(*points)(void *arg, const char *mapping, const char *key,
 	    char **cause);
+	/* Every row of a list points-mapping (rows="many": a key column
+	   and points), page after page: 0 with the rows, 1 when mapping
+	   is not a list (ask it per member with points), -1 with *cause;
+	   *queries: statements run.  May be NULL. */
+	int (*points_all)(void *arg, const char *mapping,
+	    struct msg_seg_row **rows, size_t *n, unsigned *queries,
+	    char **cause);
 	void *arg;
 	/* When the points-changed notices last asked points-mapping, set
 	   by msg_points_tick; the caller keeps it between ticks (0: ask
@@ -243,11 +250,14 @@ int msg_campaign_recipients(struct db_source *src, const struct msg_hooks *h,
     struct store_recipient **r, size_t *n, char **cause);
 /*
  * {points} of the recipients without, through [campaign] points-mapping
- * (mobile, phone, then customer number); none when it is not set.  -1
- * with *cause when the mapping cannot be asked.
+ * (mobile, phone, then customer number); none when it is not set.  A
+ * list mapping (h->points_all) is read whole, page by page, and its rows
+ * matched to the recipients; any other is asked once per recipient and
+ * key.  -1 with *cause when the mapping cannot be asked; *queries (may
+ * be NULL): the statements it took.
  */
 int msg_campaign_points(const struct msg_hooks *h, const struct conf *cfg,
-    struct store_recipient *r, size_t n, char **cause);
+    struct store_recipient *r, size_t n, unsigned *queries, char **cause);
 
 /* What starting a campaign did. */
 struct msg_launch {
@@ -305,6 +315,16 @@ int msg_event_tick(struct db_source *src, const struct conf *cfg, time_t t,
  */
 char *msg_event_text(const struct conf *cfg, const char *tpl,
     const struct store_event *e);
+struct store_outbox_new;
+/*
+ * The tail of every notice: text (malloc'd, freed here) queued as SMS m
+ * (recipient, class, member... set by the caller) under key (malloc'd,
+ * freed here), its parts counted and priced at [sms] price, due at now;
+ * *dup when that key was queued before.
+ */
+int msg_sms_enqueue(struct db_source *src, const struct conf *cfg,
+    struct store_outbox_new *m, char *text, char *key, const char *now,
+    int *dup, char **cause);
 
 /*
  * points.c: the points-changed notices.  Every [campaign] points-every
@@ -332,8 +352,11 @@ struct msg_stats {
 	unsigned deferred;      /* quiet hours, campaign paused: later */
 	unsigned unknown;       /* recovered "submitting" or the answer lost:
 				   marketing left unknown */
-	unsigned resent;        /* recovered "submitting": transactional queued again */
-	unsigned released;      /* of retried: given back untried, the peer down */
+	unsigned resent;        /* recovered "submitting": transactional
+				   queued again */
+	unsigned released;      /* of retried: given back untried, the peer
+				   down */
+	unsigned restarts;      /* msg_worker_run_n: workers started again */
 };
 
 /* How a worker runs (msg_worker_opts_email fills it from [email]). */
@@ -351,6 +374,8 @@ struct msg_worker_opts {
 	unsigned rate;          /* messages per second at most, 0: no limit */
 	unsigned retry_ms;      /* first back-off after a temporary failure */
 	unsigned retry_max_ms;  /* back-off ceiling */
+	unsigned restart_ms;    /* msg_worker_run_n: a failed worker is
+				   started again after this (0: 5000) */
 };
 void msg_worker_opts_email(const struct conf *cfg, const char *name,
     struct msg_worker_opts *o);
@@ -378,9 +403,12 @@ int msg_worker_run(struct db_source *src, const char *dialect,
  * with its own transport state -- for e-mail its own SMTP connection --
  * and its own claims, named opts->name + "/1" ... "/n"; the store's
  * claim keeps any message from being sent by two of them.  Returns when
- * every one has (opts->stop, or with once when nothing is due); when
- * one fails the others are stopped and -1 returned with its *cause.
- * *st is added to.
+ * every one has (opts->stop, or with once when nothing is due).  One
+ * that fails (its connection, the store) is logged and started again
+ * alone after opts->restart_ms, counted in st->restarts: the others go
+ * on sending, neither stopped nor reconnected; with once it is not
+ * started again, and -1 is returned with its *cause when all have
+ * ended.  *st is added to.
  */
 int msg_worker_run_n(struct db_source *src, const char *dialect,
     const struct conf *cfg, const struct msg_transport_ops *ops,

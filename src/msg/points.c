@@ -73,27 +73,15 @@ points_queue(struct db_source *src, const struct conf *cfg,
 	    .recipient = r->address, .recipient_name = r->name,
 	    .msg_class = "marketing", .member_id = r->member_id,
 	    .when = now };
-	struct sms_count sc;
-	char *tpl, *text, *key;
-	int64_t id;
-	int rc;
+	char *tpl, *text;
 
 	tpl = points_prefill(cfg->event_points, was->points, r->points);
 	c.body = tpl;
 	text = msg_campaign_text(cfg, &c, r, 0);
-	key = xasprintf("points:%" PRId64 ":%" PRId64, r->member_id,
-	    was->changes + 1);
-	m.body = text;
-	m.idem_key = key;
-	if ((rc = sms_count(text, &sc, cause)) == 0) {
-		m.parts = (int)sc.parts;
-		m.cost = (int)sc.parts * cfg->sms_price;
-		rc = store_outbox_enqueue(src, &m, now, &id, dup, cause);
-	}
 	free(tpl);
-	free(text);
-	free(key);
-	return rc;
+	return msg_sms_enqueue(src, cfg, &m, text, xasprintf("points:%"
+	    PRId64 ":%" PRId64, r->member_id, was->changes + 1), now, dup,
+	    cause);
 }
 
 /* One member's answer against the baseline: told, kept, or nothing. */
@@ -131,6 +119,7 @@ msg_points_tick(struct db_source *src, const struct conf *cfg,
 	struct store_recipient *r = NULL;
 	struct store_points *base = NULL;
 	size_t n = 0, nbase = 0, i;
+	unsigned queries = 0;
 	struct tm tm;
 	char now[20];
 	int rc;
@@ -147,7 +136,7 @@ msg_points_tick(struct db_source *src, const struct conf *cfg,
 	strftime(now, sizeof now, "%Y-%m-%d %H:%M:%S", &tm);
 	rc = store_campaign_recipients(src, "sms", NULL, &r, &n, cause);
 	if (rc == 0)
-		rc = msg_campaign_points(h, cfg, r, n, cause);
+		rc = msg_campaign_points(h, cfg, r, n, &queries, cause);
 	if (rc == 0)
 		rc = store_points_read(src, &base, &nbase, cause);
 	for (i = 0; i < n && rc == 0; i++)
@@ -155,7 +144,8 @@ msg_points_tick(struct db_source *src, const struct conf *cfg,
 		    cause);
 	if (rc == 0)
 		log_debug("points: %zu member(s) subscribed to SMS asked "
-		    "of %s, %u change(s) told", n, cfg->points_mapping,
+		    "of %s in %u quer%s, %u change(s) told", n,
+		    cfg->points_mapping, queries, queries == 1 ? "y" : "ies",
 		    *queued);
 	free(base);
 	store_recipients_free(r, n);

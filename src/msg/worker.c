@@ -495,6 +495,7 @@ struct msg_worker_thr {
 	struct msg_stats st;
 	char *cause;
 	int rc;
+	unsigned restarts;      /* started again after a failure */
 };
 
 /* What the workers of msg_worker_run_n share. */
@@ -503,20 +504,36 @@ struct msg_worker_pool {
 	const char *dialect;
 	const struct conf *cfg;
 	const struct msg_transport_ops *ops;
-	atomic_int stop;        /* the caller's stop, or one worker failed */
+	atomic_int stop;        /* the caller's stop */
 	atomic_int running;
 };
 
+/*
+ * One worker until stopped: when it fails (its connection refused, the
+ * store away), it alone is started again after restart_ms -- the others
+ * go on sending meanwhile; with once it ends with its failure.
+ */
 static void *
 msg_worker_thread(void *arg)
 {
 	struct msg_worker_thr *w = arg;
 	struct msg_worker_pool *p = w->pool;
+	unsigned ms, pause = w->o.restart_ms ? w->o.restart_ms : 5000;
 
-	w->rc = msg_worker_run(p->src, p->dialect, p->cfg, p->ops, &w->o,
-	    &w->st, &w->cause);
-	if (w->rc == -1)
-		atomic_store(&p->stop, 1);      /* the others stop too */
+	for (;;) {
+		w->rc = msg_worker_run(p->src, p->dialect, p->cfg, p->ops,
+		    &w->o, &w->st, &w->cause);
+		if (w->rc == 0 || w->o.once || atomic_load(&p->stop))
+			break;
+		log_warnx("%s: worker %s stopped, started again in %u ms "
+		    "(the others go on): %s", p->ops->name, w->name, pause,
+		    w->cause);
+		free(w->cause);
+		w->cause = NULL;
+		for (ms = 0; ms < pause && !atomic_load(&p->stop); ms += 50)
+			sleep_ms(50);
+		w->restarts++;
+	}
 	atomic_fetch_sub(&p->running, 1);
 	return NULL;
 }
@@ -573,6 +590,7 @@ msg_worker_run_n(struct db_source *src, const char *dialect,
 	for (i = 0; i < started; i++) {
 		pthread_join(w[i].thread, NULL);
 		msg_stats_add(st, &w[i].st);
+		st->restarts += w[i].restarts;
 		if (w[i].rc == -1 && rc == 0) {
 			*cause = w[i].cause;
 			w[i].cause = NULL;

@@ -257,7 +257,10 @@ pdf_sum_items(const struct store_slip *s, size_t from, size_t to,
 			l = &s[i].lines[j];
 			if ((k = strmap_get(&idx, l->code)) == NULL) {
 				sum = xreallocarray(sum, n + 1, sizeof *sum);
-				sum[n] = (struct pdf_sum){ l->code, l->name, 0 };
+				sum[n] = (struct pdf_sum){ .code = l->code,
+				    .name = l->name };
+
+
 				k = xmalloc(sizeof *k);
 				*k = n++;
 				strmap_put(&idx, l->code, k);

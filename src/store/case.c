@@ -528,7 +528,7 @@ case_events_read(struct db_source *src, struct store_case *c, char **cause)
 	    DBV_TEXT, DBV_INT };
 	struct db_param p = { .type = DBV_INT, .i = c->id };
 	struct db_query q = { .sql = "SELECT kind, at, staff_no, detail, "
-	    "outbox_id FROM case_events WHERE request_id = ? ORDER BY id",
+	    "outbox_id FROM case_events WHERE request_id = ? ORDER BY at, id",
 	    .params = &p, .nparams = 1, .coltypes = vt,
 	    .ncoltypes = nitems(vt) };
 	struct db_result *res = NULL;

@@ -77,8 +77,8 @@ catalog_build(struct db_source *src, const char *sqldir,
 		char check[11];
 
 		if (demo_date_add(today, 0, check) == -1)
-			return kf_error(cause, "bad date '%s' (want YYYY-MM-DD)",
-			    today);
+			return kf_error(cause,
+			    "bad date '%s' (want YYYY-MM-DD)", today);
 		script = xasprintf("INSERT INTO catalog_info (name, value) "
 		    "VALUES ('built', '%s'), ('demo', 'no');\n", today);
 	} else {
@@ -108,8 +108,10 @@ catalog_build(struct db_source *src, const char *sqldir,
 	rc = db_run_script(src, all, &err);
 	free(all);
 	if (rc == -1)
-		return kf_error(cause, "datasource %s: building the catalog: %s",
+		return kf_error(cause,
+		    "datasource %s: building the catalog: %s",
 		    db_source_name(src), store_errmsg(src, &err));
+
 	log_info("catalog: %s: built%s for %s", db_source_name(src),
 	    opts->demo ? " with demo data" : "", today);
 	return 0;

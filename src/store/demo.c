@@ -332,8 +332,9 @@ demo_products(struct demo *d, uint64_t *st)
 					if (nc == cap)
 						c = xreallocarray(c, cap = cap ?
 						    cap * 2 : 1024, sizeof *c);
-					c[nc++] = (struct demo_cand){ (unsigned)i,
-					    (unsigned)j, (unsigned)k, (unsigned)l };
+					c[nc++] = (struct demo_cand){
+					    (unsigned)i, (unsigned)j,
+					    (unsigned)k, (unsigned)l };
 				}
 		demo_split_free(b, nb);
 		demo_split_free(v, nv);
@@ -503,7 +504,9 @@ demo_staff(struct demo *d, uint64_t *st)
 			r->shift = ds->name;
 			r->start = ds->start;
 			r->end = ds->end;
-			r->post = xasprintf(dp->post, (int)(i / nitems(demo_depts)) + 1);
+			r->post = xasprintf(dp->post,
+			    (int)(i / nitems(demo_depts)) + 1);
+
 		}
 	}
 }

@@ -196,3 +196,8 @@ TESTS += t/staff-cli-pg.sh t/staff-cli-mariadb.sh
 dist_check_SCRIPTS += t/staff-cli-pg.sh t/staff-cli-mariadb.sh
 TESTS += t/special-cli-pg.sh t/special-cli-mariadb.sh
 dist_check_SCRIPTS += t/special-cli-pg.sh t/special-cli-mariadb.sh
+# SMS answers received before 017 kept as case steps
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/019_sms_steps.sql \
+	sql/local/postgresql/019_sms_steps.sql \
+	sql/local/mysql/019_sms_steps.sql

@@ -611,7 +611,8 @@ member_service_write(const struct member_db *md, const struct store_member *m,
 		return -1;
 	if (member_exec(md, "INSERT INTO consent_ledger (member_id, address, "
 	    "service, action, via, recorded_at, call_id, staff_no, call_ref) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", lp, nitems(lp), NULL, cause) == -1)
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", lp, nitems(lp), NULL,
+	    cause) == -1)
 		return -1;
 	return 0;
 }
@@ -661,7 +662,9 @@ member_new_services(const struct store_member_new *m, int *out, char **cause)
 	if ((s & MEMBER_SVC_SMS) && (mobile == NULL || *mobile == '\0'))
 		return kf_error(cause, "SMS specials need a mobile number");
 	if ((s & MEMBER_SVC_EMAIL) && (email == NULL || *email == '\0'))
-		return kf_error(cause, "e-mail specials need an e-mail address");
+		return kf_error(cause,
+		    "e-mail specials need an e-mail address");
+
 	*out = s & MEMBER_SVC_ALL;
 	return 0;
 }

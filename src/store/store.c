@@ -210,8 +210,8 @@ store_migration_parse(const char *file, char **name)
 	if (p - file < 3 || *p != '_' || v == 0)
 		return -1;
 	for (const char *q = p + 1; q < file + len - 4; q++)
-		if (!islower((unsigned char)*q) && !isdigit((unsigned char)*q) &&
-		    *q != '_')
+		if (!islower((unsigned char)*q) &&
+		    !isdigit((unsigned char)*q) && *q != '_')
 			return -1;
 	*name = xstrndup(p + 1, (size_t)(file + len - 4 - (p + 1)));
 	return v;
@@ -300,8 +300,9 @@ store_table_exists(struct db_source *src, const char *dialect,
 	struct db_err err;
 
 	if (strcmp(dialect, "sqlite") == 0)
-		q.sql = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' "
-		    "AND name = ?";
+		q.sql = "SELECT COUNT(*) FROM sqlite_master WHERE "
+		    "type = 'table' AND name = ?";
+
 	else if (strcmp(dialect, "postgresql") == 0)
 		q.sql = "SELECT COUNT(*) FROM information_schema.tables WHERE "
 		    "table_schema = current_schema() AND table_name = ?";

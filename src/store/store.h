@@ -42,7 +42,7 @@ struct store_migration {
 /* What `kefu db status` shows. */
 struct store_status {
 	const char *dialect;    /* "sqlite", "postgresql" or "mysql" (static) */
-	int current;            /* version in the database, 0: not initialised */
+	int current;            /* version in the database, 0: not set up */
 	int latest;             /* highest version this kefu ships */
 	struct store_migration *migs;   /* every migration known, ascending */
 	size_t nmigs;
@@ -240,7 +240,10 @@ int store_outbox_enqueue(struct db_source *src,
     int *duplicate, char **cause);
 int store_outbox_attach(struct db_source *src, int64_t id, int seq,
     const struct store_attachment *a, char **cause);
-/* The attachments of a message in seq order (free with store_attachments_free). */
+/*
+ * The attachments of a message in seq order (free with
+ * store_attachments_free).
+ */
 int store_outbox_attachments(struct db_source *src, int64_t id,
     struct store_attachment **out, size_t *n, char **cause);
 /*
@@ -648,7 +651,8 @@ void store_events_free(struct store_event *e, size_t n);
  * digit (see store_member_no_valid).  Times are local
  * "YYYY-MM-DD HH:MM:SS"; strings are UTF-8.
  */
-#define MEMBER_NO_LEN     8     /* digits of a customer number, check digit included */
+#define MEMBER_NO_LEN     8     /* digits of a customer number, check digit
+				   included */
 #define MEMBER_PIN_MIN    4
 #define MEMBER_PIN_MAX    8
 
@@ -658,7 +662,7 @@ void store_events_free(struct store_event *e, size_t n);
 #define MEMBER_SVC_ORDER  0x4   /* "phone_order": ordering by phone */
 #define MEMBER_SVC_ALL    0x7
 
-/* What the desk and the phone flows may set; NULL: leave as it is, "": clear. */
+/* What the desk and the phone flows may set; NULL: leave as is, "": clear. */
 struct store_member_fields {
 	const char *name;
 	const char *phone;      /* home phone, digits (a leading + allowed) */
@@ -683,9 +687,11 @@ struct store_member_actor {
 
 /* The [store] settings that govern PINs (kefu.conf). */
 struct store_member_policy {
-	int pin_attempts;       /* wrong PINs in a row that lock (pin-attempts) */
+	int pin_attempts;       /* wrong PINs in a row that lock
+				   (pin-attempts) */
 	int pin_lockout_ms;     /* how long that lock lasts (pin-lockout) */
-	int pin_iterations;     /* PBKDF2 iterations of new PINs (pin-iterations) */
+	int pin_iterations;     /* PBKDF2 iterations of new PINs
+				   (pin-iterations) */
 };
 #define STORE_MEMBER_POLICY_DEFAULT { 5, 30 * 60 * 1000, 100000 }
 
@@ -709,8 +715,8 @@ struct store_member {
 struct store_member_new {
 	struct store_member_fields f;
 	const char *via;        /* "paper" or "phone" */
-	const char *customer_no; /* NULL: kefu issues one; else it must be valid */
-	int services;           /* -1: the defaults of via (see store_member_add) */
+	const char *customer_no; /* NULL: kefu issues one; else must be valid */
+	int services;           /* -1: the defaults of via (store_member_add) */
 	const char *pin;        /* NULL: none yet */
 	const char *registered_at; /* NULL: now (import keeps the original) */
 };
@@ -773,8 +779,9 @@ int store_member_get(struct db_source *src, const char *no,
     struct store_member **out, char **cause);
 void store_member_free(struct store_member *m);
 /* Members matching f, by customer number (free with store_members_free). */
-int store_member_list(struct db_source *src, const struct store_member_filter *f,
-    struct store_member **out, size_t *n, char **cause);
+int store_member_list(struct db_source *src,
+    const struct store_member_filter *f, struct store_member **out,
+    size_t *n, char **cause);
 void store_members_free(struct store_member *m, size_t n);
 /*
  * Change a member's details.  a->via "phone" refuses the address and the
@@ -842,8 +849,10 @@ int store_case_no_valid(const char *no);
 /* A case left by a caller. */
 struct store_case_new {
 	const char *kind;       /* "complaint", "suggestion", "after_sales" */
-	const char *key;        /* the department key the caller pressed, or NULL */
-	const char *department; /* a department by name (overrides key), or NULL */
+	const char *key;        /* the department key the caller pressed or
+				   NULL */
+	const char *department; /* a department by name (overrides key) or
+				   NULL */
 	const char *voice_path; /* the message, or NULL */
 	unsigned voice_ms;      /* its length */
 	const char *caller_id;  /* or NULL */
@@ -880,7 +889,8 @@ int store_case_create(struct db_source *src, const struct conf *conf,
     const struct store_case_new *c, char no[CASE_NO_LEN + 1], char **cause);
 
 struct store_case_event {
-	char *kind;             /* created, assigned, note, reply, callback, closed */
+	char *kind;             /* created, assigned, note, reply, callback,
+				   closed */
 	char *at;
 	char *staff_no;         /* NULL: the caller (created by phone) */
 	char *detail;
@@ -921,7 +931,10 @@ struct store_case_reply {
 	const char *sms;        /* sent to the caller through the outbox */
 	const char *text;       /* the answer given otherwise (recorded only) */
 	int callback;           /* 1: put the case on the call-back list */
-	const char *phone;      /* the number; NULL: call-back number, caller ID */
+	const char *phone;      /* the number; NULL: call-back number,
+				   caller ID */
+
+
 };
 
 int store_case_get(struct db_source *src, const char *no,

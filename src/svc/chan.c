@@ -76,9 +76,11 @@ chan_play(void *arg, const char *lang, const struct flow_prompt *p,
 	src.arg = st;
 	ls = line_play_src(ln, &src, barge_in, key, &cause);
 	svc_stream_close(st);
+	/* Keys during a prompt without barge-in are dropped. */
 	if (!barge_in)
 		while (line_key_pop(ln) != 0)
-			;   /* keys during a prompt without barge-in are dropped */
+			;
+
 	return chan_event(ch, ls, cause);
 }
 

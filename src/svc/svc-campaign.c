@@ -195,6 +195,132 @@ svc_campaign_points(void *arg, const char *mapping, const char *key,
 	return points;
 }
 
+/* Add the page's rows to *rows (*n of them, room for *cap). */
+static void
+svc_campaign_page(const struct map_res *res, const int c[4],
+    struct msg_seg_row **rows, size_t *n, size_t *cap)
+{
+	struct msg_seg_row *w;
+	size_t i;
+
+	if (*n + res->nrows > *cap) {
+		*cap = (*n + res->nrows) * 2;
+		*rows = xreallocarray(*rows, *cap, sizeof **rows);
+	}
+	for (i = 0; i < res->nrows; i++) {
+		w = &(*rows)[(*n)++];
+		w->customer_no = svc_campaign_get(res, i, c[0]);
+		w->mobile = svc_campaign_get(res, i, c[1]);
+		w->phone = svc_campaign_get(res, i, c[2]);
+		w->points = svc_campaign_get(res, i, c[3]);
+	}
+}
+
+/*
+ * One page of a list points-mapping after the key after (NULL: no
+ * parameter); *next the first column of its last row when the page was
+ * full (malloc'd), else NULL.
+ */
+static int
+svc_campaign_points_page(const struct map *m, const char *after,
+    const int c[4], struct msg_seg_row **rows, size_t *n, size_t *cap,
+    char **next, char **cause)
+{
+	const struct map_info *mi = map_info(m);
+	struct map_var in = { .value = after };
+	struct map_res res;
+
+	*next = NULL;
+	if (after != NULL)
+		in.name = mi->params[0].name;
+	switch (map_run(m, &in, after != NULL, &res)) {
+	case MAP_FOUND:
+	case MAP_MANY:
+	case MAP_EMPTY:
+		break;
+	default:
+		kf_error(cause, "%s: %s", mi->name, res.error);
+		map_res_free(&res);
+		return -1;
+	}
+	svc_campaign_page(&res, c, rows, n, cap);
+	if (res.nrows == mi->max_rows && res.nrows > 0 && after != NULL)
+		*next = svc_campaign_cell(MAP_ROW(&res, res.nrows - 1, 0));
+	else if (res.outcome == MAP_MANY) {
+		kf_error(cause, "[campaign] points-mapping: %s has more than "
+		    "its max-rows (%zu) rows: raise max-rows, or give it a "
+		    "parameter to read it page by page", mi->name,
+		    mi->max_rows);
+		map_res_free(&res);
+		return -1;
+	}
+	map_res_free(&res);
+	return 0;
+}
+
+/*
+ * A list points-mapping read whole: without a parameter in one query;
+ * with one, page after page, the parameter given "" and then the first
+ * column of the last row of a full page (ORDER BY that column).
+ */
+static int
+svc_campaign_points_all(void *arg, const char *mapping,
+    struct msg_seg_row **rows, size_t *n, unsigned *queries, char **cause)
+{
+	const struct map *m;
+	const struct map_info *mi;
+	char *after, *next;
+	size_t cap = 0;
+	int c[4];
+
+	*rows = NULL;
+	*n = 0;
+	if ((m = map_find(arg, mapping)) == NULL)
+		return kf_error(cause, "[campaign] points-mapping: no mapping "
+		    "'%s' (see kefu map list)", mapping);
+	mi = map_info(m);
+	if (mi->rows != MAPROWS_MANY)
+		return 1;       /* one member's points per query */
+	c[0] = svc_campaign_col(mi, "customer_no|card_no");
+	c[1] = svc_campaign_col(mi, "mobile");
+	c[2] = svc_campaign_col(mi, "phone");
+	c[3] = svc_campaign_col(mi, "points");
+	if ((c[0] < 0 && c[1] < 0 && c[2] < 0) || c[3] < 0 ||
+	    mi->nparams > 1)
+		return kf_error(cause, "[campaign] points-mapping: the list "
+		    "mapping %s needs a column points, one of customer_no, "
+		    "card_no, mobile or phone, and at most one parameter",
+		    mapping);
+	after = mi->nparams == 1 ? xstrdup("") : NULL;
+	do {
+		(*queries)++;
+		if (svc_campaign_points_page(m, after, c, rows, n, &cap,
+		    &next, cause) == -1) {
+			free(after);
+			msg_seg_rows_free(*rows, *n);
+			*rows = NULL;
+			*n = 0;
+			return -1;
+		}
+		if (next != NULL && strcmp(next, after) <= 0) {
+			kf_error(cause, "[campaign] points-mapping: %s gave "
+			    "'%s' after '%s': its rows must be in order of "
+			    "its first column, each once", mapping, next,
+			    after);
+			free(next);
+			next = NULL;
+			free(after);
+			msg_seg_rows_free(*rows, *n);
+			*rows = NULL;
+			*n = 0;
+			return -1;
+		}
+		free(after);
+		after = next;
+	} while (after != NULL);
+	return 0;
+}
+
 static char *
 svc_campaign_specials_h(void *arg, const char *mapping, char **cause)
 {
@@ -207,5 +333,6 @@ svc_campaign_hooks(struct msg_hooks *h, const struct map_set *set)
 	h->specials = svc_campaign_specials_h;
 	h->segment = svc_campaign_segment;
 	h->points = svc_campaign_points;
+	h->points_all = svc_campaign_points_all;
 	h->arg = (void *)(uintptr_t)set;
 }

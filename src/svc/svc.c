@@ -358,9 +358,10 @@ svc_check(struct svc_set *set, struct strbuf *out, struct strbuf *warn)
 		for (j = 0; j < n; j++) {
 			if (prompts_find(pr, set->langs[i], ids[j]) != NULL)
 				continue;
-			sb_addf(out, "%s/%s: say-rules use prompt '%s', which "
-			    "is not in the catalog\n", set->svc->conf->prompts_dir,
-			    set->langs[i], ids[j]);
+			sb_addf(out, "%s/%s: say-rules use prompt '%s', "
+			    "which is not in the catalog\n",
+			    set->svc->conf->prompts_dir, set->langs[i], ids[j]);
+
 			problems++;
 		}
 		free(ids);

@@ -37,7 +37,9 @@ struct svc_set {
 	unsigned gen;                   /* 1 for the first set, +1 per reload */
 	struct map_set *maps;
 	struct audio_cache *audio;      /* owns the prompt catalogs */
-	struct audio_speaker *speak;    /* free text (product names) by espeak-ng */
+	struct audio_speaker *speak;    /* free text (product names) by
+					   espeak-ng */
+
 	struct say_rules **say;         /* one per language, in langs order */
 	char **langs;                   /* configured languages */
 	size_t nlangs;

@@ -153,7 +153,8 @@ name(const char *fmt, ...)						\
 	int saved = errno;						\
 									\
 	va_start(ap, fmt);						\
-	log_vwrite(level, with_errno ? strerror(saved) : NULL, fmt, ap);	\
+	log_vwrite(level, with_errno ? strerror(saved) : NULL,		\
+	    fmt, ap);							\
 	va_end(ap);							\
 	errno = saved;							\
 }

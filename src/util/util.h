@@ -127,7 +127,8 @@ void log_close(void);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 int log_level_parse(const char *name, enum log_level *out);
-void log_warn(const char *fmt, ...) KF_PRINTF(1, 2);   /* appends strerror(errno) */
+void log_warn(const char *fmt, ...) KF_PRINTF(1, 2);   /* + strerror(errno) */
+
 void log_warnx(const char *fmt, ...) KF_PRINTF(1, 2);
 void log_error(const char *fmt, ...) KF_PRINTF(1, 2);
 void log_info(const char *fmt, ...) KF_PRINTF(1, 2);

@@ -197,7 +197,9 @@ e2e_conf(struct e2e *e, const char *flows_dir)
 	    "[store]\ndatasource = local\n"
 	    "[datasource local]\nconnect = Driver=SQLite3;Database=%s/kefu.db\n"
 	    "adapter = sqlite\n"
-	    "[datasource catalog]\nconnect = Driver=SQLite3;Database=%s/catalog.db\n"
+	    "[datasource catalog]\n"
+	    "connect = Driver=SQLite3;Database=%s/catalog.db\n"
+
 	    "adapter = sqlite\nquery-timeout = 2s\n"
 	    "[line 1]\ntype = modem\ndevice = %s\nfamily = %s\nrings = 2\n",
 	    src, src, flows, src, src, e->dir, e->dir, e->dir, e->dir,

@@ -114,7 +114,8 @@ static const struct family families[] = {
 	},
 	[MSIM_USR] = {
 		.name = "usr",
-		.ati = { "5601", "255", "OK", "U.S. Robotics 56K FAX USB V1.2.23",
+		.ati = { "5601", "255", "OK",
+		    "U.S. Robotics 56K FAX USB V1.2.23",
 		    "USRobotics 56K FAX USB", NULL, NULL, NULL, NULL, NULL },
 		.fmi = "U.S. Robotics", .fmm = "56K FAX USB",
 		.fmr = "V1.2.23",
@@ -1846,7 +1847,9 @@ sim_main(void *arg)
 		} else if (sim->o.tcp && (r == 0 || (errno != EAGAIN &&
 		    errno != EINTR))) {
 			/* the client went away; the modem stays up */
-			log_debug("modemsim %s: client disconnected", sim->path);
+			log_debug("modemsim %s: client disconnected",
+			    sim->path);
+
 			close(sim->mfd);
 			sim->mfd = -1;
 			sim->out_off = sim->out_len = sim->split_at = 0;

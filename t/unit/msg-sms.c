@@ -945,6 +945,58 @@ pin_logged(const char *logs, const char *pin)
 	return 0;
 }
 
+/*
+ * N modems, one failing: with gsm0 unplugged mid-run and the SIM of
+ * "bad" refusing its PIN, gsm1 goes on at its own pace -- it sends what
+ * comes, and is never closed and opened again (one AT+CSMS? a
+ * session) -- while gsm0 rests and is reopened alone once back.
+ */
+static void
+test_one_down(void)
+{
+	char key[32], *cause = NULL;
+	size_t open0, open1, n1;
+	uint64_t t0;
+	int i;
+
+	open0 = said(sims[0], "AT+CSMS?");
+	open1 = said(sims[1], "AT+CSMS?");
+	wk_start(0);
+	wk_start(1);
+	wk_start(2);
+	for (i = 0; i < 6; i++) {
+		snprintf(key, sizeof key, "t:down-a%d", i);
+		queue("13800000004", "transactional", "three modems", key);
+	}
+	ok(wait_for("6", 10000, "SELECT COUNT(*) FROM outbox WHERE idem_key "
+	    "LIKE 't:down-a%%' AND status = 'submitted'"), "three modems, the "
+	    "SIM of one refusing its PIN: the others send");
+	is_int(said(sims[1], "AT+CSMS?") - open1, 1, "gsm1 opened once");
+	gsim_unplug(sims[0]);
+	n1 = gsim_nsent(sims[1]);
+	t0 = now_ms();
+	for (i = 0; i < 6; i++) {
+		snprintf(key, sizeof key, "t:down-b%d", i);
+		queue("13800000004", "transactional", "gsm0 gone", key);
+	}
+	ok(wait_for("6", 10000, "SELECT COUNT(*) FROM outbox WHERE idem_key "
+	    "LIKE 't:down-b%%' AND status = 'submitted'"), "gsm0 unplugged: "
+	    "the 6 that come next are sent");
+	tap_diag("6 messages with gsm0 unplugged: %llu ms",
+	    (unsigned long long)(now_ms() - t0));
+	ok(gsim_nsent(sims[1]) - n1 >= 5, "by gsm1 (%zu of 6; one may have "
+	    "gone to gsm0 as it went)", gsim_nsent(sims[1]) - n1);
+	ok(gsim_replug(sims[0], &cause) == 0, "gsm0 plugged in again");
+	free(cause);
+	ok(tap_wait(said(sims[0], "AT+CSMS?") - open0 >= 2, 10000),
+	    "gsm0 is opened again after its rest");
+	is_int(said(sims[1], "AT+CSMS?") - open1, 1, "gsm1 was never "
+	    "reopened: not restarted by the others' failures");
+	wk_stop(2);
+	wk_stop(1);
+	wk_stop(0);
+}
+
 int
 main(void)
 {
@@ -1002,6 +1054,7 @@ main(void)
 	wk_stop(1);
 	test_cnma();
 	test_stuck_prompt();
+	test_one_down();
 	ok(!pin_logged(sb_str(&logs), "1357") &&
 	    !pin_logged(sb_str(&logs), "9999"), "no SIM PIN is in any log "
 	    "line");

@@ -181,7 +181,7 @@ test_mappings(const char *srcdir)
 		free(cause);
 		goto out;
 	}
-	is_int(map_count(set), 5, "five ERP example mappings");
+	is_int(map_count(set), 6, "six ERP example mappings");
 
 	in[0] = (struct map_var){ "code", "6902083881405" };
 	is_int(map_exec(set, "erp.price", in, 1, &r), MAP_FOUND,
@@ -269,6 +269,19 @@ test_mappings(const char *srcdir)
 	in[0] = (struct map_var){ "key", "88000123x" };
 	is_int(map_exec(set, "erp.member", in, 1, &r), MAP_INVALID,
 	    "a key that is not digits never reaches the ERP");
+	map_res_free(&r);
+	/* Every member's points, a page after a card number. */
+	in[0] = (struct map_var){ "after", "" };
+	is_int(map_exec(set, "erp.member_points", in, 1, &r), MAP_FOUND,
+	    "erp.member_points from the first card");
+	is_int(r.nrows, 2, "both valid cards, not the cancelled one");
+	is_str(var(&r, "card_no"), "8800012345", "in card number order");
+	map_res_free(&r);
+	in[0] = (struct map_var){ "after", "8800012345" };
+	is_int(map_exec(set, "erp.member_points", in, 1, &r), MAP_FOUND,
+	    "erp.member_points after a card");
+	is_int(r.nrows, 1, "only the cards after it");
+	is_int(ivar(&r, "points"), 35, "with its points");
 	map_res_free(&r);
 	map_set_free(set);
 out:

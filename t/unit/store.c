@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,7 +34,7 @@ static const char *const names[] = {
 	"members", "orders", "requests", "messaging", "calls", "member_pins",
 	"outbox", "member_calls", "orders", "sms", "campaigns", "cases",
 	"staff", "visits", "notices", "order_stock", "sms_points",
-	"unconfirmed",
+	"unconfirmed", "sms_steps",
 };
 #define NMIGS ((int)nitems(names))
 
@@ -554,6 +555,169 @@ test_outbox_states(struct db_source *src, const char *dialect,
 	    "DELETE FROM members WHERE customer_no = '770001'");
 }
 
+/* Run sql (a format) that writes; -1 said with tap_diag. */
+static int
+steps_exec(struct db_source *src, const char *fmt, ...)
+{
+	va_list ap;
+	char *sql;
+	int rc;
+
+	va_start(ap, fmt);
+	sql = xvasprintf(fmt, ap);
+	va_end(ap);
+	rc = store_test_exec(src, sql);
+	free(sql);
+	return rc;
+}
+
+/* A case and its SMS reply to number at when. */
+static void
+steps_case(struct db_source *src, const char *no, const char *number,
+    const char *when)
+{
+	steps_exec(src, "INSERT INTO requests (ticket_no, kind, received_at, "
+	    "updated_at) VALUES ('%s', 'complaint', '%s', '%s')", no, when,
+	    when);
+	steps_exec(src, "INSERT INTO outbox (channel, recipient, body, "
+	    "idem_key, status, next_attempt_at, created_at, request_id) "
+	    "SELECT 'sms', '%s', '已处理', 'case:%s:reply:1', 'submitted', "
+	    "'%s', '%s', id FROM requests WHERE ticket_no = '%s'", number, no,
+	    when, when, no);
+}
+
+/* An SMS received from sender at when. */
+static void
+steps_in(struct db_source *src, const char *key, const char *sender,
+    const char *body, const char *when)
+{
+	steps_exec(src, "INSERT INTO sms_inbox (modem, sender, body, "
+	    "received_at, dedup_key) VALUES ('gsm0', '%s', '%s', '%s', '%s')",
+	    sender, body, when, key);
+}
+
+/* The sms-in steps of case no, "at|detail" a line each (malloc'd). */
+static char *
+steps_of(struct db_source *src, const char *no)
+{
+	static const enum db_vtype vt[] = { DBV_TIMESTAMP, DBV_TEXT };
+	struct db_query q = { .coltypes = vt, .ncoltypes = 2 };
+	struct strbuf sb = STRBUF_INIT;
+	struct db_result *res;
+	struct db_err err;
+	char *sql;
+	size_t i;
+
+	sql = xasprintf("SELECT e.at, e.detail FROM case_events e JOIN "
+	    "requests r ON r.id = e.request_id WHERE r.ticket_no = '%s' AND "
+	    "e.kind = 'sms-in' ORDER BY e.at", no);
+	q.sql = sql;
+	if (db_run(src, &q, &res, &err) == -1)
+		tap_diag("%s: %s", sql, err.msg);
+	else {
+		for (i = 0; i < res->nrows; i++)
+			sb_addf(&sb, "%s|%s\n", DB_CELL(res, i, 0)->s,
+			    DB_CELL(res, i, 1)->s);
+		db_result_free(res);
+	}
+	free(sql);
+	return sb_steal(&sb);
+}
+
+/*
+ * Migration 019 on a store at 018: the SMS answers received before 017
+ * become sms-in steps of the latest case that replied to that number in
+ * the 168 hours before (bare or +86); none for an answer too late, from
+ * an unknown number, kept already, or received after 017; run again, it
+ * adds nothing.
+ */
+static void
+test_sms_steps(struct db_source *src, struct conf_datasource *ds,
+    const char *dialect, const char *label)
+{
+	struct strbuf kinds = STRBUF_INIT;
+	struct store_case *c;
+	struct db_err err;
+	char *cause = NULL, *path, *text = NULL, *v;
+	int applied = -1;
+	size_t i;
+
+	steps_case(src, "T-1", "13900000001", "2026-11-20 09:00:00");
+	steps_case(src, "T-2", "+8613900000001", "2026-11-21 09:00:00");
+	steps_case(src, "T-3", "13900000003", "2026-11-01 09:00:00");
+	steps_case(src, "T-4", "13900000004", "2099-01-01 09:00:00");
+	steps_in(src, "k1", "+8613900000001", "谢谢，收到", "2026-11-20 10:00:00");
+	steps_in(src, "k2", "13900000001", "还是不行", "2026-11-21 10:00:00");
+	steps_in(src, "k3", "+8613900000003", "太晚了", "2026-11-20 10:00:00");
+	steps_in(src, "k4", "+8613900000009", "你好", "2026-11-20 10:00:00");
+	steps_in(src, "k5", "+8613900000001", "已记下", "2026-11-22 10:00:00");
+	steps_in(src, "k6", "+8613900000004", "以后", "2099-01-01 10:00:00");
+	/* T-1's own steps around its answer, added before it */
+	steps_exec(src, "INSERT INTO case_events (request_id, kind, at, "
+	    "detail) SELECT id, 'reply', '2026-11-20 09:00:00', '已处理' FROM "
+	    "requests WHERE ticket_no = 'T-1'");
+	steps_exec(src, "INSERT INTO case_events (request_id, kind, at, "
+	    "detail) SELECT id, 'note', '2026-11-21 08:00:00', '回访' FROM "
+	    "requests WHERE ticket_no = 'T-1'");
+	/* k5 kept already (by the GSM worker of 017) */
+	steps_exec(src, "INSERT INTO case_events (request_id, kind, at, "
+	    "detail, inbox_id) SELECT r.id, 'sms-in', i.received_at, "
+	    "'SMS from +8613900000001: 已记下', i.id FROM requests r, "
+	    "sms_inbox i WHERE r.ticket_no = 'T-2' AND i.dedup_key = 'k5'");
+	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
+	    "%s: upgrade to the latest (019 on the old answers)", label);
+	if (cause != NULL)
+		tap_diag("%s", cause);
+	free(cause);
+	cause = NULL;
+	is_int(applied, NMIGS - 18, "%s: 019_sms_steps and later applied",
+	    label);
+	v = steps_of(src, "T-1");
+	is_str(v, "2026-11-20 10:00:00|SMS from +8613900000001: 谢谢，收到\n",
+	    "%s: an answer before 017 is a step of the case replied to", label);
+	free(v);
+	v = steps_of(src, "T-2");
+	is_str(v, "2026-11-21 10:00:00|SMS from 13900000001: 还是不行\n"
+	    "2026-11-22 10:00:00|SMS from +8613900000001: 已记下\n",
+	    "%s: of the latest case that replied (bare number), the one "
+	    "kept already not again", label);
+	free(v);
+	if (store_case_get(src, "T-1", &c, &cause) == 0) {
+		for (i = 0; i < c->nevents; i++)
+			sb_addf(&kinds, "%s%s", i ? " " : "",
+			    c->events[i].kind);
+		store_case_free(c);
+	} else {
+		tap_diag("%s", cause);
+		free(cause);
+		cause = NULL;
+	}
+	is_str(sb_str(&kinds), "reply sms-in note", "%s: kefu case "
+	    "show lists it in time, not in the order the rows came", label);
+	sb_free(&kinds);
+	is_int(store_test_count(src, "SELECT COUNT(*) FROM case_events e "
+	    "JOIN requests r ON r.id = e.request_id WHERE r.ticket_no IN "
+	    "('T-3', 'T-4')"), 0, "%s: none 168 hours after the reply, none "
+	    "received after 017", label);
+	is_int(store_test_count(src, "SELECT COUNT(*) FROM case_events "
+	    "WHERE kind = 'sms-in'"), 3, "%s: three sms-in steps in all "
+	    "(none for an unknown number)", label);
+	path = xasprintf("%s/local/%s/019_sms_steps.sql", sqldir, dialect);
+	ok(file_read(path, &text, NULL, &cause) == 0 &&
+	    db_run_script(src, text, &err) == 0, "%s: 019 run again", label);
+	if (cause != NULL)
+		tap_diag("%s", cause);
+	free(cause);
+	free(text);
+	free(path);
+	is_int(store_test_count(src, "SELECT COUNT(*) FROM case_events "
+	    "WHERE kind = 'sms-in'"), 3, "%s: ... adds nothing", label);
+	store_test_exec(src, "DELETE FROM case_events");
+	store_test_exec(src, "DELETE FROM sms_inbox");
+	store_test_exec(src, "DELETE FROM outbox WHERE idem_key LIKE 'case:%'");
+	store_test_exec(src, "DELETE FROM requests");
+}
+
 static void
 test_engine(const char *label, struct conf_datasource *ds,
     const char *want_dialect)
@@ -633,10 +797,11 @@ test_engine(const char *label, struct conf_datasource *ds,
 	    "next_attempt_at, created_at) VALUES ('sms', '13900000009', "
 	    "'old', 'sent', '2026-11-20 08:00:00', '2026-11-20 08:00:00')")
 	    == 0, "%s: a message sent before 007", label);
-	ok(store_upgrade(src, ds, sqldir, 0, &applied, &cause) == 0,
-	    "%s: upgrade to the latest", label);
-	is_int(applied, NMIGS - 5, "%s: 006_member_pins, 007_outbox and "
-	    "later applied", label);
+	ok(store_upgrade(src, ds, sqldir, 18, &applied, &cause) == 0,
+	    "%s: upgrade to version 18", label);
+	is_int(applied, 13, "%s: 006_member_pins, 007_outbox and later "
+	    "applied", label);
+	test_sms_steps(src, ds, dialect, label);
 	is_int(ob_count(src, "status = 'submitted' AND body = 'old' AND "
 	    "idem_key LIKE 'outbox:%' AND msg_class = 'transactional'"), 1,
 	    "%s: the old row is submitted, with a key and a class", label);

@@ -1,0 +1,219 @@
+/*
+ * msg-worker.c: msg_worker_run_n when one of its workers fails -- a
+ * transport of its own (no peer) whose second connection is refused
+ * after the first ones are sending: that worker alone is started again
+ * after restart_ms, the others go on sending and are neither stopped
+ * nor reconnected, every message is sent once, and run_n returns 0 at
+ * the caller's stop.  With once, the failure is returned when the
+ * others have finished.  A SQLite local store in /tmp.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/conf.h"
+#include "db/db.h"
+#include "msg/msg.h"
+#include "store/store.h"
+#include "util/util.h"
+#include "../tap.h"
+#include "t/store-engines.h"
+
+#define NMSG 30
+
+static struct db_adapters *ads;
+static struct db_source *src;
+static struct conf *conf;
+
+static atomic_uint opens;       /* connections opened (or refused) */
+static atomic_uint sent;        /* messages the transport took */
+static atomic_uint refuse;      /* the open numbered this fails (0: none) */
+
+static int
+fake_open(const struct msg_env *env, void **state, char **cause)
+{
+	unsigned n = atomic_fetch_add(&opens, 1) + 1;
+
+	(void)env;
+	if (n == atomic_load(&refuse)) {
+		/* the test: the others have sent a while when it goes */
+		sleep_ms(300);
+		return kf_error(cause, "fake: connection %u refused", n);
+	}
+	*state = xcalloc(1, 1);
+	return 0;
+}
+
+static int
+fake_send(void *state, const struct store_msg *m,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	(void)state;
+	(void)att;
+	(void)natt;
+	sleep_ms(20);           /* the test: a peer's pace */
+	atomic_fetch_add(&sent, 1);
+	r->outcome = MSG_SENT;
+	snprintf(r->remote_id, sizeof r->remote_id, "f%lld",
+	    (long long)m->id);
+	return 0;
+}
+
+static void
+fake_close(void *state)
+{
+	free(state);
+}
+
+static const struct msg_transport_ops fake_ops = {
+	.name = "fake", .channel = "sms", .open = fake_open,
+	.send = fake_send, .close = fake_close,
+};
+
+static void
+queue(const char *tag, int n)
+{
+	struct store_outbox_new m = { .channel = "sms",
+	    .recipient = "13800000001", .body = "worker",
+	    .msg_class = "transactional", .max_attempts = 3 };
+	char now[20], key[32], *cause = NULL;
+	int64_t id;
+	int i, dup;
+
+	msg_time(now, 0);
+	for (i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "%s:%d", tag, i);
+		m.idem_key = key;
+		if (store_outbox_enqueue(src, &m, now, &id, &dup, &cause) ==
+		    -1) {
+			tap_diag("%s", cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
+}
+
+/* A run_n on its own thread, so that the test can stop it. */
+struct runner {
+	pthread_t th;
+	struct msg_worker_opts o;
+	atomic_int stop;
+	struct msg_stats st;
+	char *cause;
+	int rc;
+};
+
+static void *
+runner_main(void *arg)
+{
+	struct runner *x = arg;
+
+	x->rc = msg_worker_run_n(src, "sqlite", conf, &fake_ops, &x->o, 3,
+	    &x->st, &x->cause);
+	return NULL;
+}
+
+static void
+opts(struct msg_worker_opts *o, const char *name)
+{
+	msg_worker_opts_sms(conf, name, NULL, o);
+	o->poll_ms = 50;
+	o->batch = 2;
+	o->restart_ms = 200;
+}
+
+static void
+test_one_fails(void)
+{
+	struct runner x = { 0 };
+
+	atomic_store(&opens, 0);
+	atomic_store(&sent, 0);
+	atomic_store(&refuse, 2);
+	queue("t:fail", NMSG);
+	opts(&x.o, "test/fail");
+	x.o.stop = &x.stop;
+	log_set_level(KLOG_WARN);
+	if (pthread_create(&x.th, NULL, runner_main, &x) != 0)
+		tap_bail("pthread_create");
+	ok(tap_wait(store_test_count(src, "SELECT COUNT(*) FROM outbox "
+	    "WHERE idem_key LIKE 't:fail:%' AND status = 'submitted'") ==
+	    NMSG, 15000), "all %d messages sent with one worker failing",
+	    NMSG);
+	atomic_store(&x.stop, 1);
+	pthread_join(x.th, NULL);
+	is_int(x.rc, 0, "run_n goes on, and ends at the caller's stop");
+	if (x.rc == -1)
+		tap_diag("%s", x.cause);
+	free(x.cause);
+	is_int(atomic_load(&opens), 4, "three connections and one more for "
+	    "the worker that failed: the others were not reconnected");
+	is_int(x.st.restarts, 1, "that one worker was started again");
+	is_int(atomic_load(&sent), NMSG, "each message sent once");
+}
+
+static void
+test_once(void)
+{
+	struct runner x = { 0 };
+
+	atomic_store(&opens, 0);
+	atomic_store(&sent, 0);
+	atomic_store(&refuse, 1);
+	queue("t:once", NMSG);
+	opts(&x.o, "test/once");
+	x.o.once = 1;
+	runner_main(&x);
+	is_int(x.rc, -1, "once: the failure is returned");
+	like(x.cause, "connection 1 refused", "... with its cause");
+	free(x.cause);
+	is_int(atomic_load(&sent), NMSG, "... after the two others sent all "
+	    "%d", NMSG);
+	is_int(atomic_load(&opens), 3, "... and it was not started again");
+}
+
+int
+main(void)
+{
+	const char *srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") :
+	    ".";
+	char *dir, *text, *adir, *sqldir, *path = NULL, *cause = NULL, *cmd;
+	int applied;
+
+	dir = xasprintf("/tmp/kefu-worker-%ld", (long)getpid());
+	adir = xasprintf("%s/adapters", srcdir);
+	sqldir = xasprintf("%s/sql", srcdir);
+	text = xasprintf("[sms]\nretry = 1s\nretry-max = 1s\nlease = 10s\n"
+	    "[suppress]\nquiet-marketing = none\n"
+	    "[datasource local]\nconnect = Driver=SQLite3;Database=%s/k.db\n",
+	    dir);
+	if (conf_parse("/tmp/kefu-worker-test.conf", text, &conf,
+	    &cause) == -1 ||
+	    db_adapters_load(adir, &ads, &cause) == -1 ||
+	    store_sqlite_path(conf_datasource(conf, "local"), &path,
+	    &cause) == -1 ||
+	    db_source_open(conf_datasource(conf, "local"), ads, &src,
+	    &cause) == -1 ||
+	    store_upgrade(src, conf_datasource(conf, "local"), sqldir, 0,
+	    &applied, &cause) == -1)
+		tap_bail(cause);
+	test_one_fails();
+	test_once();
+	db_source_close(src);
+	db_adapters_free(ads);
+	conf_free(conf);
+	cmd = xasprintf("rm -rf %s", dir);
+	if (system(cmd) != 0)
+		tap_diag("%s failed", cmd);
+	free(cmd);
+	free(path);
+	free(text);
+	free(adir);
+	free(sqldir);
+	free(dir);
+	return tap_done();
+}
