@@ -576,12 +576,25 @@ kefud_drop(const struct conf *conf, char **cause)
 	return 0;
 }
 
-/* Sleep up to ms, waking early when the mail worker is told to stop. */
+/* Sleep up to ms, waking within 100 ms of *stop being set. */
 static void
-kefud_mail_nap(struct kefud *k, unsigned ms)
+kefud_nap(atomic_int *stop, unsigned ms)
 {
-	for (; ms > 0 && !atomic_load(&k->mail_stop); ms -= ms < 200 ? ms : 200)
-		sleep_ms(ms < 200 ? ms : 200);
+	for (; ms > 0 && !atomic_load(stop); ms -= ms < 100 ? ms : 100)
+		sleep_ms(ms < 100 ? ms : 100);
+}
+
+/* An outbox worker's name, "HOST/kefud-PID/WHAT" (its claims' token). */
+static void
+kefud_worker_name(char name[96], const char *what)
+{
+	char host[64];
+
+	if (gethostname(host, sizeof host) == -1)
+		snprintf(host, sizeof host, "kefud");
+	host[sizeof host - 1] = '\0';
+	snprintf(name, 96, "%.40s/kefud-%ld/%.30s", host, (long)getpid(),
+	    what);
 }
 
 /*
@@ -597,12 +610,9 @@ kefud_mail_main(void *arg)
 	struct msg_worker_opts o;
 	struct msg_stats st;
 	const char *dialect = NULL;
-	char *cause = NULL, host[64], name[96];
+	char *cause = NULL, name[96];
 
-	if (gethostname(host, sizeof host) == -1)
-		snprintf(host, sizeof host, "kefud");
-	host[sizeof host - 1] = '\0';
-	snprintf(name, sizeof name, "%s/kefud-%ld/email", host, (long)getpid());
+	kefud_worker_name(name, "email");
 	msg_worker_opts_email(k->conf, name, &o);
 	o.stop = &k->mail_stop;
 	ds = conf_datasource(k->conf, k->conf->store_datasource);
@@ -617,7 +627,7 @@ kefud_mail_main(void *arg)
 			    "again in 5 s: %s", cause);
 			free(cause);
 			cause = NULL;
-			kefud_mail_nap(k, 5000);
+			kefud_nap(&k->mail_stop, 5000);
 		}
 	}
 	return NULL;
@@ -779,13 +789,11 @@ kefud_slips_main(void *arg)
 	struct db_source *src;
 	char *printer = xstrdup(k->conf->slips_printer);
 	unsigned retry_ms = (unsigned)k->conf->slips_retry_ms;
-	size_t i;
 
 	src = svc_source(k->svc, k->conf->store_datasource);
 	while (!atomic_load(&k->slips_stop)) {
 		kefud_slips_tick(k, src, printer, k->cut, k->ncut, retry_ms);
-		for (i = 0; i < 10 && !atomic_load(&k->slips_stop); i++)
-			sleep_ms(100);
+		kefud_nap(&k->slips_stop, 1000);
 	}
 	free(printer);
 	return NULL;
@@ -804,7 +812,7 @@ kefud_sched_main(void *arg)
 	struct db_source *src;
 	struct msg_sched_stats st;
 	char *cause = NULL;
-	int ms, rc;
+	int rc;
 
 	src = svc_source(k->svc, k->conf->store_datasource);
 	h.points_at = 0;
@@ -820,9 +828,7 @@ kefud_sched_main(void *arg)
 			free(cause);
 			cause = NULL;
 		}
-		for (ms = 0; ms < k->conf->campaign_tick_ms &&
-		    !atomic_load(&k->sched_stop); ms += 100)
-			sleep_ms(100);
+		kefud_nap(&k->sched_stop, (unsigned)k->conf->campaign_tick_ms);
 	}
 	return NULL;
 }
@@ -870,13 +876,9 @@ kefud_sms_main(void *arg)
 	struct msg_worker_opts o;
 	struct msg_stats st;
 	const char *dialect = NULL;
-	char *cause = NULL, host[64], name[96];
+	char *cause = NULL, name[96];
 
-	if (gethostname(host, sizeof host) == -1)
-		snprintf(host, sizeof host, "kefud");
-	host[sizeof host - 1] = '\0';
-	snprintf(name, sizeof name, "%.40s/kefud-%ld/%.30s", host,
-	    (long)getpid(), w->modem);
+	kefud_worker_name(name, w->modem);
 	if (w->ops == &msg_http_ops)
 		msg_worker_opts_smsgw(k->conf, name, w->modem, &o);
 	else
@@ -894,9 +896,7 @@ kefud_sms_main(void *arg)
 			    cause);
 			free(cause);
 			cause = NULL;
-			for (int ms = 0; ms < 5000 &&
-			    !atomic_load(&k->sms_stop); ms += 200)
-				sleep_ms(200);
+			kefud_nap(&k->sms_stop, 5000);
 		}
 	}
 	return NULL;

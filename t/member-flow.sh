@@ -6,8 +6,8 @@
 # by caller ID and PIN, the lockout after five wrong PINs (the sixth
 # refused even when right), a PIN changed by phone, SMS specials
 # subscribed and cancelled with the call's reference in the ledger, and
-# no PIN in the call log or kefu's log; then the main of it with the
-# store on PostgreSQL and MariaDB (KEFU_TEST_PG, KEFU_TEST_MARIADB).
+# no PIN in the call log or kefu's log.  t/member-engines.sh runs the
+# main of it on PostgreSQL and MariaDB.
 tap_name=member-flow
 . "$(dirname "$0")/tap.sh"
 
@@ -141,80 +141,4 @@ for pin in 739146 864213; do
 		nok "PIN $pin in the log or query lines"; else
 		ok "PIN $pin in no log or query line"; fi
 done
-# The same services on PostgreSQL and MariaDB as the local store (a
-# schema or database of their own), when the test servers are there.
-# engine NAME CONNSTR ADAPTER
-engine() {
-	ec=$tmp/$1.conf
-	cat >"$ec" <<EOC
-[kefu]
-mappings = $KEFU_SRCDIR/mappings/catalog
-adapters = $KEFU_SRCDIR/adapters
-flows = $KEFU_SRCDIR/flows
-prompts = $KEFU_SRCDIR/prompts
-sql = $KEFU_SRCDIR/sql
-languages = zh-CN,yue
-log = -
-[store]
-datasource = local
-pin-iterations = 2000
-[datasource local]
-connect = $2
-adapter = $3
-[datasource catalog]
-connect = Driver=SQLite3;Database=$tmp/catalog.db
-adapter = sqlite
-EOC
-	chmod 600 "$ec"
-	"$kefu" -c "$ec" db init >"$tmp/out" 2>&1
-	has "initialised" "$tmp/out" "$1: a new store"
-	"$kefu" -c "$ec" call --caller 13600000006 \
-	    --keys "4 1 1 739146# 739146# *" >"$tmp/out" 2>&1
-	has "member_no=[0-9]\{8\} can_order=0" "$tmp/out" \
-	    "$1: registered by phone"
-	"$kefu" -c "$ec" call --caller 13600000006 \
-	    --keys "4 4 739146# 3 *" >"$tmp/out" 2>&1
-	has "sms.cancelled" "$tmp/out" \
-	    "$1: identified by caller ID and PIN, SMS cancelled"
-	has "sms.subscribed" "$tmp/out" "$1: and subscribed again"
-	w=0
-	for k in 1 2 3 4 5; do
-		"$kefu" -c "$ec" call --caller 13600000006 \
-		    --keys "4 2 000$k#" >"$tmp/out" 2>&1
-		grep -q "member.wrong_pin" "$tmp/out" && w=$((w + 1))
-	done
-	[ "$w" -eq 4 ] && grep -q "member.locked" "$tmp/out"
-	check $? "$1: four wrong PINs, the fifth locks ($w)" "$tmp/out"
-	"$kefu" -c "$ec" call --caller 13600000006 --keys "4 2 739146#" \
-	    >"$tmp/out" 2>&1
-	has "member.locked" "$tmp/out" "$1: the sixth, right, is refused"
-}
-if [ -n "${KEFU_TEST_PG:-}" ] && command -v isql >/dev/null 2>&1; then
-	s=kefu_mf$$
-	if echo "CREATE SCHEMA $s" | isql -b -k "$KEFU_TEST_PG" >/dev/null 2>&1
-	then
-		engine postgresql "$KEFU_TEST_PG;ConnSettings=SET search_path TO $s" \
-		    postgresql
-		echo "DROP SCHEMA $s CASCADE" | isql -b -k "$KEFU_TEST_PG" \
-		    >/dev/null 2>&1
-	else nok "postgresql: create schema $s"; fi
-elif [ "${KEFU_TEST_REQUIRE_SERVERS:-}" = 1 ]; then
-	nok "postgresql: KEFU_TEST_PG is required but not set (or no isql)"
-else
-	n=$((n + 1)); echo "ok $n - postgresql # SKIP KEFU_TEST_PG not set"
-fi
-if [ -n "${KEFU_TEST_MARIADB:-}" ] && command -v isql >/dev/null 2>&1; then
-	d=kefu_mf$$
-	if echo "CREATE DATABASE $d CHARACTER SET utf8mb4" | \
-	    isql -b -k "$KEFU_TEST_MARIADB" >/dev/null 2>&1; then
-		engine mariadb "$(echo "$KEFU_TEST_MARIADB" | \
-		    sed "s/Database=[^;]*/Database=$d/")" mysql
-		echo "DROP DATABASE $d" | isql -b -k "$KEFU_TEST_MARIADB" \
-		    >/dev/null 2>&1
-	else nok "mariadb: create database $d"; fi
-elif [ "${KEFU_TEST_REQUIRE_SERVERS:-}" = 1 ]; then
-	nok "mariadb: KEFU_TEST_MARIADB is required but not set (or no isql)"
-else
-	n=$((n + 1)); echo "ok $n - mariadb # SKIP KEFU_TEST_MARIADB not set"
-fi
 tap_done

@@ -27,7 +27,7 @@ week=$(date -d "$today + 6 days" +%Y-%m-%d)
 from=$(date -d "$today + 3 days" +%Y-%m-%d)
 until=$(date -d "$today + 5 days" +%Y-%m-%d)
 
-run 0 "initialised" "a new store" -- db init
+run 0 "initialised at schema version .* ($engine)" "a new store" -- db init
 
 run 2 "usage: kefu notice" "add needs a text or a sound" -- notice add
 run 2 "usage: kefu notice" "not both" -- notice add --text 一 --audio x.wav
@@ -194,4 +194,6 @@ run 0 "added: text" "published by a staff number" -- \
 [ "$(q "SELECT published_by FROM local_notices WHERE body =
     '今晚九点闭店。'")" = 1001 ]
 check $? "... kept as who published it"
+run 0 "found in .* 1 row" "a caller is offered the one current: not the \
+ended, not the one to come" -- call --keys "3 * *"
 tap_done

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -111,73 +110,6 @@ cmd_member_open(struct cmd_member_ctx *x)
 	x->pol.pin_lockout_ms = x->conf->pin_lockout_ms;
 	x->pol.pin_iterations = x->conf->pin_iterations;
 	return 0;
-}
-
-/* --- PINs ----------------------------------------------------------- */
-
-/* One line of fp into buf without its newline; -1 at end of file. */
-static int
-cmd_member_line(FILE *fp, char *buf, size_t size)
-{
-	size_t len;
-
-	if (fgets(buf, (int)size, fp) == NULL)
-		return -1;
-	len = strcspn(buf, "\r\n");
-	buf[len] = '\0';
-	return 0;
-}
-
-/* Prompt on the terminal with echo off. */
-static int
-cmd_member_ask(FILE *tty, const char *prompt, char *buf, size_t size)
-{
-	struct termios old, quiet;
-	int fd = fileno(tty), rc;
-
-	fprintf(tty, "%s", prompt);
-	fflush(tty);
-	if (tcgetattr(fd, &old) == -1)
-		return -1;
-	quiet = old;
-	quiet.c_lflag &= (tcflag_t)~ECHO;
-	tcsetattr(fd, TCSAFLUSH, &quiet);
-	rc = cmd_member_line(tty, buf, size);
-	tcsetattr(fd, TCSAFLUSH, &old);
-	fprintf(tty, "\n");
-	return rc;
-}
-
-/*
- * Read a PIN: from the terminal, typed twice without echo, when standard
- * input is one; else one line of standard input.
- */
-static int
-cmd_member_read_pin(char pin[64])
-{
-	char again[64];
-	FILE *tty;
-	int rc = -1;
-
-	if (!isatty(STDIN_FILENO)) {
-		if (cmd_member_line(stdin, pin, 64) == -1) {
-			cmd_member_err("no PIN on standard input");
-			return -1;
-		}
-		return 0;
-	}
-	if ((tty = fopen("/dev/tty", "r+")) == NULL) {
-		cmd_member_err("cannot open the terminal to read the PIN");
-		return -1;
-	}
-	if (cmd_member_ask(tty, "PIN: ", pin, 64) == 0 &&
-	    cmd_member_ask(tty, "PIN again: ", again, sizeof again) == 0) {
-		if ((rc = strcmp(pin, again) == 0 ? 0 : -1) == -1)
-			cmd_member_err("the two PINs differ");
-	}
-	OPENSSL_cleanse(again, sizeof again);
-	fclose(tty);
-	return rc;
 }
 
 /* --- showing members ------------------------------------------------ */
@@ -318,7 +250,7 @@ cmd_member_add(struct cmd_member_ctx *x, struct cmd_member_opts *o,
 	struct store_member_new m = { .f = o->f, .services = -1,
 	    .via = (o->given & MO_BYPHONE) ? "phone" : "paper" };
 	struct store_member *got;
-	char pin[64], no[MEMBER_NO_LEN + 1], *cause = NULL, svc[64];
+	char pin[CLI_PIN_BUF], no[MEMBER_NO_LEN + 1], *cause = NULL, svc[64];
 	int rc = CLI_FAIL;
 
 	(void)argv;
@@ -331,7 +263,7 @@ cmd_member_add(struct cmd_member_ctx *x, struct cmd_member_opts *o,
 	if (!(o->given & MO_BYPHONE))
 		x->actor.via = "paper";
 	if (o->given & MO_PIN) {
-		if (cmd_member_read_pin(pin) == -1)
+		if (cli_pin_read("member", pin) == -1)
 			return CLI_FAIL;
 		m.pin = pin;
 	}
@@ -449,11 +381,11 @@ static int
 cmd_member_pin_reset(struct cmd_member_ctx *x, struct cmd_member_opts *o,
     char **argv)
 {
-	char pin[64], *cause = NULL;
+	char pin[CLI_PIN_BUF], *cause = NULL;
 	int rc;
 
 	(void)o;
-	if (cmd_member_read_pin(pin) == -1)
+	if (cli_pin_read("member", pin) == -1)
 		return CLI_FAIL;
 	rc = store_member_pin_set(x->src, argv[0], pin, &x->pol, &cause);
 	OPENSSL_cleanse(pin, sizeof pin);
@@ -478,11 +410,11 @@ cmd_member_pin_check(struct cmd_member_ctx *x, struct cmd_member_opts *o,
 		[STORE_PIN_CLOSED] = "member closed",
 	};
 	enum store_pin_result res;
-	char pin[64], *cause = NULL;
+	char pin[CLI_PIN_BUF], *cause = NULL;
 	int rc, left;
 
 	(void)o;
-	if (cmd_member_read_pin(pin) == -1)
+	if (cli_pin_read("member", pin) == -1)
 		return CLI_FAIL;
 	rc = store_member_pin_check(x->src, argv[0], pin, &x->pol, NULL, &res,
 	    &left, &cause);

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -19,8 +18,6 @@
 #include "cli/cli.h"
 #include "store/store.h"
 #include "util/util.h"
-
-#define STAFF_PIN_BUF 64
 
 static void
 cmd_staff_usage(FILE *fp)
@@ -32,64 +29,6 @@ cmd_staff_usage(FILE *fp)
 	    "       kefu staff list\n"
 	    "The PIN (4-8 digits) is one line of standard input, or typed "
 	    "twice\non the terminal.\n");
-}
-
-/* One line of fp without its newline; -1 at end of file. */
-static int
-cmd_staff_line(FILE *fp, char *buf, size_t size)
-{
-	if (fgets(buf, (int)size, fp) == NULL)
-		return -1;
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
-}
-
-/* Prompt on the terminal with echo off. */
-static int
-cmd_staff_ask(FILE *tty, const char *prompt, char *buf, size_t size)
-{
-	struct termios old, quiet;
-	int fd = fileno(tty), rc;
-
-	fprintf(tty, "%s", prompt);
-	fflush(tty);
-	if (tcgetattr(fd, &old) == -1)
-		return -1;
-	quiet = old;
-	quiet.c_lflag &= (tcflag_t)~ECHO;
-	tcsetattr(fd, TCSAFLUSH, &quiet);
-	rc = cmd_staff_line(tty, buf, size);
-	tcsetattr(fd, TCSAFLUSH, &old);
-	fprintf(tty, "\n");
-	return rc;
-}
-
-/* The PIN: a line of standard input, or typed twice on the terminal. */
-static int
-cmd_staff_read_pin(char pin[STAFF_PIN_BUF])
-{
-	char again[STAFF_PIN_BUF];
-	FILE *tty;
-	int rc = -1;
-
-	if (!isatty(STDIN_FILENO)) {
-		if (cmd_staff_line(stdin, pin, STAFF_PIN_BUF) == 0)
-			return 0;
-		fprintf(stderr, "kefu staff: no PIN on standard input\n");
-		return -1;
-	}
-	if ((tty = fopen("/dev/tty", "r+")) == NULL) {
-		fprintf(stderr, "kefu staff: cannot open the terminal to read "
-		    "the PIN\n");
-		return -1;
-	}
-	if (cmd_staff_ask(tty, "PIN: ", pin, STAFF_PIN_BUF) == 0 &&
-	    cmd_staff_ask(tty, "PIN again: ", again, sizeof again) == 0 &&
-	    (rc = strcmp(pin, again) == 0 ? 0 : -1) == -1)
-		fprintf(stderr, "kefu staff: the two PINs differ\n");
-	OPENSSL_cleanse(again, sizeof again);
-	fclose(tty);
-	return rc;
 }
 
 /* --role and --enabled after the number; -1 on a usage error. */
@@ -174,10 +113,10 @@ cmd_staff_pin(struct cli_store *x, const char *verb, const char *no,
 {
 	struct store_member_policy pol = { x->conf->pin_attempts,
 	    x->conf->pin_lockout_ms, x->conf->pin_iterations };
-	char pin[STAFF_PIN_BUF];
+	char pin[CLI_PIN_BUF];
 	int rc;
 
-	if (cmd_staff_read_pin(pin) == -1)
+	if (cli_pin_read("staff", pin) == -1)
 		return -2;
 	if (strcmp(verb, "pin-check") == 0) {
 		rc = cmd_staff_check(x, no, pin, &pol, cause);

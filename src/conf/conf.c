@@ -797,32 +797,6 @@ conf_department(const struct conf *conf, const char *name)
 	return NULL;
 }
 
-/* A new [department NAME], or NULL with *cause (bad or doubled name). */
-static struct conf_department *
-conf_dept_new(struct conf *conf, struct ini *ini, struct ini_section *sec,
-    char **cause)
-{
-	struct conf_department *d;
-
-	if (!conf_name_ok(sec->name)) {
-		kf_error(cause, "%s:%d: [department] needs a name of letters, "
-		    "digits, '-', '_' or '.'", ini->path, sec->line);
-		return NULL;
-	}
-	if (conf_department(conf, sec->name) != NULL) {
-		kf_error(cause, "%s:%d: department '%s' is defined twice",
-		    ini->path, sec->line, sec->name);
-		return NULL;
-	}
-	conf->depts = xreallocarray(conf->depts, conf->ndepts + 1,
-	    sizeof *conf->depts);
-	d = &conf->depts[conf->ndepts++];
-	memset(d, 0, sizeof *d);
-	d->name = xstrdup(sec->name);
-	d->line = sec->line;
-	return d;
-}
-
 /*
  * A department's kinds are known ones, its key is not another's, and it
  * has someone to tell (e-mail or SMS).
@@ -864,56 +838,41 @@ conf_dept_check(const struct conf *conf, const struct conf_department *d,
 	return ok ? 0 : -1;
 }
 
-/* A new [gsm NAME] section; NULL with *cause for a bad or twice name. */
-static struct conf_gsm *
-conf_gsm_new(struct conf *conf, struct ini *ini, struct ini_section *sec,
+/*
+ * Section i of ini, [TYPE NAME], has a name of letters, digits, '-',
+ * '_' or '.' that no earlier [TYPE] has; what names TYPE in the message.
+ */
+static int
+conf_named(const struct ini *ini, size_t i, const char *what,
     char **cause)
 {
-	struct conf_gsm *g;
+	const struct ini_section *sec = &ini->sections[i];
 	size_t j;
 
-	if (!conf_name_ok(sec->name)) {
-		kf_error(cause, "%s:%d: [gsm] needs a name of letters, digits, "
-		    "'-', '_' or '.'", ini->path, sec->line);
-		return NULL;
-	}
-	for (j = 0; j < conf->ngsm; j++)
-		if (strcmp(conf->gsm[j].name, sec->name) == 0) {
-			kf_error(cause, "%s:%d: gsm modem '%s' is defined "
-			    "twice", ini->path, sec->line, sec->name);
-			return NULL;
-		}
-	conf->gsm = xreallocarray(conf->gsm, conf->ngsm + 1,
-	    sizeof *conf->gsm);
-	g = &conf->gsm[conf->ngsm++];
-	memset(g, 0, sizeof *g);
-	g->name = xstrdup(sec->name);
-	g->line = sec->line;
-	return g;
-}
-
-/* A new [sms-gateway NAME] in conf->smsgw; *base points at it. */
-static int
-conf_smsgw_add(struct conf *conf, struct ini *ini, struct ini_section *sec,
-    void **base, char **cause)
-{
-	size_t i;
-
 	if (!conf_name_ok(sec->name))
-		return kf_error(cause, "%s:%d: [sms-gateway] needs a name of "
-		    "letters, digits, '-', '_' or '.'", ini->path, sec->line);
-	for (i = 0; i < conf->nsmsgw; i++)
-		if (strcmp(conf->smsgw[i].name, sec->name) == 0)
-			return kf_error(cause, "%s:%d: sms-gateway '%s' is "
-			    "defined twice", ini->path, sec->line, sec->name);
-	conf->smsgw = xreallocarray(conf->smsgw, conf->nsmsgw + 1,
-	    sizeof *conf->smsgw);
-	*base = &conf->smsgw[conf->nsmsgw++];
-	memset(*base, 0, sizeof conf->smsgw[0]);
-	conf->smsgw[conf->nsmsgw - 1].name = xstrdup(sec->name);
-	conf->smsgw[conf->nsmsgw - 1].line = sec->line;
+		return kf_error(cause, "%s:%d: [%s] needs a name of letters, "
+		    "digits, '-', '_' or '.'", ini->path, sec->line,
+		    sec->type);
+	for (j = 0; j < i; j++)
+		if (strcmp(ini->sections[j].type, sec->type) == 0 &&
+		    ini->sections[j].name != NULL &&
+		    strcmp(ini->sections[j].name, sec->name) == 0)
+			return kf_error(cause, "%s:%d: %s '%s' is defined "
+			    "twice", ini->path, sec->line, what, sec->name);
 	return 0;
 }
+
+/*
+ * A zeroed element added to the array arr of n for [TYPE NAME] sec, its
+ * name and line set (every named section's struct has both); the
+ * element.
+ */
+#define CONF_NAMED_ADD(arr, n, sec) (					\
+	(arr) = xreallocarray((arr), (n) + 1, sizeof *(arr)),		\
+	memset(&(arr)[(n)], 0, sizeof *(arr)),				\
+	(arr)[(n)].name = xstrdup((sec)->name),				\
+	(arr)[(n)].line = (sec)->line,					\
+	&(arr)[(n)++])
 
 static int
 conf_build(struct conf *conf, struct ini *ini, const char *dir,
@@ -969,51 +928,29 @@ conf_build(struct conf *conf, struct ini *ini, const char *dir,
 			base = conf;
 			break;
 		case CS_DATASOURCE:
-			if (!conf_name_ok(sec->name))
-				return kf_error(cause, "%s:%d: [datasource] "
-				    "needs a name of letters, digits, '-', "
-				    "'_' or '.'", ini->path, sec->line);
-			if (conf_datasource(conf, sec->name) != NULL)
-				return kf_error(cause, "%s:%d: datasource "
-				    "'%s' is defined twice", ini->path,
-				    sec->line, sec->name);
-			conf->ds = xreallocarray(conf->ds, conf->nds + 1,
-			    sizeof *conf->ds);
-			base = &conf->ds[conf->nds++];
-			memset(base, 0, sizeof conf->ds[0]);
-			conf->ds[conf->nds - 1].name = xstrdup(sec->name);
-			conf->ds[conf->nds - 1].line = sec->line;
+			if (conf_named(ini, i, "datasource", cause) == -1)
+				return -1;
+			base = CONF_NAMED_ADD(conf->ds, conf->nds, sec);
 			break;
 		case CS_LINE:
-			if (!conf_name_ok(sec->name))
-				return kf_error(cause, "%s:%d: [line] needs a "
-				    "name of letters, digits, '-', '_' or '.'",
-				    ini->path, sec->line);
-			for (j = 0; j < conf->nlines; j++)
-				if (strcmp(conf->lines[j].name, sec->name) == 0)
-					return kf_error(cause, "%s:%d: line "
-					    "'%s' is defined twice", ini->path,
-					    sec->line, sec->name);
-			conf->lines = xreallocarray(conf->lines,
-			    conf->nlines + 1, sizeof *conf->lines);
-			base = &conf->lines[conf->nlines++];
-			memset(base, 0, sizeof conf->lines[0]);
-			conf->lines[conf->nlines - 1].name = xstrdup(sec->name);
-			conf->lines[conf->nlines - 1].line = sec->line;
+			if (conf_named(ini, i, "line", cause) == -1)
+				return -1;
+			base = CONF_NAMED_ADD(conf->lines, conf->nlines, sec);
 			break;
 		case CS_DEPARTMENT:
-			if ((base = conf_dept_new(conf, ini, sec,
-			    cause)) == NULL)
+			if (conf_named(ini, i, "department", cause) == -1)
 				return -1;
+			base = CONF_NAMED_ADD(conf->depts, conf->ndepts, sec);
 			break;
 		case CS_GSM:
-			base = conf_gsm_new(conf, ini, sec, cause);
-			if (base == NULL)
+			if (conf_named(ini, i, "gsm modem", cause) == -1)
 				return -1;
+			base = CONF_NAMED_ADD(conf->gsm, conf->ngsm, sec);
 			break;
 		case CS_SMSGW:
-			if (conf_smsgw_add(conf, ini, sec, &base, cause) == -1)
+			if (conf_named(ini, i, "sms-gateway", cause) == -1)
 				return -1;
+			base = CONF_NAMED_ADD(conf->smsgw, conf->nsmsgw, sec);
 			break;
 		default:
 			return kf_error(cause, "internal error");

@@ -20,6 +20,7 @@
 #include "conf/conf.h"
 #include "db/db.h"
 #include "store/store.h"
+#include "store/store-int.h"
 #include "util/util.h"
 
 /* Said to the department of a case the caller did not send. */
@@ -159,10 +160,10 @@ case_tx_int(struct db_tx *tx, const char *sql, const struct db_param *p,
 	return 0;
 }
 
-/* Append a step to case_events. */
-static int
-case_event(struct db_tx *tx, int64_t id, const char *kind, const char *now,
-    const char *staff, const char *detail, int64_t outbox_id, char **cause)
+int
+store_case_event(struct db_tx *tx, int64_t id, const char *kind,
+    const char *now, const char *staff, const char *detail,
+    int64_t outbox_id, char **cause)
 {
 	struct db_param p[6] = {
 		{ .type = DBV_INT, .i = id },
@@ -338,13 +339,9 @@ case_notify(struct db_tx *tx, struct case_create *cc)
 	}
 	if (d->sms != NULL) {
 		snprintf(key, sizeof key, "case:%s:sms", cc->no);
-		m.channel = "sms";
-		m.recipient = d->sms;
-		m.recipient_name = NULL;
-		m.subject = NULL;
-		m.body = body = case_notice_text(cc, 1);
-		rc = store_outbox_enqueue_tx(tx, &m, cc->now, cc->id, &oid,
-		    &cc->cause);
+		body = case_notice_text(cc, 1);
+		rc = store_outbox_sms_tx(tx, d->sms, key, body, cc->now,
+		    cc->id, &oid, &cc->cause);
 		free(body);
 	}
 	return rc;
@@ -366,7 +363,7 @@ case_create_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	    "(the caller hung up before sending)" : "", cc->dept ?
 	    ", routed to " :
 	    ", no department routes it", cc->dept ? cc->dept->name : "");
-	if (case_event(tx, cc->id, "created", cc->now, cc->c->staff_no,
+	if (store_case_event(tx, cc->id, "created", cc->now, cc->c->staff_no,
 	    detail, 0, &cc->cause) == -1)
 		goto fail;
 	if (cc->dept != NULL && case_notify(tx, cc) == -1)
@@ -788,7 +785,7 @@ case_assign_run(struct db_tx *tx, struct case_step *st)
 	detail = xasprintf("%s%s%s%s", as->dept ? "department " : "",
 	    as->dept ? as->dept : "", as->dept && as->to ? ", staff " :
 	    as->to ? "staff " : "", as->to ? as->to : "");
-	rc = case_event(tx, st->id, "assigned", st->now, st->a->staff_no,
+	rc = store_case_event(tx, st->id, "assigned", st->now, st->a->staff_no,
 	    detail, 0, &st->cause);
 	free(detail);
 	return rc;
@@ -815,7 +812,7 @@ case_note_run(struct db_tx *tx, struct case_step *st)
 {
 	if (case_update(tx, st, "status = status", NULL, 0) == -1)
 		return -1;
-	return case_event(tx, st->id, "note", st->now, st->a->staff_no,
+	return store_case_event(tx, st->id, "note", st->now, st->a->staff_no,
 	    st->arg, 0, &st->cause);
 }
 
@@ -836,7 +833,6 @@ case_reply_sms(struct db_tx *tx, struct case_step *st, const char *to,
     const char *text)
 {
 	struct db_param id = { .type = DBV_INT, .i = st->id };
-	struct store_outbox_new m;
 	int64_t nth;
 	char key[64];
 
@@ -845,14 +841,8 @@ case_reply_sms(struct db_tx *tx, struct case_step *st, const char *to,
 	    "request_id = ? AND kind = 'reply'", &id, 1, &nth,
 	    &st->cause) == -1)
 		return -1;
-	memset(&m, 0, sizeof m);
 	snprintf(key, sizeof key, "case:%s:reply:%" PRId64, st->no, nth + 1);
-	m.channel = "sms";
-	m.recipient = to;
-	m.body = text;
-	m.msg_class = "transactional";
-	m.idem_key = key;
-	return store_outbox_enqueue_tx(tx, &m, st->now, st->id,
+	return store_outbox_sms_tx(tx, to, key, text, st->now, st->id,
 	    &st->outbox_id, &st->cause);
 }
 
@@ -881,7 +871,7 @@ case_reply_run(struct db_tx *tx, struct case_step *st)
 		    "?, callback_done = 0", &p[2], 2) == -1)
 			return -1;
 		detail = xasprintf("call back %s", to);
-		rc = case_event(tx, st->id, "callback", st->now,
+		rc = store_case_event(tx, st->id, "callback", st->now,
 		    st->a->staff_no, detail, 0, &st->cause);
 		free(detail);
 		return rc;
@@ -897,8 +887,8 @@ case_reply_run(struct db_tx *tx, struct case_step *st)
 		return -1;
 	detail = r->sms ? xasprintf("SMS to %s: %s", to, r->sms) :
 	    xstrdup(r->text);
-	rc = case_event(tx, st->id, "reply", st->now, st->a->staff_no, detail,
-	    st->outbox_id, &st->cause);
+	rc = store_case_event(tx, st->id, "reply", st->now, st->a->staff_no,
+	    detail, st->outbox_id, &st->cause);
 	free(detail);
 	return rc;
 }
@@ -939,7 +929,7 @@ case_close_run(struct db_tx *tx, struct case_step *st)
 	if (case_update(tx, st, "status = 'closed', closed_at = ?, "
 	    "closed_by = ?, close_reason = ?", p, 3) == -1)
 		return -1;
-	return case_event(tx, st->id, "closed", st->now, st->a->staff_no,
+	return store_case_event(tx, st->id, "closed", st->now, st->a->staff_no,
 	    reason ? reason : "answered", 0, &st->cause);
 }
 

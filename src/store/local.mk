@@ -57,6 +57,7 @@ t_unit_store_demo_LDADD = $(KEFU_LIBS)
 ## The kefu db and kefu catalog commands (rows in src/cli/cmds.c).
 libkefu_a_SOURCES += \
 	src/cli/cli-store.c \
+	src/cli/cli-pin.c \
 	src/cli/cmd-db.c \
 	src/cli/cmd-catalog.c \
 	src/cli/cmd-special.c \
@@ -170,8 +171,6 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/mysql/015_notices.sql
 TESTS += t/notice-cli.sh
 dist_check_SCRIPTS += t/notice-cli.sh
-TESTS += t/notice-engines.sh
-dist_check_SCRIPTS += t/notice-engines.sh
 ## Order lines' price kind and the order commit lock (migration 016).
 nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/016_order_stock.sql \

@@ -17,6 +17,7 @@
 #include "conf/conf.h"
 #include "db/db.h"
 #include "store/store.h"
+#include "store/store-int.h"
 #include "util/util.h"
 
 #define ORDER_TRIES 6           /* commits tried (numbers collide, locks) */
@@ -123,20 +124,6 @@ store_order_in_stock(const char *stock)
 
 /* ---- the policy ---- */
 
-/* "HH:MM" into minutes; -1 when it is not a time of day. */
-static int
-order_hhmm(const char *s, size_t len)
-{
-	if (len != 5 || !isdigit((unsigned char)s[0]) ||
-	    !isdigit((unsigned char)s[1]) || s[2] != ':' ||
-	    !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
-		return -1;
-	if ((s[0] - '0') * 10 + s[1] - '0' > 23 || s[3] > '5')
-		return -1;
-	return ((s[0] - '0') * 10 + s[1] - '0') * 60 + (s[3] - '0') * 10 +
-	    s[4] - '0';
-}
-
 /* One "FROM-TO/CUTOFF/CAPACITY". */
 static int
 order_slot_parse(char *item, struct store_order_slot *sl, char **why)
@@ -153,13 +140,11 @@ order_slot_parse(char *item, struct store_order_slot *sl, char **why)
 	}
 	*cut++ = '\0';
 	*cap++ = '\0';
-	if (strlen(item) != 11 || item[5] != '-' ||
-	    (sl->from = order_hhmm(item, 5)) < 0 ||
-	    (sl->to = order_hhmm(item + 6, 5)) < 0 || sl->to <= sl->from) {
+	if (store_stamp_range(item, &sl->from, &sl->to) == -1) {
 		*why = xasprintf("'%s' is not a time range HH:MM-HH:MM", item);
 		return -1;
 	}
-	if ((sl->cutoff = order_hhmm(cut, strlen(cut))) < 0 ||
+	if ((sl->cutoff = store_stamp_hhmm(cut, strlen(cut))) < 0 ||
 	    sl->cutoff > sl->from) {
 		*why = xasprintf("slot %s: cut-off '%s' is not a time of day "
 		    "at or before the slot starts", item, cut);

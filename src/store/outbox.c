@@ -17,6 +17,7 @@
 #include "conf/conf.h"
 #include "db/db.h"
 #include "store/store.h"
+#include "store/store-int.h"
 #include "util/util.h"
 
 #define OUTBOX_TRIES 8
@@ -217,14 +218,14 @@ outbox_new_params(const struct store_outbox_new *m, const char *now,
 		{ .type = DBV_TEXT, .s = m->recipient_name,
 		  .null = m->recipient_name == NULL },
 		{ .type = DBV_TEXT, .s = m->subject,
-		    .null = m->subject == NULL },
+		  .null = m->subject == NULL },
 		{ .type = DBV_TEXT, .s = m->body },
 		{ .type = DBV_TEXT, .s = m->body_html,
 		  .null = m->body_html == NULL },
 		{ .type = DBV_TEXT, .s = m->msg_class },
 		{ .type = DBV_TEXT, .s = m->idem_key },
 		{ .type = DBV_INT, .i = m->member_id,
-		    .null = m->member_id == 0 },
+		  .null = m->member_id == 0 },
 		{ .type = DBV_INT, .i = m->max_attempts ? m->max_attempts : 5 },
 		{ .type = DBV_TIMESTAMP, .s = m->when ? m->when : now },
 		{ .type = DBV_TIMESTAMP, .s = now },
@@ -281,7 +282,7 @@ outbox_att_params(int64_t id, int seq, const struct store_attachment *a,
 		{ .type = DBV_TEXT, .s = a->filename },
 		{ .type = DBV_TEXT, .s = a->path },
 		{ .type = DBV_TEXT, .s = a->inline_id,
-		    .null = a->inline_id == NULL },
+		  .null = a->inline_id == NULL },
 	};
 
 	memcpy(p, v, sizeof v);
@@ -456,12 +457,24 @@ store_outbox_claim(struct db_source *src, const char *dialect,
 	return 0;
 }
 
+/*
+ * Run sql, an UPDATE of message id as long as token's claim holds; -1
+ * with *cause when it changed no row (the claim is no longer token's).
+ */
 static int
-outbox_not_claimed(int64_t id, const char *token, char **cause)
+outbox_claimed(struct db_source *src, const char *sql,
+    const struct db_param *p, size_t np, int64_t id, const char *token,
+    char **cause)
 {
-	return kf_error(cause, "outbox: message %lld is not claimed by %s "
-	    "(claim expired and taken by another worker, or cancelled?)",
-	    (long long)id, token);
+	int64_t changed;
+
+	if (outbox_write(src, sql, p, np, &changed, cause) == -1)
+		return -1;
+	if (changed == 0)
+		return kf_error(cause, "outbox: message %lld is not claimed "
+		    "by %s (claim expired and taken by another worker, or "
+		    "cancelled?)", (long long)id, token);
+	return 0;
 }
 
 int
@@ -473,13 +486,10 @@ store_outbox_submitting(struct db_source *src, int64_t id, const char *token,
 		{ .type = DBV_INT, .i = id },
 		{ .type = DBV_TEXT, .s = token },
 	};
-	int64_t changed;
 
-	if (outbox_write(src, "UPDATE outbox SET status = 'submitting', "
+	return outbox_claimed(src, "UPDATE outbox SET status = 'submitting', "
 	    "submitting_at = ? WHERE id = ? AND claimed_by = ? AND status = "
-	    "'claimed'", p, nitems(p), &changed, cause) == -1)
-		return -1;
-	return changed == 0 ? outbox_not_claimed(id, token, cause) : 0;
+	    "'claimed'", p, nitems(p), id, token, cause);
 }
 
 int
@@ -492,15 +502,12 @@ store_outbox_submitted(struct db_source *src, int64_t id, const char *token,
 		{ .type = DBV_INT, .i = id },
 		{ .type = DBV_TEXT, .s = token },
 	};
-	int64_t changed;
 
-	if (outbox_write(src, "UPDATE outbox SET status = 'submitted', "
+	return outbox_claimed(src, "UPDATE outbox SET status = 'submitted', "
 	    "sent_at = ?, remote_id = ?, last_error = NULL, claimed_by = NULL, "
 	    "claimed_at = NULL, lease_until = NULL WHERE id = ? AND "
 	    "claimed_by = ? AND status IN ('claimed', 'submitting')", p,
-	    nitems(p), &changed, cause) == -1)
-		return -1;
-	return changed == 0 ? outbox_not_claimed(id, token, cause) : 0;
+	    nitems(p), id, token, cause);
 }
 
 int
@@ -513,18 +520,15 @@ store_outbox_done(struct db_source *src, int64_t id, const char *token,
 		{ .type = DBV_INT, .i = id },
 		{ .type = DBV_TEXT, .s = token },
 	};
-	int64_t changed;
 
 	if (error == NULL)
 		return store_outbox_submitted(src, id, token, now, NULL, cause);
-	if (outbox_write(src, "UPDATE outbox SET status = CASE WHEN "
+	return outbox_claimed(src, "UPDATE outbox SET status = CASE WHEN "
 	    "attempts >= max_attempts THEN 'failed' ELSE 'queued' END, "
 	    "last_error = ?, next_attempt_at = ?, claimed_by = NULL, "
 	    "claimed_at = NULL, lease_until = NULL WHERE id = ? AND "
 	    "claimed_by = ? AND status IN ('claimed', 'submitting')", bad,
-	    nitems(bad), &changed, cause) == -1)
-		return -1;
-	return changed == 0 ? outbox_not_claimed(id, token, cause) : 0;
+	    nitems(bad), id, token, cause);
 }
 
 int
@@ -536,15 +540,12 @@ store_outbox_release(struct db_source *src, int64_t id, const char *token,
 		{ .type = DBV_INT, .i = id },
 		{ .type = DBV_TEXT, .s = token },
 	};
-	int64_t changed;
 
-	if (outbox_write(src, "UPDATE outbox SET status = 'queued', "
+	return outbox_claimed(src, "UPDATE outbox SET status = 'queued', "
 	    "attempts = attempts - 1, next_attempt_at = ?, claimed_by = NULL, "
 	    "claimed_at = NULL, lease_until = NULL WHERE id = ? AND "
-	    "claimed_by = ? AND status = 'claimed'", p, nitems(p), &changed,
-	    cause) == -1)
-		return -1;
-	return changed == 0 ? outbox_not_claimed(id, token, cause) : 0;
+	    "claimed_by = ? AND status = 'claimed'", p, nitems(p), id, token,
+	    cause);
 }
 
 int
@@ -557,7 +558,6 @@ store_outbox_end(struct db_source *src, int64_t id, const char *token,
 		{ .type = DBV_INT, .i = id },
 		{ .type = DBV_TEXT, .s = token },
 	};
-	int64_t changed;
 
 	if (strcmp(status, "failed") != 0 &&
 	    strcmp(status, "suppressed") != 0 &&
@@ -565,12 +565,10 @@ store_outbox_end(struct db_source *src, int64_t id, const char *token,
 	    strcmp(status, "cancelled") != 0)
 		return kf_error(cause, "outbox: a message cannot end as '%s'",
 		    status);
-	if (outbox_write(src, "UPDATE outbox SET status = ?, last_error = ?, "
-	    "claimed_by = NULL, claimed_at = NULL, lease_until = NULL WHERE "
-	    "id = ? AND claimed_by = ? AND status IN ('claimed', "
-	    "'submitting')", p, nitems(p), &changed, cause) == -1)
-		return -1;
-	return changed == 0 ? outbox_not_claimed(id, token, cause) : 0;
+	return outbox_claimed(src, "UPDATE outbox SET status = ?, "
+	    "last_error = ?, claimed_by = NULL, claimed_at = NULL, "
+	    "lease_until = NULL WHERE id = ? AND claimed_by = ? AND status IN "
+	    "('claimed', 'submitting')", p, nitems(p), id, token, cause);
 }
 
 int
@@ -811,6 +809,17 @@ store_outbox_enqueue_tx(struct db_tx *tx, const struct store_outbox_new *m,
 	db_result_free(res);
 	return *id != 0 ? 0 : kf_error(cause, "outbox: message %s not found "
 	    "after it was queued", m->idem_key);
+}
+
+int
+store_outbox_sms_tx(struct db_tx *tx, const char *to, const char *key,
+    const char *body, const char *now, int64_t request_id, int64_t *id,
+    char **cause)
+{
+	struct store_outbox_new m = { .channel = "sms", .recipient = to,
+	    .body = body, .msg_class = "transactional", .idem_key = key };
+
+	return store_outbox_enqueue_tx(tx, &m, now, request_id, id, cause);
 }
 
 int

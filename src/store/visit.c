@@ -11,7 +11,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include "conf/conf.h"
 #include "db/db.h"
 #include "store/store.h"
+#include "store/store-int.h"
 #include "util/util.h"
 
 #define VISIT_COLS "v.id, r.ticket_no, v.visit_date, v.slot, v.phone, " \
@@ -45,20 +45,6 @@ static pthread_mutex_t visit_mtx = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- the policy ---- */
 
-/* "HH:MM" into minutes; -1 when it is not a time of day. */
-static int
-visit_hhmm(const char *s, size_t len)
-{
-	if (len != 5 || !isdigit((unsigned char)s[0]) ||
-	    !isdigit((unsigned char)s[1]) || s[2] != ':' ||
-	    !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
-		return -1;
-	if ((s[0] - '0') * 10 + s[1] - '0' > 23 || s[3] > '5')
-		return -1;
-	return ((s[0] - '0') * 10 + s[1] - '0') * 60 + (s[3] - '0') * 10 +
-	    s[4] - '0';
-}
-
 /* One "FROM-TO/CAPACITY". */
 static int
 visit_slot_parse(char *item, struct store_visit_slot *sl, char **why)
@@ -73,9 +59,7 @@ visit_slot_parse(char *item, struct store_visit_slot *sl, char **why)
 		return -1;
 	}
 	*cap++ = '\0';
-	if (strlen(item) != 11 || item[5] != '-' ||
-	    (sl->from = visit_hhmm(item, 5)) < 0 ||
-	    (sl->to = visit_hhmm(item + 6, 5)) < 0 || sl->to <= sl->from) {
+	if (store_stamp_range(item, &sl->from, &sl->to) == -1) {
 		*why = xasprintf("'%s' is not a time range HH:MM-HH:MM", item);
 		return -1;
 	}
@@ -360,20 +344,14 @@ static int
 visit_sms(struct db_tx *tx, const struct visit_tx *vt, int64_t id,
     int cancelled, int64_t *oid, char **cause)
 {
-	struct store_outbox_new m;
 	char key[64], *body;
 	int rc;
 
-	memset(&m, 0, sizeof m);
 	snprintf(key, sizeof key, "visit:%" PRId64 ":%s", id,
 	    cancelled ? "cancelled" : "booked");
-	m.channel = "sms";
-	m.recipient = vt->phone;
-	m.msg_class = "transactional";
-	m.idem_key = key;
-	m.body = body = visit_sms_text(vt, cancelled);
-	rc = store_outbox_enqueue_tx(tx, &m, vt->now, vt->request_id, oid,
-	    cause);
+	body = visit_sms_text(vt, cancelled);
+	rc = store_outbox_sms_tx(tx, vt->phone, key, body, vt->now,
+	    vt->request_id, oid, cause);
 	free(body);
 	return rc;
 }
@@ -426,13 +404,6 @@ visit_insert(struct db_tx *tx, struct visit_tx *vt, char **cause)
 	struct db_param a[3] = { { .type = DBV_TIMESTAMP },
 	    { .type = DBV_TIMESTAMP },
 	    { .type = DBV_INT, .i = vt->request_id } };
-	struct db_param e[5] = {
-		{ .type = DBV_INT, .i = vt->request_id },
-		{ .type = DBV_TIMESTAMP, .s = vt->now },
-		{ .type = DBV_TEXT, .s = vt->staff_no,
-		  .null = vt->staff_no == NULL },
-		{ .type = DBV_TEXT },
-	};
 	char at[20], detail[120];
 	int64_t id, oid;
 
@@ -451,15 +422,13 @@ visit_insert(struct db_tx *tx, struct visit_tx *vt, char **cause)
 	a[1].s = vt->now;
 	snprintf(detail, sizeof detail, "home visit %s %s booked%s",
 	    vt->date, vt->slot, vt->old_id ? " (moved)" : "");
-	e[3].s = detail;
 	return visit_run(NULL, tx, "UPDATE visits SET outbox_id = ? WHERE "
 	    "id = ?", u, 2, NULL, 0, NULL, cause) == -1 ||
 	    visit_run(NULL, tx, "UPDATE requests SET appointment_at = ?, "
 	    "appointment_confirmed = 1, updated_at = ? WHERE id = ?", a, 3,
 	    NULL, 0, NULL, cause) == -1 ||
-	    visit_run(NULL, tx, "INSERT INTO case_events (request_id, kind, "
-	    "at, staff_no, detail) VALUES (?, 'note', ?, ?, ?)", e, 4, NULL,
-	    0, NULL, cause) == -1 ? -1 : 0;
+	    store_case_event(tx, vt->request_id, "note", vt->now,
+	    vt->staff_no, detail, 0, cause) == -1 ? -1 : 0;
 }
 
 /* store_case_new.then of a booking. */
@@ -547,20 +516,16 @@ visit_callback_then(struct db_tx *tx, int64_t id, const char *no,
 	const struct store_visit_new *v = arg;
 	struct db_param p[3] = { { .type = DBV_TIMESTAMP, .s = now },
 	    { .type = DBV_INT, .i = id } };
-	struct db_param e[3] = { { .type = DBV_INT, .i = id },
-	    { .type = DBV_TIMESTAMP, .s = now }, { .type = DBV_TEXT } };
 	char detail[120];
 
 	(void)no;
 	snprintf(detail, sizeof detail, "remote help: call back %s%s%s",
 	    v->phone, v->purchase ? ", purchase " : "",
 	    v->purchase ? v->purchase : "");
-	e[2].s = detail;
 	return visit_run(NULL, tx, "UPDATE requests SET callback_at = ?, "
 	    "callback_done = 0 WHERE id = ?", p, 2, NULL, 0, NULL,
-	    cause) == -1 || visit_run(NULL, tx, "INSERT INTO case_events "
-	    "(request_id, kind, at, detail) VALUES (?, 'callback', ?, ?)", e,
-	    3, NULL, 0, NULL, cause) == -1 ? -1 : 0;
+	    cause) == -1 || store_case_event(tx, id, "callback", now, NULL,
+	    detail, 0, cause) == -1 ? -1 : 0;
 }
 
 int
@@ -653,11 +618,6 @@ visit_change_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	    { .type = DBV_TIMESTAMP, .s = vt->now },
 	    { .type = DBV_TEXT, .s = vc->ch->staff_no,
 	      .null = vc->ch->staff_no == NULL }, { .type = DBV_INT } };
-	struct db_param e[4] = { { .type = DBV_INT },
-	    { .type = DBV_TIMESTAMP, .s = vt->now },
-	    { .type = DBV_TEXT, .s = vc->ch->staff_no,
-	      .null = vc->ch->staff_no == NULL },
-	    { .type = DBV_TEXT, .s = detail } };
 	struct db_param a[2] = { { .type = DBV_TIMESTAMP, .s = vt->now },
 	    { .type = DBV_INT } };
 	int64_t oid;
@@ -680,13 +640,12 @@ visit_change_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	if (vc->to_date == NULL) {
 		vt->date = date;
 		vt->slot = slot;
-		e[0].i = a[1].i = vt->request_id;
+		a[1].i = vt->request_id;
 		snprintf(detail, sizeof detail, "home visit %s %s cancelled%s",
 		    date, slot, vc->ch->staff_no ? "" : " by phone");
 		if (visit_sms(tx, vt, vt->old_id, 1, &oid, &vc->cause) == -1 ||
-		    visit_run(NULL, tx, "INSERT INTO case_events (request_id, "
-		    "kind, at, staff_no, detail) VALUES (?, 'note', ?, ?, ?)",
-		    e, 4, NULL, 0, NULL, &vc->cause) == -1 ||
+		    store_case_event(tx, vt->request_id, "note", vt->now,
+		    vc->ch->staff_no, detail, 0, &vc->cause) == -1 ||
 		    visit_run(NULL, tx, "UPDATE requests SET appointment_at = "
 		    "NULL, appointment_confirmed = 0, updated_at = ? WHERE "
 		    "id = ?", a, 2, NULL, 0, NULL, &vc->cause) == -1)
@@ -950,9 +909,6 @@ visit_done_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	    { .type = DBV_TEXT, .s = vd->ch->staff_no },
 	    { .type = DBV_TEXT, .s = vd->note, .null = vd->note == NULL },
 	    { .type = DBV_INT } };
-	struct db_param e[4] = { { .type = DBV_INT },
-	    { .type = DBV_TIMESTAMP, .s = vd->now },
-	    { .type = DBV_TEXT, .s = vd->ch->staff_no }, { .type = DBV_TEXT } };
 
 	free(vd->cause);
 	vd->cause = NULL;
@@ -961,15 +917,13 @@ visit_done_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	if ((vd->cause = visit_done_refused(vd, date, status)) != NULL)
 		goto out;
 	u[3].i = id[0];
-	e[0].i = id[1];
-	e[3].s = detail = xasprintf("home visit %s %s done%s%.400s", date,
+	detail = xasprintf("home visit %s %s done%s%.400s", date,
 	    slot, vd->note ? ": " : "", vd->note ? vd->note : "");
 	if (visit_run(NULL, tx, "UPDATE visits SET status = 'done', "
 	    "changed_at = ?, changed_by = ?, note = ? WHERE id = ? AND "
 	    "status = 'booked'", u, 4, NULL, 0, NULL, &vd->cause) == -1 ||
-	    visit_run(NULL, tx, "INSERT INTO case_events (request_id, kind, "
-	    "at, staff_no, detail) VALUES (?, 'note', ?, ?, ?)", e, 4, NULL,
-	    0, NULL, &vd->cause) == -1)
+	    store_case_event(tx, id[1], "note", vd->now, vd->ch->staff_no,
+	    detail, 0, &vd->cause) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -30,6 +30,9 @@ dist_check_SCRIPTS += t/kefud-secret.sh
 # scripted calls.
 TESTS += t/member-flow.sh
 dist_check_SCRIPTS += t/member-flow.sh
+TESTS += t/member-engines-pg.sh t/member-engines-mariadb.sh
+dist_check_SCRIPTS += t/member-engines.sh t/member-engines-pg.sh \
+	t/member-engines-mariadb.sh
 EXTRA_DIST += t/data/flow/member-bad/main.xml
 ## kefu.case.*: cases from callers' voice messages (store/case.c).
 libkefu_a_SOURCES += src/svc/svc-case.c
@@ -46,8 +49,9 @@ dist_check_SCRIPTS += t/order-call.sh
 TESTS += t/order-kill.sh
 dist_check_SCRIPTS += t/order-kill.sh
 # Phone ordering end to end with the store on PostgreSQL and MariaDB
-TESTS += t/order-engines.sh
-dist_check_SCRIPTS += t/order-engines.sh
+TESTS += t/order-engines-pg.sh t/order-engines-mariadb.sh
+dist_check_SCRIPTS += t/order-engines.sh t/order-engines-pg.sh \
+	t/order-engines-mariadb.sh
 libkefu_a_SOURCES += src/svc/svc-staff.c
 nobase_dist_pkgdata_DATA += flows/staff.xml
 ## kefu.visit.*: after-sales by phone (store/visit.c, flows/aftersales.xml).

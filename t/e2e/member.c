@@ -28,56 +28,19 @@
 #include "e2e.h"
 #include "../tap.h"
 
-#define BYTES_S 8000            /* both families: 8-bit samples at 8000/s */
-#define SEG_MS 40000            /* wait for a segment to end */
-
-/* Compare segment seg with the prompt ids in list. */
-static int
-seg_ids(struct e2e *e, size_t seg, const char *list, enum e2e_cmp how)
-{
-	struct flow_prompts ps = { NULL, 0 };
-	int rc;
-
-	e2e_ids(&ps, list);
-	rc = e2e_seg(e, seg, SEG_MS, "zh-CN", &ps, how, NULL);
-	flow_prompts_clear(&ps);
-	return rc;
-}
-
 /* Compare segment seg, whole, with ids then value said as `as`. */
 static int
 seg_say(struct e2e *e, size_t seg, const char *list, const char *as,
     const char *value)
 {
 	struct flow_prompts ps = { NULL, 0 };
-	int rc = -1;
 
 	e2e_ids(&ps, list);
-	if (value != NULL && e2e_say(e, &ps, "zh-CN", as, value, NULL) == 0)
-		rc = e2e_seg(e, seg, SEG_MS, "zh-CN", &ps, E2E_WHOLE, NULL);
-	flow_prompts_clear(&ps);
-	return rc;
-}
-
-/* Keys typed during segment seg, once half a second of it played. */
-static int
-keys(struct e2e *e, size_t seg, const char *k)
-{
-	return e2e_key_at(e, seg, k, BYTES_S / 2);
-}
-
-/*
- * The caller hangs up during segment seg, which must be the start of
- * the prompts in list; kefu goes back to idle.
- */
-static int
-leave(struct e2e *e, size_t seg, const char *list)
-{
-	if (e2e_hangup_at(e, seg, MSIM_HUP_LOOP, BYTES_S / 2) == -1 ||
-	    seg_ids(e, seg, list, E2E_CUT) == -1 ||
-	    e2e_wait_end(e, 8000) == -1)
+	if (value == NULL || e2e_say(e, &ps, "zh-CN", as, value, NULL) == -1) {
+		flow_prompts_clear(&ps);
 		return -1;
-	return 0;       /* idle again: the call log is written before */
+	}
+	return e2e_seg_is(e, seg, &ps);
 }
 
 /* A member on paper with mobile and PIN and no service; number in no. */
@@ -112,20 +75,21 @@ sc_register(struct e2e *e)
 	char *no = NULL, *s;
 
 	ok(e2e_ring(e, mobile) == 0, "%s: call answered", f);
-	ok(keys(e, 0, "4") == 0 && keys(e, 1, "1") == 0 &&
-	    seg_ids(e, 1, "member.menu", E2E_CUT) == 0,
+	ok(e2e_keys(e, 0, "4") == 0 && e2e_keys(e, 1, "1") == 0 &&
+	    e2e_seg_ids(e, 1, "member.menu", E2E_CUT) == 0,
 	    "%s: 4 during the greeting, then the members' menu; 1 "
 	    "(register) during it", f);
 	ok(seg_say(e, 2, "reg.caller_is", "phone", mobile) == 0,
 	    "%s: exactly reg.caller_is and the caller ID said as a phone "
 	    "number", f);
-	ok(keys(e, 3, "1") == 0 && seg_ids(e, 3, "reg.use_caller",
+	ok(e2e_keys(e, 3, "1") == 0 && e2e_seg_ids(e, 3, "reg.use_caller",
 	    E2E_CUT) == 0, "%s: reg.use_caller; 1 takes the caller ID", f);
-	ok(keys(e, 4, "739146#") == 0 && seg_ids(e, 4, "reg.ask_pin",
+	ok(e2e_keys(e, 4, "739146#") == 0 && e2e_seg_ids(e, 4, "reg.ask_pin",
 	    E2E_CUT) == 0, "%s: reg.ask_pin; the PIN typed", f);
-	ok(keys(e, 5, "739146#") == 0 && seg_ids(e, 5, "reg.ask_pin_again",
-	    E2E_CUT) == 0, "%s: reg.ask_pin_again; the same PIN", f);
-	ok(seg_ids(e, 6, "reg.done", E2E_WHOLE) == 0,
+	ok(e2e_keys(e, 5, "739146#") == 0 && e2e_seg_ids(e, 5,
+	    "reg.ask_pin_again", E2E_CUT) == 0,
+	    "%s: reg.ask_pin_again; the same PIN", f);
+	ok(e2e_seg_ids(e, 6, "reg.done", E2E_WHOLE) == 0,
 	    "%s: exactly reg.done", f);
 	no = e2e_text(e, "SELECT customer_no FROM members WHERE mobile = ?",
 	    mobile);
@@ -134,13 +98,13 @@ sc_register(struct e2e *e)
 	    "none");
 	ok(seg_say(e, 7, "reg.your_no", "digits", no) == 0,
 	    "%s: exactly reg.your_no and the number digit by digit", f);
-	ok(keys(e, 8, "1") == 0 && seg_ids(e, 8, "reg.repeat", E2E_CUT) == 0,
-	    "%s: reg.repeat; 1 to hear it again", f);
+	ok(e2e_keys(e, 8, "1") == 0 && e2e_seg_ids(e, 8, "reg.repeat",
+	    E2E_CUT) == 0, "%s: reg.repeat; 1 to hear it again", f);
 	ok(seg_say(e, 9, "reg.your_no", "digits", no) == 0,
 	    "%s: the number again, exactly", f);
-	ok(keys(e, 10, "*") == 0 && seg_ids(e, 10, "reg.repeat",
+	ok(e2e_keys(e, 10, "*") == 0 && e2e_seg_ids(e, 10, "reg.repeat",
 	    E2E_CUT) == 0, "%s: reg.repeat; * to go back", f);
-	ok(leave(e, 11, "member.menu") == 0,
+	ok(e2e_leave(e, 11, "member.menu") == 0,
 	    "%s: the members' menu; the caller hangs up", f);
 	is_int(e2e_count(e, "SELECT COUNT(*) FROM members WHERE mobile = ? "
 	    "AND registered_via = 'phone' AND status = 'active' AND pin_hash "
@@ -188,18 +152,19 @@ sc_identify(struct e2e *e)
 	ok(add_member(e, mobile, "2468", no) == 0, "%s: a member on paper, "
 	    "no services yet", f);
 	ok(e2e_ring(e, mobile) == 0, "%s: call from the member's mobile", f);
-	ok(keys(e, 0, "4") == 0 && keys(e, 1, "3") == 0,
+	ok(e2e_keys(e, 0, "4") == 0 && e2e_keys(e, 1, "3") == 0,
 	    "%s: 4, then 3 (subscribe SMS specials)", f);
-	ok(keys(e, 2, "2468#") == 0 && seg_ids(e, 2, "member.ask_pin",
+	ok(e2e_keys(e, 2, "2468#") == 0 && e2e_seg_ids(e, 2, "member.ask_pin",
 	    E2E_CUT) == 0, "%s: recognised by caller ID: only the PIN "
 	    "asked", f);
-	ok(seg_ids(e, 3, "sms.subscribed", E2E_WHOLE) == 0,
+	ok(e2e_seg_ids(e, 3, "sms.subscribed", E2E_WHOLE) == 0,
 	    "%s: exactly sms.subscribed", f);
-	ok(keys(e, 4, "4") == 0 && seg_ids(e, 4, "member.menu", E2E_CUT) == 0,
+	ok(e2e_keys(e, 4, "4") == 0 && e2e_seg_ids(e, 4, "member.menu",
+	    E2E_CUT) == 0,
 	    "%s: the members' menu; 4 (cancel)", f);
-	ok(seg_ids(e, 5, "sms.cancelled", E2E_WHOLE) == 0,
+	ok(e2e_seg_ids(e, 5, "sms.cancelled", E2E_WHOLE) == 0,
 	    "%s: exactly sms.cancelled, without a second PIN", f);
-	ok(leave(e, 6, "member.menu") == 0,
+	ok(e2e_leave(e, 6, "member.menu") == 0,
 	    "%s: the caller hangs up in the menu", f);
 	ref = e2e_text(e, "SELECT call_ref FROM consent_ledger WHERE "
 	    "action = 'subscribe' AND via = 'phone' AND address = ?", mobile);
@@ -221,27 +186,29 @@ sc_identify(struct e2e *e)
 	free(s);
 
 	ok(e2e_ring(e, mobile) == 0, "%s: the next call", f);
-	ok(keys(e, 0, "4") == 0 && keys(e, 1, "2") == 0 &&
-	    keys(e, 2, "2468#") == 0, "%s: 4, 2 (change details), the PIN", f);
-	ok(keys(e, 3, "3") == 0 && seg_ids(e, 3, "member.change_menu",
+	ok(e2e_keys(e, 0, "4") == 0 && e2e_keys(e, 1, "2") == 0 &&
+	    e2e_keys(e, 2, "2468#") == 0,
+	    "%s: 4, 2 (change details), the PIN", f);
+	ok(e2e_keys(e, 3, "3") == 0 && e2e_seg_ids(e, 3, "member.change_menu",
 	    E2E_CUT) == 0, "%s: identified: the change menu; 3 (PIN)", f);
-	ok(keys(e, 4, "97531#") == 0 && seg_ids(e, 4, "member.ask_new_pin",
-	    E2E_CUT) == 0 && keys(e, 5, "97531#") == 0 &&
-	    seg_ids(e, 5, "reg.ask_pin_again", E2E_CUT) == 0,
+	ok(e2e_keys(e, 4, "97531#") == 0 && e2e_seg_ids(e, 4,
+	    "member.ask_new_pin", E2E_CUT) == 0 &&
+	    e2e_keys(e, 5, "97531#") == 0 &&
+	    e2e_seg_ids(e, 5, "reg.ask_pin_again", E2E_CUT) == 0,
 	    "%s: the new PIN, twice", f);
-	ok(seg_ids(e, 6, "member.changed", E2E_WHOLE) == 0,
+	ok(e2e_seg_ids(e, 6, "member.changed", E2E_WHOLE) == 0,
 	    "%s: exactly member.changed", f);
-	ok(leave(e, 7, "member.change_menu") == 0, "%s: the caller hangs "
+	ok(e2e_leave(e, 7, "member.change_menu") == 0, "%s: the caller hangs "
 	    "up", f);
 
 	ok(e2e_ring(e, mobile) == 0, "%s: a third call", f);
-	ok(keys(e, 0, "4") == 0 && keys(e, 1, "2") == 0 &&
-	    keys(e, 2, "2468#") == 0, "%s: the old PIN", f);
-	ok(seg_ids(e, 3, "member.wrong_pin", E2E_WHOLE) == 0,
+	ok(e2e_keys(e, 0, "4") == 0 && e2e_keys(e, 1, "2") == 0 &&
+	    e2e_keys(e, 2, "2468#") == 0, "%s: the old PIN", f);
+	ok(e2e_seg_ids(e, 3, "member.wrong_pin", E2E_WHOLE) == 0,
 	    "%s: exactly member.wrong_pin", f);
-	ok(keys(e, 4, "97531#") == 0 && seg_ids(e, 4, "member.ask_pin",
+	ok(e2e_keys(e, 4, "97531#") == 0 && e2e_seg_ids(e, 4, "member.ask_pin",
 	    E2E_CUT) == 0, "%s: asked again; the new PIN", f);
-	ok(leave(e, 5, "member.change_menu") == 0, "%s: identified: the "
+	ok(e2e_leave(e, 5, "member.change_menu") == 0, "%s: identified: the "
 	    "change menu", f);
 	s = e2e_last_col(e, "path");
 	like(s, "identify:check_known identify:wrong_pin identify:known_pin "
@@ -269,20 +236,20 @@ sc_lockout(struct e2e *e)
 
 	ok(add_member(e, mobile, "1357", no) == 0, "%s: a member", f);
 	ok(e2e_ring(e, mobile) == 0, "%s: call answered", f);
-	ok(keys(e, 0, "4") == 0 && keys(e, 1, "2") == 0, "%s: 4, 2", f);
+	ok(e2e_keys(e, 0, "4") == 0 && e2e_keys(e, 1, "2") == 0, "%s: 4, 2", f);
 	for (i = 0, seg = 2; i < nitems(wrong); i++, seg += 2) {
-		if (keys(e, seg, wrong[i]) == -1 || seg_ids(e, seg,
+		if (e2e_keys(e, seg, wrong[i]) == -1 || e2e_seg_ids(e, seg,
 		    "member.ask_pin", E2E_CUT) == -1)
 			bad++;
-		if (i + 1 < nitems(wrong) && seg_ids(e, seg + 1,
+		if (i + 1 < nitems(wrong) && e2e_seg_ids(e, seg + 1,
 		    "member.wrong_pin", E2E_WHOLE) == -1)
 			bad++;
 	}
 	is_int(bad, 0, "%s: four wrong PINs, each answered with exactly "
 	    "member.wrong_pin and asked again; a fifth", f);
-	ok(seg_ids(e, 11, "member.locked", E2E_WHOLE) == 0,
+	ok(e2e_seg_ids(e, 11, "member.locked", E2E_WHOLE) == 0,
 	    "%s: the fifth: exactly member.locked", f);
-	ok(leave(e, 12, "member.menu") == 0,
+	ok(e2e_leave(e, 12, "member.menu") == 0,
 	    "%s: not identified: back in the members' menu", f);
 	is_int(e2e_count(e, "SELECT pin_failures FROM members WHERE "
 	    "customer_no = ?", no), 5, "%s: five wrong PINs counted", f);
@@ -291,11 +258,11 @@ sc_lockout(struct e2e *e)
 	    "cool-down ends", f);
 
 	ok(e2e_ring(e, mobile) == 0, "%s: the next call", f);
-	ok(keys(e, 0, "4") == 0 && keys(e, 1, "2") == 0 &&
-	    keys(e, 2, "1357#") == 0, "%s: 4, 2, the right PIN", f);
-	ok(seg_ids(e, 3, "member.locked", E2E_WHOLE) == 0,
+	ok(e2e_keys(e, 0, "4") == 0 && e2e_keys(e, 1, "2") == 0 &&
+	    e2e_keys(e, 2, "1357#") == 0, "%s: 4, 2, the right PIN", f);
+	ok(e2e_seg_ids(e, 3, "member.locked", E2E_WHOLE) == 0,
 	    "%s: the sixth, though right: exactly member.locked", f);
-	ok(leave(e, 4, "member.menu") == 0,
+	ok(e2e_leave(e, 4, "member.menu") == 0,
 	    "%s: back in the menu", f);
 	s = e2e_last_queries(e, 0);
 	like(s, "kefu.member.identify(no=", "%s: the identify query", f);

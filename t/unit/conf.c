@@ -320,6 +320,20 @@ main(void)
 	    "sim line without device");
 	bad("[datasource]\nconnect = DSN=a\n",
 	    "kefu.conf:1: [datasource] needs a name", "nameless datasource");
+	/* every named section: its name checked, a name given once */
+	bad("[line a]\ntype = sim\n[line a]\n",
+	    "kefu.conf:3: line 'a' is defined twice", "duplicate line");
+	bad("[gsm g]\ndevice = /dev/ttyUSB0\n[gsm g]\n",
+	    "kefu.conf:3: gsm modem 'g' is defined twice", "duplicate gsm");
+	bad("[sms-gateway g]\nurl = https://sms.example/\n[sms-gateway g]\n",
+	    "kefu.conf:3: sms-gateway 'g' is defined twice",
+	    "duplicate sms-gateway");
+	bad("[gsm]\n", "kefu.conf:1: [gsm] needs a name of letters, digits, "
+	    "'-', '_' or '.'", "nameless gsm");
+	bad("[sms-gateway a/b]\n", "kefu.conf:1: [sms-gateway] needs a name",
+	    "sms-gateway name with a slash");
+	bad("[department]\n", "kefu.conf:1: [department] needs a name",
+	    "nameless department");
 	bad("[datasource x]\nconnect = DSN=a\nread-only = maybe\n",
 	    "kefu.conf:3: read-only = maybe: expected yes or no", "bad bool");
 	bad("[datasource x]\nconnect = DSN=a\nfailover = DSN=b||DSN=c\n",

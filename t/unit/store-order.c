@@ -139,6 +139,12 @@ test_policy(void)
 	    "with file and line: %s", cause ? cause : "");
 	free(cause);
 	cause = NULL;
+	pol = policy("[store]\norder-slots = 09:00-11:00/8:00/3\n", &cause);
+	ok(pol == NULL && cause != NULL && strstr(cause, "cut-off '8:00' is "
+	    "not a time of day"), "a cut-off not HH:MM is refused: %s",
+	    cause ? cause : "");
+	free(cause);
+	cause = NULL;
 	pol = policy("[store]\norder-slots = 9-11/8/3\n", &cause);
 	ok(pol == NULL && cause != NULL && strstr(cause, "HH:MM-HH:MM"),
 	    "a range not HH:MM-HH:MM is refused: %s", cause ? cause : "");

@@ -82,6 +82,12 @@ test_policy(void)
 		  "11:00-13:00 overlap" },
 		{ "[visits]\nsunday = 09:00-12:00\n", "test.conf:2: [visits] "
 		  "sunday: '09:00-12:00' is not FROM-TO/CAPACITY" },
+		{ "[visits]\nmonday = 12:00-09:00/2\n", "test.conf:2: [visits] "
+		  "monday: '12:00-09:00' is not a time range" },
+		{ "[visits]\nmonday = 09:00-24:00/2\n", "test.conf:2: [visits] "
+		  "monday: '09:00-24:00' is not a time range" },
+		{ "[visits]\nmonday = 09:60-10:00/2\n", "test.conf:2: [visits] "
+		  "monday: '09:60-10:00' is not a time range" },
 	};
 	struct store_visit_policy *pol = NULL;
 	struct conf *conf;
