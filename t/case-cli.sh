@@ -10,6 +10,10 @@
 # database of its own (tap_engine).
 tap_name=case-cli${KEFU_ENGINE:+-$KEFU_ENGINE}
 . "$(dirname "$0")/tap.sh"
+# Dates and cut-offs are taken once, at the start: a run that crossed
+# midnight failed (the case, notice, visit or order of "today" was
+# tomorrow's by the time it was checked).  Start at 13:00 local time.
+tap_hour 13:00
 
 tap_engine
 

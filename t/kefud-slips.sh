@@ -6,6 +6,10 @@
 # cleanly.  Skips without KEFU_TEST_CUPS unless KEFU_TEST_REQUIRE_SERVERS=1.
 tap_name=kefud-slips
 . "$(dirname "$0")/tap.sh"
+# Dates and cut-offs are taken once, at the start: a run that crossed
+# midnight failed (the case, notice, visit or order of "today" was
+# tomorrow's by the time it was checked).  Start at 13:00 local time.
+tap_hour 13:00
 
 tap_cups kd
 

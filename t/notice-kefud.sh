@@ -10,6 +10,10 @@
 # (role staff) is refused before any recording is made.
 tap_name=notice-kefud
 . "$(dirname "$0")/tap.sh"
+# Dates and cut-offs are taken once, at the start: a run that crossed
+# midnight failed (the case, notice, visit or order of "today" was
+# tomorrow's by the time it was checked).  Start at 13:00 local time.
+tap_hour 13:00
 call="python3 $KEFU_SRCDIR/t/case-call.py"
 
 for p in sqlite3 sox python3; do

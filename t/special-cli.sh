@@ -7,6 +7,9 @@
 # t/special-cli-mariadb.sh; tap_engine).
 tap_name=special-cli${KEFU_ENGINE:+-$KEFU_ENGINE}
 . "$(dirname "$0")/tap.sh"
+# "Today" is taken once, at the start: a run across midnight would check
+# yesterday's against kefu's new day.  Start at 13:00 local time.
+tap_hour 13:00
 
 tap_conf
 tap_engine catalog

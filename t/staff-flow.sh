@@ -10,6 +10,9 @@
 # no PIN in any output or log.
 tap_name=staff-flow
 . "$(dirname "$0")/tap.sh"
+# "Today" is taken once, at the start: a run across midnight would check
+# yesterday's against kefu's new day.  Start at 13:00 local time.
+tap_hour 13:00
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	echo "1..0 # SKIP sqlite3 not installed"

@@ -128,6 +128,33 @@ tap_clock_ms(void)
 	h_;								\
 })
 
+/*
+ * The local time starts at hh:mm, or up to 14 minutes before, whatever
+ * the hour the test runs at (TZ with a whole quarter-hour offset from
+ * UTC-11:45 to UTC+14:00, as build-aux/test-tz and tap_hour in t/tap.sh
+ * make): for a test that takes "today" once and checks it later.  Call
+ * it first, before any thread or child: they inherit it.
+ */
+static void tap_hour(int hh, int mm) __attribute__((unused));
+static void
+tap_hour(int hh, int mm)
+{
+	char tz[16];
+	long off;
+
+	off = ((hh * 60L + mm - time(NULL) / 60 % 1440) % 1440 + 1440) % 1440;
+	off -= off % 15;
+	if (off > 14 * 60)      /* real zones: UTC-11:45 to UTC+14:00 */
+		snprintf(tz, sizeof tz, "KFT+%02ld:%02ld", (1440 - off) / 60,
+		    (1440 - off) % 60);
+	else
+		snprintf(tz, sizeof tz, "KFT-%02ld:%02ld", off / 60, off % 60);
+	setenv("TZ", tz, 1);
+	tzset();
+	tap_diag("local time set to %02d:%02d or a little before (TZ=%s)",
+	    hh, mm, tz);
+}
+
 static int tap_done(void) __attribute__((unused));
 static int
 tap_done(void)

@@ -8,7 +8,8 @@
 # line), tap_flows (a copy of the flows to change), tap_store (a store
 # with the demo catalog), tap_engine (the store on SQLite, PostgreSQL or
 # MariaDB: $KEFU_ENGINE), tap_kefud (start the daemon), tap_wait (wait
-# for an event), tap_stop (stop it), tap_cups (a printer queue);
+# for an event), tap_stop (stop it), tap_cups (a printer queue),
+# tap_hour (the local time of day the test starts at);
 # end with "tap_done".  One vocabulary for every shell test: a test adds
 # helpers of its own only for what these cannot say.
 : "${KEFU_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -326,6 +327,16 @@ tap_cups() {
 	trap 'lpadmin -x "$q" 2>/dev/null; tap_cleanup' EXIT
 }
 # skip REASON: a test that cannot run here, counted as skipped.
+# tap_hour HH:MM: the test's local time starts at HH:MM whatever the hour
+# it runs at (TZ from build-aux/test-tz), for a test whose set-up is tied
+# to the time of day (a cut-off, "today" across midnight).  kefu, kefud
+# and the tools the test runs follow TZ; the database servers keep their
+# own zone.
+tap_hour() {
+	TZ=$(sh "$KEFU_SRCDIR/build-aux/test-tz" "$1") || exit 2
+	export TZ
+	echo "# local time now $(date '+%Y-%m-%d %H:%M:%S') (TZ=$TZ)"
+}
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 # The plan and the exit status.
 tap_done() {

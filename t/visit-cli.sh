@@ -13,6 +13,10 @@
 # t/visit-cli-mariadb.sh; tap_engine).
 tap_name=visit-cli${KEFU_ENGINE:+-$KEFU_ENGINE}
 . "$(dirname "$0")/tap.sh"
+# Dates and cut-offs are taken once, at the start: a run that crossed
+# midnight failed (the case, notice, visit or order of "today" was
+# tomorrow's by the time it was checked).  Start at 13:00 local time.
+tap_hour 13:00
 
 tap_conf
 tap_sql

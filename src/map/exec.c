@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "map/map-int.h"
 #include "util/util.h"
@@ -66,8 +67,8 @@ map_exec_input(const struct map_var *in, size_t nin, const char *name)
 }
 
 /*
- * Bytes needed for the canonical text of every decimal input and the
- * LIKE pattern of every match= one.
+ * Bytes needed for the canonical text of every decimal input, the
+ * LIKE pattern of every match= one and the date of a default="today" one.
  */
 static size_t
 map_exec_room(const struct map *m, const char **vals)
@@ -77,12 +78,34 @@ map_exec_room(const struct map *m, const char **vals)
 	for (i = 0; i < m->info.nparams; i++) {
 		if (vals[i] == NULL)
 			continue;
+		if (m->params[i].today)
+			n += MAP_TODAY_LEN;
 		if (m->params[i].type == MAPP_DECIMAL)
 			n += strlen(vals[i]) + 3;
 		else if (m->params[i].match != MAPM_EXACT)
 			n += 2 * strlen(vals[i]) + 3;
 	}
 	return n;
+}
+
+/*
+ * default="today": kefu's own local date, not the database server's
+ * CURRENT_DATE (a server in another time zone has another date for
+ * hours each night).
+ */
+static const char *
+map_exec_today(const struct map_param_info *p, const char *v,
+    char today[MAP_TODAY_LEN])
+{
+	struct tm tm;
+	time_t t;
+
+	if (!p->today || (v != NULL && *v != '\0'))
+		return v;
+	t = time(NULL);
+	localtime_r(&t, &tm);
+	strftime(today, MAP_TODAY_LEN, "%Y-%m-%d", &tm);
+	return today;
 }
 
 static void
@@ -145,20 +168,26 @@ map_exec_bind(const struct map *m, const struct map_var *in, size_t nin,
 	size_t np = m->info.nparams, i;
 	const char *stackv[16], **vals = stackv;
 	struct db_param *pv;
-	char *room;
+	char *room, today[MAP_TODAY_LEN];
 
 	if (np > nitems(stackv))
 		vals = xcalloc(np, sizeof *vals);
 	for (i = 0; i < np; i++) {
-		vals[i] = map_exec_input(in, nin, m->params[i].name);
+		vals[i] = map_exec_today(&m->params[i],
+		    map_exec_input(in, nin, m->params[i].name), today);
 		if (map_exec_check(&m->params[i], &vals[i], res) == -1)
 			goto fail;
 	}
 	i = map_exec_room(m, vals);
 	room = res->buf_ = i != 0 ? xmalloc(i) : NULL;
 	pv = res->params_ = xcalloc(np + sql->nmarkers + 1, sizeof *pv);
-	for (i = 0; i < np; i++)
+	for (i = 0; i < np; i++) {
+		if (vals[i] == today) {         /* kept beyond this frame */
+			vals[i] = strcpy(room, today);
+			room += MAP_TODAY_LEN;
+		}
 		map_exec_value(&m->params[i], vals[i], special, &pv[i], &room);
+	}
 	for (i = 0; i < sql->nmarkers; i++)
 		pv[np + i] = pv[sql->markers[i]];
 	res->params = pv + np;

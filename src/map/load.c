@@ -230,6 +230,11 @@ map_load_param(struct map_loader *ld, struct map *m, xmlNode *node)
 	p->max = map_load_decimal(m, map_load_attr(m, node, "max"));
 	v = map_load_attr(m, node, "optional");
 	p->optional = v != NULL && strcmp(v, "yes") == 0;
+	v = map_load_attr(m, node, "default");
+	p->today = v != NULL && strcmp(v, "today") == 0;
+	if (p->today && p->type != MAPP_DATE)
+		xml_err(&ld->xe, p->line, "parameter '%s': default=\"today\" "
+		    "needs type=\"date\"", p->name);
 	p->match = map_load_enum(map_load_attr(m, node, "match"),
 	    map_param_matches, MAPM_EXACT);
 	if (p->match != MAPM_EXACT)

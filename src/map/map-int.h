@@ -11,6 +11,8 @@
 
 #include "map/map.h"
 
+#define MAP_TODAY_LEN 11        /* "YYYY-MM-DD" of default="today" */
+
 /*
  * The text a mapping sends to one adapter (its dialect's variant, with
  * the adapter's row limit when on-many is first/many) and that text's

@@ -102,6 +102,8 @@ struct map_param_info {
 	const char *name;       /* flow variable read; placeholder :name */
 	enum map_ptype type;
 	int optional;           /* 1: missing (or empty non-text) binds NULL */
+	int today;              /* 1: missing or empty binds kefu's local
+				   date (default="today") */
 	size_t min_len;         /* characters; 0: no bound */
 	size_t max_len;         /* characters; 0: no bound */
 	const char *pattern;    /* POSIX ERE the whole value matches, or NULL */

@@ -180,7 +180,8 @@ svc_map_describe(void *arg, const char *name, struct flow_mapinfo *info)
 	for (i = 0; i < mi->nparams && i < FLOW_MAP_MAX; i++) {
 		info->params[i].name = mi->params[i].name;
 		info->params[i].type = svc_paramtype(mi->params[i].type);
-		info->params[i].optional = mi->params[i].optional;
+		info->params[i].optional = mi->params[i].optional ||
+		    mi->params[i].today;
 	}
 	info->nparams = i;
 	for (i = 0; i < mi->ncolumns && i < FLOW_MAP_MAX; i++) {

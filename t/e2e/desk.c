@@ -489,6 +489,8 @@ main(void)
 	const char *names[nitems(jobs)];
 	size_t i;
 
+	/* "today" of a notice and of shifts is checked after the call */
+	tap_hour(13, 0);
 	for (i = 0; i < nitems(jobs); i++)
 		names[i] = jobs[i].name;
 	/* keys come half a second into prompts of 3 s and more */

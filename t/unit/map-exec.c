@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "map/map-int.h"
@@ -288,6 +289,57 @@ test_promo(struct env *e)
 	is_str(map_reason_name(r.reason), "out-of-range", "%s: reason",
 	    e->label);
 	map_res_free(&r);
+}
+
+/*
+ * default="today" binds kefu's local date, whatever the server's time
+ * zone: with the clock set so that the local date is not UTC's (servers
+ * in CI keep UTC), a server's CURRENT_DATE would be a day off.
+ */
+static void
+test_today(struct env *e)
+{
+	struct map_var in[2] = { { "plu", "1002" }, { "day", "" } };
+	const char *tz = getenv("TZ");
+	char *saved = tz ? xstrdup(tz) : NULL, today[11], utc[11];
+	struct map_res r;
+	struct tm tm;
+	time_t t = time(NULL);
+
+	gmtime_r(&t, &tm);
+	/* local time 12 hours ahead of UTC, or behind: another date */
+	setenv("TZ", tm.tm_hour >= 12 ? "KFT-12" : "KFT+12", 1);
+	tzset();
+	strftime(utc, sizeof utc, "%Y-%m-%d", &tm);
+	localtime_r(&t, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	ok(strcmp(today, utc) != 0, "%s: local date %s, UTC's %s", e->label,
+	    today, utc);
+	is_str(map_outcome_name(map_exec(e->good, "promo_today", in, 1, &r)),
+	    "empty", "%s: no promotion of 1002 today: %s", e->label, r.error);
+	ok(r.nparams == 3 && !r.params[1].null && r.params[1].s != NULL &&
+	    strncmp(r.params[1].s, today, 10) == 0 && r.params[2].s != NULL &&
+	    strncmp(r.params[2].s, today, 10) == 0, "%s: day missing: kefu's "
+	    "local date is bound (%s)", e->label, r.nparams == 3 &&
+	    r.params[1].s ? r.params[1].s : "NULL");
+	map_res_free(&r);
+	is_str(map_outcome_name(map_exec(e->good, "promo_today", in, 2, &r)),
+	    "empty", "%s: day empty: today too: %s", e->label, r.error);
+	ok(r.nparams == 3 && r.params[1].s != NULL &&
+	    strncmp(r.params[1].s, today, 10) == 0, "%s: ... bound as today",
+	    e->label);
+	map_res_free(&r);
+	in[0].value = "1001";
+	in[1].value = "2026-06-15";
+	is_str(map_outcome_name(map_exec(e->good, "promo_today", in, 2, &r)),
+	    "found", "%s: a day given is used: %s", e->label, r.error);
+	map_res_free(&r);
+	if (saved != NULL)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
 }
 
 /* Input that would break a pasted statement changes nothing when bound. */
@@ -664,6 +716,7 @@ run_all(const char *label, const char *connect, int slow)
 		test_found(&e);
 		test_rows(&e);
 		test_promo(&e);
+		test_today(&e);
 		test_injection(&e);
 		test_like(&e);
 		test_procedure(&e);

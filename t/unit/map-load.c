@@ -45,7 +45,7 @@ test_good(void)
 	free(dir);
 	if (set == NULL)
 		return;
-	is_int(map_count(set), 5, "five mappings");
+	is_int(map_count(set), 6, "six mappings");
 	is_str(map_info(map_at(set, 0))->name, "barcode", "sorted by name");
 	ok(map_find(set, "nope") == NULL, "unknown name not found");
 	m = map_find(set, "price");
@@ -84,6 +84,10 @@ test_good(void)
 	is_int(mi->on_many, MAP_ON_MANY_FIRST, "promo: on-many first");
 	is_int(mi->sql[0].nmarkers, 3, "promo: three markers");
 	is_int(mi->sql[0].markers[2], 1, "promo: third marker is :day");
+	is_int(mi->params[1].today, 0, "promo: day has no default");
+	mi = map_info(map_find(set, "promo_today"));
+	is_int(mi->params[1].today, 1, "promo_today: day defaults to today");
+	is_int(mi->params[1].optional, 0, "... which is not optional=");
 	mi = map_info(map_find(set, "stock_set"));
 	is_int(mi->writes, 1, "stock_set writes");
 	is_int(mi->rows, MAPROWS_NONE, "stock_set: no rows");

@@ -6,12 +6,15 @@
  * answer a caller's questions through the shipped catalog mappings
  * (map_exec), as the price, promotions and notices flows do.  The same
  * portable catalog SQL is built on PostgreSQL and MariaDB when set.
+ * The test runs with kefu's local date a day off UTC's (TZ): "today" is
+ * kefu's date on every server, whatever the server's zone.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -29,6 +32,42 @@ source_for(void *arg, const char *name)
 {
 	(void)arg;
 	return strcmp(name, "catalog") == 0 ? catalog_src : NULL;
+}
+
+/*
+ * Local time 12 hours ahead of UTC or behind, so that kefu's date is
+ * not the date of a server kept in UTC (CI's are).
+ */
+static void
+other_date_than_utc(void)
+{
+	struct tm tm;
+	time_t t = time(NULL);
+
+	gmtime_r(&t, &tm);
+	setenv("TZ", tm.tm_hour >= 12 ? "KFT-12" : "KFT+12", 1);
+	tzset();
+}
+
+/* A notice valid on kefu's today only: the server's date would miss it. */
+static void
+test_today_only(const char *today)
+{
+	struct db_query q;
+	struct db_result *res = NULL;
+	struct db_err err;
+	char *sql;
+
+	memset(&q, 0, sizeof q);
+	q.sql = sql = xasprintf("INSERT INTO notices (id, title, body, "
+	    "valid_from, valid_to) VALUES (990001, '今日限定', '只在今天', "
+	    "'%s', '%s')", today, today);
+	q.writes = 1;
+	ok(db_run(catalog_src, &q, &res, &err) == 0, "a notice for %s only",
+	    today);
+	if (res != NULL)
+		db_result_free(res);
+	free(sql);
 }
 
 /* "2.9" and "2.90" are the same decimal; "2.8999999" is not. */
@@ -133,6 +172,7 @@ test_mappings(const char *srcdir, const struct demo *d, const char *today)
 	is_int(r.nrows, want, "all %zu of them", want);
 	map_res_free(&r);
 
+	test_today_only(today);
 	is_int(map_exec(set, "catalog.notices_today", NULL, 0, &r), MAP_FOUND,
 	    "catalog.notices_today");
 	ok(r.nrows >= 5, "several notices valid today (%zu)", r.nrows);
@@ -140,6 +180,11 @@ test_mappings(const char *srcdir, const struct demo *d, const char *today)
 		if (strstr(MAP_ROW(&r, i, 0)->s, "旧公告") != NULL)
 			break;
 	ok(i == r.nrows, "an expired notice is not read");
+	for (i = 0; i < r.nrows; i++)
+		if (strcmp(MAP_ROW(&r, i, 0)->s, "今日限定") == 0)
+			break;
+	ok(i < r.nrows, "the notice of kefu's today is read (%s; UTC's date "
+	    "is another)", today);
 	map_res_free(&r);
 
 	in = (struct map_var){ "staff_no", "1001" };
@@ -230,6 +275,7 @@ main(void)
 	char *conn, *db, *sqldir, *adir, *bad, *cmd, *cause = NULL, today[11];
 	static char *list[1];
 
+	other_date_than_utc();
 	srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") : ".";
 	sqldir = xasprintf("%s/sql", srcdir);
 	db = xasprintf("/tmp/kefu-catalog-%ld.db", (long)getpid());
