@@ -34,6 +34,7 @@
 #define TIMEOUT_MS 2000         /* query-timeout and connect-timeout */
 #define SEG_MS 30000
 static const char code[] = "6971105000018";
+static const char code_hash[] = "6971105000018#";
 static const char water[] = "农夫山泉饮用天然水";
 
 /* The set-up: like e2e_open, with the catalog on PostgreSQL via px. */
@@ -288,19 +289,17 @@ ask(struct e2e *e, size_t seg, int leave, uint64_t *key_ms, uint64_t *ans_ms,
 	*rseg = seg + 1;
 	if (seg_started(e, seg, SEG_MS) == 0)
 		return H_OTHER;
-	/* As a caller does: a moment into the prompt (barge-in), then #. */
-	msim_dtmf(e->sim, code, 200);
 	/*
-	 * # a moment after the code, as a caller types it.  A guess, not an
-	 * event: on a loaded machine the code's keys may not all be out by
-	 * then, and the caller is heard as "invalid" (seen once with an ASan
-	 * run beside the suite).
+	 * As a caller does: a moment into the prompt (barge-in), the code,
+	 * then #, all in one go (the simulator sends the keys in order; #
+	 * sent after a guessed pause could overtake the code's last keys on
+	 * a loaded machine, and the caller was heard as "invalid").
 	 */
-	sleep_ms(200 + 20 * (unsigned)strlen(code) + 200);
-	*key_ms = now_ms();
-	msim_dtmf(e->sim, "#", 0);
+	msim_dtmf(e->sim, code_hash, 200);
 	if ((r = first_sound(e, seg + 1, ans_ms)) == -1)
 		return H_OTHER;
+	/* # is the last key pressed: when it went out, by the same clock */
+	*key_ms = msim_last_key_us(e->sim) / 1000;
 	*rseg = (size_t)r;
 	if (leave)
 		msim_hangup_at_byte(e->sim, MSIM_HUP_LOOP, 4000);

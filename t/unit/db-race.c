@@ -32,7 +32,13 @@
 #include "../tap.h"
 
 #define RACE_TIMEOUT_MS 300     /* query-timeout */
-#define RACE_THAW_MS 2000       /* the network is frozen this long */
+/*
+ * The network is frozen this long: past query-timeout and its half
+ * second, so that a statement ended only by the thaw fails the bound.
+ */
+#define RACE_THAW_MS 1000
+/* A connect through the proxy answers within this (load, not speed). */
+#define RACE_CONNECT_MS 10000
 
 static const struct db_adapters *ads;
 
@@ -108,7 +114,8 @@ race_pg(const char *pg, int cycles, struct churn *r)
 	}
 	for (i = 0; i < cycles; i++) {
 		/* Connections made while the other clients come and go. */
-		answers += tap_wait(query(src, "SELECT 1", &err) == 0, 3000);
+		answers += tap_wait(query(src, "SELECT 1", &err) == 0,
+		    RACE_CONNECT_MS);
 		if (proxy_mode(&px, PROXY_FROZEN) == 0)
 			tap_diag("the proxy does not answer");
 		t.px = &px;
