@@ -1,6 +1,7 @@
 ## e-mail benchmark (owned by msg/): the outbox worker into Postfix's
 ## smtp-sink against smtp-source into the same sink: kefu.conf's defaults
-## (2 connections, batch 20), batch 100, and [email] connections = 4.
+## (2 connections, batch 20), batch 100, and [email] connections = 4;
+## smtp-source runs as many sessions (-s) as the worker has connections.
 ## `make bench-mail`
 ## (or `make bench`) builds and runs it; see bench/mail-bench.c.
 noinst_PROGRAMS += bench/mail-bench
