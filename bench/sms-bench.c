@@ -27,6 +27,7 @@
 #include "store/store.h"
 #include "util/util.h"
 #include "../t/sim/gsmsim.h"
+#include "../t/scratch-store.h"
 
 static void
 bench_die(const char *what, char *why)
@@ -103,29 +104,21 @@ bench_pipe(struct gsim *sim, const char *text, unsigned n, double *queue_ms,
 	    .msg_class = "transactional" };
 	struct msg_worker_opts o;
 	struct msg_stats st = { 0 };
-	struct db_adapters *ads;
+	struct scratch_store store;
 	struct db_source *src;
 	struct conf *conf;
-	char *cause = NULL, *dir, *path = NULL, key[32], now[20];
-	const char *srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") :
-	    ".";
-	char *adir = xasprintf("%s/adapters", srcdir);
-	char *sqldir = xasprintf("%s/sql", srcdir);
+	char *cause = NULL, *dir, key[32], now[20];
 	int64_t id;
-	int dup, applied;
+	int dup;
 	uint64_t t0;
 	unsigned i;
 
 	dir = xasprintf("/tmp/kefu-sms-bench-%ld", (long)getpid());
 	conf = bench_conf(dir, gsim_path(sim));
-	if (db_adapters_load(adir, &ads, &cause) == -1 ||
-	    store_sqlite_path(conf_datasource(conf, "local"), &path,
-	    &cause) == -1 ||
-	    db_source_open(conf_datasource(conf, "local"), ads, &src,
-	    &cause) == -1 ||
-	    store_upgrade(src, conf_datasource(conf, "local"), sqldir, 0,
-	    &applied, &cause) == -1)
+	if (scratch_store_open(conf_datasource(conf, "local"), &store,
+	    &cause) == -1)
 		bench_die("store", cause);
+	src = store.src;
 	msg_time(now, 0);
 	t0 = now_ms();
 	for (i = 0; i < n; i++) {
@@ -144,15 +137,9 @@ bench_pipe(struct gsim *sim, const char *text, unsigned n, double *queue_ms,
 	*send_ms = (double)(now_ms() - t0);
 	if (st.sent != n)
 		fprintf(stderr, "sms-bench: only %u of %u sent\n", st.sent, n);
-	db_source_close(src);
-	db_adapters_free(ads);
+	scratch_store_close(&store, 1);
 	conf_free(conf);
-	if (path != NULL)
-		unlink(path);
-	free(path);
 	free(dir);
-	free(adir);
-	free(sqldir);
 }
 
 int

@@ -31,6 +31,7 @@
 #include "store/store.h"
 #include "util/util.h"
 #include "../t/sim/gsmsim.h"
+#include "../t/scratch-store.h"
 
 #define SCALE_MAX 8
 
@@ -72,8 +73,6 @@ scale_main(void *arg)
 static double
 scale_run(unsigned k, unsigned n, unsigned send_ms)
 {
-	const char *srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") :
-	    ".";
 	struct store_outbox_new m = { .channel = "sms", .body =
 	    "Weekly specials: eggs 9.9, milk 2 for 1.",
 	    .msg_class = "transactional" };
@@ -81,19 +80,17 @@ scale_run(unsigned k, unsigned n, unsigned send_ms)
 	struct scale_wk w[SCALE_MAX];
 	struct gsim *sims[SCALE_MAX];
 	struct strbuf cf = STRBUF_INIT;
-	struct db_adapters *ads;
+	struct scratch_store store;
 	struct db_source *src;
 	struct conf *conf;
-	char *cause = NULL, *dir, *path = NULL, *adir, *sqldir;
+	char *cause = NULL, *dir;
 	char key[32], to[16], now[20];
 	unsigned i, sent = 0;
 	int64_t id;
-	int dup, applied;
+	int dup;
 	uint64_t t0;
 
 	dir = xasprintf("/tmp/kefu-sms-scale-%ld-%u", (long)getpid(), k);
-	adir = xasprintf("%s/adapters", srcdir);
-	sqldir = xasprintf("%s/sql", srcdir);
 	sb_addf(&cf, "[sms]\nlease = 5m\nbatch = 5\n");
 	for (i = 0; i < k; i++) {
 		if (gsim_start(&go, &sims[i], &cause) == -1)
@@ -106,14 +103,10 @@ scale_run(unsigned k, unsigned n, unsigned send_ms)
 	    "Database=%s/k.db%s%s\n", dir, scale_journal ? ";JournalMode=" :
 	    "", scale_journal ? scale_journal : "");
 	if (conf_parse("sms-scale.conf", sb_str(&cf), &conf, &cause) == -1 ||
-	    db_adapters_load(adir, &ads, &cause) == -1 ||
-	    store_sqlite_path(conf_datasource(conf, "local"), &path,
-	    &cause) == -1 ||
-	    db_source_open(conf_datasource(conf, "local"), ads, &src,
-	    &cause) == -1 ||
-	    store_upgrade(src, conf_datasource(conf, "local"), sqldir, 0,
-	    &applied, &cause) == -1)
+	    scratch_store_open(conf_datasource(conf, "local"), &store,
+	    &cause) == -1)
 		scale_die("store", cause);
+	src = store.src;
 	msg_time(now, 0);
 	for (i = 0; i < n; i++) {
 		snprintf(key, sizeof key, "scale:%u", i);
@@ -142,16 +135,10 @@ scale_run(unsigned k, unsigned n, unsigned send_ms)
 		    n);
 	for (i = 0; i < k; i++)
 		gsim_stop(sims[i]);
-	db_source_close(src);
-	db_adapters_free(ads);
+	scratch_store_close(&store, 1);
 	conf_free(conf);
-	if (path != NULL)
-		unlink(path);
 	rmdir(dir);
-	free(path);
 	free(dir);
-	free(adir);
-	free(sqldir);
 	sb_free(&cf);
 	return (double)t0 / 1000.0;
 }

@@ -3,7 +3,7 @@
 ## ratio measured in one run.  `make bench-sms` (or `make bench`) builds
 ## and runs it; see bench/sms-bench.c.  Prints figures; never a test.
 noinst_PROGRAMS += bench/sms-bench
-bench_sms_bench_SOURCES = bench/sms-bench.c
+bench_sms_bench_SOURCES = bench/sms-bench.c t/scratch-store.h
 bench_sms_bench_LDADD = t/sim/libgsmsim.a $(KEFU_LIBS)
 
 bench: bench-sms
@@ -13,7 +13,7 @@ bench-sms: bench/sms-bench$(EXEEXT)
 ## N simulated modems: messages/s for 1, 2, 4 modems as ratios to one,
 ## at a per-message network time (-s, default 300 ms) and at zero latency.
 noinst_PROGRAMS += bench/sms-scale
-bench_sms_scale_SOURCES = bench/sms-scale.c
+bench_sms_scale_SOURCES = bench/sms-scale.c t/scratch-store.h
 bench_sms_scale_LDADD = t/sim/libgsmsim.a $(KEFU_LIBS)
 
 bench: bench-sms-scale

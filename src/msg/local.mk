@@ -72,7 +72,7 @@ dist_check_SCRIPTS += t/kefud-mail.sh
 ## simulators, with a SQLite store.
 check_PROGRAMS += t/unit/msg-sms
 TESTS += t/unit/msg-sms
-t_unit_msg_sms_SOURCES = t/unit/msg-sms.c t/tap.h
+t_unit_msg_sms_SOURCES = t/unit/msg-sms.c t/tap.h t/scratch-store.h
 t_unit_msg_sms_LDADD = t/sim/libgsmsim.a $(KEFU_LIBS)
 
 ## kefu sms and kefu optout (rows in src/cli/cmds.c).
@@ -134,5 +134,6 @@ dist_check_SCRIPTS += t/campaign-points.sh t/campaign-points-pg.sh \
 ## msg_worker_run_n when one worker fails (a transport of the test's own).
 check_PROGRAMS += t/unit/msg-worker
 TESTS += t/unit/msg-worker
-t_unit_msg_worker_SOURCES = t/unit/msg-worker.c t/tap.h t/store-engines.h
+t_unit_msg_worker_SOURCES = t/unit/msg-worker.c t/tap.h t/store-engines.h \
+    t/scratch-store.h
 t_unit_msg_worker_LDADD = $(KEFU_LIBS)

@@ -27,8 +27,9 @@
 #include "util/util.h"
 #include "../sim/gsmsim.h"
 #include "../tap.h"
+#include "t/scratch-store.h"
 
-static struct db_adapters *ads;
+static struct scratch_store store;
 static struct db_source *src;
 static struct conf *conf;
 static char *dir;
@@ -1016,18 +1017,13 @@ test_one_down(void)
 int
 main(void)
 {
-	const char *srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") :
-	    ".";
 	struct gsim_opts go[4] = { { .pin = "1357" }, { 0 }, { .pin = "2468" },
 	    { 0 } };
 	struct strbuf logs = STRBUF_INIT;
-	char *cause = NULL, *adir, *sqldir, *path = NULL, *l0, *l1, *l2, *l3;
-	int applied;
+	char *cause = NULL, *l0, *l1, *l2, *l3;
 
 	test_policy();
 	dir = xasprintf("/tmp/kefu-sms-%ld", (long)getpid());
-	adir = xasprintf("%s/adapters", srcdir);
-	sqldir = xasprintf("%s/sql", srcdir);
 	l0 = xasprintf("%s/gsm0", dir);
 	l1 = xasprintf("%s/gsm1", dir);
 	l2 = xasprintf("%s/gsm2", dir);
@@ -1037,18 +1033,14 @@ main(void)
 	go[2].link = l2;
 	go[3].link = l3;
 	if ((conf = make_conf()) == NULL ||
-	    db_adapters_load(adir, &ads, &cause) == -1 ||
-	    store_sqlite_path(conf_datasource(conf, "local"), &path,
+	    scratch_store_open(conf_datasource(conf, "local"), &store,
 	    &cause) == -1 ||
-	    db_source_open(conf_datasource(conf, "local"), ads, &src,
-	    &cause) == -1 ||
-	    store_upgrade(src, conf_datasource(conf, "local"), sqldir, 0,
-	    &applied, &cause) == -1 ||
 	    gsim_start(&go[0], &sims[0], &cause) == -1 ||
 	    gsim_start(&go[1], &sims[1], &cause) == -1 ||
 	    gsim_start(&go[2], &sims[2], &cause) == -1 ||
 	    gsim_start(&go[3], &sims[3], &cause) == -1)
 		tap_bail(cause);
+	src = store.src;
 	log_set_level(KLOG_DEBUG);
 	log_capture(&logs);
 	test_wrong_pin();
@@ -1082,12 +1074,8 @@ main(void)
 	gsim_stop(sims[1]);
 	gsim_stop(sims[2]);
 	gsim_stop(sims[3]);
-	db_source_close(src);
-	db_adapters_free(ads);
+	scratch_store_close(&store, 0);
 	conf_free(conf);
-	free(path);
-	free(adir);
-	free(sqldir);
 	free(l0);
 	free(l1);
 	free(l2);

@@ -21,11 +21,12 @@
 #include "store/store.h"
 #include "util/util.h"
 #include "../tap.h"
+#include "t/scratch-store.h"
 #include "t/store-engines.h"
 
 #define NMSG 30
 
-static struct db_adapters *ads;
+static struct scratch_store store;
 static struct db_source *src;
 static struct conf *conf;
 
@@ -179,41 +180,28 @@ test_once(void)
 int
 main(void)
 {
-	const char *srcdir = getenv("KEFU_SRCDIR") ? getenv("KEFU_SRCDIR") :
-	    ".";
-	char *dir, *text, *adir, *sqldir, *path = NULL, *cause = NULL, *cmd;
-	int applied;
+	char *dir, *text, *cause = NULL, *cmd;
 
 	dir = xasprintf("/tmp/kefu-worker-%ld", (long)getpid());
-	adir = xasprintf("%s/adapters", srcdir);
-	sqldir = xasprintf("%s/sql", srcdir);
 	text = xasprintf("[sms]\nretry = 1s\nretry-max = 1s\nlease = 10s\n"
 	    "[suppress]\nquiet-marketing = none\n"
 	    "[datasource local]\nconnect = Driver=SQLite3;Database=%s/k.db\n",
 	    dir);
 	if (conf_parse("/tmp/kefu-worker-test.conf", text, &conf,
 	    &cause) == -1 ||
-	    db_adapters_load(adir, &ads, &cause) == -1 ||
-	    store_sqlite_path(conf_datasource(conf, "local"), &path,
-	    &cause) == -1 ||
-	    db_source_open(conf_datasource(conf, "local"), ads, &src,
-	    &cause) == -1 ||
-	    store_upgrade(src, conf_datasource(conf, "local"), sqldir, 0,
-	    &applied, &cause) == -1)
+	    scratch_store_open(conf_datasource(conf, "local"), &store,
+	    &cause) == -1)
 		tap_bail(cause);
+	src = store.src;
 	test_one_fails();
 	test_once();
-	db_source_close(src);
-	db_adapters_free(ads);
+	scratch_store_close(&store, 0);
 	conf_free(conf);
 	cmd = xasprintf("rm -rf %s", dir);
 	if (system(cmd) != 0)
 		tap_diag("%s failed", cmd);
 	free(cmd);
-	free(path);
 	free(text);
-	free(adir);
-	free(sqldir);
 	free(dir);
 	return tap_done();
 }
