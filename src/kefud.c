@@ -598,38 +598,58 @@ kefud_worker_name(char name[96], const char *what)
 }
 
 /*
- * The e-mail outbox worker's thread: msg_worker_run until kefud stops;
- * a store that cannot be reached is tried again every 5 seconds.
+ * An outbox worker's loop, e-mail's or one modem's or gateway's: until
+ * *o->stop, msg_worker_run_n with n workers (n 0: msg_worker_run on this
+ * thread); a store that cannot be reached or a run that fails is logged
+ * as "WHO stopped, trying again in 5 s: why" and tried again 5 s later.
  */
+static void
+kefud_outbox_loop(struct kefud *k, const struct msg_transport_ops *ops,
+    const struct msg_worker_opts *o, unsigned n, const char *who)
+{
+	struct conf_datasource *ds;
+	struct db_source *src;
+	struct msg_stats st;
+	const char *dialect = NULL;
+	char *cause = NULL;
+	int rc;
+
+	ds = conf_datasource(k->conf, k->conf->store_datasource);
+	src = svc_source(k->svc, k->conf->store_datasource);
+	while (!atomic_load(o->stop)) {
+		memset(&st, 0, sizeof st);
+		if (dialect == NULL &&
+		    (dialect = store_dialect(src, ds, &cause)) == NULL)
+			rc = -1;
+		else if (n == 0)
+			rc = msg_worker_run(src, dialect, k->conf, ops, o, &st,
+			    &cause);
+		else
+			rc = msg_worker_run_n(src, dialect, k->conf, ops, o, n,
+			    &st, &cause);
+		if (rc == -1) {
+			log_warnx("%s stopped, trying again in 5 s: %s", who,
+			    cause);
+			free(cause);
+			cause = NULL;
+			kefud_nap(o->stop, 5000);
+		}
+	}
+}
+
+/* The e-mail outbox worker's thread: [email] connections at once. */
 static void *
 kefud_mail_main(void *arg)
 {
 	struct kefud *k = arg;
-	struct conf_datasource *ds;
-	struct db_source *src;
 	struct msg_worker_opts o;
-	struct msg_stats st;
-	const char *dialect = NULL;
-	char *cause = NULL, name[96];
+	char name[96];
 
 	kefud_worker_name(name, "email");
 	msg_worker_opts_email(k->conf, name, &o);
 	o.stop = &k->mail_stop;
-	ds = conf_datasource(k->conf, k->conf->store_datasource);
-	src = svc_source(k->svc, k->conf->store_datasource);
-	while (!atomic_load(&k->mail_stop)) {
-		memset(&st, 0, sizeof st);
-		if ((dialect == NULL && (dialect = store_dialect(src, ds,
-		    &cause)) == NULL) || msg_worker_run_n(src, dialect,
-		    k->conf, &msg_mail_ops, &o,
-		    (unsigned)k->conf->email_connections, &st, &cause) == -1) {
-			log_warnx("e-mail: the outbox worker stopped, trying "
-			    "again in 5 s: %s", cause);
-			free(cause);
-			cause = NULL;
-			kefud_nap(&k->mail_stop, 5000);
-		}
-	}
+	kefud_outbox_loop(k, &msg_mail_ops, &o,
+	    (unsigned)k->conf->email_connections, "e-mail: the outbox worker");
 	return NULL;
 }
 
@@ -862,21 +882,16 @@ kefud_sched_stop(struct kefud *k)
 }
 
 /*
- * One GSM modem's or HTTP gateway's outbox worker: msg_worker_run until
- * kefud stops (the transport itself reopens a vanished modem); a store
- * that cannot be reached is tried again every 5 seconds.
+ * One GSM modem's or HTTP gateway's outbox worker, on this thread (the
+ * transport itself reopens a vanished modem).
  */
 static void *
 kefud_sms_main(void *arg)
 {
 	struct kefud_sms *w = arg;
 	struct kefud *k = w->k;
-	struct conf_datasource *ds;
-	struct db_source *src;
 	struct msg_worker_opts o;
-	struct msg_stats st;
-	const char *dialect = NULL;
-	char *cause = NULL, name[96];
+	char name[96], *who;
 
 	kefud_worker_name(name, w->modem);
 	if (w->ops == &msg_http_ops)
@@ -884,21 +899,10 @@ kefud_sms_main(void *arg)
 	else
 		msg_worker_opts_sms(k->conf, name, w->modem, &o);
 	o.stop = &k->sms_stop;
-	ds = conf_datasource(k->conf, k->conf->store_datasource);
-	src = svc_source(k->svc, k->conf->store_datasource);
-	while (!atomic_load(&k->sms_stop)) {
-		memset(&st, 0, sizeof st);
-		if ((dialect == NULL && (dialect = store_dialect(src, ds,
-		    &cause)) == NULL) || msg_worker_run(src, dialect, k->conf,
-		    w->ops, &o, &st, &cause) == -1) {
-			log_warnx("sms: the outbox worker of [%s %s] stopped, "
-			    "trying again in 5 s: %s", w->section, w->modem,
-			    cause);
-			free(cause);
-			cause = NULL;
-			kefud_nap(&k->sms_stop, 5000);
-		}
-	}
+	who = xasprintf("sms: the outbox worker of [%s %s]", w->section,
+	    w->modem);
+	kefud_outbox_loop(k, w->ops, &o, 0, who);
+	free(who);
 	return NULL;
 }
 
