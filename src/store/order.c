@@ -312,25 +312,6 @@ store_order_area(const struct store_order_policy *pol, const char *address)
 
 /* ---- reading ---- */
 
-/* One integer from a statement of a transaction (or the source). */
-static int
-order_int(struct db_source *src, struct db_tx *tx, const char *sql,
-    const struct db_param *p, size_t np, int64_t *v, struct db_err *err)
-{
-	static const enum db_vtype t[] = { DBV_INT };
-	struct db_query q = { .sql = sql, .params = p, .nparams = np,
-	    .coltypes = t, .ncoltypes = 1, .writes = tx != NULL };
-	struct db_result *res;
-
-	if ((tx != NULL ? db_tx_run(tx, &q, &res, err) :
-	    db_run(src, &q, &res, err)) == -1)
-		return -1;
-	*v = res->nrows > 0 && !DB_CELL(res, 0, 0)->null ?
-	    DB_CELL(res, 0, 0)->i : 0;
-	db_result_free(res);
-	return 0;
-}
-
 /* Orders not cancelled in a slot of a day. */
 static int
 order_taken(struct db_source *src, struct db_tx *tx, const char *date,
@@ -339,7 +320,7 @@ order_taken(struct db_source *src, struct db_tx *tx, const char *date,
 	struct db_param p[2] = { { .type = DBV_DATE, .s = date },
 	    { .type = DBV_TEXT, .s = slot } };
 
-	return order_int(src, tx, "SELECT COUNT(*) FROM orders WHERE "
+	return store_int(src, tx, "SELECT COUNT(*) FROM orders WHERE "
 	    "slot_date = ? AND slot = ? AND status <> 'cancelled'", p, 2, n,
 	    err);
 }
@@ -555,7 +536,7 @@ order_courier_pick(struct db_tx *tx, const struct store_order_policy *pol,
 	if (order_couriers_read(NULL, tx, " WHERE active = 1", &c, &n,
 	    err) == -1)
 		return -1;
-	if (!pol->fixed && order_int(NULL, tx, "SELECT courier_id FROM "
+	if (!pol->fixed && store_int(NULL, tx, "SELECT courier_id FROM "
 	    "orders WHERE area = ? AND courier_id IS NOT NULL ORDER BY id "
 	    "DESC", &p, 1, &last, err) == -1) {
 		store_couriers_free(c, n);
@@ -950,7 +931,7 @@ order_commit_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	p.type = DBV_TEXT;
 	p.null = 0;
 	p.s = c->no;
-	if (order_int(NULL, tx, "SELECT id FROM orders WHERE order_no = ?",
+	if (store_int(NULL, tx, "SELECT id FROM orders WHERE order_no = ?",
 	    &p, 1, &id, err) == -1 || order_lines_insert(tx, id, c->o,
 	    err) == -1)
 		goto out;
@@ -1370,7 +1351,7 @@ store_courier_add(struct db_source *src, const struct store_courier *c,
 	q.sql = "SELECT MAX(id) FROM couriers WHERE name = ?";
 	q.nparams = 1;
 	q.writes = 0;
-	if (order_int(src, NULL, q.sql, p, 1, id, &err) == -1)
+	if (store_int(src, NULL, q.sql, p, 1, id, &err) == -1)
 		return kf_error(cause, "couriers: %s", err.msg);
 	return 0;
 }

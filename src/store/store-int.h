@@ -4,6 +4,8 @@
 #ifndef KEFU_STORE_INT_H
 #define KEFU_STORE_INT_H
 
+#include <stdint.h>
+
 #include "db/db.h"
 
 /*
@@ -13,6 +15,14 @@
 int store_run(struct db_source *src, const char *what, const char *sql,
     const struct db_param *p, size_t np, const enum db_vtype *vt, size_t nvt,
     struct db_result **res, char **cause);
+
+/*
+ * One integer from a statement of tx, or of src when tx is NULL (in a
+ * transaction it counts as a write): the first column of the first row,
+ * 0 when there is no row or it is NULL.  -1 with *err on an error.
+ */
+int store_int(struct db_source *src, struct db_tx *tx, const char *sql,
+    const struct db_param *p, size_t np, int64_t *v, struct db_err *err);
 
 /*
  * Queue, in tx, a transactional SMS of body to the number to, for the

@@ -57,6 +57,24 @@ store_run(struct db_source *src, const char *what, const char *sql,
 	return 0;
 }
 
+int
+store_int(struct db_source *src, struct db_tx *tx, const char *sql,
+    const struct db_param *p, size_t np, int64_t *v, struct db_err *err)
+{
+	static const enum db_vtype t[] = { DBV_INT };
+	struct db_query q = { .sql = sql, .params = p, .nparams = np,
+	    .coltypes = t, .ncoltypes = 1, .writes = tx != NULL };
+	struct db_result *res;
+
+	if ((tx != NULL ? db_tx_run(tx, &q, &res, err) :
+	    db_run(src, &q, &res, err)) == -1)
+		return -1;
+	*v = res->nrows > 0 && !DB_CELL(res, 0, 0)->null ?
+	    DB_CELL(res, 0, 0)->i : 0;
+	db_result_free(res);
+	return 0;
+}
+
 static const char *const store_dialects[] = { "sqlite", "postgresql", "mysql" };
 
 /* Map an adapter profile name onto one of the three schema dialects. */

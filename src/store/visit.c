@@ -217,6 +217,14 @@ visit_cell(struct db_result *r, size_t row, size_t col)
 	return v->null ? NULL : xstrdup(v->s);
 }
 
+/* A statement's error, said "visits: message": -1. */
+static int
+visit_fail(struct db_source *src, const struct db_err *err, char **cause)
+{
+	return kf_error(cause, "visits: %s", src != NULL ?
+	    store_errmsg(src, err) : err->msg);
+}
+
 /* One statement, of a transaction when tx is not NULL. */
 static int
 visit_run(struct db_source *src, struct db_tx *tx, const char *sql,
@@ -230,8 +238,7 @@ visit_run(struct db_source *src, struct db_tx *tx, const char *sql,
 
 	if ((tx != NULL ? db_tx_run(tx, &q, &r, &err) :
 	    db_run(src, &q, &r, &err)) == -1)
-		return kf_error(cause, "visits: %s", src != NULL ?
-		    store_errmsg(src, &err) : err.msg);
+		return visit_fail(src, &err, cause);
 	if (res != NULL)
 		*res = r;
 	else
@@ -239,19 +246,15 @@ visit_run(struct db_source *src, struct db_tx *tx, const char *sql,
 	return 0;
 }
 
-/* One integer (0 when no row or NULL). */
+/* One integer (0 when no row or NULL): store_int, said as visits say. */
 static int
 visit_int(struct db_source *src, struct db_tx *tx, const char *sql,
     const struct db_param *p, size_t np, int64_t *v, char **cause)
 {
-	static const enum db_vtype vt[] = { DBV_INT };
-	struct db_result *res;
+	struct db_err err;
 
-	if (visit_run(src, tx, sql, p, np, vt, 1, &res, cause) == -1)
-		return -1;
-	*v = res->nrows > 0 && !DB_CELL(res, 0, 0)->null ?
-	    DB_CELL(res, 0, 0)->i : 0;
-	db_result_free(res);
+	if (store_int(src, tx, sql, p, np, v, &err) == -1)
+		return visit_fail(src, &err, cause);
 	return 0;
 }
 
