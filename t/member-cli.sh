@@ -209,6 +209,14 @@ run 0 "imported 1 member" "and loads with --encoding GBK" -- \
     member import --encoding GBK "$tmp/gbk.csv"
 run 0 "13500000000.*张三" "the GBK name arrived as UTF-8" -- \
     member list --number 13500000000
+# RFC 4180 quoting, a byte-order mark and CRLF line ends (util/csv.c).
+printf '\357\273\277name,mobile\r\n"周, ""九""",13500000002\r\n' \
+    >"$tmp/rfc.csv"
+run 0 "imported 1 member" "a BOM, CRLF and a quoted field load" -- \
+    member import "$tmp/rfc.csv"
+run 0 '13500000002.*周, "九"$' \
+    "a quoted comma and doubled quotes arrive as written" -- \
+    member list --number 13500000002
 run 0 "closed" "close a member" -- member close "$phone" --staff S04
 run 1 "is closed" "a closed member cannot be changed" -- \
     member set "$phone" --name x

@@ -4,14 +4,13 @@
  * of the members in the local store (store/member.c does the work).
  * PINs are read from the terminal without echo, or one line of standard
  * input, never from the command line (which ps shows), and never printed.
- * CSV (RFC 4180) in UTF-8, GBK or GB18030 through iconv.
+ * CSV (RFC 4180) in UTF-8, GBK or GB18030 through util/csv.c.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,42 +490,6 @@ enum { MC_NO, MC_NAME, MC_PHONE, MC_MOBILE, MC_ADDRESS, MC_EMAIL,
 	MC_BIRTHDAY, MC_LANGUAGE, MC_VIA, MC_AT, MC_STATUS, MC_SERVICES,
 	MC_NOTE, MC_N };
 
-static int
-cmd_member_encoding_ok(const char *enc)
-{
-	return str_ieq(enc, "UTF-8") || str_ieq(enc, "GBK") ||
-	    str_ieq(enc, "GB18030");
-}
-
-/*
- * Convert len bytes between encodings (malloc'd into *out).  On a byte
- * that does not convert, *bad gets its offset in the input.
- */
-static int
-cmd_member_iconv(const char *to, const char *from, const char *in,
-    size_t len, char **out, size_t *outlen, size_t *bad)
-{
-	iconv_t cd;
-	char *ip = (char *)in, *op, *buf;
-	size_t il = len, ol, cap = len * 2 + 16;
-
-	if ((cd = iconv_open(to, from)) == (iconv_t)-1)
-		return -1;
-	buf = xmalloc(cap);
-	op = buf;
-	ol = cap;
-	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
-		*bad = (size_t)(ip - in);
-		iconv_close(cd);
-		free(buf);
-		return -1;
-	}
-	iconv_close(cd);
-	*outlen = cap - ol;
-	*out = buf;
-	return 0;
-}
-
 /* A field, quoted when it holds a comma, quote, line break or edge space. */
 static void
 cmd_member_csv_field(struct strbuf *sb, const char *s)
@@ -608,7 +571,7 @@ cmd_member_export(struct cmd_member_ctx *x, struct cmd_member_opts *o,
 		cmd_member_csv_row(&sb, &m[i]);
 	store_members_free(m, n);
 	len = sb.len;
-	if (!str_ieq(enc, "UTF-8") && cmd_member_iconv(enc, "UTF-8",
+	if (!str_ieq(enc, "UTF-8") && csv_conv(enc, "UTF-8",
 	    sb_str(&sb), sb.len, &conv, &len, &bad) == -1) {
 		fprintf(stderr, "kefu member: export: text at byte %zu has no "
 		    "%s form; export in UTF-8\n", bad, enc);
@@ -950,7 +913,7 @@ cmd_member_opts(const struct cmd_member_sub *sub, int argc, char **argv,
 		}
 		o->call_id = id;
 	}
-	if (o->encoding != NULL && !cmd_member_encoding_ok(o->encoding)) {
+	if (o->encoding != NULL && !csv_encoding_ok(o->encoding)) {
 		fprintf(stderr, "kefu member: --encoding %s: UTF-8, GBK or "
 		    "GB18030\n", o->encoding);
 		return CLI_USAGE;

@@ -74,16 +74,22 @@ csv_parse(const char *p, struct csv_rec **out, size_t *n, int *line)
 	return 0;
 }
 
-/* len bytes from enc to UTF-8 (malloc'd, NUL-terminated); *bad: offset. */
-static int
-csv_iconv(const char *enc, const char *in, size_t len, char **out,
-    size_t *outlen, size_t *bad)
+int
+csv_encoding_ok(const char *enc)
+{
+	return str_ieq(enc, "UTF-8") || str_ieq(enc, "GBK") ||
+	    str_ieq(enc, "GB18030");
+}
+
+int
+csv_conv(const char *to, const char *from, const char *in, size_t len,
+    char **out, size_t *outlen, size_t *bad)
 {
 	iconv_t cd;
 	char *ip = (char *)in, *op, *buf;
 	size_t il = len, ol, cap = len * 2 + 16;
 
-	if ((cd = iconv_open("UTF-8", enc)) == (iconv_t)-1) {
+	if ((cd = iconv_open(to, from)) == (iconv_t)-1) {
 		*bad = 0;
 		return -1;
 	}
@@ -121,26 +127,25 @@ csv_read(const char *file, const char **enc, char **text, char **cause)
 	size_t len, outlen, bad, i;
 	int line = 1;
 
-	if (*enc != NULL && !str_ieq(*enc, "UTF-8") && !str_ieq(*enc, "GBK") &&
-	    !str_ieq(*enc, "GB18030"))
+	if (*enc != NULL && !csv_encoding_ok(*enc))
 		return kf_error(cause, "encoding '%s': UTF-8, GBK or GB18030",
 		    *enc);
 	if (file_read(file, &data, &len, cause) == -1)
 		return -1;
 	conv = NULL;
 	if (*enc == NULL)
-		*enc = csv_iconv("UTF-8", data, len, &conv, &outlen, &bad) ==
-		    0 ? "UTF-8" : "GBK";
+		*enc = csv_conv("UTF-8", "UTF-8", data, len, &conv, &outlen,
+		    &bad) == 0 ? "UTF-8" : "GBK";
 	else if (!str_ieq(*enc, "UTF-8") && csv_nonascii(data, len) &&
-	    csv_iconv("UTF-8", data, len, &conv, &outlen, &bad) == 0) {
+	    csv_conv("UTF-8", "UTF-8", data, len, &conv, &outlen, &bad) == 0) {
 		/* GBK text is almost never valid UTF-8: this one is. */
 		free(conv);
 		free(data);
 		return kf_error(cause, "%s: is UTF-8 text, not %s; say "
 		    "--encoding UTF-8", file, *enc);
 	}
-	if (conv == NULL && csv_iconv(*enc, data, len, &conv, &outlen,
-	    &bad) == -1) {
+	if (conv == NULL && csv_conv("UTF-8", *enc, data, len, &conv,
+	    &outlen, &bad) == -1) {
 		for (i = 0; i < bad && i < len; i++)
 			line += data[i] == '\n';
 		free(data);

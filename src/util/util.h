@@ -93,6 +93,10 @@ int file_write_atomic(const char *path, const void *data, size_t len,
  * csv_read: a file as UTF-8 text without a BOM, from *enc (UTF-8, GBK or
  * GB18030) or, *enc NULL, from UTF-8 when it is valid UTF-8, else GBK
  * (*enc then says which); an error names the file and line.
+ * csv_encoding_ok: 1 for the encodings a CSV file may be in (UTF-8, GBK,
+ * GB18030; any case).  csv_conv: len bytes from one encoding to another
+ * (malloc'd, NUL-terminated, *outlen bytes before the NUL); -1 with *bad
+ * the offset of the first byte that does not convert (0: no such pair).
  */
 struct csv_rec {
 	int line;
@@ -102,6 +106,9 @@ struct csv_rec {
 int csv_parse(const char *text, struct csv_rec **out, size_t *n, int *line);
 void csv_recs_free(struct csv_rec *r, size_t n);
 int csv_read(const char *file, const char **enc, char **text, char **cause);
+int csv_encoding_ok(const char *enc);
+int csv_conv(const char *to, const char *from, const char *in, size_t len,
+    char **out, size_t *outlen, size_t *bad);
 
 /* time.c */
 uint64_t now_ms(void);       /* monotonic clock, milliseconds */
