@@ -439,42 +439,22 @@ sc_notice(struct e2e *e)
 	    e2e_wait_end(e, 8000) == 0, "%s: the caller hangs up", f);
 }
 
-/* ---- running the scenarios side by side (e2e_jobs) ---- */
+/* ---- running the scenarios side by side (e2e_scenarios) ---- */
 
-struct job {
-	const char *name;
-	enum msim_family fam;
-	void (*fn)(struct e2e *);
+static const struct e2e_scenario scenarios[] = {
+	{ "complaint", MSIM_CONEXANT, { sc_complaint }, 0 },
+	{ "schedule", MSIM_USR, { sc_schedule }, 0 },
+	{ "lockout", MSIM_CONEXANT, { sc_lockout }, 0 },
+	{ "notice", MSIM_USR, { sc_notice }, 0 },
 };
 
-static const struct job jobs[] = {
-	{ "complaint", MSIM_CONEXANT, sc_complaint },
-	{ "schedule", MSIM_USR, sc_schedule },
-	{ "lockout", MSIM_CONEXANT, sc_lockout },
-	{ "notice", MSIM_USR, sc_notice },
-};
-
+/* The service reads these at each query. */
 static void
-run(size_t i, const char *dir)
+setup(struct e2e *e)
 {
-	const struct job *j = &jobs[i];
-	struct e2e e;
-	int rc;
-
-	alarm(240);     /* a wedged scenario fails instead of hanging */
-	rc = e2e_open(&e, j->fam, dir, NULL);
-	if (rc == 0) {
-		/* the service reads these at each query */
-		desk_department(e.conf);
-		e.conf->pin_attempts = 3;
-		e.conf->pin_iterations = 2000;
-	}
-	ok(rc == 0, "%s: %s: modem, service, store, catalog and line up; "
-	    "line idle", j->name, msim_family_name(j->fam));
-	if (e.ln != NULL && line_state(e.ln) == LINE_IDLE)
-		j->fn(&e);
-	e2e_close(&e);
-	exit(tap_done());
+	desk_department(e->conf);
+	e->conf->pin_attempts = 3;
+	e->conf->pin_iterations = 2000;
 }
 
 static void
@@ -486,16 +466,14 @@ check(int pass, const char *what)
 int
 main(void)
 {
-	const char *names[nitems(jobs)];
-	size_t i;
+	static const struct e2e_runner r = { .tag = "e2e-desk",
+	    .check = check, .done = tap_done, .setup = setup };
 
 	/* "today" of a notice and of shifts is checked after the call */
 	tap_hour(13, 0);
-	for (i = 0; i < nitems(jobs); i++)
-		names[i] = jobs[i].name;
 	/* keys come half a second into prompts of 3 s and more */
 	setenv("KEFU_MODEM_SPEED", "2", 0);
-	if (e2e_jobs("e2e-desk", names, nitems(jobs), run, check) == -1)
+	if (e2e_scenarios(&r, scenarios, nitems(scenarios)) == -1)
 		return 1;
 	return tap_done();
 }

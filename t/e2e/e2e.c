@@ -166,6 +166,59 @@ e2e_jobs(const char *tag, const char *const *names, size_t n,
 	return 0;
 }
 
+/* The scenarios e2e_scenarios runs (each child reads them). */
+static const struct e2e_runner *e2e_sc_runner;
+static const struct e2e_scenario *e2e_sc_list;
+
+/* One scenario in its child (e2e_job_h): its checks, then exit. */
+static void
+e2e_scenario_run(size_t i, const char *dir)
+{
+	const struct e2e_runner *r = e2e_sc_runner;
+	const struct e2e_scenario *sc = &e2e_sc_list[i];
+	struct e2e e;
+	char *flows = NULL, what[300];
+	size_t k;
+	int rc;
+
+	alarm(240);     /* a wedged scenario fails instead of hanging */
+	if (sc->own_flows && (flows = r->flows(dir)) == NULL) {
+		snprintf(what, sizeof what, "%s: test flows", sc->name);
+		r->check(0, what);
+		exit(r->done());
+	}
+	rc = e2e_open(&e, sc->fam, dir, flows);
+	if (rc == 0 && r->setup != NULL)
+		r->setup(&e);
+	snprintf(what, sizeof what, "%s: %s: modem, service, store, catalog "
+	    "and line up; line idle", sc->name, msim_family_name(sc->fam));
+	r->check(rc == 0, what);
+	if (e.ln != NULL && line_state(e.ln) == LINE_IDLE)
+		for (k = 0; k < nitems(sc->fn) && sc->fn[k] != NULL; k++)
+			sc->fn[k](&e);
+	e2e_close(&e);
+	free(flows);
+	exit(r->done());
+}
+
+int
+e2e_scenarios(const struct e2e_runner *r, const struct e2e_scenario *sc,
+    size_t n)
+{
+	const char **names;
+	size_t i;
+	int rc;
+
+	e2e_sc_runner = r;
+	e2e_sc_list = sc;
+	names = xcalloc(n, sizeof *names);
+	for (i = 0; i < n; i++)
+		names[i] = sc[i].name;
+	rc = e2e_jobs(r->tag, names, n, e2e_scenario_run, r->check);
+	free(names);
+	return rc;
+}
+
 void
 e2e_init(void)
 {

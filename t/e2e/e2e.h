@@ -73,6 +73,35 @@ typedef void (e2e_check_h)(int pass, const char *what);
 int e2e_jobs(const char *tag, const char *const *names, size_t n,
     e2e_job_h *run, e2e_check_h *check);
 /*
+ * Scenarios run side by side, the usual way (e2e_scenarios): each on a
+ * set-up of its own (e2e_open) on one modem family, its steps run once
+ * the line is idle.
+ */
+typedef void (e2e_step_h)(struct e2e *e);
+struct e2e_scenario {
+	const char *name;       /* its checks are "NAME: what" */
+	enum msim_family fam;
+	e2e_step_h *fn[3];      /* its steps, in order (NULL: no more) */
+	int own_flows;          /* 1: on the flows the runner's flows makes */
+};
+struct e2e_runner {
+	const char *tag;        /* its folder is /tmp/kefu-TAG-PID */
+	e2e_check_h *check;     /* the test's ok(pass, "%s", what) */
+	int (*done)(void);      /* the test's tap_done */
+	/* own_flows: a flows folder made in dir (malloc'd), NULL: failed */
+	char *(*flows)(const char *dir);
+	/* NULL, or the conf changed once open (read at each query) */
+	void (*setup)(struct e2e *e);
+};
+/*
+ * e2e_jobs over the n scenarios: in each child, under alarm(240), its
+ * flows, e2e_open, setup, the check "NAME: FAMILY: modem, service,
+ * store, catalog and line up; line idle", its steps when the line is
+ * idle, e2e_close, then exit(done()).  e2e_jobs's returns.
+ */
+int e2e_scenarios(const struct e2e_runner *r, const struct e2e_scenario *sc,
+    size_t n);
+/*
  * Start the simulator (fast mode), write kefu.conf into dir (made here),
  * open the service on the flows in flows_dir (NULL: the shipped flows),
  * build the local store and the demo catalog, start the line and wait

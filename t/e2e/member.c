@@ -276,41 +276,13 @@ sc_lockout(struct e2e *e)
 	    "counted", f);
 }
 
-/* ---- running the scenarios side by side (as services.c) ---- */
+/* ---- running the scenarios side by side (e2e_scenarios) ---- */
 
-struct job {
-	const char *name;
-	enum msim_family fam;
-	void (*fn)(struct e2e *);
+static const struct e2e_scenario scenarios[] = {
+	{ "register", MSIM_CONEXANT, { sc_register }, 0 },
+	{ "identify", MSIM_USR, { sc_identify }, 0 },
+	{ "lockout", MSIM_CONEXANT, { sc_lockout }, 0 },
 };
-
-static const struct job jobs[] = {
-	{ "register", MSIM_CONEXANT, sc_register },
-	{ "identify", MSIM_USR, sc_identify },
-	{ "lockout", MSIM_CONEXANT, sc_lockout },
-};
-
-static void
-child(const struct job *j, const char *dir)
-{
-	struct e2e e;
-	int rc;
-
-	alarm(240);     /* a wedged scenario fails instead of hanging */
-	rc = e2e_open(&e, j->fam, dir, NULL);
-	ok(rc == 0, "%s: %s: modem, service, store, catalog and line up; "
-	    "line idle", j->name, msim_family_name(j->fam));
-	if (e.ln != NULL && line_state(e.ln) == LINE_IDLE)
-		j->fn(&e);
-	e2e_close(&e);
-	exit(tap_done());
-}
-
-static void
-run(size_t i, const char *dir)
-{
-	child(&jobs[i], dir);
-}
 
 static void
 check(int pass, const char *what)
@@ -321,12 +293,10 @@ check(int pass, const char *what)
 int
 main(void)
 {
-	const char *names[nitems(jobs)];
-	size_t i;
+	static const struct e2e_runner r = { .tag = "e2e-member",
+	    .check = check, .done = tap_done };
 
-	for (i = 0; i < nitems(jobs); i++)
-		names[i] = jobs[i].name;
-	if (e2e_jobs("e2e-member", names, nitems(jobs), run, check) == -1)
+	if (e2e_scenarios(&r, scenarios, nitems(scenarios)) == -1)
 		return 1;
 	return tap_done();
 }

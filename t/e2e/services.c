@@ -559,53 +559,17 @@ quiet_flows(const char *dir)
 	return out;
 }
 
-/* ---- running the scenarios side by side ---- */
+/* ---- running the scenarios side by side (e2e_scenarios) ---- */
 
-struct job {
-	const char *name;
-	enum msim_family fam;
-	void (*fn[3])(struct e2e *);
-	int quiet;              /* the test copy of the flows */
-};
-
-static const struct job jobs[] = {
-	{ "price", MSIM_CONEXANT, { sc_price, NULL }, 0 },
+/* own_flows: the shipped flows without the menu's item prompts */
+static const struct e2e_scenario scenarios[] = {
+	{ "price", MSIM_CONEXANT, { sc_price }, 0 },
 	{ "unknown-yue", MSIM_USR, { sc_unknown, sc_cantonese, sc_back }, 0 },
-	{ "today", MSIM_CONEXANT, { sc_today, NULL }, 0 },
-	{ "invalid-cx", MSIM_CONEXANT, { sc_invalid, NULL }, 0 },
-	{ "invalid-usr", MSIM_USR, { sc_invalid, NULL }, 0 },
-	{ "timeouts", MSIM_CONEXANT, { sc_timeouts, NULL }, 1 },
+	{ "today", MSIM_CONEXANT, { sc_today }, 0 },
+	{ "invalid-cx", MSIM_CONEXANT, { sc_invalid }, 0 },
+	{ "invalid-usr", MSIM_USR, { sc_invalid }, 0 },
+	{ "timeouts", MSIM_CONEXANT, { sc_timeouts }, 1 },
 };
-
-static void
-child(const struct job *j, const char *dir)
-{
-	struct e2e e;
-	char *flows = NULL;
-	size_t i;
-	int rc;
-
-	alarm(240);     /* a wedged scenario fails instead of hanging */
-	if (j->quiet && (flows = quiet_flows(dir)) == NULL) {
-		ok(0, "%s: test flows", j->name);
-		exit(tap_done());
-	}
-	rc = e2e_open(&e, j->fam, dir, flows);
-	ok(rc == 0, "%s: %s: modem, service, store, catalog and line up; "
-	    "line idle", j->name, msim_family_name(j->fam));
-	if (e.ln != NULL && line_state(e.ln) == LINE_IDLE)
-		for (i = 0; i < nitems(j->fn) && j->fn[i] != NULL; i++)
-			j->fn[i](&e);
-	e2e_close(&e);
-	free(flows);
-	exit(tap_done());
-}
-
-static void
-run(size_t i, const char *dir)
-{
-	child(&jobs[i], dir);
-}
 
 static void
 check(int pass, const char *what)
@@ -616,12 +580,10 @@ check(int pass, const char *what)
 int
 main(void)
 {
-	const char *names[nitems(jobs)];
-	size_t i;
+	static const struct e2e_runner r = { .tag = "e2e-svc",
+	    .check = check, .done = tap_done, .flows = quiet_flows };
 
-	for (i = 0; i < nitems(jobs); i++)
-		names[i] = jobs[i].name;
-	if (e2e_jobs("e2e-svc", names, nitems(jobs), run, check) == -1)
+	if (e2e_scenarios(&r, scenarios, nitems(scenarios)) == -1)
 		return 1;
 	return tap_done();
 }

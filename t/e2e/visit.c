@@ -17,13 +17,10 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "svc/svc.h"
@@ -253,15 +250,11 @@ out:
 	flow_rows_clear(&rows);
 }
 
-struct job {
-	const char *name;
-	enum msim_family fam;
-	void (*fn)(struct e2e *);
-};
+/* ---- running the scenarios side by side (e2e_scenarios) ---- */
 
-static const struct job jobs[] = {
-	{ "book", MSIM_CONEXANT, sc_book },
-	{ "cancel", MSIM_USR, sc_cancel },
+static const struct e2e_scenario scenarios[] = {
+	{ "book", MSIM_CONEXANT, { sc_book }, 0 },
+	{ "cancel", MSIM_USR, { sc_cancel }, 0 },
 };
 
 /*
@@ -270,126 +263,31 @@ static const struct job jobs[] = {
  * read [visits] from the service's conf at each query.
  */
 static void
-visits_conf(struct conf *conf)
+visits_conf(struct e2e *e)
 {
 	int d;
 
 	for (d = 0; d < 7; d++) {
-		free(conf->visit_slots[d]);
-		conf->visit_slots[d] = xstrdup("09:00-10:00/2, 13:00-14:00/2, "
-		    "19:00-20:00/2");
+		free(e->conf->visit_slots[d]);
+		e->conf->visit_slots[d] = xstrdup("09:00-10:00/2, "
+		    "13:00-14:00/2, 19:00-20:00/2");
 	}
-	conf->visit_days = 1;
+	e->conf->visit_days = 1;
 }
 
 static void
-child(const struct job *j, const char *dir)
+check(int pass, const char *what)
 {
-	struct e2e e;
-	int rc;
-
-	alarm(240);     /* a wedged scenario fails instead of hanging */
-	rc = e2e_open(&e, j->fam, dir, NULL);
-	if (rc == 0)
-		visits_conf(e.conf);
-	ok(rc == 0, "%s: %s: modem, service, store, catalog and line up; "
-	    "line idle", j->name, msim_family_name(j->fam));
-	if (e.ln != NULL && line_state(e.ln) == LINE_IDLE)
-		j->fn(&e);
-	e2e_close(&e);
-	exit(tap_done());
-}
-
-/* Re-emit a child's TAP output under this process's numbering. */
-static void
-collect(const struct job *j, const char *dir, int status)
-{
-	char path[1024], line[2048], *p;
-	FILE *fp;
-	int n = 0, bad = 0;
-
-	snprintf(path, sizeof path, "%s/tap", dir);
-	if ((fp = fopen(path, "r")) != NULL) {
-		while (fgets(line, sizeof line, fp) != NULL) {
-			line[strcspn(line, "\n")] = '\0';
-			if (strncmp(line, "ok ", 3) == 0 ||
-			    strncmp(line, "not ok ", 7) == 0) {
-				p = strstr(line, " - ");
-				bad += line[0] == 'n';
-				ok(line[0] == 'o', "%s: %s", j->name,
-				    p ? p + 3 : line);
-				n++;
-			} else if (line[0] == '#')
-				printf("%s\n", line);
-			else if (strncmp(line, "1..", 3) != 0)
-				tap_diag("%s", line);
-		}
-		fclose(fp);
-	}
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && n > 0,
-	    "%s: scenario ran to its end (%d checks)", j->name, n);
-	if (bad || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-	    getenv("E2E_DEBUG")) {
-		snprintf(path, sizeof path, "%s/log", dir);
-		if ((fp = fopen(path, "r")) != NULL) {
-			while (fgets(line, sizeof line, fp) != NULL) {
-				line[strcspn(line, "\n")] = '\0';
-				tap_diag("%s log: %s", j->name, line);
-			}
-			fclose(fp);
-		}
-	}
+	ok(pass, "%s", what);
 }
 
 int
 main(void)
 {
-	char base[96], dir[nitems(jobs)][160], path[1000], cmd[200];
-	pid_t pid[nitems(jobs)];
-	int status[nitems(jobs)], fd;
-	const char *only = getenv("E2E_ONLY");
-	size_t i;
+	static const struct e2e_runner r = { .tag = "e2e-visit",
+	    .check = check, .done = tap_done, .setup = visits_conf };
 
-	if (getenv("KEFU_SRCDIR") == NULL)
-		tap_skip_all("KEFU_SRCDIR not set");
-	e2e_init();
-	snprintf(base, sizeof base, "/tmp/kefu-e2e-visit-%ld",
-	    (long)getpid());
-	if (mkdir(base, 0700) == -1) {
-		printf("Bail out! %s: %s\n", base, strerror(errno));
+	if (e2e_scenarios(&r, scenarios, nitems(scenarios)) == -1)
 		return 1;
-	}
-	fflush(stdout);
-	for (i = 0; i < nitems(jobs); i++) {
-		pid[i] = -1;
-		snprintf(dir[i], sizeof dir[i], "%s/%s", base, jobs[i].name);
-		if (only != NULL && strstr(only, jobs[i].name) == NULL)
-			continue;
-		mkdir(dir[i], 0700);
-		if ((pid[i] = fork()) == -1) {
-			printf("Bail out! fork: %s\n", strerror(errno));
-			return 1;
-		}
-		if (pid[i] == 0) {
-			snprintf(path, sizeof path, "%s/tap", dir[i]);
-			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			dup2(fd, 1);
-			close(fd);
-			snprintf(path, sizeof path, "%s/log", dir[i]);
-			fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-			dup2(fd, 2);
-			close(fd);
-			child(&jobs[i], dir[i]);
-		}
-	}
-	for (i = 0; i < nitems(jobs); i++)
-		if (pid[i] > 0 && waitpid(pid[i], &status[i], 0) == -1)
-			status[i] = -1;
-	for (i = 0; i < nitems(jobs); i++)
-		if (pid[i] > 0)
-			collect(&jobs[i], dir[i], status[i]);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
-	if (system(cmd) != 0)
-		tap_diag("could not remove %s", base);
 	return tap_done();
 }
