@@ -141,6 +141,34 @@ run 0 "^cancelled *1" "report: cancelled" -- campaign report 特价
 run 0 "campaign 1 '会员日'" "report of all campaigns" -- campaign report
 has "campaign 3 '周末' (sms, sending)" "$tmp/out" "report lists each"
 
+# The budget cut to 0.10 元 after the start: a batch of five (one opted
+# out) sends exactly two, the rest suppressed, and the report adds up.
+sql "$m (5, 'C005', '赵六', '13900000005', 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
+sql "$m (6, 'C006', '孙七', '13900000006', 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
+sql "$m (7, 'C007', '周八', '13900000007', 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
+sql "$s (5, 'sms', 1, '2026-01-05 10:00:00')"
+sql "$s (6, 'sms', 1, '2026-01-05 10:00:00')"
+sql "$s (7, 'sms', 1, '2026-01-05 10:00:00')"
+run 0 "created" "a campaign of 0.25 元" -- \
+    campaign new 限额 --text "限额特价" --budget 0.25
+run 0 "sending: 5 queued" "it starts within its budget" -- \
+    campaign start 限额
+sql "UPDATE campaigns SET budget = 10 WHERE name = '限额'"
+run 0 "2 submitted, 0 to retry, 0 failed, 3 suppressed" \
+    "cut to 0.10 元: two sent in one batch, the opt-out and two over the budget suppressed" -- \
+    -v outbox send --once --channel sms
+has "suppressed: campaign '限额' budget: 10 of 10 fen spent, this message costs 5" \
+    "the worker logs why"
+run 0 "^submitted *2 *2 *0.10" "report: two submitted, 0.10 元" -- \
+    campaign report 限额
+has "^suppressed *3 *3 *0.15" "$tmp/out" "report: three suppressed"
+has "^total *5 *5 *0.25" "$tmp/out" "report: the total"
+has "^spent: *0.10 元" "$tmp/out" "report: 0.10 元 spent"
+has "^budget: *0.10 元" "$tmp/out" "report: of a budget of 0.10 元"
+run 0 "^spent: *0.05 元" "report: what a campaign without a budget spent" -- \
+    campaign report 周末
+hasnt "^budget:" "$tmp/out" "... and no budget line"
+
 run 0 "" "the demo catalog" -- catalog build --demo
 run 0 "created" "today's specials from the catalog" -- \
     campaign new 今日特价 --specials --text "今日特价："

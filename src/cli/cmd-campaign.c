@@ -572,11 +572,13 @@ cmd_campaign_stop(struct cli_store *st, const char *name, const char *to)
 static int
 cmd_campaign_report_one(struct cli_store *st, const char *name)
 {
+	static const char *const spends[] = { "submitting", "submitted",
+	    "delivered", "unknown" };
 	struct store_campaign_count *k;
 	struct store_campaign *c;
 	char *cause = NULL;
-	long long msgs = 0, parts = 0, cost = 0;
-	size_t n, i;
+	long long msgs = 0, parts = 0, cost = 0, spent = 0;
+	size_t n, i, j;
 
 	if (store_campaign_get(st->src, name, &c, &cause) == -1 ||
 	    store_campaign_counts(st->src, c->id, &k, &n, &cause) == -1) {
@@ -593,9 +595,16 @@ cmd_campaign_report_one(struct cli_store *st, const char *name)
 		msgs += k[i].messages;
 		parts += k[i].parts;
 		cost += k[i].cost;
+		for (j = 0; j < nitems(spends); j++)
+			if (strcmp(k[i].status, spends[j]) == 0)
+				spent += k[i].cost;
 	}
 	printf("%-11s %8lld %8lld %7lld.%02lld\n", "total", msgs, parts,
 	    cost / 100, cost % 100);
+	/* what the outbox worker weighs a budget against */
+	cmd_campaign_yuan("spent:", spent);
+	if (c->budget >= 0)
+		cmd_campaign_yuan("budget:", c->budget);
 	free(k);
 	store_campaign_free(c);
 	return CLI_OK;

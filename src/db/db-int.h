@@ -240,6 +240,7 @@ struct db_source {
 	struct db_hist *hist;
 	/* Counted on every query's path without the lock. */
 	_Atomic uint64_t queries, errors, timeouts;
+	_Atomic uint64_t in_tx;          /* statements of transactions */
 
 	pthread_mutex_t wlock;  /* the watchdog's list */
 	pthread_cond_t wcond;

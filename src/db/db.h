@@ -249,7 +249,9 @@ int db_describe(struct db_source *src, const char *sql, size_t nparams,
 
 /* Health and statistics, for `kefu status` and `kefu map test`. */
 struct db_stats {
-	uint64_t queries;       /* statements run */
+	uint64_t queries;       /* statements run (a transaction: one) */
+	uint64_t in_tx;         /* statements run inside transactions
+				   (db_tx_run), each one */
 	uint64_t errors;        /* of which failed */
 	uint64_t timeouts;      /* of which timed out */
 	uint64_t connects;      /* connections made */

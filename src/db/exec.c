@@ -656,6 +656,7 @@ db_tx_run(struct db_tx *tx, const struct db_query *q,
 		free(why);
 		return -1;
 	}
+	atomic_fetch_add_explicit(&tx->src->in_tx, 1, memory_order_relaxed);
 	rc = exec_run_on(tx->src, tx->c, q, hash, trim, out, &executed, &lost,
 	    err);
 	if (rc == -1 && lost) {

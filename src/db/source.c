@@ -239,6 +239,7 @@ db_source_stats(struct db_source *src, struct db_stats *st)
 	    memory_order_relaxed);
 	st->timeouts = atomic_load_explicit(&src->timeouts,
 	    memory_order_relaxed);
+	st->in_tx = atomic_load_explicit(&src->in_tx, memory_order_relaxed);
 	st->connects = src->connects;
 	st->connect_failures = src->connect_failures;
 	st->up = src->up;

@@ -137,3 +137,11 @@ TESTS += t/unit/msg-worker
 t_unit_msg_worker_SOURCES = t/unit/msg-worker.c t/tap.h t/store-engines.h \
     t/scratch-store.h
 t_unit_msg_worker_LDADD = $(KEFU_LIBS)
+
+## A campaign's budget weighed in the commit that makes a batch
+## submitting: a batch, two workers racing, failures giving back, on
+## three engines.
+check_PROGRAMS += t/unit/msg-budget
+TESTS += t/unit/msg-budget
+t_unit_msg_budget_SOURCES = t/unit/msg-budget.c t/tap.h t/store-engines.h
+t_unit_msg_budget_LDADD = $(KEFU_LIBS)

@@ -149,6 +149,9 @@ struct msg_verdict {
 	char reason[300];       /* for last_error and the log */
 	char until[20];         /* MSG_CHECK_DEFER: local time due again */
 	time_t now;             /* the time checked against */
+	int budgeted;           /* msg_suppress_batch, MSG_CHECK_SEND: its
+				   campaign has a budget, weighed by the
+				   commit that makes it submitting */
 };
 /*
  * Whether m may be sent now: its campaign is not cancelled or paused and
@@ -163,7 +166,9 @@ int msg_suppress_check(struct db_source *src, const struct conf *cfg,
 /*
  * msg_suppress_check for a claimed batch, v[i] the verdict on m[i]: the
  * opt-outs of all its marketing recipients read in one go (two queries
- * per channel, not two per message).
+ * per channel, not two per message), each campaign once -- and its
+ * budget not weighed here but marked (budgeted) for the worker's commit
+ * (store_outbox_submitting_all), where it cannot go stale.
  */
 int msg_suppress_batch(struct db_source *src, const struct conf *cfg,
     const struct store_msg *m, size_t n, time_t now, struct msg_verdict *v,

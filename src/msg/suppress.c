@@ -5,7 +5,10 @@
  * frequency cap per customer across channels (marketing), and its
  * campaign's budget.  Queue-time checks go stale: an opt-out that arrives
  * mid-broadcast must stop every later message, so the worker asks here
- * again right before it marks a message "submitting".
+ * again right before it marks a message "submitting".  A worker's batch
+ * reads each campaign once; its budget is weighed by the very commit
+ * that makes the batch submitting (store_outbox_submitting_all), so that
+ * neither a batch nor two workers can spend past it.
  */
 #include "config.h"
 
@@ -80,19 +83,15 @@ suppress_quiet_left(time_t now, int from, int to)
 	return (long)(((to - min + 1440) % 1440) * 60 - tm.tm_sec);
 }
 
-/* The campaign's own state and budget. */
-static int
-suppress_campaign(struct db_source *src, const struct store_msg *m,
-    struct msg_verdict *v, char **cause)
+/*
+ * Campaign c's state, and with spent (not NULL: what it has spent) its
+ * budget; without, a budget is only noted in v->budgeted, for the
+ * commit that makes the message submitting to weigh (the worker's).
+ */
+static void
+suppress_campaign(const struct store_campaign *c, const int64_t *spent,
+    const struct store_msg *m, struct msg_verdict *v)
 {
-	struct store_campaign *c;
-	char num[24];
-	int64_t spent;
-	int rc = 0;
-
-	snprintf(num, sizeof num, "%lld", (long long)m->campaign_id);
-	if (store_campaign_get(src, num, &c, cause) == -1)
-		return -1;
 	if (strcmp(c->status, "cancelled") == 0)
 		suppress_set(v, MSG_CHECK_CANCEL, "campaign '%s' was cancelled",
 		    c->name);
@@ -100,13 +99,12 @@ suppress_campaign(struct db_source *src, const struct store_msg *m,
 		suppress_set(v, MSG_CHECK_DEFER, "campaign '%s' is paused",
 		    c->name);
 		suppress_time(v->until, v->now + SUPPRESS_PAUSE_S);
-	} else if (c->budget >= 0 && (rc = store_campaign_spent(src, c->id,
-	    &spent, cause)) == 0 && spent + m->cost > c->budget)
+	} else if (c->budget >= 0 && spent == NULL)
+		v->budgeted = 1;
+	else if (c->budget >= 0 && *spent + m->cost > c->budget)
 		suppress_set(v, MSG_CHECK_SUPPRESS, "campaign '%s' budget: "
 		    "%lld of %lld fen spent, this message costs %d",
-		    c->name, (long long)spent, (long long)c->budget, m->cost);
-	store_campaign_free(c);
-	return rc;
+		    c->name, (long long)*spent, (long long)c->budget, m->cost);
 }
 
 /* The quiet hours of the message's class. */
@@ -155,18 +153,20 @@ suppress_cap(struct db_source *src, const struct conf *cfg,
 }
 
 /*
- * The verdict on m once its recipient's opt-out is known: why, or NULL
- * when not opted out (and for any message not marketing).
+ * The verdict on m once its recipient's opt-out is known (why: NULL when
+ * not opted out, and for any message not marketing) and its campaign
+ * read (c: NULL when none; spent: as suppress_campaign).
  */
 static int
 suppress_decide(struct db_source *src, const struct conf *cfg,
-    const struct store_msg *m, const char *why, time_t now,
+    const struct store_msg *m, const char *why,
+    const struct store_campaign *c, const int64_t *spent, time_t now,
     struct msg_verdict *v, char **cause)
 {
 	memset(v, 0, sizeof *v);
 	v->now = now;
-	if (m->campaign_id != 0 && suppress_campaign(src, m, v, cause) == -1)
-		return -1;
+	if (c != NULL)
+		suppress_campaign(c, spent, m, v);
 	if (v->what == MSG_CHECK_CANCEL)
 		return 0;
 	if (why != NULL)
@@ -180,18 +180,49 @@ suppress_decide(struct db_source *src, const struct conf *cfg,
 	return suppress_cap(src, cfg, m, v, cause);
 }
 
+/* m's campaign (*c, NULL when none) and, with a budget, its spend. */
+static int
+suppress_campaign_get(struct db_source *src, const struct store_msg *m,
+    struct store_campaign **c, int64_t *spent, char **cause)
+{
+	char num[24];
+
+	*c = NULL;
+	*spent = 0;
+	if (m->campaign_id == 0)
+		return 0;
+	snprintf(num, sizeof num, "%lld", (long long)m->campaign_id);
+	if (store_campaign_get(src, num, c, cause) == -1)
+		return -1;
+	if ((*c)->budget >= 0 && store_campaign_spent(src, (*c)->id, spent,
+	    cause) == -1) {
+		store_campaign_free(*c);
+		*c = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int
 msg_suppress_check(struct db_source *src, const struct conf *cfg,
     const struct store_msg *m, time_t now, struct msg_verdict *v,
     char **cause)
 {
+	struct store_campaign *c;
+	int64_t spent;
 	int out = 0, rc;
 	char *why = NULL;
 
 	if (strcmp(m->msg_class, "marketing") == 0 && store_optout(src,
 	    m->channel, m->recipient, m->member_id, &out, &why, cause) == -1)
 		return -1;
-	rc = suppress_decide(src, cfg, m, out ? why : NULL, now, v, cause);
+	if (suppress_campaign_get(src, m, &c, &spent, cause) == -1) {
+		free(why);
+		return -1;
+	}
+	rc = suppress_decide(src, cfg, m, out ? why : NULL, c, &spent, now,
+	    v, cause);
+	store_campaign_free(c);
 	free(why);
 	return rc;
 }
@@ -223,13 +254,48 @@ suppress_optouts(struct db_source *src, const struct store_msg *m,
 	return rc;
 }
 
+/*
+ * The campaigns of the batch, each read once (cs[i] for m[i], NULL when
+ * none; the distinct ones in *own, to free).
+ */
+static int
+suppress_campaigns(struct db_source *src, const struct store_msg *m,
+    size_t n, const struct store_campaign **cs, struct store_campaign ***own,
+    size_t *nown, char **cause)
+{
+	struct store_campaign *c;
+	char num[24];
+	size_t i, j;
+
+	*own = xcalloc(n ? n : 1, sizeof **own);
+	*nown = 0;
+	for (i = 0; i < n; i++) {
+		if (m[i].campaign_id == 0)
+			continue;
+		for (j = 0; j < *nown && (*own)[j]->id != m[i].campaign_id;
+		    j++)
+			;
+		if (j == *nown) {
+			snprintf(num, sizeof num, "%lld",
+			    (long long)m[i].campaign_id);
+			if (store_campaign_get(src, num, &c, cause) == -1)
+				return -1;
+			(*own)[(*nown)++] = c;
+		}
+		cs[i] = (*own)[j];
+	}
+	return 0;
+}
+
 int
 msg_suppress_batch(struct db_source *src, const struct conf *cfg,
     const struct store_msg *m, size_t n, time_t now, struct msg_verdict *v,
     char **cause)
 {
 	char **why = xcalloc(n ? n : 1, sizeof *why);
-	size_t i, j;
+	const struct store_campaign **cs = xcalloc(n ? n : 1, sizeof *cs);
+	struct store_campaign **own = NULL;
+	size_t i, j, nown = 0;
 	int rc = 0;
 
 	/* one read of the opt-outs per channel the batch holds */
@@ -241,11 +307,18 @@ msg_suppress_batch(struct db_source *src, const struct conf *cfg,
 			rc = suppress_optouts(src, m, n, m[i].channel, why,
 			    cause);
 	}
+	/* and of each campaign; budgets are the commit's to weigh */
+	if (rc == 0)
+		rc = suppress_campaigns(src, m, n, cs, &own, &nown, cause);
 	for (i = 0; i < n && rc == 0; i++)
-		rc = suppress_decide(src, cfg, &m[i], why[i], now, &v[i],
-		    cause);
+		rc = suppress_decide(src, cfg, &m[i], why[i], cs[i], NULL,
+		    now, &v[i], cause);
 	for (i = 0; i < n; i++)
 		free(why[i]);
+	for (i = 0; i < nown; i++)
+		store_campaign_free(own[i]);
+	free(own);
+	free(cs);
 	free(why);
 	return rc;
 }

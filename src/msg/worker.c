@@ -121,24 +121,54 @@ msg_worker_held(struct db_source *src, const struct store_msg *m,
 
 /*
  * The check at the moment of sending for a whole claim, its opt-outs
- * read at once: the messages not to send are ended or given back.  -1
- * when the store fails.
+ * and campaigns read at once: the messages not to send are ended or
+ * given back; those to send of a campaign with a budget are put in *sp
+ * (malloc'd, in id order), for the commit that makes the claim
+ * submitting to weigh.  -1 when the store fails.
  */
 static int
 msg_worker_check(struct db_source *src, const struct conf *cfg,
     const struct store_msg *m, size_t n, const char *tok,
-    struct msg_stats *st, char **cause)
+    struct msg_stats *st, struct store_spend **sp, size_t *nsp,
+    char **cause)
 {
 	struct msg_verdict *v = xcalloc(n ? n : 1, sizeof *v);
 	size_t i;
 	int rc;
 
+	*sp = xcalloc(n ? n : 1, sizeof **sp);
+	*nsp = 0;
 	rc = msg_suppress_batch(src, cfg, m, n, time(NULL), v, cause);
-	for (i = 0; i < n && rc == 0; i++)
+	for (i = 0; i < n && rc == 0; i++) {
 		if (v[i].what != MSG_CHECK_SEND)
 			rc = msg_worker_held(src, &m[i], &v[i], tok, st, cause);
+		else if (v[i].budgeted) {
+			(*sp)[*nsp].id = m[i].id;
+			(*sp)[*nsp].campaign_id = m[i].campaign_id;
+			(*sp)[(*nsp)++].cost = m[i].cost;
+		}
+	}
 	free(v);
 	return rc;
+}
+
+/* The messages the commit found over their campaign's budget: ended. */
+static void
+msg_worker_over(const struct store_msg *m, size_t n,
+    const struct store_spend *sp, size_t nsp, struct msg_stats *st)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < nsp; i++) {
+		if (!sp[i].over)
+			continue;
+		while (k < n && m[k].id != sp[i].id)
+			k++;
+		log_info("outbox: message %lld to %s suppressed: %s",
+		    (long long)sp[i].id, k < n ? m[k].recipient : "?",
+		    sp[i].reason);
+		st->suppressed++;
+	}
 }
 
 /* One outcome of a group, with the strings it points to. */
@@ -338,7 +368,8 @@ msg_worker_flush(struct db_source *src, struct msg_worker_late *l)
  */
 static int
 msg_worker_submitting(struct db_source *src, const char *tok,
-    struct msg_worker_late *l, int64_t **ids, size_t *nids)
+    struct msg_worker_late *l, struct store_spend *sp, size_t nsp,
+    int64_t **ids, size_t *nids)
 {
 	struct store_outcome *out = msg_worker_outcomes(l);
 	char now[20], *cause = NULL;
@@ -346,7 +377,7 @@ msg_worker_submitting(struct db_source *src, const char *tok,
 
 	msg_time(now, 0);
 	rc = store_outbox_submitting_all(src, tok, now, l->token, out, l->n,
-	    ids, nids, &cause);
+	    sp, nsp, ids, nids, &cause);
 	free(out);
 	if (rc == 0) {
 		msg_worker_late_clear(l);
@@ -361,18 +392,20 @@ msg_worker_submitting(struct db_source *src, const char *tok,
 /*
  * Work one claimed batch: the check at the moment of sending for each
  * message, then every message that passed made "submitting" in one
- * commit, sent one by one (their attachments read in one query), and
- * the outcomes recorded in one transaction -- with o->late, the commit
- * that makes the next batch "submitting" (msg_worker_flush when there
- * is none).  Only "submitting" must be durable before a message is
- * handed over: a crash then leaves it flagged, so it is never sent twice
- * unnoticed.  An outcome recorded late, or lost in a crash, only leaves
- * a message "submitting" for recovery to decide -- so one commit before
- * each group of up to [email] batch messages keeps that promise at a
- * fraction of a commit per message, and the outcomes of a group are
- * durable before the next group is handed over.  A crash can leave the
- * group in hand "submitting" (unknown or resent, by class): batch = 1
- * narrows it to the message in hand.  -1 only when the store fails.
+ * commit -- which also weighs the messages of campaigns with a budget,
+ * ending those that do not fit "suppressed" -- sent one by one (their
+ * attachments read in one query), and the outcomes recorded in one
+ * transaction -- with o->late, the commit that makes the next batch
+ * "submitting" (msg_worker_flush when there is none).  Only
+ * "submitting" must be durable before a message is handed over: a crash
+ * then leaves it flagged, so it is never sent twice unnoticed.  An
+ * outcome recorded late, or lost in a crash, only leaves a message
+ * "submitting" for recovery to decide -- so one commit before each group
+ * of up to [email] batch messages keeps that promise at a fraction of a
+ * commit per message, and the outcomes of a group are durable before the
+ * next group is handed over.  A crash can leave the group in hand
+ * "submitting" (unknown or resent, by class): batch = 1 narrows it to
+ * the message in hand.  -1 only when the store fails.
  */
 static int
 msg_worker_batch(struct db_source *src, const struct conf *cfg,
@@ -382,14 +415,22 @@ msg_worker_batch(struct db_source *src, const struct conf *cfg,
     char **cause)
 {
 	struct store_attachment *att = NULL;
+	struct store_spend *sp = NULL;
 	struct msg_worker_done *done;
 	int64_t *ids = NULL;
-	size_t i, k = 0, ka = 0, nids = 0, nd = 0, natt = 0;
-	int down = 0;
+	size_t i, k = 0, ka = 0, nids = 0, nd = 0, natt = 0, nsp = 0;
+	int down = 0, rc;
 
-	if (msg_worker_check(src, cfg, m, n, tok, st, cause) == -1)
+	if (msg_worker_check(src, cfg, m, n, tok, st, &sp, &nsp,
+	    cause) == -1) {
+		free(sp);
 		return -1;
-	if (msg_worker_submitting(src, tok, late, &ids, &nids) == -1)
+	}
+	rc = msg_worker_submitting(src, tok, late, sp, nsp, &ids, &nids);
+	if (rc == 0)
+		msg_worker_over(m, n, sp, nsp, st);
+	free(sp);
+	if (rc == -1)
 		return 0;
 	if (nids > 0 && store_outbox_attachments_claim(src, tok, &att, &natt,
 	    cause) == -1) {

@@ -202,3 +202,8 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/019_sms_steps.sql \
 	sql/local/postgresql/019_sms_steps.sql \
 	sql/local/mysql/019_sms_steps.sql
+# A campaign's spend read from its index (the budget, store/outbox.c)
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/020_campaign_spend.sql \
+	sql/local/postgresql/020_campaign_spend.sql \
+	sql/local/mysql/020_campaign_spend.sql

@@ -4,8 +4,10 @@
  * worker under a lease so that several kefud nodes never send one twice
  * (one UPDATE per claim: FOR UPDATE SKIP LOCKED on PostgreSQL, InnoDB row
  * locks on MySQL/MariaDB, the single writer on SQLite), mark a message
- * "submitting" durably before it is handed over, record the outcome, turn
- * what a crash left "submitting" into "unknown", and check opt-outs.
+ * "submitting" durably before it is handed over (its campaign's budget
+ * weighed in that commit, under a lock of the campaign), record the
+ * outcome, turn what a crash left "submitting" into "unknown", and check
+ * opt-outs.
  */
 #include "config.h"
 
@@ -895,7 +897,132 @@ struct outbox_submitting {
 	const char *prev_token;
 	const struct store_outcome *prev;
 	size_t nprev;
+	struct store_spend *sp;         /* of campaigns with a budget */
+	size_t nsp;
+	int64_t *camps;                 /* their campaigns, ascending */
+	size_t ncamps;
 };
+
+/* The distinct campaigns of a->sp, ascending, into a->camps. */
+static void
+outbox_spend_campaigns(struct outbox_submitting *a)
+{
+	size_t i, j, k;
+
+	a->camps = xcalloc(a->nsp ? a->nsp : 1, sizeof *a->camps);
+	a->ncamps = 0;
+	for (i = 0; i < a->nsp; i++) {
+		for (j = 0; j < a->ncamps &&
+		    a->camps[j] < a->sp[i].campaign_id; j++)
+			;
+		if (j < a->ncamps && a->camps[j] == a->sp[i].campaign_id)
+			continue;
+		for (k = a->ncamps++; k > j; k--)
+			a->camps[k] = a->camps[k - 1];
+		a->camps[j] = a->sp[i].campaign_id;
+	}
+}
+
+/*
+ * Lock each campaign's row, in id order, before the transaction touches
+ * any outbox row: a second worker weighing the same campaign waits here
+ * until this commit, then reads the spend it made (a row lock on
+ * PostgreSQL and InnoDB -- taken first, so that two such commits never
+ * hold outbox rows the other waits for; SQLite's BEGIN IMMEDIATE holds
+ * the whole store already).
+ */
+static int
+outbox_spend_lock(struct db_tx *tx, const struct outbox_submitting *a,
+    struct db_err *err)
+{
+	struct db_param p = { .type = DBV_INT };
+	struct db_query q = { .sql = "UPDATE campaigns SET budget = budget "
+	    "WHERE id = ?", .params = &p, .nparams = 1, .writes = 1 };
+	struct db_result *res;
+	size_t i;
+
+	for (i = 0; i < a->ncamps; i++) {
+		p.i = a->camps[i];
+		if (db_tx_run(tx, &q, &res, err) == -1)
+			return -1;
+		db_result_free(res);
+	}
+	return 0;
+}
+
+/* End one message over its campaign's budget "suppressed". */
+static int
+outbox_spend_over(struct db_tx *tx, const struct outbox_submitting *a,
+    const struct store_spend *s, struct db_err *err)
+{
+	struct db_param p[3] = {
+		{ .type = DBV_TEXT, .s = s->reason },
+		{ .type = DBV_INT, .i = s->id },
+		{ .type = DBV_TEXT, .s = a->token },
+	};
+	struct db_query q = { .sql = "UPDATE outbox SET status = "
+	    "'suppressed', last_error = ?, claimed_by = NULL, claimed_at = "
+	    "NULL, lease_until = NULL WHERE id = ? AND claimed_by = ? AND "
+	    "status = 'claimed'", .params = p, .nparams = 3, .writes = 1 };
+	struct db_result *res;
+
+	if (db_tx_run(tx, &q, &res, err) == -1)
+		return -1;
+	db_result_free(res);
+	return 0;
+}
+
+/*
+ * Weigh campaign id's messages of a->sp, in id order, against its budget
+ * and what it has spent (read under the lock, after the group before's
+ * outcomes gave back what did not go): each that fits is reserved, the
+ * others end suppressed.
+ */
+static int
+outbox_spend_one(struct db_tx *tx, struct outbox_submitting *a, int64_t id,
+    struct db_err *err)
+{
+	static const enum db_vtype vt[] = { DBV_TEXT, DBV_INT, DBV_INT };
+	struct db_param p = { .type = DBV_INT, .i = id };
+	struct db_query q = { .sql = "SELECT c.name, c.budget, (SELECT "
+	    "COALESCE(SUM(o.cost), 0) FROM outbox o WHERE o.campaign_id = "
+	    "c.id AND o.status IN ('submitting', 'submitted', 'delivered', "
+	    "'unknown')) FROM campaigns c WHERE c.id = ?", .params = &p,
+	    .nparams = 1, .coltypes = vt, .ncoltypes = nitems(vt),
+	    .writes = 1 };
+	struct db_result *res;
+	struct store_spend *s;
+	int64_t budget = -1, spent = 0;
+	char *name = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (db_tx_run(tx, &q, &res, err) == -1)
+		return -1;
+	if (res->nrows == 1) {
+		name = xstrdup(DB_CELL(res, 0, 0)->s);
+		budget = DB_CELL(res, 0, 1)->null ? -1 : DB_CELL(res, 0, 1)->i;
+		spent = DB_CELL(res, 0, 2)->i;
+	}
+	db_result_free(res);
+	for (i = 0; i < a->nsp && rc == 0; i++) {
+		s = &a->sp[i];
+		if (s->campaign_id != id)
+			continue;
+		if (budget < 0 || spent + s->cost <= budget) {
+			spent += s->cost;
+			continue;
+		}
+		s->over = 1;
+		snprintf(s->reason, sizeof s->reason, "campaign '%.100s' "
+		    "budget: %lld of %lld fen spent, this message costs %d",
+		    name ? name : "?", (long long)spent, (long long)budget,
+		    s->cost);
+		rc = outbox_spend_over(tx, a, s, err);
+	}
+	free(name);
+	return rc;
+}
 
 static int
 outbox_submitting_tx(struct db_tx *tx, void *arg, struct db_err *err)
@@ -910,22 +1037,55 @@ outbox_submitting_tx(struct db_tx *tx, void *arg, struct db_err *err)
 	struct db_query q = { .sql = OUTBOX_SUBMITTING, .params = p,
 	    .nparams = 2, .writes = 1 };
 	struct db_result *res;
+	size_t i;
 
-	if (outbox_record_tx(tx, &r, err) == -1 ||
-	    db_tx_run(tx, &q, &res, err) == -1)
+	for (i = 0; i < a->nsp; i++) {
+		a->sp[i].over = 0;
+		a->sp[i].reason[0] = '\0';
+	}
+	if (outbox_spend_lock(tx, a, err) == -1 ||
+	    outbox_record_tx(tx, &r, err) == -1)
+		return -1;
+	for (i = 0; i < a->ncamps; i++)
+		if (outbox_spend_one(tx, a, a->camps[i], err) == -1)
+			return -1;
+	if (db_tx_run(tx, &q, &res, err) == -1)
 		return -1;
 	db_result_free(res);
+	return 0;
+}
+
+/*
+ * Run fn in a transaction; one that InnoDB or PostgreSQL chose as a
+ * deadlock's victim (SQLSTATE 40001, 40P01) was rolled back whole and
+ * is run again -- on InnoDB, whose UPDATE by claimed_by locks every row
+ * it scans, two workers' commits can hold rows the other waits for.
+ */
+static int
+outbox_tx(struct db_source *src, db_tx_h *fn, void *arg, char **cause)
+{
+	struct db_err err;
+	int tries;
+
+	for (tries = 1; db_tx(src, fn, arg, &err) == -1; tries++) {
+		if (tries == OUTBOX_TRIES ||
+		    strncmp(err.sqlstate, "40", 2) != 0)
+			return kf_error(cause, "outbox: %s", err.msg);
+		log_debug("outbox: %s, trying again", err.msg);
+		sleep_ms((unsigned)(tries * 7));
+	}
 	return 0;
 }
 
 int
 store_outbox_submitting_all(struct db_source *src, const char *token,
     const char *now, const char *prev_token, const struct store_outcome *prev,
-    size_t nprev, int64_t **ids, size_t *n, char **cause)
+    size_t nprev, struct store_spend *sp, size_t nsp, int64_t **ids,
+    size_t *n, char **cause)
 {
 	static const enum db_vtype vt[] = { DBV_INT };
 	struct outbox_submitting a = { token, now, prev_token, prev,
-	    prev_token != NULL ? nprev : 0 };
+	    prev_token != NULL ? nprev : 0, sp, nsp, NULL, 0 };
 	struct db_param p[2] = {
 		{ .type = DBV_TIMESTAMP, .s = now },
 		{ .type = DBV_TEXT, .s = token },
@@ -936,19 +1096,26 @@ store_outbox_submitting_all(struct db_source *src, const char *token,
 	struct db_result *res;
 	struct db_err err;
 	size_t i;
+	int rc = 0;
 
 	*ids = NULL;
 	*n = 0;
 	/*
 	 * One commit for the group: durable before any of it is sent.  The
-	 * group before's outcomes share it when there are any.
+	 * group before's outcomes and the budgets' reservations share it
+	 * when there are any.
 	 */
-	if (a.nprev == 0) {
-		if (outbox_write(src, OUTBOX_SUBMITTING, p, 2, NULL,
-		    cause) == -1)
-			return -1;
-	} else if (db_tx(src, outbox_submitting_tx, &a, &err) == -1)
-		return kf_error(cause, "outbox: %s", err.msg);
+	outbox_spend_campaigns(&a);
+	if (a.nprev == 0 && a.nsp == 0)
+		rc = outbox_write(src, OUTBOX_SUBMITTING, p, 2, NULL, cause);
+	else
+		rc = outbox_tx(src, outbox_submitting_tx, &a, cause);
+	free(a.camps);
+	if (rc == -1) {
+		for (i = 0; i < nsp; i++)
+			sp[i].over = 0;
+		return -1;
+	}
 	if (db_run(src, &q, &res, &err) == -1)
 		return kf_error(cause, "outbox: %s", err.msg);
 	*ids = xcalloc(res->nrows ? res->nrows : 1, sizeof **ids);
@@ -1021,11 +1188,8 @@ store_outbox_record(struct db_source *src, const char *token,
     const struct store_outcome *o, size_t n, char **cause)
 {
 	struct outbox_record r = { .o = o, .n = n, .token = token };
-	struct db_err err;
 
 	if (n == 0)
 		return 0;
-	if (db_tx(src, outbox_record_tx, &r, &err) == -1)
-		return kf_error(cause, "outbox: %s", err.msg);
-	return 0;
+	return outbox_tx(src, outbox_record_tx, &r, cause);
 }

@@ -326,16 +326,35 @@ int store_outbox_cancel(struct db_source *src, int64_t id, char **cause);
  */
 struct store_outcome;
 /*
+ * A claimed message of a campaign with a budget, for
+ * store_outbox_submitting_all: its cost is reserved in the commit that
+ * makes it submitting, or, when the campaign's spend (the cost of its
+ * messages submitting, submitted, delivered or unknown) plus this cost
+ * would be over the budget, it ends "suppressed" instead (over, reason).
+ */
+struct store_spend {
+	int64_t id;
+	int64_t campaign_id;
+	int cost;               /* fen */
+	int over;               /* out: 1 when it did not fit */
+	char reason[200];       /* out: why, when over (for the log) */
+};
+/*
  * claimed -> submitting for every message the claim token still holds,
  * in one commit (a group made durable before any of it is handed over);
  * *ids (malloc'd) are those now submitting, in id order.  With
  * prev_token, the nprev outcomes of the group sent before (claimed under
  * prev_token) are recorded in that same commit, as store_outbox_record
- * would: all or none.
+ * would: all or none.  The nsp messages of sp (in id order), those of
+ * campaigns with a budget, are weighed against it in that commit under
+ * a lock of each campaign's row, taken before anything else (a row lock
+ * on PostgreSQL and InnoDB, SQLite's write lock): two workers or two
+ * kefud nodes never both spend the same fen.
  */
 int store_outbox_submitting_all(struct db_source *src, const char *token,
     const char *now, const char *prev_token, const struct store_outcome *prev,
-    size_t nprev, int64_t **ids, size_t *n, char **cause);
+    size_t nprev, struct store_spend *sp, size_t nsp, int64_t **ids,
+    size_t *n, char **cause);
 /* What became of one submitting message, for store_outbox_record. */
 struct store_outcome {
 	int64_t id;

@@ -34,7 +34,7 @@ static const char *const names[] = {
 	"members", "orders", "requests", "messaging", "calls", "member_pins",
 	"outbox", "member_calls", "orders", "sms", "campaigns", "cases",
 	"staff", "visits", "notices", "order_stock", "sms_points",
-	"unconfirmed", "sms_steps",
+	"unconfirmed", "sms_steps", "campaign_spend",
 };
 #define NMIGS ((int)nitems(names))
 
@@ -351,7 +351,8 @@ test_outbox_batch(struct db_source *src, const char *dialect,
 	    &cause);
 	store_msgs_free(m, n);
 	ok(n == 2 && store_outbox_submitting_all(src, tok,
-	    "2026-11-22 12:00:01", NULL, NULL, 0, &ids, &nids, &cause) == 0 &&
+	    "2026-11-22 12:00:01", NULL, NULL, 0, NULL, 0, &ids, &nids,
+	    &cause) == 0 &&
 	    nids == 2 && ids[0] == a && ids[1] == b,
 	    "%s: a group of two made submitting", label);
 	free(ids);
@@ -375,7 +376,8 @@ test_outbox_batch(struct db_source *src, const char *dialect,
 	is_int(ob_count(src, "status = 'submitting'"), 2,
 	    "%s: the group sent is still submitting", label);
 	ok(store_outbox_submitting_all(src, tok2, "2026-11-22 12:00:04", tok,
-	    out, 2, &ids, &nids, &cause) == 0 && nids == 1 && ids[0] == c,
+	    out, 2, NULL, 0, &ids, &nids, &cause) == 0 && nids == 1 &&
+	    ids[0] == c,
 	    "%s: the next group made submitting...", label);
 	free(ids);
 	is_int(ob_count(src, "status = 'submitted' AND remote_id = 'Q1' AND "
