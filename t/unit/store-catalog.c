@@ -101,6 +101,41 @@ var(const struct map_res *r, const char *name)
 	return "(missing)";
 }
 
+/*
+ * A special of kefu's today only: the order line's price.  The server's
+ * CURRENT_DATE (UTC, a day off here) missed it on PostgreSQL and MariaDB.
+ */
+static void
+test_special_today(struct map_set *set, const struct demo *d,
+    const char *today)
+{
+	const struct demo_product *p = &d->products[1];
+	struct map_var in = { "code", p->barcode };
+	struct db_query q;
+	struct db_result *res = NULL;
+	struct db_err err;
+	struct map_res r;
+	char *sql;
+
+	memset(&q, 0, sizeof q);
+	q.sql = sql = xasprintf("INSERT INTO promotions (id, barcode, kind, "
+	    "promo_price, description, start_date, end_date) VALUES (990001, "
+	    "'%s', '特价', 0.01, '今日特价', '%s', '%s')", p->barcode, today,
+	    today);
+	q.writes = 1;
+	ok(db_run(catalog_src, &q, &res, &err) == 0, "a special of %s only",
+	    today);
+	if (res != NULL)
+		db_result_free(res);
+	free(sql);
+	is_int(map_exec(set, "catalog.order_item", &in, 1, &r), MAP_FOUND,
+	    "catalog.order_item");
+	ok(same_decimal(var(&r, "special_price"), "0.01"), "the order line "
+	    "has kefu's today's special price (%s; UTC's date is another)",
+	    var(&r, "special_price"));
+	map_res_free(&r);
+}
+
 static void
 test_mappings(const char *srcdir, const struct demo *d, const char *today)
 {
@@ -173,6 +208,7 @@ test_mappings(const char *srcdir, const struct demo *d, const char *today)
 	map_res_free(&r);
 
 	test_today_only(today);
+	test_special_today(set, d, today);
 	is_int(map_exec(set, "catalog.notices_today", NULL, 0, &r), MAP_FOUND,
 	    "catalog.notices_today");
 	ok(r.nrows >= 5, "several notices valid today (%zu)", r.nrows);
