@@ -17,12 +17,20 @@ libkefu_a_SOURCES += \
 	src/cli/cmd-prompts.c
 
 # Uninstalled binaries also look for generated audio in the build tree.
-src/audio/audio-build.h: Makefile
+# The header is written only when it changes (its stamp each time): the
+# folder configured again, as build-aux/test-all does after the demo,
+# recompiles nothing.
+src/audio/audio-build.h: src/audio/audio-build.stamp
+	@:
+src/audio/audio-build.stamp: Makefile
 	$(AM_V_GEN)$(MKDIR_P) src/audio && \
 	echo '#define KEFU_BUILD_PROMPTS_GEN "$(abs_top_builddir)/prompts/generated"' \
-	    >$@-t && mv $@-t $@
+	    >src/audio/audio-build.h-t && \
+	{ cmp -s src/audio/audio-build.h-t src/audio/audio-build.h && \
+	    rm -f src/audio/audio-build.h-t || \
+	    mv src/audio/audio-build.h-t src/audio/audio-build.h; } && touch $@
 src/audio/prompts.$(OBJEXT): src/audio/audio-build.h
-DISTCLEANFILES += src/audio/audio-build.h
+DISTCLEANFILES += src/audio/audio-build.h src/audio/audio-build.stamp
 
 # The catalogs (the "say" catalogs add themselves in their own fragment).
 nobase_dist_pkgdata_DATA += \
