@@ -93,7 +93,7 @@ struct msg_transport_ops {
 extern const struct msg_transport_ops *const msg_transports[];
 const struct msg_transport_ops *msg_transport_find(const char *name);
 
-/* mail.c: SMTP through libcurl, MIME through curl_mime. */
+/* mail.c: SMTP through libcurl, the message from mail_compose. */
 extern const struct msg_transport_ops msg_mail_ops;
 
 /*
