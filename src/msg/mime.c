@@ -217,21 +217,19 @@ mail_add(GMimeMultipart *parent, GMimeObject *child)
 /*
  * mixed [ related [ alternative [ text, html ], inline images... ],
  * attachments... ]: related only with HTML and an inline image,
- * alternative only with HTML (as the curl_mime build before it).
+ * alternative only with HTML (as the curl_mime build before it); the
+ * boundaries from 9 random bytes rnd.
  */
 static GMimeObject *
 mail_body(const struct store_msg *m, const struct store_attachment *att,
-    size_t natt, char **cause)
+    size_t natt, const unsigned char rnd[9], char **cause)
 {
 	GMimeMultipart *top, *rel = NULL, *alt;
 	GMimeObject *f;
-	unsigned char rnd[9];
 	char tag[20];
 	size_t i, ninline = 0;
 
-	if (RAND_bytes(rnd, sizeof rnd) != 1)
-		memset(rnd, 0, sizeof rnd);
-	EVP_EncodeBlock((unsigned char *)tag, rnd, sizeof rnd);
+	EVP_EncodeBlock((unsigned char *)tag, rnd, 9);
 	for (i = 0; tag[i] != '\0'; i++)
 		if (tag[i] == '/' || tag[i] == '+')
 			tag[i] = '.';
@@ -322,9 +320,8 @@ mail_unsubscribe(GMimeMessage *msg, const struct conf *cfg,
  */
 static void
 mail_headers(GMimeMessage *msg, const struct conf *cfg, const char *domain,
-    const struct store_msg *m)
+    const struct store_msg *m, const unsigned char rnd[6])
 {
-	unsigned char rnd[6];
 	char date[64], *s;
 
 	mail_date(date, sizeof date);
@@ -338,8 +335,6 @@ mail_headers(GMimeMessage *msg, const struct conf *cfg, const char *domain,
 	s = mail_encode_words(m->subject ? m->subject : "");
 	mail_raw(msg, "Subject", s);
 	free(s);
-	if (RAND_bytes(rnd, sizeof rnd) != 1)
-		memset(rnd, 0, sizeof rnd);
 	s = xasprintf("kefu.%lld.%d.%02x%02x%02x%02x%02x%02x@%s",
 	    (long long)m->id, m->attempts, rnd[0], rnd[1], rnd[2], rnd[3],
 	    rnd[4], rnd[5], domain);
@@ -361,12 +356,16 @@ mail_compose(const struct conf *cfg, const char *domain,
 	GMimeObject *body;
 	GMimeStream *st;
 	GByteArray *bytes;
+	unsigned char rnd[15];
 
 	pthread_once(&mail_gmime_once, mail_gmime_init);
-	if ((body = mail_body(m, att, natt, cause)) == NULL)
+	/* 6 bytes for the Message-ID, 9 for the boundaries: one call */
+	if (RAND_bytes(rnd, sizeof rnd) != 1)
+		memset(rnd, 0, sizeof rnd);
+	if ((body = mail_body(m, att, natt, rnd + 6, cause)) == NULL)
 		return -1;
 	msg = g_mime_message_new(FALSE);
-	mail_headers(msg, cfg, domain, m);
+	mail_headers(msg, cfg, domain, m, rnd);
 	g_mime_message_set_mime_part(msg, body);
 	g_object_unref(body);
 	st = g_mime_stream_mem_new();
