@@ -41,6 +41,8 @@ EXTRA_DIST += man/kefu-sms.7
 libkefu_a_SOURCES += \
 	src/msg/msg.h \
 	src/msg/mail.c \
+	src/msg/smtp.h \
+	src/msg/smtp.c \
 	src/msg/http.c \
 	src/msg/suppress.c \
 	src/msg/campaign.c \
@@ -136,3 +138,9 @@ check_PROGRAMS += t/unit/msg-worker
 TESTS += t/unit/msg-worker
 t_unit_msg_worker_SOURCES = t/unit/msg-worker.c t/tap.h t/store-engines.h
 t_unit_msg_worker_LDADD = $(KEFU_LIBS)
+
+## kefu's own SMTP client against a scripted server in the test.
+check_PROGRAMS += t/unit/msg-smtp
+TESTS += t/unit/msg-smtp
+t_unit_msg_smtp_SOURCES = t/unit/msg-smtp.c t/tap.h
+t_unit_msg_smtp_LDADD = $(KEFU_LIBS)
