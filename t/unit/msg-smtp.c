@@ -49,6 +49,7 @@ struct srv {
 	int idle_close;         /* close after this many messages */
 	/* seen */
 	int conns, whole, split, early, rsets, auth_ok, tls;
+	atomic_int closed;      /* connections closed by the server */
 	char mech[16];
 	unsigned reads;         /* reads that returned bytes */
 	struct strbuf wire;     /* every byte received after TLS */
@@ -355,6 +356,7 @@ srv_run(void *arg)
 			SSL_free(c->ssl);
 		}
 		close(fd);
+		atomic_fetch_add(&s->closed, 1);
 		free(c);
 	}
 	return NULL;
@@ -585,6 +587,7 @@ test_idle_close(void)
 	c = client(&s, "smtp", "no", 0, NULL);
 	txns(t, 2, NULL);
 	is_int(smtp_send_many(c, t, 2), 2, "idle: first batch");
+	ok(tap_wait(atomic_load(&s.closed) == 1, 5000), "idle: closed");
 	txns(t, 2, NULL);
 	is_int(smtp_send_many(c, t, 2), 2,
 	    "idle: closed by the server, the next batch goes all the same");
