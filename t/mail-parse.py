@@ -23,7 +23,9 @@ def facts(path):
     oid = str(msg.get("X-Kefu-Outbox", "?"))
 
     def add(key, value):
-        out.append("%s %s %s" % (oid, key, str(value).replace("\n", " ")))
+        # a message as composed has CRLF, one from a Maildir LF
+        text = str(value).replace("\r\n", "\n").replace("\n", " ")
+        out.append("%s %s %s" % (oid, key, text))
 
     add("subject", msg["subject"])
     add("from", msg["from"])
@@ -53,6 +55,7 @@ def facts(path):
     add("longest-header-line", "%d %s" % (len(longest),
                                           longest.decode("ascii", "replace")))
     add("raw-subject-encoded", "yes" if b"=?UTF-8?B?" in head else "no")
+    add("defects", sum(len(p.defects) for p in msg.walk()))
     for part in msg.walk():
         ctype = part.get_content_type()
         if ctype == "text/plain":
@@ -63,6 +66,10 @@ def facts(path):
             data = part.get_content()
             add("image", "%s %d bytes cid %s disposition %s" % (
                 ctype, len(data), part.get("content-id", "-"),
+                part.get_content_disposition()))
+        elif part.get_content_disposition() == "attachment":
+            add("attachment", "%s %d bytes name %s disposition %s" % (
+                ctype, len(part.get_content()), part.get_filename(),
                 part.get_content_disposition()))
     return oid, out
 

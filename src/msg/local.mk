@@ -41,6 +41,7 @@ EXTRA_DIST += man/kefu-sms.7
 libkefu_a_SOURCES += \
 	src/msg/msg.h \
 	src/msg/mail.c \
+	src/msg/mime.c \
 	src/msg/smtp.h \
 	src/msg/smtp.c \
 	src/msg/http.c \
@@ -59,6 +60,12 @@ TESTS += t/unit/msg-mail
 t_unit_msg_mail_SOURCES = t/unit/msg-mail.c t/tap.h
 t_unit_msg_mail_LDADD = $(KEFU_LIBS)
 EXTRA_DIST += t/mail-parse.py
+
+## mail_compose's bytes (msg/mime.c), parsed back by t/mail-parse.py.
+check_PROGRAMS += t/unit/msg-mime
+TESTS += t/unit/msg-mime
+t_unit_msg_mime_SOURCES = t/unit/msg-mime.c t/tap.h
+t_unit_msg_mime_LDADD = $(KEFU_LIBS)
 
 man_MANS += man/kefu-messaging.7
 EXTRA_DIST += man/kefu-messaging.7

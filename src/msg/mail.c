@@ -4,7 +4,8 @@
  * reused connection per worker; MIME (RFC 2045-2046) built with libcurl's
  * curl_mime: multipart/alternative text and HTML, multipart/related
  * inline images by Content-ID (RFC 2392); RFC 2047 encoded-words for
- * UTF-8 subjects and names; List-Unsubscribe (RFC 2369, RFC 8058).
+ * UTF-8 subjects and names (mail_encode_words, mime.c); List-Unsubscribe
+ * (RFC 2369, RFC 8058).
  */
 #include "config.h"
 
@@ -15,7 +16,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "conf/conf.h"
@@ -32,72 +32,6 @@ struct mail {
 	char refusal[400];      /* its first 4xx or 5xx reply, or "" */
 	char queue_id[128];     /* from "250 ... queued as ID" */
 };
-
-/*
- * RFC 2047 B-encoding: 39 bytes of UTF-8 make 52 characters of base64, a
- * 64-character word that fits a 76-character line after "Subject: ".
- */
-#define MAIL_WORD_BYTES 39
-
-static int
-mail_is_plain(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			return 0;
-	return 1;
-}
-
-char *
-mail_encode_words(const char *utf8)
-{
-	struct strbuf sb = { 0 };
-	unsigned char out[4 * MAIL_WORD_BYTES / 3 + 4];
-	const unsigned char *p = (const unsigned char *)utf8;
-	size_t len = strlen(utf8), n;
-
-	if (mail_is_plain(utf8) && strstr(utf8, "=?") == NULL)
-		return xstrdup(utf8);
-	while (len > 0) {
-		n = len < MAIL_WORD_BYTES ? len : MAIL_WORD_BYTES;
-		/* Never cut a character: back up over continuation bytes. */
-		while (n < len && n > 0 && (p[n] & 0xc0) == 0x80)
-			n--;
-		if (n == 0)
-			n = len < MAIL_WORD_BYTES ? len : MAIL_WORD_BYTES;
-		EVP_EncodeBlock(out, p, (int)n);
-		sb_addf(&sb, "%s=?UTF-8?B?%s?=", sb.len ? "\r\n " : "",
-		    (const char *)out);
-		p += n;
-		len -= n;
-	}
-	return sb_steal(&sb);
-}
-
-char *
-mail_mailbox(const char *name, const char *addr)
-{
-	struct strbuf sb = { 0 };
-	char *w;
-	const char *p;
-
-	if (name == NULL || *name == '\0')
-		return xstrdup(addr);
-	if (!mail_is_plain(name)) {
-		w = mail_encode_words(name);
-		sb_addf(&sb, "%s <%s>", w, addr);
-		free(w);
-		return sb_steal(&sb);
-	}
-	sb_addc(&sb, '"');
-	for (p = name; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			sb_addc(&sb, '\\');
-		sb_addc(&sb, *p);
-	}
-	sb_addf(&sb, "\" <%s>", addr);
-	return sb_steal(&sb);
-}
 
 /* RFC 5322 date in English whatever the locale. */
 static void

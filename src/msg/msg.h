@@ -23,6 +23,7 @@ struct conf_smsgw;
 struct db_source;
 struct store_msg;
 struct store_attachment;
+struct strbuf;
 
 /* What a transport did with one message. */
 enum msg_outcome {
@@ -105,6 +106,18 @@ const struct msg_transport_ops *msg_transport_find(const char *name);
 
 /* mail.c: SMTP through libcurl, MIME through curl_mime. */
 extern const struct msg_transport_ops msg_mail_ops;
+
+/*
+ * mime.c: the whole RFC 5322 message m -- header fields (Date, From, To,
+ * Subject in RFC 2047, Message-ID of domain, MIME-Version, X-Kefu-Outbox,
+ * List-Unsubscribe for marketing) and MIME body, attachments read from
+ * their files -- appended to *out with CRLF line ends, not dot-stuffed.
+ * -1 with *cause (naming the file) when it cannot be built; *out is then
+ * as it was.  Thread-safe (GMime is set up once, on the first call).
+ */
+int mail_compose(const struct conf *cfg, const char *domain,
+    const struct store_msg *m, const struct store_attachment *att,
+    size_t natt, struct strbuf *out, char **cause);
 /* gsm.c: SMS through the [gsm NAME] modem of msg_env.instance. */
 extern const struct msg_transport_ops msg_gsm_ops;
 
