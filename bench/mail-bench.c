@@ -79,6 +79,16 @@ bench_send(void *state, const struct store_msg *m,
 	return rc;
 }
 
+static void
+bench_send_many(void *state, const struct store_msg *m, size_t n,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	uint64_t t0 = bench_us();
+
+	msg_mail_ops.send_many(state, m, n, att, natt, r);
+	atomic_fetch_add(&bench_send_us, bench_us() - t0);
+}
+
 static struct msg_transport_ops bench_ops;
 
 /* User (1) or system (0) CPU time of ru in microseconds. */
@@ -248,6 +258,7 @@ main(int argc, char **argv)
 	src = bench_store(conf, ads, n, size);
 	bench_ops = msg_mail_ops;
 	bench_ops.send = bench_send;
+	bench_ops.send_many = msg_mail_ops.send_many ? bench_send_many : NULL;
 	msg_worker_opts_email(conf, "bench/email", &o);
 	o.once = 1;
 	if (getenv("MAIL_BENCH_STOP") != NULL)

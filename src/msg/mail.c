@@ -1,11 +1,13 @@
 /*
  * mail.c: the e-mail transport -- SMTP (RFC 5321) with STARTTLS (RFC
- * 3207) and AUTH (RFC 4954) through libcurl, one easy handle and so one
- * reused connection per worker; MIME (RFC 2045-2046) built with libcurl's
- * curl_mime: multipart/alternative text and HTML, multipart/related
- * inline images by Content-ID (RFC 2392); RFC 2047 encoded-words for
- * UTF-8 subjects and names (mail_encode_words, mime.c); List-Unsubscribe
- * (RFC 2369, RFC 8058).
+ * 3207) and AUTH (RFC 4954) by kefu's own client (smtp.c: a batch
+ * pipelined, RFC 2920, on the bytes of mail_compose, mime.c) or, with
+ * [email] client = libcurl, through libcurl's easy handle; either way
+ * one reused connection per worker.  For libcurl, MIME (RFC 2045-2046)
+ * built with libcurl's curl_mime: multipart/alternative text and HTML,
+ * multipart/related inline images by Content-ID (RFC 2392); RFC 2047
+ * encoded-words for UTF-8 subjects and names (mail_encode_words,
+ * mime.c); List-Unsubscribe (RFC 2369, RFC 8058).
  */
 #include "config.h"
 
@@ -20,6 +22,7 @@
 
 #include "conf/conf.h"
 #include "msg/msg.h"
+#include "msg/smtp.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -31,7 +34,13 @@ struct mail {
 	char last[400];         /* the server's last reply line */
 	char refusal[400];      /* its first 4xx or 5xx reply, or "" */
 	char queue_id[128];     /* from "250 ... queued as ID" */
+	struct smtp *smtp;      /* [email] client = kefu (then curl is
+				   NULL): kefu's own, pipelined */
+	struct strbuf bytes;    /* a batch's messages, composed */
 };
+
+static size_t mail_kefu_many(struct mail *, const struct store_msg *,
+    size_t, const struct store_attachment *, size_t, struct msg_result *);
 
 /* RFC 5322 date in English whatever the locale. */
 static void
@@ -82,6 +91,22 @@ mail_reply(char *data, size_t one, size_t size, void *arg)
 	return size;
 }
 
+/* kefu's own SMTP client for [email] (smtp.c), not yet connected. */
+static struct smtp *
+mail_smtp_new(const struct conf *cfg, const char *domain)
+{
+	struct smtp_opts o = { 0 };
+
+	o.url = cfg->email_url;
+	o.helo = domain;
+	o.starttls = cfg->email_starttls;
+	o.tls_verify = cfg->email_tls_verify;
+	o.user = cfg->email_user;
+	o.password = cfg->email_password;
+	o.timeout_ms = cfg->email_timeout_ms;
+	return smtp_new(&o);
+}
+
 static int
 mail_open(const struct msg_env *env, void **state, char **cause)
 {
@@ -102,6 +127,11 @@ mail_open(const struct msg_env *env, void **state, char **cause)
 	ml = xcalloc(1, sizeof *ml);
 	ml->cfg = cfg;
 	ml->domain = xstrdup(at + 1);
+	if (strcmp(cfg->email_client, "libcurl") != 0) {
+		ml->smtp = mail_smtp_new(cfg, ml->domain);
+		*state = ml;
+		return 0;
+	}
 	if ((ml->curl = curl_easy_init()) == NULL) {
 		free(ml->domain);
 		free(ml);
@@ -141,6 +171,8 @@ mail_close(void *state)
 
 	if (ml == NULL)
 		return;
+	smtp_free(ml->smtp);
+	sb_free(&ml->bytes);
 	curl_easy_cleanup(ml->curl);
 	free(ml->domain);
 	free(ml);
@@ -338,6 +370,8 @@ mail_send(void *state, const struct store_msg *m,
 	CURLcode rc;
 
 	memset(r, 0, sizeof *r);
+	if (ml->smtp != NULL)
+		return mail_kefu_many(ml, m, 1, att, natt, r) > 0 ? -1 : 0;
 	if ((mime = mail_mime(ml->curl, m, att, natt, r)) == NULL)
 		return -1;
 	hdr = mail_headers(ml, m);
@@ -359,12 +393,127 @@ mail_send(void *state, const struct store_msg *m,
 	return 0;
 }
 
+/* m's attachments: those of att (in message order) from *k on. */
+static const struct store_attachment *
+mail_atts(const struct store_msg *m, const struct store_attachment *att,
+    size_t natt, size_t *k, size_t *n)
+{
+	size_t first;
+
+	while (*k < natt && att[*k].outbox_id < m->id)
+		(*k)++;
+	for (first = *k; *k < natt && att[*k].outbox_id == m->id; (*k)++)
+		;
+	*n = *k - first;
+	return att + first;
+}
+
+/* What the SMTP client's reply to one message means for the outbox. */
+static void
+mail_kefu_result(const struct smtp_txn *t, struct msg_result *r)
+{
+	snprintf(r->detail, sizeof r->detail, "%s", t->reply);
+	if (t->code / 100 == 2) {
+		r->outcome = MSG_SENT;
+		snprintf(r->remote_id, sizeof r->remote_id, "%s",
+		    t->queue_id);
+	} else if (t->unknown) {
+		/* the whole message went, its answer was lost */
+		r->outcome = MSG_UNKNOWN;
+		r->down = 1;
+	} else if (t->down) {
+		r->outcome = MSG_TEMPFAIL;
+		r->down = 1;
+	} else
+		r->outcome = t->code / 100 == 5 ? MSG_PERMFAIL :
+		    MSG_TEMPFAIL;
+}
+
+/*
+ * The n messages m composed (mail_compose) and sent on kefu's own
+ * connection, pipelined when the server offers it; r[i] for m[i].  A
+ * message that cannot be composed (an attachment gone) fails for good
+ * and the others go.  Returns how many could not be composed.
+ */
+static size_t
+mail_kefu_many(struct mail *ml, const struct store_msg *m, size_t n,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	struct smtp_txn *t = xcalloc(n ? n : 1, sizeof *t);
+	size_t *at = xcalloc(n ? n : 1, sizeof *at), *of = NULL;
+	size_t i, k = 0, na, nt = 0, bad = 0;
+	const struct store_attachment *a;
+	char *cause = NULL;
+
+	of = xcalloc(n ? n : 1, sizeof *of);
+	sb_reset(&ml->bytes);
+	for (i = 0; i < n; i++) {
+		memset(&r[i], 0, sizeof r[i]);
+		a = mail_atts(&m[i], att, natt, &k, &na);
+		at[i] = ml->bytes.len;
+		if (mail_compose(ml->cfg, ml->domain, &m[i], a, na, &ml->bytes,
+		    &cause) == -1) {
+			r[i].outcome = MSG_PERMFAIL;
+			snprintf(r[i].detail, sizeof r[i].detail, "%s", cause);
+			free(cause);
+			cause = NULL;
+			bad++;
+			continue;
+		}
+		t[nt].from = ml->cfg->email_from;
+		t[nt].rcpt = m[i].recipient;
+		t[nt].len = ml->bytes.len - at[i];
+		of[nt++] = i;
+	}
+	/* the bytes moved while they grew: point into them now */
+	for (i = 0; i < nt; i++)
+		t[i].data = ml->bytes.s + at[of[i]];
+	smtp_send_many(ml->smtp, t, nt);
+	for (i = 0; i < nt; i++)
+		mail_kefu_result(&t[i], &r[of[i]]);
+	free(t);
+	free(at);
+	free(of);
+	return bad;
+}
+
+/* The n messages of a batch at once (the worker's send_many). */
+static void
+mail_send_many(void *state, const struct store_msg *m, size_t n,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	struct mail *ml = state;
+	const struct store_attachment *a;
+	size_t i, k = 0, na;
+	int down = 0;
+
+	if (ml->smtp != NULL) {
+		mail_kefu_many(ml, m, n, att, natt, r);
+		return;
+	}
+	/* libcurl: one by one, none after the server was found down */
+	for (i = 0; i < n; i++) {
+		a = mail_atts(&m[i], att, natt, &k, &na);
+		if (down) {
+			memset(&r[i], 0, sizeof r[i]);
+			r[i].outcome = MSG_TEMPFAIL;
+			r[i].down = 1;
+			snprintf(r[i].detail, sizeof r[i].detail, "not tried: "
+			    "the SMTP server is down");
+			continue;
+		}
+		mail_send(ml, &m[i], a, na, &r[i]);
+		down = r[i].outcome != MSG_SENT && r[i].down;
+	}
+}
+
 const struct msg_transport_ops msg_mail_ops = {
 	.name = "email",                /* for logs */
 	.channel = "email",             /* outbox rows it sends */
-	.open = mail_open,              /* one curl handle per worker */
+	.open = mail_open,              /* one connection per worker */
 	.send = mail_send,              /* one SMTP transaction */
 	.close = mail_close,            /* QUIT and free */
 	.ready = NULL,                  /* always: a dead MTA is a 4xx */
 	.idle = NULL,                   /* nothing comes back: sleep */
+	.send_many = mail_send_many,    /* a batch: kefu's client pipelines */
 };
