@@ -877,6 +877,8 @@ retry:
 			    "<>)");
 		}
 	}
+	if (smtp_next(t, n, 0) == n)
+		return 0;       /* nothing to send: no connection needed */
 	if (s->fd != -1 && !smtp_alive(s))
 		smtp_drop(s);
 	reused = s->fd != -1;
@@ -909,11 +911,18 @@ retry:
 void
 smtp_free(struct smtp *s)
 {
+	struct timeval tv;
 	int code;
 
 	if (s == NULL)
 		return;
 	if (s->fd != -1) {
+		/* a stopping worker waits 2 s at most for a dead server */
+		tv.tv_sec = s->timeout_ms < 2000 ? s->timeout_ms / 1000 : 2;
+		tv.tv_usec = s->timeout_ms < 2000 ?
+		    (s->timeout_ms % 1000) * 1000 : 0;
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 		sb_adds(&s->out, "QUIT\r\n");
 		if (smtp_ask(s, &code) == 0 && s->ssl != NULL)
 			SSL_shutdown(s->ssl);

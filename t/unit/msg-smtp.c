@@ -766,6 +766,26 @@ test_no_tls(void)
 	srv_free(&s);
 }
 
+/* An address that would break the command line is refused here. */
+static void
+test_bad_addr(void)
+{
+	static const char *const rc[] = { "x@kefu.test>\r\nRCPT TO:<y@x" };
+	struct srv s = { .pipelining = 1 };
+	struct smtp_txn t[1];
+	struct smtp *c;
+
+	srv_start(&s);
+	c = client(&s, "smtp", "no", 0, NULL);
+	txns(t, 1, rc);
+	is_int(smtp_send_many(c, t, 1), 0, "bad address: not sent");
+	ok(t[0].code == 553 && !t[0].down, "bad address: refused for good");
+	smtp_free(c);
+	srv_stop(&s);
+	is_int(s.conns, 0, "bad address: nothing to send, no connection");
+	srv_free(&s);
+}
+
 int
 main(void)
 {
@@ -784,6 +804,7 @@ main(void)
 	test_auth("LOGIN", "LOGIN");
 	test_auth_refused();
 	test_no_tls();
+	test_bad_addr();
 	if (mkdtemp(dir) != NULL && make_cert(dir) == 0)
 		test_tls(dir);
 	else
