@@ -430,26 +430,36 @@ mail_kefu_result(const struct smtp_txn *t, struct msg_result *r)
 }
 
 /*
- * The n messages m composed (mail_compose) and sent on kefu's own
- * connection, pipelined when the server offers it; r[i] for m[i].  A
- * message that cannot be composed (an attachment gone) fails for good
- * and the others go.  Returns how many could not be composed.
+ * Composed messages held at once: a batch of pictures or PDFs is sent in
+ * parts of about this many bytes (one more wait for the server a part).
+ */
+#define MAIL_PART_BYTES (4u << 20)
+
+/*
+ * The messages m from the first, composed (mail_compose) until
+ * MAIL_PART_BYTES or n, and sent on kefu's own connection, pipelined when
+ * the server offers it; r[i] for m[i].  A message that cannot be
+ * composed (an attachment gone) fails for good and the others go.
+ * Returns how many of m it took; *k walks att; *bad counts the messages
+ * not composed; *down is set when the server was found down.
  */
 static size_t
-mail_kefu_many(struct mail *ml, const struct store_msg *m, size_t n,
-    const struct store_attachment *att, size_t natt, struct msg_result *r)
+mail_kefu_part(struct mail *ml, const struct store_msg *m, size_t n,
+    const struct store_attachment *att, size_t natt, size_t *k,
+    struct msg_result *r, size_t *bad, int *down)
 {
 	struct smtp_txn *t = xcalloc(n ? n : 1, sizeof *t);
-	size_t *at = xcalloc(n ? n : 1, sizeof *at), *of = NULL;
-	size_t i, k = 0, na, nt = 0, bad = 0;
+	size_t *at = xcalloc(n ? n : 1, sizeof *at);
+	size_t *of = xcalloc(n ? n : 1, sizeof *of);
+	size_t i, na, nt = 0;
 	const struct store_attachment *a;
 	char *cause = NULL;
 
-	of = xcalloc(n ? n : 1, sizeof *of);
 	sb_reset(&ml->bytes);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && (i == 0 || ml->bytes.len < MAIL_PART_BYTES);
+	    i++) {
 		memset(&r[i], 0, sizeof r[i]);
-		a = mail_atts(&m[i], att, natt, &k, &na);
+		a = mail_atts(&m[i], att, natt, k, &na);
 		at[i] = ml->bytes.len;
 		if (mail_compose(ml->cfg, ml->domain, &m[i], a, na, &ml->bytes,
 		    &cause) == -1) {
@@ -457,7 +467,7 @@ mail_kefu_many(struct mail *ml, const struct store_msg *m, size_t n,
 			snprintf(r[i].detail, sizeof r[i].detail, "%s", cause);
 			free(cause);
 			cause = NULL;
-			bad++;
+			(*bad)++;
 			continue;
 		}
 		t[nt].from = ml->cfg->email_from;
@@ -465,15 +475,43 @@ mail_kefu_many(struct mail *ml, const struct store_msg *m, size_t n,
 		t[nt].len = ml->bytes.len - at[i];
 		of[nt++] = i;
 	}
+	n = i;
 	/* the bytes moved while they grew: point into them now */
 	for (i = 0; i < nt; i++)
 		t[i].data = ml->bytes.s + at[of[i]];
 	smtp_send_many(ml->smtp, t, nt);
-	for (i = 0; i < nt; i++)
+	for (i = 0; i < nt; i++) {
 		mail_kefu_result(&t[i], &r[of[i]]);
+		*down |= r[of[i]].outcome != MSG_SENT && r[of[i]].down;
+	}
 	free(t);
 	free(at);
 	free(of);
+	return n;
+}
+
+/*
+ * The n messages m on kefu's own client, part after part; none after
+ * the server was found down.  Returns how many could not be composed.
+ */
+static size_t
+mail_kefu_many(struct mail *ml, const struct store_msg *m, size_t n,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	size_t i = 0, k = 0, bad = 0;
+	int down = 0;
+
+	while (i < n && !down)
+		i += mail_kefu_part(ml, m + i, n - i, att, natt, &k, r + i,
+		    &bad, &down);
+	for (; i < n; i++) {
+		memset(&r[i], 0, sizeof r[i]);
+		r[i].outcome = MSG_TEMPFAIL;
+		r[i].down = 1;
+		snprintf(r[i].detail, sizeof r[i].detail, "not tried: the "
+		    "SMTP server is down");
+	}
+	sb_free(&ml->bytes);       /* a batch of PDFs is not kept */
 	return bad;
 }
 
