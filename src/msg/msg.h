@@ -104,7 +104,10 @@ struct msg_transport_ops {
 extern const struct msg_transport_ops *const msg_transports[];
 const struct msg_transport_ops *msg_transport_find(const char *name);
 
-/* mail.c: SMTP through libcurl, MIME through curl_mime. */
+/*
+ * mail.c: SMTP by kefu's own client (smtp.c, pipelined) on mail_compose's
+ * bytes, or with [email] client = libcurl through libcurl and curl_mime.
+ */
 extern const struct msg_transport_ops msg_mail_ops;
 
 /*
