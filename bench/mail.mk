@@ -17,3 +17,14 @@ bench-mail: bench/mail-bench$(EXEEXT)
 	    'JournalMode=WAL;SyncPragma=FULL' 100
 	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/mail-bench$(EXEEXT) 2000 2000 \
 	    'JournalMode=WAL;SyncPragma=FULL' 100 4
+
+## mail_compose's CPU a message (msg/mime.c, GMime), bench-mail's size;
+## `make bench-mime`.
+noinst_PROGRAMS += bench/mime-bench
+bench_mime_bench_SOURCES = bench/mime-bench.c
+bench_mime_bench_LDADD = $(KEFU_LIBS)
+
+bench: bench-mime
+bench-mime: bench/mime-bench$(EXEEXT)
+	./bench/mime-bench$(EXEEXT) 10000 2000
+	./bench/mime-bench$(EXEEXT) 10000 2000 html

@@ -1,24 +1,18 @@
 /*
  * mail.c: the e-mail transport -- SMTP (RFC 5321) with STARTTLS (RFC
  * 3207) and AUTH (RFC 4954) by kefu's own client (smtp.c: a batch
- * pipelined, RFC 2920, on the bytes of mail_compose, mime.c) or, with
- * [email] client = libcurl, through libcurl's easy handle; either way
- * one reused connection per worker.  For libcurl, MIME (RFC 2045-2046)
- * built with libcurl's curl_mime: multipart/alternative text and HTML,
- * multipart/related inline images by Content-ID (RFC 2392); RFC 2047
- * encoded-words for UTF-8 subjects and names (mail_encode_words,
- * mime.c); List-Unsubscribe (RFC 2369, RFC 8058).
+ * pipelined, RFC 2920) or, with [email] client = libcurl, through
+ * libcurl's easy handle; either way one reused connection per worker.
+ * Each message is composed whole as bytes by mail_compose (mime.c,
+ * GMime); kefu's client dot-stuffs them, libcurl reads them through a
+ * read callback and dot-stuffs them itself.
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/rand.h>
 
 #include "conf/conf.h"
 #include "msg/msg.h"
@@ -37,29 +31,13 @@ struct mail {
 	struct smtp *smtp;      /* [email] client = kefu (then curl is
 				   NULL): kefu's own, pipelined */
 	struct strbuf bytes;    /* a batch's messages, composed */
+	struct strbuf msg;      /* libcurl: the message being sent */
+	size_t off;             /* how much of it libcurl has read */
 };
 
 static size_t mail_kefu_many(struct mail *, const struct store_msg *,
-    size_t, const struct store_attachment *, size_t, struct msg_result *);
-
-/* RFC 5322 date in English whatever the locale. */
-static void
-mail_date(char *out, size_t size)
-{
-	static const char *const day[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
-	    "Fri", "Sat" };
-	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
-	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t t = time(NULL);
-	struct tm tm;
-	char zone[8];
-
-	localtime_r(&t, &tm);
-	strftime(zone, sizeof zone, "%z", &tm);
-	snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d %s",
-	    day[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec, zone);
-}
+    size_t, const struct store_attachment *, size_t, struct msg_result *,
+    int);
 
 /*
  * Keep the server's replies: the last line, and the queue id.  libcurl
@@ -174,161 +152,23 @@ mail_close(void *state)
 	smtp_free(ml->smtp);
 	sb_free(&ml->bytes);
 	curl_easy_cleanup(ml->curl);
+	sb_free(&ml->msg);
 	free(ml->domain);
 	free(ml);
 }
 
-/* A text part of the alternative. */
-static void
-mail_text(curl_mime *mime, const char *type, const char *text)
+/* The message's bytes to libcurl, as it asks for them. */
+static size_t
+mail_read(char *buf, size_t one, size_t size, void *arg)
 {
-	curl_mimepart *part = curl_mime_addpart(mime);
+	struct mail *ml = arg;
+	size_t n = one * size;
 
-	curl_mime_data(part, text, CURL_ZERO_TERMINATED);
-	curl_mime_type(part, type);
-	curl_mime_encoder(part, "quoted-printable");
-}
-
-/* A file part: inline by Content-ID, or an attachment. */
-static int
-mail_file(curl_mime *mime, const struct store_attachment *a,
-    struct msg_result *r)
-{
-	curl_mimepart *part;
-	struct curl_slist *h = NULL;
-	char *line;
-
-	if (access(a->path, R_OK) == -1) {
-		r->outcome = MSG_PERMFAIL;
-		snprintf(r->detail, sizeof r->detail, "attachment %s cannot "
-		    "be read", a->path);
-		return -1;
-	}
-	part = curl_mime_addpart(mime);
-	curl_mime_filedata(part, a->path);
-	curl_mime_filename(part, a->filename);
-	curl_mime_type(part, a->content_type);
-	curl_mime_encoder(part, "base64");
-	if (a->inline_id != NULL) {
-		line = xasprintf("Content-ID: <%s>", a->inline_id);
-		h = curl_slist_append(h, line);
-		free(line);
-		line = xasprintf("Content-Disposition: inline; filename=\"%s\"",
-		    a->filename);
-		h = curl_slist_append(h, line);
-		free(line);
-		curl_mime_headers(part, h, 1);
-	}
-	return 0;
-}
-
-/*
- * mixed [ related [ alternative [ text, html ], inline images... ],
- * attachments... ] -- each level only when it has something to hold.
- */
-static curl_mime *
-mail_mime(CURL *h, const struct store_msg *m,
-    const struct store_attachment *att, size_t natt, struct msg_result *r)
-{
-	curl_mime *top = curl_mime_init(h), *rel = NULL, *alt, *in = top;
-	curl_mimepart *part;
-	size_t i, ninline = 0;
-
-	for (i = 0; i < natt; i++)
-		ninline += att[i].inline_id != NULL;
-	if (m->body_html != NULL && ninline > 0) {
-		rel = curl_mime_init(h);
-		in = rel;
-	}
-	if (m->body_html != NULL) {
-		alt = curl_mime_init(h);
-		mail_text(alt, "text/plain; charset=UTF-8", m->body);
-		mail_text(alt, "text/html; charset=UTF-8", m->body_html);
-		part = curl_mime_addpart(in);
-		curl_mime_subparts(part, alt);
-		curl_mime_type(part, "multipart/alternative");
-	} else
-		mail_text(top, "text/plain; charset=UTF-8", m->body);
-	for (i = 0; i < natt; i++)
-		if (mail_file(att[i].inline_id != NULL && rel != NULL ? rel :
-		    top, &att[i], r) == -1)
-			goto fail;
-	if (rel != NULL) {
-		part = curl_mime_addpart(top);
-		curl_mime_subparts(part, rel);
-		curl_mime_type(part, "multipart/related");
-		rel = NULL;
-	}
-	return top;
-fail:
-	curl_mime_free(rel);
-	curl_mime_free(top);
-	return NULL;
-}
-
-static struct curl_slist *
-mail_add(struct curl_slist *h, char *line)
-{
-	h = curl_slist_append(h, line);
-	free(line);
-	return h;
-}
-
-/* The one-click URL with its %s replaced by the message's id. */
-static char *
-mail_unsub_url(const char *tmpl, int64_t id)
-{
-	const char *p = strstr(tmpl, "%s");
-
-	if (p == NULL)
-		return xstrdup(tmpl);
-	return xasprintf("%.*s%lld%s", (int)(p - tmpl), tmpl, (long long)id,
-	    p + 2);
-}
-
-/* The message's own header fields. */
-static struct curl_slist *
-mail_headers(const struct mail *ml, const struct store_msg *m)
-{
-	const struct conf *cfg = ml->cfg;
-	struct curl_slist *h = NULL;
-	unsigned char rnd[6];
-	char date[64], *s, *unsub, *url = NULL;
-
-	mail_date(date, sizeof date);
-	h = mail_add(h, xasprintf("Date: %s", date));
-	s = mail_mailbox(cfg->email_from_name, cfg->email_from);
-	h = mail_add(h, xasprintf("From: %s", s));
-	free(s);
-	s = mail_mailbox(m->recipient_name, m->recipient);
-	h = mail_add(h, xasprintf("To: %s", s));
-	free(s);
-	s = mail_encode_words(m->subject ? m->subject : "");
-	h = mail_add(h, xasprintf("Subject: %s", s));
-	free(s);
-	if (RAND_bytes(rnd, sizeof rnd) != 1)
-		memset(rnd, 0, sizeof rnd);
-	h = mail_add(h, xasprintf("Message-ID: <kefu.%lld.%d.%02x%02x%02x%02x"
-	    "%02x%02x@%s>", (long long)m->id, m->attempts, rnd[0], rnd[1],
-	    rnd[2], rnd[3], rnd[4], rnd[5], ml->domain));
-	h = mail_add(h, xasprintf("X-Kefu-Outbox: %lld", (long long)m->id));
-	if (strcmp(m->msg_class, "marketing") != 0)
-		return h;
-	/* Marketing says how to leave: mailto, and one-click by https. */
-	unsub = cfg->email_unsubscribe ? xstrdup(cfg->email_unsubscribe) :
-	    xasprintf("unsubscribe@%s", ml->domain);
-	if (cfg->email_unsubscribe_url != NULL &&
-	    str_prefix(cfg->email_unsubscribe_url, "https://"))
-		url = mail_unsub_url(cfg->email_unsubscribe_url, m->id);
-	h = mail_add(h, xasprintf("List-Unsubscribe: <mailto:%s?subject="
-	    "unsubscribe%%20%lld>%s%s%s", unsub, (long long)m->id,
-	    url ? ",\r\n <" : "", url ? url : "", url ? ">" : ""));
-	if (url != NULL)
-		h = curl_slist_append(h, "List-Unsubscribe-Post: "
-		    "List-Unsubscribe=One-Click");
-	free(url);
-	free(unsub);
-	return h;
+	if (n > ml->msg.len - ml->off)
+		n = ml->msg.len - ml->off;
+	memcpy(buf, ml->msg.s + ml->off, n);
+	ml->off += n;
+	return n;
 }
 
 /* Sort curl's verdict into retry later or give up. */
@@ -365,30 +205,35 @@ mail_send(void *state, const struct store_msg *m,
     const struct store_attachment *att, size_t natt, struct msg_result *r)
 {
 	struct mail *ml = state;
-	struct curl_slist *rcpt = NULL, *hdr;
-	curl_mime *mime;
+	struct curl_slist *rcpt = NULL;
+	char *cause = NULL;
 	CURLcode rc;
 
 	memset(r, 0, sizeof *r);
 	if (ml->smtp != NULL)
-		return mail_kefu_many(ml, m, 1, att, natt, r) > 0 ? -1 : 0;
-	if ((mime = mail_mime(ml->curl, m, att, natt, r)) == NULL)
+		return mail_kefu_many(ml, m, 1, att, natt, r, 1) > 0 ? -1 : 0;
+	sb_reset(&ml->msg);
+	ml->off = 0;
+	if (mail_compose(ml->cfg, ml->domain, m, att, natt, &ml->msg,
+	    &cause) == -1) {
+		r->outcome = MSG_PERMFAIL;
+		snprintf(r->detail, sizeof r->detail, "%s", cause);
+		free(cause);
 		return -1;
-	hdr = mail_headers(ml, m);
+	}
 	rcpt = curl_slist_append(rcpt, m->recipient);
 	ml->last[0] = '\0';
 	ml->refusal[0] = '\0';
 	ml->queue_id[0] = '\0';
 	curl_easy_setopt(ml->curl, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(ml->curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(ml->curl, CURLOPT_MIMEPOST, mime);
+	curl_easy_setopt(ml->curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(ml->curl, CURLOPT_READFUNCTION, mail_read);
+	curl_easy_setopt(ml->curl, CURLOPT_READDATA, ml);
+	curl_easy_setopt(ml->curl, CURLOPT_INFILESIZE_LARGE,
+	    (curl_off_t)ml->msg.len);
 	rc = curl_easy_perform(ml->curl);
 	mail_verdict(ml, rc, r);
-	curl_easy_setopt(ml->curl, CURLOPT_MIMEPOST, NULL);
-	curl_easy_setopt(ml->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(ml->curl, CURLOPT_MAIL_RCPT, NULL);
-	curl_mime_free(mime);
-	curl_slist_free_all(hdr);
 	curl_slist_free_all(rcpt);
 	return 0;
 }
@@ -440,13 +285,14 @@ mail_kefu_result(const struct smtp_txn *t, struct msg_result *r)
  * MAIL_PART_BYTES or n, and sent on kefu's own connection, pipelined when
  * the server offers it; r[i] for m[i].  A message that cannot be
  * composed (an attachment gone) fails for good and the others go.
- * Returns how many of m it took; *k walks att; *bad counts the messages
- * not composed; *down is set when the server was found down.
+ * own as for mail_kefu_many.  Returns how many of m it took; *k walks
+ * att; *bad counts the messages not composed; *down is set when the
+ * server was found down.
  */
 static size_t
 mail_kefu_part(struct mail *ml, const struct store_msg *m, size_t n,
     const struct store_attachment *att, size_t natt, size_t *k,
-    struct msg_result *r, size_t *bad, int *down)
+    struct msg_result *r, int own, size_t *bad, int *down)
 {
 	struct smtp_txn *t = xcalloc(n ? n : 1, sizeof *t);
 	size_t *at = xcalloc(n ? n : 1, sizeof *at);
@@ -459,7 +305,12 @@ mail_kefu_part(struct mail *ml, const struct store_msg *m, size_t n,
 	for (i = 0; i < n && (i == 0 || ml->bytes.len < MAIL_PART_BYTES);
 	    i++) {
 		memset(&r[i], 0, sizeof r[i]);
-		a = mail_atts(&m[i], att, natt, k, &na);
+		if (own) {
+			/* one message (send): att are all its own */
+			a = att;
+			na = natt;
+		} else
+			a = mail_atts(&m[i], att, natt, k, &na);
 		at[i] = ml->bytes.len;
 		if (mail_compose(ml->cfg, ml->domain, &m[i], a, na, &ml->bytes,
 		    &cause) == -1) {
@@ -492,18 +343,21 @@ mail_kefu_part(struct mail *ml, const struct store_msg *m, size_t n,
 
 /*
  * The n messages m on kefu's own client, part after part; none after
- * the server was found down.  Returns how many could not be composed.
+ * the server was found down; own: m is one message and att all its own
+ * (send), else att are the batch's, matched by outbox_id.  Returns how
+ * many could not be composed.
  */
 static size_t
 mail_kefu_many(struct mail *ml, const struct store_msg *m, size_t n,
-    const struct store_attachment *att, size_t natt, struct msg_result *r)
+    const struct store_attachment *att, size_t natt, struct msg_result *r,
+    int own)
 {
 	size_t i = 0, k = 0, bad = 0;
 	int down = 0;
 
 	while (i < n && !down)
 		i += mail_kefu_part(ml, m + i, n - i, att, natt, &k, r + i,
-		    &bad, &down);
+		    own, &bad, &down);
 	for (; i < n; i++) {
 		memset(&r[i], 0, sizeof r[i]);
 		r[i].outcome = MSG_TEMPFAIL;
@@ -526,7 +380,7 @@ mail_send_many(void *state, const struct store_msg *m, size_t n,
 	int down = 0;
 
 	if (ml->smtp != NULL) {
-		mail_kefu_many(ml, m, n, att, natt, r);
+		mail_kefu_many(ml, m, n, att, natt, r, 0);
 		return;
 	}
 	/* libcurl: one by one, none after the server was found down */

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gmime/gmime.h>
 #include <openssl/evp.h>
@@ -89,6 +90,25 @@ mail_mailbox(const char *name, const char *addr)
 	return sb_steal(&sb);
 }
 
+/* RFC 5322 date in English whatever the locale. */
+static void
+mail_date(char *out, size_t size)
+{
+	static const char *const day[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+	    "Fri", "Sat" };
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t t = time(NULL);
+	struct tm tm;
+	char zone[8];
+
+	localtime_r(&t, &tm);
+	strftime(zone, sizeof zone, "%z", &tm);
+	snprintf(out, size, "%s, %02d %s %04d %02d:%02d:%02d %s",
+	    day[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, zone);
+}
+
 /*
  * g_mime_init is not thread-safe and must run before any other GMime
  * call: the first mail_compose runs it, once, under pthread_once, so the
@@ -108,17 +128,29 @@ mail_gmime_init(void)
 	    GMIME_NEWLINE_FORMAT_DOS);
 }
 
-/* A text part in quoted-printable UTF-8: subtype "plain" or "html". */
+/*
+ * A text part in quoted-printable UTF-8: subtype "plain" or "html".  The
+ * text is given as it is (g_mime_text_part_set_text would scan it for the
+ * smallest charset: it is UTF-8 from the store).
+ */
 static GMimeObject *
 mail_text(const char *subtype, const char *text)
 {
-	GMimeTextPart *t = g_mime_text_part_new_with_subtype(subtype);
+	GMimePart *part = g_mime_part_new_with_type("text", subtype);
+	GMimeStream *st;
+	GMimeDataWrapper *w;
 
-	g_mime_text_part_set_text(t, text);
-	g_mime_text_part_set_charset(t, "UTF-8");
-	g_mime_part_set_content_encoding(GMIME_PART(t),
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part),
+	    "charset", "UTF-8");
+	st = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+	w = g_mime_data_wrapper_new_with_stream(st,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
+	g_object_unref(st);
+	g_mime_part_set_content(part, w);
+	g_object_unref(w);
+	g_mime_part_set_content_encoding(part,
 	    GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-	return GMIME_OBJECT(t);
+	return GMIME_OBJECT(part);
 }
 
 /* A file part in base64: inline under its Content-ID, or attached. */
@@ -155,6 +187,25 @@ mail_file(const struct store_attachment *a, char **cause)
 	return GMIME_OBJECT(part);
 }
 
+/*
+ * A multipart with a boundary of our own: g_mime_multipart_new_with_
+ * subtype opens /dev/urandom for each one it makes.  "=_" is in neither
+ * quoted-printable nor base64 text.
+ */
+static GMimeMultipart *
+mail_multipart(const char *subtype, const char *tag, int n)
+{
+	GMimeMultipart *mp = g_object_new(GMIME_TYPE_MULTIPART, NULL);
+	GMimeContentType *ct = g_mime_content_type_new("multipart", subtype);
+	char b[64];
+
+	g_mime_object_set_content_type(GMIME_OBJECT(mp), ct);
+	g_object_unref(ct);
+	snprintf(b, sizeof b, "=_kefu.%s.%d", tag, n);
+	g_mime_multipart_set_boundary(mp, b);
+	return mp;
+}
+
 /* Add child to parent, handing over the caller's reference. */
 static void
 mail_add(GMimeMultipart *parent, GMimeObject *child)
@@ -166,27 +217,33 @@ mail_add(GMimeMultipart *parent, GMimeObject *child)
 /*
  * mixed [ related [ alternative [ text, html ], inline images... ],
  * attachments... ]: related only with HTML and an inline image,
- * alternative only with HTML (as the curl_mime build before it).
+ * alternative only with HTML (as the curl_mime build before it); the
+ * boundaries from 9 random bytes rnd.
  */
 static GMimeObject *
 mail_body(const struct store_msg *m, const struct store_attachment *att,
-    size_t natt, char **cause)
+    size_t natt, const unsigned char rnd[9], char **cause)
 {
-	GMimeMultipart *top = g_mime_multipart_new_with_subtype("mixed");
-	GMimeMultipart *rel = NULL, *alt;
+	GMimeMultipart *top, *rel = NULL, *alt;
 	GMimeObject *f;
+	char tag[20];
 	size_t i, ninline = 0;
 
+	EVP_EncodeBlock((unsigned char *)tag, rnd, 9);
+	for (i = 0; tag[i] != '\0'; i++)
+		if (tag[i] == '/' || tag[i] == '+')
+			tag[i] = '.';
+	top = mail_multipart("mixed", tag, 1);
 	for (i = 0; i < natt; i++)
 		ninline += att[i].inline_id != NULL;
 	if (m->body_html != NULL && ninline > 0) {
-		rel = g_mime_multipart_new_with_subtype("related");
+		rel = mail_multipart("related", tag, 2);
 		g_mime_object_set_content_type_parameter(GMIME_OBJECT(rel),
 		    "type", "multipart/alternative");
 		mail_add(top, GMIME_OBJECT(rel));
 	}
 	if (m->body_html != NULL) {
-		alt = g_mime_multipart_new_with_subtype("alternative");
+		alt = mail_multipart("alternative", tag, 3);
 		mail_add(alt, mail_text("plain", m->body));
 		mail_add(alt, mail_text("html", m->body_html));
 		mail_add(rel != NULL ? rel : top, GMIME_OBJECT(alt));
@@ -263,14 +320,12 @@ mail_unsubscribe(GMimeMessage *msg, const struct conf *cfg,
  */
 static void
 mail_headers(GMimeMessage *msg, const struct conf *cfg, const char *domain,
-    const struct store_msg *m)
+    const struct store_msg *m, const unsigned char rnd[6])
 {
-	GDateTime *now = g_date_time_new_now_local();
-	unsigned char rnd[6];
-	char *s;
+	char date[64], *s;
 
-	g_mime_message_set_date(msg, now);
-	g_date_time_unref(now);
+	mail_date(date, sizeof date);
+	mail_raw(msg, "Date", date);
 	s = mail_mailbox(cfg->email_from_name, cfg->email_from);
 	mail_raw(msg, "From", s);
 	free(s);
@@ -280,8 +335,6 @@ mail_headers(GMimeMessage *msg, const struct conf *cfg, const char *domain,
 	s = mail_encode_words(m->subject ? m->subject : "");
 	mail_raw(msg, "Subject", s);
 	free(s);
-	if (RAND_bytes(rnd, sizeof rnd) != 1)
-		memset(rnd, 0, sizeof rnd);
 	s = xasprintf("kefu.%lld.%d.%02x%02x%02x%02x%02x%02x@%s",
 	    (long long)m->id, m->attempts, rnd[0], rnd[1], rnd[2], rnd[3],
 	    rnd[4], rnd[5], domain);
@@ -303,12 +356,16 @@ mail_compose(const struct conf *cfg, const char *domain,
 	GMimeObject *body;
 	GMimeStream *st;
 	GByteArray *bytes;
+	unsigned char rnd[15];
 
 	pthread_once(&mail_gmime_once, mail_gmime_init);
-	if ((body = mail_body(m, att, natt, cause)) == NULL)
+	/* 6 bytes for the Message-ID, 9 for the boundaries: one call */
+	if (RAND_bytes(rnd, sizeof rnd) != 1)
+		memset(rnd, 0, sizeof rnd);
+	if ((body = mail_body(m, att, natt, rnd + 6, cause)) == NULL)
 		return -1;
 	msg = g_mime_message_new(FALSE);
-	mail_headers(msg, cfg, domain, m);
+	mail_headers(msg, cfg, domain, m, rnd);
 	g_mime_message_set_mime_part(msg, body);
 	g_object_unref(body);
 	st = g_mime_stream_mem_new();

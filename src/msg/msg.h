@@ -105,8 +105,8 @@ extern const struct msg_transport_ops *const msg_transports[];
 const struct msg_transport_ops *msg_transport_find(const char *name);
 
 /*
- * mail.c: SMTP by kefu's own client (smtp.c, pipelined) on mail_compose's
- * bytes, or with [email] client = libcurl through libcurl and curl_mime.
+ * mail.c: SMTP by kefu's own client (smtp.c, pipelined) or, with [email]
+ * client = libcurl, through libcurl; the message from mail_compose.
  */
 extern const struct msg_transport_ops msg_mail_ops;
 

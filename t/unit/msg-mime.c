@@ -335,6 +335,10 @@ test_missing(const struct conf *conf)
 	struct strbuf out = { 0 };
 	char *cause = NULL;
 
+	struct msg_env env = { .cfg = conf };
+	struct msg_result r;
+	void *state = NULL;
+
 	sb_adds(&out, "KEEP");
 	is_int(mail_compose(conf, "kefu.test", &m, &a, 1, &out, &cause), -1,
 	    "a missing attachment: the message cannot be built");
@@ -342,6 +346,16 @@ test_missing(const struct conf *conf)
 	is_str(sb_str(&out), "KEEP", "nothing is appended");
 	free(cause);
 	sb_free(&out);
+	/* the transport gives it up before it connects (port 25 unused) */
+	cause = NULL;
+	ok(msg_mail_ops.open(&env, &state, &cause) == 0, "the e-mail "
+	    "transport opens (%s)", cause ? cause : "");
+	if (state == NULL)
+		return;
+	msg_mail_ops.send(state, &m, &a, 1, &r);
+	is_int(r.outcome, MSG_PERMFAIL, "the transport fails it for good");
+	like(r.detail, "/nonexistent/kefu/gone.png", "naming the file");
+	msg_mail_ops.close(state);
 }
 
 int
