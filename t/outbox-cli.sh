@@ -71,7 +71,7 @@ run 0 "^4 *sms *marketing *queued *0" "it is queued" -- outbox list
 run 0 "0 submitted, 2 to retry, 0 failed, 1 suppressed" \
     "send --once: unreachable server, one opted out" -- outbox send --once
 hasnt "sekrit" "$tmp/out" "the SMTP password is never printed"
-check "$(test "$(grep -c "Couldn't connect" "$tmp/out")" -eq 1; echo $?)" \
+check "$(test "$(grep -c "cannot connect" "$tmp/out")" -eq 1; echo $?)" \
     "an unreachable server is tried once, not once per message" "$tmp/out"
 has "email is down: 1 more message(s) wait" "$tmp/out" \
     "the rest of the batch waits"
@@ -81,10 +81,23 @@ has "^1 *email *marketing *queued *1" "$tmp/out" "the one tried counts one"
 run 0 "^state: *suppressed" "the opted-out recipient is suppressed" -- \
     outbox show 3
 has "consent ledger" "$tmp/out" "with the reason"
-run 0 "^last error: *smtp://127.0.0.1:1: Could" "the others keep the error" \
-    -- outbox show 1
+run 0 "^last error: *smtp://127.0.0.1:1: cannot connect" \
+    "the others keep the error" -- outbox show 1
 has "^state: *queued" "$tmp/out" "and are queued again"
 run 0 "^4 *sms *marketing *queued *0" "the e-mail worker leaves SMS alone" \
+    -- outbox list
+
+# [email] client = libcurl: the fallback speaks (libcurl's words)
+mkconf "from = shop@kefu.test
+client = libcurl"
+run 0 "queued again" "retry for the libcurl client" -- outbox retry 1
+run 0 "0 submitted, 1 to retry" "client = libcurl: sent through libcurl" \
+    -- outbox send --once
+has "Couldn't connect" "$tmp/out" "... in libcurl's words"
+hasnt "sekrit" "$tmp/out" "... and no password"
+mkconf "from = shop@kefu.test
+client = curl"
+run 1 "kefu.conf:1[0-9]: .*client" "a bad client is refused with its line" \
     -- outbox list
 
 mkconf ""

@@ -194,6 +194,9 @@ static const struct conf_key conf_keys[] = {
 	  0, NULL, NULL, 0,
 	  "https URL for one-click unsubscribe (RFC 8058); %s is the "
 	  "message's id" },
+	{ CS_EMAIL, "client", CT_ENUM, K(email_client), 0, 0, "kefu",
+	  "kefu|libcurl", 0,
+	  "SMTP spoken by kefu's own client (pipelined) or by libcurl" },
 
 	{ CS_SLIPS, "printer", CT_STRING, K(slips_printer), 0, 0, NULL, NULL,
 	  0, "CUPS queue delivery slips are printed to" },

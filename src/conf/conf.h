@@ -182,6 +182,7 @@ struct conf {
 	char *email_unsubscribe;        /* List-Unsubscribe mailbox, or NULL */
 	char *email_unsubscribe_url;    /* one-click https URL (%s: id), or
 					   NULL */
+	char *email_client;     /* "kefu": msg/smtp.c; "libcurl" */
 	/* [slips]: delivery slips (slip/) */
 	char *slips_printer;    /* CUPS queue, or NULL: none */
 	int slips_auto_print;   /* 1: kefud prints slots at their cut-off */

@@ -42,6 +42,8 @@ libkefu_a_SOURCES += \
 	src/msg/msg.h \
 	src/msg/mail.c \
 	src/msg/mime.c \
+	src/msg/smtp.h \
+	src/msg/smtp.c \
 	src/msg/http.c \
 	src/msg/suppress.c \
 	src/msg/campaign.c \
@@ -152,3 +154,9 @@ check_PROGRAMS += t/unit/msg-budget
 TESTS += t/unit/msg-budget
 t_unit_msg_budget_SOURCES = t/unit/msg-budget.c t/tap.h t/store-engines.h
 t_unit_msg_budget_LDADD = $(KEFU_LIBS)
+
+## kefu's own SMTP client against a scripted server in the test.
+check_PROGRAMS += t/unit/msg-smtp
+TESTS += t/unit/msg-smtp
+t_unit_msg_smtp_SOURCES = t/unit/msg-smtp.c t/tap.h
+t_unit_msg_smtp_LDADD = $(KEFU_LIBS)

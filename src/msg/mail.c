@@ -1,9 +1,11 @@
 /*
  * mail.c: the e-mail transport -- SMTP (RFC 5321) with STARTTLS (RFC
- * 3207) and AUTH (RFC 4954) through libcurl, one easy handle and so one
- * reused connection per worker.  Each message is composed whole as bytes
- * by mail_compose (mime.c, GMime) and handed to libcurl by a read
- * callback; libcurl dot-stuffs it.
+ * 3207) and AUTH (RFC 4954) by kefu's own client (smtp.c: a batch
+ * pipelined, RFC 2920) or, with [email] client = libcurl, through
+ * libcurl's easy handle; either way one reused connection per worker.
+ * Each message is composed whole as bytes by mail_compose (mime.c,
+ * GMime); kefu's client dot-stuffs them, libcurl reads them through a
+ * read callback and dot-stuffs them itself.
  */
 #include "config.h"
 
@@ -14,6 +16,7 @@
 
 #include "conf/conf.h"
 #include "msg/msg.h"
+#include "msg/smtp.h"
 #include "store/store.h"
 #include "util/util.h"
 
@@ -25,9 +28,16 @@ struct mail {
 	char last[400];         /* the server's last reply line */
 	char refusal[400];      /* its first 4xx or 5xx reply, or "" */
 	char queue_id[128];     /* from "250 ... queued as ID" */
-	struct strbuf msg;      /* the message being sent, as bytes */
+	struct smtp *smtp;      /* [email] client = kefu (then curl is
+				   NULL): kefu's own, pipelined */
+	struct strbuf bytes;    /* a batch's messages, composed */
+	struct strbuf msg;      /* libcurl: the message being sent */
 	size_t off;             /* how much of it libcurl has read */
 };
+
+static size_t mail_kefu_many(struct mail *, const struct store_msg *,
+    size_t, const struct store_attachment *, size_t, struct msg_result *,
+    int);
 
 /*
  * Keep the server's replies: the last line, and the queue id.  libcurl
@@ -59,6 +69,22 @@ mail_reply(char *data, size_t one, size_t size, void *arg)
 	return size;
 }
 
+/* kefu's own SMTP client for [email] (smtp.c), not yet connected. */
+static struct smtp *
+mail_smtp_new(const struct conf *cfg, const char *domain)
+{
+	struct smtp_opts o = { 0 };
+
+	o.url = cfg->email_url;
+	o.helo = domain;
+	o.starttls = cfg->email_starttls;
+	o.tls_verify = cfg->email_tls_verify;
+	o.user = cfg->email_user;
+	o.password = cfg->email_password;
+	o.timeout_ms = cfg->email_timeout_ms;
+	return smtp_new(&o);
+}
+
 static int
 mail_open(const struct msg_env *env, void **state, char **cause)
 {
@@ -79,6 +105,11 @@ mail_open(const struct msg_env *env, void **state, char **cause)
 	ml = xcalloc(1, sizeof *ml);
 	ml->cfg = cfg;
 	ml->domain = xstrdup(at + 1);
+	if (strcmp(cfg->email_client, "libcurl") != 0) {
+		ml->smtp = mail_smtp_new(cfg, ml->domain);
+		*state = ml;
+		return 0;
+	}
 	if ((ml->curl = curl_easy_init()) == NULL) {
 		free(ml->domain);
 		free(ml);
@@ -118,6 +149,8 @@ mail_close(void *state)
 
 	if (ml == NULL)
 		return;
+	smtp_free(ml->smtp);
+	sb_free(&ml->bytes);
 	curl_easy_cleanup(ml->curl);
 	sb_free(&ml->msg);
 	free(ml->domain);
@@ -177,6 +210,8 @@ mail_send(void *state, const struct store_msg *m,
 	CURLcode rc;
 
 	memset(r, 0, sizeof *r);
+	if (ml->smtp != NULL)
+		return mail_kefu_many(ml, m, 1, att, natt, r, 1) > 0 ? -1 : 0;
 	sb_reset(&ml->msg);
 	ml->off = 0;
 	if (mail_compose(ml->cfg, ml->domain, m, att, natt, &ml->msg,
@@ -203,12 +238,174 @@ mail_send(void *state, const struct store_msg *m,
 	return 0;
 }
 
+/* m's attachments: those of att (in message order) from *k on. */
+static const struct store_attachment *
+mail_atts(const struct store_msg *m, const struct store_attachment *att,
+    size_t natt, size_t *k, size_t *n)
+{
+	size_t first;
+
+	while (*k < natt && att[*k].outbox_id < m->id)
+		(*k)++;
+	for (first = *k; *k < natt && att[*k].outbox_id == m->id; (*k)++)
+		;
+	*n = *k - first;
+	return att + first;
+}
+
+/* What the SMTP client's reply to one message means for the outbox. */
+static void
+mail_kefu_result(const struct smtp_txn *t, struct msg_result *r)
+{
+	snprintf(r->detail, sizeof r->detail, "%s", t->reply);
+	if (t->code / 100 == 2) {
+		r->outcome = MSG_SENT;
+		snprintf(r->remote_id, sizeof r->remote_id, "%s",
+		    t->queue_id);
+	} else if (t->unknown) {
+		/* the whole message went, its answer was lost */
+		r->outcome = MSG_UNKNOWN;
+		r->down = 1;
+	} else if (t->down) {
+		r->outcome = MSG_TEMPFAIL;
+		r->down = 1;
+	} else
+		r->outcome = t->code / 100 == 5 ? MSG_PERMFAIL :
+		    MSG_TEMPFAIL;
+}
+
+/*
+ * Composed messages held at once: a batch of pictures or PDFs is sent in
+ * parts of about this many bytes (one more wait for the server a part).
+ */
+#define MAIL_PART_BYTES (4u << 20)
+
+/*
+ * The messages m from the first, composed (mail_compose) until
+ * MAIL_PART_BYTES or n, and sent on kefu's own connection, pipelined when
+ * the server offers it; r[i] for m[i].  A message that cannot be
+ * composed (an attachment gone) fails for good and the others go.
+ * own as for mail_kefu_many.  Returns how many of m it took; *k walks
+ * att; *bad counts the messages not composed; *down is set when the
+ * server was found down.
+ */
+static size_t
+mail_kefu_part(struct mail *ml, const struct store_msg *m, size_t n,
+    const struct store_attachment *att, size_t natt, size_t *k,
+    struct msg_result *r, int own, size_t *bad, int *down)
+{
+	struct smtp_txn *t = xcalloc(n ? n : 1, sizeof *t);
+	size_t *at = xcalloc(n ? n : 1, sizeof *at);
+	size_t *of = xcalloc(n ? n : 1, sizeof *of);
+	size_t i, na, nt = 0;
+	const struct store_attachment *a;
+	char *cause = NULL;
+
+	sb_reset(&ml->bytes);
+	for (i = 0; i < n && (i == 0 || ml->bytes.len < MAIL_PART_BYTES);
+	    i++) {
+		memset(&r[i], 0, sizeof r[i]);
+		if (own) {
+			/* one message (send): att are all its own */
+			a = att;
+			na = natt;
+		} else
+			a = mail_atts(&m[i], att, natt, k, &na);
+		at[i] = ml->bytes.len;
+		if (mail_compose(ml->cfg, ml->domain, &m[i], a, na, &ml->bytes,
+		    &cause) == -1) {
+			r[i].outcome = MSG_PERMFAIL;
+			snprintf(r[i].detail, sizeof r[i].detail, "%s", cause);
+			free(cause);
+			cause = NULL;
+			(*bad)++;
+			continue;
+		}
+		t[nt].from = ml->cfg->email_from;
+		t[nt].rcpt = m[i].recipient;
+		t[nt].len = ml->bytes.len - at[i];
+		of[nt++] = i;
+	}
+	n = i;
+	/* the bytes moved while they grew: point into them now */
+	for (i = 0; i < nt; i++)
+		t[i].data = ml->bytes.s + at[of[i]];
+	smtp_send_many(ml->smtp, t, nt);
+	for (i = 0; i < nt; i++) {
+		mail_kefu_result(&t[i], &r[of[i]]);
+		*down |= r[of[i]].outcome != MSG_SENT && r[of[i]].down;
+	}
+	free(t);
+	free(at);
+	free(of);
+	return n;
+}
+
+/*
+ * The n messages m on kefu's own client, part after part; none after
+ * the server was found down; own: m is one message and att all its own
+ * (send), else att are the batch's, matched by outbox_id.  Returns how
+ * many could not be composed.
+ */
+static size_t
+mail_kefu_many(struct mail *ml, const struct store_msg *m, size_t n,
+    const struct store_attachment *att, size_t natt, struct msg_result *r,
+    int own)
+{
+	size_t i = 0, k = 0, bad = 0;
+	int down = 0;
+
+	while (i < n && !down)
+		i += mail_kefu_part(ml, m + i, n - i, att, natt, &k, r + i,
+		    own, &bad, &down);
+	for (; i < n; i++) {
+		memset(&r[i], 0, sizeof r[i]);
+		r[i].outcome = MSG_TEMPFAIL;
+		r[i].down = 1;
+		snprintf(r[i].detail, sizeof r[i].detail, "not tried: the "
+		    "SMTP server is down");
+	}
+	sb_free(&ml->bytes);       /* a batch of PDFs is not kept */
+	return bad;
+}
+
+/* The n messages of a batch at once (the worker's send_many). */
+static void
+mail_send_many(void *state, const struct store_msg *m, size_t n,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	struct mail *ml = state;
+	const struct store_attachment *a;
+	size_t i, k = 0, na;
+	int down = 0;
+
+	if (ml->smtp != NULL) {
+		mail_kefu_many(ml, m, n, att, natt, r, 0);
+		return;
+	}
+	/* libcurl: one by one, none after the server was found down */
+	for (i = 0; i < n; i++) {
+		a = mail_atts(&m[i], att, natt, &k, &na);
+		if (down) {
+			memset(&r[i], 0, sizeof r[i]);
+			r[i].outcome = MSG_TEMPFAIL;
+			r[i].down = 1;
+			snprintf(r[i].detail, sizeof r[i].detail, "not tried: "
+			    "the SMTP server is down");
+			continue;
+		}
+		mail_send(ml, &m[i], a, na, &r[i]);
+		down = r[i].outcome != MSG_SENT && r[i].down;
+	}
+}
+
 const struct msg_transport_ops msg_mail_ops = {
 	.name = "email",                /* for logs */
 	.channel = "email",             /* outbox rows it sends */
-	.open = mail_open,              /* one curl handle per worker */
+	.open = mail_open,              /* one connection per worker */
 	.send = mail_send,              /* one SMTP transaction */
 	.close = mail_close,            /* QUIT and free */
 	.ready = NULL,                  /* always: a dead MTA is a 4xx */
 	.idle = NULL,                   /* nothing comes back: sleep */
+	.send_many = mail_send_many,    /* a batch: kefu's client pipelines */
 };

@@ -87,13 +87,27 @@ struct msg_transport_ops {
 	 * peer when its back-off is over.  NULL: the worker just sleeps.
 	 */
 	void (*idle)(void *state, unsigned ms);
+	/*
+	 * Optional: send the n messages m at once (e-mail pipelined on one
+	 * connection), att the attachments of all of them in message
+	 * order; r[i] is what became of m[i], filled as send fills it: a
+	 * message after one found its peer down, itself TEMPFAIL with
+	 * down, was not tried.  The worker uses it for a whole batch when
+	 * no rate is set.
+	 */
+	void (*send_many)(void *state, const struct store_msg *m, size_t n,
+	    const struct store_attachment *att, size_t natt,
+	    struct msg_result *r);
 };
 
 /* Every transport by name, NULL-terminated; msg_transport_find looks up. */
 extern const struct msg_transport_ops *const msg_transports[];
 const struct msg_transport_ops *msg_transport_find(const char *name);
 
-/* mail.c: SMTP through libcurl, the message from mail_compose. */
+/*
+ * mail.c: SMTP by kefu's own client (smtp.c, pipelined) or, with [email]
+ * client = libcurl, through libcurl; the message from mail_compose.
+ */
 extern const struct msg_transport_ops msg_mail_ops;
 
 /*

@@ -283,6 +283,34 @@ msg_worker_untried(const struct store_msg *m, long wait_s,
 	st->released++;
 }
 
+/*
+ * Hand the n submitting messages m to the transport at once
+ * (ops->send_many), their attachments att; the outcomes in d.  As
+ * one by one, a message after one that found the peer down, and itself
+ * down, was not tried: given back untried.
+ */
+static void
+msg_worker_many(const struct msg_transport_ops *ops, void *state,
+    const struct store_msg *m, size_t n, const struct store_attachment *att,
+    size_t natt, const struct msg_worker_opts *o, struct msg_stats *st,
+    struct msg_worker_done *d)
+{
+	struct msg_result *r = xcalloc(n ? n : 1, sizeof *r);
+	size_t i;
+	int down = 0;
+
+	ops->send_many(state, m, n, att, natt, r);
+	for (i = 0; i < n; i++) {
+		if (down && r[i].outcome == MSG_TEMPFAIL && r[i].down)
+			msg_worker_untried(&m[i], msg_worker_backoff(o, 1), st,
+			    &d[i]);
+		else
+			msg_worker_outcome(&m[i], o, &r[i], st, &d[i]);
+		down |= r[i].outcome != MSG_SENT && r[i].down;
+	}
+	free(r);
+}
+
 /* Keep at most o->rate sends a second. */
 static void
 msg_worker_pace(const struct msg_worker_opts *o, uint64_t *last)
@@ -393,17 +421,19 @@ msg_worker_submitting(struct db_source *src, const char *tok,
  * Work one claimed batch: the check at the moment of sending for each
  * message, then every message that passed made "submitting" in one
  * commit -- which also weighs the messages of campaigns with a budget,
- * ending those that do not fit "suppressed" -- sent one by one (their
- * attachments read in one query), and the outcomes recorded in one
- * transaction -- with o->late, the commit that makes the next batch
- * "submitting" (msg_worker_flush when there is none).  Only
- * "submitting" must be durable before a message is handed over: a crash
- * then leaves it flagged, so it is never sent twice unnoticed.  An
- * outcome recorded late, or lost in a crash, only leaves a message
- * "submitting" for recovery to decide -- so one commit before each group
- * of up to [email] batch messages keeps that promise at a fraction of a
- * commit per message, and the outcomes of a group are durable before the
- * next group is handed over.  A crash can leave the group in hand
+ * ending those that do not fit "suppressed" -- sent (their attachments
+ * read in one query) all at once through ops->send_many when the
+ * transport has it and no rate is set (e-mail pipelined), else one by
+ * one with the rate kept, and the outcomes recorded in one transaction
+ * -- with o->late, the commit that makes the next batch "submitting"
+ * (msg_worker_flush when there is none).  Only "submitting" must be
+ * durable before a message is handed over: a crash then leaves it
+ * flagged, so it is never sent twice unnoticed.  An outcome recorded
+ * late, or lost in a crash, only leaves a message "submitting" for
+ * recovery to decide -- so one commit before each group of up to
+ * [email] batch messages keeps that promise at a fraction of a commit
+ * per message, and the outcomes of a group are durable before the next
+ * group is handed over.  A crash can leave the group in hand
  * "submitting" (unknown or resent, by class): batch = 1 narrows it to
  * the message in hand.  -1 only when the store fails.
  */
@@ -416,6 +446,7 @@ msg_worker_batch(struct db_source *src, const struct conf *cfg,
 {
 	struct store_attachment *att = NULL;
 	struct store_spend *sp = NULL;
+	struct store_msg *sel;
 	struct msg_worker_done *done;
 	int64_t *ids = NULL;
 	size_t i, k = 0, ka = 0, nids = 0, nd = 0, natt = 0, nsp = 0;
@@ -439,6 +470,18 @@ msg_worker_batch(struct db_source *src, const struct conf *cfg,
 		return -1;
 	}
 	done = xcalloc(nids ? nids : 1, sizeof *done);
+	if (ops->send_many != NULL && o->rate == 0 && nids > 0 &&
+	    (o->stop == NULL || !atomic_load(o->stop))) {
+		/* the whole batch at once: shallow copies of the
+		   submitting (their strings stay m's) */
+		sel = xcalloc(nids, sizeof *sel);
+		for (i = 0; i < n; i++)
+			if (msg_worker_has(ids, nids, &k, m[i].id))
+				sel[nd++] = m[i];
+		msg_worker_many(ops, state, sel, nd, att, natt, o, st, done);
+		free(sel);
+		n = 0;
+	}
 	for (i = 0; i < n; i++) {
 		if (!msg_worker_has(ids, nids, &k, m[i].id))
 			continue;

@@ -5,7 +5,10 @@
  * after restart_ms, the others go on sending and are neither stopped
  * nor reconnected, every message is sent once, and run_n returns 0 at
  * the caller's stop.  With once, the failure is returned when the
- * others have finished.  A SQLite local store in /tmp.
+ * others have finished.  A transport with send_many gets a whole batch
+ * in one call (one at a time when a rate is set), and the messages after
+ * one that found its peer down are given back untried.  A SQLite local
+ * store in /tmp.
  */
 #include "config.h"
 
@@ -73,6 +76,47 @@ fake_close(void *state)
 static const struct msg_transport_ops fake_ops = {
 	.name = "fake", .channel = "sms", .open = fake_open,
 	.send = fake_send, .close = fake_close,
+};
+
+/* A transport that takes a batch at once (send_many). */
+static atomic_uint many_calls, many_max, one_calls;
+
+static void
+many_send_many(void *state, const struct store_msg *m, size_t n,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	size_t i;
+	int down = 0;
+
+	(void)state;
+	(void)att;
+	(void)natt;
+	atomic_fetch_add(&many_calls, 1);
+	if (n > atomic_load(&many_max))
+		atomic_store(&many_max, (unsigned)n);
+	for (i = 0; i < n; i++) {
+		down |= strcmp(m[i].body, "down") == 0;
+		r[i].outcome = down ? MSG_TEMPFAIL : MSG_SENT;
+		r[i].down = down;
+		snprintf(r[i].detail, sizeof r[i].detail, "%s",
+		    down ? "fake: connection lost" : "250 ok");
+	}
+}
+
+static int
+many_send(void *state, const struct store_msg *m,
+    const struct store_attachment *att, size_t natt, struct msg_result *r)
+{
+	atomic_fetch_add(&one_calls, 1);
+	many_send_many(state, m, 1, att, natt, r);
+	atomic_fetch_sub(&many_calls, 1);
+	return 0;
+}
+
+static const struct msg_transport_ops many_ops = {
+	.name = "many", .channel = "sms", .open = fake_open,
+	.send = many_send, .close = fake_close,
+	.send_many = many_send_many,
 };
 
 static void
@@ -177,6 +221,69 @@ test_once(void)
 	is_int(atomic_load(&opens), 3, "... and it was not started again");
 }
 
+/* Five messages, the third finds the peer down. */
+static void
+many_queue(const char *tag)
+{
+	static const char *const body[] = { "ok", "ok", "down", "ok", "ok" };
+	struct store_outbox_new m = { .channel = "sms",
+	    .recipient = "13800000002", .msg_class = "transactional",
+	    .max_attempts = 3 };
+	char now[20], key[64], *cause = NULL;
+	int64_t id;
+	int i, dup;
+
+	msg_time(now, 0);
+	for (i = 0; i < 5; i++) {
+		snprintf(key, sizeof key, "%s:%d", tag, i);
+		m.idem_key = key;
+		m.body = body[i];
+		if (store_outbox_enqueue(src, &m, now, &id, &dup, &cause) ==
+		    -1)
+			tap_bail(cause);
+	}
+}
+
+static void
+test_many(unsigned rate)
+{
+	struct msg_worker_opts o;
+	struct msg_stats st = { 0 };
+	char *cause = NULL, tag[32];
+
+	snprintf(tag, sizeof tag, "t:many%u", rate);
+	atomic_store(&opens, 0);
+	atomic_store(&refuse, 0);
+	atomic_store(&many_calls, 0);
+	atomic_store(&many_max, 0);
+	atomic_store(&one_calls, 0);
+	many_queue(tag);
+	opts(&o, "test/many");
+	o.batch = 5;
+	o.once = 1;
+	o.rate = rate;
+	if (msg_worker_run(src, "sqlite", conf, &many_ops, &o, &st,
+	    &cause) == -1)
+		tap_bail(cause);
+	if (rate == 0) {
+		is_int(atomic_load(&many_calls), 1, "send_many: one call for "
+		    "the batch");
+		is_int(atomic_load(&many_max), 5, "... of its 5 messages");
+		is_int(atomic_load(&one_calls), 0, "... send not used");
+	} else {
+		is_int(atomic_load(&many_calls), 0, "a rate: no send_many");
+		is_int(atomic_load(&one_calls), 3, "... one at a time, "
+		    "until the peer is down");
+	}
+	is_int(st.sent, 2, "send_many%s: the two before the peer went down "
+	    "sent", rate ? " (rate)" : "");
+	is_int(st.retried, 3, "... three to try again");
+	is_int(st.released, 2, "... the two after it given back untried");
+	is_int(store_test_count(src, "SELECT COUNT(*) FROM outbox WHERE "
+	    "idem_key LIKE 't:many%' AND status = 'queued' AND attempts = 0"),
+	    2 * (rate ? 2 : 1), "... with no attempt counted");
+}
+
 int
 main(void)
 {
@@ -195,6 +302,8 @@ main(void)
 	src = store.src;
 	test_one_fails();
 	test_once();
+	test_many(0);
+	test_many(1000);
 	scratch_store_close(&store, 0);
 	conf_free(conf);
 	cmd = xasprintf("rm -rf %s", dir);
