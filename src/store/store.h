@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Only pointers to these cross this header. */
 struct conf_datasource;
@@ -170,6 +171,13 @@ int store_pin_reset(struct db_source *src, const struct store_pin_row *r,
 const char *store_stamp_now(const char *now, char buf[STORE_STAMP_LEN]);
 const char *store_stamp_later(const char *now, int ms,
     char buf[STORE_STAMP_LEN]);
+/*
+ * The wall clock store_stamp_now and catalog_today read: time(), or a
+ * test's (t/unit/svc-midnight.c moves it across midnight between two
+ * reads).  Set it before any thread runs, never while one may read it.
+ * A decision that needs "now" twice reads it once and passes it on.
+ */
+extern time_t (*store_clock)(time_t *);
 
 /*
  * outbox.c: the outbound message queue and its send states (one names
