@@ -1624,18 +1624,23 @@ int store_notice_dates(const struct store_notice *n, const char *today,
     char **cause);
 /*
  * Publish n (n->id set): a text or a recording, dates in order and
- * valid-until not before today.  One transaction.
+ * valid-until not before today.  One transaction.  now ("YYYY-MM-DD
+ * HH:MM:SS"; NULL: the clock) stamps it and its date is today: the one
+ * reading the caller took its dates from (two mix days at midnight).
  */
 int store_notice_add(struct db_source *src, struct store_notice *n,
-    const char *today, char **cause);
+    const char *now, char **cause);
 /* The notices valid on today, the latest valid-from first. */
 int store_notice_current(struct db_source *src, const char *today,
     struct store_notice **out, size_t *n, char **cause);
 /* Notices not over on today (all of them when today is NULL). */
 int store_notice_list(struct db_source *src, const char *today,
     struct store_notice **out, size_t *n, char **cause);
-/* End a current or coming notice: valid until yesterday from now on. */
-int store_notice_end(struct db_source *src, int64_t id, const char *today,
+/*
+ * End a current or coming notice: valid until yesterday from now on.
+ * now as for store_notice_add.
+ */
+int store_notice_end(struct db_source *src, int64_t id, const char *now,
     char **cause);
 /*
  * 1 when staff_no may publish a notice (an enabled staff member of role

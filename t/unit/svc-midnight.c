@@ -5,17 +5,22 @@
  * 2026-12-07 23:59:59 local time: a service that read it twice for one
  * answer (the slots of one day, "today" of the next) mixes the days.
  * kefu.order.slots, kefu.visit.slots and kefu.visit.slot on a SQLite
- * store.
+ * store; `kefu notice add` and `kefu notice end`, whose dates and time
+ * stamps must be of one day.
  */
 #include "config.h"
 
 #include <sys/stat.h>
 
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "cli/cli.h"
 #include "conf/conf.h"
 #include "db/db.h"
 #include "flow/flow.h"
@@ -24,8 +29,29 @@
 #include "util/util.h"
 #include "../tap.h"
 
+/* A literal where argv wants char *. */
+#define S(x) ((char *)(uintptr_t)(x))
+
 static time_t midnight_t0;      /* 2026-12-07 23:59:59, local time */
 static int midnight_reads;      /* reads since the service began */
+static struct conf *midnight_conf;
+
+/* What src/kefu.c gives the commands: the test's configuration. */
+const char *cli_conf_path;
+
+struct conf *
+cli_conf(void)
+{
+	return midnight_conf;
+}
+
+int
+cli_wants_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
 
 /* The wall clock a second later at each read, from midnight_t0 on. */
 static time_t
@@ -128,6 +154,75 @@ test_visit(struct svc *svc)
 	flow_rows_clear(&rows);
 }
 
+/* Run `kefu ARGS...` at 23:59:59, its output thrown away; its status. */
+static int
+midnight_kefu(int argc, char **argv)
+{
+	int out, null, rc;
+
+	fflush(stdout);
+	out = dup(1);
+	if ((null = open("/dev/null", O_WRONLY)) != -1) {
+		dup2(null, 1);
+		close(null);
+	}
+	midnight_reads = 0;
+	if (strcmp(argv[0], "notice") == 0)
+		rc = cmd_notice_main(argc, argv);
+	else
+		rc = -1;
+	fflush(stdout);
+	dup2(out, 1);
+	close(out);
+	return rc;
+}
+
+/* The first row of a query of two text columns, "A B", or "". */
+static void
+midnight_row(struct db_source *db, const char *sql, char *out, size_t len)
+{
+	static const enum db_vtype t[] = { DBV_TEXT, DBV_TEXT };
+	struct db_query q = { .sql = sql, .coltypes = t, .ncoltypes = 2 };
+	struct db_result *res;
+	struct db_err err;
+
+	out[0] = '\0';
+	if (db_run(db, &q, &res, &err) == -1) {
+		tap_diag("%s", err.msg);
+		return;
+	}
+	if (res->nrows > 0)
+		snprintf(out, len, "%s %s", DB_CELL(res, 0, 0)->s,
+		    DB_CELL(res, 0, 1)->s);
+	db_result_free(res);
+}
+
+/*
+ * A notice added at 23:59:59 is valid from today and published today;
+ * ended at 23:59:59, it is valid until yesterday and ended today.
+ */
+static void
+test_notice(struct db_source *db)
+{
+	char *add[] = { S("notice"), S("add"), S("--text"), S("今晚九点关门"),
+	    NULL };
+	char *end[] = { S("notice"), S("end"), S("1"), NULL };
+	char row[64];
+
+	is_int(midnight_kefu(4, add), 0, "kefu notice add at 23:59:59");
+	midnight_row(db, "SELECT valid_from, SUBSTR(published_at, 1, 10) "
+	    "FROM local_notices WHERE id = 1", row, sizeof row);
+	is_str(row, "2026-12-07 2026-12-07", "valid from today, published "
+	    "today (not at 00:00:00 tomorrow)");
+	is_int(midnight_reads, 1, "the clock is read once for it");
+	is_int(midnight_kefu(3, end), 0, "kefu notice end 1 at 23:59:59");
+	midnight_row(db, "SELECT valid_until, SUBSTR(ended_at, 1, 10) "
+	    "FROM local_notices WHERE id = 1", row, sizeof row);
+	is_str(row, "2026-12-06 2026-12-07", "valid until yesterday, ended "
+	    "today");
+	is_int(midnight_reads, 1, "the clock is read once for it");
+}
+
 int
 main(void)
 {
@@ -180,9 +275,11 @@ main(void)
 	}
 	midnight_t0 = mktime(&tm);
 	store_clock = midnight_clock;
+	midnight_conf = conf;
 
 	test_order(svc, no);
 	test_visit(svc);
+	test_notice(db);
 
 	store_clock = time;
 	svc_close(svc);
