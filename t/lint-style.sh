@@ -2,7 +2,8 @@
 # lint-style.sh: build-aux/lint-style (the mechanical style CI checks)
 # on a small tree in a temporary folder: a clean tree passes; a wide line,
 # trailing white space, a CRLF line end and a space-indented line each
-# fail, naming file and line (any wide line, in any file: no ratchet).
+# fail, naming file and line (any wide line, in any file: no ratchet);
+# a shell test's trailing white space and CRLF too.
 tap_name=lint-style
 . "$(dirname "$0")/tap.sh"
 
@@ -74,5 +75,12 @@ good; printf 'int\nf(void)\n{\n\treturn 0;\n}\n' >"$root/t/bad.h"
 printf 'int a; \n' >"$root/src/ok.h"
 lints 1 "src/ok.h:1: trailing white space" "headers are checked too"
 rm -f "$root/t/bad.h" "$root/src/ok.h"
+
+good; printf '#!/bin/sh\ntrue \n' >"$root/t/bad.sh"
+lints 1 "t/bad.sh:2: trailing white space" \
+    "a shell test's trailing white space fails"
+printf '#!/bin/sh\r\n' >"$root/t/bad.sh"
+lints 1 "t/bad.sh:1: carriage return" "so does its CRLF line end"
+rm -f "$root/t/bad.sh"
 
 tap_done
