@@ -287,6 +287,7 @@ main(void)
 	free(text);
 	free(schema);
 	free(dbpath);
+	free(path);
 	path = xasprintf("rm -rf %s", tmp);
 	if (system(path) != 0)
 		tap_diag("could not remove %s", tmp);
