@@ -414,8 +414,8 @@ main(int argc, char **argv)
 	FILE *to, *from;
 
 	if (getenv("KEFU_SRCDIR") == NULL || getenv("KEFU_TEST_PG") == NULL) {
-		fprintf(stderr, "call-bench: needs KEFU_SRCDIR and KEFU_TEST_PG "
-		    "(eval \"$(sh build-aux/test-services start)\")\n");
+		fprintf(stderr, "call-bench: needs KEFU_SRCDIR and KEFU_TEST_PG"
+		    " (eval \"$(sh build-aux/test-services start)\")\n");
 		return 1;
 	}
 	if (argc > 1 && strcmp(argv[1], "--burst") == 0) {

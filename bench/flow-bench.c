@@ -43,14 +43,16 @@ bench_block(struct strbuf *sb, size_t i, size_t nblocks)
 	    "    <item key=\"2\" goto=\"m%zu\"/>\n"
 	    "    <item key=\"3\" goto=\"m%zu\"/>\n"
 	    "  </menu>\n", i, i, i, prev, next);
-	sb_addf(sb, "  <input id=\"in%zu\" var=\"code\" prompt=\"price.ask_code\" "
-	    "invalid-prompt=\"input.invalid\" timeout-prompt=\"input.timeout\" "
+	sb_addf(sb, "  <input id=\"in%zu\" var=\"code\" "
+	    "prompt=\"price.ask_code\" invalid-prompt=\"input.invalid\" "
+	    "timeout-prompt=\"input.timeout\" "
 	    "escalate=\"h%zu\"/>\n", i, i);
 	sb_addf(sb, "  <query id=\"q%zu\" mapping=\"catalog.price\" "
 	    "error=\"h%zu\" empty=\"p%zu\">\n"
 	    "    <param name=\"code\" var=\"code\"/>\n"
 	    "  </query>\n", i, i, i);
-	sb_addf(sb, "  <set id=\"s%zu\" var=\"v%zu\" value=\"1\"/>\n", i, i % 64);
+	sb_addf(sb, "  <set id=\"s%zu\" var=\"v%zu\" value=\"1\"/>\n", i,
+	    i % 64);
 	sb_addf(sb, "  <if id=\"c%zu\" var=\"code\" op=\"eq\" value=\"1\" "
 	    "then=\"p%zu\" else=\"m%zu\"/>\n", i, i, i);
 	sb_addf(sb, "  <play id=\"p%zu\"><prompt id=\"price.is\"/>"
@@ -78,7 +80,7 @@ bench_write(const char *dir, size_t n)
 	return path;
 }
 
-/* CPU time of this process in ms: the machine is shared, the wall clock lies. */
+/* CPU time of this process in ms: on a shared machine the wall clock lies. */
 static double
 bench_cpu_ms(void)
 {

@@ -212,7 +212,8 @@ main(int argc, char **argv)
 			ndone += lines[i].done;
 		if ((rss = rss_kib()) > rss_max)
 			rss_max = rss;
-		if (ndone == n || now_us() - t0 > (uint64_t)(secs + 30) * 1000000)
+		if (ndone == n ||
+		    now_us() - t0 > (uint64_t)(secs + 30) * 1000000)
 			break;
 		sleep_ms(100);
 	}
@@ -247,8 +248,8 @@ main(int argc, char **argv)
 		    "%.1f bytes/s (target 8000; worst %+.2f %%)\n", rmin,
 		    rsum / nok, rmax, (rmin - 8000) / 80);
 		printf("  simulator underruns: %s", buf[0] ? buf : "?\n");
-		printf("  CPU, whole kefu process, ring to last hang-up: %.2f %% "
-		    "of one core (%.3f s in %.1f s)\n",
+		printf("  CPU, whole kefu process, ring to last hang-up: "
+		    "%.2f %% of one core (%.3f s in %.1f s)\n",
 		    (double)(cpu1 - cpu0) * 100 / (double)(t1 - t0),
 		    (double)(cpu1 - cpu0) / 1e6, (double)(t1 - t0) / 1e6);
 		printf("  CPU, line threads while playing: %.2f %% of one core "

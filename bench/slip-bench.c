@@ -56,8 +56,8 @@ bench_script(void)
 	for (i = 1; i <= BENCH_ORDERS; i++) {
 		n = 1 + i % 8;
 		sb_addf(&sb, "INSERT INTO orders (order_no, member_id, "
-		    "ordered_at, slot_date, slot, area, address, total, status) "
-		    "VALUES ('B%05d', 1, '2026-12-06 07:%02d:%02d', "
+		    "ordered_at, slot_date, slot, area, address, total, "
+		    "status) VALUES ('B%05d', 1, '2026-12-06 07:%02d:%02d', "
 		    "'2026-12-06', '09-11', '%s', '广州市%s区某某路%d号', %d.50, "
 		    "'confirmed');\n", i, i / 60 % 60, i % 60,
 		    bench_areas[i % BENCH_AREAS], bench_areas[i % BENCH_AREAS],

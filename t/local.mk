@@ -6,7 +6,7 @@ include t/e2e/local.mk
 # The mechanical style check CI runs (build-aux/lint), tested on bad lines.
 TESTS += t/lint-style.sh
 dist_check_SCRIPTS += t/lint-style.sh
-EXTRA_DIST += HACKING build-aux/lint build-aux/lint-style build-aux/lint-wide
+EXTRA_DIST += HACKING build-aux/lint build-aux/lint-style
 # What the store tests share to run on each engine (t/unit/store*.c).
 EXTRA_DIST += t/store-engines.h
 

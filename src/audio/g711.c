@@ -111,7 +111,8 @@ g711_init(void)
 		g711_alaw_dec[i] = g711_alaw_expand((uint8_t)i);
 	}
 	for (i = 0; i < 16384; i++)
-		g711_ulaw_enc[i] = g711_ulaw_compute((int16_t)(uint16_t)(i << 2));
+		g711_ulaw_enc[i] = g711_ulaw_compute(
+		    (int16_t)(uint16_t)(i << 2));
 	for (i = 0; i < 8192; i++)
 		g711_alaw_enc[i] = g711_alaw_compute(
 		    (int16_t)(uint16_t)(i << 3) / 8);

@@ -133,8 +133,9 @@ cmd_notice_refused(char **cause)
  */
 static int
 cmd_notice_add(struct cli_store *x, const struct cmd_notice *o,
-    const char *today, char **cause)
+    const char *now, char **cause)
 {
+	char today[11];
 	struct store_notice n;
 	struct audio_pcm pcm;
 	int rc = -1;
@@ -144,6 +145,7 @@ cmd_notice_add(struct cli_store *x, const struct cmd_notice *o,
 	if (o->staff != NULL && !store_staff_no_valid(o->staff))
 		return kf_error(cause, "notice: --staff '%s' is not a staff "
 		    "number (2 to 12 digits)", o->staff);
+	snprintf(today, sizeof today, "%.10s", now);
 	if (cmd_notice_dates(o, today, &n, cause) == -1)
 		return -1;
 	if (o->text != NULL && (*o->text == '\0' ||
@@ -160,7 +162,7 @@ cmd_notice_add(struct cli_store *x, const struct cmd_notice *o,
 	n.body = (char *)o->text;
 	n.by = cmd_notice_who(o);
 	n.via = "desk";
-	if (store_notice_add(x->src, &n, today, cause) == -1) {
+	if (store_notice_add(x->src, &n, now, cause) == -1) {
 		if (n.audio != NULL && unlink(n.audio) == -1)
 			log_warn("notice: %s left behind", n.audio);
 		goto out;
@@ -226,8 +228,8 @@ cmd_notice_main(int argc, char **argv)
 {
 	struct cmd_notice o = { 0 };
 	struct cli_store x;
-	const char *verb, *err;
-	char today[11], *cause = NULL;
+	const char *verb, *err, *now;
+	char today[11], nowbuf[STORE_STAMP_LEN], *cause = NULL;
 	long long id = 0;
 	int rc, nargs;
 
@@ -244,14 +246,16 @@ cmd_notice_main(int argc, char **argv)
 		cmd_notice_usage(stderr);
 		return CLI_USAGE;
 	}
-	catalog_today(today);
+	/* one reading of the clock for the dates and the time stamps */
+	now = store_stamp_now(NULL, nowbuf);
+	snprintf(today, sizeof today, "%.10s", now);
 	if (cli_store_open("notice", &x) == -1)
 		return CLI_FAIL;
 	if (strcmp(verb, "add") == 0)
-		rc = cmd_notice_add(&x, &o, today, &cause);
+		rc = cmd_notice_add(&x, &o, now, &cause);
 	else if (strcmp(verb, "list") == 0)
 		rc = cmd_notice_list(&x, &o, today, &cause);
-	else if ((rc = store_notice_end(x.src, id, today, &cause)) == 0)
+	else if ((rc = store_notice_end(x.src, id, now, &cause)) == 0)
 		printf("notice %lld ended\n", id);
 	if (rc == -1) {
 		fprintf(stderr, "kefu %s\n", cause);

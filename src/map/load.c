@@ -120,7 +120,9 @@ map_load_files(struct map_loader *ld, char **cause)
 	}
 	if (map_load_walk(ld, ld->cfg->path, 0, cause) == -1)
 		return -1;
-	qsort(ld->files, ld->nfiles, sizeof *ld->files, map_load_strcmp);
+	if (ld->nfiles > 1)     /* an empty folder has no array to sort */
+		qsort(ld->files, ld->nfiles, sizeof *ld->files,
+		    map_load_strcmp);
 	return 0;
 }
 

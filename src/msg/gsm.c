@@ -197,7 +197,8 @@ gsm_cms_policy(int code, const char **what)
 	size_t i;
 
 	for (i = 0; i < nitems(gsm_cms_table); i++)
-		if (code >= gsm_cms_table[i].lo && code <= gsm_cms_table[i].hi) {
+		if (code >= gsm_cms_table[i].lo &&
+		    code <= gsm_cms_table[i].hi) {
 			if (what != NULL)
 				*what = gsm_cms_table[i].what;
 			return gsm_cms_table[i].policy;
@@ -257,6 +258,8 @@ gsm_unsol(void *arg, enum at_res r, const char *line)
 static void
 gsm_down(struct gsm_modem *g, const char *why)
 {
+	unsigned max = (unsigned)g->conf->sms_pause_max_ms;
+
 	if (g->port != NULL) {
 		port_close(g->port);
 		g->port = NULL;
@@ -264,9 +267,8 @@ gsm_down(struct gsm_modem *g, const char *why)
 	g->rest_until = now_ms() + g->rest_ms;
 	log_warnx("%s: %s; the modem rests %u s, then is opened again (other "
 	    "modems go on sending)", g->tag, why, (g->rest_ms + 999) / 1000);
-	if (g->rest_ms < (unsigned)g->conf->sms_pause_max_ms)
-		g->rest_ms = g->rest_ms * 2 > (unsigned)g->conf->sms_pause_max_ms ?
-		    (unsigned)g->conf->sms_pause_max_ms : g->rest_ms * 2;
+	if (g->rest_ms < max)
+		g->rest_ms = g->rest_ms * 2 > max ? max : g->rest_ms * 2;
 }
 
 /* A command whose failure only costs a warning. */
@@ -436,9 +438,9 @@ gsm_report(struct gsm_modem *g, const struct sms_msg *m)
 		    "part sent (TP-ST 0x%02x)", g->tag, m->mr, m->addr,
 		    (unsigned)m->status);
 	else
-		log_info("%s: message %lld part %d to %s: %s (TP-ST 0x%02x)%s%s",
-		    g->tag, (long long)rep.outbox_id, rep.seq, m->addr,
-		    rep.part_status, (unsigned)m->status,
+		log_info("%s: message %lld part %d to %s: %s "
+		    "(TP-ST 0x%02x)%s%s", g->tag, (long long)rep.outbox_id,
+		    rep.seq, m->addr, rep.part_status, (unsigned)m->status,
 		    rep.msg_status ? "; the message is " : "",
 		    rep.msg_status ? rep.msg_status : "");
 	return 0;
@@ -688,8 +690,8 @@ gsm_listed(struct gsm_modem *g, const char *info, const char *head,
 			continue;
 		if (*pdu == '\0' || strncmp(pdu, head, strlen(head)) == 0) {
 			/* the PDU line was lost: keep the message on the SIM */
-			log_warnx("%s: %s came without its PDU; left on the SIM",
-			    g->tag, line);
+			log_warnx("%s: %s came without its PDU; "
+			    "left on the SIM", g->tag, line);
 			next = pdu;
 			continue;
 		}
@@ -889,7 +891,7 @@ gsm_parts(struct gsm_modem *g, const struct store_msg *m,
 	if (store_sms_parts(g->src, m->id, &done, &ndone, &cause) == -1)
 		err = 1;
 	if (!err && n > 1 && ndone + 1 < n)
-		gsm_try(g, "AT+CMMS=2");        /* keep the link for the burst */
+		gsm_try(g, "AT+CMMS=2"); /* keep the link for the burst */
 	for (i = 0; i < n && !err; i++) {
 		if (gsm_part_done(done, ndone, i + 1, &mr)) {
 			sb_addf(&ids, "%s%d", ids.len ? "," : "", mr);
@@ -922,9 +924,9 @@ gsm_parts(struct gsm_modem *g, const struct store_msg *m,
 		gsm_now(now);
 		if (store_sms_part_submitted(g->src, m->id, (int)i + 1, mr, now,
 		    &cause) == -1)
-			log_warnx("%s: message %lld part %zu went as TP-MR %d but "
-			    "was not recorded: %s", g->tag, (long long)m->id,
-			    i + 1, mr, cause);
+			log_warnx("%s: message %lld part %zu went as TP-MR "
+			    "%d but was not recorded: %s", g->tag,
+			    (long long)m->id, i + 1, mr, cause);
 		free(cause);
 		cause = NULL;
 		sb_addf(&ids, "%s%d", ids.len ? "," : "", mr);

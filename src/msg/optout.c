@@ -88,7 +88,7 @@ optout_word(const char *text)
 	size_t i;
 
 	if (strlen(text) >= sizeof folded - 8)
-		return NULL;            /* a long text is a message, not a word */
+		return NULL; /* a long text is a message, not a word */
 	optout_fold(text, folded, sizeof folded);
 	for (i = 0; i < nitems(optout_words); i++)
 		if (strcmp(folded, optout_words[i]) == 0)

@@ -711,9 +711,9 @@ ib_scts(struct ib *in, char *out, size_t outsz)
 	q = v[6];
 	/* two-digit years: 90-99 are the 1990s (old SIMs, test vectors) */
 	snprintf(out, outsz, "%u-%02u-%02u %02u:%02u:%02u %c%02u:%02u",
-	    v[0] % 100 + (v[0] % 100 >= 90 ? 1900 : 2000), v[1] % 100, v[2] % 100, v[3] % 100, v[4] % 100,
-	    v[5] % 100, in->b[in->at + 6] & 0x08 ? '-' : '+', q / 4 % 100,
-	    q % 4 * 15);
+	    v[0] % 100 + (v[0] % 100 >= 90 ? 1900 : 2000), v[1] % 100,
+	    v[2] % 100, v[3] % 100, v[4] % 100, v[5] % 100,
+	    in->b[in->at + 6] & 0x08 ? '-' : '+', q / 4 % 100, q % 4 * 15);
 	in->at += 7;
 	return 0;
 }

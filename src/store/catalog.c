@@ -19,7 +19,7 @@ void
 catalog_today(char out[11])
 {
 	struct tm tm;
-	time_t now = time(NULL);
+	time_t now = store_clock(NULL);
 
 	localtime_r(&now, &tm);
 	strftime(out, 11, "%Y-%m-%d", &tm);

@@ -97,11 +97,10 @@ notice_add_tx(struct db_tx *tx, void *arg, struct db_err *err)
 
 int
 store_notice_add(struct db_source *src, struct store_notice *n,
-    const char *today, char **cause)
+    const char *now, char **cause)
 {
+	char today[11], nowbuf[STORE_STAMP_LEN];
 	struct db_err err;
-	struct tm tm;
-	time_t t;
 
 	if ((n->body == NULL || *n->body == '\0') && n->audio == NULL)
 		return kf_error(cause, "notice: neither a text nor a "
@@ -109,11 +108,11 @@ store_notice_add(struct db_source *src, struct store_notice *n,
 	if (n->body != NULL && strlen(n->body) > STORE_NOTICE_TEXT_MAX)
 		return kf_error(cause, "notice: the text is %zu bytes; at "
 		    "most %d", strlen(n->body), STORE_NOTICE_TEXT_MAX);
+	now = store_stamp_now(now, nowbuf);
+	snprintf(n->at, sizeof n->at, "%.19s", now);
+	snprintf(today, sizeof today, "%.10s", now);
 	if (store_notice_dates(n, today, cause) == -1)
 		return -1;
-	t = time(NULL);
-	localtime_r(&t, &tm);
-	strftime(n->at, sizeof n->at, "%Y-%m-%d %H:%M:%S", &tm);
 	if (db_tx(src, notice_add_tx, n, &err) == -1)
 		return notice_fail(src, &err, cause);
 	log_info("notice %lld published by %s (%s), valid %s to %s%s",
@@ -202,15 +201,16 @@ store_notice_list(struct db_source *src, const char *today,
 }
 
 int
-store_notice_end(struct db_source *src, int64_t id, const char *today,
+store_notice_end(struct db_source *src, int64_t id, const char *now,
     char **cause)
 {
-	char yesterday[11], nowbuf[20];
+	char yesterday[11], today[11], nowbuf[STORE_STAMP_LEN];
+	const char *at = store_stamp_now(now, nowbuf);
 	struct db_param p[6] = {        /* the buffers filled below */
 		{ .type = DBV_DATE, .s = yesterday },
 		{ .type = DBV_DATE, .s = yesterday },
 		{ .type = DBV_DATE, .s = yesterday },
-		{ .type = DBV_TIMESTAMP, .s = nowbuf },
+		{ .type = DBV_TIMESTAMP, .s = at },
 		{ .type = DBV_INT, .i = id },
 		{ .type = DBV_DATE, .s = today },
 	};
@@ -220,15 +220,11 @@ store_notice_end(struct db_source *src, int64_t id, const char *today,
 	    .params = p, .nparams = 6, .writes = 1 };
 	struct db_result *res;
 	struct db_err err;
-	struct tm tm;
-	time_t t;
 	int rc;
 
+	snprintf(today, sizeof today, "%.10s", at);
 	if (demo_date_add(today, -1, yesterday) == -1)
-		return kf_error(cause, "notice: bad date '%s'", today);
-	t = time(NULL);
-	localtime_r(&t, &tm);
-	strftime(nowbuf, sizeof nowbuf, "%Y-%m-%d %H:%M:%S", &tm);
+		return kf_error(cause, "notice: bad time '%s'", at);
 	if (db_run(src, &q, &res, &err) == -1)
 		return notice_fail(src, &err, cause);
 	rc = res->affected == 0 ? kf_error(cause, "notice: no current or "

@@ -103,9 +103,9 @@ store_sms_part_submitting(struct db_source *src, int64_t id, int seq,
 
 	if (!again)
 		return sms_write(src, "INSERT INTO outbox_parts (outbox_id, "
-		    "seq, total, status, modem, recipient, submitting_at) VALUES "
-		    "(?, ?, ?, 'submitting', ?, ?, ?)", ins, nitems(ins), NULL,
-		    cause);
+		    "seq, total, status, modem, recipient, submitting_at) "
+		    "VALUES (?, ?, ?, 'submitting', ?, ?, ?)", ins,
+		    nitems(ins), NULL, cause);
 	/* A part sent again (refused before, or cut off) is updated. */
 	if (sms_write(src, "UPDATE outbox_parts SET status = 'submitting', "
 	    "modem = ?, recipient = ?, submitting_at = ?, total = ?, "
@@ -333,7 +333,8 @@ store_sms_inbox_add(struct db_source *src, const struct store_sms_in *in,
 		{ .type = DBV_TEXT, .s = in->sender },
 		{ .type = DBV_TEXT, .s = in->body },
 		{ .type = DBV_INT, .i = in->parts },
-		{ .type = DBV_TEXT, .s = in->sent_at, .null = in->sent_at == NULL },
+		{ .type = DBV_TEXT, .s = in->sent_at,
+		    .null = in->sent_at == NULL },
 		{ .type = DBV_TIMESTAMP, .s = now },
 	};
 	struct db_result *r = NULL;
@@ -356,8 +357,8 @@ store_sms_inbox_add(struct db_source *src, const struct store_sms_in *in,
 	if (rc == 0)
 		db_result_free(r);
 	if (rc == 0 && !*dup)
-		rc = sms_write(src, "INSERT INTO sms_inbox (modem, sender, body, "
-		    "parts, sent_at, received_at, dedup_key) VALUES "
+		rc = sms_write(src, "INSERT INTO sms_inbox (modem, sender, "
+		    "body, parts, sent_at, received_at, dedup_key) VALUES "
 		    "(?, ?, ?, ?, ?, ?, ?)", p, 7, &changed, cause);
 	if (rc == 0 && !*dup && (rc = store_run(src, "sms store",
 	    "SELECT id FROM sms_inbox "
@@ -498,7 +499,8 @@ sms_optout_row(struct db_tx *tx, const struct sms_optout_tx *x,
 		{ .type = DBV_TEXT, .s = x->national },
 		{ .type = DBV_TEXT, .s = o->via },
 		{ .type = DBV_TIMESTAMP, .s = o->now },
-		{ .type = DBV_TEXT, .s = o->staff_no, .null = o->staff_no == NULL },
+		{ .type = DBV_TEXT, .s = o->staff_no,
+		    .null = o->staff_no == NULL },
 		{ .type = DBV_TEXT, .s = o->note, .null = o->note == NULL },
 		{ .type = DBV_INT, .i = o->inbox_id, .null = o->inbox_id == 0 },
 	};
@@ -506,8 +508,8 @@ sms_optout_row(struct db_tx *tx, const struct sms_optout_tx *x,
 	    "address, service, action, via, recorded_at, staff_no, note, "
 	    "inbox_id) VALUES (?, ?, 'sms', 'unsubscribe', ?, ?, ?, ?, ?)",
 	    .params = p, .nparams = 7, .writes = 1 };
-	struct db_query upd = { .sql = "UPDATE member_services SET enabled = 0, "
-	    "since = ? WHERE member_id = ? AND service = 'sms'",
+	struct db_query upd = { .sql = "UPDATE member_services SET "
+	    "enabled = 0, since = ? WHERE member_id = ? AND service = 'sms'",
 	    .params = off, .nparams = 2, .writes = 1 };
 	struct db_result *r;
 

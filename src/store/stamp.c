@@ -15,6 +15,8 @@
 
 #define STAMP_FMT "%Y-%m-%d %H:%M:%S"
 
+time_t (*store_clock)(time_t *) = time;
+
 const char *
 store_stamp_now(const char *now, char buf[STORE_STAMP_LEN])
 {
@@ -23,7 +25,7 @@ store_stamp_now(const char *now, char buf[STORE_STAMP_LEN])
 
 	if (now != NULL)
 		return now;
-	t = time(NULL);
+	t = store_clock(NULL);
 	localtime_r(&t, &tm);
 	strftime(buf, STORE_STAMP_LEN, STAMP_FMT, &tm);
 	return buf;

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Only pointers to these cross this header. */
 struct conf_datasource;
@@ -170,6 +171,13 @@ int store_pin_reset(struct db_source *src, const struct store_pin_row *r,
 const char *store_stamp_now(const char *now, char buf[STORE_STAMP_LEN]);
 const char *store_stamp_later(const char *now, int ms,
     char buf[STORE_STAMP_LEN]);
+/*
+ * The wall clock store_stamp_now and catalog_today read: time(), or a
+ * test's (t/unit/svc-midnight.c moves it across midnight between two
+ * reads).  Set it before any thread runs, never while one may read it.
+ * A decision that needs "now" twice reads it once and passes it on.
+ */
+extern time_t (*store_clock)(time_t *);
 
 /*
  * outbox.c: the outbound message queue and its send states (one names
@@ -1635,18 +1643,23 @@ int store_notice_dates(const struct store_notice *n, const char *today,
     char **cause);
 /*
  * Publish n (n->id set): a text or a recording, dates in order and
- * valid-until not before today.  One transaction.
+ * valid-until not before today.  One transaction.  now ("YYYY-MM-DD
+ * HH:MM:SS"; NULL: the clock) stamps it and its date is today: the one
+ * reading the caller took its dates from (two mix days at midnight).
  */
 int store_notice_add(struct db_source *src, struct store_notice *n,
-    const char *today, char **cause);
+    const char *now, char **cause);
 /* The notices valid on today, the latest valid-from first. */
 int store_notice_current(struct db_source *src, const char *today,
     struct store_notice **out, size_t *n, char **cause);
 /* Notices not over on today (all of them when today is NULL). */
 int store_notice_list(struct db_source *src, const char *today,
     struct store_notice **out, size_t *n, char **cause);
-/* End a current or coming notice: valid until yesterday from now on. */
-int store_notice_end(struct db_source *src, int64_t id, const char *today,
+/*
+ * End a current or coming notice: valid until yesterday from now on.
+ * now as for store_notice_add.
+ */
+int store_notice_end(struct db_source *src, int64_t id, const char *now,
     char **cause);
 /*
  * 1 when staff_no may publish a notice (an enabled staff member of role

@@ -196,15 +196,7 @@ visit_slot_ahead(const struct store_visit_policy *pol, const char *date,
 static const char *
 visit_now(const char *now, char buf[20])
 {
-	struct tm tm;
-	time_t t;
-
-	if (now != NULL)
-		return now;
-	t = time(NULL);
-	localtime_r(&t, &tm);
-	strftime(buf, 20, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
+	return store_stamp_now(now, buf);
 }
 
 /* ---- statements ---- */

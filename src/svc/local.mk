@@ -61,3 +61,8 @@ libkefu_a_SOURCES += src/svc/svc-notice.c
 # A notice recorded by phone by staff, then heard by another caller.
 TESTS += t/notice-kefud.sh
 dist_check_SCRIPTS += t/notice-kefud.sh
+# A slot list asked at 23:59:59 is one day's (the clock read once).
+check_PROGRAMS += t/unit/svc-midnight
+TESTS += t/unit/svc-midnight
+t_unit_svc_midnight_SOURCES = t/unit/svc-midnight.c t/tap.h
+t_unit_svc_midnight_LDADD = $(KEFU_LIBS)

@@ -107,7 +107,8 @@ svc_notice_publish(struct svc *svc, const struct svc_builtin *b,
 	    NOTICE_MAX_DAYS);
 	struct store_notice n;
 	struct db_source *src;
-	char today[11], id[24];
+	char today[11], id[24], nowbuf[STORE_STAMP_LEN];
+	const char *now;
 	int may;
 
 	if ((src = svc_builtin_store(svc, cause)) == NULL)
@@ -120,7 +121,8 @@ svc_notice_publish(struct svc *svc, const struct svc_builtin *b,
 		return FLOW_Q_EMPTY;
 	}
 	memset(&n, 0, sizeof n);
-	catalog_today(today);
+	now = store_stamp_now(NULL, nowbuf);    /* the dates' and stamp's */
+	snprintf(today, sizeof today, "%.10s", now);
 	if (from == -1 || days == -1 ||
 	    demo_date_add(today, from, n.from) == -1 ||
 	    demo_date_add(n.from, days - 1, n.until) == -1) {
@@ -136,7 +138,7 @@ svc_notice_publish(struct svc *svc, const struct svc_builtin *b,
 	n.by = (char *)no;
 	n.via = "phone";
 	n.call = call != NULL && *call != '\0' ? (char *)call : NULL;
-	if (store_notice_add(src, &n, today, cause) == -1)
+	if (store_notice_add(src, &n, now, cause) == -1)
 		return FLOW_Q_ERROR;
 	snprintf(id, sizeof id, "%lld", (long long)n.id);
 	svc_builtin_row(b, rows, (const char *[]){ id, n.from, n.until });

@@ -436,6 +436,8 @@ svc_order_slots(struct svc *svc, const struct svc_builtin *b,
 	struct db_source *src;
 	struct cart *c;
 	char key[24], from[16], to[16], today[11], tomorrow[11];
+	char nowbuf[STORE_STAMP_LEN];
+	const char *now;
 	size_t i;
 
 	if ((src = svc_builtin_store(svc, cause)) == NULL)
@@ -443,12 +445,14 @@ svc_order_slots(struct svc *svc, const struct svc_builtin *b,
 	if ((c = svc_order_cart(svc, in, nin, cause)) == NULL)
 		return FLOW_Q_INVALID;
 	c->chosen = -1;
-	if (store_order_offers(src, c->pol, NULL, c->offers, CART_OFFERS,
+	/* The clock read once: the slots and "today" are of one day. */
+	now = store_stamp_now(NULL, nowbuf);
+	if (store_order_offers(src, c->pol, now, c->offers, CART_OFFERS,
 	    &c->noffers, cause) == -1) {
 		cart_put(c);
 		return FLOW_Q_ERROR;
 	}
-	catalog_today(today);
+	snprintf(today, sizeof today, "%.10s", now);
 	if (demo_date_add(today, 1, tomorrow) == -1)
 		tomorrow[0] = '\0';
 	for (i = 0; i < c->noffers; i++) {

@@ -43,7 +43,9 @@ svc_visit_arg(const struct flow_kv *in, size_t nin, const char *name)
 
 /*
  * The columns that say a slot: the day as a prompt (today, tomorrow)
- * or, further on, as a date; its times "HH:MM".
+ * or, further on, as a date; its times "HH:MM".  now is the one reading
+ * of the clock the answer is made of (two readings mix two days at
+ * midnight).
  */
 struct svc_visit_when {
 	const char *far, *day;
@@ -51,11 +53,12 @@ struct svc_visit_when {
 };
 
 static void
-svc_visit_when(const char *date, const char *slot, struct svc_visit_when *w)
+svc_visit_when(const char *now, const char *date, const char *slot,
+    struct svc_visit_when *w)
 {
 	char today[11], tomorrow[11];
 
-	catalog_today(today);
+	snprintf(today, sizeof today, "%.10s", now);
 	if (demo_date_add(today, 1, tomorrow) == -1)
 		tomorrow[0] = '\0';
 	w->day = strcmp(date, today) == 0 ? "order.today" :
@@ -66,15 +69,15 @@ svc_visit_when(const char *date, const char *slot, struct svc_visit_when *w)
 	    "");
 }
 
-/* The free slots now; -1 with *cause. */
+/* The free slots at now; -1 with *cause. */
 static int
-svc_visit_offers(struct svc *svc, struct db_source *src,
+svc_visit_offers(struct svc *svc, struct db_source *src, const char *now,
     struct store_visit_policy **pol, struct store_visit_offer *off,
     size_t *n, char **cause)
 {
 	if (store_visit_policy_load(svc->conf, pol, cause) == -1)
 		return -1;
-	if (store_visit_offers(src, *pol, NULL, off, VISIT_OFFERS, n,
+	if (store_visit_offers(src, *pol, now, off, VISIT_OFFERS, n,
 	    cause) == -1) {
 		store_visit_policy_free(*pol);
 		*pol = NULL;
@@ -92,18 +95,20 @@ svc_visit_slots(struct svc *svc, const struct svc_builtin *b,
 	struct store_visit_policy *pol = NULL;
 	struct svc_visit_when w;
 	struct db_source *src;
-	char key[24];
+	char key[24], nowbuf[STORE_STAMP_LEN];
+	const char *now;
 	size_t i, n = 0;
 
 	(void)in;
 	(void)nin;
 	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
-	if (svc_visit_offers(svc, src, &pol, off, &n, cause) == -1)
+	now = store_stamp_now(NULL, nowbuf);
+	if (svc_visit_offers(svc, src, now, &pol, off, &n, cause) == -1)
 		return FLOW_Q_ERROR;
 	for (i = 0; i < n; i++) {
 		snprintf(key, sizeof key, "%zu", i + 1);
-		svc_visit_when(off[i].date, off[i].slot->name, &w);
+		svc_visit_when(now, off[i].date, off[i].slot->name, &w);
 		svc_builtin_row(b, rows, (const char *const[]){ key,
 		    off[i].date, w.far, w.day, w.from, w.to });
 	}
@@ -121,12 +126,15 @@ svc_visit_slot(struct svc *svc, const struct svc_builtin *b,
 	struct store_visit_policy *pol = NULL;
 	struct svc_visit_when w;
 	struct db_source *src;
+	char nowbuf[STORE_STAMP_LEN];
+	const char *now;
 	size_t n = 0;
 	int k;
 
 	if ((src = svc_builtin_store(svc, cause)) == NULL)
 		return FLOW_Q_DOWN;
-	if (svc_visit_offers(svc, src, &pol, off, &n, cause) == -1)
+	now = store_stamp_now(NULL, nowbuf);
+	if (svc_visit_offers(svc, src, now, &pol, off, &n, cause) == -1)
 		return FLOW_Q_ERROR;
 	k = key != NULL && strlen(key) == 1 ? key[0] - '1' : -1;
 	if (k < 0 || (size_t)k >= n) {
@@ -134,7 +142,7 @@ svc_visit_slot(struct svc *svc, const struct svc_builtin *b,
 		kf_error(cause, "no slot has key %s", key ? key : "");
 		return FLOW_Q_EMPTY;
 	}
-	svc_visit_when(off[k].date, off[k].slot->name, &w);
+	svc_visit_when(now, off[k].date, off[k].slot->name, &w);
 	svc_builtin_row(b, rows, (const char *const[]){ off[k].date,
 	    off[k].slot->name, w.far, w.day, w.from, w.to });
 	store_visit_policy_free(pol);
@@ -185,6 +193,7 @@ svc_visit_find(struct svc *svc, const struct svc_builtin *b,
 	struct store_visit *v = NULL;
 	struct svc_visit_when w;
 	struct db_source *src;
+	char nowbuf[STORE_STAMP_LEN];
 
 	if (no == NULL || !store_case_no_valid(no)) {
 		kf_error(cause, "not a case number");
@@ -203,7 +212,7 @@ svc_visit_find(struct svc *svc, const struct svc_builtin *b,
 		    no);
 		return FLOW_Q_EMPTY;
 	}
-	svc_visit_when(v->date, v->slot, &w);
+	svc_visit_when(store_stamp_now(NULL, nowbuf), v->date, v->slot, &w);
 	svc_builtin_row(b, rows, (const char *const[]){ v->date, v->slot,
 	    w.far, w.day, w.from, w.to });
 	store_visits_free(v, 1);

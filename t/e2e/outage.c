@@ -193,15 +193,15 @@ classify(struct e2e *e, size_t seg)
 		hlen--;
 	for (k = 0; k < nitems(kinds) && r == H_OTHER; k++) {
 		w = NULL;
-		if (render_ids(e, kinds[k].ids, kinds[k].text, &w, &wlen) == 0 &&
-		    is_start(h, hlen, w, wlen))
+		if (render_ids(e, kinds[k].ids, kinds[k].text, &w,
+		    &wlen) == 0 && is_start(h, hlen, w, wlen))
 			r = (enum heard)k;
 		if (r == H_OTHER && getenv("E2E_DEBUG") && w != NULL) {
 			size_t i;
 			for (i = 0; i < hlen && i < wlen && h[i] == w[i]; i++)
 				;
-			tap_diag("  %s: %zu bytes, same up to %zu", heard_names[k],
-			    wlen, i);
+			tap_diag("  %s: %zu bytes, same up to %zu",
+			    heard_names[k], wlen, i);
 		}
 		free(w);
 	}
@@ -663,8 +663,8 @@ main(void)
 	if (!up)
 		goto out;
 	ok(call_start(&e) == 0, "a caller reaches the price service");
-	is_str(heard_names[ask(&e, 1, 1, &key, &ans, &rseg) == H_ANSWER ? 1 : 0],
-	    "answer", "the price is answered through the proxy");
+	is_str(heard_names[ask(&e, 1, 1, &key, &ans, &rseg) == H_ANSWER ?
+	    1 : 0], "answer", "the price is answered through the proxy");
 	ok(call_end(&e) == 0, "line idle after the call");
 
 	outage(&e, 'd', "down", &rec_d);
