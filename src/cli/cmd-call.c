@@ -694,6 +694,7 @@ cmd_call_main(int argc, char **argv)
 	struct flow_env env;
 	struct callctx cx;
 	char callref[64];
+	time_t started;
 	struct conf *conf;
 	struct svc *svc;
 	char *cause = NULL;
@@ -750,8 +751,9 @@ cmd_call_main(int argc, char **argv)
 	info.lang = lang;
 	info.caller = caller;
 	info.line = "call";
+	started = time(NULL);   /* the reference's and the call log's */
 	snprintf(callref, sizeof callref, "call-%lld-%ld",
-	    (long long)time(NULL), (long)getpid());
+	    (long long)started, (long)getpid());
 	info.call = callref;
 	sb_addf(&cx.out, "call: flow %s, language %s, caller %s, keys \"%s\"\n",
 	    flow, lang, caller ? caller : "unknown", keys);
@@ -771,8 +773,8 @@ cmd_call_main(int argc, char **argv)
 	fputs(sb_str(&cx.out), stdout);
 	if (rec.end == FLOW_END_ERROR || rec.end == FLOW_END_LOOP)
 		rc = CLI_FAIL;
-	if (!nolog && svc_log_call(svc, "call", caller, flow, call_now(&cx),
-	    &rec, &cause) == -1) {
+	if (!nolog && svc_log_call(svc, "call", caller, flow, started,
+	    call_now(&cx), &rec, &cause) == -1) {
 		printf("call log: not written (%s); run kefu db init\n", cause);
 		free(cause);
 		cause = NULL;

@@ -76,14 +76,13 @@ calllog_queries(const struct flow_record *rec)
 
 int
 svc_log_call(struct svc *svc, const char *line, const char *caller,
-    const char *flow, uint64_t duration_ms, const struct flow_record *rec,
-    char **cause)
+    const char *flow, time_t started, uint64_t duration_ms,
+    const struct flow_record *rec, char **cause)
 {
 	struct db_source *src;
 	struct store_call_query *queries;
 	char stamp[32], node[64], *path, *escalated = NULL;
 	const char *error;
-	time_t t = time(NULL) - (time_t)(duration_ms / 1000);
 	struct tm tm;
 	size_t i;
 	int rc;
@@ -91,7 +90,7 @@ svc_log_call(struct svc *svc, const char *line, const char *caller,
 	if ((src = svc_source(svc, svc->conf->store_datasource)) == NULL)
 		return kf_error(cause, "no [datasource %s] for the local store",
 		    svc->conf->store_datasource);
-	localtime_r(&t, &tm);
+	localtime_r(&started, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
 	path = xstrndup(sb_str(&rec->path), 4000);
 	if (gethostname(node, sizeof node) == -1)

@@ -19,6 +19,7 @@
 #include "audio/audio.h"
 #include "svc/svc.h"
 #include "line/line.h"
+#include "store/store.h"
 
 struct chan {
 	struct line *ln;
@@ -116,16 +117,16 @@ chan_sink(void *arg, const void *data, size_t len)
 }
 
 /*
- * "20261206-091800-line1-13800138000": when, which line, who (letters,
- * digits and + * # - kept; anything else, as '/', becomes '_').
+ * "20261206-091800-line1-13800138000": when (t, the start the metadata
+ * also records), which line, who (letters, digits and + * # - kept;
+ * anything else, as '/', becomes '_').
  */
 static char *
-chan_record_stem(struct chan *ch)
+chan_record_stem(struct chan *ch, time_t t)
 {
 	const char *who = ch->caller != NULL ? ch->caller : "unknown";
 	char stamp[32], *stem, *p;
 	struct tm tm;
-	time_t t = time(NULL);
 
 	localtime_r(&t, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
@@ -151,10 +152,11 @@ chan_record(void *arg, const struct flow_record_req *req, char **path,
 	int rc;
 
 	*path = NULL;
-	stem = chan_record_stem(ch);
+	/* one reading: the name's date and time are the recorded start's */
+	meta.start = store_clock(NULL);
 	meta.caller = ch->caller;
 	meta.line = ln->name;
-	meta.start = time(NULL);
+	stem = chan_record_stem(ch, meta.start);
 	rc = recording_open(&rec, ch->set->svc->conf->spool_dir, stem,
 	    &ln->fmt, 1, &meta, &cause);
 	free(stem);
@@ -260,7 +262,7 @@ svc_line_call(struct line *ln, struct line_call *call, void *arg)
 	pthread_mutex_lock(&svc->mtx);
 	svc->calls++;
 	pthread_mutex_unlock(&svc->mtx);
-	if (svc_log_call(svc, ln->name, ch.caller, info.flow,
+	if (svc_log_call(svc, ln->name, ch.caller, info.flow, wall.tv_sec,
 	    now_ms() - start, &rec, &cause) == -1) {
 		log_warnx("line %s: the call was not written to the call log: "
 		    "%s", ln->name, cause);

@@ -231,11 +231,13 @@ void svc_line_call(struct line *ln, struct line_call *call, void *arg);
  * Write one call to the local store's call log (call_log and
  * call_queries, in one transaction: all or none; store_calllog_add).
  * Failures are logged, never fatal: a call is never lost because the
- * store is down (the log line keeps the facts).
+ * store is down (the log line keeps the facts).  started is the wall
+ * clock read once when the call began, the reading its call reference
+ * (flow variable call) was made of.
  */
 int svc_log_call(struct svc *svc, const char *line, const char *caller,
-    const char *flow, uint64_t duration_ms, const struct flow_record *rec,
-    char **cause);
+    const char *flow, time_t started, uint64_t duration_ms,
+    const struct flow_record *rec, char **cause);
 /*
  * "code=690... pin=1234" -> "code=690... pin=***": the bound parameters
  * of a query with every secret value (flow_secret) hidden, for the call

@@ -6,13 +6,16 @@
  * answer (the slots of one day, "today" of the next) mixes the days.
  * kefu.order.slots, kefu.visit.slots and kefu.visit.slot on a SQLite
  * store; `kefu notice add` and `kefu notice end`, whose dates and time
- * stamps must be of one day.
+ * stamps must be of one day; a caller's message recorded at 23:59:59,
+ * whose file name and recorded start must be the same second.
  */
 #include "config.h"
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sndfile.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,7 @@
 #include "conf/conf.h"
 #include "db/db.h"
 #include "flow/flow.h"
+#include "line/line.h"
 #include "store/store.h"
 #include "svc/svc.h"
 #include "util/util.h"
@@ -223,6 +227,110 @@ test_notice(struct db_source *db)
 	is_int(midnight_reads, 1, "the clock is read once for it");
 }
 
+/* A line whose caller speaks 0.1 s into any recording, then hangs up. */
+static enum line_status
+midnight_line_ok(void)
+{
+	return LINE_OK;
+}
+
+static enum line_status
+midnight_line_play(struct line *ln, const void *a, size_t len, int b,
+    char *key, char **cause)
+{
+	(void)ln, (void)a, (void)len, (void)b, (void)key, (void)cause;
+	return midnight_line_ok();
+}
+
+static enum line_status
+midnight_line_wait(struct line *ln, int ms, char *key, char **cause)
+{
+	(void)ln, (void)ms, (void)key, (void)cause;
+	return LINE_GONE;
+}
+
+static enum line_status
+midnight_line_record(struct line *ln, const struct line_rec *rec,
+    char *key, char **cause)
+{
+	uint8_t voice[800];
+
+	(void)ln, (void)key, (void)cause;
+	memset(voice, 0x55, sizeof voice);
+	rec->sink(rec->arg, voice, sizeof voice);
+	return LINE_TIMEOUT;
+}
+
+static enum line_status
+midnight_line_beep(struct line *ln, unsigned hz, unsigned ms, char **cause)
+{
+	(void)ln, (void)hz, (void)ms, (void)cause;
+	return midnight_line_ok();
+}
+
+static const struct line_ops midnight_line_ops = {
+	.name = "test",
+	.kind = "test line",
+	.recovery = "nothing",
+	.play = midnight_line_play,
+	.wait_digit = midnight_line_wait,
+	.record = midnight_line_record,
+	.beep = midnight_line_beep,
+};
+
+/* The one recording in folder spool: its name, or "". */
+static void
+midnight_spooled(const char *spool, char *name, size_t len)
+{
+	struct dirent *e;
+	DIR *d;
+
+	name[0] = '\0';
+	if ((d = opendir(spool)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strstr(e->d_name, ".wav") != NULL)
+			snprintf(name, len, "%s", e->d_name);
+	closedir(d);
+}
+
+/*
+ * A message recorded at 23:59:59 (flows/main.xml of the test: a record
+ * node) is named after the second its metadata says it started.
+ */
+static void
+test_record(struct svc *svc, const char *spool)
+{
+	struct conf_line cl = { .name = S("1"), .language = S("zh-CN"),
+	    .flow = S("main") };
+	struct line ln = { .name = S("1"), .conf = &cl,
+	    .ops = &midnight_line_ops, .fmt = { AUDIO_ULAW, 8000 } };
+	struct line_call call = { .cid = { .kind = LINE_CID_NUMBER,
+	    .number = "13800138000" } };
+	char name[256], *path, date[32] = "";
+	const char *s;
+	SF_INFO info;
+	SNDFILE *sf;
+
+	pthread_mutex_init(&ln.mtx, NULL);
+	midnight_reads = 0;
+	svc_line_call(&ln, &call, svc);
+	pthread_mutex_destroy(&ln.mtx);
+	midnight_spooled(spool, name, sizeof name);
+	ok(strncmp(name, "20261207-235959-line1-13800138000-", 34) == 0,
+	    "the message is named after 23:59:59 of the 7th (%s)", name);
+	path = xasprintf("%s/%s", spool, name);
+	memset(&info, 0, sizeof info);
+	if ((sf = sf_open(path, SFM_READ, &info)) != NULL) {
+		if ((s = sf_get_string(sf, SF_STR_DATE)) != NULL)
+			snprintf(date, sizeof date, "%.19s", s);
+		sf_close(sf);
+	}
+	is_str(date, "2026-12-07T23:59:59", "its recorded start (ICRD) is "
+	    "the same second, not the next read of the clock");
+	free(path);
+}
+
 int
 main(void)
 {
@@ -236,6 +344,7 @@ main(void)
 	    .services = -1 };
 	struct store_member_actor a = { .via = "paper", .staff_no = "S01" };
 	char tmp[] = "/tmp/kefu-midnight-XXXXXX", *path, *text, *schema;
+	char *spool;
 	char *cause = NULL, *dbpath = NULL, no[9] = "";
 	struct conf *conf = NULL;
 	struct svc *svc = NULL;
@@ -250,20 +359,37 @@ main(void)
 	path = xasprintf("%s/mappings", tmp);
 	mkdir(path, 0700);
 	free(path);
+	path = xasprintf("%s/flows", tmp);
+	mkdir(path, 0700);
+	free(path);
+	path = xasprintf("%s/flows/main.xml", tmp);
+	text = xstrdup("<flow name=\"main\">\n"
+	    "  <set var=\"msg\" value=\"\" type=\"recording\"/>\n"
+	    "  <record id=\"rec\" var=\"msg\" max-length=\"10s\" "
+	    "silence=\"2s\"/>\n"
+	    "  <hangup/>\n</flow>\n");
+	if (file_write_atomic(path, text, strlen(text), &cause) == -1)
+		tap_bail("cannot write the test flow");
+	free(text);
+	free(path);
+	spool = xasprintf("%s/spool", tmp);
 	path = xasprintf("%s/kefu.conf", tmp);
 	text = xasprintf("[kefu]\nmappings = %s/mappings\n"
 	    "adapters = %s/adapters\nprompts = %s/prompts\nsql = %s/sql\n"
-	    "languages = zh-CN,yue\n"
+	    "flows = %s/flows\nspool = %s\nlanguages = zh-CN,yue\n"
 	    "[store]\ndatasource = local\n"
 	    "order-slots = 09:00-11:00/08:00/30\norder-days = 1\n"
 	    "order-areas = 天河:天河区\n"
 	    "[visits]\nvisit-days = 1\n"
 	    "[datasource local]\nconnect = Driver=SQLite3;Database=%s/k.db\n"
-	    "adapter = sqlite\n", tmp, src, src, src, tmp);
+	    "adapter = sqlite\n", tmp, src, src, src, tmp, spool, tmp);
 	schema = xasprintf("%s/mappings/mapping.rng", src);
 	setenv("KEFU_MAPPING_SCHEMA", schema, 1);
+	free(schema);
+	schema = xasprintf("%s/flows/flow.rng", src);
+	setenv("KEFU_FLOW_SCHEMA", schema, 1);
 	if (conf_parse(path, text, &conf, &cause) == -1 ||
-	    svc_open(conf, SVC_NOFLOWS, &svc, &cause) == -1 ||
+	    svc_open(conf, 0, &svc, &cause) == -1 ||
 	    (db = svc_source(svc, "local")) == NULL ||
 	    store_sqlite_path(conf_datasource(conf, "local"), &dbpath,
 	    &cause) == -1 ||
@@ -280,6 +406,7 @@ main(void)
 	test_order(svc, no);
 	test_visit(svc);
 	test_notice(db);
+	test_record(svc, spool);
 
 	store_clock = time;
 	svc_close(svc);
@@ -287,6 +414,7 @@ main(void)
 	free(text);
 	free(schema);
 	free(dbpath);
+	free(spool);
 	free(path);
 	path = xasprintf("rm -rf %s", tmp);
 	if (system(path) != 0)
