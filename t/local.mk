@@ -9,6 +9,8 @@ dist_check_SCRIPTS += t/lint-style.sh
 EXTRA_DIST += HACKING build-aux/lint build-aux/lint-style
 # What the store tests share to run on each engine (t/unit/store*.c).
 EXTRA_DIST += t/store-engines.h
+# The e-mail tests' PNG and the outbox worker tests' transport.
+EXTRA_DIST += t/png-1x1.h t/fake-transport.h
 
 # Every command, option, kefu.conf key, kefud option, built-in service
 # and flow/mapping element documented in its man page (t/man-coverage.sh).

@@ -23,9 +23,9 @@
 #include "store/store.h"
 #include "util/util.h"
 #include "../tap.h"
+#include "t/fake-transport.h"
 #include "t/store-engines.h"
 
-#define MAXMSG 1024              /* message ids the transport counts */
 #define NO_CAMPAIGN (-2)        /* campaign(): messages of none */
 
 static struct db_adapters *ads;
@@ -33,84 +33,7 @@ static char *sqldir;
 static struct conf *conf;
 static const char *dialect;
 
-static atomic_uint sends[MAXMSG + 1];   /* by message id: hand-overs */
-static atomic_uint nsends;
-static atomic_int fail_upto;    /* messages numbered up to this fail */
-static atomic_int down_once;    /* the next send finds the peer down */
-static atomic_uint pace_ms;     /* a send takes this long */
 
-/* A message's number: the digits after the last '-' of its recipient. */
-static int
-msg_number(const struct store_msg *m)
-{
-	const char *p = strrchr(m->recipient, '-');
-
-	return p != NULL ? atoi(p + 1) : 0;
-}
-
-static int
-fake_open(const struct msg_env *env, void **state, char **cause)
-{
-	(void)env;
-	(void)cause;
-	*state = xcalloc(1, 1);
-	return 0;
-}
-
-static int
-fake_send(void *state, const struct store_msg *m,
-    const struct store_attachment *att, size_t natt, struct msg_result *r)
-{
-	int k = msg_number(m);
-
-	(void)state;
-	(void)att;
-	(void)natt;
-	if (atomic_load(&pace_ms) > 0)
-		sleep_ms(atomic_load(&pace_ms));
-	if (atomic_exchange(&down_once, 0)) {
-		r->outcome = MSG_TEMPFAIL;
-		r->down = 1;
-		snprintf(r->detail, sizeof r->detail, "fake: peer down");
-		return 0;
-	}
-	if (k <= atomic_load(&fail_upto)) {
-		r->outcome = MSG_PERMFAIL;
-		snprintf(r->detail, sizeof r->detail, "fake: refused");
-		return 0;
-	}
-	if (m->id > 0 && m->id <= MAXMSG)
-		atomic_fetch_add(&sends[m->id], 1);
-	atomic_fetch_add(&nsends, 1);
-	r->outcome = MSG_SENT;
-	snprintf(r->remote_id, sizeof r->remote_id, "f%lld",
-	    (long long)m->id);
-	return 0;
-}
-
-static void
-fake_close(void *state)
-{
-	free(state);
-}
-
-static const struct msg_transport_ops fake_ops = {
-	.name = "fake", .channel = "sms", .open = fake_open,
-	.send = fake_send, .close = fake_close,
-};
-
-static void
-reset(void)
-{
-	int i;
-
-	for (i = 0; i <= MAXMSG; i++)
-		atomic_store(&sends[i], 0);
-	atomic_store(&nsends, 0);
-	atomic_store(&fail_upto, 0);
-	atomic_store(&down_once, 0);
-	atomic_store(&pace_ms, 0);
-}
 
 /*
  * A campaign "sending" with budget fen (-1: none) and n marketing SMS of
@@ -223,7 +146,7 @@ test_batch(const char *l, struct db_source *src)
 	struct runner x;
 	int64_t cid;
 
-	reset();
+	fake_reset();
 	cid = campaign(src, "batch", 25, 10, 5);
 	runner_init(&x, src, "b/1", 10, 1);
 	runner_main(&x);
@@ -232,7 +155,7 @@ test_batch(const char *l, struct db_source *src)
 	    "%s: batch: a batch of 10 at 5 fen against a budget of 25 sends "
 	    "exactly 5", l);
 	is_int(spent(src, cid), 25, "%s: batch: 25 fen spent, not more", l);
-	is_int(atomic_load(&nsends), 5, "%s: batch: the transport took 5",
+	is_int(atomic_load(&fake_sent), 5, "%s: batch: the transport took 5",
 	    l);
 	is_int(count(src, cid, "status = 'suppressed' AND last_error LIKE "
 	    "'%budget: 25 of 25 fen spent, this message costs 5'"), 5,
@@ -259,8 +182,8 @@ test_race(const char *l, struct db_source *src, struct db_source *src2)
 	char tag[16];
 	int i, twice = 0, over = 0;
 
-	reset();
-	atomic_store(&pace_ms, 5);
+	fake_reset();
+	atomic_store(&fake_pace_ms, 5);
 	for (i = 0; i < 10; i++) {
 		snprintf(tag, sizeof tag, "race%d", i);
 		cid[i] = campaign(src, tag, 10, 4, 5);
@@ -286,10 +209,10 @@ test_race(const char *l, struct db_source *src, struct db_source *src2)
 		}
 	is_int(over, 0, "%s: race: two workers racing through ten campaigns "
 	    "spend exactly each one's budget of 10 fen", l);
-	is_int(atomic_load(&nsends), 20, "%s: race: the transport took 20",
+	is_int(atomic_load(&fake_sent), 20, "%s: race: the transport took 20",
 	    l);
-	for (i = 1; i <= MAXMSG; i++)
-		twice += atomic_load(&sends[i]) > 1;
+	for (i = 1; i <= FAKE_MAXMSG; i++)
+		twice += atomic_load(&fake_sends[i]) > 1;
 	is_int(twice, 0, "%s: race: no message sent twice", l);
 	is_int(x.st.suppressed + y.st.suppressed, 20,
 	    "%s: race: the other 20 suppressed by the workers", l);
@@ -308,8 +231,8 @@ test_failed(const char *l, struct db_source *src)
 	struct runner x;
 	int64_t cid;
 
-	reset();
-	atomic_store(&fail_upto, 2);
+	fake_reset();
+	atomic_store(&fake_fail_upto, 2);
 	cid = campaign(src, "fail", 20, 6, 5);
 	runner_init(&x, src, "f/1", 2, 1);
 	runner_main(&x);
@@ -334,8 +257,8 @@ test_untried(const char *l, struct db_source *src)
 	int64_t cid;
 	char *sql;
 
-	reset();
-	atomic_store(&down_once, 1);
+	fake_reset();
+	atomic_store(&fake_down_once, 1);
 	cid = campaign(src, "down", 15, 3, 5);
 	runner_init(&x, src, "d/1", 3, 0);
 	runner_main(&x);
@@ -360,7 +283,7 @@ statements(struct db_source *src, const char *tag, long budget)
 	struct db_stats a, b;
 	struct runner x;
 
-	reset();
+	fake_reset();
 	campaign(src, tag, budget, 10, 5);
 	runner_init(&x, src, tag, 10, 1);
 	db_source_stats(src, &a);

@@ -24,6 +24,7 @@
 #include "store/store.h"
 #include "util/util.h"
 #include "../tap.h"
+#include "t/fake-transport.h"
 #include "t/scratch-store.h"
 #include "t/store-engines.h"
 
@@ -32,51 +33,6 @@
 static struct scratch_store store;
 static struct db_source *src;
 static struct conf *conf;
-
-static atomic_uint opens;       /* connections opened (or refused) */
-static atomic_uint sent;        /* messages the transport took */
-static atomic_uint refuse;      /* the open numbered this fails (0: none) */
-
-static int
-fake_open(const struct msg_env *env, void **state, char **cause)
-{
-	unsigned n = atomic_fetch_add(&opens, 1) + 1;
-
-	(void)env;
-	if (n == atomic_load(&refuse)) {
-		/* the test: the others have sent a while when it goes */
-		sleep_ms(300);
-		return kf_error(cause, "fake: connection %u refused", n);
-	}
-	*state = xcalloc(1, 1);
-	return 0;
-}
-
-static int
-fake_send(void *state, const struct store_msg *m,
-    const struct store_attachment *att, size_t natt, struct msg_result *r)
-{
-	(void)state;
-	(void)att;
-	(void)natt;
-	sleep_ms(20);           /* the test: a peer's pace */
-	atomic_fetch_add(&sent, 1);
-	r->outcome = MSG_SENT;
-	snprintf(r->remote_id, sizeof r->remote_id, "f%lld",
-	    (long long)m->id);
-	return 0;
-}
-
-static void
-fake_close(void *state)
-{
-	free(state);
-}
-
-static const struct msg_transport_ops fake_ops = {
-	.name = "fake", .channel = "sms", .open = fake_open,
-	.send = fake_send, .close = fake_close,
-};
 
 /* A transport that takes a batch at once (send_many). */
 static atomic_uint many_calls, many_max, one_calls;
@@ -176,9 +132,9 @@ test_one_fails(void)
 {
 	struct runner x = { 0 };
 
-	atomic_store(&opens, 0);
-	atomic_store(&sent, 0);
-	atomic_store(&refuse, 2);
+	atomic_store(&fake_opens, 0);
+	atomic_store(&fake_sent, 0);
+	atomic_store(&fake_refuse, 2);
 	queue("t:fail", NMSG);
 	opts(&x.o, "test/fail");
 	x.o.stop = &x.stop;
@@ -195,10 +151,10 @@ test_one_fails(void)
 	if (x.rc == -1)
 		tap_diag("%s", x.cause);
 	free(x.cause);
-	is_int(atomic_load(&opens), 4, "three connections and one more for "
-	    "the worker that failed: the others were not reconnected");
+	is_int(atomic_load(&fake_opens), 4, "three connections and one more "
+	    "for the worker that failed: the others were not reconnected");
 	is_int(x.st.restarts, 1, "that one worker was started again");
-	is_int(atomic_load(&sent), NMSG, "each message sent once");
+	is_int(atomic_load(&fake_sent), NMSG, "each message sent once");
 }
 
 static void
@@ -206,9 +162,9 @@ test_once(void)
 {
 	struct runner x = { 0 };
 
-	atomic_store(&opens, 0);
-	atomic_store(&sent, 0);
-	atomic_store(&refuse, 1);
+	atomic_store(&fake_opens, 0);
+	atomic_store(&fake_sent, 0);
+	atomic_store(&fake_refuse, 1);
 	queue("t:once", NMSG);
 	opts(&x.o, "test/once");
 	x.o.once = 1;
@@ -216,9 +172,9 @@ test_once(void)
 	is_int(x.rc, -1, "once: the failure is returned");
 	like(x.cause, "connection 1 refused", "... with its cause");
 	free(x.cause);
-	is_int(atomic_load(&sent), NMSG, "... after the two others sent all "
-	    "%d", NMSG);
-	is_int(atomic_load(&opens), 3, "... and it was not started again");
+	is_int(atomic_load(&fake_sent), NMSG, "... after the two others sent "
+	    "all %d", NMSG);
+	is_int(atomic_load(&fake_opens), 3, "... and it was not started again");
 }
 
 /* Five messages, the third finds the peer down. */
@@ -252,8 +208,8 @@ test_many(unsigned rate)
 	char *cause = NULL, tag[32];
 
 	snprintf(tag, sizeof tag, "t:many%u", rate);
-	atomic_store(&opens, 0);
-	atomic_store(&refuse, 0);
+	atomic_store(&fake_opens, 0);
+	atomic_store(&fake_refuse, 0);
 	atomic_store(&many_calls, 0);
 	atomic_store(&many_max, 0);
 	atomic_store(&one_calls, 0);
@@ -300,6 +256,9 @@ main(void)
 	    &cause) == -1)
 		tap_bail(cause);
 	src = store.src;
+	/* a peer's pace; a refused open fails once the others have sent */
+	atomic_store(&fake_pace_ms, 20);
+	atomic_store(&fake_refuse_ms, 300);
 	test_one_fails();
 	test_once();
 	test_many(0);
