@@ -21,6 +21,7 @@
 #include "map/map.h"
 #include "util/util.h"
 #include "../tap.h"
+#include "t/store-engines.h"
 
 static struct db_source *erp_src;
 static struct db_adapters *ads;
@@ -48,24 +49,6 @@ ds_init(struct conf_datasource *ds, const char *name, char **list,
 	ds->retry_ms = 100;
 	ds->retry_max_ms = 1000;
 	ds->idle_check_ms = 30000;
-}
-
-static char *
-with_database(const char *connstr, const char *db)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *copy = xstrdup(connstr), *p, *next;
-
-	for (p = copy; p != NULL && *p != '\0'; p = next) {
-		if ((next = strchr(p, ';')) != NULL)
-			*next++ = '\0';
-		if (strncasecmp(p, "Database=", 9) == 0)
-			continue;
-		sb_addf(&sb, "%s;", p);
-	}
-	sb_addf(&sb, "Database=%s", db);
-	free(copy);
-	return sb_steal(&sb);
 }
 
 /* Upper-case hex of the GBK bytes of a UTF-8 string. */
@@ -445,9 +428,9 @@ main(void)
 	ok(run1(admin, sql, NULL, NULL) == 0, "create a GBK database %s", db);
 	free(sql);
 
-	l_ld[0] = with_database(base, db);
+	l_ld[0] = store_test_with_database(base, db);
 	ds_init(&ld, "loader", l_ld, "UTF-8");
-	l_erp[0] = with_database(base, db);
+	l_erp[0] = store_test_with_database(base, db);
 	ds_init(&erp, "erp", l_erp, "GBK");
 	erp.adapter = (char *)"mysql";
 	sql = xasprintf("%s/sql/examples/erp/mysql.sql", srcdir);
