@@ -672,69 +672,31 @@ call_free(struct callctx *cx)
 		flow_script_free(cx->script);
 }
 
-int
-cmd_call_main(int argc, char **argv)
+/* What `kefu call` was asked: its options. */
+struct call_args {
+	const char *keys;       /* the caller's keys, "" none */
+	const char *lang;       /* NULL: the configured language */
+	const char *caller;     /* caller ID, or NULL */
+	const char *flow;       /* the flow started ("main") */
+	const char *audio;      /* write what the caller heard here, or NULL */
+	int nolog;              /* 1: no call log row */
+};
+
+/* The call in process, on a virtual clock, written to the call log. */
+static int
+call_local(struct conf *conf, const struct call_args *a)
 {
-	static const struct option longopts[] = {
-		{ "keys", required_argument, NULL, 'k' },
-		{ "lang", required_argument, NULL, 'l' },
-		{ "caller", required_argument, NULL, 'n' },
-		{ "flow", required_argument, NULL, 'f' },
-		{ "audio", required_argument, NULL, 'a' },
-		{ "no-log", no_argument, NULL, 'L' },
-		{ "line", required_argument, NULL, 'N' },
-		{ "fast", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *keys = "", *lang = NULL, *caller = NULL, *flow = "main";
-	const char *audio = NULL, *line = NULL;
+	const char *lang = a->lang != NULL ? a->lang : conf->language;
 	struct flow_call_info info;
 	struct flow_record rec;
 	struct flow_env env;
 	struct callctx cx;
 	char callref[64];
 	time_t started;
-	struct conf *conf;
 	struct svc *svc;
 	char *cause = NULL;
-	int ch, nolog = 0, fast = 0, rc = CLI_OK;
+	int rc = CLI_OK;
 
-	while ((ch = getopt_long(argc, argv, "k:l:n:f:a:Lh", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'k': keys = optarg; break;
-		case 'l': lang = optarg; break;
-		case 'n': caller = optarg; break;
-		case 'f': flow = optarg; break;
-		case 'a': audio = optarg; break;
-		case 'L': nolog = 1; break;
-		case 'N': line = optarg; break;
-		case 'F': fast = 1; break;
-		case 'h': call_usage(stdout); return CLI_OK;
-		default: call_usage(stderr); return CLI_USAGE;
-		}
-	}
-	if (optind != argc) {
-		call_usage(stderr);
-		return CLI_USAGE;
-	}
-	if ((conf = cli_conf()) == NULL)
-		return CLI_FAIL;
-	if (line != NULL && (lang != NULL || nolog || strcmp(flow, "main"))) {
-		fprintf(stderr, "kefu call: --lang, --flow and --no-log do not "
-		    "go with --line (kefud uses the line's settings and logs "
-		    "every call)\n");
-		return CLI_USAGE;
-	}
-	if (line != NULL)
-		return simcall(conf, line, keys, caller, audio, fast);
-	if (fast) {
-		fprintf(stderr, "kefu call: --fast goes with --line\n");
-		return CLI_USAGE;
-	}
-	if (lang == NULL)
-		lang = conf->language;
 	if (svc_open(conf, 0, &svc, &cause) == -1) {
 		fprintf(stderr, "kefu call: %s\n", cause);
 		free(cause);
@@ -743,20 +705,20 @@ cmd_call_main(int argc, char **argv)
 	memset(&cx, 0, sizeof cx);
 	memset(&rec, 0, sizeof rec);
 	cx.set = svc_acquire(svc);
-	cx.script = flow_script_new(keys);
+	cx.script = flow_script_new(a->keys);
 	env = cx.set->env;
 	env.map = &call_map_ops;
 	env.map_arg = &cx;
-	info.flow = flow;
+	info.flow = a->flow;
 	info.lang = lang;
-	info.caller = caller;
+	info.caller = a->caller;
 	info.line = "call";
 	started = time(NULL);   /* the reference's and the call log's */
 	snprintf(callref, sizeof callref, "call-%lld-%ld",
 	    (long long)started, (long)getpid());
 	info.call = callref;
 	sb_addf(&cx.out, "call: flow %s, language %s, caller %s, keys \"%s\"\n",
-	    flow, lang, caller ? caller : "unknown", keys);
+	    a->flow, lang, a->caller ? a->caller : "unknown", a->keys);
 	if (flow_run(cx.set->flows, &env, &info, &call_chan_ops, &cx, &rec,
 	    &cause) == -1) {
 		fprintf(stderr, "kefu call: %s\n", cause);
@@ -773,20 +735,20 @@ cmd_call_main(int argc, char **argv)
 	fputs(sb_str(&cx.out), stdout);
 	if (rec.end == FLOW_END_ERROR || rec.end == FLOW_END_LOOP)
 		rc = CLI_FAIL;
-	if (!nolog && svc_log_call(svc, "call", caller, flow, started,
-	    call_now(&cx), &rec, &cause) == -1) {
+	if (!a->nolog && svc_log_call(svc, "call", a->caller, a->flow,
+	    started, call_now(&cx), &rec, &cause) == -1) {
 		printf("call log: not written (%s); run kefu db init\n", cause);
 		free(cause);
 		cause = NULL;
 	}
-	if (audio != NULL) {
-		if (call_audio(&cx, audio, &cause) == -1) {
+	if (a->audio != NULL) {
+		if (call_audio(&cx, a->audio, &cause) == -1) {
 			fprintf(stderr, "kefu call: %s\n", cause);
 			free(cause);
 			rc = CLI_FAIL;
 		} else
 			printf("audio: what the caller heard is in %s\n",
-			    audio);
+			    a->audio);
 	}
 out:
 	flow_record_clear(&rec);
@@ -794,4 +756,61 @@ out:
 	svc_release(cx.set);
 	svc_close(svc);
 	return rc;
+}
+
+int
+cmd_call_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "keys", required_argument, NULL, 'k' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ "caller", required_argument, NULL, 'n' },
+		{ "flow", required_argument, NULL, 'f' },
+		{ "audio", required_argument, NULL, 'a' },
+		{ "no-log", no_argument, NULL, 'L' },
+		{ "line", required_argument, NULL, 'N' },
+		{ "fast", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct call_args a = { .keys = "", .flow = "main" };
+	const char *line = NULL;
+	struct conf *conf;
+	int ch, fast = 0;
+
+	while ((ch = getopt_long(argc, argv, "k:l:n:f:a:Lh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'k': a.keys = optarg; break;
+		case 'l': a.lang = optarg; break;
+		case 'n': a.caller = optarg; break;
+		case 'f': a.flow = optarg; break;
+		case 'a': a.audio = optarg; break;
+		case 'L': a.nolog = 1; break;
+		case 'N': line = optarg; break;
+		case 'F': fast = 1; break;
+		case 'h': call_usage(stdout); return CLI_OK;
+		default: call_usage(stderr); return CLI_USAGE;
+		}
+	}
+	if (optind != argc) {
+		call_usage(stderr);
+		return CLI_USAGE;
+	}
+	if ((conf = cli_conf()) == NULL)
+		return CLI_FAIL;
+	if (line != NULL && (a.lang != NULL || a.nolog ||
+	    strcmp(a.flow, "main"))) {
+		fprintf(stderr, "kefu call: --lang, --flow and --no-log do not "
+		    "go with --line (kefud uses the line's settings and logs "
+		    "every call)\n");
+		return CLI_USAGE;
+	}
+	if (line != NULL)
+		return simcall(conf, line, a.keys, a.caller, a.audio, fast);
+	if (fast) {
+		fprintf(stderr, "kefu call: --fast goes with --line\n");
+		return CLI_USAGE;
+	}
+	return call_local(conf, &a);
 }
