@@ -187,6 +187,108 @@ pool_drop_idle(struct db_source *src)
 }
 
 /*
+ * Hand the idle connection c out (src->lock held; released on 0).  One
+ * due for a probe is probed here only for a local driver: on a
+ * connection's own thread the probe is made before the statement,
+ * within the caller's deadline (exec.c).  -1: c failed its probe and
+ * is gone, src->lock held again: the caller looks for another.
+ */
+static int
+pool_take(struct db_source *src, struct db_conn *c, int readonly,
+    struct db_conn **out, struct db_err *err)
+{
+	c->in_use = 1;
+	src->nbusy++;
+	c->probe_due = src->idle_check_ms > 0 &&
+	    now_ms() - c->idle_since >= (uint64_t)src->idle_check_ms;
+	pthread_mutex_unlock(&src->lock);
+	if (!c->threaded && c->probe_due &&
+	    db_exec_probe(src, c, err) == -1) {
+		log_info("datasource %s: an idle connection failed its probe "
+		    "(%s); reconnecting", src->name, err->msg);
+		pthread_mutex_lock(&src->lock);
+		pool_slot_free(src, c);
+		pthread_mutex_unlock(&src->lock);
+		db_connect_free(src, c);
+		memset(err, 0, sizeof *err);
+		pthread_mutex_lock(&src->lock);
+		db_outage_probe(src);
+		return -1;
+	}
+	if (!c->threaded)
+		c->probe_due = 0;
+	c->want_ro = readonly;
+	*out = c;
+	return 0;
+}
+
+/*
+ * A connection is being opened for this caller (src->lock held): wait
+ * for it, or any connection coming back, until open_by (UINT64_MAX:
+ * for as long as the opener takes).  0: look again; -1 with *err and
+ * src->lock released: open_by passed.
+ */
+static int
+pool_wait_opened(struct db_source *src, uint64_t open_by, int open_ms,
+    struct db_err *err)
+{
+	struct timespec ts;
+
+	if (now_ms() >= open_by) {
+		pthread_mutex_unlock(&src->lock);
+		db_err_set(err, DBE_TIMEOUT, "datasource %s: no connection "
+		    "could be opened within %d ms (the statement's deadline); "
+		    "kefu goes on opening it in the background", src->name,
+		    open_ms);
+		return -1;
+	}
+	if (open_by == UINT64_MAX)
+		pthread_cond_wait(&src->cond, &src->lock);
+	else {
+		db_source_deadline(&ts, open_by);
+		pthread_cond_timedwait(&src->cond, &src->lock, &ts);
+	}
+	return 0;
+}
+
+/*
+ * The pool is full (src->lock held): wait for a slot until deadline,
+ * for slots held by openers no longer than for one's own (open_by).
+ * When connections in it were abandoned the network may have frozen:
+ * the database is checked in the background, and the caller waits for
+ * that check until *grace (set at the first such wait), no longer.
+ * 0: look again; -1 with *err and src->lock released: none came.
+ */
+static int
+pool_wait_slot(struct db_source *src, uint64_t start, uint64_t deadline,
+    uint64_t open_by, uint64_t *grace, struct db_err *err)
+{
+	struct timespec ts;
+	uint64_t now = now_ms(), until;
+	int suspect = db_outage_suspect(src), opening;
+
+	if (suspect && *grace == 0)
+		*grace = now + SOURCE_GRACE_MS;
+	if (suspect && now >= *grace)
+		return db_outage_unreachable(src, err, 0);
+	until = src->opening > 0 && open_by < deadline ? open_by : deadline;
+	db_source_deadline(&ts, suspect && *grace < until ? *grace : until);
+	if (now < until && pthread_cond_timedwait(&src->cond, &src->lock,
+	    &ts) != ETIMEDOUT)
+		return 0;
+	if (pool_idle(src) != NULL || src->nopen < src->pool_size ||
+	    db_outage_suspect(src))
+		return 0;
+	opening = src->opening;
+	pthread_mutex_unlock(&src->lock);
+	db_err_set(err, DBE_BUSY, "datasource %s: all %d connections stayed "
+	    "busy for %llu ms (%d of them still being opened; raise "
+	    "pool-size or pool-wait)", src->name, src->pool_size,
+	    (unsigned long long)(now_ms() - start), opening);
+	return -1;
+}
+
+/*
  * Get a connection for one statement: an idle one (one that sat idle
  * past idle-check is probed first: on its own thread, within the
  * statement's deadline), a new one while the pool has room, or wait
@@ -207,8 +309,8 @@ db_pool_acquire(struct db_source *src, int readonly, int wait_ms,
 	uint64_t deadline = start + (uint64_t)(wait_ms < 0 ? 0 : wait_ms);
 	uint64_t open_by = open_ms > 0 ? start + (uint64_t)open_ms :
 	    UINT64_MAX;
-	uint64_t now, until, grace = 0;
-	int rc, suspect, opened = 0;
+	uint64_t now, grace = 0;
+	int rc, opened = 0;
 
 	pthread_mutex_lock(&src->lock);
 	for (;;) {
@@ -243,36 +345,9 @@ db_pool_acquire(struct db_source *src, int readonly, int wait_ms,
 			}
 		}
 		if ((c = pool_idle(src)) != NULL) {
-			c->in_use = 1;
-			src->nbusy++;
-			now = now_ms();
-			/*
-			 * Due for a probe: on a connection's own thread it is
-			 * made before the statement, within the caller's
-			 * deadline (exec.c); here only for local drivers.
-			 */
-			c->probe_due = src->idle_check_ms > 0 &&
-			    now - c->idle_since >= (uint64_t)src->idle_check_ms;
-			pthread_mutex_unlock(&src->lock);
-			if (!c->threaded && c->probe_due &&
-			    db_exec_probe(src, c, err) == -1) {
-				log_info("datasource %s: an idle connection "
-				    "failed its probe (%s); reconnecting",
-				    src->name, err->msg);
-				pthread_mutex_lock(&src->lock);
-				pool_slot_free(src, c);
-				pthread_mutex_unlock(&src->lock);
-				db_connect_free(src, c);
-				memset(err, 0, sizeof *err);
-				pthread_mutex_lock(&src->lock);
-				db_outage_probe(src);
-				continue;
-			}
-			if (!c->threaded)
-				c->probe_due = 0;
-			c->want_ro = readonly;
-			*out = c;
-			return 0;
+			if (pool_take(src, c, readonly, out, err) == 0)
+				return 0;
+			continue;
 		}
 		if (src->nopen < src->pool_size) {
 			/*
@@ -312,58 +387,13 @@ db_pool_acquire(struct db_source *src, int readonly, int wait_ms,
 		 * (or any connection coming back) until open_by.
 		 */
 		if (opened && src->up) {
-			now = now_ms();
-			if (now >= open_by) {
-				pthread_mutex_unlock(&src->lock);
-				db_err_set(err, DBE_TIMEOUT,
-				    "datasource %s: no "
-				    "connection could be opened within %d ms "
-				    "(the statement's deadline); kefu goes on "
-				    "opening it in the background", src->name,
-				    open_ms);
+			if (pool_wait_opened(src, open_by, open_ms, err) == -1)
 				return -1;
-			}
-			if (open_by == UINT64_MAX)
-				pthread_cond_wait(&src->cond, &src->lock);
-			else {
-				db_source_deadline(&ts, open_by);
-				pthread_cond_timedwait(&src->cond, &src->lock,
-				    &ts);
-			}
 			continue;
 		}
-		/*
-		 * The pool is full.  When connections in it were abandoned,
-		 * the network may have frozen: the database is checked in
-		 * the background, and callers wait for that check as above,
-		 * no longer.
-		 */
-		now = now_ms();
-		suspect = db_outage_suspect(src);
-		if (suspect && grace == 0)
-			grace = now + SOURCE_GRACE_MS;
-		if (suspect && now >= grace)
-			return db_outage_unreachable(src, err, 0);
-		/* Slots held by openers: no longer than for one's own. */
-		until = src->opening > 0 && open_by < deadline ? open_by :
-		    deadline;
-		db_source_deadline(&ts, suspect &&
-		    grace < until ? grace : until);
-		if (now >= until || pthread_cond_timedwait(&src->cond,
-		    &src->lock, &ts) == ETIMEDOUT) {
-			if (pool_idle(src) != NULL ||
-			    src->nopen < src->pool_size ||
-			    db_outage_suspect(src))
-				continue;
-			rc = src->opening;
-			pthread_mutex_unlock(&src->lock);
-			db_err_set(err, DBE_BUSY, "datasource %s: all %d "
-			    "connections stayed busy for %llu ms (%d of them "
-			    "still being opened; raise pool-size or "
-			    "pool-wait)", src->name, src->pool_size,
-			    (unsigned long long)(now_ms() - start), rc);
+		if (pool_wait_slot(src, start, deadline, open_by, &grace,
+		    err) == -1)
 			return -1;
-		}
 	}
 }
 
