@@ -118,6 +118,54 @@ exec_verdict(const struct db_query *q, int writes, size_t *trim,
 }
 
 /*
+ * The result of the executed statement s into *res (made here, in
+ * arena): the rows affected by one without columns, else its rows --
+ * into bound columns where it can; when that fails in a way a plain
+ * fetch would not, s runs again and is fetched the careful way, unless
+ * the watchdog w cancelled it.  0, or -1 with *err (*res still the
+ * caller's to free).
+ */
+static int
+exec_result(struct db_source *src, struct db_conn *c, struct db_stmt *s,
+    const struct db_query *q, const struct db_watch *w,
+    struct db_result **res, struct db_arena *arena, struct db_err *err)
+{
+	SQLLEN rows = -1;
+	SQLRETURN r;
+	int fr;
+
+	*res = db_fetch_result_new(s, arena);
+	if ((*res)->ncols == 0) {
+		if (SQL_SUCCEEDED(SQLRowCount(s->st, &rows)))
+			(*res)->affected = rows;
+		return 0;
+	}
+	fr = db_fetch_bindcols(s, q) == 0 ? db_fetch_bound(src, c, s, q, *res,
+	    arena, err) : 2;
+	if (fr == 1 && !w->fired) {
+		/* Again, fetching the careful way. */
+		db_result_free(*res);
+		SQLFreeStmt(s->st, SQL_CLOSE);
+		db_stmt_unbind(s);
+		s->nobind = 1;
+		*res = db_fetch_result_new(s, arena);
+		r = SQLExecute(s->st);
+		if (!SQL_SUCCEEDED(r) && r != SQL_NO_DATA) {
+			db_exec_diag(SQL_HANDLE_STMT, s->st, DBE_SQL, err,
+			    "the database refused the statement");
+			return -1;
+		}
+		fr = 2;
+	}
+	if (fr == 2)
+		fr = db_fetch(src, c, s->st, q, *res, arena, err);
+	if (fr != 0)
+		return -1;
+	(*res)->affected = -1;
+	return 0;
+}
+
+/*
  * Prepare, bind, execute under the watchdog, fetch.  *executed: reached
  * SQLExecute.
  */
@@ -131,11 +179,10 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	struct db_arena arena;
 	struct db_stmt *s;
 	struct db_watch w;
-	SQLLEN rows = -1;
 	SQLRETURN r;
 	int timeout_ms = q->timeout_ms > 0 ? q->timeout_ms :
 	    src->query_timeout_ms;
-	int rc = -1, fr;
+	int rc = -1;
 	uint64_t deadline = timeout_ms > 0 ? now_ms() + (uint64_t)timeout_ms :
 	    UINT64_MAX;
 
@@ -172,42 +219,8 @@ exec_run_on(struct db_source *src, struct db_conn *c, const struct db_query *q,
 	if (!SQL_SUCCEEDED(r) && r != SQL_NO_DATA) {
 		db_exec_diag(SQL_HANDLE_STMT, s->st, DBE_SQL, err,
 		    "the database refused the statement");
-	} else if (s->described || db_stmt_describe(src, c, s, err) == 0) {
-		res = db_fetch_result_new(s, &arena);
-		if (res->ncols == 0) {
-			if (SQL_SUCCEEDED(SQLRowCount(s->st, &rows)))
-				res->affected = rows;
-			rc = 0;
-		} else {
-			fr = db_fetch_bindcols(s, q) == 0 ? db_fetch_bound(src,
-			    c,
-			    s, q, res, &arena, err) : 2;
-			if (fr == 1 && !w.fired) {
-				/* Again, fetching the careful way. */
-				db_result_free(res);
-				SQLFreeStmt(s->st, SQL_CLOSE);
-				db_stmt_unbind(s);
-				s->nobind = 1;
-				res = db_fetch_result_new(s, &arena);
-				r = SQLExecute(s->st);
-				if (!SQL_SUCCEEDED(r) && r != SQL_NO_DATA) {
-					db_exec_diag(SQL_HANDLE_STMT, s->st,
-					    DBE_SQL, err,
-					    "the database refused "
-					    "the statement");
-					fr = -1;
-				} else
-					fr = 2;
-			}
-			if (fr == 2)
-				fr = db_fetch(src, c, s->st, q, res, &arena,
-				    err);
-			if (fr == 0) {
-				res->affected = -1;
-				rc = 0;
-			}
-		}
-	}
+	} else if (s->described || db_stmt_describe(src, c, s, err) == 0)
+		rc = exec_result(src, c, s, q, &w, &res, &arena, err);
 	/* The columns may have changed (DDL): describe them again next time. */
 	if (rc == -1)
 		db_stmt_forget(s);
