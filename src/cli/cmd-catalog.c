@@ -237,8 +237,13 @@ cmd_catalog_import(int argc, char **argv)
 	return rc;
 }
 
-int
-cmd_catalog_main(int argc, char **argv)
+/*
+ * The options of build (build = 1) or status into *name, day and *opts:
+ * 0, or -1 after the usage went to the standard error.
+ */
+static int
+cmd_catalog_args(int argc, char **argv, int build, const char **name,
+    char day[11], struct catalog_opts *opts)
 {
 	static const struct option longopts[] = {
 		{ "datasource", required_argument, NULL, 'd' },
@@ -248,12 +253,62 @@ cmd_catalog_main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *errstr;
+	char check[11];
+	long long seed;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+d:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			*name = optarg;
+			continue;
+		case 't':
+			if (demo_date_add(optarg, 0, check) == 0 &&
+			    strcmp(check, optarg) == 0) {
+				snprintf(day, 11, "%s", optarg);
+				continue;
+			}
+			fprintf(stderr, "kefu catalog: --date %s: not a date "
+			    "(YYYY-MM-DD)\n", optarg);
+			break;
+		case 's':
+			if (!build)
+				break;
+			if (str_tonum(optarg, 0, LLONG_MAX, &seed, &errstr) ==
+			    0) {
+				opts->seed = (uint64_t)seed;
+				continue;
+			}
+			fprintf(stderr, "kefu catalog: --seed %s: %s\n", optarg,
+			    errstr);
+			break;
+		case 'D':
+		case 'f':
+			if (!build)
+				break;
+			*(ch == 'D' ? &opts->demo : &opts->force) = 1;
+			continue;
+		}
+		cmd_catalog_usage(stderr);
+		return -1;
+	}
+	if (optind != argc) {
+		cmd_catalog_usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_catalog_main(int argc, char **argv)
+{
 	struct catalog_opts opts = { .seed = CATALOG_SEED };
 	struct db_source *src;
-	const char *sub, *name = "catalog", *errstr;
-	char day[11], check[11], *where, *cause = NULL;
-	long long seed;
-	int ch, build, rc;
+	const char *name = "catalog";
+	char day[11], *where, *cause = NULL;
+	int build, rc;
 
 	if (cli_wants_help(argc, argv)) {
 		cmd_catalog_usage(stdout);
@@ -269,51 +324,11 @@ cmd_catalog_main(int argc, char **argv)
 		cmd_catalog_usage(stderr);
 		return CLI_USAGE;
 	}
-	sub = argv[1];
-	build = strcmp(sub, "build") == 0;
-	argc--;
-	argv++;
-	optind = 1;
+	build = strcmp(argv[1], "build") == 0;
 	catalog_today(day);
-	while ((ch = getopt_long(argc, argv, "+d:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			name = optarg;
-			continue;
-		case 't':
-			if (demo_date_add(optarg, 0, check) == 0 &&
-			    strcmp(check, optarg) == 0) {
-				snprintf(day, sizeof day, "%s", optarg);
-				continue;
-			}
-			fprintf(stderr, "kefu catalog: --date %s: not a date "
-			    "(YYYY-MM-DD)\n", optarg);
-			break;
-		case 's':
-			if (!build)
-				break;
-			if (str_tonum(optarg, 0, LLONG_MAX, &seed, &errstr) ==
-			    0) {
-				opts.seed = (uint64_t)seed;
-				continue;
-			}
-			fprintf(stderr, "kefu catalog: --seed %s: %s\n", optarg,
-			    errstr);
-			break;
-		case 'D':
-		case 'f':
-			if (!build)
-				break;
-			*(ch == 'D' ? &opts.demo : &opts.force) = 1;
-			continue;
-		}
-		cmd_catalog_usage(stderr);
+	if (cmd_catalog_args(argc - 1, argv + 1, build, &name, day,
+	    &opts) == -1)
 		return CLI_USAGE;
-	}
-	if (optind != argc) {
-		cmd_catalog_usage(stderr);
-		return CLI_USAGE;
-	}
 	opts.today = day;
 	if (cmd_catalog_open(name, &src, &where) == -1)
 		return CLI_FAIL;
