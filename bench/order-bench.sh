@@ -18,8 +18,8 @@ tap_name=order-bench
 calls=${BENCH_CALLS:-10}
 tap_conf
 its=${BENCH_PIN_ITERATIONS:+\\npin-iterations = $BENCH_PIN_ITERATIONS}
-sed -i "s|^\[store\]|[store]\norder-slots = 09:00-11:00/00:00/0\norder-areas = 天河:天河区$its|" \
-    "$conf"
+s='[store]\norder-slots = 09:00-11:00/00:00/0\norder-areas = 天河:天河区'
+sed -i "s|^\[store\]|$s$its|" "$conf"
 cat >>"$conf" <<EOF
 [line bench]
 type = sim
@@ -45,7 +45,8 @@ idle() {
 }
 orders() {
 	echo "SELECT COUNT(*) FROM orders;" |
-	    isql -b -d'|' -k "Driver=SQLite3;Database=$tmp/kefu.db" | tr -d ' \r'
+	    isql -b -d'|' -k "Driver=SQLite3;Database=$tmp/kefu.db" |
+	    tr -d ' \r'
 }
 # phase KEYS: $calls calls; kefud's ticks and the wall time in ms.
 phase() {
@@ -64,8 +65,8 @@ phase() {
 }
 hz=$(getconf CLK_TCK)
 phase "1 6971105000018#"
-grep -q "path main:hello main:top main:price price:ask price:lookup price:tell" \
-    "$tmp/kefud.log" || die "the price call heard no price"
+p="path main:hello main:top main:price price:ask price:lookup price:tell"
+grep -q "$p" "$tmp/kefud.log" || die "the price call heard no price"
 pt=$ticks pms=$ms
 before=$(orders)
 phase "5 739146# 10001# 2# 1 10002# 1# 1 10003# 3# 3 1 1"

@@ -53,9 +53,11 @@ poll() {
 }
 poll erp.member 00
 poll erp.member 01
-echo "points-bench: $n members, erp.member (one per member): $qn queries, $ms ms"
+echo "points-bench: $n members, erp.member (one per member):" \
+    "$qn queries, $ms ms"
 pm=$ms pq=$qn
 poll erp.member_points 02
 poll erp.member_points 03
-echo "points-bench: $n members, erp.member_points (500 a query): $qn queries, $ms ms"
+echo "points-bench: $n members, erp.member_points (500 a query):" \
+    "$qn queries, $ms ms"
 echo "points-bench: queries $pq -> $qn, wall $pm -> $ms ms"

@@ -57,12 +57,16 @@ rate = 4
 EOF2
 
 run 0 "initialised" "a new store" -- db init
-m="INSERT INTO members (id, customer_no, name, mobile, language, registered_via, registered_at, updated_at) VALUES"
+m="INSERT INTO members (id, customer_no, name, mobile, language,"
+m="$m registered_via, registered_at, updated_at) VALUES"
 s="INSERT INTO member_services (member_id, service, enabled, since) VALUES"
-sql "$m (1, 'C001', '张三', '13900000001', 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
-sql "$m (2, 'C002', '陈大文', '13900000002', 'yue', 'phone', '2026-06-01 10:00:00', '2026-06-01 10:00:00')"
-sql "$m (3, 'C003', '李四', '13900000003', 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
-sql "$m (4, 'C004', '王五', NULL, 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
+t="'2026-01-05 10:00:00'"
+sql "$m (1, 'C001', '张三', '13900000001', 'zh-CN', 'paper', $t, $t)"
+t="'2026-06-01 10:00:00'"
+sql "$m (2, 'C002', '陈大文', '13900000002', 'yue', 'phone', $t, $t)"
+t="'2026-01-05 10:00:00'"
+sql "$m (3, 'C003', '李四', '13900000003', 'zh-CN', 'paper', $t, $t)"
+sql "$m (4, 'C004', '王五', NULL, 'zh-CN', 'paper', $t, $t)"
 sql "$s (1, 'sms', 1, '2026-01-05 10:00:00')"
 sql "$s (2, 'sms', 1, '2026-06-01 10:00:00')"
 sql "$s (3, 'sms', 0, '2026-01-05 10:00:00')"
@@ -107,7 +111,8 @@ has "parts:       1 per message" "$tmp/out" "preview: one part"
 has "^【好又多】张三您好，鸡蛋特价5.99元回TD退订$" "$tmp/out" \
     "preview: {name} filled"
 
-run 0 "created" "a campaign for everyone" -- campaign new 周末 --text "{name}：周末特价"
+run 0 "created" "a campaign for everyone" -- \
+    campaign new 周末 --text "{name}：周末特价"
 run 0 "sending: 2 queued, 0 queued before" "start queues one per recipient" -- \
     campaign start 周末
 run 0 "sending: 0 queued, 2 queued before (not again)" \
@@ -119,7 +124,9 @@ run 0 "0 submitted" "a paused campaign sends nothing" -- \
     outbox send --once --channel sms
 hasnt "\"to\"" "$tmp/gw/req-1" "the gateway got nothing" 2>/dev/null
 [ -e "$tmp/gw/req-1" ]; check $((1 - $?)) "no request reached the gateway"
-sql "INSERT INTO consent_ledger (member_id, address, service, action, via, recorded_at) VALUES (2, '13900000002', 'sms', 'unsubscribe', 'sms', '2026-01-01 00:00:00')"
+c="INSERT INTO consent_ledger (member_id, address, service, action, via,"
+c="$c recorded_at) VALUES (2, '13900000002', 'sms', 'unsubscribe', 'sms',"
+sql "$c '2026-01-01 00:00:00')"
 run 0 "sending: 0 queued, 2 queued before" "start resumes" -- \
     campaign start 周末
 run 0 "1 submitted, 0 to retry, 0 failed, 1 suppressed" \
@@ -143,9 +150,9 @@ has "campaign 3 '周末' (sms, sending)" "$tmp/out" "report lists each"
 
 # The budget cut to 0.10 元 after the start: a batch of five (one opted
 # out) sends exactly two, the rest suppressed, and the report adds up.
-sql "$m (5, 'C005', '赵六', '13900000005', 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
-sql "$m (6, 'C006', '孙七', '13900000006', 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
-sql "$m (7, 'C007', '周八', '13900000007', 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
+sql "$m (5, 'C005', '赵六', '13900000005', 'zh-CN', 'paper', $t, $t)"
+sql "$m (6, 'C006', '孙七', '13900000006', 'zh-CN', 'paper', $t, $t)"
+sql "$m (7, 'C007', '周八', '13900000007', 'zh-CN', 'paper', $t, $t)"
 sql "$s (5, 'sms', 1, '2026-01-05 10:00:00')"
 sql "$s (6, 'sms', 1, '2026-01-05 10:00:00')"
 sql "$s (7, 'sms', 1, '2026-01-05 10:00:00')"
@@ -154,10 +161,12 @@ run 0 "created" "a campaign of 0.25 元" -- \
 run 0 "sending: 5 queued" "it starts within its budget" -- \
     campaign start 限额
 sql "UPDATE campaigns SET budget = 10 WHERE name = '限额'"
+w="cut to 0.10 元: two sent in one batch, the opt-out and two over"
 run 0 "2 submitted, 0 to retry, 0 failed, 3 suppressed" \
-    "cut to 0.10 元: two sent in one batch, the opt-out and two over the budget suppressed" -- \
+    "$w the budget suppressed" -- \
     -v outbox send --once --channel sms
-has "suppressed: campaign '限额' budget: 10 of 10 fen spent, this message costs 5" \
+w="10 of 10 fen spent, this message costs 5"
+has "suppressed: campaign '限额' budget: $w" \
     "the worker logs why"
 run 0 "^submitted *2 *2 *0.10" "report: two submitted, 0.10 元" -- \
     campaign report 限额

@@ -45,7 +45,8 @@ else
 	    <"$KEFU_SRCDIR/sql/examples/erp/mysql.sql"
 	check $? "the example ERP on MariaDB, in GBK"
 	erp() { my "$erpdb" -e "$1"; }
-	erpds="connect = $(echo "$gbk" | sed "s/Database=[^;]*/Database=$erpdb/")
+	erpds="connect = $(echo "$gbk" |
+	    sed "s/Database=[^;]*/Database=$erpdb/")
 adapter = mysql
 encoding = GBK"
 fi
@@ -92,8 +93,9 @@ run 0 "0 points notice(s)" "no change: nothing" -- \
 erp "UPDATE HYXX SET JF = 1400 WHERE HYKH = '8800012345'"
 run 0 "0 event and 1 points notice(s)" "张晓燕's points changed: told" -- \
     campaign due --now "$day 10:02"
+e="【好又多】张晓燕您好，您的积分变动+120，原1280分，现有1400分。回TD退订"
 [ "$(q "SELECT recipient, msg_class, idem_key, body FROM outbox")" = \
-    "13912345678|marketing|points:1:1|【好又多】张晓燕您好，您的积分变动+120，原1280分，现有1400分。回TD退订" ]
+    "13912345678|marketing|points:1:1|$e" ]
 check $? "to her mobile, marketing, keyed by her first change, filled in"
 [ "$(q "SELECT points, changes FROM member_points WHERE member_id = 1")" \
     = "1400|1" ]

@@ -33,12 +33,14 @@ EOF2
 
 run 0 "initialised" "a new store" -- db init
 run 0 "" "the demo catalog" -- catalog build --demo
-m="INSERT INTO members (id, customer_no, name, mobile, birthday, language, registered_via, registered_at, updated_at) VALUES"
+m="INSERT INTO members (id, customer_no, name, mobile, birthday, language,"
+m="$m registered_via, registered_at, updated_at) VALUES"
 s="INSERT INTO member_services (member_id, service, enabled, since) VALUES"
-sql "$m (1, 'C001', '张三', '13900000001', '1980-12-07', 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
-sql "$m (2, 'C002', '李四', '13900000002', '1990-12-08', 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
-sql "$m (3, 'C003', '王五', '13900000003', '1988-02-29', 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
-sql "$m (4, 'C004', '赵六', '13900000004', '1985-12-07', 'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00')"
+t="'zh-CN', 'paper', '2026-01-05 10:00:00', '2026-01-05 10:00:00'"
+sql "$m (1, 'C001', '张三', '13900000001', '1980-12-07', $t)"
+sql "$m (2, 'C002', '李四', '13900000002', '1990-12-08', $t)"
+sql "$m (3, 'C003', '王五', '13900000003', '1988-02-29', $t)"
+sql "$m (4, 'C004', '赵六', '13900000004', '1985-12-07', $t)"
 sql "$s (1, 'sms', 1, '2026-01-05 10:00:00')"
 sql "$s (2, 'sms', 1, '2026-01-05 10:00:00')"
 sql "$s (3, 'sms', 1, '2026-01-05 10:00:00')"
@@ -55,7 +57,11 @@ run 0 "0 periodic campaign(s) made, 0 started" \
 run 0 "1 periodic campaign(s) made, 1 started (1 message(s) queued)" \
     "at birthday-at: one greeting (赵六 has SMS off, 李四 is tomorrow)" -- \
     campaign due --now "2026-12-07 09:30"
-[ "$(count "SELECT COUNT(*) FROM outbox WHERE recipient = '13900000001' AND body = '【好又多】张三，生日快乐！凭短信到店领取小礼物回TD退订' AND msg_class = 'marketing' AND next_attempt_at >= '2026-12-07 09:30:00' AND next_attempt_at < '2026-12-07 09:30:01'")" = 1 ]
+[ "$(count "SELECT COUNT(*) FROM outbox WHERE recipient = '13900000001'
+    AND body = '【好又多】张三，生日快乐！凭短信到店领取小礼物回TD退订'
+    AND msg_class = 'marketing'
+    AND next_attempt_at >= '2026-12-07 09:30:00'
+    AND next_attempt_at < '2026-12-07 09:30:01'")" = 1 ]
 check $? "the greeting to 张三, {name} filled, signed, due at the tick's time"
 run 0 "0 periodic campaign(s) made, 0 started" \
     "later that day: not again" -- campaign due --now "2026-12-07 09:45"
@@ -101,7 +107,8 @@ run 0 "created (scheduled at 2026-12-12 09:00:00, sms)" "--at a time" -- \
     campaign new 周末 --text "{name}：周末特价" --at "2026-12-12 09:00"
 run 0 "0 started" "not before its time" -- \
     campaign due --now "2026-12-12 08:59"
-[ "$(count "SELECT COUNT(*) FROM outbox o JOIN campaigns c ON c.id = o.campaign_id WHERE c.name = '周末'")" = 0 ]
+[ "$(count "SELECT COUNT(*) FROM outbox o
+    JOIN campaigns c ON c.id = o.campaign_id WHERE c.name = '周末'")" = 0 ]
 check $? "nothing queued before its time"
 run 0 "1 started (3 message(s) queued)" "started at its time" -- \
     campaign due --now "2026-12-12 09:00:30"

@@ -61,7 +61,9 @@ has "^to 13900000004 (C004)" "by phone: the ERP card's home phone is 赵六's"
 hasnt "欧阳堃" "35 points: not in the segment"
 hasnt "王五" "not in the ERP: not in the segment"
 run 0 "sending: 2 queued" "start queues the two" -- campaign start 积分
-[ "$(sqlite3 "$tmp/kefu.db" "SELECT body FROM outbox WHERE recipient = '13912345678'")" = "【好又多】张晓燕您好，您的积分1280分" ]
+[ "$(sqlite3 "$tmp/kefu.db" \
+    "SELECT body FROM outbox WHERE recipient = '13912345678'")" = \
+    "【好又多】张晓燕您好，您的积分1280分" ]
 check $? "the queued text has her points"
 
 run 0 "created" "a segment with a condition and the mapping" -- \

@@ -51,14 +51,17 @@ badconf() {
 	printf '%s\n' "$@" >>"$tmp/bad.conf"
 	"$kefu" -c "$tmp/bad.conf" conf check >"$tmp/out" 2>&1
 }
+w="key 1 is already the key of \[department service\]"
 badconf "[department x]" "key = 1" "email = x@shop.example"
-[ $? -ne 0 ] && grep -q "bad.conf:22: \[department x\] key 1 is already the key of \[department service\]" "$tmp/out"
+[ $? -ne 0 ] && grep -q "bad.conf:22: \[department x\] $w" "$tmp/out"
 check $? "a key given twice is refused with its line" "$tmp/out"
 badconf "[department x]" "kinds = complaint"
-[ $? -ne 0 ] && grep -q "bad.conf:21: \[department x\] needs email or sms" "$tmp/out"
+[ $? -ne 0 ] &&
+    grep -q "bad.conf:21: \[department x\] needs email or sms" "$tmp/out"
 check $? "a department nobody is told of is refused" "$tmp/out"
 badconf "[department x]" "kinds = complaint, gripe" "sms = 1380"
-[ $? -ne 0 ] && grep -q "bad.conf:22: \[department x\] kinds: unknown kind 'gripe'" "$tmp/out"
+[ $? -ne 0 ] && grep -q \
+    "bad.conf:22: \[department x\] kinds: unknown kind 'gripe'" "$tmp/out"
 check $? "an unknown kind is refused with its line" "$tmp/out"
 
 run 0 "initialised" "a new store" -- db init
@@ -90,9 +93,10 @@ check $? "routed: complaint by kind to service, after-sales to repair, \
 the key over the kind"
 
 # the department told, in the case's transaction
+e="email service@shop.example transactional case:$c1:email
+sms 13800000001 transactional case:$c1:sms"
 [ "$(q "SELECT channel || ' ' || recipient || ' ' || msg_class || ' ' ||
-    idem_key FROM outbox WHERE request_id = 1 ORDER BY id")" = \
-    "$(printf 'email service@shop.example transactional case:%s:email\nsms 13800000001 transactional case:%s:sms' "$c1" "$c1")" ]
+    idem_key FROM outbox WHERE request_id = 1 ORDER BY id")" = "$e" ]
 check $? "case 1: e-mail and SMS to service's person in charge"
 [ "$(q "SELECT a.content_type || ' ' || a.filename || ' ' || a.path FROM
     outbox_attachments a JOIN outbox o ON o.id = a.outbox_id WHERE

@@ -11,7 +11,8 @@ tap_conf
 if ! command -v sqlite3 >/dev/null 2>&1 ||
     ! command -v iconv >/dev/null 2>&1 ||
     ! "$kefu" -c "$conf" catalog build >"$tmp/out" 2>&1; then
-	echo "1..0 # SKIP no sqlite3, iconv or SQLite catalog: $(tail -1 "$tmp/out")"
+	echo "1..0 # SKIP no sqlite3, iconv or SQLite catalog:" \
+	    "$(tail -1 "$tmp/out")"
 	exit 0
 fi
 q() {

@@ -1,8 +1,8 @@
 #!/bin/sh
 # kefud-mail.sh: kefud sends queued e-mail on its own (the outbox worker
 # threads, [email] connections = 2) to the real Postfix of
-# build-aux/test-services, once, and stops cleanly on SIGTERM.  Skips without KEFU_TEST_SMTP unless
-# KEFU_TEST_REQUIRE_SERVERS=1.
+# build-aux/test-services, once, and stops cleanly on SIGTERM.  Skips
+# without KEFU_TEST_SMTP unless KEFU_TEST_REQUIRE_SERVERS=1.
 tap_name=kefud-mail
 . "$(dirname "$0")/tap.sh"
 
@@ -34,14 +34,19 @@ tap_wait 10 grep -q "outbox worker started" "$log"
 has "e-mail: outbox worker started (smtp://.*, 2 connections)" "$log" \
     "kefud starts the e-mail worker on two connections"
 
-echo "INSERT INTO outbox (channel, recipient, subject, body, msg_class, idem_key, next_attempt_at, created_at) VALUES ('email', '$tag@kefu.test', '订单确认 $tag', '您的订单已确认', 'transactional', 'kd:$tag', '2026-01-01 00:00:00', '2026-01-01 00:00:00');" |
+echo "INSERT INTO outbox (channel, recipient, subject, body, msg_class," \
+    "idem_key, next_attempt_at, created_at) VALUES ('email'," \
+    "'$tag@kefu.test', '订单确认 $tag', '您的订单已确认', 'transactional'," \
+    "'kd:$tag', '2026-01-01 00:00:00', '2026-01-01 00:00:00');" |
     isql -b -k "Driver=SQLite3;Database=$tmp/kefu.db" >/dev/null 2>&1
 # the glob is read again on each try
 arrived() { grep -q -l "$tag@kefu.test" "$KEFU_TEST_MAILDIR"/new/*; }
 tap_wait 15 arrived
 check $? "a message queued while kefud runs arrives in the Maildir" "$log"
-has "outbox: message 1 to $tag@kefu.test submitted as " "$log" "kefud logs the queue id"
-run 0 "^1 *email *transactional *submitted" "kefu outbox list shows it submitted" -- outbox list
+has "outbox: message 1 to $tag@kefu.test submitted as " "$log" \
+    "kefud logs the queue id"
+run 0 "^1 *email *transactional *submitted" \
+    "kefu outbox list shows it submitted" -- outbox list
 copies=$(grep -l "$tag@kefu.test" "$KEFU_TEST_MAILDIR"/new/* | wc -l)
 [ "$copies" -eq 1 ]
 check $? "it arrived once ($copies)"

@@ -26,7 +26,8 @@ run 0 "" "the demo catalog" -- catalog build --demo
     --staff S01 >"$tmp/out" 2>&1 &&
     sed "s/2026-12-06/$today/g" "$KEFU_SRCDIR/t/data/slip/orders.sql" |
     sqlite3 "$db" >>"$tmp/out" 2>&1
-check $? "orders of today's slots 09-11 (cut off) and 14-16 (not yet)" "$tmp/out"
+check $? "orders of today's slots 09-11 (cut off) and 14-16 (not yet)" \
+    "$tmp/out"
 sq() { sqlite3 -cmd ".timeout 10000" "$db" "$1"; }  # kefud writes too
 # wait_for PATTERN FILE: up to 15 s
 wait_for() { tap_wait 15 grep -q -e "$1" "$2"; }
@@ -46,7 +47,8 @@ log=$tmp/kefud.log
 tap_kefud "$log" -d
 wait_for "slips: auto-print to printer '$q' at the cut-off of 2 slot(s)" "$log"
 check $? "kefud starts the auto-print timer" "$log"
-wait_for "slot $today 09-11 not printed, trying again in 1 s: printer '$q' is stopped" "$log"
+w="not printed, trying again in 1 s: printer '$q' is stopped"
+wait_for "slot $today 09-11 $w" "$log"
 check $? "a stopped printer is logged, in words the desk can act on" "$log"
 # the next try (retry-every = 1s) refused as well: nothing printed by it
 tap_wait 10 lines 2 "slot $today 09-11 not printed, trying again" "$log"
@@ -66,9 +68,12 @@ pdftotext "$out"/*.pdf "$tmp/j.txt"
 has "张三丰" "$tmp/j.txt" "the job holds the slips"
 hasnt "补打" "$tmp/j.txt" "none of them a reprint"
 hasnt "鸡蛋" "$tmp/j.txt" "the slot not yet cut off left out"
-[ "$(sq "SELECT count(*) FROM delivery_slips WHERE printed = 1 AND print_count = 1")" = 3 ]
+[ "$(sq "SELECT count(*) FROM delivery_slips
+    WHERE printed = 1 AND print_count = 1")" = 3 ]
 check $? "three slips counted printed once each"
-[ "$(sq "SELECT count(*) FROM orders o JOIN delivery_slips d ON d.order_id = o.id WHERE d.printed = 1 AND o.status = 'printed'")" = 3 ]
+[ "$(sq "SELECT count(*) FROM orders o
+    JOIN delivery_slips d ON d.order_id = o.id
+    WHERE d.printed = 1 AND o.status = 'printed'")" = 3 ]
 check $? "auto-print moved their orders to printed"
 
 tap_stop "kefud stops on SIGTERM with the timer running" "$log"
@@ -85,7 +90,8 @@ sq "UPDATE orders SET slot = '00:00-23:59', courier_id = 1 WHERE slot = '14-16'"
 rm -f "$out"/*
 log=$tmp/kefud2.log
 tap_kefud "$log" -d
-wait_for "slips: auto-print to printer '$q' at the cut-off of 2 slot(s) of \[store\] order-slots" "$log"
+w="at the cut-off of 2 slot(s) of \[store\] order-slots"
+wait_for "slips: auto-print to printer '$q' $w" "$log"
 check $? "without cut-offs, the two order slots are followed" "$log"
 wait_for "slips: slot $today 00:00-23:59: 1 slip(s) printed" "$log"
 check $? "the order slot past its cut-off is printed" "$log"

@@ -57,5 +57,6 @@ kill -TERM "$simpid"
 wait "$simpid"
 has "+8613700000001	1/1	已退订" "$tmp/sim.out" \
     "the confirmation went to the sender"
-has "	13912345678	1/1	您的订单已确认" "$tmp/sim.out" "the modem got the order notice"
+has "	13912345678	1/1	您的订单已确认" "$tmp/sim.out" \
+    "the modem got the order notice"
 tap_done

@@ -70,7 +70,8 @@ fi
 check $? "kefud -n: a good set is OK" "$tmp/out"
 has "configuration OK" "$tmp/out" "kefud -n says so"
 cp -R "$tmp/flows" "$tmp/bad"
-sed 's/found="tell"/found="nowhere"/' "$tmp/flows/price.xml" >"$tmp/bad/price.xml"
+sed 's/found="tell"/found="nowhere"/' "$tmp/flows/price.xml" \
+    >"$tmp/bad/price.xml"
 mkconf "$tmp/bad" "$tmp/bad.conf"
 "$kefud" -n -f "$tmp/bad.conf" >"$tmp/out" 2>&1
 [ $? -eq 1 ]
@@ -79,8 +80,10 @@ has "price.xml:[0-9][0-9]*:.*nowhere" "$tmp/out" \
     "... naming file:line and the bad target"
 
 # kefud -n and kefu conf check: what the file names must exist, said as
-# file:line (SED-EXPRESSION@WANTED@DESCRIPTION)
-while IFS='@' read -r expr want what; do
+# file:line.  refuses SED-EXPRESSION WANTED DESCRIPTION: the test
+# kefu.conf edited so fails both, kefud -n naming file:line and WANTED.
+refuses() {
+	expr=$1 want=$2 what=$3
 	sed "$expr" "$conf" >"$tmp/broken.conf"
 	chmod 600 "$tmp/broken.conf"
 	"$kefud" -n -f "$tmp/broken.conf" >"$tmp/out" 2>&1
@@ -90,14 +93,22 @@ while IFS='@' read -r expr want what; do
 	"$kefu" -c "$tmp/broken.conf" conf check >"$tmp/out" 2>&1
 	[ $? -ne 0 ]
 	check $? "kefu conf check fails on $what too" "$tmp/out"
-done <<EOF
-s|^\[kefu\]|[kefu]\nuser = nosuchuser|@ *user.*nosuchuser@user = nosuchuser
-s|^socket = .*|socket = $tmp/$(printf '%0120d' 0).sock|@socket = .*at most 107 bytes@a socket path too long for sun_path
-s|^datasource = local|datasource = nosuch|@\[store\] datasource = nosuch: no \[datasource nosuch\]@[store] datasource = nosuch
-s|^read-only = yes|read-only = yes\npool-size = 2\npool-min = 3|@\[datasource catalog\] pool-min = 3 is more than pool-size = 2@pool-min > pool-size
-s|^adapter = sqlite|adapter = nosuch|@\[datasource local\] adapter = nosuch: no such adapter profile@an unknown adapter
-s|^flows = .*|flows = $tmp/nosuch|@flows = $tmp/nosuch: no such folder@a missing folder
-EOF
+}
+refuses 's|^\[kefu\]|[kefu]\nuser = nosuchuser|' ' *user.*nosuchuser' \
+    "user = nosuchuser"
+refuses "s|^socket = .*|socket = $tmp/$(printf '%0120d' 0).sock|" \
+    "socket = .*at most 107 bytes" "a socket path too long for sun_path"
+refuses 's|^datasource = local|datasource = nosuch|' \
+    '\[store\] datasource = nosuch: no \[datasource nosuch\]' \
+    "[store] datasource = nosuch"
+refuses 's|^read-only = yes|read-only = yes\npool-size = 2\npool-min = 3|' \
+    '\[datasource catalog\] pool-min = 3 is more than pool-size = 2' \
+    "pool-min > pool-size"
+refuses 's|^adapter = sqlite|adapter = nosuch|' \
+    '\[datasource local\] adapter = nosuch: no such adapter profile' \
+    "an unknown adapter"
+refuses "s|^flows = .*|flows = $tmp/nosuch|" \
+    "flows = $tmp/nosuch: no such folder" "a missing folder"
 
 # kefu call --line refusals
 "$kefu" -c "$conf" call --line demo --keys 1 >"$tmp/out" 2>&1
@@ -638,7 +649,8 @@ EOF
 	check $? "log = syslog: nothing on stderr" "$tmp/syslog.stderr"
 	tr '<' '\n' <"$tmp/syslog.txt" >"$tmp/syslog.lines" 2>/dev/null
 	has "^30>.*kefud\[[0-9]*\]: line demo: caller ID 13900139000" \
-	    "$tmp/syslog.lines" "syslog: daemon.info, ident kefud[pid], the call"
+	    "$tmp/syslog.lines" \
+	    "syslog: daemon.info, ident kefud[pid], the call"
 	has "kefud\[[0-9]*\]: line demo: call from 13900139000 ended" \
 	    "$tmp/syslog.lines" "syslog: the end of the call"
 	has "kefud\[[0-9]*\]: stopped" "$tmp/syslog.lines" "syslog: stopped"

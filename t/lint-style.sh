@@ -3,7 +3,9 @@
 # on a small tree in a temporary folder: a clean tree passes; a wide line,
 # trailing white space, a CRLF line end and a space-indented line each
 # fail, naming file and line (any wide line, in any file: no ratchet);
-# a shell test's trailing white space and CRLF too.
+# a shell script's trailing white space, CRLF and wide line too (t/ and
+# bench/ *.sh, build-aux/ and .ci/ scripts by their #! line), but not
+# the scripts Autoconf and Automake copy into build-aux/.
 tap_name=lint-style
 . "$(dirname "$0")/tap.sh"
 
@@ -81,6 +83,34 @@ lints 1 "t/bad.sh:2: trailing white space" \
     "a shell test's trailing white space fails"
 printf '#!/bin/sh\r\n' >"$root/t/bad.sh"
 lints 1 "t/bad.sh:1: carriage return" "so does its CRLF line end"
+# script SHELL DIGITS: a script of that shell whose line 2, "echo 000...",
+# is 5 + DIGITS columns wide
+script() { printf '#!%s\necho %s\n' "$1" "$(printf "%0${2}d" 0)"; }
+script /bin/sh 76 >"$root/t/bad.sh"
+lints 1 "t/bad.sh:2: 81 columns, wider than 80" \
+    "a shell test's line of 81 columns fails"
+script /bin/sh 75 >"$root/t/bad.sh"
+lints 0 "widths as HACKING says" "... one of 80 passes"
+printf '#!/bin/sh\n  \techo x\n' >"$root/t/bad.sh"
+lints 0 "widths as HACKING says" "... its indentation is not checked"
 rm -f "$root/t/bad.sh"
+script /bin/sh 76 >"$root/bench/bad.sh"
+lints 1 "bench/bad.sh:2: 81 columns" "so is a benchmark's"
+rm -f "$root/bench/bad.sh"
+script /bin/sh 80 >"$root/build-aux/script"
+lints 1 "build-aux/script:2: 85 columns" "a build-aux script by its #! line"
+script "/usr/bin/env bash" 80 >"$root/build-aux/script"
+lints 1 "build-aux/script:2: 85 columns" "... a bash one too"
+script /usr/bin/perl 80 >"$root/build-aux/script"
+lints 0 "widths as HACKING says" "... but not a Perl one"
+rm -f "$root/build-aux/script"
+mkdir -p "$root/.ci"
+script /bin/bash 76 >"$root/.ci/run"
+lints 1 ".ci/run:2: 81 columns" "CI's script"
+rm -f "$root/.ci/run"
+script /bin/sh 80 >"$root/build-aux/install-sh"
+script /bin/sh 80 >"$root/build-aux/tap-driver.sh"
+lints 0 "widths as HACKING says" "Automake's scripts are left as shipped"
+rm -f "$root/build-aux/install-sh" "$root/build-aux/tap-driver.sh"
 
 tap_done

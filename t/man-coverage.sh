@@ -26,7 +26,8 @@ man=$KEFU_SRCDIR/man
 # monday").  A line ending in a backslash goes on on the next.
 mdoc_words() {
 	SECTION=${SECTION:-} SUB=${SUB:-} IT=${IT:-} awk -v macros="$2" '
-	BEGIN { n = split(macros, m, " "); for (i = 1; i <= n; i++) want[m[i]] = 1
+	BEGIN { n = split(macros, m, " ")
+		for (i = 1; i <= n; i++) want[m[i]] = 1
 		sect = ENVIRON["SECTION"]; insect = sect == "" }
 	/^\.Sh / { if (sect != "") insect = substr($0, 5) == sect }
 	/^\.Ss / { sub_ = $2; gsub(/[][]/, "", sub_) }
@@ -42,7 +43,9 @@ mdoc_words() {
 		for (i = 1; i <= nt; i++) {
 			w = t[i]
 			if (w in want) { flush(); on = 1; continue }
-			if (w ~ /^[A-Z][a-z][a-z]?$/) { flush(); on = 0; continue }
+			if (w ~ /^[A-Z][a-z][a-z]?$/) {
+				flush(); on = 0; continue
+			}
 			if (!on || w == "," || w == "|" || w == "=") continue
 			sub(/[,.;:)]+$/, "", w)
 			if (w == "") continue
@@ -119,14 +122,15 @@ gaps_commands() {
 	missing "$tmp/nouns" "$tmp/have" | sed 's/.*/kefu & in kefu(1)/'
 	# usage: kefu NOUN VERB|VERB ... (a lower-case word: a verb), and
 	# each --option or -x of the usage
-	awk '{ noun = FILENAME; sub(/.*usage-/, "", noun) }
+	awk 'BEGIN { opt = "--[a-z][a-z0-9-]*|(^|[[ |])-[a-zA-Z]([] |]|$)" }
+	    { noun = FILENAME; sub(/.*usage-/, "", noun) }
 	    { line = $0
 	      if (match(line, "^(usage:)? *kefu " noun " [a-z][a-z|-]*")) {
 		w = substr(line, 1, RLENGTH); sub(/.* /, "", w)
 		nv = split(w, v, "|")
 		for (i = 1; i <= nv; i++) print noun, v[i]
 	      }
-	      while (match(line, /--[a-z][a-z0-9-]*|(^|[[ |])-[a-zA-Z]([] |]|$)/)) {
+	      while (match(line, opt)) {
 		o = substr(line, RSTART, RLENGTH)
 		line = substr(line, RSTART + RLENGTH - 1)
 		gsub(/^[[ |]|[] |]$/, "", o)

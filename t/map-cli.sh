@@ -31,6 +31,11 @@ sed -e "s|^mappings = .*|mappings = $tmp/maps|" \
     -e "s|^adapters = .*|adapters = $KEFU_SRCDIR/adapters|" \
     -e "s|Database=/tmp/kefu-map-test.db|Database=$tmp/erp.db|" \
     "$data/kefu.conf" >"$tmp/kefu.conf"
+# shows PATTERN [FILE]: FILE (default: the standard output of the last
+# exits) has PATTERN, a test named "out shows: PATTERN"; errs PATTERN:
+# its standard error has it, "err shows: PATTERN".
+shows() { has "$1" "${2:-$tmp/stdout}" "out shows: $1"; }
+errs() { has "$1" "$tmp/err" "err shows: $1"; }
 
 # --help and usage errors
 "$kefu" --help >"$tmp/out" 2>"$tmp/err"
@@ -41,95 +46,108 @@ check $? "kefu --help: the usage on stdout, exit 0, nothing on stderr"
 check $? "kefu --version"
 for sub in list check test; do
 	exits 0 "map $sub --help" "$kefu" -c "$conf" map $sub --help
-	has "usage: kefu map $sub" "$tmp/stdout" "out shows: usage: kefu map $sub"
+	shows "usage: kefu map $sub"
 done
 exits 0 "map --help" "$kefu" -c "$conf" map --help
 exits 2 "map without subcommand" "$kefu" -c "$conf" map
 exits 2 "map with unknown subcommand" "$kefu" -c "$conf" map frobnicate
-has "unknown subcommand 'frobnicate'" "$tmp/err" "err shows: unknown subcommand 'frobnicate'"
+errs "unknown subcommand 'frobnicate'"
 exits 2 "map list with an argument" "$kefu" -c "$conf" map list extra
 exits 2 "map test without a name" "$kefu" -c "$conf" map test
-exits 2 "map test -n without a number" "$kefu" -c "$conf" map test -n x price code=1001
-exits 2 "map test with a word that is not var=value" "$kefu" -c "$conf" map test price 1001
-has "'1001' is not var=value" "$tmp/err" "err shows: '1001' is not var=value"
-exits 2 "map test with an unknown parameter" "$kefu" -c "$conf" map test price sku=1001
-has "mapping 'price' has no parameter 'sku'" "$tmp/err" "err shows: mapping 'price' has no parameter 'sku'"
+exits 2 "map test -n without a number" \
+    "$kefu" -c "$conf" map test -n x price code=1001
+exits 2 "map test with a word that is not var=value" \
+    "$kefu" -c "$conf" map test price 1001
+errs "'1001' is not var=value"
+exits 2 "map test with an unknown parameter" \
+    "$kefu" -c "$conf" map test price sku=1001
+errs "mapping 'price' has no parameter 'sku'"
 
 # list
 exits 0 "map list" "$kefu" -c "$conf" map list
-has "NAME                 DATASOURCE     DESCRIPTION" "$tmp/stdout" "out shows: NAME                 DATASOURCE     DESCRIPTION"
-has "price                erp            Name, price and unit of a product by barcode or PLU" "$tmp/stdout" "out shows: price                erp            Name, price and unit of a product by barcode or PLU"
-has "stock_set            erp            (writes) Set the stock" "$tmp/stdout" "out shows: stock_set            erp            (writes) Set the stock"
+shows "NAME                 DATASOURCE     DESCRIPTION"
+d="Name, price and unit of a product by barcode or PLU"
+shows "price                erp            $d"
+shows "stock_set            erp            (writes) Set the stock"
 [ "$(wc -l <"$tmp/stdout")" -eq 7 ]
 check $? "map list: a header and six mappings"
 
 # check: everything prepares against the database
 exits 0 "map check" "$kefu" -c "$conf" map check
-has "6 mappings: schema, placeholders and datasources ok" "$tmp/stdout" "out shows: 6 mappings: schema, placeholders and datasources ok"
-has "price.xml:3: price: ok (erp, sqlite, 4 columns)" "$tmp/stdout" "out shows: price.xml:3: price: ok (erp, sqlite, 4 columns)"
-has "6 mappings: 0 failed, 0 not checked" "$tmp/stdout" "out shows: 6 mappings: 0 failed, 0 not checked"
+shows "6 mappings: schema, placeholders and datasources ok"
+shows "price.xml:3: price: ok (erp, sqlite, 4 columns)"
+shows "6 mappings: 0 failed, 0 not checked"
 exits 0 "map check -o (offline)" "$kefu" -c "$conf" map check -o
 [ "$(wc -l <"$tmp/stdout")" -eq 1 ]
 check $? "map check -o: one line"
 
 # test: found, with statement, binds, time, outcome and typed variables
 exits 0 "map test price" "$kefu" -c "$conf" map test price code=6901234567892
-has "statement:   SELECT name, price, unit, on_sale FROM products WHERE barcode = ? OR CAST(plu AS VARCHAR(14)) = ?" "$tmp/stdout" "out shows: statement:   SELECT name, price, unit, on_sale FROM products WHERE barcode = ? OR CAST(plu AS VARCHAR(14)) = ?"
-has "bind 1:      :code = '6901234567892' (text)" "$tmp/stdout" "out shows: bind 1:      :code = '6901234567892' (text)"
-has "bind 2:      :code = '6901234567892' (text)" "$tmp/stdout" "out shows: bind 2:      :code = '6901234567892' (text)"
-has "outcome:     found" "$tmp/stdout" "out shows: outcome:     found"
-has "product_name = '可口可乐' (text)" "$tmp/stdout" "out shows: product_name = '可口可乐' (text)"
-has "price = 3.5 (decimal)" "$tmp/stdout" "out shows: price = 3.5 (decimal)"
-has "on_sale = 1 (boolean)" "$tmp/stdout" "out shows: on_sale = 1 (boolean)"
+s="statement:   SELECT name, price, unit, on_sale FROM products"
+shows "$s WHERE barcode = ? OR CAST(plu AS VARCHAR(14)) = ?"
+shows "bind 1:      :code = '6901234567892' (text)"
+shows "bind 2:      :code = '6901234567892' (text)"
+shows "outcome:     found"
+shows "product_name = '可口可乐' (text)"
+shows "price = 3.5 (decimal)"
+shows "on_sale = 1 (boolean)"
 grep -q '^time:        [0-9]*\.[0-9][0-9][0-9] ms$' "$tmp/stdout"
 check $? "map test shows the time taken"
 exits 0 "NULL is shown as NULL" "$kefu" -c "$conf" map test price code=1002
-has "unit = NULL (text)" "$tmp/stdout" "out shows: unit = NULL (text)"
-exits 0 "the empty string is shown as ''" "$kefu" -c "$conf" map test price code=1003
-has "unit = '' (text)" "$tmp/stdout" "out shows: unit = '' (text)"
-exits 0 "map test empty is not a failure" "$kefu" -c "$conf" map test price code=9999
-has "outcome:     empty" "$tmp/stdout" "out shows: outcome:     empty"
+shows "unit = NULL (text)"
+exits 0 "the empty string is shown as ''" \
+    "$kefu" -c "$conf" map test price code=1003
+shows "unit = '' (text)"
+exits 0 "map test empty is not a failure" \
+    "$kefu" -c "$conf" map test price code=9999
+shows "outcome:     empty"
 exits 0 "many rows" "$kefu" -c "$conf" map test search prefix=Ap
-has "outcome:     many" "$tmp/stdout" "out shows: outcome:     many"
-has "rows:        3" "$tmp/stdout" "out shows: rows:        3"
-has "row 3: product_name='Apple juice' (text) price=6.5 (decimal)" "$tmp/stdout" "out shows: row 3: product_name='Apple juice' (text) price=6.5 (decimal)"
+shows "outcome:     many"
+shows "rows:        3"
+shows "row 3: product_name='Apple juice' (text) price=6.5 (decimal)"
 # with a row limit appended (on-many="many"), binds still show their names
-exits 0 "many rows, row limit appended" "$kefu" -c "$conf" map test -n 2 search prefix=Ap
-has "LIMIT 4" "$tmp/stdout" "out shows: LIMIT 4"
-has "bind 1:      :prefix = 'Ap' (text)" "$tmp/stdout" "out shows: bind 1:      :prefix = 'Ap' (text)"
+exits 0 "many rows, row limit appended" \
+    "$kefu" -c "$conf" map test -n 2 search prefix=Ap
+shows "LIMIT 4"
+shows "bind 1:      :prefix = 'Ap' (text)"
 
 # invalid input never reaches the database and exits 1
 exits 1 "bad check digit" "$kefu" -c "$conf" map test barcode code=6901234567893
-has "outcome:     invalid" "$tmp/stdout" "out shows: outcome:     invalid"
-has "parameter:   code" "$tmp/stdout" "out shows: parameter:   code"
-has "reason:      bad-check-digit" "$tmp/stdout" "out shows: reason:      bad-check-digit"
-has "error:       parameter 'code': bad check digit" "$tmp/stdout" "out shows: error:       parameter 'code': bad check digit"
-exits 1 "SQL in a digits parameter" "$kefu" -c "$conf" map test price "code=1001' OR '1'='1"
-has "reason:      not-digits" "$tmp/stdout" "out shows: reason:      not-digits"
+shows "outcome:     invalid"
+shows "parameter:   code"
+shows "reason:      bad-check-digit"
+shows "error:       parameter 'code': bad check digit"
+exits 1 "SQL in a digits parameter" \
+    "$kefu" -c "$conf" map test price "code=1001' OR '1'='1"
+shows "reason:      not-digits"
 if grep -q '^statement:' "$tmp/stdout"; then r=1; else r=0; fi
 check $r "refused before any statement was sent"
 
 # quotes, semicolons and comments in text are bound, never pasted
-exits 0 "quotes and comments in a text parameter" "$kefu" -c "$conf" map test search "prefix=x'; DROP TABLE products; --"
-has "bind 1:      :prefix = 'x'; DROP TABLE products; --' (text)" "$tmp/stdout" "out shows: bind 1:      :prefix = 'x'; DROP TABLE products; --' (text)"
-has "statement:   SELECT name, price FROM products WHERE name LIKE ? || '%' ORDER BY name" "$tmp/stdout" "out shows: statement:   SELECT name, price FROM products WHERE name LIKE ? || '%' ORDER BY name"
-has "outcome:     empty" "$tmp/stdout" "out shows: outcome:     empty"
+exits 0 "quotes and comments in a text parameter" \
+    "$kefu" -c "$conf" map test search "prefix=x'; DROP TABLE products; --"
+shows "bind 1:      :prefix = 'x'; DROP TABLE products; --' (text)"
+s="statement:   SELECT name, price FROM products"
+shows "$s WHERE name LIKE ? || '%' ORDER BY name"
+shows "outcome:     empty"
 exits 0 "the table is still there" "$kefu" -c "$conf" map test price code=1001
-has "outcome:     found" "$tmp/stdout" "out shows: outcome:     found"
+shows "outcome:     found"
 
 # a write, declared
-exits 0 "a mapping that writes" "$kefu" -c "$conf" map test stock_set plu=1005 qty=11
-has "affected:    1" "$tmp/stdout" "out shows: affected:    1"
+exits 0 "a mapping that writes" \
+    "$kefu" -c "$conf" map test stock_set plu=1005 qty=11
+shows "affected:    1"
 exits 0 "check says which mappings write" "$kefu" -c "$conf" map check
-has "more.xml:37: stock_set: ok (erp, sqlite, writes)" "$tmp/stdout" "out shows: more.xml:37: stock_set: ok (erp, sqlite, writes)"
+shows "more.xml:37: stock_set: ok (erp, sqlite, writes)"
 
 # repeated runs show latency percentiles
 exits 0 "map test -n 20" "$kefu" -c "$conf" map test -n 20 price code=1001
-grep -q '^runs:        20 (0 errors), p50 [0-9.]* ms, p99 [0-9.]* ms$' "$tmp/stdout"
+grep -q '^runs:        20 (0 errors), p50 [0-9.]* ms, p99 [0-9.]* ms$' \
+    "$tmp/stdout"
 check $? "map test -n shows p50/p99"
 
 exits 1 "unknown mapping" "$kefu" -c "$conf" map test nope
-has "no mapping named 'nope'" "$tmp/err" "err shows: no mapping named 'nope'"
+errs "no mapping named 'nope'"
 
 # a database that is down is reported by check, and test says "down"
 cat >"$tmp/maps/gone.xml" <<'EOF2'
@@ -139,16 +157,17 @@ cat >"$tmp/maps/gone.xml" <<'EOF2'
 </mapping>
 EOF2
 exits 0 "map check with an unreachable datasource" "$kefu" -c "$conf" map check
-has "gone.xml:1: gone: datasource 'gone' not reachable, statement not checked" "$tmp/stdout" "out shows: gone.xml:1: gone: datasource 'gone' not reachable, statement not checked"
-has "7 mappings: 0 failed, 1 not checked" "$tmp/stdout" "out shows: 7 mappings: 0 failed, 1 not checked"
+shows "gone.xml:1: gone: datasource 'gone' not reachable, statement not checked"
+shows "7 mappings: 0 failed, 1 not checked"
 exits 1 "map test on an unreachable datasource" "$kefu" -c "$conf" map test gone
-has "outcome:     down" "$tmp/stdout" "out shows: outcome:     down"
+shows "outcome:     down"
 
 # a column that does not exist is found by check
 sed 's/name="unit" var="unit"/name="units" var="unit"/' "$data/good/price.xml" \
 	>"$tmp/maps/price.xml"
 exits 1 "map check finds a wrong column" "$kefu" -c "$conf" map check
-has "price.xml:8: mapping 'price': column 3 is 'unit', the mapping expects 'units'" "$tmp/stdout" "out shows: price.xml:8: mapping 'price': column 3 is 'unit', the mapping expects 'units'"
+e="column 3 is 'unit', the mapping expects 'units'"
+shows "price.xml:8: mapping 'price': $e"
 cp "$data/good/price.xml" "$tmp/maps/price.xml"
 
 # a stored procedure that returns rows on a read-only MariaDB datasource
@@ -158,33 +177,45 @@ if [ -n "${KEFU_TEST_MARIADB:-}" ] && command -v isql >/dev/null 2>&1; then
 	db=kefu_mapcli_$$
 	echo "CREATE DATABASE $db" | isql -k "$KEFU_TEST_MARIADB" -b >/dev/null
 	cs=$(echo "$KEFU_TEST_MARIADB" | sed "s/Database=[^;]*/Database=$db/")
-	isql -k "$cs" -b >/dev/null <<EOF2
-CREATE TABLE products (barcode VARCHAR(14), name VARCHAR(60), price DECIMAL(10,2))
-INSERT INTO products VALUES ('6901234567892', 'Cola', 3.50)
-CREATE PROCEDURE kefu_price(IN c VARCHAR(14)) READS SQL DATA SELECT name, price FROM products WHERE barcode = c
-EOF2
+	# one statement a line (isql -b)
+	{
+		echo "CREATE TABLE products (barcode VARCHAR(14)," \
+		    "name VARCHAR(60), price DECIMAL(10,2))"
+		echo "INSERT INTO products" \
+		    "VALUES ('6901234567892', 'Cola', 3.50)"
+		echo "CREATE PROCEDURE kefu_price(IN c VARCHAR(14))" \
+		    "READS SQL DATA SELECT name, price FROM products" \
+		    "WHERE barcode = c"
+	} | isql -k "$cs" -b >/dev/null
 	mkdir -p "$tmp/maria/maps"
-	printf '[kefu]\nmappings = maps\nadapters = %s/adapters\n[datasource erp]\nconnect = %s\nread-only = yes\n' \
-	    "$KEFU_SRCDIR" "$cs" >"$tmp/maria/kefu.conf"
+	cat >"$tmp/maria/kefu.conf" <<EOF2
+[kefu]
+mappings = maps
+adapters = $KEFU_SRCDIR/adapters
+[datasource erp]
+connect = $cs
+read-only = yes
+EOF2
 	chmod 600 "$tmp/maria/kefu.conf"
 	cat >"$tmp/maria/maps/proc.xml" <<'EOF2'
 <mapping name="proc_price" datasource="erp" procedure="yes">
   <param name="code" type="digits"/>
   <sql>CALL kefu_price(:code)</sql>
-  <result rows="one"><column name="name" type="text"/><column name="price" type="decimal"/></result>
+  <result rows="one"><column name="name" type="text"/>
+    <column name="price" type="decimal"/></result>
 </mapping>
 EOF2
 	"$kefu" -c "$tmp/maria/kefu.conf" map list >"$tmp/out" 2>"$tmp/err"
-	has "erp            (procedure)" "$tmp/out" "out shows: erp            (procedure)"
+	shows "erp            (procedure)" "$tmp/out"
 	"$kefu" -c "$tmp/maria/kefu.conf" map check >"$tmp/out" 2>"$tmp/err"
 	check $? "map check of a procedure on a read-only MariaDB datasource"
-	has "proc.xml:1: proc_price: ok (erp, mysql, procedure" "$tmp/out" "out shows: proc.xml:1: proc_price: ok (erp, mysql, procedure"
+	shows "proc.xml:1: proc_price: ok (erp, mysql, procedure" "$tmp/out"
 	if grep -q "0 columns" "$tmp/out"; then r=1; else r=0; fi
 	check $r "not 'returns 0 columns'"
 	"$kefu" -c "$tmp/maria/kefu.conf" map test proc_price \
 	    code=6901234567892 >"$tmp/out" 2>"$tmp/err"
 	check $? "map test runs the procedure"
-	has "price = 3.50 (decimal)" "$tmp/out" "out shows: price = 3.50 (decimal)"
+	shows "price = 3.50 (decimal)" "$tmp/out"
 	echo "DROP DATABASE $db" | isql -k "$KEFU_TEST_MARIADB" -b >/dev/null
 else
 	skip "KEFU_TEST_MARIADB or isql missing"
@@ -193,10 +224,11 @@ fi
 # broken files: every problem as file:line, exit 1
 cp "$data/bad/writes.xml" "$data/bad/malformed.xml" "$tmp/maps/"
 exits 1 "map check with broken files" "$kefu" -c "$conf" map check
-has "writes.xml:6: 'UPDATE' is not a query" "$tmp/err" "err shows: writes.xml:6: 'UPDATE' is not a query"
-has "malformed.xml:5: Opening and ending tag mismatch" "$tmp/err" "err shows: malformed.xml:5: Opening and ending tag mismatch"
+errs "writes.xml:6: 'UPDATE' is not a query"
+errs "malformed.xml:5: Opening and ending tag mismatch"
 exits 1 "map list refuses a broken set too" "$kefu" -c "$conf" map list
-exits 1 "map check of one file" "$kefu" -c "$conf" map check "$data/bad/unknown-placeholder.xml"
-has "unknown-placeholder.xml:5: unknown placeholder :barcode" "$tmp/err" "err shows: unknown-placeholder.xml:5: unknown placeholder :barcode"
+exits 1 "map check of one file" \
+    "$kefu" -c "$conf" map check "$data/bad/unknown-placeholder.xml"
+errs "unknown-placeholder.xml:5: unknown placeholder :barcode"
 
 tap_done

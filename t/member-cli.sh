@@ -83,9 +83,11 @@ run 1 "phone_order needs the paper form" \
     member services "$phone" phone_order=on --staff S01
 
 # Changes by phone: address and e-mail refused; the rest allowed.
-run 1 "home address cannot be given or changed by phone" "address by phone refused" \
+run 1 "home address cannot be given or changed by phone" \
+    "address by phone refused" \
     -- member set "$paper" --by-phone --call 10 --address 上海路2号
-run 1 "e-mail address cannot be given or changed by phone" "e-mail by phone refused" \
+run 1 "e-mail address cannot be given or changed by phone" \
+    "e-mail by phone refused" \
     -- member set "$paper" --by-phone --call 10 --email n@example.cn
 run 0 "changed" "mobile and language by phone" -- \
     member set "$paper" --by-phone --call 10 --mobile 13700000002 \
@@ -178,8 +180,8 @@ run 1 "4 bad rows; nothing loaded" "import refuses a file with bad rows" -- \
     member import "$tmp/bad.csv"
 has "bad.csv:3: $bad is not a customer number" "$tmp/out" \
     "line 3: the bad check digit"
-has "bad.csv:4: the e-mail address cannot be given or changed by phone" "$tmp/out" \
-    "line 4: e-mail on a phone registration"
+has "bad.csv:4: the e-mail address cannot be given or changed by phone" \
+    "$tmp/out" "line 4: e-mail on a phone registration"
 has "bad.csv:5: mobile '136-0000'" "$tmp/out" "line 5: a bad mobile"
 has "bad.csv:6: customer number $paper is already in the store" "$tmp/out" \
     "line 6: a number already taken"

@@ -76,7 +76,8 @@ has "reg.already" "$tmp/out" "registering the same mobile again is refused"
 # PINs typed twice differently: asked again.
 call 13900000009 "1 2 13900000009# 1 2468# 2469# 2468# 2468# *"
 has "reg.pins_differ" "$tmp/out" "two different PINs: said so"
-has "member_no=[0-9]\{8\} can_order=0" "$tmp/out" "then registered with the same one twice"
+has "member_no=[0-9]\{8\} can_order=0" "$tmp/out" \
+    "then registered with the same one twice"
 [ "$(q "SELECT COUNT(*) FROM members WHERE mobile = '13900000009'")" = 1 ]
 check $? "a typed mobile, confirmed, is the member's"
 
@@ -86,8 +87,8 @@ has "identify:known_pin identify:check_known identify:done" "$tmp/out" \
     "identified by caller ID and PIN alone"
 has "sms.cancelled" "$tmp/out" "SMS specials cancelled"
 has "sms.subscribed" "$tmp/out" "then subscribed again, without a second PIN"
-ref=$(sed -n 's/^ *[0-9.]* *query kefu.member.unsubscribe .* call=\([^ ]*\)$/\1/p' \
-    "$tmp/out")
+e='s/^ *[0-9.]* *query kefu.member.unsubscribe .* call=\([^ ]*\)$/\1/p'
+ref=$(sed -n "$e" "$tmp/out")
 [ -n "$ref" ] && [ "$(q "SELECT group_concat(action, ',') FROM \
     (SELECT action FROM consent_ledger WHERE call_ref = '$ref' AND \
     via = 'phone' AND service = 'sms' ORDER BY id)")" = \
@@ -102,7 +103,8 @@ check $? "three ledger rows in all"
 # Change the PIN by phone, then identify with the new one only.
 call 13800138000 "2 739146# 3 864213# 864213# *"
 has "member.changed" "$tmp/out" "PIN changed by phone"
-has "new_pin=\*\*\* new_pin2=\*\*\*" "$tmp/out" "the new PINs hidden in the query log"
+has "new_pin=\*\*\* new_pin2=\*\*\*" "$tmp/out" \
+    "the new PINs hidden in the query log"
 call 13800138000 "2 739146# *"
 has "member.wrong_pin" "$tmp/out" "the old PIN is wrong now"
 call 13800138000 "2 864213# 1 13800138001# 1 *"
@@ -137,7 +139,8 @@ hasnt "kefu.member.identify" "$tmp/out" "and no PIN asked nor checked"
 # Address and e-mail cannot be changed by phone (no key for them).
 hasnt "address\|email" "$tmp/all" "nothing about address or e-mail ran"
 for pin in 739146 864213; do
-	if grep -v -e "^ *[0-9.]* *key " -e "^call: " "$all" | grep -q "$pin"; then
+	if grep -v -e "^ *[0-9.]* *key " -e "^call: " "$all" |
+	    grep -q "$pin"; then
 		nok "PIN $pin in the log or query lines"; else
 		ok "PIN $pin in no log or query line"; fi
 done

@@ -79,8 +79,8 @@ has "^10003|3|6.2|18.6" "$tmp/out" "line 3: three at 6.20"
 sql "SELECT total, status, area, slot, call_ref FROM orders;" >"$tmp/out"
 has "^26.4|confirmed|天河|09:00-11:00|demo-[0-9]" "$tmp/out" \
     "total 26.40, confirmed, area 天河, slot 09:00, the call's reference"
-sql "SELECT channel, recipient, msg_class, status, body FROM outbox WHERE idem_key = 'order:$no';" \
-    >"$tmp/out"
+s="SELECT channel, recipient, msg_class, status, body FROM outbox"
+sql "$s WHERE idem_key = 'order:$no';" >"$tmp/out"
 has "^sms|13700000001|transactional|queued|订单$no .*09:00-11:00 .*体育西路1号 共6件" \
     "$tmp/out" "the courier's notice is queued: number, slot, address, items"
 "$kefu" -c "$conf" outbox list >"$tmp/out" 2>&1
@@ -96,10 +96,13 @@ run 0 "" "kefu slip print --slot 09:00-11:00 --pdf" -- slip print \
 pdftotext "$tmp/slip.pdf" "$tmp/slip.txt"
 has "$no" "$tmp/slip.txt" "the slot's batch holds the order"
 has "王师傅" "$tmp/slip.txt" "... with its courier's name"
+# the last call and the last order, in SQL
+lastcall="(SELECT MAX(id) FROM call_log)"
+lastorder="(SELECT MAX(id) FROM orders)"
 # path: the last call's nodes (isql shows only the start of long text)
 path() {
-	sql "SELECT COUNT(*) FROM call_log WHERE id = (SELECT MAX(id) FROM call_log) AND path LIKE '%$1%';" |
-	    tr -d ' \r'
+	w="id = $lastcall AND path LIKE '%$1%'"
+	sql "SELECT COUNT(*) FROM call_log WHERE $w;" | tr -d ' \r'
 }
 [ "$(path "order:confirm order:confirmed")" = 1 ]
 check $? "the caller heard the confirmation after the commit" "$log"
@@ -112,8 +115,8 @@ simcall "$tmp/call4" "5 $paper# $items 1"
 [ "$(count "SELECT COUNT(*) FROM orders;")" = 1 ] &&
     [ "$(count "SELECT COUNT(*) FROM order_lines;")" = 3 ] &&
     [ "$(count "SELECT COUNT(*) FROM outbox;")" = "$msgs" ]
-check $? "a hang-up while adding, a cancel, a hang-up at the confirmation: no order" \
-    "$log"
+w="a hang-up while adding, a cancel, a hang-up at the confirmation"
+check $? "$w: no order" "$log"
 [ "$(path "order:confirm_menu")" = 1 ] &&
     [ "$(path "order:confirm order")" = 0 ]
 check $? "(the last one reached the confirmation question)" "$log"
@@ -153,20 +156,20 @@ before=$(count "SELECT COUNT(*) FROM orders;")
 simcall "$tmp/call7" "$keys 1 1"
 [ "$(count "SELECT COUNT(*) FROM orders;")" = $((before + 1)) ]
 check $? "the order with stock and special is placed" "$log"
-sql "SELECT l.code, l.qty, l.price, l.amount FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.id = (SELECT MAX(id) FROM orders) ORDER BY l.line_no;" \
-    >"$tmp/out"
+s="SELECT l.code, l.qty, l.price, l.amount"
+s="$s FROM order_lines l JOIN orders o ON o.id = l.order_id"
+sql "$s WHERE o.id = $lastorder ORDER BY l.line_no;" >"$tmp/out"
 has "^10116|2|2.7|5.4" "$tmp/out" "line 1: two typed again under the stock"
 has "^10116|1|2.7|2.7" "$tmp/out" "line 2: the one left, taken with key 1"
 has "^10006|2|1.99|3.98" "$tmp/out" "line 3: recorded at the special price"
 hasnt "|[4-9]|2.7|" "$tmp/out" "no line over the stock"
-sql "SELECT total FROM orders WHERE id = (SELECT MAX(id) FROM orders);" \
-    >"$tmp/out"
+sql "SELECT total FROM orders WHERE id = $lastorder;" >"$tmp/out"
 has "^12.08" "$tmp/out" "the order's total at the special price"
-sql "SELECT l.code, l.special, l.shelf_price FROM order_lines l WHERE l.order_id = (SELECT MAX(id) FROM orders) ORDER BY l.line_no;" \
-    >"$tmp/out"
+s="SELECT l.code, l.special, l.shelf_price FROM order_lines l"
+sql "$s WHERE l.order_id = $lastorder ORDER BY l.line_no;" >"$tmp/out"
 has "^10006|1|2.3" "$tmp/out" "line 3: a special, the shelf price beside"
 has "^10116|0|$" "$tmp/out" "line 1: no special, no shelf price"
-last=$(count "SELECT order_no FROM orders WHERE id = (SELECT MAX(id) FROM orders);")
+last=$(count "SELECT order_no FROM orders WHERE id = $lastorder;")
 "$kefu" -c "$conf" order show "$last" >"$tmp/out" 2>&1
 has "10006 .* 1.99  特价 (原价 2.30)$" "$tmp/out" \
     "kefu order show: the special line says 特价 and the shelf price"
@@ -191,16 +194,19 @@ has "订单已确认" "$tmp/out" "meanwhile another caller orders two of three"
 kill -CONT $slow
 wait $slow
 idle
-sql "SELECT l.code, l.qty FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status <> 'cancelled' AND l.code = '10116' ORDER BY l.order_id;" \
-    >"$tmp/out"
+s="SELECT l.code, l.qty"
+s="$s FROM order_lines l JOIN orders o ON o.id = l.order_id"
+s="$s WHERE o.status <> 'cancelled' AND l.code = '10116'"
+sql "$s ORDER BY l.order_id;" >"$tmp/out"
 has "^10116|2" "$tmp/out" "the other caller's two"
 has "^10116|1" "$tmp/out" "the first caller's one"
 hasnt "^10116|3" "$tmp/out" "never the three"
+p="order:stock_taken order:total order:say_total order:confirm_menu"
 [ "$(path "order:confirm order:stock_taken order:total")" = 1 ] &&
-    [ "$(path "order:stock_taken order:total order:say_total order:confirm_menu order:confirm order:confirmed")" = 1 ]
-check $? "the first caller heard the units were taken, the total again, and confirmed" \
-    "$log"
-[ "$(count "SELECT total FROM orders WHERE id = (SELECT MAX(id) FROM orders);")" = 2.7 ]
+    [ "$(path "$p order:confirm order:confirmed")" = 1 ]
+w="the first caller heard the units were taken, the total again,"
+check $? "$w and confirmed" "$log"
+[ "$(count "SELECT total FROM orders WHERE id = $lastorder;")" = 2.7 ]
 check $? "... the one left at 2.70" "$log"
 
 # the desk

@@ -4,7 +4,8 @@
 # t/order-engines-mariadb.sh: a schema or database of its own on the test
 # servers, tap_engine; SQLite is t/order-call.sh's): kefud on a
 # simulated line, the shipped flows (the member recognised by a caller ID
-# in another form, +86..., then the PIN), a three-item order confirmed and read back from that database --
+# in another form, +86..., then the PIN), a three-item order confirmed
+# and read back from that database --
 # the order, its lines (one bought at a special: 特价 and its shelf
 # price, in the database and in `kefu order show`), its total and the
 # courier's notice -- and a call cancelled at the confirmation that

@@ -73,11 +73,13 @@ while [ $k -le "$kills" ]; do
 	new=$((after - before))
 	if [ $h -eq 1 ] && [ $new -ne 1 ]; then
 		bad=1
-		echo "# kill $k at $ms ms: the confirmation was heard, $new orders"
+		echo "# kill $k at $ms ms:" \
+		    "the confirmation was heard, $new orders"
 	fi
 	if [ $new -gt 0 ] && [ "$sent" -lt "$nkeys" ]; then
 		bad=1
-		echo "# kill $k at $ms ms: $new orders, $sent of $nkeys keys sent"
+		echo "# kill $k at $ms ms:" \
+		    "$new orders, $sent of $nkeys keys sent"
 	fi
 	if [ $new -lt 0 ] || [ $new -gt 1 ]; then
 		bad=1
@@ -88,7 +90,9 @@ while [ $k -le "$kills" ]; do
 	k=$((k + 1))
 done
 [ $bad -eq 0 ]
-check $? "$kills kills: every confirmation heard has its order, no order without the confirming key ($heard heard, $confirmed orders)" "$log"
+w="every confirmation heard has its order,"
+w="$w no order without the confirming key"
+check $? "$kills kills: $w ($heard heard, $confirmed orders)" "$log"
 # Half the kills come just after the confirming key: some of them after
 # the confirmation started, or the moment that matters went untested (as
 # when the call never ran: 0 heard).
@@ -96,8 +100,10 @@ check $? "$kills kills: every confirmation heard has its order, no order without
 check $? "some kills came after the confirmation started ($heard of $kills)" \
     "$tmp/call"
 # every order whole: three lines and its courier's notice
-sql "SELECT COUNT(*) FROM orders o WHERE (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id) <> 3 OR NOT EXISTS (SELECT 1 FROM outbox m WHERE m.idem_key = 'order:' || o.order_no AND m.order_id = o.id);" \
-    >"$tmp/out"
+s="SELECT COUNT(*) FROM orders o WHERE (SELECT COUNT(*) FROM order_lines l"
+s="$s WHERE l.order_id = o.id) <> 3 OR NOT EXISTS (SELECT 1 FROM outbox m"
+s="$s WHERE m.idem_key = 'order:' || o.order_no AND m.order_id = o.id);"
+sql "$s" >"$tmp/out"
 [ "$(cat "$tmp/out")" = 0 ]
 check $? "every order has its three lines and its notice ($confirmed orders)" \
     "$tmp/out"

@@ -47,14 +47,23 @@ run 0 "initialised" "a new store" -- db init
 run 2 "no state 'sent'" "list --status sent: no such state" -- \
     outbox list --status sent
 
-q="INSERT INTO outbox (channel, recipient, subject, body, msg_class, idem_key, status, next_attempt_at, created_at) VALUES"
-sql "$q ('email', 'a@kefu.test', 'Hi', '本周特价', 'marketing', 'k:1', 'queued', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
-sql "$q ('email', 'b@kefu.test', 'Order', '订单已确认', 'transactional', 'k:2', 'queued', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
-sql "$q ('email', 'c@kefu.test', 'Hi', '特价', 'marketing', 'k:3', 'queued', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
-sql "$q ('sms', '13900000000', NULL, '特价', 'marketing', 'k:4', 'unknown', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
-sql "INSERT INTO consent_ledger (address, service, action, via, recorded_at) VALUES ('c@kefu.test', 'email', 'unsubscribe', 'sms', '2026-01-02 00:00:00')"
+q="INSERT INTO outbox (channel, recipient, subject, body, msg_class, idem_key,"
+q="$q status, next_attempt_at, created_at) VALUES"
+t="'2026-01-01 00:00:00', '2026-01-01 00:00:00'"
+v="'email', 'a@kefu.test', 'Hi', '本周特价', 'marketing', 'k:1'"
+sql "$q ($v, 'queued', $t)"
+v="'email', 'b@kefu.test', 'Order', '订单已确认', 'transactional', 'k:2'"
+sql "$q ($v, 'queued', $t)"
+v="'email', 'c@kefu.test', 'Hi', '特价', 'marketing', 'k:3'"
+sql "$q ($v, 'queued', $t)"
+v="'sms', '13900000000', NULL, '特价', 'marketing', 'k:4'"
+sql "$q ($v, 'unknown', $t)"
+q="INSERT INTO consent_ledger (address, service, action, via, recorded_at)"
+v="'c@kefu.test', 'email', 'unsubscribe', 'sms', '2026-01-02 00:00:00'"
+sql "$q VALUES ($v)"
 
-run 0 "^3 *email *marketing *queued *0" "list shows every message" -- outbox list
+run 0 "^3 *email *marketing *queued *0" "list shows every message" -- \
+    outbox list
 has "^4 *sms *marketing *unknown" "$tmp/out" "with its state"
 run 0 "^4 *sms" "list --status unknown" -- outbox list --status unknown
 hasnt "^1 " "$tmp/out" "shows only that state"

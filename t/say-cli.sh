@@ -62,8 +62,14 @@ prints "phone (zh-CN)" 0 "幺幺零
 num.yao 幺
 num.yao 幺
 num.0 零" -- say phone 110 -p "$P" -l zh-CN
-prints "money with 3 decimals refused" 1 'kefu say: money "12.345": more than two decimals (分 is the smallest unit; the rules refuse to round)' -- say money 12.345 -p "$P" -l zh-CN
-prints "bad number refused" 1 'kefu say: number "12.5.3": not a decimal number (digits, optionally a point and more digits)' -- say number 12.5.3 -p "$P" -l zh-CN
+e='kefu say: money "12.345": more than two decimals'
+prints "money with 3 decimals refused" 1 \
+    "$e (分 is the smallest unit; the rules refuse to round)" \
+    -- say money 12.345 -p "$P" -l zh-CN
+e='kefu say: number "12.5.3": not a decimal number'
+prints "bad number refused" 1 \
+    "$e (digits, optionally a point and more digits)" \
+    -- say number 12.5.3 -p "$P" -l zh-CN
 "$kefu" say price 1 -p "$P" -l zh-CN >$out 2>&1; rc=$?
 [ $rc = 2 ] && [ "$(head -n 2 $out)" = "kefu say: unknown type 'price'
 usage: kefu say TYPE VALUE [--lang zh-CN|yue] [--unit WORD] [--prompts DIR]" ]
@@ -76,9 +82,13 @@ prints "--lang overrides kefu.conf" 0 "两元整
 num.liang 两
 money.yuan 元
 money.zheng 整" -- -c $conf say money 2.00 --lang zh-CN
-prints "--unit only for quantities" 2 "kefu say: --unit is for quantities" -- say number 2 --unit 瓶 -p "$P" -l zh-CN
-prints "unknown option" 2 "kefu say: unknown option --colour" -- say number 2 --colour -p "$P"
-prints "unknown language" 1 "kefu say: unknown language 'fr' ($P has say-rules for: yue zh-CN)" -- say number 2 -p "$P" -l fr
+prints "--unit only for quantities" 2 "kefu say: --unit is for quantities" \
+    -- say number 2 --unit 瓶 -p "$P" -l zh-CN
+prints "unknown option" 2 "kefu say: unknown option --colour" \
+    -- say number 2 --colour -p "$P"
+prints "unknown language" 1 \
+    "kefu say: unknown language 'fr' ($P has say-rules for: yue zh-CN)" \
+    -- say number 2 -p "$P" -l fr
 prints "quantity from a DECIMAL(24,6) column" 0 "四十九件
 num.4 四
 num.10 十
@@ -90,7 +100,9 @@ num.10 十
 num.point 点
 num.3 三
 mw.gongjin 公斤" -- say quantity 80.256789 --unit 公斤 --decimals 1 -p "$P" -l zh-CN
-prints "--decimals out of range" 2 "kefu say: --decimals 12: too large (0 to 9)" -- say number 2 -d 12 -p "$P" -l zh-CN
+prints "--decimals out of range" 2 \
+    "kefu say: --decimals 12: too large (0 to 9)" \
+    -- say number 2 -d 12 -p "$P" -l zh-CN
 "$kefu" say ids -p "$P" -l yue >$out 2>&1 && grep -qx num.liang $out &&
     grep -qx money.zheng $out && ! grep -qx num.yao $out
 check $? "ids lists what the yue rules emit" $out
@@ -103,8 +115,12 @@ prints "--audio into a missing folder names the path given" 1 "两元整
 num.liang 两
 money.yuan 元
 money.zheng 整
-kefu say: cannot write /nonexistent-kefu/x.wav: No such file or directory" -- say money 2.00 -p "$P" -l zh-CN --audio /nonexistent-kefu/x.wav
-prints "--audio with a bad format" 2 "kefu say: mp3: unknown audio format (want u8, ulaw, alaw or s16le, optionally /RATE)" -- say money 2 -p "$P" -l zh-CN --audio $wav --format mp3
+kefu say: cannot write /nonexistent-kefu/x.wav: No such file or directory" \
+    -- say money 2.00 -p "$P" -l zh-CN --audio /nonexistent-kefu/x.wav
+e="want u8, ulaw, alaw or s16le, optionally /RATE"
+prints "--audio with a bad format" 2 \
+    "kefu say: mp3: unknown audio format ($e)" \
+    -- say money 2 -p "$P" -l zh-CN --audio $wav --format mp3
 [ ! -e $wav ]
 check $? "no WAV after an error"
 tap_done

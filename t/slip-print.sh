@@ -36,7 +36,8 @@ has "农夫山泉" "$tmp/j$j" "the other item printed"
 has "特价 (原价 3.00)" "$tmp/j$j" "bought at a special, with the shelf price"
 has "合计：60.30 元" "$tmp/j$j" "the total printed"
 hasnt "补打" "$tmp/j$j" "a first print is no reprint"
-[ "$(sq "SELECT printed, print_count FROM delivery_slips WHERE order_id = 1")" = "1|1" ]
+[ "$(sq "SELECT printed, print_count FROM delivery_slips
+    WHERE order_id = 1")" = "1|1" ]
 check $? "counted printed once"
 [ "$(sq "SELECT status FROM orders WHERE id = 1")" = printed ]
 check $? "the order moved from confirmed to printed"
@@ -61,10 +62,12 @@ run 1 "printer '$q' is stopped" "a stopped queue refuses the batch" -- \
 check $? "no job made"
 [ "$(sq "SELECT count(*) FROM delivery_slips WHERE printed = 1")" = 1 ]
 check $? "nothing more counted printed"
-[ "$(sq "SELECT status FROM orders WHERE id IN (2, 5) GROUP BY status")" = confirmed ]
+[ "$(sq "SELECT status FROM orders WHERE id IN (2, 5)
+    GROUP BY status")" = confirmed ]
 check $? "their orders stay confirmed"
 cupsenable "$q"
-run 0 "2 slip(s), 4 page(s) sent to printer" "once started, the unprinted slips print" -- \
+run 0 "2 slip(s), 4 page(s) sent to printer" \
+    "once started, the unprinted slips print" -- \
     slip print --date 2026-12-06 --slot 09-11
 j=$(jobno)
 job "$j"
@@ -73,9 +76,11 @@ has "生菜" "$tmp/j$j" "天河's other slip (O5) printed"
 hasnt "金龙鱼" "$tmp/j$j" "the slip printed before not printed again"
 hasnt "补打" "$tmp/j$j" "no reprint mark on them"
 has "区域汇总：越秀" "$tmp/j$j" "a summary page per area"
-[ "$(sq "SELECT order_id, print_count FROM delivery_slips ORDER BY order_id" | tr '\n' ' ')" = "1|2 2|1 5|1 " ]
+[ "$(sq "SELECT order_id, print_count FROM delivery_slips ORDER BY order_id" |
+    tr '\n' ' ')" = "1|2 2|1 5|1 " ]
 check $? "each counted once"
-[ "$(sq "SELECT id, status FROM orders WHERE id IN (2, 3, 5) ORDER BY id" | tr '\n' ' ')" = "2|printed 3|cancelled 5|printed " ]
+[ "$(sq "SELECT id, status FROM orders WHERE id IN (2, 3, 5) ORDER BY id" |
+    tr '\n' ' ')" = "2|printed 3|cancelled 5|printed " ]
 check $? "their orders are printed now (the cancelled one untouched)"
 before=$(njobs)
 run 0 "no unprinted slips" "a later run prints nothing" -- \
@@ -86,19 +91,22 @@ check $? "no job"
 # A print started and never confirmed (kefu killed in between) is in
 # doubt: a later run prints it as a reprint.
 "$kefu" -c "$conf" slip print --text "$tmp/o4.txt" O4 >/dev/null 2>&1
-sq "UPDATE delivery_slips SET printed_at = '2026-01-01 00:00:00' WHERE order_id = 4"
+sq "UPDATE delivery_slips SET printed_at = '2026-01-01 00:00:00'
+    WHERE order_id = 4"
 run 0 "1 slip(s)" "the slot of a slip in doubt" -- \
     slip print --date 2026-12-06 --slot 14-16
 j=$(jobno)
 job "$j"
 has "补打 REPRINT 1" "$tmp/j$j" "a slip in doubt says 补打"
-[ "$(sq "SELECT printed, print_count FROM delivery_slips WHERE order_id = 4")" = "1|1" ]
+[ "$(sq "SELECT printed, print_count FROM delivery_slips
+    WHERE order_id = 4")" = "1|1" ]
 check $? "and is counted"
 
 # Named by number while another run has it in hand: printed all the
 # same, as a reprint, since the other run's print may come out too.
 "$kefu" -c "$conf" slip print --text "$tmp/o6.txt" O6 >/dev/null 2>&1
-sq "UPDATE delivery_slips SET printed_at = datetime('now', 'localtime') WHERE order_id = 6"
+sq "UPDATE delivery_slips SET printed_at = datetime('now', 'localtime')
+    WHERE order_id = 6"
 run 0 "1 slip(s)" "an order another run is printing" -- slip print O6
 j=$(jobno)
 job "$j"

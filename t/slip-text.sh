@@ -16,7 +16,8 @@ width() {
 	python3 - "$1" "$2" <<'EOP'
 import sys, unicodedata
 cols = int(sys.argv[2])
-w = lambda s: sum(2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in s)
+w = lambda s: sum(2 if unicodedata.east_asian_width(c) in 'WF' else 1
+                  for c in s)
 lines = open(sys.argv[1], encoding='utf-8').read().split('\n')
 bad = [l for l in lines if w(l) > cols]
 for l in bad:
@@ -105,10 +106,15 @@ check $? "files are not prints: nothing counted printed"
 # A slip of 40 lines runs onto further pages, each headed "（续）", its
 # rows in the same type as on the first page.
 {
-	echo "INSERT INTO orders (order_no, member_id, ordered_at, slot_date, slot, area, address, total, status) VALUES ('O7', 1, '2026-12-06 11:00:00', '2026-12-06', '18-20', '天河', '广州市天河区体育东路7号', 40.00, 'confirmed');"
+	echo "INSERT INTO orders (order_no, member_id, ordered_at, slot_date,
+	    slot, area, address, total, status) VALUES ('O7', 1,
+	    '2026-12-06 11:00:00', '2026-12-06', '18-20', '天河',
+	    '广州市天河区体育东路7号', 40.00, 'confirmed');"
 	i=1
 	while [ $i -le 40 ]; do
-		echo "INSERT INTO order_lines (order_id, line_no, code, name, spec, unit, qty, price, amount) VALUES (7, $i, 'C$i', '豆腐$i', NULL, '块', 1, 1.00, 1.00);"
+		echo "INSERT INTO order_lines (order_id, line_no, code, name,
+		    spec, unit, qty, price, amount) VALUES (7, $i, 'C$i',
+		    '豆腐$i', NULL, '块', 1, 1.00, 1.00);"
 		i=$((i + 1))
 	done
 } | sqlite3 "$db"
@@ -122,8 +128,9 @@ python3 - "$tmp/long.html" <<'EOP' >"$tmp/sizes"
 import re, sys
 t = open(sys.argv[1], encoding='utf-8').read()
 hs = set()
+rx = r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">豆腐\d+<'
 for page, body in enumerate(t.split('<page')[1:]):
-    for m in re.finditer(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">豆腐\d+<', body):
+    for m in re.finditer(rx, body):
         hs.add((page > 0, round(float(m.group(2)) - float(m.group(1)), 1)))
 print(sorted(hs))
 sys.exit(0 if len({h for _, h in hs}) == 1 and len(hs) == 2 else 1)

@@ -51,13 +51,19 @@ run 0 "^2 *sms *marketing *queued" "the marketing one is in the outbox" -- \
     outbox list
 has "^1 *sms *transactional *queued" "$tmp/out" "the other transactional"
 
-sql "INSERT INTO sms_inbox (modem, sender, body, parts, received_at, dedup_key) VALUES ('gsm0', '+8613700000001', '请问几点开门？', 1, '2026-12-06 10:00:00', 'k1')"
+i="INSERT INTO sms_inbox (modem, sender, body, parts, received_at, dedup_key)"
+v="'gsm0', '+8613700000001', '请问几点开门？', 1, '2026-12-06 10:00:00', 'k1'"
+sql "$i VALUES ($v)"
 run 0 "^1 *2026-12-06 10:00:00 *+8613700000001 *- *请问几点开门？" \
     "sms inbox lists what came in" -- sms inbox
 run 2 "--limit x: not a number" "inbox --limit x" -- sms inbox --limit x
 
-sql "INSERT INTO members (customer_no, name, mobile, registered_via, registered_at, updated_at) VALUES ('90000001', '张三', '13900000001', 'paper', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
-sql "INSERT INTO member_services (member_id, service, enabled, since) VALUES (1, 'sms', 1, '2026-01-01 00:00:00')"
+i="INSERT INTO members (customer_no, name, mobile, registered_via,"
+i="$i registered_at, updated_at)"
+t="'2026-01-01 00:00:00'"
+sql "$i VALUES ('90000001', '张三', '13900000001', 'paper', $t, $t)"
+i="INSERT INTO member_services (member_id, service, enabled, since)"
+sql "$i VALUES (1, 'sms', 1, $t)"
 run 0 "13900000001 opted out of SMS (the member's SMS service is off)" \
     "optout add for a member's number (+86 form)" -- \
     optout add --note "asked at the desk" --staff 007 "+86 139-0000-0001"

@@ -15,11 +15,14 @@ done
 if [ -z "$py" ]; then
 	if [ "${KEFU_REQUIRE_XCHECK:-0}" = 1 ]; then
 		echo "1..1"
-		echo "not ok 1 - python3-gammu not installed (build-aux/install-deps installs it)"
+		echo "not ok 1 - python3-gammu not installed" \
+		    "(build-aux/install-deps installs it)"
 		exit 1
 	fi
-	echo "1..0 # SKIP python3-gammu missing (build-aux/install-deps installs it)"
+	echo "1..0 # SKIP python3-gammu missing" \
+	    "(build-aux/install-deps installs it)"
 	exit 0
 fi
-out=$("$b/t/sms-corpus" "$@") || { echo "1..1"; echo "not ok 1 - t/sms-corpus failed"; exit 1; }
+out=$("$b/t/sms-corpus" "$@") ||
+    { echo "1..1"; echo "not ok 1 - t/sms-corpus failed"; exit 1; }
 printf '%s\n' "$out" | "$py" "$s/t/sms-xcheck-gammu.py"

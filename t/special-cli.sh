@@ -15,7 +15,8 @@ tap_conf
 tap_engine catalog
 if ! command -v sqlite3 >/dev/null 2>&1 ||
     ! "$kefu" -c "$conf" catalog build >"$tmp/out" 2>&1; then
-	echo "1..0 # SKIP no sqlite3 or no SQLite catalog: $(tail -1 "$tmp/out")"
+	echo "1..0 # SKIP no sqlite3 or no SQLite catalog:" \
+	    "$(tail -1 "$tmp/out")"
 	exit 0
 fi
 q "INSERT INTO products (barcode, plu, name, spec,

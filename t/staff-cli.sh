@@ -79,7 +79,8 @@ echo 482913 | kv staff pin-check 1001
 has "PIN wrong" "$tmp/out" "the old PIN no longer does"
 echo 482913 | kv staff pin-check 9999
 check $((1 - $?)) "an unknown number fails" "$tmp/out"
-has "PIN wrong; 3 tries left" "$tmp/out" "like a wrong PIN, without a lock to count"
+has "PIN wrong; 3 tries left" "$tmp/out" \
+    "like a wrong PIN, without a lock to count"
 
 kv staff set 2002 --role admin --enabled no
 check $? "set role and disable" "$tmp/out"
@@ -96,5 +97,6 @@ has "no staff 3003" "$tmp/out" "naming it"
 hasnt "482913\|24681357\|556677\|111111" "$all" \
     "no PIN in any output or log line"
 q "SELECT pin_hash FROM staff_access" >"$tmp/out" 2>&1
-has "^pbkdf2-sha256[$]2000[$][0-9a-f]\{32\}[$]" "$tmp/out" "PINs stored as PBKDF2 hashes"
+has "^pbkdf2-sha256[$]2000[$][0-9a-f]\{32\}[$]" "$tmp/out" \
+    "PINs stored as PBKDF2 hashes"
 tap_done

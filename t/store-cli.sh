@@ -32,13 +32,21 @@ run 0 "usage: kefu db init" "db --help prints the usage" -- db --help
 run 2 "usage: kefu db" "db without a subcommand is a usage error" -- db
 run 2 "unknown subcommand 'frob'" "db frob is a usage error" -- db frob
 run 2 "usage: kefu db" "db status takes no argument" -- db status extra
-run 2 "kefu db: --to x: not a" "db upgrade --to x is a usage error" -- db upgrade --to x
+run 2 "kefu db: --to x: not a" "db upgrade --to x is a usage error" \
+    -- db upgrade --to x
 run 2 "usage: kefu db" "db init takes no --to" -- db init --to 2
 
-run 0 "version:    0 of 20 (not initialised" "status of a new store" -- db status
-run 0 "pending:    001_members 002_orders 003_requests 004_messaging 005_calls 006_member_pins 007_outbox 008_member_calls 009_orders 010_sms 011_campaigns 012_cases 013_staff 014_visits 015_notices 016_order_stock 017_sms_points 018_unconfirmed 019_sms_steps 020_campaign_spend" \
+run 0 "version:    0 of 20 (not initialised" "status of a new store" \
+    -- db status
+m="001_members 002_orders 003_requests 004_messaging 005_calls"
+m="$m 006_member_pins 007_outbox 008_member_calls 009_orders 010_sms"
+m="$m 011_campaigns 012_cases 013_staff 014_visits 015_notices"
+m="$m 016_order_stock 017_sms_points 018_unconfirmed 019_sms_steps"
+m="$m 020_campaign_spend"
+run 0 "pending:    $m" \
     "status lists the pending migrations" -- db status
-run 0 "datasource: local (Driver=SQLite3;Database=$tmp/var/kefu.db;PWD=\*\*\*)" \
+d="Driver=SQLite3;Database=$tmp/var/kefu.db;PWD=\*\*\*"
+run 0 "datasource: local ($d)" \
     "status shows the datasource, redacted" -- db status
 if grep -q sekrit "$tmp/out"; then nok "no password in the output"; else
 	ok "no password in the output"; fi
@@ -51,8 +59,8 @@ run 1 "already initialised (schema version 2); use kefu db upgrade" \
     "init refuses an initialised store" -- db init
 run 0 "upgraded from schema version 2 to 20" "upgrade to the latest" -- \
     db upgrade
-run 0 "is up to date at schema version 20 (sqlite)" "upgrade again does nothing" \
-    -- db upgrade
+run 0 "is up to date at schema version 20 (sqlite)" \
+    "upgrade again does nothing" -- db upgrade
 run 0 "pending:    none" "status when up to date" -- db status
 
 rm -f "$tmp/var/kefu.db"
@@ -74,7 +82,8 @@ sed -i 's|;JournalMode=DELETE$||' "$conf"
 mv "$tmp/var/wal.db" "$tmp/var/kefu.db"
 
 if command -v isql >/dev/null 2>&1; then
-	sql "INSERT INTO kefu_schema_version (version, name, applied_at) VALUES (99, 'future', '2030-01-01 00:00:00')"
+	i="INSERT INTO kefu_schema_version (version, name, applied_at)"
+	sql "$i VALUES (99, 'future', '2030-01-01 00:00:00')"
 	run 1 "schema version 99, newer than this kefu knows (20)" \
 	    "upgrade refuses a store from the future" -- db upgrade
 	run 1 "version:    99 (newer than this kefu" \
@@ -102,7 +111,8 @@ run 2 "usage: kefu catalog" "catalog status takes no --demo" -- \
     catalog status --demo
 run 2 "usage: kefu catalog" "catalog build --seed x" -- catalog build --seed x
 run 1 "no \[datasource nope\]" "catalog build -d nope" -- catalog build -d nope
-run 1 "holds no catalog (kefu catalog build \[--demo\] creates one)" "catalog status before a build" -- catalog status
+run 1 "holds no catalog (kefu catalog build \[--demo\] creates one)" \
+    "catalog status before a build" -- catalog status
 run 0 "products:   2100" "catalog build --demo" -- catalog build --demo \
     --date 2026-11-22
 run 0 "promotions: 70 (2[0-9] valid on 2026-11-22)" \

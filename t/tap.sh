@@ -233,7 +233,8 @@ tap_engine() {
 		;;
 	mysql)
 		tap_base=$KEFU_TEST_MARIADB
-		connect=$(echo "$tap_base" | sed "s/Database=[^;]*/Database=$tap_db/")
+		connect=$(echo "$tap_base" |
+		    sed "s/Database=[^;]*/Database=$tap_db/")
 		q() { tap_my "$tap_db" -e "SET SESSION sql_mode =
 		    CONCAT(@@sql_mode, ',PIPES_AS_CONCAT'); $1" | tr '\t' '|'; }
 		;;
@@ -312,7 +313,8 @@ tap_cups() {
 		if [ "$KEFU_TEST_REQUIRE_SERVERS" = 1 ]; then
 			nok "KEFU_TEST_CUPS and lpadmin are required"
 		else
-			ok "# SKIP KEFU_TEST_CUPS not set (build-aux/test-services)"
+			tap_why="KEFU_TEST_CUPS not set"
+			ok "# SKIP $tap_why (build-aux/test-services)"
 		fi
 		tap_done
 	fi

@@ -15,8 +15,11 @@ cat > "$out/config.h" <<'EOH'
 #define PACKAGE_NAME "kefu"
 #define PACKAGE_VERSION "fuzz"
 EOH
-pkg-config --exists espeak-ng && echo '#define HAVE_LIBESPEAK_NG 1' >> "$out/config.h"
-flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=gnu11 -I$out -I$top/src -I$here"
+pkg-config --exists espeak-ng &&
+    echo '#define HAVE_LIBESPEAK_NG 1' >> "$out/config.h"
+flags="-g -O1 -fsanitize=fuzzer,address,undefined"
+flags="$flags -fno-sanitize-recover=undefined -std=gnu11"
+flags="$flags -I$out -I$top/src -I$here"
 lib="$top/src/line/dle.c $top/src/line/at.c $top/src/line/callerid.c \
     $top/src/line/family.c $top/src/port/port.c $top/src/port/port-tty.c \
     $top/src/port/port-tcp.c $top/src/port/port-serial.c \
@@ -36,7 +39,8 @@ dirs="-DKEFU_SYSCONFDIR=\"$top/etc\" -DKEFU_DATADIR=\"$top\" \
     -DKEFU_STATEDIR=\"$out/state\" -DKEFU_RUNDIR=\"$out/run\" \
     -DKEFU_FUZZ_TOP=\"$top\""
 libflags="$flags $dirs $(pkg-config --cflags $pkgs)"
-libflags=$(echo "$libflags" | sed 's/-fsanitize=fuzzer,/-fsanitize=fuzzer-no-link,/')
+libflags=$(echo "$libflags" |
+    sed 's/-fsanitize=fuzzer,/-fsanitize=fuzzer-no-link,/')
 mkdir -p "$out/obj" "$out/src/audio"
 echo "#define KEFU_BUILD_PROMPTS_GEN \"$out/prompts-gen\"" \
     > "$out/src/audio/audio-build.h"
