@@ -458,12 +458,19 @@ struct mail_cache {
 				   when it is kept) */
 	time_t date_t;          /* the second date was written for */
 	char date[64];
+	unsigned char rnd[6 * 64];      /* Message-ID random parts, drawn
+					   64 at a time (RAND_bytes takes a
+					   lock each call) */
+	size_t rnd_off;         /* used of rnd; sizeof rnd: none left */
 };
 
 struct mail_cache *
 mail_cache_new(void)
 {
-	return xcalloc(1, sizeof(struct mail_cache));
+	struct mail_cache *c = xcalloc(1, sizeof *c);
+
+	c->rnd_off = sizeof c->rnd;
+	return c;
 }
 
 static void
@@ -631,13 +638,18 @@ mail_cached_head(struct mail_cache *c, const struct conf *cfg,
     const char *domain, const struct store_msg *m,
     const struct mail_cached *e, struct strbuf *out)
 {
-	unsigned char rnd[6];
+	const unsigned char *rnd;
 	time_t now = time(NULL);
 	char *v;
 	int post;
 
-	if (RAND_bytes(rnd, sizeof rnd) != 1)
-		memset(rnd, 0, sizeof rnd);
+	if (c->rnd_off == sizeof c->rnd) {
+		if (RAND_bytes(c->rnd, sizeof c->rnd) != 1)
+			memset(c->rnd, 0, sizeof c->rnd);
+		c->rnd_off = 0;
+	}
+	rnd = c->rnd + c->rnd_off;
+	c->rnd_off += 6;
 	if (now != c->date_t || c->date[0] == '\0') {
 		mail_date(c->date, sizeof c->date, now);
 		c->date_t = now;
