@@ -18,7 +18,8 @@ bench-mail: bench/mail-bench$(EXEEXT)
 	KEFU_SRCDIR='$(abs_top_srcdir)' ./bench/mail-bench$(EXEEXT) 2000 2000 \
 	    'JournalMode=WAL;SyncPragma=FULL' 100 4
 
-## mail_compose's CPU a message (msg/mime.c, GMime), bench-mail's size;
+## mail_compose's and mail_compose_cached's CPU a message (msg/mime.c,
+## GMime), bench-mail's size;
 ## `make bench-mime`.
 noinst_PROGRAMS += bench/mime-bench
 bench_mime_bench_SOURCES = bench/mime-bench.c

@@ -3,9 +3,10 @@
  * 3207) and AUTH (RFC 4954) by kefu's own client (smtp.c: a batch
  * pipelined, RFC 2920) or, with [email] client = libcurl, through
  * libcurl's easy handle; either way one reused connection per worker.
- * Each message is composed whole as bytes by mail_compose (mime.c,
- * GMime); kefu's client dot-stuffs them, libcurl reads them through a
- * read callback and dot-stuffs them itself.
+ * Each message is composed whole as bytes by mail_compose_cached
+ * (mime.c, GMime; a campaign's body once a connection); kefu's client
+ * dot-stuffs them, libcurl reads them through a read callback and
+ * dot-stuffs them itself.
  */
 #include "config.h"
 
@@ -33,6 +34,8 @@ struct mail {
 	struct strbuf bytes;    /* a batch's messages, composed */
 	struct strbuf msg;      /* libcurl: the message being sent */
 	size_t off;             /* how much of it libcurl has read */
+	struct mail_cache *cache;       /* bodies a campaign's messages
+					   share (mime.c) */
 };
 
 static size_t mail_kefu_many(struct mail *, const struct store_msg *,
@@ -105,12 +108,14 @@ mail_open(const struct msg_env *env, void **state, char **cause)
 	ml = xcalloc(1, sizeof *ml);
 	ml->cfg = cfg;
 	ml->domain = xstrdup(at + 1);
+	ml->cache = mail_cache_new();
 	if (strcmp(cfg->email_client, "libcurl") != 0) {
 		ml->smtp = mail_smtp_new(cfg, ml->domain);
 		*state = ml;
 		return 0;
 	}
 	if ((ml->curl = curl_easy_init()) == NULL) {
+		mail_cache_free(ml->cache);
 		free(ml->domain);
 		free(ml);
 		return kf_error(cause, "e-mail: libcurl could not start");
@@ -153,6 +158,7 @@ mail_close(void *state)
 	sb_free(&ml->bytes);
 	curl_easy_cleanup(ml->curl);
 	sb_free(&ml->msg);
+	mail_cache_free(ml->cache);
 	free(ml->domain);
 	free(ml);
 }
@@ -214,8 +220,8 @@ mail_send(void *state, const struct store_msg *m,
 		return mail_kefu_many(ml, m, 1, att, natt, r, 1) > 0 ? -1 : 0;
 	sb_reset(&ml->msg);
 	ml->off = 0;
-	if (mail_compose(ml->cfg, ml->domain, m, att, natt, &ml->msg,
-	    &cause) == -1) {
+	if (mail_compose_cached(ml->cache, ml->cfg, ml->domain, m, att, natt,
+	    &ml->msg, &cause) == -1) {
 		r->outcome = MSG_PERMFAIL;
 		snprintf(r->detail, sizeof r->detail, "%s", cause);
 		free(cause);
@@ -279,9 +285,14 @@ mail_kefu_result(const struct smtp_txn *t, struct msg_result *r)
  * parts of about this many bytes (one more wait for the server a part).
  */
 #define MAIL_PART_BYTES (4u << 20)
+/*
+ * The buffer of a batch's messages is kept for the next batch up to this
+ * size (growing it again each batch cost a tenth of the send).
+ */
+#define MAIL_KEEP_BYTES (1u << 20)
 
 /*
- * The messages m from the first, composed (mail_compose) until
+ * The messages m from the first, composed (mail_compose_cached) until
  * MAIL_PART_BYTES or n, and sent on kefu's own connection, pipelined when
  * the server offers it; r[i] for m[i].  A message that cannot be
  * composed (an attachment gone) fails for good and the others go.
@@ -312,8 +323,8 @@ mail_kefu_part(struct mail *ml, const struct store_msg *m, size_t n,
 		} else
 			a = mail_atts(&m[i], att, natt, k, &na);
 		at[i] = ml->bytes.len;
-		if (mail_compose(ml->cfg, ml->domain, &m[i], a, na, &ml->bytes,
-		    &cause) == -1) {
+		if (mail_compose_cached(ml->cache, ml->cfg, ml->domain, &m[i],
+		    a, na, &ml->bytes, &cause) == -1) {
 			r[i].outcome = MSG_PERMFAIL;
 			snprintf(r[i].detail, sizeof r[i].detail, "%s", cause);
 			free(cause);
@@ -365,7 +376,8 @@ mail_kefu_many(struct mail *ml, const struct store_msg *m, size_t n,
 		snprintf(r[i].detail, sizeof r[i].detail, "not tried: the "
 		    "SMTP server is down");
 	}
-	sb_free(&ml->bytes);       /* a batch of PDFs is not kept */
+	if (ml->bytes.cap > MAIL_KEEP_BYTES)
+		sb_free(&ml->bytes);    /* a batch of PDFs is not kept */
 	return bad;
 }
 

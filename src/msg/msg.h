@@ -121,6 +121,22 @@ extern const struct msg_transport_ops msg_mail_ops;
 int mail_compose(const struct conf *cfg, const char *domain,
     const struct store_msg *m, const struct store_attachment *att,
     size_t natt, struct strbuf *out, char **cause);
+/*
+ * The same bytes as mail_compose but for the MIME boundaries, with the
+ * body of a message of the same subject, text, HTML and attachments
+ * (unchanged files) taken from cache c instead of composed again: a
+ * campaign's messages then share their boundaries.  Only the header
+ * fields of each message are written anew (Date, To, Message-ID,
+ * X-Kefu-Outbox, List-Unsubscribe).  c NULL: mail_compose.  A cache is
+ * one thread's (a transport's); mail_cache_free(NULL) is fine.
+ */
+struct mail_cache;
+struct mail_cache *mail_cache_new(void);
+void mail_cache_free(struct mail_cache *c);
+int mail_compose_cached(struct mail_cache *c, const struct conf *cfg,
+    const char *domain, const struct store_msg *m,
+    const struct store_attachment *att, size_t natt, struct strbuf *out,
+    char **cause);
 /* gsm.c: SMS through the [gsm NAME] modem of msg_env.instance. */
 extern const struct msg_transport_ops msg_gsm_ops;
 

@@ -596,30 +596,36 @@ smtp_envelope(struct smtp *s, const struct smtp_txn *t)
 	sb_addf(&s->out, "\r\nRCPT TO:<%s>\r\nDATA\r\n", t->rcpt);
 }
 
-/* t's bytes dot-stuffed, lines ended CRLF, then the end of data. */
+/*
+ * t's bytes dot-stuffed, lines ended CRLF, then the end of data: runs of
+ * lines that need nothing (CRLF, no leading dot) are copied whole.
+ */
 static void
 smtp_body(struct strbuf *out, const struct smtp_txn *t)
 {
-	const char *p = t->data, *e = t->data + t->len, *nl;
-	size_t k;
+	const char *p = t->data, *e = t->data + t->len, *run = p, *nl;
 
 	while (p < e) {
-		if (*p == '.')
+		if (*p == '.') {
+			sb_add(out, run, (size_t)(p - run));
 			sb_addc(out, '.');
+			run = p;
+		}
 		if ((nl = memchr(p, '\n', (size_t)(e - p))) == NULL) {
-			sb_add(out, p, (size_t)(e - p));
+			sb_add(out, run, (size_t)(e - run));
 			sb_add(out, "\r\n", 2);
+			run = e;
 			break;
 		}
-		k = (size_t)(nl - p);
-		if (k > 0 && p[k - 1] == '\r')
-			sb_add(out, p, k + 1);
-		else {
-			sb_add(out, p, k);
+		if (nl == p || nl[-1] != '\r') {
+			/* a bare LF: CRLF instead */
+			sb_add(out, run, (size_t)(nl - run));
 			sb_add(out, "\r\n", 2);
+			run = nl + 1;
 		}
 		p = nl + 1;
 	}
+	sb_add(out, run, (size_t)(e - run));
 	sb_add(out, ".\r\n", 3);
 }
 

@@ -311,6 +311,171 @@ test_notice(const struct conf *conf)
 	sb_free(&out);
 }
 
+/*
+ * The boundary tag of message s: 12 characters (9 random bytes in
+ * base64), "" when none (static buffer).
+ */
+static const char *
+tag_of(const char *s)
+{
+	static char tag[64];
+	const char *p = strstr(s, "boundary=\"=_kefu.");
+
+	tag[0] = '\0';
+	if (p != NULL)
+		snprintf(tag, sizeof tag, "%.12s", p + 17);
+	return tag;
+}
+
+/*
+ * Message s (n bytes) with what differs between two compositions of the
+ * same message masked: the Date, Message-ID's random part, the boundary
+ * tag (malloc'd, NUL-terminated).
+ */
+static char *
+mask(const char *s, size_t n)
+{
+	struct strbuf sb = { 0 };
+	char tag[64];
+	const char *p = s, *e = s + n, *q;
+	size_t k, tlen;
+
+	snprintf(tag, sizeof tag, "%s", tag_of(s));
+	tlen = strlen(tag);
+	while (p < e) {
+		if (strncmp(p, "Date: ", 6) == 0 && (p == s || p[-1] == '\n')) {
+			sb_adds(&sb, "Date: DATE");
+			p += strcspn(p, "\r");
+		} else if (strncmp(p, "Message-Id: <kefu.", 18) == 0 &&
+		    (q = strchr(p, '@')) != NULL && q - p > 12) {
+			k = (size_t)(q - 12 - p);
+			sb_add(&sb, p, k);
+			sb_adds(&sb, "RANDOM");
+			p = q;
+		} else if (tlen > 0 && strncmp(p, tag, tlen) == 0) {
+			sb_adds(&sb, "TAG");
+			p += tlen;
+		} else
+			sb_addc(&sb, *p++);
+	}
+	return sb_steal(&sb);
+}
+
+/*
+ * A campaign composed through a cache gives the bytes mail_compose gives,
+ * Date, Message-ID and boundary aside, message after message: the body
+ * is taken from the cache when subject, text, HTML and attachment files
+ * are the same, composed again when any changes (a file rewritten in
+ * place too); the campaign shares one boundary; Python's parser reads
+ * every message.
+ */
+static void
+test_cached(const struct conf *conf)
+{
+	static const char *const names[] = { "王芳", "Li \"Lei\"", NULL,
+	    "陈小明 Chen", "Zhang" };
+	struct store_msg m = { .subject = (char *)subject,
+	    .body = (char *)"本周特价：鸡蛋 5.99 元/斤。\n.\n..dots\n",
+	    .body_html = (char *)"<p>本周特价</p><img src=\"cid:logo@kefu."
+	    "test\">", .msg_class = (char *)"marketing" };
+	struct store_attachment att[2] = {
+		{ .content_type = "image/png", .filename = "logo.png",
+		    .inline_id = "logo@kefu.test" },
+		{ .content_type = "application/pdf", .filename = "目录.pdf" },
+	};
+	struct mail_cache *c = mail_cache_new();
+	struct strbuf fresh = { 0 }, cached = { 0 };
+	char *cause = NULL, *a, *b, *logo, *pdf, *path, first[64] = "";
+	unsigned char blob[2000];
+	int i, same = 0, shared = 0, rc, parsed_ok = 0, new_tag = 0;
+	size_t k;
+
+	for (k = 0; k < sizeof blob; k++)
+		blob[k] = (unsigned char)(k * 13);
+	att[0].path = logo = put("c-logo.png", png, sizeof png);
+	att[1].path = pdf = put("c-list.pdf", blob, sizeof blob);
+	for (i = 0; i < 12; i++) {
+		m.id = 100 + i;
+		m.attempts = 1 + i % 3;
+		m.recipient = xasprintf("r%d@kefu.test", i);
+		m.recipient_name = (char *)names[i % 5];
+		m.msg_class = (char *)(i % 4 == 3 ? "transactional" :
+		    "marketing");
+		if (i == 6)     /* another text: composed again */
+			m.body = (char *)"第二封 second text\n";
+		if (i == 8)     /* the first text again: from the cache */
+			m.body = (char *)"本周特价：鸡蛋 5.99 元/斤。\n.\n..dots\n";
+		if (i == 10) {  /* the PDF rewritten: read again */
+			blob[0] ^= 0xff;
+			free(put("c-list.pdf", blob, sizeof blob - 7));
+		}
+		sb_reset(&fresh);
+		sb_reset(&cached);
+		sb_adds(&cached, "KEEP");
+		rc = mail_compose(conf, "kefu.test", &m, att, 2, &fresh,
+		    &cause);
+		rc |= mail_compose_cached(c, conf, "kefu.test", &m, att, 2,
+		    &cached, &cause);
+		a = mask(fresh.s, fresh.len);
+		b = mask(cached.s + 4, cached.len - 4);
+		if (rc == 0 && strcmp(a, b) == 0 &&
+		    strncmp(cached.s, "KEEP", 4) == 0)
+			same++;
+		else if (rc == 0)
+			tap_diag("message %d differs:\n%s\n--\n%s", i, a, b);
+		if (i == 0)
+			snprintf(first, sizeof first, "%s",
+			    tag_of(cached.s + 4));
+		shared += strcmp(tag_of(cached.s + 4), first) == 0;
+		new_tag += i == 10 && strcmp(tag_of(cached.s + 4), first) != 0;
+		path = xasprintf("new/%d", 100 + i);
+		free(put(path, cached.s + 4, cached.len - 4));
+		free(path);
+		free(a);
+		free(b);
+		free(m.recipient);
+	}
+	is_int(same, 12, "12 messages through the cache: the bytes of "
+	    "mail_compose, Date, Message-ID and boundary aside");
+	/* 0-5 and 8-9 from the first body; 6-7 and 10-11 composed anew */
+	is_int(shared, 8, "the messages of one body share its boundary");
+	is_int(new_tag, 1, "a rewritten attachment makes a new body");
+	parse();
+	for (i = 0; i < 12; i++) {
+		path = xasprintf("r%d@kefu.test", i);
+		parsed_ok += strcmp(fact(100 + i, "defects"), "0") == 0 &&
+		    strcmp(fact(100 + i, "subject"), subject) == 0 &&
+		    strstr(fact(100 + i, "to"), path) != NULL &&
+		    strcmp(fact(100 + i, "shape"), "multipart/mixed("
+		    "multipart/related(multipart/alternative(text/plain,"
+		    "text/html),image/png),application/pdf)") == 0;
+		free(path);
+	}
+	is_int(parsed_ok, 12, "Python's parser reads each: no defect, the "
+	    "subject, the recipient, the shape");
+	is_str(fact(101, "to-name"), "Li \"Lei\"", "a quoted name survives");
+	is_str(fact(103, "list-unsubscribe"), "-", "a transactional one has "
+	    "no List-Unsubscribe");
+	is_str(fact(104, "list-unsubscribe"), "<mailto:unsubscribe@kefu.test"
+	    "?subject=unsubscribe%20104>, <https://shop.kefu.test/unsub/104>",
+	    "a marketing one has its own");
+	is_str(fact(110, "attachment"), "application/pdf 1993 bytes name "
+	    "目录.pdf disposition attachment", "the rewritten PDF is sent");
+	/* an attachment gone: the cause names it, as mail_compose's */
+	att[1].path = "/nonexistent/kefu/c-list.pdf";
+	sb_reset(&cached);
+	is_int(mail_compose_cached(c, conf, "kefu.test", &m, att, 2, &cached,
+	    &cause), -1, "a missing attachment: not composed");
+	like(cause, "/nonexistent/kefu/c-list.pdf", "the cause names it");
+	free(cause);
+	mail_cache_free(c);
+	mail_cache_free(NULL);
+	free(logo);
+	free(pdf);
+	sb_free(&fresh);
+	sb_free(&cached);
+}
+
 /* An attachment gone from the disk: -1, its name, nothing appended. */
 static void
 test_missing(const struct conf *conf)
@@ -366,6 +531,7 @@ main(void)
 		tap_bail("configuration");
 	test_special(conf);
 	test_notice(conf);
+	test_cached(conf);
 	test_missing(conf);
 	conf_free(conf);
 	free(parsed);
