@@ -392,7 +392,7 @@ test_cached(const struct conf *conf)
 
 	for (k = 0; k < sizeof blob; k++)
 		blob[k] = (unsigned char)(k * 13);
-	att[0].path = logo = put("c-logo.png", png, sizeof png);
+	att[0].path = logo = put("c-logo.png", png_1x1, sizeof png_1x1);
 	att[1].path = pdf = put("c-list.pdf", blob, sizeof blob);
 	for (i = 0; i < 12; i++) {
 		m.id = 100 + i;
