@@ -398,6 +398,94 @@ test_outbox_batch(struct db_source *src, const char *dialect,
 	store_test_exec(src, "DELETE FROM outbox");
 }
 
+/*
+ * A group's outcomes are recorded a kind and a time at a time, each
+ * message with its own remote id or error, and only while the claim
+ * holds it.
+ */
+static void
+test_outbox_record(struct db_source *src, const char *dialect,
+    const char *label)
+{
+	static const char *const t1 = "2026-11-22 12:00:02",
+	    *t2 = "2026-11-22 12:00:03", *t3 = "2026-11-22 12:30:00";
+	struct store_outcome out[7];
+	struct store_msg *m = NULL;
+	struct db_stats s0, s1;
+	char *cause = NULL, *tok = NULL, *tok2 = NULL, key[16], *w;
+	int64_t id[7], *ids = NULL;
+	size_t n = 0, nids = 0, i;
+	int dup;
+
+	store_test_exec(src, "DELETE FROM outbox");
+	for (i = 0; i < 7; i++) {
+		snprintf(key, sizeof key, "r:%zu", i);
+		id[i] = ob_enqueue(src, "email", "r@example.test",
+		    "transactional", key, &dup);
+	}
+	store_outbox_claim(src, dialect, "rec", "email",
+	    "2026-11-22 12:00:00", "2026-11-22 12:10:00", 6, &tok, &m, &n,
+	    &cause);
+	store_msgs_free(m, n);
+	store_outbox_submitting_all(src, tok, t1, NULL, NULL, 0, NULL, 0,
+	    &ids, &nids, &cause);
+	free(ids);
+	store_outbox_claim(src, dialect, "rec2", "email",
+	    "2026-11-22 12:00:00", "2026-11-22 12:10:00", 6, &tok2, &m, &n,
+	    &cause);
+	store_msgs_free(m, n);
+	store_outbox_submitting_all(src, tok2, t1, NULL, NULL, 0, NULL, 0,
+	    &ids, &nids, &cause);
+	free(ids);
+	ok(nids == 1 && n == 1, "%s: record: six messages submitting under "
+	    "one claim, one under another", label);
+	out[0] = (struct store_outcome){ id[0], STORE_SUBMITTED, "Q1", t1 };
+	out[1] = (struct store_outcome){ id[1], STORE_RETRY, "451 later", t3 };
+	out[2] = (struct store_outcome){ id[2], STORE_SUBMITTED, "Q3", t1 };
+	out[3] = (struct store_outcome){ id[3], STORE_SUBMITTED, NULL, t1 };
+	out[4] = (struct store_outcome){ id[4], STORE_SUBMITTED, "Q5", t2 };
+	out[5] = (struct store_outcome){ id[5], STORE_UNTRIED, NULL, t3 };
+	/* not this claim's: left as it is */
+	out[6] = (struct store_outcome){ id[6], STORE_SUBMITTED, "Q7", t1 };
+	db_source_stats(src, &s0);
+	ok(store_outbox_record(src, tok, out, 7, &cause) == 0,
+	    "%s: record: seven outcomes recorded (%s)", label,
+	    cause ? cause : "");
+	db_source_stats(src, &s1);
+	is_int((int)(s1.in_tx - s0.in_tx), 4, "%s: record: in one statement "
+	    "a kind and a time (submitted at two times, a retry, one "
+	    "untried)", label);
+	for (i = 0; i < 5; i++) {
+		if (i == 1)
+			continue;
+		/* sent at t1 (t2 for the fifth), however stored */
+		w = xasprintf("id = %lld AND status = 'submitted' AND "
+		    "claimed_by IS NULL AND sent_at > '%s' AND sent_at < '%s' "
+		    "AND %s%s%s", (long long)id[i], i == 4 ?
+		    "2026-11-22 12:00:02.5" : "2026-11-22 12:00:01", i == 4 ?
+		    "2026-11-22 12:00:04" : "2026-11-22 12:00:02.5",
+		    out[i].text ? "remote_id = '" :
+		    "remote_id IS NULL", out[i].text ? out[i].text : "",
+		    out[i].text ? "'" : "");
+		is_int(ob_count(src, w), 1, "%s: record: message %zu submitted "
+		    "with its own remote id", label, i + 1);
+		free(w);
+	}
+	is_int(ob_count(src, "status = 'queued' AND last_error = "
+	    "'451 later' AND attempts = 1 AND claimed_by IS NULL"), 1,
+	    "%s: record: the retry queued with its error", label);
+	is_int(ob_count(src, "status = 'queued' AND attempts = 0 AND "
+	    "last_error IS NULL AND claimed_by IS NULL"), 1,
+	    "%s: record: the untried queued, its attempt not counted", label);
+	is_int(ob_count(src, "status = 'submitting' AND remote_id IS NULL AND "
+	    "claimed_by IS NOT NULL"), 1,
+	    "%s: record: another claim's message untouched", label);
+	free(tok);
+	free(tok2);
+	free(cause);
+	store_test_exec(src, "DELETE FROM outbox");
+}
+
 static void
 test_outbox_states(struct db_source *src, const char *dialect,
     const char *label)
@@ -948,6 +1036,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 	test_optout_many(src, label);
 	test_outbox_states(src, dialect, label);
 	test_outbox_batch(src, dialect, label);
+	test_outbox_record(src, dialect, label);
 
 	ok(store_test_exec(src,
 	    "INSERT INTO members (customer_no, registered_via, "
