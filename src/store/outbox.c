@@ -1192,7 +1192,8 @@ outbox_group_text(struct strbuf *sql, struct db_param *p, size_t *np,
 	sb_adds(sql, "CASE id");
 	for (i = 0; i < n; i++) {
 		sb_adds(sql, " WHEN ? THEN ?");
-		p[(*np)++] = (struct db_param){ .type = DBV_INT, .i = g[i]->id };
+		p[(*np)++] = (struct db_param){ .type = DBV_INT,
+		    .i = g[i]->id };
 		p[(*np)++] = outbox_text_param(g[i]);
 	}
 	sb_adds(sql, " END");
@@ -1226,7 +1227,8 @@ outbox_group_sql(const struct store_outcome *const *g, size_t n,
 	    "NULL WHERE id IN (");
 	for (i = 0; i < n; i++) {
 		sb_adds(&sql, i ? ", ?" : "?");
-		p[(*np)++] = (struct db_param){ .type = DBV_INT, .i = g[i]->id };
+		p[(*np)++] = (struct db_param){ .type = DBV_INT,
+		    .i = g[i]->id };
 	}
 	sb_adds(&sql, ") AND claimed_by = ? AND status = 'submitting'");
 	p[(*np)++] = (struct db_param){ .type = DBV_TEXT, .s = token };
