@@ -1150,7 +1150,8 @@ outbox_outcome_set(int what)
 	case STORE_FAILED:
 		return "status = 'failed', last_error = @, next_attempt_at = #";
 	case STORE_UNKNOWN:
-		return "status = 'unknown', last_error = @, next_attempt_at = #";
+		return "status = 'unknown', last_error = @, "
+		    "next_attempt_at = #";
 	case STORE_UNTRIED:
 	default:
 		return "status = 'queued', attempts = attempts - 1, "
