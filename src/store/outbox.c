@@ -877,6 +877,98 @@ store_outbox_marketing_sent(struct db_source *src, int64_t member_id,
 	return 0;
 }
 
+/* The most customers one query of the cap asks about. */
+#define OUTBOX_CAP_ASK 300
+
+/* The query of store_outbox_marketing_sent_many for ask[0..n). */
+static char *
+outbox_cap_sql(const struct store_cap_ask *ask, size_t n, const char *since,
+    struct db_param *p, size_t *np)
+{
+	struct strbuf sql = STRBUF_INIT;
+	size_t i, nm = 0, nr = 0;
+
+	*np = 0;
+	p[(*np)++] = (struct db_param){ .type = DBV_TIMESTAMP, .s = since };
+	sb_adds(&sql, "SELECT member_id, recipient, COUNT(*) FROM outbox "
+	    "WHERE msg_class = 'marketing' AND status IN ('submitting', "
+	    "'submitted', 'delivered', 'unknown') AND COALESCE(sent_at, "
+	    "submitting_at) >= ? AND (member_id IN (");
+	for (i = 0; i < n; i++)
+		if (ask[i].member_id != 0) {
+			sb_adds(&sql, nm++ ? ", ?" : "?");
+			p[(*np)++] = (struct db_param){ .type = DBV_INT,
+			    .i = ask[i].member_id };
+		}
+	if (nm == 0)
+		sb_adds(&sql, "NULL");
+	sb_adds(&sql, ") OR recipient IN (");
+	for (i = 0; i < n; i++)
+		if (ask[i].member_id == 0) {
+			sb_adds(&sql, nr++ ? ", ?" : "?");
+			p[(*np)++] = (struct db_param){ .type = DBV_TEXT,
+			    .s = ask[i].recipient };
+		}
+	if (nr == 0)
+		sb_adds(&sql, "NULL");
+	sb_adds(&sql, ")) GROUP BY member_id, recipient");
+	return sb_steal(&sql);
+}
+
+/* Add the counts of res (member_id, recipient, count) to ask[0..n). */
+static void
+outbox_cap_add(struct db_result *res, struct store_cap_ask *ask, size_t n)
+{
+	struct db_value *mv, *rv;
+	size_t row, i;
+	int c;
+
+	for (row = 0; row < res->nrows; row++) {
+		mv = DB_CELL(res, row, 0);
+		rv = DB_CELL(res, row, 1);
+		c = (int)DB_CELL(res, row, 2)->i;
+		for (i = 0; i < n; i++) {
+			if (ask[i].member_id != 0 ? !mv->null &&
+			    mv->i == ask[i].member_id : !rv->null &&
+			    strcmp(rv->s, ask[i].recipient) == 0)
+				ask[i].n += c;
+		}
+	}
+}
+
+int
+store_outbox_marketing_sent_many(struct db_source *src, const char *since,
+    struct store_cap_ask *ask, size_t n, char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_INT, DBV_TEXT, DBV_INT };
+	struct db_param *p;
+	struct db_query q = { .coltypes = vt, .ncoltypes = nitems(vt) };
+	struct db_result *res;
+	struct db_err err;
+	size_t i, k;
+	char *sql;
+	int rc = 0;
+
+	for (i = 0; i < n; i++)
+		ask[i].n = 0;
+	for (i = 0; i < n && rc == 0; i += k) {
+		k = n - i < OUTBOX_CAP_ASK ? n - i : OUTBOX_CAP_ASK;
+		p = xcalloc(k + 1, sizeof *p);
+		sql = outbox_cap_sql(ask + i, k, since, p, &q.nparams);
+		q.sql = sql;
+		q.params = p;
+		if (db_run(src, &q, &res, &err) == -1)
+			rc = kf_error(cause, "outbox: %s", err.msg);
+		else {
+			outbox_cap_add(res, ask + i, k);
+			db_result_free(res);
+		}
+		free(sql);
+		free(p);
+	}
+	return rc;
+}
+
 struct outbox_record {
 	const struct store_outcome *o;
 	size_t n;

@@ -486,6 +486,86 @@ test_outbox_record(struct db_source *src, const char *dialect,
 	store_test_exec(src, "DELETE FROM outbox");
 }
 
+/* One marketing message to addr (of member customer_no cno) in state. */
+static void
+cap_row(struct db_source *src, const char *cno, const char *addr,
+    const char *key, const char *status, const char *sent)
+{
+	char *sql = xasprintf("INSERT INTO outbox (channel, recipient, body, "
+	    "msg_class, idem_key, member_id, status, next_attempt_at, "
+	    "created_at, sent_at) SELECT 'email', '%s', 'x', 'marketing', "
+	    "'%s', %s, '%s', '%s', '%s', '%s' FROM %s", addr, key,
+	    cno ? "id" : "NULL", status, sent, sent, sent, cno ?
+	    "members WHERE customer_no = '" : "members WHERE id = (SELECT "
+	    "MIN(id) FROM members)");
+	char *full = cno ? xasprintf("%s%s'", sql, cno) : xstrdup(sql);
+
+	store_test_exec(src, full);
+	free(full);
+	free(sql);
+}
+
+/*
+ * The frequency cap for many customers in one query counts what the
+ * query for each one counts: a member on every address, an address by
+ * itself, only what was handed over, only within the window.
+ */
+static void
+test_cap_many(struct db_source *src, const char *label)
+{
+	static const char *const since = "2026-11-20 00:00:00";
+	struct store_cap_ask ask[4] = {
+		{ 0, "cap-m1@example.test", 0 },        /* member 1 */
+		{ 0, "cap-m2@example.test", 0 },        /* member 2 */
+		{ 0, "cap-x@example.test", 0 },         /* an address */
+		{ 0, "cap-none@example.test", 0 },      /* nothing sent */
+	};
+	char *cause = NULL;
+	size_t i;
+	int one, same = 0;
+
+	store_test_exec(src, "DELETE FROM outbox");
+	store_test_exec(src, "INSERT INTO members (customer_no, name, email, "
+	    "registered_via, registered_at, updated_at) VALUES ('881001', "
+	    "'甲', 'cap-m1@example.test', 'paper', '2026-11-01 08:00:00', "
+	    "'2026-11-01 08:00:00')");
+	store_test_exec(src, "INSERT INTO members (customer_no, name, email, "
+	    "registered_via, registered_at, updated_at) VALUES ('881002', "
+	    "'乙', 'cap-m2@example.test', 'paper', '2026-11-01 08:00:00', "
+	    "'2026-11-01 08:00:00')");
+	ask[0].member_id = store_test_count(src, "SELECT id FROM members "
+	    "WHERE customer_no = '881001'");
+	ask[1].member_id = store_test_count(src, "SELECT id FROM members "
+	    "WHERE customer_no = '881002'");
+	cap_row(src, "881001", "cap-m1@example.test", "cm:1", "submitted",
+	    "2026-11-21 10:00:00");
+	/* the same member at another address: counted for the member */
+	cap_row(src, "881001", "13900000001", "cm:2", "unknown",
+	    "2026-11-21 11:00:00");
+	cap_row(src, "881001", "cap-m1@example.test", "cm:3", "submitted",
+	    "2026-11-19 10:00:00");      /* before the window */
+	cap_row(src, "881002", "cap-m2@example.test", "cm:4", "failed",
+	    "2026-11-21 10:00:00");      /* never handed over */
+	cap_row(src, "881002", "cap-x@example.test", "cm:5", "delivered",
+	    "2026-11-21 10:00:00");      /* a member's, at the address */
+	cap_row(src, NULL, "cap-x@example.test", "cm:6", "submitted",
+	    "2026-11-22 10:00:00");
+	ok(store_outbox_marketing_sent_many(src, since, ask, 4, &cause) == 0,
+	    "%s: cap: four customers in one query (%s)", label,
+	    cause ? cause : "");
+	for (i = 0; i < 4; i++) {
+		one = -1;
+		store_outbox_marketing_sent(src, ask[i].member_id,
+		    ask[i].recipient, since, 0, &one, &cause);
+		same += one == ask[i].n;
+	}
+	ok(same == 4 && ask[0].n == 2 && ask[1].n == 1 && ask[2].n == 2 &&
+	    ask[3].n == 0, "%s: cap: each as asked alone (%d %d %d %d)",
+	    label, ask[0].n, ask[1].n, ask[2].n, ask[3].n);
+	free(cause);
+	store_test_exec(src, "DELETE FROM outbox");
+}
+
 static void
 test_outbox_states(struct db_source *src, const char *dialect,
     const char *label)
@@ -1037,6 +1117,7 @@ test_engine(const char *label, struct conf_datasource *ds,
 	test_outbox_states(src, dialect, label);
 	test_outbox_batch(src, dialect, label);
 	test_outbox_record(src, dialect, label);
+	test_cap_many(src, label);
 
 	ok(store_test_exec(src,
 	    "INSERT INTO members (customer_no, registered_via, "
