@@ -34,7 +34,7 @@ static const char *const names[] = {
 	"members", "orders", "requests", "messaging", "calls", "member_pins",
 	"outbox", "member_calls", "orders", "sms", "campaigns", "cases",
 	"staff", "visits", "notices", "order_stock", "sms_points",
-	"unconfirmed", "sms_steps", "campaign_spend",
+	"unconfirmed", "sms_steps", "campaign_spend", "outbox_claim",
 };
 #define NMIGS ((int)nitems(names))
 
