@@ -573,6 +573,9 @@ store_outbox_end(struct db_source *src, int64_t id, const char *token,
 	    "('claimed', 'submitting')", p, nitems(p), id, token, cause);
 }
 
+static int outbox_any(struct db_source *src, const char *sql,
+    const struct db_param *p, size_t np, int *yes, char **cause);
+
 int
 store_outbox_recover(struct db_source *src, const char *now, int *unknown,
     int *resent, char **cause)
@@ -582,7 +585,21 @@ store_outbox_recover(struct db_source *src, const char *now, int *unknown,
 		{ .type = DBV_TIMESTAMP, .s = now },
 	};
 	int64_t n1, n2;
+	int any;
 
+	if (resent != NULL)
+		*resent = 0;
+	if (unknown != NULL)
+		*unknown = 0;
+	/*
+	 * Asked first by a read, which takes no write lock: a worker asks
+	 * before each claim, and nothing is to recover nearly always.
+	 */
+	if (outbox_any(src, "SELECT COUNT(*) FROM outbox WHERE status = "
+	    "'submitting' AND lease_until < ?", p, 1, &any, cause) == -1)
+		return -1;
+	if (!any)
+		return 0;
 	/*
 	 * A lease that ran out while "submitting" means the worker died
 	 * between marking the message and recording the MTA's answer: it
