@@ -307,8 +307,15 @@ main(int argc, char **argv)
 	    bench_cpu_us(&ru1, 0) - bench_cpu_us(&ru0, 0)) / 1000.0 / per,
 	    (bench_cpu_us(&ru1, 1) - bench_cpu_us(&ru0, 1)) / 1000.0 / per,
 	    (bench_cpu_us(&ru1, 0) - bench_cpu_us(&ru0, 0)) / 1000.0 / per);
-	printf("  SQL statements %8.2f a message\n",
-	    (double)(dbs1.queries - dbs0.queries) / per);
+	printf("  in the store   %8.3f ms a message on its connection (claim "
+	    "%.3f, check %.3f, submitting %.3f, outcomes %.3f)\n",
+	    (double)(st.claim_us + st.check_us + st.submitting_us +
+	    st.record_us) / 1000.0 / per, st.claim_us / 1000.0 / per,
+	    st.check_us / 1000.0 / per, st.submitting_us / 1000.0 / per,
+	    st.record_us / 1000.0 / per);
+	printf("  SQL statements %8.2f a message (%.2f inside transactions)\n",
+	    (double)(dbs1.queries - dbs0.queries) / per,
+	    (double)(dbs1.in_tx - dbs0.in_tx) / per);
 	printf("ratio            %8.2f  (goal 0.80)\n",
 	    kefu_rate * 2 / (src_rate + src_after));
 	db_source_close(src);

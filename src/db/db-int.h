@@ -241,6 +241,14 @@ struct db_source {
 	/* Counted on every query's path without the lock. */
 	_Atomic uint64_t queries, errors, timeouts;
 	_Atomic uint64_t in_tx;          /* statements of transactions */
+	/*
+	 * Local drivers (SQLite, one writer at a time): this process's
+	 * writes and transactions take turns here, recursive for a
+	 * transaction's own writes.  A writer kept out of the file by
+	 * another waits in the driver's busy handler, which sleeps 10 ms
+	 * a try; here it wakes as soon as the other is done.
+	 */
+	pthread_mutex_t writer;
 
 	pthread_mutex_t wlock;  /* the watchdog's list */
 	pthread_cond_t wcond;

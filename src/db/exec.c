@@ -99,6 +99,48 @@ exec_conn_dead(struct db_conn *c, const struct db_err *err)
 }
 
 /*
+ * Take this process's writers' turn on a local driver's source (SQLite:
+ * one writer at a time), so that a second writer sleeps on a mutex that
+ * wakes it when the first is done, not in the driver's busy handler
+ * (10 ms a try, which made two outbox workers wait for each other more
+ * than they wrote).  Waits at most the query timeout (30 s without
+ * one), then goes on without the turn: the driver's busy timeout
+ * decides as before.  1 when taken (give it back with
+ * exec_writer_give), 0 when not.
+ */
+static int
+exec_writer_take(struct db_source *src)
+{
+	const struct db_adapter *ad = db_source_adapter(src);
+	int ms = src->query_timeout_ms > 0 ? src->query_timeout_ms : 30000;
+	struct timespec ts;
+
+	if (ad == NULL || !ad->local)
+		return 0;
+	if (pthread_mutex_trylock(&src->writer) == 0)
+		return 1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	if (pthread_mutex_timedlock(&src->writer, &ts) == 0)
+		return 1;
+	log_debug("datasource %s: another writer of this process kept the "
+	    "store for %d ms; waiting in the driver", src->name, ms);
+	return 0;
+}
+
+static void
+exec_writer_give(struct db_source *src, int taken)
+{
+	if (taken)
+		pthread_mutex_unlock(&src->writer);
+}
+
+/*
  * Check a statement's text (db_sqlscan_check) and find where it ends
  * (db_sqlscan_trim_end): 0 with *trim set to the length to send, or -1
  * with *why.  A query a caller checked already says so (checked, with
@@ -411,7 +453,7 @@ db_run(struct db_source *src, const struct db_query *q,
 	char *why = NULL;
 	size_t len, trim;
 	uint64_t deadline = UINT64_MAX;
-	int attempt, executed, lost = 0, gone, rc = -1, timeout_ms;
+	int attempt, executed, lost = 0, gone, rc = -1, timeout_ms, turn;
 
 	/* Not a memset of the whole message buffer: on every query's path. */
 	err->kind = DBE_NONE;
@@ -440,6 +482,7 @@ db_run(struct db_source *src, const struct db_query *q,
 	}
 	/* The caller waits for the statement until then at most. */
 	timeout_ms = q->timeout_ms > 0 ? q->timeout_ms : src->query_timeout_ms;
+	turn = q->writes ? exec_writer_take(src) : 0;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (db_pool_acquire(src, !q->writes, src->pool_wait_ms,
 		    timeout_ms > 0 ? timeout_ms + EXEC_ABANDON_MS : 0, &c,
@@ -461,6 +504,7 @@ db_run(struct db_source *src, const struct db_query *q,
 		    "fresh one", src->name, err->msg);
 		memset(err, 0, sizeof *err);
 	}
+	exec_writer_give(src, turn);
 	if (rc == -1 && lost)
 		err->kind = DBE_DOWN;
 	db_source_count(src, rc == 0, rc == -1 && err->kind == DBE_TIMEOUT,
@@ -771,7 +815,7 @@ db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
 {
 	struct db_tx tx;
 	uint64_t t0 = now_us();
-	int rc, own;
+	int rc, own, turn;
 
 	memset(err, 0, sizeof *err);
 	if (src->readonly) {
@@ -780,8 +824,10 @@ db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
 		return -1;
 	}
 	tx.src = src;
+	turn = exec_writer_take(src);
 	if (db_pool_acquire(src, 0, src->pool_wait_ms,
 	    src->query_timeout_ms, &tx.c, err) == -1) {
+		exec_writer_give(src, turn);
 		db_source_count(src, 0, 0, (unsigned)(now_us() - t0));
 		return -1;
 	}
@@ -791,6 +837,7 @@ db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
 		if (db_exec_conn_lost(err))
 			tx.c->broken = 1;
 		db_pool_release(src, tx.c);
+		exec_writer_give(src, turn);
 		db_source_count(src, 0, err->kind == DBE_TIMEOUT,
 		    (unsigned)(now_us() - t0));
 		return -1;
@@ -799,6 +846,7 @@ db_tx(struct db_source *src, db_tx_h *fn, void *arg, struct db_err *err)
 	if (rc == -1 && db_exec_conn_lost(err))
 		tx.c->broken = 1;
 	db_pool_release(src, tx.c);
+	exec_writer_give(src, turn);
 	db_source_count(src, rc == 0, rc == -1 && err->kind == DBE_TIMEOUT,
 	    (unsigned)(now_us() - t0));
 	return rc;

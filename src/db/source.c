@@ -46,6 +46,18 @@ db_source_cond_init(pthread_cond_t *c)
 	pthread_condattr_destroy(&a);
 }
 
+/* The writers' turn of a local driver's source: recursive. */
+static void
+db_source_writer_init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
 void
 db_source_count(struct db_source *src, int ok, int timeout, unsigned us)
 {
@@ -124,6 +136,7 @@ db_source_open(const struct conf_datasource *cfg,
 	db_source_cond_init(&src->cond);
 	pthread_mutex_init(&src->wlock, NULL);
 	db_source_cond_init(&src->wcond);
+	db_source_writer_init(&src->writer);
 	src->wnext = UINT64_MAX;
 	if (pthread_create(&src->watchdog, NULL, db_watchdog_main, src) != 0) {
 		src->wstop = -1;
@@ -186,6 +199,7 @@ db_source_close(struct db_source *src)
 	pthread_cond_destroy(&src->cond);
 	pthread_mutex_destroy(&src->wlock);
 	pthread_cond_destroy(&src->wcond);
+	pthread_mutex_destroy(&src->writer);
 	free(src);
 }
 

@@ -413,6 +413,13 @@ struct msg_stats {
 	unsigned released;      /* of retried: given back untried, the peer
 				   down */
 	unsigned restarts;      /* msg_worker_run_n: workers started again */
+	/* where a worker's time went outside its transport, microseconds
+	   (summed over msg_worker_run_n's workers) */
+	uint64_t claim_us;      /* recovery and the claim */
+	uint64_t check_us;      /* the check at the moment of sending */
+	uint64_t submitting_us; /* the commit making a group submitting
+				   (with the group before's outcomes) */
+	uint64_t record_us;     /* outcomes recorded on their own */
 };
 
 /* How a worker runs (msg_worker_opts_email fills it from [email]). */

@@ -131,10 +131,15 @@ suppress_quiet(const struct conf *cfg, const struct store_msg *m,
 	suppress_time(v->until, v->now + left);
 }
 
-/* At most marketing-cap marketing messages per customer per window. */
+/*
+ * At most marketing-cap marketing messages per customer per window:
+ * capn what was handed over already (msg_suppress_batch's count), or
+ * NULL to ask the store.
+ */
 static int
 suppress_cap(struct db_source *src, const struct conf *cfg,
-    const struct store_msg *m, struct msg_verdict *v, char **cause)
+    const struct store_msg *m, const int *capn, struct msg_verdict *v,
+    char **cause)
 {
 	char since[20];
 	int n;
@@ -142,7 +147,9 @@ suppress_cap(struct db_source *src, const struct conf *cfg,
 	if (cfg->marketing_cap <= 0)
 		return 0;
 	suppress_time(since, v->now - cfg->cap_window_ms / 1000);
-	if (store_outbox_marketing_sent(src, m->member_id, m->recipient,
+	if (capn != NULL)
+		n = *capn;
+	else if (store_outbox_marketing_sent(src, m->member_id, m->recipient,
 	    since, m->id, &n, cause) == -1)
 		return -1;
 	if (n >= cfg->marketing_cap)
@@ -155,13 +162,14 @@ suppress_cap(struct db_source *src, const struct conf *cfg,
 /*
  * The verdict on m once its recipient's opt-out is known (why: NULL when
  * not opted out, and for any message not marketing) and its campaign
- * read (c: NULL when none; spent: as suppress_campaign).
+ * read (c: NULL when none; spent: as suppress_campaign); capn as
+ * suppress_cap.
  */
 static int
 suppress_decide(struct db_source *src, const struct conf *cfg,
     const struct store_msg *m, const char *why,
-    const struct store_campaign *c, const int64_t *spent, time_t now,
-    struct msg_verdict *v, char **cause)
+    const struct store_campaign *c, const int64_t *spent, const int *capn,
+    time_t now, struct msg_verdict *v, char **cause)
 {
 	memset(v, 0, sizeof *v);
 	v->now = now;
@@ -177,7 +185,7 @@ suppress_decide(struct db_source *src, const struct conf *cfg,
 	if (v->what != MSG_CHECK_SEND || strcmp(m->msg_class,
 	    "marketing") != 0)
 		return 0;
-	return suppress_cap(src, cfg, m, v, cause);
+	return suppress_cap(src, cfg, m, capn, v, cause);
 }
 
 /* m's campaign (*c, NULL when none) and, with a budget, its spend. */
@@ -220,8 +228,8 @@ msg_suppress_check(struct db_source *src, const struct conf *cfg,
 		free(why);
 		return -1;
 	}
-	rc = suppress_decide(src, cfg, m, out ? why : NULL, c, &spent, now,
-	    v, cause);
+	rc = suppress_decide(src, cfg, m, out ? why : NULL, c, &spent, NULL,
+	    now, v, cause);
 	store_campaign_free(c);
 	free(why);
 	return rc;
@@ -287,6 +295,68 @@ suppress_campaigns(struct db_source *src, const struct store_msg *m,
 	return 0;
 }
 
+/*
+ * 1 when the cap of b counts a, as the store counts: b's member on
+ * every channel, else b's address.
+ */
+static int
+suppress_counts(const struct store_msg *b, const struct store_msg *a)
+{
+	if (b->member_id != 0)
+		return a->member_id == b->member_id;
+	return strcmp(a->recipient, b->recipient) == 0;
+}
+
+/*
+ * What the cap counts for each marketing message of the batch, in one
+ * store_outbox_marketing_sent_many: capn[i] for m[i].
+ */
+static int
+suppress_caps(struct db_source *src, const struct conf *cfg,
+    const struct store_msg *m, size_t n, time_t now, int *capn, char **cause)
+{
+	struct store_cap_ask *ask;
+	size_t *at, i, k = 0;
+	char since[20];
+	int rc;
+
+	if (cfg->marketing_cap <= 0)
+		return 0;
+	ask = xcalloc(n ? n : 1, sizeof *ask);
+	at = xcalloc(n ? n : 1, sizeof *at);
+	for (i = 0; i < n; i++)
+		if (strcmp(m[i].msg_class, "marketing") == 0) {
+			ask[k].member_id = m[i].member_id;
+			ask[k].recipient = m[i].recipient;
+			at[k++] = i;
+		}
+	suppress_time(since, now - cfg->cap_window_ms / 1000);
+	rc = k > 0 ? store_outbox_marketing_sent_many(src, since, ask, k,
+	    cause) : 0;
+	for (i = 0; i < k; i++)
+		capn[at[i]] = ask[i].n;
+	free(at);
+	free(ask);
+	return rc;
+}
+
+/*
+ * m[i] passes: it counts against the cap of the batch's later marketing
+ * messages to the same customer, as if it were handed over already.
+ */
+static void
+suppress_cap_pass(const struct store_msg *m, size_t n, size_t i, int *capn)
+{
+	size_t j;
+
+	if (strcmp(m[i].msg_class, "marketing") != 0)
+		return;
+	for (j = i + 1; j < n; j++)
+		if (strcmp(m[j].msg_class, "marketing") == 0 &&
+		    suppress_counts(&m[j], &m[i]))
+			capn[j]++;
+}
+
 int
 msg_suppress_batch(struct db_source *src, const struct conf *cfg,
     const struct store_msg *m, size_t n, time_t now, struct msg_verdict *v,
@@ -295,6 +365,7 @@ msg_suppress_batch(struct db_source *src, const struct conf *cfg,
 	char **why = xcalloc(n ? n : 1, sizeof *why);
 	const struct store_campaign **cs = xcalloc(n ? n : 1, sizeof *cs);
 	struct store_campaign **own = NULL;
+	int *capn = xcalloc(n ? n : 1, sizeof *capn);
 	size_t i, j, nown = 0;
 	int rc = 0;
 
@@ -310,14 +381,21 @@ msg_suppress_batch(struct db_source *src, const struct conf *cfg,
 	/* and of each campaign; budgets are the commit's to weigh */
 	if (rc == 0)
 		rc = suppress_campaigns(src, m, n, cs, &own, &nown, cause);
-	for (i = 0; i < n && rc == 0; i++)
+	/* and what each customer had already, for the cap */
+	if (rc == 0)
+		rc = suppress_caps(src, cfg, m, n, now, capn, cause);
+	for (i = 0; i < n && rc == 0; i++) {
 		rc = suppress_decide(src, cfg, &m[i], why[i], cs[i], NULL,
-		    now, &v[i], cause);
+		    &capn[i], now, &v[i], cause);
+		if (rc == 0 && v[i].what == MSG_CHECK_SEND)
+			suppress_cap_pass(m, n, i, capn);
+	}
 	for (i = 0; i < n; i++)
 		free(why[i]);
 	for (i = 0; i < nown; i++)
 		store_campaign_free(own[i]);
 	free(own);
+	free(capn);
 	free(cs);
 	free(why);
 	return rc;

@@ -133,6 +133,7 @@ msg_worker_check(struct db_source *src, const struct conf *cfg,
     char **cause)
 {
 	struct msg_verdict *v = xcalloc(n ? n : 1, sizeof *v);
+	uint64_t t0 = now_us();
 	size_t i;
 	int rc;
 
@@ -149,6 +150,7 @@ msg_worker_check(struct db_source *src, const struct conf *cfg,
 		}
 	}
 	free(v);
+	st->check_us += now_us() - t0;
 	return rc;
 }
 
@@ -371,10 +373,12 @@ msg_worker_late_clear(struct msg_worker_late *l)
  * lease (unknown or resent, by class): logged, not returned.
  */
 static void
-msg_worker_flush(struct db_source *src, struct msg_worker_late *l)
+msg_worker_flush(struct db_source *src, struct msg_worker_late *l,
+    struct msg_stats *st)
 {
 	struct store_outcome *out;
 	char *cause = NULL;
+	uint64_t t0 = now_us();
 
 	if (l->token != NULL && l->n > 0) {
 		out = msg_worker_outcomes(l);
@@ -386,6 +390,7 @@ msg_worker_flush(struct db_source *src, struct msg_worker_late *l)
 		free(out);
 	}
 	msg_worker_late_clear(l);
+	st->record_us += now_us() - t0;
 }
 
 /*
@@ -397,23 +402,25 @@ msg_worker_flush(struct db_source *src, struct msg_worker_late *l)
 static int
 msg_worker_submitting(struct db_source *src, const char *tok,
     struct msg_worker_late *l, struct store_spend *sp, size_t nsp,
-    int64_t **ids, size_t *nids)
+    struct msg_stats *st, int64_t **ids, size_t *nids)
 {
 	struct store_outcome *out = msg_worker_outcomes(l);
 	char now[20], *cause = NULL;
+	uint64_t t0 = now_us();
 	int rc;
 
 	msg_time(now, 0);
 	rc = store_outbox_submitting_all(src, tok, now, l->token, out, l->n,
 	    sp, nsp, ids, nids, &cause);
 	free(out);
+	st->submitting_us += now_us() - t0;
 	if (rc == 0) {
 		msg_worker_late_clear(l);
 		return 0;
 	}
 	log_warnx("%s; not sent", cause);
 	free(cause);
-	msg_worker_flush(src, l);
+	msg_worker_flush(src, l, st);
 	return -1;
 }
 
@@ -457,7 +464,8 @@ msg_worker_batch(struct db_source *src, const struct conf *cfg,
 		free(sp);
 		return -1;
 	}
-	rc = msg_worker_submitting(src, tok, late, sp, nsp, &ids, &nids);
+	rc = msg_worker_submitting(src, tok, late, sp, nsp, st, &ids,
+	    &nids);
 	if (rc == 0)
 		msg_worker_over(m, n, sp, nsp, st);
 	free(sp);
@@ -502,7 +510,7 @@ msg_worker_batch(struct db_source *src, const struct conf *cfg,
 	late->done = done;
 	late->n = nd;
 	if (!o->late)
-		msg_worker_flush(src, late);
+		msg_worker_flush(src, late, st);
 	return 0;
 }
 
@@ -529,7 +537,7 @@ msg_worker_run(struct db_source *src, const char *dialect,
 	char now[20], lease[20], due[20], *tok;
 	void *state = NULL;
 	struct msg_worker_late late = { 0 };
-	uint64_t last = 0;
+	uint64_t last = 0, t0;
 	size_t n;
 	int unknown, resent, rc = 0;
 	unsigned released;
@@ -559,7 +567,8 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		 * cut off.
 		 */
 		if (late.n > 0 && strcmp(now, late.lease) >= 0)
-			msg_worker_flush(src, &late);
+			msg_worker_flush(src, &late, st);
+		t0 = now_us();
 		if ((rc = store_outbox_recover(src, now, &unknown, &resent,
 		    cause)) == -1)
 			break;
@@ -570,6 +579,7 @@ msg_worker_run(struct db_source *src, const char *dialect,
 		    ops->channel, due, lease, o->batch, &tok, &m, &n,
 		    cause)) == -1)
 			break;
+		st->claim_us += now_us() - t0;
 		released = st->released;
 		rc = msg_worker_batch(src, cfg, ops, state, m, n, tok, o, st,
 		    &last, &late, cause);
@@ -584,13 +594,13 @@ msg_worker_run(struct db_source *src, const char *dialect,
 			break;
 		if (n == 0) {
 			/* nothing more to send: record what waits */
-			msg_worker_flush(src, &late);
+			msg_worker_flush(src, &late, st);
 			if (o->once)
 				break;
 			msg_worker_idle(ops, state, o);
 		}
 	}
-	msg_worker_flush(src, &late);
+	msg_worker_flush(src, &late, st);
 	ops->close(state);
 	return rc;
 }
@@ -658,6 +668,10 @@ msg_stats_add(struct msg_stats *to, const struct msg_stats *st)
 	to->unknown += st->unknown;
 	to->resent += st->resent;
 	to->released += st->released;
+	to->claim_us += st->claim_us;
+	to->check_us += st->check_us;
+	to->submitting_us += st->submitting_us;
+	to->record_us += st->record_us;
 }
 
 /*

@@ -207,3 +207,8 @@ nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/020_campaign_spend.sql \
 	sql/local/postgresql/020_campaign_spend.sql \
 	sql/local/mysql/020_campaign_spend.sql
+# A claim's messages found by its token (store/outbox.c)
+nobase_dist_pkgdata_DATA += \
+	sql/local/sqlite/021_outbox_claim.sql \
+	sql/local/postgresql/021_outbox_claim.sql \
+	sql/local/mysql/021_outbox_claim.sql

@@ -573,6 +573,9 @@ store_outbox_end(struct db_source *src, int64_t id, const char *token,
 	    "('claimed', 'submitting')", p, nitems(p), id, token, cause);
 }
 
+static int outbox_any(struct db_source *src, const char *sql,
+    const struct db_param *p, size_t np, int *yes, char **cause);
+
 int
 store_outbox_recover(struct db_source *src, const char *now, int *unknown,
     int *resent, char **cause)
@@ -582,7 +585,21 @@ store_outbox_recover(struct db_source *src, const char *now, int *unknown,
 		{ .type = DBV_TIMESTAMP, .s = now },
 	};
 	int64_t n1, n2;
+	int any;
 
+	if (resent != NULL)
+		*resent = 0;
+	if (unknown != NULL)
+		*unknown = 0;
+	/*
+	 * Asked first by a read, which takes no write lock: a worker asks
+	 * before each claim, and nothing is to recover nearly always.
+	 */
+	if (outbox_any(src, "SELECT COUNT(*) FROM outbox WHERE status = "
+	    "'submitting' AND lease_until < ?", p, 1, &any, cause) == -1)
+		return -1;
+	if (!any)
+		return 0;
 	/*
 	 * A lease that ran out while "submitting" means the worker died
 	 * between marking the message and recording the MTA's answer: it
@@ -877,6 +894,98 @@ store_outbox_marketing_sent(struct db_source *src, int64_t member_id,
 	return 0;
 }
 
+/* The most customers one query of the cap asks about. */
+#define OUTBOX_CAP_ASK 300
+
+/* The query of store_outbox_marketing_sent_many for ask[0..n). */
+static char *
+outbox_cap_sql(const struct store_cap_ask *ask, size_t n, const char *since,
+    struct db_param *p, size_t *np)
+{
+	struct strbuf sql = STRBUF_INIT;
+	size_t i, nm = 0, nr = 0;
+
+	*np = 0;
+	p[(*np)++] = (struct db_param){ .type = DBV_TIMESTAMP, .s = since };
+	sb_adds(&sql, "SELECT member_id, recipient, COUNT(*) FROM outbox "
+	    "WHERE msg_class = 'marketing' AND status IN ('submitting', "
+	    "'submitted', 'delivered', 'unknown') AND COALESCE(sent_at, "
+	    "submitting_at) >= ? AND (member_id IN (");
+	for (i = 0; i < n; i++)
+		if (ask[i].member_id != 0) {
+			sb_adds(&sql, nm++ ? ", ?" : "?");
+			p[(*np)++] = (struct db_param){ .type = DBV_INT,
+			    .i = ask[i].member_id };
+		}
+	if (nm == 0)
+		sb_adds(&sql, "NULL");
+	sb_adds(&sql, ") OR recipient IN (");
+	for (i = 0; i < n; i++)
+		if (ask[i].member_id == 0) {
+			sb_adds(&sql, nr++ ? ", ?" : "?");
+			p[(*np)++] = (struct db_param){ .type = DBV_TEXT,
+			    .s = ask[i].recipient };
+		}
+	if (nr == 0)
+		sb_adds(&sql, "NULL");
+	sb_adds(&sql, ")) GROUP BY member_id, recipient");
+	return sb_steal(&sql);
+}
+
+/* Add the counts of res (member_id, recipient, count) to ask[0..n). */
+static void
+outbox_cap_add(struct db_result *res, struct store_cap_ask *ask, size_t n)
+{
+	struct db_value *mv, *rv;
+	size_t row, i;
+	int c;
+
+	for (row = 0; row < res->nrows; row++) {
+		mv = DB_CELL(res, row, 0);
+		rv = DB_CELL(res, row, 1);
+		c = (int)DB_CELL(res, row, 2)->i;
+		for (i = 0; i < n; i++) {
+			if (ask[i].member_id != 0 ? !mv->null &&
+			    mv->i == ask[i].member_id : !rv->null &&
+			    strcmp(rv->s, ask[i].recipient) == 0)
+				ask[i].n += c;
+		}
+	}
+}
+
+int
+store_outbox_marketing_sent_many(struct db_source *src, const char *since,
+    struct store_cap_ask *ask, size_t n, char **cause)
+{
+	static const enum db_vtype vt[] = { DBV_INT, DBV_TEXT, DBV_INT };
+	struct db_param *p;
+	struct db_query q = { .coltypes = vt, .ncoltypes = nitems(vt) };
+	struct db_result *res;
+	struct db_err err;
+	size_t i, k;
+	char *sql;
+	int rc = 0;
+
+	for (i = 0; i < n; i++)
+		ask[i].n = 0;
+	for (i = 0; i < n && rc == 0; i += k) {
+		k = n - i < OUTBOX_CAP_ASK ? n - i : OUTBOX_CAP_ASK;
+		p = xcalloc(k + 1, sizeof *p);
+		sql = outbox_cap_sql(ask + i, k, since, p, &q.nparams);
+		q.sql = sql;
+		q.params = p;
+		if (db_run(src, &q, &res, &err) == -1)
+			rc = kf_error(cause, "outbox: %s", err.msg);
+		else {
+			outbox_cap_add(res, ask + i, k);
+			db_result_free(res);
+		}
+		free(sql);
+		free(p);
+	}
+	return rc;
+}
+
 struct outbox_record {
 	const struct store_outcome *o;
 	size_t n;
@@ -1126,61 +1235,170 @@ store_outbox_submitting_all(struct db_source *src, const char *token,
 	return 0;
 }
 
-/* The UPDATE recording one outcome: set, then the claim let go. */
-#define OUTBOX_OUTCOME(set) "UPDATE outbox SET " set ", claimed_by = " \
-	"NULL, claimed_at = NULL, lease_until = NULL WHERE id = ? AND " \
-	"claimed_by = ? AND status = 'submitting'"
+/*
+ * Outcomes are recorded a group at a time: one UPDATE for the messages
+ * of one kind and time, each text (remote id, error) by a CASE on the
+ * id when they differ (a real MTA's queue ids do).  At most
+ * OUTBOX_GROUP messages a statement: three parameters each, under
+ * SQLite's oldest limit of 999.
+ */
+#define OUTBOX_GROUP 200
 
-/* The UPDATE recording one outcome, with its parameters. */
+/* What an outcome sets: @ stands for its text, # for its time. */
 static const char *
-outbox_outcome_sql(const struct store_outcome *o, const char *token,
-    struct db_param p[4])
+outbox_outcome_set(int what)
 {
-	p[0] = (struct db_param){ .type = DBV_TEXT, .s = o->text };
-	p[1] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
-	p[2] = (struct db_param){ .type = DBV_INT, .i = o->id };
-	p[3] = (struct db_param){ .type = DBV_TEXT, .s = token };
-	switch (o->what) {
+	switch (what) {
 	case STORE_SUBMITTED:
-		p[0] = (struct db_param){ .type = DBV_TIMESTAMP, .s = o->at };
-		p[1] = (struct db_param){ .type = DBV_TEXT, .s = o->text,
-		    .null = o->text == NULL };
-		return OUTBOX_OUTCOME("status = 'submitted', sent_at = ?, "
-		    "remote_id = ?, last_error = NULL");
+		return "status = 'submitted', sent_at = #, remote_id = @, "
+		    "last_error = NULL";
 	case STORE_RETRY:
-		return OUTBOX_OUTCOME("status = CASE WHEN attempts >= "
-		    "max_attempts THEN 'failed' ELSE 'queued' END, "
-		    "last_error = ?, next_attempt_at = ?");
+		return "status = CASE WHEN attempts >= max_attempts THEN "
+		    "'failed' ELSE 'queued' END, last_error = @, "
+		    "next_attempt_at = #";
 	case STORE_FAILED:
-		return OUTBOX_OUTCOME("status = 'failed', last_error = ?, "
-		    "next_attempt_at = ?");
+		return "status = 'failed', last_error = @, next_attempt_at = #";
 	case STORE_UNKNOWN:
-		return OUTBOX_OUTCOME("status = 'unknown', last_error = ?, "
-		    "next_attempt_at = ?");
+		return "status = 'unknown', last_error = @, "
+		    "next_attempt_at = #";
 	case STORE_UNTRIED:
 	default:
-		p[0] = p[1];
-		return OUTBOX_OUTCOME("status = 'queued', attempts = "
-		    "attempts - 1, next_attempt_at = ?, submitting_at = ?");
+		return "status = 'queued', attempts = attempts - 1, "
+		    "next_attempt_at = #, submitting_at = #";
 	}
+}
+
+/* 1 when o's text is the same as t's (both NULL included). */
+static int
+outbox_same_text(const struct store_outcome *o, const struct store_outcome *t)
+{
+	if (o->text == NULL || t->text == NULL)
+		return o->text == t->text;
+	return strcmp(o->text, t->text) == 0;
+}
+
+/* A text parameter: o's text, NULL when it has none. */
+static struct db_param
+outbox_text_param(const struct store_outcome *o)
+{
+	return (struct db_param){ .type = DBV_TEXT, .s = o->text,
+	    .null = o->text == NULL };
+}
+
+/* Append @'s SQL and parameters for the group g[0..n). */
+static void
+outbox_group_text(struct strbuf *sql, struct db_param *p, size_t *np,
+    const struct store_outcome *const *g, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n && outbox_same_text(g[i], g[0]); i++)
+		;
+	if (i == n) {
+		sb_addc(sql, '?');
+		p[(*np)++] = outbox_text_param(g[0]);
+		return;
+	}
+	sb_adds(sql, "CASE id");
+	for (i = 0; i < n; i++) {
+		sb_adds(sql, " WHEN ? THEN ?");
+		p[(*np)++] = (struct db_param){ .type = DBV_INT,
+		    .i = g[i]->id };
+		p[(*np)++] = outbox_text_param(g[i]);
+	}
+	sb_adds(sql, " END");
+}
+
+/*
+ * The UPDATE recording the outcomes g[0..n), all of one kind and time,
+ * as long as token's claim holds them: set, then the claim let go.
+ */
+static char *
+outbox_group_sql(const struct store_outcome *const *g, size_t n,
+    const char *token, struct db_param *p, size_t *np)
+{
+	struct strbuf sql = STRBUF_INIT;
+	const char *c;
+	size_t i;
+
+	*np = 0;
+	sb_adds(&sql, "UPDATE outbox SET ");
+	for (c = outbox_outcome_set(g[0]->what); *c != '\0'; c++) {
+		if (*c == '@')
+			outbox_group_text(&sql, p, np, g, n);
+		else if (*c == '#') {
+			sb_addc(&sql, '?');
+			p[(*np)++] = (struct db_param){ .type = DBV_TIMESTAMP,
+			    .s = g[0]->at };
+		} else
+			sb_addc(&sql, *c);
+	}
+	sb_adds(&sql, ", claimed_by = NULL, claimed_at = NULL, lease_until = "
+	    "NULL WHERE id IN (");
+	for (i = 0; i < n; i++) {
+		sb_adds(&sql, i ? ", ?" : "?");
+		p[(*np)++] = (struct db_param){ .type = DBV_INT,
+		    .i = g[i]->id };
+	}
+	sb_adds(&sql, ") AND claimed_by = ? AND status = 'submitting'");
+	p[(*np)++] = (struct db_param){ .type = DBV_TEXT, .s = token };
+	return sb_steal(&sql);
+}
+
+/* 1 when a and b are recorded by one UPDATE: one kind, one time. */
+static int
+outbox_same_group(const struct store_outcome *a, const struct store_outcome *b)
+{
+	return a->what == b->what && strcmp(a->at, b->at) == 0;
+}
+
+/* Record the outcomes g[0..n) of one group in one UPDATE. */
+static int
+outbox_record_group(struct db_tx *tx, const char *token,
+    const struct store_outcome *const *g, size_t n, struct db_err *err)
+{
+	struct db_param *p = xcalloc(3 * n + 3, sizeof *p);
+	struct db_query q = { .params = p, .writes = 1 };
+	struct db_result *res;
+	char *sql = outbox_group_sql(g, n, token, p, &q.nparams);
+	int rc;
+
+	q.sql = sql;
+	rc = db_tx_run(tx, &q, &res, err);
+	if (rc == 0)
+		db_result_free(res);
+	free(sql);
+	free(p);
+	return rc;
 }
 
 static int
 outbox_record_tx(struct db_tx *tx, void *arg, struct db_err *err)
 {
 	struct outbox_record *r = arg;
-	struct db_param p[4];
-	struct db_query q = { .params = p, .nparams = 4, .writes = 1 };
-	struct db_result *res;
-	size_t i;
+	const struct store_outcome **g;
+	unsigned char *done;
+	size_t i, j, n;
+	int rc = 0;
 
-	for (i = 0; i < r->n; i++) {
-		q.sql = outbox_outcome_sql(&r->o[i], r->token, p);
-		if (db_tx_run(tx, &q, &res, err) == -1)
-			return -1;
-		db_result_free(res);
+	if (r->n == 0)
+		return 0;
+	g = xcalloc(r->n, sizeof *g);
+	done = xcalloc(r->n, 1);
+	for (i = 0; i < r->n && rc == 0; i++) {
+		if (done[i])
+			continue;
+		for (n = 0, j = i; j < r->n && n < OUTBOX_GROUP; j++)
+			if (!done[j] && outbox_same_group(&r->o[j],
+			    &r->o[i])) {
+				done[j] = 1;
+				g[n++] = &r->o[j];
+			}
+		rc = outbox_record_group(tx, r->token, g, n, err);
 	}
-	return 0;
+	free(done);
+	free(g);
+	return rc;
 }
 
 int

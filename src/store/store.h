@@ -391,6 +391,19 @@ int store_outbox_record(struct db_source *src, const char *token,
 int store_outbox_marketing_sent(struct db_source *src, int64_t member_id,
     const char *recipient, const char *since, int64_t except, int *n,
     char **cause);
+/*
+ * store_outbox_marketing_sent for many customers at once, in one query
+ * (a few for a batch of hundreds): ask[i].n what was handed over since
+ * "since" to ask[i] -- a member (member_id) on every channel, else the
+ * address (recipient).  A claimed message is never counted.
+ */
+struct store_cap_ask {
+	int64_t member_id;      /* 0: counted by recipient */
+	const char *recipient;
+	int n;                  /* out: marketing messages handed over */
+};
+int store_outbox_marketing_sent_many(struct db_source *src,
+    const char *since, struct store_cap_ask *ask, size_t n, char **cause);
 int store_optout(struct db_source *src, const char *service,
     const char *address, int64_t member_id, int *out, char **why,
     char **cause);

@@ -5,7 +5,10 @@
  * reads first and then writes (as kefu case reply does) must wait for
  * the lock at its start and succeed soon after the first commits -- not
  * stall both until the driver's busy timeout.  Also: a transaction that
- * fails is rolled back, one that succeeds is committed.
+ * fails is rolled back, one that succeeds is committed.  Two writers of
+ * one datasource (two outbox workers) take turns in the process, not in
+ * the driver's busy handler: the second waits for the first however
+ * short its busy timeout.
  */
 #include "config.h"
 
@@ -29,7 +32,7 @@ static char dbpath[64];
 static const struct db_adapters *ads;
 
 static struct db_source *
-tx_open(const char *name, int busy_ms)
+tx_open(const char *name, int busy_ms, int pool)
 {
 	struct conf_datasource ds;
 	struct db_source *src = NULL;
@@ -42,7 +45,7 @@ tx_open(const char *name, int busy_ms)
 	ds.connect = connect;
 	ds.nconnect = 1;
 	ds.encoding = (char *)"UTF-8";
-	ds.pool_size = 1;
+	ds.pool_size = pool;
 	ds.pool_wait_ms = 1000;
 	ds.connect_timeout_ms = 3000;
 	ds.query_timeout_ms = TX_QUERY_MS;
@@ -225,6 +228,45 @@ test_busy(struct db_source *a, struct db_source *c)
 	is_int(rc, 0, "then its next transaction succeeds (%s)", err.msg);
 }
 
+/*
+ * Two writers of one datasource whose busy timeout is shorter than the
+ * first's transaction: the second waits for its turn and succeeds.
+ */
+static void
+test_turn(struct db_source *c)
+{
+	struct db_query q = { .sql = "UPDATE counter SET n = n + 1",
+	    .writes = 1 };
+	struct db_result *res = NULL;
+	struct holder h;
+	struct pollfd pfd;
+	struct db_err err;
+	pthread_t tid;
+	char ch;
+	int rc;
+
+	memset(&h, 0, sizeof h);
+	h.src = c;
+	if (pipe(h.fd) == -1 || pthread_create(&tid, NULL, holder_main,
+	    &h) != 0) {
+		ok(0, "start the first writer");
+		return;
+	}
+	pfd.fd = h.fd[0];
+	pfd.events = POLLIN;
+	ok(poll(&pfd, 1, 5000) == 1 && read(h.fd[0], &ch, 1) == 1,
+	    "one datasource: the first writer holds the write lock");
+	rc = db_run(c, &q, &res, &err);
+	is_int(rc, 0, "one datasource: the second writer waits for its turn, "
+	    "longer than its busy timeout (%s)", err.msg);
+	db_result_free(res);
+	pthread_join(tid, NULL);
+	close(h.fd[0]);
+	close(h.fd[1]);
+	is_int(h.rc, 0, "one datasource: the first writer commits (%s)",
+	    h.err.msg);
+}
+
 int
 main(void)
 {
@@ -247,9 +289,9 @@ main(void)
 	ads = loaded;
 	free(dir);
 	free(cause);
-	a = tx_open("a", TX_BUSY_MS);
-	b = tx_open("b", TX_BUSY_MS);
-	c = tx_open("c", TX_HOLD_MS / 4);
+	a = tx_open("a", TX_BUSY_MS, 1);
+	b = tx_open("b", TX_BUSY_MS, 1);
+	c = tx_open("c", TX_HOLD_MS / 4, 2);
 	if (a == NULL || b == NULL || c == NULL) {
 		ok(0, "open two datasources on one SQLite file");
 		return tap_done();
@@ -264,6 +306,8 @@ main(void)
 	test_busy(a, c);
 	is_int(counter(a), 4, "the writer that waited too long left no "
 	    "transaction open");
+	test_turn(c);
+	is_int(counter(a), 6, "both writes of the one datasource are kept");
 	db_source_close(a);
 	db_source_close(b);
 	db_source_close(c);

@@ -254,6 +254,121 @@ test_cap(void)
 	conf_free(c);
 }
 
+/* A marketing message handed over to member memb (0: to addr) at when. */
+static void
+sent_before(int memb, const char *addr, const char *key, const char *when)
+{
+	char m[16];
+
+	snprintf(m, sizeof m, "%d", memb);
+	sql("INSERT INTO outbox (channel, recipient, body, msg_class, "
+	    "idem_key, member_id, status, next_attempt_at, created_at, "
+	    "sent_at) VALUES ('email', '%s', 'x', 'marketing', '%s', %s, "
+	    "'submitted', '%s', '%s', '%s')", addr, key, memb ? m : "NULL",
+	    when, when, when);
+}
+
+/*
+ * The cap of a batch, read in one query: the first message of the batch
+ * to each customer gets the verdict msg_suppress_check gives it alone;
+ * a later one to the same customer counts the one before as handed
+ * over (alone, each saw none of the other).
+ */
+static void
+test_cap_batch(void)
+{
+	static const struct {
+		const char *chan, *cls;
+		int memb;               /* 0: x@kefu.test, no member */
+		enum msg_check alone, batch;
+	} b[] = {
+		{ "sms", "marketing", 5, MSG_CHECK_SEND, MSG_CHECK_SEND },
+		{ "email", "marketing", 5, MSG_CHECK_SEND, MSG_CHECK_SUPPRESS },
+		{ "sms", "marketing", 6, MSG_CHECK_SUPPRESS,
+		  MSG_CHECK_SUPPRESS },
+		{ "sms", "transactional", 6, MSG_CHECK_SEND, MSG_CHECK_SEND },
+		{ "email", "marketing", 0, MSG_CHECK_SUPPRESS,
+		  MSG_CHECK_SUPPRESS },
+		{ "sms", "marketing", 5, MSG_CHECK_SEND, MSG_CHECK_SUPPRESS },
+		{ "email", "marketing", 11, MSG_CHECK_SEND, MSG_CHECK_SEND },
+	};
+	struct store_msg *one[nitems(b)], arr[nitems(b)];
+	struct msg_verdict v[nitems(b)], alone;
+	struct db_stats s0, s1;
+	struct conf *c;
+	struct tm tm = { 0 };
+	char key[32], *cause = NULL;
+	int64_t id;
+	size_t i, same = 0, want = 0;
+	uint64_t nq;
+
+	c = make_conf("quiet-marketing = none\nmarketing-cap = 2\n"
+	    "cap-window = 168h");
+	sql("UPDATE outbox SET status = 'cancelled' WHERE status IN "
+	    "('queued', 'claimed')");
+	member(5);
+	member(6);
+	member(11);
+	/* member 5: one in the window; 6: two; x@kefu.test: two by address,
+	   one of them a member's */
+	sent_before(5, "m5@kefu.test", "cb:5", "2026-12-06 10:00:00");
+	sent_before(5, "m5@kefu.test", "cb:5old", "2026-11-20 10:00:00");
+	sent_before(6, "m6@kefu.test", "cb:6a", "2026-12-06 10:00:00");
+	sql("INSERT INTO outbox (channel, recipient, body, msg_class, "
+	    "idem_key, member_id, status, next_attempt_at, created_at, "
+	    "sent_at) VALUES ('sms', '13900000006', 'x', 'marketing', "
+	    "'cb:6b', 6, 'unknown', '2026-12-06 11:00:00', "
+	    "'2026-12-06 11:00:00', '2026-12-06 11:00:00')");
+	sent_before(0, "x@kefu.test", "cb:x1", "2026-12-05 10:00:00");
+	sent_before(7, "x@kefu.test", "cb:x2", "2026-12-05 11:00:00");
+	strptime("2026-12-07 12:00", "%Y-%m-%d %H:%M", &tm);
+	tm.tm_isdst = -1;
+	for (i = 0; i < nitems(b); i++) {
+		snprintf(key, sizeof key, "cb:q%zu", i);
+		id = b[i].memb ? queue(b[i].chan, b[i].memb, b[i].cls, 0, 0,
+		    key) : 0;
+		if (b[i].memb == 0) {
+			struct store_outbox_new m = { .channel = b[i].chan,
+			    .recipient = "x@kefu.test", .body = "特价",
+			    .msg_class = b[i].cls, .idem_key = key };
+			char now[20];
+			int dup;
+
+			msg_time(now, 0);
+			store_outbox_enqueue(src, &m, now, &id, &dup, &cause);
+		}
+		if (store_outbox_get(src, id, &one[i], &cause) == -1)
+			tap_bail(cause);
+		arr[i] = *one[i];
+		is_int(msg_suppress_check(src, c, one[i], mktime(&tm), &alone,
+		    &cause) == 0 ? (int)alone.what : -1, (int)b[i].alone,
+		    "cap batch: message %zu alone: %s", i + 1, alone.reason);
+	}
+	db_source_stats(src, &s0);
+	ok(msg_suppress_batch(src, c, arr, nitems(b), mktime(&tm), v,
+	    &cause) == 0, "cap batch: the batch checked");
+	db_source_stats(src, &s1);
+	for (i = 0; i < nitems(b); i++) {
+		want += b[i].batch == b[i].alone;
+		same += v[i].what == b[i].alone;
+		is_int((int)v[i].what, (int)b[i].batch, "cap batch: message "
+		    "%zu in the batch: %s", i + 1, v[i].reason);
+	}
+	is_int((int)same, (int)want, "cap batch: all but the later messages "
+	    "to one customer as alone");
+	like(v[1].reason, "frequency cap: 2 marketing", "cap batch: the "
+	    "reason counts the batch's first to member 5");
+	/* opt-outs: two queries a channel (two channels); the cap one */
+	nq = s1.queries - s0.queries;
+	ok(nq == 5, "cap batch: the cap read in one query for %zu messages "
+	    "(%llu statements)", nitems(b), (unsigned long long)nq);
+	for (i = 0; i < nitems(b); i++)
+		store_msgs_free(one[i], 1);
+	sql("UPDATE outbox SET status = 'cancelled' WHERE status IN "
+	    "('queued', 'claimed')");
+	conf_free(c);
+}
+
 static void
 test_campaign(struct conf *conf)
 {
@@ -465,6 +580,7 @@ main(void)
 	test_optout(conf);
 	test_quiet(conf);
 	test_cap();
+	test_cap_batch();
 	test_campaign(conf);
 	test_worker();
 	db_source_close(src);

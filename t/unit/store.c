@@ -34,7 +34,7 @@ static const char *const names[] = {
 	"members", "orders", "requests", "messaging", "calls", "member_pins",
 	"outbox", "member_calls", "orders", "sms", "campaigns", "cases",
 	"staff", "visits", "notices", "order_stock", "sms_points",
-	"unconfirmed", "sms_steps", "campaign_spend",
+	"unconfirmed", "sms_steps", "campaign_spend", "outbox_claim",
 };
 #define NMIGS ((int)nitems(names))
 
@@ -395,6 +395,174 @@ test_outbox_batch(struct db_source *src, const char *dialect,
 	free(tok2);
 	free(cause);
 	store_test_exec(src, "DELETE FROM outbox_attachments");
+	store_test_exec(src, "DELETE FROM outbox");
+}
+
+/*
+ * A group's outcomes are recorded a kind and a time at a time, each
+ * message with its own remote id or error, and only while the claim
+ * holds it.
+ */
+static void
+test_outbox_record(struct db_source *src, const char *dialect,
+    const char *label)
+{
+	static const char *const t1 = "2026-11-22 12:00:02",
+	    *t2 = "2026-11-22 12:00:03", *t3 = "2026-11-22 12:30:00";
+	struct store_outcome out[7];
+	struct store_msg *m = NULL;
+	struct db_stats s0, s1;
+	char *cause = NULL, *tok = NULL, *tok2 = NULL, key[16], *w;
+	int64_t id[7], *ids = NULL;
+	size_t n = 0, nids = 0, i;
+	int dup;
+
+	store_test_exec(src, "DELETE FROM outbox");
+	for (i = 0; i < 7; i++) {
+		snprintf(key, sizeof key, "r:%zu", i);
+		id[i] = ob_enqueue(src, "email", "r@example.test",
+		    "transactional", key, &dup);
+	}
+	store_outbox_claim(src, dialect, "rec", "email",
+	    "2026-11-22 12:00:00", "2026-11-22 12:10:00", 6, &tok, &m, &n,
+	    &cause);
+	store_msgs_free(m, n);
+	store_outbox_submitting_all(src, tok, t1, NULL, NULL, 0, NULL, 0,
+	    &ids, &nids, &cause);
+	free(ids);
+	store_outbox_claim(src, dialect, "rec2", "email",
+	    "2026-11-22 12:00:00", "2026-11-22 12:10:00", 6, &tok2, &m, &n,
+	    &cause);
+	store_msgs_free(m, n);
+	store_outbox_submitting_all(src, tok2, t1, NULL, NULL, 0, NULL, 0,
+	    &ids, &nids, &cause);
+	free(ids);
+	ok(nids == 1 && n == 1, "%s: record: six messages submitting under "
+	    "one claim, one under another", label);
+	out[0] = (struct store_outcome){ id[0], STORE_SUBMITTED, "Q1", t1 };
+	out[1] = (struct store_outcome){ id[1], STORE_RETRY, "451 later", t3 };
+	out[2] = (struct store_outcome){ id[2], STORE_SUBMITTED, "Q3", t1 };
+	out[3] = (struct store_outcome){ id[3], STORE_SUBMITTED, NULL, t1 };
+	out[4] = (struct store_outcome){ id[4], STORE_SUBMITTED, "Q5", t2 };
+	out[5] = (struct store_outcome){ id[5], STORE_UNTRIED, NULL, t3 };
+	/* not this claim's: left as it is */
+	out[6] = (struct store_outcome){ id[6], STORE_SUBMITTED, "Q7", t1 };
+	db_source_stats(src, &s0);
+	ok(store_outbox_record(src, tok, out, 7, &cause) == 0,
+	    "%s: record: seven outcomes recorded (%s)", label,
+	    cause ? cause : "");
+	db_source_stats(src, &s1);
+	is_int((int)(s1.in_tx - s0.in_tx), 4, "%s: record: in one statement "
+	    "a kind and a time (submitted at two times, a retry, one "
+	    "untried)", label);
+	for (i = 0; i < 5; i++) {
+		if (i == 1)
+			continue;
+		/* sent at t1 (t2 for the fifth), however stored */
+		w = xasprintf("id = %lld AND status = 'submitted' AND "
+		    "claimed_by IS NULL AND sent_at > '%s' AND sent_at < '%s' "
+		    "AND %s%s%s", (long long)id[i], i == 4 ?
+		    "2026-11-22 12:00:02.5" : "2026-11-22 12:00:01", i == 4 ?
+		    "2026-11-22 12:00:04" : "2026-11-22 12:00:02.5",
+		    out[i].text ? "remote_id = '" :
+		    "remote_id IS NULL", out[i].text ? out[i].text : "",
+		    out[i].text ? "'" : "");
+		is_int(ob_count(src, w), 1, "%s: record: message %zu submitted "
+		    "with its own remote id", label, i + 1);
+		free(w);
+	}
+	is_int(ob_count(src, "status = 'queued' AND last_error = "
+	    "'451 later' AND attempts = 1 AND claimed_by IS NULL"), 1,
+	    "%s: record: the retry queued with its error", label);
+	is_int(ob_count(src, "status = 'queued' AND attempts = 0 AND "
+	    "last_error IS NULL AND claimed_by IS NULL"), 1,
+	    "%s: record: the untried queued, its attempt not counted", label);
+	is_int(ob_count(src, "status = 'submitting' AND remote_id IS NULL AND "
+	    "claimed_by IS NOT NULL"), 1,
+	    "%s: record: another claim's message untouched", label);
+	free(tok);
+	free(tok2);
+	free(cause);
+	store_test_exec(src, "DELETE FROM outbox");
+}
+
+/* One marketing message to addr (of member customer_no cno) in state. */
+static void
+cap_row(struct db_source *src, const char *cno, const char *addr,
+    const char *key, const char *status, const char *sent)
+{
+	char *sql = xasprintf("INSERT INTO outbox (channel, recipient, body, "
+	    "msg_class, idem_key, member_id, status, next_attempt_at, "
+	    "created_at, sent_at) SELECT 'email', '%s', 'x', 'marketing', "
+	    "'%s', %s, '%s', '%s', '%s', '%s' FROM %s", addr, key,
+	    cno ? "id" : "NULL", status, sent, sent, sent, cno ?
+	    "members WHERE customer_no = '" : "members WHERE id = (SELECT "
+	    "MIN(id) FROM members)");
+	char *full = cno ? xasprintf("%s%s'", sql, cno) : xstrdup(sql);
+
+	store_test_exec(src, full);
+	free(full);
+	free(sql);
+}
+
+/*
+ * The frequency cap for many customers in one query counts what the
+ * query for each one counts: a member on every address, an address by
+ * itself, only what was handed over, only within the window.
+ */
+static void
+test_cap_many(struct db_source *src, const char *label)
+{
+	static const char *const since = "2026-11-20 00:00:00";
+	struct store_cap_ask ask[4] = {
+		{ 0, "cap-m1@example.test", 0 },        /* member 1 */
+		{ 0, "cap-m2@example.test", 0 },        /* member 2 */
+		{ 0, "cap-x@example.test", 0 },         /* an address */
+		{ 0, "cap-none@example.test", 0 },      /* nothing sent */
+	};
+	char *cause = NULL;
+	size_t i;
+	int one, same = 0;
+
+	store_test_exec(src, "DELETE FROM outbox");
+	store_test_exec(src, "INSERT INTO members (customer_no, name, email, "
+	    "registered_via, registered_at, updated_at) VALUES ('881001', "
+	    "'甲', 'cap-m1@example.test', 'paper', '2026-11-01 08:00:00', "
+	    "'2026-11-01 08:00:00')");
+	store_test_exec(src, "INSERT INTO members (customer_no, name, email, "
+	    "registered_via, registered_at, updated_at) VALUES ('881002', "
+	    "'乙', 'cap-m2@example.test', 'paper', '2026-11-01 08:00:00', "
+	    "'2026-11-01 08:00:00')");
+	ask[0].member_id = store_test_count(src, "SELECT id FROM members "
+	    "WHERE customer_no = '881001'");
+	ask[1].member_id = store_test_count(src, "SELECT id FROM members "
+	    "WHERE customer_no = '881002'");
+	cap_row(src, "881001", "cap-m1@example.test", "cm:1", "submitted",
+	    "2026-11-21 10:00:00");
+	/* the same member at another address: counted for the member */
+	cap_row(src, "881001", "13900000001", "cm:2", "unknown",
+	    "2026-11-21 11:00:00");
+	cap_row(src, "881001", "cap-m1@example.test", "cm:3", "submitted",
+	    "2026-11-19 10:00:00");      /* before the window */
+	cap_row(src, "881002", "cap-m2@example.test", "cm:4", "failed",
+	    "2026-11-21 10:00:00");      /* never handed over */
+	cap_row(src, "881002", "cap-x@example.test", "cm:5", "delivered",
+	    "2026-11-21 10:00:00");      /* a member's, at the address */
+	cap_row(src, NULL, "cap-x@example.test", "cm:6", "submitted",
+	    "2026-11-22 10:00:00");
+	ok(store_outbox_marketing_sent_many(src, since, ask, 4, &cause) == 0,
+	    "%s: cap: four customers in one query (%s)", label,
+	    cause ? cause : "");
+	for (i = 0; i < 4; i++) {
+		one = -1;
+		store_outbox_marketing_sent(src, ask[i].member_id,
+		    ask[i].recipient, since, 0, &one, &cause);
+		same += one == ask[i].n;
+	}
+	ok(same == 4 && ask[0].n == 2 && ask[1].n == 1 && ask[2].n == 2 &&
+	    ask[3].n == 0, "%s: cap: each as asked alone (%d %d %d %d)",
+	    label, ask[0].n, ask[1].n, ask[2].n, ask[3].n);
+	free(cause);
 	store_test_exec(src, "DELETE FROM outbox");
 }
 
@@ -948,6 +1116,8 @@ test_engine(const char *label, struct conf_datasource *ds,
 	test_optout_many(src, label);
 	test_outbox_states(src, dialect, label);
 	test_outbox_batch(src, dialect, label);
+	test_outbox_record(src, dialect, label);
+	test_cap_many(src, label);
 
 	ok(store_test_exec(src,
 	    "INSERT INTO members (customer_no, registered_via, "
