@@ -31,7 +31,10 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "conf/conf.h"
+#include "msg/msg.h"
 #include "msg/smtp.h"
+#include "store/store.h"
 #include "util/util.h"
 #include "../tap.h"
 
@@ -59,6 +62,7 @@ struct srv {
 	int cut_data;           /* at DATA: 354, then FIN, and a RST to the
 				   body */
 	int no_utf8;            /* do not offer SMTPUTF8 */
+	int watch;              /* fill follow[] (20 ms a message) */
 	/* seen */
 	int conns, whole, split, early, rsets, auth_ok, tls;
 	atomic_int closed;      /* connections closed by the server */
@@ -68,6 +72,8 @@ struct srv {
 	int nmsg;
 	char rcpt[SRV_MSGS][64];
 	char mail[SRV_MSGS][128];       /* the MAIL FROM line of each */
+	int follow[SRV_MSGS];   /* 1: more came right after its end of
+				   data, before its reply */
 	struct strbuf body[SRV_MSGS];
 };
 
@@ -192,8 +198,10 @@ srv_data(struct conn *c, const char *mail, const char *rcpt, char *reply,
 	for (;;) {
 		if (c_line(c, line, sizeof line) == -1)
 			return -1;
-		if (strcmp(line, ".") == 0)
+		if (strcmp(line, ".") == 0) {
+			s->follow[k] = s->watch && c_more(c);
 			break;
+		}
 		sb_adds(&s->body[k], line[0] == '.' ? line + 1 : line);
 		sb_adds(&s->body[k], "\r\n");
 	}
@@ -786,6 +794,81 @@ test_cut(SSL_CTX *ctx)
 	srv_free(&s);
 }
 
+/*
+ * A batch bigger than one part: the e-mail transport (mail.c) composes
+ * and sends about 4 MB at a time.  Five messages of 1.5 MB through it,
+ * one refused at the end of data in the first part, one at RCPT in the
+ * second: each sent once, in order, each outcome its own; the first
+ * part ends after the third message (nothing follows its end of data).
+ */
+static void
+test_parts(void)
+{
+	static const char *const to[] = { "ok1@kefu.test", "spam@kefu.test",
+	    "ok3@kefu.test", "bad@kefu.test", "ok5@kefu.test" };
+	struct srv s = { .pipelining = 1, .watch = 1 };
+	struct store_msg m[5];
+	struct msg_result r[5];
+	struct msg_env env = { 0 };
+	struct conf *cfg = NULL;
+	void *st = NULL;
+	char *text, *cause = NULL, *big, subj[5][16];
+	size_t i;
+
+	srv_start(&s);
+	text = xasprintf("[email]\nurl = smtp://127.0.0.1:%d\n"
+	    "from = shop@kefu.test\nstarttls = no\n", s.port);
+	if (conf_parse("/tmp/kefu-smtp-test.conf", text, &cfg, &cause) ==
+	    -1 || (env.cfg = cfg, msg_mail_ops.open(&env, &st, &cause)) ==
+	    -1) {
+		printf("Bail out! %s\n", cause);
+		exit(1);
+	}
+	free(text);
+	big = big_message(1536u << 10);
+	memset(m, 0, sizeof m);
+	for (i = 0; i < 5; i++) {
+		snprintf(subj[i], sizeof subj[i], "part test %zu", i + 1);
+		m[i].id = (int64_t)i + 1;
+		m[i].channel = (char *)"email";
+		m[i].recipient = (char *)to[i];
+		m[i].subject = subj[i];
+		m[i].body = big;
+		m[i].msg_class = (char *)"transactional";
+		m[i].attempts = 1;
+		m[i].max_attempts = 3;
+		m[i].parts = 1;
+	}
+	msg_mail_ops.send_many(st, m, 5, NULL, 0, r);
+	msg_mail_ops.close(st);
+	conf_free(cfg);
+	free(big);
+	srv_stop(&s);
+	ok(r[0].outcome == MSG_SENT && strcmp(r[0].remote_id, "Q1") == 0 &&
+	    r[2].outcome == MSG_SENT && strcmp(r[2].remote_id, "Q3") == 0 &&
+	    r[4].outcome == MSG_SENT && strcmp(r[4].remote_id, "Q4") == 0,
+	    "parts: 1, 3 and 5 sent, queued in order (%s %s %s)",
+	    r[0].remote_id, r[2].remote_id, r[4].remote_id);
+	ok(r[1].outcome == MSG_PERMFAIL && !r[1].down &&
+	    strncmp(r[1].detail, "554", 3) == 0,
+	    "parts: 2 refused at its end of data, its own (%s)", r[1].detail);
+	ok(r[3].outcome == MSG_PERMFAIL && !r[3].down &&
+	    strncmp(r[3].detail, "550", 3) == 0,
+	    "parts: 4 refused at RCPT in the second part (%s)", r[3].detail);
+	is_int(s.nmsg, 4, "parts: the server took 4 bodies");
+	ok(strcmp(s.rcpt[0], to[0]) == 0 && strcmp(s.rcpt[1], to[1]) == 0 &&
+	    strcmp(s.rcpt[2], to[2]) == 0 && strcmp(s.rcpt[3], to[4]) == 0,
+	    "parts: in order, none twice");
+	ok(strstr(sb_str(&s.body[3]), "Subject: part test 5") != NULL &&
+	    s.body[3].len > (1536u << 10), "parts: the last whole (%zu)",
+	    s.body[3].len);
+	ok(s.follow[0] && s.follow[1] && !s.follow[2] && !s.follow[3],
+	    "parts: two parts, the first of three messages (%d%d%d%d)",
+	    s.follow[0], s.follow[1], s.follow[2], s.follow[3]);
+	is_int(s.conns, 1, "parts: one connection");
+	srv_free(&s);
+}
+
 static void
 test_dots(void)
 {
@@ -995,6 +1078,7 @@ main(void)
 	test_redo_ehlo(1);
 	test_cut(NULL);
 	test_dots();
+	test_parts();
 	test_auth("PLAIN LOGIN", "PLAIN");
 	test_auth("LOGIN", "LOGIN");
 	test_auth_refused();
