@@ -34,6 +34,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <glib.h>
+
 #include "msg/smtp.h"
 #include "util/util.h"
 
@@ -510,6 +512,8 @@ smtp_ehlo(struct smtp *s, int *code, char **cause)
 			s->ext |= SMTP_EXT_STARTTLS;
 		else if (strcmp(line, "8BITMIME") == 0)
 			s->ext |= SMTP_EXT_8BITMIME;
+		else if (strcmp(line, "SMTPUTF8") == 0)
+			s->ext |= SMTP_EXT_SMTPUTF8;
 		else if (str_prefix(line, "SIZE"))
 			s->ext |= SMTP_EXT_SIZE;
 		else if (str_prefix(line, "AUTH ") ||
@@ -656,16 +660,127 @@ smtp_addr_ok(const char *a)
 	return a != NULL && a[strcspn(a, "\r\n<>")] == '\0';
 }
 
-/* MAIL, RCPT, DATA of t into s->out. */
-static void
-smtp_envelope(struct smtp *s, const struct smtp_txn *t)
+/*
+ * Addresses beyond ASCII (RFC 6531, SMTPUTF8).  A server that offers
+ * SMTPUTF8 takes them as they are, MAIL FROM then saying SMTPUTF8.  To
+ * one that does not, a domain goes as IDNA A-labels (xn--..., RFC 5891)
+ * by GLib's g_hostname_to_ascii -- GLib is linked already for GMime, so
+ * no IDN library is added -- and a name before the @ beyond ASCII cannot
+ * go at all: that message alone is refused, 553, saying why.
+ */
+
+/* 1 when a holds a byte beyond ASCII. */
+static int
+smtp_8bit(const char *a)
 {
-	sb_addf(&s->out, "MAIL FROM:<%s>", t->from);
+	for (; *a != '\0'; a++)
+		if ((unsigned char)*a >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* 1 when t goes with SMTPUTF8. */
+static int
+smtp_utf8(const struct smtp *s, const struct smtp_txn *t)
+{
+	return (s->ext & SMTP_EXT_SMTPUTF8) &&
+	    (smtp_8bit(t->from) || smtp_8bit(t->rcpt));
+}
+
+/*
+ * a as the server can take it into s->out: as it is, or with its domain
+ * in A-labels (smtp_intl has refused what cannot be).
+ */
+static void
+smtp_addr_put(struct smtp *s, const char *a)
+{
+	const char *at = strrchr(a, '@');
+	char *ace;
+
+	if ((s->ext & SMTP_EXT_SMTPUTF8) || !smtp_8bit(a) || at == NULL ||
+	    (ace = g_hostname_to_ascii(at + 1)) == NULL) {
+		sb_adds(&s->out, a);
+		return;
+	}
+	sb_add(&s->out, a, (size_t)(at + 1 - a));
+	sb_adds(&s->out, ace);
+	g_free(ace);
+}
+
+/* Why a cannot go to a server without SMTPUTF8, or NULL when it can. */
+static const char *
+smtp_intl_why(const char *a)
+{
+	const char *at = strrchr(a, '@'), *p;
+	char *ace;
+
+	if (!smtp_8bit(a))
+		return NULL;
+	if (at == NULL)
+		return "beyond ASCII";
+	for (p = a; p < at; p++)
+		if ((unsigned char)*p >= 0x80)
+			return "a name before the @ beyond ASCII";
+	if ((ace = g_hostname_to_ascii(at + 1)) == NULL)
+		return "a domain that is no valid international domain name";
+	g_free(ace);
+	return NULL;
+}
+
+/* Refuse the messages whose addresses the server cannot take (553). */
+static void
+smtp_intl(struct smtp *s, struct smtp_txn *t, size_t n)
+{
+	const char *why, *a;
+	size_t i;
+
+	if (s->ext & SMTP_EXT_SMTPUTF8)
+		return;
+	for (i = 0; i < n; i++) {
+		if (t[i].code != 0)
+			continue;
+		a = t[i].from;
+		if ((why = smtp_intl_why(a)) == NULL &&
+		    (why = smtp_intl_why(a = t[i].rcpt)) == NULL)
+			continue;
+		t[i].code = 553;
+		snprintf(t[i].reply, sizeof t[i].reply, "kefu: the server does "
+		    "not offer SMTPUTF8, needed for %.200s (%s)", a, why);
+	}
+}
+
+/* The MAIL command of t into s->out, without its line end. */
+static void
+smtp_mail(struct smtp *s, const struct smtp_txn *t)
+{
+	sb_adds(&s->out, "MAIL FROM:<");
+	smtp_addr_put(s, t->from);
+	sb_addc(&s->out, '>');
 	if (s->ext & SMTP_EXT_SIZE)
 		sb_addf(&s->out, " SIZE=%zu", t->len);
 	if (s->ext & SMTP_EXT_8BITMIME)
 		sb_adds(&s->out, " BODY=8BITMIME");
-	sb_addf(&s->out, "\r\nRCPT TO:<%s>\r\nDATA\r\n", t->rcpt);
+	if (smtp_utf8(s, t))
+		sb_adds(&s->out, " SMTPUTF8");
+}
+
+/* The RCPT command of t into s->out, with its line end. */
+static void
+smtp_rcpt(struct smtp *s, const struct smtp_txn *t)
+{
+	sb_adds(&s->out, "RCPT TO:<");
+	smtp_addr_put(s, t->rcpt);
+	sb_adds(&s->out, ">\r\n");
+}
+
+/* MAIL, RCPT, DATA of t into s->out. */
+static void
+smtp_envelope(struct smtp *s, const struct smtp_txn *t)
+{
+	smtp_mail(s, t);
+	sb_adds(&s->out, "\r\n");
+	smtp_rcpt(s, t);
+	sb_adds(&s->out, "DATA\r\n");
 }
 
 /* t's bytes dot-stuffed, lines ended CRLF, then the end of data. */
@@ -890,11 +1005,7 @@ smtp_lockstep(struct smtp *s, struct smtp_txn *t, size_t n, unsigned *got)
 	int code;
 
 	for (i = smtp_next(t, n, 0); i < n; i = smtp_next(t, n, i + 1)) {
-		sb_addf(&s->out, "MAIL FROM:<%s>", t[i].from);
-		if (s->ext & SMTP_EXT_SIZE)
-			sb_addf(&s->out, " SIZE=%zu", t[i].len);
-		if (s->ext & SMTP_EXT_8BITMIME)
-			sb_adds(&s->out, " BODY=8BITMIME");
+		smtp_mail(s, &t[i]);
 		sb_adds(&s->out, "\r\n");
 		if ((code = smtp_step(s, &t[i], got)) == -1)
 			return -1;
@@ -902,7 +1013,7 @@ smtp_lockstep(struct smtp *s, struct smtp_txn *t, size_t n, unsigned *got)
 			smtp_decide(s, &t[i], code);
 			continue;
 		}
-		sb_addf(&s->out, "RCPT TO:<%s>\r\n", t[i].rcpt);
+		smtp_rcpt(s, &t[i]);
 		if ((code = smtp_step(s, &t[i], got)) == -1)
 			return -1;
 		if (code / 100 == 2) {
@@ -980,6 +1091,7 @@ retry:
 		free(cause);
 		return 0;
 	}
+	smtp_intl(s, t, n);
 	got = 0;
 	rc = s->ext & SMTP_EXT_PIPELINING ? smtp_pipelined(s, t, n, &got) :
 	    smtp_lockstep(s, t, n, &got);

@@ -869,6 +869,67 @@ test_parts(void)
 	srv_free(&s);
 }
 
+/*
+ * Addresses beyond ASCII (RFC 6531).  A server offering SMTPUTF8 gets
+ * them as they are, MAIL FROM saying SMTPUTF8 (only for those); one
+ * without it gets the domain in A-labels, and a name before the @
+ * beyond ASCII is refused for that message alone, saying why.
+ */
+static void
+test_utf8(void)
+{
+	static const char *const rc[] = { "王芳@例子.中国", "ok2@kefu.test",
+	    "wang@例子.中国", "王芳@kefu.test", "ok5@kefu.test", "x@\xff.cn" };
+	struct srv s = { .pipelining = 1 };
+	struct smtp_txn t[6];
+	struct smtp *c;
+
+	srv_start(&s);
+	c = client(&s, "smtp", "no", 0, NULL);
+	txns(t, 3, rc);
+	t[2].from = "商店@kefu.test";
+	is_int(smtp_send_many(c, t, 3), 3, "SMTPUTF8 offered: all taken");
+	ok(smtp_extensions(c) & SMTP_EXT_SMTPUTF8, "SMTPUTF8 seen");
+	smtp_free(c);
+	srv_stop(&s);
+	is_str(s.rcpt[0], "王芳@例子.中国", "SMTPUTF8: the address as it is");
+	is_str(s.mail[0], "MAIL FROM:<shop@kefu.test> SIZE=25 BODY=8BITMIME "
+	    "SMTPUTF8",
+	    "SMTPUTF8: MAIL FROM says SMTPUTF8");
+	ok(strstr(s.mail[1], "SMTPUTF8") == NULL,
+	    "SMTPUTF8: not for an ASCII message (%s)", s.mail[1]);
+	is_str(s.mail[2], "MAIL FROM:<商店@kefu.test> SIZE=25 BODY=8BITMIME "
+	    "SMTPUTF8",
+	    "SMTPUTF8: a sender beyond ASCII too");
+	srv_free(&s);
+
+	memset(&s, 0, sizeof s);
+	s.pipelining = 1;
+	s.no_utf8 = 1;
+	srv_start(&s);
+	c = client(&s, "smtp", "no", 0, NULL);
+	txns(t, 6, rc);
+	is_int(smtp_send_many(c, t, 6), 3, "no SMTPUTF8: 3 of 6 taken");
+	ok(t[0].code == 553 && !t[0].down && t[3].code == 553 &&
+	    !t[3].down, "no SMTPUTF8: a name beyond ASCII refused for good");
+	is_str(t[3].reply, "kefu: the server does not offer SMTPUTF8, needed "
+	    "for 王芳@kefu.test (a name before the @ beyond ASCII)",
+	    "no SMTPUTF8: ... saying why");
+	ok(t[5].code == 553 && strstr(t[5].reply, "no valid international "
+	    "domain name") != NULL, "no SMTPUTF8: a domain not UTF-8 refused");
+	ok(t[1].code == 250 && t[2].code == 250 && t[4].code == 250,
+	    "no SMTPUTF8: the others taken");
+	smtp_free(c);
+	srv_stop(&s);
+	is_int(s.nmsg, 3, "no SMTPUTF8: the server has 3");
+	is_str(s.rcpt[1], "wang@xn--fsqu00a.xn--fiqs8s",
+	    "no SMTPUTF8: an international domain in A-labels");
+	ok(strstr(sb_str(&s.wire), "SMTPUTF8") == NULL &&
+	    strstr(sb_str(&s.wire), "王芳") == NULL,
+	    "no SMTPUTF8: neither SMTPUTF8 nor the refused name sent");
+	srv_free(&s);
+}
+
 static void
 test_dots(void)
 {
@@ -1079,6 +1140,7 @@ main(void)
 	test_cut(NULL);
 	test_dots();
 	test_parts();
+	test_utf8();
 	test_auth("PLAIN LOGIN", "PLAIN");
 	test_auth("LOGIN", "LOGIN");
 	test_auth_refused();
