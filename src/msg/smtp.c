@@ -155,6 +155,7 @@ smtp_drop(struct smtp *s)
 	s->fd = -1;
 	s->in_off = s->in_len = 0;
 	sb_reset(&s->out);
+	s->dot_i = 0;
 }
 
 /* Lost: remember why in s->err, drop the connection, -1. */
@@ -849,7 +850,7 @@ smtp_gone(struct smtp *s, struct smtp_txn *t, size_t n)
 {
 	size_t i;
 
-	if (s->cut != 0)
+	if (s->cut != 0 && s->cut <= n)
 		t[s->cut - 1].unknown = 0;      /* its end of data never went */
 	for (i = 0; i < n; i++) {
 		if (t[i].code != 0)

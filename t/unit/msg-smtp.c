@@ -405,8 +405,9 @@ srv_run(void *arg)
 	return NULL;
 }
 
+/* The listening socket, s->port set (no thread yet). */
 static void
-srv_start(struct srv *s)
+srv_listen(struct srv *s)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof sa;
@@ -420,6 +421,12 @@ srv_start(struct srv *s)
 		exit(1);
 	}
 	s->port = ntohs(sa.sin_port);
+}
+
+static void
+srv_start(struct srv *s)
+{
+	srv_listen(s);
 	pthread_create(&s->th, NULL, srv_run, s);
 }
 
@@ -761,7 +768,9 @@ test_cut(SSL_CTX *ctx)
 
 	s.implicit = ctx != NULL;
 	s.ctx = ctx;
-	srv_start(&s);
+	/* fork before the server's thread: a child forked while another
+	   thread holds the allocator's lock (ASan's) would hang */
+	srv_listen(&s);
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
 		signal(SIGPIPE, SIG_DFL);
@@ -779,6 +788,7 @@ test_cut(SSL_CTX *ctx)
 		free(big);
 		_exit(bad);
 	}
+	pthread_create(&s.th, NULL, srv_run, &s);
 	while (waitpid(pid, &st, 0) == -1)
 		;
 	srv_stop(&s);
