@@ -39,6 +39,9 @@ def facts(path):
     add("list-unsubscribe-post", msg.get("list-unsubscribe-post", "-"))
     received = " ".join(str(r) for r in msg.get_all("received", []))
     add("esmtps", "yes" if "ESMTPS" in received else "no")
+    # RFC 6531: Postfix writes "with UTF8ESMTP(S)" after SMTPUTF8
+    add("smtputf8", "yes" if "UTF8SMTP" in received or
+        "UTF8ESMTP" in received else "no")
     add("shape", shape(msg))
     head = raw.split(b"\r\n\r\n" if b"\r\n\r\n" in raw else b"\n\n", 1)[0]
     # The fields kefu writes (and their folded lines); libcurl writes the

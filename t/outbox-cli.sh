@@ -1,8 +1,10 @@
 #!/bin/sh
 # outbox-cli.sh: `kefu outbox list|show|retry|cancel|send` on a SQLite
 # store: what they print, their exit status, an SMTP server that cannot
-# be reached (a temporary failure, no password in the output), and an
-# opted-out recipient suppressed at send time.  No mail server needed.
+# be reached (a temporary failure, no password in the output), an
+# opted-out recipient suppressed at send time, and an smtps server that
+# drops the connection mid-DATA (t/smtps-cut.py) with SIGPIPE at its
+# default.  No mail server needed.
 tap_name=outbox-cli
 . "$(dirname "$0")/tap.sh"
 
@@ -24,7 +26,7 @@ connect = Driver=SQLite3;Database=$tmp/var/kefu.db
 [suppress]
 quiet-marketing = none
 [email]
-url = smtp://127.0.0.1:1
+url = ${url:-smtp://127.0.0.1:1}
 timeout = 5s
 user = shop
 password = sekrit-smtp
@@ -114,4 +116,36 @@ run 1 "no 'from' address" "send without [email] from" -- outbox send --once
 mkconf "starttls = maybe"
 run 1 "kefu.conf:1[0-9]: .*starttls" "a bad starttls is refused with its line" \
     -- outbox list
+
+# smtps, the connection dropped after DATA's 354 (FIN, then a reset to
+# the body): kefu outbox send, SIGPIPE at its default (env(1) undoes an
+# inherited SIG_IGN), reports the message to retry and does not die
+# leaving it submitting.  Before the fix this run survived here all the
+# same but left the message unknown; the death by SIGPIPE itself is
+# shown in t/unit/msg-smtp (test_cut).
+if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+    -nodes -days 2 -subj /CN=localhost -keyout "$tmp/key.pem" \
+    -out "$tmp/cert.pem" >/dev/null 2>&1 &&
+    env --default-signal=PIPE true 2>/dev/null; then
+	python3 "$KEFU_SRCDIR/t/smtps-cut.py" "$tmp/cert.pem" "$tmp/key.pem" \
+	    "$tmp" &
+	gw=$!
+	tap_wait 10 test -s "$tmp/port"
+	url="smtps://127.0.0.1:$(cat "$tmp/port")"
+	mkconf "from = shop@kefu.test
+tls-verify = no"
+	sql "$q ('email', 'cut@kefu.test', 'Big', hex(zeroblob(2097152)), 'transactional', 'k:5', 'queued', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+	exits 0 "smtps dropped mid-DATA, SIGPIPE at its default: kefu outbox \
+send reports, does not die" env --default-signal=PIPE "$kefu" -c "$conf" \
+	    outbox send --once
+	has "0 submitted, 1 to retry" "$tmp/out" "... the message to retry"
+	check "$(test -s "$tmp/cut"; echo $?)" "... the server did drop it"
+	run 0 "^state: *queued" "the message is queued again" -- outbox show 5
+	has "^last error: .*lost while writing" "$tmp/out" \
+	    "... saying the connection was lost"
+	kill "$gw" 2>/dev/null
+	wait "$gw" 2>/dev/null
+else
+	skip "openssl or env --default-signal missing"
+fi
 tap_done

@@ -101,6 +101,7 @@ TESTS += t/unit/msg-http
 t_unit_msg_http_SOURCES = t/unit/msg-http.c t/tap.h
 t_unit_msg_http_LDADD = $(KEFU_LIBS)
 EXTRA_DIST += t/http-gw.py
+EXTRA_DIST += t/smtps-cut.py
 
 ## The check at the moment of sending, rule by rule and through a worker.
 check_PROGRAMS += t/unit/msg-suppress

@@ -6,7 +6,10 @@
  * the server offers PIPELINING: a message's body goes in the same write
  * as the next message's MAIL, RCPT and DATA, so a message costs one wait
  * for the server.  Without PIPELINING the same transactions go in lock
- * step.  Every message gets its own outcome.  Nothing here logs; the
+ * step.  Every message gets its own outcome.  Addresses beyond ASCII
+ * (RFC 6531): as they are with SMTPUTF8 when the server offers it, else
+ * the domain as IDNA A-labels (punycode) and a name before the @ beyond
+ * ASCII refused for that message alone (553).  Nothing here logs; the
  * password is in no reply, cause or log.
  */
 #ifndef KEFU_SMTP_H
@@ -65,6 +68,7 @@ void smtp_free(struct smtp *s);
 #define SMTP_EXT_SIZE           0x08
 #define SMTP_EXT_AUTH_PLAIN     0x10
 #define SMTP_EXT_AUTH_LOGIN     0x20
+#define SMTP_EXT_SMTPUTF8       0x40    /* RFC 6531 */
 unsigned smtp_extensions(const struct smtp *s);
 /* 1 while connected over TLS. */
 int smtp_tls(const struct smtp *s);

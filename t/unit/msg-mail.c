@@ -190,6 +190,14 @@ fake_stop(struct fake *f)
 
 /* ---- the store, the configuration, the worker ---- */
 
+static int64_t queue(struct db_source *, const char *, const char *,
+    const char *, const char *, const char *, const char *);
+static int work(struct db_source *, struct conf *, struct msg_stats *);
+static const char *fact(int64_t, const char *);
+static int arrived(int64_t);
+static void parse_maildir(const int64_t *, size_t);
+static void test_utf8(struct db_source *, struct conf *);
+
 static struct db_source *
 open_store(struct conf *conf)
 {
@@ -1029,6 +1037,9 @@ test_mail(const char *url)
 	is_str(fact(notice, "shape"), "multipart/mixed(text/plain)",
 	    "the notice is text only");
 	is_str(fact(special, "esmtps"), "yes", "sent over STARTTLS");
+	is_str(fact(special, "smtputf8"), "no", "an ASCII address: no "
+	    "SMTPUTF8");
+	test_utf8(src, conf);
 
 	/* 4xx: queued again with back-off; 5xx: failed for good. */
 	if (fake_start(&f451, "451 4.7.1 greylisted, try again later",
@@ -1123,6 +1134,26 @@ out:
 	if (system(s) != 0)
 		tap_diag("%s failed", s);
 	free(s);
+}
+
+/* A name before the @ beyond ASCII, to Postfix (it offers SMTPUTF8). */
+static void
+test_utf8(struct db_source *src, struct conf *conf)
+{
+	struct msg_stats st;
+	int64_t id;
+	char *to;
+
+	id = queue(src, "王芳", NULL, "transactional", "SMTPUTF8",
+	    "你好", NULL);
+	ok(work(src, conf, &st) == 0 && st.sent == 1, "to 王芳@: submitted");
+	parse_maildir(&id, 1);
+	is_int(arrived(id), 1, "to 王芳@: arrived once");
+	is_str(fact(id, "smtputf8"), "yes", "to 王芳@: by SMTPUTF8 (Postfix's "
+	    "Received: says UTF8ESMTP)");
+	to = xasprintf("%s-王芳@kefu.test", tag);
+	is_str(fact(id, "to"), to, "to 王芳@: the address whole");
+	free(to);
 }
 
 static void

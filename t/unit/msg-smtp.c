@@ -5,13 +5,17 @@
  * before any is answered, one read a message), a server without
  * PIPELINING refuses a command sent before its previous reply; a refused
  * RCPT among five messages, 452, 554 at the end of data, 421 and a close
- * mid-batch, a close while idle; dot-stuffing; multi-line replies; AUTH
+ * mid-batch, a close while idle; a kept connection dropped (FIN or RST)
+ * at the next batch's first write, a new one closed after EHLO: the
+ * batch once more, each message once; a close mid-DATA over TLS with
+ * SIGPIPE at its default; dot-stuffing; multi-line replies; AUTH
  * PLAIN and LOGIN with the password in no reply; STARTTLS with a
  * self-signed certificate (made here by openssl), verified or not.
  */
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -27,7 +31,10 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include "conf/conf.h"
+#include "msg/msg.h"
 #include "msg/smtp.h"
+#include "store/store.h"
 #include "util/util.h"
 #include "../tap.h"
 
@@ -47,6 +54,15 @@ struct srv {
 	int implicit;           /* TLS from the start (smtps) */
 	SSL_CTX *ctx;
 	int idle_close;         /* close after this many messages */
+	int rst;                /* closing: a reset (RST), not a FIN */
+	int drop_at;            /* on the first connection, drop it at the
+				   MAIL after this many messages, unread */
+	int ehlo_close;         /* close after EHLO on the first this many
+				   connections */
+	int cut_data;           /* at DATA: 354, then FIN, and a RST to the
+				   body */
+	int no_utf8;            /* do not offer SMTPUTF8 */
+	int watch;              /* fill follow[] (20 ms a message) */
 	/* seen */
 	int conns, whole, split, early, rsets, auth_ok, tls;
 	atomic_int closed;      /* connections closed by the server */
@@ -55,6 +71,9 @@ struct srv {
 	struct strbuf wire;     /* every byte received after TLS */
 	int nmsg;
 	char rcpt[SRV_MSGS][64];
+	char mail[SRV_MSGS][128];       /* the MAIL FROM line of each */
+	int follow[SRV_MSGS];   /* 1: more came right after its end of
+				   data, before its reply */
 	struct strbuf body[SRV_MSGS];
 };
 
@@ -63,6 +82,7 @@ struct conn {
 	struct srv *s;
 	int fd;
 	SSL *ssl;
+	int cut;                /* closed under TLS: no close_notify */
 	char buf[65536];
 	size_t off, len;
 };
@@ -167,7 +187,8 @@ b64dec(const char *in, char *out, size_t size)
 
 /* The message's data up to ".", un-dot-stuffed, into the next slot. */
 static int
-srv_data(struct conn *c, const char *rcpt, char *reply, size_t size)
+srv_data(struct conn *c, const char *mail, const char *rcpt, char *reply,
+    size_t size)
 {
 	struct srv *s = c->s;
 	char line[4096];
@@ -177,12 +198,15 @@ srv_data(struct conn *c, const char *rcpt, char *reply, size_t size)
 	for (;;) {
 		if (c_line(c, line, sizeof line) == -1)
 			return -1;
-		if (strcmp(line, ".") == 0)
+		if (strcmp(line, ".") == 0) {
+			s->follow[k] = s->watch && c_more(c);
 			break;
+		}
 		sb_adds(&s->body[k], line[0] == '.' ? line + 1 : line);
 		sb_adds(&s->body[k], "\r\n");
 	}
 	snprintf(s->rcpt[k], sizeof s->rcpt[k], "%s", rcpt);
+	snprintf(s->mail[k], sizeof s->mail[k], "%s", mail);
 	s->nmsg++;
 	if (strncmp(rcpt, "spam@", 5) == 0)
 		snprintf(reply, size, "554 5.7.1 this looks like spam\r\n");
@@ -252,7 +276,8 @@ srv_ehlo(struct conn *c)
 		sb_adds(&sb, "250-STARTTLS\r\n");
 	if (s->auth != NULL)
 		sb_addf(&sb, "250-AUTH %s\r\n", s->auth);
-	sb_adds(&sb, "250-8BITMIME\r\n250 SMTPUTF8\r\n");
+	sb_adds(&sb, s->no_utf8 ? "250 8BITMIME\r\n" :
+	    "250-8BITMIME\r\n250 SMTPUTF8\r\n");
 	c_say(c, sb_str(&sb));
 	sb_free(&sb);
 }
@@ -262,7 +287,7 @@ static void
 srv_session(struct conn *c)
 {
 	struct srv *s = c->s;
-	char line[1024], rcpt[64] = "", reply[256];
+	char line[1024], rcpt[64] = "", reply[256], from[128] = "";
 	int mail = 0, taken = 0;
 
 	if (s->implicit && srv_tls(c) == -1)
@@ -276,8 +301,11 @@ srv_session(struct conn *c)
 			    "the last one\r\n");
 			continue;
 		}
-		if (strncasecmp(line, "EHLO ", 5) == 0)
+		if (strncasecmp(line, "EHLO ", 5) == 0) {
 			srv_ehlo(c);
+			if (s->conns <= s->ehlo_close)
+				return;
+		}
 		else if (strcasecmp(line, "STARTTLS") == 0 && s->starttls) {
 			c_say(c, "220 2.0.0 Ready to start TLS\r\n");
 			if (srv_tls(c) == -1)
@@ -285,6 +313,10 @@ srv_session(struct conn *c)
 		} else if (strncasecmp(line, "AUTH ", 5) == 0)
 			srv_auth(c, line + 5);
 		else if (strncasecmp(line, "MAIL FROM:", 10) == 0) {
+			if (s->drop_at && s->conns == 1 &&
+			    taken == s->drop_at)
+				return;         /* as if closed while idle */
+			snprintf(from, sizeof from, "%.100s", line);
 			if (c_ahead(c, "RCPT TO:") && c_ahead(c, "DATA\r\n"))
 				s->whole++;
 			else
@@ -316,11 +348,17 @@ srv_session(struct conn *c)
 				continue;
 			}
 			c_say(c, "354 End data with <CR><LF>.<CR><LF>\r\n");
-			if (srv_data(c, rcpt, reply, sizeof reply) == -1)
+			if (s->cut_data) {
+				/* FIN now; the body then meets a RST */
+				shutdown(c->fd, SHUT_WR);
+				c->cut = 1;
+				return;
+			}
+			if (srv_data(c, from, rcpt, reply, sizeof reply) == -1)
 				return;
 			c_say(c, reply);
 			mail = 0;
-			if (s->idle_close && ++taken == s->idle_close)
+			if (++taken == s->idle_close)
 				return;
 		} else if (strcasecmp(line, "RSET") == 0) {
 			s->rsets++;
@@ -352,9 +390,14 @@ srv_run(void *arg)
 		c->fd = fd;
 		srv_session(c);
 		if (c->ssl != NULL) {
-			SSL_shutdown(c->ssl);
+			if (!c->cut)
+				SSL_shutdown(c->ssl);
 			SSL_free(c->ssl);
 		}
+		if (s->rst)
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){
+			    .l_onoff = 1, .l_linger = 0 },
+			    sizeof(struct linger));
 		close(fd);
 		atomic_fetch_add(&s->closed, 1);
 		free(c);
@@ -362,8 +405,9 @@ srv_run(void *arg)
 	return NULL;
 }
 
+/* The listening socket, s->port set (no thread yet). */
 static void
-srv_start(struct srv *s)
+srv_listen(struct srv *s)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof sa;
@@ -377,6 +421,12 @@ srv_start(struct srv *s)
 		exit(1);
 	}
 	s->port = ntohs(sa.sin_port);
+}
+
+static void
+srv_start(struct srv *s)
+{
+	srv_listen(s);
 	pthread_create(&s->th, NULL, srv_run, s);
 }
 
@@ -597,6 +647,299 @@ test_idle_close(void)
 	srv_free(&s);
 }
 
+/*
+ * The server drops the connection kefu keeps between batches (FIN or
+ * RST) but only when the next batch's first MAIL comes: the batch goes
+ * again, whole, on a new connection; each message once, in order.
+ */
+static void
+test_redo_reused(int rst)
+{
+	static const char *const rc[] = { "b1@kefu.test", "b2@kefu.test",
+	    "b3@kefu.test" };
+	struct srv s = { .pipelining = 1, .drop_at = 2, .rst = rst };
+	const char *how = rst ? "RST" : "FIN";
+	struct smtp_txn t[3];
+	struct smtp *c;
+
+	srv_start(&s);
+	c = client(&s, "smtp", "no", 0, NULL);
+	txns(t, 2, NULL);
+	is_int(smtp_send_many(c, t, 2), 2, "redo %s: first batch", how);
+	txns(t, 3, rc);
+	is_int(smtp_send_many(c, t, 3), 3, "redo %s: dropped at the next "
+	    "MAIL, the batch goes all the same", how);
+	ok(t[0].code == 250 && t[1].code == 250 && t[2].code == 250 &&
+	    !t[0].down && !t[1].down && !t[2].down && !t[0].unknown,
+	    "redo %s: each answered 250", how);
+	ok(strcmp(t[0].queue_id, "Q3") == 0 &&
+	    strcmp(t[1].queue_id, "Q4") == 0 &&
+	    strcmp(t[2].queue_id, "Q5") == 0, "redo %s: queued in order "
+	    "(%s %s %s)", how, t[0].queue_id, t[1].queue_id, t[2].queue_id);
+	smtp_free(c);
+	srv_stop(&s);
+	is_int(s.conns, 2, "redo %s: on a second connection", how);
+	is_int(s.nmsg, 5, "redo %s: the server has 5 messages", how);
+	ok(srv_count(&s, "b1@kefu.test") == 1 &&
+	    srv_count(&s, "b2@kefu.test") == 1 &&
+	    srv_count(&s, "b3@kefu.test") == 1 &&
+	    strcmp(s.rcpt[2], "b1@kefu.test") == 0 &&
+	    strcmp(s.rcpt[4], "b3@kefu.test") == 0,
+	    "redo %s: none twice, none lost, in order", how);
+	srv_free(&s);
+}
+
+/*
+ * A new connection closed (FIN or RST) after the greeting and EHLO,
+ * before the first MAIL: nothing can have been taken, so the batch goes
+ * once more on another; a server that always does it gets two tries.
+ */
+static void
+test_redo_ehlo(int rst)
+{
+	struct srv s = { .pipelining = 1, .ehlo_close = 1, .rst = rst };
+	const char *how = rst ? "RST" : "FIN";
+	struct smtp_txn t[3];
+	struct smtp *c;
+
+	srv_start(&s);
+	c = client(&s, "smtp", "no", 0, NULL);
+	txns(t, 3, NULL);
+	is_int(smtp_send_many(c, t, 3), 3, "closed after EHLO (%s): the "
+	    "batch goes on a second connection", how);
+	ok(strcmp(t[0].queue_id, "Q1") == 0 &&
+	    strcmp(t[2].queue_id, "Q3") == 0 && !t[0].unknown,
+	    "closed after EHLO (%s): in order", how);
+	smtp_free(c);
+	srv_stop(&s);
+	is_int(s.conns, 2, "closed after EHLO (%s): two connections", how);
+	is_int(s.nmsg, 3, "closed after EHLO (%s): each once", how);
+	srv_free(&s);
+
+	memset(&s, 0, sizeof s);
+	s.pipelining = 1;
+	s.ehlo_close = 99;
+	s.rst = rst;
+	srv_start(&s);
+	c = client(&s, "smtp", "no", 0, NULL);
+	txns(t, 3, NULL);
+	is_int(smtp_send_many(c, t, 3), 0, "always closed after EHLO (%s): "
+	    "none taken", how);
+	ok(t[0].code == 0 && t[0].down && !t[0].unknown && t[2].down &&
+	    !t[2].unknown, "always closed after EHLO (%s): down, to be sent "
+	    "later", how);
+	smtp_free(c);
+	srv_stop(&s);
+	is_int(s.conns, 2, "always closed after EHLO (%s): tried twice", how);
+	is_int(s.nmsg, 0, "always closed after EHLO (%s): nothing taken",
+	    how);
+	srv_free(&s);
+}
+
+/* A message of about size bytes (CRLF lines of 78). */
+static char *
+big_message(size_t size)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_adds(&sb, "Subject: big\r\n\r\n");
+	while (sb.len < size)
+		sb_adds(&sb, "0123456789012345678901234567890123456789"
+		    "012345678901234567890123456789012345\r\n");
+	return sb_steal(&sb);
+}
+
+/*
+ * The server answers DATA 354, then closes (FIN) and resets the body
+ * that follows: in a child with SIGPIPE at its default disposition
+ * (as in `kefu outbox`), the body's write must end in an outcome, not
+ * death; the message was cut short, so it is down, not unknown.
+ */
+static void
+test_cut(SSL_CTX *ctx)
+{
+	struct srv s = { .pipelining = 1, .cut_data = 1 };
+	const char *how = ctx != NULL ? "smtps" : "smtp";
+	struct smtp_txn t[2];
+	struct smtp *c;
+	char *big;
+	pid_t pid;
+	int st = 0, bad;
+
+	s.implicit = ctx != NULL;
+	s.ctx = ctx;
+	/* fork before the server's thread: a child forked while another
+	   thread holds the allocator's lock (ASan's) would hang */
+	srv_listen(&s);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		c = client(&s, how, "no", 0, NULL);
+		txns(t, 2, NULL);
+		big = big_message(4u << 20);
+		t[0].data = big;
+		t[0].len = strlen(big);
+		bad = smtp_send_many(c, t, 2) != 0;
+		bad |= (t[0].code != 0 || !t[0].down) << 1;
+		bad |= t[0].unknown << 2;
+		bad |= (!t[1].down || t[1].unknown) << 3;
+		bad |= (strstr(t[0].reply, "lost while writing") == NULL) << 4;
+		smtp_free(c);
+		free(big);
+		_exit(bad);
+	}
+	pthread_create(&s.th, NULL, srv_run, &s);
+	while (waitpid(pid, &st, 0) == -1)
+		;
+	srv_stop(&s);
+	ok(WIFEXITED(st), "%s: closed mid-DATA with SIGPIPE at its default: "
+	    "an outcome, not death (%s %d)", how, WIFSIGNALED(st) ?
+	    "killed by signal" : "exit", WIFSIGNALED(st) ? WTERMSIG(st) :
+	    WEXITSTATUS(st));
+	ok(WIFEXITED(st) && (WEXITSTATUS(st) & ~4) == 0, "%s: the message "
+	    "and the next down, the cause said (%d)", how,
+	    WEXITSTATUS(st));
+	ok(WIFEXITED(st) && (WEXITSTATUS(st) & 4) == 0, "%s: cut short, "
+	    "so not unknown (it can be sent again)", how);
+	srv_free(&s);
+}
+
+/*
+ * A batch bigger than one part: the e-mail transport (mail.c) composes
+ * and sends about 4 MB at a time.  Five messages of 1.5 MB through it,
+ * one refused at the end of data in the first part, one at RCPT in the
+ * second: each sent once, in order, each outcome its own; the first
+ * part ends after the third message (nothing follows its end of data).
+ */
+static void
+test_parts(void)
+{
+	static const char *const to[] = { "ok1@kefu.test", "spam@kefu.test",
+	    "ok3@kefu.test", "bad@kefu.test", "ok5@kefu.test" };
+	struct srv s = { .pipelining = 1, .watch = 1 };
+	struct store_msg m[5];
+	struct msg_result r[5];
+	struct msg_env env = { 0 };
+	struct conf *cfg = NULL;
+	void *st = NULL;
+	char *text, *cause = NULL, *big, subj[5][16];
+	size_t i;
+
+	srv_start(&s);
+	text = xasprintf("[email]\nurl = smtp://127.0.0.1:%d\n"
+	    "from = shop@kefu.test\nstarttls = no\n", s.port);
+	if (conf_parse("/tmp/kefu-smtp-test.conf", text, &cfg, &cause) ==
+	    -1 || (env.cfg = cfg, msg_mail_ops.open(&env, &st, &cause)) ==
+	    -1) {
+		printf("Bail out! %s\n", cause);
+		exit(1);
+	}
+	free(text);
+	big = big_message(1536u << 10);
+	memset(m, 0, sizeof m);
+	for (i = 0; i < 5; i++) {
+		snprintf(subj[i], sizeof subj[i], "part test %zu", i + 1);
+		m[i].id = (int64_t)i + 1;
+		m[i].channel = (char *)"email";
+		m[i].recipient = (char *)to[i];
+		m[i].subject = subj[i];
+		m[i].body = big;
+		m[i].msg_class = (char *)"transactional";
+		m[i].attempts = 1;
+		m[i].max_attempts = 3;
+		m[i].parts = 1;
+	}
+	msg_mail_ops.send_many(st, m, 5, NULL, 0, r);
+	msg_mail_ops.close(st);
+	conf_free(cfg);
+	free(big);
+	srv_stop(&s);
+	ok(r[0].outcome == MSG_SENT && strcmp(r[0].remote_id, "Q1") == 0 &&
+	    r[2].outcome == MSG_SENT && strcmp(r[2].remote_id, "Q3") == 0 &&
+	    r[4].outcome == MSG_SENT && strcmp(r[4].remote_id, "Q4") == 0,
+	    "parts: 1, 3 and 5 sent, queued in order (%s %s %s)",
+	    r[0].remote_id, r[2].remote_id, r[4].remote_id);
+	ok(r[1].outcome == MSG_PERMFAIL && !r[1].down &&
+	    strncmp(r[1].detail, "554", 3) == 0,
+	    "parts: 2 refused at its end of data, its own (%s)", r[1].detail);
+	ok(r[3].outcome == MSG_PERMFAIL && !r[3].down &&
+	    strncmp(r[3].detail, "550", 3) == 0,
+	    "parts: 4 refused at RCPT in the second part (%s)", r[3].detail);
+	is_int(s.nmsg, 4, "parts: the server took 4 bodies");
+	ok(strcmp(s.rcpt[0], to[0]) == 0 && strcmp(s.rcpt[1], to[1]) == 0 &&
+	    strcmp(s.rcpt[2], to[2]) == 0 && strcmp(s.rcpt[3], to[4]) == 0,
+	    "parts: in order, none twice");
+	ok(strstr(sb_str(&s.body[3]), "Subject: part test 5") != NULL &&
+	    s.body[3].len > (1536u << 10), "parts: the last whole (%zu)",
+	    s.body[3].len);
+	ok(s.follow[0] && s.follow[1] && !s.follow[2] && !s.follow[3],
+	    "parts: two parts, the first of three messages (%d%d%d%d)",
+	    s.follow[0], s.follow[1], s.follow[2], s.follow[3]);
+	is_int(s.conns, 1, "parts: one connection");
+	srv_free(&s);
+}
+
+/*
+ * Addresses beyond ASCII (RFC 6531).  A server offering SMTPUTF8 gets
+ * them as they are, MAIL FROM saying SMTPUTF8 (only for those); one
+ * without it gets the domain in A-labels, and a name before the @
+ * beyond ASCII is refused for that message alone, saying why.
+ */
+static void
+test_utf8(void)
+{
+	static const char *const rc[] = { "王芳@例子.中国", "ok2@kefu.test",
+	    "wang@例子.中国", "王芳@kefu.test", "ok5@kefu.test", "x@\xff.cn" };
+	struct srv s = { .pipelining = 1 };
+	struct smtp_txn t[6];
+	struct smtp *c;
+
+	srv_start(&s);
+	c = client(&s, "smtp", "no", 0, NULL);
+	txns(t, 3, rc);
+	t[2].from = "商店@kefu.test";
+	is_int(smtp_send_many(c, t, 3), 3, "SMTPUTF8 offered: all taken");
+	ok(smtp_extensions(c) & SMTP_EXT_SMTPUTF8, "SMTPUTF8 seen");
+	smtp_free(c);
+	srv_stop(&s);
+	is_str(s.rcpt[0], "王芳@例子.中国", "SMTPUTF8: the address as it is");
+	is_str(s.mail[0], "MAIL FROM:<shop@kefu.test> SIZE=25 BODY=8BITMIME "
+	    "SMTPUTF8",
+	    "SMTPUTF8: MAIL FROM says SMTPUTF8");
+	ok(strstr(s.mail[1], "SMTPUTF8") == NULL,
+	    "SMTPUTF8: not for an ASCII message (%s)", s.mail[1]);
+	is_str(s.mail[2], "MAIL FROM:<商店@kefu.test> SIZE=25 BODY=8BITMIME "
+	    "SMTPUTF8",
+	    "SMTPUTF8: a sender beyond ASCII too");
+	srv_free(&s);
+
+	memset(&s, 0, sizeof s);
+	s.pipelining = 1;
+	s.no_utf8 = 1;
+	srv_start(&s);
+	c = client(&s, "smtp", "no", 0, NULL);
+	txns(t, 6, rc);
+	is_int(smtp_send_many(c, t, 6), 3, "no SMTPUTF8: 3 of 6 taken");
+	ok(t[0].code == 553 && !t[0].down && t[3].code == 553 &&
+	    !t[3].down, "no SMTPUTF8: a name beyond ASCII refused for good");
+	is_str(t[3].reply, "kefu: the server does not offer SMTPUTF8, needed "
+	    "for 王芳@kefu.test (a name before the @ beyond ASCII)",
+	    "no SMTPUTF8: ... saying why");
+	ok(t[5].code == 553 && strstr(t[5].reply, "no valid international "
+	    "domain name") != NULL, "no SMTPUTF8: a domain not UTF-8 refused");
+	ok(t[1].code == 250 && t[2].code == 250 && t[4].code == 250,
+	    "no SMTPUTF8: the others taken");
+	smtp_free(c);
+	srv_stop(&s);
+	is_int(s.nmsg, 3, "no SMTPUTF8: the server has 3");
+	is_str(s.rcpt[1], "wang@xn--fsqu00a.xn--fiqs8s",
+	    "no SMTPUTF8: an international domain in A-labels");
+	ok(strstr(sb_str(&s.wire), "SMTPUTF8") == NULL &&
+	    strstr(sb_str(&s.wire), "王芳") == NULL,
+	    "no SMTPUTF8: neither SMTPUTF8 nor the refused name sent");
+	srv_free(&s);
+}
+
 static void
 test_dots(void)
 {
@@ -732,6 +1075,7 @@ test_tls(const char *dir)
 	ok(smtp_tls(c), "smtps: over TLS");
 	smtp_free(c);
 	srv_stop(&s);
+	test_cut(s.ctx);
 	SSL_CTX_free(s.ctx);
 	free(cert);
 	free(key);
@@ -799,7 +1143,14 @@ main(void)
 	test_421();
 	test_lost();
 	test_idle_close();
+	test_redo_reused(0);
+	test_redo_reused(1);
+	test_redo_ehlo(0);
+	test_redo_ehlo(1);
+	test_cut(NULL);
 	test_dots();
+	test_parts();
+	test_utf8();
 	test_auth("PLAIN LOGIN", "PLAIN");
 	test_auth("LOGIN", "LOGIN");
 	test_auth_refused();
