@@ -134,7 +134,9 @@ if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 	url="smtps://127.0.0.1:$(cat "$tmp/port")"
 	mkconf "from = shop@kefu.test
 tls-verify = no"
-	sql "$q ('email', 'cut@kefu.test', 'Big', hex(zeroblob(2097152)), 'transactional', 'k:5', 'queued', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+	t0="'2026-01-01 00:00:00'"
+	v="'email', 'cut@kefu.test', 'Big', hex(zeroblob(2097152))"
+	sql "$q ($v, 'transactional', 'k:5', 'queued', $t0, $t0)"
 	exits 0 "smtps dropped mid-DATA, SIGPIPE at its default: kefu outbox \
 send reports, does not die" env --default-signal=PIPE "$kefu" -c "$conf" \
 	    outbox send --once
