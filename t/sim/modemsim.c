@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -212,6 +213,7 @@ struct msim {
 	unsigned char *out;
 	size_t out_len, out_off, out_cap;
 	size_t split_at;        /* write stops after this offset, 0 = none */
+	int split_wait;         /* the rest waits until the host read that */
 	uint64_t out_hold;
 
 	/* data sessions */
@@ -358,7 +360,7 @@ out_add(struct msim *sim, const void *p, size_t n)
 		return;
 	if (sim->out_off > 0 && sim->out_off == sim->out_len) {
 		sim->out_off = sim->out_len = 0;
-		sim->split_at = 0;
+		sim->split_at = sim->split_wait = 0;
 	}
 	if (sim->out_len + n > sim->out_cap) {
 		sim->out_cap = (sim->out_len + n) * 2 + 256;
@@ -1696,11 +1698,26 @@ do_vanish(struct msim *sim)
 	pty_close(sim);
 	if (sim->link != NULL)
 		unlink(sim->link);
-	sim->out_len = sim->out_off = sim->split_at = 0;
+	sim->out_len = sim->out_off = sim->split_at = sim->split_wait = 0;
 	sim->in_len = sim->in_off = 0;
 	sim->st.vanished++;
 	sim->state = MSIM_GONE;
 	pthread_cond_broadcast(&sim->cv);
+}
+
+/*
+ * Bytes written that the host has not read yet: what waits on our own
+ * slave of the pty, or what the socket has not delivered.
+ */
+static int
+host_unread(struct msim *sim)
+{
+	int n = 0;
+
+	if (sim->o.tcp)
+		return sim->mfd >= 0 && ioctl(sim->mfd, TIOCOUTQ, &n) == 0 ?
+		    n : 0;
+	return sim->sfd >= 0 && ioctl(sim->sfd, FIONREAD, &n) == 0 ? n : 0;
 }
 
 static void
@@ -1713,6 +1730,14 @@ flush_out(struct msim *sim, uint64_t now)
 	while (sim->out_off < sim->out_len && sim->mfd >= 0) {
 		if (sim->out_hold > now)
 			return;
+		if (sim->split_wait) {
+			/* a separate read for certain, however late it comes */
+			if (host_unread(sim) > 0) {
+				sim->out_hold = now + 2;
+				return;
+			}
+			sim->split_wait = 0;
+		}
 		n = sim->out_len - sim->out_off;
 		if (sim->split_at > sim->out_off &&
 		    sim->split_at < sim->out_len)
@@ -1735,6 +1760,7 @@ flush_out(struct msim *sim, uint64_t now)
 		}
 		if (sim->split_at != 0 && sim->out_off == sim->split_at) {
 			sim->split_at = 0;
+			sim->split_wait = 1;
 			sim->out_hold = now + 30;
 			return;
 		}
@@ -1853,6 +1879,7 @@ sim_main(void *arg)
 			close(sim->mfd);
 			sim->mfd = -1;
 			sim->out_off = sim->out_len = sim->split_at = 0;
+			sim->split_wait = 0;
 		}
 	}
 	pthread_mutex_unlock(&sim->mu);
@@ -2270,8 +2297,10 @@ msim_misbehave(struct msim *sim, enum msim_fault f, unsigned n)
 		break;
 	case MSIM_FAULT_HANG:
 		sim->f_hang = n != 0;
-		if (n != 0)
+		if (n != 0) {
 			sim->out_off = sim->out_len = sim->split_at = 0;
+			sim->split_wait = 0;
+		}
 		wake(sim);
 		break;
 	default:

@@ -70,7 +70,9 @@ enum msim_vtx_end {
 /* Misbehaviour switches for msim_misbehave(). */
 enum msim_fault {
 	MSIM_FAULT_DROP_OK,     /* do not send the next <n> OK results */
-	MSIM_FAULT_SPLIT_DLE,   /* split the next <n> DLE pairs across writes */
+	MSIM_FAULT_SPLIT_DLE,   /* split the next <n> DLE pairs across writes:
+				   the code 30 ms after the DLE, once the host
+				   has read it */
 	MSIM_FAULT_SPURIOUS_D,  /* DLE d at the start of the next <n> VTX
 				   or VRX sessions, as USR firmware does */
 	MSIM_FAULT_UNDERRUN_U,  /* report VTX underruns with DLE u (n=1 on) */
