@@ -271,7 +271,7 @@ static long
 first_sound(struct e2e *e, size_t seg, uint64_t *t)
 {
 	size_t k;
-	int r = -1;
+	int r;
 
 	for (k = seg; k < seg + 8; k++) {
 		if ((*t = seg_started(e, k, SEG_MS)) == 0)
