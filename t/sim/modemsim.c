@@ -214,6 +214,7 @@ struct msim {
 	size_t out_len, out_off, out_cap;
 	size_t split_at;        /* write stops after this offset, 0 = none */
 	int split_wait;         /* the rest waits until the host read that */
+	uint64_t written;       /* bytes written to the host, ever */
 	uint64_t out_hold;
 
 	/* data sessions */
@@ -1753,6 +1754,7 @@ flush_out(struct msim *sim, uint64_t now)
 			return; /* EAGAIN: the host is not reading */
 		}
 		sim->out_off += (size_t)w;
+		sim->written += (uint64_t)w;
 		if (chop) {
 			/* a separate read for the host, most likely */
 			sim->out_hold = now + 2;
@@ -2493,6 +2495,30 @@ msim_wait_state(struct msim *sim, enum msim_state s, unsigned timeout_ms)
 	while (sim->state != s)
 		if ((rc = cv_wait_until(sim, deadline)) == -1)
 			break;
+	pthread_mutex_unlock(&sim->mu);
+	return rc;
+}
+
+int
+msim_wait_read(struct msim *sim, unsigned timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms, mark, now;
+	int rc = -1;
+
+	pthread_mutex_lock(&sim->mu);
+	mark = sim->written + (sim->out_len - sim->out_off);
+	for (;;) {
+		if (sim->written >= mark &&
+		    sim->written - (uint64_t)host_unread(sim) >= mark) {
+			rc = 0;
+			break;
+		}
+		/* nothing signals a read by the host: look again in 2 ms */
+		if ((now = now_ms()) >= deadline ||
+		    cv_wait_until(sim, now + 2 < deadline ? now + 2 :
+		    deadline) == -1)
+			break;
+	}
 	pthread_mutex_unlock(&sim->mu);
 	return rc;
 }
