@@ -82,7 +82,7 @@ fake_send(void *state, const struct store_msg *m,
 	(void)state;
 	(void)att;
 	(void)natt;
-	if (atomic_load(&fake_pace_ms) > 0)
+	if (atomic_load(&fake_pace_ms) > 0)  /* the test: a peer's pace */
 		sleep_ms(atomic_load(&fake_pace_ms));
 	if (atomic_exchange(&fake_down_once, 0)) {
 		r->outcome = MSG_TEMPFAIL;

@@ -57,6 +57,7 @@ while [ $k -le "$kills" ]; do
 		i=0
 		while [ "$(grep -c "  key " "$tmp/call")" -lt "$nkeys" ] &&
 		    [ $i -lt 400 ]; do
+			# a poll finer than tap_wait's 0.1 s: the moment matters
 			sleep 0.02; i=$((i + 1)); done
 		ms=$((r % 300))
 		sleep "$(printf '0.%03d' "$ms")"

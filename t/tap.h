@@ -129,6 +129,24 @@ tap_clock_ms(void)
 })
 
 /*
+ * The slack a check allows past one of kefu's own deadlines, for a slow
+ * or loaded machine: ms times KEFU_TEST_SLOW (a whole number from 1, 1
+ * unless set; e.g. KEFU_TEST_SLOW=4 on a machine shared by many).  For
+ * the margin over a deadline only: never for the deadline itself, nor
+ * for a bound that tells "at once" from "waited for something" (make
+ * that bound the wait it must not have had).
+ */
+static unsigned tap_slow(unsigned ms) __attribute__((unused));
+static unsigned
+tap_slow(unsigned ms)
+{
+	const char *env = getenv("KEFU_TEST_SLOW");
+	long k = env != NULL ? strtol(env, NULL, 10) : 1;
+
+	return ms * (unsigned)(k >= 1 && k <= 100 ? k : 1);
+}
+
+/*
  * The local time starts at hh:mm, or up to 14 minutes before, whatever
  * the hour the test runs at (TZ with a whole quarter-hour offset from
  * UTC-11:45 to UTC+14:00, as build-aux/test-tz and tap_hour in t/tap.sh

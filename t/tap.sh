@@ -194,7 +194,7 @@ tap_wait() {
 	while ! "$@" >/dev/null 2>&1; do
 		tries=$((tries - 1))
 		[ $tries -gt 0 ] || { "$@" >/dev/null 2>&1; return; }
-		sleep 0.1
+		sleep 0.1       # the poll itself: the event has no other sign
 	done
 }
 # tap_stop DESCRIPTION [FILE]: SIGTERM to kefud ($pid), a pass when it

@@ -294,7 +294,10 @@ line_one_call(struct line *ln)
 			ln->call_h(ln, &ln->call, ln->call_arg);
 	}
 	line_set_state(ln, LINE_HANGUP);
-	if (ln->ops->hangup(ln, &cause) == LINE_FAILED) {
+	st = ln->ops->hangup(ln, &cause);
+	if (ln->call.end_h != NULL)
+		ln->call.end_h(ln, ln->call.end_arg);
+	if (st == LINE_FAILED) {
 		line_failed(ln, "hanging up", cause);
 		return -1;
 	}

@@ -80,6 +80,14 @@ struct line_call {
 	unsigned rings;             /* rings counted before answering */
 	struct line_callerid cid;
 	uint64_t start_ms;          /* now_ms() when answered (0 before) */
+	/*
+	 * Set by the call handler (line_call_h) for work that must not keep
+	 * a caller who hung up off hook, such as writing the call log: run
+	 * once the line is on hook again (hung up or not), before it takes
+	 * the next call.  NULL: nothing to do.
+	 */
+	void (*end_h)(struct line *ln, void *arg);
+	void *end_arg;
 };
 
 /* Events a line reports to whoever listens (status display, call log). */

@@ -221,19 +221,56 @@ chan_caller(const struct line_call *call)
 	return NULL;
 }
 
+/* A call's log, written once the line is on hook (chan_end). */
+struct chan_end {
+	struct svc *svc;
+	struct svc_set *set;    /* the set the call ran on, held till then */
+	const char *caller;     /* in the line's call, kept until then */
+	const char *flow;
+	time_t start;           /* when it began: the call reference's time */
+	uint64_t ms;            /* the call's length, up to the hang-up */
+	struct flow_record rec;
+	char *callref;
+};
+
+/*
+ * line_call.end_h: write the call log once the line is on hook, so that
+ * a slow or locked store never keeps a caller who hung up off hook (the
+ * line takes no call before it is written).
+ */
+static void
+chan_end(struct line *ln, void *arg)
+{
+	struct chan_end *end = arg;
+	char *cause = NULL;
+
+	if (svc_log_call(end->svc, ln->name, end->caller, end->flow,
+	    end->start, end->ms, &end->rec, &cause) == -1) {
+		log_warnx("line %s: the call was not written to the call log: "
+		    "%s", ln->name, cause);
+		free(cause);
+	}
+	flow_record_clear(&end->rec);
+	svc_release(end->set);
+	free(end->callref);
+	free(end);
+	ln->call.end_h = NULL;
+	ln->call.end_arg = NULL;
+}
+
 void
 svc_line_call(struct line *ln, struct line_call *call, void *arg)
 {
 	struct svc *svc = arg;
 	struct flow_call_info info;
-	struct flow_record rec;
+	struct chan_end *end;
 	struct chan ch;
-	char *cause = NULL, *callref;
+	char *cause = NULL;
 	struct timespec wall;
 	uint64_t start = now_ms();
 
 	memset(&ch, 0, sizeof ch);
-	memset(&rec, 0, sizeof rec);
+	end = xcalloc(1, sizeof *end);
 	ch.ln = ln;
 	ch.set = svc_acquire(svc);
 	ch.caller = chan_caller(call);
@@ -242,33 +279,33 @@ svc_line_call(struct line *ln, struct line_call *call, void *arg)
 	info.caller = ch.caller;
 	info.line = ln->name;
 	clock_gettime(CLOCK_REALTIME, &wall);
-	info.call = callref = xasprintf("%s-%lld%03ld", ln->name,
+	info.call = end->callref = xasprintf("%s-%lld%03ld", ln->name,
 	    (long long)wall.tv_sec, wall.tv_nsec / 1000000);
-	if (flow_run(ch.set->flows, &ch.set->env, &info, &chan_ops, &ch, &rec,
-	    &cause) == -1) {
+	if (flow_run(ch.set->flows, &ch.set->env, &info, &chan_ops, &ch,
+	    &end->rec, &cause) == -1) {
 		log_error("line %s: cannot run flow '%s': %s", ln->name,
 		    info.flow, cause);
 		free(cause);
-		cause = NULL;
 	} else {
 		log_info("line %s: call from %s ended after %llu s (%s%s%s); "
 		    "%zu quer%s; path %s", ln->name, ch.caller ? ch.caller :
 		    "an unknown number", (unsigned long long)(now_ms() - start)
-		    / 1000, rec.reason ? rec.reason : flow_end_name(rec.end),
-		    rec.escalated ? ", escalated: " : "",
-		    rec.escalated ? rec.escalated : "", rec.nqueries,
-		    rec.nqueries == 1 ? "y" : "ies", sb_str(&rec.path));
+		    / 1000, end->rec.reason ? end->rec.reason :
+		    flow_end_name(end->rec.end), end->rec.escalated ?
+		    ", escalated: " : "", end->rec.escalated ?
+		    end->rec.escalated : "", end->rec.nqueries,
+		    end->rec.nqueries == 1 ? "y" : "ies",
+		    sb_str(&end->rec.path));
 	}
 	pthread_mutex_lock(&svc->mtx);
 	svc->calls++;
 	pthread_mutex_unlock(&svc->mtx);
-	if (svc_log_call(svc, ln->name, ch.caller, info.flow, wall.tv_sec,
-	    now_ms() - start, &rec, &cause) == -1) {
-		log_warnx("line %s: the call was not written to the call log: "
-		    "%s", ln->name, cause);
-		free(cause);
-	}
-	flow_record_clear(&rec);
-	svc_release(ch.set);
-	free(callref);
+	end->svc = svc;
+	end->set = ch.set;
+	end->caller = ch.caller;
+	end->flow = info.flow;
+	end->start = wall.tv_sec;
+	end->ms = now_ms() - start;
+	call->end_h = chan_end;
+	call->end_arg = end;
 }

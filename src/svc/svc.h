@@ -222,8 +222,9 @@ struct db_source *svc_source(struct svc *svc, const char *name);
 const struct say_rules *svc_say(const struct svc_set *set, const char *lang);
 
 /*
- * Run the configured flow for an answered call on a phone line, then
- * write the call log.  Meant as the line's call handler: arg is the svc.
+ * Run the configured flow for an answered call on a phone line; the call
+ * log is written once the line is on hook again (call->end_h), before it
+ * takes the next call.  Meant as the line's call handler: arg is the svc.
  */
 void svc_line_call(struct line *ln, struct line_call *call, void *arg);
 

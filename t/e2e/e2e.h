@@ -117,9 +117,9 @@ int e2e_wait_idle(struct e2e *e, unsigned ms);
 int e2e_ring(struct e2e *e, const char *number);
 /*
  * Wait until the caller's side is on hook and the line idle.  kefu
- * writes the call log before it hangs up (svc_line_call), so once this
- * returns 0 the call's call_log and call_queries rows are there: no
- * sleep is needed before asserting them.
+ * writes the call log once on hook, before the line is idle again
+ * (svc_line_call), so once this returns 0 the call's call_log and
+ * call_queries rows are there: no sleep is needed before asserting them.
  */
 int e2e_wait_end(struct e2e *e, unsigned ms);
 

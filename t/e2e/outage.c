@@ -242,6 +242,27 @@ call_start(struct e2e *e)
 }
 
 /*
+ * What segment k holds so far: 1 sound, 0 silence and ended, -1 no
+ * audio; 2 silence and still playing.
+ */
+static int
+seg_sound(struct e2e *e, size_t k)
+{
+	unsigned char *h;
+	size_t hlen, i;
+	enum msim_vtx_end end;
+
+	if (msim_vtx_audio(e->sim, e->base + k, &h, &hlen, &end) == -1)
+		return -1;
+	for (i = 1; i < hlen && h[i] == h[0]; i++)
+		;
+	free(h);
+	if (i < hlen)
+		return 1;
+	return end != MSIM_VTX_OPEN ? 0 : 2;
+}
+
+/*
  * The first segment from seg on that is not silence (the line may keep
  * the modem busy with silence while a query runs): its index, or -1;
  * *t: when it started.
@@ -249,26 +270,18 @@ call_start(struct e2e *e)
 static long
 first_sound(struct e2e *e, size_t seg, uint64_t *t)
 {
-	unsigned char *h;
-	size_t k, hlen, i;
-	enum msim_vtx_end end;
+	size_t k;
+	int r;
 
 	for (k = seg; k < seg + 8; k++) {
 		if ((*t = seg_started(e, k, SEG_MS)) == 0)
 			return -1;
-		for (;;) {
-			if (msim_vtx_audio(e->sim, e->base + k, &h, &hlen,
-			    &end) == -1)
-				return -1;
-			for (i = 1; i < hlen && h[i] == h[0]; i++)
-				;
-			free(h);
-			if (i < hlen)
-				return (long)k;         /* sound */
-			if (end != MSIM_VTX_OPEN)
-				break;                  /* silence, ended */
-			sleep_ms(5);
-		}
+		/* sound, or the end of its silence */
+		tap_wait((r = seg_sound(e, k)) != 2, SEG_MS);
+		if (r == 1)
+			return (long)k;
+		if (r != 0)
+			return -1;
 	}
 	return -1;
 }
@@ -386,7 +399,7 @@ outage(struct e2e *e, char mode, const char *what, int *recovery_ms)
 			*recovery_ms = (int)(now_ms() - back);
 			break;
 		}
-		if (now_ms() - t < 1000)
+		if (now_ms() - t < 1000)        /* the test: a call a second */
 			sleep_ms((unsigned)(1000 - (now_ms() - t)));
 	}
 	ok(*recovery_ms >= 0 && *recovery_ms <= 5000, "%s: back: asking "

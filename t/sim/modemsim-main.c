@@ -362,6 +362,7 @@ run_command(struct script *sc, int ac, char **av)
 		return 0;
 	}
 	if (strcmp(av[0], "sleep") == 0 && ac == 2) {
+		/* the script's own pause: what its author asked for */
 		sleep_ms((unsigned)num(sc, av[1], 0, 86400000));
 		return 0;
 	}

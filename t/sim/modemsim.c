@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -212,6 +213,8 @@ struct msim {
 	unsigned char *out;
 	size_t out_len, out_off, out_cap;
 	size_t split_at;        /* write stops after this offset, 0 = none */
+	int split_wait;         /* the rest waits until the host read that */
+	uint64_t written;       /* bytes written to the host, ever */
 	uint64_t out_hold;
 
 	/* data sessions */
@@ -358,7 +361,7 @@ out_add(struct msim *sim, const void *p, size_t n)
 		return;
 	if (sim->out_off > 0 && sim->out_off == sim->out_len) {
 		sim->out_off = sim->out_len = 0;
-		sim->split_at = 0;
+		sim->split_at = sim->split_wait = 0;
 	}
 	if (sim->out_len + n > sim->out_cap) {
 		sim->out_cap = (sim->out_len + n) * 2 + 256;
@@ -1696,11 +1699,26 @@ do_vanish(struct msim *sim)
 	pty_close(sim);
 	if (sim->link != NULL)
 		unlink(sim->link);
-	sim->out_len = sim->out_off = sim->split_at = 0;
+	sim->out_len = sim->out_off = sim->split_at = sim->split_wait = 0;
 	sim->in_len = sim->in_off = 0;
 	sim->st.vanished++;
 	sim->state = MSIM_GONE;
 	pthread_cond_broadcast(&sim->cv);
+}
+
+/*
+ * Bytes written that the host has not read yet: what waits on our own
+ * slave of the pty, or what the socket has not delivered.
+ */
+static int
+host_unread(struct msim *sim)
+{
+	int n = 0;
+
+	if (sim->o.tcp)
+		return sim->mfd >= 0 && ioctl(sim->mfd, TIOCOUTQ, &n) == 0 ?
+		    n : 0;
+	return sim->sfd >= 0 && ioctl(sim->sfd, FIONREAD, &n) == 0 ? n : 0;
 }
 
 static void
@@ -1713,6 +1731,14 @@ flush_out(struct msim *sim, uint64_t now)
 	while (sim->out_off < sim->out_len && sim->mfd >= 0) {
 		if (sim->out_hold > now)
 			return;
+		if (sim->split_wait) {
+			/* a separate read for certain, however late it comes */
+			if (host_unread(sim) > 0) {
+				sim->out_hold = now + 2;
+				return;
+			}
+			sim->split_wait = 0;
+		}
 		n = sim->out_len - sim->out_off;
 		if (sim->split_at > sim->out_off &&
 		    sim->split_at < sim->out_len)
@@ -1728,6 +1754,7 @@ flush_out(struct msim *sim, uint64_t now)
 			return; /* EAGAIN: the host is not reading */
 		}
 		sim->out_off += (size_t)w;
+		sim->written += (uint64_t)w;
 		if (chop) {
 			/* a separate read for the host, most likely */
 			sim->out_hold = now + 2;
@@ -1735,6 +1762,7 @@ flush_out(struct msim *sim, uint64_t now)
 		}
 		if (sim->split_at != 0 && sim->out_off == sim->split_at) {
 			sim->split_at = 0;
+			sim->split_wait = 1;
 			sim->out_hold = now + 30;
 			return;
 		}
@@ -1853,6 +1881,7 @@ sim_main(void *arg)
 			close(sim->mfd);
 			sim->mfd = -1;
 			sim->out_off = sim->out_len = sim->split_at = 0;
+			sim->split_wait = 0;
 		}
 	}
 	pthread_mutex_unlock(&sim->mu);
@@ -2270,8 +2299,10 @@ msim_misbehave(struct msim *sim, enum msim_fault f, unsigned n)
 		break;
 	case MSIM_FAULT_HANG:
 		sim->f_hang = n != 0;
-		if (n != 0)
+		if (n != 0) {
 			sim->out_off = sim->out_len = sim->split_at = 0;
+			sim->split_wait = 0;
+		}
 		wake(sim);
 		break;
 	default:
@@ -2464,6 +2495,30 @@ msim_wait_state(struct msim *sim, enum msim_state s, unsigned timeout_ms)
 	while (sim->state != s)
 		if ((rc = cv_wait_until(sim, deadline)) == -1)
 			break;
+	pthread_mutex_unlock(&sim->mu);
+	return rc;
+}
+
+int
+msim_wait_read(struct msim *sim, unsigned timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms, mark, now;
+	int rc = -1;
+
+	pthread_mutex_lock(&sim->mu);
+	mark = sim->written + (sim->out_len - sim->out_off);
+	for (;;) {
+		if (sim->written >= mark &&
+		    sim->written - (uint64_t)host_unread(sim) >= mark) {
+			rc = 0;
+			break;
+		}
+		/* nothing signals a read by the host: look again in 2 ms */
+		if ((now = now_ms()) >= deadline ||
+		    cv_wait_until(sim, now + 2 < deadline ? now + 2 :
+		    deadline) == -1)
+			break;
+	}
 	pthread_mutex_unlock(&sim->mu);
 	return rc;
 }

@@ -70,7 +70,9 @@ enum msim_vtx_end {
 /* Misbehaviour switches for msim_misbehave(). */
 enum msim_fault {
 	MSIM_FAULT_DROP_OK,     /* do not send the next <n> OK results */
-	MSIM_FAULT_SPLIT_DLE,   /* split the next <n> DLE pairs across writes */
+	MSIM_FAULT_SPLIT_DLE,   /* split the next <n> DLE pairs across writes:
+				   the code 30 ms after the DLE, once the host
+				   has read it */
 	MSIM_FAULT_SPURIOUS_D,  /* DLE d at the start of the next <n> VTX
 				   or VRX sessions, as USR firmware does */
 	MSIM_FAULT_UNDERRUN_U,  /* report VTX underruns with DLE u (n=1 on) */
@@ -231,6 +233,12 @@ size_t msim_ncommands(struct msim *sim);   /* transcript entries */
 int msim_wait_command(struct msim *sim, const char *cmd, size_t from,
     unsigned timeout_ms);
 int msim_wait_state(struct msim *sim, enum msim_state s, unsigned timeout_ms);
+/*
+ * Wait until the host has read everything the modem wrote or queued so
+ * far (later bytes, such as VRX audio, may still wait).  0, or -1 after
+ * timeout_ms.
+ */
+int msim_wait_read(struct msim *sim, unsigned timeout_ms);
 int msim_wait_hook(struct msim *sim, int offhook, unsigned timeout_ms);
 /* Wait until <n> VTX segments have ended. */
 int msim_wait_vtx(struct msim *sim, size_t n, unsigned timeout_ms);
