@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <glib.h>
 
 #include "conf/conf.h"
 #include "msg/msg.h"
@@ -25,7 +26,8 @@
 struct mail {
 	CURL *curl;             /* reused: keeps the SMTP connection open */
 	const struct conf *cfg;
-	char *domain;           /* of the from address, for Message-ID */
+	char *domain;           /* of the from address, for Message-ID
+				   (A-labels: mail_domain) */
 	char last[400];         /* the server's last reply line */
 	char refusal[400];      /* its first 4xx or 5xx reply, or "" */
 	char queue_id[128];     /* from "250 ... queued as ID" */
@@ -72,6 +74,27 @@ mail_reply(char *data, size_t one, size_t size, void *arg)
 	return size;
 }
 
+/*
+ * The from address's domain d as the Message-ID, List-Unsubscribe's
+ * unsubscribe@ and EHLO write it: in IDNA A-labels when international
+ * (GLib's g_hostname_to_ascii), as those must be ASCII (malloc'd).
+ */
+static char *
+mail_domain(const char *d)
+{
+	const char *p;
+	char *ace, *s;
+
+	for (p = d; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			break;
+	if (*p == '\0' || (ace = g_hostname_to_ascii(d)) == NULL)
+		return xstrdup(d);
+	s = xstrdup(ace);
+	g_free(ace);
+	return s;
+}
+
 /* kefu's own SMTP client for [email] (smtp.c), not yet connected. */
 static struct smtp *
 mail_smtp_new(const struct conf *cfg, const char *domain)
@@ -107,7 +130,7 @@ mail_open(const struct msg_env *env, void **state, char **cause)
 		    cfg->email_from);
 	ml = xcalloc(1, sizeof *ml);
 	ml->cfg = cfg;
-	ml->domain = xstrdup(at + 1);
+	ml->domain = mail_domain(at + 1);
 	ml->cache = mail_cache_new();
 	if (strcmp(cfg->email_client, "libcurl") != 0) {
 		ml->smtp = mail_smtp_new(cfg, ml->domain);

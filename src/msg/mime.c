@@ -82,6 +82,33 @@ mail_encode_words(const char *utf8)
 	return sb_steal(&sb);
 }
 
+/*
+ * addr appended to *sb with its domain in IDNA A-labels (xn--..., RFC
+ * 5891) by GLib's g_hostname_to_ascii, as smtp.c writes it in the
+ * envelope: a header field must be ASCII on a path without SMTPUTF8,
+ * and A-labels are valid on every path.  A name before the @ beyond
+ * ASCII stays as it is: such a message goes only by SMTPUTF8, where RFC
+ * 6532 allows it.  So does a domain that is no valid international name.
+ */
+static void
+mail_addr(struct strbuf *sb, const char *addr)
+{
+	const char *at = strrchr(addr, '@'), *p;
+	char *ace;
+
+	for (p = at; p != NULL && *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			break;
+	if (p == NULL || *p == '\0' ||
+	    (ace = g_hostname_to_ascii(at + 1)) == NULL) {
+		sb_adds(sb, addr);
+		return;
+	}
+	sb_add(sb, addr, (size_t)(at + 1 - addr));
+	sb_adds(sb, ace);
+	g_free(ace);
+}
+
 /* mail_mailbox appended to *sb. */
 static void
 mail_box(struct strbuf *sb, const char *name, const char *addr)
@@ -89,13 +116,13 @@ mail_box(struct strbuf *sb, const char *name, const char *addr)
 	const char *p;
 
 	if (name == NULL || *name == '\0') {
-		sb_adds(sb, addr);
+		mail_addr(sb, addr);
 		return;
 	}
 	if (!mail_is_plain(name)) {
 		mail_words(sb, name);
 		sb_add(sb, " <", 2);
-		sb_adds(sb, addr);
+		mail_addr(sb, addr);
 		sb_addc(sb, '>');
 		return;
 	}
@@ -106,7 +133,7 @@ mail_box(struct strbuf *sb, const char *name, const char *addr)
 		sb_addc(sb, *p);
 	}
 	sb_add(sb, "\" <", 3);
-	sb_adds(sb, addr);
+	mail_addr(sb, addr);
 	sb_addc(sb, '>');
 }
 
@@ -324,10 +351,14 @@ static char *
 mail_unsub_value(const struct conf *cfg, const char *domain,
     const struct store_msg *m, int *post)
 {
+	struct strbuf sb = { 0 };
 	char *unsub, *url = NULL, *v;
 
-	unsub = cfg->email_unsubscribe ? xstrdup(cfg->email_unsubscribe) :
-	    xasprintf("unsubscribe@%s", domain);
+	if (cfg->email_unsubscribe != NULL)
+		mail_addr(&sb, cfg->email_unsubscribe);
+	else
+		sb_addf(&sb, "unsubscribe@%s", domain);
+	unsub = sb_steal(&sb);
 	if (cfg->email_unsubscribe_url != NULL &&
 	    str_prefix(cfg->email_unsubscribe_url, "https://"))
 		url = mail_unsub_url(cfg->email_unsubscribe_url, m->id);

@@ -111,8 +111,9 @@ const struct msg_transport_ops *msg_transport_find(const char *name);
 extern const struct msg_transport_ops msg_mail_ops;
 
 /*
- * mime.c: the whole RFC 5322 message m -- header fields (Date, From, To,
- * Subject in RFC 2047, Message-ID of domain, MIME-Version, X-Kefu-Outbox,
+ * mime.c: the whole RFC 5322 message m -- header fields (Date, From, To
+ * with their domains in IDNA A-labels, Subject in RFC 2047, Message-ID of
+ * domain, which must be ASCII, MIME-Version, X-Kefu-Outbox,
  * List-Unsubscribe for marketing) and MIME body, attachments read from
  * their files -- appended to *out with CRLF line ends, not dot-stuffed.
  * -1 with *cause (naming the file) when it cannot be built; *out is then
@@ -177,7 +178,11 @@ const struct conf_smsgw *http_gateway(const struct conf *cfg,
  * never splitting a character (malloc'd).
  */
 char *mail_encode_words(const char *utf8);
-/* A mailbox for From:/To:: "name <addr>" with the name encoded or quoted. */
+/*
+ * A mailbox for From:/To:: "name <addr>" with the name encoded or quoted
+ * and an international domain in IDNA A-labels (the name before the @ as
+ * it is).
+ */
 char *mail_mailbox(const char *name, const char *addr);
 
 /* suppress.c: what the check at the moment of sending decided. */

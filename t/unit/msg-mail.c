@@ -197,6 +197,7 @@ static const char *fact(int64_t, const char *);
 static int arrived(int64_t);
 static void parse_maildir(const int64_t *, size_t);
 static void test_utf8(struct db_source *, struct conf *);
+static void test_idn(struct db_source *, const char *);
 
 static struct db_source *
 open_store(struct conf *conf)
@@ -216,21 +217,21 @@ open_store(struct conf *conf)
 	return src;
 }
 
-/* A configuration for url, with extra lines in [email]. */
+/* A configuration for url, from from, with extra lines in [email]. */
 static struct conf *
-make_conf_x(const char *url, const char *extra)
+make_conf_from(const char *url, const char *extra, const char *from)
 {
 	struct conf *conf;
 	char *text, *cause = NULL;
 
-	text = xasprintf("[email]\n%surl = %s\nfrom = shop@kefu.test\n"
+	text = xasprintf("[email]\n%surl = %s\nfrom = %s\n"
 	    "from-name = 好又多超市 (北京店)\nstarttls = %s\ntls-verify = no\n"
 	    "retry = 1s\nlease = 1s\nrate = 50\n"
 	    "unsubscribe-url = https://shop.kefu.test/unsub/%%s\n"
 	    "[suppress]\nquiet-marketing = none\n"
 	    "[datasource local]\nconnect = Driver=SQLite3;Database=%s/k.db\n",
-	    extra, url, str_prefix(url, "smtp://127.0.0.1:25") ? "yes" : "no",
-	    dir);
+	    extra, url, from, str_prefix(url, "smtp://127.0.0.1:25") ? "yes" :
+	    "no", dir);
 	if (conf_parse("/tmp/kefu-mail-test.conf", text, &conf, &cause) ==
 	    -1) {
 		tap_diag("%s", cause);
@@ -239,6 +240,13 @@ make_conf_x(const char *url, const char *extra)
 	}
 	free(text);
 	return conf;
+}
+
+/* A configuration for url, with extra lines in [email]. */
+static struct conf *
+make_conf_x(const char *url, const char *extra)
+{
+	return make_conf_from(url, extra, "shop@kefu.test");
 }
 
 static struct conf *
@@ -1040,6 +1048,7 @@ test_mail(const char *url)
 	is_str(fact(special, "smtputf8"), "no", "an ASCII address: no "
 	    "SMTPUTF8");
 	test_utf8(src, conf);
+	test_idn(src, url);
 
 	/* 4xx: queued again with back-off; 5xx: failed for good. */
 	if (fake_start(&f451, "451 4.7.1 greylisted, try again later",
@@ -1154,6 +1163,35 @@ test_utf8(struct db_source *src, struct conf *conf)
 	to = xasprintf("%s-王芳@kefu.test", tag);
 	is_str(fact(id, "to"), to, "to 王芳@: the address whole");
 	free(to);
+}
+
+/*
+ * From an international domain, through Postfix: the header's From:,
+ * Message-ID and List-Unsubscribe hold it in A-labels.
+ */
+static void
+test_idn(struct db_source *src, const char *url)
+{
+	struct msg_stats st;
+	struct conf *conf;
+	int64_t id;
+
+	if ((conf = make_conf_from(url, "", "shop@例子.中国")) == NULL) {
+		ok(0, "a configuration from shop@例子.中国");
+		return;
+	}
+	id = queue(src, "idn", "王芳", "marketing", "IDN", "你好", NULL);
+	ok(work(src, conf, &st) == 0 && st.sent == 1,
+	    "from shop@例子.中国: submitted");
+	parse_maildir(&id, 1);
+	is_int(arrived(id), 1, "from shop@例子.中国: arrived once");
+	is_str(fact(id, "from"), "\"好又多超市 (北京店)\" "
+	    "<shop@xn--fsqu00a.xn--fiqs8s>", "From: in A-labels");
+	like(fact(id, "message-id"), "@xn--fsqu00a.xn--fiqs8s>",
+	    "the Message-ID's domain in A-labels");
+	like(fact(id, "list-unsubscribe"), "<mailto:unsubscribe@"
+	    "xn--fsqu00a.xn--fiqs8s?", "List-Unsubscribe's mailto too");
+	conf_free(conf);
 }
 
 static void
