@@ -28,7 +28,7 @@ static const char *const tables[] = {
 	"members", "member_services", "consent_ledger", "staff_access",
 	"couriers", "orders", "order_lines", "delivery_slips", "requests",
 	"campaigns", "outbox", "outbox_attachments", "call_log",
-	"call_queries",
+	"call_queries", "outbox_content",
 };
 static const char *const names[] = {
 	"members", "orders", "requests", "messaging", "calls", "member_pins",
