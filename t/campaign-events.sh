@@ -9,6 +9,8 @@
 # the test servers (t/campaign-events-pg.sh, -mariadb.sh).
 tap_name=campaign-events${EVENTS_ENGINE:+-$EVENTS_ENGINE}
 . "$(dirname "$0")/tap.sh"
+# the outbox with each message's text (022_outbox_content)
+ob="outbox JOIN outbox_content ON outbox_id = id"
 
 tap_conf
 tap_sql
@@ -51,9 +53,9 @@ run 0 "0 periodic" "with the templates" -- campaign due --now "2026-12-07 08:10"
 check $? "one notice: the confirmed order of the member with a mobile"
 e="13800138000|transactional|event:order-confirmed:2612070001|【好又多】"
 e="${e}张三丰您好，订单2612070001已确认，2026-12-07 09:00-11:00送达，合计60.30元。"
-[ "$(q "SELECT recipient, msg_class, idem_key, body FROM outbox")" = "$e" ]
+[ "$(q "SELECT recipient, msg_class, idem_key, body FROM $ob")" = "$e" ]
 check $? "to 张三丰, transactional, keyed by the event, the template filled"
-q "SELECT recipient, msg_class, idem_key, body FROM outbox" >"$tmp/out"
+q "SELECT recipient, msg_class, idem_key, body FROM $ob" >"$tmp/out"
 run 0 "0 periodic" "the next tick" -- campaign due --now "2026-12-07 08:10:30"
 [ "$(q "SELECT COUNT(*) FROM outbox")" = 1 ]
 check $? "tells nothing twice"
@@ -64,7 +66,7 @@ q "INSERT INTO delivery_slips (slip_no, order_id, courier_name, slot_date,
     '2026-12-07 08:30:00', 1),
     ('S2', 4, '李四', '2026-12-07', '09:00-11:00', '天河', 0, NULL, 0);"
 run 0 "0 periodic" "the slip printed" -- campaign due --now "2026-12-07 08:31"
-[ "$(q "SELECT body FROM outbox
+[ "$(q "SELECT body FROM $ob
     WHERE idem_key = 'event:order-on-way:2612070001'")" = \
     "【好又多】订单2612070001已由李四送出，请留意来电。" ]
 check $? "on its way: the courier named"

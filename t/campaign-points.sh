@@ -12,6 +12,8 @@
 # default both are SQLite.
 tap_name=campaign-points${POINTS_ENGINE:+-$POINTS_ENGINE}
 . "$(dirname "$0")/tap.sh"
+# the outbox with each message's text (022_outbox_content)
+ob="outbox JOIN outbox_content ON outbox_id = id"
 
 tap_conf
 tap_sql
@@ -94,7 +96,7 @@ erp "UPDATE HYXX SET JF = 1400 WHERE HYKH = '8800012345'"
 run 0 "0 event and 1 points notice(s)" "张晓燕's points changed: told" -- \
     campaign due --now "$day 10:02"
 e="【好又多】张晓燕您好，您的积分变动+120，原1280分，现有1400分。回TD退订"
-[ "$(q "SELECT recipient, msg_class, idem_key, body FROM outbox")" = \
+[ "$(q "SELECT recipient, msg_class, idem_key, body FROM $ob")" = \
     "13912345678|marketing|points:1:1|$e" ]
 check $? "to her mobile, marketing, keyed by her first change, filled in"
 [ "$(q "SELECT points, changes FROM member_points WHERE member_id = 1")" \
@@ -108,7 +110,7 @@ q "UPDATE member_services SET enabled = 0 WHERE member_id = 2"
 erp "UPDATE HYXX SET JF = 50 WHERE HYKH = '8800012346'"
 run 0 "1 points notice(s)" "a second change; 欧阳堃 has SMS off" -- \
     campaign due --now "$day 10:04"
-[ "$(q "SELECT idem_key, body FROM outbox WHERE idem_key <> 'points:1:1'")" \
+[ "$(q "SELECT idem_key, body FROM $ob WHERE idem_key <> 'points:1:1'")" \
     = "points:1:2|【好又多】张晓燕您好，您的积分变动-400，原1400分，现有1000分。回TD退订" ]
 check $? "a fall is told with its sign; nothing to the member with SMS off"
 
@@ -177,7 +179,7 @@ run 0 "0 event and 5 points notice(s)" \
     -vv campaign due --now "2026-12-07 11:01"
 has "$((N + 2)) member(s) subscribed to SMS asked of erp.member_points in \
 3 queries, 5 change" "$tmp/out" "$((N + 2)) ERP members in 3 pages of 500"
-[ "$(q "SELECT recipient, body FROM outbox WHERE idem_key IN
+[ "$(q "SELECT recipient, body FROM $ob WHERE idem_key IN
     ('points:1500:1', 'points:1:4') ORDER BY recipient")" = \
 "13600000500|【好又多】会员500您好，您的积分变动+7，原500分，现有507分。回TD退订
 13912345678|【好又多】张晓燕您好，您的积分变动+7，原1100分，现有1107分。回TD退订" ]
@@ -187,7 +189,7 @@ sed -i "s/^points-mapping = .*/points-mapping = erp.member/" "$conf"
 run 0 "0 event and 1 points notice(s)" \
     "per member again: only the one change since, nothing else differs" \
     -- campaign due --now "2026-12-07 11:02"
-[ "$(q "SELECT body FROM outbox WHERE idem_key = 'points:1777:1'")" = \
+[ "$(q "SELECT body FROM $ob WHERE idem_key = 'points:1777:1'")" = \
     "【好又多】会员777您好，您的积分变动-777，原777分，现有0分。回TD退订" ]
 check $? "... member 777's fall to 0"
 

@@ -10,6 +10,8 @@
 # test servers (t/campaign-sched-pg.sh, t/campaign-sched-mariadb.sh).
 tap_name=campaign-sched${SCHED_ENGINE:+-$SCHED_ENGINE}
 . "$(dirname "$0")/tap.sh"
+# the outbox with each message's text (022_outbox_content)
+ob="outbox JOIN outbox_content ON outbox_id = id"
 
 tap_conf
 tap_sql
@@ -57,7 +59,7 @@ run 0 "0 periodic campaign(s) made, 0 started" \
 run 0 "1 periodic campaign(s) made, 1 started (1 message(s) queued)" \
     "at birthday-at: one greeting (赵六 has SMS off, 李四 is tomorrow)" -- \
     campaign due --now "2026-12-07 09:30"
-[ "$(count "SELECT COUNT(*) FROM outbox WHERE recipient = '13900000001'
+[ "$(count "SELECT COUNT(*) FROM $ob WHERE recipient = '13900000001'
     AND body = '【好又多】张三，生日快乐！凭短信到店领取小礼物回TD退订'
     AND msg_class = 'marketing'
     AND next_attempt_at >= '2026-12-07 09:30:00'

@@ -7,6 +7,8 @@
 # a mapping that is not there or names no members is an error.
 tap_name=campaign-segment
 . "$(dirname "$0")/tap.sh"
+# the outbox with each message's text (022_outbox_content)
+ob="outbox JOIN outbox_content ON outbox_id = id"
 
 if ! command -v sqlite3 >/dev/null 2>&1; then
 	ok "# SKIP sqlite3 not installed"
@@ -62,7 +64,7 @@ hasnt "欧阳堃" "35 points: not in the segment"
 hasnt "王五" "not in the ERP: not in the segment"
 run 0 "sending: 2 queued" "start queues the two" -- campaign start 积分
 [ "$(sqlite3 "$tmp/kefu.db" \
-    "SELECT body FROM outbox WHERE recipient = '13912345678'")" = \
+    "SELECT body FROM $ob WHERE recipient = '13912345678'")" = \
     "【好又多】张晓燕您好，您的积分1280分" ]
 check $? "the queued text has her points"
 

@@ -10,6 +10,8 @@
 # database of its own (tap_engine).
 tap_name=case-cli${KEFU_ENGINE:+-$KEFU_ENGINE}
 . "$(dirname "$0")/tap.sh"
+# the outbox with each message's text (022_outbox_content)
+ob="outbox JOIN outbox_content ON outbox_id = id"
 # Dates and cut-offs are taken once, at the start: a run that crossed
 # midnight failed (the case, notice, visit or order of "today" was
 # tomorrow's by the time it was checked).  Start at 13:00 local time.
@@ -103,7 +105,7 @@ check $? "case 1: e-mail and SMS to service's person in charge"
     o.idem_key = 'case:$c1:email'")" = \
     "audio/wav case-$c1.wav $tmp/msg.wav" ]
 check $? "the e-mail carries the recording"
-q "SELECT body FROM outbox WHERE idem_key = 'case:$c1:email'" >"$tmp/body"
+q "SELECT body FROM $ob WHERE idem_key = 'case:$c1:email'" >"$tmp/body"
 has "案件编号 $c1" "$tmp/body" "the e-mail names the case number"
 has "来电号码：13912345678" "$tmp/body" "... and the caller"
 [ "$(q "SELECT COUNT(*) FROM outbox WHERE request_id = 2")" = 1 ]
@@ -136,7 +138,7 @@ run 2 "give one of --sms" "a reply needs one way" -- \
 run 0 "answer queued as message" "an answer by SMS" -- \
     case reply $c1 --sms 您好，您反映的问题已处理。 --staff 7
 [ "$(q "SELECT channel || ' ' || recipient || ' ' || msg_class || ' ' ||
-    body || ' ' || idem_key FROM outbox WHERE request_id = 1 AND
+    body || ' ' || idem_key FROM $ob WHERE request_id = 1 AND
     channel = 'sms' AND recipient = '13912345678'")" = \
     "sms 13912345678 transactional 您好，您反映的问题已处理。 case:$c1:reply:1" ]
 check $? "the answer is queued to the caller, transactional, keyed by case"

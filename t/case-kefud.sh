@@ -13,6 +13,8 @@
 # repairs it and gives it its final name.
 tap_name=case-kefud
 . "$(dirname "$0")/tap.sh"
+# the outbox with each message's text (022_outbox_content)
+ob="outbox JOIN outbox_content ON outbox_id = id"
 call="python3 $KEFU_SRCDIR/t/case-call.py"
 
 # The migrations numbered without gaps (other branches' numbers may be
@@ -173,7 +175,7 @@ run 1 "never answered" "closing the unanswered case is refused" -- \
     case close "$no" --staff 12
 run 0 "answer queued as message" "the answer by SMS" -- \
     case reply "$no" --sms 您的投诉已处理，谢谢。 --staff 12
-[ "$(q "SELECT channel || ' ' || recipient || ' ' || body FROM outbox
+[ "$(q "SELECT channel || ' ' || recipient || ' ' || body FROM $ob
     WHERE idem_key = 'case:$no:reply:1'")" = \
     "sms 13912345678 您的投诉已处理，谢谢。" ]
 check $? "the outbox holds the answer to the caller"

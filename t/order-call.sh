@@ -79,7 +79,8 @@ has "^10003|3|6.2|18.6" "$tmp/out" "line 3: three at 6.20"
 sql "SELECT total, status, area, slot, call_ref FROM orders;" >"$tmp/out"
 has "^26.4|confirmed|天河|09:00-11:00|demo-[0-9]" "$tmp/out" \
     "total 26.40, confirmed, area 天河, slot 09:00, the call's reference"
-s="SELECT channel, recipient, msg_class, status, body FROM outbox"
+s="SELECT channel, recipient, msg_class, status, body"
+s="$s FROM outbox JOIN outbox_content ON outbox_id = id"
 sql "$s WHERE idem_key = 'order:$no';" >"$tmp/out"
 has "^sms|13700000001|transactional|queued|订单$no .*09:00-11:00 .*体育西路1号 共6件" \
     "$tmp/out" "the courier's notice is queued: number, slot, address, items"

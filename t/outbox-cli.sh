@@ -49,17 +49,26 @@ run 0 "initialised" "a new store" -- db init
 run 2 "no state 'sent'" "list --status sent: no such state" -- \
     outbox list --status sent
 
-q="INSERT INTO outbox (channel, recipient, subject, body, msg_class, idem_key,"
+q="INSERT INTO outbox (channel, recipient, subject, msg_class, idem_key,"
 q="$q status, next_attempt_at, created_at) VALUES"
 t="'2026-01-01 00:00:00', '2026-01-01 00:00:00'"
-v="'email', 'a@kefu.test', 'Hi', '本周特价', 'marketing', 'k:1'"
+# the text of the message queued under key $1 (outbox_content)
+text() {
+	c="INSERT INTO outbox_content (outbox_id, body) SELECT id, '$2'"
+	sql "$c FROM outbox WHERE idem_key = '$1'"
+}
+v="'email', 'a@kefu.test', 'Hi', 'marketing', 'k:1'"
 sql "$q ($v, 'queued', $t)"
-v="'email', 'b@kefu.test', 'Order', '订单已确认', 'transactional', 'k:2'"
+text k:1 本周特价
+v="'email', 'b@kefu.test', 'Order', 'transactional', 'k:2'"
 sql "$q ($v, 'queued', $t)"
-v="'email', 'c@kefu.test', 'Hi', '特价', 'marketing', 'k:3'"
+text k:2 订单已确认
+v="'email', 'c@kefu.test', 'Hi', 'marketing', 'k:3'"
 sql "$q ($v, 'queued', $t)"
-v="'sms', '13900000000', NULL, '特价', 'marketing', 'k:4'"
+text k:3 特价
+v="'sms', '13900000000', NULL, 'marketing', 'k:4'"
 sql "$q ($v, 'unknown', $t)"
+text k:4 特价
 q="INSERT INTO consent_ledger (address, service, action, via, recorded_at)"
 v="'c@kefu.test', 'email', 'unsubscribe', 'sms', '2026-01-02 00:00:00'"
 sql "$q VALUES ($v)"

@@ -36,13 +36,13 @@ run 2 "kefu db: --to x: not a" "db upgrade --to x is a usage error" \
     -- db upgrade --to x
 run 2 "usage: kefu db" "db init takes no --to" -- db init --to 2
 
-run 0 "version:    0 of 21 (not initialised" "status of a new store" \
+run 0 "version:    0 of 22 (not initialised" "status of a new store" \
     -- db status
 m="001_members 002_orders 003_requests 004_messaging 005_calls"
 m="$m 006_member_pins 007_outbox 008_member_calls 009_orders 010_sms"
 m="$m 011_campaigns 012_cases 013_staff 014_visits 015_notices"
 m="$m 016_order_stock 017_sms_points 018_unconfirmed 019_sms_steps"
-m="$m 020_campaign_spend 021_outbox_claim"
+m="$m 020_campaign_spend 021_outbox_claim 022_outbox_content"
 run 0 "pending:    $m" \
     "status lists the pending migrations" -- db status
 d="Driver=SQLite3;Database=$tmp/var/kefu.db;PWD=\*\*\*"
@@ -54,19 +54,19 @@ run 0 "upgraded from schema version 0 to 2 (sqlite)" "upgrade --to 2" -- \
     db upgrade --to 2
 has "^applied 001_members$" "upgrade lists what it applied"
 has "^applied 002_orders$" "one line per migration"
-run 0 "version:    2 of 21" "status after a partial upgrade" -- db status
+run 0 "version:    2 of 22" "status after a partial upgrade" -- db status
 run 1 "already initialised (schema version 2); use kefu db upgrade" \
     "init refuses an initialised store" -- db init
-run 0 "upgraded from schema version 2 to 21" "upgrade to the latest" -- \
+run 0 "upgraded from schema version 2 to 22" "upgrade to the latest" -- \
     db upgrade
-run 0 "is up to date at schema version 21 (sqlite)" \
+run 0 "is up to date at schema version 22 (sqlite)" \
     "upgrade again does nothing" -- db upgrade
 run 0 "pending:    none" "status when up to date" -- db status
 
 rm -f "$tmp/var/kefu.db"
-run 0 "initialised at schema version 21 (sqlite)" "init a new store" -- db init
+run 0 "initialised at schema version 22 (sqlite)" "init a new store" -- db init
 has "^applied 006_member_pins$" "init lists the migrations"
-has "^applied 021_outbox_claim$" "init lists the last migration"
+has "^applied 022_outbox_content$" "init lists the last migration"
 # Write-ahead log: the outbox workers of several modems share the file
 # without waiting for each other's commits (bench/sms-scale).
 jm=$(sqlite3 "$tmp/var/kefu.db" 'PRAGMA journal_mode' 2>&1)
@@ -84,7 +84,7 @@ mv "$tmp/var/wal.db" "$tmp/var/kefu.db"
 if command -v isql >/dev/null 2>&1; then
 	i="INSERT INTO kefu_schema_version (version, name, applied_at)"
 	sql "$i VALUES (99, 'future', '2030-01-01 00:00:00')"
-	run 1 "schema version 99, newer than this kefu knows (21)" \
+	run 1 "schema version 99, newer than this kefu knows (22)" \
 	    "upgrade refuses a store from the future" -- db upgrade
 	run 1 "version:    99 (newer than this kefu" \
 	    "status reports a store from the future" -- db status

@@ -13,6 +13,8 @@
 # t/visit-cli-mariadb.sh; tap_engine).
 tap_name=visit-cli${KEFU_ENGINE:+-$KEFU_ENGINE}
 . "$(dirname "$0")/tap.sh"
+# the outbox with each message's text (022_outbox_content)
+ob="outbox JOIN outbox_content ON outbox_id = id"
 # Dates and cut-offs are taken once, at the start: a run that crossed
 # midnight failed (the case, notice, visit or order of "today" was
 # tomorrow's by the time it was checked).  Start at 13:00 local time.
@@ -78,7 +80,7 @@ check $? "the old visit kept as moved, a new one booked"
 run 0 "home visit cancelled" "cancelled" -- visit cancel "$no" --staff 7
 [ "$(q "SELECT COUNT(*) FROM outbox WHERE recipient = '13800000001'")" = 3 ]
 check $? "three SMS to the customer: booked, moved, cancelled"
-has_cancel=$(q "SELECT body FROM outbox WHERE idem_key LIKE '%:cancelled'")
+has_cancel=$(q "SELECT body FROM $ob WHERE idem_key LIKE '%:cancelled'")
 case "$has_cancel" in *"上门服务预约已取消，案件编号 $no"*) ok "the \
 cancellation SMS names the case" ;; *) nok "the cancellation SMS: \
 $has_cancel" ;; esac

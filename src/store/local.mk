@@ -211,4 +211,7 @@ nobase_dist_pkgdata_DATA += \
 nobase_dist_pkgdata_DATA += \
 	sql/local/sqlite/021_outbox_claim.sql \
 	sql/local/postgresql/021_outbox_claim.sql \
-	sql/local/mysql/021_outbox_claim.sql
+	sql/local/mysql/021_outbox_claim.sql \
+	sql/local/sqlite/022_outbox_content.sql \
+	sql/local/postgresql/022_outbox_content.sql \
+	sql/local/mysql/022_outbox_content.sql

@@ -29,6 +29,10 @@
 	"body, body_html, msg_class, member_id, attempts, max_attempts, " \
 	"status, last_error, remote_id, idem_key, next_attempt_at, " \
 	"created_at, sent_at, campaign_id, cost, parts"
+/* The outbox with each message's text (body, body_html). */
+#define OUTBOX_FROM "outbox JOIN outbox_content ON outbox_id = id"
+
+static int outbox_tx(struct db_source *, db_tx_h *, void *, char **);
 
 const char *const store_outbox_states[] = {
 	"queued", "claimed", "submitting", "submitted", "delivered",
@@ -203,11 +207,18 @@ outbox_new_check(const struct store_outbox_new *m, char **cause)
 }
 
 #define OUTBOX_INSERT "INSERT INTO outbox (channel, recipient, " \
-	"recipient_name, subject, body, body_html, msg_class, idem_key, " \
+	"recipient_name, subject, msg_class, idem_key, " \
 	"member_id, max_attempts, next_attempt_at, created_at, " \
 	"campaign_id, cost, parts, order_id) VALUES " \
-	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-#define OUTBOX_NPARAMS 16
+	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define OUTBOX_NPARAMS 14
+
+/*
+ * A message's text, in a table of its own (022_outbox_content.sql): the
+ * state changes rewrite only the small outbox row.
+ */
+#define OUTBOX_CONTENT_INSERT "INSERT INTO outbox_content (outbox_id, " \
+	"body, body_html) VALUES (?, ?, ?)"
 
 /* The parameters of OUTBOX_INSERT for m, in p[OUTBOX_NPARAMS]. */
 static void
@@ -221,9 +232,6 @@ outbox_new_params(const struct store_outbox_new *m, const char *now,
 		  .null = m->recipient_name == NULL },
 		{ .type = DBV_TEXT, .s = m->subject,
 		  .null = m->subject == NULL },
-		{ .type = DBV_TEXT, .s = m->body },
-		{ .type = DBV_TEXT, .s = m->body_html,
-		  .null = m->body_html == NULL },
 		{ .type = DBV_TEXT, .s = m->msg_class },
 		{ .type = DBV_TEXT, .s = m->idem_key },
 		{ .type = DBV_INT, .i = m->member_id,
@@ -241,20 +249,93 @@ outbox_new_params(const struct store_outbox_new *m, const char *now,
 	memcpy(p, v, sizeof v);
 }
 
+/*
+ * Queue m (checked) inside tx: its outbox row, its request, its text;
+ * *id gets its id.
+ */
+static int
+outbox_insert_tx(struct db_tx *tx, const struct store_outbox_new *m,
+    const char *now, int64_t request_id, int64_t *id, struct db_err *err)
+{
+	static const enum db_vtype vt[] = { DBV_INT };
+	struct db_param p[OUTBOX_NPARAMS], k = { .type = DBV_TEXT,
+	    .s = m->idem_key };
+	struct db_param r[2] = { { .type = DBV_INT, .i = request_id },
+	    { .type = DBV_TEXT, .s = m->idem_key } };
+	struct db_param c[3];
+	struct db_query q = { .sql = OUTBOX_INSERT, .params = p,
+	    .nparams = nitems(p), .writes = 1 };
+	struct db_result *res;
+
+	*id = 0;
+	outbox_new_params(m, now, p);
+	if (db_tx_run(tx, &q, &res, err) == -1)
+		return -1;
+	db_result_free(res);
+	if (request_id != 0) {
+		q = (struct db_query){ .sql = "UPDATE outbox SET request_id = "
+		    "? WHERE idem_key = ?", .params = r, .nparams = 2,
+		    .writes = 1 };
+		if (db_tx_run(tx, &q, &res, err) == -1)
+			return -1;
+		db_result_free(res);
+	}
+	q = (struct db_query){ .sql = "SELECT id FROM outbox WHERE "
+	    "idem_key = ?", .params = &k, .nparams = 1, .coltypes = vt,
+	    .ncoltypes = 1 };
+	if (db_tx_run(tx, &q, &res, err) == -1)
+		return -1;
+	if (res->nrows == 1)
+		*id = DB_CELL(res, 0, 0)->i;
+	db_result_free(res);
+	if (*id == 0) {
+		err->sqlstate[0] = '\0';
+		snprintf(err->msg, sizeof err->msg, "message %s not found "
+		    "after it was queued", m->idem_key);
+		return -1;
+	}
+	c[0] = (struct db_param){ .type = DBV_INT, .i = *id };
+	c[1] = (struct db_param){ .type = DBV_TEXT, .s = m->body };
+	c[2] = (struct db_param){ .type = DBV_TEXT, .s = m->body_html,
+	    .null = m->body_html == NULL };
+	q = (struct db_query){ .sql = OUTBOX_CONTENT_INSERT, .params = c,
+	    .nparams = 3, .writes = 1 };
+	if (db_tx_run(tx, &q, &res, err) == -1)
+		return -1;
+	db_result_free(res);
+	return 0;
+}
+
+struct outbox_enqueue {
+	const struct store_outbox_new *m;
+	const char *now;
+	int64_t id;
+};
+
+static int
+outbox_enqueue_tx(struct db_tx *tx, void *arg, struct db_err *err)
+{
+	struct outbox_enqueue *a = arg;
+
+	return outbox_insert_tx(tx, a->m, a->now, 0, &a->id, err);
+}
+
 int
 store_outbox_enqueue(struct db_source *src, const struct store_outbox_new *m,
     const char *now, int64_t *id, int *duplicate, char **cause)
 {
-	struct db_param p[OUTBOX_NPARAMS];
+	struct outbox_enqueue a = { .m = m, .now = now };
 	char *err = NULL;
 
 	*duplicate = 0;
 	*id = 0;
 	if (outbox_new_check(m, cause) == -1)
 		return -1;
-	outbox_new_params(m, now, p);
-	if (outbox_run(src, OUTBOX_INSERT, p, nitems(p), NULL, &err) == 0)
-		return outbox_by_key(src, m->idem_key, id, cause);
+	/* The row and its text together, or neither. */
+	if (outbox_tx(src, outbox_enqueue_tx, &a, &err) == 0) {
+		*id = a.id;
+		return 0;
+	}
 	/* A key already queued is the same message enqueued again. */
 	if (outbox_by_key(src, m->idem_key, id, NULL) == 0 && *id != 0) {
 		free(err);
@@ -448,9 +529,9 @@ store_outbox_claim(struct db_source *src, const char *dialect,
 	rc = outbox_run(src, sql, p, np, NULL, cause);
 	free(sql);
 	if (rc == 0)
-		rc = outbox_select(src, "SELECT " OUTBOX_COLS " FROM outbox "
-		    "WHERE claimed_by = ? AND status = 'claimed' ORDER BY id",
-		    p, 1, out, n, cause);
+		rc = outbox_select(src, "SELECT " OUTBOX_COLS " FROM "
+		    OUTBOX_FROM " WHERE claimed_by = ? AND status = 'claimed' "
+		    "ORDER BY id", p, 1, out, n, cause);
 	if (rc == -1) {
 		free(tok);
 		return -1;
@@ -641,8 +722,8 @@ store_outbox_list(struct db_source *src, const char *status, size_t max,
 	char *sql;
 	int rc;
 
-	sql = xasprintf("SELECT " OUTBOX_COLS " FROM outbox%s ORDER BY id "
-	    "DESC LIMIT %zu", status ? " WHERE status = ?" : "",
+	sql = xasprintf("SELECT " OUTBOX_COLS " FROM " OUTBOX_FROM "%s "
+	    "ORDER BY id DESC LIMIT %zu", status ? " WHERE status = ?" : "",
 	    max ? max : 50);
 	rc = outbox_select(src, sql, &p, status ? 1 : 0, out, n, cause);
 	free(sql);
@@ -656,8 +737,8 @@ store_outbox_get(struct db_source *src, int64_t id, struct store_msg **out,
 	struct db_param p = { .type = DBV_INT, .i = id };
 	size_t n;
 
-	if (outbox_select(src, "SELECT " OUTBOX_COLS " FROM outbox WHERE "
-	    "id = ?", &p, 1, out, &n, cause) == -1)
+	if (outbox_select(src, "SELECT " OUTBOX_COLS " FROM " OUTBOX_FROM
+	    " WHERE id = ?", &p, 1, out, &n, cause) == -1)
 		return -1;
 	if (n == 0) {
 		store_msgs_free(*out, 0);
@@ -793,41 +874,14 @@ int
 store_outbox_enqueue_tx(struct db_tx *tx, const struct store_outbox_new *m,
     const char *now, int64_t request_id, int64_t *id, char **cause)
 {
-	static const enum db_vtype vt[] = { DBV_INT };
-	struct db_param p[OUTBOX_NPARAMS], k = { .type = DBV_TEXT,
-	    .s = m->idem_key };
-	struct db_param r[2] = { { .type = DBV_INT, .i = request_id },
-	    { .type = DBV_TEXT, .s = m->idem_key } };
-	struct db_query q = { .sql = OUTBOX_INSERT, .params = p,
-	    .nparams = nitems(p), .writes = 1 };
-	struct db_result *res;
 	struct db_err err;
 
 	*id = 0;
 	if (outbox_new_check(m, cause) == -1)
 		return -1;
-	outbox_new_params(m, now, p);
-	if (db_tx_run(tx, &q, &res, &err) == -1)
+	if (outbox_insert_tx(tx, m, now, request_id, id, &err) == -1)
 		return kf_error(cause, "outbox: %s", err.msg);
-	db_result_free(res);
-	if (request_id != 0) {
-		q = (struct db_query){ .sql = "UPDATE outbox SET request_id = "
-		    "? WHERE idem_key = ?", .params = r, .nparams = 2,
-		    .writes = 1 };
-		if (db_tx_run(tx, &q, &res, &err) == -1)
-			return kf_error(cause, "outbox: %s", err.msg);
-		db_result_free(res);
-	}
-	q = (struct db_query){ .sql = "SELECT id FROM outbox WHERE "
-	    "idem_key = ?", .params = &k, .nparams = 1, .coltypes = vt,
-	    .ncoltypes = 1 };
-	if (db_tx_run(tx, &q, &res, &err) == -1)
-		return kf_error(cause, "outbox: %s", err.msg);
-	if (res->nrows == 1)
-		*id = DB_CELL(res, 0, 0)->i;
-	db_result_free(res);
-	return *id != 0 ? 0 : kf_error(cause, "outbox: message %s not found "
-	    "after it was queued", m->idem_key);
+	return 0;
 }
 
 int

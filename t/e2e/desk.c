@@ -209,7 +209,8 @@ sc_complaint(struct e2e *e)
 	is_str(s, "sms " DEPT_SMS " transactional", "%s: the department "
 	    "told by SMS through the outbox", f);
 	free(s);
-	s = e2e_text(e, "SELECT body FROM outbox WHERE idem_key = ?", idem);
+	s = e2e_text(e, "SELECT body FROM outbox JOIN outbox_content ON "
+	    "outbox_id = id WHERE idem_key = ?", idem);
 	ok(s != NULL && strstr(s, no) != NULL, "%s: naming the case: %s", f,
 	    s ? s : "none");
 	free(s);
@@ -223,8 +224,8 @@ sc_complaint(struct e2e *e)
 	is_str(s, "sms " "13912345678" " transactional", "%s: the reply SMS "
 	    "queued to the caller", f);
 	free(s);
-	s = e2e_text(e, "SELECT body FROM outbox WHERE id = CAST(? AS "
-	    "INTEGER)", idem);
+	s = e2e_text(e, "SELECT body FROM outbox_content WHERE outbox_id = "
+	    "CAST(? AS INTEGER)", idem);
 	ok(s != NULL && strstr(s, reply) != NULL, "%s: with the answer: %s",
 	    f, s ? s : "none");
 	free(s);

@@ -181,8 +181,9 @@ sc_book(struct e2e *e)
 	}
 	free(n2);
 	n2 = e2e_text(e, "SELECT o.channel || ' ' || o.msg_class || ' ' || "
-	    "o.body FROM outbox o JOIN visits v ON v.outbox_id = o.id WHERE "
-	    "o.recipient = ?", mobile);
+	    "c.body FROM outbox o JOIN visits v ON v.outbox_id = o.id JOIN "
+	    "outbox_content c ON c.outbox_id = o.id WHERE o.recipient = ?",
+	    mobile);
 	ok(n2 != NULL && strncmp(n2, "sms transactional 您的上门服务已预约：",
 	    strlen("sms transactional 您的上门服务已预约：")) == 0 &&
 	    s != NULL && strstr(n2, s) != NULL && strstr(n2, sl) != NULL,
@@ -240,8 +241,9 @@ sc_cancel(struct e2e *e)
 	is_str(s, "cancelled caller", "%s: the visit cancelled by the "
 	    "caller", f);
 	free(s);
-	s = e2e_text(e, "SELECT body FROM outbox WHERE idem_key LIKE "
-	    "'visit:%:cancelled' AND recipient = ?", mobile);
+	s = e2e_text(e, "SELECT body FROM outbox JOIN outbox_content ON "
+	    "outbox_id = id WHERE idem_key LIKE 'visit:%:cancelled' AND "
+	    "recipient = ?", mobile);
 	ok(s != NULL && strstr(s, "的上门服务预约已取消") != NULL &&
 	    strstr(s, no) != NULL, "%s: the cancellation SMS: %s", f,
 	    s ? s : "none");

@@ -228,14 +228,14 @@ test_cap(void)
 	    "cap-window = 168h");
 	member(4);
 	/* Two specials by e-mail: 2 and 8 days before the 7th. */
-	sql("INSERT INTO outbox (channel, recipient, body, msg_class, "
+	sql("INSERT INTO outbox (channel, recipient, msg_class, "
 	    "idem_key, member_id, status, next_attempt_at, created_at, "
-	    "sent_at) VALUES ('email', 'm4@kefu.test', 'x', 'marketing', "
+	    "sent_at) VALUES ('email', 'm4@kefu.test', 'marketing', "
 	    "'c:old1', 4, 'submitted', '2026-11-29 10:00:00', "
 	    "'2026-11-29 10:00:00', '2026-11-29 10:00:00')");
-	sql("INSERT INTO outbox (channel, recipient, body, msg_class, "
+	sql("INSERT INTO outbox (channel, recipient, msg_class, "
 	    "idem_key, member_id, status, next_attempt_at, created_at, "
-	    "sent_at) VALUES ('email', 'm4@kefu.test', 'x', 'marketing', "
+	    "sent_at) VALUES ('email', 'm4@kefu.test', 'marketing', "
 	    "'c:old2', 4, 'submitted', '2026-12-05 10:00:00', "
 	    "'2026-12-05 10:00:00', '2026-12-05 10:00:00')");
 	a = queue("sms", 4, "marketing", 0, 0, "c:1");
@@ -261,9 +261,9 @@ sent_before(int memb, const char *addr, const char *key, const char *when)
 	char m[16];
 
 	snprintf(m, sizeof m, "%d", memb);
-	sql("INSERT INTO outbox (channel, recipient, body, msg_class, "
+	sql("INSERT INTO outbox (channel, recipient, msg_class, "
 	    "idem_key, member_id, status, next_attempt_at, created_at, "
-	    "sent_at) VALUES ('email', '%s', 'x', 'marketing', '%s', %s, "
+	    "sent_at) VALUES ('email', '%s', 'marketing', '%s', %s, "
 	    "'submitted', '%s', '%s', '%s')", addr, key, memb ? m : "NULL",
 	    when, when, when);
 }
@@ -314,9 +314,9 @@ test_cap_batch(void)
 	sent_before(5, "m5@kefu.test", "cb:5", "2026-12-06 10:00:00");
 	sent_before(5, "m5@kefu.test", "cb:5old", "2026-11-20 10:00:00");
 	sent_before(6, "m6@kefu.test", "cb:6a", "2026-12-06 10:00:00");
-	sql("INSERT INTO outbox (channel, recipient, body, msg_class, "
+	sql("INSERT INTO outbox (channel, recipient, msg_class, "
 	    "idem_key, member_id, status, next_attempt_at, created_at, "
-	    "sent_at) VALUES ('sms', '13900000006', 'x', 'marketing', "
+	    "sent_at) VALUES ('sms', '13900000006', 'marketing', "
 	    "'cb:6b', 6, 'unknown', '2026-12-06 11:00:00', "
 	    "'2026-12-06 11:00:00', '2026-12-06 11:00:00')");
 	sent_before(0, "x@kefu.test", "cb:x1", "2026-12-05 10:00:00");

@@ -275,7 +275,8 @@ test_commit(struct db_source *src, const char *l,
 	ok(s != NULL && store_money_parse(s) == 2 * 350 + 598 + 3 * 12990,
 	    "%s: total 7 + 5.98 + 389.70 = 402.68 (%s)", l, s ? s : "NULL");
 	free(s);
-	snprintf(sql, sizeof sql, "SELECT body FROM outbox WHERE idem_key = "
+	snprintf(sql, sizeof sql, "SELECT body FROM outbox JOIN "
+	    "outbox_content ON outbox_id = id WHERE idem_key = "
 	    "'order:%s' AND msg_class = 'transactional' AND status = 'queued' "
 	    "AND order_id = (SELECT id FROM orders WHERE order_no = '%s')",
 	    order, order);
@@ -310,9 +311,9 @@ test_commit(struct db_source *src, const char *l,
 	orders = store_test_count(src, "SELECT COUNT(*) FROM orders");
 	lines = store_test_count(src, "SELECT COUNT(*) FROM order_lines");
 	msgs = store_test_count(src, "SELECT COUNT(*) FROM outbox");
-	ok(store_test_exec(src, "INSERT INTO outbox (channel, recipient, body, "
+	ok(store_test_exec(src, "INSERT INTO outbox (channel, recipient, "
 	    "msg_class, idem_key, next_attempt_at, created_at) VALUES ('sms', "
-	    "'13800000000', 'x', 'transactional', 'order:2612060004', "
+	    "'13800000000', 'transactional', 'order:2612060004', "
 	    "'2026-12-06 10:00:00', '2026-12-06 10:00:00')") == 0,
 	    "%s: the next order's key is taken", l);
 	ok(commit(src, pol, no, TODAY, "18:00-20:00", three, 3, order, &full,

@@ -197,8 +197,9 @@ test_offers_book(struct db_source *src, const char *l,
 		    "r.ticket_no = '%s'", no);
 	is_text(src, sql, "after_sales 2026-12-07 13:00-15:00 13800138000 "
 	    "booked L1-1", l, "the visits row of an after-sales case");
-	snprintf(sql, sizeof sql, "SELECT o.body FROM outbox o JOIN visits v "
-	    "ON v.outbox_id = o.id WHERE o.channel = 'sms' AND o.recipient = "
+	snprintf(sql, sizeof sql, "SELECT c.body FROM outbox o JOIN visits v "
+	    "ON v.outbox_id = o.id JOIN outbox_content c ON c.outbox_id = "
+	    "o.id WHERE o.channel = 'sms' AND o.recipient = "
 	    "'13800138000' AND o.msg_class = 'transactional'");
 	{
 		char *body = store_test_text(src, sql), want[200];
@@ -280,7 +281,8 @@ test_change(struct db_source *src, const char *l,
 	    "%s: the old row moved, a new one booked", l);
 	ok(store_test_count(src,
 	    "SELECT COUNT(*) FROM outbox o JOIN visits v ON "
-	    "v.outbox_id = o.id WHERE v.status = 'booked' AND o.body LIKE "
+	    "v.outbox_id = o.id JOIN outbox_content c ON c.outbox_id = o.id "
+	    "WHERE v.status = 'booked' AND c.body LIKE "
 	    "'%12月8日（星期二）09:00-12:00%'") == 1,
 	    "%s: the move's SMS names the new day", l);
 	ok(store_visit_move(src, pol, no, "2026-12-07", "13:00-15:00", &ph,
@@ -293,7 +295,8 @@ test_change(struct db_source *src, const char *l,
 	cause = NULL;
 	ok(store_visit_cancel(src, pol, no, &ph, &cause) == 0,
 	    "%s: cancelled by its number (%s)", l, cause ? cause : "ok");
-	ok(store_test_count(src, "SELECT COUNT(*) FROM outbox WHERE body LIKE "
+	ok(store_test_count(src, "SELECT COUNT(*) FROM outbox_content WHERE "
+	    "body LIKE "
 	    "'%12月8日（星期二）09:00-12:00 的上门服务预约已取消%'") == 1,
 	    "%s: the cancel's SMS", l);
 	ok(store_test_count(src, "SELECT COUNT(*) FROM requests WHERE "
