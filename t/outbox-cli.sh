@@ -144,10 +144,12 @@ if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 	mkconf "from = shop@kefu.test
 tls-verify = no"
 	t0="'2026-01-01 00:00:00'"
-	v="'email', 'cut@kefu.test', 'Big', hex(zeroblob(2097152))"
-	q="INSERT INTO outbox (channel, recipient, subject, body, msg_class,"
+	v="'email', 'cut@kefu.test', 'Big'"
+	q="INSERT INTO outbox (channel, recipient, subject, msg_class,"
 	q="$q idem_key, status, next_attempt_at, created_at) VALUES"
 	sql "$q ($v, 'transactional', 'k:5', 'queued', $t0, $t0)"
+	c="INSERT INTO outbox_content (outbox_id, body)"
+	sql "$c SELECT id, hex(zeroblob(2097152)) FROM outbox WHERE id = 5"
 	exits 0 "smtps dropped mid-DATA, SIGPIPE at its default: kefu outbox \
 send reports, does not die" env --default-signal=PIPE "$kefu" -c "$conf" \
 	    outbox send --once
