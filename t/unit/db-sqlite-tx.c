@@ -109,6 +109,40 @@ holder_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Start a writer that holds src's write lock for TX_HOLD_MS (holder_main):
+ * 0 once it holds it (checked as what), -1 when it cannot start.
+ */
+static int
+holder_start(struct holder *h, struct db_source *src, pthread_t *tid,
+    const char *what)
+{
+	struct pollfd pfd;
+	char ch;
+
+	memset(h, 0, sizeof *h);
+	h->src = src;
+	if (pipe(h->fd) == -1 || pthread_create(tid, NULL, holder_main,
+	    h) != 0) {
+		ok(0, "start the first writer");
+		return -1;
+	}
+	pfd.fd = h->fd[0];
+	pfd.events = POLLIN;
+	ok(poll(&pfd, 1, 5000) == 1 && read(h->fd[0], &ch, 1) == 1, "%s",
+	    what);
+	return 0;
+}
+
+/* Wait for the holder to end. */
+static void
+holder_join(struct holder *h, pthread_t tid)
+{
+	pthread_join(tid, NULL);
+	close(h->fd[0]);
+	close(h->fd[1]);
+}
+
 /* The second: reads, then writes what it read plus one. */
 static int
 reader_tx(struct db_tx *tx, void *arg, struct db_err *err)
@@ -160,30 +194,18 @@ static void
 test_deadlock(struct db_source *a, struct db_source *b)
 {
 	struct holder h;
-	struct pollfd pfd;
 	struct db_err err;
 	pthread_t tid;
 	uint64_t t0, ms;
-	char c;
 	int rc;
 
-	memset(&h, 0, sizeof h);
-	h.src = a;
-	if (pipe(h.fd) == -1 || pthread_create(&tid, NULL, holder_main,
-	    &h) != 0) {
-		ok(0, "start the first writer");
+	if (holder_start(&h, a, &tid,
+	    "the first writer holds the write lock") == -1)
 		return;
-	}
-	pfd.fd = h.fd[0];
-	pfd.events = POLLIN;
-	ok(poll(&pfd, 1, 5000) == 1 && read(h.fd[0], &c, 1) == 1,
-	    "the first writer holds the write lock");
 	t0 = now_ms();
 	rc = db_tx(b, reader_tx, NULL, &err);
 	ms = now_ms() - t0;
-	pthread_join(tid, NULL);
-	close(h.fd[0]);
-	close(h.fd[1]);
+	holder_join(&h, tid);
 	is_int(h.rc, 0, "the first writer commits (%s)", h.err.msg);
 	is_int(rc, 0, "a transaction that reads then writes succeeds (%s)",
 	    err.msg);
@@ -200,29 +222,17 @@ static void
 test_busy(struct db_source *a, struct db_source *c)
 {
 	struct holder h;
-	struct pollfd pfd;
 	struct db_err err;
 	pthread_t tid;
-	char ch;
 	int rc;
 
-	memset(&h, 0, sizeof h);
-	h.src = a;
-	if (pipe(h.fd) == -1 || pthread_create(&tid, NULL, holder_main,
-	    &h) != 0) {
-		ok(0, "start the first writer");
+	if (holder_start(&h, a, &tid,
+	    "the first writer holds the write lock again") == -1)
 		return;
-	}
-	pfd.fd = h.fd[0];
-	pfd.events = POLLIN;
-	ok(poll(&pfd, 1, 5000) == 1 && read(h.fd[0], &ch, 1) == 1,
-	    "the first writer holds the write lock again");
 	rc = db_tx(c, reader_tx, NULL, &err);
 	ok(rc == -1, "a writer with a short busy timeout gives up: %s",
 	    err.msg);
-	pthread_join(tid, NULL);
-	close(h.fd[0]);
-	close(h.fd[1]);
+	holder_join(&h, tid);
 	is_int(h.rc, 0, "the first writer commits (%s)", h.err.msg);
 	rc = db_tx(c, reader_tx, NULL, &err);
 	is_int(rc, 0, "then its next transaction succeeds (%s)", err.msg);
@@ -239,30 +249,18 @@ test_turn(struct db_source *c)
 	    .writes = 1 };
 	struct db_result *res = NULL;
 	struct holder h;
-	struct pollfd pfd;
 	struct db_err err;
 	pthread_t tid;
-	char ch;
 	int rc;
 
-	memset(&h, 0, sizeof h);
-	h.src = c;
-	if (pipe(h.fd) == -1 || pthread_create(&tid, NULL, holder_main,
-	    &h) != 0) {
-		ok(0, "start the first writer");
+	if (holder_start(&h, c, &tid,
+	    "one datasource: the first writer holds the write lock") == -1)
 		return;
-	}
-	pfd.fd = h.fd[0];
-	pfd.events = POLLIN;
-	ok(poll(&pfd, 1, 5000) == 1 && read(h.fd[0], &ch, 1) == 1,
-	    "one datasource: the first writer holds the write lock");
 	rc = db_run(c, &q, &res, &err);
 	is_int(rc, 0, "one datasource: the second writer waits for its turn, "
 	    "longer than its busy timeout (%s)", err.msg);
 	db_result_free(res);
-	pthread_join(tid, NULL);
-	close(h.fd[0]);
-	close(h.fd[1]);
+	holder_join(&h, tid);
 	is_int(h.rc, 0, "one datasource: the first writer commits (%s)",
 	    h.err.msg);
 }
