@@ -208,6 +208,19 @@ bench_spawn(char *const argv[])
 	return pid;
 }
 
+/* smtp-sink, stopped at exit (errors included) when still running. */
+static pid_t bench_sinkpid = -1;
+
+static void
+bench_sink_stop(void)
+{
+	if (bench_sinkpid <= 0)
+		return;
+	kill(bench_sinkpid, SIGTERM);
+	waitpid(bench_sinkpid, NULL, 0);
+	bench_sinkpid = -1;
+}
+
 /* smtp-source: n messages of size bytes over sess sessions; msg/s. */
 static double
 bench_source(const char *source, const char *addr, unsigned n,
@@ -297,7 +310,6 @@ main(int argc, char **argv)
 	char addr[32], dir[64], *text, *cause = NULL, *cmd, *connect, *store;
 	double src_rate, src_after, kefu_rate;
 	uint64_t t0, ms;
-	pid_t sinkpid;
 	int port;
 
 	if (sink == NULL || source == NULL) {
@@ -308,16 +320,6 @@ main(int argc, char **argv)
 	log_set_level(KLOG_WARN);
 	port = bench_port();
 	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
-	{
-		/* smtp-sink refuses to run as root without -u. */
-		char *sargv[] = { (char *)sink, (char *)"-u", (char *)"nobody",
-		    addr, (char *)"256", NULL };
-
-		if (geteuid() != 0)
-			sargv[2] = (char *)sink;
-		sinkpid = bench_spawn(geteuid() == 0 ? sargv : sargv + 2);
-	}
-	sleep_ms(300);
 
 	snprintf(dir, sizeof dir, "/tmp/kefu-mail-bench-%ld", (long)getpid());
 	client = getenv("MAIL_BENCH_CLIENT") ? getenv("MAIL_BENCH_CLIENT") :
@@ -347,6 +349,18 @@ main(int argc, char **argv)
 	}
 	free(text);
 	free(connect);
+	{
+		/* smtp-sink refuses to run as root without -u. */
+		char *sargv[] = { (char *)sink, (char *)"-u", (char *)"nobody",
+		    addr, (char *)"256", NULL };
+
+		if (geteuid() != 0)
+			sargv[2] = (char *)sink;
+		bench_sinkpid = bench_spawn(geteuid() == 0 ? sargv :
+		    sargv + 2);
+		atexit(bench_sink_stop);
+	}
+	sleep_ms(300);
 	if (conns == 0)
 		conns = (unsigned)conf->email_connections;
 	src_rate = bench_source(source, addr, n, size, conns);
@@ -372,8 +386,7 @@ main(int argc, char **argv)
 	kefu_rate = st.sent * 1000.0 / (double)ms;
 	/* again after: a machine whose load changes skews one side less */
 	src_after = bench_source(source, addr, n, size, conns);
-	kill(sinkpid, SIGTERM);
-	waitpid(sinkpid, NULL, 0);
+	bench_sink_stop();
 
 	per = st.sent ? st.sent : 1;
 	printf("mail-bench: %u messages of %u bytes into smtp-sink on %s, "
