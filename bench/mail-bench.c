@@ -16,8 +16,14 @@
  * MAIL_BENCH_CLIENT=libcurl in the environment measures the fallback.
  * The worker runs in-process on a SQLite store in a scratch folder, so
  * the figure includes every state write the outbox makes per message.
+ * MAIL_BENCH_DSN=ODBC-connection-string puts the store on that
+ * PostgreSQL or MariaDB server instead (the dialect is the
+ * connection's, as kefud finds it): in a schema (PostgreSQL) or
+ * database (MariaDB) kefu_mailbench_PID made for the run, brought up to
+ * date by the migrations and dropped at exit; nothing else on the
+ * server is touched.  The connect options then go to that connection.
  *
- *   mail-bench [messages [bytes [sqlite-connect-options [batch
+ *   mail-bench [messages [bytes [connect-options [batch
  *       [connections]]]]]
  *
  * Prints figures; never a timed test.
@@ -42,6 +48,7 @@
 #include "msg/msg.h"
 #include "store/store.h"
 #include "util/util.h"
+#include "t/store-test.h"
 
 #ifndef KEFU_BENCH_SRCDIR
 #define KEFU_BENCH_SRCDIR "."
@@ -97,6 +104,71 @@ bench_send_many(void *state, const struct store_msg *m, size_t n,
 
 static struct msg_transport_ops bench_ops;
 
+/* The server, the scratch place on it and its dialect (MAIL_BENCH_DSN). */
+static struct {
+	const char *dsn;
+	const char *dialect;    /* "sqlite", "postgresql" or "mysql" */
+	struct db_adapters *ads;
+	char *name;             /* made, not dropped yet; else NULL */
+} bench_db = { .dialect = "sqlite" };
+
+/* Drop the place bench_db_make made, at exit (errors included). */
+static void
+bench_db_drop(void)
+{
+	char *sql, *cause = NULL;
+
+	if (bench_db.name == NULL)
+		return;
+	sql = store_test_drop_sql(bench_db.dialect, bench_db.name);
+	if (store_test_run(bench_db.ads, bench_db.dsn, sql, &cause) == -1) {
+		fprintf(stderr, "mail-bench: cannot drop %s: %s\n",
+		    bench_db.name, cause);
+		free(cause);
+	}
+	free(sql);
+	free(bench_db.name);
+	bench_db.name = NULL;
+}
+
+/*
+ * The dialect of the server at dsn, a place of the bench's own made on
+ * it, and the connection string to that place (malloc'd); exits on
+ * error.
+ */
+static char *
+bench_db_make(struct db_adapters *ads, const char *dsn)
+{
+	struct conf_datasource ds;
+	struct db_source *src;
+	char *cause = NULL, *sql, *name;
+
+	bench_db.dsn = dsn;
+	bench_db.ads = ads;
+	store_test_ds(&ds, "local", dsn);
+	if (db_source_open(&ds, ads, &src, &cause) == -1 ||
+	    (bench_db.dialect = store_dialect(src, &ds, &cause)) == NULL) {
+		fprintf(stderr, "mail-bench: MAIL_BENCH_DSN: %s\n", cause);
+		exit(1);
+	}
+	db_source_close(src);
+	if (strcmp(bench_db.dialect, "sqlite") == 0) {
+		fprintf(stderr, "mail-bench: MAIL_BENCH_DSN is SQLite: "
+		    "leave it unset for the scratch SQLite store\n");
+		exit(1);
+	}
+	name = xasprintf("kefu_mailbench_%ld", (long)getpid());
+	sql = store_test_create_sql(bench_db.dialect, name);
+	if (store_test_run(ads, dsn, sql, &cause) == -1) {
+		fprintf(stderr, "mail-bench: %s\n", cause);
+		exit(1);
+	}
+	free(sql);
+	bench_db.name = name;
+	atexit(bench_db_drop);
+	return store_test_connstr(bench_db.dialect, dsn, name);
+}
+
 /* User (1) or system (0) CPU time of ru in microseconds. */
 static double
 bench_cpu_us(const struct rusage *ru, int user)
@@ -134,6 +206,19 @@ bench_spawn(char *const argv[])
 		_exit(127);
 	}
 	return pid;
+}
+
+/* smtp-sink, stopped at exit (errors included) when still running. */
+static pid_t bench_sinkpid = -1;
+
+static void
+bench_sink_stop(void)
+{
+	if (bench_sinkpid <= 0)
+		return;
+	kill(bench_sinkpid, SIGTERM);
+	waitpid(bench_sinkpid, NULL, 0);
+	bench_sinkpid = -1;
 }
 
 /* smtp-source: n messages of size bytes over sess sessions; msg/s. */
@@ -221,10 +306,10 @@ main(int argc, char **argv)
 	struct db_adapters *ads = NULL;
 	struct db_source *src;
 	struct conf *conf;
-	char addr[32], dir[64], *text, *cause = NULL, *cmd;
+	const char *dsn = getenv("MAIL_BENCH_DSN");
+	char addr[32], dir[64], *text, *cause = NULL, *cmd, *connect, *store;
 	double src_rate, src_after, kefu_rate;
 	uint64_t t0, ms;
-	pid_t sinkpid;
 	int port;
 
 	if (sink == NULL || source == NULL) {
@@ -235,6 +320,35 @@ main(int argc, char **argv)
 	log_set_level(KLOG_WARN);
 	port = bench_port();
 	snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+
+	snprintf(dir, sizeof dir, "/tmp/kefu-mail-bench-%ld", (long)getpid());
+	client = getenv("MAIL_BENCH_CLIENT") ? getenv("MAIL_BENCH_CLIENT") :
+	    "kefu";
+	if (db_adapters_load(KEFU_BENCH_SRCDIR "/adapters", &ads, &cause) ==
+	    -1) {
+		fprintf(stderr, "mail-bench: %s\n", cause);
+		return 1;
+	}
+	if (dsn != NULL && *dsn != '\0') {
+		connect = bench_db_make(ads, dsn);
+		store = strcmp(bench_db.dialect, "postgresql") == 0 ?
+		    xasprintf("PostgreSQL store in schema %s", bench_db.name) :
+		    xasprintf("MariaDB store in database %s", bench_db.name);
+	} else {
+		connect = xasprintf("Driver=SQLite3;Database=%s/k.db", dir);
+		store = xstrdup("SQLite store");
+	}
+	text = xasprintf("[email]\nurl = smtp://%s\nfrom = shop@kefu.test\n"
+	    "starttls = no\nbatch = %u\nlease = 10m\nclient = %s\n"
+	    "[suppress]\nquiet-marketing = none\n[datasource local]\n"
+	    "connect = %s%s%s\n", addr, batch, client, connect,
+	    *opts ? ";" : "", opts);
+	if (conf_parse("/tmp/mail-bench.conf", text, &conf, &cause) == -1) {
+		fprintf(stderr, "mail-bench: %s\n", cause);
+		return 1;
+	}
+	free(text);
+	free(connect);
 	{
 		/* smtp-sink refuses to run as root without -u. */
 		char *sargv[] = { (char *)sink, (char *)"-u", (char *)"nobody",
@@ -242,25 +356,11 @@ main(int argc, char **argv)
 
 		if (geteuid() != 0)
 			sargv[2] = (char *)sink;
-		sinkpid = bench_spawn(geteuid() == 0 ? sargv : sargv + 2);
+		bench_sinkpid = bench_spawn(geteuid() == 0 ? sargv :
+		    sargv + 2);
+		atexit(bench_sink_stop);
 	}
 	sleep_ms(300);
-
-	snprintf(dir, sizeof dir, "/tmp/kefu-mail-bench-%ld", (long)getpid());
-	client = getenv("MAIL_BENCH_CLIENT") ? getenv("MAIL_BENCH_CLIENT") :
-	    "kefu";
-	text = xasprintf("[email]\nurl = smtp://%s\nfrom = shop@kefu.test\n"
-	    "starttls = no\nbatch = %u\nlease = 10m\nclient = %s\n"
-	    "[suppress]\nquiet-marketing = none\n[datasource local]\n"
-	    "connect = Driver=SQLite3;Database=%s/k.db%s%s\n", addr, batch,
-	    client, dir, *opts ? ";" : "", opts);
-	if (conf_parse("/tmp/mail-bench.conf", text, &conf, &cause) == -1 ||
-	    db_adapters_load(KEFU_BENCH_SRCDIR "/adapters", &ads, &cause) ==
-	    -1) {
-		fprintf(stderr, "mail-bench: %s\n", cause);
-		return 1;
-	}
-	free(text);
 	if (conns == 0)
 		conns = (unsigned)conf->email_connections;
 	src_rate = bench_source(source, addr, n, size, conns);
@@ -275,8 +375,8 @@ main(int argc, char **argv)
 	db_source_stats(src, &dbs0);
 	getrusage(RUSAGE_SELF, &ru0);
 	t0 = now_ms();
-	if (msg_worker_run_n(src, "sqlite", conf, &bench_ops, &o, conns, &st,
-	    &cause) == -1) {
+	if (msg_worker_run_n(src, bench_db.dialect, conf, &bench_ops, &o,
+	    conns, &st, &cause) == -1) {
 		fprintf(stderr, "mail-bench: %s\n", cause);
 		return 1;
 	}
@@ -286,14 +386,13 @@ main(int argc, char **argv)
 	kefu_rate = st.sent * 1000.0 / (double)ms;
 	/* again after: a machine whose load changes skews one side less */
 	src_after = bench_source(source, addr, n, size, conns);
-	kill(sinkpid, SIGTERM);
-	waitpid(sinkpid, NULL, 0);
+	bench_sink_stop();
 
 	per = st.sent ? st.sent : 1;
 	printf("mail-bench: %u messages of %u bytes into smtp-sink on %s, "
-	    "%u connection%s; SQLite store%s%s, [email] batch = %u, "
+	    "%u connection%s; %s%s%s, [email] batch = %u, "
 	    "client = %s\n", n, size, addr, conns, conns == 1 ? "" : "s",
-	    *opts ? " with " : "", opts, batch, client);
+	    store, *opts ? " with " : "", opts, batch, client);
 	printf("smtp-source      %8.1f msg/s  (-s %u -d; %.1f before kefu, "
 	    "%.1f after)\n", (src_rate + src_after) / 2, conns, src_rate,
 	    src_after);
@@ -319,6 +418,8 @@ main(int argc, char **argv)
 	printf("ratio            %8.2f  (goal 0.80)\n",
 	    kefu_rate * 2 / (src_rate + src_after));
 	db_source_close(src);
+	bench_db_drop();
+	free(store);
 	conf_free(conf);
 	db_adapters_free(ads);
 	cmd = xasprintf("rm -rf '%s'", dir);

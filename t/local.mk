@@ -8,7 +8,7 @@ TESTS += t/lint-style.sh
 dist_check_SCRIPTS += t/lint-style.sh
 EXTRA_DIST += HACKING build-aux/lint build-aux/lint-style
 # What the store tests share to run on each engine (t/unit/store*.c).
-EXTRA_DIST += t/store-engines.h
+EXTRA_DIST += t/store-engines.h t/store-test.h
 # The e-mail tests' PNG and the outbox worker tests' transport.
 EXTRA_DIST += t/png-1x1.h t/fake-transport.h
 

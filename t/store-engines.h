@@ -4,7 +4,8 @@
  * in a database of its own (KEFU_TEST_PG, KEFU_TEST_MARIADB; a missing
  * server is a SKIP, or a failure with KEFU_TEST_REQUIRE_SERVERS=1): a
  * test datasource, the administrative statement that makes and drops the
- * place, the connection string to it.  Header-only, like tap.h.
+ * place, the connection string to it (the part without TAP in
+ * store-test.h, which the benchmarks share).  Header-only, like tap.h.
  */
 #ifndef KEFU_T_STORE_ENGINES_H
 #define KEFU_T_STORE_ENGINES_H
@@ -18,29 +19,8 @@
 #include "db/db.h"
 #include "store/store.h"
 #include "util/util.h"
+#include "t/store-test.h"
 #include "t/tap.h"
-
-/* A datasource on one connection string, with short test timeouts. */
-static inline void
-store_test_ds(struct conf_datasource *ds, const char *name,
-    const char *connstr)
-{
-	static char *list[1];
-
-	memset(ds, 0, sizeof *ds);
-	list[0] = (char *)connstr;
-	ds->name = (char *)name;
-	ds->connect = list;
-	ds->nconnect = 1;
-	ds->encoding = (char *)"UTF-8";
-	ds->pool_size = 2;
-	ds->pool_wait_ms = 5000;
-	ds->connect_timeout_ms = 5000;
-	ds->query_timeout_ms = 60000;
-	ds->retry_ms = 100;
-	ds->retry_max_ms = 1000;
-	ds->idle_check_ms = 30000;
-}
 
 /*
  * 1 when the server's variable (KEFU_TEST_PG...) is not set: a SKIP, or
@@ -65,27 +45,13 @@ static inline int
 store_test_admin(struct db_adapters *ads, const char *connstr,
     const char *sql)
 {
-	struct conf_datasource ds;
-	struct db_query q = { .sql = sql, .writes = 1 };
-	struct db_source *src;
-	struct db_result *res;
-	struct db_err err;
 	char *cause = NULL;
-	int rc = 0;
 
-	store_test_ds(&ds, "admin", connstr);
-	if (db_source_open(&ds, ads, &src, &cause) == -1) {
-		tap_diag("%s", cause);
-		free(cause);
-		return -1;
-	}
-	if (db_run(src, &q, &res, &err) == -1) {
-		tap_diag("%s: %s", sql, err.msg);
-		rc = -1;
-	} else
-		db_result_free(res);
-	db_source_close(src);
-	return rc;
+	if (store_test_run(ads, connstr, sql, &cause) == 0)
+		return 0;
+	tap_diag("%s", cause);
+	free(cause);
+	return -1;
 }
 
 /* One integer from a query, -1 on error (said with tap_diag). */
@@ -197,54 +163,6 @@ store_test_teardown(struct db_adapters *ads, char *sqldir)
 	if (ads != NULL)
 		db_adapters_free(ads);
 	free(sqldir);
-}
-
-/* The connection string with Database= replaced (malloc'd). */
-static inline char *
-store_test_with_database(const char *connstr, const char *db)
-{
-	struct strbuf sb = STRBUF_INIT;
-	char *copy = xstrdup(connstr), *p, *next;
-
-	for (p = copy; p != NULL && *p != '\0'; p = next) {
-		if ((next = strchr(p, ';')) != NULL)
-			*next++ = '\0';
-		if (strncasecmp(p, "Database=", 9) == 0)
-			continue;
-		sb_addf(&sb, "%s;", p);
-	}
-	sb_addf(&sb, "Database=%s", db);
-	free(copy);
-	return sb_steal(&sb);
-}
-
-/*
- * The statements that make and drop a place of its own named name on a
- * server ("postgresql": a schema, else a MariaDB database), and the
- * connection string to it from base (all malloc'd).
- */
-static inline char *
-store_test_create_sql(const char *engine, const char *name)
-{
-	return strcmp(engine, "postgresql") == 0 ?
-	    xasprintf("CREATE SCHEMA %s", name) :
-	    xasprintf("CREATE DATABASE %s CHARACTER SET utf8mb4", name);
-}
-
-static inline char *
-store_test_drop_sql(const char *engine, const char *name)
-{
-	return strcmp(engine, "postgresql") == 0 ?
-	    xasprintf("DROP SCHEMA %s CASCADE", name) :
-	    xasprintf("DROP DATABASE %s", name);
-}
-
-static inline char *
-store_test_connstr(const char *engine, const char *base, const char *name)
-{
-	return strcmp(engine, "postgresql") == 0 ?
-	    xasprintf("%s;ConnSettings=SET search_path TO %s", base, name) :
-	    store_test_with_database(base, name);
 }
 
 /* A test run on one engine's datasource, labelled "sqlite" and so on. */
