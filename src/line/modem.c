@@ -783,16 +783,28 @@ modem_pump(struct modem *m, int timeout_ms, uint8_t *out, size_t len,
  * After the data state ended (ETX or our stop), wait for the final
  * result.  LINE_OK, LINE_GONE (NO CARRIER), LINE_FAILED.
  */
-static enum line_status
-modem_end_data(struct modem *m, int timeout_ms, char **cause)
+/*
+ * Back to command mode: a DLE that ended the last read is handed to the
+ * AT engine, which then reads its code as an event.  Without this, the
+ * code would be taken for text and the key lost (or, when it was the
+ * DLE / that starts a tone, the key's repeats read as two keys).
+ */
+static void
+modem_to_cmd(struct modem *m)
 {
-	enum at_res r;
-
 	if (m->dec.pending) {           /* a DLE split from its code */
 		m->at.lex.dle = 1;
 		m->dec.pending = 0;
 	}
 	m->mode = MM_CMD;
+}
+
+static enum line_status
+modem_end_data(struct modem *m, int timeout_ms, char **cause)
+{
+	enum at_res r;
+
+	modem_to_cmd(m);
 	if (at_cmd(&m->at, NULL, timeout_ms, NULL, &r, cause) == -1)
 		return LINE_FAILED;
 	return modem_cmd_status(m, "end of data", r, cause);
@@ -1118,9 +1130,13 @@ modem_rec_abort(struct modem *m, struct modem_hold *hold, char **cause)
 		}
 		if (strstr(tail, "\nOK\r") != NULL ||
 		    strstr(tail, "\rOK\r") != NULL) {
+			/*
+			 * The events after the OK were decoded with it; a
+			 * DLE at the very end of this read is not lost.
+			 */
 			modem_hold_end(hold, 1);
 			at_discard(&m->at);
-			m->mode = MM_CMD;
+			modem_to_cmd(m);
 			return LINE_OK;
 		}
 	}

@@ -319,6 +319,9 @@ run_command(struct script *sc, int ac, char **av)
 	if (strcmp(av[0], "split-dle") == 0)
 		return msim_misbehave(sim, MSIM_FAULT_SPLIT_DLE,
 		    (unsigned)onoff(sc, ac, av, 1));
+	if (strcmp(av[0], "ok-with-dle") == 0)
+		return msim_misbehave(sim, MSIM_FAULT_OK_WITH_DLE,
+		    (unsigned)onoff(sc, ac, av, 1));
 	if (strcmp(av[0], "spurious-d") == 0)
 		return msim_misbehave(sim, MSIM_FAULT_SPURIOUS_D,
 		    (unsigned)onoff(sc, ac, av, 1000000));

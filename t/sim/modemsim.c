@@ -235,6 +235,8 @@ struct msim {
 	/* faults */
 	unsigned f_drop_ok, f_split, f_spurious_d, f_underrun_u, f_chop;
 	unsigned f_slow_cmd;    /* ms the next command line waits unread */
+	unsigned f_ok_dle;      /* VRX-ending OKs held for the next DLE */
+	int ok_held;            /* 1: output held since such an OK */
 	int f_hang;             /* wedged: reads nothing, says nothing */
 	int q_vsm_prefix, q_vsm_4args, q_no_ifc;   /* firmware variants */
 	int q_nc_keeps_line;
@@ -378,7 +380,12 @@ out_dle(struct msim *sim, int code)
 	unsigned char b[2] = { DLE, (unsigned char)code };
 
 	out_add(sim, b, 1);
-	if (sim->f_split > 0 && sim->split_at == 0) {
+	if (sim->ok_held) {
+		/* the held OK goes out with this DLE, the code later */
+		sim->ok_held = 0;
+		sim->out_hold = 0;
+		sim->split_at = sim->out_len;
+	} else if (sim->f_split > 0 && sim->split_at == 0) {
 		sim->f_split--;
 		sim->split_at = sim->out_len;
 	}
@@ -1505,6 +1512,11 @@ vrx_end(struct msim *sim)
 		out_dle(sim, ETX);
 	set_state(sim, MSIM_COMMAND);
 	result(sim, "OK");
+	if (!sim->vrx_etx && sim->f_ok_dle > 0) {
+		sim->f_ok_dle--;
+		sim->ok_held = 1;
+		sim->out_hold = UINT64_MAX;
+	}
 }
 
 static void
@@ -2296,6 +2308,9 @@ msim_misbehave(struct msim *sim, enum msim_fault f, unsigned n)
 		break;
 	case MSIM_FAULT_NC_KEEPS_LINE:
 		sim->q_nc_keeps_line = n != 0;
+		break;
+	case MSIM_FAULT_OK_WITH_DLE:
+		sim->f_ok_dle = n;
 		break;
 	case MSIM_FAULT_HANG:
 		sim->f_hang = n != 0;

@@ -93,6 +93,12 @@ enum msim_fault {
 	MSIM_FAULT_NC_KEEPS_LINE, /* after NO CARRIER stay off hook (so
 				   AT+VTX still answers CONNECT) until the
 				   host sends ATH or AT+VLS=0 */
+	MSIM_FAULT_OK_WITH_DLE, /* the OK that ends the next <n> VRX
+				   sessions without DLE ETX is held back
+				   until the next DLE event and written in
+				   one piece with that DLE; its code follows
+				   as with MSIM_FAULT_SPLIT_DLE (a busy host
+				   reading queued bytes in full buffers) */
 };
 
 struct msim_opts {

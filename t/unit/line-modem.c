@@ -28,6 +28,7 @@ static struct msim *sim;
 static struct line *ln;
 static struct conf_line cl;
 static char gone_why[64];       /* reason of the last LINE_EV_HANGUP */
+static int setup_reps;          /* the next setup's dtmf_repeats */
 
 static void
 events(struct line *l, const struct line_event *ev, void *arg)
@@ -65,8 +66,11 @@ conf_clear(void)
 static int
 setup(enum msim_family fam, int fast, const char *family)
 {
-	struct msim_opts o = { .family = fam, .fast = fast };
+	struct msim_opts o = { .family = fam, .fast = fast,
+	    .dtmf_repeats = setup_reps };
 	char *cause = NULL;
+
+	setup_reps = 0;
 
 	if (msim_start(&o, &sim, &cause) == -1) {
 		ok(0, "msim_start: %s", cause);
@@ -819,6 +823,36 @@ test_faults(void)
 	teardown();
 }
 
+/*
+ * A Conexant modem ends AT+VRX with its OK in the stream (no DLE ETX);
+ * a host that reads late gets that OK and the DLE of the next key in one
+ * read, the key's code in the next.  Each key is still read once (one
+ * DLE code per key here, so a lost code is a lost key).
+ */
+static void __attribute__((unused))
+test_ok_with_dle(void)
+{
+	char *cause = NULL, key, keys[8] = "";
+	size_t n = 0;
+
+	setup_reps = -1;
+	if (setup(MSIM_CONEXANT, 1, "auto") == -1)
+		return;
+	if (call_in(NULL) == LINE_OK) {
+		msim_misbehave(sim, MSIM_FAULT_OK_WITH_DLE, 1);
+		msim_dtmf(sim, "427", 50);
+		while (n < 3 && ln->ops->wait_digit(ln, 1500, &key, &cause) ==
+		    LINE_DIGIT)
+			keys[n++] = key;
+		keys[n] = '\0';
+		is_str(keys, "427", "the OK ending VRX read with the next "
+		    "key's DLE, its code read next: no key lost");
+		ln->ops->hangup(ln, &cause);
+	}
+	free(cause);
+	teardown();
+}
+
 static void __attribute__((unused))
 test_usr_dialtone(void)
 {
@@ -1055,6 +1089,7 @@ main(void)
 	T(test_hangup_table(MSIM_USR));
 #else
 	T(test_faults());
+	T(test_ok_with_dle());
 	T(test_usr_dialtone());
 	T(test_late_connect());
 	T(test_xonxoff());
